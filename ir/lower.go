@@ -1,0 +1,320 @@
+package ir
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/ebmc/ebmc/dsl"
+)
+
+// Limits on declared sizes; larger ones are reported as errors.
+const (
+	MaxUnits       = 1 << 24 // units in one layer
+	MaxParamSize   = 1 << 28 // elements in one parameter tensor
+	MaxPower       = 8       // integer power of an expression holding units
+	maxTermsPerSum = 4096    // monomials one energy may expand into
+)
+
+// Options adjust lowering.
+type Options struct {
+	// Defines override consts by name, as ebmc gen -D NAME=VALUE does.
+	Defines map[string]int
+}
+
+var keywords = map[string]bool{
+	"model": true, "const": true, "visible": true, "hidden": true, "param": true,
+	"energy": true, "fixed": true, "sum": true,
+	"exp": true, "log": true, "softplus": true, "sqrt": true,
+}
+
+var functions = map[string]Op{"exp": OpExp, "log": OpLog, "softplus": OpSoftplus, "sqrt": OpSqrt}
+
+var kinds = map[string]Kind{"bernoulli": Bernoulli, "spin": Spin, "gaussian": Gaussian, "softmax": Softmax}
+
+// Lower checks a parsed file and derives everything about its model.
+// Every error found is returned, sorted by position, as a dsl.ErrorList.
+func Lower(f *dsl.File, opts Options) (*Model, error) {
+	l := &lowerer{
+		file:   f,
+		m:      &Model{Name: f.Model.Name, Filename: f.Filename},
+		consts: map[string]int{},
+		layers: map[string]*Layer{},
+		params: map[string]*Param{},
+		where:  map[*Index]string{},
+	}
+	l.declarations(opts)
+	if len(l.errs) == 0 {
+		l.energy()
+	}
+	if len(l.errs) == 0 {
+		l.derive()
+	}
+	if len(l.errs) > 0 {
+		l.errs.Sort()
+		return nil, l.errs
+	}
+	return l.m, nil
+}
+
+type lowerer struct {
+	file   *dsl.File
+	m      *Model
+	errs   dsl.ErrorList
+	consts map[string]int
+	layers map[string]*Layer
+	params map[string]*Param
+	where  map[*Index]string // what fixed an index's range, for messages
+}
+
+func (l *lowerer) errorf(pos dsl.Pos, format string, args ...any) {
+	l.errs = append(l.errs, dsl.Errorf(pos, format, args...))
+}
+
+// GoName is the exported Go identifier a .ebm name becomes.
+func GoName(name string) string {
+	if name == "" {
+		return name
+	}
+	r := []rune(name)
+	r[0] = unicode.ToUpper(r[0])
+	return string(r)
+}
+
+func (l *lowerer) declarations(opts Options) {
+	seen := map[string]dsl.Ident{}
+	goNames := map[string]dsl.Ident{}
+	declare := func(id dsl.Ident, what string) bool {
+		switch {
+		case keywords[id.Name]:
+			l.errorf(id.Pos, "%s name %s is a keyword of the language; choose another name", what, id.Name)
+			return false
+		case strings.HasPrefix(id.Name, "_"):
+			l.errorf(id.Pos, "%s name %s must start with a letter (it becomes the Go name %s)", what, id.Name, GoName(id.Name))
+			return false
+		}
+		if prev, ok := seen[id.Name]; ok {
+			l.errorf(id.Pos, "%s redeclared; it was declared at %d:%d", id.Name, prev.Pos.Line, prev.Pos.Column)
+			return false
+		}
+		if prev, ok := goNames[GoName(id.Name)]; ok {
+			l.errorf(id.Pos, "%s and %s (declared at %d:%d) both become the Go name %s; rename one",
+				id.Name, prev.Name, prev.Pos.Line, prev.Pos.Column, GoName(id.Name))
+			return false
+		}
+		seen[id.Name] = id
+		goNames[GoName(id.Name)] = id
+		return true
+	}
+	if !isLetter(l.file.Model.Name) {
+		l.errorf(l.file.Model.Pos, "model name %s must start with a letter", l.file.Model.Name)
+	}
+
+	used := map[string]bool{}
+	for _, c := range l.file.Consts {
+		if !declare(c.Name, "const") {
+			continue
+		}
+		v, ok := l.size(c.Value, "const "+c.Name.Name, true)
+		if d, over := opts.Defines[c.Name.Name]; over {
+			v, ok = d, true
+			used[c.Name.Name] = true
+		}
+		if ok {
+			l.consts[c.Name.Name] = v
+			l.m.Consts = append(l.m.Consts, Const{Name: c.Name.Name, Value: v})
+		}
+	}
+	for name := range opts.Defines {
+		if !used[name] {
+			l.errorf(l.file.Model.Pos, "-D %s: the model declares no const %s", name, name)
+		}
+	}
+	for _, d := range l.file.Layers {
+		if !declare(d.Name, "layer") {
+			continue
+		}
+		l.layer(d)
+	}
+	for _, d := range l.file.Params {
+		if !declare(d.Name, "param") {
+			continue
+		}
+		l.param(d)
+	}
+	visible := false
+	for _, ly := range l.m.Layers {
+		visible = visible || ly.Visible
+	}
+	if len(l.file.Layers) > 0 && !visible {
+		l.errorf(l.file.Layers[0].Pos, "the model has no visible layer; declare the observed units with visible NAME[SIZE] KIND")
+	}
+	if len(l.file.Layers) == 0 {
+		l.errorf(l.file.Model.Pos, "model %s declares no layers; add e.g. visible v[N] bernoulli", l.file.Model.Name)
+	}
+	switch len(l.file.Energies) {
+	case 0:
+		l.errorf(l.file.Model.Pos, "model %s has no energy; add energy = EXPR", l.file.Model.Name)
+	case 1:
+	default:
+		for _, e := range l.file.Energies[1:] {
+			l.errorf(e.Pos, "energy declared again; a model has one energy (add the terms to the first)")
+		}
+	}
+}
+
+func isLetter(s string) bool {
+	r := []rune(s)
+	return len(r) > 0 && unicode.IsLetter(r[0])
+}
+
+// size resolves a dimension to a positive integer.
+func (l *lowerer) size(s dsl.Size, what string, isConst bool) (int, bool) {
+	if s.Name != "" {
+		v, ok := l.consts[s.Name]
+		if !ok {
+			if _, isLayer := l.layers[s.Name]; isLayer {
+				l.errorf(s.Pos, "%s: %s is a layer, not a const; sizes are integers or consts", what, s.Name)
+			} else {
+				l.errorf(s.Pos, "%s: undeclared const %s (declare it before use: const %s = N)", what, s.Name, s.Name)
+			}
+			return 0, false
+		}
+		return v, true
+	}
+	v, err := strconv.Atoi(s.Number)
+	if err != nil {
+		l.errorf(s.Pos, "%s: size %s is not a whole number", what, s.Number)
+		return 0, false
+	}
+	if v <= 0 && !isConst {
+		l.errorf(s.Pos, "%s: size must be at least 1, not %d", what, v)
+		return 0, false
+	}
+	return v, true
+}
+
+func (l *lowerer) shape(dims []dsl.Size, what string) ([]int, int, bool) {
+	shape := make([]int, len(dims))
+	total := 1
+	for i, d := range dims {
+		v, ok := l.size(d, what, false)
+		if !ok {
+			return nil, 0, false
+		}
+		if v <= 0 {
+			l.errorf(d.Pos, "%s: dimension %d is %d; sizes must be at least 1", what, i+1, v)
+			return nil, 0, false
+		}
+		shape[i] = v
+		if total > math.MaxInt32/v {
+			total = math.MaxInt32
+		} else {
+			total *= v
+		}
+	}
+	return shape, total, true
+}
+
+func (l *lowerer) layer(d *dsl.Layer) {
+	kind, ok := kinds[d.Kind.Name]
+	if !ok {
+		l.errorf(d.Kind.Pos, "layer %s: unknown unit kind %s (expected bernoulli, spin, gaussian or softmax)", d.Name.Name, d.Kind.Name)
+		return
+	}
+	shape, size, ok := l.shape(d.Dims, "layer "+d.Name.Name)
+	if !ok {
+		return
+	}
+	if size > MaxUnits {
+		l.errorf(d.Pos, "layer %s has %d units; at most %d are supported", d.Name.Name, size, MaxUnits)
+		return
+	}
+	if kind == Softmax && shape[len(shape)-1] < 2 {
+		l.errorf(d.Dims[len(d.Dims)-1].Pos, "softmax layer %s: a one-hot group needs at least 2 categories, not %d", d.Name.Name, shape[len(shape)-1])
+		return
+	}
+	ly := &Layer{Name: d.Name.Name, Index: len(l.m.Layers), Visible: d.Role == dsl.Visible, Kind: kind, Shape: shape, Size: size, Pos: d.Pos}
+	l.m.Layers = append(l.m.Layers, ly)
+	l.layers[ly.Name] = ly
+}
+
+func (l *lowerer) param(d *dsl.Param) {
+	shape, size, ok := l.shape(d.Dims, "param "+d.Name.Name)
+	if !ok {
+		return
+	}
+	if size > MaxParamSize {
+		l.errorf(d.Pos, "param %s has %d elements; at most %d are supported", d.Name.Name, size, MaxParamSize)
+		return
+	}
+	init, ok := l.init(d)
+	if !ok {
+		return
+	}
+	p := &Param{Name: d.Name.Name, Index: len(l.m.Params), Shape: shape, Size: size, Init: init, Fixed: d.Fixed, Pos: d.Pos}
+	l.m.Params = append(l.m.Params, p)
+	l.params[p.Name] = p
+}
+
+func (l *lowerer) init(d *dsl.Param) (Init, bool) {
+	in := d.Init
+	if in == nil {
+		return Init{Kind: InitZeros}, true
+	}
+	what := "param " + d.Name.Name
+	nargs := func(n int) bool {
+		if len(in.Args) != n {
+			l.errorf(in.Pos, "%s: %s takes %d arguments, got %d", what, in.Name.Name, n, len(in.Args))
+			return false
+		}
+		return true
+	}
+	switch in.Name.Name {
+	case "":
+		return Init{Kind: InitConstant, A: in.Args[0]}, true
+	case "zeros", "ones":
+		if len(in.Args) > 0 {
+			l.errorf(in.Pos, "%s: %s takes no arguments", what, in.Name.Name)
+			return Init{}, false
+		}
+		if in.Name.Name == "ones" {
+			return Init{Kind: InitConstant, A: 1}, true
+		}
+		return Init{Kind: InitZeros}, true
+	case "normal":
+		if !nargs(2) {
+			return Init{}, false
+		}
+		if in.Args[1] < 0 {
+			l.errorf(in.Pos, "%s: normal(mean, std) needs std ≥ 0, got %g", what, in.Args[1])
+			return Init{}, false
+		}
+		return Init{Kind: InitNormal, A: in.Args[0], B: in.Args[1]}, true
+	case "uniform":
+		if !nargs(2) {
+			return Init{}, false
+		}
+		if in.Args[0] >= in.Args[1] {
+			l.errorf(in.Pos, "%s: uniform(lo, hi) needs lo < hi, got %g ≥ %g", what, in.Args[0], in.Args[1])
+			return Init{}, false
+		}
+		return Init{Kind: InitUniform, A: in.Args[0], B: in.Args[1]}, true
+	}
+	l.errorf(in.Name.Pos, "%s: unknown initializer %s (expected zeros, ones, a number, normal(mean, std) or uniform(lo, hi))", what, in.Name.Name)
+	return Init{}, false
+}
+
+func ordinal(n int) string {
+	switch n {
+	case 1:
+		return "1st"
+	case 2:
+		return "2nd"
+	case 3:
+		return "3rd"
+	}
+	return fmt.Sprintf("%dth", n)
+}
