@@ -35,6 +35,7 @@ func (l *lowerer) energy() {
 		t := &Term{Coef: mo.coef, Units: mo.units, Sum: mo.sum, Pos: firstPos(mo, src)}
 		l.m.Terms = append(l.m.Terms, l.normalize(t)...)
 	}
+	l.m.Terms = collect(l.m.Terms)
 	l.checkUse()
 }
 

@@ -1,8 +1,10 @@
 package ir
 
 import (
+	"fmt"
 	"math"
 	"slices"
+	"strings"
 )
 
 // Op is the operator of a coefficient expression node.
@@ -38,24 +40,38 @@ func Num(v float64) *Expr { return &Expr{Op: OpConst, Value: v} }
 // IsConst reports whether e is the number v.
 func (e *Expr) IsConst(v float64) bool { return e.Op == OpConst && e.Value == v }
 
-// Add returns the simplified sum of xs.
+// Add returns the simplified sum of xs: numbers folded, like terms collected
+// (x + 2x = 3x).
 func Add(xs ...*Expr) *Expr {
-	var args []*Expr
-	c := 0.0
+	var flat []*Expr
 	for _, x := range xs {
-		switch {
-		case x.Op == OpConst:
+		if x.Op == OpAdd {
+			flat = append(flat, x.Args...)
+		} else {
+			flat = append(flat, x)
+		}
+	}
+	c := 0.0
+	var keys []string
+	factor := map[string]float64{}
+	rest := map[string]*Expr{}
+	for _, x := range flat {
+		if x.Op == OpConst {
 			c += x.Value
-		case x.Op == OpAdd:
-			for _, a := range x.Args {
-				if a.Op == OpConst {
-					c += a.Value
-				} else {
-					args = append(args, a)
-				}
-			}
-		default:
-			args = append(args, x)
+			continue
+		}
+		f, r := numericFactor(x)
+		k := r.key()
+		if _, seen := rest[k]; !seen {
+			keys = append(keys, k)
+			rest[k] = r
+		}
+		factor[k] += f
+	}
+	var args []*Expr
+	for _, k := range keys {
+		if factor[k] != 0 {
+			args = append(args, Mul(Num(factor[k]), rest[k]))
 		}
 	}
 	if c != 0 || len(args) == 0 {
@@ -67,50 +83,61 @@ func Add(xs ...*Expr) *Expr {
 	return &Expr{Op: OpAdd, Args: args}
 }
 
-// Mul returns the simplified product of xs, numeric factor first.
-func Mul(xs ...*Expr) *Expr {
-	var args []*Expr
-	c := 1.0
-	for _, x := range xs {
-		switch {
-		case x.Op == OpConst:
-			c *= x.Value
-		case x.Op == OpMul:
-			for _, a := range x.Args {
-				if a.Op == OpConst {
-					c *= a.Value
-				} else {
-					args = append(args, a)
-				}
-			}
-		default:
-			args = append(args, x)
+// numericFactor splits e into a number and the rest: −2·x → (−2, x).
+func numericFactor(e *Expr) (float64, *Expr) {
+	switch {
+	case e.Op == OpMul && e.Args[0].Op == OpConst:
+		if len(e.Args) == 2 {
+			return e.Args[0].Value, e.Args[1]
+		}
+		return e.Args[0].Value, &Expr{Op: OpMul, Args: e.Args[1:]}
+	case e.Op == OpDiv:
+		f, r := numericFactor(e.Args[0])
+		if f != 1 {
+			return f, Div(r, e.Args[1])
 		}
 	}
-	if c == 0 {
-		return Num(0)
-	}
-	if c != 1 || len(args) == 0 {
-		args = append([]*Expr{Num(c)}, args...)
-	}
-	if len(args) == 1 {
-		return args[0]
-	}
-	return &Expr{Op: OpMul, Args: args}
+	return 1, e
 }
 
-// Neg returns −x.
-func Neg(x *Expr) *Expr { return Mul(Num(-1), x) }
-
-// Div returns x / y, folding numbers.
-func Div(x, y *Expr) *Expr {
-	switch {
-	case y.Op == OpConst && y.Value != 0:
-		return Mul(x, Num(1/y.Value))
-	case x.IsConst(0):
-		return x
+// key is a structural identity: equal keys mean equal expressions.
+func (e *Expr) key() string {
+	var b strings.Builder
+	var walk func(*Expr)
+	walk = func(e *Expr) {
+		fmt.Fprintf(&b, "(%d %v", e.Op, e.Value)
+		if e.Param != nil {
+			fmt.Fprintf(&b, " %s", e.Param.Name)
+			for _, ix := range e.Index {
+				fmt.Fprintf(&b, " %d", ix.ID)
+			}
+		}
+		for _, a := range e.Args {
+			walk(a)
+		}
+		b.WriteByte(')')
 	}
-	return &Expr{Op: OpDiv, Args: []*Expr{x, y}}
+	walk(e)
+	return b.String()
+}
+
+// Mul returns the simplified product of xs in factor-normal form: one
+// numeric factor first, equal bases merged into powers, exponentials merged
+// (eᵃ·eᵇ = eᵃ⁺ᵇ), and negative powers moved into one denominator.
+func Mul(xs ...*Expr) *Expr {
+	f := newFactors()
+	for _, x := range xs {
+		f.add(x, 1)
+	}
+	return f.build()
+}
+
+// Div returns x / y in factor-normal form.
+func Div(x, y *Expr) *Expr {
+	f := newFactors()
+	f.add(x, 1)
+	f.add(y, -1)
+	return f.build()
 }
 
 // Pow returns x^n.
@@ -122,11 +149,123 @@ func Pow(x *Expr, n float64) *Expr {
 		return x
 	case x.Op == OpConst:
 		return Num(math.Pow(x.Value, n))
-	case x.Op == OpPow:
-		return Pow(x.Args[0], x.Value*n)
 	}
-	return &Expr{Op: OpPow, Value: n, Args: []*Expr{x}}
+	f := newFactors()
+	f.add(x, n)
+	return f.build()
 }
+
+// factors is a product Π baseᵏ · exp(Σ args) · c under construction.
+type factors struct {
+	c       float64
+	keys    []string
+	base    map[string]*Expr
+	exp     map[string]float64
+	expArgs []*Expr
+}
+
+func newFactors() *factors {
+	return &factors{c: 1, base: map[string]*Expr{}, exp: map[string]float64{}}
+}
+
+func isWhole(v float64) bool { return v == math.Trunc(v) }
+
+// add multiplies the product by eⁿ.
+func (f *factors) add(e *Expr, n float64) {
+	switch e.Op {
+	case OpConst:
+		f.c *= math.Pow(e.Value, n)
+		return
+	case OpMul:
+		for _, a := range e.Args {
+			f.add(a, n)
+		}
+		return
+	case OpDiv:
+		f.add(e.Args[0], n)
+		f.add(e.Args[1], -n)
+		return
+	case OpPow:
+		if isWhole(n) && isWhole(e.Value) {
+			f.add(e.Args[0], n*e.Value)
+			return
+		}
+	case OpExp:
+		f.expArgs = append(f.expArgs, Mul(Num(n), e.Args[0]))
+		return
+	}
+	b, k := e, n
+	if e.Op == OpPow {
+		b, k = e.Args[0], e.Value*n
+	}
+	key := b.key()
+	if _, ok := f.base[key]; !ok {
+		f.keys = append(f.keys, key)
+		f.base[key] = b
+	}
+	f.exp[key] += k
+}
+
+func (f *factors) build() *Expr {
+	if f.c == 0 {
+		return Num(0)
+	}
+	var num, den []*Expr
+	for _, k := range f.keys {
+		switch n := f.exp[k]; {
+		case n > 0:
+			num = append(num, rawPow(f.base[k], n))
+		case n < 0:
+			den = append(den, rawPow(f.base[k], -n))
+		}
+	}
+	if len(f.expArgs) > 0 {
+		arg := Add(f.expArgs...)
+		terms := []*Expr{arg}
+		if arg.Op == OpAdd {
+			terms = arg.Args
+		}
+		var pos, neg []*Expr
+		for _, t := range terms {
+			if c, r := numericFactor(t); c < 0 {
+				neg = append(neg, Mul(Num(-c), r))
+			} else if !t.IsConst(0) {
+				pos = append(pos, t)
+			}
+		}
+		if len(pos) > 0 {
+			num = append(num, Func(OpExp, Add(pos...)))
+		}
+		if len(neg) > 0 {
+			den = append(den, Func(OpExp, Add(neg...)))
+		}
+	}
+	n := rawMul(f.c, num)
+	if len(den) == 0 {
+		return n
+	}
+	return &Expr{Op: OpDiv, Args: []*Expr{n, rawMul(1, den)}}
+}
+
+func rawPow(b *Expr, n float64) *Expr {
+	if n == 1 {
+		return b
+	}
+	return &Expr{Op: OpPow, Value: n, Args: []*Expr{b}}
+}
+
+func rawMul(c float64, args []*Expr) *Expr {
+	if c != 1 || len(args) == 0 {
+		args = append([]*Expr{Num(c)}, args...)
+	}
+	if len(args) == 1 {
+		return args[0]
+	}
+	return &Expr{Op: OpMul, Args: args}
+}
+
+// Neg returns −x.
+func Neg(x *Expr) *Expr { return Mul(Num(-1), x) }
 
 // Func returns op(x) for a unary function op, folding numbers.
 func Func(op Op, x *Expr) *Expr {

@@ -318,3 +318,12 @@ func ordinal(n int) string {
 	}
 	return fmt.Sprintf("%dth", n)
 }
+
+// Compile parses the .ebm source src and lowers it: the whole front end.
+func Compile(filename string, src []byte, opts Options) (*Model, error) {
+	f, err := dsl.Parse(filename, src)
+	if err != nil {
+		return nil, err
+	}
+	return Lower(f, opts)
+}

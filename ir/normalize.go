@@ -1,7 +1,10 @@
 package ir
 
 import (
+	"cmp"
+	"fmt"
 	"slices"
+	"strings"
 )
 
 // normalize applies the identities of each unit kind to a term and splits
@@ -159,4 +162,48 @@ func (l *lowerer) checkUse() {
 			l.errorf(p.Pos, "param %s does not appear in the energy; use it or remove it", p.Name)
 		}
 	}
+}
+
+// collect merges terms that differ only in their coefficient, adding the
+// coefficients, and drops terms whose coefficient is zero. Units are put in
+// declaration order first, so that v[i]·h[j] and h[j]·v[i] are alike.
+func collect(ts []*Term) []*Term {
+	var out []*Term
+	byKey := map[string]*Term{}
+	for _, t := range ts {
+		slices.SortStableFunc(t.Units, func(a, b UnitRef) int { return cmp.Compare(a.Layer.Index, b.Layer.Index) })
+		k := t.shapeKey()
+		if prev, ok := byKey[k]; ok {
+			prev.Coef = Add(prev.Coef, t.Coef)
+			continue
+		}
+		c := t.clone()
+		byKey[k] = c
+		out = append(out, c)
+	}
+	return slices.DeleteFunc(out, func(t *Term) bool { return t.Coef.IsConst(0) })
+}
+
+// shapeKey identifies a term's units, sums and constraints.
+func (t *Term) shapeKey() string {
+	var b strings.Builder
+	ids := func(idx []*Index) {
+		for _, ix := range idx {
+			fmt.Fprintf(&b, "%d,", ix.ID)
+		}
+		b.WriteByte(';')
+	}
+	for _, u := range t.Units {
+		fmt.Fprintf(&b, "%s^%d:", u.Layer.Name, u.Power)
+		ids(u.Index)
+	}
+	b.WriteByte('|')
+	sum := slices.Clone(t.Sum)
+	slices.SortFunc(sum, func(a, b *Index) int { return cmp.Compare(a.ID, b.ID) })
+	ids(sum)
+	for _, d := range t.Distinct {
+		ids(d.A)
+		ids(d.B)
+	}
+	return b.String()
 }

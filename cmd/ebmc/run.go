@@ -1,0 +1,205 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/ebmc/ebmc/ir"
+)
+
+// Version is the version of ebmc and of the runtime contract it emits.
+const Version = "0.1.0"
+
+type command struct {
+	name, args, summary string
+	run                 func(c *cli, args []string) int
+}
+
+var commands []command
+
+func init() {
+	commands = []command{
+		{"check", "[-D NAME=VALUE]... FILE.ebm...", "check models; exit 1 with positioned errors", (*cli).check},
+		{"explain", "[-format text|markdown|latex] [-D NAME=VALUE]... FILE.ebm", "print every derivation as readable maths", (*cli).explain},
+		{"gen", "[-o FILE] [-pkg NAME] [-D NAME=VALUE]... [-bench] FILE.ebm", "generate Go code for a model", (*cli).gen},
+		{"version", "", "print the version", (*cli).version},
+	}
+}
+
+// cli holds the streams of one invocation; there is no global state.
+type cli struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr}
+	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+		if len(args) > 1 {
+			return c.runCommand(args[1], []string{"-h"})
+		}
+		c.usage(stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	return c.runCommand(args[0], args[1:])
+}
+
+func (c *cli) runCommand(name string, args []string) int {
+	for _, cmd := range commands {
+		if cmd.name == name {
+			return cmd.run(c, args)
+		}
+	}
+	fmt.Fprintf(c.stderr, "ebmc: unknown command %q\n", name)
+	c.usage(c.stderr)
+	return 2
+}
+
+func (c *cli) usage(w io.Writer) {
+	fmt.Fprintf(w, "ebmc compiles energy-based models (.ebm) to Go.\n\nUsage:\n\n")
+	for _, cmd := range commands {
+		fmt.Fprintf(w, "  ebmc %-8s %s\n", cmd.name, cmd.summary)
+	}
+	fmt.Fprintf(w, "\nRun 'ebmc help COMMAND' or 'ebmc COMMAND -h' for a command's flags.\n")
+}
+
+// flags returns a flag set for a command that prints its usage on -h.
+func (c *cli) flags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("ebmc "+name, flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	for _, cmd := range commands {
+		if cmd.name == name {
+			fs.Usage = func() {
+				fmt.Fprintf(c.stderr, "usage: ebmc %s %s\n\n%s.\n", name, cmd.args, strings.ToUpper(cmd.summary[:1])+cmd.summary[1:])
+				if hasFlags(fs) {
+					fmt.Fprintf(c.stderr, "\nFlags:\n")
+					fs.PrintDefaults()
+				}
+			}
+		}
+	}
+	return fs
+}
+
+func hasFlags(fs *flag.FlagSet) bool {
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	return n > 0
+}
+
+// parse parses flags; it returns an exit code and false when the command should stop.
+func parse(fs *flag.FlagSet, args []string) (int, bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, false
+		}
+		return 2, false
+	}
+	return 0, true
+}
+
+// defines collects repeated -D NAME=VALUE flags.
+type defines map[string]int
+
+func (d defines) String() string {
+	var parts []string
+	for k, v := range d {
+		parts = append(parts, fmt.Sprintf("%s=%d", k, v))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ",")
+}
+
+func (d defines) Set(s string) error {
+	name, value, ok := strings.Cut(s, "=")
+	if !ok || name == "" {
+		return fmt.Errorf("want NAME=VALUE, got %q", s)
+	}
+	v, err := strconv.Atoi(value)
+	if err != nil || v <= 0 {
+		return fmt.Errorf("%s: value %q is not a positive whole number", name, value)
+	}
+	d[name] = v
+	return nil
+}
+
+// load reads and compiles one model, printing its errors.
+func (c *cli) load(path string, defs defines) (*ir.Model, bool) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "ebmc: %v\n", err)
+		return nil, false
+	}
+	m, err := ir.Compile(path, src, ir.Options{Defines: defs})
+	if err != nil {
+		fmt.Fprintln(c.stderr, err)
+		return nil, false
+	}
+	return m, true
+}
+
+func (c *cli) check(args []string) int {
+	fs := c.flags("check")
+	defs := defines{}
+	fs.Var(defs, "D", "override a const: `NAME=VALUE` (repeatable)")
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return 2
+	}
+	code := 0
+	for _, path := range fs.Args() {
+		if _, ok := c.load(path, defs); !ok {
+			code = 1
+		}
+	}
+	return code
+}
+
+func (c *cli) explain(args []string) int {
+	fs := c.flags("explain")
+	defs := defines{}
+	format := fs.String("format", "text", "output `format`: text (Unicode), markdown (with LaTeX maths) or latex")
+	fs.Var(defs, "D", "override a const: `NAME=VALUE` (repeatable)")
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return 2
+	}
+	f, ok := map[string]ir.Format{"text": ir.Text, "markdown": ir.Markdown, "md": ir.Markdown, "latex": ir.TeX, "tex": ir.TeX}[*format]
+	if !ok {
+		fmt.Fprintf(c.stderr, "ebmc explain: unknown -format %q (expected text, markdown or latex)\n", *format)
+		return 2
+	}
+	m, ok := c.load(fs.Arg(0), defs)
+	if !ok {
+		return 1
+	}
+	if err := ir.Explain(c.stdout, m, f); err != nil {
+		fmt.Fprintf(c.stderr, "ebmc explain: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func (c *cli) version(args []string) int {
+	fs := c.flags("version")
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	fmt.Fprintf(c.stdout, "ebmc %s\n", Version)
+	return 0
+}

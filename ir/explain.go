@@ -1,0 +1,459 @@
+package ir
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Format selects the layout of Explain's report.
+type Format int
+
+const (
+	Text     Format = iota // Unicode text for a terminal
+	Markdown               // headings and $$ LaTeX $$ display maths
+	TeX                    // LaTeX sections with align* environments
+)
+
+// section is a heading with lines of maths (and notes written as prose).
+type section struct {
+	title string
+	lines []line
+}
+
+type line struct {
+	math string // a formula in the report's style
+	note string // prose, printed as is
+}
+
+// Explain writes every derivation of m as readable maths: layers,
+// parameters, the normalized energy, the layer graph and Gibbs schedule,
+// conditionals, mean-field updates, free energies, gradients, input
+// gradients, flip deltas and the tempered forms.
+func Explain(w io.Writer, m *Model, f Format) error {
+	style := Plain
+	if f != Text {
+		style = LaTeX
+	}
+	x := explainer{m: m, pr: printer{style: style}}
+	secs := []section{
+		x.declarations(),
+		x.energy(),
+		x.schedule(),
+		x.conditionals(),
+		x.meanField(),
+		x.freeEnergies(),
+		x.gradients(),
+		x.inputGradients(),
+		x.flipDeltas(),
+		x.tempered(),
+	}
+	var b strings.Builder
+	switch f {
+	case Text:
+		fmt.Fprintf(&b, "model %s (%s)\n", m.Name, m.Filename)
+	case Markdown:
+		fmt.Fprintf(&b, "# model %s (`%s`)\n", m.Name, m.Filename)
+	case TeX:
+		fmt.Fprintf(&b, "%% model %s (%s), written by ebmc explain\n", m.Name, m.Filename)
+	}
+	for _, s := range secs {
+		if len(s.lines) == 0 {
+			continue
+		}
+		writeSection(&b, s, f)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// texMath rewrites the Unicode left in a formula as LaTeX; commands the
+// printer already wrote are kept as they are.
+var texMath = strings.NewReplacer(
+	`\operatorname{softplus}`, `\operatorname{softplus}`,
+	"softplus", `\operatorname{softplus}`,
+	"−", "-", "·", ` \cdot `, "←", ` \leftarrow `, "²", "^{2}", "½", `\tfrac{1}{2}`,
+	"π", `\pi `, "∂", `\partial `, "≠", ` \neq `, "±", `\pm `, "μ", `\mu `, "β", `\beta `,
+	"σ", `\sigma `, "Σ", `\sum`, "θ", `\theta `, "tanh", `\tanh`, "log 2cosh", `\log 2\cosh`,
+	"log ", `\log `, "exp(", `\exp(`, "[·]", "",
+)
+
+// texProse rewrites Unicode in prose for LaTeX.
+var texProse = strings.NewReplacer(
+	"−", "-", "·", `$\cdot$`, "←", `$\leftarrow$`, "²", `$^2$`, "½", `$\frac12$`, "π", `$\pi$`,
+	"∂", `$\partial$`, "≠", `$\neq$`, "±", `$\pm$`, "μ", `$\mu$`, "β", `$\beta$`, "σ", `$\sigma$`,
+	"Σ", `$\Sigma$`, "θ", `$\theta$`, "ℝ", `$\mathbb{R}$`, "—", "--", "–", "--", "∝", `$\propto$`,
+	"→", `$\to$`, "_", `\_`, "{", `\{`, "}", `\}`, "[·]", "",
+)
+
+func writeSection(b *strings.Builder, s section, f Format) {
+	if f != Text {
+		for i, l := range s.lines {
+			s.lines[i].math = texMath.Replace(l.math)
+			if f == TeX {
+				s.lines[i].note = texProse.Replace(l.note)
+			}
+		}
+		if f == TeX {
+			s.title = texProse.Replace(s.title)
+		}
+	}
+	switch f {
+	case Text:
+		fmt.Fprintf(b, "\n%s\n", s.title)
+		for _, l := range s.lines {
+			if l.note != "" {
+				fmt.Fprintf(b, "  %s\n", l.note)
+			} else {
+				fmt.Fprintf(b, "  %s\n", l.math)
+			}
+		}
+	case Markdown:
+		fmt.Fprintf(b, "\n## %s\n\n", s.title)
+		for _, l := range s.lines {
+			if l.note != "" {
+				fmt.Fprintf(b, "- %s\n", l.note)
+			} else {
+				fmt.Fprintf(b, "$$%s$$\n\n", l.math)
+			}
+		}
+	case TeX:
+		fmt.Fprintf(b, "\n\\section*{%s}\n", s.title)
+		inMath := false
+		for _, l := range s.lines {
+			if l.note != "" {
+				if inMath {
+					b.WriteString("\\end{align*}\n")
+					inMath = false
+				}
+				fmt.Fprintf(b, "%s\n", l.note)
+				continue
+			}
+			if !inMath {
+				b.WriteString("\\begin{align*}\n")
+				inMath = true
+			}
+			fmt.Fprintf(b, "  %s \\\\\n", l.math)
+		}
+		if inMath {
+			b.WriteString("\\end{align*}\n")
+		}
+	}
+}
+
+type explainer struct {
+	m  *Model
+	pr printer
+}
+
+func (x explainer) tex() bool { return x.pr.latex() }
+
+// sym picks the plain or LaTeX spelling of a symbol.
+func (x explainer) sym(plain, tex string) string {
+	if x.tex() {
+		return tex
+	}
+	return plain
+}
+
+func (x explainer) note(format string, args ...any) line {
+	return line{note: fmt.Sprintf(format, args...)}
+}
+
+func (x explainer) math(format string, args ...any) line {
+	return line{math: fmt.Sprintf(format, args...)}
+}
+
+func shape(s []int) string {
+	if len(s) == 0 {
+		return ""
+	}
+	parts := make([]string, len(s))
+	for i, n := range s {
+		parts[i] = fmt.Sprint(n)
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+var kindValues = map[Kind]string{Bernoulli: "{0, 1}", Spin: "{−1, +1}", Gaussian: "ℝ", Softmax: "one-hot"}
+
+func (x explainer) declarations() section {
+	s := section{title: "Layers and parameters"}
+	for _, ly := range x.m.Layers {
+		role := "hidden"
+		if ly.Visible {
+			role = "visible"
+		}
+		desc := fmt.Sprintf("layer %s%s: %s %s, values in %s", ly.Name, shape(ly.Shape), role, ly.Kind, kindValues[ly.Kind])
+		if ly.Kind == Softmax {
+			desc = fmt.Sprintf("layer %s%s: %s softmax, %d one-hot group(s) of %d categories", ly.Name, shape(ly.Shape), role, ly.Groups(), ly.Categories())
+		}
+		if ly.Lateral {
+			desc += "; lateral couplings"
+		}
+		s.lines = append(s.lines, x.note("%s", desc))
+	}
+	for _, p := range x.m.Params {
+		role := "trained"
+		if p.Fixed {
+			role = "fixed"
+		}
+		sh := shape(p.Shape)
+		if sh == "" {
+			sh = " (scalar)"
+		}
+		s.lines = append(s.lines, x.note("param %s%s: %s, initialized %s", p.Name, sh, role, initString(p.Init)))
+	}
+	return s
+}
+
+func initString(in Init) string {
+	switch in.Kind {
+	case InitConstant:
+		return "to " + number(in.A)
+	case InitNormal:
+		return fmt.Sprintf("from N(%s, %s²)", number(in.A), number(in.B))
+	case InitUniform:
+		return fmt.Sprintf("from U(%s, %s)", number(in.A), number(in.B))
+	}
+	return "to 0"
+}
+
+func (x explainer) args(layers []*Layer) string {
+	names := make([]string, len(layers))
+	for i, ly := range layers {
+		names[i] = ly.Name
+	}
+	return strings.Join(names, ",")
+}
+
+func (x explainer) energy() section {
+	s := section{title: "Energy (normalized: kind identities applied, lateral couplings split)"}
+	s.lines = append(s.lines, x.math("E(%s) = %s", x.args(x.m.Layers), x.pr.terms(x.m.Terms)))
+	return s
+}
+
+func (x explainer) schedule() section {
+	s := section{title: "Layer graph and Gibbs schedule"}
+	m := x.m
+	for a, la := range m.Layers {
+		for b := a + 1; b < len(m.Layers); b++ {
+			if m.Interacts[a][b] {
+				s.lines = append(s.lines, x.note("%s — %s", la.Name, m.Layers[b].Name))
+			}
+		}
+		if la.Lateral {
+			s.lines = append(s.lines, x.note("%s — %s (lateral)", la.Name, la.Name))
+		}
+	}
+	for i, b := range m.Schedule {
+		how := "in parallel"
+		for _, ly := range b.Layers {
+			if ly.Lateral {
+				how = "site by site (lateral couplings)"
+			}
+		}
+		s.lines = append(s.lines, x.note("step %d: sample {%s} given the rest, %s", i+1, x.args(b.Layers), how))
+	}
+	return s
+}
+
+// field writes the name of the field of a layer's unit: a_h[j].
+func (x explainer) field(c *Conditional, letter string) string {
+	if x.tex() {
+		return fmt.Sprintf("{%s^{%s}_{%s}}", letter, c.Layer.Name, x.unitNames(c))
+	}
+	return fmt.Sprintf("%s_%s[%s]", letter, c.Layer.Name, x.unitNames(c))
+}
+
+func (x explainer) unitNames(c *Conditional) string {
+	names := make([]string, len(c.Unit))
+	for i, ix := range c.Unit {
+		names[i] = ix.Name
+	}
+	return strings.Join(names, ",")
+}
+
+func (x explainer) unit(c *Conditional) string { return x.pr.indexed(c.Layer.Name, c.Unit) }
+
+func (x explainer) conditionals() section {
+	s := section{title: "Conditionals p(unit | rest), with E = ½·P·x² − a·x + (terms without x)"}
+	for _, c := range x.m.Conditionals {
+		a, u := x.field(c, "a"), x.unit(c)
+		switch c.Family {
+		case Logistic:
+			s.lines = append(s.lines, x.math("p(%s = 1 | rest) = %s(%s)", u, x.sym("σ", `\sigma`), a))
+		case Tanh:
+			s.lines = append(s.lines, x.math("p(%s = ±1 | rest) = %s(±2%s),  E[%s] = tanh(%s)", u, x.sym("σ", `\sigma`), a, u, a))
+		case Categorical:
+			g := c.Unit[len(c.Unit)-1]
+			s.lines = append(s.lines, x.math("p(%s = 1 | rest) = exp(%s) / %s exp(%s)", u, a, x.sym("Σ_"+g.Name, `\sum_{`+g.Name+`}`), a))
+		case Normal:
+			p := x.field(c, "P")
+			s.lines = append(s.lines, x.math("p(%s | rest) = N(%s/%s, 1/%s)", u, a, p, p))
+		}
+		s.lines = append(s.lines, x.math("    %s = %s", a, x.pr.contributions(c.Field)))
+		if c.Family == Normal {
+			s.lines = append(s.lines, x.math("    %s = %s", x.field(c, "P"), x.pr.contributions(c.Precision)))
+		}
+	}
+	return s
+}
+
+func (x explainer) meanField() section {
+	s := section{title: "Mean-field updates (visible layers clamped; neighbours replaced by their means μ)"}
+	for _, b := range x.m.Schedule {
+		for _, ly := range b.Layers {
+			if ly.Visible {
+				continue
+			}
+			c := x.m.Conditionals[ly.Index]
+			mu := x.sym("μ", `\mu`)
+			a := x.field(c, "a") + "(" + mu + ")"
+			var rhs string
+			switch c.Family {
+			case Logistic:
+				rhs = x.sym("σ", `\sigma`) + "(" + a + ")"
+			case Tanh:
+				rhs = "tanh(" + a + ")"
+			case Categorical:
+				rhs = "softmax(" + a + ")"
+			case Normal:
+				rhs = a + "/" + x.field(c, "P") + "(" + mu + ")"
+			}
+			order := "all units at once"
+			if ly.Lateral {
+				order = "site by site"
+			}
+			if x.tex() {
+				s.lines = append(s.lines, x.math("%s^{%s}_{%s} ← %s  &&\\text{(%s)}", mu, ly.Name, x.unitNames(c), rhs, order))
+			} else {
+				s.lines = append(s.lines, x.math("%s_%s ← %s    (%s)", mu, x.unit(c), rhs, order))
+			}
+		}
+	}
+	if len(s.lines) > 0 {
+		s.lines = append(s.lines, x.note("Updates follow the Gibbs schedule and repeat until no mean moves more than the tolerance."))
+	}
+	return s
+}
+
+func (x explainer) freeEnergies() section {
+	s := section{title: "Free energies F = −log Σ exp(−E) over a block"}
+	for _, fe := range x.m.FreeEnergies {
+		rest := x.pr.terms(fe.Rest)
+		var parts []string
+		for _, ly := range fe.SumOut {
+			c := x.m.Conditionals[ly.Index]
+			a := x.field(c, "a")
+			sum := x.sym("Σ_{"+x.unitNames(c)+"} ", `\sum_{`+x.unitNames(c)+`} `)
+			switch ly.Kind {
+			case Bernoulli:
+				parts = append(parts, sum+"softplus("+a+")")
+			case Spin:
+				parts = append(parts, sum+"log 2cosh("+a+")")
+			case Softmax:
+				g := c.Unit[:len(c.Unit)-1]
+				gs := ""
+				for i, ix := range g {
+					if i > 0 {
+						gs += ","
+					}
+					gs += ix.Name
+				}
+				cat := c.Unit[len(c.Unit)-1].Name
+				if gs == "" {
+					parts = append(parts, "log "+x.sym("Σ_"+cat, `\sum_{`+cat+`}`)+" exp("+a+")")
+				} else {
+					parts = append(parts, x.sym("Σ_{"+gs+"} ", `\sum_{`+gs+`} `)+"log "+x.sym("Σ_"+cat, `\sum_{`+cat+`}`)+" exp("+a+")")
+				}
+			case Gaussian:
+				p := x.field(c, "P")
+				parts = append(parts, sum+"["+a+"²/(2"+p+") + ½ log(2π/"+p+")]")
+			}
+		}
+		s.lines = append(s.lines, x.math("F(%s) = %s − %s", x.args(fe.Keep), rest, strings.Join(parts, " − ")))
+		s.lines = append(s.lines, x.note("summing out %s; ∂F/∂θ = E_{p(%s | %s)}[∂E/∂θ]", x.args(fe.SumOut), x.args(fe.SumOut), x.args(fe.Keep)))
+	}
+	return s
+}
+
+func (x explainer) gradients() section {
+	s := section{title: "Parameter gradients ∂E/∂θ (learning: Δθ ∝ E_data[−∂E/∂θ] − E_model[−∂E/∂θ])"}
+	for _, g := range x.m.Gradients {
+		var items []string
+		var negs []bool
+		var lhs string
+		for _, part := range g.Parts {
+			sum := remaining(part.Sum, part.Wrt.Index)
+			neg, body := x.pr.monomial(part.Coef, part.Units, sum, part.Distinct)
+			items, negs = append(items, body), append(negs, neg)
+			if lhs == "" {
+				lhs = x.pr.indexed(g.Param.Name, part.Wrt.Index)
+			}
+		}
+		s.lines = append(s.lines, x.math("∂E/∂%s = %s", lhs, x.pr.series(items, negs)))
+	}
+	for _, p := range x.m.Params {
+		if p.Fixed {
+			s.lines = append(s.lines, x.note("%s is fixed: not trained", p.Name))
+		}
+	}
+	return s
+}
+
+// remaining lists the summed indices that are not the gradient's own indices.
+func remaining(sum, own []*Index) []*Index {
+	var out []*Index
+	for _, ix := range sum {
+		keep := true
+		for _, o := range own {
+			if o == ix {
+				keep = false
+			}
+		}
+		if keep {
+			out = append(out, ix)
+		}
+	}
+	return out
+}
+
+func (x explainer) inputGradients() section {
+	s := section{title: "Input gradients of gaussian layers (Langevin, score matching)"}
+	for _, c := range x.m.Conditionals {
+		if c.Family != Normal {
+			continue
+		}
+		u, a, p := x.unit(c), x.field(c, "a"), x.field(c, "P")
+		s.lines = append(s.lines, x.math("∂E/∂%s = %s·%s − %s,  ∂²E/∂%s² = %s", u, p, u, a, u, p))
+	}
+	return s
+}
+
+func (x explainer) flipDeltas() section {
+	s := section{title: "Flip deltas of binary layers (Metropolis–Hastings, pseudo-likelihood, ratio matching)"}
+	for _, c := range x.m.Conditionals {
+		u, a := x.unit(c), x.field(c, "a")
+		switch c.Family {
+		case Logistic:
+			s.lines = append(s.lines, x.math("E(%s flipped) − E = (2%s − 1)·%s", u, u, a))
+		case Tanh:
+			s.lines = append(s.lines, x.math("E(%s flipped) − E = 2%s·%s", u, u, a))
+		}
+	}
+	for _, fe := range x.m.FreeEnergies {
+		for _, ly := range fe.Keep {
+			if ly.Kind == Bernoulli || ly.Kind == Spin {
+				s.lines = append(s.lines, x.note("F(%s) with %s[·] flipped: the fields of %s move by ±∂a/∂%s, computed incrementally", x.args(fe.Keep), ly.Name, x.args(fe.SumOut), ly.Name))
+			}
+		}
+	}
+	return s
+}
+
+func (x explainer) tempered() section {
+	s := section{title: "Tempered forms (E → β·E, for annealing and tempering)"}
+	s.lines = append(s.lines, x.note("Every field a and precision P is multiplied by β: p_β(x=1 | rest) = σ(β·a), N(a/P, 1/(β·P)); free energies use softplus(β·a) and β times the remaining terms."))
+	return s
+}

@@ -1,0 +1,134 @@
+package runtime
+
+import (
+	"bufio"
+	"compress/gzip"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// maxIDXValues bounds the number of values an IDX header may declare
+// (2³² bytes of pixels, 32 GiB as float64) so that a corrupt header yields
+// an error instead of an absurd allocation.
+const maxIDXValues = 1 << 32
+
+// LoadIDX reads an IDX file (the format of the MNIST distribution), plain
+// or gzip-compressed; see ReadIDX.
+func LoadIDX(path string) (*Dataset, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("runtime: load IDX: %w", err)
+	}
+	defer f.Close()
+	return ReadIDX(f, path)
+}
+
+// ReadIDX reads an IDX stream; name is used in error messages. A stream
+// starting with the gzip magic bytes 1f 8b is decompressed first.
+//
+// Only unsigned-byte data (type code 0x08) is supported. A one-dimensional
+// file (magic 0x00000801, labels) gives Rows = d₀ and Cols = 1 with the
+// values unchanged; a file with two or more dimensions (magic 0x00000803
+// for images) gives Rows = d₀ and Cols = d₁·d₂·… with the values scaled to
+// [0, 1] by x/255.
+func ReadIDX(r io.Reader, name string) (*Dataset, error) {
+	d, err := readIDX(r)
+	if err != nil {
+		return nil, fmt.Errorf("runtime: read IDX %s: %w", name, err)
+	}
+	return d, nil
+}
+
+func readIDX(r io.Reader) (*Dataset, error) {
+	br := bufio.NewReader(r)
+	if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("gzip: %w", err)
+		}
+		defer zr.Close()
+		br = bufio.NewReader(zr)
+	}
+	var magic [4]byte
+	if n, err := io.ReadFull(br, magic[:]); err != nil {
+		return nil, truncIDX("magic number", 4, n, err)
+	}
+	if magic[0] != 0 || magic[1] != 0 {
+		return nil, fmt.Errorf("bad magic number %#08x: IDX files start with two zero bytes", binary.BigEndian.Uint32(magic[:]))
+	}
+	if magic[2] != 0x08 {
+		return nil, fmt.Errorf("unsupported type code %#02x (%s): only 0x08 (unsigned byte) is supported", magic[2], idxTypeName(magic[2]))
+	}
+	ndim := int(magic[3])
+	if ndim == 0 {
+		return nil, errors.New("bad magic number: zero dimensions")
+	}
+	dimBytes := make([]byte, 4*ndim)
+	if n, err := io.ReadFull(br, dimBytes); err != nil {
+		return nil, truncIDX("dimensions", len(dimBytes), n, err)
+	}
+	total := 1
+	dims := make([]int, ndim)
+	for i := range dims {
+		v := binary.BigEndian.Uint32(dimBytes[4*i:])
+		if v == 0 {
+			return nil, fmt.Errorf("dimension %d is zero", i)
+		}
+		dims[i] = int(v)
+		if uint64(total)*uint64(v) > maxIDXValues {
+			return nil, fmt.Errorf("dimensions %v declare more than %d values", dims[:i+1], maxIDXValues)
+		}
+		total *= int(v)
+	}
+	// Read without trusting the header for the allocation size: the buffer
+	// grows only as far as the data actually present.
+	data, err := io.ReadAll(io.LimitReader(br, int64(total)+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading data: %w", err)
+	}
+	if len(data) < total {
+		return nil, fmt.Errorf("truncated: dimensions %v need %d bytes of data, got %d", dims, total, len(data))
+	}
+	if len(data) > total {
+		return nil, fmt.Errorf("trailing data after the %d bytes declared by dimensions %v", total, dims)
+	}
+	d := &Dataset{Rows: dims[0], Cols: total / dims[0], X: make([]float64, total)}
+	if ndim == 1 {
+		for i, b := range data {
+			d.X[i] = float64(b)
+		}
+	} else {
+		for i, b := range data {
+			d.X[i] = float64(b) / 255
+		}
+	}
+	return d, nil
+}
+
+func truncIDX(what string, want, got int, err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("truncated: expected %d bytes of %s, got %d", want, what, got)
+	}
+	return fmt.Errorf("reading %s: %w", what, err)
+}
+
+func idxTypeName(code byte) string {
+	switch code {
+	case 0x08:
+		return "unsigned byte"
+	case 0x09:
+		return "signed byte"
+	case 0x0b:
+		return "short"
+	case 0x0c:
+		return "int"
+	case 0x0d:
+		return "float"
+	case 0x0e:
+		return "double"
+	}
+	return "unknown"
+}

@@ -1,0 +1,140 @@
+package runtime
+
+import "math"
+
+// Sigmoid returns the logistic function σ(x) = 1/(1+e⁻ˣ), evaluated as
+// e^x/(1+e^x) for x < 0 so that it never overflows: σ(−∞) = 0, σ(+∞) = 1.
+func Sigmoid(x float64) float64 {
+	if x >= 0 {
+		return 1 / (1 + math.Exp(-x))
+	}
+	e := math.Exp(x)
+	return e / (1 + e)
+}
+
+// Softplus returns log(1+eˣ), evaluated as max(x, 0) + log1p(e^{−|x|}).
+// It is ≈ eˣ for x ≪ 0 and ≈ x for x ≫ 0, with full relative accuracy.
+func Softplus(x float64) float64 {
+	if x > 0 {
+		return x + math.Log1p(math.Exp(-x))
+	}
+	return math.Log1p(math.Exp(x))
+}
+
+// Log2Cosh returns log(2 cosh x) = log(eˣ + e⁻ˣ), evaluated as
+// |x| + log1p(e^{−2|x|}). It is the log partition function of a ±1 unit
+// with field x.
+func Log2Cosh(x float64) float64 {
+	a := math.Abs(x)
+	return a + math.Log1p(math.Exp(-2*a))
+}
+
+// LogAddExp returns log(eᵃ + eᵇ) = max(a, b) + log1p(e^{−|a−b|}) without
+// overflow. LogAddExp(a, −∞) = a.
+func LogAddExp(a, b float64) float64 {
+	if a < b {
+		a, b = b, a
+	}
+	if math.IsInf(a, 0) || math.IsInf(b, -1) {
+		// a = ±∞ dominates (or both are −∞); b = −∞ contributes nothing.
+		if math.IsNaN(b) {
+			return b
+		}
+		return a
+	}
+	return a + math.Log1p(math.Exp(b-a))
+}
+
+// LogSumExp returns log Σᵢ e^{xᵢ} = m + log Σᵢ e^{xᵢ−m} with m = maxᵢ xᵢ,
+// which neither overflows nor underflows. It returns −∞ for an empty slice
+// (the log of an empty sum) and +∞ if some xᵢ = +∞.
+func LogSumExp(x []float64) float64 {
+	if len(x) == 0 {
+		return math.Inf(-1)
+	}
+	m := x[0]
+	for _, v := range x[1:] {
+		if v > m || math.IsNaN(v) {
+			m = v
+		}
+	}
+	if math.IsInf(m, 0) || math.IsNaN(m) {
+		return m
+	}
+	var s float64
+	for _, v := range x {
+		s += math.Exp(v - m)
+	}
+	return m + math.Log(s)
+}
+
+// LogMeanExp returns log((1/n) Σᵢ e^{xᵢ}) = LogSumExp(x) − log n, the
+// stable log of a mean of exponentials (as in importance-sampling
+// estimates of a partition function). It returns −∞ for an empty slice.
+func LogMeanExp(x []float64) float64 {
+	if len(x) == 0 {
+		return math.Inf(-1)
+	}
+	return LogSumExp(x) - math.Log(float64(len(x)))
+}
+
+// Softmax sets dst[i] = e^{x[i]−m} / Σⱼ e^{x[j]−m} with m = maxⱼ x[j], the
+// normalised exponentials of x. dst may be x itself. If every x[i] is −∞
+// the result is uniform; if some are +∞ they share the mass equally. It
+// panics if len(dst) != len(x).
+func Softmax(dst, x []float64) {
+	if len(dst) != len(x) {
+		panic("runtime: Softmax: length mismatch")
+	}
+	if len(x) == 0 {
+		return
+	}
+	m := x[0]
+	for _, v := range x[1:] {
+		if v > m {
+			m = v
+		}
+	}
+	switch {
+	case math.IsInf(m, -1):
+		u := 1 / float64(len(x))
+		for i := range dst {
+			dst[i] = u
+		}
+		return
+	case math.IsInf(m, 1):
+		var n float64
+		for i, v := range x {
+			if math.IsInf(v, 1) {
+				dst[i] = 1
+				n++
+			} else {
+				dst[i] = 0
+			}
+		}
+		for i := range dst {
+			dst[i] /= n
+		}
+		return
+	}
+	var s float64
+	for i, v := range x {
+		e := math.Exp(v - m)
+		dst[i] = e
+		s += e
+	}
+	inv := 1 / s
+	for i := range dst {
+		dst[i] *= inv
+	}
+}
+
+// IsFinite reports whether no element of x is NaN or ±∞.
+func IsFinite(x []float64) bool {
+	for _, v := range x {
+		if v-v != 0 { // NaN − NaN and ∞ − ∞ are NaN
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,80 @@
+package runtime
+
+import "math"
+
+// Schedule returns the learning-rate multiplier s(e) for epoch e, counted
+// from 0. A nil Schedule means s(e) = 1.
+type Schedule func(epoch int) float64
+
+// ConstantSchedule returns s(e) = 1.
+func ConstantSchedule() Schedule {
+	return func(int) float64 { return 1 }
+}
+
+// ExponentialDecay returns s(e) = rateᵉ: the learning rate is multiplied by
+// rate (for example 0.95) after every epoch.
+func ExponentialDecay(rate float64) Schedule {
+	return func(epoch int) float64 { return math.Pow(rate, float64(epoch)) }
+}
+
+// LinearDecay returns s(e) = 1 + (final − 1)·min(e, epochs)/epochs: the
+// multiplier falls linearly from 1 at epoch 0 to final at epoch epochs and
+// stays there. If epochs ≤ 0, s(e) = final.
+func LinearDecay(epochs int, final float64) Schedule {
+	return func(epoch int) float64 {
+		if epochs <= 0 || epoch >= epochs {
+			return final
+		}
+		if epoch <= 0 {
+			return 1
+		}
+		return 1 + (final-1)*float64(epoch)/float64(epochs)
+	}
+}
+
+// SGD is stochastic gradient ascent with momentum and L2 weight decay.
+//
+// For learning rate η, momentum μ, weight decay λ and schedule multiplier
+// s = Schedule(epoch), Update performs, element by element,
+//
+//	v ← μ·v + η·s·(g − λ·θ)
+//	θ ← θ + v
+//
+// where g is the ascent direction (the gradient of the log-likelihood).
+type SGD struct {
+	LearningRate float64 // η
+	Momentum     float64 // μ, typically 0.5 … 0.9
+	WeightDecay  float64 // λ, the L2 penalty coefficient
+	Schedule     Schedule
+}
+
+// Update applies one step to theta in place given the ascent direction grad
+// and the velocity buffer, which the caller keeps between steps (zero
+// initially). velocity may be nil when Momentum is 0. It does not allocate.
+// It panics if the lengths differ.
+func (o *SGD) Update(theta, grad, velocity []float64, epoch int) {
+	if len(grad) != len(theta) || (velocity != nil && len(velocity) != len(theta)) {
+		panic("runtime: SGD.Update: length mismatch")
+	}
+	if velocity == nil && o.Momentum != 0 {
+		panic("runtime: SGD.Update: nil velocity with nonzero momentum")
+	}
+	s := 1.0
+	if o.Schedule != nil {
+		s = o.Schedule(epoch)
+	}
+	eta, mu, lambda := o.LearningRate*s, o.Momentum, o.WeightDecay
+	grad = grad[:len(theta)]
+	if velocity == nil {
+		for i, t := range theta {
+			theta[i] = t + eta*(grad[i]-lambda*t)
+		}
+		return
+	}
+	velocity = velocity[:len(theta)]
+	for i, t := range theta {
+		v := mu*velocity[i] + eta*(grad[i]-lambda*t)
+		velocity[i] = v
+		theta[i] = t + v
+	}
+}
