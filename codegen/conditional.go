@@ -1,0 +1,562 @@
+package codegen
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/ebmc/ebmc/ir"
+)
+
+// matvec is a field contribution c·Σ_s P[u,s]·N[s] (or P[s,u]): one
+// matrix–vector product per chain, one matrix–matrix product per batch.
+type matvec struct {
+	param *ir.Param
+	c     float64
+	nb    *ir.Layer
+	trans bool // P is laid out [unit, neighbour]
+}
+
+func matvecOf(ct *ir.Contribution, unit []*ir.Index) (matvec, bool) {
+	if len(unit) != 1 || len(ct.Units) != 1 || len(ct.Distinct) != 0 || len(ct.Sum) != 1 {
+		return matvec{}, false
+	}
+	nb := ct.Units[0]
+	if nb.Power != 1 || len(nb.Index) != 1 || nb.Index[0] != ct.Sum[0] || nb.Layer.Kind == ir.Softmax && len(nb.Layer.Shape) > 1 {
+		return matvec{}, false
+	}
+	c, num, den := splitCoef(ct.Coef)
+	if len(num) != 1 || len(den) != 0 || num[0].Op != ir.OpParam || len(num[0].Index) != 2 {
+		return matvec{}, false
+	}
+	q := num[0]
+	switch {
+	case q.Index[0] == unit[0] && q.Index[1] == ct.Sum[0]:
+		return matvec{q.Param, c, nb.Layer, true}, true
+	case q.Index[0] == ct.Sum[0] && q.Index[1] == unit[0]:
+		return matvec{q.Param, c, nb.Layer, false}, true
+	}
+	return matvec{}, false
+}
+
+// field writes fieldL, which computes the field (and precision) of every
+// unit of a layer for every chain in use, and for layers with lateral
+// couplings fieldSiteL, the field of one unit.
+func (g *gen) field(c *ir.Conditional) {
+	ly := c.Layer
+	L, S := g.L(ly), ly.Size
+	p := g.p
+	var kernels []matvec
+	var generic []*ir.Contribution
+	for _, ct := range c.Field {
+		if mv, ok := matvecOf(ct, c.Unit); ok {
+			kernels = append(kernels, mv)
+		} else {
+			generic = append(generic, ct)
+		}
+	}
+	doc := fmt.Sprintf("field%s writes the field of %s for the chains in use into x.a%s:\n\n\ta_%s = %s", L, c.UnitString(), L, c.UnitString(), c.FieldString())
+	if ly.Kind == ir.Gaussian {
+		doc += fmt.Sprintf("\n\nand the precision into x.p%s:\n\n\tP_%s = %s", L, c.UnitString(), c.PrecisionString())
+	}
+	p.Doc(doc)
+	p.Pf("func (m *%s) field%s(x *%s) {", g.T, L, g.C)
+	p.Pf("a := x.a%s[:x.N*%d]", L, S)
+	p.P("clear(a)")
+	if ly.Kind == ir.Gaussian {
+		p.Pf("prec := x.p%s[:x.N*%d]", L, S)
+		p.P("clear(prec)")
+	}
+	if len(kernels) > 0 {
+		p.Pf("if x.N >= %d {", gemmMinChains)
+		for _, k := range kernels {
+			nbS := k.nb.Size
+			ld := k.param.Shape[1]
+			p.Pf("runtime.Gemm(false, %v, x.N, %d, %d, %s, x.%s, %d, m.%s, %d, 1, a, %d)", k.trans, S, nbS, literal(k.c), g.L(k.nb), nbS, g.P(k.param), ld, S)
+		}
+		p.P("}")
+	}
+	used := map[*ir.Layer]bool{}
+	for _, k := range kernels {
+		used[k.nb] = true
+	}
+	for _, ct := range generic {
+		unitLayers(ct.Units, used)
+	}
+	for _, ct := range c.Precision {
+		unitLayers(ct.Units, used)
+	}
+	p.P("for ch := 0; ch < x.N; ch++ {")
+	g.rows(used, false)
+	p.Pf("dst := a[ch*%d : ch*%d+%d]", S, S, S)
+	if ly.Kind == ir.Gaussian {
+		p.Pf("dstP := prec[ch*%d : ch*%d+%d]", S, S, S)
+	}
+	if len(kernels) > 0 {
+		p.Pf("if x.N < %d {", gemmMinChains)
+		for _, k := range kernels {
+			nbS := k.nb.Size
+			row := "row" + g.L(k.nb)
+			switch {
+			case !k.trans:
+				// Rows of P for the nonzero neighbours: binary states are mostly zeros.
+				p.Pf("runtime.AddRows(dst, %s, m.%s, %d, %d, %d, %s)", row, g.P(k.param), nbS, S, S, literal(k.c))
+			default:
+				p.Pf("runtime.Gemv(false, %d, %d, %s, m.%s, %d, %s, 1, dst)", S, nbS, literal(k.c), g.P(k.param), nbS, row)
+			}
+		}
+		p.P("}")
+	}
+	em := g.emitter()
+	for _, ct := range generic {
+		em.emit(sum{Coef: ct.Coef, Units: ct.Units, Loop: append(slices.Clone(c.Unit), ct.Sum...), Distinct: ct.Distinct, Dst: "dst", DstIndex: c.Unit, DstShape: ly.Shape})
+	}
+	for _, ct := range c.Precision {
+		em.emit(sum{Coef: ct.Coef, Units: ct.Units, Loop: append(slices.Clone(c.Unit), ct.Sum...), Distinct: ct.Distinct, Dst: "dstP", DstIndex: c.Unit, DstShape: ly.Shape})
+	}
+	if len(kernels) == 0 && len(generic) == 0 && len(c.Precision) == 0 {
+		p.P("_ = dst")
+	}
+	if ly.Kind == ir.Gaussian && len(c.Precision) == 0 {
+		p.P("_ = dstP")
+	}
+	p.P("}")
+	p.P("}")
+	p.P()
+	if ly.Lateral {
+		g.fieldSite(c)
+	}
+}
+
+// unitVars binds a conditional's unit variables to the flat unit index u.
+func (g *gen) unitVars(c *ir.Conditional) map[*ir.Index]string {
+	bound := map[*ir.Index]string{}
+	if len(c.Unit) == 1 {
+		bound[c.Unit[0]] = "u"
+		return bound
+	}
+	rest := "u"
+	for d := len(c.Unit) - 1; d >= 0; d-- {
+		name := fmt.Sprintf("u%d", d)
+		if d == 0 {
+			g.p.Pf("%s := %s", name, rest)
+		} else {
+			g.p.Pf("%s := %s %% %d", name, rest, c.Layer.Shape[d])
+			g.p.Pf("u%dr := %s / %d", d, rest, c.Layer.Shape[d])
+			rest = fmt.Sprintf("u%dr", d)
+		}
+		bound[c.Unit[d]] = name
+	}
+	return bound
+}
+
+func (g *gen) fieldSite(c *ir.Conditional) {
+	ly := c.Layer
+	L := g.L(ly)
+	p := g.p
+	p.Pf("// fieldSite%s returns the field (and precision) of unit u of %s in chain ch,", L, ly.Name)
+	p.P("// from the current values of every other unit: site-by-site updates use it.")
+	p.Pf("func (m *%s) fieldSite%s(x *%s, ch, u int) (a, prec float64) {", g.T, L, g.C)
+	used := map[*ir.Layer]bool{}
+	for _, ct := range append(slices.Clone(c.Field), c.Precision...) {
+		unitLayers(ct.Units, used)
+	}
+	g.rows(used, false)
+	bound := g.unitVars(c)
+	em := g.emitter()
+	for _, ct := range c.Field {
+		em.emit(sum{Coef: ct.Coef, Units: ct.Units, Loop: ct.Sum, Distinct: ct.Distinct, Bound: bound, Dst: "a"})
+	}
+	for _, ct := range c.Precision {
+		em.emit(sum{Coef: ct.Coef, Units: ct.Units, Loop: ct.Sum, Distinct: ct.Distinct, Bound: bound, Dst: "prec"})
+	}
+	p.P("return a, prec")
+	p.P("}")
+	p.P()
+}
+
+// activation writes the conditional mean of one unit given field a (and prec).
+func activation(ly *ir.Layer, a, prec string) string {
+	switch ly.Kind {
+	case ir.Bernoulli:
+		return fmt.Sprintf("runtime.Sigmoid(beta * %s)", a)
+	case ir.Spin:
+		return fmt.Sprintf("math.Tanh(beta * %s)", a)
+	case ir.Gaussian:
+		return fmt.Sprintf("%s / %s", a, prec)
+	}
+	panic("activation of softmax is per group")
+}
+
+// draw writes a sample of one unit given field a (and prec).
+func draw(ly *ir.Layer, a, prec string) string {
+	switch ly.Kind {
+	case ir.Bernoulli:
+		return fmt.Sprintf("rng.Bernoulli(runtime.Sigmoid(beta * %s))", a)
+	case ir.Spin:
+		return fmt.Sprintf("2*rng.Bernoulli(runtime.Sigmoid(2*beta*%s)) - 1", a)
+	case ir.Gaussian:
+		return fmt.Sprintf("%s/%s + rng.Normal()/math.Sqrt(beta*%s)", a, prec, prec)
+	}
+	panic("draw of softmax is per group")
+}
+
+func (g *gen) familyDoc(c *ir.Conditional) string {
+	u := c.UnitString()
+	a := "a_" + u
+	switch c.Family {
+	case ir.Logistic:
+		return fmt.Sprintf("p(%s = 1 | rest) = σ(β·%s)", u, a)
+	case ir.Tanh:
+		return fmt.Sprintf("p(%s = ±1 | rest) = σ(±2β·%s), E[%s] = tanh(β·%s)", u, a, u, a)
+	case ir.Normal:
+		return fmt.Sprintf("p(%s | rest) = N(%s/P_%s, 1/(β·P_%s))", u, a, u, u)
+	}
+	return fmt.Sprintf("p(%s = 1 | rest) = exp(β·%s) / Σ over its group exp(β·a)", u, a)
+}
+
+// mean writes MeanL (conditional means into dst) and setMeanL (means into
+// the layer itself, with variances for gaussian layers).
+func (g *gen) mean(c *ir.Conditional) {
+	ly := c.Layer
+	L, S := g.L(ly), ly.Size
+	p := g.p
+	p.Pf("// Mean%s writes E[%s | rest] at inverse temperature beta for the chains in use", L, c.UnitString())
+	p.Pf("// into dst (x.N × %d), where %s.", S, g.familyDoc(c))
+	p.Pf("func (m *%s) Mean%s(x *%s, beta float64, dst []float64) {", g.T, L, g.C)
+	p.Pf("m.field%s(x)", L)
+	g.meanBody(c, "dst")
+	p.P("}")
+	p.P()
+	p.Pf("// setMean%s replaces %s by its conditional means (variances into x.var%s for gaussian units).", L, ly.Name, L)
+	p.Pf("func (m *%s) setMean%s(x *%s, beta float64) {", g.T, L, g.C)
+	p.Pf("m.field%s(x)", L)
+	g.meanBody(c, "x."+L)
+	if ly.Kind == ir.Gaussian {
+		p.Pf("for k, pk := range x.p%s[:x.N*%d] {", L, S)
+		p.Pf("x.var%s[k] = 1 / (beta * pk)", L)
+		p.P("}")
+	}
+	p.P("}")
+	p.P()
+}
+
+func (g *gen) meanBody(c *ir.Conditional, dst string) {
+	ly := c.Layer
+	L, S := g.L(ly), ly.Size
+	p := g.p
+	if ly.Kind == ir.Softmax {
+		K := ly.Categories()
+		p.Pf("for grp := 0; grp < x.N*%d; grp++ {", ly.Groups())
+		p.Pf("a := x.a%s[grp*%d : grp*%d+%d]", L, K, K, K)
+		p.P("for k := range a {")
+		p.P("x.prob[k] = beta * a[k]")
+		p.P("}")
+		p.Pf("runtime.Softmax(%s[grp*%d:grp*%d+%d], x.prob[:%d])", dst, K, K, K, K)
+		p.P("}")
+		return
+	}
+	p.Pf("for k, a := range x.a%s[:x.N*%d] {", L, S)
+	if ly.Kind == ir.Gaussian {
+		p.Pf("%s[k] = a / x.p%s[k]", dst, L)
+	} else {
+		p.Pf("%s[k] = %s", dst, activation(ly, "a", ""))
+	}
+	p.P("}")
+}
+
+// sample writes SampleL and sampleL, which draws a layer for every chain,
+// leaving the units that mask marks unchanged.
+func (g *gen) sample(c *ir.Conditional) {
+	ly := c.Layer
+	L, S := g.L(ly), ly.Size
+	p := g.p
+	p.Pf("// Sample%s draws %s for the chains in use from its conditional at inverse", L, ly.Name)
+	if ly.Lateral {
+		p.Pf("// temperature beta, site by site (its units are coupled): %s.", g.familyDoc(c))
+	} else {
+		p.Pf("// temperature beta, all units at once: %s.", g.familyDoc(c))
+	}
+	p.Pf("func (m *%s) Sample%s(x *%s, beta float64) { m.sample%s(x, beta, nil) }", g.T, L, g.C, L)
+	p.P()
+	p.Pf("func (m *%s) sample%s(x *%s, beta float64, mask []bool) {", g.T, L, g.C)
+	if ly.Lateral {
+		g.sampleSites(c)
+		p.P("}")
+		p.P()
+		return
+	}
+	p.P("if runtime.AllTrue(mask) {")
+	p.P("return")
+	p.P("}")
+	p.Pf("m.field%s(x)", L)
+	p.P("if mask != nil {")
+	p.Pf("copy(x.save, x.%s[:x.N*%d])", L, S)
+	p.P("}")
+	p.P("for ch := 0; ch < x.N; ch++ {")
+	p.P("rng := &x.RNG[ch]")
+	p.Pf("row := x.%s[ch*%d : ch*%d+%d]", L, S, S, S)
+	p.Pf("a := x.a%s[ch*%d : ch*%d+%d]", L, S, S, S)
+	switch ly.Kind {
+	case ir.Softmax:
+		K := ly.Categories()
+		p.Pf("for grp := 0; grp < %d; grp++ {", ly.Groups())
+		p.Pf("for k := 0; k < %d; k++ {", K)
+		p.Pf("x.prob[k] = beta * a[grp*%d+k]", K)
+		p.P("}")
+		p.Pf("runtime.Softmax(x.prob[:%d], x.prob[:%d])", K, K)
+		p.Pf("clear(row[grp*%d : grp*%d+%d])", K, K, K)
+		p.Pf("row[grp*%d+rng.Categorical(x.prob[:%d])] = 1", K, K)
+		p.P("}")
+	case ir.Gaussian:
+		p.Pf("prec := x.p%s[ch*%d : ch*%d+%d]", L, S, S, S)
+		p.P("for k := range row {")
+		p.Pf("row[k] = %s", draw(ly, "a[k]", "prec[k]"))
+		p.P("}")
+	default:
+		p.P("for k := range row {")
+		p.Pf("row[k] = %s", draw(ly, "a[k]", ""))
+		p.P("}")
+	}
+	p.P("if mask != nil {")
+	p.Pf("saved := x.save[ch*%d : ch*%d+%d]", S, S, S)
+	if ly.Kind == ir.Softmax {
+		K := ly.Categories()
+		p.Pf("for grp := 0; grp < %d; grp++ {", ly.Groups())
+		p.Pf("if mask[grp*%d] {", K)
+		p.Pf("copy(row[grp*%d:grp*%d+%d], saved[grp*%d:grp*%d+%d])", K, K, K, K, K, K)
+		p.P("}")
+		p.P("}")
+	} else {
+		p.P("for k, clamped := range mask {")
+		p.P("if clamped {")
+		p.P("row[k] = saved[k]")
+		p.P("}")
+		p.P("}")
+	}
+	p.P("}")
+	p.P("}")
+	p.P("}")
+	p.P()
+}
+
+// sampleSites writes the body of a site-by-site sampler.
+func (g *gen) sampleSites(c *ir.Conditional) {
+	ly := c.Layer
+	L, S := g.L(ly), ly.Size
+	p := g.p
+	p.P("for ch := 0; ch < x.N; ch++ {")
+	p.P("rng := &x.RNG[ch]")
+	p.Pf("row := x.%s[ch*%d : ch*%d+%d]", L, S, S, S)
+	if ly.Kind == ir.Softmax {
+		K := ly.Categories()
+		p.Pf("for grp := 0; grp < %d; grp++ {", ly.Groups())
+		p.Pf("if mask != nil && mask[grp*%d] {", K)
+		p.P("continue")
+		p.P("}")
+		p.Pf("for k := 0; k < %d; k++ {", K)
+		p.Pf("a, _ := m.fieldSite%s(x, ch, grp*%d+k)", L, K)
+		p.P("x.prob[k] = beta * a")
+		p.P("}")
+		p.Pf("runtime.Softmax(x.prob[:%d], x.prob[:%d])", K, K)
+		p.Pf("clear(row[grp*%d : grp*%d+%d])", K, K, K)
+		p.Pf("row[grp*%d+rng.Categorical(x.prob[:%d])] = 1", K, K)
+		p.P("}")
+	} else {
+		p.Pf("for u := 0; u < %d; u++ {", S)
+		p.P("if mask != nil && mask[u] {")
+		p.P("continue")
+		p.P("}")
+		p.Pf("a, prec := m.fieldSite%s(x, ch, u)", L)
+		p.P("_ = prec")
+		p.Pf("row[u] = %s", draw(ly, "a", "prec"))
+		p.P("}")
+	}
+	p.P("}")
+}
+
+// sweep writes Sweep, SweepClamped and the trainer's sweep.
+func (g *gen) sweep() {
+	p := g.p
+	var steps []string
+	for i, b := range g.m.Schedule {
+		var names []string
+		for _, ly := range b.Layers {
+			names = append(names, ly.Name)
+		}
+		steps = append(steps, fmt.Sprintf("%d. {%s}", i+1, joinNames(names)))
+	}
+	p.Pf("// Sweep runs one sweep of block Gibbs sampling at inverse temperature beta for")
+	p.Pf("// the chains in use, sampling the blocks of mutually independent layers in turn:")
+	for _, s := range steps {
+		p.Pf("//   %s", s)
+	}
+	p.Pf("func (m *%s) Sweep(x *%s, beta float64) { m.sweep(x, beta, nil, false) }", g.T, g.C)
+	p.P()
+	p.P("// SweepClamped is Sweep with the units that clamp marks held at their values:")
+	p.P("// conditional generation, inpainting, label inference.")
+	p.Pf("func (m *%s) SweepClamped(x *%s, beta float64, clamp *%sClamp) { m.sweep(x, beta, clamp, false) }", g.T, g.C, g.T)
+	p.P()
+	p.P("// sweep samples every block; with meanVisible the visible layers get their")
+	p.P("// conditional means instead of samples.")
+	p.Pf("func (m *%s) sweep(x *%s, beta float64, clamp *%sClamp, meanVisible bool) {", g.T, g.C, g.T)
+	p.Pf("var none %sClamp", g.T)
+	p.P("if clamp == nil {")
+	p.P("clamp = &none")
+	p.P("}")
+	for _, b := range g.m.Schedule {
+		for _, ly := range b.Layers {
+			L := g.L(ly)
+			if ly.Visible {
+				p.P("if meanVisible {")
+				p.Pf("m.setMean%s(x, beta)", L)
+				p.P("} else {")
+				p.Pf("m.sample%s(x, beta, clamp.%s)", L, L)
+				p.P("}")
+			} else {
+				p.Pf("m.sample%s(x, beta, clamp.%s)", L, L)
+			}
+		}
+	}
+	p.P("}")
+	p.P()
+}
+
+func joinNames(ns []string) string {
+	s := ""
+	for i, n := range ns {
+		if i > 0 {
+			s += ", "
+		}
+		s += n
+	}
+	return s
+}
+
+// meanField writes MeanField: naive mean-field inference with the visible
+// layers clamped, following the Gibbs schedule.
+func (g *gen) meanField() {
+	p := g.p
+	p.P("// MeanField replaces the hidden layers of the chains in use by the means of the")
+	p.P("// factorized distribution q(hidden) = Π q(unit) that best fits p(hidden | visible),")
+	p.P("// holding the visible layers at their values. Each sweep updates the hidden")
+	p.P("// layers in schedule order (site by site where units are coupled) to")
+	p.P("// μ ← (1−damping)·E[unit | neighbours at their means] + damping·μ, from a")
+	p.P("// uniform start, until no mean moves more than tol or after iters sweeps.")
+	p.P("// It returns the number of sweeps done.")
+	p.Pf("func (m *%s) MeanField(x *%s, iters int, tol, damping float64) int {", g.T, g.C)
+	hidden := false
+	for _, ly := range g.m.Layers {
+		if ly.Visible {
+			continue
+		}
+		hidden = true
+		L := g.L(ly)
+		start := "0.5"
+		switch ly.Kind {
+		case ir.Spin, ir.Gaussian:
+			start = "0"
+		case ir.Softmax:
+			start = literal(1 / float64(ly.Categories()))
+		}
+		p.Pf("for k := range x.%s[:x.N*%d] {", L, ly.Size)
+		p.Pf("x.%s[k] = %s", L, start)
+		p.P("}")
+		if ly.Kind == ir.Gaussian {
+			p.Pf("clear(x.var%s)", L)
+		}
+	}
+	if !hidden {
+		p.P("return 0")
+		p.P("}")
+		p.P()
+		return
+	}
+	p.P("const beta = 1.0")
+	p.P("for it := 1; it <= iters; it++ {")
+	p.P("moved := 0.0")
+	for _, b := range g.m.Schedule {
+		for _, ly := range b.Layers {
+			if !ly.Visible {
+				p.Pf("moved = max(moved, m.meanStep%s(x, beta, damping))", g.L(ly))
+			}
+		}
+	}
+	p.P("if moved <= tol {")
+	p.P("return it")
+	p.P("}")
+	p.P("}")
+	p.P("return iters")
+	p.P("}")
+	p.P()
+	for _, ly := range g.m.Layers {
+		if !ly.Visible {
+			g.meanStep(g.m.Conditional(ly))
+		}
+	}
+}
+
+// meanStep writes one damped mean-field update of a hidden layer.
+func (g *gen) meanStep(c *ir.Conditional) {
+	ly := c.Layer
+	L, S := g.L(ly), ly.Size
+	p := g.p
+	p.Pf("// meanStep%s updates the means of %s and returns the largest change.", L, ly.Name)
+	p.Pf("func (m *%s) meanStep%s(x *%s, beta, damping float64) float64 {", g.T, L, g.C)
+	p.P("moved := 0.0")
+	p.P("update := func(old *float64, v float64) {")
+	p.P("v = (1-damping)*v + damping**old")
+	p.P("moved = max(moved, math.Abs(v-*old))")
+	p.P("*old = v")
+	p.P("}")
+	switch {
+	case ly.Lateral && ly.Kind == ir.Softmax:
+		K := ly.Categories()
+		p.P("for ch := 0; ch < x.N; ch++ {")
+		p.Pf("row := x.%s[ch*%d : ch*%d+%d]", L, S, S, S)
+		p.Pf("for grp := 0; grp < %d; grp++ {", ly.Groups())
+		p.Pf("for k := 0; k < %d; k++ {", K)
+		p.Pf("a, _ := m.fieldSite%s(x, ch, grp*%d+k)", L, K)
+		p.P("x.prob[k] = beta * a")
+		p.P("}")
+		p.Pf("runtime.Softmax(x.prob[:%d], x.prob[:%d])", K, K)
+		p.Pf("for k := 0; k < %d; k++ {", K)
+		p.Pf("update(&row[grp*%d+k], x.prob[k])", K)
+		p.P("}")
+		p.P("}")
+		p.P("}")
+	case ly.Lateral:
+		p.P("for ch := 0; ch < x.N; ch++ {")
+		p.Pf("row := x.%s[ch*%d : ch*%d+%d]", L, S, S, S)
+		p.Pf("for u := 0; u < %d; u++ {", S)
+		p.Pf("a, prec := m.fieldSite%s(x, ch, u)", L)
+		p.P("_ = prec")
+		p.Pf("update(&row[u], %s)", activation(ly, "a", "prec"))
+		p.P("}")
+		p.P("}")
+	case ly.Kind == ir.Softmax:
+		K := ly.Categories()
+		p.Pf("m.field%s(x)", L)
+		p.Pf("for grp := 0; grp < x.N*%d; grp++ {", ly.Groups())
+		p.Pf("a := x.a%s[grp*%d : grp*%d+%d]", L, K, K, K)
+		p.P("for k := range a {")
+		p.P("x.prob[k] = beta * a[k]")
+		p.P("}")
+		p.Pf("runtime.Softmax(x.prob[:%d], x.prob[:%d])", K, K)
+		p.Pf("for k := 0; k < %d; k++ {", K)
+		p.Pf("update(&x.%s[grp*%d+k], x.prob[k])", L, K)
+		p.P("}")
+		p.P("}")
+	default:
+		p.Pf("m.field%s(x)", L)
+		p.Pf("for k, a := range x.a%s[:x.N*%d] {", L, S)
+		if ly.Kind == ir.Gaussian {
+			p.Pf("update(&x.%s[k], a/x.p%s[k])", L, L)
+		} else {
+			p.Pf("update(&x.%s[k], %s)", L, activation(ly, "a", ""))
+		}
+		p.P("}")
+	}
+	p.P("return moved")
+	p.P("}")
+	p.P()
+}

@@ -1,0 +1,207 @@
+package codegen
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/ebmc/ebmc/ir"
+)
+
+// energy writes Energy: E for every chain in use.
+func (g *gen) energy() {
+	p := g.p
+	p.Pf("// Energy writes the energy of every chain in use into dst:")
+	p.P("//")
+	p.Pf("//\tE = %s", g.m.String())
+	p.Pf("func (m *%s) Energy(x *%s, dst []float64) {", g.T, g.C)
+	used := map[*ir.Layer]bool{}
+	for _, t := range g.m.Terms {
+		unitLayers(t.Units, used)
+	}
+	p.P("for ch := 0; ch < x.N; ch++ {")
+	g.rows(used, false)
+	p.P("e := 0.0")
+	em := g.emitter()
+	for _, t := range g.m.Terms {
+		em.emit(sum{Coef: t.Coef, Units: t.Units, Loop: t.Sum, Distinct: t.Distinct, Dst: "e"})
+	}
+	p.P("dst[ch] = e")
+	p.P("}")
+	p.P("}")
+	p.P()
+}
+
+// freeEnergy writes FreeEnergyKEEP: the derived free energy of every chain.
+func (g *gen) freeEnergy(fe *ir.FreeEnergy) {
+	p := g.p
+	name := "FreeEnergy" + g.keepName(fe)
+	var parts string
+	for _, ly := range fe.SumOut {
+		c := g.m.Conditional(ly)
+		u := c.UnitString()
+		switch ly.Kind {
+		case ir.Bernoulli:
+			parts += fmt.Sprintf(" − Σ softplus(β·a_%s)", u)
+		case ir.Spin:
+			parts += fmt.Sprintf(" − Σ log 2cosh(β·a_%s)", u)
+		case ir.Softmax:
+			parts += fmt.Sprintf(" − Σ_groups log Σ exp(β·a_%s)", u)
+		case ir.Gaussian:
+			parts += fmt.Sprintf(" − Σ [β·a_%s²/(2P_%s) + ½ log(2π/(β·P_%s))]", u, u, u)
+		}
+	}
+	p.Pf("// %s writes, for every chain in use, the free energy at inverse temperature", name)
+	p.Pf("// beta with %s summed out:", layerList(fe.SumOut))
+	p.P("//")
+	p.Pf("//\tF_β(%s) = −log Σ exp(−β·E) = β·(%s)%s", layerList(fe.Keep), fe.RestString(), parts)
+	p.Pf("func (m *%s) %s(x *%s, beta float64, dst []float64) {", g.T, name, g.C)
+	for _, ly := range fe.SumOut {
+		p.Pf("m.field%s(x)", g.L(ly))
+	}
+	used := map[*ir.Layer]bool{}
+	for _, t := range fe.Rest {
+		unitLayers(t.Units, used)
+	}
+	p.P("for ch := 0; ch < x.N; ch++ {")
+	g.rows(used, false)
+	p.P("f := 0.0")
+	em := g.emitter()
+	for _, t := range fe.Rest {
+		em.emit(sum{Coef: t.Coef, Units: t.Units, Loop: t.Sum, Distinct: t.Distinct, Dst: "f"})
+	}
+	p.P("f *= beta")
+	for _, ly := range fe.SumOut {
+		L, S := g.L(ly), ly.Size
+		p.Pf("a%s := x.a%s[ch*%d : ch*%d+%d]", L, L, S, S, S)
+		switch ly.Kind {
+		case ir.Bernoulli:
+			p.Pf("for _, a := range a%s {", L)
+			p.P("f -= runtime.Softplus(beta * a)")
+			p.P("}")
+		case ir.Spin:
+			p.Pf("for _, a := range a%s {", L)
+			p.P("f -= runtime.Log2Cosh(beta * a)")
+			p.P("}")
+		case ir.Softmax:
+			K := ly.Categories()
+			p.Pf("for grp := 0; grp < %d; grp++ {", ly.Groups())
+			p.Pf("for k := 0; k < %d; k++ {", K)
+			p.Pf("x.prob[k] = beta * a%s[grp*%d+k]", L, K)
+			p.P("}")
+			p.Pf("f -= runtime.LogSumExp(x.prob[:%d])", K)
+			p.P("}")
+		case ir.Gaussian:
+			p.Pf("p%s := x.p%s[ch*%d : ch*%d+%d]", L, L, S, S, S)
+			p.Pf("for k, a := range a%s {", L)
+			p.Pf("f -= beta*a*a/(2*p%s[k]) + 0.5*math.Log(2*math.Pi/(beta*p%s[k]))", L, L)
+			p.P("}")
+		}
+	}
+	p.P("dst[ch] = f")
+	p.P("}")
+	p.P("}")
+	p.P()
+	if fe == g.visibleFE() && name != "FreeEnergy" {
+		p.Pf("// FreeEnergy is %s, the free energy of the visible layers, F(v) = −log Σ_h exp(−E(v, h)).", name)
+		p.Pf("func (m *%s) FreeEnergy(x *%s, beta float64, dst []float64) { m.%s(x, beta, dst) }", g.T, g.C, name)
+		p.P()
+	}
+}
+
+func layerList(ls []*ir.Layer) string {
+	var names []string
+	for _, ly := range ls {
+		names = append(names, ly.Name)
+	}
+	return joinNames(names)
+}
+
+// enumerationLimit bounds the configurations generated LogZ enumerates.
+const enumerationLimit = 1 << 32
+
+// logZ writes LogZ: exact enumeration of the cheapest side, or an error that
+// says what it would take.
+func (g *gen) logZ() {
+	p := g.p
+	var best *ir.FreeEnergy
+	bestN := math.Inf(1)
+	for _, fe := range g.m.FreeEnergies {
+		if n, err := ir.Configs(fe.Keep, enumerationLimit); err == nil && float64(n) < bestN {
+			best, bestN = fe, float64(n)
+		}
+	}
+	layers := g.m.Layers
+	if best != nil {
+		layers = best.Keep
+	}
+	n, err := ir.Configs(layers, enumerationLimit)
+	if best == nil && err != nil {
+		p.P("// LogZ cannot enumerate this model; estimate log Z by annealed importance sampling.")
+		p.Pf("func (m *%s) LogZ() (float64, error) {", g.T)
+		p.Pf("return 0, fmt.Errorf(%q)", fmt.Sprintf("log Z of %s: %v and no layer can be summed out to make it smaller; use an estimator such as AIS", g.m.Name, err))
+		p.P("}")
+		p.P()
+		return
+	}
+	how := fmt.Sprintf("the %d configurations of %s", n, layerList(layers))
+	if best != nil {
+		how += fmt.Sprintf(", summing %s out through the free energy", layerList(best.SumOut))
+	}
+	p.Pf("// LogZ returns log Z = log Σ exp(−E) exactly, enumerating %s.", how)
+	p.Pf("func (m *%s) LogZ() (float64, error) {", g.T)
+	p.P("const batch = 256")
+	p.Pf("x := New%s(batch, 0)", g.C)
+	p.P("f := make([]float64, batch)")
+	p.P("total := math.Inf(-1)")
+	p.Pf("for k0 := 0; k0 < %d; k0 += batch {", n)
+	p.Pf("x.N = min(batch, %d-k0)", n)
+	p.P("for ch := 0; ch < x.N; ch++ {")
+	p.P("k := k0 + ch")
+	g.setConfig(layers)
+	p.P("}")
+	if best != nil {
+		p.Pf("m.FreeEnergy%s(x, 1, f)", g.keepName(best))
+	} else {
+		p.P("m.Energy(x, f)")
+	}
+	p.P("for _, v := range f[:x.N] {")
+	p.P("total = runtime.LogAddExp(total, -v)")
+	p.P("}")
+	p.P("}")
+	p.P("return total, nil")
+	p.P("}")
+	p.P()
+}
+
+// setConfig writes configuration k of layers into chain ch, last unit least
+// significant (the order of ir.SetConfig).
+func (g *gen) setConfig(layers []*ir.Layer) {
+	p := g.p
+	for i := len(layers) - 1; i >= 0; i-- {
+		ly := layers[i]
+		L, S := g.L(ly), ly.Size
+		p.Pf("row%s := x.%s[ch*%d : ch*%d+%d]", L, L, S, S, S)
+		switch ly.Kind {
+		case ir.Softmax:
+			K := ly.Categories()
+			p.Pf("clear(row%s)", L)
+			p.Pf("for grp := %d; grp >= 0; grp-- {", ly.Groups()-1)
+			p.Pf("row%s[grp*%d+k%%%d] = 1", L, K, K)
+			p.Pf("k /= %d", K)
+			p.P("}")
+		default:
+			lo, hi := "0", "1"
+			if ly.Kind == ir.Spin {
+				lo = "-1"
+			}
+			p.Pf("for u := %d; u >= 0; u-- {", S-1)
+			p.Pf("row%s[u] = %s", L, lo)
+			p.P("if k&1 == 1 {")
+			p.Pf("row%s[u] = %s", L, hi)
+			p.P("}")
+			p.P("k >>= 1")
+			p.P("}")
+		}
+	}
+	p.P("_ = k")
+}

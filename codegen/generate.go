@@ -1,0 +1,249 @@
+package codegen
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/ebmc/ebmc/dsl"
+	"github.com/ebmc/ebmc/ir"
+)
+
+// Options control code generation.
+type Options struct {
+	Package string // the Go package name of the generated file
+	Source  string // the .ebm file name shown in the header, without directories
+	Bench   bool   // also generate a _test.go file of benchmarks
+}
+
+// File is a generated Go source file.
+type File struct {
+	Name    string
+	Content []byte
+}
+
+// RuntimeImport is the import path generated code uses for the runtime.
+const RuntimeImport = "github.com/ebmc/ebmc/runtime"
+
+// gemmMinChains is the batch size from which fields are computed with one
+// matrix–matrix product instead of a product per chain.
+const gemmMinChains = 4
+
+// Generate turns a model into Go source: NAME_ebm.go and, with Bench,
+// NAME_ebm_bench_test.go.
+func Generate(m *ir.Model, opts Options) ([]File, error) {
+	if opts.Package == "" {
+		return nil, fmt.Errorf("codegen: no package name given")
+	}
+	g := newGen(m, opts)
+	if err := g.check(); err != nil {
+		return nil, err
+	}
+	base := strings.ToLower(m.Name) + "_ebm"
+	src, err := format(base+".go", g.model())
+	if err != nil {
+		return nil, err
+	}
+	files := []File{{Name: base + ".go", Content: src}}
+	if opts.Bench {
+		b, err := format(base+"_bench_test.go", g.bench())
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, File{Name: base + "_bench_test.go", Content: b})
+	}
+	return files, nil
+}
+
+type gen struct {
+	m    *ir.Model
+	opts Options
+	T    string // the model type: RBM
+	C    string // the chains type: RBMChains
+	p    *printer
+}
+
+func newGen(m *ir.Model, opts Options) *gen {
+	t := ir.GoName(m.Name)
+	return &gen{m: m, opts: opts, T: t, C: t + "Chains"}
+}
+
+func (g *gen) L(ly *ir.Layer) string { return ir.GoName(ly.Name) }
+func (g *gen) P(q *ir.Param) string  { return ir.GoName(q.Name) }
+
+// check rejects names that would collide with the generated API.
+func (g *gen) check() error {
+	methods := map[string]bool{"Energy": true, "Sweep": true, "SweepClamped": true, "Params": true, "ModelName": true,
+		"Init": true, "LogZ": true, "Reflect": true, "MeanField": true, "EnergyGrad": true, "FreeEnergy": true, "Zero": true}
+	for _, fe := range g.m.FreeEnergies {
+		methods["FreeEnergy"+g.keepName(fe)] = true
+		methods["FreeEnergyGrad"+g.keepName(fe)] = true
+	}
+	for _, ly := range g.m.Layers {
+		for _, pre := range []string{"Field", "Mean", "Sample"} {
+			methods[pre+g.L(ly)] = true
+		}
+	}
+	var errs dsl.ErrorList
+	for _, q := range g.m.Params {
+		if methods[g.P(q)] {
+			errs = append(errs, dsl.Errorf(q.Pos, "param %s: its Go name %s collides with the generated method %s.%s; rename the param", q.Name, g.P(q), g.T, g.P(q)))
+		}
+	}
+	for _, ly := range g.m.Layers {
+		if g.L(ly) == "N" || g.L(ly) == "RNG" {
+			errs = append(errs, dsl.Errorf(ly.Pos, "layer %s: its Go name %s collides with the field %s.%s; rename the layer", ly.Name, g.L(ly), g.C, g.L(ly)))
+		}
+	}
+	return errs.Err()
+}
+
+// keepName names a free energy by the layers it keeps: FreeEnergyV.
+func (g *gen) keepName(fe *ir.FreeEnergy) string {
+	var b strings.Builder
+	for _, ly := range fe.Keep {
+		b.WriteString(g.L(ly))
+	}
+	return b.String()
+}
+
+// visibleFE is the free energy that keeps exactly the visible layers, if any.
+func (g *gen) visibleFE() *ir.FreeEnergy {
+	for _, fe := range g.m.FreeEnergies {
+		ok := true
+		for _, ly := range fe.Keep {
+			ok = ok && ly.Visible
+		}
+		for _, ly := range fe.SumOut {
+			ok = ok && !ly.Visible
+		}
+		if ok {
+			return fe
+		}
+	}
+	return nil
+}
+
+func (g *gen) visibleSize() int {
+	n := 0
+	for _, ly := range g.m.Layers {
+		if ly.Visible {
+			n += ly.Size
+		}
+	}
+	return n
+}
+
+func (g *gen) hasHidden() bool {
+	for _, ly := range g.m.Layers {
+		if !ly.Visible {
+			return true
+		}
+	}
+	return false
+}
+
+// emitter returns a loop-nest emitter reading units from row locals (rowV)
+// and parameters from m.
+func (g *gen) emitter() *emitter {
+	return &emitter{
+		p:    g.p,
+		unit: func(u ir.UnitRef, off string) string { return fmt.Sprintf("row%s[%s]", g.L(u.Layer), off) },
+		par:  func(q *ir.Param, off string) string { return fmt.Sprintf("m.%s[%s]", g.P(q), off) },
+	}
+}
+
+// rows declares the row locals of chain ch for the layers a body reads.
+func (g *gen) rows(layers map[*ir.Layer]bool, variance bool) {
+	for _, ly := range g.m.Layers {
+		if layers[ly] {
+			g.p.Pf("row%s := x.%s[ch*%d : ch*%d+%d]", g.L(ly), g.L(ly), ly.Size, ly.Size, ly.Size)
+			if variance && ly.Kind == ir.Gaussian {
+				g.p.Pf("var%s := x.var%s[ch*%d : ch*%d+%d]", g.L(ly), g.L(ly), ly.Size, ly.Size, ly.Size)
+			}
+		}
+	}
+}
+
+func unitLayers(units []ir.UnitRef, into map[*ir.Layer]bool) {
+	for _, u := range units {
+		into[u.Layer] = true
+	}
+}
+
+func shapeString(s []int) string {
+	parts := make([]string, len(s))
+	for i, n := range s {
+		parts[i] = fmt.Sprint(n)
+	}
+	return strings.Join(parts, "×")
+}
+
+func (g *gen) header() {
+	src := g.opts.Source
+	if src == "" {
+		src = filepath.Base(g.m.Filename)
+	}
+	g.p.Pf("// Code generated by ebmc from %s. DO NOT EDIT.", src)
+	g.p.P()
+	g.p.Pf("package %s", g.opts.Package)
+	g.p.P()
+	g.p.P("import (")
+	g.p.P(`"math"`)
+	g.p.P(`"fmt"`)
+	g.p.P(`"slices"`)
+	g.p.P()
+	g.p.Pf("%q", RuntimeImport)
+	g.p.P(")")
+	g.p.P()
+	g.p.P("// The runtime this code was generated for; a mismatched runtime fails to compile here.")
+	g.p.P("const _ = runtime.EnforceVersion1")
+	g.p.P()
+	g.p.P("var (")
+	g.p.P("_ = math.Exp")
+	g.p.P("_ = fmt.Errorf")
+	g.p.P("_ = slices.Max[[]float64]")
+	g.p.P(")")
+	g.p.P()
+}
+
+func (g *gen) model() []byte {
+	g.p = &printer{}
+	g.header()
+	g.consts()
+	g.paramsType()
+	g.chainsType()
+	g.clampType()
+	g.energy()
+	for _, c := range g.m.Conditionals {
+		g.field(c)
+		g.mean(c)
+		g.sample(c)
+	}
+	g.sweep()
+	g.meanField()
+	for _, fe := range g.m.FreeEnergies {
+		g.freeEnergy(fe)
+	}
+	g.logZ()
+	g.energyGrad()
+	for _, fe := range g.m.FreeEnergies {
+		g.freeEnergyGrad(fe)
+	}
+	g.trainer()
+	g.reflect()
+	return g.p.buf.Bytes()
+}
+
+func (g *gen) consts() {
+	if len(g.m.Consts) == 0 {
+		return
+	}
+	g.p.Pf("// Sizes of %s, fixed when this file was generated (ebmc gen -D NAME=VALUE changes them).", g.T)
+	g.p.P("const (")
+	for _, c := range g.m.Consts {
+		g.p.Pf("%s%s = %d", g.T, ir.GoName(c.Name), c.Value)
+	}
+	g.p.P(")")
+	g.p.P()
+}

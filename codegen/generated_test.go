@@ -1,0 +1,146 @@
+package codegen_test
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/ebmc/ebmc/harness"
+	"github.com/ebmc/ebmc/internal/testmodels"
+	"github.com/ebmc/ebmc/ir"
+)
+
+func cases(t *testing.T) []testmodels.Case {
+	t.Helper()
+	cs, err := testmodels.All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs
+}
+
+// randomParams draws from the declared initializers and perturbs them.
+func randomParams(m *ir.Model, seed uint64) ir.Params {
+	p := m.NewParams()
+	m.InitParams(p, seed)
+	r := rand.New(rand.NewPCG(seed, 1))
+	for i := range p {
+		for k := range p[i] {
+			p[i][k] += 0.3 * r.NormFloat64()
+		}
+	}
+	return p
+}
+
+// states draws n random states and packs them per layer (n × size).
+func states(m *ir.Model, n int, seed uint64) ([]ir.State, [][]float64) {
+	r := rand.New(rand.NewPCG(seed, 2))
+	xs := make([]ir.State, n)
+	packed := make([][]float64, len(m.Layers))
+	for c := range xs {
+		xs[c] = m.NewState()
+		m.RandomState(xs[c], r)
+		for i := range m.Layers {
+			packed[i] = append(packed[i], xs[c][i]...)
+		}
+	}
+	return xs, packed
+}
+
+func near(a, b, tol float64) bool {
+	return math.Abs(a-b) <= tol*math.Max(1, math.Max(math.Abs(a), math.Abs(b)))
+}
+
+// interpMean is E[unit k of ly | rest] at beta by the interpreter.
+func interpMean(m *ir.Model, ly *ir.Layer, p ir.Params, x ir.State, k int, beta float64) float64 {
+	switch ly.Kind {
+	case ir.Gaussian:
+		mean, _ := m.NormalParams(ly, p, x, k, beta)
+		return mean
+	case ir.Spin:
+		pr := m.UnitProbs(ly, p, x, k, beta)
+		return pr[1] - pr[0]
+	case ir.Softmax:
+		return m.UnitProbs(ly, p, x, k, beta)[k%ly.Categories()]
+	}
+	return m.UnitProbs(ly, p, x, k, beta)[1]
+}
+
+func TestGeneratedMatchesInterpreter(t *testing.T) {
+	d := startDriver(t)
+	const tol = 1e-9
+	for _, c := range cases(t) {
+		m := d.models[c.Name]
+		for _, n := range []int{1, 5} { // per-chain kernels, and batched ones
+			p := randomParams(m, uint64(n))
+			xs, packed := states(m, n, uint64(n))
+			const beta = 0.7
+			r := d.call(t, harness.Request{Model: c.Name, Op: "eval", Params: p, Layers: packed, N: n, Beta: beta})
+			check := func(what string, got, want float64) {
+				t.Helper()
+				if !near(got, want, tol) {
+					t.Errorf("%s (%d chains): %s = %.12g, interpreter %.12g", c.Name, n, what, got, want)
+				}
+			}
+			for ch, x := range xs {
+				check("energy", r.Energy[ch], m.Energy(p, x))
+				for i, ly := range m.Layers {
+					for k := 0; k < ly.Size; k++ {
+						a, prec := m.Field(ly, p, x, k)
+						check("field of "+ly.Name, r.Fields[i][ch*ly.Size+k], a)
+						if ly.Kind == ir.Gaussian {
+							check("precision of "+ly.Name, r.Precisions[i][ch*ly.Size+k], prec)
+						}
+						check("mean of "+ly.Name, r.Means[i][ch*ly.Size+k], interpMean(m, ly, p, x, k, beta))
+					}
+				}
+				for f, fe := range m.FreeEnergies {
+					check("free energy summing out "+fe.SumOut[0].Name, r.FreeEnergies[f][ch], m.FreeEnergy(fe, p, x, beta))
+				}
+			}
+			sumGrad := func(g func(x ir.State) ir.Params) ir.Params {
+				total := m.NewParams()
+				for _, x := range xs {
+					for i, gi := range g(x) {
+						for k, v := range gi {
+							total[i][k] += v
+						}
+					}
+				}
+				return total
+			}
+			want := sumGrad(func(x ir.State) ir.Params { return m.EnergyGrad(p, x) })
+			for i, q := range m.Params {
+				for k := range want[i] {
+					check("∂E/∂"+q.Name, r.EnergyGrad[i][k], want[i][k])
+				}
+			}
+			for f, fe := range m.FreeEnergies {
+				want := sumGrad(func(x ir.State) ir.Params { return m.FreeEnergyGrad(fe, p, x) })
+				for i, q := range m.Params {
+					for k := range want[i] {
+						check("∂F/∂"+q.Name+" summing out "+fe.SumOut[0].Name, r.FEGrads[f][i][k], want[i][k])
+					}
+				}
+			}
+			if z, err := m.LogZ(p, 1, 1<<20); err == nil {
+				if r.LogZError != "" {
+					t.Errorf("%s: generated LogZ: %s", c.Name, r.LogZError)
+				} else {
+					check("log Z", r.LogZ, z)
+				}
+			}
+			for ch, x := range xs {
+				mu, iters := m.MeanField(p, x, 500, 1e-12, 0)
+				if iters == 500 {
+					continue // not converged: the comparison would be of two trajectories
+				}
+				for i, ly := range m.Layers {
+					for k := 0; k < ly.Size; k++ {
+						check("mean field of "+ly.Name, r.MeanField[i][ch*ly.Size+k], mu[i][k])
+					}
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,296 @@
+package codegen
+
+import (
+	"fmt"
+
+	"github.com/ebmc/ebmc/ir"
+)
+
+// outer is a gradient part c·A[a]·B[b] accumulated into θ[a,b]: over a
+// batch, one matrix product Aᵀ·B.
+type outer struct {
+	c    float64
+	a, b *ir.Layer // θ[a,b] += c·Σ_chains A[·,a]·B[·,b]
+}
+
+func outerOf(part *ir.GradPart) (outer, bool) {
+	if part.Coef.Op != ir.OpConst || len(part.Units) != 2 || len(part.Distinct) != 0 || len(part.Sum) != 2 || len(part.Wrt.Index) != 2 {
+		return outer{}, false
+	}
+	u, w := part.Units[0], part.Units[1]
+	if u.Layer == w.Layer || u.Power != 1 || w.Power != 1 || len(u.Index) != 1 || len(w.Index) != 1 {
+		return outer{}, false
+	}
+	if u.Layer.Kind == ir.Softmax && len(u.Layer.Shape) > 1 || w.Layer.Kind == ir.Softmax && len(w.Layer.Shape) > 1 {
+		return outer{}, false
+	}
+	switch {
+	case part.Wrt.Index[0] == u.Index[0] && part.Wrt.Index[1] == w.Index[0]:
+		return outer{part.Coef.Value, u.Layer, w.Layer}, true
+	case part.Wrt.Index[0] == w.Index[0] && part.Wrt.Index[1] == u.Index[0]:
+		return outer{part.Coef.Value, w.Layer, u.Layer}, true
+	}
+	return outer{}, false
+}
+
+// energyGrad writes EnergyGrad.
+func (g *gen) energyGrad() {
+	p := g.p
+	var docs []string
+	for _, gr := range g.m.Gradients {
+		docs = append(docs, "\t"+gr.String())
+	}
+	p.Pf("// EnergyGrad adds scale·Σ_chains ∂E/∂θ into the trained parameters of dst:")
+	p.P("//")
+	for _, d := range docs {
+		p.P("//", d)
+	}
+	p.P("//")
+	p.P("// A gaussian unit's square reads x² + x.var, so that chains holding")
+	p.P("// conditional means give the expected gradient.")
+	p.Pf("func (m *%s) EnergyGrad(x *%s, scale float64, dst *%s) {", g.T, g.C, g.T)
+	used := map[*ir.Layer]bool{}
+	var generic []*ir.GradPart
+	var owners []*ir.Param
+	for _, gr := range g.m.Gradients {
+		for _, part := range gr.Parts {
+			if o, ok := outerOf(part); ok {
+				q := gr.Param
+				p.Pf("runtime.Gemm(true, false, %d, %d, x.N, %s*scale, x.%s, %d, x.%s, %d, 1, dst.%s, %d)",
+					o.a.Size, o.b.Size, literal(o.c), g.L(o.a), o.a.Size, g.L(o.b), o.b.Size, g.P(q), o.b.Size)
+				continue
+			}
+			generic = append(generic, part)
+			owners = append(owners, gr.Param)
+			unitLayers(part.Units, used)
+		}
+	}
+	if len(generic) > 0 {
+		p.P("for ch := 0; ch < x.N; ch++ {")
+		g.rows(used, true)
+		em := g.emitter()
+		em.sq = func(u ir.UnitRef, off string) string {
+			if u.Layer.Kind != ir.Gaussian {
+				return fmt.Sprintf("row%s[%s]", g.L(u.Layer), off)
+			}
+			r := fmt.Sprintf("row%s[%s]", g.L(u.Layer), off)
+			return fmt.Sprintf("(%s*%s + var%s[%s])", r, r, g.L(u.Layer), off)
+		}
+		for i, part := range generic {
+			q := owners[i]
+			em.emit(sum{Coef: part.Coef, Units: part.Units, Loop: part.Sum, Distinct: part.Distinct,
+				Dst: "dst." + g.P(q), DstIndex: part.Wrt.Index, DstShape: q.Shape, Scale: "scale"})
+		}
+		for _, ly := range g.m.Layers {
+			if used[ly] && ly.Kind == ir.Gaussian {
+				p.Pf("_ = var%s", g.L(ly))
+			}
+		}
+		p.P("}")
+	}
+	p.P("}")
+	p.P()
+}
+
+// freeEnergyGrad writes FreeEnergyGradKEEP: the gradient of a free energy
+// is the energy gradient with the summed-out layers at their conditional
+// means (and second moments).
+func (g *gen) freeEnergyGrad(fe *ir.FreeEnergy) {
+	p := g.p
+	name := "FreeEnergyGrad" + g.keepName(fe)
+	p.Pf("// %s adds scale·Σ_chains ∂F/∂θ into dst, where F is the free energy with", name)
+	p.Pf("// %s summed out: ∂F/∂θ = E_{p(%s | %s)}[∂E/∂θ]. It copies %s into mo, a", layerList(fe.SumOut), layerList(fe.SumOut), layerList(fe.Keep), layerList(fe.Keep))
+	p.P("// scratch batch of the same capacity, and fills in the conditional means there.")
+	p.Pf("func (m *%s) %s(x, mo *%s, scale float64, dst *%s) {", g.T, name, g.C, g.T)
+	p.P("mo.N = x.N")
+	for _, ly := range fe.Keep {
+		L := g.L(ly)
+		p.Pf("copy(mo.%s[:x.N*%d], x.%s[:x.N*%d])", L, ly.Size, L, ly.Size)
+		if ly.Kind == ir.Gaussian {
+			p.Pf("clear(mo.var%s)", L)
+		}
+	}
+	for _, ly := range fe.SumOut {
+		p.Pf("m.setMean%s(mo, 1)", g.L(ly))
+	}
+	p.P("m.EnergyGrad(mo, scale, dst)")
+	p.P("}")
+	p.P()
+}
+
+// trainer writes the CD-k / PCD-k trainer.
+func (g *gen) trainer() {
+	p := g.p
+	tr := g.T + "Trainer"
+	fe := g.visibleFE()
+	var visible []*ir.Layer
+	for _, ly := range g.m.Layers {
+		if ly.Visible {
+			visible = append(visible, ly)
+		}
+	}
+	vs := g.visibleSize()
+	p.Pf("// %s trains %s by contrastive divergence (CD-k) or persistent", tr, g.T)
+	p.P("// contrastive divergence (PCD-k, stochastic maximum likelihood), with the")
+	p.P("// runtime's SGD. Each step ascends the log-likelihood gradient")
+	p.P("//")
+	p.P("//\tΔθ ∝ E_data[−∂F/∂θ] − E_model[−∂F/∂θ]")
+	p.P("//")
+	switch {
+	case fe != nil:
+		p.Pf("// where F is the free energy of the visible layers (%s summed out); the model", layerList(fe.SumOut))
+		p.P("// expectation is taken over the negative chains after K Gibbs sweeps.")
+	case g.hasHidden():
+		p.P("// where the data expectation uses mean-field posteriors of the hidden layers")
+		p.P("// (variational learning) and the model expectation uses the negative chains' samples.")
+	default:
+		p.P("// with F = E (the model has no hidden layers).")
+	}
+	p.Pf("type %s struct {", tr)
+	p.Pf("Model *%s", g.T)
+	p.P("cfg runtime.CDConfig")
+	p.Pf("data, neg, mo *%s", g.C)
+	p.Pf("grad, vel *%s", g.T)
+	p.P("rng []float64 // the negative chains' random streams (the source of truth between steps)")
+	p.P("recon []float64")
+	p.P("}")
+	p.P()
+	p.Pf("// New%s returns a trainer for m; it allocates everything a step needs.", tr)
+	p.Pf("func New%s(m *%s, cfg runtime.CDConfig) (*%s, error) {", tr, g.T, tr)
+	p.P("if cfg.BatchSize <= 0 {")
+	p.Pf("return nil, fmt.Errorf(\"%s trainer: BatchSize must be positive, got %%d\", cfg.BatchSize)", g.m.Name)
+	p.P("}")
+	p.P("if cfg.K <= 0 {")
+	p.P("cfg.K = 1")
+	p.P("}")
+	p.P("chains := cfg.BatchSize")
+	p.P("if cfg.Persistent && cfg.Chains > 0 {")
+	p.P("chains = cfg.Chains")
+	p.P("}")
+	p.Pf("t := &%s{Model: m, cfg: cfg,", tr)
+	p.Pf("data: New%s(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15),", g.C)
+	p.Pf("neg: New%s(chains, cfg.Seed),", g.C)
+	p.Pf("mo: New%s(max(chains, cfg.BatchSize), cfg.Seed),", g.C)
+	p.Pf("grad: Zero%s(), vel: Zero%s(),", g.T, g.T)
+	p.Pf("recon: make([]float64, cfg.BatchSize*%d),", g.maxLayer())
+	p.P("}")
+	p.P("t.rng = make([]float64, 8*chains)")
+	p.P("t.encodeRNG()")
+	p.P("return t, nil")
+	p.P("}")
+	p.P()
+	p.Pf("func (t *%s) encodeRNG() {", tr)
+	p.P("for ch := range t.neg.RNG {")
+	p.P("t.neg.RNG[ch].EncodeState(t.rng[8*ch : 8*ch+8])")
+	p.P("}")
+	p.P("}")
+	p.P()
+	p.Pf("func (t *%s) decodeRNG() {", tr)
+	p.P("for ch := range t.neg.RNG {")
+	p.P("t.neg.RNG[ch].DecodeState(t.rng[8*ch : 8*ch+8])")
+	p.P("}")
+	p.P("}")
+	p.P()
+	p.P("// ModelName returns the model's name.")
+	p.Pf("func (t *%s) ModelName() string { return t.Model.ModelName() }", tr)
+	p.P()
+	p.P("// Params returns the model's parameters.")
+	p.Pf("func (t *%s) Params() []runtime.Tensor { return t.Model.Params() }", tr)
+	p.P()
+	p.Pf("// VisibleSize is the width of a data row: %s, in declaration order.", layerList(visible))
+	p.Pf("func (t *%s) VisibleSize() int { return %d }", tr, vs)
+	p.P()
+	p.P("// State returns what resuming needs besides the parameters: the optimizer's")
+	p.P("// velocities, the persistent chains and their random streams.")
+	p.Pf("func (t *%s) State() []runtime.Tensor {", tr)
+	p.P("var s []runtime.Tensor")
+	for _, gr := range g.m.Gradients {
+		q := gr.Param
+		p.Pf("s = append(s, runtime.Tensor{Name: \"velocity.%s\", Shape: []int{%s}, Data: t.vel.%s})", q.Name, intList(q.Shape), g.P(q))
+	}
+	p.P("if t.cfg.Persistent {")
+	for _, ly := range g.m.Layers {
+		p.Pf("s = append(s, runtime.Tensor{Name: \"chain.%s\", Shape: []int{len(t.neg.%s) / %d, %d}, Data: t.neg.%s})", ly.Name, g.L(ly), ly.Size, ly.Size, g.L(ly))
+	}
+	p.P("s = append(s, runtime.Tensor{Name: \"rng\", Shape: []int{len(t.rng)}, Data: t.rng})")
+	p.P("}")
+	p.P("return s")
+	p.P("}")
+	p.P()
+	p.P("// TrainStep does one update on a minibatch of rows data rows (row-major,")
+	p.P("// rows × VisibleSize) and returns the batch's summed squared reconstruction")
+	p.P("// error. It allocates nothing.")
+	p.Pf("func (t *%s) TrainStep(batch []float64, rows int, epoch int) float64 {", tr)
+	p.P("m, d := t.Model, t.data")
+	p.P("d.N = rows")
+	p.P("t.decodeRNG()")
+	p.P("for r := 0; r < rows; r++ {")
+	off := 0
+	for _, ly := range visible {
+		p.Pf("copy(d.%s[r*%d:(r+1)*%d], batch[r*%d+%d:r*%d+%d])", g.L(ly), ly.Size, ly.Size, vs, off, vs, off+ly.Size)
+		off += ly.Size
+	}
+	p.P("}")
+	for _, gr := range g.m.Gradients {
+		p.Pf("clear(t.grad.%s)", g.P(gr.Param))
+	}
+	p.P("inv := 1 / float64(rows)")
+	switch {
+	case fe != nil:
+		p.Pf("m.FreeEnergyGrad%s(d, t.mo, -inv, t.grad)", g.keepName(fe))
+	case g.hasHidden():
+		p.P("m.MeanField(d, 25, 1e-6, 0)")
+		p.P("m.EnergyGrad(d, -inv, t.grad)")
+	default:
+		p.P("m.EnergyGrad(d, -inv, t.grad)")
+	}
+	p.P("recon := 0.0")
+	if fe != nil {
+		// PCD's reconstruction: the visible means given the data's hidden means (in t.mo).
+		p.P("if t.cfg.Persistent {")
+		for _, ly := range visible {
+			L := g.L(ly)
+			p.Pf("m.Mean%s(t.mo, 1, t.recon)", L)
+			p.Pf("for k, v := range d.%s[:rows*%d] {", L, ly.Size)
+			p.P("recon += (v - t.recon[k]) * (v - t.recon[k])")
+			p.P("}")
+		}
+		p.P("}")
+	}
+	p.P("neg := t.neg")
+	p.P("if !t.cfg.Persistent {")
+	p.P("neg.N = rows")
+	for _, ly := range g.m.Layers {
+		p.Pf("copy(neg.%s[:rows*%d], d.%s[:rows*%d])", g.L(ly), ly.Size, g.L(ly), ly.Size)
+	}
+	p.P("}")
+	p.P("for s := 0; s < t.cfg.K; s++ {")
+	p.P("m.sweep(neg, 1, nil, t.cfg.MeanVisible && !t.cfg.Persistent && s == t.cfg.K-1)")
+	p.P("}")
+	if fe != nil {
+		p.Pf("m.FreeEnergyGrad%s(neg, t.mo, 1/float64(neg.N), t.grad)", g.keepName(fe))
+	} else {
+		p.P("m.EnergyGrad(neg, 1/float64(neg.N), t.grad)")
+	}
+	if g.hasHidden() {
+		p.P("if !t.cfg.Persistent {")
+		for _, ly := range visible {
+			L := g.L(ly)
+			p.Pf("for k, v := range d.%s[:rows*%d] {", L, ly.Size)
+			p.Pf("recon += (v - neg.%s[k]) * (v - neg.%s[k])", L, L)
+			p.P("}")
+		}
+		p.P("}")
+	}
+	for _, gr := range g.m.Gradients {
+		q := g.P(gr.Param)
+		p.Pf("t.cfg.Optimizer.Update(m.%s, t.grad.%s, t.vel.%s, epoch)", q, q, q)
+	}
+	p.P("t.encodeRNG()")
+	p.P("return recon")
+	p.P("}")
+	p.P()
+	p.Pf("var _ runtime.Trainer = (*%s)(nil)", tr)
+	p.P()
+}
+

@@ -1,0 +1,218 @@
+package codegen
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ebmc/ebmc/ir"
+)
+
+func (g *gen) paramsType() {
+	p := g.p
+	p.Doc(fmt.Sprintf("%s holds the parameters of model %s, each a flat row-major slice.\n\nEnergy:\n\n\tE = %s", g.T, g.m.Name, g.m.String()))
+	p.Pf("type %s struct {", g.T)
+	for _, q := range g.m.Params {
+		role := "trained"
+		if q.Fixed {
+			role = "fixed"
+		}
+		shape := shapeString(q.Shape)
+		if shape == "" {
+			shape = "scalar"
+		}
+		p.Pf("%s []float64 // %s: %s, %s, %s", g.P(q), q.Name, shape, role, initDoc(q.Init))
+	}
+	p.P("}")
+	p.P()
+	p.Pf("// New%s returns the model with parameters drawn from the declared initializers.", g.T)
+	p.Pf("func New%s(seed uint64) *%s {", g.T, g.T)
+	p.Pf("m := Zero%s()", g.T)
+	p.P("m.Init(seed)")
+	p.P("return m")
+	p.P("}")
+	p.P()
+	p.Pf("// Zero%s returns the model with every parameter zero (storage for gradients, too).", g.T)
+	p.Pf("func Zero%s() *%s {", g.T, g.T)
+	p.Pf("return &%s{", g.T)
+	for _, q := range g.m.Params {
+		p.Pf("%s: make([]float64, %d),", g.P(q), q.Size)
+	}
+	p.P("}")
+	p.P("}")
+	p.P()
+	p.P("// Init sets every parameter from its declared initializer; each parameter")
+	p.P("// draws from its own random stream, so the values do not depend on the others' sizes.")
+	p.Pf("func (m *%s) Init(seed uint64) {", g.T)
+	for _, q := range g.m.Params {
+		f := g.P(q)
+		switch q.Init.Kind {
+		case ir.InitZeros:
+			p.Pf("clear(m.%s)", f)
+		case ir.InitConstant:
+			p.Pf("for k := range m.%s {", f)
+			p.Pf("m.%s[k] = %s", f, literal(q.Init.A))
+			p.P("}")
+		case ir.InitNormal, ir.InitUniform:
+			p.Pf("rng%s := runtime.NewRNG(seed, %d)", f, q.Index+1)
+			p.Pf("for k := range m.%s {", f)
+			if q.Init.Kind == ir.InitNormal {
+				p.Pf("m.%s[k] = %s + %s*rng%s.Normal()", f, literal(q.Init.A), literal(q.Init.B), f)
+			} else {
+				p.Pf("m.%s[k] = %s + %s*rng%s.Float64()", f, literal(q.Init.A), literal(q.Init.B-q.Init.A), f)
+			}
+			p.P("}")
+		}
+	}
+	p.P("}")
+	p.P()
+	p.P("// ModelName returns the model's declared name.")
+	p.Pf("func (m *%s) ModelName() string { return %q }", g.T, g.m.Name)
+	p.P()
+	p.P("// Params returns views onto the parameters, in declaration order.")
+	p.Pf("func (m *%s) Params() []runtime.Tensor {", g.T)
+	p.P("return []runtime.Tensor{")
+	for _, q := range g.m.Params {
+		p.Pf("{Name: %q, Shape: []int{%s}, Data: m.%s, Fixed: %v},", q.Name, intList(q.Shape), g.P(q), q.Fixed)
+	}
+	p.P("}")
+	p.P("}")
+	p.P()
+	p.Pf("var _ runtime.Model = (*%s)(nil)", g.T)
+	p.P()
+}
+
+func initDoc(in ir.Init) string {
+	switch in.Kind {
+	case ir.InitConstant:
+		return "initially " + literal(in.A)
+	case ir.InitNormal:
+		return fmt.Sprintf("initially N(%g, %g²)", in.A, in.B)
+	case ir.InitUniform:
+		return fmt.Sprintf("initially U(%g, %g)", in.A, in.B)
+	}
+	return "initially 0"
+}
+
+func intList(s []int) string {
+	parts := make([]string, len(s))
+	for i, n := range s {
+		parts[i] = fmt.Sprint(n)
+	}
+	return strings.Join(parts, ", ")
+}
+
+var kindDoc = map[ir.Kind]string{ir.Bernoulli: "0 or 1", ir.Spin: "−1 or +1", ir.Gaussian: "real", ir.Softmax: "one-hot over the last dimension"}
+
+// maxCategories is the largest softmax group, for scratch space.
+func (g *gen) maxCategories() int {
+	k := 0
+	for _, ly := range g.m.Layers {
+		if ly.Kind == ir.Softmax {
+			k = max(k, ly.Categories())
+		}
+	}
+	return k
+}
+
+func (g *gen) maxLayer() int {
+	n := 0
+	for _, ly := range g.m.Layers {
+		n = max(n, ly.Size)
+	}
+	return n
+}
+
+func (g *gen) chainsType() {
+	p := g.p
+	p.Doc(fmt.Sprintf("%s is a batch of Markov chains (or of data rows) of %s: every unit's\nvalue for chains 0…N−1, row-major, and one random stream per chain.", g.C, g.m.Name))
+	p.Pf("type %s struct {", g.C)
+	p.P("N int // chains in use, at most the capacity given to New", g.C)
+	for _, ly := range g.m.Layers {
+		role := "hidden"
+		if ly.Visible {
+			role = "visible"
+		}
+		p.Pf("%s []float64 // %s[%s] of chain c at [c*%d + unit], %s, %s", g.L(ly), ly.Name, shapeString(ly.Shape), ly.Size, role, kindDoc[ly.Kind])
+	}
+	p.P("RNG []runtime.RNG")
+	p.P()
+	for _, ly := range g.m.Layers {
+		p.Pf("a%s []float64 // fields", g.L(ly))
+		if ly.Kind == ir.Gaussian {
+			p.Pf("p%s, var%s []float64 // precisions; variances of means (zero for samples)", g.L(ly), g.L(ly))
+		}
+	}
+	p.P("prob []float64 // one softmax group")
+	p.P("save []float64 // clamped units during a sweep")
+	p.P("}")
+	p.P()
+	p.Pf("// New%s returns n chains with every unit drawn uniformly (gaussian units", g.C)
+	p.P("// from N(0, 1)); chain c uses random stream (seed, c).")
+	p.Pf("func New%s(n int, seed uint64) *%s {", g.C, g.C)
+	p.Pf("x := &%s{N: n, RNG: make([]runtime.RNG, n), prob: make([]float64, %d), save: make([]float64, n*%d)}", g.C, max(1, g.maxCategories()), g.maxLayer())
+	for _, ly := range g.m.Layers {
+		p.Pf("x.%s = make([]float64, n*%d)", g.L(ly), ly.Size)
+		p.Pf("x.a%s = make([]float64, n*%d)", g.L(ly), ly.Size)
+		if ly.Kind == ir.Gaussian {
+			p.Pf("x.p%s = make([]float64, n*%d)", g.L(ly), ly.Size)
+			p.Pf("x.var%s = make([]float64, n*%d)", g.L(ly), ly.Size)
+		}
+	}
+	p.P("for ch := range x.RNG {")
+	p.P("x.RNG[ch] = runtime.NewRNG(seed, uint64(ch))")
+	p.P("}")
+	p.P("x.Randomize()")
+	p.P("return x")
+	p.P("}")
+	p.P()
+	p.P("// Randomize draws every unit of the chains in use uniformly (gaussian: N(0, 1)).")
+	p.Pf("func (x *%s) Randomize() {", g.C)
+	p.P("for ch := 0; ch < x.N; ch++ {")
+	p.P("rng := &x.RNG[ch]")
+	for _, ly := range g.m.Layers {
+		L := g.L(ly)
+		p.Pf("row%s := x.%s[ch*%d : ch*%d+%d]", L, L, ly.Size, ly.Size, ly.Size)
+		switch ly.Kind {
+		case ir.Bernoulli:
+			p.Pf("for k := range row%s { row%s[k] = rng.Bernoulli(0.5) }", L, L)
+		case ir.Spin:
+			p.Pf("for k := range row%s { row%s[k] = 2*rng.Bernoulli(0.5) - 1 }", L, L)
+		case ir.Gaussian:
+			p.Pf("for k := range row%s { row%s[k] = rng.Normal() }", L, L)
+		case ir.Softmax:
+			K := ly.Categories()
+			p.Pf("clear(row%s)", L)
+			p.Pf("for grp := 0; grp < %d; grp++ { row%s[grp*%d+rng.Intn(%d)] = 1 }", ly.Groups(), L, K, K)
+		}
+	}
+	p.P("}")
+	p.P("}")
+	p.P()
+	p.P("// Len returns the number of chains in use.")
+	p.Pf("func (x *%s) Len() int { return x.N }", g.C)
+	p.P()
+	p.P("// Layers returns views of the units of the chains in use, in declaration order.")
+	p.Pf("func (x *%s) Layers() []runtime.Tensor {", g.C)
+	p.P("return []runtime.Tensor{")
+	for _, ly := range g.m.Layers {
+		p.Pf("{Name: %q, Shape: []int{x.N, %d}, Data: x.%s[:x.N*%d]},", ly.Name, ly.Size, g.L(ly), ly.Size)
+	}
+	p.P("}")
+	p.P("}")
+	p.P()
+	p.Pf("var _ runtime.Chains = (*%s)(nil)", g.C)
+	p.P()
+}
+
+func (g *gen) clampType() {
+	p := g.p
+	p.Pf("// %sClamp says which units SweepClamped leaves unchanged: a nil slice", g.T)
+	p.P("// clamps nothing in its layer, runtime.Mask(size, true) clamps the whole layer.")
+	p.P("// A softmax group is clamped when its first unit is.")
+	p.Pf("type %sClamp struct {", g.T)
+	for _, ly := range g.m.Layers {
+		p.Pf("%s []bool", g.L(ly))
+	}
+	p.P("}")
+	p.P()
+}

@@ -1,0 +1,250 @@
+// Package harness runs generated models on request, so that tests and
+// ebmc verify can compare them with the reference interpreter. A driver
+// program registers generated models and calls Serve; requests and
+// responses are JSON lines.
+package harness
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"testing"
+
+	"github.com/ebmc/ebmc/runtime"
+)
+
+// Request asks for one operation on a model.
+type Request struct {
+	Model  string
+	Op     string      // "eval", "sample", "train" or "allocs"
+	Params [][]float64 // in Params order
+	Layers [][]float64 // per layer, N × size
+	N      int
+	Beta   float64
+	Seed   uint64
+	Sweeps int // sample: sweeps before each chain's state is recorded
+	Train  *Train
+}
+
+// Train configures a training run.
+type Train struct {
+	Data       [][]float64 // rows of visible values
+	Epochs     int
+	Batch      int
+	K          int
+	Persistent bool
+	Chains     int
+	LR         float64
+	Momentum   float64
+}
+
+// Response carries the results; slices follow the model's layer, free
+// energy and parameter order.
+type Response struct {
+	Error        string
+	Energy       []float64
+	Fields       [][]float64
+	Precisions   [][]float64
+	Means        [][]float64
+	FreeEnergies [][]float64
+	EnergyGrad   [][]float64
+	FEGrads      [][][]float64
+	MeanField    [][]float64
+	LogZ         float64
+	LogZError    string
+	States       [][]float64 // sample: every chain's final state, layers concatenated
+	Params       [][]float64 // train: the parameters afterwards
+	Allocs       map[string]float64
+}
+
+// Serve answers requests from r until EOF.
+func Serve(models map[string]func() runtime.Reflective, r io.Reader, w io.Writer) error {
+	dec := json.NewDecoder(bufio.NewReader(r))
+	enc := json.NewEncoder(w)
+	for {
+		var req Request
+		if err := dec.Decode(&req); err == io.EOF {
+			return nil
+		} else if err != nil {
+			return fmt.Errorf("harness: decode request: %w", err)
+		}
+		mk, ok := models[req.Model]
+		var resp Response
+		if !ok {
+			resp.Error = "unknown model " + req.Model
+		} else {
+			resp = run(mk(), req)
+		}
+		if err := enc.Encode(sanitize(resp)); err != nil {
+			return fmt.Errorf("harness: encode response: %w", err)
+		}
+	}
+}
+
+// sanitize replaces non-finite numbers, which JSON cannot carry, by a huge value.
+func sanitize(r Response) Response {
+	fix := func(x []float64) {
+		for i, v := range x {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				x[i] = math.MaxFloat64
+			}
+		}
+	}
+	for _, xs := range [][][]float64{r.Fields, r.Precisions, r.Means, r.FreeEnergies, r.EnergyGrad, r.MeanField, r.Params} {
+		for _, x := range xs {
+			fix(x)
+		}
+	}
+	fix(r.Energy)
+	if math.IsNaN(r.LogZ) || math.IsInf(r.LogZ, 0) {
+		r.LogZ = math.MaxFloat64
+	}
+	return r
+}
+
+func setParams(m runtime.Reflective, ps [][]float64) {
+	for i, t := range m.Params() {
+		if i < len(ps) {
+			copy(t.Data, ps[i])
+		}
+	}
+}
+
+func chains(m runtime.Reflective, req Request) runtime.Chains {
+	x := m.NewChains(req.N, req.Seed)
+	for i, t := range x.Layers() {
+		if i < len(req.Layers) && req.Layers[i] != nil {
+			copy(t.Data, req.Layers[i])
+		}
+	}
+	return x
+}
+
+func zeroGrads(m runtime.Reflective) []runtime.Tensor {
+	var g []runtime.Tensor
+	for _, t := range m.Params() {
+		g = append(g, runtime.Tensor{Name: t.Name, Shape: t.Shape, Data: make([]float64, len(t.Data))})
+	}
+	return g
+}
+
+func data(ts []runtime.Tensor) [][]float64 {
+	out := make([][]float64, len(ts))
+	for i, t := range ts {
+		out[i] = append([]float64(nil), t.Data...)
+	}
+	return out
+}
+
+func run(m runtime.Reflective, req Request) (resp Response) {
+	defer func() {
+		if r := recover(); r != nil {
+			resp.Error = fmt.Sprint("panic: ", r)
+		}
+	}()
+	setParams(m, req.Params)
+	switch req.Op {
+	case "eval":
+		return eval(m, req)
+	case "sample":
+		x := chains(m, req)
+		for s := 0; s < req.Sweeps; s++ {
+			m.Sweep(x, req.Beta)
+		}
+		resp.States = make([][]float64, x.Len())
+		for _, t := range x.Layers() {
+			size := len(t.Data) / x.Len()
+			for c := range resp.States {
+				resp.States[c] = append(resp.States[c], t.Data[c*size:(c+1)*size]...)
+			}
+		}
+	case "train":
+		return train(m, req)
+	case "allocs":
+		return allocs(m, req)
+	default:
+		resp.Error = "unknown op " + req.Op
+	}
+	return resp
+}
+
+func eval(m runtime.Reflective, req Request) (resp Response) {
+	x := chains(m, req)
+	n := x.Len()
+	resp.Energy = make([]float64, n)
+	m.Energy(x, resp.Energy)
+	for i, ly := range m.Layers() {
+		size := 1
+		for _, d := range ly.Shape {
+			size *= d
+		}
+		a, prec, mean := make([]float64, n*size), make([]float64, n*size), make([]float64, n*size)
+		m.Field(x, i, a, prec)
+		m.Mean(x, i, req.Beta, mean)
+		resp.Fields = append(resp.Fields, a)
+		resp.Precisions = append(resp.Precisions, prec)
+		resp.Means = append(resp.Means, mean)
+	}
+	for fe := range m.FreeEnergies() {
+		f := make([]float64, n)
+		m.FreeEnergy(x, fe, req.Beta, f)
+		resp.FreeEnergies = append(resp.FreeEnergies, f)
+		g := zeroGrads(m)
+		m.FreeEnergyGrad(x, fe, 1, g)
+		resp.FEGrads = append(resp.FEGrads, data(g))
+	}
+	g := zeroGrads(m)
+	m.EnergyGrad(x, 1, g)
+	resp.EnergyGrad = data(g)
+	if z, err := m.LogZ(); err != nil {
+		resp.LogZError = err.Error()
+	} else {
+		resp.LogZ = z
+	}
+	m.MeanField(x, 500, 1e-12, 0)
+	resp.MeanField = data(x.Layers())
+	return resp
+}
+
+func train(m runtime.Reflective, req Request) (resp Response) {
+	tr := req.Train
+	t, err := m.NewTrainer(runtime.CDConfig{K: tr.K, Persistent: tr.Persistent, Chains: tr.Chains, BatchSize: tr.Batch, Seed: req.Seed,
+		Optimizer: runtime.SGD{LearningRate: tr.LR, Momentum: tr.Momentum}})
+	if err != nil {
+		resp.Error = err.Error()
+		return resp
+	}
+	ds := &runtime.Dataset{Rows: len(tr.Data), Cols: t.VisibleSize()}
+	for _, row := range tr.Data {
+		ds.X = append(ds.X, row...)
+	}
+	if _, err := runtime.Fit(context.Background(), t, ds, runtime.FitConfig{Epochs: tr.Epochs, BatchSize: tr.Batch, Shuffle: true, Seed: req.Seed}); err != nil {
+		resp.Error = err.Error()
+	}
+	resp.Params = data(m.Params())
+	return resp
+}
+
+// allocs measures the allocations of the hot paths, which must be zero.
+func allocs(m runtime.Reflective, req Request) (resp Response) {
+	x := chains(m, req)
+	resp.Allocs = map[string]float64{}
+	resp.Allocs["sweep"] = testing.AllocsPerRun(5, func() { m.Sweep(x, 1) })
+	for i, ly := range m.Layers() {
+		resp.Allocs["sample "+ly.Name] = testing.AllocsPerRun(5, func() { m.Sample(x, i, 1) })
+	}
+	resp.Allocs["meanfield"] = testing.AllocsPerRun(5, func() { m.MeanField(x, 3, 0, 0) })
+	t, err := m.NewTrainer(runtime.CDConfig{K: 1, BatchSize: req.N, Optimizer: runtime.SGD{LearningRate: 0.01, Momentum: 0.5}})
+	if err != nil {
+		resp.Error = err.Error()
+		return resp
+	}
+	batch := make([]float64, req.N*t.VisibleSize())
+	resp.Allocs["train step"] = testing.AllocsPerRun(5, func() { t.TrainStep(batch, req.N, 0) })
+	tp, _ := m.NewTrainer(runtime.CDConfig{K: 1, Persistent: true, BatchSize: req.N, Optimizer: runtime.SGD{LearningRate: 0.01, Momentum: 0.5}})
+	resp.Allocs["pcd train step"] = testing.AllocsPerRun(5, func() { tp.TrainStep(batch, req.N, 0) })
+	return resp
+}

@@ -1,0 +1,99 @@
+package runtime
+
+// LayerInfo describes a layer of a generated model.
+type LayerInfo struct {
+	Name    string
+	Kind    string // "bernoulli", "spin", "gaussian" or "softmax"
+	Shape   []int
+	Visible bool
+}
+
+// FreeEnergyInfo names the layers a derived free energy keeps and sums out.
+type FreeEnergyInfo struct {
+	Keep, SumOut []string
+}
+
+// Chains is a batch of states of a generated model: Len chains, each with
+// a value for every unit. Layers returns views of the unit storage of the
+// chains in use, one tensor per layer with Shape [Len, layer size].
+type Chains interface {
+	Len() int
+	Layers() []Tensor
+}
+
+// Reflective gives generic tools (verification, estimators, evaluation)
+// access to any generated model through plain slices. Every generated model
+// returns one from its Reflect method. Slices passed as dst hold one value
+// per chain, or one per chain and unit (row-major, Len × layer size).
+type Reflective interface {
+	Model
+	Layers() []LayerInfo
+	FreeEnergies() []FreeEnergyInfo
+	// NewChains returns n chains with independent random streams.
+	NewChains(n int, seed uint64) Chains
+	// Energy writes E(x) of every chain.
+	Energy(x Chains, dst []float64)
+	// Field writes the field a and (gaussian layers) the precision P of
+	// every unit of a layer; prec may be nil for other kinds.
+	Field(x Chains, layer int, a, prec []float64)
+	// Mean writes the conditional means of a layer's units at inverse temperature beta.
+	Mean(x Chains, layer int, beta float64, dst []float64)
+	// Sample draws a layer from its conditional at inverse temperature beta.
+	Sample(x Chains, layer int, beta float64)
+	// Sweep runs one sweep of the derived Gibbs schedule.
+	Sweep(x Chains, beta float64)
+	// MeanField runs mean-field inference with the visible layers clamped
+	// and returns the number of sweeps done.
+	MeanField(x Chains, iters int, tol, damping float64) int
+	// FreeEnergy writes the free energy fe (an index into FreeEnergies) of every chain.
+	FreeEnergy(x Chains, fe int, beta float64, dst []float64)
+	// EnergyGrad adds scale·Σ_chains ∂E/∂θ into g (tensors in Params order;
+	// fixed parameters are left alone).
+	EnergyGrad(x Chains, scale float64, g []Tensor)
+	// FreeEnergyGrad adds scale·Σ_chains ∂F/∂θ of free energy fe into g.
+	FreeEnergyGrad(x Chains, fe int, scale float64, g []Tensor)
+	// LogZ computes log Z exactly by enumeration, or says why it cannot.
+	LogZ() (float64, error)
+	// NewTrainer returns the model's CD-k / PCD-k trainer.
+	NewTrainer(cfg CDConfig) (Trainer, error)
+}
+
+// CDConfig configures the contrastive-divergence trainer generated for a model.
+type CDConfig struct {
+	// K is the number of Gibbs sweeps in the negative phase (CD-k, PCD-k); 0 means 1.
+	K int
+	// Persistent keeps the negative chains between updates (PCD, also
+	// called stochastic maximum likelihood) instead of restarting them at the data.
+	Persistent bool
+	// Chains is the number of persistent chains; 0 means BatchSize.
+	Chains int
+	// BatchSize is the largest minibatch TrainStep accepts.
+	BatchSize int
+	// MeanVisible keeps the visible layers of the last CD sweep as
+	// conditional means instead of samples (Hinton's practical recipe).
+	MeanVisible bool
+	// Optimizer updates the parameters.
+	Optimizer SGD
+	// Seed seeds the chains' random streams.
+	Seed uint64
+}
+
+// Mask returns n copies of value: a whole-layer clamp mask.
+func Mask(n int, value bool) []bool {
+	m := make([]bool, n)
+	for i := range m {
+		m[i] = value
+	}
+	return m
+}
+
+// AllTrue reports whether mask is non-empty and every entry is true: a
+// fully clamped layer, which a sweep skips.
+func AllTrue(mask []bool) bool {
+	for _, b := range mask {
+		if !b {
+			return false
+		}
+	}
+	return len(mask) > 0
+}
