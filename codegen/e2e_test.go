@@ -49,7 +49,7 @@ var (
 	drvOnce sync.Once
 	// mutants are extra packages: generated code with a deliberate bug, for negative controls.
 	mutants = map[string]mutant{
-		"rbm.ebm/wrong-sampler": {base: "rbm.ebm", old: "rng.Bernoulli(runtime.Sigmoid(beta * a[k]))", new: "rng.Bernoulli(runtime.Sigmoid(0.8 * beta * a[k]))"},
+		"rbm.ebm/wrong-sampler": {base: "rbm.ebm", old: "rng.Bernoulli(runtime.Sigmoid(beta * a[k]))", new: "rng.Bernoulli(runtime.Sigmoid(0.5 * beta * a[k]))"},
 	}
 )
 
@@ -111,6 +111,28 @@ func (d *driver) build() error {
 		if err := gen(modelKey(i), c.Name, m, nil); err != nil {
 			return err
 		}
+	}
+	// The full-size RBM, for the allocation test on batched kernels.
+	src, err := os.ReadFile(filepath.Join(testmodels.ExamplesDir(), "rbm.ebm"))
+	if err != nil {
+		return err
+	}
+	full, err := ir.Compile("rbm.ebm", src, ir.Options{})
+	if err != nil {
+		return err
+	}
+	d.models["rbm.ebm/full"] = full
+	if err := gen("full", "rbm.ebm/full", full, nil); err != nil {
+		return err
+	}
+	// A 16×16 RBM for bars and stripes.
+	bas, err := ir.Compile("rbm.ebm", src, ir.Options{Defines: map[string]int{"NV": 16, "NH": 16}})
+	if err != nil {
+		return err
+	}
+	d.models["rbm.ebm/bas"] = bas
+	if err := gen("bas", "rbm.ebm/bas", bas, nil); err != nil {
+		return err
 	}
 	k := 0
 	for name, mu := range mutants {

@@ -293,4 +293,3 @@ func (g *gen) trainer() {
 	p.Pf("var _ runtime.Trainer = (*%s)(nil)", tr)
 	p.P()
 }
-

@@ -5,11 +5,12 @@ import (
 	"gonum.org/v1/gonum/blas/blas64"
 )
 
-// The dense kernels below forward to blas64.Implementation(), gonum's
-// pure-Go BLAS unless the program has called blas64.Use with another
-// implementation. Matrices are row-major with leading dimension lda ≥
-// columns. Dimension or length errors are programming errors and panic
-// (with the BLAS implementation's message).
+// Gemm and Gemv, which generated code calls in its hot paths, use the
+// runtime's own allocation-free kernels (dense.go). The other kernels, and
+// GemmBLAS, forward to blas64.Implementation(): gonum's pure-Go BLAS unless
+// the program has called blas64.Use with another implementation. Matrices
+// are row-major with leading dimension lda ≥ columns. Dimension or length
+// errors are programming errors and panic.
 
 func transpose(t bool) blas.Transpose {
 	if t {
@@ -22,6 +23,13 @@ func transpose(t bool) blas.Transpose {
 // m×k, op(B) is k×n and C is m×n, all row-major with leading dimensions
 // lda, ldb and ldc. When β = 0, C need not be initialised.
 func Gemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// GemmBLAS is Gemm through blas64.Implementation(), so that a program can
+// use gonum's parallel Dgemm or a cgo BLAS installed with blas64.Use. It may
+// allocate (gonum starts goroutines for large products).
+func GemmBLAS(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	blas64.Implementation().Dgemm(transpose(transA), transpose(transB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
@@ -29,7 +37,7 @@ func Gemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int,
 // dimension lda) and op(A) is A (x has n elements, y has m) or Aᵀ (x has m
 // elements, y has n).
 func Gemv(trans bool, m, n int, alpha float64, a []float64, lda int, x []float64, beta float64, y []float64) {
-	blas64.Implementation().Dgemv(transpose(trans), m, n, alpha, a, lda, x, 1, beta, y, 1)
+	gemv(trans, m, n, alpha, a, lda, x, beta, y)
 }
 
 // Ger computes the rank-one update A += α·x·yᵀ, where A is m×n (row-major,
@@ -71,20 +79,16 @@ func AddActiveRows(y []float64, x []float64, a []float64, m, n, lda int) {
 	y = y[:n]
 	_ = a[(m-1)*lda+n-1]
 	for i, xi := range x {
-		if xi == 0 {
-			continue
+		if xi != 0 {
+			addTo(y, a[i*lda:i*lda+n])
 		}
-		row := a[i*lda : i*lda+n]
-		row = row[:len(y)]
-		j := 0
-		for ; j+4 <= len(y); j += 4 {
-			y[j] += row[j]
-			y[j+1] += row[j+1]
-			y[j+2] += row[j+2]
-			y[j+3] += row[j+3]
-		}
-		for ; j < len(y); j++ {
-			y[j] += row[j]
-		}
+	}
+}
+
+// addTo sets y[j] += v[j] for j < len(y); len(v) ≥ len(y).
+func addTo(y, v []float64) {
+	v = v[:len(y)]
+	for j, vj := range v {
+		y[j] += vj
 	}
 }

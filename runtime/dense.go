@@ -115,3 +115,28 @@ func AddRows(y, x, a []float64, m, n, lda int, alpha float64) {
 		}
 	}
 }
+
+// gemv computes y = α·op(A)·x + β·y, see Gemv.
+func gemv(trans bool, m, n int, alpha float64, a []float64, lda int, x []float64, beta float64, y []float64) {
+	ylen := m
+	if trans {
+		ylen = n
+	}
+	y = y[:ylen]
+	switch beta {
+	case 1:
+	case 0:
+		clear(y)
+	default:
+		for i := range y {
+			y[i] *= beta
+		}
+	}
+	if trans {
+		AddRows(y, x, a, m, n, lda, alpha)
+		return
+	}
+	for i := range y {
+		y[i] += alpha * dot(a[i*lda:i*lda+n], x)
+	}
+}
