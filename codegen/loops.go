@@ -197,7 +197,27 @@ func (em *emitter) expr(e *ir.Expr, names map[*ir.Index]string) string {
 		return "math.Pow(" + b + ", " + literal(e.Value) + ")"
 	}
 	fn := map[ir.Op]string{ir.OpExp: "math.Exp", ir.OpLog: "math.Log", ir.OpSoftplus: "runtime.Softplus", ir.OpSigmoid: "runtime.Sigmoid", ir.OpSqrt: "math.Sqrt"}[e.Op]
-	return fn + "(" + em.expr(e.Args[0], names) + ")"
+	return fn + "(" + unparen(em.expr(e.Args[0], names)) + ")"
+}
+
+// unparen drops the parentheses around a whole expression: (a * b) → a * b.
+func unparen(s string) string {
+	if len(s) < 2 || s[0] != '(' || s[len(s)-1] != ')' {
+		return s
+	}
+	depth := 0
+	for i, r := range s {
+		switch r {
+		case '(':
+			depth++
+		case ')':
+			depth--
+			if depth == 0 && i != len(s)-1 {
+				return s // "(a) * (b)": the first parenthesis closes early
+			}
+		}
+	}
+	return s[1 : len(s)-1]
 }
 
 // splitCoef returns the numeric factor and the multiplicative factors of a

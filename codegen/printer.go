@@ -38,10 +38,11 @@ func (p *printer) Doc(text string) {
 	}
 }
 
-// format runs goimports on the source; when it does not parse, the error
+// format runs goimports on the source (which also drops the imports a model
+// does not use); when it does not parse, the error
 // carries a line-numbered listing so the bug in the generator can be found.
 func format(filename string, src []byte) ([]byte, error) {
-	out, err := imports.Process(filename, src, &imports.Options{Comments: true, TabIndent: true, TabWidth: 8, FormatOnly: true})
+	out, err := imports.Process(filename, src, &imports.Options{Comments: true, TabIndent: true, TabWidth: 8, FormatOnly: false})
 	if err != nil {
 		var b strings.Builder
 		for i, l := range strings.Split(string(src), "\n") {

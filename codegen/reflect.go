@@ -9,7 +9,7 @@ import (
 // reflect writes the runtime.Reflective adapter.
 func (g *gen) reflect() {
 	p := g.p
-	r := strings.ToLower(g.T[:1]) + g.T[1:] + "Reflect"
+	r := "reflect" + g.T
 	p.Pf("// Reflect returns an adapter through which generic tools (verification,")
 	p.P("// estimators, evaluation) use the model with plain slices.")
 	p.Pf("func (m *%s) Reflect() runtime.Reflective { return %s{m} }", g.T, r)

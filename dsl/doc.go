@@ -20,4 +20,7 @@
 // In expressions, sum(i, j) binds the product that follows it, as Σ does:
 // sum(i) a[i]*b[i] - c is (Σᵢ aᵢbᵢ) − c. The operator ^ binds tightest and
 // is right-associative; unary minus binds tighter than * and /.
+//
+// The keywords model, const, visible, hidden, param, energy, fixed and sum
+// are reserved: the lexer does not read them as names.
 package dsl

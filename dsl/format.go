@@ -88,7 +88,13 @@ func format(b *strings.Builder, e Expr, min int, closed bool) {
 		default:
 			format(b, e.X, p, true)
 			b.WriteString(" " + string(e.Op) + " ")
-			format(b, e.Y, p+1, closed)
+			if _, ok := e.Y.(*Sum); ok {
+				// a * sum(i) x reads as a * (sum(i) x): no parentheses
+				// unless a * / or ^ follows, which the sum would swallow.
+				format(b, e.Y, p, closed)
+			} else {
+				format(b, e.Y, p+1, closed)
+			}
 		}
 	}
 }

@@ -12,6 +12,7 @@ var ebmLexer = lexer.MustSimple([]lexer.SimpleRule{
 	{Name: "LineComment", Pattern: `//[^\n]*|#[^\n]*`},
 	{Name: "BlockComment", Pattern: `/\*([^*]|\*+[^*/])*\*+/`},
 	{Name: "Number", Pattern: `(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?`},
+	{Name: "Keyword", Pattern: `(model|const|visible|hidden|param|energy|fixed|sum)\b`},
 	{Name: "Ident", Pattern: `[A-Za-z_][A-Za-z0-9_]*`},
 	{Name: "Punct", Pattern: `[-+*/^()\[\],=]`},
 	{Name: "Space", Pattern: `\s+`},
@@ -25,128 +26,135 @@ var ebmParser = participle.MustBuild[gFile](
 
 type gFile struct {
 	Pos   lexer.Position
-	Model *gName   `"model" @@`
-	Decls []*gDecl `@@*`
+	Model *gName   `parser:"'model' @@"`
+	Decls []*gDecl `parser:"@@*"`
 }
 
 type gName struct {
 	Pos  lexer.Position
-	Name string `@Ident`
+	Name string `parser:"@Ident"`
 }
 
 type gDecl struct {
-	Const  *gConst  `  @@`
-	Layer  *gLayer  `| @@`
-	Param  *gParam  `| @@`
-	Energy *gEnergy `| @@`
+	Const  *gConst  `parser:"@@"`
+	Layer  *gLayer  `parser:"| @@"`
+	Param  *gParam  `parser:"| @@"`
+	Energy *gEnergy `parser:"| @@"`
 }
 
 type gConst struct {
 	Pos   lexer.Position
-	Name  *gName `"const" @@ "="`
-	Value *gSize `@@`
+	Name  *gName `parser:"'const' @@ '='"`
+	Value *gSize `parser:"@@"`
 }
 
 type gSize struct {
 	Pos    lexer.Position
-	Number *string `  @Number`
-	Name   *string `| @Ident`
+	Number *string `parser:"@Number"`
+	Name   *string `parser:"| @Ident"`
 }
 
 type gLayer struct {
 	Pos  lexer.Position
-	Role string   `@("visible" | "hidden")`
-	Name *gName   `@@`
-	Dims []*gSize `"[" @@ ("," @@)* "]"`
-	Kind *gName   `@@`
+	Role string   `parser:"@('visible' | 'hidden')"`
+	Name *gName   `parser:"@@"`
+	Dims []*gSize `parser:"'[' @@ (',' @@)* ']'"`
+	Kind *gKind   `parser:"@@"`
+}
+
+// gKind is a layer's unit kind; its own type so that a syntax error can
+// say a kind was expected.
+type gKind struct {
+	Pos  lexer.Position
+	Name string `parser:"@Ident"`
 }
 
 type gParam struct {
 	Pos   lexer.Position
-	Name  *gName   `"param" @@`
-	Dims  []*gSize `("[" @@ ("," @@)* "]")?`
-	Init  *gInit   `("=" @@)?`
-	Fixed bool     `@"fixed"?`
+	Name  *gName   `parser:"'param' @@"`
+	Dims  []*gSize `parser:"('[' @@ (',' @@)* ']')?"`
+	Init  *gInit   `parser:"('=' @@)?"`
+	Fixed bool     `parser:"@'fixed'?"`
 }
 
 type gInit struct {
 	Pos    lexer.Position
-	Func   *gName     `  @@ "("`
-	Args   []*gSigned `  @@ ("," @@)* ")"`
-	Number *gSigned   `| @@`
-	Word   *gName     `| @@`
+	Func   *gName     `parser:"@@ '('"`
+	Args   []*gSigned `parser:"@@ (',' @@)* ')'"`
+	Number *gSigned   `parser:"| @@"`
+	Word   *gName     `parser:"| @@"`
 }
 
 type gSigned struct {
 	Pos    lexer.Position
-	Neg    bool   `@"-"?`
-	Number string `@Number`
+	Neg    bool   `parser:"@'-'?"`
+	Number string `parser:"@Number"`
 }
 
 type gEnergy struct {
 	Pos  lexer.Position
-	Expr *gExpr `"energy" "=" @@`
+	Expr *gExpr `parser:"'energy' '=' @@"`
 }
 
 type gExpr struct {
 	Pos  lexer.Position
-	Left *gTerm   `@@`
-	Rest []*gAdd `@@*`
+	Left *gTerm  `parser:"@@"`
+	Rest []*gAdd `parser:"@@*"`
 }
 
 type gAdd struct {
 	Pos  lexer.Position
-	Op   string `@("+" | "-")`
-	Term *gTerm `@@`
+	Op   string `parser:"@('+' | '-')"`
+	Term *gTerm `parser:"@@"`
 }
 
 type gTerm struct {
 	Pos  lexer.Position
-	Left *gUnary `@@`
-	Rest []*gMul `@@*`
+	Left *gUnary `parser:"@@"`
+	Rest []*gMul `parser:"@@*"`
 }
 
 type gMul struct {
 	Pos   lexer.Position
-	Op    string  `@("*" | "/")`
-	Unary *gUnary `@@`
+	Op    string  `parser:"@('*' | '/')"`
+	Unary *gUnary `parser:"@@"`
 }
 
 type gUnary struct {
 	Pos   lexer.Position
-	Neg   *gUnary `  "-" @@`
-	Sum   *gSum   `| @@`
-	Power *gPower `| @@`
+	Neg   *gUnary `parser:"'-' @@"`
+	Sum   *gSum   `parser:"| @@"`
+	Power *gPower `parser:"| @@"`
 }
 
 type gSum struct {
 	Pos     lexer.Position
-	Indices []*gName `"sum" "(" @@ ("," @@)* ")"`
-	Body    *gTerm   `@@`
+	Indices []*gName `parser:"'sum' '(' @@ (',' @@)* ')'"`
+	Body    *gTerm   `parser:"@@"`
 }
 
 type gPower struct {
 	Pos  lexer.Position
-	Base *gPrimary `@@`
-	Exp  *gUnary   `("^" @@)?`
+	Base *gPrimary `parser:"@@"`
+	Exp  *gUnary   `parser:"('^' @@)?"`
 }
 
 type gPrimary struct {
 	Pos    lexer.Position
-	Number *string `  @Number`
-	Call   *gCall  `| @@`
-	Ref    *gRef   `| @@`
-	Paren  *gExpr  `| "(" @@ ")"`
+	Number *string `parser:"@Number"`
+	Call   *gCall  `parser:"| @@"`
+	Ref    *gRef   `parser:"| @@"`
+	Paren  *gExpr  `parser:"| '(' @@ ')'"`
 }
 
 type gCall struct {
 	Pos  lexer.Position
-	Func *gName `@@ "("`
-	Arg  *gExpr `@@ ")"`
+	Func *gName `parser:"@@ '('"`
+	Arg  *gExpr `parser:"@@ ')'"`
 }
 
 type gRef struct {
 	Pos     lexer.Position
-	Name    string   `@Ident`
-	Indices []*gName `("[" @@ ("," @@)* "]")?`
+	Name    string   `parser:"@Ident"`
+	Indices []*gName `parser:"('[' @@ (',' @@)* ']')?"`
 }

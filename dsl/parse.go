@@ -1,13 +1,17 @@
 package dsl
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
 
+	"unicode/utf8"
+
 	"github.com/alecthomas/participle/v2"
+	"github.com/alecthomas/participle/v2/lexer"
 )
 
 // Error is a positioned message about the source text.
@@ -72,7 +76,7 @@ func (l ErrorList) Err() error {
 func Parse(filename string, src []byte) (*File, error) {
 	g, err := ebmParser.ParseBytes(filename, src)
 	if err != nil {
-		return nil, ErrorList{syntaxError(filename, err)}
+		return nil, ErrorList{syntaxError(filename, src, err)}
 	}
 	var c converter
 	f := c.file(filename, g)
@@ -83,42 +87,137 @@ func Parse(filename string, src []byte) (*File, error) {
 	return f, nil
 }
 
-func syntaxError(filename string, err error) *Error {
+// syntaxError turns a participle error into a positioned message in the
+// language's own vocabulary, with a hint drawn from the surrounding tokens.
+func syntaxError(filename string, src []byte, err error) *Error {
 	var perr participle.Error
 	if !errors.As(err, &perr) {
 		return &Error{Pos: Pos{Filename: filename, Line: 1, Column: 1}, Msg: err.Error()}
 	}
 	pos := perr.Position()
-	if pos.Filename == "" {
-		pos.Filename = filename
-	}
+	pos.Filename = filename
 	if pos.Line == 0 {
 		pos.Line, pos.Column = 1, 1
 	}
-	return &Error{Pos: pos, Msg: friendly(perr.Message())}
+	toks := tokens(filename, src)
+	var u *participle.UnexpectedTokenError
+	if !errors.As(err, &u) {
+		// A lexer error: a character that starts no token.
+		if pos.Offset >= 0 && pos.Offset < len(src) {
+			r, _ := utf8.DecodeRune(src[pos.Offset:])
+			hint := "operators are + - * / ^, comments start with // or #"
+			if r >= utf8.RuneSelf {
+				hint = "names use ASCII letters, digits and _"
+			}
+			return &Error{Pos: pos, Msg: fmt.Sprintf("unexpected character %q (%s)", r, hint)}
+		}
+		return &Error{Pos: pos, Msg: strings.TrimPrefix(perr.Message(), "lexer: ")}
+	}
+	expect := expected(u.Message())
+	tok := u.Unexpected
+	if tok.EOF() {
+		if len(toks) == 0 {
+			return &Error{Pos: pos, Msg: "empty file: a model starts with model NAME"}
+		}
+		last := toks[len(toks)-1]
+		pos = last.Pos
+		pos.Filename = filename
+		pos.Column += utf8.RuneCountInString(last.Value)
+		pos.Offset += len(last.Value)
+		msg := "unexpected end of file"
+		switch {
+		case expect != "":
+			msg += " (expected " + expect + ")"
+		case declKeyword(toks, len(src)) == "energy":
+			msg += " (is the energy expression complete?)"
+		}
+		return &Error{Pos: pos, Msg: msg}
+	}
+	if len(toks) > 0 && tok.Pos.Offset == toks[0].Pos.Offset && tok.Value != "model" {
+		return &Error{Pos: pos, Msg: fmt.Sprintf("a .ebm file starts with model NAME, not %q", tok.Value)}
+	}
+	if tok.Value == "/" && bytes.HasPrefix(src[tok.Pos.Offset:], []byte("/*")) {
+		return &Error{Pos: pos, Msg: "comment /* is never closed with */"}
+	}
+	if tok.Type == ebmLexer.Symbols()["Keyword"] && strings.HasPrefix(expect, "a name") {
+		return &Error{Pos: pos, Msg: fmt.Sprintf("expected a name, found the keyword %s (keywords cannot be used as names)", tok.Value)}
+	}
+	msg := fmt.Sprintf("unexpected %q", tok.Value)
+	switch {
+	case tok.Value == "model":
+		msg += " (a file declares one model, on its first line)"
+	case expect != "":
+		msg += " (expected " + expect + ")"
+	case declKeyword(toks, tok.Pos.Offset) == "energy":
+		msg += " (expected an operator + - * / ^ or a new declaration: const, visible, hidden, param or energy)"
+	default:
+		msg += " (expected a declaration: const, visible, hidden, param or energy)"
+	}
+	return &Error{Pos: pos, Msg: msg}
 }
 
-// friendly rewrites participle's token vocabulary into the language's.
-func friendly(msg string) string {
-	r := strings.NewReplacer(
-		"<ident>", "a name",
-		"<number>", "a number",
-		"<eof>", "end of file",
-		`unexpected token "<EOF>"`, "unexpected end of file",
-		"invalid input text", "unexpected character in",
-		"GUnary", "an expression", "GTerm", "an expression", "GExpr", "an expression",
-		"GPrimary", "an expression", "GDecl", "a declaration (const, visible, hidden, param or energy)",
-		"GName", "a name", "GSize", "a size", "GInit", "an initializer", "GSigned", "a number",
-	)
-	msg = strings.TrimPrefix(r.Replace(msg), "lexer: ")
-	if !strings.Contains(msg, "(expected") {
-		if strings.HasPrefix(msg, "unexpected end of file") {
-			msg += " (is the energy expression complete?)"
-		} else if strings.HasPrefix(msg, "unexpected token") {
-			msg += " (expected a declaration: const, visible, hidden, param or energy)"
+// tokens lexes src as far as it can, without spaces and comments.
+func tokens(filename string, src []byte) []lexer.Token {
+	lex, err := ebmLexer.LexString(filename, string(src))
+	if err != nil {
+		return nil
+	}
+	skip := map[lexer.TokenType]bool{}
+	for _, name := range []string{"Space", "LineComment", "BlockComment"} {
+		skip[ebmLexer.Symbols()[name]] = true
+	}
+	var out []lexer.Token
+	for {
+		t, err := lex.Next()
+		if err != nil || t.EOF() {
+			return out
+		}
+		if !skip[t.Type] {
+			out = append(out, t)
 		}
 	}
-	return msg
+}
+
+// declKeyword is the keyword of the declaration in progress at offset.
+func declKeyword(toks []lexer.Token, offset int) string {
+	kw := ""
+	for _, t := range toks {
+		if t.Pos.Offset >= offset {
+			break
+		}
+		switch t.Value {
+		case "model", "const", "visible", "hidden", "param", "energy":
+			kw = t.Value
+		}
+	}
+	return kw
+}
+
+// expectedWords name the grammar's symbols for users.
+var expectedWords = map[string]string{
+	"<ident>": "a name", "GName": "a name", "<number>": "a number", "GSigned": "a number",
+	"GSize": "a size (a whole number or a const)", "GKind": "a unit kind: bernoulli, spin, gaussian or softmax",
+	"GExpr": "an expression", "GTerm": "an expression", "GUnary": "an expression", "GPrimary": "an expression",
+	"GInit": "an initializer: zeros, ones, a number, normal(mean, std) or uniform(lo, hi)",
+	"GDecl": "a declaration: const, visible, hidden, param or energy",
+}
+
+// expected reads the first item of participle's "(expected …)" grammar
+// suffix, the token that would have let parsing go on, in plain words.
+func expected(msg string) string {
+	i := strings.Index(msg, "(expected ")
+	if i < 0 {
+		return ""
+	}
+	rest := strings.TrimSuffix(msg[i+len("(expected "):], ")")
+	if strings.HasPrefix(rest, `"`) {
+		if j := strings.Index(rest[1:], `"`); j >= 0 {
+			return rest[:j+2]
+		}
+		return ""
+	}
+	item, _, _ := strings.Cut(rest, " ")
+	return expectedWords[item]
 }
 
 type converter struct {
@@ -137,7 +236,7 @@ func (c *converter) file(filename string, g *gFile) *File {
 			f.Consts = append(f.Consts, &Const{Pos: d.Const.Pos, Name: ident(d.Const.Name), Value: size(d.Const.Value)})
 		case d.Layer != nil:
 			l := d.Layer
-			f.Layers = append(f.Layers, &Layer{Pos: l.Pos, Role: Role(l.Role), Name: ident(l.Name), Dims: sizes(l.Dims), Kind: ident(l.Kind)})
+			f.Layers = append(f.Layers, &Layer{Pos: l.Pos, Role: Role(l.Role), Name: ident(l.Name), Dims: sizes(l.Dims), Kind: Ident{Pos: l.Kind.Pos, Name: l.Kind.Name}})
 		case d.Param != nil:
 			p := d.Param
 			f.Params = append(f.Params, &Param{Pos: p.Pos, Name: ident(p.Name), Dims: sizes(p.Dims), Init: c.init(p.Init), Fixed: p.Fixed})

@@ -1,7 +1,9 @@
 package ir
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 )
 
 func (l *lowerer) derive() {
@@ -194,14 +196,43 @@ func contributionAt(t *Term, r int, unit []*Index) *Contribution {
 
 func (l *lowerer) checkPrecision(c *Conditional) {
 	ly := c.Layer
+	pr := printer{style: Plain}
+	x := pr.indexed(ly.Name, c.Unit)
+	names := make([]string, len(c.Unit))
+	for i, ix := range c.Unit {
+		names[i] = ix.Name
+	}
+	square := fmt.Sprintf("sum(%s) %s^2 / 2", strings.Join(names, ", "), x)
 	if len(c.Precision) == 0 {
-		l.errorf(ly.Pos, "gaussian layer %s has no quadratic term in the energy, so p(%s | rest) is not normalizable; add a term such as sum(i) %s[i]^2 / 2", ly.Name, ly.Name, ly.Name)
+		l.errorf(ly.Pos, "gaussian layer %s has no quadratic term in the energy, so p(%s | rest) is not normalizable; add a term such as %s", ly.Name, ly.Name, square)
 		return
 	}
+	// The precision is the sum of all the contributions: reject it when the
+	// state-independent ones are provably not positive in total.
+	var first *Contribution
+	var coefs []*Expr
+	nonPositive := true
 	for _, p := range c.Precision {
-		if len(p.Units) == 0 && (p.Coef.Sign() == SignNegative || p.Coef.Sign() == SignZero) {
-			l.errorf(p.Term.Pos, "the quadratic term in %s has a negative coefficient, so p(%s | rest) is not a Normal distribution (its precision must be positive)", ly.Name, ly.Name)
+		if len(p.Units) > 0 {
+			continue
 		}
+		if first == nil {
+			first = p
+		}
+		s := p.Coef.Sign()
+		if len(p.Sum) > 0 || len(p.Distinct) > 0 {
+			nonPositive = nonPositive && (s == SignNegative || s == SignZero)
+			continue
+		}
+		coefs = append(coefs, p.Coef)
+	}
+	if len(coefs) > 0 {
+		s := Add(coefs...).Sign()
+		nonPositive = nonPositive && (s == SignNegative || s == SignZero)
+	}
+	if first != nil && nonPositive {
+		l.errorf(first.Term.Pos, "gaussian layer %s: the coefficient of %s² is negative, so p(%s | rest) is not a Normal distribution; its precision must be positive, as in + %s",
+			ly.Name, x, ly.Name, square)
 	}
 }
 

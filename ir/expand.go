@@ -21,6 +21,7 @@ type scope map[string]*Index
 func (l *lowerer) energy() {
 	src := l.file.Energies[0].Expr
 	l.m.Source = src
+	nerrs := len(l.errs)
 	monos, ok := l.expand(src, scope{})
 	if !ok {
 		return
@@ -36,7 +37,11 @@ func (l *lowerer) energy() {
 		l.m.Terms = append(l.m.Terms, l.normalize(t)...)
 	}
 	l.m.Terms = collect(l.m.Terms)
-	l.checkUse()
+	if len(l.errs) == nerrs {
+		// After an error in the energy, some terms are missing: do not
+		// report their layers and params as unused.
+		l.checkUse()
+	}
 }
 
 func firstPos(mo mono, src dsl.Expr) dsl.Pos {
@@ -53,8 +58,38 @@ func (l *lowerer) newIndex(name string, size int, pos dsl.Pos) *Index {
 }
 
 // expand writes e as a sum of monomials that are products of unit references
-// with parameter-only coefficients.
+// with parameter-only coefficients. Numbers are folded as they are met, so a
+// coefficient that is not finite (log(0), 1/0) is reported where it appears.
 func (l *lowerer) expand(e dsl.Expr, sc scope) ([]mono, bool) {
+	xs, ok := l.expandNode(e, sc)
+	if !ok {
+		return nil, false
+	}
+	for _, x := range xs {
+		if v, bad := nonFinite(x.coef); bad {
+			l.errorf(e.Position(), "this expression evaluates to %g, which is not a finite number; check for a division by zero or a function outside its domain", v)
+			return nil, false
+		}
+	}
+	return xs, true
+}
+
+// nonFinite finds a number in e that is infinite or not a number.
+func nonFinite(e *Expr) (float64, bool) {
+	if e.Op == OpConst || e.Op == OpPow {
+		if math.IsInf(e.Value, 0) || math.IsNaN(e.Value) {
+			return e.Value, true
+		}
+	}
+	for _, a := range e.Args {
+		if v, bad := nonFinite(a); bad {
+			return v, true
+		}
+	}
+	return 0, false
+}
+
+func (l *lowerer) expandNode(e dsl.Expr, sc scope) ([]mono, bool) {
 	switch e := e.(type) {
 	case *dsl.Number:
 		return []mono{{coef: Num(e.Value)}}, true
@@ -117,6 +152,10 @@ func (l *lowerer) binary(e *dsl.Binary, sc scope) ([]mono, bool) {
 		xs, ok1 := l.expand(e.X, sc)
 		den, ok2 := l.paramOnly(e.Y, sc, "a denominator", "divide by parameters only, so that the energy stays a polynomial in the units")
 		if !ok1 || !ok2 {
+			return nil, false
+		}
+		if den.IsConst(0) {
+			l.errorf(e.Pos, "division by zero")
 			return nil, false
 		}
 		for i := range xs {
@@ -235,6 +274,10 @@ func (l *lowerer) sum(e *dsl.Sum, sc scope) ([]mono, bool) {
 	}
 	var bound []*Index
 	for _, id := range e.Indices {
+		if prev, ok := inner[id.Name]; ok && slices.Contains(bound, prev) {
+			l.errorf(id.Pos, "index %s appears twice in sum(…); bind each index once, e.g. sum(i, j) for two indices", id.Name)
+			return nil, false
+		}
 		if prev, ok := inner[id.Name]; ok {
 			l.errorf(id.Pos, "index %s is already bound by the sum at %d:%d; use another name", id.Name, prev.Pos.Line, prev.Pos.Column)
 			return nil, false
@@ -292,6 +335,9 @@ func (l *lowerer) ref(e *dsl.Ref, sc scope) ([]mono, bool) {
 		l.errorf(e.Pos, "index %s used as a value; indices can only appear inside [ ]", e.Name)
 		return nil, false
 	}
+	if l.broken[e.Name] {
+		return nil, false // its declaration has an error, reported there
+	}
 	var shape []int
 	var what string
 	layer, isLayer := l.layers[e.Name]
@@ -309,6 +355,10 @@ func (l *lowerer) ref(e *dsl.Ref, sc scope) ([]mono, bool) {
 		}
 		return nil, false
 	}
+	if len(shape) == 0 && len(e.Indices) > 0 {
+		l.errorf(e.Pos, "%s is a scalar and takes no indices: write %s", what, e.Name)
+		return nil, false
+	}
 	if len(e.Indices) != len(shape) {
 		l.errorf(e.Pos, "%s has %d dimension(s) but is indexed with %d: write %s", what, len(shape), len(e.Indices), example(e.Name, len(shape)))
 		return nil, false
@@ -324,16 +374,19 @@ func (l *lowerer) ref(e *dsl.Ref, sc scope) ([]mono, bool) {
 			}
 			return nil, false
 		}
+		// W's 2nd dimension (4) | v (3), and W's 2nd dimension is 4 | v has size 3.
 		desc := fmt.Sprintf("%s's %s dimension (%d)", e.Name, ordinal(d+1), shape[d])
+		conflict := fmt.Sprintf("%s's %s dimension is %d", e.Name, ordinal(d+1), shape[d])
 		if len(shape) == 1 {
 			desc = fmt.Sprintf("%s (%d)", e.Name, shape[d])
+			conflict = fmt.Sprintf("%s has size %d", e.Name, shape[d])
 		}
 		switch {
 		case ix.Size == 0:
 			ix.Size = shape[d]
 			l.where[ix] = desc
 		case ix.Size != shape[d]:
-			l.errorf(id.Pos, "%s: index %s ranges over %s but %s is %d", what, id.Name, l.where[ix], desc, shape[d])
+			l.errorf(id.Pos, "%s: index %s ranges over %s but %s", what, id.Name, l.where[ix], conflict)
 			return nil, false
 		}
 		if isLayer && slices.Contains(idx[:d], ix) {

@@ -75,7 +75,8 @@ var texMath = strings.NewReplacer(
 	"−", "-", "·", ` \cdot `, "←", ` \leftarrow `, "²", "^{2}", "½", `\tfrac{1}{2}`,
 	"π", `\pi `, "∂", `\partial `, "≠", ` \neq `, "±", `\pm `, "μ", `\mu `, "β", `\beta `,
 	"σ", `\sigma `, "Σ", `\sum`, "θ", `\theta `, "tanh", `\tanh`, "log 2cosh", `\log 2\cosh`,
-	"log ", `\log `, "exp(", `\exp(`, "[·]", "",
+	"log ", `\log `, "log(", `\log(`, "exp(", `\exp(`, "[·]", "", "′", "'",
+	"| rest)", `\mid \text{rest})`, " flipped)", `\text{ flipped})`,
 )
 
 // texProse rewrites Unicode in prose for LaTeX.
@@ -83,7 +84,7 @@ var texProse = strings.NewReplacer(
 	"−", "-", "·", `$\cdot$`, "←", `$\leftarrow$`, "²", `$^2$`, "½", `$\frac12$`, "π", `$\pi$`,
 	"∂", `$\partial$`, "≠", `$\neq$`, "±", `$\pm$`, "μ", `$\mu$`, "β", `$\beta$`, "σ", `$\sigma$`,
 	"Σ", `$\Sigma$`, "θ", `$\theta$`, "ℝ", `$\mathbb{R}$`, "—", "--", "–", "--", "∝", `$\propto$`,
-	"→", `$\to$`, "_", `\_`, "{", `\{`, "}", `\}`, "[·]", "",
+	"→", `$\to$`, "Δ", `$\Delta$`, "_", `\_`, "{", `\{`, "}", `\}`, "[·]", "",
 )
 
 func writeSection(b *strings.Builder, s section, f Format) {
@@ -110,12 +111,18 @@ func writeSection(b *strings.Builder, s section, f Format) {
 		}
 	case Markdown:
 		fmt.Fprintf(b, "\n## %s\n\n", s.title)
+		afterNote := false
 		for _, l := range s.lines {
 			if l.note != "" {
 				fmt.Fprintf(b, "- %s\n", l.note)
-			} else {
-				fmt.Fprintf(b, "$$%s$$\n\n", l.math)
+				afterNote = true
+				continue
 			}
+			if afterNote {
+				b.WriteString("\n") // end the list before display maths
+				afterNote = false
+			}
+			fmt.Fprintf(b, "$$%s$$\n\n", l.math)
 		}
 	case TeX:
 		fmt.Fprintf(b, "\n\\section*{%s}\n", s.title)
@@ -286,8 +293,14 @@ func (x explainer) conditionals() section {
 		case Tanh:
 			s.lines = append(s.lines, x.math("p(%s = ±1 | rest) = %s(±2%s),  E[%s] = tanh(%s)", u, x.sym("σ", `\sigma`), a, u, a))
 		case Categorical:
-			g := c.Unit[len(c.Unit)-1]
-			s.lines = append(s.lines, x.math("p(%s = 1 | rest) = exp(%s) / %s exp(%s)", u, a, x.sym("Σ_"+g.Name, `\sum_{`+g.Name+`}`), a))
+			// The normalizing sum runs over the categories under a primed
+			// name, so that it does not clash with the unit's own index.
+			g := c.Unit[len(c.Unit)-1].Name + "′"
+			other := x.field(c, "a")
+			if i := strings.LastIndex(other, c.Unit[len(c.Unit)-1].Name); i >= 0 {
+				other = other[:i] + g + other[i+len(c.Unit[len(c.Unit)-1].Name):]
+			}
+			s.lines = append(s.lines, x.math("p(%s = 1 | rest) = exp(%s) / %s exp(%s)", u, a, x.sym("Σ_"+g, `\sum_{`+g+`}`), other))
 		case Normal:
 			p := x.field(c, "P")
 			s.lines = append(s.lines, x.math("p(%s | rest) = N(%s/%s, 1/%s)", u, a, p, p))
@@ -326,7 +339,7 @@ func (x explainer) meanField() section {
 				order = "site by site"
 			}
 			if x.tex() {
-				s.lines = append(s.lines, x.math("%s^{%s}_{%s} ← %s  &&\\text{(%s)}", mu, ly.Name, x.unitNames(c), rhs, order))
+				s.lines = append(s.lines, x.math("%s^{%s}_{%s} ← %s \\qquad\\text{(%s)}", mu, ly.Name, x.unitNames(c), rhs, order))
 			} else {
 				s.lines = append(s.lines, x.math("%s_%s ← %s    (%s)", mu, x.unit(c), rhs, order))
 			}
@@ -381,18 +394,13 @@ func (x explainer) freeEnergies() section {
 func (x explainer) gradients() section {
 	s := section{title: "Parameter gradients ∂E/∂θ (learning: Δθ ∝ E_data[−∂E/∂θ] − E_model[−∂E/∂θ])"}
 	for _, g := range x.m.Gradients {
-		var items []string
-		var negs []bool
-		var lhs string
-		for _, part := range g.Parts {
-			sum := remaining(part.Sum, part.Wrt.Index)
-			neg, body := x.pr.monomial(part.Coef, part.Units, sum, part.Distinct)
-			items, negs = append(items, body), append(negs, neg)
-			if lhs == "" {
-				lhs = x.pr.indexed(g.Param.Name, part.Wrt.Index)
+		for _, grp := range x.gradientGroups(g) {
+			line := fmt.Sprintf("∂E/∂%s = %s", x.pr.indexed(g.Param.Name, grp.wrt), x.pr.series(grp.items, grp.negs))
+			if grp.cond != "" {
+				line += "  (" + grp.cond + ")"
 			}
+			s.lines = append(s.lines, x.math("%s", line))
 		}
-		s.lines = append(s.lines, x.math("∂E/∂%s = %s", lhs, x.pr.series(items, negs)))
 	}
 	for _, p := range x.m.Params {
 		if p.Fixed {
@@ -400,6 +408,102 @@ func (x explainer) gradients() section {
 		}
 	}
 	return s
+}
+
+// gradGroup is the gradient of a parameter at the elements whose indices
+// follow one pattern: W[i,j] (every element), J[i,i] (the diagonal), …
+type gradGroup struct {
+	wrt   []*Index
+	key   string
+	items []string
+	negs  []bool
+	conds []string
+	cond  string
+}
+
+// gradientGroups writes each part of g with its differentiated reference
+// renamed to the first part of the same index pattern, so that every
+// line reads ∂E/∂θ[indices] = Σ parts in those indices. Constraints on the
+// indices of θ alone (i ≠ k, from split lateral couplings) are shown after.
+func (x explainer) gradientGroups(g *Gradient) []*gradGroup {
+	var groups []*gradGroup
+	for _, part := range g.Parts {
+		key := indexPattern(part.Wrt.Index)
+		var grp *gradGroup
+		for _, q := range groups {
+			if q.key == key {
+				grp = q
+			}
+		}
+		if grp == nil {
+			grp = &gradGroup{wrt: part.Wrt.Index, key: key}
+			groups = append(groups, grp)
+		}
+		sub := map[*Index]*Index{}
+		for k, ix := range part.Wrt.Index {
+			sub[ix] = grp.wrt[k]
+		}
+		own := map[*Index]bool{}
+		for _, ix := range grp.wrt {
+			own[ix] = true
+		}
+		var inner []Distinct
+		var conds []string
+		for _, d := range part.Distinct {
+			d = Distinct{A: substIndices(d.A, sub), B: substIndices(d.B, sub)}
+			if allIn(d.A, own) && allIn(d.B, own) {
+				conds = append(conds, x.pr.tuple(d.A)+" ≠ "+x.pr.tuple(d.B))
+			} else {
+				inner = append(inner, d)
+			}
+		}
+		sum := substIndices(remaining(part.Sum, part.Wrt.Index), sub)
+		neg, body := x.pr.monomial(part.Coef.Substitute(sub), substUnits(part.Units, sub), sum, inner)
+		grp.items, grp.negs = append(grp.items, body), append(grp.negs, neg)
+		grp.conds = append(grp.conds, strings.Join(conds, ", "))
+	}
+	for _, grp := range groups {
+		same := true
+		for _, c := range grp.conds {
+			same = same && c == grp.conds[0]
+		}
+		if same {
+			grp.cond = grp.conds[0]
+			continue
+		}
+		for i, c := range grp.conds {
+			if c != "" {
+				grp.items[i] += " [" + c + "]"
+			}
+		}
+	}
+	return groups
+}
+
+// indexPattern tells apart index tuples that repeat variables differently:
+// (i,j) → "0,1", (i,i) → "0,0".
+func indexPattern(idx []*Index) string {
+	var b strings.Builder
+	for k, ix := range idx {
+		first := k
+		for j := range k {
+			if idx[j] == ix {
+				first = j
+				break
+			}
+		}
+		fmt.Fprintf(&b, "%d,", first)
+	}
+	return b.String()
+}
+
+func allIn(idx []*Index, set map[*Index]bool) bool {
+	for _, ix := range idx {
+		if !set[ix] {
+			return false
+		}
+	}
+	return true
 }
 
 // remaining lists the summed indices that are not the gradient's own indices.

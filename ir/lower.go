@@ -1,6 +1,7 @@
 package ir
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -44,9 +45,12 @@ func Lower(f *dsl.File, opts Options) (*Model, error) {
 		layers: map[string]*Layer{},
 		params: map[string]*Param{},
 		where:  map[*Index]string{},
+		broken: map[string]bool{},
 	}
 	l.declarations(opts)
-	if len(l.errs) == 0 {
+	if len(l.file.Energies) > 0 {
+		// Check the energy even after declaration errors, so that every
+		// error is reported; references to broken declarations are skipped.
 		l.energy()
 	}
 	if len(l.errs) == 0 {
@@ -67,6 +71,7 @@ type lowerer struct {
 	layers map[string]*Layer
 	params map[string]*Param
 	where  map[*Index]string // what fixed an index's range, for messages
+	broken map[string]bool   // names whose declaration was reported as an error
 }
 
 func (l *lowerer) errorf(pos dsl.Pos, format string, args ...any) {
@@ -90,9 +95,11 @@ func (l *lowerer) declarations(opts Options) {
 		switch {
 		case keywords[id.Name]:
 			l.errorf(id.Pos, "%s name %s is a keyword of the language; choose another name", what, id.Name)
+			l.broken[id.Name] = true
 			return false
 		case strings.HasPrefix(id.Name, "_"):
 			l.errorf(id.Pos, "%s name %s must start with a letter (it becomes the Go name %s)", what, id.Name, GoName(id.Name))
+			l.broken[id.Name] = true
 			return false
 		}
 		if prev, ok := seen[id.Name]; ok {
@@ -102,6 +109,7 @@ func (l *lowerer) declarations(opts Options) {
 		if prev, ok := goNames[GoName(id.Name)]; ok {
 			l.errorf(id.Pos, "%s and %s (declared at %d:%d) both become the Go name %s; rename one",
 				id.Name, prev.Name, prev.Pos.Line, prev.Pos.Column, GoName(id.Name))
+			l.broken[id.Name] = true
 			return false
 		}
 		seen[id.Name] = id
@@ -125,6 +133,8 @@ func (l *lowerer) declarations(opts Options) {
 		if ok {
 			l.consts[c.Name.Name] = v
 			l.m.Consts = append(l.m.Consts, Const{Name: c.Name.Name, Value: v})
+		} else {
+			l.broken[c.Name.Name] = true
 		}
 	}
 	for name := range opts.Defines {
@@ -145,8 +155,9 @@ func (l *lowerer) declarations(opts Options) {
 		l.param(d)
 	}
 	visible := false
-	for _, ly := range l.m.Layers {
-		visible = visible || ly.Visible
+	for _, d := range l.file.Layers {
+		// As declared, so that a layer with another error still counts.
+		visible = visible || d.Role == dsl.Visible
 	}
 	if len(l.file.Layers) > 0 && !visible {
 		l.errorf(l.file.Layers[0].Pos, "the model has no visible layer; declare the observed units with visible NAME[SIZE] KIND")
@@ -175,16 +186,30 @@ func (l *lowerer) size(s dsl.Size, what string, isConst bool) (int, bool) {
 	if s.Name != "" {
 		v, ok := l.consts[s.Name]
 		if !ok {
+			if l.broken[s.Name] {
+				return 0, false // reported where it is declared
+			}
 			if _, isLayer := l.layers[s.Name]; isLayer {
 				l.errorf(s.Pos, "%s: %s is a layer, not a const; sizes are integers or consts", what, s.Name)
 			} else {
-				l.errorf(s.Pos, "%s: undeclared const %s (declare it before use: const %s = N)", what, s.Name, s.Name)
+				l.errorf(s.Pos, "%s: undeclared const %s; declare it first with const %s = VALUE", what, s.Name, s.Name)
+				for _, c := range l.file.Consts {
+					if c.Name.Name == s.Name {
+						l.errs[len(l.errs)-1].Msg = fmt.Sprintf("%s: const %s is used before its declaration at %d:%d; declare it first",
+							what, s.Name, c.Pos.Line, c.Pos.Column)
+						break
+					}
+				}
 			}
 			return 0, false
 		}
 		return v, true
 	}
 	v, err := strconv.Atoi(s.Number)
+	if errors.Is(err, strconv.ErrRange) {
+		l.errorf(s.Pos, "%s: size %s is too large", what, s.Number)
+		return 0, false
+	}
 	if err != nil {
 		l.errorf(s.Pos, "%s: size %s is not a whole number", what, s.Number)
 		return 0, false
@@ -205,12 +230,12 @@ func (l *lowerer) shape(dims []dsl.Size, what string) ([]int, int, bool) {
 			return nil, 0, false
 		}
 		if v <= 0 {
-			l.errorf(d.Pos, "%s: dimension %d is %d; sizes must be at least 1", what, i+1, v)
+			l.errorf(d.Pos, "%s: dimension %d is %s = %d; sizes must be at least 1", what, i+1, d.Name, v)
 			return nil, 0, false
 		}
 		shape[i] = v
-		if total > math.MaxInt32/v {
-			total = math.MaxInt32
+		if total > math.MaxInt64/v {
+			total = math.MaxInt64 // saturated; reported as too large
 		} else {
 			total *= v
 		}
@@ -219,6 +244,12 @@ func (l *lowerer) shape(dims []dsl.Size, what string) ([]int, int, bool) {
 }
 
 func (l *lowerer) layer(d *dsl.Layer) {
+	declared := false
+	defer func() {
+		if !declared {
+			l.broken[d.Name.Name] = true // reported here; skipped where used
+		}
+	}()
 	kind, ok := kinds[d.Kind.Name]
 	if !ok {
 		l.errorf(d.Kind.Pos, "layer %s: unknown unit kind %s (expected bernoulli, spin, gaussian or softmax)", d.Name.Name, d.Kind.Name)
@@ -229,31 +260,38 @@ func (l *lowerer) layer(d *dsl.Layer) {
 		return
 	}
 	if size > MaxUnits {
-		l.errorf(d.Pos, "layer %s has %d units; at most %d are supported", d.Name.Name, size, MaxUnits)
+		l.errorf(d.Name.Pos, "layer %s has %s units; at most %d are supported", d.Name.Name, count(shape, size), MaxUnits)
 		return
 	}
 	if kind == Softmax && shape[len(shape)-1] < 2 {
 		l.errorf(d.Dims[len(d.Dims)-1].Pos, "softmax layer %s: a one-hot group needs at least 2 categories, not %d", d.Name.Name, shape[len(shape)-1])
 		return
 	}
+	declared = true
 	ly := &Layer{Name: d.Name.Name, Index: len(l.m.Layers), Visible: d.Role == dsl.Visible, Kind: kind, Shape: shape, Size: size, Pos: d.Pos}
 	l.m.Layers = append(l.m.Layers, ly)
 	l.layers[ly.Name] = ly
 }
 
 func (l *lowerer) param(d *dsl.Param) {
+	declared := false
+	defer func() {
+		if !declared {
+			l.broken[d.Name.Name] = true // reported here; skipped where used
+		}
+	}()
 	shape, size, ok := l.shape(d.Dims, "param "+d.Name.Name)
 	if !ok {
 		return
 	}
 	if size > MaxParamSize {
-		l.errorf(d.Pos, "param %s has %d elements; at most %d are supported", d.Name.Name, size, MaxParamSize)
+		l.errorf(d.Name.Pos, "param %s has %s elements; at most %d are supported", d.Name.Name, count(shape, size), MaxParamSize)
 		return
 	}
-	init, ok := l.init(d)
-	if !ok {
-		return
-	}
+	// A bad initializer is reported but leaves the shape known: keep the
+	// param, so that the energy is still checked.
+	init, _ := l.init(d)
+	declared = true
 	p := &Param{Name: d.Name.Name, Index: len(l.m.Params), Shape: shape, Size: size, Init: init, Fixed: d.Fixed, Pos: d.Pos}
 	l.m.Params = append(l.m.Params, p)
 	l.params[p.Name] = p
@@ -305,6 +343,22 @@ func (l *lowerer) init(d *dsl.Param) (Init, bool) {
 	}
 	l.errorf(in.Name.Pos, "%s: unknown initializer %s (expected zeros, ones, a number, normal(mean, std) or uniform(lo, hi))", what, in.Name.Name)
 	return Init{}, false
+}
+
+// count prints the number of elements of a shape, with its factors.
+func count(shape []int, size int) string {
+	n := fmt.Sprint(size)
+	if size == math.MaxInt64 {
+		n = "more than 2⁶²"
+	}
+	if len(shape) < 2 {
+		return n
+	}
+	f := make([]string, len(shape))
+	for i, v := range shape {
+		f[i] = fmt.Sprint(v)
+	}
+	return n + " (" + strings.Join(f, " × ") + ")"
 }
 
 func ordinal(n int) string {

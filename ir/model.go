@@ -33,11 +33,11 @@ type Model struct {
 	Indices  []*Index // every index variable; Index.ID is its position here
 
 	// Derived.
-	Interacts    [][]bool        // Interacts[a][b]: some term holds units of layers a and b (a ≠ b)
-	Schedule     []*Block        // the Gibbs schedule: blocks sampled in this order
-	Conditionals []*Conditional  // one per layer, in declaration order
-	FreeEnergies []*FreeEnergy   // one per block that can be summed out analytically
-	Gradients    []*Gradient     // one per trainable parameter, in declaration order
+	Interacts    [][]bool       // Interacts[a][b]: some term holds units of layers a and b (a ≠ b)
+	Schedule     []*Block       // the Gibbs schedule: blocks sampled in this order
+	Conditionals []*Conditional // one per layer, in declaration order
+	FreeEnergies []*FreeEnergy  // one per block that can be summed out analytically
+	Gradients    []*Gradient    // one per trainable parameter, in declaration order
 }
 
 // Const is a named compile-time integer.
@@ -53,7 +53,7 @@ type Layer struct {
 	Visible bool
 	Kind    Kind
 	Shape   []int
-	Size    int // product of Shape
+	Size    int  // product of Shape
 	Lateral bool // some term couples two of its units: sampled site by site
 	Pos     dsl.Pos
 }

@@ -159,37 +159,78 @@ func (l *lowerer) checkUse() {
 	}
 	for _, p := range l.m.Params {
 		if !usedParam[p] {
-			l.errorf(p.Pos, "param %s does not appear in the energy; use it or remove it", p.Name)
+			l.errorf(p.Pos, "param %s does not appear in the energy (or its terms cancel); use it or remove it", p.Name)
 		}
 	}
 }
 
-// collect merges terms that differ only in their coefficient, adding the
-// coefficients, and drops terms whose coefficient is zero. Units are put in
-// declaration order first, so that v[i]·h[j] and h[j]·v[i] are alike.
+// collect merges terms that differ only in their coefficient and in the
+// names of their summed indices, adding the coefficients, and drops terms
+// whose coefficient is zero. Units are put in declaration order first, so
+// that v[i]·h[j] and h[j]·v[i] are alike, and so are Σ_i b[i]·v[i] and
+// Σ_k b[k]·v[k] written as two sums.
 func collect(ts []*Term) []*Term {
 	var out []*Term
 	byKey := map[string]*Term{}
+	orders := map[*Term][]*Index{}
 	for _, t := range ts {
 		slices.SortStableFunc(t.Units, func(a, b UnitRef) int { return cmp.Compare(a.Layer.Index, b.Layer.Index) })
-		k := t.shapeKey()
+		order := t.canonicalOrder()
+		k := t.shapeKey(order)
 		if prev, ok := byKey[k]; ok {
-			prev.Coef = Add(prev.Coef, t.Coef)
+			// Equal keys: renaming t's summed indices, position by position,
+			// to prev's turns t's units, sums and constraints into prev's.
+			sub := map[*Index]*Index{}
+			for i, ix := range order {
+				sub[ix] = orders[prev][i]
+			}
+			prev.Coef = Add(prev.Coef, t.Coef.Substitute(sub))
 			continue
 		}
 		c := t.clone()
 		byKey[k] = c
+		orders[c] = order
 		out = append(out, c)
 	}
 	return slices.DeleteFunc(out, func(t *Term) bool { return t.Coef.IsConst(0) })
 }
 
-// shapeKey identifies a term's units, sums and constraints.
-func (t *Term) shapeKey() string {
+// canonicalOrder lists t's summed indices in order of first use: in the
+// units, the constraints, the coefficient, then the rest of the sum.
+func (t *Term) canonicalOrder() []*Index {
+	var order []*Index
+	add := func(idx []*Index) {
+		for _, ix := range idx {
+			if slices.Contains(t.Sum, ix) && !slices.Contains(order, ix) {
+				order = append(order, ix)
+			}
+		}
+	}
+	for _, u := range t.Units {
+		add(u.Index)
+	}
+	for _, d := range t.Distinct {
+		add(d.A)
+		add(d.B)
+	}
+	for _, r := range t.Coef.ParamRefs() {
+		add(r.Index)
+	}
+	add(t.Sum)
+	return order
+}
+
+// shapeKey identifies a term's units, sums and constraints, with summed
+// indices named by their position in order.
+func (t *Term) shapeKey(order []*Index) string {
 	var b strings.Builder
 	ids := func(idx []*Index) {
 		for _, ix := range idx {
-			fmt.Fprintf(&b, "%d,", ix.ID)
+			if k := slices.Index(order, ix); k >= 0 {
+				fmt.Fprintf(&b, "s%d,", k)
+			} else {
+				fmt.Fprintf(&b, "f%d,", ix.ID)
+			}
 		}
 		b.WriteByte(';')
 	}
@@ -198,9 +239,10 @@ func (t *Term) shapeKey() string {
 		ids(u.Index)
 	}
 	b.WriteByte('|')
-	sum := slices.Clone(t.Sum)
-	slices.SortFunc(sum, func(a, b *Index) int { return cmp.Compare(a.ID, b.ID) })
-	ids(sum)
+	for _, ix := range order {
+		fmt.Fprintf(&b, "%d,", ix.Size)
+	}
+	b.WriteByte('|')
 	for _, d := range t.Distinct {
 		ids(d.A)
 		ids(d.B)

@@ -1,0 +1,446 @@
+package ir_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/ebmc/ebmc/dsl"
+	"github.com/ebmc/ebmc/ir"
+)
+
+// rbmHead declares a tiny RBM that the cases below extend or break.
+const rbmHead = `model M
+visible v[3] bernoulli
+hidden h[2] bernoulli
+param W[3, 2]
+`
+
+// rbmEnergy completes rbmHead into a valid model.
+const rbmEnergy = "energy = -sum(i, j) v[i] * W[i, j] * h[j]\n"
+
+// errorCases are bad models and every error each must produce, exactly:
+// FILE:LINE:COL: message, one per line, in source order.
+var errorCases = []struct {
+	name    string
+	src     string
+	defines map[string]int
+	want    []string
+}{
+	// Syntax.
+	{name: "missing model line", src: "visible v[3] bernoulli\nenergy = -sum(i) v[i]\n",
+		want: []string{
+			"bad.ebm:1:1: a .ebm file starts with model NAME, not \"visible\"",
+		}},
+	{name: "empty file", src: "",
+		want: []string{
+			"bad.ebm:1:1: empty file: a model starts with model NAME",
+		}},
+	{name: "unexpected token", src: rbmHead + "energy = -sum(i, j) v[i] W[i, j] * h[j]\n",
+		want: []string{
+			"bad.ebm:5:26: unexpected \"W\" (expected an operator + - * / ^ or a new declaration: const, visible, hidden, param or energy)",
+		}},
+	{name: "unterminated expression", src: rbmHead + "energy = -sum(i, j) v[i] * W[i, j] *\n",
+		want: []string{
+			"bad.ebm:5:37: unexpected end of file (expected an expression)",
+		}},
+	{name: "unclosed parenthesis", src: rbmHead + "energy = -sum(i, j) (v[i] * W[i, j] * h[j]\n",
+		want: []string{
+			"bad.ebm:5:43: unexpected end of file (expected \")\")",
+		}},
+	{name: "unknown character", src: rbmHead + "energy = -sum(i, j) v[i] * W[i, j] % h[j]\n",
+		want: []string{
+			"bad.ebm:5:36: unexpected character '%' (operators are + - * / ^, comments start with // or #)",
+		}},
+	{name: "non-ASCII name", src: rbmHead + "param β[3]\n" + rbmEnergy,
+		want: []string{
+			"bad.ebm:5:7: unexpected character 'β' (names use ASCII letters, digits and _)",
+		}},
+	{name: "keyword as name", src: rbmHead + "param sum[3]\n" + rbmEnergy,
+		want: []string{
+			"bad.ebm:5:7: expected a name, found the keyword sum (keywords cannot be used as names)",
+		}},
+	{name: "missing unit kind", src: "model M\nvisible v[3]\nenergy = -sum(i) v[i]\n",
+		want: []string{
+			"bad.ebm:3:1: unexpected \"energy\" (expected a unit kind: bernoulli, spin, gaussian or softmax)",
+		}},
+	{name: "unclosed comment", src: "model M /* a comment\nvisible v[3] bernoulli\n",
+		want: []string{
+			"bad.ebm:1:9: comment /* is never closed with */",
+		}},
+	{name: "number out of range", src: rbmHead + "energy = -1e400 * sum(i, j) v[i] * W[i, j] * h[j]\n",
+		want: []string{
+			"bad.ebm:5:11: number 1e400 is out of range",
+		}},
+
+	// Names and declarations.
+	{name: "undeclared name", src: rbmHead + "energy = -sum(i, j) v[i] * W[i, j] * g[j]\n",
+		want: []string{
+			"bad.ebm:5:38: undeclared name g",
+		}},
+	{name: "duplicate declaration", src: rbmHead + "param W[3, 2]\n" + rbmEnergy,
+		want: []string{
+			"bad.ebm:5:7: W redeclared; it was declared at 4:7",
+		}},
+	{name: "layer and param with one name", src: rbmHead + "param h[2]\n" + rbmEnergy,
+		want: []string{
+			"bad.ebm:5:7: h redeclared; it was declared at 3:8",
+		}},
+	{name: "Go name collision", src: rbmHead + "param V[3]\n" + "energy = -sum(i, j) v[i] * W[i, j] * h[j] - sum(i) V[i] * v[i]\n",
+		want: []string{
+			"bad.ebm:5:7: V and v (declared at 2:9) both become the Go name V; rename one",
+		}},
+	{name: "function name as param", src: rbmHead + "param exp[3]\n" + rbmEnergy,
+		want: []string{
+			"bad.ebm:5:7: param name exp is a keyword of the language; choose another name",
+		}},
+	{name: "name starting with underscore", src: rbmHead + "param _b[3]\n" + rbmEnergy,
+		want: []string{
+			"bad.ebm:5:7: param name _b must start with a letter (it becomes the Go name _b)",
+		}},
+	{name: "model name starting with underscore", src: "model _M\nvisible v[3] bernoulli\nparam b[3]\nenergy = -sum(i) b[i] * v[i]\n",
+		want: []string{
+			"bad.ebm:1:7: model name _M must start with a letter",
+		}},
+	{name: "unknown unit kind", src: "model M\nvisible v[3] binary\nparam b[3]\nenergy = -sum(i) b[i] * v[i]\n",
+		want: []string{
+			"bad.ebm:2:14: layer v: unknown unit kind binary (expected bernoulli, spin, gaussian or softmax)",
+		}},
+	{name: "softmax of one category", src: "model M\nvisible y[4, 1] softmax\nparam b[4, 1]\nenergy = -sum(n, k) b[n, k] * y[n, k]\n",
+		want: []string{
+			"bad.ebm:2:14: softmax layer y: a one-hot group needs at least 2 categories, not 1",
+		}},
+	{name: "no visible layer", src: "model M\nhidden h[2] bernoulli\nparam c[2]\nenergy = -sum(j) c[j] * h[j]\n",
+		want: []string{
+			"bad.ebm:2:1: the model has no visible layer; declare the observed units with visible NAME[SIZE] KIND",
+		}},
+	{name: "no layers", src: "model M\nparam c[2]\nenergy = sum(j) c[j]\n",
+		want: []string{
+			"bad.ebm:1:7: model M declares no layers; add e.g. visible v[N] bernoulli",
+		}},
+	{name: "no energy", src: rbmHead,
+		want: []string{
+			"bad.ebm:1:7: model M has no energy; add energy = EXPR",
+		}},
+	{name: "two energies", src: rbmHead + rbmEnergy + rbmEnergy,
+		want: []string{
+			"bad.ebm:6:1: energy declared again; a model has one energy (add the terms to the first)",
+		}},
+
+	// Initializers.
+	{name: "unknown initializer", src: rbmHead + "param b[3] = gauss(0, 1)\n" + rbmEnergy + "- sum(i) b[i] * v[i]\n",
+		want: []string{
+			"bad.ebm:5:14: param b: unknown initializer gauss (expected zeros, ones, a number, normal(mean, std) or uniform(lo, hi))",
+		}},
+	{name: "normal with one argument", src: rbmHead + "param b[3] = normal(0)\n" + rbmEnergy + "- sum(i) b[i] * v[i]\n",
+		want: []string{
+			"bad.ebm:5:14: param b: normal takes 2 arguments, got 1",
+		}},
+	{name: "uniform with three arguments", src: rbmHead + "param b[3] = uniform(0, 1, 2)\n" + rbmEnergy + "- sum(i) b[i] * v[i]\n",
+		want: []string{
+			"bad.ebm:5:14: param b: uniform takes 2 arguments, got 3",
+		}},
+	{name: "zeros with an argument", src: rbmHead + "param b[3] = zeros(1)\n" + rbmEnergy + "- sum(i) b[i] * v[i]\n",
+		want: []string{
+			"bad.ebm:5:14: param b: zeros takes no arguments",
+		}},
+	{name: "normal with negative std", src: rbmHead + "param b[3] = normal(0, -1)\n" + rbmEnergy + "- sum(i) b[i] * v[i]\n",
+		want: []string{
+			"bad.ebm:5:14: param b: normal(mean, std) needs std ≥ 0, got -1",
+		}},
+	{name: "uniform with lo = hi", src: rbmHead + "param b[3] = uniform(1, 1)\n" + rbmEnergy + "- sum(i) b[i] * v[i]\n",
+		want: []string{
+			"bad.ebm:5:14: param b: uniform(lo, hi) needs lo < hi, got 1 ≥ 1",
+		}},
+	{name: "uniform with lo > hi", src: rbmHead + "param b[3] = uniform(1, -1)\n" + rbmEnergy + "- sum(i) b[i] * v[i]\n",
+		want: []string{
+			"bad.ebm:5:14: param b: uniform(lo, hi) needs lo < hi, got 1 ≥ -1",
+		}},
+	{name: "initializer word as number", src: rbmHead + "param b[3] = two\n" + rbmEnergy + "- sum(i) b[i] * v[i]\n",
+		want: []string{
+			"bad.ebm:5:14: param b: unknown initializer two (expected zeros, ones, a number, normal(mean, std) or uniform(lo, hi))",
+		}},
+
+	// Sizes and consts.
+	{name: "const used before declaration", src: "model M\nconst A = B\nconst B = 3\nvisible v[A] bernoulli\nparam w[A]\nenergy = -sum(i) w[i] * v[i]\n",
+		want: []string{
+			"bad.ebm:2:11: const A: const B is used before its declaration at 3:1; declare it first",
+		}},
+	{name: "undeclared const in size", src: "model M\nvisible v[N] bernoulli\nparam b[3]\nenergy = -sum(i) b[i] * v[i]\n",
+		want: []string{
+			"bad.ebm:2:11: layer v: undeclared const N; declare it first with const N = VALUE",
+		}},
+	// Found by FuzzCompile: a layer whose size names itself was skipped
+	// without an error, and the model went on to derivation with no layers.
+	{name: "layer sized by itself", src: "model A visible x[x]gaussian param b[1]energy=0*sum(i)b[i]*x#00",
+		want: []string{
+			"bad.ebm:1:19: layer x: undeclared const x; declare it first with const x = VALUE",
+		}},
+	{name: "layer as size", src: "model M\nvisible v[3] bernoulli\nparam b[v]\nenergy = -sum(i) b[i] * v[i]\n",
+		want: []string{
+			"bad.ebm:3:9: param b: v is a layer, not a const; sizes are integers or consts",
+		}},
+	{name: "zero size", src: "model M\nvisible v[0] bernoulli\nparam b[3]\nenergy = -sum(i) b[i] * v[i]\n",
+		want: []string{
+			"bad.ebm:2:11: layer v: size must be at least 1, not 0",
+		}},
+	{name: "zero const size", src: "model M\nconst N = 0\nvisible v[N] bernoulli\nparam b[3]\nenergy = -sum(i) b[i] * v[i]\n",
+		want: []string{
+			"bad.ebm:3:11: layer v: dimension 1 is N = 0; sizes must be at least 1",
+		}},
+	{name: "fractional size", src: "model M\nvisible v[2.5] bernoulli\nparam b[3]\nenergy = -sum(i) b[i] * v[i]\n",
+		want: []string{
+			"bad.ebm:2:11: layer v: size 2.5 is not a whole number",
+		}},
+	{name: "absurd size", src: "model M\nvisible v[100000, 100000] bernoulli\nparam b[3]\nenergy = -sum(i) b[i] * v[i]\n",
+		want: []string{
+			"bad.ebm:2:9: layer v has 10000000000 (100000 × 100000) units; at most 16777216 are supported",
+		}},
+	{name: "size beyond int", src: "model M\nvisible v[99999999999999999999] bernoulli\n",
+		want: []string{
+			"bad.ebm:1:7: model M has no energy; add energy = EXPR",
+			"bad.ebm:2:11: layer v: size 99999999999999999999 is too large",
+		}},
+	{name: "absurd param", src: rbmHead + "param T[3, 2, 100000, 10000]\n" + rbmEnergy,
+		want: []string{
+			"bad.ebm:5:7: param T has 6000000000 (3 × 2 × 100000 × 10000) elements; at most 268435456 are supported",
+		}},
+	{name: "define of unknown const", src: "model M\nconst N = 3\nvisible v[N] bernoulli\nparam b[N]\nenergy = -sum(i) b[i] * v[i]\n",
+		defines: map[string]int{"N": 2, "NH": 5},
+		want: []string{
+			"bad.ebm:1:7: -D NH: the model declares no const NH",
+		}},
+	{name: "define makes a conflict", src: "model M\nconst N = 3\nvisible v[N] bernoulli\nparam b[3]\nenergy = -sum(i) b[i] * v[i]\n",
+		defines: map[string]int{"N": 4},
+		want: []string{
+			"bad.ebm:5:27: layer v: index i ranges over b (3) but v has size 4",
+		}},
+
+	// References and indices.
+	{name: "too few indices", src: rbmHead + "energy = -sum(i, j) v[i] * W[i] * h[j]\n",
+		want: []string{
+			"bad.ebm:5:28: param W has 2 dimension(s) but is indexed with 1: write W[i, j]",
+		}},
+	{name: "too many indices", src: rbmHead + "energy = -sum(i, j) v[i, j] * W[i, j] * h[j]\n",
+		want: []string{
+			"bad.ebm:5:21: layer v has 1 dimension(s) but is indexed with 2: write v[i]",
+		}},
+	{name: "layer without index", src: rbmHead + "energy = -sum(i, j) v * W[i, j] * h[j]\n",
+		want: []string{
+			"bad.ebm:5:21: layer v has 1 dimension(s) but is indexed with 0: write v[i]",
+		}},
+	{name: "indexing a const", src: "model M\nconst K = 2\n" + strings.TrimPrefix(rbmHead, "model M\n") + "energy = -sum(i, j) v[i] * W[i, j] * h[j] * K[i]\n",
+		want: []string{
+			"bad.ebm:6:45: const K is a number and cannot be indexed",
+		}},
+	{name: "indexing a scalar param", src: rbmHead + "param s\nenergy = -sum(i, j) v[i] * W[i, j] * h[j] * s[i]\n",
+		want: []string{
+			"bad.ebm:6:45: param s is a scalar and takes no indices: write s",
+		}},
+	{name: "const as index", src: "model M\nconst K = 2\n" + strings.TrimPrefix(rbmHead, "model M\n") + "energy = -sum(i) v[i] * W[i, K] * h[K]\n",
+		want: []string{
+			"bad.ebm:6:30: index K is a const; indices must be variables bound by sum(…)",
+			"bad.ebm:6:37: index K is a const; indices must be variables bound by sum(…)",
+		}},
+	{name: "free index", src: rbmHead + "energy = -sum(i) v[i] * W[i, j] * h[j]\n",
+		want: []string{
+			"bad.ebm:5:30: index j is not bound; wrap the term in sum(j) …",
+			"bad.ebm:5:37: index j is not bound; wrap the term in sum(j) …",
+		}},
+	{name: "index bound twice by nested sums", src: rbmHead + "energy = -sum(i, j) v[i] * W[i, j] * sum(i) h[i]\n",
+		want: []string{
+			"bad.ebm:5:42: index i is already bound by the sum at 5:15; use another name",
+		}},
+	{name: "index listed twice in one sum", src: rbmHead + "energy = -sum(i, i) v[i] * W[i, i]\n",
+		want: []string{
+			"bad.ebm:5:18: index i appears twice in sum(…); bind each index once, e.g. sum(i, j) for two indices",
+		}},
+	{name: "index named like a param", src: rbmHead + "energy = -sum(W, j) v[W] * h[j]\n",
+		want: []string{
+			"bad.ebm:5:15: index W has the name of a declared param; use another name",
+		}},
+	{name: "index used as a value", src: rbmHead + "energy = -sum(i, j) v[i] * W[i, j] * h[j] * i\n",
+		want: []string{
+			"bad.ebm:5:45: index i used as a value; indices can only appear inside [ ]",
+		}},
+	{name: "index range conflict", src: rbmHead + "energy = -sum(i, j) v[i] * W[j, i] * h[j]\n",
+		want: []string{
+			"bad.ebm:5:33: param W: index i ranges over v (3) but W's 2nd dimension is 2",
+			"bad.ebm:5:40: layer h: index j ranges over W's 1st dimension (3) but h has size 2",
+		}},
+	{name: "index range conflict in one param", src: "model M\nvisible v[3] bernoulli\nparam A[3, 4]\nenergy = -sum(i) A[i, i] * v[i]\n",
+		want: []string{
+			"bad.ebm:4:23: param A: index i ranges over A's 1st dimension (3) but A's 2nd dimension is 4",
+		}},
+	{name: "index unused in its sum", src: rbmHead + "energy = -sum(i, j, k) v[i] * W[i, j] * h[j]\n",
+		want: []string{
+			"bad.ebm:5:21: index k is not used in the sum's term, so its range is unknown; remove it from sum(…)",
+		}},
+	{name: "layer indexed twice with one index", src: "model M\nvisible x[3, 3] bernoulli\nparam a[3]\nenergy = -sum(i) a[i] * x[i, i]\n",
+		want: []string{
+			"bad.ebm:4:30: layer x is indexed twice with i; a unit reference needs a different index per dimension",
+		}},
+
+	// Functions, division and powers.
+	{name: "unit inside exp", src: rbmHead + "energy = -sum(i, j) exp(v[i]) * W[i, j] * h[j]\n",
+		want: []string{
+			"bad.ebm:5:25: unit v inside exp(…): exp, log, softplus and sqrt apply to parameters only, so that the energy stays a polynomial in the units",
+		}},
+	{name: "unit inside log", src: rbmHead + "energy = -sum(i, j) v[i] * W[i, j] * log(h[j])\n",
+		want: []string{
+			"bad.ebm:5:42: unit h inside log(…): exp, log, softplus and sqrt apply to parameters only, so that the energy stays a polynomial in the units",
+		}},
+	{name: "unit inside softplus", src: rbmHead + "energy = -sum(i, j) v[i] * W[i, j] * softplus(1 + h[j])\n",
+		want: []string{
+			"bad.ebm:5:51: unit h inside softplus(…): exp, log, softplus and sqrt apply to parameters only, so that the energy stays a polynomial in the units",
+		}},
+	{name: "unit inside sqrt", src: rbmHead + "energy = -sum(i, j) v[i] * W[i, j] * sqrt(h[j])\n",
+		want: []string{
+			"bad.ebm:5:43: unit h inside sqrt(…): exp, log, softplus and sqrt apply to parameters only, so that the energy stays a polynomial in the units",
+		}},
+	{name: "sum inside exp", src: rbmHead + "param b[3]\nenergy = -sum(i, j) v[i] * W[i, j] * h[j] * exp(sum(k) b[k])\n",
+		want: []string{
+			"bad.ebm:6:49: sum inside exp(…) is not supported; exp, log, softplus and sqrt apply to parameters only, so that the energy stays a polynomial in the units",
+		}},
+	{name: "unknown function", src: rbmHead + "energy = -sum(i, j) v[i] * tanh(W[i, j]) * h[j]\n",
+		want: []string{
+			"bad.ebm:5:28: unknown function tanh (expected exp, log, softplus or sqrt)",
+		}},
+	{name: "param called as function", src: rbmHead + "energy = -sum(i, j) v[i] * W(i) * h[j]\n",
+		want: []string{
+			"bad.ebm:5:28: W is a param, not a function; index it with W[i]",
+		}},
+	{name: "function without argument", src: rbmHead + "energy = -sum(i, j) v[i] * W[i, j] * h[j] * exp\n",
+		want: []string{
+			"bad.ebm:5:45: function exp needs an argument: exp(…)",
+		}},
+	{name: "division by a unit", src: rbmHead + "energy = -sum(i, j) W[i, j] / v[i] * h[j]\n",
+		want: []string{
+			"bad.ebm:5:31: unit v inside a denominator: divide by parameters only, so that the energy stays a polynomial in the units",
+		}},
+	{name: "division by zero", src: rbmHead + "energy = -sum(i, j) v[i] * W[i, j] * h[j] / (2 - 2)\n",
+		want: []string{
+			"bad.ebm:5:43: division by zero",
+		}},
+	{name: "log of zero", src: rbmHead + "energy = -sum(i, j) v[i] * W[i, j] * h[j] * log(0)\n",
+		want: []string{
+			"bad.ebm:5:45: this expression evaluates to -Inf, which is not a finite number; check for a division by zero or a function outside its domain",
+		}},
+	{name: "parameter exponent", src: rbmHead + "param a\nenergy = -sum(i, j) v[i] * W[i, j] * h[j]^a\n",
+		want: []string{
+			"bad.ebm:6:43: exponent must be a number, not an expression of parameters",
+		}},
+	{name: "unit exponent", src: rbmHead + "energy = -sum(i, j) W[i, j] * 2^v[i] * h[j]\n",
+		want: []string{
+			"bad.ebm:5:33: unit v inside an exponent: exponents are numbers",
+		}},
+	{name: "fractional power of a unit", src: rbmHead + "energy = -sum(i, j) v[i] * W[i, j] * h[j]^0.5\n",
+		want: []string{
+			"bad.ebm:5:43: a power of an expression holding units needs a whole exponent from 0 to 8, not 0.5",
+		}},
+	{name: "negative power of a unit", src: rbmHead + "energy = -sum(i, j) v[i] * W[i, j] * h[j]^-1\n",
+		want: []string{
+			"bad.ebm:5:43: a power of an expression holding units needs a whole exponent from 0 to 8, not -1",
+		}},
+	{name: "huge power of a unit", src: rbmHead + "energy = -sum(i, j) v[i] * W[i, j] * h[j]^9\n",
+		want: []string{
+			"bad.ebm:5:43: a power of an expression holding units needs a whole exponent from 0 to 8, not 9",
+		}},
+
+	// Unit kinds and conditionals.
+	{name: "cubic gaussian term", src: "model M\nvisible x[3] gaussian\nparam b[3]\nenergy = sum(i) x[i]^3 + sum(i) x[i]^2 / 2 - sum(i) b[i] * x[i]\n",
+		want: []string{
+			"bad.ebm:4:17: x[i] appears to power 3 in one term: the conditional of gaussian layer x must be Normal, so the energy can be at most quadratic in each of its units",
+		}},
+	{name: "cubic gaussian through a product", src: "model M\nvisible x[3] gaussian\nparam b[3]\nenergy = sum(i) x[i]^2 * x[i] / 3 + sum(i) x[i]^2 / 2 - sum(i) b[i] * x[i]\n",
+		want: []string{
+			"bad.ebm:4:26: x[i] appears to power 3 in one term: the conditional of gaussian layer x must be Normal, so the energy can be at most quadratic in each of its units",
+		}},
+	{name: "gaussian without quadratic term", src: "model M\nvisible x[3] gaussian\nhidden h[2] bernoulli\nparam W[3, 2]\nenergy = -sum(i, j) x[i] * W[i, j] * h[j]\n",
+		want: []string{
+			"bad.ebm:2:1: gaussian layer x has no quadratic term in the energy, so p(x | rest) is not normalizable; add a term such as sum(i) x[i]^2 / 2",
+		}},
+	{name: "gaussian with negative quadratic term", src: "model M\nvisible x[3] gaussian\nparam b[3]\nenergy = -sum(i) x[i]^2 / 2 - sum(i) b[i] * x[i]\n",
+		want: []string{
+			"bad.ebm:4:18: gaussian layer x: the coefficient of x[i]² is negative, so p(x | rest) is not a Normal distribution; its precision must be positive, as in + sum(i) x[i]^2 / 2",
+		}},
+	{name: "gaussian squared terms that cancel", src: "model M\nvisible x[3] gaussian\nparam b[3]\nenergy = sum(i) x[i]^2 - sum(i) x[i] * x[i] - sum(i) b[i] * x[i]\n",
+		want: []string{
+			"bad.ebm:2:1: gaussian layer x has no quadratic term in the energy, so p(x | rest) is not normalizable; add a term such as sum(i) x[i]^2 / 2",
+		}},
+	{name: "product within a softmax group", src: "model M\nvisible y[3] softmax\nparam A[3, 3]\nenergy = -sum(k, l) y[k] * A[k, l] * y[l]\n",
+		want: []string{
+			"bad.ebm:4:38: y[k] and y[l] are units of one one-hot group of softmax layer y: their product is zero unless k = l; write the diagonal as a linear term in y[k]",
+		}},
+	{name: "product within a 2-D softmax group", src: "model M\nvisible y[2, 3] softmax\nparam A[2, 3, 3]\nenergy = -sum(n, k, l) y[n, k] * A[n, k, l] * y[n, l]\n",
+		want: []string{
+			"bad.ebm:4:47: y[n, k] and y[n, l] are units of one one-hot group of softmax layer y: their product is zero unless k = l; write the diagonal as a linear term in y[n, k]",
+		}},
+	{name: "layer not in the energy", src: rbmHead + "hidden g[2] bernoulli\n" + rbmEnergy,
+		want: []string{
+			"bad.ebm:5:1: layer g does not appear in the energy (or its terms cancel); use it or remove it",
+		}},
+	{name: "param not in the energy", src: rbmHead + "param b[3]\n" + rbmEnergy,
+		want: []string{
+			"bad.ebm:5:1: param b does not appear in the energy (or its terms cancel); use it or remove it",
+		}},
+	{name: "terms that cancel", src: rbmHead + "param b[3]\n" + rbmEnergy + "- sum(i) b[i] * v[i] + sum(i) v[i] * b[i]\n",
+		want: []string{
+			"bad.ebm:5:1: param b does not appear in the energy (or its terms cancel); use it or remove it",
+		}},
+	{name: "product too large", src: rbmHead + "param b[3]\nenergy = (sum(i) v[i] + sum(i) b[i] * v[i] + 1)^8 * (sum(j) h[j] + 1)^8\n",
+		want: []string{
+			"bad.ebm:6:49: this product expands into 6561 terms; at most 4096 are supported",
+		}},
+
+	// Several independent errors in one file: all are reported.
+	{name: "several errors", src: `model M
+const N = 3
+visible v[N] bernoulli
+hidden h[2] ternary
+param W[N, 2] = gauss(1)
+param _c[2]
+param b[N] = uniform(2, 1)
+energy = -sum(i, j) v[i] * W[i, k] * h[j]
+         - sum(i) b[i] * q[i]
+         - sum(i) exp(v[i]) * b[i]
+         - sum(i, i) b[i]
+`,
+		want: []string{
+			"bad.ebm:4:13: layer h: unknown unit kind ternary (expected bernoulli, spin, gaussian or softmax)",
+			"bad.ebm:5:17: param W: unknown initializer gauss (expected zeros, ones, a number, normal(mean, std) or uniform(lo, hi))",
+			"bad.ebm:6:7: param name _c must start with a letter (it becomes the Go name _c)",
+			"bad.ebm:7:14: param b: uniform(lo, hi) needs lo < hi, got 2 ≥ 1",
+			"bad.ebm:8:33: index k is not bound; wrap the term in sum(k) …",
+			"bad.ebm:9:26: undeclared name q",
+			"bad.ebm:10:23: unit v inside exp(…): exp, log, softplus and sqrt apply to parameters only, so that the energy stays a polynomial in the units",
+			"bad.ebm:11:19: index i appears twice in sum(…); bind each index once, e.g. sum(i, j) for two indices",
+		}},
+}
+
+func TestErrors(t *testing.T) {
+	for _, c := range errorCases {
+		t.Run(c.name, func(t *testing.T) {
+			m, err := ir.Compile("bad.ebm", []byte(c.src), ir.Options{Defines: c.defines})
+			if err == nil {
+				t.Fatalf("Compile succeeded, want errors:\n%s\nenergy: %v", strings.Join(c.want, "\n"), m)
+			}
+			var list dsl.ErrorList
+			if !errors.As(err, &list) {
+				t.Fatalf("Compile returned %T, want dsl.ErrorList", err)
+			}
+			got := strings.Split(err.Error(), "\n")
+			if strings.Join(got, "\n") != strings.Join(c.want, "\n") {
+				t.Errorf("errors:\n%s\nwant:\n%s", strings.Join(quote(got), "\n"), strings.Join(quote(c.want), "\n"))
+			}
+		})
+	}
+}
+
+func quote(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = "\t" + s
+	}
+	return out
+}
