@@ -327,10 +327,8 @@ func parseCheckpoint(b []byte) (*Checkpoint, error) {
 		if e.end < e.begin {
 			return nil, fmt.Errorf("tensor %q: data_offsets [%d %d] end before they begin", name, e.begin, e.end)
 		}
-		size := dtypeSize(e.dtype)
-		limit := (e.end - e.begin) / size // elements the offsets leave room for
 		e.shape = make([]int, len(info.Shape))
-		count := 1
+		count, overflow := 1, false // overflow: the byte size would exceed MaxInt
 		for i, d := range info.Shape {
 			if d < 0 {
 				return nil, fmt.Errorf("tensor %q: negative dimension in shape %v", name, info.Shape)
@@ -338,19 +336,18 @@ func parseCheckpoint(b []byte) (*Checkpoint, error) {
 			e.shape[i] = int(d)
 		}
 		for _, d := range e.shape {
-			if d == 0 {
-				count = 0
-				break
+			if d != 0 && count > math.MaxInt/8/d {
+				overflow = true
+			} else {
+				count *= d
 			}
-			if count > limit/d {
-				count = -1 // more elements than the offsets allow
-				break
-			}
-			count *= d
 		}
-		if count < 0 || count*size != e.end-e.begin {
-			need := "more than " + strconv.Itoa(e.end-e.begin)
-			if count >= 0 {
+		if slices.Contains(e.shape, 0) {
+			count, overflow = 0, false
+		}
+		if size := dtypeSize(e.dtype); overflow || count*size != e.end-e.begin {
+			need := "more than 2⁶³"
+			if !overflow {
 				need = strconv.Itoa(count * size)
 			}
 			return nil, fmt.Errorf("tensor %q: shape %v of %s needs %s bytes, data_offsets [%d %d] span %d",

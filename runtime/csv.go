@@ -32,6 +32,7 @@ func ReadCSV(r io.Reader, name string) (*Dataset, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
+	cr.TrimLeadingSpace = true
 	d := &Dataset{}
 	first := true
 	for {

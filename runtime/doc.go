@@ -19,6 +19,10 @@
 //	TrainStep(batch []float64, rows, epoch int) float64     // one update; returns Σ‖v − v̂‖²
 //	State() []Tensor                                        // optimiser velocities, chains, RNG states
 //
+// Generic tools (verification, estimators, evaluation) reach any generated
+// model through [Reflective], returned by its Reflect method, whose batches
+// of Markov chains implement [Chains].
+//
 // [Fit] drives any [Trainer]; [CheckpointOf], [SaveCheckpoint],
 // [LoadCheckpoint] and [Checkpoint.Restore] save and resume any [Model].
 // Generated code also contains
@@ -41,11 +45,15 @@
 //
 // # Linear algebra
 //
-// [Gemm], [Gemv], [Ger], [Axpy] and [Dot] call the implementation registered
-// with gonum.org/v1/gonum/blas/blas64. By default that is gonum's pure-Go
-// BLAS; a program may switch every model to another implementation (for
-// example a cgo OpenBLAS wrapper such as gonum.org/v1/netlib/blas/netlib)
-// with one call before training:
+// [Gemm] and [Gemv], which generated code calls in its inner loops, use the
+// runtime's own allocation-free kernels; they skip zero entries of the left
+// operand, which makes products with sampled binary states cheap, and
+// [AddActiveRows] avoids even the multiplications. [GemmBLAS], [Ger], [Axpy]
+// and [Dot] call the implementation registered with
+// gonum.org/v1/gonum/blas/blas64. By default that is gonum's pure-Go BLAS; a
+// program may switch to another implementation (for example a cgo OpenBLAS
+// wrapper such as gonum.org/v1/netlib/blas/netlib) with one call before
+// training:
 //
 //	blas64.Use(netlib.Implementation{})
 //

@@ -29,6 +29,9 @@ func WriteFileAtomic(path string, data []byte) error {
 // unwrapped for the caller to put in context.
 func writeAtomic(path string, write func(w io.Writer) error) (err error) {
 	dir, base := filepath.Split(path)
+	if base == "" {
+		return fmt.Errorf("%q names a directory, not a file", path)
+	}
 	if dir == "" {
 		dir = "."
 	}

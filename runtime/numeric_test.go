@@ -17,7 +17,7 @@ func bigf(x float64) *big.Float { return new(big.Float).SetPrec(prec).SetFloat64
 func bigExp(x *big.Float) *big.Float {
 	y := new(big.Float).SetPrec(prec).Set(x)
 	k := 0
-	for y.MantExp(nil) > -8 {
+	for y.Sign() != 0 && y.MantExp(nil) > -8 {
 		y.SetMantExp(y, -1)
 		k++
 	}

@@ -1,0 +1,121 @@
+package runtime
+
+import (
+	"math"
+	"testing"
+)
+
+func TestSchedules(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		s     Schedule
+		epoch int
+		want  float64
+	}{
+		{"constant 0", ConstantSchedule(), 0, 1},
+		{"constant 50", ConstantSchedule(), 50, 1},
+		{"exp 0", ExponentialDecay(0.9), 0, 1},
+		{"exp 1", ExponentialDecay(0.9), 1, 0.9},
+		{"exp 3", ExponentialDecay(0.9), 3, 0.729},
+		{"linear 0", LinearDecay(10, 0.1), 0, 1},
+		{"linear 5", LinearDecay(10, 0.1), 5, 0.55},
+		{"linear 10", LinearDecay(10, 0.1), 10, 0.1},
+		{"linear past end", LinearDecay(10, 0.1), 25, 0.1},
+		{"linear no epochs", LinearDecay(0, 0.3), 4, 0.3},
+	} {
+		if got := c.s(c.epoch); math.Abs(got-c.want) > 1e-15 {
+			t.Errorf("%s: s(%d) = %v, want %v", c.name, c.epoch, got, c.want)
+		}
+	}
+}
+
+func TestSGDUpdate(t *testing.T) {
+	// Two steps worked out by hand from v ← μv + ηs(g − λθ), θ ← θ + v.
+	for _, c := range []struct {
+		name      string
+		opt       SGD
+		epoch     int
+		theta     []float64
+		grads     [2][]float64
+		wantTheta []float64
+		wantVel   []float64
+	}{
+		{
+			name:  "plain",
+			opt:   SGD{LearningRate: 0.1},
+			theta: []float64{1, -2}, grads: [2][]float64{{1, 1}, {-2, 0.5}},
+			// θ = (1.1, −1.9) then (0.9, −1.85); v = last step.
+			wantTheta: []float64{0.9, -1.85}, wantVel: []float64{-0.2, 0.05},
+		},
+		{
+			name:  "momentum",
+			opt:   SGD{LearningRate: 0.1, Momentum: 0.5},
+			theta: []float64{0}, grads: [2][]float64{{1}, {1}},
+			// v₁ = 0.1, θ₁ = 0.1; v₂ = 0.05 + 0.1 = 0.15, θ₂ = 0.25.
+			wantTheta: []float64{0.25}, wantVel: []float64{0.15},
+		},
+		{
+			name:  "decay",
+			opt:   SGD{LearningRate: 0.5, WeightDecay: 0.1},
+			theta: []float64{2}, grads: [2][]float64{{0}, {0}},
+			// v₁ = 0.5·(−0.2) = −0.1, θ₁ = 1.9; v₂ = 0.5·(−0.19) = −0.095, θ₂ = 1.805.
+			wantTheta: []float64{1.805}, wantVel: []float64{-0.095},
+		},
+		{
+			name:  "all with schedule",
+			opt:   SGD{LearningRate: 1, Momentum: 0.9, WeightDecay: 0.5, Schedule: ExponentialDecay(0.5)},
+			epoch: 2, // s = 0.25
+			theta: []float64{1}, grads: [2][]float64{{2}, {2}},
+			// v₁ = 0.25·(2 − 0.5) = 0.375, θ₁ = 1.375;
+			// v₂ = 0.9·0.375 + 0.25·(2 − 0.6875) = 0.3375 + 0.328125 = 0.665625, θ₂ = 2.040625.
+			wantTheta: []float64{2.040625}, wantVel: []float64{0.665625},
+		},
+	} {
+		theta := append([]float64(nil), c.theta...)
+		vel := make([]float64, len(theta))
+		for _, g := range c.grads {
+			c.opt.Update(theta, g, vel, c.epoch)
+		}
+		for i := range theta {
+			if math.Abs(theta[i]-c.wantTheta[i]) > 1e-14 || math.Abs(vel[i]-c.wantVel[i]) > 1e-14 {
+				t.Errorf("%s: θ = %v, v = %v; want θ = %v, v = %v", c.name, theta, vel, c.wantTheta, c.wantVel)
+				break
+			}
+		}
+	}
+}
+
+func TestSGDNilVelocity(t *testing.T) {
+	o := SGD{LearningRate: 0.5, WeightDecay: 0.2}
+	a := []float64{1, 2}
+	b := append([]float64(nil), a...)
+	g := []float64{0.3, -0.4}
+	o.Update(a, g, nil, 0)
+	o.Update(b, g, make([]float64, 2), 0)
+	if a[0] != b[0] || a[1] != b[1] {
+		t.Errorf("nil velocity: θ = %v, want %v", a, b)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("nil velocity with momentum did not panic")
+		}
+	}()
+	(&SGD{Momentum: 0.5}).Update(a, g, nil, 0)
+}
+
+func TestSGDNoAllocs(t *testing.T) {
+	o := SGD{LearningRate: 0.01, Momentum: 0.9, WeightDecay: 1e-4, Schedule: LinearDecay(10, 0)}
+	theta, grad, vel := make([]float64, 1000), make([]float64, 1000), make([]float64, 1000)
+	if a := testing.AllocsPerRun(100, func() { o.Update(theta, grad, vel, 3) }); a != 0 {
+		t.Errorf("SGD.Update allocates %v times", a)
+	}
+}
+
+func BenchmarkSGDUpdate(b *testing.B) {
+	o := SGD{LearningRate: 0.01, Momentum: 0.9, WeightDecay: 1e-4}
+	n := 784 * 500
+	theta, grad, vel := make([]float64, n), make([]float64, n), make([]float64, n)
+	for b.Loop() {
+		o.Update(theta, grad, vel, 0)
+	}
+}
