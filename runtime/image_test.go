@@ -144,3 +144,14 @@ func BenchmarkTileImage(b *testing.B) {
 		TileImage(x, 100, 28, 28, 10, true)
 	}
 }
+
+func TestUpscale(t *testing.T) {
+	x := []float64{1, 2, 3, 4, 5, 6} // two 1×3 images
+	got := Upscale(x, 2, 1, 3, 2)
+	want := []float64{1, 1, 2, 2, 3, 3, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 4, 4, 5, 5, 6, 6}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("Upscale = %v, want %v", got, want)
+		}
+	}
+}

@@ -238,10 +238,15 @@ func (j *job) pictures(out string, seed uint64) error {
 		}
 	}
 	j.model.Mean(x, 0, 1, means) // the last sweep's visible means: smoother pictures
-	if err := runtime.WriteTiles(filepath.Join(out, "samples.png"), means, n, j.side, j.side, 8, false); err != nil {
+	f := max(1, 28/j.side)           // show small images at 28 pixels or more
+	side := j.side * f
+	if err := runtime.WriteTiles(filepath.Join(out, "samples.png"), runtime.Upscale(means, n, j.side, j.side, f), n, side, side, 8, false); err != nil {
 		return err
 	}
-	if err := runtime.WriteGIF(filepath.Join(out, "chain.gif"), gif, n, j.side, j.side, 8, 10); err != nil {
+	for i, fr := range gif {
+		gif[i] = runtime.Upscale(fr, n, j.side, j.side, f)
+	}
+	if err := runtime.WriteGIF(filepath.Join(out, "chain.gif"), gif, n, side, side, 8, 10); err != nil {
 		return err
 	}
 	w := j.model.Params()[0] // W[i, j]: visible × hidden
@@ -253,5 +258,5 @@ func (j *job) pictures(out string, seed uint64) error {
 			filters[h*nv+i] = w.Data[i*nh+h]
 		}
 	}
-	return runtime.WriteTiles(filepath.Join(out, "filters.png"), filters, k, j.side, j.side, int(math.Ceil(math.Sqrt(float64(k)))), true)
+	return runtime.WriteTiles(filepath.Join(out, "filters.png"), runtime.Upscale(filters, k, j.side, j.side, f), k, side, side, int(math.Ceil(math.Sqrt(float64(k)))), true)
 }
