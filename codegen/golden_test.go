@@ -1,0 +1,55 @@
+package codegen_test
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ebmc/ebmc/codegen"
+	"github.com/ebmc/ebmc/ir"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// TestGolden compares the generated code of every test model with
+// testdata/NAME.go.golden; go test ./codegen -update rewrites them, and the
+// diff is reviewed like any other change.
+func TestGolden(t *testing.T) {
+	for _, c := range cases(t) {
+		m, err := ir.Compile(c.Name, []byte(c.Source), ir.Options{Defines: c.Defines})
+		if err != nil {
+			t.Fatal(err)
+		}
+		files, err := codegen.Generate(m, codegen.Options{Package: "model", Source: c.Name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join("testdata", strings.TrimSuffix(c.Name, ".ebm")+".go.golden")
+		if *update {
+			if err := os.WriteFile(path, files[0].Content, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run go test ./codegen -update to create it)", err)
+		}
+		if !bytes.Equal(files[0].Content, want) {
+			t.Errorf("generated code for %s differs from %s (run go test ./codegen -run TestGolden -update and review the diff)", c.Name, path)
+		}
+	}
+}
+
+func TestGenerateRejectsMissingPackage(t *testing.T) {
+	m, err := ir.Compile("x.ebm", []byte("model X\nvisible v[2] bernoulli\nparam b[2]\nenergy = -sum(i) b[i]*v[i]\n"), ir.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := codegen.Generate(m, codegen.Options{}); err == nil {
+		t.Fatal("Generate without a package name succeeded")
+	}
+}
