@@ -3,6 +3,7 @@ package runtime
 import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/blas/gonum"
 )
 
 // Gemm and Gemv, which generated code calls in its hot paths, use the
@@ -22,8 +23,22 @@ func transpose(t bool) blas.Transpose {
 // Gemm computes C = α·op(A)·op(B) + β·C where op(X) is X or Xᵀ, op(A) is
 // m×k, op(B) is k×n and C is m×n, all row-major with leading dimensions
 // lda, ldb and ldc. When β = 0, C need not be initialised.
+//
+// By default it runs the runtime's allocation-free kernel. A program that
+// installs another BLAS with blas64.Use (a cgo OpenBLAS, say) gets that one
+// instead, as gonum programs do; gonum's own pure-Go implementation is not
+// used, because it allocates.
 func Gemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	if impl := blas64.Implementation(); !isGonum(impl) {
+		impl.Dgemm(transpose(transA), transpose(transB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
 	gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+func isGonum(impl blas.Float64) bool {
+	_, ok := impl.(gonum.Implementation)
+	return ok
 }
 
 // GemmBLAS is Gemm through blas64.Implementation(), so that a program can
