@@ -187,17 +187,46 @@ func activation(ly *ir.Layer, a, prec string) string {
 	panic("activation of softmax is per group")
 }
 
-// draw writes a sample of one unit given field a (and prec).
-func draw(ly *ir.Layer, a, prec string) string {
+// draw writes a sample of one unit given its tempered field e (and precision q).
+func draw(ly *ir.Layer, e, q string) string {
 	switch ly.Kind {
 	case ir.Bernoulli:
-		return fmt.Sprintf("rng.Bernoulli(runtime.Sigmoid(beta * %s))", a)
+		return fmt.Sprintf("rng.Bernoulli(runtime.Sigmoid(%s))", e)
 	case ir.Spin:
-		return fmt.Sprintf("2*rng.Bernoulli(runtime.Sigmoid(2*beta*%s)) - 1", a)
+		return fmt.Sprintf("2*rng.Bernoulli(runtime.Sigmoid(2*%s)) - 1", e)
 	case ir.Gaussian:
-		return fmt.Sprintf("%s/%s + rng.Normal()/math.Sqrt(beta*%s)", a, prec, prec)
+		return fmt.Sprintf("%s/%s + rng.Normal()/math.Sqrt(%s)", e, q, q)
 	}
 	panic("draw of softmax is per group")
+}
+
+// tempered writes e := β·a (q := β·P), plus (1−β) times the base field
+// (and precision) of a visible layer when the chains have one (AIS).
+func (g *gen) tempered(ly *ir.Layer, a, prec, k string) {
+	p := g.p
+	p.Pf("e := beta * %s", a)
+	if ly.Kind == ir.Gaussian {
+		p.Pf("q := beta * %s", prec)
+	}
+	if ly.Visible {
+		p.P("if base != nil {")
+		p.Pf("e += (1 - beta) * base[%s]", k)
+		if ly.Kind == ir.Gaussian {
+			p.Pf("q += (1 - beta) * baseP[%s]", k)
+		}
+		p.P("}")
+	}
+}
+
+// baseLocals declares the base field (and precision) of a visible layer.
+func (g *gen) baseLocals(ly *ir.Layer) {
+	if !ly.Visible {
+		return
+	}
+	g.p.Pf("base := x.Base%s", g.L(ly))
+	if ly.Kind == ir.Gaussian {
+		g.p.Pf("baseP := x.BasePrecision%s", g.L(ly))
+	}
 }
 
 func (g *gen) familyDoc(c *ir.Conditional) string {
@@ -292,6 +321,7 @@ func (g *gen) sample(c *ir.Conditional) {
 	p.P("if mask != nil {")
 	p.Pf("copy(x.save, x.%s[:x.N*%d])", L, S)
 	p.P("}")
+	g.baseLocals(ly)
 	p.P("for ch := 0; ch < x.N; ch++ {")
 	p.P("rng := &x.RNG[ch]")
 	p.Pf("row := x.%s[ch*%d : ch*%d+%d]", L, S, S, S)
@@ -301,7 +331,8 @@ func (g *gen) sample(c *ir.Conditional) {
 		K := ly.Categories()
 		p.Pf("for grp := 0; grp < %d; grp++ {", ly.Groups())
 		p.Pf("for k := 0; k < %d; k++ {", K)
-		p.Pf("x.prob[k] = beta * a[grp*%d+k]", K)
+		g.tempered(ly, fmt.Sprintf("a[grp*%d+k]", K), "", fmt.Sprintf("grp*%d+k", K))
+		p.P("x.prob[k] = e")
 		p.P("}")
 		p.Pf("runtime.Softmax(x.prob[:%d], x.prob[:%d])", K, K)
 		p.Pf("clear(row[grp*%d : grp*%d+%d])", K, K, K)
@@ -310,11 +341,13 @@ func (g *gen) sample(c *ir.Conditional) {
 	case ir.Gaussian:
 		p.Pf("prec := x.p%s[ch*%d : ch*%d+%d]", L, S, S, S)
 		p.P("for k := range row {")
-		p.Pf("row[k] = %s", draw(ly, "a[k]", "prec[k]"))
+		g.tempered(ly, "a[k]", "prec[k]", "k")
+		p.Pf("row[k] = %s", draw(ly, "e", "q"))
 		p.P("}")
 	default:
 		p.P("for k := range row {")
-		p.Pf("row[k] = %s", draw(ly, "a[k]", ""))
+		g.tempered(ly, "a[k]", "", "k")
+		p.Pf("row[k] = %s", draw(ly, "e", ""))
 		p.P("}")
 	}
 	p.P("if mask != nil {")
@@ -344,6 +377,7 @@ func (g *gen) sampleSites(c *ir.Conditional) {
 	ly := c.Layer
 	L, S := g.L(ly), ly.Size
 	p := g.p
+	g.baseLocals(ly)
 	p.P("for ch := 0; ch < x.N; ch++ {")
 	p.P("rng := &x.RNG[ch]")
 	p.Pf("row := x.%s[ch*%d : ch*%d+%d]", L, S, S, S)
@@ -355,7 +389,8 @@ func (g *gen) sampleSites(c *ir.Conditional) {
 		p.P("}")
 		p.Pf("for k := 0; k < %d; k++ {", K)
 		p.Pf("a, _ := m.fieldSite%s(x, ch, grp*%d+k)", L, K)
-		p.P("x.prob[k] = beta * a")
+		g.tempered(ly, "a", "", fmt.Sprintf("grp*%d+k", K))
+		p.P("x.prob[k] = e")
 		p.P("}")
 		p.Pf("runtime.Softmax(x.prob[:%d], x.prob[:%d])", K, K)
 		p.Pf("clear(row[grp*%d : grp*%d+%d])", K, K, K)
@@ -368,7 +403,8 @@ func (g *gen) sampleSites(c *ir.Conditional) {
 		p.P("}")
 		p.Pf("a, prec := m.fieldSite%s(x, ch, u)", L)
 		p.P("_ = prec")
-		p.Pf("row[u] = %s", draw(ly, "a", "prec"))
+		g.tempered(ly, "a", "prec", "u")
+		p.Pf("row[u] = %s", draw(ly, "e", "q"))
 		p.P("}")
 	}
 	p.P("}")

@@ -100,7 +100,7 @@ func (g *gen) reflect() {
 	p.P("_ = mo")
 	p.P("}")
 	p.P()
-	p.Pf("func (r %s) LogZ() (float64, error) { return r.m.LogZ() }", r)
+	p.Pf("func (r %s) LogZ(limit float64) (float64, error) { return r.m.LogZ(limit) }", r)
 	p.Pf("func (r %s) NewTrainer(cfg runtime.CDConfig) (runtime.Trainer, error) { return New%sTrainer(r.m, cfg) }", r, g.T)
 	p.P()
 	p.Pf("var _ runtime.Reflective = %s{}", r)

@@ -135,6 +135,18 @@ func (g *gen) chainsType() {
 		p.Pf("%s []float64 // %s[%s] of chain c at [c*%d + unit], %s, %s", g.L(ly), ly.Name, shapeString(ly.Shape), ly.Size, role, kindDoc[ly.Kind])
 	}
 	p.P("RNG []runtime.RNG")
+	for _, ly := range g.m.Layers {
+		if !ly.Visible {
+			continue
+		}
+		p.Pf("// Base%s, when set, is the field a_A of a factorized base model over %s:", g.L(ly), ly.Name)
+		p.Pf("// samplers then draw %s at field β·a + (1−β)·a_A, the tempered path of", ly.Name)
+		p.P("// annealed importance sampling. Nil (the default) means no base model.")
+		p.Pf("Base%s []float64", g.L(ly))
+		if ly.Kind == ir.Gaussian {
+			p.Pf("BasePrecision%s []float64 // the base model's precisions P_A: precision β·P + (1−β)·P_A", g.L(ly))
+		}
+	}
 	p.P()
 	for _, ly := range g.m.Layers {
 		p.Pf("a%s []float64 // fields", g.L(ly))

@@ -199,7 +199,7 @@ func eval(m runtime.Reflective, req Request) (resp Response) {
 	g := zeroGrads(m)
 	m.EnergyGrad(x, 1, g)
 	resp.EnergyGrad = data(g)
-	if z, err := m.LogZ(); err != nil {
+	if z, err := m.LogZ(0); err != nil {
 		resp.LogZError = err.Error()
 	} else {
 		resp.LogZ = z

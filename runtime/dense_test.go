@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"math"
 	"testing"
 
 	"gonum.org/v1/gonum/blas"
@@ -28,5 +29,24 @@ func TestGemmHonoursBlas64Use(t *testing.T) {
 	Gemm(false, false, 2, 2, 2, 1, []float64{1, 2, 3, 4}, 2, []float64{1, 0, 0, 1}, 2, 0, c, 2)
 	if rec.calls != 1 || c[0] != 1 || c[3] != 4 {
 		t.Fatalf("calls %d, C = %v", rec.calls, c)
+	}
+}
+
+func TestEnumerateLogSum(t *testing.T) {
+	for _, n := range []int{1, 7, 256, 1000, 4097} {
+		got := EnumerateLogSum(n, 64, func() func(int, int, []float64) {
+			return func(k0, count int, out []float64) {
+				for i := range out {
+					out[i] = float64(k0+i) * 0.01
+				}
+			}
+		})
+		want := math.Inf(-1)
+		for k := 0; k < n; k++ {
+			want = LogAddExp(want, float64(k)*0.01)
+		}
+		if math.Abs(got-want) > 1e-9*math.Abs(want) {
+			t.Errorf("n=%d: %.12g, want %.12g", n, got, want)
+		}
 	}
 }

@@ -52,8 +52,9 @@ type Reflective interface {
 	EnergyGrad(x Chains, scale float64, g []Tensor)
 	// FreeEnergyGrad adds scale·Σ_chains ∂F/∂θ of free energy fe into g.
 	FreeEnergyGrad(x Chains, fe int, scale float64, g []Tensor)
-	// LogZ computes log Z exactly by enumeration, or says why it cannot.
-	LogZ() (float64, error)
+	// LogZ computes log Z exactly by enumeration, or says why it cannot
+	// (limit bounds the configurations enumerated; ≤ 0 means 2³⁰).
+	LogZ(limit float64) (float64, error)
 	// NewTrainer returns the model's CD-k / PCD-k trainer.
 	NewTrainer(cfg CDConfig) (Trainer, error)
 }

@@ -77,6 +77,10 @@ type RBMChains struct {
 	V   []float64 // v[16] of chain c at [c*16 + unit], visible, 0 or 1
 	H   []float64 // h[16] of chain c at [c*16 + unit], hidden, 0 or 1
 	RNG []runtime.RNG
+	// BaseV, when set, is the field a_A of a factorized base model over v:
+	// samplers then draw v at field β·a + (1−β)·a_A, the tempered path of
+	// annealed importance sampling. Nil (the default) means no base model.
+	BaseV []float64
 
 	aV   []float64 // fields
 	aH   []float64 // fields
@@ -217,12 +221,17 @@ func (m *RBM) sampleV(x *RBMChains, beta float64, mask []bool) {
 	if mask != nil {
 		copy(x.save, x.V[:x.N*16])
 	}
+	base := x.BaseV
 	for ch := 0; ch < x.N; ch++ {
 		rng := &x.RNG[ch]
 		row := x.V[ch*16 : ch*16+16]
 		a := x.aV[ch*16 : ch*16+16]
 		for k := range row {
-			row[k] = rng.Bernoulli(runtime.Sigmoid(beta * a[k]))
+			e := beta * a[k]
+			if base != nil {
+				e += (1 - beta) * base[k]
+			}
+			row[k] = rng.Bernoulli(runtime.Sigmoid(e))
 		}
 		if mask != nil {
 			saved := x.save[ch*16 : ch*16+16]
@@ -290,7 +299,8 @@ func (m *RBM) sampleH(x *RBMChains, beta float64, mask []bool) {
 		row := x.H[ch*16 : ch*16+16]
 		a := x.aH[ch*16 : ch*16+16]
 		for k := range row {
-			row[k] = rng.Bernoulli(runtime.Sigmoid(beta * a[k]))
+			e := beta * a[k]
+			row[k] = rng.Bernoulli(runtime.Sigmoid(e))
 		}
 		if mask != nil {
 			saved := x.save[ch*16 : ch*16+16]
@@ -416,32 +426,40 @@ func (m *RBM) FreeEnergyH(x *RBMChains, beta float64, dst []float64) {
 	}
 }
 
-// LogZ returns log Z = log Σ exp(−E) exactly, enumerating the 65536 configurations of v, summing h out through the free energy.
-func (m *RBM) LogZ() (float64, error) {
-	const batch = 256
-	x := NewRBMChains(batch, 0)
-	f := make([]float64, batch)
-	total := math.Inf(-1)
-	for k0 := 0; k0 < 65536; k0 += batch {
-		x.N = min(batch, 65536-k0)
-		for ch := 0; ch < x.N; ch++ {
-			k := k0 + ch
-			rowV := x.V[ch*16 : ch*16+16]
-			for u := 15; u >= 0; u-- {
-				rowV[u] = 0
-				if k&1 == 1 {
-					rowV[u] = 1
-				}
-				k >>= 1
-			}
-			_ = k
-		}
-		m.FreeEnergyV(x, 1, f)
-		for _, v := range f[:x.N] {
-			total = runtime.LogAddExp(total, -v)
-		}
+// LogZ returns log Z = log Σ exp(−E) exactly, enumerating the 65536 configurations of v and summing h out through the free energy,
+// on every core. It refuses when that is more configurations than limit
+// (limit ≤ 0 means 2³⁰).
+func (m *RBM) LogZ(limit float64) (float64, error) {
+	const n = 65536
+	if limit <= 0 {
+		limit = 1 << 30
 	}
-	return total, nil
+	if n > limit {
+		return 0, fmt.Errorf("log Z of RBM: enumerating v takes %d configurations, more than the limit %g", n, limit)
+	}
+	const batch = 256
+	return runtime.EnumerateLogSum(n, batch, func() func(k0, count int, out []float64) {
+		x := NewRBMChains(batch, 0)
+		return func(k0, count int, out []float64) {
+			x.N = count
+			for ch := 0; ch < count; ch++ {
+				k := k0 + ch
+				rowV := x.V[ch*16 : ch*16+16]
+				for u := 15; u >= 0; u-- {
+					rowV[u] = 0
+					if k&1 == 1 {
+						rowV[u] = 1
+					}
+					k >>= 1
+				}
+				_ = k
+			}
+			m.FreeEnergyV(x, 1, out)
+			for i, f := range out {
+				out[i] = -f
+			}
+		}
+	}), nil
 }
 
 // EnergyGrad adds scale·Σ_chains ∂E/∂θ into the trained parameters of dst:
@@ -712,7 +730,7 @@ func (r reflectRBM) FreeEnergyGrad(x runtime.Chains, fe int, scale float64, g []
 	_ = mo
 }
 
-func (r reflectRBM) LogZ() (float64, error) { return r.m.LogZ() }
+func (r reflectRBM) LogZ(limit float64) (float64, error) { return r.m.LogZ(limit) }
 func (r reflectRBM) NewTrainer(cfg runtime.CDConfig) (runtime.Trainer, error) {
 	return NewRBMTrainer(r.m, cfg)
 }

@@ -90,6 +90,14 @@ type ClassRBMChains struct {
 	Y   []float64 // y[10] of chain c at [c*10 + unit], visible, one-hot over the last dimension
 	H   []float64 // h[500] of chain c at [c*500 + unit], hidden, 0 or 1
 	RNG []runtime.RNG
+	// BaseV, when set, is the field a_A of a factorized base model over v:
+	// samplers then draw v at field β·a + (1−β)·a_A, the tempered path of
+	// annealed importance sampling. Nil (the default) means no base model.
+	BaseV []float64
+	// BaseY, when set, is the field a_A of a factorized base model over y:
+	// samplers then draw y at field β·a + (1−β)·a_A, the tempered path of
+	// annealed importance sampling. Nil (the default) means no base model.
+	BaseY []float64
 
 	aV   []float64 // fields
 	aY   []float64 // fields
@@ -256,12 +264,17 @@ func (m *ClassRBM) sampleV(x *ClassRBMChains, beta float64, mask []bool) {
 	if mask != nil {
 		copy(x.save, x.V[:x.N*784])
 	}
+	base := x.BaseV
 	for ch := 0; ch < x.N; ch++ {
 		rng := &x.RNG[ch]
 		row := x.V[ch*784 : ch*784+784]
 		a := x.aV[ch*784 : ch*784+784]
 		for k := range row {
-			row[k] = rng.Bernoulli(runtime.Sigmoid(beta * a[k]))
+			e := beta * a[k]
+			if base != nil {
+				e += (1 - beta) * base[k]
+			}
+			row[k] = rng.Bernoulli(runtime.Sigmoid(e))
 		}
 		if mask != nil {
 			saved := x.save[ch*784 : ch*784+784]
@@ -332,13 +345,18 @@ func (m *ClassRBM) sampleY(x *ClassRBMChains, beta float64, mask []bool) {
 	if mask != nil {
 		copy(x.save, x.Y[:x.N*10])
 	}
+	base := x.BaseY
 	for ch := 0; ch < x.N; ch++ {
 		rng := &x.RNG[ch]
 		row := x.Y[ch*10 : ch*10+10]
 		a := x.aY[ch*10 : ch*10+10]
 		for grp := 0; grp < 1; grp++ {
 			for k := 0; k < 10; k++ {
-				x.prob[k] = beta * a[grp*10+k]
+				e := beta * a[grp*10+k]
+				if base != nil {
+					e += (1 - beta) * base[grp*10+k]
+				}
+				x.prob[k] = e
 			}
 			runtime.Softmax(x.prob[:10], x.prob[:10])
 			clear(row[grp*10 : grp*10+10])
@@ -413,7 +431,8 @@ func (m *ClassRBM) sampleH(x *ClassRBMChains, beta float64, mask []bool) {
 		row := x.H[ch*500 : ch*500+500]
 		a := x.aH[ch*500 : ch*500+500]
 		for k := range row {
-			row[k] = rng.Bernoulli(runtime.Sigmoid(beta * a[k]))
+			e := beta * a[k]
+			row[k] = rng.Bernoulli(runtime.Sigmoid(e))
 		}
 		if mask != nil {
 			saved := x.save[ch*500 : ch*500+500]
@@ -561,7 +580,7 @@ func (m *ClassRBM) FreeEnergyH(x *ClassRBMChains, beta float64, dst []float64) {
 }
 
 // LogZ cannot enumerate this model; estimate log Z by annealed importance sampling.
-func (m *ClassRBM) LogZ() (float64, error) {
+func (m *ClassRBM) LogZ(limit float64) (float64, error) {
 	return 0, fmt.Errorf("log Z of ClassRBM: enumerating v, y, h takes +Inf configurations; the limit is 4.29e+09 and no layer can be summed out to make it smaller; use an estimator such as AIS")
 }
 
@@ -874,7 +893,7 @@ func (r reflectClassRBM) FreeEnergyGrad(x runtime.Chains, fe int, scale float64,
 	_ = mo
 }
 
-func (r reflectClassRBM) LogZ() (float64, error) { return r.m.LogZ() }
+func (r reflectClassRBM) LogZ(limit float64) (float64, error) { return r.m.LogZ(limit) }
 func (r reflectClassRBM) NewTrainer(cfg runtime.CDConfig) (runtime.Trainer, error) {
 	return NewClassRBMTrainer(r.m, cfg)
 }

@@ -90,6 +90,10 @@ type DBMChains struct {
 	H1  []float64 // h1[500] of chain c at [c*500 + unit], hidden, 0 or 1
 	H2  []float64 // h2[1000] of chain c at [c*1000 + unit], hidden, 0 or 1
 	RNG []runtime.RNG
+	// BaseV, when set, is the field a_A of a factorized base model over v:
+	// samplers then draw v at field β·a + (1−β)·a_A, the tempered path of
+	// annealed importance sampling. Nil (the default) means no base model.
+	BaseV []float64
 
 	aV   []float64 // fields
 	aH1  []float64 // fields
@@ -255,12 +259,17 @@ func (m *DBM) sampleV(x *DBMChains, beta float64, mask []bool) {
 	if mask != nil {
 		copy(x.save, x.V[:x.N*784])
 	}
+	base := x.BaseV
 	for ch := 0; ch < x.N; ch++ {
 		rng := &x.RNG[ch]
 		row := x.V[ch*784 : ch*784+784]
 		a := x.aV[ch*784 : ch*784+784]
 		for k := range row {
-			row[k] = rng.Bernoulli(runtime.Sigmoid(beta * a[k]))
+			e := beta * a[k]
+			if base != nil {
+				e += (1 - beta) * base[k]
+			}
+			row[k] = rng.Bernoulli(runtime.Sigmoid(e))
 		}
 		if mask != nil {
 			saved := x.save[ch*784 : ch*784+784]
@@ -331,7 +340,8 @@ func (m *DBM) sampleH1(x *DBMChains, beta float64, mask []bool) {
 		row := x.H1[ch*500 : ch*500+500]
 		a := x.aH1[ch*500 : ch*500+500]
 		for k := range row {
-			row[k] = rng.Bernoulli(runtime.Sigmoid(beta * a[k]))
+			e := beta * a[k]
+			row[k] = rng.Bernoulli(runtime.Sigmoid(e))
 		}
 		if mask != nil {
 			saved := x.save[ch*500 : ch*500+500]
@@ -399,7 +409,8 @@ func (m *DBM) sampleH2(x *DBMChains, beta float64, mask []bool) {
 		row := x.H2[ch*1000 : ch*1000+1000]
 		a := x.aH2[ch*1000 : ch*1000+1000]
 		for k := range row {
-			row[k] = rng.Bernoulli(runtime.Sigmoid(beta * a[k]))
+			e := beta * a[k]
+			row[k] = rng.Bernoulli(runtime.Sigmoid(e))
 		}
 		if mask != nil {
 			saved := x.save[ch*1000 : ch*1000+1000]
@@ -554,7 +565,7 @@ func (m *DBM) FreeEnergyH1(x *DBMChains, beta float64, dst []float64) {
 }
 
 // LogZ cannot enumerate this model; estimate log Z by annealed importance sampling.
-func (m *DBM) LogZ() (float64, error) {
+func (m *DBM) LogZ(limit float64) (float64, error) {
 	return 0, fmt.Errorf("log Z of DBM: enumerating v, h1, h2 takes +Inf configurations; the limit is 4.29e+09 and no layer can be summed out to make it smaller; use an estimator such as AIS")
 }
 
@@ -850,7 +861,7 @@ func (r reflectDBM) FreeEnergyGrad(x runtime.Chains, fe int, scale float64, g []
 	_ = mo
 }
 
-func (r reflectDBM) LogZ() (float64, error) { return r.m.LogZ() }
+func (r reflectDBM) LogZ(limit float64) (float64, error) { return r.m.LogZ(limit) }
 func (r reflectDBM) NewTrainer(cfg runtime.CDConfig) (runtime.Trainer, error) {
 	return NewDBMTrainer(r.m, cfg)
 }

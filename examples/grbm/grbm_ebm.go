@@ -81,6 +81,11 @@ type GRBMChains struct {
 	V   []float64 // v[784] of chain c at [c*784 + unit], visible, real
 	H   []float64 // h[500] of chain c at [c*500 + unit], hidden, 0 or 1
 	RNG []runtime.RNG
+	// BaseV, when set, is the field a_A of a factorized base model over v:
+	// samplers then draw v at field β·a + (1−β)·a_A, the tempered path of
+	// annealed importance sampling. Nil (the default) means no base model.
+	BaseV          []float64
+	BasePrecisionV []float64 // the base model's precisions P_A: precision β·P + (1−β)·P_A
 
 	aV       []float64 // fields
 	pV, varV []float64 // precisions; variances of means (zero for samples)
@@ -243,13 +248,21 @@ func (m *GRBM) sampleV(x *GRBMChains, beta float64, mask []bool) {
 	if mask != nil {
 		copy(x.save, x.V[:x.N*784])
 	}
+	base := x.BaseV
+	baseP := x.BasePrecisionV
 	for ch := 0; ch < x.N; ch++ {
 		rng := &x.RNG[ch]
 		row := x.V[ch*784 : ch*784+784]
 		a := x.aV[ch*784 : ch*784+784]
 		prec := x.pV[ch*784 : ch*784+784]
 		for k := range row {
-			row[k] = a[k]/prec[k] + rng.Normal()/math.Sqrt(beta*prec[k])
+			e := beta * a[k]
+			q := beta * prec[k]
+			if base != nil {
+				e += (1 - beta) * base[k]
+				q += (1 - beta) * baseP[k]
+			}
+			row[k] = e/q + rng.Normal()/math.Sqrt(q)
 		}
 		if mask != nil {
 			saved := x.save[ch*784 : ch*784+784]
@@ -317,7 +330,8 @@ func (m *GRBM) sampleH(x *GRBMChains, beta float64, mask []bool) {
 		row := x.H[ch*500 : ch*500+500]
 		a := x.aH[ch*500 : ch*500+500]
 		for k := range row {
-			row[k] = rng.Bernoulli(runtime.Sigmoid(beta * a[k]))
+			e := beta * a[k]
+			row[k] = rng.Bernoulli(runtime.Sigmoid(e))
 		}
 		if mask != nil {
 			saved := x.save[ch*500 : ch*500+500]
@@ -452,7 +466,7 @@ func (m *GRBM) FreeEnergyH(x *GRBMChains, beta float64, dst []float64) {
 }
 
 // LogZ cannot enumerate this model; estimate log Z by annealed importance sampling.
-func (m *GRBM) LogZ() (float64, error) {
+func (m *GRBM) LogZ(limit float64) (float64, error) {
 	return 0, fmt.Errorf("log Z of GRBM: layer v is gaussian and cannot be enumerated and no layer can be summed out to make it smaller; use an estimator such as AIS")
 }
 
@@ -763,7 +777,7 @@ func (r reflectGRBM) FreeEnergyGrad(x runtime.Chains, fe int, scale float64, g [
 	_ = mo
 }
 
-func (r reflectGRBM) LogZ() (float64, error) { return r.m.LogZ() }
+func (r reflectGRBM) LogZ(limit float64) (float64, error) { return r.m.LogZ(limit) }
 func (r reflectGRBM) NewTrainer(cfg runtime.CDConfig) (runtime.Trainer, error) {
 	return NewGRBMTrainer(r.m, cfg)
 }

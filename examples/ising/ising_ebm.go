@@ -71,6 +71,10 @@ type IsingChains struct {
 	N   int       // chains in use, at most the capacity given to NewIsingChains
 	S   []float64 // s[16] of chain c at [c*16 + unit], visible, −1 or +1
 	RNG []runtime.RNG
+	// BaseS, when set, is the field a_A of a factorized base model over s:
+	// samplers then draw s at field β·a + (1−β)·a_A, the tempered path of
+	// annealed importance sampling. Nil (the default) means no base model.
+	BaseS []float64
 
 	aS   []float64 // fields
 	prob []float64 // one softmax group
@@ -217,6 +221,7 @@ func (m *Ising) setMeanS(x *IsingChains, beta float64) {
 func (m *Ising) SampleS(x *IsingChains, beta float64) { m.sampleS(x, beta, nil) }
 
 func (m *Ising) sampleS(x *IsingChains, beta float64, mask []bool) {
+	base := x.BaseS
 	for ch := 0; ch < x.N; ch++ {
 		rng := &x.RNG[ch]
 		row := x.S[ch*16 : ch*16+16]
@@ -226,7 +231,11 @@ func (m *Ising) sampleS(x *IsingChains, beta float64, mask []bool) {
 			}
 			a, prec := m.fieldSiteS(x, ch, u)
 			_ = prec
-			row[u] = 2*rng.Bernoulli(runtime.Sigmoid(2*beta*a)) - 1
+			e := beta * a
+			if base != nil {
+				e += (1 - beta) * base[u]
+			}
+			row[u] = 2*rng.Bernoulli(runtime.Sigmoid(2*e)) - 1
 		}
 	}
 }
@@ -267,32 +276,40 @@ func (m *Ising) MeanField(x *IsingChains, iters int, tol, damping float64) int {
 	return 0
 }
 
-// LogZ returns log Z = log Σ exp(−E) exactly, enumerating the 65536 configurations of s.
-func (m *Ising) LogZ() (float64, error) {
-	const batch = 256
-	x := NewIsingChains(batch, 0)
-	f := make([]float64, batch)
-	total := math.Inf(-1)
-	for k0 := 0; k0 < 65536; k0 += batch {
-		x.N = min(batch, 65536-k0)
-		for ch := 0; ch < x.N; ch++ {
-			k := k0 + ch
-			rowS := x.S[ch*16 : ch*16+16]
-			for u := 15; u >= 0; u-- {
-				rowS[u] = -1
-				if k&1 == 1 {
-					rowS[u] = 1
-				}
-				k >>= 1
-			}
-			_ = k
-		}
-		m.Energy(x, f)
-		for _, v := range f[:x.N] {
-			total = runtime.LogAddExp(total, -v)
-		}
+// LogZ returns log Z = log Σ exp(−E) exactly, enumerating the 65536 configurations of s,
+// on every core. It refuses when that is more configurations than limit
+// (limit ≤ 0 means 2³⁰).
+func (m *Ising) LogZ(limit float64) (float64, error) {
+	const n = 65536
+	if limit <= 0 {
+		limit = 1 << 30
 	}
-	return total, nil
+	if n > limit {
+		return 0, fmt.Errorf("log Z of Ising: enumerating s takes %d configurations, more than the limit %g", n, limit)
+	}
+	const batch = 256
+	return runtime.EnumerateLogSum(n, batch, func() func(k0, count int, out []float64) {
+		x := NewIsingChains(batch, 0)
+		return func(k0, count int, out []float64) {
+			x.N = count
+			for ch := 0; ch < count; ch++ {
+				k := k0 + ch
+				rowS := x.S[ch*16 : ch*16+16]
+				for u := 15; u >= 0; u-- {
+					rowS[u] = -1
+					if k&1 == 1 {
+						rowS[u] = 1
+					}
+					k >>= 1
+				}
+				_ = k
+			}
+			m.Energy(x, out)
+			for i, f := range out {
+				out[i] = -f
+			}
+		}
+	}), nil
 }
 
 // EnergyGrad adds scale·Σ_chains ∂E/∂θ into the trained parameters of dst:
@@ -492,7 +509,7 @@ func (r reflectIsing) FreeEnergyGrad(x runtime.Chains, fe int, scale float64, g 
 	_ = mo
 }
 
-func (r reflectIsing) LogZ() (float64, error) { return r.m.LogZ() }
+func (r reflectIsing) LogZ(limit float64) (float64, error) { return r.m.LogZ(limit) }
 func (r reflectIsing) NewTrainer(cfg runtime.CDConfig) (runtime.Trainer, error) {
 	return NewIsingTrainer(r.m, cfg)
 }

@@ -168,7 +168,7 @@ func (j *job) run(out string, seed uint64, stdout io.Writer) error {
 	if len(stats) > 0 {
 		met.ReconTrain = stats[len(stats)-1].Recon
 	}
-	if z, err := j.model.LogZ(); err == nil {
+	if z, err := j.model.LogZ(0); err == nil {
 		ll := -j.meanFreeEnergy(j.train) - z
 		met.LogZ, met.LogLikelihood, met.LogLikelihoodM = &z, &ll, "exact (enumeration)"
 		fmt.Fprintf(stdout, "exact average log-likelihood %.3f nats (log Z = %.3f)\n", ll, z)

@@ -77,6 +77,10 @@ type RBMChains struct {
 	V   []float64 // v[784] of chain c at [c*784 + unit], visible, 0 or 1
 	H   []float64 // h[500] of chain c at [c*500 + unit], hidden, 0 or 1
 	RNG []runtime.RNG
+	// BaseV, when set, is the field a_A of a factorized base model over v:
+	// samplers then draw v at field β·a + (1−β)·a_A, the tempered path of
+	// annealed importance sampling. Nil (the default) means no base model.
+	BaseV []float64
 
 	aV   []float64 // fields
 	aH   []float64 // fields
@@ -217,12 +221,17 @@ func (m *RBM) sampleV(x *RBMChains, beta float64, mask []bool) {
 	if mask != nil {
 		copy(x.save, x.V[:x.N*784])
 	}
+	base := x.BaseV
 	for ch := 0; ch < x.N; ch++ {
 		rng := &x.RNG[ch]
 		row := x.V[ch*784 : ch*784+784]
 		a := x.aV[ch*784 : ch*784+784]
 		for k := range row {
-			row[k] = rng.Bernoulli(runtime.Sigmoid(beta * a[k]))
+			e := beta * a[k]
+			if base != nil {
+				e += (1 - beta) * base[k]
+			}
+			row[k] = rng.Bernoulli(runtime.Sigmoid(e))
 		}
 		if mask != nil {
 			saved := x.save[ch*784 : ch*784+784]
@@ -290,7 +299,8 @@ func (m *RBM) sampleH(x *RBMChains, beta float64, mask []bool) {
 		row := x.H[ch*500 : ch*500+500]
 		a := x.aH[ch*500 : ch*500+500]
 		for k := range row {
-			row[k] = rng.Bernoulli(runtime.Sigmoid(beta * a[k]))
+			e := beta * a[k]
+			row[k] = rng.Bernoulli(runtime.Sigmoid(e))
 		}
 		if mask != nil {
 			saved := x.save[ch*500 : ch*500+500]
@@ -417,7 +427,7 @@ func (m *RBM) FreeEnergyH(x *RBMChains, beta float64, dst []float64) {
 }
 
 // LogZ cannot enumerate this model; estimate log Z by annealed importance sampling.
-func (m *RBM) LogZ() (float64, error) {
+func (m *RBM) LogZ(limit float64) (float64, error) {
 	return 0, fmt.Errorf("log Z of RBM: enumerating v, h takes +Inf configurations; the limit is 4.29e+09 and no layer can be summed out to make it smaller; use an estimator such as AIS")
 }
 
@@ -689,7 +699,7 @@ func (r reflectRBM) FreeEnergyGrad(x runtime.Chains, fe int, scale float64, g []
 	_ = mo
 }
 
-func (r reflectRBM) LogZ() (float64, error) { return r.m.LogZ() }
+func (r reflectRBM) LogZ(limit float64) (float64, error) { return r.m.LogZ(limit) }
 func (r reflectRBM) NewTrainer(cfg runtime.CDConfig) (runtime.Trainer, error) {
 	return NewRBMTrainer(r.m, cfg)
 }
