@@ -134,6 +134,15 @@ func (d *driver) build() error {
 	if err := gen("bas", "rbm.ebm/bas", bas, nil); err != nil {
 		return err
 	}
+	// A 100×20 RBM: exact log Z by 2^20 terms, for the estimators.
+	r100, err := ir.Compile("rbm.ebm", src, ir.Options{Defines: map[string]int{"NV": 100, "NH": 20}})
+	if err != nil {
+		return err
+	}
+	d.models["rbm.ebm/100x20"] = r100
+	if err := gen("r100", "rbm.ebm/100x20", r100, nil); err != nil {
+		return err
+	}
 	k := 0
 	for name, mu := range mutants {
 		mu := mu

@@ -101,6 +101,23 @@ func (g *gen) reflect() {
 	p.P("}")
 	p.P()
 	p.Pf("func (r %s) LogZ(limit float64) (float64, error) { return r.m.LogZ(limit) }", r)
+	p.P()
+	p.Pf("func (r %s) SetBase(x runtime.Chains, layer int, field, prec []float64) {", r)
+	p.Pf("c := x.(*%s)", g.C)
+	p.P("switch layer {")
+	for i, ly := range g.m.Layers {
+		if !ly.Visible {
+			continue
+		}
+		p.Pf("case %d:", i)
+		p.Pf("c.Base%s = field", g.L(ly))
+		if ly.Kind == ir.Gaussian {
+			p.Pf("c.BasePrecision%s = prec", g.L(ly))
+		}
+	}
+	p.P("}")
+	p.P("_, _ = field, prec")
+	p.P("}")
 	p.Pf("func (r %s) NewTrainer(cfg runtime.CDConfig) (runtime.Trainer, error) { return New%sTrainer(r.m, cfg) }", r, g.T)
 	p.P()
 	p.Pf("var _ runtime.Reflective = %s{}", r)

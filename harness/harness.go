@@ -27,6 +27,18 @@ type Request struct {
 	Seed   uint64
 	Sweeps int // sample: sweeps before each chain's state is recorded
 	Train  *Train
+	LogZ   *LogZ
+}
+
+// LogZ asks for every estimate of log Z: exact, AIS, importance sampling
+// with as many samples as AIS has runs × temperatures, bridged AIS, and
+// bridge sampling to the same model with parameters Params2.
+type LogZ struct {
+	Data         [][]float64 // for the base-rate model; uniform base when empty
+	Temperatures int
+	Runs         int
+	Burn         int
+	Params2      [][]float64
 }
 
 // Train configures a training run.
@@ -58,7 +70,11 @@ type Response struct {
 	States       [][]float64 // sample: every chain's final state, layers concatenated
 	Params       [][]float64 // train: the parameters afterwards
 	Allocs       map[string]float64
+	Estimates    map[string]Interval
 }
+
+// Interval is an estimate with its ±3σ interval.
+type Interval struct{ LogZ, Low, High float64 }
 
 // Serve answers requests from r until EOF.
 func Serve(models map[string]func() runtime.Reflective, r io.Reader, w io.Writer) error {
@@ -76,7 +92,7 @@ func Serve(models map[string]func() runtime.Reflective, r io.Reader, w io.Writer
 		if !ok {
 			resp.Error = "unknown model " + req.Model
 		} else {
-			resp = run(mk(), req)
+			resp = run(mk(), mk, req)
 		}
 		if err := enc.Encode(sanitize(resp)); err != nil {
 			return fmt.Errorf("harness: encode response: %w", err)
@@ -99,8 +115,18 @@ func sanitize(r Response) Response {
 		}
 	}
 	fix(r.Energy)
-	if math.IsNaN(r.LogZ) || math.IsInf(r.LogZ, 0) {
-		r.LogZ = math.MaxFloat64
+	one := func(v float64) float64 {
+		switch {
+		case math.IsInf(v, -1):
+			return -math.MaxFloat64
+		case math.IsNaN(v) || math.IsInf(v, 1):
+			return math.MaxFloat64
+		}
+		return v
+	}
+	r.LogZ = one(r.LogZ)
+	for k, e := range r.Estimates {
+		r.Estimates[k] = Interval{one(e.LogZ), one(e.Low), one(e.High)}
 	}
 	return r
 }
@@ -139,7 +165,7 @@ func data(ts []runtime.Tensor) [][]float64 {
 	return out
 }
 
-func run(m runtime.Reflective, req Request) (resp Response) {
+func run(m runtime.Reflective, mk func() runtime.Reflective, req Request) (resp Response) {
 	defer func() {
 		if r := recover(); r != nil {
 			resp.Error = fmt.Sprint("panic: ", r)
@@ -165,6 +191,8 @@ func run(m runtime.Reflective, req Request) (resp Response) {
 		return train(m, req)
 	case "allocs":
 		return allocs(m, req)
+	case "logz":
+		return logZ(m, mk, req)
 	default:
 		resp.Error = "unknown op " + req.Op
 	}
@@ -246,5 +274,49 @@ func allocs(m runtime.Reflective, req Request) (resp Response) {
 	resp.Allocs["train step"] = testing.AllocsPerRun(5, func() { t.TrainStep(batch, req.N, 0) })
 	tp, _ := m.NewTrainer(runtime.CDConfig{K: 1, Persistent: true, BatchSize: req.N, Optimizer: runtime.SGD{LearningRate: 0.01, Momentum: 0.5}})
 	resp.Allocs["pcd train step"] = testing.AllocsPerRun(5, func() { tp.TrainStep(batch, req.N, 0) })
+	return resp
+}
+
+func logZ(m runtime.Reflective, mk func() runtime.Reflective, req Request) (resp Response) {
+	lz := req.LogZ
+	resp.Estimates = map[string]Interval{}
+	put := func(name string, e *runtime.Estimate, err error) {
+		if err != nil {
+			resp.Error = err.Error()
+			return
+		}
+		resp.Estimates[name] = Interval{e.LogZ, e.Low, e.High}
+	}
+	if z, err := m.LogZ(0); err == nil {
+		resp.Estimates["exact"] = Interval{z, z, z}
+	}
+	base := runtime.Uniform(m)
+	if len(lz.Data) > 0 {
+		d := &runtime.Dataset{Rows: len(lz.Data), Cols: len(lz.Data[0])}
+		for _, row := range lz.Data {
+			d.X = append(d.X, row...)
+		}
+		var err error
+		if base, err = runtime.BaseRate(m, d, float64(d.Rows)/20); err != nil {
+			resp.Error = err.Error()
+			return resp
+		}
+	}
+	cfg := runtime.AISConfig{Temperatures: lz.Temperatures, Runs: lz.Runs, Seed: req.Seed}
+	e, err := runtime.AIS(m, base, cfg)
+	put("ais", e, err)
+	e, err = runtime.AIS(m, base, runtime.AISConfig{Temperatures: 1, Runs: lz.Runs * lz.Temperatures, Seed: req.Seed})
+	put("is", e, err)
+	e, err = runtime.BridgedAIS(m, base, cfg, lz.Burn)
+	put("bridged", e, err)
+	if lz.Params2 != nil {
+		m2 := mk()
+		setParams(m2, lz.Params2)
+		e, err = runtime.Bridge(m, m2, runtime.BridgeConfig{Samples: lz.Runs * 10, Burn: lz.Burn, Seed: req.Seed})
+		put("bridge", e, err)
+		if z2, err := m2.LogZ(0); err == nil {
+			resp.Estimates["exact2"] = Interval{z2, z2, z2}
+		}
+	}
 	return resp
 }

@@ -55,6 +55,10 @@ type Reflective interface {
 	// LogZ computes log Z exactly by enumeration, or says why it cannot
 	// (limit bounds the configurations enumerated; ≤ 0 means 2³⁰).
 	LogZ(limit float64) (float64, error)
+	// SetBase gives the chains a base field (and, for gaussian layers,
+	// precision) for a visible layer: samplers then draw it at field
+	// β·a + (1−β)·a_A, the path of annealed importance sampling. Nil removes it.
+	SetBase(x Chains, layer int, field, prec []float64)
 	// NewTrainer returns the model's CD-k / PCD-k trainer.
 	NewTrainer(cfg CDConfig) (Trainer, error)
 }

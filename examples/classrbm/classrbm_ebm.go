@@ -894,6 +894,17 @@ func (r reflectClassRBM) FreeEnergyGrad(x runtime.Chains, fe int, scale float64,
 }
 
 func (r reflectClassRBM) LogZ(limit float64) (float64, error) { return r.m.LogZ(limit) }
+
+func (r reflectClassRBM) SetBase(x runtime.Chains, layer int, field, prec []float64) {
+	c := x.(*ClassRBMChains)
+	switch layer {
+	case 0:
+		c.BaseV = field
+	case 1:
+		c.BaseY = field
+	}
+	_, _ = field, prec
+}
 func (r reflectClassRBM) NewTrainer(cfg runtime.CDConfig) (runtime.Trainer, error) {
 	return NewClassRBMTrainer(r.m, cfg)
 }

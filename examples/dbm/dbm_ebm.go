@@ -862,6 +862,15 @@ func (r reflectDBM) FreeEnergyGrad(x runtime.Chains, fe int, scale float64, g []
 }
 
 func (r reflectDBM) LogZ(limit float64) (float64, error) { return r.m.LogZ(limit) }
+
+func (r reflectDBM) SetBase(x runtime.Chains, layer int, field, prec []float64) {
+	c := x.(*DBMChains)
+	switch layer {
+	case 0:
+		c.BaseV = field
+	}
+	_, _ = field, prec
+}
 func (r reflectDBM) NewTrainer(cfg runtime.CDConfig) (runtime.Trainer, error) {
 	return NewDBMTrainer(r.m, cfg)
 }

@@ -778,6 +778,16 @@ func (r reflectGRBM) FreeEnergyGrad(x runtime.Chains, fe int, scale float64, g [
 }
 
 func (r reflectGRBM) LogZ(limit float64) (float64, error) { return r.m.LogZ(limit) }
+
+func (r reflectGRBM) SetBase(x runtime.Chains, layer int, field, prec []float64) {
+	c := x.(*GRBMChains)
+	switch layer {
+	case 0:
+		c.BaseV = field
+		c.BasePrecisionV = prec
+	}
+	_, _ = field, prec
+}
 func (r reflectGRBM) NewTrainer(cfg runtime.CDConfig) (runtime.Trainer, error) {
 	return NewGRBMTrainer(r.m, cfg)
 }

@@ -510,6 +510,15 @@ func (r reflectIsing) FreeEnergyGrad(x runtime.Chains, fe int, scale float64, g 
 }
 
 func (r reflectIsing) LogZ(limit float64) (float64, error) { return r.m.LogZ(limit) }
+
+func (r reflectIsing) SetBase(x runtime.Chains, layer int, field, prec []float64) {
+	c := x.(*IsingChains)
+	switch layer {
+	case 0:
+		c.BaseS = field
+	}
+	_, _ = field, prec
+}
 func (r reflectIsing) NewTrainer(cfg runtime.CDConfig) (runtime.Trainer, error) {
 	return NewIsingTrainer(r.m, cfg)
 }

@@ -238,7 +238,7 @@ func (j *job) pictures(out string, seed uint64) error {
 		}
 	}
 	j.model.Mean(x, 0, 1, means) // the last sweep's visible means: smoother pictures
-	f := max(1, 28/j.side)           // show small images at 28 pixels or more
+	f := max(1, 28/j.side)       // show small images at 28 pixels or more
 	side := j.side * f
 	if err := runtime.WriteTiles(filepath.Join(out, "samples.png"), runtime.Upscale(means, n, j.side, j.side, f), n, side, side, 8, false); err != nil {
 		return err

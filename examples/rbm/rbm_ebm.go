@@ -700,6 +700,15 @@ func (r reflectRBM) FreeEnergyGrad(x runtime.Chains, fe int, scale float64, g []
 }
 
 func (r reflectRBM) LogZ(limit float64) (float64, error) { return r.m.LogZ(limit) }
+
+func (r reflectRBM) SetBase(x runtime.Chains, layer int, field, prec []float64) {
+	c := x.(*RBMChains)
+	switch layer {
+	case 0:
+		c.BaseV = field
+	}
+	_, _ = field, prec
+}
 func (r reflectRBM) NewTrainer(cfg runtime.CDConfig) (runtime.Trainer, error) {
 	return NewRBMTrainer(r.m, cfg)
 }

@@ -1,0 +1,186 @@
+package runtime
+
+import (
+	"fmt"
+	"math"
+)
+
+// Evaluation of a trained model on a data set whose rows hold the visible
+// layers, concatenated in declaration order.
+
+// load puts the rows of d into a batch of chains' visible layers.
+func load(m Reflective, d *Dataset) (Chains, error) {
+	x := m.NewChains(d.Rows, 1)
+	off := 0
+	layers := x.Layers()
+	for i, ly := range m.Layers() {
+		if !ly.Visible {
+			continue
+		}
+		size := product(ly.Shape)
+		if off+size > d.Cols {
+			return nil, fmt.Errorf("runtime: %s: data has %d columns, fewer than the visible units", m.ModelName(), d.Cols)
+		}
+		for r := 0; r < d.Rows; r++ {
+			copy(layers[i].Data[r*size:(r+1)*size], d.X[r*d.Cols+off:r*d.Cols+off+size])
+		}
+		off += size
+	}
+	if off != d.Cols {
+		return nil, fmt.Errorf("runtime: %s: data has %d columns, the visible layers have %d units", m.ModelName(), d.Cols, off)
+	}
+	return x, nil
+}
+
+// FreeEnergies returns F(v) = −log Σ_hidden exp(−E(v, hidden)) of every row.
+func FreeEnergies(m Reflective, d *Dataset) ([]float64, error) {
+	fe := VisibleFreeEnergy(m)
+	if fe < 0 {
+		return nil, fmt.Errorf("runtime: %s has no free energy of its visible layers (the hidden layers cannot be summed out together)", m.ModelName())
+	}
+	x, err := load(m, d)
+	if err != nil {
+		return nil, err
+	}
+	f := make([]float64, d.Rows)
+	m.FreeEnergy(x, fe, 1, f)
+	return f, nil
+}
+
+func mean(x []float64) float64 {
+	s := 0.0
+	for _, v := range x {
+		s += v
+	}
+	return s / float64(len(x))
+}
+
+// LogLikelihood returns the average log p(v) = −F(v) − log Z over the rows.
+func LogLikelihood(m Reflective, d *Dataset, logZ float64) (float64, error) {
+	f, err := FreeEnergies(m, d)
+	if err != nil {
+		return 0, err
+	}
+	return -mean(f) - logZ, nil
+}
+
+// FreeEnergyGap returns mean F(test) − mean F(train): it grows when a model
+// overfits, and needs no partition function.
+func FreeEnergyGap(m Reflective, train, test *Dataset) (float64, error) {
+	ftr, err := FreeEnergies(m, train)
+	if err != nil {
+		return 0, err
+	}
+	fte, err := FreeEnergies(m, test)
+	if err != nil {
+		return 0, err
+	}
+	return mean(fte) - mean(ftr), nil
+}
+
+// PseudoLikelihood is Besag's log pseudo-likelihood of binary visible data,
+// Σ_i log p(v_i | v_−i) = Σ_i log σ(F(v with v_i flipped) − F(v)), averaged over rows.
+type PseudoLikelihood struct {
+	Total   float64 // Σ over units (all units), per row
+	PerUnit float64 // Total divided by the number of units, comparable across sizes
+	// Sampled is the estimate scikit-learn's BernoulliRBM.score_samples
+	// reports: the number of units times log p(v_i | v_−i) for one random
+	// unit i per row.
+	Sampled float64
+	Units   int
+}
+
+// Pseudo computes the pseudo-likelihood of the rows of d for a model whose
+// visible layers are bernoulli or spin. It evaluates the free energy of
+// every row with every unit flipped, in batches.
+func Pseudo(m Reflective, d *Dataset, seed uint64) (*PseudoLikelihood, error) {
+	fe := VisibleFreeEnergy(m)
+	if fe < 0 {
+		return nil, fmt.Errorf("runtime: pseudo-likelihood of %s: no free energy of the visible layers", m.ModelName())
+	}
+	for _, ly := range m.Layers() {
+		if ly.Visible && ly.Kind != "bernoulli" && ly.Kind != "spin" {
+			return nil, fmt.Errorf("runtime: pseudo-likelihood of %s: visible layer %s is %s; flips need bernoulli or spin units", m.ModelName(), ly.Name, ly.Kind)
+		}
+	}
+	base, err := FreeEnergies(m, d)
+	if err != nil {
+		return nil, err
+	}
+	units := d.Cols
+	rng := NewRNG(seed, 0)
+	pick := make([]int, d.Rows)
+	for r := range pick {
+		pick[r] = rng.Intn(units)
+	}
+	// A batch of copies of one row, each with a different unit flipped.
+	flip := &Dataset{Rows: units, Cols: units, X: make([]float64, units*units)}
+	spins := map[int]bool{}
+	off := 0
+	for _, ly := range m.Layers() {
+		if ly.Visible {
+			for u := 0; u < product(ly.Shape); u++ {
+				spins[off+u] = ly.Kind == "spin"
+			}
+			off += product(ly.Shape)
+		}
+	}
+	total, sampled := 0.0, 0.0
+	for r := 0; r < d.Rows; r++ {
+		row := d.Row(r)
+		for u := 0; u < units; u++ {
+			dst := flip.X[u*units : (u+1)*units]
+			copy(dst, row)
+			if spins[u] {
+				dst[u] = -dst[u]
+			} else {
+				dst[u] = 1 - dst[u]
+			}
+		}
+		f, err := FreeEnergies(m, flip)
+		if err != nil {
+			return nil, err
+		}
+		for u, fu := range f {
+			lp := -Softplus(base[r] - fu) // log σ(F(flipped) − F(v))
+			total += lp
+			if u == pick[r] {
+				sampled += float64(units) * lp
+			}
+		}
+	}
+	n := float64(d.Rows)
+	return &PseudoLikelihood{Total: total / n, PerUnit: total / n / float64(units), Sampled: sampled / n, Units: units}, nil
+}
+
+// Reconstruction returns the mean over rows of ‖v − E[v | h = E[h | v]]‖²
+// for a model with one hidden block: the hidden means given the data, then
+// the visible means given those.
+func Reconstruction(m Reflective, d *Dataset) (float64, error) {
+	x, err := load(m, d)
+	if err != nil {
+		return 0, err
+	}
+	layers := x.Layers()
+	var visible []int
+	for i, ly := range m.Layers() {
+		if ly.Visible {
+			visible = append(visible, i)
+		} else {
+			m.Mean(x, i, 1, layers[i].Data)
+		}
+	}
+	s := 0.0
+	for _, i := range visible {
+		v := append([]float64(nil), layers[i].Data...)
+		recon := make([]float64, len(v))
+		m.Mean(x, i, 1, recon)
+		for k := range v {
+			s += (v[k] - recon[k]) * (v[k] - recon[k])
+		}
+	}
+	if math.IsNaN(s) {
+		return 0, fmt.Errorf("runtime: reconstruction of %s is NaN", m.ModelName())
+	}
+	return s / float64(d.Rows), nil
+}
