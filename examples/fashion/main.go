@@ -1,0 +1,333 @@
+// Command fashion trains restricted Boltzmann machines with code generated
+// by ebmc, measures them and writes what they learned:
+//
+//	go run ./examples/fashion
+//
+// With Debian's dataset-fashion-mnist installed it trains, by CD-1 on
+// binarized Fashion-MNIST, the 784×20 RBM (whose log Z is exact: 2²⁰
+// hidden configurations) and the 784×500 RBM of examples/rbm.ebm (whose
+// log Z is estimated by AIS). Without it, it trains the same model at 16×16
+// by CD-10 on the 30 bars-and-stripes patterns it carries. For every model
+// it prints progress and writes, under -out:
+//
+//	metrics.json   log-likelihoods with method and ±3σ interval, log Z by
+//	               every method that applies, pseudo-likelihood,
+//	               reconstruction error, free-energy gap, epochs, seconds
+//	NAME/samples.png  Gibbs samples (visible means after 1000 sweeps)
+//	NAME/filters.png  each hidden unit's weights
+//	NAME/chain.gif    Gibbs chains from noise, a frame per sweep
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/ebmc/ebmc/examples/bas"
+	"github.com/ebmc/ebmc/examples/rbm"
+	"github.com/ebmc/ebmc/examples/rbm20"
+	"github.com/ebmc/ebmc/runtime"
+)
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+// options are the command's flags.
+type options struct {
+	data, out        string
+	epochs, epochs20 int
+	temps, runs      int
+	plRows           int
+	seed             uint64
+}
+
+// job is one model to train and measure.
+type job struct {
+	name        string
+	model       runtime.Reflective
+	trainer     runtime.Trainer
+	train, test *runtime.Dataset
+	side        int // images are side×side
+	epochs      int
+	batch       int
+	every       int // print progress every this many epochs
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("fashion", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o options
+	fs.StringVar(&o.data, "data", "/usr/share/datasets/fashion-mnist", "directory of the Fashion-MNIST IDX files")
+	fs.StringVar(&o.out, "out", "results", "directory for metrics.json and the pictures")
+	fs.IntVar(&o.epochs, "epochs", 0, "epochs of the large model (default 1 on Fashion-MNIST, 2000 on bars and stripes)")
+	fs.IntVar(&o.epochs20, "epochs20", 5, "epochs of the 784×20 model")
+	fs.IntVar(&o.temps, "temps", 1000, "AIS temperatures")
+	fs.IntVar(&o.runs, "runs", 100, "AIS runs")
+	fs.IntVar(&o.plRows, "pl-rows", 100, "test rows for the exact pseudo-likelihood (every unit flipped)")
+	fs.Uint64Var(&o.seed, "seed", 1, "random seed")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	jobs, err := newJobs(o, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "fashion: %v\n", err)
+		return 1
+	}
+	var all []*Metrics
+	for _, j := range jobs {
+		met, err := j.run(o, stdout)
+		if err != nil {
+			fmt.Fprintf(stderr, "fashion: %s: %v\n", j.name, err)
+			return 1
+		}
+		all = append(all, met)
+	}
+	b, _ := json.MarshalIndent(all, "", "  ")
+	if err := runtime.WriteFileAtomic(filepath.Join(o.out, "metrics.json"), append(b, '\n')); err != nil {
+		fmt.Fprintf(stderr, "fashion: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(o.out, "metrics.json"))
+	return 0
+}
+
+func cd1(seed uint64, k, batch int, lr float64) runtime.CDConfig {
+	return runtime.CDConfig{K: k, BatchSize: batch, Seed: seed, MeanVisible: true,
+		Optimizer: runtime.SGD{LearningRate: lr, Momentum: 0.5}}
+}
+
+func newJobs(o options, stderr io.Writer) ([]*job, error) {
+	train, errTrain := runtime.LoadIDX(filepath.Join(o.data, "train-images-idx3-ubyte.gz"))
+	test, errTest := runtime.LoadIDX(filepath.Join(o.data, "t10k-images-idx3-ubyte.gz"))
+	if errTrain == nil && errTest == nil {
+		train.Binarize(0.5)
+		test.Binarize(0.5)
+		m20 := rbm20.NewRBM(o.seed)
+		t20, err := rbm20.NewRBMTrainer(m20, cd1(o.seed, 1, 100, 0.05))
+		if err != nil {
+			return nil, err
+		}
+		m := rbm.NewRBM(o.seed)
+		t, err := rbm.NewRBMTrainer(m, cd1(o.seed, 1, 100, 0.05))
+		if err != nil {
+			return nil, err
+		}
+		epochs := o.epochs
+		if epochs == 0 {
+			epochs = 1
+		}
+		return []*job{
+			{name: "rbm784x20", model: m20.Reflect(), trainer: t20, train: train, test: test, side: 28, epochs: o.epochs20, batch: 100, every: 1},
+			{name: "rbm784x500", model: m.Reflect(), trainer: t, train: train, test: test, side: 28, epochs: epochs, batch: 100, every: 1},
+		}, nil
+	}
+	if !errors.Is(errTrain, os.ErrNotExist) && !errors.Is(errTest, os.ErrNotExist) {
+		return nil, errors.Join(errTrain, errTest)
+	}
+	fmt.Fprintf(stderr, "Fashion-MNIST is not in %s (apt-get install dataset-fashion-mnist);\ntraining on the embedded bars-and-stripes patterns instead.\n", o.data)
+	m := bas.NewRBM(o.seed)
+	t, err := bas.NewRBMTrainer(m, runtime.CDConfig{K: 10, BatchSize: 30, Seed: o.seed,
+		Optimizer: runtime.SGD{LearningRate: 0.1, Momentum: 0.5}})
+	if err != nil {
+		return nil, err
+	}
+	d := barsAndStripes()
+	epochs := o.epochs
+	if epochs == 0 {
+		epochs = 2000
+	}
+	return []*job{{name: "bars-and-stripes-rbm16x16", model: m.Reflect(), trainer: t, train: d, test: d, side: 4, epochs: epochs, batch: 30, every: 200}}, nil
+}
+
+// barsAndStripes returns the 30 distinct 4×4 images whose rows, or columns, are all equal.
+func barsAndStripes() *runtime.Dataset {
+	d := &runtime.Dataset{Cols: 16}
+	seen := map[string]bool{}
+	for mask := 0; mask < 16; mask++ {
+		for _, rows := range []bool{true, false} {
+			img := make([]float64, 16)
+			for r := 0; r < 4; r++ {
+				for c := 0; c < 4; c++ {
+					bit := c
+					if rows {
+						bit = r
+					}
+					img[r*4+c] = float64(mask >> bit & 1)
+				}
+			}
+			if key := fmt.Sprint(img); !seen[key] {
+				seen[key] = true
+				d.X = append(d.X, img...)
+				d.Rows++
+			}
+		}
+	}
+	return d
+}
+
+// everyNth passes on one progress line in n.
+type everyNth struct {
+	w    io.Writer
+	n, i int
+}
+
+func (e *everyNth) Write(b []byte) (int, error) {
+	e.i++
+	if e.i%e.n == 0 {
+		return e.w.Write(b)
+	}
+	return len(b), nil
+}
+
+// Estimate is a value with the method that produced it and its ±3σ interval.
+type Estimate struct {
+	Value  float64 `json:"value"`
+	Low    float64 `json:"low"`
+	High   float64 `json:"high"`
+	Method string  `json:"method"`
+}
+
+// Metrics is one model's entry in metrics.json.
+type Metrics struct {
+	Model             string              `json:"model"`
+	Examples          int                 `json:"train_examples"`
+	Epochs            int                 `json:"epochs"`
+	SecondsPerEpoch   float64             `json:"seconds_per_epoch"`
+	ReconTrainEpoch   float64             `json:"recon_error_train_last_epoch"`
+	ReconTest         float64             `json:"recon_error_test"`
+	LogZ              map[string]Estimate `json:"log_z"`
+	LogLikelihoodTr   Estimate            `json:"log_likelihood_train"`
+	LogLikelihoodTe   Estimate            `json:"log_likelihood_test"`
+	PseudoLikelihood  map[string]float64  `json:"pseudo_likelihood_test"`
+	FreeEnergyGap     float64             `json:"free_energy_gap_test_minus_train"`
+	EvaluationSeconds float64             `json:"evaluation_seconds"`
+}
+
+func (j *job) run(o options, stdout io.Writer) (*Metrics, error) {
+	fmt.Fprintf(stdout, "== %s: training on %d examples for %d epochs\n", j.name, j.train.Rows, j.epochs)
+	start := time.Now()
+	stats, err := runtime.Fit(context.Background(), j.trainer, j.train, runtime.FitConfig{
+		Epochs: j.epochs, BatchSize: j.batch, Shuffle: true, Seed: o.seed, Progress: &everyNth{w: stdout, n: j.every},
+	})
+	if err != nil {
+		return nil, err
+	}
+	met := &Metrics{Model: j.name, Examples: j.train.Rows, Epochs: j.epochs, SecondsPerEpoch: time.Since(start).Seconds() / float64(j.epochs),
+		LogZ: map[string]Estimate{}}
+	if len(stats) > 0 {
+		met.ReconTrainEpoch = stats[len(stats)-1].Recon
+	}
+	start = time.Now()
+	if err := j.evaluate(o, met, stdout); err != nil {
+		return nil, err
+	}
+	met.EvaluationSeconds = time.Since(start).Seconds()
+	dir := filepath.Join(o.out, j.name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	if err := j.pictures(dir, o.seed); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(stdout, "wrote samples.png, filters.png and chain.gif to %s\n", dir)
+	return met, nil
+}
+
+func (j *job) evaluate(o options, met *Metrics, stdout io.Writer) error {
+	m := j.model
+	var err error
+	if met.ReconTest, err = runtime.Reconstruction(m, j.test); err != nil {
+		return err
+	}
+	if met.FreeEnergyGap, err = runtime.FreeEnergyGap(m, j.train, j.test); err != nil {
+		return err
+	}
+	// log Z: exactly where the model is small enough, and by AIS.
+	chosen := Estimate{}
+	if z, err := m.LogZ(0); err == nil {
+		chosen = Estimate{z, z, z, "exact (enumeration)"}
+		met.LogZ["exact"] = chosen
+		fmt.Fprintf(stdout, "exact log Z = %.4f\n", z)
+	}
+	base, err := runtime.BaseRate(m, j.train, float64(j.train.Rows)/20)
+	if err != nil {
+		return err
+	}
+	ais, err := runtime.AIS(m, base, runtime.AISConfig{Temperatures: o.temps, Runs: o.runs, Seed: o.seed, Progress: stdout})
+	if err != nil {
+		return err
+	}
+	est := Estimate{ais.LogZ, ais.Low, ais.High, ais.Method}
+	met.LogZ["ais"] = est
+	fmt.Fprintf(stdout, "AIS log Z = %.4f, ±3σ interval [%.4f, %.4f] (%.1fs)\n", ais.LogZ, ais.Low, ais.High, ais.Seconds)
+	if chosen.Method == "" {
+		chosen = est
+	}
+	for _, side := range []struct {
+		d   *runtime.Dataset
+		dst *Estimate
+	}{{j.train, &met.LogLikelihoodTr}, {j.test, &met.LogLikelihoodTe}} {
+		ll, err := runtime.LogLikelihood(m, side.d, chosen.Value)
+		if err != nil {
+			return err
+		}
+		// log p = −F − log Z: the interval of log Z, reversed.
+		*side.dst = Estimate{ll, ll - (chosen.High - chosen.Value), ll + (chosen.Value - chosen.Low), "−F(v) − log Z, log Z " + chosen.Method}
+	}
+	fmt.Fprintf(stdout, "average log-likelihood: train %.3f, test %.3f nats (%s)\n", met.LogLikelihoodTr.Value, met.LogLikelihoodTe.Value, chosen.Method)
+	rows := min(o.plRows, j.test.Rows)
+	sub, _ := j.test.Split(rows)
+	pl, err := runtime.Pseudo(m, sub, o.seed)
+	if err != nil {
+		return err
+	}
+	met.PseudoLikelihood = map[string]float64{"total": pl.Total, "per_unit": pl.PerUnit, "sampled_one_unit": pl.Sampled, "rows": float64(rows)}
+	fmt.Fprintf(stdout, "pseudo-likelihood on %d test rows: %.3f in total, %.4f per unit (one random unit, scikit-learn's estimate: %.3f)\n", rows, pl.Total, pl.PerUnit, pl.Sampled)
+	return nil
+}
+
+// pictures writes samples.png, filters.png and chain.gif.
+func (j *job) pictures(out string, seed uint64) error {
+	const n, frames = 64, 60
+	nv := j.side * j.side
+	x := j.model.NewChains(n, seed+1)
+	means := make([]float64, n*nv)
+	var gif [][]float64
+	for s := 0; s < 1000; s++ {
+		j.model.Sweep(x, 1)
+		if s < frames {
+			gif = append(gif, append([]float64(nil), x.Layers()[0].Data...))
+		}
+	}
+	j.model.Mean(x, 0, 1, means) // the last sweep's visible means: smoother pictures
+	f := max(1, 28/j.side)       // show small images at 28 pixels or more
+	side := j.side * f
+	if err := runtime.WriteTiles(filepath.Join(out, "samples.png"), runtime.Upscale(means, n, j.side, j.side, f), n, side, side, 8, false); err != nil {
+		return err
+	}
+	for i, fr := range gif {
+		gif[i] = runtime.Upscale(fr, n, j.side, j.side, f)
+	}
+	if err := runtime.WriteGIF(filepath.Join(out, "chain.gif"), gif, n, side, side, 8, 10); err != nil {
+		return err
+	}
+	w := j.model.Params()[0] // W[i, j]: visible × hidden
+	nh := w.Shape[1]
+	k := min(nh, 100)
+	filters := make([]float64, k*nv)
+	for h := 0; h < k; h++ {
+		for i := 0; i < nv; i++ {
+			filters[h*nv+i] = w.Data[i*nh+h]
+		}
+	}
+	return runtime.WriteTiles(filepath.Join(out, "filters.png"), runtime.Upscale(filters, k, j.side, j.side, f), k, side, side, int(math.Ceil(math.Sqrt(float64(k)))), true)
+}
