@@ -82,3 +82,29 @@ func TestEstimatorsOnTrainedRBM(t *testing.T) {
 		LogZ: &harness.LogZ{Data: data, Temperatures: 1000, Runs: 100, Burn: 200}})
 	checkEstimates(t, "bars-and-stripes RBM", resp)
 }
+
+// AIS works on every model whose tempered conditionals the IR derives:
+// deep models (summing out one hidden block), lateral couplings (the path
+// over the energy), softmax and gaussian visible layers.
+func TestAISOnEveryModel(t *testing.T) {
+	d := startDriver(t)
+	for _, c := range cases(t) {
+		m := d.models[c.Name]
+		p := randomParams(m, 5)
+		if _, err := m.LogZ(p, 1, 1<<16); err != nil {
+			t.Logf("%s: no exact log Z (%v), skipped", c.Name, err)
+			continue
+		}
+		r := d.call(t, harness.Request{Model: c.Name, Op: "logz", Params: p, Seed: 11,
+			LogZ: &harness.LogZ{Temperatures: 1000, Runs: 200, Burn: 100}})
+		exact, _ := m.LogZ(p, 1, 1<<16)
+		if got := r.Estimates["exact"].LogZ; math.Abs(got-exact) > 1e-9*math.Max(1, math.Abs(exact)) {
+			t.Errorf("%s: generated exact log Z %.10f, interpreter %.10f", c.Name, got, exact)
+		}
+		ais := r.Estimates["ais"]
+		t.Logf("%s: exact %.4f, AIS %.4f [%.4f, %.4f]", c.Name, exact, ais.LogZ, ais.Low, ais.High)
+		if math.Abs(ais.LogZ-exact) > 0.1 || exact < ais.Low || exact > ais.High {
+			t.Errorf("%s: AIS %.4f [%.4f, %.4f], exact %.4f", c.Name, ais.LogZ, ais.Low, ais.High, exact)
+		}
+	}
+}
