@@ -115,16 +115,7 @@ func Pseudo(m Reflective, d *Dataset, seed uint64) (*PseudoLikelihood, error) {
 	}
 	// A batch of copies of one row, each with a different unit flipped.
 	flip := &Dataset{Rows: units, Cols: units, X: make([]float64, units*units)}
-	spins := map[int]bool{}
-	off := 0
-	for _, ly := range m.Layers() {
-		if ly.Visible {
-			for u := 0; u < product(ly.Shape); u++ {
-				spins[off+u] = ly.Kind == "spin"
-			}
-			off += product(ly.Shape)
-		}
-	}
+	spins := spinColumns(m)
 	total, sampled := 0.0, 0.0
 	for r := 0; r < d.Rows; r++ {
 		row := d.Row(r)
@@ -183,4 +174,67 @@ func Reconstruction(m Reflective, d *Dataset) (float64, error) {
 		return 0, fmt.Errorf("runtime: reconstruction of %s is NaN", m.ModelName())
 	}
 	return s / float64(d.Rows), nil
+}
+
+// SampledPseudoLikelihood is scikit-learn's cheap estimate of the
+// pseudo-likelihood: for each row one random unit i, units·log p(v_i | v_−i),
+// averaged over the rows. It costs two free energies per row.
+func SampledPseudoLikelihood(m Reflective, d *Dataset, seed uint64) (float64, error) {
+	base, err := FreeEnergies(m, d)
+	if err != nil {
+		return 0, err
+	}
+	flipped := &Dataset{Rows: d.Rows, Cols: d.Cols, X: append([]float64(nil), d.X...)}
+	spin := spinColumns(m)
+	rng := NewRNG(seed, 0)
+	for r := 0; r < d.Rows; r++ {
+		u := rng.Intn(d.Cols)
+		v := &flipped.X[r*d.Cols+u]
+		if spin[u] {
+			*v = -*v
+		} else {
+			*v = 1 - *v
+		}
+	}
+	f, err := FreeEnergies(m, flipped)
+	if err != nil {
+		return 0, err
+	}
+	s := 0.0
+	for r := range f {
+		s -= Softplus(base[r] - f[r])
+	}
+	return s / float64(d.Rows) * float64(d.Cols), nil
+}
+
+// spinColumns marks the data columns that belong to spin layers.
+func spinColumns(m Reflective) map[int]bool {
+	spins := map[int]bool{}
+	off := 0
+	for _, ly := range m.Layers() {
+		if ly.Visible {
+			for u := 0; u < product(ly.Shape); u++ {
+				spins[off+u] = ly.Kind == "spin"
+			}
+			off += product(ly.Shape)
+		}
+	}
+	return spins
+}
+
+// LogLikelihoodProxy returns a FitConfig.Proxy that tracks the average
+// log-likelihood of d during training by a quick AIS run (few temperatures
+// and runs: a rough, usually low estimate, cheap enough for every epoch).
+func LogLikelihoodProxy(m Reflective, base *Base, d *Dataset, temps, runs int) func() (string, float64) {
+	return func() (string, float64) {
+		est, err := AIS(m, base, AISConfig{Temperatures: temps, Runs: runs, Seed: 1})
+		if err != nil {
+			return "log-likelihood (quick AIS)", math.NaN()
+		}
+		ll, err := LogLikelihood(m, d, est.LogZ)
+		if err != nil {
+			return "log-likelihood (quick AIS)", math.NaN()
+		}
+		return "log-likelihood (quick AIS)", ll
+	}
 }

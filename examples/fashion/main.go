@@ -215,8 +215,17 @@ type Metrics struct {
 func (j *job) run(o options, stdout io.Writer) (*Metrics, error) {
 	fmt.Fprintf(stdout, "== %s: training on %d examples for %d epochs\n", j.name, j.train.Rows, j.epochs)
 	start := time.Now()
+	// Each epoch reports scikit-learn's cheap pseudo-likelihood on up to 1000 test rows.
+	probe, _ := j.test.Split(min(1000, j.test.Rows))
+	proxy := func() (string, float64) {
+		pl, err := runtime.SampledPseudoLikelihood(j.model, probe, o.seed)
+		if err != nil {
+			return "pseudo-likelihood", math.NaN()
+		}
+		return "pseudo-likelihood", pl
+	}
 	stats, err := runtime.Fit(context.Background(), j.trainer, j.train, runtime.FitConfig{
-		Epochs: j.epochs, BatchSize: j.batch, Shuffle: true, Seed: o.seed, Progress: &everyNth{w: stdout, n: j.every},
+		Epochs: j.epochs, BatchSize: j.batch, Shuffle: true, Seed: o.seed, Progress: &everyNth{w: stdout, n: j.every}, Proxy: proxy,
 	})
 	if err != nil {
 		return nil, err
