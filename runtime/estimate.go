@@ -245,18 +245,22 @@ type Estimate struct {
 	Seconds  float64
 }
 
+// expMoments returns max(t) and the first two moments of exp(t − max(t)).
+func expMoments(t []float64) (mx, m1, m2 float64) {
+	mx = slices.Max(t)
+	for _, v := range t {
+		w := math.Exp(v - mx)
+		m1 += w
+		m2 += w * w
+	}
+	n := float64(len(t))
+	return mx, m1 / n, m2 / n
+}
+
 // logMeanExpInterval returns log mean(exp(lw)) and the logs of mean ± 3 standard errors.
 func logMeanExpInterval(lw []float64) (mean, low, high float64) {
-	mx := slices.Max(lw)
-	var s, s2 float64
-	for _, v := range lw {
-		w := math.Exp(v - mx)
-		s += w
-		s2 += w * w
-	}
-	n := float64(len(lw))
-	m := s / n
-	se := math.Sqrt(math.Max(s2/n-m*m, 0) / n)
+	mx, m, m2 := expMoments(lw)
+	se := math.Sqrt(math.Max(m2-m*m, 0) / float64(len(lw)))
 	low = math.Inf(-1)
 	if m-3*se > 0 {
 		low = math.Log(m-3*se) + mx
@@ -431,16 +435,8 @@ func negate(x []float64) []float64 {
 
 // relVar is Var[e^t]/E[e^t]² for log values t.
 func relVar(t []float64) float64 {
-	mx := slices.Max(t)
-	var s, s2 float64
-	for _, v := range t {
-		w := math.Exp(v - mx)
-		s += w
-		s2 += w * w
-	}
-	n := float64(len(t))
-	m := s / n
-	return math.Max(s2/n-m*m, 0) / (m * m)
+	_, m, m2 := expMoments(t)
+	return math.Max(m2-m*m, 0) / (m * m)
 }
 
 // BridgedAIS combines forward and reverse AIS runs by Bennett's method,
