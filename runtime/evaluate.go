@@ -32,19 +32,36 @@ func load(m Reflective, d *Dataset) (Chains, error) {
 	return x, nil
 }
 
+// evalBatch bounds the rows evaluated at once, and so the memory used.
+const evalBatch = 1000
+
+// batches calls f on consecutive slices of at most evalBatch rows of d.
+func batches(d *Dataset, f func(lo int, part *Dataset) error) error {
+	for lo := 0; lo < d.Rows; lo += evalBatch {
+		hi := min(d.Rows, lo+evalBatch)
+		if err := f(lo, &Dataset{Rows: hi - lo, Cols: d.Cols, X: d.X[lo*d.Cols : hi*d.Cols]}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // FreeEnergies returns F(v) = −log Σ_hidden exp(−E(v, hidden)) of every row.
 func FreeEnergies(m Reflective, d *Dataset) ([]float64, error) {
 	fe := VisibleFreeEnergy(m)
 	if fe < 0 {
 		return nil, fmt.Errorf("runtime: %s has no free energy of its visible layers (the hidden layers cannot be summed out together)", m.ModelName())
 	}
-	x, err := load(m, d)
-	if err != nil {
-		return nil, err
-	}
 	f := make([]float64, d.Rows)
-	m.FreeEnergy(x, fe, 1, f)
-	return f, nil
+	err := batches(d, func(lo int, part *Dataset) error {
+		x, err := load(m, part)
+		if err != nil {
+			return err
+		}
+		m.FreeEnergy(x, fe, 1, f[lo:lo+part.Rows])
+		return nil
+	})
+	return f, err
 }
 
 func mean(x []float64) float64 {
@@ -148,27 +165,33 @@ func Pseudo(m Reflective, d *Dataset, seed uint64) (*PseudoLikelihood, error) {
 // for a model with one hidden block: the hidden means given the data, then
 // the visible means given those.
 func Reconstruction(m Reflective, d *Dataset) (float64, error) {
-	x, err := load(m, d)
+	s := 0.0
+	err := batches(d, func(_ int, part *Dataset) error {
+		x, err := load(m, part)
+		if err != nil {
+			return err
+		}
+		layers := x.Layers()
+		var visible []int
+		for i, ly := range m.Layers() {
+			if ly.Visible {
+				visible = append(visible, i)
+			} else {
+				m.Mean(x, i, 1, layers[i].Data)
+			}
+		}
+		for _, i := range visible {
+			v := append([]float64(nil), layers[i].Data...)
+			recon := make([]float64, len(v))
+			m.Mean(x, i, 1, recon)
+			for k := range v {
+				s += (v[k] - recon[k]) * (v[k] - recon[k])
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return 0, err
-	}
-	layers := x.Layers()
-	var visible []int
-	for i, ly := range m.Layers() {
-		if ly.Visible {
-			visible = append(visible, i)
-		} else {
-			m.Mean(x, i, 1, layers[i].Data)
-		}
-	}
-	s := 0.0
-	for _, i := range visible {
-		v := append([]float64(nil), layers[i].Data...)
-		recon := make([]float64, len(v))
-		m.Mean(x, i, 1, recon)
-		for k := range v {
-			s += (v[k] - recon[k]) * (v[k] - recon[k])
-		}
 	}
 	if math.IsNaN(s) {
 		return 0, fmt.Errorf("runtime: reconstruction of %s is NaN", m.ModelName())
