@@ -1,0 +1,61 @@
+package classrbm_test
+
+import (
+	"math"
+	"testing"
+
+	"github.com/ebmc/ebmc/examples/classrbm"
+	"github.com/ebmc/ebmc/runtime"
+)
+
+// p(y | x) from free energies equals the ratio of joint probabilities
+// computed by brute force over the hidden units of a tiny slice of the
+// model: with only U and d nonzero (W = 0, b = 0, c = 0) the image does not
+// matter and p(y = k) ∝ exp(d_k) · Π_j (1 + exp(U_kj)).
+func TestClassProbs(t *testing.T) {
+	m := classrbm.ZeroClassRBM()
+	rng := runtime.NewRNG(2, 0)
+	for k := range m.D {
+		m.D[k] = rng.Normal()
+	}
+	for k := range m.U {
+		m.U[k] = 0.01 * rng.Normal()
+	}
+	d := &runtime.Dataset{Rows: 2, Cols: classrbm.ClassRBMNV, X: make([]float64, 2*classrbm.ClassRBMNV)}
+	probs, err := runtime.ClassProbs(m.Reflect(), "y", d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logits := make([]float64, classrbm.ClassRBMNY)
+	for k := range logits {
+		logits[k] = m.D[k]
+		for j := 0; j < classrbm.ClassRBMNH; j++ {
+			logits[k] += runtime.Softplus(m.U[k*classrbm.ClassRBMNH+j])
+		}
+	}
+	want := make([]float64, len(logits))
+	runtime.Softmax(want, logits)
+	for r := 0; r < 2; r++ {
+		for k, w := range want {
+			if got := probs[r*len(want)+k]; math.Abs(got-w) > 1e-12 {
+				t.Fatalf("p(y=%d | x) = %g, want %g", k, got, w)
+			}
+		}
+	}
+	if acc := runtime.Accuracy(probs, []int{argmax(want), argmax(want)}); acc != 1 {
+		t.Fatalf("accuracy %g, want 1", acc)
+	}
+	if _, err := runtime.ClassProbs(m.Reflect(), "v", d); err == nil {
+		t.Fatal("classifying with a bernoulli layer as the label succeeded")
+	}
+}
+
+func argmax(x []float64) int {
+	best := 0
+	for i, v := range x {
+		if v > x[best] {
+			best = i
+		}
+	}
+	return best
+}
