@@ -1,12 +1,8 @@
 package codegen_test
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -16,36 +12,29 @@ import (
 	"github.com/ebmc/ebmc/harness"
 	"github.com/ebmc/ebmc/internal/testmodels"
 	"github.com/ebmc/ebmc/ir"
+	"github.com/ebmc/ebmc/verify"
 )
 
-// A driver program built from the generated code of every test model. The
-// tests send it harness requests and compare the answers with the
-// reference interpreter in package ir.
+// A driver program built (by package verify) from the generated code of
+// every test model. The tests send it harness requests and compare the
+// answers with the reference interpreter in package ir.
 
 type driver struct {
-	mu     sync.Mutex
-	cmd    *exec.Cmd
-	in     io.WriteCloser
-	out    *bufio.Reader
+	*verify.Driver
 	models map[string]*ir.Model
-	err    error
-	dir    string
 }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if drv.cmd != nil {
-		drv.in.Close()
-		drv.cmd.Wait()
-	}
-	if drv.dir != "" {
-		os.RemoveAll(drv.dir)
+	if drv != nil {
+		drv.Close()
 	}
 	os.Exit(code)
 }
 
 var (
-	drv     driver
+	drv     *driver
+	drvErr  error
 	drvOnce sync.Once
 	// mutants are extra packages: generated code with a deliberate bug, for negative controls.
 	mutants = map[string]mutant{
@@ -55,183 +44,79 @@ var (
 
 type mutant struct{ base, old, new string }
 
-// modelKey turns a case name into a Go package name.
-func modelKey(i int) string { return fmt.Sprintf("m%d", i) }
-
 func startDriver(t *testing.T) *driver {
 	t.Helper()
-	drvOnce.Do(func() { drv.err = drv.build() })
-	if drv.err != nil {
-		t.Fatal(drv.err)
+	drvOnce.Do(func() { drv, drvErr = build() })
+	if drvErr != nil {
+		t.Fatal(drvErr)
 	}
-	return &drv
+	return drv
 }
 
-func (d *driver) build() error {
-	dir, err := os.MkdirTemp("", "ebmc-driver-")
-	d.dir = dir
-	if err != nil {
-		return err
-	}
-	root, err := filepath.Abs("..")
-	if err != nil {
-		return err
+func build() (*driver, error) {
+	d := &driver{models: map[string]*ir.Model{}}
+	var pkgs []verify.Package
+	add := func(name string, m *ir.Model, code []byte) {
+		d.models[name] = m
+		pkgs = append(pkgs, verify.Package{Name: name, Model: m, Source: name, Code: code})
 	}
 	cases, err := testmodels.All()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	d.models = map[string]*ir.Model{}
-	var imports, entries strings.Builder
-	gen := func(pkg, name string, m *ir.Model, edit func([]byte) []byte) error {
-		files, err := codegen.Generate(m, codegen.Options{Package: pkg, Source: name})
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		if err := os.MkdirAll(filepath.Join(dir, pkg), 0o755); err != nil {
-			return err
-		}
-		src := files[0].Content
-		if edit != nil {
-			src = edit(src)
-		}
-		if err := os.WriteFile(filepath.Join(dir, pkg, files[0].Name), src, 0o644); err != nil {
-			return err
-		}
-		fmt.Fprintf(&imports, "\t%s \"driver/%s\"\n", pkg, pkg)
-		fmt.Fprintf(&entries, "\t\t%q: func() runtime.Reflective { return %s.Zero%s().Reflect() },\n", name, pkg, ir.GoName(m.Name))
-		return nil
-	}
-	for i, c := range cases {
+	for _, c := range cases {
 		m, err := ir.Compile(c.Name, []byte(c.Source), ir.Options{Defines: c.Defines})
 		if err != nil {
-			return err
+			return nil, err
 		}
-		d.models[c.Name] = m
-		if err := gen(modelKey(i), c.Name, m, nil); err != nil {
-			return err
-		}
+		add(c.Name, m, nil)
 	}
-	// The full-size RBM, for the allocation test on batched kernels.
 	src, err := os.ReadFile(filepath.Join(testmodels.ExamplesDir(), "rbm.ebm"))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	full, err := ir.Compile("rbm.ebm", src, ir.Options{})
-	if err != nil {
-		return err
+	for _, v := range []struct {
+		name    string
+		defines map[string]int
+	}{
+		{"rbm.ebm/full", nil},                                   // full size, for the allocation test on batched kernels
+		{"rbm.ebm/bas", map[string]int{"NV": 16, "NH": 16}},     // bars and stripes
+		{"rbm.ebm/100x20", map[string]int{"NV": 100, "NH": 20}}, // exact log Z by 2^20 terms, for the estimators
+	} {
+		m, err := ir.Compile("rbm.ebm", src, ir.Options{Defines: v.defines})
+		if err != nil {
+			return nil, err
+		}
+		add(v.name, m, nil)
 	}
-	d.models["rbm.ebm/full"] = full
-	if err := gen("full", "rbm.ebm/full", full, nil); err != nil {
-		return err
-	}
-	// A 16×16 RBM for bars and stripes.
-	bas, err := ir.Compile("rbm.ebm", src, ir.Options{Defines: map[string]int{"NV": 16, "NH": 16}})
-	if err != nil {
-		return err
-	}
-	d.models["rbm.ebm/bas"] = bas
-	if err := gen("bas", "rbm.ebm/bas", bas, nil); err != nil {
-		return err
-	}
-	// A 100×20 RBM: exact log Z by 2^20 terms, for the estimators.
-	r100, err := ir.Compile("rbm.ebm", src, ir.Options{Defines: map[string]int{"NV": 100, "NH": 20}})
-	if err != nil {
-		return err
-	}
-	d.models["rbm.ebm/100x20"] = r100
-	if err := gen("r100", "rbm.ebm/100x20", r100, nil); err != nil {
-		return err
-	}
-	k := 0
 	for name, mu := range mutants {
-		mu := mu
-		edit := func(src []byte) []byte {
-			if !strings.Contains(string(src), mu.old) {
-				panic("mutant: pattern not found: " + mu.old)
-			}
-			return []byte(strings.Replace(string(src), mu.old, mu.new, 1))
+		m := d.models[mu.base]
+		files, err := codegen.Generate(m, codegen.Options{Package: "mutant", Source: mu.base})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", mu.base, err)
 		}
-		d.models[name] = d.models[mu.base]
-		if err := gen(fmt.Sprintf("mut%d", k), name, d.models[mu.base], edit); err != nil {
-			return err
+		code := string(files[0].Content)
+		if !strings.Contains(code, mu.old) {
+			return nil, fmt.Errorf("mutant %s: pattern not found: %q", name, mu.old)
 		}
-		k++
+		add(name, m, []byte(strings.Replace(code, mu.old, mu.new, 1)))
 	}
-	main := fmt.Sprintf(`package main
-
-import (
-	"fmt"
-	"os"
-
-	"github.com/ebmc/ebmc/harness"
-	"github.com/ebmc/ebmc/runtime"
-%s)
-
-func main() {
-	models := map[string]func() runtime.Reflective{
-%s	}
-	if err := harness.Serve(models, os.Stdin, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-}
-`, imports.String(), entries.String())
-	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(main), 0o644); err != nil {
-		return err
-	}
-	mod := fmt.Sprintf("module driver\n\ngo 1.26\n\nrequire github.com/ebmc/ebmc v0.0.0\n\nreplace github.com/ebmc/ebmc => %s\n", root)
-	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte(mod), 0o644); err != nil {
-		return err
-	}
-	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	root, err := filepath.Abs("..")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "go.sum"), sum, 0o644); err != nil {
-		return err
+	if d.Driver, err = verify.Build(root, pkgs); err != nil {
+		return nil, err
 	}
-	bin := filepath.Join(dir, "driver")
-	cmd := exec.Command("go", "build", "-mod=mod", "-o", bin, ".")
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("building the generated code failed: %v\n%s", err, out)
-	}
-	d.cmd = exec.Command(bin)
-	if d.in, err = d.cmd.StdinPipe(); err != nil {
-		return err
-	}
-	stdout, err := d.cmd.StdoutPipe()
-	if err != nil {
-		return err
-	}
-	d.cmd.Stderr = os.Stderr
-	d.out = bufio.NewReaderSize(stdout, 1<<20)
-	return d.cmd.Start()
+	return d, nil
 }
 
 // call sends one request and waits for its response.
 func (d *driver) call(t *testing.T, req harness.Request) harness.Response {
 	t.Helper()
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	b, err := json.Marshal(req)
+	resp, err := d.Call(req)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if _, err := d.in.Write(append(b, '\n')); err != nil {
-		t.Fatal(err)
-	}
-	line, err := d.out.ReadBytes('\n')
-	if err != nil {
-		t.Fatalf("driver: %v", err)
-	}
-	var resp harness.Response
-	if err := json.Unmarshal(line, &resp); err != nil {
-		t.Fatal(err)
-	}
-	if resp.Error != "" {
-		t.Fatalf("%s %s: %s", req.Model, req.Op, resp.Error)
 	}
 	return resp
 }
