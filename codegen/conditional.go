@@ -122,7 +122,7 @@ func (g *gen) field(c *ir.Conditional) {
 	p.P("}")
 	p.P("}")
 	p.P()
-	if ly.Lateral {
+	if ly.Lateral || ly.Kind == ir.Bernoulli || ly.Kind == ir.Spin {
 		g.fieldSite(c)
 	}
 }

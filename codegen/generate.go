@@ -214,6 +214,7 @@ func (g *gen) model() []byte {
 		g.sample(c)
 	}
 	g.sweep()
+	g.mcmc()
 	g.meanField()
 	for _, fe := range g.m.FreeEnergies {
 		g.freeEnergy(fe)

@@ -60,6 +60,34 @@ func (g *gen) reflect() {
 		return "r.m.Sample" + L + "(c, beta)"
 	})
 	p.Pf("func (r %s) Sweep(x runtime.Chains, beta float64) { r.m.Sweep(x.(*%s), beta) }", r, g.C)
+	p.P()
+	p.Pf("func (r %s) Metropolis(x runtime.Chains, layer int, beta, step float64) (accepted, proposed int) {", r)
+	p.Pf("c := x.(*%s)", g.C)
+	p.P("switch layer {")
+	for i, ly := range g.m.Layers {
+		if ly.Kind != ir.Softmax {
+			p.Pf("case %d:", i)
+			p.Pf("return r.m.Metropolis%s(c, beta, step)", g.L(ly))
+		}
+	}
+	p.P("}")
+	p.P("_ = c")
+	p.P("return 0, 0")
+	p.P("}")
+	p.P()
+	p.Pf("func (r %s) Langevin(x runtime.Chains, layer int, beta, eps float64, adjust bool) (accepted, proposed int) {", r)
+	p.Pf("c := x.(*%s)", g.C)
+	p.P("switch layer {")
+	for i, ly := range g.m.Layers {
+		if ly.Kind == ir.Gaussian {
+			p.Pf("case %d:", i)
+			p.Pf("return r.m.Langevin%s(c, beta, eps, adjust)", g.L(ly))
+		}
+	}
+	p.P("}")
+	p.P("_ = c")
+	p.P("return 0, 0")
+	p.P("}")
 	p.Pf("func (r %s) MeanField(x runtime.Chains, iters int, tol, damping float64) int {", r)
 	p.Pf("return r.m.MeanField(x.(*%s), iters, tol, damping)", g.C)
 	p.P("}")

@@ -114,6 +114,15 @@ func (g *gen) maxCategories() int {
 	return k
 }
 
+func (g *gen) hasGaussian() bool {
+	for _, ly := range g.m.Layers {
+		if ly.Kind == ir.Gaussian {
+			return true
+		}
+	}
+	return false
+}
+
 func (g *gen) maxLayer() int {
 	n := 0
 	for _, ly := range g.m.Layers {
@@ -155,13 +164,21 @@ func (g *gen) chainsType() {
 		}
 	}
 	p.P("prob []float64 // one softmax group")
-	p.P("save []float64 // clamped units during a sweep")
+	p.P("save []float64 // clamped units during a sweep, the old state during a Metropolis move")
+	if g.hasGaussian() {
+		p.P("e0, e1      []float64 // energies before and after a move")
+		p.P("grad, grad2 []float64 // input gradients before and after a Langevin move")
+	}
 	p.P("}")
 	p.P()
 	p.Pf("// New%s returns n chains with every unit drawn uniformly (gaussian units", g.C)
 	p.P("// from N(0, 1)); chain c uses random stream (seed, c).")
 	p.Pf("func New%s(n int, seed uint64) *%s {", g.C, g.C)
 	p.Pf("x := &%s{N: n, RNG: make([]runtime.RNG, n), prob: make([]float64, %d), save: make([]float64, n*%d)}", g.C, max(1, g.maxCategories()), g.maxLayer())
+	if g.hasGaussian() {
+		p.P("x.e0, x.e1 = make([]float64, n), make([]float64, n)")
+		p.Pf("x.grad, x.grad2 = make([]float64, n*%d), make([]float64, n*%d)", g.maxLayer(), g.maxLayer())
+	}
 	for _, ly := range g.m.Layers {
 		p.Pf("x.%s = make([]float64, n*%d)", g.L(ly), ly.Size)
 		p.Pf("x.a%s = make([]float64, n*%d)", g.L(ly), ly.Size)

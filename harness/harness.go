@@ -26,7 +26,13 @@ type Request struct {
 	Beta   float64
 	Seed   uint64
 	Sweeps int // sample: sweeps before each chain's state is recorded
-	Train  *Train
+	// Sampler picks the transition of "sample": "gibbs" (the default),
+	// "metropolis" (flips for binary layers, a random walk of width Step for
+	// gaussian ones, Gibbs for softmax), "langevin" or "mala" (Langevin
+	// steps of size Step for gaussian layers, Gibbs for the others).
+	Sampler string
+	Step    float64
+	Train   *Train
 	LogZ   *LogZ
 }
 
@@ -71,6 +77,8 @@ type Response struct {
 	Params       [][]float64 // train: the parameters afterwards
 	Allocs       map[string]float64
 	Estimates    map[string]Interval
+	Accepted     int // sample: accepted and proposed Metropolis moves
+	Proposed     int
 }
 
 // Interval is an estimate with its ±3σ interval.
@@ -178,7 +186,9 @@ func run(m runtime.Reflective, mk func() runtime.Reflective, req Request) (resp 
 	case "sample":
 		x := chains(m, req)
 		for s := 0; s < req.Sweeps; s++ {
-			m.Sweep(x, req.Beta)
+			acc, prop := step(m, x, req)
+			resp.Accepted += acc
+			resp.Proposed += prop
 		}
 		resp.States = make([][]float64, x.Len())
 		for _, t := range x.Layers() {
@@ -197,6 +207,27 @@ func run(m runtime.Reflective, mk func() runtime.Reflective, req Request) (resp 
 		resp.Error = "unknown op " + req.Op
 	}
 	return resp
+}
+
+// step moves the chains by one sweep of the requested sampler.
+func step(m runtime.Reflective, x runtime.Chains, req Request) (accepted, proposed int) {
+	if req.Sampler == "" || req.Sampler == "gibbs" {
+		m.Sweep(x, req.Beta)
+		return 0, 0
+	}
+	for i, ly := range m.Layers() {
+		var a, p int
+		switch {
+		case req.Sampler == "metropolis" && ly.Kind != "softmax":
+			a, p = m.Metropolis(x, i, req.Beta, req.Step)
+		case (req.Sampler == "langevin" || req.Sampler == "mala") && ly.Kind == "gaussian":
+			a, p = m.Langevin(x, i, req.Beta, req.Step, req.Sampler == "mala")
+		default:
+			m.Sample(x, i, req.Beta)
+		}
+		accepted, proposed = accepted+a, proposed+p
+	}
+	return accepted, proposed
 }
 
 func eval(m runtime.Reflective, req Request) (resp Response) {
@@ -263,6 +294,8 @@ func allocs(m runtime.Reflective, req Request) (resp Response) {
 	resp.Allocs["sweep"] = testing.AllocsPerRun(5, func() { m.Sweep(x, 1) })
 	for i, ly := range m.Layers() {
 		resp.Allocs["sample "+ly.Name] = testing.AllocsPerRun(5, func() { m.Sample(x, i, 1) })
+		resp.Allocs["metropolis "+ly.Name] = testing.AllocsPerRun(5, func() { m.Metropolis(x, i, 1, 0.1) })
+		resp.Allocs["mala "+ly.Name] = testing.AllocsPerRun(5, func() { m.Langevin(x, i, 1, 0.01, true) })
 	}
 	resp.Allocs["meanfield"] = testing.AllocsPerRun(5, func() { m.MeanField(x, 3, 0, 0) })
 	t, err := m.NewTrainer(runtime.CDConfig{K: 1, BatchSize: req.N, Optimizer: runtime.SGD{LearningRate: 0.01, Momentum: 0.5}})

@@ -42,6 +42,14 @@ type Reflective interface {
 	Sample(x Chains, layer int, beta float64)
 	// Sweep runs one sweep of the derived Gibbs schedule.
 	Sweep(x Chains, beta float64)
+	// Metropolis runs a Metropolis–Hastings sweep over a bernoulli or spin
+	// layer (single-unit flips by the derived flip deltas) or a random-walk
+	// step of width step on a gaussian layer; softmax layers do nothing.
+	// It returns the accepted and proposed moves.
+	Metropolis(x Chains, layer int, beta, step float64) (accepted, proposed int)
+	// Langevin runs one step of (with adjust, Metropolis-adjusted) Langevin
+	// dynamics of step size eps on a gaussian layer; others do nothing.
+	Langevin(x Chains, layer int, beta, eps float64, adjust bool) (accepted, proposed int)
 	// MeanField runs mean-field inference with the visible layers clamped
 	// and returns the number of sweeps done.
 	MeanField(x Chains, iters int, tol, damping float64) int

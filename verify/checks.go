@@ -620,11 +620,19 @@ func TVBound(p []float64, n int) float64 {
 // sweeps from random starts and returns the total-variation distance of
 // their final states' distribution from the exact one, and its bound.
 func SampleTV(d *Driver, name string, m *ir.Model, p ir.Params, n, sweeps int, seed uint64, limit float64) (tv, bound float64, err error) {
+	return SampleTVRequest(d, harness.Request{Model: name, Params: p, N: n, Seed: seed, Sweeps: sweeps}, m, limit)
+}
+
+// SampleTVRequest is SampleTV for a request that may pick another sampler
+// (harness.Request.Sampler); its Op and Beta are set here.
+func SampleTVRequest(d *Driver, req harness.Request, m *ir.Model, limit float64) (tv, bound float64, err error) {
+	p, n := ir.Params(req.Params), req.N
 	exact, layers, err := ExactDiscrete(m, p, limit)
 	if err != nil {
 		return 0, 0, err
 	}
-	resp, err := d.Call(harness.Request{Model: name, Op: "sample", Params: p, N: n, Beta: 1, Seed: seed, Sweeps: sweeps})
+	req.Op, req.Beta = "sample", 1
+	resp, err := d.Call(req)
 	if err != nil {
 		return 0, 0, err
 	}

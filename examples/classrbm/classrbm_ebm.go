@@ -103,7 +103,7 @@ type ClassRBMChains struct {
 	aY   []float64 // fields
 	aH   []float64 // fields
 	prob []float64 // one softmax group
-	save []float64 // clamped units during a sweep
+	save []float64 // clamped units during a sweep, the old state during a Metropolis move
 }
 
 // NewClassRBMChains returns n chains with every unit drawn uniformly (gaussian units
@@ -233,6 +233,19 @@ func (m *ClassRBM) fieldV(x *ClassRBMChains) {
 			dst[i] += m.B[i]
 		}
 	}
+}
+
+// fieldSiteV returns the field (and precision) of unit u of v in chain ch,
+// from the current values of every other unit: site-by-site updates use it.
+func (m *ClassRBM) fieldSiteV(x *ClassRBMChains, ch, u int) (a, prec float64) {
+	rowH := x.H[ch*500 : ch*500+500]
+	for j := 0; j < 500; j++ {
+		if rowH[j] != 0 {
+			a += m.W[u*500+j] * rowH[j]
+		}
+	}
+	a += m.B[u]
+	return a, prec
 }
 
 // MeanV writes E[v[i] | rest] at inverse temperature beta for the chains in use
@@ -397,6 +410,25 @@ func (m *ClassRBM) fieldH(x *ClassRBMChains) {
 	}
 }
 
+// fieldSiteH returns the field (and precision) of unit u of h in chain ch,
+// from the current values of every other unit: site-by-site updates use it.
+func (m *ClassRBM) fieldSiteH(x *ClassRBMChains, ch, u int) (a, prec float64) {
+	rowV := x.V[ch*784 : ch*784+784]
+	rowY := x.Y[ch*10 : ch*10+10]
+	for i := 0; i < 784; i++ {
+		if rowV[i] != 0 {
+			a += m.W[i*500+u] * rowV[i]
+		}
+	}
+	for k_ := 0; k_ < 10; k_++ {
+		if rowY[k_] != 0 {
+			a += m.U[k_*500+u] * rowY[k_]
+		}
+	}
+	a += m.C[u]
+	return a, prec
+}
+
 // MeanH writes E[h[j] | rest] at inverse temperature beta for the chains in use
 // into dst (x.N × 500), where p(h[j] = 1 | rest) = σ(β·a_h[j]).
 func (m *ClassRBM) MeanH(x *ClassRBMChains, beta float64, dst []float64) {
@@ -475,6 +507,53 @@ func (m *ClassRBM) sweep(x *ClassRBMChains, beta float64, clamp *ClassRBMClamp, 
 	} else {
 		m.sampleY(x, beta, clamp.Y)
 	}
+}
+
+// MetropolisV runs one Metropolis–Hastings sweep over v for the chains in
+// use: each unit in turn proposes to flip, which changes the energy by the derived
+// flip delta ΔE = (2x − 1)·a, and is accepted with probability min(1, exp(−β·ΔE)).
+// step is unused (it sets the proposal width of gaussian layers). It returns
+// the accepted and proposed moves.
+func (m *ClassRBM) MetropolisV(x *ClassRBMChains, beta, step float64) (accepted, proposed int) {
+	for ch := 0; ch < x.N; ch++ {
+		rng := &x.RNG[ch]
+		row := x.V[ch*784 : ch*784+784]
+		for u := 0; u < 784; u++ {
+			a, _ := m.fieldSiteV(x, ch, u)
+			logA := -beta * ((2*row[u] - 1) * a)
+			if x.BaseV != nil { // the base model's share of the tempered density
+				logA += (1 - beta) * x.BaseV[u] * (1 - row[u] - row[u])
+			}
+			proposed++
+			if logA >= 0 || rng.Float64() < math.Exp(logA) {
+				row[u] = 1 - row[u]
+				accepted++
+			}
+		}
+	}
+	return accepted, proposed
+}
+
+// MetropolisH runs one Metropolis–Hastings sweep over h for the chains in
+// use: each unit in turn proposes to flip, which changes the energy by the derived
+// flip delta ΔE = (2x − 1)·a, and is accepted with probability min(1, exp(−β·ΔE)).
+// step is unused (it sets the proposal width of gaussian layers). It returns
+// the accepted and proposed moves.
+func (m *ClassRBM) MetropolisH(x *ClassRBMChains, beta, step float64) (accepted, proposed int) {
+	for ch := 0; ch < x.N; ch++ {
+		rng := &x.RNG[ch]
+		row := x.H[ch*500 : ch*500+500]
+		for u := 0; u < 500; u++ {
+			a, _ := m.fieldSiteH(x, ch, u)
+			logA := -beta * ((2*row[u] - 1) * a)
+			proposed++
+			if logA >= 0 || rng.Float64() < math.Exp(logA) {
+				row[u] = 1 - row[u]
+				accepted++
+			}
+		}
+	}
+	return accepted, proposed
 }
 
 // MeanField replaces the hidden layers of the chains in use by the means of the
@@ -851,6 +930,26 @@ func (r reflectClassRBM) Sample(x runtime.Chains, layer int, beta float64) {
 }
 
 func (r reflectClassRBM) Sweep(x runtime.Chains, beta float64) { r.m.Sweep(x.(*ClassRBMChains), beta) }
+
+func (r reflectClassRBM) Metropolis(x runtime.Chains, layer int, beta, step float64) (accepted, proposed int) {
+	c := x.(*ClassRBMChains)
+	switch layer {
+	case 0:
+		return r.m.MetropolisV(c, beta, step)
+	case 2:
+		return r.m.MetropolisH(c, beta, step)
+	}
+	_ = c
+	return 0, 0
+}
+
+func (r reflectClassRBM) Langevin(x runtime.Chains, layer int, beta, eps float64, adjust bool) (accepted, proposed int) {
+	c := x.(*ClassRBMChains)
+	switch layer {
+	}
+	_ = c
+	return 0, 0
+}
 func (r reflectClassRBM) MeanField(x runtime.Chains, iters int, tol, damping float64) int {
 	return r.m.MeanField(x.(*ClassRBMChains), iters, tol, damping)
 }

@@ -99,7 +99,7 @@ type DBMChains struct {
 	aH1  []float64 // fields
 	aH2  []float64 // fields
 	prob []float64 // one softmax group
-	save []float64 // clamped units during a sweep
+	save []float64 // clamped units during a sweep, the old state during a Metropolis move
 }
 
 // NewDBMChains returns n chains with every unit drawn uniformly (gaussian units
@@ -230,6 +230,19 @@ func (m *DBM) fieldV(x *DBMChains) {
 	}
 }
 
+// fieldSiteV returns the field (and precision) of unit u of v in chain ch,
+// from the current values of every other unit: site-by-site updates use it.
+func (m *DBM) fieldSiteV(x *DBMChains, ch, u int) (a, prec float64) {
+	rowH1 := x.H1[ch*500 : ch*500+500]
+	for j := 0; j < 500; j++ {
+		if rowH1[j] != 0 {
+			a += m.W1[u*500+j] * rowH1[j]
+		}
+	}
+	a += m.B[u]
+	return a, prec
+}
+
 // MeanV writes E[v[i] | rest] at inverse temperature beta for the chains in use
 // into dst (x.N × 784), where p(v[i] = 1 | rest) = σ(β·a_v[i]).
 func (m *DBM) MeanV(x *DBMChains, beta float64, dst []float64) {
@@ -306,6 +319,25 @@ func (m *DBM) fieldH1(x *DBMChains) {
 	}
 }
 
+// fieldSiteH1 returns the field (and precision) of unit u of h1 in chain ch,
+// from the current values of every other unit: site-by-site updates use it.
+func (m *DBM) fieldSiteH1(x *DBMChains, ch, u int) (a, prec float64) {
+	rowV := x.V[ch*784 : ch*784+784]
+	rowH2 := x.H2[ch*1000 : ch*1000+1000]
+	for i := 0; i < 784; i++ {
+		if rowV[i] != 0 {
+			a += m.W1[i*500+u] * rowV[i]
+		}
+	}
+	for k_ := 0; k_ < 1000; k_++ {
+		if rowH2[k_] != 0 {
+			a += m.W2[u*1000+k_] * rowH2[k_]
+		}
+	}
+	a += m.C1[u]
+	return a, prec
+}
+
 // MeanH1 writes E[h1[j] | rest] at inverse temperature beta for the chains in use
 // into dst (x.N × 500), where p(h1[j] = 1 | rest) = σ(β·a_h1[j]).
 func (m *DBM) MeanH1(x *DBMChains, beta float64, dst []float64) {
@@ -373,6 +405,19 @@ func (m *DBM) fieldH2(x *DBMChains) {
 			dst[k_] += m.C2[k_]
 		}
 	}
+}
+
+// fieldSiteH2 returns the field (and precision) of unit u of h2 in chain ch,
+// from the current values of every other unit: site-by-site updates use it.
+func (m *DBM) fieldSiteH2(x *DBMChains, ch, u int) (a, prec float64) {
+	rowH1 := x.H1[ch*500 : ch*500+500]
+	for j := 0; j < 500; j++ {
+		if rowH1[j] != 0 {
+			a += m.W2[j*1000+u] * rowH1[j]
+		}
+	}
+	a += m.C2[u]
+	return a, prec
 }
 
 // MeanH2 writes E[h2[k] | rest] at inverse temperature beta for the chains in use
@@ -449,6 +494,75 @@ func (m *DBM) sweep(x *DBMChains, beta float64, clamp *DBMClamp, meanVisible boo
 		m.sampleV(x, beta, clamp.V)
 	}
 	m.sampleH2(x, beta, clamp.H2)
+}
+
+// MetropolisV runs one Metropolis–Hastings sweep over v for the chains in
+// use: each unit in turn proposes to flip, which changes the energy by the derived
+// flip delta ΔE = (2x − 1)·a, and is accepted with probability min(1, exp(−β·ΔE)).
+// step is unused (it sets the proposal width of gaussian layers). It returns
+// the accepted and proposed moves.
+func (m *DBM) MetropolisV(x *DBMChains, beta, step float64) (accepted, proposed int) {
+	for ch := 0; ch < x.N; ch++ {
+		rng := &x.RNG[ch]
+		row := x.V[ch*784 : ch*784+784]
+		for u := 0; u < 784; u++ {
+			a, _ := m.fieldSiteV(x, ch, u)
+			logA := -beta * ((2*row[u] - 1) * a)
+			if x.BaseV != nil { // the base model's share of the tempered density
+				logA += (1 - beta) * x.BaseV[u] * (1 - row[u] - row[u])
+			}
+			proposed++
+			if logA >= 0 || rng.Float64() < math.Exp(logA) {
+				row[u] = 1 - row[u]
+				accepted++
+			}
+		}
+	}
+	return accepted, proposed
+}
+
+// MetropolisH1 runs one Metropolis–Hastings sweep over h1 for the chains in
+// use: each unit in turn proposes to flip, which changes the energy by the derived
+// flip delta ΔE = (2x − 1)·a, and is accepted with probability min(1, exp(−β·ΔE)).
+// step is unused (it sets the proposal width of gaussian layers). It returns
+// the accepted and proposed moves.
+func (m *DBM) MetropolisH1(x *DBMChains, beta, step float64) (accepted, proposed int) {
+	for ch := 0; ch < x.N; ch++ {
+		rng := &x.RNG[ch]
+		row := x.H1[ch*500 : ch*500+500]
+		for u := 0; u < 500; u++ {
+			a, _ := m.fieldSiteH1(x, ch, u)
+			logA := -beta * ((2*row[u] - 1) * a)
+			proposed++
+			if logA >= 0 || rng.Float64() < math.Exp(logA) {
+				row[u] = 1 - row[u]
+				accepted++
+			}
+		}
+	}
+	return accepted, proposed
+}
+
+// MetropolisH2 runs one Metropolis–Hastings sweep over h2 for the chains in
+// use: each unit in turn proposes to flip, which changes the energy by the derived
+// flip delta ΔE = (2x − 1)·a, and is accepted with probability min(1, exp(−β·ΔE)).
+// step is unused (it sets the proposal width of gaussian layers). It returns
+// the accepted and proposed moves.
+func (m *DBM) MetropolisH2(x *DBMChains, beta, step float64) (accepted, proposed int) {
+	for ch := 0; ch < x.N; ch++ {
+		rng := &x.RNG[ch]
+		row := x.H2[ch*1000 : ch*1000+1000]
+		for u := 0; u < 1000; u++ {
+			a, _ := m.fieldSiteH2(x, ch, u)
+			logA := -beta * ((2*row[u] - 1) * a)
+			proposed++
+			if logA >= 0 || rng.Float64() < math.Exp(logA) {
+				row[u] = 1 - row[u]
+				accepted++
+			}
+		}
+	}
+	return accepted, proposed
 }
 
 // MeanField replaces the hidden layers of the chains in use by the means of the
@@ -819,6 +933,28 @@ func (r reflectDBM) Sample(x runtime.Chains, layer int, beta float64) {
 }
 
 func (r reflectDBM) Sweep(x runtime.Chains, beta float64) { r.m.Sweep(x.(*DBMChains), beta) }
+
+func (r reflectDBM) Metropolis(x runtime.Chains, layer int, beta, step float64) (accepted, proposed int) {
+	c := x.(*DBMChains)
+	switch layer {
+	case 0:
+		return r.m.MetropolisV(c, beta, step)
+	case 1:
+		return r.m.MetropolisH1(c, beta, step)
+	case 2:
+		return r.m.MetropolisH2(c, beta, step)
+	}
+	_ = c
+	return 0, 0
+}
+
+func (r reflectDBM) Langevin(x runtime.Chains, layer int, beta, eps float64, adjust bool) (accepted, proposed int) {
+	c := x.(*DBMChains)
+	switch layer {
+	}
+	_ = c
+	return 0, 0
+}
 func (r reflectDBM) MeanField(x runtime.Chains, iters int, tol, damping float64) int {
 	return r.m.MeanField(x.(*DBMChains), iters, tol, damping)
 }

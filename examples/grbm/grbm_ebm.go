@@ -87,17 +87,21 @@ type GRBMChains struct {
 	BaseV          []float64
 	BasePrecisionV []float64 // the base model's precisions P_A: precision β·P + (1−β)·P_A
 
-	aV       []float64 // fields
-	pV, varV []float64 // precisions; variances of means (zero for samples)
-	aH       []float64 // fields
-	prob     []float64 // one softmax group
-	save     []float64 // clamped units during a sweep
+	aV          []float64 // fields
+	pV, varV    []float64 // precisions; variances of means (zero for samples)
+	aH          []float64 // fields
+	prob        []float64 // one softmax group
+	save        []float64 // clamped units during a sweep, the old state during a Metropolis move
+	e0, e1      []float64 // energies before and after a move
+	grad, grad2 []float64 // input gradients before and after a Langevin move
 }
 
 // NewGRBMChains returns n chains with every unit drawn uniformly (gaussian units
 // from N(0, 1)); chain c uses random stream (seed, c).
 func NewGRBMChains(n int, seed uint64) *GRBMChains {
 	x := &GRBMChains{N: n, RNG: make([]runtime.RNG, n), prob: make([]float64, 1), save: make([]float64, n*784)}
+	x.e0, x.e1 = make([]float64, n), make([]float64, n)
+	x.grad, x.grad2 = make([]float64, n*784), make([]float64, n*784)
 	x.V = make([]float64, n*784)
 	x.aV = make([]float64, n*784)
 	x.pV = make([]float64, n*784)
@@ -296,6 +300,17 @@ func (m *GRBM) fieldH(x *GRBMChains) {
 	}
 }
 
+// fieldSiteH returns the field (and precision) of unit u of h in chain ch,
+// from the current values of every other unit: site-by-site updates use it.
+func (m *GRBM) fieldSiteH(x *GRBMChains, ch, u int) (a, prec float64) {
+	rowV := x.V[ch*784 : ch*784+784]
+	for i := 0; i < 784; i++ {
+		a += m.W[i*500+u] / math.Exp(m.Z[i]) * rowV[i]
+	}
+	a += m.C[u]
+	return a, prec
+}
+
 // MeanH writes E[h[j] | rest] at inverse temperature beta for the chains in use
 // into dst (x.N × 500), where p(h[j] = 1 | rest) = σ(β·a_h[j]).
 func (m *GRBM) MeanH(x *GRBMChains, beta float64, dst []float64) {
@@ -369,6 +384,128 @@ func (m *GRBM) sweep(x *GRBMChains, beta float64, clamp *GRBMClamp, meanVisible 
 	} else {
 		m.sampleV(x, beta, clamp.V)
 	}
+}
+
+// MetropolisV runs one random-walk Metropolis step on v for every chain in use:
+// all units move by N(0, step²) at once, and the move is accepted with
+// probability min(1, exp(−β·(E(x′) − E(x)))). It returns the accepted and
+// proposed moves; it uses x.save and a scratch energy slice of the chains.
+func (m *GRBM) MetropolisV(x *GRBMChains, beta, step float64) (accepted, proposed int) {
+	old := x.save[:x.N*784]
+	copy(old, x.V[:x.N*784])
+	m.Energy(x, x.e0[:x.N])
+	for ch := 0; ch < x.N; ch++ {
+		rng := &x.RNG[ch]
+		for k := ch * 784; k < (ch+1)*784; k++ {
+			x.V[k] += step * rng.Normal()
+		}
+	}
+	m.Energy(x, x.e1[:x.N])
+	for ch := 0; ch < x.N; ch++ {
+		proposed++
+		logA := -beta * (x.e1[ch] - x.e0[ch])
+		if x.BaseV != nil {
+			for u := 0; u < 784; u++ {
+				xn, xo := x.V[ch*784+u], x.save[ch*784+u]
+				logA += (1 - beta) * (x.BaseV[u]*(xn-xo) - 0.5*x.BasePrecisionV[u]*(xn*xn-xo*xo))
+			}
+		}
+		if logA >= 0 || x.RNG[ch].Float64() < math.Exp(logA) {
+			accepted++
+			continue
+		}
+		copy(x.V[ch*784:(ch+1)*784], old[ch*784:(ch+1)*784])
+	}
+	return accepted, proposed
+}
+
+// LangevinV moves v of every chain in use by one step of Langevin dynamics
+// with step size ε, from the derived input gradient ∂E/∂x_u = P_u·x_u − a_u:
+//
+//	x′ = x − ε·β·∂E/∂x + √(2ε)·ξ,  ξ ~ N(0, I).
+//
+// With adjust it is the Metropolis-adjusted Langevin algorithm: the move is
+// accepted with probability min(1, p(x′)q(x|x′) / (p(x)q(x′|x))), so the chain
+// samples p_β exactly; without, the unadjusted algorithm, whose bias shrinks
+// with ε. It returns the accepted and proposed moves.
+func (m *GRBM) LangevinV(x *GRBMChains, beta, eps float64, adjust bool) (accepted, proposed int) {
+	n := x.N * 784
+	old, grad := x.save[:n], x.grad[:n]
+	copy(old, x.V[:n])
+	m.gradientV(x, beta, grad)
+	if adjust {
+		m.Energy(x, x.e0[:x.N])
+	}
+	sd := math.Sqrt(2 * eps)
+	for ch := 0; ch < x.N; ch++ {
+		rng := &x.RNG[ch]
+		for k := ch * 784; k < (ch+1)*784; k++ {
+			x.V[k] = old[k] - eps*grad[k] + sd*rng.Normal()
+		}
+	}
+	proposed = x.N
+	if !adjust {
+		return x.N, x.N
+	}
+	// log q(x|x′) − log q(x′|x), with the gradient at x′ in grad2.
+	grad2 := x.grad2[:n]
+	m.gradientV(x, beta, grad2)
+	m.Energy(x, x.e1[:x.N])
+	for ch := 0; ch < x.N; ch++ {
+		logA := -beta * (x.e1[ch] - x.e0[ch])
+		if x.BaseV != nil {
+			for u := 0; u < 784; u++ {
+				xn, xo := x.V[ch*784+u], x.save[ch*784+u]
+				logA += (1 - beta) * (x.BaseV[u]*(xn-xo) - 0.5*x.BasePrecisionV[u]*(xn*xn-xo*xo))
+			}
+		}
+		for k := ch * 784; k < (ch+1)*784; k++ {
+			fwd := x.V[k] - old[k] + eps*grad[k]
+			bwd := old[k] - x.V[k] + eps*grad2[k]
+			logA += (fwd*fwd - bwd*bwd) / (4 * eps)
+		}
+		if logA >= 0 || x.RNG[ch].Float64() < math.Exp(logA) {
+			accepted++
+			continue
+		}
+		copy(x.V[ch*784:(ch+1)*784], old[ch*784:(ch+1)*784])
+	}
+	return accepted, proposed
+}
+
+// gradientV writes β·∂E/∂x_u = β·(P_u·x_u − a_u) of every unit of v, plus
+// the base model's (1−β)·(P_A·x − a_A) when the chains have one.
+func (m *GRBM) gradientV(x *GRBMChains, beta float64, dst []float64) {
+	m.fieldV(x)
+	for k, v := range x.V[:x.N*784] {
+		dst[k] = beta * (x.pV[k]*v - x.aV[k])
+		if x.BaseV != nil {
+			u := k % 784
+			dst[k] += (1 - beta) * (x.BasePrecisionV[u]*v - x.BaseV[u])
+		}
+	}
+}
+
+// MetropolisH runs one Metropolis–Hastings sweep over h for the chains in
+// use: each unit in turn proposes to flip, which changes the energy by the derived
+// flip delta ΔE = (2x − 1)·a, and is accepted with probability min(1, exp(−β·ΔE)).
+// step is unused (it sets the proposal width of gaussian layers). It returns
+// the accepted and proposed moves.
+func (m *GRBM) MetropolisH(x *GRBMChains, beta, step float64) (accepted, proposed int) {
+	for ch := 0; ch < x.N; ch++ {
+		rng := &x.RNG[ch]
+		row := x.H[ch*500 : ch*500+500]
+		for u := 0; u < 500; u++ {
+			a, _ := m.fieldSiteH(x, ch, u)
+			logA := -beta * ((2*row[u] - 1) * a)
+			proposed++
+			if logA >= 0 || rng.Float64() < math.Exp(logA) {
+				row[u] = 1 - row[u]
+				accepted++
+			}
+		}
+	}
+	return accepted, proposed
 }
 
 // MeanField replaces the hidden layers of the chains in use by the means of the
@@ -736,6 +873,28 @@ func (r reflectGRBM) Sample(x runtime.Chains, layer int, beta float64) {
 }
 
 func (r reflectGRBM) Sweep(x runtime.Chains, beta float64) { r.m.Sweep(x.(*GRBMChains), beta) }
+
+func (r reflectGRBM) Metropolis(x runtime.Chains, layer int, beta, step float64) (accepted, proposed int) {
+	c := x.(*GRBMChains)
+	switch layer {
+	case 0:
+		return r.m.MetropolisV(c, beta, step)
+	case 1:
+		return r.m.MetropolisH(c, beta, step)
+	}
+	_ = c
+	return 0, 0
+}
+
+func (r reflectGRBM) Langevin(x runtime.Chains, layer int, beta, eps float64, adjust bool) (accepted, proposed int) {
+	c := x.(*GRBMChains)
+	switch layer {
+	case 0:
+		return r.m.LangevinV(c, beta, eps, adjust)
+	}
+	_ = c
+	return 0, 0
+}
 func (r reflectGRBM) MeanField(x runtime.Chains, iters int, tol, damping float64) int {
 	return r.m.MeanField(x.(*GRBMChains), iters, tol, damping)
 }

@@ -78,7 +78,7 @@ type IsingChains struct {
 
 	aS   []float64 // fields
 	prob []float64 // one softmax group
-	save []float64 // clamped units during a sweep
+	save []float64 // clamped units during a sweep, the old state during a Metropolis move
 }
 
 // NewIsingChains returns n chains with every unit drawn uniformly (gaussian units
@@ -263,6 +263,31 @@ func (m *Ising) sweep(x *IsingChains, beta float64, clamp *IsingClamp, meanVisib
 	} else {
 		m.sampleS(x, beta, clamp.S)
 	}
+}
+
+// MetropolisS runs one Metropolis–Hastings sweep over s for the chains in
+// use: each unit in turn proposes to flip, which changes the energy by the derived
+// flip delta ΔE = 2s·a, and is accepted with probability min(1, exp(−β·ΔE)).
+// step is unused (it sets the proposal width of gaussian layers). It returns
+// the accepted and proposed moves.
+func (m *Ising) MetropolisS(x *IsingChains, beta, step float64) (accepted, proposed int) {
+	for ch := 0; ch < x.N; ch++ {
+		rng := &x.RNG[ch]
+		row := x.S[ch*16 : ch*16+16]
+		for u := 0; u < 16; u++ {
+			a, _ := m.fieldSiteS(x, ch, u)
+			logA := -beta * (2 * row[u] * a)
+			if x.BaseS != nil { // the base model's share of the tempered density
+				logA += (1 - beta) * x.BaseS[u] * (-row[u] - row[u])
+			}
+			proposed++
+			if logA >= 0 || rng.Float64() < math.Exp(logA) {
+				row[u] = -row[u]
+				accepted++
+			}
+		}
+	}
+	return accepted, proposed
 }
 
 // MeanField replaces the hidden layers of the chains in use by the means of the
@@ -478,6 +503,24 @@ func (r reflectIsing) Sample(x runtime.Chains, layer int, beta float64) {
 }
 
 func (r reflectIsing) Sweep(x runtime.Chains, beta float64) { r.m.Sweep(x.(*IsingChains), beta) }
+
+func (r reflectIsing) Metropolis(x runtime.Chains, layer int, beta, step float64) (accepted, proposed int) {
+	c := x.(*IsingChains)
+	switch layer {
+	case 0:
+		return r.m.MetropolisS(c, beta, step)
+	}
+	_ = c
+	return 0, 0
+}
+
+func (r reflectIsing) Langevin(x runtime.Chains, layer int, beta, eps float64, adjust bool) (accepted, proposed int) {
+	c := x.(*IsingChains)
+	switch layer {
+	}
+	_ = c
+	return 0, 0
+}
 func (r reflectIsing) MeanField(x runtime.Chains, iters int, tol, damping float64) int {
 	return r.m.MeanField(x.(*IsingChains), iters, tol, damping)
 }

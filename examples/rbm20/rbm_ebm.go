@@ -85,7 +85,7 @@ type RBMChains struct {
 	aV   []float64 // fields
 	aH   []float64 // fields
 	prob []float64 // one softmax group
-	save []float64 // clamped units during a sweep
+	save []float64 // clamped units during a sweep, the old state during a Metropolis move
 }
 
 // NewRBMChains returns n chains with every unit drawn uniformly (gaussian units
@@ -192,6 +192,19 @@ func (m *RBM) fieldV(x *RBMChains) {
 	}
 }
 
+// fieldSiteV returns the field (and precision) of unit u of v in chain ch,
+// from the current values of every other unit: site-by-site updates use it.
+func (m *RBM) fieldSiteV(x *RBMChains, ch, u int) (a, prec float64) {
+	rowH := x.H[ch*20 : ch*20+20]
+	for j := 0; j < 20; j++ {
+		if rowH[j] != 0 {
+			a += m.W[u*20+j] * rowH[j]
+		}
+	}
+	a += m.B[u]
+	return a, prec
+}
+
 // MeanV writes E[v[i] | rest] at inverse temperature beta for the chains in use
 // into dst (x.N × 784), where p(v[i] = 1 | rest) = σ(β·a_v[i]).
 func (m *RBM) MeanV(x *RBMChains, beta float64, dst []float64) {
@@ -263,6 +276,19 @@ func (m *RBM) fieldH(x *RBMChains) {
 			dst[j] += m.C[j]
 		}
 	}
+}
+
+// fieldSiteH returns the field (and precision) of unit u of h in chain ch,
+// from the current values of every other unit: site-by-site updates use it.
+func (m *RBM) fieldSiteH(x *RBMChains, ch, u int) (a, prec float64) {
+	rowV := x.V[ch*784 : ch*784+784]
+	for i := 0; i < 784; i++ {
+		if rowV[i] != 0 {
+			a += m.W[i*20+u] * rowV[i]
+		}
+	}
+	a += m.C[u]
+	return a, prec
 }
 
 // MeanH writes E[h[j] | rest] at inverse temperature beta for the chains in use
@@ -338,6 +364,53 @@ func (m *RBM) sweep(x *RBMChains, beta float64, clamp *RBMClamp, meanVisible boo
 	} else {
 		m.sampleV(x, beta, clamp.V)
 	}
+}
+
+// MetropolisV runs one Metropolis–Hastings sweep over v for the chains in
+// use: each unit in turn proposes to flip, which changes the energy by the derived
+// flip delta ΔE = (2x − 1)·a, and is accepted with probability min(1, exp(−β·ΔE)).
+// step is unused (it sets the proposal width of gaussian layers). It returns
+// the accepted and proposed moves.
+func (m *RBM) MetropolisV(x *RBMChains, beta, step float64) (accepted, proposed int) {
+	for ch := 0; ch < x.N; ch++ {
+		rng := &x.RNG[ch]
+		row := x.V[ch*784 : ch*784+784]
+		for u := 0; u < 784; u++ {
+			a, _ := m.fieldSiteV(x, ch, u)
+			logA := -beta * ((2*row[u] - 1) * a)
+			if x.BaseV != nil { // the base model's share of the tempered density
+				logA += (1 - beta) * x.BaseV[u] * (1 - row[u] - row[u])
+			}
+			proposed++
+			if logA >= 0 || rng.Float64() < math.Exp(logA) {
+				row[u] = 1 - row[u]
+				accepted++
+			}
+		}
+	}
+	return accepted, proposed
+}
+
+// MetropolisH runs one Metropolis–Hastings sweep over h for the chains in
+// use: each unit in turn proposes to flip, which changes the energy by the derived
+// flip delta ΔE = (2x − 1)·a, and is accepted with probability min(1, exp(−β·ΔE)).
+// step is unused (it sets the proposal width of gaussian layers). It returns
+// the accepted and proposed moves.
+func (m *RBM) MetropolisH(x *RBMChains, beta, step float64) (accepted, proposed int) {
+	for ch := 0; ch < x.N; ch++ {
+		rng := &x.RNG[ch]
+		row := x.H[ch*20 : ch*20+20]
+		for u := 0; u < 20; u++ {
+			a, _ := m.fieldSiteH(x, ch, u)
+			logA := -beta * ((2*row[u] - 1) * a)
+			proposed++
+			if logA >= 0 || rng.Float64() < math.Exp(logA) {
+				row[u] = 1 - row[u]
+				accepted++
+			}
+		}
+	}
+	return accepted, proposed
 }
 
 // MeanField replaces the hidden layers of the chains in use by the means of the
@@ -690,6 +763,26 @@ func (r reflectRBM) Sample(x runtime.Chains, layer int, beta float64) {
 }
 
 func (r reflectRBM) Sweep(x runtime.Chains, beta float64) { r.m.Sweep(x.(*RBMChains), beta) }
+
+func (r reflectRBM) Metropolis(x runtime.Chains, layer int, beta, step float64) (accepted, proposed int) {
+	c := x.(*RBMChains)
+	switch layer {
+	case 0:
+		return r.m.MetropolisV(c, beta, step)
+	case 1:
+		return r.m.MetropolisH(c, beta, step)
+	}
+	_ = c
+	return 0, 0
+}
+
+func (r reflectRBM) Langevin(x runtime.Chains, layer int, beta, eps float64, adjust bool) (accepted, proposed int) {
+	c := x.(*RBMChains)
+	switch layer {
+	}
+	_ = c
+	return 0, 0
+}
 func (r reflectRBM) MeanField(x runtime.Chains, iters int, tol, damping float64) int {
 	return r.m.MeanField(x.(*RBMChains), iters, tol, damping)
 }
