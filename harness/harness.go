@@ -33,7 +33,7 @@ type Request struct {
 	Sampler string
 	Step    float64
 	Train   *Train
-	LogZ   *LogZ
+	LogZ    *LogZ
 }
 
 // LogZ asks for every estimate of log Z: exact, AIS, importance sampling
