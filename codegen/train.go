@@ -152,6 +152,7 @@ func (g *gen) trainer() {
 	p.Pf("data, neg, mo *%s", g.C)
 	p.Pf("grad, vel *%s", g.T)
 	p.P("rng []float64 // the negative chains' random streams (the source of truth between steps)")
+	p.P("opt []runtime.SGD // the optimizer of each trained parameter, with its rate")
 	p.P("recon []float64")
 	p.P("}")
 	p.P()
@@ -173,6 +174,22 @@ func (g *gen) trainer() {
 	p.Pf("mo: New%s(max(chains, cfg.BatchSize), cfg.Seed),", g.C)
 	p.Pf("grad: Zero%s(), vel: Zero%s(),", g.T, g.T)
 	p.Pf("recon: make([]float64, cfg.BatchSize*%d),", g.maxLayer())
+	p.P("}")
+	p.P("names := map[string]int{")
+	for i, gr := range g.m.Gradients {
+		p.Pf("%q: %d,", gr.Param.Name, i)
+	}
+	p.P("}")
+	p.Pf("t.opt = make([]runtime.SGD, %d)", len(g.m.Gradients))
+	p.P("for i := range t.opt {")
+	p.P("t.opt[i] = cfg.Optimizer")
+	p.P("}")
+	p.P("for name, rate := range cfg.Rates {")
+	p.P("i, ok := names[name]")
+	p.P("if !ok {")
+	p.Pf("return nil, fmt.Errorf(\"%s trainer: Rates names %%q, which is not a trained parameter\", name)", g.m.Name)
+	p.P("}")
+	p.P("t.opt[i].LearningRate *= rate")
 	p.P("}")
 	p.P("t.rng = make([]float64, 8*chains)")
 	p.P("t.encodeRNG()")
@@ -282,9 +299,9 @@ func (g *gen) trainer() {
 		}
 		p.P("}")
 	}
-	for _, gr := range g.m.Gradients {
+	for i, gr := range g.m.Gradients {
 		q := g.P(gr.Param)
-		p.Pf("t.cfg.Optimizer.Update(m.%s, t.grad.%s, t.vel.%s, epoch)", q, q, q)
+		p.Pf("t.opt[%d].Update(m.%s, t.grad.%s, t.vel.%s, epoch)", i, q, q, q)
 	}
 	p.P("t.encodeRNG()")
 	p.P("return recon")

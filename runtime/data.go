@@ -1,5 +1,7 @@
 package runtime
 
+import "math"
+
 // Dataset is a dense data matrix: Rows examples of Cols values each, stored
 // row-major in X (len(X) = Rows·Cols).
 type Dataset struct {
@@ -128,4 +130,33 @@ func shuffleInts(r *RNG, x []int) {
 		j := r.Intn(i + 1)
 		x[i], x[j] = x[j], x[i]
 	}
+}
+
+// Standardize shifts and scales every column of d to mean 0 and standard
+// deviation 1 (a constant column only to mean 0), as Gaussian visible units
+// with unit variance expect, and returns the means and deviations so that
+// samples can be mapped back: x = z·std + mean.
+func (d *Dataset) Standardize() (mean, std []float64) {
+	mean, std = make([]float64, d.Cols), make([]float64, d.Cols)
+	for r := 0; r < d.Rows; r++ {
+		for c, v := range d.Row(r) {
+			mean[c] += v
+			std[c] += v * v
+		}
+	}
+	n := float64(d.Rows)
+	for c := range mean {
+		mean[c] /= n
+		std[c] = math.Sqrt(math.Max(std[c]/n-mean[c]*mean[c], 0))
+		if std[c] < 1e-12 {
+			std[c] = 1
+		}
+	}
+	for r := 0; r < d.Rows; r++ {
+		row := d.Row(r)
+		for c := range row {
+			row[c] = (row[c] - mean[c]) / std[c]
+		}
+	}
+	return mean, std
 }

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"math"
 	"slices"
 	"testing"
 )
@@ -116,5 +117,19 @@ func TestBatchesNoAllocs(t *testing.T) {
 	b := NewBatches(1000, 32, true, NewRNG(1, 1))
 	if a := testing.AllocsPerRun(2000, func() { b.Next() }); a != 0 {
 		t.Errorf("Batches.Next allocates %v times", a)
+	}
+}
+
+func TestStandardize(t *testing.T) {
+	d := &Dataset{Rows: 3, Cols: 2, X: []float64{1, 5, 2, 5, 3, 5}}
+	mean, std := d.Standardize()
+	if mean[0] != 2 || mean[1] != 5 || math.Abs(std[0]-math.Sqrt(2.0/3)) > 1e-15 || std[1] != 1 {
+		t.Fatalf("mean %v, std %v", mean, std)
+	}
+	want := []float64{-math.Sqrt(1.5), 0, 0, 0, math.Sqrt(1.5), 0}
+	for i, v := range d.X {
+		if math.Abs(v-want[i]) > 1e-12 {
+			t.Fatalf("standardized %v, want %v", d.X, want)
+		}
 	}
 }

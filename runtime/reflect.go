@@ -87,6 +87,11 @@ type CDConfig struct {
 	MeanVisible bool
 	// Optimizer updates the parameters.
 	Optimizer SGD
+	// Rates multiply the learning rate of the named parameters, e.g.
+	// {"z": 0.1} for the log standard deviations of a Gaussian–Bernoulli RBM,
+	// which train stably only with a smaller rate. Names must be trained
+	// parameters of the model.
+	Rates map[string]float64
 	// Seed seeds the chains' random streams.
 	Seed uint64
 }

@@ -594,7 +594,8 @@ type RBMTrainer struct {
 	cfg           runtime.CDConfig
 	data, neg, mo *RBMChains
 	grad, vel     *RBM
-	rng           []float64 // the negative chains' random streams (the source of truth between steps)
+	rng           []float64     // the negative chains' random streams (the source of truth between steps)
+	opt           []runtime.SGD // the optimizer of each trained parameter, with its rate
 	recon         []float64
 }
 
@@ -616,6 +617,22 @@ func NewRBMTrainer(m *RBM, cfg runtime.CDConfig) (*RBMTrainer, error) {
 		mo:   NewRBMChains(max(chains, cfg.BatchSize), cfg.Seed),
 		grad: ZeroRBM(), vel: ZeroRBM(),
 		recon: make([]float64, cfg.BatchSize*16),
+	}
+	names := map[string]int{
+		"W": 0,
+		"b": 1,
+		"c": 2,
+	}
+	t.opt = make([]runtime.SGD, 3)
+	for i := range t.opt {
+		t.opt[i] = cfg.Optimizer
+	}
+	for name, rate := range cfg.Rates {
+		i, ok := names[name]
+		if !ok {
+			return nil, fmt.Errorf("RBM trainer: Rates names %q, which is not a trained parameter", name)
+		}
+		t.opt[i].LearningRate *= rate
 	}
 	t.rng = make([]float64, 8*chains)
 	t.encodeRNG()
@@ -695,9 +712,9 @@ func (t *RBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 			recon += (v - neg.V[k]) * (v - neg.V[k])
 		}
 	}
-	t.cfg.Optimizer.Update(m.W, t.grad.W, t.vel.W, epoch)
-	t.cfg.Optimizer.Update(m.B, t.grad.B, t.vel.B, epoch)
-	t.cfg.Optimizer.Update(m.C, t.grad.C, t.vel.C, epoch)
+	t.opt[0].Update(m.W, t.grad.W, t.vel.W, epoch)
+	t.opt[1].Update(m.B, t.grad.B, t.vel.B, epoch)
+	t.opt[2].Update(m.C, t.grad.C, t.vel.C, epoch)
 	t.encodeRNG()
 	return recon
 }

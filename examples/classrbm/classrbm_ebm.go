@@ -733,7 +733,8 @@ type ClassRBMTrainer struct {
 	cfg           runtime.CDConfig
 	data, neg, mo *ClassRBMChains
 	grad, vel     *ClassRBM
-	rng           []float64 // the negative chains' random streams (the source of truth between steps)
+	rng           []float64     // the negative chains' random streams (the source of truth between steps)
+	opt           []runtime.SGD // the optimizer of each trained parameter, with its rate
 	recon         []float64
 }
 
@@ -755,6 +756,24 @@ func NewClassRBMTrainer(m *ClassRBM, cfg runtime.CDConfig) (*ClassRBMTrainer, er
 		mo:   NewClassRBMChains(max(chains, cfg.BatchSize), cfg.Seed),
 		grad: ZeroClassRBM(), vel: ZeroClassRBM(),
 		recon: make([]float64, cfg.BatchSize*784),
+	}
+	names := map[string]int{
+		"W": 0,
+		"U": 1,
+		"b": 2,
+		"d": 3,
+		"c": 4,
+	}
+	t.opt = make([]runtime.SGD, 5)
+	for i := range t.opt {
+		t.opt[i] = cfg.Optimizer
+	}
+	for name, rate := range cfg.Rates {
+		i, ok := names[name]
+		if !ok {
+			return nil, fmt.Errorf("ClassRBM trainer: Rates names %q, which is not a trained parameter", name)
+		}
+		t.opt[i].LearningRate *= rate
 	}
 	t.rng = make([]float64, 8*chains)
 	t.encodeRNG()
@@ -848,11 +867,11 @@ func (t *ClassRBMTrainer) TrainStep(batch []float64, rows int, epoch int) float6
 			recon += (v - neg.Y[k]) * (v - neg.Y[k])
 		}
 	}
-	t.cfg.Optimizer.Update(m.W, t.grad.W, t.vel.W, epoch)
-	t.cfg.Optimizer.Update(m.U, t.grad.U, t.vel.U, epoch)
-	t.cfg.Optimizer.Update(m.B, t.grad.B, t.vel.B, epoch)
-	t.cfg.Optimizer.Update(m.D, t.grad.D, t.vel.D, epoch)
-	t.cfg.Optimizer.Update(m.C, t.grad.C, t.vel.C, epoch)
+	t.opt[0].Update(m.W, t.grad.W, t.vel.W, epoch)
+	t.opt[1].Update(m.U, t.grad.U, t.vel.U, epoch)
+	t.opt[2].Update(m.B, t.grad.B, t.vel.B, epoch)
+	t.opt[3].Update(m.D, t.grad.D, t.vel.D, epoch)
+	t.opt[4].Update(m.C, t.grad.C, t.vel.C, epoch)
 	t.encodeRNG()
 	return recon
 }

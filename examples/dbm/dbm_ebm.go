@@ -753,7 +753,8 @@ type DBMTrainer struct {
 	cfg           runtime.CDConfig
 	data, neg, mo *DBMChains
 	grad, vel     *DBM
-	rng           []float64 // the negative chains' random streams (the source of truth between steps)
+	rng           []float64     // the negative chains' random streams (the source of truth between steps)
+	opt           []runtime.SGD // the optimizer of each trained parameter, with its rate
 	recon         []float64
 }
 
@@ -775,6 +776,24 @@ func NewDBMTrainer(m *DBM, cfg runtime.CDConfig) (*DBMTrainer, error) {
 		mo:   NewDBMChains(max(chains, cfg.BatchSize), cfg.Seed),
 		grad: ZeroDBM(), vel: ZeroDBM(),
 		recon: make([]float64, cfg.BatchSize*1000),
+	}
+	names := map[string]int{
+		"W1": 0,
+		"W2": 1,
+		"b":  2,
+		"c1": 3,
+		"c2": 4,
+	}
+	t.opt = make([]runtime.SGD, 5)
+	for i := range t.opt {
+		t.opt[i] = cfg.Optimizer
+	}
+	for name, rate := range cfg.Rates {
+		i, ok := names[name]
+		if !ok {
+			return nil, fmt.Errorf("DBM trainer: Rates names %q, which is not a trained parameter", name)
+		}
+		t.opt[i].LearningRate *= rate
 	}
 	t.rng = make([]float64, 8*chains)
 	t.encodeRNG()
@@ -855,11 +874,11 @@ func (t *DBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 			recon += (v - neg.V[k]) * (v - neg.V[k])
 		}
 	}
-	t.cfg.Optimizer.Update(m.W1, t.grad.W1, t.vel.W1, epoch)
-	t.cfg.Optimizer.Update(m.W2, t.grad.W2, t.vel.W2, epoch)
-	t.cfg.Optimizer.Update(m.B, t.grad.B, t.vel.B, epoch)
-	t.cfg.Optimizer.Update(m.C1, t.grad.C1, t.vel.C1, epoch)
-	t.cfg.Optimizer.Update(m.C2, t.grad.C2, t.vel.C2, epoch)
+	t.opt[0].Update(m.W1, t.grad.W1, t.vel.W1, epoch)
+	t.opt[1].Update(m.W2, t.grad.W2, t.vel.W2, epoch)
+	t.opt[2].Update(m.B, t.grad.B, t.vel.B, epoch)
+	t.opt[3].Update(m.C1, t.grad.C1, t.vel.C1, epoch)
+	t.opt[4].Update(m.C2, t.grad.C2, t.vel.C2, epoch)
 	t.encodeRNG()
 	return recon
 }

@@ -700,7 +700,8 @@ type GRBMTrainer struct {
 	cfg           runtime.CDConfig
 	data, neg, mo *GRBMChains
 	grad, vel     *GRBM
-	rng           []float64 // the negative chains' random streams (the source of truth between steps)
+	rng           []float64     // the negative chains' random streams (the source of truth between steps)
+	opt           []runtime.SGD // the optimizer of each trained parameter, with its rate
 	recon         []float64
 }
 
@@ -722,6 +723,23 @@ func NewGRBMTrainer(m *GRBM, cfg runtime.CDConfig) (*GRBMTrainer, error) {
 		mo:   NewGRBMChains(max(chains, cfg.BatchSize), cfg.Seed),
 		grad: ZeroGRBM(), vel: ZeroGRBM(),
 		recon: make([]float64, cfg.BatchSize*784),
+	}
+	names := map[string]int{
+		"W": 0,
+		"b": 1,
+		"c": 2,
+		"z": 3,
+	}
+	t.opt = make([]runtime.SGD, 4)
+	for i := range t.opt {
+		t.opt[i] = cfg.Optimizer
+	}
+	for name, rate := range cfg.Rates {
+		i, ok := names[name]
+		if !ok {
+			return nil, fmt.Errorf("GRBM trainer: Rates names %q, which is not a trained parameter", name)
+		}
+		t.opt[i].LearningRate *= rate
 	}
 	t.rng = make([]float64, 8*chains)
 	t.encodeRNG()
@@ -803,10 +821,10 @@ func (t *GRBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 			recon += (v - neg.V[k]) * (v - neg.V[k])
 		}
 	}
-	t.cfg.Optimizer.Update(m.W, t.grad.W, t.vel.W, epoch)
-	t.cfg.Optimizer.Update(m.B, t.grad.B, t.vel.B, epoch)
-	t.cfg.Optimizer.Update(m.C, t.grad.C, t.vel.C, epoch)
-	t.cfg.Optimizer.Update(m.Z, t.grad.Z, t.vel.Z, epoch)
+	t.opt[0].Update(m.W, t.grad.W, t.vel.W, epoch)
+	t.opt[1].Update(m.B, t.grad.B, t.vel.B, epoch)
+	t.opt[2].Update(m.C, t.grad.C, t.vel.C, epoch)
+	t.opt[3].Update(m.Z, t.grad.Z, t.vel.Z, epoch)
 	t.encodeRNG()
 	return recon
 }

@@ -364,7 +364,8 @@ type IsingTrainer struct {
 	cfg           runtime.CDConfig
 	data, neg, mo *IsingChains
 	grad, vel     *Ising
-	rng           []float64 // the negative chains' random streams (the source of truth between steps)
+	rng           []float64     // the negative chains' random streams (the source of truth between steps)
+	opt           []runtime.SGD // the optimizer of each trained parameter, with its rate
 	recon         []float64
 }
 
@@ -386,6 +387,20 @@ func NewIsingTrainer(m *Ising, cfg runtime.CDConfig) (*IsingTrainer, error) {
 		mo:   NewIsingChains(max(chains, cfg.BatchSize), cfg.Seed),
 		grad: ZeroIsing(), vel: ZeroIsing(),
 		recon: make([]float64, cfg.BatchSize*16),
+	}
+	names := map[string]int{
+		"h": 0,
+	}
+	t.opt = make([]runtime.SGD, 1)
+	for i := range t.opt {
+		t.opt[i] = cfg.Optimizer
+	}
+	for name, rate := range cfg.Rates {
+		i, ok := names[name]
+		if !ok {
+			return nil, fmt.Errorf("Ising trainer: Rates names %q, which is not a trained parameter", name)
+		}
+		t.opt[i].LearningRate *= rate
 	}
 	t.rng = make([]float64, 8*chains)
 	t.encodeRNG()
@@ -448,7 +463,7 @@ func (t *IsingTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 		m.sweep(neg, 1, nil, t.cfg.MeanVisible && !t.cfg.Persistent && s == t.cfg.K-1)
 	}
 	m.EnergyGrad(neg, 1/float64(neg.N), t.grad)
-	t.cfg.Optimizer.Update(m.H, t.grad.H, t.vel.H, epoch)
+	t.opt[0].Update(m.H, t.grad.H, t.vel.H, epoch)
 	t.encodeRNG()
 	return recon
 }
