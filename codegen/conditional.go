@@ -71,7 +71,7 @@ func (g *gen) field(c *ir.Conditional) {
 		for _, k := range kernels {
 			nbS := k.nb.Size
 			ld := k.param.Shape[1]
-			p.Pf("runtime.Gemm(false, %v, x.N, %d, %d, %s, x.%s, %d, m.%s, %d, 1, a, %d)", k.trans, S, nbS, literal(k.c), g.L(k.nb), nbS, g.P(k.param), ld, S)
+			p.Pf("x.Workspace.Gemm(false, %v, x.N, %d, %d, %s, x.%s, %d, m.%s, %d, 1, a, %d)", k.trans, S, nbS, literal(k.c), g.L(k.nb), nbS, g.P(k.param), ld, S)
 		}
 		p.P("}")
 	}
@@ -99,9 +99,9 @@ func (g *gen) field(c *ir.Conditional) {
 			switch {
 			case !k.trans:
 				// Rows of P for the nonzero neighbours: binary states are mostly zeros.
-				p.Pf("runtime.AddRows(dst, %s, m.%s, %d, %d, %d, %s)", row, g.P(k.param), nbS, S, S, literal(k.c))
+				p.Pf("x.Workspace.AddRows(dst, %s, m.%s, %d, %d, %d, %s)", row, g.P(k.param), nbS, S, S, literal(k.c))
 			default:
-				p.Pf("runtime.Gemv(false, %d, %d, %s, m.%s, %d, %s, 1, dst)", S, nbS, literal(k.c), g.P(k.param), nbS, row)
+				p.Pf("x.Workspace.Gemv(false, %d, %d, %s, m.%s, %d, %s, 1, dst)", S, nbS, literal(k.c), g.P(k.param), nbS, row)
 			}
 		}
 		p.P("}")

@@ -161,6 +161,7 @@ func (g *gen) logZ() {
 	p.P("const batch = 256")
 	p.P("return runtime.EnumerateLogSum(n, batch, func() func(k0, count int, out []float64) {")
 	p.Pf("x := New%s(batch, 0)", g.C)
+	p.P("x.Workspace = runtime.NewWorkspace(1) // the enumeration is parallel already")
 	p.P("return func(k0, count int, out []float64) {")
 	p.P("x.N = count")
 	p.P("for ch := 0; ch < count; ch++ {")

@@ -56,7 +56,7 @@ func (g *gen) energyGrad() {
 		for _, part := range gr.Parts {
 			if o, ok := outerOf(part); ok {
 				q := gr.Param
-				p.Pf("runtime.Gemm(true, false, %d, %d, x.N, %s*scale, x.%s, %d, x.%s, %d, 1, dst.%s, %d)",
+				p.Pf("x.Workspace.Gemm(true, false, %d, %d, x.N, %s*scale, x.%s, %d, x.%s, %d, 1, dst.%s, %d)",
 					o.a.Size, o.b.Size, literal(o.c), g.L(o.a), o.a.Size, g.L(o.b), o.b.Size, g.P(q), o.b.Size)
 				continue
 			}

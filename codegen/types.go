@@ -144,6 +144,9 @@ func (g *gen) chainsType() {
 		p.Pf("%s []float64 // %s[%s] of chain c at [c*%d + unit], %s, %s", g.L(ly), ly.Name, shapeString(ly.Shape), ly.Size, role, kindDoc[ly.Kind])
 	}
 	p.P("RNG []runtime.RNG")
+	p.P("// Workspace runs the dense products (fields and gradients of whole batches);")
+	p.P("// New" + g.C + " gives the chains one that uses every core. Chains may share one.")
+	p.P("Workspace *runtime.Workspace")
 	for _, ly := range g.m.Layers {
 		if !ly.Visible {
 			continue
@@ -174,7 +177,7 @@ func (g *gen) chainsType() {
 	p.Pf("// New%s returns n chains with every unit drawn uniformly (gaussian units", g.C)
 	p.P("// from N(0, 1)); chain c uses random stream (seed, c).")
 	p.Pf("func New%s(n int, seed uint64) *%s {", g.C, g.C)
-	p.Pf("x := &%s{N: n, RNG: make([]runtime.RNG, n), prob: make([]float64, %d), save: make([]float64, n*%d)}", g.C, max(1, g.maxCategories()), g.maxLayer())
+	p.Pf("x := &%s{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, %d), save: make([]float64, n*%d)}", g.C, max(1, g.maxCategories()), g.maxLayer())
 	if g.hasGaussian() {
 		p.P("x.e0, x.e1 = make([]float64, n), make([]float64, n)")
 		p.Pf("x.grad, x.grad2 = make([]float64, n*%d), make([]float64, n*%d)", g.maxLayer(), g.maxLayer())

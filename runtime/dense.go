@@ -1,73 +1,82 @@
 package runtime
 
-// Allocation-free dense kernels. They are plain Go, cache-blocked, and skip
-// zero entries of the left operand, which makes products with binary unit
-// states (mostly zeros) cheap. They never start goroutines.
+// Allocation-free dense kernels of the package-level Gemm, Gemv and AddRows
+// (the nil-Workspace path). They run on the caller's goroutine without
+// packing: rows of op(B) are combined eight at a time with vectorised
+// multiply-adds (AVX-512 or AVX2 when the CPU has them, kernels.go), skipping
+// the zero entries of the left operand, which makes products with binary
+// unit states (mostly zeros) cheap. See Workspace for the packed,
+// multi-threaded versions.
 
 // blockRows bounds the rows of B kept hot in cache while the rows of A stream past.
 const blockRows = 64
 
 // gemm computes C = α·op(A)·op(B) + β·C (row-major), see Gemm.
 func gemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	for r := 0; r < m; r++ {
-		row := c[r*ldc : r*ldc+n]
-		switch beta {
-		case 1:
-		case 0:
-			clear(row)
-		default:
-			for j := range row {
-				row[j] *= beta
-			}
-		}
-	}
-	if alpha == 0 || k == 0 || m == 0 || n == 0 {
+	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	if m == 0 || n == 0 {
 		return
 	}
-	at := func(r, p int) float64 {
-		if transA {
-			return a[p*lda+r]
-		}
-		return a[r*lda+p]
+	gemmUnpacked(kernelLevel, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// gemmUnpacked is gemm for m, n ≥ 1 on checked arguments, with the kernels
+// of level lv. It is also the Workspace's kernel on CPUs without AVX2.
+func gemmUnpacked(lv int, transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	scaleRows(m, n, beta, c, ldc)
+	if alpha == 0 || k == 0 {
+		return
 	}
 	if !transB {
-		// C[r,:] += α·Σ_p A[r,p]·B[p,:]: rows of B, a block at a time.
+		// C[r,:] += α·Σ_p op(A)[r,p]·B[p,:] over the nonzero op(A)[r,p]:
+		// rows of B, a block at a time.
+		var idx [blockRows + 8]int32
+		var vals [blockRows + 8]float64
 		for p0 := 0; p0 < k; p0 += blockRows {
-			p1 := min(k, p0+blockRows)
-			for r := 0; r < m; r++ {
-				crow := c[r*ldc : r*ldc+n]
-				for p := p0; p < p1; p++ {
-					if av := at(r, p); av != 0 {
-						axpy(alpha*av, b[p*ldb:p*ldb+n], crow)
-					}
+			kb := min(k, p0+blockRows) - p0
+			for r := range m {
+				var cnt int
+				if transA {
+					cnt, _ = compressList(lv, kb, a, p0*lda+r, lda, 1, idx[:], vals[:])
+				} else {
+					cnt, _ = compressList(lv, kb, a, r*lda+p0, 1, 1, idx[:], vals[:])
+				}
+				if cnt > 0 {
+					addRowsList(lv, n, c[r*ldc:], b[p0*ldb:], ldb, idx[:], vals[:], cnt, alpha)
 				}
 			}
 		}
 		return
 	}
-	// C[r,j] += α·Σ_p A[r,p]·B[j,p]: dot products with rows of B, a block of them at a time.
-	var arow []float64
-	if transA {
-		arow = nil
-	}
+	// C[r,j] += α·Σ_p op(A)[r,p]·B[j,p]: dot products with rows of B, a
+	// block of them at a time.
+	var out [4]float64
 	for j0 := 0; j0 < n; j0 += blockRows {
 		j1 := min(n, j0+blockRows)
-		for r := 0; r < m; r++ {
-			if !transA {
-				arow = a[r*lda : r*lda+k]
-			}
+		for r := range m {
 			crow := c[r*ldc : r*ldc+n]
-			for j := j0; j < j1; j++ {
-				brow := b[j*ldb : j*ldb+k]
-				if transA {
+			if transA {
+				for j := j0; j < j1; j++ {
+					brow := b[j*ldb : j*ldb+k]
 					s := 0.0
 					for p := range brow {
 						s += a[p*lda+r] * brow[p]
 					}
 					crow[j] += alpha * s
-					continue
 				}
-				crow[j] += alpha * dot(arow, brow)
+				continue
+			}
+			arow := a[r*lda : r*lda+k]
+			j := j0
+			for ; j+4 <= j1; j += 4 {
+				dotRows4(lv, k, b[j*ldb:], ldb, arow, &out)
+				crow[j] += alpha * out[0]
+				crow[j+1] += alpha * out[1]
+				crow[j+2] += alpha * out[2]
+				crow[j+3] += alpha * out[3]
+			}
+			for ; j < j1; j++ {
+				crow[j] += alpha * dot(arow, b[j*ldb:j*ldb+k])
 			}
 		}
 	}
@@ -108,35 +117,26 @@ func dot(x, y []float64) float64 {
 // AddRows computes y[j] += α·Σ_{i : x[i] ≠ 0} x[i]·A[i·lda + j] for j < n,
 // where A is m×n row-major: y += α·Aᵀx, skipping the zeros of x. Unlike
 // AddActiveRows it multiplies, so x may hold means as well as binary states.
+// It panics if x has fewer than m elements, y fewer than n, or a is too
+// short. (*Workspace).AddRows is the multi-threaded version.
 func AddRows(y, x, a []float64, m, n, lda int, alpha float64) {
-	for i, xi := range x[:m] {
-		if xi != 0 {
-			axpy(alpha*xi, a[i*lda:i*lda+n], y[:n])
-		}
+	checkAddRows(y, x, a, m, n, lda)
+	if m == 0 || n == 0 || alpha == 0 {
+		return
 	}
+	addRowsChunked(kernelLevel, m, n, y, x, a, lda, alpha)
 }
 
 // gemv computes y = α·op(A)·x + β·y, see Gemv.
 func gemv(trans bool, m, n int, alpha float64, a []float64, lda int, x []float64, beta float64, y []float64) {
-	ylen := m
-	if trans {
-		ylen = n
-	}
-	y = y[:ylen]
-	switch beta {
-	case 1:
-	case 0:
-		clear(y)
-	default:
-		for i := range y {
-			y[i] *= beta
-		}
-	}
-	if trans {
-		AddRows(y, x, a, m, n, lda, alpha)
+	checkGemv(trans, m, n, a, lda, x, y)
+	if !trans {
+		gemvRows(kernelLevel, m, n, alpha, a, lda, x, beta, y[:m])
 		return
 	}
-	for i := range y {
-		y[i] += alpha * dot(a[i*lda:i*lda+n], x)
+	y = y[:n]
+	scaleRows(1, n, beta, y, n)
+	if alpha != 0 && m > 0 && n > 0 {
+		addRowsChunked(kernelLevel, m, n, y, x, a, lda, alpha)
 	}
 }

@@ -77,6 +77,9 @@ type RBMChains struct {
 	V   []float64 // v[16] of chain c at [c*16 + unit], visible, 0 or 1
 	H   []float64 // h[16] of chain c at [c*16 + unit], hidden, 0 or 1
 	RNG []runtime.RNG
+	// Workspace runs the dense products (fields and gradients of whole batches);
+	// NewRBMChains gives the chains one that uses every core. Chains may share one.
+	Workspace *runtime.Workspace
 	// BaseV, when set, is the field a_A of a factorized base model over v:
 	// samplers then draw v at field β·a + (1−β)·a_A, the tempered path of
 	// annealed importance sampling. Nil (the default) means no base model.
@@ -91,7 +94,7 @@ type RBMChains struct {
 // NewRBMChains returns n chains with every unit drawn uniformly (gaussian units
 // from N(0, 1)); chain c uses random stream (seed, c).
 func NewRBMChains(n int, seed uint64) *RBMChains {
-	x := &RBMChains{N: n, RNG: make([]runtime.RNG, n), prob: make([]float64, 1), save: make([]float64, n*16)}
+	x := &RBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), save: make([]float64, n*16)}
 	x.V = make([]float64, n*16)
 	x.aV = make([]float64, n*16)
 	x.H = make([]float64, n*16)
@@ -178,13 +181,13 @@ func (m *RBM) fieldV(x *RBMChains) {
 	a := x.aV[:x.N*16]
 	clear(a)
 	if x.N >= 4 {
-		runtime.Gemm(false, true, x.N, 16, 16, 1.0, x.H, 16, m.W, 16, 1, a, 16)
+		x.Workspace.Gemm(false, true, x.N, 16, 16, 1.0, x.H, 16, m.W, 16, 1, a, 16)
 	}
 	for ch := 0; ch < x.N; ch++ {
 		rowH := x.H[ch*16 : ch*16+16]
 		dst := a[ch*16 : ch*16+16]
 		if x.N < 4 {
-			runtime.Gemv(false, 16, 16, 1.0, m.W, 16, rowH, 1, dst)
+			x.Workspace.Gemv(false, 16, 16, 1.0, m.W, 16, rowH, 1, dst)
 		}
 		for i := 0; i < 16; i++ {
 			dst[i] += m.B[i]
@@ -264,13 +267,13 @@ func (m *RBM) fieldH(x *RBMChains) {
 	a := x.aH[:x.N*16]
 	clear(a)
 	if x.N >= 4 {
-		runtime.Gemm(false, false, x.N, 16, 16, 1.0, x.V, 16, m.W, 16, 1, a, 16)
+		x.Workspace.Gemm(false, false, x.N, 16, 16, 1.0, x.V, 16, m.W, 16, 1, a, 16)
 	}
 	for ch := 0; ch < x.N; ch++ {
 		rowV := x.V[ch*16 : ch*16+16]
 		dst := a[ch*16 : ch*16+16]
 		if x.N < 4 {
-			runtime.AddRows(dst, rowV, m.W, 16, 16, 16, 1.0)
+			x.Workspace.AddRows(dst, rowV, m.W, 16, 16, 16, 1.0)
 		}
 		for j := 0; j < 16; j++ {
 			dst[j] += m.C[j]
@@ -513,6 +516,7 @@ func (m *RBM) LogZ(limit float64) (float64, error) {
 	const batch = 256
 	return runtime.EnumerateLogSum(n, batch, func() func(k0, count int, out []float64) {
 		x := NewRBMChains(batch, 0)
+		x.Workspace = runtime.NewWorkspace(1) // the enumeration is parallel already
 		return func(k0, count int, out []float64) {
 			x.N = count
 			for ch := 0; ch < count; ch++ {
@@ -544,7 +548,7 @@ func (m *RBM) LogZ(limit float64) (float64, error) {
 // A gaussian unit's square reads x² + x.var, so that chains holding
 // conditional means give the expected gradient.
 func (m *RBM) EnergyGrad(x *RBMChains, scale float64, dst *RBM) {
-	runtime.Gemm(true, false, 16, 16, x.N, -1.0*scale, x.V, 16, x.H, 16, 1, dst.W, 16)
+	x.Workspace.Gemm(true, false, 16, 16, x.N, -1.0*scale, x.V, 16, x.H, 16, 1, dst.W, 16)
 	for ch := 0; ch < x.N; ch++ {
 		rowV := x.V[ch*16 : ch*16+16]
 		rowH := x.H[ch*16 : ch*16+16]

@@ -90,6 +90,9 @@ type ClassRBMChains struct {
 	Y   []float64 // y[10] of chain c at [c*10 + unit], visible, one-hot over the last dimension
 	H   []float64 // h[500] of chain c at [c*500 + unit], hidden, 0 or 1
 	RNG []runtime.RNG
+	// Workspace runs the dense products (fields and gradients of whole batches);
+	// NewClassRBMChains gives the chains one that uses every core. Chains may share one.
+	Workspace *runtime.Workspace
 	// BaseV, when set, is the field a_A of a factorized base model over v:
 	// samplers then draw v at field β·a + (1−β)·a_A, the tempered path of
 	// annealed importance sampling. Nil (the default) means no base model.
@@ -109,7 +112,7 @@ type ClassRBMChains struct {
 // NewClassRBMChains returns n chains with every unit drawn uniformly (gaussian units
 // from N(0, 1)); chain c uses random stream (seed, c).
 func NewClassRBMChains(n int, seed uint64) *ClassRBMChains {
-	x := &ClassRBMChains{N: n, RNG: make([]runtime.RNG, n), prob: make([]float64, 10), save: make([]float64, n*784)}
+	x := &ClassRBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 10), save: make([]float64, n*784)}
 	x.V = make([]float64, n*784)
 	x.aV = make([]float64, n*784)
 	x.Y = make([]float64, n*10)
@@ -221,13 +224,13 @@ func (m *ClassRBM) fieldV(x *ClassRBMChains) {
 	a := x.aV[:x.N*784]
 	clear(a)
 	if x.N >= 4 {
-		runtime.Gemm(false, true, x.N, 784, 500, 1.0, x.H, 500, m.W, 500, 1, a, 784)
+		x.Workspace.Gemm(false, true, x.N, 784, 500, 1.0, x.H, 500, m.W, 500, 1, a, 784)
 	}
 	for ch := 0; ch < x.N; ch++ {
 		rowH := x.H[ch*500 : ch*500+500]
 		dst := a[ch*784 : ch*784+784]
 		if x.N < 4 {
-			runtime.Gemv(false, 784, 500, 1.0, m.W, 500, rowH, 1, dst)
+			x.Workspace.Gemv(false, 784, 500, 1.0, m.W, 500, rowH, 1, dst)
 		}
 		for i := 0; i < 784; i++ {
 			dst[i] += m.B[i]
@@ -307,13 +310,13 @@ func (m *ClassRBM) fieldY(x *ClassRBMChains) {
 	a := x.aY[:x.N*10]
 	clear(a)
 	if x.N >= 4 {
-		runtime.Gemm(false, true, x.N, 10, 500, 1.0, x.H, 500, m.U, 500, 1, a, 10)
+		x.Workspace.Gemm(false, true, x.N, 10, 500, 1.0, x.H, 500, m.U, 500, 1, a, 10)
 	}
 	for ch := 0; ch < x.N; ch++ {
 		rowH := x.H[ch*500 : ch*500+500]
 		dst := a[ch*10 : ch*10+10]
 		if x.N < 4 {
-			runtime.Gemv(false, 10, 500, 1.0, m.U, 500, rowH, 1, dst)
+			x.Workspace.Gemv(false, 10, 500, 1.0, m.U, 500, rowH, 1, dst)
 		}
 		for k_ := 0; k_ < 10; k_++ {
 			dst[k_] += m.D[k_]
@@ -393,16 +396,16 @@ func (m *ClassRBM) fieldH(x *ClassRBMChains) {
 	a := x.aH[:x.N*500]
 	clear(a)
 	if x.N >= 4 {
-		runtime.Gemm(false, false, x.N, 500, 784, 1.0, x.V, 784, m.W, 500, 1, a, 500)
-		runtime.Gemm(false, false, x.N, 500, 10, 1.0, x.Y, 10, m.U, 500, 1, a, 500)
+		x.Workspace.Gemm(false, false, x.N, 500, 784, 1.0, x.V, 784, m.W, 500, 1, a, 500)
+		x.Workspace.Gemm(false, false, x.N, 500, 10, 1.0, x.Y, 10, m.U, 500, 1, a, 500)
 	}
 	for ch := 0; ch < x.N; ch++ {
 		rowV := x.V[ch*784 : ch*784+784]
 		rowY := x.Y[ch*10 : ch*10+10]
 		dst := a[ch*500 : ch*500+500]
 		if x.N < 4 {
-			runtime.AddRows(dst, rowV, m.W, 784, 500, 500, 1.0)
-			runtime.AddRows(dst, rowY, m.U, 10, 500, 500, 1.0)
+			x.Workspace.AddRows(dst, rowV, m.W, 784, 500, 500, 1.0)
+			x.Workspace.AddRows(dst, rowY, m.U, 10, 500, 500, 1.0)
 		}
 		for j := 0; j < 500; j++ {
 			dst[j] += m.C[j]
@@ -674,8 +677,8 @@ func (m *ClassRBM) LogZ(limit float64) (float64, error) {
 // A gaussian unit's square reads x² + x.var, so that chains holding
 // conditional means give the expected gradient.
 func (m *ClassRBM) EnergyGrad(x *ClassRBMChains, scale float64, dst *ClassRBM) {
-	runtime.Gemm(true, false, 784, 500, x.N, -1.0*scale, x.V, 784, x.H, 500, 1, dst.W, 500)
-	runtime.Gemm(true, false, 10, 500, x.N, -1.0*scale, x.Y, 10, x.H, 500, 1, dst.U, 500)
+	x.Workspace.Gemm(true, false, 784, 500, x.N, -1.0*scale, x.V, 784, x.H, 500, 1, dst.W, 500)
+	x.Workspace.Gemm(true, false, 10, 500, x.N, -1.0*scale, x.Y, 10, x.H, 500, 1, dst.U, 500)
 	for ch := 0; ch < x.N; ch++ {
 		rowV := x.V[ch*784 : ch*784+784]
 		rowY := x.Y[ch*10 : ch*10+10]

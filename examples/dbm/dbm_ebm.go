@@ -90,6 +90,9 @@ type DBMChains struct {
 	H1  []float64 // h1[500] of chain c at [c*500 + unit], hidden, 0 or 1
 	H2  []float64 // h2[1000] of chain c at [c*1000 + unit], hidden, 0 or 1
 	RNG []runtime.RNG
+	// Workspace runs the dense products (fields and gradients of whole batches);
+	// NewDBMChains gives the chains one that uses every core. Chains may share one.
+	Workspace *runtime.Workspace
 	// BaseV, when set, is the field a_A of a factorized base model over v:
 	// samplers then draw v at field β·a + (1−β)·a_A, the tempered path of
 	// annealed importance sampling. Nil (the default) means no base model.
@@ -105,7 +108,7 @@ type DBMChains struct {
 // NewDBMChains returns n chains with every unit drawn uniformly (gaussian units
 // from N(0, 1)); chain c uses random stream (seed, c).
 func NewDBMChains(n int, seed uint64) *DBMChains {
-	x := &DBMChains{N: n, RNG: make([]runtime.RNG, n), prob: make([]float64, 1), save: make([]float64, n*1000)}
+	x := &DBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), save: make([]float64, n*1000)}
 	x.V = make([]float64, n*784)
 	x.aV = make([]float64, n*784)
 	x.H1 = make([]float64, n*500)
@@ -216,13 +219,13 @@ func (m *DBM) fieldV(x *DBMChains) {
 	a := x.aV[:x.N*784]
 	clear(a)
 	if x.N >= 4 {
-		runtime.Gemm(false, true, x.N, 784, 500, 1.0, x.H1, 500, m.W1, 500, 1, a, 784)
+		x.Workspace.Gemm(false, true, x.N, 784, 500, 1.0, x.H1, 500, m.W1, 500, 1, a, 784)
 	}
 	for ch := 0; ch < x.N; ch++ {
 		rowH1 := x.H1[ch*500 : ch*500+500]
 		dst := a[ch*784 : ch*784+784]
 		if x.N < 4 {
-			runtime.Gemv(false, 784, 500, 1.0, m.W1, 500, rowH1, 1, dst)
+			x.Workspace.Gemv(false, 784, 500, 1.0, m.W1, 500, rowH1, 1, dst)
 		}
 		for i := 0; i < 784; i++ {
 			dst[i] += m.B[i]
@@ -302,16 +305,16 @@ func (m *DBM) fieldH1(x *DBMChains) {
 	a := x.aH1[:x.N*500]
 	clear(a)
 	if x.N >= 4 {
-		runtime.Gemm(false, false, x.N, 500, 784, 1.0, x.V, 784, m.W1, 500, 1, a, 500)
-		runtime.Gemm(false, true, x.N, 500, 1000, 1.0, x.H2, 1000, m.W2, 1000, 1, a, 500)
+		x.Workspace.Gemm(false, false, x.N, 500, 784, 1.0, x.V, 784, m.W1, 500, 1, a, 500)
+		x.Workspace.Gemm(false, true, x.N, 500, 1000, 1.0, x.H2, 1000, m.W2, 1000, 1, a, 500)
 	}
 	for ch := 0; ch < x.N; ch++ {
 		rowV := x.V[ch*784 : ch*784+784]
 		rowH2 := x.H2[ch*1000 : ch*1000+1000]
 		dst := a[ch*500 : ch*500+500]
 		if x.N < 4 {
-			runtime.AddRows(dst, rowV, m.W1, 784, 500, 500, 1.0)
-			runtime.Gemv(false, 500, 1000, 1.0, m.W2, 1000, rowH2, 1, dst)
+			x.Workspace.AddRows(dst, rowV, m.W1, 784, 500, 500, 1.0)
+			x.Workspace.Gemv(false, 500, 1000, 1.0, m.W2, 1000, rowH2, 1, dst)
 		}
 		for j := 0; j < 500; j++ {
 			dst[j] += m.C1[j]
@@ -393,13 +396,13 @@ func (m *DBM) fieldH2(x *DBMChains) {
 	a := x.aH2[:x.N*1000]
 	clear(a)
 	if x.N >= 4 {
-		runtime.Gemm(false, false, x.N, 1000, 500, 1.0, x.H1, 500, m.W2, 1000, 1, a, 1000)
+		x.Workspace.Gemm(false, false, x.N, 1000, 500, 1.0, x.H1, 500, m.W2, 1000, 1, a, 1000)
 	}
 	for ch := 0; ch < x.N; ch++ {
 		rowH1 := x.H1[ch*500 : ch*500+500]
 		dst := a[ch*1000 : ch*1000+1000]
 		if x.N < 4 {
-			runtime.AddRows(dst, rowH1, m.W2, 500, 1000, 1000, 1.0)
+			x.Workspace.AddRows(dst, rowH1, m.W2, 500, 1000, 1000, 1.0)
 		}
 		for k_ := 0; k_ < 1000; k_++ {
 			dst[k_] += m.C2[k_]
@@ -694,8 +697,8 @@ func (m *DBM) LogZ(limit float64) (float64, error) {
 // A gaussian unit's square reads x² + x.var, so that chains holding
 // conditional means give the expected gradient.
 func (m *DBM) EnergyGrad(x *DBMChains, scale float64, dst *DBM) {
-	runtime.Gemm(true, false, 784, 500, x.N, -1.0*scale, x.V, 784, x.H1, 500, 1, dst.W1, 500)
-	runtime.Gemm(true, false, 500, 1000, x.N, -1.0*scale, x.H1, 500, x.H2, 1000, 1, dst.W2, 1000)
+	x.Workspace.Gemm(true, false, 784, 500, x.N, -1.0*scale, x.V, 784, x.H1, 500, 1, dst.W1, 500)
+	x.Workspace.Gemm(true, false, 500, 1000, x.N, -1.0*scale, x.H1, 500, x.H2, 1000, 1, dst.W2, 1000)
 	for ch := 0; ch < x.N; ch++ {
 		rowV := x.V[ch*784 : ch*784+784]
 		rowH1 := x.H1[ch*500 : ch*500+500]

@@ -81,6 +81,9 @@ type GRBMChains struct {
 	V   []float64 // v[784] of chain c at [c*784 + unit], visible, real
 	H   []float64 // h[500] of chain c at [c*500 + unit], hidden, 0 or 1
 	RNG []runtime.RNG
+	// Workspace runs the dense products (fields and gradients of whole batches);
+	// NewGRBMChains gives the chains one that uses every core. Chains may share one.
+	Workspace *runtime.Workspace
 	// BaseV, when set, is the field a_A of a factorized base model over v:
 	// samplers then draw v at field β·a + (1−β)·a_A, the tempered path of
 	// annealed importance sampling. Nil (the default) means no base model.
@@ -99,7 +102,7 @@ type GRBMChains struct {
 // NewGRBMChains returns n chains with every unit drawn uniformly (gaussian units
 // from N(0, 1)); chain c uses random stream (seed, c).
 func NewGRBMChains(n int, seed uint64) *GRBMChains {
-	x := &GRBMChains{N: n, RNG: make([]runtime.RNG, n), prob: make([]float64, 1), save: make([]float64, n*784)}
+	x := &GRBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), save: make([]float64, n*784)}
 	x.e0, x.e1 = make([]float64, n), make([]float64, n)
 	x.grad, x.grad2 = make([]float64, n*784), make([]float64, n*784)
 	x.V = make([]float64, n*784)

@@ -71,6 +71,9 @@ type IsingChains struct {
 	N   int       // chains in use, at most the capacity given to NewIsingChains
 	S   []float64 // s[16] of chain c at [c*16 + unit], visible, −1 or +1
 	RNG []runtime.RNG
+	// Workspace runs the dense products (fields and gradients of whole batches);
+	// NewIsingChains gives the chains one that uses every core. Chains may share one.
+	Workspace *runtime.Workspace
 	// BaseS, when set, is the field a_A of a factorized base model over s:
 	// samplers then draw s at field β·a + (1−β)·a_A, the tempered path of
 	// annealed importance sampling. Nil (the default) means no base model.
@@ -84,7 +87,7 @@ type IsingChains struct {
 // NewIsingChains returns n chains with every unit drawn uniformly (gaussian units
 // from N(0, 1)); chain c uses random stream (seed, c).
 func NewIsingChains(n int, seed uint64) *IsingChains {
-	x := &IsingChains{N: n, RNG: make([]runtime.RNG, n), prob: make([]float64, 1), save: make([]float64, n*16)}
+	x := &IsingChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), save: make([]float64, n*16)}
 	x.S = make([]float64, n*16)
 	x.aS = make([]float64, n*16)
 	for ch := range x.RNG {
@@ -315,6 +318,7 @@ func (m *Ising) LogZ(limit float64) (float64, error) {
 	const batch = 256
 	return runtime.EnumerateLogSum(n, batch, func() func(k0, count int, out []float64) {
 		x := NewIsingChains(batch, 0)
+		x.Workspace = runtime.NewWorkspace(1) // the enumeration is parallel already
 		return func(k0, count int, out []float64) {
 			x.N = count
 			for ch := 0; ch < count; ch++ {

@@ -77,6 +77,9 @@ type RBMChains struct {
 	V   []float64 // v[784] of chain c at [c*784 + unit], visible, 0 or 1
 	H   []float64 // h[500] of chain c at [c*500 + unit], hidden, 0 or 1
 	RNG []runtime.RNG
+	// Workspace runs the dense products (fields and gradients of whole batches);
+	// NewRBMChains gives the chains one that uses every core. Chains may share one.
+	Workspace *runtime.Workspace
 	// BaseV, when set, is the field a_A of a factorized base model over v:
 	// samplers then draw v at field β·a + (1−β)·a_A, the tempered path of
 	// annealed importance sampling. Nil (the default) means no base model.
@@ -91,7 +94,7 @@ type RBMChains struct {
 // NewRBMChains returns n chains with every unit drawn uniformly (gaussian units
 // from N(0, 1)); chain c uses random stream (seed, c).
 func NewRBMChains(n int, seed uint64) *RBMChains {
-	x := &RBMChains{N: n, RNG: make([]runtime.RNG, n), prob: make([]float64, 1), save: make([]float64, n*784)}
+	x := &RBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), save: make([]float64, n*784)}
 	x.V = make([]float64, n*784)
 	x.aV = make([]float64, n*784)
 	x.H = make([]float64, n*500)
@@ -178,13 +181,13 @@ func (m *RBM) fieldV(x *RBMChains) {
 	a := x.aV[:x.N*784]
 	clear(a)
 	if x.N >= 4 {
-		runtime.Gemm(false, true, x.N, 784, 500, 1.0, x.H, 500, m.W, 500, 1, a, 784)
+		x.Workspace.Gemm(false, true, x.N, 784, 500, 1.0, x.H, 500, m.W, 500, 1, a, 784)
 	}
 	for ch := 0; ch < x.N; ch++ {
 		rowH := x.H[ch*500 : ch*500+500]
 		dst := a[ch*784 : ch*784+784]
 		if x.N < 4 {
-			runtime.Gemv(false, 784, 500, 1.0, m.W, 500, rowH, 1, dst)
+			x.Workspace.Gemv(false, 784, 500, 1.0, m.W, 500, rowH, 1, dst)
 		}
 		for i := 0; i < 784; i++ {
 			dst[i] += m.B[i]
@@ -264,13 +267,13 @@ func (m *RBM) fieldH(x *RBMChains) {
 	a := x.aH[:x.N*500]
 	clear(a)
 	if x.N >= 4 {
-		runtime.Gemm(false, false, x.N, 500, 784, 1.0, x.V, 784, m.W, 500, 1, a, 500)
+		x.Workspace.Gemm(false, false, x.N, 500, 784, 1.0, x.V, 784, m.W, 500, 1, a, 500)
 	}
 	for ch := 0; ch < x.N; ch++ {
 		rowV := x.V[ch*784 : ch*784+784]
 		dst := a[ch*500 : ch*500+500]
 		if x.N < 4 {
-			runtime.AddRows(dst, rowV, m.W, 784, 500, 500, 1.0)
+			x.Workspace.AddRows(dst, rowV, m.W, 784, 500, 500, 1.0)
 		}
 		for j := 0; j < 500; j++ {
 			dst[j] += m.C[j]
@@ -513,7 +516,7 @@ func (m *RBM) LogZ(limit float64) (float64, error) {
 // A gaussian unit's square reads x² + x.var, so that chains holding
 // conditional means give the expected gradient.
 func (m *RBM) EnergyGrad(x *RBMChains, scale float64, dst *RBM) {
-	runtime.Gemm(true, false, 784, 500, x.N, -1.0*scale, x.V, 784, x.H, 500, 1, dst.W, 500)
+	x.Workspace.Gemm(true, false, 784, 500, x.N, -1.0*scale, x.V, 784, x.H, 500, 1, dst.W, 500)
 	for ch := 0; ch < x.N; ch++ {
 		rowV := x.V[ch*784 : ch*784+784]
 		rowH := x.H[ch*500 : ch*500+500]

@@ -77,6 +77,9 @@ type RBMChains struct {
 	V   []float64 // v[784] of chain c at [c*784 + unit], visible, 0 or 1
 	H   []float64 // h[20] of chain c at [c*20 + unit], hidden, 0 or 1
 	RNG []runtime.RNG
+	// Workspace runs the dense products (fields and gradients of whole batches);
+	// NewRBMChains gives the chains one that uses every core. Chains may share one.
+	Workspace *runtime.Workspace
 	// BaseV, when set, is the field a_A of a factorized base model over v:
 	// samplers then draw v at field β·a + (1−β)·a_A, the tempered path of
 	// annealed importance sampling. Nil (the default) means no base model.
@@ -91,7 +94,7 @@ type RBMChains struct {
 // NewRBMChains returns n chains with every unit drawn uniformly (gaussian units
 // from N(0, 1)); chain c uses random stream (seed, c).
 func NewRBMChains(n int, seed uint64) *RBMChains {
-	x := &RBMChains{N: n, RNG: make([]runtime.RNG, n), prob: make([]float64, 1), save: make([]float64, n*784)}
+	x := &RBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), save: make([]float64, n*784)}
 	x.V = make([]float64, n*784)
 	x.aV = make([]float64, n*784)
 	x.H = make([]float64, n*20)
@@ -178,13 +181,13 @@ func (m *RBM) fieldV(x *RBMChains) {
 	a := x.aV[:x.N*784]
 	clear(a)
 	if x.N >= 4 {
-		runtime.Gemm(false, true, x.N, 784, 20, 1.0, x.H, 20, m.W, 20, 1, a, 784)
+		x.Workspace.Gemm(false, true, x.N, 784, 20, 1.0, x.H, 20, m.W, 20, 1, a, 784)
 	}
 	for ch := 0; ch < x.N; ch++ {
 		rowH := x.H[ch*20 : ch*20+20]
 		dst := a[ch*784 : ch*784+784]
 		if x.N < 4 {
-			runtime.Gemv(false, 784, 20, 1.0, m.W, 20, rowH, 1, dst)
+			x.Workspace.Gemv(false, 784, 20, 1.0, m.W, 20, rowH, 1, dst)
 		}
 		for i := 0; i < 784; i++ {
 			dst[i] += m.B[i]
@@ -264,13 +267,13 @@ func (m *RBM) fieldH(x *RBMChains) {
 	a := x.aH[:x.N*20]
 	clear(a)
 	if x.N >= 4 {
-		runtime.Gemm(false, false, x.N, 20, 784, 1.0, x.V, 784, m.W, 20, 1, a, 20)
+		x.Workspace.Gemm(false, false, x.N, 20, 784, 1.0, x.V, 784, m.W, 20, 1, a, 20)
 	}
 	for ch := 0; ch < x.N; ch++ {
 		rowV := x.V[ch*784 : ch*784+784]
 		dst := a[ch*20 : ch*20+20]
 		if x.N < 4 {
-			runtime.AddRows(dst, rowV, m.W, 784, 20, 20, 1.0)
+			x.Workspace.AddRows(dst, rowV, m.W, 784, 20, 20, 1.0)
 		}
 		for j := 0; j < 20; j++ {
 			dst[j] += m.C[j]
@@ -513,6 +516,7 @@ func (m *RBM) LogZ(limit float64) (float64, error) {
 	const batch = 256
 	return runtime.EnumerateLogSum(n, batch, func() func(k0, count int, out []float64) {
 		x := NewRBMChains(batch, 0)
+		x.Workspace = runtime.NewWorkspace(1) // the enumeration is parallel already
 		return func(k0, count int, out []float64) {
 			x.N = count
 			for ch := 0; ch < count; ch++ {
@@ -544,7 +548,7 @@ func (m *RBM) LogZ(limit float64) (float64, error) {
 // A gaussian unit's square reads x² + x.var, so that chains holding
 // conditional means give the expected gradient.
 func (m *RBM) EnergyGrad(x *RBMChains, scale float64, dst *RBM) {
-	runtime.Gemm(true, false, 784, 20, x.N, -1.0*scale, x.V, 784, x.H, 20, 1, dst.W, 20)
+	x.Workspace.Gemm(true, false, 784, 20, x.N, -1.0*scale, x.V, 784, x.H, 20, 1, dst.W, 20)
 	for ch := 0; ch < x.N; ch++ {
 		rowV := x.V[ch*784 : ch*784+784]
 		rowH := x.H[ch*20 : ch*20+20]

@@ -1,0 +1,546 @@
+package runtime
+
+import "unsafe"
+
+// Kernel levels: which implementation the dense kernels use. kernelLevel is
+// detected once at start (kernels_amd64.go) and lowered only by tests, to
+// exercise the AVX2 and pure-Go paths on any machine.
+const (
+	levelGo     = iota // portable Go
+	levelAVX2          // AVX2 + FMA assembly
+	levelAVX512        // AVX-512 (F, DQ, BW, VL) assembly
+)
+
+var (
+	cpuLevel    = detectLevel()
+	kernelLevel = cpuLevel
+)
+
+// setKernelLevel selects the kernels used from now on, at most the CPU's
+// level, and returns the previous level. Tests only: not safe to call while
+// kernels run.
+func setKernelLevel(l int) int {
+	old := kernelLevel
+	kernelLevel = max(levelGo, min(l, cpuLevel))
+	return old
+}
+
+// kernelShape describes the blocking of a level's GEMM kernels: the dense
+// micro-tile is mr×nr over a packed depth of at most kc, rows of A are
+// blocked by mc and columns of B by nc; the sparse-row kernel works on
+// strips of gw columns over a packed depth of at most gkc.
+type kernelShape struct {
+	mr, nr, kc, mc, nc int
+	gw, gkc            int
+}
+
+var shapes = [...]kernelShape{
+	levelGo:     {mr: 4, nr: 8, kc: 256, mc: 96, nc: 2048, gw: 32, gkc: 128},
+	levelAVX2:   {mr: 4, nr: 12, kc: 256, mc: 96, nc: 3072, gw: 32, gkc: 96},
+	levelAVX512: {mr: 8, nr: 24, kc: 256, mc: 120, nc: 3072, gw: 64, gkc: 64},
+}
+
+func shapeOf(lv int) kernelShape { return shapes[lv] }
+
+// alignedFloats returns a 64-byte aligned slice of n float64 backed by *buf,
+// growing *buf only when it is too small.
+func alignedFloats(buf *[]float64, n int) []float64 {
+	if cap(*buf) < n+8 {
+		*buf = make([]float64, n+8)
+	}
+	s := (*buf)[:cap(*buf)]
+	off := int(uintptr(unsafe.Pointer(&s[0]))&63) / 8
+	if off != 0 {
+		off = 8 - off
+	}
+	return s[off : off+n]
+}
+
+func growInt32(buf *[]int32, n int) []int32 {
+	if cap(*buf) < n {
+		*buf = make([]int32, n)
+	}
+	return (*buf)[:n]
+}
+
+// gemmScratch is the packing memory of one thread.
+type gemmScratch struct {
+	apack, bpack []float64
+	vals         []float64
+	idx, start   []int32
+}
+
+// lanesMask16 returns the AVX-512 lane masks of the 8-lane vectors
+// v0, v0+1, … of a row of cols columns.
+func lanesMask16(m []uint16, cols, v0 int) {
+	for v := range m {
+		l := min(8, max(0, cols-8*(v0+v)))
+		m[v] = uint16(1)<<l - 1
+	}
+}
+
+// lanesMask64 fills 4-lane AVX2 mask vectors (−1 for lanes in use) for a row
+// of cols columns.
+func lanesMask64(m []int64, cols int) {
+	for i := range m {
+		if i < cols {
+			m[i] = -1
+		} else {
+			m[i] = 0
+		}
+	}
+}
+
+// gemmSerial computes C = α·op(A)·op(B) + β·C on one thread, for m, n, k ≥ 1
+// and α ≠ 0, with a, b and c starting at the block's first element. With
+// sparse it uses the sparse-row kernel, which skips the zeros of op(A);
+// otherwise the packed register-blocked kernel.
+func (s *gemmScratch) gemmSerial(lv int, sparse, transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	if lv == levelGo {
+		// Packing does not pay without vector kernels.
+		gemmUnpacked(lv, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	if sparse {
+		s.gemmSparse(lv, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	sh := shapeOf(lv)
+	mr, nr := sh.mr, sh.nr
+	var m16 [3]uint16
+	var m64 [12]int64
+	for j0 := 0; j0 < n; j0 += sh.nc {
+		nb := min(sh.nc, n-j0)
+		nstrips := (nb + nr - 1) / nr
+		for p0 := 0; p0 < k; p0 += sh.kc {
+			kb := min(sh.kc, k-p0)
+			be := beta
+			if p0 > 0 {
+				be = 1
+			}
+			bp := alignedFloats(&s.bpack, nstrips*kb*nr)
+			for js := range nstrips {
+				packB(lv, transB, b, ldb, p0, kb, j0+js*nr, min(nr, nb-js*nr), nr, nr, bp[js*kb*nr:(js+1)*kb*nr])
+			}
+			for i0 := 0; i0 < m; i0 += sh.mc {
+				mb := min(sh.mc, m-i0)
+				npan := (mb + mr - 1) / mr
+				ap := alignedFloats(&s.apack, npan*kb*mr)
+				for ip := range npan {
+					packA(lv, transA, a, lda, i0+ip*mr, min(mr, mb-ip*mr), p0, kb, mr, ap[ip*kb*mr:(ip+1)*kb*mr])
+				}
+				for js := range nstrips {
+					cols := min(nr, nb-js*nr)
+					if lv == levelAVX512 {
+						lanesMask16(m16[:], cols, 0)
+					} else {
+						lanesMask64(m64[:], cols)
+					}
+					bs := bp[js*kb*nr:]
+					for ip := range npan {
+						rows := min(mr, mb-ip*mr)
+						ci := (i0+ip*mr)*ldc + j0 + js*nr
+						as := ap[ip*kb*mr:]
+						switch lv {
+						case levelAVX512:
+							gemm8x24(kb, &as[0], &bs[0], &c[ci], ldc, alpha, be, rows, &m16[0])
+						default:
+							gemm4x12(kb, &as[0], &bs[0], &c[ci], ldc, alpha, be, rows, &m64[0])
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// packB copies rows p0…p0+kb−1 and columns j0…j0+cols−1 of op(B) into dst
+// as kb rows of w values (columns past cols are zero), pitch apart.
+func packB(lv int, transB bool, b []float64, ldb, p0, kb, j0, cols, w, pitch int, dst []float64) {
+	dst = dst[:(kb-1)*pitch+w]
+	if !transB {
+		for p := range kb {
+			row := dst[p*pitch : p*pitch+w]
+			src := b[(p0+p)*ldb+j0:]
+			copy(row[:cols], src[:cols])
+			clear(row[cols:])
+		}
+		return
+	}
+	// op(B)[p, j] = b[j·ldb + p]: a transposing copy.
+	if lv == levelAVX512 && w%8 == 0 {
+		for g := 0; g < w; g += 8 {
+			rows := min(8, cols-g)
+			if rows <= 0 {
+				for p := range kb {
+					clear(dst[p*pitch+g : p*pitch+g+8])
+				}
+				continue
+			}
+			packTrans8(kb, b[(j0+g)*ldb+p0:], ldb, rows, dst[g:], pitch)
+		}
+		return
+	}
+	for j := range w {
+		if j >= cols {
+			for p := range kb {
+				dst[p*pitch+j] = 0
+			}
+			continue
+		}
+		src := b[(j0+j)*ldb+p0 : (j0+j)*ldb+p0+kb]
+		for p, v := range src {
+			dst[p*pitch+j] = v
+		}
+	}
+}
+
+// packA copies rows i0…i0+rows−1 and columns p0…p0+kb−1 of op(A) into dst
+// as kb groups of mr values (rows past rows are zero).
+func packA(lv int, transA bool, a []float64, lda, i0, rows, p0, kb, mr int, dst []float64) {
+	dst = dst[:kb*mr]
+	if transA {
+		// op(A)[i, p] = a[p·lda + i]: contiguous runs of rows values.
+		for p := range kb {
+			d := dst[p*mr : p*mr+mr]
+			src := a[(p0+p)*lda+i0:]
+			copy(d[:rows], src[:rows])
+			clear(d[rows:])
+		}
+		return
+	}
+	if lv == levelAVX512 && mr == 8 {
+		packTrans8(kb, a[i0*lda+p0:], lda, rows, dst, mr)
+		return
+	}
+	for i := range mr {
+		if i >= rows {
+			for p := range kb {
+				dst[p*mr+i] = 0
+			}
+			continue
+		}
+		src := a[(i0+i)*lda+p0 : (i0+i)*lda+p0+kb]
+		for p, v := range src {
+			dst[p*mr+i] = v
+		}
+	}
+}
+
+// packTrans8 sets dst[p·ds + i] = src[i·ld + p] for p < kc and i < rows ≤ 8
+// (zero for rows ≤ i < 8), AVX-512 only: whole 8×8 blocks are transposed in
+// registers, the rest gathered.
+func packTrans8(kc int, src []float64, ld, rows int, dst []float64, ds int) {
+	_ = src[(rows-1)*ld+kc-1]
+	_ = dst[(kc-1)*ds+7]
+	k8 := 0
+	if rows == 8 {
+		k8 = kc &^ 7
+		if k8 > 0 {
+			packT8x8(k8, &src[0], ld, &dst[0], ds)
+		}
+	}
+	if k8 < kc {
+		packT8(kc-k8, &src[k8], ld, rows, &dst[k8*ds], ds)
+	}
+}
+
+// gemmSparse is gemmSerial with the sparse-row kernel: for each block of
+// depth gkc it lists, for every row r of op(A), the nonzero op(A)[r, p] and
+// (as byte offsets) the rows p of op(B) they select, then accumulates
+// C[r, strip] += α·Σ op(A)[r,p]·op(B)[p, strip] over the listed rows only,
+// strip by strip, each strip of op(B) (kept in L1) serving all rows of C.
+func (s *gemmScratch) gemmSparse(lv int, transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	sh := shapeOf(lv)
+	kc := sh.gkc
+	if k <= kc+kc/2 {
+		kc = k
+	}
+	w := sh.gw
+	nkb := (k + kc - 1) / kc
+	// With B, each depth block of B is packed whole, its rows read from end
+	// to end, and the strips follow; with Bᵀ, each strip is packed for the
+	// whole depth (rows of the stored matrix read from end to end), which
+	// needs the lists of all blocks at once.
+	lists := 1
+	if transB {
+		lists = nkb
+	}
+	start := growInt32(&s.start, lists*(m+1))
+	idx := growInt32(&s.idx, lists*m*kc+16)
+	vals := alignedFloats(&s.vals, lists*m*kc+16)
+	unit := 1
+	build := func(q int) []int32 {
+		p0, kb := q*kc, min(kc, k-q*kc)
+		st := start[(q%lists)*(m+1):][:m+1]
+		e := 0
+		if q%lists > 0 {
+			e = int(start[(q%lists)*(m+1)-1])
+		}
+		for r := range m {
+			st[r] = int32(e)
+			var cnt int
+			var nonunit bool
+			if transA {
+				cnt, nonunit = compressList(lv, kb, a, p0*lda+r, lda, w*8, idx[e:], vals[e:])
+			} else {
+				cnt, nonunit = compressList(lv, kb, a, r*lda+p0, 1, w*8, idx[e:], vals[e:])
+			}
+			if nonunit {
+				unit = 0
+			}
+			e += cnt
+		}
+		st[m] = int32(e)
+		return st
+	}
+	kernel := func(st []int32, bs []float64, j0, cols int, be float64) {
+		var m16 [4]uint16
+		var m64 [32]int64
+		switch {
+		case lv == levelAVX512 && cols > 32:
+			lanesMask16(m16[:], cols, 4)
+			gather64(m, &st[0], &idx[0], &vals[0], &bs[0], &c[j0], ldc, alpha, be, &m16[0], unit)
+		case lv == levelAVX512:
+			lanesMask16(m16[:], cols, 0)
+			gather32(m, &st[0], &idx[0], &vals[0], &bs[0], &c[j0], ldc, alpha, be, &m16[0], unit)
+		default:
+			lanesMask64(m64[:], cols)
+			gather32x2(m, &st[0], &idx[0], &vals[0], &bs[0], &c[j0], ldc, alpha, be, &m64[0], unit)
+		}
+	}
+	nstrips := (n + w - 1) / w
+	if !transB {
+		for q := range nkb {
+			p0, kb := q*kc, min(kc, k-q*kc)
+			be := beta
+			if q > 0 {
+				be = 1
+			}
+			st := build(q)
+			bp := alignedFloats(&s.bpack, nstrips*kb*w)
+			for p := range kb {
+				src := b[(p0+p)*ldb : (p0+p)*ldb+n]
+				for js := range nstrips {
+					d := bp[(js*kb+p)*w : (js*kb+p)*w+w]
+					cols := copy(d, src[js*w:])
+					clear(d[cols:])
+				}
+			}
+			for js := range nstrips {
+				kernel(st, bp[js*kb*w:], js*w, min(w, n-js*w), be)
+			}
+		}
+		return
+	}
+	for q := range nkb {
+		build(q)
+	}
+	bp := alignedFloats(&s.bpack, k*w)
+	for js := range nstrips {
+		j0, cols := js*w, min(w, n-js*w)
+		packB(lv, transB, b, ldb, 0, k, j0, cols, w, w, bp)
+		for q := range nkb {
+			be := beta
+			if q > 0 {
+				be = 1
+			}
+			kernel(start[q*(m+1):], bp[q*kc*w:], j0, cols, be)
+		}
+	}
+}
+
+// compressList writes the nonzero x[off + p·stride] for p < n, in order, to
+// vals and p·scale to idx, and returns their number and whether one of them
+// is not 1. idx and vals need room for n+8 elements.
+func compressList(lv int, n int, x []float64, off, stride, scale int, idx []int32, vals []float64) (int, bool) {
+	if n <= 0 {
+		return 0, false
+	}
+	_ = x[off+(n-1)*stride]
+	if lv == levelAVX512 {
+		_ = idx[n+7]
+		_ = vals[n+7]
+		cnt, nu := compressNZ(n, &x[off], stride, scale, &idx[0], &vals[0])
+		return cnt, nu != 0
+	}
+	idx = idx[:n]
+	vals = vals[:n]
+	cnt := 0
+	nonunit := false
+	for p := range n {
+		v := x[off+p*stride]
+		idx[cnt] = int32(p * scale)
+		vals[cnt] = v
+		cnt += b2i(v != 0) // no branch: zeros are random in sampled states
+		nonunit = nonunit || (v != 0 && v != 1)
+	}
+	return cnt, nonunit
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// countNonzero returns the number of nonzero elements (NaN counts) of the
+// rows×cols matrix x with leading dimension ld.
+func countNonzero(lv, rows, cols int, x []float64, ld int) int {
+	nz := 0
+	for r := range rows {
+		row := x[r*ld : r*ld+cols]
+		if lv == levelAVX512 {
+			nz += countNZ(cols, &row[0])
+			continue
+		}
+		for _, v := range row {
+			if v != 0 {
+				nz++
+			}
+		}
+	}
+	return nz
+}
+
+// addRows8 computes y[j] += Σ_{t<8} coef[t]·a[offs[t]/8 + j] for j < n:
+// eight scaled rows of a (offs in bytes) added to y in one pass.
+func addRows8(lv, n int, y, a []float64, offs *[8]int64, coef *[8]float64) {
+	switch lv {
+	case levelAVX512:
+		axpy8(n, &y[0], &a[0], &offs[0], &coef[0])
+		return
+	case levelAVX2:
+		n4 := n &^ 3
+		if n4 > 0 {
+			axpy8x2(n4, &y[0], &a[0], &offs[0], &coef[0])
+		}
+		for t := range 8 {
+			r := a[offs[t]/8:]
+			for j := n4; j < n; j++ {
+				y[j] += coef[t] * r[j]
+			}
+		}
+		return
+	}
+	y = y[:n]
+	for t := 0; t < 8; t += 2 {
+		c0, c1 := coef[t], coef[t+1]
+		r0 := a[offs[t]/8:]
+		r0 = r0[:n]
+		r1 := a[offs[t+1]/8:]
+		r1 = r1[:n]
+		for j := range y {
+			y[j] += c0*r0[j] + c1*r1[j]
+		}
+	}
+}
+
+// dotRows4 sets out[t] = Σ_{j<n} a[t·lda + j]·x[j] for t < 4.
+func dotRows4(lv, n int, a []float64, lda int, x []float64, out *[4]float64) {
+	_ = a[3*lda+n-1]
+	_ = x[n-1]
+	switch lv {
+	case levelAVX512:
+		dot4(n, &a[0], lda, &x[0], &out[0])
+		return
+	case levelAVX2:
+		n4 := n &^ 3
+		if n4 > 0 {
+			dot4x2(n4, &a[0], lda, &x[0], &out[0])
+		} else {
+			*out = [4]float64{}
+		}
+		for t := range 4 {
+			r := a[t*lda:]
+			for j := n4; j < n; j++ {
+				out[t] += r[j] * x[j]
+			}
+		}
+		return
+	}
+	for t := range 4 {
+		out[t] = dot(x[:n], a[t*lda:t*lda+n])
+	}
+}
+
+// addRowsList computes y[0:n] += α·Σ_e vals[e]·A[idx[e], 0:n] for the cnt
+// listed rows of A (leading dimension lda), eight rows per pass.
+func addRowsList(lv, n int, y, a []float64, lda int, idx []int32, vals []float64, cnt int, alpha float64) {
+	var offs [8]int64
+	var coef [8]float64
+	for e := 0; e < cnt; e += 8 {
+		g := min(8, cnt-e)
+		for t := range 8 {
+			if t < g {
+				offs[t] = int64(idx[e+t]) * int64(lda) * 8
+				coef[t] = alpha * vals[e+t]
+			} else {
+				offs[t] = offs[0]
+				coef[t] = 0
+			}
+		}
+		addRows8(lv, n, y, a, &offs, &coef)
+	}
+}
+
+// addRowsChunked computes y[0:n] += α·Σ_{i<m, x[i]≠0} x[i]·A[i, 0:n], listing
+// the nonzeros of x 64 at a time in stack buffers (no allocation).
+func addRowsChunked(lv, m, n int, y, x, a []float64, lda int, alpha float64) {
+	var idx [72]int32
+	var vals [72]float64
+	for i0 := 0; i0 < m; i0 += 64 {
+		cnt := min(64, m-i0)
+		cnt, _ = compressList(lv, cnt, x, i0, 1, 1, idx[:], vals[:])
+		if cnt == 0 {
+			continue
+		}
+		addRowsList(lv, n, y, a[i0*lda:], lda, idx[:], vals[:], cnt, alpha)
+	}
+}
+
+// gemvRows computes y[i] = α·Σ_j A[i,j]·x[j] + β·y[i] for i < m, four rows
+// at a time (y not read when β = 0).
+func gemvRows(lv, m, n int, alpha float64, a []float64, lda int, x []float64, beta float64, y []float64) {
+	if n == 0 || alpha == 0 {
+		scaleRows(m, 1, beta, y, 1)
+		return
+	}
+	var out [4]float64
+	i := 0
+	for ; i+4 <= m; i += 4 {
+		dotRows4(lv, n, a[i*lda:], lda, x, &out)
+		for t := range 4 {
+			if beta == 0 {
+				y[i+t] = alpha * out[t]
+			} else {
+				y[i+t] = alpha*out[t] + beta*y[i+t]
+			}
+		}
+	}
+	for ; i < m; i++ {
+		s := dot(x[:n], a[i*lda:i*lda+n])
+		if beta == 0 {
+			y[i] = alpha * s
+		} else {
+			y[i] = alpha*s + beta*y[i]
+		}
+	}
+}
+
+// scaleRows sets C = β·C on an m×n block (C = 0 when β = 0, whatever C held).
+func scaleRows(m, n int, beta float64, c []float64, ldc int) {
+	for r := range m {
+		row := c[r*ldc : r*ldc+n]
+		switch beta {
+		case 1:
+		case 0:
+			clear(row)
+		default:
+			for j := range row {
+				row[j] *= beta
+			}
+		}
+	}
+}

@@ -1,0 +1,36 @@
+//go:build !amd64 || purego
+
+package runtime
+
+// Without assembly every kernel runs in Go; the stubs below are never
+// called because detectLevel reports levelGo.
+
+func detectLevel() int { return levelGo }
+
+func spinPause() {}
+
+func gemm8x24(k int, a, b, c *float64, ldc int, alpha, beta float64, rows int, masks *uint16) {
+	panic("unreachable")
+}
+func gemm4x12(k int, a, b, c *float64, ldc int, alpha, beta float64, rows int, masks *int64) {
+	panic("unreachable")
+}
+func gather64(m int, start, idx *int32, vals *float64, b, c *float64, ldc int, alpha, beta float64, masks *uint16, unit int) {
+	panic("unreachable")
+}
+func gather32(m int, start, idx *int32, vals *float64, b, c *float64, ldc int, alpha, beta float64, masks *uint16, unit int) {
+	panic("unreachable")
+}
+func gather32x2(m int, start, idx *int32, vals *float64, b, c *float64, ldc int, alpha, beta float64, masks *int64, unit int) {
+	panic("unreachable")
+}
+func countNZ(n int, x *float64) int { panic("unreachable") }
+func compressNZ(n int, x *float64, stride int, scale int, idx *int32, vals *float64) (cnt int, nonunit int) {
+	panic("unreachable")
+}
+func packT8(kc int, src *float64, ld int, rows int, dst *float64, ds int) { panic("unreachable") }
+func axpy8(n int, y, a *float64, offs *int64, coef *float64)              { panic("unreachable") }
+func axpy8x2(n int, y, a *float64, offs *int64, coef *float64)            { panic("unreachable") }
+func dot4(n int, a *float64, lda int, x *float64, out *float64)           { panic("unreachable") }
+func dot4x2(n int, a *float64, lda int, x *float64, out *float64)         { panic("unreachable") }
+func packT8x8(kc int, src *float64, ld int, dst *float64, ds int)         { panic("unreachable") }

@@ -1,0 +1,567 @@
+package runtime
+
+import (
+	goruntime "runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// A Workspace runs the dense products of generated samplers and trainers
+// (Gemm, Gemv, AddRows) with packed, register-blocked assembly kernels on
+// several cores. It owns per-thread packing buffers, grown on first use and
+// reused afterwards, and a pool of worker goroutines started once by
+// NewWorkspace; after a warm-up call of a given size its methods do not
+// allocate.
+//
+// The methods compute exactly what the package-level Gemm, Gemv and AddRows
+// compute, up to rounding: sums may be evaluated in a different order and
+// with fused multiply-adds.
+//
+// A Workspace is used by one goroutine at a time. A nil *Workspace is valid:
+// its methods run single-threaded on the caller's goroutine without packing
+// (vectorised, zero-skipping loops), as the package-level functions do.
+type Workspace struct {
+	*pool
+}
+
+// NewWorkspace returns a Workspace that splits each large enough product
+// among threads goroutines (the caller's and threads−1 workers); threads ≤ 0
+// means GOMAXPROCS. Close stops the workers; a Workspace that becomes
+// unreachable is closed by the garbage collector.
+func NewWorkspace(threads int) *Workspace {
+	if threads <= 0 {
+		threads = goruntime.GOMAXPROCS(0)
+	}
+	p := &pool{threads: threads, scratch: make([]gemmScratch, threads), partial: make([][]float64, threads)}
+	p.workers = make([]worker, threads-1)
+	for i := range p.workers {
+		p.workers[i].wake = make(chan struct{}, 1)
+	}
+	p.done = make(chan struct{}, 1)
+	p.wg.Add(len(p.workers))
+	for i := range p.workers {
+		go p.work(i + 1)
+	}
+	w := &Workspace{p}
+	goruntime.AddCleanup(w, func(p *pool) { p.close() }, p)
+	return w
+}
+
+// Close stops the worker goroutines. The Workspace stays usable, on one
+// thread. Close is idempotent.
+func (w *Workspace) Close() {
+	if w != nil && w.pool != nil {
+		w.pool.close()
+	}
+}
+
+// Threads returns the number of threads a product may use (1 for nil).
+func (w *Workspace) Threads() int {
+	if w == nil || w.pool == nil || w.closed.Load() {
+		return 1
+	}
+	return w.threads
+}
+
+// How a product is divided among threads.
+const (
+	splitCols = iota // columns of C (and of op(B))
+	splitRows        // rows of C (and of op(A))
+	splitK           // the inner dimension; partial products are summed
+)
+
+// Job kinds.
+const (
+	jobGemm = iota
+	jobAddRows
+	jobGemvN
+	jobReduce // C += Σ partial products of splitK
+)
+
+// job holds the arguments of the product being split; written by the caller
+// before it publishes a new sequence number, read by workers after.
+type job struct {
+	kind   int
+	lv     int
+	sparse bool
+	split  int // splitCols, splitRows or splitK
+	unit   int // alignment of the split
+	parts  int
+
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float64
+	a, b, c        []float64
+	lda, ldb, ldc  int
+
+	x, y []float64 // AddRows, Gemv
+}
+
+// worker is the parking state of one worker goroutine.
+type worker struct {
+	sleeping atomic.Int32
+	wake     chan struct{}
+	_        [48]byte // keep workers on separate cache lines
+}
+
+// pool is the state shared with the workers (kept apart from Workspace so
+// that an unreachable Workspace can be cleaned up).
+type pool struct {
+	threads int
+	scratch []gemmScratch
+	partial [][]float64 // AddRows partial sums of threads ≥ 1
+	job     job
+
+	seq            atomic.Uint64 // bumped to publish a job
+	pending        atomic.Int32  // workers still running the current job
+	callerSleeping atomic.Int32
+	done           chan struct{}
+	closed         atomic.Bool
+	closeOnce      sync.Once
+	wg             sync.WaitGroup
+	workers        []worker
+}
+
+// How long a waiting goroutine spins before it parks on a channel: short
+// gaps between products (the sampler's own work between two products) are
+// bridged without the cost of waking a thread.
+const spinTime = 200 * time.Microsecond
+
+// spinUntil spins until cond holds or spinTime has passed; it reports
+// whether cond held. It yields to other goroutines, and now and then to
+// other threads, while it waits.
+func spinUntil(cond func() bool) bool {
+	var t0 time.Time
+	for i := 0; ; i++ {
+		if cond() {
+			return true
+		}
+		switch {
+		case i&1023 == 1023:
+			osYield()
+		case i&63 == 63:
+			if t0.IsZero() {
+				t0 = time.Now()
+			} else if time.Since(t0) > spinTime {
+				return false
+			}
+			goruntime.Gosched()
+		default:
+			spinPause()
+		}
+	}
+}
+
+func (p *pool) work(t int) {
+	defer p.wg.Done()
+	w := &p.workers[t-1]
+	var last uint64 // the sequence number before any job
+	newJob := func() bool { return p.seq.Load() != last }
+	for {
+		if !spinUntil(newJob) {
+			w.sleeping.Store(1)
+			if p.seq.Load() != last {
+				if !w.sleeping.CompareAndSwap(1, 0) {
+					<-w.wake // the caller is sending
+				}
+			} else {
+				<-w.wake
+			}
+		}
+		last = p.seq.Load()
+		if p.closed.Load() {
+			return
+		}
+		if t < p.job.parts {
+			p.runPart(t)
+		}
+		if p.pending.Add(-1) == 0 && p.callerSleeping.CompareAndSwap(1, 0) {
+			p.done <- struct{}{}
+		}
+	}
+}
+
+// run executes p.job on p.job.parts threads, part 0 on the caller's
+// goroutine, and returns when all parts are done.
+func (p *pool) run() {
+	p.pending.Store(int32(len(p.workers)))
+	p.seq.Add(1)
+	for i := range p.workers {
+		if p.workers[i].sleeping.CompareAndSwap(1, 0) {
+			p.workers[i].wake <- struct{}{}
+		}
+	}
+	p.runPart(0)
+	if spinUntil(func() bool { return p.pending.Load() == 0 }) {
+		return
+	}
+	p.callerSleeping.Store(1)
+	if p.pending.Load() == 0 {
+		if p.callerSleeping.CompareAndSwap(1, 0) {
+			return
+		}
+	}
+	<-p.done
+}
+
+func (p *pool) close() {
+	p.closeOnce.Do(func() {
+		p.closed.Store(true)
+		p.seq.Add(1)
+		for i := range p.workers {
+			if p.workers[i].sleeping.CompareAndSwap(1, 0) {
+				p.workers[i].wake <- struct{}{}
+			}
+		}
+		p.wg.Wait()
+	})
+}
+
+// parallel reports how many parts a product of the given cost (in
+// multiply-adds) is split into.
+func (w *Workspace) parallel(cost int) int {
+	if w == nil || w.pool == nil || w.threads < 2 || w.closed.Load() || cost < 1<<16 {
+		return 1
+	}
+	return w.threads
+}
+
+// splitUnit aligns the parts of the rows of a matrix divided among threads:
+// a 784-row weight matrix is cut at row 384 by Gemm (whichever of its
+// products), Gemv and AddRows alike, so each core always sees the same rows.
+// It is a multiple of every kernel's mr and of the sparse strip width.
+const splitUnit = 64
+
+// split returns the start of part t of [0, n) cut into parts pieces whose
+// boundaries are multiples of unit.
+func split(n, parts, unit, t int) int {
+	if t >= parts {
+		return n
+	}
+	units := (n + unit - 1) / unit
+	return min(n, units*t/parts*unit)
+}
+
+func (p *pool) runPart(t int) {
+	j := &p.job
+	switch j.kind {
+	case jobGemm:
+		switch j.split {
+		case splitRows:
+			r0, r1 := split(j.m, j.parts, j.unit, t), split(j.m, j.parts, j.unit, t+1)
+			if r0 >= r1 {
+				return
+			}
+			aoff := r0 * j.lda
+			if j.transA {
+				aoff = r0
+			}
+			p.scratch[t].gemmSerial(j.lv, j.sparse, j.transA, j.transB, r1-r0, j.n, j.k, j.alpha, j.a[aoff:], j.lda, j.b, j.ldb, j.beta, j.c[r0*j.ldc:], j.ldc)
+		case splitCols:
+			c0, c1 := split(j.n, j.parts, j.unit, t), split(j.n, j.parts, j.unit, t+1)
+			if c0 >= c1 {
+				return
+			}
+			boff := c0
+			if j.transB {
+				boff = c0 * j.ldb
+			}
+			p.scratch[t].gemmSerial(j.lv, j.sparse, j.transA, j.transB, j.m, c1-c0, j.k, j.alpha, j.a, j.lda, j.b[boff:], j.ldb, j.beta, j.c[c0:], j.ldc)
+		case splitK:
+			k0, k1 := split(j.k, j.parts, j.unit, t), split(j.k, j.parts, j.unit, t+1)
+			c, ldc, beta := j.c, j.ldc, j.beta
+			if t > 0 {
+				// Threads after the first write their partial products apart.
+				c, ldc, beta = p.partial[t][:j.m*j.n], j.n, 0
+				if k0 >= k1 {
+					clear(c)
+					return
+				}
+			} else if k0 >= k1 {
+				scaleRows(j.m, j.n, j.beta, j.c, j.ldc)
+				return
+			}
+			aoff, boff := k0, k0*j.ldb
+			if j.transA {
+				aoff = k0 * j.lda
+			}
+			if j.transB {
+				boff = k0
+			}
+			p.scratch[t].gemmSerial(j.lv, j.sparse, j.transA, j.transB, j.m, j.n, k1-k0, j.alpha, j.a[aoff:], j.lda, j.b[boff:], j.ldb, beta, c, ldc)
+		}
+	case jobReduce:
+		r0, r1 := split(j.m, j.parts, 1, t), split(j.m, j.parts, 1, t+1)
+		for r := r0; r < r1; r++ {
+			crow := j.c[r*j.ldc : r*j.ldc+j.n]
+			for u := 1; u < j.parts; u++ {
+				axpyUnit(crow, p.partial[u][r*j.n:r*j.n+j.n])
+			}
+		}
+	case jobAddRows:
+		r0, r1 := split(j.m, j.parts, j.unit, t), split(j.m, j.parts, j.unit, t+1)
+		y := j.y
+		if t > 0 {
+			y = p.partial[t][:j.n]
+			clear(y)
+		}
+		if r0 < r1 {
+			p.scratch[t].addRows(j.lv, r1-r0, j.n, y, j.x[r0:], j.a[r0*j.lda:], j.lda, j.alpha)
+		}
+	case jobGemvN:
+		r0, r1 := split(j.m, j.parts, j.unit, t), split(j.m, j.parts, j.unit, t+1)
+		if r0 < r1 {
+			gemvRows(j.lv, r1-r0, j.n, j.alpha, j.a[r0*j.lda:], j.lda, j.x, j.beta, j.y[r0:])
+		}
+	}
+}
+
+// addRows is addRowsChunked listing all nonzeros of x at once in s.
+func (s *gemmScratch) addRows(lv, m, n int, y, x, a []float64, lda int, alpha float64) {
+	idx := growInt32(&s.idx, m+16)
+	vals := alignedFloats(&s.vals, m+16)
+	cnt, _ := compressList(lv, m, x, 0, 1, 1, idx, vals)
+	addRowsList(lv, n, y, a, lda, idx, vals, cnt, alpha)
+}
+
+// sparseEnough reports whether the rows×cols matrix x has at most
+// sparseMaxDensity nonzeros, judging from at most 16 evenly spaced rows.
+func sparseEnough(lv, rows, cols int, x []float64, ld int) bool {
+	step := max(1, rows/16)
+	nz, n := 0, 0
+	for r := 0; r < rows; r += step {
+		nz += countNonzero(lv, 1, cols, x[r*ld:], ld)
+		n += cols
+	}
+	return float64(nz) <= sparseMaxDensity*float64(n)
+}
+
+// sparseMaxDensity is the largest fraction of nonzeros in op(A) for which
+// Gemm uses the sparse-row kernel rather than the dense one.
+const sparseMaxDensity = 0.7
+
+// Gemm computes C = α·op(A)·op(B) + β·C where op(X) is X or Xᵀ, op(A) is
+// m×k, op(B) is k×n and C is m×n, all row-major with leading dimensions lda,
+// ldb and ldc. When β = 0, C need not be initialised (NaNs in it are
+// ignored).
+//
+// With a non-nil Workspace the product is cache-blocked: panels of op(B)
+// (kc×nc) and of op(A) (mc×kc) are packed and multiplied by an mr×nr
+// register-blocked micro-kernel (8×24 with AVX-512, 4×12 with AVX2). When at
+// most 70% of op(A) is nonzero (binary unit states), each row of op(A) is
+// instead reduced to the list of its nonzeros p, and
+//
+//	C[r,:] = α·Σ_{p : op(A)[r,p] ≠ 0} op(A)[r,p]·op(B)[p,:] + β·C[r,:]
+//
+// is accumulated over those rows of op(B) only, in strips of 64 (AVX-512)
+// or 32 columns of op(B) packed to stay in L1.
+//
+// Threads divide the rows of the stored B when it is the largest operand:
+// for op(B) = B (with 2m ≤ k) the inner dimension is split and the partial
+// products summed, for op(B) = Bᵀ the columns of C are. So the three
+// products of a Gibbs sweep with weights W (V·W, H·Wᵀ and the gradient
+// Vᵀ·H, whose rows are split when m > n) give each core the same rows of W
+// (or of the gradient), which stay in its cache from one call to the next.
+func (w *Workspace) Gemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if w == nil || w.pool == nil {
+		gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	if k == 0 || alpha == 0 {
+		scaleRows(m, n, beta, c, ldc)
+		return
+	}
+	lv := kernelLevel
+	sh := shapeOf(lv)
+	ar, ac := m, k // stored shape of A
+	if transA {
+		ar, ac = k, m
+	}
+	sparse := sparseEnough(lv, ar, ac, a, lda)
+	parts := w.parallel(m * n * k)
+	if parts == 1 {
+		w.scratch[0].gemmSerial(lv, sparse, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	j := &w.job
+	*j = job{kind: jobGemm, lv: lv, sparse: sparse, parts: parts,
+		transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
+		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc}
+	// Divide the rows of B (the weights, in the products of samplers)
+	// among the threads when B is the largest operand, so that each core
+	// works on the same part of the weights, kept in its cache, in all three
+	// products of a sweep; otherwise the larger dimension of C.
+	switch {
+	case !transB && 2*m <= k:
+		j.split, j.unit = splitK, splitUnit
+		for t := 1; t < parts; t++ {
+			if cap(w.partial[t]) < m*n {
+				w.partial[t] = make([]float64, m*n)
+			}
+		}
+	case m > n:
+		j.split, j.unit = splitRows, splitUnit
+	default:
+		j.split, j.unit = splitCols, sh.nr
+		if sparse {
+			j.unit = sh.gw
+		}
+	}
+	w.run()
+	if j.split == splitK {
+		j.kind = jobReduce
+		w.run()
+	}
+	w.job = job{}
+}
+
+// Gemv computes y = α·op(A)·x + β·y where A is m×n (row-major, leading
+// dimension lda) and op(A) is A (x has n elements, y has m) or Aᵀ (x has m
+// elements, y has n). When β = 0, y need not be initialised.
+//
+// op(A) = A is computed as dot products of rows of A with x, four rows per
+// pass; op(A) = Aᵀ as AddRows (skipping the zeros of x). Rows of A are
+// divided among the threads, the same way for both, so that each core keeps
+// the same part of A in its cache from call to call.
+func (w *Workspace) Gemv(trans bool, m, n int, alpha float64, a []float64, lda int, x []float64, beta float64, y []float64) {
+	checkGemv(trans, m, n, a, lda, x, y)
+	if w == nil || w.pool == nil {
+		gemv(trans, m, n, alpha, a, lda, x, beta, y)
+		return
+	}
+	if trans {
+		y = y[:n]
+		switch beta {
+		case 1:
+		case 0:
+			clear(y)
+		default:
+			for i := range y {
+				y[i] *= beta
+			}
+		}
+		if alpha != 0 {
+			w.AddRows(y, x, a, m, n, lda, alpha)
+		}
+		return
+	}
+	if m == 0 {
+		return
+	}
+	if n == 0 || alpha == 0 {
+		scaleRows(m, 1, beta, y, 1)
+		return
+	}
+	lv := kernelLevel
+	parts := w.parallel(m * n)
+	if parts == 1 {
+		gemvRows(lv, m, n, alpha, a, lda, x, beta, y)
+		return
+	}
+	w.job = job{kind: jobGemvN, lv: lv, parts: parts, unit: splitUnit, m: m, n: n, alpha: alpha, beta: beta, a: a, lda: lda, x: x, y: y}
+	w.run()
+	w.job = job{}
+}
+
+// AddRows computes y[j] += α·Σ_{i<m, x[i]≠0} x[i]·A[i·lda + j] for j < n, where
+// A is m×n row-major: y += α·Aᵀx, as the package-level AddRows. The nonzeros
+// of x are listed first; the rows of A they select are then added to y
+// eight at a time with fused multiply-adds, in one pass over y. Rows of A
+// are divided among the threads, each summing into its own buffer.
+func (w *Workspace) AddRows(y, x, a []float64, m, n, lda int, alpha float64) {
+	checkAddRows(y, x, a, m, n, lda)
+	if m == 0 || n == 0 || alpha == 0 {
+		return
+	}
+	lv := kernelLevel
+	if w == nil || w.pool == nil {
+		addRowsChunked(lv, m, n, y, x, a, lda, alpha)
+		return
+	}
+	parts := w.parallel(m * n)
+	if parts == 1 {
+		w.scratch[0].addRows(lv, m, n, y, x, a, lda, alpha)
+		return
+	}
+	for t := 1; t < parts; t++ {
+		if cap(w.partial[t]) < n {
+			w.partial[t] = make([]float64, n)
+		}
+	}
+	w.job = job{kind: jobAddRows, lv: lv, parts: parts, unit: splitUnit, m: m, n: n, alpha: alpha, a: a, lda: lda, x: x, y: y}
+	w.run()
+	w.job = job{}
+	y = y[:n]
+	for t := 1; t < parts; t++ {
+		axpyUnit(y, w.partial[t][:n])
+	}
+}
+
+// axpyUnit sets y += x (len(x) = len(y)).
+func axpyUnit(y, x []float64) {
+	x = x[:len(y)]
+	for i := range y {
+		y[i] += x[i]
+	}
+}
+
+// Argument checks: the assembly kernels do not check bounds, so every
+// product checks that its slices are long enough before any kernel runs.
+
+func needLen(name string, s []float64, rows, cols, ld int) {
+	if rows == 0 || cols == 0 {
+		return
+	}
+	if rows > 1 && ld < cols {
+		panic("runtime: " + name + ": leading dimension too small")
+	}
+	if len(s) < (rows-1)*ld+cols {
+		panic("runtime: " + name + ": slice too short")
+	}
+}
+
+func checkGemm(transA, transB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic("runtime: Gemm: negative dimension")
+	}
+	if transA {
+		needLen("Gemm A", a, k, m, lda)
+	} else {
+		needLen("Gemm A", a, m, k, lda)
+	}
+	if transB {
+		needLen("Gemm B", b, n, k, ldb)
+	} else {
+		needLen("Gemm B", b, k, n, ldb)
+	}
+	needLen("Gemm C", c, m, n, ldc)
+}
+
+func checkGemv(trans bool, m, n int, a []float64, lda int, x, y []float64) {
+	if m < 0 || n < 0 {
+		panic("runtime: Gemv: negative dimension")
+	}
+	needLen("Gemv A", a, m, n, lda)
+	xl, yl := n, m
+	if trans {
+		xl, yl = m, n
+	}
+	if len(x) < xl || len(y) < yl {
+		panic("runtime: Gemv: vector too short")
+	}
+}
+
+func checkAddRows(y, x, a []float64, m, n, lda int) {
+	if m < 0 || n < 0 {
+		panic("runtime: AddRows: negative dimension")
+	}
+	needLen("AddRows A", a, m, n, lda)
+	if len(x) < m || len(y) < n {
+		panic("runtime: AddRows: vector too short")
+	}
+}

@@ -1,0 +1,361 @@
+package runtime
+
+import (
+	"fmt"
+	"math"
+	"sync"
+	"testing"
+)
+
+// levels returns the kernel levels this machine can run, portable Go first.
+func levels() []int {
+	var ls []int
+	for l := levelGo; l <= cpuLevel; l++ {
+		ls = append(ls, l)
+	}
+	return ls
+}
+
+var levelNames = []string{"go", "avx2", "avx512"}
+
+// withLevel runs f with the kernels of level l.
+func withLevel(l int, f func()) {
+	old := setKernelLevel(l)
+	defer setKernelLevel(old)
+	f()
+}
+
+// testWorkspaces returns nil and workspaces of 1, 2 and 3 threads.
+func testWorkspaces(t testing.TB) []*Workspace {
+	ws := []*Workspace{nil, NewWorkspace(1), NewWorkspace(2), NewWorkspace(3)}
+	t.Cleanup(func() {
+		for _, w := range ws {
+			w.Close()
+		}
+	})
+	return ws
+}
+
+// operand kinds: how the left operand of a product is filled.
+const (
+	opDense    = iota // uniform in [−1, 1)
+	opBinary          // 0/1 with half zeros
+	opFracZero        // fractional with 60% zeros
+)
+
+func fillOperand(r *RNG, x []float64, kind int) {
+	for i := range x {
+		switch kind {
+		case opDense:
+			x[i] = 2*r.Float64() - 1
+		case opBinary:
+			x[i] = r.Bernoulli(0.5)
+		case opFracZero:
+			if r.Float64() < 0.6 {
+				x[i] = 0
+			} else {
+				x[i] = r.Float64()
+			}
+		}
+	}
+}
+
+// naiveGemm returns α·op(A)·op(B) + β·C (C ignored when β = 0) and, per
+// element, |α|·Σ|op(A)||op(B)| + |β·C|, the scale of its rounding error.
+func naiveGemm(ta, tb bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) (want, scale []float64) {
+	want = append([]float64(nil), c...)
+	scale = make([]float64, len(c))
+	for i := range m {
+		for j := range n {
+			var s, abs float64
+			for l := range k {
+				x, y := at(a, lda, ta, i, l), at(b, ldb, tb, l, j)
+				s += x * y
+				abs += math.Abs(x * y)
+			}
+			v, e := alpha*s, math.Abs(alpha)*abs
+			if beta != 0 {
+				v += beta * c[i*ldc+j]
+				e += math.Abs(beta * c[i*ldc+j])
+			}
+			want[i*ldc+j], scale[i*ldc+j] = v, e
+		}
+	}
+	return want, scale
+}
+
+// checkClose fails unless |got−want| ≤ tol·(scale+|want|) everywhere (so
+// elements outside the product, where scale = 0 and want = C, must be
+// untouched).
+func checkClose(t *testing.T, name string, got, want, scale []float64, tol float64) {
+	t.Helper()
+	for i := range got {
+		if got[i] == want[i] {
+			continue
+		}
+		if !(math.Abs(got[i]-want[i]) <= tol*(scale[i]+math.Abs(want[i]))) {
+			t.Fatalf("%s: element %d = %.17g, want %.17g", name, i, got[i], want[i])
+		}
+	}
+}
+
+type gemmCase struct {
+	m, n, k        int
+	ta, tb         bool
+	padA, padB, pc int
+	alpha, beta    float64
+	kind           int
+}
+
+func gemmCases() []gemmCase {
+	r := NewRNG(11, 0)
+	var cs []gemmCase
+	shapes := [][3]int{
+		{1, 1, 1}, {1, 1, 0}, {3, 4, 0}, {0, 3, 2}, {2, 0, 3}, {1, 7, 1}, {7, 1, 9},
+		{3, 5, 7}, {8, 24, 16}, {9, 25, 17}, {7, 23, 300}, {17, 33, 65}, {5, 64, 64},
+		{13, 65, 129}, {33, 31, 97}, {40, 50, 40}, {64, 70, 80}, {41, 100, 260},
+		{130, 70, 33}, {300, 40, 50}, {121, 97, 520},
+	}
+	betas := []float64{0, 1, -0.5, 2}
+	alphas := []float64{1, -1, 0.75, 0}
+	for si, s := range shapes {
+		for f := range 4 {
+			ta, tb := f&1 == 1, f&2 == 2
+			kind := (si + f) % 3
+			cs = append(cs, gemmCase{s[0], s[1], s[2], ta, tb, r.Intn(3), r.Intn(3), r.Intn(3),
+				alphas[(si+f)%4], betas[(si+2*f)%4], kind})
+		}
+	}
+	return cs
+}
+
+func runGemmCase(t *testing.T, w *Workspace, r *RNG, c gemmCase) {
+	ar, ac := c.m, c.k
+	if c.ta {
+		ar, ac = c.k, c.m
+	}
+	br, bc := c.k, c.n
+	if c.tb {
+		br, bc = c.n, c.k
+	}
+	lda, ldb, ldc := max(1, ac+c.padA), max(1, bc+c.padB), max(1, c.n+c.pc)
+	a, b, cm := make([]float64, ar*lda), randSlice(r, br*ldb), randSlice(r, c.m*ldc)
+	fillOperand(r, a, c.kind)
+	if c.beta == 0 {
+		for i := range c.m { // garbage that β = 0 must ignore
+			for j := range c.n {
+				cm[i*ldc+j] = math.NaN()
+			}
+		}
+	}
+	want, scale := naiveGemm(c.ta, c.tb, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, cm, ldc)
+	w.Gemm(c.ta, c.tb, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, cm, ldc)
+	name := fmt.Sprintf("threads=%d %+v", w.Threads(), c)
+	checkClose(t, name, cm, want, scale, 1e-12)
+}
+
+func TestWorkspaceGemm(t *testing.T) {
+	ws := testWorkspaces(t)
+	for _, l := range levels() {
+		t.Run(levelNames[l], func(t *testing.T) {
+			withLevel(l, func() {
+				r := NewRNG(12, uint64(l))
+				for _, c := range gemmCases() {
+					for _, w := range ws {
+						runGemmCase(t, w, &r, c)
+					}
+				}
+			})
+		})
+	}
+}
+
+// The sizes of the W1 benchmark, all three products, dense and binary.
+func TestWorkspaceGemmRBMSizes(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("slow reference")
+	}
+	ws := testWorkspaces(t)
+	for _, l := range levels() {
+		withLevel(l, func() {
+			r := NewRNG(13, uint64(l))
+			for _, kind := range []int{opDense, opBinary} {
+				for _, c := range []gemmCase{
+					{m: 100, n: 500, k: 784, kind: kind, alpha: 1, beta: 0},
+					{m: 100, n: 784, k: 500, tb: true, kind: kind, alpha: 1, beta: 1},
+					{m: 784, n: 500, k: 100, ta: true, kind: kind, alpha: -0.01, beta: 1},
+				} {
+					runGemmCase(t, ws[2+l%2], &r, c)
+				}
+			}
+		})
+	}
+}
+
+func TestWorkspaceGemvAddRows(t *testing.T) {
+	ws := testWorkspaces(t)
+	shapes := [][2]int{{1, 1}, {1, 9}, {9, 1}, {4, 4}, {5, 7}, {8, 16}, {17, 33}, {64, 100}, {130, 257}, {784, 500}, {0, 3}, {3, 0}}
+	for _, l := range levels() {
+		t.Run(levelNames[l], func(t *testing.T) {
+			withLevel(l, func() {
+				r := NewRNG(14, uint64(l))
+				for si, s := range shapes {
+					m, n := s[0], s[1]
+					lda := n + si%3
+					a := randSlice(&r, max(1, m*lda))
+					for _, kind := range []int{opDense, opBinary, opFracZero} {
+						for _, w := range ws {
+							for _, trans := range []bool{false, true} {
+								alpha, beta := []float64{1, -0.5, 2}[kind], []float64{0, 1, 0.25}[(si+kind)%3]
+								xl, yl := n, m
+								if trans {
+									xl, yl = m, n
+								}
+								x, y := make([]float64, xl), randSlice(&r, yl+2)
+								fillOperand(&r, x, kind)
+								if beta == 0 {
+									for i := range yl {
+										y[i] = math.NaN()
+									}
+								}
+								want, scale := append([]float64(nil), y...), make([]float64, len(y))
+								for i := range yl {
+									var s, abs float64
+									for j := range xl {
+										v := at(a, lda, trans, i, j) * x[j]
+										s += v
+										abs += math.Abs(v)
+									}
+									want[i], scale[i] = alpha*s, math.Abs(alpha)*abs
+									if beta != 0 {
+										want[i] += beta * y[i]
+										scale[i] += math.Abs(beta * y[i])
+									}
+								}
+								name := fmt.Sprintf("Gemv threads=%d trans=%v m=%d n=%d kind=%d", w.Threads(), trans, m, n, kind)
+								w.Gemv(trans, m, n, alpha, a, lda, x, beta, y)
+								checkClose(t, name, y, want, scale, 1e-12)
+
+								if !trans {
+									continue
+								}
+								// AddRows is Gemv(trans) with β = 1.
+								y2 := randSlice(&r, n+1)
+								want, scale = append([]float64(nil), y2...), make([]float64, len(y2))
+								for j := range n {
+									for i := range m {
+										v := alpha * x[i] * a[i*lda+j]
+										want[j] += v
+										scale[j] += math.Abs(v)
+									}
+									scale[j] += math.Abs(y2[j])
+								}
+								w.AddRows(y2, x, a, m, n, lda, alpha)
+								checkClose(t, "AddRows "+name, y2, want, scale, 1e-12)
+							}
+						}
+					}
+				}
+			})
+		})
+	}
+}
+
+// The package-level functions are the nil-Workspace path.
+func TestWorkspacePackageLevel(t *testing.T) {
+	r := NewRNG(15, 0)
+	const m, n, k = 13, 29, 70
+	a, b := make([]float64, m*k), randSlice(&r, k*n)
+	fillOperand(&r, a, opBinary)
+	c1, c2 := randSlice(&r, m*n), make([]float64, m*n)
+	copy(c2, c1)
+	Gemm(false, false, m, n, k, 0.5, a, k, b, n, 1, c1, n)
+	(*Workspace)(nil).Gemm(false, false, m, n, k, 0.5, a, k, b, n, 1, c2, n)
+	for i := range c1 {
+		if c1[i] != c2[i] {
+			t.Fatalf("element %d: %g vs %g", i, c1[i], c2[i])
+		}
+	}
+}
+
+func TestWorkspaceAllocs(t *testing.T) {
+	r := NewRNG(16, 0)
+	const m, k, n = 100, 784, 500
+	v, h := make([]float64, m*k), make([]float64, m*n)
+	fillOperand(&r, v, opBinary)
+	fillOperand(&r, h, opBinary)
+	vd := randSlice(&r, m*k)
+	w, c := randSlice(&r, k*n), make([]float64, m*n)
+	av, g := make([]float64, m*k), make([]float64, k*n)
+	x, y := v[:k], make([]float64, n)
+	ls := levels()
+	if raceEnabled { // slow: only the CPU's own kernels
+		ls = ls[len(ls)-1:]
+	}
+	for _, ws := range testWorkspaces(t) {
+		for _, l := range ls {
+			withLevel(l, func() {
+				for name, f := range map[string]func(){
+					"NN":      func() { ws.Gemm(false, false, m, n, k, 1, v, k, w, n, 0, c, n) },
+					"NNdense": func() { ws.Gemm(false, false, m, n, k, 1, vd, k, w, n, 0, c, n) },
+					"NT":      func() { ws.Gemm(false, true, m, k, n, 1, h, n, w, n, 1, av, k) },
+					"TN":      func() { ws.Gemm(true, false, k, n, m, 0.1, v, k, h, n, 1, g, n) },
+					"Gemv":    func() { ws.Gemv(false, k, n, 1, w, n, y, 0, av[:k]) },
+					"GemvT":   func() { ws.Gemv(true, k, n, 1, w, n, x, 1, y) },
+					"AddRows": func() { ws.AddRows(y, x, w, k, n, n, 1) },
+				} {
+					f() // warm-up: grows the buffers
+					if a := testing.AllocsPerRun(5, f); a != 0 {
+						t.Errorf("threads=%d level=%s %s: %v allocations per call", ws.Threads(), levelNames[l], name, a)
+					}
+				}
+			})
+		}
+	}
+}
+
+// Workspaces used from several goroutines at once, one each (run with -race).
+func TestWorkspaceConcurrent(t *testing.T) {
+	var wg sync.WaitGroup
+	for g := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := NewWorkspace(2)
+			defer w.Close()
+			r := NewRNG(17, uint64(g))
+			for _, c := range gemmCases() {
+				if c.m*c.n*c.k >= 1<<16 { // split among threads
+					runGemmCase(t, w, &r, c)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func TestWorkspaceClose(t *testing.T) {
+	w := NewWorkspace(3)
+	w.Close()
+	w.Close()
+	if w.Threads() != 1 {
+		t.Fatalf("Threads after Close = %d", w.Threads())
+	}
+	r := NewRNG(18, 0)
+	runGemmCase(t, w, &r, gemmCase{m: 40, n: 60, k: 50, alpha: 1, beta: 0, kind: opBinary})
+}
+
+func TestWorkspaceSplit(t *testing.T) {
+	for _, n := range []int{1, 7, 64, 500, 784} {
+		for parts := 1; parts <= 4; parts++ {
+			prev := 0
+			for p := range parts + 1 {
+				s := split(n, parts, 8, p)
+				if s < prev || (p == 0 && s != 0) || (p == parts && s != n) || (s%8 != 0 && s != n) {
+					t.Fatalf("split(%d, %d, 8, %d) = %d after %d", n, parts, p, s, prev)
+				}
+				prev = s
+			}
+		}
+	}
+}
