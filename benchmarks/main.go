@@ -1,0 +1,378 @@
+// Command benchmarks runs the five reference RBM workloads (784×500 binary
+// RBM, binarized Fashion-MNIST) with the code ebmc generates for
+// examples/rbm.ebm, and prints one JSON line whose fields match the PyTorch
+// and scikit-learn scripts in benchmarks/py:
+//
+//	go run ./benchmarks -workload gibbs    # W1 : 100 chains × 1000 block-Gibbs sweeps
+//	go run ./benchmarks -workload gibbs1   # W1s: 1 chain × 5000 sweeps
+//	go run ./benchmarks -workload cd1      # W2 : one CD-1 epoch, minibatch 100, lr 0.05, momentum 0.5
+//	go run ./benchmarks -workload pcd1     # W2p: one PCD-1 epoch, 100 persistent chains
+//	go run ./benchmarks -workload ais      # W4 : AIS log Z, 100 runs × 10000 temperatures
+//
+// The timed region is the workload loop only (no data loading, model
+// initialisation or evaluation). See benchmarks/README.md.
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"log"
+	"math"
+	"os"
+	"path/filepath"
+	goruntime "runtime"
+	"time"
+
+	"github.com/ebmc/ebmc/examples/rbm"
+	"github.com/ebmc/ebmc/runtime"
+)
+
+const (
+	nv = rbm.RBMNV
+	nh = rbm.RBMNH
+)
+
+// result is the JSON line; the field names are those of the reference scripts.
+type result struct {
+	Impl          string   `json:"impl"`
+	Workload      string   `json:"workload"`
+	Dtype         string   `json:"dtype"`
+	Threads       int      `json:"threads"`
+	Chains        int      `json:"chains,omitempty"`
+	Sweeps        int      `json:"sweeps,omitempty"`
+	Epochs        int      `json:"epochs,omitempty"`
+	Batch         int      `json:"batch,omitempty"`
+	LR            float64  `json:"lr,omitempty"`
+	Momentum      float64  `json:"momentum,omitempty"`
+	Rows          int      `json:"rows,omitempty"`
+	Seconds       float64  `json:"seconds"`
+	ChainSweepsPS float64  `json:"chain_sweeps_per_s,omitempty"`
+	SecondsPerEp  float64  `json:"seconds_per_epoch,omitempty"`
+	GFlops        float64  `json:"gflops"`
+	ReconErrEpoch *float64 `json:"recon_err_epoch,omitempty"`
+	ReconErrTest  *float64 `json:"recon_err_test,omitempty"`
+	WAbsMean      float64  `json:"w_abs_mean,omitempty"`
+	FinalVMean    *float64 `json:"final_v_mean,omitempty"`
+	Init          string   `json:"init,omitempty"`
+	// AIS
+	Runs         int      `json:"runs,omitempty"`
+	Betas        int      `json:"betas,omitempty"`
+	LogZ         *float64 `json:"logZ,omitempty"`
+	LogZLo       *float64 `json:"logZ_lo_3se,omitempty"`
+	LogZHi       *float64 `json:"logZ_hi_3se,omitempty"`
+	LogZBase     *float64 `json:"logZ_base,omitempty"`
+	TestLogPMean *float64 `json:"test_logp_mean,omitempty"`
+	LogZAlias    *float64 `json:"log_z,omitempty"`
+	LogZLowAlias *float64 `json:"log_z_low,omitempty"`
+	LogZHiAlias  *float64 `json:"log_z_high,omitempty"`
+	Weights      string   `json:"weights,omitempty"`
+	BasePseudo   float64  `json:"base_pseudo,omitempty"`
+	Go           string   `json:"go"`
+}
+
+func ptr(x float64) *float64 { return &x }
+
+func dataDir(flagDir string) string {
+	if flagDir != "" {
+		return flagDir
+	}
+	if d := os.Getenv("FMNIST_DIR"); d != "" {
+		return d
+	}
+	return "/usr/share/datasets/fashion-mnist"
+}
+
+// loadImages reads an IDX image file and binarizes it as pixel/255 > 0.5.
+func loadImages(dir, name string) (*runtime.Dataset, error) {
+	d, err := runtime.LoadIDX(filepath.Join(dir, name))
+	if err != nil {
+		return nil, err
+	}
+	if d.Cols != nv {
+		return nil, fmt.Errorf("%s: %d pixels per image, want %d", name, d.Cols, nv)
+	}
+	d.Binarize(0.5)
+	return d, nil
+}
+
+const (
+	trainFile = "train-images-idx3-ubyte.gz"
+	testFile  = "t10k-images-idx3-ubyte.gz"
+)
+
+func main() {
+	log.SetFlags(0)
+	log.SetPrefix("benchmarks: ")
+	workload := flag.String("workload", "", "gibbs | gibbs1 | cd1 | pcd1 | ais")
+	seed := flag.Uint64("seed", 0, "seed of the model's initializers and of the chains' random streams")
+	chains := flag.Int("chains", 0, "Gibbs chains (default 100 for gibbs, 1 for gibbs1) or PCD persistent chains (default: batch)")
+	sweeps := flag.Int("sweeps", 0, "Gibbs sweeps (default 1000 for gibbs, 5000 for gibbs1)")
+	epochs := flag.Int("epochs", 1, "training epochs (cd1, pcd1)")
+	batch := flag.Int("batch", 100, "minibatch size (cd1, pcd1)")
+	lr := flag.Float64("lr", 0.05, "learning rate")
+	mom := flag.Float64("momentum", 0.5, "momentum")
+	rows := flag.Int("rows", 0, "train on the first rows training images only (0: all 60000; for quick runs)")
+	runs := flag.Int("runs", 100, "AIS runs")
+	betas := flag.Int("betas", 10000, "AIS temperatures (steps from β = 0 to 1)")
+	load := flag.String("load", "", "ais: weights (.npz with W 784×500, vbias, hbias, as benchmarks/py/torch_rbm.py --save writes); default: train one CD-1 epoch first (untimed)")
+	save := flag.String("save", "", "cd1, pcd1: write the trained weights to this .npz")
+	dir := flag.String("data", "", "Fashion-MNIST directory (default $FMNIST_DIR or /usr/share/datasets/fashion-mnist)")
+	flag.Parse()
+	if flag.NArg() > 0 {
+		log.Fatalf("unexpected arguments %q", flag.Args())
+	}
+
+	res := result{Impl: "ebmc-f64", Workload: *workload, Dtype: "float64", Threads: goruntime.GOMAXPROCS(0), Go: goruntime.Version()}
+	dd := dataDir(*dir)
+	switch *workload {
+	case "gibbs", "gibbs1":
+		if *chains == 0 {
+			*chains = map[string]int{"gibbs": 100, "gibbs1": 1}[*workload]
+		}
+		if *sweeps == 0 {
+			*sweeps = map[string]int{"gibbs": 1000, "gibbs1": 5000}[*workload]
+		}
+		train, err := loadImages(dd, trainFile)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			log.Fatal(err)
+		}
+		gibbs(&res, train, *chains, *sweeps, *seed)
+	case "cd1", "pcd1":
+		train, err := loadImages(dd, trainFile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		test, err := loadImages(dd, testFile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if *rows > 0 && *rows < train.Rows {
+			train, _ = train.Split(*rows)
+		}
+		m := rbm.NewRBM(*seed)
+		persistent := *workload == "pcd1"
+		dt, errSum, err := trainRBM(m, train, *epochs, *batch, *chains, *lr, *mom, persistent, *seed)
+		if err != nil {
+			log.Fatal(err)
+		}
+		images := float64(*epochs * train.Rows)
+		res.Epochs, res.Batch, res.LR, res.Momentum, res.Seconds = *epochs, *batch, *lr, *mom, dt
+		if train.Rows != 60000 {
+			res.Rows = train.Rows
+		}
+		if persistent {
+			res.Chains = *chains
+			if res.Chains == 0 {
+				res.Chains = *batch
+			}
+		}
+		res.SecondsPerEp = dt / float64(*epochs)
+		res.GFlops = images * 10 * nv * nh / dt / 1e9
+		if !persistent {
+			res.ReconErrEpoch = ptr(errSum / images)
+		}
+		res.ReconErrTest = ptr(reconErr(m, test))
+		res.WAbsMean = absMean(m.W)
+		if *save != "" {
+			if err := saveWeights(*save, m); err != nil {
+				log.Fatal(err)
+			}
+		}
+	case "ais":
+		train, err := loadImages(dd, trainFile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		test, err := loadImages(dd, testFile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		m := rbm.ZeroRBM()
+		if *load != "" {
+			if err := loadWeights(*load, m); err != nil {
+				log.Fatal(err)
+			}
+			res.Weights = "loaded from " + *load
+		} else {
+			m = rbm.NewRBM(*seed)
+			tr := train
+			if *rows > 0 && *rows < train.Rows {
+				tr, _ = train.Split(*rows)
+			}
+			if _, _, err := trainRBM(m, tr, 1, *batch, 0, *lr, *mom, false, *seed); err != nil {
+				log.Fatal(err)
+			}
+			res.Weights = fmt.Sprintf("trained here first (untimed): ebmc CD-1, 1 epoch over %d images, seed %d", tr.Rows, *seed)
+		}
+		if err := ais(&res, m, train, test, *runs, *betas, *batch, *seed); err != nil {
+			log.Fatal(err)
+		}
+	default:
+		flag.Usage()
+		os.Exit(2)
+	}
+	out, err := json.Marshal(res)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(string(out))
+}
+
+// gibbs runs W1/W1s: chains started at the first training images (random
+// states when the data set is absent), sweeps sweeps of block Gibbs.
+func gibbs(res *result, train *runtime.Dataset, chains, sweeps int, seed uint64) {
+	m := rbm.NewRBM(seed)
+	x := rbm.NewRBMChains(chains, seed+1)
+	res.Init = "random"
+	if train != nil {
+		if train.Rows < chains {
+			log.Fatalf("gibbs: %d chains but only %d training images", chains, train.Rows)
+		}
+		copy(x.V[:chains*nv], train.X[:chains*nv])
+		res.Init = "data"
+	}
+	t0 := time.Now()
+	for s := 0; s < sweeps; s++ {
+		m.Sweep(x, 1)
+	}
+	dt := time.Since(t0).Seconds()
+	cs := float64(chains * sweeps)
+	res.Chains, res.Sweeps, res.Seconds = chains, sweeps, dt
+	res.ChainSweepsPS = cs / dt
+	res.GFlops = cs * 4 * nv * nh / dt / 1e9
+	s := 0.0
+	for _, v := range x.V[:chains*nv] {
+		s += v
+	}
+	res.FinalVMean = ptr(s / float64(chains*nv))
+}
+
+// trainRBM runs CD-1 (Hinton's recipe: sampled h0, reconstruction kept as
+// probabilities) or PCD-1 over the rows of data in file order and returns
+// the seconds of the loop and Σ over the epochs of ‖v0 − vn‖².
+func trainRBM(m *rbm.RBM, data *runtime.Dataset, epochs, batch, chains int, lr, mom float64, persistent bool, seed uint64) (float64, float64, error) {
+	t, err := rbm.NewRBMTrainer(m, runtime.CDConfig{
+		K:           1,
+		BatchSize:   batch,
+		MeanVisible: !persistent,
+		Persistent:  persistent,
+		Chains:      chains,
+		Optimizer:   runtime.SGD{LearningRate: lr, Momentum: mom},
+		Seed:        seed + 2,
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	errSum := 0.0
+	t0 := time.Now()
+	for ep := 0; ep < epochs; ep++ {
+		for s := 0; s < data.Rows; s += batch {
+			n := min(batch, data.Rows-s)
+			errSum += t.TrainStep(data.X[s*nv:(s+n)*nv], n, ep)
+		}
+	}
+	return time.Since(t0).Seconds(), errSum, nil
+}
+
+// reconErr is the mean over the rows of Σ_i (v_i − pv_i)² with the
+// mean-field reconstruction pv = σ(σ(vW + c)Wᵀ + b), in batches of 1000.
+func reconErr(m *rbm.RBM, d *runtime.Dataset) float64 {
+	const chunk = 1000
+	x := rbm.NewRBMChains(chunk, 0)
+	pv := make([]float64, chunk*nv)
+	s := 0.0
+	for lo := 0; lo < d.Rows; lo += chunk {
+		n := min(chunk, d.Rows-lo)
+		x.N = n
+		copy(x.V[:n*nv], d.X[lo*nv:(lo+n)*nv])
+		m.MeanH(x, 1, x.H[:n*nh])
+		m.MeanV(x, 1, pv[:n*nv])
+		for k, v := range x.V[:n*nv] {
+			s += (v - pv[k]) * (v - pv[k])
+		}
+	}
+	return s / float64(d.Rows)
+}
+
+// ais runs W4 and the untimed evaluation: the base-rate model from the
+// training images with 5 pseudo-counts per minibatch (Salakhutdinov &
+// Murray's lp = 5), the estimate, and the mean test log-probability.
+func ais(res *result, m *rbm.RBM, train, test *runtime.Dataset, runs, betas, batch int, seed uint64) error {
+	r := m.Reflect()
+	pseudo := 5 * float64(train.Rows/batch)
+	base, err := runtime.BaseRate(r, train, pseudo)
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	est, err := runtime.AIS(r, base, runtime.AISConfig{Temperatures: betas, Runs: runs, Seed: seed + 3})
+	dt := time.Since(t0).Seconds()
+	if err != nil {
+		return err
+	}
+	res.Runs, res.Betas, res.Seconds, res.BasePseudo = runs, betas, dt, pseudo
+	res.GFlops = float64(betas-1) * float64(runs) * 4 * nv * nh / dt / 1e9
+	res.LogZ, res.LogZHi, res.LogZBase = ptr(est.LogZ), ptr(est.High), ptr(est.LogZBase)
+	if !math.IsInf(est.Low, 0) { // JSON has no infinities: a missing lower bound is left out
+		res.LogZLo = ptr(est.Low)
+	}
+	res.LogZAlias, res.LogZLowAlias, res.LogZHiAlias = res.LogZ, res.LogZLo, res.LogZHi
+	// mean over the test images of log p*(v) − log Z = −F(v) − log Z
+	const chunk = 1000
+	x := rbm.NewRBMChains(chunk, 0)
+	f := make([]float64, chunk)
+	s := 0.0
+	for lo := 0; lo < test.Rows; lo += chunk {
+		n := min(chunk, test.Rows-lo)
+		x.N = n
+		copy(x.V[:n*nv], test.X[lo*nv:(lo+n)*nv])
+		m.FreeEnergyV(x, 1, f[:n])
+		for _, v := range f[:n] {
+			s -= v
+		}
+	}
+	res.TestLogPMean = ptr(s/float64(test.Rows) - est.LogZ)
+	return nil
+}
+
+func absMean(x []float64) float64 {
+	s := 0.0
+	for _, v := range x {
+		s += math.Abs(v)
+	}
+	return s / float64(len(x))
+}
+
+func loadWeights(path string, m *rbm.RBM) error {
+	data, shapes, err := readNPZ(path)
+	if err != nil {
+		return err
+	}
+	want := []struct {
+		name  string
+		dst   []float64
+		shape []int
+	}{{"W", m.W, []int{nv, nh}}, {"vbias", m.B, []int{nv}}, {"hbias", m.C, []int{nh}}}
+	for _, w := range want {
+		x, ok := data[w.name]
+		if !ok {
+			return fmt.Errorf("%s: no array %q", path, w.name)
+		}
+		if fmt.Sprint(shapes[w.name]) != fmt.Sprint(w.shape) {
+			return fmt.Errorf("%s: %s has shape %v, want %v", path, w.name, shapes[w.name], w.shape)
+		}
+		copy(w.dst, x)
+	}
+	return nil
+}
+
+func saveWeights(path string, m *rbm.RBM) error {
+	return writeNPZ(path, []npyArray{
+		{"W", []int{nv, nh}, m.W},
+		{"vbias", []int{nv}, m.B},
+		{"hbias", []int{nh}, m.C},
+	})
+}
