@@ -435,11 +435,17 @@ func (g *gen) sweep() {
 	p.P("// sweep samples every block; with meanVisible the visible layers get their")
 	p.P("// conditional means instead of samples.")
 	p.Pf("func (m *%s) sweep(x *%s, beta float64, clamp *%sClamp, meanVisible bool) {", g.T, g.C, g.T)
+	p.P("m.sweepFrom(x, beta, clamp, meanVisible, 0)")
+	p.P("}")
+	p.P()
+	p.P("// sweepFrom samples the blocks of the schedule from block start on.")
+	p.Pf("func (m *%s) sweepFrom(x *%s, beta float64, clamp *%sClamp, meanVisible bool, start int) {", g.T, g.C, g.T)
 	p.Pf("var none %sClamp", g.T)
 	p.P("if clamp == nil {")
 	p.P("clamp = &none")
 	p.P("}")
-	for _, b := range g.m.Schedule {
+	for i, b := range g.m.Schedule {
+		p.Pf("if start <= %d {", i)
 		for _, ly := range b.Layers {
 			L := g.L(ly)
 			if ly.Visible {
@@ -452,6 +458,7 @@ func (g *gen) sweep() {
 				p.Pf("m.sample%s(x, beta, clamp.%s)", L, L)
 			}
 		}
+		p.P("}")
 	}
 	p.P("}")
 	p.P()

@@ -61,6 +61,8 @@ type gen struct {
 	T    string // the model type: RBM
 	C    string // the chains type: RBMChains
 	p    *printer
+	// deferred writes functions that a function being written needs.
+	deferred []func()
 }
 
 func newGen(m *ir.Model, opts Options) *gen {
@@ -225,6 +227,9 @@ func (g *gen) model() []byte {
 		g.freeEnergyGrad(fe)
 	}
 	g.trainer()
+	for _, f := range g.deferred {
+		f()
+	}
 	g.reflect()
 	return g.p.buf.Bytes()
 }

@@ -281,9 +281,28 @@ func (g *gen) trainer() {
 		p.Pf("copy(neg.%s[:rows*%d], d.%s[:rows*%d])", g.L(ly), ly.Size, g.L(ly), ly.Size)
 	}
 	p.P("}")
-	p.P("for s := 0; s < t.cfg.K; s++ {")
-	p.P("m.sweep(neg, 1, nil, t.cfg.MeanVisible && !t.cfg.Persistent && s == t.cfg.K-1)")
-	p.P("}")
+	if fe != nil && sameLayers(fe.SumOut, g.m.Schedule[0].Layers) {
+		// CD: the first block given the data has the distribution whose means
+		// the positive phase left in t.mo; draw it from them and go on.
+		p.P("first := 0")
+		p.P("if !t.cfg.Persistent {")
+		for _, ly := range fe.SumOut {
+			p.Pf("m.draw%s(neg, t.mo)", g.L(ly))
+		}
+		p.P("first = 1")
+		p.P("}")
+		p.P("for s := 0; s < t.cfg.K; s++ {")
+		p.P("m.sweepFrom(neg, 1, nil, t.cfg.MeanVisible && !t.cfg.Persistent && s == t.cfg.K-1, first)")
+		p.P("first = 0")
+		p.P("}")
+		for _, ly := range fe.SumOut {
+			g.drawFromMeans(ly)
+		}
+	} else {
+		p.P("for s := 0; s < t.cfg.K; s++ {")
+		p.P("m.sweep(neg, 1, nil, t.cfg.MeanVisible && !t.cfg.Persistent && s == t.cfg.K-1)")
+		p.P("}")
+	}
 	if fe != nil {
 		p.Pf("m.FreeEnergyGrad%s(neg, t.mo, 1/float64(neg.N), t.grad)", g.keepName(fe))
 	} else {
@@ -309,4 +328,60 @@ func (g *gen) trainer() {
 	p.P()
 	p.Pf("var _ runtime.Trainer = (*%s)(nil)", tr)
 	p.P()
+}
+
+func sameLayers(a, b []*ir.Layer) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, ly := range a {
+		found := false
+		for _, other := range b {
+			found = found || other == ly
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// drawFromMeans queues drawL: it samples a layer of x from the conditional
+// means (and variances) that setMeanL left in mo.
+func (g *gen) drawFromMeans(ly *ir.Layer) {
+	g.deferred = append(g.deferred, func() {
+		p := g.p
+		L, S := g.L(ly), ly.Size
+		p.Pf("// draw%s samples %s of x from the conditional means (and variances) held in mo.", L, ly.Name)
+		p.Pf("func (m *%s) draw%s(x, mo *%s) {", g.T, L, g.C)
+		p.P("for ch := 0; ch < x.N; ch++ {")
+		p.P("rng := &x.RNG[ch]")
+		p.Pf("row := x.%s[ch*%d : ch*%d+%d]", L, S, S, S)
+		p.Pf("mu := mo.%s[ch*%d : ch*%d+%d]", L, S, S, S)
+		switch ly.Kind {
+		case ir.Bernoulli:
+			p.P("for k := range row {")
+			p.P("row[k] = rng.Bernoulli(mu[k])")
+			p.P("}")
+		case ir.Spin:
+			p.P("for k := range row {")
+			p.P("row[k] = 2*rng.Bernoulli((1+mu[k])/2) - 1")
+			p.P("}")
+		case ir.Gaussian:
+			p.Pf("vr := mo.var%s[ch*%d : ch*%d+%d]", L, S, S, S)
+			p.P("for k := range row {")
+			p.P("row[k] = mu[k] + math.Sqrt(vr[k])*rng.Normal()")
+			p.P("}")
+		case ir.Softmax:
+			K := ly.Categories()
+			p.Pf("for grp := 0; grp < %d; grp++ {", ly.Groups())
+			p.Pf("c := rng.Categorical(mu[grp*%d : grp*%d+%d])", K, K, K)
+			p.Pf("clear(row[grp*%d : grp*%d+%d])", K, K, K)
+			p.Pf("row[grp*%d+c] = 1", K)
+			p.P("}")
+		}
+		p.P("}")
+		p.P("}")
+		p.P()
+	})
 }

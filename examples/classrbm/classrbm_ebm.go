@@ -495,20 +495,29 @@ func (m *ClassRBM) SweepClamped(x *ClassRBMChains, beta float64, clamp *ClassRBM
 // sweep samples every block; with meanVisible the visible layers get their
 // conditional means instead of samples.
 func (m *ClassRBM) sweep(x *ClassRBMChains, beta float64, clamp *ClassRBMClamp, meanVisible bool) {
+	m.sweepFrom(x, beta, clamp, meanVisible, 0)
+}
+
+// sweepFrom samples the blocks of the schedule from block start on.
+func (m *ClassRBM) sweepFrom(x *ClassRBMChains, beta float64, clamp *ClassRBMClamp, meanVisible bool, start int) {
 	var none ClassRBMClamp
 	if clamp == nil {
 		clamp = &none
 	}
-	m.sampleH(x, beta, clamp.H)
-	if meanVisible {
-		m.setMeanV(x, beta)
-	} else {
-		m.sampleV(x, beta, clamp.V)
+	if start <= 0 {
+		m.sampleH(x, beta, clamp.H)
 	}
-	if meanVisible {
-		m.setMeanY(x, beta)
-	} else {
-		m.sampleY(x, beta, clamp.Y)
+	if start <= 1 {
+		if meanVisible {
+			m.setMeanV(x, beta)
+		} else {
+			m.sampleV(x, beta, clamp.V)
+		}
+		if meanVisible {
+			m.setMeanY(x, beta)
+		} else {
+			m.sampleY(x, beta, clamp.Y)
+		}
 	}
 }
 
@@ -858,8 +867,14 @@ func (t *ClassRBMTrainer) TrainStep(batch []float64, rows int, epoch int) float6
 		copy(neg.Y[:rows*10], d.Y[:rows*10])
 		copy(neg.H[:rows*500], d.H[:rows*500])
 	}
+	first := 0
+	if !t.cfg.Persistent {
+		m.drawH(neg, t.mo)
+		first = 1
+	}
 	for s := 0; s < t.cfg.K; s++ {
-		m.sweep(neg, 1, nil, t.cfg.MeanVisible && !t.cfg.Persistent && s == t.cfg.K-1)
+		m.sweepFrom(neg, 1, nil, t.cfg.MeanVisible && !t.cfg.Persistent && s == t.cfg.K-1, first)
+		first = 0
 	}
 	m.FreeEnergyGradVY(neg, t.mo, 1/float64(neg.N), t.grad)
 	if !t.cfg.Persistent {
@@ -880,6 +895,18 @@ func (t *ClassRBMTrainer) TrainStep(batch []float64, rows int, epoch int) float6
 }
 
 var _ runtime.Trainer = (*ClassRBMTrainer)(nil)
+
+// drawH samples h of x from the conditional means (and variances) held in mo.
+func (m *ClassRBM) drawH(x, mo *ClassRBMChains) {
+	for ch := 0; ch < x.N; ch++ {
+		rng := &x.RNG[ch]
+		row := x.H[ch*500 : ch*500+500]
+		mu := mo.H[ch*500 : ch*500+500]
+		for k := range row {
+			row[k] = rng.Bernoulli(mu[k])
+		}
+	}
+}
 
 // Reflect returns an adapter through which generic tools (verification,
 // estimators, evaluation) use the model with plain slices.

@@ -486,17 +486,26 @@ func (m *DBM) SweepClamped(x *DBMChains, beta float64, clamp *DBMClamp) {
 // sweep samples every block; with meanVisible the visible layers get their
 // conditional means instead of samples.
 func (m *DBM) sweep(x *DBMChains, beta float64, clamp *DBMClamp, meanVisible bool) {
+	m.sweepFrom(x, beta, clamp, meanVisible, 0)
+}
+
+// sweepFrom samples the blocks of the schedule from block start on.
+func (m *DBM) sweepFrom(x *DBMChains, beta float64, clamp *DBMClamp, meanVisible bool, start int) {
 	var none DBMClamp
 	if clamp == nil {
 		clamp = &none
 	}
-	m.sampleH1(x, beta, clamp.H1)
-	if meanVisible {
-		m.setMeanV(x, beta)
-	} else {
-		m.sampleV(x, beta, clamp.V)
+	if start <= 0 {
+		m.sampleH1(x, beta, clamp.H1)
 	}
-	m.sampleH2(x, beta, clamp.H2)
+	if start <= 1 {
+		if meanVisible {
+			m.setMeanV(x, beta)
+		} else {
+			m.sampleV(x, beta, clamp.V)
+		}
+		m.sampleH2(x, beta, clamp.H2)
+	}
 }
 
 // MetropolisV runs one Metropolis–Hastings sweep over v for the chains in

@@ -377,15 +377,24 @@ func (m *GRBM) SweepClamped(x *GRBMChains, beta float64, clamp *GRBMClamp) {
 // sweep samples every block; with meanVisible the visible layers get their
 // conditional means instead of samples.
 func (m *GRBM) sweep(x *GRBMChains, beta float64, clamp *GRBMClamp, meanVisible bool) {
+	m.sweepFrom(x, beta, clamp, meanVisible, 0)
+}
+
+// sweepFrom samples the blocks of the schedule from block start on.
+func (m *GRBM) sweepFrom(x *GRBMChains, beta float64, clamp *GRBMClamp, meanVisible bool, start int) {
 	var none GRBMClamp
 	if clamp == nil {
 		clamp = &none
 	}
-	m.sampleH(x, beta, clamp.H)
-	if meanVisible {
-		m.setMeanV(x, beta)
-	} else {
-		m.sampleV(x, beta, clamp.V)
+	if start <= 0 {
+		m.sampleH(x, beta, clamp.H)
+	}
+	if start <= 1 {
+		if meanVisible {
+			m.setMeanV(x, beta)
+		} else {
+			m.sampleV(x, beta, clamp.V)
+		}
 	}
 }
 
@@ -815,8 +824,14 @@ func (t *GRBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 		copy(neg.V[:rows*784], d.V[:rows*784])
 		copy(neg.H[:rows*500], d.H[:rows*500])
 	}
+	first := 0
+	if !t.cfg.Persistent {
+		m.drawH(neg, t.mo)
+		first = 1
+	}
 	for s := 0; s < t.cfg.K; s++ {
-		m.sweep(neg, 1, nil, t.cfg.MeanVisible && !t.cfg.Persistent && s == t.cfg.K-1)
+		m.sweepFrom(neg, 1, nil, t.cfg.MeanVisible && !t.cfg.Persistent && s == t.cfg.K-1, first)
+		first = 0
 	}
 	m.FreeEnergyGradV(neg, t.mo, 1/float64(neg.N), t.grad)
 	if !t.cfg.Persistent {
@@ -833,6 +848,18 @@ func (t *GRBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 }
 
 var _ runtime.Trainer = (*GRBMTrainer)(nil)
+
+// drawH samples h of x from the conditional means (and variances) held in mo.
+func (m *GRBM) drawH(x, mo *GRBMChains) {
+	for ch := 0; ch < x.N; ch++ {
+		rng := &x.RNG[ch]
+		row := x.H[ch*500 : ch*500+500]
+		mu := mo.H[ch*500 : ch*500+500]
+		for k := range row {
+			row[k] = rng.Bernoulli(mu[k])
+		}
+	}
+}
 
 // Reflect returns an adapter through which generic tools (verification,
 // estimators, evaluation) use the model with plain slices.

@@ -257,14 +257,21 @@ func (m *Ising) SweepClamped(x *IsingChains, beta float64, clamp *IsingClamp) {
 // sweep samples every block; with meanVisible the visible layers get their
 // conditional means instead of samples.
 func (m *Ising) sweep(x *IsingChains, beta float64, clamp *IsingClamp, meanVisible bool) {
+	m.sweepFrom(x, beta, clamp, meanVisible, 0)
+}
+
+// sweepFrom samples the blocks of the schedule from block start on.
+func (m *Ising) sweepFrom(x *IsingChains, beta float64, clamp *IsingClamp, meanVisible bool, start int) {
 	var none IsingClamp
 	if clamp == nil {
 		clamp = &none
 	}
-	if meanVisible {
-		m.setMeanS(x, beta)
-	} else {
-		m.sampleS(x, beta, clamp.S)
+	if start <= 0 {
+		if meanVisible {
+			m.setMeanS(x, beta)
+		} else {
+			m.sampleS(x, beta, clamp.S)
+		}
 	}
 }
 

@@ -357,15 +357,24 @@ func (m *RBM) SweepClamped(x *RBMChains, beta float64, clamp *RBMClamp) {
 // sweep samples every block; with meanVisible the visible layers get their
 // conditional means instead of samples.
 func (m *RBM) sweep(x *RBMChains, beta float64, clamp *RBMClamp, meanVisible bool) {
+	m.sweepFrom(x, beta, clamp, meanVisible, 0)
+}
+
+// sweepFrom samples the blocks of the schedule from block start on.
+func (m *RBM) sweepFrom(x *RBMChains, beta float64, clamp *RBMClamp, meanVisible bool, start int) {
 	var none RBMClamp
 	if clamp == nil {
 		clamp = &none
 	}
-	m.sampleH(x, beta, clamp.H)
-	if meanVisible {
-		m.setMeanV(x, beta)
-	} else {
-		m.sampleV(x, beta, clamp.V)
+	if start <= 0 {
+		m.sampleH(x, beta, clamp.H)
+	}
+	if start <= 1 {
+		if meanVisible {
+			m.setMeanV(x, beta)
+		} else {
+			m.sampleV(x, beta, clamp.V)
+		}
 	}
 }
 
@@ -707,8 +716,14 @@ func (t *RBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 		copy(neg.V[:rows*784], d.V[:rows*784])
 		copy(neg.H[:rows*20], d.H[:rows*20])
 	}
+	first := 0
+	if !t.cfg.Persistent {
+		m.drawH(neg, t.mo)
+		first = 1
+	}
 	for s := 0; s < t.cfg.K; s++ {
-		m.sweep(neg, 1, nil, t.cfg.MeanVisible && !t.cfg.Persistent && s == t.cfg.K-1)
+		m.sweepFrom(neg, 1, nil, t.cfg.MeanVisible && !t.cfg.Persistent && s == t.cfg.K-1, first)
+		first = 0
 	}
 	m.FreeEnergyGradV(neg, t.mo, 1/float64(neg.N), t.grad)
 	if !t.cfg.Persistent {
@@ -724,6 +739,18 @@ func (t *RBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 }
 
 var _ runtime.Trainer = (*RBMTrainer)(nil)
+
+// drawH samples h of x from the conditional means (and variances) held in mo.
+func (m *RBM) drawH(x, mo *RBMChains) {
+	for ch := 0; ch < x.N; ch++ {
+		rng := &x.RNG[ch]
+		row := x.H[ch*20 : ch*20+20]
+		mu := mo.H[ch*20 : ch*20+20]
+		for k := range row {
+			row[k] = rng.Bernoulli(mu[k])
+		}
+	}
+}
 
 // Reflect returns an adapter through which generic tools (verification,
 // estimators, evaluation) use the model with plain slices.
