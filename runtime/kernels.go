@@ -34,6 +34,10 @@ type kernelShape struct {
 	gw, gkc            int
 }
 
+// shapes holds the blocking of each level, tuned on a Xeon (Emerald Rapids,
+// 48 KB L1d, 2 MB L2): the dense B micro-panel (kc×nr) and the sparse strip
+// (gkc×gw) fit in L1. The Go level does not pack; its shape only aligns the
+// parts given to threads.
 var shapes = [...]kernelShape{
 	levelGo:     {mr: 4, nr: 8, kc: 256, mc: 96, nc: 2048, gw: 32, gkc: 128},
 	levelAVX2:   {mr: 4, nr: 12, kc: 256, mc: 96, nc: 3072, gw: 32, gkc: 96},
@@ -168,20 +172,22 @@ func packB(lv int, transB bool, b []float64, ldb, p0, kb, j0, cols, w, pitch int
 		return
 	}
 	// op(B)[p, j] = b[j·ldb + p]: a transposing copy.
-	if lv == levelAVX512 && w%8 == 0 {
-		for g := 0; g < w; g += 8 {
+	g := 0
+	switch {
+	case lv == levelAVX512 && w%8 == 0:
+		for ; g < w; g += 8 {
 			rows := min(8, cols-g)
 			if rows <= 0 {
-				for p := range kb {
-					clear(dst[p*pitch+g : p*pitch+g+8])
-				}
-				continue
+				break
 			}
 			packTrans8(kb, b[(j0+g)*ldb+p0:], ldb, rows, dst[g:], pitch)
 		}
-		return
+	case lv == levelAVX2 && kb >= 4:
+		for ; g+4 <= cols; g += 4 {
+			packTrans4(kb, b[(j0+g)*ldb+p0:], ldb, dst[g:], pitch)
+		}
 	}
-	for j := range w {
+	for j := g; j < w; j++ {
 		if j >= cols {
 			for p := range kb {
 				dst[p*pitch+j] = 0
@@ -209,8 +215,12 @@ func packA(lv int, transA bool, a []float64, lda, i0, rows, p0, kb, mr int, dst 
 		}
 		return
 	}
-	if lv == levelAVX512 && mr == 8 {
+	switch {
+	case lv == levelAVX512 && mr == 8:
 		packTrans8(kb, a[i0*lda+p0:], lda, rows, dst, mr)
+		return
+	case lv == levelAVX2 && mr == 4 && rows == 4 && kb >= 4:
+		packTrans4(kb, a[i0*lda+p0:], lda, dst, mr)
 		return
 	}
 	for i := range mr {
@@ -223,6 +233,20 @@ func packA(lv int, transA bool, a []float64, lda, i0, rows, p0, kb, mr int, dst 
 		src := a[(i0+i)*lda+p0 : (i0+i)*lda+p0+kb]
 		for p, v := range src {
 			dst[p*mr+i] = v
+		}
+	}
+}
+
+// packTrans4 sets dst[p·ds + i] = src[i·ld + p] for p < kc and i < 4
+// (AVX2): whole 4×4 blocks are transposed in registers, the rest copied.
+func packTrans4(kc int, src []float64, ld int, dst []float64, ds int) {
+	_ = src[3*ld+kc-1]
+	_ = dst[(kc-1)*ds+3]
+	k4 := kc &^ 3
+	packT4x4(k4, &src[0], ld, &dst[0], ds)
+	for p := k4; p < kc; p++ {
+		for i := range 4 {
+			dst[p*ds+i] = src[i*ld+p]
 		}
 	}
 }
@@ -366,16 +390,18 @@ func compressList(lv int, n int, x []float64, off, stride, scale int, idx []int3
 	}
 	idx = idx[:n]
 	vals = vals[:n]
-	cnt := 0
-	nonunit := false
+	x = x[off : off+(n-1)*stride+1]
+	cnt, nonunit := 0, 0
 	for p := range n {
-		v := x[off+p*stride]
+		v := x[p*stride]
 		idx[cnt] = int32(p * scale)
 		vals[cnt] = v
-		cnt += b2i(v != 0) // no branch: zeros are random in sampled states
-		nonunit = nonunit || (v != 0 && v != 1)
+		// No branches: zeros are random in sampled states.
+		nz := b2i(v != 0)
+		nonunit |= nz & b2i(v != 1)
+		cnt += nz
 	}
-	return cnt, nonunit
+	return cnt, nonunit != 0
 }
 
 func b2i(b bool) int {

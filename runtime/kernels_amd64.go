@@ -86,3 +86,6 @@ func detectLevel() int {
 
 //go:noescape
 func packT8x8(kc int, src *float64, ld int, dst *float64, ds int)
+
+//go:noescape
+func packT4x4(kc int, src *float64, ld int, dst *float64, ds int)

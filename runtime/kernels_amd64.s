@@ -435,12 +435,22 @@ g64_row:
 	MOVLQSX  4(R10), R12
 	SUBQ     R13, R12
 	JLE      g64_wb
+	VPXORQ   Z8, Z8, Z8
+	VPXORQ   Z9, Z9, Z9
+	VPXORQ   Z10, Z10, Z10
+	VPXORQ   Z11, Z11, Z11
+	VPXORQ   Z12, Z12, Z12
+	VPXORQ   Z13, Z13, Z13
+	VPXORQ   Z14, Z14, Z14
+	VPXORQ   Z15, Z15, Z15
 	LEAQ     (DX)(R13*8), R14
 	LEAQ     (SI)(R13*4), R13
 	TESTQ    R11, R11
 	JNE      g64_unit
 
-g64_ent:
+	// Two entries per iteration, into two sets of accumulators.
+	TESTQ        $1, R12
+	JEQ          g64_ent2
 	MOVLQSX      (R13), R9
 	ADDQ         BX, R9
 	VBROADCASTSD (R14), Z16
@@ -455,8 +465,36 @@ g64_ent:
 	ADDQ         $4, R13
 	ADDQ         $8, R14
 	DECQ         R12
-	JNE          g64_ent
-	JMP          g64_wb
+	JEQ          g64_sum
+
+g64_ent2:
+	MOVLQSX      (R13), R9
+	ADDQ         BX, R9
+	VBROADCASTSD (R14), Z16
+	VFMADD231PD  (R9), Z16, Z0
+	VFMADD231PD  64(R9), Z16, Z1
+	VFMADD231PD  128(R9), Z16, Z2
+	VFMADD231PD  192(R9), Z16, Z3
+	VFMADD231PD  256(R9), Z16, Z4
+	VFMADD231PD  320(R9), Z16, Z5
+	VFMADD231PD  384(R9), Z16, Z6
+	VFMADD231PD  448(R9), Z16, Z7
+	MOVLQSX      4(R13), R9
+	ADDQ         BX, R9
+	VBROADCASTSD 8(R14), Z17
+	VFMADD231PD  (R9), Z17, Z8
+	VFMADD231PD  64(R9), Z17, Z9
+	VFMADD231PD  128(R9), Z17, Z10
+	VFMADD231PD  192(R9), Z17, Z11
+	VFMADD231PD  256(R9), Z17, Z12
+	VFMADD231PD  320(R9), Z17, Z13
+	VFMADD231PD  384(R9), Z17, Z14
+	VFMADD231PD  448(R9), Z17, Z15
+	ADDQ         $8, R13
+	ADDQ         $16, R14
+	SUBQ         $2, R12
+	JNE          g64_ent2
+	JMP          g64_sum
 
 g64_unit:
 	TESTQ   $1, R12
@@ -473,7 +511,7 @@ g64_unit:
 	VADDPD  448(R9), Z7, Z7
 	ADDQ    $4, R13
 	DECQ    R12
-	JEQ     g64_wb
+	JEQ     g64_sum
 
 g64_unit2:
 	MOVLQSX (R13), R9
@@ -488,17 +526,27 @@ g64_unit2:
 	VADDPD  320(R9), Z5, Z5
 	VADDPD  384(R9), Z6, Z6
 	VADDPD  448(R9), Z7, Z7
-	VADDPD  (R14), Z0, Z0
-	VADDPD  64(R14), Z1, Z1
-	VADDPD  128(R14), Z2, Z2
-	VADDPD  192(R14), Z3, Z3
-	VADDPD  256(R14), Z4, Z4
-	VADDPD  320(R14), Z5, Z5
-	VADDPD  384(R14), Z6, Z6
-	VADDPD  448(R14), Z7, Z7
+	VADDPD  (R14), Z8, Z8
+	VADDPD  64(R14), Z9, Z9
+	VADDPD  128(R14), Z10, Z10
+	VADDPD  192(R14), Z11, Z11
+	VADDPD  256(R14), Z12, Z12
+	VADDPD  320(R14), Z13, Z13
+	VADDPD  384(R14), Z14, Z14
+	VADDPD  448(R14), Z15, Z15
 	ADDQ    $8, R13
 	SUBQ    $2, R12
 	JNE     g64_unit2
+
+g64_sum:
+	VADDPD Z8, Z0, Z0
+	VADDPD Z9, Z1, Z1
+	VADDPD Z10, Z2, Z2
+	VADDPD Z11, Z3, Z3
+	VADDPD Z12, Z4, Z4
+	VADDPD Z13, Z5, Z5
+	VADDPD Z14, Z6, Z6
+	VADDPD Z15, Z7, Z7
 
 g64_wb:
 	TESTQ AX, AX
@@ -1313,5 +1361,48 @@ ptt_loop:
 	JNE        ptt_loop
 
 ptt_end:
+	VZEROUPPER
+	RET
+
+// func packT4x4(kc int, src *float64, ld int, dst *float64, ds int)
+//
+// dst[p·ds + i] = src[i·ld + p] for p < kc (a multiple of 4) and i < 4:
+// AVX2 4×4 transposes.
+TEXT ·packT4x4(SB), NOSPLIT, $0-40
+	MOVQ kc+0(FP), CX
+	MOVQ src+8(FP), SI
+	MOVQ ld+16(FP), DX
+	SHLQ $3, DX
+	LEAQ (DX)(DX*2), R9
+	MOVQ dst+24(FP), DI
+	MOVQ ds+32(FP), R10
+	SHLQ $3, R10
+	LEAQ (R10)(R10*2), R11
+	SHRQ $2, CX
+	JEQ  p44_end
+
+p44_loop:
+	VMOVUPD    (SI), Y0
+	VMOVUPD    (SI)(DX*1), Y1
+	VMOVUPD    (SI)(DX*2), Y2
+	VMOVUPD    (SI)(R9*1), Y3
+	VUNPCKLPD  Y1, Y0, Y4
+	VUNPCKHPD  Y1, Y0, Y5
+	VUNPCKLPD  Y3, Y2, Y6
+	VUNPCKHPD  Y3, Y2, Y7
+	VPERM2F128 $0x20, Y6, Y4, Y0
+	VPERM2F128 $0x20, Y7, Y5, Y1
+	VPERM2F128 $0x31, Y6, Y4, Y2
+	VPERM2F128 $0x31, Y7, Y5, Y3
+	VMOVUPD    Y0, (DI)
+	VMOVUPD    Y1, (DI)(R10*1)
+	VMOVUPD    Y2, (DI)(R10*2)
+	VMOVUPD    Y3, (DI)(R11*1)
+	LEAQ       (DI)(R10*4), DI
+	ADDQ       $32, SI
+	DECQ       CX
+	JNE        p44_loop
+
+p44_end:
 	VZEROUPPER
 	RET

@@ -34,3 +34,5 @@ func axpy8x2(n int, y, a *float64, offs *int64, coef *float64)            { pani
 func dot4(n int, a *float64, lda int, x *float64, out *float64)           { panic("unreachable") }
 func dot4x2(n int, a *float64, lda int, x *float64, out *float64)         { panic("unreachable") }
 func packT8x8(kc int, src *float64, ld int, dst *float64, ds int)         { panic("unreachable") }
+
+func packT4x4(kc int, src *float64, ld int, dst *float64, ds int) { panic("unreachable") }

@@ -359,3 +359,24 @@ func TestWorkspaceSplit(t *testing.T) {
 		}
 	}
 }
+
+// A Workspace computes the fields of the hidden units of a batch of chains,
+// H = V·W, on two threads.
+func ExampleWorkspace() {
+	const N, nv, nh = 2, 3, 2
+	v := []float64{ // binary visible states, N×nv
+		1, 0, 1,
+		0, 1, 0,
+	}
+	w := []float64{ // weights, nv×nh
+		0.5, -1,
+		2, 0,
+		0.25, 1,
+	}
+	h := make([]float64, N*nh)
+	ws := NewWorkspace(2)
+	defer ws.Close()
+	ws.Gemm(false, false, N, nh, nv, 1, v, nv, w, nh, 0, h, nh)
+	fmt.Println(h)
+	// Output: [0.75 0 2 0]
+}
