@@ -77,17 +77,24 @@ type DigitsChains struct {
 	V   []float64 // v[64] of chain c at [c*64 + unit], visible, 0 or 1
 	H   []float64 // h[32] of chain c at [c*32 + unit], hidden, 0 or 1
 	RNG []runtime.RNG
+	// Workspace runs the dense products (fields and gradients of whole batches);
+	// NewDigitsChains gives the chains one that uses every core. Chains may share one.
+	Workspace *runtime.Workspace
+	// BaseV, when set, is the field a_A of a factorized base model over v:
+	// samplers then draw v at field β·a + (1−β)·a_A, the tempered path of
+	// annealed importance sampling. Nil (the default) means no base model.
+	BaseV []float64
 
 	aV   []float64 // fields
 	aH   []float64 // fields
 	prob []float64 // one softmax group
-	save []float64 // clamped units during a sweep
+	save []float64 // clamped units during a sweep, the old state during a Metropolis move
 }
 
 // NewDigitsChains returns n chains with every unit drawn uniformly (gaussian units
 // from N(0, 1)); chain c uses random stream (seed, c).
 func NewDigitsChains(n int, seed uint64) *DigitsChains {
-	x := &DigitsChains{N: n, RNG: make([]runtime.RNG, n), prob: make([]float64, 1), save: make([]float64, n*64)}
+	x := &DigitsChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), save: make([]float64, n*64)}
 	x.V = make([]float64, n*64)
 	x.aV = make([]float64, n*64)
 	x.H = make([]float64, n*32)
@@ -174,18 +181,31 @@ func (m *Digits) fieldV(x *DigitsChains) {
 	a := x.aV[:x.N*64]
 	clear(a)
 	if x.N >= 4 {
-		runtime.Gemm(false, true, x.N, 64, 32, 1.0, x.H, 32, m.W, 32, 1, a, 64)
+		x.Workspace.Gemm(false, true, x.N, 64, 32, 1.0, x.H, 32, m.W, 32, 1, a, 64)
 	}
 	for ch := 0; ch < x.N; ch++ {
 		rowH := x.H[ch*32 : ch*32+32]
 		dst := a[ch*64 : ch*64+64]
 		if x.N < 4 {
-			runtime.Gemv(false, 64, 32, 1.0, m.W, 32, rowH, 1, dst)
+			x.Workspace.Gemv(false, 64, 32, 1.0, m.W, 32, rowH, 1, dst)
 		}
 		for i := 0; i < 64; i++ {
 			dst[i] += m.B[i]
 		}
 	}
+}
+
+// fieldSiteV returns the field (and precision) of unit u of v in chain ch,
+// from the current values of every other unit: site-by-site updates use it.
+func (m *Digits) fieldSiteV(x *DigitsChains, ch, u int) (a, prec float64) {
+	rowH := x.H[ch*32 : ch*32+32]
+	for j := 0; j < 32; j++ {
+		if rowH[j] != 0 {
+			a += m.W[u*32+j] * rowH[j]
+		}
+	}
+	a += m.B[u]
+	return a, prec
 }
 
 // MeanV writes E[v[i] | rest] at inverse temperature beta for the chains in use
@@ -217,12 +237,17 @@ func (m *Digits) sampleV(x *DigitsChains, beta float64, mask []bool) {
 	if mask != nil {
 		copy(x.save, x.V[:x.N*64])
 	}
+	base := x.BaseV
 	for ch := 0; ch < x.N; ch++ {
 		rng := &x.RNG[ch]
 		row := x.V[ch*64 : ch*64+64]
 		a := x.aV[ch*64 : ch*64+64]
 		for k := range row {
-			row[k] = rng.Bernoulli(runtime.Sigmoid(beta * a[k]))
+			e := beta * a[k]
+			if base != nil {
+				e += (1 - beta) * base[k]
+			}
+			row[k] = rng.Bernoulli(runtime.Sigmoid(e))
 		}
 		if mask != nil {
 			saved := x.save[ch*64 : ch*64+64]
@@ -242,18 +267,31 @@ func (m *Digits) fieldH(x *DigitsChains) {
 	a := x.aH[:x.N*32]
 	clear(a)
 	if x.N >= 4 {
-		runtime.Gemm(false, false, x.N, 32, 64, 1.0, x.V, 64, m.W, 32, 1, a, 32)
+		x.Workspace.Gemm(false, false, x.N, 32, 64, 1.0, x.V, 64, m.W, 32, 1, a, 32)
 	}
 	for ch := 0; ch < x.N; ch++ {
 		rowV := x.V[ch*64 : ch*64+64]
 		dst := a[ch*32 : ch*32+32]
 		if x.N < 4 {
-			runtime.AddRows(dst, rowV, m.W, 64, 32, 32, 1.0)
+			x.Workspace.AddRows(dst, rowV, m.W, 64, 32, 32, 1.0)
 		}
 		for j := 0; j < 32; j++ {
 			dst[j] += m.C[j]
 		}
 	}
+}
+
+// fieldSiteH returns the field (and precision) of unit u of h in chain ch,
+// from the current values of every other unit: site-by-site updates use it.
+func (m *Digits) fieldSiteH(x *DigitsChains, ch, u int) (a, prec float64) {
+	rowV := x.V[ch*64 : ch*64+64]
+	for i := 0; i < 64; i++ {
+		if rowV[i] != 0 {
+			a += m.W[i*32+u] * rowV[i]
+		}
+	}
+	a += m.C[u]
+	return a, prec
 }
 
 // MeanH writes E[h[j] | rest] at inverse temperature beta for the chains in use
@@ -290,7 +328,8 @@ func (m *Digits) sampleH(x *DigitsChains, beta float64, mask []bool) {
 		row := x.H[ch*32 : ch*32+32]
 		a := x.aH[ch*32 : ch*32+32]
 		for k := range row {
-			row[k] = rng.Bernoulli(runtime.Sigmoid(beta * a[k]))
+			e := beta * a[k]
+			row[k] = rng.Bernoulli(runtime.Sigmoid(e))
 		}
 		if mask != nil {
 			saved := x.save[ch*32 : ch*32+32]
@@ -318,16 +357,72 @@ func (m *Digits) SweepClamped(x *DigitsChains, beta float64, clamp *DigitsClamp)
 // sweep samples every block; with meanVisible the visible layers get their
 // conditional means instead of samples.
 func (m *Digits) sweep(x *DigitsChains, beta float64, clamp *DigitsClamp, meanVisible bool) {
+	m.sweepFrom(x, beta, clamp, meanVisible, 0)
+}
+
+// sweepFrom samples the blocks of the schedule from block start on.
+func (m *Digits) sweepFrom(x *DigitsChains, beta float64, clamp *DigitsClamp, meanVisible bool, start int) {
 	var none DigitsClamp
 	if clamp == nil {
 		clamp = &none
 	}
-	m.sampleH(x, beta, clamp.H)
-	if meanVisible {
-		m.setMeanV(x, beta)
-	} else {
-		m.sampleV(x, beta, clamp.V)
+	if start <= 0 {
+		m.sampleH(x, beta, clamp.H)
 	}
+	if start <= 1 {
+		if meanVisible {
+			m.setMeanV(x, beta)
+		} else {
+			m.sampleV(x, beta, clamp.V)
+		}
+	}
+}
+
+// MetropolisV runs one Metropolis–Hastings sweep over v for the chains in
+// use: each unit in turn proposes to flip, which changes the energy by the derived
+// flip delta ΔE = (2x − 1)·a, and is accepted with probability min(1, exp(−β·ΔE)).
+// step is unused (it sets the proposal width of gaussian layers). It returns
+// the accepted and proposed moves.
+func (m *Digits) MetropolisV(x *DigitsChains, beta, step float64) (accepted, proposed int) {
+	for ch := 0; ch < x.N; ch++ {
+		rng := &x.RNG[ch]
+		row := x.V[ch*64 : ch*64+64]
+		for u := 0; u < 64; u++ {
+			a, _ := m.fieldSiteV(x, ch, u)
+			logA := -beta * ((2*row[u] - 1) * a)
+			if x.BaseV != nil { // the base model's share of the tempered density
+				logA += (1 - beta) * x.BaseV[u] * (1 - row[u] - row[u])
+			}
+			proposed++
+			if logA >= 0 || rng.Float64() < math.Exp(logA) {
+				row[u] = 1 - row[u]
+				accepted++
+			}
+		}
+	}
+	return accepted, proposed
+}
+
+// MetropolisH runs one Metropolis–Hastings sweep over h for the chains in
+// use: each unit in turn proposes to flip, which changes the energy by the derived
+// flip delta ΔE = (2x − 1)·a, and is accepted with probability min(1, exp(−β·ΔE)).
+// step is unused (it sets the proposal width of gaussian layers). It returns
+// the accepted and proposed moves.
+func (m *Digits) MetropolisH(x *DigitsChains, beta, step float64) (accepted, proposed int) {
+	for ch := 0; ch < x.N; ch++ {
+		rng := &x.RNG[ch]
+		row := x.H[ch*32 : ch*32+32]
+		for u := 0; u < 32; u++ {
+			a, _ := m.fieldSiteH(x, ch, u)
+			logA := -beta * ((2*row[u] - 1) * a)
+			proposed++
+			if logA >= 0 || rng.Float64() < math.Exp(logA) {
+				row[u] = 1 - row[u]
+				accepted++
+			}
+		}
+	}
+	return accepted, proposed
 }
 
 // MeanField replaces the hidden layers of the chains in use by the means of the
@@ -418,32 +513,41 @@ func (m *Digits) FreeEnergyH(x *DigitsChains, beta float64, dst []float64) {
 	}
 }
 
-// LogZ returns log Z = log Σ exp(−E) exactly, enumerating the 4294967296 configurations of h, summing v out through the free energy.
-func (m *Digits) LogZ() (float64, error) {
-	const batch = 256
-	x := NewDigitsChains(batch, 0)
-	f := make([]float64, batch)
-	total := math.Inf(-1)
-	for k0 := 0; k0 < 4294967296; k0 += batch {
-		x.N = min(batch, 4294967296-k0)
-		for ch := 0; ch < x.N; ch++ {
-			k := k0 + ch
-			rowH := x.H[ch*32 : ch*32+32]
-			for u := 31; u >= 0; u-- {
-				rowH[u] = 0
-				if k&1 == 1 {
-					rowH[u] = 1
-				}
-				k >>= 1
-			}
-			_ = k
-		}
-		m.FreeEnergyH(x, 1, f)
-		for _, v := range f[:x.N] {
-			total = runtime.LogAddExp(total, -v)
-		}
+// LogZ returns log Z = log Σ exp(−E) exactly, enumerating the 4294967296 configurations of h and summing v out through the free energy,
+// on every core. It refuses when that is more configurations than limit
+// (limit ≤ 0 means 2³⁰).
+func (m *Digits) LogZ(limit float64) (float64, error) {
+	const n = 4294967296
+	if limit <= 0 {
+		limit = 1 << 30
 	}
-	return total, nil
+	if n > limit {
+		return 0, fmt.Errorf("log Z of Digits: enumerating h takes %d configurations, more than the limit %g", n, limit)
+	}
+	const batch = 256
+	return runtime.EnumerateLogSum(n, batch, func() func(k0, count int, out []float64) {
+		x := NewDigitsChains(batch, 0)
+		x.Workspace = runtime.NewWorkspace(1) // the enumeration is parallel already
+		return func(k0, count int, out []float64) {
+			x.N = count
+			for ch := 0; ch < count; ch++ {
+				k := k0 + ch
+				rowH := x.H[ch*32 : ch*32+32]
+				for u := 31; u >= 0; u-- {
+					rowH[u] = 0
+					if k&1 == 1 {
+						rowH[u] = 1
+					}
+					k >>= 1
+				}
+				_ = k
+			}
+			m.FreeEnergyH(x, 1, out)
+			for i, f := range out {
+				out[i] = -f
+			}
+		}
+	}), nil
 }
 
 // EnergyGrad adds scale·Σ_chains ∂E/∂θ into the trained parameters of dst:
@@ -455,7 +559,7 @@ func (m *Digits) LogZ() (float64, error) {
 // A gaussian unit's square reads x² + x.var, so that chains holding
 // conditional means give the expected gradient.
 func (m *Digits) EnergyGrad(x *DigitsChains, scale float64, dst *Digits) {
-	runtime.Gemm(true, false, 64, 32, x.N, -1.0*scale, x.V, 64, x.H, 32, 1, dst.W, 32)
+	x.Workspace.Gemm(true, false, 64, 32, x.N, -1.0*scale, x.V, 64, x.H, 32, 1, dst.W, 32)
 	for ch := 0; ch < x.N; ch++ {
 		rowV := x.V[ch*64 : ch*64+64]
 		rowH := x.H[ch*32 : ch*32+32]
@@ -505,7 +609,8 @@ type DigitsTrainer struct {
 	cfg           runtime.CDConfig
 	data, neg, mo *DigitsChains
 	grad, vel     *Digits
-	rng           []float64 // the negative chains' random streams (the source of truth between steps)
+	rng           []float64     // the negative chains' random streams (the source of truth between steps)
+	opt           []runtime.SGD // the optimizer of each trained parameter, with its rate
 	recon         []float64
 }
 
@@ -527,6 +632,22 @@ func NewDigitsTrainer(m *Digits, cfg runtime.CDConfig) (*DigitsTrainer, error) {
 		mo:   NewDigitsChains(max(chains, cfg.BatchSize), cfg.Seed),
 		grad: ZeroDigits(), vel: ZeroDigits(),
 		recon: make([]float64, cfg.BatchSize*64),
+	}
+	names := map[string]int{
+		"W": 0,
+		"b": 1,
+		"c": 2,
+	}
+	t.opt = make([]runtime.SGD, 3)
+	for i := range t.opt {
+		t.opt[i] = cfg.Optimizer
+	}
+	for name, rate := range cfg.Rates {
+		i, ok := names[name]
+		if !ok {
+			return nil, fmt.Errorf("Digits trainer: Rates names %q, which is not a trained parameter", name)
+		}
+		t.opt[i].LearningRate *= rate
 	}
 	t.rng = make([]float64, 8*chains)
 	t.encodeRNG()
@@ -597,8 +718,14 @@ func (t *DigitsTrainer) TrainStep(batch []float64, rows int, epoch int) float64 
 		copy(neg.V[:rows*64], d.V[:rows*64])
 		copy(neg.H[:rows*32], d.H[:rows*32])
 	}
+	first := 0
+	if !t.cfg.Persistent {
+		m.drawH(neg, t.mo)
+		first = 1
+	}
 	for s := 0; s < t.cfg.K; s++ {
-		m.sweep(neg, 1, nil, t.cfg.MeanVisible && !t.cfg.Persistent && s == t.cfg.K-1)
+		m.sweepFrom(neg, 1, nil, t.cfg.MeanVisible && !t.cfg.Persistent && s == t.cfg.K-1, first)
+		first = 0
 	}
 	m.FreeEnergyGradV(neg, t.mo, 1/float64(neg.N), t.grad)
 	if !t.cfg.Persistent {
@@ -606,14 +733,26 @@ func (t *DigitsTrainer) TrainStep(batch []float64, rows int, epoch int) float64 
 			recon += (v - neg.V[k]) * (v - neg.V[k])
 		}
 	}
-	t.cfg.Optimizer.Update(m.W, t.grad.W, t.vel.W, epoch)
-	t.cfg.Optimizer.Update(m.B, t.grad.B, t.vel.B, epoch)
-	t.cfg.Optimizer.Update(m.C, t.grad.C, t.vel.C, epoch)
+	t.opt[0].Update(m.W, t.grad.W, t.vel.W, epoch)
+	t.opt[1].Update(m.B, t.grad.B, t.vel.B, epoch)
+	t.opt[2].Update(m.C, t.grad.C, t.vel.C, epoch)
 	t.encodeRNG()
 	return recon
 }
 
 var _ runtime.Trainer = (*DigitsTrainer)(nil)
+
+// drawH samples h of x from the conditional means (and variances) held in mo.
+func (m *Digits) drawH(x, mo *DigitsChains) {
+	for ch := 0; ch < x.N; ch++ {
+		rng := &x.RNG[ch]
+		row := x.H[ch*32 : ch*32+32]
+		mu := mo.H[ch*32 : ch*32+32]
+		for k := range row {
+			row[k] = rng.Bernoulli(mu[k])
+		}
+	}
+}
 
 // Reflect returns an adapter through which generic tools (verification,
 // estimators, evaluation) use the model with plain slices.
@@ -674,6 +813,26 @@ func (r reflectDigits) Sample(x runtime.Chains, layer int, beta float64) {
 }
 
 func (r reflectDigits) Sweep(x runtime.Chains, beta float64) { r.m.Sweep(x.(*DigitsChains), beta) }
+
+func (r reflectDigits) Metropolis(x runtime.Chains, layer int, beta, step float64) (accepted, proposed int) {
+	c := x.(*DigitsChains)
+	switch layer {
+	case 0:
+		return r.m.MetropolisV(c, beta, step)
+	case 1:
+		return r.m.MetropolisH(c, beta, step)
+	}
+	_ = c
+	return 0, 0
+}
+
+func (r reflectDigits) Langevin(x runtime.Chains, layer int, beta, eps float64, adjust bool) (accepted, proposed int) {
+	c := x.(*DigitsChains)
+	switch layer {
+	}
+	_ = c
+	return 0, 0
+}
 func (r reflectDigits) MeanField(x runtime.Chains, iters int, tol, damping float64) int {
 	return r.m.MeanField(x.(*DigitsChains), iters, tol, damping)
 }
@@ -714,7 +873,16 @@ func (r reflectDigits) FreeEnergyGrad(x runtime.Chains, fe int, scale float64, g
 	_ = mo
 }
 
-func (r reflectDigits) LogZ() (float64, error) { return r.m.LogZ() }
+func (r reflectDigits) LogZ(limit float64) (float64, error) { return r.m.LogZ(limit) }
+
+func (r reflectDigits) SetBase(x runtime.Chains, layer int, field, prec []float64) {
+	c := x.(*DigitsChains)
+	switch layer {
+	case 0:
+		c.BaseV = field
+	}
+	_, _ = field, prec
+}
 func (r reflectDigits) NewTrainer(cfg runtime.CDConfig) (runtime.Trainer, error) {
 	return NewDigitsTrainer(r.m, cfg)
 }
