@@ -1,7 +1,5 @@
 package codegen
 
-import "fmt"
-
 // bench writes NAME_ebm_bench_test.go: benchmarks of the generated model
 // that users run with go test -bench.
 func (g *gen) bench() []byte {
@@ -59,6 +57,5 @@ func (g *gen) bench() []byte {
 	p.P("t.TrainStep(batch, 100, 0)")
 	p.P("}")
 	p.P("}")
-	_ = fmt.Sprint
 	return p.buf.Bytes()
 }

@@ -139,7 +139,7 @@ func (m *Model) MeanField(p Params, x State, iters int, tol, damping float64) (S
 			}
 		}
 	}
-	val := meanValue(mu)
+	val := stateValue(mu) // units read as their means; a squared unit as μ²
 	for it := 1; it <= iters; it++ {
 		moved := 0.0
 		for _, b := range m.Schedule {
@@ -155,11 +155,6 @@ func (m *Model) MeanField(p Params, x State, iters int, tol, damping float64) (S
 		}
 	}
 	return mu, iters
-}
-
-// meanValue reads units as means; a squared unit uses μ².
-func meanValue(mu State) unitValue {
-	return stateValue(mu)
 }
 
 func (m *Model) meanFieldLayer(ly *Layer, p Params, mu State, val unitValue, damping float64) float64 {
