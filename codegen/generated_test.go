@@ -75,7 +75,13 @@ func TestGeneratedMatchesInterpreter(t *testing.T) {
 			p := randomParams(m, uint64(n))
 			xs, packed := states(m, n, uint64(n))
 			const beta = 0.7
-			r := d.call(t, harness.Request{Model: c.Name, Op: "eval", Params: p, Layers: packed, N: n, Beta: beta})
+			var w []float64 // the batched case weights its chains
+			if n > 1 {
+				for ch := range n {
+					w = append(w, 0.5+0.37*float64(ch))
+				}
+			}
+			r := d.call(t, harness.Request{Model: c.Name, Op: "eval", Params: p, Layers: packed, N: n, Beta: beta, Weights: w})
 			check := func(what string, got, want float64) {
 				t.Helper()
 				if !near(got, want, tol) {
@@ -100,10 +106,14 @@ func TestGeneratedMatchesInterpreter(t *testing.T) {
 			}
 			sumGrad := func(g func(x ir.State) ir.Params) ir.Params {
 				total := m.NewParams()
-				for _, x := range xs {
+				for ch, x := range xs {
+					wt := 1.0
+					if w != nil {
+						wt = w[ch]
+					}
 					for i, gi := range g(x) {
 						for k, v := range gi {
-							total[i][k] += v
+							total[i][k] += wt * v
 						}
 					}
 				}

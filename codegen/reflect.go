@@ -61,6 +61,14 @@ func (g *gen) reflect() {
 	})
 	p.Pf("func (r %s) Sweep(x runtime.Chains, beta float64) { r.m.Sweep(x.(*%s), beta) }", r, g.C)
 	p.P()
+	p.Pf("func (r %s) SweepClamped(x runtime.Chains, beta float64, clamp [][]bool) {", r)
+	p.Pf("var cl %sClamp", g.T)
+	for i, ly := range g.m.Layers {
+		p.Pf("if len(clamp) > %d { cl.%s = clamp[%d] }", i, g.L(ly), i)
+	}
+	p.Pf("r.m.SweepClamped(x.(*%s), beta, &cl)", g.C)
+	p.P("}")
+	p.P()
 	p.Pf("func (r %s) Metropolis(x runtime.Chains, layer int, beta, step float64) (accepted, proposed int) {", r)
 	p.Pf("c := x.(*%s)", g.C)
 	p.P("switch layer {")
@@ -118,7 +126,11 @@ func (g *gen) reflect() {
 	p.P()
 	p.Pf("func (r %s) FreeEnergyGrad(x runtime.Chains, fe int, scale float64, g []runtime.Tensor) {", r)
 	p.Pf("c := x.(*%s)", g.C)
-	p.Pf("mo := New%s(c.N, 0)", g.C)
+	p.P("if c.scratch == nil {")
+	p.Pf("c.scratch = New%s(len(c.RNG), 0)", g.C)
+	p.P("c.scratch.Workspace = c.Workspace")
+	p.P("}")
+	p.P("mo := c.scratch")
 	p.P("switch fe {")
 	for i, fe := range g.m.FreeEnergies {
 		p.Pf("case %d:", i)

@@ -47,7 +47,8 @@ func (g *gen) energyGrad() {
 	}
 	p.P("//")
 	p.P("// A gaussian unit's square reads x² + x.var, so that chains holding")
-	p.P("// conditional means give the expected gradient.")
+	p.P("// conditional means give the expected gradient. Chains given weights")
+	p.P("// (SetWeights) count Weight[c] times each.")
 	p.Pf("func (m *%s) EnergyGrad(x *%s, scale float64, dst *%s) {", g.T, g.C, g.T)
 	used := map[*ir.Layer]bool{}
 	var generic []*ir.GradPart
@@ -56,8 +57,13 @@ func (g *gen) energyGrad() {
 		for _, part := range gr.Parts {
 			if o, ok := outerOf(part); ok {
 				q := gr.Param
-				p.Pf("x.Workspace.Gemm(true, false, %d, %d, x.N, %s*scale, x.%s, %d, x.%s, %d, 1, dst.%s, %d)",
-					o.a.Size, o.b.Size, literal(o.c), g.L(o.a), o.a.Size, g.L(o.b), o.b.Size, g.P(q), o.b.Size)
+				A := "x." + g.L(o.a)
+				p.Pf("{")
+				p.Pf("a := %s", A)
+				p.Pf("if x.weight != nil { a = runtime.ScaleRows(x.save, %s, x.N, %d, x.weight) }", A, o.a.Size)
+				p.Pf("x.Workspace.Gemm(true, false, %d, %d, x.N, %s*scale, a, %d, x.%s, %d, 1, dst.%s, %d)",
+					o.a.Size, o.b.Size, literal(o.c), o.a.Size, g.L(o.b), o.b.Size, g.P(q), o.b.Size)
+				p.Pf("}")
 				continue
 			}
 			generic = append(generic, part)
@@ -67,6 +73,8 @@ func (g *gen) energyGrad() {
 	}
 	if len(generic) > 0 {
 		p.P("for ch := 0; ch < x.N; ch++ {")
+		p.P("sc := scale")
+		p.P("if x.weight != nil { sc *= x.weight[ch] }")
 		g.rows(used, true)
 		em := g.emitter()
 		em.sq = func(u ir.UnitRef, off string) string {
@@ -79,7 +87,7 @@ func (g *gen) energyGrad() {
 		for i, part := range generic {
 			q := owners[i]
 			em.emit(sum{Coef: part.Coef, Units: part.Units, Loop: part.Sum, Distinct: part.Distinct,
-				Dst: "dst." + g.P(q), DstIndex: part.Wrt.Index, DstShape: q.Shape, Scale: "scale"})
+				Dst: "dst." + g.P(q), DstIndex: part.Wrt.Index, DstShape: q.Shape, Scale: "sc"})
 		}
 		for _, ly := range g.m.Layers {
 			if used[ly] && ly.Kind == ir.Gaussian {
@@ -102,7 +110,7 @@ func (g *gen) freeEnergyGrad(fe *ir.FreeEnergy) {
 	p.Pf("// %s summed out: ∂F/∂θ = E_{p(%s | %s)}[∂E/∂θ]. It copies %s into mo, a", layerList(fe.SumOut), layerList(fe.SumOut), layerList(fe.Keep), layerList(fe.Keep))
 	p.P("// scratch batch of the same capacity, and fills in the conditional means there.")
 	p.Pf("func (m *%s) %s(x, mo *%s, scale float64, dst *%s) {", g.T, name, g.C, g.T)
-	p.P("mo.N = x.N")
+	p.P("mo.N, mo.weight = x.N, x.weight")
 	for _, ly := range fe.Keep {
 		L := g.L(ly)
 		p.Pf("copy(mo.%s[:x.N*%d], x.%s[:x.N*%d])", L, ly.Size, L, ly.Size)

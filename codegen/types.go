@@ -167,7 +167,9 @@ func (g *gen) chainsType() {
 		}
 	}
 	p.P("prob []float64 // one softmax group")
-	p.P("save []float64 // clamped units during a sweep, the old state during a Metropolis move")
+	p.P("save []float64 // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad")
+	p.P("weight []float64 // per-chain weights of the gradients; nil means 1")
+	p.Pf("scratch *%s // conditional means for the generic free-energy gradient", g.C)
 	if g.hasGaussian() {
 		p.P("e0, e1      []float64 // energies before and after a move")
 		p.P("grad, grad2 []float64 // input gradients before and after a Langevin move")
@@ -231,6 +233,11 @@ func (g *gen) chainsType() {
 	}
 	p.P("}")
 	p.P("}")
+	p.P()
+	p.P("// SetWeights makes EnergyGrad and the free-energy gradients count chain c")
+	p.P("// w[c] times (importance weights, per-example loss weights); nil restores 1.")
+	p.P("// The chains keep w, not a copy.")
+	p.Pf("func (x *%s) SetWeights(w []float64) { x.weight = w }", g.C)
 	p.P()
 	p.Pf("var _ runtime.Chains = (*%s)(nil)", g.C)
 	p.P()

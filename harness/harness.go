@@ -32,6 +32,8 @@ type Request struct {
 	// steps of size Step for gaussian layers, Gibbs for the others).
 	Sampler string
 	Step    float64
+	// Weights, when set, weight the chains' contributions to the gradients of "eval".
+	Weights []float64
 	Train   *Train
 	LogZ    *LogZ
 }
@@ -247,6 +249,7 @@ func eval(m runtime.Reflective, req Request) (resp Response) {
 		resp.Precisions = append(resp.Precisions, prec)
 		resp.Means = append(resp.Means, mean)
 	}
+	x.SetWeights(req.Weights)
 	for fe := range m.FreeEnergies() {
 		f := make([]float64, n)
 		m.FreeEnergy(x, fe, req.Beta, f)

@@ -138,3 +138,16 @@ func IsFinite(x []float64) bool {
 	}
 	return true
 }
+
+// ScaleRows writes row r of src (n rows of cols values) times w[r] into
+// dst and returns dst[:n*cols]: a batch with per-row weights.
+func ScaleRows(dst, src []float64, n, cols int, w []float64) []float64 {
+	dst = dst[:n*cols]
+	for r := range n {
+		s, d := src[r*cols:(r+1)*cols], dst[r*cols:(r+1)*cols]
+		for i, v := range s {
+			d[i] = w[r] * v
+		}
+	}
+	return dst
+}

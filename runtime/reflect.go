@@ -19,6 +19,9 @@ type FreeEnergyInfo struct {
 type Chains interface {
 	Len() int
 	Layers() []Tensor
+	// SetWeights makes the gradients (EnergyGrad, FreeEnergyGrad) count
+	// chain c w[c] times; nil restores 1. The chains keep w, not a copy.
+	SetWeights(w []float64)
 }
 
 // Reflective gives generic tools (verification, estimators, evaluation)
@@ -42,6 +45,11 @@ type Reflective interface {
 	Sample(x Chains, layer int, beta float64)
 	// Sweep runs one sweep of the derived Gibbs schedule.
 	Sweep(x Chains, beta float64)
+	// SweepClamped is Sweep with the units that clamp marks held fixed:
+	// clamp[l] (one flag per unit of layer l, or nil for none) for each
+	// layer, in declaration order; a softmax group is held when its first
+	// unit is.
+	SweepClamped(x Chains, beta float64, clamp [][]bool)
 	// Metropolis runs a Metropolis–Hastings sweep over a bernoulli or spin
 	// layer (single-unit flips by the derived flip deltas) or a random-walk
 	// step of width step on a gaussian layer; softmax layers do nothing.

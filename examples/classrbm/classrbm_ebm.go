@@ -102,11 +102,13 @@ type ClassRBMChains struct {
 	// annealed importance sampling. Nil (the default) means no base model.
 	BaseY []float64
 
-	aV   []float64 // fields
-	aY   []float64 // fields
-	aH   []float64 // fields
-	prob []float64 // one softmax group
-	save []float64 // clamped units during a sweep, the old state during a Metropolis move
+	aV      []float64       // fields
+	aY      []float64       // fields
+	aH      []float64       // fields
+	prob    []float64       // one softmax group
+	save    []float64       // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad
+	weight  []float64       // per-chain weights of the gradients; nil means 1
+	scratch *ClassRBMChains // conditional means for the generic free-energy gradient
 }
 
 // NewClassRBMChains returns n chains with every unit drawn uniformly (gaussian units
@@ -157,6 +159,11 @@ func (x *ClassRBMChains) Layers() []runtime.Tensor {
 		{Name: "h", Shape: []int{x.N, 500}, Data: x.H[:x.N*500]},
 	}
 }
+
+// SetWeights makes EnergyGrad and the free-energy gradients count chain c
+// w[c] times (importance weights, per-example loss weights); nil restores 1.
+// The chains keep w, not a copy.
+func (x *ClassRBMChains) SetWeights(w []float64) { x.weight = w }
 
 var _ runtime.Chains = (*ClassRBMChains)(nil)
 
@@ -684,27 +691,44 @@ func (m *ClassRBM) LogZ(limit float64) (float64, error) {
 //	∂E/∂c[j] = −h[j]
 //
 // A gaussian unit's square reads x² + x.var, so that chains holding
-// conditional means give the expected gradient.
+// conditional means give the expected gradient. Chains given weights
+// (SetWeights) count Weight[c] times each.
 func (m *ClassRBM) EnergyGrad(x *ClassRBMChains, scale float64, dst *ClassRBM) {
-	x.Workspace.Gemm(true, false, 784, 500, x.N, -1.0*scale, x.V, 784, x.H, 500, 1, dst.W, 500)
-	x.Workspace.Gemm(true, false, 10, 500, x.N, -1.0*scale, x.Y, 10, x.H, 500, 1, dst.U, 500)
+	{
+		a := x.V
+		if x.weight != nil {
+			a = runtime.ScaleRows(x.save, x.V, x.N, 784, x.weight)
+		}
+		x.Workspace.Gemm(true, false, 784, 500, x.N, -1.0*scale, a, 784, x.H, 500, 1, dst.W, 500)
+	}
+	{
+		a := x.Y
+		if x.weight != nil {
+			a = runtime.ScaleRows(x.save, x.Y, x.N, 10, x.weight)
+		}
+		x.Workspace.Gemm(true, false, 10, 500, x.N, -1.0*scale, a, 10, x.H, 500, 1, dst.U, 500)
+	}
 	for ch := 0; ch < x.N; ch++ {
+		sc := scale
+		if x.weight != nil {
+			sc *= x.weight[ch]
+		}
 		rowV := x.V[ch*784 : ch*784+784]
 		rowY := x.Y[ch*10 : ch*10+10]
 		rowH := x.H[ch*500 : ch*500+500]
 		for i := 0; i < 784; i++ {
 			if rowV[i] != 0 {
-				dst.B[i] -= scale * rowV[i]
+				dst.B[i] -= sc * rowV[i]
 			}
 		}
 		for k_ := 0; k_ < 10; k_++ {
 			if rowY[k_] != 0 {
-				dst.D[k_] -= scale * rowY[k_]
+				dst.D[k_] -= sc * rowY[k_]
 			}
 		}
 		for j := 0; j < 500; j++ {
 			if rowH[j] != 0 {
-				dst.C[j] -= scale * rowH[j]
+				dst.C[j] -= sc * rowH[j]
 			}
 		}
 	}
@@ -714,7 +738,7 @@ func (m *ClassRBM) EnergyGrad(x *ClassRBMChains, scale float64, dst *ClassRBM) {
 // h summed out: ∂F/∂θ = E_{p(h | v, y)}[∂E/∂θ]. It copies v, y into mo, a
 // scratch batch of the same capacity, and fills in the conditional means there.
 func (m *ClassRBM) FreeEnergyGradVY(x, mo *ClassRBMChains, scale float64, dst *ClassRBM) {
-	mo.N = x.N
+	mo.N, mo.weight = x.N, x.weight
 	copy(mo.V[:x.N*784], x.V[:x.N*784])
 	copy(mo.Y[:x.N*10], x.Y[:x.N*10])
 	m.setMeanH(mo, 1)
@@ -725,7 +749,7 @@ func (m *ClassRBM) FreeEnergyGradVY(x, mo *ClassRBMChains, scale float64, dst *C
 // v, y summed out: ∂F/∂θ = E_{p(v, y | h)}[∂E/∂θ]. It copies h into mo, a
 // scratch batch of the same capacity, and fills in the conditional means there.
 func (m *ClassRBM) FreeEnergyGradH(x, mo *ClassRBMChains, scale float64, dst *ClassRBM) {
-	mo.N = x.N
+	mo.N, mo.weight = x.N, x.weight
 	copy(mo.H[:x.N*500], x.H[:x.N*500])
 	m.setMeanV(mo, 1)
 	m.setMeanY(mo, 1)
@@ -980,6 +1004,20 @@ func (r reflectClassRBM) Sample(x runtime.Chains, layer int, beta float64) {
 
 func (r reflectClassRBM) Sweep(x runtime.Chains, beta float64) { r.m.Sweep(x.(*ClassRBMChains), beta) }
 
+func (r reflectClassRBM) SweepClamped(x runtime.Chains, beta float64, clamp [][]bool) {
+	var cl ClassRBMClamp
+	if len(clamp) > 0 {
+		cl.V = clamp[0]
+	}
+	if len(clamp) > 1 {
+		cl.Y = clamp[1]
+	}
+	if len(clamp) > 2 {
+		cl.H = clamp[2]
+	}
+	r.m.SweepClamped(x.(*ClassRBMChains), beta, &cl)
+}
+
 func (r reflectClassRBM) Metropolis(x runtime.Chains, layer int, beta, step float64) (accepted, proposed int) {
 	c := x.(*ClassRBMChains)
 	switch layer {
@@ -1031,7 +1069,11 @@ func (r reflectClassRBM) EnergyGrad(x runtime.Chains, scale float64, g []runtime
 
 func (r reflectClassRBM) FreeEnergyGrad(x runtime.Chains, fe int, scale float64, g []runtime.Tensor) {
 	c := x.(*ClassRBMChains)
-	mo := NewClassRBMChains(c.N, 0)
+	if c.scratch == nil {
+		c.scratch = NewClassRBMChains(len(c.RNG), 0)
+		c.scratch.Workspace = c.Workspace
+	}
+	mo := c.scratch
 	switch fe {
 	case 0:
 		r.m.FreeEnergyGradVY(c, mo, scale, r.grads(g))

@@ -98,11 +98,13 @@ type DBMChains struct {
 	// annealed importance sampling. Nil (the default) means no base model.
 	BaseV []float64
 
-	aV   []float64 // fields
-	aH1  []float64 // fields
-	aH2  []float64 // fields
-	prob []float64 // one softmax group
-	save []float64 // clamped units during a sweep, the old state during a Metropolis move
+	aV      []float64  // fields
+	aH1     []float64  // fields
+	aH2     []float64  // fields
+	prob    []float64  // one softmax group
+	save    []float64  // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad
+	weight  []float64  // per-chain weights of the gradients; nil means 1
+	scratch *DBMChains // conditional means for the generic free-energy gradient
 }
 
 // NewDBMChains returns n chains with every unit drawn uniformly (gaussian units
@@ -152,6 +154,11 @@ func (x *DBMChains) Layers() []runtime.Tensor {
 		{Name: "h2", Shape: []int{x.N, 1000}, Data: x.H2[:x.N*1000]},
 	}
 }
+
+// SetWeights makes EnergyGrad and the free-energy gradients count chain c
+// w[c] times (importance weights, per-example loss weights); nil restores 1.
+// The chains keep w, not a copy.
+func (x *DBMChains) SetWeights(w []float64) { x.weight = w }
 
 var _ runtime.Chains = (*DBMChains)(nil)
 
@@ -704,27 +711,44 @@ func (m *DBM) LogZ(limit float64) (float64, error) {
 //	∂E/∂c2[k] = −h2[k]
 //
 // A gaussian unit's square reads x² + x.var, so that chains holding
-// conditional means give the expected gradient.
+// conditional means give the expected gradient. Chains given weights
+// (SetWeights) count Weight[c] times each.
 func (m *DBM) EnergyGrad(x *DBMChains, scale float64, dst *DBM) {
-	x.Workspace.Gemm(true, false, 784, 500, x.N, -1.0*scale, x.V, 784, x.H1, 500, 1, dst.W1, 500)
-	x.Workspace.Gemm(true, false, 500, 1000, x.N, -1.0*scale, x.H1, 500, x.H2, 1000, 1, dst.W2, 1000)
+	{
+		a := x.V
+		if x.weight != nil {
+			a = runtime.ScaleRows(x.save, x.V, x.N, 784, x.weight)
+		}
+		x.Workspace.Gemm(true, false, 784, 500, x.N, -1.0*scale, a, 784, x.H1, 500, 1, dst.W1, 500)
+	}
+	{
+		a := x.H1
+		if x.weight != nil {
+			a = runtime.ScaleRows(x.save, x.H1, x.N, 500, x.weight)
+		}
+		x.Workspace.Gemm(true, false, 500, 1000, x.N, -1.0*scale, a, 500, x.H2, 1000, 1, dst.W2, 1000)
+	}
 	for ch := 0; ch < x.N; ch++ {
+		sc := scale
+		if x.weight != nil {
+			sc *= x.weight[ch]
+		}
 		rowV := x.V[ch*784 : ch*784+784]
 		rowH1 := x.H1[ch*500 : ch*500+500]
 		rowH2 := x.H2[ch*1000 : ch*1000+1000]
 		for i := 0; i < 784; i++ {
 			if rowV[i] != 0 {
-				dst.B[i] -= scale * rowV[i]
+				dst.B[i] -= sc * rowV[i]
 			}
 		}
 		for j := 0; j < 500; j++ {
 			if rowH1[j] != 0 {
-				dst.C1[j] -= scale * rowH1[j]
+				dst.C1[j] -= sc * rowH1[j]
 			}
 		}
 		for k_ := 0; k_ < 1000; k_++ {
 			if rowH2[k_] != 0 {
-				dst.C2[k_] -= scale * rowH2[k_]
+				dst.C2[k_] -= sc * rowH2[k_]
 			}
 		}
 	}
@@ -734,7 +758,7 @@ func (m *DBM) EnergyGrad(x *DBMChains, scale float64, dst *DBM) {
 // h1 summed out: ∂F/∂θ = E_{p(h1 | v, h2)}[∂E/∂θ]. It copies v, h2 into mo, a
 // scratch batch of the same capacity, and fills in the conditional means there.
 func (m *DBM) FreeEnergyGradVH2(x, mo *DBMChains, scale float64, dst *DBM) {
-	mo.N = x.N
+	mo.N, mo.weight = x.N, x.weight
 	copy(mo.V[:x.N*784], x.V[:x.N*784])
 	copy(mo.H2[:x.N*1000], x.H2[:x.N*1000])
 	m.setMeanH1(mo, 1)
@@ -745,7 +769,7 @@ func (m *DBM) FreeEnergyGradVH2(x, mo *DBMChains, scale float64, dst *DBM) {
 // v, h2 summed out: ∂F/∂θ = E_{p(v, h2 | h1)}[∂E/∂θ]. It copies h1 into mo, a
 // scratch batch of the same capacity, and fills in the conditional means there.
 func (m *DBM) FreeEnergyGradH1(x, mo *DBMChains, scale float64, dst *DBM) {
-	mo.N = x.N
+	mo.N, mo.weight = x.N, x.weight
 	copy(mo.H1[:x.N*500], x.H1[:x.N*500])
 	m.setMeanV(mo, 1)
 	m.setMeanH2(mo, 1)
@@ -965,6 +989,20 @@ func (r reflectDBM) Sample(x runtime.Chains, layer int, beta float64) {
 
 func (r reflectDBM) Sweep(x runtime.Chains, beta float64) { r.m.Sweep(x.(*DBMChains), beta) }
 
+func (r reflectDBM) SweepClamped(x runtime.Chains, beta float64, clamp [][]bool) {
+	var cl DBMClamp
+	if len(clamp) > 0 {
+		cl.V = clamp[0]
+	}
+	if len(clamp) > 1 {
+		cl.H1 = clamp[1]
+	}
+	if len(clamp) > 2 {
+		cl.H2 = clamp[2]
+	}
+	r.m.SweepClamped(x.(*DBMChains), beta, &cl)
+}
+
 func (r reflectDBM) Metropolis(x runtime.Chains, layer int, beta, step float64) (accepted, proposed int) {
 	c := x.(*DBMChains)
 	switch layer {
@@ -1018,7 +1056,11 @@ func (r reflectDBM) EnergyGrad(x runtime.Chains, scale float64, g []runtime.Tens
 
 func (r reflectDBM) FreeEnergyGrad(x runtime.Chains, fe int, scale float64, g []runtime.Tensor) {
 	c := x.(*DBMChains)
-	mo := NewDBMChains(c.N, 0)
+	if c.scratch == nil {
+		c.scratch = NewDBMChains(len(c.RNG), 0)
+		c.scratch.Workspace = c.Workspace
+	}
+	mo := c.scratch
 	switch fe {
 	case 0:
 		r.m.FreeEnergyGradVH2(c, mo, scale, r.grads(g))

@@ -90,13 +90,15 @@ type GRBMChains struct {
 	BaseV          []float64
 	BasePrecisionV []float64 // the base model's precisions P_A: precision β·P + (1−β)·P_A
 
-	aV          []float64 // fields
-	pV, varV    []float64 // precisions; variances of means (zero for samples)
-	aH          []float64 // fields
-	prob        []float64 // one softmax group
-	save        []float64 // clamped units during a sweep, the old state during a Metropolis move
-	e0, e1      []float64 // energies before and after a move
-	grad, grad2 []float64 // input gradients before and after a Langevin move
+	aV          []float64   // fields
+	pV, varV    []float64   // precisions; variances of means (zero for samples)
+	aH          []float64   // fields
+	prob        []float64   // one softmax group
+	save        []float64   // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad
+	weight      []float64   // per-chain weights of the gradients; nil means 1
+	scratch     *GRBMChains // conditional means for the generic free-energy gradient
+	e0, e1      []float64   // energies before and after a move
+	grad, grad2 []float64   // input gradients before and after a Langevin move
 }
 
 // NewGRBMChains returns n chains with every unit drawn uniformly (gaussian units
@@ -143,6 +145,11 @@ func (x *GRBMChains) Layers() []runtime.Tensor {
 		{Name: "h", Shape: []int{x.N, 500}, Data: x.H[:x.N*500]},
 	}
 }
+
+// SetWeights makes EnergyGrad and the free-energy gradients count chain c
+// w[c] times (importance weights, per-example loss weights); nil restores 1.
+// The chains keep w, not a copy.
+func (x *GRBMChains) SetWeights(w []float64) { x.weight = w }
 
 var _ runtime.Chains = (*GRBMChains)(nil)
 
@@ -627,14 +634,19 @@ func (m *GRBM) LogZ(limit float64) (float64, error) {
 //	∂E/∂z[i] = −1/exp(2·z[i])·v[i]² + 2·b[i]/exp(2·z[i])·v[i] − b[i]²/exp(2·z[i]) + Σ_{j} W[i,j]/exp(z[i])·v[i]·h[j]
 //
 // A gaussian unit's square reads x² + x.var, so that chains holding
-// conditional means give the expected gradient.
+// conditional means give the expected gradient. Chains given weights
+// (SetWeights) count Weight[c] times each.
 func (m *GRBM) EnergyGrad(x *GRBMChains, scale float64, dst *GRBM) {
 	for ch := 0; ch < x.N; ch++ {
+		sc := scale
+		if x.weight != nil {
+			sc *= x.weight[ch]
+		}
 		rowV := x.V[ch*784 : ch*784+784]
 		varV := x.varV[ch*784 : ch*784+784]
 		rowH := x.H[ch*500 : ch*500+500]
 		for i := 0; i < 784; i++ {
-			t1 := scale / math.Exp(m.Z[i]) * rowV[i]
+			t1 := sc / math.Exp(m.Z[i]) * rowV[i]
 			for j := 0; j < 500; j++ {
 				if rowH[j] != 0 {
 					dst.W[i*500+j] -= t1 * rowH[j]
@@ -642,30 +654,30 @@ func (m *GRBM) EnergyGrad(x *GRBMChains, scale float64, dst *GRBM) {
 			}
 		}
 		for i := 0; i < 784; i++ {
-			dst.B[i] -= scale / math.Exp(2.0*m.Z[i]) * rowV[i]
+			dst.B[i] -= sc / math.Exp(2.0*m.Z[i]) * rowV[i]
 		}
 		for i := 0; i < 784; i++ {
-			dst.B[i] += scale * m.B[i] / math.Exp(2.0*m.Z[i])
+			dst.B[i] += sc * m.B[i] / math.Exp(2.0*m.Z[i])
 		}
 		for j := 0; j < 500; j++ {
 			if rowH[j] != 0 {
-				dst.C[j] -= scale * rowH[j]
+				dst.C[j] -= sc * rowH[j]
 			}
 		}
 		for i := 0; i < 784; i++ {
-			dst.Z[i] -= scale / math.Exp(2.0*m.Z[i]) * (rowV[i]*rowV[i] + varV[i])
+			dst.Z[i] -= sc / math.Exp(2.0*m.Z[i]) * (rowV[i]*rowV[i] + varV[i])
 		}
 		{
-			t0 := 2.0 * scale
+			t0 := 2.0 * sc
 			for i := 0; i < 784; i++ {
 				dst.Z[i] += t0 * m.B[i] / math.Exp(2.0*m.Z[i]) * rowV[i]
 			}
 		}
 		for i := 0; i < 784; i++ {
-			dst.Z[i] -= scale * (m.B[i] * m.B[i]) / math.Exp(2.0*m.Z[i])
+			dst.Z[i] -= sc * (m.B[i] * m.B[i]) / math.Exp(2.0*m.Z[i])
 		}
 		for i := 0; i < 784; i++ {
-			t1 := scale / math.Exp(m.Z[i]) * rowV[i]
+			t1 := sc / math.Exp(m.Z[i]) * rowV[i]
 			acc := 0.0
 			for j := 0; j < 500; j++ {
 				if rowH[j] != 0 {
@@ -682,7 +694,7 @@ func (m *GRBM) EnergyGrad(x *GRBMChains, scale float64, dst *GRBM) {
 // h summed out: ∂F/∂θ = E_{p(h | v)}[∂E/∂θ]. It copies v into mo, a
 // scratch batch of the same capacity, and fills in the conditional means there.
 func (m *GRBM) FreeEnergyGradV(x, mo *GRBMChains, scale float64, dst *GRBM) {
-	mo.N = x.N
+	mo.N, mo.weight = x.N, x.weight
 	copy(mo.V[:x.N*784], x.V[:x.N*784])
 	clear(mo.varV)
 	m.setMeanH(mo, 1)
@@ -693,7 +705,7 @@ func (m *GRBM) FreeEnergyGradV(x, mo *GRBMChains, scale float64, dst *GRBM) {
 // v summed out: ∂F/∂θ = E_{p(v | h)}[∂E/∂θ]. It copies h into mo, a
 // scratch batch of the same capacity, and fills in the conditional means there.
 func (m *GRBM) FreeEnergyGradH(x, mo *GRBMChains, scale float64, dst *GRBM) {
-	mo.N = x.N
+	mo.N, mo.weight = x.N, x.weight
 	copy(mo.H[:x.N*500], x.H[:x.N*500])
 	m.setMeanV(mo, 1)
 	m.EnergyGrad(mo, scale, dst)
@@ -922,6 +934,17 @@ func (r reflectGRBM) Sample(x runtime.Chains, layer int, beta float64) {
 
 func (r reflectGRBM) Sweep(x runtime.Chains, beta float64) { r.m.Sweep(x.(*GRBMChains), beta) }
 
+func (r reflectGRBM) SweepClamped(x runtime.Chains, beta float64, clamp [][]bool) {
+	var cl GRBMClamp
+	if len(clamp) > 0 {
+		cl.V = clamp[0]
+	}
+	if len(clamp) > 1 {
+		cl.H = clamp[1]
+	}
+	r.m.SweepClamped(x.(*GRBMChains), beta, &cl)
+}
+
 func (r reflectGRBM) Metropolis(x runtime.Chains, layer int, beta, step float64) (accepted, proposed int) {
 	c := x.(*GRBMChains)
 	switch layer {
@@ -974,7 +997,11 @@ func (r reflectGRBM) EnergyGrad(x runtime.Chains, scale float64, g []runtime.Ten
 
 func (r reflectGRBM) FreeEnergyGrad(x runtime.Chains, fe int, scale float64, g []runtime.Tensor) {
 	c := x.(*GRBMChains)
-	mo := NewGRBMChains(c.N, 0)
+	if c.scratch == nil {
+		c.scratch = NewGRBMChains(len(c.RNG), 0)
+		c.scratch.Workspace = c.Workspace
+	}
+	mo := c.scratch
 	switch fe {
 	case 0:
 		r.m.FreeEnergyGradV(c, mo, scale, r.grads(g))

@@ -79,9 +79,11 @@ type IsingChains struct {
 	// annealed importance sampling. Nil (the default) means no base model.
 	BaseS []float64
 
-	aS   []float64 // fields
-	prob []float64 // one softmax group
-	save []float64 // clamped units during a sweep, the old state during a Metropolis move
+	aS      []float64    // fields
+	prob    []float64    // one softmax group
+	save    []float64    // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad
+	weight  []float64    // per-chain weights of the gradients; nil means 1
+	scratch *IsingChains // conditional means for the generic free-energy gradient
 }
 
 // NewIsingChains returns n chains with every unit drawn uniformly (gaussian units
@@ -117,6 +119,11 @@ func (x *IsingChains) Layers() []runtime.Tensor {
 		{Name: "s", Shape: []int{x.N, 16}, Data: x.S[:x.N*16]},
 	}
 }
+
+// SetWeights makes EnergyGrad and the free-energy gradients count chain c
+// w[c] times (importance weights, per-example loss weights); nil restores 1.
+// The chains keep w, not a copy.
+func (x *IsingChains) SetWeights(w []float64) { x.weight = w }
 
 var _ runtime.Chains = (*IsingChains)(nil)
 
@@ -353,12 +360,17 @@ func (m *Ising) LogZ(limit float64) (float64, error) {
 //	∂E/∂h[i] = −s[i]
 //
 // A gaussian unit's square reads x² + x.var, so that chains holding
-// conditional means give the expected gradient.
+// conditional means give the expected gradient. Chains given weights
+// (SetWeights) count Weight[c] times each.
 func (m *Ising) EnergyGrad(x *IsingChains, scale float64, dst *Ising) {
 	for ch := 0; ch < x.N; ch++ {
+		sc := scale
+		if x.weight != nil {
+			sc *= x.weight[ch]
+		}
 		rowS := x.S[ch*16 : ch*16+16]
 		for i := 0; i < 16; i++ {
-			dst.H[i] -= scale * rowS[i]
+			dst.H[i] -= sc * rowS[i]
 		}
 	}
 }
@@ -530,6 +542,14 @@ func (r reflectIsing) Sample(x runtime.Chains, layer int, beta float64) {
 
 func (r reflectIsing) Sweep(x runtime.Chains, beta float64) { r.m.Sweep(x.(*IsingChains), beta) }
 
+func (r reflectIsing) SweepClamped(x runtime.Chains, beta float64, clamp [][]bool) {
+	var cl IsingClamp
+	if len(clamp) > 0 {
+		cl.S = clamp[0]
+	}
+	r.m.SweepClamped(x.(*IsingChains), beta, &cl)
+}
+
 func (r reflectIsing) Metropolis(x runtime.Chains, layer int, beta, step float64) (accepted, proposed int) {
 	c := x.(*IsingChains)
 	switch layer {
@@ -572,7 +592,11 @@ func (r reflectIsing) EnergyGrad(x runtime.Chains, scale float64, g []runtime.Te
 
 func (r reflectIsing) FreeEnergyGrad(x runtime.Chains, fe int, scale float64, g []runtime.Tensor) {
 	c := x.(*IsingChains)
-	mo := NewIsingChains(c.N, 0)
+	if c.scratch == nil {
+		c.scratch = NewIsingChains(len(c.RNG), 0)
+		c.scratch.Workspace = c.Workspace
+	}
+	mo := c.scratch
 	switch fe {
 	}
 	_ = mo

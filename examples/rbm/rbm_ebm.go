@@ -85,10 +85,12 @@ type RBMChains struct {
 	// annealed importance sampling. Nil (the default) means no base model.
 	BaseV []float64
 
-	aV   []float64 // fields
-	aH   []float64 // fields
-	prob []float64 // one softmax group
-	save []float64 // clamped units during a sweep, the old state during a Metropolis move
+	aV      []float64  // fields
+	aH      []float64  // fields
+	prob    []float64  // one softmax group
+	save    []float64  // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad
+	weight  []float64  // per-chain weights of the gradients; nil means 1
+	scratch *RBMChains // conditional means for the generic free-energy gradient
 }
 
 // NewRBMChains returns n chains with every unit drawn uniformly (gaussian units
@@ -131,6 +133,11 @@ func (x *RBMChains) Layers() []runtime.Tensor {
 		{Name: "h", Shape: []int{x.N, 500}, Data: x.H[:x.N*500]},
 	}
 }
+
+// SetWeights makes EnergyGrad and the free-energy gradients count chain c
+// w[c] times (importance weights, per-example loss weights); nil restores 1.
+// The chains keep w, not a copy.
+func (x *RBMChains) SetWeights(w []float64) { x.weight = w }
 
 var _ runtime.Chains = (*RBMChains)(nil)
 
@@ -523,20 +530,31 @@ func (m *RBM) LogZ(limit float64) (float64, error) {
 //	∂E/∂c[j] = −h[j]
 //
 // A gaussian unit's square reads x² + x.var, so that chains holding
-// conditional means give the expected gradient.
+// conditional means give the expected gradient. Chains given weights
+// (SetWeights) count Weight[c] times each.
 func (m *RBM) EnergyGrad(x *RBMChains, scale float64, dst *RBM) {
-	x.Workspace.Gemm(true, false, 784, 500, x.N, -1.0*scale, x.V, 784, x.H, 500, 1, dst.W, 500)
+	{
+		a := x.V
+		if x.weight != nil {
+			a = runtime.ScaleRows(x.save, x.V, x.N, 784, x.weight)
+		}
+		x.Workspace.Gemm(true, false, 784, 500, x.N, -1.0*scale, a, 784, x.H, 500, 1, dst.W, 500)
+	}
 	for ch := 0; ch < x.N; ch++ {
+		sc := scale
+		if x.weight != nil {
+			sc *= x.weight[ch]
+		}
 		rowV := x.V[ch*784 : ch*784+784]
 		rowH := x.H[ch*500 : ch*500+500]
 		for i := 0; i < 784; i++ {
 			if rowV[i] != 0 {
-				dst.B[i] -= scale * rowV[i]
+				dst.B[i] -= sc * rowV[i]
 			}
 		}
 		for j := 0; j < 500; j++ {
 			if rowH[j] != 0 {
-				dst.C[j] -= scale * rowH[j]
+				dst.C[j] -= sc * rowH[j]
 			}
 		}
 	}
@@ -546,7 +564,7 @@ func (m *RBM) EnergyGrad(x *RBMChains, scale float64, dst *RBM) {
 // h summed out: ∂F/∂θ = E_{p(h | v)}[∂E/∂θ]. It copies v into mo, a
 // scratch batch of the same capacity, and fills in the conditional means there.
 func (m *RBM) FreeEnergyGradV(x, mo *RBMChains, scale float64, dst *RBM) {
-	mo.N = x.N
+	mo.N, mo.weight = x.N, x.weight
 	copy(mo.V[:x.N*784], x.V[:x.N*784])
 	m.setMeanH(mo, 1)
 	m.EnergyGrad(mo, scale, dst)
@@ -556,7 +574,7 @@ func (m *RBM) FreeEnergyGradV(x, mo *RBMChains, scale float64, dst *RBM) {
 // v summed out: ∂F/∂θ = E_{p(v | h)}[∂E/∂θ]. It copies h into mo, a
 // scratch batch of the same capacity, and fills in the conditional means there.
 func (m *RBM) FreeEnergyGradH(x, mo *RBMChains, scale float64, dst *RBM) {
-	mo.N = x.N
+	mo.N, mo.weight = x.N, x.weight
 	copy(mo.H[:x.N*500], x.H[:x.N*500])
 	m.setMeanV(mo, 1)
 	m.EnergyGrad(mo, scale, dst)
@@ -780,6 +798,17 @@ func (r reflectRBM) Sample(x runtime.Chains, layer int, beta float64) {
 
 func (r reflectRBM) Sweep(x runtime.Chains, beta float64) { r.m.Sweep(x.(*RBMChains), beta) }
 
+func (r reflectRBM) SweepClamped(x runtime.Chains, beta float64, clamp [][]bool) {
+	var cl RBMClamp
+	if len(clamp) > 0 {
+		cl.V = clamp[0]
+	}
+	if len(clamp) > 1 {
+		cl.H = clamp[1]
+	}
+	r.m.SweepClamped(x.(*RBMChains), beta, &cl)
+}
+
 func (r reflectRBM) Metropolis(x runtime.Chains, layer int, beta, step float64) (accepted, proposed int) {
 	c := x.(*RBMChains)
 	switch layer {
@@ -829,7 +858,11 @@ func (r reflectRBM) EnergyGrad(x runtime.Chains, scale float64, g []runtime.Tens
 
 func (r reflectRBM) FreeEnergyGrad(x runtime.Chains, fe int, scale float64, g []runtime.Tensor) {
 	c := x.(*RBMChains)
-	mo := NewRBMChains(c.N, 0)
+	if c.scratch == nil {
+		c.scratch = NewRBMChains(len(c.RNG), 0)
+		c.scratch.Workspace = c.Workspace
+	}
+	mo := c.scratch
 	switch fe {
 	case 0:
 		r.m.FreeEnergyGradV(c, mo, scale, r.grads(g))

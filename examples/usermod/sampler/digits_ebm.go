@@ -85,10 +85,12 @@ type DigitsChains struct {
 	// annealed importance sampling. Nil (the default) means no base model.
 	BaseV []float64
 
-	aV   []float64 // fields
-	aH   []float64 // fields
-	prob []float64 // one softmax group
-	save []float64 // clamped units during a sweep, the old state during a Metropolis move
+	aV      []float64     // fields
+	aH      []float64     // fields
+	prob    []float64     // one softmax group
+	save    []float64     // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad
+	weight  []float64     // per-chain weights of the gradients; nil means 1
+	scratch *DigitsChains // conditional means for the generic free-energy gradient
 }
 
 // NewDigitsChains returns n chains with every unit drawn uniformly (gaussian units
@@ -131,6 +133,11 @@ func (x *DigitsChains) Layers() []runtime.Tensor {
 		{Name: "h", Shape: []int{x.N, 32}, Data: x.H[:x.N*32]},
 	}
 }
+
+// SetWeights makes EnergyGrad and the free-energy gradients count chain c
+// w[c] times (importance weights, per-example loss weights); nil restores 1.
+// The chains keep w, not a copy.
+func (x *DigitsChains) SetWeights(w []float64) { x.weight = w }
 
 var _ runtime.Chains = (*DigitsChains)(nil)
 
@@ -557,20 +564,31 @@ func (m *Digits) LogZ(limit float64) (float64, error) {
 //	∂E/∂c[j] = −h[j]
 //
 // A gaussian unit's square reads x² + x.var, so that chains holding
-// conditional means give the expected gradient.
+// conditional means give the expected gradient. Chains given weights
+// (SetWeights) count Weight[c] times each.
 func (m *Digits) EnergyGrad(x *DigitsChains, scale float64, dst *Digits) {
-	x.Workspace.Gemm(true, false, 64, 32, x.N, -1.0*scale, x.V, 64, x.H, 32, 1, dst.W, 32)
+	{
+		a := x.V
+		if x.weight != nil {
+			a = runtime.ScaleRows(x.save, x.V, x.N, 64, x.weight)
+		}
+		x.Workspace.Gemm(true, false, 64, 32, x.N, -1.0*scale, a, 64, x.H, 32, 1, dst.W, 32)
+	}
 	for ch := 0; ch < x.N; ch++ {
+		sc := scale
+		if x.weight != nil {
+			sc *= x.weight[ch]
+		}
 		rowV := x.V[ch*64 : ch*64+64]
 		rowH := x.H[ch*32 : ch*32+32]
 		for i := 0; i < 64; i++ {
 			if rowV[i] != 0 {
-				dst.B[i] -= scale * rowV[i]
+				dst.B[i] -= sc * rowV[i]
 			}
 		}
 		for j := 0; j < 32; j++ {
 			if rowH[j] != 0 {
-				dst.C[j] -= scale * rowH[j]
+				dst.C[j] -= sc * rowH[j]
 			}
 		}
 	}
@@ -580,7 +598,7 @@ func (m *Digits) EnergyGrad(x *DigitsChains, scale float64, dst *Digits) {
 // h summed out: ∂F/∂θ = E_{p(h | v)}[∂E/∂θ]. It copies v into mo, a
 // scratch batch of the same capacity, and fills in the conditional means there.
 func (m *Digits) FreeEnergyGradV(x, mo *DigitsChains, scale float64, dst *Digits) {
-	mo.N = x.N
+	mo.N, mo.weight = x.N, x.weight
 	copy(mo.V[:x.N*64], x.V[:x.N*64])
 	m.setMeanH(mo, 1)
 	m.EnergyGrad(mo, scale, dst)
@@ -590,7 +608,7 @@ func (m *Digits) FreeEnergyGradV(x, mo *DigitsChains, scale float64, dst *Digits
 // v summed out: ∂F/∂θ = E_{p(v | h)}[∂E/∂θ]. It copies h into mo, a
 // scratch batch of the same capacity, and fills in the conditional means there.
 func (m *Digits) FreeEnergyGradH(x, mo *DigitsChains, scale float64, dst *Digits) {
-	mo.N = x.N
+	mo.N, mo.weight = x.N, x.weight
 	copy(mo.H[:x.N*32], x.H[:x.N*32])
 	m.setMeanV(mo, 1)
 	m.EnergyGrad(mo, scale, dst)
@@ -814,6 +832,17 @@ func (r reflectDigits) Sample(x runtime.Chains, layer int, beta float64) {
 
 func (r reflectDigits) Sweep(x runtime.Chains, beta float64) { r.m.Sweep(x.(*DigitsChains), beta) }
 
+func (r reflectDigits) SweepClamped(x runtime.Chains, beta float64, clamp [][]bool) {
+	var cl DigitsClamp
+	if len(clamp) > 0 {
+		cl.V = clamp[0]
+	}
+	if len(clamp) > 1 {
+		cl.H = clamp[1]
+	}
+	r.m.SweepClamped(x.(*DigitsChains), beta, &cl)
+}
+
 func (r reflectDigits) Metropolis(x runtime.Chains, layer int, beta, step float64) (accepted, proposed int) {
 	c := x.(*DigitsChains)
 	switch layer {
@@ -863,7 +892,11 @@ func (r reflectDigits) EnergyGrad(x runtime.Chains, scale float64, g []runtime.T
 
 func (r reflectDigits) FreeEnergyGrad(x runtime.Chains, fe int, scale float64, g []runtime.Tensor) {
 	c := x.(*DigitsChains)
-	mo := NewDigitsChains(c.N, 0)
+	if c.scratch == nil {
+		c.scratch = NewDigitsChains(len(c.RNG), 0)
+		c.scratch.Workspace = c.Workspace
+	}
+	mo := c.scratch
 	switch fe {
 	case 0:
 		r.m.FreeEnergyGradV(c, mo, scale, r.grads(g))
