@@ -111,21 +111,33 @@ func product(shape []int) int {
 // LogZ is log Z_0 of the path's start: the base model over the visible layers
 // times the uniform distribution of every hidden unit (E·β vanishes at β = 0).
 func (b *Base) LogZ(m Reflective) (float64, error) {
-	z := 0.0
-	for i, ly := range m.Layers() {
-		size := product(ly.Shape)
-		if !ly.Visible {
-			switch ly.Kind {
-			case "bernoulli", "spin":
-				z += float64(size) * math.Ln2
-			case "softmax":
-				k := ly.Shape[len(ly.Shape)-1]
-				z += float64(size/k) * math.Log(float64(k))
-			default:
-				return 0, fmt.Errorf("runtime: %s: hidden layer %s is gaussian, which has no distribution at β = 0; AIS needs another path", m.ModelName(), ly.Name)
-			}
+	z := b.visibleLogZ(m)
+	for _, ly := range m.Layers() {
+		if ly.Visible {
 			continue
 		}
+		size := product(ly.Shape)
+		switch ly.Kind {
+		case "bernoulli", "spin":
+			z += float64(size) * math.Ln2
+		case "softmax":
+			k := ly.Shape[len(ly.Shape)-1]
+			z += float64(size/k) * math.Log(float64(k))
+		default:
+			return 0, fmt.Errorf("runtime: %s: hidden layer %s is gaussian, which has no distribution at β = 0; AIS needs another path", m.ModelName(), ly.Name)
+		}
+	}
+	return z, nil
+}
+
+// visibleLogZ is log Z_A of the base model over the visible layers alone.
+func (b *Base) visibleLogZ(m Reflective) float64 {
+	z := 0.0
+	for i, ly := range m.Layers() {
+		if !ly.Visible {
+			continue
+		}
+		size := product(ly.Shape)
 		f := b.Field[i]
 		switch ly.Kind {
 		case "bernoulli":
@@ -148,7 +160,7 @@ func (b *Base) LogZ(m Reflective) (float64, error) {
 			}
 		}
 	}
-	return z, nil
+	return z
 }
 
 // logDensity adds (1−β)·Σ_u (a_A·v − ½P_A·v²) of every chain to dst.
@@ -168,6 +180,45 @@ func (b *Base) logDensity(m Reflective, x Chains, beta float64, dst []float64) {
 				}
 			}
 			dst[c] += (1 - beta) * s
+		}
+	}
+}
+
+// sample draws rows of layer i (of the given kind; k categories for
+// softmax) from the base model into dst: bernoulli p = σ(a), spin
+// p(+1) = σ(2a), softmax p ∝ exp(a) per group, gaussian N(a/P, 1/P).
+func (b *Base) sample(rng *RNG, i int, kind string, k int, dst []float64) {
+	f := b.Field[i]
+	n := len(f)
+	for r := 0; r < len(dst)/n; r++ {
+		row := dst[r*n : (r+1)*n]
+		switch kind {
+		case "bernoulli":
+			for u, a := range f {
+				row[u] = rng.Bernoulli(Sigmoid(a))
+			}
+		case "spin":
+			for u, a := range f {
+				row[u] = 2*rng.Bernoulli(Sigmoid(2*a)) - 1
+			}
+		case "gaussian":
+			for u, a := range f {
+				p := b.Precision[i][u]
+				row[u] = a/p + rng.Normal()/math.Sqrt(p)
+			}
+		case "softmax":
+			clear(row)
+			for g := 0; g < n/k; g++ {
+				lse := LogSumExp(f[g*k : (g+1)*k])
+				u, c := rng.Float64(), 0
+				for ; c < k-1; c++ {
+					u -= math.Exp(f[g*k+c] - lse)
+					if u < 0 {
+						break
+					}
+				}
+				row[g*k+c] = 1
+			}
 		}
 	}
 }

@@ -45,6 +45,15 @@ type FitConfig struct {
 	StartEpoch int
 }
 
+// lossName is what a trainer's TrainStep returns: "recon" for the
+// reconstruction error of CD trainers, or the trainer's LossName.
+func lossName(t Trainer) string {
+	if n, ok := t.(interface{ LossName() string }); ok {
+		return n.LossName()
+	}
+	return "recon"
+}
+
 // EpochStats describes one completed epoch. Epoch counts from 1; Seconds is
 // the time spent in TrainStep and batching; Recon is the summed squared
 // reconstruction error divided by the number of rows; ProxyName and Proxy
@@ -137,7 +146,7 @@ func Fit(ctx context.Context, t Trainer, data *Dataset, cfg FitConfig) ([]EpochS
 		snap.take(params, state)
 		good = e + 1
 		if cfg.Progress != nil {
-			line := fmt.Sprintf("epoch %d/%d  %.2fs  recon %.4f", st.Epoch, cfg.Epochs, st.Seconds, st.Recon)
+			line := fmt.Sprintf("epoch %d/%d  %.2fs  %s %.4f", st.Epoch, cfg.Epochs, st.Seconds, lossName(t), st.Recon)
 			if cfg.Proxy != nil {
 				line += fmt.Sprintf("  %s %.4f", st.ProxyName, st.Proxy)
 			}

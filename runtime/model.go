@@ -37,7 +37,9 @@ type Trainer interface {
 	// TrainStep performs one parameter update on a minibatch of rows
 	// examples (rows × VisibleSize, row-major) during the given epoch
 	// (counted from 0, for learning-rate schedules) and returns the
-	// batch's summed squared reconstruction error Σ‖v − v̂‖².
+	// batch's summed squared reconstruction error Σ‖v − v̂‖² (trainers of
+	// other methods return their summed loss and name it with a LossName
+	// method, which Fit's progress lines use).
 	TrainStep(batch []float64, rows int, epoch int) float64
 	// State returns the extra tensors needed to resume training exactly,
 	// as views: optimiser velocities "velocity.<param>", persistent chains

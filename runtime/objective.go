@@ -1,0 +1,861 @@
+package runtime
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+)
+
+// Inductive principles (Deep Learning ch. 18; Marlin et al. 2010, "Inductive
+// principles for restricted Boltzmann machine learning"): ways to fit an
+// energy-based model p(v) = exp(−F(v))/Z without the model expectation that
+// maximum likelihood needs, or with it computed exactly. Every method works on
+// any generated model through Reflective; F is the free energy of the visible
+// layers (the energy when the model has no hidden layer). Each method's
+// gradient is a weighted sum of ∂F/∂θ over rows — data, data with a unit
+// changed, noise, perturbed data — which the generated free-energy gradient
+// computes in one batched call with per-chain weights.
+
+// Methods a training run can be given by name (ObjectiveConfig.Method).
+const (
+	MethodCD     = "cd"     // contrastive divergence CD-k (the generated trainer)
+	MethodPCD    = "pcd"    // persistent CD / stochastic maximum likelihood (the generated trainer)
+	MethodExact  = "exact"  // maximum likelihood with the model expectation by enumeration
+	MethodPL     = "pl"     // pseudo-likelihood (Besag 1975)
+	MethodRatio  = "ratio"  // ratio matching (Hyvärinen 2007)
+	MethodScore  = "score"  // score matching (Hyvärinen 2005)
+	MethodDSM    = "dsm"    // denoising score matching (Vincent 2011)
+	MethodNCE    = "nce"    // noise-contrastive estimation (Gutmann & Hyvärinen 2010)
+	objectiveCap = 1024     // rows evaluated in one batch
+	fdStep       = 1e-4     // relative step of the first differences of ∂F/∂θ
+	fdStep2      = 1e-3     // step of the second differences
+)
+
+// Methods lists the method names NewObjectiveTrainer accepts.
+var Methods = []string{MethodCD, MethodPCD, MethodExact, MethodPL, MethodRatio, MethodScore, MethodDSM, MethodNCE}
+
+// ObjectiveConfig configures NewObjectiveTrainer.
+type ObjectiveConfig struct {
+	// Method is one of Methods.
+	Method string
+	// BatchSize is the largest minibatch TrainStep accepts.
+	BatchSize int
+	// Optimizer updates the parameters (and NCE's log Z).
+	Optimizer SGD
+	// Rates multiply the learning rate of the named parameters.
+	Rates map[string]float64
+	// Seed seeds the method's random choices (sampled sites, noise).
+	Seed uint64
+
+	// K and Chains configure the CD and PCD trainers (see CDConfig).
+	K, Chains int
+	// Sites, for pseudo-likelihood and ratio matching, is the number of
+	// sites (binary units or softmax groups) per example drawn uniformly
+	// without replacement each step, the sum over all sites estimated by
+	// scaling; 0 uses every site.
+	Sites int
+	// Limit bounds the configurations the exact method enumerates per step
+	// (0 means 2²⁰).
+	Limit float64
+	// Slices, for score matching, is the number of random projections
+	// estimating the trace of the Hessian (sliced score matching, Song et
+	// al. 2019); 0 computes it exactly, at 2n + 3 gradient rows per example
+	// for n visible units.
+	Slices int
+	// NoiseStd is the standard deviation σ of denoising score matching's
+	// Gaussian corruption (0 means 0.1).
+	NoiseStd float64
+	// Noise is NCE's factorized noise distribution (e.g. BaseRate fitted to
+	// the training data); NoiseRatio the number of noise samples per data
+	// example (0 means 1).
+	Noise      *Base
+	NoiseRatio int
+}
+
+// ObjectiveTrainer trains a model by one of the methods other than CD; it
+// implements Trainer, so Fit drives it. TrainStep returns the batch's summed
+// loss (LossName says which), whose gradient it descends:
+//
+//	exact   F(v) + log Z                                  (−log p(v))
+//	pl      −Σ_s log p(v_s | v_−s)                         over sites s
+//	ratio   Σ_i σ(F(v) − F(v^(i)))²                       v^(i): unit i flipped
+//	score   Σ_i ½ψ_i² + ∂ψ_i/∂v_i                         ψ = −∂F/∂v
+//	dsm     ½‖ψ(ṽ) − (v − ṽ)/σ²‖²                        ṽ = v + σε
+//	nce     −log σ(G(v)) − ν·E_noise log σ(−G(u))          G = −F − c − log q − log ν
+type ObjectiveTrainer struct {
+	m       Reflective
+	cfg     ObjectiveConfig
+	fe      int // the visible free energy, −1: the energy
+	params  []Tensor
+	grad    []Tensor
+	vel     [][]float64
+	opt     []SGD
+	rng     RNG
+	rngSt   []float64 // the random stream's state between steps
+	layers  []objLayer // the visible layers
+	cols    int
+	chains  map[int]Chains
+	vals    []float64 // rows of visible values to evaluate
+	w, f    []float64 // their weights and free energies
+	scratch []float64
+	psi     []float64
+
+	// exact
+	keep  []objLayer // the layers enumerated: the cheaper side
+	keepF int        // the free energy keeping them, −1: the energy
+	count int        // configurations
+
+	// nce
+	logZ, logZVel, logZGrad []float64
+	noise                   Chains
+	noiseLogZ               float64
+	lq, gn                  []float64
+}
+
+// objLayer is a layer and where its values sit in a data row.
+type objLayer struct {
+	index, off, size int
+	kind             string
+	k                int // categories of a softmax group
+}
+
+// NewObjectiveTrainer returns a trainer of m by cfg.Method. For "cd" and
+// "pcd" it returns the model's generated trainer.
+func NewObjectiveTrainer(m Reflective, cfg ObjectiveConfig) (Trainer, error) {
+	name := m.ModelName()
+	if cfg.BatchSize <= 0 {
+		return nil, fmt.Errorf("runtime: %s trainer for %s: BatchSize must be positive, got %d", cfg.Method, name, cfg.BatchSize)
+	}
+	switch cfg.Method {
+	case MethodCD, MethodPCD:
+		return m.NewTrainer(CDConfig{K: cfg.K, Persistent: cfg.Method == MethodPCD, Chains: cfg.Chains,
+			BatchSize: cfg.BatchSize, Optimizer: cfg.Optimizer, Rates: cfg.Rates, Seed: cfg.Seed})
+	case MethodExact, MethodPL, MethodRatio, MethodScore, MethodDSM, MethodNCE:
+	default:
+		return nil, fmt.Errorf("runtime: trainer for %s: unknown method %q; choose one of %s", name, cfg.Method, strings.Join(Methods, ", "))
+	}
+	t := &ObjectiveTrainer{m: m, cfg: cfg, fe: VisibleFreeEnergy(m), keepF: -1, chains: map[int]Chains{},
+		rng: NewRNG(cfg.Seed, 0x0b1ec7), rngSt: make([]float64, 4)}
+	t.rng.EncodeState(t.rngSt) // the source of truth between steps
+	if t.fe < 0 && hasHidden(m) {
+		return nil, fmt.Errorf("runtime: %s trainer for %s: the hidden layers cannot be summed out given the visible ones, so F(v) is not available; use cd or pcd", cfg.Method, name)
+	}
+	off := 0
+	for i, ly := range m.Layers() {
+		if ly.Visible {
+			l := objLayer{index: i, off: off, size: product(ly.Shape), kind: ly.Kind}
+			if ly.Kind == "softmax" {
+				l.k = ly.Shape[len(ly.Shape)-1]
+			}
+			t.layers = append(t.layers, l)
+			off += l.size
+		}
+	}
+	t.cols = off
+	if err := t.check(); err != nil {
+		return nil, fmt.Errorf("runtime: %s trainer for %s: %w", cfg.Method, name, err)
+	}
+	t.params = m.Params()
+	t.opt = make([]SGD, len(t.params))
+	names := map[string]int{}
+	for i, p := range t.params {
+		t.grad = append(t.grad, Tensor{Name: p.Name, Shape: p.Shape, Data: make([]float64, len(p.Data))})
+		t.vel = append(t.vel, make([]float64, len(p.Data)))
+		t.opt[i] = cfg.Optimizer
+		if !p.Fixed {
+			names[p.Name] = i
+		}
+	}
+	for n, rate := range cfg.Rates {
+		i, ok := names[n]
+		if !ok {
+			return nil, fmt.Errorf("runtime: %s trainer for %s: Rates names %q, which is not a trained parameter", cfg.Method, name, n)
+		}
+		t.opt[i].LearningRate *= rate
+	}
+	if cfg.Method == MethodNCE {
+		if err := t.initNCE(); err != nil {
+			return nil, fmt.Errorf("runtime: nce trainer for %s: %w", name, err)
+		}
+	}
+	return t, nil
+}
+
+func hasHidden(m Reflective) bool {
+	for _, ly := range m.Layers() {
+		if !ly.Visible {
+			return true
+		}
+	}
+	return false
+}
+
+// check says why the method does not apply to the model's visible layers.
+func (t *ObjectiveTrainer) check() error {
+	for _, l := range t.layers {
+		ly := t.m.Layers()[l.index]
+		switch t.cfg.Method {
+		case MethodPL:
+			if l.kind == "gaussian" {
+				return fmt.Errorf("visible layer %s is gaussian; pseudo-likelihood here needs discrete units (use score or dsm)", ly.Name)
+			}
+		case MethodRatio:
+			if l.kind != "bernoulli" && l.kind != "spin" {
+				return fmt.Errorf("visible layer %s is %s; ratio matching needs binary (bernoulli or spin) units", ly.Name, l.kind)
+			}
+		case MethodScore, MethodDSM:
+			if l.kind != "gaussian" {
+				return fmt.Errorf("visible layer %s is %s; score matching needs gaussian units (use ratio or pl for discrete ones)", ly.Name, l.kind)
+			}
+		}
+	}
+	if t.cfg.Method == MethodExact {
+		return t.initExact()
+	}
+	return nil
+}
+
+// ModelName returns the model's name.
+func (t *ObjectiveTrainer) ModelName() string { return t.m.ModelName() }
+
+// Params returns the model's parameters.
+func (t *ObjectiveTrainer) Params() []Tensor { return t.params }
+
+// VisibleSize returns the number of values in a data row.
+func (t *ObjectiveTrainer) VisibleSize() int { return t.cols }
+
+// LossName names what TrainStep returns.
+func (t *ObjectiveTrainer) LossName() string { return t.cfg.Method + " loss" }
+
+// LearnedLogZ returns NCE's learned normalizer c, its estimate of log Z;
+// ok is false for the other methods.
+func (t *ObjectiveTrainer) LearnedLogZ() (logZ float64, ok bool) {
+	if t.logZ == nil {
+		return 0, false
+	}
+	return t.logZ[0], true
+}
+
+// State returns the optimizer velocities, the random stream and NCE's log Z.
+func (t *ObjectiveTrainer) State() []Tensor {
+	var s []Tensor
+	for i, p := range t.params {
+		s = append(s, Tensor{Name: "velocity." + p.Name, Shape: p.Shape, Data: t.vel[i]})
+	}
+	s = append(s, Tensor{Name: "rng", Shape: []int{4}, Data: t.rngSt})
+	if t.logZ != nil {
+		s = append(s, Tensor{Name: "nce.logZ", Shape: []int{}, Data: t.logZ},
+			Tensor{Name: "velocity.nce.logZ", Shape: []int{}, Data: t.logZVel})
+	}
+	return s
+}
+
+// TrainStep takes one descent step on the method's loss over the batch and
+// returns the batch's summed loss.
+func (t *ObjectiveTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
+	t.rng.DecodeState(t.rngSt)
+	defer t.rng.EncodeState(t.rngSt)
+	for _, g := range t.grad {
+		clear(g.Data)
+	}
+	rows = min(rows, t.cfg.BatchSize)
+	batch = batch[:rows*t.cols]
+	var loss float64
+	switch t.cfg.Method {
+	case MethodExact:
+		loss = t.exactStep(batch, rows)
+	case MethodPL, MethodRatio:
+		loss = t.siteStep(batch, rows)
+	case MethodScore:
+		loss = t.scoreStep(batch, rows)
+	case MethodDSM:
+		loss = t.dsmStep(batch, rows)
+	case MethodNCE:
+		loss = t.nceStep(batch, rows)
+	}
+	for i, p := range t.params {
+		if !p.Fixed {
+			t.opt[i].Update(p.Data, t.grad[i].Data, t.vel[i], epoch)
+		}
+	}
+	if t.logZ != nil {
+		t.cfg.Optimizer.Update(t.logZ, t.logZGrad, t.logZVel, epoch)
+	}
+	return loss
+}
+
+// batchOf returns chains for n rows, reused between steps.
+func (t *ObjectiveTrainer) batchOf(n int) Chains {
+	x, ok := t.chains[n]
+	if !ok {
+		x = t.m.NewChains(n, t.cfg.Seed^uint64(n))
+		t.chains[n] = x
+	}
+	return x
+}
+
+// load puts n rows of visible values into chains.
+func (t *ObjectiveTrainer) load(vals []float64, n int) Chains {
+	x := t.batchOf(n)
+	layers := x.Layers()
+	for _, l := range t.layers {
+		dst := layers[l.index].Data
+		for r := range n {
+			copy(dst[r*l.size:(r+1)*l.size], vals[r*t.cols+l.off:r*t.cols+l.off+l.size])
+		}
+	}
+	return x
+}
+
+// free writes F of the n chains of x into dst.
+func (t *ObjectiveTrainer) free(x Chains, dst []float64) {
+	if t.fe >= 0 {
+		t.m.FreeEnergy(x, t.fe, 1, dst)
+	} else {
+		t.m.Energy(x, dst)
+	}
+}
+
+// addGrad adds Σ_r w[r]·∂F/∂θ(row r) into the ascent direction: the
+// method's loss gradient with its sign flipped.
+func (t *ObjectiveTrainer) addGrad(x Chains, w []float64) {
+	x.SetWeights(w)
+	if t.fe >= 0 {
+		t.m.FreeEnergyGrad(x, t.fe, 1, t.grad)
+	} else {
+		t.m.EnergyGrad(x, 1, t.grad)
+	}
+	x.SetWeights(nil)
+}
+
+// evaluate computes F of the n rows in t.vals into t.f (in batches of
+// objectiveCap) and, when grad is set, adds the gradient weighted by t.w.
+func (t *ObjectiveTrainer) evaluate(n int, grad bool) {
+	for lo := 0; lo < n; lo += objectiveCap {
+		hi := min(n, lo+objectiveCap)
+		x := t.load(t.vals[lo*t.cols:], hi-lo)
+		if grad {
+			t.addGrad(x, t.w[lo:hi])
+		} else {
+			t.free(x, t.f[lo:hi])
+		}
+	}
+}
+
+// reserve sizes the row buffers for n rows.
+func (t *ObjectiveTrainer) reserve(n int) {
+	if cap(t.w) < n {
+		t.vals = make([]float64, n*t.cols)
+		t.w, t.f = make([]float64, n), make([]float64, n)
+	}
+	t.vals, t.w, t.f = t.vals[:n*t.cols], t.w[:n], t.f[:n]
+}
+
+// site is a binary unit (k = 2: its value and the flip) or a softmax group
+// of k categories, at column col of a row.
+type site struct {
+	col, k int
+	kind   string
+}
+
+func (t *ObjectiveTrainer) sites() []site {
+	var s []site
+	for _, l := range t.layers {
+		switch l.kind {
+		case "softmax":
+			for g := 0; g < l.size/l.k; g++ {
+				s = append(s, site{col: l.off + g*l.k, k: l.k, kind: l.kind})
+			}
+		default:
+			for u := range l.size {
+				s = append(s, site{col: l.off + u, k: 2, kind: l.kind})
+			}
+		}
+	}
+	return s
+}
+
+// alternative writes into row the value of site s's alternative j
+// (1 ≤ j < k): the flipped unit, or the j-th other category.
+func (s site) alternative(row []float64, j int) {
+	switch s.kind {
+	case "bernoulli":
+		row[s.col] = 1 - row[s.col]
+	case "spin":
+		row[s.col] = -row[s.col]
+	case "softmax":
+		g := row[s.col : s.col+s.k]
+		cur := slices.Index(g, 1)
+		clear(g)
+		g[(max(cur, 0)+j)%s.k] = 1
+	}
+}
+
+// siteStep is pseudo-likelihood or ratio matching: for each example v and
+// each chosen site s it evaluates F at v and at v with s changed to each
+// alternative. Pseudo-likelihood descends
+//
+//	−log p(v_s | v_−s) = F(v) + log Σ_a exp(−F(v^a)),  gradient ∇F(v) − Σ_a p_a ∇F(v^a)
+//
+// over the alternatives a (v itself included, p_a ∝ exp(−F(v^a))); ratio
+// matching descends σ(−Δ)², Δ = F(v^(s)) − F(v), gradient
+// −2σ(−Δ)²σ(Δ)·(∇F(v^(s)) − ∇F(v)).
+func (t *ObjectiveTrainer) siteStep(batch []float64, rows int) float64 {
+	all := t.sites()
+	chosen := len(all)
+	if t.cfg.Sites > 0 {
+		chosen = min(chosen, t.cfg.Sites)
+	}
+	scale := float64(len(all)) / float64(chosen) / float64(rows)
+	perRow := 1
+	for _, s := range all {
+		perRow += s.k - 1
+	}
+	perRow = min(perRow, 1+chosen*(slices.MaxFunc(all, func(a, b site) int { return a.k - b.k }).k-1))
+	group := max(1, objectiveCap/perRow)
+	t.reserve(group * perRow)
+	idx := make([]int, len(all))
+	var loss float64
+	for lo := 0; lo < rows; lo += group {
+		hi := min(rows, lo+group)
+		n := 0
+		type span struct{ orig, first, k int }
+		var spans []span
+		for r := lo; r < hi; r++ {
+			src := batch[r*t.cols : (r+1)*t.cols]
+			orig := n
+			copy(t.vals[n*t.cols:], src)
+			n++
+			for i := range idx {
+				idx[i] = i
+			}
+			if chosen < len(all) {
+				for i := range chosen { // a partial Fisher–Yates shuffle
+					j := i + t.rng.Intn(len(idx)-i)
+					idx[i], idx[j] = idx[j], idx[i]
+				}
+			}
+			for _, si := range idx[:chosen] {
+				s := all[si]
+				spans = append(spans, span{orig, n, s.k})
+				for j := 1; j < s.k; j++ {
+					row := t.vals[n*t.cols : (n+1)*t.cols]
+					copy(row, src)
+					s.alternative(row, j)
+					n++
+				}
+			}
+		}
+		t.evaluate(n, false)
+		clear(t.w[:n])
+		for _, sp := range spans {
+			f0 := t.f[sp.orig]
+			if t.cfg.Method == MethodRatio {
+				d := t.f[sp.first] - f0
+				s := Sigmoid(-d)
+				loss += s * s * scale * float64(rows)
+				c := 2 * s * s * (1 - s) * scale
+				t.w[sp.first] += c
+				t.w[sp.orig] -= c
+				continue
+			}
+			lse := -f0
+			for a := sp.first; a < sp.first+sp.k-1; a++ {
+				lse = LogAddExp(lse, -t.f[a])
+			}
+			loss += (f0 + lse) * scale * float64(rows)
+			t.w[sp.orig] -= (1 - math.Exp(-f0-lse)) * scale
+			for a := sp.first; a < sp.first+sp.k-1; a++ {
+				t.w[a] += math.Exp(-t.f[a]-lse) * scale
+			}
+		}
+		t.evaluate(n, true)
+	}
+	return loss
+}
+
+// initExact picks the side to enumerate: the free energy (or, for a model
+// without hidden layers, the energy) whose kept layers are all discrete and
+// have the fewest configurations.
+func (t *ObjectiveTrainer) initExact() error {
+	layers := t.m.Layers()
+	byName := map[string]int{}
+	for i, ly := range layers {
+		byName[ly.Name] = i
+	}
+	limit := t.cfg.Limit
+	if limit <= 0 {
+		limit = 1 << 20
+	}
+	best := math.Inf(1)
+	consider := func(fe int, names []string) {
+		var keep []objLayer
+		count := 1.0
+		for _, n := range names {
+			i := byName[n]
+			ly := layers[i]
+			l := objLayer{index: i, size: product(ly.Shape), kind: ly.Kind}
+			switch ly.Kind {
+			case "bernoulli", "spin":
+				count *= math.Pow(2, float64(l.size))
+			case "softmax":
+				l.k = ly.Shape[len(ly.Shape)-1]
+				count *= math.Pow(float64(l.k), float64(l.size/l.k))
+			default:
+				return
+			}
+			keep = append(keep, l)
+		}
+		if count < best {
+			best, t.keep, t.keepF, t.count = count, keep, fe, int(count)
+		}
+	}
+	if !hasHidden(t.m) {
+		var names []string
+		for _, ly := range layers {
+			names = append(names, ly.Name)
+		}
+		consider(-1, names)
+	}
+	for i, fe := range t.m.FreeEnergies() {
+		consider(i, fe.Keep)
+	}
+	switch {
+	case t.keep == nil:
+		return fmt.Errorf("no free energy keeps only discrete layers, so log Z cannot be enumerated")
+	case best > limit:
+		return fmt.Errorf("the cheapest side has %.3g configurations, more than the limit %.3g; raise Limit or use pcd", best, limit)
+	}
+	return nil
+}
+
+// setConfig writes configuration k of the enumerated layers into chain c:
+// bernoulli and spin units are binary digits, softmax groups digits of base K.
+func (t *ObjectiveTrainer) setConfig(layers []Tensor, c, k int) {
+	for _, l := range t.keep {
+		row := layers[l.index].Data[c*l.size : (c+1)*l.size]
+		switch l.kind {
+		case "bernoulli", "spin":
+			for u := range row {
+				b := float64(k & 1)
+				if l.kind == "spin" {
+					b = 2*b - 1
+				}
+				row[u] = b
+				k >>= 1
+			}
+		case "softmax":
+			clear(row)
+			for g := 0; g < l.size/l.k; g++ {
+				row[g*l.k+k%l.k] = 1
+				k /= l.k
+			}
+		}
+	}
+}
+
+// configs calls f on batches of chains holding configurations lo … hi−1.
+func (t *ObjectiveTrainer) configs(f func(x Chains, lo, hi int)) {
+	for lo := 0; lo < t.count; lo += objectiveCap {
+		hi := min(t.count, lo+objectiveCap)
+		x := t.batchOf(hi - lo)
+		layers := x.Layers()
+		for k := lo; k < hi; k++ {
+			t.setConfig(layers, k-lo, k)
+		}
+		f(x, lo, hi)
+	}
+}
+
+// exactStep descends −log p(v) = F(v) + log Z, whose gradient is
+// ∇F(v) − E_p[∇F_K(k)] for the free energy F_K of the enumerated side K:
+// log Z and the model expectation are sums over every configuration of K.
+func (t *ObjectiveTrainer) exactStep(batch []float64, rows int) float64 {
+	t.reserve(max(rows, t.count))
+	fk := t.f[:t.count]
+	t.configs(func(x Chains, lo, hi int) {
+		if t.keepF >= 0 {
+			t.m.FreeEnergy(x, t.keepF, 1, fk[lo:hi])
+		} else {
+			t.m.Energy(x, fk[lo:hi])
+		}
+	})
+	w := t.w[:t.count]
+	for k, f := range fk {
+		w[k] = -f
+	}
+	logZ := LogSumExp(w)
+	for k, f := range fk {
+		w[k] = math.Exp(-f - logZ)
+	}
+	t.configs(func(x Chains, lo, hi int) {
+		x.SetWeights(w[lo:hi])
+		if t.keepF >= 0 {
+			t.m.FreeEnergyGrad(x, t.keepF, 1, t.grad)
+		} else {
+			t.m.EnergyGrad(x, 1, t.grad)
+		}
+		x.SetWeights(nil)
+	})
+	copy(t.vals, batch)
+	t.evaluate(rows, false)
+	loss := 0.0
+	for r := range rows {
+		loss += t.f[r] + logZ
+		t.w[r] = -1 / float64(rows)
+	}
+	t.evaluate(rows, true)
+	return loss
+}
+
+// score writes ψ = −∂F/∂v of n rows of t.vals (from row lo) into psi: with
+// the summed-out layers at their conditional means, each gaussian unit's
+// energy is ½·P·v² − a·v + const, so ∂F/∂v = E[P·v − a | v] = P̄·v − ā.
+func (t *ObjectiveTrainer) score(lo, n int, psi []float64) {
+	for c0 := 0; c0 < n; c0 += objectiveCap {
+		cn := min(n-c0, objectiveCap)
+		x := t.load(t.vals[(lo+c0)*t.cols:], cn)
+		layers := x.Layers()
+		if t.fe >= 0 {
+			for _, name := range t.m.FreeEnergies()[t.fe].SumOut {
+				for i, ly := range t.m.Layers() {
+					if ly.Name == name {
+						t.m.Mean(x, i, 1, layers[i].Data)
+					}
+				}
+			}
+		}
+		for _, l := range t.layers {
+			need := 2 * cn * l.size
+			if cap(t.scratch) < need {
+				t.scratch = make([]float64, need)
+			}
+			a, p := t.scratch[:cn*l.size], t.scratch[cn*l.size:need]
+			t.m.Field(x, l.index, a, p)
+			for r := range cn {
+				row := t.vals[(lo+c0+r)*t.cols+l.off:]
+				out := psi[(c0+r)*t.cols+l.off:]
+				for u := range l.size {
+					out[u] = a[r*l.size+u] - p[r*l.size+u]*row[u]
+				}
+			}
+		}
+	}
+}
+
+// scoreStep descends Hyvärinen's J = Σ_i ½ψ_i² + ∂ψ_i/∂v_i, ψ = −∂F/∂v,
+// whose gradient is −D_ψ∇θF − Δ_v∇θF: the derivative of the derived ∂F/∂θ
+// along ψ and its Laplacian in v, by central differences of ∂F/∂θ (the
+// Laplacian exactly over every unit, or by Slices Rademacher projections
+// zᵀ∇²z). The same differences of F give the loss.
+func (t *ObjectiveTrainer) scoreStep(batch []float64, rows int) float64 {
+	n := t.cols
+	probes := t.cfg.Slices
+	if probes <= 0 {
+		probes = n
+	}
+	perRow := 3 + 2*probes
+	t.reserve(rows * perRow)
+	psi := t.psiBuf(rows * n)
+	copy(t.vals, batch)
+	t.score(0, rows, psi)
+	h := fdStep2
+	var loss float64
+	for r := range rows {
+		v := batch[r*n : (r+1)*n]
+		ps := psi[r*n : (r+1)*n]
+		base := rows + r*(perRow-1) // v itself stays at row r
+		eps := fdStep / math.Max(maxAbs(ps), 1)
+		for u := range n {
+			t.vals[base*n+u] = v[u] + eps*ps[u]
+			t.vals[(base+1)*n+u] = v[u] - eps*ps[u]
+		}
+		t.w[r] = 0
+		t.w[base] = 1 / (2 * eps * float64(rows))
+		t.w[base+1] = -1 / (2 * eps * float64(rows))
+		for p := range probes {
+			up, down := t.vals[(base+2+2*p)*n:(base+3+2*p)*n], t.vals[(base+3+2*p)*n:(base+4+2*p)*n]
+			copy(up, v)
+			copy(down, v)
+			if t.cfg.Slices <= 0 {
+				up[p] += h
+				down[p] -= h
+			} else {
+				for u := range n {
+					z := 2*t.rng.Bernoulli(0.5) - 1
+					up[u] += h * z
+					down[u] -= h * z
+				}
+			}
+			c := 1 / (h * h * float64(rows))
+			if t.cfg.Slices > 0 {
+				c /= float64(probes)
+			}
+			t.w[base+2+2*p], t.w[base+3+2*p] = c, c
+			t.w[r] -= 2 * c
+		}
+		loss += 0.5 * dot(ps, ps)
+	}
+	total := rows * perRow
+	t.evaluate(total, false)
+	for r := range rows {
+		base := rows + r*(perRow-1)
+		lap := 0.0
+		for p := range probes {
+			lap += t.f[base+2+2*p] - 2*t.f[r] + t.f[base+3+2*p]
+		}
+		lap /= h * h
+		if t.cfg.Slices > 0 {
+			lap /= float64(probes)
+		}
+		loss -= lap // ∂ψ_i/∂v_i = −∂²F/∂v_i²
+	}
+	t.evaluate(total, true)
+	return loss
+}
+
+// dsmStep descends Vincent's J = ½‖ψ(ṽ) − (v − ṽ)/σ²‖², ṽ = v + σ·ε, whose
+// gradient −D_r∇θF(ṽ), r = ψ(ṽ) − (v − ṽ)/σ², is a central difference of
+// the derived ∂F/∂θ along r.
+func (t *ObjectiveTrainer) dsmStep(batch []float64, rows int) float64 {
+	n := t.cols
+	sigma := t.cfg.NoiseStd
+	if sigma <= 0 {
+		sigma = 0.1
+	}
+	t.reserve(3 * rows)
+	for i, v := range batch[:rows*n] {
+		t.vals[i] = v + sigma*t.rng.Normal()
+	}
+	psi := t.psiBuf(rows * n)
+	t.score(0, rows, psi)
+	var loss float64
+	for r := range rows {
+		v, vt := batch[r*n:(r+1)*n], t.vals[r*n:(r+1)*n]
+		res := psi[r*n : (r+1)*n]
+		for u := range n {
+			res[u] -= (v[u] - vt[u]) / (sigma * sigma)
+		}
+		loss += 0.5 * dot(res, res)
+		eps := fdStep / math.Max(maxAbs(res), 1)
+		up, down := t.vals[(rows+2*r)*n:(rows+2*r+1)*n], t.vals[(rows+2*r+1)*n:(rows+2*r+2)*n]
+		for u := range n {
+			up[u] = vt[u] + eps*res[u]
+			down[u] = vt[u] - eps*res[u]
+		}
+		t.w[r] = 0
+		t.w[rows+2*r] = 1 / (2 * eps * float64(rows))
+		t.w[rows+2*r+1] = -1 / (2 * eps * float64(rows))
+	}
+	t.evaluate(3*rows, true)
+	return loss
+}
+
+func (t *ObjectiveTrainer) psiBuf(n int) []float64 {
+	if cap(t.psi) < n {
+		t.psi = make([]float64, n)
+	}
+	return t.psi[:n]
+}
+
+func maxAbs(a []float64) float64 {
+	m := 0.0
+	for _, v := range a {
+		m = math.Max(m, math.Abs(v))
+	}
+	return m
+}
+
+// initNCE sets up the noise chains and starts c at the importance-sampling
+// estimate of log Z with the noise as proposal.
+func (t *ObjectiveTrainer) initNCE() error {
+	b := t.cfg.Noise
+	if b == nil {
+		return fmt.Errorf("NCE needs a noise distribution: set Noise, e.g. to BaseRate(model, training data, 1)")
+	}
+	for _, l := range t.layers {
+		if len(b.Field[l.index]) != l.size {
+			return fmt.Errorf("the noise distribution has %d fields for visible layer %s of %d units", len(b.Field[l.index]), t.m.Layers()[l.index].Name, l.size)
+		}
+	}
+	nu := max(1, t.cfg.NoiseRatio)
+	t.noise = t.m.NewChains(nu*t.cfg.BatchSize, t.cfg.Seed^0x6e6f697365)
+	t.noiseLogZ = b.visibleLogZ(t.m)
+	t.logZ, t.logZVel, t.logZGrad = []float64{0}, []float64{0}, []float64{0}
+	n := t.noise.Len()
+	g := make([]float64, n)
+	t.drawNoise(g)
+	t.logZ[0] = LogMeanExp(g) // E_q[exp(−F)/q] = Z
+	return nil
+}
+
+// drawNoise samples the noise chains afresh from the trainer's random stream
+// and writes −F(u) − log q(u).
+func (t *ObjectiveTrainer) drawNoise(dst []float64) {
+	layers := t.noise.Layers()
+	for _, l := range t.layers {
+		t.cfg.Noise.sample(&t.rng, l.index, l.kind, l.k, layers[l.index].Data)
+	}
+	t.free(t.noise, dst)
+	lq := t.noiseLogQ(t.noise)
+	for c := range dst {
+		dst[c] = -dst[c] - lq[c]
+	}
+}
+
+// noiseLogQ returns log q(x) of every chain of x under the noise distribution.
+func (t *ObjectiveTrainer) noiseLogQ(x Chains) []float64 {
+	n := x.Len()
+	if cap(t.lq) < n {
+		t.lq = make([]float64, n)
+	}
+	lq := t.lq[:n]
+	for c := range lq {
+		lq[c] = -t.noiseLogZ
+	}
+	t.cfg.Noise.logDensity(t.m, x, 0, lq)
+	return lq
+}
+
+// nceStep descends the logistic loss of telling data from ν noise samples
+// per example: J = −E_data log σ(G) − ν·E_noise log σ(−G), with
+// G(v) = −F(v) − c − log q(v) − log ν and c the learned log Z.
+func (t *ObjectiveTrainer) nceStep(batch []float64, rows int) float64 {
+	nu := float64(max(1, t.cfg.NoiseRatio))
+	c := t.logZ[0]
+	t.reserve(rows)
+	copy(t.vals, batch)
+	t.evaluate(rows, false)
+	x := t.load(t.vals, rows)
+	lq := t.noiseLogQ(x)
+	var loss, gc float64
+	g := t.w[:rows]
+	for r := range rows {
+		G := -t.f[r] - c - lq[r] - math.Log(nu)
+		s := Sigmoid(G)
+		loss -= logSigmoid(G)
+		g[r] = -(1 - s) / float64(rows)
+		gc -= (1 - s) / float64(rows)
+	}
+	t.addGrad(x, g)
+	m := t.noise.Len()
+	if cap(t.gn) < m {
+		t.gn = make([]float64, m)
+	}
+	gn := t.gn[:m]
+	t.drawNoise(gn) // −F(u) − log q(u)
+	for i, d := range gn {
+		G := d - c - math.Log(nu)
+		s := Sigmoid(G)
+		loss -= nu * float64(rows) / float64(m) * logSigmoid(-G)
+		gn[i] = nu / float64(m) * s
+		gc += nu / float64(m) * s
+	}
+	t.addGrad(t.noise, gn)
+	t.logZGrad[0] = gc
+	return loss
+}
+
+// logSigmoid returns log σ(x) = −softplus(−x).
+func logSigmoid(x float64) float64 { return -Softplus(-x) }

@@ -1,0 +1,209 @@
+package runtime_test
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"testing"
+
+	"github.com/ebmc/ebmc/internal/gentest/classrbm"
+	"github.com/ebmc/ebmc/internal/gentest/fvbm"
+	"github.com/ebmc/ebmc/internal/gentest/gauss"
+	"github.com/ebmc/ebmc/internal/gentest/grbm"
+	"github.com/ebmc/ebmc/internal/gentest/rbm"
+	"github.com/ebmc/ebmc/runtime"
+)
+
+// randomRows returns n rows for the visible layers of m: uniform bits,
+// one-hot groups, standard normals.
+func randomRows(m runtime.Reflective, n int, seed uint64) *runtime.Dataset {
+	rng := runtime.NewRNG(seed, 0)
+	var x []float64
+	cols := 0
+	for r := range n {
+		for _, ly := range m.Layers() {
+			if !ly.Visible {
+				continue
+			}
+			size := 1
+			for _, d := range ly.Shape {
+				size *= d
+			}
+			if r == 0 {
+				cols += size
+			}
+			row := make([]float64, size)
+			switch ly.Kind {
+			case "bernoulli":
+				for u := range row {
+					row[u] = rng.Bernoulli(0.5)
+				}
+			case "spin":
+				for u := range row {
+					row[u] = 2*rng.Bernoulli(0.5) - 1
+				}
+			case "gaussian":
+				for u := range row {
+					row[u] = rng.Normal()
+				}
+			case "softmax":
+				k := ly.Shape[len(ly.Shape)-1]
+				for g := 0; g < size/k; g++ {
+					row[g*k+rng.Intn(k)] = 1
+				}
+			}
+			x = append(x, row...)
+		}
+	}
+	return &runtime.Dataset{Rows: n, Cols: cols, X: x}
+}
+
+// perturb adds N(0, s²) to every trained parameter.
+func perturb(m runtime.Reflective, s float64, seed uint64) {
+	rng := runtime.NewRNG(seed, 1)
+	for _, p := range m.Params() {
+		if !p.Fixed {
+			for i := range p.Data {
+				p.Data[i] += s * rng.Normal()
+			}
+		}
+	}
+}
+
+// snapshot copies tensors' values.
+func snapshot(ts []runtime.Tensor) [][]float64 {
+	var s [][]float64
+	for _, t := range ts {
+		s = append(s, slices.Clone(t.Data))
+	}
+	return s
+}
+
+func restore(ts []runtime.Tensor, s [][]float64) {
+	for i, t := range ts {
+		copy(t.Data, s[i])
+	}
+}
+
+// TestObjectiveGradients checks each method's step against central finite
+// differences of the loss it returns: with learning rate 1 and no momentum
+// a step moves θ by the ascent direction g, which must equal −∂(loss/rows)/∂θ.
+// Random choices (sites, noise, corruption) repeat exactly because the
+// random stream is restored from State before every evaluation.
+func TestObjectiveGradients(t *testing.T) {
+	type model struct {
+		name string
+		new  func() runtime.Reflective
+	}
+	var (
+		bin = model{"rbm", func() runtime.Reflective { return rbm.NewRBM(1).Reflect() }}
+		fv  = model{"fvbm", func() runtime.Reflective { return fvbm.NewFVBM(2).Reflect() }}
+		cls = model{"classrbm", func() runtime.Reflective { return classrbm.NewClassRBM(3).Reflect() }}
+		gs  = model{"gauss", func() runtime.Reflective { return gauss.NewGauss(4).Reflect() }}
+		gr  = model{"grbm", func() runtime.Reflective { return grbm.NewGRBM(5).Reflect() }}
+	)
+	cases := []struct {
+		model
+		cfg runtime.ObjectiveConfig
+		tol float64 // relative; the score methods difference ∂F/∂θ themselves
+	}{
+		{bin, runtime.ObjectiveConfig{Method: "exact"}, 1e-6},
+		{fv, runtime.ObjectiveConfig{Method: "exact"}, 1e-6},
+		{cls, runtime.ObjectiveConfig{Method: "exact"}, 1e-6},
+		{bin, runtime.ObjectiveConfig{Method: "pl"}, 1e-6},
+		{bin, runtime.ObjectiveConfig{Method: "pl", Sites: 2}, 1e-6},
+		{fv, runtime.ObjectiveConfig{Method: "pl"}, 1e-6},
+		{cls, runtime.ObjectiveConfig{Method: "pl"}, 1e-6},
+		{bin, runtime.ObjectiveConfig{Method: "ratio"}, 1e-6},
+		{fv, runtime.ObjectiveConfig{Method: "ratio", Sites: 3}, 1e-6},
+		{gs, runtime.ObjectiveConfig{Method: "score"}, 1e-4},
+		{gr, runtime.ObjectiveConfig{Method: "score"}, 1e-4},
+		{gr, runtime.ObjectiveConfig{Method: "score", Slices: 2}, 1e-4},
+		{gs, runtime.ObjectiveConfig{Method: "dsm", NoiseStd: 0.3}, 1e-5},
+		{gr, runtime.ObjectiveConfig{Method: "dsm", NoiseStd: 0.3}, 1e-5},
+		{bin, runtime.ObjectiveConfig{Method: "nce", NoiseRatio: 3}, 1e-6},
+		{cls, runtime.ObjectiveConfig{Method: "nce", NoiseRatio: 2}, 1e-6},
+		{gr, runtime.ObjectiveConfig{Method: "nce", NoiseRatio: 2}, 1e-6},
+	}
+	for _, c := range cases {
+		name := fmt.Sprintf("%s/%s", c.name, c.cfg.Method)
+		if c.cfg.Sites > 0 || c.cfg.Slices > 0 {
+			name += "/sampled"
+		}
+		t.Run(name, func(t *testing.T) {
+			m := c.new()
+			perturb(m, 0.5, 7)
+			data := randomRows(m, 7, 11)
+			cfg := c.cfg
+			cfg.BatchSize, cfg.Seed = data.Rows, 13
+			if cfg.Method == "nce" {
+				b, err := runtime.BaseRate(m, data, 1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				cfg.Noise = b
+			}
+			cfg.Optimizer = runtime.SGD{LearningRate: 1}
+			step, err := runtime.NewObjectiveTrainer(m, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.Optimizer = runtime.SGD{}
+			eval, err := runtime.NewObjectiveTrainer(m, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			params := append(m.Params(), learnedLogZ(step.State())...)
+			state0, evalState := snapshot(step.State()), snapshot(eval.State())
+			theta0 := snapshot(params)
+			loss := func() float64 {
+				restore(eval.State(), evalState)
+				if c := learnedLogZ(eval.State()); c != nil { // NCE's c lives in each trainer
+					c[0].Data[0] = learnedLogZ(step.State())[0].Data[0]
+				}
+				return eval.TrainStep(data.X, data.Rows, 0) / float64(data.Rows)
+			}
+			step.TrainStep(data.X, data.Rows, 0)
+			g := snapshot(params)
+			for i := range g {
+				for k := range g[i] {
+					g[i][k] -= theta0[i][k]
+				}
+			}
+			restore(params, theta0)
+			restore(step.State(), state0)
+			checked := 0
+			for i, p := range params {
+				if p.Fixed {
+					continue
+				}
+				for k := range p.Data {
+					h := 1e-5 * math.Max(1, math.Abs(theta0[i][k]))
+					p.Data[k] = theta0[i][k] + h
+					up := loss()
+					p.Data[k] = theta0[i][k] - h
+					down := loss()
+					p.Data[k] = theta0[i][k]
+					fd := -(up - down) / (2 * h)
+					if math.Abs(g[i][k]-fd) > c.tol*math.Max(1, math.Abs(fd)) {
+						t.Errorf("%s[%d]: step direction %.9g, −∂loss/∂θ by differences %.9g", p.Name, k, g[i][k], fd)
+					}
+					checked++
+				}
+			}
+			if checked == 0 {
+				t.Fatal("no parameter checked")
+			}
+		})
+	}
+}
+
+// learnedLogZ returns NCE's log Z tensor among the state, if any.
+func learnedLogZ(state []runtime.Tensor) []runtime.Tensor {
+	for _, s := range state {
+		if s.Name == "nce.logZ" {
+			return []runtime.Tensor{s}
+		}
+	}
+	return nil
+}
