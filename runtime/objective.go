@@ -19,17 +19,17 @@ import (
 
 // Methods a training run can be given by name (ObjectiveConfig.Method).
 const (
-	MethodCD     = "cd"     // contrastive divergence CD-k (the generated trainer)
-	MethodPCD    = "pcd"    // persistent CD / stochastic maximum likelihood (the generated trainer)
-	MethodExact  = "exact"  // maximum likelihood with the model expectation by enumeration
-	MethodPL     = "pl"     // pseudo-likelihood (Besag 1975)
-	MethodRatio  = "ratio"  // ratio matching (Hyvärinen 2007)
-	MethodScore  = "score"  // score matching (Hyvärinen 2005)
-	MethodDSM    = "dsm"    // denoising score matching (Vincent 2011)
-	MethodNCE    = "nce"    // noise-contrastive estimation (Gutmann & Hyvärinen 2010)
-	objectiveCap = 1024     // rows evaluated in one batch
-	fdStep       = 1e-4     // relative step of the first differences of ∂F/∂θ
-	fdStep2      = 1e-3     // step of the second differences
+	MethodCD     = "cd"    // contrastive divergence CD-k (the generated trainer)
+	MethodPCD    = "pcd"   // persistent CD / stochastic maximum likelihood (the generated trainer)
+	MethodExact  = "exact" // maximum likelihood with the model expectation by enumeration
+	MethodPL     = "pl"    // pseudo-likelihood (Besag 1975)
+	MethodRatio  = "ratio" // ratio matching (Hyvärinen 2007)
+	MethodScore  = "score" // score matching (Hyvärinen 2005)
+	MethodDSM    = "dsm"   // denoising score matching (Vincent 2011)
+	MethodNCE    = "nce"   // noise-contrastive estimation (Gutmann & Hyvärinen 2010)
+	objectiveCap = 1024    // rows evaluated in one batch
+	fdStep       = 1e-4    // relative step of the first differences of ∂F/∂θ
+	fdStep2      = 1e-3    // step of the second differences
 )
 
 // Methods lists the method names NewObjectiveTrainer accepts.
@@ -92,7 +92,7 @@ type ObjectiveTrainer struct {
 	vel     [][]float64
 	opt     []SGD
 	rng     RNG
-	rngSt   []float64 // the random stream's state between steps
+	rngSt   []float64  // the random stream's state between steps
 	layers  []objLayer // the visible layers
 	cols    int
 	chains  map[int]Chains
