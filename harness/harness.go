@@ -187,11 +187,13 @@ func run(m runtime.Reflective, mk func() runtime.Reflective, req Request) (resp 
 		return eval(m, req)
 	case "sample":
 		x := chains(m, req)
-		for s := 0; s < req.Sweeps; s++ {
-			acc, prop := step(m, x, req)
-			resp.Accepted += acc
-			resp.Proposed += prop
+		smp := runtime.Sampler{Name: req.Sampler, Beta: req.Beta, Step: req.Step, Burn: req.Sweeps}
+		st, err := smp.Draw(m, x, 0, nil)
+		if err != nil {
+			resp.Error = err.Error()
+			return resp
 		}
+		resp.Accepted, resp.Proposed = st.Accepted, st.Proposed
 		resp.States = make([][]float64, x.Len())
 		for _, t := range x.Layers() {
 			size := len(t.Data) / x.Len()
@@ -209,27 +211,6 @@ func run(m runtime.Reflective, mk func() runtime.Reflective, req Request) (resp 
 		resp.Error = "unknown op " + req.Op
 	}
 	return resp
-}
-
-// step moves the chains by one sweep of the requested sampler.
-func step(m runtime.Reflective, x runtime.Chains, req Request) (accepted, proposed int) {
-	if req.Sampler == "" || req.Sampler == "gibbs" {
-		m.Sweep(x, req.Beta)
-		return 0, 0
-	}
-	for i, ly := range m.Layers() {
-		var a, p int
-		switch {
-		case req.Sampler == "metropolis" && ly.Kind != "softmax":
-			a, p = m.Metropolis(x, i, req.Beta, req.Step)
-		case (req.Sampler == "langevin" || req.Sampler == "mala") && ly.Kind == "gaussian":
-			a, p = m.Langevin(x, i, req.Beta, req.Step, req.Sampler == "mala")
-		default:
-			m.Sample(x, i, req.Beta)
-		}
-		accepted, proposed = accepted+a, proposed+p
-	}
-	return accepted, proposed
 }
 
 func eval(m runtime.Reflective, req Request) (resp Response) {

@@ -136,7 +136,12 @@ func shuffleInts(r *RNG, x []int) {
 // deviation 1 (a constant column only to mean 0), as Gaussian visible units
 // with unit variance expect, and returns the means and deviations so that
 // samples can be mapped back: x = z·std + mean.
-func (d *Dataset) Standardize() (mean, std []float64) {
+func (d *Dataset) Standardize() (mean, std []float64) { return d.StandardizeFloor(1e-12) }
+
+// StandardizeFloor is Standardize with every standard deviation raised to at
+// least minStd, so that nearly constant columns (the border pixels of an
+// image) are not blown up.
+func (d *Dataset) StandardizeFloor(minStd float64) (mean, std []float64) {
 	mean, std = make([]float64, d.Cols), make([]float64, d.Cols)
 	for r := 0; r < d.Rows; r++ {
 		for c, v := range d.Row(r) {
@@ -151,12 +156,19 @@ func (d *Dataset) Standardize() (mean, std []float64) {
 		if std[c] < 1e-12 {
 			std[c] = 1
 		}
+		std[c] = math.Max(std[c], minStd)
 	}
+	d.Shift(mean, std)
+	return mean, std
+}
+
+// Shift replaces every value x of column c by (x − mean[c])/std[c]: the
+// standardization of a training set applied to other data.
+func (d *Dataset) Shift(mean, std []float64) {
 	for r := 0; r < d.Rows; r++ {
 		row := d.Row(r)
 		for c := range row {
 			row[c] = (row[c] - mean[c]) / std[c]
 		}
 	}
-	return mean, std
 }

@@ -50,6 +50,11 @@ type ObjectiveConfig struct {
 
 	// K and Chains configure the CD and PCD trainers (see CDConfig).
 	K, Chains int
+	// Sampler, if set to other than Gibbs, makes "pcd" advance its
+	// persistent chains by K transitions of this sampler (Metropolis–Hastings,
+	// Langevin) instead of the generated trainer's Gibbs sweeps; the
+	// gradient is then E_data[−∂F/∂θ] + E_chains[∂F/∂θ].
+	Sampler Sampler
 	// Sites, for pseudo-likelihood and ratio matching, is the number of
 	// sites (binary units or softmax groups) per example drawn uniformly
 	// without replacement each step, the sum over all sites estimated by
@@ -110,6 +115,10 @@ type ObjectiveTrainer struct {
 	logZ, logZVel, logZGrad []float64
 	noise                   Chains
 	noiseLogZ               float64
+
+	// pcd with another sampler
+	neg   Chains
+	stats SamplerStats
 	lq, gn                  []float64
 }
 
@@ -127,8 +136,14 @@ func NewObjectiveTrainer(m Reflective, cfg ObjectiveConfig) (Trainer, error) {
 	if cfg.BatchSize <= 0 {
 		return nil, fmt.Errorf("runtime: %s trainer for %s: BatchSize must be positive, got %d", cfg.Method, name, cfg.BatchSize)
 	}
+	gibbs := cfg.Sampler.Name == "" || cfg.Sampler.Name == "gibbs"
 	switch cfg.Method {
-	case MethodCD, MethodPCD:
+	case MethodPCD:
+		if !gibbs {
+			break
+		}
+		fallthrough
+	case MethodCD:
 		return m.NewTrainer(CDConfig{K: cfg.K, Persistent: cfg.Method == MethodPCD, Chains: cfg.Chains,
 			BatchSize: cfg.BatchSize, Optimizer: cfg.Optimizer, Rates: cfg.Rates, Seed: cfg.Seed})
 	case MethodExact, MethodPL, MethodRatio, MethodScore, MethodDSM, MethodNCE:
@@ -178,6 +193,16 @@ func NewObjectiveTrainer(m Reflective, cfg ObjectiveConfig) (Trainer, error) {
 		if err := t.initNCE(); err != nil {
 			return nil, fmt.Errorf("runtime: nce trainer for %s: %w", name, err)
 		}
+	}
+	if cfg.Method == MethodPCD {
+		if err := cfg.Sampler.check(); err != nil {
+			return nil, fmt.Errorf("runtime: pcd trainer for %s: %w", name, err)
+		}
+		chains := cfg.Chains
+		if chains <= 0 {
+			chains = cfg.BatchSize
+		}
+		t.neg = m.NewChains(chains, cfg.Seed^0x70636421)
 	}
 	return t, nil
 }
@@ -273,6 +298,8 @@ func (t *ObjectiveTrainer) TrainStep(batch []float64, rows int, epoch int) float
 		loss = t.dsmStep(batch, rows)
 	case MethodNCE:
 		loss = t.nceStep(batch, rows)
+	case MethodPCD:
+		loss = t.pcdStep(batch, rows)
 	}
 	for i, p := range t.params {
 		if !p.Fixed {
@@ -859,3 +886,33 @@ func (t *ObjectiveTrainer) nceStep(batch []float64, rows int) float64 {
 
 // logSigmoid returns log σ(x) = −softplus(−x).
 func logSigmoid(x float64) float64 { return -Softplus(-x) }
+
+// pcdStep is stochastic maximum likelihood with the persistent chains moved
+// by K transitions of cfg.Sampler: it ascends −E_data[∂F/∂θ] + E_chains[∂F/∂θ]
+// and returns rows times the free-energy gap mean F(data) − mean F(chains).
+func (t *ObjectiveTrainer) pcdStep(batch []float64, rows int) float64 {
+	for range max(1, t.cfg.K) {
+		t.cfg.Sampler.Transition(t.m, t.neg, &t.stats)
+	}
+	n := t.neg.Len()
+	t.reserve(max(rows, n))
+	copy(t.vals, batch)
+	x := t.load(t.vals, rows)
+	t.free(x, t.f[:rows])
+	gap := 0.0
+	for r := range rows {
+		gap += t.f[r]
+		t.w[r] = -1 / float64(rows)
+	}
+	t.addGrad(x, t.w[:rows])
+	t.free(t.neg, t.f[:n])
+	for c := range n {
+		gap -= t.f[c] * float64(rows) / float64(n)
+		t.w[c] = 1 / float64(n)
+	}
+	t.addGrad(t.neg, t.w[:n])
+	return gap
+}
+
+// SamplerStats returns the transitions and acceptances of pcd's sampler so far.
+func (t *ObjectiveTrainer) SamplerStats() SamplerStats { return t.stats }

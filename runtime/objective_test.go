@@ -207,3 +207,64 @@ func learnedLogZ(state []runtime.Tensor) []runtime.Tensor {
 	}
 	return nil
 }
+
+// TestPCDWithOtherSamplers: with many persistent chains brought to
+// equilibrium by Metropolis–Hastings (binary units) or MALA (gaussian ones),
+// the stochastic-maximum-likelihood direction matches the exact
+// log-likelihood gradient within its Monte Carlo error.
+func TestPCDWithOtherSamplers(t *testing.T) {
+	cases := []struct {
+		name    string
+		new     func() runtime.Reflective
+		sampler runtime.Sampler
+	}{
+		{"rbm/metropolis", func() runtime.Reflective { return rbm.NewRBM(1).Reflect() }, runtime.Sampler{Name: "metropolis"}},
+		{"grbm/mala", func() runtime.Reflective { return grbm.NewGRBM(2).Reflect() }, runtime.Sampler{Name: "mala", Step: 0.05}},
+		{"grbm/metropolis", func() runtime.Reflective { return grbm.NewGRBM(2).Reflect() }, runtime.Sampler{Name: "metropolis", Step: 0.5}},
+	}
+	const chains = 10000
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := c.new()
+			perturb(m, 0.5, 3)
+			data := randomRows(m, 5, 4)
+			theta0 := snapshot(m.Params())
+			direction := func(cfg runtime.ObjectiveConfig) [][]float64 {
+				cfg.BatchSize, cfg.Seed, cfg.Optimizer = data.Rows, 5, runtime.SGD{LearningRate: 1}
+				tr, err := runtime.NewObjectiveTrainer(m, cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				tr.TrainStep(data.X, data.Rows, 0)
+				g := snapshot(m.Params())
+				for i := range g {
+					for k := range g[i] {
+						g[i][k] -= theta0[i][k]
+					}
+				}
+				restore(m.Params(), theta0)
+				if o, ok := tr.(*runtime.ObjectiveTrainer); ok && cfg.Method == "pcd" {
+					st := o.SamplerStats()
+					t.Logf("%s: %d transitions, acceptance rate %.3f", c.sampler.Name, st.Transitions, st.AcceptanceRate())
+				}
+				return g
+			}
+			exact := direction(runtime.ObjectiveConfig{Method: "exact"})
+			pcd := direction(runtime.ObjectiveConfig{Method: "pcd", Sampler: c.sampler, K: 150, Chains: chains})
+			// The chains' mean of ∂F/∂θ has standard error σ/√10000 with σ
+			// below 1 for these parameters (|∂F/∂W| ≤ |v|·1, unit-scale v), so
+			// 0.06 is at least 6 standard errors.
+			worst := 0.0
+			for i, p := range m.Params() {
+				for k := range p.Data {
+					d := math.Abs(pcd[i][k] - exact[i][k])
+					worst = math.Max(worst, d)
+					if d > 0.06 {
+						t.Errorf("%s[%d]: pcd direction %.4f, exact %.4f", p.Name, k, pcd[i][k], exact[i][k])
+					}
+				}
+			}
+			t.Logf("largest difference from the exact gradient %.4f", worst)
+		})
+	}
+}

@@ -1,0 +1,420 @@
+// Command methods trains the same small model with every training method
+// ebmc offers and compares them by exact log-likelihood on held-out data,
+// the comparison Marlin et al. (2010) made ("Inductive principles for
+// restricted Boltzmann machine learning"):
+//
+//	go run ./examples/methods
+//
+// With Debian's dataset-fashion-mnist installed it trains, on the first
+// -train images,
+//
+//   - a 784×12 binary RBM on binarized Fashion-MNIST by exact maximum
+//     likelihood, CD-1, PCD-1, pseudo-likelihood, ratio matching and
+//     noise-contrastive estimation;
+//   - a 784×12 Gaussian–Bernoulli RBM (learned σ) on standardized pixel
+//     intensities by exact maximum likelihood, CD-1, PCD-1, score matching,
+//     denoising score matching and NCE;
+//
+// and reports for each the exact test log-likelihood (log Z by enumerating
+// the 2¹² hidden configurations), the train log-likelihood and the seconds
+// spent training. It also trains the 784×500 Gaussian–Bernoulli RBM of
+// examples/grbm.ebm by PCD and draws samples from it. Without the data set
+// it runs on noisy bars-and-stripes images it makes itself. It writes,
+// under -out,
+//
+//	methods.json       the table, with every method's settings
+//	grbm/samples.png   samples of the 784×500 GRBM (visible means), in pixel intensities
+//	grbm/chain.gif     its Gibbs chains, a frame per sweep
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/ebmc/ebmc/examples/grbm"
+	"github.com/ebmc/ebmc/examples/methods/grbm12"
+	"github.com/ebmc/ebmc/examples/methods/rbm12"
+	"github.com/ebmc/ebmc/runtime"
+)
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+type options struct {
+	data, out       string
+	epochs, rows    int
+	grbmEpochs      int
+	grbmRows        int
+	methods         string
+	seed            uint64
+	batch           int
+	skipGaussian    bool
+	skipBinary      bool
+	skipGRBMSamples bool
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	var o options
+	fs := flag.NewFlagSet("methods", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.data, "data", "/usr/share/datasets/fashion-mnist", "directory of the Fashion-MNIST IDX files")
+	fs.StringVar(&o.out, "out", "results/methods", "directory for methods.json and the pictures")
+	fs.IntVar(&o.epochs, "epochs", 0, "epochs per method (default 3 on Fashion-MNIST, 30 on the embedded data)")
+	fs.IntVar(&o.rows, "train", 10000, "training images used for the comparison")
+	fs.IntVar(&o.grbmEpochs, "grbm-epochs", 0, "epochs of the 784×500 GRBM (default 2 on Fashion-MNIST, 30 on the embedded data)")
+	fs.IntVar(&o.grbmRows, "grbm-train", 20000, "training images of the 784×500 GRBM")
+	fs.StringVar(&o.methods, "methods", "", "comma-separated methods to run (default all that apply)")
+	fs.Uint64Var(&o.seed, "seed", 1, "seed of initialization, minibatches and sampling")
+	fs.IntVar(&o.batch, "batch", 100, "minibatch size")
+	fs.BoolVar(&o.skipBinary, "no-binary", false, "skip the binary RBM")
+	fs.BoolVar(&o.skipGaussian, "no-gaussian", false, "skip the Gaussian–Bernoulli RBM comparison")
+	fs.BoolVar(&o.skipGRBMSamples, "no-samples", false, "skip training the 784×500 GRBM for samples")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if err := o.run(stdout, stderr); err != nil {
+		fmt.Fprintln(stderr, "methods:", err)
+		return 1
+	}
+	return 0
+}
+
+// Row is one line of the comparison.
+type Row struct {
+	Model           string  `json:"model"`
+	Method          string  `json:"method"`
+	Settings        string  `json:"settings"`
+	TestLL          float64 `json:"test_log_likelihood"`
+	TrainLL         float64 `json:"train_log_likelihood"`
+	LogZ            float64 `json:"log_z"`
+	Seconds         float64 `json:"train_seconds"`
+	SecondsPerEpoch float64 `json:"seconds_per_epoch"`
+	Epochs          int     `json:"epochs"`
+	Error           string  `json:"error,omitempty"`
+}
+
+// Report is methods.json.
+type Report struct {
+	Data          string `json:"data"`
+	TrainExamples int    `json:"train_examples"`
+	TestExamples  int    `json:"test_examples"`
+	Rows          []Row  `json:"rows"`
+	GRBM          *GRBM  `json:"grbm_samples,omitempty"`
+}
+
+// GRBM describes the 784×500 Gaussian–Bernoulli RBM trained for samples.
+type GRBM struct {
+	Epochs          int     `json:"epochs"`
+	TrainExamples   int     `json:"train_examples"`
+	SecondsPerEpoch float64 `json:"seconds_per_epoch"`
+	ReconLastEpoch  float64 `json:"recon_error_last_epoch"`
+	Samples         string  `json:"samples"`
+	Chain           string  `json:"chain"`
+}
+
+// data are the two data sets of the comparison: binary images and
+// standardized intensities, each split into train and test.
+type data struct {
+	name                           string
+	binTrain, binTest              *runtime.Dataset
+	realTrain, realTest            *runtime.Dataset
+	realAll                        *runtime.Dataset // for the 784×500 GRBM, standardized
+	mean, std                      []float64        // of the standardization
+	defaultEpochs, defaultGRBMEpoc int
+}
+
+func (o options) run(stdout, stderr io.Writer) error {
+	d, err := o.load(stderr)
+	if err != nil {
+		return err
+	}
+	if o.epochs == 0 {
+		o.epochs = d.defaultEpochs
+	}
+	if o.grbmEpochs == 0 {
+		o.grbmEpochs = d.defaultGRBMEpoc
+	}
+	if err := os.MkdirAll(o.out, 0o755); err != nil {
+		return err
+	}
+	rep := &Report{Data: d.name, TrainExamples: d.binTrain.Rows, TestExamples: d.binTest.Rows}
+	want := map[string]bool{}
+	for _, m := range strings.Split(o.methods, ",") {
+		if m = strings.TrimSpace(m); m != "" {
+			want[m] = true
+		}
+	}
+	for _, job := range o.jobs(d) {
+		if len(want) > 0 && !want[job.method] {
+			continue
+		}
+		fmt.Fprintf(stdout, "%s by %s (%s), %d epochs\n", job.model, job.method, job.settings, o.epochs)
+		row := job.run(o, stdout)
+		rep.Rows = append(rep.Rows, row)
+		if row.Error != "" {
+			fmt.Fprintf(stdout, "  %s\n", row.Error)
+		} else {
+			fmt.Fprintf(stdout, "  test log-likelihood %.2f, train %.2f, %.1f s\n", row.TestLL, row.TrainLL, row.Seconds)
+		}
+		if err := writeJSON(filepath.Join(o.out, "methods.json"), rep); err != nil {
+			return err
+		}
+	}
+	printTable(stdout, rep.Rows)
+	if !o.skipGRBMSamples {
+		g, err := o.grbmSamples(d, stdout)
+		if err != nil {
+			return err
+		}
+		rep.GRBM = g
+	}
+	return writeJSON(filepath.Join(o.out, "methods.json"), rep)
+}
+
+// load reads Fashion-MNIST or makes the embedded data.
+func (o options) load(stderr io.Writer) (*data, error) {
+	train, errTrain := runtime.LoadIDX(filepath.Join(o.data, "train-images-idx3-ubyte.gz"))
+	test, errTest := runtime.LoadIDX(filepath.Join(o.data, "t10k-images-idx3-ubyte.gz"))
+	if errTrain != nil || errTest != nil {
+		if !errors.Is(errTrain, os.ErrNotExist) && !errors.Is(errTest, os.ErrNotExist) {
+			return nil, errors.Join(errTrain, errTest)
+		}
+		fmt.Fprintf(stderr, "Fashion-MNIST is not in %s (apt-get install dataset-fashion-mnist);\nusing noisy 28×28 bars-and-stripes images instead.\n", o.data)
+		train, test = noisyBars(600, o.seed), noisyBars(300, o.seed+1)
+		d := split(train, test, train.Rows, "noisy bars and stripes (28×28)")
+		d.defaultEpochs, d.defaultGRBMEpoc = 30, 30
+		return d, nil
+	}
+	d := split(train, test, o.rows, "Fashion-MNIST")
+	d.defaultEpochs, d.defaultGRBMEpoc = 3, 2
+	all, _ := train.Split(min(o.grbmRows, train.Rows))
+	d.realAll = standardizeWith(all, d.mean, d.std)
+	return d, nil
+}
+
+// split makes the binary (> 0.5) and standardized copies of the first rows
+// training images and of the test images.
+func split(train, test *runtime.Dataset, rows int, name string) *data {
+	head, _ := train.Split(min(rows, train.Rows))
+	d := &data{name: name}
+	d.binTrain, d.binTest = clone(head), clone(test)
+	d.binTrain.Binarize(0.5)
+	d.binTest.Binarize(0.5)
+	d.realTrain = clone(head)
+	d.mean, d.std = d.realTrain.StandardizeFloor(0.1)
+	d.realTest = standardizeWith(test, d.mean, d.std)
+	d.realAll = d.realTrain
+	return d
+}
+
+func clone(d *runtime.Dataset) *runtime.Dataset {
+	return &runtime.Dataset{Rows: d.Rows, Cols: d.Cols, X: append([]float64(nil), d.X[:d.Rows*d.Cols]...)}
+}
+
+// standardizeWith returns a copy of d standardized by the training set's mean and std.
+func standardizeWith(d *runtime.Dataset, mean, std []float64) *runtime.Dataset {
+	out := clone(d)
+	out.Shift(mean, std)
+	return out
+}
+
+// noisyBars returns n 28×28 images: one of the 30 bars-and-stripes
+// patterns of 4×4 blocks at intensities 0.1 and 0.9, plus N(0, 0.05²)
+// pixel noise, clipped to [0, 1].
+func noisyBars(n int, seed uint64) *runtime.Dataset {
+	rng := runtime.NewRNG(seed, 7)
+	d := &runtime.Dataset{Rows: n, Cols: 784, X: make([]float64, n*784)}
+	for r := range n {
+		mask, rows := rng.Intn(16), rng.Intn(2) == 0
+		img := d.Row(r)
+		for y := range 28 {
+			for x := range 28 {
+				bit := x / 7
+				if rows {
+					bit = y / 7
+				}
+				v := 0.1 + 0.8*float64(mask>>bit&1) + 0.05*rng.Normal()
+				img[y*28+x] = math.Min(1, math.Max(0, v))
+			}
+		}
+	}
+	return d
+}
+
+// job is one model trained by one method.
+type job struct {
+	model, method, settings string
+	newModel                func() runtime.Reflective
+	cfg                     runtime.ObjectiveConfig
+	train, test             *runtime.Dataset
+}
+
+// jobs lists the comparison: learning rates were chosen per method on the
+// first 2,000 training images (the best of 0.3, 0.1, 0.03, 0.01, 0.003 after
+// one epoch), as Marlin et al. tuned each principle separately.
+func (o options) jobs(d *data) []job {
+	sgd := func(lr float64) runtime.SGD { return runtime.SGD{LearningRate: lr, Momentum: 0.5} }
+	var out []job
+	if !o.skipBinary {
+		bin := func(method, settings string, cfg runtime.ObjectiveConfig) job {
+			cfg.Method, cfg.BatchSize, cfg.Seed = method, o.batch, o.seed
+			return job{model: "rbm784x12", method: method, settings: settings, cfg: cfg, train: d.binTrain, test: d.binTest,
+				newModel: func() runtime.Reflective { return rbm12.NewRBM(o.seed).Reflect() }}
+		}
+		noise, _ := runtime.BaseRate(rbm12.NewRBM(0).Reflect(), d.binTrain, 1)
+		out = append(out,
+			bin("exact", "lr 0.1, momentum 0.5", runtime.ObjectiveConfig{Optimizer: sgd(0.1)}),
+			bin("cd", "CD-1, lr 0.1, momentum 0.5", runtime.ObjectiveConfig{K: 1, Optimizer: sgd(0.1)}),
+			bin("pcd", "PCD-1, 100 chains, lr 0.03, momentum 0.5", runtime.ObjectiveConfig{K: 1, Chains: 100, Optimizer: sgd(0.03)}),
+			bin("pl", "20 sampled units per image, lr 0.1, momentum 0.5", runtime.ObjectiveConfig{Sites: 20, Optimizer: sgd(0.1)}),
+			bin("ratio", "20 sampled units per image, lr 0.3, momentum 0.5", runtime.ObjectiveConfig{Sites: 20, Optimizer: sgd(0.3)}),
+			bin("nce", "noise: base rates of the data, 5 per image, lr 0.1, momentum 0.5", runtime.ObjectiveConfig{Noise: noise, NoiseRatio: 5, Optimizer: sgd(0.1)}),
+		)
+	}
+	if !o.skipGaussian {
+		gau := func(method, settings string, cfg runtime.ObjectiveConfig) job {
+			cfg.Method, cfg.BatchSize, cfg.Seed = method, o.batch, o.seed
+			cfg.Rates = map[string]float64{"z": 0.1}
+			return job{model: "grbm784x12", method: method, settings: settings + ", σ at a tenth of the rate", cfg: cfg, train: d.realTrain, test: d.realTest,
+				newModel: func() runtime.Reflective { return grbm12.NewGRBM(o.seed).Reflect() }}
+		}
+		noise, _ := runtime.BaseRate(grbm12.NewGRBM(0).Reflect(), d.realTrain, 1)
+		out = append(out,
+			gau("exact", "lr 0.003, momentum 0.5", runtime.ObjectiveConfig{Optimizer: sgd(0.003)}),
+			gau("cd", "CD-1, lr 0.003, momentum 0.5", runtime.ObjectiveConfig{K: 1, Optimizer: sgd(0.003)}),
+			gau("pcd", "PCD-1, 100 chains, lr 0.003, momentum 0.5", runtime.ObjectiveConfig{K: 1, Chains: 100, Optimizer: sgd(0.003)}),
+			gau("score", "sliced, 1 projection per image, lr 0.001, momentum 0.5", runtime.ObjectiveConfig{Slices: 1, Optimizer: sgd(0.001)}),
+			gau("dsm", "σ_noise 0.3, lr 0.001, momentum 0.5", runtime.ObjectiveConfig{NoiseStd: 0.3, Optimizer: sgd(0.001)}),
+			gau("nce", "noise: the data's per-pixel Gaussian, 5 per image, lr 0.003, momentum 0.5", runtime.ObjectiveConfig{Noise: noise, NoiseRatio: 5, Optimizer: sgd(0.003)}),
+		)
+	}
+	return out
+}
+
+// run trains a fresh model and measures it; failures become the row's Error.
+func (j job) run(o options, stdout io.Writer) Row {
+	row := Row{Model: j.model, Method: j.method, Settings: j.settings, Epochs: o.epochs}
+	m := j.newModel()
+	t, err := runtime.NewObjectiveTrainer(m, j.cfg)
+	if err != nil {
+		row.Error = err.Error()
+		return row
+	}
+	start := time.Now()
+	_, err = runtime.Fit(context.Background(), t, j.train, runtime.FitConfig{Epochs: o.epochs, BatchSize: o.batch, Shuffle: true, Seed: o.seed,
+		Progress: &indent{stdout}})
+	row.Seconds = time.Since(start).Seconds()
+	row.SecondsPerEpoch = row.Seconds / float64(o.epochs)
+	if err != nil {
+		row.Error = err.Error()
+		return row
+	}
+	logZ, err := m.LogZ(0)
+	if err != nil {
+		row.Error = err.Error()
+		return row
+	}
+	row.LogZ = logZ
+	if row.TestLL, err = runtime.LogLikelihood(m, j.test, logZ); err != nil {
+		row.Error = err.Error()
+	}
+	if row.TrainLL, err = runtime.LogLikelihood(m, j.train, logZ); err != nil {
+		row.Error = err.Error()
+	}
+	return row
+}
+
+// indent prefixes progress lines.
+type indent struct{ w io.Writer }
+
+func (i *indent) Write(b []byte) (int, error) {
+	if _, err := fmt.Fprintf(i.w, "    %s", b); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+func printTable(w io.Writer, rows []Row) {
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "model\tmethod\ttest log-likelihood\ttrain log-likelihood\tseconds\t")
+	for _, r := range rows {
+		if r.Error != "" {
+			fmt.Fprintf(tw, "%s\t%s\tfailed\t\t%.1f\t\n", r.Model, r.Method, r.Seconds)
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%.2f\t%.1f\t\n", r.Model, r.Method, r.TestLL, r.TrainLL, r.Seconds)
+	}
+	tw.Flush()
+}
+
+// grbmSamples trains the 784×500 GRBM by PCD-1 on standardized intensities
+// and writes samples and a chain in pixel intensities.
+func (o options) grbmSamples(d *data, stdout io.Writer) (*GRBM, error) {
+	m := grbm.NewGRBM(o.seed)
+	t, err := grbm.NewGRBMTrainer(m, runtime.CDConfig{K: 1, Persistent: true, Chains: 100, BatchSize: o.batch, Seed: o.seed,
+		Optimizer: runtime.SGD{LearningRate: 0.003, Momentum: 0.5}, Rates: map[string]float64{"z": 0.1}})
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(stdout, "grbm784x500 by PCD-1 on %d standardized images, %d epochs\n", d.realAll.Rows, o.grbmEpochs)
+	stats, err := runtime.Fit(context.Background(), t, d.realAll, runtime.FitConfig{Epochs: o.grbmEpochs, BatchSize: o.batch, Shuffle: true, Seed: o.seed,
+		Progress: &indent{stdout}})
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(o.out, "grbm")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	const n, frames, sweeps = 64, 60, 1000
+	x := grbm.NewGRBMChains(n, o.seed+1)
+	var gif [][]float64
+	for s := range sweeps {
+		m.Sweep(x, 1)
+		if s < frames {
+			gif = append(gif, pixels(x.V[:n*784], d))
+		}
+	}
+	means := make([]float64, n*784)
+	m.MeanV(x, 1, means)
+	g := &GRBM{Epochs: o.grbmEpochs, TrainExamples: d.realAll.Rows, Samples: filepath.Join(dir, "samples.png"), Chain: filepath.Join(dir, "chain.gif")}
+	for _, s := range stats {
+		g.SecondsPerEpoch += s.Seconds / float64(len(stats))
+		g.ReconLastEpoch = s.Recon
+	}
+	if err := runtime.WriteTiles(g.Samples, pixels(means, d), n, 28, 28, 8, false); err != nil {
+		return nil, err
+	}
+	if err := runtime.WriteGIF(g.Chain, gif, n, 28, 28, 8, 10); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(stdout, "  wrote %s and %s after %d Gibbs sweeps\n", g.Samples, g.Chain, sweeps)
+	return g, nil
+}
+
+// pixels maps standardized values back to intensities in [0, 1].
+func pixels(x []float64, d *data) []float64 {
+	out := make([]float64, len(x))
+	for i, v := range x {
+		c := i % 784
+		out[i] = math.Min(1, math.Max(0, v*d.std[c]+d.mean[c]))
+	}
+	return out
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
