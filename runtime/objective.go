@@ -117,9 +117,9 @@ type ObjectiveTrainer struct {
 	noiseLogZ               float64
 
 	// pcd with another sampler
-	neg   Chains
-	stats SamplerStats
-	lq, gn                  []float64
+	neg    Chains
+	stats  SamplerStats
+	lq, gn []float64
 }
 
 // objLayer is a layer and where its values sit in a data row.
