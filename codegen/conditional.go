@@ -3,17 +3,95 @@ package codegen
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/ebmc/ebmc/ir"
 )
 
-// matvec is a field contribution c·Σ_s P[u,s]·N[s] (or P[s,u]): one
-// matrix–vector product per chain, one matrix–matrix product per batch.
+// matvec is a field contribution c·f(u)·Σ_s P[u,s]·g(s)·N[s] (or P[s,u]),
+// f and g products of parameter-only factors (the 1/σ of a Gaussian unit):
+// one matrix–vector product per chain, one matrix–matrix product per batch,
+// with N's columns scaled by g first and the result's by f after.
 type matvec struct {
-	param *ir.Param
-	c     float64
-	nb    *ir.Layer
-	trans bool // P is laid out [unit, neighbour]
+	param    *ir.Param
+	c        float64
+	nb       *ir.Layer
+	trans    bool // P is laid out [unit, neighbour]
+	row, col scaling
+	unit     *ir.Index
+	sum      *ir.Index
+}
+
+func (k matvec) scaled() bool { return !k.row.empty() || !k.col.empty() }
+
+// scaling is a product of parameter-only factors Π num / Π den that
+// depend on one index at most.
+type scaling struct{ num, den []*ir.Expr }
+
+func (s scaling) empty() bool { return len(s.num) == 0 && len(s.den) == 0 }
+
+// code writes the factor as Go, with the index ix named v.
+func (s scaling) code(em *emitter, ix *ir.Index, v string) string {
+	names := map[*ir.Index]string{ix: v}
+	part := func(fs []*ir.Expr) string {
+		var out []string
+		for _, f := range fs {
+			out = append(out, em.expr(f, names))
+		}
+		return strings.Join(out, " * ")
+	}
+	switch {
+	case len(s.den) == 0:
+		return part(s.num)
+	case len(s.num) == 0 && len(s.den) == 1:
+		return "1 / " + part(s.den)
+	case len(s.num) == 0:
+		return "1 / (" + part(s.den) + ")"
+	}
+	return "(" + part(s.num) + ") / (" + part(s.den) + ")"
+}
+
+// splitScaling sorts the factors of a coefficient other than skip into
+// those indexed by a (or by nothing) and those indexed by b; ok is false if
+// a factor has another index or both.
+func splitScaling(num, den []*ir.Expr, skip *ir.Expr, a, b *ir.Index) (sa, sb scaling, ok bool) {
+	place := func(f *ir.Expr, inverse bool) bool {
+		onA, onB := false, false
+		for _, ix := range indicesOf(f) {
+			switch ix {
+			case a:
+				onA = true
+			case b:
+				onB = true
+			default:
+				return false
+			}
+		}
+		into := &sa
+		switch {
+		case onA && onB:
+			return false
+		case onB:
+			into = &sb
+		}
+		if inverse {
+			into.den = append(into.den, f)
+		} else {
+			into.num = append(into.num, f)
+		}
+		return true
+	}
+	for _, f := range num {
+		if f != skip && !place(f, false) {
+			return sa, sb, false
+		}
+	}
+	for _, f := range den {
+		if !place(f, true) {
+			return sa, sb, false
+		}
+	}
+	return sa, sb, true
 }
 
 func matvecOf(ct *ir.Contribution, unit []*ir.Index) (matvec, bool) {
@@ -25,17 +103,72 @@ func matvecOf(ct *ir.Contribution, unit []*ir.Index) (matvec, bool) {
 		return matvec{}, false
 	}
 	c, num, den := splitCoef(ct.Coef)
-	if len(num) != 1 || len(den) != 0 || num[0].Op != ir.OpParam || len(num[0].Index) != 2 {
-		return matvec{}, false
-	}
-	q := num[0]
-	switch {
-	case q.Index[0] == unit[0] && q.Index[1] == ct.Sum[0]:
-		return matvec{q.Param, c, nb.Layer, true}, true
-	case q.Index[0] == ct.Sum[0] && q.Index[1] == unit[0]:
-		return matvec{q.Param, c, nb.Layer, false}, true
+	for _, q := range num {
+		if q.Op != ir.OpParam || len(q.Index) != 2 {
+			continue
+		}
+		k := matvec{param: q.Param, c: c, nb: nb.Layer, unit: unit[0], sum: ct.Sum[0]}
+		switch {
+		case q.Index[0] == unit[0] && q.Index[1] == ct.Sum[0]:
+			k.trans = true
+		case q.Index[0] == ct.Sum[0] && q.Index[1] == unit[0]:
+		default:
+			continue
+		}
+		var ok bool
+		if k.row, k.col, ok = splitScaling(num, den, q, unit[0], ct.Sum[0]); ok {
+			return k, true
+		}
 	}
 	return matvec{}, false
+}
+
+// scaledKernels reports whether a field or gradient product of the model
+// needs scaling vectors and scratch batches.
+func (g *gen) scaledKernels() bool {
+	for _, c := range g.m.Conditionals {
+		for _, ct := range c.Field {
+			if k, ok := matvecOf(ct, c.Unit); ok && k.scaled() {
+				return true
+			}
+		}
+	}
+	for _, gr := range g.m.Gradients {
+		for _, part := range gr.Parts {
+			if o, ok := outerOf(part); ok && o.scaled() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// scaledProduct writes a += c·f∘((N·g)·P) for the batch: the neighbour's
+// columns scaled by g into x.mvIn, the product into x.mvOut when f scales
+// its columns.
+func (g *gen) scaledProduct(k matvec, S int) {
+	p := g.p
+	em := g.emitter()
+	nbS := k.nb.Size
+	ld := k.param.Shape[1]
+	in := "x." + g.L(k.nb)
+	p.P("{")
+	if !k.col.empty() {
+		p.Pf("cs := x.mvCol[:%d]", nbS)
+		p.Pf("for s := range cs { cs[s] = %s }", k.col.code(em, k.sum, "s"))
+		p.Pf("in := runtime.ScaleMatrix(x.mvIn, %s, x.N, %d, nil, cs)", in, nbS)
+		in = "in"
+	}
+	if k.row.empty() {
+		p.Pf("x.Workspace.Gemm(false, %v, x.N, %d, %d, %s, %s, %d, m.%s, %d, 1, a, %d)", k.trans, S, nbS, literal(k.c), in, nbS, g.P(k.param), ld, S)
+	} else {
+		p.Pf("out := x.mvOut[:x.N*%d]", S)
+		p.Pf("x.Workspace.Gemm(false, %v, x.N, %d, %d, %s, %s, %d, m.%s, %d, 0, out, %d)", k.trans, S, nbS, literal(k.c), in, nbS, g.P(k.param), ld, S)
+		p.Pf("rs := x.mvRow[:%d]", S)
+		p.Pf("for u := range rs { rs[u] = %s }", k.row.code(em, k.unit, "u"))
+		p.Pf("runtime.AddScaled(a, out, x.N, %d, rs)", S)
+	}
+	p.P("}")
 }
 
 // field writes fieldL, which computes the field (and precision) of every
@@ -45,12 +178,16 @@ func (g *gen) field(c *ir.Conditional) {
 	ly := c.Layer
 	L, S := g.L(ly), ly.Size
 	p := g.p
-	var kernels []matvec
+	var kernels, scaled []matvec
 	var generic []*ir.Contribution
 	for _, ct := range c.Field {
-		if mv, ok := matvecOf(ct, c.Unit); ok {
+		mv, ok := matvecOf(ct, c.Unit)
+		switch {
+		case ok && mv.scaled():
+			scaled = append(scaled, mv)
+		case ok:
 			kernels = append(kernels, mv)
-		} else {
+		default:
 			generic = append(generic, ct)
 		}
 	}
@@ -65,6 +202,9 @@ func (g *gen) field(c *ir.Conditional) {
 	if ly.Kind == ir.Gaussian {
 		p.Pf("prec := x.p%s[:x.N*%d]", L, S)
 		p.P("clear(prec)")
+	}
+	for _, k := range scaled {
+		g.scaledProduct(k, S)
 	}
 	if len(kernels) > 0 {
 		p.Pf("if x.N >= %d {", gemmMinChains)

@@ -6,15 +6,20 @@ import (
 	"github.com/ebmc/ebmc/ir"
 )
 
-// outer is a gradient part c·A[a]·B[b] accumulated into θ[a,b]: over a
-// batch, one matrix product Aᵀ·B.
+// outer is a gradient part c·f(a)·g(b)·A[a]·B[b] accumulated into θ[a,b]:
+// over a batch, one matrix product (A·diag f)ᵀ·(B·diag g), f and g products
+// of parameter-only factors (see scaling).
 type outer struct {
-	c    float64
-	a, b *ir.Layer // θ[a,b] += c·Σ_chains A[·,a]·B[·,b]
+	c      float64
+	a, b   *ir.Layer // θ[a,b] += c·Σ_chains A[·,a]·B[·,b]
+	fa, fb scaling
+	ia, ib *ir.Index
 }
 
+func (o outer) scaled() bool { return !o.fa.empty() || !o.fb.empty() }
+
 func outerOf(part *ir.GradPart) (outer, bool) {
-	if part.Coef.Op != ir.OpConst || len(part.Units) != 2 || len(part.Distinct) != 0 || len(part.Sum) != 2 || len(part.Wrt.Index) != 2 {
+	if len(part.Units) != 2 || len(part.Distinct) != 0 || len(part.Sum) != 2 || len(part.Wrt.Index) != 2 {
 		return outer{}, false
 	}
 	u, w := part.Units[0], part.Units[1]
@@ -24,13 +29,53 @@ func outerOf(part *ir.GradPart) (outer, bool) {
 	if u.Layer.Kind == ir.Softmax && len(u.Layer.Shape) > 1 || w.Layer.Kind == ir.Softmax && len(w.Layer.Shape) > 1 {
 		return outer{}, false
 	}
+	var o outer
 	switch {
 	case part.Wrt.Index[0] == u.Index[0] && part.Wrt.Index[1] == w.Index[0]:
-		return outer{part.Coef.Value, u.Layer, w.Layer}, true
+		o = outer{a: u.Layer, b: w.Layer, ia: u.Index[0], ib: w.Index[0]}
 	case part.Wrt.Index[0] == w.Index[0] && part.Wrt.Index[1] == u.Index[0]:
-		return outer{part.Coef.Value, w.Layer, u.Layer}, true
+		o = outer{a: w.Layer, b: u.Layer, ia: w.Index[0], ib: u.Index[0]}
+	default:
+		return outer{}, false
 	}
-	return outer{}, false
+	c, num, den := splitCoef(part.Coef)
+	var ok bool
+	o.c = c
+	if o.fa, o.fb, ok = splitScaling(num, den, nil, o.ia, o.ib); !ok {
+		return outer{}, false
+	}
+	return o, true
+}
+
+// outerProduct writes θ += c·scale·(W·A·diag f)ᵀ·(B·diag g) for the batch,
+// W the chains' weights: A scaled into x.save, B into x.mvIn when needed.
+func (g *gen) outerProduct(o outer, q *ir.Param) {
+	p := g.p
+	em := g.emitter()
+	A, B := "x."+g.L(o.a), "x."+g.L(o.b)
+	p.P("{")
+	fa := "nil"
+	if !o.fa.empty() {
+		p.Pf("fa := x.mvCol[:%d]", o.a.Size)
+		p.Pf("for s := range fa { fa[s] = %s }", o.fa.code(em, o.ia, "s"))
+		fa = "fa"
+	}
+	p.Pf("a := %s", A)
+	if fa != "nil" {
+		p.Pf("a = runtime.ScaleMatrix(x.save, %s, x.N, %d, x.weight, fa)", A, o.a.Size)
+	} else {
+		p.Pf("if x.weight != nil { a = runtime.ScaleMatrix(x.save, %s, x.N, %d, x.weight, nil) }", A, o.a.Size)
+	}
+	b := B
+	if !o.fb.empty() {
+		p.Pf("fb := x.mvRow[:%d]", o.b.Size)
+		p.Pf("for s := range fb { fb[s] = %s }", o.fb.code(em, o.ib, "s"))
+		p.Pf("b := runtime.ScaleMatrix(x.mvIn, %s, x.N, %d, nil, fb)", B, o.b.Size)
+		b = "b"
+	}
+	p.Pf("x.Workspace.Gemm(true, false, %d, %d, x.N, %s*scale, a, %d, %s, %d, 1, dst.%s, %d)",
+		o.a.Size, o.b.Size, literal(o.c), o.a.Size, b, o.b.Size, g.P(q), o.b.Size)
+	p.P("}")
 }
 
 // energyGrad writes EnergyGrad.
@@ -56,14 +101,7 @@ func (g *gen) energyGrad() {
 	for _, gr := range g.m.Gradients {
 		for _, part := range gr.Parts {
 			if o, ok := outerOf(part); ok {
-				q := gr.Param
-				A := "x." + g.L(o.a)
-				p.Pf("{")
-				p.Pf("a := %s", A)
-				p.Pf("if x.weight != nil { a = runtime.ScaleRows(x.save, %s, x.N, %d, x.weight) }", A, o.a.Size)
-				p.Pf("x.Workspace.Gemm(true, false, %d, %d, x.N, %s*scale, a, %d, x.%s, %d, 1, dst.%s, %d)",
-					o.a.Size, o.b.Size, literal(o.c), o.a.Size, g.L(o.b), o.b.Size, g.P(q), o.b.Size)
-				p.Pf("}")
+				g.outerProduct(o, gr.Param)
 				continue
 			}
 			generic = append(generic, part)

@@ -170,6 +170,10 @@ func (g *gen) chainsType() {
 	p.P("save []float64 // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad")
 	p.P("weight []float64 // per-chain weights of the gradients; nil means 1")
 	p.Pf("scratch *%s // conditional means for the generic free-energy gradient", g.C)
+	if g.scaledKernels() {
+		p.P("mvIn, mvOut []float64 // scaled operands and results of products with parameter-dependent scales")
+		p.P("mvRow, mvCol []float64 // the scales")
+	}
 	if g.hasGaussian() {
 		p.P("e0, e1      []float64 // energies before and after a move")
 		p.P("grad, grad2 []float64 // input gradients before and after a Langevin move")
@@ -180,6 +184,10 @@ func (g *gen) chainsType() {
 	p.P("// from N(0, 1)); chain c uses random stream (seed, c).")
 	p.Pf("func New%s(n int, seed uint64) *%s {", g.C, g.C)
 	p.Pf("x := &%s{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, %d), save: make([]float64, n*%d)}", g.C, max(1, g.maxCategories()), g.maxLayer())
+	if g.scaledKernels() {
+		p.Pf("x.mvIn, x.mvOut = make([]float64, n*%d), make([]float64, n*%d)", g.maxLayer(), g.maxLayer())
+		p.Pf("x.mvRow, x.mvCol = make([]float64, %d), make([]float64, %d)", g.maxLayer(), g.maxLayer())
+	}
 	if g.hasGaussian() {
 		p.P("x.e0, x.e1 = make([]float64, n), make([]float64, n)")
 		p.Pf("x.grad, x.grad2 = make([]float64, n*%d), make([]float64, n*%d)", g.maxLayer(), g.maxLayer())

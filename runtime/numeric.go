@@ -139,15 +139,37 @@ func IsFinite(x []float64) bool {
 	return true
 }
 
-// ScaleRows writes row r of src (n rows of cols values) times w[r] into
-// dst and returns dst[:n*cols]: a batch with per-row weights.
-func ScaleRows(dst, src []float64, n, cols int, w []float64) []float64 {
+// ScaleMatrix writes src (n rows of cols values) with row r multiplied by
+// rowW[r] and column c by colW[c] into dst and returns dst[:n*cols]; either
+// weight slice may be nil (no scaling).
+func ScaleMatrix(dst, src []float64, n, cols int, rowW, colW []float64) []float64 {
 	dst = dst[:n*cols]
 	for r := range n {
 		s, d := src[r*cols:(r+1)*cols], dst[r*cols:(r+1)*cols]
+		w := 1.0
+		if rowW != nil {
+			w = rowW[r]
+		}
+		if colW == nil {
+			for i, v := range s {
+				d[i] = w * v
+			}
+			continue
+		}
 		for i, v := range s {
-			d[i] = w[r] * v
+			d[i] = w * v * colW[i]
 		}
 	}
 	return dst
+}
+
+// AddScaled adds src (n rows of cols values) with column c multiplied by
+// w[c] into dst.
+func AddScaled(dst, src []float64, n, cols int, w []float64) {
+	for r := range n {
+		s, d := src[r*cols:(r+1)*cols], dst[r*cols:(r+1)*cols]
+		for i, v := range s {
+			d[i] += w[i] * v
+		}
+	}
 }

@@ -568,7 +568,7 @@ func (m *RBM) EnergyGrad(x *RBMChains, scale float64, dst *RBM) {
 	{
 		a := x.V
 		if x.weight != nil {
-			a = runtime.ScaleRows(x.save, x.V, x.N, 16, x.weight)
+			a = runtime.ScaleMatrix(x.save, x.V, x.N, 16, x.weight, nil)
 		}
 		x.Workspace.Gemm(true, false, 16, 16, x.N, -1.0*scale, a, 16, x.H, 16, 1, dst.W, 16)
 	}

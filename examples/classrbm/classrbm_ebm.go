@@ -697,14 +697,14 @@ func (m *ClassRBM) EnergyGrad(x *ClassRBMChains, scale float64, dst *ClassRBM) {
 	{
 		a := x.V
 		if x.weight != nil {
-			a = runtime.ScaleRows(x.save, x.V, x.N, 784, x.weight)
+			a = runtime.ScaleMatrix(x.save, x.V, x.N, 784, x.weight, nil)
 		}
 		x.Workspace.Gemm(true, false, 784, 500, x.N, -1.0*scale, a, 784, x.H, 500, 1, dst.W, 500)
 	}
 	{
 		a := x.Y
 		if x.weight != nil {
-			a = runtime.ScaleRows(x.save, x.Y, x.N, 10, x.weight)
+			a = runtime.ScaleMatrix(x.save, x.Y, x.N, 10, x.weight, nil)
 		}
 		x.Workspace.Gemm(true, false, 10, 500, x.N, -1.0*scale, a, 10, x.H, 500, 1, dst.U, 500)
 	}

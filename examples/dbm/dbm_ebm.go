@@ -717,14 +717,14 @@ func (m *DBM) EnergyGrad(x *DBMChains, scale float64, dst *DBM) {
 	{
 		a := x.V
 		if x.weight != nil {
-			a = runtime.ScaleRows(x.save, x.V, x.N, 784, x.weight)
+			a = runtime.ScaleMatrix(x.save, x.V, x.N, 784, x.weight, nil)
 		}
 		x.Workspace.Gemm(true, false, 784, 500, x.N, -1.0*scale, a, 784, x.H1, 500, 1, dst.W1, 500)
 	}
 	{
 		a := x.H1
 		if x.weight != nil {
-			a = runtime.ScaleRows(x.save, x.H1, x.N, 500, x.weight)
+			a = runtime.ScaleMatrix(x.save, x.H1, x.N, 500, x.weight, nil)
 		}
 		x.Workspace.Gemm(true, false, 500, 1000, x.N, -1.0*scale, a, 500, x.H2, 1000, 1, dst.W2, 1000)
 	}

@@ -90,21 +90,25 @@ type GRBMChains struct {
 	BaseV          []float64
 	BasePrecisionV []float64 // the base model's precisions P_A: precision β·P + (1−β)·P_A
 
-	aV          []float64   // fields
-	pV, varV    []float64   // precisions; variances of means (zero for samples)
-	aH          []float64   // fields
-	prob        []float64   // one softmax group
-	save        []float64   // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad
-	weight      []float64   // per-chain weights of the gradients; nil means 1
-	scratch     *GRBMChains // conditional means for the generic free-energy gradient
-	e0, e1      []float64   // energies before and after a move
-	grad, grad2 []float64   // input gradients before and after a Langevin move
+	aV           []float64   // fields
+	pV, varV     []float64   // precisions; variances of means (zero for samples)
+	aH           []float64   // fields
+	prob         []float64   // one softmax group
+	save         []float64   // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad
+	weight       []float64   // per-chain weights of the gradients; nil means 1
+	scratch      *GRBMChains // conditional means for the generic free-energy gradient
+	mvIn, mvOut  []float64   // scaled operands and results of products with parameter-dependent scales
+	mvRow, mvCol []float64   // the scales
+	e0, e1       []float64   // energies before and after a move
+	grad, grad2  []float64   // input gradients before and after a Langevin move
 }
 
 // NewGRBMChains returns n chains with every unit drawn uniformly (gaussian units
 // from N(0, 1)); chain c uses random stream (seed, c).
 func NewGRBMChains(n int, seed uint64) *GRBMChains {
 	x := &GRBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), save: make([]float64, n*784)}
+	x.mvIn, x.mvOut = make([]float64, n*784), make([]float64, n*784)
+	x.mvRow, x.mvCol = make([]float64, 784), make([]float64, 784)
 	x.e0, x.e1 = make([]float64, n), make([]float64, n)
 	x.grad, x.grad2 = make([]float64, n*784), make([]float64, n*784)
 	x.V = make([]float64, n*784)
@@ -207,22 +211,20 @@ func (m *GRBM) fieldV(x *GRBMChains) {
 	clear(a)
 	prec := x.pV[:x.N*784]
 	clear(prec)
+	{
+		out := x.mvOut[:x.N*784]
+		x.Workspace.Gemm(false, true, x.N, 784, 500, 1.0, x.H, 500, m.W, 500, 0, out, 784)
+		rs := x.mvRow[:784]
+		for u := range rs {
+			rs[u] = 1 / math.Exp(m.Z[u])
+		}
+		runtime.AddScaled(a, out, x.N, 784, rs)
+	}
 	for ch := 0; ch < x.N; ch++ {
-		rowH := x.H[ch*500 : ch*500+500]
 		dst := a[ch*784 : ch*784+784]
 		dstP := prec[ch*784 : ch*784+784]
 		for i := 0; i < 784; i++ {
 			dst[i] += m.B[i] / math.Exp(2.0*m.Z[i])
-		}
-		for i := 0; i < 784; i++ {
-			t1 := 1 / math.Exp(m.Z[i])
-			acc := 0.0
-			for j := 0; j < 500; j++ {
-				if rowH[j] != 0 {
-					acc += t1 * m.W[i*500+j] * rowH[j]
-				}
-			}
-			dst[i] += acc
 		}
 		for i := 0; i < 784; i++ {
 			dstP[i] += 1 / math.Exp(2.0*m.Z[i])
@@ -295,15 +297,16 @@ func (m *GRBM) sampleV(x *GRBMChains, beta float64, mask []bool) {
 func (m *GRBM) fieldH(x *GRBMChains) {
 	a := x.aH[:x.N*500]
 	clear(a)
-	for ch := 0; ch < x.N; ch++ {
-		rowV := x.V[ch*784 : ch*784+784]
-		dst := a[ch*500 : ch*500+500]
-		for i := 0; i < 784; i++ {
-			t1 := 1 / math.Exp(m.Z[i]) * rowV[i]
-			for j := 0; j < 500; j++ {
-				dst[j] += t1 * m.W[i*500+j]
-			}
+	{
+		cs := x.mvCol[:784]
+		for s := range cs {
+			cs[s] = 1 / math.Exp(m.Z[s])
 		}
+		in := runtime.ScaleMatrix(x.mvIn, x.V, x.N, 784, nil, cs)
+		x.Workspace.Gemm(false, false, x.N, 500, 784, 1.0, in, 784, m.W, 500, 1, a, 500)
+	}
+	for ch := 0; ch < x.N; ch++ {
+		dst := a[ch*500 : ch*500+500]
 		for j := 0; j < 500; j++ {
 			dst[j] += m.C[j]
 		}
@@ -637,6 +640,15 @@ func (m *GRBM) LogZ(limit float64) (float64, error) {
 // conditional means give the expected gradient. Chains given weights
 // (SetWeights) count Weight[c] times each.
 func (m *GRBM) EnergyGrad(x *GRBMChains, scale float64, dst *GRBM) {
+	{
+		fa := x.mvCol[:784]
+		for s := range fa {
+			fa[s] = 1 / math.Exp(m.Z[s])
+		}
+		a := x.V
+		a = runtime.ScaleMatrix(x.save, x.V, x.N, 784, x.weight, fa)
+		x.Workspace.Gemm(true, false, 784, 500, x.N, -1.0*scale, a, 784, x.H, 500, 1, dst.W, 500)
+	}
 	for ch := 0; ch < x.N; ch++ {
 		sc := scale
 		if x.weight != nil {
@@ -645,14 +657,6 @@ func (m *GRBM) EnergyGrad(x *GRBMChains, scale float64, dst *GRBM) {
 		rowV := x.V[ch*784 : ch*784+784]
 		varV := x.varV[ch*784 : ch*784+784]
 		rowH := x.H[ch*500 : ch*500+500]
-		for i := 0; i < 784; i++ {
-			t1 := sc / math.Exp(m.Z[i]) * rowV[i]
-			for j := 0; j < 500; j++ {
-				if rowH[j] != 0 {
-					dst.W[i*500+j] -= t1 * rowH[j]
-				}
-			}
-		}
 		for i := 0; i < 784; i++ {
 			dst.B[i] -= sc / math.Exp(2.0*m.Z[i]) * rowV[i]
 		}

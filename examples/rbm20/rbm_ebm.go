@@ -568,7 +568,7 @@ func (m *RBM) EnergyGrad(x *RBMChains, scale float64, dst *RBM) {
 	{
 		a := x.V
 		if x.weight != nil {
-			a = runtime.ScaleRows(x.save, x.V, x.N, 784, x.weight)
+			a = runtime.ScaleMatrix(x.save, x.V, x.N, 784, x.weight, nil)
 		}
 		x.Workspace.Gemm(true, false, 784, 20, x.N, -1.0*scale, a, 784, x.H, 20, 1, dst.W, 20)
 	}

@@ -570,7 +570,7 @@ func (m *Digits) EnergyGrad(x *DigitsChains, scale float64, dst *Digits) {
 	{
 		a := x.V
 		if x.weight != nil {
-			a = runtime.ScaleRows(x.save, x.V, x.N, 64, x.weight)
+			a = runtime.ScaleMatrix(x.save, x.V, x.N, 64, x.weight, nil)
 		}
 		x.Workspace.Gemm(true, false, 64, 32, x.N, -1.0*scale, a, 64, x.H, 32, 1, dst.W, 32)
 	}

@@ -729,14 +729,14 @@ func (m *ClassRBM) EnergyGrad(x *ClassRBMChains, scale float64, dst *ClassRBM) {
 	{
 		a := x.V
 		if x.weight != nil {
-			a = runtime.ScaleRows(x.save, x.V, x.N, 4, x.weight)
+			a = runtime.ScaleMatrix(x.save, x.V, x.N, 4, x.weight, nil)
 		}
 		x.Workspace.Gemm(true, false, 4, 3, x.N, -1.0*scale, a, 4, x.H, 3, 1, dst.W, 3)
 	}
 	{
 		a := x.Y
 		if x.weight != nil {
-			a = runtime.ScaleRows(x.save, x.Y, x.N, 3, x.weight)
+			a = runtime.ScaleMatrix(x.save, x.Y, x.N, 3, x.weight, nil)
 		}
 		x.Workspace.Gemm(true, false, 3, 3, x.N, -1.0*scale, a, 3, x.H, 3, 1, dst.U, 3)
 	}

@@ -568,7 +568,7 @@ func (m *RBM) EnergyGrad(x *RBMChains, scale float64, dst *RBM) {
 	{
 		a := x.V
 		if x.weight != nil {
-			a = runtime.ScaleRows(x.save, x.V, x.N, 6, x.weight)
+			a = runtime.ScaleMatrix(x.save, x.V, x.N, 6, x.weight, nil)
 		}
 		x.Workspace.Gemm(true, false, 6, 3, x.N, -1.0*scale, a, 6, x.H, 3, 1, dst.W, 3)
 	}
