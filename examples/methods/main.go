@@ -54,6 +54,7 @@ type options struct {
 	epochs, rows    int
 	grbmEpochs      int
 	grbmRows        int
+	sweeps          int
 	methods         string
 	seed            uint64
 	batch           int
@@ -68,10 +69,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.data, "data", "/usr/share/datasets/fashion-mnist", "directory of the Fashion-MNIST IDX files")
 	fs.StringVar(&o.out, "out", "results/methods", "directory for methods.json and the pictures")
-	fs.IntVar(&o.epochs, "epochs", 0, "epochs per method (default 3 on Fashion-MNIST, 30 on the embedded data)")
+	fs.IntVar(&o.epochs, "epochs", 0, "epochs per method (default 3 on Fashion-MNIST, 10 on the embedded data)")
 	fs.IntVar(&o.rows, "train", 10000, "training images used for the comparison")
-	fs.IntVar(&o.grbmEpochs, "grbm-epochs", 0, "epochs of the 784×500 GRBM (default 2 on Fashion-MNIST, 30 on the embedded data)")
+	fs.IntVar(&o.grbmEpochs, "grbm-epochs", 0, "epochs of the 784×500 GRBM (default 2 on Fashion-MNIST, 10 on the embedded data)")
 	fs.IntVar(&o.grbmRows, "grbm-train", 20000, "training images of the 784×500 GRBM")
+	fs.IntVar(&o.sweeps, "sweeps", 1000, "Gibbs sweeps before the GRBM's samples are drawn")
 	fs.StringVar(&o.methods, "methods", "", "comma-separated methods to run (default all that apply)")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of initialization, minibatches and sampling")
 	fs.IntVar(&o.batch, "batch", 100, "minibatch size")
@@ -189,9 +191,9 @@ func (o options) load(stderr io.Writer) (*data, error) {
 			return nil, errors.Join(errTrain, errTest)
 		}
 		fmt.Fprintf(stderr, "Fashion-MNIST is not in %s (apt-get install dataset-fashion-mnist);\nusing noisy 28×28 bars-and-stripes images instead.\n", o.data)
-		train, test = noisyBars(600, o.seed), noisyBars(300, o.seed+1)
+		train, test = noisyBars(300, o.seed), noisyBars(200, o.seed+1)
 		d := split(train, test, train.Rows, "noisy bars and stripes (28×28)")
-		d.defaultEpochs, d.defaultGRBMEpoc = 30, 30
+		d.defaultEpochs, d.defaultGRBMEpoc = 10, 10
 		return d, nil
 	}
 	d := split(train, test, o.rows, "Fashion-MNIST")
@@ -375,10 +377,10 @@ func (o options) grbmSamples(d *data, stdout io.Writer) (*GRBM, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	const n, frames, sweeps = 64, 60, 1000
+	const n, frames = 64, 60
 	x := grbm.NewGRBMChains(n, o.seed+1)
 	var gif [][]float64
-	for s := range sweeps {
+	for s := range o.sweeps {
 		m.Sweep(x, 1)
 		if s < frames {
 			gif = append(gif, pixels(x.V[:n*784], d))
@@ -397,7 +399,7 @@ func (o options) grbmSamples(d *data, stdout io.Writer) (*GRBM, error) {
 	if err := runtime.WriteGIF(g.Chain, gif, n, 28, 28, 8, 10); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(stdout, "  wrote %s and %s after %d Gibbs sweeps\n", g.Samples, g.Chain, sweeps)
+	fmt.Fprintf(stdout, "  wrote %s and %s after %d Gibbs sweeps\n", g.Samples, g.Chain, o.sweeps)
 	return g, nil
 }
 
