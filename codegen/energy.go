@@ -3,6 +3,8 @@ package codegen
 import (
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 
 	"github.com/ebmc/ebmc/ir"
 )
@@ -54,7 +56,11 @@ func (g *gen) freeEnergy(fe *ir.FreeEnergy) {
 	p.Pf("// beta with %s summed out:", layerList(fe.SumOut))
 	p.P("//")
 	p.Pf("//\tF_β(%s) = −log Σ exp(−β·E) = β·(%s)%s", layerList(fe.Keep), fe.RestString(), parts)
-	p.Pf("func (m *%s) %s(x *%s, beta float64, dst []float64) {", g.T, name, g.C)
+	p.Pf("func (m *%s) %s(x *%s, beta float64, dst []float64) { m.%s(x, beta, dst, 0, nil) }", g.T, name, g.C, lower(name))
+	p.P()
+	p.Pf("// %s writes F at beta0 into dst0 and, when dst1 is not nil, at beta1", lower(name))
+	p.P("// into dst1, from one computation of the fields.")
+	p.Pf("func (m *%s) %s(x *%s, beta0 float64, dst0 []float64, beta1 float64, dst1 []float64) {", g.T, lower(name), g.C)
 	for _, ly := range fe.SumOut {
 		p.Pf("m.field%s(x)", g.L(ly))
 	}
@@ -64,15 +70,29 @@ func (g *gen) freeEnergy(fe *ir.FreeEnergy) {
 	}
 	p.P("for ch := 0; ch < x.N; ch++ {")
 	g.rows(used, false)
-	p.P("f := 0.0")
+	p.P("rest := 0.0")
 	em := g.emitter()
 	for _, t := range fe.Rest {
-		em.emit(sum{Coef: t.Coef, Units: t.Units, Loop: t.Sum, Distinct: t.Distinct, Dst: "f"})
+		em.emit(sum{Coef: t.Coef, Units: t.Units, Loop: t.Sum, Distinct: t.Distinct, Dst: "rest"})
 	}
-	p.P("f *= beta")
 	for _, ly := range fe.SumOut {
 		L, S := g.L(ly), ly.Size
 		p.Pf("a%s := x.a%s[ch*%d : ch*%d+%d]", L, L, S, S, S)
+		if ly.Kind == ir.Gaussian {
+			p.Pf("p%s := x.p%s[ch*%d : ch*%d+%d]", L, L, S, S, S)
+		}
+	}
+	p.P("for k, dst := range [2][]float64{dst0, dst1} {")
+	p.P("if dst == nil {")
+	p.P("continue")
+	p.P("}")
+	p.P("beta := beta0")
+	p.P("if k == 1 {")
+	p.P("beta = beta1")
+	p.P("}")
+	p.P("f := beta * rest")
+	for _, ly := range fe.SumOut {
+		L := g.L(ly)
 		switch ly.Kind {
 		case ir.Bernoulli:
 			p.Pf("for _, a := range a%s {", L)
@@ -91,7 +111,6 @@ func (g *gen) freeEnergy(fe *ir.FreeEnergy) {
 			p.Pf("f -= runtime.LogSumExp(x.prob[:%d])", K)
 			p.P("}")
 		case ir.Gaussian:
-			p.Pf("p%s := x.p%s[ch*%d : ch*%d+%d]", L, L, S, S, S)
 			p.Pf("for k, a := range a%s {", L)
 			p.Pf("f -= beta*a*a/(2*p%s[k]) + 0.5*math.Log(2*math.Pi/(beta*p%s[k]))", L, L)
 			p.P("}")
@@ -100,7 +119,9 @@ func (g *gen) freeEnergy(fe *ir.FreeEnergy) {
 	p.P("dst[ch] = f")
 	p.P("}")
 	p.P("}")
+	p.P("}")
 	p.P()
+	g.annealStep(fe, name)
 	if fe == g.visibleFE() && name != "FreeEnergy" {
 		p.Pf("// FreeEnergy is %s, the free energy of the visible layers, F(v) = −log Σ_h exp(−E(v, h)).", name)
 		p.Pf("func (m *%s) FreeEnergy(x *%s, beta float64, dst []float64) { m.%s(x, beta, dst) }", g.T, g.C, name)
@@ -213,4 +234,51 @@ func (g *gen) setConfig(layers []*ir.Layer) {
 		}
 	}
 	p.P("_ = k")
+}
+
+// lower turns an exported method name into the unexported one beside it.
+func lower(name string) string { return strings.ToLower(name[:1]) + name[1:] }
+
+// annealStep writes annealStepKEEP, one temperature of annealed importance
+// sampling: the free energy at two temperatures from one computation of
+// the fields, then a sweep that reuses those fields when the schedule
+// samples the summed-out layers first (they depend only on the kept ones).
+func (g *gen) annealStep(fe *ir.FreeEnergy, name string) {
+	p := g.p
+	fn := "annealStep" + g.keepName(fe)
+	p.Pf("// %s writes F at beta0 and beta1 of the chains into dst0 and dst1, and", fn)
+	p.P("// with sweep then runs one sweep at beta1, whose first block reuses the")
+	p.P("// fields just computed: one temperature of annealed importance sampling.")
+	p.Pf("func (m *%s) %s(x *%s, beta0, beta1 float64, dst0, dst1 []float64, sweep bool) {", g.T, fn, g.C)
+	p.Pf("m.%s(x, beta0, dst0, beta1, dst1)", lower(name))
+	p.P("if !sweep {")
+	p.P("return")
+	p.P("}")
+	if mask, ok := g.freshMask(fe); ok {
+		p.Pf("x.fresh = %#x", mask)
+	}
+	p.P("m.Sweep(x, beta1)")
+	p.P("x.fresh = 0")
+	p.P("}")
+	p.P()
+}
+
+// freshMask is the bit mask of the layers fe sums out, when they are
+// exactly the first block of the schedule and sampled all at once.
+func (g *gen) freshMask(fe *ir.FreeEnergy) (uint64, bool) {
+	if len(g.m.Schedule) == 0 || len(g.m.Layers) > 64 {
+		return 0, false
+	}
+	first := g.m.Schedule[0].Layers
+	if len(first) != len(fe.SumOut) {
+		return 0, false
+	}
+	var mask uint64
+	for _, ly := range first {
+		if ly.Lateral || !slices.Contains(fe.SumOut, ly) {
+			return 0, false
+		}
+		mask |= 1 << slices.Index(g.m.Layers, ly)
+	}
+	return mask, true
 }

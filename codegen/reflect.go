@@ -111,6 +111,17 @@ func (g *gen) reflect() {
 	p.P("_ = c")
 	p.P("}")
 	p.P()
+	p.Pf("func (r %s) AnnealStep(x runtime.Chains, fe int, beta0, beta1 float64, dst0, dst1 []float64, sweep bool) {", r)
+	p.Pf("c := x.(*%s)", g.C)
+	p.P("switch fe {")
+	for i, fe := range g.m.FreeEnergies {
+		p.Pf("case %d:", i)
+		p.Pf("r.m.annealStep%s(c, beta0, beta1, dst0, dst1, sweep)", g.keepName(fe))
+	}
+	p.P("}")
+	p.P("_ = c")
+	p.P("}")
+	p.P()
 	p.Pf("// grads wraps gradient tensors (in Params order) as a %s.", g.T)
 	p.Pf("func (r %s) grads(g []runtime.Tensor) *%s {", r, g.T)
 	p.Pf("return &%s{", g.T)

@@ -169,6 +169,7 @@ func (g *gen) chainsType() {
 	p.P("prob []float64 // one softmax group")
 	p.P("save []float64 // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad")
 	p.P("weight []float64 // per-chain weights of the gradients; nil means 1")
+	p.P("fresh  uint64    // layers (bit i: layer i) whose fields are current for their next sampler, set only within an annealing step")
 	p.Pf("scratch *%s // conditional means for the generic free-energy gradient", g.C)
 	if g.scaledKernels() {
 		p.P("mvIn, mvOut []float64 // scaled operands and results of products with parameter-dependent scales")

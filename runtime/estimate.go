@@ -376,15 +376,29 @@ func AIS(m Reflective, base *Base, cfg AISConfig) (*Estimate, error) {
 	m.Sweep(x, 0) // exact samples of p_0: every layer is independent at β = 0
 	lw, cur, prev := make([]float64, cfg.Runs), make([]float64, cfg.Runs), make([]float64, cfg.Runs)
 	d := newPathDensity(m, base, cfg.Runs)
-	d.eval(x, 0, prev)
+	lin := make([]float64, cfg.Runs)
+	if d.fe < 0 {
+		d.eval(x, 0, prev)
+	}
 	for k := 1; k < len(betas); k++ {
-		d.eval(x, betas[k], cur)
-		for c := range lw {
-			lw[c] += cur[c] - prev[c]
-		}
-		if k < len(betas)-1 {
-			m.Sweep(x, betas[k])
-			d.eval(x, betas[k], prev)
+		last := k == len(betas)-1
+		if d.fe >= 0 {
+			// F at β_{k−1} and β_k of the same states, then the sweep at β_k.
+			clear(lin)
+			base.logDensity(m, x, 0, lin)
+			m.AnnealStep(x, d.fe, betas[k-1], betas[k], prev, cur, !last)
+			for c := range lw {
+				lw[c] += -cur[c] + (1-betas[k])*lin[c] + prev[c] - (1-betas[k-1])*lin[c]
+			}
+		} else {
+			d.eval(x, betas[k], cur)
+			for c := range lw {
+				lw[c] += cur[c] - prev[c]
+			}
+			if !last {
+				m.Sweep(x, betas[k])
+				d.eval(x, betas[k], prev)
+			}
 		}
 		if cfg.Progress != nil && (k*10/(len(betas)-1) != (k-1)*10/(len(betas)-1)) {
 			est, _, _ := logMeanExpInterval(lw)

@@ -63,6 +63,11 @@ type Reflective interface {
 	MeanField(x Chains, iters int, tol, damping float64) int
 	// FreeEnergy writes the free energy fe (an index into FreeEnergies) of every chain.
 	FreeEnergy(x Chains, fe int, beta float64, dst []float64)
+	// AnnealStep writes the free energy fe of every chain at beta0 into dst0
+	// and at beta1 into dst1 and then, with sweep, runs one sweep at beta1:
+	// a temperature of annealed importance sampling, the fields computed once
+	// for both free energies and the sweep's first block.
+	AnnealStep(x Chains, fe int, beta0, beta1 float64, dst0, dst1 []float64, sweep bool)
 	// EnergyGrad adds scale·Σ_chains ∂E/∂θ into g (tensors in Params order;
 	// fixed parameters are left alone).
 	EnergyGrad(x Chains, scale float64, g []Tensor)

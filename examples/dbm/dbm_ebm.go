@@ -104,6 +104,7 @@ type DBMChains struct {
 	prob    []float64  // one softmax group
 	save    []float64  // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad
 	weight  []float64  // per-chain weights of the gradients; nil means 1
+	fresh   uint64     // layers (bit i: layer i) whose fields are current for their next sampler, set only within an annealing step
 	scratch *DBMChains // conditional means for the generic free-energy gradient
 }
 
@@ -278,7 +279,10 @@ func (m *DBM) sampleV(x *DBMChains, beta float64, mask []bool) {
 	if runtime.AllTrue(mask) {
 		return
 	}
-	m.fieldV(x)
+	if x.fresh&0x1 == 0 {
+		m.fieldV(x)
+	}
+	x.fresh &^= 0x1
 	if mask != nil {
 		copy(x.save, x.V[:x.N*784])
 	}
@@ -373,7 +377,10 @@ func (m *DBM) sampleH1(x *DBMChains, beta float64, mask []bool) {
 	if runtime.AllTrue(mask) {
 		return
 	}
-	m.fieldH1(x)
+	if x.fresh&0x2 == 0 {
+		m.fieldH1(x)
+	}
+	x.fresh &^= 0x2
 	if mask != nil {
 		copy(x.save, x.H1[:x.N*500])
 	}
@@ -455,7 +462,10 @@ func (m *DBM) sampleH2(x *DBMChains, beta float64, mask []bool) {
 	if runtime.AllTrue(mask) {
 		return
 	}
-	m.fieldH2(x)
+	if x.fresh&0x4 == 0 {
+		m.fieldH2(x)
+	}
+	x.fresh &^= 0x4
 	if mask != nil {
 		copy(x.save, x.H2[:x.N*1000])
 	}
@@ -645,28 +655,56 @@ func (m *DBM) meanStepH2(x *DBMChains, beta, damping float64) float64 {
 //
 //	F_β(v, h2) = −log Σ exp(−β·E) = β·(−Σ_{i} b[i]·v[i] − Σ_{k} c2[k]·h2[k]) − Σ softplus(β·a_h1[j])
 func (m *DBM) FreeEnergyVH2(x *DBMChains, beta float64, dst []float64) {
+	m.freeEnergyVH2(x, beta, dst, 0, nil)
+}
+
+// freeEnergyVH2 writes F at beta0 into dst0 and, when dst1 is not nil, at beta1
+// into dst1, from one computation of the fields.
+func (m *DBM) freeEnergyVH2(x *DBMChains, beta0 float64, dst0 []float64, beta1 float64, dst1 []float64) {
 	m.fieldH1(x)
 	for ch := 0; ch < x.N; ch++ {
 		rowV := x.V[ch*784 : ch*784+784]
 		rowH2 := x.H2[ch*1000 : ch*1000+1000]
-		f := 0.0
+		rest := 0.0
 		for i := 0; i < 784; i++ {
 			if rowV[i] != 0 {
-				f -= m.B[i] * rowV[i]
+				rest -= m.B[i] * rowV[i]
 			}
 		}
 		for k_ := 0; k_ < 1000; k_++ {
 			if rowH2[k_] != 0 {
-				f -= m.C2[k_] * rowH2[k_]
+				rest -= m.C2[k_] * rowH2[k_]
 			}
 		}
-		f *= beta
 		aH1 := x.aH1[ch*500 : ch*500+500]
-		for _, a := range aH1 {
-			f -= runtime.Softplus(beta * a)
+		for k, dst := range [2][]float64{dst0, dst1} {
+			if dst == nil {
+				continue
+			}
+			beta := beta0
+			if k == 1 {
+				beta = beta1
+			}
+			f := beta * rest
+			for _, a := range aH1 {
+				f -= runtime.Softplus(beta * a)
+			}
+			dst[ch] = f
 		}
-		dst[ch] = f
 	}
+}
+
+// annealStepVH2 writes F at beta0 and beta1 of the chains into dst0 and dst1, and
+// with sweep then runs one sweep at beta1, whose first block reuses the
+// fields just computed: one temperature of annealed importance sampling.
+func (m *DBM) annealStepVH2(x *DBMChains, beta0, beta1 float64, dst0, dst1 []float64, sweep bool) {
+	m.freeEnergyVH2(x, beta0, dst0, beta1, dst1)
+	if !sweep {
+		return
+	}
+	x.fresh = 0x2
+	m.Sweep(x, beta1)
+	x.fresh = 0
 }
 
 // FreeEnergyH1 writes, for every chain in use, the free energy at inverse temperature
@@ -674,27 +712,54 @@ func (m *DBM) FreeEnergyVH2(x *DBMChains, beta float64, dst []float64) {
 //
 //	F_β(h1) = −log Σ exp(−β·E) = β·(−Σ_{j} c1[j]·h1[j]) − Σ softplus(β·a_v[i]) − Σ softplus(β·a_h2[k])
 func (m *DBM) FreeEnergyH1(x *DBMChains, beta float64, dst []float64) {
+	m.freeEnergyH1(x, beta, dst, 0, nil)
+}
+
+// freeEnergyH1 writes F at beta0 into dst0 and, when dst1 is not nil, at beta1
+// into dst1, from one computation of the fields.
+func (m *DBM) freeEnergyH1(x *DBMChains, beta0 float64, dst0 []float64, beta1 float64, dst1 []float64) {
 	m.fieldV(x)
 	m.fieldH2(x)
 	for ch := 0; ch < x.N; ch++ {
 		rowH1 := x.H1[ch*500 : ch*500+500]
-		f := 0.0
+		rest := 0.0
 		for j := 0; j < 500; j++ {
 			if rowH1[j] != 0 {
-				f -= m.C1[j] * rowH1[j]
+				rest -= m.C1[j] * rowH1[j]
 			}
 		}
-		f *= beta
 		aV := x.aV[ch*784 : ch*784+784]
-		for _, a := range aV {
-			f -= runtime.Softplus(beta * a)
-		}
 		aH2 := x.aH2[ch*1000 : ch*1000+1000]
-		for _, a := range aH2 {
-			f -= runtime.Softplus(beta * a)
+		for k, dst := range [2][]float64{dst0, dst1} {
+			if dst == nil {
+				continue
+			}
+			beta := beta0
+			if k == 1 {
+				beta = beta1
+			}
+			f := beta * rest
+			for _, a := range aV {
+				f -= runtime.Softplus(beta * a)
+			}
+			for _, a := range aH2 {
+				f -= runtime.Softplus(beta * a)
+			}
+			dst[ch] = f
 		}
-		dst[ch] = f
 	}
+}
+
+// annealStepH1 writes F at beta0 and beta1 of the chains into dst0 and dst1, and
+// with sweep then runs one sweep at beta1, whose first block reuses the
+// fields just computed: one temperature of annealed importance sampling.
+func (m *DBM) annealStepH1(x *DBMChains, beta0, beta1 float64, dst0, dst1 []float64, sweep bool) {
+	m.freeEnergyH1(x, beta0, dst0, beta1, dst1)
+	if !sweep {
+		return
+	}
+	m.Sweep(x, beta1)
+	x.fresh = 0
 }
 
 // LogZ cannot enumerate this model; estimate log Z by annealed importance sampling.
@@ -1035,6 +1100,17 @@ func (r reflectDBM) FreeEnergy(x runtime.Chains, fe int, beta float64, dst []flo
 		r.m.FreeEnergyVH2(c, beta, dst)
 	case 1:
 		r.m.FreeEnergyH1(c, beta, dst)
+	}
+	_ = c
+}
+
+func (r reflectDBM) AnnealStep(x runtime.Chains, fe int, beta0, beta1 float64, dst0, dst1 []float64, sweep bool) {
+	c := x.(*DBMChains)
+	switch fe {
+	case 0:
+		r.m.annealStepVH2(c, beta0, beta1, dst0, dst1, sweep)
+	case 1:
+		r.m.annealStepH1(c, beta0, beta1, dst0, dst1, sweep)
 	}
 	_ = c
 }

@@ -96,6 +96,7 @@ type GRBMChains struct {
 	prob         []float64   // one softmax group
 	save         []float64   // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad
 	weight       []float64   // per-chain weights of the gradients; nil means 1
+	fresh        uint64      // layers (bit i: layer i) whose fields are current for their next sampler, set only within an annealing step
 	scratch      *GRBMChains // conditional means for the generic free-energy gradient
 	mvIn, mvOut  []float64   // scaled operands and results of products with parameter-dependent scales
 	mvRow, mvCol []float64   // the scales
@@ -260,7 +261,10 @@ func (m *GRBM) sampleV(x *GRBMChains, beta float64, mask []bool) {
 	if runtime.AllTrue(mask) {
 		return
 	}
-	m.fieldV(x)
+	if x.fresh&0x1 == 0 {
+		m.fieldV(x)
+	}
+	x.fresh &^= 0x1
 	if mask != nil {
 		copy(x.save, x.V[:x.N*784])
 	}
@@ -349,7 +353,10 @@ func (m *GRBM) sampleH(x *GRBMChains, beta float64, mask []bool) {
 	if runtime.AllTrue(mask) {
 		return
 	}
-	m.fieldH(x)
+	if x.fresh&0x2 == 0 {
+		m.fieldH(x)
+	}
+	x.fresh &^= 0x2
 	if mask != nil {
 		copy(x.save, x.H[:x.N*12])
 	}
@@ -572,26 +579,54 @@ func (m *GRBM) meanStepH(x *GRBMChains, beta, damping float64) float64 {
 //
 //	F_β(v) = −log Σ exp(−β·E) = β·(Σ_{i} 0.5/exp(2·z[i])·v[i]² − Σ_{i} b[i]/exp(2·z[i])·v[i] + Σ_{i} 0.5·b[i]²/exp(2·z[i])) − Σ softplus(β·a_h[j])
 func (m *GRBM) FreeEnergyV(x *GRBMChains, beta float64, dst []float64) {
+	m.freeEnergyV(x, beta, dst, 0, nil)
+}
+
+// freeEnergyV writes F at beta0 into dst0 and, when dst1 is not nil, at beta1
+// into dst1, from one computation of the fields.
+func (m *GRBM) freeEnergyV(x *GRBMChains, beta0 float64, dst0 []float64, beta1 float64, dst1 []float64) {
 	m.fieldH(x)
 	for ch := 0; ch < x.N; ch++ {
 		rowV := x.V[ch*784 : ch*784+784]
-		f := 0.0
+		rest := 0.0
 		for i := 0; i < 784; i++ {
-			f += 0.5 / math.Exp(2.0*m.Z[i]) * rowV[i] * rowV[i]
+			rest += 0.5 / math.Exp(2.0*m.Z[i]) * rowV[i] * rowV[i]
 		}
 		for i := 0; i < 784; i++ {
-			f -= m.B[i] / math.Exp(2.0*m.Z[i]) * rowV[i]
+			rest -= m.B[i] / math.Exp(2.0*m.Z[i]) * rowV[i]
 		}
 		for i := 0; i < 784; i++ {
-			f += 0.5 * (m.B[i] * m.B[i]) / math.Exp(2.0*m.Z[i])
+			rest += 0.5 * (m.B[i] * m.B[i]) / math.Exp(2.0*m.Z[i])
 		}
-		f *= beta
 		aH := x.aH[ch*12 : ch*12+12]
-		for _, a := range aH {
-			f -= runtime.Softplus(beta * a)
+		for k, dst := range [2][]float64{dst0, dst1} {
+			if dst == nil {
+				continue
+			}
+			beta := beta0
+			if k == 1 {
+				beta = beta1
+			}
+			f := beta * rest
+			for _, a := range aH {
+				f -= runtime.Softplus(beta * a)
+			}
+			dst[ch] = f
 		}
-		dst[ch] = f
 	}
+}
+
+// annealStepV writes F at beta0 and beta1 of the chains into dst0 and dst1, and
+// with sweep then runs one sweep at beta1, whose first block reuses the
+// fields just computed: one temperature of annealed importance sampling.
+func (m *GRBM) annealStepV(x *GRBMChains, beta0, beta1 float64, dst0, dst1 []float64, sweep bool) {
+	m.freeEnergyV(x, beta0, dst0, beta1, dst1)
+	if !sweep {
+		return
+	}
+	x.fresh = 0x2
+	m.Sweep(x, beta1)
+	x.fresh = 0
 }
 
 // FreeEnergy is FreeEnergyV, the free energy of the visible layers, F(v) = −log Σ_h exp(−E(v, h)).
@@ -602,26 +637,53 @@ func (m *GRBM) FreeEnergy(x *GRBMChains, beta float64, dst []float64) { m.FreeEn
 //
 //	F_β(h) = −log Σ exp(−β·E) = β·(Σ_{i} 0.5·b[i]²/exp(2·z[i]) − Σ_{j} c[j]·h[j]) − Σ [β·a_v[i]²/(2P_v[i]) + ½ log(2π/(β·P_v[i]))]
 func (m *GRBM) FreeEnergyH(x *GRBMChains, beta float64, dst []float64) {
+	m.freeEnergyH(x, beta, dst, 0, nil)
+}
+
+// freeEnergyH writes F at beta0 into dst0 and, when dst1 is not nil, at beta1
+// into dst1, from one computation of the fields.
+func (m *GRBM) freeEnergyH(x *GRBMChains, beta0 float64, dst0 []float64, beta1 float64, dst1 []float64) {
 	m.fieldV(x)
 	for ch := 0; ch < x.N; ch++ {
 		rowH := x.H[ch*12 : ch*12+12]
-		f := 0.0
+		rest := 0.0
 		for i := 0; i < 784; i++ {
-			f += 0.5 * (m.B[i] * m.B[i]) / math.Exp(2.0*m.Z[i])
+			rest += 0.5 * (m.B[i] * m.B[i]) / math.Exp(2.0*m.Z[i])
 		}
 		for j := 0; j < 12; j++ {
 			if rowH[j] != 0 {
-				f -= m.C[j] * rowH[j]
+				rest -= m.C[j] * rowH[j]
 			}
 		}
-		f *= beta
 		aV := x.aV[ch*784 : ch*784+784]
 		pV := x.pV[ch*784 : ch*784+784]
-		for k, a := range aV {
-			f -= beta*a*a/(2*pV[k]) + 0.5*math.Log(2*math.Pi/(beta*pV[k]))
+		for k, dst := range [2][]float64{dst0, dst1} {
+			if dst == nil {
+				continue
+			}
+			beta := beta0
+			if k == 1 {
+				beta = beta1
+			}
+			f := beta * rest
+			for k, a := range aV {
+				f -= beta*a*a/(2*pV[k]) + 0.5*math.Log(2*math.Pi/(beta*pV[k]))
+			}
+			dst[ch] = f
 		}
-		dst[ch] = f
 	}
+}
+
+// annealStepH writes F at beta0 and beta1 of the chains into dst0 and dst1, and
+// with sweep then runs one sweep at beta1, whose first block reuses the
+// fields just computed: one temperature of annealed importance sampling.
+func (m *GRBM) annealStepH(x *GRBMChains, beta0, beta1 float64, dst0, dst1 []float64, sweep bool) {
+	m.freeEnergyH(x, beta0, dst0, beta1, dst1)
+	if !sweep {
+		return
+	}
+	m.Sweep(x, beta1)
+	x.fresh = 0
 }
 
 // LogZ returns log Z = log Σ exp(−E) exactly, enumerating the 4096 configurations of h and summing v out through the free energy,
@@ -1013,6 +1075,17 @@ func (r reflectGRBM) FreeEnergy(x runtime.Chains, fe int, beta float64, dst []fl
 		r.m.FreeEnergyV(c, beta, dst)
 	case 1:
 		r.m.FreeEnergyH(c, beta, dst)
+	}
+	_ = c
+}
+
+func (r reflectGRBM) AnnealStep(x runtime.Chains, fe int, beta0, beta1 float64, dst0, dst1 []float64, sweep bool) {
+	c := x.(*GRBMChains)
+	switch fe {
+	case 0:
+		r.m.annealStepV(c, beta0, beta1, dst0, dst1, sweep)
+	case 1:
+		r.m.annealStepH(c, beta0, beta1, dst0, dst1, sweep)
 	}
 	_ = c
 }

@@ -90,6 +90,7 @@ type DigitsChains struct {
 	prob    []float64     // one softmax group
 	save    []float64     // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad
 	weight  []float64     // per-chain weights of the gradients; nil means 1
+	fresh   uint64        // layers (bit i: layer i) whose fields are current for their next sampler, set only within an annealing step
 	scratch *DigitsChains // conditional means for the generic free-energy gradient
 }
 
@@ -240,7 +241,10 @@ func (m *Digits) sampleV(x *DigitsChains, beta float64, mask []bool) {
 	if runtime.AllTrue(mask) {
 		return
 	}
-	m.fieldV(x)
+	if x.fresh&0x1 == 0 {
+		m.fieldV(x)
+	}
+	x.fresh &^= 0x1
 	if mask != nil {
 		copy(x.save, x.V[:x.N*64])
 	}
@@ -326,7 +330,10 @@ func (m *Digits) sampleH(x *DigitsChains, beta float64, mask []bool) {
 	if runtime.AllTrue(mask) {
 		return
 	}
-	m.fieldH(x)
+	if x.fresh&0x2 == 0 {
+		m.fieldH(x)
+	}
+	x.fresh &^= 0x2
 	if mask != nil {
 		copy(x.save, x.H[:x.N*32])
 	}
@@ -474,22 +481,50 @@ func (m *Digits) meanStepH(x *DigitsChains, beta, damping float64) float64 {
 //
 //	F_β(v) = −log Σ exp(−β·E) = β·(−Σ_{i} b[i]·v[i]) − Σ softplus(β·a_h[j])
 func (m *Digits) FreeEnergyV(x *DigitsChains, beta float64, dst []float64) {
+	m.freeEnergyV(x, beta, dst, 0, nil)
+}
+
+// freeEnergyV writes F at beta0 into dst0 and, when dst1 is not nil, at beta1
+// into dst1, from one computation of the fields.
+func (m *Digits) freeEnergyV(x *DigitsChains, beta0 float64, dst0 []float64, beta1 float64, dst1 []float64) {
 	m.fieldH(x)
 	for ch := 0; ch < x.N; ch++ {
 		rowV := x.V[ch*64 : ch*64+64]
-		f := 0.0
+		rest := 0.0
 		for i := 0; i < 64; i++ {
 			if rowV[i] != 0 {
-				f -= m.B[i] * rowV[i]
+				rest -= m.B[i] * rowV[i]
 			}
 		}
-		f *= beta
 		aH := x.aH[ch*32 : ch*32+32]
-		for _, a := range aH {
-			f -= runtime.Softplus(beta * a)
+		for k, dst := range [2][]float64{dst0, dst1} {
+			if dst == nil {
+				continue
+			}
+			beta := beta0
+			if k == 1 {
+				beta = beta1
+			}
+			f := beta * rest
+			for _, a := range aH {
+				f -= runtime.Softplus(beta * a)
+			}
+			dst[ch] = f
 		}
-		dst[ch] = f
 	}
+}
+
+// annealStepV writes F at beta0 and beta1 of the chains into dst0 and dst1, and
+// with sweep then runs one sweep at beta1, whose first block reuses the
+// fields just computed: one temperature of annealed importance sampling.
+func (m *Digits) annealStepV(x *DigitsChains, beta0, beta1 float64, dst0, dst1 []float64, sweep bool) {
+	m.freeEnergyV(x, beta0, dst0, beta1, dst1)
+	if !sweep {
+		return
+	}
+	x.fresh = 0x2
+	m.Sweep(x, beta1)
+	x.fresh = 0
 }
 
 // FreeEnergy is FreeEnergyV, the free energy of the visible layers, F(v) = −log Σ_h exp(−E(v, h)).
@@ -502,22 +537,49 @@ func (m *Digits) FreeEnergy(x *DigitsChains, beta float64, dst []float64) {
 //
 //	F_β(h) = −log Σ exp(−β·E) = β·(−Σ_{j} c[j]·h[j]) − Σ softplus(β·a_v[i])
 func (m *Digits) FreeEnergyH(x *DigitsChains, beta float64, dst []float64) {
+	m.freeEnergyH(x, beta, dst, 0, nil)
+}
+
+// freeEnergyH writes F at beta0 into dst0 and, when dst1 is not nil, at beta1
+// into dst1, from one computation of the fields.
+func (m *Digits) freeEnergyH(x *DigitsChains, beta0 float64, dst0 []float64, beta1 float64, dst1 []float64) {
 	m.fieldV(x)
 	for ch := 0; ch < x.N; ch++ {
 		rowH := x.H[ch*32 : ch*32+32]
-		f := 0.0
+		rest := 0.0
 		for j := 0; j < 32; j++ {
 			if rowH[j] != 0 {
-				f -= m.C[j] * rowH[j]
+				rest -= m.C[j] * rowH[j]
 			}
 		}
-		f *= beta
 		aV := x.aV[ch*64 : ch*64+64]
-		for _, a := range aV {
-			f -= runtime.Softplus(beta * a)
+		for k, dst := range [2][]float64{dst0, dst1} {
+			if dst == nil {
+				continue
+			}
+			beta := beta0
+			if k == 1 {
+				beta = beta1
+			}
+			f := beta * rest
+			for _, a := range aV {
+				f -= runtime.Softplus(beta * a)
+			}
+			dst[ch] = f
 		}
-		dst[ch] = f
 	}
+}
+
+// annealStepH writes F at beta0 and beta1 of the chains into dst0 and dst1, and
+// with sweep then runs one sweep at beta1, whose first block reuses the
+// fields just computed: one temperature of annealed importance sampling.
+func (m *Digits) annealStepH(x *DigitsChains, beta0, beta1 float64, dst0, dst1 []float64, sweep bool) {
+	m.freeEnergyH(x, beta0, dst0, beta1, dst1)
+	if !sweep {
+		return
+	}
+	m.Sweep(x, beta1)
+	x.fresh = 0
 }
 
 // LogZ returns log Z = log Σ exp(−E) exactly, enumerating the 4294967296 configurations of h and summing v out through the free energy,
@@ -873,6 +935,17 @@ func (r reflectDigits) FreeEnergy(x runtime.Chains, fe int, beta float64, dst []
 		r.m.FreeEnergyV(c, beta, dst)
 	case 1:
 		r.m.FreeEnergyH(c, beta, dst)
+	}
+	_ = c
+}
+
+func (r reflectDigits) AnnealStep(x runtime.Chains, fe int, beta0, beta1 float64, dst0, dst1 []float64, sweep bool) {
+	c := x.(*DigitsChains)
+	switch fe {
+	case 0:
+		r.m.annealStepV(c, beta0, beta1, dst0, dst1, sweep)
+	case 1:
+		r.m.annealStepH(c, beta0, beta1, dst0, dst1, sweep)
 	}
 	_ = c
 }

@@ -108,6 +108,7 @@ type ClassRBMChains struct {
 	prob    []float64       // one softmax group
 	save    []float64       // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad
 	weight  []float64       // per-chain weights of the gradients; nil means 1
+	fresh   uint64          // layers (bit i: layer i) whose fields are current for their next sampler, set only within an annealing step
 	scratch *ClassRBMChains // conditional means for the generic free-energy gradient
 }
 
@@ -283,7 +284,10 @@ func (m *ClassRBM) sampleV(x *ClassRBMChains, beta float64, mask []bool) {
 	if runtime.AllTrue(mask) {
 		return
 	}
-	m.fieldV(x)
+	if x.fresh&0x1 == 0 {
+		m.fieldV(x)
+	}
+	x.fresh &^= 0x1
 	if mask != nil {
 		copy(x.save, x.V[:x.N*4])
 	}
@@ -364,7 +368,10 @@ func (m *ClassRBM) sampleY(x *ClassRBMChains, beta float64, mask []bool) {
 	if runtime.AllTrue(mask) {
 		return
 	}
-	m.fieldY(x)
+	if x.fresh&0x2 == 0 {
+		m.fieldY(x)
+	}
+	x.fresh &^= 0x2
 	if mask != nil {
 		copy(x.save, x.Y[:x.N*3])
 	}
@@ -464,7 +471,10 @@ func (m *ClassRBM) sampleH(x *ClassRBMChains, beta float64, mask []bool) {
 	if runtime.AllTrue(mask) {
 		return
 	}
-	m.fieldH(x)
+	if x.fresh&0x4 == 0 {
+		m.fieldH(x)
+	}
+	x.fresh &^= 0x4
 	if mask != nil {
 		copy(x.save, x.H[:x.N*3])
 	}
@@ -617,28 +627,56 @@ func (m *ClassRBM) meanStepH(x *ClassRBMChains, beta, damping float64) float64 {
 //
 //	F_β(v, y) = −log Σ exp(−β·E) = β·(−Σ_{i} b[i]·v[i] − Σ_{k} d[k]·y[k]) − Σ softplus(β·a_h[j])
 func (m *ClassRBM) FreeEnergyVY(x *ClassRBMChains, beta float64, dst []float64) {
+	m.freeEnergyVY(x, beta, dst, 0, nil)
+}
+
+// freeEnergyVY writes F at beta0 into dst0 and, when dst1 is not nil, at beta1
+// into dst1, from one computation of the fields.
+func (m *ClassRBM) freeEnergyVY(x *ClassRBMChains, beta0 float64, dst0 []float64, beta1 float64, dst1 []float64) {
 	m.fieldH(x)
 	for ch := 0; ch < x.N; ch++ {
 		rowV := x.V[ch*4 : ch*4+4]
 		rowY := x.Y[ch*3 : ch*3+3]
-		f := 0.0
+		rest := 0.0
 		for i := 0; i < 4; i++ {
 			if rowV[i] != 0 {
-				f -= m.B[i] * rowV[i]
+				rest -= m.B[i] * rowV[i]
 			}
 		}
 		for k_ := 0; k_ < 3; k_++ {
 			if rowY[k_] != 0 {
-				f -= m.D[k_] * rowY[k_]
+				rest -= m.D[k_] * rowY[k_]
 			}
 		}
-		f *= beta
 		aH := x.aH[ch*3 : ch*3+3]
-		for _, a := range aH {
-			f -= runtime.Softplus(beta * a)
+		for k, dst := range [2][]float64{dst0, dst1} {
+			if dst == nil {
+				continue
+			}
+			beta := beta0
+			if k == 1 {
+				beta = beta1
+			}
+			f := beta * rest
+			for _, a := range aH {
+				f -= runtime.Softplus(beta * a)
+			}
+			dst[ch] = f
 		}
-		dst[ch] = f
 	}
+}
+
+// annealStepVY writes F at beta0 and beta1 of the chains into dst0 and dst1, and
+// with sweep then runs one sweep at beta1, whose first block reuses the
+// fields just computed: one temperature of annealed importance sampling.
+func (m *ClassRBM) annealStepVY(x *ClassRBMChains, beta0, beta1 float64, dst0, dst1 []float64, sweep bool) {
+	m.freeEnergyVY(x, beta0, dst0, beta1, dst1)
+	if !sweep {
+		return
+	}
+	x.fresh = 0x4
+	m.Sweep(x, beta1)
+	x.fresh = 0
 }
 
 // FreeEnergy is FreeEnergyVY, the free energy of the visible layers, F(v) = −log Σ_h exp(−E(v, h)).
@@ -651,30 +689,57 @@ func (m *ClassRBM) FreeEnergy(x *ClassRBMChains, beta float64, dst []float64) {
 //
 //	F_β(h) = −log Σ exp(−β·E) = β·(−Σ_{j} c[j]·h[j]) − Σ softplus(β·a_v[i]) − Σ_groups log Σ exp(β·a_y[k])
 func (m *ClassRBM) FreeEnergyH(x *ClassRBMChains, beta float64, dst []float64) {
+	m.freeEnergyH(x, beta, dst, 0, nil)
+}
+
+// freeEnergyH writes F at beta0 into dst0 and, when dst1 is not nil, at beta1
+// into dst1, from one computation of the fields.
+func (m *ClassRBM) freeEnergyH(x *ClassRBMChains, beta0 float64, dst0 []float64, beta1 float64, dst1 []float64) {
 	m.fieldV(x)
 	m.fieldY(x)
 	for ch := 0; ch < x.N; ch++ {
 		rowH := x.H[ch*3 : ch*3+3]
-		f := 0.0
+		rest := 0.0
 		for j := 0; j < 3; j++ {
 			if rowH[j] != 0 {
-				f -= m.C[j] * rowH[j]
+				rest -= m.C[j] * rowH[j]
 			}
 		}
-		f *= beta
 		aV := x.aV[ch*4 : ch*4+4]
-		for _, a := range aV {
-			f -= runtime.Softplus(beta * a)
-		}
 		aY := x.aY[ch*3 : ch*3+3]
-		for grp := 0; grp < 1; grp++ {
-			for k := 0; k < 3; k++ {
-				x.prob[k] = beta * aY[grp*3+k]
+		for k, dst := range [2][]float64{dst0, dst1} {
+			if dst == nil {
+				continue
 			}
-			f -= runtime.LogSumExp(x.prob[:3])
+			beta := beta0
+			if k == 1 {
+				beta = beta1
+			}
+			f := beta * rest
+			for _, a := range aV {
+				f -= runtime.Softplus(beta * a)
+			}
+			for grp := 0; grp < 1; grp++ {
+				for k := 0; k < 3; k++ {
+					x.prob[k] = beta * aY[grp*3+k]
+				}
+				f -= runtime.LogSumExp(x.prob[:3])
+			}
+			dst[ch] = f
 		}
-		dst[ch] = f
 	}
+}
+
+// annealStepH writes F at beta0 and beta1 of the chains into dst0 and dst1, and
+// with sweep then runs one sweep at beta1, whose first block reuses the
+// fields just computed: one temperature of annealed importance sampling.
+func (m *ClassRBM) annealStepH(x *ClassRBMChains, beta0, beta1 float64, dst0, dst1 []float64, sweep bool) {
+	m.freeEnergyH(x, beta0, dst0, beta1, dst1)
+	if !sweep {
+		return
+	}
+	m.Sweep(x, beta1)
+	x.fresh = 0
 }
 
 // LogZ returns log Z = log Σ exp(−E) exactly, enumerating the 8 configurations of h and summing v, y out through the free energy,
@@ -1080,6 +1145,17 @@ func (r reflectClassRBM) FreeEnergy(x runtime.Chains, fe int, beta float64, dst 
 		r.m.FreeEnergyVY(c, beta, dst)
 	case 1:
 		r.m.FreeEnergyH(c, beta, dst)
+	}
+	_ = c
+}
+
+func (r reflectClassRBM) AnnealStep(x runtime.Chains, fe int, beta0, beta1 float64, dst0, dst1 []float64, sweep bool) {
+	c := x.(*ClassRBMChains)
+	switch fe {
+	case 0:
+		r.m.annealStepVY(c, beta0, beta1, dst0, dst1, sweep)
+	case 1:
+		r.m.annealStepH(c, beta0, beta1, dst0, dst1, sweep)
 	}
 	_ = c
 }

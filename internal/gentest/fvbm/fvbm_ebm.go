@@ -83,6 +83,7 @@ type FVBMChains struct {
 	prob    []float64   // one softmax group
 	save    []float64   // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad
 	weight  []float64   // per-chain weights of the gradients; nil means 1
+	fresh   uint64      // layers (bit i: layer i) whose fields are current for their next sampler, set only within an annealing step
 	scratch *FVBMChains // conditional means for the generic free-energy gradient
 }
 
@@ -607,6 +608,13 @@ func (r reflectFVBM) MeanField(x runtime.Chains, iters int, tol, damping float64
 }
 
 func (r reflectFVBM) FreeEnergy(x runtime.Chains, fe int, beta float64, dst []float64) {
+	c := x.(*FVBMChains)
+	switch fe {
+	}
+	_ = c
+}
+
+func (r reflectFVBM) AnnealStep(x runtime.Chains, fe int, beta0, beta1 float64, dst0, dst1 []float64, sweep bool) {
 	c := x.(*FVBMChains)
 	switch fe {
 	}

@@ -85,6 +85,7 @@ type GaussChains struct {
 	prob        []float64    // one softmax group
 	save        []float64    // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad
 	weight      []float64    // per-chain weights of the gradients; nil means 1
+	fresh       uint64       // layers (bit i: layer i) whose fields are current for their next sampler, set only within an annealing step
 	scratch     *GaussChains // conditional means for the generic free-energy gradient
 	e0, e1      []float64    // energies before and after a move
 	grad, grad2 []float64    // input gradients before and after a Langevin move
@@ -667,6 +668,13 @@ func (r reflectGauss) MeanField(x runtime.Chains, iters int, tol, damping float6
 }
 
 func (r reflectGauss) FreeEnergy(x runtime.Chains, fe int, beta float64, dst []float64) {
+	c := x.(*GaussChains)
+	switch fe {
+	}
+	_ = c
+}
+
+func (r reflectGauss) AnnealStep(x runtime.Chains, fe int, beta0, beta1 float64, dst0, dst1 []float64, sweep bool) {
 	c := x.(*GaussChains)
 	switch fe {
 	}

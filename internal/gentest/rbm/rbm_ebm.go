@@ -90,6 +90,7 @@ type RBMChains struct {
 	prob    []float64  // one softmax group
 	save    []float64  // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad
 	weight  []float64  // per-chain weights of the gradients; nil means 1
+	fresh   uint64     // layers (bit i: layer i) whose fields are current for their next sampler, set only within an annealing step
 	scratch *RBMChains // conditional means for the generic free-energy gradient
 }
 
@@ -240,7 +241,10 @@ func (m *RBM) sampleV(x *RBMChains, beta float64, mask []bool) {
 	if runtime.AllTrue(mask) {
 		return
 	}
-	m.fieldV(x)
+	if x.fresh&0x1 == 0 {
+		m.fieldV(x)
+	}
+	x.fresh &^= 0x1
 	if mask != nil {
 		copy(x.save, x.V[:x.N*6])
 	}
@@ -326,7 +330,10 @@ func (m *RBM) sampleH(x *RBMChains, beta float64, mask []bool) {
 	if runtime.AllTrue(mask) {
 		return
 	}
-	m.fieldH(x)
+	if x.fresh&0x2 == 0 {
+		m.fieldH(x)
+	}
+	x.fresh &^= 0x2
 	if mask != nil {
 		copy(x.save, x.H[:x.N*3])
 	}
@@ -474,22 +481,50 @@ func (m *RBM) meanStepH(x *RBMChains, beta, damping float64) float64 {
 //
 //	F_β(v) = −log Σ exp(−β·E) = β·(−Σ_{i} b[i]·v[i]) − Σ softplus(β·a_h[j])
 func (m *RBM) FreeEnergyV(x *RBMChains, beta float64, dst []float64) {
+	m.freeEnergyV(x, beta, dst, 0, nil)
+}
+
+// freeEnergyV writes F at beta0 into dst0 and, when dst1 is not nil, at beta1
+// into dst1, from one computation of the fields.
+func (m *RBM) freeEnergyV(x *RBMChains, beta0 float64, dst0 []float64, beta1 float64, dst1 []float64) {
 	m.fieldH(x)
 	for ch := 0; ch < x.N; ch++ {
 		rowV := x.V[ch*6 : ch*6+6]
-		f := 0.0
+		rest := 0.0
 		for i := 0; i < 6; i++ {
 			if rowV[i] != 0 {
-				f -= m.B[i] * rowV[i]
+				rest -= m.B[i] * rowV[i]
 			}
 		}
-		f *= beta
 		aH := x.aH[ch*3 : ch*3+3]
-		for _, a := range aH {
-			f -= runtime.Softplus(beta * a)
+		for k, dst := range [2][]float64{dst0, dst1} {
+			if dst == nil {
+				continue
+			}
+			beta := beta0
+			if k == 1 {
+				beta = beta1
+			}
+			f := beta * rest
+			for _, a := range aH {
+				f -= runtime.Softplus(beta * a)
+			}
+			dst[ch] = f
 		}
-		dst[ch] = f
 	}
+}
+
+// annealStepV writes F at beta0 and beta1 of the chains into dst0 and dst1, and
+// with sweep then runs one sweep at beta1, whose first block reuses the
+// fields just computed: one temperature of annealed importance sampling.
+func (m *RBM) annealStepV(x *RBMChains, beta0, beta1 float64, dst0, dst1 []float64, sweep bool) {
+	m.freeEnergyV(x, beta0, dst0, beta1, dst1)
+	if !sweep {
+		return
+	}
+	x.fresh = 0x2
+	m.Sweep(x, beta1)
+	x.fresh = 0
 }
 
 // FreeEnergy is FreeEnergyV, the free energy of the visible layers, F(v) = −log Σ_h exp(−E(v, h)).
@@ -500,22 +535,49 @@ func (m *RBM) FreeEnergy(x *RBMChains, beta float64, dst []float64) { m.FreeEner
 //
 //	F_β(h) = −log Σ exp(−β·E) = β·(−Σ_{j} c[j]·h[j]) − Σ softplus(β·a_v[i])
 func (m *RBM) FreeEnergyH(x *RBMChains, beta float64, dst []float64) {
+	m.freeEnergyH(x, beta, dst, 0, nil)
+}
+
+// freeEnergyH writes F at beta0 into dst0 and, when dst1 is not nil, at beta1
+// into dst1, from one computation of the fields.
+func (m *RBM) freeEnergyH(x *RBMChains, beta0 float64, dst0 []float64, beta1 float64, dst1 []float64) {
 	m.fieldV(x)
 	for ch := 0; ch < x.N; ch++ {
 		rowH := x.H[ch*3 : ch*3+3]
-		f := 0.0
+		rest := 0.0
 		for j := 0; j < 3; j++ {
 			if rowH[j] != 0 {
-				f -= m.C[j] * rowH[j]
+				rest -= m.C[j] * rowH[j]
 			}
 		}
-		f *= beta
 		aV := x.aV[ch*6 : ch*6+6]
-		for _, a := range aV {
-			f -= runtime.Softplus(beta * a)
+		for k, dst := range [2][]float64{dst0, dst1} {
+			if dst == nil {
+				continue
+			}
+			beta := beta0
+			if k == 1 {
+				beta = beta1
+			}
+			f := beta * rest
+			for _, a := range aV {
+				f -= runtime.Softplus(beta * a)
+			}
+			dst[ch] = f
 		}
-		dst[ch] = f
 	}
+}
+
+// annealStepH writes F at beta0 and beta1 of the chains into dst0 and dst1, and
+// with sweep then runs one sweep at beta1, whose first block reuses the
+// fields just computed: one temperature of annealed importance sampling.
+func (m *RBM) annealStepH(x *RBMChains, beta0, beta1 float64, dst0, dst1 []float64, sweep bool) {
+	m.freeEnergyH(x, beta0, dst0, beta1, dst1)
+	if !sweep {
+		return
+	}
+	m.Sweep(x, beta1)
+	x.fresh = 0
 }
 
 // LogZ returns log Z = log Σ exp(−E) exactly, enumerating the 8 configurations of h and summing v out through the free energy,
@@ -871,6 +933,17 @@ func (r reflectRBM) FreeEnergy(x runtime.Chains, fe int, beta float64, dst []flo
 		r.m.FreeEnergyV(c, beta, dst)
 	case 1:
 		r.m.FreeEnergyH(c, beta, dst)
+	}
+	_ = c
+}
+
+func (r reflectRBM) AnnealStep(x runtime.Chains, fe int, beta0, beta1 float64, dst0, dst1 []float64, sweep bool) {
+	c := x.(*RBMChains)
+	switch fe {
+	case 0:
+		r.m.annealStepV(c, beta0, beta1, dst0, dst1, sweep)
+	case 1:
+		r.m.annealStepH(c, beta0, beta1, dst0, dst1, sweep)
 	}
 	_ = c
 }
