@@ -424,6 +424,10 @@ func (g *gen) meanBody(c *ir.Conditional, dst string) {
 		p.P("}")
 		return
 	}
+	if ly.Kind == ir.Bernoulli {
+		p.Pf("runtime.Sigmoids(%s[:x.N*%d], x.a%s[:x.N*%d], beta)", dst, S, L, S)
+		return
+	}
 	p.Pf("for k, a := range x.a%s[:x.N*%d] {", L, S)
 	if ly.Kind == ir.Gaussian {
 		p.Pf("%s[k] = a / x.p%s[k]", dst, L)
@@ -489,9 +493,30 @@ func (g *gen) sample(c *ir.Conditional) {
 		p.Pf("row[k] = %s", draw(ly, "e", "q"))
 		p.P("}")
 	default:
+		// σ(β·a) for the whole row at once (vectorized), then one uniform per unit.
+		two := ""
+		if ly.Kind == ir.Spin {
+			two = "2*"
+		}
+		p.Pf("pr := x.probs[:%d]", S)
+		if ly.Visible {
+			p.P("if base != nil {")
+			p.P("for k := range pr {")
+			p.P("pr[k] = beta*a[k] + (1-beta)*base[k]")
+			p.P("}")
+			p.Pf("runtime.Sigmoids(pr, pr, %s1)", two)
+			p.P("} else {")
+			p.Pf("runtime.Sigmoids(pr, a, %sbeta)", two)
+			p.P("}")
+		} else {
+			p.Pf("runtime.Sigmoids(pr, a, %sbeta)", two)
+		}
 		p.P("for k := range row {")
-		g.tempered(ly, "a[k]", "", "k")
-		p.Pf("row[k] = %s", draw(ly, "e", ""))
+		if ly.Kind == ir.Spin {
+			p.P("row[k] = 2*rng.Bernoulli(pr[k]) - 1")
+		} else {
+			p.P("row[k] = rng.Bernoulli(pr[k])")
+		}
 		p.P("}")
 	}
 	p.P("if mask != nil {")

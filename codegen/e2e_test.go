@@ -38,7 +38,7 @@ var (
 	drvOnce sync.Once
 	// mutants are extra packages: generated code with a deliberate bug, for negative controls.
 	mutants = map[string]mutant{
-		"rbm.ebm/wrong-sampler": {base: "rbm.ebm", old: "e := beta * a[k]\n\t\t\trow[k] = rng.Bernoulli", new: "e := 0.5 * beta * a[k]\n\t\t\trow[k] = rng.Bernoulli"},
+		"rbm.ebm/wrong-sampler": {base: "rbm.ebm", old: "runtime.Sigmoids(pr, a, beta)", new: "runtime.Sigmoids(pr, a, 0.5*beta)"},
 	}
 )
 

@@ -167,6 +167,7 @@ func (g *gen) chainsType() {
 		}
 	}
 	p.P("prob []float64 // one softmax group")
+	p.P("probs []float64 // the unit probabilities of one chain's layer")
 	p.P("save []float64 // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad")
 	p.P("weight []float64 // per-chain weights of the gradients; nil means 1")
 	p.P("fresh  uint64    // layers (bit i: layer i) whose fields are current for their next sampler, set only within an annealing step")
@@ -184,7 +185,7 @@ func (g *gen) chainsType() {
 	p.Pf("// New%s returns n chains with every unit drawn uniformly (gaussian units", g.C)
 	p.P("// from N(0, 1)); chain c uses random stream (seed, c).")
 	p.Pf("func New%s(n int, seed uint64) *%s {", g.C, g.C)
-	p.Pf("x := &%s{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, %d), save: make([]float64, n*%d)}", g.C, max(1, g.maxCategories()), g.maxLayer())
+	p.Pf("x := &%s{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, %d), probs: make([]float64, %d), save: make([]float64, n*%d)}", g.C, max(1, g.maxCategories()), g.maxLayer(), g.maxLayer())
 	if g.scaledKernels() {
 		p.Pf("x.mvIn, x.mvOut = make([]float64, n*%d), make([]float64, n*%d)", g.maxLayer(), g.maxLayer())
 		p.Pf("x.mvRow, x.mvCol = make([]float64, %d), make([]float64, %d)", g.maxLayer(), g.maxLayer())

@@ -102,6 +102,7 @@ type DBMChains struct {
 	aH1     []float64  // fields
 	aH2     []float64  // fields
 	prob    []float64  // one softmax group
+	probs   []float64  // the unit probabilities of one chain's layer
 	save    []float64  // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad
 	weight  []float64  // per-chain weights of the gradients; nil means 1
 	fresh   uint64     // layers (bit i: layer i) whose fields are current for their next sampler, set only within an annealing step
@@ -111,7 +112,7 @@ type DBMChains struct {
 // NewDBMChains returns n chains with every unit drawn uniformly (gaussian units
 // from N(0, 1)); chain c uses random stream (seed, c).
 func NewDBMChains(n int, seed uint64) *DBMChains {
-	x := &DBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), save: make([]float64, n*1000)}
+	x := &DBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), probs: make([]float64, 1000), save: make([]float64, n*1000)}
 	x.V = make([]float64, n*784)
 	x.aV = make([]float64, n*784)
 	x.H1 = make([]float64, n*500)
@@ -258,17 +259,13 @@ func (m *DBM) fieldSiteV(x *DBMChains, ch, u int) (a, prec float64) {
 // into dst (x.N × 784), where p(v[i] = 1 | rest) = σ(β·a_v[i]).
 func (m *DBM) MeanV(x *DBMChains, beta float64, dst []float64) {
 	m.fieldV(x)
-	for k, a := range x.aV[:x.N*784] {
-		dst[k] = runtime.Sigmoid(beta * a)
-	}
+	runtime.Sigmoids(dst[:x.N*784], x.aV[:x.N*784], beta)
 }
 
 // setMeanV replaces v by its conditional means (variances into x.varV for gaussian units).
 func (m *DBM) setMeanV(x *DBMChains, beta float64) {
 	m.fieldV(x)
-	for k, a := range x.aV[:x.N*784] {
-		x.V[k] = runtime.Sigmoid(beta * a)
-	}
+	runtime.Sigmoids(x.V[:x.N*784], x.aV[:x.N*784], beta)
 }
 
 // SampleV draws v for the chains in use from its conditional at inverse
@@ -291,12 +288,17 @@ func (m *DBM) sampleV(x *DBMChains, beta float64, mask []bool) {
 		rng := &x.RNG[ch]
 		row := x.V[ch*784 : ch*784+784]
 		a := x.aV[ch*784 : ch*784+784]
-		for k := range row {
-			e := beta * a[k]
-			if base != nil {
-				e += (1 - beta) * base[k]
+		pr := x.probs[:784]
+		if base != nil {
+			for k := range pr {
+				pr[k] = beta*a[k] + (1-beta)*base[k]
 			}
-			row[k] = rng.Bernoulli(runtime.Sigmoid(e))
+			runtime.Sigmoids(pr, pr, 1)
+		} else {
+			runtime.Sigmoids(pr, a, beta)
+		}
+		for k := range row {
+			row[k] = rng.Bernoulli(pr[k])
 		}
 		if mask != nil {
 			saved := x.save[ch*784 : ch*784+784]
@@ -356,17 +358,13 @@ func (m *DBM) fieldSiteH1(x *DBMChains, ch, u int) (a, prec float64) {
 // into dst (x.N × 500), where p(h1[j] = 1 | rest) = σ(β·a_h1[j]).
 func (m *DBM) MeanH1(x *DBMChains, beta float64, dst []float64) {
 	m.fieldH1(x)
-	for k, a := range x.aH1[:x.N*500] {
-		dst[k] = runtime.Sigmoid(beta * a)
-	}
+	runtime.Sigmoids(dst[:x.N*500], x.aH1[:x.N*500], beta)
 }
 
 // setMeanH1 replaces h1 by its conditional means (variances into x.varH1 for gaussian units).
 func (m *DBM) setMeanH1(x *DBMChains, beta float64) {
 	m.fieldH1(x)
-	for k, a := range x.aH1[:x.N*500] {
-		x.H1[k] = runtime.Sigmoid(beta * a)
-	}
+	runtime.Sigmoids(x.H1[:x.N*500], x.aH1[:x.N*500], beta)
 }
 
 // SampleH1 draws h1 for the chains in use from its conditional at inverse
@@ -388,9 +386,10 @@ func (m *DBM) sampleH1(x *DBMChains, beta float64, mask []bool) {
 		rng := &x.RNG[ch]
 		row := x.H1[ch*500 : ch*500+500]
 		a := x.aH1[ch*500 : ch*500+500]
+		pr := x.probs[:500]
+		runtime.Sigmoids(pr, a, beta)
 		for k := range row {
-			e := beta * a[k]
-			row[k] = rng.Bernoulli(runtime.Sigmoid(e))
+			row[k] = rng.Bernoulli(pr[k])
 		}
 		if mask != nil {
 			saved := x.save[ch*500 : ch*500+500]
@@ -441,17 +440,13 @@ func (m *DBM) fieldSiteH2(x *DBMChains, ch, u int) (a, prec float64) {
 // into dst (x.N × 1000), where p(h2[k] = 1 | rest) = σ(β·a_h2[k]).
 func (m *DBM) MeanH2(x *DBMChains, beta float64, dst []float64) {
 	m.fieldH2(x)
-	for k, a := range x.aH2[:x.N*1000] {
-		dst[k] = runtime.Sigmoid(beta * a)
-	}
+	runtime.Sigmoids(dst[:x.N*1000], x.aH2[:x.N*1000], beta)
 }
 
 // setMeanH2 replaces h2 by its conditional means (variances into x.varH2 for gaussian units).
 func (m *DBM) setMeanH2(x *DBMChains, beta float64) {
 	m.fieldH2(x)
-	for k, a := range x.aH2[:x.N*1000] {
-		x.H2[k] = runtime.Sigmoid(beta * a)
-	}
+	runtime.Sigmoids(x.H2[:x.N*1000], x.aH2[:x.N*1000], beta)
 }
 
 // SampleH2 draws h2 for the chains in use from its conditional at inverse
@@ -473,9 +468,10 @@ func (m *DBM) sampleH2(x *DBMChains, beta float64, mask []bool) {
 		rng := &x.RNG[ch]
 		row := x.H2[ch*1000 : ch*1000+1000]
 		a := x.aH2[ch*1000 : ch*1000+1000]
+		pr := x.probs[:1000]
+		runtime.Sigmoids(pr, a, beta)
 		for k := range row {
-			e := beta * a[k]
-			row[k] = rng.Bernoulli(runtime.Sigmoid(e))
+			row[k] = rng.Bernoulli(pr[k])
 		}
 		if mask != nil {
 			saved := x.save[ch*1000 : ch*1000+1000]

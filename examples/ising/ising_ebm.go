@@ -81,6 +81,7 @@ type IsingChains struct {
 
 	aS      []float64    // fields
 	prob    []float64    // one softmax group
+	probs   []float64    // the unit probabilities of one chain's layer
 	save    []float64    // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad
 	weight  []float64    // per-chain weights of the gradients; nil means 1
 	fresh   uint64       // layers (bit i: layer i) whose fields are current for their next sampler, set only within an annealing step
@@ -90,7 +91,7 @@ type IsingChains struct {
 // NewIsingChains returns n chains with every unit drawn uniformly (gaussian units
 // from N(0, 1)); chain c uses random stream (seed, c).
 func NewIsingChains(n int, seed uint64) *IsingChains {
-	x := &IsingChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), save: make([]float64, n*16)}
+	x := &IsingChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), probs: make([]float64, 16), save: make([]float64, n*16)}
 	x.S = make([]float64, n*16)
 	x.aS = make([]float64, n*16)
 	for ch := range x.RNG {

@@ -88,6 +88,7 @@ type RBMChains struct {
 	aV      []float64  // fields
 	aH      []float64  // fields
 	prob    []float64  // one softmax group
+	probs   []float64  // the unit probabilities of one chain's layer
 	save    []float64  // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad
 	weight  []float64  // per-chain weights of the gradients; nil means 1
 	fresh   uint64     // layers (bit i: layer i) whose fields are current for their next sampler, set only within an annealing step
@@ -97,7 +98,7 @@ type RBMChains struct {
 // NewRBMChains returns n chains with every unit drawn uniformly (gaussian units
 // from N(0, 1)); chain c uses random stream (seed, c).
 func NewRBMChains(n int, seed uint64) *RBMChains {
-	x := &RBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), save: make([]float64, n*784)}
+	x := &RBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), probs: make([]float64, 784), save: make([]float64, n*784)}
 	x.V = make([]float64, n*784)
 	x.aV = make([]float64, n*784)
 	x.H = make([]float64, n*20)
@@ -220,17 +221,13 @@ func (m *RBM) fieldSiteV(x *RBMChains, ch, u int) (a, prec float64) {
 // into dst (x.N × 784), where p(v[i] = 1 | rest) = σ(β·a_v[i]).
 func (m *RBM) MeanV(x *RBMChains, beta float64, dst []float64) {
 	m.fieldV(x)
-	for k, a := range x.aV[:x.N*784] {
-		dst[k] = runtime.Sigmoid(beta * a)
-	}
+	runtime.Sigmoids(dst[:x.N*784], x.aV[:x.N*784], beta)
 }
 
 // setMeanV replaces v by its conditional means (variances into x.varV for gaussian units).
 func (m *RBM) setMeanV(x *RBMChains, beta float64) {
 	m.fieldV(x)
-	for k, a := range x.aV[:x.N*784] {
-		x.V[k] = runtime.Sigmoid(beta * a)
-	}
+	runtime.Sigmoids(x.V[:x.N*784], x.aV[:x.N*784], beta)
 }
 
 // SampleV draws v for the chains in use from its conditional at inverse
@@ -253,12 +250,17 @@ func (m *RBM) sampleV(x *RBMChains, beta float64, mask []bool) {
 		rng := &x.RNG[ch]
 		row := x.V[ch*784 : ch*784+784]
 		a := x.aV[ch*784 : ch*784+784]
-		for k := range row {
-			e := beta * a[k]
-			if base != nil {
-				e += (1 - beta) * base[k]
+		pr := x.probs[:784]
+		if base != nil {
+			for k := range pr {
+				pr[k] = beta*a[k] + (1-beta)*base[k]
 			}
-			row[k] = rng.Bernoulli(runtime.Sigmoid(e))
+			runtime.Sigmoids(pr, pr, 1)
+		} else {
+			runtime.Sigmoids(pr, a, beta)
+		}
+		for k := range row {
+			row[k] = rng.Bernoulli(pr[k])
 		}
 		if mask != nil {
 			saved := x.save[ch*784 : ch*784+784]
@@ -309,17 +311,13 @@ func (m *RBM) fieldSiteH(x *RBMChains, ch, u int) (a, prec float64) {
 // into dst (x.N × 20), where p(h[j] = 1 | rest) = σ(β·a_h[j]).
 func (m *RBM) MeanH(x *RBMChains, beta float64, dst []float64) {
 	m.fieldH(x)
-	for k, a := range x.aH[:x.N*20] {
-		dst[k] = runtime.Sigmoid(beta * a)
-	}
+	runtime.Sigmoids(dst[:x.N*20], x.aH[:x.N*20], beta)
 }
 
 // setMeanH replaces h by its conditional means (variances into x.varH for gaussian units).
 func (m *RBM) setMeanH(x *RBMChains, beta float64) {
 	m.fieldH(x)
-	for k, a := range x.aH[:x.N*20] {
-		x.H[k] = runtime.Sigmoid(beta * a)
-	}
+	runtime.Sigmoids(x.H[:x.N*20], x.aH[:x.N*20], beta)
 }
 
 // SampleH draws h for the chains in use from its conditional at inverse
@@ -341,9 +339,10 @@ func (m *RBM) sampleH(x *RBMChains, beta float64, mask []bool) {
 		rng := &x.RNG[ch]
 		row := x.H[ch*20 : ch*20+20]
 		a := x.aH[ch*20 : ch*20+20]
+		pr := x.probs[:20]
+		runtime.Sigmoids(pr, a, beta)
 		for k := range row {
-			e := beta * a[k]
-			row[k] = rng.Bernoulli(runtime.Sigmoid(e))
+			row[k] = rng.Bernoulli(pr[k])
 		}
 		if mask != nil {
 			saved := x.save[ch*20 : ch*20+20]

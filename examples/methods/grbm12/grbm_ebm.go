@@ -94,6 +94,7 @@ type GRBMChains struct {
 	pV, varV     []float64   // precisions; variances of means (zero for samples)
 	aH           []float64   // fields
 	prob         []float64   // one softmax group
+	probs        []float64   // the unit probabilities of one chain's layer
 	save         []float64   // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad
 	weight       []float64   // per-chain weights of the gradients; nil means 1
 	fresh        uint64      // layers (bit i: layer i) whose fields are current for their next sampler, set only within an annealing step
@@ -107,7 +108,7 @@ type GRBMChains struct {
 // NewGRBMChains returns n chains with every unit drawn uniformly (gaussian units
 // from N(0, 1)); chain c uses random stream (seed, c).
 func NewGRBMChains(n int, seed uint64) *GRBMChains {
-	x := &GRBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), save: make([]float64, n*784)}
+	x := &GRBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), probs: make([]float64, 784), save: make([]float64, n*784)}
 	x.mvIn, x.mvOut = make([]float64, n*784), make([]float64, n*784)
 	x.mvRow, x.mvCol = make([]float64, 784), make([]float64, 784)
 	x.e0, x.e1 = make([]float64, n), make([]float64, n)
@@ -332,17 +333,13 @@ func (m *GRBM) fieldSiteH(x *GRBMChains, ch, u int) (a, prec float64) {
 // into dst (x.N × 12), where p(h[j] = 1 | rest) = σ(β·a_h[j]).
 func (m *GRBM) MeanH(x *GRBMChains, beta float64, dst []float64) {
 	m.fieldH(x)
-	for k, a := range x.aH[:x.N*12] {
-		dst[k] = runtime.Sigmoid(beta * a)
-	}
+	runtime.Sigmoids(dst[:x.N*12], x.aH[:x.N*12], beta)
 }
 
 // setMeanH replaces h by its conditional means (variances into x.varH for gaussian units).
 func (m *GRBM) setMeanH(x *GRBMChains, beta float64) {
 	m.fieldH(x)
-	for k, a := range x.aH[:x.N*12] {
-		x.H[k] = runtime.Sigmoid(beta * a)
-	}
+	runtime.Sigmoids(x.H[:x.N*12], x.aH[:x.N*12], beta)
 }
 
 // SampleH draws h for the chains in use from its conditional at inverse
@@ -364,9 +361,10 @@ func (m *GRBM) sampleH(x *GRBMChains, beta float64, mask []bool) {
 		rng := &x.RNG[ch]
 		row := x.H[ch*12 : ch*12+12]
 		a := x.aH[ch*12 : ch*12+12]
+		pr := x.probs[:12]
+		runtime.Sigmoids(pr, a, beta)
 		for k := range row {
-			e := beta * a[k]
-			row[k] = rng.Bernoulli(runtime.Sigmoid(e))
+			row[k] = rng.Bernoulli(pr[k])
 		}
 		if mask != nil {
 			saved := x.save[ch*12 : ch*12+12]

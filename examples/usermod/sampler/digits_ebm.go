@@ -88,6 +88,7 @@ type DigitsChains struct {
 	aV      []float64     // fields
 	aH      []float64     // fields
 	prob    []float64     // one softmax group
+	probs   []float64     // the unit probabilities of one chain's layer
 	save    []float64     // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad
 	weight  []float64     // per-chain weights of the gradients; nil means 1
 	fresh   uint64        // layers (bit i: layer i) whose fields are current for their next sampler, set only within an annealing step
@@ -97,7 +98,7 @@ type DigitsChains struct {
 // NewDigitsChains returns n chains with every unit drawn uniformly (gaussian units
 // from N(0, 1)); chain c uses random stream (seed, c).
 func NewDigitsChains(n int, seed uint64) *DigitsChains {
-	x := &DigitsChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), save: make([]float64, n*64)}
+	x := &DigitsChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), probs: make([]float64, 64), save: make([]float64, n*64)}
 	x.V = make([]float64, n*64)
 	x.aV = make([]float64, n*64)
 	x.H = make([]float64, n*32)
@@ -220,17 +221,13 @@ func (m *Digits) fieldSiteV(x *DigitsChains, ch, u int) (a, prec float64) {
 // into dst (x.N × 64), where p(v[i] = 1 | rest) = σ(β·a_v[i]).
 func (m *Digits) MeanV(x *DigitsChains, beta float64, dst []float64) {
 	m.fieldV(x)
-	for k, a := range x.aV[:x.N*64] {
-		dst[k] = runtime.Sigmoid(beta * a)
-	}
+	runtime.Sigmoids(dst[:x.N*64], x.aV[:x.N*64], beta)
 }
 
 // setMeanV replaces v by its conditional means (variances into x.varV for gaussian units).
 func (m *Digits) setMeanV(x *DigitsChains, beta float64) {
 	m.fieldV(x)
-	for k, a := range x.aV[:x.N*64] {
-		x.V[k] = runtime.Sigmoid(beta * a)
-	}
+	runtime.Sigmoids(x.V[:x.N*64], x.aV[:x.N*64], beta)
 }
 
 // SampleV draws v for the chains in use from its conditional at inverse
@@ -253,12 +250,17 @@ func (m *Digits) sampleV(x *DigitsChains, beta float64, mask []bool) {
 		rng := &x.RNG[ch]
 		row := x.V[ch*64 : ch*64+64]
 		a := x.aV[ch*64 : ch*64+64]
-		for k := range row {
-			e := beta * a[k]
-			if base != nil {
-				e += (1 - beta) * base[k]
+		pr := x.probs[:64]
+		if base != nil {
+			for k := range pr {
+				pr[k] = beta*a[k] + (1-beta)*base[k]
 			}
-			row[k] = rng.Bernoulli(runtime.Sigmoid(e))
+			runtime.Sigmoids(pr, pr, 1)
+		} else {
+			runtime.Sigmoids(pr, a, beta)
+		}
+		for k := range row {
+			row[k] = rng.Bernoulli(pr[k])
 		}
 		if mask != nil {
 			saved := x.save[ch*64 : ch*64+64]
@@ -309,17 +311,13 @@ func (m *Digits) fieldSiteH(x *DigitsChains, ch, u int) (a, prec float64) {
 // into dst (x.N × 32), where p(h[j] = 1 | rest) = σ(β·a_h[j]).
 func (m *Digits) MeanH(x *DigitsChains, beta float64, dst []float64) {
 	m.fieldH(x)
-	for k, a := range x.aH[:x.N*32] {
-		dst[k] = runtime.Sigmoid(beta * a)
-	}
+	runtime.Sigmoids(dst[:x.N*32], x.aH[:x.N*32], beta)
 }
 
 // setMeanH replaces h by its conditional means (variances into x.varH for gaussian units).
 func (m *Digits) setMeanH(x *DigitsChains, beta float64) {
 	m.fieldH(x)
-	for k, a := range x.aH[:x.N*32] {
-		x.H[k] = runtime.Sigmoid(beta * a)
-	}
+	runtime.Sigmoids(x.H[:x.N*32], x.aH[:x.N*32], beta)
 }
 
 // SampleH draws h for the chains in use from its conditional at inverse
@@ -341,9 +339,10 @@ func (m *Digits) sampleH(x *DigitsChains, beta float64, mask []bool) {
 		rng := &x.RNG[ch]
 		row := x.H[ch*32 : ch*32+32]
 		a := x.aH[ch*32 : ch*32+32]
+		pr := x.probs[:32]
+		runtime.Sigmoids(pr, a, beta)
 		for k := range row {
-			e := beta * a[k]
-			row[k] = rng.Bernoulli(runtime.Sigmoid(e))
+			row[k] = rng.Bernoulli(pr[k])
 		}
 		if mask != nil {
 			saved := x.save[ch*32 : ch*32+32]

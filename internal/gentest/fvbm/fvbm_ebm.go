@@ -81,6 +81,7 @@ type FVBMChains struct {
 
 	aV      []float64   // fields
 	prob    []float64   // one softmax group
+	probs   []float64   // the unit probabilities of one chain's layer
 	save    []float64   // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad
 	weight  []float64   // per-chain weights of the gradients; nil means 1
 	fresh   uint64      // layers (bit i: layer i) whose fields are current for their next sampler, set only within an annealing step
@@ -90,7 +91,7 @@ type FVBMChains struct {
 // NewFVBMChains returns n chains with every unit drawn uniformly (gaussian units
 // from N(0, 1)); chain c uses random stream (seed, c).
 func NewFVBMChains(n int, seed uint64) *FVBMChains {
-	x := &FVBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), save: make([]float64, n*5)}
+	x := &FVBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), probs: make([]float64, 5), save: make([]float64, n*5)}
 	x.V = make([]float64, n*5)
 	x.aV = make([]float64, n*5)
 	for ch := range x.RNG {
@@ -225,17 +226,13 @@ func (m *FVBM) fieldSiteV(x *FVBMChains, ch, u int) (a, prec float64) {
 // into dst (x.N × 5), where p(v[i] = 1 | rest) = σ(β·a_v[i]).
 func (m *FVBM) MeanV(x *FVBMChains, beta float64, dst []float64) {
 	m.fieldV(x)
-	for k, a := range x.aV[:x.N*5] {
-		dst[k] = runtime.Sigmoid(beta * a)
-	}
+	runtime.Sigmoids(dst[:x.N*5], x.aV[:x.N*5], beta)
 }
 
 // setMeanV replaces v by its conditional means (variances into x.varV for gaussian units).
 func (m *FVBM) setMeanV(x *FVBMChains, beta float64) {
 	m.fieldV(x)
-	for k, a := range x.aV[:x.N*5] {
-		x.V[k] = runtime.Sigmoid(beta * a)
-	}
+	runtime.Sigmoids(x.V[:x.N*5], x.aV[:x.N*5], beta)
 }
 
 // SampleV draws v for the chains in use from its conditional at inverse

@@ -83,6 +83,7 @@ type GaussChains struct {
 	aV          []float64    // fields
 	pV, varV    []float64    // precisions; variances of means (zero for samples)
 	prob        []float64    // one softmax group
+	probs       []float64    // the unit probabilities of one chain's layer
 	save        []float64    // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad
 	weight      []float64    // per-chain weights of the gradients; nil means 1
 	fresh       uint64       // layers (bit i: layer i) whose fields are current for their next sampler, set only within an annealing step
@@ -94,7 +95,7 @@ type GaussChains struct {
 // NewGaussChains returns n chains with every unit drawn uniformly (gaussian units
 // from N(0, 1)); chain c uses random stream (seed, c).
 func NewGaussChains(n int, seed uint64) *GaussChains {
-	x := &GaussChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), save: make([]float64, n*3)}
+	x := &GaussChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), probs: make([]float64, 3), save: make([]float64, n*3)}
 	x.e0, x.e1 = make([]float64, n), make([]float64, n)
 	x.grad, x.grad2 = make([]float64, n*3), make([]float64, n*3)
 	x.V = make([]float64, n*3)

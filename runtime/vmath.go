@@ -1,0 +1,34 @@
+package runtime
+
+import "math"
+
+// Vectorized elementary functions for the generated samplers. With AVX2 and
+// FMA they evaluate four values per instruction: e^x as 2^k·p(r), x = k·ln 2 + r,
+// |r| ≤ ln 2 / 2, p the Taylor polynomial of degree 12 (truncation below
+// 2·10⁻¹⁶ relative), with x clamped to [−708, 709]. Their relative error
+// against math.Exp is at most ExpMaxRelError over that range (vmath_test.go
+// holds it); elsewhere, and for the tail of a slice, they fall back to the
+// scalar functions. NaN stays NaN.
+
+// ExpMaxRelError bounds |Exps(x) − e^x| / e^x for x in [−708, 709].
+const ExpMaxRelError = 1e-15
+
+// SigmoidMaxAbsError bounds |Sigmoids(x) − σ(x)|.
+const SigmoidMaxAbsError = 1e-15
+
+// Exps writes e^src[i] into dst[i]; dst may be src.
+func Exps(dst, src []float64) {
+	dst = dst[:len(src)]
+	for i := vexp(dst, src); i < len(src); i++ {
+		dst[i] = math.Exp(src[i])
+	}
+}
+
+// Sigmoids writes σ(scale·src[i]) = 1/(1 + e^{−scale·src[i]}) into dst[i];
+// dst may be src.
+func Sigmoids(dst, src []float64, scale float64) {
+	dst = dst[:len(src)]
+	for i := vsigmoid(dst, src, scale); i < len(src); i++ {
+		dst[i] = Sigmoid(scale * src[i])
+	}
+}

@@ -1,0 +1,30 @@
+//go:build amd64 && !purego
+
+package runtime
+
+//go:noescape
+func expAVX2(n int, dst, src *float64)
+
+//go:noescape
+func sigmoidAVX2(n int, dst, src *float64, scale float64)
+
+// vexp writes e^src[i] into dst[i] for the largest multiple of 4 elements
+// it can and returns how many it wrote.
+func vexp(dst, src []float64) int {
+	n := len(src) &^ 3
+	if kernelLevel < levelAVX2 || n == 0 {
+		return 0
+	}
+	expAVX2(n, &dst[0], &src[0])
+	return n
+}
+
+// vsigmoid writes σ(scale·src[i]) into dst[i] like vexp.
+func vsigmoid(dst, src []float64, scale float64) int {
+	n := len(src) &^ 3
+	if kernelLevel < levelAVX2 || n == 0 {
+		return 0
+	}
+	sigmoidAVX2(n, &dst[0], &src[0], scale)
+	return n
+}

@@ -1,0 +1,6 @@
+//go:build !amd64 || purego
+
+package runtime
+
+func vexp(dst, src []float64) int                    { return 0 }
+func vsigmoid(dst, src []float64, scale float64) int { return 0 }

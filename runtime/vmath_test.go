@@ -1,0 +1,90 @@
+package runtime
+
+import (
+	"math"
+	"testing"
+)
+
+// TestExps holds the vector exponential to ExpMaxRelError against math.Exp
+// over its whole range, at the clamps and for special values, on every
+// kernel level the machine has.
+func TestExps(t *testing.T) {
+	rng := NewRNG(1, 0)
+	var x []float64
+	for range 200000 {
+		x = append(x, -708+1417*rng.Float64())
+	}
+	for range 20000 {
+		x = append(x, 20*rng.Normal())
+	}
+	x = append(x, 0, -0.0, 1, -1, 0.5*math.Ln2, -0.5*math.Ln2, -708, 709, 708.99, -707.99)
+	for _, l := range levels() {
+		got := make([]float64, len(x))
+		withLevel(l, func() { Exps(got, x) })
+		worst := 0.0
+		for i, v := range x {
+			want := math.Exp(v)
+			if rel := math.Abs(got[i]-want) / want; rel > worst {
+				worst = rel
+			}
+		}
+		if worst > ExpMaxRelError {
+			t.Errorf("level %d: largest relative error %.3g, more than %.3g", l, worst, ExpMaxRelError)
+		}
+		t.Logf("level %d: largest relative error %.3g over %d values", l, worst, len(x))
+		special := []float64{math.NaN(), math.Inf(1), math.Inf(-1), -800, 800, 1, 2, 3}
+		out := make([]float64, len(special))
+		withLevel(l, func() { Exps(out, special) })
+		if !math.IsNaN(out[0]) || out[2] > 1e-300 || out[3] > 1e-300 || out[4] < 1e307 {
+			t.Errorf("level %d: e^{NaN, +Inf, −Inf, −800, 800} = %v", l, out[:5])
+		}
+	}
+}
+
+// TestSigmoids holds the vector logistic function to SigmoidMaxAbsError
+// and full relative accuracy in its tails.
+func TestSigmoids(t *testing.T) {
+	rng := NewRNG(2, 0)
+	var x []float64
+	for range 200000 {
+		x = append(x, 30*rng.Normal())
+	}
+	x = append(x, 0, 1e-300, -745, 745, 36, -36)
+	for _, l := range levels() {
+		for _, scale := range []float64{1, 0.37, -2} {
+			got := make([]float64, len(x))
+			withLevel(l, func() { Sigmoids(got, x, scale) })
+			worstAbs, worstRel := 0.0, 0.0
+			for i, v := range x {
+				want := Sigmoid(scale * v)
+				worstAbs = math.Max(worstAbs, math.Abs(got[i]-want))
+				if want > 1e-300 && scale*v > -700 {
+					worstRel = math.Max(worstRel, math.Abs(got[i]-want)/want)
+				}
+			}
+			if worstAbs > SigmoidMaxAbsError || worstRel > 4*ExpMaxRelError {
+				t.Errorf("level %d, scale %g: largest errors %.3g absolute, %.3g relative", l, scale, worstAbs, worstRel)
+			}
+		}
+	}
+}
+
+func BenchmarkSigmoids(b *testing.B) {
+	x, dst := make([]float64, 500), make([]float64, 500)
+	rng := NewRNG(3, 0)
+	for i := range x {
+		x[i] = 3 * rng.Normal()
+	}
+	b.Run("scalar", func(b *testing.B) {
+		for b.Loop() {
+			for i, v := range x {
+				dst[i] = Sigmoid(v)
+			}
+		}
+	})
+	b.Run("vector", func(b *testing.B) {
+		for b.Loop() {
+			Sigmoids(dst, x, 1)
+		}
+	})
+}
