@@ -95,9 +95,7 @@ func (g *gen) freeEnergy(fe *ir.FreeEnergy) {
 		L := g.L(ly)
 		switch ly.Kind {
 		case ir.Bernoulli:
-			p.Pf("for _, a := range a%s {", L)
-			p.P("f -= runtime.Softplus(beta * a)")
-			p.P("}")
+			p.Pf("f -= runtime.SoftplusSum(a%s, beta)", L)
 		case ir.Spin:
 			p.Pf("for _, a := range a%s {", L)
 			p.P("f -= runtime.Log2Cosh(beta * a)")

@@ -13,6 +13,9 @@ import "math"
 // ExpMaxRelError bounds |Exps(x) − e^x| / e^x for x in [−708, 709].
 const ExpMaxRelError = 1e-15
 
+// SoftplusMaxRelError bounds the relative error of each term of SoftplusSum.
+const SoftplusMaxRelError = 2e-15
+
 // SigmoidMaxAbsError bounds |Sigmoids(x) − σ(x)|.
 const SigmoidMaxAbsError = 1e-15
 
@@ -31,4 +34,16 @@ func Sigmoids(dst, src []float64, scale float64) {
 	for i := vsigmoid(dst, src, scale); i < len(src); i++ {
 		dst[i] = Sigmoid(scale * src[i])
 	}
+}
+
+// SoftplusSum returns Σ_i softplus(scale·src[i]), softplus(x) = log(1 + eˣ)
+// = max(x, 0) + log1p(e^{−|x|}): the free energy of a layer of binary units.
+// The vector path evaluates log1p on (0, 1] as 2·atanh of a reduced argument
+// by a polynomial of degree 19.
+func SoftplusSum(src []float64, scale float64) float64 {
+	s, i := vsoftplusSum(src, scale)
+	for ; i < len(src); i++ {
+		s += Softplus(scale * src[i])
+	}
+	return s
 }

@@ -28,3 +28,16 @@ func vsigmoid(dst, src []float64, scale float64) int {
 	sigmoidAVX2(n, &dst[0], &src[0], scale)
 	return n
 }
+
+//go:noescape
+func softplusSumAVX2(n int, src *float64, scale float64) float64
+
+// vsoftplusSum returns Σ softplus(scale·src[i]) over the largest multiple of
+// 4 elements it can, and how many that was.
+func vsoftplusSum(src []float64, scale float64) (float64, int) {
+	n := len(src) &^ 3
+	if kernelLevel < levelAVX2 || n == 0 {
+		return 0, 0
+	}
+	return softplusSumAVX2(n, &src[0], scale), n
+}

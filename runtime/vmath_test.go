@@ -69,6 +69,71 @@ func TestSigmoids(t *testing.T) {
 	}
 }
 
+// TestSoftplusSum checks each term (sums of four, the vector width) against
+// Softplus to SoftplusMaxRelError, and a long sum.
+func TestSoftplusSum(t *testing.T) {
+	rng := NewRNG(3, 0)
+	var x []float64
+	for range 100000 {
+		x = append(x, 20*rng.Normal())
+	}
+	x = append(x, 0, 0, 0, 0, 1e-300, -1e-300, 745, -745, 0.34657, -0.34657, 0.8813, -0.8813, 40, -40, 1, -1)
+	for _, l := range levels() {
+		for _, scale := range []float64{1, -0.7} {
+			worst := 0.0
+			for i := 0; i+4 <= len(x); i += 4 {
+				var got float64
+				withLevel(l, func() { got = SoftplusSum(x[i:i+4], scale) })
+				want := 0.0
+				for _, v := range x[i : i+4] {
+					want += Softplus(scale * v)
+				}
+				worst = math.Max(worst, math.Abs(got-want)/want)
+			}
+			if worst > SoftplusMaxRelError {
+				t.Errorf("level %d, scale %g: largest relative error %.3g of a sum of four", l, scale, worst)
+			}
+			t.Logf("level %d, scale %g: largest relative error %.3g", l, scale, worst)
+			var got float64
+			withLevel(l, func() { got = SoftplusSum(x[:1001], scale) })
+			want := 0.0
+			for _, v := range x[:1001] {
+				want += Softplus(scale * v)
+			}
+			if math.Abs(got-want) > 1e-12*want {
+				t.Errorf("level %d: sum of 1001 terms %.17g, scalar %.17g", l, got, want)
+			}
+		}
+		var nan float64
+		withLevel(l, func() { nan = SoftplusSum([]float64{1, math.NaN(), 2, 3}, 1) })
+		if !math.IsNaN(nan) {
+			t.Errorf("level %d: a NaN term gave %g", l, nan)
+		}
+	}
+}
+
+func BenchmarkSoftplusSum(b *testing.B) {
+	x := make([]float64, 784)
+	rng := NewRNG(3, 0)
+	for i := range x {
+		x[i] = 3 * rng.Normal()
+	}
+	b.Run("scalar", func(b *testing.B) {
+		for b.Loop() {
+			s := 0.0
+			for _, v := range x {
+				s += Softplus(v)
+			}
+			_ = s
+		}
+	})
+	b.Run("vector", func(b *testing.B) {
+		for b.Loop() {
+			SoftplusSum(x, 1)
+		}
+	})
+}
+
 func BenchmarkSigmoids(b *testing.B) {
 	x, dst := make([]float64, 500), make([]float64, 500)
 	rng := NewRNG(3, 0)

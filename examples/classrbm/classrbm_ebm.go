@@ -657,9 +657,7 @@ func (m *ClassRBM) freeEnergyVY(x *ClassRBMChains, beta0 float64, dst0 []float64
 				beta = beta1
 			}
 			f := beta * rest
-			for _, a := range aH {
-				f -= runtime.Softplus(beta * a)
-			}
+			f -= runtime.SoftplusSum(aH, beta)
 			dst[ch] = f
 		}
 	}
@@ -715,9 +713,7 @@ func (m *ClassRBM) freeEnergyH(x *ClassRBMChains, beta0 float64, dst0 []float64,
 				beta = beta1
 			}
 			f := beta * rest
-			for _, a := range aV {
-				f -= runtime.Softplus(beta * a)
-			}
+			f -= runtime.SoftplusSum(aV, beta)
 			for grp := 0; grp < 1; grp++ {
 				for k := 0; k < 10; k++ {
 					x.prob[k] = beta * aY[grp*10+k]

@@ -682,9 +682,7 @@ func (m *DBM) freeEnergyVH2(x *DBMChains, beta0 float64, dst0 []float64, beta1 f
 				beta = beta1
 			}
 			f := beta * rest
-			for _, a := range aH1 {
-				f -= runtime.Softplus(beta * a)
-			}
+			f -= runtime.SoftplusSum(aH1, beta)
 			dst[ch] = f
 		}
 	}
@@ -735,12 +733,8 @@ func (m *DBM) freeEnergyH1(x *DBMChains, beta0 float64, dst0 []float64, beta1 fl
 				beta = beta1
 			}
 			f := beta * rest
-			for _, a := range aV {
-				f -= runtime.Softplus(beta * a)
-			}
-			for _, a := range aH2 {
-				f -= runtime.Softplus(beta * a)
-			}
+			f -= runtime.SoftplusSum(aV, beta)
+			f -= runtime.SoftplusSum(aH2, beta)
 			dst[ch] = f
 		}
 	}

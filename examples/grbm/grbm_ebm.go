@@ -606,9 +606,7 @@ func (m *GRBM) freeEnergyV(x *GRBMChains, beta0 float64, dst0 []float64, beta1 f
 				beta = beta1
 			}
 			f := beta * rest
-			for _, a := range aH {
-				f -= runtime.Softplus(beta * a)
-			}
+			f -= runtime.SoftplusSum(aH, beta)
 			dst[ch] = f
 		}
 	}

@@ -505,9 +505,7 @@ func (m *Digits) freeEnergyV(x *DigitsChains, beta0 float64, dst0 []float64, bet
 				beta = beta1
 			}
 			f := beta * rest
-			for _, a := range aH {
-				f -= runtime.Softplus(beta * a)
-			}
+			f -= runtime.SoftplusSum(aH, beta)
 			dst[ch] = f
 		}
 	}
@@ -561,9 +559,7 @@ func (m *Digits) freeEnergyH(x *DigitsChains, beta0 float64, dst0 []float64, bet
 				beta = beta1
 			}
 			f := beta * rest
-			for _, a := range aV {
-				f -= runtime.Softplus(beta * a)
-			}
+			f -= runtime.SoftplusSum(aV, beta)
 			dst[ch] = f
 		}
 	}

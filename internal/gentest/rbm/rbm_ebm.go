@@ -505,9 +505,7 @@ func (m *RBM) freeEnergyV(x *RBMChains, beta0 float64, dst0 []float64, beta1 flo
 				beta = beta1
 			}
 			f := beta * rest
-			for _, a := range aH {
-				f -= runtime.Softplus(beta * a)
-			}
+			f -= runtime.SoftplusSum(aH, beta)
 			dst[ch] = f
 		}
 	}
@@ -559,9 +557,7 @@ func (m *RBM) freeEnergyH(x *RBMChains, beta0 float64, dst0 []float64, beta1 flo
 				beta = beta1
 			}
 			f := beta * rest
-			for _, a := range aV {
-				f -= runtime.Softplus(beta * a)
-			}
+			f -= runtime.SoftplusSum(aV, beta)
 			dst[ch] = f
 		}
 	}
