@@ -88,9 +88,9 @@ func TestVerifyFailsOnBrokenCode(t *testing.T) {
 	}{
 		// A hidden sampler that draws with half its field, as one that
 		// tempered a block by mistake would: only the sampler test sees it.
-		{"half-field-sampler", "e := beta * a[k]\n\t\t\trow[k] = rng.Bernoulli", "e := 0.5 * beta * a[k]\n\t\t\trow[k] = rng.Bernoulli", "sampler"},
+		{"half-field-sampler", "runtime.Sigmoids(pr, a, beta)", "runtime.Sigmoids(pr, a, 0.5*beta)", "sampler"},
 		// The visible means with the field's sign flipped.
-		{"flipped-mean", "dst[k] = runtime.Sigmoid(beta * a)", "dst[k] = runtime.Sigmoid(-beta * a)", "conditional p(v | rest)"},
+		{"flipped-mean", "runtime.Sigmoids(dst[:x.N*3], x.aV[:x.N*3], beta)", "runtime.Sigmoids(dst[:x.N*3], x.aV[:x.N*3], -beta)", "conditional p(v | rest)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
