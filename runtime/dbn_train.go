@@ -1,0 +1,360 @@
+package runtime
+
+import (
+	"fmt"
+	"math"
+	"strings"
+)
+
+// The directed layers' log-conditionals and their gradients, and up-down
+// fine-tuning (contrastive wake-sleep).
+
+// checkChains checks that x are chains of model lv (same layer sizes) and
+// that dst, when not nil, holds one value per chain.
+func (lv *dbnLevel) checkChains(x Chains, dst []float64) error {
+	if x == nil {
+		return fmt.Errorf("chains are nil")
+	}
+	want, got := lv.m.Layers(), x.Layers()
+	if len(got) != len(want) {
+		return fmt.Errorf("chains with %d layers, model %s has %d", len(got), lv.m.ModelName(), len(want))
+	}
+	n := x.Len()
+	for i, ly := range want {
+		if got[i].Name != ly.Name || len(got[i].Data) != n*dbnSize(ly.Shape) {
+			return fmt.Errorf("chains' layer %d is %s with %d values, model %s's layer %s needs %d for %d chains", i, got[i].Name, len(got[i].Data), lv.m.ModelName(), ly.Name, n*dbnSize(ly.Shape), n)
+		}
+	}
+	if dst != nil && len(dst) != n {
+		return fmt.Errorf("dst holds %d values for %d chains", len(dst), n)
+	}
+	return nil
+}
+
+func (lv *dbnLevel) checkGrads(g []Tensor) error {
+	ps := lv.m.Params()
+	if len(g) != len(ps) {
+		return fmt.Errorf("%d gradient tensors, model %s has %d parameters", len(g), lv.m.ModelName(), len(ps))
+	}
+	for i, p := range ps {
+		if len(g[i].Data) != len(p.Data) {
+			return fmt.Errorf("gradient tensor %d holds %d values, parameter %s has %d", i, len(g[i].Data), p.Name, len(p.Data))
+		}
+	}
+	return nil
+}
+
+// logDown writes log p(v | h) = −E(v, h) + F(h) of every chain; tmp holds
+// one value per chain.
+func (lv *dbnLevel) logDown(x Chains, dst, tmp []float64) {
+	lv.m.Energy(x, dst)
+	lv.m.FreeEnergy(x, lv.feHid, 1, tmp)
+	for c := range dst {
+		dst[c] = tmp[c] - dst[c]
+	}
+}
+
+// logUp writes log p(h | v) = −E(v, h) + F(v) of every chain.
+func (lv *dbnLevel) logUp(x Chains, dst, tmp []float64) {
+	lv.m.Energy(x, dst)
+	lv.m.FreeEnergy(x, lv.feIn, 1, tmp)
+	for c := range dst {
+		dst[c] = tmp[c] - dst[c]
+	}
+}
+
+// lower returns lower layer k of the generative or recognition models.
+func (d *DBN) lower(k int, recognition bool) (*dbnLevel, error) {
+	if k < 0 || k >= len(d.gen)-1 {
+		return nil, fmt.Errorf("layer %d is not a lower layer (0…%d)", k, len(d.gen)-2)
+	}
+	if recognition {
+		return d.recog(k), nil
+	}
+	return &d.gen[k], nil
+}
+
+// LogGenerative writes into dst, for every chain of x (chains of
+// Generative(k), k < Len()−1, holding h_k in the visible layer and h_{k+1}
+// in the hidden one), the log-probability of the directed connection
+//
+//	log p_k(h_k | h_{k+1}) = −E_k(h_k, h_{k+1}) + F_k(h_{k+1}),
+//
+// F_k the free energy with the visible layer summed out.
+func (d *DBN) LogGenerative(k int, x Chains, dst []float64) error {
+	lv, err := d.lower(k, false)
+	if err == nil {
+		err = lv.checkChains(x, dst)
+	}
+	if err != nil {
+		return fmt.Errorf("runtime: DBN log p(h_k | h_k+1): %w", err)
+	}
+	lv.logDown(x, dst, make([]float64, len(dst)))
+	return nil
+}
+
+// LogRecognition writes into dst, for every chain of x (chains of
+// Recognition(k) holding h_k in the visible layer and h_{k+1} in the hidden
+// one), the log-probability of the recognition connection
+//
+//	log q_k(h_{k+1} | h_k) = −E'_k(h_k, h_{k+1}) + F'_k(h_k),
+//
+// F'_k the free energy with the hidden layer summed out.
+func (d *DBN) LogRecognition(k int, x Chains, dst []float64) error {
+	lv, err := d.lower(k, true)
+	if err == nil {
+		err = lv.checkChains(x, dst)
+	}
+	if err != nil {
+		return fmt.Errorf("runtime: DBN log q(h_k+1 | h_k): %w", err)
+	}
+	lv.logUp(x, dst, make([]float64, len(dst)))
+	return nil
+}
+
+// GenerativeGrad adds scale·Σ_chains ∂ log p_k(h_k | h_{k+1}) / ∂θ into g
+// (tensors in the Params order of Generative(k)), the wake-phase gradient
+//
+//	∂ log p(v | h)/∂θ = −∂E/∂θ(v, h) + E_{p(v' | h)}[∂E/∂θ(v', h)],
+//
+// for chains x of Generative(k) as in LogGenerative.
+func (d *DBN) GenerativeGrad(k int, x Chains, scale float64, g []Tensor) error {
+	lv, err := d.lower(k, false)
+	if err == nil {
+		err = lv.checkChains(x, nil)
+	}
+	if err == nil {
+		err = lv.checkGrads(g)
+	}
+	if err != nil {
+		return fmt.Errorf("runtime: DBN generative gradient: %w", err)
+	}
+	lv.m.EnergyGrad(x, -scale, g)
+	lv.m.FreeEnergyGrad(x, lv.feHid, scale, g)
+	return nil
+}
+
+// RecognitionGrad adds scale·Σ_chains ∂ log q_k(h_{k+1} | h_k) / ∂θ into g
+// (tensors in the Params order of Recognition(k)), the sleep-phase gradient
+//
+//	∂ log q(h | v)/∂θ = −∂E'/∂θ(v, h) + E_{q(h' | v)}[∂E'/∂θ(v, h')],
+//
+// for chains x of Recognition(k) as in LogRecognition.
+func (d *DBN) RecognitionGrad(k int, x Chains, scale float64, g []Tensor) error {
+	lv, err := d.lower(k, true)
+	if err == nil {
+		err = lv.checkChains(x, nil)
+	}
+	if err == nil {
+		err = lv.checkGrads(g)
+	}
+	if err != nil {
+		return fmt.Errorf("runtime: DBN recognition gradient: %w", err)
+	}
+	lv.m.EnergyGrad(x, -scale, g)
+	lv.m.FreeEnergyGrad(x, lv.feIn, scale, g)
+	return nil
+}
+
+// DBNUpDownConfig configures up-down fine-tuning.
+type DBNUpDownConfig struct {
+	// K is the number of Gibbs sweeps in the top model per update (CD-K
+	// from the wake state); 0 means 1.
+	K int
+	// Optimizer updates every trained parameter (generative, recognition
+	// and top); its LearningRate must be positive.
+	Optimizer SGD
+	// MeanVisible gives the sleep phase's bottom layer its conditional
+	// means p(v | h_1) instead of a sample, as Hinton et al.'s code does.
+	MeanVisible bool
+	Seed        uint64
+}
+
+// DBNUpDown fine-tunes an untied DBN by the up-down algorithm, contrastive
+// wake-sleep (Hinton, Osindero & Teh 2006, appendix B). Each step on a
+// minibatch of rows (v, and the one-hot label y when the top model has one):
+//
+//   - wake: h_{k+1} ~ q_k(h_{k+1} | h_k) from h_0 = v up to h_{L−1}; each
+//     directed layer ascends log p_k(h_k | h_{k+1}) (GenerativeGrad);
+//   - top: the top model ascends the CD-K estimate of its log-likelihood
+//     gradient, −∂F/∂θ(h_{L−1}, y) + ∂F/∂θ(h'_{L−1}, y'), with (h', y')
+//     after K Gibbs sweeps from the wake state;
+//   - sleep: h'_k ~ p_k(h_k | h'_{k+1}) from h'_{L−1} down to the bottom;
+//     each recognition layer ascends log q_k(h'_{k+1} | h'_k)
+//     (RecognitionGrad).
+//
+// Gradients are averaged over the rows and applied by the configured SGD.
+// DBNUpDown implements Trainer, so Fit drives it (progress, divergence
+// checks, checkpoints); rows are DBN.WithLabels's. TrainStep returns the
+// batch's Σ‖v − E[v | h_1]‖² with h_1 the wake sample.
+type DBNUpDown struct {
+	d                  *DBN
+	cfg                DBNUpDownConfig
+	name               string
+	params, grads, vel []Tensor
+	genG, recG         [][]Tensor
+	topG               []Tensor
+	scratch            map[int]*dbnUpDownScratch
+}
+
+// dbnUpDownScratch holds the chains and states of one minibatch size.
+type dbnUpDownScratch struct {
+	gen, rec []Chains
+	pos, neg Chains
+	wake     [][]float64 // h_0 … h_{L−1}, n rows each
+	sleep    [][]float64
+	recon    []float64
+}
+
+// UpDown returns the up-down trainer of d, which must be untied (Untie).
+func (d *DBN) UpDown(cfg DBNUpDownConfig) (*DBNUpDown, error) {
+	if d.rec == nil {
+		return nil, fmt.Errorf("runtime: DBN up-down: the recognition and generative weights are tied; call Untie with a second instance of each lower model first")
+	}
+	if lr := cfg.Optimizer.LearningRate; !(lr > 0) || math.IsInf(lr, 0) {
+		return nil, fmt.Errorf("runtime: DBN up-down: learning rate %v is not positive and finite", lr)
+	}
+	if cfg.K < 0 {
+		return nil, fmt.Errorf("runtime: DBN up-down: K = %d Gibbs sweeps", cfg.K)
+	}
+	if cfg.K == 0 {
+		cfg.K = 1
+	}
+	t := &DBNUpDown{d: d, cfg: cfg, scratch: map[int]*dbnUpDownScratch{}}
+	names := make([]string, len(d.gen))
+	add := func(prefix string, m Reflective) []Tensor {
+		var g []Tensor
+		for _, p := range m.Params() {
+			name := prefix + "." + p.Name
+			gr := Tensor{Name: "grad." + name, Shape: p.Shape, Data: make([]float64, len(p.Data))}
+			g = append(g, gr)
+			if p.Fixed {
+				continue
+			}
+			t.params = append(t.params, Tensor{Name: name, Shape: p.Shape, Data: p.Data})
+			t.grads = append(t.grads, gr)
+			t.vel = append(t.vel, Tensor{Name: "velocity." + name, Shape: p.Shape, Data: make([]float64, len(p.Data))})
+		}
+		return g
+	}
+	for k := range d.gen[:len(d.gen)-1] {
+		t.genG = append(t.genG, add(fmt.Sprintf("gen%d", k), d.gen[k].m))
+		t.recG = append(t.recG, add(fmt.Sprintf("rec%d", k), d.rec[k].m))
+		names[k] = d.gen[k].m.ModelName()
+	}
+	t.topG = add("top", d.top().m)
+	names[len(names)-1] = d.top().m.ModelName()
+	t.name = "DBN(" + strings.Join(names, ", ") + ")"
+	return t, nil
+}
+
+// ModelName names the DBN by its models, e.g. "DBN(RBM, TopRBM)".
+func (t *DBNUpDown) ModelName() string { return t.name }
+
+// Params returns the trained parameters of every model: views named
+// "gen<k>.<param>" (directed layer k), "rec<k>.<param>" (recognition layer
+// k) and "top.<param>".
+func (t *DBNUpDown) Params() []Tensor { return t.params }
+
+// VisibleSize is the width of a row: the bottom visible layer and the label.
+func (t *DBNUpDown) VisibleSize() int { return t.d.gen[0].nin + t.d.top().classes }
+
+// State returns the optimizer's velocities, "velocity.<param>".
+func (t *DBNUpDown) State() []Tensor { return t.vel }
+
+func (t *DBNUpDown) scratchFor(n int) *dbnUpDownScratch {
+	if s, ok := t.scratch[n]; ok {
+		return s
+	}
+	d := t.d
+	seed := dbnSeed(t.cfg.Seed, uint64(n))
+	s := &dbnUpDownScratch{recon: make([]float64, n*d.gen[0].nin)}
+	for k := range d.gen[:len(d.gen)-1] {
+		s.gen = append(s.gen, d.gen[k].m.NewChains(n, seed+uint64(2*k+1)))
+		s.rec = append(s.rec, d.rec[k].m.NewChains(n, seed+uint64(2*k+2)))
+	}
+	top := d.top()
+	s.pos = top.m.NewChains(n, seed+uint64(2*len(d.gen)+1))
+	s.neg = top.m.NewChains(n, seed+uint64(2*len(d.gen)+2))
+	for k := range d.gen {
+		s.wake = append(s.wake, make([]float64, n*d.gen[k].nin))
+		s.sleep = append(s.sleep, make([]float64, n*d.gen[k].nin))
+	}
+	t.scratch[n] = s
+	return s
+}
+
+// TrainStep performs one up-down update on rows rows of batch (rows ×
+// VisibleSize) and returns the wake reconstruction error Σ‖v − E[v | h_1]‖².
+func (t *DBNUpDown) TrainStep(batch []float64, rows int, epoch int) float64 {
+	width := t.VisibleSize()
+	if rows <= 0 || len(batch) < rows*width {
+		return math.NaN() // Fit reports a non-finite error as divergence
+	}
+	d, s := t.d, t.scratchFor(rows)
+	for _, gs := range [][][]Tensor{t.genG, t.recG, {t.topG}} {
+		for _, g := range gs {
+			for _, x := range g {
+				clear(x.Data)
+			}
+		}
+	}
+	n, inv, last := rows, 1/float64(rows), len(d.gen)-1
+	bottom, top := &d.gen[0], d.top()
+	for r := 0; r < n; r++ {
+		copy(s.wake[0][r*bottom.nin:(r+1)*bottom.nin], batch[r*width:r*width+bottom.nin])
+	}
+	recon := 0.0
+	for k := 0; k < last; k++ {
+		rk, gk := &d.rec[k], &d.gen[k]
+		x := s.rec[k]
+		dbnPut(x, rk.in, s.wake[k], n, rk.nin, rk.nin)
+		rk.m.Sample(x, rk.hid, 1)
+		dbnGet(s.wake[k+1], x, rk.hid, n, rk.nhid, rk.nhid)
+		y := s.gen[k]
+		dbnPut(y, gk.in, s.wake[k], n, gk.nin, gk.nin)
+		dbnPut(y, gk.hid, s.wake[k+1], n, gk.nhid, gk.nhid)
+		gk.m.EnergyGrad(y, -inv, t.genG[k])
+		gk.m.FreeEnergyGrad(y, gk.feHid, inv, t.genG[k])
+		if k == 0 {
+			gk.m.Mean(y, gk.in, 1, s.recon)
+			for i, v := range s.wake[0] {
+				recon += (v - s.recon[i]) * (v - s.recon[i])
+			}
+		}
+	}
+	dbnPut(s.pos, top.in, s.wake[last], n, top.nin, top.nin)
+	dbnPut(s.neg, top.in, s.wake[last], n, top.nin, top.nin)
+	if top.classes > 0 {
+		dbnPut(s.pos, top.label, batch[bottom.nin:], n, top.classes, width)
+		dbnPut(s.neg, top.label, batch[bottom.nin:], n, top.classes, width)
+	}
+	top.m.FreeEnergyGrad(s.pos, top.feIn, -inv, t.topG)
+	for i := 0; i < t.cfg.K; i++ {
+		d.topSweep(s.neg, false)
+	}
+	top.m.FreeEnergyGrad(s.neg, top.feIn, inv, t.topG)
+	dbnGet(s.sleep[last], s.neg, top.in, n, top.nin, top.nin)
+	for k := last - 1; k >= 0; k-- {
+		rk, gk := &d.rec[k], &d.gen[k]
+		y := s.gen[k]
+		dbnPut(y, gk.hid, s.sleep[k+1], n, gk.nhid, gk.nhid)
+		if k == 0 && t.cfg.MeanVisible {
+			gk.m.Mean(y, gk.in, 1, s.sleep[0])
+		} else {
+			gk.m.Sample(y, gk.in, 1)
+			dbnGet(s.sleep[k], y, gk.in, n, gk.nin, gk.nin)
+		}
+		x := s.rec[k]
+		dbnPut(x, rk.in, s.sleep[k], n, rk.nin, rk.nin)
+		dbnPut(x, rk.hid, s.sleep[k+1], n, rk.nhid, rk.nhid)
+		rk.m.EnergyGrad(x, -inv, t.recG[k])
+		rk.m.FreeEnergyGrad(x, rk.feIn, inv, t.recG[k])
+	}
+	for i, p := range t.params {
+		t.cfg.Optimizer.Update(p.Data, t.grads[i].Data, t.vel[i].Data, epoch)
+	}
+	return recon
+}
+
+var _ Trainer = (*DBNUpDown)(nil)
