@@ -415,8 +415,9 @@ func AIS(m Reflective, base *Base, cfg AISConfig) (*Estimate, error) {
 }
 
 // ReverseAIS runs the path backwards, from chains that are (approximately)
-// samples of the model — started from AIS's forward samples and equilibrated
-// by burn Gibbs sweeps at β = 1 — down to the base model. Its weights
+// samples of the model — started uniformly at random and equilibrated by
+// burn Gibbs sweeps at β = 1, so burn must be long enough for the model to
+// mix — down to the base model. Its weights
 // estimate Z_0/Z, so exp of the mean log weight is an estimate of Z that
 // errs on the high side where forward AIS errs low.
 func ReverseAIS(m Reflective, base *Base, cfg AISConfig, burn int) (*Estimate, error) {
