@@ -1,0 +1,766 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"time"
+)
+
+// Deep Boltzmann machines (Salakhutdinov & Hinton 2009, "Deep Boltzmann
+// Machines", AISTATS; Salakhutdinov & Hinton 2012, "An efficient learning
+// procedure for deep Boltzmann machines", Neural Computation 24(8)),
+// generic over Reflective: the layer graph is discovered by probing the
+// model, never read off layer or parameter names.
+
+// DBMLayout is the layer graph of a deep Boltzmann machine: a chain
+//
+//	x₀ – x₁ – … – x_L
+//
+// of layers in which x₀ is the one visible layer, every layer interacts
+// only with its neighbours in the chain, no layer is coupled to itself,
+// and every term of the energy involves at most two layers.
+type DBMLayout struct {
+	// Chain holds layer indices (into Layers()), the visible layer first,
+	// then the hidden layers from the bottom up.
+	Chain []int
+	// Weights[k] are the trained parameters (indices into Params()) of the
+	// terms that couple Chain[k] and Chain[k+1].
+	Weights [][]int
+	// Biases[k] are the trained parameters of the terms that involve
+	// Chain[k] alone.
+	Biases [][]int
+}
+
+// dbmProbe evaluates ∂E/∂θ and fields of a model at probe states: chosen
+// layers at fixed random values (times a factor), all others zero. Since
+// E is a polynomial in the units, the gradient with only the layers S
+// nonzero holds exactly the terms whose units all lie in S.
+type dbmProbe struct {
+	m      Reflective
+	x      Chains
+	vals   [][]float64
+	params []Tensor
+	grads  []Tensor
+}
+
+func dbmNewProbe(m Reflective) *dbmProbe {
+	p := &dbmProbe{m: m, x: m.NewChains(1, 0xdb1), params: m.Params()}
+	rng := NewRNG(0xdb2, 0)
+	for _, t := range p.x.Layers() {
+		v := make([]float64, len(t.Data))
+		for i := range v {
+			v[i] = 0.5 + rng.Float64()
+		}
+		p.vals = append(p.vals, v)
+	}
+	for _, t := range p.params {
+		p.grads = append(p.grads, Tensor{Name: t.Name, Shape: t.Shape, Data: make([]float64, len(t.Data))})
+	}
+	return p
+}
+
+// set puts layer l at factor[l]·(its probe values), layers without a factor at zero.
+func (p *dbmProbe) set(factor map[int]float64) {
+	for l, t := range p.x.Layers() {
+		f := factor[l]
+		for i := range t.Data {
+			t.Data[i] = f * p.vals[l][i]
+		}
+	}
+}
+
+// grad returns a copy of ∂E/∂θ at the probe state given by factor.
+func (p *dbmProbe) grad(factor map[int]float64) [][]float64 {
+	p.set(factor)
+	for _, g := range p.grads {
+		clear(g.Data)
+	}
+	p.m.EnergyGrad(p.x, 1, p.grads)
+	out := make([][]float64, len(p.grads))
+	for i, g := range p.grads {
+		out[i] = append([]float64(nil), g.Data...)
+	}
+	return out
+}
+
+// field returns a copy of the field (and precision) of layer l at the probe state.
+func (p *dbmProbe) field(l int, factor map[int]float64) []float64 {
+	p.set(factor)
+	n := len(p.vals[l])
+	a, prec := make([]float64, n), make([]float64, n)
+	p.m.Field(p.x, l, a, prec)
+	return append(a, prec...)
+}
+
+// dbmDiffers reports whether a and b differ beyond rounding.
+func dbmDiffers(a, b []float64) bool {
+	for i := range a {
+		if math.Abs(a[i]-b[i]) > 1e-9*(1+math.Abs(a[i])+math.Abs(b[i])) {
+			return true
+		}
+	}
+	return false
+}
+
+// dbmTerms holds what the probes reveal about the energy's terms.
+type dbmTerms struct {
+	alone   [][]bool   // alone[l][θ]: θ has a term in layer l only
+	lateral []bool     // layer l is coupled to itself (a term of degree ≥ 2 in l)
+	couples [][][]bool // couples[i][j][θ], i < j: θ has a term in layers i and j only
+	adj     [][]bool   // layers i and j interact (through trained or fixed parameters)
+	higher  []string   // parameters with terms in three or more layers
+}
+
+// dbmProbeTerms finds the terms of the energy by inclusion–exclusion on
+// probe gradients: with g_S the gradient when only the layers S are
+// nonzero, the terms in layer l alone are g_{l} − g_∅, those in layers i
+// and j exactly are g_{ij} − g_i − g_j + g_∅, and anything left of g_all is
+// a term of three or more layers. A term of degree 1 in l doubles when l
+// doubles; a lateral one quadruples. Fields probe the couplings that
+// gradients cannot see (fixed parameters), at the current parameter values.
+func dbmProbeTerms(m Reflective) *dbmTerms {
+	p := dbmNewProbe(m)
+	layers := m.Layers()
+	n := len(p.vals)
+	t := &dbmTerms{alone: make([][]bool, n), lateral: make([]bool, n), couples: make([][][]bool, n), adj: make([][]bool, n)}
+	g0 := p.grad(nil)
+	g1 := make([][][]float64, n)
+	sub := func(a, b [][]float64) [][]float64 {
+		out := make([][]float64, len(a))
+		for i := range a {
+			out[i] = make([]float64, len(a[i]))
+			for k := range a[i] {
+				out[i][k] = a[i][k] - b[i][k]
+			}
+		}
+		return out
+	}
+	nonzero := func(g []float64) bool { return dbmDiffers(g, make([]float64, len(g))) }
+	for l := 0; l < n; l++ {
+		g1[l] = sub(p.grad(map[int]float64{l: 1}), g0)
+		g2 := sub(p.grad(map[int]float64{l: 2}), g0)
+		t.alone[l] = make([]bool, len(p.params))
+		for k := range p.params {
+			t.alone[l][k] = nonzero(g1[l][k])
+			twice := make([]float64, len(g1[l][k]))
+			for i, v := range g1[l][k] {
+				twice[i] = 2 * v
+			}
+			// A gaussian unit's own square is not a coupling: it is the precision.
+			if layers[l].Kind != "gaussian" && dbmDiffers(g2[k], twice) {
+				t.lateral[l] = true
+			}
+		}
+		t.couples[l] = make([][]bool, n)
+		t.adj[l] = make([]bool, n)
+	}
+	rest := sub(p.grad(dbmAllLayers(n)), g0)
+	for l := 0; l < n; l++ {
+		rest = sub(rest, g1[l])
+	}
+	for i := 0; i < n; i++ {
+		for j := i + 1; j < n; j++ {
+			gij := sub(sub(sub(p.grad(map[int]float64{i: 1, j: 1}), g0), g1[i]), g1[j])
+			rest = sub(rest, gij)
+			t.couples[i][j] = make([]bool, len(p.params))
+			for k := range p.params {
+				if nonzero(gij[k]) {
+					t.couples[i][j][k] = true
+					t.adj[i][j], t.adj[j][i] = true, true
+				}
+			}
+		}
+	}
+	for k, g := range rest {
+		if nonzero(g) {
+			t.higher = append(t.higher, p.params[k].Name)
+		}
+	}
+	for i := 0; i < n; i++ {
+		base := p.field(i, nil)
+		for j := 0; j < n; j++ {
+			if dbmDiffers(p.field(i, map[int]float64{j: 1}), base) {
+				if i == j {
+					t.lateral[i] = true
+				} else {
+					t.adj[i][j], t.adj[j][i] = true, true
+				}
+			}
+		}
+	}
+	return t
+}
+
+func dbmAllLayers(n int) map[int]float64 {
+	f := make(map[int]float64, n)
+	for l := 0; l < n; l++ {
+		f[l] = 1
+	}
+	return f
+}
+
+// NewDBMLayout discovers the chain of layers of a deep Boltzmann machine
+// by probing the model (see DBMLayout), or says why the model is not one.
+func NewDBMLayout(m Reflective) (*DBMLayout, error) {
+	fail := func(format string, args ...any) (*DBMLayout, error) {
+		return nil, fmt.Errorf("runtime: %s is not a deep Boltzmann machine: %s", m.ModelName(), fmt.Sprintf(format, args...))
+	}
+	layers := m.Layers()
+	n := len(layers)
+	vis := -1
+	for l, ly := range layers {
+		if ly.Visible {
+			if vis >= 0 {
+				return fail("it has two visible layers, %s and %s; the chain needs exactly one", layers[vis].Name, ly.Name)
+			}
+			vis = l
+		}
+	}
+	switch {
+	case vis < 0:
+		return fail("it has no visible layer")
+	case n < 2:
+		return fail("it has no hidden layer")
+	}
+	t := dbmProbeTerms(m)
+	if len(t.higher) > 0 {
+		return fail("parameter %s couples three or more layers in one term", strings.Join(t.higher, ", "))
+	}
+	for l, lat := range t.lateral {
+		if lat {
+			return fail("layer %s is coupled to itself (lateral connections)", layers[l].Name)
+		}
+	}
+	degree := func(l int) int {
+		d := 0
+		for _, a := range t.adj[l] {
+			if a {
+				d++
+			}
+		}
+		return d
+	}
+	if d := degree(vis); d != 1 {
+		return fail("the visible layer %s interacts with %d layers; it must end the chain, with one neighbour", layers[vis].Name, d)
+	}
+	lay := &DBMLayout{Chain: []int{vis}}
+	seen := map[int]bool{vis: true}
+	for cur := vis; ; {
+		next := -1
+		for j, a := range t.adj[cur] {
+			if a && !seen[j] {
+				if next >= 0 {
+					return fail("layer %s interacts with both %s and %s above it; the layers must form a chain", layers[cur].Name, layers[next].Name, layers[j].Name)
+				}
+				next = j
+			}
+		}
+		if next < 0 {
+			break
+		}
+		for j, a := range t.adj[next] {
+			if a && seen[j] && j != cur {
+				return fail("layer %s interacts with %s, which is not next to it in the chain", layers[next].Name, layers[j].Name)
+			}
+		}
+		seen[next] = true
+		lay.Chain = append(lay.Chain, next)
+		cur = next
+	}
+	if len(lay.Chain) != n {
+		var missing []string
+		for l, ly := range layers {
+			if !seen[l] {
+				missing = append(missing, ly.Name)
+			}
+		}
+		return fail("layer %s does not interact with the chain from the visible layer", strings.Join(missing, ", "))
+	}
+	owner := map[int]string{}
+	claim := func(k int, what string) error {
+		if prev, ok := owner[k]; ok && prev != what {
+			return fmt.Errorf("parameter %s appears both in %s and in %s", m.Params()[k].Name, prev, what)
+		}
+		owner[k] = what
+		return nil
+	}
+	for k := 0; k < n; k++ {
+		l := lay.Chain[k]
+		var bias []int
+		for p, ok := range t.alone[l] {
+			if ok {
+				if err := claim(p, "the terms of "+layers[l].Name); err != nil {
+					return fail("%v", err)
+				}
+				bias = append(bias, p)
+			}
+		}
+		lay.Biases = append(lay.Biases, bias)
+		if k+1 == n {
+			break
+		}
+		u := lay.Chain[k+1]
+		i, j := min(l, u), max(l, u)
+		var w []int
+		for p, ok := range t.couples[i][j] {
+			if ok {
+				if err := claim(p, fmt.Sprintf("the coupling of %s and %s", layers[l].Name, layers[u].Name)); err != nil {
+					return fail("%v", err)
+				}
+				w = append(w, p)
+			}
+		}
+		if len(w) == 0 {
+			return fail("the coupling of %s and %s has no trained parameter", layers[l].Name, layers[u].Name)
+		}
+		lay.Weights = append(lay.Weights, w)
+	}
+	return lay, nil
+}
+
+// PretrainConfig configures PretrainDBM.
+type PretrainConfig struct {
+	// Epochs is the number of passes over the data for each RBM, or, if
+	// EpochsPerRBM is set, its default.
+	Epochs int
+	// EpochsPerRBM, if not nil, gives the epochs of each RBM, bottom up.
+	EpochsPerRBM []int
+	// BatchSize is the number of rows per update.
+	BatchSize int
+	// K is the number of Gibbs steps of CD-k; 0 means 1.
+	K int
+	// Optimizer updates the parameters of the RBM being trained.
+	Optimizer SGD
+	// SampleActivities feeds each RBM above the first samples of the
+	// activities of the layer below, drawn afresh for every minibatch,
+	// instead of their means.
+	SampleActivities bool
+	// NoDoubling trains plain RBMs, without the doubled inputs: the naive
+	// stacking that the doubling corrects, for comparison.
+	NoDoubling bool
+	Seed       uint64
+	// Progress, if set, receives a line per epoch.
+	Progress io.Writer
+}
+
+// RBMStats describes the training of one RBM of the stack.
+type RBMStats struct {
+	Lower, Upper string // the names of the RBM's layers
+	// DoubleUp is set when the input from Lower to Upper was doubled,
+	// DoubleDown when the input from Upper to Lower was.
+	DoubleUp, DoubleDown bool
+	// Recon is, for every epoch, the mean over rows of ‖x − x̂‖², x the
+	// lower layer's data and x̂ its means after the CD-k chain.
+	Recon   []float64
+	Seconds float64
+}
+
+// PretrainResult is what PretrainDBM did.
+type PretrainResult struct {
+	Layout  *DBMLayout
+	RBMs    []RBMStats
+	Seconds float64
+}
+
+// PretrainDBM initializes a deep Boltzmann machine by greedy layer-wise
+// training of RBMs with the weight-doubling correction of Salakhutdinov &
+// Hinton (2009, §3.1; 2012, on pretraining), working on the model itself through
+// Reflective.
+//
+// The layout x₀ – x₁ – … – x_L is discovered by NewDBMLayout. The RBM of
+// the pair (x_k, x_{k+1}) is the model with every other layer held at zero,
+// so that only the terms of x_k, x_{k+1} and their coupling remain:
+//
+//	E_k(x_k, x_{k+1}) = −x_kᵀW_k x_{k+1} − b_kᵀx_k − b_{k+1}ᵀx_{k+1}
+//
+// (in general, whatever terms of the energy involve only these two
+// layers). In the DBM, a hidden layer in the middle of the chain receives
+// input from both neighbours, but in an RBM from one only; the papers
+// compensate by doubling the input that stands in for the missing one.
+// With a_{k+1}(x_k) the field of x_{k+1} given x_k (all else zero) and
+// a⁰ the field when x_k is zero too (the bias), the doubled field is
+//
+//	ã_{k+1} = 2·a_{k+1}(x_k) − a⁰_{k+1} = 2·W_kᵀx_k + b_{k+1}
+//
+// since fields are affine in the neighbours' states. The bottom RBM
+// (x₀, x₁) doubles the bottom-up input to x₁ — it is the RBM whose visible
+// vector is presented twice with tied weights, p(x₁ = 1 | x₀) =
+// σ(2W₀ᵀx₀ + b₁), p(x₀ = 1 | x₁) = σ(W₀x₁ + b₀); the top RBM
+// (x_{L−1}, x_L) doubles the top-down input to x_{L−1} (its hidden units
+// are duplicated); the RBMs in between double both. Each RBM is trained by
+// CD-k (gradients from EnergyGrad, updates by cfg.Optimizer, only on its
+// own parameters) on the activities of the layer below: the data for x₀,
+// then for x_{k+1} the means of its doubled conditional given the
+// activities of x_k (or samples of them, with SampleActivities).
+//
+// Composing the RBMs into the DBM keeps the weights: the DBM's field of a
+// middle layer, W_{k−1}ᵀx_{k−1} + W_k x_{k+1} + b_k, is the average of
+// the two doubled RBM fields that trained it, which "halves the total
+// input" as the 2009 paper puts it (equivalently: an RBM trained with
+// doubled weights 2W contributes W). For that average to hold for the
+// biases too, the bias of a middle layer becomes the mean of its values
+// in the RBM below (where it was a hidden bias) and the RBM above (where
+// it was a visible bias, initialized from the one below). (Salakhutdinov's
+// reference MATLAB code doubles the biases along with the weights, fields
+// 2·(Wᵀx + c), and adds the two biases when composing; that is the same
+// rule in another parametrization of the biases.) With NoDoubling the
+// RBMs are plain and composed the same way: the naive stacking whose
+// double-counted inputs the correction removes.
+//
+// data holds rows of the visible layer. PretrainDBM returns per-RBM
+// reconstruction errors; cancelling ctx stops it between updates.
+func PretrainDBM(ctx context.Context, m Reflective, data *Dataset, cfg PretrainConfig) (*PretrainResult, error) {
+	start := time.Now()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	name := m.ModelName()
+	lay, err := NewDBMLayout(m)
+	if err != nil {
+		return nil, err
+	}
+	layers := m.Layers()
+	for k, l := range lay.Chain {
+		if ly := layers[l]; ly.Kind == "gaussian" && k > 0 {
+			return nil, fmt.Errorf("runtime: pretrain %s: hidden layer %s is gaussian; doubling supports bernoulli, spin and softmax hidden layers", name, ly.Name)
+		}
+	}
+	pairs := len(lay.Chain) - 1
+	switch {
+	case data == nil || data.Rows <= 0:
+		return nil, fmt.Errorf("runtime: pretrain %s: empty data set", name)
+	case data.Cols != product(layers[lay.Chain[0]].Shape):
+		return nil, fmt.Errorf("runtime: pretrain %s: data has %d columns, layer %s has %d units", name, data.Cols, layers[lay.Chain[0]].Name, product(layers[lay.Chain[0]].Shape))
+	case len(data.X) < data.Rows*data.Cols:
+		return nil, fmt.Errorf("runtime: pretrain %s: data set declares %d×%d values, holds %d", name, data.Rows, data.Cols, len(data.X))
+	case cfg.BatchSize <= 0:
+		return nil, fmt.Errorf("runtime: pretrain %s: batch size %d is not positive", name, cfg.BatchSize)
+	case cfg.EpochsPerRBM != nil && len(cfg.EpochsPerRBM) != pairs:
+		return nil, fmt.Errorf("runtime: pretrain %s: EpochsPerRBM has %d entries for %d RBMs", name, len(cfg.EpochsPerRBM), pairs)
+	case cfg.K < 0:
+		return nil, fmt.Errorf("runtime: pretrain %s: K = %d is negative", name, cfg.K)
+	}
+	res := &PretrainResult{Layout: lay}
+	params := m.Params()
+	acts := data
+	for k := 0; k < pairs; k++ {
+		epochs := cfg.Epochs
+		if cfg.EpochsPerRBM != nil {
+			epochs = cfg.EpochsPerRBM[k]
+		}
+		if epochs < 0 {
+			return nil, fmt.Errorf("runtime: pretrain %s: RBM %d has %d epochs", name, k+1, epochs)
+		}
+		var below [][]float64
+		if k > 0 {
+			for _, p := range lay.Biases[k] {
+				below = append(below, append([]float64(nil), params[p].Data...))
+			}
+		}
+		pr := dbmNewPair(m, lay, k, cfg)
+		st, err := pr.train(ctx, acts, epochs, k > 0 && cfg.SampleActivities)
+		res.RBMs = append(res.RBMs, st)
+		if err != nil {
+			return res, fmt.Errorf("runtime: pretrain %s: RBM %s–%s: %w", name, st.Lower, st.Upper, err)
+		}
+		for i, p := range lay.Biases[k][:len(below)] {
+			for u, v := range below[i] {
+				params[p].Data[u] = (params[p].Data[u] + v) / 2
+			}
+		}
+		if k+1 < pairs {
+			acts = pr.activities(acts)
+		}
+	}
+	res.Seconds = time.Since(start).Seconds()
+	return res, nil
+}
+
+// dbmPair trains the RBM of layers Chain[k] and Chain[k+1] inside the model.
+type dbmPair struct {
+	m          Reflective
+	lo, hi     int
+	kLo, kHi   LayerInfo
+	nLo, nHi   int
+	up, down   bool
+	cfg        PretrainConfig
+	group      []int // the parameters this RBM trains
+	params     []Tensor
+	grads      []Tensor
+	vel        [][]float64
+	zero       Chains // one chain with every unit zero: the base fields
+	a0Lo, a0Hi []float64
+	p0         []float64
+	chains     map[int][2]Chains
+	aLo, pLo   []float64
+	aHi, pHi   []float64
+	rng        RNG
+	st         RBMStats
+}
+
+func dbmNewPair(m Reflective, lay *DBMLayout, k int, cfg PretrainConfig) *dbmPair {
+	layers := m.Layers()
+	lo, hi := lay.Chain[k], lay.Chain[k+1]
+	pr := &dbmPair{m: m, lo: lo, hi: hi, kLo: layers[lo], kHi: layers[hi],
+		nLo: product(layers[lo].Shape), nHi: product(layers[hi].Shape),
+		up: k+2 < len(lay.Chain) && !cfg.NoDoubling, down: k > 0 && !cfg.NoDoubling, cfg: cfg, params: m.Params(),
+		chains: map[int][2]Chains{}, rng: NewRNG(cfg.Seed, 0xdb00+uint64(k))}
+	if pr.cfg.K == 0 {
+		pr.cfg.K = 1
+	}
+	pr.group = append(append(append(pr.group, lay.Weights[k]...), lay.Biases[k]...), lay.Biases[k+1]...)
+	for _, t := range pr.params {
+		pr.grads = append(pr.grads, Tensor{Name: t.Name, Shape: t.Shape, Data: make([]float64, len(t.Data))})
+	}
+	pr.vel = make([][]float64, len(pr.params))
+	for _, p := range pr.group {
+		pr.vel[p] = make([]float64, len(pr.params[p].Data))
+	}
+	pr.zero = m.NewChains(1, 0)
+	dbmClear(pr.zero)
+	pr.a0Lo, pr.a0Hi = make([]float64, pr.nLo), make([]float64, pr.nHi)
+	pr.p0 = make([]float64, max(pr.nLo, pr.nHi))
+	pr.st = RBMStats{Lower: pr.kLo.Name, Upper: pr.kHi.Name, DoubleUp: pr.up, DoubleDown: pr.down}
+	return pr
+}
+
+func dbmClear(x Chains) {
+	for _, t := range x.Layers() {
+		clear(t.Data)
+	}
+}
+
+// batch returns the positive and negative chains for n rows, every layer zero.
+func (pr *dbmPair) batch(n int) (pos, neg Chains) {
+	c, ok := pr.chains[n]
+	if !ok {
+		c = [2]Chains{pr.m.NewChains(n, pr.cfg.Seed^0xdb10), pr.m.NewChains(n, pr.cfg.Seed^0xdb20)}
+		dbmClear(c[0])
+		dbmClear(c[1])
+		pr.chains[n] = c
+	}
+	if len(pr.aLo) < n*pr.nLo {
+		pr.aLo, pr.pLo = make([]float64, n*pr.nLo), make([]float64, n*pr.nLo)
+	}
+	if len(pr.aHi) < n*pr.nHi {
+		pr.aHi, pr.pHi = make([]float64, n*pr.nHi), make([]float64, n*pr.nHi)
+	}
+	return c[0], c[1]
+}
+
+// field writes the field of layer l (lo or hi) of x's n chains into a
+// (and prec), doubling the neighbour's input when double is set.
+func (pr *dbmPair) field(x Chains, l, n, size int, double bool, base, a, prec []float64) {
+	a, prec = a[:n*size], prec[:n*size]
+	pr.m.Field(x, l, a, prec)
+	if !double {
+		return
+	}
+	pr.m.Field(pr.zero, l, base, pr.p0[:size])
+	for c := 0; c < n; c++ {
+		row := a[c*size : (c+1)*size]
+		for u := range row {
+			row[u] = 2*row[u] - base[u]
+		}
+	}
+}
+
+// train runs CD-k on the rows of acts for the given epochs.
+func (pr *dbmPair) train(ctx context.Context, acts *Dataset, epochs int, sample bool) (RBMStats, error) {
+	start := time.Now()
+	batches := NewBatches(acts.Rows, pr.cfg.BatchSize, true, NewRNG(pr.cfg.Seed, 0xdb80+uint64(pr.lo)))
+	buf := make([]float64, min(pr.cfg.BatchSize, acts.Rows)*acts.Cols)
+	for e := 0; e < epochs; e++ {
+		t0 := time.Now()
+		recon := 0.0
+		for {
+			idx, ok := batches.Next()
+			if !ok {
+				break
+			}
+			if err := ctx.Err(); err != nil {
+				pr.st.Seconds = time.Since(start).Seconds()
+				return pr.st, fmt.Errorf("stopped in epoch %d/%d: %w", e+1, epochs, err)
+			}
+			x := buf[:len(idx)*acts.Cols]
+			acts.Gather(x, idx)
+			if sample {
+				dbmSampleMeans(pr.kLo, x, &pr.rng)
+			}
+			recon += pr.step(x, len(idx), e)
+		}
+		for _, p := range pr.group {
+			if !IsFinite(pr.params[p].Data) {
+				pr.st.Seconds = time.Since(start).Seconds()
+				return pr.st, fmt.Errorf("%w in epoch %d: parameter %s has non-finite values", ErrDiverged, e+1, pr.params[p].Name)
+			}
+		}
+		pr.st.Recon = append(pr.st.Recon, recon/float64(acts.Rows))
+		if pr.cfg.Progress != nil {
+			fmt.Fprintf(pr.cfg.Progress, "pretrain %s–%s%s: epoch %d/%d  %.2fs  recon %.4f\n", pr.kLo.Name, pr.kHi.Name,
+				pr.doubling(), e+1, epochs, time.Since(t0).Seconds(), pr.st.Recon[e])
+		}
+	}
+	pr.st.Seconds = time.Since(start).Seconds()
+	return pr.st, nil
+}
+
+func (pr *dbmPair) doubling() string {
+	switch {
+	case pr.up && pr.down:
+		return " (both inputs doubled)"
+	case pr.up:
+		return " (bottom-up input doubled)"
+	case pr.down:
+		return " (top-down input doubled)"
+	}
+	return ""
+}
+
+// step does one CD-k update on n rows of the lower layer's activities x
+// and returns Σ‖x − x̂‖².
+func (pr *dbmPair) step(x []float64, n, epoch int) float64 {
+	pos, neg := pr.batch(n)
+	pl, nl := pos.Layers(), neg.Layers()
+	copy(pl[pr.lo].Data, x)
+	aHi, pHi := pr.aHi[:n*pr.nHi], pr.pHi[:n*pr.nHi]
+	aLo, pLo := pr.aLo[:n*pr.nLo], pr.pLo[:n*pr.nLo]
+	pr.field(pos, pr.hi, n, pr.nHi, pr.up, pr.a0Hi, aHi, pHi)
+	dbmMeans(pr.kHi, aHi, pHi, pl[pr.hi].Data)
+	for _, g := range pr.grads {
+		clear(g.Data)
+	}
+	inv := 1 / float64(n)
+	pr.m.EnergyGrad(pos, -inv, pr.grads)
+	copy(nl[pr.lo].Data, x)
+	dbmSample(pr.kHi, aHi, pHi, nl[pr.hi].Data, &pr.rng)
+	for s := 0; s < pr.cfg.K; s++ {
+		last := s == pr.cfg.K-1
+		pr.field(neg, pr.lo, n, pr.nLo, pr.down, pr.a0Lo, aLo, pLo)
+		if last && pr.kLo.Kind != "gaussian" {
+			dbmMeans(pr.kLo, aLo, pLo, nl[pr.lo].Data)
+		} else {
+			dbmSample(pr.kLo, aLo, pLo, nl[pr.lo].Data, &pr.rng)
+		}
+		pr.field(neg, pr.hi, n, pr.nHi, pr.up, pr.a0Hi, aHi, pHi)
+		if last {
+			dbmMeans(pr.kHi, aHi, pHi, nl[pr.hi].Data)
+		} else {
+			dbmSample(pr.kHi, aHi, pHi, nl[pr.hi].Data, &pr.rng)
+		}
+	}
+	pr.m.EnergyGrad(neg, inv, pr.grads)
+	recon := 0.0
+	if pr.kLo.Kind == "gaussian" {
+		dbmMeans(pr.kLo, aLo, pLo, aLo)
+		for i, v := range x {
+			recon += (v - aLo[i]) * (v - aLo[i])
+		}
+	} else {
+		for i, v := range x {
+			d := v - nl[pr.lo].Data[i]
+			recon += d * d
+		}
+	}
+	for _, p := range pr.group {
+		pr.cfg.Optimizer.Update(pr.params[p].Data, pr.grads[p].Data, pr.vel[p], epoch)
+	}
+	return recon
+}
+
+// activities returns the means of the upper layer given each row of acts,
+// with the input doubled as in training: the data of the next RBM.
+func (pr *dbmPair) activities(acts *Dataset) *Dataset {
+	out := &Dataset{Rows: acts.Rows, Cols: pr.nHi, X: make([]float64, acts.Rows*pr.nHi)}
+	size := min(pr.cfg.BatchSize, acts.Rows)
+	for lo := 0; lo < acts.Rows; lo += size {
+		n := min(size, acts.Rows-lo)
+		pos, _ := pr.batch(n)
+		copy(pos.Layers()[pr.lo].Data, acts.X[lo*acts.Cols:(lo+n)*acts.Cols])
+		a, p := pr.aHi[:n*pr.nHi], pr.pHi[:n*pr.nHi]
+		pr.field(pos, pr.hi, n, pr.nHi, pr.up, pr.a0Hi, a, p)
+		dbmMeans(pr.kHi, a, p, out.X[lo*pr.nHi:(lo+n)*pr.nHi])
+	}
+	return out
+}
+
+// dbmMeans writes the conditional means of a layer given its fields a
+// (and precisions, for gaussian units): σ(a) for bernoulli, tanh(a) for
+// spin, the softmax of each group, a/P for gaussian. dst may alias a.
+func dbmMeans(ly LayerInfo, a, prec, dst []float64) {
+	switch ly.Kind {
+	case "bernoulli":
+		for i, v := range a {
+			dst[i] = Sigmoid(v)
+		}
+	case "spin":
+		for i, v := range a {
+			dst[i] = math.Tanh(v)
+		}
+	case "softmax":
+		k := ly.Shape[len(ly.Shape)-1]
+		for g := 0; g+k <= len(a); g += k {
+			Softmax(dst[g:g+k], a[g:g+k])
+		}
+	case "gaussian":
+		for i, v := range a {
+			dst[i] = v / prec[i]
+		}
+	}
+}
+
+// dbmSample draws a layer from its conditional given the fields a (and precisions).
+func dbmSample(ly LayerInfo, a, prec, dst []float64, rng *RNG) {
+	switch ly.Kind {
+	case "bernoulli":
+		for i, v := range a {
+			dst[i] = rng.Bernoulli(Sigmoid(v))
+		}
+	case "spin":
+		for i, v := range a {
+			dst[i] = 2*rng.Bernoulli(Sigmoid(2*v)) - 1
+		}
+	case "softmax":
+		k := ly.Shape[len(ly.Shape)-1]
+		p := make([]float64, k)
+		for g := 0; g+k <= len(a); g += k {
+			Softmax(p, a[g:g+k])
+			c := rng.Categorical(p)
+			for j := range p {
+				dst[g+j] = 0
+			}
+			dst[g+c] = 1
+		}
+	case "gaussian":
+		for i, v := range a {
+			dst[i] = v/prec[i] + rng.Normal()/math.Sqrt(prec[i])
+		}
+	}
+}
+
+// dbmSampleMeans replaces means of a layer's units by a sample of the
+// factorized distribution with those means.
+func dbmSampleMeans(ly LayerInfo, x []float64, rng *RNG) {
+	switch ly.Kind {
+	case "bernoulli":
+		for i, v := range x {
+			x[i] = rng.Bernoulli(v)
+		}
+	case "spin":
+		for i, v := range x {
+			x[i] = 2*rng.Bernoulli((1+v)/2) - 1
+		}
+	case "softmax":
+		k := ly.Shape[len(ly.Shape)-1]
+		for g := 0; g+k <= len(x); g += k {
+			c := rng.Categorical(x[g : g+k])
+			for j := 0; j < k; j++ {
+				x[g+j] = 0
+			}
+			x[g+c] = 1
+		}
+	}
+}
