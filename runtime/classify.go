@@ -38,40 +38,55 @@ func ClassProbs(m Reflective, label string, d *Dataset) ([]float64, error) {
 	if d.Cols != width {
 		return nil, fmt.Errorf("runtime: classify with %s: data has %d columns, the visible layers other than %s have %d units", m.ModelName(), d.Cols, label, width)
 	}
+	// Many rows at once: row r's copy with class c is chain r·K + c.
+	per := max(1, classifyBatch/k)
 	probs := make([]float64, d.Rows*k)
-	x := m.NewChains(k, 1)
-	f := make([]float64, k)
-	for r := 0; r < d.Rows; r++ {
-		row := d.Row(r)
-		off := 0
+	f := make([]float64, per*k)
+	chains := map[int]Chains{}
+	for lo := 0; lo < d.Rows; lo += per {
+		n := min(per, d.Rows-lo)
+		x, ok := chains[n]
+		if !ok {
+			x = m.NewChains(n*k, 1)
+			chains[n] = x
+		}
 		layers := x.Layers()
-		for i, ly := range m.Layers() {
-			if !ly.Visible {
-				continue
-			}
-			size := product(ly.Shape)
-			for c := 0; c < k; c++ {
-				dst := layers[i].Data[c*size : (c+1)*size]
-				if i == li {
-					clear(dst)
-					dst[c] = 1
-				} else {
-					copy(dst, row[off:off+size])
+		for r := range n {
+			row := d.Row(lo + r)
+			off := 0
+			for i, ly := range m.Layers() {
+				if !ly.Visible {
+					continue
+				}
+				size := product(ly.Shape)
+				for c := range k {
+					dst := layers[i].Data[(r*k+c)*size : (r*k+c+1)*size]
+					if i == li {
+						clear(dst)
+						dst[c] = 1
+					} else {
+						copy(dst, row[off:off+size])
+					}
+				}
+				if i != li {
+					off += size
 				}
 			}
-			if i != li {
-				off += size
-			}
 		}
-		m.FreeEnergy(x, fe, 1, f)
-		out := probs[r*k : (r+1)*k]
-		for c := range f {
-			out[c] = -f[c]
+		m.FreeEnergy(x, fe, 1, f[:n*k])
+		out := probs[lo*k : (lo+n)*k]
+		for i := range out {
+			out[i] = -f[i]
 		}
-		Softmax(out, out)
+		for r := range n {
+			Softmax(out[r*k:(r+1)*k], out[r*k:(r+1)*k])
+		}
 	}
 	return probs, nil
 }
+
+// classifyBatch bounds the chains ClassProbs evaluates at once.
+const classifyBatch = 1024
 
 // Accuracy is the share of rows whose most probable class (probs is
 // rows × K) is the label.

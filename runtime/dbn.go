@@ -522,8 +522,7 @@ func (dn *dbnDown) run(in []float64, means bool) []float64 {
 // ClassProbs returns p(y | v) for every row of data, rows × Classes(): the
 // rows go up the recognition conditionals by their means to
 // μ_{L−1} ≈ E[h_{L−1} | v], and the top model classifies them exactly
-// through its free energy F(h_{L−1}, y), as the package-level ClassProbs
-// does, with the rows and labels of many rows in one batch of chains:
+// through its free energy F(h_{L−1}, y) (the package-level ClassProbs):
 //
 //	p(y = k | v) ≈ exp(−F(μ_{L−1}, e_k)) / Σ_j exp(−F(μ_{L−1}, e_j))
 func (d *DBN) ClassProbs(data *Dataset) ([]float64, error) {
@@ -535,34 +534,7 @@ func (d *DBN) ClassProbs(data *Dataset) ([]float64, error) {
 	if err != nil {
 		return nil, fmt.Errorf("runtime: DBN classify: %w", err)
 	}
-	k := top.classes
-	per := max(1, dbnBatch/k) // rows per batch of chains
-	cache := dbnNewChains(top.m, 0, 0)
-	probs := make([]float64, feats.Rows*k)
-	f := make([]float64, per*k)
-	labels := make([]int, per*k)
-	for lo := 0; lo < feats.Rows; lo += per {
-		n := min(per, feats.Rows-lo)
-		x := cache.get(n * k)
-		in := x.Layers()[top.in].Data
-		for r := 0; r < n; r++ {
-			row := feats.Row(lo + r)
-			for c := 0; c < k; c++ {
-				copy(in[(r*k+c)*top.nin:(r*k+c+1)*top.nin], row)
-				labels[r*k+c] = c
-			}
-		}
-		dbnOneHot(x, top.label, k, labels[:n*k])
-		top.m.FreeEnergy(x, top.feIn, 1, f[:n*k])
-		out := probs[lo*k : (lo+n)*k]
-		for i := range out {
-			out[i] = -f[i]
-		}
-		for r := 0; r < n; r++ {
-			Softmax(out[r*k:(r+1)*k], out[r*k:(r+1)*k])
-		}
-	}
-	return probs, nil
+	return ClassProbs(top.m, top.m.Layers()[top.label].Name, feats)
 }
 
 // Pretraining.
