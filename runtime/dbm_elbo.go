@@ -61,8 +61,8 @@ func ELBO(m Reflective, d *Dataset, logZ float64, cfg ELBOConfig) (*ELBOResult, 
 	switch {
 	case d == nil || d.Rows <= 0:
 		return nil, fmt.Errorf("runtime: ELBO of %s: empty data set", m.ModelName())
-	case d.Cols != dbmVisibleSize(m):
-		return nil, fmt.Errorf("runtime: ELBO of %s: data has %d columns, the visible layers have %d units", m.ModelName(), d.Cols, dbmVisibleSize(m))
+	case d.Cols != visibleSize(m):
+		return nil, fmt.Errorf("runtime: ELBO of %s: data has %d columns, the visible layers have %d units", m.ModelName(), d.Cols, visibleSize(m))
 	case len(d.X) < d.Rows*d.Cols:
 		return nil, fmt.Errorf("runtime: ELBO of %s: data set declares %d×%d values, holds %d", m.ModelName(), d.Rows, d.Cols, len(d.X))
 	case math.IsNaN(logZ) || math.IsInf(logZ, 0):
@@ -90,7 +90,7 @@ func ELBO(m Reflective, d *Dataset, logZ float64, cfg ELBOConfig) (*ELBOResult, 
 			}
 			x = rest
 		}
-		dbmLoadRows(m, x, d, lo)
+		putRows(m, x, d.X[lo*d.Cols:], d.Cols)
 		res.Sweeps = max(res.Sweeps, m.MeanField(x, cfg.Iters, cfg.Tol, cfg.Damping))
 		if err := elboAt(m, x, logZ, res.Rows[lo:lo+n]); err != nil {
 			return nil, err
@@ -234,34 +234,6 @@ func elboCheck(m Reflective) error {
 		}
 	}
 	return nil
-}
-
-// dbmVisibleSize is the number of units of the visible layers together.
-func dbmVisibleSize(m Reflective) int {
-	n := 0
-	for _, ly := range m.Layers() {
-		if ly.Visible {
-			n += product(ly.Shape)
-		}
-	}
-	return n
-}
-
-// dbmLoadRows copies rows lo … lo+x.Len()−1 of d into the visible layers of x.
-func dbmLoadRows(m Reflective, x Chains, d *Dataset, lo int) {
-	views := x.Layers()
-	off := 0
-	for l, ly := range m.Layers() {
-		if !ly.Visible {
-			continue
-		}
-		size := product(ly.Shape)
-		for c := 0; c < x.Len(); c++ {
-			row := d.X[(lo+c)*d.Cols : (lo+c+1)*d.Cols]
-			copy(views[l].Data[c*size:(c+1)*size], row[off:off+size])
-		}
-		off += size
-	}
 }
 
 // dbmMeanSE returns the mean of x and its standard error sd(x)/√n (0 for one value).

@@ -10,26 +10,42 @@ import (
 
 // load puts the rows of d into a batch of chains' visible layers.
 func load(m Reflective, d *Dataset) (Chains, error) {
+	if n := visibleSize(m); d.Cols != n {
+		return nil, fmt.Errorf("runtime: %s: data has %d columns, the visible layers have %d units", m.ModelName(), d.Cols, n)
+	}
 	x := m.NewChains(d.Rows, 1)
-	off := 0
+	putRows(m, x, d.X, d.Cols)
+	return x, nil
+}
+
+// visibleSize is the number of units of the visible layers together: the
+// columns of a data row.
+func visibleSize(m Reflective) int {
+	n := 0
+	for _, ly := range m.Layers() {
+		if ly.Visible {
+			n += product(ly.Shape)
+		}
+	}
+	return n
+}
+
+// putRows copies the first x.Len() rows of rows (cols values each: the
+// visible layers concatenated in declaration order) into the visible layers
+// of x.
+func putRows(m Reflective, x Chains, rows []float64, cols int) {
 	layers := x.Layers()
+	off := 0
 	for i, ly := range m.Layers() {
 		if !ly.Visible {
 			continue
 		}
 		size := product(ly.Shape)
-		if off+size > d.Cols {
-			return nil, fmt.Errorf("runtime: %s: data has %d columns, fewer than the visible units", m.ModelName(), d.Cols)
-		}
-		for r := 0; r < d.Rows; r++ {
-			copy(layers[i].Data[r*size:(r+1)*size], d.X[r*d.Cols+off:r*d.Cols+off+size])
+		for r := range x.Len() {
+			copy(layers[i].Data[r*size:(r+1)*size], rows[r*cols+off:r*cols+off+size])
 		}
 		off += size
 	}
-	if off != d.Cols {
-		return nil, fmt.Errorf("runtime: %s: data has %d columns, the visible layers have %d units", m.ModelName(), d.Cols, off)
-	}
-	return x, nil
 }
 
 // evalBatch bounds the rows evaluated at once, and so the memory used.

@@ -340,8 +340,8 @@ func Complete(m Reflective, d *Dataset, missing []bool, cfg CompleteConfig) (*Da
 	switch {
 	case d == nil || d.Rows <= 0:
 		return nil, fmt.Errorf("runtime: complete %s: empty data set", name)
-	case d.Cols != dbmVisibleSize(m):
-		return nil, fmt.Errorf("runtime: complete %s: data has %d columns, the visible layers have %d units", name, d.Cols, dbmVisibleSize(m))
+	case d.Cols != visibleSize(m):
+		return nil, fmt.Errorf("runtime: complete %s: data has %d columns, the visible layers have %d units", name, d.Cols, visibleSize(m))
 	case len(d.X) < d.Rows*d.Cols:
 		return nil, fmt.Errorf("runtime: complete %s: data set declares %d×%d values, holds %d", name, d.Rows, d.Cols, len(d.X))
 	case len(missing) != d.Cols && len(missing) != d.Rows*d.Cols:

@@ -325,13 +325,7 @@ func (t *ObjectiveTrainer) batchOf(n int) Chains {
 // load puts n rows of visible values into chains.
 func (t *ObjectiveTrainer) load(vals []float64, n int) Chains {
 	x := t.batchOf(n)
-	layers := x.Layers()
-	for _, l := range t.layers {
-		dst := layers[l.index].Data
-		for r := range n {
-			copy(dst[r*l.size:(r+1)*l.size], vals[r*t.cols+l.off:r*t.cols+l.off+l.size])
-		}
-	}
+	putRows(t.m, x, vals, t.cols)
 	return x
 }
 
