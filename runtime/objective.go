@@ -106,6 +106,11 @@ type ObjectiveTrainer struct {
 	scratch []float64
 	psi     []float64
 
+	// pl, ratio
+	all   []site // every site of the visible layers
+	idx   []int  // a permutation of all, for drawing sites
+	spans []span // each chosen site's rows in a batch
+
 	// exact
 	keep  []objLayer // the layers enumerated: the cheaper side
 	keepF int        // the free energy keeping them, −1: the energy
@@ -188,6 +193,10 @@ func NewObjectiveTrainer(m Reflective, cfg ObjectiveConfig) (Trainer, error) {
 			return nil, fmt.Errorf("runtime: %s trainer for %s: Rates names %q, which is not a trained parameter", cfg.Method, name, n)
 		}
 		t.opt[i].LearningRate *= rate
+	}
+	if cfg.Method == MethodPL || cfg.Method == MethodRatio {
+		t.all = t.sites()
+		t.idx = make([]int, len(t.all))
 	}
 	if cfg.Method == MethodNCE {
 		if err := t.initNCE(); err != nil {
@@ -373,6 +382,10 @@ func (t *ObjectiveTrainer) reserve(n int) {
 	t.vals, t.w, t.f = t.vals[:n*t.cols], t.w[:n], t.f[:n]
 }
 
+// span locates the rows of one site of one example: the example itself at
+// orig, its k − 1 alternatives from first on.
+type span struct{ orig, first, k int }
+
 // site is a binary unit (k = 2: its value and the flip) or a softmax group
 // of k categories, at column col of a row.
 type site struct {
@@ -423,26 +436,27 @@ func (s site) alternative(row []float64, j int) {
 // matching descends σ(−Δ)², Δ = F(v^(s)) − F(v), gradient
 // −2σ(−Δ)²σ(Δ)·(∇F(v^(s)) − ∇F(v)).
 func (t *ObjectiveTrainer) siteStep(batch []float64, rows int) float64 {
-	all := t.sites()
+	all := t.all
 	chosen := len(all)
 	if t.cfg.Sites > 0 {
 		chosen = min(chosen, t.cfg.Sites)
 	}
 	scale := float64(len(all)) / float64(chosen) / float64(rows)
-	perRow := 1
+	perRow := 1 // the example and its alternatives at the chosen sites, at most
 	for _, s := range all {
 		perRow += s.k - 1
 	}
-	perRow = min(perRow, 1+chosen*(slices.MaxFunc(all, func(a, b site) int { return a.k - b.k }).k-1))
+	if chosen < len(all) {
+		perRow = 1 + chosen*(slices.MaxFunc(all, func(a, b site) int { return a.k - b.k }).k-1)
+	}
 	group := max(1, objectiveCap/perRow)
 	t.reserve(group * perRow)
-	idx := make([]int, len(all))
+	idx := t.idx
 	var loss float64
 	for lo := 0; lo < rows; lo += group {
 		hi := min(rows, lo+group)
 		n := 0
-		type span struct{ orig, first, k int }
-		var spans []span
+		spans := t.spans[:0]
 		for r := lo; r < hi; r++ {
 			src := batch[r*t.cols : (r+1)*t.cols]
 			orig := n
@@ -468,6 +482,7 @@ func (t *ObjectiveTrainer) siteStep(batch []float64, rows int) float64 {
 				}
 			}
 		}
+		t.spans = spans
 		t.evaluate(n, false)
 		clear(t.w[:n])
 		for _, sp := range spans {
