@@ -130,12 +130,12 @@ type GRBM struct {
 // data are the two data sets of the comparison: binary images and
 // standardized intensities, each split into train and test.
 type data struct {
-	name                           string
-	binTrain, binTest              *runtime.Dataset
-	realTrain, realTest            *runtime.Dataset
-	realAll                        *runtime.Dataset // for the 784×500 GRBM, standardized
-	mean, std                      []float64        // of the standardization
-	defaultEpochs, defaultGRBMEpoc int
+	name                             string
+	binTrain, binTest                *runtime.Dataset
+	realTrain, realTest              *runtime.Dataset
+	realAll                          *runtime.Dataset // for the 784×500 GRBM, standardized
+	mean, std                        []float64        // of the standardization
+	defaultEpochs, defaultGRBMEpochs int
 }
 
 func (o options) run(stdout, stderr io.Writer) error {
@@ -147,7 +147,7 @@ func (o options) run(stdout, stderr io.Writer) error {
 		o.epochs = d.defaultEpochs
 	}
 	if o.grbmEpochs == 0 {
-		o.grbmEpochs = d.defaultGRBMEpoc
+		o.grbmEpochs = d.defaultGRBMEpochs
 	}
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return err
@@ -197,11 +197,11 @@ func (o options) load(stderr io.Writer) (*data, error) {
 		fmt.Fprintf(stderr, "Fashion-MNIST is not in %s (apt-get install dataset-fashion-mnist);\nusing noisy 28×28 bars-and-stripes images instead.\n", o.data)
 		train, test = noisyBars(300, o.seed), noisyBars(200, o.seed+1)
 		d := split(train, test, train.Rows, "noisy bars and stripes (28×28)")
-		d.defaultEpochs, d.defaultGRBMEpoc = 10, 10
+		d.defaultEpochs, d.defaultGRBMEpochs = 10, 10
 		return d, nil
 	}
 	d := split(train, test, o.rows, "Fashion-MNIST")
-	d.defaultEpochs, d.defaultGRBMEpoc = 3, 5
+	d.defaultEpochs, d.defaultGRBMEpochs = 3, 5
 	all, _ := train.Split(min(o.grbmRows, train.Rows))
 	d.realAll = standardizeWith(all, d.mean, d.std)
 	return d, nil
