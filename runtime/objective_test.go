@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ebmc/ebmc/internal/gentest/classrbm"
@@ -266,5 +267,32 @@ func TestPCDWithOtherSamplers(t *testing.T) {
 			}
 			t.Logf("largest difference from the exact gradient %.4f", worst)
 		})
+	}
+}
+
+// TestObjectiveTrainerRefuses: methods that do not apply say why.
+func TestObjectiveTrainerRefuses(t *testing.T) {
+	bin, gau := rbm.NewRBM(1).Reflect(), grbm.NewGRBM(1).Reflect()
+	cases := []struct {
+		m    runtime.Reflective
+		cfg  runtime.ObjectiveConfig
+		want string
+	}{
+		{bin, runtime.ObjectiveConfig{Method: "magic", BatchSize: 1}, `unknown method "magic"`},
+		{bin, runtime.ObjectiveConfig{Method: "pl"}, "BatchSize must be positive"},
+		{bin, runtime.ObjectiveConfig{Method: "score", BatchSize: 1}, "score matching needs gaussian units"},
+		{gau, runtime.ObjectiveConfig{Method: "ratio", BatchSize: 1}, "ratio matching needs binary"},
+		{gau, runtime.ObjectiveConfig{Method: "pl", BatchSize: 1}, "pseudo-likelihood here needs discrete units"},
+		{bin, runtime.ObjectiveConfig{Method: "nce", BatchSize: 1}, "NCE needs a noise distribution"},
+		{bin, runtime.ObjectiveConfig{Method: "exact", BatchSize: 1, Limit: 4}, "more than the limit"},
+		{bin, runtime.ObjectiveConfig{Method: "pcd", BatchSize: 1, Sampler: runtime.Sampler{Name: "hmc"}}, `unknown sampler "hmc"`},
+		{gau, runtime.ObjectiveConfig{Method: "pcd", BatchSize: 1, Sampler: runtime.Sampler{Name: "mala"}}, "needs a positive Step"},
+		{bin, runtime.ObjectiveConfig{Method: "pl", BatchSize: 1, Rates: map[string]float64{"Q": 1}}, `Rates names "Q"`},
+	}
+	for _, c := range cases {
+		_, err := runtime.NewObjectiveTrainer(c.m, c.cfg)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s on %s: error %v, want one containing %q", c.cfg.Method, c.m.ModelName(), err, c.want)
+		}
 	}
 }
