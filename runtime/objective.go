@@ -19,21 +19,22 @@ import (
 
 // Methods a training run can be given by name (ObjectiveConfig.Method).
 const (
-	MethodCD     = "cd"    // contrastive divergence CD-k (the generated trainer)
-	MethodPCD    = "pcd"   // persistent CD / stochastic maximum likelihood (the generated trainer)
-	MethodExact  = "exact" // maximum likelihood with the model expectation by enumeration
-	MethodPL     = "pl"    // pseudo-likelihood (Besag 1975)
-	MethodRatio  = "ratio" // ratio matching (Hyvärinen 2007)
-	MethodScore  = "score" // score matching (Hyvärinen 2005)
-	MethodDSM    = "dsm"   // denoising score matching (Vincent 2011)
-	MethodNCE    = "nce"   // noise-contrastive estimation (Gutmann & Hyvärinen 2010)
-	objectiveCap = 1024    // rows evaluated in one batch
-	fdStep       = 1e-4    // relative step of the first differences of ∂F/∂θ
-	fdStep2      = 1e-3    // step of the second differences
+	MethodCD     = "cd"          // contrastive divergence CD-k (the generated trainer)
+	MethodPCD    = "pcd"         // persistent CD / stochastic maximum likelihood (the generated trainer)
+	MethodExact  = "exact"       // maximum likelihood with the model expectation by enumeration
+	MethodPL     = "pl"          // pseudo-likelihood (Besag 1975)
+	MethodRatio  = "ratio"       // ratio matching (Hyvärinen 2007)
+	MethodScore  = "score"       // score matching (Hyvärinen 2005)
+	MethodDSM    = "dsm"         // denoising score matching (Vincent 2011)
+	MethodNCE    = "nce"         // noise-contrastive estimation (Gutmann & Hyvärinen 2010)
+	MethodCond   = "conditional" // conditional likelihood of a label layer (discriminative RBM, Larochelle & Bengio 2008)
+	objectiveCap = 1024          // rows evaluated in one batch
+	fdStep       = 1e-4          // relative step of the first differences of ∂F/∂θ
+	fdStep2      = 1e-3          // step of the second differences
 )
 
 // Methods lists the method names NewObjectiveTrainer accepts.
-var Methods = []string{MethodCD, MethodPCD, MethodExact, MethodPL, MethodRatio, MethodScore, MethodDSM, MethodNCE}
+var Methods = []string{MethodCD, MethodPCD, MethodExact, MethodPL, MethodRatio, MethodScore, MethodDSM, MethodNCE, MethodCond}
 
 // ObjectiveConfig configures NewObjectiveTrainer.
 type ObjectiveConfig struct {
@@ -76,6 +77,15 @@ type ObjectiveConfig struct {
 	// example (0 means 1).
 	Noise      *Base
 	NoiseRatio int
+	// Label names the visible softmax layer (one group) whose conditional
+	// likelihood p(y | x) the "conditional" method maximizes.
+	Label string
+	// Hybrid, for the "conditional" method, adds the generative gradient
+	// to the discriminative one (Larochelle & Bengio 2008): each step also
+	// takes a step of the model's generated CD-K trainer (PCD with Chains
+	// when Chains > 0) on the same rows, at Hybrid times the learning rate.
+	// 0 trains discriminatively only.
+	Hybrid float64
 }
 
 // ObjectiveTrainer trains a model by one of the methods other than CD; it
@@ -88,6 +98,7 @@ type ObjectiveConfig struct {
 //	score   Σ_i ½ψ_i² + ∂ψ_i/∂v_i                         ψ = −∂F/∂v
 //	dsm     ½‖ψ(ṽ) − (v − ṽ)/σ²‖²                        ṽ = v + σε
 //	nce     −log σ(G(v)) − ν·E_noise log σ(−G(u))          G = −F − c − log q − log ν
+//	conditional  F(x, y) + log Σ_k exp(−F(x, e_k))         (−log p(y | x))
 type ObjectiveTrainer struct {
 	m       Reflective
 	cfg     ObjectiveConfig
@@ -121,6 +132,9 @@ type ObjectiveTrainer struct {
 	noise                   Chains
 	noiseLogZ               float64
 
+	// conditional with Hybrid: the generative trainer
+	gen Trainer
+
 	// pcd with another sampler
 	neg    Chains
 	stats  SamplerStats
@@ -151,7 +165,7 @@ func NewObjectiveTrainer(m Reflective, cfg ObjectiveConfig) (Trainer, error) {
 	case MethodCD:
 		return m.NewTrainer(CDConfig{K: cfg.K, Persistent: cfg.Method == MethodPCD, Chains: cfg.Chains,
 			BatchSize: cfg.BatchSize, Optimizer: cfg.Optimizer, Rates: cfg.Rates, Seed: cfg.Seed})
-	case MethodExact, MethodPL, MethodRatio, MethodScore, MethodDSM, MethodNCE:
+	case MethodExact, MethodPL, MethodRatio, MethodScore, MethodDSM, MethodNCE, MethodCond:
 	default:
 		return nil, fmt.Errorf("runtime: trainer for %s: unknown method %q; choose one of %s", name, cfg.Method, strings.Join(Methods, ", "))
 	}
@@ -194,9 +208,19 @@ func NewObjectiveTrainer(m Reflective, cfg ObjectiveConfig) (Trainer, error) {
 		}
 		t.opt[i].LearningRate *= rate
 	}
-	if cfg.Method == MethodPL || cfg.Method == MethodRatio {
+	if cfg.Method == MethodPL || cfg.Method == MethodRatio || cfg.Method == MethodCond {
 		t.all = t.sites()
 		t.idx = make([]int, len(t.all))
+	}
+	if cfg.Method == MethodCond && cfg.Hybrid > 0 {
+		gen := cfg.Optimizer
+		gen.LearningRate *= cfg.Hybrid
+		var err error
+		t.gen, err = m.NewTrainer(CDConfig{K: max(cfg.K, 1), Persistent: cfg.Chains > 0, Chains: cfg.Chains,
+			BatchSize: cfg.BatchSize, Optimizer: gen, Rates: cfg.Rates, Seed: cfg.Seed ^ 0x487962})
+		if err != nil {
+			return nil, fmt.Errorf("runtime: conditional trainer for %s: the generative part: %w", name, err)
+		}
 	}
 	if cfg.Method == MethodNCE {
 		if err := t.initNCE(); err != nil {
@@ -247,7 +271,28 @@ func (t *ObjectiveTrainer) check() error {
 	if t.cfg.Method == MethodExact {
 		return t.initExact()
 	}
+	if t.cfg.Method == MethodCond {
+		return t.checkLabel()
+	}
 	return nil
+}
+
+// checkLabel says why cfg.Label is not a visible layer of one softmax group.
+func (t *ObjectiveTrainer) checkLabel() error {
+	if t.cfg.Label == "" {
+		return fmt.Errorf("the conditional method needs Label, the name of a visible softmax layer")
+	}
+	for _, l := range t.layers {
+		ly := t.m.Layers()[l.index]
+		if ly.Name != t.cfg.Label {
+			continue
+		}
+		if l.kind != "softmax" || l.size != l.k {
+			return fmt.Errorf("label layer %s is %s %v; it must be one softmax group", ly.Name, l.kind, ly.Shape)
+		}
+		return nil
+	}
+	return fmt.Errorf("no visible layer %s to be the label", t.cfg.Label)
 }
 
 // ModelName returns the model's name.
@@ -282,6 +327,12 @@ func (t *ObjectiveTrainer) State() []Tensor {
 		s = append(s, Tensor{Name: "nce.logZ", Shape: []int{}, Data: t.logZ},
 			Tensor{Name: "velocity.nce.logZ", Shape: []int{}, Data: t.logZVel})
 	}
+	if t.gen != nil {
+		for _, g := range t.gen.State() {
+			g.Name = "hybrid." + g.Name
+			s = append(s, g)
+		}
+	}
 	return s
 }
 
@@ -299,7 +350,7 @@ func (t *ObjectiveTrainer) TrainStep(batch []float64, rows int, epoch int) float
 	switch t.cfg.Method {
 	case MethodExact:
 		loss = t.exactStep(batch, rows)
-	case MethodPL, MethodRatio:
+	case MethodPL, MethodRatio, MethodCond:
 		loss = t.siteStep(batch, rows)
 	case MethodScore:
 		loss = t.scoreStep(batch, rows)
@@ -317,6 +368,9 @@ func (t *ObjectiveTrainer) TrainStep(batch []float64, rows int, epoch int) float
 	}
 	if t.logZ != nil {
 		t.cfg.Optimizer.Update(t.logZ, t.logZGrad, t.logZVel, epoch)
+	}
+	if t.gen != nil {
+		t.gen.TrainStep(batch, rows, epoch)
 	}
 	return loss
 }
@@ -396,6 +450,9 @@ type site struct {
 func (t *ObjectiveTrainer) sites() []site {
 	var s []site
 	for _, l := range t.layers {
+		if t.cfg.Method == MethodCond && t.m.Layers()[l.index].Name != t.cfg.Label {
+			continue
+		}
 		switch l.kind {
 		case "softmax":
 			for g := 0; g < l.size/l.k; g++ {
@@ -432,7 +489,8 @@ func (s site) alternative(row []float64, j int) {
 //
 //	−log p(v_s | v_−s) = F(v) + log Σ_a exp(−F(v^a)),  gradient ∇F(v) − Σ_a p_a ∇F(v^a)
 //
-// over the alternatives a (v itself included, p_a ∝ exp(−F(v^a))); ratio
+// over the alternatives a (v itself included, p_a ∝ exp(−F(v^a))); the
+// conditional method is the same with the label group the only site; ratio
 // matching descends σ(−Δ)², Δ = F(v^(s)) − F(v), gradient
 // −2σ(−Δ)²σ(Δ)·(∇F(v^(s)) − ∇F(v)).
 func (t *ObjectiveTrainer) siteStep(batch []float64, rows int) float64 {

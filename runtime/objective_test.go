@@ -125,6 +125,7 @@ func TestObjectiveGradients(t *testing.T) {
 		{bin, runtime.ObjectiveConfig{Method: "nce", NoiseRatio: 3}, 1e-6},
 		{cls, runtime.ObjectiveConfig{Method: "nce", NoiseRatio: 2}, 1e-6},
 		{gr, runtime.ObjectiveConfig{Method: "nce", NoiseRatio: 2}, 1e-6},
+		{cls, runtime.ObjectiveConfig{Method: "conditional", Label: "y"}, 1e-6},
 	}
 	for _, c := range cases {
 		name := fmt.Sprintf("%s/%s", c.name, c.cfg.Method)
@@ -288,11 +289,77 @@ func TestObjectiveTrainerRefuses(t *testing.T) {
 		{bin, runtime.ObjectiveConfig{Method: "pcd", BatchSize: 1, Sampler: runtime.Sampler{Name: "hmc"}}, `unknown sampler "hmc"`},
 		{gau, runtime.ObjectiveConfig{Method: "pcd", BatchSize: 1, Sampler: runtime.Sampler{Name: "mala"}}, "needs a positive Step"},
 		{bin, runtime.ObjectiveConfig{Method: "pl", BatchSize: 1, Rates: map[string]float64{"Q": 1}}, `Rates names "Q"`},
+		{bin, runtime.ObjectiveConfig{Method: "conditional", BatchSize: 1}, "needs Label"},
+		{bin, runtime.ObjectiveConfig{Method: "conditional", BatchSize: 1, Label: "v"}, "must be one softmax group"},
+		{bin, runtime.ObjectiveConfig{Method: "conditional", BatchSize: 1, Label: "h"}, "no visible layer h"},
 	}
 	for _, c := range cases {
 		_, err := runtime.NewObjectiveTrainer(c.m, c.cfg)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s on %s: error %v, want one containing %q", c.cfg.Method, c.m.ModelName(), err, c.want)
 		}
+	}
+}
+
+// TestHybridStep: a hybrid step is the conditional step followed by the
+// generated CD step at Hybrid times the learning rate, on the same rows.
+func TestHybridStep(t *testing.T) {
+	newModel := func() runtime.Reflective {
+		m := classrbm.NewClassRBM(3).Reflect()
+		perturb(m, 0.5, 7)
+		return m
+	}
+	data := randomRows(newModel(), 9, 11)
+	opt := runtime.SGD{LearningRate: 0.3, Momentum: 0.5}
+	cfg := runtime.ObjectiveConfig{Method: "conditional", Label: "y", BatchSize: data.Rows, Optimizer: opt, Seed: 5, K: 2}
+
+	hybrid := newModel()
+	cfg.Hybrid = 0.25
+	h, err := runtime.NewObjectiveTrainer(hybrid, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	twice := newModel()
+	cfg.Hybrid = 0
+	c, err := runtime.NewObjectiveTrainer(twice, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen := opt
+	gen.LearningRate *= 0.25
+	g, err := twice.NewTrainer(runtime.CDConfig{K: 2, BatchSize: data.Rows, Optimizer: gen, Seed: 5 ^ 0x487962})
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := false
+	theta0 := snapshot(hybrid.Params())
+	for step := range 3 {
+		lh := h.TrainStep(data.X, data.Rows, step)
+		lc := c.TrainStep(data.X, data.Rows, step)
+		g.TrainStep(data.X, data.Rows, step)
+		if lh != lc {
+			t.Errorf("step %d: hybrid loss %g, conditional loss %g; both should be −Σ log p(y | x) before the step", step, lh, lc)
+		}
+	}
+	for i, p := range hybrid.Params() {
+		q := twice.Params()[i]
+		for k := range p.Data {
+			if math.Abs(p.Data[k]-q.Data[k]) > 1e-12 {
+				t.Fatalf("%s[%d]: hybrid %g, conditional then CD %g", p.Name, k, p.Data[k], q.Data[k])
+			}
+			moved = moved || p.Data[k] != theta0[i][k]
+		}
+	}
+	if !moved {
+		t.Fatal("the hybrid steps left every parameter unchanged")
+	}
+	n := 0
+	for _, s := range h.State() {
+		if strings.HasPrefix(s.Name, "hybrid.") {
+			n++
+		}
+	}
+	if n == 0 {
+		t.Error("State does not include the generative trainer's state")
 	}
 }
