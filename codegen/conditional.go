@@ -314,6 +314,20 @@ func (g *gen) fieldSite(c *ir.Conditional) {
 	p.P()
 }
 
+// siteCost estimates the work of one unit's field (fieldSite): the units of
+// the layers it reads.
+func (g *gen) siteCost(c *ir.Conditional) int {
+	used := map[*ir.Layer]bool{}
+	for _, ct := range append(slices.Clone(c.Field), c.Precision...) {
+		unitLayers(ct.Units, used)
+	}
+	n := 0
+	for ly := range used {
+		n += ly.Size
+	}
+	return n
+}
+
 // activation writes the conditional mean of one unit given field a (and prec).
 func activation(ly *ir.Layer, a, prec string) string {
 	switch ly.Kind {
@@ -438,7 +452,8 @@ func (g *gen) meanBody(c *ir.Conditional, dst string) {
 }
 
 // sample writes SampleL and sampleL, which draws a layer for every chain,
-// leaving the units that mask marks unchanged.
+// leaving the units that mask marks unchanged, and sampleChainsL, its loop
+// over a range of chains, which the workspace runs on several threads.
 func (g *gen) sample(c *ir.Conditional) {
 	ly := c.Layer
 	L, S := g.L(ly), ly.Size
@@ -452,39 +467,64 @@ func (g *gen) sample(c *ir.Conditional) {
 	p.Pf("func (m *%s) Sample%s(x *%s, beta float64) { m.sample%s(x, beta, nil) }", g.T, L, g.C, L)
 	p.P()
 	p.Pf("func (m *%s) sample%s(x *%s, beta float64, mask []bool) {", g.T, L, g.C)
-	if ly.Lateral {
-		g.sampleSites(c)
-		p.P("}")
-		p.P()
-		return
-	}
 	p.P("if runtime.AllTrue(mask) {")
 	p.P("return")
 	p.P("}")
-	bit := fmt.Sprintf("%#x", uint64(1)<<slices.Index(g.m.Layers, ly))
-	p.Pf("if x.fresh&%s == 0 {", bit)
-	p.Pf("m.field%s(x)", L)
+	cost := 16 * S
+	if ly.Lateral {
+		cost = S * (16 + g.siteCost(c))
+	} else {
+		bit := fmt.Sprintf("%#x", uint64(1)<<slices.Index(g.m.Layers, ly))
+		p.Pf("if x.fresh&%s == 0 {", bit)
+		p.Pf("m.field%s(x)", L)
+		p.P("}")
+		p.Pf("x.fresh &^= %s", bit)
+		p.P("if mask != nil {")
+		p.Pf("copy(x.save, x.%s[:x.N*%d])", L, S)
+		p.P("}")
+	}
+	p.Pf("x.forChains(%d, task%s{m: m, x: x, beta0: beta, mask: mask, run: (*%s).sampleChains%s})", cost, g.T, g.T, L)
 	p.P("}")
-	p.Pf("x.fresh &^= %s", bit)
-	p.P("if mask != nil {")
-	p.Pf("copy(x.save, x.%s[:x.N*%d])", L, S)
-	p.P("}")
+	p.P()
+	p.Pf("// sampleChains%s is the loop of sample%s over chains lo…hi−1; each chain", L, L)
+	p.P("// draws from its own stream and writes only its own rows.")
+	p.Pf("func (m *%s) sampleChains%s(t *task%s, lo, hi int) {", g.T, L, g.T)
+	p.P("x, beta, mask := t.x, t.beta0, t.mask")
 	g.baseLocals(ly)
-	p.P("for ch := 0; ch < x.N; ch++ {")
+	p.P("for ch := lo; ch < hi; ch++ {")
 	p.P("rng := &x.RNG[ch]")
 	p.Pf("row := x.%s[ch*%d : ch*%d+%d]", L, S, S, S)
+	if ly.Lateral {
+		g.drawSites(c)
+	} else {
+		g.drawRow(c)
+	}
+	p.P("}")
+	p.P("}")
+	p.P()
+}
+
+// drawRow writes the body of a chain's draw of a layer whose units are
+// conditionally independent, from the fields in x.aL. The probabilities are
+// computed in the row itself, then replaced by the draws.
+func (g *gen) drawRow(c *ir.Conditional) {
+	ly := c.Layer
+	L, S := g.L(ly), ly.Size
+	p := g.p
 	p.Pf("a := x.a%s[ch*%d : ch*%d+%d]", L, S, S, S)
 	switch ly.Kind {
 	case ir.Softmax:
 		K := ly.Categories()
 		p.Pf("for grp := 0; grp < %d; grp++ {", ly.Groups())
-		p.Pf("for k := 0; k < %d; k++ {", K)
+		p.Pf("pr := row[grp*%d : grp*%d+%d]", K, K, K)
+		p.P("for k := range pr {")
 		g.tempered(ly, fmt.Sprintf("a[grp*%d+k]", K), "", fmt.Sprintf("grp*%d+k", K))
-		p.P("x.prob[k] = e")
+		p.P("pr[k] = e")
 		p.P("}")
-		p.Pf("runtime.Softmax(x.prob[:%d], x.prob[:%d])", K, K)
-		p.Pf("clear(row[grp*%d : grp*%d+%d])", K, K, K)
-		p.Pf("row[grp*%d+rng.Categorical(x.prob[:%d])] = 1", K, K)
+		p.P("runtime.Softmax(pr, pr)")
+		p.P("pick := rng.Categorical(pr)")
+		p.P("clear(pr)")
+		p.P("pr[pick] = 1")
 		p.P("}")
 	case ir.Gaussian:
 		p.Pf("prec := x.p%s[ch*%d : ch*%d+%d]", L, S, S, S)
@@ -498,24 +538,23 @@ func (g *gen) sample(c *ir.Conditional) {
 		if ly.Kind == ir.Spin {
 			two = "2*"
 		}
-		p.Pf("pr := x.probs[:%d]", S)
 		if ly.Visible {
 			p.P("if base != nil {")
-			p.P("for k := range pr {")
-			p.P("pr[k] = beta*a[k] + (1-beta)*base[k]")
+			p.P("for k := range row {")
+			p.P("row[k] = beta*a[k] + (1-beta)*base[k]")
 			p.P("}")
-			p.Pf("runtime.Sigmoids(pr, pr, %s1)", two)
+			p.Pf("runtime.Sigmoids(row, row, %s1)", two)
 			p.P("} else {")
-			p.Pf("runtime.Sigmoids(pr, a, %sbeta)", two)
+			p.Pf("runtime.Sigmoids(row, a, %sbeta)", two)
 			p.P("}")
 		} else {
-			p.Pf("runtime.Sigmoids(pr, a, %sbeta)", two)
+			p.Pf("runtime.Sigmoids(row, a, %sbeta)", two)
 		}
-		p.P("for k := range row {")
+		p.P("for k, pk := range row {")
 		if ly.Kind == ir.Spin {
-			p.P("row[k] = 2*rng.Bernoulli(pr[k]) - 1")
+			p.P("row[k] = 2*rng.Bernoulli(pk) - 1")
 		} else {
-			p.P("row[k] = rng.Bernoulli(pr[k])")
+			p.P("row[k] = rng.Bernoulli(pk)")
 		}
 		p.P("}")
 	}
@@ -536,22 +575,18 @@ func (g *gen) sample(c *ir.Conditional) {
 		p.P("}")
 	}
 	p.P("}")
-	p.P("}")
-	p.P("}")
-	p.P()
 }
 
-// sampleSites writes the body of a site-by-site sampler.
-func (g *gen) sampleSites(c *ir.Conditional) {
+// drawSites writes the body of a chain's site-by-site draw of a layer with
+// lateral couplings. A softmax group's probabilities go to the chain's rows
+// of x.save, which the site-by-site samplers do not otherwise use.
+func (g *gen) drawSites(c *ir.Conditional) {
 	ly := c.Layer
 	L, S := g.L(ly), ly.Size
 	p := g.p
-	g.baseLocals(ly)
-	p.P("for ch := 0; ch < x.N; ch++ {")
-	p.P("rng := &x.RNG[ch]")
-	p.Pf("row := x.%s[ch*%d : ch*%d+%d]", L, S, S, S)
 	if ly.Kind == ir.Softmax {
 		K := ly.Categories()
+		p.Pf("pr := x.save[ch*%d : ch*%d+%d]", g.maxLayer(), g.maxLayer(), K)
 		p.Pf("for grp := 0; grp < %d; grp++ {", ly.Groups())
 		p.Pf("if mask != nil && mask[grp*%d] {", K)
 		p.P("continue")
@@ -559,23 +594,22 @@ func (g *gen) sampleSites(c *ir.Conditional) {
 		p.Pf("for k := 0; k < %d; k++ {", K)
 		p.Pf("a, _ := m.fieldSite%s(x, ch, grp*%d+k)", L, K)
 		g.tempered(ly, "a", "", fmt.Sprintf("grp*%d+k", K))
-		p.P("x.prob[k] = e")
+		p.P("pr[k] = e")
 		p.P("}")
-		p.Pf("runtime.Softmax(x.prob[:%d], x.prob[:%d])", K, K)
+		p.P("runtime.Softmax(pr, pr)")
 		p.Pf("clear(row[grp*%d : grp*%d+%d])", K, K, K)
-		p.Pf("row[grp*%d+rng.Categorical(x.prob[:%d])] = 1", K, K)
+		p.Pf("row[grp*%d+rng.Categorical(pr)] = 1", K)
 		p.P("}")
-	} else {
-		p.Pf("for u := 0; u < %d; u++ {", S)
-		p.P("if mask != nil && mask[u] {")
-		p.P("continue")
-		p.P("}")
-		p.Pf("a, prec := m.fieldSite%s(x, ch, u)", L)
-		p.P("_ = prec")
-		g.tempered(ly, "a", "prec", "u")
-		p.Pf("row[u] = %s", draw(ly, "e", "q"))
-		p.P("}")
+		return
 	}
+	p.Pf("for u := 0; u < %d; u++ {", S)
+	p.P("if mask != nil && mask[u] {")
+	p.P("continue")
+	p.P("}")
+	p.Pf("a, prec := m.fieldSite%s(x, ch, u)", L)
+	p.P("_ = prec")
+	g.tempered(ly, "a", "prec", "u")
+	p.Pf("row[u] = %s", draw(ly, "e", "q"))
 	p.P("}")
 }
 

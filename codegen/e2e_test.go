@@ -38,7 +38,7 @@ var (
 	drvOnce sync.Once
 	// mutants are extra packages: generated code with a deliberate bug, for negative controls.
 	mutants = map[string]mutant{
-		"rbm.ebm/wrong-sampler": {base: "rbm.ebm", old: "runtime.Sigmoids(pr, a, beta)", new: "runtime.Sigmoids(pr, a, 0.5*beta)"},
+		"rbm.ebm/wrong-sampler": {base: "rbm.ebm", old: "runtime.Sigmoids(row, a, beta)", new: "runtime.Sigmoids(row, a, 0.5*beta)"},
 	}
 )
 

@@ -61,14 +61,25 @@ func (g *gen) freeEnergy(fe *ir.FreeEnergy) {
 	p.Pf("// %s writes F at beta0 into dst0 and, when dst1 is not nil, at beta1", lower(name))
 	p.P("// into dst1, from one computation of the fields.")
 	p.Pf("func (m *%s) %s(x *%s, beta0 float64, dst0 []float64, beta1 float64, dst1 []float64) {", g.T, lower(name), g.C)
+	cost := 0
 	for _, ly := range fe.SumOut {
 		p.Pf("m.field%s(x)", g.L(ly))
+		cost += 16 * ly.Size
 	}
 	used := map[*ir.Layer]bool{}
 	for _, t := range fe.Rest {
 		unitLayers(t.Units, used)
 	}
-	p.P("for ch := 0; ch < x.N; ch++ {")
+	for ly := range used {
+		cost += ly.Size
+	}
+	p.Pf("x.forChains(%d, task%s{m: m, x: x, beta0: beta0, dst0: dst0, beta1: beta1, dst1: dst1, run: (*%s).%sChains})", cost, g.T, g.T, lower(name))
+	p.P("}")
+	p.P()
+	p.Pf("// %sChains is the loop of %s over chains lo…hi−1.", lower(name), lower(name))
+	p.Pf("func (m *%s) %sChains(t *task%s, lo, hi int) {", g.T, lower(name), g.T)
+	p.P("x := t.x")
+	p.P("for ch := lo; ch < hi; ch++ {")
 	g.rows(used, false)
 	p.P("rest := 0.0")
 	em := g.emitter()
@@ -82,13 +93,13 @@ func (g *gen) freeEnergy(fe *ir.FreeEnergy) {
 			p.Pf("p%s := x.p%s[ch*%d : ch*%d+%d]", L, L, S, S, S)
 		}
 	}
-	p.P("for k, dst := range [2][]float64{dst0, dst1} {")
+	p.P("for k, dst := range [2][]float64{t.dst0, t.dst1} {")
 	p.P("if dst == nil {")
 	p.P("continue")
 	p.P("}")
-	p.P("beta := beta0")
+	p.P("beta := t.beta0")
 	p.P("if k == 1 {")
-	p.P("beta = beta1")
+	p.P("beta = t.beta1")
 	p.P("}")
 	p.P("f := beta * rest")
 	for _, ly := range fe.SumOut {
@@ -103,10 +114,7 @@ func (g *gen) freeEnergy(fe *ir.FreeEnergy) {
 		case ir.Softmax:
 			K := ly.Categories()
 			p.Pf("for grp := 0; grp < %d; grp++ {", ly.Groups())
-			p.Pf("for k := 0; k < %d; k++ {", K)
-			p.Pf("x.prob[k] = beta * a%s[grp*%d+k]", L, K)
-			p.P("}")
-			p.Pf("f -= runtime.LogSumExp(x.prob[:%d])", K)
+			p.Pf("f -= runtime.LogSumExpScaled(a%s[grp*%d:grp*%d+%d], beta)", L, K, K, K)
 			p.P("}")
 		case ir.Gaussian:
 			p.Pf("for k, a := range a%s {", L)

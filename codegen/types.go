@@ -167,11 +167,11 @@ func (g *gen) chainsType() {
 		}
 	}
 	p.P("prob []float64 // one softmax group")
-	p.P("probs []float64 // the unit probabilities of one chain's layer")
-	p.P("save []float64 // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad")
+	p.P("save []float64 // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad, a softmax group's probabilities in a site-by-site draw")
 	p.P("weight []float64 // per-chain weights of the gradients; nil means 1")
 	p.P("fresh  uint64    // layers (bit i: layer i) whose fields are current for their next sampler, set only within an annealing step")
 	p.Pf("scratch *%s // conditional means for the generic free-energy gradient", g.C)
+	p.Pf("task task%s // the per-chain loop the workspace is running", g.T)
 	if g.scaledKernels() {
 		p.P("mvIn, mvOut []float64 // scaled operands and results of products with parameter-dependent scales")
 		p.P("mvRow, mvCol []float64 // the scales")
@@ -185,7 +185,7 @@ func (g *gen) chainsType() {
 	p.Pf("// New%s returns n chains with every unit drawn uniformly (gaussian units", g.C)
 	p.P("// from N(0, 1)); chain c uses random stream (seed, c).")
 	p.Pf("func New%s(n int, seed uint64) *%s {", g.C, g.C)
-	p.Pf("x := &%s{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, %d), probs: make([]float64, %d), save: make([]float64, n*%d)}", g.C, max(1, g.maxCategories()), g.maxLayer(), g.maxLayer())
+	p.Pf("x := &%s{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, %d), save: make([]float64, n*%d)}", g.C, max(1, g.maxCategories()), g.maxLayer())
 	if g.scaledKernels() {
 		p.Pf("x.mvIn, x.mvOut = make([]float64, n*%d), make([]float64, n*%d)", g.maxLayer(), g.maxLayer())
 		p.Pf("x.mvRow, x.mvCol = make([]float64, %d), make([]float64, %d)", g.maxLayer(), g.maxLayer())
@@ -250,6 +250,36 @@ func (g *gen) chainsType() {
 	p.Pf("func (x *%s) SetWeights(w []float64) { x.weight = w }", g.C)
 	p.P()
 	p.Pf("var _ runtime.Chains = (*%s)(nil)", g.C)
+	p.P()
+	g.taskType()
+}
+
+// taskType writes the RangeTask through which a workspace runs the
+// per-chain loops of the samplers and free energies on several threads:
+// chain c draws only from its own stream, so the results do not depend on
+// how the chains are divided.
+func (g *gen) taskType() {
+	p := g.p
+	p.Pf("// task%s is a per-chain loop of a sampler or free energy with its arguments,", g.T)
+	p.P("// which the workspace runs on disjoint ranges of chains at once (ForRange).")
+	p.Pf("type task%s struct {", g.T)
+	p.Pf("m            *%s", g.T)
+	p.Pf("x            *%s", g.C)
+	p.P("beta0, beta1 float64")
+	p.P("dst0, dst1   []float64")
+	p.P("mask         []bool")
+	p.Pf("run          func(m *%s, t *task%s, lo, hi int)", g.T, g.T)
+	p.P("}")
+	p.P()
+	p.Pf("func (t *task%s) RunRange(lo, hi int) { t.run(t.m, t, lo, hi) }", g.T)
+	p.P()
+	p.Pf("// forChains runs t over the chains in use, on the workspace's threads when")
+	p.P("// there is enough work; cost is the work of one chain (in multiply-adds or so).")
+	p.Pf("func (x *%s) forChains(cost int, t task%s) {", g.C, g.T)
+	p.P("x.task = t")
+	p.P("x.Workspace.ForRange(x.N, cost, &x.task)")
+	p.Pf("x.task = task%s{}", g.T)
+	p.P("}")
 	p.P()
 }
 

@@ -68,6 +68,28 @@ func LogSumExp(x []float64) float64 {
 	return m + math.Log(s)
 }
 
+// LogSumExpScaled returns log Σᵢ e^{β·xᵢ}, LogSumExp of β·x without a
+// buffer for the scaled values.
+func LogSumExpScaled(x []float64, beta float64) float64 {
+	if len(x) == 0 {
+		return math.Inf(-1)
+	}
+	m := beta * x[0]
+	for _, v := range x[1:] {
+		if bv := beta * v; bv > m || math.IsNaN(bv) {
+			m = bv
+		}
+	}
+	if math.IsInf(m, 0) || math.IsNaN(m) {
+		return m
+	}
+	var s float64
+	for _, v := range x {
+		s += math.Exp(beta*v - m)
+	}
+	return m + math.Log(s)
+}
+
 // LogMeanExp returns log((1/n) Σᵢ e^{xᵢ}) = LogSumExp(x) − log n, the
 // stable log of a mean of exponentials (as in importance-sampling
 // estimates of a partition function). It returns −∞ for an empty slice.

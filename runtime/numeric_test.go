@@ -181,6 +181,13 @@ func TestLogSumExpDirect(t *testing.T) {
 		if got := LogSumExp(x); relErr(got, want) > 1e-14 {
 			t.Errorf("LogSumExp(n=%d) = %.17g, want %.17g", n, got, want)
 		}
+		scaled := make([]float64, n)
+		for i, v := range x {
+			scaled[i] = 0.37 * v
+		}
+		if got, want := LogSumExpScaled(x, 0.37), LogSumExp(scaled); got != want {
+			t.Errorf("LogSumExpScaled(n=%d, 0.37) = %.17g, LogSumExp of the scaled values %.17g", n, got, want)
+		}
 		if got, want := LogMeanExp(x), math.Log(s/float64(n)); math.Abs(got-want) > 1e-13 {
 			t.Errorf("LogMeanExp(n=%d) = %.17g, want %.17g", n, got, want)
 		}

@@ -77,6 +77,7 @@ const (
 	jobAddRows
 	jobGemvN
 	jobReduce // C += Σ partial products of splitK
+	jobRange  // a RangeTask over [0, m)
 )
 
 // job holds the arguments of the product being split; written by the caller
@@ -96,6 +97,8 @@ type job struct {
 	lda, ldb, ldc  int
 
 	x, y []float64 // AddRows, Gemv
+
+	task RangeTask // ForRange
 }
 
 // worker is the parking state of one worker goroutine.
@@ -314,7 +317,41 @@ func (p *pool) runPart(t int) {
 		if r0 < r1 {
 			gemvRows(j.lv, r1-r0, j.n, j.alpha, j.a[r0*j.lda:], j.lda, j.x, j.beta, j.y[r0:])
 		}
+	case jobRange:
+		if r0, r1 := split(j.m, j.parts, 1, t), split(j.m, j.parts, 1, t+1); r0 < r1 {
+			j.task.RunRange(r0, r1)
+		}
 	}
+}
+
+// A RangeTask is work over the items [0, n) of a range — the chains of a
+// sampler, the rows of a batch — whose parts [lo, hi) touch disjoint data
+// and may run at once on different threads. Generated samplers implement it
+// with a small struct kept in the chains, so passing one does not allocate.
+type RangeTask interface {
+	RunRange(lo, hi int)
+}
+
+// ForRange runs task over [0, n), cut into contiguous parts run on the
+// workspace's threads when there are at least two items and n·cost (cost:
+// the work of one item, in multiply-adds or the like) makes it worth waking
+// them; otherwise it calls task.RunRange(0, n) on the caller's goroutine.
+// The parts are the same for the same n and thread count, so work that draws
+// from per-item random streams gives the same results on any number of
+// threads.
+func (w *Workspace) ForRange(n, cost int, task RangeTask) {
+	parts := 1
+	if n >= 2 {
+		parts = min(n, w.parallel(n*cost))
+	}
+	if parts == 1 {
+		task.RunRange(0, n)
+		return
+	}
+	p := w.pool
+	p.job = job{kind: jobRange, m: n, parts: parts, task: task}
+	p.run()
+	p.job = job{}
 }
 
 // addRows is addRowsChunked listing all nonzeros of x at once in s.

@@ -380,3 +380,64 @@ func ExampleWorkspace() {
 	fmt.Println(h)
 	// Output: [0.75 0 2 0]
 }
+
+// countTask counts how often each item is visited and records the parts.
+type countTask struct {
+	seen  []int
+	parts [][2]int
+	mu    sync.Mutex
+}
+
+func (c *countTask) RunRange(lo, hi int) {
+	c.mu.Lock()
+	c.parts = append(c.parts, [2]int{lo, hi})
+	c.mu.Unlock()
+	for i := lo; i < hi; i++ {
+		c.seen[i]++
+	}
+}
+
+// ForRange visits every item exactly once, splits only large enough work,
+// and splits it among the threads.
+func TestWorkspaceForRange(t *testing.T) {
+	for _, ws := range testWorkspaces(t) {
+		for _, c := range []struct{ n, cost, wantParts int }{
+			{0, 1 << 20, 1},
+			{1, 1 << 20, 1}, // one item cannot be split
+			{100, 10, 1},    // too little work to wake a thread
+			{100, 1 << 12, min(ws.Threads(), 100)},
+			{2, 1 << 20, min(ws.Threads(), 2)},
+		} {
+			task := &countTask{seen: make([]int, c.n)}
+			ws.ForRange(c.n, c.cost, task)
+			for i, k := range task.seen {
+				if k != 1 {
+					t.Fatalf("threads=%d n=%d: item %d visited %d times", ws.Threads(), c.n, i, k)
+				}
+			}
+			if len(task.parts) != c.wantParts {
+				t.Errorf("threads=%d n=%d cost=%d: %d parts %v, want %d", ws.Threads(), c.n, c.cost, len(task.parts), task.parts, c.wantParts)
+			}
+		}
+	}
+}
+
+// sumTask writes per-item sums, as a sampler's per-chain loop does.
+type sumTask struct{ in, out []float64 }
+
+func (s *sumTask) RunRange(lo, hi int) {
+	for i := lo; i < hi; i++ {
+		s.out[i] = s.in[i] * 2
+	}
+}
+
+func TestWorkspaceForRangeAllocs(t *testing.T) {
+	task := &sumTask{in: make([]float64, 1000), out: make([]float64, 1000)}
+	for _, ws := range testWorkspaces(t) {
+		f := func() { ws.ForRange(1000, 1<<10, task) }
+		f()
+		if a := testing.AllocsPerRun(20, f); a != 0 {
+			t.Errorf("threads=%d: %v allocations per ForRange", ws.Threads(), a)
+		}
+	}
+}

@@ -88,7 +88,7 @@ func TestVerifyFailsOnBrokenCode(t *testing.T) {
 	}{
 		// A hidden sampler that draws with half its field, as one that
 		// tempered a block by mistake would: only the sampler test sees it.
-		{"half-field-sampler", "runtime.Sigmoids(pr, a, beta)", "runtime.Sigmoids(pr, a, 0.5*beta)", "sampler"},
+		{"half-field-sampler", "runtime.Sigmoids(row, a, beta)", "runtime.Sigmoids(row, a, 0.5*beta)", "sampler"},
 		// The visible means with the field's sign flipped.
 		{"flipped-mean", "runtime.Sigmoids(dst[:x.N*3], x.aV[:x.N*3], beta)", "runtime.Sigmoids(dst[:x.N*3], x.aV[:x.N*3], -beta)", "conditional p(v | rest)"},
 	}

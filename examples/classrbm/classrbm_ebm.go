@@ -106,17 +106,17 @@ type ClassRBMChains struct {
 	aY      []float64       // fields
 	aH      []float64       // fields
 	prob    []float64       // one softmax group
-	probs   []float64       // the unit probabilities of one chain's layer
-	save    []float64       // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad
+	save    []float64       // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad, a softmax group's probabilities in a site-by-site draw
 	weight  []float64       // per-chain weights of the gradients; nil means 1
 	fresh   uint64          // layers (bit i: layer i) whose fields are current for their next sampler, set only within an annealing step
 	scratch *ClassRBMChains // conditional means for the generic free-energy gradient
+	task    taskClassRBM    // the per-chain loop the workspace is running
 }
 
 // NewClassRBMChains returns n chains with every unit drawn uniformly (gaussian units
 // from N(0, 1)); chain c uses random stream (seed, c).
 func NewClassRBMChains(n int, seed uint64) *ClassRBMChains {
-	x := &ClassRBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 10), probs: make([]float64, 784), save: make([]float64, n*784)}
+	x := &ClassRBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 10), save: make([]float64, n*784)}
 	x.V = make([]float64, n*784)
 	x.aV = make([]float64, n*784)
 	x.Y = make([]float64, n*10)
@@ -168,6 +168,27 @@ func (x *ClassRBMChains) Layers() []runtime.Tensor {
 func (x *ClassRBMChains) SetWeights(w []float64) { x.weight = w }
 
 var _ runtime.Chains = (*ClassRBMChains)(nil)
+
+// taskClassRBM is a per-chain loop of a sampler or free energy with its arguments,
+// which the workspace runs on disjoint ranges of chains at once (ForRange).
+type taskClassRBM struct {
+	m            *ClassRBM
+	x            *ClassRBMChains
+	beta0, beta1 float64
+	dst0, dst1   []float64
+	mask         []bool
+	run          func(m *ClassRBM, t *taskClassRBM, lo, hi int)
+}
+
+func (t *taskClassRBM) RunRange(lo, hi int) { t.run(t.m, t, lo, hi) }
+
+// forChains runs t over the chains in use, on the workspace's threads when
+// there is enough work; cost is the work of one chain (in multiply-adds or so).
+func (x *ClassRBMChains) forChains(cost int, t taskClassRBM) {
+	x.task = t
+	x.Workspace.ForRange(x.N, cost, &x.task)
+	x.task = taskClassRBM{}
+}
 
 // ClassRBMClamp says which units SweepClamped leaves unchanged: a nil slice
 // clamps nothing in its layer, runtime.Mask(size, true) clamps the whole layer.
@@ -288,22 +309,28 @@ func (m *ClassRBM) sampleV(x *ClassRBMChains, beta float64, mask []bool) {
 	if mask != nil {
 		copy(x.save, x.V[:x.N*784])
 	}
+	x.forChains(12544, taskClassRBM{m: m, x: x, beta0: beta, mask: mask, run: (*ClassRBM).sampleChainsV})
+}
+
+// sampleChainsV is the loop of sampleV over chains lo…hi−1; each chain
+// draws from its own stream and writes only its own rows.
+func (m *ClassRBM) sampleChainsV(t *taskClassRBM, lo, hi int) {
+	x, beta, mask := t.x, t.beta0, t.mask
 	base := x.BaseV
-	for ch := 0; ch < x.N; ch++ {
+	for ch := lo; ch < hi; ch++ {
 		rng := &x.RNG[ch]
 		row := x.V[ch*784 : ch*784+784]
 		a := x.aV[ch*784 : ch*784+784]
-		pr := x.probs[:784]
 		if base != nil {
-			for k := range pr {
-				pr[k] = beta*a[k] + (1-beta)*base[k]
+			for k := range row {
+				row[k] = beta*a[k] + (1-beta)*base[k]
 			}
-			runtime.Sigmoids(pr, pr, 1)
+			runtime.Sigmoids(row, row, 1)
 		} else {
-			runtime.Sigmoids(pr, a, beta)
+			runtime.Sigmoids(row, a, beta)
 		}
-		for k := range row {
-			row[k] = rng.Bernoulli(pr[k])
+		for k, pk := range row {
+			row[k] = rng.Bernoulli(pk)
 		}
 		if mask != nil {
 			saved := x.save[ch*784 : ch*784+784]
@@ -377,22 +404,31 @@ func (m *ClassRBM) sampleY(x *ClassRBMChains, beta float64, mask []bool) {
 	if mask != nil {
 		copy(x.save, x.Y[:x.N*10])
 	}
+	x.forChains(160, taskClassRBM{m: m, x: x, beta0: beta, mask: mask, run: (*ClassRBM).sampleChainsY})
+}
+
+// sampleChainsY is the loop of sampleY over chains lo…hi−1; each chain
+// draws from its own stream and writes only its own rows.
+func (m *ClassRBM) sampleChainsY(t *taskClassRBM, lo, hi int) {
+	x, beta, mask := t.x, t.beta0, t.mask
 	base := x.BaseY
-	for ch := 0; ch < x.N; ch++ {
+	for ch := lo; ch < hi; ch++ {
 		rng := &x.RNG[ch]
 		row := x.Y[ch*10 : ch*10+10]
 		a := x.aY[ch*10 : ch*10+10]
 		for grp := 0; grp < 1; grp++ {
-			for k := 0; k < 10; k++ {
+			pr := row[grp*10 : grp*10+10]
+			for k := range pr {
 				e := beta * a[grp*10+k]
 				if base != nil {
 					e += (1 - beta) * base[grp*10+k]
 				}
-				x.prob[k] = e
+				pr[k] = e
 			}
-			runtime.Softmax(x.prob[:10], x.prob[:10])
-			clear(row[grp*10 : grp*10+10])
-			row[grp*10+rng.Categorical(x.prob[:10])] = 1
+			runtime.Softmax(pr, pr)
+			pick := rng.Categorical(pr)
+			clear(pr)
+			pr[pick] = 1
 		}
 		if mask != nil {
 			saved := x.save[ch*10 : ch*10+10]
@@ -476,14 +512,20 @@ func (m *ClassRBM) sampleH(x *ClassRBMChains, beta float64, mask []bool) {
 	if mask != nil {
 		copy(x.save, x.H[:x.N*500])
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.forChains(8000, taskClassRBM{m: m, x: x, beta0: beta, mask: mask, run: (*ClassRBM).sampleChainsH})
+}
+
+// sampleChainsH is the loop of sampleH over chains lo…hi−1; each chain
+// draws from its own stream and writes only its own rows.
+func (m *ClassRBM) sampleChainsH(t *taskClassRBM, lo, hi int) {
+	x, beta, mask := t.x, t.beta0, t.mask
+	for ch := lo; ch < hi; ch++ {
 		rng := &x.RNG[ch]
 		row := x.H[ch*500 : ch*500+500]
 		a := x.aH[ch*500 : ch*500+500]
-		pr := x.probs[:500]
-		runtime.Sigmoids(pr, a, beta)
-		for k := range row {
-			row[k] = rng.Bernoulli(pr[k])
+		runtime.Sigmoids(row, a, beta)
+		for k, pk := range row {
+			row[k] = rng.Bernoulli(pk)
 		}
 		if mask != nil {
 			saved := x.save[ch*500 : ch*500+500]
@@ -633,7 +675,13 @@ func (m *ClassRBM) FreeEnergyVY(x *ClassRBMChains, beta float64, dst []float64) 
 // into dst1, from one computation of the fields.
 func (m *ClassRBM) freeEnergyVY(x *ClassRBMChains, beta0 float64, dst0 []float64, beta1 float64, dst1 []float64) {
 	m.fieldH(x)
-	for ch := 0; ch < x.N; ch++ {
+	x.forChains(8794, taskClassRBM{m: m, x: x, beta0: beta0, dst0: dst0, beta1: beta1, dst1: dst1, run: (*ClassRBM).freeEnergyVYChains})
+}
+
+// freeEnergyVYChains is the loop of freeEnergyVY over chains lo…hi−1.
+func (m *ClassRBM) freeEnergyVYChains(t *taskClassRBM, lo, hi int) {
+	x := t.x
+	for ch := lo; ch < hi; ch++ {
 		rowV := x.V[ch*784 : ch*784+784]
 		rowY := x.Y[ch*10 : ch*10+10]
 		rest := 0.0
@@ -648,13 +696,13 @@ func (m *ClassRBM) freeEnergyVY(x *ClassRBMChains, beta0 float64, dst0 []float64
 			}
 		}
 		aH := x.aH[ch*500 : ch*500+500]
-		for k, dst := range [2][]float64{dst0, dst1} {
+		for k, dst := range [2][]float64{t.dst0, t.dst1} {
 			if dst == nil {
 				continue
 			}
-			beta := beta0
+			beta := t.beta0
 			if k == 1 {
-				beta = beta1
+				beta = t.beta1
 			}
 			f := beta * rest
 			f -= runtime.SoftplusSum(aH, beta)
@@ -694,7 +742,13 @@ func (m *ClassRBM) FreeEnergyH(x *ClassRBMChains, beta float64, dst []float64) {
 func (m *ClassRBM) freeEnergyH(x *ClassRBMChains, beta0 float64, dst0 []float64, beta1 float64, dst1 []float64) {
 	m.fieldV(x)
 	m.fieldY(x)
-	for ch := 0; ch < x.N; ch++ {
+	x.forChains(13204, taskClassRBM{m: m, x: x, beta0: beta0, dst0: dst0, beta1: beta1, dst1: dst1, run: (*ClassRBM).freeEnergyHChains})
+}
+
+// freeEnergyHChains is the loop of freeEnergyH over chains lo…hi−1.
+func (m *ClassRBM) freeEnergyHChains(t *taskClassRBM, lo, hi int) {
+	x := t.x
+	for ch := lo; ch < hi; ch++ {
 		rowH := x.H[ch*500 : ch*500+500]
 		rest := 0.0
 		for j := 0; j < 500; j++ {
@@ -704,21 +758,18 @@ func (m *ClassRBM) freeEnergyH(x *ClassRBMChains, beta0 float64, dst0 []float64,
 		}
 		aV := x.aV[ch*784 : ch*784+784]
 		aY := x.aY[ch*10 : ch*10+10]
-		for k, dst := range [2][]float64{dst0, dst1} {
+		for k, dst := range [2][]float64{t.dst0, t.dst1} {
 			if dst == nil {
 				continue
 			}
-			beta := beta0
+			beta := t.beta0
 			if k == 1 {
-				beta = beta1
+				beta = t.beta1
 			}
 			f := beta * rest
 			f -= runtime.SoftplusSum(aV, beta)
 			for grp := 0; grp < 1; grp++ {
-				for k := 0; k < 10; k++ {
-					x.prob[k] = beta * aY[grp*10+k]
-				}
-				f -= runtime.LogSumExp(x.prob[:10])
+				f -= runtime.LogSumExpScaled(aY[grp*10:grp*10+10], beta)
 			}
 			dst[ch] = f
 		}

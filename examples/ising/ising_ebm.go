@@ -81,17 +81,17 @@ type IsingChains struct {
 
 	aS      []float64    // fields
 	prob    []float64    // one softmax group
-	probs   []float64    // the unit probabilities of one chain's layer
-	save    []float64    // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad
+	save    []float64    // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad, a softmax group's probabilities in a site-by-site draw
 	weight  []float64    // per-chain weights of the gradients; nil means 1
 	fresh   uint64       // layers (bit i: layer i) whose fields are current for their next sampler, set only within an annealing step
 	scratch *IsingChains // conditional means for the generic free-energy gradient
+	task    taskIsing    // the per-chain loop the workspace is running
 }
 
 // NewIsingChains returns n chains with every unit drawn uniformly (gaussian units
 // from N(0, 1)); chain c uses random stream (seed, c).
 func NewIsingChains(n int, seed uint64) *IsingChains {
-	x := &IsingChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), probs: make([]float64, 16), save: make([]float64, n*16)}
+	x := &IsingChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), save: make([]float64, n*16)}
 	x.S = make([]float64, n*16)
 	x.aS = make([]float64, n*16)
 	for ch := range x.RNG {
@@ -128,6 +128,27 @@ func (x *IsingChains) Layers() []runtime.Tensor {
 func (x *IsingChains) SetWeights(w []float64) { x.weight = w }
 
 var _ runtime.Chains = (*IsingChains)(nil)
+
+// taskIsing is a per-chain loop of a sampler or free energy with its arguments,
+// which the workspace runs on disjoint ranges of chains at once (ForRange).
+type taskIsing struct {
+	m            *Ising
+	x            *IsingChains
+	beta0, beta1 float64
+	dst0, dst1   []float64
+	mask         []bool
+	run          func(m *Ising, t *taskIsing, lo, hi int)
+}
+
+func (t *taskIsing) RunRange(lo, hi int) { t.run(t.m, t, lo, hi) }
+
+// forChains runs t over the chains in use, on the workspace's threads when
+// there is enough work; cost is the work of one chain (in multiply-adds or so).
+func (x *IsingChains) forChains(cost int, t taskIsing) {
+	x.task = t
+	x.Workspace.ForRange(x.N, cost, &x.task)
+	x.task = taskIsing{}
+}
 
 // IsingClamp says which units SweepClamped leaves unchanged: a nil slice
 // clamps nothing in its layer, runtime.Mask(size, true) clamps the whole layer.
@@ -233,8 +254,18 @@ func (m *Ising) setMeanS(x *IsingChains, beta float64) {
 func (m *Ising) SampleS(x *IsingChains, beta float64) { m.sampleS(x, beta, nil) }
 
 func (m *Ising) sampleS(x *IsingChains, beta float64, mask []bool) {
+	if runtime.AllTrue(mask) {
+		return
+	}
+	x.forChains(512, taskIsing{m: m, x: x, beta0: beta, mask: mask, run: (*Ising).sampleChainsS})
+}
+
+// sampleChainsS is the loop of sampleS over chains lo…hi−1; each chain
+// draws from its own stream and writes only its own rows.
+func (m *Ising) sampleChainsS(t *taskIsing, lo, hi int) {
+	x, beta, mask := t.x, t.beta0, t.mask
 	base := x.BaseS
-	for ch := 0; ch < x.N; ch++ {
+	for ch := lo; ch < hi; ch++ {
 		rng := &x.RNG[ch]
 		row := x.S[ch*16 : ch*16+16]
 		for u := 0; u < 16; u++ {

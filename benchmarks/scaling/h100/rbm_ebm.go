@@ -88,17 +88,17 @@ type RBMChains struct {
 	aV      []float64  // fields
 	aH      []float64  // fields
 	prob    []float64  // one softmax group
-	probs   []float64  // the unit probabilities of one chain's layer
-	save    []float64  // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad
+	save    []float64  // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad, a softmax group's probabilities in a site-by-site draw
 	weight  []float64  // per-chain weights of the gradients; nil means 1
 	fresh   uint64     // layers (bit i: layer i) whose fields are current for their next sampler, set only within an annealing step
 	scratch *RBMChains // conditional means for the generic free-energy gradient
+	task    taskRBM    // the per-chain loop the workspace is running
 }
 
 // NewRBMChains returns n chains with every unit drawn uniformly (gaussian units
 // from N(0, 1)); chain c uses random stream (seed, c).
 func NewRBMChains(n int, seed uint64) *RBMChains {
-	x := &RBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), probs: make([]float64, 784), save: make([]float64, n*784)}
+	x := &RBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), save: make([]float64, n*784)}
 	x.V = make([]float64, n*784)
 	x.aV = make([]float64, n*784)
 	x.H = make([]float64, n*100)
@@ -142,6 +142,27 @@ func (x *RBMChains) Layers() []runtime.Tensor {
 func (x *RBMChains) SetWeights(w []float64) { x.weight = w }
 
 var _ runtime.Chains = (*RBMChains)(nil)
+
+// taskRBM is a per-chain loop of a sampler or free energy with its arguments,
+// which the workspace runs on disjoint ranges of chains at once (ForRange).
+type taskRBM struct {
+	m            *RBM
+	x            *RBMChains
+	beta0, beta1 float64
+	dst0, dst1   []float64
+	mask         []bool
+	run          func(m *RBM, t *taskRBM, lo, hi int)
+}
+
+func (t *taskRBM) RunRange(lo, hi int) { t.run(t.m, t, lo, hi) }
+
+// forChains runs t over the chains in use, on the workspace's threads when
+// there is enough work; cost is the work of one chain (in multiply-adds or so).
+func (x *RBMChains) forChains(cost int, t taskRBM) {
+	x.task = t
+	x.Workspace.ForRange(x.N, cost, &x.task)
+	x.task = taskRBM{}
+}
 
 // RBMClamp says which units SweepClamped leaves unchanged: a nil slice
 // clamps nothing in its layer, runtime.Mask(size, true) clamps the whole layer.
@@ -245,22 +266,28 @@ func (m *RBM) sampleV(x *RBMChains, beta float64, mask []bool) {
 	if mask != nil {
 		copy(x.save, x.V[:x.N*784])
 	}
+	x.forChains(12544, taskRBM{m: m, x: x, beta0: beta, mask: mask, run: (*RBM).sampleChainsV})
+}
+
+// sampleChainsV is the loop of sampleV over chains lo…hi−1; each chain
+// draws from its own stream and writes only its own rows.
+func (m *RBM) sampleChainsV(t *taskRBM, lo, hi int) {
+	x, beta, mask := t.x, t.beta0, t.mask
 	base := x.BaseV
-	for ch := 0; ch < x.N; ch++ {
+	for ch := lo; ch < hi; ch++ {
 		rng := &x.RNG[ch]
 		row := x.V[ch*784 : ch*784+784]
 		a := x.aV[ch*784 : ch*784+784]
-		pr := x.probs[:784]
 		if base != nil {
-			for k := range pr {
-				pr[k] = beta*a[k] + (1-beta)*base[k]
+			for k := range row {
+				row[k] = beta*a[k] + (1-beta)*base[k]
 			}
-			runtime.Sigmoids(pr, pr, 1)
+			runtime.Sigmoids(row, row, 1)
 		} else {
-			runtime.Sigmoids(pr, a, beta)
+			runtime.Sigmoids(row, a, beta)
 		}
-		for k := range row {
-			row[k] = rng.Bernoulli(pr[k])
+		for k, pk := range row {
+			row[k] = rng.Bernoulli(pk)
 		}
 		if mask != nil {
 			saved := x.save[ch*784 : ch*784+784]
@@ -335,14 +362,20 @@ func (m *RBM) sampleH(x *RBMChains, beta float64, mask []bool) {
 	if mask != nil {
 		copy(x.save, x.H[:x.N*100])
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.forChains(1600, taskRBM{m: m, x: x, beta0: beta, mask: mask, run: (*RBM).sampleChainsH})
+}
+
+// sampleChainsH is the loop of sampleH over chains lo…hi−1; each chain
+// draws from its own stream and writes only its own rows.
+func (m *RBM) sampleChainsH(t *taskRBM, lo, hi int) {
+	x, beta, mask := t.x, t.beta0, t.mask
+	for ch := lo; ch < hi; ch++ {
 		rng := &x.RNG[ch]
 		row := x.H[ch*100 : ch*100+100]
 		a := x.aH[ch*100 : ch*100+100]
-		pr := x.probs[:100]
-		runtime.Sigmoids(pr, a, beta)
-		for k := range row {
-			row[k] = rng.Bernoulli(pr[k])
+		runtime.Sigmoids(row, a, beta)
+		for k, pk := range row {
+			row[k] = rng.Bernoulli(pk)
 		}
 		if mask != nil {
 			saved := x.save[ch*100 : ch*100+100]
@@ -487,7 +520,13 @@ func (m *RBM) FreeEnergyV(x *RBMChains, beta float64, dst []float64) {
 // into dst1, from one computation of the fields.
 func (m *RBM) freeEnergyV(x *RBMChains, beta0 float64, dst0 []float64, beta1 float64, dst1 []float64) {
 	m.fieldH(x)
-	for ch := 0; ch < x.N; ch++ {
+	x.forChains(2384, taskRBM{m: m, x: x, beta0: beta0, dst0: dst0, beta1: beta1, dst1: dst1, run: (*RBM).freeEnergyVChains})
+}
+
+// freeEnergyVChains is the loop of freeEnergyV over chains lo…hi−1.
+func (m *RBM) freeEnergyVChains(t *taskRBM, lo, hi int) {
+	x := t.x
+	for ch := lo; ch < hi; ch++ {
 		rowV := x.V[ch*784 : ch*784+784]
 		rest := 0.0
 		for i := 0; i < 784; i++ {
@@ -496,13 +535,13 @@ func (m *RBM) freeEnergyV(x *RBMChains, beta0 float64, dst0 []float64, beta1 flo
 			}
 		}
 		aH := x.aH[ch*100 : ch*100+100]
-		for k, dst := range [2][]float64{dst0, dst1} {
+		for k, dst := range [2][]float64{t.dst0, t.dst1} {
 			if dst == nil {
 				continue
 			}
-			beta := beta0
+			beta := t.beta0
 			if k == 1 {
-				beta = beta1
+				beta = t.beta1
 			}
 			f := beta * rest
 			f -= runtime.SoftplusSum(aH, beta)
@@ -539,7 +578,13 @@ func (m *RBM) FreeEnergyH(x *RBMChains, beta float64, dst []float64) {
 // into dst1, from one computation of the fields.
 func (m *RBM) freeEnergyH(x *RBMChains, beta0 float64, dst0 []float64, beta1 float64, dst1 []float64) {
 	m.fieldV(x)
-	for ch := 0; ch < x.N; ch++ {
+	x.forChains(12644, taskRBM{m: m, x: x, beta0: beta0, dst0: dst0, beta1: beta1, dst1: dst1, run: (*RBM).freeEnergyHChains})
+}
+
+// freeEnergyHChains is the loop of freeEnergyH over chains lo…hi−1.
+func (m *RBM) freeEnergyHChains(t *taskRBM, lo, hi int) {
+	x := t.x
+	for ch := lo; ch < hi; ch++ {
 		rowH := x.H[ch*100 : ch*100+100]
 		rest := 0.0
 		for j := 0; j < 100; j++ {
@@ -548,13 +593,13 @@ func (m *RBM) freeEnergyH(x *RBMChains, beta0 float64, dst0 []float64, beta1 flo
 			}
 		}
 		aV := x.aV[ch*784 : ch*784+784]
-		for k, dst := range [2][]float64{dst0, dst1} {
+		for k, dst := range [2][]float64{t.dst0, t.dst1} {
 			if dst == nil {
 				continue
 			}
-			beta := beta0
+			beta := t.beta0
 			if k == 1 {
-				beta = beta1
+				beta = t.beta1
 			}
 			f := beta * rest
 			f -= runtime.SoftplusSum(aV, beta)

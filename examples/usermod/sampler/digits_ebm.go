@@ -88,17 +88,17 @@ type DigitsChains struct {
 	aV      []float64     // fields
 	aH      []float64     // fields
 	prob    []float64     // one softmax group
-	probs   []float64     // the unit probabilities of one chain's layer
-	save    []float64     // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad
+	save    []float64     // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad, a softmax group's probabilities in a site-by-site draw
 	weight  []float64     // per-chain weights of the gradients; nil means 1
 	fresh   uint64        // layers (bit i: layer i) whose fields are current for their next sampler, set only within an annealing step
 	scratch *DigitsChains // conditional means for the generic free-energy gradient
+	task    taskDigits    // the per-chain loop the workspace is running
 }
 
 // NewDigitsChains returns n chains with every unit drawn uniformly (gaussian units
 // from N(0, 1)); chain c uses random stream (seed, c).
 func NewDigitsChains(n int, seed uint64) *DigitsChains {
-	x := &DigitsChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), probs: make([]float64, 64), save: make([]float64, n*64)}
+	x := &DigitsChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), save: make([]float64, n*64)}
 	x.V = make([]float64, n*64)
 	x.aV = make([]float64, n*64)
 	x.H = make([]float64, n*32)
@@ -142,6 +142,27 @@ func (x *DigitsChains) Layers() []runtime.Tensor {
 func (x *DigitsChains) SetWeights(w []float64) { x.weight = w }
 
 var _ runtime.Chains = (*DigitsChains)(nil)
+
+// taskDigits is a per-chain loop of a sampler or free energy with its arguments,
+// which the workspace runs on disjoint ranges of chains at once (ForRange).
+type taskDigits struct {
+	m            *Digits
+	x            *DigitsChains
+	beta0, beta1 float64
+	dst0, dst1   []float64
+	mask         []bool
+	run          func(m *Digits, t *taskDigits, lo, hi int)
+}
+
+func (t *taskDigits) RunRange(lo, hi int) { t.run(t.m, t, lo, hi) }
+
+// forChains runs t over the chains in use, on the workspace's threads when
+// there is enough work; cost is the work of one chain (in multiply-adds or so).
+func (x *DigitsChains) forChains(cost int, t taskDigits) {
+	x.task = t
+	x.Workspace.ForRange(x.N, cost, &x.task)
+	x.task = taskDigits{}
+}
 
 // DigitsClamp says which units SweepClamped leaves unchanged: a nil slice
 // clamps nothing in its layer, runtime.Mask(size, true) clamps the whole layer.
@@ -245,22 +266,28 @@ func (m *Digits) sampleV(x *DigitsChains, beta float64, mask []bool) {
 	if mask != nil {
 		copy(x.save, x.V[:x.N*64])
 	}
+	x.forChains(1024, taskDigits{m: m, x: x, beta0: beta, mask: mask, run: (*Digits).sampleChainsV})
+}
+
+// sampleChainsV is the loop of sampleV over chains lo…hi−1; each chain
+// draws from its own stream and writes only its own rows.
+func (m *Digits) sampleChainsV(t *taskDigits, lo, hi int) {
+	x, beta, mask := t.x, t.beta0, t.mask
 	base := x.BaseV
-	for ch := 0; ch < x.N; ch++ {
+	for ch := lo; ch < hi; ch++ {
 		rng := &x.RNG[ch]
 		row := x.V[ch*64 : ch*64+64]
 		a := x.aV[ch*64 : ch*64+64]
-		pr := x.probs[:64]
 		if base != nil {
-			for k := range pr {
-				pr[k] = beta*a[k] + (1-beta)*base[k]
+			for k := range row {
+				row[k] = beta*a[k] + (1-beta)*base[k]
 			}
-			runtime.Sigmoids(pr, pr, 1)
+			runtime.Sigmoids(row, row, 1)
 		} else {
-			runtime.Sigmoids(pr, a, beta)
+			runtime.Sigmoids(row, a, beta)
 		}
-		for k := range row {
-			row[k] = rng.Bernoulli(pr[k])
+		for k, pk := range row {
+			row[k] = rng.Bernoulli(pk)
 		}
 		if mask != nil {
 			saved := x.save[ch*64 : ch*64+64]
@@ -335,14 +362,20 @@ func (m *Digits) sampleH(x *DigitsChains, beta float64, mask []bool) {
 	if mask != nil {
 		copy(x.save, x.H[:x.N*32])
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.forChains(512, taskDigits{m: m, x: x, beta0: beta, mask: mask, run: (*Digits).sampleChainsH})
+}
+
+// sampleChainsH is the loop of sampleH over chains lo…hi−1; each chain
+// draws from its own stream and writes only its own rows.
+func (m *Digits) sampleChainsH(t *taskDigits, lo, hi int) {
+	x, beta, mask := t.x, t.beta0, t.mask
+	for ch := lo; ch < hi; ch++ {
 		rng := &x.RNG[ch]
 		row := x.H[ch*32 : ch*32+32]
 		a := x.aH[ch*32 : ch*32+32]
-		pr := x.probs[:32]
-		runtime.Sigmoids(pr, a, beta)
-		for k := range row {
-			row[k] = rng.Bernoulli(pr[k])
+		runtime.Sigmoids(row, a, beta)
+		for k, pk := range row {
+			row[k] = rng.Bernoulli(pk)
 		}
 		if mask != nil {
 			saved := x.save[ch*32 : ch*32+32]
@@ -487,7 +520,13 @@ func (m *Digits) FreeEnergyV(x *DigitsChains, beta float64, dst []float64) {
 // into dst1, from one computation of the fields.
 func (m *Digits) freeEnergyV(x *DigitsChains, beta0 float64, dst0 []float64, beta1 float64, dst1 []float64) {
 	m.fieldH(x)
-	for ch := 0; ch < x.N; ch++ {
+	x.forChains(576, taskDigits{m: m, x: x, beta0: beta0, dst0: dst0, beta1: beta1, dst1: dst1, run: (*Digits).freeEnergyVChains})
+}
+
+// freeEnergyVChains is the loop of freeEnergyV over chains lo…hi−1.
+func (m *Digits) freeEnergyVChains(t *taskDigits, lo, hi int) {
+	x := t.x
+	for ch := lo; ch < hi; ch++ {
 		rowV := x.V[ch*64 : ch*64+64]
 		rest := 0.0
 		for i := 0; i < 64; i++ {
@@ -496,13 +535,13 @@ func (m *Digits) freeEnergyV(x *DigitsChains, beta0 float64, dst0 []float64, bet
 			}
 		}
 		aH := x.aH[ch*32 : ch*32+32]
-		for k, dst := range [2][]float64{dst0, dst1} {
+		for k, dst := range [2][]float64{t.dst0, t.dst1} {
 			if dst == nil {
 				continue
 			}
-			beta := beta0
+			beta := t.beta0
 			if k == 1 {
-				beta = beta1
+				beta = t.beta1
 			}
 			f := beta * rest
 			f -= runtime.SoftplusSum(aH, beta)
@@ -541,7 +580,13 @@ func (m *Digits) FreeEnergyH(x *DigitsChains, beta float64, dst []float64) {
 // into dst1, from one computation of the fields.
 func (m *Digits) freeEnergyH(x *DigitsChains, beta0 float64, dst0 []float64, beta1 float64, dst1 []float64) {
 	m.fieldV(x)
-	for ch := 0; ch < x.N; ch++ {
+	x.forChains(1056, taskDigits{m: m, x: x, beta0: beta0, dst0: dst0, beta1: beta1, dst1: dst1, run: (*Digits).freeEnergyHChains})
+}
+
+// freeEnergyHChains is the loop of freeEnergyH over chains lo…hi−1.
+func (m *Digits) freeEnergyHChains(t *taskDigits, lo, hi int) {
+	x := t.x
+	for ch := lo; ch < hi; ch++ {
 		rowH := x.H[ch*32 : ch*32+32]
 		rest := 0.0
 		for j := 0; j < 32; j++ {
@@ -550,13 +595,13 @@ func (m *Digits) freeEnergyH(x *DigitsChains, beta0 float64, dst0 []float64, bet
 			}
 		}
 		aV := x.aV[ch*64 : ch*64+64]
-		for k, dst := range [2][]float64{dst0, dst1} {
+		for k, dst := range [2][]float64{t.dst0, t.dst1} {
 			if dst == nil {
 				continue
 			}
-			beta := beta0
+			beta := t.beta0
 			if k == 1 {
-				beta = beta1
+				beta = t.beta1
 			}
 			f := beta * rest
 			f -= runtime.SoftplusSum(aV, beta)

@@ -81,17 +81,17 @@ type FVBMChains struct {
 
 	aV      []float64   // fields
 	prob    []float64   // one softmax group
-	probs   []float64   // the unit probabilities of one chain's layer
-	save    []float64   // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad
+	save    []float64   // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad, a softmax group's probabilities in a site-by-site draw
 	weight  []float64   // per-chain weights of the gradients; nil means 1
 	fresh   uint64      // layers (bit i: layer i) whose fields are current for their next sampler, set only within an annealing step
 	scratch *FVBMChains // conditional means for the generic free-energy gradient
+	task    taskFVBM    // the per-chain loop the workspace is running
 }
 
 // NewFVBMChains returns n chains with every unit drawn uniformly (gaussian units
 // from N(0, 1)); chain c uses random stream (seed, c).
 func NewFVBMChains(n int, seed uint64) *FVBMChains {
-	x := &FVBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), probs: make([]float64, 5), save: make([]float64, n*5)}
+	x := &FVBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), save: make([]float64, n*5)}
 	x.V = make([]float64, n*5)
 	x.aV = make([]float64, n*5)
 	for ch := range x.RNG {
@@ -128,6 +128,27 @@ func (x *FVBMChains) Layers() []runtime.Tensor {
 func (x *FVBMChains) SetWeights(w []float64) { x.weight = w }
 
 var _ runtime.Chains = (*FVBMChains)(nil)
+
+// taskFVBM is a per-chain loop of a sampler or free energy with its arguments,
+// which the workspace runs on disjoint ranges of chains at once (ForRange).
+type taskFVBM struct {
+	m            *FVBM
+	x            *FVBMChains
+	beta0, beta1 float64
+	dst0, dst1   []float64
+	mask         []bool
+	run          func(m *FVBM, t *taskFVBM, lo, hi int)
+}
+
+func (t *taskFVBM) RunRange(lo, hi int) { t.run(t.m, t, lo, hi) }
+
+// forChains runs t over the chains in use, on the workspace's threads when
+// there is enough work; cost is the work of one chain (in multiply-adds or so).
+func (x *FVBMChains) forChains(cost int, t taskFVBM) {
+	x.task = t
+	x.Workspace.ForRange(x.N, cost, &x.task)
+	x.task = taskFVBM{}
+}
 
 // FVBMClamp says which units SweepClamped leaves unchanged: a nil slice
 // clamps nothing in its layer, runtime.Mask(size, true) clamps the whole layer.
@@ -240,8 +261,18 @@ func (m *FVBM) setMeanV(x *FVBMChains, beta float64) {
 func (m *FVBM) SampleV(x *FVBMChains, beta float64) { m.sampleV(x, beta, nil) }
 
 func (m *FVBM) sampleV(x *FVBMChains, beta float64, mask []bool) {
+	if runtime.AllTrue(mask) {
+		return
+	}
+	x.forChains(105, taskFVBM{m: m, x: x, beta0: beta, mask: mask, run: (*FVBM).sampleChainsV})
+}
+
+// sampleChainsV is the loop of sampleV over chains lo…hi−1; each chain
+// draws from its own stream and writes only its own rows.
+func (m *FVBM) sampleChainsV(t *taskFVBM, lo, hi int) {
+	x, beta, mask := t.x, t.beta0, t.mask
 	base := x.BaseV
-	for ch := 0; ch < x.N; ch++ {
+	for ch := lo; ch < hi; ch++ {
 		rng := &x.RNG[ch]
 		row := x.V[ch*5 : ch*5+5]
 		for u := 0; u < 5; u++ {

@@ -83,11 +83,11 @@ type GaussChains struct {
 	aV          []float64    // fields
 	pV, varV    []float64    // precisions; variances of means (zero for samples)
 	prob        []float64    // one softmax group
-	probs       []float64    // the unit probabilities of one chain's layer
-	save        []float64    // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad
+	save        []float64    // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad, a softmax group's probabilities in a site-by-site draw
 	weight      []float64    // per-chain weights of the gradients; nil means 1
 	fresh       uint64       // layers (bit i: layer i) whose fields are current for their next sampler, set only within an annealing step
 	scratch     *GaussChains // conditional means for the generic free-energy gradient
+	task        taskGauss    // the per-chain loop the workspace is running
 	e0, e1      []float64    // energies before and after a move
 	grad, grad2 []float64    // input gradients before and after a Langevin move
 }
@@ -95,7 +95,7 @@ type GaussChains struct {
 // NewGaussChains returns n chains with every unit drawn uniformly (gaussian units
 // from N(0, 1)); chain c uses random stream (seed, c).
 func NewGaussChains(n int, seed uint64) *GaussChains {
-	x := &GaussChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), probs: make([]float64, 3), save: make([]float64, n*3)}
+	x := &GaussChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), save: make([]float64, n*3)}
 	x.e0, x.e1 = make([]float64, n), make([]float64, n)
 	x.grad, x.grad2 = make([]float64, n*3), make([]float64, n*3)
 	x.V = make([]float64, n*3)
@@ -136,6 +136,27 @@ func (x *GaussChains) Layers() []runtime.Tensor {
 func (x *GaussChains) SetWeights(w []float64) { x.weight = w }
 
 var _ runtime.Chains = (*GaussChains)(nil)
+
+// taskGauss is a per-chain loop of a sampler or free energy with its arguments,
+// which the workspace runs on disjoint ranges of chains at once (ForRange).
+type taskGauss struct {
+	m            *Gauss
+	x            *GaussChains
+	beta0, beta1 float64
+	dst0, dst1   []float64
+	mask         []bool
+	run          func(m *Gauss, t *taskGauss, lo, hi int)
+}
+
+func (t *taskGauss) RunRange(lo, hi int) { t.run(t.m, t, lo, hi) }
+
+// forChains runs t over the chains in use, on the workspace's threads when
+// there is enough work; cost is the work of one chain (in multiply-adds or so).
+func (x *GaussChains) forChains(cost int, t taskGauss) {
+	x.task = t
+	x.Workspace.ForRange(x.N, cost, &x.task)
+	x.task = taskGauss{}
+}
 
 // GaussClamp says which units SweepClamped leaves unchanged: a nil slice
 // clamps nothing in its layer, runtime.Mask(size, true) clamps the whole layer.
@@ -255,9 +276,19 @@ func (m *Gauss) setMeanV(x *GaussChains, beta float64) {
 func (m *Gauss) SampleV(x *GaussChains, beta float64) { m.sampleV(x, beta, nil) }
 
 func (m *Gauss) sampleV(x *GaussChains, beta float64, mask []bool) {
+	if runtime.AllTrue(mask) {
+		return
+	}
+	x.forChains(57, taskGauss{m: m, x: x, beta0: beta, mask: mask, run: (*Gauss).sampleChainsV})
+}
+
+// sampleChainsV is the loop of sampleV over chains lo…hi−1; each chain
+// draws from its own stream and writes only its own rows.
+func (m *Gauss) sampleChainsV(t *taskGauss, lo, hi int) {
+	x, beta, mask := t.x, t.beta0, t.mask
 	base := x.BaseV
 	baseP := x.BasePrecisionV
-	for ch := 0; ch < x.N; ch++ {
+	for ch := lo; ch < hi; ch++ {
 		rng := &x.RNG[ch]
 		row := x.V[ch*3 : ch*3+3]
 		for u := 0; u < 3; u++ {

@@ -94,11 +94,11 @@ type GRBMChains struct {
 	pV, varV     []float64   // precisions; variances of means (zero for samples)
 	aH           []float64   // fields
 	prob         []float64   // one softmax group
-	probs        []float64   // the unit probabilities of one chain's layer
-	save         []float64   // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad
+	save         []float64   // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad, a softmax group's probabilities in a site-by-site draw
 	weight       []float64   // per-chain weights of the gradients; nil means 1
 	fresh        uint64      // layers (bit i: layer i) whose fields are current for their next sampler, set only within an annealing step
 	scratch      *GRBMChains // conditional means for the generic free-energy gradient
+	task         taskGRBM    // the per-chain loop the workspace is running
 	mvIn, mvOut  []float64   // scaled operands and results of products with parameter-dependent scales
 	mvRow, mvCol []float64   // the scales
 	e0, e1       []float64   // energies before and after a move
@@ -108,7 +108,7 @@ type GRBMChains struct {
 // NewGRBMChains returns n chains with every unit drawn uniformly (gaussian units
 // from N(0, 1)); chain c uses random stream (seed, c).
 func NewGRBMChains(n int, seed uint64) *GRBMChains {
-	x := &GRBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), probs: make([]float64, 3), save: make([]float64, n*3)}
+	x := &GRBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), save: make([]float64, n*3)}
 	x.mvIn, x.mvOut = make([]float64, n*3), make([]float64, n*3)
 	x.mvRow, x.mvCol = make([]float64, 3), make([]float64, 3)
 	x.e0, x.e1 = make([]float64, n), make([]float64, n)
@@ -158,6 +158,27 @@ func (x *GRBMChains) Layers() []runtime.Tensor {
 func (x *GRBMChains) SetWeights(w []float64) { x.weight = w }
 
 var _ runtime.Chains = (*GRBMChains)(nil)
+
+// taskGRBM is a per-chain loop of a sampler or free energy with its arguments,
+// which the workspace runs on disjoint ranges of chains at once (ForRange).
+type taskGRBM struct {
+	m            *GRBM
+	x            *GRBMChains
+	beta0, beta1 float64
+	dst0, dst1   []float64
+	mask         []bool
+	run          func(m *GRBM, t *taskGRBM, lo, hi int)
+}
+
+func (t *taskGRBM) RunRange(lo, hi int) { t.run(t.m, t, lo, hi) }
+
+// forChains runs t over the chains in use, on the workspace's threads when
+// there is enough work; cost is the work of one chain (in multiply-adds or so).
+func (x *GRBMChains) forChains(cost int, t taskGRBM) {
+	x.task = t
+	x.Workspace.ForRange(x.N, cost, &x.task)
+	x.task = taskGRBM{}
+}
 
 // GRBMClamp says which units SweepClamped leaves unchanged: a nil slice
 // clamps nothing in its layer, runtime.Mask(size, true) clamps the whole layer.
@@ -269,9 +290,16 @@ func (m *GRBM) sampleV(x *GRBMChains, beta float64, mask []bool) {
 	if mask != nil {
 		copy(x.save, x.V[:x.N*3])
 	}
+	x.forChains(48, taskGRBM{m: m, x: x, beta0: beta, mask: mask, run: (*GRBM).sampleChainsV})
+}
+
+// sampleChainsV is the loop of sampleV over chains lo…hi−1; each chain
+// draws from its own stream and writes only its own rows.
+func (m *GRBM) sampleChainsV(t *taskGRBM, lo, hi int) {
+	x, beta, mask := t.x, t.beta0, t.mask
 	base := x.BaseV
 	baseP := x.BasePrecisionV
-	for ch := 0; ch < x.N; ch++ {
+	for ch := lo; ch < hi; ch++ {
 		rng := &x.RNG[ch]
 		row := x.V[ch*3 : ch*3+3]
 		a := x.aV[ch*3 : ch*3+3]
@@ -357,14 +385,20 @@ func (m *GRBM) sampleH(x *GRBMChains, beta float64, mask []bool) {
 	if mask != nil {
 		copy(x.save, x.H[:x.N*2])
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.forChains(32, taskGRBM{m: m, x: x, beta0: beta, mask: mask, run: (*GRBM).sampleChainsH})
+}
+
+// sampleChainsH is the loop of sampleH over chains lo…hi−1; each chain
+// draws from its own stream and writes only its own rows.
+func (m *GRBM) sampleChainsH(t *taskGRBM, lo, hi int) {
+	x, beta, mask := t.x, t.beta0, t.mask
+	for ch := lo; ch < hi; ch++ {
 		rng := &x.RNG[ch]
 		row := x.H[ch*2 : ch*2+2]
 		a := x.aH[ch*2 : ch*2+2]
-		pr := x.probs[:2]
-		runtime.Sigmoids(pr, a, beta)
-		for k := range row {
-			row[k] = rng.Bernoulli(pr[k])
+		runtime.Sigmoids(row, a, beta)
+		for k, pk := range row {
+			row[k] = rng.Bernoulli(pk)
 		}
 		if mask != nil {
 			saved := x.save[ch*2 : ch*2+2]
@@ -584,7 +618,13 @@ func (m *GRBM) FreeEnergyV(x *GRBMChains, beta float64, dst []float64) {
 // into dst1, from one computation of the fields.
 func (m *GRBM) freeEnergyV(x *GRBMChains, beta0 float64, dst0 []float64, beta1 float64, dst1 []float64) {
 	m.fieldH(x)
-	for ch := 0; ch < x.N; ch++ {
+	x.forChains(35, taskGRBM{m: m, x: x, beta0: beta0, dst0: dst0, beta1: beta1, dst1: dst1, run: (*GRBM).freeEnergyVChains})
+}
+
+// freeEnergyVChains is the loop of freeEnergyV over chains lo…hi−1.
+func (m *GRBM) freeEnergyVChains(t *taskGRBM, lo, hi int) {
+	x := t.x
+	for ch := lo; ch < hi; ch++ {
 		rowV := x.V[ch*3 : ch*3+3]
 		rest := 0.0
 		for i := 0; i < 3; i++ {
@@ -597,13 +637,13 @@ func (m *GRBM) freeEnergyV(x *GRBMChains, beta0 float64, dst0 []float64, beta1 f
 			rest += 0.5 * (m.B[i] * m.B[i]) / math.Exp(2.0*m.Z[i])
 		}
 		aH := x.aH[ch*2 : ch*2+2]
-		for k, dst := range [2][]float64{dst0, dst1} {
+		for k, dst := range [2][]float64{t.dst0, t.dst1} {
 			if dst == nil {
 				continue
 			}
-			beta := beta0
+			beta := t.beta0
 			if k == 1 {
-				beta = beta1
+				beta = t.beta1
 			}
 			f := beta * rest
 			f -= runtime.SoftplusSum(aH, beta)
@@ -640,7 +680,13 @@ func (m *GRBM) FreeEnergyH(x *GRBMChains, beta float64, dst []float64) {
 // into dst1, from one computation of the fields.
 func (m *GRBM) freeEnergyH(x *GRBMChains, beta0 float64, dst0 []float64, beta1 float64, dst1 []float64) {
 	m.fieldV(x)
-	for ch := 0; ch < x.N; ch++ {
+	x.forChains(50, taskGRBM{m: m, x: x, beta0: beta0, dst0: dst0, beta1: beta1, dst1: dst1, run: (*GRBM).freeEnergyHChains})
+}
+
+// freeEnergyHChains is the loop of freeEnergyH over chains lo…hi−1.
+func (m *GRBM) freeEnergyHChains(t *taskGRBM, lo, hi int) {
+	x := t.x
+	for ch := lo; ch < hi; ch++ {
 		rowH := x.H[ch*2 : ch*2+2]
 		rest := 0.0
 		for i := 0; i < 3; i++ {
@@ -653,13 +699,13 @@ func (m *GRBM) freeEnergyH(x *GRBMChains, beta0 float64, dst0 []float64, beta1 f
 		}
 		aV := x.aV[ch*3 : ch*3+3]
 		pV := x.pV[ch*3 : ch*3+3]
-		for k, dst := range [2][]float64{dst0, dst1} {
+		for k, dst := range [2][]float64{t.dst0, t.dst1} {
 			if dst == nil {
 				continue
 			}
-			beta := beta0
+			beta := t.beta0
 			if k == 1 {
-				beta = beta1
+				beta = t.beta1
 			}
 			f := beta * rest
 			for k, a := range aV {

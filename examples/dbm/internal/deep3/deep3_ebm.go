@@ -116,17 +116,17 @@ type DBM3Chains struct {
 	aH2     []float64   // fields
 	aH3     []float64   // fields
 	prob    []float64   // one softmax group
-	probs   []float64   // the unit probabilities of one chain's layer
-	save    []float64   // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad
+	save    []float64   // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad, a softmax group's probabilities in a site-by-site draw
 	weight  []float64   // per-chain weights of the gradients; nil means 1
 	fresh   uint64      // layers (bit i: layer i) whose fields are current for their next sampler, set only within an annealing step
 	scratch *DBM3Chains // conditional means for the generic free-energy gradient
+	task    taskDBM3    // the per-chain loop the workspace is running
 }
 
 // NewDBM3Chains returns n chains with every unit drawn uniformly (gaussian units
 // from N(0, 1)); chain c uses random stream (seed, c).
 func NewDBM3Chains(n int, seed uint64) *DBM3Chains {
-	x := &DBM3Chains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), probs: make([]float64, 9), save: make([]float64, n*9)}
+	x := &DBM3Chains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), save: make([]float64, n*9)}
 	x.V = make([]float64, n*9)
 	x.aV = make([]float64, n*9)
 	x.H1 = make([]float64, n*8)
@@ -184,6 +184,27 @@ func (x *DBM3Chains) Layers() []runtime.Tensor {
 func (x *DBM3Chains) SetWeights(w []float64) { x.weight = w }
 
 var _ runtime.Chains = (*DBM3Chains)(nil)
+
+// taskDBM3 is a per-chain loop of a sampler or free energy with its arguments,
+// which the workspace runs on disjoint ranges of chains at once (ForRange).
+type taskDBM3 struct {
+	m            *DBM3
+	x            *DBM3Chains
+	beta0, beta1 float64
+	dst0, dst1   []float64
+	mask         []bool
+	run          func(m *DBM3, t *taskDBM3, lo, hi int)
+}
+
+func (t *taskDBM3) RunRange(lo, hi int) { t.run(t.m, t, lo, hi) }
+
+// forChains runs t over the chains in use, on the workspace's threads when
+// there is enough work; cost is the work of one chain (in multiply-adds or so).
+func (x *DBM3Chains) forChains(cost int, t taskDBM3) {
+	x.task = t
+	x.Workspace.ForRange(x.N, cost, &x.task)
+	x.task = taskDBM3{}
+}
 
 // DBM3Clamp says which units SweepClamped leaves unchanged: a nil slice
 // clamps nothing in its layer, runtime.Mask(size, true) clamps the whole layer.
@@ -321,22 +342,28 @@ func (m *DBM3) sampleV(x *DBM3Chains, beta float64, mask []bool) {
 	if mask != nil {
 		copy(x.save, x.V[:x.N*9])
 	}
+	x.forChains(144, taskDBM3{m: m, x: x, beta0: beta, mask: mask, run: (*DBM3).sampleChainsV})
+}
+
+// sampleChainsV is the loop of sampleV over chains lo…hi−1; each chain
+// draws from its own stream and writes only its own rows.
+func (m *DBM3) sampleChainsV(t *taskDBM3, lo, hi int) {
+	x, beta, mask := t.x, t.beta0, t.mask
 	base := x.BaseV
-	for ch := 0; ch < x.N; ch++ {
+	for ch := lo; ch < hi; ch++ {
 		rng := &x.RNG[ch]
 		row := x.V[ch*9 : ch*9+9]
 		a := x.aV[ch*9 : ch*9+9]
-		pr := x.probs[:9]
 		if base != nil {
-			for k := range pr {
-				pr[k] = beta*a[k] + (1-beta)*base[k]
+			for k := range row {
+				row[k] = beta*a[k] + (1-beta)*base[k]
 			}
-			runtime.Sigmoids(pr, pr, 1)
+			runtime.Sigmoids(row, row, 1)
 		} else {
-			runtime.Sigmoids(pr, a, beta)
+			runtime.Sigmoids(row, a, beta)
 		}
-		for k := range row {
-			row[k] = rng.Bernoulli(pr[k])
+		for k, pk := range row {
+			row[k] = rng.Bernoulli(pk)
 		}
 		if mask != nil {
 			saved := x.save[ch*9 : ch*9+9]
@@ -420,14 +447,20 @@ func (m *DBM3) sampleH1(x *DBM3Chains, beta float64, mask []bool) {
 	if mask != nil {
 		copy(x.save, x.H1[:x.N*8])
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.forChains(128, taskDBM3{m: m, x: x, beta0: beta, mask: mask, run: (*DBM3).sampleChainsH1})
+}
+
+// sampleChainsH1 is the loop of sampleH1 over chains lo…hi−1; each chain
+// draws from its own stream and writes only its own rows.
+func (m *DBM3) sampleChainsH1(t *taskDBM3, lo, hi int) {
+	x, beta, mask := t.x, t.beta0, t.mask
+	for ch := lo; ch < hi; ch++ {
 		rng := &x.RNG[ch]
 		row := x.H1[ch*8 : ch*8+8]
 		a := x.aH1[ch*8 : ch*8+8]
-		pr := x.probs[:8]
-		runtime.Sigmoids(pr, a, beta)
-		for k := range row {
-			row[k] = rng.Bernoulli(pr[k])
+		runtime.Sigmoids(row, a, beta)
+		for k, pk := range row {
+			row[k] = rng.Bernoulli(pk)
 		}
 		if mask != nil {
 			saved := x.save[ch*8 : ch*8+8]
@@ -511,14 +544,20 @@ func (m *DBM3) sampleH2(x *DBM3Chains, beta float64, mask []bool) {
 	if mask != nil {
 		copy(x.save, x.H2[:x.N*4])
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.forChains(64, taskDBM3{m: m, x: x, beta0: beta, mask: mask, run: (*DBM3).sampleChainsH2})
+}
+
+// sampleChainsH2 is the loop of sampleH2 over chains lo…hi−1; each chain
+// draws from its own stream and writes only its own rows.
+func (m *DBM3) sampleChainsH2(t *taskDBM3, lo, hi int) {
+	x, beta, mask := t.x, t.beta0, t.mask
+	for ch := lo; ch < hi; ch++ {
 		rng := &x.RNG[ch]
 		row := x.H2[ch*4 : ch*4+4]
 		a := x.aH2[ch*4 : ch*4+4]
-		pr := x.probs[:4]
-		runtime.Sigmoids(pr, a, beta)
-		for k := range row {
-			row[k] = rng.Bernoulli(pr[k])
+		runtime.Sigmoids(row, a, beta)
+		for k, pk := range row {
+			row[k] = rng.Bernoulli(pk)
 		}
 		if mask != nil {
 			saved := x.save[ch*4 : ch*4+4]
@@ -593,14 +632,20 @@ func (m *DBM3) sampleH3(x *DBM3Chains, beta float64, mask []bool) {
 	if mask != nil {
 		copy(x.save, x.H3[:x.N*3])
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.forChains(48, taskDBM3{m: m, x: x, beta0: beta, mask: mask, run: (*DBM3).sampleChainsH3})
+}
+
+// sampleChainsH3 is the loop of sampleH3 over chains lo…hi−1; each chain
+// draws from its own stream and writes only its own rows.
+func (m *DBM3) sampleChainsH3(t *taskDBM3, lo, hi int) {
+	x, beta, mask := t.x, t.beta0, t.mask
+	for ch := lo; ch < hi; ch++ {
 		rng := &x.RNG[ch]
 		row := x.H3[ch*3 : ch*3+3]
 		a := x.aH3[ch*3 : ch*3+3]
-		pr := x.probs[:3]
-		runtime.Sigmoids(pr, a, beta)
-		for k := range row {
-			row[k] = rng.Bernoulli(pr[k])
+		runtime.Sigmoids(row, a, beta)
+		for k, pk := range row {
+			row[k] = rng.Bernoulli(pk)
 		}
 		if mask != nil {
 			saved := x.save[ch*3 : ch*3+3]
@@ -830,7 +875,13 @@ func (m *DBM3) FreeEnergyVH2(x *DBM3Chains, beta float64, dst []float64) {
 func (m *DBM3) freeEnergyVH2(x *DBM3Chains, beta0 float64, dst0 []float64, beta1 float64, dst1 []float64) {
 	m.fieldH1(x)
 	m.fieldH3(x)
-	for ch := 0; ch < x.N; ch++ {
+	x.forChains(189, taskDBM3{m: m, x: x, beta0: beta0, dst0: dst0, beta1: beta1, dst1: dst1, run: (*DBM3).freeEnergyVH2Chains})
+}
+
+// freeEnergyVH2Chains is the loop of freeEnergyVH2 over chains lo…hi−1.
+func (m *DBM3) freeEnergyVH2Chains(t *taskDBM3, lo, hi int) {
+	x := t.x
+	for ch := lo; ch < hi; ch++ {
 		rowV := x.V[ch*9 : ch*9+9]
 		rowH2 := x.H2[ch*4 : ch*4+4]
 		rest := 0.0
@@ -846,13 +897,13 @@ func (m *DBM3) freeEnergyVH2(x *DBM3Chains, beta0 float64, dst0 []float64, beta1
 		}
 		aH1 := x.aH1[ch*8 : ch*8+8]
 		aH3 := x.aH3[ch*3 : ch*3+3]
-		for k, dst := range [2][]float64{dst0, dst1} {
+		for k, dst := range [2][]float64{t.dst0, t.dst1} {
 			if dst == nil {
 				continue
 			}
-			beta := beta0
+			beta := t.beta0
 			if k == 1 {
-				beta = beta1
+				beta = t.beta1
 			}
 			f := beta * rest
 			f -= runtime.SoftplusSum(aH1, beta)
@@ -888,7 +939,13 @@ func (m *DBM3) FreeEnergyH1H3(x *DBM3Chains, beta float64, dst []float64) {
 func (m *DBM3) freeEnergyH1H3(x *DBM3Chains, beta0 float64, dst0 []float64, beta1 float64, dst1 []float64) {
 	m.fieldV(x)
 	m.fieldH2(x)
-	for ch := 0; ch < x.N; ch++ {
+	x.forChains(219, taskDBM3{m: m, x: x, beta0: beta0, dst0: dst0, beta1: beta1, dst1: dst1, run: (*DBM3).freeEnergyH1H3Chains})
+}
+
+// freeEnergyH1H3Chains is the loop of freeEnergyH1H3 over chains lo…hi−1.
+func (m *DBM3) freeEnergyH1H3Chains(t *taskDBM3, lo, hi int) {
+	x := t.x
+	for ch := lo; ch < hi; ch++ {
 		rowH1 := x.H1[ch*8 : ch*8+8]
 		rowH3 := x.H3[ch*3 : ch*3+3]
 		rest := 0.0
@@ -904,13 +961,13 @@ func (m *DBM3) freeEnergyH1H3(x *DBM3Chains, beta0 float64, dst0 []float64, beta
 		}
 		aV := x.aV[ch*9 : ch*9+9]
 		aH2 := x.aH2[ch*4 : ch*4+4]
-		for k, dst := range [2][]float64{dst0, dst1} {
+		for k, dst := range [2][]float64{t.dst0, t.dst1} {
 			if dst == nil {
 				continue
 			}
-			beta := beta0
+			beta := t.beta0
 			if k == 1 {
-				beta = beta1
+				beta = t.beta1
 			}
 			f := beta * rest
 			f -= runtime.SoftplusSum(aV, beta)

@@ -111,17 +111,17 @@ type MixedChains struct {
 	aS      []float64    // fields
 	aY      []float64    // fields
 	prob    []float64    // one softmax group
-	probs   []float64    // the unit probabilities of one chain's layer
-	save    []float64    // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad
+	save    []float64    // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad, a softmax group's probabilities in a site-by-site draw
 	weight  []float64    // per-chain weights of the gradients; nil means 1
 	fresh   uint64       // layers (bit i: layer i) whose fields are current for their next sampler, set only within an annealing step
 	scratch *MixedChains // conditional means for the generic free-energy gradient
+	task    taskMixed    // the per-chain loop the workspace is running
 }
 
 // NewMixedChains returns n chains with every unit drawn uniformly (gaussian units
 // from N(0, 1)); chain c uses random stream (seed, c).
 func NewMixedChains(n int, seed uint64) *MixedChains {
-	x := &MixedChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 3), probs: make([]float64, 6), save: make([]float64, n*6)}
+	x := &MixedChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 3), save: make([]float64, n*6)}
 	x.V = make([]float64, n*4)
 	x.aV = make([]float64, n*4)
 	x.S = make([]float64, n*3)
@@ -173,6 +173,27 @@ func (x *MixedChains) Layers() []runtime.Tensor {
 func (x *MixedChains) SetWeights(w []float64) { x.weight = w }
 
 var _ runtime.Chains = (*MixedChains)(nil)
+
+// taskMixed is a per-chain loop of a sampler or free energy with its arguments,
+// which the workspace runs on disjoint ranges of chains at once (ForRange).
+type taskMixed struct {
+	m            *Mixed
+	x            *MixedChains
+	beta0, beta1 float64
+	dst0, dst1   []float64
+	mask         []bool
+	run          func(m *Mixed, t *taskMixed, lo, hi int)
+}
+
+func (t *taskMixed) RunRange(lo, hi int) { t.run(t.m, t, lo, hi) }
+
+// forChains runs t over the chains in use, on the workspace's threads when
+// there is enough work; cost is the work of one chain (in multiply-adds or so).
+func (x *MixedChains) forChains(cost int, t taskMixed) {
+	x.task = t
+	x.Workspace.ForRange(x.N, cost, &x.task)
+	x.task = taskMixed{}
+}
 
 // MixedClamp says which units SweepClamped leaves unchanged: a nil slice
 // clamps nothing in its layer, runtime.Mask(size, true) clamps the whole layer.
@@ -300,22 +321,28 @@ func (m *Mixed) sampleV(x *MixedChains, beta float64, mask []bool) {
 	if mask != nil {
 		copy(x.save, x.V[:x.N*4])
 	}
+	x.forChains(64, taskMixed{m: m, x: x, beta0: beta, mask: mask, run: (*Mixed).sampleChainsV})
+}
+
+// sampleChainsV is the loop of sampleV over chains lo…hi−1; each chain
+// draws from its own stream and writes only its own rows.
+func (m *Mixed) sampleChainsV(t *taskMixed, lo, hi int) {
+	x, beta, mask := t.x, t.beta0, t.mask
 	base := x.BaseV
-	for ch := 0; ch < x.N; ch++ {
+	for ch := lo; ch < hi; ch++ {
 		rng := &x.RNG[ch]
 		row := x.V[ch*4 : ch*4+4]
 		a := x.aV[ch*4 : ch*4+4]
-		pr := x.probs[:4]
 		if base != nil {
-			for k := range pr {
-				pr[k] = beta*a[k] + (1-beta)*base[k]
+			for k := range row {
+				row[k] = beta*a[k] + (1-beta)*base[k]
 			}
-			runtime.Sigmoids(pr, pr, 1)
+			runtime.Sigmoids(row, row, 1)
 		} else {
-			runtime.Sigmoids(pr, a, beta)
+			runtime.Sigmoids(row, a, beta)
 		}
-		for k := range row {
-			row[k] = rng.Bernoulli(pr[k])
+		for k, pk := range row {
+			row[k] = rng.Bernoulli(pk)
 		}
 		if mask != nil {
 			saved := x.save[ch*4 : ch*4+4]
@@ -433,7 +460,17 @@ func (m *Mixed) setMeanS(x *MixedChains, beta float64) {
 func (m *Mixed) SampleS(x *MixedChains, beta float64) { m.sampleS(x, beta, nil) }
 
 func (m *Mixed) sampleS(x *MixedChains, beta float64, mask []bool) {
-	for ch := 0; ch < x.N; ch++ {
+	if runtime.AllTrue(mask) {
+		return
+	}
+	x.forChains(87, taskMixed{m: m, x: x, beta0: beta, mask: mask, run: (*Mixed).sampleChainsS})
+}
+
+// sampleChainsS is the loop of sampleS over chains lo…hi−1; each chain
+// draws from its own stream and writes only its own rows.
+func (m *Mixed) sampleChainsS(t *taskMixed, lo, hi int) {
+	x, beta, mask := t.x, t.beta0, t.mask
+	for ch := lo; ch < hi; ch++ {
 		rng := &x.RNG[ch]
 		row := x.S[ch*3 : ch*3+3]
 		for u := 0; u < 3; u++ {
@@ -513,18 +550,27 @@ func (m *Mixed) sampleY(x *MixedChains, beta float64, mask []bool) {
 	if mask != nil {
 		copy(x.save, x.Y[:x.N*6])
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.forChains(96, taskMixed{m: m, x: x, beta0: beta, mask: mask, run: (*Mixed).sampleChainsY})
+}
+
+// sampleChainsY is the loop of sampleY over chains lo…hi−1; each chain
+// draws from its own stream and writes only its own rows.
+func (m *Mixed) sampleChainsY(t *taskMixed, lo, hi int) {
+	x, beta, mask := t.x, t.beta0, t.mask
+	for ch := lo; ch < hi; ch++ {
 		rng := &x.RNG[ch]
 		row := x.Y[ch*6 : ch*6+6]
 		a := x.aY[ch*6 : ch*6+6]
 		for grp := 0; grp < 2; grp++ {
-			for k := 0; k < 3; k++ {
+			pr := row[grp*3 : grp*3+3]
+			for k := range pr {
 				e := beta * a[grp*3+k]
-				x.prob[k] = e
+				pr[k] = e
 			}
-			runtime.Softmax(x.prob[:3], x.prob[:3])
-			clear(row[grp*3 : grp*3+3])
-			row[grp*3+rng.Categorical(x.prob[:3])] = 1
+			runtime.Softmax(pr, pr)
+			pick := rng.Categorical(pr)
+			clear(pr)
+			pr[pick] = 1
 		}
 		if mask != nil {
 			saved := x.save[ch*6 : ch*6+6]
@@ -701,7 +747,13 @@ func (m *Mixed) FreeEnergyS(x *MixedChains, beta float64, dst []float64) {
 func (m *Mixed) freeEnergyS(x *MixedChains, beta0 float64, dst0 []float64, beta1 float64, dst1 []float64) {
 	m.fieldV(x)
 	m.fieldY(x)
-	for ch := 0; ch < x.N; ch++ {
+	x.forChains(163, taskMixed{m: m, x: x, beta0: beta0, dst0: dst0, beta1: beta1, dst1: dst1, run: (*Mixed).freeEnergySChains})
+}
+
+// freeEnergySChains is the loop of freeEnergyS over chains lo…hi−1.
+func (m *Mixed) freeEnergySChains(t *taskMixed, lo, hi int) {
+	x := t.x
+	for ch := lo; ch < hi; ch++ {
 		rowS := x.S[ch*3 : ch*3+3]
 		rest := 0.0
 		for j := 0; j < 3; j++ {
@@ -720,21 +772,18 @@ func (m *Mixed) freeEnergyS(x *MixedChains, beta0 float64, dst0 []float64, beta1
 		}
 		aV := x.aV[ch*4 : ch*4+4]
 		aY := x.aY[ch*6 : ch*6+6]
-		for k, dst := range [2][]float64{dst0, dst1} {
+		for k, dst := range [2][]float64{t.dst0, t.dst1} {
 			if dst == nil {
 				continue
 			}
-			beta := beta0
+			beta := t.beta0
 			if k == 1 {
-				beta = beta1
+				beta = t.beta1
 			}
 			f := beta * rest
 			f -= runtime.SoftplusSum(aV, beta)
 			for grp := 0; grp < 2; grp++ {
-				for k := 0; k < 3; k++ {
-					x.prob[k] = beta * aY[grp*3+k]
-				}
-				f -= runtime.LogSumExp(x.prob[:3])
+				f -= runtime.LogSumExpScaled(aY[grp*3:grp*3+3], beta)
 			}
 			dst[ch] = f
 		}

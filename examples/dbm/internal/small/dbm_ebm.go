@@ -102,17 +102,17 @@ type DBMChains struct {
 	aH1     []float64  // fields
 	aH2     []float64  // fields
 	prob    []float64  // one softmax group
-	probs   []float64  // the unit probabilities of one chain's layer
-	save    []float64  // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad
+	save    []float64  // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad, a softmax group's probabilities in a site-by-site draw
 	weight  []float64  // per-chain weights of the gradients; nil means 1
 	fresh   uint64     // layers (bit i: layer i) whose fields are current for their next sampler, set only within an annealing step
 	scratch *DBMChains // conditional means for the generic free-energy gradient
+	task    taskDBM    // the per-chain loop the workspace is running
 }
 
 // NewDBMChains returns n chains with every unit drawn uniformly (gaussian units
 // from N(0, 1)); chain c uses random stream (seed, c).
 func NewDBMChains(n int, seed uint64) *DBMChains {
-	x := &DBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), probs: make([]float64, 9), save: make([]float64, n*9)}
+	x := &DBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), save: make([]float64, n*9)}
 	x.V = make([]float64, n*9)
 	x.aV = make([]float64, n*9)
 	x.H1 = make([]float64, n*8)
@@ -163,6 +163,27 @@ func (x *DBMChains) Layers() []runtime.Tensor {
 func (x *DBMChains) SetWeights(w []float64) { x.weight = w }
 
 var _ runtime.Chains = (*DBMChains)(nil)
+
+// taskDBM is a per-chain loop of a sampler or free energy with its arguments,
+// which the workspace runs on disjoint ranges of chains at once (ForRange).
+type taskDBM struct {
+	m            *DBM
+	x            *DBMChains
+	beta0, beta1 float64
+	dst0, dst1   []float64
+	mask         []bool
+	run          func(m *DBM, t *taskDBM, lo, hi int)
+}
+
+func (t *taskDBM) RunRange(lo, hi int) { t.run(t.m, t, lo, hi) }
+
+// forChains runs t over the chains in use, on the workspace's threads when
+// there is enough work; cost is the work of one chain (in multiply-adds or so).
+func (x *DBMChains) forChains(cost int, t taskDBM) {
+	x.task = t
+	x.Workspace.ForRange(x.N, cost, &x.task)
+	x.task = taskDBM{}
+}
 
 // DBMClamp says which units SweepClamped leaves unchanged: a nil slice
 // clamps nothing in its layer, runtime.Mask(size, true) clamps the whole layer.
@@ -283,22 +304,28 @@ func (m *DBM) sampleV(x *DBMChains, beta float64, mask []bool) {
 	if mask != nil {
 		copy(x.save, x.V[:x.N*9])
 	}
+	x.forChains(144, taskDBM{m: m, x: x, beta0: beta, mask: mask, run: (*DBM).sampleChainsV})
+}
+
+// sampleChainsV is the loop of sampleV over chains lo…hi−1; each chain
+// draws from its own stream and writes only its own rows.
+func (m *DBM) sampleChainsV(t *taskDBM, lo, hi int) {
+	x, beta, mask := t.x, t.beta0, t.mask
 	base := x.BaseV
-	for ch := 0; ch < x.N; ch++ {
+	for ch := lo; ch < hi; ch++ {
 		rng := &x.RNG[ch]
 		row := x.V[ch*9 : ch*9+9]
 		a := x.aV[ch*9 : ch*9+9]
-		pr := x.probs[:9]
 		if base != nil {
-			for k := range pr {
-				pr[k] = beta*a[k] + (1-beta)*base[k]
+			for k := range row {
+				row[k] = beta*a[k] + (1-beta)*base[k]
 			}
-			runtime.Sigmoids(pr, pr, 1)
+			runtime.Sigmoids(row, row, 1)
 		} else {
-			runtime.Sigmoids(pr, a, beta)
+			runtime.Sigmoids(row, a, beta)
 		}
-		for k := range row {
-			row[k] = rng.Bernoulli(pr[k])
+		for k, pk := range row {
+			row[k] = rng.Bernoulli(pk)
 		}
 		if mask != nil {
 			saved := x.save[ch*9 : ch*9+9]
@@ -382,14 +409,20 @@ func (m *DBM) sampleH1(x *DBMChains, beta float64, mask []bool) {
 	if mask != nil {
 		copy(x.save, x.H1[:x.N*8])
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.forChains(128, taskDBM{m: m, x: x, beta0: beta, mask: mask, run: (*DBM).sampleChainsH1})
+}
+
+// sampleChainsH1 is the loop of sampleH1 over chains lo…hi−1; each chain
+// draws from its own stream and writes only its own rows.
+func (m *DBM) sampleChainsH1(t *taskDBM, lo, hi int) {
+	x, beta, mask := t.x, t.beta0, t.mask
+	for ch := lo; ch < hi; ch++ {
 		rng := &x.RNG[ch]
 		row := x.H1[ch*8 : ch*8+8]
 		a := x.aH1[ch*8 : ch*8+8]
-		pr := x.probs[:8]
-		runtime.Sigmoids(pr, a, beta)
-		for k := range row {
-			row[k] = rng.Bernoulli(pr[k])
+		runtime.Sigmoids(row, a, beta)
+		for k, pk := range row {
+			row[k] = rng.Bernoulli(pk)
 		}
 		if mask != nil {
 			saved := x.save[ch*8 : ch*8+8]
@@ -464,14 +497,20 @@ func (m *DBM) sampleH2(x *DBMChains, beta float64, mask []bool) {
 	if mask != nil {
 		copy(x.save, x.H2[:x.N*4])
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.forChains(64, taskDBM{m: m, x: x, beta0: beta, mask: mask, run: (*DBM).sampleChainsH2})
+}
+
+// sampleChainsH2 is the loop of sampleH2 over chains lo…hi−1; each chain
+// draws from its own stream and writes only its own rows.
+func (m *DBM) sampleChainsH2(t *taskDBM, lo, hi int) {
+	x, beta, mask := t.x, t.beta0, t.mask
+	for ch := lo; ch < hi; ch++ {
 		rng := &x.RNG[ch]
 		row := x.H2[ch*4 : ch*4+4]
 		a := x.aH2[ch*4 : ch*4+4]
-		pr := x.probs[:4]
-		runtime.Sigmoids(pr, a, beta)
-		for k := range row {
-			row[k] = rng.Bernoulli(pr[k])
+		runtime.Sigmoids(row, a, beta)
+		for k, pk := range row {
+			row[k] = rng.Bernoulli(pk)
 		}
 		if mask != nil {
 			saved := x.save[ch*4 : ch*4+4]
@@ -658,7 +697,13 @@ func (m *DBM) FreeEnergyVH2(x *DBMChains, beta float64, dst []float64) {
 // into dst1, from one computation of the fields.
 func (m *DBM) freeEnergyVH2(x *DBMChains, beta0 float64, dst0 []float64, beta1 float64, dst1 []float64) {
 	m.fieldH1(x)
-	for ch := 0; ch < x.N; ch++ {
+	x.forChains(141, taskDBM{m: m, x: x, beta0: beta0, dst0: dst0, beta1: beta1, dst1: dst1, run: (*DBM).freeEnergyVH2Chains})
+}
+
+// freeEnergyVH2Chains is the loop of freeEnergyVH2 over chains lo…hi−1.
+func (m *DBM) freeEnergyVH2Chains(t *taskDBM, lo, hi int) {
+	x := t.x
+	for ch := lo; ch < hi; ch++ {
 		rowV := x.V[ch*9 : ch*9+9]
 		rowH2 := x.H2[ch*4 : ch*4+4]
 		rest := 0.0
@@ -673,13 +718,13 @@ func (m *DBM) freeEnergyVH2(x *DBMChains, beta0 float64, dst0 []float64, beta1 f
 			}
 		}
 		aH1 := x.aH1[ch*8 : ch*8+8]
-		for k, dst := range [2][]float64{dst0, dst1} {
+		for k, dst := range [2][]float64{t.dst0, t.dst1} {
 			if dst == nil {
 				continue
 			}
-			beta := beta0
+			beta := t.beta0
 			if k == 1 {
-				beta = beta1
+				beta = t.beta1
 			}
 			f := beta * rest
 			f -= runtime.SoftplusSum(aH1, beta)
@@ -714,7 +759,13 @@ func (m *DBM) FreeEnergyH1(x *DBMChains, beta float64, dst []float64) {
 func (m *DBM) freeEnergyH1(x *DBMChains, beta0 float64, dst0 []float64, beta1 float64, dst1 []float64) {
 	m.fieldV(x)
 	m.fieldH2(x)
-	for ch := 0; ch < x.N; ch++ {
+	x.forChains(216, taskDBM{m: m, x: x, beta0: beta0, dst0: dst0, beta1: beta1, dst1: dst1, run: (*DBM).freeEnergyH1Chains})
+}
+
+// freeEnergyH1Chains is the loop of freeEnergyH1 over chains lo…hi−1.
+func (m *DBM) freeEnergyH1Chains(t *taskDBM, lo, hi int) {
+	x := t.x
+	for ch := lo; ch < hi; ch++ {
 		rowH1 := x.H1[ch*8 : ch*8+8]
 		rest := 0.0
 		for j := 0; j < 8; j++ {
@@ -724,13 +775,13 @@ func (m *DBM) freeEnergyH1(x *DBMChains, beta0 float64, dst0 []float64, beta1 fl
 		}
 		aV := x.aV[ch*9 : ch*9+9]
 		aH2 := x.aH2[ch*4 : ch*4+4]
-		for k, dst := range [2][]float64{dst0, dst1} {
+		for k, dst := range [2][]float64{t.dst0, t.dst1} {
 			if dst == nil {
 				continue
 			}
-			beta := beta0
+			beta := t.beta0
 			if k == 1 {
-				beta = beta1
+				beta = t.beta1
 			}
 			f := beta * rest
 			f -= runtime.SoftplusSum(aV, beta)

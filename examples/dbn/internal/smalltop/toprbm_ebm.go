@@ -106,17 +106,17 @@ type TopRBMChains struct {
 	aY      []float64     // fields
 	aH      []float64     // fields
 	prob    []float64     // one softmax group
-	probs   []float64     // the unit probabilities of one chain's layer
-	save    []float64     // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad
+	save    []float64     // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad, a softmax group's probabilities in a site-by-site draw
 	weight  []float64     // per-chain weights of the gradients; nil means 1
 	fresh   uint64        // layers (bit i: layer i) whose fields are current for their next sampler, set only within an annealing step
 	scratch *TopRBMChains // conditional means for the generic free-energy gradient
+	task    taskTopRBM    // the per-chain loop the workspace is running
 }
 
 // NewTopRBMChains returns n chains with every unit drawn uniformly (gaussian units
 // from N(0, 1)); chain c uses random stream (seed, c).
 func NewTopRBMChains(n int, seed uint64) *TopRBMChains {
-	x := &TopRBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 4), probs: make([]float64, 32), save: make([]float64, n*32)}
+	x := &TopRBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 4), save: make([]float64, n*32)}
 	x.V = make([]float64, n*32)
 	x.aV = make([]float64, n*32)
 	x.Y = make([]float64, n*4)
@@ -168,6 +168,27 @@ func (x *TopRBMChains) Layers() []runtime.Tensor {
 func (x *TopRBMChains) SetWeights(w []float64) { x.weight = w }
 
 var _ runtime.Chains = (*TopRBMChains)(nil)
+
+// taskTopRBM is a per-chain loop of a sampler or free energy with its arguments,
+// which the workspace runs on disjoint ranges of chains at once (ForRange).
+type taskTopRBM struct {
+	m            *TopRBM
+	x            *TopRBMChains
+	beta0, beta1 float64
+	dst0, dst1   []float64
+	mask         []bool
+	run          func(m *TopRBM, t *taskTopRBM, lo, hi int)
+}
+
+func (t *taskTopRBM) RunRange(lo, hi int) { t.run(t.m, t, lo, hi) }
+
+// forChains runs t over the chains in use, on the workspace's threads when
+// there is enough work; cost is the work of one chain (in multiply-adds or so).
+func (x *TopRBMChains) forChains(cost int, t taskTopRBM) {
+	x.task = t
+	x.Workspace.ForRange(x.N, cost, &x.task)
+	x.task = taskTopRBM{}
+}
 
 // TopRBMClamp says which units SweepClamped leaves unchanged: a nil slice
 // clamps nothing in its layer, runtime.Mask(size, true) clamps the whole layer.
@@ -288,22 +309,28 @@ func (m *TopRBM) sampleV(x *TopRBMChains, beta float64, mask []bool) {
 	if mask != nil {
 		copy(x.save, x.V[:x.N*32])
 	}
+	x.forChains(512, taskTopRBM{m: m, x: x, beta0: beta, mask: mask, run: (*TopRBM).sampleChainsV})
+}
+
+// sampleChainsV is the loop of sampleV over chains lo…hi−1; each chain
+// draws from its own stream and writes only its own rows.
+func (m *TopRBM) sampleChainsV(t *taskTopRBM, lo, hi int) {
+	x, beta, mask := t.x, t.beta0, t.mask
 	base := x.BaseV
-	for ch := 0; ch < x.N; ch++ {
+	for ch := lo; ch < hi; ch++ {
 		rng := &x.RNG[ch]
 		row := x.V[ch*32 : ch*32+32]
 		a := x.aV[ch*32 : ch*32+32]
-		pr := x.probs[:32]
 		if base != nil {
-			for k := range pr {
-				pr[k] = beta*a[k] + (1-beta)*base[k]
+			for k := range row {
+				row[k] = beta*a[k] + (1-beta)*base[k]
 			}
-			runtime.Sigmoids(pr, pr, 1)
+			runtime.Sigmoids(row, row, 1)
 		} else {
-			runtime.Sigmoids(pr, a, beta)
+			runtime.Sigmoids(row, a, beta)
 		}
-		for k := range row {
-			row[k] = rng.Bernoulli(pr[k])
+		for k, pk := range row {
+			row[k] = rng.Bernoulli(pk)
 		}
 		if mask != nil {
 			saved := x.save[ch*32 : ch*32+32]
@@ -377,22 +404,31 @@ func (m *TopRBM) sampleY(x *TopRBMChains, beta float64, mask []bool) {
 	if mask != nil {
 		copy(x.save, x.Y[:x.N*4])
 	}
+	x.forChains(64, taskTopRBM{m: m, x: x, beta0: beta, mask: mask, run: (*TopRBM).sampleChainsY})
+}
+
+// sampleChainsY is the loop of sampleY over chains lo…hi−1; each chain
+// draws from its own stream and writes only its own rows.
+func (m *TopRBM) sampleChainsY(t *taskTopRBM, lo, hi int) {
+	x, beta, mask := t.x, t.beta0, t.mask
 	base := x.BaseY
-	for ch := 0; ch < x.N; ch++ {
+	for ch := lo; ch < hi; ch++ {
 		rng := &x.RNG[ch]
 		row := x.Y[ch*4 : ch*4+4]
 		a := x.aY[ch*4 : ch*4+4]
 		for grp := 0; grp < 1; grp++ {
-			for k := 0; k < 4; k++ {
+			pr := row[grp*4 : grp*4+4]
+			for k := range pr {
 				e := beta * a[grp*4+k]
 				if base != nil {
 					e += (1 - beta) * base[grp*4+k]
 				}
-				x.prob[k] = e
+				pr[k] = e
 			}
-			runtime.Softmax(x.prob[:4], x.prob[:4])
-			clear(row[grp*4 : grp*4+4])
-			row[grp*4+rng.Categorical(x.prob[:4])] = 1
+			runtime.Softmax(pr, pr)
+			pick := rng.Categorical(pr)
+			clear(pr)
+			pr[pick] = 1
 		}
 		if mask != nil {
 			saved := x.save[ch*4 : ch*4+4]
@@ -476,14 +512,20 @@ func (m *TopRBM) sampleH(x *TopRBMChains, beta float64, mask []bool) {
 	if mask != nil {
 		copy(x.save, x.H[:x.N*20])
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.forChains(320, taskTopRBM{m: m, x: x, beta0: beta, mask: mask, run: (*TopRBM).sampleChainsH})
+}
+
+// sampleChainsH is the loop of sampleH over chains lo…hi−1; each chain
+// draws from its own stream and writes only its own rows.
+func (m *TopRBM) sampleChainsH(t *taskTopRBM, lo, hi int) {
+	x, beta, mask := t.x, t.beta0, t.mask
+	for ch := lo; ch < hi; ch++ {
 		rng := &x.RNG[ch]
 		row := x.H[ch*20 : ch*20+20]
 		a := x.aH[ch*20 : ch*20+20]
-		pr := x.probs[:20]
-		runtime.Sigmoids(pr, a, beta)
-		for k := range row {
-			row[k] = rng.Bernoulli(pr[k])
+		runtime.Sigmoids(row, a, beta)
+		for k, pk := range row {
+			row[k] = rng.Bernoulli(pk)
 		}
 		if mask != nil {
 			saved := x.save[ch*20 : ch*20+20]
@@ -633,7 +675,13 @@ func (m *TopRBM) FreeEnergyVY(x *TopRBMChains, beta float64, dst []float64) {
 // into dst1, from one computation of the fields.
 func (m *TopRBM) freeEnergyVY(x *TopRBMChains, beta0 float64, dst0 []float64, beta1 float64, dst1 []float64) {
 	m.fieldH(x)
-	for ch := 0; ch < x.N; ch++ {
+	x.forChains(356, taskTopRBM{m: m, x: x, beta0: beta0, dst0: dst0, beta1: beta1, dst1: dst1, run: (*TopRBM).freeEnergyVYChains})
+}
+
+// freeEnergyVYChains is the loop of freeEnergyVY over chains lo…hi−1.
+func (m *TopRBM) freeEnergyVYChains(t *taskTopRBM, lo, hi int) {
+	x := t.x
+	for ch := lo; ch < hi; ch++ {
 		rowV := x.V[ch*32 : ch*32+32]
 		rowY := x.Y[ch*4 : ch*4+4]
 		rest := 0.0
@@ -648,13 +696,13 @@ func (m *TopRBM) freeEnergyVY(x *TopRBMChains, beta0 float64, dst0 []float64, be
 			}
 		}
 		aH := x.aH[ch*20 : ch*20+20]
-		for k, dst := range [2][]float64{dst0, dst1} {
+		for k, dst := range [2][]float64{t.dst0, t.dst1} {
 			if dst == nil {
 				continue
 			}
-			beta := beta0
+			beta := t.beta0
 			if k == 1 {
-				beta = beta1
+				beta = t.beta1
 			}
 			f := beta * rest
 			f -= runtime.SoftplusSum(aH, beta)
@@ -694,7 +742,13 @@ func (m *TopRBM) FreeEnergyH(x *TopRBMChains, beta float64, dst []float64) {
 func (m *TopRBM) freeEnergyH(x *TopRBMChains, beta0 float64, dst0 []float64, beta1 float64, dst1 []float64) {
 	m.fieldV(x)
 	m.fieldY(x)
-	for ch := 0; ch < x.N; ch++ {
+	x.forChains(596, taskTopRBM{m: m, x: x, beta0: beta0, dst0: dst0, beta1: beta1, dst1: dst1, run: (*TopRBM).freeEnergyHChains})
+}
+
+// freeEnergyHChains is the loop of freeEnergyH over chains lo…hi−1.
+func (m *TopRBM) freeEnergyHChains(t *taskTopRBM, lo, hi int) {
+	x := t.x
+	for ch := lo; ch < hi; ch++ {
 		rowH := x.H[ch*20 : ch*20+20]
 		rest := 0.0
 		for j := 0; j < 20; j++ {
@@ -704,21 +758,18 @@ func (m *TopRBM) freeEnergyH(x *TopRBMChains, beta0 float64, dst0 []float64, bet
 		}
 		aV := x.aV[ch*32 : ch*32+32]
 		aY := x.aY[ch*4 : ch*4+4]
-		for k, dst := range [2][]float64{dst0, dst1} {
+		for k, dst := range [2][]float64{t.dst0, t.dst1} {
 			if dst == nil {
 				continue
 			}
-			beta := beta0
+			beta := t.beta0
 			if k == 1 {
-				beta = beta1
+				beta = t.beta1
 			}
 			f := beta * rest
 			f -= runtime.SoftplusSum(aV, beta)
 			for grp := 0; grp < 1; grp++ {
-				for k := 0; k < 4; k++ {
-					x.prob[k] = beta * aY[grp*4+k]
-				}
-				f -= runtime.LogSumExp(x.prob[:4])
+				f -= runtime.LogSumExpScaled(aY[grp*4:grp*4+4], beta)
 			}
 			dst[ch] = f
 		}
