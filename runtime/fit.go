@@ -66,7 +66,15 @@ type EpochStats struct {
 	Proxy     float64
 }
 
-// Fit trains t on the rows of data: each epoch it splits the rows into
+// short reports whether data is a Dataset holding fewer values than its
+// shape declares.
+func short(data Source) bool {
+	d, ok := data.(*Dataset)
+	return ok && len(d.X) < d.Rows*d.Cols
+}
+
+// Fit trains t on the rows of data (a Dataset, or a BitDataset for binary
+// data held compactly): each epoch it splits the rows into
 // minibatches, gathers each into a buffer and calls TrainStep (whose epoch
 // argument counts from 0), then reports progress and metrics and saves the
 // checkpoint.
@@ -80,15 +88,20 @@ type EpochStats struct {
 // Cancelling ctx stops training between two steps; the parameters are then
 // those after the last completed step and the error wraps ctx.Err(). In
 // every case Fit returns the statistics of the completed epochs.
-func Fit(ctx context.Context, t Trainer, data *Dataset, cfg FitConfig) ([]EpochStats, error) {
+func Fit(ctx context.Context, t Trainer, data Source, cfg FitConfig) ([]EpochStats, error) {
 	name := t.ModelName()
+	var rows, cols int
+	if data != nil {
+		rows, cols = data.Shape()
+	}
 	switch {
-	case data == nil || data.Rows <= 0:
+	case rows <= 0:
 		return nil, fmt.Errorf("runtime: fit %s: empty data set", name)
-	case data.Cols != t.VisibleSize():
-		return nil, fmt.Errorf("runtime: fit %s: data has %d columns, model has %d visible units", name, data.Cols, t.VisibleSize())
-	case len(data.X) < data.Rows*data.Cols:
-		return nil, fmt.Errorf("runtime: fit %s: data set declares %d×%d values, holds %d", name, data.Rows, data.Cols, len(data.X))
+	case cols != t.VisibleSize():
+		return nil, fmt.Errorf("runtime: fit %s: data has %d columns, model has %d visible units", name, cols, t.VisibleSize())
+	case short(data):
+		d := data.(*Dataset)
+		return nil, fmt.Errorf("runtime: fit %s: data set declares %d×%d values, holds %d", name, d.Rows, d.Cols, len(d.X))
 	case cfg.BatchSize <= 0:
 		return nil, fmt.Errorf("runtime: fit %s: batch size %d is not positive", name, cfg.BatchSize)
 	case cfg.StartEpoch < 0:
@@ -96,8 +109,8 @@ func Fit(ctx context.Context, t Trainer, data *Dataset, cfg FitConfig) ([]EpochS
 	}
 	params, state := t.Params(), t.State()
 	snap := newSnapshot(params, state)
-	batches := NewBatches(data.Rows, cfg.BatchSize, cfg.Shuffle, RNG{})
-	buf := make([]float64, min(cfg.BatchSize, data.Rows)*data.Cols)
+	batches := NewBatches(rows, cfg.BatchSize, cfg.Shuffle, RNG{})
+	buf := make([]float64, min(cfg.BatchSize, rows)*cols)
 	var stats []EpochStats
 	good := cfg.StartEpoch // epochs completed when snap was taken
 	for e := cfg.StartEpoch; e < cfg.Epochs; e++ {
@@ -112,7 +125,7 @@ func Fit(ctx context.Context, t Trainer, data *Dataset, cfg FitConfig) ([]EpochS
 			if err := ctx.Err(); err != nil {
 				return stats, fmt.Errorf("runtime: fit %s: stopped in epoch %d/%d before step %d: %w", name, e+1, cfg.Epochs, step, err)
 			}
-			x := buf[:len(idx)*data.Cols]
+			x := buf[:len(idx)*cols]
 			data.Gather(x, idx)
 			r := t.TrainStep(x, len(idx), e)
 			bad := ""
@@ -138,7 +151,7 @@ func Fit(ctx context.Context, t Trainer, data *Dataset, cfg FitConfig) ([]EpochS
 			}
 			recon += r
 		}
-		st := EpochStats{Epoch: e + 1, Seconds: time.Since(start).Seconds(), Recon: recon / float64(data.Rows)}
+		st := EpochStats{Epoch: e + 1, Seconds: time.Since(start).Seconds(), Recon: recon / float64(rows)}
 		if cfg.Proxy != nil {
 			st.ProxyName, st.Proxy = cfg.Proxy()
 		}

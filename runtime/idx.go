@@ -43,46 +43,12 @@ func ReadIDX(r io.Reader, name string) (*Dataset, error) {
 }
 
 func readIDX(r io.Reader) (*Dataset, error) {
-	br := bufio.NewReader(r)
-	if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, fmt.Errorf("gzip: %w", err)
-		}
-		defer zr.Close()
-		br = bufio.NewReader(zr)
+	br, dims, total, closeFn, err := idxHeader(r)
+	if err != nil {
+		return nil, err
 	}
-	var magic [4]byte
-	if n, err := io.ReadFull(br, magic[:]); err != nil {
-		return nil, truncIDX("magic number", 4, n, err)
-	}
-	if magic[0] != 0 || magic[1] != 0 {
-		return nil, fmt.Errorf("bad magic number %#08x: IDX files start with two zero bytes", binary.BigEndian.Uint32(magic[:]))
-	}
-	if magic[2] != 0x08 {
-		return nil, fmt.Errorf("unsupported type code %#02x (%s): only 0x08 (unsigned byte) is supported", magic[2], idxTypeName(magic[2]))
-	}
-	ndim := int(magic[3])
-	if ndim == 0 {
-		return nil, errors.New("bad magic number: zero dimensions")
-	}
-	dimBytes := make([]byte, 4*ndim)
-	if n, err := io.ReadFull(br, dimBytes); err != nil {
-		return nil, truncIDX("dimensions", len(dimBytes), n, err)
-	}
-	total := 1
-	dims := make([]int, ndim)
-	for i := range dims {
-		v := binary.BigEndian.Uint32(dimBytes[4*i:])
-		if v == 0 {
-			return nil, fmt.Errorf("dimension %d is zero", i)
-		}
-		dims[i] = int(v)
-		if uint64(total)*uint64(v) > maxIDXValues {
-			return nil, fmt.Errorf("dimensions %v declare more than %d values", dims[:i+1], maxIDXValues)
-		}
-		total *= int(v)
-	}
+	defer closeFn()
+	ndim := len(dims)
 	// Read without trusting the header for the allocation size: the buffer
 	// grows only as far as the data actually present.
 	data, err := io.ReadAll(io.LimitReader(br, int64(total)+1))
@@ -106,6 +72,59 @@ func readIDX(r io.Reader) (*Dataset, error) {
 		}
 	}
 	return d, nil
+}
+
+// idxHeader reads the magic number and dimensions of an IDX stream,
+// decompressing it if it is gzipped, and returns the reader positioned at
+// the data, the dimensions, their product and a function releasing the
+// decompressor.
+func idxHeader(r io.Reader) (br *bufio.Reader, dims []int, total int, closeFn func(), err error) {
+	closeFn = func() {}
+	br = bufio.NewReader(r)
+	if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, nil, 0, closeFn, fmt.Errorf("gzip: %w", err)
+		}
+		closeFn = func() { zr.Close() }
+		br = bufio.NewReader(zr)
+	}
+	fail := func(err error) (*bufio.Reader, []int, int, func(), error) {
+		closeFn()
+		return nil, nil, 0, func() {}, err
+	}
+	var magic [4]byte
+	if n, err := io.ReadFull(br, magic[:]); err != nil {
+		return fail(truncIDX("magic number", 4, n, err))
+	}
+	if magic[0] != 0 || magic[1] != 0 {
+		return fail(fmt.Errorf("bad magic number %#08x: IDX files start with two zero bytes", binary.BigEndian.Uint32(magic[:])))
+	}
+	if magic[2] != 0x08 {
+		return fail(fmt.Errorf("unsupported type code %#02x (%s): only 0x08 (unsigned byte) is supported", magic[2], idxTypeName(magic[2])))
+	}
+	ndim := int(magic[3])
+	if ndim == 0 {
+		return fail(errors.New("bad magic number: zero dimensions"))
+	}
+	dimBytes := make([]byte, 4*ndim)
+	if n, err := io.ReadFull(br, dimBytes); err != nil {
+		return fail(truncIDX("dimensions", len(dimBytes), n, err))
+	}
+	total = 1
+	dims = make([]int, ndim)
+	for i := range dims {
+		v := binary.BigEndian.Uint32(dimBytes[4*i:])
+		if v == 0 {
+			return fail(fmt.Errorf("dimension %d is zero", i))
+		}
+		dims[i] = int(v)
+		if uint64(total)*uint64(v) > maxIDXValues {
+			return fail(fmt.Errorf("dimensions %v declare more than %d values", dims[:i+1], maxIDXValues))
+		}
+		total *= int(v)
+	}
+	return br, dims, total, closeFn, nil
 }
 
 func truncIDX(what string, want, got int, err error) error {
