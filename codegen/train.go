@@ -302,18 +302,30 @@ func (g *gen) trainer() {
 	case fe != nil:
 		p.Pf("m.FreeEnergyGrad%s(d, t.mo, -inv, t.grad)", g.keepName(fe))
 	case g.hasHidden():
-		p.P("m.MeanField(d, 25, 1e-6, 0)")
+		p.P("iters, tol := t.cfg.MeanFieldIters, t.cfg.MeanFieldTol")
+		p.P("if iters <= 0 {")
+		p.P("iters = 25")
+		p.P("}")
+		p.P("if tol <= 0 {")
+		p.P("tol = 1e-6")
+		p.P("}")
+		p.P("m.MeanField(d, iters, tol, t.cfg.MeanFieldDamping)")
 		p.P("m.EnergyGrad(d, -inv, t.grad)")
 	default:
 		p.P("m.EnergyGrad(d, -inv, t.grad)")
 	}
 	p.P("recon := 0.0")
-	if fe != nil {
-		// PCD's reconstruction: the visible means given the data's hidden means (in t.mo).
+	if fe != nil || g.hasHidden() {
+		// PCD's reconstruction: the visible means given the data's hidden
+		// means (in t.mo, or in d after mean field).
+		means := "d"
+		if fe != nil {
+			means = "t.mo"
+		}
 		p.P("if t.cfg.Persistent {")
 		for _, ly := range visible {
 			L := g.L(ly)
-			p.Pf("m.Mean%s(t.mo, 1, t.recon)", L)
+			p.Pf("m.Mean%s(%s, 1, t.recon)", L, means)
 			p.Pf("for k, v := range d.%s[:rows*%d] {", L, ly.Size)
 			p.P("recon += (v - t.recon[k]) * (v - t.recon[k])")
 			p.P("}")

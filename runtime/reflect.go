@@ -107,6 +107,16 @@ type CDConfig struct {
 	Rates map[string]float64
 	// Seed seeds the chains' random streams.
 	Seed uint64
+	// MeanFieldIters, MeanFieldTol and MeanFieldDamping configure the
+	// positive phase of models whose hidden layers cannot be summed out
+	// given the visible ones (deep Boltzmann machines), which replaces the
+	// hidden layers by their mean-field posterior q(h | v): at most
+	// MeanFieldIters passes (0 means 25), stopping once no mean moves by
+	// more than MeanFieldTol (0 means 1e-6), each mean moving
+	// 1 − MeanFieldDamping of the way to its update.
+	MeanFieldIters   int
+	MeanFieldTol     float64
+	MeanFieldDamping float64
 }
 
 // Mask returns n copies of value: a whole-layer clamp mask.

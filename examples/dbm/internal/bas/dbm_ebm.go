@@ -1029,9 +1029,22 @@ func (t *DBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	clear(t.grad.C1)
 	clear(t.grad.C2)
 	inv := 1 / float64(rows)
-	m.MeanField(d, 25, 1e-6, 0)
+	iters, tol := t.cfg.MeanFieldIters, t.cfg.MeanFieldTol
+	if iters <= 0 {
+		iters = 25
+	}
+	if tol <= 0 {
+		tol = 1e-6
+	}
+	m.MeanField(d, iters, tol, t.cfg.MeanFieldDamping)
 	m.EnergyGrad(d, -inv, t.grad)
 	recon := 0.0
+	if t.cfg.Persistent {
+		m.MeanV(d, 1, t.recon)
+		for k, v := range d.V[:rows*16] {
+			recon += (v - t.recon[k]) * (v - t.recon[k])
+		}
+	}
 	neg := t.neg
 	if !t.cfg.Persistent {
 		neg.N = rows

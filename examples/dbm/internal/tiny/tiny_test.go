@@ -407,3 +407,48 @@ func TestCompletePerRowMasks(t *testing.T) {
 		t.Error("a mask of 5 flags for 16 rows of 4 was accepted")
 	}
 }
+
+// The persistent trainer's step reports Σ‖v − E[v | μ]‖² over the batch,
+// with μ the mean-field posterior of the hidden layers, and the mean-field
+// settings of the configuration reach the positive phase.
+func TestTrainerReconstructionAndMeanField(t *testing.T) {
+	const rows = 6
+	data := make([]float64, rows*tiny.DBMNV)
+	rng := runtime.NewRNG(3, 0)
+	for i := range data {
+		data[i] = rng.Bernoulli(0.5)
+	}
+	step := func(cfg runtime.CDConfig) (float64, []float64) {
+		m := randomDBM(5, 0.3)
+		cfg.BatchSize, cfg.Persistent, cfg.Seed = rows, true, 1
+		cfg.Optimizer = runtime.SGD{LearningRate: 0.1}
+		tr, err := tiny.NewDBMTrainer(m, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tr.TrainStep(data, rows, 0), append([]float64(nil), m.W1...)
+	}
+	recon, w := step(runtime.CDConfig{})
+
+	m := randomDBM(5, 0.3)
+	x := tiny.NewDBMChains(rows, 9)
+	copy(x.V, data)
+	m.MeanField(x, 200, 1e-12, 0)
+	means := make([]float64, rows*tiny.DBMNV)
+	m.MeanV(x, 1, means)
+	want := 0.0
+	for k, v := range data {
+		want += (v - means[k]) * (v - means[k])
+	}
+	if recon <= 0 || math.Abs(recon-want) > 1e-4 {
+		t.Errorf("PCD step reports reconstruction error %.6g, want Σ‖v − E[v | μ]‖² = %.6g", recon, want)
+	}
+	_, w1 := step(runtime.CDConfig{MeanFieldIters: 1})
+	same := true
+	for k := range w {
+		same = same && w[k] == w1[k]
+	}
+	if same {
+		t.Error("one mean-field pass and 25 give the same update: MeanFieldIters does not reach the positive phase")
+	}
+}
