@@ -24,6 +24,7 @@ import (
 	"os"
 	"path/filepath"
 	goruntime "runtime"
+	"runtime/pprof"
 	"time"
 
 	"github.com/ebmc/ebmc/examples/rbm"
@@ -130,9 +131,23 @@ func main() {
 	load := flag.String("load", "", "ais: weights (.npz with W 784×500, vbias, hbias, as benchmarks/py/torch_rbm.py --save writes); default: train one CD-1 epoch first (untimed)")
 	save := flag.String("save", "", "cd1, pcd1: write the trained weights to this .npz")
 	dir := flag.String("data", "", "Fashion-MNIST directory (default $FMNIST_DIR or /usr/share/datasets/fashion-mnist)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		log.Fatalf("unexpected arguments %q", flag.Args())
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
 	}
 
 	res := result{Impl: "ebmc-f64", Workload: *workload, Dtype: "float64", Threads: goruntime.GOMAXPROCS(0), Go: goruntime.Version()}
