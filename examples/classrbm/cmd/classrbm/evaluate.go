@@ -1,0 +1,210 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"time"
+
+	"github.com/ebmc/ebmc/runtime"
+)
+
+// Estimate is a value with the method that produced it and its ±3σ interval
+// (null where the interval is unbounded).
+type Estimate struct {
+	Value  float64  `json:"value"`
+	StdErr *float64 `json:"stderr,omitempty"`
+	Low    *float64 `json:"low"`
+	High   *float64 `json:"high"`
+	Method string   `json:"method"`
+}
+
+func finite(v float64) *float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
+}
+
+// EpochMetrics describe one epoch of training.
+type EpochMetrics struct {
+	Epoch         int     `json:"epoch"`
+	Seconds       float64 `json:"seconds"`
+	Loss          float64 `json:"loss"`
+	TrainAccuracy float64 `json:"accuracy_first_training_images"`
+}
+
+// Metrics is metrics.json.
+type Metrics struct {
+	Data            string         `json:"data"`
+	Model           string         `json:"model"`
+	Method          string         `json:"method"`
+	Training        string         `json:"training"`
+	TrainRows       int            `json:"train_examples"`
+	TestRows        int            `json:"test_examples"`
+	Epochs          int            `json:"epochs,omitempty"`
+	SecondsPerEpoch float64        `json:"seconds_per_epoch,omitempty"`
+	LossName        string         `json:"loss,omitempty"`
+	History         []EpochMetrics `json:"history,omitempty"`
+	Accuracy        Estimate       `json:"accuracy_test"`
+	AccuracyTrain   Estimate       `json:"accuracy_train"`
+	CondLogLik      Estimate       `json:"log_p_y_given_v_test"`
+	LogZ            Estimate       `json:"log_z"`
+	LogZExact       *Estimate      `json:"log_z_exact,omitempty"`
+	LogLik          Estimate       `json:"log_p_v_y_test"`
+	Recon           Estimate       `json:"recon_error_test"`
+	SampleAgreement Estimate       `json:"samples_classified_as_clamped_class"`
+	EvalSeconds     float64        `json:"evaluation_seconds"`
+	Seconds         float64        `json:"seconds"`
+	Pictures        []string       `json:"pictures"`
+	Checkpoint      string         `json:"checkpoint,omitempty"`
+	Seed            uint64         `json:"seed"`
+}
+
+// meanEstimate is the mean of x with its standard error over the entries
+// and the interval mean ± 3 standard errors.
+func meanEstimate(x []float64, method string) Estimate {
+	n := float64(len(x))
+	m, s2 := 0.0, 0.0
+	for _, v := range x {
+		m += v / n
+	}
+	for _, v := range x {
+		s2 += (v - m) * (v - m)
+	}
+	se := math.Sqrt(s2 / (n - 1) / n)
+	return Estimate{Value: m, StdErr: finite(se), Low: finite(m - 3*se), High: finite(m + 3*se), Method: method}
+}
+
+// accuracyEstimate gives an accuracy its binomial standard error √(a(1−a)/n)
+// and ±3σ interval, clipped to [0, 1].
+func accuracyEstimate(acc float64, n int, method string) Estimate {
+	se := math.Sqrt(acc * (1 - acc) / float64(n))
+	lo, hi := math.Max(0, acc-3*se), math.Min(1, acc+3*se)
+	return Estimate{Value: acc, StdErr: &se, Low: &lo, High: &hi, Method: method}
+}
+
+// evaluate measures the model: the accuracy and log p(y | v) on the test
+// images, the accuracy on training images, log Z and the test log p(v, y),
+// and the reconstruction error.
+func (p *problem) evaluate(o options, met *Metrics, stdout io.Writer) error {
+	m := p.model
+	t0 := time.Now()
+	probs, err := runtime.ClassProbs(m, labelLayer, p.test)
+	if err != nil {
+		return err
+	}
+	acc := runtime.Accuracy(probs, p.testLabels)
+	met.Accuracy = accuracyEstimate(acc, p.test.Rows, "share of test images whose argmax_y p(y | v) is the label; binomial standard error √(a(1−a)/n), interval ±3σ")
+	logp := make([]float64, p.test.Rows)
+	for r, y := range p.testLabels {
+		logp[r] = math.Log(probs[r*p.classes+y])
+	}
+	met.CondLogLik = meanEstimate(logp, "mean over test images of log p(y | v), exact through free energies; standard error over images, interval ±3σ")
+	fmt.Fprintf(stdout, "test accuracy %.4f ± %.4f (±3σ [%.4f, %.4f]); test log p(y | v) %.4f ± %.4f nats (%.1fs)\n",
+		acc, *met.Accuracy.StdErr, *met.Accuracy.Low, *met.Accuracy.High, met.CondLogLik.Value, *met.CondLogLik.StdErr, time.Since(t0).Seconds())
+	trainEval, _ := p.train.Split(min(p.train.Rows, 10000))
+	if probs, err = runtime.ClassProbs(m, labelLayer, trainEval); err != nil {
+		return err
+	}
+	trainAcc := runtime.Accuracy(probs, p.trainLabels[:trainEval.Rows])
+	met.AccuracyTrain = accuracyEstimate(trainAcc, trainEval.Rows, fmt.Sprintf("the same on the first %d training images", trainEval.Rows))
+	fmt.Fprintf(stdout, "training accuracy %.4f (first %d images)\n", trainAcc, trainEval.Rows)
+	if err := p.likelihood(o, met, stdout); err != nil {
+		return err
+	}
+	test := withLabels(p.test, p.testLabels, p.classes)
+	recon, err := reconErrors(m, test)
+	if err != nil {
+		return err
+	}
+	met.Recon = meanEstimate(recon, "mean over test images of ‖x − E[x | h = E[h | x]]‖², x the pixels and the one-hot label; standard error over images, interval ±3σ")
+	fmt.Fprintf(stdout, "test reconstruction error %.4f ± %.4f\n", met.Recon.Value, *met.Recon.StdErr)
+	return nil
+}
+
+// likelihood estimates log Z, by AIS from the base-rate model of the
+// training rows and exactly where the hidden layer can be enumerated, and
+// the test log p(v, y) = −F(v, y) − log Z with log Z exact if known, else
+// AIS's. Its interval is ±3 standard errors over the test images widened
+// by the ±3σ interval of log Z.
+func (p *problem) likelihood(o options, met *Metrics, stdout io.Writer) error {
+	m := p.model
+	train := withLabels(p.train, p.trainLabels, p.classes)
+	base, err := runtime.BaseRate(m, train, float64(train.Rows)/20)
+	if err != nil {
+		return err
+	}
+	z, err := runtime.AIS(m, base, runtime.AISConfig{Temperatures: o.temps, Runs: o.runs, Seed: o.seed})
+	if err != nil {
+		return err
+	}
+	met.LogZ = Estimate{Value: z.LogZ, Low: finite(z.Low), High: finite(z.High),
+		Method: z.Method + ", from the base-rate model of the training rows; interval ±3σ of the mean importance weight"}
+	fmt.Fprintf(stdout, "log Z = %.4f by AIS, ±3σ [%.4f, %.4f] (%.1fs)\n", z.LogZ, z.Low, z.High, z.Seconds)
+	logZ, zLow, zHigh, zMethod := z.LogZ, z.Low, z.High, "AIS"
+	if exact, err := m.LogZ(1 << 24); err == nil {
+		met.LogZExact = &Estimate{Value: exact, Low: &exact, High: &exact, Method: "exact: enumeration of the hidden configurations"}
+		logZ, zLow, zHigh, zMethod = exact, exact, exact, "exact"
+		fmt.Fprintf(stdout, "log Z = %.4f exactly\n", exact)
+	}
+	test := withLabels(p.test, p.testLabels, p.classes)
+	f, err := runtime.FreeEnergies(m, test)
+	if err != nil {
+		return err
+	}
+	for i := range f {
+		f[i] = -f[i] - logZ
+	}
+	met.LogLik = meanEstimate(f, fmt.Sprintf("mean over test images of −F(v, y) − log Z, log Z %s; interval ±3 standard errors over images widened by log Z's ±3σ interval", zMethod))
+	se := *met.LogLik.StdErr
+	met.LogLik.Low = finite(met.LogLik.Value - 3*se - (zHigh - logZ))
+	met.LogLik.High = finite(met.LogLik.Value + 3*se + (logZ - zLow))
+	fmt.Fprintf(stdout, "test log p(v, y) = %.3f ± %.3f nats (log Z %s)\n", met.LogLik.Value, se, zMethod)
+	return nil
+}
+
+// reconErrors returns, for every row of d (the visible layers of m, in
+// declaration order), ‖x − E[x | h]‖² with h at its conditional means
+// E[h | x]: the mean-field reconstruction of a model with one hidden block.
+func reconErrors(m runtime.Reflective, d *runtime.Dataset) ([]float64, error) {
+	const batch = 1000
+	out := make([]float64, d.Rows)
+	layers := m.Layers()
+	for lo := 0; lo < d.Rows; lo += batch {
+		n := min(batch, d.Rows-lo)
+		x := m.NewChains(n, 1)
+		views := x.Layers()
+		off := 0
+		for i, ly := range layers {
+			if !ly.Visible {
+				continue
+			}
+			w := size(ly)
+			for r := range n {
+				copy(views[i].Data[r*w:(r+1)*w], d.Row(lo + r)[off:off+w])
+			}
+			off += w
+		}
+		if off != d.Cols {
+			return nil, fmt.Errorf("reconstruction with %s: data has %d columns, the visible layers %d", m.ModelName(), d.Cols, off)
+		}
+		for i, ly := range layers {
+			if !ly.Visible {
+				m.Mean(x, i, 1, views[i].Data)
+			}
+		}
+		for i, ly := range layers {
+			if !ly.Visible {
+				continue
+			}
+			w := size(ly)
+			recon := make([]float64, n*w)
+			m.Mean(x, i, 1, recon)
+			for k, v := range views[i].Data[:n*w] {
+				out[lo+k/w] += (v - recon[k]) * (v - recon[k])
+			}
+		}
+	}
+	return out, nil
+}
