@@ -408,6 +408,52 @@ func (d *DBN) WithLabels(data *Dataset, labels []int) (*Dataset, error) {
 	return out, nil
 }
 
+// TopData returns the rows the top model is trained on: the deterministic
+// up-pass of data through the recognition conditionals,
+//
+//	μ_0 = v,  μ_{k+1} = E_q[h_{k+1} | h_k = μ_k],  k = 0 … L−2,
+//
+// one row of μ_{L−1} per row of data, followed, when the top model has a
+// label layer, by the one-hot encoding of the row's label (labels must then
+// hold one class per row, and be nil otherwise). The columns are the top
+// model's visible layers in order, as Pretrain builds them with means and as
+// a trainer of the top model alone (NewTrainer, NewObjectiveTrainer) or the
+// package-level ClassProbs with the label dropped expects them.
+func (d *DBN) TopData(data *Dataset, labels []int) (*Dataset, error) {
+	if err := d.checkData(data); err != nil {
+		return nil, fmt.Errorf("runtime: DBN top data: %w", err)
+	}
+	if err := d.checkLabels(labels, data.Rows); err != nil {
+		return nil, fmt.Errorf("runtime: DBN top data: %w", err)
+	}
+	last := len(d.gen) - 1
+	cur := data
+	for k := 0; k < last; k++ {
+		extra := 0
+		if k+1 == last {
+			extra = d.top().classes
+		}
+		cur = d.up(k, cur, false, 0, extra)
+	}
+	d.setLabels(cur, labels)
+	return cur, nil
+}
+
+// setLabels writes the one-hot labels into the label columns of rows of the
+// top model's visible layers (after its nin input units); it does nothing
+// when the top model has no label layer.
+func (d *DBN) setLabels(rows *Dataset, labels []int) {
+	top := d.top()
+	if top.classes == 0 {
+		return
+	}
+	for r, l := range labels {
+		row := rows.X[r*rows.Cols+top.nin : r*rows.Cols+top.nin+top.classes]
+		clear(row)
+		row[l] = 1
+	}
+}
+
 // DBNSampleConfig configures DBN.Sample.
 type DBNSampleConfig struct {
 	// Sweeps is the number of Gibbs sweeps in the top model before the
@@ -610,9 +656,7 @@ func (d *DBN) Pretrain(ctx context.Context, data *Dataset, labels []int, cfg DBN
 		}
 		cur = d.up(k, cur, cfg.SampleUp, cfg.Seed+uint64(k), extra)
 		if extra > 0 {
-			for r, l := range labels {
-				cur.X[r*cur.Cols+d.top().nin+l] = 1
-			}
+			d.setLabels(cur, labels)
 		}
 	}
 	return all, nil

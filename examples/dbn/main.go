@@ -8,7 +8,10 @@
 // rbm1.ebm (package layer1) under the 500 + 10 labels × 2000 RBM of top.ebm
 // (package top), trains them greedily by CD-1 on binarized Fashion-MNIST
 // (pixels > 0.5), optionally fine-tunes the whole network by up-down
-// (contrastive wake-sleep), and reports on the 10,000 test images the
+// (contrastive wake-sleep), then fine-tunes the top RBM's label conditional
+// p(y | h) discriminatively (the hybrid objective of Larochelle & Bengio
+// 2008 on the recognition means of the training images), and after each
+// stage reports on the 10,000 test images the
 // variational lower bound on log p(v) with log Z of the top RBM from AIS
 // (forward, and reverse for the low end of its interval),
 // the accuracy of p(y | v), and, trained in the same run on the raw pixels,
@@ -17,10 +20,11 @@
 // generates (packages internal/small1 and internal/smalltop, where log Z of
 // the top RBM is exact). It prints progress and writes, under -out:
 //
-//	metrics.json  per stage (greedy, up-down): the lower bound with method,
+//	metrics.json  per stage (greedy, up-down, disc): the lower bound with method,
 //	              standard error and ±3σ interval (its low end with log Z
 //	              from reverse AIS), log Z by forward and reverse AIS,
-//	              accuracy with its binomial interval; per layer
+//	              accuracy with its binomial interval (after every epoch
+//	              of the disc stage too), seconds per epoch; per layer
 //	              seconds per epoch and reconstruction error; the logistic
 //	              regression's accuracy
 //	samples.png   label-conditioned samples, a row per class (the top
@@ -28,7 +32,7 @@
 //	              pass with the pixels' conditional means)
 //	chain.gif     top-level Gibbs chains (label free) rendered through the
 //	              ancestral pass, a frame every few sweeps
-//	greedy-*.safetensors, updown-*.safetensors
+//	greedy-*.safetensors, updown-*.safetensors, disc-*.safetensors
 //	              the parameters of every model after each stage (-load
 //	              restores the greedy ones instead of training)
 //
@@ -61,9 +65,10 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 type options struct {
 	data, out, load          string
 	epochs1, epochsTop       int
-	updown                   int
+	updown, disc             int
 	batch                    int
-	lr, lrUpDown             float64
+	lr, lrUpDown, lrDisc     float64
+	discHybrid               float64
 	k                        int
 	temps, runs, samples     int
 	trainRows, testRows      int
@@ -82,7 +87,8 @@ type problem struct {
 	dbn                   *runtime.DBN
 	recognition           []runtime.Reflective // untied copies of the lower models
 	epochs1, epochsTop    int
-	updown, lrEpochs      int
+	updown, disc          int
+	lrEpochs              int
 	every                 int // progress every this many epochs
 }
 
@@ -96,9 +102,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.epochs1, "epochs1", 0, "CD-1 epochs of the bottom RBM (default 10 on Fashion-MNIST, 100 on the shapes)")
 	fs.IntVar(&o.epochsTop, "epochs-top", 0, "CD-1 epochs of the top RBM (default 10 on Fashion-MNIST, 100 on the shapes)")
 	fs.IntVar(&o.updown, "updown", -1, "epochs of up-down fine-tuning, 0 for none (default 1 on Fashion-MNIST, 20 on the shapes)")
+	fs.IntVar(&o.disc, "disc", -1, "epochs of discriminative fine-tuning of the top RBM's p(y | h), 0 for none (default 10 on Fashion-MNIST, 20 on the shapes)")
 	fs.IntVar(&o.batch, "batch", 100, "minibatch size")
 	fs.Float64Var(&o.lr, "lr", 0.05, "learning rate of greedy CD-1 training")
 	fs.Float64Var(&o.lrUpDown, "lr-updown", 0.005, "learning rate of up-down fine-tuning")
+	fs.Float64Var(&o.lrDisc, "lr-disc", 0.01, "learning rate of discriminative fine-tuning")
+	fs.Float64Var(&o.discHybrid, "disc-hybrid", 0.01, "weight α of the generative CD-1 step in discriminative fine-tuning (learning rate α·lr-disc; 0: purely discriminative)")
 	fs.IntVar(&o.k, "k", 3, "Gibbs sweeps in the top RBM per up-down step")
 	fs.IntVar(&o.temps, "temps", 3000, "AIS temperatures for log Z of the top RBM (when it cannot be enumerated)")
 	fs.IntVar(&o.runs, "runs", 20, "AIS runs (forward, and as many reverse)")
@@ -153,8 +162,10 @@ func (o options) check() error {
 		return errors.New("epochs must not be negative")
 	case o.batch <= 0:
 		return fmt.Errorf("batch size %d is not positive", o.batch)
-	case !(o.lr > 0) || !(o.lrUpDown > 0):
+	case !(o.lr > 0) || !(o.lrUpDown > 0) || !(o.lrDisc > 0):
 		return errors.New("learning rates must be positive")
+	case !(o.discHybrid >= 0) || math.IsInf(o.discHybrid, 1):
+		return fmt.Errorf("-disc-hybrid %v is not a finite weight ≥ 0", o.discHybrid)
 	case o.k <= 0 || o.temps <= 0 || o.runs <= 0 || o.samples <= 0:
 		return errors.New("-k, -temps, -runs and -bound-samples must be positive")
 	case o.trainRows < 0 || o.testRows < 0:
@@ -204,7 +215,7 @@ func load(o options, stderr io.Writer) (*problem, error) {
 		}
 		p = &problem{name: "Fashion-MNIST", rawTrain: sets[0], rawTest: sets[2], trainLabels: trainLabels, testLabs: testLabels,
 			classes: 10, side: 28, dbn: d, recognition: []runtime.Reflective{layer1.ZeroRBM().Reflect()},
-			epochs1: 10, epochsTop: 10, updown: 1, lrEpochs: 30, every: 1}
+			epochs1: 10, epochsTop: 10, updown: 1, disc: 10, lrEpochs: 30, every: 1}
 	} else {
 		fmt.Fprintf(stderr, "Fashion-MNIST is not in %s (apt-get install dataset-fashion-mnist);\ntraining on 8×8 shapes of four classes generated here instead.\n", o.data)
 		rawTrain, trainLabels := shapes(2000, o.seed)
@@ -215,7 +226,7 @@ func load(o options, stderr io.Writer) (*problem, error) {
 		}
 		p = &problem{name: "shapes 8×8", rawTrain: rawTrain, rawTest: rawTest, trainLabels: trainLabels, testLabs: testLabels,
 			classes: 4, side: 8, dbn: d, recognition: []runtime.Reflective{small1.ZeroRBM().Reflect()},
-			epochs1: 100, epochsTop: 100, updown: 20, lrEpochs: 100, every: 20}
+			epochs1: 100, epochsTop: 100, updown: 20, disc: 20, lrEpochs: 100, every: 20}
 	}
 	if o.epochs1 > 0 {
 		p.epochs1 = o.epochs1
@@ -225,6 +236,9 @@ func load(o options, stderr io.Writer) (*problem, error) {
 	}
 	if o.updown >= 0 {
 		p.updown = o.updown
+	}
+	if o.disc >= 0 {
+		p.disc = o.disc
 	}
 	if o.lrEpochs > 0 {
 		p.lrEpochs = o.lrEpochs
@@ -345,8 +359,10 @@ type LayerMetrics struct {
 // StageMetrics are the measurements of the DBN after a stage of training.
 type StageMetrics struct {
 	Stage           string    `json:"stage"`
+	Training        string    `json:"training,omitempty"`
 	Epochs          int       `json:"epochs,omitempty"`
 	SecondsPerEpoch float64   `json:"seconds_per_epoch,omitempty"`
+	AccuracyByEpoch []float64 `json:"accuracy_test_by_epoch,omitempty"`
 	LogZTop         Estimate  `json:"log_z_top"`
 	LogZTopReverse  *Estimate `json:"log_z_top_reverse_ais,omitempty"`
 	LowerBound      Estimate  `json:"log_likelihood_test_lower_bound"`
@@ -381,7 +397,7 @@ func (p *problem) run(o options, stdout io.Writer) (*Metrics, error) {
 	d := p.dbn
 	met := &Metrics{Data: p.name, DBN: d.String(), TrainRows: p.train.Rows, TestRows: p.test.Rows,
 		Description: "Greedy CD-1 training of each RBM on binarized images (pixels > 0.5), the top RBM on the bottom RBM's hidden means with one-hot labels; " +
-			"up-down fine-tuning with untied recognition weights; the bound is E_q[log p(v,h) − log q(h|v)] − log Z_top on the test images; " +
+			"up-down fine-tuning with untied recognition weights; discriminative fine-tuning of the top RBM's p(y | h) on the recognition means (hybrid with CD-1); the bound is E_q[log p(v,h) − log q(h|v)] − log Z_top on the test images; " +
 			"accuracy is argmax_y p(y | v) from the top RBM's free energies on the recognition means"}
 	fmt.Fprintf(stdout, "== DBN %s on %s: %d training and %d test images\n", d, p.name, p.train.Rows, p.test.Rows)
 	cd := func(lr float64) runtime.CDConfig {
@@ -459,6 +475,13 @@ func (p *problem) run(o options, stdout io.Writer) (*Metrics, error) {
 		}
 		met.Stages = append(met.Stages, *ud)
 	}
+	if p.disc > 0 {
+		ds, err := p.discriminative(o, stdout, progress)
+		if err != nil {
+			return nil, err
+		}
+		met.Stages = append(met.Stages, *ds)
+	}
 	lr, err := p.logisticRegression(o, stdout)
 	if err != nil {
 		return nil, err
@@ -470,6 +493,79 @@ func (p *problem) run(o options, stdout io.Writer) (*Metrics, error) {
 	met.Pictures = []string{"samples.png", "chain.gif"}
 	met.Seconds = time.Since(start).Seconds()
 	return met, nil
+}
+
+// discriminative fine-tunes the top RBM for p.disc epochs on the
+// recognition means μ of the training images with their labels (TopData),
+// descending the hybrid objective of Larochelle & Bengio (2008)
+//
+//	−log p(y | μ) − α·log p(μ, y),  p(y | μ) = exp(−F(μ, y)) / Σ_k exp(−F(μ, e_k)),
+//
+// the first term exactly through the free energies, the second by a CD-1
+// step at α times the learning rate. The lower models stay as they are, so
+// the classifier is the same up-pass followed by a top RBM tuned to label
+// it. It saves the "disc" checkpoints and measures the DBN as after the
+// other stages, with the test accuracy after every epoch.
+func (p *problem) discriminative(o options, stdout io.Writer, progress io.Writer) (*StageMetrics, error) {
+	d := p.dbn
+	top := d.Generative(d.Len() - 1)
+	label, err := labelLayer(top)
+	if err != nil {
+		return nil, fmt.Errorf("discriminative fine-tuning: %w", err)
+	}
+	train, err := d.TopData(p.train, p.trainLabels)
+	if err != nil {
+		return nil, fmt.Errorf("discriminative fine-tuning: %w", err)
+	}
+	test, err := d.Propagate(p.test, d.Len()-1, false, 0)
+	if err != nil {
+		return nil, fmt.Errorf("discriminative fine-tuning: %w", err)
+	}
+	t, err := runtime.NewObjectiveTrainer(top, runtime.ObjectiveConfig{Method: runtime.MethodCond, Label: label, Hybrid: o.discHybrid, K: 1,
+		BatchSize: o.batch, Seed: o.seed + 13, Optimizer: runtime.SGD{LearningRate: o.lrDisc, Momentum: 0.5, WeightDecay: 0.0002}})
+	if err != nil {
+		return nil, fmt.Errorf("discriminative fine-tuning: %w", err)
+	}
+	training := fmt.Sprintf("−log p(y | h) of the top RBM on the recognition means + %g × CD-1, SGD (learning rate %g, momentum 0.5, weight decay 0.0002), minibatches of %d",
+		o.discHybrid, o.lrDisc, o.batch)
+	fmt.Fprintf(stdout, "discriminative fine-tuning of the top RBM for %d epochs: %s\n", p.disc, training)
+	var byEpoch []float64
+	accuracy := func() (string, float64) {
+		probs, err := runtime.ClassProbs(top, label, test)
+		acc := math.NaN() // an error shows as a missing accuracy
+		if err == nil {
+			acc = runtime.Accuracy(probs, p.testLabs)
+		}
+		byEpoch = append(byEpoch, acc)
+		return "test accuracy", acc
+	}
+	st, err := runtime.Fit(context.Background(), t, train, runtime.FitConfig{Epochs: p.disc, BatchSize: o.batch, Shuffle: true, Seed: o.seed + 17,
+		Progress: progress, Proxy: accuracy})
+	if err != nil {
+		return nil, fmt.Errorf("discriminative fine-tuning: %w", err)
+	}
+	if err := saveModels(d, o.out, "disc"); err != nil {
+		return nil, fmt.Errorf("discriminative fine-tuning: %w", err)
+	}
+	met, err := p.evaluate(o, stdout, "disc")
+	if err != nil {
+		return nil, fmt.Errorf("discriminative fine-tuning: %w", err)
+	}
+	met.Training, met.Epochs, met.AccuracyByEpoch = training, len(st), byEpoch
+	for _, e := range st {
+		met.SecondsPerEpoch += e.Seconds / float64(len(st))
+	}
+	return met, nil
+}
+
+// labelLayer names the label layer of a top model: its visible softmax layer.
+func labelLayer(m runtime.Reflective) (string, error) {
+	for _, ly := range m.Layers() {
+		if ly.Visible && ly.Kind == "softmax" {
+			return ly.Name, nil
+		}
+	}
+	return "", fmt.Errorf("the top model %s has no label layer to fine-tune discriminatively", m.ModelName())
 }
 
 // checkpointPaths names the checkpoints of a stage: the generative models
