@@ -18,6 +18,7 @@ import (
 	"github.com/ebmc/ebmc/examples/dbn/internal/tiny2"
 	"github.com/ebmc/ebmc/examples/dbn/internal/tinyrbm"
 	"github.com/ebmc/ebmc/examples/dbn/internal/tinytop"
+	"github.com/ebmc/ebmc/examples/internal/labelled"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/verify"
 )
@@ -597,8 +598,8 @@ func TestNewDBNErrors(t *testing.T) {
 // shapesDBN trains the command's small DBN greedily on its 8×8 shapes.
 func shapesDBN(t *testing.T, epochs int) (d *runtime.DBN, train, test *runtime.Dataset, trainLabels, testLabels []int, stats [][]runtime.EpochStats) {
 	t.Helper()
-	rawTrain, trainLabels := shapes(2000, 1)
-	rawTest, testLabels := shapes(1000, 2)
+	rawTrain, trainLabels := labelled.Shapes(2000, 1)
+	rawTest, testLabels := labelled.Shapes(1000, 2)
 	train, test = binarized(rawTrain), binarized(rawTest)
 	d, err := runtime.NewDBN(small1.NewRBM(1).Reflect(), smalltop.NewTopRBM(2).Reflect())
 	if err != nil {

@@ -56,6 +56,7 @@ import (
 	"github.com/ebmc/ebmc/examples/dbn/internal/smalltop"
 	"github.com/ebmc/ebmc/examples/dbn/layer1"
 	"github.com/ebmc/ebmc/examples/dbn/top"
+	"github.com/ebmc/ebmc/examples/internal/labelled"
 	"github.com/ebmc/ebmc/runtime"
 )
 
@@ -197,11 +198,11 @@ func load(o options, stderr io.Writer) (*problem, error) {
 	}
 	var p *problem
 	if len(missing) == 0 {
-		trainLabels, err := labelsOf(sets[1], 10)
+		trainLabels, err := labelled.Labels(sets[1], 10)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", files[1], err)
 		}
-		testLabels, err := labelsOf(sets[3], 10)
+		testLabels, err := labelled.Labels(sets[3], 10)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", files[3], err)
 		}
@@ -218,8 +219,8 @@ func load(o options, stderr io.Writer) (*problem, error) {
 			epochs1: 10, epochsTop: 10, updown: 1, disc: 10, lrEpochs: 30, every: 1}
 	} else {
 		fmt.Fprintf(stderr, "Fashion-MNIST is not in %s (apt-get install dataset-fashion-mnist);\ntraining on 8×8 shapes of four classes generated here instead.\n", o.data)
-		rawTrain, trainLabels := shapes(2000, o.seed)
-		rawTest, testLabels := shapes(1000, o.seed+1)
+		rawTrain, trainLabels := labelled.Shapes(2000, o.seed)
+		rawTest, testLabels := labelled.Shapes(1000, o.seed+1)
 		d, err := runtime.NewDBN(small1.NewRBM(o.seed).Reflect(), smalltop.NewTopRBM(o.seed+1).Reflect())
 		if err != nil {
 			return nil, err
@@ -255,77 +256,10 @@ func load(o options, stderr io.Writer) (*problem, error) {
 	return p, nil
 }
 
-// labelsOf turns a one-column IDX label file into class indices.
-func labelsOf(d *runtime.Dataset, classes int) ([]int, error) {
-	if d.Cols != 1 {
-		return nil, fmt.Errorf("labels have %d columns, want 1", d.Cols)
-	}
-	out := make([]int, d.Rows)
-	for i, v := range d.X[:d.Rows] {
-		if v < 0 || v >= float64(classes) || v != math.Trunc(v) {
-			return nil, fmt.Errorf("label %v of row %d is not a class 0…%d", v, i, classes-1)
-		}
-		out[i] = int(v)
-	}
-	return out, nil
-}
-
 func binarized(d *runtime.Dataset) *runtime.Dataset {
 	b := &runtime.Dataset{Rows: d.Rows, Cols: d.Cols, X: append([]float64(nil), d.X[:d.Rows*d.Cols]...)}
 	b.Binarize(0.5)
 	return b
-}
-
-// shapes returns n noisy 8×8 images, a quarter each of a horizontal bar
-// (two rows), a vertical bar (two columns), a diagonal line and the outline
-// of a 4×4 square, at random positions, with every pixel flipped with
-// probability 0.05; and their classes 0…3.
-func shapes(n int, seed uint64) (*runtime.Dataset, []int) {
-	const side = 8
-	rng := runtime.NewRNG(seed, 0x5a)
-	d := &runtime.Dataset{Rows: n, Cols: side * side, X: make([]float64, n*side*side)}
-	labels := make([]int, n)
-	for r := range n {
-		img := d.X[r*side*side : (r+1)*side*side]
-		class := r % 4
-		labels[r] = class
-		switch class {
-		case 0:
-			row := rng.Intn(side - 1)
-			for c := range side {
-				img[row*side+c], img[(row+1)*side+c] = 1, 1
-			}
-		case 1:
-			col := rng.Intn(side - 1)
-			for i := range side {
-				img[i*side+col], img[i*side+col+1] = 1, 1
-			}
-		case 2:
-			off := rng.Intn(7) - 3
-			anti := rng.Intn(2) == 1
-			for i := range side {
-				c := i + off
-				if anti {
-					c = side - 1 - i + off
-				}
-				if c >= 0 && c < side {
-					img[i*side+c] = 1
-				}
-			}
-		case 3:
-			r0, c0 := rng.Intn(side-3), rng.Intn(side-3)
-			for i := range 4 {
-				img[(r0+i)*side+c0], img[(r0+i)*side+c0+3] = 1, 1
-				img[r0*side+c0+i], img[(r0+3)*side+c0+i] = 1, 1
-			}
-		}
-		for i := range img {
-			if rng.Float64() < 0.05 {
-				img[i] = 1 - img[i]
-			}
-		}
-	}
-	return d, labels
 }
 
 // Estimate is a value with the method that produced it and its ±3σ interval

@@ -58,6 +58,7 @@ import (
 
 	"github.com/ebmc/ebmc/examples/classrbm"
 	"github.com/ebmc/ebmc/examples/classrbm/internal/small"
+	"github.com/ebmc/ebmc/examples/internal/labelled"
 	"github.com/ebmc/ebmc/runtime"
 )
 
@@ -203,8 +204,8 @@ func load(o options, stderr io.Writer) (*problem, error) {
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		fmt.Fprintf(stderr, "Fashion-MNIST is not in %s (apt-get install dataset-fashion-mnist);\ntraining on 8×8 shapes of four classes generated here instead.\n", o.data)
-		train, trainLabels := shapes(2000, o.seed)
-		test, testLabels := shapes(1000, o.seed+1)
+		train, trainLabels := labelled.Shapes(2000, o.seed)
+		test, testLabels := labelled.Shapes(1000, o.seed+1)
 		p = &problem{name: "shapes 8×8", model: small.NewClassRBM(o.seed).Reflect(), train: train, test: test,
 			trainLabels: trainLabels, testLabels: testLabels, classes: 4, side: 8, epochs: 50, lr: 0.1, every: 10}
 	case err != nil:

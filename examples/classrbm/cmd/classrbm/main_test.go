@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ebmc/ebmc/examples/classrbm/internal/small"
+	"github.com/ebmc/ebmc/examples/internal/labelled"
 )
 
 // Without Fashion-MNIST the command trains the 64 + 4 × 20 class RBM on
@@ -160,7 +161,7 @@ func boolInt(b bool) int {
 // The shapes are balanced over the four classes, binary, and the one-hot
 // rows the trainers read put the label after the pixels.
 func TestShapesAndLabels(t *testing.T) {
-	d, labels := shapes(400, 9)
+	d, labels := labelled.Shapes(400, 9)
 	count := make([]int, 4)
 	for _, y := range labels {
 		count[y]++
