@@ -198,34 +198,66 @@ func (g *gen) field(c *ir.Conditional) {
 	p.Doc(doc)
 	p.Pf("func (m *%s) field%s(x *%s) {", g.T, L, g.C)
 	p.Pf("a := x.a%s[:x.N*%d]", L, S)
-	p.P("clear(a)")
 	if ly.Kind == ir.Gaussian {
 		p.Pf("prec := x.p%s[:x.N*%d]", L, S)
 		p.P("clear(prec)")
 	}
+	// The first batched product overwrites a (β = 0) unless a scaled
+	// product came before it, so a is cleared only when that is needed.
+	cleared := len(scaled) > 0 || len(kernels) == 0
+	if cleared {
+		p.P("clear(a)")
+	}
 	for _, k := range scaled {
 		g.scaledProduct(k, S)
-	}
-	if len(kernels) > 0 {
-		p.Pf("if x.N >= %d {", gemmMinChains)
-		for _, k := range kernels {
-			nbS := k.nb.Size
-			ld := k.param.Shape[1]
-			p.Pf("x.Workspace.Gemm(false, %v, x.N, %d, %d, %s, x.%s, %d, m.%s, %d, 1, a, %d)", k.trans, S, nbS, literal(k.c), g.L(k.nb), nbS, g.P(k.param), ld, S)
-		}
-		p.P("}")
 	}
 	used := map[*ir.Layer]bool{}
 	for _, k := range kernels {
 		used[k.nb] = true
 	}
+	cost := S
 	for _, ct := range generic {
 		unitLayers(ct.Units, used)
+		cost += S
 	}
 	for _, ct := range c.Precision {
 		unitLayers(ct.Units, used)
+		cost += S
 	}
-	p.P("for ch := 0; ch < x.N; ch++ {")
+	// The rest of the field runs over the chains on the workspace's threads,
+	// except in batches too small for the matrix products, whose per-chain
+	// products use the workspace themselves.
+	task := fmt.Sprintf("task%s{m: m, x: x, run: (*%s).fieldChains%s}", g.T, g.T, L)
+	if len(kernels) > 0 {
+		p.Pf("if x.N < %d {", gemmMinChains)
+		if !cleared {
+			p.P("clear(a)")
+		}
+		p.Pf("m.fieldChains%s(&%s, 0, x.N)", L, task)
+		p.P("return")
+		p.P("}")
+		for i, k := range kernels {
+			nbS := k.nb.Size
+			ld := k.param.Shape[1]
+			beta := 1
+			if i == 0 && !cleared {
+				beta = 0
+			}
+			p.Pf("x.Workspace.Gemm(false, %v, x.N, %d, %d, %s, x.%s, %d, m.%s, %d, %d, a, %d)", k.trans, S, nbS, literal(k.c), g.L(k.nb), nbS, g.P(k.param), ld, beta, S)
+		}
+	}
+	p.Pf("x.forChains(%d, %s)", cost, task)
+	p.P("}")
+	p.P()
+	p.Pf("// fieldChains%s is the loop of field%s over chains lo…hi−1: the terms that", L, L)
+	p.P("// are not batched matrix products, and the biases.")
+	p.Pf("func (m *%s) fieldChains%s(t *task%s, lo, hi int) {", g.T, L, g.T)
+	p.P("x := t.x")
+	p.Pf("a := x.a%s[:x.N*%d]", L, S)
+	if ly.Kind == ir.Gaussian {
+		p.Pf("prec := x.p%s[:x.N*%d]", L, S)
+	}
+	p.P("for ch := lo; ch < hi; ch++ {")
 	g.rows(used, false)
 	p.Pf("dst := a[ch*%d : ch*%d+%d]", S, S, S)
 	if ly.Kind == ir.Gaussian {

@@ -187,16 +187,17 @@ func packB(lv int, transB bool, b []float64, ldb, p0, kb, j0, cols, w, pitch int
 			packTrans4(kb, b[(j0+g)*ldb+p0:], ldb, dst[g:], pitch)
 		}
 	}
-	for j := g; j < w; j++ {
-		if j >= cols {
-			for p := range kb {
-				dst[p*pitch+j] = 0
-			}
-			continue
-		}
+	for j := g; j < cols; j++ {
 		src := b[(j0+j)*ldb+p0 : (j0+j)*ldb+p0+kb]
 		for p, v := range src {
 			dst[p*pitch+j] = v
+		}
+	}
+	// The columns past cols are zeroed a row at a time: zeroing them a
+	// column at a time touches a cache line per value.
+	if lo := max(g, cols); lo < w {
+		for p := range kb {
+			clear(dst[p*pitch+lo : p*pitch+w])
 		}
 	}
 }

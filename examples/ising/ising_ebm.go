@@ -188,7 +188,15 @@ func (m *Ising) Energy(x *IsingChains, dst []float64) {
 func (m *Ising) fieldS(x *IsingChains) {
 	a := x.aS[:x.N*16]
 	clear(a)
-	for ch := 0; ch < x.N; ch++ {
+	x.forChains(64, taskIsing{m: m, x: x, run: (*Ising).fieldChainsS})
+}
+
+// fieldChainsS is the loop of fieldS over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *Ising) fieldChainsS(t *taskIsing, lo, hi int) {
+	x := t.x
+	a := x.aS[:x.N*16]
+	for ch := lo; ch < hi; ch++ {
 		rowS := x.S[ch*16 : ch*16+16]
 		dst := a[ch*16 : ch*16+16]
 		for i := 0; i < 16; i++ {

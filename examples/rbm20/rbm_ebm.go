@@ -209,11 +209,21 @@ func (m *RBM) Energy(x *RBMChains, dst []float64) {
 //	a_v[i] = Σ_{j} W[i,j]·h[j] + b[i]
 func (m *RBM) fieldV(x *RBMChains) {
 	a := x.aV[:x.N*784]
-	clear(a)
-	if x.N >= 4 {
-		x.Workspace.Gemm(false, true, x.N, 784, 20, 1.0, x.H, 20, m.W, 20, 1, a, 784)
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsV(&taskRBM{m: m, x: x, run: (*RBM).fieldChainsV}, 0, x.N)
+		return
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.Workspace.Gemm(false, true, x.N, 784, 20, 1.0, x.H, 20, m.W, 20, 0, a, 784)
+	x.forChains(1568, taskRBM{m: m, x: x, run: (*RBM).fieldChainsV})
+}
+
+// fieldChainsV is the loop of fieldV over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *RBM) fieldChainsV(t *taskRBM, lo, hi int) {
+	x := t.x
+	a := x.aV[:x.N*784]
+	for ch := lo; ch < hi; ch++ {
 		rowH := x.H[ch*20 : ch*20+20]
 		dst := a[ch*784 : ch*784+784]
 		if x.N < 4 {
@@ -305,11 +315,21 @@ func (m *RBM) sampleChainsV(t *taskRBM, lo, hi int) {
 //	a_h[j] = Σ_{i} W[i,j]·v[i] + c[j]
 func (m *RBM) fieldH(x *RBMChains) {
 	a := x.aH[:x.N*20]
-	clear(a)
-	if x.N >= 4 {
-		x.Workspace.Gemm(false, false, x.N, 20, 784, 1.0, x.V, 784, m.W, 20, 1, a, 20)
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsH(&taskRBM{m: m, x: x, run: (*RBM).fieldChainsH}, 0, x.N)
+		return
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.Workspace.Gemm(false, false, x.N, 20, 784, 1.0, x.V, 784, m.W, 20, 0, a, 20)
+	x.forChains(40, taskRBM{m: m, x: x, run: (*RBM).fieldChainsH})
+}
+
+// fieldChainsH is the loop of fieldH over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *RBM) fieldChainsH(t *taskRBM, lo, hi int) {
+	x := t.x
+	a := x.aH[:x.N*20]
+	for ch := lo; ch < hi; ch++ {
 		rowV := x.V[ch*784 : ch*784+784]
 		dst := a[ch*20 : ch*20+20]
 		if x.N < 4 {

@@ -252,11 +252,21 @@ func (m *TopRBM) Energy(x *TopRBMChains, dst []float64) {
 //	a_v[i] = Σ_{j} W[i,j]·h[j] + b[i]
 func (m *TopRBM) fieldV(x *TopRBMChains) {
 	a := x.aV[:x.N*500]
-	clear(a)
-	if x.N >= 4 {
-		x.Workspace.Gemm(false, true, x.N, 500, 2000, 1.0, x.H, 2000, m.W, 2000, 1, a, 500)
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsV(&taskTopRBM{m: m, x: x, run: (*TopRBM).fieldChainsV}, 0, x.N)
+		return
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.Workspace.Gemm(false, true, x.N, 500, 2000, 1.0, x.H, 2000, m.W, 2000, 0, a, 500)
+	x.forChains(1000, taskTopRBM{m: m, x: x, run: (*TopRBM).fieldChainsV})
+}
+
+// fieldChainsV is the loop of fieldV over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *TopRBM) fieldChainsV(t *taskTopRBM, lo, hi int) {
+	x := t.x
+	a := x.aV[:x.N*500]
+	for ch := lo; ch < hi; ch++ {
 		rowH := x.H[ch*2000 : ch*2000+2000]
 		dst := a[ch*500 : ch*500+500]
 		if x.N < 4 {
@@ -348,11 +358,21 @@ func (m *TopRBM) sampleChainsV(t *taskTopRBM, lo, hi int) {
 //	a_y[k] = Σ_{j} U[k,j]·h[j] + d[k]
 func (m *TopRBM) fieldY(x *TopRBMChains) {
 	a := x.aY[:x.N*10]
-	clear(a)
-	if x.N >= 4 {
-		x.Workspace.Gemm(false, true, x.N, 10, 2000, 1.0, x.H, 2000, m.U, 2000, 1, a, 10)
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsY(&taskTopRBM{m: m, x: x, run: (*TopRBM).fieldChainsY}, 0, x.N)
+		return
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.Workspace.Gemm(false, true, x.N, 10, 2000, 1.0, x.H, 2000, m.U, 2000, 0, a, 10)
+	x.forChains(20, taskTopRBM{m: m, x: x, run: (*TopRBM).fieldChainsY})
+}
+
+// fieldChainsY is the loop of fieldY over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *TopRBM) fieldChainsY(t *taskTopRBM, lo, hi int) {
+	x := t.x
+	a := x.aY[:x.N*10]
+	for ch := lo; ch < hi; ch++ {
 		rowH := x.H[ch*2000 : ch*2000+2000]
 		dst := a[ch*10 : ch*10+10]
 		if x.N < 4 {
@@ -446,12 +466,22 @@ func (m *TopRBM) sampleChainsY(t *taskTopRBM, lo, hi int) {
 //	a_h[j] = Σ_{i} W[i,j]·v[i] + Σ_{k} U[k,j]·y[k] + c[j]
 func (m *TopRBM) fieldH(x *TopRBMChains) {
 	a := x.aH[:x.N*2000]
-	clear(a)
-	if x.N >= 4 {
-		x.Workspace.Gemm(false, false, x.N, 2000, 500, 1.0, x.V, 500, m.W, 2000, 1, a, 2000)
-		x.Workspace.Gemm(false, false, x.N, 2000, 10, 1.0, x.Y, 10, m.U, 2000, 1, a, 2000)
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsH(&taskTopRBM{m: m, x: x, run: (*TopRBM).fieldChainsH}, 0, x.N)
+		return
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.Workspace.Gemm(false, false, x.N, 2000, 500, 1.0, x.V, 500, m.W, 2000, 0, a, 2000)
+	x.Workspace.Gemm(false, false, x.N, 2000, 10, 1.0, x.Y, 10, m.U, 2000, 1, a, 2000)
+	x.forChains(4000, taskTopRBM{m: m, x: x, run: (*TopRBM).fieldChainsH})
+}
+
+// fieldChainsH is the loop of fieldH over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *TopRBM) fieldChainsH(t *taskTopRBM, lo, hi int) {
+	x := t.x
+	a := x.aH[:x.N*2000]
+	for ch := lo; ch < hi; ch++ {
 		rowV := x.V[ch*500 : ch*500+500]
 		rowY := x.Y[ch*10 : ch*10+10]
 		dst := a[ch*2000 : ch*2000+2000]

@@ -231,9 +231,9 @@ func (m *GRBM) Energy(x *GRBMChains, dst []float64) {
 //	P_v[i] = 1/exp(2·z[i])
 func (m *GRBM) fieldV(x *GRBMChains) {
 	a := x.aV[:x.N*784]
-	clear(a)
 	prec := x.pV[:x.N*784]
 	clear(prec)
+	clear(a)
 	{
 		out := x.mvOut[:x.N*784]
 		x.Workspace.Gemm(false, true, x.N, 784, 12, 1.0, x.H, 12, m.W, 12, 0, out, 784)
@@ -243,7 +243,16 @@ func (m *GRBM) fieldV(x *GRBMChains) {
 		}
 		runtime.AddScaled(a, out, x.N, 784, rs)
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.forChains(2352, taskGRBM{m: m, x: x, run: (*GRBM).fieldChainsV})
+}
+
+// fieldChainsV is the loop of fieldV over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *GRBM) fieldChainsV(t *taskGRBM, lo, hi int) {
+	x := t.x
+	a := x.aV[:x.N*784]
+	prec := x.pV[:x.N*784]
+	for ch := lo; ch < hi; ch++ {
 		dst := a[ch*784 : ch*784+784]
 		dstP := prec[ch*784 : ch*784+784]
 		for i := 0; i < 784; i++ {
@@ -338,7 +347,15 @@ func (m *GRBM) fieldH(x *GRBMChains) {
 		in := runtime.ScaleMatrix(x.mvIn, x.V, x.N, 784, nil, cs)
 		x.Workspace.Gemm(false, false, x.N, 12, 784, 1.0, in, 784, m.W, 12, 1, a, 12)
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.forChains(24, taskGRBM{m: m, x: x, run: (*GRBM).fieldChainsH})
+}
+
+// fieldChainsH is the loop of fieldH over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *GRBM) fieldChainsH(t *taskGRBM, lo, hi int) {
+	x := t.x
+	a := x.aH[:x.N*12]
+	for ch := lo; ch < hi; ch++ {
 		dst := a[ch*12 : ch*12+12]
 		for j := 0; j < 12; j++ {
 			dst[j] += m.C[j]

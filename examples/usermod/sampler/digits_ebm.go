@@ -209,11 +209,21 @@ func (m *Digits) Energy(x *DigitsChains, dst []float64) {
 //	a_v[i] = Σ_{j} W[i,j]·h[j] + b[i]
 func (m *Digits) fieldV(x *DigitsChains) {
 	a := x.aV[:x.N*64]
-	clear(a)
-	if x.N >= 4 {
-		x.Workspace.Gemm(false, true, x.N, 64, 32, 1.0, x.H, 32, m.W, 32, 1, a, 64)
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsV(&taskDigits{m: m, x: x, run: (*Digits).fieldChainsV}, 0, x.N)
+		return
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.Workspace.Gemm(false, true, x.N, 64, 32, 1.0, x.H, 32, m.W, 32, 0, a, 64)
+	x.forChains(128, taskDigits{m: m, x: x, run: (*Digits).fieldChainsV})
+}
+
+// fieldChainsV is the loop of fieldV over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *Digits) fieldChainsV(t *taskDigits, lo, hi int) {
+	x := t.x
+	a := x.aV[:x.N*64]
+	for ch := lo; ch < hi; ch++ {
 		rowH := x.H[ch*32 : ch*32+32]
 		dst := a[ch*64 : ch*64+64]
 		if x.N < 4 {
@@ -305,11 +315,21 @@ func (m *Digits) sampleChainsV(t *taskDigits, lo, hi int) {
 //	a_h[j] = Σ_{i} W[i,j]·v[i] + c[j]
 func (m *Digits) fieldH(x *DigitsChains) {
 	a := x.aH[:x.N*32]
-	clear(a)
-	if x.N >= 4 {
-		x.Workspace.Gemm(false, false, x.N, 32, 64, 1.0, x.V, 64, m.W, 32, 1, a, 32)
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsH(&taskDigits{m: m, x: x, run: (*Digits).fieldChainsH}, 0, x.N)
+		return
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.Workspace.Gemm(false, false, x.N, 32, 64, 1.0, x.V, 64, m.W, 32, 0, a, 32)
+	x.forChains(64, taskDigits{m: m, x: x, run: (*Digits).fieldChainsH})
+}
+
+// fieldChainsH is the loop of fieldH over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *Digits) fieldChainsH(t *taskDigits, lo, hi int) {
+	x := t.x
+	a := x.aH[:x.N*32]
+	for ch := lo; ch < hi; ch++ {
 		rowV := x.V[ch*64 : ch*64+64]
 		dst := a[ch*32 : ch*32+32]
 		if x.N < 4 {

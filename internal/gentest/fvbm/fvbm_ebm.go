@@ -191,7 +191,15 @@ func (m *FVBM) Energy(x *FVBMChains, dst []float64) {
 func (m *FVBM) fieldV(x *FVBMChains) {
 	a := x.aV[:x.N*5]
 	clear(a)
-	for ch := 0; ch < x.N; ch++ {
+	x.forChains(20, taskFVBM{m: m, x: x, run: (*FVBM).fieldChainsV})
+}
+
+// fieldChainsV is the loop of fieldV over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *FVBM) fieldChainsV(t *taskFVBM, lo, hi int) {
+	x := t.x
+	a := x.aV[:x.N*5]
+	for ch := lo; ch < hi; ch++ {
 		rowV := x.V[ch*5 : ch*5+5]
 		dst := a[ch*5 : ch*5+5]
 		for i := 0; i < 5; i++ {

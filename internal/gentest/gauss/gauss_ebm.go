@@ -199,10 +199,19 @@ func (m *Gauss) Energy(x *GaussChains, dst []float64) {
 //	P_v[i] = A[i,i]
 func (m *Gauss) fieldV(x *GaussChains) {
 	a := x.aV[:x.N*3]
-	clear(a)
 	prec := x.pV[:x.N*3]
 	clear(prec)
-	for ch := 0; ch < x.N; ch++ {
+	clear(a)
+	x.forChains(15, taskGauss{m: m, x: x, run: (*Gauss).fieldChainsV})
+}
+
+// fieldChainsV is the loop of fieldV over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *Gauss) fieldChainsV(t *taskGauss, lo, hi int) {
+	x := t.x
+	a := x.aV[:x.N*3]
+	prec := x.pV[:x.N*3]
+	for ch := lo; ch < hi; ch++ {
 		rowV := x.V[ch*3 : ch*3+3]
 		dst := a[ch*3 : ch*3+3]
 		dstP := prec[ch*3 : ch*3+3]

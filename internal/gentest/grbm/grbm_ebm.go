@@ -231,9 +231,9 @@ func (m *GRBM) Energy(x *GRBMChains, dst []float64) {
 //	P_v[i] = 1/exp(2·z[i])
 func (m *GRBM) fieldV(x *GRBMChains) {
 	a := x.aV[:x.N*3]
-	clear(a)
 	prec := x.pV[:x.N*3]
 	clear(prec)
+	clear(a)
 	{
 		out := x.mvOut[:x.N*3]
 		x.Workspace.Gemm(false, true, x.N, 3, 2, 1.0, x.H, 2, m.W, 2, 0, out, 3)
@@ -243,7 +243,16 @@ func (m *GRBM) fieldV(x *GRBMChains) {
 		}
 		runtime.AddScaled(a, out, x.N, 3, rs)
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.forChains(9, taskGRBM{m: m, x: x, run: (*GRBM).fieldChainsV})
+}
+
+// fieldChainsV is the loop of fieldV over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *GRBM) fieldChainsV(t *taskGRBM, lo, hi int) {
+	x := t.x
+	a := x.aV[:x.N*3]
+	prec := x.pV[:x.N*3]
+	for ch := lo; ch < hi; ch++ {
 		dst := a[ch*3 : ch*3+3]
 		dstP := prec[ch*3 : ch*3+3]
 		for i := 0; i < 3; i++ {
@@ -338,7 +347,15 @@ func (m *GRBM) fieldH(x *GRBMChains) {
 		in := runtime.ScaleMatrix(x.mvIn, x.V, x.N, 3, nil, cs)
 		x.Workspace.Gemm(false, false, x.N, 2, 3, 1.0, in, 3, m.W, 2, 1, a, 2)
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.forChains(4, taskGRBM{m: m, x: x, run: (*GRBM).fieldChainsH})
+}
+
+// fieldChainsH is the loop of fieldH over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *GRBM) fieldChainsH(t *taskGRBM, lo, hi int) {
+	x := t.x
+	a := x.aH[:x.N*2]
+	for ch := lo; ch < hi; ch++ {
 		dst := a[ch*2 : ch*2+2]
 		for j := 0; j < 2; j++ {
 			dst[j] += m.C[j]

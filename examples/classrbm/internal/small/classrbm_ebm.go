@@ -252,11 +252,21 @@ func (m *ClassRBM) Energy(x *ClassRBMChains, dst []float64) {
 //	a_v[i] = Σ_{j} W[i,j]·h[j] + b[i]
 func (m *ClassRBM) fieldV(x *ClassRBMChains) {
 	a := x.aV[:x.N*64]
-	clear(a)
-	if x.N >= 4 {
-		x.Workspace.Gemm(false, true, x.N, 64, 20, 1.0, x.H, 20, m.W, 20, 1, a, 64)
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsV(&taskClassRBM{m: m, x: x, run: (*ClassRBM).fieldChainsV}, 0, x.N)
+		return
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.Workspace.Gemm(false, true, x.N, 64, 20, 1.0, x.H, 20, m.W, 20, 0, a, 64)
+	x.forChains(128, taskClassRBM{m: m, x: x, run: (*ClassRBM).fieldChainsV})
+}
+
+// fieldChainsV is the loop of fieldV over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *ClassRBM) fieldChainsV(t *taskClassRBM, lo, hi int) {
+	x := t.x
+	a := x.aV[:x.N*64]
+	for ch := lo; ch < hi; ch++ {
 		rowH := x.H[ch*20 : ch*20+20]
 		dst := a[ch*64 : ch*64+64]
 		if x.N < 4 {
@@ -348,11 +358,21 @@ func (m *ClassRBM) sampleChainsV(t *taskClassRBM, lo, hi int) {
 //	a_y[k] = Σ_{j} U[k,j]·h[j] + d[k]
 func (m *ClassRBM) fieldY(x *ClassRBMChains) {
 	a := x.aY[:x.N*4]
-	clear(a)
-	if x.N >= 4 {
-		x.Workspace.Gemm(false, true, x.N, 4, 20, 1.0, x.H, 20, m.U, 20, 1, a, 4)
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsY(&taskClassRBM{m: m, x: x, run: (*ClassRBM).fieldChainsY}, 0, x.N)
+		return
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.Workspace.Gemm(false, true, x.N, 4, 20, 1.0, x.H, 20, m.U, 20, 0, a, 4)
+	x.forChains(8, taskClassRBM{m: m, x: x, run: (*ClassRBM).fieldChainsY})
+}
+
+// fieldChainsY is the loop of fieldY over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *ClassRBM) fieldChainsY(t *taskClassRBM, lo, hi int) {
+	x := t.x
+	a := x.aY[:x.N*4]
+	for ch := lo; ch < hi; ch++ {
 		rowH := x.H[ch*20 : ch*20+20]
 		dst := a[ch*4 : ch*4+4]
 		if x.N < 4 {
@@ -446,12 +466,22 @@ func (m *ClassRBM) sampleChainsY(t *taskClassRBM, lo, hi int) {
 //	a_h[j] = Σ_{i} W[i,j]·v[i] + Σ_{k} U[k,j]·y[k] + c[j]
 func (m *ClassRBM) fieldH(x *ClassRBMChains) {
 	a := x.aH[:x.N*20]
-	clear(a)
-	if x.N >= 4 {
-		x.Workspace.Gemm(false, false, x.N, 20, 64, 1.0, x.V, 64, m.W, 20, 1, a, 20)
-		x.Workspace.Gemm(false, false, x.N, 20, 4, 1.0, x.Y, 4, m.U, 20, 1, a, 20)
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsH(&taskClassRBM{m: m, x: x, run: (*ClassRBM).fieldChainsH}, 0, x.N)
+		return
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.Workspace.Gemm(false, false, x.N, 20, 64, 1.0, x.V, 64, m.W, 20, 0, a, 20)
+	x.Workspace.Gemm(false, false, x.N, 20, 4, 1.0, x.Y, 4, m.U, 20, 1, a, 20)
+	x.forChains(40, taskClassRBM{m: m, x: x, run: (*ClassRBM).fieldChainsH})
+}
+
+// fieldChainsH is the loop of fieldH over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *ClassRBM) fieldChainsH(t *taskClassRBM, lo, hi int) {
+	x := t.x
+	a := x.aH[:x.N*20]
+	for ch := lo; ch < hi; ch++ {
 		rowV := x.V[ch*64 : ch*64+64]
 		rowY := x.Y[ch*4 : ch*4+4]
 		dst := a[ch*20 : ch*20+20]

@@ -247,11 +247,21 @@ func (m *DBM) Energy(x *DBMChains, dst []float64) {
 //	a_v[i] = Σ_{j} W1[i,j]·h1[j] + b[i]
 func (m *DBM) fieldV(x *DBMChains) {
 	a := x.aV[:x.N*16]
-	clear(a)
-	if x.N >= 4 {
-		x.Workspace.Gemm(false, true, x.N, 16, 16, 1.0, x.H1, 16, m.W1, 16, 1, a, 16)
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsV(&taskDBM{m: m, x: x, run: (*DBM).fieldChainsV}, 0, x.N)
+		return
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.Workspace.Gemm(false, true, x.N, 16, 16, 1.0, x.H1, 16, m.W1, 16, 0, a, 16)
+	x.forChains(32, taskDBM{m: m, x: x, run: (*DBM).fieldChainsV})
+}
+
+// fieldChainsV is the loop of fieldV over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *DBM) fieldChainsV(t *taskDBM, lo, hi int) {
+	x := t.x
+	a := x.aV[:x.N*16]
+	for ch := lo; ch < hi; ch++ {
 		rowH1 := x.H1[ch*16 : ch*16+16]
 		dst := a[ch*16 : ch*16+16]
 		if x.N < 4 {
@@ -343,12 +353,22 @@ func (m *DBM) sampleChainsV(t *taskDBM, lo, hi int) {
 //	a_h1[j] = Σ_{i} W1[i,j]·v[i] + Σ_{k} W2[j,k]·h2[k] + c1[j]
 func (m *DBM) fieldH1(x *DBMChains) {
 	a := x.aH1[:x.N*16]
-	clear(a)
-	if x.N >= 4 {
-		x.Workspace.Gemm(false, false, x.N, 16, 16, 1.0, x.V, 16, m.W1, 16, 1, a, 16)
-		x.Workspace.Gemm(false, true, x.N, 16, 8, 1.0, x.H2, 8, m.W2, 8, 1, a, 16)
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsH1(&taskDBM{m: m, x: x, run: (*DBM).fieldChainsH1}, 0, x.N)
+		return
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.Workspace.Gemm(false, false, x.N, 16, 16, 1.0, x.V, 16, m.W1, 16, 0, a, 16)
+	x.Workspace.Gemm(false, true, x.N, 16, 8, 1.0, x.H2, 8, m.W2, 8, 1, a, 16)
+	x.forChains(32, taskDBM{m: m, x: x, run: (*DBM).fieldChainsH1})
+}
+
+// fieldChainsH1 is the loop of fieldH1 over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *DBM) fieldChainsH1(t *taskDBM, lo, hi int) {
+	x := t.x
+	a := x.aH1[:x.N*16]
+	for ch := lo; ch < hi; ch++ {
 		rowV := x.V[ch*16 : ch*16+16]
 		rowH2 := x.H2[ch*8 : ch*8+8]
 		dst := a[ch*16 : ch*16+16]
@@ -440,11 +460,21 @@ func (m *DBM) sampleChainsH1(t *taskDBM, lo, hi int) {
 //	a_h2[k] = Σ_{j} W2[j,k]·h1[j] + c2[k]
 func (m *DBM) fieldH2(x *DBMChains) {
 	a := x.aH2[:x.N*8]
-	clear(a)
-	if x.N >= 4 {
-		x.Workspace.Gemm(false, false, x.N, 8, 16, 1.0, x.H1, 16, m.W2, 8, 1, a, 8)
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsH2(&taskDBM{m: m, x: x, run: (*DBM).fieldChainsH2}, 0, x.N)
+		return
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.Workspace.Gemm(false, false, x.N, 8, 16, 1.0, x.H1, 16, m.W2, 8, 0, a, 8)
+	x.forChains(16, taskDBM{m: m, x: x, run: (*DBM).fieldChainsH2})
+}
+
+// fieldChainsH2 is the loop of fieldH2 over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *DBM) fieldChainsH2(t *taskDBM, lo, hi int) {
+	x := t.x
+	a := x.aH2[:x.N*8]
+	for ch := lo; ch < hi; ch++ {
 		rowH1 := x.H1[ch*16 : ch*16+16]
 		dst := a[ch*8 : ch*8+8]
 		if x.N < 4 {

@@ -285,11 +285,21 @@ func (m *DBM3) Energy(x *DBM3Chains, dst []float64) {
 //	a_v[i] = Σ_{j} W1[i,j]·h1[j] + b[i]
 func (m *DBM3) fieldV(x *DBM3Chains) {
 	a := x.aV[:x.N*9]
-	clear(a)
-	if x.N >= 4 {
-		x.Workspace.Gemm(false, true, x.N, 9, 8, 1.0, x.H1, 8, m.W1, 8, 1, a, 9)
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsV(&taskDBM3{m: m, x: x, run: (*DBM3).fieldChainsV}, 0, x.N)
+		return
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.Workspace.Gemm(false, true, x.N, 9, 8, 1.0, x.H1, 8, m.W1, 8, 0, a, 9)
+	x.forChains(18, taskDBM3{m: m, x: x, run: (*DBM3).fieldChainsV})
+}
+
+// fieldChainsV is the loop of fieldV over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *DBM3) fieldChainsV(t *taskDBM3, lo, hi int) {
+	x := t.x
+	a := x.aV[:x.N*9]
+	for ch := lo; ch < hi; ch++ {
 		rowH1 := x.H1[ch*8 : ch*8+8]
 		dst := a[ch*9 : ch*9+9]
 		if x.N < 4 {
@@ -381,12 +391,22 @@ func (m *DBM3) sampleChainsV(t *taskDBM3, lo, hi int) {
 //	a_h1[j] = Σ_{i} W1[i,j]·v[i] + Σ_{k} W2[j,k]·h2[k] + c1[j]
 func (m *DBM3) fieldH1(x *DBM3Chains) {
 	a := x.aH1[:x.N*8]
-	clear(a)
-	if x.N >= 4 {
-		x.Workspace.Gemm(false, false, x.N, 8, 9, 1.0, x.V, 9, m.W1, 8, 1, a, 8)
-		x.Workspace.Gemm(false, true, x.N, 8, 4, 1.0, x.H2, 4, m.W2, 4, 1, a, 8)
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsH1(&taskDBM3{m: m, x: x, run: (*DBM3).fieldChainsH1}, 0, x.N)
+		return
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.Workspace.Gemm(false, false, x.N, 8, 9, 1.0, x.V, 9, m.W1, 8, 0, a, 8)
+	x.Workspace.Gemm(false, true, x.N, 8, 4, 1.0, x.H2, 4, m.W2, 4, 1, a, 8)
+	x.forChains(16, taskDBM3{m: m, x: x, run: (*DBM3).fieldChainsH1})
+}
+
+// fieldChainsH1 is the loop of fieldH1 over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *DBM3) fieldChainsH1(t *taskDBM3, lo, hi int) {
+	x := t.x
+	a := x.aH1[:x.N*8]
+	for ch := lo; ch < hi; ch++ {
 		rowV := x.V[ch*9 : ch*9+9]
 		rowH2 := x.H2[ch*4 : ch*4+4]
 		dst := a[ch*8 : ch*8+8]
@@ -478,12 +498,22 @@ func (m *DBM3) sampleChainsH1(t *taskDBM3, lo, hi int) {
 //	a_h2[k] = Σ_{j} W2[j,k]·h1[j] + Σ_{l} W3[k,l]·h3[l] + c2[k]
 func (m *DBM3) fieldH2(x *DBM3Chains) {
 	a := x.aH2[:x.N*4]
-	clear(a)
-	if x.N >= 4 {
-		x.Workspace.Gemm(false, false, x.N, 4, 8, 1.0, x.H1, 8, m.W2, 4, 1, a, 4)
-		x.Workspace.Gemm(false, true, x.N, 4, 3, 1.0, x.H3, 3, m.W3, 3, 1, a, 4)
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsH2(&taskDBM3{m: m, x: x, run: (*DBM3).fieldChainsH2}, 0, x.N)
+		return
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.Workspace.Gemm(false, false, x.N, 4, 8, 1.0, x.H1, 8, m.W2, 4, 0, a, 4)
+	x.Workspace.Gemm(false, true, x.N, 4, 3, 1.0, x.H3, 3, m.W3, 3, 1, a, 4)
+	x.forChains(8, taskDBM3{m: m, x: x, run: (*DBM3).fieldChainsH2})
+}
+
+// fieldChainsH2 is the loop of fieldH2 over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *DBM3) fieldChainsH2(t *taskDBM3, lo, hi int) {
+	x := t.x
+	a := x.aH2[:x.N*4]
+	for ch := lo; ch < hi; ch++ {
 		rowH1 := x.H1[ch*8 : ch*8+8]
 		rowH3 := x.H3[ch*3 : ch*3+3]
 		dst := a[ch*4 : ch*4+4]
@@ -575,11 +605,21 @@ func (m *DBM3) sampleChainsH2(t *taskDBM3, lo, hi int) {
 //	a_h3[l] = Σ_{k} W3[k,l]·h2[k] + c3[l]
 func (m *DBM3) fieldH3(x *DBM3Chains) {
 	a := x.aH3[:x.N*3]
-	clear(a)
-	if x.N >= 4 {
-		x.Workspace.Gemm(false, false, x.N, 3, 4, 1.0, x.H2, 4, m.W3, 3, 1, a, 3)
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsH3(&taskDBM3{m: m, x: x, run: (*DBM3).fieldChainsH3}, 0, x.N)
+		return
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.Workspace.Gemm(false, false, x.N, 3, 4, 1.0, x.H2, 4, m.W3, 3, 0, a, 3)
+	x.forChains(6, taskDBM3{m: m, x: x, run: (*DBM3).fieldChainsH3})
+}
+
+// fieldChainsH3 is the loop of fieldH3 over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *DBM3) fieldChainsH3(t *taskDBM3, lo, hi int) {
+	x := t.x
+	a := x.aH3[:x.N*3]
+	for ch := lo; ch < hi; ch++ {
 		rowH2 := x.H2[ch*4 : ch*4+4]
 		dst := a[ch*3 : ch*3+3]
 		if x.N < 4 {

@@ -266,11 +266,21 @@ func (m *Mixed) Energy(x *MixedChains, dst []float64) {
 //	a_v[i] = Σ_{j} W[i,j]·s[j] + b[i]
 func (m *Mixed) fieldV(x *MixedChains) {
 	a := x.aV[:x.N*4]
-	clear(a)
-	if x.N >= 4 {
-		x.Workspace.Gemm(false, true, x.N, 4, 3, 1.0, x.S, 3, m.W, 3, 1, a, 4)
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsV(&taskMixed{m: m, x: x, run: (*Mixed).fieldChainsV}, 0, x.N)
+		return
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.Workspace.Gemm(false, true, x.N, 4, 3, 1.0, x.S, 3, m.W, 3, 0, a, 4)
+	x.forChains(8, taskMixed{m: m, x: x, run: (*Mixed).fieldChainsV})
+}
+
+// fieldChainsV is the loop of fieldV over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *Mixed) fieldChainsV(t *taskMixed, lo, hi int) {
+	x := t.x
+	a := x.aV[:x.N*4]
+	for ch := lo; ch < hi; ch++ {
 		rowS := x.S[ch*3 : ch*3+3]
 		dst := a[ch*4 : ch*4+4]
 		if x.N < 4 {
@@ -360,11 +370,21 @@ func (m *Mixed) sampleChainsV(t *taskMixed, lo, hi int) {
 //	a_s[j] = Σ_{i} W[i,j]·v[i] + Σ_{k: j≠k} L[j,k]·s[k] + Σ_{j′: j′≠j} L[j′,j]·s[j′] + Σ_{n,k} U[j,n,k]·y[n,k] + c[j]
 func (m *Mixed) fieldS(x *MixedChains) {
 	a := x.aS[:x.N*3]
-	clear(a)
-	if x.N >= 4 {
-		x.Workspace.Gemm(false, false, x.N, 3, 4, 1.0, x.V, 4, m.W, 3, 1, a, 3)
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsS(&taskMixed{m: m, x: x, run: (*Mixed).fieldChainsS}, 0, x.N)
+		return
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.Workspace.Gemm(false, false, x.N, 3, 4, 1.0, x.V, 4, m.W, 3, 0, a, 3)
+	x.forChains(15, taskMixed{m: m, x: x, run: (*Mixed).fieldChainsS})
+}
+
+// fieldChainsS is the loop of fieldS over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *Mixed) fieldChainsS(t *taskMixed, lo, hi int) {
+	x := t.x
+	a := x.aS[:x.N*3]
+	for ch := lo; ch < hi; ch++ {
 		rowV := x.V[ch*4 : ch*4+4]
 		rowS := x.S[ch*3 : ch*3+3]
 		rowY := x.Y[ch*6 : ch*6+6]
@@ -491,7 +511,15 @@ func (m *Mixed) sampleChainsS(t *taskMixed, lo, hi int) {
 func (m *Mixed) fieldY(x *MixedChains) {
 	a := x.aY[:x.N*6]
 	clear(a)
-	for ch := 0; ch < x.N; ch++ {
+	x.forChains(18, taskMixed{m: m, x: x, run: (*Mixed).fieldChainsY})
+}
+
+// fieldChainsY is the loop of fieldY over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *Mixed) fieldChainsY(t *taskMixed, lo, hi int) {
+	x := t.x
+	a := x.aY[:x.N*6]
+	for ch := lo; ch < hi; ch++ {
 		rowS := x.S[ch*3 : ch*3+3]
 		dst := a[ch*6 : ch*6+6]
 		for j := 0; j < 3; j++ {

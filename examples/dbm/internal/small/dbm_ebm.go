@@ -247,11 +247,21 @@ func (m *DBM) Energy(x *DBMChains, dst []float64) {
 //	a_v[i] = Σ_{j} W1[i,j]·h1[j] + b[i]
 func (m *DBM) fieldV(x *DBMChains) {
 	a := x.aV[:x.N*9]
-	clear(a)
-	if x.N >= 4 {
-		x.Workspace.Gemm(false, true, x.N, 9, 8, 1.0, x.H1, 8, m.W1, 8, 1, a, 9)
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsV(&taskDBM{m: m, x: x, run: (*DBM).fieldChainsV}, 0, x.N)
+		return
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.Workspace.Gemm(false, true, x.N, 9, 8, 1.0, x.H1, 8, m.W1, 8, 0, a, 9)
+	x.forChains(18, taskDBM{m: m, x: x, run: (*DBM).fieldChainsV})
+}
+
+// fieldChainsV is the loop of fieldV over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *DBM) fieldChainsV(t *taskDBM, lo, hi int) {
+	x := t.x
+	a := x.aV[:x.N*9]
+	for ch := lo; ch < hi; ch++ {
 		rowH1 := x.H1[ch*8 : ch*8+8]
 		dst := a[ch*9 : ch*9+9]
 		if x.N < 4 {
@@ -343,12 +353,22 @@ func (m *DBM) sampleChainsV(t *taskDBM, lo, hi int) {
 //	a_h1[j] = Σ_{i} W1[i,j]·v[i] + Σ_{k} W2[j,k]·h2[k] + c1[j]
 func (m *DBM) fieldH1(x *DBMChains) {
 	a := x.aH1[:x.N*8]
-	clear(a)
-	if x.N >= 4 {
-		x.Workspace.Gemm(false, false, x.N, 8, 9, 1.0, x.V, 9, m.W1, 8, 1, a, 8)
-		x.Workspace.Gemm(false, true, x.N, 8, 4, 1.0, x.H2, 4, m.W2, 4, 1, a, 8)
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsH1(&taskDBM{m: m, x: x, run: (*DBM).fieldChainsH1}, 0, x.N)
+		return
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.Workspace.Gemm(false, false, x.N, 8, 9, 1.0, x.V, 9, m.W1, 8, 0, a, 8)
+	x.Workspace.Gemm(false, true, x.N, 8, 4, 1.0, x.H2, 4, m.W2, 4, 1, a, 8)
+	x.forChains(16, taskDBM{m: m, x: x, run: (*DBM).fieldChainsH1})
+}
+
+// fieldChainsH1 is the loop of fieldH1 over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *DBM) fieldChainsH1(t *taskDBM, lo, hi int) {
+	x := t.x
+	a := x.aH1[:x.N*8]
+	for ch := lo; ch < hi; ch++ {
 		rowV := x.V[ch*9 : ch*9+9]
 		rowH2 := x.H2[ch*4 : ch*4+4]
 		dst := a[ch*8 : ch*8+8]
@@ -440,11 +460,21 @@ func (m *DBM) sampleChainsH1(t *taskDBM, lo, hi int) {
 //	a_h2[k] = Σ_{j} W2[j,k]·h1[j] + c2[k]
 func (m *DBM) fieldH2(x *DBMChains) {
 	a := x.aH2[:x.N*4]
-	clear(a)
-	if x.N >= 4 {
-		x.Workspace.Gemm(false, false, x.N, 4, 8, 1.0, x.H1, 8, m.W2, 4, 1, a, 4)
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsH2(&taskDBM{m: m, x: x, run: (*DBM).fieldChainsH2}, 0, x.N)
+		return
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.Workspace.Gemm(false, false, x.N, 4, 8, 1.0, x.H1, 8, m.W2, 4, 0, a, 4)
+	x.forChains(8, taskDBM{m: m, x: x, run: (*DBM).fieldChainsH2})
+}
+
+// fieldChainsH2 is the loop of fieldH2 over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *DBM) fieldChainsH2(t *taskDBM, lo, hi int) {
+	x := t.x
+	a := x.aH2[:x.N*4]
+	for ch := lo; ch < hi; ch++ {
 		rowH1 := x.H1[ch*8 : ch*8+8]
 		dst := a[ch*4 : ch*4+4]
 		if x.N < 4 {

@@ -252,11 +252,21 @@ func (m *TopRBM) Energy(x *TopRBMChains, dst []float64) {
 //	a_v[i] = Σ_{j} W[i,j]·h[j] + b[i]
 func (m *TopRBM) fieldV(x *TopRBMChains) {
 	a := x.aV[:x.N*32]
-	clear(a)
-	if x.N >= 4 {
-		x.Workspace.Gemm(false, true, x.N, 32, 20, 1.0, x.H, 20, m.W, 20, 1, a, 32)
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsV(&taskTopRBM{m: m, x: x, run: (*TopRBM).fieldChainsV}, 0, x.N)
+		return
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.Workspace.Gemm(false, true, x.N, 32, 20, 1.0, x.H, 20, m.W, 20, 0, a, 32)
+	x.forChains(64, taskTopRBM{m: m, x: x, run: (*TopRBM).fieldChainsV})
+}
+
+// fieldChainsV is the loop of fieldV over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *TopRBM) fieldChainsV(t *taskTopRBM, lo, hi int) {
+	x := t.x
+	a := x.aV[:x.N*32]
+	for ch := lo; ch < hi; ch++ {
 		rowH := x.H[ch*20 : ch*20+20]
 		dst := a[ch*32 : ch*32+32]
 		if x.N < 4 {
@@ -348,11 +358,21 @@ func (m *TopRBM) sampleChainsV(t *taskTopRBM, lo, hi int) {
 //	a_y[k] = Σ_{j} U[k,j]·h[j] + d[k]
 func (m *TopRBM) fieldY(x *TopRBMChains) {
 	a := x.aY[:x.N*4]
-	clear(a)
-	if x.N >= 4 {
-		x.Workspace.Gemm(false, true, x.N, 4, 20, 1.0, x.H, 20, m.U, 20, 1, a, 4)
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsY(&taskTopRBM{m: m, x: x, run: (*TopRBM).fieldChainsY}, 0, x.N)
+		return
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.Workspace.Gemm(false, true, x.N, 4, 20, 1.0, x.H, 20, m.U, 20, 0, a, 4)
+	x.forChains(8, taskTopRBM{m: m, x: x, run: (*TopRBM).fieldChainsY})
+}
+
+// fieldChainsY is the loop of fieldY over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *TopRBM) fieldChainsY(t *taskTopRBM, lo, hi int) {
+	x := t.x
+	a := x.aY[:x.N*4]
+	for ch := lo; ch < hi; ch++ {
 		rowH := x.H[ch*20 : ch*20+20]
 		dst := a[ch*4 : ch*4+4]
 		if x.N < 4 {
@@ -446,12 +466,22 @@ func (m *TopRBM) sampleChainsY(t *taskTopRBM, lo, hi int) {
 //	a_h[j] = Σ_{i} W[i,j]·v[i] + Σ_{k} U[k,j]·y[k] + c[j]
 func (m *TopRBM) fieldH(x *TopRBMChains) {
 	a := x.aH[:x.N*20]
-	clear(a)
-	if x.N >= 4 {
-		x.Workspace.Gemm(false, false, x.N, 20, 32, 1.0, x.V, 32, m.W, 20, 1, a, 20)
-		x.Workspace.Gemm(false, false, x.N, 20, 4, 1.0, x.Y, 4, m.U, 20, 1, a, 20)
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsH(&taskTopRBM{m: m, x: x, run: (*TopRBM).fieldChainsH}, 0, x.N)
+		return
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.Workspace.Gemm(false, false, x.N, 20, 32, 1.0, x.V, 32, m.W, 20, 0, a, 20)
+	x.Workspace.Gemm(false, false, x.N, 20, 4, 1.0, x.Y, 4, m.U, 20, 1, a, 20)
+	x.forChains(40, taskTopRBM{m: m, x: x, run: (*TopRBM).fieldChainsH})
+}
+
+// fieldChainsH is the loop of fieldH over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *TopRBM) fieldChainsH(t *taskTopRBM, lo, hi int) {
+	x := t.x
+	a := x.aH[:x.N*20]
+	for ch := lo; ch < hi; ch++ {
 		rowV := x.V[ch*32 : ch*32+32]
 		rowY := x.Y[ch*4 : ch*4+4]
 		dst := a[ch*20 : ch*20+20]

@@ -252,11 +252,21 @@ func (m *TopRBM) Energy(x *TopRBMChains, dst []float64) {
 //	a_v[i] = Σ_{j} W[i,j]·h[j] + b[i]
 func (m *TopRBM) fieldV(x *TopRBMChains) {
 	a := x.aV[:x.N*3]
-	clear(a)
-	if x.N >= 4 {
-		x.Workspace.Gemm(false, true, x.N, 3, 2, 1.0, x.H, 2, m.W, 2, 1, a, 3)
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsV(&taskTopRBM{m: m, x: x, run: (*TopRBM).fieldChainsV}, 0, x.N)
+		return
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.Workspace.Gemm(false, true, x.N, 3, 2, 1.0, x.H, 2, m.W, 2, 0, a, 3)
+	x.forChains(6, taskTopRBM{m: m, x: x, run: (*TopRBM).fieldChainsV})
+}
+
+// fieldChainsV is the loop of fieldV over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *TopRBM) fieldChainsV(t *taskTopRBM, lo, hi int) {
+	x := t.x
+	a := x.aV[:x.N*3]
+	for ch := lo; ch < hi; ch++ {
 		rowH := x.H[ch*2 : ch*2+2]
 		dst := a[ch*3 : ch*3+3]
 		if x.N < 4 {
@@ -348,11 +358,21 @@ func (m *TopRBM) sampleChainsV(t *taskTopRBM, lo, hi int) {
 //	a_y[k] = Σ_{j} U[k,j]·h[j] + d[k]
 func (m *TopRBM) fieldY(x *TopRBMChains) {
 	a := x.aY[:x.N*2]
-	clear(a)
-	if x.N >= 4 {
-		x.Workspace.Gemm(false, true, x.N, 2, 2, 1.0, x.H, 2, m.U, 2, 1, a, 2)
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsY(&taskTopRBM{m: m, x: x, run: (*TopRBM).fieldChainsY}, 0, x.N)
+		return
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.Workspace.Gemm(false, true, x.N, 2, 2, 1.0, x.H, 2, m.U, 2, 0, a, 2)
+	x.forChains(4, taskTopRBM{m: m, x: x, run: (*TopRBM).fieldChainsY})
+}
+
+// fieldChainsY is the loop of fieldY over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *TopRBM) fieldChainsY(t *taskTopRBM, lo, hi int) {
+	x := t.x
+	a := x.aY[:x.N*2]
+	for ch := lo; ch < hi; ch++ {
 		rowH := x.H[ch*2 : ch*2+2]
 		dst := a[ch*2 : ch*2+2]
 		if x.N < 4 {
@@ -446,12 +466,22 @@ func (m *TopRBM) sampleChainsY(t *taskTopRBM, lo, hi int) {
 //	a_h[j] = Σ_{i} W[i,j]·v[i] + Σ_{k} U[k,j]·y[k] + c[j]
 func (m *TopRBM) fieldH(x *TopRBMChains) {
 	a := x.aH[:x.N*2]
-	clear(a)
-	if x.N >= 4 {
-		x.Workspace.Gemm(false, false, x.N, 2, 3, 1.0, x.V, 3, m.W, 2, 1, a, 2)
-		x.Workspace.Gemm(false, false, x.N, 2, 2, 1.0, x.Y, 2, m.U, 2, 1, a, 2)
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsH(&taskTopRBM{m: m, x: x, run: (*TopRBM).fieldChainsH}, 0, x.N)
+		return
 	}
-	for ch := 0; ch < x.N; ch++ {
+	x.Workspace.Gemm(false, false, x.N, 2, 3, 1.0, x.V, 3, m.W, 2, 0, a, 2)
+	x.Workspace.Gemm(false, false, x.N, 2, 2, 1.0, x.Y, 2, m.U, 2, 1, a, 2)
+	x.forChains(4, taskTopRBM{m: m, x: x, run: (*TopRBM).fieldChainsH})
+}
+
+// fieldChainsH is the loop of fieldH over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *TopRBM) fieldChainsH(t *taskTopRBM, lo, hi int) {
+	x := t.x
+	a := x.aH[:x.N*2]
+	for ch := lo; ch < hi; ch++ {
 		rowV := x.V[ch*3 : ch*3+3]
 		rowY := x.Y[ch*2 : ch*2+2]
 		dst := a[ch*2 : ch*2+2]
