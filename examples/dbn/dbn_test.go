@@ -753,7 +753,7 @@ func meanSE(x []float64) (mean, se float64) {
 func TestCommandShapes(t *testing.T) {
 	out := t.TempDir()
 	var stdout, stderr strings.Builder
-	code := run([]string{"-data", filepath.Join(out, "absent"), "-out", out, "-epochs1", "5", "-epochs-top", "5", "-updown", "1", "-disc", "2", "-logreg-epochs", "5", "-sweeps", "20", "-frames", "3"}, &stdout, &stderr)
+	code := run([]string{"-data", filepath.Join(out, "absent"), "-out", out, "-epochs1", "5", "-epochs-top", "5", "-updown", "1", "-disc", "2", "-backprop", "2", "-logreg-epochs", "5", "-sweeps", "20", "-frames", "3"}, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
 	}
@@ -780,14 +780,21 @@ func TestCommandShapes(t *testing.T) {
 	for _, s := range met.Stages {
 		stages = append(stages, s.Stage)
 	}
-	if !slices.Equal(stages, []string{"greedy", "up-down", "disc"}) {
-		t.Fatalf("stages %v, want greedy, up-down, disc", stages)
+	if !slices.Equal(stages, []string{"greedy", "up-down", "disc", "backprop"}) {
+		t.Fatalf("stages %v, want greedy, up-down, disc, backprop", stages)
 	}
-	disc := met.Stages[2]
-	t.Logf("accuracy greedy %.4f, up-down %.4f, disc %.4f (by epoch %v, %.4f s per epoch); logistic regression %.4f",
-		met.Stages[0].Accuracy.Value, met.Stages[1].Accuracy.Value, disc.Accuracy.Value, disc.AccuracyByEpoch, disc.SecondsPerEpoch, met.LogReg.Accuracy.Value)
-	if disc.Epochs != 2 || len(disc.AccuracyByEpoch) != 2 || !(disc.SecondsPerEpoch > 0) || !(disc.Accuracy.Value > 0) || disc.Training == "" {
-		t.Errorf("disc stage metrics: %+v", disc)
+	disc, bp := met.Stages[2], met.Stages[3]
+	t.Logf("accuracy greedy %.4f, up-down %.4f, disc %.4f (by epoch %v, %.4f s per epoch), backprop %.4f (by epoch %v); logistic regression %.4f",
+		met.Stages[0].Accuracy.Value, met.Stages[1].Accuracy.Value, disc.Accuracy.Value, disc.AccuracyByEpoch, disc.SecondsPerEpoch, bp.Accuracy.Value, bp.AccuracyByEpoch, met.LogReg.Accuracy.Value)
+	for _, st := range []StageMetrics{disc, bp} {
+		if st.Epochs != 2 || len(st.AccuracyByEpoch) != 2 || !(st.SecondsPerEpoch > 0) || !(st.Accuracy.Value > 0) || st.Training == "" {
+			t.Errorf("%s stage metrics: %+v", st.Stage, st)
+		}
+	}
+	// The grey-level classifier of the backprop stage is reported beside
+	// its accuracy on binarized images.
+	if bp.AccuracyBinarized == nil || !strings.Contains(bp.Input, "grey") || bp.AccuracyByEpoch[1] != bp.Accuracy.Value {
+		t.Errorf("backprop stage: input %q, accuracy %v by epoch %v, on binarized images %v", bp.Input, bp.Accuracy.Value, bp.AccuracyByEpoch, bp.AccuracyBinarized)
 	}
 }
 
@@ -922,6 +929,179 @@ func TestDiscriminativeStage(t *testing.T) {
 		t.Errorf("stage metrics %q, %d epochs, accuracy by epoch %v, accuracy %v; want disc, 10 epochs ending at %v", met.Stage, met.Epochs, met.AccuracyByEpoch, met.Accuracy.Value, accAfter)
 	}
 	for _, f := range []string{"disc-0-RBM.safetensors", "disc-1-TopRBM.safetensors"} {
+		if _, err := os.Stat(filepath.Join(o.out, f)); err != nil {
+			t.Errorf("checkpoint: %v", err)
+		}
+	}
+}
+
+// backpropBatch returns rows random binary images of the tiny DBN with
+// random one-hot labels appended, as DBN.WithLabels builds them, and the
+// images and labels alone.
+func backpropBatch(rows int, seed uint64) (batch []float64, images *runtime.Dataset, labels []int) {
+	rng := runtime.NewRNG(seed, 5)
+	images = &runtime.Dataset{Rows: rows, Cols: 4, X: make([]float64, rows*4)}
+	for i := range images.X {
+		images.X[i] = rng.Bernoulli(0.5)
+	}
+	for range rows {
+		labels = append(labels, rng.Intn(2))
+	}
+	for r := range rows {
+		batch = append(batch, images.Row(r)...)
+		y := []float64{0, 0}
+		y[labels[r]] = 1
+		batch = append(batch, y...)
+	}
+	return batch, images, labels
+}
+
+// The backpropagation trainer's step on the tiny labelled DBN moves every
+// parameter by −η ∂L/∂θ, where L = −(1/n) Σ log p(y | v) is computed
+// independently by DBN.ClassProbs and differentiated by finite differences:
+// the recognition weights of both lower layers (tied, and untied with the
+// generative ones left alone) and the top model's parameters.
+func TestBackpropGradient(t *testing.T) {
+	const rows, eta, eps = 6, 1e-8, 1e-5
+	for _, untied := range []bool{false, true} {
+		n := newTinyDBN(t, 1, 31)
+		if untied {
+			n.untie(t, 0.5)
+		}
+		batch, images, labels := backpropBatch(rows, 7)
+		loss := func() float64 {
+			probs, err := n.dbn.ClassProbs(images)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := 0.0
+			for r, y := range labels {
+				s -= math.Log(probs[r*2+y])
+			}
+			return s / rows
+		}
+		tr, err := n.dbn.Backprop(runtime.DBNBackpropConfig{Optimizer: runtime.SGD{LearningRate: eta}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fd [][]float64
+		nonzero := 0
+		for _, p := range tr.Params() {
+			g := make([]float64, len(p.Data))
+			for j := range p.Data {
+				old := p.Data[j]
+				p.Data[j] = old + eps
+				up := loss()
+				p.Data[j] = old - eps
+				down := loss()
+				p.Data[j] = old
+				g[j] = (up - down) / (2 * eps)
+				if math.Abs(g[j]) > 1e-3 {
+					nonzero++
+				}
+			}
+			fd = append(fd, g)
+		}
+		var before [][]float64
+		for _, p := range tr.Params() {
+			before = append(before, slices.Clone(p.Data))
+		}
+		var generative [][]float64
+		for k := range 2 {
+			generative = append(generative, slices.Clone(n.dbn.Generative(k).Params()[0].Data))
+		}
+		want := loss() * rows
+		got := tr.TrainStep(batch, rows, 0)
+		if math.Abs(got-want) > 1e-9*(1+math.Abs(want)) {
+			t.Errorf("untied=%v: TrainStep returned Σ −log p(y|v) = %.12g, ClassProbs gives %.12g", untied, got, want)
+		}
+		worst := 0.0
+		for i, p := range tr.Params() {
+			for j := range p.Data {
+				g := (before[i][j] - p.Data[j]) / eta
+				e := math.Abs(g - fd[i][j])
+				worst = max(worst, e)
+				if e > 1e-6*(1+math.Abs(fd[i][j])) {
+					t.Errorf("untied=%v: ∂L/∂%s[%d] = %.9g, finite differences %.9g", untied, p.Name, j, g, fd[i][j])
+				}
+			}
+		}
+		t.Logf("untied=%v: %d parameters, %d nonzero finite differences, worst |gradient − finite difference| %.2g", untied, len(tr.Params()), nonzero, worst)
+		if nonzero < 10 {
+			t.Errorf("untied=%v: only %d finite differences are nonzero; the test is nearly vacuous", untied, nonzero)
+		}
+		for k := range 2 {
+			same := slices.Equal(generative[k], n.dbn.Generative(k).Params()[0].Data)
+			if untied != same {
+				t.Errorf("untied=%v: generative weights of layer %d unchanged = %v", untied, k, same)
+			}
+		}
+	}
+}
+
+// A backpropagation step allocates nothing once the trainer has seen the
+// batch size.
+func TestBackpropAllocs(t *testing.T) {
+	n := newTinyDBN(t, 1, 32)
+	batch, _, _ := backpropBatch(8, 9)
+	tr, err := n.dbn.Backprop(runtime.DBNBackpropConfig{Optimizer: runtime.SGD{LearningRate: 0.01, Momentum: 0.5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.TrainStep(batch, 8, 0)
+	if a := testing.AllocsPerRun(20, func() { tr.TrainStep(batch, 8, 0) }); a != 0 {
+		t.Errorf("%v allocations per step", a)
+	}
+}
+
+// The backpropagation stage, on a greedily trained shapes DBN, corrects
+// clearly more test rows than it breaks (by more than three standard
+// deviations of the difference, were both equally likely), leaves the
+// generative bottom model alone and saves its checkpoints.
+func TestBackpropStage(t *testing.T) {
+	d, train, test, trainLabels, testLabels, _ := shapesDBN(t, 20)
+	before, err := d.ClassProbs(test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bottom := slices.Clone(d.Generative(0).Params()[0].Data)
+	p := &problem{name: "shapes", train: train, test: test, trainLabels: trainLabels, testLabs: testLabels, classes: 4, dbn: d,
+		recognition: []runtime.Reflective{small1.ZeroRBM().Reflect()}, backprop: 10, every: 1}
+	o := options{out: t.TempDir(), batch: 20, lrBackprop: 0.05, temps: 100, runs: 2, samples: 1, seed: 1}
+	met, err := p.backpropagation(o, io.Discard, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := d.ClassProbs(test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(bottom, d.Generative(0).Params()[0].Data) {
+		t.Error("backpropagation changed the generative bottom model")
+	}
+	argmax := func(p []float64, r int) int {
+		row := p[r*4 : (r+1)*4]
+		return slices.Index(row, slices.Max(row))
+	}
+	var fixed, broken float64
+	for r, y := range testLabels {
+		b, a := argmax(before, r) == y, argmax(after, r) == y
+		switch {
+		case a && !b:
+			fixed++
+		case b && !a:
+			broken++
+		}
+	}
+	accBefore, accAfter := runtime.Accuracy(before, testLabels), runtime.Accuracy(after, testLabels)
+	t.Logf("accuracy %.4f greedy → %.4f after %d epochs (%v); %v corrected, %v broken; bound %.3f", accBefore, accAfter, met.Epochs, met.AccuracyByEpoch, fixed, broken, met.LowerBound.Value)
+	if !(fixed-broken > 3*math.Sqrt(fixed+broken)) {
+		t.Errorf("backpropagation corrected %v test rows and broke %v (accuracy %.4f → %.4f)", fixed, broken, accBefore, accAfter)
+	}
+	if met.Stage != "backprop" || met.Epochs != 10 || len(met.AccuracyByEpoch) != 10 || met.AccuracyByEpoch[9] != met.Accuracy.Value || met.Accuracy.Value != accAfter {
+		t.Errorf("stage metrics %q, %d epochs, accuracy by epoch %v, accuracy %v; want backprop, 10 epochs ending at %v", met.Stage, met.Epochs, met.AccuracyByEpoch, met.Accuracy.Value, accAfter)
+	}
+	for _, f := range []string{"backprop-0-RBM.safetensors", "backprop-1-TopRBM.safetensors", "backprop-rec0-RBM.safetensors"} {
 		if _, err := os.Stat(filepath.Join(o.out, f)); err != nil {
 			t.Errorf("checkpoint: %v", err)
 		}

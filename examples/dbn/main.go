@@ -10,7 +10,10 @@
 // (pixels > 0.5), optionally fine-tunes the whole network by up-down
 // (contrastive wake-sleep), then fine-tunes the top RBM's label conditional
 // p(y | h) discriminatively (the hybrid objective of Larochelle & Bengio
-// 2008 on the recognition means of the training images), and after each
+// 2008 on the recognition means of the training images), then fine-tunes
+// the recognition weights and the top RBM together by backpropagation of
+// −log p(y | v) (Hinton & Salakhutdinov 2006), on grey levels read as pixel
+// probabilities unless -grey=false, and after each
 // stage reports on the 10,000 test images the
 // variational lower bound on log p(v) with log Z of the top RBM from AIS
 // (forward, and reverse for the low end of its interval),
@@ -20,11 +23,13 @@
 // generates (packages internal/small1 and internal/smalltop, where log Z of
 // the top RBM is exact). It prints progress and writes, under -out:
 //
-//	metrics.json  per stage (greedy, up-down, disc): the lower bound with method,
+//	metrics.json  per stage (greedy, up-down, disc, backprop): the lower bound with method,
 //	              standard error and ±3σ interval (its low end with log Z
 //	              from reverse AIS), log Z by forward and reverse AIS,
 //	              accuracy with its binomial interval (after every epoch
-//	              of the disc stage too), seconds per epoch; per layer
+//	              of the disc and backprop stages too, and for backprop
+//	              on grey levels its accuracy on binarized images as
+//	              well), seconds per epoch; per layer
 //	              seconds per epoch and reconstruction error; the logistic
 //	              regression's accuracy
 //	samples.png   label-conditioned samples, a row per class (the top
@@ -32,7 +37,8 @@
 //	              pass with the pixels' conditional means)
 //	chain.gif     top-level Gibbs chains (label free) rendered through the
 //	              ancestral pass, a frame every few sweeps
-//	greedy-*.safetensors, updown-*.safetensors, disc-*.safetensors
+//	greedy-*.safetensors, updown-*.safetensors, disc-*.safetensors,
+//	backprop-*.safetensors
 //	              the parameters of every model after each stage (-load
 //	              restores the greedy ones instead of training)
 //
@@ -66,10 +72,12 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 type options struct {
 	data, out, load          string
 	epochs1, epochsTop       int
-	updown, disc             int
+	updown, disc, backprop   int
 	batch                    int
 	lr, lrUpDown, lrDisc     float64
+	lrBackprop               float64
 	discHybrid               float64
+	grey                     bool
 	k                        int
 	temps, runs, samples     int
 	trainRows, testRows      int
@@ -80,17 +88,17 @@ type options struct {
 
 // problem is a labelled data set and the DBN to train on it.
 type problem struct {
-	name                  string
-	train, test           *runtime.Dataset // binarized, for the DBN
-	rawTrain, rawTest     *runtime.Dataset // raw pixels, for the logistic regression
-	trainLabels, testLabs []int
-	classes, side         int
-	dbn                   *runtime.DBN
-	recognition           []runtime.Reflective // untied copies of the lower models
-	epochs1, epochsTop    int
-	updown, disc          int
-	lrEpochs              int
-	every                 int // progress every this many epochs
+	name                   string
+	train, test            *runtime.Dataset // binarized, for the DBN
+	rawTrain, rawTest      *runtime.Dataset // raw pixels, for the logistic regression
+	trainLabels, testLabs  []int
+	classes, side          int
+	dbn                    *runtime.DBN
+	recognition            []runtime.Reflective // untied copies of the lower models
+	epochs1, epochsTop     int
+	updown, disc, backprop int
+	lrEpochs               int
+	every                  int // progress every this many epochs
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -104,10 +112,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.epochsTop, "epochs-top", 0, "CD-1 epochs of the top RBM (default 10 on Fashion-MNIST, 100 on the shapes)")
 	fs.IntVar(&o.updown, "updown", -1, "epochs of up-down fine-tuning, 0 for none (default 1 on Fashion-MNIST, 20 on the shapes)")
 	fs.IntVar(&o.disc, "disc", -1, "epochs of discriminative fine-tuning of the top RBM's p(y | h), 0 for none (default 10 on Fashion-MNIST, 20 on the shapes)")
+	fs.IntVar(&o.backprop, "backprop", -1, "epochs of discriminative fine-tuning of the whole up-pass and the top RBM by backpropagation of −log p(y | v), 0 for none (default 10 on Fashion-MNIST, 20 on the shapes)")
 	fs.IntVar(&o.batch, "batch", 100, "minibatch size")
 	fs.Float64Var(&o.lr, "lr", 0.05, "learning rate of greedy CD-1 training")
 	fs.Float64Var(&o.lrUpDown, "lr-updown", 0.005, "learning rate of up-down fine-tuning")
 	fs.Float64Var(&o.lrDisc, "lr-disc", 0.01, "learning rate of discriminative fine-tuning")
+	fs.Float64Var(&o.lrBackprop, "lr-backprop", 0.005, "learning rate of backpropagation fine-tuning (momentum 0.9)")
+	fs.BoolVar(&o.grey, "grey", true, "backpropagation fine-tunes on, and then classifies, grey levels (pixel/255 as the probability that a pixel is on) instead of binarized pixels")
 	fs.Float64Var(&o.discHybrid, "disc-hybrid", 0.01, "weight α of the generative CD-1 step in discriminative fine-tuning (learning rate α·lr-disc; 0: purely discriminative)")
 	fs.IntVar(&o.k, "k", 3, "Gibbs sweeps in the top RBM per up-down step")
 	fs.IntVar(&o.temps, "temps", 3000, "AIS temperatures for log Z of the top RBM (when it cannot be enumerated)")
@@ -163,7 +174,7 @@ func (o options) check() error {
 		return errors.New("epochs must not be negative")
 	case o.batch <= 0:
 		return fmt.Errorf("batch size %d is not positive", o.batch)
-	case !(o.lr > 0) || !(o.lrUpDown > 0) || !(o.lrDisc > 0):
+	case !(o.lr > 0) || !(o.lrUpDown > 0) || !(o.lrDisc > 0) || !(o.lrBackprop > 0):
 		return errors.New("learning rates must be positive")
 	case !(o.discHybrid >= 0) || math.IsInf(o.discHybrid, 1):
 		return fmt.Errorf("-disc-hybrid %v is not a finite weight ≥ 0", o.discHybrid)
@@ -216,7 +227,7 @@ func load(o options, stderr io.Writer) (*problem, error) {
 		}
 		p = &problem{name: "Fashion-MNIST", rawTrain: sets[0], rawTest: sets[2], trainLabels: trainLabels, testLabs: testLabels,
 			classes: 10, side: 28, dbn: d, recognition: []runtime.Reflective{layer1.ZeroRBM().Reflect()},
-			epochs1: 10, epochsTop: 10, updown: 1, disc: 10, lrEpochs: 30, every: 1}
+			epochs1: 10, epochsTop: 10, updown: 1, disc: 10, backprop: 10, lrEpochs: 30, every: 1}
 	} else {
 		fmt.Fprintf(stderr, "Fashion-MNIST is not in %s (apt-get install dataset-fashion-mnist);\ntraining on 8×8 shapes of four classes generated here instead.\n", o.data)
 		rawTrain, trainLabels := labelled.Shapes(2000, o.seed)
@@ -227,7 +238,7 @@ func load(o options, stderr io.Writer) (*problem, error) {
 		}
 		p = &problem{name: "shapes 8×8", rawTrain: rawTrain, rawTest: rawTest, trainLabels: trainLabels, testLabs: testLabels,
 			classes: 4, side: 8, dbn: d, recognition: []runtime.Reflective{small1.ZeroRBM().Reflect()},
-			epochs1: 100, epochsTop: 100, updown: 20, disc: 20, lrEpochs: 100, every: 20}
+			epochs1: 100, epochsTop: 100, updown: 20, disc: 20, backprop: 20, lrEpochs: 100, every: 20}
 	}
 	if o.epochs1 > 0 {
 		p.epochs1 = o.epochs1
@@ -240,6 +251,9 @@ func load(o options, stderr io.Writer) (*problem, error) {
 	}
 	if o.disc >= 0 {
 		p.disc = o.disc
+	}
+	if o.backprop >= 0 {
+		p.backprop = o.backprop
 	}
 	if o.lrEpochs > 0 {
 		p.lrEpochs = o.lrEpochs
@@ -297,11 +311,15 @@ type StageMetrics struct {
 	Epochs          int       `json:"epochs,omitempty"`
 	SecondsPerEpoch float64   `json:"seconds_per_epoch,omitempty"`
 	AccuracyByEpoch []float64 `json:"accuracy_test_by_epoch,omitempty"`
+	Input           string    `json:"classifier_input,omitempty"`
 	LogZTop         Estimate  `json:"log_z_top"`
 	LogZTopReverse  *Estimate `json:"log_z_top_reverse_ais,omitempty"`
 	LowerBound      Estimate  `json:"log_likelihood_test_lower_bound"`
 	Accuracy        Estimate  `json:"accuracy_test"`
-	EvalSeconds     float64   `json:"evaluation_seconds"`
+	// AccuracyBinarized is the accuracy on binarized test images when the
+	// stage classifies grey levels.
+	AccuracyBinarized *Estimate `json:"accuracy_test_binarized,omitempty"`
+	EvalSeconds       float64   `json:"evaluation_seconds"`
 }
 
 // LogRegMetrics describe the logistic regression on raw pixels.
@@ -416,6 +434,13 @@ func (p *problem) run(o options, stdout io.Writer) (*Metrics, error) {
 		}
 		met.Stages = append(met.Stages, *ds)
 	}
+	if p.backprop > 0 {
+		bs, err := p.backpropagation(o, stdout, progress)
+		if err != nil {
+			return nil, err
+		}
+		met.Stages = append(met.Stages, *bs)
+	}
 	lr, err := p.logisticRegression(o, stdout)
 	if err != nil {
 		return nil, err
@@ -488,6 +513,81 @@ func (p *problem) discriminative(o options, stdout io.Writer, progress io.Writer
 	met.Training, met.Epochs, met.AccuracyByEpoch = training, len(st), byEpoch
 	for _, e := range st {
 		met.SecondsPerEpoch += e.Seconds / float64(len(st))
+	}
+	return met, nil
+}
+
+// backpropagation fine-tunes the DBN as a classifier for p.backprop
+// epochs: the recognition weights of the lower models (untied first, so
+// that the generative layers stay as they are) and the top RBM descend
+//
+//	−log p(y | v),  p(y | v) = exp(−F(μ, y)) / Σ_k exp(−F(μ, e_k)),
+//
+// with μ the deterministic up-pass of v, by backpropagation through the
+// free energies and the recognition conditionals (runtime.DBNBackprop).
+// With o.grey the inputs v are grey levels, read as the probabilities that
+// the bernoulli pixels are on (Hinton & Salakhutdinov 2006), in training and
+// in the stage's accuracy; the lower bound stays that of the binarized test
+// images. It saves the "backprop" checkpoints and measures the DBN as after
+// the other stages, with the test accuracy after every epoch.
+func (p *problem) backpropagation(o options, stdout io.Writer, progress io.Writer) (*StageMetrics, error) {
+	d := p.dbn
+	if d.Tied() {
+		if err := d.Untie(p.recognition...); err != nil {
+			return nil, fmt.Errorf("backpropagation: %w", err)
+		}
+	}
+	t, err := d.Backprop(runtime.DBNBackpropConfig{Optimizer: runtime.SGD{LearningRate: o.lrBackprop, Momentum: 0.9}})
+	if err != nil {
+		return nil, fmt.Errorf("backpropagation: %w", err)
+	}
+	trainIn, testIn, input := p.train, p.test, "binarized pixels"
+	if o.grey {
+		trainIn, testIn, input = p.rawTrain, p.rawTest, "grey levels (pixel/255 as the probability that a pixel is on)"
+	}
+	train, err := d.WithLabels(trainIn, p.trainLabels)
+	if err != nil {
+		return nil, fmt.Errorf("backpropagation: %w", err)
+	}
+	training := fmt.Sprintf("−log p(y | v) through the up-pass and the top RBM's free energies on %s, recognition weights untied, SGD (learning rate %g, momentum 0.9), minibatches of %d",
+		input, o.lrBackprop, o.batch)
+	fmt.Fprintf(stdout, "backpropagation fine-tuning for %d epochs: %s\n", p.backprop, training)
+	var byEpoch []float64
+	accuracy := func() (string, float64) {
+		probs, err := d.ClassProbs(testIn)
+		acc := math.NaN() // an error shows as a missing accuracy
+		if err == nil {
+			acc = runtime.Accuracy(probs, p.testLabs)
+		}
+		byEpoch = append(byEpoch, acc)
+		return "test accuracy", acc
+	}
+	st, err := runtime.Fit(context.Background(), t, train, runtime.FitConfig{Epochs: p.backprop, BatchSize: o.batch, Shuffle: true, Seed: o.seed + 19,
+		Progress: progress, Proxy: accuracy})
+	if err != nil {
+		return nil, fmt.Errorf("backpropagation: %w", err)
+	}
+	if err := saveModels(d, o.out, "backprop"); err != nil {
+		return nil, fmt.Errorf("backpropagation: %w", err)
+	}
+	met, err := p.evaluate(o, stdout, "backprop")
+	if err != nil {
+		return nil, fmt.Errorf("backpropagation: %w", err)
+	}
+	met.Training, met.Epochs, met.AccuracyByEpoch, met.Input = training, len(st), byEpoch, input
+	for _, e := range st {
+		met.SecondsPerEpoch += e.Seconds / float64(len(st))
+	}
+	if o.grey {
+		probs, err := d.ClassProbs(testIn)
+		if err != nil {
+			return nil, fmt.Errorf("backpropagation: %w", err)
+		}
+		acc := runtime.Accuracy(probs, p.testLabs)
+		fmt.Fprintf(stdout, "[backprop] test accuracy of p(y | v) on grey levels: %.4f\n", acc)
+		binarized := met.Accuracy
+		met.AccuracyBinarized = &binarized
+		met.Accuracy = accuracyEstimate(acc, testIn.Rows, "argmax_y p(y | v), the top RBM's free energies on the recognition means of the grey-level test images")
 	}
 	return met, nil
 }
@@ -579,7 +679,7 @@ func (p *problem) evaluate(o options, stdout io.Writer, stage string) (*StageMet
 		return nil, err
 	}
 	fmt.Fprintf(stdout, "[%s] log Z of the top RBM = %.4f, ±3σ [%.4f, %.4f] (%s, %.1fs)\n", stage, z.LogZ, z.Low, z.High, z.Method, z.Seconds)
-	met := &StageMetrics{Stage: stage, LogZTop: Estimate{Value: z.LogZ, Low: finite(z.Low), High: finite(z.High), Method: z.Method}}
+	met := &StageMetrics{Stage: stage, Input: "binarized pixels", LogZTop: Estimate{Value: z.LogZ, Low: finite(z.Low), High: finite(z.High), Method: z.Method}}
 	// Forward AIS errs low on log Z (so high on the bound), reverse AIS
 	// errs high: the two bracket the bound.
 	zRev := z
