@@ -582,13 +582,11 @@ func (g *gen) drawRow(c *ir.Conditional) {
 		} else {
 			p.Pf("runtime.Sigmoids(row, a, %sbeta)", two)
 		}
-		p.P("for k, pk := range row {")
 		if ly.Kind == ir.Spin {
-			p.P("row[k] = 2*rng.Bernoulli(pk) - 1")
+			p.P("rng.Spins(row)")
 		} else {
-			p.P("row[k] = rng.Bernoulli(pk)")
+			p.P("rng.Bernoullis(row)")
 		}
-		p.P("}")
 	}
 	p.P("if mask != nil {")
 	p.Pf("saved := x.save[ch*%d : ch*%d+%d]", S, S, S)

@@ -81,6 +81,35 @@ func (r *RNG) Bernoulli(p float64) float64 {
 	return float64(math.Float64bits(r.Float64()-p) >> 63)
 }
 
+// Bernoullis replaces every probability x[k] by a draw, 1 with probability
+// x[k] and 0 otherwise: the values, and the state left behind, of
+// x[k] = r.Bernoulli(x[k]) in order, with the generator's state held in
+// registers for the whole slice.
+func (r *RNG) Bernoullis(x []float64) {
+	s0, s1, s2, s3 := r.s[0], r.s[1], r.s[2], r.s[3]
+	for k, p := range x {
+		b := bits.RotateLeft64(s1*5, 7) * 9
+		t := s1 << 17
+		s2 ^= s0
+		s3 ^= s1
+		s1 ^= s2
+		s0 ^= s3
+		s2 ^= t
+		s3 = bits.RotateLeft64(s3, 45)
+		x[k] = float64(math.Float64bits(float64(b>>11)*0x1p-53-p) >> 63)
+	}
+	r.s = [4]uint64{s0, s1, s2, s3}
+}
+
+// Spins replaces every probability x[k] of +1 by a draw ±1: the values of
+// x[k] = 2·r.Bernoulli(x[k]) − 1 in order, as Bernoullis.
+func (r *RNG) Spins(x []float64) {
+	r.Bernoullis(x)
+	for k, b := range x {
+		x[k] = 2*b - 1
+	}
+}
+
 // Intn returns a uniform integer in [0, n) using Lemire's unbiased
 // multiply-and-reject method. It panics if n ≤ 0.
 func (r *RNG) Intn(n int) int {

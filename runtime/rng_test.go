@@ -83,6 +83,36 @@ func TestRNGFillUniformMatchesFloat64(t *testing.T) {
 	}
 }
 
+// Bernoullis and Spins draw exactly what Bernoulli draws, value for value,
+// and leave the generator where the same calls to Bernoulli would.
+func TestRNGBernoullisMatchBernoulli(t *testing.T) {
+	a, b := NewRNG(9, 3), NewRNG(9, 3)
+	p := make([]float64, 101)
+	for i := range p {
+		p[i] = float64(i%11)/10 - 0.05 // below 0, inside, above 1
+	}
+	for _, spins := range []bool{false, true} {
+		x := append([]float64(nil), p...)
+		if spins {
+			a.Spins(x)
+		} else {
+			a.Bernoullis(x)
+		}
+		for i, pi := range p {
+			w := b.Bernoulli(pi)
+			if spins {
+				w = 2*w - 1
+			}
+			if x[i] != w {
+				t.Fatalf("spins=%v: draw %d for p = %v is %v, Bernoulli gives %v", spins, i, pi, x[i], w)
+			}
+		}
+		if a.State() != b.State() {
+			t.Fatalf("spins=%v: states differ after the slice", spins)
+		}
+	}
+}
+
 func TestRNGBernoulli(t *testing.T) {
 	const n = 200000
 	for _, p := range []float64{0, 1e-3, 0.1, 0.5, 0.9, 1, -0.5, 1.5} {
@@ -349,6 +379,7 @@ func TestRNGNoAllocs(t *testing.T) {
 		{"Categorical", func() { sink += float64(r.Categorical(p)) }},
 		{"Intn", func() { sink += float64(r.Intn(10)) }},
 		{"FillUniform", func() { r.FillUniform(dst) }},
+		{"Bernoullis", func() { r.Bernoullis(dst) }},
 	} {
 		if a := testing.AllocsPerRun(1000, c.f); a != 0 {
 			t.Errorf("%s allocates %v times per call", c.name, a)

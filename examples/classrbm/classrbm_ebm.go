@@ -339,9 +339,7 @@ func (m *ClassRBM) sampleChainsV(t *taskClassRBM, lo, hi int) {
 		} else {
 			runtime.Sigmoids(row, a, beta)
 		}
-		for k, pk := range row {
-			row[k] = rng.Bernoulli(pk)
-		}
+		rng.Bernoullis(row)
 		if mask != nil {
 			saved := x.save[ch*784 : ch*784+784]
 			for k, clamped := range mask {
@@ -554,9 +552,7 @@ func (m *ClassRBM) sampleChainsH(t *taskClassRBM, lo, hi int) {
 		row := x.H[ch*500 : ch*500+500]
 		a := x.aH[ch*500 : ch*500+500]
 		runtime.Sigmoids(row, a, beta)
-		for k, pk := range row {
-			row[k] = rng.Bernoulli(pk)
-		}
+		rng.Bernoullis(row)
 		if mask != nil {
 			saved := x.save[ch*500 : ch*500+500]
 			for k, clamped := range mask {

@@ -334,9 +334,7 @@ func (m *DBM) sampleChainsV(t *taskDBM, lo, hi int) {
 		} else {
 			runtime.Sigmoids(row, a, beta)
 		}
-		for k, pk := range row {
-			row[k] = rng.Bernoulli(pk)
-		}
+		rng.Bernoullis(row)
 		if mask != nil {
 			saved := x.save[ch*784 : ch*784+784]
 			for k, clamped := range mask {
@@ -441,9 +439,7 @@ func (m *DBM) sampleChainsH1(t *taskDBM, lo, hi int) {
 		row := x.H1[ch*500 : ch*500+500]
 		a := x.aH1[ch*500 : ch*500+500]
 		runtime.Sigmoids(row, a, beta)
-		for k, pk := range row {
-			row[k] = rng.Bernoulli(pk)
-		}
+		rng.Bernoullis(row)
 		if mask != nil {
 			saved := x.save[ch*500 : ch*500+500]
 			for k, clamped := range mask {
@@ -539,9 +535,7 @@ func (m *DBM) sampleChainsH2(t *taskDBM, lo, hi int) {
 		row := x.H2[ch*1000 : ch*1000+1000]
 		a := x.aH2[ch*1000 : ch*1000+1000]
 		runtime.Sigmoids(row, a, beta)
-		for k, pk := range row {
-			row[k] = rng.Bernoulli(pk)
-		}
+		rng.Bernoullis(row)
 		if mask != nil {
 			saved := x.save[ch*1000 : ch*1000+1000]
 			for k, clamped := range mask {

@@ -414,9 +414,7 @@ func (m *GRBM) sampleChainsH(t *taskGRBM, lo, hi int) {
 		row := x.H[ch*500 : ch*500+500]
 		a := x.aH[ch*500 : ch*500+500]
 		runtime.Sigmoids(row, a, beta)
-		for k, pk := range row {
-			row[k] = rng.Bernoulli(pk)
-		}
+		rng.Bernoullis(row)
 		if mask != nil {
 			saved := x.save[ch*500 : ch*500+500]
 			for k, clamped := range mask {

@@ -296,9 +296,7 @@ func (m *RBM) sampleChainsV(t *taskRBM, lo, hi int) {
 		} else {
 			runtime.Sigmoids(row, a, beta)
 		}
-		for k, pk := range row {
-			row[k] = rng.Bernoulli(pk)
-		}
+		rng.Bernoullis(row)
 		if mask != nil {
 			saved := x.save[ch*784 : ch*784+784]
 			for k, clamped := range mask {
@@ -394,9 +392,7 @@ func (m *RBM) sampleChainsH(t *taskRBM, lo, hi int) {
 		row := x.H[ch*2000 : ch*2000+2000]
 		a := x.aH[ch*2000 : ch*2000+2000]
 		runtime.Sigmoids(row, a, beta)
-		for k, pk := range row {
-			row[k] = rng.Bernoulli(pk)
-		}
+		rng.Bernoullis(row)
 		if mask != nil {
 			saved := x.save[ch*2000 : ch*2000+2000]
 			for k, clamped := range mask {

@@ -296,9 +296,7 @@ func (m *Digits) sampleChainsV(t *taskDigits, lo, hi int) {
 		} else {
 			runtime.Sigmoids(row, a, beta)
 		}
-		for k, pk := range row {
-			row[k] = rng.Bernoulli(pk)
-		}
+		rng.Bernoullis(row)
 		if mask != nil {
 			saved := x.save[ch*64 : ch*64+64]
 			for k, clamped := range mask {
@@ -394,9 +392,7 @@ func (m *Digits) sampleChainsH(t *taskDigits, lo, hi int) {
 		row := x.H[ch*32 : ch*32+32]
 		a := x.aH[ch*32 : ch*32+32]
 		runtime.Sigmoids(row, a, beta)
-		for k, pk := range row {
-			row[k] = rng.Bernoulli(pk)
-		}
+		rng.Bernoullis(row)
 		if mask != nil {
 			saved := x.save[ch*32 : ch*32+32]
 			for k, clamped := range mask {

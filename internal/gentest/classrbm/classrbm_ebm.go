@@ -339,9 +339,7 @@ func (m *ClassRBM) sampleChainsV(t *taskClassRBM, lo, hi int) {
 		} else {
 			runtime.Sigmoids(row, a, beta)
 		}
-		for k, pk := range row {
-			row[k] = rng.Bernoulli(pk)
-		}
+		rng.Bernoullis(row)
 		if mask != nil {
 			saved := x.save[ch*4 : ch*4+4]
 			for k, clamped := range mask {
@@ -554,9 +552,7 @@ func (m *ClassRBM) sampleChainsH(t *taskClassRBM, lo, hi int) {
 		row := x.H[ch*3 : ch*3+3]
 		a := x.aH[ch*3 : ch*3+3]
 		runtime.Sigmoids(row, a, beta)
-		for k, pk := range row {
-			row[k] = rng.Bernoulli(pk)
-		}
+		rng.Bernoullis(row)
 		if mask != nil {
 			saved := x.save[ch*3 : ch*3+3]
 			for k, clamped := range mask {

@@ -414,9 +414,7 @@ func (m *GRBM) sampleChainsH(t *taskGRBM, lo, hi int) {
 		row := x.H[ch*2 : ch*2+2]
 		a := x.aH[ch*2 : ch*2+2]
 		runtime.Sigmoids(row, a, beta)
-		for k, pk := range row {
-			row[k] = rng.Bernoulli(pk)
-		}
+		rng.Bernoullis(row)
 		if mask != nil {
 			saved := x.save[ch*2 : ch*2+2]
 			for k, clamped := range mask {

@@ -339,9 +339,7 @@ func (m *ClassRBM) sampleChainsV(t *taskClassRBM, lo, hi int) {
 		} else {
 			runtime.Sigmoids(row, a, beta)
 		}
-		for k, pk := range row {
-			row[k] = rng.Bernoulli(pk)
-		}
+		rng.Bernoullis(row)
 		if mask != nil {
 			saved := x.save[ch*64 : ch*64+64]
 			for k, clamped := range mask {
@@ -554,9 +552,7 @@ func (m *ClassRBM) sampleChainsH(t *taskClassRBM, lo, hi int) {
 		row := x.H[ch*20 : ch*20+20]
 		a := x.aH[ch*20 : ch*20+20]
 		runtime.Sigmoids(row, a, beta)
-		for k, pk := range row {
-			row[k] = rng.Bernoulli(pk)
-		}
+		rng.Bernoullis(row)
 		if mask != nil {
 			saved := x.save[ch*20 : ch*20+20]
 			for k, clamped := range mask {

@@ -372,9 +372,7 @@ func (m *DBM3) sampleChainsV(t *taskDBM3, lo, hi int) {
 		} else {
 			runtime.Sigmoids(row, a, beta)
 		}
-		for k, pk := range row {
-			row[k] = rng.Bernoulli(pk)
-		}
+		rng.Bernoullis(row)
 		if mask != nil {
 			saved := x.save[ch*9 : ch*9+9]
 			for k, clamped := range mask {
@@ -479,9 +477,7 @@ func (m *DBM3) sampleChainsH1(t *taskDBM3, lo, hi int) {
 		row := x.H1[ch*8 : ch*8+8]
 		a := x.aH1[ch*8 : ch*8+8]
 		runtime.Sigmoids(row, a, beta)
-		for k, pk := range row {
-			row[k] = rng.Bernoulli(pk)
-		}
+		rng.Bernoullis(row)
 		if mask != nil {
 			saved := x.save[ch*8 : ch*8+8]
 			for k, clamped := range mask {
@@ -586,9 +582,7 @@ func (m *DBM3) sampleChainsH2(t *taskDBM3, lo, hi int) {
 		row := x.H2[ch*4 : ch*4+4]
 		a := x.aH2[ch*4 : ch*4+4]
 		runtime.Sigmoids(row, a, beta)
-		for k, pk := range row {
-			row[k] = rng.Bernoulli(pk)
-		}
+		rng.Bernoullis(row)
 		if mask != nil {
 			saved := x.save[ch*4 : ch*4+4]
 			for k, clamped := range mask {
@@ -684,9 +678,7 @@ func (m *DBM3) sampleChainsH3(t *taskDBM3, lo, hi int) {
 		row := x.H3[ch*3 : ch*3+3]
 		a := x.aH3[ch*3 : ch*3+3]
 		runtime.Sigmoids(row, a, beta)
-		for k, pk := range row {
-			row[k] = rng.Bernoulli(pk)
-		}
+		rng.Bernoullis(row)
 		if mask != nil {
 			saved := x.save[ch*3 : ch*3+3]
 			for k, clamped := range mask {

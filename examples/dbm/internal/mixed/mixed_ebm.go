@@ -351,9 +351,7 @@ func (m *Mixed) sampleChainsV(t *taskMixed, lo, hi int) {
 		} else {
 			runtime.Sigmoids(row, a, beta)
 		}
-		for k, pk := range row {
-			row[k] = rng.Bernoulli(pk)
-		}
+		rng.Bernoullis(row)
 		if mask != nil {
 			saved := x.save[ch*4 : ch*4+4]
 			for k, clamped := range mask {

@@ -334,9 +334,7 @@ func (m *DBM) sampleChainsV(t *taskDBM, lo, hi int) {
 		} else {
 			runtime.Sigmoids(row, a, beta)
 		}
-		for k, pk := range row {
-			row[k] = rng.Bernoulli(pk)
-		}
+		rng.Bernoullis(row)
 		if mask != nil {
 			saved := x.save[ch*9 : ch*9+9]
 			for k, clamped := range mask {
@@ -441,9 +439,7 @@ func (m *DBM) sampleChainsH1(t *taskDBM, lo, hi int) {
 		row := x.H1[ch*8 : ch*8+8]
 		a := x.aH1[ch*8 : ch*8+8]
 		runtime.Sigmoids(row, a, beta)
-		for k, pk := range row {
-			row[k] = rng.Bernoulli(pk)
-		}
+		rng.Bernoullis(row)
 		if mask != nil {
 			saved := x.save[ch*8 : ch*8+8]
 			for k, clamped := range mask {
@@ -539,9 +535,7 @@ func (m *DBM) sampleChainsH2(t *taskDBM, lo, hi int) {
 		row := x.H2[ch*4 : ch*4+4]
 		a := x.aH2[ch*4 : ch*4+4]
 		runtime.Sigmoids(row, a, beta)
-		for k, pk := range row {
-			row[k] = rng.Bernoulli(pk)
-		}
+		rng.Bernoullis(row)
 		if mask != nil {
 			saved := x.save[ch*4 : ch*4+4]
 			for k, clamped := range mask {

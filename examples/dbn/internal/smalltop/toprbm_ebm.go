@@ -339,9 +339,7 @@ func (m *TopRBM) sampleChainsV(t *taskTopRBM, lo, hi int) {
 		} else {
 			runtime.Sigmoids(row, a, beta)
 		}
-		for k, pk := range row {
-			row[k] = rng.Bernoulli(pk)
-		}
+		rng.Bernoullis(row)
 		if mask != nil {
 			saved := x.save[ch*32 : ch*32+32]
 			for k, clamped := range mask {
@@ -554,9 +552,7 @@ func (m *TopRBM) sampleChainsH(t *taskTopRBM, lo, hi int) {
 		row := x.H[ch*20 : ch*20+20]
 		a := x.aH[ch*20 : ch*20+20]
 		runtime.Sigmoids(row, a, beta)
-		for k, pk := range row {
-			row[k] = rng.Bernoulli(pk)
-		}
+		rng.Bernoullis(row)
 		if mask != nil {
 			saved := x.save[ch*20 : ch*20+20]
 			for k, clamped := range mask {

@@ -296,9 +296,7 @@ func (m *RBM) sampleChainsV(t *taskRBM, lo, hi int) {
 		} else {
 			runtime.Sigmoids(row, a, beta)
 		}
-		for k, pk := range row {
-			row[k] = rng.Bernoulli(pk)
-		}
+		rng.Bernoullis(row)
 		if mask != nil {
 			saved := x.save[ch*3 : ch*3+3]
 			for k, clamped := range mask {
@@ -394,9 +392,7 @@ func (m *RBM) sampleChainsH(t *taskRBM, lo, hi int) {
 		row := x.H[ch*3 : ch*3+3]
 		a := x.aH[ch*3 : ch*3+3]
 		runtime.Sigmoids(row, a, beta)
-		for k, pk := range row {
-			row[k] = rng.Bernoulli(pk)
-		}
+		rng.Bernoullis(row)
 		if mask != nil {
 			saved := x.save[ch*3 : ch*3+3]
 			for k, clamped := range mask {
