@@ -1107,3 +1107,39 @@ func TestBackpropStage(t *testing.T) {
 		}
 	}
 }
+
+// Backprop refuses a DBN without a label layer, a learning rate that is not
+// positive and finite, and rates for parameters it does not train; a batch
+// shorter than its rows is a NaN loss, which Fit reports as divergence.
+func TestBackpropRefusals(t *testing.T) {
+	l1, top := tiny1.ZeroRBM(), tinyrbm.ZeroRBM()
+	unlabelled, err := runtime.NewDBN(l1.Reflect(), top.Reflect())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sgd := runtime.SGD{LearningRate: 0.01}
+	n := newTinyDBN(t, 1, 33)
+	for _, c := range []struct {
+		d    *runtime.DBN
+		cfg  runtime.DBNBackpropConfig
+		want string
+	}{
+		{unlabelled, runtime.DBNBackpropConfig{Optimizer: sgd}, "no label layer"},
+		{n.dbn, runtime.DBNBackpropConfig{}, "learning rate 0 is not positive"},
+		{n.dbn, runtime.DBNBackpropConfig{Optimizer: runtime.SGD{LearningRate: math.Inf(1)}}, "not positive and finite"},
+		{n.dbn, runtime.DBNBackpropConfig{Optimizer: sgd, Rates: map[string]float64{"top.nope": 2}}, `"top.nope", which is not a trained parameter`},
+		{n.dbn, runtime.DBNBackpropConfig{Optimizer: sgd, Rates: map[string]float64{"top.W": -1}}, "not finite and ≥ 0"},
+	} {
+		if _, err := c.d.Backprop(c.cfg); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Backprop(%+v): %v, want an error containing %q", c.cfg, err, c.want)
+		}
+	}
+	tr, err := n.dbn.Backprop(runtime.DBNBackpropConfig{Optimizer: sgd})
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch, _, _ := backpropBatch(4, 3)
+	if loss := tr.TrainStep(batch[:len(batch)-1], 4, 0); !math.IsNaN(loss) {
+		t.Errorf("a short batch gives loss %v, want NaN", loss)
+	}
+}
