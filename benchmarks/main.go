@@ -132,6 +132,7 @@ func main() {
 	save := flag.String("save", "", "cd1, pcd1: write the trained weights to this .npz")
 	dir := flag.String("data", "", "Fashion-MNIST directory (default $FMNIST_DIR or /usr/share/datasets/fashion-mnist)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
+	float32 := flag.Bool("float32", false, "gibbs, gibbs1: the chains multiply binary states in float32 (Workspace.SetFloat32, as code generated with ebmc gen -float32)")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		log.Fatalf("unexpected arguments %q", flag.Args())
@@ -151,6 +152,12 @@ func main() {
 	}
 
 	res := result{Impl: "ebmc-f64", Workload: *workload, Dtype: "float64", Threads: goruntime.GOMAXPROCS(0), Go: goruntime.Version()}
+	if *float32 {
+		if *workload != "gibbs" && *workload != "gibbs1" {
+			log.Fatalf("-float32 applies to the gibbs and gibbs1 workloads, not %q", *workload)
+		}
+		res.Impl, res.Dtype = "ebmc-f32", "float32 products, float64 states"
+	}
 	dd := dataDir(*dir)
 	switch *workload {
 	case "gibbs", "gibbs1":
@@ -164,7 +171,7 @@ func main() {
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			log.Fatal(err)
 		}
-		gibbs(&res, train, *chains, *sweeps, *seed)
+		gibbs(&res, train, *chains, *sweeps, *seed, *float32)
 	case "cd1", "pcd1":
 		train, err := loadImages(dd, trainFile)
 		if err != nil {
@@ -248,9 +255,12 @@ func main() {
 
 // gibbs runs W1/W1s: chains started at the first training images (random
 // states when the data set is absent), sweeps sweeps of block Gibbs.
-func gibbs(res *result, train *runtime.BitDataset, chains, sweeps int, seed uint64) {
+func gibbs(res *result, train *runtime.BitDataset, chains, sweeps int, seed uint64, float32 bool) {
 	m := rbm.NewRBM(seed)
 	x := rbm.NewRBMChains(chains, seed+1)
+	if float32 && !x.Workspace.SetFloat32(true) {
+		log.Fatal("-float32: this CPU has no float32 kernels (they need AVX-512)")
+	}
 	res.Init = "random"
 	if train != nil {
 		if train.Rows < chains {

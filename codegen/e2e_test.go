@@ -89,6 +89,25 @@ func build() (*driver, error) {
 		}
 		add(v.name, m, nil)
 	}
+	// The float32 variants: the same models generated with Options.Float32;
+	// their layers are wider than 32 units, so the float32 kernel runs.
+	for _, v := range []struct {
+		name    string
+		defines map[string]int
+	}{
+		{"rbm.ebm/100x20/float32", map[string]int{"NV": 100, "NH": 20}},
+		{"rbm.ebm/100x40/float32", map[string]int{"NV": 100, "NH": 40}},
+	} {
+		m, err := ir.Compile("rbm.ebm", src, ir.Options{Defines: v.defines})
+		if err != nil {
+			return nil, err
+		}
+		files, err := codegen.Generate(m, codegen.Options{Package: "f32", Source: "rbm.ebm", Float32: true})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", v.name, err)
+		}
+		add(v.name, m, files[0].Content)
+	}
 	for name, mu := range mutants {
 		m := d.models[mu.base]
 		files, err := codegen.Generate(m, codegen.Options{Package: "mutant", Source: mu.base})

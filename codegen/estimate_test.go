@@ -70,6 +70,17 @@ func TestEstimatorsOnRandomRBMs(t *testing.T) {
 	}
 }
 
+// AIS, importance sampling and the bridged estimates with the samplers of
+// float32 code (ebmc gen -float32) still find the exact log Z.
+func TestEstimatorsFloat32(t *testing.T) {
+	d := startDriver(t)
+	const name = "rbm.ebm/100x20/float32"
+	p := gaussianParams(d.models[name], 0.3, 1)
+	resp := d.call(t, harness.Request{Model: name, Op: "logz", Params: p, Seed: 1,
+		LogZ: &harness.LogZ{Temperatures: 1000, Runs: 100, Burn: 200}})
+	checkEstimates(t, "random 100×20 RBM, float32 products", resp)
+}
+
 func TestEstimatorsOnTrainedRBM(t *testing.T) {
 	d := startDriver(t)
 	m := d.models["rbm.ebm/bas"]

@@ -184,8 +184,15 @@ func (g *gen) chainsType() {
 	p.P()
 	p.Pf("// New%s returns n chains with every unit drawn uniformly (gaussian units", g.C)
 	p.P("// from N(0, 1)); chain c uses random stream (seed, c).")
+	if g.opts.Float32 {
+		p.P("// Their workspace multiplies binary states in float32 (ebmc gen -float32,")
+		p.P("// where the CPU has the kernels); x.Workspace.SetFloat32(false) restores float64.")
+	}
 	p.Pf("func New%s(n int, seed uint64) *%s {", g.C, g.C)
 	p.Pf("x := &%s{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, %d), save: make([]float64, n*%d)}", g.C, max(1, g.maxCategories()), g.maxLayer())
+	if g.opts.Float32 {
+		p.P("x.Workspace.SetFloat32(true)")
+	}
 	if g.scaledKernels() {
 		p.Pf("x.mvIn, x.mvOut = make([]float64, n*%d), make([]float64, n*%d)", g.maxLayer(), g.maxLayer())
 		p.Pf("x.mvRow, x.mvCol = make([]float64, %d), make([]float64, %d)", g.maxLayer(), g.maxLayer())

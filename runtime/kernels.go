@@ -60,6 +60,39 @@ func alignedFloats(buf *[]float64, n int) []float64 {
 	return s[off : off+n]
 }
 
+// alignedFloat32s is alignedFloats for float32.
+func alignedFloat32s(buf *[]float32, n int) []float32 {
+	if cap(*buf) < n+16 {
+		*buf = make([]float32, n+16)
+	}
+	s := (*buf)[:cap(*buf)]
+	off := int(uintptr(unsafe.Pointer(&s[0]))&63) / 4
+	if off != 0 {
+		off = 16 - off
+	}
+	return s[off : off+n]
+}
+
+// narrow sets dst[i] = float32(src[i]), rounding to nearest (len(dst) ≥ len(src)).
+func narrow(lv int, dst []float32, src []float64) {
+	n := 0
+	if lv == levelAVX512 && len(src) >= 16 {
+		n = len(src) / 16 * 16
+		_ = dst[n-1]
+		narrow16(n/16, &src[0], &dst[0])
+	}
+	for i := n; i < len(src); i++ {
+		dst[i] = float32(src[i])
+	}
+}
+
+func growFloat32(buf *[]float32, n int) []float32 {
+	if cap(*buf) < n {
+		*buf = make([]float32, n)
+	}
+	return (*buf)[:n]
+}
+
 func growInt32(buf *[]int32, n int) []int32 {
 	if cap(*buf) < n {
 		*buf = make([]int32, n)
@@ -72,6 +105,11 @@ type gemmScratch struct {
 	apack, bpack []float64
 	vals         []float64
 	idx, start   []int32
+
+	// f32: the sparse-row products read op(B) rounded to float32 and sum
+	// in float32 (Workspace.SetFloat32), from these buffers.
+	f32            bool
+	bpack32, val32 []float32
 }
 
 // lanesMask16 returns the AVX-512 lane masks of the 8-lane vectors
@@ -319,19 +357,28 @@ func (s *gemmScratch) gemmSparse(lv int, transA, transB bool, m, n, k int, alpha
 		st[m] = int32(e)
 		return st
 	}
-	kernel := func(st []int32, bs []float64, j0, cols int, be float64) {
+	// With f32 (AVX-512 only) the strips are packed as float64 and then
+	// narrowed; strips of more than 32 columns are multiplied in float32,
+	// narrower ones (the last strip of a matrix) by the float64 kernel.
+	f32 := s.f32 && lv == levelAVX512
+	var bp32 []float32
+	var val32 []float32
+	kernel := func(st []int32, bs []float64, off, j0, cols int, be float64) {
 		var m16 [4]uint16
 		var m64 [32]int64
 		switch {
+		case f32 && cols > 32:
+			lanesMask16(m16[:], cols, 4)
+			gather64s(m, &st[0], &idx[0], &val32[0], &bp32[off], &c[j0], ldc, alpha, be, &m16[0], unit)
 		case lv == levelAVX512 && cols > 32:
 			lanesMask16(m16[:], cols, 4)
-			gather64(m, &st[0], &idx[0], &vals[0], &bs[0], &c[j0], ldc, alpha, be, &m16[0], unit)
+			gather64(m, &st[0], &idx[0], &vals[0], &bs[off], &c[j0], ldc, alpha, be, &m16[0], unit)
 		case lv == levelAVX512:
 			lanesMask16(m16[:], cols, 0)
-			gather32(m, &st[0], &idx[0], &vals[0], &bs[0], &c[j0], ldc, alpha, be, &m16[0], unit)
+			gather32(m, &st[0], &idx[0], &vals[0], &bs[off], &c[j0], ldc, alpha, be, &m16[0], unit)
 		default:
 			lanesMask64(m64[:], cols)
-			gather32x2(m, &st[0], &idx[0], &vals[0], &bs[0], &c[j0], ldc, alpha, be, &m64[0], unit)
+			gather32x2(m, &st[0], &idx[0], &vals[0], &bs[off], &c[j0], ldc, alpha, be, &m64[0], unit)
 		}
 	}
 	nstrips := (n + w - 1) / w
@@ -352,8 +399,14 @@ func (s *gemmScratch) gemmSparse(lv int, transA, transB bool, m, n, k int, alpha
 					clear(d[cols:])
 				}
 			}
+			if f32 {
+				bp32 = alignedFloat32s(&s.bpack32, len(bp))
+				narrow(lv, bp32, bp)
+				val32 = growFloat32(&s.val32, int(st[m])+16)
+				narrow(lv, val32, vals[:st[m]])
+			}
 			for js := range nstrips {
-				kernel(st, bp[js*kb*w:], js*w, min(w, n-js*w), be)
+				kernel(st, bp, js*kb*w, js*w, min(w, n-js*w), be)
 			}
 		}
 		return
@@ -361,16 +414,25 @@ func (s *gemmScratch) gemmSparse(lv int, transA, transB bool, m, n, k int, alpha
 	for q := range nkb {
 		build(q)
 	}
+	if f32 {
+		total := int(start[lists*(m+1)-1])
+		val32 = growFloat32(&s.val32, total+16)
+		narrow(lv, val32, vals[:total])
+	}
 	bp := alignedFloats(&s.bpack, k*w)
 	for js := range nstrips {
 		j0, cols := js*w, min(w, n-js*w)
 		packB(lv, transB, b, ldb, 0, k, j0, cols, w, w, bp)
+		if f32 && cols > 32 {
+			bp32 = alignedFloat32s(&s.bpack32, len(bp))
+			narrow(lv, bp32, bp)
+		}
 		for q := range nkb {
 			be := beta
 			if q > 0 {
 				be = 1
 			}
-			kernel(start[q*(m+1):], bp[q*kc*w:], j0, cols, be)
+			kernel(start[q*(m+1):], bp, q*kc*w, j0, cols, be)
 		}
 	}
 }

@@ -25,6 +25,12 @@ func gather32(m int, start, idx *int32, vals *float64, b, c *float64, ldc int, a
 func gather32x2(m int, start, idx *int32, vals *float64, b, c *float64, ldc int, alpha, beta float64, masks *int64, unit int)
 
 //go:noescape
+func gather64s(m int, start, idx *int32, vals *float32, b *float32, c *float64, ldc int, alpha, beta float64, masks *uint16, unit int)
+
+//go:noescape
+func narrow16(n int, src *float64, dst *float32)
+
+//go:noescape
 func countNZ(n int, x *float64) int
 
 //go:noescape

@@ -1406,3 +1406,204 @@ p44_loop:
 p44_end:
 	VZEROUPPER
 	RET
+
+// ---------------------------------------------------------------------------
+// Float32 sparse-row kernel (Workspace.SetFloat32). As gather64, but the
+// strip of B holds float32 values (64 per row, idx in bytes of float32
+// rows), vals are float32, and the sums are accumulated in float32; the
+// write-back converts them to float64:
+//
+//	C[r, 0:64] = α·float64(acc) + β·C[r, 0:64]   (masked to the columns in use)
+//
+// idx holds the byte offsets of the float64 strip (as for gather64), halved
+// here for the float32 one.
+//
+// func gather64s(m int, start, idx *int32, vals *float32, b *float32, c *float64, ldc int, alpha, beta float64, masks *uint16, unit int)
+
+TEXT ·gather64s(SB), NOSPLIT, $0-88
+	MOVQ         m+0(FP), CX
+	MOVQ         start+8(FP), R10
+	MOVQ         idx+16(FP), SI
+	MOVQ         vals+24(FP), DX
+	MOVQ         b+32(FP), BX
+	MOVQ         c+40(FP), DI
+	MOVQ         ldc+48(FP), R8
+	SHLQ         $3, R8
+	VBROADCASTSD alpha+56(FP), Z29
+	VBROADCASTSD beta+64(FP), Z30
+	MOVQ         masks+72(FP), AX
+	KMOVW        (AX), K4
+	KMOVW        2(AX), K5
+	KMOVW        4(AX), K6
+	KMOVW        6(AX), K7
+	KXNORW       K1, K1, K1
+	MOVQ         unit+80(FP), R11
+	MOVQ         beta+64(FP), AX
+	SHLQ         $1, AX
+	TESTQ        CX, CX
+	JEQ          s64_end
+
+s64_row:
+	VPXORQ  Z0, Z0, Z0
+	VPXORQ  Z1, Z1, Z1
+	VPXORQ  Z2, Z2, Z2
+	VPXORQ  Z3, Z3, Z3
+	VPXORQ  Z8, Z8, Z8
+	VPXORQ  Z9, Z9, Z9
+	VPXORQ  Z10, Z10, Z10
+	VPXORQ  Z11, Z11, Z11
+	MOVLQSX (R10), R13
+	MOVLQSX 4(R10), R12
+	SUBQ    R13, R12
+	JLE     s64_wb
+	LEAQ    (DX)(R13*4), R14
+	LEAQ    (SI)(R13*4), R13
+	TESTQ   R11, R11
+	JNE     s64_unit
+
+	TESTQ        $1, R12
+	JEQ          s64_ent2
+	MOVLQSX      (R13), R9
+	SHRQ         $1, R9
+	ADDQ         BX, R9
+	VBROADCASTSS (R14), Z16
+	VFMADD231PS  (R9), Z16, Z0
+	VFMADD231PS  64(R9), Z16, Z1
+	VFMADD231PS  128(R9), Z16, Z2
+	VFMADD231PS  192(R9), Z16, Z3
+	ADDQ         $4, R13
+	ADDQ         $4, R14
+	DECQ         R12
+	JEQ          s64_sum
+
+s64_ent2:
+	MOVLQSX      (R13), R9
+	SHRQ         $1, R9
+	ADDQ         BX, R9
+	VBROADCASTSS (R14), Z16
+	VFMADD231PS  (R9), Z16, Z0
+	VFMADD231PS  64(R9), Z16, Z1
+	VFMADD231PS  128(R9), Z16, Z2
+	VFMADD231PS  192(R9), Z16, Z3
+	MOVLQSX      4(R13), R9
+	SHRQ         $1, R9
+	ADDQ         BX, R9
+	VBROADCASTSS 4(R14), Z17
+	VFMADD231PS  (R9), Z17, Z8
+	VFMADD231PS  64(R9), Z17, Z9
+	VFMADD231PS  128(R9), Z17, Z10
+	VFMADD231PS  192(R9), Z17, Z11
+	ADDQ         $8, R13
+	ADDQ         $8, R14
+	SUBQ         $2, R12
+	JNE          s64_ent2
+	JMP          s64_sum
+
+s64_unit:
+	TESTQ   $1, R12
+	JEQ     s64_unit2
+	MOVLQSX (R13), R9
+	SHRQ    $1, R9
+	ADDQ    BX, R9
+	VADDPS  (R9), Z0, Z0
+	VADDPS  64(R9), Z1, Z1
+	VADDPS  128(R9), Z2, Z2
+	VADDPS  192(R9), Z3, Z3
+	ADDQ    $4, R13
+	DECQ    R12
+	JEQ     s64_sum
+
+s64_unit2:
+	MOVLQSX (R13), R9
+	MOVLQSX 4(R13), R14
+	SHRQ    $1, R9
+	SHRQ    $1, R14
+	ADDQ    BX, R9
+	ADDQ    BX, R14
+	VADDPS  (R9), Z0, Z0
+	VADDPS  64(R9), Z1, Z1
+	VADDPS  128(R9), Z2, Z2
+	VADDPS  192(R9), Z3, Z3
+	VADDPS  (R14), Z8, Z8
+	VADDPS  64(R14), Z9, Z9
+	VADDPS  128(R14), Z10, Z10
+	VADDPS  192(R14), Z11, Z11
+	ADDQ    $8, R13
+	SUBQ    $2, R12
+	JNE     s64_unit2
+
+s64_sum:
+	VADDPS Z8, Z0, Z0
+	VADDPS Z9, Z1, Z1
+	VADDPS Z10, Z2, Z2
+	VADDPS Z11, Z3, Z3
+
+s64_wb:
+	// Widen the 4 float32 vectors to the 8 float64 vectors Z20…Z27.
+	VCVTPS2PD     Y0, Z20
+	VEXTRACTF32X8 $1, Z0, Y21
+	VCVTPS2PD     Y21, Z21
+	VCVTPS2PD     Y1, Z22
+	VEXTRACTF32X8 $1, Z1, Y23
+	VCVTPS2PD     Y23, Z23
+	VCVTPS2PD     Y2, Z24
+	VEXTRACTF32X8 $1, Z2, Y25
+	VCVTPS2PD     Y25, Z25
+	VCVTPS2PD     Y3, Z26
+	VEXTRACTF32X8 $1, Z3, Y27
+	VCVTPS2PD     Y27, Z27
+	TESTQ         AX, AX
+	JEQ           s64_wbz
+	GWBG(Z20, 0, K1)
+	GWBG(Z21, 64, K1)
+	GWBG(Z22, 128, K1)
+	GWBG(Z23, 192, K1)
+	GWBG(Z24, 256, K4)
+	GWBG(Z25, 320, K5)
+	GWBG(Z26, 384, K6)
+	GWBG(Z27, 448, K7)
+	JMP           s64_next
+
+s64_wbz:
+	GWBZ(Z20, 0, K1)
+	GWBZ(Z21, 64, K1)
+	GWBZ(Z22, 128, K1)
+	GWBZ(Z23, 192, K1)
+	GWBZ(Z24, 256, K4)
+	GWBZ(Z25, 320, K5)
+	GWBZ(Z26, 384, K6)
+	GWBZ(Z27, 448, K7)
+
+s64_next:
+	ADDQ R8, DI
+	ADDQ $4, R10
+	DECQ CX
+	JNE  s64_row
+
+s64_end:
+	VZEROUPPER
+	RET
+
+// func narrow16(n int, src *float64, dst *float32)
+//
+// dst[i] = float32(src[i]) for i < 16·n, rounding to nearest.
+TEXT ·narrow16(SB), NOSPLIT, $0-24
+	MOVQ  n+0(FP), CX
+	MOVQ  src+8(FP), SI
+	MOVQ  dst+16(FP), DI
+	TESTQ CX, CX
+	JEQ   n16_end
+
+n16_loop:
+	VCVTPD2PS (SI), Y0
+	VCVTPD2PS 64(SI), Y1
+	VMOVUPS   Y0, (DI)
+	VMOVUPS   Y1, 32(DI)
+	ADDQ      $128, SI
+	ADDQ      $64, DI
+	DECQ      CX
+	JNE       n16_loop
+
+n16_end:
+	VZEROUPPER
+	RET

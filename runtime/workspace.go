@@ -64,6 +64,33 @@ func (w *Workspace) Threads() int {
 	return w.threads
 }
 
+// SetFloat32 chooses the precision of the products whose left operand is
+// sparse enough for the sparse-row kernel (binary unit states, see Gemm):
+// with on, op(B) is read rounded to float32 and the sums are accumulated in
+// float32 before they are scaled by α and added to β·C in float64, which
+// halves the bytes the kernel reads. Each entry of such a product then errs
+// by at most about 2⁻²³·(1 + nonzeros in its row of op(A))·Σ|op(A)[r,p]·op(B)[p,j]|
+// (float32 rounding of every term and of every partial sum), against the
+// 2⁻⁵² of float64. Dense products, Gemv and AddRows stay float64. The
+// float32 kernel needs AVX-512; SetFloat32 reports whether it is in effect
+// (false on other CPUs, where every product stays float64, and for a nil
+// Workspace).
+func (w *Workspace) SetFloat32(on bool) bool {
+	if w == nil || w.pool == nil {
+		return false
+	}
+	on = on && kernelLevel == levelAVX512
+	for t := range w.scratch {
+		w.scratch[t].f32 = on
+	}
+	return on
+}
+
+// Float32 reports whether the sparse-row products run in float32.
+func (w *Workspace) Float32() bool {
+	return w != nil && w.pool != nil && len(w.scratch) > 0 && w.scratch[0].f32
+}
+
 // How a product is divided among threads.
 const (
 	splitCols = iota // columns of C (and of op(B))

@@ -170,6 +170,76 @@ func TestWorkspaceGemm(t *testing.T) {
 	}
 }
 
+// With SetFloat32 every product stays within the float32 bound of
+// SetFloat32's doc, 2⁻²⁴·(1 + k)·(Σ|op(A)·op(B)| + |β·C|), on every case of
+// TestWorkspaceGemm; on the W1 sizes with binary states the float32 kernel
+// is seen to run (the results differ from float64's in the last bits) and
+// to stay within 2⁻²⁴·(1 + nonzeros).
+func TestWorkspaceGemmFloat32(t *testing.T) {
+	if cpuLevel < levelAVX512 {
+		t.Skip("the float32 kernel needs AVX-512")
+	}
+	ws := testWorkspaces(t)[1:]
+	for _, w := range ws {
+		if !w.SetFloat32(true) || !w.Float32() {
+			t.Fatal("SetFloat32(true) not in effect on an AVX-512 machine")
+		}
+	}
+	r := NewRNG(14, 0)
+	for _, c := range gemmCases() {
+		for _, w := range ws {
+			ar, ac := c.m, c.k
+			if c.ta {
+				ar, ac = c.k, c.m
+			}
+			br, bc := c.k, c.n
+			if c.tb {
+				br, bc = c.n, c.k
+			}
+			lda, ldb, ldc := max(1, ac+c.padA), max(1, bc+c.padB), max(1, c.n+c.pc)
+			a, b, cm := make([]float64, ar*lda), randSlice(&r, br*ldb), randSlice(&r, c.m*ldc)
+			fillOperand(&r, a, c.kind)
+			want, scale := naiveGemm(c.ta, c.tb, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, cm, ldc)
+			w.Gemm(c.ta, c.tb, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, cm, ldc)
+			checkClose(t, fmt.Sprintf("float32 threads=%d %+v", w.Threads(), c), cm, want, scale, float64(1+c.k)*0x1p-24)
+		}
+	}
+	const N, nv, nh = 100, 784, 500
+	v, h, wt := make([]float64, N*nv), make([]float64, N*nh), randSlice(&r, nv*nh)
+	fillOperand(&r, v, opBinary)
+	fillOperand(&r, h, opBinary)
+	for _, p := range []struct {
+		name       string
+		tb         bool
+		a          []float64
+		m, n, k, l int
+	}{{"V·W", false, v, N, nh, nv, nh}, {"H·Wᵀ", true, h, N, nv, nh, nh}} {
+		want, scale := naiveGemm(false, p.tb, p.m, p.n, p.k, 1, p.a, p.k, wt, p.l, 0, make([]float64, p.m*p.n), p.n)
+		got64, got32 := make([]float64, p.m*p.n), make([]float64, p.m*p.n)
+		NewWorkspace(2).Gemm(false, p.tb, p.m, p.n, p.k, 1, p.a, p.k, wt, p.l, 0, got64, p.n)
+		ws[1].Gemm(false, p.tb, p.m, p.n, p.k, 1, p.a, p.k, wt, p.l, 0, got32, p.n)
+		worst, differ := 0.0, 0
+		for i := range want {
+			if got32[i] != got64[i] {
+				differ++
+			}
+			worst = max(worst, math.Abs(got32[i]-want[i])/scale[i])
+		}
+		nz := float64(p.k) / 2 // half the states are 1
+		t.Logf("%s: %d of %d entries differ from float64, worst error %.2g of Σ|terms| (bound %.2g)", p.name, differ, len(want), worst, (1+nz)*0x1p-24)
+		if differ < len(want)/2 {
+			t.Errorf("%s: only %d of %d entries differ from the float64 product: is the float32 kernel running?", p.name, differ, len(want))
+		}
+		if worst > 1.2*(1+nz)*0x1p-24 {
+			t.Errorf("%s: error %.3g of Σ|terms| exceeds the float32 bound", p.name, worst)
+		}
+	}
+	var nilW *Workspace
+	if nilW.SetFloat32(true) || nilW.Float32() {
+		t.Error("a nil Workspace claims float32 products")
+	}
+}
+
 // The sizes of the W1 benchmark, all three products, dense and binary.
 func TestWorkspaceGemmRBMSizes(t *testing.T) {
 	if testing.Short() || raceEnabled {
@@ -292,7 +362,10 @@ func TestWorkspaceAllocs(t *testing.T) {
 	if raceEnabled { // slow: only the CPU's own kernels
 		ls = ls[len(ls)-1:]
 	}
-	for _, ws := range testWorkspaces(t) {
+	f32 := NewWorkspace(2)
+	t.Cleanup(f32.Close)
+	f32.SetFloat32(true)
+	for _, ws := range append(testWorkspaces(t), f32) {
 		for _, l := range ls {
 			withLevel(l, func() {
 				for name, f := range map[string]func(){
@@ -306,7 +379,7 @@ func TestWorkspaceAllocs(t *testing.T) {
 				} {
 					f() // warm-up: grows the buffers
 					if a := testing.AllocsPerRun(5, f); a != 0 {
-						t.Errorf("threads=%d level=%s %s: %v allocations per call", ws.Threads(), levelNames[l], name, a)
+						t.Errorf("threads=%d float32=%v level=%s %s: %v allocations per call", ws.Threads(), ws.Float32(), levelNames[l], name, a)
 					}
 				}
 			})

@@ -18,6 +18,7 @@ func (c *cli) gen(args []string) int {
 	out := fs.String("o", "", "output `file` (default NAME_ebm.go beside the input)")
 	pkg := fs.String("pkg", "", "package `name` (default: $GOPACKAGE under go generate, else the directory's name)")
 	bench := fs.Bool("bench", false, "also write NAME_ebm_bench_test.go with benchmarks of the generated model")
+	float32 := fs.Bool("float32", false, "multiply binary unit states in float32 (half the memory traffic; parameters and states stay float64)")
 	fs.Var(defs, "D", "override a const: `NAME=VALUE` (repeatable)")
 	if code, ok := parse(fs, args); !ok {
 		return code
@@ -39,7 +40,7 @@ func (c *cli) gen(args []string) int {
 	if name == "" {
 		name = packageName(dir)
 	}
-	files, err := codegen.Generate(m, codegen.Options{Package: name, Source: filepath.Base(path), Bench: *bench})
+	files, err := codegen.Generate(m, codegen.Options{Package: name, Source: filepath.Base(path), Bench: *bench, Float32: *float32})
 	if err != nil {
 		fmt.Fprintln(c.stderr, err)
 		return 1
