@@ -391,19 +391,29 @@ func (s *gemmScratch) gemmSparse(lv int, transA, transB bool, m, n, k int, alpha
 			}
 			st := build(q)
 			bp := alignedFloats(&s.bpack, nstrips*kb*w)
+			if f32 {
+				// Strips the float32 kernel takes are narrowed straight from B.
+				bp32 = alignedFloat32s(&s.bpack32, len(bp))
+				val32 = growFloat32(&s.val32, int(st[m])+16)
+				if unit == 0 { // unit values are not read
+					narrow(lv, val32, vals[:st[m]])
+				}
+			}
 			for p := range kb {
 				src := b[(p0+p)*ldb : (p0+p)*ldb+n]
 				for js := range nstrips {
-					d := bp[(js*kb+p)*w : (js*kb+p)*w+w]
-					cols := copy(d, src[js*w:])
+					row := (js*kb + p) * w
+					cols := min(w, n-js*w)
+					if f32 && cols > 32 {
+						d := bp32[row : row+w]
+						narrow(lv, d, src[js*w:js*w+cols])
+						clear(d[cols:])
+						continue
+					}
+					d := bp[row : row+w]
+					copy(d, src[js*w:js*w+cols])
 					clear(d[cols:])
 				}
-			}
-			if f32 {
-				bp32 = alignedFloat32s(&s.bpack32, len(bp))
-				narrow(lv, bp32, bp)
-				val32 = growFloat32(&s.val32, int(st[m])+16)
-				narrow(lv, val32, vals[:st[m]])
 			}
 			for js := range nstrips {
 				kernel(st, bp, js*kb*w, js*w, min(w, n-js*w), be)
@@ -417,7 +427,9 @@ func (s *gemmScratch) gemmSparse(lv int, transA, transB bool, m, n, k int, alpha
 	if f32 {
 		total := int(start[lists*(m+1)-1])
 		val32 = growFloat32(&s.val32, total+16)
-		narrow(lv, val32, vals[:total])
+		if unit == 0 { // unit values are not read
+			narrow(lv, val32, vals[:total])
+		}
 	}
 	bp := alignedFloats(&s.bpack, k*w)
 	for js := range nstrips {
