@@ -221,6 +221,11 @@ func (g *gen) trainer() {
 	p.Pf("grad: Zero%s(), vel: Zero%s(),", g.T, g.T)
 	p.Pf("recon: make([]float64, cfg.BatchSize*%d),", g.maxLayer())
 	p.P("}")
+	p.P("// One workspace serves the three batches: the idle workers of separate")
+	p.P("// workspaces would spin on the cores the busy one needs.")
+	p.P("t.neg.Workspace.Close()")
+	p.P("t.mo.Workspace.Close()")
+	p.P("t.neg.Workspace, t.mo.Workspace = t.data.Workspace, t.data.Workspace")
 	p.P("names := map[string]int{")
 	for i, gr := range g.m.Gradients {
 		p.Pf("%q: %d,", gr.Param.Name, i)
@@ -295,7 +300,7 @@ func (g *gen) trainer() {
 	}
 	p.P("}")
 	for _, gr := range g.m.Gradients {
-		p.Pf("clear(t.grad.%s)", g.P(gr.Param))
+		p.Pf("d.Workspace.Clear(t.grad.%s)", g.P(gr.Param))
 	}
 	p.P("inv := 1 / float64(rows)")
 	switch {
@@ -378,7 +383,7 @@ func (g *gen) trainer() {
 	}
 	for i, gr := range g.m.Gradients {
 		q := g.P(gr.Param)
-		p.Pf("t.opt[%d].Update(m.%s, t.grad.%s, t.vel.%s, epoch)", i, q, q, q)
+		p.Pf("d.Workspace.Update(&t.opt[%d], m.%s, t.grad.%s, t.vel.%s, epoch)", i, q, q, q)
 	}
 	p.P("t.encodeRNG()")
 	p.P("return recon")

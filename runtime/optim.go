@@ -53,6 +53,12 @@ type SGD struct {
 // initially). velocity may be nil when Momentum is 0. It does not allocate.
 // It panics if the lengths differ.
 func (o *SGD) Update(theta, grad, velocity []float64, epoch int) {
+	eta, mu, lambda := o.check(theta, grad, velocity, epoch)
+	sgdRange(eta, mu, lambda, theta, grad, velocity, 0, len(theta))
+}
+
+// check panics on mismatched buffers and returns η·s, μ and λ.
+func (o *SGD) check(theta, grad, velocity []float64, epoch int) (eta, mu, lambda float64) {
 	if len(grad) != len(theta) || (velocity != nil && len(velocity) != len(theta)) {
 		panic("runtime: SGD.Update: length mismatch")
 	}
@@ -63,15 +69,19 @@ func (o *SGD) Update(theta, grad, velocity []float64, epoch int) {
 	if o.Schedule != nil {
 		s = o.Schedule(epoch)
 	}
-	eta, mu, lambda := o.LearningRate*s, o.Momentum, o.WeightDecay
-	grad = grad[:len(theta)]
+	return o.LearningRate * s, o.Momentum, o.WeightDecay
+}
+
+// sgdRange is the update of elements lo…hi−1.
+func sgdRange(eta, mu, lambda float64, theta, grad, velocity []float64, lo, hi int) {
+	theta, grad = theta[lo:hi], grad[lo:hi]
 	if velocity == nil {
 		for i, t := range theta {
 			theta[i] = t + eta*(grad[i]-lambda*t)
 		}
 		return
 	}
-	velocity = velocity[:len(theta)]
+	velocity = velocity[lo:hi]
 	for i, t := range theta {
 		v := mu*velocity[i] + eta*(grad[i]-lambda*t)
 		velocity[i] = v

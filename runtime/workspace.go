@@ -151,6 +151,9 @@ type pool struct {
 	closeOnce      sync.Once
 	wg             sync.WaitGroup
 	workers        []worker
+
+	update updateTask // the SGD step Update is running
+	zero   clearTask  // the slice Clear is zeroing
 }
 
 // How long a waiting goroutine spins before it parks on a channel: short
@@ -380,6 +383,46 @@ func (w *Workspace) ForRange(n, cost int, task RangeTask) {
 	p.run()
 	p.job = job{}
 }
+
+// Update performs o.Update(theta, grad, velocity, epoch) — the same values,
+// element by element — with the elements divided among the workspace's
+// threads when there are enough of them (a weight matrix). It does not
+// allocate.
+func (w *Workspace) Update(o *SGD, theta, grad, velocity []float64, epoch int) {
+	eta, mu, lambda := o.check(theta, grad, velocity, epoch)
+	if w.parallel(len(theta)) == 1 {
+		sgdRange(eta, mu, lambda, theta, grad, velocity, 0, len(theta))
+		return
+	}
+	w.update = updateTask{eta: eta, mu: mu, lambda: lambda, theta: theta, grad: grad, velocity: velocity}
+	w.ForRange(len(theta), 1, &w.update)
+	w.update = updateTask{}
+}
+
+// Clear sets every element of x to 0, dividing a long x among the
+// workspace's threads.
+func (w *Workspace) Clear(x []float64) {
+	if w.parallel(len(x)) == 1 {
+		clear(x)
+		return
+	}
+	w.zero = clearTask{x}
+	w.ForRange(len(x), 1, &w.zero)
+	w.zero = clearTask{}
+}
+
+type updateTask struct {
+	eta, mu, lambda       float64
+	theta, grad, velocity []float64
+}
+
+func (t *updateTask) RunRange(lo, hi int) {
+	sgdRange(t.eta, t.mu, t.lambda, t.theta, t.grad, t.velocity, lo, hi)
+}
+
+type clearTask struct{ x []float64 }
+
+func (t *clearTask) RunRange(lo, hi int) { clear(t.x[lo:hi]) }
 
 // addRows is addRowsChunked listing all nonzeros of x at once in s.
 func (s *gemmScratch) addRows(lv, m, n int, y, x, a []float64, lda int, alpha float64) {

@@ -514,3 +514,45 @@ func TestWorkspaceForRangeAllocs(t *testing.T) {
 		}
 	}
 }
+
+// Workspace.Update gives SGD.Update's values bit for bit on any number of
+// threads (with and without momentum, short and long slices), Clear zeroes,
+// and neither allocates.
+func TestWorkspaceUpdateClear(t *testing.T) {
+	r := NewRNG(21, 0)
+	for _, n := range []int{3, 70000, 392000} {
+		for _, o := range []SGD{{LearningRate: 0.05, Momentum: 0.5, WeightDecay: 2e-4, Schedule: LinearDecay(10, 0.1)}, {LearningRate: 0.1}} {
+			theta, grad, vel := randSlice(&r, n), randSlice(&r, n), randSlice(&r, n)
+			if o.Momentum == 0 {
+				vel = nil
+			}
+			want, wantVel := append([]float64(nil), theta...), append([]float64(nil), vel...)
+			if vel == nil {
+				wantVel = nil
+			}
+			o.Update(want, grad, wantVel, 3)
+			for _, w := range testWorkspaces(t) {
+				got, gotVel := append([]float64(nil), theta...), append([]float64(nil), vel...)
+				if vel == nil {
+					gotVel = nil
+				}
+				w.Update(&o, got, grad, gotVel, 3)
+				for i := range want {
+					if got[i] != want[i] || (vel != nil && gotVel[i] != wantVel[i]) {
+						t.Fatalf("n=%d threads=%d momentum=%v: element %d = %v, SGD.Update gives %v (or the velocities differ)", n, w.Threads(), o.Momentum, i, got[i], want[i])
+					}
+				}
+				x := randSlice(&r, n)
+				w.Clear(x)
+				for i, v := range x {
+					if v != 0 {
+						t.Fatalf("n=%d threads=%d: Clear left x[%d] = %v", n, w.Threads(), i, v)
+					}
+				}
+				if a := testing.AllocsPerRun(5, func() { w.Update(&o, got, grad, gotVel, 3); w.Clear(x) }); a != 0 {
+					t.Errorf("n=%d threads=%d: %v allocations per Update and Clear", n, w.Threads(), a)
+				}
+			}
+		}
+	}
+}

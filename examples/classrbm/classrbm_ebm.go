@@ -930,6 +930,11 @@ func NewClassRBMTrainer(m *ClassRBM, cfg runtime.CDConfig) (*ClassRBMTrainer, er
 		grad: ZeroClassRBM(), vel: ZeroClassRBM(),
 		recon: make([]float64, cfg.BatchSize*784),
 	}
+	// One workspace serves the three batches: the idle workers of separate
+	// workspaces would spin on the cores the busy one needs.
+	t.neg.Workspace.Close()
+	t.mo.Workspace.Close()
+	t.neg.Workspace, t.mo.Workspace = t.data.Workspace, t.data.Workspace
 	names := map[string]int{
 		"W": 0,
 		"U": 1,
@@ -1003,11 +1008,11 @@ func (t *ClassRBMTrainer) TrainStep(batch []float64, rows int, epoch int) float6
 		copy(d.V[r*784:(r+1)*784], batch[r*794+0:r*794+784])
 		copy(d.Y[r*10:(r+1)*10], batch[r*794+784:r*794+794])
 	}
-	clear(t.grad.W)
-	clear(t.grad.U)
-	clear(t.grad.B)
-	clear(t.grad.D)
-	clear(t.grad.C)
+	d.Workspace.Clear(t.grad.W)
+	d.Workspace.Clear(t.grad.U)
+	d.Workspace.Clear(t.grad.B)
+	d.Workspace.Clear(t.grad.D)
+	d.Workspace.Clear(t.grad.C)
 	inv := 1 / float64(rows)
 	m.FreeEnergyGradVY(d, t.mo, -inv, t.grad)
 	recon := 0.0
@@ -1046,11 +1051,11 @@ func (t *ClassRBMTrainer) TrainStep(batch []float64, rows int, epoch int) float6
 			recon += (v - neg.Y[k]) * (v - neg.Y[k])
 		}
 	}
-	t.opt[0].Update(m.W, t.grad.W, t.vel.W, epoch)
-	t.opt[1].Update(m.U, t.grad.U, t.vel.U, epoch)
-	t.opt[2].Update(m.B, t.grad.B, t.vel.B, epoch)
-	t.opt[3].Update(m.D, t.grad.D, t.vel.D, epoch)
-	t.opt[4].Update(m.C, t.grad.C, t.vel.C, epoch)
+	d.Workspace.Update(&t.opt[0], m.W, t.grad.W, t.vel.W, epoch)
+	d.Workspace.Update(&t.opt[1], m.U, t.grad.U, t.vel.U, epoch)
+	d.Workspace.Update(&t.opt[2], m.B, t.grad.B, t.vel.B, epoch)
+	d.Workspace.Update(&t.opt[3], m.D, t.grad.D, t.vel.D, epoch)
+	d.Workspace.Update(&t.opt[4], m.C, t.grad.C, t.vel.C, epoch)
 	t.encodeRNG()
 	return recon
 }

@@ -452,6 +452,11 @@ func NewIsingTrainer(m *Ising, cfg runtime.CDConfig) (*IsingTrainer, error) {
 		grad: ZeroIsing(), vel: ZeroIsing(),
 		recon: make([]float64, cfg.BatchSize*16),
 	}
+	// One workspace serves the three batches: the idle workers of separate
+	// workspaces would spin on the cores the busy one needs.
+	t.neg.Workspace.Close()
+	t.mo.Workspace.Close()
+	t.neg.Workspace, t.mo.Workspace = t.data.Workspace, t.data.Workspace
 	names := map[string]int{
 		"h": 0,
 	}
@@ -514,7 +519,7 @@ func (t *IsingTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	for r := 0; r < rows; r++ {
 		copy(d.S[r*16:(r+1)*16], batch[r*16+0:r*16+16])
 	}
-	clear(t.grad.H)
+	d.Workspace.Clear(t.grad.H)
 	inv := 1 / float64(rows)
 	m.EnergyGrad(d, -inv, t.grad)
 	recon := 0.0
@@ -527,7 +532,7 @@ func (t *IsingTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 		m.sweep(neg, 1, nil, t.cfg.MeanVisible && !t.cfg.Persistent && s == t.cfg.K-1)
 	}
 	m.EnergyGrad(neg, 1/float64(neg.N), t.grad)
-	t.opt[0].Update(m.H, t.grad.H, t.vel.H, epoch)
+	d.Workspace.Update(&t.opt[0], m.H, t.grad.H, t.vel.H, epoch)
 	t.encodeRNG()
 	return recon
 }

@@ -903,6 +903,11 @@ func NewGRBMTrainer(m *GRBM, cfg runtime.CDConfig) (*GRBMTrainer, error) {
 		grad: ZeroGRBM(), vel: ZeroGRBM(),
 		recon: make([]float64, cfg.BatchSize*784),
 	}
+	// One workspace serves the three batches: the idle workers of separate
+	// workspaces would spin on the cores the busy one needs.
+	t.neg.Workspace.Close()
+	t.mo.Workspace.Close()
+	t.neg.Workspace, t.mo.Workspace = t.data.Workspace, t.data.Workspace
 	names := map[string]int{
 		"W": 0,
 		"b": 1,
@@ -972,10 +977,10 @@ func (t *GRBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	for r := 0; r < rows; r++ {
 		copy(d.V[r*784:(r+1)*784], batch[r*784+0:r*784+784])
 	}
-	clear(t.grad.W)
-	clear(t.grad.B)
-	clear(t.grad.C)
-	clear(t.grad.Z)
+	d.Workspace.Clear(t.grad.W)
+	d.Workspace.Clear(t.grad.B)
+	d.Workspace.Clear(t.grad.C)
+	d.Workspace.Clear(t.grad.Z)
 	inv := 1 / float64(rows)
 	m.FreeEnergyGradV(d, t.mo, -inv, t.grad)
 	recon := 0.0
@@ -1006,10 +1011,10 @@ func (t *GRBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 			recon += (v - neg.V[k]) * (v - neg.V[k])
 		}
 	}
-	t.opt[0].Update(m.W, t.grad.W, t.vel.W, epoch)
-	t.opt[1].Update(m.B, t.grad.B, t.vel.B, epoch)
-	t.opt[2].Update(m.C, t.grad.C, t.vel.C, epoch)
-	t.opt[3].Update(m.Z, t.grad.Z, t.vel.Z, epoch)
+	d.Workspace.Update(&t.opt[0], m.W, t.grad.W, t.vel.W, epoch)
+	d.Workspace.Update(&t.opt[1], m.B, t.grad.B, t.vel.B, epoch)
+	d.Workspace.Update(&t.opt[2], m.C, t.grad.C, t.vel.C, epoch)
+	d.Workspace.Update(&t.opt[3], m.Z, t.grad.Z, t.vel.Z, epoch)
 	t.encodeRNG()
 	return recon
 }

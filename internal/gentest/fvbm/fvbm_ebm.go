@@ -479,6 +479,11 @@ func NewFVBMTrainer(m *FVBM, cfg runtime.CDConfig) (*FVBMTrainer, error) {
 		grad: ZeroFVBM(), vel: ZeroFVBM(),
 		recon: make([]float64, cfg.BatchSize*5),
 	}
+	// One workspace serves the three batches: the idle workers of separate
+	// workspaces would spin on the cores the busy one needs.
+	t.neg.Workspace.Close()
+	t.mo.Workspace.Close()
+	t.neg.Workspace, t.mo.Workspace = t.data.Workspace, t.data.Workspace
 	names := map[string]int{
 		"J": 0,
 		"b": 1,
@@ -543,8 +548,8 @@ func (t *FVBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	for r := 0; r < rows; r++ {
 		copy(d.V[r*5:(r+1)*5], batch[r*5+0:r*5+5])
 	}
-	clear(t.grad.J)
-	clear(t.grad.B)
+	d.Workspace.Clear(t.grad.J)
+	d.Workspace.Clear(t.grad.B)
 	inv := 1 / float64(rows)
 	m.EnergyGrad(d, -inv, t.grad)
 	recon := 0.0
@@ -557,8 +562,8 @@ func (t *FVBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 		m.sweep(neg, 1, nil, t.cfg.MeanVisible && !t.cfg.Persistent && s == t.cfg.K-1)
 	}
 	m.EnergyGrad(neg, 1/float64(neg.N), t.grad)
-	t.opt[0].Update(m.J, t.grad.J, t.vel.J, epoch)
-	t.opt[1].Update(m.B, t.grad.B, t.vel.B, epoch)
+	d.Workspace.Update(&t.opt[0], m.J, t.grad.J, t.vel.J, epoch)
+	d.Workspace.Update(&t.opt[1], m.B, t.grad.B, t.vel.B, epoch)
 	t.encodeRNG()
 	return recon
 }

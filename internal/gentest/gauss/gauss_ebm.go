@@ -541,6 +541,11 @@ func NewGaussTrainer(m *Gauss, cfg runtime.CDConfig) (*GaussTrainer, error) {
 		grad: ZeroGauss(), vel: ZeroGauss(),
 		recon: make([]float64, cfg.BatchSize*3),
 	}
+	// One workspace serves the three batches: the idle workers of separate
+	// workspaces would spin on the cores the busy one needs.
+	t.neg.Workspace.Close()
+	t.mo.Workspace.Close()
+	t.neg.Workspace, t.mo.Workspace = t.data.Workspace, t.data.Workspace
 	names := map[string]int{
 		"A": 0,
 		"b": 1,
@@ -605,8 +610,8 @@ func (t *GaussTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	for r := 0; r < rows; r++ {
 		copy(d.V[r*3:(r+1)*3], batch[r*3+0:r*3+3])
 	}
-	clear(t.grad.A)
-	clear(t.grad.B)
+	d.Workspace.Clear(t.grad.A)
+	d.Workspace.Clear(t.grad.B)
 	inv := 1 / float64(rows)
 	m.EnergyGrad(d, -inv, t.grad)
 	recon := 0.0
@@ -619,8 +624,8 @@ func (t *GaussTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 		m.sweep(neg, 1, nil, t.cfg.MeanVisible && !t.cfg.Persistent && s == t.cfg.K-1)
 	}
 	m.EnergyGrad(neg, 1/float64(neg.N), t.grad)
-	t.opt[0].Update(m.A, t.grad.A, t.vel.A, epoch)
-	t.opt[1].Update(m.B, t.grad.B, t.vel.B, epoch)
+	d.Workspace.Update(&t.opt[0], m.A, t.grad.A, t.vel.A, epoch)
+	d.Workspace.Update(&t.opt[1], m.B, t.grad.B, t.vel.B, epoch)
 	t.encodeRNG()
 	return recon
 }

@@ -1194,6 +1194,11 @@ func NewDBM3Trainer(m *DBM3, cfg runtime.CDConfig) (*DBM3Trainer, error) {
 		grad: ZeroDBM3(), vel: ZeroDBM3(),
 		recon: make([]float64, cfg.BatchSize*9),
 	}
+	// One workspace serves the three batches: the idle workers of separate
+	// workspaces would spin on the cores the busy one needs.
+	t.neg.Workspace.Close()
+	t.mo.Workspace.Close()
+	t.neg.Workspace, t.mo.Workspace = t.data.Workspace, t.data.Workspace
 	names := map[string]int{
 		"W1": 0,
 		"W2": 1,
@@ -1271,13 +1276,13 @@ func (t *DBM3Trainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	for r := 0; r < rows; r++ {
 		copy(d.V[r*9:(r+1)*9], batch[r*9+0:r*9+9])
 	}
-	clear(t.grad.W1)
-	clear(t.grad.W2)
-	clear(t.grad.W3)
-	clear(t.grad.B)
-	clear(t.grad.C1)
-	clear(t.grad.C2)
-	clear(t.grad.C3)
+	d.Workspace.Clear(t.grad.W1)
+	d.Workspace.Clear(t.grad.W2)
+	d.Workspace.Clear(t.grad.W3)
+	d.Workspace.Clear(t.grad.B)
+	d.Workspace.Clear(t.grad.C1)
+	d.Workspace.Clear(t.grad.C2)
+	d.Workspace.Clear(t.grad.C3)
 	inv := 1 / float64(rows)
 	iters, tol := t.cfg.MeanFieldIters, t.cfg.MeanFieldTol
 	if iters <= 0 {
@@ -1312,13 +1317,13 @@ func (t *DBM3Trainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 			recon += (v - neg.V[k]) * (v - neg.V[k])
 		}
 	}
-	t.opt[0].Update(m.W1, t.grad.W1, t.vel.W1, epoch)
-	t.opt[1].Update(m.W2, t.grad.W2, t.vel.W2, epoch)
-	t.opt[2].Update(m.W3, t.grad.W3, t.vel.W3, epoch)
-	t.opt[3].Update(m.B, t.grad.B, t.vel.B, epoch)
-	t.opt[4].Update(m.C1, t.grad.C1, t.vel.C1, epoch)
-	t.opt[5].Update(m.C2, t.grad.C2, t.vel.C2, epoch)
-	t.opt[6].Update(m.C3, t.grad.C3, t.vel.C3, epoch)
+	d.Workspace.Update(&t.opt[0], m.W1, t.grad.W1, t.vel.W1, epoch)
+	d.Workspace.Update(&t.opt[1], m.W2, t.grad.W2, t.vel.W2, epoch)
+	d.Workspace.Update(&t.opt[2], m.W3, t.grad.W3, t.vel.W3, epoch)
+	d.Workspace.Update(&t.opt[3], m.B, t.grad.B, t.vel.B, epoch)
+	d.Workspace.Update(&t.opt[4], m.C1, t.grad.C1, t.vel.C1, epoch)
+	d.Workspace.Update(&t.opt[5], m.C2, t.grad.C2, t.vel.C2, epoch)
+	d.Workspace.Update(&t.opt[6], m.C3, t.grad.C3, t.vel.C3, epoch)
 	t.encodeRNG()
 	return recon
 }

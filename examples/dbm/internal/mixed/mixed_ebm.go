@@ -980,6 +980,11 @@ func NewMixedTrainer(m *Mixed, cfg runtime.CDConfig) (*MixedTrainer, error) {
 		grad: ZeroMixed(), vel: ZeroMixed(),
 		recon: make([]float64, cfg.BatchSize*6),
 	}
+	// One workspace serves the three batches: the idle workers of separate
+	// workspaces would spin on the cores the busy one needs.
+	t.neg.Workspace.Close()
+	t.mo.Workspace.Close()
+	t.neg.Workspace, t.mo.Workspace = t.data.Workspace, t.data.Workspace
 	names := map[string]int{
 		"W": 0,
 		"L": 1,
@@ -1054,12 +1059,12 @@ func (t *MixedTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	for r := 0; r < rows; r++ {
 		copy(d.V[r*4:(r+1)*4], batch[r*4+0:r*4+4])
 	}
-	clear(t.grad.W)
-	clear(t.grad.L)
-	clear(t.grad.U)
-	clear(t.grad.B)
-	clear(t.grad.C)
-	clear(t.grad.D)
+	d.Workspace.Clear(t.grad.W)
+	d.Workspace.Clear(t.grad.L)
+	d.Workspace.Clear(t.grad.U)
+	d.Workspace.Clear(t.grad.B)
+	d.Workspace.Clear(t.grad.C)
+	d.Workspace.Clear(t.grad.D)
 	inv := 1 / float64(rows)
 	iters, tol := t.cfg.MeanFieldIters, t.cfg.MeanFieldTol
 	if iters <= 0 {
@@ -1093,12 +1098,12 @@ func (t *MixedTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 			recon += (v - neg.V[k]) * (v - neg.V[k])
 		}
 	}
-	t.opt[0].Update(m.W, t.grad.W, t.vel.W, epoch)
-	t.opt[1].Update(m.L, t.grad.L, t.vel.L, epoch)
-	t.opt[2].Update(m.U, t.grad.U, t.vel.U, epoch)
-	t.opt[3].Update(m.B, t.grad.B, t.vel.B, epoch)
-	t.opt[4].Update(m.C, t.grad.C, t.vel.C, epoch)
-	t.opt[5].Update(m.D, t.grad.D, t.vel.D, epoch)
+	d.Workspace.Update(&t.opt[0], m.W, t.grad.W, t.vel.W, epoch)
+	d.Workspace.Update(&t.opt[1], m.L, t.grad.L, t.vel.L, epoch)
+	d.Workspace.Update(&t.opt[2], m.U, t.grad.U, t.vel.U, epoch)
+	d.Workspace.Update(&t.opt[3], m.B, t.grad.B, t.vel.B, epoch)
+	d.Workspace.Update(&t.opt[4], m.C, t.grad.C, t.vel.C, epoch)
+	d.Workspace.Update(&t.opt[5], m.D, t.grad.D, t.vel.D, epoch)
 	t.encodeRNG()
 	return recon
 }

@@ -767,6 +767,11 @@ func NewRBMTrainer(m *RBM, cfg runtime.CDConfig) (*RBMTrainer, error) {
 		grad: ZeroRBM(), vel: ZeroRBM(),
 		recon: make([]float64, cfg.BatchSize*4),
 	}
+	// One workspace serves the three batches: the idle workers of separate
+	// workspaces would spin on the cores the busy one needs.
+	t.neg.Workspace.Close()
+	t.mo.Workspace.Close()
+	t.neg.Workspace, t.mo.Workspace = t.data.Workspace, t.data.Workspace
 	names := map[string]int{
 		"W": 0,
 		"b": 1,
@@ -834,9 +839,9 @@ func (t *RBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	for r := 0; r < rows; r++ {
 		copy(d.V[r*4:(r+1)*4], batch[r*4+0:r*4+4])
 	}
-	clear(t.grad.W)
-	clear(t.grad.B)
-	clear(t.grad.C)
+	d.Workspace.Clear(t.grad.W)
+	d.Workspace.Clear(t.grad.B)
+	d.Workspace.Clear(t.grad.C)
 	inv := 1 / float64(rows)
 	m.FreeEnergyGradV(d, t.mo, -inv, t.grad)
 	recon := 0.0
@@ -867,9 +872,9 @@ func (t *RBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 			recon += (v - neg.V[k]) * (v - neg.V[k])
 		}
 	}
-	t.opt[0].Update(m.W, t.grad.W, t.vel.W, epoch)
-	t.opt[1].Update(m.B, t.grad.B, t.vel.B, epoch)
-	t.opt[2].Update(m.C, t.grad.C, t.vel.C, epoch)
+	d.Workspace.Update(&t.opt[0], m.W, t.grad.W, t.vel.W, epoch)
+	d.Workspace.Update(&t.opt[1], m.B, t.grad.B, t.vel.B, epoch)
+	d.Workspace.Update(&t.opt[2], m.C, t.grad.C, t.vel.C, epoch)
 	t.encodeRNG()
 	return recon
 }
