@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 )
 
 // DBNBackpropConfig configures DBN.Backprop.
@@ -45,16 +44,16 @@ type DBNBackpropConfig struct {
 // generative directed layers stay as they were; while tied they change with
 // it. The top model's parameters are trained in both cases. DBNBackprop
 // implements Trainer, so Fit drives it; rows are DBN.WithLabels's, and
-// TrainStep returns the batch's Σ_r −log p(y_r | v_r).
+// TrainStep returns the batch's Σ_r −log p(y_r | v_r). Its Params are named
+// "rec<k>.<param>" ("gen<k>.<param>" while the weights are tied) and
+// "top.<param>".
 type DBNBackprop struct {
-	d                  *DBN
-	cfg                DBNBackpropConfig
-	name               string
-	params, grads, vel []Tensor
-	opt                []SGD // per trained parameter, the learning rate times its rate
-	lowG               [][]Tensor
-	topG               []Tensor
-	scratch            map[int]*dbnBackpropScratch
+	dbnTrained
+	cfg     DBNBackpropConfig
+	opt     []SGD // per trained parameter, the learning rate times its rate
+	lowG    [][]Tensor
+	topG    []Tensor
+	scratch map[int]*dbnBackpropScratch
 }
 
 // dbnBackpropScratch holds the chains and buffers of one minibatch size n.
@@ -86,23 +85,7 @@ func (d *DBN) Backprop(cfg DBNBackpropConfig) (*DBNBackprop, error) {
 	if ly := top.m.Layers()[top.hid]; ly.Kind == "gaussian" {
 		return nil, fmt.Errorf("runtime: DBN backprop: the top model %s has a gaussian hidden layer %s; backpropagation through its free energy needs discrete hidden units", top.m.ModelName(), ly.Name)
 	}
-	t := &DBNBackprop{d: d, cfg: cfg, scratch: map[int]*dbnBackpropScratch{}}
-	add := func(prefix string, m Reflective) []Tensor {
-		var g []Tensor
-		for _, p := range m.Params() {
-			name := prefix + "." + p.Name
-			gr := Tensor{Name: "grad." + name, Shape: p.Shape, Data: make([]float64, len(p.Data))}
-			g = append(g, gr)
-			if p.Fixed {
-				continue
-			}
-			t.params = append(t.params, Tensor{Name: name, Shape: p.Shape, Data: p.Data})
-			t.grads = append(t.grads, gr)
-			t.vel = append(t.vel, Tensor{Name: "velocity." + name, Shape: p.Shape, Data: make([]float64, len(p.Data))})
-		}
-		return g
-	}
-	names := make([]string, len(d.gen))
+	t := &DBNBackprop{dbnTrained: newDBNTrained(d), cfg: cfg, scratch: map[int]*dbnBackpropScratch{}}
 	for k := range d.gen[:len(d.gen)-1] {
 		lv := d.recog(k)
 		if kind := lv.m.Layers()[lv.hid].Kind; kind != "bernoulli" {
@@ -112,11 +95,9 @@ func (d *DBN) Backprop(cfg DBNBackpropConfig) (*DBNBackprop, error) {
 		if d.Tied() {
 			prefix = fmt.Sprintf("gen%d", k)
 		}
-		t.lowG = append(t.lowG, add(prefix, lv.m))
-		names[k] = lv.m.ModelName()
+		t.lowG = append(t.lowG, t.add(prefix, lv.m))
 	}
-	t.topG = add("top", top.m)
-	names[len(names)-1] = top.m.ModelName()
+	t.topG = t.add("top", top.m)
 	for range t.params {
 		t.opt = append(t.opt, cfg.Optimizer)
 	}
@@ -130,23 +111,8 @@ func (d *DBN) Backprop(cfg DBNBackpropConfig) (*DBNBackprop, error) {
 		}
 		t.opt[i].LearningRate *= r
 	}
-	t.name = "DBN(" + strings.Join(names, ", ") + ")"
 	return t, nil
 }
-
-// ModelName names the DBN by its models, e.g. "DBN(RBM, TopRBM)".
-func (t *DBNBackprop) ModelName() string { return t.name }
-
-// Params returns the trained parameters: views named "rec<k>.<param>" (the
-// recognition model of lower layer k; "gen<k>" while the weights are tied)
-// and "top.<param>".
-func (t *DBNBackprop) Params() []Tensor { return t.params }
-
-// VisibleSize is the width of a row: the bottom visible layer and the label.
-func (t *DBNBackprop) VisibleSize() int { return t.d.gen[0].nin + t.d.top().classes }
-
-// State returns the optimizer's velocities, "velocity.<param>".
-func (t *DBNBackprop) State() []Tensor { return t.vel }
 
 // LossName names what TrainStep returns.
 func (t *DBNBackprop) LossName() string { return "−log p(y|v)" }

@@ -188,13 +188,11 @@ type DBNUpDownConfig struct {
 // checks, checkpoints); rows are DBN.WithLabels's. TrainStep returns the
 // batch's Σ‖v − E[v | h_1]‖² with h_1 the wake sample.
 type DBNUpDown struct {
-	d                  *DBN
-	cfg                DBNUpDownConfig
-	name               string
-	params, grads, vel []Tensor
-	genG, recG         [][]Tensor
-	topG               []Tensor
-	scratch            map[int]*dbnUpDownScratch
+	dbnTrained
+	cfg        DBNUpDownConfig
+	genG, recG [][]Tensor
+	topG       []Tensor
+	scratch    map[int]*dbnUpDownScratch
 }
 
 // dbnUpDownScratch holds the chains and states of one minibatch size.
@@ -220,47 +218,63 @@ func (d *DBN) UpDown(cfg DBNUpDownConfig) (*DBNUpDown, error) {
 	if cfg.K == 0 {
 		cfg.K = 1
 	}
-	t := &DBNUpDown{d: d, cfg: cfg, scratch: map[int]*dbnUpDownScratch{}}
-	names := make([]string, len(d.gen))
-	add := func(prefix string, m Reflective) []Tensor {
-		var g []Tensor
-		for _, p := range m.Params() {
-			name := prefix + "." + p.Name
-			gr := Tensor{Name: "grad." + name, Shape: p.Shape, Data: make([]float64, len(p.Data))}
-			g = append(g, gr)
-			if p.Fixed {
-				continue
-			}
-			t.params = append(t.params, Tensor{Name: name, Shape: p.Shape, Data: p.Data})
-			t.grads = append(t.grads, gr)
-			t.vel = append(t.vel, Tensor{Name: "velocity." + name, Shape: p.Shape, Data: make([]float64, len(p.Data))})
-		}
-		return g
-	}
+	t := &DBNUpDown{dbnTrained: newDBNTrained(d), cfg: cfg, scratch: map[int]*dbnUpDownScratch{}}
 	for k := range d.gen[:len(d.gen)-1] {
-		t.genG = append(t.genG, add(fmt.Sprintf("gen%d", k), d.gen[k].m))
-		t.recG = append(t.recG, add(fmt.Sprintf("rec%d", k), d.rec[k].m))
-		names[k] = d.gen[k].m.ModelName()
+		t.genG = append(t.genG, t.add(fmt.Sprintf("gen%d", k), d.gen[k].m))
+		t.recG = append(t.recG, t.add(fmt.Sprintf("rec%d", k), d.rec[k].m))
 	}
-	t.topG = add("top", d.top().m)
-	names[len(names)-1] = d.top().m.ModelName()
-	t.name = "DBN(" + strings.Join(names, ", ") + ")"
+	t.topG = t.add("top", d.top().m)
 	return t, nil
 }
 
-// ModelName names the DBN by its models, e.g. "DBN(RBM, TopRBM)".
-func (t *DBNUpDown) ModelName() string { return t.name }
+// dbnTrained is what the DBN trainers share: the trained parameters of the
+// DBN's models as named views, with their gradients and velocities.
+// Params names them "gen<k>.<param>" (directed layer k), "rec<k>.<param>"
+// (recognition layer k) and "top.<param>".
+type dbnTrained struct {
+	d                  *DBN
+	name               string
+	params, grads, vel []Tensor
+}
 
-// Params returns the trained parameters of every model: views named
-// "gen<k>.<param>" (directed layer k), "rec<k>.<param>" (recognition layer
-// k) and "top.<param>".
-func (t *DBNUpDown) Params() []Tensor { return t.params }
+func newDBNTrained(d *DBN) dbnTrained {
+	names := make([]string, len(d.gen))
+	for k, g := range d.gen {
+		names[k] = g.m.ModelName()
+	}
+	return dbnTrained{d: d, name: "DBN(" + strings.Join(names, ", ") + ")"}
+}
+
+// add registers the trained parameters of m under prefix and returns a
+// gradient tensor for every parameter of m, in Params order (those of fixed
+// parameters are not trained).
+func (t *dbnTrained) add(prefix string, m Reflective) []Tensor {
+	var g []Tensor
+	for _, p := range m.Params() {
+		name := prefix + "." + p.Name
+		gr := Tensor{Name: "grad." + name, Shape: p.Shape, Data: make([]float64, len(p.Data))}
+		g = append(g, gr)
+		if p.Fixed {
+			continue
+		}
+		t.params = append(t.params, Tensor{Name: name, Shape: p.Shape, Data: p.Data})
+		t.grads = append(t.grads, gr)
+		t.vel = append(t.vel, Tensor{Name: "velocity." + name, Shape: p.Shape, Data: make([]float64, len(p.Data))})
+	}
+	return g
+}
+
+// ModelName names the DBN by its models, e.g. "DBN(RBM, TopRBM)".
+func (t *dbnTrained) ModelName() string { return t.name }
+
+// Params returns the trained parameters.
+func (t *dbnTrained) Params() []Tensor { return t.params }
 
 // VisibleSize is the width of a row: the bottom visible layer and the label.
-func (t *DBNUpDown) VisibleSize() int { return t.d.gen[0].nin + t.d.top().classes }
+func (t *dbnTrained) VisibleSize() int { return t.d.gen[0].nin + t.d.top().classes }
 
 // State returns the optimizer's velocities, "velocity.<param>".
-func (t *DBNUpDown) State() []Tensor { return t.vel }
+func (t *dbnTrained) State() []Tensor { return t.vel }
 
 func (t *DBNUpDown) scratchFor(n int) *dbnUpDownScratch {
 	if s, ok := t.scratch[n]; ok {

@@ -130,6 +130,14 @@ func gemmCases() []gemmCase {
 }
 
 func runGemmCase(t *testing.T, w *Workspace, r *RNG, c gemmCase) {
+	t.Helper()
+	runGemmCaseTol(t, w, r, c, 1e-12)
+}
+
+// runGemmCaseTol checks one product against naiveGemm within tol of its
+// error scale.
+func runGemmCaseTol(t *testing.T, w *Workspace, r *RNG, c gemmCase, tol float64) {
+	t.Helper()
 	ar, ac := c.m, c.k
 	if c.ta {
 		ar, ac = c.k, c.m
@@ -150,8 +158,8 @@ func runGemmCase(t *testing.T, w *Workspace, r *RNG, c gemmCase) {
 	}
 	want, scale := naiveGemm(c.ta, c.tb, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, cm, ldc)
 	w.Gemm(c.ta, c.tb, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, cm, ldc)
-	name := fmt.Sprintf("threads=%d %+v", w.Threads(), c)
-	checkClose(t, name, cm, want, scale, 1e-12)
+	name := fmt.Sprintf("threads=%d float32=%v %+v", w.Threads(), w.Float32(), c)
+	checkClose(t, name, cm, want, scale, tol)
 }
 
 func TestWorkspaceGemm(t *testing.T) {
@@ -188,20 +196,7 @@ func TestWorkspaceGemmFloat32(t *testing.T) {
 	r := NewRNG(14, 0)
 	for _, c := range gemmCases() {
 		for _, w := range ws {
-			ar, ac := c.m, c.k
-			if c.ta {
-				ar, ac = c.k, c.m
-			}
-			br, bc := c.k, c.n
-			if c.tb {
-				br, bc = c.n, c.k
-			}
-			lda, ldb, ldc := max(1, ac+c.padA), max(1, bc+c.padB), max(1, c.n+c.pc)
-			a, b, cm := make([]float64, ar*lda), randSlice(&r, br*ldb), randSlice(&r, c.m*ldc)
-			fillOperand(&r, a, c.kind)
-			want, scale := naiveGemm(c.ta, c.tb, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, cm, ldc)
-			w.Gemm(c.ta, c.tb, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, cm, ldc)
-			checkClose(t, fmt.Sprintf("float32 threads=%d %+v", w.Threads(), c), cm, want, scale, float64(1+c.k)*0x1p-24)
+			runGemmCaseTol(t, w, &r, c, float64(1+c.k)*0x1p-24)
 		}
 	}
 	const N, nv, nh = 100, 784, 500

@@ -488,9 +488,24 @@ func (p *problem) discriminative(o options, stdout io.Writer, progress io.Writer
 	training := fmt.Sprintf("−log p(y | h) of the top RBM on the recognition means + %g × CD-1, SGD (learning rate %g, momentum 0.5, weight decay 0.0002), minibatches of %d",
 		o.discHybrid, o.lrDisc, o.batch)
 	fmt.Fprintf(stdout, "discriminative fine-tuning of the top RBM for %d epochs: %s\n", p.disc, training)
+	classify := func() ([]float64, error) { return runtime.ClassProbs(top, label, test) }
+	met, err := p.fineTune(o, stdout, progress, "disc", t, train, p.disc, o.seed+17, classify)
+	if err != nil {
+		return nil, fmt.Errorf("discriminative fine-tuning: %w", err)
+	}
+	met.Training = training
+	return met, nil
+}
+
+// fineTune trains t on train for epochs epochs with the test accuracy of
+// classify after every epoch, saves the checkpoints of stage and measures
+// the DBN (evaluate), with the epochs, their mean seconds and the accuracy
+// by epoch.
+func (p *problem) fineTune(o options, stdout, progress io.Writer, stage string, t runtime.Trainer, train runtime.Source, epochs int, seed uint64,
+	classify func() ([]float64, error)) (*StageMetrics, error) {
 	var byEpoch []float64
 	accuracy := func() (string, float64) {
-		probs, err := runtime.ClassProbs(top, label, test)
+		probs, err := classify()
 		acc := math.NaN() // an error shows as a missing accuracy
 		if err == nil {
 			acc = runtime.Accuracy(probs, p.testLabs)
@@ -498,19 +513,19 @@ func (p *problem) discriminative(o options, stdout io.Writer, progress io.Writer
 		byEpoch = append(byEpoch, acc)
 		return "test accuracy", acc
 	}
-	st, err := runtime.Fit(context.Background(), t, train, runtime.FitConfig{Epochs: p.disc, BatchSize: o.batch, Shuffle: true, Seed: o.seed + 17,
+	st, err := runtime.Fit(context.Background(), t, train, runtime.FitConfig{Epochs: epochs, BatchSize: o.batch, Shuffle: true, Seed: seed,
 		Progress: progress, Proxy: accuracy})
 	if err != nil {
-		return nil, fmt.Errorf("discriminative fine-tuning: %w", err)
+		return nil, err
 	}
-	if err := saveModels(d, o.out, "disc"); err != nil {
-		return nil, fmt.Errorf("discriminative fine-tuning: %w", err)
+	if err := saveModels(p.dbn, o.out, stage); err != nil {
+		return nil, err
 	}
-	met, err := p.evaluate(o, stdout, "disc")
+	met, err := p.evaluate(o, stdout, stage)
 	if err != nil {
-		return nil, fmt.Errorf("discriminative fine-tuning: %w", err)
+		return nil, err
 	}
-	met.Training, met.Epochs, met.AccuracyByEpoch = training, len(st), byEpoch
+	met.Epochs, met.AccuracyByEpoch = len(st), byEpoch
 	for _, e := range st {
 		met.SecondsPerEpoch += e.Seconds / float64(len(st))
 	}
@@ -552,32 +567,12 @@ func (p *problem) backpropagation(o options, stdout io.Writer, progress io.Write
 	training := fmt.Sprintf("−log p(y | v) through the up-pass and the top RBM's free energies on %s, recognition weights untied, SGD (learning rate %g, momentum 0.9), minibatches of %d",
 		input, o.lrBackprop, o.batch)
 	fmt.Fprintf(stdout, "backpropagation fine-tuning for %d epochs: %s\n", p.backprop, training)
-	var byEpoch []float64
-	accuracy := func() (string, float64) {
-		probs, err := d.ClassProbs(testIn)
-		acc := math.NaN() // an error shows as a missing accuracy
-		if err == nil {
-			acc = runtime.Accuracy(probs, p.testLabs)
-		}
-		byEpoch = append(byEpoch, acc)
-		return "test accuracy", acc
-	}
-	st, err := runtime.Fit(context.Background(), t, train, runtime.FitConfig{Epochs: p.backprop, BatchSize: o.batch, Shuffle: true, Seed: o.seed + 19,
-		Progress: progress, Proxy: accuracy})
+	classify := func() ([]float64, error) { return d.ClassProbs(testIn) }
+	met, err := p.fineTune(o, stdout, progress, "backprop", t, train, p.backprop, o.seed+19, classify)
 	if err != nil {
 		return nil, fmt.Errorf("backpropagation: %w", err)
 	}
-	if err := saveModels(d, o.out, "backprop"); err != nil {
-		return nil, fmt.Errorf("backpropagation: %w", err)
-	}
-	met, err := p.evaluate(o, stdout, "backprop")
-	if err != nil {
-		return nil, fmt.Errorf("backpropagation: %w", err)
-	}
-	met.Training, met.Epochs, met.AccuracyByEpoch, met.Input = training, len(st), byEpoch, input
-	for _, e := range st {
-		met.SecondsPerEpoch += e.Seconds / float64(len(st))
-	}
+	met.Training, met.Input = training, input
 	if o.grey {
 		probs, err := d.ClassProbs(testIn)
 		if err != nil {
