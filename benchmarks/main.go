@@ -132,7 +132,7 @@ func main() {
 	save := flag.String("save", "", "cd1, pcd1: write the trained weights to this .npz")
 	dir := flag.String("data", "", "Fashion-MNIST directory (default $FMNIST_DIR or /usr/share/datasets/fashion-mnist)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
-	float32 := flag.Bool("float32", false, "gibbs, gibbs1: the chains multiply binary states in float32 (Workspace.SetFloat32, as code generated with ebmc gen -float32)")
+	float32 := flag.Bool("float32", false, "gibbs, gibbs1, cd1, pcd1: the chains multiply in float32 (Workspace.SetFloat32, as code generated with ebmc gen -float32)")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		log.Fatalf("unexpected arguments %q", flag.Args())
@@ -153,8 +153,8 @@ func main() {
 
 	res := result{Impl: "ebmc-f64", Workload: *workload, Dtype: "float64", Threads: goruntime.GOMAXPROCS(0), Go: goruntime.Version()}
 	if *float32 {
-		if *workload != "gibbs" && *workload != "gibbs1" {
-			log.Fatalf("-float32 applies to the gibbs and gibbs1 workloads, not %q", *workload)
+		if *workload == "ais" {
+			log.Fatalf("-float32 applies to the gibbs, gibbs1, cd1 and pcd1 workloads, not %q", *workload)
 		}
 		res.Impl, res.Dtype = "ebmc-f32", "float32 products, float64 states"
 	}
@@ -186,7 +186,7 @@ func main() {
 		}
 		m := rbm.NewRBM(*seed)
 		persistent := *workload == "pcd1"
-		dt, errSum, err := trainRBM(m, train, *epochs, *batch, *chains, *lr, *mom, persistent, *seed)
+		dt, errSum, err := trainRBM(m, train, *epochs, *batch, *chains, *lr, *mom, persistent, *seed, *float32)
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -234,7 +234,7 @@ func main() {
 			if *rows > 0 && *rows < train.Rows {
 				tr, _ = train.Split(*rows)
 			}
-			if _, _, err := trainRBM(m, tr, 1, *batch, 0, *lr, *mom, false, *seed); err != nil {
+			if _, _, err := trainRBM(m, tr, 1, *batch, 0, *lr, *mom, false, *seed, false); err != nil {
 				log.Fatal(err)
 			}
 			res.Weights = fmt.Sprintf("trained here first (untimed): ebmc CD-1, 1 epoch over %d images, seed %d", tr.Rows, *seed)
@@ -288,7 +288,7 @@ func gibbs(res *result, train *runtime.BitDataset, chains, sweeps int, seed uint
 // trainRBM runs CD-1 (Hinton's recipe: sampled h0, reconstruction kept as
 // probabilities) or PCD-1 over the rows of data in file order and returns
 // the seconds of the loop and Σ over the epochs of ‖v0 − vn‖².
-func trainRBM(m *rbm.RBM, data *runtime.BitDataset, epochs, batch, chains int, lr, mom float64, persistent bool, seed uint64) (float64, float64, error) {
+func trainRBM(m *rbm.RBM, data *runtime.BitDataset, epochs, batch, chains int, lr, mom float64, persistent bool, seed uint64, float32 bool) (float64, float64, error) {
 	t, err := rbm.NewRBMTrainer(m, runtime.CDConfig{
 		K:           1,
 		BatchSize:   batch,
@@ -300,6 +300,9 @@ func trainRBM(m *rbm.RBM, data *runtime.BitDataset, epochs, batch, chains int, l
 	})
 	if err != nil {
 		return 0, 0, err
+	}
+	if float32 && !t.Workspace().SetFloat32(true) {
+		return 0, 0, errors.New("-float32: this CPU has no float32 kernels (they need AVX-512)")
 	}
 	errSum := 0.0
 	buf, idx := make([]float64, batch*nv), make([]int, batch)

@@ -90,13 +90,15 @@ func build() (*driver, error) {
 		add(v.name, m, nil)
 	}
 	// The float32 variants: the same models generated with Options.Float32;
-	// their layers are wider than 32 units, so the float32 kernel runs.
+	// layers wider than 32 units run the float32 sparse-row kernel, dense
+	// operands the float32 packed kernel at any width.
 	for _, v := range []struct {
 		name    string
 		defines map[string]int
 	}{
 		{"rbm.ebm/100x20/float32", map[string]int{"NV": 100, "NH": 20}},
 		{"rbm.ebm/100x40/float32", map[string]int{"NV": 100, "NH": 40}},
+		{"rbm.ebm/bas/float32", map[string]int{"NV": 16, "NH": 16}}, // dense products in float32 (mean-field reconstructions)
 	} {
 		m, err := ir.Compile("rbm.ebm", src, ir.Options{Defines: v.defines})
 		if err != nil {

@@ -14,9 +14,9 @@ type Options struct {
 	Package string // the Go package name of the generated file
 	Source  string // the .ebm file name shown in the header, without directories
 	Bench   bool   // also generate a _test.go file of benchmarks
-	// Float32 makes new chains run the products of sparse (binary) states
-	// in float32 (runtime.Workspace.SetFloat32); parameters, states and
-	// everything else stay float64.
+	// Float32 makes new chains (and trainers) run their batched matrix
+	// products in float32 (runtime.Workspace.SetFloat32); parameters,
+	// states and everything else stay float64.
 	Float32 bool
 }
 

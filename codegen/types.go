@@ -185,7 +185,7 @@ func (g *gen) chainsType() {
 	p.Pf("// New%s returns n chains with every unit drawn uniformly (gaussian units", g.C)
 	p.P("// from N(0, 1)); chain c uses random stream (seed, c).")
 	if g.opts.Float32 {
-		p.P("// Their workspace multiplies binary states in float32 (ebmc gen -float32,")
+		p.P("// Their workspace runs the batched products in float32 (ebmc gen -float32,")
 		p.P("// where the CPU has the kernels); x.Workspace.SetFloat32(false) restores float64.")
 	}
 	p.Pf("func New%s(n int, seed uint64) *%s {", g.C, g.C)

@@ -108,8 +108,8 @@ type gemmScratch struct {
 
 	// f32: the sparse-row products read op(B) rounded to float32 and sum
 	// in float32 (Workspace.SetFloat32), from these buffers.
-	f32            bool
-	bpack32, val32 []float32
+	f32                     bool
+	apack32, bpack32, val32 []float32
 }
 
 // lanesMask16 returns the AVX-512 lane masks of the 8-lane vectors
@@ -145,6 +145,10 @@ func (s *gemmScratch) gemmSerial(lv int, sparse, transA, transB bool, m, n, k in
 	}
 	if sparse {
 		s.gemmSparse(lv, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	if s.f32 && lv == levelAVX512 {
+		s.gemmDense32(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	sh := shapeOf(lv)
@@ -189,6 +193,70 @@ func (s *gemmScratch) gemmSerial(lv int, sparse, transA, transB bool, m, n, k in
 						default:
 							gemm4x12(kb, &as[0], &bs[0], &c[ci], ldc, alpha, be, rows, &m64[0])
 						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// The float32 dense kernel's blocking: 8×32 micro-tiles, depth 256, rows
+// of A in blocks of 120, columns of B in blocks of 3072.
+const (
+	f32mr, f32nr, f32kc, f32mc, f32nc = 8, 32, 256, 120, 3072
+)
+
+// gemmDense32 is the packed dense product of gemmSerial with the panels
+// narrowed to float32 and the float32 kernel gemm8x32s (AVX-512 only):
+// sums in float32, α and β applied in float64.
+func (s *gemmScratch) gemmDense32(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	const lv = levelAVX512
+	mr, nr := f32mr, f32nr
+	var m16 [4]uint16
+	for j0 := 0; j0 < n; j0 += f32nc {
+		nb := min(f32nc, n-j0)
+		nstrips := (nb + nr - 1) / nr
+		for p0 := 0; p0 < k; p0 += f32kc {
+			kb := min(f32kc, k-p0)
+			be := beta
+			if p0 > 0 {
+				be = 1
+			}
+			bp32 := alignedFloat32s(&s.bpack32, nstrips*kb*nr)
+			if transB {
+				bp := alignedFloats(&s.bpack, nstrips*kb*nr)
+				for js := range nstrips {
+					packB(lv, transB, b, ldb, p0, kb, j0+js*nr, min(nr, nb-js*nr), nr, nr, bp[js*kb*nr:(js+1)*kb*nr])
+				}
+				narrow(lv, bp32, bp)
+			} else {
+				// Rows of B are narrowed straight into the strips.
+				for js := range nstrips {
+					c0, cols := j0+js*nr, min(nr, nb-js*nr)
+					for p := range kb {
+						row := bp32[(js*kb+p)*nr : (js*kb+p+1)*nr]
+						narrow(lv, row[:cols], b[(p0+p)*ldb+c0:(p0+p)*ldb+c0+cols])
+						clear(row[cols:])
+					}
+				}
+			}
+			for i0 := 0; i0 < m; i0 += f32mc {
+				mb := min(f32mc, m-i0)
+				npan := (mb + mr - 1) / mr
+				ap := alignedFloats(&s.apack, npan*kb*mr)
+				for ip := range npan {
+					packA(lv, transA, a, lda, i0+ip*mr, min(mr, mb-ip*mr), p0, kb, mr, ap[ip*kb*mr:(ip+1)*kb*mr])
+				}
+				ap32 := alignedFloat32s(&s.apack32, len(ap))
+				narrow(lv, ap32, ap)
+				for js := range nstrips {
+					cols := min(nr, nb-js*nr)
+					lanesMask16(m16[:], cols, 0)
+					bs := bp32[js*kb*nr:]
+					for ip := range npan {
+						rows := min(mr, mb-ip*mr)
+						ci := (i0+ip*mr)*ldc + j0 + js*nr
+						gemm8x32s(kb, &ap32[ip*kb*mr], &bs[0], &c[ci], ldc, alpha, be, rows, &m16[0])
 					}
 				}
 			}

@@ -28,6 +28,9 @@ func gather32x2(m int, start, idx *int32, vals *float64, b, c *float64, ldc int,
 func gather64s(m int, start, idx *int32, vals *float32, b *float32, c *float64, ldc int, alpha, beta float64, masks *uint16, unit int)
 
 //go:noescape
+func gemm8x32s(k int, a, b *float32, c *float64, ldc int, alpha, beta float64, rows int, masks *uint16)
+
+//go:noescape
 func narrow16(n int, src *float64, dst *float32)
 
 //go:noescape

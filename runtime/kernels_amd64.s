@@ -1607,3 +1607,193 @@ n16_loop:
 n16_end:
 	VZEROUPPER
 	RET
+
+// ---------------------------------------------------------------------------
+// Float32 dense micro-kernel (Workspace.SetFloat32): C[0:rows, 0:32] =
+// α·float64(A·B) + β·C, with A a packed panel of 8 float32 rows (8 values
+// per step of k) and B a packed strip of 32 float32 columns (32 values per
+// step), summed in float32 in 16 accumulators (row i in Z(2i), Z(2i+1)).
+// masks[0:4] are the lane masks of the four float64 column vectors of C.
+//
+// func gemm8x32s(k int, a, b *float32, c *float64, ldc int, alpha, beta float64, rows int, masks *uint16)
+
+#define FMA8x32S(off) \
+	VMOVUPS (off*128)(BX), Z16; \
+	VMOVUPS (off*128+64)(BX), Z17; \
+	VBROADCASTSS (off*32)(AX), Z18; \
+	VBROADCASTSS (off*32+4)(AX), Z19; \
+	VFMADD231PS Z16, Z18, Z0; \
+	VFMADD231PS Z17, Z18, Z1; \
+	VFMADD231PS Z16, Z19, Z2; \
+	VFMADD231PS Z17, Z19, Z3; \
+	VBROADCASTSS (off*32+8)(AX), Z18; \
+	VBROADCASTSS (off*32+12)(AX), Z19; \
+	VFMADD231PS Z16, Z18, Z4; \
+	VFMADD231PS Z17, Z18, Z5; \
+	VFMADD231PS Z16, Z19, Z6; \
+	VFMADD231PS Z17, Z19, Z7; \
+	VBROADCASTSS (off*32+16)(AX), Z18; \
+	VBROADCASTSS (off*32+20)(AX), Z19; \
+	VFMADD231PS Z16, Z18, Z8; \
+	VFMADD231PS Z17, Z18, Z9; \
+	VFMADD231PS Z16, Z19, Z10; \
+	VFMADD231PS Z17, Z19, Z11; \
+	VBROADCASTSS (off*32+24)(AX), Z18; \
+	VBROADCASTSS (off*32+28)(AX), Z19; \
+	VFMADD231PS Z16, Z18, Z12; \
+	VFMADD231PS Z17, Z18, Z13; \
+	VFMADD231PS Z16, Z19, Z14; \
+	VFMADD231PS Z17, Z19, Z15
+
+// WB32S widens the two float32 accumulators of a row (za, ya: the same
+// register as Z and Y; zb, yb likewise) to four float64 vectors and writes
+// α·acc + β·C (G) or α·acc (Z) to the row at DI, then moves DI to the next.
+#define WB32WIDEN(za, ya, zb, yb) \
+	VCVTPS2PD ya, Z20; \
+	VEXTRACTF32X8 $1, za, Y21; \
+	VCVTPS2PD Y21, Z21; \
+	VCVTPS2PD yb, Z22; \
+	VEXTRACTF32X8 $1, zb, Y23; \
+	VCVTPS2PD Y23, Z23
+
+#define WB32G(za, ya, zb, yb) \
+	WB32WIDEN(za, ya, zb, yb); \
+	VMOVUPD.Z (DI), K1, Z24; \
+	VMULPD Z29, Z20, Z20; \
+	VFMADD231PD Z24, Z30, Z20; \
+	VMOVUPD Z20, K1, (DI); \
+	VMOVUPD.Z 64(DI), K2, Z24; \
+	VMULPD Z29, Z21, Z21; \
+	VFMADD231PD Z24, Z30, Z21; \
+	VMOVUPD Z21, K2, 64(DI); \
+	VMOVUPD.Z 128(DI), K3, Z24; \
+	VMULPD Z29, Z22, Z22; \
+	VFMADD231PD Z24, Z30, Z22; \
+	VMOVUPD Z22, K3, 128(DI); \
+	VMOVUPD.Z 192(DI), K4, Z24; \
+	VMULPD Z29, Z23, Z23; \
+	VFMADD231PD Z24, Z30, Z23; \
+	VMOVUPD Z23, K4, 192(DI); \
+	ADDQ DX, DI
+
+#define WB32Z(za, ya, zb, yb) \
+	WB32WIDEN(za, ya, zb, yb); \
+	VMULPD Z29, Z20, Z20; \
+	VMOVUPD Z20, K1, (DI); \
+	VMULPD Z29, Z21, Z21; \
+	VMOVUPD Z21, K2, 64(DI); \
+	VMULPD Z29, Z22, Z22; \
+	VMOVUPD Z22, K3, 128(DI); \
+	VMULPD Z29, Z23, Z23; \
+	VMOVUPD Z23, K4, 192(DI); \
+	ADDQ DX, DI
+
+TEXT ·gemm8x32s(SB), NOSPLIT, $0-72
+	MOVQ   k+0(FP), CX
+	MOVQ   a+8(FP), AX
+	MOVQ   b+16(FP), BX
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	VPXORQ Z2, Z2, Z2
+	VPXORQ Z3, Z3, Z3
+	VPXORQ Z4, Z4, Z4
+	VPXORQ Z5, Z5, Z5
+	VPXORQ Z6, Z6, Z6
+	VPXORQ Z7, Z7, Z7
+	VPXORQ Z8, Z8, Z8
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	VPXORQ Z12, Z12, Z12
+	VPXORQ Z13, Z13, Z13
+	VPXORQ Z14, Z14, Z14
+	VPXORQ Z15, Z15, Z15
+	CMPQ   CX, $4
+	JLT    s832_one
+
+s832_four:
+	FMA8x32S(0)
+	FMA8x32S(1)
+	FMA8x32S(2)
+	FMA8x32S(3)
+	ADDQ $128, AX
+	ADDQ $512, BX
+	SUBQ $4, CX
+	CMPQ CX, $4
+	JGE  s832_four
+
+s832_one:
+	TESTQ CX, CX
+	JEQ   s832_wb
+	FMA8x32S(0)
+	ADDQ  $32, AX
+	ADDQ  $128, BX
+	DECQ  CX
+	JMP   s832_one
+
+s832_wb:
+	MOVQ         c+24(FP), DI
+	MOVQ         ldc+32(FP), DX
+	SHLQ         $3, DX
+	MOVQ         masks+64(FP), SI
+	KMOVW        (SI), K1
+	KMOVW        2(SI), K2
+	KMOVW        4(SI), K3
+	KMOVW        6(SI), K4
+	VBROADCASTSD alpha+40(FP), Z29
+	VBROADCASTSD beta+48(FP), Z30
+	MOVQ         rows+56(FP), R8
+	MOVQ         beta+48(FP), R9
+	SHLQ         $1, R9
+	JEQ          s832_b0
+	WB32G(Z0, Y0, Z1, Y1)
+	DECQ R8
+	JEQ  s832_done
+	WB32G(Z2, Y2, Z3, Y3)
+	DECQ R8
+	JEQ  s832_done
+	WB32G(Z4, Y4, Z5, Y5)
+	DECQ R8
+	JEQ  s832_done
+	WB32G(Z6, Y6, Z7, Y7)
+	DECQ R8
+	JEQ  s832_done
+	WB32G(Z8, Y8, Z9, Y9)
+	DECQ R8
+	JEQ  s832_done
+	WB32G(Z10, Y10, Z11, Y11)
+	DECQ R8
+	JEQ  s832_done
+	WB32G(Z12, Y12, Z13, Y13)
+	DECQ R8
+	JEQ  s832_done
+	WB32G(Z14, Y14, Z15, Y15)
+	JMP  s832_done
+
+s832_b0:
+	WB32Z(Z0, Y0, Z1, Y1)
+	DECQ R8
+	JEQ  s832_done
+	WB32Z(Z2, Y2, Z3, Y3)
+	DECQ R8
+	JEQ  s832_done
+	WB32Z(Z4, Y4, Z5, Y5)
+	DECQ R8
+	JEQ  s832_done
+	WB32Z(Z6, Y6, Z7, Y7)
+	DECQ R8
+	JEQ  s832_done
+	WB32Z(Z8, Y8, Z9, Y9)
+	DECQ R8
+	JEQ  s832_done
+	WB32Z(Z10, Y10, Z11, Y11)
+	DECQ R8
+	JEQ  s832_done
+	WB32Z(Z12, Y12, Z13, Y13)
+	DECQ R8
+	JEQ  s832_done
+	WB32Z(Z14, Y14, Z15, Y15)
+
+s832_done:
+	VZEROUPPER
+	RET

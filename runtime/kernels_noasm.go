@@ -28,7 +28,10 @@ func gather64s(m int, start, idx *int32, vals *float32, b *float32, c *float64, 
 	panic("unreachable")
 }
 func narrow16(n int, src *float64, dst *float32) { panic("unreachable") }
-func countNZ(n int, x *float64) int              { panic("unreachable") }
+func gemm8x32s(k int, a, b *float32, c *float64, ldc int, alpha, beta float64, rows int, masks *uint16) {
+	panic("unreachable")
+}
+func countNZ(n int, x *float64) int { panic("unreachable") }
 func compressNZ(n int, x *float64, stride int, scale int, idx *int32, vals *float64) (cnt int, nonunit int) {
 	panic("unreachable")
 }

@@ -64,17 +64,19 @@ func (w *Workspace) Threads() int {
 	return w.threads
 }
 
-// SetFloat32 chooses the precision of the products whose left operand is
-// sparse enough for the sparse-row kernel (binary unit states, see Gemm):
-// with on, op(B) is read rounded to float32 and the sums are accumulated in
-// float32 before they are scaled by α and added to β·C in float64, which
-// halves the bytes the kernel reads. Each entry of such a product then errs
-// by at most about 2⁻²³·(1 + nonzeros in its row of op(A))·Σ|op(A)[r,p]·op(B)[p,j]|
-// (float32 rounding of every term and of every partial sum), against the
-// 2⁻⁵² of float64. Dense products, Gemv and AddRows stay float64. The
-// float32 kernel needs AVX-512; SetFloat32 reports whether it is in effect
-// (false on other CPUs, where every product stays float64, and for a nil
-// Workspace).
+// SetFloat32 chooses the precision of Gemm: with on, both of its kernels —
+// the sparse-row kernel for left operands sparse enough (binary unit
+// states) and the packed dense kernel — read op(A) and op(B) rounded to
+// float32 and accumulate in float32 before the sums are scaled by α and
+// added to β·C in float64. That halves the bytes the kernels read and
+// doubles the width of their vectors. Each entry then errs by at most about
+// 2⁻²⁴·(1 + k′)·(Σ|op(A)[r,p]·op(B)[p,j]| + |β·C|), k′ the number of
+// nonzero terms (float32 rounding of every term and of every partial sum),
+// against float64's 2⁻⁵²; a strip of 32 columns or fewer of the sparse
+// kernel (the last strip of a matrix) stays float64. Gemv and AddRows (one
+// chain) stay float64. The float32 kernels need AVX-512; SetFloat32
+// reports whether they are in effect (false on other CPUs, where every
+// product stays float64, and for a nil Workspace).
 func (w *Workspace) SetFloat32(on bool) bool {
 	if w == nil || w.pool == nil {
 		return false
@@ -86,7 +88,7 @@ func (w *Workspace) SetFloat32(on bool) bool {
 	return on
 }
 
-// Float32 reports whether the sparse-row products run in float32.
+// Float32 reports whether the products of Gemm run in float32.
 func (w *Workspace) Float32() bool {
 	return w != nil && w.pool != nil && len(w.scratch) > 0 && w.scratch[0].f32
 }

@@ -34,11 +34,14 @@ func loop(b *testing.B, flops float64, f func()) {
 // Benchmarks of the products of the W1 benchmark (a 784×500 RBM, 100
 // chains): fields of hidden units V·W (NN), of visible units H·Wᵀ (NT) and
 // the gradient Vᵀ·H (TN), with binary (half zeros) or dense left operands,
-// on nil (package-level path), 1 and 2 threads. GFLOP/s counts 2·m·n·k
+// on nil (package-level path), 1 and 2 threads, and 2 threads with float32
+// products (SetFloat32). GFLOP/s counts 2·m·n·k
 // (zeros included).
 
 func benchWorkspaces(b *testing.B) []*Workspace {
-	ws := []*Workspace{nil, NewWorkspace(1), NewWorkspace(2)}
+	f32 := NewWorkspace(2)
+	f32.SetFloat32(true)
+	ws := []*Workspace{nil, NewWorkspace(1), NewWorkspace(2), f32}
 	b.Cleanup(func() {
 		for _, w := range ws {
 			w.Close()
@@ -50,6 +53,9 @@ func benchWorkspaces(b *testing.B) []*Workspace {
 func wsName(w *Workspace) string {
 	if w == nil {
 		return "nil"
+	}
+	if w.Float32() {
+		return fmt.Sprintf("threads=%d-float32", w.Threads())
 	}
 	return fmt.Sprintf("threads=%d", w.Threads())
 }

@@ -181,8 +181,9 @@ func TestWorkspaceGemm(t *testing.T) {
 // With SetFloat32 every product stays within the float32 bound of
 // SetFloat32's doc, 2⁻²⁴·(1 + k)·(Σ|op(A)·op(B)| + |β·C|), on every case of
 // TestWorkspaceGemm; on the W1 sizes with binary states the float32 kernel
-// is seen to run (the results differ from float64's in the last bits) and
-// to stay within 2⁻²⁴·(1 + nonzeros).
+// and, on a dense operand, the packed float32 kernel are seen to run (the
+// results differ from float64's in the last bits) and to stay within
+// 2⁻²⁴·(1 + nonzeros).
 func TestWorkspaceGemmFloat32(t *testing.T) {
 	if cpuLevel < levelAVX512 {
 		t.Skip("the float32 kernel needs AVX-512")
@@ -203,12 +204,15 @@ func TestWorkspaceGemmFloat32(t *testing.T) {
 	v, h, wt := make([]float64, N*nv), make([]float64, N*nh), randSlice(&r, nv*nh)
 	fillOperand(&r, v, opBinary)
 	fillOperand(&r, h, opBinary)
+	vd := make([]float64, N*nv) // dense: the packed float32 kernel
+	fillOperand(&r, vd, opDense)
 	for _, p := range []struct {
 		name       string
 		tb         bool
 		a          []float64
 		m, n, k, l int
-	}{{"V·W", false, v, N, nh, nv, nh}, {"H·Wᵀ", true, h, N, nv, nh, nh}} {
+		nz         float64 // nonzeros per row of op(A)
+	}{{"V·W", false, v, N, nh, nv, nh, nv / 2}, {"H·Wᵀ", true, h, N, nv, nh, nh, nh / 2}, {"dense V·W", false, vd, N, nh, nv, nh, nv}} {
 		want, scale := naiveGemm(false, p.tb, p.m, p.n, p.k, 1, p.a, p.k, wt, p.l, 0, make([]float64, p.m*p.n), p.n)
 		got64, got32 := make([]float64, p.m*p.n), make([]float64, p.m*p.n)
 		NewWorkspace(2).Gemm(false, p.tb, p.m, p.n, p.k, 1, p.a, p.k, wt, p.l, 0, got64, p.n)
@@ -220,7 +224,7 @@ func TestWorkspaceGemmFloat32(t *testing.T) {
 			}
 			worst = max(worst, math.Abs(got32[i]-want[i])/scale[i])
 		}
-		nz := float64(p.k) / 2 // half the states are 1
+		nz := p.nz
 		t.Logf("%s: %d of %d entries differ from float64, worst error %.2g of Σ|terms| (bound %.2g)", p.name, differ, len(want), worst, (1+nz)*0x1p-24)
 		if differ < len(want)/2 {
 			t.Errorf("%s: only %d of %d entries differ from the float64 product: is the float32 kernel running?", p.name, differ, len(want))

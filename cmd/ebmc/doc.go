@@ -20,10 +20,10 @@
 // gen writes NAME_ebm.go beside the input (or to -o), in the package that go
 // generate runs in ($GOPACKAGE), or else the package named after the output
 // directory. With -bench it also writes NAME_ebm_bench_test.go. With
-// -float32 the generated chains multiply binary unit states in float32
-// (runtime.Workspace.SetFloat32: the weights read rounded to float32, sums
-// in float32, half the bytes read), where the CPU has the AVX-512 kernels;
-// parameters, states and all else stay float64. It writes
+// -float32 the generated chains and trainers run their batched matrix
+// products in float32 (runtime.Workspace.SetFloat32: operands read rounded
+// to float32, sums in float32, half the bytes read), where the CPU has the
+// AVX-512 kernels; parameters, states and all else stay float64. It writes
 // nothing when the model has errors, writes files atomically, and leaves a
 // file untouched when its content would not change. In a module:
 //

@@ -18,7 +18,7 @@ func (c *cli) gen(args []string) int {
 	out := fs.String("o", "", "output `file` (default NAME_ebm.go beside the input)")
 	pkg := fs.String("pkg", "", "package `name` (default: $GOPACKAGE under go generate, else the directory's name)")
 	bench := fs.Bool("bench", false, "also write NAME_ebm_bench_test.go with benchmarks of the generated model")
-	float32 := fs.Bool("float32", false, "multiply binary unit states in float32 (half the memory traffic; parameters and states stay float64)")
+	float32 := fs.Bool("float32", false, "run the batched matrix products in float32 (half the memory traffic; parameters and states stay float64)")
 	fs.Var(defs, "D", "override a const: `NAME=VALUE` (repeatable)")
 	if code, ok := parse(fs, args); !ok {
 		return code

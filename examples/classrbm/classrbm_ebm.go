@@ -979,6 +979,10 @@ func (t *ClassRBMTrainer) Params() []runtime.Tensor { return t.Model.Params() }
 // VisibleSize is the width of a data row: v, y, in declaration order.
 func (t *ClassRBMTrainer) VisibleSize() int { return 794 }
 
+// Workspace returns the workspace that runs the products of every batch
+// of the trainer (for its threads, or SetFloat32).
+func (t *ClassRBMTrainer) Workspace() *runtime.Workspace { return t.data.Workspace }
+
 // State returns what resuming needs besides the parameters: the optimizer's
 // velocities, the persistent chains and their random streams.
 func (t *ClassRBMTrainer) State() []runtime.Tensor {

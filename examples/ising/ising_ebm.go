@@ -497,6 +497,10 @@ func (t *IsingTrainer) Params() []runtime.Tensor { return t.Model.Params() }
 // VisibleSize is the width of a data row: s, in declaration order.
 func (t *IsingTrainer) VisibleSize() int { return 16 }
 
+// Workspace returns the workspace that runs the products of every batch
+// of the trainer (for its threads, or SetFloat32).
+func (t *IsingTrainer) Workspace() *runtime.Workspace { return t.data.Workspace }
+
 // State returns what resuming needs besides the parameters: the optimizer's
 // velocities, the persistent chains and their random streams.
 func (t *IsingTrainer) State() []runtime.Tensor {

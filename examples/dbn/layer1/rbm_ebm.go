@@ -782,6 +782,10 @@ func (t *RBMTrainer) Params() []runtime.Tensor { return t.Model.Params() }
 // VisibleSize is the width of a data row: v, in declaration order.
 func (t *RBMTrainer) VisibleSize() int { return 784 }
 
+// Workspace returns the workspace that runs the products of every batch
+// of the trainer (for its threads, or SetFloat32).
+func (t *RBMTrainer) Workspace() *runtime.Workspace { return t.data.Workspace }
+
 // State returns what resuming needs besides the parameters: the optimizer's
 // velocities, the persistent chains and their random streams.
 func (t *RBMTrainer) State() []runtime.Tensor {

@@ -979,6 +979,10 @@ func (t *TopRBMTrainer) Params() []runtime.Tensor { return t.Model.Params() }
 // VisibleSize is the width of a data row: v, y, in declaration order.
 func (t *TopRBMTrainer) VisibleSize() int { return 510 }
 
+// Workspace returns the workspace that runs the products of every batch
+// of the trainer (for its threads, or SetFloat32).
+func (t *TopRBMTrainer) Workspace() *runtime.Workspace { return t.data.Workspace }
+
 // State returns what resuming needs besides the parameters: the optimizer's
 // velocities, the persistent chains and their random streams.
 func (t *TopRBMTrainer) State() []runtime.Tensor {

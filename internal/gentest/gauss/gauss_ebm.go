@@ -587,6 +587,10 @@ func (t *GaussTrainer) Params() []runtime.Tensor { return t.Model.Params() }
 // VisibleSize is the width of a data row: v, in declaration order.
 func (t *GaussTrainer) VisibleSize() int { return 3 }
 
+// Workspace returns the workspace that runs the products of every batch
+// of the trainer (for its threads, or SetFloat32).
+func (t *GaussTrainer) Workspace() *runtime.Workspace { return t.data.Workspace }
+
 // State returns what resuming needs besides the parameters: the optimizer's
 // velocities, the persistent chains and their random streams.
 func (t *GaussTrainer) State() []runtime.Tensor {

@@ -1245,6 +1245,10 @@ func (t *DBM3Trainer) Params() []runtime.Tensor { return t.Model.Params() }
 // VisibleSize is the width of a data row: v, in declaration order.
 func (t *DBM3Trainer) VisibleSize() int { return 9 }
 
+// Workspace returns the workspace that runs the products of every batch
+// of the trainer (for its threads, or SetFloat32).
+func (t *DBM3Trainer) Workspace() *runtime.Workspace { return t.data.Workspace }
+
 // State returns what resuming needs besides the parameters: the optimizer's
 // velocities, the persistent chains and their random streams.
 func (t *DBM3Trainer) State() []runtime.Tensor {

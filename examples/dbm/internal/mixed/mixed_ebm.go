@@ -1030,6 +1030,10 @@ func (t *MixedTrainer) Params() []runtime.Tensor { return t.Model.Params() }
 // VisibleSize is the width of a data row: v, in declaration order.
 func (t *MixedTrainer) VisibleSize() int { return 4 }
 
+// Workspace returns the workspace that runs the products of every batch
+// of the trainer (for its threads, or SetFloat32).
+func (t *MixedTrainer) Workspace() *runtime.Workspace { return t.data.Workspace }
+
 // State returns what resuming needs besides the parameters: the optimizer's
 // velocities, the persistent chains and their random streams.
 func (t *MixedTrainer) State() []runtime.Tensor {

@@ -1024,6 +1024,10 @@ func (t *DBMTrainer) Params() []runtime.Tensor { return t.Model.Params() }
 // VisibleSize is the width of a data row: v, in declaration order.
 func (t *DBMTrainer) VisibleSize() int { return 9 }
 
+// Workspace returns the workspace that runs the products of every batch
+// of the trainer (for its threads, or SetFloat32).
+func (t *DBMTrainer) Workspace() *runtime.Workspace { return t.data.Workspace }
+
 // State returns what resuming needs besides the parameters: the optimizer's
 // velocities, the persistent chains and their random streams.
 func (t *DBMTrainer) State() []runtime.Tensor {
