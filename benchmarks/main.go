@@ -27,6 +27,7 @@ import (
 	"runtime/pprof"
 	"time"
 
+	"github.com/ebmc/ebmc/benchmarks/rbm32"
 	"github.com/ebmc/ebmc/examples/rbm"
 	"github.com/ebmc/ebmc/runtime"
 )
@@ -132,7 +133,7 @@ func main() {
 	save := flag.String("save", "", "cd1, pcd1: write the trained weights to this .npz")
 	dir := flag.String("data", "", "Fashion-MNIST directory (default $FMNIST_DIR or /usr/share/datasets/fashion-mnist)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
-	float32 := flag.Bool("float32", false, "gibbs, gibbs1, cd1, pcd1: the chains multiply in float32 (Workspace.SetFloat32, as code generated with ebmc gen -float32)")
+	float32 := flag.Bool("float32", false, "the batched products run in float32 (Workspace.SetFloat32, as code generated with ebmc gen -float32; ais: the package rbm32, so generated)")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		log.Fatalf("unexpected arguments %q", flag.Args())
@@ -153,9 +154,6 @@ func main() {
 
 	res := result{Impl: "ebmc-f64", Workload: *workload, Dtype: "float64", Threads: goruntime.GOMAXPROCS(0), Go: goruntime.Version()}
 	if *float32 {
-		if *workload == "ais" {
-			log.Fatalf("-float32 applies to the gibbs, gibbs1, cd1 and pcd1 workloads, not %q", *workload)
-		}
 		res.Impl, res.Dtype = "ebmc-f32", "float32 products, float64 states"
 	}
 	dd := dataDir(*dir)
@@ -239,7 +237,7 @@ func main() {
 			}
 			res.Weights = fmt.Sprintf("trained here first (untimed): ebmc CD-1, 1 epoch over %d images, seed %d", tr.Rows, *seed)
 		}
-		if err := ais(&res, m, train.Dense(), test.Dense(), *runs, *betas, *batch, *seed); err != nil {
+		if err := ais(&res, m, train.Dense(), test.Dense(), *runs, *betas, *batch, *seed, *float32); err != nil {
 			log.Fatal(err)
 		}
 	default:
@@ -340,8 +338,15 @@ func reconErr(m *rbm.RBM, d *runtime.BitDataset) float64 {
 // ais runs W4 and the untimed evaluation: the base-rate model from the
 // training images with 5 pseudo-counts per minibatch (Salakhutdinov &
 // Murray's lp = 5), the estimate, and the mean test log-probability.
-func ais(res *result, m *rbm.RBM, train, test *runtime.Dataset, runs, betas, batch int, seed uint64) error {
+func ais(res *result, m *rbm.RBM, train, test *runtime.Dataset, runs, betas, batch int, seed uint64, float32 bool) error {
 	r := m.Reflect()
+	if float32 {
+		m32 := rbm32.ZeroRBM()
+		for i, p := range m32.Params() {
+			copy(p.Data, m.Params()[i].Data)
+		}
+		r = m32.Reflect()
+	}
 	pseudo := 5 * float64(train.Rows/batch)
 	base, err := runtime.BaseRate(r, train, pseudo)
 	if err != nil {

@@ -59,7 +59,7 @@ func main() {
 	log.SetPrefix("compare: ")
 	reps := flag.Int("reps", 3, "repetitions of every cell (default 1 with -quick)")
 	wl := flag.String("workloads", strings.Join(allWorkloads, ","), "comma-separated workloads")
-	impls := flag.String("impls", "ebmc,torch-f32,torch-f64,sklearn-f64", "comma-separated implementations (ebmc, ebmc-f32 (float32 products; not ais), torch-f32, torch-f64, sklearn-f64, sklearn-f32); ebmc first; -quick: ebmc,torch-f32,sklearn-f64")
+	impls := flag.String("impls", "ebmc,torch-f32,torch-f64,sklearn-f64", "comma-separated implementations (ebmc, ebmc-f32 (float32 products), torch-f32, torch-f64, sklearn-f64, sklearn-f32); ebmc first; -quick: ebmc,torch-f32,sklearn-f64")
 	quick := flag.Bool("quick", false, "shrink every workload for a smoke run (20/200 sweeps, 3000 training images, 100 AIS temperatures)")
 	out := flag.String("out", "", "file for the raw JSON lines (default benchmarks/out/raw-TIME.jsonl)")
 	weights := flag.String("weights", "", "ais: weights .npz for every implementation (default: saved by ebmc's cd1 run of rep 1, or trained first)")
@@ -135,9 +135,6 @@ func main() {
 			}})
 		case name == "ebmc-f32":
 			chosen = append(chosen, &impl{label: "ebmc-f32", argv: func(w string, opts [][2]string) ([]string, bool) {
-				if w == "ais" {
-					return nil, false // AIS builds its chains inside the runtime
-				}
 				a := []string{bin, "-workload", w, "-float32"}
 				for _, o := range opts {
 					a = append(a, "-"+o[0], o[1])

@@ -212,9 +212,7 @@ func (m *ClassRBM) Energy(x *ClassRBMChains, dst []float64) {
 			if rowV[i] != 0 {
 				t1 := rowV[i]
 				for j := 0; j < 500; j++ {
-					if rowH[j] != 0 {
-						e -= t1 * m.W[i*500+j] * rowH[j]
-					}
+					e -= t1 * m.W[i*500+j] * rowH[j]
 				}
 			}
 		}
@@ -222,26 +220,18 @@ func (m *ClassRBM) Energy(x *ClassRBMChains, dst []float64) {
 			if rowY[k_] != 0 {
 				t1 := rowY[k_]
 				for j := 0; j < 500; j++ {
-					if rowH[j] != 0 {
-						e -= t1 * m.U[k_*500+j] * rowH[j]
-					}
+					e -= t1 * m.U[k_*500+j] * rowH[j]
 				}
 			}
 		}
 		for i := 0; i < 784; i++ {
-			if rowV[i] != 0 {
-				e -= m.B[i] * rowV[i]
-			}
+			e -= m.B[i] * rowV[i]
 		}
 		for k_ := 0; k_ < 10; k_++ {
-			if rowY[k_] != 0 {
-				e -= m.D[k_] * rowY[k_]
-			}
+			e -= m.D[k_] * rowY[k_]
 		}
 		for j := 0; j < 500; j++ {
-			if rowH[j] != 0 {
-				e -= m.C[j] * rowH[j]
-			}
+			e -= m.C[j] * rowH[j]
 		}
 		dst[ch] = e
 	}
@@ -283,9 +273,7 @@ func (m *ClassRBM) fieldChainsV(t *taskClassRBM, lo, hi int) {
 func (m *ClassRBM) fieldSiteV(x *ClassRBMChains, ch, u int) (a, prec float64) {
 	rowH := x.H[ch*500 : ch*500+500]
 	for j := 0; j < 500; j++ {
-		if rowH[j] != 0 {
-			a += m.W[u*500+j] * rowH[j]
-		}
+		a += m.W[u*500+j] * rowH[j]
 	}
 	a += m.B[u]
 	return a, prec
@@ -499,14 +487,10 @@ func (m *ClassRBM) fieldSiteH(x *ClassRBMChains, ch, u int) (a, prec float64) {
 	rowV := x.V[ch*784 : ch*784+784]
 	rowY := x.Y[ch*10 : ch*10+10]
 	for i := 0; i < 784; i++ {
-		if rowV[i] != 0 {
-			a += m.W[i*500+u] * rowV[i]
-		}
+		a += m.W[i*500+u] * rowV[i]
 	}
 	for k_ := 0; k_ < 10; k_++ {
-		if rowY[k_] != 0 {
-			a += m.U[k_*500+u] * rowY[k_]
-		}
+		a += m.U[k_*500+u] * rowY[k_]
 	}
 	a += m.C[u]
 	return a, prec
@@ -712,14 +696,10 @@ func (m *ClassRBM) freeEnergyVYChains(t *taskClassRBM, lo, hi int) {
 		rowY := x.Y[ch*10 : ch*10+10]
 		rest := 0.0
 		for i := 0; i < 784; i++ {
-			if rowV[i] != 0 {
-				rest -= m.B[i] * rowV[i]
-			}
+			rest -= m.B[i] * rowV[i]
 		}
 		for k_ := 0; k_ < 10; k_++ {
-			if rowY[k_] != 0 {
-				rest -= m.D[k_] * rowY[k_]
-			}
+			rest -= m.D[k_] * rowY[k_]
 		}
 		aH := x.aH[ch*500 : ch*500+500]
 		for k, dst := range [2][]float64{t.dst0, t.dst1} {
@@ -778,9 +758,7 @@ func (m *ClassRBM) freeEnergyHChains(t *taskClassRBM, lo, hi int) {
 		rowH := x.H[ch*500 : ch*500+500]
 		rest := 0.0
 		for j := 0; j < 500; j++ {
-			if rowH[j] != 0 {
-				rest -= m.C[j] * rowH[j]
-			}
+			rest -= m.C[j] * rowH[j]
 		}
 		aV := x.aV[ch*784 : ch*784+784]
 		aY := x.aY[ch*10 : ch*10+10]
@@ -854,19 +832,13 @@ func (m *ClassRBM) EnergyGrad(x *ClassRBMChains, scale float64, dst *ClassRBM) {
 		rowY := x.Y[ch*10 : ch*10+10]
 		rowH := x.H[ch*500 : ch*500+500]
 		for i := 0; i < 784; i++ {
-			if rowV[i] != 0 {
-				dst.B[i] -= sc * rowV[i]
-			}
+			dst.B[i] -= sc * rowV[i]
 		}
 		for k_ := 0; k_ < 10; k_++ {
-			if rowY[k_] != 0 {
-				dst.D[k_] -= sc * rowY[k_]
-			}
+			dst.D[k_] -= sc * rowY[k_]
 		}
 		for j := 0; j < 500; j++ {
-			if rowH[j] != 0 {
-				dst.C[j] -= sc * rowH[j]
-			}
+			dst.C[j] -= sc * rowH[j]
 		}
 	}
 }

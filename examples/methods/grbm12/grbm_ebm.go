@@ -208,15 +208,11 @@ func (m *GRBM) Energy(x *GRBMChains, dst []float64) {
 		for i := 0; i < 784; i++ {
 			t1 := 1 / math.Exp(m.Z[i]) * rowV[i]
 			for j := 0; j < 12; j++ {
-				if rowH[j] != 0 {
-					e -= t1 * m.W[i*12+j] * rowH[j]
-				}
+				e -= t1 * m.W[i*12+j] * rowH[j]
 			}
 		}
 		for j := 0; j < 12; j++ {
-			if rowH[j] != 0 {
-				e -= m.C[j] * rowH[j]
-			}
+			e -= m.C[j] * rowH[j]
 		}
 		dst[ch] = e
 	}
@@ -708,9 +704,7 @@ func (m *GRBM) freeEnergyHChains(t *taskGRBM, lo, hi int) {
 			rest += 0.5 * (m.B[i] * m.B[i]) / math.Exp(2.0*m.Z[i])
 		}
 		for j := 0; j < 12; j++ {
-			if rowH[j] != 0 {
-				rest -= m.C[j] * rowH[j]
-			}
+			rest -= m.C[j] * rowH[j]
 		}
 		aV := x.aV[ch*784 : ch*784+784]
 		pV := x.pV[ch*784 : ch*784+784]
@@ -815,9 +809,7 @@ func (m *GRBM) EnergyGrad(x *GRBMChains, scale float64, dst *GRBM) {
 			dst.B[i] += sc * m.B[i] / math.Exp(2.0*m.Z[i])
 		}
 		for j := 0; j < 12; j++ {
-			if rowH[j] != 0 {
-				dst.C[j] -= sc * rowH[j]
-			}
+			dst.C[j] -= sc * rowH[j]
 		}
 		for i := 0; i < 784; i++ {
 			dst.Z[i] -= sc / math.Exp(2.0*m.Z[i]) * (rowV[i]*rowV[i] + varV[i])
@@ -835,9 +827,7 @@ func (m *GRBM) EnergyGrad(x *GRBMChains, scale float64, dst *GRBM) {
 			t1 := sc / math.Exp(m.Z[i]) * rowV[i]
 			acc := 0.0
 			for j := 0; j < 12; j++ {
-				if rowH[j] != 0 {
-					acc += t1 * m.W[i*12+j] * rowH[j]
-				}
+				acc += t1 * m.W[i*12+j] * rowH[j]
 			}
 			dst.Z[i] += acc
 		}

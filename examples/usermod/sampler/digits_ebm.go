@@ -184,21 +184,15 @@ func (m *Digits) Energy(x *DigitsChains, dst []float64) {
 			if rowV[i] != 0 {
 				t1 := rowV[i]
 				for j := 0; j < 32; j++ {
-					if rowH[j] != 0 {
-						e -= t1 * m.W[i*32+j] * rowH[j]
-					}
+					e -= t1 * m.W[i*32+j] * rowH[j]
 				}
 			}
 		}
 		for i := 0; i < 64; i++ {
-			if rowV[i] != 0 {
-				e -= m.B[i] * rowV[i]
-			}
+			e -= m.B[i] * rowV[i]
 		}
 		for j := 0; j < 32; j++ {
-			if rowH[j] != 0 {
-				e -= m.C[j] * rowH[j]
-			}
+			e -= m.C[j] * rowH[j]
 		}
 		dst[ch] = e
 	}
@@ -240,9 +234,7 @@ func (m *Digits) fieldChainsV(t *taskDigits, lo, hi int) {
 func (m *Digits) fieldSiteV(x *DigitsChains, ch, u int) (a, prec float64) {
 	rowH := x.H[ch*32 : ch*32+32]
 	for j := 0; j < 32; j++ {
-		if rowH[j] != 0 {
-			a += m.W[u*32+j] * rowH[j]
-		}
+		a += m.W[u*32+j] * rowH[j]
 	}
 	a += m.B[u]
 	return a, prec
@@ -344,9 +336,7 @@ func (m *Digits) fieldChainsH(t *taskDigits, lo, hi int) {
 func (m *Digits) fieldSiteH(x *DigitsChains, ch, u int) (a, prec float64) {
 	rowV := x.V[ch*64 : ch*64+64]
 	for i := 0; i < 64; i++ {
-		if rowV[i] != 0 {
-			a += m.W[i*32+u] * rowV[i]
-		}
+		a += m.W[i*32+u] * rowV[i]
 	}
 	a += m.C[u]
 	return a, prec
@@ -546,9 +536,7 @@ func (m *Digits) freeEnergyVChains(t *taskDigits, lo, hi int) {
 		rowV := x.V[ch*64 : ch*64+64]
 		rest := 0.0
 		for i := 0; i < 64; i++ {
-			if rowV[i] != 0 {
-				rest -= m.B[i] * rowV[i]
-			}
+			rest -= m.B[i] * rowV[i]
 		}
 		aH := x.aH[ch*32 : ch*32+32]
 		for k, dst := range [2][]float64{t.dst0, t.dst1} {
@@ -606,9 +594,7 @@ func (m *Digits) freeEnergyHChains(t *taskDigits, lo, hi int) {
 		rowH := x.H[ch*32 : ch*32+32]
 		rest := 0.0
 		for j := 0; j < 32; j++ {
-			if rowH[j] != 0 {
-				rest -= m.C[j] * rowH[j]
-			}
+			rest -= m.C[j] * rowH[j]
 		}
 		aV := x.aV[ch*64 : ch*64+64]
 		for k, dst := range [2][]float64{t.dst0, t.dst1} {
@@ -700,14 +686,10 @@ func (m *Digits) EnergyGrad(x *DigitsChains, scale float64, dst *Digits) {
 		rowV := x.V[ch*64 : ch*64+64]
 		rowH := x.H[ch*32 : ch*32+32]
 		for i := 0; i < 64; i++ {
-			if rowV[i] != 0 {
-				dst.B[i] -= sc * rowV[i]
-			}
+			dst.B[i] -= sc * rowV[i]
 		}
 		for j := 0; j < 32; j++ {
-			if rowH[j] != 0 {
-				dst.C[j] -= sc * rowH[j]
-			}
+			dst.C[j] -= sc * rowH[j]
 		}
 	}
 }

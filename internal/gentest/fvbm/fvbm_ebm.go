@@ -165,18 +165,14 @@ func (m *FVBM) Energy(x *FVBMChains, dst []float64) {
 		rowV := x.V[ch*5 : ch*5+5]
 		e := 0.0
 		for i := 0; i < 5; i++ {
-			if rowV[i] != 0 {
-				e += ((-1.0 * m.J[i*5+i]) + (-1.0 * m.B[i])) * rowV[i]
-			}
+			e += ((-1.0 * m.J[i*5+i]) + (-1.0 * m.B[i])) * rowV[i]
 		}
 		for i := 0; i < 5; i++ {
 			if rowV[i] != 0 {
 				t1 := rowV[i]
 				for k_ := 0; k_ < 5; k_++ {
-					if rowV[k_] != 0 {
-						if i != k_ {
-							e -= t1 * m.J[i*5+k_] * rowV[k_]
-						}
+					if i != k_ {
+						e -= t1 * m.J[i*5+k_] * rowV[k_]
 					}
 				}
 			}
@@ -208,10 +204,8 @@ func (m *FVBM) fieldChainsV(t *taskFVBM, lo, hi int) {
 		for i := 0; i < 5; i++ {
 			acc := 0.0
 			for k_ := 0; k_ < 5; k_++ {
-				if rowV[k_] != 0 {
-					if i != k_ {
-						acc += m.J[i*5+k_] * rowV[k_]
-					}
+				if i != k_ {
+					acc += m.J[i*5+k_] * rowV[k_]
 				}
 			}
 			dst[i] += acc
@@ -235,17 +229,13 @@ func (m *FVBM) fieldSiteV(x *FVBMChains, ch, u int) (a, prec float64) {
 	rowV := x.V[ch*5 : ch*5+5]
 	a -= ((-1.0 * m.J[u*5+u]) + (-1.0 * m.B[u]))
 	for k_ := 0; k_ < 5; k_++ {
-		if rowV[k_] != 0 {
-			if u != k_ {
-				a += m.J[u*5+k_] * rowV[k_]
-			}
+		if u != k_ {
+			a += m.J[u*5+k_] * rowV[k_]
 		}
 	}
 	for i := 0; i < 5; i++ {
-		if rowV[i] != 0 {
-			if i != u {
-				a += m.J[i*5+u] * rowV[i]
-			}
+		if i != u {
+			a += m.J[i*5+u] * rowV[i]
 		}
 	}
 	return a, prec
@@ -419,26 +409,20 @@ func (m *FVBM) EnergyGrad(x *FVBMChains, scale float64, dst *FVBM) {
 		}
 		rowV := x.V[ch*5 : ch*5+5]
 		for i := 0; i < 5; i++ {
-			if rowV[i] != 0 {
-				dst.J[i*5+i] -= sc * rowV[i]
-			}
+			dst.J[i*5+i] -= sc * rowV[i]
 		}
 		for i := 0; i < 5; i++ {
 			if rowV[i] != 0 {
 				t1 := sc * rowV[i]
 				for k_ := 0; k_ < 5; k_++ {
-					if rowV[k_] != 0 {
-						if i != k_ {
-							dst.J[i*5+k_] -= t1 * rowV[k_]
-						}
+					if i != k_ {
+						dst.J[i*5+k_] -= t1 * rowV[k_]
 					}
 				}
 			}
 		}
 		for i := 0; i < 5; i++ {
-			if rowV[i] != 0 {
-				dst.B[i] -= sc * rowV[i]
-			}
+			dst.B[i] -= sc * rowV[i]
 		}
 	}
 }

@@ -230,9 +230,7 @@ func (m *DBM3) Energy(x *DBM3Chains, dst []float64) {
 			if rowV[i] != 0 {
 				t1 := rowV[i]
 				for j := 0; j < 8; j++ {
-					if rowH1[j] != 0 {
-						e -= t1 * m.W1[i*8+j] * rowH1[j]
-					}
+					e -= t1 * m.W1[i*8+j] * rowH1[j]
 				}
 			}
 		}
@@ -240,9 +238,7 @@ func (m *DBM3) Energy(x *DBM3Chains, dst []float64) {
 			if rowH1[j] != 0 {
 				t1 := rowH1[j]
 				for k_ := 0; k_ < 4; k_++ {
-					if rowH2[k_] != 0 {
-						e -= t1 * m.W2[j*4+k_] * rowH2[k_]
-					}
+					e -= t1 * m.W2[j*4+k_] * rowH2[k_]
 				}
 			}
 		}
@@ -250,31 +246,21 @@ func (m *DBM3) Energy(x *DBM3Chains, dst []float64) {
 			if rowH2[k_] != 0 {
 				t1 := rowH2[k_]
 				for l := 0; l < 3; l++ {
-					if rowH3[l] != 0 {
-						e -= t1 * m.W3[k_*3+l] * rowH3[l]
-					}
+					e -= t1 * m.W3[k_*3+l] * rowH3[l]
 				}
 			}
 		}
 		for i := 0; i < 9; i++ {
-			if rowV[i] != 0 {
-				e -= m.B[i] * rowV[i]
-			}
+			e -= m.B[i] * rowV[i]
 		}
 		for j := 0; j < 8; j++ {
-			if rowH1[j] != 0 {
-				e -= m.C1[j] * rowH1[j]
-			}
+			e -= m.C1[j] * rowH1[j]
 		}
 		for k_ := 0; k_ < 4; k_++ {
-			if rowH2[k_] != 0 {
-				e -= m.C2[k_] * rowH2[k_]
-			}
+			e -= m.C2[k_] * rowH2[k_]
 		}
 		for l := 0; l < 3; l++ {
-			if rowH3[l] != 0 {
-				e -= m.C3[l] * rowH3[l]
-			}
+			e -= m.C3[l] * rowH3[l]
 		}
 		dst[ch] = e
 	}
@@ -316,9 +302,7 @@ func (m *DBM3) fieldChainsV(t *taskDBM3, lo, hi int) {
 func (m *DBM3) fieldSiteV(x *DBM3Chains, ch, u int) (a, prec float64) {
 	rowH1 := x.H1[ch*8 : ch*8+8]
 	for j := 0; j < 8; j++ {
-		if rowH1[j] != 0 {
-			a += m.W1[u*8+j] * rowH1[j]
-		}
+		a += m.W1[u*8+j] * rowH1[j]
 	}
 	a += m.B[u]
 	return a, prec
@@ -424,14 +408,10 @@ func (m *DBM3) fieldSiteH1(x *DBM3Chains, ch, u int) (a, prec float64) {
 	rowV := x.V[ch*9 : ch*9+9]
 	rowH2 := x.H2[ch*4 : ch*4+4]
 	for i := 0; i < 9; i++ {
-		if rowV[i] != 0 {
-			a += m.W1[i*8+u] * rowV[i]
-		}
+		a += m.W1[i*8+u] * rowV[i]
 	}
 	for k_ := 0; k_ < 4; k_++ {
-		if rowH2[k_] != 0 {
-			a += m.W2[u*4+k_] * rowH2[k_]
-		}
+		a += m.W2[u*4+k_] * rowH2[k_]
 	}
 	a += m.C1[u]
 	return a, prec
@@ -529,14 +509,10 @@ func (m *DBM3) fieldSiteH2(x *DBM3Chains, ch, u int) (a, prec float64) {
 	rowH1 := x.H1[ch*8 : ch*8+8]
 	rowH3 := x.H3[ch*3 : ch*3+3]
 	for j := 0; j < 8; j++ {
-		if rowH1[j] != 0 {
-			a += m.W2[j*4+u] * rowH1[j]
-		}
+		a += m.W2[j*4+u] * rowH1[j]
 	}
 	for l := 0; l < 3; l++ {
-		if rowH3[l] != 0 {
-			a += m.W3[u*3+l] * rowH3[l]
-		}
+		a += m.W3[u*3+l] * rowH3[l]
 	}
 	a += m.C2[u]
 	return a, prec
@@ -630,9 +606,7 @@ func (m *DBM3) fieldChainsH3(t *taskDBM3, lo, hi int) {
 func (m *DBM3) fieldSiteH3(x *DBM3Chains, ch, u int) (a, prec float64) {
 	rowH2 := x.H2[ch*4 : ch*4+4]
 	for k_ := 0; k_ < 4; k_++ {
-		if rowH2[k_] != 0 {
-			a += m.W3[k_*3+u] * rowH2[k_]
-		}
+		a += m.W3[k_*3+u] * rowH2[k_]
 	}
 	a += m.C3[u]
 	return a, prec
@@ -918,14 +892,10 @@ func (m *DBM3) freeEnergyVH2Chains(t *taskDBM3, lo, hi int) {
 		rowH2 := x.H2[ch*4 : ch*4+4]
 		rest := 0.0
 		for i := 0; i < 9; i++ {
-			if rowV[i] != 0 {
-				rest -= m.B[i] * rowV[i]
-			}
+			rest -= m.B[i] * rowV[i]
 		}
 		for k_ := 0; k_ < 4; k_++ {
-			if rowH2[k_] != 0 {
-				rest -= m.C2[k_] * rowH2[k_]
-			}
+			rest -= m.C2[k_] * rowH2[k_]
 		}
 		aH1 := x.aH1[ch*8 : ch*8+8]
 		aH3 := x.aH3[ch*3 : ch*3+3]
@@ -982,14 +952,10 @@ func (m *DBM3) freeEnergyH1H3Chains(t *taskDBM3, lo, hi int) {
 		rowH3 := x.H3[ch*3 : ch*3+3]
 		rest := 0.0
 		for j := 0; j < 8; j++ {
-			if rowH1[j] != 0 {
-				rest -= m.C1[j] * rowH1[j]
-			}
+			rest -= m.C1[j] * rowH1[j]
 		}
 		for l := 0; l < 3; l++ {
-			if rowH3[l] != 0 {
-				rest -= m.C3[l] * rowH3[l]
-			}
+			rest -= m.C3[l] * rowH3[l]
 		}
 		aV := x.aV[ch*9 : ch*9+9]
 		aH2 := x.aH2[ch*4 : ch*4+4]
@@ -1111,24 +1077,16 @@ func (m *DBM3) EnergyGrad(x *DBM3Chains, scale float64, dst *DBM3) {
 		rowH2 := x.H2[ch*4 : ch*4+4]
 		rowH3 := x.H3[ch*3 : ch*3+3]
 		for i := 0; i < 9; i++ {
-			if rowV[i] != 0 {
-				dst.B[i] -= sc * rowV[i]
-			}
+			dst.B[i] -= sc * rowV[i]
 		}
 		for j := 0; j < 8; j++ {
-			if rowH1[j] != 0 {
-				dst.C1[j] -= sc * rowH1[j]
-			}
+			dst.C1[j] -= sc * rowH1[j]
 		}
 		for k_ := 0; k_ < 4; k_++ {
-			if rowH2[k_] != 0 {
-				dst.C2[k_] -= sc * rowH2[k_]
-			}
+			dst.C2[k_] -= sc * rowH2[k_]
 		}
 		for l := 0; l < 3; l++ {
-			if rowH3[l] != 0 {
-				dst.C3[l] -= sc * rowH3[l]
-			}
+			dst.C3[l] -= sc * rowH3[l]
 		}
 	}
 }

@@ -236,25 +236,19 @@ func (m *Mixed) Energy(x *MixedChains, dst []float64) {
 			t1 := rowS[j]
 			for n_ := 0; n_ < 2; n_++ {
 				for k_ := 0; k_ < 3; k_++ {
-					if rowY[n_*3+k_] != 0 {
-						e -= t1 * m.U[(j*2+n_)*3+k_] * rowY[n_*3+k_]
-					}
+					e -= t1 * m.U[(j*2+n_)*3+k_] * rowY[n_*3+k_]
 				}
 			}
 		}
 		for i := 0; i < 4; i++ {
-			if rowV[i] != 0 {
-				e -= m.B[i] * rowV[i]
-			}
+			e -= m.B[i] * rowV[i]
 		}
 		for j := 0; j < 3; j++ {
 			e -= m.C[j] * rowS[j]
 		}
 		for n_ := 0; n_ < 2; n_++ {
 			for k_ := 0; k_ < 3; k_++ {
-				if rowY[n_*3+k_] != 0 {
-					e -= m.D[n_*3+k_] * rowY[n_*3+k_]
-				}
+				e -= m.D[n_*3+k_] * rowY[n_*3+k_]
 			}
 		}
 		dst[ch] = e
@@ -411,9 +405,7 @@ func (m *Mixed) fieldChainsS(t *taskMixed, lo, hi int) {
 			acc := 0.0
 			for n_ := 0; n_ < 2; n_++ {
 				for k_ := 0; k_ < 3; k_++ {
-					if rowY[n_*3+k_] != 0 {
-						acc += m.U[(j*2+n_)*3+k_] * rowY[n_*3+k_]
-					}
+					acc += m.U[(j*2+n_)*3+k_] * rowY[n_*3+k_]
 				}
 			}
 			dst[j] += acc
@@ -431,9 +423,7 @@ func (m *Mixed) fieldSiteS(x *MixedChains, ch, u int) (a, prec float64) {
 	rowS := x.S[ch*3 : ch*3+3]
 	rowY := x.Y[ch*6 : ch*6+6]
 	for i := 0; i < 4; i++ {
-		if rowV[i] != 0 {
-			a += m.W[i*3+u] * rowV[i]
-		}
+		a += m.W[i*3+u] * rowV[i]
 	}
 	for k_ := 0; k_ < 3; k_++ {
 		if u != k_ {
@@ -447,9 +437,7 @@ func (m *Mixed) fieldSiteS(x *MixedChains, ch, u int) (a, prec float64) {
 	}
 	for n_ := 0; n_ < 2; n_++ {
 		for k_ := 0; k_ < 3; k_++ {
-			if rowY[n_*3+k_] != 0 {
-				a += m.U[(u*2+n_)*3+k_] * rowY[n_*3+k_]
-			}
+			a += m.U[(u*2+n_)*3+k_] * rowY[n_*3+k_]
 		}
 	}
 	a += m.C[u]
@@ -908,25 +896,19 @@ func (m *Mixed) EnergyGrad(x *MixedChains, scale float64, dst *Mixed) {
 			t1 := sc * rowS[j]
 			for n_ := 0; n_ < 2; n_++ {
 				for k_ := 0; k_ < 3; k_++ {
-					if rowY[n_*3+k_] != 0 {
-						dst.U[(j*2+n_)*3+k_] -= t1 * rowY[n_*3+k_]
-					}
+					dst.U[(j*2+n_)*3+k_] -= t1 * rowY[n_*3+k_]
 				}
 			}
 		}
 		for i := 0; i < 4; i++ {
-			if rowV[i] != 0 {
-				dst.B[i] -= sc * rowV[i]
-			}
+			dst.B[i] -= sc * rowV[i]
 		}
 		for j := 0; j < 3; j++ {
 			dst.C[j] -= sc * rowS[j]
 		}
 		for n_ := 0; n_ < 2; n_++ {
 			for k_ := 0; k_ < 3; k_++ {
-				if rowY[n_*3+k_] != 0 {
-					dst.D[n_*3+k_] -= sc * rowY[n_*3+k_]
-				}
+				dst.D[n_*3+k_] -= sc * rowY[n_*3+k_]
 			}
 		}
 	}

@@ -207,9 +207,7 @@ func (m *DBM) Energy(x *DBMChains, dst []float64) {
 			if rowV[i] != 0 {
 				t1 := rowV[i]
 				for j := 0; j < 8; j++ {
-					if rowH1[j] != 0 {
-						e -= t1 * m.W1[i*8+j] * rowH1[j]
-					}
+					e -= t1 * m.W1[i*8+j] * rowH1[j]
 				}
 			}
 		}
@@ -217,26 +215,18 @@ func (m *DBM) Energy(x *DBMChains, dst []float64) {
 			if rowH1[j] != 0 {
 				t1 := rowH1[j]
 				for k_ := 0; k_ < 4; k_++ {
-					if rowH2[k_] != 0 {
-						e -= t1 * m.W2[j*4+k_] * rowH2[k_]
-					}
+					e -= t1 * m.W2[j*4+k_] * rowH2[k_]
 				}
 			}
 		}
 		for i := 0; i < 9; i++ {
-			if rowV[i] != 0 {
-				e -= m.B[i] * rowV[i]
-			}
+			e -= m.B[i] * rowV[i]
 		}
 		for j := 0; j < 8; j++ {
-			if rowH1[j] != 0 {
-				e -= m.C1[j] * rowH1[j]
-			}
+			e -= m.C1[j] * rowH1[j]
 		}
 		for k_ := 0; k_ < 4; k_++ {
-			if rowH2[k_] != 0 {
-				e -= m.C2[k_] * rowH2[k_]
-			}
+			e -= m.C2[k_] * rowH2[k_]
 		}
 		dst[ch] = e
 	}
@@ -278,9 +268,7 @@ func (m *DBM) fieldChainsV(t *taskDBM, lo, hi int) {
 func (m *DBM) fieldSiteV(x *DBMChains, ch, u int) (a, prec float64) {
 	rowH1 := x.H1[ch*8 : ch*8+8]
 	for j := 0; j < 8; j++ {
-		if rowH1[j] != 0 {
-			a += m.W1[u*8+j] * rowH1[j]
-		}
+		a += m.W1[u*8+j] * rowH1[j]
 	}
 	a += m.B[u]
 	return a, prec
@@ -386,14 +374,10 @@ func (m *DBM) fieldSiteH1(x *DBMChains, ch, u int) (a, prec float64) {
 	rowV := x.V[ch*9 : ch*9+9]
 	rowH2 := x.H2[ch*4 : ch*4+4]
 	for i := 0; i < 9; i++ {
-		if rowV[i] != 0 {
-			a += m.W1[i*8+u] * rowV[i]
-		}
+		a += m.W1[i*8+u] * rowV[i]
 	}
 	for k_ := 0; k_ < 4; k_++ {
-		if rowH2[k_] != 0 {
-			a += m.W2[u*4+k_] * rowH2[k_]
-		}
+		a += m.W2[u*4+k_] * rowH2[k_]
 	}
 	a += m.C1[u]
 	return a, prec
@@ -487,9 +471,7 @@ func (m *DBM) fieldChainsH2(t *taskDBM, lo, hi int) {
 func (m *DBM) fieldSiteH2(x *DBMChains, ch, u int) (a, prec float64) {
 	rowH1 := x.H1[ch*8 : ch*8+8]
 	for j := 0; j < 8; j++ {
-		if rowH1[j] != 0 {
-			a += m.W2[j*4+u] * rowH1[j]
-		}
+		a += m.W2[j*4+u] * rowH1[j]
 	}
 	a += m.C2[u]
 	return a, prec
@@ -732,14 +714,10 @@ func (m *DBM) freeEnergyVH2Chains(t *taskDBM, lo, hi int) {
 		rowH2 := x.H2[ch*4 : ch*4+4]
 		rest := 0.0
 		for i := 0; i < 9; i++ {
-			if rowV[i] != 0 {
-				rest -= m.B[i] * rowV[i]
-			}
+			rest -= m.B[i] * rowV[i]
 		}
 		for k_ := 0; k_ < 4; k_++ {
-			if rowH2[k_] != 0 {
-				rest -= m.C2[k_] * rowH2[k_]
-			}
+			rest -= m.C2[k_] * rowH2[k_]
 		}
 		aH1 := x.aH1[ch*8 : ch*8+8]
 		for k, dst := range [2][]float64{t.dst0, t.dst1} {
@@ -793,9 +771,7 @@ func (m *DBM) freeEnergyH1Chains(t *taskDBM, lo, hi int) {
 		rowH1 := x.H1[ch*8 : ch*8+8]
 		rest := 0.0
 		for j := 0; j < 8; j++ {
-			if rowH1[j] != 0 {
-				rest -= m.C1[j] * rowH1[j]
-			}
+			rest -= m.C1[j] * rowH1[j]
 		}
 		aV := x.aV[ch*9 : ch*9+9]
 		aH2 := x.aH2[ch*4 : ch*4+4]
@@ -899,19 +875,13 @@ func (m *DBM) EnergyGrad(x *DBMChains, scale float64, dst *DBM) {
 		rowH1 := x.H1[ch*8 : ch*8+8]
 		rowH2 := x.H2[ch*4 : ch*4+4]
 		for i := 0; i < 9; i++ {
-			if rowV[i] != 0 {
-				dst.B[i] -= sc * rowV[i]
-			}
+			dst.B[i] -= sc * rowV[i]
 		}
 		for j := 0; j < 8; j++ {
-			if rowH1[j] != 0 {
-				dst.C1[j] -= sc * rowH1[j]
-			}
+			dst.C1[j] -= sc * rowH1[j]
 		}
 		for k_ := 0; k_ < 4; k_++ {
-			if rowH2[k_] != 0 {
-				dst.C2[k_] -= sc * rowH2[k_]
-			}
+			dst.C2[k_] -= sc * rowH2[k_]
 		}
 	}
 }

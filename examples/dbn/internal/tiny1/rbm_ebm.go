@@ -184,21 +184,15 @@ func (m *RBM) Energy(x *RBMChains, dst []float64) {
 			if rowV[i] != 0 {
 				t1 := rowV[i]
 				for j := 0; j < 3; j++ {
-					if rowH[j] != 0 {
-						e -= t1 * m.W[i*3+j] * rowH[j]
-					}
+					e -= t1 * m.W[i*3+j] * rowH[j]
 				}
 			}
 		}
 		for i := 0; i < 4; i++ {
-			if rowV[i] != 0 {
-				e -= m.B[i] * rowV[i]
-			}
+			e -= m.B[i] * rowV[i]
 		}
 		for j := 0; j < 3; j++ {
-			if rowH[j] != 0 {
-				e -= m.C[j] * rowH[j]
-			}
+			e -= m.C[j] * rowH[j]
 		}
 		dst[ch] = e
 	}
@@ -240,9 +234,7 @@ func (m *RBM) fieldChainsV(t *taskRBM, lo, hi int) {
 func (m *RBM) fieldSiteV(x *RBMChains, ch, u int) (a, prec float64) {
 	rowH := x.H[ch*3 : ch*3+3]
 	for j := 0; j < 3; j++ {
-		if rowH[j] != 0 {
-			a += m.W[u*3+j] * rowH[j]
-		}
+		a += m.W[u*3+j] * rowH[j]
 	}
 	a += m.B[u]
 	return a, prec
@@ -344,9 +336,7 @@ func (m *RBM) fieldChainsH(t *taskRBM, lo, hi int) {
 func (m *RBM) fieldSiteH(x *RBMChains, ch, u int) (a, prec float64) {
 	rowV := x.V[ch*4 : ch*4+4]
 	for i := 0; i < 4; i++ {
-		if rowV[i] != 0 {
-			a += m.W[i*3+u] * rowV[i]
-		}
+		a += m.W[i*3+u] * rowV[i]
 	}
 	a += m.C[u]
 	return a, prec
@@ -546,9 +536,7 @@ func (m *RBM) freeEnergyVChains(t *taskRBM, lo, hi int) {
 		rowV := x.V[ch*4 : ch*4+4]
 		rest := 0.0
 		for i := 0; i < 4; i++ {
-			if rowV[i] != 0 {
-				rest -= m.B[i] * rowV[i]
-			}
+			rest -= m.B[i] * rowV[i]
 		}
 		aH := x.aH[ch*3 : ch*3+3]
 		for k, dst := range [2][]float64{t.dst0, t.dst1} {
@@ -604,9 +592,7 @@ func (m *RBM) freeEnergyHChains(t *taskRBM, lo, hi int) {
 		rowH := x.H[ch*3 : ch*3+3]
 		rest := 0.0
 		for j := 0; j < 3; j++ {
-			if rowH[j] != 0 {
-				rest -= m.C[j] * rowH[j]
-			}
+			rest -= m.C[j] * rowH[j]
 		}
 		aV := x.aV[ch*4 : ch*4+4]
 		for k, dst := range [2][]float64{t.dst0, t.dst1} {
@@ -698,14 +684,10 @@ func (m *RBM) EnergyGrad(x *RBMChains, scale float64, dst *RBM) {
 		rowV := x.V[ch*4 : ch*4+4]
 		rowH := x.H[ch*3 : ch*3+3]
 		for i := 0; i < 4; i++ {
-			if rowV[i] != 0 {
-				dst.B[i] -= sc * rowV[i]
-			}
+			dst.B[i] -= sc * rowV[i]
 		}
 		for j := 0; j < 3; j++ {
-			if rowH[j] != 0 {
-				dst.C[j] -= sc * rowH[j]
-			}
+			dst.C[j] -= sc * rowH[j]
 		}
 	}
 }
