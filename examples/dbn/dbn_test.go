@@ -880,59 +880,82 @@ func TestTopData(t *testing.T) {
 	}
 }
 
-// The command's discriminative stage, on the greedily trained shapes DBN,
-// labels held-out shapes better: of the test rows whose classification the
-// stage changes, the ones it corrects outnumber the ones it breaks by more
-// than 3 standard deviations of that difference under no effect (a sign
-// test, √(corrected + broken)). It leaves the lower model as it was and
-// reports its epochs and accuracies.
-func TestDiscriminativeStage(t *testing.T) {
-	d, train, test, trainLabels, testLabels, _ := shapesDBN(t, 20)
-	before, err := d.ClassProbs(test)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bottom := slices.Clone(d.Generative(0).Params()[0].Data)
-	p := &problem{name: "shapes", train: train, test: test, trainLabels: trainLabels, testLabs: testLabels, classes: 4, dbn: d, disc: 10, every: 1}
-	o := options{out: t.TempDir(), batch: 20, lrDisc: 0.05, discHybrid: 0.05, temps: 100, runs: 2, samples: 1, seed: 1}
-	met, err := p.discriminative(o, io.Discard, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	after, err := d.ClassProbs(test)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(bottom, d.Generative(0).Params()[0].Data) {
-		t.Error("the discriminative stage changed the bottom model")
-	}
-	argmax := func(p []float64, r int) int {
-		row := p[r*4 : (r+1)*4]
-		return slices.Index(row, slices.Max(row))
-	}
-	var fixed, broken float64
-	for r, y := range testLabels {
-		b, a := argmax(before, r) == y, argmax(after, r) == y
-		switch {
-		case a && !b:
-			fixed++
-		case b && !a:
-			broken++
+// The fine-tuning stages of the command, on a greedily trained shapes DBN:
+// of the held-out rows whose class the stage changes, the ones it corrects
+// outnumber the ones it breaks by more than 3 standard deviations of that
+// difference under no effect (a sign test, √(corrected + broken)). Each
+// leaves the generative bottom model as it was, reports its epochs and
+// accuracies and saves its checkpoints.
+func TestFineTuningStages(t *testing.T) {
+	for _, c := range []struct {
+		stage       string
+		run         func(p *problem, o options) (*StageMetrics, error)
+		problem     problem
+		opts        options
+		checkpoints []string
+	}{
+		{"disc", (*problem).discriminativeQuiet, problem{disc: 10}, options{lrDisc: 0.05, discHybrid: 0.05},
+			[]string{"disc-0-RBM.safetensors", "disc-1-TopRBM.safetensors"}},
+		{"backprop", (*problem).backpropagationQuiet, problem{backprop: 10, recognition: []runtime.Reflective{small1.ZeroRBM().Reflect()}}, options{lrBackprop: 0.05},
+			[]string{"backprop-0-RBM.safetensors", "backprop-1-TopRBM.safetensors", "backprop-rec0-RBM.safetensors"}},
+	} {
+		d, train, test, trainLabels, testLabels, _ := shapesDBN(t, 20)
+		before, err := d.ClassProbs(test)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bottom := slices.Clone(d.Generative(0).Params()[0].Data)
+		p := c.problem
+		p.name, p.train, p.test, p.trainLabels, p.testLabs, p.classes, p.dbn, p.every = "shapes", train, test, trainLabels, testLabels, 4, d, 1
+		o := c.opts
+		o.out, o.batch, o.temps, o.runs, o.samples, o.seed = t.TempDir(), 20, 100, 2, 1, 1
+		met, err := c.run(&p, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		after, err := d.ClassProbs(test)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(bottom, d.Generative(0).Params()[0].Data) {
+			t.Errorf("%s: the stage changed the generative bottom model", c.stage)
+		}
+		argmax := func(p []float64, r int) int {
+			row := p[r*4 : (r+1)*4]
+			return slices.Index(row, slices.Max(row))
+		}
+		var fixed, broken float64
+		for r, y := range testLabels {
+			b, a := argmax(before, r) == y, argmax(after, r) == y
+			switch {
+			case a && !b:
+				fixed++
+			case b && !a:
+				broken++
+			}
+		}
+		accBefore, accAfter := runtime.Accuracy(before, testLabels), runtime.Accuracy(after, testLabels)
+		t.Logf("%s: accuracy %.4f greedy → %.4f after %d epochs (%v); %v corrected, %v broken; bound %.3f", c.stage, accBefore, accAfter, met.Epochs, met.AccuracyByEpoch, fixed, broken, met.LowerBound.Value)
+		if !(fixed-broken > 3*math.Sqrt(fixed+broken)) {
+			t.Errorf("%s: the stage corrected %v test rows and broke %v (accuracy %.4f → %.4f)", c.stage, fixed, broken, accBefore, accAfter)
+		}
+		if met.Stage != c.stage || met.Epochs != 10 || len(met.AccuracyByEpoch) != 10 || met.AccuracyByEpoch[9] != met.Accuracy.Value || met.Accuracy.Value != accAfter {
+			t.Errorf("stage metrics %q, %d epochs, accuracy by epoch %v, accuracy %v; want %s, 10 epochs ending at %v", met.Stage, met.Epochs, met.AccuracyByEpoch, met.Accuracy.Value, c.stage, accAfter)
+		}
+		for _, f := range c.checkpoints {
+			if _, err := os.Stat(filepath.Join(o.out, f)); err != nil {
+				t.Errorf("%s: checkpoint: %v", c.stage, err)
+			}
 		}
 	}
-	accBefore, accAfter := runtime.Accuracy(before, testLabels), runtime.Accuracy(after, testLabels)
-	t.Logf("accuracy %.4f greedy → %.4f after %d epochs (%v); %v corrected, %v broken; bound %.3f", accBefore, accAfter, met.Epochs, met.AccuracyByEpoch, fixed, broken, met.LowerBound.Value)
-	if !(fixed-broken > 3*math.Sqrt(fixed+broken)) {
-		t.Errorf("the discriminative stage corrected %v test rows and broke %v (accuracy %.4f → %.4f)", fixed, broken, accBefore, accAfter)
-	}
-	if met.Stage != "disc" || met.Epochs != 10 || len(met.AccuracyByEpoch) != 10 || met.AccuracyByEpoch[9] != met.Accuracy.Value || met.Accuracy.Value != accAfter {
-		t.Errorf("stage metrics %q, %d epochs, accuracy by epoch %v, accuracy %v; want disc, 10 epochs ending at %v", met.Stage, met.Epochs, met.AccuracyByEpoch, met.Accuracy.Value, accAfter)
-	}
-	for _, f := range []string{"disc-0-RBM.safetensors", "disc-1-TopRBM.safetensors"} {
-		if _, err := os.Stat(filepath.Join(o.out, f)); err != nil {
-			t.Errorf("checkpoint: %v", err)
-		}
-	}
+}
+
+func (p *problem) discriminativeQuiet(o options) (*StageMetrics, error) {
+	return p.discriminative(o, io.Discard, io.Discard)
+}
+
+func (p *problem) backpropagationQuiet(o options) (*StageMetrics, error) {
+	return p.backpropagation(o, io.Discard, io.Discard)
 }
 
 // backpropBatch returns rows random binary images of the tiny DBN with
@@ -1051,60 +1074,6 @@ func TestBackpropAllocs(t *testing.T) {
 	tr.TrainStep(batch, 8, 0)
 	if a := testing.AllocsPerRun(20, func() { tr.TrainStep(batch, 8, 0) }); a != 0 {
 		t.Errorf("%v allocations per step", a)
-	}
-}
-
-// The backpropagation stage, on a greedily trained shapes DBN, corrects
-// clearly more test rows than it breaks (by more than three standard
-// deviations of the difference, were both equally likely), leaves the
-// generative bottom model alone and saves its checkpoints.
-func TestBackpropStage(t *testing.T) {
-	d, train, test, trainLabels, testLabels, _ := shapesDBN(t, 20)
-	before, err := d.ClassProbs(test)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bottom := slices.Clone(d.Generative(0).Params()[0].Data)
-	p := &problem{name: "shapes", train: train, test: test, trainLabels: trainLabels, testLabs: testLabels, classes: 4, dbn: d,
-		recognition: []runtime.Reflective{small1.ZeroRBM().Reflect()}, backprop: 10, every: 1}
-	o := options{out: t.TempDir(), batch: 20, lrBackprop: 0.05, temps: 100, runs: 2, samples: 1, seed: 1}
-	met, err := p.backpropagation(o, io.Discard, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	after, err := d.ClassProbs(test)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(bottom, d.Generative(0).Params()[0].Data) {
-		t.Error("backpropagation changed the generative bottom model")
-	}
-	argmax := func(p []float64, r int) int {
-		row := p[r*4 : (r+1)*4]
-		return slices.Index(row, slices.Max(row))
-	}
-	var fixed, broken float64
-	for r, y := range testLabels {
-		b, a := argmax(before, r) == y, argmax(after, r) == y
-		switch {
-		case a && !b:
-			fixed++
-		case b && !a:
-			broken++
-		}
-	}
-	accBefore, accAfter := runtime.Accuracy(before, testLabels), runtime.Accuracy(after, testLabels)
-	t.Logf("accuracy %.4f greedy → %.4f after %d epochs (%v); %v corrected, %v broken; bound %.3f", accBefore, accAfter, met.Epochs, met.AccuracyByEpoch, fixed, broken, met.LowerBound.Value)
-	if !(fixed-broken > 3*math.Sqrt(fixed+broken)) {
-		t.Errorf("backpropagation corrected %v test rows and broke %v (accuracy %.4f → %.4f)", fixed, broken, accBefore, accAfter)
-	}
-	if met.Stage != "backprop" || met.Epochs != 10 || len(met.AccuracyByEpoch) != 10 || met.AccuracyByEpoch[9] != met.Accuracy.Value || met.Accuracy.Value != accAfter {
-		t.Errorf("stage metrics %q, %d epochs, accuracy by epoch %v, accuracy %v; want backprop, 10 epochs ending at %v", met.Stage, met.Epochs, met.AccuracyByEpoch, met.Accuracy.Value, accAfter)
-	}
-	for _, f := range []string{"backprop-0-RBM.safetensors", "backprop-1-TopRBM.safetensors", "backprop-rec0-RBM.safetensors"} {
-		if _, err := os.Stat(filepath.Join(o.out, f)); err != nil {
-			t.Errorf("checkpoint: %v", err)
-		}
 	}
 }
 
