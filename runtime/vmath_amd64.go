@@ -32,9 +32,15 @@ func vsigmoid(dst, src []float64, scale float64) int {
 //go:noescape
 func softplusSumAVX2(n int, src *float64, scale float64) float64
 
+//go:noescape
+func softplusSumAVX512(n int, src *float64, scale float64) float64
+
 // vsoftplusSum returns Σ softplus(scale·src[i]) over the largest multiple of
-// 4 elements it can, and how many that was.
+// 8 (AVX-512) or 4 (AVX2) elements it can, and how many that was.
 func vsoftplusSum(src []float64, scale float64) (float64, int) {
+	if n := len(src) &^ 7; kernelLevel == levelAVX512 && n > 0 {
+		return softplusSumAVX512(n, &src[0], scale), n
+	}
 	n := len(src) &^ 3
 	if kernelLevel < levelAVX2 || n == 0 {
 		return 0, 0
