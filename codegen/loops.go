@@ -334,6 +334,16 @@ func (em *emitter) emit(s sum) {
 	if s.Sub {
 		op = " -= "
 	}
+	// A binary unit's zero test in the innermost loop saves one multiply-add
+	// and mispredicts on random states half the time: it is left out there,
+	// and the zero multiplied in, unless the innermost factors call a
+	// function or divide.
+	cheap := true
+	for _, f := range factors {
+		if f.depth == inner && (f.div || strings.Contains(f.code, "(")) {
+			cheap = false
+		}
+	}
 	var open []int // the depth of every open block
 	for d := 0; d <= inner; d++ {
 		if d > 0 {
@@ -342,10 +352,7 @@ func (em *emitter) emit(s sum) {
 			open = append(open, d)
 		}
 		for _, gd := range guards {
-			// A zero test in the innermost loop would save one multiply-add
-			// and mispredict on random states half the time: multiply by
-			// the zero instead.
-			if gd.skip && d == inner {
+			if gd.skip && d == inner && cheap {
 				continue
 			}
 			if gd.depth == d {

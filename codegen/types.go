@@ -189,10 +189,17 @@ func (g *gen) chainsType() {
 		p.P("// where the CPU has the kernels); x.Workspace.SetFloat32(false) restores float64.")
 	}
 	p.Pf("func New%s(n int, seed uint64) *%s {", g.C, g.C)
-	p.Pf("x := &%s{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, %d), save: make([]float64, n*%d)}", g.C, max(1, g.maxCategories()), g.maxLayer())
+	p.P("ws := runtime.NewWorkspace(0)")
 	if g.opts.Float32 {
-		p.P("x.Workspace.SetFloat32(true)")
+		p.P("ws.SetFloat32(true)")
 	}
+	p.Pf("return new%s(n, seed, ws)", g.C)
+	p.P("}")
+	p.P()
+	p.Pf("// new%s is New%s with its products run by ws, which the chains may", g.C, g.C)
+	p.P("// share with other batches used in turn.")
+	p.Pf("func new%s(n int, seed uint64, ws *runtime.Workspace) *%s {", g.C, g.C)
+	p.Pf("x := &%s{N: n, RNG: make([]runtime.RNG, n), Workspace: ws, prob: make([]float64, %d), save: make([]float64, n*%d)}", g.C, max(1, g.maxCategories()), g.maxLayer())
 	if g.scaledKernels() {
 		p.Pf("x.mvIn, x.mvOut = make([]float64, n*%d), make([]float64, n*%d)", g.maxLayer(), g.maxLayer())
 		p.Pf("x.mvRow, x.mvCol = make([]float64, %d), make([]float64, %d)", g.maxLayer(), g.maxLayer())

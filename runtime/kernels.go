@@ -106,8 +106,8 @@ type gemmScratch struct {
 	vals         []float64
 	idx, start   []int32
 
-	// f32: the sparse-row products read op(B) rounded to float32 and sum
-	// in float32 (Workspace.SetFloat32), from these buffers.
+	// f32: the products read their operands rounded to float32 and sum in
+	// float32 (Workspace.SetFloat32), packed into these buffers.
 	f32                     bool
 	apack32, bpack32, val32 []float32
 }
@@ -425,9 +425,9 @@ func (s *gemmScratch) gemmSparse(lv int, transA, transB bool, m, n, k int, alpha
 		st[m] = int32(e)
 		return st
 	}
-	// With f32 (AVX-512 only) the strips are packed as float64 and then
-	// narrowed; strips of more than 32 columns are multiplied in float32,
-	// narrower ones (the last strip of a matrix) by the float64 kernel.
+	// With f32 (AVX-512 only) strips of more than 32 columns are packed as
+	// float32 and multiplied in float32; narrower ones (the last strip of a
+	// matrix) stay float64.
 	f32 := s.f32 && lv == levelAVX512
 	var bp32 []float32
 	var val32 []float32

@@ -116,7 +116,14 @@ type ClassRBMChains struct {
 // NewClassRBMChains returns n chains with every unit drawn uniformly (gaussian units
 // from N(0, 1)); chain c uses random stream (seed, c).
 func NewClassRBMChains(n int, seed uint64) *ClassRBMChains {
-	x := &ClassRBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 10), save: make([]float64, n*784)}
+	ws := runtime.NewWorkspace(0)
+	return newClassRBMChains(n, seed, ws)
+}
+
+// newClassRBMChains is NewClassRBMChains with its products run by ws, which the chains may
+// share with other batches used in turn.
+func newClassRBMChains(n int, seed uint64, ws *runtime.Workspace) *ClassRBMChains {
+	x := &ClassRBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: ws, prob: make([]float64, 10), save: make([]float64, n*784)}
 	x.V = make([]float64, n*784)
 	x.aV = make([]float64, n*784)
 	x.Y = make([]float64, n*10)
@@ -895,18 +902,16 @@ func NewClassRBMTrainer(m *ClassRBM, cfg runtime.CDConfig) (*ClassRBMTrainer, er
 	if cfg.Persistent && cfg.Chains > 0 {
 		chains = cfg.Chains
 	}
+	// One workspace serves the three batches: the idle workers of separate
+	// workspaces would spin on the cores the busy one needs.
+	data := NewClassRBMChains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15)
 	t := &ClassRBMTrainer{Model: m, cfg: cfg,
-		data: NewClassRBMChains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15),
-		neg:  NewClassRBMChains(chains, cfg.Seed),
-		mo:   NewClassRBMChains(max(chains, cfg.BatchSize), cfg.Seed),
+		data: data,
+		neg:  newClassRBMChains(chains, cfg.Seed, data.Workspace),
+		mo:   newClassRBMChains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroClassRBM(), vel: ZeroClassRBM(),
 		recon: make([]float64, cfg.BatchSize*784),
 	}
-	// One workspace serves the three batches: the idle workers of separate
-	// workspaces would spin on the cores the busy one needs.
-	t.neg.Workspace.Close()
-	t.mo.Workspace.Close()
-	t.neg.Workspace, t.mo.Workspace = t.data.Workspace, t.data.Workspace
 	names := map[string]int{
 		"W": 0,
 		"U": 1,
@@ -1199,8 +1204,7 @@ func (r reflectClassRBM) EnergyGrad(x runtime.Chains, scale float64, g []runtime
 func (r reflectClassRBM) FreeEnergyGrad(x runtime.Chains, fe int, scale float64, g []runtime.Tensor) {
 	c := x.(*ClassRBMChains)
 	if c.scratch == nil {
-		c.scratch = NewClassRBMChains(len(c.RNG), 0)
-		c.scratch.Workspace = c.Workspace
+		c.scratch = newClassRBMChains(len(c.RNG), 0, c.Workspace)
 	}
 	mo := c.scratch
 	switch fe {

@@ -112,7 +112,14 @@ type DBMChains struct {
 // NewDBMChains returns n chains with every unit drawn uniformly (gaussian units
 // from N(0, 1)); chain c uses random stream (seed, c).
 func NewDBMChains(n int, seed uint64) *DBMChains {
-	x := &DBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), save: make([]float64, n*1000)}
+	ws := runtime.NewWorkspace(0)
+	return newDBMChains(n, seed, ws)
+}
+
+// newDBMChains is NewDBMChains with its products run by ws, which the chains may
+// share with other batches used in turn.
+func newDBMChains(n int, seed uint64, ws *runtime.Workspace) *DBMChains {
+	x := &DBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: ws, prob: make([]float64, 1), save: make([]float64, n*1000)}
 	x.V = make([]float64, n*784)
 	x.aV = make([]float64, n*784)
 	x.H1 = make([]float64, n*500)
@@ -906,18 +913,16 @@ func NewDBMTrainer(m *DBM, cfg runtime.CDConfig) (*DBMTrainer, error) {
 	if cfg.Persistent && cfg.Chains > 0 {
 		chains = cfg.Chains
 	}
+	// One workspace serves the three batches: the idle workers of separate
+	// workspaces would spin on the cores the busy one needs.
+	data := NewDBMChains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15)
 	t := &DBMTrainer{Model: m, cfg: cfg,
-		data: NewDBMChains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15),
-		neg:  NewDBMChains(chains, cfg.Seed),
-		mo:   NewDBMChains(max(chains, cfg.BatchSize), cfg.Seed),
+		data: data,
+		neg:  newDBMChains(chains, cfg.Seed, data.Workspace),
+		mo:   newDBMChains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroDBM(), vel: ZeroDBM(),
 		recon: make([]float64, cfg.BatchSize*1000),
 	}
-	// One workspace serves the three batches: the idle workers of separate
-	// workspaces would spin on the cores the busy one needs.
-	t.neg.Workspace.Close()
-	t.mo.Workspace.Close()
-	t.neg.Workspace, t.mo.Workspace = t.data.Workspace, t.data.Workspace
 	names := map[string]int{
 		"W1": 0,
 		"W2": 1,
@@ -1190,8 +1195,7 @@ func (r reflectDBM) EnergyGrad(x runtime.Chains, scale float64, g []runtime.Tens
 func (r reflectDBM) FreeEnergyGrad(x runtime.Chains, fe int, scale float64, g []runtime.Tensor) {
 	c := x.(*DBMChains)
 	if c.scratch == nil {
-		c.scratch = NewDBMChains(len(c.RNG), 0)
-		c.scratch.Workspace = c.Workspace
+		c.scratch = newDBMChains(len(c.RNG), 0, c.Workspace)
 	}
 	mo := c.scratch
 	switch fe {

@@ -91,7 +91,14 @@ type IsingChains struct {
 // NewIsingChains returns n chains with every unit drawn uniformly (gaussian units
 // from N(0, 1)); chain c uses random stream (seed, c).
 func NewIsingChains(n int, seed uint64) *IsingChains {
-	x := &IsingChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), save: make([]float64, n*16)}
+	ws := runtime.NewWorkspace(0)
+	return newIsingChains(n, seed, ws)
+}
+
+// newIsingChains is NewIsingChains with its products run by ws, which the chains may
+// share with other batches used in turn.
+func newIsingChains(n int, seed uint64, ws *runtime.Workspace) *IsingChains {
+	x := &IsingChains{N: n, RNG: make([]runtime.RNG, n), Workspace: ws, prob: make([]float64, 1), save: make([]float64, n*16)}
 	x.S = make([]float64, n*16)
 	x.aS = make([]float64, n*16)
 	for ch := range x.RNG {
@@ -372,8 +379,7 @@ func (m *Ising) LogZ(limit float64) (float64, error) {
 	}
 	const batch = 256
 	return runtime.EnumerateLogSum(n, batch, func() func(k0, count int, out []float64) {
-		x := NewIsingChains(batch, 0)
-		x.Workspace = runtime.NewWorkspace(1) // the enumeration is parallel already
+		x := newIsingChains(batch, 0, runtime.NewWorkspace(1)) // the enumeration is parallel already
 		return func(k0, count int, out []float64) {
 			x.N = count
 			for ch := 0; ch < count; ch++ {
@@ -445,18 +451,16 @@ func NewIsingTrainer(m *Ising, cfg runtime.CDConfig) (*IsingTrainer, error) {
 	if cfg.Persistent && cfg.Chains > 0 {
 		chains = cfg.Chains
 	}
+	// One workspace serves the three batches: the idle workers of separate
+	// workspaces would spin on the cores the busy one needs.
+	data := NewIsingChains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15)
 	t := &IsingTrainer{Model: m, cfg: cfg,
-		data: NewIsingChains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15),
-		neg:  NewIsingChains(chains, cfg.Seed),
-		mo:   NewIsingChains(max(chains, cfg.BatchSize), cfg.Seed),
+		data: data,
+		neg:  newIsingChains(chains, cfg.Seed, data.Workspace),
+		mo:   newIsingChains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroIsing(), vel: ZeroIsing(),
 		recon: make([]float64, cfg.BatchSize*16),
 	}
-	// One workspace serves the three batches: the idle workers of separate
-	// workspaces would spin on the cores the busy one needs.
-	t.neg.Workspace.Close()
-	t.mo.Workspace.Close()
-	t.neg.Workspace, t.mo.Workspace = t.data.Workspace, t.data.Workspace
 	names := map[string]int{
 		"h": 0,
 	}
@@ -650,8 +654,7 @@ func (r reflectIsing) EnergyGrad(x runtime.Chains, scale float64, g []runtime.Te
 func (r reflectIsing) FreeEnergyGrad(x runtime.Chains, fe int, scale float64, g []runtime.Tensor) {
 	c := x.(*IsingChains)
 	if c.scratch == nil {
-		c.scratch = NewIsingChains(len(c.RNG), 0)
-		c.scratch.Workspace = c.Workspace
+		c.scratch = newIsingChains(len(c.RNG), 0, c.Workspace)
 	}
 	mo := c.scratch
 	switch fe {

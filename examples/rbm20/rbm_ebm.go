@@ -98,7 +98,14 @@ type RBMChains struct {
 // NewRBMChains returns n chains with every unit drawn uniformly (gaussian units
 // from N(0, 1)); chain c uses random stream (seed, c).
 func NewRBMChains(n int, seed uint64) *RBMChains {
-	x := &RBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), save: make([]float64, n*784)}
+	ws := runtime.NewWorkspace(0)
+	return newRBMChains(n, seed, ws)
+}
+
+// newRBMChains is NewRBMChains with its products run by ws, which the chains may
+// share with other batches used in turn.
+func newRBMChains(n int, seed uint64, ws *runtime.Workspace) *RBMChains {
+	x := &RBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: ws, prob: make([]float64, 1), save: make([]float64, n*784)}
 	x.V = make([]float64, n*784)
 	x.aV = make([]float64, n*784)
 	x.H = make([]float64, n*20)
@@ -635,8 +642,7 @@ func (m *RBM) LogZ(limit float64) (float64, error) {
 	}
 	const batch = 256
 	return runtime.EnumerateLogSum(n, batch, func() func(k0, count int, out []float64) {
-		x := NewRBMChains(batch, 0)
-		x.Workspace = runtime.NewWorkspace(1) // the enumeration is parallel already
+		x := newRBMChains(batch, 0, runtime.NewWorkspace(1)) // the enumeration is parallel already
 		return func(k0, count int, out []float64) {
 			x.N = count
 			for ch := 0; ch < count; ch++ {
@@ -742,18 +748,16 @@ func NewRBMTrainer(m *RBM, cfg runtime.CDConfig) (*RBMTrainer, error) {
 	if cfg.Persistent && cfg.Chains > 0 {
 		chains = cfg.Chains
 	}
+	// One workspace serves the three batches: the idle workers of separate
+	// workspaces would spin on the cores the busy one needs.
+	data := NewRBMChains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15)
 	t := &RBMTrainer{Model: m, cfg: cfg,
-		data: NewRBMChains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15),
-		neg:  NewRBMChains(chains, cfg.Seed),
-		mo:   NewRBMChains(max(chains, cfg.BatchSize), cfg.Seed),
+		data: data,
+		neg:  newRBMChains(chains, cfg.Seed, data.Workspace),
+		mo:   newRBMChains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroRBM(), vel: ZeroRBM(),
 		recon: make([]float64, cfg.BatchSize*784),
 	}
-	// One workspace serves the three batches: the idle workers of separate
-	// workspaces would spin on the cores the busy one needs.
-	t.neg.Workspace.Close()
-	t.mo.Workspace.Close()
-	t.neg.Workspace, t.mo.Workspace = t.data.Workspace, t.data.Workspace
 	names := map[string]int{
 		"W": 0,
 		"b": 1,
@@ -1011,8 +1015,7 @@ func (r reflectRBM) EnergyGrad(x runtime.Chains, scale float64, g []runtime.Tens
 func (r reflectRBM) FreeEnergyGrad(x runtime.Chains, fe int, scale float64, g []runtime.Tensor) {
 	c := x.(*RBMChains)
 	if c.scratch == nil {
-		c.scratch = NewRBMChains(len(c.RNG), 0)
-		c.scratch.Workspace = c.Workspace
+		c.scratch = newRBMChains(len(c.RNG), 0, c.Workspace)
 	}
 	mo := c.scratch
 	switch fe {

@@ -116,7 +116,14 @@ type TopRBMChains struct {
 // NewTopRBMChains returns n chains with every unit drawn uniformly (gaussian units
 // from N(0, 1)); chain c uses random stream (seed, c).
 func NewTopRBMChains(n int, seed uint64) *TopRBMChains {
-	x := &TopRBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 10), save: make([]float64, n*2000)}
+	ws := runtime.NewWorkspace(0)
+	return newTopRBMChains(n, seed, ws)
+}
+
+// newTopRBMChains is NewTopRBMChains with its products run by ws, which the chains may
+// share with other batches used in turn.
+func newTopRBMChains(n int, seed uint64, ws *runtime.Workspace) *TopRBMChains {
+	x := &TopRBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: ws, prob: make([]float64, 10), save: make([]float64, n*2000)}
 	x.V = make([]float64, n*500)
 	x.aV = make([]float64, n*500)
 	x.Y = make([]float64, n*10)
@@ -895,18 +902,16 @@ func NewTopRBMTrainer(m *TopRBM, cfg runtime.CDConfig) (*TopRBMTrainer, error) {
 	if cfg.Persistent && cfg.Chains > 0 {
 		chains = cfg.Chains
 	}
+	// One workspace serves the three batches: the idle workers of separate
+	// workspaces would spin on the cores the busy one needs.
+	data := NewTopRBMChains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15)
 	t := &TopRBMTrainer{Model: m, cfg: cfg,
-		data: NewTopRBMChains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15),
-		neg:  NewTopRBMChains(chains, cfg.Seed),
-		mo:   NewTopRBMChains(max(chains, cfg.BatchSize), cfg.Seed),
+		data: data,
+		neg:  newTopRBMChains(chains, cfg.Seed, data.Workspace),
+		mo:   newTopRBMChains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroTopRBM(), vel: ZeroTopRBM(),
 		recon: make([]float64, cfg.BatchSize*2000),
 	}
-	// One workspace serves the three batches: the idle workers of separate
-	// workspaces would spin on the cores the busy one needs.
-	t.neg.Workspace.Close()
-	t.mo.Workspace.Close()
-	t.neg.Workspace, t.mo.Workspace = t.data.Workspace, t.data.Workspace
 	names := map[string]int{
 		"W": 0,
 		"U": 1,
@@ -1195,8 +1200,7 @@ func (r reflectTopRBM) EnergyGrad(x runtime.Chains, scale float64, g []runtime.T
 func (r reflectTopRBM) FreeEnergyGrad(x runtime.Chains, fe int, scale float64, g []runtime.Tensor) {
 	c := x.(*TopRBMChains)
 	if c.scratch == nil {
-		c.scratch = NewTopRBMChains(len(c.RNG), 0)
-		c.scratch.Workspace = c.Workspace
+		c.scratch = newTopRBMChains(len(c.RNG), 0, c.Workspace)
 	}
 	mo := c.scratch
 	switch fe {

@@ -98,7 +98,14 @@ type DigitsChains struct {
 // NewDigitsChains returns n chains with every unit drawn uniformly (gaussian units
 // from N(0, 1)); chain c uses random stream (seed, c).
 func NewDigitsChains(n int, seed uint64) *DigitsChains {
-	x := &DigitsChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), save: make([]float64, n*64)}
+	ws := runtime.NewWorkspace(0)
+	return newDigitsChains(n, seed, ws)
+}
+
+// newDigitsChains is NewDigitsChains with its products run by ws, which the chains may
+// share with other batches used in turn.
+func newDigitsChains(n int, seed uint64, ws *runtime.Workspace) *DigitsChains {
+	x := &DigitsChains{N: n, RNG: make([]runtime.RNG, n), Workspace: ws, prob: make([]float64, 1), save: make([]float64, n*64)}
 	x.V = make([]float64, n*64)
 	x.aV = make([]float64, n*64)
 	x.H = make([]float64, n*32)
@@ -637,8 +644,7 @@ func (m *Digits) LogZ(limit float64) (float64, error) {
 	}
 	const batch = 256
 	return runtime.EnumerateLogSum(n, batch, func() func(k0, count int, out []float64) {
-		x := NewDigitsChains(batch, 0)
-		x.Workspace = runtime.NewWorkspace(1) // the enumeration is parallel already
+		x := newDigitsChains(batch, 0, runtime.NewWorkspace(1)) // the enumeration is parallel already
 		return func(k0, count int, out []float64) {
 			x.N = count
 			for ch := 0; ch < count; ch++ {
@@ -744,18 +750,16 @@ func NewDigitsTrainer(m *Digits, cfg runtime.CDConfig) (*DigitsTrainer, error) {
 	if cfg.Persistent && cfg.Chains > 0 {
 		chains = cfg.Chains
 	}
+	// One workspace serves the three batches: the idle workers of separate
+	// workspaces would spin on the cores the busy one needs.
+	data := NewDigitsChains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15)
 	t := &DigitsTrainer{Model: m, cfg: cfg,
-		data: NewDigitsChains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15),
-		neg:  NewDigitsChains(chains, cfg.Seed),
-		mo:   NewDigitsChains(max(chains, cfg.BatchSize), cfg.Seed),
+		data: data,
+		neg:  newDigitsChains(chains, cfg.Seed, data.Workspace),
+		mo:   newDigitsChains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroDigits(), vel: ZeroDigits(),
 		recon: make([]float64, cfg.BatchSize*64),
 	}
-	// One workspace serves the three batches: the idle workers of separate
-	// workspaces would spin on the cores the busy one needs.
-	t.neg.Workspace.Close()
-	t.mo.Workspace.Close()
-	t.neg.Workspace, t.mo.Workspace = t.data.Workspace, t.data.Workspace
 	names := map[string]int{
 		"W": 0,
 		"b": 1,
@@ -1013,8 +1017,7 @@ func (r reflectDigits) EnergyGrad(x runtime.Chains, scale float64, g []runtime.T
 func (r reflectDigits) FreeEnergyGrad(x runtime.Chains, fe int, scale float64, g []runtime.Tensor) {
 	c := x.(*DigitsChains)
 	if c.scratch == nil {
-		c.scratch = NewDigitsChains(len(c.RNG), 0)
-		c.scratch.Workspace = c.Workspace
+		c.scratch = newDigitsChains(len(c.RNG), 0, c.Workspace)
 	}
 	mo := c.scratch
 	switch fe {

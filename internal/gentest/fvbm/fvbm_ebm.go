@@ -91,7 +91,14 @@ type FVBMChains struct {
 // NewFVBMChains returns n chains with every unit drawn uniformly (gaussian units
 // from N(0, 1)); chain c uses random stream (seed, c).
 func NewFVBMChains(n int, seed uint64) *FVBMChains {
-	x := &FVBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), save: make([]float64, n*5)}
+	ws := runtime.NewWorkspace(0)
+	return newFVBMChains(n, seed, ws)
+}
+
+// newFVBMChains is NewFVBMChains with its products run by ws, which the chains may
+// share with other batches used in turn.
+func newFVBMChains(n int, seed uint64, ws *runtime.Workspace) *FVBMChains {
+	x := &FVBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: ws, prob: make([]float64, 1), save: make([]float64, n*5)}
 	x.V = make([]float64, n*5)
 	x.aV = make([]float64, n*5)
 	for ch := range x.RNG {
@@ -165,7 +172,9 @@ func (m *FVBM) Energy(x *FVBMChains, dst []float64) {
 		rowV := x.V[ch*5 : ch*5+5]
 		e := 0.0
 		for i := 0; i < 5; i++ {
-			e += ((-1.0 * m.J[i*5+i]) + (-1.0 * m.B[i])) * rowV[i]
+			if rowV[i] != 0 {
+				e += ((-1.0 * m.J[i*5+i]) + (-1.0 * m.B[i])) * rowV[i]
+			}
 		}
 		for i := 0; i < 5; i++ {
 			if rowV[i] != 0 {
@@ -369,8 +378,7 @@ func (m *FVBM) LogZ(limit float64) (float64, error) {
 	}
 	const batch = 256
 	return runtime.EnumerateLogSum(n, batch, func() func(k0, count int, out []float64) {
-		x := NewFVBMChains(batch, 0)
-		x.Workspace = runtime.NewWorkspace(1) // the enumeration is parallel already
+		x := newFVBMChains(batch, 0, runtime.NewWorkspace(1)) // the enumeration is parallel already
 		return func(k0, count int, out []float64) {
 			x.N = count
 			for ch := 0; ch < count; ch++ {
@@ -456,18 +464,16 @@ func NewFVBMTrainer(m *FVBM, cfg runtime.CDConfig) (*FVBMTrainer, error) {
 	if cfg.Persistent && cfg.Chains > 0 {
 		chains = cfg.Chains
 	}
+	// One workspace serves the three batches: the idle workers of separate
+	// workspaces would spin on the cores the busy one needs.
+	data := NewFVBMChains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15)
 	t := &FVBMTrainer{Model: m, cfg: cfg,
-		data: NewFVBMChains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15),
-		neg:  NewFVBMChains(chains, cfg.Seed),
-		mo:   NewFVBMChains(max(chains, cfg.BatchSize), cfg.Seed),
+		data: data,
+		neg:  newFVBMChains(chains, cfg.Seed, data.Workspace),
+		mo:   newFVBMChains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroFVBM(), vel: ZeroFVBM(),
 		recon: make([]float64, cfg.BatchSize*5),
 	}
-	// One workspace serves the three batches: the idle workers of separate
-	// workspaces would spin on the cores the busy one needs.
-	t.neg.Workspace.Close()
-	t.mo.Workspace.Close()
-	t.neg.Workspace, t.mo.Workspace = t.data.Workspace, t.data.Workspace
 	names := map[string]int{
 		"J": 0,
 		"b": 1,
@@ -665,8 +671,7 @@ func (r reflectFVBM) EnergyGrad(x runtime.Chains, scale float64, g []runtime.Ten
 func (r reflectFVBM) FreeEnergyGrad(x runtime.Chains, fe int, scale float64, g []runtime.Tensor) {
 	c := x.(*FVBMChains)
 	if c.scratch == nil {
-		c.scratch = NewFVBMChains(len(c.RNG), 0)
-		c.scratch.Workspace = c.Workspace
+		c.scratch = newFVBMChains(len(c.RNG), 0, c.Workspace)
 	}
 	mo := c.scratch
 	switch fe {

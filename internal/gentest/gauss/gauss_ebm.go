@@ -95,7 +95,14 @@ type GaussChains struct {
 // NewGaussChains returns n chains with every unit drawn uniformly (gaussian units
 // from N(0, 1)); chain c uses random stream (seed, c).
 func NewGaussChains(n int, seed uint64) *GaussChains {
-	x := &GaussChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), save: make([]float64, n*3)}
+	ws := runtime.NewWorkspace(0)
+	return newGaussChains(n, seed, ws)
+}
+
+// newGaussChains is NewGaussChains with its products run by ws, which the chains may
+// share with other batches used in turn.
+func newGaussChains(n int, seed uint64, ws *runtime.Workspace) *GaussChains {
+	x := &GaussChains{N: n, RNG: make([]runtime.RNG, n), Workspace: ws, prob: make([]float64, 1), save: make([]float64, n*3)}
 	x.e0, x.e1 = make([]float64, n), make([]float64, n)
 	x.grad, x.grad2 = make([]float64, n*3), make([]float64, n*3)
 	x.V = make([]float64, n*3)
@@ -534,18 +541,16 @@ func NewGaussTrainer(m *Gauss, cfg runtime.CDConfig) (*GaussTrainer, error) {
 	if cfg.Persistent && cfg.Chains > 0 {
 		chains = cfg.Chains
 	}
+	// One workspace serves the three batches: the idle workers of separate
+	// workspaces would spin on the cores the busy one needs.
+	data := NewGaussChains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15)
 	t := &GaussTrainer{Model: m, cfg: cfg,
-		data: NewGaussChains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15),
-		neg:  NewGaussChains(chains, cfg.Seed),
-		mo:   NewGaussChains(max(chains, cfg.BatchSize), cfg.Seed),
+		data: data,
+		neg:  newGaussChains(chains, cfg.Seed, data.Workspace),
+		mo:   newGaussChains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroGauss(), vel: ZeroGauss(),
 		recon: make([]float64, cfg.BatchSize*3),
 	}
-	// One workspace serves the three batches: the idle workers of separate
-	// workspaces would spin on the cores the busy one needs.
-	t.neg.Workspace.Close()
-	t.mo.Workspace.Close()
-	t.neg.Workspace, t.mo.Workspace = t.data.Workspace, t.data.Workspace
 	names := map[string]int{
 		"A": 0,
 		"b": 1,
@@ -746,8 +751,7 @@ func (r reflectGauss) EnergyGrad(x runtime.Chains, scale float64, g []runtime.Te
 func (r reflectGauss) FreeEnergyGrad(x runtime.Chains, fe int, scale float64, g []runtime.Tensor) {
 	c := x.(*GaussChains)
 	if c.scratch == nil {
-		c.scratch = NewGaussChains(len(c.RNG), 0)
-		c.scratch.Workspace = c.Workspace
+		c.scratch = newGaussChains(len(c.RNG), 0, c.Workspace)
 	}
 	mo := c.scratch
 	switch fe {

@@ -108,7 +108,14 @@ type GRBMChains struct {
 // NewGRBMChains returns n chains with every unit drawn uniformly (gaussian units
 // from N(0, 1)); chain c uses random stream (seed, c).
 func NewGRBMChains(n int, seed uint64) *GRBMChains {
-	x := &GRBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), save: make([]float64, n*3)}
+	ws := runtime.NewWorkspace(0)
+	return newGRBMChains(n, seed, ws)
+}
+
+// newGRBMChains is NewGRBMChains with its products run by ws, which the chains may
+// share with other batches used in turn.
+func newGRBMChains(n int, seed uint64, ws *runtime.Workspace) *GRBMChains {
+	x := &GRBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: ws, prob: make([]float64, 1), save: make([]float64, n*3)}
 	x.mvIn, x.mvOut = make([]float64, n*3), make([]float64, n*3)
 	x.mvRow, x.mvCol = make([]float64, 3), make([]float64, 3)
 	x.e0, x.e1 = make([]float64, n), make([]float64, n)
@@ -750,8 +757,7 @@ func (m *GRBM) LogZ(limit float64) (float64, error) {
 	}
 	const batch = 256
 	return runtime.EnumerateLogSum(n, batch, func() func(k0, count int, out []float64) {
-		x := NewGRBMChains(batch, 0)
-		x.Workspace = runtime.NewWorkspace(1) // the enumeration is parallel already
+		x := newGRBMChains(batch, 0, runtime.NewWorkspace(1)) // the enumeration is parallel already
 		return func(k0, count int, out []float64) {
 			x.N = count
 			for ch := 0; ch < count; ch++ {
@@ -886,18 +892,16 @@ func NewGRBMTrainer(m *GRBM, cfg runtime.CDConfig) (*GRBMTrainer, error) {
 	if cfg.Persistent && cfg.Chains > 0 {
 		chains = cfg.Chains
 	}
+	// One workspace serves the three batches: the idle workers of separate
+	// workspaces would spin on the cores the busy one needs.
+	data := NewGRBMChains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15)
 	t := &GRBMTrainer{Model: m, cfg: cfg,
-		data: NewGRBMChains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15),
-		neg:  NewGRBMChains(chains, cfg.Seed),
-		mo:   NewGRBMChains(max(chains, cfg.BatchSize), cfg.Seed),
+		data: data,
+		neg:  newGRBMChains(chains, cfg.Seed, data.Workspace),
+		mo:   newGRBMChains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroGRBM(), vel: ZeroGRBM(),
 		recon: make([]float64, cfg.BatchSize*3),
 	}
-	// One workspace serves the three batches: the idle workers of separate
-	// workspaces would spin on the cores the busy one needs.
-	t.neg.Workspace.Close()
-	t.mo.Workspace.Close()
-	t.neg.Workspace, t.mo.Workspace = t.data.Workspace, t.data.Workspace
 	names := map[string]int{
 		"W": 0,
 		"b": 1,
@@ -1163,8 +1167,7 @@ func (r reflectGRBM) EnergyGrad(x runtime.Chains, scale float64, g []runtime.Ten
 func (r reflectGRBM) FreeEnergyGrad(x runtime.Chains, fe int, scale float64, g []runtime.Tensor) {
 	c := x.(*GRBMChains)
 	if c.scratch == nil {
-		c.scratch = NewGRBMChains(len(c.RNG), 0)
-		c.scratch.Workspace = c.Workspace
+		c.scratch = newGRBMChains(len(c.RNG), 0, c.Workspace)
 	}
 	mo := c.scratch
 	switch fe {

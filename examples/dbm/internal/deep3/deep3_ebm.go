@@ -126,7 +126,14 @@ type DBM3Chains struct {
 // NewDBM3Chains returns n chains with every unit drawn uniformly (gaussian units
 // from N(0, 1)); chain c uses random stream (seed, c).
 func NewDBM3Chains(n int, seed uint64) *DBM3Chains {
-	x := &DBM3Chains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 1), save: make([]float64, n*9)}
+	ws := runtime.NewWorkspace(0)
+	return newDBM3Chains(n, seed, ws)
+}
+
+// newDBM3Chains is NewDBM3Chains with its products run by ws, which the chains may
+// share with other batches used in turn.
+func newDBM3Chains(n int, seed uint64, ws *runtime.Workspace) *DBM3Chains {
+	x := &DBM3Chains{N: n, RNG: make([]runtime.RNG, n), Workspace: ws, prob: make([]float64, 1), save: make([]float64, n*9)}
 	x.V = make([]float64, n*9)
 	x.aV = make([]float64, n*9)
 	x.H1 = make([]float64, n*8)
@@ -1000,8 +1007,7 @@ func (m *DBM3) LogZ(limit float64) (float64, error) {
 	}
 	const batch = 256
 	return runtime.EnumerateLogSum(n, batch, func() func(k0, count int, out []float64) {
-		x := NewDBM3Chains(batch, 0)
-		x.Workspace = runtime.NewWorkspace(1) // the enumeration is parallel already
+		x := newDBM3Chains(batch, 0, runtime.NewWorkspace(1)) // the enumeration is parallel already
 		return func(k0, count int, out []float64) {
 			x.N = count
 			for ch := 0; ch < count; ch++ {
@@ -1145,18 +1151,16 @@ func NewDBM3Trainer(m *DBM3, cfg runtime.CDConfig) (*DBM3Trainer, error) {
 	if cfg.Persistent && cfg.Chains > 0 {
 		chains = cfg.Chains
 	}
+	// One workspace serves the three batches: the idle workers of separate
+	// workspaces would spin on the cores the busy one needs.
+	data := NewDBM3Chains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15)
 	t := &DBM3Trainer{Model: m, cfg: cfg,
-		data: NewDBM3Chains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15),
-		neg:  NewDBM3Chains(chains, cfg.Seed),
-		mo:   NewDBM3Chains(max(chains, cfg.BatchSize), cfg.Seed),
+		data: data,
+		neg:  newDBM3Chains(chains, cfg.Seed, data.Workspace),
+		mo:   newDBM3Chains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroDBM3(), vel: ZeroDBM3(),
 		recon: make([]float64, cfg.BatchSize*9),
 	}
-	// One workspace serves the three batches: the idle workers of separate
-	// workspaces would spin on the cores the busy one needs.
-	t.neg.Workspace.Close()
-	t.mo.Workspace.Close()
-	t.neg.Workspace, t.mo.Workspace = t.data.Workspace, t.data.Workspace
 	names := map[string]int{
 		"W1": 0,
 		"W2": 1,
@@ -1454,8 +1458,7 @@ func (r reflectDBM3) EnergyGrad(x runtime.Chains, scale float64, g []runtime.Ten
 func (r reflectDBM3) FreeEnergyGrad(x runtime.Chains, fe int, scale float64, g []runtime.Tensor) {
 	c := x.(*DBM3Chains)
 	if c.scratch == nil {
-		c.scratch = NewDBM3Chains(len(c.RNG), 0)
-		c.scratch.Workspace = c.Workspace
+		c.scratch = newDBM3Chains(len(c.RNG), 0, c.Workspace)
 	}
 	mo := c.scratch
 	switch fe {

@@ -121,7 +121,14 @@ type MixedChains struct {
 // NewMixedChains returns n chains with every unit drawn uniformly (gaussian units
 // from N(0, 1)); chain c uses random stream (seed, c).
 func NewMixedChains(n int, seed uint64) *MixedChains {
-	x := &MixedChains{N: n, RNG: make([]runtime.RNG, n), Workspace: runtime.NewWorkspace(0), prob: make([]float64, 3), save: make([]float64, n*6)}
+	ws := runtime.NewWorkspace(0)
+	return newMixedChains(n, seed, ws)
+}
+
+// newMixedChains is NewMixedChains with its products run by ws, which the chains may
+// share with other batches used in turn.
+func newMixedChains(n int, seed uint64, ws *runtime.Workspace) *MixedChains {
+	x := &MixedChains{N: n, RNG: make([]runtime.RNG, n), Workspace: ws, prob: make([]float64, 3), save: make([]float64, n*6)}
 	x.V = make([]float64, n*4)
 	x.aV = make([]float64, n*4)
 	x.S = make([]float64, n*3)
@@ -236,7 +243,9 @@ func (m *Mixed) Energy(x *MixedChains, dst []float64) {
 			t1 := rowS[j]
 			for n_ := 0; n_ < 2; n_++ {
 				for k_ := 0; k_ < 3; k_++ {
-					e -= t1 * m.U[(j*2+n_)*3+k_] * rowY[n_*3+k_]
+					if rowY[n_*3+k_] != 0 {
+						e -= t1 * m.U[(j*2+n_)*3+k_] * rowY[n_*3+k_]
+					}
 				}
 			}
 		}
@@ -405,7 +414,9 @@ func (m *Mixed) fieldChainsS(t *taskMixed, lo, hi int) {
 			acc := 0.0
 			for n_ := 0; n_ < 2; n_++ {
 				for k_ := 0; k_ < 3; k_++ {
-					acc += m.U[(j*2+n_)*3+k_] * rowY[n_*3+k_]
+					if rowY[n_*3+k_] != 0 {
+						acc += m.U[(j*2+n_)*3+k_] * rowY[n_*3+k_]
+					}
 				}
 			}
 			dst[j] += acc
@@ -437,7 +448,9 @@ func (m *Mixed) fieldSiteS(x *MixedChains, ch, u int) (a, prec float64) {
 	}
 	for n_ := 0; n_ < 2; n_++ {
 		for k_ := 0; k_ < 3; k_++ {
-			a += m.U[(u*2+n_)*3+k_] * rowY[n_*3+k_]
+			if rowY[n_*3+k_] != 0 {
+				a += m.U[(u*2+n_)*3+k_] * rowY[n_*3+k_]
+			}
 		}
 	}
 	a += m.C[u]
@@ -829,8 +842,7 @@ func (m *Mixed) LogZ(limit float64) (float64, error) {
 	}
 	const batch = 256
 	return runtime.EnumerateLogSum(n, batch, func() func(k0, count int, out []float64) {
-		x := NewMixedChains(batch, 0)
-		x.Workspace = runtime.NewWorkspace(1) // the enumeration is parallel already
+		x := newMixedChains(batch, 0, runtime.NewWorkspace(1)) // the enumeration is parallel already
 		return func(k0, count int, out []float64) {
 			x.N = count
 			for ch := 0; ch < count; ch++ {
@@ -955,18 +967,16 @@ func NewMixedTrainer(m *Mixed, cfg runtime.CDConfig) (*MixedTrainer, error) {
 	if cfg.Persistent && cfg.Chains > 0 {
 		chains = cfg.Chains
 	}
+	// One workspace serves the three batches: the idle workers of separate
+	// workspaces would spin on the cores the busy one needs.
+	data := NewMixedChains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15)
 	t := &MixedTrainer{Model: m, cfg: cfg,
-		data: NewMixedChains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15),
-		neg:  NewMixedChains(chains, cfg.Seed),
-		mo:   NewMixedChains(max(chains, cfg.BatchSize), cfg.Seed),
+		data: data,
+		neg:  newMixedChains(chains, cfg.Seed, data.Workspace),
+		mo:   newMixedChains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroMixed(), vel: ZeroMixed(),
 		recon: make([]float64, cfg.BatchSize*6),
 	}
-	// One workspace serves the three batches: the idle workers of separate
-	// workspaces would spin on the cores the busy one needs.
-	t.neg.Workspace.Close()
-	t.mo.Workspace.Close()
-	t.neg.Workspace, t.mo.Workspace = t.data.Workspace, t.data.Workspace
 	names := map[string]int{
 		"W": 0,
 		"L": 1,
@@ -1237,8 +1247,7 @@ func (r reflectMixed) EnergyGrad(x runtime.Chains, scale float64, g []runtime.Te
 func (r reflectMixed) FreeEnergyGrad(x runtime.Chains, fe int, scale float64, g []runtime.Tensor) {
 	c := x.(*MixedChains)
 	if c.scratch == nil {
-		c.scratch = NewMixedChains(len(c.RNG), 0)
-		c.scratch.Workspace = c.Workspace
+		c.scratch = newMixedChains(len(c.RNG), 0, c.Workspace)
 	}
 	mo := c.scratch
 	switch fe {
