@@ -164,7 +164,14 @@ func (t *DBNBackprop) TrainStep(batch []float64, rows int, epoch int) float64 {
 // gradient writes −∂L/∂θ, the ascent direction, into the gradient tensors
 // and returns the summed loss.
 func (t *DBNBackprop) gradient(batch []float64, n int) float64 {
-	for _, g := range t.grads {
+	// Every gradient tensor, fixed parameters' too: the models' gradient
+	// methods add into all of them.
+	for _, gs := range t.lowG {
+		for _, g := range gs {
+			clear(g.Data)
+		}
+	}
+	for _, g := range t.topG {
 		clear(g.Data)
 	}
 	d, s := t.d, t.scratchFor(n)
