@@ -268,9 +268,7 @@ func gibbs(res *result, train *runtime.BitDataset, chains, sweeps int, seed uint
 		res.Init = "data"
 	}
 	t0 := time.Now()
-	for s := 0; s < sweeps; s++ {
-		m.Sweep(x, 1)
-	}
+	m.Sweeps(x, 1, sweeps) // the weights held fixed, packed once
 	dt := time.Since(t0).Seconds()
 	cs := float64(chains * sweeps)
 	res.Chains, res.Sweeps, res.Seconds = chains, sweeps, dt
@@ -293,6 +291,7 @@ func trainRBM(m *rbm.RBM, data *runtime.BitDataset, epochs, batch, chains int, l
 		MeanVisible: !persistent,
 		Persistent:  persistent,
 		Chains:      chains,
+		ReconRows:   10, // PCD: the monitor on 10 rows; the reference scripts compute none
 		Optimizer:   runtime.SGD{LearningRate: lr, Momentum: mom},
 		Seed:        seed + 2,
 	})

@@ -643,7 +643,28 @@ func (g *gen) drawSites(c *ir.Conditional) {
 	p.P("}")
 }
 
-// sweep writes Sweep, SweepClamped and the trainer's sweep.
+// hold writes Hold, which holds the parameter matrices on the chains'
+// workspace.
+func (g *gen) hold() {
+	p := g.p
+	var mats []string
+	for _, q := range g.m.Params {
+		if len(q.Shape) >= 2 {
+			mats = append(mats, "m."+g.P(q))
+		}
+	}
+	p.P("// Hold declares the parameter matrices fixed until x.Workspace.Release")
+	p.P("// (runtime.Workspace.Hold): until then the chains' products may read packed")
+	p.P("// copies of them made on first use, so the parameters must not change.")
+	p.Pf("func (m *%s) Hold(x *%s) {", g.T, g.C)
+	for _, w := range mats {
+		p.Pf("x.Workspace.Hold(%s)", w)
+	}
+	p.P("}")
+	p.P()
+}
+
+// sweep writes Sweep, SweepClamped, Sweeps and the trainer's sweep.
 func (g *gen) sweep() {
 	p := g.p
 	var steps []string
@@ -665,6 +686,23 @@ func (g *gen) sweep() {
 	p.P("// conditional generation, inpainting, label inference.")
 	p.Pf("func (m *%s) SweepClamped(x *%s, beta float64, clamp *%sClamp) { m.sweep(x, beta, clamp, false) }", g.T, g.C, g.T)
 	p.P()
+	p.P("// Sweeps runs n sweeps at inverse temperature beta with the parameters held")
+	p.P("// fixed (Hold) for the run: the products pack the weights once rather than")
+	p.P("// on every sweep, and with float32 products a single chain reads float32")
+	p.P("// copies of them.")
+	p.Pf("func (m *%s) Sweeps(x *%s, beta float64, n int) {", g.T, g.C)
+	p.P("if n > 1 {")
+	p.P("m.Hold(x)")
+	p.P("}")
+	p.P("for range n {")
+	p.P("m.sweep(x, beta, nil, false)")
+	p.P("}")
+	p.P("if n > 1 {")
+	p.P("x.Workspace.Release()")
+	p.P("}")
+	p.P("}")
+	p.P()
+	g.hold()
 	p.P("// sweep samples every block; with meanVisible the visible layers get their")
 	p.P("// conditional means instead of samples.")
 	p.Pf("func (m *%s) sweep(x *%s, beta float64, clamp *%sClamp, meanVisible bool) {", g.T, g.C, g.T)

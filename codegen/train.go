@@ -330,13 +330,20 @@ func (g *gen) trainer() {
 			means = "t.mo"
 		}
 		p.P("if t.cfg.Persistent {")
+		p.P("nr := rows")
+		p.P("if t.cfg.ReconRows > 0 && t.cfg.ReconRows < rows {")
+		p.P("nr = t.cfg.ReconRows")
+		p.P("}")
+		p.Pf("%s.N = nr", means)
 		for _, ly := range visible {
 			L := g.L(ly)
 			p.Pf("m.Mean%s(%s, 1, t.recon)", L, means)
-			p.Pf("for k, v := range d.%s[:rows*%d] {", L, ly.Size)
+			p.Pf("for k, v := range d.%s[:nr*%d] {", L, ly.Size)
 			p.P("recon += (v - t.recon[k]) * (v - t.recon[k])")
 			p.P("}")
 		}
+		p.Pf("%s.N = rows", means)
+		p.P("recon *= float64(rows) / float64(nr)")
 		p.P("}")
 	}
 	p.P("neg := t.neg")
@@ -425,13 +432,13 @@ func (g *gen) drawFromMeans(ly *ir.Layer) {
 		p.Pf("mu := mo.%s[ch*%d : ch*%d+%d]", L, S, S, S)
 		switch ly.Kind {
 		case ir.Bernoulli:
-			p.P("for k := range row {")
-			p.P("row[k] = rng.Bernoulli(mu[k])")
-			p.P("}")
+			p.P("copy(row, mu)")
+			p.P("rng.Bernoullis(row)")
 		case ir.Spin:
 			p.P("for k := range row {")
-			p.P("row[k] = 2*rng.Bernoulli((1+mu[k])/2) - 1")
+			p.P("row[k] = (1 + mu[k]) / 2")
 			p.P("}")
+			p.P("rng.Spins(row)")
 		case ir.Gaussian:
 			p.Pf("vr := mo.var%s[ch*%d : ch*%d+%d]", L, S, S, S)
 			p.P("for k := range row {")

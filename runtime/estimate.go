@@ -372,6 +372,8 @@ func AIS(m Reflective, base *Base, cfg AISConfig) (*Estimate, error) {
 		return nil, err
 	}
 	x := m.NewChains(cfg.Runs, cfg.Seed)
+	m.HoldParams(x, true)
+	defer m.HoldParams(x, false)
 	base.apply(m, x)
 	m.Sweep(x, 0) // exact samples of p_0: every layer is independent at β = 0
 	lw, cur, prev := make([]float64, cfg.Runs), make([]float64, cfg.Runs), make([]float64, cfg.Runs)
@@ -431,6 +433,8 @@ func ReverseAIS(m Reflective, base *Base, cfg AISConfig, burn int) (*Estimate, e
 		return nil, err
 	}
 	x := m.NewChains(cfg.Runs, cfg.Seed^0xa5a5)
+	m.HoldParams(x, true)
+	defer m.HoldParams(x, false)
 	base.apply(m, x)
 	for s := 0; s < burn; s++ {
 		m.Sweep(x, 1)

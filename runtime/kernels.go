@@ -110,6 +110,13 @@ type gemmScratch struct {
 	// float32 (Workspace.SetFloat32), packed into these buffers.
 	f32                     bool
 	apack32, bpack32, val32 []float32
+
+	// hold is the workspace's held matrices (Workspace.Hold) and packs
+	// this thread's packed copies of them; y32 holds the sums of the
+	// float32 Gemv and AddRows that read those copies.
+	hold  *holdState
+	packs []packCache
+	y32   []float32
 }
 
 // lanesMask16 returns the AVX-512 lane masks of the 8-lane vectors
@@ -155,6 +162,13 @@ func (s *gemmScratch) gemmSerial(lv int, sparse, transA, transB bool, m, n, k in
 	mr, nr := sh.mr, sh.nr
 	var m16 [3]uint16
 	var m64 [12]int64
+	// A held B is packed once, block after block, into the thread's copy.
+	pc, packed := s.cached(packKey{kind: packDenseB, lv: lv, trans: transB, rows: k, cols: n, ld: ldb, depth: sh.kc, strip: nr, nc: sh.nc}, b, bExtent(transB, k, n, ldb))
+	var whole []float64
+	if pc != nil {
+		whole = alignedFloats(&pc.f64, (n+nr-1)/nr*nr*k)
+	}
+	off := 0
 	for j0 := 0; j0 < n; j0 += sh.nc {
 		nb := min(sh.nc, n-j0)
 		nstrips := (nb + nr - 1) / nr
@@ -164,8 +178,17 @@ func (s *gemmScratch) gemmSerial(lv int, sparse, transA, transB bool, m, n, k in
 			if p0 > 0 {
 				be = 1
 			}
-			bp := alignedFloats(&s.bpack, nstrips*kb*nr)
+			var bp []float64
+			if pc != nil {
+				bp = whole[off : off+nstrips*kb*nr]
+			} else {
+				bp = alignedFloats(&s.bpack, nstrips*kb*nr)
+			}
+			off += nstrips * kb * nr
 			for js := range nstrips {
+				if packed {
+					break
+				}
 				packB(lv, transB, b, ldb, p0, kb, j0+js*nr, min(nr, nb-js*nr), nr, nr, bp[js*kb*nr:(js+1)*kb*nr])
 			}
 			for i0 := 0; i0 < m; i0 += sh.mc {
@@ -213,6 +236,12 @@ func (s *gemmScratch) gemmDense32(transA, transB bool, m, n, k int, alpha float6
 	const lv = levelAVX512
 	mr, nr := f32mr, f32nr
 	var m16 [4]uint16
+	pc, packed := s.cached(packKey{kind: packDenseB, lv: lv, trans: transB, f32: true, rows: k, cols: n, ld: ldb, depth: f32kc, strip: nr, nc: f32nc}, b, bExtent(transB, k, n, ldb))
+	var whole []float32
+	if pc != nil {
+		whole = alignedFloat32s(&pc.f32, (n+nr-1)/nr*nr*k)
+	}
+	off := 0
 	for j0 := 0; j0 < n; j0 += f32nc {
 		nb := min(f32nc, n-j0)
 		nstrips := (nb + nr - 1) / nr
@@ -222,14 +251,22 @@ func (s *gemmScratch) gemmDense32(transA, transB bool, m, n, k int, alpha float6
 			if p0 > 0 {
 				be = 1
 			}
-			bp32 := alignedFloat32s(&s.bpack32, nstrips*kb*nr)
-			if transB {
+			var bp32 []float32
+			if pc != nil {
+				bp32 = whole[off : off+nstrips*kb*nr]
+			} else {
+				bp32 = alignedFloat32s(&s.bpack32, nstrips*kb*nr)
+			}
+			off += nstrips * kb * nr
+			switch {
+			case packed:
+			case transB:
 				bp := alignedFloats(&s.bpack, nstrips*kb*nr)
 				for js := range nstrips {
 					packB(lv, transB, b, ldb, p0, kb, j0+js*nr, min(nr, nb-js*nr), nr, nr, bp[js*kb*nr:(js+1)*kb*nr])
 				}
 				narrow(lv, bp32, bp)
-			} else {
+			default:
 				// Rows of B are narrowed straight into the strips.
 				for js := range nstrips {
 					c0, cols := j0+js*nr, min(nr, nb-js*nr)
@@ -262,6 +299,14 @@ func (s *gemmScratch) gemmDense32(transA, transB bool, m, n, k int, alpha float6
 			}
 		}
 	}
+}
+
+// bExtent returns how many elements of b, from its start, op(B) (k×n) spans.
+func bExtent(transB bool, k, n, ldb int) int {
+	if transB {
+		return (n-1)*ldb + k
+	}
+	return (k-1)*ldb + n
 }
 
 // packB copies rows p0…p0+kb−1 and columns j0…j0+cols−1 of op(B) into dst
@@ -450,6 +495,17 @@ func (s *gemmScratch) gemmSparse(lv int, transA, transB bool, m, n, k int, alpha
 		}
 	}
 	nstrips := (n + w - 1) / w
+	// A held B is packed once into the thread's copy, whole, and read
+	// from there on later calls.
+	pc, packed := s.cached(packKey{kind: packSparseB, lv: lv, trans: transB, f32: f32, rows: k, cols: n, ld: ldb, depth: kc, strip: w}, b, bExtent(transB, k, n, ldb))
+	var whole []float64
+	var whole32 []float32
+	if pc != nil {
+		whole = alignedFloats(&pc.f64, nstrips*k*w)
+		if f32 {
+			whole32 = alignedFloat32s(&pc.f32, nstrips*k*w)
+		}
+	}
 	if !transB {
 		for q := range nkb {
 			p0, kb := q*kc, min(kc, k-q*kc)
@@ -458,16 +514,28 @@ func (s *gemmScratch) gemmSparse(lv int, transA, transB bool, m, n, k int, alpha
 				be = 1
 			}
 			st := build(q)
-			bp := alignedFloats(&s.bpack, nstrips*kb*w)
+			var bp []float64
+			if pc != nil {
+				bp = whole[nstrips*p0*w:][:nstrips*kb*w]
+			} else {
+				bp = alignedFloats(&s.bpack, nstrips*kb*w)
+			}
 			if f32 {
 				// Strips the float32 kernel takes are narrowed straight from B.
-				bp32 = alignedFloat32s(&s.bpack32, len(bp))
+				if pc != nil {
+					bp32 = whole32[nstrips*p0*w:][:len(bp)]
+				} else {
+					bp32 = alignedFloat32s(&s.bpack32, len(bp))
+				}
 				val32 = growFloat32(&s.val32, int(st[m])+16)
 				if unit == 0 { // unit values are not read
 					narrow(lv, val32, vals[:st[m]])
 				}
 			}
 			for p := range kb {
+				if packed {
+					break
+				}
 				src := b[(p0+p)*ldb : (p0+p)*ldb+n]
 				for js := range nstrips {
 					row := (js*kb + p) * w
@@ -499,13 +567,29 @@ func (s *gemmScratch) gemmSparse(lv int, transA, transB bool, m, n, k int, alpha
 			narrow(lv, val32, vals[:total])
 		}
 	}
-	bp := alignedFloats(&s.bpack, k*w)
 	for js := range nstrips {
 		j0, cols := js*w, min(w, n-js*w)
-		packB(lv, transB, b, ldb, 0, k, j0, cols, w, w, bp)
-		if f32 && cols > 32 {
-			bp32 = alignedFloat32s(&s.bpack32, len(bp))
-			narrow(lv, bp32, bp)
+		var bp []float64
+		switch {
+		case pc == nil:
+			bp = alignedFloats(&s.bpack, k*w)
+			packB(lv, transB, b, ldb, 0, k, j0, cols, w, w, bp)
+			if f32 && cols > 32 {
+				bp32 = alignedFloat32s(&s.bpack32, len(bp))
+				narrow(lv, bp32, bp)
+			}
+		case f32 && cols > 32:
+			bp32 = whole32[js*k*w:][:k*w]
+			if !packed {
+				bp = alignedFloats(&s.bpack, k*w)
+				packB(lv, transB, b, ldb, 0, k, j0, cols, w, w, bp)
+				narrow(lv, bp32, bp)
+			}
+		default:
+			bp = whole[js*k*w:][:k*w]
+			if !packed {
+				packB(lv, transB, b, ldb, 0, k, j0, cols, w, w, bp)
+			}
 		}
 		for q := range nkb {
 			be := beta

@@ -1797,3 +1797,103 @@ s832_b0:
 s832_done:
 	VZEROUPPER
 	RET
+
+// func axpy8s(n int, y, a *float32, offs *int64, coef *float32)
+//
+// y[j] += Σ_{t<8} coef[t]·a[offs[t]/4 + j] for j < n (offs in bytes), in
+// float32: axpy8 on sixteen lanes.
+TEXT ·axpy8s(SB), NOSPLIT, $0-40
+	MOVQ         n+0(FP), CX
+	MOVQ         y+8(FP), DI
+	MOVQ         a+16(FP), SI
+	MOVQ         offs+24(FP), AX
+	MOVQ         coef+32(FP), DX
+	MOVQ         (AX), R8
+	MOVQ         8(AX), R9
+	MOVQ         16(AX), R10
+	MOVQ         24(AX), R11
+	MOVQ         32(AX), R12
+	MOVQ         40(AX), R13
+	MOVQ         48(AX), R14
+	MOVQ         56(AX), BX
+	VBROADCASTSS (DX), Z16
+	VBROADCASTSS 4(DX), Z17
+	VBROADCASTSS 8(DX), Z18
+	VBROADCASTSS 12(DX), Z19
+	VBROADCASTSS 16(DX), Z20
+	VBROADCASTSS 20(DX), Z21
+	VBROADCASTSS 24(DX), Z22
+	VBROADCASTSS 28(DX), Z23
+
+ax8s_loop32:
+	CMPQ        CX, $32
+	JLT         ax8s_tail
+	VMOVUPS     (DI), Z0
+	VMOVUPS     64(DI), Z1
+	VMULPS      (SI)(R8*1), Z16, Z2
+	VMULPS      64(SI)(R8*1), Z16, Z3
+	VFMADD231PS (SI)(R9*1), Z17, Z0
+	VFMADD231PS 64(SI)(R9*1), Z17, Z1
+	VFMADD231PS (SI)(R10*1), Z18, Z2
+	VFMADD231PS 64(SI)(R10*1), Z18, Z3
+	VFMADD231PS (SI)(R11*1), Z19, Z0
+	VFMADD231PS 64(SI)(R11*1), Z19, Z1
+	VFMADD231PS (SI)(R12*1), Z20, Z2
+	VFMADD231PS 64(SI)(R12*1), Z20, Z3
+	VFMADD231PS (SI)(R13*1), Z21, Z0
+	VFMADD231PS 64(SI)(R13*1), Z21, Z1
+	VFMADD231PS (SI)(R14*1), Z22, Z2
+	VFMADD231PS 64(SI)(R14*1), Z22, Z3
+	VFMADD231PS (SI)(BX*1), Z23, Z0
+	VFMADD231PS 64(SI)(BX*1), Z23, Z1
+	VADDPS      Z2, Z0, Z0
+	VADDPS      Z3, Z1, Z1
+	VMOVUPS     Z0, (DI)
+	VMOVUPS     Z1, 64(DI)
+	ADDQ        $128, SI
+	ADDQ        $128, DI
+	SUBQ        $32, CX
+	JMP         ax8s_loop32
+
+ax8s_tail:
+	TESTQ       CX, CX
+	JEQ         ax8s_end
+	CMPQ        CX, $16
+	JLT         ax8s_mask
+	MOVL        $0xffff, AX
+	JMP         ax8s_one
+
+ax8s_mask:
+	MOVL        $1, AX
+	SHLL        CX, AX
+	DECL        AX
+
+ax8s_one:
+	KMOVW       AX, K1
+	VMOVUPS.Z   (DI), K1, Z0
+	VMOVUPS.Z   (SI)(R8*1), K1, Z2
+	VMULPS      Z2, Z16, Z2
+	VMOVUPS.Z   (SI)(R9*1), K1, Z3
+	VFMADD231PS Z3, Z17, Z0
+	VMOVUPS.Z   (SI)(R10*1), K1, Z3
+	VFMADD231PS Z3, Z18, Z2
+	VMOVUPS.Z   (SI)(R11*1), K1, Z3
+	VFMADD231PS Z3, Z19, Z0
+	VMOVUPS.Z   (SI)(R12*1), K1, Z3
+	VFMADD231PS Z3, Z20, Z2
+	VMOVUPS.Z   (SI)(R13*1), K1, Z3
+	VFMADD231PS Z3, Z21, Z0
+	VMOVUPS.Z   (SI)(R14*1), K1, Z3
+	VFMADD231PS Z3, Z22, Z2
+	VMOVUPS.Z   (SI)(BX*1), K1, Z3
+	VFMADD231PS Z3, Z23, Z0
+	VADDPS      Z2, Z0, Z0
+	VMOVUPS     Z0, K1, (DI)
+	ADDQ        $64, SI
+	ADDQ        $64, DI
+	SUBQ        $16, CX
+	JG          ax8s_tail
+
+ax8s_end:
+	VZEROUPPER
+	RET

@@ -45,6 +45,11 @@ type Reflective interface {
 	Sample(x Chains, layer int, beta float64)
 	// Sweep runs one sweep of the derived Gibbs schedule.
 	Sweep(x Chains, beta float64)
+	// HoldParams(x, true) declares the parameters fixed until
+	// HoldParams(x, false): the chains' products may meanwhile read packed
+	// copies of the weight matrices (Workspace.Hold). Long runs over fixed
+	// parameters — the estimators — bracket themselves with it.
+	HoldParams(x Chains, hold bool)
 	// SweepClamped is Sweep with the units that clamp marks held fixed:
 	// clamp[l] (one flag per unit of layer l, or nil for none) for each
 	// layer, in declaration order; a softmax group is held when its first
@@ -98,6 +103,13 @@ type CDConfig struct {
 	// MeanVisible keeps the visible layers of the last CD sweep as
 	// conditional means instead of samples (Hinton's practical recipe).
 	MeanVisible bool
+	// ReconRows, with Persistent, computes the reconstruction error that
+	// TrainStep returns — a monitor (and a check for NaNs), which PCD's
+	// update does not use, and which costs PCD a product of the batch's
+	// hidden means with the weights — on the first ReconRows rows of each
+	// minibatch only, scaled by rows/ReconRows; 0 means every row. (CD's
+	// reconstruction comes from its negative phase and is always complete.)
+	ReconRows int
 	// Optimizer updates the parameters.
 	Optimizer SGD
 	// Rates multiply the learning rate of the named parameters, e.g.

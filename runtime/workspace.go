@@ -34,6 +34,9 @@ func NewWorkspace(threads int) *Workspace {
 		threads = goruntime.GOMAXPROCS(0)
 	}
 	p := &pool{threads: threads, scratch: make([]gemmScratch, threads), partial: make([][]float64, threads)}
+	for t := range p.scratch {
+		p.scratch[t].hold = &p.hold
+	}
 	p.workers = make([]worker, threads-1)
 	for i := range p.workers {
 		p.workers[i].wake = make(chan struct{}, 1)
@@ -156,6 +159,8 @@ type pool struct {
 
 	update updateTask // the SGD step Update is running
 	zero   clearTask  // the slice Clear is zeroing
+
+	hold holdState // the matrices Hold declared fixed
 }
 
 // How long a waiting goroutine spins before it parks on a channel: short
@@ -347,7 +352,7 @@ func (p *pool) runPart(t int) {
 	case jobGemvN:
 		r0, r1 := split(j.m, j.parts, j.unit, t), split(j.m, j.parts, j.unit, t+1)
 		if r0 < r1 {
-			gemvRows(j.lv, r1-r0, j.n, j.alpha, j.a[r0*j.lda:], j.lda, j.x, j.beta, j.y[r0:])
+			p.scratch[t].gemvRows(j.lv, r1-r0, j.n, j.alpha, j.a[r0*j.lda:], j.lda, j.x, j.beta, j.y[r0:])
 		}
 	case jobRange:
 		if r0, r1 := split(j.m, j.parts, 1, t), split(j.m, j.parts, 1, t+1); r0 < r1 {
@@ -426,11 +431,18 @@ type clearTask struct{ x []float64 }
 
 func (t *clearTask) RunRange(lo, hi int) { clear(t.x[lo:hi]) }
 
-// addRows is addRowsChunked listing all nonzeros of x at once in s.
+// addRows is addRowsChunked listing all nonzeros of x at once in s; with
+// float32 products and A held it reads the thread's float32 copy of A.
 func (s *gemmScratch) addRows(lv, m, n int, y, x, a []float64, lda int, alpha float64) {
 	idx := growInt32(&s.idx, m+16)
 	vals := alignedFloats(&s.vals, m+16)
 	cnt, _ := compressList(lv, m, x, 0, 1, 1, idx, vals)
+	if s.f32 && lv == levelAVX512 {
+		if pc, packed := s.cached(packKey{kind: packRows32, lv: lv, f32: true, rows: m, cols: n, ld: lda}, a, (m-1)*lda+n); pc != nil {
+			s.addRowsHeld(pc, packed, m, n, y, a, lda, idx, vals, cnt, alpha)
+			return
+		}
+	}
 	addRowsList(lv, n, y, a, lda, idx, vals, cnt, alpha)
 }
 
@@ -569,7 +581,7 @@ func (w *Workspace) Gemv(trans bool, m, n int, alpha float64, a []float64, lda i
 	lv := kernelLevel
 	parts := w.parallel(m * n)
 	if parts == 1 {
-		gemvRows(lv, m, n, alpha, a, lda, x, beta, y)
+		w.scratch[0].gemvRows(lv, m, n, alpha, a, lda, x, beta, y)
 		return
 	}
 	w.job = job{kind: jobGemvN, lv: lv, parts: parts, unit: splitUnit, m: m, n: n, alpha: alpha, beta: beta, a: a, lda: lda, x: x, y: y}

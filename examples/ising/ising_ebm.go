@@ -309,6 +309,29 @@ func (m *Ising) SweepClamped(x *IsingChains, beta float64, clamp *IsingClamp) {
 	m.sweep(x, beta, clamp, false)
 }
 
+// Sweeps runs n sweeps at inverse temperature beta with the parameters held
+// fixed (Hold) for the run: the products pack the weights once rather than
+// on every sweep, and with float32 products a single chain reads float32
+// copies of them.
+func (m *Ising) Sweeps(x *IsingChains, beta float64, n int) {
+	if n > 1 {
+		m.Hold(x)
+	}
+	for range n {
+		m.sweep(x, beta, nil, false)
+	}
+	if n > 1 {
+		x.Workspace.Release()
+	}
+}
+
+// Hold declares the parameter matrices fixed until x.Workspace.Release
+// (runtime.Workspace.Hold): until then the chains' products may read packed
+// copies of them made on first use, so the parameters must not change.
+func (m *Ising) Hold(x *IsingChains) {
+	x.Workspace.Hold(m.J)
+}
+
 // sweep samples every block; with meanVisible the visible layers get their
 // conditional means instead of samples.
 func (m *Ising) sweep(x *IsingChains, beta float64, clamp *IsingClamp, meanVisible bool) {
@@ -595,6 +618,14 @@ func (r reflectIsing) Sample(x runtime.Chains, layer int, beta float64) {
 }
 
 func (r reflectIsing) Sweep(x runtime.Chains, beta float64) { r.m.Sweep(x.(*IsingChains), beta) }
+
+func (r reflectIsing) HoldParams(x runtime.Chains, hold bool) {
+	if hold {
+		r.m.Hold(x.(*IsingChains))
+	} else {
+		x.(*IsingChains).Workspace.Release()
+	}
+}
 
 func (r reflectIsing) SweepClamped(x runtime.Chains, beta float64, clamp [][]bool) {
 	var cl IsingClamp

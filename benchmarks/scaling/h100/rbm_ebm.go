@@ -413,6 +413,29 @@ func (m *RBM) SweepClamped(x *RBMChains, beta float64, clamp *RBMClamp) {
 	m.sweep(x, beta, clamp, false)
 }
 
+// Sweeps runs n sweeps at inverse temperature beta with the parameters held
+// fixed (Hold) for the run: the products pack the weights once rather than
+// on every sweep, and with float32 products a single chain reads float32
+// copies of them.
+func (m *RBM) Sweeps(x *RBMChains, beta float64, n int) {
+	if n > 1 {
+		m.Hold(x)
+	}
+	for range n {
+		m.sweep(x, beta, nil, false)
+	}
+	if n > 1 {
+		x.Workspace.Release()
+	}
+}
+
+// Hold declares the parameter matrices fixed until x.Workspace.Release
+// (runtime.Workspace.Hold): until then the chains' products may read packed
+// copies of them made on first use, so the parameters must not change.
+func (m *RBM) Hold(x *RBMChains) {
+	x.Workspace.Hold(m.W)
+}
+
 // sweep samples every block; with meanVisible the visible layers get their
 // conditional means instead of samples.
 func (m *RBM) sweep(x *RBMChains, beta float64, clamp *RBMClamp, meanVisible bool) {
@@ -805,10 +828,17 @@ func (t *RBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	m.FreeEnergyGradV(d, t.mo, -inv, t.grad)
 	recon := 0.0
 	if t.cfg.Persistent {
+		nr := rows
+		if t.cfg.ReconRows > 0 && t.cfg.ReconRows < rows {
+			nr = t.cfg.ReconRows
+		}
+		t.mo.N = nr
 		m.MeanV(t.mo, 1, t.recon)
-		for k, v := range d.V[:rows*784] {
+		for k, v := range d.V[:nr*784] {
 			recon += (v - t.recon[k]) * (v - t.recon[k])
 		}
+		t.mo.N = rows
+		recon *= float64(rows) / float64(nr)
 	}
 	neg := t.neg
 	if !t.cfg.Persistent {
@@ -846,9 +876,8 @@ func (m *RBM) drawH(x, mo *RBMChains) {
 		rng := &x.RNG[ch]
 		row := x.H[ch*100 : ch*100+100]
 		mu := mo.H[ch*100 : ch*100+100]
-		for k := range row {
-			row[k] = rng.Bernoulli(mu[k])
-		}
+		copy(row, mu)
+		rng.Bernoullis(row)
 	}
 }
 
@@ -911,6 +940,14 @@ func (r reflectRBM) Sample(x runtime.Chains, layer int, beta float64) {
 }
 
 func (r reflectRBM) Sweep(x runtime.Chains, beta float64) { r.m.Sweep(x.(*RBMChains), beta) }
+
+func (r reflectRBM) HoldParams(x runtime.Chains, hold bool) {
+	if hold {
+		r.m.Hold(x.(*RBMChains))
+	} else {
+		x.(*RBMChains).Workspace.Release()
+	}
+}
 
 func (r reflectRBM) SweepClamped(x runtime.Chains, beta float64, clamp [][]bool) {
 	var cl RBMClamp

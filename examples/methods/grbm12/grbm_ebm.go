@@ -441,6 +441,29 @@ func (m *GRBM) SweepClamped(x *GRBMChains, beta float64, clamp *GRBMClamp) {
 	m.sweep(x, beta, clamp, false)
 }
 
+// Sweeps runs n sweeps at inverse temperature beta with the parameters held
+// fixed (Hold) for the run: the products pack the weights once rather than
+// on every sweep, and with float32 products a single chain reads float32
+// copies of them.
+func (m *GRBM) Sweeps(x *GRBMChains, beta float64, n int) {
+	if n > 1 {
+		m.Hold(x)
+	}
+	for range n {
+		m.sweep(x, beta, nil, false)
+	}
+	if n > 1 {
+		x.Workspace.Release()
+	}
+}
+
+// Hold declares the parameter matrices fixed until x.Workspace.Release
+// (runtime.Workspace.Hold): until then the chains' products may read packed
+// copies of them made on first use, so the parameters must not change.
+func (m *GRBM) Hold(x *GRBMChains) {
+	x.Workspace.Hold(m.W)
+}
+
 // sweep samples every block; with meanVisible the visible layers get their
 // conditional means instead of samples.
 func (m *GRBM) sweep(x *GRBMChains, beta float64, clamp *GRBMClamp, meanVisible bool) {
@@ -983,10 +1006,17 @@ func (t *GRBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	m.FreeEnergyGradV(d, t.mo, -inv, t.grad)
 	recon := 0.0
 	if t.cfg.Persistent {
+		nr := rows
+		if t.cfg.ReconRows > 0 && t.cfg.ReconRows < rows {
+			nr = t.cfg.ReconRows
+		}
+		t.mo.N = nr
 		m.MeanV(t.mo, 1, t.recon)
-		for k, v := range d.V[:rows*784] {
+		for k, v := range d.V[:nr*784] {
 			recon += (v - t.recon[k]) * (v - t.recon[k])
 		}
+		t.mo.N = rows
+		recon *= float64(rows) / float64(nr)
 	}
 	neg := t.neg
 	if !t.cfg.Persistent {
@@ -1025,9 +1055,8 @@ func (m *GRBM) drawH(x, mo *GRBMChains) {
 		rng := &x.RNG[ch]
 		row := x.H[ch*12 : ch*12+12]
 		mu := mo.H[ch*12 : ch*12+12]
-		for k := range row {
-			row[k] = rng.Bernoulli(mu[k])
-		}
+		copy(row, mu)
+		rng.Bernoullis(row)
 	}
 }
 
@@ -1091,6 +1120,14 @@ func (r reflectGRBM) Sample(x runtime.Chains, layer int, beta float64) {
 }
 
 func (r reflectGRBM) Sweep(x runtime.Chains, beta float64) { r.m.Sweep(x.(*GRBMChains), beta) }
+
+func (r reflectGRBM) HoldParams(x runtime.Chains, hold bool) {
+	if hold {
+		r.m.Hold(x.(*GRBMChains))
+	} else {
+		x.(*GRBMChains).Workspace.Release()
+	}
+}
 
 func (r reflectGRBM) SweepClamped(x runtime.Chains, beta float64, clamp [][]bool) {
 	var cl GRBMClamp

@@ -567,6 +567,30 @@ func (m *ClassRBM) SweepClamped(x *ClassRBMChains, beta float64, clamp *ClassRBM
 	m.sweep(x, beta, clamp, false)
 }
 
+// Sweeps runs n sweeps at inverse temperature beta with the parameters held
+// fixed (Hold) for the run: the products pack the weights once rather than
+// on every sweep, and with float32 products a single chain reads float32
+// copies of them.
+func (m *ClassRBM) Sweeps(x *ClassRBMChains, beta float64, n int) {
+	if n > 1 {
+		m.Hold(x)
+	}
+	for range n {
+		m.sweep(x, beta, nil, false)
+	}
+	if n > 1 {
+		x.Workspace.Release()
+	}
+}
+
+// Hold declares the parameter matrices fixed until x.Workspace.Release
+// (runtime.Workspace.Hold): until then the chains' products may read packed
+// copies of them made on first use, so the parameters must not change.
+func (m *ClassRBM) Hold(x *ClassRBMChains) {
+	x.Workspace.Hold(m.W)
+	x.Workspace.Hold(m.U)
+}
+
 // sweep samples every block; with meanVisible the visible layers get their
 // conditional means instead of samples.
 func (m *ClassRBM) sweep(x *ClassRBMChains, beta float64, clamp *ClassRBMClamp, meanVisible bool) {
@@ -1029,14 +1053,21 @@ func (t *ClassRBMTrainer) TrainStep(batch []float64, rows int, epoch int) float6
 	m.FreeEnergyGradVY(d, t.mo, -inv, t.grad)
 	recon := 0.0
 	if t.cfg.Persistent {
+		nr := rows
+		if t.cfg.ReconRows > 0 && t.cfg.ReconRows < rows {
+			nr = t.cfg.ReconRows
+		}
+		t.mo.N = nr
 		m.MeanV(t.mo, 1, t.recon)
-		for k, v := range d.V[:rows*4] {
+		for k, v := range d.V[:nr*4] {
 			recon += (v - t.recon[k]) * (v - t.recon[k])
 		}
 		m.MeanY(t.mo, 1, t.recon)
-		for k, v := range d.Y[:rows*3] {
+		for k, v := range d.Y[:nr*3] {
 			recon += (v - t.recon[k]) * (v - t.recon[k])
 		}
+		t.mo.N = rows
+		recon *= float64(rows) / float64(nr)
 	}
 	neg := t.neg
 	if !t.cfg.Persistent {
@@ -1080,9 +1111,8 @@ func (m *ClassRBM) drawH(x, mo *ClassRBMChains) {
 		rng := &x.RNG[ch]
 		row := x.H[ch*3 : ch*3+3]
 		mu := mo.H[ch*3 : ch*3+3]
-		for k := range row {
-			row[k] = rng.Bernoulli(mu[k])
-		}
+		copy(row, mu)
+		rng.Bernoullis(row)
 	}
 }
 
@@ -1157,6 +1187,14 @@ func (r reflectClassRBM) Sample(x runtime.Chains, layer int, beta float64) {
 }
 
 func (r reflectClassRBM) Sweep(x runtime.Chains, beta float64) { r.m.Sweep(x.(*ClassRBMChains), beta) }
+
+func (r reflectClassRBM) HoldParams(x runtime.Chains, hold bool) {
+	if hold {
+		r.m.Hold(x.(*ClassRBMChains))
+	} else {
+		x.(*ClassRBMChains).Workspace.Release()
+	}
+}
 
 func (r reflectClassRBM) SweepClamped(x runtime.Chains, beta float64, clamp [][]bool) {
 	var cl ClassRBMClamp

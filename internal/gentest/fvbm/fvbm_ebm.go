@@ -308,6 +308,29 @@ func (m *FVBM) SweepClamped(x *FVBMChains, beta float64, clamp *FVBMClamp) {
 	m.sweep(x, beta, clamp, false)
 }
 
+// Sweeps runs n sweeps at inverse temperature beta with the parameters held
+// fixed (Hold) for the run: the products pack the weights once rather than
+// on every sweep, and with float32 products a single chain reads float32
+// copies of them.
+func (m *FVBM) Sweeps(x *FVBMChains, beta float64, n int) {
+	if n > 1 {
+		m.Hold(x)
+	}
+	for range n {
+		m.sweep(x, beta, nil, false)
+	}
+	if n > 1 {
+		x.Workspace.Release()
+	}
+}
+
+// Hold declares the parameter matrices fixed until x.Workspace.Release
+// (runtime.Workspace.Hold): until then the chains' products may read packed
+// copies of them made on first use, so the parameters must not change.
+func (m *FVBM) Hold(x *FVBMChains) {
+	x.Workspace.Hold(m.J)
+}
+
 // sweep samples every block; with meanVisible the visible layers get their
 // conditional means instead of samples.
 func (m *FVBM) sweep(x *FVBMChains, beta float64, clamp *FVBMClamp, meanVisible bool) {
@@ -612,6 +635,14 @@ func (r reflectFVBM) Sample(x runtime.Chains, layer int, beta float64) {
 }
 
 func (r reflectFVBM) Sweep(x runtime.Chains, beta float64) { r.m.Sweep(x.(*FVBMChains), beta) }
+
+func (r reflectFVBM) HoldParams(x runtime.Chains, hold bool) {
+	if hold {
+		r.m.Hold(x.(*FVBMChains))
+	} else {
+		x.(*FVBMChains).Workspace.Release()
+	}
+}
 
 func (r reflectFVBM) SweepClamped(x runtime.Chains, beta float64, clamp [][]bool) {
 	var cl FVBMClamp

@@ -335,6 +335,29 @@ func (m *Gauss) SweepClamped(x *GaussChains, beta float64, clamp *GaussClamp) {
 	m.sweep(x, beta, clamp, false)
 }
 
+// Sweeps runs n sweeps at inverse temperature beta with the parameters held
+// fixed (Hold) for the run: the products pack the weights once rather than
+// on every sweep, and with float32 products a single chain reads float32
+// copies of them.
+func (m *Gauss) Sweeps(x *GaussChains, beta float64, n int) {
+	if n > 1 {
+		m.Hold(x)
+	}
+	for range n {
+		m.sweep(x, beta, nil, false)
+	}
+	if n > 1 {
+		x.Workspace.Release()
+	}
+}
+
+// Hold declares the parameter matrices fixed until x.Workspace.Release
+// (runtime.Workspace.Hold): until then the chains' products may read packed
+// copies of them made on first use, so the parameters must not change.
+func (m *Gauss) Hold(x *GaussChains) {
+	x.Workspace.Hold(m.A)
+}
+
 // sweep samples every block; with meanVisible the visible layers get their
 // conditional means instead of samples.
 func (m *Gauss) sweep(x *GaussChains, beta float64, clamp *GaussClamp, meanVisible bool) {
@@ -690,6 +713,14 @@ func (r reflectGauss) Sample(x runtime.Chains, layer int, beta float64) {
 }
 
 func (r reflectGauss) Sweep(x runtime.Chains, beta float64) { r.m.Sweep(x.(*GaussChains), beta) }
+
+func (r reflectGauss) HoldParams(x runtime.Chains, hold bool) {
+	if hold {
+		r.m.Hold(x.(*GaussChains))
+	} else {
+		x.(*GaussChains).Workspace.Release()
+	}
+}
 
 func (r reflectGauss) SweepClamped(x runtime.Chains, beta float64, clamp [][]bool) {
 	var cl GaussClamp

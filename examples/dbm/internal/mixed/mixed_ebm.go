@@ -622,6 +622,32 @@ func (m *Mixed) SweepClamped(x *MixedChains, beta float64, clamp *MixedClamp) {
 	m.sweep(x, beta, clamp, false)
 }
 
+// Sweeps runs n sweeps at inverse temperature beta with the parameters held
+// fixed (Hold) for the run: the products pack the weights once rather than
+// on every sweep, and with float32 products a single chain reads float32
+// copies of them.
+func (m *Mixed) Sweeps(x *MixedChains, beta float64, n int) {
+	if n > 1 {
+		m.Hold(x)
+	}
+	for range n {
+		m.sweep(x, beta, nil, false)
+	}
+	if n > 1 {
+		x.Workspace.Release()
+	}
+}
+
+// Hold declares the parameter matrices fixed until x.Workspace.Release
+// (runtime.Workspace.Hold): until then the chains' products may read packed
+// copies of them made on first use, so the parameters must not change.
+func (m *Mixed) Hold(x *MixedChains) {
+	x.Workspace.Hold(m.W)
+	x.Workspace.Hold(m.L)
+	x.Workspace.Hold(m.U)
+	x.Workspace.Hold(m.D)
+}
+
 // sweep samples every block; with meanVisible the visible layers get their
 // conditional means instead of samples.
 func (m *Mixed) sweep(x *MixedChains, beta float64, clamp *MixedClamp, meanVisible bool) {
@@ -1073,10 +1099,17 @@ func (t *MixedTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	m.EnergyGrad(d, -inv, t.grad)
 	recon := 0.0
 	if t.cfg.Persistent {
+		nr := rows
+		if t.cfg.ReconRows > 0 && t.cfg.ReconRows < rows {
+			nr = t.cfg.ReconRows
+		}
+		d.N = nr
 		m.MeanV(d, 1, t.recon)
-		for k, v := range d.V[:rows*4] {
+		for k, v := range d.V[:nr*4] {
 			recon += (v - t.recon[k]) * (v - t.recon[k])
 		}
+		d.N = rows
+		recon *= float64(rows) / float64(nr)
 	}
 	neg := t.neg
 	if !t.cfg.Persistent {
@@ -1172,6 +1205,14 @@ func (r reflectMixed) Sample(x runtime.Chains, layer int, beta float64) {
 }
 
 func (r reflectMixed) Sweep(x runtime.Chains, beta float64) { r.m.Sweep(x.(*MixedChains), beta) }
+
+func (r reflectMixed) HoldParams(x runtime.Chains, hold bool) {
+	if hold {
+		r.m.Hold(x.(*MixedChains))
+	} else {
+		x.(*MixedChains).Workspace.Release()
+	}
+}
 
 func (r reflectMixed) SweepClamped(x runtime.Chains, beta float64, clamp [][]bool) {
 	var cl MixedClamp

@@ -548,6 +548,30 @@ func (m *DBM) SweepClamped(x *DBMChains, beta float64, clamp *DBMClamp) {
 	m.sweep(x, beta, clamp, false)
 }
 
+// Sweeps runs n sweeps at inverse temperature beta with the parameters held
+// fixed (Hold) for the run: the products pack the weights once rather than
+// on every sweep, and with float32 products a single chain reads float32
+// copies of them.
+func (m *DBM) Sweeps(x *DBMChains, beta float64, n int) {
+	if n > 1 {
+		m.Hold(x)
+	}
+	for range n {
+		m.sweep(x, beta, nil, false)
+	}
+	if n > 1 {
+		x.Workspace.Release()
+	}
+}
+
+// Hold declares the parameter matrices fixed until x.Workspace.Release
+// (runtime.Workspace.Hold): until then the chains' products may read packed
+// copies of them made on first use, so the parameters must not change.
+func (m *DBM) Hold(x *DBMChains) {
+	x.Workspace.Hold(m.W1)
+	x.Workspace.Hold(m.W2)
+}
+
 // sweep samples every block; with meanVisible the visible layers get their
 // conditional means instead of samples.
 func (m *DBM) sweep(x *DBMChains, beta float64, clamp *DBMClamp, meanVisible bool) {
@@ -1047,10 +1071,17 @@ func (t *DBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	m.EnergyGrad(d, -inv, t.grad)
 	recon := 0.0
 	if t.cfg.Persistent {
+		nr := rows
+		if t.cfg.ReconRows > 0 && t.cfg.ReconRows < rows {
+			nr = t.cfg.ReconRows
+		}
+		d.N = nr
 		m.MeanV(d, 1, t.recon)
-		for k, v := range d.V[:rows*4] {
+		for k, v := range d.V[:nr*4] {
 			recon += (v - t.recon[k]) * (v - t.recon[k])
 		}
+		d.N = rows
+		recon *= float64(rows) / float64(nr)
 	}
 	neg := t.neg
 	if !t.cfg.Persistent {
@@ -1146,6 +1177,14 @@ func (r reflectDBM) Sample(x runtime.Chains, layer int, beta float64) {
 }
 
 func (r reflectDBM) Sweep(x runtime.Chains, beta float64) { r.m.Sweep(x.(*DBMChains), beta) }
+
+func (r reflectDBM) HoldParams(x runtime.Chains, hold bool) {
+	if hold {
+		r.m.Hold(x.(*DBMChains))
+	} else {
+		x.(*DBMChains).Workspace.Release()
+	}
+}
 
 func (r reflectDBM) SweepClamped(x runtime.Chains, beta float64, clamp [][]bool) {
 	var cl DBMClamp

@@ -567,6 +567,30 @@ func (m *TopRBM) SweepClamped(x *TopRBMChains, beta float64, clamp *TopRBMClamp)
 	m.sweep(x, beta, clamp, false)
 }
 
+// Sweeps runs n sweeps at inverse temperature beta with the parameters held
+// fixed (Hold) for the run: the products pack the weights once rather than
+// on every sweep, and with float32 products a single chain reads float32
+// copies of them.
+func (m *TopRBM) Sweeps(x *TopRBMChains, beta float64, n int) {
+	if n > 1 {
+		m.Hold(x)
+	}
+	for range n {
+		m.sweep(x, beta, nil, false)
+	}
+	if n > 1 {
+		x.Workspace.Release()
+	}
+}
+
+// Hold declares the parameter matrices fixed until x.Workspace.Release
+// (runtime.Workspace.Hold): until then the chains' products may read packed
+// copies of them made on first use, so the parameters must not change.
+func (m *TopRBM) Hold(x *TopRBMChains) {
+	x.Workspace.Hold(m.W)
+	x.Workspace.Hold(m.U)
+}
+
 // sweep samples every block; with meanVisible the visible layers get their
 // conditional means instead of samples.
 func (m *TopRBM) sweep(x *TopRBMChains, beta float64, clamp *TopRBMClamp, meanVisible bool) {
@@ -1029,14 +1053,21 @@ func (t *TopRBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64 
 	m.FreeEnergyGradVY(d, t.mo, -inv, t.grad)
 	recon := 0.0
 	if t.cfg.Persistent {
+		nr := rows
+		if t.cfg.ReconRows > 0 && t.cfg.ReconRows < rows {
+			nr = t.cfg.ReconRows
+		}
+		t.mo.N = nr
 		m.MeanV(t.mo, 1, t.recon)
-		for k, v := range d.V[:rows*32] {
+		for k, v := range d.V[:nr*32] {
 			recon += (v - t.recon[k]) * (v - t.recon[k])
 		}
 		m.MeanY(t.mo, 1, t.recon)
-		for k, v := range d.Y[:rows*4] {
+		for k, v := range d.Y[:nr*4] {
 			recon += (v - t.recon[k]) * (v - t.recon[k])
 		}
+		t.mo.N = rows
+		recon *= float64(rows) / float64(nr)
 	}
 	neg := t.neg
 	if !t.cfg.Persistent {
@@ -1080,9 +1111,8 @@ func (m *TopRBM) drawH(x, mo *TopRBMChains) {
 		rng := &x.RNG[ch]
 		row := x.H[ch*20 : ch*20+20]
 		mu := mo.H[ch*20 : ch*20+20]
-		for k := range row {
-			row[k] = rng.Bernoulli(mu[k])
-		}
+		copy(row, mu)
+		rng.Bernoullis(row)
 	}
 }
 
@@ -1153,6 +1183,14 @@ func (r reflectTopRBM) Sample(x runtime.Chains, layer int, beta float64) {
 }
 
 func (r reflectTopRBM) Sweep(x runtime.Chains, beta float64) { r.m.Sweep(x.(*TopRBMChains), beta) }
+
+func (r reflectTopRBM) HoldParams(x runtime.Chains, hold bool) {
+	if hold {
+		r.m.Hold(x.(*TopRBMChains))
+	} else {
+		x.(*TopRBMChains).Workspace.Release()
+	}
+}
 
 func (r reflectTopRBM) SweepClamped(x runtime.Chains, beta float64, clamp [][]bool) {
 	var cl TopRBMClamp

@@ -1,0 +1,237 @@
+package runtime
+
+import (
+	"fmt"
+	"math"
+	"testing"
+)
+
+// bump adds 1 to every element of b, so that a product that reads b afresh
+// gives a different result.
+func bump(b []float64) {
+	for i := range b {
+		b[i]++
+	}
+}
+
+// With B held, every product of TestWorkspaceGemm gives the product of the
+// unheld workspace, on the first call (which packs B) and on the next (which
+// reads the packed copy); a change to B is not seen until Release — which
+// shows that the copy is what is read — and is seen after it.
+func TestHoldGemm(t *testing.T) {
+	ws := testWorkspaces(t)
+	for _, f32 := range []bool{false, true} {
+		for _, l := range levels() {
+			if f32 && l < levelAVX512 {
+				continue
+			}
+			t.Run(fmt.Sprintf("%s/float32=%v", levelNames[l], f32), func(t *testing.T) {
+				withLevel(l, func() {
+					r := NewRNG(41, uint64(l))
+					for _, w := range ws {
+						w.SetFloat32(f32)
+						for _, c := range gemmCases() {
+							checkHeldGemm(t, w, &r, c, l)
+						}
+						w.SetFloat32(false)
+					}
+				})
+			})
+		}
+	}
+}
+
+func checkHeldGemm(t *testing.T, w *Workspace, r *RNG, c gemmCase, l int) {
+	t.Helper()
+	tol := 1e-12
+	if w.Float32() {
+		tol = float64(1+c.k) * 0x1p-24
+	}
+	ar, ac := c.m, c.k
+	if c.ta {
+		ar, ac = c.k, c.m
+	}
+	br, bc := c.k, c.n
+	if c.tb {
+		br, bc = c.n, c.k
+	}
+	lda, ldb, ldc := max(1, ac+c.padA), max(1, bc+c.padB), max(1, c.n+c.pc)
+	a, b, c0 := make([]float64, ar*lda), randSlice(r, br*ldb), randSlice(r, c.m*ldc)
+	fillOperand(r, a, c.kind)
+	name := fmt.Sprintf("threads=%d float32=%v %+v", w.Threads(), w.Float32(), c)
+	product := func() []float64 {
+		cm := append([]float64(nil), c0...)
+		w.Gemm(c.ta, c.tb, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, cm, ldc)
+		return cm
+	}
+	check := func(what string, got []float64) {
+		t.Helper()
+		want, scale := naiveGemm(c.ta, c.tb, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, c0, ldc)
+		checkClose(t, name+": "+what, got, want, scale, tol)
+	}
+	unheld := product()
+	w.Hold(b)
+	if w != nil && len(b) > 0 && !w.Held(b) {
+		t.Fatalf("%s: b is not held after Hold", name)
+	}
+	first := product()
+	second := product()
+	check("held, first call", first)
+	for i := range first {
+		if first[i] != unheld[i] && !(math.IsNaN(first[i]) && math.IsNaN(unheld[i])) || second[i] != first[i] {
+			t.Fatalf("%s: element %d: unheld %v, held %v then %v", name, i, unheld[i], first[i], second[i])
+		}
+	}
+	bump(b)
+	stale := product()
+	packs := w != nil && l != levelGo && c.m > 0 && c.n > 0 && c.k > 0 && c.alpha != 0
+	if packs {
+		for i := range stale {
+			if stale[i] != first[i] {
+				t.Fatalf("%s: element %d changed with B while B was held: the packed copy is not what is read", name, i)
+			}
+		}
+	}
+	w.Release()
+	if w.Held(b) {
+		t.Fatalf("%s: b is held after Release", name)
+	}
+	check("after Release", product())
+}
+
+// Gemv and AddRows with A held: in float32 they read the held copy (of Aᵀ
+// for Gemv); all stay within their precision's bound of the exact product.
+func TestHoldGemvAddRows(t *testing.T) {
+	ws := testWorkspaces(t)
+	shapes := [][2]int{{1, 1}, {1, 9}, {9, 1}, {5, 7}, {17, 33}, {64, 100}, {130, 257}, {784, 500}}
+	for _, f32 := range []bool{false, true} {
+		for _, l := range levels() {
+			if f32 && l < levelAVX512 {
+				continue
+			}
+			withLevel(l, func() {
+				r := NewRNG(42, uint64(l))
+				for si, s := range shapes {
+					for _, kind := range []int{opDense, opBinary, opFracZero} {
+						for _, trans := range []bool{false, true} {
+							for _, w := range ws {
+								w.SetFloat32(f32)
+								checkHeldGemv(t, w, &r, s[0], s[1], s[1]+si%3, kind, trans, l, si)
+								w.SetFloat32(false)
+							}
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
+func checkHeldGemv(t *testing.T, w *Workspace, r *RNG, m, n, lda, kind int, trans bool, l, si int) {
+	t.Helper()
+	a := randSlice(r, m*lda)
+	alpha, beta := []float64{1, -0.5, 2}[kind], []float64{0, 1, 0.25}[(si+kind)%3]
+	xl, yl := n, m
+	if trans {
+		xl, yl = m, n
+	}
+	x, y0 := make([]float64, xl), randSlice(r, yl+2)
+	fillOperand(r, x, kind)
+	f32 := w.Float32()
+	tol := 1e-12
+	if f32 {
+		tol = float64(1+xl) * 0x1p-24
+	}
+	name := fmt.Sprintf("%s threads=%d float32=%v trans=%v m=%d n=%d kind=%d", levelNames[l], w.Threads(), f32, trans, m, n, kind)
+	gemv := func() []float64 {
+		y := append([]float64(nil), y0...)
+		w.Gemv(trans, m, n, alpha, a, lda, x, beta, y)
+		return y
+	}
+	addRows := func() []float64 {
+		y := append([]float64(nil), y0...)
+		w.AddRows(y, x, a, m, n, lda, alpha)
+		return y
+	}
+	exact := func(b float64) (want, scale []float64) {
+		want, scale = append([]float64(nil), y0...), make([]float64, len(y0))
+		for i := range yl {
+			var s, abs float64
+			for j := range xl {
+				v := at(a, lda, trans, i, j) * x[j]
+				s += v
+				abs += math.Abs(v)
+			}
+			want[i], scale[i] = alpha*s+b*y0[i], math.Abs(alpha)*abs+math.Abs(b*y0[i])
+		}
+		return want, scale
+	}
+	// Which products read a held copy.
+	gemvHeld := w != nil && f32
+	addHeld := w != nil && f32
+	w.Hold(a)
+	for _, p := range []struct {
+		what    string
+		run     func() []float64
+		b       float64
+		reads   bool
+		applies bool
+	}{{"Gemv", gemv, beta, gemvHeld, true}, {"AddRows", addRows, 1, addHeld, trans}} {
+		if !p.applies {
+			continue
+		}
+		want, scale := exact(p.b)
+		first, second := p.run(), p.run()
+		checkClose(t, name+" "+p.what+" held", first, want, scale, tol)
+		checkClose(t, name+" "+p.what+" held, again", second, want, scale, tol)
+		if p.reads && m > 0 && n > 0 {
+			bump(a)
+			stale := p.run()
+			for i := range stale {
+				if stale[i] != second[i] {
+					t.Fatalf("%s %s: element %d changed with A while A was held", name, p.what, i)
+				}
+			}
+			for i := range a {
+				a[i]--
+			}
+		}
+	}
+	w.Release()
+	bump(a)
+	want, scale := exact(beta)
+	checkClose(t, name+" Gemv after Release", gemv(), want, scale, tol)
+}
+
+// Held products allocate nothing once warmed up, in float64 and float32.
+func TestHoldAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	r := NewRNG(43, 0)
+	const N, nv, nh = 100, 784, 500
+	wt := randSlice(&r, nv*nh)
+	v, h := make([]float64, N*nv), make([]float64, N*nh)
+	fillOperand(&r, v, opBinary)
+	fillOperand(&r, h, opBinary)
+	av, ah := make([]float64, N*nv), make([]float64, N*nh)
+	for _, f32 := range []bool{false, true} {
+		w := NewWorkspace(2)
+		defer w.Close()
+		w.SetFloat32(f32)
+		step := func() {
+			w.Hold(wt)
+			for range 3 {
+				w.Gemm(false, false, N, nh, nv, 1, v, nv, wt, nh, 0, ah, nh)
+				w.Gemm(false, true, N, nv, nh, 1, h, nh, wt, nh, 0, av, nv)
+				w.Gemv(false, nv, nh, 1, wt, nh, h, 0, av)
+				w.Gemv(true, nv, nh, 1, wt, nh, v, 0, ah)
+			}
+			w.Release()
+		}
+		step()
+		if n := testing.AllocsPerRun(10, step); n != 0 {
+			t.Errorf("float32=%v: %v allocations per held run", f32, n)
+		}
+	}
+}
