@@ -523,6 +523,12 @@ func (g *gen) sample(c *ir.Conditional) {
 	p.Pf("func (m *%s) sampleChains%s(t *task%s, lo, hi int) {", g.T, L, g.T)
 	p.P("x, beta, mask := t.x, t.beta0, t.mask")
 	g.baseLocals(ly)
+	if binary := ly.Kind == ir.Bernoulli || ly.Kind == ir.Spin; binary && !ly.Lateral {
+		g.drawBinaryRows(c)
+		p.P("}")
+		p.P()
+		return
+	}
 	p.P("for ch := lo; ch < hi; ch++ {")
 	p.P("rng := &x.RNG[ch]")
 	p.Pf("row := x.%s[ch*%d : ch*%d+%d]", L, S, S, S)
@@ -536,8 +542,52 @@ func (g *gen) sample(c *ir.Conditional) {
 	p.P()
 }
 
-// drawRow writes the body of a chain's draw of a layer whose units are
-// conditionally independent, from the fields in x.aL. The probabilities are
+// drawBinaryRows writes the draw of a bernoulli or spin layer whose units
+// are conditionally independent, for the chains lo…hi−1: each row's
+// probabilities σ(β·a) are computed in the row itself (vectorized), then
+// every row is drawn at once, several chains per vector (runtime.BernoulliRows),
+// and the clamped units are put back.
+func (g *gen) drawBinaryRows(c *ir.Conditional) {
+	ly := c.Layer
+	L, S := g.L(ly), ly.Size
+	p := g.p
+	two, rows := "", "BernoulliRows"
+	if ly.Kind == ir.Spin {
+		two, rows = "2*", "SpinRows"
+	}
+	p.P("for ch := lo; ch < hi; ch++ {")
+	p.Pf("row := x.%s[ch*%d : ch*%d+%d]", L, S, S, S)
+	p.Pf("a := x.a%s[ch*%d : ch*%d+%d]", L, S, S, S)
+	if ly.Visible {
+		p.P("if base != nil {")
+		p.P("for k := range row {")
+		p.P("row[k] = beta*a[k] + (1-beta)*base[k]")
+		p.P("}")
+		p.Pf("runtime.Sigmoids(row, row, %s1)", two)
+		p.P("} else {")
+		p.Pf("runtime.Sigmoids(row, a, %sbeta)", two)
+		p.P("}")
+	} else {
+		p.Pf("runtime.Sigmoids(row, a, %sbeta)", two)
+	}
+	p.P("}")
+	p.Pf("runtime.%s(x.RNG[lo:hi], x.%s[lo*%d:hi*%d], %d)", rows, L, S, S, S)
+	p.P("if mask == nil {")
+	p.P("return")
+	p.P("}")
+	p.P("for ch := lo; ch < hi; ch++ {")
+	p.Pf("row := x.%s[ch*%d : ch*%d+%d]", L, S, S, S)
+	p.Pf("saved := x.save[ch*%d : ch*%d+%d]", S, S, S)
+	p.P("for k, clamped := range mask {")
+	p.P("if clamped {")
+	p.P("row[k] = saved[k]")
+	p.P("}")
+	p.P("}")
+	p.P("}")
+}
+
+// drawRow writes the body of a chain's draw of a softmax or gaussian layer
+// whose units are conditionally independent, from the fields in x.aL. The probabilities are
 // computed in the row itself, then replaced by the draws.
 func (g *gen) drawRow(c *ir.Conditional) {
 	ly := c.Layer
@@ -564,29 +614,6 @@ func (g *gen) drawRow(c *ir.Conditional) {
 		g.tempered(ly, "a[k]", "prec[k]", "k")
 		p.Pf("row[k] = %s", draw(ly, "e", "q"))
 		p.P("}")
-	default:
-		// σ(β·a) for the whole row at once (vectorized), then one uniform per unit.
-		two := ""
-		if ly.Kind == ir.Spin {
-			two = "2*"
-		}
-		if ly.Visible {
-			p.P("if base != nil {")
-			p.P("for k := range row {")
-			p.P("row[k] = beta*a[k] + (1-beta)*base[k]")
-			p.P("}")
-			p.Pf("runtime.Sigmoids(row, row, %s1)", two)
-			p.P("} else {")
-			p.Pf("runtime.Sigmoids(row, a, %sbeta)", two)
-			p.P("}")
-		} else {
-			p.Pf("runtime.Sigmoids(row, a, %sbeta)", two)
-		}
-		if ly.Kind == ir.Spin {
-			p.P("rng.Spins(row)")
-		} else {
-			p.P("rng.Bernoullis(row)")
-		}
 	}
 	p.P("if mask != nil {")
 	p.Pf("saved := x.save[ch*%d : ch*%d+%d]", S, S, S)

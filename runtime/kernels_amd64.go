@@ -46,6 +46,9 @@ func packT8(kc int, src *float64, ld int, rows int, dst *float64, ds int)
 func axpy8(n int, y, a *float64, offs *int64, coef *float64)
 
 //go:noescape
+func bernoulliRows8(n int, rngs *RNG, x *float64, stride int)
+
+//go:noescape
 func axpy8s(n int, y, a *float32, offs *int64, coef *float32)
 
 //go:noescape

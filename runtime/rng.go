@@ -101,6 +101,36 @@ func (r *RNG) Bernoullis(x []float64) {
 	r.s = [4]uint64{s0, s1, s2, s3}
 }
 
+// BernoulliRows replaces every probability x[c·n + k] (k < n) of the rows
+// c < len(rngs) by a draw from its row's generator rngs[c]: the values, and
+// the states left behind, of rngs[c].Bernoullis(x[c·n : c·n+n]) for each
+// row. With AVX-512 eight rows are drawn at once, one per vector lane.
+func BernoulliRows(rngs []RNG, x []float64, n int) {
+	if len(rngs) == 0 || n <= 0 {
+		return
+	}
+	_ = x[len(rngs)*n-1]
+	c := 0
+	if kernelLevel == levelAVX512 {
+		for ; c+8 <= len(rngs); c += 8 {
+			bernoulliRows8(n, &rngs[c], &x[c*n], n)
+		}
+	}
+	for ; c < len(rngs); c++ {
+		rngs[c].Bernoullis(x[c*n : c*n+n])
+	}
+}
+
+// SpinRows is BernoulliRows for spins: every probability of +1 becomes a
+// draw ±1, the values of rngs[c].Spins on each row.
+func SpinRows(rngs []RNG, x []float64, n int) {
+	BernoulliRows(rngs, x, n)
+	x = x[:len(rngs)*n]
+	for k, b := range x {
+		x[k] = 2*b - 1
+	}
+}
+
 // Spins replaces every probability x[k] of +1 by a draw ±1: the values of
 // x[k] = 2·r.Bernoulli(x[k]) − 1 in order, as Bernoullis.
 func (r *RNG) Spins(x []float64) {

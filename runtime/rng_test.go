@@ -423,3 +423,66 @@ func BenchmarkRNGBernoulli(b *testing.B) {
 	}
 	_ = s
 }
+
+// BernoulliRows gives every row the draws, and leaves every generator in
+// the state, of Bernoullis on that row, on every kernel level and for row
+// counts around the vector width, probabilities including 0, 1 and values
+// outside [0, 1].
+func TestBernoulliRows(t *testing.T) {
+	for _, l := range levels() {
+		withLevel(l, func() {
+			for _, rows := range []int{1, 7, 8, 9, 17, 24} {
+				for _, n := range []int{1, 5, 784} {
+					src := NewRNG(uint64(rows), uint64(n))
+					x := make([]float64, rows*n)
+					for i := range x {
+						x[i] = []float64{0, 1, -0.5, 2, src.Float64(), src.Float64()}[i%6]
+					}
+					want := append([]float64(nil), x...)
+					rngs, ref := make([]RNG, rows), make([]RNG, rows)
+					for c := range rngs {
+						rngs[c] = NewRNG(9, uint64(c))
+						ref[c] = rngs[c]
+						ref[c].Bernoullis(want[c*n : c*n+n])
+					}
+					BernoulliRows(rngs, x, n)
+					for i := range x {
+						if x[i] != want[i] {
+							t.Fatalf("%s, %d rows of %d: element %d = %v, want %v", levelNames[l], rows, n, i, x[i], want[i])
+						}
+					}
+					for c := range rngs {
+						if rngs[c] != ref[c] {
+							t.Fatalf("%s, %d rows of %d: generator %d left in another state", levelNames[l], rows, n, c)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkBernoulliRows(b *testing.B) {
+	const rows, n = 48, 784
+	rngs := make([]RNG, rows)
+	for c := range rngs {
+		rngs[c] = NewRNG(1, uint64(c))
+	}
+	x := make([]float64, rows*n)
+	for _, name := range []string{"rows", "each"} {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				for i := range x {
+					x[i] = 0.5
+				}
+				if name == "rows" {
+					BernoulliRows(rngs, x, n)
+					continue
+				}
+				for c := range rngs {
+					rngs[c].Bernoullis(x[c*n : c*n+n])
+				}
+			}
+		})
+	}
+}

@@ -8,6 +8,9 @@ func expAVX2(n int, dst, src *float64)
 //go:noescape
 func sigmoidAVX2(n int, dst, src *float64, scale float64)
 
+//go:noescape
+func sigmoidAVX512(n int, dst, src *float64, scale float64)
+
 // vexp writes e^src[i] into dst[i] for the largest multiple of 4 elements
 // it can and returns how many it wrote.
 func vexp(dst, src []float64) int {
@@ -19,8 +22,13 @@ func vexp(dst, src []float64) int {
 	return n
 }
 
-// vsigmoid writes σ(scale·src[i]) into dst[i] like vexp.
+// vsigmoid writes σ(scale·src[i]) into dst[i] like vexp, eight lanes at a
+// time with AVX-512.
 func vsigmoid(dst, src []float64, scale float64) int {
+	if n := len(src) &^ 7; kernelLevel == levelAVX512 && n > 0 {
+		sigmoidAVX512(n, &dst[0], &src[0], scale)
+		return n
+	}
 	n := len(src) &^ 3
 	if kernelLevel < levelAVX2 || n == 0 {
 		return 0

@@ -327,3 +327,29 @@ sp8done:
 	VZEROUPPER
 	MOVSD X0, ret+24(FP)
 	RET
+
+// func sigmoidAVX512(n int, dst, src *float64, scale float64)  — n a multiple of 8:
+// dst = 1/(1 + e^{−scale·src}), as sigmoidAVX2 on eight lanes.
+TEXT ·sigmoidAVX512(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), CX
+	MOVQ dst+8(FP), DI
+	MOVQ src+16(FP), SI
+	VBROADCASTSD scale+24(FP), Z15
+	LOADCONSTS8
+	VPXORQ Z7, Z7, Z7
+	VSUBPD Z15, Z7, Z15 // −scale
+	SHRQ $3, CX
+	JZ sig8done
+sig8loop:
+	VMULPD (SI), Z15, Z0
+	EXP8
+	VADDPD Z14, Z0, Z0
+	VDIVPD Z0, Z14, Z0
+	VMOVUPD Z0, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ sig8loop
+sig8done:
+	VZEROUPPER
+	RET

@@ -287,7 +287,6 @@ func (m *RBM) sampleChainsV(t *taskRBM, lo, hi int) {
 	x, beta, mask := t.x, t.beta0, t.mask
 	base := x.BaseV
 	for ch := lo; ch < hi; ch++ {
-		rng := &x.RNG[ch]
 		row := x.V[ch*784 : ch*784+784]
 		a := x.aV[ch*784 : ch*784+784]
 		if base != nil {
@@ -298,13 +297,17 @@ func (m *RBM) sampleChainsV(t *taskRBM, lo, hi int) {
 		} else {
 			runtime.Sigmoids(row, a, beta)
 		}
-		rng.Bernoullis(row)
-		if mask != nil {
-			saved := x.save[ch*784 : ch*784+784]
-			for k, clamped := range mask {
-				if clamped {
-					row[k] = saved[k]
-				}
+	}
+	runtime.BernoulliRows(x.RNG[lo:hi], x.V[lo*784:hi*784], 784)
+	if mask == nil {
+		return
+	}
+	for ch := lo; ch < hi; ch++ {
+		row := x.V[ch*784 : ch*784+784]
+		saved := x.save[ch*784 : ch*784+784]
+		for k, clamped := range mask {
+			if clamped {
+				row[k] = saved[k]
 			}
 		}
 	}
@@ -388,17 +391,20 @@ func (m *RBM) sampleH(x *RBMChains, beta float64, mask []bool) {
 func (m *RBM) sampleChainsH(t *taskRBM, lo, hi int) {
 	x, beta, mask := t.x, t.beta0, t.mask
 	for ch := lo; ch < hi; ch++ {
-		rng := &x.RNG[ch]
 		row := x.H[ch*500 : ch*500+500]
 		a := x.aH[ch*500 : ch*500+500]
 		runtime.Sigmoids(row, a, beta)
-		rng.Bernoullis(row)
-		if mask != nil {
-			saved := x.save[ch*500 : ch*500+500]
-			for k, clamped := range mask {
-				if clamped {
-					row[k] = saved[k]
-				}
+	}
+	runtime.BernoulliRows(x.RNG[lo:hi], x.H[lo*500:hi*500], 500)
+	if mask == nil {
+		return
+	}
+	for ch := lo; ch < hi; ch++ {
+		row := x.H[ch*500 : ch*500+500]
+		saved := x.save[ch*500 : ch*500+500]
+		for k, clamped := range mask {
+			if clamped {
+				row[k] = saved[k]
 			}
 		}
 	}

@@ -318,7 +318,6 @@ func (m *DBM) sampleChainsV(t *taskDBM, lo, hi int) {
 	x, beta, mask := t.x, t.beta0, t.mask
 	base := x.BaseV
 	for ch := lo; ch < hi; ch++ {
-		rng := &x.RNG[ch]
 		row := x.V[ch*784 : ch*784+784]
 		a := x.aV[ch*784 : ch*784+784]
 		if base != nil {
@@ -329,13 +328,17 @@ func (m *DBM) sampleChainsV(t *taskDBM, lo, hi int) {
 		} else {
 			runtime.Sigmoids(row, a, beta)
 		}
-		rng.Bernoullis(row)
-		if mask != nil {
-			saved := x.save[ch*784 : ch*784+784]
-			for k, clamped := range mask {
-				if clamped {
-					row[k] = saved[k]
-				}
+	}
+	runtime.BernoulliRows(x.RNG[lo:hi], x.V[lo*784:hi*784], 784)
+	if mask == nil {
+		return
+	}
+	for ch := lo; ch < hi; ch++ {
+		row := x.V[ch*784 : ch*784+784]
+		saved := x.save[ch*784 : ch*784+784]
+		for k, clamped := range mask {
+			if clamped {
+				row[k] = saved[k]
 			}
 		}
 	}
@@ -426,17 +429,20 @@ func (m *DBM) sampleH1(x *DBMChains, beta float64, mask []bool) {
 func (m *DBM) sampleChainsH1(t *taskDBM, lo, hi int) {
 	x, beta, mask := t.x, t.beta0, t.mask
 	for ch := lo; ch < hi; ch++ {
-		rng := &x.RNG[ch]
 		row := x.H1[ch*500 : ch*500+500]
 		a := x.aH1[ch*500 : ch*500+500]
 		runtime.Sigmoids(row, a, beta)
-		rng.Bernoullis(row)
-		if mask != nil {
-			saved := x.save[ch*500 : ch*500+500]
-			for k, clamped := range mask {
-				if clamped {
-					row[k] = saved[k]
-				}
+	}
+	runtime.BernoulliRows(x.RNG[lo:hi], x.H1[lo*500:hi*500], 500)
+	if mask == nil {
+		return
+	}
+	for ch := lo; ch < hi; ch++ {
+		row := x.H1[ch*500 : ch*500+500]
+		saved := x.save[ch*500 : ch*500+500]
+		for k, clamped := range mask {
+			if clamped {
+				row[k] = saved[k]
 			}
 		}
 	}
@@ -520,17 +526,20 @@ func (m *DBM) sampleH2(x *DBMChains, beta float64, mask []bool) {
 func (m *DBM) sampleChainsH2(t *taskDBM, lo, hi int) {
 	x, beta, mask := t.x, t.beta0, t.mask
 	for ch := lo; ch < hi; ch++ {
-		rng := &x.RNG[ch]
 		row := x.H2[ch*1000 : ch*1000+1000]
 		a := x.aH2[ch*1000 : ch*1000+1000]
 		runtime.Sigmoids(row, a, beta)
-		rng.Bernoullis(row)
-		if mask != nil {
-			saved := x.save[ch*1000 : ch*1000+1000]
-			for k, clamped := range mask {
-				if clamped {
-					row[k] = saved[k]
-				}
+	}
+	runtime.BernoulliRows(x.RNG[lo:hi], x.H2[lo*1000:hi*1000], 1000)
+	if mask == nil {
+		return
+	}
+	for ch := lo; ch < hi; ch++ {
+		row := x.H2[ch*1000 : ch*1000+1000]
+		saved := x.save[ch*1000 : ch*1000+1000]
+		for k, clamped := range mask {
+			if clamped {
+				row[k] = saved[k]
 			}
 		}
 	}

@@ -323,7 +323,6 @@ func (m *TopRBM) sampleChainsV(t *taskTopRBM, lo, hi int) {
 	x, beta, mask := t.x, t.beta0, t.mask
 	base := x.BaseV
 	for ch := lo; ch < hi; ch++ {
-		rng := &x.RNG[ch]
 		row := x.V[ch*500 : ch*500+500]
 		a := x.aV[ch*500 : ch*500+500]
 		if base != nil {
@@ -334,13 +333,17 @@ func (m *TopRBM) sampleChainsV(t *taskTopRBM, lo, hi int) {
 		} else {
 			runtime.Sigmoids(row, a, beta)
 		}
-		rng.Bernoullis(row)
-		if mask != nil {
-			saved := x.save[ch*500 : ch*500+500]
-			for k, clamped := range mask {
-				if clamped {
-					row[k] = saved[k]
-				}
+	}
+	runtime.BernoulliRows(x.RNG[lo:hi], x.V[lo*500:hi*500], 500)
+	if mask == nil {
+		return
+	}
+	for ch := lo; ch < hi; ch++ {
+		row := x.V[ch*500 : ch*500+500]
+		saved := x.save[ch*500 : ch*500+500]
+		for k, clamped := range mask {
+			if clamped {
+				row[k] = saved[k]
 			}
 		}
 	}
@@ -539,17 +542,20 @@ func (m *TopRBM) sampleH(x *TopRBMChains, beta float64, mask []bool) {
 func (m *TopRBM) sampleChainsH(t *taskTopRBM, lo, hi int) {
 	x, beta, mask := t.x, t.beta0, t.mask
 	for ch := lo; ch < hi; ch++ {
-		rng := &x.RNG[ch]
 		row := x.H[ch*2000 : ch*2000+2000]
 		a := x.aH[ch*2000 : ch*2000+2000]
 		runtime.Sigmoids(row, a, beta)
-		rng.Bernoullis(row)
-		if mask != nil {
-			saved := x.save[ch*2000 : ch*2000+2000]
-			for k, clamped := range mask {
-				if clamped {
-					row[k] = saved[k]
-				}
+	}
+	runtime.BernoulliRows(x.RNG[lo:hi], x.H[lo*2000:hi*2000], 2000)
+	if mask == nil {
+		return
+	}
+	for ch := lo; ch < hi; ch++ {
+		row := x.H[ch*2000 : ch*2000+2000]
+		saved := x.save[ch*2000 : ch*2000+2000]
+		for k, clamped := range mask {
+			if clamped {
+				row[k] = saved[k]
 			}
 		}
 	}

@@ -413,17 +413,20 @@ func (m *GRBM) sampleH(x *GRBMChains, beta float64, mask []bool) {
 func (m *GRBM) sampleChainsH(t *taskGRBM, lo, hi int) {
 	x, beta, mask := t.x, t.beta0, t.mask
 	for ch := lo; ch < hi; ch++ {
-		rng := &x.RNG[ch]
 		row := x.H[ch*12 : ch*12+12]
 		a := x.aH[ch*12 : ch*12+12]
 		runtime.Sigmoids(row, a, beta)
-		rng.Bernoullis(row)
-		if mask != nil {
-			saved := x.save[ch*12 : ch*12+12]
-			for k, clamped := range mask {
-				if clamped {
-					row[k] = saved[k]
-				}
+	}
+	runtime.BernoulliRows(x.RNG[lo:hi], x.H[lo*12:hi*12], 12)
+	if mask == nil {
+		return
+	}
+	for ch := lo; ch < hi; ch++ {
+		row := x.H[ch*12 : ch*12+12]
+		saved := x.save[ch*12 : ch*12+12]
+		for k, clamped := range mask {
+			if clamped {
+				row[k] = saved[k]
 			}
 		}
 	}

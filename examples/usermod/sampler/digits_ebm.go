@@ -284,7 +284,6 @@ func (m *Digits) sampleChainsV(t *taskDigits, lo, hi int) {
 	x, beta, mask := t.x, t.beta0, t.mask
 	base := x.BaseV
 	for ch := lo; ch < hi; ch++ {
-		rng := &x.RNG[ch]
 		row := x.V[ch*64 : ch*64+64]
 		a := x.aV[ch*64 : ch*64+64]
 		if base != nil {
@@ -295,13 +294,17 @@ func (m *Digits) sampleChainsV(t *taskDigits, lo, hi int) {
 		} else {
 			runtime.Sigmoids(row, a, beta)
 		}
-		rng.Bernoullis(row)
-		if mask != nil {
-			saved := x.save[ch*64 : ch*64+64]
-			for k, clamped := range mask {
-				if clamped {
-					row[k] = saved[k]
-				}
+	}
+	runtime.BernoulliRows(x.RNG[lo:hi], x.V[lo*64:hi*64], 64)
+	if mask == nil {
+		return
+	}
+	for ch := lo; ch < hi; ch++ {
+		row := x.V[ch*64 : ch*64+64]
+		saved := x.save[ch*64 : ch*64+64]
+		for k, clamped := range mask {
+			if clamped {
+				row[k] = saved[k]
 			}
 		}
 	}
@@ -385,17 +388,20 @@ func (m *Digits) sampleH(x *DigitsChains, beta float64, mask []bool) {
 func (m *Digits) sampleChainsH(t *taskDigits, lo, hi int) {
 	x, beta, mask := t.x, t.beta0, t.mask
 	for ch := lo; ch < hi; ch++ {
-		rng := &x.RNG[ch]
 		row := x.H[ch*32 : ch*32+32]
 		a := x.aH[ch*32 : ch*32+32]
 		runtime.Sigmoids(row, a, beta)
-		rng.Bernoullis(row)
-		if mask != nil {
-			saved := x.save[ch*32 : ch*32+32]
-			for k, clamped := range mask {
-				if clamped {
-					row[k] = saved[k]
-				}
+	}
+	runtime.BernoulliRows(x.RNG[lo:hi], x.H[lo*32:hi*32], 32)
+	if mask == nil {
+		return
+	}
+	for ch := lo; ch < hi; ch++ {
+		row := x.H[ch*32 : ch*32+32]
+		saved := x.save[ch*32 : ch*32+32]
+		for k, clamped := range mask {
+			if clamped {
+				row[k] = saved[k]
 			}
 		}
 	}

@@ -323,7 +323,6 @@ func (m *ClassRBM) sampleChainsV(t *taskClassRBM, lo, hi int) {
 	x, beta, mask := t.x, t.beta0, t.mask
 	base := x.BaseV
 	for ch := lo; ch < hi; ch++ {
-		rng := &x.RNG[ch]
 		row := x.V[ch*4 : ch*4+4]
 		a := x.aV[ch*4 : ch*4+4]
 		if base != nil {
@@ -334,13 +333,17 @@ func (m *ClassRBM) sampleChainsV(t *taskClassRBM, lo, hi int) {
 		} else {
 			runtime.Sigmoids(row, a, beta)
 		}
-		rng.Bernoullis(row)
-		if mask != nil {
-			saved := x.save[ch*4 : ch*4+4]
-			for k, clamped := range mask {
-				if clamped {
-					row[k] = saved[k]
-				}
+	}
+	runtime.BernoulliRows(x.RNG[lo:hi], x.V[lo*4:hi*4], 4)
+	if mask == nil {
+		return
+	}
+	for ch := lo; ch < hi; ch++ {
+		row := x.V[ch*4 : ch*4+4]
+		saved := x.save[ch*4 : ch*4+4]
+		for k, clamped := range mask {
+			if clamped {
+				row[k] = saved[k]
 			}
 		}
 	}
@@ -539,17 +542,20 @@ func (m *ClassRBM) sampleH(x *ClassRBMChains, beta float64, mask []bool) {
 func (m *ClassRBM) sampleChainsH(t *taskClassRBM, lo, hi int) {
 	x, beta, mask := t.x, t.beta0, t.mask
 	for ch := lo; ch < hi; ch++ {
-		rng := &x.RNG[ch]
 		row := x.H[ch*3 : ch*3+3]
 		a := x.aH[ch*3 : ch*3+3]
 		runtime.Sigmoids(row, a, beta)
-		rng.Bernoullis(row)
-		if mask != nil {
-			saved := x.save[ch*3 : ch*3+3]
-			for k, clamped := range mask {
-				if clamped {
-					row[k] = saved[k]
-				}
+	}
+	runtime.BernoulliRows(x.RNG[lo:hi], x.H[lo*3:hi*3], 3)
+	if mask == nil {
+		return
+	}
+	for ch := lo; ch < hi; ch++ {
+		row := x.H[ch*3 : ch*3+3]
+		saved := x.save[ch*3 : ch*3+3]
+		for k, clamped := range mask {
+			if clamped {
+				row[k] = saved[k]
 			}
 		}
 	}

@@ -413,17 +413,20 @@ func (m *GRBM) sampleH(x *GRBMChains, beta float64, mask []bool) {
 func (m *GRBM) sampleChainsH(t *taskGRBM, lo, hi int) {
 	x, beta, mask := t.x, t.beta0, t.mask
 	for ch := lo; ch < hi; ch++ {
-		rng := &x.RNG[ch]
 		row := x.H[ch*2 : ch*2+2]
 		a := x.aH[ch*2 : ch*2+2]
 		runtime.Sigmoids(row, a, beta)
-		rng.Bernoullis(row)
-		if mask != nil {
-			saved := x.save[ch*2 : ch*2+2]
-			for k, clamped := range mask {
-				if clamped {
-					row[k] = saved[k]
-				}
+	}
+	runtime.BernoulliRows(x.RNG[lo:hi], x.H[lo*2:hi*2], 2)
+	if mask == nil {
+		return
+	}
+	for ch := lo; ch < hi; ch++ {
+		row := x.H[ch*2 : ch*2+2]
+		saved := x.save[ch*2 : ch*2+2]
+		for k, clamped := range mask {
+			if clamped {
+				row[k] = saved[k]
 			}
 		}
 	}

@@ -284,7 +284,6 @@ func (m *RBM) sampleChainsV(t *taskRBM, lo, hi int) {
 	x, beta, mask := t.x, t.beta0, t.mask
 	base := x.BaseV
 	for ch := lo; ch < hi; ch++ {
-		rng := &x.RNG[ch]
 		row := x.V[ch*6 : ch*6+6]
 		a := x.aV[ch*6 : ch*6+6]
 		if base != nil {
@@ -295,13 +294,17 @@ func (m *RBM) sampleChainsV(t *taskRBM, lo, hi int) {
 		} else {
 			runtime.Sigmoids(row, a, beta)
 		}
-		rng.Bernoullis(row)
-		if mask != nil {
-			saved := x.save[ch*6 : ch*6+6]
-			for k, clamped := range mask {
-				if clamped {
-					row[k] = saved[k]
-				}
+	}
+	runtime.BernoulliRows(x.RNG[lo:hi], x.V[lo*6:hi*6], 6)
+	if mask == nil {
+		return
+	}
+	for ch := lo; ch < hi; ch++ {
+		row := x.V[ch*6 : ch*6+6]
+		saved := x.save[ch*6 : ch*6+6]
+		for k, clamped := range mask {
+			if clamped {
+				row[k] = saved[k]
 			}
 		}
 	}
@@ -385,17 +388,20 @@ func (m *RBM) sampleH(x *RBMChains, beta float64, mask []bool) {
 func (m *RBM) sampleChainsH(t *taskRBM, lo, hi int) {
 	x, beta, mask := t.x, t.beta0, t.mask
 	for ch := lo; ch < hi; ch++ {
-		rng := &x.RNG[ch]
 		row := x.H[ch*3 : ch*3+3]
 		a := x.aH[ch*3 : ch*3+3]
 		runtime.Sigmoids(row, a, beta)
-		rng.Bernoullis(row)
-		if mask != nil {
-			saved := x.save[ch*3 : ch*3+3]
-			for k, clamped := range mask {
-				if clamped {
-					row[k] = saved[k]
-				}
+	}
+	runtime.BernoulliRows(x.RNG[lo:hi], x.H[lo*3:hi*3], 3)
+	if mask == nil {
+		return
+	}
+	for ch := lo; ch < hi; ch++ {
+		row := x.H[ch*3 : ch*3+3]
+		saved := x.save[ch*3 : ch*3+3]
+		for k, clamped := range mask {
+			if clamped {
+				row[k] = saved[k]
 			}
 		}
 	}

@@ -323,7 +323,6 @@ func (m *ClassRBM) sampleChainsV(t *taskClassRBM, lo, hi int) {
 	x, beta, mask := t.x, t.beta0, t.mask
 	base := x.BaseV
 	for ch := lo; ch < hi; ch++ {
-		rng := &x.RNG[ch]
 		row := x.V[ch*64 : ch*64+64]
 		a := x.aV[ch*64 : ch*64+64]
 		if base != nil {
@@ -334,13 +333,17 @@ func (m *ClassRBM) sampleChainsV(t *taskClassRBM, lo, hi int) {
 		} else {
 			runtime.Sigmoids(row, a, beta)
 		}
-		rng.Bernoullis(row)
-		if mask != nil {
-			saved := x.save[ch*64 : ch*64+64]
-			for k, clamped := range mask {
-				if clamped {
-					row[k] = saved[k]
-				}
+	}
+	runtime.BernoulliRows(x.RNG[lo:hi], x.V[lo*64:hi*64], 64)
+	if mask == nil {
+		return
+	}
+	for ch := lo; ch < hi; ch++ {
+		row := x.V[ch*64 : ch*64+64]
+		saved := x.save[ch*64 : ch*64+64]
+		for k, clamped := range mask {
+			if clamped {
+				row[k] = saved[k]
 			}
 		}
 	}
@@ -539,17 +542,20 @@ func (m *ClassRBM) sampleH(x *ClassRBMChains, beta float64, mask []bool) {
 func (m *ClassRBM) sampleChainsH(t *taskClassRBM, lo, hi int) {
 	x, beta, mask := t.x, t.beta0, t.mask
 	for ch := lo; ch < hi; ch++ {
-		rng := &x.RNG[ch]
 		row := x.H[ch*20 : ch*20+20]
 		a := x.aH[ch*20 : ch*20+20]
 		runtime.Sigmoids(row, a, beta)
-		rng.Bernoullis(row)
-		if mask != nil {
-			saved := x.save[ch*20 : ch*20+20]
-			for k, clamped := range mask {
-				if clamped {
-					row[k] = saved[k]
-				}
+	}
+	runtime.BernoulliRows(x.RNG[lo:hi], x.H[lo*20:hi*20], 20)
+	if mask == nil {
+		return
+	}
+	for ch := lo; ch < hi; ch++ {
+		row := x.H[ch*20 : ch*20+20]
+		saved := x.save[ch*20 : ch*20+20]
+		for k, clamped := range mask {
+			if clamped {
+				row[k] = saved[k]
 			}
 		}
 	}

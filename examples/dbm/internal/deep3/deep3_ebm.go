@@ -352,7 +352,6 @@ func (m *DBM3) sampleChainsV(t *taskDBM3, lo, hi int) {
 	x, beta, mask := t.x, t.beta0, t.mask
 	base := x.BaseV
 	for ch := lo; ch < hi; ch++ {
-		rng := &x.RNG[ch]
 		row := x.V[ch*9 : ch*9+9]
 		a := x.aV[ch*9 : ch*9+9]
 		if base != nil {
@@ -363,13 +362,17 @@ func (m *DBM3) sampleChainsV(t *taskDBM3, lo, hi int) {
 		} else {
 			runtime.Sigmoids(row, a, beta)
 		}
-		rng.Bernoullis(row)
-		if mask != nil {
-			saved := x.save[ch*9 : ch*9+9]
-			for k, clamped := range mask {
-				if clamped {
-					row[k] = saved[k]
-				}
+	}
+	runtime.BernoulliRows(x.RNG[lo:hi], x.V[lo*9:hi*9], 9)
+	if mask == nil {
+		return
+	}
+	for ch := lo; ch < hi; ch++ {
+		row := x.V[ch*9 : ch*9+9]
+		saved := x.save[ch*9 : ch*9+9]
+		for k, clamped := range mask {
+			if clamped {
+				row[k] = saved[k]
 			}
 		}
 	}
@@ -460,17 +463,20 @@ func (m *DBM3) sampleH1(x *DBM3Chains, beta float64, mask []bool) {
 func (m *DBM3) sampleChainsH1(t *taskDBM3, lo, hi int) {
 	x, beta, mask := t.x, t.beta0, t.mask
 	for ch := lo; ch < hi; ch++ {
-		rng := &x.RNG[ch]
 		row := x.H1[ch*8 : ch*8+8]
 		a := x.aH1[ch*8 : ch*8+8]
 		runtime.Sigmoids(row, a, beta)
-		rng.Bernoullis(row)
-		if mask != nil {
-			saved := x.save[ch*8 : ch*8+8]
-			for k, clamped := range mask {
-				if clamped {
-					row[k] = saved[k]
-				}
+	}
+	runtime.BernoulliRows(x.RNG[lo:hi], x.H1[lo*8:hi*8], 8)
+	if mask == nil {
+		return
+	}
+	for ch := lo; ch < hi; ch++ {
+		row := x.H1[ch*8 : ch*8+8]
+		saved := x.save[ch*8 : ch*8+8]
+		for k, clamped := range mask {
+			if clamped {
+				row[k] = saved[k]
 			}
 		}
 	}
@@ -561,17 +567,20 @@ func (m *DBM3) sampleH2(x *DBM3Chains, beta float64, mask []bool) {
 func (m *DBM3) sampleChainsH2(t *taskDBM3, lo, hi int) {
 	x, beta, mask := t.x, t.beta0, t.mask
 	for ch := lo; ch < hi; ch++ {
-		rng := &x.RNG[ch]
 		row := x.H2[ch*4 : ch*4+4]
 		a := x.aH2[ch*4 : ch*4+4]
 		runtime.Sigmoids(row, a, beta)
-		rng.Bernoullis(row)
-		if mask != nil {
-			saved := x.save[ch*4 : ch*4+4]
-			for k, clamped := range mask {
-				if clamped {
-					row[k] = saved[k]
-				}
+	}
+	runtime.BernoulliRows(x.RNG[lo:hi], x.H2[lo*4:hi*4], 4)
+	if mask == nil {
+		return
+	}
+	for ch := lo; ch < hi; ch++ {
+		row := x.H2[ch*4 : ch*4+4]
+		saved := x.save[ch*4 : ch*4+4]
+		for k, clamped := range mask {
+			if clamped {
+				row[k] = saved[k]
 			}
 		}
 	}
@@ -655,17 +664,20 @@ func (m *DBM3) sampleH3(x *DBM3Chains, beta float64, mask []bool) {
 func (m *DBM3) sampleChainsH3(t *taskDBM3, lo, hi int) {
 	x, beta, mask := t.x, t.beta0, t.mask
 	for ch := lo; ch < hi; ch++ {
-		rng := &x.RNG[ch]
 		row := x.H3[ch*3 : ch*3+3]
 		a := x.aH3[ch*3 : ch*3+3]
 		runtime.Sigmoids(row, a, beta)
-		rng.Bernoullis(row)
-		if mask != nil {
-			saved := x.save[ch*3 : ch*3+3]
-			for k, clamped := range mask {
-				if clamped {
-					row[k] = saved[k]
-				}
+	}
+	runtime.BernoulliRows(x.RNG[lo:hi], x.H3[lo*3:hi*3], 3)
+	if mask == nil {
+		return
+	}
+	for ch := lo; ch < hi; ch++ {
+		row := x.H3[ch*3 : ch*3+3]
+		saved := x.save[ch*3 : ch*3+3]
+		for k, clamped := range mask {
+			if clamped {
+				row[k] = saved[k]
 			}
 		}
 	}

@@ -343,7 +343,6 @@ func (m *Mixed) sampleChainsV(t *taskMixed, lo, hi int) {
 	x, beta, mask := t.x, t.beta0, t.mask
 	base := x.BaseV
 	for ch := lo; ch < hi; ch++ {
-		rng := &x.RNG[ch]
 		row := x.V[ch*4 : ch*4+4]
 		a := x.aV[ch*4 : ch*4+4]
 		if base != nil {
@@ -354,13 +353,17 @@ func (m *Mixed) sampleChainsV(t *taskMixed, lo, hi int) {
 		} else {
 			runtime.Sigmoids(row, a, beta)
 		}
-		rng.Bernoullis(row)
-		if mask != nil {
-			saved := x.save[ch*4 : ch*4+4]
-			for k, clamped := range mask {
-				if clamped {
-					row[k] = saved[k]
-				}
+	}
+	runtime.BernoulliRows(x.RNG[lo:hi], x.V[lo*4:hi*4], 4)
+	if mask == nil {
+		return
+	}
+	for ch := lo; ch < hi; ch++ {
+		row := x.V[ch*4 : ch*4+4]
+		saved := x.save[ch*4 : ch*4+4]
+		for k, clamped := range mask {
+			if clamped {
+				row[k] = saved[k]
 			}
 		}
 	}

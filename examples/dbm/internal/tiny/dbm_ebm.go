@@ -318,7 +318,6 @@ func (m *DBM) sampleChainsV(t *taskDBM, lo, hi int) {
 	x, beta, mask := t.x, t.beta0, t.mask
 	base := x.BaseV
 	for ch := lo; ch < hi; ch++ {
-		rng := &x.RNG[ch]
 		row := x.V[ch*4 : ch*4+4]
 		a := x.aV[ch*4 : ch*4+4]
 		if base != nil {
@@ -329,13 +328,17 @@ func (m *DBM) sampleChainsV(t *taskDBM, lo, hi int) {
 		} else {
 			runtime.Sigmoids(row, a, beta)
 		}
-		rng.Bernoullis(row)
-		if mask != nil {
-			saved := x.save[ch*4 : ch*4+4]
-			for k, clamped := range mask {
-				if clamped {
-					row[k] = saved[k]
-				}
+	}
+	runtime.BernoulliRows(x.RNG[lo:hi], x.V[lo*4:hi*4], 4)
+	if mask == nil {
+		return
+	}
+	for ch := lo; ch < hi; ch++ {
+		row := x.V[ch*4 : ch*4+4]
+		saved := x.save[ch*4 : ch*4+4]
+		for k, clamped := range mask {
+			if clamped {
+				row[k] = saved[k]
 			}
 		}
 	}
@@ -426,17 +429,20 @@ func (m *DBM) sampleH1(x *DBMChains, beta float64, mask []bool) {
 func (m *DBM) sampleChainsH1(t *taskDBM, lo, hi int) {
 	x, beta, mask := t.x, t.beta0, t.mask
 	for ch := lo; ch < hi; ch++ {
-		rng := &x.RNG[ch]
 		row := x.H1[ch*3 : ch*3+3]
 		a := x.aH1[ch*3 : ch*3+3]
 		runtime.Sigmoids(row, a, beta)
-		rng.Bernoullis(row)
-		if mask != nil {
-			saved := x.save[ch*3 : ch*3+3]
-			for k, clamped := range mask {
-				if clamped {
-					row[k] = saved[k]
-				}
+	}
+	runtime.BernoulliRows(x.RNG[lo:hi], x.H1[lo*3:hi*3], 3)
+	if mask == nil {
+		return
+	}
+	for ch := lo; ch < hi; ch++ {
+		row := x.H1[ch*3 : ch*3+3]
+		saved := x.save[ch*3 : ch*3+3]
+		for k, clamped := range mask {
+			if clamped {
+				row[k] = saved[k]
 			}
 		}
 	}
@@ -520,17 +526,20 @@ func (m *DBM) sampleH2(x *DBMChains, beta float64, mask []bool) {
 func (m *DBM) sampleChainsH2(t *taskDBM, lo, hi int) {
 	x, beta, mask := t.x, t.beta0, t.mask
 	for ch := lo; ch < hi; ch++ {
-		rng := &x.RNG[ch]
 		row := x.H2[ch*2 : ch*2+2]
 		a := x.aH2[ch*2 : ch*2+2]
 		runtime.Sigmoids(row, a, beta)
-		rng.Bernoullis(row)
-		if mask != nil {
-			saved := x.save[ch*2 : ch*2+2]
-			for k, clamped := range mask {
-				if clamped {
-					row[k] = saved[k]
-				}
+	}
+	runtime.BernoulliRows(x.RNG[lo:hi], x.H2[lo*2:hi*2], 2)
+	if mask == nil {
+		return
+	}
+	for ch := lo; ch < hi; ch++ {
+		row := x.H2[ch*2 : ch*2+2]
+		saved := x.save[ch*2 : ch*2+2]
+		for k, clamped := range mask {
+			if clamped {
+				row[k] = saved[k]
 			}
 		}
 	}

@@ -323,7 +323,6 @@ func (m *TopRBM) sampleChainsV(t *taskTopRBM, lo, hi int) {
 	x, beta, mask := t.x, t.beta0, t.mask
 	base := x.BaseV
 	for ch := lo; ch < hi; ch++ {
-		rng := &x.RNG[ch]
 		row := x.V[ch*3 : ch*3+3]
 		a := x.aV[ch*3 : ch*3+3]
 		if base != nil {
@@ -334,13 +333,17 @@ func (m *TopRBM) sampleChainsV(t *taskTopRBM, lo, hi int) {
 		} else {
 			runtime.Sigmoids(row, a, beta)
 		}
-		rng.Bernoullis(row)
-		if mask != nil {
-			saved := x.save[ch*3 : ch*3+3]
-			for k, clamped := range mask {
-				if clamped {
-					row[k] = saved[k]
-				}
+	}
+	runtime.BernoulliRows(x.RNG[lo:hi], x.V[lo*3:hi*3], 3)
+	if mask == nil {
+		return
+	}
+	for ch := lo; ch < hi; ch++ {
+		row := x.V[ch*3 : ch*3+3]
+		saved := x.save[ch*3 : ch*3+3]
+		for k, clamped := range mask {
+			if clamped {
+				row[k] = saved[k]
 			}
 		}
 	}
@@ -539,17 +542,20 @@ func (m *TopRBM) sampleH(x *TopRBMChains, beta float64, mask []bool) {
 func (m *TopRBM) sampleChainsH(t *taskTopRBM, lo, hi int) {
 	x, beta, mask := t.x, t.beta0, t.mask
 	for ch := lo; ch < hi; ch++ {
-		rng := &x.RNG[ch]
 		row := x.H[ch*2 : ch*2+2]
 		a := x.aH[ch*2 : ch*2+2]
 		runtime.Sigmoids(row, a, beta)
-		rng.Bernoullis(row)
-		if mask != nil {
-			saved := x.save[ch*2 : ch*2+2]
-			for k, clamped := range mask {
-				if clamped {
-					row[k] = saved[k]
-				}
+	}
+	runtime.BernoulliRows(x.RNG[lo:hi], x.H[lo*2:hi*2], 2)
+	if mask == nil {
+		return
+	}
+	for ch := lo; ch < hi; ch++ {
+		row := x.H[ch*2 : ch*2+2]
+		saved := x.save[ch*2 : ch*2+2]
+		for k, clamped := range mask {
+			if clamped {
+				row[k] = saved[k]
 			}
 		}
 	}
