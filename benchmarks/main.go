@@ -133,6 +133,7 @@ func main() {
 	save := flag.String("save", "", "cd1, pcd1: write the trained weights to this .npz")
 	dir := flag.String("data", "", "Fashion-MNIST directory (default $FMNIST_DIR or /usr/share/datasets/fashion-mnist)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
+	reconRows := flag.Int("recon-rows", 3, "pcd1: rows of each minibatch the reconstruction monitor covers (CDConfig.ReconRows; 0: all; the reference scripts compute none)")
 	float32 := flag.Bool("float32", false, "the batched products run in float32 (Workspace.SetFloat32, as code generated with ebmc gen -float32; ais: the package rbm32, so generated)")
 	flag.Parse()
 	if flag.NArg() > 0 {
@@ -184,7 +185,7 @@ func main() {
 		}
 		m := rbm.NewRBM(*seed)
 		persistent := *workload == "pcd1"
-		dt, errSum, err := trainRBM(m, train, *epochs, *batch, *chains, *lr, *mom, persistent, *seed, *float32)
+		dt, errSum, err := trainRBM(m, train, *epochs, *batch, *chains, *lr, *mom, persistent, *reconRows, *seed, *float32)
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -232,7 +233,7 @@ func main() {
 			if *rows > 0 && *rows < train.Rows {
 				tr, _ = train.Split(*rows)
 			}
-			if _, _, err := trainRBM(m, tr, 1, *batch, 0, *lr, *mom, false, *seed, false); err != nil {
+			if _, _, err := trainRBM(m, tr, 1, *batch, 0, *lr, *mom, false, 0, *seed, false); err != nil {
 				log.Fatal(err)
 			}
 			res.Weights = fmt.Sprintf("trained here first (untimed): ebmc CD-1, 1 epoch over %d images, seed %d", tr.Rows, *seed)
@@ -284,14 +285,14 @@ func gibbs(res *result, train *runtime.BitDataset, chains, sweeps int, seed uint
 // trainRBM runs CD-1 (Hinton's recipe: sampled h0, reconstruction kept as
 // probabilities) or PCD-1 over the rows of data in file order and returns
 // the seconds of the loop and Σ over the epochs of ‖v0 − vn‖².
-func trainRBM(m *rbm.RBM, data *runtime.BitDataset, epochs, batch, chains int, lr, mom float64, persistent bool, seed uint64, float32 bool) (float64, float64, error) {
+func trainRBM(m *rbm.RBM, data *runtime.BitDataset, epochs, batch, chains int, lr, mom float64, persistent bool, reconRows int, seed uint64, float32 bool) (float64, float64, error) {
 	t, err := rbm.NewRBMTrainer(m, runtime.CDConfig{
 		K:           1,
 		BatchSize:   batch,
 		MeanVisible: !persistent,
 		Persistent:  persistent,
 		Chains:      chains,
-		ReconRows:   10, // PCD: the monitor on 10 rows; the reference scripts compute none
+		ReconRows:   reconRows,
 		Optimizer:   runtime.SGD{LearningRate: lr, Momentum: mom},
 		Seed:        seed + 2,
 	})

@@ -47,6 +47,27 @@ func outerOf(part *ir.GradPart) (outer, bool) {
 	return o, true
 }
 
+// linearOf reports whether a gradient part is c·x[i] accumulated into
+// θ[i], θ as long as the layer of x: over a batch, c·Σ_chains x_c, a sum of
+// the layer's rows.
+func linearOf(part *ir.GradPart, q *ir.Param) (float64, *ir.Layer, bool) {
+	if len(part.Units) != 1 || len(part.Distinct) != 0 || len(part.Sum) != 1 || len(part.Wrt.Index) != 1 {
+		return 0, nil, false
+	}
+	u := part.Units[0]
+	if u.Power != 1 || len(u.Index) != 1 || u.Index[0] != part.Wrt.Index[0] || part.Sum[0] != u.Index[0] {
+		return 0, nil, false
+	}
+	if len(u.Layer.Shape) != 1 || len(q.Shape) != 1 || q.Size != u.Layer.Size {
+		return 0, nil, false
+	}
+	c, num, den := splitCoef(part.Coef)
+	if len(num) != 0 || len(den) != 0 {
+		return 0, nil, false
+	}
+	return c, u.Layer, true
+}
+
 // outerProduct writes θ += c·scale·(W·A·diag f)ᵀ·(B·diag g) for the batch,
 // W the chains' weights: A scaled into x.save, B into x.mvIn when needed.
 func (g *gen) outerProduct(o outer, q *ir.Param) {
@@ -98,10 +119,24 @@ func (g *gen) energyGrad() {
 	used := map[*ir.Layer]bool{}
 	var generic []*ir.GradPart
 	var owners []*ir.Param
+	weights := false
 	for _, gr := range g.m.Gradients {
 		for _, part := range gr.Parts {
 			if o, ok := outerOf(part); ok {
 				g.outerProduct(o, gr.Param)
+				continue
+			}
+			if c, ly, ok := linearOf(part, gr.Param); ok {
+				// θ[i] += c·scale·Σ_chains w_c·x_c[i]: the rows of the
+				// layer summed, eight per pass.
+				if !weights {
+					p.P("w := x.weight")
+					p.P("if w == nil {")
+					p.P("w = x.ones")
+					p.P("}")
+					weights = true
+				}
+				p.Pf("x.Workspace.AddRows(dst.%s, w, x.%s, x.N, %d, %d, %s*scale)", g.P(gr.Param), g.L(ly), ly.Size, ly.Size, literal(c))
 				continue
 			}
 			generic = append(generic, part)

@@ -169,6 +169,7 @@ func (g *gen) chainsType() {
 	p.P("prob []float64 // one softmax group")
 	p.P("save []float64 // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad, a softmax group's probabilities in a site-by-site draw")
 	p.P("weight []float64 // per-chain weights of the gradients; nil means 1")
+	p.P("ones   []float64 // n ones: the weights when weight is nil")
 	p.P("fresh  uint64    // layers (bit i: layer i) whose fields are current for their next sampler, set only within an annealing step")
 	p.Pf("scratch *%s // conditional means for the generic free-energy gradient", g.C)
 	p.Pf("task task%s // the per-chain loop the workspace is running", g.T)
@@ -200,6 +201,10 @@ func (g *gen) chainsType() {
 	p.P("// share with other batches used in turn.")
 	p.Pf("func new%s(n int, seed uint64, ws *runtime.Workspace) *%s {", g.C, g.C)
 	p.Pf("x := &%s{N: n, RNG: make([]runtime.RNG, n), Workspace: ws, prob: make([]float64, %d), save: make([]float64, n*%d)}", g.C, max(1, g.maxCategories()), g.maxLayer())
+	p.P("x.ones = make([]float64, n)")
+	p.P("for c := range x.ones {")
+	p.P("x.ones[c] = 1")
+	p.P("}")
 	if g.scaledKernels() {
 		p.Pf("x.mvIn, x.mvOut = make([]float64, n*%d), make([]float64, n*%d)", g.maxLayer(), g.maxLayer())
 		p.Pf("x.mvRow, x.mvCol = make([]float64, %d), make([]float64, %d)", g.maxLayer(), g.maxLayer())

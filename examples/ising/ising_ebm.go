@@ -83,6 +83,7 @@ type IsingChains struct {
 	prob    []float64    // one softmax group
 	save    []float64    // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad, a softmax group's probabilities in a site-by-site draw
 	weight  []float64    // per-chain weights of the gradients; nil means 1
+	ones    []float64    // n ones: the weights when weight is nil
 	fresh   uint64       // layers (bit i: layer i) whose fields are current for their next sampler, set only within an annealing step
 	scratch *IsingChains // conditional means for the generic free-energy gradient
 	task    taskIsing    // the per-chain loop the workspace is running
@@ -99,6 +100,10 @@ func NewIsingChains(n int, seed uint64) *IsingChains {
 // share with other batches used in turn.
 func newIsingChains(n int, seed uint64, ws *runtime.Workspace) *IsingChains {
 	x := &IsingChains{N: n, RNG: make([]runtime.RNG, n), Workspace: ws, prob: make([]float64, 1), save: make([]float64, n*16)}
+	x.ones = make([]float64, n)
+	for c := range x.ones {
+		x.ones[c] = 1
+	}
 	x.S = make([]float64, n*16)
 	x.aS = make([]float64, n*16)
 	for ch := range x.RNG {
@@ -433,16 +438,11 @@ func (m *Ising) LogZ(limit float64) (float64, error) {
 // conditional means give the expected gradient. Chains given weights
 // (SetWeights) count Weight[c] times each.
 func (m *Ising) EnergyGrad(x *IsingChains, scale float64, dst *Ising) {
-	for ch := 0; ch < x.N; ch++ {
-		sc := scale
-		if x.weight != nil {
-			sc *= x.weight[ch]
-		}
-		rowS := x.S[ch*16 : ch*16+16]
-		for i := 0; i < 16; i++ {
-			dst.H[i] -= sc * rowS[i]
-		}
+	w := x.weight
+	if w == nil {
+		w = x.ones
 	}
+	x.Workspace.AddRows(dst.H, w, x.S, x.N, 16, 16, -1.0*scale)
 }
 
 // IsingTrainer trains Ising by contrastive divergence (CD-k) or persistent

@@ -96,6 +96,7 @@ type GRBMChains struct {
 	prob         []float64   // one softmax group
 	save         []float64   // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad, a softmax group's probabilities in a site-by-site draw
 	weight       []float64   // per-chain weights of the gradients; nil means 1
+	ones         []float64   // n ones: the weights when weight is nil
 	fresh        uint64      // layers (bit i: layer i) whose fields are current for their next sampler, set only within an annealing step
 	scratch      *GRBMChains // conditional means for the generic free-energy gradient
 	task         taskGRBM    // the per-chain loop the workspace is running
@@ -116,6 +117,10 @@ func NewGRBMChains(n int, seed uint64) *GRBMChains {
 // share with other batches used in turn.
 func newGRBMChains(n int, seed uint64, ws *runtime.Workspace) *GRBMChains {
 	x := &GRBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: ws, prob: make([]float64, 1), save: make([]float64, n*784)}
+	x.ones = make([]float64, n)
+	for c := range x.ones {
+		x.ones[c] = 1
+	}
 	x.mvIn, x.mvOut = make([]float64, n*784), make([]float64, n*784)
 	x.mvRow, x.mvCol = make([]float64, 784), make([]float64, 784)
 	x.e0, x.e1 = make([]float64, n), make([]float64, n)
@@ -826,6 +831,11 @@ func (m *GRBM) EnergyGrad(x *GRBMChains, scale float64, dst *GRBM) {
 		a = runtime.ScaleMatrix(x.save, x.V, x.N, 784, x.weight, fa)
 		x.Workspace.Gemm(true, false, 784, 12, x.N, -1.0*scale, a, 784, x.H, 12, 1, dst.W, 12)
 	}
+	w := x.weight
+	if w == nil {
+		w = x.ones
+	}
+	x.Workspace.AddRows(dst.C, w, x.H, x.N, 12, 12, -1.0*scale)
 	for ch := 0; ch < x.N; ch++ {
 		sc := scale
 		if x.weight != nil {
@@ -839,9 +849,6 @@ func (m *GRBM) EnergyGrad(x *GRBMChains, scale float64, dst *GRBM) {
 		}
 		for i := 0; i < 784; i++ {
 			dst.B[i] += sc * m.B[i] / math.Exp(2.0*m.Z[i])
-		}
-		for j := 0; j < 12; j++ {
-			dst.C[j] -= sc * rowH[j]
 		}
 		for i := 0; i < 784; i++ {
 			dst.Z[i] -= sc / math.Exp(2.0*m.Z[i]) * (rowV[i]*rowV[i] + varV[i])

@@ -90,6 +90,7 @@ type RBMChains struct {
 	prob    []float64  // one softmax group
 	save    []float64  // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad, a softmax group's probabilities in a site-by-site draw
 	weight  []float64  // per-chain weights of the gradients; nil means 1
+	ones    []float64  // n ones: the weights when weight is nil
 	fresh   uint64     // layers (bit i: layer i) whose fields are current for their next sampler, set only within an annealing step
 	scratch *RBMChains // conditional means for the generic free-energy gradient
 	task    taskRBM    // the per-chain loop the workspace is running
@@ -106,6 +107,10 @@ func NewRBMChains(n int, seed uint64) *RBMChains {
 // share with other batches used in turn.
 func newRBMChains(n int, seed uint64, ws *runtime.Workspace) *RBMChains {
 	x := &RBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: ws, prob: make([]float64, 1), save: make([]float64, n*784)}
+	x.ones = make([]float64, n)
+	for c := range x.ones {
+		x.ones[c] = 1
+	}
 	x.V = make([]float64, n*784)
 	x.aV = make([]float64, n*784)
 	x.H = make([]float64, n*12)
@@ -711,20 +716,12 @@ func (m *RBM) EnergyGrad(x *RBMChains, scale float64, dst *RBM) {
 		}
 		x.Workspace.Gemm(true, false, 784, 12, x.N, -1.0*scale, a, 784, x.H, 12, 1, dst.W, 12)
 	}
-	for ch := 0; ch < x.N; ch++ {
-		sc := scale
-		if x.weight != nil {
-			sc *= x.weight[ch]
-		}
-		rowV := x.V[ch*784 : ch*784+784]
-		rowH := x.H[ch*12 : ch*12+12]
-		for i := 0; i < 784; i++ {
-			dst.B[i] -= sc * rowV[i]
-		}
-		for j := 0; j < 12; j++ {
-			dst.C[j] -= sc * rowH[j]
-		}
+	w := x.weight
+	if w == nil {
+		w = x.ones
 	}
+	x.Workspace.AddRows(dst.B, w, x.V, x.N, 784, 784, -1.0*scale)
+	x.Workspace.AddRows(dst.C, w, x.H, x.N, 12, 12, -1.0*scale)
 }
 
 // FreeEnergyGradV adds scale·Σ_chains ∂F/∂θ into dst, where F is the free energy with

@@ -83,6 +83,7 @@ type FVBMChains struct {
 	prob    []float64   // one softmax group
 	save    []float64   // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad, a softmax group's probabilities in a site-by-site draw
 	weight  []float64   // per-chain weights of the gradients; nil means 1
+	ones    []float64   // n ones: the weights when weight is nil
 	fresh   uint64      // layers (bit i: layer i) whose fields are current for their next sampler, set only within an annealing step
 	scratch *FVBMChains // conditional means for the generic free-energy gradient
 	task    taskFVBM    // the per-chain loop the workspace is running
@@ -99,6 +100,10 @@ func NewFVBMChains(n int, seed uint64) *FVBMChains {
 // share with other batches used in turn.
 func newFVBMChains(n int, seed uint64, ws *runtime.Workspace) *FVBMChains {
 	x := &FVBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: ws, prob: make([]float64, 1), save: make([]float64, n*5)}
+	x.ones = make([]float64, n)
+	for c := range x.ones {
+		x.ones[c] = 1
+	}
 	x.V = make([]float64, n*5)
 	x.aV = make([]float64, n*5)
 	for ch := range x.RNG {
@@ -433,6 +438,11 @@ func (m *FVBM) LogZ(limit float64) (float64, error) {
 // conditional means give the expected gradient. Chains given weights
 // (SetWeights) count Weight[c] times each.
 func (m *FVBM) EnergyGrad(x *FVBMChains, scale float64, dst *FVBM) {
+	w := x.weight
+	if w == nil {
+		w = x.ones
+	}
+	x.Workspace.AddRows(dst.B, w, x.V, x.N, 5, 5, -1.0*scale)
 	for ch := 0; ch < x.N; ch++ {
 		sc := scale
 		if x.weight != nil {
@@ -451,9 +461,6 @@ func (m *FVBM) EnergyGrad(x *FVBMChains, scale float64, dst *FVBM) {
 					}
 				}
 			}
-		}
-		for i := 0; i < 5; i++ {
-			dst.B[i] -= sc * rowV[i]
 		}
 	}
 }

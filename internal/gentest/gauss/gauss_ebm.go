@@ -85,6 +85,7 @@ type GaussChains struct {
 	prob        []float64    // one softmax group
 	save        []float64    // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad, a softmax group's probabilities in a site-by-site draw
 	weight      []float64    // per-chain weights of the gradients; nil means 1
+	ones        []float64    // n ones: the weights when weight is nil
 	fresh       uint64       // layers (bit i: layer i) whose fields are current for their next sampler, set only within an annealing step
 	scratch     *GaussChains // conditional means for the generic free-energy gradient
 	task        taskGauss    // the per-chain loop the workspace is running
@@ -103,6 +104,10 @@ func NewGaussChains(n int, seed uint64) *GaussChains {
 // share with other batches used in turn.
 func newGaussChains(n int, seed uint64, ws *runtime.Workspace) *GaussChains {
 	x := &GaussChains{N: n, RNG: make([]runtime.RNG, n), Workspace: ws, prob: make([]float64, 1), save: make([]float64, n*3)}
+	x.ones = make([]float64, n)
+	for c := range x.ones {
+		x.ones[c] = 1
+	}
 	x.e0, x.e1 = make([]float64, n), make([]float64, n)
 	x.grad, x.grad2 = make([]float64, n*3), make([]float64, n*3)
 	x.V = make([]float64, n*3)
@@ -504,6 +509,11 @@ func (m *Gauss) LogZ(limit float64) (float64, error) {
 // conditional means give the expected gradient. Chains given weights
 // (SetWeights) count Weight[c] times each.
 func (m *Gauss) EnergyGrad(x *GaussChains, scale float64, dst *Gauss) {
+	w := x.weight
+	if w == nil {
+		w = x.ones
+	}
+	x.Workspace.AddRows(dst.B, w, x.V, x.N, 3, 3, -1.0*scale)
 	for ch := 0; ch < x.N; ch++ {
 		sc := scale
 		if x.weight != nil {
@@ -527,9 +537,6 @@ func (m *Gauss) EnergyGrad(x *GaussChains, scale float64, dst *Gauss) {
 					}
 				}
 			}
-		}
-		for i := 0; i < 3; i++ {
-			dst.B[i] -= sc * rowV[i]
 		}
 		_ = varV
 	}

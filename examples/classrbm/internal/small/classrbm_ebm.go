@@ -108,6 +108,7 @@ type ClassRBMChains struct {
 	prob    []float64       // one softmax group
 	save    []float64       // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad, a softmax group's probabilities in a site-by-site draw
 	weight  []float64       // per-chain weights of the gradients; nil means 1
+	ones    []float64       // n ones: the weights when weight is nil
 	fresh   uint64          // layers (bit i: layer i) whose fields are current for their next sampler, set only within an annealing step
 	scratch *ClassRBMChains // conditional means for the generic free-energy gradient
 	task    taskClassRBM    // the per-chain loop the workspace is running
@@ -124,6 +125,10 @@ func NewClassRBMChains(n int, seed uint64) *ClassRBMChains {
 // share with other batches used in turn.
 func newClassRBMChains(n int, seed uint64, ws *runtime.Workspace) *ClassRBMChains {
 	x := &ClassRBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: ws, prob: make([]float64, 4), save: make([]float64, n*64)}
+	x.ones = make([]float64, n)
+	for c := range x.ones {
+		x.ones[c] = 1
+	}
 	x.V = make([]float64, n*64)
 	x.aV = make([]float64, n*64)
 	x.Y = make([]float64, n*4)
@@ -891,24 +896,13 @@ func (m *ClassRBM) EnergyGrad(x *ClassRBMChains, scale float64, dst *ClassRBM) {
 		}
 		x.Workspace.Gemm(true, false, 4, 20, x.N, -1.0*scale, a, 4, x.H, 20, 1, dst.U, 20)
 	}
-	for ch := 0; ch < x.N; ch++ {
-		sc := scale
-		if x.weight != nil {
-			sc *= x.weight[ch]
-		}
-		rowV := x.V[ch*64 : ch*64+64]
-		rowY := x.Y[ch*4 : ch*4+4]
-		rowH := x.H[ch*20 : ch*20+20]
-		for i := 0; i < 64; i++ {
-			dst.B[i] -= sc * rowV[i]
-		}
-		for k_ := 0; k_ < 4; k_++ {
-			dst.D[k_] -= sc * rowY[k_]
-		}
-		for j := 0; j < 20; j++ {
-			dst.C[j] -= sc * rowH[j]
-		}
+	w := x.weight
+	if w == nil {
+		w = x.ones
 	}
+	x.Workspace.AddRows(dst.B, w, x.V, x.N, 64, 64, -1.0*scale)
+	x.Workspace.AddRows(dst.D, w, x.Y, x.N, 4, 4, -1.0*scale)
+	x.Workspace.AddRows(dst.C, w, x.H, x.N, 20, 20, -1.0*scale)
 }
 
 // FreeEnergyGradVY adds scale·Σ_chains ∂F/∂θ into dst, where F is the free energy with

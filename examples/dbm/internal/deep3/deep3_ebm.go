@@ -118,6 +118,7 @@ type DBM3Chains struct {
 	prob    []float64   // one softmax group
 	save    []float64   // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad, a softmax group's probabilities in a site-by-site draw
 	weight  []float64   // per-chain weights of the gradients; nil means 1
+	ones    []float64   // n ones: the weights when weight is nil
 	fresh   uint64      // layers (bit i: layer i) whose fields are current for their next sampler, set only within an annealing step
 	scratch *DBM3Chains // conditional means for the generic free-energy gradient
 	task    taskDBM3    // the per-chain loop the workspace is running
@@ -134,6 +135,10 @@ func NewDBM3Chains(n int, seed uint64) *DBM3Chains {
 // share with other batches used in turn.
 func newDBM3Chains(n int, seed uint64, ws *runtime.Workspace) *DBM3Chains {
 	x := &DBM3Chains{N: n, RNG: make([]runtime.RNG, n), Workspace: ws, prob: make([]float64, 1), save: make([]float64, n*9)}
+	x.ones = make([]float64, n)
+	for c := range x.ones {
+		x.ones[c] = 1
+	}
 	x.V = make([]float64, n*9)
 	x.aV = make([]float64, n*9)
 	x.H1 = make([]float64, n*8)
@@ -1110,28 +1115,14 @@ func (m *DBM3) EnergyGrad(x *DBM3Chains, scale float64, dst *DBM3) {
 		}
 		x.Workspace.Gemm(true, false, 4, 3, x.N, -1.0*scale, a, 4, x.H3, 3, 1, dst.W3, 3)
 	}
-	for ch := 0; ch < x.N; ch++ {
-		sc := scale
-		if x.weight != nil {
-			sc *= x.weight[ch]
-		}
-		rowV := x.V[ch*9 : ch*9+9]
-		rowH1 := x.H1[ch*8 : ch*8+8]
-		rowH2 := x.H2[ch*4 : ch*4+4]
-		rowH3 := x.H3[ch*3 : ch*3+3]
-		for i := 0; i < 9; i++ {
-			dst.B[i] -= sc * rowV[i]
-		}
-		for j := 0; j < 8; j++ {
-			dst.C1[j] -= sc * rowH1[j]
-		}
-		for k_ := 0; k_ < 4; k_++ {
-			dst.C2[k_] -= sc * rowH2[k_]
-		}
-		for l := 0; l < 3; l++ {
-			dst.C3[l] -= sc * rowH3[l]
-		}
+	w := x.weight
+	if w == nil {
+		w = x.ones
 	}
+	x.Workspace.AddRows(dst.B, w, x.V, x.N, 9, 9, -1.0*scale)
+	x.Workspace.AddRows(dst.C1, w, x.H1, x.N, 8, 8, -1.0*scale)
+	x.Workspace.AddRows(dst.C2, w, x.H2, x.N, 4, 4, -1.0*scale)
+	x.Workspace.AddRows(dst.C3, w, x.H3, x.N, 3, 3, -1.0*scale)
 }
 
 // FreeEnergyGradVH2 adds scale·Σ_chains ∂F/∂θ into dst, where F is the free energy with

@@ -113,6 +113,7 @@ type MixedChains struct {
 	prob    []float64    // one softmax group
 	save    []float64    // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad, a softmax group's probabilities in a site-by-site draw
 	weight  []float64    // per-chain weights of the gradients; nil means 1
+	ones    []float64    // n ones: the weights when weight is nil
 	fresh   uint64       // layers (bit i: layer i) whose fields are current for their next sampler, set only within an annealing step
 	scratch *MixedChains // conditional means for the generic free-energy gradient
 	task    taskMixed    // the per-chain loop the workspace is running
@@ -129,6 +130,10 @@ func NewMixedChains(n int, seed uint64) *MixedChains {
 // share with other batches used in turn.
 func newMixedChains(n int, seed uint64, ws *runtime.Workspace) *MixedChains {
 	x := &MixedChains{N: n, RNG: make([]runtime.RNG, n), Workspace: ws, prob: make([]float64, 3), save: make([]float64, n*6)}
+	x.ones = make([]float64, n)
+	for c := range x.ones {
+		x.ones[c] = 1
+	}
 	x.V = make([]float64, n*4)
 	x.aV = make([]float64, n*4)
 	x.S = make([]float64, n*3)
@@ -914,12 +919,17 @@ func (m *Mixed) EnergyGrad(x *MixedChains, scale float64, dst *Mixed) {
 		}
 		x.Workspace.Gemm(true, false, 4, 3, x.N, -1.0*scale, a, 4, x.S, 3, 1, dst.W, 3)
 	}
+	w := x.weight
+	if w == nil {
+		w = x.ones
+	}
+	x.Workspace.AddRows(dst.B, w, x.V, x.N, 4, 4, -1.0*scale)
+	x.Workspace.AddRows(dst.C, w, x.S, x.N, 3, 3, -1.0*scale)
 	for ch := 0; ch < x.N; ch++ {
 		sc := scale
 		if x.weight != nil {
 			sc *= x.weight[ch]
 		}
-		rowV := x.V[ch*4 : ch*4+4]
 		rowS := x.S[ch*3 : ch*3+3]
 		rowY := x.Y[ch*6 : ch*6+6]
 		for j := 0; j < 3; j++ {
@@ -940,12 +950,6 @@ func (m *Mixed) EnergyGrad(x *MixedChains, scale float64, dst *Mixed) {
 					dst.U[(j*2+n_)*3+k_] -= t1 * rowY[n_*3+k_]
 				}
 			}
-		}
-		for i := 0; i < 4; i++ {
-			dst.B[i] -= sc * rowV[i]
-		}
-		for j := 0; j < 3; j++ {
-			dst.C[j] -= sc * rowS[j]
 		}
 		for n_ := 0; n_ < 2; n_++ {
 			for k_ := 0; k_ < 3; k_++ {

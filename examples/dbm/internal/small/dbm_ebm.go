@@ -104,6 +104,7 @@ type DBMChains struct {
 	prob    []float64  // one softmax group
 	save    []float64  // clamped units during a sweep, the old state during a Metropolis move, weighted rows in EnergyGrad, a softmax group's probabilities in a site-by-site draw
 	weight  []float64  // per-chain weights of the gradients; nil means 1
+	ones    []float64  // n ones: the weights when weight is nil
 	fresh   uint64     // layers (bit i: layer i) whose fields are current for their next sampler, set only within an annealing step
 	scratch *DBMChains // conditional means for the generic free-energy gradient
 	task    taskDBM    // the per-chain loop the workspace is running
@@ -120,6 +121,10 @@ func NewDBMChains(n int, seed uint64) *DBMChains {
 // share with other batches used in turn.
 func newDBMChains(n int, seed uint64, ws *runtime.Workspace) *DBMChains {
 	x := &DBMChains{N: n, RNG: make([]runtime.RNG, n), Workspace: ws, prob: make([]float64, 1), save: make([]float64, n*9)}
+	x.ones = make([]float64, n)
+	for c := range x.ones {
+		x.ones[c] = 1
+	}
 	x.V = make([]float64, n*9)
 	x.aV = make([]float64, n*9)
 	x.H1 = make([]float64, n*8)
@@ -905,24 +910,13 @@ func (m *DBM) EnergyGrad(x *DBMChains, scale float64, dst *DBM) {
 		}
 		x.Workspace.Gemm(true, false, 8, 4, x.N, -1.0*scale, a, 8, x.H2, 4, 1, dst.W2, 4)
 	}
-	for ch := 0; ch < x.N; ch++ {
-		sc := scale
-		if x.weight != nil {
-			sc *= x.weight[ch]
-		}
-		rowV := x.V[ch*9 : ch*9+9]
-		rowH1 := x.H1[ch*8 : ch*8+8]
-		rowH2 := x.H2[ch*4 : ch*4+4]
-		for i := 0; i < 9; i++ {
-			dst.B[i] -= sc * rowV[i]
-		}
-		for j := 0; j < 8; j++ {
-			dst.C1[j] -= sc * rowH1[j]
-		}
-		for k_ := 0; k_ < 4; k_++ {
-			dst.C2[k_] -= sc * rowH2[k_]
-		}
+	w := x.weight
+	if w == nil {
+		w = x.ones
 	}
+	x.Workspace.AddRows(dst.B, w, x.V, x.N, 9, 9, -1.0*scale)
+	x.Workspace.AddRows(dst.C1, w, x.H1, x.N, 8, 8, -1.0*scale)
+	x.Workspace.AddRows(dst.C2, w, x.H2, x.N, 4, 4, -1.0*scale)
 }
 
 // FreeEnergyGradVH2 adds scale·Σ_chains ∂F/∂θ into dst, where F is the free energy with
