@@ -210,8 +210,31 @@ spdone:
 	MOVSD X0, ret+24(FP)
 	RET
 
-// AVX-512 versions of EXP4 and LOG1P: the same algorithm on eight lanes
-// (Z registers; the blends through mask register K1).
+// EXP8 is e^x on eight lanes (AVX-512), by a table of eighths:
+// x = (8q + j)·(ln 2)/8 + r with |r| ≤ ln 2 / 16, e^x = 2^q · 2^{j/8} · p(r),
+// p the Taylor polynomial of degree 7 (truncation below 3.2·10⁻¹⁶
+// relative), 2^{j/8} picked from a register by VPERMPD. It computes e^Z0 into Z0 with every constant in a
+// register (LOADCONSTS8) and uses Z1, Z2, Z4 and Z24.
+DATA vexpT<>+0(SB)/8, $1.0
+DATA vexpT<>+8(SB)/8, $1.0905077326652577
+DATA vexpT<>+16(SB)/8, $1.189207115002721
+DATA vexpT<>+24(SB)/8, $1.2968395546510096
+DATA vexpT<>+32(SB)/8, $1.4142135623730951
+DATA vexpT<>+40(SB)/8, $1.5422108254079407
+DATA vexpT<>+48(SB)/8, $1.681792830507429
+DATA vexpT<>+56(SB)/8, $1.8340080864093424
+DATA vexpT<>+64(SB)/8, $11.541560327111707    // 8/ln 2
+DATA vexpT<>+72(SB)/8, $0.08664339754614048   // (ln 2)/8, high part (exact in 29 bits)
+DATA vexpT<>+80(SB)/8, $2.3852686615882346e-11 // (ln 2)/8, low part
+DATA vexpT<>+88(SB)/8, $7                     // j mask (integer)
+DATA vexpT<>+96(SB)/8, $0.0001984126984126984  // 1/7!
+DATA vexpT<>+104(SB)/8, $0.001388888888888889  // 1/6!
+DATA vexpT<>+112(SB)/8, $0.008333333333333333  // 1/5!
+DATA vexpT<>+120(SB)/8, $0.041666666666666664  // 1/4!
+DATA vexpT<>+128(SB)/8, $0.16666666666666666   // 1/3!
+DATA vexpT<>+136(SB)/8, $0.5
+GLOBL vexpT<>(SB), RODATA|NOPTR, $144
+
 #define EXP8 \
 	VMAXPD Z0, Z8, Z0 \
 	VMINPD Z0, Z9, Z0 \
@@ -219,35 +242,41 @@ spdone:
 	VRNDSCALEPD $0, Z1, Z1 \
 	VFNMADD231PD Z11, Z1, Z0 \
 	VFNMADD231PD Z12, Z1, Z0 \
-	VBROADCASTSD vexpC<>+136(SB), Z2 \
-	VBROADCASTSD vexpC<>+128(SB), Z3 \
-	VFMADD213PD Z3, Z0, Z2 \
-	VBROADCASTSD vexpC<>+120(SB), Z3 \
-	VFMADD213PD Z3, Z0, Z2 \
-	VBROADCASTSD vexpC<>+112(SB), Z3 \
-	VFMADD213PD Z3, Z0, Z2 \
-	VBROADCASTSD vexpC<>+104(SB), Z3 \
-	VFMADD213PD Z3, Z0, Z2 \
-	VBROADCASTSD vexpC<>+96(SB), Z3 \
-	VFMADD213PD Z3, Z0, Z2 \
-	VBROADCASTSD vexpC<>+88(SB), Z3 \
-	VFMADD213PD Z3, Z0, Z2 \
-	VBROADCASTSD vexpC<>+80(SB), Z3 \
-	VFMADD213PD Z3, Z0, Z2 \
-	VBROADCASTSD vexpC<>+72(SB), Z3 \
-	VFMADD213PD Z3, Z0, Z2 \
-	VBROADCASTSD vexpC<>+64(SB), Z3 \
-	VFMADD213PD Z3, Z0, Z2 \
-	VBROADCASTSD vexpC<>+56(SB), Z3 \
-	VFMADD213PD Z3, Z0, Z2 \
+	VCVTPD2QQ Z1, Z4 \
+	VPANDQ Z23, Z4, Z24 \
+	VPSRAQ $3, Z4, Z4 \
+	VPERMPD Z16, Z24, Z24 \
+	VMOVAPD Z17, Z2 \
+	VFMADD213PD Z18, Z0, Z2 \
+	VFMADD213PD Z19, Z0, Z2 \
+	VFMADD213PD Z20, Z0, Z2 \
+	VFMADD213PD Z21, Z0, Z2 \
+	VFMADD213PD Z22, Z0, Z2 \
 	VFMADD213PD Z14, Z0, Z2 \
 	VFMADD213PD Z14, Z0, Z2 \
-	VCVTPD2DQ Z1, Y4 \
-	VPMOVSXDQ Y4, Z4 \
 	VPADDQ Z13, Z4, Z4 \
 	VPSLLQ $52, Z4, Z4 \
+	VMULPD Z24, Z2, Z2 \
 	VMULPD Z4, Z2, Z0
 
+#define LOADCONSTS8 \
+	VBROADCASTSD vexpC<>+0(SB), Z8 \
+	VBROADCASTSD vexpC<>+8(SB), Z9 \
+	VBROADCASTSD vexpT<>+64(SB), Z10 \
+	VBROADCASTSD vexpT<>+72(SB), Z11 \
+	VBROADCASTSD vexpT<>+80(SB), Z12 \
+	VPBROADCASTQ vexpC<>+40(SB), Z13 \
+	VBROADCASTSD vexpC<>+48(SB), Z14 \
+	VMOVUPD vexpT<>+0(SB), Z16 \
+	VBROADCASTSD vexpT<>+96(SB), Z17 \
+	VBROADCASTSD vexpT<>+104(SB), Z18 \
+	VBROADCASTSD vexpT<>+112(SB), Z19 \
+	VBROADCASTSD vexpT<>+120(SB), Z20 \
+	VBROADCASTSD vexpT<>+128(SB), Z21 \
+	VBROADCASTSD vexpT<>+136(SB), Z22 \
+	VPBROADCASTQ vexpT<>+88(SB), Z23
+
+// LOG1P8 is LOG1P on eight lanes, the blends through mask register K1.
 #define LOG1P8 \
 	VBROADCASTSD vlogC<>+8(SB), Z1 \
 	VCMPPD $1, Z1, Z0, K1 \
@@ -284,15 +313,6 @@ spdone:
 	VBLENDMPD Z7, Z2, K1, Z2 \
 	VADDPD Z2, Z0, Z0
 
-
-#define LOADCONSTS8 \
-	VBROADCASTSD vexpC<>+0(SB), Z8 \
-	VBROADCASTSD vexpC<>+8(SB), Z9 \
-	VBROADCASTSD vexpC<>+16(SB), Z10 \
-	VBROADCASTSD vexpC<>+24(SB), Z11 \
-	VBROADCASTSD vexpC<>+32(SB), Z12 \
-	VPBROADCASTQ vexpC<>+40(SB), Z13 \
-	VBROADCASTSD vexpC<>+48(SB), Z14
 
 // func softplusSumAVX512(n int, src *float64, scale float64) float64  — n a multiple of 8:
 // Σ softplus(scale·src[i]), as softplusSumAVX2 on eight lanes.
