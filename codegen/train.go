@@ -461,19 +461,27 @@ func (g *gen) drawFromMeans(ly *ir.Layer) {
 		L, S := g.L(ly), ly.Size
 		p.Pf("// draw%s samples %s of x from the conditional means (and variances) held in mo.", L, ly.Name)
 		p.Pf("func (m *%s) draw%s(x, mo *%s) {", g.T, L, g.C)
+		switch ly.Kind {
+		case ir.Bernoulli:
+			p.Pf("copy(x.%s[:x.N*%d], mo.%s[:x.N*%d])", L, S, L, S)
+			p.Pf("runtime.BernoulliRows(x.RNG[:x.N], x.%s[:x.N*%d], %d)", L, S, S)
+			p.P("}")
+			p.P()
+			return
+		case ir.Spin:
+			p.Pf("for k, mu := range mo.%s[:x.N*%d] {", L, S)
+			p.Pf("x.%s[k] = (1 + mu) / 2", L)
+			p.P("}")
+			p.Pf("runtime.SpinRows(x.RNG[:x.N], x.%s[:x.N*%d], %d)", L, S, S)
+			p.P("}")
+			p.P()
+			return
+		}
 		p.P("for ch := 0; ch < x.N; ch++ {")
 		p.P("rng := &x.RNG[ch]")
 		p.Pf("row := x.%s[ch*%d : ch*%d+%d]", L, S, S, S)
 		p.Pf("mu := mo.%s[ch*%d : ch*%d+%d]", L, S, S, S)
 		switch ly.Kind {
-		case ir.Bernoulli:
-			p.P("copy(row, mu)")
-			p.P("rng.Bernoullis(row)")
-		case ir.Spin:
-			p.P("for k := range row {")
-			p.P("row[k] = (1 + mu[k]) / 2")
-			p.P("}")
-			p.P("rng.Spins(row)")
 		case ir.Gaussian:
 			p.Pf("vr := mo.var%s[ch*%d : ch*%d+%d]", L, S, S, S)
 			p.P("for k := range row {")

@@ -906,13 +906,8 @@ var _ runtime.Trainer = (*RBMTrainer)(nil)
 
 // drawH samples h of x from the conditional means (and variances) held in mo.
 func (m *RBM) drawH(x, mo *RBMChains) {
-	for ch := 0; ch < x.N; ch++ {
-		rng := &x.RNG[ch]
-		row := x.H[ch*16 : ch*16+16]
-		mu := mo.H[ch*16 : ch*16+16]
-		copy(row, mu)
-		rng.Bernoullis(row)
-	}
+	copy(x.H[:x.N*16], mo.H[:x.N*16])
+	runtime.BernoulliRows(x.RNG[:x.N], x.H[:x.N*16], 16)
 }
 
 // Reflect returns an adapter through which generic tools (verification,

@@ -1076,13 +1076,8 @@ var _ runtime.Trainer = (*TopRBMTrainer)(nil)
 
 // drawH samples h of x from the conditional means (and variances) held in mo.
 func (m *TopRBM) drawH(x, mo *TopRBMChains) {
-	for ch := 0; ch < x.N; ch++ {
-		rng := &x.RNG[ch]
-		row := x.H[ch*2000 : ch*2000+2000]
-		mu := mo.H[ch*2000 : ch*2000+2000]
-		copy(row, mu)
-		rng.Bernoullis(row)
-	}
+	copy(x.H[:x.N*2000], mo.H[:x.N*2000])
+	runtime.BernoulliRows(x.RNG[:x.N], x.H[:x.N*2000], 2000)
 }
 
 // Reflect returns an adapter through which generic tools (verification,

@@ -908,13 +908,8 @@ var _ runtime.Trainer = (*DigitsTrainer)(nil)
 
 // drawH samples h of x from the conditional means (and variances) held in mo.
 func (m *Digits) drawH(x, mo *DigitsChains) {
-	for ch := 0; ch < x.N; ch++ {
-		rng := &x.RNG[ch]
-		row := x.H[ch*32 : ch*32+32]
-		mu := mo.H[ch*32 : ch*32+32]
-		copy(row, mu)
-		rng.Bernoullis(row)
-	}
+	copy(x.H[:x.N*32], mo.H[:x.N*32])
+	runtime.BernoulliRows(x.RNG[:x.N], x.H[:x.N*32], 32)
 }
 
 // Reflect returns an adapter through which generic tools (verification,

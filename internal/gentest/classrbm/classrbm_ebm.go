@@ -1107,13 +1107,8 @@ var _ runtime.Trainer = (*ClassRBMTrainer)(nil)
 
 // drawH samples h of x from the conditional means (and variances) held in mo.
 func (m *ClassRBM) drawH(x, mo *ClassRBMChains) {
-	for ch := 0; ch < x.N; ch++ {
-		rng := &x.RNG[ch]
-		row := x.H[ch*3 : ch*3+3]
-		mu := mo.H[ch*3 : ch*3+3]
-		copy(row, mu)
-		rng.Bernoullis(row)
-	}
+	copy(x.H[:x.N*3], mo.H[:x.N*3])
+	runtime.BernoulliRows(x.RNG[:x.N], x.H[:x.N*3], 3)
 }
 
 // Reflect returns an adapter through which generic tools (verification,

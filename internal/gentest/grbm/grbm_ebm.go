@@ -1061,13 +1061,8 @@ var _ runtime.Trainer = (*GRBMTrainer)(nil)
 
 // drawH samples h of x from the conditional means (and variances) held in mo.
 func (m *GRBM) drawH(x, mo *GRBMChains) {
-	for ch := 0; ch < x.N; ch++ {
-		rng := &x.RNG[ch]
-		row := x.H[ch*2 : ch*2+2]
-		mu := mo.H[ch*2 : ch*2+2]
-		copy(row, mu)
-		rng.Bernoullis(row)
-	}
+	copy(x.H[:x.N*2], mo.H[:x.N*2])
+	runtime.BernoulliRows(x.RNG[:x.N], x.H[:x.N*2], 2)
 }
 
 // Reflect returns an adapter through which generic tools (verification,

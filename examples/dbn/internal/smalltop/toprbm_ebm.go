@@ -1107,13 +1107,8 @@ var _ runtime.Trainer = (*TopRBMTrainer)(nil)
 
 // drawH samples h of x from the conditional means (and variances) held in mo.
 func (m *TopRBM) drawH(x, mo *TopRBMChains) {
-	for ch := 0; ch < x.N; ch++ {
-		rng := &x.RNG[ch]
-		row := x.H[ch*20 : ch*20+20]
-		mu := mo.H[ch*20 : ch*20+20]
-		copy(row, mu)
-		rng.Bernoullis(row)
-	}
+	copy(x.H[:x.N*20], mo.H[:x.N*20])
+	runtime.BernoulliRows(x.RNG[:x.N], x.H[:x.N*20], 20)
 }
 
 // Reflect returns an adapter through which generic tools (verification,
