@@ -276,6 +276,9 @@ func allocs(m runtime.Reflective, req Request) (resp Response) {
 	x := chains(m, req)
 	resp.Allocs = map[string]float64{}
 	resp.Allocs["sweep"] = testing.AllocsPerRun(5, func() { m.Sweep(x, 1) })
+	m.HoldParams(x, true)
+	resp.Allocs["held sweep"] = testing.AllocsPerRun(5, func() { m.Sweep(x, 1) })
+	m.HoldParams(x, false)
 	for i, ly := range m.Layers() {
 		resp.Allocs["sample "+ly.Name] = testing.AllocsPerRun(5, func() { m.Sample(x, i, 1) })
 		resp.Allocs["metropolis "+ly.Name] = testing.AllocsPerRun(5, func() { m.Metropolis(x, i, 1, 0.1) })
@@ -289,7 +292,7 @@ func allocs(m runtime.Reflective, req Request) (resp Response) {
 	}
 	batch := make([]float64, req.N*t.VisibleSize())
 	resp.Allocs["train step"] = testing.AllocsPerRun(5, func() { t.TrainStep(batch, req.N, 0) })
-	tp, _ := m.NewTrainer(runtime.CDConfig{K: 1, Persistent: true, BatchSize: req.N, Optimizer: runtime.SGD{LearningRate: 0.01, Momentum: 0.5}})
+	tp, _ := m.NewTrainer(runtime.CDConfig{K: 1, Persistent: true, BatchSize: req.N, ReconRows: 1, Optimizer: runtime.SGD{LearningRate: 0.01, Momentum: 0.5}})
 	resp.Allocs["pcd train step"] = testing.AllocsPerRun(5, func() { tp.TrainStep(batch, req.N, 0) })
 	return resp
 }
