@@ -77,7 +77,8 @@ func (w *Workspace) Threads() int {
 // nonzero terms (float32 rounding of every term and of every partial sum),
 // against float64's 2⁻⁵²; a strip of 32 columns or fewer of the sparse
 // kernel (the last strip of a matrix) stays float64. Gemv and AddRows (one
-// chain) stay float64. The float32 kernels need AVX-512; SetFloat32
+// chain) read float32 copies of a held A (Hold) and float64 otherwise. The
+// float32 kernels need AVX-512; SetFloat32
 // reports whether they are in effect (false on other CPUs, where every
 // product stays float64, and for a nil Workspace).
 func (w *Workspace) SetFloat32(on bool) bool {
