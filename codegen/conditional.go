@@ -578,17 +578,23 @@ func (g *gen) drawBinaryRows(c *ir.Conditional) {
 	p.P("for ch := lo; ch < hi; ch++ {")
 	p.Pf("row := x.%s[ch*%d : ch*%d+%d]", L, S, S, S)
 	p.Pf("saved := x.save[ch*%d : ch*%d+%d]", S, S, S)
+	g.restoreClamped()
+	p.P("}")
+}
+
+// restoreClamped writes the loop that puts back the clamped units of a
+// chain's row from its saved copy.
+func (g *gen) restoreClamped() {
+	p := g.p
 	p.P("for k, clamped := range mask {")
 	p.P("if clamped {")
 	p.P("row[k] = saved[k]")
 	p.P("}")
 	p.P("}")
-	p.P("}")
 }
 
 // drawRow writes the body of a chain's draw of a softmax or gaussian layer
-// whose units are conditionally independent, from the fields in x.aL. The probabilities are
-// computed in the row itself, then replaced by the draws.
+// whose units are conditionally independent, from the fields in x.aL.
 func (g *gen) drawRow(c *ir.Conditional) {
 	ly := c.Layer
 	L, S := g.L(ly), ly.Size
@@ -625,11 +631,7 @@ func (g *gen) drawRow(c *ir.Conditional) {
 		p.P("}")
 		p.P("}")
 	} else {
-		p.P("for k, clamped := range mask {")
-		p.P("if clamped {")
-		p.P("row[k] = saved[k]")
-		p.P("}")
-		p.P("}")
+		g.restoreClamped()
 	}
 	p.P("}")
 }

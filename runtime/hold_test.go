@@ -47,17 +47,7 @@ func checkHeldGemm(t *testing.T, w *Workspace, r *RNG, c gemmCase, l int) {
 	if w.Float32() {
 		tol = float64(1+c.k) * 0x1p-24
 	}
-	ar, ac := c.m, c.k
-	if c.ta {
-		ar, ac = c.k, c.m
-	}
-	br, bc := c.k, c.n
-	if c.tb {
-		br, bc = c.n, c.k
-	}
-	lda, ldb, ldc := max(1, ac+c.padA), max(1, bc+c.padB), max(1, c.n+c.pc)
-	a, b, c0 := make([]float64, ar*lda), randSlice(r, br*ldb), randSlice(r, c.m*ldc)
-	fillOperand(r, a, c.kind)
+	a, b, c0, lda, ldb, ldc := c.operands(r)
 	name := fmt.Sprintf("threads=%d float32=%v %+v", w.Threads(), w.Float32(), c)
 	product := func() []float64 {
 		cm := append([]float64(nil), c0...)

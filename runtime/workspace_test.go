@@ -129,6 +129,23 @@ func gemmCases() []gemmCase {
 	return cs
 }
 
+// operands returns random operands of the case, op(A) filled as its kind
+// says, with their leading dimensions.
+func (c gemmCase) operands(r *RNG) (a, b, cm []float64, lda, ldb, ldc int) {
+	ar, ac := c.m, c.k
+	if c.ta {
+		ar, ac = c.k, c.m
+	}
+	br, bc := c.k, c.n
+	if c.tb {
+		br, bc = c.n, c.k
+	}
+	lda, ldb, ldc = max(1, ac+c.padA), max(1, bc+c.padB), max(1, c.n+c.pc)
+	a, b, cm = make([]float64, ar*lda), randSlice(r, br*ldb), randSlice(r, c.m*ldc)
+	fillOperand(r, a, c.kind)
+	return a, b, cm, lda, ldb, ldc
+}
+
 func runGemmCase(t *testing.T, w *Workspace, r *RNG, c gemmCase) {
 	t.Helper()
 	runGemmCaseTol(t, w, r, c, 1e-12)
@@ -138,17 +155,7 @@ func runGemmCase(t *testing.T, w *Workspace, r *RNG, c gemmCase) {
 // error scale.
 func runGemmCaseTol(t *testing.T, w *Workspace, r *RNG, c gemmCase, tol float64) {
 	t.Helper()
-	ar, ac := c.m, c.k
-	if c.ta {
-		ar, ac = c.k, c.m
-	}
-	br, bc := c.k, c.n
-	if c.tb {
-		br, bc = c.n, c.k
-	}
-	lda, ldb, ldc := max(1, ac+c.padA), max(1, bc+c.padB), max(1, c.n+c.pc)
-	a, b, cm := make([]float64, ar*lda), randSlice(r, br*ldb), randSlice(r, c.m*ldc)
-	fillOperand(r, a, c.kind)
+	a, b, cm, lda, ldb, ldc := c.operands(r)
 	if c.beta == 0 {
 		for i := range c.m { // garbage that β = 0 must ignore
 			for j := range c.n {
