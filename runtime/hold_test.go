@@ -225,3 +225,21 @@ func TestHoldAllocs(t *testing.T) {
 		}
 	}
 }
+
+// Holding the weights for a run of products over fixed parameters: the
+// first product packs W, the others read the packed copy, until Release.
+func ExampleWorkspace_Hold() {
+	const N, nv, nh = 2, 3, 2
+	v := []float64{1, 0, 1, 0, 1, 0}       // binary visible states, N×nv
+	w := []float64{0.5, -1, 2, 0, 0.25, 1} // weights, nv×nh
+	h := make([]float64, N*nh)
+	ws := NewWorkspace(2)
+	defer ws.Close()
+	ws.Hold(w)
+	for range 3 {
+		ws.Gemm(false, false, N, nh, nv, 1, v, nv, w, nh, 0, h, nh)
+	}
+	ws.Release()
+	fmt.Println(h, ws.Held(w))
+	// Output: [0.75 0 2 0] false
+}
