@@ -19,13 +19,13 @@ import (
 // Request asks for one operation on a model.
 type Request struct {
 	Model  string
-	Op     string      // "eval", "sample", "train" or "allocs"
+	Op     string      // "eval", "sample", "hold", "train", "allocs" or "logz"
 	Params [][]float64 // in Params order
 	Layers [][]float64 // per layer, N × size
 	N      int
 	Beta   float64
 	Seed   uint64
-	Sweeps int // sample: sweeps before each chain's state is recorded
+	Sweeps int // sample: sweeps before each chain's state is recorded; hold: sweeps of each run
 	// Sampler picks the transition of "sample": "gibbs" (the default),
 	// "metropolis" (flips for binary layers, a random walk of width Step for
 	// gaussian ones, Gibbs for softmax), "langevin" or "mala" (Langevin
@@ -75,7 +75,8 @@ type Response struct {
 	MeanField    [][]float64
 	LogZ         float64
 	LogZError    string
-	States       [][]float64 // sample: every chain's final state, layers concatenated
+	States       [][]float64 // sample, hold: every chain's final state, layers concatenated
+	Held         [][]float64 // hold: the final states of the run with the parameters held
 	Params       [][]float64 // train: the parameters afterwards
 	Allocs       map[string]float64
 	Estimates    map[string]Interval
@@ -194,13 +195,9 @@ func run(m runtime.Reflective, mk func() runtime.Reflective, req Request) (resp 
 			return resp
 		}
 		resp.Accepted, resp.Proposed = st.Accepted, st.Proposed
-		resp.States = make([][]float64, x.Len())
-		for _, t := range x.Layers() {
-			size := len(t.Data) / x.Len()
-			for c := range resp.States {
-				resp.States[c] = append(resp.States[c], t.Data[c*size:(c+1)*size]...)
-			}
-		}
+		resp.States = states(x)
+	case "hold":
+		return hold(m, req)
 	case "train":
 		return train(m, req)
 	case "allocs":
@@ -211,6 +208,35 @@ func run(m runtime.Reflective, mk func() runtime.Reflective, req Request) (resp 
 		resp.Error = "unknown op " + req.Op
 	}
 	return resp
+}
+
+// hold runs req.Sweeps sweeps from the same start twice, the second time
+// with the parameters held (HoldParams): States are the first run's final
+// states, Held the second's.
+func hold(m runtime.Reflective, req Request) (resp Response) {
+	a, b := chains(m, req), chains(m, req)
+	for range req.Sweeps {
+		m.Sweep(a, req.Beta)
+	}
+	m.HoldParams(b, true)
+	for range req.Sweeps {
+		m.Sweep(b, req.Beta)
+	}
+	m.HoldParams(b, false)
+	resp.States, resp.Held = states(a), states(b)
+	return resp
+}
+
+// states returns every chain's state, layers concatenated.
+func states(x runtime.Chains) [][]float64 {
+	out := make([][]float64, x.Len())
+	for _, t := range x.Layers() {
+		size := len(t.Data) / x.Len()
+		for c := range out {
+			out[c] = append(out[c], t.Data[c*size:(c+1)*size]...)
+		}
+	}
+	return out
 }
 
 func eval(m runtime.Reflective, req Request) (resp Response) {

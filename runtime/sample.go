@@ -88,12 +88,15 @@ func (s Sampler) Transition(m Reflective, x Chains, st *SamplerStats) {
 
 // Draw runs the chains of x for Burn transitions, then calls keep with the
 // chains after every Thin transitions, n times. It stops at the first error
-// keep returns.
+// keep returns. The parameters are held fixed for the run (HoldParams), so
+// keep may read the chains but must not change the model.
 func (s Sampler) Draw(m Reflective, x Chains, n int, keep func(i int, x Chains) error) (SamplerStats, error) {
 	var st SamplerStats
 	if err := s.check(); err != nil {
 		return st, err
 	}
+	m.HoldParams(x, true)
+	defer m.HoldParams(x, false)
 	for range s.Burn {
 		s.Transition(m, x, &st)
 	}
