@@ -19,10 +19,38 @@ func BenchmarkDBMSweep1(b *testing.B) {
 	b.ReportMetric(float64(b.N*1)/b.Elapsed().Seconds(), "chain-sweeps/s")
 }
 
+// BenchmarkDBMSweeps1 measures one Gibbs sweep of 1 chain(s) within a run
+// of Sweeps: the weights held, packed once.
+func BenchmarkDBMSweeps1(b *testing.B) {
+	m := NewDBM(1)
+	x := NewDBMChains(1, 2)
+	m.Hold(x)
+	defer x.Workspace.Release()
+	b.ReportAllocs()
+	for b.Loop() {
+		m.Sweep(x, 1)
+	}
+	b.ReportMetric(float64(b.N*1)/b.Elapsed().Seconds(), "chain-sweeps/s")
+}
+
 // BenchmarkDBMSweep100 measures one Gibbs sweep of 100 chain(s).
 func BenchmarkDBMSweep100(b *testing.B) {
 	m := NewDBM(1)
 	x := NewDBMChains(100, 2)
+	b.ReportAllocs()
+	for b.Loop() {
+		m.Sweep(x, 1)
+	}
+	b.ReportMetric(float64(b.N*100)/b.Elapsed().Seconds(), "chain-sweeps/s")
+}
+
+// BenchmarkDBMSweeps100 measures one Gibbs sweep of 100 chain(s) within a run
+// of Sweeps: the weights held, packed once.
+func BenchmarkDBMSweeps100(b *testing.B) {
+	m := NewDBM(1)
+	x := NewDBMChains(100, 2)
+	m.Hold(x)
+	defer x.Workspace.Release()
 	b.ReportAllocs()
 	for b.Loop() {
 		m.Sweep(x, 1)

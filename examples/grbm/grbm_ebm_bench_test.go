@@ -19,10 +19,38 @@ func BenchmarkGRBMSweep1(b *testing.B) {
 	b.ReportMetric(float64(b.N*1)/b.Elapsed().Seconds(), "chain-sweeps/s")
 }
 
+// BenchmarkGRBMSweeps1 measures one Gibbs sweep of 1 chain(s) within a run
+// of Sweeps: the weights held, packed once.
+func BenchmarkGRBMSweeps1(b *testing.B) {
+	m := NewGRBM(1)
+	x := NewGRBMChains(1, 2)
+	m.Hold(x)
+	defer x.Workspace.Release()
+	b.ReportAllocs()
+	for b.Loop() {
+		m.Sweep(x, 1)
+	}
+	b.ReportMetric(float64(b.N*1)/b.Elapsed().Seconds(), "chain-sweeps/s")
+}
+
 // BenchmarkGRBMSweep100 measures one Gibbs sweep of 100 chain(s).
 func BenchmarkGRBMSweep100(b *testing.B) {
 	m := NewGRBM(1)
 	x := NewGRBMChains(100, 2)
+	b.ReportAllocs()
+	for b.Loop() {
+		m.Sweep(x, 1)
+	}
+	b.ReportMetric(float64(b.N*100)/b.Elapsed().Seconds(), "chain-sweeps/s")
+}
+
+// BenchmarkGRBMSweeps100 measures one Gibbs sweep of 100 chain(s) within a run
+// of Sweeps: the weights held, packed once.
+func BenchmarkGRBMSweeps100(b *testing.B) {
+	m := NewGRBM(1)
+	x := NewGRBMChains(100, 2)
+	m.Hold(x)
+	defer x.Workspace.Release()
 	b.ReportAllocs()
 	for b.Loop() {
 		m.Sweep(x, 1)

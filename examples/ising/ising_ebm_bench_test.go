@@ -19,10 +19,38 @@ func BenchmarkIsingSweep1(b *testing.B) {
 	b.ReportMetric(float64(b.N*1)/b.Elapsed().Seconds(), "chain-sweeps/s")
 }
 
+// BenchmarkIsingSweeps1 measures one Gibbs sweep of 1 chain(s) within a run
+// of Sweeps: the weights held, packed once.
+func BenchmarkIsingSweeps1(b *testing.B) {
+	m := NewIsing(1)
+	x := NewIsingChains(1, 2)
+	m.Hold(x)
+	defer x.Workspace.Release()
+	b.ReportAllocs()
+	for b.Loop() {
+		m.Sweep(x, 1)
+	}
+	b.ReportMetric(float64(b.N*1)/b.Elapsed().Seconds(), "chain-sweeps/s")
+}
+
 // BenchmarkIsingSweep100 measures one Gibbs sweep of 100 chain(s).
 func BenchmarkIsingSweep100(b *testing.B) {
 	m := NewIsing(1)
 	x := NewIsingChains(100, 2)
+	b.ReportAllocs()
+	for b.Loop() {
+		m.Sweep(x, 1)
+	}
+	b.ReportMetric(float64(b.N*100)/b.Elapsed().Seconds(), "chain-sweeps/s")
+}
+
+// BenchmarkIsingSweeps100 measures one Gibbs sweep of 100 chain(s) within a run
+// of Sweeps: the weights held, packed once.
+func BenchmarkIsingSweeps100(b *testing.B) {
+	m := NewIsing(1)
+	x := NewIsingChains(100, 2)
+	m.Hold(x)
+	defer x.Workspace.Release()
 	b.ReportAllocs()
 	for b.Loop() {
 		m.Sweep(x, 1)

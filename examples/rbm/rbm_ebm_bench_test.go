@@ -19,10 +19,38 @@ func BenchmarkRBMSweep1(b *testing.B) {
 	b.ReportMetric(float64(b.N*1)/b.Elapsed().Seconds(), "chain-sweeps/s")
 }
 
+// BenchmarkRBMSweeps1 measures one Gibbs sweep of 1 chain(s) within a run
+// of Sweeps: the weights held, packed once.
+func BenchmarkRBMSweeps1(b *testing.B) {
+	m := NewRBM(1)
+	x := NewRBMChains(1, 2)
+	m.Hold(x)
+	defer x.Workspace.Release()
+	b.ReportAllocs()
+	for b.Loop() {
+		m.Sweep(x, 1)
+	}
+	b.ReportMetric(float64(b.N*1)/b.Elapsed().Seconds(), "chain-sweeps/s")
+}
+
 // BenchmarkRBMSweep100 measures one Gibbs sweep of 100 chain(s).
 func BenchmarkRBMSweep100(b *testing.B) {
 	m := NewRBM(1)
 	x := NewRBMChains(100, 2)
+	b.ReportAllocs()
+	for b.Loop() {
+		m.Sweep(x, 1)
+	}
+	b.ReportMetric(float64(b.N*100)/b.Elapsed().Seconds(), "chain-sweeps/s")
+}
+
+// BenchmarkRBMSweeps100 measures one Gibbs sweep of 100 chain(s) within a run
+// of Sweeps: the weights held, packed once.
+func BenchmarkRBMSweeps100(b *testing.B) {
+	m := NewRBM(1)
+	x := NewRBMChains(100, 2)
+	m.Hold(x)
+	defer x.Workspace.Release()
 	b.ReportAllocs()
 	for b.Loop() {
 		m.Sweep(x, 1)

@@ -19,10 +19,38 @@ func BenchmarkDigitsSweep1(b *testing.B) {
 	b.ReportMetric(float64(b.N*1)/b.Elapsed().Seconds(), "chain-sweeps/s")
 }
 
+// BenchmarkDigitsSweeps1 measures one Gibbs sweep of 1 chain(s) within a run
+// of Sweeps: the weights held, packed once.
+func BenchmarkDigitsSweeps1(b *testing.B) {
+	m := NewDigits(1)
+	x := NewDigitsChains(1, 2)
+	m.Hold(x)
+	defer x.Workspace.Release()
+	b.ReportAllocs()
+	for b.Loop() {
+		m.Sweep(x, 1)
+	}
+	b.ReportMetric(float64(b.N*1)/b.Elapsed().Seconds(), "chain-sweeps/s")
+}
+
 // BenchmarkDigitsSweep100 measures one Gibbs sweep of 100 chain(s).
 func BenchmarkDigitsSweep100(b *testing.B) {
 	m := NewDigits(1)
 	x := NewDigitsChains(100, 2)
+	b.ReportAllocs()
+	for b.Loop() {
+		m.Sweep(x, 1)
+	}
+	b.ReportMetric(float64(b.N*100)/b.Elapsed().Seconds(), "chain-sweeps/s")
+}
+
+// BenchmarkDigitsSweeps100 measures one Gibbs sweep of 100 chain(s) within a run
+// of Sweeps: the weights held, packed once.
+func BenchmarkDigitsSweeps100(b *testing.B) {
+	m := NewDigits(1)
+	x := NewDigitsChains(100, 2)
+	m.Hold(x)
+	defer x.Workspace.Release()
 	b.ReportAllocs()
 	for b.Loop() {
 		m.Sweep(x, 1)
