@@ -117,6 +117,14 @@ type gemmScratch struct {
 	hold  *holdState
 	packs []packCache
 	y32   []float32
+
+	// rl is the list of nonzeros of the thread's rows of a sparse op(A);
+	// shared, when set, are the lists of every thread, which a product
+	// whose threads split the columns of C reads instead of listing all of
+	// op(A) on each thread; own is the single list otherwise.
+	rl     rowLists
+	shared []*rowLists
+	own    [1]*rowLists
 }
 
 // lanesMask16 returns the AVX-512 lane masks of the 8-lane vectors
@@ -427,73 +435,18 @@ func packTrans8(kc int, src []float64, ld, rows int, dst []float64, ds int) {
 // C[r, strip] += α·Σ op(A)[r,p]·op(B)[p, strip] over the listed rows only,
 // strip by strip, each strip of op(B) (kept in L1) serving all rows of C.
 func (s *gemmScratch) gemmSparse(lv int, transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	sh := shapeOf(lv)
-	kc := sh.gkc
-	if k <= kc+kc/2 {
-		kc = k
-	}
-	w := sh.gw
+	kc, w := sparseDepth(lv, k), shapeOf(lv).gw
 	nkb := (k + kc - 1) / kc
 	// With B, each depth block of B is packed whole, its rows read from end
-	// to end, and the strips follow; with Bᵀ, each strip is packed for the
-	// whole depth (rows of the stored matrix read from end to end), which
-	// needs the lists of all blocks at once.
-	lists := 1
-	if transB {
-		lists = nkb
-	}
-	start := growInt32(&s.start, lists*(m+1))
-	idx := growInt32(&s.idx, lists*m*kc+16)
-	vals := alignedFloats(&s.vals, lists*m*kc+16)
-	unit := 1
-	build := func(q int) []int32 {
-		p0, kb := q*kc, min(kc, k-q*kc)
-		st := start[(q%lists)*(m+1):][:m+1]
-		e := 0
-		if q%lists > 0 {
-			e = int(start[(q%lists)*(m+1)-1])
-		}
-		for r := range m {
-			st[r] = int32(e)
-			var cnt int
-			var nonunit bool
-			if transA {
-				cnt, nonunit = compressList(lv, kb, a, p0*lda+r, lda, w*8, idx[e:], vals[e:])
-			} else {
-				cnt, nonunit = compressList(lv, kb, a, r*lda+p0, 1, w*8, idx[e:], vals[e:])
-			}
-			if nonunit {
-				unit = 0
-			}
-			e += cnt
-		}
-		st[m] = int32(e)
-		return st
-	}
+	// to end, and the strips follow, the lists of one block at a time; with
+	// Bᵀ, each strip is packed for the whole depth (rows of the stored
+	// matrix read from end to end), which needs the lists of all blocks at
+	// once (listRows), and threads that split the columns of C share them.
 	// With f32 (AVX-512 only) strips of more than 32 columns are packed as
 	// float32 and multiplied in float32; narrower ones (the last strip of a
 	// matrix) stay float64.
 	f32 := s.f32 && lv == levelAVX512
 	var bp32 []float32
-	var val32 []float32
-	kernel := func(st []int32, bs []float64, off, j0, cols int, be float64) {
-		var m16 [4]uint16
-		var m64 [32]int64
-		switch {
-		case f32 && cols > 32:
-			lanesMask16(m16[:], cols, 4)
-			gather64s(m, &st[0], &idx[0], &val32[0], &bp32[off], &c[j0], ldc, alpha, be, &m16[0], unit)
-		case lv == levelAVX512 && cols > 32:
-			lanesMask16(m16[:], cols, 4)
-			gather64(m, &st[0], &idx[0], &vals[0], &bs[off], &c[j0], ldc, alpha, be, &m16[0], unit)
-		case lv == levelAVX512:
-			lanesMask16(m16[:], cols, 0)
-			gather32(m, &st[0], &idx[0], &vals[0], &bs[off], &c[j0], ldc, alpha, be, &m16[0], unit)
-		default:
-			lanesMask64(m64[:], cols)
-			gather32x2(m, &st[0], &idx[0], &vals[0], &bs[off], &c[j0], ldc, alpha, be, &m64[0], unit)
-		}
-	}
 	nstrips := (n + w - 1) / w
 	// A held B is packed once into the thread's copy, whole, and read
 	// from there on later calls.
@@ -513,7 +466,7 @@ func (s *gemmScratch) gemmSparse(lv int, transA, transB bool, m, n, k int, alpha
 			if q > 0 {
 				be = 1
 			}
-			st := build(q)
+			rl := s.listRows(lv, transA, a, lda, 0, m, k, q, q+1, f32)
 			var bp []float64
 			if pc != nil {
 				bp = whole[nstrips*p0*w:][:nstrips*kb*w]
@@ -526,10 +479,6 @@ func (s *gemmScratch) gemmSparse(lv int, transA, transB bool, m, n, k int, alpha
 					bp32 = whole32[nstrips*p0*w:][:len(bp)]
 				} else {
 					bp32 = alignedFloat32s(&s.bpack32, len(bp))
-				}
-				val32 = growFloat32(&s.val32, int(st[m])+16)
-				if unit == 0 { // unit values are not read
-					narrow(lv, val32, vals[:st[m]])
 				}
 			}
 			for p := range kb {
@@ -552,20 +501,15 @@ func (s *gemmScratch) gemmSparse(lv int, transA, transB bool, m, n, k int, alpha
 				}
 			}
 			for js := range nstrips {
-				kernel(st, bp, js*kb*w, js*w, min(w, n-js*w), be)
+				rl.kernel(lv, f32, rl.start, bp, bp32, js*kb*w, c[js*w:], ldc, min(w, n-js*w), alpha, be)
 			}
 		}
 		return
 	}
-	for q := range nkb {
-		build(q)
-	}
-	if f32 {
-		total := int(start[lists*(m+1)-1])
-		val32 = growFloat32(&s.val32, total+16)
-		if unit == 0 { // unit values are not read
-			narrow(lv, val32, vals[:total])
-		}
+	parts := s.shared
+	if parts == nil {
+		s.own[0] = s.listRows(lv, transA, a, lda, 0, m, k, 0, nkb, f32)
+		parts = s.own[:]
 	}
 	for js := range nstrips {
 		j0, cols := js*w, min(w, n-js*w)
@@ -591,13 +535,109 @@ func (s *gemmScratch) gemmSparse(lv int, transA, transB bool, m, n, k int, alpha
 				packB(lv, transB, b, ldb, 0, k, j0, cols, w, w, bp)
 			}
 		}
-		for q := range nkb {
-			be := beta
-			if q > 0 {
-				be = 1
+		for _, rl := range parts {
+			if rl.rows == 0 {
+				continue
 			}
-			kernel(start[q*(m+1):], bp, q*kc*w, j0, cols, be)
+			cr := c[rl.r0*ldc:]
+			for q := range nkb {
+				be := beta
+				if q > 0 {
+					be = 1
+				}
+				rl.kernel(lv, f32, start0(rl, q), bp, bp32, q*kc*w, cr[j0:], ldc, cols, alpha, be)
+			}
 		}
+	}
+}
+
+// start0 returns the row starts of the q-th depth block listed in rl.
+func start0(rl *rowLists, q int) []int32 { return rl.start[q*(rl.rows+1):] }
+
+// rowLists lists the nonzeros of rows r0…r0+rows−1 of op(A) for depth
+// blocks of the sparse kernel: for the q-th block listed, row r's nonzeros op(A)[r, p] are
+// vals[e] (val32[e] narrowed) for e in start[q·(rows+1)+r] up to the next
+// start, and idx[e] the byte offset of row p of the block's packed strip.
+// unit is 1 when every listed value is 1 (binary states: vals are not read).
+type rowLists struct {
+	r0, rows   int
+	start, idx []int32
+	vals       []float64
+	val32      []float32
+	unit       int
+}
+
+// sparseDepth returns the depth of the sparse kernel's blocks for an inner
+// dimension k.
+func sparseDepth(lv, k int) int {
+	kc := shapeOf(lv).gkc
+	if k <= kc+kc/2 {
+		kc = k
+	}
+	return kc
+}
+
+// listRows lists the nonzeros of rows r0…r0+rows−1 of op(A) (inner
+// dimension k) for the depth blocks q0…q1−1, in the thread's buffers,
+// narrowing the values when f32 and they are not all 1.
+func (s *gemmScratch) listRows(lv int, transA bool, a []float64, lda, r0, rows, k, q0, q1 int, f32 bool) *rowLists {
+	kc, w := sparseDepth(lv, k), shapeOf(lv).gw
+	nkb := q1 - q0
+	rl := &s.rl
+	*rl = rowLists{r0: r0, rows: rows, unit: 1,
+		start: growInt32(&s.start, nkb*(rows+1)),
+		idx:   growInt32(&s.idx, nkb*rows*kc+16),
+		vals:  alignedFloats(&s.vals, nkb*rows*kc+16)}
+	e := 0
+	for q := range nkb {
+		p0, kb := (q0+q)*kc, min(kc, k-(q0+q)*kc)
+		st := rl.start[q*(rows+1):][:rows+1]
+		for i := range rows {
+			r := r0 + i
+			st[i] = int32(e)
+			var cnt int
+			var nonunit bool
+			if transA {
+				cnt, nonunit = compressList(lv, kb, a, p0*lda+r, lda, w*8, rl.idx[e:], rl.vals[e:])
+			} else {
+				cnt, nonunit = compressList(lv, kb, a, r*lda+p0, 1, w*8, rl.idx[e:], rl.vals[e:])
+			}
+			if nonunit {
+				rl.unit = 0
+			}
+			e += cnt
+		}
+		st[rows] = int32(e)
+	}
+	if f32 {
+		rl.val32 = growFloat32(&s.val32, e+16)
+		if rl.unit == 0 { // unit values are not read
+			narrow(lv, rl.val32, rl.vals[:e])
+		}
+	}
+	return rl
+}
+
+// kernel accumulates C[r, 0:cols] += α·Σ op(A)[r,p]·op(B)[p, 0:cols] for
+// the rows of rl, over the listed nonzeros of one depth block (row starts
+// st) and one strip of op(B) (bs, or bs32 in float32, from element off), C
+// scaled by be first.
+func (rl *rowLists) kernel(lv int, f32 bool, st []int32, bs []float64, bs32 []float32, off int, c []float64, ldc, cols int, alpha, be float64) {
+	var m16 [4]uint16
+	var m64 [32]int64
+	switch {
+	case f32 && cols > 32:
+		lanesMask16(m16[:], cols, 4)
+		gather64s(rl.rows, &st[0], &rl.idx[0], &rl.val32[0], &bs32[off], &c[0], ldc, alpha, be, &m16[0], rl.unit)
+	case lv == levelAVX512 && cols > 32:
+		lanesMask16(m16[:], cols, 4)
+		gather64(rl.rows, &st[0], &rl.idx[0], &rl.vals[0], &bs[off], &c[0], ldc, alpha, be, &m16[0], rl.unit)
+	case lv == levelAVX512:
+		lanesMask16(m16[:], cols, 0)
+		gather32(rl.rows, &st[0], &rl.idx[0], &rl.vals[0], &bs[off], &c[0], ldc, alpha, be, &m16[0], rl.unit)
+	default:
+		lanesMask64(m64[:], cols)
+		gather32x2(rl.rows, &st[0], &rl.idx[0], &rl.vals[0], &bs[off], &c[0], ldc, alpha, be, &m64[0], rl.unit)
 	}
 }
 

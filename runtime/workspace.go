@@ -33,7 +33,7 @@ func NewWorkspace(threads int) *Workspace {
 	if threads <= 0 {
 		threads = goruntime.GOMAXPROCS(0)
 	}
-	p := &pool{threads: threads, scratch: make([]gemmScratch, threads), partial: make([][]float64, threads)}
+	p := &pool{threads: threads, scratch: make([]gemmScratch, threads), partial: make([][]float64, threads), listParts: make([]*rowLists, threads)}
 	for t := range p.scratch {
 		p.scratch[t].hold = &p.hold
 	}
@@ -111,6 +111,7 @@ const (
 	jobGemvN
 	jobReduce // C += Σ partial products of splitK
 	jobRange  // a RangeTask over [0, m)
+	jobLists  // list the nonzeros of a part of the rows of a sparse op(A)
 )
 
 // job holds the arguments of the product being split; written by the caller
@@ -144,10 +145,11 @@ type worker struct {
 // pool is the state shared with the workers (kept apart from Workspace so
 // that an unreachable Workspace can be cleaned up).
 type pool struct {
-	threads int
-	scratch []gemmScratch
-	partial [][]float64 // AddRows partial sums of threads ≥ 1
-	job     job
+	threads   int
+	scratch   []gemmScratch
+	partial   [][]float64 // AddRows partial sums of threads ≥ 1
+	listParts []*rowLists // every thread's lists of a sparse op(A) (jobLists)
+	job       job
 
 	seq            atomic.Uint64 // bumped to publish a job
 	pending        atomic.Int32  // workers still running the current job
@@ -332,6 +334,11 @@ func (p *pool) runPart(t int) {
 			}
 			p.scratch[t].gemmSerial(j.lv, j.sparse, j.transA, j.transB, j.m, j.n, k1-k0, j.alpha, j.a[aoff:], j.lda, j.b[boff:], j.ldb, beta, c, ldc)
 		}
+	case jobLists:
+		r0, r1 := split(j.m, j.parts, 1, t), split(j.m, j.parts, 1, t+1)
+		sc := &p.scratch[t]
+		nkb := (j.k + sparseDepth(j.lv, j.k) - 1) / sparseDepth(j.lv, j.k)
+		sc.listRows(j.lv, j.transA, j.a, j.lda, r0, r1-r0, j.k, 0, nkb, sc.f32 && j.lv == levelAVX512)
 	case jobReduce:
 		r0, r1 := split(j.m, j.parts, 1, t), split(j.m, j.parts, 1, t+1)
 		for r := r0; r < r1; r++ {
@@ -532,6 +539,25 @@ func (w *Workspace) Gemm(transA, transB bool, m, n, k int, alpha float64, a []fl
 		j.split, j.unit = splitCols, sh.nr
 		if sparse {
 			j.unit = sh.gw
+		}
+		if sparse && transB {
+			// Every thread needs the lists of all rows of op(A): each lists
+			// a part, and all read the parts.
+			j.kind = jobLists
+			w.run()
+			for t := range parts {
+				w.listParts[t] = &w.scratch[t].rl
+			}
+			for t := range parts {
+				w.scratch[t].shared = w.listParts[:parts]
+			}
+			j.kind = jobGemm
+			w.run()
+			for t := range parts {
+				w.scratch[t].shared = nil
+			}
+			w.job = job{}
+			return
 		}
 	}
 	w.run()
