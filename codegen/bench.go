@@ -17,31 +17,8 @@ func (g *gen) bench() []byte {
 	p.P(")")
 	p.P()
 	for _, n := range []int{1, 100} {
-		p.Pf("// Benchmark%sSweep%d measures one Gibbs sweep of %d chain(s).", g.T, n, n)
-		p.Pf("func Benchmark%sSweep%d(b *testing.B) {", g.T, n)
-		p.Pf("m := New%s(1)", g.T)
-		p.Pf("x := New%s(%d, 2)", g.C, n)
-		p.P("b.ReportAllocs()")
-		p.P("for b.Loop() {")
-		p.P("m.Sweep(x, 1)")
-		p.P("}")
-		p.Pf("b.ReportMetric(float64(b.N*%d)/b.Elapsed().Seconds(), \"chain-sweeps/s\")", n)
-		p.P("}")
-		p.P()
-		p.Pf("// Benchmark%sSweeps%d measures one Gibbs sweep of %d chain(s) within a run", g.T, n, n)
-		p.P("// of Sweeps: the weights held, packed once.")
-		p.Pf("func Benchmark%sSweeps%d(b *testing.B) {", g.T, n)
-		p.Pf("m := New%s(1)", g.T)
-		p.Pf("x := New%s(%d, 2)", g.C, n)
-		p.P("m.Hold(x)")
-		p.P("defer x.Workspace.Release()")
-		p.P("b.ReportAllocs()")
-		p.P("for b.Loop() {")
-		p.P("m.Sweep(x, 1)")
-		p.P("}")
-		p.Pf("b.ReportMetric(float64(b.N*%d)/b.Elapsed().Seconds(), \"chain-sweeps/s\")", n)
-		p.P("}")
-		p.P()
+		g.sweepBench(n, false)
+		g.sweepBench(n, true)
 	}
 	p.Pf("// Benchmark%sMeanField measures one mean-field sweep of 100 chains.", g.T)
 	p.Pf("func Benchmark%sMeanField(b *testing.B) {", g.T)
@@ -72,4 +49,31 @@ func (g *gen) bench() []byte {
 	p.P("}")
 	p.P("}")
 	return p.buf.Bytes()
+}
+
+// sweepBench writes the benchmark of one Gibbs sweep of n chains, with
+// held the weights held as within Sweeps.
+func (g *gen) sweepBench(n int, held bool) {
+	p := g.p
+	if held {
+		p.Pf("// Benchmark%sSweeps%d measures one Gibbs sweep of %d chain(s) within a run", g.T, n, n)
+		p.P("// of Sweeps: the weights held, packed once.")
+		p.Pf("func Benchmark%sSweeps%d(b *testing.B) {", g.T, n)
+	} else {
+		p.Pf("// Benchmark%sSweep%d measures one Gibbs sweep of %d chain(s).", g.T, n, n)
+		p.Pf("func Benchmark%sSweep%d(b *testing.B) {", g.T, n)
+	}
+	p.Pf("m := New%s(1)", g.T)
+	p.Pf("x := New%s(%d, 2)", g.C, n)
+	if held {
+		p.P("m.Hold(x)")
+		p.P("defer x.Workspace.Release()")
+	}
+	p.P("b.ReportAllocs()")
+	p.P("for b.Loop() {")
+	p.P("m.Sweep(x, 1)")
+	p.P("}")
+	p.Pf("b.ReportMetric(float64(b.N*%d)/b.Elapsed().Seconds(), \"chain-sweeps/s\")", n)
+	p.P("}")
+	p.P()
 }

@@ -50,11 +50,7 @@ func TestSamplerTestCatchesWrongSampler(t *testing.T) {
 
 func TestHotPathsAllocateNothing(t *testing.T) {
 	d := startDriver(t)
-	names := []string{"rbm.ebm/full"}
-	for _, c := range cases(t) {
-		names = append(names, c.Name)
-	}
-	for _, name := range names {
+	for _, name := range testModelNames(t) {
 		m := d.models[name]
 		for _, n := range []int{1, 8, 100} {
 			if n == 100 && name != "rbm.ebm/full" {
@@ -78,11 +74,7 @@ func TestHotPathsAllocateNothing(t *testing.T) {
 // to the sampling tests, which hold their parameters too (Sampler.Draw).
 func TestHeldSweepsMatchUnheld(t *testing.T) {
 	d := startDriver(t)
-	names := []string{"rbm.ebm/full"}
-	for _, c := range cases(t) {
-		names = append(names, c.Name)
-	}
-	for _, name := range names {
+	for _, name := range testModelNames(t) {
 		m := d.models[name]
 		for _, n := range []int{1, 8, 100} {
 			if n == 100 && name != "rbm.ebm/full" || n < 4 && strings.Contains(name, "float32") {
@@ -100,4 +92,13 @@ func TestHeldSweepsMatchUnheld(t *testing.T) {
 			}
 		}
 	}
+}
+
+// testModelNames returns the full-size RBM and every generated test model.
+func testModelNames(t *testing.T) []string {
+	names := []string{"rbm.ebm/full"}
+	for _, c := range cases(t) {
+		names = append(names, c.Name)
+	}
+	return names
 }
