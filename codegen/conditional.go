@@ -280,6 +280,10 @@ func (g *gen) field(c *ir.Conditional) {
 	}
 	em := g.emitter()
 	for _, ct := range generic {
+		if coef, q, ok := biasOf(ct, c.Unit, ly); ok {
+			p.Pf("runtime.Axpy(%s, m.%s, dst)", literal(coef), g.P(q))
+			continue
+		}
 		em.emit(sum{Coef: ct.Coef, Units: ct.Units, Loop: append(slices.Clone(c.Unit), ct.Sum...), Distinct: ct.Distinct, Dst: "dst", DstIndex: c.Unit, DstShape: ly.Shape})
 	}
 	for _, ct := range c.Precision {
@@ -297,6 +301,24 @@ func (g *gen) field(c *ir.Conditional) {
 	if ly.Lateral || ly.Kind == ir.Bernoulli || ly.Kind == ir.Spin {
 		g.fieldSite(c)
 	}
+}
+
+// biasOf reports whether a field contribution is c·θ[u], θ a parameter
+// vector as long as the layer indexed by the unit alone (a bias): it is
+// added to a chain's row with one vector pass.
+func biasOf(ct *ir.Contribution, unit []*ir.Index, ly *ir.Layer) (float64, *ir.Param, bool) {
+	if len(ct.Units) != 0 || len(ct.Sum) != 0 || len(ct.Distinct) != 0 || len(unit) != 1 {
+		return 0, nil, false
+	}
+	c, num, den := splitCoef(ct.Coef)
+	if len(num) != 1 || len(den) != 0 {
+		return 0, nil, false
+	}
+	e := num[0]
+	if e.Op != ir.OpParam || len(e.Index) != 1 || e.Index[0] != unit[0] || len(e.Param.Shape) != 1 || e.Param.Size != ly.Size {
+		return 0, nil, false
+	}
+	return c, e.Param, true
 }
 
 // unitVars binds a conditional's unit variables to the flat unit index u.

@@ -61,12 +61,19 @@ func Ger(m, n int, alpha float64, x, y []float64, a []float64, lda int) {
 	blas64.Implementation().Dger(m, n, alpha, x, 1, y, 1, a, lda)
 }
 
-// Axpy computes y += α·x. It panics if len(x) != len(y).
+// Axpy computes y += α·x: generated fields add their biases with it. It
+// runs the runtime's own kernel (AVX-512 where the CPU has it) unless the
+// program has installed another BLAS with blas64.Use. It panics if
+// len(x) != len(y).
 func Axpy(alpha float64, x, y []float64) {
 	if len(x) != len(y) {
 		panic("runtime: Axpy: length mismatch")
 	}
-	blas64.Implementation().Daxpy(len(x), alpha, x, 1, y, 1)
+	if impl := blas64.Implementation(); !isGonum(impl) {
+		impl.Daxpy(len(x), alpha, x, 1, y, 1)
+		return
+	}
+	axpy(alpha, x, y)
 }
 
 // Dot returns xᵀy = Σᵢ xᵢyᵢ. It panics if len(x) != len(y).

@@ -82,9 +82,14 @@ func gemmUnpacked(lv int, transA, transB bool, m, n, k int, alpha float64, a []f
 	}
 }
 
-// axpy computes y += α·x with len(y) ≥ len(x).
+// axpy computes y += α·x with len(y) ≥ len(x), with fused multiply-adds
+// eight lanes wide where the CPU has AVX-512.
 func axpy(alpha float64, x, y []float64) {
 	y = y[:len(x)]
+	if kernelLevel == levelAVX512 && len(x) > 0 {
+		axpyUnitary(len(x), alpha, &x[0], &y[0])
+		return
+	}
 	i := 0
 	for ; i+4 <= len(x); i += 4 {
 		y[i] += alpha * x[i]

@@ -49,6 +49,9 @@ func axpy8(n int, y, a *float64, offs *int64, coef *float64)
 func bernoulliRows8(n int, rngs *RNG, x *float64, stride int)
 
 //go:noescape
+func axpyUnitary(n int, alpha float64, x, y *float64)
+
+//go:noescape
 func axpy8s(n int, y, a *float32, offs *int64, coef *float32)
 
 //go:noescape

@@ -1969,3 +1969,54 @@ b8_store:
 	VPSCATTERQQ Z3, K1, 24(SI)(Z22*1)
 	VZEROUPPER
 	RET
+
+// func axpyUnitary(n int, alpha float64, x, y *float64)
+//
+// y[i] += α·x[i] for i < n, sixteen per pass (AVX-512), the tail masked.
+TEXT ·axpyUnitary(SB), NOSPLIT, $0-32
+	MOVQ         n+0(FP), CX
+	VBROADCASTSD alpha+8(FP), Z16
+	MOVQ         x+16(FP), SI
+	MOVQ         y+24(FP), DI
+
+axu_loop16:
+	CMPQ        CX, $16
+	JLT         axu_tail
+	VMOVUPD     (DI), Z0
+	VMOVUPD     64(DI), Z1
+	VFMADD231PD (SI), Z16, Z0
+	VFMADD231PD 64(SI), Z16, Z1
+	VMOVUPD     Z0, (DI)
+	VMOVUPD     Z1, 64(DI)
+	ADDQ        $128, SI
+	ADDQ        $128, DI
+	SUBQ        $16, CX
+	JMP         axu_loop16
+
+axu_tail:
+	TESTQ       CX, CX
+	JEQ         axu_end
+	CMPQ        CX, $8
+	JLT         axu_mask
+	MOVL        $255, AX
+	JMP         axu_one
+
+axu_mask:
+	MOVL        $1, AX
+	SHLL        CX, AX
+	DECL        AX
+
+axu_one:
+	KMOVW       AX, K1
+	VMOVUPD.Z   (DI), K1, Z0
+	VMOVUPD.Z   (SI), K1, Z2
+	VFMADD231PD Z2, Z16, Z0
+	VMOVUPD     Z0, K1, (DI)
+	ADDQ        $64, SI
+	ADDQ        $64, DI
+	SUBQ        $8, CX
+	JG          axu_tail
+
+axu_end:
+	VZEROUPPER
+	RET

@@ -38,6 +38,7 @@ func compressNZ(n int, x *float64, stride int, scale int, idx *int32, vals *floa
 func packT8(kc int, src *float64, ld int, rows int, dst *float64, ds int) { panic("unreachable") }
 func axpy8(n int, y, a *float64, offs *int64, coef *float64)              { panic("unreachable") }
 func bernoulliRows8(n int, rngs *RNG, x *float64, stride int)             { panic("unreachable") }
+func axpyUnitary(n int, alpha float64, x, y *float64)                     { panic("unreachable") }
 func axpy8s(n int, y, a *float32, offs *int64, coef *float32)             { panic("unreachable") }
 func axpy8x2(n int, y, a *float64, offs *int64, coef *float64)            { panic("unreachable") }
 func dot4(n int, a *float64, lda int, x *float64, out *float64)           { panic("unreachable") }

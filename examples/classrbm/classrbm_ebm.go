@@ -274,9 +274,7 @@ func (m *ClassRBM) fieldChainsV(t *taskClassRBM, lo, hi int) {
 		if x.N < 4 {
 			x.Workspace.Gemv(false, 784, 500, 1.0, m.W, 500, rowH, 1, dst)
 		}
-		for i := 0; i < 784; i++ {
-			dst[i] += m.B[i]
-		}
+		runtime.Axpy(1.0, m.B, dst)
 	}
 }
 
@@ -379,9 +377,7 @@ func (m *ClassRBM) fieldChainsY(t *taskClassRBM, lo, hi int) {
 		if x.N < 4 {
 			x.Workspace.Gemv(false, 10, 500, 1.0, m.U, 500, rowH, 1, dst)
 		}
-		for k_ := 0; k_ < 10; k_++ {
-			dst[k_] += m.D[k_]
-		}
+		runtime.Axpy(1.0, m.D, dst)
 	}
 }
 
@@ -490,9 +486,7 @@ func (m *ClassRBM) fieldChainsH(t *taskClassRBM, lo, hi int) {
 			x.Workspace.AddRows(dst, rowV, m.W, 784, 500, 500, 1.0)
 			x.Workspace.AddRows(dst, rowY, m.U, 10, 500, 500, 1.0)
 		}
-		for j := 0; j < 500; j++ {
-			dst[j] += m.C[j]
-		}
+		runtime.Axpy(1.0, m.C, dst)
 	}
 }
 

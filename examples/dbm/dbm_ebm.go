@@ -269,9 +269,7 @@ func (m *DBM) fieldChainsV(t *taskDBM, lo, hi int) {
 		if x.N < 4 {
 			x.Workspace.Gemv(false, 784, 500, 1.0, m.W1, 500, rowH1, 1, dst)
 		}
-		for i := 0; i < 784; i++ {
-			dst[i] += m.B[i]
-		}
+		runtime.Axpy(1.0, m.B, dst)
 	}
 }
 
@@ -377,9 +375,7 @@ func (m *DBM) fieldChainsH1(t *taskDBM, lo, hi int) {
 			x.Workspace.AddRows(dst, rowV, m.W1, 784, 500, 500, 1.0)
 			x.Workspace.Gemv(false, 500, 1000, 1.0, m.W2, 1000, rowH2, 1, dst)
 		}
-		for j := 0; j < 500; j++ {
-			dst[j] += m.C1[j]
-		}
+		runtime.Axpy(1.0, m.C1, dst)
 	}
 }
 
@@ -478,9 +474,7 @@ func (m *DBM) fieldChainsH2(t *taskDBM, lo, hi int) {
 		if x.N < 4 {
 			x.Workspace.AddRows(dst, rowH1, m.W2, 500, 1000, 1000, 1.0)
 		}
-		for k_ := 0; k_ < 1000; k_++ {
-			dst[k_] += m.C2[k_]
-		}
+		runtime.Axpy(1.0, m.C2, dst)
 	}
 }
 

@@ -365,9 +365,7 @@ func (m *GRBM) fieldChainsH(t *taskGRBM, lo, hi int) {
 	a := x.aH[:x.N*500]
 	for ch := lo; ch < hi; ch++ {
 		dst := a[ch*500 : ch*500+500]
-		for j := 0; j < 500; j++ {
-			dst[j] += m.C[j]
-		}
+		runtime.Axpy(1.0, m.C, dst)
 	}
 }
 

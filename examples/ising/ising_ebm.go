@@ -228,9 +228,7 @@ func (m *Ising) fieldChainsS(t *taskIsing, lo, hi int) {
 				}
 			}
 		}
-		for i := 0; i < 16; i++ {
-			dst[i] += m.H[i]
-		}
+		runtime.Axpy(1.0, m.H, dst)
 	}
 }
 

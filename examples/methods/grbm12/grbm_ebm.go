@@ -365,9 +365,7 @@ func (m *GRBM) fieldChainsH(t *taskGRBM, lo, hi int) {
 	a := x.aH[:x.N*12]
 	for ch := lo; ch < hi; ch++ {
 		dst := a[ch*12 : ch*12+12]
-		for j := 0; j < 12; j++ {
-			dst[j] += m.C[j]
-		}
+		runtime.Axpy(1.0, m.C, dst)
 	}
 }
 

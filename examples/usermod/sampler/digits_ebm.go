@@ -235,9 +235,7 @@ func (m *Digits) fieldChainsV(t *taskDigits, lo, hi int) {
 		if x.N < 4 {
 			x.Workspace.Gemv(false, 64, 32, 1.0, m.W, 32, rowH, 1, dst)
 		}
-		for i := 0; i < 64; i++ {
-			dst[i] += m.B[i]
-		}
+		runtime.Axpy(1.0, m.B, dst)
 	}
 }
 
@@ -340,9 +338,7 @@ func (m *Digits) fieldChainsH(t *taskDigits, lo, hi int) {
 		if x.N < 4 {
 			x.Workspace.AddRows(dst, rowV, m.W, 64, 32, 32, 1.0)
 		}
-		for j := 0; j < 32; j++ {
-			dst[j] += m.C[j]
-		}
+		runtime.Axpy(1.0, m.C, dst)
 	}
 }
 

@@ -244,9 +244,7 @@ func (m *Gauss) fieldChainsV(t *taskGauss, lo, hi int) {
 				}
 			}
 		}
-		for i := 0; i < 3; i++ {
-			dst[i] += m.B[i]
-		}
+		runtime.Axpy(1.0, m.B, dst)
 		for i := 0; i < 3; i++ {
 			dstP[i] += m.A[i*3+i]
 		}

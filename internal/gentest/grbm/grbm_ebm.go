@@ -365,9 +365,7 @@ func (m *GRBM) fieldChainsH(t *taskGRBM, lo, hi int) {
 	a := x.aH[:x.N*2]
 	for ch := lo; ch < hi; ch++ {
 		dst := a[ch*2 : ch*2+2]
-		for j := 0; j < 2; j++ {
-			dst[j] += m.C[j]
-		}
+		runtime.Axpy(1.0, m.C, dst)
 	}
 }
 

@@ -303,9 +303,7 @@ func (m *DBM3) fieldChainsV(t *taskDBM3, lo, hi int) {
 		if x.N < 4 {
 			x.Workspace.Gemv(false, 9, 8, 1.0, m.W1, 8, rowH1, 1, dst)
 		}
-		for i := 0; i < 9; i++ {
-			dst[i] += m.B[i]
-		}
+		runtime.Axpy(1.0, m.B, dst)
 	}
 }
 
@@ -411,9 +409,7 @@ func (m *DBM3) fieldChainsH1(t *taskDBM3, lo, hi int) {
 			x.Workspace.AddRows(dst, rowV, m.W1, 9, 8, 8, 1.0)
 			x.Workspace.Gemv(false, 8, 4, 1.0, m.W2, 4, rowH2, 1, dst)
 		}
-		for j := 0; j < 8; j++ {
-			dst[j] += m.C1[j]
-		}
+		runtime.Axpy(1.0, m.C1, dst)
 	}
 }
 
@@ -515,9 +511,7 @@ func (m *DBM3) fieldChainsH2(t *taskDBM3, lo, hi int) {
 			x.Workspace.AddRows(dst, rowH1, m.W2, 8, 4, 4, 1.0)
 			x.Workspace.Gemv(false, 4, 3, 1.0, m.W3, 3, rowH3, 1, dst)
 		}
-		for k_ := 0; k_ < 4; k_++ {
-			dst[k_] += m.C2[k_]
-		}
+		runtime.Axpy(1.0, m.C2, dst)
 	}
 }
 
@@ -616,9 +610,7 @@ func (m *DBM3) fieldChainsH3(t *taskDBM3, lo, hi int) {
 		if x.N < 4 {
 			x.Workspace.AddRows(dst, rowH2, m.W3, 4, 3, 3, 1.0)
 		}
-		for l := 0; l < 3; l++ {
-			dst[l] += m.C3[l]
-		}
+		runtime.Axpy(1.0, m.C3, dst)
 	}
 }
 

@@ -294,9 +294,7 @@ func (m *Mixed) fieldChainsV(t *taskMixed, lo, hi int) {
 		if x.N < 4 {
 			x.Workspace.Gemv(false, 4, 3, 1.0, m.W, 3, rowS, 1, dst)
 		}
-		for i := 0; i < 4; i++ {
-			dst[i] += m.B[i]
-		}
+		runtime.Axpy(1.0, m.B, dst)
 	}
 }
 
@@ -429,9 +427,7 @@ func (m *Mixed) fieldChainsS(t *taskMixed, lo, hi int) {
 			}
 			dst[j] += acc
 		}
-		for j := 0; j < 3; j++ {
-			dst[j] += m.C[j]
-		}
+		runtime.Axpy(1.0, m.C, dst)
 	}
 }
 

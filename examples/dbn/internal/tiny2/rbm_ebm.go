@@ -235,9 +235,7 @@ func (m *RBM) fieldChainsV(t *taskRBM, lo, hi int) {
 		if x.N < 4 {
 			x.Workspace.Gemv(false, 3, 3, 1.0, m.W, 3, rowH, 1, dst)
 		}
-		for i := 0; i < 3; i++ {
-			dst[i] += m.B[i]
-		}
+		runtime.Axpy(1.0, m.B, dst)
 	}
 }
 
@@ -340,9 +338,7 @@ func (m *RBM) fieldChainsH(t *taskRBM, lo, hi int) {
 		if x.N < 4 {
 			x.Workspace.AddRows(dst, rowV, m.W, 3, 3, 3, 1.0)
 		}
-		for j := 0; j < 3; j++ {
-			dst[j] += m.C[j]
-		}
+		runtime.Axpy(1.0, m.C, dst)
 	}
 }
 
