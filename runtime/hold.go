@@ -175,13 +175,13 @@ func addRowsList32(n int, y, a []float32, lda int, idx []int32, vals []float64, 
 	}
 }
 
-// gemvRows computes y = α·A·x + β·y for the m×n block a as the package
+// gemvPart computes y = α·A·x + β·y for the m×n block a as the package
 // function gemvRows does or, when A is held and the products run in float32,
 // as y = α·Σ_{j: x[j]≠0} x[j]·Aᵀ[j,:] + β·y in float32 from the thread's
 // narrowed copy of Aᵀ, skipping the zeros of x and reading each selected row
 // of Aᵀ from end to end. (A float64 copy of Aᵀ does not pay: beside A, which
 // AddRows reads, it no longer fits in the core's L2.)
-func (s *gemmScratch) gemvRows(lv, m, n int, alpha float64, a []float64, lda int, x []float64, beta float64, y []float64) {
+func (s *gemmScratch) gemvPart(lv, m, n int, alpha float64, a []float64, lda int, x []float64, beta float64, y []float64) {
 	if !s.f32 || lv != levelAVX512 || n == 0 || alpha == 0 {
 		gemvRows(lv, m, n, alpha, a, lda, x, beta, y)
 		return

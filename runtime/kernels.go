@@ -194,10 +194,9 @@ func (s *gemmScratch) gemmSerial(lv int, sparse, transA, transB bool, m, n, k in
 			}
 			off += nstrips * kb * nr
 			for js := range nstrips {
-				if packed {
-					break
+				if !packed {
+					packB(lv, transB, b, ldb, p0, kb, j0+js*nr, min(nr, nb-js*nr), nr, nr, bp[js*kb*nr:(js+1)*kb*nr])
 				}
-				packB(lv, transB, b, ldb, p0, kb, j0+js*nr, min(nr, nb-js*nr), nr, nr, bp[js*kb*nr:(js+1)*kb*nr])
 			}
 			for i0 := 0; i0 < m; i0 += sh.mc {
 				mb := min(sh.mc, m-i0)
@@ -443,22 +442,38 @@ func (s *gemmScratch) gemmSparse(lv int, transA, transB bool, m, n, k int, alpha
 	// matrix read from end to end), which needs the lists of all blocks at
 	// once (listRows), and threads that split the columns of C share them.
 	// With f32 (AVX-512 only) strips of more than 32 columns are packed as
-	// float32 and multiplied in float32; narrower ones (the last strip of a
-	// matrix) stay float64.
+	// float32 and multiplied in float32; a narrower one (the last strip of
+	// a matrix) stays float64, and is then the only float64 strip: it is
+	// kept apart, at offset 0 of the float64 buffer.
 	f32 := s.f32 && lv == levelAVX512
-	var bp32 []float32
 	nstrips := (n + w - 1) / w
+	in32 := func(js int) bool { return f32 && min(w, n-js*w) > 32 }
+	strips64 := nstrips // float64 strips, in the buffer's order
+	if f32 {
+		strips64 = 0
+		if !in32(nstrips - 1) {
+			strips64 = 1
+		}
+	}
+	// slot64 returns the place of strip js among the float64 strips.
+	slot64 := func(js int) int {
+		if f32 {
+			return 0
+		}
+		return js
+	}
 	// A held B is packed once into the thread's copy, whole, and read
 	// from there on later calls.
 	pc, packed := s.cached(packKey{kind: packSparseB, lv: lv, trans: transB, f32: f32, rows: k, cols: n, ld: ldb, depth: kc, strip: w}, b, bExtent(transB, k, n, ldb))
 	var whole []float64
 	var whole32 []float32
 	if pc != nil {
-		whole = alignedFloats(&pc.f64, nstrips*k*w)
+		whole = alignedFloats(&pc.f64, strips64*k*w)
 		if f32 {
 			whole32 = alignedFloat32s(&pc.f32, nstrips*k*w)
 		}
 	}
+	var bp32 []float32
 	if !transB {
 		for q := range nkb {
 			p0, kb := q*kc, min(kc, k-q*kc)
@@ -469,39 +484,40 @@ func (s *gemmScratch) gemmSparse(lv int, transA, transB bool, m, n, k int, alpha
 			rl := s.listRows(lv, transA, a, lda, 0, m, k, q, q+1, f32)
 			var bp []float64
 			if pc != nil {
-				bp = whole[nstrips*p0*w:][:nstrips*kb*w]
+				bp = whole[strips64*p0*w:][:strips64*kb*w]
+				if f32 {
+					bp32 = whole32[nstrips*p0*w:][:nstrips*kb*w]
+				}
 			} else {
-				bp = alignedFloats(&s.bpack, nstrips*kb*w)
-			}
-			if f32 {
-				// Strips the float32 kernel takes are narrowed straight from B.
-				if pc != nil {
-					bp32 = whole32[nstrips*p0*w:][:len(bp)]
-				} else {
-					bp32 = alignedFloat32s(&s.bpack32, len(bp))
+				bp = alignedFloats(&s.bpack, strips64*kb*w)
+				if f32 {
+					// Strips the float32 kernel takes are narrowed straight from B.
+					bp32 = alignedFloat32s(&s.bpack32, nstrips*kb*w)
 				}
 			}
-			for p := range kb {
-				if packed {
-					break
-				}
-				src := b[(p0+p)*ldb : (p0+p)*ldb+n]
-				for js := range nstrips {
-					row := (js*kb + p) * w
-					cols := min(w, n-js*w)
-					if f32 && cols > 32 {
-						d := bp32[row : row+w]
-						narrow(lv, d, src[js*w:js*w+cols])
+			if !packed {
+				for p := range kb {
+					src := b[(p0+p)*ldb : (p0+p)*ldb+n]
+					for js := range nstrips {
+						cols := min(w, n-js*w)
+						if in32(js) {
+							d := bp32[(js*kb+p)*w:][:w]
+							narrow(lv, d, src[js*w:js*w+cols])
+							clear(d[cols:])
+							continue
+						}
+						d := bp[(slot64(js)*kb+p)*w:][:w]
+						copy(d, src[js*w:js*w+cols])
 						clear(d[cols:])
-						continue
 					}
-					d := bp[row : row+w]
-					copy(d, src[js*w:js*w+cols])
-					clear(d[cols:])
 				}
 			}
 			for js := range nstrips {
-				rl.kernel(lv, f32, rl.start, bp, bp32, js*kb*w, c[js*w:], ldc, min(w, n-js*w), alpha, be)
+				off := slot64(js) * kb * w
+				if in32(js) {
+					off = js * kb * w
+				}
+				rl.kernel(lv, f32, rl.start, bp, bp32, off, c[js*w:], ldc, min(w, n-js*w), alpha, be)
 			}
 		}
 		return
@@ -518,11 +534,11 @@ func (s *gemmScratch) gemmSparse(lv int, transA, transB bool, m, n, k int, alpha
 		case pc == nil:
 			bp = alignedFloats(&s.bpack, k*w)
 			packB(lv, transB, b, ldb, 0, k, j0, cols, w, w, bp)
-			if f32 && cols > 32 {
+			if in32(js) {
 				bp32 = alignedFloat32s(&s.bpack32, len(bp))
 				narrow(lv, bp32, bp)
 			}
-		case f32 && cols > 32:
+		case in32(js):
 			bp32 = whole32[js*k*w:][:k*w]
 			if !packed {
 				bp = alignedFloats(&s.bpack, k*w)
@@ -530,7 +546,7 @@ func (s *gemmScratch) gemmSparse(lv int, transA, transB bool, m, n, k int, alpha
 				narrow(lv, bp32, bp)
 			}
 		default:
-			bp = whole[js*k*w:][:k*w]
+			bp = whole[slot64(js)*k*w:][:k*w]
 			if !packed {
 				packB(lv, transB, b, ldb, 0, k, j0, cols, w, w, bp)
 			}
@@ -545,18 +561,18 @@ func (s *gemmScratch) gemmSparse(lv int, transA, transB bool, m, n, k int, alpha
 				if q > 0 {
 					be = 1
 				}
-				rl.kernel(lv, f32, start0(rl, q), bp, bp32, q*kc*w, cr[j0:], ldc, cols, alpha, be)
+				rl.kernel(lv, f32, rl.blockStart(q), bp, bp32, q*kc*w, cr[j0:], ldc, cols, alpha, be)
 			}
 		}
 	}
 }
 
-// start0 returns the row starts of the q-th depth block listed in rl.
-func start0(rl *rowLists, q int) []int32 { return rl.start[q*(rl.rows+1):] }
+// blockStart returns the row starts of the q-th depth block listed in rl.
+func (rl *rowLists) blockStart(q int) []int32 { return rl.start[q*(rl.rows+1):] }
 
 // rowLists lists the nonzeros of rows r0…r0+rows−1 of op(A) for depth
-// blocks of the sparse kernel: for the q-th block listed, row r's nonzeros op(A)[r, p] are
-// vals[e] (val32[e] narrowed) for e in start[q·(rows+1)+r] up to the next
+// blocks of the sparse kernel: for the q-th block listed, row r's nonzeros
+// op(A)[r, p] are vals[e] (val32[e] narrowed) for e in start[q·(rows+1)+r] up to the next
 // start, and idx[e] the byte offset of row p of the block's packed strip.
 // unit is 1 when every listed value is 1 (binary states: vals are not read).
 type rowLists struct {

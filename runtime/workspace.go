@@ -337,8 +337,8 @@ func (p *pool) runPart(t int) {
 	case jobLists:
 		r0, r1 := split(j.m, j.parts, 1, t), split(j.m, j.parts, 1, t+1)
 		sc := &p.scratch[t]
-		nkb := (j.k + sparseDepth(j.lv, j.k) - 1) / sparseDepth(j.lv, j.k)
-		sc.listRows(j.lv, j.transA, j.a, j.lda, r0, r1-r0, j.k, 0, nkb, sc.f32 && j.lv == levelAVX512)
+		kc := sparseDepth(j.lv, j.k)
+		sc.listRows(j.lv, j.transA, j.a, j.lda, r0, r1-r0, j.k, 0, (j.k+kc-1)/kc, sc.f32 && j.lv == levelAVX512)
 	case jobReduce:
 		r0, r1 := split(j.m, j.parts, 1, t), split(j.m, j.parts, 1, t+1)
 		for r := r0; r < r1; r++ {
@@ -360,7 +360,7 @@ func (p *pool) runPart(t int) {
 	case jobGemvN:
 		r0, r1 := split(j.m, j.parts, j.unit, t), split(j.m, j.parts, j.unit, t+1)
 		if r0 < r1 {
-			p.scratch[t].gemvRows(j.lv, r1-r0, j.n, j.alpha, j.a[r0*j.lda:], j.lda, j.x, j.beta, j.y[r0:])
+			p.scratch[t].gemvPart(j.lv, r1-r0, j.n, j.alpha, j.a[r0*j.lda:], j.lda, j.x, j.beta, j.y[r0:])
 		}
 	case jobRange:
 		if r0, r1 := split(j.m, j.parts, 1, t), split(j.m, j.parts, 1, t+1); r0 < r1 {
@@ -608,7 +608,7 @@ func (w *Workspace) Gemv(trans bool, m, n int, alpha float64, a []float64, lda i
 	lv := kernelLevel
 	parts := w.parallel(m * n)
 	if parts == 1 {
-		w.scratch[0].gemvRows(lv, m, n, alpha, a, lda, x, beta, y)
+		w.scratch[0].gemvPart(lv, m, n, alpha, a, lda, x, beta, y)
 		return
 	}
 	w.job = job{kind: jobGemvN, lv: lv, parts: parts, unit: splitUnit, m: m, n: n, alpha: alpha, beta: beta, a: a, lda: lda, x: x, y: y}
