@@ -103,12 +103,13 @@ type CDConfig struct {
 	// MeanVisible keeps the visible layers of the last CD sweep as
 	// conditional means instead of samples (Hinton's practical recipe).
 	MeanVisible bool
-	// ReconRows, with Persistent, computes the reconstruction error that
-	// TrainStep returns — a monitor (and a check for NaNs), which PCD's
-	// update does not use, and which costs PCD a product of the batch's
-	// hidden means with the weights — on the first ReconRows rows of each
-	// minibatch only, scaled by rows/ReconRows; 0 means every row. (CD's
-	// reconstruction comes from its negative phase and is always complete.)
+	// ReconRows, with Persistent, makes the generated trainers compute the
+	// reconstruction error that TrainStep returns — a monitor (and a check
+	// for NaNs), which PCD's update does not use, and which costs PCD a
+	// product of the batch's hidden means with the weights — on the first
+	// ReconRows rows of each minibatch only, scaled by rows/ReconRows; 0 means every row, and a
+	// negative value is refused. (CD's reconstruction comes from its
+	// negative phase and is always complete.)
 	ReconRows int
 	// Optimizer updates the parameters.
 	Optimizer SGD

@@ -885,6 +885,9 @@ func NewGRBMTrainer(m *GRBM, cfg runtime.CDConfig) (*GRBMTrainer, error) {
 	if cfg.BatchSize <= 0 {
 		return nil, fmt.Errorf("GRBM trainer: BatchSize must be positive, got %d", cfg.BatchSize)
 	}
+	if cfg.ReconRows < 0 {
+		return nil, fmt.Errorf("GRBM trainer: ReconRows must be 0 (every row) or positive, got %d", cfg.ReconRows)
+	}
 	if cfg.K <= 0 {
 		cfg.K = 1
 	}

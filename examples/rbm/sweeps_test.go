@@ -3,6 +3,7 @@ package rbm
 import (
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ebmc/ebmc/runtime"
@@ -93,5 +94,9 @@ func TestPCDReconRows(t *testing.T) {
 	}
 	if rp == rf || math.Abs(rp/rf-1) > 0.2 {
 		t.Errorf("recon on 10 rows scaled to %d: %v, on all rows %v", rows, rp, rf)
+	}
+	_, err := NewRBMTrainer(NewRBM(1), runtime.CDConfig{BatchSize: rows, Persistent: true, ReconRows: -1})
+	if err == nil || !strings.Contains(err.Error(), "ReconRows") {
+		t.Errorf("ReconRows = −1: error %v, want one that names ReconRows", err)
 	}
 }

@@ -913,6 +913,9 @@ func NewTopRBMTrainer(m *TopRBM, cfg runtime.CDConfig) (*TopRBMTrainer, error) {
 	if cfg.BatchSize <= 0 {
 		return nil, fmt.Errorf("TopRBM trainer: BatchSize must be positive, got %d", cfg.BatchSize)
 	}
+	if cfg.ReconRows < 0 {
+		return nil, fmt.Errorf("TopRBM trainer: ReconRows must be 0 (every row) or positive, got %d", cfg.ReconRows)
+	}
 	if cfg.K <= 0 {
 		cfg.K = 1
 	}

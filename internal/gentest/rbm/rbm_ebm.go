@@ -763,6 +763,9 @@ func NewRBMTrainer(m *RBM, cfg runtime.CDConfig) (*RBMTrainer, error) {
 	if cfg.BatchSize <= 0 {
 		return nil, fmt.Errorf("RBM trainer: BatchSize must be positive, got %d", cfg.BatchSize)
 	}
+	if cfg.ReconRows < 0 {
+		return nil, fmt.Errorf("RBM trainer: ReconRows must be 0 (every row) or positive, got %d", cfg.ReconRows)
+	}
 	if cfg.K <= 0 {
 		cfg.K = 1
 	}

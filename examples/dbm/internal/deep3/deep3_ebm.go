@@ -1164,6 +1164,9 @@ func NewDBM3Trainer(m *DBM3, cfg runtime.CDConfig) (*DBM3Trainer, error) {
 	if cfg.BatchSize <= 0 {
 		return nil, fmt.Errorf("DBM3 trainer: BatchSize must be positive, got %d", cfg.BatchSize)
 	}
+	if cfg.ReconRows < 0 {
+		return nil, fmt.Errorf("DBM3 trainer: ReconRows must be 0 (every row) or positive, got %d", cfg.ReconRows)
+	}
 	if cfg.K <= 0 {
 		cfg.K = 1
 	}

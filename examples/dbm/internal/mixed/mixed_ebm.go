@@ -989,6 +989,9 @@ func NewMixedTrainer(m *Mixed, cfg runtime.CDConfig) (*MixedTrainer, error) {
 	if cfg.BatchSize <= 0 {
 		return nil, fmt.Errorf("Mixed trainer: BatchSize must be positive, got %d", cfg.BatchSize)
 	}
+	if cfg.ReconRows < 0 {
+		return nil, fmt.Errorf("Mixed trainer: ReconRows must be 0 (every row) or positive, got %d", cfg.ReconRows)
+	}
 	if cfg.K <= 0 {
 		cfg.K = 1
 	}

@@ -958,6 +958,9 @@ func NewDBMTrainer(m *DBM, cfg runtime.CDConfig) (*DBMTrainer, error) {
 	if cfg.BatchSize <= 0 {
 		return nil, fmt.Errorf("DBM trainer: BatchSize must be positive, got %d", cfg.BatchSize)
 	}
+	if cfg.ReconRows < 0 {
+		return nil, fmt.Errorf("DBM trainer: ReconRows must be 0 (every row) or positive, got %d", cfg.ReconRows)
+	}
 	if cfg.K <= 0 {
 		cfg.K = 1
 	}
