@@ -805,8 +805,11 @@ func (g *gen) meanField() {
 	p.P("// factorized distribution q(hidden) = Π q(unit) that best fits p(hidden | visible),")
 	p.P("// holding the visible layers at their values. Each sweep updates the hidden")
 	p.P("// layers in schedule order (site by site where units are coupled) to")
-	p.P("// μ ← (1−damping)·E[unit | neighbours at their means] + damping·μ, from a")
-	p.P("// uniform start, until no mean moves more than tol or after iters sweeps.")
+	p.P("// μ ← (1−damping)·E[unit | neighbours at their means] + damping·μ, until no")
+	p.P("// mean moves more than tol or after iters sweeps. The means start at zero, so")
+	p.P("// the first sweep is a bottom-up pass: each layer hears only the layers")
+	p.P("// updated before it (a uniform start lets a wide layer of means ½ swamp the")
+	p.P("// fields of its neighbours and leads to worse fixed points).")
 	p.P("// It returns the number of sweeps done.")
 	p.Pf("func (m *%s) MeanField(x *%s, iters int, tol, damping float64) int {", g.T, g.C)
 	hidden := false
@@ -816,16 +819,7 @@ func (g *gen) meanField() {
 		}
 		hidden = true
 		L := g.L(ly)
-		start := "0.5"
-		switch ly.Kind {
-		case ir.Spin, ir.Gaussian:
-			start = "0"
-		case ir.Softmax:
-			start = literal(1 / float64(ly.Categories()))
-		}
-		p.Pf("for k := range x.%s[:x.N*%d] {", L, ly.Size)
-		p.Pf("x.%s[k] = %s", L, start)
-		p.P("}")
+		p.Pf("clear(x.%s[:x.N*%d])", L, ly.Size)
 		if ly.Kind == ir.Gaussian {
 			p.Pf("clear(x.var%s)", L)
 		}

@@ -121,23 +121,15 @@ func (m *Model) FreeEnergyFlipDelta(fe *FreeEnergy, ly *Layer, p Params, x State
 // replaced by their means μ, updated block by block in schedule order (site
 // by site in layers with lateral couplings) as μ_u ← (1−d)·mean(a_u(μ)) + d·μ_u,
 // with visible layers clamped to x. It stops when no mean moves more than tol
-// or after iters sweeps, and returns the means and the sweeps done.
+// or after iters sweeps, and returns the means and the sweeps done. The means
+// start at zero, so the first sweep is a bottom-up pass in schedule order.
 func (m *Model) MeanField(p Params, x State, iters int, tol, damping float64) (State, int) {
 	mu := x.Clone()
 	for _, ly := range m.Layers {
 		if ly.Visible {
 			continue
 		}
-		for k := range mu[ly.Index] {
-			switch ly.Kind {
-			case Bernoulli:
-				mu[ly.Index][k] = 0.5
-			case Spin, Gaussian:
-				mu[ly.Index][k] = 0
-			case Softmax:
-				mu[ly.Index][k] = 1 / float64(ly.Categories())
-			}
-		}
+		clear(mu[ly.Index])
 	}
 	val := stateValue(mu) // units read as their means; a squared unit as μ²
 	for it := 1; it <= iters; it++ {

@@ -620,13 +620,14 @@ func (m *GRBM) MetropolisH(x *GRBMChains, beta, step float64) (accepted, propose
 // factorized distribution q(hidden) = Π q(unit) that best fits p(hidden | visible),
 // holding the visible layers at their values. Each sweep updates the hidden
 // layers in schedule order (site by site where units are coupled) to
-// μ ← (1−damping)·E[unit | neighbours at their means] + damping·μ, from a
-// uniform start, until no mean moves more than tol or after iters sweeps.
+// μ ← (1−damping)·E[unit | neighbours at their means] + damping·μ, until no
+// mean moves more than tol or after iters sweeps. The means start at zero, so
+// the first sweep is a bottom-up pass: each layer hears only the layers
+// updated before it (a uniform start lets a wide layer of means ½ swamp the
+// fields of its neighbours and leads to worse fixed points).
 // It returns the number of sweeps done.
 func (m *GRBM) MeanField(x *GRBMChains, iters int, tol, damping float64) int {
-	for k := range x.H[:x.N*2] {
-		x.H[k] = 0.5
-	}
+	clear(x.H[:x.N*2])
 	const beta = 1.0
 	for it := 1; it <= iters; it++ {
 		moved := 0.0

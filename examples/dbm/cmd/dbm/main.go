@@ -43,6 +43,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"github.com/ebmc/ebmc/examples/dbm"
@@ -70,6 +71,14 @@ type options struct {
 	inpaint            int
 	sampleSweeps       int
 	seed               uint64
+	curveRows          int
+	curveTemps         int
+	curveRuns          int
+	reverseRuns        int
+	burn               int
+	// wrap, when set (by tests), wraps the SML trainer: the negative
+	// control of the regression test breaks its step this way.
+	wrap func(runtime.Trainer) runtime.Trainer
 }
 
 // job is the model and data to run.
@@ -82,10 +91,13 @@ type job struct {
 	exact       bool
 }
 
-func run(args []string, stdout, stderr io.Writer) int {
+func run(args []string, stdout, stderr io.Writer) int { return runWrapped(args, stdout, stderr, nil) }
+
+// runWrapped is run with the SML trainer wrapped by wrap, if not nil.
+func runWrapped(args []string, stdout, stderr io.Writer, wrap func(runtime.Trainer) runtime.Trainer) int {
 	fs := flag.NewFlagSet("dbm", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var o options
+	o := options{wrap: wrap}
 	fs.StringVar(&o.data, "data", "/usr/share/datasets/fashion-mnist", "directory of the Fashion-MNIST IDX files")
 	fs.StringVar(&o.out, "out", "results/dbm", "directory for metrics.json and the pictures")
 	fs.BoolVar(&o.small, "small", false, "train the 784-500-500 variant instead of 784-500-1000")
@@ -96,16 +108,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.chains, "chains", 100, "persistent chains of SML")
 	fs.IntVar(&o.k, "k", 0, "Gibbs sweeps of the persistent chains per update (default 1 on Fashion-MNIST, 5 on bars and stripes)")
 	fs.Float64Var(&o.pretrainLR, "pretrain-lr", 0.05, "learning rate of pretraining")
-	fs.Float64Var(&o.lr, "lr", 0, "learning rate of SML (default 0.005 on Fashion-MNIST, 0.01 on bars and stripes)")
+	fs.Float64Var(&o.lr, "lr", 0, "learning rate of SML (default 0.001 on Fashion-MNIST, 0.01 on bars and stripes)")
 	fs.Float64Var(&o.momentum, "momentum", 0.5, "momentum of SML")
 	fs.IntVar(&o.temps, "temps", 0, "AIS temperatures (default 10000 on Fashion-MNIST, 1000 on bars and stripes)")
 	fs.IntVar(&o.runs, "runs", 100, "AIS runs")
+	fs.IntVar(&o.reverseRuns, "reverse-runs", 100, "reverse AIS runs (0: none), from chains burned in at the model, which err high where forward AIS errs low")
+	fs.IntVar(&o.burn, "burn", 1000, "Gibbs sweeps of burn-in before reverse AIS")
 	fs.Float64Var(&o.pseudo, "pseudo", -1, "pseudo-counts smoothing the unit means of AIS's base-rate model (default: training images/20)")
 	fs.IntVar(&o.testRows, "test-rows", 0, "test images for the ELBO (0: all)")
 	fs.IntVar(&o.trainEva, "train-eval-rows", 10000, "training images for the ELBO on the training set")
 	fs.IntVar(&o.inpaint, "inpaint", 16, "test images to inpaint")
 	fs.IntVar(&o.sampleSweeps, "sample-sweeps", 1000, "Gibbs sweeps before samples.png")
 	fs.Uint64Var(&o.seed, "seed", 1, "random seed")
+	fs.IntVar(&o.curveRows, "curve-rows", 1000, "test images for the learning curve: the bound after pretraining and after every SML epoch (0: no curve)")
+	fs.IntVar(&o.curveTemps, "curve-temps", 1000, "AIS temperatures of the learning curve's log Z")
+	fs.IntVar(&o.curveRuns, "curve-runs", 50, "AIS runs of the learning curve's log Z")
 	fs.StringVar(&o.load, "load", "", "evaluate the parameters of this checkpoint (a model.safetensors written by an earlier run) instead of training")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -161,7 +178,7 @@ func newJob(o *options, stderr io.Writer) (*job, error) {
 	if o.lr == 0 {
 		o.lr = 0.01
 		if fashion {
-			o.lr = 0.005
+			o.lr = 0.001
 		}
 	}
 	if !fashion {
@@ -269,17 +286,25 @@ type Metrics struct {
 	ELBOTest           Bound               `json:"elbo_test"`
 	ELBOTrain          Bound               `json:"elbo_train"`
 	ExactLogLikelihood *Estimate           `json:"exact_log_likelihood_test,omitempty"`
-	InpaintMSE         map[string]float64  `json:"inpaint_mse_missing_pixels"`
-	InpaintImages      int                 `json:"inpaint_images"`
-	EvaluationSeconds  float64             `json:"evaluation_seconds"`
-	TotalSeconds       float64             `json:"total_seconds"`
-	AISTemperatures    int                 `json:"ais_temperatures"`
-	AISRuns            int                 `json:"ais_runs"`
-	AISEffectiveRuns   float64             `json:"ais_effective_runs"`
-	SampleSweeps       int                 `json:"sample_sweeps"`
-	PersistentChains   int                 `json:"persistent_chains"`
-	LearningRates      map[string]float64  `json:"learning_rates"`
-	Seed               uint64              `json:"seed"`
+	// PretrainedLogLikelihood is the exact test log-likelihood right after
+	// greedy pretraining, where it can be computed.
+	PretrainedLogLikelihood *Estimate          `json:"pretrained_exact_log_likelihood_test,omitempty"`
+	InpaintMSE              map[string]float64 `json:"inpaint_mse_missing_pixels"`
+	InpaintImages           int                `json:"inpaint_images"`
+	EvaluationSeconds       float64            `json:"evaluation_seconds"`
+	TotalSeconds            float64            `json:"total_seconds"`
+	AISTemperatures         int                `json:"ais_temperatures"`
+	AISRuns                 int                `json:"ais_runs"`
+	AISEffectiveRuns        float64            `json:"ais_effective_runs"`
+	// ReverseAISEffectiveRuns is Kish's effective sample size of the
+	// reverse runs' weights.
+	ReverseAISEffectiveRuns float64            `json:"reverse_ais_effective_runs,omitempty"`
+	Version                 string             `json:"version"`
+	SampleSweeps            int                `json:"sample_sweeps"`
+	PersistentChains        int                `json:"persistent_chains"`
+	LearningRates           map[string]float64 `json:"learning_rates"`
+	Curve                   []CurvePoint       `json:"learning_curve,omitempty"`
+	Seed                    uint64             `json:"seed"`
 }
 
 func (j *job) run(o options, stdout io.Writer) (*Metrics, error) {
@@ -287,7 +312,7 @@ func (j *job) run(o options, stdout io.Writer) (*Metrics, error) {
 	m := j.model
 	met := &Metrics{Model: j.name, TrainExamples: j.train.Rows, TestExamples: j.test.Rows, PretrainEpochs: o.pretrainEpochs,
 		Epochs: o.epochs, LogZ: map[string]Estimate{}, AISTemperatures: o.temps, AISRuns: o.runs, SampleSweeps: o.sampleSweeps,
-		PersistentChains: o.chains, LearningRates: map[string]float64{"pretrain": o.pretrainLR, "sml": o.lr, "sml_momentum": o.momentum}, Seed: o.seed}
+		PersistentChains: o.chains, LearningRates: map[string]float64{"pretrain": o.pretrainLR, "sml": o.lr, "sml_momentum": o.momentum}, Seed: o.seed, Version: version()}
 	for _, ly := range m.Layers() {
 		met.Layers = append(met.Layers, fmt.Sprintf("%s[%d] %s", ly.Name, ly.Shape[0], ly.Kind))
 	}
@@ -342,6 +367,26 @@ func (j *job) fit(o options, met *Metrics, stdout io.Writer) error {
 		}
 	}
 	fmt.Fprintf(stdout, "pretraining took %.1fs\n", pre.Seconds)
+	if err := os.MkdirAll(o.out, 0o755); err != nil {
+		return err
+	}
+	if err := runtime.SaveCheckpoint(filepath.Join(o.out, "pretrained.safetensors"), runtime.CheckpointOf(m, nil, nil, map[string]string{"job": j.name, "stage": "greedy pretraining"})); err != nil {
+		return err
+	}
+	if j.exact {
+		z, err := m.LogZ(0)
+		if err != nil {
+			return err
+		}
+		ll, err := exactLogLikelihood(m, j.test, z)
+		if err != nil {
+			return err
+		}
+		met.PretrainedLogLikelihood = &Estimate{number(ll), number(ll), number(ll), "exact, after greedy pretraining"}
+		fmt.Fprintf(stdout, "exact test log-likelihood after pretraining %.4f\n", ll)
+	}
+	curve := j.curve(o, met, stdout)
+	curve()
 	met.Training = fmt.Sprintf("variational SML: mean-field positive phase (generated trainer, Persistent), %d persistent chains started at training images with %d Gibbs sweep(s) per update, SGD lr %g decaying linearly to a tenth, momentum %g, weight decay 0.0002, batch %d",
 		o.chains, o.k, o.lr, o.momentum, o.batch)
 	tr, err := m.NewTrainer(runtime.CDConfig{K: o.k, Persistent: true, Chains: o.chains, BatchSize: o.batch, Seed: o.seed,
@@ -350,10 +395,13 @@ func (j *job) fit(o options, met *Metrics, stdout io.Writer) error {
 		return err
 	}
 	startChainsAtData(m, tr, j.train, o.seed)
+	if o.wrap != nil {
+		tr = o.wrap(tr)
+	}
 	fmt.Fprintf(stdout, "== variational SML for %d epochs\n", o.epochs)
 	t0 := time.Now()
 	if _, err := runtime.Fit(ctx, tr, j.train, runtime.FitConfig{Epochs: o.epochs, BatchSize: o.batch, Shuffle: true, Seed: o.seed,
-		Progress: &everyNth{w: stdout, n: j.every}}); err != nil {
+		Progress: &everyNth{w: stdout, n: j.every}, Proxy: curve}); err != nil {
 		return err
 	}
 	met.SecondsPerEpoch = time.Since(t0).Seconds() / float64(max(1, o.epochs))
@@ -414,6 +462,22 @@ func (j *job) evaluate(o options, met *Metrics, stdout io.Writer) error {
 	if chosen.Method == "" {
 		chosen = aisEst
 	}
+	if o.reverseRuns > 0 {
+		fmt.Fprintf(stdout, "== reverse AIS: %d burn-in sweeps, %d temperatures, %d runs\n", o.burn, o.temps, o.reverseRuns)
+		rev, err := runtime.ReverseAIS(m, base, runtime.AISConfig{Temperatures: o.temps, Runs: o.reverseRuns, Seed: o.seed}, o.burn)
+		if err != nil {
+			return err
+		}
+		met.LogZ["reverse_ais"] = Estimate{number(rev.LogZ), number(rev.Low), number(rev.High), rev.Method + ", from the base-rate model; interval ±3σ"}
+		met.ReverseAISEffectiveRuns = effectiveRuns(rev.LogW)
+		fmt.Fprintf(stdout, "reverse AIS log Z = %.4f, ±3σ interval [%.4f, %.4f], %.1f effective runs of %d (%.1fs)\n",
+			rev.LogZ, rev.Low, rev.High, met.ReverseAISEffectiveRuns, len(rev.LogW), rev.Seconds)
+		if chosen.Method == aisEst.Method {
+			chosen = sandwich(ais, rev)
+			met.LogZ["sandwich"] = chosen
+			fmt.Fprintf(stdout, "log Z for the bounds: %.4f, interval [%.4f, %.4f] (forward and reverse together)\n", chosen.Value, chosen.Low, chosen.High)
+		}
+	}
 	bound := func(d *runtime.Dataset, what string) (Bound, error) {
 		fmt.Fprintf(stdout, "== ELBO on %d %s images (mean field, log Z %s)\n", d.Rows, what, chosen.Method)
 		res, err := runtime.ELBO(m, d, float64(chosen.Value), runtime.ELBOConfig{Iters: 100, Tol: 1e-6})
@@ -446,6 +510,52 @@ func (j *job) evaluate(o options, met *Metrics, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "exact test log-likelihood %.4f; the bound is %.4f below\n", ll, met.ELBOTest.GapToExactLL)
 	}
 	return nil
+}
+
+// version is the commit the command was built from (with "+dirty" for a
+// modified tree), as the Go toolchain stamped it, or "unknown" where it
+// did not (go run does not stamp).
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	rev, dirty := "", ""
+	for _, s := range info.Settings {
+		switch {
+		case s.Key == "vcs.revision":
+			rev = s.Value
+		case s.Key == "vcs.modified" && s.Value == "true":
+			dirty = "+dirty"
+		}
+	}
+	if rev == "" {
+		return "unknown"
+	}
+	return rev + dirty
+}
+
+// sandwich combines forward AIS, whose log Z errs low in expectation
+// (Jensen's inequality on the mean weight), with reverse AIS, which errs
+// high when its chains start at model samples: the value is forward's, and
+// the interval runs from the lower of the two estimates' ±3σ ends to the
+// higher, an end that is unbounded (a few runs carrying the estimate)
+// replaced by the other direction's estimate. It is finite whenever both
+// estimates are.
+func sandwich(fwd, rev *runtime.Estimate) Estimate {
+	lo, hi := math.Min(fwd.LogZ, rev.LogZ), math.Max(fwd.LogZ, rev.LogZ)
+	for _, v := range []float64{fwd.Low, rev.Low} {
+		if !math.IsInf(v, 0) && !math.IsNaN(v) {
+			lo = math.Min(lo, v)
+		}
+	}
+	for _, v := range []float64{fwd.High, rev.High} {
+		if !math.IsInf(v, 0) && !math.IsNaN(v) {
+			hi = math.Max(hi, v)
+		}
+	}
+	return Estimate{number(fwd.LogZ), number(lo), number(hi),
+		"forward AIS's estimate; interval from the lower to the higher of forward and reverse AIS with their ±3σ intervals (forward errs low, reverse high)"}
 }
 
 // effectiveRuns is Kish's effective sample size (Σw)²/Σw² of importance
@@ -618,4 +728,55 @@ func (e *everyNth) Write(b []byte) (int, error) {
 		return e.w.Write(b)
 	}
 	return len(b), nil
+}
+
+// CurvePoint is the test bound at one point of training: after pretraining
+// (epoch 0) or after an epoch of SML, on the first -curve-rows test images
+// with a cheaper (forward) AIS log Z than the final evaluation's, at about
+// ten points of training.
+type CurvePoint struct {
+	Epoch    int     `json:"sml_epoch"`
+	Bound    float64 `json:"test_bound"`
+	StdErr   float64 `json:"std_err"`
+	LogZ     float64 `json:"log_z"`
+	LogZLow  number  `json:"log_z_low"`
+	LogZHigh number  `json:"log_z_high"`
+	ESS      float64 `json:"ais_effective_runs"`
+}
+
+// curve returns a function that measures the bound, records it in met and
+// prints it; as a Fit proxy it reports the bound. With -curve-rows 0 it
+// measures nothing.
+func (j *job) curve(o options, met *Metrics, stdout io.Writer) func() (string, float64) {
+	if o.curveRows <= 0 {
+		return func() (string, float64) { return "test bound", math.NaN() }
+	}
+	rows, _ := j.test.Split(min(o.curveRows, j.test.Rows))
+	epoch, last := 0, math.NaN()
+	every := max(1, o.epochs/10) // at most about ten points
+	return func() (string, float64) {
+		defer func() { epoch++ }()
+		if epoch%every != 0 && epoch != o.epochs {
+			return "test bound", last
+		}
+		m := j.model
+		base, err := runtime.BaseRate(m, j.train, float64(j.train.Rows)/20)
+		if err != nil {
+			return "test bound", math.NaN()
+		}
+		ais, err := runtime.AIS(m, base, runtime.AISConfig{Temperatures: o.curveTemps, Runs: o.curveRuns, Seed: o.seed + uint64(epoch)})
+		if err != nil {
+			return "test bound", math.NaN()
+		}
+		res, err := runtime.ELBO(m, rows, ais.LogZ, runtime.ELBOConfig{Iters: 100, Tol: 1e-6})
+		if err != nil {
+			return "test bound", math.NaN()
+		}
+		p := CurvePoint{Epoch: epoch, Bound: res.Mean, StdErr: res.StdErr, LogZ: ais.LogZ, LogZLow: number(ais.Low), LogZHigh: number(ais.High), ESS: effectiveRuns(ais.LogW)}
+		met.Curve = append(met.Curve, p)
+		last = p.Bound
+		fmt.Fprintf(stdout, "curve: after %d SML epochs, test bound %.2f ± %.2f on %d images (log Z %.2f, %.1f effective runs of %d)\n",
+			epoch, p.Bound, p.StdErr, rows.Rows, p.LogZ, p.ESS, o.curveRuns)
+		return "test bound", p.Bound
+	}
 }

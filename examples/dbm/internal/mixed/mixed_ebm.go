@@ -728,16 +728,15 @@ func (m *Mixed) MetropolisS(x *MixedChains, beta, step float64) (accepted, propo
 // factorized distribution q(hidden) = Π q(unit) that best fits p(hidden | visible),
 // holding the visible layers at their values. Each sweep updates the hidden
 // layers in schedule order (site by site where units are coupled) to
-// μ ← (1−damping)·E[unit | neighbours at their means] + damping·μ, from a
-// uniform start, until no mean moves more than tol or after iters sweeps.
+// μ ← (1−damping)·E[unit | neighbours at their means] + damping·μ, until no
+// mean moves more than tol or after iters sweeps. The means start at zero, so
+// the first sweep is a bottom-up pass: each layer hears only the layers
+// updated before it (a uniform start lets a wide layer of means ½ swamp the
+// fields of its neighbours and leads to worse fixed points).
 // It returns the number of sweeps done.
 func (m *Mixed) MeanField(x *MixedChains, iters int, tol, damping float64) int {
-	for k := range x.S[:x.N*3] {
-		x.S[k] = 0
-	}
-	for k := range x.Y[:x.N*6] {
-		x.Y[k] = 0.3333333333333333
-	}
+	clear(x.S[:x.N*3])
+	clear(x.Y[:x.N*6])
 	const beta = 1.0
 	for it := 1; it <= iters; it++ {
 		moved := 0.0
