@@ -84,6 +84,11 @@ type options struct {
 	lrEpochs                 int
 	seed                     uint64
 	sweeps, gifEvery, frames int
+	// wrap, when set (by tests), wraps every trainer before training: the
+	// greedy stage's (which DBN.Pretrain makes by the models' NewTrainer,
+	// see wrappedTrainers), up-down's and the disc and backprop stages'. The
+	// negative control of the regression test breaks its step this way.
+	wrap func(runtime.Trainer) runtime.Trainer
 }
 
 // problem is a labelled data set and the DBN to train on it.
@@ -101,10 +106,13 @@ type problem struct {
 	every                  int // progress every this many epochs
 }
 
-func run(args []string, stdout, stderr io.Writer) int {
+func run(args []string, stdout, stderr io.Writer) int { return runWrapped(args, stdout, stderr, nil) }
+
+// runWrapped is run with every trainer wrapped by wrap, if not nil.
+func runWrapped(args []string, stdout, stderr io.Writer, wrap func(runtime.Trainer) runtime.Trainer) int {
 	fs := flag.NewFlagSet("dbn", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var o options
+	o := options{wrap: wrap}
 	fs.StringVar(&o.data, "data", "/usr/share/datasets/fashion-mnist", "directory of the Fashion-MNIST IDX files")
 	fs.StringVar(&o.out, "out", filepath.Join("results", "dbn"), "directory for metrics.json, samples.png, chain.gif and the checkpoints")
 	fs.StringVar(&o.load, "load", "", "directory holding greedy-*.safetensors of an earlier run: restore the greedily trained models instead of training them")
@@ -367,8 +375,11 @@ func (p *problem) run(o options, stdout io.Writer) (*Metrics, error) {
 		}
 		fmt.Fprintf(stdout, "restored the greedily trained models from %s\n", o.load)
 	} else {
-		var err error
-		stats, err = d.Pretrain(context.Background(), p.train, p.trainLabels, runtime.DBNPretrainConfig{
+		pre, err := wrappedTrainers(d, o.wrap)
+		if err != nil {
+			return nil, err
+		}
+		stats, err = pre.Pretrain(context.Background(), p.train, p.trainLabels, runtime.DBNPretrainConfig{
 			Layers: []runtime.DBNLayerTraining{{CD: cd(o.lr), Fit: fit(p.epochs1)}, {CD: cd(o.lr), Fit: fit(p.epochsTop)}},
 			Seed:   o.seed,
 		})
@@ -405,12 +416,16 @@ func (p *problem) run(o options, stdout io.Writer) (*Metrics, error) {
 		if err != nil {
 			return nil, err
 		}
+		var tr runtime.Trainer = t
+		if o.wrap != nil {
+			tr = o.wrap(t)
+		}
 		train, err := d.WithLabels(p.train, p.trainLabels)
 		if err != nil {
 			return nil, err
 		}
 		fmt.Fprintf(stdout, "up-down fine-tuning (CD-%d in the top RBM) for %d epochs\n", o.k, p.updown)
-		st, err := runtime.Fit(context.Background(), t, train, runtime.FitConfig{Epochs: p.updown, BatchSize: o.batch, Shuffle: true, Seed: o.seed + 7, Progress: progress})
+		st, err := runtime.Fit(context.Background(), tr, train, runtime.FitConfig{Epochs: p.updown, BatchSize: o.batch, Shuffle: true, Seed: o.seed + 7, Progress: progress})
 		if err != nil {
 			return nil, err
 		}
@@ -503,6 +518,9 @@ func (p *problem) discriminative(o options, stdout io.Writer, progress io.Writer
 // by epoch.
 func (p *problem) fineTune(o options, stdout, progress io.Writer, stage string, t runtime.Trainer, train runtime.Source, epochs int, seed uint64,
 	classify func() ([]float64, error)) (*StageMetrics, error) {
+	if o.wrap != nil {
+		t = o.wrap(t)
+	}
 	var byEpoch []float64
 	accuracy := func() (string, float64) {
 		probs, err := classify()
@@ -585,6 +603,33 @@ func (p *problem) backpropagation(o options, stdout io.Writer, progress io.Write
 		met.Accuracy = accuracyEstimate(acc, testIn.Rows, "argmax_y p(y | v), the top RBM's free energies on the recognition means of the grey-level test images")
 	}
 	return met, nil
+}
+
+// wrappedTrainers returns d, or with wrap (options.wrap) a DBN of the same
+// models (so training it trains d's) whose NewTrainer wraps its trainers.
+func wrappedTrainers(d *runtime.DBN, wrap func(runtime.Trainer) runtime.Trainer) (*runtime.DBN, error) {
+	if wrap == nil {
+		return d, nil
+	}
+	models := make([]runtime.Reflective, d.Len())
+	for k := range models {
+		models[k] = wrapping{d.Generative(k), wrap}
+	}
+	return runtime.NewDBN(models...)
+}
+
+// wrapping is a model whose trainers are wrapped by wrap.
+type wrapping struct {
+	runtime.Reflective
+	wrap func(runtime.Trainer) runtime.Trainer
+}
+
+func (m wrapping) NewTrainer(cfg runtime.CDConfig) (runtime.Trainer, error) {
+	t, err := m.Reflective.NewTrainer(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return m.wrap(t), nil
 }
 
 // labelLayer names the label layer of a top model: its visible softmax layer.

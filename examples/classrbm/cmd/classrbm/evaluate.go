@@ -26,6 +26,15 @@ func finite(v float64) *float64 {
 	return &v
 }
 
+// orNaN is *v, or NaN where finite left it out (an infinite mean, as when a
+// test image's p(y | v) underflows to 0, has no finite standard error).
+func orNaN(v *float64) float64 {
+	if v == nil {
+		return math.NaN()
+	}
+	return *v
+}
+
 // EpochMetrics describe one epoch of training.
 type EpochMetrics struct {
 	Epoch         int     `json:"epoch"`
@@ -96,13 +105,13 @@ func (p *problem) evaluate(o options, met *Metrics, stdout io.Writer) error {
 	}
 	acc := runtime.Accuracy(probs, p.testLabels)
 	met.Accuracy = accuracyEstimate(acc, p.test.Rows, "share of test images whose argmax_y p(y | v) is the label; binomial standard error √(a(1−a)/n), interval ±3σ")
-	logp := make([]float64, p.test.Rows)
-	for r, y := range p.testLabels {
-		logp[r] = math.Log(probs[r*p.classes+y])
+	logp, err := logCondProbs(m, p.test, p.testLabels, p.classes)
+	if err != nil {
+		return err
 	}
 	met.CondLogLik = meanEstimate(logp, "mean over test images of log p(y | v), exact through free energies; standard error over images, interval ±3σ")
 	fmt.Fprintf(stdout, "test accuracy %.4f ± %.4f (±3σ [%.4f, %.4f]); test log p(y | v) %.4f ± %.4f nats (%.1fs)\n",
-		acc, *met.Accuracy.StdErr, *met.Accuracy.Low, *met.Accuracy.High, met.CondLogLik.Value, *met.CondLogLik.StdErr, time.Since(t0).Seconds())
+		acc, *met.Accuracy.StdErr, *met.Accuracy.Low, *met.Accuracy.High, met.CondLogLik.Value, orNaN(met.CondLogLik.StdErr), time.Since(t0).Seconds())
 	trainEval, _ := p.train.Split(min(p.train.Rows, 10000))
 	if probs, err = runtime.ClassProbs(m, labelLayer, trainEval); err != nil {
 		return err
@@ -119,8 +128,37 @@ func (p *problem) evaluate(o options, met *Metrics, stdout io.Writer) error {
 		return err
 	}
 	met.Recon = meanEstimate(recon, "mean over test images of ‖x − E[x | h = E[h | x]]‖², x the pixels and the one-hot label; standard error over images, interval ±3σ")
-	fmt.Fprintf(stdout, "test reconstruction error %.4f ± %.4f\n", met.Recon.Value, *met.Recon.StdErr)
+	fmt.Fprintf(stdout, "test reconstruction error %.4f ± %.4f\n", met.Recon.Value, orNaN(met.Recon.StdErr))
 	return nil
+}
+
+// logCondProbs returns log p(y | v) of every row of d with its label,
+// −F(v, y) − log Σ_k exp(−F(v, e_k)) from the free energies of the row with
+// every label: the logarithm of ClassProbs's p(y | v) without its
+// underflow to 0 (and log 0 = −Inf) far from the decision boundary.
+func logCondProbs(m runtime.Reflective, d *runtime.Dataset, labels []int, classes int) ([]float64, error) {
+	x := withLabels(d, make([]int, d.Rows), classes)
+	negF := make([]float64, d.Rows*classes) // −F(v_r, e_k) at r·classes + k
+	for k := range classes {
+		for r := range d.Rows {
+			row := x.Row(r)[d.Cols:]
+			clear(row)
+			row[k] = 1
+		}
+		f, err := runtime.FreeEnergies(m, x)
+		if err != nil {
+			return nil, err
+		}
+		for r, v := range f {
+			negF[r*classes+k] = -v
+		}
+	}
+	out := make([]float64, d.Rows)
+	for r, y := range labels {
+		row := negF[r*classes : (r+1)*classes]
+		out[r] = row[y] - runtime.LogSumExp(row)
+	}
+	return out, nil
 }
 
 // likelihood estimates log Z, by AIS from the base-rate model of the
@@ -157,7 +195,7 @@ func (p *problem) likelihood(o options, met *Metrics, stdout io.Writer) error {
 		f[i] = -f[i] - logZ
 	}
 	met.LogLik = meanEstimate(f, fmt.Sprintf("mean over test images of −F(v, y) − log Z, log Z %s; interval ±3 standard errors over images widened by log Z's ±3σ interval", zMethod))
-	se := *met.LogLik.StdErr
+	se := orNaN(met.LogLik.StdErr)
 	met.LogLik.Low = finite(met.LogLik.Value - 3*se - (zHigh - logZ))
 	met.LogLik.High = finite(met.LogLik.Value + 3*se + (logZ - zLow))
 	fmt.Fprintf(stdout, "test log p(v, y) = %.3f ± %.3f nats (log Z %s)\n", met.LogLik.Value, se, zMethod)

@@ -88,12 +88,18 @@ type options struct {
 	temps, runs             int
 	sweeps, frames          int
 	seed                    uint64
+	// wrap, when set (by tests), wraps the trainer before training: the
+	// negative control of the regression test breaks its step this way.
+	wrap func(runtime.Trainer) runtime.Trainer
 }
 
-func run(args []string, stdout, stderr io.Writer) int {
+func run(args []string, stdout, stderr io.Writer) int { return runWrapped(args, stdout, stderr, nil) }
+
+// runWrapped is run with the trainer wrapped by wrap, if not nil.
+func runWrapped(args []string, stdout, stderr io.Writer, wrap func(runtime.Trainer) runtime.Trainer) int {
 	fs := flag.NewFlagSet("classrbm", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var o options
+	o := options{wrap: wrap}
 	fs.StringVar(&o.data, "data", "/usr/share/datasets/fashion-mnist", "directory of the Fashion-MNIST IDX files")
 	fs.StringVar(&o.out, "out", filepath.Join("results", "classrbm"), "directory for metrics.json, samples.png, chain.gif and model.safetensors")
 	fs.StringVar(&o.load, "load", "", "evaluate the parameters of this checkpoint (a model.safetensors of an earlier run) instead of training")

@@ -70,7 +70,7 @@ func TestRunOnShapes(t *testing.T) {
 	}
 }
 
-func readMetrics(t *testing.T, path string) *Metrics {
+func readMetrics(t testing.TB, path string) *Metrics {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {

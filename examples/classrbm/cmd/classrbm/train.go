@@ -59,6 +59,9 @@ func (p *problem) fit(o options, met *Metrics, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if o.wrap != nil {
+		t = o.wrap(t)
+	}
 	met.Method, met.Training, met.Epochs = o.method, what, p.epochs
 	rows := withLabels(p.train, p.trainLabels, p.classes)
 	monitor, _ := p.train.Split(min(p.train.Rows, 2000))
