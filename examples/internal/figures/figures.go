@@ -135,7 +135,7 @@ func (g Guard) write(t *testing.T) {
 	for i, s := range g.Seeds {
 		runs[i] = g.Run(t, s)
 	}
-	f := File{Commit: commit(), Budget: g.Budget, Seeds: g.Seeds, Figures: map[string]Figure{}}
+	f := File{Commit: Commit(), Budget: g.Budget, Seeds: g.Seeds, Figures: map[string]Figure{}}
 	for name, v := range runs[0] {
 		fig := Figure{Value: v, Floor: g.Floor[name]}
 		for _, r := range runs {
@@ -175,9 +175,10 @@ func stddev(x []float64) float64 {
 	return math.Sqrt(s / float64(len(x)-1))
 }
 
-// commit is the checked-out commit, with "+dirty" when the tree has changes,
-// or "unknown" outside a git work tree.
-func commit() string {
+// Commit is the checked-out commit, with "+dirty" when tracked files have
+// changes, or "unknown" outside a git work tree: the commit a figure was
+// measured at.
+func Commit() string {
 	out, err := exec.Command("git", "rev-parse", "--short=12", "HEAD").Output()
 	if err != nil {
 		return "unknown"
