@@ -2,6 +2,7 @@ package codegen
 
 import (
 	"fmt"
+	"go/token"
 	"path/filepath"
 	"strings"
 
@@ -38,6 +39,9 @@ const gemmMinChains = 4
 func Generate(m *ir.Model, opts Options) ([]File, error) {
 	if opts.Package == "" {
 		return nil, fmt.Errorf("codegen: no package name given")
+	}
+	if !token.IsIdentifier(opts.Package) || token.IsKeyword(opts.Package) || opts.Package == "_" {
+		return nil, fmt.Errorf("codegen: package name %q is not a Go identifier other than a keyword or _", opts.Package)
 	}
 	g := newGen(m, opts)
 	if err := g.check(); err != nil {

@@ -44,12 +44,21 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-func TestGenerateRejectsMissingPackage(t *testing.T) {
+func TestGenerateRejectsBadPackage(t *testing.T) {
 	m, err := ir.Compile("x.ebm", []byte("model X\nvisible v[2] bernoulli\nparam b[2]\nenergy = -sum(i) b[i]*v[i]\n"), ir.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := codegen.Generate(m, codegen.Options{}); err == nil {
-		t.Fatal("Generate without a package name succeeded")
+	for _, c := range []struct{ pkg, want string }{
+		{"", "codegen: no package name given"},
+		{"my-model", `codegen: package name "my-model" is not a Go identifier other than a keyword or _`},
+		{`pk; import _ "net/http/pprof"`, "is not a Go identifier"},
+		{"func", `package name "func" is not`},
+		{"_", `package name "_" is not`},
+		{"2d", `package name "2d" is not`},
+	} {
+		if _, err := codegen.Generate(m, codegen.Options{Package: c.pkg}); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Generate with package %q: error %v, want it to contain %q", c.pkg, err, c.want)
+		}
 	}
 }

@@ -73,7 +73,11 @@ func (l ErrorList) Err() error {
 
 // Parse parses the .ebm source src, naming positions after filename.
 // A syntax error is returned as an ErrorList holding one *Error.
+//
+// A leading UTF-8 byte-order mark is skipped (offsets count from after it),
+// and a CR not followed by LF ends a line as LF and CRLF do.
 func Parse(filename string, src []byte) (*File, error) {
+	src = normalize(src)
 	g, err := ebmParser.ParseBytes(filename, src)
 	if err != nil {
 		return nil, ErrorList{syntaxError(filename, src, err)}
@@ -85,6 +89,23 @@ func Parse(filename string, src []byte) (*File, error) {
 		return nil, c.errs
 	}
 	return f, nil
+}
+
+// normalize drops a leading byte-order mark and turns every lone CR into
+// LF, byte for byte, so that the lexer, which counts lines by LF, sees the
+// file's lines. src is not modified.
+func normalize(src []byte) []byte {
+	src = bytes.TrimPrefix(src, []byte("\uFEFF"))
+	if bytes.IndexByte(src, '\r') < 0 {
+		return src
+	}
+	out := bytes.Clone(src)
+	for i, b := range out {
+		if b == '\r' && (i+1 == len(out) || out[i+1] != '\n') {
+			out[i] = '\n'
+		}
+	}
+	return out
 }
 
 // syntaxError turns a participle error into a positioned message in the

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -338,6 +339,9 @@ var syntaxErrors = []struct {
 	{"init out of range", "model M\nparam b[3] = -1e999\n", "e.ebm:2:14: number 1e999 is out of range"},
 	{"energy without equals", "model M\nenergy sum(i) v[i]\n", "e.ebm:2:8: unexpected \"sum\" (expected \"=\")"},
 	{"init expression", "model M\nparam b[3] = 1 + 2\n", "e.ebm:2:16: unexpected \"+\" (expected a declaration: const, visible, hidden, param or energy)"},
+	{"cr line endings", "model M\r// comment\rvisible v[3] bernoulli\renergy = -sum(i) v[i] % 2\r", "e.ebm:4:23: unexpected character '%' (operators are + - * / ^, comments start with // or #)"},
+	{"bom", "\uFEFFvisible v[3] bernoulli\n", "e.ebm:1:1: a .ebm file starts with model NAME, not \"visible\""},
+	{"bom not at start", "model M\n\uFEFFvisible v[3] bernoulli\n", "e.ebm:2:1: unexpected character '\\ufeff' (names use ASCII letters, digits and _)"},
 }
 
 func TestSyntaxErrors(t *testing.T) {
@@ -352,4 +356,95 @@ func TestSyntaxErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// lineEndingModel has every kind of comment, one ending a line before a
+// declaration that a comment running on would swallow.
+const lineEndingModel = `model M // a trailing comment
+# a hash comment
+const N = 3
+/* a block
+   comment */ visible v[N] bernoulli // then more
+hidden h[2] bernoulli
+param W[N, 2] = normal(0, 0.01)
+energy = -sum(i, j) v[i] * W[i, j] * h[j] # the end
+`
+
+// zeroOffsets clears the byte offsets of every position in v, leaving the
+// lines and columns.
+func zeroOffsets(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			zeroOffsets(v.Elem())
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			zeroOffsets(v.Index(i))
+		}
+	case reflect.Struct:
+		if v.Type() == reflect.TypeFor[dsl.Pos]() {
+			v.FieldByName("Offset").SetInt(0)
+			return
+		}
+		for i := range v.NumField() {
+			zeroOffsets(v.Field(i))
+		}
+	}
+}
+
+// A leading byte-order mark is skipped, and a lone CR ends a line as LF
+// does: each variant of lineEndingModel parses to the tree of the LF text,
+// with the same lines and columns (and, but for CRLF's extra bytes, the
+// same offsets).
+func TestParseLineEndings(t *testing.T) {
+	want, err := dsl.Parse("m.ebm", []byte(lineEndingModel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lf := lineEndingModel
+	for _, c := range []struct {
+		name, src   string
+		sameOffsets bool
+	}{
+		{"bom", "\uFEFF" + lf, true},
+		{"cr", strings.ReplaceAll(lf, "\n", "\r"), true},
+		{"bom cr", "\uFEFF" + strings.ReplaceAll(lf, "\n", "\r"), true},
+		{"crlf", strings.ReplaceAll(lf, "\n", "\r\n"), false},
+		{"mixed", strings.Replace(strings.Replace(lf, "\n", "\r", 2), "\n", "\r\n", 2), false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := dsl.Parse("m.ebm", []byte(c.src))
+			if err != nil {
+				t.Fatalf("Parse(%q): %v", c.src, err)
+			}
+			w := want
+			if !c.sameOffsets {
+				w, _ = dsl.Parse("m.ebm", []byte(lineEndingModel))
+				zeroOffsets(reflect.ValueOf(w))
+				zeroOffsets(reflect.ValueOf(got))
+			}
+			if !reflect.DeepEqual(got, w) {
+				t.Errorf("Parse(%q) differs from the LF text's tree:\n got %s\nwant %s", c.src, summary(got), summary(w))
+			}
+		})
+	}
+}
+
+// summary lists a file's declarations with their positions.
+func summary(f *dsl.File) string {
+	s := fmt.Sprintf("model %s@%v", f.Model.Name, f.Model.Pos)
+	for _, c := range f.Consts {
+		s += fmt.Sprintf("; const %s@%v", c.Name.Name, c.Pos)
+	}
+	for _, l := range f.Layers {
+		s += fmt.Sprintf("; %s %s@%v", l.Role, l.Name.Name, l.Pos)
+	}
+	for _, p := range f.Params {
+		s += fmt.Sprintf("; param %s@%v", p.Name.Name, p.Pos)
+	}
+	for _, e := range f.Energies {
+		s += fmt.Sprintf("; energy@%v %s", e.Pos, dsl.Format(e.Expr))
+	}
+	return s
 }

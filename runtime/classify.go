@@ -89,15 +89,28 @@ func ClassProbs(m Reflective, label string, d *Dataset) ([]float64, error) {
 const classifyBatch = 1024
 
 // Accuracy is the share of rows whose most probable class (probs is
-// rows × K) is the label.
-func Accuracy(probs []float64, labels []int) float64 {
+// rows × K, as ClassProbs returns it) is the label; a row holding a NaN
+// counts as wrong. It fails when there are no labels, when len(probs) is
+// not a multiple of len(labels) of at least one class per row, or when a
+// label is not a class 0 … K−1.
+func Accuracy(probs []float64, labels []int) (float64, error) {
+	if len(labels) == 0 {
+		return 0, fmt.Errorf("runtime: accuracy: no labels; pass one label per row of probs")
+	}
+	if len(probs) == 0 || len(probs)%len(labels) != 0 {
+		return 0, fmt.Errorf("runtime: accuracy: %d probabilities do not make %d rows of the same number of classes; pass rows × K probabilities for %d labels",
+			len(probs), len(labels), len(labels))
+	}
 	k := len(probs) / len(labels)
 	right := 0
 	for r, y := range labels {
+		if y < 0 || y >= k {
+			return 0, fmt.Errorf("runtime: accuracy: label %d of row %d is not one of the %d classes 0 … %d", y, r, k, k-1)
+		}
 		row := probs[r*k : (r+1)*k]
 		if slices.Index(row, slices.Max(row)) == y {
 			right++
 		}
 	}
-	return float64(right) / float64(len(labels))
+	return float64(right) / float64(len(labels)), nil
 }

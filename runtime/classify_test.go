@@ -2,6 +2,7 @@ package runtime_test
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/ebmc/ebmc/internal/gentest/classrbm"
@@ -43,5 +44,38 @@ func TestClassProbsBatches(t *testing.T) {
 				t.Fatalf("row %d: p(y=%d | x) = %.15g in a batch, %.15g alone", r, c, got, f[c])
 			}
 		}
+	}
+}
+
+func TestAccuracy(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		probs  []float64
+		labels []int
+		want   float64
+		err    string // a part of the error, "" for none
+	}{
+		{"half right", []float64{0.1, 0.9, 0.8, 0.2}, []int{1, 1}, 0.5, ""},
+		{"all right", []float64{0.2, 0.3, 0.5, 0.6, 0.3, 0.1}, []int{2, 0}, 1, ""},
+		{"one class", []float64{1, 1, 1}, []int{0, 0, 0}, 1, ""},
+		{"nan row", []float64{math.NaN(), 0.5, 0.3, 0.7}, []int{1, 1}, 0.5, ""},
+		{"empty", nil, nil, 0, "accuracy: no labels; pass one label per row of probs"},
+		{"no probabilities", nil, []int{0}, 0, "0 probabilities do not make 1 rows"},
+		{"misaligned", make([]float64, 5), []int{0, 1}, 0, "5 probabilities do not make 2 rows of the same number of classes"},
+		{"fewer probabilities than labels", make([]float64, 2), []int{0, 0, 0}, 0, "2 probabilities do not make 3 rows"},
+		{"label too large", []float64{0.1, 0.9, 0.8, 0.2}, []int{0, 2}, 0, "label 2 of row 1 is not one of the 2 classes 0 … 1"},
+		{"negative label", []float64{0.1, 0.9}, []int{-1}, 0, "label -1 of row 0 is not one of the 2 classes"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := runtime.Accuracy(c.probs, c.labels)
+			switch {
+			case c.err == "" && err != nil:
+				t.Fatalf("error %v", err)
+			case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
+				t.Fatalf("error %v, want it to contain %q", err, c.err)
+			case got != c.want:
+				t.Errorf("accuracy %v, want %v", got, c.want)
+			}
+		})
 	}
 }

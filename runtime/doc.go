@@ -19,6 +19,9 @@
 //	TrainStep(batch []float64, rows, epoch int) float64     // one update; returns Σ‖v − v̂‖²
 //	State() []Tensor                                        // optimiser velocities, chains, RNG states
 //
+// and MaxBatch() int, the most rows a TrainStep takes (CDConfig.BatchSize),
+// which [Fit] checks.
+//
 // Generic tools (verification, estimators, evaluation) reach any generated
 // model through [Reflective], returned by its Reflect method, whose batches
 // of Markov chains implement [Chains].

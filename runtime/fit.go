@@ -54,6 +54,15 @@ func lossName(t Trainer) string {
 	return "recon"
 }
 
+// maxBatch is the most rows t's TrainStep takes, its MaxBatch, or 0 for
+// no limit.
+func maxBatch(t Trainer) int {
+	if m, ok := t.(interface{ MaxBatch() int }); ok {
+		return m.MaxBatch()
+	}
+	return 0
+}
+
 // EpochStats describes one completed epoch. Epoch counts from 1; Seconds is
 // the time spent in TrainStep and batching; Recon is the summed squared
 // reconstruction error divided by the number of rows; ProxyName and Proxy
@@ -77,7 +86,8 @@ func short(data Source) bool {
 // data held compactly): each epoch it splits the rows into
 // minibatches, gathers each into a buffer and calls TrainStep (whose epoch
 // argument counts from 0), then reports progress and metrics and saves the
-// checkpoint.
+// checkpoint. It refuses minibatches larger than a trainer with a MaxBatch
+// method takes (see Trainer).
 //
 // After every step Fit checks that the parameters and the returned
 // reconstruction error are finite. If not, it restores the parameters and
@@ -106,6 +116,10 @@ func Fit(ctx context.Context, t Trainer, data Source, cfg FitConfig) ([]EpochSta
 		return nil, fmt.Errorf("runtime: fit %s: batch size %d is not positive", name, cfg.BatchSize)
 	case cfg.StartEpoch < 0:
 		return nil, fmt.Errorf("runtime: fit %s: start epoch %d is negative", name, cfg.StartEpoch)
+	}
+	if n, max := min(cfg.BatchSize, rows), maxBatch(t); max > 0 && n > max {
+		return nil, fmt.Errorf("runtime: fit %s: batch size %d is more than the %d rows the trainer takes per step; use a FitConfig.BatchSize of at most %d or build the trainer with a larger BatchSize",
+			name, n, max, max)
 	}
 	params, state := t.Params(), t.State()
 	snap := newSnapshot(params, state)

@@ -88,6 +88,22 @@ func (t *meanTrainer) stepInEpoch() int {
 	return n
 }
 
+// cappedTrainer is a meanTrainer whose TrainStep takes at most max rows,
+// as a generated trainer takes at most its CDConfig.BatchSize.
+type cappedTrainer struct {
+	*meanTrainer
+	max int
+}
+
+func (t cappedTrainer) MaxBatch() int { return t.max }
+
+func (t cappedTrainer) TrainStep(batch []float64, rows, epoch int) float64 {
+	if rows > t.max {
+		panic("cappedTrainer: batch over capacity")
+	}
+	return t.meanTrainer.TrainStep(batch, rows, epoch)
+}
+
 // fitData has 40 rows of 3 columns with column means 0.2, 0.5, 0.8.
 func fitData() *Dataset {
 	d := &Dataset{Rows: 40, Cols: 3}
@@ -296,17 +312,38 @@ func TestFitConfigErrors(t *testing.T) {
 		data *Dataset
 		cfg  FitConfig
 		cols int
+		max  int // the trainer's MaxBatch, 0 for none
 		want string
 	}{
-		{"batch size", data, FitConfig{Epochs: 1}, 3, "batch size 0 is not positive"},
-		{"columns", data, FitConfig{Epochs: 1, BatchSize: 4}, 5, "data has 3 columns, model has 5 visible units"},
-		{"empty", &Dataset{Cols: 3}, FitConfig{Epochs: 1, BatchSize: 4}, 3, "empty data set"},
-		{"short X", &Dataset{Rows: 2, Cols: 3, X: make([]float64, 5)}, FitConfig{Epochs: 1, BatchSize: 4}, 3, "holds 5"},
-		{"checkpoint dir", data, FitConfig{Epochs: 1, BatchSize: 4, Checkpoint: filepath.Join(t.TempDir(), "no", "such", "dir", "c")}, 3, "save checkpoint"},
+		{"batch size", data, FitConfig{Epochs: 1}, 3, 0, "batch size 0 is not positive"},
+		{"columns", data, FitConfig{Epochs: 1, BatchSize: 4}, 5, 0, "data has 3 columns, model has 5 visible units"},
+		{"empty", &Dataset{Cols: 3}, FitConfig{Epochs: 1, BatchSize: 4}, 3, 0, "empty data set"},
+		{"short X", &Dataset{Rows: 2, Cols: 3, X: make([]float64, 5)}, FitConfig{Epochs: 1, BatchSize: 4}, 3, 0, "holds 5"},
+		{"checkpoint dir", data, FitConfig{Epochs: 1, BatchSize: 4, Checkpoint: filepath.Join(t.TempDir(), "no", "such", "dir", "c")}, 3, 0, "save checkpoint"},
+		{"batch over capacity", data, FitConfig{Epochs: 1, BatchSize: 8}, 3, 5,
+			"batch size 8 is more than the 5 rows the trainer takes per step; use a FitConfig.BatchSize of at most 5 or build the trainer with a larger BatchSize"},
 	} {
-		_, err := Fit(context.Background(), newMeanTrainer(c.cols), c.data, c.cfg)
+		var tr Trainer = newMeanTrainer(c.cols)
+		if c.max > 0 {
+			tr = cappedTrainer{newMeanTrainer(c.cols), c.max}
+		}
+		_, err := Fit(context.Background(), tr, c.data, c.cfg)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want it to contain %q", c.name, err, c.want)
+		}
+	}
+	// A batch as large as the trainer's, or a larger FitConfig.BatchSize
+	// with fewer rows than that, trains.
+	for _, c := range []struct {
+		rows, batch, max int
+	}{{40, 5, 5}, {4, 8, 5}, {40, 8, 0}} {
+		d := &Dataset{Rows: c.rows, Cols: 3, X: data.X[:c.rows*3]}
+		var tr Trainer = newMeanTrainer(3)
+		if c.max > 0 {
+			tr = cappedTrainer{newMeanTrainer(3), c.max}
+		}
+		if _, err := Fit(context.Background(), tr, d, FitConfig{Epochs: 1, BatchSize: c.batch}); err != nil {
+			t.Errorf("%d rows in batches of %d, trainer max %d: %v", c.rows, c.batch, c.max, err)
 		}
 	}
 	if _, err := os.Stat("no"); err == nil {

@@ -30,6 +30,11 @@ type Model interface {
 
 // Trainer is implemented by the trainer generated for a model (CD-k or
 // PCD-k steps with an SGD optimiser). Fit drives it.
+//
+// A trainer whose TrainStep takes at most a fixed number of rows, as the
+// generated trainers take at most CDConfig.BatchSize, reports it with a
+// method MaxBatch() int (0 or less: no limit); Fit then refuses a larger
+// FitConfig.BatchSize.
 type Trainer interface {
 	Model
 	// VisibleSize returns the number of values in one data row.

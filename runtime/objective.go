@@ -307,6 +307,9 @@ func (t *ObjectiveTrainer) VisibleSize() int { return t.cols }
 // LossName names what TrainStep returns.
 func (t *ObjectiveTrainer) LossName() string { return t.cfg.Method + " loss" }
 
+// MaxBatch is the largest number of rows TrainStep takes: ObjectiveConfig.BatchSize.
+func (t *ObjectiveTrainer) MaxBatch() int { return t.cfg.BatchSize }
+
 // LearnedLogZ returns NCE's learned normalizer c, its estimate of log Z;
 // ok is false for the other methods.
 func (t *ObjectiveTrainer) LearnedLogZ() (logZ float64, ok bool) {
@@ -337,7 +340,8 @@ func (t *ObjectiveTrainer) State() []Tensor {
 }
 
 // TrainStep takes one descent step on the method's loss over the batch and
-// returns the batch's summed loss.
+// returns the batch's summed loss. It uses the first MaxBatch rows of a
+// larger batch (which Fit refuses).
 func (t *ObjectiveTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	t.rng.DecodeState(t.rngSt)
 	defer t.rng.EncodeState(t.rngSt)

@@ -17,9 +17,10 @@
 // fields and precisions, mean-field updates, free energies, parameter and
 // input gradients, flip deltas and tempered forms.
 //
-// gen writes NAME_ebm.go beside the input (or to -o), in the package that go
-// generate runs in ($GOPACKAGE), or else the package named after the output
-// directory. With -bench it also writes NAME_ebm_bench_test.go. With
+// gen writes NAME_ebm.go beside the input (or to -o), in the package -pkg
+// names, or that go generate runs in ($GOPACKAGE), or else the package named
+// after the output directory, in lower case; a name that is not a Go
+// identifier, or is a keyword, is refused (pass -pkg). With -bench it also writes NAME_ebm_bench_test.go. With
 // -float32 the generated chains and trainers run their batched matrix
 // products in float32 (runtime.Workspace.SetFloat32: operands read rounded
 // to float32, sums in float32, half the bytes read), where the CPU has the

@@ -2,11 +2,12 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"go/token"
 	"os"
 	"path/filepath"
 	"strings"
-	"unicode"
 
 	"github.com/ebmc/ebmc/codegen"
 	"github.com/ebmc/ebmc/runtime"
@@ -27,6 +28,12 @@ func (c *cli) gen(args []string) int {
 		fs.Usage()
 		return 2
 	}
+	if *pkg != "" {
+		if err := checkPackageName(*pkg); err != nil {
+			fmt.Fprintf(c.stderr, "ebmc gen: -pkg %q is not a Go package name: %v\n", *pkg, err)
+			return 2
+		}
+	}
 	path := fs.Arg(0)
 	m, ok := c.load(path, defs)
 	if !ok {
@@ -38,7 +45,11 @@ func (c *cli) gen(args []string) int {
 	}
 	name := *pkg
 	if name == "" {
-		name = packageName(dir)
+		var err error
+		if name, err = packageName(dir); err != nil {
+			fmt.Fprintf(c.stderr, "ebmc gen: %v\n", err)
+			return 2
+		}
 	}
 	files, err := codegen.Generate(m, codegen.Options{Package: name, Source: filepath.Base(path), Bench: *bench, Float32: *float32})
 	if err != nil {
@@ -62,23 +73,35 @@ func (c *cli) gen(args []string) int {
 }
 
 // packageName is $GOPACKAGE under go generate, else the directory's base
-// name made into an identifier (as stringer does).
-func packageName(dir string) string {
+// name in lower case; either must be a package name (checkPackageName).
+func packageName(dir string) (string, error) {
 	if p := os.Getenv("GOPACKAGE"); p != "" {
-		return p
+		if err := checkPackageName(p); err != nil {
+			return "", fmt.Errorf("$GOPACKAGE %q is not a Go package name: %v; pass -pkg NAME", p, err)
+		}
+		return p, nil
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return "main"
+		return "", fmt.Errorf("the package name would be the directory's, but %v; pass -pkg NAME", err)
 	}
-	base := strings.Map(func(r rune) rune {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' {
-			return unicode.ToLower(r)
-		}
-		return -1
-	}, filepath.Base(abs))
-	if base == "" || unicode.IsDigit(rune(base[0])) {
-		return "model"
+	base := filepath.Base(abs)
+	name := strings.ToLower(base)
+	if err := checkPackageName(name); err != nil {
+		return "", fmt.Errorf("the package name would be the directory's, %q, which is not a Go package name: %v; pass -pkg NAME", base, err)
 	}
-	return base
+	return name, nil
+}
+
+// checkPackageName says why name cannot follow the keyword package.
+func checkPackageName(name string) error {
+	switch {
+	case token.IsKeyword(name):
+		return fmt.Errorf("%s is a Go keyword", name)
+	case !token.IsIdentifier(name):
+		return errors.New("it must be a Go identifier (letters, digits and _, not starting with a digit)")
+	case name == "_":
+		return errors.New("_ is the blank identifier")
+	}
+	return nil
 }

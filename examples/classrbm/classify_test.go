@@ -42,8 +42,8 @@ func TestClassProbs(t *testing.T) {
 			}
 		}
 	}
-	if acc := runtime.Accuracy(probs, []int{argmax(want), argmax(want)}); acc != 1 {
-		t.Fatalf("accuracy %g, want 1", acc)
+	if acc, err := runtime.Accuracy(probs, []int{argmax(want), argmax(want)}); err != nil || acc != 1 {
+		t.Fatalf("accuracy %g (%v), want 1", acc, err)
 	}
 	if _, err := runtime.ClassProbs(m.Reflect(), "v", d); err == nil {
 		t.Fatal("classifying with a bernoulli layer as the label succeeded")

@@ -655,7 +655,10 @@ func TestGreedyTrainingAndClassification(t *testing.T) {
 			t.Fatalf("DBN.ClassProbs[%d] = %.15g, runtime.ClassProbs on the propagated rows %.15g", i, probs[i], want[i])
 		}
 	}
-	acc := runtime.Accuracy(probs, testLabels)
+	acc, err := runtime.Accuracy(probs, testLabels)
+	if err != nil {
+		t.Fatal(err)
+	}
 	chance := 0.25 + 5*math.Sqrt(0.25*0.75/float64(test.Rows))
 	t.Logf("accuracy %.4f (chance + 5σ: %.4f)", acc, chance)
 	if acc <= chance {
@@ -934,7 +937,14 @@ func TestFineTuningStages(t *testing.T) {
 				broken++
 			}
 		}
-		accBefore, accAfter := runtime.Accuracy(before, testLabels), runtime.Accuracy(after, testLabels)
+		accBefore, err := runtime.Accuracy(before, testLabels)
+		if err != nil {
+			t.Fatal(err)
+		}
+		accAfter, err := runtime.Accuracy(after, testLabels)
+		if err != nil {
+			t.Fatal(err)
+		}
 		t.Logf("%s: accuracy %.4f greedy → %.4f after %d epochs (%v); %v corrected, %v broken; bound %.3f", c.stage, accBefore, accAfter, met.Epochs, met.AccuracyByEpoch, fixed, broken, met.LowerBound.Value)
 		if !(fixed-broken > 3*math.Sqrt(fixed+broken)) {
 			t.Errorf("%s: the stage corrected %v test rows and broke %v (accuracy %.4f → %.4f)", c.stage, fixed, broken, accBefore, accAfter)

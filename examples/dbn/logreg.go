@@ -72,13 +72,21 @@ func (p *problem) logisticRegression(o options, stdout io.Writer) (*LogRegMetric
 		}
 	}
 	seconds := time.Since(start).Seconds()
-	accuracy := func(d *runtime.Dataset, labels []int) float64 {
+	accuracy := func(d *runtime.Dataset, labels []int) (float64, error) {
 		probs := make([]float64, d.Rows*m.k)
 		m.probs(ws, d.X, d.Rows, probs)
 		return runtime.Accuracy(probs, labels)
 	}
-	met := &LogRegMetrics{Epochs: p.lrEpochs, SecondsPerEpoch: seconds / float64(max(p.lrEpochs, 1)), TrainAccuracy: accuracy(train, p.trainLabels),
-		Accuracy: accuracyEstimate(accuracy(test, p.testLabs), test.Rows, "multinomial logistic regression on the raw pixels (minibatch SGD, L2 1e-4)")}
+	trainAcc, err := accuracy(train, p.trainLabels)
+	if err != nil {
+		return nil, fmt.Errorf("logistic regression: %w", err)
+	}
+	testAcc, err := accuracy(test, p.testLabs)
+	if err != nil {
+		return nil, fmt.Errorf("logistic regression: %w", err)
+	}
+	met := &LogRegMetrics{Epochs: p.lrEpochs, SecondsPerEpoch: seconds / float64(max(p.lrEpochs, 1)), TrainAccuracy: trainAcc,
+		Accuracy: accuracyEstimate(testAcc, test.Rows, "multinomial logistic regression on the raw pixels (minibatch SGD, L2 1e-4)")}
 	fmt.Fprintf(stdout, "logistic regression: accuracy train %.4f, test %.4f (%.2f s per epoch)\n", met.TrainAccuracy, met.Accuracy.Value, met.SecondsPerEpoch)
 	return met, nil
 }

@@ -523,10 +523,11 @@ func (p *problem) fineTune(o options, stdout, progress io.Writer, stage string, 
 	}
 	var byEpoch []float64
 	accuracy := func() (string, float64) {
-		probs, err := classify()
 		acc := math.NaN() // an error shows as a missing accuracy
-		if err == nil {
-			acc = runtime.Accuracy(probs, p.testLabs)
+		if probs, err := classify(); err == nil {
+			if a, err := runtime.Accuracy(probs, p.testLabs); err == nil {
+				acc = a
+			}
 		}
 		byEpoch = append(byEpoch, acc)
 		return "test accuracy", acc
@@ -596,7 +597,10 @@ func (p *problem) backpropagation(o options, stdout io.Writer, progress io.Write
 		if err != nil {
 			return nil, fmt.Errorf("backpropagation: %w", err)
 		}
-		acc := runtime.Accuracy(probs, p.testLabs)
+		acc, err := runtime.Accuracy(probs, p.testLabs)
+		if err != nil {
+			return nil, fmt.Errorf("backpropagation: %w", err)
+		}
 		fmt.Fprintf(stdout, "[backprop] test accuracy of p(y | v) on grey levels: %.4f\n", acc)
 		binarized := met.Accuracy
 		met.AccuracyBinarized = &binarized
@@ -752,7 +756,10 @@ func (p *problem) evaluate(o options, stdout io.Writer, stage string) (*StageMet
 	if err != nil {
 		return nil, err
 	}
-	acc := runtime.Accuracy(probs, p.testLabs)
+	acc, err := runtime.Accuracy(probs, p.testLabs)
+	if err != nil {
+		return nil, err
+	}
 	fmt.Fprintf(stdout, "[%s] test accuracy of p(y | v): %.4f\n", stage, acc)
 	met.Accuracy = accuracyEstimate(acc, p.test.Rows, "argmax_y p(y | v), the top RBM's free energies on the recognition means")
 	met.EvalSeconds = time.Since(start).Seconds()

@@ -532,22 +532,29 @@ func (t *IsingTrainer) VisibleSize() int { return 16 }
 // of the trainer (for its threads, or SetFloat32).
 func (t *IsingTrainer) Workspace() *runtime.Workspace { return t.data.Workspace }
 
+// MaxBatch is the largest number of rows TrainStep accepts: CDConfig.BatchSize.
+func (t *IsingTrainer) MaxBatch() int { return t.cfg.BatchSize }
+
 // State returns what resuming needs besides the parameters: the optimizer's
-// velocities, the persistent chains and their random streams.
+// velocities, with PCD the persistent chains, and the random streams of the
+// negative chains, which CD's sweeps draw from too.
 func (t *IsingTrainer) State() []runtime.Tensor {
 	var s []runtime.Tensor
 	s = append(s, runtime.Tensor{Name: "velocity.h", Shape: []int{16}, Data: t.vel.H})
 	if t.cfg.Persistent {
 		s = append(s, runtime.Tensor{Name: "chain.s", Shape: []int{len(t.neg.S) / 16, 16}, Data: t.neg.S})
-		s = append(s, runtime.Tensor{Name: "rng", Shape: []int{len(t.rng)}, Data: t.rng})
 	}
+	s = append(s, runtime.Tensor{Name: "rng", Shape: []int{len(t.rng)}, Data: t.rng})
 	return s
 }
 
 // TrainStep does one update on a minibatch of rows data rows (row-major,
-// rows × VisibleSize) and returns the batch's summed squared reconstruction
-// error. It allocates nothing.
+// rows × VisibleSize, rows at most MaxBatch) and returns the batch's summed
+// squared reconstruction error. It allocates nothing.
 func (t *IsingTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
+	if rows > t.cfg.BatchSize {
+		panic(fmt.Sprintf("Ising trainer: TrainStep got %d rows, more than CDConfig.BatchSize %d", rows, t.cfg.BatchSize))
+	}
 	m, d := t.Model, t.data
 	d.N = rows
 	t.decodeRNG()

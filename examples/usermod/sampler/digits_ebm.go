@@ -832,8 +832,12 @@ func (t *DigitsTrainer) VisibleSize() int { return 64 }
 // of the trainer (for its threads, or SetFloat32).
 func (t *DigitsTrainer) Workspace() *runtime.Workspace { return t.data.Workspace }
 
+// MaxBatch is the largest number of rows TrainStep accepts: CDConfig.BatchSize.
+func (t *DigitsTrainer) MaxBatch() int { return t.cfg.BatchSize }
+
 // State returns what resuming needs besides the parameters: the optimizer's
-// velocities, the persistent chains and their random streams.
+// velocities, with PCD the persistent chains, and the random streams of the
+// negative chains, which CD's sweeps draw from too.
 func (t *DigitsTrainer) State() []runtime.Tensor {
 	var s []runtime.Tensor
 	s = append(s, runtime.Tensor{Name: "velocity.W", Shape: []int{64, 32}, Data: t.vel.W})
@@ -842,15 +846,18 @@ func (t *DigitsTrainer) State() []runtime.Tensor {
 	if t.cfg.Persistent {
 		s = append(s, runtime.Tensor{Name: "chain.v", Shape: []int{len(t.neg.V) / 64, 64}, Data: t.neg.V})
 		s = append(s, runtime.Tensor{Name: "chain.h", Shape: []int{len(t.neg.H) / 32, 32}, Data: t.neg.H})
-		s = append(s, runtime.Tensor{Name: "rng", Shape: []int{len(t.rng)}, Data: t.rng})
 	}
+	s = append(s, runtime.Tensor{Name: "rng", Shape: []int{len(t.rng)}, Data: t.rng})
 	return s
 }
 
 // TrainStep does one update on a minibatch of rows data rows (row-major,
-// rows × VisibleSize) and returns the batch's summed squared reconstruction
-// error. It allocates nothing.
+// rows × VisibleSize, rows at most MaxBatch) and returns the batch's summed
+// squared reconstruction error. It allocates nothing.
 func (t *DigitsTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
+	if rows > t.cfg.BatchSize {
+		panic(fmt.Sprintf("Digits trainer: TrainStep got %d rows, more than CDConfig.BatchSize %d", rows, t.cfg.BatchSize))
+	}
 	m, d := t.Model, t.data
 	d.N = rows
 	t.decodeRNG()

@@ -555,23 +555,30 @@ func (t *FVBMTrainer) VisibleSize() int { return 5 }
 // of the trainer (for its threads, or SetFloat32).
 func (t *FVBMTrainer) Workspace() *runtime.Workspace { return t.data.Workspace }
 
+// MaxBatch is the largest number of rows TrainStep accepts: CDConfig.BatchSize.
+func (t *FVBMTrainer) MaxBatch() int { return t.cfg.BatchSize }
+
 // State returns what resuming needs besides the parameters: the optimizer's
-// velocities, the persistent chains and their random streams.
+// velocities, with PCD the persistent chains, and the random streams of the
+// negative chains, which CD's sweeps draw from too.
 func (t *FVBMTrainer) State() []runtime.Tensor {
 	var s []runtime.Tensor
 	s = append(s, runtime.Tensor{Name: "velocity.J", Shape: []int{5, 5}, Data: t.vel.J})
 	s = append(s, runtime.Tensor{Name: "velocity.b", Shape: []int{5}, Data: t.vel.B})
 	if t.cfg.Persistent {
 		s = append(s, runtime.Tensor{Name: "chain.v", Shape: []int{len(t.neg.V) / 5, 5}, Data: t.neg.V})
-		s = append(s, runtime.Tensor{Name: "rng", Shape: []int{len(t.rng)}, Data: t.rng})
 	}
+	s = append(s, runtime.Tensor{Name: "rng", Shape: []int{len(t.rng)}, Data: t.rng})
 	return s
 }
 
 // TrainStep does one update on a minibatch of rows data rows (row-major,
-// rows × VisibleSize) and returns the batch's summed squared reconstruction
-// error. It allocates nothing.
+// rows × VisibleSize, rows at most MaxBatch) and returns the batch's summed
+// squared reconstruction error. It allocates nothing.
 func (t *FVBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
+	if rows > t.cfg.BatchSize {
+		panic(fmt.Sprintf("FVBM trainer: TrainStep got %d rows, more than CDConfig.BatchSize %d", rows, t.cfg.BatchSize))
+	}
 	m, d := t.Model, t.data
 	d.N = rows
 	t.decodeRNG()

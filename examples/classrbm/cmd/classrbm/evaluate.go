@@ -103,7 +103,10 @@ func (p *problem) evaluate(o options, met *Metrics, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	acc := runtime.Accuracy(probs, p.testLabels)
+	acc, err := runtime.Accuracy(probs, p.testLabels)
+	if err != nil {
+		return err
+	}
 	met.Accuracy = accuracyEstimate(acc, p.test.Rows, "share of test images whose argmax_y p(y | v) is the label; binomial standard error √(a(1−a)/n), interval ±3σ")
 	logp, err := logCondProbs(m, p.test, p.testLabels, p.classes)
 	if err != nil {
@@ -116,7 +119,10 @@ func (p *problem) evaluate(o options, met *Metrics, stdout io.Writer) error {
 	if probs, err = runtime.ClassProbs(m, labelLayer, trainEval); err != nil {
 		return err
 	}
-	trainAcc := runtime.Accuracy(probs, p.trainLabels[:trainEval.Rows])
+	trainAcc, err := runtime.Accuracy(probs, p.trainLabels[:trainEval.Rows])
+	if err != nil {
+		return err
+	}
 	met.AccuracyTrain = accuracyEstimate(trainAcc, trainEval.Rows, fmt.Sprintf("the same on the first %d training images", trainEval.Rows))
 	fmt.Fprintf(stdout, "training accuracy %.4f (first %d images)\n", trainAcc, trainEval.Rows)
 	if err := p.likelihood(o, met, stdout); err != nil {

@@ -70,7 +70,11 @@ func (p *problem) fit(o options, met *Metrics, stdout io.Writer) error {
 		if err != nil {
 			return "train-acc", 0
 		}
-		return "train-acc", runtime.Accuracy(probs, p.trainLabels[:monitor.Rows])
+		acc, err := runtime.Accuracy(probs, p.trainLabels[:monitor.Rows])
+		if err != nil {
+			return "train-acc", 0
+		}
+		return "train-acc", acc
 	}
 	fmt.Fprintf(stdout, "== %s, %d epochs (train-acc: accuracy on the first %d training images)\n", what, p.epochs, monitor.Rows)
 	stats, err := runtime.Fit(context.Background(), t, rows, runtime.FitConfig{Epochs: p.epochs, BatchSize: o.batch, Shuffle: true,

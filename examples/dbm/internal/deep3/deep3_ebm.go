@@ -1231,8 +1231,12 @@ func (t *DBM3Trainer) VisibleSize() int { return 9 }
 // of the trainer (for its threads, or SetFloat32).
 func (t *DBM3Trainer) Workspace() *runtime.Workspace { return t.data.Workspace }
 
+// MaxBatch is the largest number of rows TrainStep accepts: CDConfig.BatchSize.
+func (t *DBM3Trainer) MaxBatch() int { return t.cfg.BatchSize }
+
 // State returns what resuming needs besides the parameters: the optimizer's
-// velocities, the persistent chains and their random streams.
+// velocities, with PCD the persistent chains, and the random streams of the
+// negative chains, which CD's sweeps draw from too.
 func (t *DBM3Trainer) State() []runtime.Tensor {
 	var s []runtime.Tensor
 	s = append(s, runtime.Tensor{Name: "velocity.W1", Shape: []int{9, 8}, Data: t.vel.W1})
@@ -1247,15 +1251,18 @@ func (t *DBM3Trainer) State() []runtime.Tensor {
 		s = append(s, runtime.Tensor{Name: "chain.h1", Shape: []int{len(t.neg.H1) / 8, 8}, Data: t.neg.H1})
 		s = append(s, runtime.Tensor{Name: "chain.h2", Shape: []int{len(t.neg.H2) / 4, 4}, Data: t.neg.H2})
 		s = append(s, runtime.Tensor{Name: "chain.h3", Shape: []int{len(t.neg.H3) / 3, 3}, Data: t.neg.H3})
-		s = append(s, runtime.Tensor{Name: "rng", Shape: []int{len(t.rng)}, Data: t.rng})
 	}
+	s = append(s, runtime.Tensor{Name: "rng", Shape: []int{len(t.rng)}, Data: t.rng})
 	return s
 }
 
 // TrainStep does one update on a minibatch of rows data rows (row-major,
-// rows × VisibleSize) and returns the batch's summed squared reconstruction
-// error. It allocates nothing.
+// rows × VisibleSize, rows at most MaxBatch) and returns the batch's summed
+// squared reconstruction error. It allocates nothing.
 func (t *DBM3Trainer) TrainStep(batch []float64, rows int, epoch int) float64 {
+	if rows > t.cfg.BatchSize {
+		panic(fmt.Sprintf("DBM3 trainer: TrainStep got %d rows, more than CDConfig.BatchSize %d", rows, t.cfg.BatchSize))
+	}
 	m, d := t.Model, t.data
 	d.N = rows
 	t.decodeRNG()

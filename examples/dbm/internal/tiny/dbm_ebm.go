@@ -1025,8 +1025,12 @@ func (t *DBMTrainer) VisibleSize() int { return 4 }
 // of the trainer (for its threads, or SetFloat32).
 func (t *DBMTrainer) Workspace() *runtime.Workspace { return t.data.Workspace }
 
+// MaxBatch is the largest number of rows TrainStep accepts: CDConfig.BatchSize.
+func (t *DBMTrainer) MaxBatch() int { return t.cfg.BatchSize }
+
 // State returns what resuming needs besides the parameters: the optimizer's
-// velocities, the persistent chains and their random streams.
+// velocities, with PCD the persistent chains, and the random streams of the
+// negative chains, which CD's sweeps draw from too.
 func (t *DBMTrainer) State() []runtime.Tensor {
 	var s []runtime.Tensor
 	s = append(s, runtime.Tensor{Name: "velocity.W1", Shape: []int{4, 3}, Data: t.vel.W1})
@@ -1038,15 +1042,18 @@ func (t *DBMTrainer) State() []runtime.Tensor {
 		s = append(s, runtime.Tensor{Name: "chain.v", Shape: []int{len(t.neg.V) / 4, 4}, Data: t.neg.V})
 		s = append(s, runtime.Tensor{Name: "chain.h1", Shape: []int{len(t.neg.H1) / 3, 3}, Data: t.neg.H1})
 		s = append(s, runtime.Tensor{Name: "chain.h2", Shape: []int{len(t.neg.H2) / 2, 2}, Data: t.neg.H2})
-		s = append(s, runtime.Tensor{Name: "rng", Shape: []int{len(t.rng)}, Data: t.rng})
 	}
+	s = append(s, runtime.Tensor{Name: "rng", Shape: []int{len(t.rng)}, Data: t.rng})
 	return s
 }
 
 // TrainStep does one update on a minibatch of rows data rows (row-major,
-// rows × VisibleSize) and returns the batch's summed squared reconstruction
-// error. It allocates nothing.
+// rows × VisibleSize, rows at most MaxBatch) and returns the batch's summed
+// squared reconstruction error. It allocates nothing.
 func (t *DBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
+	if rows > t.cfg.BatchSize {
+		panic(fmt.Sprintf("DBM trainer: TrainStep got %d rows, more than CDConfig.BatchSize %d", rows, t.cfg.BatchSize))
+	}
 	m, d := t.Model, t.data
 	d.N = rows
 	t.decodeRNG()

@@ -830,8 +830,12 @@ func (t *RBMTrainer) VisibleSize() int { return 3 }
 // of the trainer (for its threads, or SetFloat32).
 func (t *RBMTrainer) Workspace() *runtime.Workspace { return t.data.Workspace }
 
+// MaxBatch is the largest number of rows TrainStep accepts: CDConfig.BatchSize.
+func (t *RBMTrainer) MaxBatch() int { return t.cfg.BatchSize }
+
 // State returns what resuming needs besides the parameters: the optimizer's
-// velocities, the persistent chains and their random streams.
+// velocities, with PCD the persistent chains, and the random streams of the
+// negative chains, which CD's sweeps draw from too.
 func (t *RBMTrainer) State() []runtime.Tensor {
 	var s []runtime.Tensor
 	s = append(s, runtime.Tensor{Name: "velocity.W", Shape: []int{3, 3}, Data: t.vel.W})
@@ -840,15 +844,18 @@ func (t *RBMTrainer) State() []runtime.Tensor {
 	if t.cfg.Persistent {
 		s = append(s, runtime.Tensor{Name: "chain.v", Shape: []int{len(t.neg.V) / 3, 3}, Data: t.neg.V})
 		s = append(s, runtime.Tensor{Name: "chain.h", Shape: []int{len(t.neg.H) / 3, 3}, Data: t.neg.H})
-		s = append(s, runtime.Tensor{Name: "rng", Shape: []int{len(t.rng)}, Data: t.rng})
 	}
+	s = append(s, runtime.Tensor{Name: "rng", Shape: []int{len(t.rng)}, Data: t.rng})
 	return s
 }
 
 // TrainStep does one update on a minibatch of rows data rows (row-major,
-// rows × VisibleSize) and returns the batch's summed squared reconstruction
-// error. It allocates nothing.
+// rows × VisibleSize, rows at most MaxBatch) and returns the batch's summed
+// squared reconstruction error. It allocates nothing.
 func (t *RBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
+	if rows > t.cfg.BatchSize {
+		panic(fmt.Sprintf("RBM trainer: TrainStep got %d rows, more than CDConfig.BatchSize %d", rows, t.cfg.BatchSize))
+	}
 	m, d := t.Model, t.data
 	d.N = rows
 	t.decodeRNG()

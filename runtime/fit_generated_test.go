@@ -1,0 +1,154 @@
+package runtime_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ebmc/ebmc/internal/gentest/classrbm"
+	"github.com/ebmc/ebmc/internal/gentest/fvbm"
+	"github.com/ebmc/ebmc/internal/gentest/grbm"
+	"github.com/ebmc/ebmc/internal/gentest/rbm"
+	"github.com/ebmc/ebmc/runtime"
+)
+
+// generated are small generated models, each built from a seed.
+var generated = []struct {
+	name string
+	new  func(seed uint64) runtime.Reflective
+}{
+	{"rbm", func(s uint64) runtime.Reflective { return rbm.NewRBM(s).Reflect() }},
+	{"grbm", func(s uint64) runtime.Reflective { return grbm.NewGRBM(s).Reflect() }},
+	{"classrbm", func(s uint64) runtime.Reflective { return classrbm.NewClassRBM(s).Reflect() }},
+	{"fvbm", func(s uint64) runtime.Reflective { return fvbm.NewFVBM(s).Reflect() }},
+}
+
+// sameBits reports where two tensor lists first differ bit for bit.
+func sameBits(a, b []runtime.Tensor) error {
+	if len(a) != len(b) {
+		return fmt.Errorf("%d tensors, want %d", len(a), len(b))
+	}
+	for i := range a {
+		if a[i].Name != b[i].Name || len(a[i].Data) != len(b[i].Data) {
+			return fmt.Errorf("tensor %d is %s[%d], want %s[%d]", i, a[i].Name, len(a[i].Data), b[i].Name, len(b[i].Data))
+		}
+		for k, v := range a[i].Data {
+			if math.Float64bits(v) != math.Float64bits(b[i].Data[k]) {
+				return fmt.Errorf("%s[%d] = %v, want %v", a[i].Name, k, v, b[i].Data[k])
+			}
+		}
+	}
+	return nil
+}
+
+// TestFitResumeGeneratedIsExact: a generated CD or PCD trainer run for six
+// epochs ends bit for bit where one run for three epochs, checkpointed by
+// Fit, restored into a new model and trainer and run for three more does —
+// parameters, state and the reported losses.
+func TestFitResumeGeneratedIsExact(t *testing.T) {
+	opt := runtime.SGD{LearningRate: 0.02, Momentum: 0.5, WeightDecay: 1e-4}
+	methods := []struct {
+		name string
+		cfg  runtime.CDConfig
+	}{
+		{"cd1", runtime.CDConfig{K: 1, BatchSize: 4, Optimizer: opt, Seed: 5}},
+		{"cd3-mean", runtime.CDConfig{K: 3, BatchSize: 4, MeanVisible: true, Optimizer: opt, Seed: 6}},
+		{"pcd1", runtime.CDConfig{K: 1, Persistent: true, BatchSize: 4, Optimizer: opt, Seed: 7}},
+		{"pcd2-chains", runtime.CDConfig{K: 2, Persistent: true, Chains: 7, BatchSize: 4, Optimizer: opt, Seed: 8}},
+	}
+	for _, g := range generated {
+		for _, mt := range methods {
+			t.Run(g.name+"/"+mt.name, func(t *testing.T) {
+				data := randomRows(g.new(1), 18, 3) // 5 batches, the last of 2 rows
+				fit := runtime.FitConfig{Epochs: 6, BatchSize: 4, Shuffle: true, Seed: 11}
+				train := func(m runtime.Reflective, fc runtime.FitConfig, ckpt string) (runtime.Trainer, []runtime.EpochStats) {
+					t.Helper()
+					tr, err := m.NewTrainer(mt.cfg)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if ckpt != "" && fc.StartEpoch > 0 {
+						c, err := runtime.LoadCheckpoint(ckpt)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if err := c.Restore(tr, tr.State()); err != nil {
+							t.Fatal(err)
+						}
+					}
+					stats, err := runtime.Fit(context.Background(), tr, data, fc)
+					if err != nil {
+						t.Fatal(err)
+					}
+					return tr, stats
+				}
+				straight, all := train(g.new(1), fit, "")
+
+				ckpt := filepath.Join(t.TempDir(), "c.safetensors")
+				first := fit
+				first.Epochs, first.Checkpoint = 3, ckpt
+				train(g.new(1), first, ckpt)
+				rest := fit
+				rest.StartEpoch = 3
+				// Another seed: everything must come from the checkpoint.
+				resumed, tail := train(g.new(2), rest, ckpt)
+
+				if err := sameBits(resumed.Params(), straight.Params()); err != nil {
+					t.Errorf("params after resuming: %v", err)
+				}
+				if err := sameBits(resumed.State(), straight.State()); err != nil {
+					t.Errorf("state after resuming: %v", err)
+				}
+				for i, st := range tail {
+					if want := all[3+i]; st.Epoch != want.Epoch || math.Float64bits(st.Recon) != math.Float64bits(want.Recon) {
+						t.Errorf("resumed epoch %d recon %v, straight epoch %d recon %v", st.Epoch, st.Recon, want.Epoch, want.Recon)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestFitBatchOverCapacity: Fit refuses minibatches larger than a
+// generated or objective trainer takes per step, naming both sizes, before
+// any step changes the parameters.
+func TestFitBatchOverCapacity(t *testing.T) {
+	opt := runtime.SGD{LearningRate: 0.1}
+	for _, c := range []struct {
+		name string
+		new  func(m runtime.Reflective) (runtime.Trainer, error)
+	}{
+		{"cd", func(m runtime.Reflective) (runtime.Trainer, error) {
+			return m.NewTrainer(runtime.CDConfig{BatchSize: 4, Optimizer: opt})
+		}},
+		{"pcd", func(m runtime.Reflective) (runtime.Trainer, error) {
+			return m.NewTrainer(runtime.CDConfig{Persistent: true, Chains: 10, BatchSize: 4, Optimizer: opt})
+		}},
+		{"pl", func(m runtime.Reflective) (runtime.Trainer, error) {
+			return runtime.NewObjectiveTrainer(m, runtime.ObjectiveConfig{Method: runtime.MethodPL, BatchSize: 4, Optimizer: opt})
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m := rbm.NewRBM(1).Reflect()
+			tr, err := c.new(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := snapshot(tr.Params())
+			_, err = runtime.Fit(context.Background(), tr, randomRows(m, 20, 3), runtime.FitConfig{Epochs: 1, BatchSize: 6})
+			want := "batch size 6 is more than the 4 rows the trainer takes per step"
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("error %v, want it to contain %q", err, want)
+			}
+			for i, p := range tr.Params() {
+				if !slices.Equal(p.Data, before[i]) {
+					t.Errorf("the refused fit changed %s", p.Name)
+				}
+			}
+		})
+	}
+}
