@@ -151,9 +151,17 @@ type pool struct {
 	listParts []*rowLists // every thread's lists of a sparse op(A) (jobLists)
 	job       job
 
-	seq            atomic.Uint64 // bumped to publish a job
-	pending        atomic.Int32  // workers still running the current job
-	callerSleeping atomic.Int32
+	seq     atomic.Uint64 // bumped to publish a job
+	pending atomic.Int32  // workers still running the current job
+	// callerSleeping is the sequence number of the job the caller sleeps
+	// on, 0 while it does not. A worker that finishes the last part of job
+	// s wakes the caller only by swapping s for 0: a worker delayed between
+	// its last part and that swap must not wake the caller of a later job,
+	// which would return before the parts of that job are done.
+	callerSleeping atomic.Uint64
+	// lastPartDone, if set (by tests), runs in a worker after it finished
+	// the last part of a job and before it wakes the caller.
+	lastPartDone func()
 	done           chan struct{}
 	closed         atomic.Bool
 	closeOnce      sync.Once
@@ -219,8 +227,13 @@ func (p *pool) work(t int) {
 		if t < p.job.parts {
 			p.runPart(t)
 		}
-		if p.pending.Add(-1) == 0 && p.callerSleeping.CompareAndSwap(1, 0) {
-			p.done <- struct{}{}
+		if p.pending.Add(-1) == 0 {
+			if p.lastPartDone != nil {
+				p.lastPartDone()
+			}
+			if p.callerSleeping.CompareAndSwap(last, 0) {
+				p.done <- struct{}{}
+			}
 		}
 	}
 }
@@ -229,7 +242,7 @@ func (p *pool) work(t int) {
 // goroutine, and returns when all parts are done.
 func (p *pool) run() {
 	p.pending.Store(int32(len(p.workers)))
-	p.seq.Add(1)
+	s := p.seq.Add(1)
 	for i := range p.workers {
 		if p.workers[i].sleeping.CompareAndSwap(1, 0) {
 			p.workers[i].wake <- struct{}{}
@@ -239,9 +252,9 @@ func (p *pool) run() {
 	if spinUntil(func() bool { return p.pending.Load() == 0 }) {
 		return
 	}
-	p.callerSleeping.Store(1)
+	p.callerSleeping.Store(s)
 	if p.pending.Load() == 0 {
-		if p.callerSleeping.CompareAndSwap(1, 0) {
+		if p.callerSleeping.CompareAndSwap(s, 0) {
 			return
 		}
 	}

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // levels returns the kernel levels this machine can run, portable Go first.
@@ -559,6 +561,55 @@ func TestWorkspaceUpdateClear(t *testing.T) {
 					t.Errorf("n=%d threads=%d: %v allocations per Update and Clear", n, w.Threads(), a)
 				}
 			}
+		}
+	}
+}
+
+// partsTask records which parts of a ForRange ran, and whether a part ran
+// after ForRange had returned; part 0, the caller's, first sleeps for wait,
+// part 1 for a millisecond (so that a part run late is seen as late).
+type partsTask struct {
+	ran            [2]atomic.Bool
+	late, returned atomic.Bool
+	wait           time.Duration
+}
+
+func (p *partsTask) RunRange(lo, hi int) {
+	if lo == 0 {
+		time.Sleep(p.wait)
+	} else {
+		time.Sleep(time.Millisecond)
+		p.late.Store(p.returned.Load())
+	}
+	p.ran[min(lo, 1)].Store(true)
+}
+
+// A worker delayed between finishing the last part of one job and waking
+// the caller must not wake the caller of the next job: that caller would
+// return before the worker has run its part (a product with a part missing,
+// then a count of pending parts off by one and a deadlock). The delays make
+// the interleaving certain: the caller, slow on its own part of job 1,
+// finds the worker's part done and returns at once, publishes job 2, runs
+// its part, and parks while the worker still sleeps after job 1.
+func TestWorkspaceLateWorkerDoesNotWakeTheNextJob(t *testing.T) {
+	ws := NewWorkspace(2)
+	defer ws.Close()
+	var calls atomic.Int32
+	ws.pool.lastPartDone = func() {
+		if calls.Add(1) == 1 {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	for job := 1; job <= 3; job++ {
+		task := &partsTask{}
+		if job == 1 {
+			task.wait = 5 * time.Millisecond
+		}
+		ws.ForRange(2, 1<<20, task)
+		task.returned.Store(true)
+		time.Sleep(5 * time.Millisecond)
+		if !task.ran[0].Load() || !task.ran[1].Load() || task.late.Load() {
+			t.Fatalf("job %d: ForRange returned with part 0 done %v, part 1 done %v (late: %v)", job, task.ran[0].Load(), task.ran[1].Load(), task.late.Load())
 		}
 	}
 }
