@@ -162,11 +162,11 @@ type pool struct {
 	// lastPartDone, if set (by tests), runs in a worker after it finished
 	// the last part of a job and before it wakes the caller.
 	lastPartDone func()
-	done           chan struct{}
-	closed         atomic.Bool
-	closeOnce      sync.Once
-	wg             sync.WaitGroup
-	workers        []worker
+	done         chan struct{}
+	closed       atomic.Bool
+	closeOnce    sync.Once
+	wg           sync.WaitGroup
+	workers      []worker
 
 	update updateTask // the SGD step Update is running
 	zero   clearTask  // the slice Clear is zeroing
