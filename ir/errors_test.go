@@ -156,6 +156,18 @@ var errorCases = []struct {
 		want: []string{
 			"bad.ebm:5:14: param b: uniform(lo, hi) needs lo < hi, got 1 ≥ -1",
 		}},
+	{name: "uniform wider than float64", src: rbmHead + "param b[3] = uniform(-1e308, 1e308)\n" + rbmEnergy + "- sum(i) b[i] * v[i]\n",
+		want: []string{
+			"bad.ebm:5:14: param b: uniform(lo, hi) needs hi − lo within the float64 range (at most 1.797693e+308), got uniform(-1e+308, 1e+308); narrow the range",
+		}},
+	{name: "normal std overflows", src: rbmHead + "param b[3] = normal(0, 1e308)\n" + rbmEnergy + "- sum(i) b[i] * v[i]\n",
+		want: []string{
+			"bad.ebm:5:14: param b: normal(mean, std) needs |mean| + 20·std within the float64 range (at most 1.797693e+308) so that no draw overflows, got normal(0, 1e+308); use a smaller mean or std",
+		}},
+	{name: "normal mean at the edge", src: rbmHead + "param b[3] = normal(-1.7e308, 1e307)\n" + rbmEnergy + "- sum(i) b[i] * v[i]\n",
+		want: []string{
+			"bad.ebm:5:14: param b: normal(mean, std) needs |mean| + 20·std within the float64 range (at most 1.797693e+308) so that no draw overflows, got normal(-1.7e+308, 1e+307); use a smaller mean or std",
+		}},
 	{name: "initializer word as number", src: rbmHead + "param b[3] = two\n" + rbmEnergy + "- sum(i) b[i] * v[i]\n",
 		want: []string{
 			"bad.ebm:5:14: param b: unknown initializer two (expected zeros, ones, a number, normal(mean, std) or uniform(lo, hi))",

@@ -297,6 +297,15 @@ func (l *lowerer) param(d *dsl.Param) {
 	l.params[p.Name] = p
 }
 
+// normalReach bounds the standard normal draws of every generator that
+// applies initializers (runtime.RNG.Normal and math/rand/v2's NormFloat64
+// both stop near 14): normal(mean, std) is accepted only if
+// |mean| + normalReach·std is a finite float64, so no draw overflows.
+const normalReach = 20
+
+// init checks a parameter's initializer: its name, its arguments, and that
+// the values it draws are finite float64s (uniform's width hi − lo and
+// normal's |mean| + normalReach·std do not overflow).
 func (l *lowerer) init(d *dsl.Param) (Init, bool) {
 	in := d.Init
 	if in == nil {
@@ -330,6 +339,11 @@ func (l *lowerer) init(d *dsl.Param) (Init, bool) {
 			l.errorf(in.Pos, "%s: normal(mean, std) needs std ≥ 0, got %g", what, in.Args[1])
 			return Init{}, false
 		}
+		if mean, std := in.Args[0], in.Args[1]; math.Abs(mean)+normalReach*std > math.MaxFloat64 {
+			l.errorf(in.Pos, "%s: normal(mean, std) needs |mean| + %d·std within the float64 range (at most %.7g) so that no draw overflows, got normal(%g, %g); use a smaller mean or std",
+				what, normalReach, math.MaxFloat64, mean, std)
+			return Init{}, false
+		}
 		return Init{Kind: InitNormal, A: in.Args[0], B: in.Args[1]}, true
 	case "uniform":
 		if !nargs(2) {
@@ -337,6 +351,11 @@ func (l *lowerer) init(d *dsl.Param) (Init, bool) {
 		}
 		if in.Args[0] >= in.Args[1] {
 			l.errorf(in.Pos, "%s: uniform(lo, hi) needs lo < hi, got %g ≥ %g", what, in.Args[0], in.Args[1])
+			return Init{}, false
+		}
+		if lo, hi := in.Args[0], in.Args[1]; hi-lo > math.MaxFloat64 {
+			l.errorf(in.Pos, "%s: uniform(lo, hi) needs hi − lo within the float64 range (at most %.7g), got uniform(%g, %g); narrow the range",
+				what, math.MaxFloat64, lo, hi)
 			return Init{}, false
 		}
 		return Init{Kind: InitUniform, A: in.Args[0], B: in.Args[1]}, true

@@ -33,7 +33,9 @@ type Checkpoint struct {
 	// Meta holds other string metadata (for example "epoch").
 	Meta map[string]string
 	// Tensors are float tensors (parameters, velocities, chains), saved as
-	// F64. F32 tensors are converted to float64 on load.
+	// F64. F32 tensors are converted to float64 on load. Loading refuses
+	// NaN and ±∞ except in RNG states held as bit patterns (see
+	// ReadCheckpoint).
 	Tensors []Tensor
 	// Words are integer tensors (RNG states), saved as one-dimensional U64
 	// tensors. I64 tensors are loaded here too, as their bit patterns.
@@ -98,8 +100,11 @@ func LoadCheckpoint(path string) (*Checkpoint, error) {
 // ReadCheckpoint reads a checkpoint from r. It checks that the header
 // length fits the input, that the header is a JSON object of well-formed
 // entries, that every tensor's byte size is the product of its shape times
-// the dtype size, and that the data offsets cover the data exactly, in
-// order, without gaps or overlaps. Tensors are returned in offset order.
+// the dtype size, that the data offsets cover the data exactly, in order,
+// without gaps or overlaps, and that every float tensor holds only finite
+// values (the error names the tensor and its first NaN or ±∞), except RNG
+// states stored as bit patterns: tensors named "rng" or ending in ".rng"
+// (see RNG.EncodeState). Tensors are returned in offset order.
 func ReadCheckpoint(r io.Reader) (*Checkpoint, error) {
 	b, err := io.ReadAll(r)
 	if err != nil {
@@ -406,7 +411,53 @@ func parseCheckpoint(b []byte) (*Checkpoint, error) {
 			c.Words[e.name] = w
 		}
 	}
+	for _, t := range c.Tensors {
+		if isRNGState(t.Name) {
+			continue
+		}
+		for k, v := range t.Data {
+			if v-v != 0 { // NaN − NaN and ∞ − ∞ are NaN
+				return nil, fmt.Errorf("tensor %q: element %s is %s; a checkpoint must hold finite values (saved from a diverged run?): use an earlier checkpoint or train again",
+					t.Name, elementString(t.Shape, k), nonFinite(v))
+			}
+		}
+	}
 	return c, nil
+}
+
+// isRNGState reports whether the float tensor name holds random-number
+// generator states as bit patterns (RNG.EncodeState), which may read as
+// NaN or ±∞: "rng", as Trainer.State names them, or a name ending in
+// ".rng" (a trainer's state nested under a prefix, such as "hybrid.rng").
+func isRNGState(name string) bool {
+	return name == "rng" || strings.HasSuffix(name, ".rng")
+}
+
+// nonFinite names a non-finite value: NaN, +Inf or -Inf.
+func nonFinite(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "NaN"
+	case v > 0:
+		return "+Inf"
+	}
+	return "-Inf"
+}
+
+// elementString writes the position of flat (row-major) index k in shape:
+// "[1 0] (flat index 3)", or "[3]" for a one-dimensional shape and "[]"
+// for a scalar.
+func elementString(shape []int, k int) string {
+	idx := make([]int, len(shape))
+	for i, r := len(shape)-1, k; i >= 0; i-- {
+		if shape[i] > 0 {
+			idx[i], r = r%shape[i], r/shape[i]
+		}
+	}
+	if len(shape) < 2 {
+		return fmt.Sprint(idx)
+	}
+	return fmt.Sprintf("%v (flat index %d)", idx, k)
 }
 
 // Restore copies the checkpoint's tensors into m's parameters and into the

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // toyModel is a Model with a weight matrix and a bias.
@@ -35,7 +36,7 @@ func (m *toyModel) Params() []Tensor {
 
 func TestCheckpointRoundTrip(t *testing.T) {
 	m := newToy("RBM", 2, 3)
-	copy(m.w, []float64{1, -2, 3.5, math.Inf(1), math.SmallestNonzeroFloat64, -0})
+	copy(m.w, []float64{1, -2, 3.5, -math.MaxFloat64, math.SmallestNonzeroFloat64, math.Copysign(0, -1)})
 	copy(m.b, []float64{0.25, 0.5, 0.75})
 	vel := Tensor{Name: "velocity.W", Shape: []int{2, 3}, Data: []float64{6, 5, 4, 3, 2, 1}}
 	scalar := Tensor{Name: "temperature", Shape: []int{}, Data: []float64{1.5}}
@@ -88,7 +89,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	if err := got.Restore(m2, []Tensor{vel2, rng2, absent}); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(m2.b, m.b) || !slices.Equal(vel2.Data, vel.Data) || m2.w[0] != 1 || !math.IsInf(m2.w[3], 1) {
+	if !slices.Equal(m2.b, m.b) || !slices.Equal(vel2.Data, vel.Data) || m2.w[0] != 1 || m2.w[3] != -math.MaxFloat64 {
 		t.Errorf("restored W %v b %v vel %v", m2.w, m2.b, vel2.Data)
 	}
 	if !slices.Equal(absent.Data, []float64{9, 9, 9}) {
@@ -198,6 +199,58 @@ func TestReadCheckpointErrors(t *testing.T) {
 	_, err := LoadCheckpoint(path)
 	if want := "runtime: load checkpoint " + path + ": truncated: header says 16 bytes of data, file has 8"; err == nil || err.Error() != want {
 		t.Errorf("LoadCheckpoint error %q, want %q", err, want)
+	}
+}
+
+// TestReadCheckpointNonFinite: a NaN or ±∞ in a float tensor is refused
+// on load, naming the tensor and the first bad element; RNG states stored
+// as bit patterns ("rng", "….rng") may hold any bits.
+func TestReadCheckpointNonFinite(t *testing.T) {
+	nan := math.NaN()
+	inf := math.Inf(1)
+	for _, c := range []struct {
+		name   string
+		header string
+		data   []byte
+		want   string // "" for a checkpoint that loads
+	}{
+		{"NaN in F64",
+			`{"W": {"dtype": "F64", "shape": [3], "data_offsets": [0, 24]}}`, le(1.0, nan, inf),
+			`tensor "W": element [1] is NaN; a checkpoint must hold finite values (saved from a diverged run?): use an earlier checkpoint or train again`},
+		{"-Inf in 2-D F64, after finite tensors",
+			`{"b": {"dtype": "F64", "shape": [2], "data_offsets": [0, 16]}, "W": {"dtype": "F64", "shape": [2, 3], "data_offsets": [16, 64]}}`,
+			le(0.5, -0.5, 1.0, 2.0, 3.0, -inf, 5.0, 6.0),
+			`tensor "W": element [1 0] (flat index 3) is -Inf`},
+		{"+Inf in F32",
+			`{"b": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}`, le(float32(1), float32(inf)),
+			`tensor "b": element [1] is +Inf`},
+		{"scalar NaN",
+			`{"nce.logZ": {"dtype": "F64", "shape": [], "data_offsets": [0, 8]}}`, le(nan),
+			`tensor "nce.logZ": element [] is NaN`},
+		{"RNG state with NaN bits",
+			`{"rng": {"dtype": "F64", "shape": [4], "data_offsets": [0, 32]}, "hybrid.rng": {"dtype": "F64", "shape": [2], "data_offsets": [32, 48]}}`,
+			le(nan, inf, -inf, 1.0, nan, 2.0), ""},
+		{"U64 words are not floats",
+			`{"rng.words": {"dtype": "U64", "shape": [1], "data_offsets": [0, 8]}}`, le(math.Float64bits(nan)), ""},
+	} {
+		_, err := ReadCheckpoint(bytes.NewReader(handWritten(c.header, c.data)))
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s: %v", c.name, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%s: error %v, want it to contain %q", c.name, err, c.want)
+		}
+	}
+	// LoadCheckpoint refuses what SaveCheckpoint wrote from a diverged model.
+	m := newToy("RBM", 2, 2)
+	m.b[1] = math.NaN()
+	path := filepath.Join(t.TempDir(), "nan.safetensors")
+	if err := SaveCheckpoint(path, CheckpointOf(m, nil, nil, nil)); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadCheckpoint(path)
+	if want := "runtime: load checkpoint " + path + `: tensor "b": element [1] is NaN`; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("LoadCheckpoint error %v, want it to start with %q", err, want)
 	}
 }
 
@@ -312,6 +365,69 @@ func TestSaveCheckpointAtomic(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(path); string(b) != "new" {
 		t.Errorf("WriteFileAtomic wrote %q", b)
+	}
+}
+
+// TestSaveRemovesStaleTemps: a successful save of NAME removes the
+// temporary files ".NAME.tmp-<digits>" that interrupted saves left beside
+// it, and nothing else: not other names, not other patterns, not a
+// directory, not a temporary file younger than the save (another writer's).
+func TestSaveRemovesStaleTemps(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c.safetensors")
+	hourAgo := time.Now().Add(-time.Hour)
+	stale := []string{".c.safetensors.tmp-1", ".c.safetensors.tmp-4294967295"}
+	kept := []string{
+		".c.safetensors.tmp-",        // no random part
+		".c.safetensors.tmp-12a",     // not the digits CreateTemp writes
+		".c.safetensors.tmp-12.bak",  // a suffix
+		"c.safetensors.tmp-12",       // no leading dot
+		".d.safetensors.tmp-12",      // another file's
+		".c.safetensors.tmp-7.tmp-8", // another name's (".c.safetensors.tmp-7")
+		".c.safetensors.tmp-99/",     // a directory
+		".c.safetensors.tmp-555",     // written after the save started
+	}
+	for _, name := range append(stale, kept...) {
+		p := filepath.Join(dir, name)
+		if strings.HasSuffix(name, "/") {
+			if err := os.Mkdir(p, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		} else if err := os.WriteFile(p, []byte("partial"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if name != ".c.safetensors.tmp-555" {
+			if err := os.Chtimes(p, hourAgo, hourAgo); err != nil {
+				t.Fatal(err)
+			}
+		} else if err := os.Chtimes(p, time.Now().Add(time.Hour), time.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := newToy("RBM", 2, 2)
+	// A failed save removes nothing.
+	boom := errors.New("disk full")
+	if err := writeAtomic(path, func(io.Writer) error { return boom }); !errors.Is(err, boom) {
+		t.Fatalf("failed write: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, stale[0])); err != nil {
+		t.Errorf("a failed save removed a stale temporary file: %v", err)
+	}
+	if err := SaveCheckpoint(path, CheckpointOf(m, nil, nil, nil)); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	want := []string{"c.safetensors"}
+	for _, k := range kept {
+		want = append(want, strings.TrimSuffix(k, "/"))
+	}
+	slices.Sort(want)
+	if !slices.Equal(names, want) {
+		t.Errorf("after a successful save the directory holds\n%q\nwant\n%q", names, want)
 	}
 }
 

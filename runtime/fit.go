@@ -12,8 +12,16 @@ import (
 )
 
 // ErrDiverged is wrapped by the error Fit returns when a parameter becomes
-// NaN or ±∞ (test with errors.Is).
+// NaN or ±∞, a parameter grows beyond FitConfig.MaxParam or the loss beyond
+// what FitConfig.LossFactor allows (test with errors.Is).
 var ErrDiverged = errors.New("training diverged")
+
+// Defaults of FitConfig's divergence checks: lenient, so that they stop
+// runaway training but not a slow drift (see FitConfig.LossFactor).
+const (
+	DefaultLossFactor = 1000
+	DefaultMaxParam   = 1e4
+)
 
 // FitConfig configures Fit.
 type FitConfig struct {
@@ -43,6 +51,39 @@ type FitConfig struct {
 	// from a checkpoint (its "epoch" metadata); Fit runs the epochs
 	// StartEpoch+1 … Epochs. Zero for a fresh run.
 	StartEpoch int
+	// LossFactor and MaxParam catch divergence that stays finite, as a
+	// learning rate far too high for the model causes. After every epoch
+	// Fit checks, besides the NaN and ±∞ it checks after every step, that
+	//
+	//	loss − best ≤ (LossFactor − 1)·max(|best|, n)
+	//
+	// where loss is the epoch's loss per row (EpochStats.Recon: the
+	// reconstruction error, or the trainer's LossName loss), best the
+	// lowest loss of the earlier epochs of this call and n the number of
+	// visible units per row (VisibleSize). For a loss per row above n this
+	// is "at most LossFactor times the best". The floor of one unit of loss
+	// per visible unit keeps the rule meaningful for losses that come near
+	// zero (the sampled reconstruction of a small binary data set is often
+	// exact) or take either sign (score matching): small changes there are
+	// not growth. A reconstruction error of binary units, at most n per
+	// row, never trips it; their divergence shows in the parameters.
+	//
+	// Zero means DefaultLossFactor (1000); a negative value turns the check
+	// off; other values must be at least 1. The default stops a blow-up,
+	// which multiplies the loss within a few epochs, and lets a run whose
+	// loss merely climbs (a hundredfold over 50 epochs, say) finish; set a
+	// smaller factor, such as 10, to stop those too.
+	LossFactor float64
+	// MaxParam bounds the magnitude of the values of the trained (not
+	// Fixed) parameters after every epoch. Zero means DefaultMaxParam
+	// (10⁴); a negative value turns the check off. Trained models stay far
+	// below it on binary units (where a weight of 40 already makes a unit
+	// deterministic) and on standardized data (Dataset.Standardize); raise
+	// it for Gaussian units on data in large units. A learning rate too
+	// high for binary units can saturate them and leave the weights at a
+	// few thousand, the reconstruction error at chance and the loss flat:
+	// a bound such as 100 catches that.
+	MaxParam float64
 }
 
 // lossName is what a trainer's TrainStep returns: "recon" for the
@@ -89,11 +130,17 @@ func short(data Source) bool {
 // checkpoint. It refuses minibatches larger than a trainer with a MaxBatch
 // method takes (see Trainer).
 //
+// Before the first step Fit checks that the checkpoint, if any, can be
+// written: that its directory exists and takes a new file.
+//
 // After every step Fit checks that the parameters and the returned
-// reconstruction error are finite. If not, it restores the parameters and
-// the State tensors from the snapshot taken at the end of the last good
-// epoch (or at the start), leaves the checkpoint file as it was, and returns
-// an error wrapping ErrDiverged that names the epoch and step.
+// reconstruction error are finite, and after every epoch that neither the
+// loss nor the parameters grew beyond FitConfig.LossFactor and
+// FitConfig.MaxParam. If one fails, it restores the parameters and the
+// State tensors from the snapshot taken at the end of the last good epoch
+// (or at the start), leaves the checkpoint file as it was, and returns an
+// error wrapping ErrDiverged that names the epoch (and step), what grew,
+// and says to lower the learning rate.
 //
 // Cancelling ctx stops training between two steps; the parameters are then
 // those after the last completed step and the error wraps ctx.Err(). In
@@ -116,10 +163,31 @@ func Fit(ctx context.Context, t Trainer, data Source, cfg FitConfig) ([]EpochSta
 		return nil, fmt.Errorf("runtime: fit %s: batch size %d is not positive", name, cfg.BatchSize)
 	case cfg.StartEpoch < 0:
 		return nil, fmt.Errorf("runtime: fit %s: start epoch %d is negative", name, cfg.StartEpoch)
+	case math.IsNaN(cfg.LossFactor):
+		return nil, fmt.Errorf("runtime: fit %s: FitConfig.LossFactor is NaN; use 0 for the default (%d), a factor of at least 1, or a negative value to turn the check off",
+			name, DefaultLossFactor)
+	case cfg.LossFactor > 0 && cfg.LossFactor < 1:
+		return nil, fmt.Errorf("runtime: fit %s: FitConfig.LossFactor %v is less than 1; use 0 for the default (%d), a factor of at least 1, or a negative value to turn the check off",
+			name, cfg.LossFactor, DefaultLossFactor)
+	case math.IsNaN(cfg.MaxParam):
+		return nil, fmt.Errorf("runtime: fit %s: FitConfig.MaxParam is NaN; use 0 for the default (%g), a positive bound, or a negative value to turn the check off",
+			name, DefaultMaxParam)
 	}
 	if n, max := min(cfg.BatchSize, rows), maxBatch(t); max > 0 && n > max {
 		return nil, fmt.Errorf("runtime: fit %s: batch size %d is more than the %d rows the trainer takes per step; use a FitConfig.BatchSize of at most %d or build the trainer with a larger BatchSize",
 			name, n, max, max)
+	}
+	if cfg.Checkpoint != "" {
+		if err := checkWritable(cfg.Checkpoint); err != nil {
+			return nil, fmt.Errorf("runtime: fit %s: cannot write checkpoint %s: %w", name, cfg.Checkpoint, err)
+		}
+	}
+	lossFactor, maxParam := cfg.LossFactor, cfg.MaxParam
+	if lossFactor == 0 {
+		lossFactor = DefaultLossFactor
+	}
+	if maxParam == 0 {
+		maxParam = DefaultMaxParam
 	}
 	params, state := t.Params(), t.State()
 	snap := newSnapshot(params, state)
@@ -127,6 +195,21 @@ func Fit(ctx context.Context, t Trainer, data Source, cfg FitConfig) ([]EpochSta
 	buf := make([]float64, min(cfg.BatchSize, rows)*cols)
 	var stats []EpochStats
 	good := cfg.StartEpoch // epochs completed when snap was taken
+	// diverged restores the snapshot and returns the error for divergence
+	// at where (an epoch, and a step) because of what; hint names the
+	// setting that allows more.
+	diverged := func(where, what, hint string) error {
+		snap.restore(params, state)
+		kept := "the initial parameters were restored"
+		if good > 0 {
+			kept = fmt.Sprintf("the last good parameters, from the end of epoch %d, were restored", good)
+		}
+		if cfg.Checkpoint != "" {
+			kept += "; checkpoint " + cfg.Checkpoint + " was not overwritten"
+		}
+		return fmt.Errorf("runtime: fit %s: %w at %s (%s); %s; lower the learning rate%s", name, ErrDiverged, where, what, kept, hint)
+	}
+	best, bestEpoch := math.Inf(1), 0 // the lowest epoch loss of this call
 	for e := cfg.StartEpoch; e < cfg.Epochs; e++ {
 		batches.restart(NewRNG(cfg.Seed, uint64(e)))
 		start := time.Now()
@@ -153,19 +236,28 @@ func Fit(ctx context.Context, t Trainer, data Source, cfg FitConfig) ([]EpochSta
 				}
 			}
 			if bad != "" {
-				snap.restore(params, state)
-				kept := "the initial parameters were restored"
-				if good > 0 {
-					kept = fmt.Sprintf("the last good parameters, from the end of epoch %d, were restored", good)
-				}
-				if cfg.Checkpoint != "" {
-					kept += "; checkpoint " + cfg.Checkpoint + " was not overwritten"
-				}
-				return stats, fmt.Errorf("runtime: fit %s: %w at epoch %d step %d (%s); %s", name, ErrDiverged, e+1, step, bad, kept)
+				return stats, diverged(fmt.Sprintf("epoch %d step %d", e+1, step), bad, "")
 			}
 			recon += r
 		}
-		st := EpochStats{Epoch: e + 1, Seconds: time.Since(start).Seconds(), Recon: recon / float64(rows)}
+		loss := recon / float64(rows)
+		where := fmt.Sprintf("epoch %d", e+1)
+		if maxParam > 0 {
+			if p, k, ok := largest(params); ok && math.Abs(p.Data[k]) > maxParam {
+				return stats, diverged(where,
+					fmt.Sprintf("param %s holds %.6g at element %s, beyond FitConfig.MaxParam %g in magnitude", p.Name, p.Data[k], elementString(p.Shape, k), maxParam),
+					", or raise FitConfig.MaxParam if the data's scale calls for such values")
+			}
+		}
+		if lossFactor > 0 && bestEpoch > 0 && loss-best > (lossFactor-1)*max(math.Abs(best), float64(cols)) {
+			return stats, diverged(where,
+				fmt.Sprintf("%s per row rose to %.6g, more than FitConfig.LossFactor %g allows above its best %.6g (epoch %d)", lossName(t), loss, lossFactor, best, bestEpoch),
+				", or raise FitConfig.LossFactor if such a rise is expected")
+		}
+		if loss < best {
+			best, bestEpoch = loss, e+1
+		}
+		st := EpochStats{Epoch: e + 1, Seconds: time.Since(start).Seconds(), Recon: loss}
 		if cfg.Proxy != nil {
 			st.ProxyName, st.Proxy = cfg.Proxy()
 		}
@@ -194,6 +286,24 @@ func Fit(ctx context.Context, t Trainer, data Source, cfg FitConfig) ([]EpochSta
 		}
 	}
 	return stats, nil
+}
+
+// largest returns the trained (not Fixed) parameter holding the value of
+// largest magnitude and that value's index; ok is false if no trained
+// parameter has values.
+func largest(params []Tensor) (p Tensor, k int, ok bool) {
+	mag := -1.0
+	for _, q := range params {
+		if q.Fixed {
+			continue
+		}
+		for i, v := range q.Data {
+			if a := math.Abs(v); a > mag {
+				p, k, ok, mag = q, i, true, a
+			}
+		}
+	}
+	return p, k, ok
 }
 
 // appendJSON appends st as one line of JSON.

@@ -2,6 +2,7 @@ package runtime_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -147,6 +148,52 @@ func TestFitBatchOverCapacity(t *testing.T) {
 			for i, p := range tr.Params() {
 				if !slices.Equal(p.Data, before[i]) {
 					t.Errorf("the refused fit changed %s", p.Name)
+				}
+			}
+		})
+	}
+}
+
+// TestFitHugeLearningRate: CD-1 at a learning rate far too high drives the
+// weights of a generated RBM to about the rate in its first epoch while
+// every value stays finite and the reconstruction error stays at chance;
+// Fit stops once they pass FitConfig.MaxParam (10⁴ by default, 100 as
+// suggested for binary units), names the parameter and restores the
+// initial ones. At a sound rate it trains on.
+func TestFitHugeLearningRate(t *testing.T) {
+	for _, c := range []struct {
+		lr       float64
+		maxParam float64
+		want     string // in the error, "" for none
+	}{
+		{1e5, 0, "beyond FitConfig.MaxParam 10000 in magnitude"},
+		{1000, 100, "beyond FitConfig.MaxParam 100 in magnitude"},
+		{0.1, 100, ""},
+	} {
+		t.Run(fmt.Sprint(c.lr, "/", c.maxParam), func(t *testing.T) {
+			m := rbm.NewRBM(1)
+			before := snapshot(m.Params())
+			tr, err := rbm.NewRBMTrainer(m, runtime.CDConfig{K: 1, BatchSize: 6, Seed: 1,
+				Optimizer: runtime.SGD{LearningRate: c.lr, Momentum: 0.5}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			stats, err := runtime.Fit(context.Background(), tr, randomRows(m.Reflect(), 18, 3),
+				runtime.FitConfig{Epochs: 5, BatchSize: 6, Shuffle: true, Seed: 1, MaxParam: c.maxParam})
+			if c.want == "" {
+				if err != nil || len(stats) != 5 {
+					t.Fatalf("%d epochs, error %v", len(stats), err)
+				}
+				return
+			}
+			if !errors.Is(err, runtime.ErrDiverged) || !strings.Contains(err.Error(), c.want) ||
+				!strings.Contains(err.Error(), "training diverged at epoch 1 (param W holds ") ||
+				!strings.Contains(err.Error(), "initial parameters were restored") {
+				t.Fatalf("error %v, want ErrDiverged with %q", err, c.want)
+			}
+			for i, p := range m.Params() {
+				if !slices.Equal(p.Data, before[i]) {
+					t.Errorf("%s was not restored", p.Name)
 				}
 			}
 		})

@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -27,6 +29,10 @@ type meanTrainer struct {
 	divergeEpoch, divergeStep int
 	cancelAt                  int
 	cancel                    func()
+	// alter, if not nil, is applied at the end of every TrainStep to the
+	// epoch argument and the batch's loss, and returns the loss to report;
+	// it may change mu too.
+	alter func(epoch int, loss float64) float64
 }
 
 func newMeanTrainer(cols int) *meanTrainer {
@@ -72,6 +78,9 @@ func (t *meanTrainer) TrainStep(batch []float64, rows, epoch int) float64 {
 	}
 	if t.cancel != nil && int(t.steps[0]) == t.cancelAt {
 		t.cancel()
+	}
+	if t.alter != nil {
+		recon = t.alter(epoch, recon)
 	}
 	return recon
 }
@@ -284,6 +293,150 @@ func TestFitDivergence(t *testing.T) {
 	}
 }
 
+// TestFitFiniteDivergence: Fit stops as for a NaN when an epoch's loss
+// rises far above the best epoch's, relative to max(|best|, visible units),
+// or when a parameter leaves ±MaxParam — restoring the last good
+// parameters and keeping the checkpoint — and not for rises that are small
+// on that scale, for losses near zero or negative, or with a check off.
+func TestFitFiniteDivergence(t *testing.T) {
+	data := fitData() // 3 columns: the loss floor is 3 per row; recon is about 0.6
+	scale := func(from int, by float64) func(*meanTrainer) func(int, float64) float64 {
+		return func(*meanTrainer) func(int, float64) float64 {
+			return func(e int, loss float64) float64 {
+				if e+1 >= from {
+					return loss * by
+				}
+				return loss
+			}
+		}
+	}
+	perRow := func(f func(epoch int) float64) func(*meanTrainer) func(int, float64) float64 {
+		return func(*meanTrainer) func(int, float64) float64 {
+			return func(e int, _ float64) float64 { return 8 * f(e+1) } // batches of 8 rows
+		}
+	}
+	param := func(from int, v float64) func(*meanTrainer) func(int, float64) float64 {
+		return func(tr *meanTrainer) func(int, float64) float64 {
+			return func(e int, loss float64) float64 {
+				if e+1 >= from {
+					tr.mu[1] = v
+				}
+				return loss
+			}
+		}
+	}
+	for _, c := range []struct {
+		name  string
+		alter func(*meanTrainer) func(int, float64) float64
+		cfg   FitConfig
+		bad   int    // the epoch that diverges, 0 for none
+		want  string // in the error
+	}{
+		{"loss ×1e5", scale(4, 1e5), FitConfig{}, 4,
+			"training diverged at epoch 4 (recon per row rose to "},
+		{"loss ×1e5 with the check off", scale(4, 1e5), FitConfig{LossFactor: -1}, 0, ""},
+		{"loss ×1000 under the floor", scale(4, 1000), FitConfig{}, 0, ""},
+		{"loss ×10 at LossFactor 2", scale(4, 10), FitConfig{LossFactor: 2}, 4,
+			"more than FitConfig.LossFactor 2 allows above its best "},
+		{"loss from 0 to 2", perRow(func(e int) float64 { return float64(min(e-1, 2)) }), FitConfig{}, 0, ""},
+		{"negative loss rising a little", perRow(func(e int) float64 { return -1000 + float64(10*e) }), FitConfig{}, 0, ""},
+		{"negative loss turning positive", perRow(func(e int) float64 { return [...]float64{-1000, -1005, -990, 8500, 0}[e-1] }), FitConfig{}, 0, ""},
+		{"negative loss turning positive at LossFactor 10", perRow(func(e int) float64 { return [...]float64{-1000, -1005, -990, 8500, 0}[e-1] }), FitConfig{LossFactor: 10}, 4,
+			"(recon per row rose to 8500, more than FitConfig.LossFactor 10 allows above its best -1005 (epoch 2))"},
+		{"negative loss turning large", perRow(func(e int) float64 { return [...]float64{-1000, -1005, -990, 2e6, 0}[e-1] }), FitConfig{}, 4,
+			"(recon per row rose to 2e+06, more than FitConfig.LossFactor 1000 allows above its best -1005 (epoch 2))"},
+		{"param 50000", param(3, 50000), FitConfig{LossFactor: -1}, 3,
+			"training diverged at epoch 3 (param mu holds 50000 at element [1], beyond FitConfig.MaxParam 10000 in magnitude)"},
+		{"param -50000", param(3, -50000), FitConfig{LossFactor: -1}, 3, "param mu holds -50000 at element [1]"},
+		{"param 50000 with the checks off", param(3, 50000), FitConfig{MaxParam: -1, LossFactor: -1}, 0, ""},
+		{"param 50000 and loss", param(3, 50000), FitConfig{}, 3, "(param mu holds 50000 at element [1]"}, // the parameter is named first
+		{"param 50 at MaxParam 10", param(2, 50), FitConfig{MaxParam: 10, LossFactor: -1}, 2,
+			"beyond FitConfig.MaxParam 10 in magnitude); the last good parameters, from the end of epoch 1, were restored"},
+		{"param 5000", param(2, 5000), FitConfig{LossFactor: -1}, 0, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := c.cfg
+			cfg.Epochs, cfg.BatchSize, cfg.Shuffle, cfg.Seed = 5, 8, true, 3
+			cfg.Checkpoint = filepath.Join(t.TempDir(), "c")
+			tr := newMeanTrainer(3)
+			tr.alter = c.alter(tr)
+			stats, err := Fit(context.Background(), tr, data, cfg)
+			if c.bad == 0 {
+				if err != nil || len(stats) != 5 {
+					t.Fatalf("%d epochs, error %v; want 5 and no error", len(stats), err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrDiverged) {
+				t.Fatalf("error %v, want one wrapping ErrDiverged", err)
+			}
+			kept := "the initial parameters were restored"
+			if c.bad > 1 {
+				kept = fmt.Sprintf("the last good parameters, from the end of epoch %d, were restored", c.bad-1)
+			}
+			for _, want := range []string{c.want, kept, "checkpoint " + cfg.Checkpoint + " was not overwritten", "lower the learning rate"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not contain %q", err, want)
+				}
+			}
+			if len(stats) != c.bad-1 {
+				t.Errorf("%d epochs of stats, want %d", len(stats), c.bad-1)
+			}
+			ref := newMeanTrainer(3) // the good epochs alone
+			ref.alter = c.alter(ref)
+			refCfg := cfg
+			refCfg.Epochs, refCfg.Checkpoint = c.bad-1, ""
+			if _, err := Fit(context.Background(), ref, data, refCfg); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(tr.mu, ref.mu) || !slices.Equal(tr.vel, ref.vel) || tr.steps[0] != ref.steps[0] {
+				t.Errorf("after divergence mu %v vel %v steps %v, want last good mu %v vel %v steps %v",
+					tr.mu, tr.vel, tr.steps, ref.mu, ref.vel, ref.steps)
+			}
+			if c.bad > 1 {
+				ck, err := LoadCheckpoint(cfg.Checkpoint)
+				if err != nil || ck.Meta["epoch"] != strconv.Itoa(c.bad-1) {
+					t.Errorf("checkpoint %v, %v; want the one of epoch %d", ck, err, c.bad-1)
+				}
+			}
+		})
+	}
+}
+
+// TestFitCheckpointUnwritable: a checkpoint path Fit could not write is
+// refused before the first step.
+func TestFitCheckpointUnwritable(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, path, want string
+	}{
+		{"missing directory", filepath.Join(dir, "no", "such", "c"),
+			"runtime: fit Mean: cannot write checkpoint " + filepath.Join(dir, "no", "such", "c") + ": directory " + filepath.Join(dir, "no", "such") +
+				": no such file or directory; create the directory or set FitConfig.Checkpoint to a path in a writable one"},
+		{"parent is a file", filepath.Join(file, "c"), "cannot write checkpoint " + filepath.Join(file, "c") + ": directory " + file + ": not a directory"},
+		{"a directory", dir, "cannot write checkpoint " + dir + ": it is a directory; set FitConfig.Checkpoint to a file path"},
+		{"ends in a separator", dir + string(os.PathSeparator), "names a directory"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tr := newMeanTrainer(3)
+			stats, err := Fit(context.Background(), tr, fitData(), FitConfig{Epochs: 2, BatchSize: 8, Checkpoint: c.path})
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("error %v, want it to contain %q", err, c.want)
+			}
+			if len(tr.epochs) != 0 || len(stats) != 0 {
+				t.Errorf("%d steps and %d epochs ran before the error", len(tr.epochs), len(stats))
+			}
+		})
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("the checks left files: %v", entries)
+	}
+}
+
 func TestFitCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -319,7 +472,12 @@ func TestFitConfigErrors(t *testing.T) {
 		{"columns", data, FitConfig{Epochs: 1, BatchSize: 4}, 5, 0, "data has 3 columns, model has 5 visible units"},
 		{"empty", &Dataset{Cols: 3}, FitConfig{Epochs: 1, BatchSize: 4}, 3, 0, "empty data set"},
 		{"short X", &Dataset{Rows: 2, Cols: 3, X: make([]float64, 5)}, FitConfig{Epochs: 1, BatchSize: 4}, 3, 0, "holds 5"},
-		{"checkpoint dir", data, FitConfig{Epochs: 1, BatchSize: 4, Checkpoint: filepath.Join(t.TempDir(), "no", "such", "dir", "c")}, 3, 0, "save checkpoint"},
+		{"checkpoint dir", data, FitConfig{Epochs: 1, BatchSize: 4, Checkpoint: filepath.Join(t.TempDir(), "no", "such", "dir", "c")}, 3, 0, "no such file or directory"},
+		{"loss factor under 1", data, FitConfig{Epochs: 1, BatchSize: 4, LossFactor: 0.5}, 3, 0,
+			"FitConfig.LossFactor 0.5 is less than 1; use 0 for the default (1000), a factor of at least 1, or a negative value to turn the check off"},
+		{"NaN loss factor", data, FitConfig{Epochs: 1, BatchSize: 4, LossFactor: math.NaN()}, 3, 0, "FitConfig.LossFactor is NaN; use 0 for the default (1000)"},
+		{"NaN max param", data, FitConfig{Epochs: 1, BatchSize: 4, MaxParam: math.NaN()}, 3, 0,
+			"FitConfig.MaxParam is NaN; use 0 for the default (10000), a positive bound, or a negative value to turn the check off"},
 		{"batch over capacity", data, FitConfig{Epochs: 1, BatchSize: 8}, 3, 5,
 			"batch size 8 is more than the 5 rows the trainer takes per step; use a FitConfig.BatchSize of at most 5 or build the trainer with a larger BatchSize"},
 	} {
