@@ -49,6 +49,7 @@ import (
 	"github.com/ebmc/ebmc/examples/dbm"
 	"github.com/ebmc/ebmc/examples/dbm/internal/bas"
 	"github.com/ebmc/ebmc/examples/dbm/n500"
+	"github.com/ebmc/ebmc/examples/internal/figures"
 	"github.com/ebmc/ebmc/runtime"
 )
 
@@ -513,12 +514,12 @@ func (j *job) evaluate(o options, met *Metrics, stdout io.Writer) error {
 }
 
 // version is the commit the command was built from (with "+dirty" for a
-// modified tree), as the Go toolchain stamped it, or "unknown" where it
-// did not (go run does not stamp).
+// modified tree), as the Go toolchain stamped it, or where it did not (go
+// run does not stamp) the commit checked out in the working directory.
 func version() string {
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
-		return "unknown"
+		return figures.Commit()
 	}
 	rev, dirty := "", ""
 	for _, s := range info.Settings {
@@ -530,7 +531,7 @@ func version() string {
 		}
 	}
 	if rev == "" {
-		return "unknown"
+		return figures.Commit()
 	}
 	return rev + dirty
 }
