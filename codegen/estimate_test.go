@@ -53,6 +53,9 @@ func checkEstimates(t *testing.T, name string, r harness.Response) {
 }
 
 func TestEstimatorsOnRandomRBMs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: 2²⁰-term exact log Z and 1000-temperature AIS of two 100×20 RBMs; TestEstimatorsOnTrainedRBM checks the estimators")
+	}
 	d := startDriver(t)
 	m := d.models["rbm.ebm/100x20"]
 	for seed := uint64(1); seed <= 2; seed++ {
@@ -73,6 +76,9 @@ func TestEstimatorsOnRandomRBMs(t *testing.T) {
 // AIS, importance sampling and the bridged estimates with the samplers of
 // float32 code (ebmc gen -float32) still find the exact log Z.
 func TestEstimatorsFloat32(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: 1000-temperature AIS of a 100×20 RBM; TestFloat32MatchesInterpreter checks the float32 code")
+	}
 	d := startDriver(t)
 	const name = "rbm.ebm/100x20/float32"
 	p := gaussianParams(d.models[name], 0.3, 1)
@@ -99,7 +105,13 @@ func TestEstimatorsOnTrainedRBM(t *testing.T) {
 // over the energy), softmax and gaussian visible layers.
 func TestAISOnEveryModel(t *testing.T) {
 	d := startDriver(t)
+	if testing.Short() {
+		t.Log("-short: dbm.ebm only")
+	}
 	for _, c := range cases(t) {
+		if shortSkips(c.Name, "dbm.ebm") {
+			continue
+		}
 		m := d.models[c.Name]
 		p := randomParams(m, 5)
 		if _, err := m.LogZ(p, 1, 1<<16); err != nil {

@@ -3,12 +3,20 @@ package codegen_test
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/ebmc/ebmc/harness"
 	"github.com/ebmc/ebmc/internal/testmodels"
 	"github.com/ebmc/ebmc/ir"
 )
+
+// shortSkips reports whether -short leaves out the case name: under -short
+// a test that runs on every model keeps only the cheap representatives in
+// keep (the full suite, go test ./..., runs them all).
+func shortSkips(name string, keep ...string) bool {
+	return testing.Short() && !slices.Contains(keep, name)
+}
 
 func cases(t *testing.T) []testmodels.Case {
 	t.Helper()

@@ -23,7 +23,7 @@ func TestGolden(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		files, err := codegen.Generate(m, codegen.Options{Package: "model", Source: c.Name})
+		files, err := codegen.Generate(m, codegen.Options{Package: "model", Source: c.Name, Text: []byte(c.Source), Defines: c.Defines})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,7 +13,13 @@ import (
 // samples every discrete test model exactly (softmax layers keep Gibbs).
 func TestMetropolisMatchesExactDistributions(t *testing.T) {
 	d := startDriver(t)
+	if testing.Short() {
+		t.Log("-short: ising.ebm only (lateral couplings)")
+	}
 	for _, c := range cases(t) {
+		if shortSkips(c.Name, "ising.ebm") {
+			continue
+		}
 		m := d.models[c.Name]
 		p := randomParams(m, 21)
 		if _, err := ir.Configs(m.Layers, 1<<12); err != nil {
@@ -87,7 +93,13 @@ func moments(t *testing.T, m *ir.Model, ly *ir.Layer, p ir.Params) (mean, varian
 func TestGaussianSamplersMatchMoments(t *testing.T) {
 	d := startDriver(t)
 	const n = 20000
+	if testing.Short() {
+		t.Log("-short: Gibbs on grbm.ebm only")
+	}
 	for _, name := range []string{"grbm.ebm", "meancov"} {
+		if shortSkips(name, "grbm.ebm") {
+			continue
+		}
 		m := d.models[name]
 		p := randomParams(m, 8)
 		var ly *ir.Layer
@@ -105,6 +117,9 @@ func TestGaussianSamplersMatchMoments(t *testing.T) {
 			step    float64
 			sweeps  int
 		}{{"gibbs", 0, 200}, {"metropolis", 0.5, 1000}, {"mala", 0.1, 1000}, {"langevin", 0.005, 2000}} {
+			if shortSkips(s.sampler, "gibbs") {
+				continue
+			}
 			r := d.call(t, harness.Request{Model: name, Op: "sample", Params: p, N: n, Beta: 1, Seed: 3, Sweeps: s.sweeps, Sampler: s.sampler, Step: s.step})
 			rate := 1.0
 			if r.Proposed > 0 {

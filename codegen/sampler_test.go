@@ -12,7 +12,13 @@ import (
 func TestSamplersMatchExactDistributions(t *testing.T) {
 	d := startDriver(t)
 	const n, sweeps = 20000, 100
+	if testing.Short() {
+		t.Log("-short: rbm.ebm and dbm.ebm only")
+	}
 	for _, c := range cases(t) {
+		if shortSkips(c.Name, "rbm.ebm", "dbm.ebm") {
+			continue
+		}
 		m := d.models[c.Name]
 		p := randomParams(m, 21)
 		if _, _, err := verify.ExactDiscrete(m, p, 1<<12); err != nil {

@@ -5,7 +5,7 @@
 //
 //	ebmc check [-D NAME=VALUE]... FILE.ebm...
 //	ebmc explain [-format text|markdown|latex] [-D NAME=VALUE]... FILE.ebm
-//	ebmc gen [-o FILE] [-pkg NAME] [-D NAME=VALUE]... [-bench] [-float32] FILE.ebm
+//	ebmc gen [-check] [-o FILE] [-pkg NAME] [-D NAME=VALUE]... [-bench] [-float32] FILE.ebm
 //	ebmc verify [-D NAME=VALUE]... [-code FILE.go] [-seed N] [-module DIR] FILE.ebm
 //	ebmc version
 //
@@ -26,7 +26,16 @@
 // to float32, sums in float32, half the bytes read), where the CPU has the
 // AVX-512 kernels; parameters, states and all else stay float64. It writes
 // nothing when the model has errors, writes files atomically, and leaves a
-// file untouched when its content would not change. In a module:
+// file untouched when its content would not change. The header of every
+// generated file names the ebmc version and carries short sha256 hashes of
+// the .ebm text and of the flags that change the output (-pkg, -D, -bench,
+// -float32), and nothing that depends on the time or on directories, so
+// regenerating is idempotent and an edited model leaves its old output
+// stale. With -check, gen writes nothing: it exits 0 when every output
+// file is exactly what it would write now, and otherwise exits 1, naming
+// each stale or missing file and saying to run go generate. In a module
+// (until ebmc is published, after go mod edit -replace
+// github.com/ebmc/ebmc=/path/to/a/clone; see the README):
 //
 //	go get -tool github.com/ebmc/ebmc/cmd/ebmc
 //

@@ -20,6 +20,7 @@ func (c *cli) gen(args []string) int {
 	pkg := fs.String("pkg", "", "package `name` (default: $GOPACKAGE under go generate, else the directory's name)")
 	bench := fs.Bool("bench", false, "also write NAME_ebm_bench_test.go with benchmarks of the generated model")
 	float32 := fs.Bool("float32", false, "run the batched matrix products in float32 (half the memory traffic; parameters and states stay float64)")
+	check := fs.Bool("check", false, "write nothing; exit 1 naming each output file that is not exactly what gen would write now, 0 when all are")
 	fs.Var(defs, "D", "override a const: `NAME=VALUE` (repeatable)")
 	if code, ok := parse(fs, args); !ok {
 		return code
@@ -35,7 +36,7 @@ func (c *cli) gen(args []string) int {
 		}
 	}
 	path := fs.Arg(0)
-	m, ok := c.load(path, defs)
+	m, src, ok := c.loadSource(path, defs)
 	if !ok {
 		return 1
 	}
@@ -51,23 +52,41 @@ func (c *cli) gen(args []string) int {
 			return 2
 		}
 	}
-	files, err := codegen.Generate(m, codegen.Options{Package: name, Source: filepath.Base(path), Bench: *bench, Float32: *float32})
+	files, err := codegen.Generate(m, codegen.Options{Package: name, Source: filepath.Base(path), Text: src, Defines: defs,
+		Bench: *bench, Float32: *float32})
 	if err != nil {
 		fmt.Fprintln(c.stderr, err)
 		return 1
 	}
+	stale := 0
 	for i, f := range files {
 		target := filepath.Join(dir, f.Name)
 		if i == 0 && *out != "" {
 			target = *out
 		}
-		if old, err := os.ReadFile(target); err == nil && bytes.Equal(old, f.Content) {
+		old, err := os.ReadFile(target)
+		if err == nil && bytes.Equal(old, f.Content) {
 			continue // unchanged: keep the file's time stamp
+		}
+		if *check {
+			stale++
+			switch {
+			case errors.Is(err, os.ErrNotExist):
+				fmt.Fprintf(c.stderr, "ebmc gen -check: %s does not exist; run go generate (ebmc gen) to write it\n", target)
+			case err != nil:
+				fmt.Fprintf(c.stderr, "ebmc gen -check: %v\n", err)
+			default:
+				fmt.Fprintf(c.stderr, "ebmc gen -check: %s is stale: it is not what ebmc gen would write now from %s; run go generate (ebmc gen)\n", target, path)
+			}
+			continue
 		}
 		if err := runtime.WriteFileAtomic(target, f.Content); err != nil {
 			fmt.Fprintf(c.stderr, "ebmc gen: %v\n", err)
 			return 1
 		}
+	}
+	if stale > 0 {
+		return 1
 	}
 	return 0
 }

@@ -10,11 +10,13 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ebmc/ebmc/codegen"
 	"github.com/ebmc/ebmc/ir"
 )
 
-// Version is the version of ebmc and of the runtime contract it emits.
-const Version = "0.1.0"
+// Version is the version of ebmc and of the runtime contract it emits; it
+// is written in the header of generated files.
+const Version = codegen.Version
 
 type command struct {
 	name, args, summary string
@@ -27,7 +29,7 @@ func init() {
 	commands = []command{
 		{"check", "[-D NAME=VALUE]... FILE.ebm...", "check models; exit 1 with positioned errors", (*cli).check},
 		{"explain", "[-format text|markdown|latex] [-D NAME=VALUE]... FILE.ebm", "print every derivation as readable maths", (*cli).explain},
-		{"gen", "[-o FILE] [-pkg NAME] [-D NAME=VALUE]... [-bench] [-float32] FILE.ebm", "generate Go code for a model", (*cli).gen},
+		{"gen", "[-check] [-o FILE] [-pkg NAME] [-D NAME=VALUE]... [-bench] [-float32] FILE.ebm", "generate Go code for a model, or with -check only tell whether the output is up to date", (*cli).gen},
 		{"verify", "[-D NAME=VALUE]... [-code FILE.go] [-seed N] [-module DIR] FILE.ebm", "check generated code against brute force at tiny sizes; exit 1 on any failure", (*cli).verify},
 		{"version", "", "print the version", (*cli).version},
 	}
@@ -135,17 +137,23 @@ func (d defines) Set(s string) error {
 
 // load reads and compiles one model, printing its errors.
 func (c *cli) load(path string, defs defines) (*ir.Model, bool) {
+	m, _, ok := c.loadSource(path, defs)
+	return m, ok
+}
+
+// loadSource is load that also returns the source text.
+func (c *cli) loadSource(path string, defs defines) (*ir.Model, []byte, bool) {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		fmt.Fprintf(c.stderr, "ebmc: %v\n", err)
-		return nil, false
+		return nil, nil, false
 	}
 	m, err := ir.Compile(path, src, ir.Options{Defines: defs})
 	if err != nil {
 		fmt.Fprintln(c.stderr, err)
-		return nil, false
+		return nil, nil, false
 	}
-	return m, true
+	return m, src, true
 }
 
 func (c *cli) check(args []string) int {

@@ -45,7 +45,13 @@ func TestVerifyPasses(t *testing.T) {
 	if err := os.WriteFile(extra, []byte(spinLabel), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if testing.Short() {
+		t.Log("-short: rbm.ebm only (each verify builds a module)")
+	}
 	for _, path := range append(paths, extra) {
+		if testing.Short() && filepath.Base(path) != "rbm.ebm" {
+			continue
+		}
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			t.Parallel()
 			code, stdout, stderr := runCLI("verify", path)
@@ -92,7 +98,13 @@ func TestVerifyFailsOnBrokenCode(t *testing.T) {
 		// The visible means with the field's sign flipped.
 		{"flipped-mean", "runtime.Sigmoids(dst[:x.N*3], x.aV[:x.N*3], beta)", "runtime.Sigmoids(dst[:x.N*3], x.aV[:x.N*3], -beta)", "conditional p(v | rest)"},
 	}
+	if testing.Short() {
+		t.Log("-short: flipped-mean only (each verify builds a module)")
+	}
 	for _, c := range cases {
+		if testing.Short() && c.name != "flipped-mean" {
+			continue
+		}
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			if !strings.Contains(string(src), c.old) {

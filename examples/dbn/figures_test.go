@@ -88,12 +88,20 @@ func measure(t testing.TB, seed uint64, wrap func(runtime.Trainer) runtime.Train
 
 // TestGuardedFigures compares the figures at seed 1 with
 // testdata/figures.json (go test -run TestGuardedFigures -update rewrites it).
-func TestGuardedFigures(t *testing.T) { guard.Check(t) }
+func TestGuardedFigures(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: trains a DBN through every stage; examples/fashion guards its figures under -short")
+	}
+	guard.Check(t)
+}
 
 // TestGuardedFiguresCatchABrokenStep is the negative control: with every
 // training step of every stage reversed (figures.Reversed), the figures must
 // leave their tolerances.
 func TestGuardedFiguresCatchABrokenStep(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: trains a DBN through every stage with every step reversed")
+	}
 	f, err := figures.Load(guard.Path)
 	if err != nil {
 		t.Fatal(err)

@@ -72,6 +72,9 @@ func TestGuardedFigures(t *testing.T) { guard.Check(t) }
 // training step reversed (figures.Reversed), the figures must leave their
 // tolerances.
 func TestGuardedFiguresCatchABrokenStep(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: trains the quick start again with every step reversed; TestGuardedFigures runs")
+	}
 	f, err := figures.Load(guard.Path)
 	if err != nil {
 		t.Fatal(err)
