@@ -198,3 +198,19 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(keys)
 	return slices.Clip(keys)
 }
+
+// Catches is the negative control of a guard: got, the figures of a
+// deliberately broken run (a reversed training step, say), must fail the
+// comparison with the golden file. It logs how far they moved.
+func (g Guard) Catches(t *testing.T, got map[string]float64) {
+	t.Helper()
+	f, err := Load(g.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = f.Compare(got)
+	if err == nil {
+		t.Fatal("the figures of a broken training step pass the comparison")
+	}
+	t.Logf("caught: %v", err)
+}
