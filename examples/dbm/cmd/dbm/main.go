@@ -107,7 +107,7 @@ func runWrapped(args []string, stdout, stderr io.Writer, wrap func(runtime.Train
 	fs.IntVar(&o.trainRows, "train-rows", 0, "training images used (0: all)")
 	fs.IntVar(&o.batch, "batch", 0, "minibatch size (default 100 on Fashion-MNIST, 10 on bars and stripes)")
 	fs.IntVar(&o.chains, "chains", 100, "persistent chains of SML")
-	fs.IntVar(&o.k, "k", 0, "Gibbs sweeps of the persistent chains per update (default 1 on Fashion-MNIST, 5 on bars and stripes)")
+	fs.IntVar(&o.k, "k", 0, "Gibbs sweeps of the persistent chains per update (default 5, as in Salakhutdinov & Hinton)")
 	fs.Float64Var(&o.pretrainLR, "pretrain-lr", 0.05, "learning rate of pretraining")
 	fs.Float64Var(&o.lr, "lr", 0, "learning rate of SML (default 0.001 on Fashion-MNIST, 0.01 on bars and stripes)")
 	fs.Float64Var(&o.momentum, "momentum", 0.5, "momentum of SML")
@@ -173,7 +173,7 @@ func newJob(o *options, stderr io.Writer) (*job, error) {
 	}
 	def(&o.pretrainEpochs, 3, 300, fashion)
 	def(&o.epochs, 3, 3000, fashion)
-	def(&o.k, 1, 5, fashion)
+	def(&o.k, 5, 5, fashion)
 	def(&o.batch, 100, 10, fashion)
 	def(&o.temps, 10000, 1000, fashion)
 	if o.lr == 0 {
