@@ -16,7 +16,8 @@ import "unsafe"
 // and HoldParams). Writing to a held matrix before Release leaves the
 // products reading the old values. Holding a nil Workspace does nothing; the
 // copies are made in buffers kept from one hold to the next, so a warmed-up
-// hold does not allocate.
+// hold does not allocate, whichever of its kernels each Gemm takes (see
+// warmHeldGemm).
 func (w *Workspace) Hold(b []float64) {
 	if w == nil || w.pool == nil || len(b) == 0 {
 		return
@@ -55,6 +56,58 @@ type addrRange struct{ lo, hi uintptr }
 type holdState struct {
 	ranges []addrRange
 	gen    uint64
+
+	// gemms are the held products of Gemm whose other kernel has been run
+	// (warmHeldGemm), c their scratch C; both are kept from one hold to the
+	// next.
+	gemms []heldGemm
+	c     []float64
+}
+
+// heldGemm identifies a Gemm with a held op(B): its operand and every
+// argument on which the division among threads, and so the threads'
+// packed copies, depend.
+type heldGemm struct {
+	addr           uintptr
+	transA, transB bool
+	m, n, k, ldb   int
+	gen            uint64
+}
+
+// warmHeldGemm makes a held Gemm allocation-free whichever kernel it takes.
+// Gemm picks the dense or the sparse-row kernel on every call from the
+// density of op(A), and each kernel keeps its own packed copy of a held B
+// (and its own scratch), which its first call under the hold makes. So
+// that a later switch of kernel — the unit states of a sweep crossing
+// sparseMaxDensity — does not allocate in the middle of a held run, the
+// first call of each held product under a hold also runs the kernel it did
+// not pick (sparse reports which it picked), into a scratch C: both copies
+// are then packed, and every buffer either kernel needs is sized, before
+// the run is warmed up.
+func (w *Workspace) warmHeldGemm(lv int, sparse, transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int) {
+	h := &w.hold
+	if !h.covers(b, bExtent(transB, k, n, ldb)) {
+		return
+	}
+	key := heldGemm{uintptr(unsafe.Pointer(&b[0])), transA, transB, m, n, k, ldb, h.gen}
+	free := -1
+	for i, g := range h.gemms {
+		if g == key {
+			return
+		}
+		if free < 0 && g.gen != h.gen {
+			free = i
+		}
+	}
+	if free < 0 {
+		h.gemms = append(h.gemms, key)
+	} else {
+		h.gemms[free] = key
+	}
+	if cap(h.c) < m*n {
+		h.c = make([]float64, m*n)
+	}
+	w.gemmKernel(lv, !sparse, transA, transB, m, n, k, alpha, a, lda, b, ldb, 0, h.c[:m*n], n)
 }
 
 // covers reports whether the first n elements of b lie within a held matrix.

@@ -243,3 +243,63 @@ func ExampleWorkspace_Hold() {
 	fmt.Println(h, ws.Held(w))
 	// Output: [0.75 0 2 0] false
 }
+
+// A held product does not allocate when Gemm switches between its dense
+// and sparse-row kernels (the density of op(A) crossing sparseMaxDensity),
+// in either order: after the first held call with one kernel, the first
+// call with the other allocates nothing.
+func TestHoldAllocsKernelSwitch(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	r := NewRNG(44, 0)
+	const N, nv, nh = 100, 784, 500
+	wt := randSlice(&r, nv*nh)
+	dense := map[bool][]float64{false: make([]float64, N*nv), true: make([]float64, N*nh)}
+	sparse := map[bool][]float64{false: make([]float64, N*nv), true: make([]float64, N*nh)}
+	for _, tb := range []bool{false, true} {
+		fillOperand(&r, dense[tb], opDense)
+		for i := range sparse[tb] {
+			sparse[tb][i] = r.Bernoulli(0.1)
+		}
+	}
+	out := make([]float64, N*nv)
+	for _, threads := range []int{1, 2} {
+		for _, f32 := range []bool{false, true} {
+			for _, tb := range []bool{false, true} {
+				for _, denseFirst := range []bool{true, false} {
+					m, n, k := N, nh, nv
+					if tb {
+						n, k = nv, nh
+					}
+					if !sparseEnough(kernelLevel, m, k, sparse[tb], k) || sparseEnough(kernelLevel, m, k, dense[tb], k) {
+						t.Fatal("the operands do not select both kernels")
+					}
+					first, second := dense[tb], sparse[tb]
+					if !denseFirst {
+						first, second = second, first
+					}
+					w := NewWorkspace(threads)
+					w.SetFloat32(f32)
+					gemm := func(a []float64) { w.Gemm(false, tb, m, n, k, 1, a, k, wt, nh, 0, out, n) }
+					w.Hold(wt)
+					warm := false
+					allocs := testing.AllocsPerRun(1, func() {
+						if !warm {
+							gemm(first) // the warm-up run: the first kernel only
+							warm = true
+							return
+						}
+						gemm(second)
+						gemm(first)
+					})
+					w.Release()
+					w.Close()
+					if allocs != 0 {
+						t.Errorf("threads=%d float32=%v transB=%v denseFirst=%v: %v allocations on switching kernels", threads, f32, tb, denseFirst, allocs)
+					}
+				}
+			}
+		}
+	}
+}

@@ -519,12 +519,21 @@ func (w *Workspace) Gemm(transA, transB bool, m, n, k int, alpha float64, a []fl
 		return
 	}
 	lv := kernelLevel
-	sh := shapeOf(lv)
 	ar, ac := m, k // stored shape of A
 	if transA {
 		ar, ac = k, m
 	}
 	sparse := sparseEnough(lv, ar, ac, a, lda)
+	if lv != levelGo {
+		w.warmHeldGemm(lv, sparse, transA, transB, m, n, k, alpha, a, lda, b, ldb)
+	}
+	w.gemmKernel(lv, sparse, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// gemmKernel is Gemm for m, n, k ≥ 1 and α ≠ 0 with the kernel chosen:
+// the sparse-row kernel with sparse, the packed dense one otherwise.
+func (w *Workspace) gemmKernel(lv int, sparse, transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	sh := shapeOf(lv)
 	parts := w.parallel(m * n * k)
 	if parts == 1 {
 		w.scratch[0].gemmSerial(lv, sparse, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
