@@ -1,8 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -60,14 +58,8 @@ func measure(t testing.TB, seed uint64, wrap func(runtime.Trainer) runtime.Train
 	if code := runWrapped(args, &stdout, &stderr, wrap); code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
 	}
-	b, err := os.ReadFile(filepath.Join(out, "metrics.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var met Metrics
-	if err := json.Unmarshal(b, &met); err != nil {
-		t.Fatal(err)
-	}
+	figures.ReadJSON(t, filepath.Join(out, "metrics.json"), &met)
 	var got []string
 	for _, s := range met.Stages {
 		got = append(got, s.Stage)

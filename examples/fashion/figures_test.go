@@ -1,8 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -45,14 +43,8 @@ func measure(t testing.TB, seed uint64, wrap func(runtime.Trainer) runtime.Train
 	if code := runWrapped(args, &stdout, &stderr, wrap); code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
 	}
-	b, err := os.ReadFile(filepath.Join(out, "metrics.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var all []Metrics
-	if err := json.Unmarshal(b, &all); err != nil {
-		t.Fatal(err)
-	}
+	b := figures.ReadJSON(t, filepath.Join(out, "metrics.json"), &all)
 	if len(all) != 1 || all[0].Model != "bars-and-stripes-rbm16x16" || !strings.HasPrefix(all[0].LogLikelihoodTe.Method, "−F(v) − log Z, log Z exact") {
 		t.Fatalf("metrics.json: want the bars-and-stripes RBM with an exact log-likelihood, got %s", b)
 	}

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"encoding/json"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -70,14 +68,8 @@ func measure(t testing.TB, seed uint64, wrap func(runtime.Trainer) runtime.Train
 	if code := runWrapped(args, &stdout, &stderr, wrap); code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
 	}
-	b, err := os.ReadFile(filepath.Join(out, "methods.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var rep Report
-	if err := json.Unmarshal(b, &rep); err != nil {
-		t.Fatal(err)
-	}
+	figures.ReadJSON(t, filepath.Join(out, "methods.json"), &rep)
 	if len(rep.Rows) != 12 || !strings.HasPrefix(rep.Data, "noisy bars and stripes") {
 		t.Fatalf("want 12 rows on the embedded data, got %d on %q", len(rep.Rows), rep.Data)
 	}

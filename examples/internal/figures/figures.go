@@ -214,3 +214,17 @@ func (g Guard) Catches(t *testing.T, got map[string]float64) {
 	}
 	t.Logf("caught: %v", err)
 }
+
+// ReadJSON reads the JSON file at path (a command's metrics) into v and
+// returns its bytes, failing the test on any error.
+func ReadJSON(t testing.TB, path string, v any) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return b
+}

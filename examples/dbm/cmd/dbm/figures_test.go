@@ -2,8 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -42,14 +40,8 @@ func guardedRun(t testing.TB, seed uint64, wrap func(runtime.Trainer) runtime.Tr
 	if code := runWrapped(args, &stdout, &stderr, wrap); code != 0 {
 		t.Fatalf("exit %d\n%s%s", code, stdout.String(), stderr.String())
 	}
-	b, err := os.ReadFile(filepath.Join(out, "metrics.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var met Metrics
-	if err := json.Unmarshal(b, &met); err != nil {
-		t.Fatal(err)
-	}
+	b := figures.ReadJSON(t, filepath.Join(out, "metrics.json"), &met)
 	if met.ExactLogLikelihood == nil || met.PretrainedLogLikelihood == nil {
 		t.Fatalf("no exact log-likelihoods in\n%s", b)
 	}
