@@ -298,6 +298,29 @@ func (d *pathDensity) eval(x Chains, beta float64, dst []float64) {
 
 // Estimate is an estimate of log Z (or of a log ratio of partition
 // functions) with the interval of ±3 standard errors.
+//
+// ESS is Kish's effective sample size of the importance weights
+// w_m = exp(LogW[m]),
+//
+//	ESS = (Σ_m w_m)² / Σ_m w_m²,
+//
+// between 1 (one run carries all the weight) and the number of runs (all
+// weights equal). A small ESS, a small share of the runs, says the mean
+// weight rests on the few runs that happened to anneal well: its standard
+// error is then itself unreliable, the interval may be far too narrow (or
+// Low −Inf, see Finite), and forward AIS errs low, reverse AIS high, by
+// more than the interval shows. What to raise, in this order:
+//
+//  1. Temperatures. The share ESS/runs depends only on the spread of the
+//     log weights, whose variance falls roughly as 1/K with K temperatures
+//     (each step adds a variance of order Δβ²); so does the bias of log mean w.
+//  2. Runs, once the ESS is a fair share of them (say a tenth or more):
+//     the ESS then grows in proportion and the interval narrows as
+//     1/√runs. More runs at too few temperatures mostly buy more runs
+//     that carry no weight.
+//
+// Bridged AIS reports the smaller of its two directions' ESS, bridge
+// sampling the smaller of its two sides', and an exact value 0.
 type Estimate struct {
 	Method   string
 	LogZ     float64
@@ -305,7 +328,30 @@ type Estimate struct {
 	High     float64
 	LogZBase float64   // log Z of the path's start (AIS, importance sampling)
 	LogW     []float64 // the log importance weights
+	ESS      float64   // Kish's effective sample size of exp(LogW), see above
 	Seconds  float64
+}
+
+// Finite reports whether both ends of the interval are finite numbers:
+// false when the mean weight is within three standard errors of zero
+// (Low = −Inf, or for reverse AIS High = +Inf), a sign that the ESS is too
+// small.
+func (e *Estimate) Finite() bool {
+	return !math.IsInf(e.Low, 0) && !math.IsNaN(e.Low) && !math.IsInf(e.High, 0) && !math.IsNaN(e.High)
+}
+
+// kishESS is Kish's effective sample size (Σw)²/Σw² of the weights
+// w = exp(lw), computed from the log weights without overflow; 0 when lw is
+// empty, NaN when the largest log weight is not finite.
+func kishESS(lw []float64) float64 {
+	if len(lw) == 0 {
+		return 0
+	}
+	mx, m1, m2 := expMoments(lw)
+	if math.IsInf(mx, 0) || math.IsNaN(mx) {
+		return math.NaN()
+	}
+	return float64(len(lw)) * m1 * m1 / m2
 }
 
 // expMoments returns max(t) and the first two moments of exp(t − max(t)).
@@ -333,31 +379,73 @@ func logMeanExpInterval(lw []float64) (mean, low, high float64) {
 
 // AISConfig configures annealed importance sampling.
 type AISConfig struct {
-	// Betas are the inverse temperatures 0 = β₀ < β₁ < … < β_K = 1; when
-	// nil, Temperatures (K) evenly spaced ones are used. K = 1 is plain
-	// importance sampling from the base model.
+	// Betas are the inverse temperatures 0 = β₀ < β₁ < … < β_K = 1. When
+	// nil, Temperatures (K) evenly spaced ones are used, K = 1 being plain
+	// importance sampling from the base model; when Temperatures is 0 too,
+	// the schedule of Salakhutdinov & Murray (2008), SMBetas: 14,500
+	// temperatures, denser towards β = 1.
 	Betas        []float64
 	Temperatures int
-	Runs         int // independent runs, sampled as one batch of chains
+	Runs         int // independent runs, sampled as one batch of chains; 0 means 100
 	Seed         uint64
 	Progress     io.Writer // a line every tenth of the way, if set
 }
 
+// DefaultAISRuns is the number of AIS runs when AISConfig.Runs is 0.
+const DefaultAISRuns = 100
+
+// SMBetas returns the schedule of inverse temperatures Salakhutdinov &
+// Murray (2008, §4.1) used for RBMs on MNIST, the default of AIS and RAISE:
+// steps of 10⁻³ from 0 to 0.5, of 10⁻⁴ from 0.5 to 0.9 and of 10⁻⁵ from 0.9
+// to 1 — 500 + 4,000 + 10,000 = 14,500 temperatures, a slice of 14,501 betas
+// rising strictly from β₀ = 0 to β_K = 1. A step adds to the log weight a
+// variance of about Δβ²·Var_{p_β}[∂ log f_β/∂β], which grows as p_β
+// sharpens towards the model; the steps shrink there. (Each beta is an
+// integer divided by 10³, 10⁴ or 10⁵, correctly rounded, so the steps do
+// not drift and the last beta is exactly 1.) The slice is new on every call.
+func SMBetas() []float64 {
+	b := make([]float64, 0, 14501)
+	for k := 0; k < 500; k++ {
+		b = append(b, float64(k)/1e3)
+	}
+	for k := 5000; k < 9000; k++ {
+		b = append(b, float64(k)/1e4)
+	}
+	for k := 90000; k <= 100000; k++ {
+		b = append(b, float64(k)/1e5)
+	}
+	return b
+}
+
 func (c AISConfig) betas() ([]float64, error) {
 	if c.Betas != nil {
-		if c.Betas[0] != 0 || c.Betas[len(c.Betas)-1] != 1 || !slices.IsSorted(c.Betas) {
+		if len(c.Betas) < 2 || c.Betas[0] != 0 || c.Betas[len(c.Betas)-1] != 1 || !slices.IsSorted(c.Betas) {
 			return nil, errors.New("betas must rise from 0 to 1")
 		}
 		return c.Betas, nil
 	}
-	if c.Temperatures < 1 {
-		return nil, errors.New("Temperatures must be at least 1")
+	if c.Temperatures == 0 {
+		return SMBetas(), nil
+	}
+	if c.Temperatures < 0 {
+		return nil, fmt.Errorf("Temperatures is %d; 0 means the default schedule, otherwise it must be at least 1", c.Temperatures)
 	}
 	b := make([]float64, c.Temperatures+1)
 	for k := range b {
 		b[k] = float64(k) / float64(c.Temperatures)
 	}
 	return b, nil
+}
+
+// runs is the number of runs, DefaultAISRuns for 0.
+func (c AISConfig) runs() (int, error) {
+	switch {
+	case c.Runs == 0:
+		return DefaultAISRuns, nil
+	case c.Runs < 0:
+		return 0, fmt.Errorf("Runs is %d; 0 means %d, otherwise it must be at least 1", c.Runs, DefaultAISRuns)
+	}
+	return c.Runs, nil
 }
 
 // AIS estimates log Z by annealed importance sampling (Neal 2001) along the
@@ -376,8 +464,8 @@ func AIS(m Reflective, base *Base, cfg AISConfig) (*Estimate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("runtime: AIS of %s: %w", m.ModelName(), err)
 	}
-	if cfg.Runs < 1 {
-		return nil, fmt.Errorf("runtime: AIS of %s: Runs must be at least 1", m.ModelName())
+	if cfg.Runs, err = cfg.runs(); err != nil {
+		return nil, fmt.Errorf("runtime: AIS of %s: %w", m.ModelName(), err)
 	}
 	z0, err := base.LogZ(m)
 	if err != nil {
@@ -425,7 +513,7 @@ func AIS(m Reflective, base *Base, cfg AISConfig) (*Estimate, error) {
 		method = fmt.Sprintf("importance sampling from the base model, %d samples", cfg.Runs)
 	}
 	return &Estimate{Method: method, LogZ: z0 + mean, Low: z0 + low, High: z0 + high, LogZBase: z0, LogW: lw,
-		Seconds: time.Since(start).Seconds()}, nil
+		ESS: kishESS(lw), Seconds: time.Since(start).Seconds()}, nil
 }
 
 // ReverseAIS runs the path backwards, from chains that are (approximately)
@@ -438,6 +526,9 @@ func ReverseAIS(m Reflective, base *Base, cfg AISConfig, burn int) (*Estimate, e
 	start := time.Now()
 	betas, err := cfg.betas()
 	if err != nil {
+		return nil, fmt.Errorf("runtime: reverse AIS of %s: %w", m.ModelName(), err)
+	}
+	if cfg.Runs, err = cfg.runs(); err != nil {
 		return nil, fmt.Errorf("runtime: reverse AIS of %s: %w", m.ModelName(), err)
 	}
 	z0, err := base.LogZ(m)
@@ -467,7 +558,7 @@ func ReverseAIS(m Reflective, base *Base, cfg AISConfig, burn int) (*Estimate, e
 	// E[exp(lw)] = Z_0/Z: log Z = log Z_0 − log mean exp(lw).
 	mean, low, high := logMeanExpInterval(lw)
 	return &Estimate{Method: fmt.Sprintf("reverse AIS, %d temperatures, %d runs, %d burn-in sweeps", len(betas)-1, cfg.Runs, burn),
-		LogZ: z0 - mean, Low: z0 - high, High: z0 - low, LogZBase: z0, LogW: lw, Seconds: time.Since(start).Seconds()}, nil
+		LogZ: z0 - mean, Low: z0 - high, High: z0 - low, LogZBase: z0, LogW: lw, ESS: kishESS(lw), Seconds: time.Since(start).Seconds()}, nil
 }
 
 // BAR combines importance weights in both directions by Bennett's
@@ -535,9 +626,10 @@ func BridgedAIS(m Reflective, base *Base, cfg AISConfig, burn int) (*Estimate, e
 		return nil, err
 	}
 	c, se := BAR(fwd.LogW, negate(rev.LogW))
-	return &Estimate{Method: fmt.Sprintf("bridged AIS (forward and reverse, Bennett), %d temperatures, %d runs each", len(fwd.LogW), cfg.Runs),
+	betas, _ := cfg.betas() // AIS checked them
+	return &Estimate{Method: fmt.Sprintf("bridged AIS (forward and reverse, Bennett), %d temperatures, %d runs each", len(betas)-1, len(fwd.LogW)),
 		LogZ: fwd.LogZBase + c, Low: fwd.LogZBase + c - 3*se, High: fwd.LogZBase + c + 3*se, LogZBase: fwd.LogZBase,
-		Seconds: time.Since(start).Seconds()}, nil
+		ESS: math.Min(fwd.ESS, rev.ESS), Seconds: time.Since(start).Seconds()}, nil
 }
 
 // BridgeConfig configures bridge sampling between two models.
@@ -574,9 +666,11 @@ func Bridge(m0, m1 Reflective, cfg BridgeConfig) (*Estimate, error) {
 		}
 		return l
 	}
-	c, se := BAR(logRatio(m0), logRatio(m1))
+	l0, l1 := logRatio(m0), logRatio(m1)
+	c, se := BAR(l0, l1)
+	// The importance weights of each side: q1/q0 at samples of p0, q0/q1 at samples of p1.
 	return &Estimate{Method: fmt.Sprintf("bridge sampling (Bennett), %d samples each, %d burn-in sweeps", cfg.Samples, cfg.Burn),
-		LogZ: c, Low: c - 3*se, High: c + 3*se, Seconds: time.Since(start).Seconds()}, nil
+		LogZ: c, Low: c - 3*se, High: c + 3*se, ESS: math.Min(kishESS(l0), kishESS(negate(l1))), Seconds: time.Since(start).Seconds()}, nil
 }
 
 // transfer copies the visible layers of x into new chains of m.

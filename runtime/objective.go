@@ -122,10 +122,8 @@ type ObjectiveTrainer struct {
 	idx   []int  // a permutation of all, for drawing sites
 	spans []span // each chosen site's rows in a batch
 
-	// exact
-	keep  []objLayer // the layers enumerated: the cheaper side
-	keepF int        // the free energy keeping them, −1: the energy
-	count int        // configurations
+	// exact: the side enumerated
+	exactSide
 
 	// nce
 	logZ, logZVel, logZGrad []float64
@@ -169,7 +167,7 @@ func NewObjectiveTrainer(m Reflective, cfg ObjectiveConfig) (Trainer, error) {
 	default:
 		return nil, fmt.Errorf("runtime: trainer for %s: unknown method %q; choose one of %s", name, cfg.Method, strings.Join(Methods, ", "))
 	}
-	t := &ObjectiveTrainer{m: m, cfg: cfg, fe: VisibleFreeEnergy(m), keepF: -1, chains: map[int]Chains{},
+	t := &ObjectiveTrainer{m: m, cfg: cfg, fe: VisibleFreeEnergy(m), exactSide: exactSide{keepF: -1}, chains: map[int]Chains{},
 		rng: NewRNG(cfg.Seed, 0x0b1ec7), rngSt: make([]float64, 4)}
 	t.rng.EncodeState(t.rngSt) // the source of truth between steps
 	if t.fe < 0 && hasHidden(m) {
@@ -573,16 +571,37 @@ func (t *ObjectiveTrainer) siteStep(batch []float64, rows int) float64 {
 	return loss
 }
 
-// initExact picks the side to enumerate: the free energy (or, for a model
-// without hidden layers, the energy) whose kept layers are all discrete and
-// have the fewest configurations.
+// initExact picks the side to enumerate (see newExactSide).
 func (t *ObjectiveTrainer) initExact() error {
-	layers := t.m.Layers()
+	s, err := newExactSide(t.m, t.cfg.Limit, "pcd")
+	if err != nil {
+		return err
+	}
+	t.exactSide = s
+	return nil
+}
+
+// exactSide is the side of a model that exact maximum likelihood and EM
+// enumerate to compute log Z and the model expectation: the layers kept by
+// a free energy (or, for a model without hidden layers, all of them), all
+// discrete, with the fewest configurations.
+type exactSide struct {
+	keep  []objLayer // the layers enumerated: the cheaper side
+	keepF int        // the free energy keeping them, −1: the energy
+	count int        // configurations
+}
+
+// newExactSide picks the free energy (or, for a model without hidden
+// layers, the energy) whose kept layers are all discrete and have the
+// fewest configurations, at most limit (≤ 0 means 2²⁰); an error suggests
+// the method instead when there are more.
+func newExactSide(m Reflective, limit float64, instead string) (exactSide, error) {
+	s := exactSide{keepF: -1}
+	layers := m.Layers()
 	byName := map[string]int{}
 	for i, ly := range layers {
 		byName[ly.Name] = i
 	}
-	limit := t.cfg.Limit
 	if limit <= 0 {
 		limit = 1 << 20
 	}
@@ -606,32 +625,32 @@ func (t *ObjectiveTrainer) initExact() error {
 			keep = append(keep, l)
 		}
 		if count < best {
-			best, t.keep, t.keepF, t.count = count, keep, fe, int(count)
+			best, s.keep, s.keepF, s.count = count, keep, fe, int(count)
 		}
 	}
-	if !hasHidden(t.m) {
+	if !hasHidden(m) {
 		var names []string
 		for _, ly := range layers {
 			names = append(names, ly.Name)
 		}
 		consider(-1, names)
 	}
-	for i, fe := range t.m.FreeEnergies() {
+	for i, fe := range m.FreeEnergies() {
 		consider(i, fe.Keep)
 	}
 	switch {
-	case t.keep == nil:
-		return fmt.Errorf("no free energy keeps only discrete layers, so log Z cannot be enumerated")
+	case s.keep == nil:
+		return s, fmt.Errorf("no free energy keeps only discrete layers, so log Z cannot be enumerated")
 	case best > limit:
-		return fmt.Errorf("the cheapest side has %.3g configurations, more than the limit %.3g; raise Limit or use pcd", best, limit)
+		return s, fmt.Errorf("the cheapest side has %.3g configurations, more than the limit %.3g; raise Limit or use %s", best, limit, instead)
 	}
-	return nil
+	return s, nil
 }
 
 // setConfig writes configuration k of the enumerated layers into chain c:
 // bernoulli and spin units are binary digits, softmax groups digits of base K.
-func (t *ObjectiveTrainer) setConfig(layers []Tensor, c, k int) {
-	for _, l := range t.keep {
+func (s *exactSide) setConfig(layers []Tensor, c, k int) {
+	for _, l := range s.keep {
 		row := layers[l.index].Data[c*l.size : (c+1)*l.size]
 		switch l.kind {
 		case "bernoulli", "spin":
@@ -653,33 +672,31 @@ func (t *ObjectiveTrainer) setConfig(layers []Tensor, c, k int) {
 	}
 }
 
-// configs calls f on batches of chains holding configurations lo … hi−1.
-func (t *ObjectiveTrainer) configs(f func(x Chains, lo, hi int)) {
-	for lo := 0; lo < t.count; lo += objectiveCap {
-		hi := min(t.count, lo+objectiveCap)
-		x := t.batchOf(hi - lo)
+// enumerate calls f on batches of chains (from batchOf) holding
+// configurations lo … hi−1.
+func (s *exactSide) enumerate(batchOf func(n int) Chains, f func(x Chains, lo, hi int)) {
+	for lo := 0; lo < s.count; lo += objectiveCap {
+		hi := min(s.count, lo+objectiveCap)
+		x := batchOf(hi - lo)
 		layers := x.Layers()
 		for k := lo; k < hi; k++ {
-			t.setConfig(layers, k-lo, k)
+			s.setConfig(layers, k-lo, k)
 		}
 		f(x, lo, hi)
 	}
 }
 
-// exactStep descends −log p(v) = F(v) + log Z, whose gradient is
-// ∇F(v) − E_p[∇F_K(k)] for the free energy F_K of the enumerated side K:
-// log Z and the model expectation are sums over every configuration of K.
-func (t *ObjectiveTrainer) exactStep(batch []float64, rows int) float64 {
-	t.reserve(max(rows, t.count))
-	fk := t.f[:t.count]
-	t.configs(func(x Chains, lo, hi int) {
-		if t.keepF >= 0 {
-			t.m.FreeEnergy(x, t.keepF, 1, fk[lo:hi])
+// distribution writes the free energy F_K(k) of every configuration k into
+// fk and its probability p(k) = exp(−F_K(k) − log Z) into w (both of
+// length count), and returns log Z = log Σ_k exp(−F_K(k)).
+func (s *exactSide) distribution(m Reflective, batchOf func(n int) Chains, fk, w []float64) float64 {
+	s.enumerate(batchOf, func(x Chains, lo, hi int) {
+		if s.keepF >= 0 {
+			m.FreeEnergy(x, s.keepF, 1, fk[lo:hi])
 		} else {
-			t.m.Energy(x, fk[lo:hi])
+			m.Energy(x, fk[lo:hi])
 		}
 	})
-	w := t.w[:t.count]
 	for k, f := range fk {
 		w[k] = -f
 	}
@@ -687,15 +704,31 @@ func (t *ObjectiveTrainer) exactStep(batch []float64, rows int) float64 {
 	for k, f := range fk {
 		w[k] = math.Exp(-f - logZ)
 	}
-	t.configs(func(x Chains, lo, hi int) {
+	return logZ
+}
+
+// addExpectation adds scale·Σ_k w[k]·∂F_K(k)/∂θ into grad: with w from
+// distribution, scale times the model expectation E_p[∂E/∂θ] = −∂log Z/∂θ.
+func (s *exactSide) addExpectation(m Reflective, batchOf func(n int) Chains, w []float64, scale float64, grad []Tensor) {
+	s.enumerate(batchOf, func(x Chains, lo, hi int) {
 		x.SetWeights(w[lo:hi])
-		if t.keepF >= 0 {
-			t.m.FreeEnergyGrad(x, t.keepF, 1, t.grad)
+		if s.keepF >= 0 {
+			m.FreeEnergyGrad(x, s.keepF, scale, grad)
 		} else {
-			t.m.EnergyGrad(x, 1, t.grad)
+			m.EnergyGrad(x, scale, grad)
 		}
 		x.SetWeights(nil)
 	})
+}
+
+// exactStep descends −log p(v) = F(v) + log Z, whose gradient is
+// ∇F(v) − E_p[∇F_K(k)] for the free energy F_K of the enumerated side K:
+// log Z and the model expectation are sums over every configuration of K.
+func (t *ObjectiveTrainer) exactStep(batch []float64, rows int) float64 {
+	t.reserve(max(rows, t.count))
+	w := t.w[:t.count]
+	logZ := t.distribution(t.m, t.batchOf, t.f[:t.count], w)
+	t.addExpectation(t.m, t.batchOf, w, 1, t.grad)
 	copy(t.vals, batch)
 	t.evaluate(rows, false)
 	loss := 0.0

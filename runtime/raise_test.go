@@ -1,0 +1,459 @@
+package runtime_test
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/ebmc/ebmc/internal/gentest/classrbm"
+	"github.com/ebmc/ebmc/internal/gentest/fvbm"
+	"github.com/ebmc/ebmc/internal/gentest/rbm"
+	"github.com/ebmc/ebmc/runtime"
+)
+
+// exactLogP returns the exact log p(v) = −F(v) − log Z of every row, log Z
+// by enumeration.
+func exactLogP(t *testing.T, m runtime.Reflective, d *runtime.Dataset) []float64 {
+	t.Helper()
+	logZ, err := m.LogZ(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := freeEnergies(t, m, d)
+	for r := range f {
+		f[r] = -f[r] - logZ
+	}
+	return f
+}
+
+// meanSE returns the mean of x and its standard error.
+func meanSE(x []float64) (mean, se float64) {
+	for _, v := range x {
+		mean += v
+	}
+	mean /= float64(len(x))
+	ss := 0.0
+	for _, v := range x {
+		ss += (v - mean) * (v - mean)
+	}
+	return mean, math.Sqrt(ss / float64(len(x)-1) / float64(len(x)))
+}
+
+// strongRBM is the 6×3 test RBM with N(0, 1.5²) parameters: far from
+// the uniform base model, so that few temperatures anneal badly.
+func strongRBM() runtime.Reflective {
+	m := rbm.NewRBM(1).Reflect()
+	perturb(m, 1.5, 7)
+	return m
+}
+
+// checkESS fails unless every ESS is in [1, runs].
+func checkESS(t *testing.T, what string, ess []float64, runs int) {
+	t.Helper()
+	for r, e := range ess {
+		if !(e >= 1-1e-9 && e <= float64(runs)+1e-9) {
+			t.Fatalf("%s: ESS[%d] = %g, outside [1, %d]", what, r, e, runs)
+		}
+	}
+}
+
+// With many temperatures and runs, RAISE's estimate of each row's log p(v)
+// matches the exact value within a few of its standard errors, the error
+// of log mean w over M runs, √((M/ESS − 1)/M) by the delta method (Kish's
+// ESS gives the weights' relative variance), plus 0.01 nats for the bias
+// of the annealing model and the Jensen gap. On an RBM, a class RBM
+// (softmax labels among the visible layers) and a fully visible BM.
+func TestRAISEConvergesToExact(t *testing.T) {
+	cls := classrbm.NewClassRBM(3).Reflect()
+	perturb(cls, 1, 8)
+	fv := fvbm.NewFVBM(2).Reflect()
+	perturb(fv, 0.7, 9)
+	cases := []struct {
+		name string
+		m    runtime.Reflective
+		rows func(m runtime.Reflective) *runtime.Dataset
+	}{
+		{"rbm", strongRBM(), func(m runtime.Reflective) *runtime.Dataset { return exactSample(t, m, 8, 3) }},
+		{"classrbm", cls, func(m runtime.Reflective) *runtime.Dataset { return randomRows(m, 8, 4) }},
+		{"fvbm", fv, func(m runtime.Reflective) *runtime.Dataset { return exactSample(t, m, 8, 5) }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			data := c.rows(c.m)
+			exact := exactLogP(t, c.m, data)
+			base, err := runtime.BaseRate(c.m, data, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			const runs = 100
+			res, err := runtime.RAISE(c.m, base, data, runtime.RAISEConfig{Temperatures: 200, Runs: runs, Seed: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkESS(t, c.name, res.ESS, runs)
+			sumVar, sumExact, worst := 0.0, 0.0, 0.0
+			for r, lp := range res.LogP {
+				se := math.Sqrt(math.Max(float64(runs)/res.ESS[r]-1, 0) / runs)
+				sumVar += se * se
+				worst = math.Max(worst, math.Abs(lp-exact[r])/se)
+				sumExact += exact[r]
+				if math.Abs(lp-exact[r]) > 4*se+0.01 {
+					t.Errorf("row %d: RAISE log p = %.4f (ESS %.0f, se %.4f), exact %.4f", r, lp, res.ESS[r], se, exact[r])
+				}
+			}
+			n := float64(data.Rows)
+			if d := res.Mean - sumExact/n; math.Abs(d) > 4*math.Sqrt(sumVar)/n+0.01 {
+				t.Errorf("mean RAISE log p %.4f is %.4f from the exact %.4f", res.Mean, d, sumExact/n)
+			}
+			t.Logf("%s: %s: mean %.4f ± %.4f, exact %.4f, largest error %.1f standard errors, %.2fs",
+				c.name, res.Method, res.Mean, res.SE, sumExact/n, worst, res.Seconds)
+		})
+	}
+}
+
+// annealedMarginal returns p_ann(v) of RAISE's annealing model for the 6×3
+// RBM, for every v (bit u of the index is v[u]): p_0 is the base model,
+// and each temperature applies the kernel of one sweep at β_k,
+// T_k(v'|v) = Σ_h p_k(h|v)·p_k(v'|h) with p_k(h_j = 1|v) = σ(β_k·a_h[j])
+// and p_k(v_i = 1|h) = σ(β_k·a_v[i] + (1 − β_k)·a_A[i]).
+func annealedMarginal(m *rbm.RBM, baseField []float64, betas []float64) []float64 {
+	const nv, nh = rbm.RBMNV, rbm.RBMNH
+	bit := func(k, u int) float64 { return float64(k >> u & 1) }
+	bern := func(x, p float64) float64 { return x*p + (1-x)*(1-p) }
+	p := make([]float64, 1<<nv)
+	for v := range p {
+		p[v] = 1
+		for i := range nv {
+			p[v] *= bern(bit(v, i), runtime.Sigmoid(baseField[i]))
+		}
+	}
+	for _, beta := range betas[1:] {
+		next := make([]float64, len(p))
+		for v, pv := range p {
+			for h := range 1 << nh {
+				ph := pv
+				for j := range nh {
+					a := m.C[j]
+					for i := range nv {
+						a += m.W[i*nh+j] * bit(v, i)
+					}
+					ph *= bern(bit(h, j), runtime.Sigmoid(beta*a))
+				}
+				for w := range next {
+					pw := ph
+					for i := range nv {
+						a := m.B[i]
+						for j := range nh {
+							a += m.W[i*nh+j] * bit(h, j)
+						}
+						pw *= bern(bit(w, i), runtime.Sigmoid(beta*a+(1-beta)*baseField[i]))
+					}
+					next[w] += pw
+				}
+			}
+		}
+		p = next
+	}
+	return p
+}
+
+// RAISE's weight is unbiased for the annealing model: with two and three
+// temperatures (where p_ann is far from p), the mean of w over many runs
+// matches p_ann(v), computed exactly by propagating the base model through
+// the sweeps' transition matrices, within four standard errors (the
+// weights' relative variance from Kish's ESS, M/ESS − 1). A sweep at the
+// wrong temperature, or an increment of the weight at the wrong one, fails.
+func TestRAISEUnbiasedForAnnealingModel(t *testing.T) {
+	r := rbm.NewRBM(1)
+	m := r.Reflect()
+	perturb(m, 1.5, 7)
+	for _, betas := range [][]float64{{0, 0.4, 1}, {0, 0.2, 0.6, 1}} {
+		train := exactSample(t, m, 200, 4)
+		base, err := runtime.BaseRate(m, train, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pAnn := annealedMarginal(r, base.Field[0], betas)
+		// Two rows, each repeated four times.
+		data := &runtime.Dataset{Rows: 8, Cols: rbm.RBMNV, X: make([]float64, 8*rbm.RBMNV)}
+		vs := []int{0b101101, 0b000011}
+		for row := range 8 {
+			for u := range rbm.RBMNV {
+				data.X[row*rbm.RBMNV+u] = float64(vs[row/4] >> u & 1)
+			}
+		}
+		const runs = 4000
+		res, err := runtime.RAISE(m, base, data, runtime.RAISEConfig{Betas: betas, Runs: runs, Seed: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		exact := exactLogP(t, m, data)
+		for g, v := range vs {
+			w, relVar := 0.0, 0.0
+			for row := 4 * g; row < 4*g+4; row++ {
+				w += math.Exp(res.LogP[row]) / 4
+				relVar += (runs/res.ESS[row] - 1) / 4
+			}
+			se := math.Sqrt(relVar / (4 * runs))
+			p := math.Exp(exact[4*g])
+			t.Logf("betas %v, v = %06b: mean w %.5f, p_ann %.5f (relative error %.4f, se %.4f), p %.5f", betas, v, w, pAnn[v], w/pAnn[v]-1, se, p)
+			if math.Abs(pAnn[v]/p-1) < 8*se {
+				t.Fatalf("betas %v, v = %06b: p_ann %.5f too close to p %.5f for the test to tell them apart", betas, v, pAnn[v], p)
+			}
+			if math.Abs(w/pAnn[v]-1) > 4*se {
+				t.Errorf("betas %v, v = %06b: mean weight %.5f, p_ann(v) = %.5f: relative error %.4f, more than 4 × %.4f", betas, v, w, pAnn[v], w/pAnn[v]-1, se)
+			}
+		}
+	}
+}
+
+// With one or three temperatures and one or two runs per row, RAISE's
+// average over rows drawn from the model itself is below their exact
+// average log p(v) by more than four standard errors of the per-row
+// differences (E[log mean w] ≤ log p_ann(v), and E_p[log p_ann] ≤ E_p[log p]).
+// The negative control: the usual plug-in estimate −F(v) − log Ẑ with
+// log Ẑ from equally short forward AIS runs errs the other way (E[log Ẑ] ≤
+// log Z), and the same check must refuse it, by more than four of its
+// standard errors.
+func TestRAISEIsConservative(t *testing.T) {
+	m := strongRBM()
+	data := exactSample(t, m, 3000, 11)
+	exact := exactLogP(t, m, data)
+	base := runtime.Uniform(m)
+	for _, c := range []struct{ temps, runs int }{{1, 1}, {3, 1}, {3, 2}} {
+		res, err := runtime.RAISE(m, base, data, runtime.RAISEConfig{Temperatures: c.temps, Runs: c.runs, Seed: uint64(c.temps)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkESS(t, res.Method, res.ESS, c.runs)
+		diff := make([]float64, data.Rows)
+		for r := range diff {
+			diff[r] = res.LogP[r] - exact[r]
+		}
+		d, se := meanSE(diff)
+		t.Logf("%s: mean log p %.4f, exact %.4f: %.4f ± %.4f", res.Method, res.Mean, res.Mean-d, d, se)
+		if d+4*se >= 0 {
+			t.Errorf("%s: mean RAISE − exact log p = %.4f ± %.4f, not clearly below 0", res.Method, d, se)
+		}
+	}
+
+	// Negative control: log p = −F(v) − log Ẑ with Ẑ from AIS at 3
+	// temperatures and 1 run, repeated; the rows' exact −F(v) is common,
+	// so the difference from the exact average is log Z − log Ẑ.
+	logZ, err := m.LogZ(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff := make([]float64, 400)
+	for i := range diff {
+		est, err := runtime.AIS(m, base, runtime.AISConfig{Temperatures: 3, Runs: 1, Seed: uint64(100 + i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		diff[i] = logZ - est.LogZ
+	}
+	d, se := meanSE(diff)
+	t.Logf("control, −F − log Ẑ(AIS, 3 temperatures, 1 run): mean − exact log p = %.4f ± %.4f", d, se)
+	if d+4*se < 0 {
+		t.Fatalf("control: the plug-in AIS estimate passed the lower-bound check (%.4f ± %.4f), so the check cannot tell", d, se)
+	}
+	if d-4*se <= 0 {
+		t.Errorf("control: the plug-in AIS estimate is not clearly above the exact log p (%.4f ± %.4f)", d, se)
+	}
+}
+
+// Every estimator reports Kish's ESS of its weights, in [1, runs]; Finite
+// reads the interval.
+func TestEstimateESSAndFinite(t *testing.T) {
+	m := strongRBM()
+	base := runtime.Uniform(m)
+	cfg := runtime.AISConfig{Temperatures: 100, Runs: 50, Seed: 2}
+	kish := func(lw []float64) float64 {
+		mx := math.Inf(-1)
+		for _, v := range lw {
+			mx = math.Max(mx, v)
+		}
+		s, s2 := 0.0, 0.0
+		for _, v := range lw {
+			w := math.Exp(v - mx)
+			s += w
+			s2 += w * w
+		}
+		return s * s / s2
+	}
+	fwd, err := runtime.AIS(m, base, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rev, err := runtime.ReverseAIS(m, base, cfg, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []*runtime.Estimate{fwd, rev} {
+		checkESS(t, e.Method, []float64{e.ESS}, cfg.Runs)
+		if want := kish(e.LogW); math.Abs(e.ESS-want) > 1e-9*want {
+			t.Errorf("%s: ESS %g, Kish's (Σw)²/Σw² of LogW is %g", e.Method, e.ESS, want)
+		}
+	}
+	bridged, err := runtime.BridgedAIS(m, base, cfg, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkESS(t, bridged.Method, []float64{bridged.ESS}, cfg.Runs)
+	if !strings.Contains(bridged.Method, "100 temperatures, 50 runs") {
+		t.Errorf("bridged AIS method %q", bridged.Method)
+	}
+	m1 := strongRBM()
+	perturb(m1, 0.1, 3)
+	br, err := runtime.Bridge(m, m1, runtime.BridgeConfig{Samples: 40, Burn: 10, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkESS(t, br.Method, []float64{br.ESS}, 40)
+
+	// One importance sample: ESS 1.
+	one, err := runtime.AIS(m, base, runtime.AISConfig{Temperatures: 1, Runs: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if one.ESS != 1 {
+		t.Errorf("ESS of one run is %g", one.ESS)
+	}
+	if !fwd.Finite() {
+		t.Errorf("AIS at 100 temperatures and 50 runs: interval [%g, %g] not finite", fwd.Low, fwd.High)
+	}
+	for _, e := range []runtime.Estimate{
+		{Low: math.Inf(-1), High: 1},
+		{Low: 0, High: math.Inf(1)},
+		{Low: math.NaN(), High: 1},
+	} {
+		if e.Finite() {
+			t.Errorf("Finite() of [%g, %g] is true", e.Low, e.High)
+		}
+	}
+	if e := (runtime.Estimate{Low: -1, High: 1}); !e.Finite() {
+		t.Error("Finite() of [−1, 1] is false")
+	}
+}
+
+// The zero AISConfig anneals along SMBetas with 100 runs, and on the small
+// RBM its interval is finite and holds the exact log Z; Temperatures keeps
+// meaning evenly spaced temperatures.
+func TestAISDefaults(t *testing.T) {
+	b := runtime.SMBetas()
+	if len(b) != 14501 || b[0] != 0 || b[len(b)-1] != 1 || b[500] != 0.5 || b[4500] != 0.9 {
+		t.Fatalf("SMBetas: %d betas, β₀ = %g, β₅₀₀ = %g, β₄₅₀₀ = %g, last %g", len(b), b[0], b[500], b[4500], b[len(b)-1])
+	}
+	for k := 1; k < len(b); k++ {
+		want := 1e-3
+		if k > 4500 {
+			want = 1e-5
+		} else if k > 500 {
+			want = 1e-4
+		}
+		if step := b[k] - b[k-1]; !(step > 0) || math.Abs(step-want) > 1e-9 {
+			t.Fatalf("SMBetas: β_%d − β_%d = %g, want %g", k, k-1, step, want)
+		}
+	}
+	b[1] = 7
+	if runtime.SMBetas()[1] != 1e-3 {
+		t.Fatal("SMBetas returns a shared slice")
+	}
+
+	m := strongRBM()
+	logZ, err := m.LogZ(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	est, err := runtime.AIS(m, runtime.Uniform(m), runtime.AISConfig{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(est.LogW) != runtime.DefaultAISRuns || !strings.Contains(est.Method, "14500 temperatures") {
+		t.Fatalf("default AIS: %s, %d weights", est.Method, len(est.LogW))
+	}
+	if !est.Finite() || logZ < est.Low || logZ > est.High {
+		t.Errorf("default AIS: log Z %.4f [%.4f, %.4f], exact %.4f", est.LogZ, est.Low, est.High, logZ)
+	}
+	checkESS(t, est.Method, []float64{est.ESS}, runtime.DefaultAISRuns)
+	t.Logf("%s: %.4f [%.4f, %.4f], ESS %.1f, exact %.4f, %.2fs", est.Method, est.LogZ, est.Low, est.High, est.ESS, logZ, est.Seconds)
+	even, err := runtime.AIS(m, runtime.Uniform(m), runtime.AISConfig{Temperatures: 7, Runs: 3})
+	if err != nil || !strings.Contains(even.Method, "7 temperatures, 3 runs") {
+		t.Fatalf("AIS at 7 temperatures: %v, %v", even, err)
+	}
+	if _, err := runtime.AIS(m, runtime.Uniform(m), runtime.AISConfig{Temperatures: -1}); err == nil {
+		t.Error("AIS accepted −1 temperatures")
+	}
+	if _, err := runtime.ReverseAIS(m, runtime.Uniform(m), runtime.AISConfig{Temperatures: 2, Runs: -1}, 1); err == nil {
+		t.Error("reverse AIS accepted −1 runs")
+	}
+	res, err := runtime.RAISE(m, runtime.Uniform(m), randomRows(m, 1, 1), runtime.RAISEConfig{Runs: 1})
+	if err != nil || !strings.Contains(res.Method, "14500 temperatures, 1 runs per row") || !math.IsNaN(res.SE) {
+		t.Fatalf("default RAISE: %+v, %v", res, err)
+	}
+}
+
+// keepsHidden presents the RBM as a model whose only free energy sums out
+// the visible layer, so the path density is the energy, which keeps h: a
+// stand-in for a deep Boltzmann machine, of which internal/gentest has none.
+type keepsHidden struct{ runtime.Reflective }
+
+func (keepsHidden) FreeEnergies() []runtime.FreeEnergyInfo {
+	return []runtime.FreeEnergyInfo{{Keep: []string{"h"}, SumOut: []string{"v"}}}
+}
+
+// visibleFirst sweeps v before h, so a sweep reads the stale hidden units.
+type visibleFirst struct{ runtime.Reflective }
+
+func (m visibleFirst) Sweep(x runtime.Chains, beta float64) {
+	m.Sample(x, 0, beta)
+	m.Sample(x, 1, beta)
+}
+
+// RAISE refuses bad input and models it does not handle, saying why.
+func TestRAISERefuses(t *testing.T) {
+	m := strongRBM()
+	base := runtime.Uniform(m)
+	rows := randomRows(m, 4, 1)
+	cfg := runtime.RAISEConfig{Temperatures: 3, Runs: 2}
+	for _, c := range []struct {
+		name string
+		m    runtime.Reflective
+		data *runtime.Dataset
+		cfg  runtime.RAISEConfig
+		want string
+	}{
+		{"narrow rows", m, &runtime.Dataset{Rows: 4, Cols: 5, X: make([]float64, 20)}, cfg, "data has 5 columns, the visible layers have 6"},
+		{"short data", m, &runtime.Dataset{Rows: 4, Cols: 6, X: make([]float64, 20)}, cfg, "holds 20 values"},
+		{"no rows", m, &runtime.Dataset{Cols: 6}, cfg, "no test rows"},
+		{"negative runs", m, rows, runtime.RAISEConfig{Temperatures: 3, Runs: -1}, "Runs is -1"},
+		{"bad betas", m, rows, runtime.RAISEConfig{Betas: []float64{0, 0.5}}, "betas must rise from 0 to 1"},
+		{"deep", keepsHidden{m}, rows, cfg, "keeps the hidden layer(s) h"},
+		{"visible first", visibleFirst{m}, rows, cfg, "reads the hidden layers before"},
+	} {
+		_, err := runtime.RAISE(c.m, base, c.data, c.cfg)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
+		}
+	}
+	// The sweep check accepts the generated sweep also where h has no effect
+	// on v: every weight zero.
+	zero := rbm.ZeroRBM().Reflect()
+	if _, err := runtime.RAISE(zero, base, rows, cfg); err != nil {
+		t.Errorf("zero RBM: %v", err)
+	}
+}
+
+// Progress reports every tenth of the way, with the time left.
+func TestRAISEProgress(t *testing.T) {
+	m := strongRBM()
+	var out strings.Builder
+	_, err := runtime.RAISE(m, runtime.Uniform(m), randomRows(m, 3, 2), runtime.RAISEConfig{Temperatures: 40, Runs: 4000, Progress: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 10 || !strings.Contains(lines[9], "100% done") || !strings.Contains(lines[0], "left") {
+		t.Errorf("progress:\n%s", out.String())
+	}
+}
