@@ -2,12 +2,15 @@ package runtime
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"strings"
 )
 
 // maxIDXValues bounds the number of values an IDX header may declare
@@ -150,4 +153,63 @@ func idxTypeName(code byte) string {
 		return "double"
 	}
 	return "unknown"
+}
+
+// WriteIDX writes the rows of d as an unsigned-byte IDX image file (magic
+// 0x00000803) of dims, whose product must be d.Rows·d.Cols with dims[0] =
+// d.Rows — e.g. {rows, 28, 28} — so that ReadIDX gives back d: each value
+// x in [0, 1] is stored as the byte round(255·x), exactly for binary
+// images (0 and 1 as 0 and 255). Values outside [0, 1], NaN among them,
+// are refused.
+func WriteIDX(w io.Writer, d *Dataset, dims []int) error {
+	if len(dims) < 2 || len(dims) > 255 || dims[0] != d.Rows {
+		return fmt.Errorf("runtime: write IDX: dimensions %v do not start with the %d rows", dims, d.Rows)
+	}
+	total := 1
+	for _, n := range dims {
+		if n <= 0 || n > math.MaxUint32 || total > maxIDXValues/n {
+			return fmt.Errorf("runtime: write IDX: dimension %d out of range", n)
+		}
+		total *= n
+	}
+	if total != d.Rows*d.Cols || len(d.X) != total {
+		return fmt.Errorf("runtime: write IDX: dimensions %v hold %d values, the data set %d×%d", dims, total, d.Rows, d.Cols)
+	}
+	bw := bufio.NewWriter(w)
+	head := binary.BigEndian.AppendUint32(nil, 0x00000800|uint32(len(dims)))
+	for _, n := range dims {
+		head = binary.BigEndian.AppendUint32(head, uint32(n))
+	}
+	bw.Write(head)
+	for i, x := range d.X {
+		if !(x >= 0 && x <= 1) {
+			return fmt.Errorf("runtime: write IDX: value %g of row %d is outside [0, 1]", x, i/d.Cols)
+		}
+		bw.WriteByte(byte(math.Round(255 * x)))
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("runtime: write IDX: %w", err)
+	}
+	return nil
+}
+
+// SaveIDX writes d to path atomically with WriteIDX, gzip-compressed when
+// path ends in ".gz".
+func SaveIDX(path string, d *Dataset, dims []int) error {
+	var b bytes.Buffer
+	var w io.Writer = &b
+	var zw *gzip.Writer
+	if strings.HasSuffix(path, ".gz") {
+		zw = gzip.NewWriter(&b)
+		w = zw
+	}
+	if err := WriteIDX(w, d, dims); err != nil {
+		return err
+	}
+	if zw != nil {
+		if err := zw.Close(); err != nil {
+			return fmt.Errorf("runtime: write IDX: %w", err)
+		}
+	}
+	return WriteFileAtomic(path, b.Bytes())
 }

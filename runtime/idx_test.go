@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
+	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -107,4 +110,38 @@ func FuzzReadIDX(f *testing.F) {
 			t.Fatalf("inconsistent dataset %d×%d with %d values", d.Rows, d.Cols, len(d.X))
 		}
 	})
+}
+
+func TestWriteIDXRoundTrip(t *testing.T) {
+	d := &Dataset{Rows: 3, Cols: 4, X: []float64{0, 1, 1, 0, 1, 1, 1, 1, 0, 0, 0, 128.0 / 255}}
+	for _, name := range []string{"plain.idx", "packed.idx.gz"} {
+		path := filepath.Join(t.TempDir(), name)
+		if err := SaveIDX(path, d, []int{3, 2, 2}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := LoadIDX(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Rows != 3 || got.Cols != 4 || !slices.Equal(got.X, d.X) {
+			t.Errorf("%s: read back %d×%d %v, want %v", name, got.Rows, got.Cols, got.X, d.X)
+		}
+	}
+	for _, c := range []struct {
+		name string
+		d    *Dataset
+		dims []int
+		want string
+	}{
+		{"rows differ", d, []int{2, 6}, "do not start with the 3 rows"},
+		{"sizes differ", d, []int{3, 5}, "hold 15 values"},
+		{"one dimension", d, []int{3}, "do not start"},
+		{"out of range", &Dataset{Rows: 1, Cols: 2, X: []float64{0, 2}}, []int{1, 2}, "outside [0, 1]"},
+		{"NaN", &Dataset{Rows: 1, Cols: 2, X: []float64{math.NaN(), 0}}, []int{1, 2}, "outside [0, 1]"},
+	} {
+		err := WriteIDX(io.Discard, c.d, c.dims)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want %q", c.name, err, c.want)
+		}
+	}
 }
