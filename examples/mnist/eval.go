@@ -1,0 +1,378 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	goruntime "runtime"
+	"time"
+
+	"github.com/ebmc/ebmc/examples/internal/plot"
+	"github.com/ebmc/ebmc/runtime"
+)
+
+func numCPU() int           { return goruntime.NumCPU() }
+func goVersion() string     { return goruntime.Version() }
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// env is what every row runs with.
+type env struct {
+	o           options
+	train, test *runtime.Dataset
+	stdout      io.Writer
+}
+
+// Figure is an estimate with the method that produced it and its ±3σ
+// interval (null where an end is unbounded or not estimated).
+type Figure struct {
+	Value  float64  `json:"value"`
+	Low    *float64 `json:"low"`
+	High   *float64 `json:"high"`
+	Method string   `json:"method"`
+	ESS    *float64 `json:"ess,omitempty"`  // effective sample size of the importance weights
+	Rows   int      `json:"rows,omitempty"` // the test images it averages over
+}
+
+func figure(value, low, high float64, method string) Figure {
+	f := Figure{Value: value, Method: method}
+	if finite(low) {
+		f.Low = &low
+	}
+	if finite(high) {
+		f.High = &high
+	}
+	return f
+}
+
+func (f Figure) String() string {
+	switch {
+	case f.Low != nil && f.High != nil && *f.Low == f.Value && *f.High == f.Value:
+		return fmt.Sprintf("%.2f", f.Value)
+	case f.Low != nil && f.High != nil:
+		return fmt.Sprintf("%.2f [%.2f, %.2f]", f.Value, *f.Low, *f.High)
+	case f.High != nil:
+		return fmt.Sprintf("%.2f [−∞, %.2f]", f.Value, *f.High)
+	}
+	return fmt.Sprintf("%.2f", f.Value)
+}
+
+// Check compares an exact figure with the independent evaluation.
+type Check struct {
+	LogZ       float64 `json:"log_z"`
+	LogZDiff   float64 `json:"log_z_difference"`
+	LogLikDiff float64 `json:"log_likelihood_difference"`
+}
+
+// Point is one point of a learning curve.
+type Point struct {
+	Epoch int     `json:"epoch"`
+	Value float64 `json:"value"`
+}
+
+// Result is one row of table.json.
+type Result struct {
+	ID           string            `json:"id"`
+	Model        string            `json:"model"`
+	Training     string            `json:"training"`
+	Settings     any               `json:"settings"`
+	Epochs       int               `json:"epochs"`
+	TrainSeconds float64           `json:"train_seconds"`
+	EvalSeconds  float64           `json:"evaluation_seconds"`
+	TestLogLik   Figure            `json:"test_log_likelihood"`
+	TrainLogLik  Figure            `json:"train_log_likelihood"`
+	LogZ         map[string]Figure `json:"log_z"`
+	Estimates    map[string]Figure `json:"other_estimates,omitempty"`
+	Check        *Check            `json:"independent_check,omitempty"`
+	Published    []Published       `json:"published"`
+	CurveWhat    string            `json:"curve"`
+	Curve        []Point           `json:"curve_points"`
+	Files        []string          `json:"files"`
+}
+
+func (e *env) runRow(r *row) (*Result, error) {
+	dir := filepath.Join(e.o.out, r.id)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	res := &Result{ID: r.id, Model: r.model, Training: r.training, Published: r.published, LogZ: map[string]Figure{}, Estimates: map[string]Figure{}}
+	start := time.Now()
+	var m runtime.Reflective
+	var err error
+	if r.em != nil {
+		m, err = e.trainEM(r, res)
+	} else {
+		m, err = e.trainCD(r, res)
+	}
+	if err != nil {
+		return nil, err
+	}
+	res.TrainSeconds = time.Since(start).Seconds()
+	start = time.Now()
+	if err := e.evaluate(r, m, res); err != nil {
+		return nil, err
+	}
+	res.EvalSeconds = time.Since(start).Seconds()
+	meta := map[string]string{"row": r.id, "training": r.training, "epochs": fmt.Sprint(res.Epochs), "seed": fmt.Sprint(e.o.seed)}
+	if err := runtime.SaveCheckpoint(filepath.Join(dir, "model.safetensors"), runtime.CheckpointOf(m, nil, nil, meta)); err != nil {
+		return nil, err
+	}
+	if err := e.pictures(m, r, res, dir); err != nil {
+		return nil, err
+	}
+	res.Files = []string{r.id + "/model.safetensors", r.id + "/samples.png", r.id + "/curve.png", r.id + "/curve.json"}
+	return res, nil
+}
+
+// scaled is a recipe's epochs n, or -epochs, times -epoch-scale.
+func (e *env) scaled(n int) int {
+	if e.o.epochs > 0 {
+		n = e.o.epochs
+	}
+	return max(1, int(math.Round(float64(n)*e.o.epochScale)))
+}
+
+// trainCD trains an RBM row by CD-k or PCD-k, recording the test
+// log-likelihood after every epoch: exact for the 20-hidden models, from a
+// quick AIS run for the others.
+func (e *env) trainCD(r *row, res *Result) (runtime.Reflective, error) {
+	rc := *r.cd
+	rc.Epochs = e.scaled(rc.Epochs)
+	if e.o.rate > 0 {
+		rc.Rate = e.o.rate
+	}
+	if e.o.momentum >= 0 {
+		rc.Momentum = e.o.momentum
+	}
+	res.Settings, res.Epochs = rc, rc.Epochs
+	opt := runtime.SGD{LearningRate: rc.Rate, Momentum: rc.Momentum, WeightDecay: rc.Decay}
+	if rc.Linear {
+		epochs := rc.Epochs
+		opt.Schedule = func(epoch int) float64 { return 1 - float64(epoch)/float64(epochs) }
+	}
+	m, t, err := r.newModel(e.o.seed, runtime.CDConfig{K: rc.K, Persistent: rc.Persistent, Chains: rc.Chains, BatchSize: rc.Batch,
+		MeanVisible: true, Optimizer: opt, Seed: e.o.seed})
+	if err != nil {
+		return nil, err
+	}
+	base, err := runtime.BaseRate(m, e.train, float64(e.train.Rows)/20)
+	if err != nil {
+		return nil, err
+	}
+	res.CurveWhat = "test log-likelihood, exact"
+	if _, err := m.LogZ(0); err != nil {
+		res.CurveWhat = fmt.Sprintf("test log-likelihood, log Z by quick AIS (%d temperatures, %d runs): a rough, low estimate", e.o.curveTemps, e.o.curveRuns)
+	}
+	proxy := func() (string, float64) {
+		z, err := m.LogZ(0)
+		if err != nil {
+			est, err := runtime.AIS(m, base, runtime.AISConfig{Temperatures: e.o.curveTemps, Runs: e.o.curveRuns, Seed: e.o.seed})
+			if err != nil {
+				return "test log-likelihood", math.NaN()
+			}
+			z = est.LogZ
+		}
+		ll, err := runtime.LogLikelihood(m, e.test, z)
+		if err != nil {
+			return "test log-likelihood", math.NaN()
+		}
+		res.Curve = append(res.Curve, Point{Epoch: len(res.Curve) + 1, Value: ll})
+		return "test log-likelihood", ll
+	}
+	_, err = runtime.Fit(context.Background(), t, e.train, runtime.FitConfig{Epochs: rc.Epochs, BatchSize: rc.Batch, Shuffle: true, Seed: e.o.seed,
+		Progress: e.stdout, Proxy: proxy})
+	return m, err
+}
+
+// trainEM trains a mixture by EM in closed form, one iteration at a time
+// so that the curve holds the test log-likelihood after each.
+func (e *env) trainEM(r *row, res *Result) (runtime.Reflective, error) {
+	rc := *r.em
+	rc.Iterations = e.scaled(rc.Iterations)
+	res.Settings = rc
+	m, _, err := r.newModel(e.o.seed, runtime.CDConfig{})
+	if err != nil {
+		return nil, err
+	}
+	initCentres(m, e.train, rc.InitImages, rc.Pseudo, e.o.seed)
+	res.CurveWhat = "test log-likelihood, exact"
+	start := time.Now()
+	prev := math.Inf(-1)
+	for it := 1; it <= rc.Iterations; it++ {
+		out, err := runtime.EM(m, e.train, runtime.EMConfig{Iterations: 1, Pseudo: rc.Pseudo, Seed: e.o.seed})
+		if err != nil {
+			return nil, err
+		}
+		if !out.ClosedForm {
+			return nil, fmt.Errorf("EM did not find the mixture's closed form: %s", out.Why)
+		}
+		z, err := m.LogZ(0)
+		if err != nil {
+			return nil, err
+		}
+		ll, err := runtime.LogLikelihood(m, e.test, z)
+		if err != nil {
+			return nil, err
+		}
+		res.Curve = append(res.Curve, Point{Epoch: it, Value: ll})
+		res.Epochs = it
+		train := out.LogLik[len(out.LogLik)-1]
+		el := time.Since(start)
+		fmt.Fprintf(e.stdout, "EM iteration %d/%d  %.1fs  train %.4f  test %.4f  (ETA %s at most)\n", it, rc.Iterations, el.Seconds(), train, ll,
+			(el / time.Duration(it) * time.Duration(rc.Iterations-it)).Round(time.Second))
+		if train-prev < rc.Tol {
+			break
+		}
+		prev = train
+	}
+	return m, nil
+}
+
+// initCentres sets a mixture's parameters so that component k has the
+// smoothed mean μ_k of n random training images, (Σ v + pseudo)/(n + 2·pseudo),
+// and equal weight: W[i,k] = logit μ_ik, b = 0, c_k = Σ_i log(1 − μ_ik), so
+// that p(h = k) ∝ e^{c_k}·Π_i(1 + e^{W[i,k]}) = 1.
+func initCentres(m runtime.Model, d *runtime.Dataset, n int, pseudo float64, seed uint64) {
+	w, b, c, k, err := naiveParams(m)
+	if err != nil {
+		panic(err) // the mixtures of the table have W, b and c
+	}
+	nv := len(b)
+	clear(b)
+	rng := runtime.NewRNG(seed, 7)
+	mu := make([]float64, nv)
+	for j := 0; j < k; j++ {
+		clear(mu)
+		for range n {
+			for i, v := range d.Row(rng.Intn(d.Rows)) {
+				mu[i] += v
+			}
+		}
+		c[j] = 0
+		for i := range mu {
+			p := (mu[i] + math.Max(pseudo, 0.5)) / (float64(n) + 2*math.Max(pseudo, 0.5))
+			w[i*k+j] = math.Log(p) - math.Log1p(-p)
+			c[j] += math.Log1p(-p)
+		}
+	}
+}
+
+// evaluate measures the test (and train) log-likelihood: exactly, with the
+// independent check, where log Z can be enumerated; otherwise by AIS from
+// the data's base rates (the reported figure), AIS from a uniform base and
+// RAISE on the first raise-rows test images.
+func (e *env) evaluate(r *row, m runtime.Reflective, res *Result) error {
+	o := e.o
+	if z, err := m.LogZ(0); err == nil {
+		exact := "exact: −F(v) − log Z, log Z by enumeration"
+		res.LogZ["exact"] = figure(z, z, z, "enumeration")
+		te, err := runtime.LogLikelihood(m, e.test, z)
+		if err != nil {
+			return err
+		}
+		tr, err := runtime.LogLikelihood(m, e.train, z)
+		if err != nil {
+			return err
+		}
+		res.TestLogLik, res.TrainLogLik = figure(te, te, te, exact), figure(tr, tr, tr, exact)
+		if r.naive != nil {
+			nz, nll, err := r.naive(m, e.test)
+			if err != nil {
+				return err
+			}
+			res.Check = &Check{LogZ: nz, LogZDiff: math.Abs(nz - z), LogLikDiff: math.Abs(nll - te)}
+			fmt.Fprintf(e.stdout, "exact log Z %.6f; independent evaluation differs by %.1e in log Z, %.1e in the test log-likelihood\n", z, res.Check.LogZDiff, res.Check.LogLikDiff)
+		}
+		return nil
+	}
+	base, err := runtime.BaseRate(m, e.train, float64(e.train.Rows)/20)
+	if err != nil {
+		return err
+	}
+	ais, err := runtime.AIS(m, base, runtime.AISConfig{Runs: o.aisRuns, Seed: o.seed, Progress: e.stdout})
+	if err != nil {
+		return err
+	}
+	uni, err := runtime.AIS(m, runtime.Uniform(m), runtime.AISConfig{Runs: o.aisRuns, Seed: o.seed + 1, Progress: e.stdout})
+	if err != nil {
+		return err
+	}
+	for name, est := range map[string]*runtime.Estimate{"ais_base_rates": ais, "ais_uniform": uni} {
+		f := figure(est.LogZ, est.Low, est.High, est.Method)
+		f.ESS = &est.ESS
+		res.LogZ[name] = f
+	}
+	fmt.Fprintf(e.stdout, "log Z: AIS from base rates %.3f [%.3f, %.3f] (ESS %.1f of %d); from a uniform base %.3f [%.3f, %.3f] (ESS %.1f)\n",
+		ais.LogZ, ais.Low, ais.High, ais.ESS, o.aisRuns, uni.LogZ, uni.Low, uni.High, uni.ESS)
+	// log p = −F − log Z: the interval of log Z, reversed.
+	ll := func(d *runtime.Dataset, est *runtime.Estimate) (Figure, error) {
+		v, err := runtime.LogLikelihood(m, d, est.LogZ)
+		if err != nil {
+			return Figure{}, err
+		}
+		f := figure(v, v-(est.High-est.LogZ), v+(est.LogZ-est.Low), "−F(v) − log Z, log Z by "+est.Method+" from the base rates")
+		f.ESS, f.Rows = &est.ESS, d.Rows
+		return f, nil
+	}
+	if res.TestLogLik, err = ll(e.test, ais); err != nil {
+		return err
+	}
+	if res.TrainLogLik, err = ll(e.train, ais); err != nil {
+		return err
+	}
+	f, err := ll(e.test, uni)
+	if err != nil {
+		return err
+	}
+	f.Method = "−F(v) − log Z, log Z by " + uni.Method + " from a uniform base"
+	res.Estimates["ais_uniform"] = f
+	if o.raiseRows > 0 {
+		sub, _ := e.test.Split(min(o.raiseRows, e.test.Rows))
+		ra, err := runtime.RAISE(m, base, sub, runtime.RAISEConfig{Runs: o.raiseRuns, Seed: o.seed, Progress: e.stdout})
+		if err != nil {
+			return err
+		}
+		rf := figure(ra.Mean, ra.Mean-3*ra.SE, ra.Mean+3*ra.SE, ra.Method+" (±3 standard errors over the images)")
+		rf.Rows = sub.Rows
+		res.Estimates["raise_subset"] = rf
+		af, err := ll(sub, ais)
+		if err != nil {
+			return err
+		}
+		res.Estimates["ais_subset"] = af
+		fmt.Fprintf(e.stdout, "on the first %d test images: RAISE %.2f ± %.2f (3 s.e.), AIS %.2f\n", sub.Rows, ra.Mean, 3*ra.SE, af.Value)
+	}
+	return nil
+}
+
+// pictures writes samples.png (visible means after 1000 Gibbs sweeps from
+// noise), curve.png and curve.json.
+func (e *env) pictures(m runtime.Reflective, r *row, res *Result, dir string) error {
+	const n = 64
+	x := m.NewChains(n, e.o.seed+1)
+	m.HoldParams(x, true)
+	for range 1000 {
+		m.Sweep(x, 1)
+	}
+	m.HoldParams(x, false)
+	means := make([]float64, n*784)
+	m.Mean(x, 0, 1, means)
+	if err := runtime.WriteTiles(filepath.Join(dir, "samples.png"), means, n, 28, 28, 8, false); err != nil {
+		return err
+	}
+	xs, ys := make([]float64, len(res.Curve)), make([]float64, len(res.Curve))
+	for i, p := range res.Curve {
+		xs[i], ys[i] = float64(p.Epoch), p.Value
+	}
+	if err := plot.Write(filepath.Join(dir, "curve.png"), []plot.Series{{X: xs, Y: ys}}, []float64{r.published[0].Value}); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(map[string]any{"row": r.id, "what": res.CurveWhat, "published": r.published[0], "points": res.Curve}, "", "  ")
+	if err != nil {
+		return err
+	}
+	return runtime.WriteFileAtomic(filepath.Join(dir, "curve.json"), append(b, '\n'))
+}

