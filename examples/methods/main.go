@@ -23,6 +23,7 @@
 // under -out,
 //
 //	methods.json       the table, with every method's settings
+//	MODEL-METHOD.safetensors  each trained model
 //	grbm/samples.png   samples of the 784×500 GRBM (visible means), in pixel intensities
 //	grbm/chain.gif     its Gibbs chains, a frame per sweep
 package main
@@ -114,6 +115,7 @@ type Row struct {
 	SecondsPerEpoch float64 `json:"seconds_per_epoch"`
 	Epochs          int     `json:"epochs"`
 	Error           string  `json:"error,omitempty"`
+	File            string  `json:"model_file,omitempty"` // the trained model, under -out
 }
 
 // Report is methods.json.
@@ -341,6 +343,13 @@ func (j job) run(o options, stdout io.Writer) Row {
 		return row
 	}
 	row.LogZ = logZ
+	path := filepath.Join(o.out, j.model+"-"+j.method+".safetensors")
+	meta := map[string]string{"method": j.method, "settings": j.settings, "epochs": fmt.Sprint(o.epochs), "seed": fmt.Sprint(o.seed)}
+	if err := runtime.SaveCheckpoint(path, runtime.CheckpointOf(m, nil, nil, meta)); err != nil {
+		row.Error = err.Error()
+		return row
+	}
+	row.File = filepath.Base(path)
 	if row.TestLL, err = runtime.LogLikelihood(m, j.test, logZ); err != nil {
 		row.Error = err.Error()
 	}

@@ -197,7 +197,7 @@ func (e *env) trainEM(r *row, res *Result) (runtime.Reflective, error) {
 	if err != nil {
 		return nil, err
 	}
-	initCentres(m, e.train, rc.InitImages, rc.Pseudo, e.o.seed)
+	initCentres(m, e.train, e.o.seed)
 	res.CurveWhat = "test log-likelihood, exact"
 	start := time.Now()
 	prev := math.Inf(-1)
@@ -232,28 +232,32 @@ func (e *env) trainEM(r *row, res *Result) (runtime.Reflective, error) {
 }
 
 // initCentres sets a mixture's parameters so that component k has the
-// smoothed mean μ_k of n random training images, (Σ v + pseudo)/(n + 2·pseudo),
-// and equal weight: W[i,k] = logit μ_ik, b = 0, c_k = Σ_i log(1 − μ_ik), so
-// that p(h = k) ∝ e^{c_k}·Π_i(1 + e^{W[i,k]}) = 1.
-func initCentres(m runtime.Model, d *runtime.Dataset, n int, pseudo float64, seed uint64) {
+// mean μ_k = (v_k + λ·p̄)/(1 + λ) of a random training image v_k and the
+// data's pixel means p̄, λ = 1 — each component starts nearest its own
+// image, so that none is left without responsibility (a component built
+// from an average of images can lose every image to the others and stay
+// at μ = ½, dead) — and equal weight: W[i,k] = logit μ_ik, b = 0,
+// c_k = Σ_i log(1 − μ_ik), so that p(h = k) ∝ e^{c_k}·Π_i(1 + e^{W[i,k]}) = 1.
+func initCentres(m runtime.Model, d *runtime.Dataset, seed uint64) {
 	w, b, c, k, err := naiveParams(m)
 	if err != nil {
 		panic(err) // the mixtures of the table have W, b and c
 	}
 	nv := len(b)
 	clear(b)
-	rng := runtime.NewRNG(seed, 7)
-	mu := make([]float64, nv)
-	for j := 0; j < k; j++ {
-		clear(mu)
-		for range n {
-			for i, v := range d.Row(rng.Intn(d.Rows)) {
-				mu[i] += v
-			}
+	mean := make([]float64, nv)
+	for r := 0; r < d.Rows; r++ {
+		for i, v := range d.Row(r) {
+			mean[i] += v / float64(d.Rows)
 		}
+	}
+	const lambda = 1
+	rng := runtime.NewRNG(seed, 7)
+	for j := 0; j < k; j++ {
 		c[j] = 0
-		for i := range mu {
-			p := (mu[i] + math.Max(pseudo, 0.5)) / (float64(n) + 2*math.Max(pseudo, 0.5))
+		for i, v := range d.Row(rng.Intn(d.Rows)) {
+			p := (v + lambda*mean[i]) / (1 + lambda)
+			p = math.Min(math.Max(p, 1e-3), 1-1e-3)
 			w[i*k+j] = math.Log(p) - math.Log1p(-p)
 			c[j] += math.Log1p(-p)
 		}
@@ -349,10 +353,18 @@ func (e *env) evaluate(r *row, m runtime.Reflective, res *Result) error {
 }
 
 // pictures writes samples.png (visible means after 1000 Gibbs sweeps from
-// noise), curve.png and curve.json.
+// 64 random training images: chains started at noise can stay in a mode of
+// tiny mass, as a mixture's component that EM left at μ = ½ is), curve.png
+// and curve.json.
 func (e *env) pictures(m runtime.Reflective, r *row, res *Result, dir string) error {
 	const n = 64
 	x := m.NewChains(n, e.o.seed+1)
+	rng := runtime.NewRNG(e.o.seed, 8)
+	start := make([]float64, n*e.train.Cols)
+	for c := range n {
+		copy(start[c*e.train.Cols:], e.train.Row(rng.Intn(e.train.Rows)))
+	}
+	copy(x.Layers()[0].Data, start)
 	m.HoldParams(x, true)
 	for range 1000 {
 		m.Sweep(x, 1)
