@@ -65,7 +65,15 @@ func (d *DBN) TopBase(data *Dataset, labels []int) (*Base, error) {
 type DBNBoundConfig struct {
 	// Samples is the number of draws of q(h | v) per row; 0 means 10.
 	Samples int
-	Seed    uint64
+	// Importance averages the draws' weights w = p(v, h)/q(h | v) instead
+	// of their logs: each row's value becomes log (1/S)·Σ_s w_s − log Z, the
+	// importance-sampling estimate of log p(v) with q as the proposal. For
+	// a known log Z it is a stochastic lower bound that tightens with S
+	// toward log p(v) (Burda, Grosse & Salakhutdinov 2016), where the
+	// variational bound stays KL(q ‖ p(h | v)) below; with log Z from
+	// forward AIS, which errs low, it may err high.
+	Importance bool
+	Seed       uint64
 }
 
 // DBNBound is an estimate of the average variational lower bound on
@@ -110,54 +118,27 @@ func (d *DBN) LowerBound(data *Dataset, logZ *Estimate, cfg DBNBoundConfig) (*DB
 	if samples == 0 {
 		samples = 10
 	}
-	last, top := len(d.gen)-1, d.top()
-	recC, genC := make([]*dbnChains, last), make([]*dbnChains, last)
-	for k := range last {
-		recC[k] = dbnNewChains(d.recog(k).m, cfg.Seed, uint64(2*k))
-		genC[k] = dbnNewChains(d.gen[k].m, cfg.Seed, uint64(2*k+1))
-	}
-	topC := dbnNewChains(top.m, cfg.Seed, uint64(2*last))
+	top := d.top()
+	up := d.newUpSampler(cfg.Seed)
+	topC := dbnNewChains(top.m, cfg.Seed, uint64(2*(len(d.gen)-1)))
 	rows := make([]float64, data.Rows)
 	nb := min(dbnBatch, data.Rows)
-	lp, tmp := make([]float64, nb), make([]float64, nb)
+	lp := make([]float64, nb)
 	fy := make([]float64, max(top.classes, 1)*nb)
 	labels := make([]int, nb)
 	col := make([]float64, top.classes)
+	var iw []float64 // the log-weights of every draw, with Importance
+	if cfg.Importance {
+		iw = make([]float64, samples*nb)
+	}
 	for lo := 0; lo < data.Rows; lo += dbnBatch {
 		n := min(dbnBatch, data.Rows-lo)
 		acc := rows[lo : lo+n]
 		for s := 0; s < samples; s++ {
-			cur := data.X[lo*data.Cols:]
-			stride := data.Cols
-			for k := range last {
-				rk, gk := d.recog(k), &d.gen[k]
-				x := recC[k].get(n)
-				dbnPut(x, rk.in, cur, n, rk.nin, stride)
-				rk.m.Sample(x, rk.hid, 1)
-				next := x.Layers()[rk.hid].Data
-				if d.rec == nil {
-					// Tied: log p(v | h) − log q(h | v) = F(h) − F(v), the energies cancel.
-					rk.m.FreeEnergy(x, rk.feHid, 1, lp[:n])
-					rk.m.FreeEnergy(x, rk.feIn, 1, tmp[:n])
-					for r := range acc {
-						acc[r] += lp[r] - tmp[r]
-					}
-					cur, stride = next, gk.nhid
-					continue
-				}
-				rk.logUp(x, lp[:n], tmp[:n])
-				for r := range acc {
-					acc[r] -= lp[r]
-				}
-				y := genC[k].get(n)
-				dbnPut(y, gk.in, cur, n, gk.nin, stride)
-				dbnPut(y, gk.hid, next, n, gk.nhid, gk.nhid)
-				gk.logDown(y, lp[:n], tmp[:n])
-				for r := range acc {
-					acc[r] += lp[r]
-				}
-				cur, stride = next, gk.nhid
+			if cfg.Importance {
+				acc = iw[s*n : (s+1)*n]
 			}
+			cur, stride := up.draw(data.X[lo*data.Cols:], data.Cols, n, acc)
 			z := topC.get(n)
 			dbnPut(z, top.in, cur, n, top.nin, stride)
 			if top.classes == 0 {
@@ -181,6 +162,18 @@ func (d *DBN) LowerBound(data *Dataset, logZ *Estimate, cfg DBNBoundConfig) (*DB
 				acc[r] += LogSumExp(col)
 			}
 		}
+		if cfg.Importance {
+			acc = rows[lo : lo+n]
+			w := make([]float64, samples)
+			for r := range acc {
+				for s := range w {
+					w[s] = iw[s*n+r]
+				}
+				acc[r] = LogMeanExp(w) - logZ.LogZ
+			}
+			clear(iw)
+			continue
+		}
 		for r := range acc {
 			acc[r] = acc[r]/float64(samples) - logZ.LogZ
 		}
@@ -197,9 +190,154 @@ func (d *DBN) LowerBound(data *Dataset, logZ *Estimate, cfg DBNBoundConfig) (*DB
 	if len(rows) > 1 {
 		se = math.Sqrt(sq / float64(len(rows)-1) / float64(len(rows)))
 	}
+	method := fmt.Sprintf("variational lower bound E_q[log p(v,h) − log q(h|v)], %d samples of q per row, log Z of the top model %s", samples, logZ.Method)
+	if cfg.Importance {
+		method = fmt.Sprintf("importance sampling log (1/S)·Σ p(v,h_s)/q(h_s|v), S = %d samples of q per row, log Z of the top model %s", samples, logZ.Method)
+	}
 	return &DBNBound{Value: mean, StdErr: se,
 		Low: mean - 3*se - (logZ.High - logZ.LogZ), High: mean + 3*se + (logZ.LogZ - logZ.Low),
 		PerRow: rows, LogZ: *logZ, Samples: samples,
-		Method:  fmt.Sprintf("variational lower bound E_q[log p(v,h) − log q(h|v)], %d samples of q per row, log Z of the top model %s", samples, logZ.Method),
+		Method:  method,
 		Seconds: time.Since(start).Seconds()}, nil
+}
+
+// dbnUpSampler draws the hidden layers of a DBN from the recognition
+// conditionals q(h_1, …, h_{L−1} | v), for LowerBound and RAISE.
+type dbnUpSampler struct {
+	d          *DBN
+	recC, genC []*dbnChains
+	lp, tmp    []float64
+}
+
+func (d *DBN) newUpSampler(seed uint64) *dbnUpSampler {
+	last := len(d.gen) - 1
+	u := &dbnUpSampler{d: d, recC: make([]*dbnChains, last), genC: make([]*dbnChains, last),
+		lp: make([]float64, dbnBatch), tmp: make([]float64, dbnBatch)}
+	for k := range last {
+		u.recC[k] = dbnNewChains(d.recog(k).m, seed, uint64(2*k))
+		u.genC[k] = dbnNewChains(d.gen[k].m, seed, uint64(2*k+1))
+	}
+	return u
+}
+
+// draw samples h_1, …, h_{L−1} for n ≤ dbnBatch rows v (at in, stride
+// values apart) and adds to acc[r] the log-ratio of the directed part to
+// the proposal,
+//
+//	Σ_{k<L−1} log p_k(h_k | h_{k+1}) − log q(h_1, …, h_{L−1} | v),  h_0 = v,
+//
+// which for tied weights is Σ_k F_k(h_{k+1}) − F_k(h_k) (the energies
+// cancel). It returns the top model's input h_{L−1}, rows stride apart,
+// valid until the next draw.
+func (u *dbnUpSampler) draw(in []float64, stride, n int, acc []float64) ([]float64, int) {
+	d := u.d
+	lp, tmp := u.lp[:n], u.tmp[:n]
+	cur := in
+	for k := range u.recC {
+		rk, gk := d.recog(k), &d.gen[k]
+		x := u.recC[k].get(n)
+		dbnPut(x, rk.in, cur, n, rk.nin, stride)
+		rk.m.Sample(x, rk.hid, 1)
+		next := x.Layers()[rk.hid].Data
+		if d.rec == nil {
+			rk.m.FreeEnergy(x, rk.feHid, 1, lp)
+			rk.m.FreeEnergy(x, rk.feIn, 1, tmp)
+			for r := range acc {
+				acc[r] += lp[r] - tmp[r]
+			}
+			cur, stride = next, gk.nhid
+			continue
+		}
+		rk.logUp(x, lp, tmp)
+		for r := range acc {
+			acc[r] -= lp[r]
+		}
+		y := u.genC[k].get(n)
+		dbnPut(y, gk.in, cur, n, gk.nin, stride)
+		dbnPut(y, gk.hid, next, n, gk.nhid, gk.nhid)
+		gk.logDown(y, lp, tmp)
+		for r := range acc {
+			acc[r] += lp[r]
+		}
+		cur, stride = next, gk.nhid
+	}
+	return cur, stride
+}
+
+// RAISE estimates log p(v) of every row of data by RAISE through the DBN
+// (Burda, Grosse & Salakhutdinov 2015, §5): with h = (h_1, …, h_{L−1})
+// drawn from the recognition conditionals q(h | v) and p̂_ann(h_{L−1}) the
+// weight of one reverse-annealing run of the top model (RAISE) started at
+// h_{L−1},
+//
+//	w = Π_{k<L−1} p_k(h_k | h_{k+1}) · p̂_ann(h_{L−1}) / q(h | v),  E[w] = p_ann(v),
+//
+// where p_ann(v) = Σ_h Π_k p_k(h_k | h_{k+1})·p_ann(h_{L−1}) is the DBN with
+// the top model replaced by its annealing model. The log of the mean of
+// cfg.Runs such weights per row (each its own draw of q and its own run)
+// is, by Jensen's inequality, a stochastic lower bound on log p_ann(v),
+// and so approximately on log p(v); unlike the variational bound it
+// tightens as the runs grow. base is the top model's base (TopBase); the
+// top model must have no label layer.
+func (d *DBN) RAISE(data *Dataset, base *Base, cfg RAISEConfig) (*RAISEResult, error) {
+	start := time.Now()
+	fail := func(err error) error { return fmt.Errorf("runtime: DBN RAISE: %w", err) }
+	if err := d.checkData(data); err != nil {
+		return nil, fail(err)
+	}
+	top := d.top()
+	if top.classes > 0 {
+		return nil, fail(fmt.Errorf("the top model %s has a label layer; RAISE of p(v) would anneal each class in turn, which is not implemented", top.m.ModelName()))
+	}
+	runs := cfg.Runs
+	switch {
+	case runs == 0:
+		runs = DefaultRAISERuns
+	case runs < 0 || runs > dbnBatch:
+		return nil, fail(fmt.Errorf("Runs is %d; 0 means %d, otherwise it must be between 1 and %d", runs, DefaultRAISERuns, dbnBatch))
+	}
+	betas, err := AISConfig{Betas: cfg.Betas, Temperatures: cfg.Temperatures}.betas()
+	if err != nil {
+		return nil, fail(err)
+	}
+	// Row r's run j is row r·runs + j of the top model's data.
+	n := data.Rows * runs
+	hs := &Dataset{Rows: n, Cols: top.nin, X: make([]float64, n*top.nin)}
+	lw := make([]float64, n)
+	up := d.newUpSampler(cfg.Seed)
+	rep := make([]float64, dbnBatch*data.Cols)
+	per := max(1, dbnBatch/runs)
+	for lo := 0; lo < data.Rows; lo += per {
+		hi := min(data.Rows, lo+per)
+		m := (hi - lo) * runs
+		for r := lo; r < hi; r++ {
+			for j := range runs {
+				copy(rep[((r-lo)*runs+j)*data.Cols:], data.Row(r))
+			}
+		}
+		cur, stride := up.draw(rep, data.Cols, m, lw[lo*runs:lo*runs+m])
+		for c := range m {
+			copy(hs.X[(lo*runs+c)*top.nin:], cur[c*stride:c*stride+top.nin])
+		}
+	}
+	tc := cfg
+	tc.Runs = 1
+	ra, err := RAISE(top.m, base, hs, tc)
+	if err != nil {
+		return nil, fail(err)
+	}
+	res := &RAISEResult{Method: fmt.Sprintf("RAISE through the DBN: %d draws of q(h | v) per row, each with one reverse run of the top model, %d temperatures, %d rows",
+		runs, len(betas)-1, data.Rows),
+		LogP: make([]float64, data.Rows), ESS: make([]float64, data.Rows)}
+	for r := range data.Rows {
+		w := lw[r*runs : (r+1)*runs]
+		for j := range w {
+			w[j] += ra.LogP[r*runs+j]
+		}
+		res.LogP[r] = LogMeanExp(w)
+		res.ESS[r] = kishESS(w)
+	}
+	res.Mean, res.SE = meanSE(res.LogP)
+	res.Seconds = time.Since(start).Seconds()
+	return res, nil
 }

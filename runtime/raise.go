@@ -222,15 +222,7 @@ func RAISE(m Reflective, base *Base, data *Dataset, cfg RAISEConfig) (*RAISEResu
 		}
 	}
 	m.HoldParams(x, false)
-	res.Mean = mean(res.LogP)
-	res.SE = math.NaN()
-	if rows > 1 {
-		ss := 0.0
-		for _, v := range res.LogP {
-			ss += (v - res.Mean) * (v - res.Mean)
-		}
-		res.SE = math.Sqrt(ss / float64(rows-1) / float64(rows))
-	}
+	res.Mean, res.SE = meanSE(res.LogP)
 	res.Seconds = time.Since(start).Seconds()
 	return res, nil
 }
@@ -321,4 +313,18 @@ func sweepForgetsHidden(m Reflective, base *Base, data *Dataset) bool {
 		}
 	}
 	return true
+}
+
+// meanSE returns the mean of x and its standard error, the sample standard
+// deviation over √len(x) (NaN for fewer than two values).
+func meanSE(x []float64) (m, se float64) {
+	m = mean(x)
+	if len(x) < 2 {
+		return m, math.NaN()
+	}
+	ss := 0.0
+	for _, v := range x {
+		ss += (v - m) * (v - m)
+	}
+	return m, math.Sqrt(ss / float64(len(x)-1) / float64(len(x)))
 }

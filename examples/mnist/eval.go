@@ -19,6 +19,14 @@ func numCPU() int           { return goruntime.NumCPU() }
 func goVersion() string     { return goruntime.Version() }
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
+func mean(x []float64) float64 {
+	s := 0.0
+	for _, v := range x {
+		s += v
+	}
+	return s / float64(len(x))
+}
+
 // env is what every row runs with.
 type env struct {
 	o           options
@@ -71,6 +79,7 @@ type Check struct {
 type Point struct {
 	Epoch int     `json:"epoch"`
 	Value float64 `json:"value"`
+	Stage string  `json:"stage,omitempty"` // what is measured, where a curve has several
 }
 
 // Result is one row of table.json.
@@ -100,11 +109,27 @@ func (e *env) runRow(r *row) (*Result, error) {
 	}
 	res := &Result{ID: r.id, Model: r.model, Training: r.training, Published: r.published, LogZ: map[string]Figure{}, Estimates: map[string]Figure{}}
 	start := time.Now()
+	if r.dbn != nil {
+		d, err := e.trainDBN(r, res)
+		if err != nil {
+			return nil, err
+		}
+		res.TrainSeconds = time.Since(start).Seconds()
+		start = time.Now()
+		if err := e.evaluateDBN(r, d, res); err != nil {
+			return nil, err
+		}
+		res.EvalSeconds = time.Since(start).Seconds()
+		return res, e.saveDBN(r, d, res, dir)
+	}
 	var m runtime.Reflective
 	var err error
-	if r.em != nil {
+	switch {
+	case r.em != nil:
 		m, err = e.trainEM(r, res)
-	} else {
+	case r.dbm != nil:
+		m, err = e.trainDBM(r, res)
+	default:
 		m, err = e.trainCD(r, res)
 	}
 	if err != nil {
@@ -112,7 +137,12 @@ func (e *env) runRow(r *row) (*Result, error) {
 	}
 	res.TrainSeconds = time.Since(start).Seconds()
 	start = time.Now()
-	if err := e.evaluate(r, m, res); err != nil {
+	if r.dbm != nil {
+		err = e.evaluateDBM(r, m, res)
+	} else {
+		err = e.evaluate(r, m, res)
+	}
+	if err != nil {
 		return nil, err
 	}
 	res.EvalSeconds = time.Since(start).Seconds()
@@ -148,19 +178,18 @@ func (e *env) trainCD(r *row, res *Result) (runtime.Reflective, error) {
 		rc.Momentum = e.o.momentum
 	}
 	res.Settings, res.Epochs = rc, rc.Epochs
-	opt := runtime.SGD{LearningRate: rc.Rate, Momentum: rc.Momentum, WeightDecay: rc.Decay}
-	if rc.Linear {
-		epochs := rc.Epochs
-		opt.Schedule = func(epoch int) float64 { return 1 - float64(epoch)/float64(epochs) }
-	}
-	m, t, err := r.newModel(e.o.seed, runtime.CDConfig{K: rc.K, Persistent: rc.Persistent, Chains: rc.Chains, BatchSize: rc.Batch,
-		MeanVisible: true, Optimizer: opt, Seed: e.o.seed})
+	m, t, err := r.newModel(e.o.seed, rc.config(e.o.seed))
 	if err != nil {
 		return nil, err
 	}
 	base, err := runtime.BaseRate(m, e.train, float64(e.train.Rows)/20)
 	if err != nil {
 		return nil, err
+	}
+	if rc.BaseBiases {
+		if _, err := base.SetBiases(m); err != nil {
+			return nil, err
+		}
 	}
 	res.CurveWhat = "test log-likelihood, exact"
 	if _, err := m.LogZ(0); err != nil {
@@ -375,11 +404,20 @@ func (e *env) pictures(m runtime.Reflective, r *row, res *Result, dir string) er
 	if err := runtime.WriteTiles(filepath.Join(dir, "samples.png"), means, n, 28, 28, 8, false); err != nil {
 		return err
 	}
-	xs, ys := make([]float64, len(res.Curve)), make([]float64, len(res.Curve))
+	return e.curve(r, res, dir)
+}
+
+// curve writes curve.png, a line per stage of the curve, and curve.json.
+func (e *env) curve(r *row, res *Result, dir string) error {
+	var series []plot.Series
 	for i, p := range res.Curve {
-		xs[i], ys[i] = float64(p.Epoch), p.Value
+		if i == 0 || p.Stage != res.Curve[i-1].Stage {
+			series = append(series, plot.Series{})
+		}
+		s := &series[len(series)-1]
+		s.X, s.Y = append(s.X, float64(p.Epoch)), append(s.Y, p.Value)
 	}
-	if err := plot.Write(filepath.Join(dir, "curve.png"), []plot.Series{{X: xs, Y: ys}}, []float64{r.published[0].Value}); err != nil {
+	if err := plot.Write(filepath.Join(dir, "curve.png"), series, []float64{r.published[0].Value}); err != nil {
 		return err
 	}
 	b, err := json.MarshalIndent(map[string]any{"row": r.id, "what": res.CurveWhat, "published": r.published[0], "points": res.Curve}, "", "  ")

@@ -176,7 +176,7 @@ type DataInfo struct {
 }
 
 func runTable(o options, chosen []*row, stdout io.Writer) error {
-	start := time.Now()
+	start, version := time.Now(), figures.Version()
 	dir := o.data
 	if dir == "" {
 		d, err := mnistDir()
@@ -213,7 +213,7 @@ func runTable(o options, chosen []*row, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "MNIST from %s: %d training and %d test images, binarized %s (seed %d); test images written to %s\n",
 		dir, train.Rows, test.Rows, o.binarize, o.dataSeed, filepath.Join(o.out, testName))
-	t := &Table{Version: figures.Commit(), Seed: o.seed, Command: "go run ./examples/mnist " + strings.Join(os.Args[1:], " "),
+	t := &Table{Version: version, Seed: o.seed, Command: "go run ./examples/mnist " + strings.Join(os.Args[1:], " "),
 		Machine: machine(), EpochScale: o.epochScale, AISRuns: o.aisRuns, RAISERows: min(o.raiseRows, test.Rows), RAISERuns: o.raiseRuns,
 		Binarization: o.binarize,
 		Data: DataInfo{Source: gomnist + " (data/*.gz, the original MNIST files)", Binarization: o.binarize, Seed: o.dataSeed,

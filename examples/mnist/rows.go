@@ -37,23 +37,41 @@ type row struct {
 	naive func(m runtime.Model, d *runtime.Dataset) (logZ, ll float64, err error)
 	// em is the mixtures' EM recipe, nil for the RBMs.
 	em *emRecipe
+	// dbn and dbm are the deep rows' recipes.
+	dbn *dbnRecipe
+	dbm *dbmRecipe
 }
 
 // cdRecipe is how an RBM row trains: minibatches of 100, SGD with momentum
-// 0.5 and weight decay 2·10⁻⁴, the visible units of the negative phase as
-// means (Hinton's practical guide), the learning rate falling linearly to
-// zero over the epochs (Tieleman 2008), which on the 20-hidden model keeps
-// CD-1 near its best instead of drifting down as its bias grows.
+// 0.5 and weight decay 2·10⁻⁴, the learning rate falling linearly to zero
+// over the epochs (Tieleman 2008), which keeps CD-1 near its best instead
+// of drifting down as its bias grows; the visible units of CD's negative
+// phase as means (Hinton's practical guide) or sampled, and the visible
+// biases started at zero or at the log-odds of the pixels' base rates
+// (the guide's §8, runtime.Base.SetBiases).
 type cdRecipe struct {
-	K          int     `json:"k"`
-	Persistent bool    `json:"persistent"`
-	Chains     int     `json:"chains,omitempty"`
-	Epochs     int     `json:"epochs"`
-	Rate       float64 `json:"learning_rate"`
-	Momentum   float64 `json:"momentum"`
-	Decay      float64 `json:"weight_decay"`
-	Batch      int     `json:"batch"`
-	Linear     bool    `json:"rate_falls_linearly_to_zero"`
+	K           int     `json:"k"`
+	Persistent  bool    `json:"persistent"`
+	Chains      int     `json:"chains,omitempty"`
+	Epochs      int     `json:"epochs"`
+	Rate        float64 `json:"learning_rate"`
+	Momentum    float64 `json:"momentum"`
+	Decay       float64 `json:"weight_decay"`
+	Batch       int     `json:"batch"`
+	Linear      bool    `json:"rate_falls_linearly_to_zero"`
+	MeanVisible bool    `json:"negative_visible_as_means"`
+	BaseBiases  bool    `json:"visible_biases_from_base_rates"`
+}
+
+// config is the recipe as the generated trainers take it.
+func (rc cdRecipe) config(seed uint64) runtime.CDConfig {
+	opt := runtime.SGD{LearningRate: rc.Rate, Momentum: rc.Momentum, WeightDecay: rc.Decay}
+	if rc.Linear {
+		epochs := rc.Epochs
+		opt.Schedule = func(epoch int) float64 { return 1 - float64(epoch)/float64(epochs) }
+	}
+	return runtime.CDConfig{K: rc.K, Persistent: rc.Persistent, Chains: rc.Chains, BatchSize: rc.Batch,
+		MeanVisible: rc.MeanVisible, Optimizer: opt, Seed: seed}
 }
 
 // emRecipe is how a mixture trains: MAP-EM in closed form (Pseudo counts
@@ -97,13 +115,13 @@ const (
 func rows() []*row {
 	em := &emRecipe{Iterations: 50, Tol: 1e-3, Pseudo: 1, Init: "μ_k = (a random training image + the pixel means)/2"}
 	return []*row{
-		{id: "rbm20-cd1", model: "RBM 784×20", training: "CD-1", quick: true, estimate: time.Minute,
+		{id: "rbm20-cd1", model: "RBM 784×20", training: "CD-1", quick: true, estimate: 3 * time.Minute,
 			published: []Published{{-164.50, "(exact)", burdaT1 + ", mnistCD1-20"}},
-			cd:        &cdRecipe{K: 1, Epochs: 30, Rate: 0.05, Momentum: 0.5, Decay: 2e-4, Batch: 100, Linear: true},
+			cd:        &cdRecipe{K: 1, Epochs: 100, Rate: 0.05, Momentum: 0.5, Decay: 2e-4, Batch: 100, Linear: true, BaseBiases: true},
 			newModel:  rbm20Model, naive: naiveRBM},
 		{id: "rbm20-pcd", model: "RBM 784×20", training: "PCD-1", quick: true, estimate: time.Minute,
 			published: []Published{{-150.11, "(exact)", burdaT1 + ", mnistPCD-20"}},
-			cd:        &cdRecipe{K: 1, Persistent: true, Chains: 100, Epochs: 30, Rate: 0.05, Momentum: 0.5, Decay: 2e-4, Batch: 100, Linear: true},
+			cd:        &cdRecipe{K: 1, Persistent: true, Chains: 100, Epochs: 30, Rate: 0.05, Momentum: 0.5, Decay: 2e-4, Batch: 100, Linear: true, BaseBiases: true},
 			newModel:  rbm20Model, naive: naiveRBM},
 		{id: "mob10", model: "mixture of 10 Bernoullis", training: "EM", quick: true, estimate: 15 * time.Second,
 			published: []Published{{-168.95, "(exact)", sm08Note}}, em: em,
@@ -116,19 +134,30 @@ func rows() []*row {
 			newModel: mixture(func(s uint64) runtime.Reflective { return mob500.NewMoB(s).Reflect() }), naive: naiveMixture},
 		{id: "rbm500-cd1", model: "RBM 784×500", training: "CD-1", estimate: 15 * time.Minute,
 			published: []Published{{-125.53, "(AIS)", sm08Note}, {-124.09, "(AIS from base rates)", burdaT1}, {-124.77, "(RAISE)", burdaT1}},
-			cd:        &cdRecipe{K: 1, Epochs: 20, Rate: 0.05, Momentum: 0.5, Decay: 2e-4, Batch: 100, Linear: true},
+			cd:        &cdRecipe{K: 1, Epochs: 20, Rate: 0.05, Momentum: 0.5, Decay: 2e-4, Batch: 100, Linear: true, MeanVisible: true},
 			newModel:  rbm500Model},
 		{id: "rbm500-cd3", model: "RBM 784×500", training: "CD-3", estimate: 20 * time.Minute,
 			published: []Published{{-105.50, "(AIS)", sm08Note}},
-			cd:        &cdRecipe{K: 3, Epochs: 20, Rate: 0.05, Momentum: 0.5, Decay: 2e-4, Batch: 100, Linear: true},
+			cd:        &cdRecipe{K: 3, Epochs: 20, Rate: 0.05, Momentum: 0.5, Decay: 2e-4, Batch: 100, Linear: true, MeanVisible: true},
 			newModel:  rbm500Model},
 		{id: "rbm500-cd25", model: "RBM 784×500", training: "CD-25", estimate: 60 * time.Minute,
 			published: []Published{{-86.34, "(AIS)", sm08Note}},
-			cd:        &cdRecipe{K: 25, Epochs: 10, Rate: 0.05, Momentum: 0.5, Decay: 2e-4, Batch: 100, Linear: true},
+			cd:        &cdRecipe{K: 25, Epochs: 10, Rate: 0.05, Momentum: 0.5, Decay: 2e-4, Batch: 100, Linear: true, MeanVisible: true},
 			newModel:  rbm500Model},
 		{id: "rbm500-pcd", model: "RBM 784×500", training: "PCD-1", estimate: 15 * time.Minute,
 			published: []Published{{-101.28, "(AIS)", burdaT1}, {-101.26, "(RAISE)", burdaT1}},
-			cd:        &cdRecipe{K: 1, Persistent: true, Chains: 100, Epochs: 20, Rate: 0.05, Momentum: 0.5, Decay: 2e-4, Batch: 100, Linear: true},
+			cd:        &cdRecipe{K: 1, Persistent: true, Chains: 100, Epochs: 20, Rate: 0.05, Momentum: 0.5, Decay: 2e-4, Batch: 100, Linear: true, MeanVisible: true},
 			newModel:  rbm500Model},
+		{id: "dbn", model: "DBN 784-500-2000", training: "greedy PCD-1", estimate: 25 * time.Minute,
+			published: []Published{{-85.97, "(variational bound)", sm08 + ", as quoted in Salakhutdinov & Hinton 2009, Table 1"},
+				{-84.49, "(AIS)", burda15 + ", Table 2"}, {-84.67, "(RAISE)", burda15 + ", Table 2"}},
+			dbn: &dbnRecipe{
+				Bottom:       cdRecipe{K: 1, Persistent: true, Chains: 100, Epochs: 20, Rate: 0.05, Momentum: 0.5, Decay: 2e-4, Batch: 100, Linear: true, BaseBiases: true},
+				Top:          cdRecipe{K: 1, Persistent: true, Chains: 100, Epochs: 10, Rate: 0.05, Momentum: 0.5, Decay: 2e-4, Batch: 100, Linear: true},
+				BoundSamples: 10}},
+		{id: "dbm", model: "DBM 784-500-1000", training: "pretraining + variational SML", estimate: 35 * time.Minute,
+			published: []Published{{-84.62, "(variational bound; ln Z 356.18)", "Salakhutdinov & Hinton 2009, Table 1"}},
+			dbm: &dbmRecipe{PretrainEpochs: []int{10, 10}, PretrainRate: 0.05, PretrainMomentum: 0.5, PretrainDecay: 5e-4,
+				Epochs: 10, Rate: 0.001, Momentum: 0.5, Decay: 2e-4, K: 5, Chains: 100, Batch: 100, MeanFieldIters: 100, MeanFieldTol: 1e-6}},
 	}
 }

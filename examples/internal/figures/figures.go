@@ -26,6 +26,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -173,6 +174,31 @@ func stddev(x []float64) float64 {
 		s += (v - m) * (v - m)
 	}
 	return math.Sqrt(s / float64(len(x)-1))
+}
+
+// Version is the commit the running command was built from, with
+// "+dirty" for a modified tree, as the Go toolchain stamped it (go build
+// and go install do; go run does not), or else Commit: the commit checked
+// out in the working directory. Read it once, when a run starts: a tree
+// edited while a long run goes on changes Commit, not the code running.
+func Version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return Commit()
+	}
+	rev, dirty := "", ""
+	for _, s := range info.Settings {
+		switch {
+		case s.Key == "vcs.revision":
+			rev = s.Value
+		case s.Key == "vcs.modified" && s.Value == "true":
+			dirty = "+dirty"
+		}
+	}
+	if rev == "" {
+		return Commit()
+	}
+	return rev + dirty
 }
 
 // Commit is the checked-out commit, with "+dirty" when tracked files have

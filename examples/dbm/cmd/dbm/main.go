@@ -43,12 +43,12 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"time"
 
 	"github.com/ebmc/ebmc/examples/dbm"
 	"github.com/ebmc/ebmc/examples/dbm/internal/bas"
 	"github.com/ebmc/ebmc/examples/dbm/n500"
+	"github.com/ebmc/ebmc/examples/internal/chains"
 	"github.com/ebmc/ebmc/examples/internal/figures"
 	"github.com/ebmc/ebmc/runtime"
 )
@@ -313,7 +313,7 @@ func (j *job) run(o options, stdout io.Writer) (*Metrics, error) {
 	m := j.model
 	met := &Metrics{Model: j.name, TrainExamples: j.train.Rows, TestExamples: j.test.Rows, PretrainEpochs: o.pretrainEpochs,
 		Epochs: o.epochs, LogZ: map[string]Estimate{}, AISTemperatures: o.temps, AISRuns: o.runs, SampleSweeps: o.sampleSweeps,
-		PersistentChains: o.chains, LearningRates: map[string]float64{"pretrain": o.pretrainLR, "sml": o.lr, "sml_momentum": o.momentum}, Seed: o.seed, Version: version()}
+		PersistentChains: o.chains, LearningRates: map[string]float64{"pretrain": o.pretrainLR, "sml": o.lr, "sml_momentum": o.momentum}, Seed: o.seed, Version: figures.Version()}
 	for _, ly := range m.Layers() {
 		met.Layers = append(met.Layers, fmt.Sprintf("%s[%d] %s", ly.Name, ly.Shape[0], ly.Kind))
 	}
@@ -395,7 +395,7 @@ func (j *job) fit(o options, met *Metrics, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	startChainsAtData(m, tr, j.train, o.seed)
+	chains.StartAtData(m, tr, j.train, o.seed)
 	if o.wrap != nil {
 		tr = o.wrap(tr)
 	}
@@ -407,30 +407,6 @@ func (j *job) fit(o options, met *Metrics, stdout io.Writer) error {
 	}
 	met.SecondsPerEpoch = time.Since(t0).Seconds() / float64(max(1, o.epochs))
 	return nil
-}
-
-// startChainsAtData puts random training images into the visible layers
-// of the trainer's persistent chains (its "chain.<layer>" state tensors)
-// and zeros into the hidden ones, which the first sweep samples: chains
-// that start near the data instead of at uniform noise.
-func startChainsAtData(m runtime.Reflective, tr runtime.Trainer, d *runtime.Dataset, seed uint64) {
-	visible := map[string]bool{}
-	for _, ly := range m.Layers() {
-		visible["chain."+ly.Name] = ly.Visible
-	}
-	rng := runtime.NewRNG(seed, 77)
-	for _, t := range tr.State() {
-		vis, ok := visible[t.Name]
-		switch {
-		case !ok:
-		case !vis:
-			clear(t.Data)
-		case len(t.Shape) == 2 && t.Shape[1] == d.Cols:
-			for c := 0; c < t.Shape[0]; c++ {
-				copy(t.Data[c*d.Cols:(c+1)*d.Cols], d.Row(rng.Intn(d.Rows)))
-			}
-		}
-	}
 }
 
 // evaluate estimates log Z and the lower bounds.
@@ -511,29 +487,6 @@ func (j *job) evaluate(o options, met *Metrics, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "exact test log-likelihood %.4f; the bound is %.4f below\n", ll, met.ELBOTest.GapToExactLL)
 	}
 	return nil
-}
-
-// version is the commit the command was built from (with "+dirty" for a
-// modified tree), as the Go toolchain stamped it, or where it did not (go
-// run does not stamp) the commit checked out in the working directory.
-func version() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return figures.Commit()
-	}
-	rev, dirty := "", ""
-	for _, s := range info.Settings {
-		switch {
-		case s.Key == "vcs.revision":
-			rev = s.Value
-		case s.Key == "vcs.modified" && s.Value == "true":
-			dirty = "+dirty"
-		}
-	}
-	if rev == "" {
-		return figures.Commit()
-	}
-	return rev + dirty
 }
 
 // sandwich combines forward AIS, whose log Z errs low in expectation

@@ -1,0 +1,279 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"path/filepath"
+
+	"github.com/ebmc/ebmc/examples/dbm"
+	"github.com/ebmc/ebmc/examples/internal/chains"
+	"github.com/ebmc/ebmc/examples/mnist/top2000"
+	"github.com/ebmc/ebmc/examples/rbm"
+	"github.com/ebmc/ebmc/runtime"
+)
+
+// dbnRecipe is how the DBN row trains: greedily, the 784×500 RBM on the
+// images, then the 500×2000 RBM on its hidden means (Hinton, Osindero &
+// Teh 2006), each by its cdRecipe; the bound draws BoundSamples of
+// q(h | v) per test image.
+type dbnRecipe struct {
+	Bottom       cdRecipe `json:"bottom_rbm_784x500"`
+	Top          cdRecipe `json:"top_rbm_500x2000"`
+	BoundSamples int      `json:"bound_samples"`
+}
+
+// dbmRecipe is how the DBM row trains: greedy pretraining of the two RBMs
+// with the weight-doubling correction (CD-1), then variational SML
+// (Salakhutdinov & Hinton 2009) — mean field for the data, persistent
+// Gibbs chains started at training images for the model — with the
+// learning rate falling linearly to a tenth.
+type dbmRecipe struct {
+	PretrainEpochs   []int   `json:"pretrain_epochs"`
+	PretrainRate     float64 `json:"pretrain_learning_rate"`
+	PretrainMomentum float64 `json:"pretrain_momentum"`
+	PretrainDecay    float64 `json:"pretrain_weight_decay"`
+	Epochs           int     `json:"sml_epochs"`
+	Rate             float64 `json:"sml_learning_rate"`
+	Momentum         float64 `json:"sml_momentum"`
+	Decay            float64 `json:"sml_weight_decay"`
+	K                int     `json:"sml_gibbs_sweeps_per_update"`
+	Chains           int     `json:"sml_chains"`
+	Batch            int     `json:"batch"`
+	MeanFieldIters   int     `json:"mean_field_iterations"`
+	MeanFieldTol     float64 `json:"mean_field_tolerance"`
+}
+
+// trainDBN trains the DBN row's two RBMs greedily, recording the curve:
+// the bottom RBM's test log-likelihood with log Z by quick AIS while it
+// trains, then the DBN's variational bound on the test images (one draw of
+// q per image, log Z of the top by quick AIS) while the top trains.
+func (e *env) trainDBN(r *row, res *Result) (*runtime.DBN, error) {
+	rc := *r.dbn
+	rc.Bottom.Epochs, rc.Top.Epochs = e.scaled(rc.Bottom.Epochs), e.scaled(rc.Top.Epochs)
+	res.Settings, res.Epochs = rc, rc.Bottom.Epochs+rc.Top.Epochs
+	bottom := rbm.NewRBM(e.o.seed).Reflect()
+	d, err := runtime.NewDBN(bottom, top2000.NewRBM(e.o.seed+1).Reflect())
+	if err != nil {
+		return nil, err
+	}
+	base, err := runtime.BaseRate(bottom, e.train, float64(e.train.Rows)/20)
+	if err != nil {
+		return nil, err
+	}
+	if rc.Bottom.BaseBiases {
+		if _, err := base.SetBiases(bottom); err != nil {
+			return nil, err
+		}
+	}
+	res.CurveWhat = fmt.Sprintf("epochs 1–%d: the bottom RBM's test log-likelihood; then the DBN's variational bound (one draw of q per image); log Z by quick AIS (%d temperatures, %d runs), a rough, low estimate",
+		rc.Bottom.Epochs, e.o.curveTemps, e.o.curveRuns)
+	quick := runtime.AISConfig{Temperatures: e.o.curveTemps, Runs: e.o.curveRuns, Seed: e.o.seed}
+	point := func(stage string, v float64) (string, float64) {
+		res.Curve = append(res.Curve, Point{Epoch: len(res.Curve) + 1, Value: v, Stage: stage})
+		return stage, v
+	}
+	bottomProxy := func() (string, float64) {
+		est, err := runtime.AIS(bottom, base, quick)
+		if err != nil {
+			return point("bottom RBM test log-likelihood", math.NaN())
+		}
+		ll, err := runtime.LogLikelihood(bottom, e.test, est.LogZ)
+		if err != nil {
+			ll = math.NaN()
+		}
+		return point("bottom RBM test log-likelihood", ll)
+	}
+	boundProxy := func() (string, float64) {
+		z, err := d.TopLogZ(e.train, nil, quick)
+		if err != nil {
+			return point("DBN test bound", math.NaN())
+		}
+		b, err := d.LowerBound(e.test, z, runtime.DBNBoundConfig{Samples: 1, Seed: e.o.seed})
+		if err != nil {
+			return point("DBN test bound", math.NaN())
+		}
+		return point("DBN test bound", b.Value)
+	}
+	fit := func(rc cdRecipe, proxy func() (string, float64)) runtime.DBNLayerTraining {
+		return runtime.DBNLayerTraining{CD: rc.config(e.o.seed),
+			Fit: runtime.FitConfig{Epochs: rc.Epochs, BatchSize: rc.Batch, Shuffle: true, Seed: e.o.seed, Progress: e.stdout, Proxy: proxy}}
+	}
+	_, err = d.Pretrain(context.Background(), e.train, nil, runtime.DBNPretrainConfig{
+		Layers: []runtime.DBNLayerTraining{fit(rc.Bottom, bottomProxy), fit(rc.Top, boundProxy)}, Seed: e.o.seed})
+	return d, err
+}
+
+// evaluateDBN estimates log Z of the top RBM by AIS from its base rates
+// and, on the test images, the variational bound and the importance-sampled
+// estimate of log p(v) (the same draws of q, their weights averaged), and
+// RAISE through the DBN on the first -raise-rows images.
+func (e *env) evaluateDBN(r *row, d *runtime.DBN, res *Result) error {
+	o := e.o
+	z, err := d.TopLogZ(e.train, nil, runtime.AISConfig{Runs: o.aisRuns, Seed: o.seed, Progress: e.stdout})
+	if err != nil {
+		return err
+	}
+	fz := figure(z.LogZ, z.Low, z.High, z.Method)
+	fz.ESS = &z.ESS
+	res.LogZ["top_ais_base_rates"] = fz
+	fmt.Fprintf(e.stdout, "log Z of the top RBM: AIS from base rates %.3f [%.3f, %.3f] (ESS %.1f of %d)\n", z.LogZ, z.Low, z.High, z.ESS, o.aisRuns)
+	samples := r.dbn.BoundSamples
+	bound := func(data *runtime.Dataset, importance bool) (Figure, *runtime.DBNBound, error) {
+		b, err := d.LowerBound(data, z, runtime.DBNBoundConfig{Samples: samples, Importance: importance, Seed: o.seed})
+		if err != nil {
+			return Figure{}, nil, err
+		}
+		f := figure(b.Value, b.Low, b.High, b.Method+"; interval ±3 s.e. over images widened by log Z's")
+		f.ESS, f.Rows = &z.ESS, data.Rows
+		return f, b, nil
+	}
+	var vb *runtime.DBNBound
+	if res.TestLogLik, vb, err = bound(e.test, false); err != nil {
+		return err
+	}
+	trainSub, _ := e.train.Split(min(e.train.Rows, e.test.Rows))
+	if res.TrainLogLik, _, err = bound(trainSub, false); err != nil {
+		return err
+	}
+	is, _, err := bound(e.test, true)
+	if err != nil {
+		return err
+	}
+	res.Estimates["importance"] = is
+	fmt.Fprintf(e.stdout, "test: variational bound %s; importance-sampled %s\n", res.TestLogLik, is)
+	if o.raiseRows > 0 {
+		sub, _ := e.test.Split(min(o.raiseRows, e.test.Rows))
+		tb, err := d.TopBase(e.train, nil)
+		if err != nil {
+			return err
+		}
+		ra, err := d.RAISE(sub, tb, runtime.RAISEConfig{Runs: o.raiseRuns, Seed: o.seed, Progress: e.stdout})
+		if err != nil {
+			return err
+		}
+		rf := figure(ra.Mean, ra.Mean-3*ra.SE, ra.Mean+3*ra.SE, ra.Method+" (±3 standard errors over the images)")
+		rf.Rows = sub.Rows
+		res.Estimates["raise_subset"] = rf
+		isSub, _, err := bound(sub, true)
+		if err != nil {
+			return err
+		}
+		res.Estimates["importance_subset"] = isSub
+		vbSub := figure(mean(vb.PerRow[:sub.Rows]), math.NaN(), math.NaN(), "the variational bound on the same images")
+		vbSub.Rows = sub.Rows
+		res.Estimates["bound_subset"] = vbSub
+		fmt.Fprintf(e.stdout, "on the first %d test images: RAISE %.2f, importance-sampled %.2f, variational bound %.2f\n", sub.Rows, ra.Mean, isSub.Value, vbSub.Value)
+	}
+	return nil
+}
+
+// saveDBN writes the DBN's models, bottom first, and samples.png: 64
+// samples of the DBN (1000 Gibbs sweeps in the top RBM from noise, then the
+// pixels' means given the bottom RBM's hidden sample).
+func (e *env) saveDBN(r *row, d *runtime.DBN, res *Result, dir string) error {
+	res.Files = nil
+	for k := range d.Len() {
+		m := d.Generative(k)
+		name := fmt.Sprintf("layer%d.safetensors", k+1)
+		meta := map[string]string{"row": r.id, "layer": fmt.Sprint(k + 1), "of": fmt.Sprint(d.Len()), "seed": fmt.Sprint(e.o.seed)}
+		if err := runtime.SaveCheckpoint(filepath.Join(dir, name), runtime.CheckpointOf(m, nil, nil, meta)); err != nil {
+			return err
+		}
+		res.Files = append(res.Files, r.id+"/"+name)
+	}
+	v, err := d.Sample(64, runtime.DBNSampleConfig{Sweeps: 1000, Means: true, Seed: e.o.seed + 1})
+	if err != nil {
+		return err
+	}
+	if err := runtime.WriteTiles(filepath.Join(dir, "samples.png"), v, 64, 28, 28, 8, false); err != nil {
+		return err
+	}
+	res.Files = append(res.Files, r.id+"/samples.png", r.id+"/curve.png", r.id+"/curve.json")
+	return e.curve(r, res, dir)
+}
+
+// trainDBM pretrains the DBM row's model greedily and trains it by
+// variational SML, recording the curve: the mean-field bound on the first
+// 1000 test images with log Z by quick AIS, after pretraining and after
+// every epoch.
+func (e *env) trainDBM(r *row, res *Result) (runtime.Reflective, error) {
+	rc := *r.dbm
+	rc.Epochs = e.scaled(rc.Epochs)
+	pre := make([]int, len(rc.PretrainEpochs))
+	for i, n := range rc.PretrainEpochs {
+		pre[i] = e.scaled(n)
+	}
+	rc.PretrainEpochs = pre
+	res.Settings, res.Epochs = rc, rc.Epochs
+	m := dbm.NewDBM(e.o.seed).Reflect()
+	ctx := context.Background()
+	if _, err := runtime.PretrainDBM(ctx, m, e.train, runtime.PretrainConfig{EpochsPerRBM: rc.PretrainEpochs, BatchSize: rc.Batch, K: 1, Seed: e.o.seed,
+		Optimizer: runtime.SGD{LearningRate: rc.PretrainRate, Momentum: rc.PretrainMomentum, WeightDecay: rc.PretrainDecay}, Progress: e.stdout}); err != nil {
+		return nil, err
+	}
+	base, err := runtime.BaseRate(m, e.train, float64(e.train.Rows)/20)
+	if err != nil {
+		return nil, err
+	}
+	sub, _ := e.test.Split(min(1000, e.test.Rows))
+	res.CurveWhat = fmt.Sprintf("the mean-field bound on the first %d test images, log Z by quick AIS (%d temperatures, %d runs), after pretraining (epoch 0) and every epoch of SML",
+		sub.Rows, e.o.curveTemps, e.o.curveRuns)
+	epoch := 0
+	proxy := func() (string, float64) {
+		v := math.NaN()
+		if est, err := runtime.AIS(m, base, runtime.AISConfig{Temperatures: e.o.curveTemps, Runs: e.o.curveRuns, Seed: e.o.seed}); err == nil {
+			if b, err := runtime.ELBO(m, sub, est.LogZ, runtime.ELBOConfig{Iters: rc.MeanFieldIters, Tol: rc.MeanFieldTol}); err == nil {
+				v = b.Mean
+			}
+		}
+		res.Curve = append(res.Curve, Point{Epoch: epoch, Value: v})
+		epoch++
+		return "test bound (1000 images)", v
+	}
+	proxy()
+	tr, err := m.NewTrainer(runtime.CDConfig{K: rc.K, Persistent: true, Chains: rc.Chains, BatchSize: rc.Batch, Seed: e.o.seed,
+		Optimizer: runtime.SGD{LearningRate: rc.Rate, Momentum: rc.Momentum, WeightDecay: rc.Decay, Schedule: runtime.LinearDecay(rc.Epochs, 0.1)}})
+	if err != nil {
+		return nil, err
+	}
+	chains.StartAtData(m, tr, e.train, e.o.seed)
+	_, err = runtime.Fit(ctx, tr, e.train, runtime.FitConfig{Epochs: rc.Epochs, BatchSize: rc.Batch, Shuffle: true, Seed: e.o.seed,
+		Progress: e.stdout, Proxy: proxy})
+	return m, err
+}
+
+// evaluateDBM estimates log Z by AIS from the base rates and the
+// mean-field bound on the test and on as many training images.
+func (e *env) evaluateDBM(r *row, m runtime.Reflective, res *Result) error {
+	o := e.o
+	base, err := runtime.BaseRate(m, e.train, float64(e.train.Rows)/20)
+	if err != nil {
+		return err
+	}
+	z, err := runtime.AIS(m, base, runtime.AISConfig{Runs: o.aisRuns, Seed: o.seed, Progress: e.stdout})
+	if err != nil {
+		return err
+	}
+	fz := figure(z.LogZ, z.Low, z.High, z.Method)
+	fz.ESS = &z.ESS
+	res.LogZ["ais_base_rates"] = fz
+	fmt.Fprintf(e.stdout, "log Z: AIS from base rates %.3f [%.3f, %.3f] (ESS %.1f of %d)\n", z.LogZ, z.Low, z.High, z.ESS, o.aisRuns)
+	bound := func(data *runtime.Dataset) (Figure, error) {
+		b, err := runtime.ELBO(m, data, z.LogZ, runtime.ELBOConfig{Iters: r.dbm.MeanFieldIters, Tol: r.dbm.MeanFieldTol})
+		if err != nil {
+			return Figure{}, err
+		}
+		f := figure(b.Mean, b.Mean-3*b.StdErr-(z.High-z.LogZ), b.Mean+3*b.StdErr+(z.LogZ-z.Low),
+			fmt.Sprintf("variational bound −E(v, μ) + H(q_μ) − log Z, q the mean-field posterior (≤ %d sweeps, tol %g), log Z by %s from the base rates; interval ±3 s.e. over images widened by log Z's",
+				r.dbm.MeanFieldIters, r.dbm.MeanFieldTol, z.Method))
+		f.ESS, f.Rows = &z.ESS, data.Rows
+		return f, nil
+	}
+	if res.TestLogLik, err = bound(e.test); err != nil {
+		return err
+	}
+	trainSub, _ := e.train.Split(min(e.train.Rows, e.test.Rows))
+	res.TrainLogLik, err = bound(trainSub)
+	return err
+}
