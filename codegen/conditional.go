@@ -253,13 +253,20 @@ func (g *gen) field(c *ir.Conditional) {
 	p.P("// are not batched matrix products, and the biases.")
 	p.Pf("func (m *%s) fieldChains%s(t *task%s, lo, hi int) {", g.T, L, g.T)
 	p.P("x := t.x")
-	p.Pf("a := x.a%s[:x.N*%d]", L, S)
+	// A gaussian layer may have no linear field at all (x²/2 alone, or
+	// quadratic couplings only): then only its precision is written.
+	linear := len(kernels) > 0 || len(generic) > 0
+	if linear {
+		p.Pf("a := x.a%s[:x.N*%d]", L, S)
+	}
 	if ly.Kind == ir.Gaussian {
 		p.Pf("prec := x.p%s[:x.N*%d]", L, S)
 	}
 	p.P("for ch := lo; ch < hi; ch++ {")
 	g.rows(used, false)
-	p.Pf("dst := a[ch*%d : ch*%d+%d]", S, S, S)
+	if linear {
+		p.Pf("dst := a[ch*%d : ch*%d+%d]", S, S, S)
+	}
 	if ly.Kind == ir.Gaussian {
 		p.Pf("dstP := prec[ch*%d : ch*%d+%d]", S, S, S)
 	}

@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/ebmc/ebmc/dsl"
 	"github.com/ebmc/ebmc/ir"
 )
 
@@ -60,12 +59,12 @@ func Generate(m *ir.Model, opts Options) ([]File, error) {
 		return nil, fmt.Errorf("codegen: package name %q is not a Go identifier other than a keyword or _", opts.Package)
 	}
 	g := newGen(m, opts)
-	if err := g.check(); err != nil {
-		return nil, err
-	}
 	base := strings.ToLower(m.Name) + "_ebm"
 	src, err := format(base+".go", g.model())
 	if err != nil {
+		return nil, err
+	}
+	if err := collisionErrors(m, src); err != nil {
 		return nil, err
 	}
 	files := []File{{Name: base + ".go", Content: src}}
@@ -96,33 +95,6 @@ func newGen(m *ir.Model, opts Options) *gen {
 
 func (g *gen) L(ly *ir.Layer) string { return ir.GoName(ly.Name) }
 func (g *gen) P(q *ir.Param) string  { return ir.GoName(q.Name) }
-
-// check rejects names that would collide with the generated API.
-func (g *gen) check() error {
-	methods := map[string]bool{"Energy": true, "Sweep": true, "SweepClamped": true, "Params": true, "ModelName": true,
-		"Init": true, "LogZ": true, "Reflect": true, "MeanField": true, "EnergyGrad": true, "FreeEnergy": true, "Zero": true}
-	for _, fe := range g.m.FreeEnergies {
-		methods["FreeEnergy"+g.keepName(fe)] = true
-		methods["FreeEnergyGrad"+g.keepName(fe)] = true
-	}
-	for _, ly := range g.m.Layers {
-		for _, pre := range []string{"Field", "Mean", "Sample"} {
-			methods[pre+g.L(ly)] = true
-		}
-	}
-	var errs dsl.ErrorList
-	for _, q := range g.m.Params {
-		if methods[g.P(q)] {
-			errs = append(errs, dsl.Errorf(q.Pos, "param %s: its Go name %s collides with the generated method %s.%s; rename the param", q.Name, g.P(q), g.T, g.P(q)))
-		}
-	}
-	for _, ly := range g.m.Layers {
-		if g.L(ly) == "N" || g.L(ly) == "RNG" {
-			errs = append(errs, dsl.Errorf(ly.Pos, "layer %s: its Go name %s collides with the field %s.%s; rename the layer", ly.Name, g.L(ly), g.C, g.L(ly)))
-		}
-	}
-	return errs.Err()
-}
 
 // keepName names a free energy by the layers it keeps: FreeEnergyV.
 func (g *gen) keepName(fe *ir.FreeEnergy) string {

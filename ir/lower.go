@@ -40,7 +40,7 @@ var kinds = map[string]Kind{"bernoulli": Bernoulli, "spin": Spin, "gaussian": Ga
 func Lower(f *dsl.File, opts Options) (*Model, error) {
 	l := &lowerer{
 		file:   f,
-		m:      &Model{Name: f.Model.Name, Filename: f.Filename},
+		m:      &Model{Name: f.Model.Name, Pos: f.Model.Pos, Filename: f.Filename},
 		consts: map[string]int{},
 		layers: map[string]*Layer{},
 		params: map[string]*Param{},
@@ -132,7 +132,7 @@ func (l *lowerer) declarations(opts Options) {
 		}
 		if ok {
 			l.consts[c.Name.Name] = v
-			l.m.Consts = append(l.m.Consts, Const{Name: c.Name.Name, Value: v})
+			l.m.Consts = append(l.m.Consts, Const{Name: c.Name.Name, Value: v, Pos: c.Name.Pos})
 		} else {
 			l.broken[c.Name.Name] = true
 		}

@@ -24,6 +24,7 @@ func (k Kind) Discrete() bool { return k != Gaussian }
 // Model is a checked .ebm model with every derivation.
 type Model struct {
 	Name     string
+	Pos      dsl.Pos // of the model's name
 	Filename string
 	Consts   []Const
 	Layers   []*Layer
@@ -44,6 +45,7 @@ type Model struct {
 type Const struct {
 	Name  string
 	Value int
+	Pos   dsl.Pos // of its declaration; zero for a const that -D adds
 }
 
 // Layer is a declared layer of units.

@@ -81,16 +81,47 @@ func TestGenBadInputWritesNothing(t *testing.T) {
 	}
 }
 
+// TestGenNameCollision: a name whose Go name meets one the generator
+// emits is refused by check and by gen alike, at its declaration; two
+// models whose generated package-level names meet (A declares AChains,
+// the chains type, which model AChains also declares) are refused by
+// check when checked together and by gen when generated into one
+// directory.
 func TestGenNameCollision(t *testing.T) {
 	dir := t.TempDir()
 	in := filepath.Join(dir, "c.ebm")
 	os.WriteFile(in, []byte("model C\nvisible v[3] bernoulli\nparam sweep[3]\nenergy = -sum(i) sweep[i] * v[i]\n"), 0o644)
-	var stdout, stderr bytes.Buffer
-	if code := run([]string{"gen", "-pkg", "c", in}, nil, &stdout, &stderr); code != 1 {
-		t.Fatalf("gen exited %d, want 1", code)
+	const want = "c.ebm:3:1: param sweep: the generated code would declare Sweep twice in type C"
+	for _, args := range [][]string{{"check", in}, {"gen", "-pkg", "c", in}} {
+		var stdout, stderr bytes.Buffer
+		if code := run(args, nil, &stdout, &stderr); code != 1 {
+			t.Fatalf("%s exited %d, want 1", args[0], code)
+		}
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("%s: stderr = %q, want %q", args[0], stderr.String(), want)
+		}
 	}
-	if !strings.Contains(stderr.String(), "c.ebm:3:1: param sweep: its Go name Sweep collides with the generated method C.Sweep") {
-		t.Errorf("stderr = %q", stderr.String())
+
+	pkg := t.TempDir()
+	a, ac := filepath.Join(pkg, "a.ebm"), filepath.Join(pkg, "achains.ebm")
+	os.WriteFile(a, []byte("model A\nvisible v[2] bernoulli\nparam b[2]\nenergy = -sum(i) b[i] * v[i]\n"), 0o644)
+	os.WriteFile(ac, []byte("model AChains\nvisible v[2] bernoulli\nparam b[2]\nenergy = -sum(i) b[i] * v[i]\n"), 0o644)
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"check", a, ac}, nil, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "both declare AChains") {
+		t.Errorf("check of both: exit %d, stderr %q", code, stderr.String())
+	}
+	for _, in := range []string{a, ac} {
+		stderr.Reset()
+		code := run([]string{"gen", "-pkg", "p", in}, nil, &stdout, &stderr)
+		if in == a && code != 0 {
+			t.Fatalf("gen of A alone: exit %d, %s", code, stderr.String())
+		}
+		if in == ac && (code != 1 || !strings.Contains(stderr.String(), "both declare AChains")) {
+			t.Errorf("gen of AChains next to A: exit %d, stderr %q", code, stderr.String())
+		}
+	}
+	if _, err := os.Stat(filepath.Join(pkg, "achains_ebm.go")); err == nil {
+		t.Error("gen wrote achains_ebm.go although it clashes with a_ebm.go")
 	}
 }
 

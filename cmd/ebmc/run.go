@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -167,11 +168,33 @@ func (c *cli) check(args []string) int {
 		fs.Usage()
 		return 2
 	}
+	// Each model is generated in memory, as gen would: the collisions of
+	// generated names are found by the same check, so check and gen agree.
+	// Models of one directory would share a package, so their
+	// package-level names must differ too.
 	code := 0
+	type generated struct{ path, src string }
+	byDir := map[string][]generated{}
 	for _, path := range fs.Args() {
-		if _, ok := c.load(path, defs); !ok {
+		m, src, ok := c.loadSource(path, defs)
+		if !ok {
 			code = 1
+			continue
 		}
+		files, err := codegen.Generate(m, codegen.Options{Package: "ebmccheck", Source: filepath.Base(path), Text: src})
+		if err != nil {
+			fmt.Fprintln(c.stderr, err)
+			code = 1
+			continue
+		}
+		dir := filepath.Dir(path)
+		for _, other := range byDir[dir] {
+			if err := codegen.PackageClash([]byte(other.src), files[0].Content, other.path, path); err != nil {
+				fmt.Fprintf(c.stderr, "ebmc check: %v\n", err)
+				code = 1
+			}
+		}
+		byDir[dir] = append(byDir[dir], generated{path, string(files[0].Content)})
 	}
 	return code
 }

@@ -1,0 +1,179 @@
+package codegen_test
+
+import (
+	"errors"
+	"go/ast"
+	"go/importer"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/ebmc/ebmc/codegen"
+	"github.com/ebmc/ebmc/dsl"
+	"github.com/ebmc/ebmc/ir"
+)
+
+// typeChecker type-checks generated files against the runtime package,
+// loaded once from source.
+var typeChecker = sync.OnceValue(func() types.Importer {
+	return importer.ForCompiler(token.NewFileSet(), "source", nil)
+})
+
+// typeCheck parses and type-checks generated files as one package.
+func typeCheck(files ...[]byte) error {
+	fset := token.NewFileSet()
+	var parsed []*ast.File
+	for _, src := range files {
+		f, err := parser.ParseFile(fset, "gen.go", src, 0)
+		if err != nil {
+			return err
+		}
+		parsed = append(parsed, f)
+	}
+	var errs []error
+	conf := types.Config{Importer: typeChecker(), Error: func(err error) { errs = append(errs, err) }}
+	conf.Check("gen", fset, parsed, nil)
+	return errors.Join(errs...)
+}
+
+// generate compiles and generates src: the file, or the positioned error
+// of check or gen.
+func generate(t *testing.T, src string) ([]byte, error) {
+	t.Helper()
+	m, err := ir.Compile("m.ebm", []byte(src), ir.Options{})
+	if err != nil {
+		return nil, err
+	}
+	files, err := codegen.Generate(m, codegen.Options{Package: "gen", Source: "m.ebm", Text: []byte(src)})
+	if err != nil {
+		return nil, err
+	}
+	return files[0].Content, nil
+}
+
+// rbmWith is a small RBM whose visible layer, hidden layer and weight
+// carry the given names, plus extra declarations.
+func rbmWith(model, v, h, w, extra string) string {
+	return "model " + model + "\n" + extra + "\nvisible " + v + "[3] bernoulli\nhidden " + h + "[2] bernoulli\nparam " + w + "[3, 2] = normal(0, 0.1)\n" +
+		"energy = -sum(i, j) " + v + "[i] * " + w + "[i, j] * " + h + "[j]\n"
+}
+
+// Names that collide with identifiers the generator emits are refused by
+// Generate with a positioned error naming the declaration, or generate
+// code that type-checks: never code that fails to compile.
+func TestNamesAcceptedCompile(t *testing.T) {
+	if testing.Short() {
+		t.Skip("type-checks the runtime from source")
+	}
+	cases := []string{
+		rbmWith("M", "workspace", "h", "W", ""),
+		rbmWith("M", "len", "h", "W", ""),
+		rbmWith("M", "layers", "h", "W", ""),
+		rbmWith("M", "randomize", "h", "W", ""),
+		rbmWith("M", "v", "setWeights", "W", ""),
+		rbmWith("M", "v", "field", "W", ""),
+		rbmWith("M", "v", "h", "baseV", ""),
+		rbmWith("M", "v", "chainsV", "W", ""),
+		rbmWith("M", "v", "siteV", "W", ""),
+		rbmWith("M", "v", "gradV", "W", ""),
+		rbmWith("M", "v", "h", "hold", ""),
+		rbmWith("M", "v", "h", "sweeps", ""),
+		rbmWith("M", "v", "h", "metropolisV", ""),
+		rbmWith("M", "x", "h", "langevinX", ""),
+		rbmWith("M", "v", "h", "freeEnergyV", ""),
+		rbmWith("M", "v", "h", "meanV", ""),
+		rbmWith("M", "v", "h", "reflect", ""),
+		rbmWith("M", "v", "h", "energy", ""),
+		rbmWith("M", "v", "h", "n", ""),
+		rbmWith("M", "v", "h", "rng", ""),
+		rbmWith("M", "v", "h", "W", "const Chains = 2"),
+		rbmWith("M", "v", "h", "W", "const Clamp = 2"),
+		rbmWith("M", "v", "h", "W", "const Trainer = 2"),
+		rbmWith("M", "v", "h", "W", "const NV = 2"),
+		rbmWith("Chains", "v", "h", "W", ""),
+		rbmWith("M", "v", "h", "params", ""),
+		rbmWith("M", "v", "h", "init", ""),
+		rbmWith("M", "v", "h", "modelName", ""),
+		rbmWith("M", "v", "h", "velocity", ""),
+		rbmWith("M", "v", "h", "opt", ""),
+		rbmWith("M", "v", "h", "state", ""),
+		rbmWith("M", "v", "h", "trainStep", ""),
+		"model G\nvisible x[3] gaussian\nenergy = sum(i) x[i]^2 / 2\n",
+		"model G\nvisible x[3] gaussian\nhidden h[2] bernoulli\nparam W[3, 2]\nenergy = sum(i) x[i]^2 / 2 + sum(i, j) x[i] * x[i] * W[i, j] * h[j]\n",
+		"model G\nvisible x[3] gaussian\nparam J[3, 3]\nenergy = sum(i) x[i]^2 / 2 - sum(i, k) J[i, k] * x[i] * x[k] / 10\n",
+	}
+	for _, src := range cases {
+		f := strings.Fields(src)
+		t.Run(strings.Join(f[:min(12, len(f))], " "), func(t *testing.T) {
+			out, err := generate(t, src)
+			if err != nil {
+				var list dsl.ErrorList
+				if !errors.As(err, &list) || list[0].Pos.Line < 1 {
+					t.Fatalf("refused without a position: %v", err)
+				}
+				t.Logf("refused: %v", err)
+				return
+			}
+			if err := typeCheck(out); err != nil {
+				t.Errorf("accepted, but the generated code does not compile: %v", err)
+			}
+		})
+	}
+}
+
+// FuzzGenerate checks the promise of check and gen: a model that compiles
+// either generates code that parses and type-checks against the runtime,
+// or is refused with errors positioned in its source. It starts from the
+// examples and from the names above.
+func FuzzGenerate(f *testing.F) {
+	if testing.Short() {
+		f.Skip("type-checks the runtime from source")
+	}
+	paths, err := filepath.Glob("../examples/*.ebm")
+	if err != nil || len(paths) == 0 {
+		f.Fatalf("no examples: %v", err)
+	}
+	for _, p := range paths {
+		src, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(src))
+	}
+	f.Add(rbmWith("M", "v", "h", "sweeps", ""))
+	f.Add(rbmWith("M", "v", "h", "W", "const Chains = 2"))
+	f.Add("model G\nvisible x[3] gaussian\nhidden h[2] bernoulli\nparam W[3, 2]\nenergy = sum(i) x[i]^2 / 2 + sum(i, j) x[i] * x[i] * W[i, j] * h[j]\n")
+	f.Fuzz(func(t *testing.T, src string) {
+		m, err := ir.Compile("m.ebm", []byte(src), ir.Options{})
+		if err != nil || !smallModel(m) {
+			return
+		}
+		files, err := codegen.Generate(m, codegen.Options{Package: "gen", Source: "m.ebm", Text: []byte(src)})
+		if err != nil {
+			var list dsl.ErrorList
+			if !errors.As(err, &list) || len(list) == 0 || list[0].Pos.Line < 1 {
+				t.Fatalf("Generate refused an accepted model without a positioned error: %v", err)
+			}
+			return
+		}
+		if err := typeCheck(files[0].Content); err != nil {
+			t.Fatalf("accepted model generates code that does not compile: %v\n%s", err, src)
+		}
+	})
+}
+
+// smallModel keeps the fuzzer to models whose generated code is quick to
+// type-check.
+func smallModel(m *ir.Model) bool {
+	for _, p := range m.Params {
+		if p.Size > 1<<20 {
+			return false
+		}
+	}
+	return len(m.Terms) < 64
+}
