@@ -143,38 +143,50 @@ func layerList(ls []*ir.Layer) string {
 	return joinNames(names)
 }
 
-// enumerationLimit bounds the configurations generated LogZ enumerates.
-const enumerationLimit = 1 << 32
+// enumerable is log₂ of the most configurations generated LogZ can count
+// with an int; whether it should enumerate that many is the caller's limit.
+const enumerable = 62
 
-// logZ writes LogZ: exact enumeration of the cheapest side, or an error that
-// says what it would take.
+// logZ writes LogZ: exact enumeration of the cheapest side — the layers a
+// free energy keeps, the others summed out, or every layer — refused at run
+// time when it takes more configurations than the caller's limit, or an
+// error that says what it would take.
 func (g *gen) logZ() {
 	p := g.p
 	var best *ir.FreeEnergy
-	bestN := math.Inf(1)
+	layers := g.m.Layers
+	bestLog, err := ir.Log2Configs(layers)
+	if err != nil {
+		bestLog = math.Inf(1)
+	}
 	for _, fe := range g.m.FreeEnergies {
-		if n, err := ir.Configs(fe.Keep, enumerationLimit); err == nil && float64(n) < bestN {
-			best, bestN = fe, float64(n)
+		if lg, err := ir.Log2Configs(fe.Keep); err == nil && lg < bestLog {
+			best, bestLog, layers = fe, lg, fe.Keep
 		}
 	}
-	layers := g.m.Layers
+	how := "enumerating " + layerList(layers)
 	if best != nil {
-		layers = best.Keep
+		how += " and summing " + layerList(best.SumOut) + " out through the free energy"
 	}
-	n, err := ir.Configs(layers, enumerationLimit)
-	if best == nil && err != nil {
+	if math.IsInf(bestLog, 1) || bestLog > enumerable {
+		msg := fmt.Sprintf("log Z of %s: the cheapest exact sum, %s, takes %s configurations, more than can be enumerated; estimate log Z by annealed importance sampling (runtime.AIS)",
+			g.m.Name, how, ir.ConfigCount(bestLog))
+		if math.IsInf(bestLog, 1) {
+			_, err := ir.Log2Configs(g.m.Layers)
+			msg = fmt.Sprintf("log Z of %s: %v, and no free energy sums every gaussian layer out; estimate log Z by annealed importance sampling (runtime.AIS)", g.m.Name, err)
+		}
 		p.P("// LogZ cannot enumerate this model; estimate log Z by annealed importance sampling.")
 		p.Pf("func (m *%s) LogZ(limit float64) (float64, error) {", g.T)
-		p.Pf("return 0, fmt.Errorf(%q)", fmt.Sprintf("log Z of %s: %v and no layer can be summed out to make it smaller; use an estimator such as AIS", g.m.Name, err))
+		p.Pf("return 0, errors.New(%q)", msg)
 		p.P("}")
 		p.P()
 		return
 	}
-	how := fmt.Sprintf("the %d configurations of %s", n, layerList(layers))
-	if best != nil {
-		how += fmt.Sprintf(" and summing %s out through the free energy", layerList(best.SumOut))
+	n, err := ir.Configs(layers, math.Exp2(enumerable))
+	if err != nil {
+		panic(err) // bestLog ≤ enumerable
 	}
-	p.Pf("// LogZ returns log Z = log Σ exp(−E) exactly, enumerating %s,", how)
+	p.Pf("// LogZ returns log Z = log Σ exp(−E) exactly, %s (%d configurations),", how, n)
 	p.P("// on every core. It refuses when that is more configurations than limit")
 	p.P("// (limit ≤ 0 means 2³⁰).")
 	p.Pf("func (m *%s) LogZ(limit float64) (float64, error) {", g.T)
@@ -183,7 +195,7 @@ func (g *gen) logZ() {
 	p.P("limit = 1 << 30")
 	p.P("}")
 	p.P("if n > limit {")
-	p.Pf("return 0, fmt.Errorf(\"log Z of %s: enumerating %s takes %%d configurations, more than the limit %%g\", n, limit)", g.m.Name, layerList(layers))
+	p.Pf("return 0, fmt.Errorf(\"log Z of %s: %s takes %%d configurations, more than the limit %%g; raise the limit, or estimate log Z by annealed importance sampling (runtime.AIS)\", n, limit)", g.m.Name, how)
 	p.P("}")
 	p.P("const batch = 256")
 	p.P("return runtime.EnumerateLogSum(n, batch, func() func(k0, count int, out []float64) {")

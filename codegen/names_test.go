@@ -9,6 +9,7 @@ import (
 	"go/types"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -176,4 +177,30 @@ func smallModel(m *ir.Model) bool {
 		}
 	}
 	return len(m.Terms) < 64
+}
+
+// LogZ enumerates whatever the caller's limit allows, not a cap fixed when
+// the code was generated: a 40×40 RBM counts its 2⁴⁰ configurations when
+// asked to, and a model beyond any enumeration says how many it would take,
+// as a power of two, not "+Inf".
+func TestLogZLimit(t *testing.T) {
+	for _, tc := range []struct {
+		nv, nh    int
+		want, not string
+	}{
+		{40, 40, "const n = 1099511627776", "more than can be enumerated"},
+		{784, 500, "takes 2^500 configurations, more than can be enumerated", "+Inf configurations"},
+		{3, 70, "enumerating v and summing h out through the free energy (8 configurations)", "more than can be enumerated"},
+	} {
+		src := strings.NewReplacer("NV", strconv.Itoa(tc.nv), "NH", strconv.Itoa(tc.nh)).Replace(
+			"model R\nvisible v[NV] bernoulli\nhidden h[NH] bernoulli\nparam W[NV, NH]\nenergy = -sum(i, j) v[i] * W[i, j] * h[j]\n")
+		out, err := generate(t, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(out), tc.want) || strings.Contains(string(out), tc.not) {
+			i := strings.Index(string(out), "func (m *R) LogZ")
+			t.Errorf("%d×%d: LogZ does not say %q (or says %q):\n%s", tc.nv, tc.nh, tc.want, tc.not, out[i:i+600])
+		}
+	}
 }

@@ -329,21 +329,51 @@ func logSumExp(x []float64) float64 {
 // Configs returns how many joint configurations the discrete layers have, or
 // an error naming a continuous layer or a count above limit.
 func Configs(layers []*Layer, limit float64) (int, error) {
-	n := 1.0
+	lg, err := Log2Configs(layers)
+	if err != nil {
+		return 0, err
+	}
+	if lg > math.Log2(limit) || lg > 62 {
+		return 0, fmt.Errorf("enumerating %s takes %s configurations; the limit is %.3g", layerNames(layers), ConfigCount(lg), limit)
+	}
+	n := 1
+	for _, ly := range layers {
+		k := 2
+		if ly.Kind == Softmax {
+			k = ly.Categories()
+		}
+		for range ly.Groups() {
+			n *= k
+		}
+	}
+	return n, nil
+}
+
+// Log2Configs returns log₂ of how many joint configurations the discrete
+// layers have (finite however large the count), or an error naming a
+// continuous layer.
+func Log2Configs(layers []*Layer) (float64, error) {
+	lg := 0.0
 	for _, ly := range layers {
 		if !ly.Kind.Discrete() {
 			return 0, fmt.Errorf("layer %s is gaussian and cannot be enumerated", ly.Name)
 		}
+		k := 2.0
 		if ly.Kind == Softmax {
-			n *= math.Pow(float64(ly.Categories()), float64(ly.Groups()))
-		} else {
-			n *= math.Pow(2, float64(ly.Size))
+			k = float64(ly.Categories())
 		}
+		lg += float64(ly.Groups()) * math.Log2(k)
 	}
-	if n > limit {
-		return 0, fmt.Errorf("enumerating %s takes %.3g configurations; the limit is %.3g", layerNames(layers), n, limit)
+	return lg, nil
+}
+
+// ConfigCount writes a count of configurations given by its log₂: the
+// number itself up to 2⁶², else as a power of two ("2^784").
+func ConfigCount(log2 float64) string {
+	if log2 <= 62 {
+		return fmt.Sprintf("%.0f", math.Exp2(log2))
 	}
-	return int(n), nil
+	return fmt.Sprintf("2^%.4g", log2)
 }
 
 func layerNames(layers []*Layer) string {

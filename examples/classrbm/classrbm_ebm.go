@@ -4,6 +4,7 @@
 package classrbm
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
@@ -832,7 +833,7 @@ func (m *ClassRBM) annealStepH(x *ClassRBMChains, beta0, beta1 float64, dst0, ds
 
 // LogZ cannot enumerate this model; estimate log Z by annealed importance sampling.
 func (m *ClassRBM) LogZ(limit float64) (float64, error) {
-	return 0, fmt.Errorf("log Z of ClassRBM: enumerating v, y, h takes +Inf configurations; the limit is 4.29e+09 and no layer can be summed out to make it smaller; use an estimator such as AIS")
+	return 0, errors.New("log Z of ClassRBM: the cheapest exact sum, enumerating h and summing v, y out through the free energy, takes 2^500 configurations, more than can be enumerated; estimate log Z by annealed importance sampling (runtime.AIS)")
 }
 
 // EnergyGrad adds scale·Σ_chains ∂E/∂θ into the trained parameters of dst:

@@ -4,6 +4,7 @@
 package dbm
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
@@ -844,7 +845,7 @@ func (m *DBM) annealStepH1(x *DBMChains, beta0, beta1 float64, dst0, dst1 []floa
 
 // LogZ cannot enumerate this model; estimate log Z by annealed importance sampling.
 func (m *DBM) LogZ(limit float64) (float64, error) {
-	return 0, fmt.Errorf("log Z of DBM: enumerating v, h1, h2 takes +Inf configurations; the limit is 4.29e+09 and no layer can be summed out to make it smaller; use an estimator such as AIS")
+	return 0, errors.New("log Z of DBM: the cheapest exact sum, enumerating h1 and summing v, h2 out through the free energy, takes 2^500 configurations, more than can be enumerated; estimate log Z by annealed importance sampling (runtime.AIS)")
 }
 
 // EnergyGrad adds scale·Σ_chains ∂E/∂θ into the trained parameters of dst:

@@ -4,6 +4,7 @@
 package grbm
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
@@ -777,7 +778,7 @@ func (m *GRBM) annealStepH(x *GRBMChains, beta0, beta1 float64, dst0, dst1 []flo
 
 // LogZ cannot enumerate this model; estimate log Z by annealed importance sampling.
 func (m *GRBM) LogZ(limit float64) (float64, error) {
-	return 0, fmt.Errorf("log Z of GRBM: layer v is gaussian and cannot be enumerated and no layer can be summed out to make it smaller; use an estimator such as AIS")
+	return 0, errors.New("log Z of GRBM: the cheapest exact sum, enumerating h and summing v out through the free energy, takes 2^500 configurations, more than can be enumerated; estimate log Z by annealed importance sampling (runtime.AIS)")
 }
 
 // EnergyGrad adds scale·Σ_chains ∂E/∂θ into the trained parameters of dst:

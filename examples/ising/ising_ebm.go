@@ -396,7 +396,7 @@ func (m *Ising) MeanField(x *IsingChains, iters int, tol, damping float64) int {
 	return 0
 }
 
-// LogZ returns log Z = log Σ exp(−E) exactly, enumerating the 65536 configurations of s,
+// LogZ returns log Z = log Σ exp(−E) exactly, enumerating s (65536 configurations),
 // on every core. It refuses when that is more configurations than limit
 // (limit ≤ 0 means 2³⁰).
 func (m *Ising) LogZ(limit float64) (float64, error) {
@@ -405,7 +405,7 @@ func (m *Ising) LogZ(limit float64) (float64, error) {
 		limit = 1 << 30
 	}
 	if n > limit {
-		return 0, fmt.Errorf("log Z of Ising: enumerating s takes %d configurations, more than the limit %g", n, limit)
+		return 0, fmt.Errorf("log Z of Ising: enumerating s takes %d configurations, more than the limit %g; raise the limit, or estimate log Z by annealed importance sampling (runtime.AIS)", n, limit)
 	}
 	const batch = 256
 	return runtime.EnumerateLogSum(n, batch, func() func(k0, count int, out []float64) {

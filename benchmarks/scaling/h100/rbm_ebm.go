@@ -4,6 +4,7 @@
 package h100
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
@@ -663,7 +664,7 @@ func (m *RBM) annealStepH(x *RBMChains, beta0, beta1 float64, dst0, dst1 []float
 
 // LogZ cannot enumerate this model; estimate log Z by annealed importance sampling.
 func (m *RBM) LogZ(limit float64) (float64, error) {
-	return 0, fmt.Errorf("log Z of RBM: enumerating v, h takes 1.29e+266 configurations; the limit is 4.29e+09 and no layer can be summed out to make it smaller; use an estimator such as AIS")
+	return 0, errors.New("log Z of RBM: the cheapest exact sum, enumerating h and summing v out through the free energy, takes 2^100 configurations, more than can be enumerated; estimate log Z by annealed importance sampling (runtime.AIS)")
 }
 
 // EnergyGrad adds scale·Σ_chains ∂E/∂θ into the trained parameters of dst:

@@ -4,6 +4,7 @@
 package top
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
@@ -832,7 +833,7 @@ func (m *TopRBM) annealStepH(x *TopRBMChains, beta0, beta1 float64, dst0, dst1 [
 
 // LogZ cannot enumerate this model; estimate log Z by annealed importance sampling.
 func (m *TopRBM) LogZ(limit float64) (float64, error) {
-	return 0, fmt.Errorf("log Z of TopRBM: enumerating v, y, h takes +Inf configurations; the limit is 4.29e+09 and no layer can be summed out to make it smaller; use an estimator such as AIS")
+	return 0, errors.New("log Z of TopRBM: the cheapest exact sum, enumerating v, y and summing h out through the free energy, takes 2^503.3 configurations, more than can be enumerated; estimate log Z by annealed importance sampling (runtime.AIS)")
 }
 
 // EnergyGrad adds scale·Σ_chains ∂E/∂θ into the trained parameters of dst:

@@ -397,7 +397,7 @@ func (m *FVBM) MeanField(x *FVBMChains, iters int, tol, damping float64) int {
 	return 0
 }
 
-// LogZ returns log Z = log Σ exp(−E) exactly, enumerating the 32 configurations of v,
+// LogZ returns log Z = log Σ exp(−E) exactly, enumerating v (32 configurations),
 // on every core. It refuses when that is more configurations than limit
 // (limit ≤ 0 means 2³⁰).
 func (m *FVBM) LogZ(limit float64) (float64, error) {
@@ -406,7 +406,7 @@ func (m *FVBM) LogZ(limit float64) (float64, error) {
 		limit = 1 << 30
 	}
 	if n > limit {
-		return 0, fmt.Errorf("log Z of FVBM: enumerating v takes %d configurations, more than the limit %g", n, limit)
+		return 0, fmt.Errorf("log Z of FVBM: enumerating v takes %d configurations, more than the limit %g; raise the limit, or estimate log Z by annealed importance sampling (runtime.AIS)", n, limit)
 	}
 	const batch = 256
 	return runtime.EnumerateLogSum(n, batch, func() func(k0, count int, out []float64) {

@@ -4,6 +4,7 @@
 package gauss
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
@@ -499,7 +500,7 @@ func (m *Gauss) MeanField(x *GaussChains, iters int, tol, damping float64) int {
 
 // LogZ cannot enumerate this model; estimate log Z by annealed importance sampling.
 func (m *Gauss) LogZ(limit float64) (float64, error) {
-	return 0, fmt.Errorf("log Z of Gauss: layer v is gaussian and cannot be enumerated and no layer can be summed out to make it smaller; use an estimator such as AIS")
+	return 0, errors.New("log Z of Gauss: layer v is gaussian and cannot be enumerated, and no free energy sums every gaussian layer out; estimate log Z by annealed importance sampling (runtime.AIS)")
 }
 
 // EnergyGrad adds scale·Σ_chains ∂E/∂θ into the trained parameters of dst:

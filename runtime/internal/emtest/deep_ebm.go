@@ -796,7 +796,7 @@ func (m *Deep) annealStepH1(x *DeepChains, beta0, beta1 float64, dst0, dst1 []fl
 	x.fresh = 0
 }
 
-// LogZ returns log Z = log Σ exp(−E) exactly, enumerating the 4 configurations of h1 and summing v, h2 out through the free energy,
+// LogZ returns log Z = log Σ exp(−E) exactly, enumerating h1 and summing v, h2 out through the free energy (4 configurations),
 // on every core. It refuses when that is more configurations than limit
 // (limit ≤ 0 means 2³⁰).
 func (m *Deep) LogZ(limit float64) (float64, error) {
@@ -805,7 +805,7 @@ func (m *Deep) LogZ(limit float64) (float64, error) {
 		limit = 1 << 30
 	}
 	if n > limit {
-		return 0, fmt.Errorf("log Z of Deep: enumerating h1 takes %d configurations, more than the limit %g", n, limit)
+		return 0, fmt.Errorf("log Z of Deep: enumerating h1 and summing v, h2 out through the free energy takes %d configurations, more than the limit %g; raise the limit, or estimate log Z by annealed importance sampling (runtime.AIS)", n, limit)
 	}
 	const batch = 256
 	return runtime.EnumerateLogSum(n, batch, func() func(k0, count int, out []float64) {

@@ -859,7 +859,7 @@ func (m *Mixed) annealStepS(x *MixedChains, beta0, beta1 float64, dst0, dst1 []f
 	x.fresh = 0
 }
 
-// LogZ returns log Z = log Σ exp(−E) exactly, enumerating the 8 configurations of s and summing v, y out through the free energy,
+// LogZ returns log Z = log Σ exp(−E) exactly, enumerating s and summing v, y out through the free energy (8 configurations),
 // on every core. It refuses when that is more configurations than limit
 // (limit ≤ 0 means 2³⁰).
 func (m *Mixed) LogZ(limit float64) (float64, error) {
@@ -868,7 +868,7 @@ func (m *Mixed) LogZ(limit float64) (float64, error) {
 		limit = 1 << 30
 	}
 	if n > limit {
-		return 0, fmt.Errorf("log Z of Mixed: enumerating s takes %d configurations, more than the limit %g", n, limit)
+		return 0, fmt.Errorf("log Z of Mixed: enumerating s and summing v, y out through the free energy takes %d configurations, more than the limit %g; raise the limit, or estimate log Z by annealed importance sampling (runtime.AIS)", n, limit)
 	}
 	const batch = 256
 	return runtime.EnumerateLogSum(n, batch, func() func(k0, count int, out []float64) {

@@ -661,7 +661,7 @@ func (m *RBM) annealStepH(x *RBMChains, beta0, beta1 float64, dst0, dst1 []float
 	x.fresh = 0
 }
 
-// LogZ returns log Z = log Σ exp(−E) exactly, enumerating the 4294967296 configurations of h and summing v out through the free energy,
+// LogZ returns log Z = log Σ exp(−E) exactly, enumerating h and summing v out through the free energy (4294967296 configurations),
 // on every core. It refuses when that is more configurations than limit
 // (limit ≤ 0 means 2³⁰).
 func (m *RBM) LogZ(limit float64) (float64, error) {
@@ -670,7 +670,7 @@ func (m *RBM) LogZ(limit float64) (float64, error) {
 		limit = 1 << 30
 	}
 	if n > limit {
-		return 0, fmt.Errorf("log Z of RBM: enumerating h takes %d configurations, more than the limit %g", n, limit)
+		return 0, fmt.Errorf("log Z of RBM: enumerating h and summing v out through the free energy takes %d configurations, more than the limit %g; raise the limit, or estimate log Z by annealed importance sampling (runtime.AIS)", n, limit)
 	}
 	const batch = 256
 	return runtime.EnumerateLogSum(n, batch, func() func(k0, count int, out []float64) {
