@@ -2,6 +2,7 @@ package runtime_test
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -358,6 +359,18 @@ func TestAISDefaults(t *testing.T) {
 	b[1] = 7
 	if runtime.SMBetas()[1] != 1e-3 {
 		t.Fatal("SMBetas returns a shared slice")
+	}
+	if !slices.Equal(runtime.ScaledSMBetas(1), runtime.SMBetas()) {
+		t.Error("ScaledSMBetas(1) differs from SMBetas")
+	}
+	b3 := runtime.ScaledSMBetas(3)
+	if len(b3) != 3*14500+1 || b3[0] != 0 || b3[len(b3)-1] != 1 || b3[1500] != 0.5 || b3[13500] != 0.9 {
+		t.Fatalf("ScaledSMBetas(3): %d betas, β₁₅₀₀ = %g, β₁₃₅₀₀ = %g, last %g", len(b3), b3[1500], b3[13500], b3[len(b3)-1])
+	}
+	for k := 1; k < len(b3); k++ {
+		if step := b3[k] - b3[k-1]; !(step > 0) || step > 1e-3/3+1e-12 {
+			t.Fatalf("ScaledSMBetas(3): β_%d − β_%d = %g", k, k-1, step)
+		}
 	}
 
 	m := strongRBM()

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"errors"
 	goruntime "runtime"
 	"sync"
 	"sync/atomic"
@@ -153,6 +154,9 @@ type pool struct {
 
 	seq     atomic.Uint64 // bumped to publish a job
 	pending atomic.Int32  // workers still running the current job
+	// busy is set while a job runs: a second goroutine that dispatches a
+	// job on the same workspace meanwhile panics instead of deadlocking.
+	busy atomic.Bool
 	// callerSleeping is the sequence number of the job the caller sleeps
 	// on, 0 while it does not. A worker that finishes the last part of job
 	// s wakes the caller only by swapping s for 0: a worker delayed between
@@ -240,6 +244,23 @@ func (p *pool) work(t int) {
 
 // run executes p.job on p.job.parts threads, part 0 on the caller's
 // goroutine, and returns when all parts are done.
+// acquire marks the pool busy before a job is published, and panics with
+// ErrConcurrentUse when another goroutine's job holds it; release ends the
+// job's use.
+func (p *pool) acquire() {
+	if !p.busy.CompareAndSwap(false, true) {
+		panic(ErrConcurrentUse)
+	}
+}
+
+func (p *pool) release() { p.busy.Store(false) }
+
+// ErrConcurrentUse is the panic value of a Workspace that two goroutines
+// use at once.
+var ErrConcurrentUse = errors.New("runtime: a Workspace is used by two goroutines at once: two calls on one batch of chains (or model statistics), or two batches sharing a workspace; " +
+	"a batch, and the workspace it runs on, belong to one goroutine at a time — give each goroutine its own batch (NewXChains), trainer or estimator")
+
+// run runs the published job on every thread and waits for it.
 func (p *pool) run() {
 	p.pending.Store(int32(len(p.workers)))
 	s := p.seq.Add(1)
@@ -407,9 +428,11 @@ func (w *Workspace) ForRange(n, cost int, task RangeTask) {
 		return
 	}
 	p := w.pool
+	p.acquire()
 	p.job = job{kind: jobRange, m: n, parts: parts, task: task}
 	p.run()
 	p.job = job{}
+	p.release()
 }
 
 // Update performs o.Update(theta, grad, velocity, epoch) — the same values,
@@ -539,6 +562,8 @@ func (w *Workspace) gemmKernel(lv int, sparse, transA, transB bool, m, n, k int,
 		w.scratch[0].gemmSerial(lv, sparse, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
+	w.acquire()
+	defer w.release()
 	j := &w.job
 	*j = job{kind: jobGemm, lv: lv, sparse: sparse, parts: parts,
 		transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
@@ -633,9 +658,11 @@ func (w *Workspace) Gemv(trans bool, m, n int, alpha float64, a []float64, lda i
 		w.scratch[0].gemvPart(lv, m, n, alpha, a, lda, x, beta, y)
 		return
 	}
+	w.acquire()
 	w.job = job{kind: jobGemvN, lv: lv, parts: parts, unit: splitUnit, m: m, n: n, alpha: alpha, beta: beta, a: a, lda: lda, x: x, y: y}
 	w.run()
 	w.job = job{}
+	w.release()
 }
 
 // AddRows computes y[j] += α·Σ_{i<m, x[i]≠0} x[i]·A[i·lda + j] for j < n, where
@@ -663,9 +690,11 @@ func (w *Workspace) AddRows(y, x, a []float64, m, n, lda int, alpha float64) {
 			w.partial[t] = make([]float64, n)
 		}
 	}
+	w.acquire()
 	w.job = job{kind: jobAddRows, lv: lv, parts: parts, unit: splitUnit, m: m, n: n, alpha: alpha, a: a, lda: lda, x: x, y: y}
 	w.run()
 	w.job = job{}
+	w.release()
 	y = y[:n]
 	for t := 1; t < parts; t++ {
 		axpyUnit(y, w.partial[t][:n])

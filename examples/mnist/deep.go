@@ -44,6 +44,12 @@ type dbmRecipe struct {
 	MeanFieldTol     float64 `json:"mean_field_tolerance"`
 }
 
+// newDBN returns the DBN row's network, 784×500 under 500×2000, initialized
+// from seed.
+func newDBN(seed uint64) (*runtime.DBN, error) {
+	return runtime.NewDBN(rbm.NewRBM(seed).Reflect(), top2000.NewRBM(seed+1).Reflect())
+}
+
 // trainDBN trains the DBN row's two RBMs greedily, recording the curve:
 // the bottom RBM's test log-likelihood with log Z by quick AIS while it
 // trains, then the DBN's variational bound on the test images (one draw of
@@ -52,11 +58,11 @@ func (e *env) trainDBN(r *row, res *Result) (*runtime.DBN, error) {
 	rc := *r.dbn
 	rc.Bottom.Epochs, rc.Top.Epochs = e.scaled(rc.Bottom.Epochs), e.scaled(rc.Top.Epochs)
 	res.Settings, res.Epochs = rc, rc.Bottom.Epochs+rc.Top.Epochs
-	bottom := rbm.NewRBM(e.o.seed).Reflect()
-	d, err := runtime.NewDBN(bottom, top2000.NewRBM(e.o.seed+1).Reflect())
+	d, err := newDBN(e.o.seed)
 	if err != nil {
 		return nil, err
 	}
+	bottom := d.Generative(0)
 	base, err := runtime.BaseRate(bottom, e.train, float64(e.train.Rows)/20)
 	if err != nil {
 		return nil, err
@@ -110,7 +116,7 @@ func (e *env) trainDBN(r *row, res *Result) (*runtime.DBN, error) {
 // RAISE through the DBN on the first -raise-rows images.
 func (e *env) evaluateDBN(r *row, d *runtime.DBN, res *Result) error {
 	o := e.o
-	z, err := d.TopLogZ(e.train, nil, runtime.AISConfig{Runs: o.aisRuns, Seed: o.seed, Progress: e.stdout})
+	z, err := d.TopLogZ(e.train, nil, runtime.AISConfig{Betas: e.betas(), Runs: o.aisRuns, Seed: o.seed, Progress: e.stdout})
 	if err != nil {
 		return err
 	}
@@ -148,7 +154,7 @@ func (e *env) evaluateDBN(r *row, d *runtime.DBN, res *Result) error {
 		if err != nil {
 			return err
 		}
-		ra, err := d.RAISE(sub, tb, runtime.RAISEConfig{Runs: o.raiseRuns, Seed: o.seed, Progress: e.stdout})
+		ra, err := d.RAISE(sub, tb, runtime.RAISEConfig{Betas: e.betas(), Runs: o.raiseRuns, Seed: o.seed, Progress: e.stdout})
 		if err != nil {
 			return err
 		}
@@ -251,7 +257,7 @@ func (e *env) evaluateDBM(r *row, m runtime.Reflective, res *Result) error {
 	if err != nil {
 		return err
 	}
-	z, err := runtime.AIS(m, base, runtime.AISConfig{Runs: o.aisRuns, Seed: o.seed, Progress: e.stdout})
+	z, err := runtime.AIS(m, base, runtime.AISConfig{Betas: e.betas(), Runs: o.aisRuns, Seed: o.seed, Progress: e.stdout})
 	if err != nil {
 		return err
 	}

@@ -109,6 +109,9 @@ func (e *env) runRow(r *row) (*Result, error) {
 	}
 	res := &Result{ID: r.id, Model: r.model, Training: r.training, Published: r.published, LogZ: map[string]Figure{}, Estimates: map[string]Figure{}}
 	start := time.Now()
+	if e.o.load != "" {
+		return e.reevaluate(r, res, dir)
+	}
 	if r.dbn != nil {
 		d, err := e.trainDBN(r, res)
 		if err != nil {
@@ -146,16 +149,22 @@ func (e *env) runRow(r *row) (*Result, error) {
 		return nil, err
 	}
 	res.EvalSeconds = time.Since(start).Seconds()
+	return res, e.save(r, m, res, dir)
+}
+
+// save writes a row's model.safetensors and its pictures.
+func (e *env) save(r *row, m runtime.Reflective, res *Result, dir string) error {
 	meta := map[string]string{"row": r.id, "training": r.training, "epochs": fmt.Sprint(res.Epochs), "seed": fmt.Sprint(e.o.seed)}
 	if err := runtime.SaveCheckpoint(filepath.Join(dir, "model.safetensors"), runtime.CheckpointOf(m, nil, nil, meta)); err != nil {
-		return nil, err
-	}
-	if err := e.pictures(m, r, res, dir); err != nil {
-		return nil, err
+		return err
 	}
 	res.Files = []string{r.id + "/model.safetensors", r.id + "/samples.png", r.id + "/curve.png", r.id + "/curve.json"}
-	return res, nil
+	return e.pictures(m, r, res, dir)
 }
+
+// betas is the schedule of AIS and RAISE: Salakhutdinov & Murray's 14,500
+// temperatures with every step divided by -temps-scale.
+func (e *env) betas() []float64 { return runtime.ScaledSMBetas(e.o.tempsScale) }
 
 // scaled is a recipe's epochs n, or -epochs, times -epoch-scale.
 func (e *env) scaled(n int) int {
@@ -325,11 +334,11 @@ func (e *env) evaluate(r *row, m runtime.Reflective, res *Result) error {
 	if err != nil {
 		return err
 	}
-	ais, err := runtime.AIS(m, base, runtime.AISConfig{Runs: o.aisRuns, Seed: o.seed, Progress: e.stdout})
+	ais, err := runtime.AIS(m, base, runtime.AISConfig{Betas: e.betas(), Runs: o.aisRuns, Seed: o.seed, Progress: e.stdout})
 	if err != nil {
 		return err
 	}
-	uni, err := runtime.AIS(m, runtime.Uniform(m), runtime.AISConfig{Runs: o.aisRuns, Seed: o.seed + 1, Progress: e.stdout})
+	uni, err := runtime.AIS(m, runtime.Uniform(m), runtime.AISConfig{Betas: e.betas(), Runs: o.aisRuns, Seed: o.seed + 1, Progress: e.stdout})
 	if err != nil {
 		return err
 	}
@@ -364,7 +373,7 @@ func (e *env) evaluate(r *row, m runtime.Reflective, res *Result) error {
 	res.Estimates["ais_uniform"] = f
 	if o.raiseRows > 0 {
 		sub, _ := e.test.Split(min(o.raiseRows, e.test.Rows))
-		ra, err := runtime.RAISE(m, base, sub, runtime.RAISEConfig{Runs: o.raiseRuns, Seed: o.seed, Progress: e.stdout})
+		ra, err := runtime.RAISE(m, base, sub, runtime.RAISEConfig{Betas: e.betas(), Runs: o.raiseRuns, Seed: o.seed, Progress: e.stdout})
 		if err != nil {
 			return err
 		}

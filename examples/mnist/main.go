@@ -58,6 +58,8 @@ type options struct {
 	aisRuns, raiseRows        int
 	raiseRuns                 int
 	curveTemps, curveRuns     int
+	tempsScale                int
+	load                      string
 	list                      bool
 }
 
@@ -82,6 +84,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.raiseRuns, "raise-runs", runtime.DefaultRAISERuns, "RAISE runs per test image")
 	fs.IntVar(&o.curveTemps, "curve-temps", 1000, "AIS temperatures of the per-epoch learning curve of the large RBMs")
 	fs.IntVar(&o.curveRuns, "curve-runs", 20, "AIS runs of the per-epoch learning curve of the large RBMs")
+	fs.IntVar(&o.tempsScale, "temps-scale", 1, "divide every step of AIS's and RAISE's schedule by this: 14,500 × N temperatures (runtime.ScaledSMBetas); raise it when an ESS is small or an interval has no lower end")
+	fs.StringVar(&o.load, "load", "", "evaluate the models an earlier run saved in this directory (its table.json and ROW/*.safetensors) instead of training them")
 	fs.BoolVar(&o.list, "list", false, "list the rows and exit")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -99,8 +103,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mnist: %v\n", err)
 		return 2
 	}
-	if o.epochScale <= 0 || o.aisRuns < 1 || o.raiseRows < 0 || o.raiseRuns < 1 || o.curveTemps < 1 || o.curveRuns < 1 || o.trainRows < 0 || o.testRows < 0 || o.epochs < 0 || o.rate < 0 || o.momentum >= 1 {
-		fmt.Fprintln(stderr, "mnist: -epoch-scale, -ais-runs, -raise-runs, -curve-temps and -curve-runs must be positive, -train, -test and -raise-rows not negative")
+	if o.epochScale <= 0 || o.aisRuns < 1 || o.raiseRows < 0 || o.raiseRuns < 1 || o.curveTemps < 1 || o.curveRuns < 1 || o.tempsScale < 1 || o.trainRows < 0 || o.testRows < 0 || o.epochs < 0 || o.rate < 0 || o.momentum >= 1 {
+		fmt.Fprintln(stderr, "mnist: -epoch-scale, -ais-runs, -raise-runs, -curve-temps, -curve-runs and -temps-scale must be positive, -train, -test and -raise-rows not negative")
 		return 2
 	}
 	if err := runTable(o, chosen, stdout); err != nil {
@@ -150,18 +154,24 @@ func listRows(w io.Writer, table []*row) {
 
 // Table is table.json.
 type Table struct {
-	Version      string    `json:"version"`
-	Data         DataInfo  `json:"data"`
-	Seed         uint64    `json:"seed"`
-	Rows         []*Result `json:"rows"`
-	WallSeconds  float64   `json:"wall_seconds"`
-	Command      string    `json:"command"`
-	Machine      string    `json:"machine"`
-	EpochScale   float64   `json:"epoch_scale"`
-	AISRuns      int       `json:"ais_runs"`
-	RAISERows    int       `json:"raise_rows"`
-	RAISERuns    int       `json:"raise_runs"`
-	Binarization string    `json:"binarization"`
+	Version     string    `json:"version"`
+	Data        DataInfo  `json:"data"`
+	Seed        uint64    `json:"seed"`
+	Rows        []*Result `json:"rows"`
+	WallSeconds float64   `json:"wall_seconds"`
+	Command     string    `json:"command"`
+	Machine     string    `json:"machine"`
+	EpochScale  float64   `json:"epoch_scale"`
+	AISRuns     int       `json:"ais_runs"`
+	RAISERows   int       `json:"raise_rows"`
+	RAISERuns   int       `json:"raise_runs"`
+	// TempsScale divides the steps of the 14,500 temperatures of AIS and
+	// RAISE (runtime.ScaledSMBetas).
+	TempsScale   int    `json:"temperature_scale"`
+	Binarization string `json:"binarization"`
+	// Loaded is the directory whose saved models were evaluated, when the
+	// run trained none (-load).
+	Loaded string `json:"evaluated_models_from,omitempty"`
 }
 
 // DataInfo says which images the table was measured on.
@@ -215,7 +225,7 @@ func runTable(o options, chosen []*row, stdout io.Writer) error {
 		dir, train.Rows, test.Rows, o.binarize, o.dataSeed, filepath.Join(o.out, testName))
 	t := &Table{Version: version, Seed: o.seed, Command: "go run ./examples/mnist " + strings.Join(os.Args[1:], " "),
 		Machine: machine(), EpochScale: o.epochScale, AISRuns: o.aisRuns, RAISERows: min(o.raiseRows, test.Rows), RAISERuns: o.raiseRuns,
-		Binarization: o.binarize,
+		Binarization: o.binarize, TempsScale: o.tempsScale, Loaded: o.load,
 		Data: DataInfo{Source: gomnist + " (data/*.gz, the original MNIST files)", Binarization: o.binarize, Seed: o.dataSeed,
 			TrainRows: train.Rows, TestRows: test.Rows, TestFile: testName, TestSHA256: sum}}
 	e := &env{o: o, train: train, test: test, stdout: stdout}

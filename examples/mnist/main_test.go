@@ -203,4 +203,24 @@ func TestTable(t *testing.T) {
 	if !strings.Contains(string(md), "| mob10 |") || !strings.Contains(string(md), "-164.50") {
 		t.Errorf("table.md:\n%s", md)
 	}
+
+	// -load evaluates the saved models again: the exact figures are the
+	// same to the bit, and the rows keep their settings and curves.
+	again := t.TempDir()
+	if code := run([]string{"-data", data, "-out", again, "-rows", "rbm20-cd1,mob10", "-load", out}, &stdout, &stderr); code != 0 {
+		t.Fatalf("-load: exit %d: %s", code, stderr.String())
+	}
+	var tab2 Table
+	b, _ = os.ReadFile(filepath.Join(again, "table.json"))
+	if err := json.Unmarshal(b, &tab2); err != nil {
+		t.Fatal(err)
+	}
+	if tab2.Loaded != out || len(tab2.Rows) != 2 {
+		t.Fatalf("-load: table from %q with %d rows", tab2.Loaded, len(tab2.Rows))
+	}
+	for i, r := range tab2.Rows {
+		if r.TestLogLik.Value != tab.Rows[i].TestLogLik.Value || r.Epochs != tab.Rows[i].Epochs || len(r.Curve) != len(tab.Rows[i].Curve) {
+			t.Errorf("%s: re-evaluated %v after %d epochs, saved run %v after %d", r.ID, r.TestLogLik.Value, r.Epochs, tab.Rows[i].TestLogLik.Value, tab.Rows[i].Epochs)
+		}
+	}
 }
