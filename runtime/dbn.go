@@ -589,6 +589,11 @@ func (d *DBN) ClassProbs(data *Dataset) ([]float64, error) {
 type DBNLayerTraining struct {
 	CD  CDConfig  // the model's generated CD-k / PCD-k trainer (NewTrainer)
 	Fit FitConfig // epochs, batches, progress, metrics and checkpoints, as for Fit
+	// Init, if set, is called with the model and the rows it is about to
+	// be fitted to (the layer below's outputs, with the labels for a
+	// labelled top) before its trainer is made: to start its visible
+	// biases at the data's base rates, say (BaseRate, Base.SetBiases).
+	Init func(m Reflective, data *Dataset) error
 }
 
 // DBNPretrainConfig configures DBN.Pretrain.
@@ -630,6 +635,11 @@ func (d *DBN) Pretrain(ctx context.Context, data *Dataset, labels []int, cfg DBN
 		if w := lc.Fit.Progress; w != nil {
 			if _, err := fmt.Fprintf(w, "DBN layer %d/%d: %s on %d rows × %d columns\n", k+1, len(d.gen), lv.m.ModelName(), cur.Rows, cur.Cols); err != nil {
 				return all, fmt.Errorf("runtime: DBN pretrain: write progress: %w", err)
+			}
+		}
+		if lc.Init != nil {
+			if err := lc.Init(lv.m, cur); err != nil {
+				return all, fmt.Errorf("runtime: DBN pretrain: model %d (%s): init: %w", k, lv.m.ModelName(), err)
 			}
 		}
 		t, err := lv.m.NewTrainer(lc.CD)

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -1263,5 +1265,45 @@ func TestBackpropRefusals(t *testing.T) {
 	batch, _, _ := backpropBatch(4, 3)
 	if loss := tr.TrainStep(batch[:len(batch)-1], 4, 0); !math.IsNaN(loss) {
 		t.Errorf("a short batch gives loss %v, want NaN", loss)
+	}
+}
+
+// Pretrain calls each layer's Init with its model and the rows it is
+// about to fit — the images for the bottom model, their recognition means
+// for the next — before training, and stops on Init's error.
+func TestPretrainInit(t *testing.T) {
+	l1, top := tiny1.ZeroRBM(), tinyrbm.ZeroRBM()
+	d, err := runtime.NewDBN(l1.Reflect(), top.Reflect())
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := tinyData(200, 3)
+	var seen []string
+	init := func(m runtime.Reflective, rows *runtime.Dataset) error {
+		seen = append(seen, fmt.Sprintf("%s %d×%d", m.ModelName(), rows.Rows, rows.Cols))
+		base, err := runtime.BaseRate(m, rows, 1)
+		if err != nil {
+			return err
+		}
+		_, err = base.SetBiases(m)
+		return err
+	}
+	fc := runtime.FitConfig{Epochs: 1, BatchSize: 20, Seed: 1}
+	cd := runtime.CDConfig{K: 1, BatchSize: 20, Seed: 2, Optimizer: runtime.SGD{LearningRate: 0.01}}
+	if _, err := d.Pretrain(context.Background(), data, nil, runtime.DBNPretrainConfig{
+		Layers: []runtime.DBNLayerTraining{{CD: cd, Fit: fc, Init: init}}}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"RBM 200×4", "RBM 200×3"}; !slices.Equal(seen, want) {
+		t.Errorf("Init saw %v, want %v", seen, want)
+	}
+	if l1.B[0] == 0 || top.B[0] == 0 {
+		t.Errorf("visible biases not set: %v, %v", l1.B, top.B)
+	}
+	fail := func(runtime.Reflective, *runtime.Dataset) error { return errors.New("no") }
+	_, err = d.Pretrain(context.Background(), data, nil, runtime.DBNPretrainConfig{
+		Layers: []runtime.DBNLayerTraining{{CD: cd, Fit: fc, Init: fail}}})
+	if err == nil || !strings.Contains(err.Error(), "init: no") {
+		t.Errorf("Pretrain with a failing Init: %v", err)
 	}
 }

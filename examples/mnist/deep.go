@@ -14,13 +14,17 @@ import (
 )
 
 // dbnRecipe is how the DBN row trains: greedily, the 784×500 RBM on the
-// images, then the 500×2000 RBM on its hidden means (Hinton, Osindero &
-// Teh 2006), each by its cdRecipe; the bound draws BoundSamples of
-// q(h | v) per test image.
+// images, then the 500×2000 RBM on its hidden units (Hinton, Osindero &
+// Teh 2006), each by its cdRecipe, visible biases from the base rates of
+// the layer's own data where the recipe says so; the bound draws
+// BoundSamples of q(h | v) per test image.
 type dbnRecipe struct {
-	Bottom       cdRecipe `json:"bottom_rbm_784x500"`
-	Top          cdRecipe `json:"top_rbm_500x2000"`
-	BoundSamples int      `json:"bound_samples"`
+	Bottom cdRecipe `json:"bottom_rbm_784x500"`
+	Top    cdRecipe `json:"top_rbm_500x2000"`
+	// SampleUp trains the top on binary samples of the bottom's hidden
+	// units instead of their means.
+	SampleUp     bool `json:"top_trained_on_samples"`
+	BoundSamples int  `json:"bound_samples"`
 }
 
 // dbmRecipe is how the DBM row trains: greedy pretraining of the two RBMs
@@ -67,11 +71,6 @@ func (e *env) trainDBN(r *row, res *Result) (*runtime.DBN, error) {
 	if err != nil {
 		return nil, err
 	}
-	if rc.Bottom.BaseBiases {
-		if _, err := base.SetBiases(bottom); err != nil {
-			return nil, err
-		}
-	}
 	res.CurveWhat = fmt.Sprintf("epochs 1–%d: the bottom RBM's test log-likelihood; then the DBN's variational bound (one draw of q per image); log Z by quick AIS (%d temperatures, %d runs), a rough, low estimate",
 		rc.Bottom.Epochs, e.o.curveTemps, e.o.curveRuns)
 	quick := runtime.AISConfig{Temperatures: e.o.curveTemps, Runs: e.o.curveRuns, Seed: e.o.seed}
@@ -102,11 +101,21 @@ func (e *env) trainDBN(r *row, res *Result) (*runtime.DBN, error) {
 		return point("DBN test bound", b.Value)
 	}
 	fit := func(rc cdRecipe, proxy func() (string, float64)) runtime.DBNLayerTraining {
-		return runtime.DBNLayerTraining{CD: rc.config(e.o.seed),
+		lt := runtime.DBNLayerTraining{CD: rc.config(e.o.seed),
 			Fit: runtime.FitConfig{Epochs: rc.Epochs, BatchSize: rc.Batch, Shuffle: true, Seed: e.o.seed, Progress: e.stdout, Proxy: proxy}}
+		if rc.BaseBiases {
+			lt.Init = func(m runtime.Reflective, data *runtime.Dataset) error {
+				b, err := runtime.BaseRate(m, data, float64(data.Rows)/20)
+				if err == nil {
+					_, err = b.SetBiases(m)
+				}
+				return err
+			}
+		}
+		return lt
 	}
 	_, err = d.Pretrain(context.Background(), e.train, nil, runtime.DBNPretrainConfig{
-		Layers: []runtime.DBNLayerTraining{fit(rc.Bottom, bottomProxy), fit(rc.Top, boundProxy)}, Seed: e.o.seed})
+		Layers: []runtime.DBNLayerTraining{fit(rc.Bottom, bottomProxy), fit(rc.Top, boundProxy)}, SampleUp: rc.SampleUp, Seed: e.o.seed})
 	return d, err
 }
 
@@ -124,6 +133,30 @@ func (e *env) evaluateDBN(r *row, d *runtime.DBN, res *Result) error {
 	fz.ESS = &z.ESS
 	res.LogZ["top_ais_base_rates"] = fz
 	fmt.Fprintf(e.stdout, "log Z of the top RBM: AIS from base rates %.3f [%.3f, %.3f] (ESS %.1f of %d)\n", z.LogZ, z.Low, z.High, z.ESS, o.aisRuns)
+	bottom := d.Generative(0)
+	bb, err := runtime.BaseRate(bottom, e.train, float64(e.train.Rows)/20)
+	if err != nil {
+		return err
+	}
+	bz, err := runtime.AIS(bottom, bb, runtime.AISConfig{Betas: e.betas(), Runs: o.aisRuns, Seed: o.seed, Progress: e.stdout})
+	if err != nil {
+		return err
+	}
+	if v, err := runtime.LogLikelihood(bottom, e.test, bz.LogZ); err == nil {
+		f := figure(v, v-(bz.High-bz.LogZ), v+(bz.LogZ-bz.Low), "the bottom 784×500 RBM alone: −F(v) − log Z, log Z by "+bz.Method+" from the base rates")
+		f.ESS = &bz.ESS
+		res.Estimates["bottom_rbm"] = f
+		fmt.Fprintf(e.stdout, "the bottom RBM alone: %s\n", f)
+	}
+	top := d.Generative(d.Len() - 1)
+	tb, err := d.TopBase(e.train, nil)
+	if err != nil {
+		return err
+	}
+	rev, err := e.reverse(top, tb, z, res)
+	if err != nil {
+		return err
+	}
 	samples := r.dbn.BoundSamples
 	bound := func(data *runtime.Dataset, importance bool) (Figure, *runtime.DBNBound, error) {
 		b, err := d.LowerBound(data, z, runtime.DBNBoundConfig{Samples: samples, Importance: importance, Seed: o.seed})
@@ -146,14 +179,14 @@ func (e *env) evaluateDBN(r *row, d *runtime.DBN, res *Result) error {
 	if err != nil {
 		return err
 	}
+	if rev != nil {
+		v := res.TestLogLik.Value + z.LogZ - rev.LogZ
+		res.Estimates["bound_reverse"] = figure(v, math.NaN(), math.NaN(), "the variational bound with log Z of the top by reverse AIS")
+	}
 	res.Estimates["importance"] = is
 	fmt.Fprintf(e.stdout, "test: variational bound %s; importance-sampled %s\n", res.TestLogLik, is)
 	if o.raiseRows > 0 {
 		sub, _ := e.test.Split(min(o.raiseRows, e.test.Rows))
-		tb, err := d.TopBase(e.train, nil)
-		if err != nil {
-			return err
-		}
 		ra, err := d.RAISE(sub, tb, runtime.RAISEConfig{Betas: e.betas(), Runs: o.raiseRuns, Seed: o.seed, Progress: e.stdout})
 		if err != nil {
 			return err
@@ -265,6 +298,10 @@ func (e *env) evaluateDBM(r *row, m runtime.Reflective, res *Result) error {
 	fz.ESS = &z.ESS
 	res.LogZ["ais_base_rates"] = fz
 	fmt.Fprintf(e.stdout, "log Z: AIS from base rates %.3f [%.3f, %.3f] (ESS %.1f of %d)\n", z.LogZ, z.Low, z.High, z.ESS, o.aisRuns)
+	rev, err := e.reverse(m, base, z, res)
+	if err != nil {
+		return err
+	}
 	bound := func(data *runtime.Dataset) (Figure, error) {
 		b, err := runtime.ELBO(m, data, z.LogZ, runtime.ELBOConfig{Iters: r.dbm.MeanFieldIters, Tol: r.dbm.MeanFieldTol})
 		if err != nil {
@@ -278,6 +315,10 @@ func (e *env) evaluateDBM(r *row, m runtime.Reflective, res *Result) error {
 	}
 	if res.TestLogLik, err = bound(e.test); err != nil {
 		return err
+	}
+	if rev != nil {
+		v := res.TestLogLik.Value + z.LogZ - rev.LogZ
+		res.Estimates["bound_reverse"] = figure(v, math.NaN(), math.NaN(), "the variational bound with log Z by reverse AIS")
 	}
 	trainSub, _ := e.train.Split(min(e.train.Rows, e.test.Rows))
 	res.TrainLogLik, err = bound(trainSub)

@@ -97,9 +97,12 @@ type Result struct {
 	Estimates    map[string]Figure `json:"other_estimates,omitempty"`
 	Check        *Check            `json:"independent_check,omitempty"`
 	Published    []Published       `json:"published"`
-	CurveWhat    string            `json:"curve"`
-	Curve        []Point           `json:"curve_points"`
-	Files        []string          `json:"files"`
+	// Warnings say where a figure is not to be trusted (forward and
+	// reverse AIS disagree, say).
+	Warnings  []string `json:"warnings,omitempty"`
+	CurveWhat string   `json:"curve"`
+	Curve     []Point  `json:"curve_points"`
+	Files     []string `json:"files"`
 }
 
 func (e *env) runRow(r *row) (*Result, error) {
@@ -342,6 +345,17 @@ func (e *env) evaluate(r *row, m runtime.Reflective, res *Result) error {
 	if err != nil {
 		return err
 	}
+	rev, err := e.reverse(m, base, ais, res)
+	if err != nil {
+		return err
+	}
+	if rev != nil {
+		v, err := runtime.LogLikelihood(m, e.test, rev.LogZ)
+		if err != nil {
+			return err
+		}
+		res.Estimates["ais_reverse"] = figure(v, v-(rev.High-rev.LogZ), v+(rev.LogZ-rev.Low), "−F(v) − log Z, log Z by "+rev.Method)
+	}
 	for name, est := range map[string]*runtime.Estimate{"ais_base_rates": ais, "ais_uniform": uni} {
 		f := figure(est.LogZ, est.Low, est.High, est.Method)
 		f.ESS = &est.ESS
@@ -434,4 +448,41 @@ func (e *env) curve(r *row, res *Result, dir string) error {
 		return err
 	}
 	return runtime.WriteFileAtomic(filepath.Join(dir, "curve.json"), append(b, '\n'))
+}
+
+// reverse estimates log Z by reverse AIS (-reverse-runs chains burned in
+// for -burn sweeps at the model) next to forward AIS's fwd, stores it in
+// res.LogZ["ais_reverse"], and adds a warning to res when the two
+// disagree beyond their ±3σ intervals: forward AIS errs low, reverse high,
+// so a wide gap means log Z is not settled — typically a model with modes
+// that forward annealing from the base rates does not find. It returns nil
+// when -reverse-runs is 0.
+func (e *env) reverse(m runtime.Reflective, base *runtime.Base, fwd *runtime.Estimate, res *Result) (*runtime.Estimate, error) {
+	if e.o.reverseRuns == 0 {
+		return nil, nil
+	}
+	rev, err := runtime.ReverseAIS(m, base, runtime.AISConfig{Betas: e.betas(), Runs: e.o.reverseRuns, Seed: e.o.seed + 2}, e.o.burn)
+	if err != nil {
+		return nil, err
+	}
+	f := figure(rev.LogZ, rev.Low, rev.High, rev.Method)
+	f.ESS = &rev.ESS
+	res.LogZ["ais_reverse"] = f
+	fmt.Fprintf(e.stdout, "log Z: forward AIS %.3f [%.3f, %.3f] (ESS %.1f), reverse AIS %.3f [%.3f, %.3f] (ESS %.1f)\n",
+		fwd.LogZ, fwd.Low, fwd.High, fwd.ESS, rev.LogZ, rev.Low, rev.High, rev.ESS)
+	lo, hi := fwd.High, rev.Low // forward's upper end below reverse's lower end: no overlap
+	if math.IsInf(lo, 1) || math.IsNaN(lo) {
+		lo = fwd.LogZ
+	}
+	if math.IsInf(hi, -1) || math.IsNaN(hi) {
+		hi = rev.LogZ
+	}
+	if gap := rev.LogZ - fwd.LogZ; hi > lo && gap > 0.5 {
+		w := fmt.Sprintf("log Z is not settled: forward AIS (which errs low) gives %.2f, reverse AIS (which errs high once its chains are at equilibrium) %.2f, and their ±3σ intervals do not meet. "+
+			"Either forward AIS missed mass of the model, and a log-likelihood computed with it is up to %.1f nats too high, or the reverse chains were not burned in; RAISE, a stochastic lower bound, tells which. Raise -temps-scale and -burn.",
+			fwd.LogZ, rev.LogZ, gap)
+		res.Warnings = append(res.Warnings, w)
+		fmt.Fprintln(e.stdout, "warning:", w)
+	}
+	return rev, nil
 }

@@ -59,6 +59,7 @@ type options struct {
 	raiseRuns                 int
 	curveTemps, curveRuns     int
 	tempsScale                int
+	reverseRuns, burn         int
 	load                      string
 	list                      bool
 }
@@ -85,6 +86,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.curveTemps, "curve-temps", 1000, "AIS temperatures of the per-epoch learning curve of the large RBMs")
 	fs.IntVar(&o.curveRuns, "curve-runs", 20, "AIS runs of the per-epoch learning curve of the large RBMs")
 	fs.IntVar(&o.tempsScale, "temps-scale", 1, "divide every step of AIS's and RAISE's schedule by this: 14,500 × N temperatures (runtime.ScaledSMBetas); raise it when an ESS is small or an interval has no lower end")
+	fs.IntVar(&o.reverseRuns, "reverse-runs", 20, "reverse AIS runs (from chains burned in at the model), whose log Z errs high where forward AIS errs low; 0: none")
+	fs.IntVar(&o.burn, "burn", 1000, "Gibbs sweeps of burn-in before reverse AIS")
 	fs.StringVar(&o.load, "load", "", "evaluate the models an earlier run saved in this directory (its table.json and ROW/*.safetensors) instead of training them")
 	fs.BoolVar(&o.list, "list", false, "list the rows and exit")
 	if err := fs.Parse(args); err != nil {
@@ -103,7 +106,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mnist: %v\n", err)
 		return 2
 	}
-	if o.epochScale <= 0 || o.aisRuns < 1 || o.raiseRows < 0 || o.raiseRuns < 1 || o.curveTemps < 1 || o.curveRuns < 1 || o.tempsScale < 1 || o.trainRows < 0 || o.testRows < 0 || o.epochs < 0 || o.rate < 0 || o.momentum >= 1 {
+	if o.epochScale <= 0 || o.aisRuns < 1 || o.raiseRows < 0 || o.raiseRuns < 1 || o.curveTemps < 1 || o.curveRuns < 1 || o.tempsScale < 1 || o.reverseRuns < 0 || o.burn < 0 || o.trainRows < 0 || o.testRows < 0 || o.epochs < 0 || o.rate < 0 || o.momentum >= 1 {
 		fmt.Fprintln(stderr, "mnist: -epoch-scale, -ais-runs, -raise-runs, -curve-temps, -curve-runs and -temps-scale must be positive, -train, -test and -raise-rows not negative")
 		return 2
 	}
@@ -292,6 +295,16 @@ func markdown(t *Table) string {
 			}
 			f := r.Estimates[name]
 			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", r.ID, name, f.String(), f.Method)
+		}
+	}
+	warned := false
+	for _, r := range t.Rows {
+		for _, w := range r.Warnings {
+			if !warned {
+				b.WriteString("\nWarnings:\n\n")
+				warned = true
+			}
+			fmt.Fprintf(&b, "- **%s**: %s\n", r.ID, w)
 		}
 	}
 	checks := false
