@@ -34,8 +34,10 @@ type Checkpoint struct {
 	Meta map[string]string
 	// Tensors are float tensors (parameters, velocities, chains), saved as
 	// F64. F32 tensors are converted to float64 on load. Loading refuses
-	// NaN and ±∞ except in RNG states held as bit patterns (see
-	// ReadCheckpoint).
+	// NaN and ±∞. RNG states ("rng", "….rng"), which trainers hold as
+	// float64 views of 64-bit words (RNG.EncodeState), are saved as U64
+	// tensors of those words and loaded back into Tensors; checkpoints that
+	// hold them as F64 bit patterns still load.
 	Tensors []Tensor
 	// Words are integer tensors (RNG states), saved as one-dimensional U64
 	// tensors. I64 tensors are loaded here too, as their bit patterns.
@@ -193,7 +195,11 @@ func (c *Checkpoint) write(w io.Writer) error {
 		off += nbytes
 	}
 	for _, t := range c.Tensors {
-		entry(t.Name, "F64", t.Shape, 8*len(t.Data))
+		dtype := "F64"
+		if isRNGState(t.Name) {
+			dtype = "U64" // the bit patterns, as the integers they are
+		}
+		entry(t.Name, dtype, t.Shape, 8*len(t.Data))
 	}
 	words := slices.Sorted(maps.Keys(c.Words))
 	for _, name := range words {
@@ -401,6 +407,14 @@ func parseCheckpoint(b []byte) (*Checkpoint, error) {
 			}
 			c.Tensors = append(c.Tensors, Tensor{Name: e.name, Shape: e.shape, Data: x})
 		case "U64", "I64":
+			if isRNGState(e.name) { // a trainer's RNG states: float64 views of the words
+				x := make([]float64, len(raw)/8)
+				for i := range x {
+					x[i] = math.Float64frombits(binary.LittleEndian.Uint64(raw[8*i:]))
+				}
+				c.Tensors = append(c.Tensors, Tensor{Name: e.name, Shape: e.shape, Data: x})
+				continue
+			}
 			w := make([]uint64, len(raw)/8)
 			for i := range w {
 				w[i] = binary.LittleEndian.Uint64(raw[8*i:])

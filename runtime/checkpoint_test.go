@@ -497,3 +497,44 @@ func FuzzReadCheckpoint(f *testing.F) {
 		}
 	})
 }
+
+// RNG states are written as U64 tensors of their words (numpy reads them as
+// uint64), read back into the same float64 views bit for bit, and old
+// checkpoints that hold them as F64 bit patterns still load.
+func TestCheckpointRNGStatesAsWords(t *testing.T) {
+	m := newToy("RBM", 2, 2)
+	st := []float64{math.Float64frombits(0x7ff8000000000001), math.Float64frombits(1), math.Inf(-1), 0}
+	extra := []Tensor{{Name: "rng", Shape: []int{4}, Data: st}, {Name: "hybrid.rng", Shape: []int{1}, Data: []float64{math.Float64frombits(1 << 63)}}}
+	var buf bytes.Buffer
+	if err := WriteCheckpoint(&buf, CheckpointOf(m, extra, nil, nil)); err != nil {
+		t.Fatal(err)
+	}
+	n := binary.LittleEndian.Uint64(buf.Bytes()[:8])
+	header := string(buf.Bytes()[8 : 8+n])
+	for _, name := range []string{"rng", "hybrid.rng"} {
+		if !strings.Contains(header, `"`+name+`":{"dtype":"U64"`) {
+			t.Errorf("header %s: %s is not U64", header, name)
+		}
+	}
+	c, err := ReadCheckpoint(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make([]Tensor, len(extra))
+	for i, e := range extra {
+		got[i] = Tensor{Name: e.Name, Shape: e.Shape, Data: make([]float64, len(e.Data))}
+	}
+	if err := c.Restore(newToy("RBM", 2, 2), got); err != nil {
+		t.Fatal(err)
+	}
+	for i := range extra {
+		for k := range extra[i].Data {
+			if math.Float64bits(got[i].Data[k]) != math.Float64bits(extra[i].Data[k]) {
+				t.Errorf("%s[%d]: %x after the round trip, want %x", extra[i].Name, k, math.Float64bits(got[i].Data[k]), math.Float64bits(extra[i].Data[k]))
+			}
+		}
+	}
+	if len(c.Words) != 0 {
+		t.Errorf("RNG states landed in Words: %v", c.Words)
+	}
+}
