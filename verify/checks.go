@@ -76,17 +76,85 @@ const (
 var Betas = []float64{1, 0.6}
 
 // RandomParams draws parameters from the model's initializers and adds
-// N(0, 0.3²) to every element, so that nothing is checked at a special point.
-func RandomParams(m *ir.Model, seed uint64) ir.Params {
-	p := m.NewParams()
-	m.InitParams(p, seed)
+// N(0, σ²) to every element, σ = 0.3, so that nothing is checked at a
+// special point — within each parameter's domain: where the energy of
+// random states is not finite (sqrt or log of a parameter pushed below
+// zero, a division by one pushed through zero), the noise of each
+// parameter that causes it is halved until it is, down to the initializer
+// itself. It returns an error naming the parameters whose initial values
+// already make the energy non-finite.
+func RandomParams(m *ir.Model, seed uint64) (ir.Params, error) {
+	init := m.NewParams()
+	m.InitParams(init, seed)
 	r := rand.New(rand.NewPCG(seed, 1))
-	for i := range p {
-		for k := range p[i] {
-			p[i][k] += 0.3 * r.NormFloat64()
+	noise := m.NewParams()
+	for i := range noise {
+		for k := range noise[i] {
+			noise[i][k] = 0.3 * r.NormFloat64()
 		}
 	}
-	return p
+	xs, _ := RandomStates(m, 8, seed^0x646f6d61696e)
+	scale := make([]float64, len(init))
+	for i := range scale {
+		scale[i] = 1
+	}
+	at := func(scale []float64) ir.Params {
+		p := m.NewParams()
+		for i := range p {
+			for k := range p[i] {
+				p[i][k] = init[i][k] + scale[i]*noise[i][k]
+			}
+		}
+		return p
+	}
+	finite := func(p ir.Params) bool {
+		for _, x := range xs {
+			if e := m.Energy(p, x); math.IsNaN(e) || math.IsInf(e, 0) {
+				return false
+			}
+		}
+		return true
+	}
+	p := at(scale)
+	for round := 0; !finite(p) && round < 30; round++ {
+		// Halve the noise of every parameter whose noise alone (the others
+		// at their initial values) breaks the energy; if none does alone,
+		// halve them all.
+		var culprits []int
+		for i := range scale {
+			alone := make([]float64, len(scale))
+			alone[i] = scale[i]
+			if !finite(at(alone)) {
+				culprits = append(culprits, i)
+			}
+		}
+		if len(culprits) == 0 {
+			for i := range scale {
+				culprits = append(culprits, i)
+			}
+		}
+		for _, i := range culprits {
+			scale[i] /= 2
+		}
+		p = at(scale)
+	}
+	if finite(p) {
+		return p, nil
+	}
+	if !finite(init) {
+		var names []string // the parameters that, set to 1, make it finite
+		for i, q := range m.Params {
+			one := at(make([]float64, len(init)))
+			for k := range one[i] {
+				one[i][k] = 1
+			}
+			if finite(one) {
+				names = append(names, q.Name)
+			}
+		}
+		return init, fmt.Errorf("the energy of %s is not finite at the initial parameters (random states); check the initializers of %v and the functions applied to them", m.Name, names)
+	}
+	return init, nil
 }
 
 // RandomStates draws n states and packs them per layer (n × size), as
@@ -163,7 +231,11 @@ type runner struct {
 // and brute force, and returns one row per check.
 func Run(m *ir.Model, d *Driver, name string, opts Options) []Check {
 	opts = opts.withDefaults()
-	r := &runner{m: m, d: d, name: name, opts: opts, p: RandomParams(m, opts.Seed), eval: map[float64]harness.Response{}}
+	p, err := RandomParams(m, opts.Seed)
+	if err != nil {
+		return []Check{fail("draw parameters where the energy is finite", err)}
+	}
+	r := &runner{m: m, d: d, name: name, opts: opts, p: p, eval: map[float64]harness.Response{}}
 	r.xs, r.packed = RandomStates(m, opts.States, opts.Seed)
 	checks := []Check{r.normalization()}
 	for _, beta := range Betas {

@@ -229,7 +229,10 @@ func TestRefFreeEnergy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := verify.RandomParams(m, 3)
+	p, err := verify.RandomParams(m, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
 	xs, _ := verify.RandomStates(m, 3, 3)
 	for _, fe := range m.FreeEnergies {
 		if fe.SumOut[0].Kind != ir.Gaussian {
@@ -270,5 +273,42 @@ func TestRefFreeEnergy(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// RandomParams stays inside the parameters' domains: sqrt of a parameter
+// initialised near zero gets noise small enough to keep it non-negative at
+// every seed (the fixed σ = 0.3 made seed 4 NaN), other parameters keep the
+// full noise, and an initializer outside the domain (sqrt of −1) is named.
+func TestRandomParamsDomain(t *testing.T) {
+	src := "model Q\nvisible v[3] bernoulli\nparam q[3] = 0.05\nparam w[3]\nenergy = -sum(i) sqrt(q[i]) * v[i] - sum(i) w[i] * v[i]\n"
+	m, err := ir.Compile("q.ebm", []byte(src), ir.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := 0.0
+	for seed := uint64(1); seed <= 30; seed++ {
+		p, err := verify.RandomParams(m, seed)
+		if err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+		for k, q := range p[0] {
+			if !(q >= 0) {
+				t.Fatalf("seed %d: q[%d] = %v outside sqrt's domain", seed, k, q)
+			}
+		}
+		for _, w := range p[1] {
+			moved += math.Abs(w)
+		}
+	}
+	if moved/90 < 0.15 { // E|N(0, 0.3²)| ≈ 0.24
+		t.Errorf("w, which any value suits, moved by %.3f on average: its noise was shrunk too", moved/90)
+	}
+	bad, err := ir.Compile("l.ebm", []byte("model L\nvisible v[2] bernoulli\nparam s[2] = -1\nenergy = -sum(i) sqrt(s[i]) * v[i]\n"), ir.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := verify.RandomParams(bad, 1); err == nil || !strings.Contains(err.Error(), "[s]") {
+		t.Errorf("sqrt of s initialised at −1: %v, want an error naming s", err)
 	}
 }
