@@ -140,7 +140,7 @@ func ReadIDXBits(r io.Reader, name string, threshold float64) (*BitDataset, erro
 }
 
 func readIDXBits(r io.Reader, threshold float64) (*BitDataset, error) {
-	br, dims, total, closeFn, err := idxHeader(r)
+	br, dims, total, _, closeFn, err := idxHeader(r)
 	if err != nil {
 		return nil, err
 	}

@@ -88,9 +88,14 @@ func WriteCheckpoint(w io.Writer, c *Checkpoint) error {
 // safetensors in Python, with dtypes F64, F32, U64 or I64). See
 // ReadCheckpoint for the checks performed.
 func LoadCheckpoint(path string) (*Checkpoint, error) {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("runtime: load checkpoint: %w", err)
+	}
+	defer f.Close()
+	b, err := readDeclared(f)
+	if err != nil {
+		return nil, fmt.Errorf("runtime: load checkpoint %s: %w", path, err)
 	}
 	c, err := parseCheckpoint(b)
 	if err != nil {
@@ -108,7 +113,7 @@ func LoadCheckpoint(path string) (*Checkpoint, error) {
 // states stored as bit patterns: tensors named "rng" or ending in ".rng"
 // (see RNG.EncodeState). Tensors are returned in offset order.
 func ReadCheckpoint(r io.Reader) (*Checkpoint, error) {
-	b, err := io.ReadAll(r)
+	b, err := readDeclared(r)
 	if err != nil {
 		return nil, fmt.Errorf("runtime: read checkpoint: %w", err)
 	}
@@ -117,6 +122,67 @@ func ReadCheckpoint(r io.Reader) (*Checkpoint, error) {
 		return nil, fmt.Errorf("runtime: read checkpoint: %w", err)
 	}
 	return c, nil
+}
+
+// readDeclared reads a checkpoint's bytes: the length prefix, the header,
+// and as much data as the header's largest data offset declares, plus one
+// byte to detect trailing data — never more, so that an endless input
+// (/dev/zero, a pipe) ends in an error. Buffers grow with the data that
+// arrives, not with what the header claims.
+func readDeclared(r io.Reader) ([]byte, error) {
+	var prefix [8]byte
+	if n, err := io.ReadFull(r, prefix[:]); err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return prefix[:n], nil // parseCheckpoint says what is missing
+		}
+		return nil, err
+	}
+	n := binary.LittleEndian.Uint64(prefix[:])
+	if n > maxHeaderLen {
+		return prefix[:], nil // refused by parseCheckpoint with the length
+	}
+	b, err := io.ReadAll(io.LimitReader(r, int64(n)))
+	if err != nil {
+		return nil, err
+	}
+	b = append(prefix[:], b...)
+	if uint64(len(b)-8) < n {
+		return b, nil // truncated: parseCheckpoint says so
+	}
+	end, ok := declaredEnd(b[8:])
+	if !ok {
+		return b, nil // a corrupt header: parseCheckpoint says how
+	}
+	data, err := io.ReadAll(io.LimitReader(r, end+1))
+	if err != nil {
+		return nil, err
+	}
+	return append(b, data...), nil
+}
+
+// declaredEnd returns the largest data offset a header declares.
+func declaredEnd(header []byte) (int64, bool) {
+	var raw map[string]json.RawMessage
+	if json.Unmarshal(header, &raw) != nil {
+		return 0, false
+	}
+	end := 0.0
+	for name, msg := range raw {
+		if name == metadataKey {
+			continue
+		}
+		var info struct {
+			Offsets []float64 `json:"data_offsets"`
+		}
+		if json.Unmarshal(msg, &info) != nil || len(info.Offsets) != 2 {
+			return 0, false
+		}
+		end = max(end, info.Offsets[1])
+	}
+	if !(end >= 0) || end > 1<<50 {
+		return 0, false
+	}
+	return int64(end), true
 }
 
 // validate checks that c can be written.
@@ -389,7 +455,7 @@ func parseCheckpoint(b []byte) (*Checkpoint, error) {
 	case pos > len(data):
 		return nil, fmt.Errorf("truncated: header says %d bytes of data, file has %d", pos, len(data))
 	case pos < len(data):
-		return nil, fmt.Errorf("%d bytes of data after the last tensor: header says %d bytes of data, file has %d", len(data)-pos, pos, len(data))
+		return nil, fmt.Errorf("data after the last tensor: the header declares %d bytes of data, and more follow", pos)
 	}
 	for _, e := range entries {
 		raw := data[e.begin:e.end]

@@ -184,7 +184,7 @@ func TestReadCheckpointErrors(t *testing.T) {
 		{"huge shape", handWritten(`{"W": {"dtype": "F64", "shape": [4294967296, 4294967296], "data_offsets": [0, 16]}}`, d16), "needs more than 2⁶³ bytes"},
 		{"negative dim", handWritten(`{"W": {"dtype": "F64", "shape": [-2], "data_offsets": [0, 16]}}`, d16), "negative dimension"},
 		{"truncated data", handWritten(`{`+w+`}`, d16[:10]), "truncated: header says 16 bytes of data, file has 10"},
-		{"trailing data", handWritten(`{`+w+`}`, append(d16, 0, 0)), "2 bytes of data after the last tensor"},
+		{"trailing data", handWritten(`{`+w+`}`, append(d16, 0, 0)), "data after the last tensor"},
 		{"overlap", handWritten(`{`+w+`, "V": {"dtype": "F64", "shape": [1], "data_offsets": [8, 16]}}`, d16), "overlaps"},
 		{"gap", handWritten(`{"W": {"dtype": "F64", "shape": [1], "data_offsets": [8, 16]}}`, d16), "gap: no tensor covers data bytes 0–8"},
 	} {
@@ -537,4 +537,30 @@ func TestCheckpointRNGStatesAsWords(t *testing.T) {
 	if len(c.Words) != 0 {
 		t.Errorf("RNG states landed in Words: %v", c.Words)
 	}
+}
+
+// Loading reads no more than the header declares: /dev/zero (an endless
+// input whose header length is 0) and a pipe that keeps sending after a
+// valid checkpoint end in errors, not in reading forever.
+func TestLoadCheckpointEndless(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err == nil {
+		if _, err := LoadCheckpoint("/dev/zero"); err == nil {
+			t.Error("LoadCheckpoint(/dev/zero) succeeded")
+		}
+	}
+	var buf bytes.Buffer
+	if err := WriteCheckpoint(&buf, CheckpointOf(newToy("RBM", 2, 2), nil, nil, nil)); err != nil {
+		t.Fatal(err)
+	}
+	endless := io.MultiReader(&buf, zeros{})
+	if _, err := ReadCheckpoint(endless); err == nil || !strings.Contains(err.Error(), "data after the last tensor") {
+		t.Errorf("a checkpoint followed by endless zeros: %v", err)
+	}
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
 }

@@ -26,8 +26,21 @@ func LoadIDX(path string) (*Dataset, error) {
 		return nil, fmt.Errorf("runtime: load IDX: %w", err)
 	}
 	defer f.Close()
-	return ReadIDX(f, path)
+	holds := int64(-1)
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		holds = st.Size()
+	}
+	d, err := readIDX(f, holds)
+	if err != nil {
+		return nil, fmt.Errorf("runtime: read IDX %s: %w", path, err)
+	}
+	return d, nil
 }
+
+// maxDeflateRatio bounds how many bytes deflate can expand one byte into
+// (about 1032: a run of a repeated byte), so that a gzipped file of size s
+// holds at most maxDeflateRatio·s bytes.
+const maxDeflateRatio = 1032
 
 // ReadIDX reads an IDX stream; name is used in error messages. A stream
 // starting with the gzip magic bytes 1f 8b is decompressed first.
@@ -38,19 +51,33 @@ func LoadIDX(path string) (*Dataset, error) {
 // for images) gives Rows = d₀ and Cols = d₁·d₂·… with the values scaled to
 // [0, 1] by x/255.
 func ReadIDX(r io.Reader, name string) (*Dataset, error) {
-	d, err := readIDX(r)
+	d, err := readIDX(r, -1)
 	if err != nil {
 		return nil, fmt.Errorf("runtime: read IDX %s: %w", name, err)
 	}
 	return d, nil
 }
 
-func readIDX(r io.Reader) (*Dataset, error) {
-	br, dims, total, closeFn, err := idxHeader(r)
+// readIDX reads an IDX stream of size bytes (−1: unknown), refusing
+// dimensions that declare more data than a file of that size can hold
+// (gzipped: maxDeflateRatio times its size) before it allocates.
+func readIDX(r io.Reader, size int64) (*Dataset, error) {
+	br, dims, total, gzipped, closeFn, err := idxHeader(r)
 	if err != nil {
 		return nil, err
 	}
 	defer closeFn()
+	if size >= 0 {
+		holds := size
+		what := fmt.Sprintf("the file's %d bytes", size)
+		if gzipped {
+			holds = maxDeflateRatio * size
+			what = fmt.Sprintf("the file's %d compressed bytes can expand to (at most %d)", size, holds)
+		}
+		if int64(total) > holds {
+			return nil, fmt.Errorf("dimensions %v declare %d bytes of data, more than %s: the header is corrupt, or the file is cut short", dims, total, what)
+		}
+	}
 	ndim := len(dims)
 	// Read without trusting the header for the allocation size: the buffer
 	// grows only as far as the data actually present.
@@ -81,20 +108,21 @@ func readIDX(r io.Reader) (*Dataset, error) {
 // decompressing it if it is gzipped, and returns the reader positioned at
 // the data, the dimensions, their product and a function releasing the
 // decompressor.
-func idxHeader(r io.Reader) (br *bufio.Reader, dims []int, total int, closeFn func(), err error) {
+func idxHeader(r io.Reader) (br *bufio.Reader, dims []int, total int, gzipped bool, closeFn func(), err error) {
 	closeFn = func() {}
 	br = bufio.NewReader(r)
 	if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			return nil, nil, 0, closeFn, fmt.Errorf("gzip: %w", err)
+			return nil, nil, 0, true, closeFn, fmt.Errorf("gzip: %w", err)
 		}
 		closeFn = func() { zr.Close() }
 		br = bufio.NewReader(zr)
+		gzipped = true
 	}
-	fail := func(err error) (*bufio.Reader, []int, int, func(), error) {
+	fail := func(err error) (*bufio.Reader, []int, int, bool, func(), error) {
 		closeFn()
-		return nil, nil, 0, func() {}, err
+		return nil, nil, 0, gzipped, func() {}, err
 	}
 	var magic [4]byte
 	if n, err := io.ReadFull(br, magic[:]); err != nil {
@@ -127,7 +155,7 @@ func idxHeader(r io.Reader) (br *bufio.Reader, dims []int, total int, closeFn fu
 		}
 		total *= int(v)
 	}
-	return br, dims, total, closeFn, nil
+	return br, dims, total, gzipped, closeFn, nil
 }
 
 func truncIDX(what string, want, got int, err error) error {

@@ -145,3 +145,30 @@ func TestWriteIDXRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// LoadIDX refuses dimensions that declare more data than the file can
+// hold — its size raw, 1032 times its size gzipped — before it reads or
+// allocates: a tiny gzip whose header declares gigabytes is an error.
+func TestLoadIDXDeclaredBeyondFile(t *testing.T) {
+	dir := t.TempDir()
+	header := []byte{0, 0, 8, 3, 0, 0, 0x10, 0, 0, 0, 1, 0, 0, 0, 1, 0} // 4096 × 256 × 256 bytes
+	raw := filepath.Join(dir, "raw.idx")
+	if err := os.WriteFile(raw, append(header, make([]byte, 1000)...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(header)
+	zw.Write(make([]byte, 1<<20))
+	zw.Close()
+	packed := filepath.Join(dir, "bomb.idx.gz")
+	if err := os.WriteFile(packed, gz.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{raw: "more than the file's 1016 bytes", packed: "compressed bytes can expand to"} {
+		_, err := LoadIDX(path)
+		if err == nil || !strings.Contains(err.Error(), "declare 268435456 bytes of data") || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want the declared size and %q", filepath.Base(path), err, want)
+		}
+	}
+}
