@@ -181,7 +181,7 @@ func (em *emitter) expr(e *ir.Expr, names map[*ir.Index]string) string {
 		for i, a := range e.Args {
 			parts[i] = em.expr(a, names)
 		}
-		return "(" + strings.Join(parts, op) + ")"
+		return "(" + joinBalanced(parts, op) + ")"
 	case ir.OpDiv:
 		return "(" + em.expr(e.Args[0], names) + " / " + em.expr(e.Args[1], names) + ")"
 	case ir.OpPow:
@@ -441,4 +441,15 @@ func joinProduct(prev string, parts []string) string {
 		s += " " + p
 	}
 	return s
+}
+
+// joinBalanced joins the operands of a long sum or product as a balanced
+// tree of parenthesized halves: a chain of thousands of binary operators
+// takes go/printer (and readers) time quadratic in its length.
+func joinBalanced(parts []string, op string) string {
+	if len(parts) <= 32 {
+		return strings.Join(parts, op)
+	}
+	h := len(parts) / 2
+	return "(" + joinBalanced(parts[:h], op) + ")" + op + "(" + joinBalanced(parts[h:], op) + ")"
 }

@@ -18,11 +18,25 @@ func (l *lowerer) derive() {
 			m.FreeEnergies = append(m.FreeEnergies, fe)
 		}
 	}
-	for _, p := range m.Params {
-		if !p.Fixed {
-			m.Gradients = append(m.Gradients, gradient(m, p))
+	// Each term's parameter occurrences, read once: a model with n
+	// parameters in one sum would otherwise rescan it n times.
+	occs := map[*Param][]termRef{}
+	for _, t := range m.Terms {
+		for _, occ := range t.Coef.ParamRefs() {
+			occs[occ.Param] = append(occs[occ.Param], termRef{t, occ})
 		}
 	}
+	for _, p := range m.Params {
+		if !p.Fixed {
+			m.Gradients = append(m.Gradients, gradient(p, occs[p]))
+		}
+	}
+}
+
+// termRef is an occurrence of a parameter in the coefficient of a term.
+type termRef struct {
+	t   *Term
+	occ *Expr
 }
 
 // graph marks which layers interact and which have lateral couplings.
@@ -258,18 +272,14 @@ func freeEnergy(m *Model, b *Block) *FreeEnergy {
 }
 
 // gradient differentiates every term through every occurrence of p.
-func gradient(m *Model, p *Param) *Gradient {
+func gradient(p *Param, refs []termRef) *Gradient {
 	g := &Gradient{Param: p}
-	for _, t := range m.Terms {
-		for _, occ := range t.Coef.ParamRefs() {
-			if occ.Param != p {
-				continue
-			}
-			g.Parts = append(g.Parts, &GradPart{
-				Contribution: Contribution{Term: t, Coef: Deriv(t.Coef, occ), Units: t.Units, Sum: t.Sum, Distinct: t.Distinct},
-				Wrt:          occ,
-			})
-		}
+	for _, r := range refs {
+		t := r.t
+		g.Parts = append(g.Parts, &GradPart{
+			Contribution: Contribution{Term: t, Coef: Deriv(t.Coef, r.occ), Units: t.Units, Sum: t.Sum, Distinct: t.Distinct},
+			Wrt:          r.occ,
+		})
 	}
 	return g
 }

@@ -211,6 +211,13 @@ func (x explainer) declarations() section {
 		}
 		s.lines = append(s.lines, x.note("param %s%s: %s, initialized %s", p.Name, sh, role, initString(p.Init)))
 	}
+	units := 0
+	for _, ly := range x.m.Layers {
+		units += ly.Size
+	}
+	values := x.m.ParamBytes() / 8
+	s.lines = append(s.lines, x.note("memory: %d parameter values, %s as float64 (a generated model, its zero copy for gradients and an SGD velocity hold three times that); %d units, %s per chain",
+		values, Bytes(8*values), units, Bytes(8*int64(units))))
 	return s
 }
 

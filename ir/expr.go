@@ -350,7 +350,9 @@ func Deriv(e, wrt *Expr) *Expr {
 	case OpAdd:
 		var ds []*Expr
 		for _, a := range e.Args {
-			ds = append(ds, Deriv(a, wrt))
+			if a.contains(wrt) { // the others differentiate to 0
+				ds = append(ds, Deriv(a, wrt))
+			}
 		}
 		return Add(ds...)
 	case OpMul:

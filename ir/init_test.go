@@ -2,6 +2,7 @@ package ir_test
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/ebmc/ebmc/ir"
@@ -31,5 +32,26 @@ func TestInitNearOverflow(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A model whose parameters exceed Options.MaxBytes is refused at its name
+// with the size, the largest tensor and the limit; a negative limit lifts
+// the bound, and the default allows 16 GiB.
+func TestMaxBytes(t *testing.T) {
+	src := []byte("model Big\nvisible v[4096] bernoulli\nhidden h[4096] bernoulli\nparam W[4096, 4096]\nparam b[4096]\nenergy = -sum(i, j) v[i] * W[i, j] * h[j] - sum(i) b[i] * v[i]\n")
+	_, err := ir.Compile("big.ebm", src, ir.Options{MaxBytes: 64 << 20})
+	want := "big.ebm:1:7: model Big: its 2 parameter tensors take 128.0 MiB (the largest, W, 128.0 MiB), more than the limit of 64.0 MiB"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("64 MiB limit: %v, want %q", err, want)
+	}
+	for _, limit := range []int64{0, -1, 256 << 20} {
+		m, err := ir.Compile("big.ebm", src, ir.Options{MaxBytes: limit})
+		if err != nil {
+			t.Fatalf("limit %d: %v", limit, err)
+		}
+		if got := m.ParamBytes(); got != 8*(4096*4096+4096) {
+			t.Errorf("ParamBytes = %d", got)
+		}
 	}
 }

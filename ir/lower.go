@@ -23,6 +23,37 @@ const (
 type Options struct {
 	// Defines override consts by name, as ebmc gen -D NAME=VALUE does.
 	Defines map[string]int
+	// MaxBytes bounds the memory of a model's parameters (8 bytes each):
+	// a larger model is refused with an error, not accepted to die of an
+	// out-of-memory error when constructed. 0 means DefaultMaxBytes; a
+	// negative value, no limit.
+	MaxBytes int64
+}
+
+// DefaultMaxBytes is the default bound on a model's parameter memory, 16 GiB.
+const DefaultMaxBytes = 16 << 30
+
+// ParamBytes is the memory of m's parameters as float64, in bytes.
+func (m *Model) ParamBytes() int64 {
+	n := int64(0)
+	for _, p := range m.Params {
+		n += 8 * int64(p.Size)
+	}
+	return n
+}
+
+// Bytes writes a byte count with a binary unit: "3.0 MiB".
+func Bytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	v, k := float64(n), 0
+	for v >= unit && k < 5 {
+		v /= unit
+		k++
+	}
+	return fmt.Sprintf("%.1f %ciB", v, "KMGTP"[k-1])
 }
 
 var keywords = map[string]bool{
@@ -48,6 +79,7 @@ func Lower(f *dsl.File, opts Options) (*Model, error) {
 		broken: map[string]bool{},
 	}
 	l.declarations(opts)
+	l.memory(opts)
 	if len(l.file.Energies) > 0 {
 		// Check the energy even after declaration errors, so that every
 		// error is reported; references to broken declarations are skipped.
@@ -72,6 +104,29 @@ type lowerer struct {
 	params map[string]*Param
 	where  map[*Index]string // what fixed an index's range, for messages
 	broken map[string]bool   // names whose declaration was reported as an error
+}
+
+// memory refuses a model whose parameters exceed opts.MaxBytes.
+func (l *lowerer) memory(opts Options) {
+	limit := opts.MaxBytes
+	if limit == 0 {
+		limit = DefaultMaxBytes
+	}
+	if limit < 0 || len(l.m.Params) == 0 {
+		return
+	}
+	n := l.m.ParamBytes()
+	if n <= limit {
+		return
+	}
+	big := l.m.Params[0]
+	for _, p := range l.m.Params {
+		if p.Size > big.Size {
+			big = p
+		}
+	}
+	l.errorf(l.m.Pos, "model %s: its %d parameter tensors take %s (the largest, %s, %s), more than the limit of %s; shrink the model, or raise the limit (ebmc -max-bytes)",
+		l.m.Name, len(l.m.Params), Bytes(n), big.Name, Bytes(8*int64(big.Size)), Bytes(limit))
 }
 
 func (l *lowerer) errorf(pos dsl.Pos, format string, args ...any) {

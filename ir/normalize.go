@@ -173,6 +173,10 @@ func collect(ts []*Term) []*Term {
 	var out []*Term
 	byKey := map[string]*Term{}
 	orders := map[*Term][]*Index{}
+	// The coefficients of the terms merged into each, added at the end in
+	// one Add: adding them one at a time re-normalizes the growing sum at
+	// every step, quadratic in the number of terms.
+	more := map[*Term][]*Expr{}
 	for _, t := range ts {
 		slices.SortStableFunc(t.Units, func(a, b UnitRef) int { return cmp.Compare(a.Layer.Index, b.Layer.Index) })
 		order := t.canonicalOrder()
@@ -184,13 +188,18 @@ func collect(ts []*Term) []*Term {
 			for i, ix := range order {
 				sub[ix] = orders[prev][i]
 			}
-			prev.Coef = Add(prev.Coef, t.Coef.Substitute(sub))
+			more[prev] = append(more[prev], t.Coef.Substitute(sub))
 			continue
 		}
 		c := t.clone()
 		byKey[k] = c
 		orders[c] = order
 		out = append(out, c)
+	}
+	for _, c := range out {
+		if m := more[c]; len(m) > 0 {
+			c.Coef = Add(append([]*Expr{c.Coef}, m...)...)
+		}
 	}
 	return slices.DeleteFunc(out, func(t *Term) bool { return t.Coef.IsConst(0) })
 }

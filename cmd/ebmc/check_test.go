@@ -310,3 +310,24 @@ func snapshot(t *testing.T, dir string) string {
 	}
 	return b.String()
 }
+
+// -max-bytes bounds the parameter memory check accepts, with binary units.
+func TestCheckMaxBytes(t *testing.T) {
+	in := filepath.Join(t.TempDir(), "m.ebm")
+	os.WriteFile(in, []byte("model M\nvisible v[1024] bernoulli\nhidden h[1024] bernoulli\nparam W[1024, 1024]\nenergy = -sum(i, j) v[i] * W[i, j] * h[j]\n"), 0o644)
+	for _, tc := range []struct {
+		limit string
+		code  int
+		want  string
+	}{
+		{"16M", 0, ""},
+		{"4M", 1, "take 8.0 MiB (the largest, W, 8.0 MiB), more than the limit of 4.0 MiB"},
+		{"1x", 2, "want a positive size such as 512M"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := run([]string{"check", "-max-bytes", tc.limit, in}, nil, &stdout, &stderr)
+		if code != tc.code || !strings.Contains(stderr.String(), tc.want) {
+			t.Errorf("-max-bytes %s: exit %d, stderr %q; want exit %d and %q", tc.limit, code, stderr.String(), tc.code, tc.want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -40,6 +41,8 @@ func init() {
 type cli struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	// maxBytes bounds a model's parameter memory (-max-bytes).
+	maxBytes byteSize
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -80,6 +83,10 @@ func (c *cli) usage(w io.Writer) {
 func (c *cli) flags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("ebmc "+name, flag.ContinueOnError)
 	fs.SetOutput(c.stderr)
+	if name == "check" || name == "gen" || name == "explain" || name == "verify" {
+		c.maxBytes = ir.DefaultMaxBytes
+		fs.Var(&c.maxBytes, "max-bytes", "refuse models whose parameters take more memory than `SIZE` (bytes, or with K, M, G, T: 512M, 64G)")
+	}
 	for _, cmd := range commands {
 		if cmd.name == name {
 			fs.Usage = func() {
@@ -109,6 +116,28 @@ func parse(fs *flag.FlagSet, args []string) (int, bool) {
 		return 2, false
 	}
 	return 0, true
+}
+
+// byteSize is a -max-bytes value: bytes, or a number with a binary unit
+// K, M, G or T.
+type byteSize int64
+
+func (b *byteSize) String() string { return ir.Bytes(int64(*b)) }
+
+func (b *byteSize) Set(s string) error {
+	mult := int64(1)
+	if n := len(s); n > 0 {
+		if i := strings.IndexByte("KMGT", s[n-1]); i >= 0 {
+			mult = int64(1) << (10 * (i + 1))
+			s = s[:n-1]
+		}
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || v <= 0 || v > math.MaxInt64/mult {
+		return fmt.Errorf("want a positive size such as 512M or 64G, got %q", s)
+	}
+	*b = byteSize(v * mult)
+	return nil
 }
 
 // defines collects repeated -D NAME=VALUE flags.
@@ -149,7 +178,7 @@ func (c *cli) loadSource(path string, defs defines) (*ir.Model, []byte, bool) {
 		fmt.Fprintf(c.stderr, "ebmc: %v\n", err)
 		return nil, nil, false
 	}
-	m, err := ir.Compile(path, src, ir.Options{Defines: defs})
+	m, err := ir.Compile(path, src, ir.Options{Defines: defs, MaxBytes: int64(c.maxBytes)})
 	if err != nil {
 		fmt.Fprintln(c.stderr, err)
 		return nil, nil, false
