@@ -227,6 +227,9 @@ func (g *gen) trainer() {
 	default:
 		p.P("// with F = E (the model has no hidden layers).")
 	}
+	p.P("//")
+	p.P("// A trainer belongs to one goroutine at a time (train several models")
+	p.P("// concurrently with one trainer each).")
 	p.Pf("type %s struct {", tr)
 	p.Pf("Model *%s", g.T)
 	p.P("cfg runtime.CDConfig")

@@ -133,7 +133,8 @@ func (g *gen) maxLayer() int {
 
 func (g *gen) chainsType() {
 	p := g.p
-	p.Doc(fmt.Sprintf("%s is a batch of Markov chains (or of data rows) of %s: every unit's\nvalue for chains 0…N−1, row-major, and one random stream per chain.", g.C, g.m.Name))
+	p.Doc(fmt.Sprintf("%s is a batch of Markov chains (or of data rows) of %s: every unit's\nvalue for chains 0…N−1, row-major, and one random stream per chain.\n\n"+
+		"A batch, and the workspace it runs on, belong to one goroutine at a time:\ngive each goroutine its own batch (New%s). Two goroutines running work on\none workspace at once panic with runtime.ErrConcurrentUse.", g.C, g.m.Name, g.C))
 	p.Pf("type %s struct {", g.C)
 	p.P("N int // chains in use, at most the capacity given to New", g.C)
 	for _, ly := range g.m.Layers {
@@ -145,7 +146,8 @@ func (g *gen) chainsType() {
 	}
 	p.P("RNG []runtime.RNG")
 	p.P("// Workspace runs the dense products (fields and gradients of whole batches);")
-	p.P("// New" + g.C + " gives the chains one that uses every core. Chains may share one.")
+	p.P("// New" + g.C + " gives the chains one that uses every core. Batches used in turn")
+	p.P("// by one goroutine may share one.")
 	p.P("Workspace *runtime.Workspace")
 	for _, ly := range g.m.Layers {
 		if !ly.Visible {

@@ -68,12 +68,17 @@ var _ runtime.Model = (*Ising)(nil)
 
 // IsingChains is a batch of Markov chains (or of data rows) of Ising: every unit's
 // value for chains 0…N−1, row-major, and one random stream per chain.
+//
+// A batch, and the workspace it runs on, belong to one goroutine at a time:
+// give each goroutine its own batch (NewIsingChains). Two goroutines running work on
+// one workspace at once panic with runtime.ErrConcurrentUse.
 type IsingChains struct {
 	N   int       // chains in use, at most the capacity given to NewIsingChains
 	S   []float64 // s[16] of chain c at [c*16 + unit], visible, −1 or +1
 	RNG []runtime.RNG
 	// Workspace runs the dense products (fields and gradients of whole batches);
-	// NewIsingChains gives the chains one that uses every core. Chains may share one.
+	// NewIsingChains gives the chains one that uses every core. Batches used in turn
+	// by one goroutine may share one.
 	Workspace *runtime.Workspace
 	// BaseS, when set, is the field a_A of a factorized base model over s:
 	// samplers then draw s at field β·a + (1−β)·a_A, the tempered path of
@@ -454,6 +459,9 @@ func (m *Ising) EnergyGrad(x *IsingChains, scale float64, dst *Ising) {
 //	Δθ ∝ E_data[−∂F/∂θ] − E_model[−∂F/∂θ]
 //
 // with F = E (the model has no hidden layers).
+//
+// A trainer belongs to one goroutine at a time (train several models
+// concurrently with one trainer each).
 type IsingTrainer struct {
 	Model         *Ising
 	cfg           runtime.CDConfig

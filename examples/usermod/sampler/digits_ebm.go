@@ -73,13 +73,18 @@ var _ runtime.Model = (*Digits)(nil)
 
 // DigitsChains is a batch of Markov chains (or of data rows) of Digits: every unit's
 // value for chains 0…N−1, row-major, and one random stream per chain.
+//
+// A batch, and the workspace it runs on, belong to one goroutine at a time:
+// give each goroutine its own batch (NewDigitsChains). Two goroutines running work on
+// one workspace at once panic with runtime.ErrConcurrentUse.
 type DigitsChains struct {
 	N   int       // chains in use, at most the capacity given to NewDigitsChains
 	V   []float64 // v[64] of chain c at [c*64 + unit], visible, 0 or 1
 	H   []float64 // h[32] of chain c at [c*32 + unit], hidden, 0 or 1
 	RNG []runtime.RNG
 	// Workspace runs the dense products (fields and gradients of whole batches);
-	// NewDigitsChains gives the chains one that uses every core. Chains may share one.
+	// NewDigitsChains gives the chains one that uses every core. Batches used in turn
+	// by one goroutine may share one.
 	Workspace *runtime.Workspace
 	// BaseV, when set, is the field a_A of a factorized base model over v:
 	// samplers then draw v at field β·a + (1−β)·a_A, the tempered path of
@@ -752,6 +757,9 @@ func (m *Digits) FreeEnergyGradH(x, mo *DigitsChains, scale float64, dst *Digits
 //
 // where F is the free energy of the visible layers (h summed out); the model
 // expectation is taken over the negative chains after K Gibbs sweeps.
+//
+// A trainer belongs to one goroutine at a time (train several models
+// concurrently with one trainer each).
 type DigitsTrainer struct {
 	Model         *Digits
 	cfg           runtime.CDConfig

@@ -68,12 +68,17 @@ var _ runtime.Model = (*FVBM)(nil)
 
 // FVBMChains is a batch of Markov chains (or of data rows) of FVBM: every unit's
 // value for chains 0…N−1, row-major, and one random stream per chain.
+//
+// A batch, and the workspace it runs on, belong to one goroutine at a time:
+// give each goroutine its own batch (NewFVBMChains). Two goroutines running work on
+// one workspace at once panic with runtime.ErrConcurrentUse.
 type FVBMChains struct {
 	N   int       // chains in use, at most the capacity given to NewFVBMChains
 	V   []float64 // v[5] of chain c at [c*5 + unit], visible, 0 or 1
 	RNG []runtime.RNG
 	// Workspace runs the dense products (fields and gradients of whole batches);
-	// NewFVBMChains gives the chains one that uses every core. Chains may share one.
+	// NewFVBMChains gives the chains one that uses every core. Batches used in turn
+	// by one goroutine may share one.
 	Workspace *runtime.Workspace
 	// BaseV, when set, is the field a_A of a factorized base model over v:
 	// samplers then draw v at field β·a + (1−β)·a_A, the tempered path of
@@ -476,6 +481,9 @@ func (m *FVBM) EnergyGrad(x *FVBMChains, scale float64, dst *FVBM) {
 //	Δθ ∝ E_data[−∂F/∂θ] − E_model[−∂F/∂θ]
 //
 // with F = E (the model has no hidden layers).
+//
+// A trainer belongs to one goroutine at a time (train several models
+// concurrently with one trainer each).
 type FVBMTrainer struct {
 	Model         *FVBM
 	cfg           runtime.CDConfig

@@ -69,12 +69,17 @@ var _ runtime.Model = (*Gauss)(nil)
 
 // GaussChains is a batch of Markov chains (or of data rows) of Gauss: every unit's
 // value for chains 0…N−1, row-major, and one random stream per chain.
+//
+// A batch, and the workspace it runs on, belong to one goroutine at a time:
+// give each goroutine its own batch (NewGaussChains). Two goroutines running work on
+// one workspace at once panic with runtime.ErrConcurrentUse.
 type GaussChains struct {
 	N   int       // chains in use, at most the capacity given to NewGaussChains
 	V   []float64 // v[3] of chain c at [c*3 + unit], visible, real
 	RNG []runtime.RNG
 	// Workspace runs the dense products (fields and gradients of whole batches);
-	// NewGaussChains gives the chains one that uses every core. Chains may share one.
+	// NewGaussChains gives the chains one that uses every core. Batches used in turn
+	// by one goroutine may share one.
 	Workspace *runtime.Workspace
 	// BaseV, when set, is the field a_A of a factorized base model over v:
 	// samplers then draw v at field β·a + (1−β)·a_A, the tempered path of
@@ -552,6 +557,9 @@ func (m *Gauss) EnergyGrad(x *GaussChains, scale float64, dst *Gauss) {
 //	Δθ ∝ E_data[−∂F/∂θ] − E_model[−∂F/∂θ]
 //
 // with F = E (the model has no hidden layers).
+//
+// A trainer belongs to one goroutine at a time (train several models
+// concurrently with one trainer each).
 type GaussTrainer struct {
 	Model         *Gauss
 	cfg           runtime.CDConfig

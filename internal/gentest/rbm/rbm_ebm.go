@@ -73,13 +73,18 @@ var _ runtime.Model = (*RBM)(nil)
 
 // RBMChains is a batch of Markov chains (or of data rows) of RBM: every unit's
 // value for chains 0…N−1, row-major, and one random stream per chain.
+//
+// A batch, and the workspace it runs on, belong to one goroutine at a time:
+// give each goroutine its own batch (NewRBMChains). Two goroutines running work on
+// one workspace at once panic with runtime.ErrConcurrentUse.
 type RBMChains struct {
 	N   int       // chains in use, at most the capacity given to NewRBMChains
 	V   []float64 // v[6] of chain c at [c*6 + unit], visible, 0 or 1
 	H   []float64 // h[3] of chain c at [c*3 + unit], hidden, 0 or 1
 	RNG []runtime.RNG
 	// Workspace runs the dense products (fields and gradients of whole batches);
-	// NewRBMChains gives the chains one that uses every core. Chains may share one.
+	// NewRBMChains gives the chains one that uses every core. Batches used in turn
+	// by one goroutine may share one.
 	Workspace *runtime.Workspace
 	// BaseV, when set, is the field a_A of a factorized base model over v:
 	// samplers then draw v at field β·a + (1−β)·a_A, the tempered path of
@@ -750,6 +755,9 @@ func (m *RBM) FreeEnergyGradH(x, mo *RBMChains, scale float64, dst *RBM) {
 //
 // where F is the free energy of the visible layers (h summed out); the model
 // expectation is taken over the negative chains after K Gibbs sweeps.
+//
+// A trainer belongs to one goroutine at a time (train several models
+// concurrently with one trainer each).
 type RBMTrainer struct {
 	Model         *RBM
 	cfg           runtime.CDConfig

@@ -66,6 +66,10 @@ var _ runtime.Model = (*Deep)(nil)
 
 // DeepChains is a batch of Markov chains (or of data rows) of Deep: every unit's
 // value for chains 0…N−1, row-major, and one random stream per chain.
+//
+// A batch, and the workspace it runs on, belong to one goroutine at a time:
+// give each goroutine its own batch (NewDeepChains). Two goroutines running work on
+// one workspace at once panic with runtime.ErrConcurrentUse.
 type DeepChains struct {
 	N   int       // chains in use, at most the capacity given to NewDeepChains
 	V   []float64 // v[3] of chain c at [c*3 + unit], visible, 0 or 1
@@ -73,7 +77,8 @@ type DeepChains struct {
 	H2  []float64 // h2[2] of chain c at [c*2 + unit], hidden, 0 or 1
 	RNG []runtime.RNG
 	// Workspace runs the dense products (fields and gradients of whole batches);
-	// NewDeepChains gives the chains one that uses every core. Chains may share one.
+	// NewDeepChains gives the chains one that uses every core. Batches used in turn
+	// by one goroutine may share one.
 	Workspace *runtime.Workspace
 	// BaseV, when set, is the field a_A of a factorized base model over v:
 	// samplers then draw v at field β·a + (1−β)·a_A, the tempered path of
@@ -887,6 +892,9 @@ func (m *Deep) FreeEnergyGradH1(x, mo *DeepChains, scale float64, dst *Deep) {
 //
 // where the data expectation uses mean-field posteriors of the hidden layers
 // (variational learning) and the model expectation uses the negative chains' samples.
+//
+// A trainer belongs to one goroutine at a time (train several models
+// concurrently with one trainer each).
 type DeepTrainer struct {
 	Model         *Deep
 	cfg           runtime.CDConfig

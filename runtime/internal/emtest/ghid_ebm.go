@@ -63,13 +63,18 @@ var _ runtime.Model = (*GHid)(nil)
 
 // GHidChains is a batch of Markov chains (or of data rows) of GHid: every unit's
 // value for chains 0…N−1, row-major, and one random stream per chain.
+//
+// A batch, and the workspace it runs on, belong to one goroutine at a time:
+// give each goroutine its own batch (NewGHidChains). Two goroutines running work on
+// one workspace at once panic with runtime.ErrConcurrentUse.
 type GHidChains struct {
 	N   int       // chains in use, at most the capacity given to NewGHidChains
 	V   []float64 // v[3] of chain c at [c*3 + unit], visible, 0 or 1
 	G   []float64 // g[2] of chain c at [c*2 + unit], hidden, real
 	RNG []runtime.RNG
 	// Workspace runs the dense products (fields and gradients of whole batches);
-	// NewGHidChains gives the chains one that uses every core. Chains may share one.
+	// NewGHidChains gives the chains one that uses every core. Batches used in turn
+	// by one goroutine may share one.
 	Workspace *runtime.Workspace
 	// BaseV, when set, is the field a_A of a factorized base model over v:
 	// samplers then draw v at field β·a + (1−β)·a_A, the tempered path of
@@ -819,6 +824,9 @@ func (m *GHid) FreeEnergyGradG(x, mo *GHidChains, scale float64, dst *GHid) {
 //
 // where F is the free energy of the visible layers (g summed out); the model
 // expectation is taken over the negative chains after K Gibbs sweeps.
+//
+// A trainer belongs to one goroutine at a time (train several models
+// concurrently with one trainer each).
 type GHidTrainer struct {
 	Model         *GHid
 	cfg           runtime.CDConfig

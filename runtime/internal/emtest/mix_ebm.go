@@ -79,13 +79,18 @@ var _ runtime.Model = (*Mix)(nil)
 
 // MixChains is a batch of Markov chains (or of data rows) of Mix: every unit's
 // value for chains 0…N−1, row-major, and one random stream per chain.
+//
+// A batch, and the workspace it runs on, belong to one goroutine at a time:
+// give each goroutine its own batch (NewMixChains). Two goroutines running work on
+// one workspace at once panic with runtime.ErrConcurrentUse.
 type MixChains struct {
 	N   int       // chains in use, at most the capacity given to NewMixChains
 	V   []float64 // v[8] of chain c at [c*8 + unit], visible, 0 or 1
 	H   []float64 // h[3] of chain c at [c*3 + unit], hidden, one-hot over the last dimension
 	RNG []runtime.RNG
 	// Workspace runs the dense products (fields and gradients of whole batches);
-	// NewMixChains gives the chains one that uses every core. Chains may share one.
+	// NewMixChains gives the chains one that uses every core. Batches used in turn
+	// by one goroutine may share one.
 	Workspace *runtime.Workspace
 	// BaseV, when set, is the field a_A of a factorized base model over v:
 	// samplers then draw v at field β·a + (1−β)·a_A, the tempered path of
@@ -749,6 +754,9 @@ func (m *Mix) FreeEnergyGradH(x, mo *MixChains, scale float64, dst *Mix) {
 //
 // where F is the free energy of the visible layers (h summed out); the model
 // expectation is taken over the negative chains after K Gibbs sweeps.
+//
+// A trainer belongs to one goroutine at a time (train several models
+// concurrently with one trainer each).
 type MixTrainer struct {
 	Model         *Mix
 	cfg           runtime.CDConfig

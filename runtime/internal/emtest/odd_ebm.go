@@ -79,13 +79,18 @@ var _ runtime.Model = (*Odd)(nil)
 
 // OddChains is a batch of Markov chains (or of data rows) of Odd: every unit's
 // value for chains 0…N−1, row-major, and one random stream per chain.
+//
+// A batch, and the workspace it runs on, belong to one goroutine at a time:
+// give each goroutine its own batch (NewOddChains). Two goroutines running work on
+// one workspace at once panic with runtime.ErrConcurrentUse.
 type OddChains struct {
 	N   int       // chains in use, at most the capacity given to NewOddChains
 	Zz  []float64 // zz[2] of chain c at [c*2 + unit], hidden, one-hot over the last dimension
 	Pix []float64 // pix[5] of chain c at [c*5 + unit], visible, 0 or 1
 	RNG []runtime.RNG
 	// Workspace runs the dense products (fields and gradients of whole batches);
-	// NewOddChains gives the chains one that uses every core. Chains may share one.
+	// NewOddChains gives the chains one that uses every core. Batches used in turn
+	// by one goroutine may share one.
 	Workspace *runtime.Workspace
 	// BasePix, when set, is the field a_A of a factorized base model over pix:
 	// samplers then draw pix at field β·a + (1−β)·a_A, the tempered path of
@@ -752,6 +757,9 @@ func (m *Odd) FreeEnergyGradZz(x, mo *OddChains, scale float64, dst *Odd) {
 //
 // where F is the free energy of the visible layers (zz summed out); the model
 // expectation is taken over the negative chains after K Gibbs sweeps.
+//
+// A trainer belongs to one goroutine at a time (train several models
+// concurrently with one trainer each).
 type OddTrainer struct {
 	Model         *Odd
 	cfg           runtime.CDConfig

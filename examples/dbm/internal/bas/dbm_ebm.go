@@ -85,6 +85,10 @@ var _ runtime.Model = (*DBM)(nil)
 
 // DBMChains is a batch of Markov chains (or of data rows) of DBM: every unit's
 // value for chains 0…N−1, row-major, and one random stream per chain.
+//
+// A batch, and the workspace it runs on, belong to one goroutine at a time:
+// give each goroutine its own batch (NewDBMChains). Two goroutines running work on
+// one workspace at once panic with runtime.ErrConcurrentUse.
 type DBMChains struct {
 	N   int       // chains in use, at most the capacity given to NewDBMChains
 	V   []float64 // v[16] of chain c at [c*16 + unit], visible, 0 or 1
@@ -92,7 +96,8 @@ type DBMChains struct {
 	H2  []float64 // h2[8] of chain c at [c*8 + unit], hidden, 0 or 1
 	RNG []runtime.RNG
 	// Workspace runs the dense products (fields and gradients of whole batches);
-	// NewDBMChains gives the chains one that uses every core. Chains may share one.
+	// NewDBMChains gives the chains one that uses every core. Batches used in turn
+	// by one goroutine may share one.
 	Workspace *runtime.Workspace
 	// BaseV, when set, is the field a_A of a factorized base model over v:
 	// samplers then draw v at field β·a + (1−β)·a_A, the tempered path of
@@ -943,6 +948,9 @@ func (m *DBM) FreeEnergyGradH1(x, mo *DBMChains, scale float64, dst *DBM) {
 //
 // where the data expectation uses mean-field posteriors of the hidden layers
 // (variational learning) and the model expectation uses the negative chains' samples.
+//
+// A trainer belongs to one goroutine at a time (train several models
+// concurrently with one trainer each).
 type DBMTrainer struct {
 	Model         *DBM
 	cfg           runtime.CDConfig

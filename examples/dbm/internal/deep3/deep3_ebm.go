@@ -97,6 +97,10 @@ var _ runtime.Model = (*DBM3)(nil)
 
 // DBM3Chains is a batch of Markov chains (or of data rows) of DBM3: every unit's
 // value for chains 0…N−1, row-major, and one random stream per chain.
+//
+// A batch, and the workspace it runs on, belong to one goroutine at a time:
+// give each goroutine its own batch (NewDBM3Chains). Two goroutines running work on
+// one workspace at once panic with runtime.ErrConcurrentUse.
 type DBM3Chains struct {
 	N   int       // chains in use, at most the capacity given to NewDBM3Chains
 	V   []float64 // v[9] of chain c at [c*9 + unit], visible, 0 or 1
@@ -105,7 +109,8 @@ type DBM3Chains struct {
 	H3  []float64 // h3[3] of chain c at [c*3 + unit], hidden, 0 or 1
 	RNG []runtime.RNG
 	// Workspace runs the dense products (fields and gradients of whole batches);
-	// NewDBM3Chains gives the chains one that uses every core. Chains may share one.
+	// NewDBM3Chains gives the chains one that uses every core. Batches used in turn
+	// by one goroutine may share one.
 	Workspace *runtime.Workspace
 	// BaseV, when set, is the field a_A of a factorized base model over v:
 	// samplers then draw v at field β·a + (1−β)·a_A, the tempered path of
@@ -1147,6 +1152,9 @@ func (m *DBM3) FreeEnergyGradH1H3(x, mo *DBM3Chains, scale float64, dst *DBM3) {
 //
 // where the data expectation uses mean-field posteriors of the hidden layers
 // (variational learning) and the model expectation uses the negative chains' samples.
+//
+// A trainer belongs to one goroutine at a time (train several models
+// concurrently with one trainer each).
 type DBM3Trainer struct {
 	Model         *DBM3
 	cfg           runtime.CDConfig

@@ -94,6 +94,10 @@ var _ runtime.Model = (*Mixed)(nil)
 
 // MixedChains is a batch of Markov chains (or of data rows) of Mixed: every unit's
 // value for chains 0…N−1, row-major, and one random stream per chain.
+//
+// A batch, and the workspace it runs on, belong to one goroutine at a time:
+// give each goroutine its own batch (NewMixedChains). Two goroutines running work on
+// one workspace at once panic with runtime.ErrConcurrentUse.
 type MixedChains struct {
 	N   int       // chains in use, at most the capacity given to NewMixedChains
 	V   []float64 // v[4] of chain c at [c*4 + unit], visible, 0 or 1
@@ -101,7 +105,8 @@ type MixedChains struct {
 	Y   []float64 // y[2×3] of chain c at [c*6 + unit], hidden, one-hot over the last dimension
 	RNG []runtime.RNG
 	// Workspace runs the dense products (fields and gradients of whole batches);
-	// NewMixedChains gives the chains one that uses every core. Chains may share one.
+	// NewMixedChains gives the chains one that uses every core. Batches used in turn
+	// by one goroutine may share one.
 	Workspace *runtime.Workspace
 	// BaseV, when set, is the field a_A of a factorized base model over v:
 	// samplers then draw v at field β·a + (1−β)·a_A, the tempered path of
@@ -974,6 +979,9 @@ func (m *Mixed) FreeEnergyGradS(x, mo *MixedChains, scale float64, dst *Mixed) {
 //
 // where the data expectation uses mean-field posteriors of the hidden layers
 // (variational learning) and the model expectation uses the negative chains' samples.
+//
+// A trainer belongs to one goroutine at a time (train several models
+// concurrently with one trainer each).
 type MixedTrainer struct {
 	Model         *Mixed
 	cfg           runtime.CDConfig

@@ -85,6 +85,10 @@ var _ runtime.Model = (*TopRBM)(nil)
 
 // TopRBMChains is a batch of Markov chains (or of data rows) of TopRBM: every unit's
 // value for chains 0…N−1, row-major, and one random stream per chain.
+//
+// A batch, and the workspace it runs on, belong to one goroutine at a time:
+// give each goroutine its own batch (NewTopRBMChains). Two goroutines running work on
+// one workspace at once panic with runtime.ErrConcurrentUse.
 type TopRBMChains struct {
 	N   int       // chains in use, at most the capacity given to NewTopRBMChains
 	V   []float64 // v[3] of chain c at [c*3 + unit], visible, 0 or 1
@@ -92,7 +96,8 @@ type TopRBMChains struct {
 	H   []float64 // h[2] of chain c at [c*2 + unit], hidden, 0 or 1
 	RNG []runtime.RNG
 	// Workspace runs the dense products (fields and gradients of whole batches);
-	// NewTopRBMChains gives the chains one that uses every core. Chains may share one.
+	// NewTopRBMChains gives the chains one that uses every core. Batches used in turn
+	// by one goroutine may share one.
 	Workspace *runtime.Workspace
 	// BaseV, when set, is the field a_A of a factorized base model over v:
 	// samplers then draw v at field β·a + (1−β)·a_A, the tempered path of
@@ -931,6 +936,9 @@ func (m *TopRBM) FreeEnergyGradH(x, mo *TopRBMChains, scale float64, dst *TopRBM
 //
 // where F is the free energy of the visible layers (h summed out); the model
 // expectation is taken over the negative chains after K Gibbs sweeps.
+//
+// A trainer belongs to one goroutine at a time (train several models
+// concurrently with one trainer each).
 type TopRBMTrainer struct {
 	Model         *TopRBM
 	cfg           runtime.CDConfig
