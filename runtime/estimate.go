@@ -524,8 +524,8 @@ func AIS(m Reflective, base *Base, cfg AISConfig) (*Estimate, error) {
 			}
 		}
 		if cfg.Progress != nil && (k*10/(len(betas)-1) != (k-1)*10/(len(betas)-1)) {
-			est, _, _ := logMeanExpInterval(lw)
-			fmt.Fprintf(cfg.Progress, "AIS %s: β = %.3f (%d/%d), log Z ≈ %.4f, %.1fs\n", m.ModelName(), betas[k], k, len(betas)-1, z0+est, time.Since(start).Seconds())
+			el := time.Since(start).Seconds()
+			fmt.Fprintf(cfg.Progress, "AIS %s: β = %.3f (temperature %d of %d), %.1fs, about %.0fs left\n", m.ModelName(), betas[k], k, len(betas)-1, el, el*float64(len(betas)-1-k)/float64(k))
 		}
 	}
 	mean, low, high := logMeanExpInterval(lw)

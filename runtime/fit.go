@@ -33,7 +33,9 @@ type FitConfig struct {
 	// only on Seed and e, so a resumed run sees the same batches.
 	Shuffle bool
 	Seed    uint64
-	// Progress, if not nil, receives one human-readable line per epoch:
+	// Progress, if not nil, receives one human-readable line per epoch,
+	// ending with the time the remaining epochs will take at the pace so
+	// far:
 	// "epoch 3/10  1.52s  recon 12.3456" followed by the Proxy value if set.
 	Progress io.Writer
 	// Proxy, if not nil, is called after each epoch and returns the name and
@@ -210,6 +212,7 @@ func Fit(ctx context.Context, t Trainer, data Source, cfg FitConfig) ([]EpochSta
 		return fmt.Errorf("runtime: fit %s: %w at %s (%s); %s; lower the learning rate%s", name, ErrDiverged, where, what, kept, hint)
 	}
 	best, bestEpoch := math.Inf(1), 0 // the lowest epoch loss of this call
+	fitStart := time.Now()
 	for e := cfg.StartEpoch; e < cfg.Epochs; e++ {
 		batches.restart(NewRNG(cfg.Seed, uint64(e)))
 		start := time.Now()
@@ -268,6 +271,10 @@ func Fit(ctx context.Context, t Trainer, data Source, cfg FitConfig) ([]EpochSta
 			line := fmt.Sprintf("epoch %d/%d  %.2fs  %s %.4f", st.Epoch, cfg.Epochs, st.Seconds, lossName(t), st.Recon)
 			if cfg.Proxy != nil {
 				line += fmt.Sprintf("  %s %.4f", st.ProxyName, st.Proxy)
+			}
+			if left := cfg.Epochs - (e + 1); left > 0 {
+				per := time.Since(fitStart) / time.Duration(e+1-cfg.StartEpoch)
+				line += fmt.Sprintf("  ETA %s", (per * time.Duration(left)).Round(time.Second))
 			}
 			if _, err := io.WriteString(cfg.Progress, line+"\n"); err != nil {
 				return stats, fmt.Errorf("runtime: fit %s: write progress: %w", name, err)

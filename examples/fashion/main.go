@@ -14,7 +14,8 @@
 //	               every method that applies, pseudo-likelihood,
 //	               reconstruction error, free-energy gap, epochs, seconds
 //	NAME/model.safetensors  the trained model
-//	NAME/samples.png  Gibbs samples (visible means after 1000 sweeps)
+//	NAME/samples.png  64 Gibbs chains started at different training images,
+//	               visible means after 1000 sweeps
 //	NAME/filters.png  each hidden unit's weights
 //	NAME/chain.gif    Gibbs chains from noise, a frame per sweep
 package main
@@ -32,6 +33,7 @@ import (
 	"time"
 
 	"github.com/ebmc/ebmc/examples/bas"
+	"github.com/ebmc/ebmc/examples/internal/figures"
 	"github.com/ebmc/ebmc/examples/rbm"
 	"github.com/ebmc/ebmc/examples/rbm20"
 	"github.com/ebmc/ebmc/runtime"
@@ -53,14 +55,20 @@ type options struct {
 
 // job is one model to train and measure.
 type job struct {
-	name        string
-	model       runtime.Reflective
-	trainer     runtime.Trainer
-	train, test *runtime.Dataset
-	side        int // images are side×side
-	epochs      int
-	batch       int
-	every       int // print progress every this many epochs
+	name    string
+	model   runtime.Reflective
+	trainer runtime.Trainer
+	// train is what the model is fitted to: Fashion-MNIST's 60,000 images
+	// held as bits (6 MB, expanded per minibatch, instead of 376 MB of
+	// float64); trainEval its first rows, expanded, for the evaluation.
+	train     runtime.Source
+	trainEval *runtime.Dataset
+	test      *runtime.Dataset
+	side      int // images are side×side
+	epochs    int
+	batch     int
+	every     int // print progress every this many epochs
+	settings  string
 }
 
 func run(args []string, stdout, stderr io.Writer) int { return runWrapped(args, stdout, stderr, nil) }
@@ -119,12 +127,17 @@ func cd1(seed uint64, k, batch int, lr float64) runtime.CDConfig {
 		Optimizer: runtime.SGD{LearningRate: lr, Momentum: 0.5}}
 }
 
+// evalRows is how many training images the evaluation expands (the
+// base rates of AIS, the training log-likelihood, the free-energy gap).
+const evalRows = 10000
+
 func newJobs(o options, stderr io.Writer) ([]*job, error) {
-	train, errTrain := runtime.LoadIDX(filepath.Join(o.data, "train-images-idx3-ubyte.gz"))
+	train, errTrain := runtime.LoadIDXBits(filepath.Join(o.data, "train-images-idx3-ubyte.gz"), 0.5)
 	test, errTest := runtime.LoadIDX(filepath.Join(o.data, "t10k-images-idx3-ubyte.gz"))
 	if errTrain == nil && errTest == nil {
-		train.Binarize(0.5)
 		test.Binarize(0.5)
+		head, _ := train.Split(evalRows)
+		trainEval := head.Dense()
 		m20 := rbm20.NewRBM(o.seed)
 		t20, err := rbm20.NewRBMTrainer(m20, cd1(o.seed, 1, 100, 0.05))
 		if err != nil {
@@ -139,9 +152,10 @@ func newJobs(o options, stderr io.Writer) ([]*job, error) {
 		if epochs == 0 {
 			epochs = 1
 		}
+		settings := "binarized Fashion-MNIST (pixel/255 > 0.5), CD-1 with the negative phase's visible units as means, SGD learning rate 0.05, momentum 0.5, minibatches of 100, weights N(0, 0.01²), biases 0"
 		return []*job{
-			{name: "rbm784x20", model: m20.Reflect(), trainer: t20, train: train, test: test, side: 28, epochs: o.epochs20, batch: 100, every: 1},
-			{name: "rbm784x500", model: m.Reflect(), trainer: t, train: train, test: test, side: 28, epochs: epochs, batch: 100, every: 1},
+			{name: "rbm784x20", model: m20.Reflect(), trainer: t20, train: train, trainEval: trainEval, test: test, side: 28, epochs: o.epochs20, batch: 100, every: 1, settings: settings},
+			{name: "rbm784x500", model: m.Reflect(), trainer: t, train: train, trainEval: trainEval, test: test, side: 28, epochs: epochs, batch: 100, every: 1, settings: settings},
 		}, nil
 	}
 	if !errors.Is(errTrain, os.ErrNotExist) && !errors.Is(errTest, os.ErrNotExist) {
@@ -159,7 +173,8 @@ func newJobs(o options, stderr io.Writer) ([]*job, error) {
 	if epochs == 0 {
 		epochs = 2000
 	}
-	return []*job{{name: "bars-and-stripes-rbm16x16", model: m.Reflect(), trainer: t, train: d, test: d, side: 4, epochs: epochs, batch: 30, every: 200}}, nil
+	return []*job{{name: "bars-and-stripes-rbm16x16", model: m.Reflect(), trainer: t, train: d, trainEval: d, test: d, side: 4, epochs: epochs, batch: 30, every: 200,
+		settings: "the 30 bars-and-stripes patterns of 4×4 pixels (train = test), CD-10, SGD learning rate 0.1, momentum 0.5, minibatches of 30"}}, nil
 }
 
 // barsAndStripes returns the 30 distinct 4×4 images whose rows, or columns, are all equal.
@@ -226,6 +241,10 @@ func finite(v float64) *float64 {
 // Metrics is one model's entry in metrics.json.
 type Metrics struct {
 	Model             string              `json:"model"`
+	Settings          string              `json:"settings"`
+	Seed              uint64              `json:"seed"`
+	Version           string              `json:"version"`
+	SamplesCaption    string              `json:"samples_png"`
 	Examples          int                 `json:"train_examples"`
 	Epochs            int                 `json:"epochs"`
 	SecondsPerEpoch   float64             `json:"seconds_per_epoch"`
@@ -240,7 +259,8 @@ type Metrics struct {
 }
 
 func (j *job) run(o options, stdout io.Writer) (*Metrics, error) {
-	fmt.Fprintf(stdout, "== %s: training on %d examples for %d epochs\n", j.name, j.train.Rows, j.epochs)
+	rows, _ := j.train.Shape()
+	fmt.Fprintf(stdout, "== %s: training on %d examples for %d epochs\n", j.name, rows, j.epochs)
 	start := time.Now()
 	// Each epoch reports scikit-learn's cheap pseudo-likelihood on up to 1000 test rows.
 	probe, _ := j.test.Split(min(1000, j.test.Rows))
@@ -257,7 +277,7 @@ func (j *job) run(o options, stdout io.Writer) (*Metrics, error) {
 	if err != nil {
 		return nil, err
 	}
-	met := &Metrics{Model: j.name, Examples: j.train.Rows, Epochs: j.epochs, SecondsPerEpoch: time.Since(start).Seconds() / float64(j.epochs),
+	met := &Metrics{Model: j.name, Examples: rows, Epochs: j.epochs, Settings: j.settings, Seed: o.seed, Version: figures.Version(), SamplesCaption: samplesCaption, SecondsPerEpoch: time.Since(start).Seconds() / float64(j.epochs),
 		LogZ: map[string]Estimate{}}
 	if len(stats) > 0 {
 		met.ReconTrainEpoch = stats[len(stats)-1].Recon
@@ -288,7 +308,7 @@ func (j *job) evaluate(o options, met *Metrics, stdout io.Writer) error {
 	if met.ReconTest, err = runtime.Reconstruction(m, j.test); err != nil {
 		return err
 	}
-	if met.FreeEnergyGap, err = runtime.FreeEnergyGap(m, j.train, j.test); err != nil {
+	if met.FreeEnergyGap, err = runtime.FreeEnergyGap(m, j.trainEval, j.test); err != nil {
 		return err
 	}
 	// log Z: exactly where the model is small enough, and by AIS.
@@ -299,7 +319,7 @@ func (j *job) evaluate(o options, met *Metrics, stdout io.Writer) error {
 		met.LogZ["exact"] = estimate(z, z, z, chosen)
 		fmt.Fprintf(stdout, "exact log Z = %.4f\n", z)
 	}
-	base, err := runtime.BaseRate(m, j.train, float64(j.train.Rows)/20)
+	base, err := runtime.BaseRate(m, j.trainEval, float64(j.trainEval.Rows)/20)
 	if err != nil {
 		return err
 	}
@@ -317,7 +337,7 @@ func (j *job) evaluate(o options, met *Metrics, stdout io.Writer) error {
 	for _, side := range []struct {
 		d   *runtime.Dataset
 		dst *Estimate
-	}{{j.train, &met.LogLikelihoodTr}, {j.test, &met.LogLikelihoodTe}} {
+	}{{j.trainEval, &met.LogLikelihoodTr}, {j.test, &met.LogLikelihoodTe}} {
 		ll, err := runtime.LogLikelihood(m, side.d, z)
 		if err != nil {
 			return err
@@ -337,19 +357,35 @@ func (j *job) evaluate(o options, met *Metrics, stdout io.Writer) error {
 	return nil
 }
 
-// pictures writes samples.png, filters.png and chain.gif.
+// samplesCaption says how samples.png is drawn.
+const samplesCaption = "64 independent Gibbs chains, each started at a different random training image, after 1000 sweeps: the visible units' conditional means"
+
+// pictures writes samples.png (samplesCaption), filters.png and chain.gif
+// (chains from uniform noise, a frame per sweep).
 func (j *job) pictures(out string, seed uint64) error {
 	const n, frames = 64, 60
 	nv := j.side * j.side
 	x := j.model.NewChains(n, seed+1)
 	means := make([]float64, n*nv)
 	var gif [][]float64
+	for s := 0; s < frames; s++ {
+		j.model.Sweep(x, 1)
+		gif = append(gif, append([]float64(nil), x.Layers()[0].Data...))
+	}
+	// samples.png: chains from training images, which noise-started chains
+	// of a sharp model seldom leave their first mode for.
+	rows, _ := j.train.Shape()
+	rng := runtime.NewRNG(seed, 8)
+	idx := make([]int, n)
+	for c := range idx {
+		idx[c] = rng.Intn(rows)
+	}
+	j.train.Gather(x.Layers()[0].Data[:n*nv], idx)
+	j.model.HoldParams(x, true)
 	for s := 0; s < 1000; s++ {
 		j.model.Sweep(x, 1)
-		if s < frames {
-			gif = append(gif, append([]float64(nil), x.Layers()[0].Data...))
-		}
 	}
+	j.model.HoldParams(x, false)
 	j.model.Mean(x, 0, 1, means) // the last sweep's visible means: smoother pictures
 	f := max(1, 28/j.side)       // show small images at 28 pixels or more
 	side := j.side * f
