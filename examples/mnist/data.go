@@ -120,16 +120,26 @@ const (
 // (pixels 0 and 255, so runtime.LoadIDX reads them back as 0 and 1) and
 // returns the sha256 of the uncompressed file.
 func writeTestSet(path string, d *runtime.Dataset) (string, error) {
-	var b bytes.Buffer
-	if err := runtime.WriteIDX(&b, d, []int{d.Rows, 28, 28}); err != nil {
+	sum, err := idxSHA256(d)
+	if err != nil {
 		return "", err
 	}
-	sum := sha256.Sum256(b.Bytes())
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return "", err
 	}
 	if err := runtime.SaveIDX(path, d, []int{d.Rows, 28, 28}); err != nil {
 		return "", err
 	}
+	return sum, nil
+}
+
+// idxSHA256 is the sha256 of d written as an uncompressed IDX file of
+// 28×28 images: the checksum table.json records for the test images.
+func idxSHA256(d *runtime.Dataset) (string, error) {
+	var b bytes.Buffer
+	if err := runtime.WriteIDX(&b, d, []int{d.Rows, 28, 28}); err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b.Bytes())
 	return hex.EncodeToString(sum[:]), nil
 }
