@@ -55,3 +55,23 @@ func TestMaxBytes(t *testing.T) {
 		}
 	}
 }
+
+// A model whose energy is NaN at its initial parameters is refused at the
+// parameter that causes it; one whose energy is a number there is not.
+func TestFiniteAtInit(t *testing.T) {
+	for _, tc := range []struct{ src, want string }{
+		{"model L\nvisible v[2] bernoulli\nparam s[2]\nenergy = -sum(i) log(s[i]) * v[i]\n",
+			"l.ebm:3:1: param s: the energy is NaN at its initial values (to 0)"},
+		{"model L\nvisible v[2] bernoulli\nparam s[2] = -1\nparam w[2]\nenergy = -sum(i) sqrt(s[i]) * v[i] - sum(i) w[i] * v[i]\n",
+			"l.ebm:3:1: param s:"},
+		{"model L\nvisible v[2] bernoulli\nparam s[2] = 0.5\nenergy = -sum(i) log(s[i]) * v[i]\n", ""},
+	} {
+		_, err := ir.Compile("l.ebm", []byte(tc.src), ir.Options{})
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%q: %v", tc.src, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%q: %v, want %q", tc.src, err, tc.want)
+		}
+	}
+}

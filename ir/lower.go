@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"unicode"
@@ -88,6 +89,9 @@ func Lower(f *dsl.File, opts Options) (*Model, error) {
 	if len(l.errs) == 0 {
 		l.derive()
 	}
+	if len(l.errs) == 0 {
+		l.finiteAtInit()
+	}
 	if len(l.errs) > 0 {
 		l.errs.Sort()
 		return nil, l.errs
@@ -104,6 +108,58 @@ type lowerer struct {
 	params map[string]*Param
 	where  map[*Index]string // what fixed an index's range, for messages
 	broken map[string]bool   // names whose declaration was reported as an error
+}
+
+// finiteAtInit refuses a model whose energy is NaN at its initial
+// parameters (log of a parameter initialised to 0 times a unit that is 0,
+// say), naming the parameters that cause it: those that, set to 1
+// instead, make it a number.
+// It evaluates the energy of 8 random states with the initializers drawn
+// from seed 1, for models whose parameters take at most 64 MiB.
+func (l *lowerer) finiteAtInit() {
+	m := l.m
+	if m.ParamBytes() > 64<<20 {
+		return
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	xs := make([]State, 8)
+	for i := range xs {
+		xs[i] = m.NewState()
+		m.RandomState(xs[i], r)
+	}
+	// NaN only: weights near the float64 range may overflow a sum to ±∞
+	// legitimately, but no state has an energy of NaN.
+	finite := func(p Params) bool {
+		for _, x := range xs {
+			if math.IsNaN(m.Energy(p, x)) {
+				return false
+			}
+		}
+		return true
+	}
+	p := m.NewParams()
+	m.InitParams(p, 1)
+	if finite(p) {
+		return
+	}
+	blamed := false
+	for i, q := range m.Params {
+		saved := p[i]
+		one := make([]float64, len(saved))
+		for k := range one {
+			one[k] = 1
+		}
+		p[i] = one
+		if finite(p) {
+			l.errorf(q.Pos, "param %s: the energy is NaN at its initial values (%s): a function applied to it is outside its domain there (log or sqrt of a value ≤ 0, a division by 0); give it an initializer inside the domain",
+				q.Name, initString(q.Init))
+			blamed = true
+		}
+		p[i] = saved
+	}
+	if !blamed {
+		l.errorf(m.Pos, "model %s: the energy is NaN at the initial parameters for random states; check the initializers and the functions applied to parameters and units", m.Name)
+	}
 }
 
 // memory refuses a model whose parameters exceed opts.MaxBytes.
