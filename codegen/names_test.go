@@ -188,7 +188,7 @@ func TestLogZLimit(t *testing.T) {
 		nv, nh    int
 		want, not string
 	}{
-		{40, 40, "const n = 1099511627776", "more than can be enumerated"},
+		{40, 40, "var configs float64 = 1099511627776", "more than can be enumerated"},
 		{784, 500, "takes 2^500 configurations, more than can be enumerated", "+Inf configurations"},
 		{3, 70, "enumerating v and summing h out through the free energy (8 configurations)", "more than can be enumerated"},
 	} {

@@ -345,8 +345,8 @@ func (l *lowerer) shape(dims []dsl.Size, what string) ([]int, int, bool) {
 			return nil, 0, false
 		}
 		shape[i] = v
-		if total > math.MaxInt64/v {
-			total = math.MaxInt64 // saturated; reported as too large
+		if total > math.MaxInt/v {
+			total = math.MaxInt // saturated; reported as too large
 		} else {
 			total *= v
 		}
@@ -478,7 +478,7 @@ func (l *lowerer) init(d *dsl.Param) (Init, bool) {
 // count prints the number of elements of a shape, with its factors.
 func count(shape []int, size int) string {
 	n := fmt.Sprint(size)
-	if size == math.MaxInt64 {
+	if size == math.MaxInt {
 		n = "more than 2⁶²"
 	}
 	if len(shape) < 2 {

@@ -151,7 +151,7 @@ func idxHeader(r io.Reader) (br *bufio.Reader, dims []int, total int, gzipped bo
 		}
 		dims[i] = int(v)
 		if uint64(total)*uint64(v) > maxIDXValues {
-			return fail(fmt.Errorf("dimensions %v declare more than %d values", dims[:i+1], maxIDXValues))
+			return fail(fmt.Errorf("dimensions %v declare more than %d values", dims[:i+1], uint64(maxIDXValues)))
 		}
 		total *= int(v)
 	}
@@ -195,7 +195,7 @@ func WriteIDX(w io.Writer, d *Dataset, dims []int) error {
 	}
 	total := 1
 	for _, n := range dims {
-		if n <= 0 || n > math.MaxUint32 || total > maxIDXValues/n {
+		if n <= 0 || uint64(n) > math.MaxUint32 || uint64(total) > maxIDXValues/uint64(n) {
 			return fmt.Errorf("runtime: write IDX: dimension %d out of range", n)
 		}
 		total *= n

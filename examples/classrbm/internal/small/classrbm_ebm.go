@@ -839,13 +839,14 @@ func (m *ClassRBM) annealStepH(x *ClassRBMChains, beta0, beta1 float64, dst0, ds
 // on every core. It refuses when that is more configurations than limit
 // (limit ≤ 0 means 2³⁰).
 func (m *ClassRBM) LogZ(limit float64) (float64, error) {
-	const n = 1048576
+	var configs float64 = 1048576 // a variable: the count need not fit this platform's int
 	if limit <= 0 {
 		limit = 1 << 30
 	}
-	if n > limit {
-		return 0, fmt.Errorf("log Z of ClassRBM: enumerating h and summing v, y out through the free energy takes %d configurations, more than the limit %g; raise the limit, or estimate log Z by annealed importance sampling (runtime.AIS)", n, limit)
+	if configs > limit || configs > math.MaxInt {
+		return 0, fmt.Errorf("log Z of ClassRBM: enumerating h and summing v, y out through the free energy takes %.0f configurations, more than the limit %g (or than an int counts here); raise the limit, or estimate log Z by annealed importance sampling (runtime.AIS)", configs, limit)
 	}
+	n := int(configs)
 	const batch = 256
 	return runtime.EnumerateLogSum(n, batch, func() func(k0, count int, out []float64) {
 		x := newClassRBMChains(batch, 0, runtime.NewWorkspace(1)) // the enumeration is parallel already
