@@ -477,6 +477,12 @@ func (e *env) reverse(m runtime.Reflective, base *runtime.Base, fwd *runtime.Est
 	if math.IsInf(hi, -1) || math.IsNaN(hi) {
 		hi = rev.LogZ
 	}
+	if gap := fwd.LogZ - rev.LogZ; gap > 0.5 && finite(rev.High) && finite(fwd.Low) && rev.High < fwd.Low {
+		w := fmt.Sprintf("log Z is not settled: reverse AIS gives %.2f, below forward AIS's %.2f and outside its interval, where reverse AIS errs high at equilibrium: its chains were not at equilibrium after %d sweeps, or forward AIS rests on a few runs (ESS %.1f). Raise -burn and -temps-scale before trusting either.",
+			rev.LogZ, fwd.LogZ, e.o.burn, fwd.ESS)
+		res.Warnings = append(res.Warnings, w)
+		fmt.Fprintln(e.stdout, "warning:", w)
+	}
 	if gap := rev.LogZ - fwd.LogZ; hi > lo && gap > 0.5 {
 		w := fmt.Sprintf("log Z is not settled: forward AIS (which errs low) gives %.2f, reverse AIS (which errs high once its chains are at equilibrium) %.2f, and their ±3σ intervals do not meet. "+
 			"Either forward AIS missed mass of the model, and a log-likelihood computed with it is up to %.1f nats too high, or the reverse chains were not burned in; RAISE, a stochastic lower bound, tells which. Raise -temps-scale and -burn.",
