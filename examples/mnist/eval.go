@@ -477,7 +477,14 @@ func (e *env) reverse(m runtime.Reflective, base *runtime.Base, fwd *runtime.Est
 	if math.IsInf(hi, -1) || math.IsNaN(hi) {
 		hi = rev.LogZ
 	}
-	if gap := fwd.LogZ - rev.LogZ; gap > 0.5 && finite(rev.High) && finite(fwd.Low) && rev.High < fwd.Low {
+	revHi, fwdLo := rev.High, fwd.Low // unbounded ends: the estimates themselves
+	if !finite(revHi) {
+		revHi = rev.LogZ
+	}
+	if !finite(fwdLo) {
+		fwdLo = fwd.LogZ
+	}
+	if gap := fwd.LogZ - rev.LogZ; gap > 0.5 && revHi < fwdLo {
 		w := fmt.Sprintf("log Z is not settled: reverse AIS gives %.2f, below forward AIS's %.2f and outside its interval, where reverse AIS errs high at equilibrium: its chains were not at equilibrium after %d sweeps, or forward AIS rests on a few runs (ESS %.1f). Raise -burn and -temps-scale before trusting either.",
 			rev.LogZ, fwd.LogZ, e.o.burn, fwd.ESS)
 		res.Warnings = append(res.Warnings, w)
