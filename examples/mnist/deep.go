@@ -129,10 +129,7 @@ func (e *env) evaluateDBN(r *row, d *runtime.DBN, res *Result) error {
 	if err != nil {
 		return err
 	}
-	fz := figure(z.LogZ, z.Low, z.High, z.Method)
-	fz.ESS = &z.ESS
-	res.LogZ["top_ais_base_rates"] = fz
-	fmt.Fprintf(e.stdout, "log Z of the top RBM: AIS from base rates %.3f [%.3f, %.3f] (ESS %.1f of %d)\n", z.LogZ, z.Low, z.High, z.ESS, o.aisRuns)
+	e.logZ(res, "top_ais_base_rates", "log Z of the top RBM", z)
 	bottom := d.Generative(0)
 	bb, err := runtime.BaseRate(bottom, e.train, float64(e.train.Rows)/20)
 	if err != nil {
@@ -294,10 +291,7 @@ func (e *env) evaluateDBM(r *row, m runtime.Reflective, res *Result) error {
 	if err != nil {
 		return err
 	}
-	fz := figure(z.LogZ, z.Low, z.High, z.Method)
-	fz.ESS = &z.ESS
-	res.LogZ["ais_base_rates"] = fz
-	fmt.Fprintf(e.stdout, "log Z: AIS from base rates %.3f [%.3f, %.3f] (ESS %.1f of %d)\n", z.LogZ, z.Low, z.High, z.ESS, o.aisRuns)
+	e.logZ(res, "ais_base_rates", "log Z", z)
 	rev, err := e.reverse(m, base, z, res)
 	if err != nil {
 		return err
@@ -323,4 +317,12 @@ func (e *env) evaluateDBM(r *row, m runtime.Reflective, res *Result) error {
 	trainSub, _ := e.train.Split(min(e.train.Rows, e.test.Rows))
 	res.TrainLogLik, err = bound(trainSub)
 	return err
+}
+
+// logZ stores an AIS estimate of log Z in res.LogZ[name] and prints it.
+func (e *env) logZ(res *Result, name, what string, z *runtime.Estimate) {
+	f := figure(z.LogZ, z.Low, z.High, z.Method)
+	f.ESS = &z.ESS
+	res.LogZ[name] = f
+	fmt.Fprintf(e.stdout, "%s: AIS from base rates %.3f [%.3f, %.3f] (ESS %.1f of %d)\n", what, z.LogZ, z.Low, z.High, z.ESS, len(z.LogW))
 }

@@ -112,47 +112,52 @@ func (e *env) runRow(r *row) (*Result, error) {
 	}
 	res := &Result{ID: r.id, Model: r.model, Training: r.training, Published: r.published, LogZ: map[string]Figure{}, Estimates: map[string]Figure{}}
 	start := time.Now()
-	if e.o.load != "" {
-		return e.reevaluate(r, res, dir)
-	}
-	if r.dbn != nil {
-		d, err := e.trainDBN(r, res)
-		if err != nil {
-			return nil, err
-		}
-		res.TrainSeconds = time.Since(start).Seconds()
-		start = time.Now()
-		if err := e.evaluateDBN(r, d, res); err != nil {
-			return nil, err
-		}
-		res.EvalSeconds = time.Since(start).Seconds()
-		return res, e.saveDBN(r, d, res, dir)
-	}
+	var d *runtime.DBN // the DBN row's network; m for the other rows
 	var m runtime.Reflective
 	var err error
-	switch {
-	case r.em != nil:
-		m, err = e.trainEM(r, res)
-	case r.dbm != nil:
-		m, err = e.trainDBM(r, res)
-	default:
-		m, err = e.trainCD(r, res)
+	if e.o.load != "" {
+		d, m, err = e.restoreRow(r, res)
+	} else {
+		d, m, err = e.trainRow(r, res)
+		res.TrainSeconds = time.Since(start).Seconds()
 	}
 	if err != nil {
 		return nil, err
 	}
-	res.TrainSeconds = time.Since(start).Seconds()
 	start = time.Now()
-	if r.dbm != nil {
+	switch {
+	case d != nil:
+		err = e.evaluateDBN(r, d, res)
+	case r.dbm != nil:
 		err = e.evaluateDBM(r, m, res)
-	} else {
+	default:
 		err = e.evaluate(r, m, res)
 	}
 	if err != nil {
 		return nil, err
 	}
 	res.EvalSeconds = time.Since(start).Seconds()
+	if d != nil {
+		return res, e.saveDBN(r, d, res, dir)
+	}
 	return res, e.save(r, m, res, dir)
+}
+
+// trainRow trains row r: the DBN row's network, or the model of another row.
+func (e *env) trainRow(r *row, res *Result) (*runtime.DBN, runtime.Reflective, error) {
+	switch {
+	case r.dbn != nil:
+		d, err := e.trainDBN(r, res)
+		return d, nil, err
+	case r.em != nil:
+		m, err := e.trainEM(r, res)
+		return nil, m, err
+	case r.dbm != nil:
+		m, err := e.trainDBM(r, res)
+		return nil, m, err
+	}
+	m, err := e.trainCD(r, res)
+	return nil, m, err
 }
 
 // save writes a row's model.safetensors and its pictures.

@@ -5,41 +5,35 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/ebmc/ebmc/examples/dbm"
 	"github.com/ebmc/ebmc/runtime"
 )
 
-// reevaluate evaluates the models of row r that an earlier run saved in
-// the -load directory, instead of training: the row keeps that run's
+// restoreRow restores the models of row r that an earlier run saved in
+// the -load directory, instead of training them: the row keeps that run's
 // settings, epochs, training seconds and learning curve (from its
 // table.json), and gets new estimates, pictures and copies of the models
 // in the -out directory.
-func (e *env) reevaluate(r *row, res *Result, dir string) (*Result, error) {
+func (e *env) restoreRow(r *row, res *Result) (*runtime.DBN, runtime.Reflective, error) {
 	prev, err := savedRow(e.o.load, r.id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	res.Settings, res.Epochs, res.TrainSeconds, res.Curve, res.CurveWhat = prev.Settings, prev.Epochs, prev.TrainSeconds, prev.Curve, prev.CurveWhat
 	src := filepath.Join(e.o.load, r.id)
 	fmt.Fprintf(e.stdout, "evaluating the models saved in %s\n", src)
-	start := time.Now()
 	if r.dbn != nil {
 		d, err := newDBN(e.o.seed)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for k := range d.Len() {
 			if err := restore(d.Generative(k), filepath.Join(src, fmt.Sprintf("layer%d.safetensors", k+1))); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
-		if err := e.evaluateDBN(r, d, res); err != nil {
-			return nil, err
-		}
-		res.EvalSeconds = time.Since(start).Seconds()
-		return res, e.saveDBN(r, d, res, dir)
+		return d, nil, nil
 	}
 	var m runtime.Reflective
 	switch {
@@ -51,21 +45,9 @@ func (e *env) reevaluate(r *row, res *Result, dir string) (*Result, error) {
 		m, _, err = r.newModel(e.o.seed, runtime.CDConfig{})
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if err := restore(m, filepath.Join(src, "model.safetensors")); err != nil {
-		return nil, err
-	}
-	if r.dbm != nil {
-		err = e.evaluateDBM(r, m, res)
-	} else {
-		err = e.evaluate(r, m, res)
-	}
-	if err != nil {
-		return nil, err
-	}
-	res.EvalSeconds = time.Since(start).Seconds()
-	return res, e.save(r, m, res, dir)
+	return nil, m, restore(m, filepath.Join(src, "model.safetensors"))
 }
 
 // savedRow reads row id of the table.json in dir.
