@@ -20,8 +20,12 @@ func bump(b []float64) {
 // shows that the copy is what is read — and is seen after it.
 func TestHoldGemm(t *testing.T) {
 	ws := testWorkspaces(t)
+	lv := levels()
+	if testing.Short() {
+		lv = lv[len(lv)-1:] // the kernels this CPU runs; the others in the full suite
+	}
 	for _, f32 := range []bool{false, true} {
-		for _, l := range levels() {
+		for _, l := range lv {
 			if f32 && l < levelAVX512 {
 				continue
 			}

@@ -224,6 +224,9 @@ func TestPCDWithOtherSamplers(t *testing.T) {
 		{"grbm/mala", func() runtime.Reflective { return grbm.NewGRBM(2).Reflect() }, runtime.Sampler{Name: "mala", Step: 0.05}},
 		{"grbm/metropolis", func() runtime.Reflective { return grbm.NewGRBM(2).Reflect() }, runtime.Sampler{Name: "metropolis", Step: 0.5}},
 	}
+	if testing.Short() {
+		cases = cases[:1] // the other samplers: in the full suite
+	}
 	const chains = 10000
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

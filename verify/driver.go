@@ -152,7 +152,9 @@ func main() {
 	if goruntime.GOOS == "windows" {
 		bin += ".exe"
 	}
-	cmd := exec.Command("go", "build", "-mod=mod", "-o", bin, ".")
+	// -trimpath keeps the temporary directory out of the build cache keys,
+	// so that generated packages built before are not compiled again.
+	cmd := exec.Command("go", "build", "-mod=mod", "-trimpath", "-o", bin, ".")
 	cmd.Dir = d.dir
 	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-buildvcs=false")
 	if out, err := cmd.CombinedOutput(); err != nil {
