@@ -28,7 +28,7 @@ func (b *Base) SetBiases(m Reflective) ([]string, error) {
 	var set []string
 	for i, ly := range m.Layers() {
 		field, ok := b.Field[i]
-		if !ly.Visible || !ok || ly.Kind == "gaussian" {
+		if !ly.Visible || !ok || ly.Kind == KindGaussian {
 			continue
 		}
 		size := product(ly.Shape)

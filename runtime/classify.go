@@ -24,7 +24,7 @@ func ClassProbs(m Reflective, label string, d *Dataset) ([]float64, error) {
 			continue
 		}
 		if ly.Name == label {
-			if ly.Kind != "softmax" || len(ly.Shape) != 1 {
+			if ly.Kind != KindSoftmax || len(ly.Shape) != 1 {
 				return nil, fmt.Errorf("runtime: classify with %s: layer %s is %s %v, not one softmax group", m.ModelName(), label, ly.Kind, ly.Shape)
 			}
 			li, k = i, ly.Shape[0]

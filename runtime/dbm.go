@@ -150,7 +150,7 @@ func dbmProbeTerms(m Reflective) *dbmTerms {
 				twice[i] = 2 * v
 			}
 			// A gaussian unit's own square is not a coupling: it is the precision.
-			if layers[l].Kind != "gaussian" && dbmDiffers(g2[k], twice) {
+			if layers[l].Kind != KindGaussian && dbmDiffers(g2[k], twice) {
 				t.lateral[l] = true
 			}
 		}
@@ -424,7 +424,7 @@ func PretrainDBM(ctx context.Context, m Reflective, data *Dataset, cfg PretrainC
 	}
 	layers := m.Layers()
 	for k, l := range lay.Chain {
-		if ly := layers[l]; ly.Kind == "gaussian" && k > 0 {
+		if ly := layers[l]; ly.Kind == KindGaussian && k > 0 {
 			return nil, fmt.Errorf("runtime: pretrain %s: hidden layer %s is gaussian; doubling supports bernoulli, spin and softmax hidden layers", name, ly.Name)
 		}
 	}
@@ -640,7 +640,7 @@ func (pr *dbmPair) step(x []float64, n, epoch int) float64 {
 	for s := 0; s < pr.cfg.K; s++ {
 		last := s == pr.cfg.K-1
 		pr.field(neg, pr.lo, n, pr.nLo, pr.down, pr.a0Lo, aLo, pLo)
-		if last && pr.kLo.Kind != "gaussian" {
+		if last && pr.kLo.Kind != KindGaussian {
 			dbmMeans(pr.kLo, aLo, pLo, nl[pr.lo].Data)
 		} else {
 			dbmSample(pr.kLo, aLo, pLo, nl[pr.lo].Data, &pr.rng)
@@ -654,7 +654,7 @@ func (pr *dbmPair) step(x []float64, n, epoch int) float64 {
 	}
 	pr.m.EnergyGrad(neg, inv, pr.grads)
 	recon := 0.0
-	if pr.kLo.Kind == "gaussian" {
+	if pr.kLo.Kind == KindGaussian {
 		dbmMeans(pr.kLo, aLo, pLo, aLo)
 		for i, v := range x {
 			recon += (v - aLo[i]) * (v - aLo[i])
@@ -692,20 +692,20 @@ func (pr *dbmPair) activities(acts *Dataset) *Dataset {
 // spin, the softmax of each group, a/P for gaussian. dst may alias a.
 func dbmMeans(ly LayerInfo, a, prec, dst []float64) {
 	switch ly.Kind {
-	case "bernoulli":
+	case KindBernoulli:
 		for i, v := range a {
 			dst[i] = Sigmoid(v)
 		}
-	case "spin":
+	case KindSpin:
 		for i, v := range a {
 			dst[i] = math.Tanh(v)
 		}
-	case "softmax":
+	case KindSoftmax:
 		k := ly.Shape[len(ly.Shape)-1]
 		for g := 0; g+k <= len(a); g += k {
 			Softmax(dst[g:g+k], a[g:g+k])
 		}
-	case "gaussian":
+	case KindGaussian:
 		for i, v := range a {
 			dst[i] = v / prec[i]
 		}
@@ -715,15 +715,15 @@ func dbmMeans(ly LayerInfo, a, prec, dst []float64) {
 // dbmSample draws a layer from its conditional given the fields a (and precisions).
 func dbmSample(ly LayerInfo, a, prec, dst []float64, rng *RNG) {
 	switch ly.Kind {
-	case "bernoulli":
+	case KindBernoulli:
 		for i, v := range a {
 			dst[i] = rng.Bernoulli(Sigmoid(v))
 		}
-	case "spin":
+	case KindSpin:
 		for i, v := range a {
 			dst[i] = 2*rng.Bernoulli(Sigmoid(2*v)) - 1
 		}
-	case "softmax":
+	case KindSoftmax:
 		k := ly.Shape[len(ly.Shape)-1]
 		p := make([]float64, k)
 		for g := 0; g+k <= len(a); g += k {
@@ -734,7 +734,7 @@ func dbmSample(ly LayerInfo, a, prec, dst []float64, rng *RNG) {
 			}
 			dst[g+c] = 1
 		}
-	case "gaussian":
+	case KindGaussian:
 		for i, v := range a {
 			dst[i] = v/prec[i] + rng.Normal()/math.Sqrt(prec[i])
 		}
@@ -745,15 +745,15 @@ func dbmSample(ly LayerInfo, a, prec, dst []float64, rng *RNG) {
 // factorized distribution with those means.
 func dbmSampleMeans(ly LayerInfo, x []float64, rng *RNG) {
 	switch ly.Kind {
-	case "bernoulli":
+	case KindBernoulli:
 		for i, v := range x {
 			x[i] = rng.Bernoulli(v)
 		}
-	case "spin":
+	case KindSpin:
 		for i, v := range x {
 			x[i] = 2*rng.Bernoulli((1+v)/2) - 1
 		}
-	case "softmax":
+	case KindSoftmax:
 		k := ly.Shape[len(ly.Shape)-1]
 		for g := 0; g+k <= len(x); g += k {
 			c := rng.Categorical(x[g : g+k])

@@ -156,21 +156,21 @@ func elboEntropy(ly LayerInfo, mu []float64) (float64, error) {
 	}
 	h := 0.0
 	switch ly.Kind {
-	case "bernoulli":
+	case KindBernoulli:
 		for u, p := range mu {
 			if !(p >= 0 && p <= 1) {
 				return 0, fmt.Errorf("mean of %s[%d] is %v, outside [0, 1]", ly.Name, u, p)
 			}
 			h += binary(p)
 		}
-	case "spin":
+	case KindSpin:
 		for u, s := range mu {
 			if !(s >= -1 && s <= 1) {
 				return 0, fmt.Errorf("mean of %s[%d] is %v, outside [−1, 1]", ly.Name, u, s)
 			}
 			h += binary((1 + s) / 2)
 		}
-	case "softmax":
+	case KindSoftmax:
 		for u, p := range mu {
 			if !(p >= 0 && p <= 1) {
 				return 0, fmt.Errorf("mean of %s[%d] is %v, outside [0, 1]", ly.Name, u, p)
@@ -198,7 +198,7 @@ func elboCheck(m Reflective) error {
 			continue
 		}
 		switch ly.Kind {
-		case "bernoulli", "spin", "softmax":
+		case KindBernoulli, KindSpin, KindSoftmax:
 		default:
 			return fmt.Errorf("runtime: ELBO of %s: hidden layer %s is %s; the mean-field bound supports bernoulli, spin and softmax hidden layers", m.ModelName(), ly.Name, ly.Kind)
 		}

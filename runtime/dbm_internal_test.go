@@ -7,7 +7,7 @@ import (
 
 func TestELBOEntropyOfEachKind(t *testing.T) {
 	for _, c := range []struct {
-		kind  string
+		kind  UnitKind
 		shape []int
 		mu    []float64
 		want  float64
@@ -25,7 +25,7 @@ func TestELBOEntropyOfEachKind(t *testing.T) {
 		}
 	}
 	for _, c := range []struct {
-		kind string
+		kind UnitKind
 		mu   float64
 	}{{"bernoulli", 1.5}, {"spin", -1.01}, {"softmax", math.NaN()}, {"gaussian", 0}} {
 		if _, err := elboEntropy(LayerInfo{Name: "h", Kind: c.kind, Shape: []int{1}}, []float64{c.mu}); err == nil {

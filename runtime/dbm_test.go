@@ -24,7 +24,7 @@ func dbmLayers(kinds ...string) []runtime.LayerInfo {
 	var out []runtime.LayerInfo
 	for i, k := range kinds {
 		vis := strings.HasPrefix(k, "visible ")
-		out = append(out, runtime.LayerInfo{Name: string(rune('a' + i)), Kind: strings.TrimPrefix(k, "visible "), Shape: []int{2}, Visible: vis})
+		out = append(out, runtime.LayerInfo{Name: string(rune('a' + i)), Kind: runtime.UnitKind(strings.TrimPrefix(k, "visible ")), Shape: []int{2}, Visible: vis})
 	}
 	return out
 }

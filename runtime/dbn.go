@@ -113,7 +113,7 @@ func dbnInspect(m Reflective, top bool) (dbnLevel, error) {
 	lv.nin, lv.nhid = dbnSize(layers[lv.in].Shape), dbnSize(layers[lv.hid].Shape)
 	if len(visible) == 2 {
 		ly := layers[visible[1]]
-		if ly.Kind != "softmax" || len(ly.Shape) != 1 {
+		if ly.Kind != KindSoftmax || len(ly.Shape) != 1 {
 			return lv, fmt.Errorf("second visible layer %s is %s %v; a label must be one softmax group", ly.Name, ly.Kind, ly.Shape)
 		}
 		lv.label, lv.classes = visible[1], ly.Shape[0]

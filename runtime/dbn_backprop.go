@@ -82,13 +82,13 @@ func (d *DBN) Backprop(cfg DBNBackpropConfig) (*DBNBackprop, error) {
 	if lr := cfg.Optimizer.LearningRate; !(lr > 0) || math.IsInf(lr, 0) {
 		return nil, fmt.Errorf("runtime: DBN backprop: learning rate %v is not positive and finite", lr)
 	}
-	if ly := top.m.Layers()[top.hid]; ly.Kind == "gaussian" {
+	if ly := top.m.Layers()[top.hid]; ly.Kind == KindGaussian {
 		return nil, fmt.Errorf("runtime: DBN backprop: the top model %s has a gaussian hidden layer %s; backpropagation through its free energy needs discrete hidden units", top.m.ModelName(), ly.Name)
 	}
 	t := &DBNBackprop{dbnTrained: newDBNTrained(d), cfg: cfg, scratch: map[int]*dbnBackpropScratch{}}
 	for k := range d.gen[:len(d.gen)-1] {
 		lv := d.recog(k)
-		if kind := lv.m.Layers()[lv.hid].Kind; kind != "bernoulli" {
+		if kind := lv.m.Layers()[lv.hid].Kind; kind != KindBernoulli {
 			return nil, fmt.Errorf("runtime: DBN backprop: model %d (%s) has %s hidden units; backpropagation through the up-pass supports bernoulli units", k, lv.m.ModelName(), kind)
 		}
 		prefix := fmt.Sprintf("rec%d", k)

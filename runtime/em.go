@@ -219,12 +219,12 @@ func newEM(m Reflective, data *Dataset, cfg EMConfig) (*em, error) {
 			continue
 		}
 		switch ly.Kind {
-		case "bernoulli", "spin", "softmax":
+		case KindBernoulli, KindSpin, KindSoftmax:
 		default:
 			return nil, fmt.Errorf("hidden layer %s is %s; EM needs bernoulli, spin or softmax hidden units, whose expected energy is the energy at their posterior means; train it with the exact method or pcd", ly.Name, ly.Kind)
 		}
 		l := objLayer{index: i, off: e.hcols, size: product(ly.Shape), kind: ly.Kind}
-		if ly.Kind == "softmax" {
+		if ly.Kind == KindSoftmax {
 			l.k = ly.Shape[len(ly.Shape)-1]
 		}
 		e.hidden = append(e.hidden, l)
@@ -539,7 +539,7 @@ func detectMixture(m Reflective, params []Tensor, seed uint64) (*mixture, string
 	for i, ly := range m.Layers() {
 		size := product(ly.Shape)
 		if ly.Visible {
-			if ly.Kind != "bernoulli" {
+			if ly.Kind != KindBernoulli {
 				return nil, fmt.Sprintf("visible layer %s is %s, not bernoulli", ly.Name, ly.Kind)
 			}
 			x.visible = append(x.visible, objLayer{index: i, off: off, size: size, kind: ly.Kind})
@@ -549,7 +549,7 @@ func detectMixture(m Reflective, params []Tensor, seed uint64) (*mixture, string
 		if x.hidden >= 0 {
 			return nil, "more than one hidden layer"
 		}
-		if ly.Kind != "softmax" || size != ly.Shape[len(ly.Shape)-1] {
+		if ly.Kind != KindSoftmax || size != ly.Shape[len(ly.Shape)-1] {
 			return nil, fmt.Sprintf("hidden layer %s is %s %v, not one softmax group", ly.Name, ly.Kind, ly.Shape)
 		}
 		x.hidden, x.k = i, size

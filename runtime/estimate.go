@@ -51,21 +51,21 @@ func BaseRate(m Reflective, data *Dataset, pseudo float64) (*Base, error) {
 		n := float64(data.Rows)
 		field := make([]float64, size)
 		switch ly.Kind {
-		case "bernoulli":
+		case KindBernoulli:
 			for u := range field {
 				p := (mean[u] + pseudo) / (n + 2*pseudo)
 				field[u] = math.Log(p) - math.Log1p(-p)
 			}
-		case "spin":
+		case KindSpin:
 			for u := range field {
 				p := ((mean[u]+n)/2 + pseudo) / (n + 2*pseudo) // share of +1
 				field[u] = 0.5 * (math.Log(p) - math.Log1p(-p))
 			}
-		case "softmax":
+		case KindSoftmax:
 			for u := range field {
 				field[u] = math.Log((mean[u] + pseudo) / (n + pseudo*float64(ly.Shape[len(ly.Shape)-1])))
 			}
-		case "gaussian":
+		case KindGaussian:
 			prec := make([]float64, size)
 			for u := range field {
 				mu := mean[u] / n
@@ -88,7 +88,7 @@ func Uniform(m Reflective) *Base {
 	for i, ly := range m.Layers() {
 		if ly.Visible {
 			b.Field[i] = make([]float64, product(ly.Shape))
-			if ly.Kind == "gaussian" {
+			if ly.Kind == KindGaussian {
 				p := make([]float64, product(ly.Shape))
 				for k := range p {
 					p[k] = 1
@@ -118,9 +118,9 @@ func (b *Base) LogZ(m Reflective) (float64, error) {
 		}
 		size := product(ly.Shape)
 		switch ly.Kind {
-		case "bernoulli", "spin":
+		case KindBernoulli, KindSpin:
 			z += float64(size) * math.Ln2
-		case "softmax":
+		case KindSoftmax:
 			k := ly.Shape[len(ly.Shape)-1]
 			z += float64(size/k) * math.Log(float64(k))
 		default:
@@ -140,20 +140,20 @@ func (b *Base) visibleLogZ(m Reflective) float64 {
 		size := product(ly.Shape)
 		f := b.Field[i]
 		switch ly.Kind {
-		case "bernoulli":
+		case KindBernoulli:
 			for _, a := range f {
 				z += Softplus(a)
 			}
-		case "spin":
+		case KindSpin:
 			for _, a := range f {
 				z += Log2Cosh(a)
 			}
-		case "softmax":
+		case KindSoftmax:
 			k := ly.Shape[len(ly.Shape)-1]
 			for g := 0; g < size/k; g++ {
 				z += LogSumExp(f[g*k : (g+1)*k])
 			}
-		case "gaussian":
+		case KindGaussian:
 			for u, a := range f {
 				p := b.Precision[i][u]
 				z += a*a/(2*p) + 0.5*math.Log(2*math.Pi/p)
@@ -199,26 +199,26 @@ func (b *Base) logDensity(m Reflective, x Chains, beta float64, dst []float64) {
 // sample draws rows of layer i (of the given kind; k categories for
 // softmax) from the base model into dst: bernoulli p = σ(a), spin
 // p(+1) = σ(2a), softmax p ∝ exp(a) per group, gaussian N(a/P, 1/P).
-func (b *Base) sample(rng *RNG, i int, kind string, k int, dst []float64) {
+func (b *Base) sample(rng *RNG, i int, kind UnitKind, k int, dst []float64) {
 	f := b.Field[i]
 	n := len(f)
 	for r := 0; r < len(dst)/n; r++ {
 		row := dst[r*n : (r+1)*n]
 		switch kind {
-		case "bernoulli":
+		case KindBernoulli:
 			for u, a := range f {
 				row[u] = rng.Bernoulli(Sigmoid(a))
 			}
-		case "spin":
+		case KindSpin:
 			for u, a := range f {
 				row[u] = 2*rng.Bernoulli(Sigmoid(2*a)) - 1
 			}
-		case "gaussian":
+		case KindGaussian:
 			for u, a := range f {
 				p := b.Precision[i][u]
 				row[u] = a/p + rng.Normal()/math.Sqrt(p)
 			}
-		case "softmax":
+		case KindSoftmax:
 			clear(row)
 			for g := 0; g < n/k; g++ {
 				lse := LogSumExp(f[g*k : (g+1)*k])

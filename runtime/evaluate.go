@@ -132,7 +132,7 @@ func Pseudo(m Reflective, d *Dataset, seed uint64) (*PseudoLikelihood, error) {
 		return nil, fmt.Errorf("runtime: pseudo-likelihood of %s: no free energy of the visible layers", m.ModelName())
 	}
 	for _, ly := range m.Layers() {
-		if ly.Visible && ly.Kind != "bernoulli" && ly.Kind != "spin" {
+		if ly.Visible && !ly.Kind.Binary() {
 			return nil, fmt.Errorf("runtime: pseudo-likelihood of %s: visible layer %s is %s; flips need bernoulli or spin units", m.ModelName(), ly.Name, ly.Kind)
 		}
 	}
@@ -253,7 +253,7 @@ func spinColumns(m Reflective) map[int]bool {
 	for _, ly := range m.Layers() {
 		if ly.Visible {
 			for u := 0; u < product(ly.Shape); u++ {
-				spins[off+u] = ly.Kind == "spin"
+				spins[off+u] = ly.Kind == KindSpin
 			}
 			off += product(ly.Shape)
 		}

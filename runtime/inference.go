@@ -76,7 +76,7 @@ func ICM(m Reflective, x Chains, clamp [][]bool, maxSweeps int) (ICMResult, erro
 			a, prec := bufs[l][0], bufs[l][1]
 			size := product(ly.Shape)
 			step := 1
-			if ly.Kind == "softmax" {
+			if ly.Kind == KindSoftmax {
 				step = ly.Shape[len(ly.Shape)-1]
 			}
 			if !lateral[l] {
@@ -110,9 +110,9 @@ func icmMode(ly LayerInfo, x, a, prec []float64, n, size, u, step int) int {
 	for c := 0; c < n; c++ {
 		i := c*size + u
 		switch ly.Kind {
-		case "bernoulli", "spin":
+		case KindBernoulli, KindSpin:
 			lo := 0.0
-			if ly.Kind == "spin" {
+			if ly.Kind == KindSpin {
 				lo = -1
 			}
 			v := x[i]
@@ -123,7 +123,7 @@ func icmMode(ly LayerInfo, x, a, prec []float64, n, size, u, step int) int {
 				v = lo
 			case v != 1 && v != lo:
 				v = 1
-				if ly.Kind == "bernoulli" {
+				if ly.Kind == KindBernoulli {
 					v = 0
 				}
 			}
@@ -131,7 +131,7 @@ func icmMode(ly LayerInfo, x, a, prec []float64, n, size, u, step int) int {
 				x[i] = v
 				changed++
 			}
-		case "softmax":
+		case KindSoftmax:
 			g, cur := x[i:i+step], -1
 			best := 0
 			for k := 1; k < step; k++ {
@@ -152,7 +152,7 @@ func icmMode(ly LayerInfo, x, a, prec []float64, n, size, u, step int) int {
 			}
 			g[best] = 1
 			changed++
-		case "gaussian":
+		case KindGaussian:
 			v := a[i] / prec[i]
 			if math.Abs(v-x[i]) > 1e-12*(1+math.Abs(v)) {
 				changed++
@@ -251,7 +251,7 @@ func MeanFieldClamped(m Reflective, x Chains, clamp [][]bool, iters int, tol, da
 			}
 			size := product(ly.Shape)
 			step := 1
-			if ly.Kind == "softmax" {
+			if ly.Kind == KindSoftmax {
 				step = ly.Shape[len(ly.Shape)-1]
 			}
 			set := func(u int) {
@@ -409,7 +409,7 @@ func icmCompleteGroup(m Reflective, d *Dataset, rows []int, miss []bool, cfg Com
 		}
 		size := product(ly.Shape)
 		step := 1
-		if ly.Kind == "softmax" {
+		if ly.Kind == KindSoftmax {
 			step = ly.Shape[len(ly.Shape)-1]
 		}
 		clamp[l] = make([]bool, size)
@@ -503,9 +503,9 @@ func icmNeutral(layers []LayerInfo, views []Tensor, clamp [][]bool) {
 		size := product(ly.Shape)
 		v := 0.0
 		switch ly.Kind {
-		case "bernoulli":
+		case KindBernoulli:
 			v = 0.5
-		case "softmax":
+		case KindSoftmax:
 			v = 1 / float64(ly.Shape[len(ly.Shape)-1])
 		}
 		for i := range views[l].Data {
@@ -524,9 +524,9 @@ func icmRound(layers []LayerInfo, views []Tensor, clamp [][]bool) {
 		size := product(ly.Shape)
 		x := views[l].Data
 		switch ly.Kind {
-		case "bernoulli", "spin":
+		case KindBernoulli, KindSpin:
 			lo, mid := 0.0, 0.5
-			if ly.Kind == "spin" {
+			if ly.Kind == KindSpin {
 				lo, mid = -1, 0
 			}
 			for i, v := range x {
@@ -537,7 +537,7 @@ func icmRound(layers []LayerInfo, views []Tensor, clamp [][]bool) {
 					}
 				}
 			}
-		case "softmax":
+		case KindSoftmax:
 			k := ly.Shape[len(ly.Shape)-1]
 			for g := 0; g+k <= len(x); g += k {
 				if clamp[l] != nil && clamp[l][g%size] {

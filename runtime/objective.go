@@ -142,7 +142,7 @@ type ObjectiveTrainer struct {
 // objLayer is a layer and where its values sit in a data row.
 type objLayer struct {
 	index, off, size int
-	kind             string
+	kind             UnitKind
 	k                int // categories of a softmax group
 }
 
@@ -177,7 +177,7 @@ func NewObjectiveTrainer(m Reflective, cfg ObjectiveConfig) (Trainer, error) {
 	for i, ly := range m.Layers() {
 		if ly.Visible {
 			l := objLayer{index: i, off: off, size: product(ly.Shape), kind: ly.Kind}
-			if ly.Kind == "softmax" {
+			if ly.Kind == KindSoftmax {
 				l.k = ly.Shape[len(ly.Shape)-1]
 			}
 			t.layers = append(t.layers, l)
@@ -253,15 +253,15 @@ func (t *ObjectiveTrainer) check() error {
 		ly := t.m.Layers()[l.index]
 		switch t.cfg.Method {
 		case MethodPL:
-			if l.kind == "gaussian" {
+			if l.kind == KindGaussian {
 				return fmt.Errorf("visible layer %s is gaussian; pseudo-likelihood here needs discrete units (use score or dsm)", ly.Name)
 			}
 		case MethodRatio:
-			if l.kind != "bernoulli" && l.kind != "spin" {
+			if !l.kind.Binary() {
 				return fmt.Errorf("visible layer %s is %s; ratio matching needs binary (bernoulli or spin) units", ly.Name, l.kind)
 			}
 		case MethodScore, MethodDSM:
-			if l.kind != "gaussian" {
+			if l.kind != KindGaussian {
 				return fmt.Errorf("visible layer %s is %s; score matching needs gaussian units (use ratio or pl for discrete ones)", ly.Name, l.kind)
 			}
 		}
@@ -285,7 +285,7 @@ func (t *ObjectiveTrainer) checkLabel() error {
 		if ly.Name != t.cfg.Label {
 			continue
 		}
-		if l.kind != "softmax" || l.size != l.k {
+		if l.kind != KindSoftmax || l.size != l.k {
 			return fmt.Errorf("label layer %s is %s %v; it must be one softmax group", ly.Name, l.kind, ly.Shape)
 		}
 		return nil
@@ -446,7 +446,7 @@ type span struct{ orig, first, k int }
 // of k categories, at column col of a row.
 type site struct {
 	col, k int
-	kind   string
+	kind   UnitKind
 }
 
 func (t *ObjectiveTrainer) sites() []site {
@@ -456,7 +456,7 @@ func (t *ObjectiveTrainer) sites() []site {
 			continue
 		}
 		switch l.kind {
-		case "softmax":
+		case KindSoftmax:
 			for g := 0; g < l.size/l.k; g++ {
 				s = append(s, site{col: l.off + g*l.k, k: l.k, kind: l.kind})
 			}
@@ -473,11 +473,11 @@ func (t *ObjectiveTrainer) sites() []site {
 // (1 ≤ j < k): the flipped unit, or the j-th other category.
 func (s site) alternative(row []float64, j int) {
 	switch s.kind {
-	case "bernoulli":
+	case KindBernoulli:
 		row[s.col] = 1 - row[s.col]
-	case "spin":
+	case KindSpin:
 		row[s.col] = -row[s.col]
-	case "softmax":
+	case KindSoftmax:
 		g := row[s.col : s.col+s.k]
 		cur := slices.Index(g, 1)
 		clear(g)
@@ -614,9 +614,9 @@ func newExactSide(m Reflective, limit float64, instead string) (exactSide, error
 			ly := layers[i]
 			l := objLayer{index: i, size: product(ly.Shape), kind: ly.Kind}
 			switch ly.Kind {
-			case "bernoulli", "spin":
+			case KindBernoulli, KindSpin:
 				count *= math.Pow(2, float64(l.size))
-			case "softmax":
+			case KindSoftmax:
 				l.k = ly.Shape[len(ly.Shape)-1]
 				count *= math.Pow(float64(l.k), float64(l.size/l.k))
 			default:
@@ -653,16 +653,16 @@ func (s *exactSide) setConfig(layers []Tensor, c, k int) {
 	for _, l := range s.keep {
 		row := layers[l.index].Data[c*l.size : (c+1)*l.size]
 		switch l.kind {
-		case "bernoulli", "spin":
+		case KindBernoulli, KindSpin:
 			for u := range row {
 				b := float64(k & 1)
-				if l.kind == "spin" {
+				if l.kind == KindSpin {
 					b = 2*b - 1
 				}
 				row[u] = b
 				k >>= 1
 			}
-		case "softmax":
+		case KindSoftmax:
 			clear(row)
 			for g := 0; g < l.size/l.k; g++ {
 				row[g*l.k+k%l.k] = 1

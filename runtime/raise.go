@@ -285,15 +285,15 @@ func sweepForgetsHidden(m Reflective, base *Base, data *Dataset) bool {
 			}
 			t := layers[i].Data
 			switch ly.Kind {
-			case "bernoulli", "spin", "gaussian":
+			case KindBernoulli, KindSpin, KindGaussian:
 				v := float64(s)
-				if ly.Kind != "bernoulli" {
+				if ly.Kind != KindBernoulli {
 					v = 2*v - 1
 				}
 				for u := range t {
 					t[u] = v
 				}
-			case "softmax":
+			case KindSoftmax:
 				k := ly.Shape[len(ly.Shape)-1]
 				clear(t)
 				for g := 0; g < len(t)/k; g++ {

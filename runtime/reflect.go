@@ -3,10 +3,24 @@ package runtime
 // LayerInfo describes a layer of a generated model.
 type LayerInfo struct {
 	Name    string
-	Kind    string // "bernoulli", "spin", "gaussian" or "softmax"
+	Kind    UnitKind
 	Shape   []int
 	Visible bool
 }
+
+// UnitKind is the kind of a layer's units, as the .ebm file declares it.
+type UnitKind string
+
+// The unit kinds.
+const (
+	KindBernoulli UnitKind = "bernoulli" // values in {0, 1}
+	KindSpin      UnitKind = "spin"      // values in {−1, +1}
+	KindGaussian  UnitKind = "gaussian"  // real values
+	KindSoftmax   UnitKind = "softmax"   // one-hot groups along the last dimension
+)
+
+// Binary reports whether the units take two values (bernoulli or spin).
+func (k UnitKind) Binary() bool { return k == KindBernoulli || k == KindSpin }
 
 // FreeEnergyInfo names the layers a derived free energy keeps and sums out.
 type FreeEnergyInfo struct {

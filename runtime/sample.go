@@ -74,9 +74,9 @@ func (s Sampler) Transition(m Reflective, x Chains, st *SamplerStats) {
 	for i, ly := range m.Layers() {
 		var a, p int
 		switch {
-		case s.Name == "metropolis" && ly.Kind != "softmax":
+		case s.Name == "metropolis" && ly.Kind != KindSoftmax:
 			a, p = m.Metropolis(x, i, beta, s.Step)
-		case (s.Name == "langevin" || s.Name == "mala") && ly.Kind == "gaussian":
+		case (s.Name == "langevin" || s.Name == "mala") && ly.Kind == KindGaussian:
 			a, p = m.Langevin(x, i, beta, s.Step, s.Name == "mala")
 		default:
 			m.Sample(x, i, beta)

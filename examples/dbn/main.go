@@ -639,7 +639,7 @@ func (m wrapping) NewTrainer(cfg runtime.CDConfig) (runtime.Trainer, error) {
 // labelLayer names the label layer of a top model: its visible softmax layer.
 func labelLayer(m runtime.Reflective) (string, error) {
 	for _, ly := range m.Layers() {
-		if ly.Visible && ly.Kind == "softmax" {
+		if ly.Visible && ly.Kind == runtime.KindSoftmax {
 			return ly.Name, nil
 		}
 	}

@@ -254,7 +254,7 @@ func checkLayout(m runtime.Reflective, pixels, classes int) error {
 			visible = append(visible, ly)
 		}
 	}
-	if len(visible) != 2 || visible[0].Kind != "bernoulli" || visible[1].Name != labelLayer || visible[1].Kind != "softmax" ||
+	if len(visible) != 2 || visible[0].Kind != runtime.KindBernoulli || visible[1].Name != labelLayer || visible[1].Kind != runtime.KindSoftmax ||
 		size(visible[0]) != pixels || size(visible[1]) != classes {
 		return fmt.Errorf("model %s has visible layers %s; want %d bernoulli pixels then the softmax label %s[%d]",
 			m.ModelName(), units(m), pixels, labelLayer, classes)

@@ -559,7 +559,7 @@ func exactLogLikelihood(m runtime.Reflective, d *runtime.Dataset, logZ float64) 
 			if l := index[name]; !layers[l].Visible {
 				hidden = append(hidden, l)
 				bits += units(l)
-				ok = ok && layers[l].Kind == "bernoulli"
+				ok = ok && layers[l].Kind == runtime.KindBernoulli
 			}
 		}
 		if !ok || bits > 16 || len(hidden) == len(info.Keep) {

@@ -124,7 +124,7 @@ func (j *Joint) Set(x runtime.Chains, c, k int) {
 		switch ly.Kind {
 		case "bernoulli", "spin":
 			off := 0.0
-			if ly.Kind == "spin" {
+			if ly.Kind == runtime.KindSpin {
 				off = -1
 			}
 			for u := range row {
@@ -154,7 +154,7 @@ func (j *Joint) digit(l int, row []float64) (int, bool) {
 	switch ly.Kind {
 	case "bernoulli", "spin":
 		off := 0.0
-		if ly.Kind == "spin" {
+		if ly.Kind == runtime.KindSpin {
 			off = -1
 		}
 		for u, v := range row {
