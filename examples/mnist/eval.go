@@ -194,6 +194,18 @@ func (e *env) trainCD(r *row, res *Result) (runtime.Reflective, error) {
 	if e.o.momentum >= 0 {
 		rc.Momentum = e.o.momentum
 	}
+	switch e.o.biases {
+	case "base":
+		rc.BaseBiases = true
+	case "zero":
+		rc.BaseBiases = false
+	}
+	switch e.o.negative {
+	case "means":
+		rc.MeanVisible = true
+	case "samples":
+		rc.MeanVisible = false
+	}
 	res.Settings, res.Epochs = rc, rc.Epochs
 	m, t, err := r.newModel(e.o.seed, rc.config(e.o.seed))
 	if err != nil {

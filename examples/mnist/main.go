@@ -55,6 +55,7 @@ type options struct {
 	epochScale                float64
 	epochs                    int
 	rate, momentum            float64
+	biases, negative          string
 	aisRuns, raiseRows        int
 	raiseRuns                 int
 	curveTemps, curveRuns     int
@@ -80,6 +81,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.epochs, "epochs", 0, "train every chosen row for this many epochs (EM iterations) instead of its recipe's")
 	fs.Float64Var(&o.rate, "lr", 0, "the RBM rows' learning rate instead of their recipe's")
 	fs.Float64Var(&o.momentum, "momentum", -1, "the RBM rows' momentum instead of their recipe's")
+	fs.StringVar(&o.biases, "biases", "", "the RBM rows' visible biases at the start: base (the pixels' log-odds) or zero, instead of their recipe's")
+	fs.StringVar(&o.negative, "negative", "", "the visible units of CD's negative phase: means or samples, instead of the recipe's")
 	fs.IntVar(&o.aisRuns, "ais-runs", runtime.DefaultAISRuns, "AIS runs (with the 14,500 temperatures of Salakhutdinov & Murray)")
 	fs.IntVar(&o.raiseRows, "raise-rows", 50, "test images RAISE evaluates (0: none)")
 	fs.IntVar(&o.raiseRuns, "raise-runs", runtime.DefaultRAISERuns, "RAISE runs per test image")
@@ -108,6 +111,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if o.epochScale <= 0 || o.aisRuns < 1 || o.raiseRows < 0 || o.raiseRuns < 1 || o.curveTemps < 1 || o.curveRuns < 1 || o.tempsScale < 1 || o.reverseRuns < 0 || o.burn < 0 || o.trainRows < 0 || o.testRows < 0 || o.epochs < 0 || o.rate < 0 || o.momentum >= 1 {
 		fmt.Fprintln(stderr, "mnist: -epoch-scale, -ais-runs, -raise-runs, -curve-temps, -curve-runs and -temps-scale must be positive, -train, -test and -raise-rows not negative")
+		return 2
+	}
+	if (o.biases != "" && o.biases != "base" && o.biases != "zero") || (o.negative != "" && o.negative != "means" && o.negative != "samples") {
+		fmt.Fprintln(stderr, "mnist: -biases takes base or zero, -negative means or samples")
 		return 2
 	}
 	if err := runTable(o, chosen, stdout); err != nil {
