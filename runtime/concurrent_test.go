@@ -3,6 +3,7 @@ package runtime_test
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/ebmc/ebmc/runtime"
 )
@@ -46,4 +47,43 @@ func TestWorkspaceConcurrentUsePanics(t *testing.T) {
 	close(first.release)
 	<-done
 	w.ForRange(1<<10, 1<<10, nopTask{}) // usable again
+}
+
+// panicTask panics in the range that starts at 0 and is slow in the others.
+type panicTask struct{}
+
+func (panicTask) RunRange(lo, hi int) {
+	if lo == 0 {
+		panic("part 0 fails")
+	}
+	time.Sleep(20 * time.Millisecond)
+}
+
+// A panic in the caller's part of a job, recovered (as the test harness
+// and servers do), leaves the workspace usable: the job still waits for the
+// workers' parts, so they do not run into the next job and miscount it (a
+// deadlock before), and the workspace is not left marked busy.
+func TestWorkspaceRecoversFromPanickingPart(t *testing.T) {
+	w := runtime.NewWorkspace(2)
+	defer w.Close()
+	func() {
+		defer func() {
+			if r := recover(); r == nil {
+				t.Fatal("the part's panic did not reach the caller")
+			}
+		}()
+		w.ForRange(1<<10, 1<<10, panicTask{})
+	}()
+	done := make(chan struct{})
+	go func() {
+		for range 200 {
+			w.ForRange(1<<10, 1<<10, nopTask{})
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("jobs after a panicking part do not finish: deadlock")
+	}
 }

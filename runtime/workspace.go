@@ -260,7 +260,10 @@ func (p *pool) release() { p.busy.Store(false) }
 var ErrConcurrentUse = errors.New("runtime: a Workspace is used by two goroutines at once: two calls on one batch of chains (or model statistics), or two batches sharing a workspace; " +
 	"a batch, and the workspace it runs on, belong to one goroutine at a time — give each goroutine its own batch (NewXChains), trainer or estimator")
 
-// run runs the published job on every thread and waits for it.
+// run runs the published job on every thread and waits for it — also
+// when part 0 panics (a recovered panic must not leave the workers' parts
+// of this job running into the next one, whose count of pending parts
+// they would then decrement).
 func (p *pool) run() {
 	p.pending.Store(int32(len(p.workers)))
 	s := p.seq.Add(1)
@@ -269,7 +272,12 @@ func (p *pool) run() {
 			p.workers[i].wake <- struct{}{}
 		}
 	}
+	defer p.wait(s)
 	p.runPart(0)
+}
+
+// wait returns when every worker has finished its part of job s.
+func (p *pool) wait(s uint64) {
 	if spinUntil(func() bool { return p.pending.Load() == 0 }) {
 		return
 	}
@@ -429,10 +437,10 @@ func (w *Workspace) ForRange(n, cost int, task RangeTask) {
 	}
 	p := w.pool
 	p.acquire()
+	defer p.release()
 	p.job = job{kind: jobRange, m: n, parts: parts, task: task}
 	p.run()
 	p.job = job{}
-	p.release()
 }
 
 // Update performs o.Update(theta, grad, velocity, epoch) — the same values,
@@ -659,10 +667,10 @@ func (w *Workspace) Gemv(trans bool, m, n int, alpha float64, a []float64, lda i
 		return
 	}
 	w.acquire()
+	defer w.release()
 	w.job = job{kind: jobGemvN, lv: lv, parts: parts, unit: splitUnit, m: m, n: n, alpha: alpha, beta: beta, a: a, lda: lda, x: x, y: y}
 	w.run()
 	w.job = job{}
-	w.release()
 }
 
 // AddRows computes y[j] += α·Σ_{i<m, x[i]≠0} x[i]·A[i·lda + j] for j < n, where
@@ -691,10 +699,10 @@ func (w *Workspace) AddRows(y, x, a []float64, m, n, lda int, alpha float64) {
 		}
 	}
 	w.acquire()
+	defer w.release()
 	w.job = job{kind: jobAddRows, lv: lv, parts: parts, unit: splitUnit, m: m, n: n, alpha: alpha, a: a, lda: lda, x: x, y: y}
 	w.run()
 	w.job = job{}
-	w.release()
 	y = y[:n]
 	for t := 1; t < parts; t++ {
 		axpyUnit(y, w.partial[t][:n])
