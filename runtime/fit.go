@@ -21,6 +21,11 @@ var ErrDiverged = errors.New("training diverged")
 const (
 	DefaultLossFactor = 1000
 	DefaultMaxParam   = 1e4
+	// DefaultMaxParamDiscrete is the default of FitConfig.MaxParam for a
+	// trainer whose model (its Reflect method) has only bernoulli, spin
+	// and softmax units, where a field of 40 already makes a unit
+	// deterministic: a value beyond 1000 is a saturated, dead model.
+	DefaultMaxParamDiscrete = 1e3
 )
 
 // FitConfig configures Fit.
@@ -78,7 +83,9 @@ type FitConfig struct {
 	LossFactor float64
 	// MaxParam bounds the magnitude of the values of the trained (not
 	// Fixed) parameters after every epoch. Zero means DefaultMaxParam
-	// (10⁴); a negative value turns the check off. Trained models stay far
+	// (10⁴), or DefaultMaxParamDiscrete (10³) for a trainer whose model has
+	// only discrete units (generated trainers say so through Reflect); a
+	// negative value turns the check off. Trained models stay far
 	// below it on binary units (where a weight of 40 already makes a unit
 	// deterministic) and on standardized data (Dataset.Standardize); raise
 	// it for Gaussian units on data in large units. A learning rate too
@@ -190,6 +197,9 @@ func Fit(ctx context.Context, t Trainer, data Source, cfg FitConfig) ([]EpochSta
 	}
 	if maxParam == 0 {
 		maxParam = DefaultMaxParam
+		if r, ok := t.(interface{ Reflect() Reflective }); ok && discreteOnly(r.Reflect()) {
+			maxParam = DefaultMaxParamDiscrete
+		}
 	}
 	params, state := t.Params(), t.State()
 	snap := newSnapshot(params, state)
@@ -367,4 +377,15 @@ func (s *snapshot) restore(params, state []Tensor) {
 			k += copy(t.Data, s.data[k:k+len(t.Data)])
 		}
 	}
+}
+
+// discreteOnly reports whether every layer of m is bernoulli, spin or
+// softmax.
+func discreteOnly(m Reflective) bool {
+	for _, ly := range m.Layers() {
+		if ly.Kind == KindGaussian {
+			return false
+		}
+	}
+	return true
 }

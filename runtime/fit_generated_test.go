@@ -157,16 +157,17 @@ func TestFitBatchOverCapacity(t *testing.T) {
 // TestFitHugeLearningRate: CD-1 at a learning rate far too high drives the
 // weights of a generated RBM to about the rate in its first epoch while
 // every value stays finite and the reconstruction error stays at chance;
-// Fit stops once they pass FitConfig.MaxParam (10⁴ by default, 100 as
-// suggested for binary units), names the parameter and restores the
-// initial ones. At a sound rate it trains on.
+// Fit stops once they pass FitConfig.MaxParam (10³ by default for a model
+// of binary units, which the generated trainer's Reflect tells it), names
+// the parameter and restores the initial ones. At a sound rate it trains on.
 func TestFitHugeLearningRate(t *testing.T) {
 	for _, c := range []struct {
 		lr       float64
 		maxParam float64
 		want     string // in the error, "" for none
 	}{
-		{1e5, 0, "beyond FitConfig.MaxParam 10000 in magnitude"},
+		{1e5, 0, "beyond FitConfig.MaxParam 1000 in magnitude"},
+		{1000, 0, "beyond FitConfig.MaxParam 1000 in magnitude"}, // the defaults catch lr = 1000 on binary units
 		{1000, 100, "beyond FitConfig.MaxParam 100 in magnitude"},
 		{0.1, 100, ""},
 	} {

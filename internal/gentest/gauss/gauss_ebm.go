@@ -643,6 +643,10 @@ func (t *GaussTrainer) Workspace() *runtime.Workspace { return t.data.Workspace 
 // MaxBatch is the largest number of rows TrainStep accepts: CDConfig.BatchSize.
 func (t *GaussTrainer) MaxBatch() int { return t.cfg.BatchSize }
 
+// Reflect returns the trained model's runtime.Reflective, through which
+// runtime.Fit sees its unit kinds.
+func (t *GaussTrainer) Reflect() runtime.Reflective { return t.Model.Reflect() }
+
 // State returns what resuming needs besides the parameters: the optimizer's
 // velocities, with PCD the persistent chains, and the random streams of the
 // negative chains, which CD's sweeps draw from too.
