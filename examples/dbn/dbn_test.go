@@ -299,19 +299,37 @@ func tvOf(a, b []float64) float64 {
 
 // The same for a DBN whose top RBM has no label (v ← h1 ⇄ h2).
 func TestAncestralSamplesExactUnlabelled(t *testing.T) {
-	l1, top := tiny1.ZeroRBM(), tinyrbm.ZeroRBM()
-	randomize(l1, 1.5, 5)
-	randomize(top, 1.5, 6)
-	d, err := runtime.NewDBN(l1.Reflect(), top.Reflect())
-	if err != nil {
-		t.Fatal(err)
-	}
+	l1, top, d := newTinyUnlabelled(t, 5)
 	logp := unlabelledExact(l1, top)
 	tv, bound := histogramTV(t, d, logp, 20000, nil, 8)
 	t.Logf("TV %.4f, bound %.4f", tv, bound)
 	if tv > bound {
 		t.Errorf("ancestral samples: TV %.4f from the exact p(v) exceeds the bound %.4f", tv, bound)
 	}
+}
+
+// newTinyUnlabelled returns the DBN v ← h1 ⇄ h2 of tiny1 under tinyrbm,
+// its parameters drawn from N(0, 1.5²) with seeds seed and seed+1.
+func newTinyUnlabelled(t *testing.T, seed uint64) (*tiny1.RBM, *tinyrbm.RBM, *runtime.DBN) {
+	t.Helper()
+	l1, top := tiny1.ZeroRBM(), tinyrbm.ZeroRBM()
+	randomize(l1, 1.5, seed)
+	randomize(top, 1.5, seed+1)
+	d, err := runtime.NewDBN(l1.Reflect(), top.Reflect())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l1, top, d
+}
+
+// allVisible holds the 16 configurations of 4 binary pixels, in the order
+// of bits.
+func allVisible() *runtime.Dataset {
+	all := &runtime.Dataset{Rows: 16, Cols: 4}
+	for k := range 16 {
+		all.X = append(all.X, bits(k, 4)...)
+	}
+	return all
 }
 
 // unlabelledExact returns log p(v) of the DBN v ← h1 ⇄ h2 of l1 under
@@ -353,17 +371,8 @@ func unlabelledJoint(l1 *tiny1.RBM, top *tinyrbm.RBM) (logp, joint []float64) {
 // the proposal q(h1 | v) of the first RBM: sd_q(w)/(p(v)·√S). The
 // variational bound of the same draws lies below, by KL(q ‖ p(h1 | v)).
 func TestLowerBoundImportance(t *testing.T) {
-	l1, top := tiny1.ZeroRBM(), tinyrbm.ZeroRBM()
-	randomize(l1, 1.5, 41)
-	randomize(top, 1.5, 42)
-	d, err := runtime.NewDBN(l1.Reflect(), top.Reflect())
-	if err != nil {
-		t.Fatal(err)
-	}
-	all := &runtime.Dataset{Rows: 16, Cols: 4}
-	for k := range 16 {
-		all.X = append(all.X, bits(k, 4)...)
-	}
+	l1, top, d := newTinyUnlabelled(t, 41)
+	all := allVisible()
 	z, err := top.Reflect().LogZ(0)
 	if err != nil {
 		t.Fatal(err)
@@ -406,17 +415,8 @@ func TestLowerBoundImportance(t *testing.T) {
 // log p(v) of a DBN whose first layer differs by N(0, 0.3²) lies outside
 // those tolerances.
 func TestDBNRAISE(t *testing.T) {
-	l1, top := tiny1.ZeroRBM(), tinyrbm.ZeroRBM()
-	randomize(l1, 1.5, 31)
-	randomize(top, 1.5, 32)
-	d, err := runtime.NewDBN(l1.Reflect(), top.Reflect())
-	if err != nil {
-		t.Fatal(err)
-	}
-	all := &runtime.Dataset{Rows: 16, Cols: 4}
-	for k := range 16 {
-		all.X = append(all.X, bits(k, 4)...)
-	}
+	l1, top, d := newTinyUnlabelled(t, 31)
+	all := allVisible()
 	logp := unlabelledExact(l1, top)
 	other := tiny1.ZeroRBM()
 	copy(other.W, l1.W)
@@ -602,10 +602,7 @@ func TestLowerBound(t *testing.T) {
 	if exactZ < ais.Low || exactZ > ais.High {
 		t.Fatalf("AIS interval [%.5f, %.5f] misses the exact log Z %.5f", ais.Low, ais.High, exactZ)
 	}
-	all := &runtime.Dataset{Rows: 16, Cols: 4}
-	for k := 0; k < 16; k++ {
-		all.X = append(all.X, bits(k, 4)...)
-	}
+	all := allVisible()
 	logp := n.exact(-1)
 	for _, tied := range []bool{true, false} {
 		if !tied {
