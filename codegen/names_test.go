@@ -7,8 +7,6 @@ import (
 	"go/parser"
 	"go/token"
 	"go/types"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,6 +14,7 @@ import (
 
 	"github.com/ebmc/ebmc/codegen"
 	"github.com/ebmc/ebmc/dsl"
+	"github.com/ebmc/ebmc/internal/testmodels"
 	"github.com/ebmc/ebmc/ir"
 )
 
@@ -135,16 +134,12 @@ func FuzzGenerate(f *testing.F) {
 	if testing.Short() {
 		f.Skip("type-checks the runtime from source")
 	}
-	paths, err := filepath.Glob("../examples/*.ebm")
-	if err != nil || len(paths) == 0 {
+	examples, err := testmodels.Examples()
+	if err != nil || len(examples) == 0 {
 		f.Fatalf("no examples: %v", err)
 	}
-	for _, p := range paths {
-		src, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(string(src))
+	for _, src := range examples {
+		f.Add(src)
 	}
 	f.Add(rbmWith("M", "v", "h", "sweeps", ""))
 	f.Add(rbmWith("M", "v", "h", "W", "const Chains = 2"))

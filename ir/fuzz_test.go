@@ -4,11 +4,10 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/ebmc/ebmc/dsl"
+	"github.com/ebmc/ebmc/internal/testmodels"
 	"github.com/ebmc/ebmc/ir"
 )
 
@@ -16,16 +15,12 @@ import (
 // returns is positioned; a model it accepts must be usable by the
 // interpreter, which is exercised on models small enough to run quickly.
 func FuzzCompile(f *testing.F) {
-	paths, err := filepath.Glob("../examples/*.ebm")
-	if err != nil || len(paths) == 0 {
+	examples, err := testmodels.Examples()
+	if err != nil || len(examples) == 0 {
 		f.Fatalf("no examples: %v", err)
 	}
-	for _, p := range paths {
-		src, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(string(src))
+	for _, src := range examples {
+		f.Add(src)
 	}
 	for _, c := range errorCases {
 		f.Add(c.src)

@@ -98,6 +98,24 @@ func ExamplesDir() string {
 	return filepath.Join(filepath.Dir(file), "..", "..", "examples")
 }
 
+// Examples returns the text of every examples/*.ebm file, in name order:
+// the seeds of the fuzz targets.
+func Examples() ([]string, error) {
+	paths, err := filepath.Glob(filepath.Join(ExamplesDir(), "*.ebm"))
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, p := range paths {
+		src, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, string(src))
+	}
+	return out, nil
+}
+
 // All returns every case: the shrunk examples, then the extra models, each
 // in name order.
 func All() ([]Case, error) {
