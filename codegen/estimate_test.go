@@ -88,6 +88,9 @@ func TestEstimatorsFloat32(t *testing.T) {
 }
 
 func TestEstimatorsOnTrainedRBM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("2000 epochs of training: in the full suite")
+	}
 	d := startDriver(t)
 	m := d.models["rbm.ebm/bas"]
 	data := barsAndStripes()

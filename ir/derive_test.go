@@ -118,7 +118,11 @@ func TestFreeEnergiesMatchBruteForce(t *testing.T) {
 		t.Run(tm.name, func(t *testing.T) {
 			m := tm.m
 			r := rand.New(rand.NewPCG(8, 8))
-			for trial := 0; trial < 3; trial++ {
+			trials := 3
+			if testing.Short() {
+				trials = 1 // three random parameter sets in the full suite
+			}
+			for trial := 0; trial < trials; trial++ {
 				p := randomParams(m, uint64(trial))
 				x := m.NewState()
 				m.RandomState(x, r)

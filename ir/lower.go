@@ -114,15 +114,16 @@ type lowerer struct {
 // parameters (log of a parameter initialised to 0 times a unit that is 0,
 // say), naming the parameters that cause it: those that, set to 1
 // instead, make it a number.
-// It evaluates the energy of 8 random states with the initializers drawn
-// from seed 1, for models whose parameters take at most 64 MiB.
+// It evaluates the energy of 2 to 8 random states (as many as 2·10⁶
+// summands allow) with the initializers drawn from seed 1, for models whose
+// parameters take at most 64 MiB.
 func (l *lowerer) finiteAtInit() {
 	m := l.m
 	if m.ParamBytes() > 64<<20 {
 		return
 	}
 	r := rand.New(rand.NewPCG(1, 2))
-	xs := make([]State, 8)
+	xs := make([]State, min(8, max(2, 2_000_000/max(1, m.summands()))))
 	for i := range xs {
 		xs[i] = m.NewState()
 		m.RandomState(xs[i], r)
@@ -510,4 +511,18 @@ func Compile(filename string, src []byte, opts Options) (*Model, error) {
 		return nil, err
 	}
 	return Lower(f, opts)
+}
+
+// summands is the number of products the interpreter evaluates for one
+// energy: Σ over terms of the product of their summed index ranges.
+func (m *Model) summands() int {
+	n := 0
+	for _, t := range m.Terms {
+		k := 1
+		for _, ix := range t.Sum {
+			k *= ix.Size
+		}
+		n += k
+	}
+	return n
 }

@@ -24,7 +24,11 @@ func TestHoldGemm(t *testing.T) {
 	if testing.Short() {
 		lv = lv[len(lv)-1:] // the kernels this CPU runs; the others in the full suite
 	}
-	for _, f32 := range []bool{false, true} {
+	precisions := []bool{false, true}
+	if testing.Short() {
+		precisions = precisions[:1] // float32 in the full suite
+	}
+	for _, f32 := range precisions {
 		for _, l := range lv {
 			if f32 && l < levelAVX512 {
 				continue

@@ -370,6 +370,10 @@ func TestWorkspaceAllocs(t *testing.T) {
 	if raceEnabled { // slow: only the CPU's own kernels
 		ls = ls[len(ls)-1:]
 	}
+	runs := 5
+	if testing.Short() {
+		runs = 1
+	}
 	f32 := NewWorkspace(2)
 	t.Cleanup(f32.Close)
 	f32.SetFloat32(true)
@@ -386,7 +390,7 @@ func TestWorkspaceAllocs(t *testing.T) {
 					"AddRows": func() { ws.AddRows(y, x, w, k, n, n, 1) },
 				} {
 					f() // warm-up: grows the buffers
-					if a := testing.AllocsPerRun(5, f); a != 0 {
+					if a := testing.AllocsPerRun(runs, f); a != 0 {
 						t.Errorf("threads=%d float32=%v level=%s %s: %v allocations per call", ws.Threads(), ws.Float32(), levelNames[l], name, a)
 					}
 				}

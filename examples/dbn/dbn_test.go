@@ -241,6 +241,9 @@ func TestAncestralSamplesExact(t *testing.T) {
 // RBM's state; the samples for one label must then also fail against the
 // other label's distribution.
 func TestAncestralSamplesLabelClamped(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a second ancestral-sampling test: TestAncestralSamplesExact runs under -short")
+	}
 	n := newTinyDBN(t, 0.3, 2)
 	for i := 0; i < 4; i++ { // v_i follows h1_{i mod 3}
 		n.l1.W[i*3+i%3] += 3
@@ -415,6 +418,9 @@ func TestLowerBoundImportance(t *testing.T) {
 // log p(v) of a DBN whose first layer differs by N(0, 0.3²) lies outside
 // those tolerances.
 func TestDBNRAISE(t *testing.T) {
+	if testing.Short() {
+		t.Skip("RAISE with 1000 temperatures: in the full suite")
+	}
 	l1, top, d := newTinyUnlabelled(t, 31)
 	all := allVisible()
 	logp := unlabelledExact(l1, top)
@@ -896,6 +902,9 @@ func meanSE(x []float64) (mean, se float64) {
 
 // The command runs end to end on its embedded shapes and writes its files.
 func TestCommandShapes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the whole command: in the full suite")
+	}
 	out := t.TempDir()
 	var stdout, stderr strings.Builder
 	code := run([]string{"-data", filepath.Join(out, "absent"), "-out", out, "-epochs1", "5", "-epochs-top", "5", "-updown", "1", "-disc", "2", "-backprop", "2", "-logreg-epochs", "5", "-sweeps", "20", "-frames", "3"}, &stdout, &stderr)

@@ -14,6 +14,9 @@ import (
 // standard deviations z learned at a tenth of the rate. Nothing becomes NaN,
 // the reconstruction error falls, z moves, and a rate of 0 freezes z.
 func TestGRBMTrainsOnStandardizedData(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains for a second: in the full suite")
+	}
 	const rows = 100
 	rng := runtime.NewRNG(3, 0)
 	d := &runtime.Dataset{Rows: rows, Cols: grbm.GRBMNV}

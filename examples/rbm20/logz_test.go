@@ -12,6 +12,9 @@ import (
 // log Z = Σ softplus(b) + Σ softplus(c): a closed form for the full
 // 2²⁰-term enumeration at 784×20.
 func TestExactLogZ784x20(t *testing.T) {
+	if testing.Short() {
+		t.Skip("enumerates 2²⁰ hidden configurations: in the full suite")
+	}
 	m := rbm20.ZeroRBM()
 	rng := runtime.NewRNG(1, 0)
 	want := 0.0

@@ -16,7 +16,11 @@ import (
 func TestRunOnEmbeddedDefault(t *testing.T) {
 	out := t.TempDir()
 	var stdout, stderr bytes.Buffer
-	if code := run([]string{"-data", filepath.Join(out, "no-such-dir"), "-out", out}, &stdout, &stderr); code != 0 {
+	args := []string{"-data", filepath.Join(out, "no-such-dir"), "-out", out}
+	if testing.Short() { // the default's 300 + 3000 epochs in the full suite
+		args = append(args, "-pretrain-epochs", "100", "-epochs", "1000")
+	}
+	if code := run(args, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d\n%s%s", code, stdout.String(), stderr.String())
 	}
 	for _, f := range []string{"metrics.json", "samples.png", "chain.gif", "inpaint.png"} {

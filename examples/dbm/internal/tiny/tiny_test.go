@@ -263,6 +263,9 @@ func assertLocalMinimum(t *testing.T, m *tiny.DBM, x *tiny.DBMChains, clamp [][]
 // others means in [0, 1]; Gibbs completion estimates E[v_missing | v_observed],
 // which the enumeration gives exactly.
 func TestCompleteKeepsObservedUnits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("three completion methods on 64,000 rows: in the full suite")
+	}
 	m := randomDBM(6, 0.3)
 	// h1[0] ties v[0] to v[2] and h1[1] ties v[1] to v[3], so that the
 	// observed units say much about the missing ones.
