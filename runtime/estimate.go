@@ -29,26 +29,29 @@ type Base struct {
 // with p = (Σ v + λ)/(N + 2λ), λ = pseudo; a spin ½·log(p₊/p₋); a softmax
 // group the log of its smoothed category frequencies; a gaussian unit the
 // data's mean and variance.
-func BaseRate(m Reflective, data *Dataset, pseudo float64) (*Base, error) {
+func BaseRate(m Reflective, data Source, pseudo float64) (*Base, error) {
 	b := &Base{Field: map[int][]float64{}, Precision: map[int][]float64{}}
+	rows, cols := data.Shape()
 	off := 0
 	for i, ly := range m.Layers() {
 		if !ly.Visible {
 			continue
 		}
 		size := product(ly.Shape)
-		if off+size > data.Cols {
-			return nil, fmt.Errorf("runtime: base rate of %s: data has %d columns, the visible layers need more", m.ModelName(), data.Cols)
+		if off+size > cols {
+			return nil, fmt.Errorf("runtime: base rate of %s: data has %d columns, the visible layers need more", m.ModelName(), cols)
 		}
 		mean, sq := make([]float64, size), make([]float64, size)
-		for r := 0; r < data.Rows; r++ {
-			row := data.Row(r)[off : off+size]
-			for u, v := range row {
-				mean[u] += v
-				sq[u] += v * v
+		batches(data, func(_ int, part *Dataset) error {
+			for r := range part.Rows {
+				for u, v := range part.Row(r)[off : off+size] {
+					mean[u] += v
+					sq[u] += v * v
+				}
 			}
-		}
-		n := float64(data.Rows)
+			return nil
+		})
+		n := float64(rows)
 		field := make([]float64, size)
 		switch ly.Kind {
 		case KindBernoulli:

@@ -8,14 +8,26 @@ import (
 // Evaluation of a trained model on a data set whose rows hold the visible
 // layers, concatenated in declaration order.
 
-// load puts the rows of d into a batch of chains' visible layers.
+// load puts the rows of d into a new batch of chains' visible layers.
 func load(m Reflective, d *Dataset) (Chains, error) {
+	var l loader
+	return l.load(m, d)
+}
+
+// loader is load with a batch of chains kept from one call to the next
+// with as many rows: for evaluations that read only the visible layers
+// (free energies), so that batch after batch allocates nothing.
+type loader struct{ x Chains }
+
+func (l *loader) load(m Reflective, d *Dataset) (Chains, error) {
 	if n := visibleSize(m); d.Cols != n {
 		return nil, fmt.Errorf("runtime: %s: data has %d columns, the visible layers have %d units", m.ModelName(), d.Cols, n)
 	}
-	x := m.NewChains(d.Rows, 1)
-	putRows(m, x, d.X, d.Cols)
-	return x, nil
+	if l.x == nil || l.x.Len() != d.Rows {
+		l.x = m.NewChains(d.Rows, 1)
+	}
+	putRows(m, l.x, d.X, d.Cols)
+	return l.x, nil
 }
 
 // visibleSize is the number of units of the visible layers together: the
@@ -51,11 +63,32 @@ func putRows(m Reflective, x Chains, rows []float64, cols int) {
 // evalBatch bounds the rows evaluated at once, and so the memory used.
 const evalBatch = 1000
 
-// batches calls f on consecutive slices of at most evalBatch rows of d.
-func batches(d *Dataset, f func(lo int, part *Dataset) error) error {
-	for lo := 0; lo < d.Rows; lo += evalBatch {
-		hi := min(d.Rows, lo+evalBatch)
-		if err := f(lo, &Dataset{Rows: hi - lo, Cols: d.Cols, X: d.X[lo*d.Cols : hi*d.Cols]}); err != nil {
+// batches calls f on consecutive slices of at most evalBatch rows of d: a
+// Dataset's own rows, or for another Source (bits, say) the rows expanded
+// into one buffer of evalBatch rows, reused, so that memory stays bounded
+// by the batch whatever the size of d.
+func batches(d Source, f func(lo int, part *Dataset) error) error {
+	rows, cols := d.Shape()
+	dense, isDense := d.(*Dataset)
+	var buf []float64
+	var idx []int
+	for lo := 0; lo < rows; lo += evalBatch {
+		hi := min(rows, lo+evalBatch)
+		part := &Dataset{Rows: hi - lo, Cols: cols}
+		if isDense {
+			part.X = dense.X[lo*cols : hi*cols]
+		} else {
+			if buf == nil {
+				buf, idx = make([]float64, min(rows, evalBatch)*cols), make([]int, 0, evalBatch)
+			}
+			idx = idx[:0]
+			for r := lo; r < hi; r++ {
+				idx = append(idx, r)
+			}
+			part.X = buf[:(hi-lo)*cols]
+			d.Gather(part.X, idx)
+		}
+		if err := f(lo, part); err != nil {
 			return err
 		}
 	}
@@ -63,21 +96,27 @@ func batches(d *Dataset, f func(lo int, part *Dataset) error) error {
 }
 
 // FreeEnergies returns F(v) = −log Σ_hidden exp(−E(v, hidden)) of every row.
-func FreeEnergies(m Reflective, d *Dataset) ([]float64, error) {
+func FreeEnergies(m Reflective, d Source) ([]float64, error) {
 	fe := VisibleFreeEnergy(m)
 	if fe < 0 {
 		return nil, fmt.Errorf("runtime: %s has no free energy of its visible layers (the hidden layers cannot be summed out together)", m.ModelName())
 	}
-	f := make([]float64, d.Rows)
-	err := batches(d, func(lo int, part *Dataset) error {
-		x, err := load(m, part)
+	rows, _ := d.Shape()
+	f := make([]float64, rows)
+	var l loader
+	return f, freeEnergies(m, &l, fe, d, f)
+}
+
+// freeEnergies writes F(v) of the rows of d into f, loading them through l.
+func freeEnergies(m Reflective, l *loader, fe int, d Source, f []float64) error {
+	return batches(d, func(lo int, part *Dataset) error {
+		x, err := l.load(m, part)
 		if err != nil {
 			return err
 		}
 		m.FreeEnergy(x, fe, 1, f[lo:lo+part.Rows])
 		return nil
 	})
-	return f, err
 }
 
 func mean(x []float64) float64 {
@@ -89,7 +128,7 @@ func mean(x []float64) float64 {
 }
 
 // LogLikelihood returns the average log p(v) = −F(v) − log Z over the rows.
-func LogLikelihood(m Reflective, d *Dataset, logZ float64) (float64, error) {
+func LogLikelihood(m Reflective, d Source, logZ float64) (float64, error) {
 	f, err := FreeEnergies(m, d)
 	if err != nil {
 		return 0, err
@@ -99,7 +138,7 @@ func LogLikelihood(m Reflective, d *Dataset, logZ float64) (float64, error) {
 
 // FreeEnergyGap returns mean F(test) − mean F(train): it grows when a model
 // overfits, and needs no partition function.
-func FreeEnergyGap(m Reflective, train, test *Dataset) (float64, error) {
+func FreeEnergyGap(m Reflective, train, test Source) (float64, error) {
 	ftr, err := FreeEnergies(m, train)
 	if err != nil {
 		return 0, err
@@ -126,7 +165,7 @@ type PseudoLikelihood struct {
 // Pseudo computes the pseudo-likelihood of the rows of d for a model whose
 // visible layers are bernoulli or spin. It evaluates the free energy of
 // every row with every unit flipped, in batches.
-func Pseudo(m Reflective, d *Dataset, seed uint64) (*PseudoLikelihood, error) {
+func Pseudo(m Reflective, d Source, seed uint64) (*PseudoLikelihood, error) {
 	fe := VisibleFreeEnergy(m)
 	if fe < 0 {
 		return nil, fmt.Errorf("runtime: pseudo-likelihood of %s: no free energy of the visible layers", m.ModelName())
@@ -140,18 +179,22 @@ func Pseudo(m Reflective, d *Dataset, seed uint64) (*PseudoLikelihood, error) {
 	if err != nil {
 		return nil, err
 	}
-	units := d.Cols
+	rows, units := d.Shape()
 	rng := NewRNG(seed, 0)
-	pick := make([]int, d.Rows)
+	pick := make([]int, rows)
 	for r := range pick {
 		pick[r] = rng.Intn(units)
 	}
 	// A batch of copies of one row, each with a different unit flipped.
 	flip := &Dataset{Rows: units, Cols: units, X: make([]float64, units*units)}
+	f := make([]float64, units)
+	var l loader
 	spins := spinColumns(m)
 	total, sampled := 0.0, 0.0
-	for r := 0; r < d.Rows; r++ {
-		row := d.Row(r)
+	row, at := make([]float64, units), []int{0}
+	for r := 0; r < rows; r++ {
+		at[0] = r
+		d.Gather(row, at)
 		for u := 0; u < units; u++ {
 			dst := flip.X[u*units : (u+1)*units]
 			copy(dst, row)
@@ -161,8 +204,7 @@ func Pseudo(m Reflective, d *Dataset, seed uint64) (*PseudoLikelihood, error) {
 				dst[u] = 1 - dst[u]
 			}
 		}
-		f, err := FreeEnergies(m, flip)
-		if err != nil {
+		if err := freeEnergies(m, &l, fe, flip, f); err != nil {
 			return nil, err
 		}
 		for u, fu := range f {
@@ -173,17 +215,19 @@ func Pseudo(m Reflective, d *Dataset, seed uint64) (*PseudoLikelihood, error) {
 			}
 		}
 	}
-	n := float64(d.Rows)
+	n := float64(rows)
 	return &PseudoLikelihood{Total: total / n, PerUnit: total / n / float64(units), Sampled: sampled / n, Units: units}, nil
 }
 
 // Reconstruction returns the mean over rows of ‖v − E[v | h = E[h | v]]‖²
 // for a model with one hidden block: the hidden means given the data, then
 // the visible means given those.
-func Reconstruction(m Reflective, d *Dataset) (float64, error) {
+func Reconstruction(m Reflective, d Source) (float64, error) {
 	s := 0.0
+	var l loader // the hidden means overwrite the kept chains' hidden layers
+	var recon []float64
 	err := batches(d, func(_ int, part *Dataset) error {
-		x, err := load(m, part)
+		x, err := l.load(m, part)
 		if err != nil {
 			return err
 		}
@@ -197,8 +241,11 @@ func Reconstruction(m Reflective, d *Dataset) (float64, error) {
 			}
 		}
 		for _, i := range visible {
-			v := append([]float64(nil), layers[i].Data...)
-			recon := make([]float64, len(v))
+			v := layers[i].Data
+			if cap(recon) < len(v) {
+				recon = make([]float64, len(v))
+			}
+			recon = recon[:len(v)]
 			m.Mean(x, i, 1, recon)
 			for k := range v {
 				s += (v[k] - recon[k]) * (v[k] - recon[k])
@@ -212,38 +259,59 @@ func Reconstruction(m Reflective, d *Dataset) (float64, error) {
 	if math.IsNaN(s) {
 		return 0, fmt.Errorf("runtime: reconstruction of %s is NaN", m.ModelName())
 	}
-	return s / float64(d.Rows), nil
+	rows, _ := d.Shape()
+	return s / float64(rows), nil
 }
 
 // SampledPseudoLikelihood is scikit-learn's cheap estimate of the
 // pseudo-likelihood: for each row one random unit i, units·log p(v_i | v_−i),
 // averaged over the rows. It costs two free energies per row.
-func SampledPseudoLikelihood(m Reflective, d *Dataset, seed uint64) (float64, error) {
-	base, err := FreeEnergies(m, d)
-	if err != nil {
-		return 0, err
-	}
-	flipped := &Dataset{Rows: d.Rows, Cols: d.Cols, X: append([]float64(nil), d.X...)}
+func SampledPseudoLikelihood(m Reflective, d Source, seed uint64) (float64, error) {
+	rows, cols := d.Shape()
 	spin := spinColumns(m)
 	rng := NewRNG(seed, 0)
-	for r := 0; r < d.Rows; r++ {
-		u := rng.Intn(d.Cols)
-		v := &flipped.X[r*d.Cols+u]
-		if spin[u] {
-			*v = -*v
-		} else {
-			*v = 1 - *v
-		}
+	s := 0.0
+	fe := VisibleFreeEnergy(m)
+	if fe < 0 {
+		return 0, fmt.Errorf("runtime: pseudo-likelihood of %s: no free energy of the visible layers", m.ModelName())
 	}
-	f, err := FreeEnergies(m, flipped)
+	var flipped *Dataset
+	var l loader
+	var base, f []float64
+	err := batches(d, func(_ int, part *Dataset) error {
+		if cap(base) < part.Rows {
+			base, f = make([]float64, part.Rows), make([]float64, part.Rows)
+		}
+		base, f = base[:part.Rows], f[:part.Rows]
+		if err := freeEnergies(m, &l, fe, part, base); err != nil {
+			return err
+		}
+		if flipped == nil {
+			flipped = &Dataset{X: make([]float64, len(part.X))}
+		}
+		flipped.Rows, flipped.Cols, flipped.X = part.Rows, part.Cols, flipped.X[:len(part.X)]
+		copy(flipped.X, part.X)
+		for r := range part.Rows {
+			u := rng.Intn(cols)
+			v := &flipped.X[r*cols+u]
+			if spin[u] {
+				*v = -*v
+			} else {
+				*v = 1 - *v
+			}
+		}
+		if err := freeEnergies(m, &l, fe, flipped, f); err != nil {
+			return err
+		}
+		for r := range f {
+			s -= Softplus(base[r] - f[r])
+		}
+		return nil
+	})
 	if err != nil {
 		return 0, err
 	}
-	s := 0.0
-	for r := range f {
-		s -= Softplus(base[r] - f[r])
-	}
-	return s / float64(d.Rows) * float64(d.Cols), nil
+	return s / float64(rows) * float64(cols), nil
 }
 
 // spinColumns marks the data columns that belong to spin layers.
@@ -264,7 +332,7 @@ func spinColumns(m Reflective) map[int]bool {
 // LogLikelihoodProxy returns a FitConfig.Proxy that tracks the average
 // log-likelihood of d during training by a quick AIS run (few temperatures
 // and runs: a rough, usually low estimate, cheap enough for every epoch).
-func LogLikelihoodProxy(m Reflective, base *Base, d *Dataset, temps, runs int) func() (string, float64) {
+func LogLikelihoodProxy(m Reflective, base *Base, d Source, temps, runs int) func() (string, float64) {
 	return func() (string, float64) {
 		est, err := AIS(m, base, AISConfig{Temperatures: temps, Runs: runs, Seed: 1})
 		if err != nil {

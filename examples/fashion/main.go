@@ -60,10 +60,11 @@ type job struct {
 	trainer runtime.Trainer
 	// train is what the model is fitted to: Fashion-MNIST's 60,000 images
 	// held as bits (6 MB, expanded per minibatch, instead of 376 MB of
-	// float64); trainEval its first rows, expanded, for the evaluation.
-	train     runtime.Source
-	trainEval *runtime.Dataset
-	test      *runtime.Dataset
+	// float64); trainEval its first rows, for the evaluation; test the
+	// test images, also as bits (the evaluation expands 1000 rows at once).
+	train     *runtime.BitDataset
+	trainEval *runtime.BitDataset
+	test      *runtime.BitDataset
 	side      int // images are side×side
 	epochs    int
 	batch     int
@@ -133,11 +134,9 @@ const evalRows = 10000
 
 func newJobs(o options, stderr io.Writer) ([]*job, error) {
 	train, errTrain := runtime.LoadIDXBits(filepath.Join(o.data, "train-images-idx3-ubyte.gz"), 0.5)
-	test, errTest := runtime.LoadIDX(filepath.Join(o.data, "t10k-images-idx3-ubyte.gz"))
+	test, errTest := runtime.LoadIDXBits(filepath.Join(o.data, "t10k-images-idx3-ubyte.gz"), 0.5)
 	if errTrain == nil && errTest == nil {
-		test.Binarize(0.5)
-		head, _ := train.Split(evalRows)
-		trainEval := head.Dense()
+		trainEval, _ := train.Split(evalRows)
 		m20 := rbm20.NewRBM(o.seed)
 		t20, err := rbm20.NewRBMTrainer(m20, cd1(o.seed, 1, 100, 0.05))
 		if err != nil {
@@ -168,7 +167,7 @@ func newJobs(o options, stderr io.Writer) ([]*job, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := barsAndStripes()
+	d := runtime.Binarized(barsAndStripes(), 0.5)
 	epochs := o.epochs
 	if epochs == 0 {
 		epochs = 2000
@@ -335,7 +334,7 @@ func (j *job) evaluate(o options, met *Metrics, stdout io.Writer) error {
 		z, zLow, zHigh, chosen = ais.LogZ, ais.Low, ais.High, ais.Method
 	}
 	for _, side := range []struct {
-		d   *runtime.Dataset
+		d   runtime.Source
 		dst *Estimate
 	}{{j.trainEval, &met.LogLikelihoodTr}, {j.test, &met.LogLikelihoodTe}} {
 		ll, err := runtime.LogLikelihood(m, side.d, z)
@@ -367,10 +366,12 @@ func (j *job) pictures(out string, seed uint64) error {
 	nv := j.side * j.side
 	x := j.model.NewChains(n, seed+1)
 	means := make([]float64, n*nv)
+	f := max(1, 28/j.side) // show small images at 28 pixels or more
+	side := j.side * f
 	var gif [][]float64
 	for s := 0; s < frames; s++ {
 		j.model.Sweep(x, 1)
-		gif = append(gif, append([]float64(nil), x.Layers()[0].Data...))
+		gif = append(gif, runtime.Upscale(x.Layers()[0].Data, n, j.side, j.side, f)) // a copy, at any f
 	}
 	// samples.png: chains from training images, which noise-started chains
 	// of a sharp model seldom leave their first mode for.
@@ -387,13 +388,8 @@ func (j *job) pictures(out string, seed uint64) error {
 	}
 	j.model.HoldParams(x, false)
 	j.model.Mean(x, 0, 1, means) // the last sweep's visible means: smoother pictures
-	f := max(1, 28/j.side)       // show small images at 28 pixels or more
-	side := j.side * f
 	if err := runtime.WriteTiles(filepath.Join(out, "samples.png"), runtime.Upscale(means, n, j.side, j.side, f), n, side, side, 8, false); err != nil {
 		return err
-	}
-	for i, fr := range gif {
-		gif[i] = runtime.Upscale(fr, n, j.side, j.side, f)
 	}
 	if err := runtime.WriteGIF(filepath.Join(out, "chain.gif"), gif, n, side, side, 8, 10); err != nil {
 		return err

@@ -1,0 +1,107 @@
+package runtime_test
+
+import (
+	"testing"
+
+	"github.com/ebmc/ebmc/internal/gentest/rbm"
+	"github.com/ebmc/ebmc/runtime"
+)
+
+// The evaluations read a data set in batches of 1000 rows, from a Dataset
+// in place or from bits expanded into one buffer: on 2500 rows (two full
+// batches and a part) both give the same numbers, and the free energies
+// equal F(v) = −b·v − Σ_j softplus(c_j + Σ_i v_i W_ij) computed here row by
+// row, so that a row read from the wrong batch would show.
+func TestEvaluationsReadBitsAsFloats(t *testing.T) {
+	m := rbm.NewRBM(3)
+	rng := runtime.NewRNG(4, 0)
+	for _, p := range [][]float64{m.W, m.B, m.C} {
+		for i := range p {
+			p[i] = rng.Normal()
+		}
+	}
+	const rows = 2500
+	nv, nh := len(m.B), len(m.C)
+	dense := &runtime.Dataset{Rows: rows, Cols: nv, X: make([]float64, rows*nv)}
+	for i := range dense.X {
+		if rng.Float64() < 0.4 {
+			dense.X[i] = 1
+		}
+	}
+	bits := runtime.Binarized(dense, 0.5)
+	r := m.Reflect()
+
+	fd, err := runtime.FreeEnergies(r, dense)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fb, err := runtime.FreeEnergies(r, bits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for row := range rows {
+		v := dense.Row(row)
+		want := 0.0
+		for i := range nv {
+			want -= m.B[i] * v[i]
+		}
+		for j := range nh {
+			a := m.C[j]
+			for i := range nv {
+				a += v[i] * m.W[i*nh+j]
+			}
+			want -= runtime.Softplus(a)
+		}
+		if !within(fd[row], want, 1e-12) || fb[row] != fd[row] {
+			t.Fatalf("row %d: F from floats %.15g, from bits %.15g, by hand %.15g", row, fd[row], fb[row], want)
+		}
+	}
+
+	for _, c := range []struct {
+		name string
+		eval func(runtime.Source) (float64, error)
+	}{
+		{"reconstruction", func(d runtime.Source) (float64, error) { return runtime.Reconstruction(r, d) }},
+		{"sampled pseudo-likelihood", func(d runtime.Source) (float64, error) { return runtime.SampledPseudoLikelihood(r, d, 7) }},
+		{"pseudo-likelihood", func(d runtime.Source) (float64, error) {
+			pl, err := runtime.Pseudo(r, d, 7)
+			if err != nil {
+				return 0, err
+			}
+			return pl.Total, nil
+		}},
+		{"base rate", func(d runtime.Source) (float64, error) {
+			b, err := runtime.BaseRate(r, d, 1)
+			if err != nil {
+				return 0, err
+			}
+			s := 0.0
+			for _, f := range b.Field {
+				for _, x := range f {
+					s += x
+				}
+			}
+			return s, nil
+		}},
+	} {
+		a, err := c.eval(dense)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := c.eval(bits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a != b {
+			t.Errorf("%s: %.15g from floats, %.15g from bits", c.name, a, b)
+		}
+	}
+}
+
+func within(a, b, tol float64) bool {
+	d := a - b
+	if d < 0 {
+		d = -d
+	}
+	return d <= tol*max(1, a, -a)
+}
