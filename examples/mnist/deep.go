@@ -191,11 +191,13 @@ func (e *env) evaluateDBN(r *row, d *runtime.DBN, res *Result) error {
 		rf := figure(ra.Mean, ra.Mean-3*ra.SE, ra.Mean+3*ra.SE, ra.Method+" (±3 standard errors over the images)")
 		rf.Rows = sub.Rows
 		res.Estimates["raise_subset"] = rf
-		isSub, _, err := bound(sub, true)
+		isSub, isRows, err := bound(sub, true)
 		if err != nil {
 			return err
 		}
 		res.Estimates["importance_subset"] = isSub
+		res.Estimates["raise_minus_importance_subset"] = pairedDifference(ra.LogP, isRows.PerRow, z.LogZ, z.Low, z.High,
+			"RAISE − importance-sampled estimate per image, averaged: ±3 s.e. of the per-image differences, widened in quadrature by the top RBM's log Z interval")
 		vbSub := figure(mean(vb.PerRow[:sub.Rows]), math.NaN(), math.NaN(), "the variational bound on the same images")
 		vbSub.Rows = sub.Rows
 		res.Estimates["bound_subset"] = vbSub

@@ -148,6 +148,42 @@ func TestNaiveMixtureCatchesADifference(t *testing.T) {
 // TestTable runs two quick rows on fake images end to end: the table, the
 // saved models, the test images and the pictures, and the exact figures
 // against the independent evaluation to 1e-6 nats.
+// pairedDifference: the images' common part cancels (here a spread of
+// ±50 nats across images, with differences of 0.1 ± 0.01), leaving an
+// interval set by the differences and by log Z's interval; the spread
+// across images would give an interval a thousand times wider.
+func TestPairedDifference(t *testing.T) {
+	var raise, other []float64
+	for r := range 100 {
+		img := 50 * math.Sin(float64(r))
+		raise = append(raise, img+0.1+0.01*math.Cos(float64(3*r)))
+		other = append(other, img)
+	}
+	for _, c := range []struct {
+		zLow, zHigh float64
+		low, high   float64 // the interval's half-widths, roughly
+	}{
+		{0, 0, 0.0021, 0.0021},  // 3 s.e. of differences with sd ≈ 0.0071
+		{-1, 0.5, 1, 0.5},       // log Z's interval dominates
+		{math.Inf(-1), 0, 0, 0}, // no lower end
+	} {
+		f := pairedDifference(raise, other, 0, c.zLow, c.zHigh, "")
+		if math.Abs(f.Value-0.1) > 0.003 {
+			t.Errorf("z in [%g, %g]: mean %g, want 0.1", c.zLow, c.zHigh, f.Value)
+		}
+		if math.IsInf(c.zLow, -1) {
+			if f.Low != nil {
+				t.Errorf("an unbounded log Z gave a lower end %g", *f.Low)
+			}
+			continue
+		}
+		lo, hi := f.Value-*f.Low, *f.High-f.Value
+		if math.Abs(lo-c.low) > 0.1*c.low || math.Abs(hi-c.high) > 0.1*c.high {
+			t.Errorf("z in [%g, %g]: half-widths %.4g, %.4g, want about %g, %g", c.zLow, c.zHigh, lo, hi, c.low, c.high)
+		}
+	}
+}
+
 func TestTable(t *testing.T) {
 	if testing.Short() {
 		t.Skip("enumerates 2²⁰ hidden states twice")
