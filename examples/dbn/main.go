@@ -64,6 +64,7 @@ import (
 	"github.com/ebmc/ebmc/examples/dbn/top"
 	"github.com/ebmc/ebmc/examples/internal/labelled"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/imaging"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -791,17 +792,17 @@ func (p *problem) pictures(o options, stdout io.Writer) error {
 	}
 	f := max(1, 28/p.side)
 	side := p.side * f
-	if err := runtime.WriteTiles(filepath.Join(o.out, "samples.png"), runtime.Upscale(v, len(labels), p.side, p.side, f), len(labels), side, side, perClass, false); err != nil {
+	if err := imaging.WriteTiles(filepath.Join(o.out, "samples.png"), imaging.Upscale(v, len(labels), p.side, p.side, f), len(labels), side, side, perClass, false); err != nil {
 		return err
 	}
 	const chains = 64
 	var frames [][]float64
 	_, err = p.dbn.Sample(chains, runtime.DBNSampleConfig{Sweeps: o.frames * o.gifEvery, Seed: o.seed + 12, Every: o.gifEvery,
-		Frame: func(_ int, v []float64) { frames = append(frames, runtime.Upscale(v, chains, p.side, p.side, f)) }})
+		Frame: func(_ int, v []float64) { frames = append(frames, imaging.Upscale(v, chains, p.side, p.side, f)) }})
 	if err != nil {
 		return err
 	}
-	if err := runtime.WriteGIF(filepath.Join(o.out, "chain.gif"), frames, chains, side, side, 8, 10); err != nil {
+	if err := imaging.WriteGIF(filepath.Join(o.out, "chain.gif"), frames, chains, side, side, 8, 10); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote samples.png and chain.gif to %s\n", o.out)

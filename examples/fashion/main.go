@@ -37,6 +37,7 @@ import (
 	"github.com/ebmc/ebmc/examples/rbm"
 	"github.com/ebmc/ebmc/examples/rbm20"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/imaging"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -371,7 +372,7 @@ func (j *job) pictures(out string, seed uint64) error {
 	var gif [][]float64
 	for s := 0; s < frames; s++ {
 		j.model.Sweep(x, 1)
-		gif = append(gif, runtime.Upscale(x.Layers()[0].Data, n, j.side, j.side, f)) // a copy, at any f
+		gif = append(gif, imaging.Upscale(x.Layers()[0].Data, n, j.side, j.side, f)) // a copy, at any f
 	}
 	// samples.png: chains from training images, which noise-started chains
 	// of a sharp model seldom leave their first mode for.
@@ -388,10 +389,10 @@ func (j *job) pictures(out string, seed uint64) error {
 	}
 	j.model.HoldParams(x, false)
 	j.model.Mean(x, 0, 1, means) // the last sweep's visible means: smoother pictures
-	if err := runtime.WriteTiles(filepath.Join(out, "samples.png"), runtime.Upscale(means, n, j.side, j.side, f), n, side, side, 8, false); err != nil {
+	if err := imaging.WriteTiles(filepath.Join(out, "samples.png"), imaging.Upscale(means, n, j.side, j.side, f), n, side, side, 8, false); err != nil {
 		return err
 	}
-	if err := runtime.WriteGIF(filepath.Join(out, "chain.gif"), gif, n, side, side, 8, 10); err != nil {
+	if err := imaging.WriteGIF(filepath.Join(out, "chain.gif"), gif, n, side, side, 8, 10); err != nil {
 		return err
 	}
 	w := j.model.Params()[0] // W[i, j]: visible × hidden
@@ -403,5 +404,5 @@ func (j *job) pictures(out string, seed uint64) error {
 			filters[h*nv+i] = w.Data[i*nh+h]
 		}
 	}
-	return runtime.WriteTiles(filepath.Join(out, "filters.png"), runtime.Upscale(filters, k, j.side, j.side, f), k, side, side, int(math.Ceil(math.Sqrt(float64(k)))), true)
+	return imaging.WriteTiles(filepath.Join(out, "filters.png"), imaging.Upscale(filters, k, j.side, j.side, f), k, side, side, int(math.Ceil(math.Sqrt(float64(k)))), true)
 }

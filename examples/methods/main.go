@@ -46,6 +46,7 @@ import (
 	"github.com/ebmc/ebmc/examples/methods/grbm12"
 	"github.com/ebmc/ebmc/examples/methods/rbm12"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/imaging"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -421,10 +422,10 @@ func (o options) grbmSamples(d *data, stdout io.Writer) (*GRBM, error) {
 		g.SecondsPerEpoch += s.Seconds / float64(len(stats))
 		g.ReconLastEpoch = s.Recon
 	}
-	if err := runtime.WriteTiles(g.Samples, pixels(means, d), n, 28, 28, 8, false); err != nil {
+	if err := imaging.WriteTiles(g.Samples, pixels(means, d), n, 28, 28, 8, false); err != nil {
 		return nil, err
 	}
-	if err := runtime.WriteGIF(g.Chain, gif, n, 28, 28, 8, 10); err != nil {
+	if err := imaging.WriteGIF(g.Chain, gif, n, 28, 28, 8, 10); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(stdout, "  wrote %s and %s after %d Gibbs sweeps\n", g.Samples, g.Chain, o.sweeps)

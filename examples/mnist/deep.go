@@ -11,6 +11,7 @@ import (
 	"github.com/ebmc/ebmc/examples/mnist/top2000"
 	"github.com/ebmc/ebmc/examples/rbm"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/imaging"
 )
 
 // dbnRecipe is how the DBN row trains: greedily, the 784×500 RBM on the
@@ -224,7 +225,7 @@ func (e *env) saveDBN(r *row, d *runtime.DBN, res *Result, dir string) error {
 	if err != nil {
 		return err
 	}
-	if err := runtime.WriteTiles(filepath.Join(dir, "samples.png"), v, 64, 28, 28, 8, false); err != nil {
+	if err := imaging.WriteTiles(filepath.Join(dir, "samples.png"), v, 64, 28, 28, 8, false); err != nil {
 		return err
 	}
 	res.Files = append(res.Files, r.id+"/samples.png", r.id+"/curve.png", r.id+"/curve.json")

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ebmc/ebmc/examples/internal/plot"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/imaging"
 )
 
 func numCPU() int           { return goruntime.NumCPU() }
@@ -479,7 +480,7 @@ func (e *env) pictures(m runtime.Reflective, r *row, res *Result, dir string) er
 	m.HoldParams(x, false)
 	means := make([]float64, n*784)
 	m.Mean(x, 0, 1, means)
-	if err := runtime.WriteTiles(filepath.Join(dir, "samples.png"), means, n, 28, 28, 8, false); err != nil {
+	if err := imaging.WriteTiles(filepath.Join(dir, "samples.png"), means, n, 28, 28, 8, false); err != nil {
 		return err
 	}
 	return e.curve(r, res, dir)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/imaging"
 )
 
 // clamped is a batch of Gibbs chains of a class RBM whose label layer is
@@ -85,11 +86,11 @@ func (p *problem) pictures(o options, met *Metrics, stdout io.Writer) error {
 	for sweep := 1; sweep <= o.sweeps; sweep++ {
 		s.sweep()
 		if sweep%every == 0 || sweep == 1 {
-			frames = append(frames, runtime.Upscale(s.pixelMeans(), n, p.side, p.side, f))
+			frames = append(frames, imaging.Upscale(s.pixelMeans(), n, p.side, p.side, f))
 		}
 	}
 	means := s.pixelMeans()
-	if err := runtime.WriteTiles(filepath.Join(o.out, "samples.png"), runtime.Upscale(means, n, p.side, p.side, f), n, side, side, perClass, false); err != nil {
+	if err := imaging.WriteTiles(filepath.Join(o.out, "samples.png"), imaging.Upscale(means, n, p.side, p.side, f), n, side, side, perClass, false); err != nil {
 		return err
 	}
 	probs, err := runtime.ClassProbs(p.model, labelLayer, &runtime.Dataset{Rows: n, Cols: p.side * p.side, X: means})
@@ -102,7 +103,7 @@ func (p *problem) pictures(o options, met *Metrics, stdout io.Writer) error {
 	}
 	met.SampleAgreement = accuracyEstimate(agree, n, fmt.Sprintf("share of the %d label-clamped chains (%d sweeps from noise) whose pixel means E[v | h] the model classifies as the clamped class; binomial standard error, interval ±3σ", n, o.sweeps))
 	fmt.Fprintf(stdout, "%.2f of the label-clamped samples are classified as their clamped class (chance %.2f)\n", agree, 1/float64(p.classes))
-	if err := runtime.WriteGIF(filepath.Join(o.out, "chain.gif"), frames, n, side, side, perClass, 10); err != nil {
+	if err := imaging.WriteGIF(filepath.Join(o.out, "chain.gif"), frames, n, side, side, perClass, 10); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote samples.png and chain.gif (%d label-clamped chains, %d sweeps, %d frames) to %s (%.1fs)\n",

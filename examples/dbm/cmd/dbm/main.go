@@ -51,6 +51,7 @@ import (
 	"github.com/ebmc/ebmc/examples/internal/chains"
 	"github.com/ebmc/ebmc/examples/internal/figures"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/imaging"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -620,14 +621,14 @@ func (j *job) pictures(o options, met *Metrics, stdout io.Writer) error {
 		m.Sweep(x, 1)
 		if s%every == 0 {
 			m.Mean(x, 0, 1, means)
-			gif = append(gif, runtime.Upscale(means, n, side, side, f))
+			gif = append(gif, imaging.Upscale(means, n, side, side, f))
 		}
 	}
 	m.Mean(x, 0, 1, means)
-	if err := runtime.WriteTiles(filepath.Join(o.out, "samples.png"), runtime.Upscale(means, n, side, side, f), n, big, big, 8, false); err != nil {
+	if err := imaging.WriteTiles(filepath.Join(o.out, "samples.png"), imaging.Upscale(means, n, side, side, f), n, big, big, 8, false); err != nil {
 		return err
 	}
-	if err := runtime.WriteGIF(filepath.Join(o.out, "chain.gif"), gif, n, big, big, 8, 8); err != nil {
+	if err := imaging.WriteGIF(filepath.Join(o.out, "chain.gif"), gif, n, big, big, 8, 8); err != nil {
 		return err
 	}
 	k := min(o.inpaint, j.test.Rows)
@@ -667,7 +668,7 @@ func (j *job) pictures(o options, met *Metrics, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "%-10s completion: mean squared error on the hidden pixels %.4f (%.1fs)\n", method, mse, time.Since(t0).Seconds())
 		tiles = append(tiles, out.X...)
 	}
-	return runtime.WriteTiles(filepath.Join(o.out, "inpaint.png"), runtime.Upscale(tiles, 5*k, side, side, f), 5*k, big, big, k, false)
+	return imaging.WriteTiles(filepath.Join(o.out, "inpaint.png"), imaging.Upscale(tiles, 5*k, side, side, f), 5*k, big, big, k, false)
 }
 
 // everyNth passes on one progress line in n.

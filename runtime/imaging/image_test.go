@@ -1,6 +1,7 @@
-package runtime
+package imaging
 
 import (
+	"github.com/ebmc/ebmc/runtime"
 	"image"
 	"image/gif"
 	"image/png"
@@ -57,7 +58,7 @@ func TestTileImage(t *testing.T) {
 func TestWriteTilesAndGIF(t *testing.T) {
 	dir := t.TempDir()
 	x := make([]float64, 5*3*4)
-	r := NewRNG(1, 0)
+	r := runtime.NewRNG(1, 0)
 	r.FillUniform(x)
 	path := filepath.Join(dir, "tiles.png")
 	if err := WriteTiles(path, x, 5, 3, 4, 3, false); err != nil {
@@ -138,7 +139,7 @@ func TestWriteTilesErrors(t *testing.T) {
 
 func BenchmarkTileImage(b *testing.B) {
 	x := make([]float64, 100*28*28)
-	r := NewRNG(1, 0)
+	r := runtime.NewRNG(1, 0)
 	r.FillUniform(x)
 	for b.Loop() {
 		TileImage(x, 100, 28, 28, 10, true)

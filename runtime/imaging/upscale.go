@@ -1,4 +1,4 @@
-package runtime
+package imaging
 
 // Upscale returns n images of h×w pixels (row-major, one after another)
 // enlarged f times in each direction by repeating pixels, so that small
