@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ebmc/ebmc/runtime/fileio"
 	"io"
 	"maps"
 	"math"
@@ -67,7 +68,7 @@ func SaveCheckpoint(path string, c *Checkpoint) error {
 	if err := c.validate(); err != nil {
 		return fmt.Errorf("runtime: save checkpoint %s: %w", path, err)
 	}
-	if err := writeAtomic(path, c.write); err != nil {
+	if err := fileio.WriteAtomic(path, c.write); err != nil {
 		return fmt.Errorf("runtime: save checkpoint %s: %w", path, err)
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"github.com/ebmc/ebmc/runtime/fileio"
 	"io"
 	"math"
 	"os"
@@ -327,7 +328,7 @@ func TestSaveCheckpointAtomic(t *testing.T) {
 	m.b[0] = 2
 	c := CheckpointOf(m, nil, nil, nil)
 	boom := errors.New("disk full")
-	err := writeAtomic(path, func(w io.Writer) error {
+	err := fileio.WriteAtomic(path, func(w io.Writer) error {
 		if err := c.write(&limitedWriter{w: w, n: 20}); err != nil {
 			return err
 		}
@@ -360,7 +361,7 @@ func TestSaveCheckpointAtomic(t *testing.T) {
 		t.Errorf("directory holds %v, want only d and model.safetensors (no temporary files)", names)
 	}
 	// WriteFileAtomic replaces the content in one step.
-	if err := WriteFileAtomic(path, []byte("new")); err != nil {
+	if err := fileio.WriteFileAtomic(path, []byte("new")); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(path); string(b) != "new" {
@@ -407,7 +408,7 @@ func TestSaveRemovesStaleTemps(t *testing.T) {
 	m := newToy("RBM", 2, 2)
 	// A failed save removes nothing.
 	boom := errors.New("disk full")
-	if err := writeAtomic(path, func(io.Writer) error { return boom }); !errors.Is(err, boom) {
+	if err := fileio.WriteAtomic(path, func(io.Writer) error { return boom }); !errors.Is(err, boom) {
 		t.Fatalf("failed write: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, stale[0])); err != nil {

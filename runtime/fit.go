@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ebmc/ebmc/runtime/fileio"
 	"io"
 	"math"
 	"strconv"
@@ -187,7 +188,7 @@ func Fit(ctx context.Context, t Trainer, data Source, cfg FitConfig) ([]EpochSta
 			name, n, max, max)
 	}
 	if cfg.Checkpoint != "" {
-		if err := checkWritable(cfg.Checkpoint); err != nil {
+		if err := fileio.CheckWritable(cfg.Checkpoint); err != nil {
 			return nil, fmt.Errorf("runtime: fit %s: cannot write checkpoint %s: %w", name, cfg.Checkpoint, err)
 		}
 	}

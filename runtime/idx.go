@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/ebmc/ebmc/runtime/fileio"
 	"io"
 	"math"
 	"os"
@@ -239,5 +240,5 @@ func SaveIDX(path string, d *Dataset, dims []int) error {
 			return fmt.Errorf("runtime: write IDX: %w", err)
 		}
 	}
-	return WriteFileAtomic(path, b.Bytes())
+	return fileio.WriteFileAtomic(path, b.Bytes())
 }

@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/ebmc/ebmc/codegen"
-	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/fileio"
 )
 
 func (c *cli) gen(args []string) int {
@@ -88,7 +88,7 @@ func (c *cli) gen(args []string) int {
 			}
 			continue
 		}
-		if err := runtime.WriteFileAtomic(target, f.Content); err != nil {
+		if err := fileio.WriteFileAtomic(target, f.Content); err != nil {
 			fmt.Fprintf(c.stderr, "ebmc gen: %v\n", err)
 			return 1
 		}

@@ -64,6 +64,7 @@ import (
 	"github.com/ebmc/ebmc/examples/dbn/top"
 	"github.com/ebmc/ebmc/examples/internal/labelled"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/fileio"
 	"github.com/ebmc/ebmc/runtime/imaging"
 )
 
@@ -169,7 +170,7 @@ func runWrapped(args []string, stdout, stderr io.Writer, wrap func(runtime.Train
 		fmt.Fprintf(stderr, "dbn: metrics: %v\n", err)
 		return 1
 	}
-	if err := runtime.WriteFileAtomic(filepath.Join(o.out, "metrics.json"), append(b, '\n')); err != nil {
+	if err := fileio.WriteFileAtomic(filepath.Join(o.out, "metrics.json"), append(b, '\n')); err != nil {
 		fmt.Fprintf(stderr, "dbn: %v\n", err)
 		return 1
 	}

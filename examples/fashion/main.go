@@ -37,6 +37,7 @@ import (
 	"github.com/ebmc/ebmc/examples/rbm"
 	"github.com/ebmc/ebmc/examples/rbm20"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/fileio"
 	"github.com/ebmc/ebmc/runtime/imaging"
 )
 
@@ -116,7 +117,7 @@ func runWrapped(args []string, stdout, stderr io.Writer, wrap func(runtime.Train
 		fmt.Fprintf(stderr, "fashion: metrics: %v\n", err)
 		return 1
 	}
-	if err := runtime.WriteFileAtomic(filepath.Join(o.out, "metrics.json"), append(b, '\n')); err != nil {
+	if err := fileio.WriteFileAtomic(filepath.Join(o.out, "metrics.json"), append(b, '\n')); err != nil {
 		fmt.Fprintf(stderr, "fashion: %v\n", err)
 		return 1
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ebmc/ebmc/examples/internal/plot"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/fileio"
 	"github.com/ebmc/ebmc/runtime/imaging"
 )
 
@@ -503,7 +504,7 @@ func (e *env) curve(r *row, res *Result, dir string) error {
 	if err != nil {
 		return err
 	}
-	return runtime.WriteFileAtomic(filepath.Join(dir, "curve.json"), append(b, '\n'))
+	return fileio.WriteFileAtomic(filepath.Join(dir, "curve.json"), append(b, '\n'))
 }
 
 // reverse estimates log Z by reverse AIS (-reverse-runs chains burned in

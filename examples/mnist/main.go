@@ -43,6 +43,7 @@ import (
 
 	"github.com/ebmc/ebmc/examples/internal/figures"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/fileio"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -272,10 +273,10 @@ func writeTable(out string, t *Table) error {
 	if err != nil {
 		return err
 	}
-	if err := runtime.WriteFileAtomic(filepath.Join(out, "table.json"), append(b, '\n')); err != nil {
+	if err := fileio.WriteFileAtomic(filepath.Join(out, "table.json"), append(b, '\n')); err != nil {
 		return err
 	}
-	return runtime.WriteFileAtomic(filepath.Join(out, "table.md"), []byte(markdown(t)))
+	return fileio.WriteFileAtomic(filepath.Join(out, "table.md"), []byte(markdown(t)))
 }
 
 // markdown renders the table as it appears in the docs.

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/fileio"
 	"image"
 	"image/color"
 	"image/gif"
@@ -116,7 +116,7 @@ func WriteTiles(path string, x []float64, n, h, w, cols int, normalize bool) err
 	if err := png.Encode(&buf, TileImage(x, n, h, w, cols, normalize)); err != nil {
 		return fmt.Errorf("runtime: write tiles %s: %w", path, err)
 	}
-	if err := runtime.WriteFileAtomic(path, buf.Bytes()); err != nil {
+	if err := fileio.WriteFileAtomic(path, buf.Bytes()); err != nil {
 		return fmt.Errorf("runtime: write tiles: %w", err)
 	}
 	return nil
@@ -149,7 +149,7 @@ func WriteGIF(path string, frames [][]float64, n, h, w, cols int, delay int) err
 	if err := gif.EncodeAll(&buf, anim); err != nil {
 		return fmt.Errorf("runtime: write GIF %s: %w", path, err)
 	}
-	if err := runtime.WriteFileAtomic(path, buf.Bytes()); err != nil {
+	if err := fileio.WriteFileAtomic(path, buf.Bytes()); err != nil {
 		return fmt.Errorf("runtime: write GIF: %w", err)
 	}
 	return nil

@@ -13,7 +13,7 @@ import (
 	"math"
 	"strconv"
 
-	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/fileio"
 )
 
 // Series is one curve: points (X[i], Y[i]) joined by lines. Non-finite
@@ -92,7 +92,7 @@ func Write(path string, series []Series, refs []float64) error {
 	if err != nil {
 		return fmt.Errorf("plot %s: %w", path, err)
 	}
-	return runtime.WriteFileAtomic(path, b)
+	return fileio.WriteFileAtomic(path, b)
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

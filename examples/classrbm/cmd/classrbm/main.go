@@ -60,6 +60,7 @@ import (
 	"github.com/ebmc/ebmc/examples/classrbm/internal/small"
 	"github.com/ebmc/ebmc/examples/internal/labelled"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/fileio"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -149,7 +150,7 @@ func runWrapped(args []string, stdout, stderr io.Writer, wrap func(runtime.Train
 		fmt.Fprintf(stderr, "classrbm: metrics: %v\n", err)
 		return 1
 	}
-	if err := runtime.WriteFileAtomic(filepath.Join(o.out, "metrics.json"), append(b, '\n')); err != nil {
+	if err := fileio.WriteFileAtomic(filepath.Join(o.out, "metrics.json"), append(b, '\n')); err != nil {
 		fmt.Fprintf(stderr, "classrbm: %v\n", err)
 		return 1
 	}

@@ -51,6 +51,7 @@ import (
 	"github.com/ebmc/ebmc/examples/internal/chains"
 	"github.com/ebmc/ebmc/examples/internal/figures"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/fileio"
 	"github.com/ebmc/ebmc/runtime/imaging"
 )
 
@@ -147,7 +148,7 @@ func runWrapped(args []string, stdout, stderr io.Writer, wrap func(runtime.Train
 		fmt.Fprintf(stderr, "dbm: metrics: %v\n", err)
 		return 1
 	}
-	if err := runtime.WriteFileAtomic(filepath.Join(o.out, "metrics.json"), append(b, '\n')); err != nil {
+	if err := fileio.WriteFileAtomic(filepath.Join(o.out, "metrics.json"), append(b, '\n')); err != nil {
 		fmt.Fprintf(stderr, "dbm: %v\n", err)
 		return 1
 	}

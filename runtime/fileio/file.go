@@ -1,4 +1,4 @@
-package runtime
+package fileio
 
 import (
 	"bufio"
@@ -23,7 +23,7 @@ import (
 // files are left alone. Concurrent writes of one path are not coordinated
 // beyond that: the last rename wins.
 func WriteFileAtomic(path string, data []byte) error {
-	err := writeAtomic(path, func(w io.Writer) error {
+	err := WriteAtomic(path, func(w io.Writer) error {
 		_, err := w.Write(data)
 		return err
 	})
@@ -36,7 +36,7 @@ func WriteFileAtomic(path string, data []byte) error {
 // writeAtomic is WriteFileAtomic with the content produced by write, which
 // receives a buffered writer onto the temporary file. Errors are returned
 // unwrapped for the caller to put in context.
-func writeAtomic(path string, write func(w io.Writer) error) (err error) {
+func WriteAtomic(path string, write func(w io.Writer) error) (err error) {
 	dir, base := filepath.Split(path)
 	if base == "" {
 		return fmt.Errorf("%q names a directory, not a file", path)
@@ -116,7 +116,7 @@ func removeStaleTemps(dir, base string, began time.Time) {
 // checkWritable checks that a file can be written at path by writeAtomic:
 // that path does not name a directory and that its directory takes a new
 // file, by creating and removing an empty temporary file there.
-func checkWritable(path string) error {
+func CheckWritable(path string) error {
 	dir, base := filepath.Split(path)
 	if base == "" {
 		return fmt.Errorf("%q names a directory, not a file; set FitConfig.Checkpoint to a file path", path)
