@@ -30,6 +30,7 @@ import (
 	"github.com/ebmc/ebmc/benchmarks/rbm32"
 	"github.com/ebmc/ebmc/examples/rbm"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 )
 
 const (
@@ -89,8 +90,8 @@ func dataDir(flagDir string) string {
 
 // loadImages reads an IDX image file binarized as pixel/255 > 0.5, one bit
 // per pixel (the 60,000 training images take 5.9 MB).
-func loadImages(dir, name string) (*runtime.BitDataset, error) {
-	d, err := runtime.LoadIDXBits(filepath.Join(dir, name), 0.5)
+func loadImages(dir, name string) (*dataset.BitDataset, error) {
+	d, err := dataset.LoadIDXBits(filepath.Join(dir, name), 0.5)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +103,7 @@ func loadImages(dir, name string) (*runtime.BitDataset, error) {
 
 // rowsFrom writes rows lo…lo+n−1 of d into dst, using idx (len ≥ n) for
 // their indices.
-func rowsFrom(d *runtime.BitDataset, lo, n int, idx []int, dst []float64) {
+func rowsFrom(d *dataset.BitDataset, lo, n int, idx []int, dst []float64) {
 	idx = idx[:n]
 	for i := range idx {
 		idx[i] = lo + i
@@ -254,7 +255,7 @@ func main() {
 
 // gibbs runs W1/W1s: chains started at the first training images (random
 // states when the data set is absent), sweeps sweeps of block Gibbs.
-func gibbs(res *result, train *runtime.BitDataset, chains, sweeps int, seed uint64, float32 bool) {
+func gibbs(res *result, train *dataset.BitDataset, chains, sweeps int, seed uint64, float32 bool) {
 	m := rbm.NewRBM(seed)
 	x := rbm.NewRBMChains(chains, seed+1)
 	if float32 && !x.Workspace.SetFloat32(true) {
@@ -285,7 +286,7 @@ func gibbs(res *result, train *runtime.BitDataset, chains, sweeps int, seed uint
 // trainRBM runs CD-1 (Hinton's recipe: sampled h0, reconstruction kept as
 // probabilities) or PCD-1 over the rows of data in file order and returns
 // the seconds of the loop and Σ over the epochs of ‖v0 − vn‖².
-func trainRBM(m *rbm.RBM, data *runtime.BitDataset, epochs, batch, chains int, lr, mom float64, persistent bool, reconRows int, seed uint64, float32 bool) (float64, float64, error) {
+func trainRBM(m *rbm.RBM, data *dataset.BitDataset, epochs, batch, chains int, lr, mom float64, persistent bool, reconRows int, seed uint64, float32 bool) (float64, float64, error) {
 	t, err := rbm.NewRBMTrainer(m, runtime.CDConfig{
 		K:           1,
 		BatchSize:   batch,
@@ -317,7 +318,7 @@ func trainRBM(m *rbm.RBM, data *runtime.BitDataset, epochs, batch, chains int, l
 
 // reconErr is the mean over the rows of Σ_i (v_i − pv_i)² with the
 // mean-field reconstruction pv = σ(σ(vW + c)Wᵀ + b), in batches of 1000.
-func reconErr(m *rbm.RBM, d *runtime.BitDataset) float64 {
+func reconErr(m *rbm.RBM, d *dataset.BitDataset) float64 {
 	const chunk = 1000
 	x := rbm.NewRBMChains(chunk, 0)
 	pv, idx := make([]float64, chunk*nv), make([]int, chunk)
@@ -338,7 +339,7 @@ func reconErr(m *rbm.RBM, d *runtime.BitDataset) float64 {
 // ais runs W4 and the untimed evaluation: the base-rate model from the
 // training images with 5 pseudo-counts per minibatch (Salakhutdinov &
 // Murray's lp = 5), the estimate, and the mean test log-probability.
-func ais(res *result, m *rbm.RBM, train, test *runtime.Dataset, runs, betas, batch int, seed uint64, float32 bool) error {
+func ais(res *result, m *rbm.RBM, train, test *dataset.Dataset, runs, betas, batch int, seed uint64, float32 bool) error {
 	r := m.Reflect()
 	if float32 {
 		m32 := rbm32.ZeroRBM()

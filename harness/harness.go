@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 )
 
 // Request asks for one operation on a model.
@@ -286,7 +287,7 @@ func train(m runtime.Reflective, req Request) (resp Response) {
 		resp.Error = err.Error()
 		return resp
 	}
-	ds := &runtime.Dataset{Rows: len(tr.Data), Cols: t.VisibleSize()}
+	ds := &dataset.Dataset{Rows: len(tr.Data), Cols: t.VisibleSize()}
 	for _, row := range tr.Data {
 		ds.X = append(ds.X, row...)
 	}
@@ -338,7 +339,7 @@ func logZ(m runtime.Reflective, mk func() runtime.Reflective, req Request) (resp
 	}
 	base := runtime.Uniform(m)
 	if len(lz.Data) > 0 {
-		d := &runtime.Dataset{Rows: len(lz.Data), Cols: len(lz.Data[0])}
+		d := &dataset.Dataset{Rows: len(lz.Data), Cols: len(lz.Data[0])}
 		for _, row := range lz.Data {
 			d.X = append(d.X, row...)
 		}

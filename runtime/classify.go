@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"github.com/ebmc/ebmc/runtime/dataset"
 	"slices"
 )
 
@@ -12,7 +13,7 @@ import (
 //	p(y = k | x) = exp(−F(x, e_k)) / Σ_j exp(−F(x, e_j))
 //
 // with F the free energy of the visible layers. The result is rows × K.
-func ClassProbs(m Reflective, label string, d *Dataset) ([]float64, error) {
+func ClassProbs(m Reflective, label string, d *dataset.Dataset) ([]float64, error) {
 	fe := VisibleFreeEnergy(m)
 	if fe < 0 {
 		return nil, fmt.Errorf("runtime: classify with %s: no free energy of the visible layers", m.ModelName())

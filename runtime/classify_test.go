@@ -7,6 +7,7 @@ import (
 
 	"github.com/ebmc/ebmc/internal/gentest/classrbm"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 )
 
 // TestClassProbsBatches: rows classified together, in several batches of
@@ -17,7 +18,7 @@ func TestClassProbsBatches(t *testing.T) {
 	perturb(m, 1, 2)
 	const rows, k = 700, classrbm.ClassRBMNY
 	d := randomRows(m, rows, 3)
-	pixels := &runtime.Dataset{Rows: rows, Cols: classrbm.ClassRBMNV, X: make([]float64, rows*classrbm.ClassRBMNV)}
+	pixels := &dataset.Dataset{Rows: rows, Cols: classrbm.ClassRBMNV, X: make([]float64, rows*classrbm.ClassRBMNV)}
 	for r := range rows {
 		copy(pixels.Row(r), d.Row(r)[:classrbm.ClassRBMNV])
 	}

@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"fmt"
+	"github.com/ebmc/ebmc/runtime/dataset"
 	"io"
 	"math"
 	"strings"
@@ -412,7 +413,7 @@ type PretrainResult struct {
 //
 // data holds rows of the visible layer. PretrainDBM returns per-RBM
 // reconstruction errors; cancelling ctx stops it between updates.
-func PretrainDBM(ctx context.Context, m Reflective, data *Dataset, cfg PretrainConfig) (*PretrainResult, error) {
+func PretrainDBM(ctx context.Context, m Reflective, data *dataset.Dataset, cfg PretrainConfig) (*PretrainResult, error) {
 	start := time.Now()
 	if ctx == nil {
 		ctx = context.Background()
@@ -569,7 +570,7 @@ func (pr *dbmPair) field(x Chains, l, n, size int, double bool, base, a, prec []
 }
 
 // train runs CD-k on the rows of acts for the given epochs.
-func (pr *dbmPair) train(ctx context.Context, acts *Dataset, epochs int, sample bool) (RBMStats, error) {
+func (pr *dbmPair) train(ctx context.Context, acts *dataset.Dataset, epochs int, sample bool) (RBMStats, error) {
 	start := time.Now()
 	batches := NewBatches(acts.Rows, pr.cfg.BatchSize, true, NewRNG(pr.cfg.Seed, 0xdb80+uint64(pr.lo)))
 	buf := make([]float64, min(pr.cfg.BatchSize, acts.Rows)*acts.Cols)
@@ -673,8 +674,8 @@ func (pr *dbmPair) step(x []float64, n, epoch int) float64 {
 
 // activities returns the means of the upper layer given each row of acts,
 // with the input doubled as in training: the data of the next RBM.
-func (pr *dbmPair) activities(acts *Dataset) *Dataset {
-	out := &Dataset{Rows: acts.Rows, Cols: pr.nHi, X: make([]float64, acts.Rows*pr.nHi)}
+func (pr *dbmPair) activities(acts *dataset.Dataset) *dataset.Dataset {
+	out := &dataset.Dataset{Rows: acts.Rows, Cols: pr.nHi, X: make([]float64, acts.Rows*pr.nHi)}
 	size := min(pr.cfg.BatchSize, acts.Rows)
 	for lo := 0; lo < acts.Rows; lo += size {
 		n := min(size, acts.Rows-lo)

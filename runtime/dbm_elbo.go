@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"github.com/ebmc/ebmc/runtime/dataset"
 	"math"
 	"time"
 )
@@ -50,7 +51,7 @@ type ELBOResult struct {
 //	softmax μ_c:  −Σ_c μ_c·log μ_c per group
 //
 // and a gaussian hidden layer is refused (its square has E_q[x²] ≠ μ²).
-func ELBO(m Reflective, d *Dataset, logZ float64, cfg ELBOConfig) (*ELBOResult, error) {
+func ELBO(m Reflective, d *dataset.Dataset, logZ float64, cfg ELBOConfig) (*ELBOResult, error) {
 	start := time.Now()
 	if m == nil {
 		return nil, fmt.Errorf("runtime: ELBO: nil model")

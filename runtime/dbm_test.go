@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 )
 
 // dbmStub is a model that knows only its layers: enough for the checks
@@ -47,7 +48,7 @@ func TestDBMLayoutRefusesOtherShapes(t *testing.T) {
 
 func TestELBORefusesGaussianHiddenLayers(t *testing.T) {
 	m := dbmStub{layers: dbmLayers("visible bernoulli", "bernoulli", "gaussian")}
-	d := &runtime.Dataset{Rows: 1, Cols: 2, X: []float64{0, 1}}
+	d := &dataset.Dataset{Rows: 1, Cols: 2, X: []float64{0, 1}}
 	_, err := runtime.ELBO(m, d, 0, runtime.ELBOConfig{})
 	dbmWantError(t, err, "hidden layer c is gaussian")
 	err = runtime.ELBOAt(m, dbmStubChains{}, 0, make([]float64, 1))
@@ -72,13 +73,13 @@ func TestICMRefusesBadArguments(t *testing.T) {
 
 func TestICMCompleteRefusesBadInput(t *testing.T) {
 	m := dbmStub{layers: dbmLayers("visible bernoulli", "bernoulli")}
-	d := &runtime.Dataset{Rows: 2, Cols: 2, X: []float64{0, 1, 1, 0}}
+	d := &dataset.Dataset{Rows: 2, Cols: 2, X: []float64{0, 1, 1, 0}}
 	_, err := runtime.Complete(m, d, []bool{true}, runtime.CompleteConfig{})
 	dbmWantError(t, err, "missing has 1 flags; want 2 (one mask) or 4 (one per row)")
-	_, err = runtime.Complete(m, &runtime.Dataset{Rows: 1, Cols: 3, X: make([]float64, 3)}, make([]bool, 3), runtime.CompleteConfig{})
+	_, err = runtime.Complete(m, &dataset.Dataset{Rows: 1, Cols: 3, X: make([]float64, 3)}, make([]bool, 3), runtime.CompleteConfig{})
 	dbmWantError(t, err, "data has 3 columns, the visible layers have 2 units")
 	_, err = runtime.Complete(m, d, make([]bool, 2), runtime.CompleteConfig{Method: 7})
 	dbmWantError(t, err, "unknown method CompletionMethod(7)")
-	_, err = runtime.Complete(m, &runtime.Dataset{Cols: 2}, make([]bool, 2), runtime.CompleteConfig{})
+	_, err = runtime.Complete(m, &dataset.Dataset{Cols: 2}, make([]bool, 2), runtime.CompleteConfig{})
 	dbmWantError(t, err, "empty data set")
 }

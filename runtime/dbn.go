@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ebmc/ebmc/runtime/dataset"
 	"strings"
 )
 
@@ -310,7 +311,7 @@ func dbnOneHot(x Chains, layer, classes int, labels []int) {
 	}
 }
 
-func (d *DBN) checkData(data *Dataset) error {
+func (d *DBN) checkData(data *dataset.Dataset) error {
 	switch {
 	case data == nil || data.Rows <= 0:
 		return errors.New("empty data set")
@@ -344,10 +345,10 @@ func (d *DBN) checkLabels(labels []int, rows int) error {
 // up maps rows of h_k (width nin of model k) to rows of h_{k+1} under the
 // recognition conditional q_k: conditional means, or samples with sample.
 // The result has extra zero columns after the nhid units of each row.
-func (d *DBN) up(k int, in *Dataset, sample bool, seed uint64, extra int) *Dataset {
+func (d *DBN) up(k int, in *dataset.Dataset, sample bool, seed uint64, extra int) *dataset.Dataset {
 	lv := d.recog(k)
 	w := lv.nhid + extra
-	out := &Dataset{Rows: in.Rows, Cols: w, X: make([]float64, in.Rows*w)}
+	out := &dataset.Dataset{Rows: in.Rows, Cols: w, X: make([]float64, in.Rows*w)}
 	cache := dbnNewChains(lv.m, seed, uint64(k))
 	buf := make([]float64, min(dbnBatch, in.Rows)*lv.nhid)
 	for lo := 0; lo < in.Rows; lo += dbnBatch {
@@ -372,7 +373,7 @@ func (d *DBN) up(k int, in *Dataset, sample bool, seed uint64, extra int) *Datas
 // layer): the deterministic up-pass μ_{k+1} = E_q[h_{k+1} | h_k = μ_k] from
 // μ_0 = v, or with sample a draw h_1, …, h_level from
 // q(h_1 | v)·q(h_2 | h_1)⋯, seeded by seed.
-func (d *DBN) Propagate(data *Dataset, level int, sample bool, seed uint64) (*Dataset, error) {
+func (d *DBN) Propagate(data *dataset.Dataset, level int, sample bool, seed uint64) (*dataset.Dataset, error) {
 	if err := d.checkData(data); err != nil {
 		return nil, fmt.Errorf("runtime: DBN propagate: %w", err)
 	}
@@ -389,7 +390,7 @@ func (d *DBN) Propagate(data *Dataset, level int, sample bool, seed uint64) (*Da
 // WithLabels returns the rows of d followed by the one-hot encoding of their
 // labels in the top model's label layer: the rows the up-down trainer
 // (DBNUpDown) takes.
-func (d *DBN) WithLabels(data *Dataset, labels []int) (*Dataset, error) {
+func (d *DBN) WithLabels(data *dataset.Dataset, labels []int) (*dataset.Dataset, error) {
 	if err := d.checkData(data); err != nil {
 		return nil, fmt.Errorf("runtime: DBN with labels: %w", err)
 	}
@@ -398,7 +399,7 @@ func (d *DBN) WithLabels(data *Dataset, labels []int) (*Dataset, error) {
 	}
 	k := d.top().classes
 	w := data.Cols + k
-	out := &Dataset{Rows: data.Rows, Cols: w, X: make([]float64, data.Rows*w)}
+	out := &dataset.Dataset{Rows: data.Rows, Cols: w, X: make([]float64, data.Rows*w)}
 	for r := 0; r < data.Rows; r++ {
 		copy(out.X[r*w:], data.Row(r))
 		if k > 0 {
@@ -419,7 +420,7 @@ func (d *DBN) WithLabels(data *Dataset, labels []int) (*Dataset, error) {
 // model's visible layers in order, as Pretrain builds them with means and as
 // a trainer of the top model alone (NewTrainer, NewObjectiveTrainer) or the
 // package-level ClassProbs with the label dropped expects them.
-func (d *DBN) TopData(data *Dataset, labels []int) (*Dataset, error) {
+func (d *DBN) TopData(data *dataset.Dataset, labels []int) (*dataset.Dataset, error) {
 	if err := d.checkData(data); err != nil {
 		return nil, fmt.Errorf("runtime: DBN top data: %w", err)
 	}
@@ -442,7 +443,7 @@ func (d *DBN) TopData(data *Dataset, labels []int) (*Dataset, error) {
 // setLabels writes the one-hot labels into the label columns of rows of the
 // top model's visible layers (after its nin input units); it does nothing
 // when the top model has no label layer.
-func (d *DBN) setLabels(rows *Dataset, labels []int) {
+func (d *DBN) setLabels(rows *dataset.Dataset, labels []int) {
 	top := d.top()
 	if top.classes == 0 {
 		return
@@ -571,7 +572,7 @@ func (dn *dbnDown) run(in []float64, means bool) []float64 {
 // through its free energy F(h_{L−1}, y) (the package-level ClassProbs):
 //
 //	p(y = k | v) ≈ exp(−F(μ_{L−1}, e_k)) / Σ_j exp(−F(μ_{L−1}, e_j))
-func (d *DBN) ClassProbs(data *Dataset) ([]float64, error) {
+func (d *DBN) ClassProbs(data *dataset.Dataset) ([]float64, error) {
 	top := d.top()
 	if top.classes == 0 {
 		return nil, fmt.Errorf("runtime: DBN classify: the top model %s has no label layer", top.m.ModelName())
@@ -593,7 +594,7 @@ type DBNLayerTraining struct {
 	// be fitted to (the layer below's outputs, with the labels for a
 	// labelled top) before its trainer is made: to start its visible
 	// biases at the data's base rates, say (BaseRate, Base.SetBiases).
-	Init func(m Reflective, data *Dataset) error
+	Init func(m Reflective, data *dataset.Dataset) error
 }
 
 // DBNPretrainConfig configures DBN.Pretrain.
@@ -616,7 +617,7 @@ type DBNPretrainConfig struct {
 // receives a header line and Fit's per-epoch lines. Recognition copies
 // made by Untie are overwritten with the trained parameters. It returns the
 // epoch statistics of every model trained, also on error.
-func (d *DBN) Pretrain(ctx context.Context, data *Dataset, labels []int, cfg DBNPretrainConfig) ([][]EpochStats, error) {
+func (d *DBN) Pretrain(ctx context.Context, data *dataset.Dataset, labels []int, cfg DBNPretrainConfig) ([][]EpochStats, error) {
 	if err := d.checkData(data); err != nil {
 		return nil, fmt.Errorf("runtime: DBN pretrain: %w", err)
 	}

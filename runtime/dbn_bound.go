@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"github.com/ebmc/ebmc/runtime/dataset"
 	"math"
 	"time"
 )
@@ -14,7 +15,7 @@ import (
 // base-rate model TopBase fits to data and labels. Forward AIS errs low in
 // expectation (E[Ẑ] = Z, so E[log Ẑ] ≤ log Z), which errs the bound high;
 // ReverseAIS from the same base errs the other way.
-func (d *DBN) TopLogZ(data *Dataset, labels []int, cfg AISConfig) (*Estimate, error) {
+func (d *DBN) TopLogZ(data *dataset.Dataset, labels []int, cfg AISConfig) (*Estimate, error) {
 	top := d.top()
 	start := time.Now()
 	if z, err := top.m.LogZ(1 << 24); err == nil {
@@ -35,7 +36,7 @@ func (d *DBN) TopLogZ(data *Dataset, labels []int, cfg AISConfig) (*Estimate, er
 // of 5% of the rows) to the top model's visible layers on data mapped up
 // by the recognition means, with the one-hot labels appended when the top
 // model has a label layer (labels must then hold one class per row).
-func (d *DBN) TopBase(data *Dataset, labels []int) (*Base, error) {
+func (d *DBN) TopBase(data *dataset.Dataset, labels []int) (*Base, error) {
 	if err := d.checkData(data); err != nil {
 		return nil, fmt.Errorf("runtime: DBN top base rate: %w", err)
 	}
@@ -103,7 +104,7 @@ type DBNBound struct {
 // input, summed over the label when it has one: log Σ_y exp(−F_top(h, y)).
 // Each row's expectation is the average over cfg.Samples draws of q; logZ
 // is log Z_top (TopLogZ). The gap to log p(v) is KL(q(h | v) ‖ p(h | v)).
-func (d *DBN) LowerBound(data *Dataset, logZ *Estimate, cfg DBNBoundConfig) (*DBNBound, error) {
+func (d *DBN) LowerBound(data *dataset.Dataset, logZ *Estimate, cfg DBNBoundConfig) (*DBNBound, error) {
 	start := time.Now()
 	if err := d.checkData(data); err != nil {
 		return nil, fmt.Errorf("runtime: DBN lower bound: %w", err)
@@ -279,7 +280,7 @@ func (u *dbnUpSampler) draw(in []float64, stride, n int, acc []float64) ([]float
 // and so approximately on log p(v); unlike the variational bound it
 // tightens as the runs grow. base is the top model's base (TopBase); the
 // top model must have no label layer.
-func (d *DBN) RAISE(data *Dataset, base *Base, cfg RAISEConfig) (*RAISEResult, error) {
+func (d *DBN) RAISE(data *dataset.Dataset, base *Base, cfg RAISEConfig) (*RAISEResult, error) {
 	start := time.Now()
 	fail := func(err error) error { return fmt.Errorf("runtime: DBN RAISE: %w", err) }
 	if err := d.checkData(data); err != nil {
@@ -302,7 +303,7 @@ func (d *DBN) RAISE(data *Dataset, base *Base, cfg RAISEConfig) (*RAISEResult, e
 	}
 	// Row r's run j is row r·runs + j of the top model's data.
 	n := data.Rows * runs
-	hs := &Dataset{Rows: n, Cols: top.nin, X: make([]float64, n*top.nin)}
+	hs := &dataset.Dataset{Rows: n, Cols: top.nin, X: make([]float64, n*top.nin)}
 	lw := make([]float64, n)
 	up := d.newUpSampler(cfg.Seed)
 	rep := make([]float64, dbnBatch*data.Cols)

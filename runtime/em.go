@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"github.com/ebmc/ebmc/runtime/dataset"
 	"io"
 	"math"
 	"math/bits"
@@ -109,7 +110,7 @@ const emMaxLogit = 40
 // −(1/N)·Σ_n ∂E/∂θ(v_n, r_n) + E_p[∂E/∂θ], the model expectation enumerated
 // as the exact method does. A step that does not raise Q is halved until it
 // does (or given up), so L never falls.
-func EM(m Reflective, data *Dataset, cfg EMConfig) (*EMResult, error) {
+func EM(m Reflective, data *dataset.Dataset, cfg EMConfig) (*EMResult, error) {
 	start := time.Now()
 	e, err := newEM(m, data, cfg)
 	if err != nil {
@@ -156,7 +157,7 @@ type em struct {
 	m      Reflective
 	cfg    EMConfig
 	name   string
-	data   *Dataset
+	data   *dataset.Dataset
 	fe     int        // the free energy of the visible layers
 	side   exactSide  // the side enumerated for log Z
 	hidden []objLayer // the hidden layers; off is the offset in a row of r
@@ -184,7 +185,7 @@ type em struct {
 	lr   float64
 }
 
-func newEM(m Reflective, data *Dataset, cfg EMConfig) (*em, error) {
+func newEM(m Reflective, data *dataset.Dataset, cfg EMConfig) (*em, error) {
 	switch {
 	case cfg.Iterations < 0:
 		return nil, fmt.Errorf("Iterations is %d; it must be positive (or 0 for 100)", cfg.Iterations)

@@ -10,6 +10,7 @@ import (
 	"github.com/ebmc/ebmc/internal/gentest/fvbm"
 	"github.com/ebmc/ebmc/internal/gentest/rbm"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/internal/emtest"
 )
 
@@ -99,10 +100,10 @@ func TestEMLogLikelihoodNeverFalls(t *testing.T) {
 // clusteredRows returns n rows of binary data for m's visible units around
 // two prototypes (alternating bits and their complement), each bit flipped
 // with probability 0.15.
-func clusteredRows(m runtime.Reflective, n int, seed uint64) *runtime.Dataset {
+func clusteredRows(m runtime.Reflective, n int, seed uint64) *dataset.Dataset {
 	rng := runtime.NewRNG(seed, 2)
 	nv := randomRows(m, 1, 0).Cols
-	d := &runtime.Dataset{Rows: n, Cols: nv, X: make([]float64, n*nv)}
+	d := &dataset.Dataset{Rows: n, Cols: nv, X: make([]float64, n*nv)}
 	for r := range n {
 		proto := r % 2
 		for i := range nv {
@@ -306,10 +307,10 @@ func maxAbsOf(g []float64) float64 {
 }
 
 // mixtureRows samples n rows of a mixture with weights pi and means mu[k][i].
-func mixtureRows(pi []float64, mu [][]float64, n int, seed uint64) *runtime.Dataset {
+func mixtureRows(pi []float64, mu [][]float64, n int, seed uint64) *dataset.Dataset {
 	rng := runtime.NewRNG(seed, 1)
 	nv := len(mu[0])
-	d := &runtime.Dataset{Rows: n, Cols: nv, X: make([]float64, n*nv)}
+	d := &dataset.Dataset{Rows: n, Cols: nv, X: make([]float64, n*nv)}
 	for r := range n {
 		k := rng.Categorical(pi)
 		for i := range nv {
@@ -320,7 +321,7 @@ func mixtureRows(pi []float64, mu [][]float64, n int, seed uint64) *runtime.Data
 }
 
 // patternCounts counts the rows of binary data by bit pattern.
-func patternCounts(d *runtime.Dataset) []float64 {
+func patternCounts(d *dataset.Dataset) []float64 {
 	counts := make([]float64, 1<<d.Cols)
 	for r := range d.Rows {
 		v := 0
@@ -364,7 +365,7 @@ var emMLCases = []emMLCase{
 //
 // train trains the model in place and returns the iterations it ran and
 // the log-likelihood it reports; nil means runtime.EM with c.cfg.
-func checkML(t *testing.T, c emMLCase, train func(m runtime.Reflective, data *runtime.Dataset) (int, float64)) error {
+func checkML(t *testing.T, c emMLCase, train func(m runtime.Reflective, data *dataset.Dataset) (int, float64)) error {
 	t.Helper()
 	m := emModel(t, c.model)(11)
 	params := m.Params()
@@ -373,7 +374,7 @@ func checkML(t *testing.T, c emMLCase, train func(m runtime.Reflective, data *ru
 	data := mixtureRows(c.pi, c.mu, 400, 5)
 	counts := patternCounts(data)
 	if train == nil {
-		train = func(m runtime.Reflective, data *runtime.Dataset) (int, float64) {
+		train = func(m runtime.Reflective, data *dataset.Dataset) (int, float64) {
 			res, err := runtime.EM(m, data, c.cfg)
 			if err != nil {
 				t.Fatal(err)
@@ -484,8 +485,8 @@ func TestEMPseudoIsMAP(t *testing.T) {
 // wrongEM is EM on the tiny mixture written here with a deliberately wrong
 // closed-form M-step: c_k = log π_k, missing −Σ_i log(1 + e^{a_ik}), the
 // mass that summing v out adds to component k.
-func wrongEM(t *testing.T) func(m runtime.Reflective, data *runtime.Dataset) (int, float64) {
-	return func(m runtime.Reflective, data *runtime.Dataset) (int, float64) {
+func wrongEM(t *testing.T) func(m runtime.Reflective, data *dataset.Dataset) (int, float64) {
+	return func(m runtime.Reflective, data *dataset.Dataset) (int, float64) {
 		params := m.Params()
 		nm := naiveOf(t, "tiny", params)
 		th := flatten(params) // W[i,k] at i·K + k, then b, then c
@@ -548,7 +549,7 @@ func TestEMNegativeControl(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			bad := base
 			bad.cfg = c.cfg
-			var train func(runtime.Reflective, *runtime.Dataset) (int, float64)
+			var train func(runtime.Reflective, *dataset.Dataset) (int, float64)
 			if c.wrong {
 				train = wrongEM(t)
 			}
@@ -568,16 +569,16 @@ func TestEMBadInput(t *testing.T) {
 	cases := []struct {
 		name string
 		m    runtime.Reflective
-		data *runtime.Dataset
+		data *dataset.Dataset
 		cfg  runtime.EMConfig
 		want []string
 	}{
 		{"gaussian hidden", emtest.NewGHid(1).Reflect(), nil, runtime.EMConfig{}, []string{"hidden layer g is gaussian"}},
 		{"no visible free energy", emtest.NewDeep(1).Reflect(), nil, runtime.EMConfig{}, []string{"no free energy keeps exactly the visible layers", "cd or pcd"}},
 		{"no hidden layer", fvbm.NewFVBM(1).Reflect(), nil, runtime.EMConfig{}, []string{"no hidden layer", "exact"}},
-		{"wrong width", mix, &runtime.Dataset{Rows: 3, Cols: 7, X: make([]float64, 21)}, runtime.EMConfig{}, []string{"7 columns", "8 units"}},
-		{"short data", mix, &runtime.Dataset{Rows: 3, Cols: 8, X: make([]float64, 20)}, runtime.EMConfig{}, []string{"20 values"}},
-		{"no rows", mix, &runtime.Dataset{Cols: 8}, runtime.EMConfig{}, []string{"no data rows"}},
+		{"wrong width", mix, &dataset.Dataset{Rows: 3, Cols: 7, X: make([]float64, 21)}, runtime.EMConfig{}, []string{"7 columns", "8 units"}},
+		{"short data", mix, &dataset.Dataset{Rows: 3, Cols: 8, X: make([]float64, 20)}, runtime.EMConfig{}, []string{"20 values"}},
+		{"no rows", mix, &dataset.Dataset{Cols: 8}, runtime.EMConfig{}, []string{"no data rows"}},
 		{"nil data", mix, nil, runtime.EMConfig{}, []string{"no data rows"}},
 		{"limit", mix, randomRows(mix, 4, 1), runtime.EMConfig{Limit: 2}, []string{"3 configurations", "raise Limit"}},
 		{"negative pseudo", mix, randomRows(mix, 4, 1), runtime.EMConfig{Pseudo: -1}, []string{"Pseudo"}},

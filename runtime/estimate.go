@@ -3,6 +3,7 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"github.com/ebmc/ebmc/runtime/dataset"
 	"io"
 	"math"
 	"slices"
@@ -29,7 +30,7 @@ type Base struct {
 // with p = (Σ v + λ)/(N + 2λ), λ = pseudo; a spin ½·log(p₊/p₋); a softmax
 // group the log of its smoothed category frequencies; a gaussian unit the
 // data's mean and variance.
-func BaseRate(m Reflective, data Source, pseudo float64) (*Base, error) {
+func BaseRate(m Reflective, data dataset.Source, pseudo float64) (*Base, error) {
 	b := &Base{Field: map[int][]float64{}, Precision: map[int][]float64{}}
 	rows, cols := data.Shape()
 	off := 0
@@ -42,7 +43,7 @@ func BaseRate(m Reflective, data Source, pseudo float64) (*Base, error) {
 			return nil, fmt.Errorf("runtime: base rate of %s: data has %d columns, the visible layers need more", m.ModelName(), cols)
 		}
 		mean, sq := make([]float64, size), make([]float64, size)
-		batches(data, func(_ int, part *Dataset) error {
+		batches(data, func(_ int, part *dataset.Dataset) error {
 			for r := range part.Rows {
 				for u, v := range part.Row(r)[off : off+size] {
 					mean[u] += v

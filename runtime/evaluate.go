@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"github.com/ebmc/ebmc/runtime/dataset"
 	"math"
 )
 
@@ -9,7 +10,7 @@ import (
 // layers, concatenated in declaration order.
 
 // load puts the rows of d into a new batch of chains' visible layers.
-func load(m Reflective, d *Dataset) (Chains, error) {
+func load(m Reflective, d *dataset.Dataset) (Chains, error) {
 	var l loader
 	return l.load(m, d)
 }
@@ -19,7 +20,7 @@ func load(m Reflective, d *Dataset) (Chains, error) {
 // (free energies), so that batch after batch allocates nothing.
 type loader struct{ x Chains }
 
-func (l *loader) load(m Reflective, d *Dataset) (Chains, error) {
+func (l *loader) load(m Reflective, d *dataset.Dataset) (Chains, error) {
 	if n := visibleSize(m); d.Cols != n {
 		return nil, fmt.Errorf("runtime: %s: data has %d columns, the visible layers have %d units", m.ModelName(), d.Cols, n)
 	}
@@ -67,14 +68,14 @@ const evalBatch = 1000
 // Dataset's own rows, or for another Source (bits, say) the rows expanded
 // into one buffer of evalBatch rows, reused, so that memory stays bounded
 // by the batch whatever the size of d.
-func batches(d Source, f func(lo int, part *Dataset) error) error {
+func batches(d dataset.Source, f func(lo int, part *dataset.Dataset) error) error {
 	rows, cols := d.Shape()
-	dense, isDense := d.(*Dataset)
+	dense, isDense := d.(*dataset.Dataset)
 	var buf []float64
 	var idx []int
 	for lo := 0; lo < rows; lo += evalBatch {
 		hi := min(rows, lo+evalBatch)
-		part := &Dataset{Rows: hi - lo, Cols: cols}
+		part := &dataset.Dataset{Rows: hi - lo, Cols: cols}
 		if isDense {
 			part.X = dense.X[lo*cols : hi*cols]
 		} else {
@@ -96,7 +97,7 @@ func batches(d Source, f func(lo int, part *Dataset) error) error {
 }
 
 // FreeEnergies returns F(v) = −log Σ_hidden exp(−E(v, hidden)) of every row.
-func FreeEnergies(m Reflective, d Source) ([]float64, error) {
+func FreeEnergies(m Reflective, d dataset.Source) ([]float64, error) {
 	fe := VisibleFreeEnergy(m)
 	if fe < 0 {
 		return nil, fmt.Errorf("runtime: %s has no free energy of its visible layers (the hidden layers cannot be summed out together)", m.ModelName())
@@ -108,8 +109,8 @@ func FreeEnergies(m Reflective, d Source) ([]float64, error) {
 }
 
 // freeEnergies writes F(v) of the rows of d into f, loading them through l.
-func freeEnergies(m Reflective, l *loader, fe int, d Source, f []float64) error {
-	return batches(d, func(lo int, part *Dataset) error {
+func freeEnergies(m Reflective, l *loader, fe int, d dataset.Source, f []float64) error {
+	return batches(d, func(lo int, part *dataset.Dataset) error {
 		x, err := l.load(m, part)
 		if err != nil {
 			return err
@@ -128,7 +129,7 @@ func mean(x []float64) float64 {
 }
 
 // LogLikelihood returns the average log p(v) = −F(v) − log Z over the rows.
-func LogLikelihood(m Reflective, d Source, logZ float64) (float64, error) {
+func LogLikelihood(m Reflective, d dataset.Source, logZ float64) (float64, error) {
 	f, err := FreeEnergies(m, d)
 	if err != nil {
 		return 0, err
@@ -138,7 +139,7 @@ func LogLikelihood(m Reflective, d Source, logZ float64) (float64, error) {
 
 // FreeEnergyGap returns mean F(test) − mean F(train): it grows when a model
 // overfits, and needs no partition function.
-func FreeEnergyGap(m Reflective, train, test Source) (float64, error) {
+func FreeEnergyGap(m Reflective, train, test dataset.Source) (float64, error) {
 	ftr, err := FreeEnergies(m, train)
 	if err != nil {
 		return 0, err
@@ -165,7 +166,7 @@ type PseudoLikelihood struct {
 // Pseudo computes the pseudo-likelihood of the rows of d for a model whose
 // visible layers are bernoulli or spin. It evaluates the free energy of
 // every row with every unit flipped, in batches.
-func Pseudo(m Reflective, d Source, seed uint64) (*PseudoLikelihood, error) {
+func Pseudo(m Reflective, d dataset.Source, seed uint64) (*PseudoLikelihood, error) {
 	fe := VisibleFreeEnergy(m)
 	if fe < 0 {
 		return nil, fmt.Errorf("runtime: pseudo-likelihood of %s: no free energy of the visible layers", m.ModelName())
@@ -186,7 +187,7 @@ func Pseudo(m Reflective, d Source, seed uint64) (*PseudoLikelihood, error) {
 		pick[r] = rng.Intn(units)
 	}
 	// A batch of copies of one row, each with a different unit flipped.
-	flip := &Dataset{Rows: units, Cols: units, X: make([]float64, units*units)}
+	flip := &dataset.Dataset{Rows: units, Cols: units, X: make([]float64, units*units)}
 	f := make([]float64, units)
 	var l loader
 	spins := spinColumns(m)
@@ -222,11 +223,11 @@ func Pseudo(m Reflective, d Source, seed uint64) (*PseudoLikelihood, error) {
 // Reconstruction returns the mean over rows of ‖v − E[v | h = E[h | v]]‖²
 // for a model with one hidden block: the hidden means given the data, then
 // the visible means given those.
-func Reconstruction(m Reflective, d Source) (float64, error) {
+func Reconstruction(m Reflective, d dataset.Source) (float64, error) {
 	s := 0.0
 	var l loader // the hidden means overwrite the kept chains' hidden layers
 	var recon []float64
-	err := batches(d, func(_ int, part *Dataset) error {
+	err := batches(d, func(_ int, part *dataset.Dataset) error {
 		x, err := l.load(m, part)
 		if err != nil {
 			return err
@@ -266,7 +267,7 @@ func Reconstruction(m Reflective, d Source) (float64, error) {
 // SampledPseudoLikelihood is scikit-learn's cheap estimate of the
 // pseudo-likelihood: for each row one random unit i, units·log p(v_i | v_−i),
 // averaged over the rows. It costs two free energies per row.
-func SampledPseudoLikelihood(m Reflective, d Source, seed uint64) (float64, error) {
+func SampledPseudoLikelihood(m Reflective, d dataset.Source, seed uint64) (float64, error) {
 	rows, cols := d.Shape()
 	spin := spinColumns(m)
 	rng := NewRNG(seed, 0)
@@ -275,10 +276,10 @@ func SampledPseudoLikelihood(m Reflective, d Source, seed uint64) (float64, erro
 	if fe < 0 {
 		return 0, fmt.Errorf("runtime: pseudo-likelihood of %s: no free energy of the visible layers", m.ModelName())
 	}
-	var flipped *Dataset
+	var flipped *dataset.Dataset
 	var l loader
 	var base, f []float64
-	err := batches(d, func(_ int, part *Dataset) error {
+	err := batches(d, func(_ int, part *dataset.Dataset) error {
 		if cap(base) < part.Rows {
 			base, f = make([]float64, part.Rows), make([]float64, part.Rows)
 		}
@@ -287,7 +288,7 @@ func SampledPseudoLikelihood(m Reflective, d Source, seed uint64) (float64, erro
 			return err
 		}
 		if flipped == nil {
-			flipped = &Dataset{X: make([]float64, len(part.X))}
+			flipped = &dataset.Dataset{X: make([]float64, len(part.X))}
 		}
 		flipped.Rows, flipped.Cols, flipped.X = part.Rows, part.Cols, flipped.X[:len(part.X)]
 		copy(flipped.X, part.X)
@@ -332,7 +333,7 @@ func spinColumns(m Reflective) map[int]bool {
 // LogLikelihoodProxy returns a FitConfig.Proxy that tracks the average
 // log-likelihood of d during training by a quick AIS run (few temperatures
 // and runs: a rough, usually low estimate, cheap enough for every epoch).
-func LogLikelihoodProxy(m Reflective, base *Base, d Source, temps, runs int) func() (string, float64) {
+func LogLikelihoodProxy(m Reflective, base *Base, d dataset.Source, temps, runs int) func() (string, float64) {
 	return func() (string, float64) {
 		est, err := AIS(m, base, AISConfig{Temperatures: temps, Runs: runs, Seed: 1})
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/ebmc/ebmc/internal/gentest/rbm"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 )
 
 // The evaluations read a data set in batches of 1000 rows, from a Dataset
@@ -22,13 +23,13 @@ func TestEvaluationsReadBitsAsFloats(t *testing.T) {
 	}
 	const rows = 2500
 	nv, nh := len(m.B), len(m.C)
-	dense := &runtime.Dataset{Rows: rows, Cols: nv, X: make([]float64, rows*nv)}
+	dense := &dataset.Dataset{Rows: rows, Cols: nv, X: make([]float64, rows*nv)}
 	for i := range dense.X {
 		if rng.Float64() < 0.4 {
 			dense.X[i] = 1
 		}
 	}
-	bits := runtime.Binarized(dense, 0.5)
+	bits := dataset.Binarized(dense, 0.5)
 	r := m.Reflect()
 
 	fd, err := runtime.FreeEnergies(r, dense)
@@ -59,18 +60,18 @@ func TestEvaluationsReadBitsAsFloats(t *testing.T) {
 
 	for _, c := range []struct {
 		name string
-		eval func(runtime.Source) (float64, error)
+		eval func(dataset.Source) (float64, error)
 	}{
-		{"reconstruction", func(d runtime.Source) (float64, error) { return runtime.Reconstruction(r, d) }},
-		{"sampled pseudo-likelihood", func(d runtime.Source) (float64, error) { return runtime.SampledPseudoLikelihood(r, d, 7) }},
-		{"pseudo-likelihood", func(d runtime.Source) (float64, error) {
+		{"reconstruction", func(d dataset.Source) (float64, error) { return runtime.Reconstruction(r, d) }},
+		{"sampled pseudo-likelihood", func(d dataset.Source) (float64, error) { return runtime.SampledPseudoLikelihood(r, d, 7) }},
+		{"pseudo-likelihood", func(d dataset.Source) (float64, error) {
 			pl, err := runtime.Pseudo(r, d, 7)
 			if err != nil {
 				return 0, err
 			}
 			return pl.Total, nil
 		}},
-		{"base rate", func(d runtime.Source) (float64, error) {
+		{"base rate", func(d dataset.Source) (float64, error) {
 			b, err := runtime.BaseRate(r, d, 1)
 			if err != nil {
 				return 0, err

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/imaging"
 )
 
@@ -128,7 +129,7 @@ func (a *averager) TrainStep(batch []float64, rows, epoch int) float64 {
 }
 
 func ExampleFit() {
-	data := &runtime.Dataset{Rows: 4, Cols: 2, X: []float64{1, 0, 1, 0, 1, 1, 1, 1}}
+	data := &dataset.Dataset{Rows: 4, Cols: 2, X: []float64{1, 0, 1, 0, 1, 1, 1, 1}}
 	model := &averager{mu: make([]float64, 2)}
 	dir, _ := os.MkdirTemp("", "ebmc-example")
 	defer os.RemoveAll(dir)
@@ -172,7 +173,7 @@ func ExampleLoadIDX() {
 	path := filepath.Join(dir, "labels.idx")
 	// Magic 0x00000801 (unsigned bytes, one dimension), 3 labels.
 	os.WriteFile(path, []byte{0, 0, 8, 1, 0, 0, 0, 3, 7, 2, 1}, 0o644)
-	d, err := runtime.LoadIDX(path)
+	d, err := dataset.LoadIDX(path)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"github.com/ebmc/ebmc/runtime/dataset"
 )
 
 // Transform returns the hidden features of every row of d, as
@@ -11,7 +12,7 @@ import (
 // a model whose hidden layers are independent given v (an RBM) that is the
 // exact conditional mean; otherwise (a deep Boltzmann machine) the
 // mean-field approximation, up to 100 sweeps to tolerance 10⁻⁶.
-func Transform(m Reflective, d *Dataset) (*Dataset, error) {
+func Transform(m Reflective, d *dataset.Dataset) (*dataset.Dataset, error) {
 	if err := checkRows(m, d); err != nil {
 		return nil, fmt.Errorf("runtime: transform: %w", err)
 	}
@@ -24,8 +25,8 @@ func Transform(m Reflective, d *Dataset) (*Dataset, error) {
 	if hidden == 0 {
 		return nil, fmt.Errorf("runtime: transform: %s has no hidden layer", m.ModelName())
 	}
-	out := &Dataset{Rows: d.Rows, Cols: hidden, X: make([]float64, d.Rows*hidden)}
-	err := batches(d, func(lo int, part *Dataset) error {
+	out := &dataset.Dataset{Rows: d.Rows, Cols: hidden, X: make([]float64, d.Rows*hidden)}
+	err := batches(d, func(lo int, part *dataset.Dataset) error {
 		x, err := load(m, part)
 		if err != nil {
 			return err
@@ -53,7 +54,7 @@ func Transform(m Reflective, d *Dataset) (*Dataset, error) {
 // uniformly random states, each run for burn block-Gibbs sweeps at β = 1.
 // The samples are as good as the chains mix; burn in the thousands suits a
 // trained RBM on images.
-func Sample(m Reflective, n, burn int, seed uint64) (*Dataset, error) {
+func Sample(m Reflective, n, burn int, seed uint64) (*dataset.Dataset, error) {
 	if n < 1 || burn < 0 {
 		return nil, fmt.Errorf("runtime: sample: %d samples after %d sweeps: want n ≥ 1 and burn ≥ 0", n, burn)
 	}
@@ -61,7 +62,7 @@ func Sample(m Reflective, n, burn int, seed uint64) (*Dataset, error) {
 	if cols == 0 {
 		return nil, errors.New("runtime: sample: the model has no visible layer")
 	}
-	out := &Dataset{Rows: n, Cols: cols, X: make([]float64, n*cols)}
+	out := &dataset.Dataset{Rows: n, Cols: cols, X: make([]float64, n*cols)}
 	for lo, b := 0, uint64(0); lo < n; lo, b = lo+evalBatch, b+1 {
 		k := min(evalBatch, n-lo)
 		x := m.NewChains(k, mix64(seed)+b)
@@ -87,7 +88,7 @@ func Sample(m Reflective, n, burn int, seed uint64) (*Dataset, error) {
 }
 
 // checkRows checks that d holds rows of m's visible layers.
-func checkRows(m Reflective, d *Dataset) error {
+func checkRows(m Reflective, d *dataset.Dataset) error {
 	switch {
 	case d == nil || d.Rows < 1:
 		return errors.New("no rows")

@@ -6,6 +6,7 @@ import (
 
 	"github.com/ebmc/ebmc/internal/gentest/rbm"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 )
 
 // Transform gives E[h | v] = σ(c + Wᵀv) of every row, computed here by
@@ -22,7 +23,7 @@ func TestTransformAndSample(t *testing.T) {
 		m.C[i] = rng.Normal()
 	}
 	nv, nh := len(m.B), len(m.C)
-	d := &runtime.Dataset{Rows: 1500, Cols: nv, X: make([]float64, 1500*nv)}
+	d := &dataset.Dataset{Rows: 1500, Cols: nv, X: make([]float64, 1500*nv)}
 	for i := range d.X {
 		if rng.Float64() < 0.5 {
 			d.X[i] = 1
@@ -46,7 +47,7 @@ func TestTransformAndSample(t *testing.T) {
 			}
 		}
 	}
-	if _, err := runtime.Transform(m.Reflect(), &runtime.Dataset{Rows: 1, Cols: nv + 1, X: make([]float64, nv+1)}); err == nil {
+	if _, err := runtime.Transform(m.Reflect(), &dataset.Dataset{Rows: 1, Cols: nv + 1, X: make([]float64, nv+1)}); err == nil {
 		t.Error("Transform accepted rows of the wrong width")
 	}
 

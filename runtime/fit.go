@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/fileio"
 	"io"
 	"math"
@@ -128,8 +129,8 @@ type EpochStats struct {
 
 // short reports whether data is a Dataset holding fewer values than its
 // shape declares.
-func short(data Source) bool {
-	d, ok := data.(*Dataset)
+func short(data dataset.Source) bool {
+	d, ok := data.(*dataset.Dataset)
 	return ok && len(d.X) < d.Rows*d.Cols
 }
 
@@ -155,7 +156,7 @@ func short(data Source) bool {
 // Cancelling ctx stops training between two steps; the parameters are then
 // those after the last completed step and the error wraps ctx.Err(). In
 // every case Fit returns the statistics of the completed epochs.
-func Fit(ctx context.Context, t Trainer, data Source, cfg FitConfig) ([]EpochStats, error) {
+func Fit(ctx context.Context, t Trainer, data dataset.Source, cfg FitConfig) ([]EpochStats, error) {
 	name := t.ModelName()
 	var rows, cols int
 	if data != nil {
@@ -167,7 +168,7 @@ func Fit(ctx context.Context, t Trainer, data Source, cfg FitConfig) ([]EpochSta
 	case cols != t.VisibleSize():
 		return nil, fmt.Errorf("runtime: fit %s: data has %d columns, model has %d visible units", name, cols, t.VisibleSize())
 	case short(data):
-		d := data.(*Dataset)
+		d := data.(*dataset.Dataset)
 		return nil, fmt.Errorf("runtime: fit %s: data set declares %d×%d values, holds %d", name, d.Rows, d.Cols, len(d.X))
 	case cfg.BatchSize <= 0:
 		return nil, fmt.Errorf("runtime: fit %s: batch size %d is not positive", name, cfg.BatchSize)

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"github.com/ebmc/ebmc/runtime/dataset"
 	"slices"
 	"strings"
 	"testing"
@@ -10,7 +11,7 @@ import (
 // Fit on a BitDataset trains exactly as on the same 0/1 values in a Dataset.
 func TestFitOnBits(t *testing.T) {
 	r := NewRNG(4, 0)
-	d := &Dataset{Rows: 50, Cols: 70, X: make([]float64, 50*70)}
+	d := &dataset.Dataset{Rows: 50, Cols: 70, X: make([]float64, 50*70)}
 	for i := range d.X {
 		d.X[i] = r.Float64()
 	}
@@ -20,13 +21,13 @@ func TestFitOnBits(t *testing.T) {
 	if _, err := Fit(context.Background(), dense, d, cfg); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Fit(context.Background(), bits, Binarized(d, 0.5), cfg); err != nil {
+	if _, err := Fit(context.Background(), bits, dataset.Binarized(d, 0.5), cfg); err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(dense.mu, bits.mu) {
 		t.Error("training on bits ended elsewhere than training on the same values as float64")
 	}
-	var none *BitDataset
+	var none *dataset.BitDataset
 	if _, err := Fit(context.Background(), newMeanTrainer(70), none, cfg); err == nil || !strings.Contains(err.Error(), "empty data set") {
 		t.Errorf("nil BitDataset: error %v", err)
 	}

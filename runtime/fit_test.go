@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ebmc/ebmc/runtime/dataset"
 	"math"
 	"os"
 	"path/filepath"
@@ -114,8 +115,8 @@ func (t cappedTrainer) TrainStep(batch []float64, rows, epoch int) float64 {
 }
 
 // fitData has 40 rows of 3 columns with column means 0.2, 0.5, 0.8.
-func fitData() *Dataset {
-	d := &Dataset{Rows: 40, Cols: 3}
+func fitData() *dataset.Dataset {
+	d := &dataset.Dataset{Rows: 40, Cols: 3}
 	r := NewRNG(5, 0)
 	for range d.Rows {
 		for _, m := range []float64{0.2, 0.5, 0.8} {
@@ -125,7 +126,7 @@ func fitData() *Dataset {
 	return d
 }
 
-func colMeans(d *Dataset) []float64 {
+func colMeans(d *dataset.Dataset) []float64 {
 	m := make([]float64, d.Cols)
 	for i := range d.Rows {
 		for j, v := range d.Row(i) {
@@ -462,7 +463,7 @@ func TestFitConfigErrors(t *testing.T) {
 	data := fitData()
 	for _, c := range []struct {
 		name string
-		data *Dataset
+		data *dataset.Dataset
 		cfg  FitConfig
 		cols int
 		max  int // the trainer's MaxBatch, 0 for none
@@ -470,8 +471,8 @@ func TestFitConfigErrors(t *testing.T) {
 	}{
 		{"batch size", data, FitConfig{Epochs: 1}, 3, 0, "batch size 0 is not positive"},
 		{"columns", data, FitConfig{Epochs: 1, BatchSize: 4}, 5, 0, "data has 3 columns, model has 5 visible units"},
-		{"empty", &Dataset{Cols: 3}, FitConfig{Epochs: 1, BatchSize: 4}, 3, 0, "empty data set"},
-		{"short X", &Dataset{Rows: 2, Cols: 3, X: make([]float64, 5)}, FitConfig{Epochs: 1, BatchSize: 4}, 3, 0, "holds 5"},
+		{"empty", &dataset.Dataset{Cols: 3}, FitConfig{Epochs: 1, BatchSize: 4}, 3, 0, "empty data set"},
+		{"short X", &dataset.Dataset{Rows: 2, Cols: 3, X: make([]float64, 5)}, FitConfig{Epochs: 1, BatchSize: 4}, 3, 0, "holds 5"},
 		{"checkpoint dir", data, FitConfig{Epochs: 1, BatchSize: 4, Checkpoint: filepath.Join(t.TempDir(), "no", "such", "dir", "c")}, 3, 0, "no such file or directory"},
 		{"loss factor under 1", data, FitConfig{Epochs: 1, BatchSize: 4, LossFactor: 0.5}, 3, 0,
 			"FitConfig.LossFactor 0.5 is less than 1; use 0 for the default (1000), a factor of at least 1, or a negative value to turn the check off"},
@@ -495,7 +496,7 @@ func TestFitConfigErrors(t *testing.T) {
 	for _, c := range []struct {
 		rows, batch, max int
 	}{{40, 5, 5}, {4, 8, 5}, {40, 8, 0}} {
-		d := &Dataset{Rows: c.rows, Cols: 3, X: data.X[:c.rows*3]}
+		d := &dataset.Dataset{Rows: c.rows, Cols: 3, X: data.X[:c.rows*3]}
 		var tr Trainer = newMeanTrainer(3)
 		if c.max > 0 {
 			tr = cappedTrainer{newMeanTrainer(3), c.max}

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"github.com/ebmc/ebmc/runtime/dataset"
 	"math"
 	"strings"
 )
@@ -332,7 +333,7 @@ type CompleteConfig struct {
 // missing and hidden unit is inferred. Rows with the same mask are
 // completed together as one batch of chains. A softmax group counts as
 // missing when its first unit is.
-func Complete(m Reflective, d *Dataset, missing []bool, cfg CompleteConfig) (*Dataset, error) {
+func Complete(m Reflective, d *dataset.Dataset, missing []bool, cfg CompleteConfig) (*dataset.Dataset, error) {
 	if m == nil {
 		return nil, fmt.Errorf("runtime: complete: nil model")
 	}
@@ -384,7 +385,7 @@ func Complete(m Reflective, d *Dataset, missing []bool, cfg CompleteConfig) (*Da
 		}
 		groups[k] = append(groups[k], r)
 	}
-	out := &Dataset{Rows: d.Rows, Cols: d.Cols, X: make([]float64, d.Rows*d.Cols)}
+	out := &dataset.Dataset{Rows: d.Rows, Cols: d.Cols, X: make([]float64, d.Rows*d.Cols)}
 	for g, k := range order {
 		rows := groups[k]
 		if err := icmCompleteGroup(m, d, rows, mask(rows[0]), cfg, uint64(g), out); err != nil {
@@ -395,7 +396,7 @@ func Complete(m Reflective, d *Dataset, missing []bool, cfg CompleteConfig) (*Da
 }
 
 // icmCompleteGroup completes the rows that share one mask.
-func icmCompleteGroup(m Reflective, d *Dataset, rows []int, miss []bool, cfg CompleteConfig, group uint64, out *Dataset) error {
+func icmCompleteGroup(m Reflective, d *dataset.Dataset, rows []int, miss []bool, cfg CompleteConfig, group uint64, out *dataset.Dataset) error {
 	layers := m.Layers()
 	n := len(rows)
 	x := m.NewChains(n, cfg.Seed^(group*0x9e3779b97f4a7c15))

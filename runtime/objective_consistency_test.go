@@ -9,11 +9,12 @@ import (
 	"github.com/ebmc/ebmc/internal/gentest/gauss"
 	"github.com/ebmc/ebmc/internal/gentest/rbm"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 )
 
 // exactSample draws n rows from p(v) ∝ exp(−F(v)) of a model whose visible
 // layers are bernoulli, by enumerating every visible configuration.
-func exactSample(t *testing.T, m runtime.Reflective, n int, seed uint64) *runtime.Dataset {
+func exactSample(t *testing.T, m runtime.Reflective, n int, seed uint64) *dataset.Dataset {
 	t.Helper()
 	cols := 0
 	for _, ly := range m.Layers() {
@@ -25,7 +26,7 @@ func exactSample(t *testing.T, m runtime.Reflective, n int, seed uint64) *runtim
 		}
 	}
 	configs := 1 << cols
-	all := &runtime.Dataset{Rows: configs, Cols: cols, X: make([]float64, configs*cols)}
+	all := &dataset.Dataset{Rows: configs, Cols: cols, X: make([]float64, configs*cols)}
 	for k := range configs {
 		for u := range cols {
 			all.X[k*cols+u] = float64(k >> u & 1)
@@ -41,7 +42,7 @@ func exactSample(t *testing.T, m runtime.Reflective, n int, seed uint64) *runtim
 		p[k] = math.Exp(logp[k] - logZ)
 	}
 	rng := runtime.NewRNG(seed, 0)
-	d := &runtime.Dataset{Rows: n, Cols: cols, X: make([]float64, n*cols)}
+	d := &dataset.Dataset{Rows: n, Cols: cols, X: make([]float64, n*cols)}
 	for r := range n {
 		copy(d.Row(r), all.Row(rng.Categorical(p)))
 	}
@@ -49,7 +50,7 @@ func exactSample(t *testing.T, m runtime.Reflective, n int, seed uint64) *runtim
 }
 
 // freeEnergies returns F of every row (the energy for a fully visible model).
-func freeEnergies(t *testing.T, m runtime.Reflective, d *runtime.Dataset) []float64 {
+func freeEnergies(t *testing.T, m runtime.Reflective, d *dataset.Dataset) []float64 {
 	t.Helper()
 	if runtime.VisibleFreeEnergy(m) >= 0 {
 		f, err := runtime.FreeEnergies(m, d)
@@ -89,7 +90,7 @@ func maxDiff(a, b []float64) float64 {
 }
 
 // fitFull trains by full-batch steps until the parameters stop moving.
-func fitFull(t *testing.T, m runtime.Reflective, cfg runtime.ObjectiveConfig, data *runtime.Dataset, steps int) {
+func fitFull(t *testing.T, m runtime.Reflective, cfg runtime.ObjectiveConfig, data *dataset.Dataset, steps int) {
 	t.Helper()
 	cfg.BatchSize = data.Rows
 	tr, err := runtime.NewObjectiveTrainer(m, cfg)
@@ -145,7 +146,7 @@ func TestScoreMatchingGaussianClosedForm(t *testing.T) {
 	rng := runtime.NewRNG(3, 0)
 	mix := [dim][dim]float64{{1, 0, 0}, {0.5, 0.8, 0}, {-0.3, 0.4, 0.6}}
 	mu := [dim]float64{0.5, -1, 2}
-	data := &runtime.Dataset{Rows: n, Cols: dim, X: make([]float64, n*dim)}
+	data := &dataset.Dataset{Rows: n, Cols: dim, X: make([]float64, n*dim)}
 	for r := range n {
 		var z [dim]float64
 		for i := range z {

@@ -13,11 +13,12 @@ import (
 	"github.com/ebmc/ebmc/internal/gentest/grbm"
 	"github.com/ebmc/ebmc/internal/gentest/rbm"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 )
 
 // randomRows returns n rows for the visible layers of m: uniform bits,
 // one-hot groups, standard normals.
-func randomRows(m runtime.Reflective, n int, seed uint64) *runtime.Dataset {
+func randomRows(m runtime.Reflective, n int, seed uint64) *dataset.Dataset {
 	rng := runtime.NewRNG(seed, 0)
 	var x []float64
 	cols := 0
@@ -56,7 +57,7 @@ func randomRows(m runtime.Reflective, n int, seed uint64) *runtime.Dataset {
 			x = append(x, row...)
 		}
 	}
-	return &runtime.Dataset{Rows: n, Cols: cols, X: x}
+	return &dataset.Dataset{Rows: n, Cols: cols, X: x}
 }
 
 // perturb adds N(0, s²) to every trained parameter.

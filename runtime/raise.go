@@ -3,6 +3,7 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"github.com/ebmc/ebmc/runtime/dataset"
 	"io"
 	"math"
 	"strings"
@@ -109,7 +110,7 @@ type RAISEResult struct {
 // the hidden layers cannot all be summed out together given v) are refused:
 // there the backward chain would need a sample of the hidden layers given v
 // and the weight its density, which RAISE does not implement yet.
-func RAISE(m Reflective, base *Base, data *Dataset, cfg RAISEConfig) (*RAISEResult, error) {
+func RAISE(m Reflective, base *Base, data *dataset.Dataset, cfg RAISEConfig) (*RAISEResult, error) {
 	start := time.Now()
 	name := m.ModelName()
 	fail := func(err error) error { return fmt.Errorf("runtime: RAISE of %s: %w", name, err) }
@@ -267,7 +268,7 @@ func raisePath(m Reflective) (int, error) {
 // chains with the same random streams, the visible units of the first rows
 // of data and opposite extremes in the hidden units (0 and 1, −1 and +1,
 // the first and the last category).
-func sweepForgetsHidden(m Reflective, base *Base, data *Dataset) bool {
+func sweepForgetsHidden(m Reflective, base *Base, data *dataset.Dataset) bool {
 	const n = 16
 	rows := make([]float64, n*data.Cols)
 	for c := range n {

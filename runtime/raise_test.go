@@ -10,11 +10,12 @@ import (
 	"github.com/ebmc/ebmc/internal/gentest/fvbm"
 	"github.com/ebmc/ebmc/internal/gentest/rbm"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 )
 
 // exactLogP returns the exact log p(v) = −F(v) − log Z of every row, log Z
 // by enumeration.
-func exactLogP(t *testing.T, m runtime.Reflective, d *runtime.Dataset) []float64 {
+func exactLogP(t *testing.T, m runtime.Reflective, d *dataset.Dataset) []float64 {
 	t.Helper()
 	logZ, err := m.LogZ(0)
 	if err != nil {
@@ -72,11 +73,11 @@ func TestRAISEConvergesToExact(t *testing.T) {
 	cases := []struct {
 		name string
 		m    runtime.Reflective
-		rows func(m runtime.Reflective) *runtime.Dataset
+		rows func(m runtime.Reflective) *dataset.Dataset
 	}{
-		{"rbm", strongRBM(), func(m runtime.Reflective) *runtime.Dataset { return exactSample(t, m, 8, 3) }},
-		{"classrbm", cls, func(m runtime.Reflective) *runtime.Dataset { return randomRows(m, 8, 4) }},
-		{"fvbm", fv, func(m runtime.Reflective) *runtime.Dataset { return exactSample(t, m, 8, 5) }},
+		{"rbm", strongRBM(), func(m runtime.Reflective) *dataset.Dataset { return exactSample(t, m, 8, 3) }},
+		{"classrbm", cls, func(m runtime.Reflective) *dataset.Dataset { return randomRows(m, 8, 4) }},
+		{"fvbm", fv, func(m runtime.Reflective) *dataset.Dataset { return exactSample(t, m, 8, 5) }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -176,7 +177,7 @@ func TestRAISEUnbiasedForAnnealingModel(t *testing.T) {
 		}
 		pAnn := annealedMarginal(r, base.Field[0], betas)
 		// Two rows, each repeated four times.
-		data := &runtime.Dataset{Rows: 8, Cols: rbm.RBMNV, X: make([]float64, 8*rbm.RBMNV)}
+		data := &dataset.Dataset{Rows: 8, Cols: rbm.RBMNV, X: make([]float64, 8*rbm.RBMNV)}
 		vs := []int{0b101101, 0b000011}
 		for row := range 8 {
 			for u := range rbm.RBMNV {
@@ -432,13 +433,13 @@ func TestRAISERefuses(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		m    runtime.Reflective
-		data *runtime.Dataset
+		data *dataset.Dataset
 		cfg  runtime.RAISEConfig
 		want string
 	}{
-		{"narrow rows", m, &runtime.Dataset{Rows: 4, Cols: 5, X: make([]float64, 20)}, cfg, "data has 5 columns, the visible layers have 6"},
-		{"short data", m, &runtime.Dataset{Rows: 4, Cols: 6, X: make([]float64, 20)}, cfg, "holds 20 values"},
-		{"no rows", m, &runtime.Dataset{Cols: 6}, cfg, "no test rows"},
+		{"narrow rows", m, &dataset.Dataset{Rows: 4, Cols: 5, X: make([]float64, 20)}, cfg, "data has 5 columns, the visible layers have 6"},
+		{"short data", m, &dataset.Dataset{Rows: 4, Cols: 6, X: make([]float64, 20)}, cfg, "holds 20 values"},
+		{"no rows", m, &dataset.Dataset{Cols: 6}, cfg, "no test rows"},
 		{"negative runs", m, rows, runtime.RAISEConfig{Temperatures: 3, Runs: -1}, "Runs is -1"},
 		{"bad betas", m, rows, runtime.RAISEConfig{Betas: []float64{0, 0.5}}, "betas must rise from 0 to 1"},
 		{"deep", keepsHidden{m}, rows, cfg, "keeps the hidden layer(s) h"},

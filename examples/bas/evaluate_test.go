@@ -6,6 +6,7 @@ import (
 
 	"github.com/ebmc/ebmc/examples/bas"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 )
 
 // With W = 0 every visible unit is independent with p(v_i = 1) = σ(b_i), so
@@ -20,7 +21,7 @@ func TestEvaluationClosedForms(t *testing.T) {
 		m.C[j] = rng.Normal()
 	}
 	r := m.Reflect()
-	d := &runtime.Dataset{Rows: 50, Cols: 16}
+	d := &dataset.Dataset{Rows: 50, Cols: 16}
 	for k := 0; k < d.Rows*d.Cols; k++ {
 		d.X = append(d.X, rng.Bernoulli(0.4))
 	}
@@ -62,7 +63,7 @@ func TestEvaluationClosedForms(t *testing.T) {
 	for i := range m.B {
 		m.B[i] = 0.3
 	}
-	ones := &runtime.Dataset{Rows: 3, Cols: 16, X: make([]float64, 48)}
+	ones := &dataset.Dataset{Rows: 3, Cols: 16, X: make([]float64, 48)}
 	for k := range ones.X {
 		ones.X[k] = 1
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/ebmc/ebmc/examples/classrbm"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 )
 
 // p(y | x) from free energies equals the ratio of joint probabilities
@@ -21,7 +22,7 @@ func TestClassProbs(t *testing.T) {
 	for k := range m.U {
 		m.U[k] = 0.01 * rng.Normal()
 	}
-	d := &runtime.Dataset{Rows: 2, Cols: classrbm.ClassRBMNV, X: make([]float64, 2*classrbm.ClassRBMNV)}
+	d := &dataset.Dataset{Rows: 2, Cols: classrbm.ClassRBMNV, X: make([]float64, 2*classrbm.ClassRBMNV)}
 	probs, err := runtime.ClassProbs(m.Reflect(), "y", d)
 	if err != nil {
 		t.Fatal(err)

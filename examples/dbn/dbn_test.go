@@ -22,6 +22,7 @@ import (
 	"github.com/ebmc/ebmc/examples/dbn/internal/tinytop"
 	"github.com/ebmc/ebmc/examples/internal/labelled"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/verify"
 )
 
@@ -327,8 +328,8 @@ func newTinyUnlabelled(t *testing.T, seed uint64) (*tiny1.RBM, *tinyrbm.RBM, *ru
 
 // allVisible holds the 16 configurations of 4 binary pixels, in the order
 // of bits.
-func allVisible() *runtime.Dataset {
-	all := &runtime.Dataset{Rows: 16, Cols: 4}
+func allVisible() *dataset.Dataset {
+	all := &dataset.Dataset{Rows: 16, Cols: 4}
 	for k := range 16 {
 		all.X = append(all.X, bits(k, 4)...)
 	}
@@ -641,9 +642,9 @@ func TestLowerBound(t *testing.T) {
 // tinyData draws n rows of 4 pixels with labels: class 0 turns the left
 // pair on, class 1 the right pair, each pixel then flipped with probability
 // 0.1.
-func tinyData(n int, seed uint64) (*runtime.Dataset, []int) {
+func tinyData(n int, seed uint64) (*dataset.Dataset, []int) {
 	rng := runtime.NewRNG(seed, 0)
-	d := &runtime.Dataset{Rows: n, Cols: 4, X: make([]float64, 4*n)}
+	d := &dataset.Dataset{Rows: n, Cols: 4, X: make([]float64, 4*n)}
 	labels := make([]int, n)
 	for r := range n {
 		y := r % 2
@@ -722,7 +723,7 @@ func TestNewDBNErrors(t *testing.T) {
 	if _, err := n.dbn.Pretrain(context.Background(), d, nil, runtime.DBNPretrainConfig{Layers: []runtime.DBNLayerTraining{{}}}); err == nil || !strings.Contains(err.Error(), "0 labels for 10 rows") {
 		t.Errorf("pretraining a labelled DBN without labels: %v", err)
 	}
-	one := &runtime.Dataset{Rows: 1, Cols: 4, X: []float64{1, 0, 1, 1}} // fewer rows than classes
+	one := &dataset.Dataset{Rows: 1, Cols: 4, X: []float64{1, 0, 1, 1}} // fewer rows than classes
 	if _, err := n.dbn.LowerBound(one, &runtime.Estimate{LogZ: 1}, runtime.DBNBoundConfig{Samples: 1}); err != nil {
 		t.Errorf("bound of one row: %v", err)
 	}
@@ -732,7 +733,7 @@ func TestNewDBNErrors(t *testing.T) {
 	if _, err := n.dbn.LowerBound(one, nil, runtime.DBNBoundConfig{}); err == nil {
 		t.Error("a bound without log Z succeeded")
 	}
-	if _, err := n.dbn.Propagate(&runtime.Dataset{Rows: 1, Cols: 3, X: make([]float64, 3)}, 1, false, 0); err == nil {
+	if _, err := n.dbn.Propagate(&dataset.Dataset{Rows: 1, Cols: 3, X: make([]float64, 3)}, 1, false, 0); err == nil {
 		t.Error("propagating rows of the wrong width succeeded")
 	}
 	if err := n.dbn.LogGenerative(2, n.top.Reflect().NewChains(1, 1), make([]float64, 1)); err == nil {
@@ -744,7 +745,7 @@ func TestNewDBNErrors(t *testing.T) {
 }
 
 // shapesDBN trains the command's small DBN greedily on its 8×8 shapes.
-func shapesDBN(t *testing.T, epochs int) (d *runtime.DBN, train, test *runtime.Dataset, trainLabels, testLabels []int, stats [][]runtime.EpochStats) {
+func shapesDBN(t *testing.T, epochs int) (d *runtime.DBN, train, test *dataset.Dataset, trainLabels, testLabels []int, stats [][]runtime.EpochStats) {
 	t.Helper()
 	rawTrain, trainLabels := labelled.Shapes(2000, 1)
 	rawTest, testLabels := labelled.Shapes(1000, 2)
@@ -816,7 +817,7 @@ func TestGreedyTrainingAndClassification(t *testing.T) {
 
 // reconstructions returns the reconstruction errors of the bottom model on
 // data and of the top model on the bottom model's hidden means with labels.
-func reconstructions(t *testing.T, bottom, top runtime.Reflective, data *runtime.Dataset, labels []int) []float64 {
+func reconstructions(t *testing.T, bottom, top runtime.Reflective, data *dataset.Dataset, labels []int) []float64 {
 	t.Helper()
 	d, err := runtime.NewDBN(bottom, top)
 	if err != nil {
@@ -830,7 +831,7 @@ func reconstructions(t *testing.T, bottom, top runtime.Reflective, data *runtime
 	if err != nil {
 		t.Fatal(err)
 	}
-	with := &runtime.Dataset{Rows: up.Rows, Cols: up.Cols + d.Classes()}
+	with := &dataset.Dataset{Rows: up.Rows, Cols: up.Cols + d.Classes()}
 	for r := 0; r < up.Rows; r++ {
 		row := make([]float64, d.Classes())
 		row[labels[r]] = 1
@@ -984,7 +985,7 @@ func TestTopData(t *testing.T) {
 			}
 		}
 	}
-	feats := &runtime.Dataset{Rows: rows.Rows, Cols: 3}
+	feats := &dataset.Dataset{Rows: rows.Rows, Cols: 3}
 	for r := range rows.Rows {
 		feats.X = append(feats.X, rows.Row(r)[:3]...)
 	}
@@ -1122,9 +1123,9 @@ func (p *problem) backpropagationQuiet(o options) (*StageMetrics, error) {
 // backpropBatch returns rows random binary images of the tiny DBN with
 // random one-hot labels appended, as DBN.WithLabels builds them, and the
 // images and labels alone.
-func backpropBatch(rows int, seed uint64) (batch []float64, images *runtime.Dataset, labels []int) {
+func backpropBatch(rows int, seed uint64) (batch []float64, images *dataset.Dataset, labels []int) {
 	rng := runtime.NewRNG(seed, 5)
-	images = &runtime.Dataset{Rows: rows, Cols: 4, X: make([]float64, rows*4)}
+	images = &dataset.Dataset{Rows: rows, Cols: 4, X: make([]float64, rows*4)}
 	for i := range images.X {
 		images.X[i] = rng.Bernoulli(0.5)
 	}
@@ -1285,7 +1286,7 @@ func TestPretrainInit(t *testing.T) {
 	}
 	data, _ := tinyData(200, 3)
 	var seen []string
-	init := func(m runtime.Reflective, rows *runtime.Dataset) error {
+	init := func(m runtime.Reflective, rows *dataset.Dataset) error {
 		seen = append(seen, fmt.Sprintf("%s %d×%d", m.ModelName(), rows.Rows, rows.Cols))
 		base, err := runtime.BaseRate(m, rows, 1)
 		if err != nil {
@@ -1306,7 +1307,7 @@ func TestPretrainInit(t *testing.T) {
 	if l1.B[0] == 0 || top.B[0] == 0 {
 		t.Errorf("visible biases not set: %v, %v", l1.B, top.B)
 	}
-	fail := func(runtime.Reflective, *runtime.Dataset) error { return errors.New("no") }
+	fail := func(runtime.Reflective, *dataset.Dataset) error { return errors.New("no") }
 	_, err = d.Pretrain(context.Background(), data, nil, runtime.DBNPretrainConfig{
 		Layers: []runtime.DBNLayerTraining{{CD: cd, Fit: fc, Init: fail}}})
 	if err == nil || !strings.Contains(err.Error(), "init: no") {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 )
 
 // logReg is multinomial logistic regression, p(y = k | x) = softmax(Wᵀx + b)_k.
@@ -72,7 +73,7 @@ func (p *problem) logisticRegression(o options, stdout io.Writer) (*LogRegMetric
 		}
 	}
 	seconds := time.Since(start).Seconds()
-	accuracy := func(d *runtime.Dataset, labels []int) (float64, error) {
+	accuracy := func(d *dataset.Dataset, labels []int) (float64, error) {
 		probs := make([]float64, d.Rows*m.k)
 		m.probs(ws, d.X, d.Rows, probs)
 		return runtime.Accuracy(probs, labels)

@@ -64,6 +64,7 @@ import (
 	"github.com/ebmc/ebmc/examples/dbn/top"
 	"github.com/ebmc/ebmc/examples/internal/labelled"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/fileio"
 	"github.com/ebmc/ebmc/runtime/imaging"
 )
@@ -96,8 +97,8 @@ type options struct {
 // problem is a labelled data set and the DBN to train on it.
 type problem struct {
 	name                   string
-	train, test            *runtime.Dataset // binarized, for the DBN
-	rawTrain, rawTest      *runtime.Dataset // raw pixels, for the logistic regression
+	train, test            *dataset.Dataset // binarized, for the DBN
+	rawTrain, rawTest      *dataset.Dataset // raw pixels, for the logistic regression
 	trainLabels, testLabs  []int
 	classes, side          int
 	dbn                    *runtime.DBN
@@ -202,10 +203,10 @@ func (o options) check() error {
 // files are absent, and builds the DBN.
 func load(o options, stderr io.Writer) (*problem, error) {
 	files := []string{"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"}
-	var sets [4]*runtime.Dataset
+	var sets [4]*dataset.Dataset
 	var missing, other []error
 	for i, f := range files {
-		d, err := runtime.LoadIDX(filepath.Join(o.data, f))
+		d, err := dataset.LoadIDX(filepath.Join(o.data, f))
 		switch {
 		case errors.Is(err, os.ErrNotExist):
 			missing = append(missing, err)
@@ -280,8 +281,8 @@ func load(o options, stderr io.Writer) (*problem, error) {
 	return p, nil
 }
 
-func binarized(d *runtime.Dataset) *runtime.Dataset {
-	b := &runtime.Dataset{Rows: d.Rows, Cols: d.Cols, X: append([]float64(nil), d.X[:d.Rows*d.Cols]...)}
+func binarized(d *dataset.Dataset) *dataset.Dataset {
+	b := &dataset.Dataset{Rows: d.Rows, Cols: d.Cols, X: append([]float64(nil), d.X[:d.Rows*d.Cols]...)}
 	b.Binarize(0.5)
 	return b
 }
@@ -518,7 +519,7 @@ func (p *problem) discriminative(o options, stdout io.Writer, progress io.Writer
 // classify after every epoch, saves the checkpoints of stage and measures
 // the DBN (evaluate), with the epochs, their mean seconds and the accuracy
 // by epoch.
-func (p *problem) fineTune(o options, stdout, progress io.Writer, stage string, t runtime.Trainer, train runtime.Source, epochs int, seed uint64,
+func (p *problem) fineTune(o options, stdout, progress io.Writer, stage string, t runtime.Trainer, train dataset.Source, epochs int, seed uint64,
 	classify func() ([]float64, error)) (*StageMetrics, error) {
 	if o.wrap != nil {
 		t = o.wrap(t)

@@ -37,6 +37,7 @@ import (
 	"github.com/ebmc/ebmc/examples/rbm"
 	"github.com/ebmc/ebmc/examples/rbm20"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/fileio"
 	"github.com/ebmc/ebmc/runtime/imaging"
 )
@@ -64,9 +65,9 @@ type job struct {
 	// held as bits (6 MB, expanded per minibatch, instead of 376 MB of
 	// float64); trainEval its first rows, for the evaluation; test the
 	// test images, also as bits (the evaluation expands 1000 rows at once).
-	train     *runtime.BitDataset
-	trainEval *runtime.BitDataset
-	test      *runtime.BitDataset
+	train     *dataset.BitDataset
+	trainEval *dataset.BitDataset
+	test      *dataset.BitDataset
 	side      int // images are side×side
 	epochs    int
 	batch     int
@@ -135,8 +136,8 @@ func cd1(seed uint64, k, batch int, lr float64) runtime.CDConfig {
 const evalRows = 10000
 
 func newJobs(o options, stderr io.Writer) ([]*job, error) {
-	train, errTrain := runtime.LoadIDXBits(filepath.Join(o.data, "train-images-idx3-ubyte.gz"), 0.5)
-	test, errTest := runtime.LoadIDXBits(filepath.Join(o.data, "t10k-images-idx3-ubyte.gz"), 0.5)
+	train, errTrain := dataset.LoadIDXBits(filepath.Join(o.data, "train-images-idx3-ubyte.gz"), 0.5)
+	test, errTest := dataset.LoadIDXBits(filepath.Join(o.data, "t10k-images-idx3-ubyte.gz"), 0.5)
 	if errTrain == nil && errTest == nil {
 		trainEval, _ := train.Split(evalRows)
 		m20 := rbm20.NewRBM(o.seed)
@@ -169,7 +170,7 @@ func newJobs(o options, stderr io.Writer) ([]*job, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := runtime.Binarized(barsAndStripes(), 0.5)
+	d := dataset.Binarized(barsAndStripes(), 0.5)
 	epochs := o.epochs
 	if epochs == 0 {
 		epochs = 2000
@@ -179,8 +180,8 @@ func newJobs(o options, stderr io.Writer) ([]*job, error) {
 }
 
 // barsAndStripes returns the 30 distinct 4×4 images whose rows, or columns, are all equal.
-func barsAndStripes() *runtime.Dataset {
-	d := &runtime.Dataset{Cols: 16}
+func barsAndStripes() *dataset.Dataset {
+	d := &dataset.Dataset{Cols: 16}
 	seen := map[string]bool{}
 	for mask := 0; mask < 16; mask++ {
 		for _, rows := range []bool{true, false} {
@@ -336,7 +337,7 @@ func (j *job) evaluate(o options, met *Metrics, stdout io.Writer) error {
 		z, zLow, zHigh, chosen = ais.LogZ, ais.Low, ais.High, ais.Method
 	}
 	for _, side := range []struct {
-		d   runtime.Source
+		d   dataset.Source
 		dst *Estimate
 	}{{j.trainEval, &met.LogLikelihoodTr}, {j.test, &met.LogLikelihoodTe}} {
 		ll, err := runtime.LogLikelihood(m, side.d, z)

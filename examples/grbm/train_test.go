@@ -7,6 +7,7 @@ import (
 
 	"github.com/ebmc/ebmc/examples/grbm"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 )
 
 // A Gaussian–Bernoulli RBM trains stably on standardized real-valued data:
@@ -19,7 +20,7 @@ func TestGRBMTrainsOnStandardizedData(t *testing.T) {
 	}
 	const rows = 100
 	rng := runtime.NewRNG(3, 0)
-	d := &runtime.Dataset{Rows: rows, Cols: grbm.GRBMNV}
+	d := &dataset.Dataset{Rows: rows, Cols: grbm.GRBMNV}
 	for r := 0; r < rows; r++ {
 		for i := 0; i < grbm.GRBMNV; i++ {
 			v := 0.2 * rng.Normal()

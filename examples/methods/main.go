@@ -46,6 +46,7 @@ import (
 	"github.com/ebmc/ebmc/examples/methods/grbm12"
 	"github.com/ebmc/ebmc/examples/methods/rbm12"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/imaging"
 )
 
@@ -142,9 +143,9 @@ type GRBM struct {
 // standardized intensities, each split into train and test.
 type data struct {
 	name                             string
-	binTrain, binTest                *runtime.Dataset
-	realTrain, realTest              *runtime.Dataset
-	realAll                          *runtime.Dataset // for the 784×500 GRBM, standardized
+	binTrain, binTest                *dataset.Dataset
+	realTrain, realTest              *dataset.Dataset
+	realAll                          *dataset.Dataset // for the 784×500 GRBM, standardized
 	mean, std                        []float64        // of the standardization
 	defaultEpochs, defaultGRBMEpochs int
 }
@@ -199,8 +200,8 @@ func (o options) run(stdout, stderr io.Writer) error {
 
 // load reads Fashion-MNIST or makes the embedded data.
 func (o options) load(stderr io.Writer) (*data, error) {
-	train, errTrain := runtime.LoadIDX(filepath.Join(o.data, "train-images-idx3-ubyte.gz"))
-	test, errTest := runtime.LoadIDX(filepath.Join(o.data, "t10k-images-idx3-ubyte.gz"))
+	train, errTrain := dataset.LoadIDX(filepath.Join(o.data, "train-images-idx3-ubyte.gz"))
+	test, errTest := dataset.LoadIDX(filepath.Join(o.data, "t10k-images-idx3-ubyte.gz"))
 	if errTrain != nil || errTest != nil {
 		if !errors.Is(errTrain, os.ErrNotExist) && !errors.Is(errTest, os.ErrNotExist) {
 			return nil, errors.Join(errTrain, errTest)
@@ -220,7 +221,7 @@ func (o options) load(stderr io.Writer) (*data, error) {
 
 // split makes the binary (> 0.5) and standardized copies of the first rows
 // training images and of the test images.
-func split(train, test *runtime.Dataset, rows int, name string) *data {
+func split(train, test *dataset.Dataset, rows int, name string) *data {
 	head, _ := train.Split(min(rows, train.Rows))
 	d := &data{name: name}
 	d.binTrain, d.binTest = clone(head), clone(test)
@@ -233,12 +234,12 @@ func split(train, test *runtime.Dataset, rows int, name string) *data {
 	return d
 }
 
-func clone(d *runtime.Dataset) *runtime.Dataset {
-	return &runtime.Dataset{Rows: d.Rows, Cols: d.Cols, X: append([]float64(nil), d.X[:d.Rows*d.Cols]...)}
+func clone(d *dataset.Dataset) *dataset.Dataset {
+	return &dataset.Dataset{Rows: d.Rows, Cols: d.Cols, X: append([]float64(nil), d.X[:d.Rows*d.Cols]...)}
 }
 
 // standardizeWith returns a copy of d standardized by the training set's mean and std.
-func standardizeWith(d *runtime.Dataset, mean, std []float64) *runtime.Dataset {
+func standardizeWith(d *dataset.Dataset, mean, std []float64) *dataset.Dataset {
 	out := clone(d)
 	out.Shift(mean, std)
 	return out
@@ -247,9 +248,9 @@ func standardizeWith(d *runtime.Dataset, mean, std []float64) *runtime.Dataset {
 // noisyBars returns n 28×28 images: one of the 30 bars-and-stripes
 // patterns of 4×4 blocks at intensities 0.1 and 0.9, plus N(0, 0.05²)
 // pixel noise, clipped to [0, 1].
-func noisyBars(n int, seed uint64) *runtime.Dataset {
+func noisyBars(n int, seed uint64) *dataset.Dataset {
 	rng := runtime.NewRNG(seed, 7)
-	d := &runtime.Dataset{Rows: n, Cols: 784, X: make([]float64, n*784)}
+	d := &dataset.Dataset{Rows: n, Cols: 784, X: make([]float64, n*784)}
 	for r := range n {
 		mask, rows := rng.Intn(16), rng.Intn(2) == 0
 		img := d.Row(r)
@@ -272,7 +273,7 @@ type job struct {
 	model, method, settings string
 	newModel                func() runtime.Reflective
 	cfg                     runtime.ObjectiveConfig
-	train, test             *runtime.Dataset
+	train, test             *dataset.Dataset
 }
 
 // jobs lists the comparison. The learning rates are set by hand, one per

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 
 	// The MNIST files come with this module's source (its data folder holds
 	// the four original IDX files), so Go's module download is the only
@@ -58,15 +59,15 @@ func mnistDir() (string, error) {
 
 // grey holds MNIST's grey levels scaled to [0, 1].
 type grey struct {
-	train, test *runtime.Dataset
+	train, test *dataset.Dataset
 }
 
 func loadGrey(dir string) (*grey, error) {
-	train, err := runtime.LoadIDX(filepath.Join(dir, "train-images-idx3-ubyte.gz"))
+	train, err := dataset.LoadIDX(filepath.Join(dir, "train-images-idx3-ubyte.gz"))
 	if err != nil {
 		return nil, err
 	}
-	test, err := runtime.LoadIDX(filepath.Join(dir, "t10k-images-idx3-ubyte.gz"))
+	test, err := dataset.LoadIDX(filepath.Join(dir, "t10k-images-idx3-ubyte.gz"))
 	if err != nil {
 		return nil, err
 	}
@@ -88,8 +89,8 @@ const (
 // 1 when u < g for the next uniform u of runtime.NewRNG(seed, stream),
 // drawn in row-major order — the same images on every machine and run for
 // a seed and stream; with threshold, 1 when g > 0.5.
-func binarize(d *runtime.Dataset, how string, seed, stream uint64) (*runtime.Dataset, error) {
-	out := &runtime.Dataset{Rows: d.Rows, Cols: d.Cols, X: make([]float64, len(d.X))}
+func binarize(d *dataset.Dataset, how string, seed, stream uint64) (*dataset.Dataset, error) {
+	out := &dataset.Dataset{Rows: d.Rows, Cols: d.Cols, X: make([]float64, len(d.X))}
 	switch how {
 	case stochastic:
 		rng := runtime.NewRNG(seed, stream)
@@ -119,7 +120,7 @@ const (
 // writeTestSet writes the binarized test images as a gzipped IDX file
 // (pixels 0 and 255, so runtime.LoadIDX reads them back as 0 and 1) and
 // returns the sha256 of the uncompressed file.
-func writeTestSet(path string, d *runtime.Dataset) (string, error) {
+func writeTestSet(path string, d *dataset.Dataset) (string, error) {
 	sum, err := idxSHA256(d)
 	if err != nil {
 		return "", err
@@ -127,7 +128,7 @@ func writeTestSet(path string, d *runtime.Dataset) (string, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return "", err
 	}
-	if err := runtime.SaveIDX(path, d, []int{d.Rows, 28, 28}); err != nil {
+	if err := dataset.SaveIDX(path, d, []int{d.Rows, 28, 28}); err != nil {
 		return "", err
 	}
 	return sum, nil
@@ -135,9 +136,9 @@ func writeTestSet(path string, d *runtime.Dataset) (string, error) {
 
 // idxSHA256 is the sha256 of d written as an uncompressed IDX file of
 // 28×28 images: the checksum table.json records for the test images.
-func idxSHA256(d *runtime.Dataset) (string, error) {
+func idxSHA256(d *dataset.Dataset) (string, error) {
 	var b bytes.Buffer
-	if err := runtime.WriteIDX(&b, d, []int{d.Rows, 28, 28}); err != nil {
+	if err := dataset.WriteIDX(&b, d, []int{d.Rows, 28, 28}); err != nil {
 		return "", err
 	}
 	sum := sha256.Sum256(b.Bytes())

@@ -11,6 +11,7 @@ import (
 	"github.com/ebmc/ebmc/examples/mnist/top2000"
 	"github.com/ebmc/ebmc/examples/rbm"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/imaging"
 )
 
@@ -105,7 +106,7 @@ func (e *env) trainDBN(r *row, res *Result) (*runtime.DBN, error) {
 		lt := runtime.DBNLayerTraining{CD: rc.config(e.o.seed),
 			Fit: runtime.FitConfig{Epochs: rc.Epochs, BatchSize: rc.Batch, Shuffle: true, Seed: e.o.seed, Progress: e.stdout, Proxy: proxy}}
 		if rc.BaseBiases {
-			lt.Init = func(m runtime.Reflective, data *runtime.Dataset) error {
+			lt.Init = func(m runtime.Reflective, data *dataset.Dataset) error {
 				b, err := runtime.BaseRate(m, data, float64(data.Rows)/20)
 				if err == nil {
 					_, err = b.SetBiases(m)
@@ -156,7 +157,7 @@ func (e *env) evaluateDBN(r *row, d *runtime.DBN, res *Result) error {
 		return err
 	}
 	samples := r.dbn.BoundSamples
-	bound := func(data *runtime.Dataset, importance bool) (Figure, *runtime.DBNBound, error) {
+	bound := func(data *dataset.Dataset, importance bool) (Figure, *runtime.DBNBound, error) {
 		b, err := d.LowerBound(data, z, runtime.DBNBoundConfig{Samples: samples, Importance: importance, Seed: o.seed})
 		if err != nil {
 			return Figure{}, nil, err
@@ -299,7 +300,7 @@ func (e *env) evaluateDBM(r *row, m runtime.Reflective, res *Result) error {
 	if err != nil {
 		return err
 	}
-	bound := func(data *runtime.Dataset) (Figure, error) {
+	bound := func(data *dataset.Dataset) (Figure, error) {
 		b, err := runtime.ELBO(m, data, z.LogZ, runtime.ELBOConfig{Iters: r.dbm.MeanFieldIters, Tol: r.dbm.MeanFieldTol})
 		if err != nil {
 			return Figure{}, err

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ebmc/ebmc/examples/internal/plot"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/fileio"
 	"github.com/ebmc/ebmc/runtime/imaging"
 )
@@ -59,7 +60,7 @@ func pairedDifference(raise, other []float64, z, zLow, zHigh float64, method str
 // env is what every row runs with.
 type env struct {
 	o           options
-	train, test *runtime.Dataset
+	train, test *dataset.Dataset
 	stdout      io.Writer
 }
 
@@ -325,7 +326,7 @@ func (e *env) trainEM(r *row, res *Result) (runtime.Reflective, error) {
 // from an average of images can lose every image to the others and stay
 // at μ = ½, dead) — and equal weight: W[i,k] = logit μ_ik, b = 0,
 // c_k = Σ_i log(1 − μ_ik), so that p(h = k) ∝ e^{c_k}·Π_i(1 + e^{W[i,k]}) = 1.
-func initCentres(m runtime.Model, d *runtime.Dataset, seed uint64) {
+func initCentres(m runtime.Model, d *dataset.Dataset, seed uint64) {
 	w, b, c, k, err := naiveParams(m)
 	if err != nil {
 		panic(err) // the mixtures of the table have W, b and c
@@ -410,7 +411,7 @@ func (e *env) evaluate(r *row, m runtime.Reflective, res *Result) error {
 	fmt.Fprintf(e.stdout, "log Z: AIS from base rates %.3f [%.3f, %.3f] (ESS %.1f of %d); from a uniform base %.3f [%.3f, %.3f] (ESS %.1f)\n",
 		ais.LogZ, ais.Low, ais.High, ais.ESS, o.aisRuns, uni.LogZ, uni.Low, uni.High, uni.ESS)
 	// log p = −F − log Z: the interval of log Z, reversed.
-	ll := func(d *runtime.Dataset, est *runtime.Estimate) (Figure, error) {
+	ll := func(d *dataset.Dataset, est *runtime.Estimate) (Figure, error) {
 		v, err := runtime.LogLikelihood(m, d, est.LogZ)
 		if err != nil {
 			return Figure{}, err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ebmc/ebmc/examples/mnist/mob10"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 )
 
 // fakeMNIST writes IDX files of random grey blobs in MNIST's layout, so the
@@ -21,7 +22,7 @@ func fakeMNIST(t *testing.T, train, test int) string {
 	dir := t.TempDir()
 	rng := runtime.NewRNG(3, 0)
 	for name, rows := range map[string]int{"train-images-idx3-ubyte.gz": train, "t10k-images-idx3-ubyte.gz": test} {
-		d := &runtime.Dataset{Rows: rows, Cols: 784, X: make([]float64, rows*784)}
+		d := &dataset.Dataset{Rows: rows, Cols: 784, X: make([]float64, rows*784)}
 		for r := range rows {
 			cx, cy := 8+rng.Intn(12), 8+rng.Intn(12)
 			for y := range 28 {
@@ -31,7 +32,7 @@ func fakeMNIST(t *testing.T, train, test int) string {
 				}
 			}
 		}
-		if err := runtime.SaveIDX(filepath.Join(dir, name), d, []int{rows, 28, 28}); err != nil {
+		if err := dataset.SaveIDX(filepath.Join(dir, name), d, []int{rows, 28, 28}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -39,7 +40,7 @@ func fakeMNIST(t *testing.T, train, test int) string {
 }
 
 func TestBinarize(t *testing.T) {
-	g := &runtime.Dataset{Rows: 200, Cols: 784, X: make([]float64, 200*784)}
+	g := &dataset.Dataset{Rows: 200, Cols: 784, X: make([]float64, 200*784)}
 	for i := range g.X {
 		g.X[i] = float64(i%256) / 255
 	}
@@ -122,7 +123,7 @@ func TestPick(t *testing.T) {
 // independent check: a changed parameter shows.
 func TestNaiveMixtureCatchesADifference(t *testing.T) {
 	m := mob10.NewMoB(1)
-	d := &runtime.Dataset{Rows: 3, Cols: 784, X: make([]float64, 3*784)}
+	d := &dataset.Dataset{Rows: 3, Cols: 784, X: make([]float64, 3*784)}
 	for i := range d.X {
 		d.X[i] = float64(i % 2)
 	}
@@ -226,7 +227,7 @@ func TestTable(t *testing.T) {
 		}
 	}
 	// The test images written are exactly those evaluated.
-	saved, err := runtime.LoadIDX(filepath.Join(out, tab.Data.TestFile))
+	saved, err := dataset.LoadIDX(filepath.Join(out, tab.Data.TestFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,7 +292,7 @@ func TestDocumentedFigures(t *testing.T) {
 		if err := json.Unmarshal(b, &tab); err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
-		test, err := runtime.LoadIDX(filepath.Join(dir, tab.Data.TestFile))
+		test, err := dataset.LoadIDX(filepath.Join(dir, tab.Data.TestFile))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 )
 
 // An independent evaluation of the exactly evaluated rows, written from the
@@ -57,7 +58,7 @@ func logSumExp(x []float64) float64 {
 //
 // the sum over h in Gray-code order, one hidden unit flipped per step, in
 // 2⁸ parts (each starting from fields computed afresh) on every core.
-func naiveRBM(m runtime.Model, d *runtime.Dataset) (logZ, ll float64, err error) {
+func naiveRBM(m runtime.Model, d *dataset.Dataset) (logZ, ll float64, err error) {
 	w, b, c, nh, err := naiveParams(m)
 	if err != nil {
 		return 0, 0, err
@@ -144,7 +145,7 @@ func naiveRBM(m runtime.Model, d *runtime.Dataset) (logZ, ll float64, err error)
 //
 //	log Z = log Σ_k exp(c_k + Σ_i softplus(θ_ik)),
 //	log p(v) = log Σ_k exp(c_k + Σ_i v_i θ_ik) − log Z.
-func naiveMixture(m runtime.Model, d *runtime.Dataset) (logZ, ll float64, err error) {
+func naiveMixture(m runtime.Model, d *dataset.Dataset) (logZ, ll float64, err error) {
 	w, b, c, k, err := naiveParams(m)
 	if err != nil {
 		return 0, 0, err

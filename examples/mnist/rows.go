@@ -10,6 +10,7 @@ import (
 	"github.com/ebmc/ebmc/examples/rbm"
 	"github.com/ebmc/ebmc/examples/rbm20"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 )
 
 // Published is a figure from a paper.
@@ -34,7 +35,7 @@ type row struct {
 	// its generated CD/PCD trainer.
 	newModel func(seed uint64, cfg runtime.CDConfig) (runtime.Reflective, runtime.Trainer, error)
 	// naive is the independent evaluation of exactly evaluated rows.
-	naive func(m runtime.Model, d *runtime.Dataset) (logZ, ll float64, err error)
+	naive func(m runtime.Model, d *dataset.Dataset) (logZ, ll float64, err error)
 	// em is the mixtures' EM recipe, nil for the RBMs.
 	em *emRecipe
 	// dbn and dbm are the deep rows' recipes.

@@ -9,13 +9,14 @@ import (
 
 	"github.com/ebmc/ebmc/examples/quickstart"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 )
 
 // barsAndStripes returns the 30 distinct 4×4 images whose rows are all
 // equal (stripes) or whose columns are (bars), each repeated copies times.
-func barsAndStripes(copies int) *runtime.Dataset {
+func barsAndStripes(copies int) *dataset.Dataset {
 	seen := map[string]bool{}
-	d := &runtime.Dataset{Cols: 16}
+	d := &dataset.Dataset{Cols: 16}
 	for k := range 16 {
 		for _, bars := range []bool{false, true} {
 			img := make([]float64, 16)

@@ -8,10 +8,11 @@ import (
 	"math"
 
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 )
 
 // Labels turns a one-column IDX label file into class indices.
-func Labels(d *runtime.Dataset, classes int) ([]int, error) {
+func Labels(d *dataset.Dataset, classes int) ([]int, error) {
 	if d.Cols != 1 {
 		return nil, fmt.Errorf("labels have %d columns, want 1", d.Cols)
 	}
@@ -29,10 +30,10 @@ func Labels(d *runtime.Dataset, classes int) ([]int, error) {
 // (two rows), a vertical bar (two columns), a diagonal line and the outline
 // of a 4×4 square, at random positions, with every pixel flipped with
 // probability 0.05; and their classes 0…3.
-func Shapes(n int, seed uint64) (*runtime.Dataset, []int) {
+func Shapes(n int, seed uint64) (*dataset.Dataset, []int) {
 	const side = 8
 	rng := runtime.NewRNG(seed, 0x5a)
-	d := &runtime.Dataset{Rows: n, Cols: side * side, X: make([]float64, n*side*side)}
+	d := &dataset.Dataset{Rows: n, Cols: side * side, X: make([]float64, n*side*side)}
 	labels := make([]int, n)
 	for r := range n {
 		img := d.X[r*side*side : (r+1)*side*side]

@@ -4,21 +4,21 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 )
 
 func TestLabels(t *testing.T) {
-	got, err := Labels(&runtime.Dataset{Rows: 3, Cols: 1, X: []float64{2, 0, 9}}, 10)
+	got, err := Labels(&dataset.Dataset{Rows: 3, Cols: 1, X: []float64{2, 0, 9}}, 10)
 	if err != nil || got[0] != 2 || got[1] != 0 || got[2] != 9 {
 		t.Fatalf("Labels = %v, %v", got, err)
 	}
 	for _, c := range []struct {
-		d    *runtime.Dataset
+		d    *dataset.Dataset
 		want string
 	}{
-		{&runtime.Dataset{Rows: 1, Cols: 2, X: []float64{1, 2}}, "2 columns"},
-		{&runtime.Dataset{Rows: 1, Cols: 1, X: []float64{10}}, "not a class 0…9"},
-		{&runtime.Dataset{Rows: 1, Cols: 1, X: []float64{1.5}}, "not a class"},
+		{&dataset.Dataset{Rows: 1, Cols: 2, X: []float64{1, 2}}, "2 columns"},
+		{&dataset.Dataset{Rows: 1, Cols: 1, X: []float64{10}}, "not a class 0…9"},
+		{&dataset.Dataset{Rows: 1, Cols: 1, X: []float64{1.5}}, "not a class"},
 	} {
 		if _, err := Labels(c.d, 10); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("error %v, want one containing %q", err, c.want)

@@ -7,12 +7,12 @@ import (
 	"path/filepath"
 
 	"github.com/ebmc/ebmc/examples/internal/labelled"
-	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 )
 
 // fashion is Fashion-MNIST: raw pixels in [0, 1] and classes 0…9.
 type fashion struct {
-	train, test             *runtime.Dataset
+	train, test             *dataset.Dataset
 	trainLabels, testLabels []int
 }
 
@@ -20,10 +20,10 @@ type fashion struct {
 // os.ErrNotExist when a file is missing (and only then).
 func loadFashion(dir string) (*fashion, error) {
 	files := []string{"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"}
-	var sets [4]*runtime.Dataset
+	var sets [4]*dataset.Dataset
 	var missing, other []error
 	for i, f := range files {
-		d, err := runtime.LoadIDX(filepath.Join(dir, f))
+		d, err := dataset.LoadIDX(filepath.Join(dir, f))
 		switch {
 		case errors.Is(err, os.ErrNotExist):
 			missing = append(missing, err)
@@ -56,9 +56,9 @@ func loadFashion(dir string) (*fashion, error) {
 // withLabels returns the rows of d followed by the one-hot encoding of
 // their classes: the visible layers of the class RBM in declaration order
 // (pixels v, then label y), as its trainers and free energies read them.
-func withLabels(d *runtime.Dataset, labels []int, classes int) *runtime.Dataset {
+func withLabels(d *dataset.Dataset, labels []int, classes int) *dataset.Dataset {
 	cols := d.Cols + classes
-	out := &runtime.Dataset{Rows: d.Rows, Cols: cols, X: make([]float64, d.Rows*cols)}
+	out := &dataset.Dataset{Rows: d.Rows, Cols: cols, X: make([]float64, d.Rows*cols)}
 	for r := range d.Rows {
 		row := out.X[r*cols : (r+1)*cols]
 		copy(row, d.Row(r))

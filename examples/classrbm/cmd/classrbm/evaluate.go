@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 )
 
 // Estimate is a value with the method that produced it and its ±3σ interval
@@ -142,7 +143,7 @@ func (p *problem) evaluate(o options, met *Metrics, stdout io.Writer) error {
 // −F(v, y) − log Σ_k exp(−F(v, e_k)) from the free energies of the row with
 // every label: the logarithm of ClassProbs's p(y | v) without its
 // underflow to 0 (and log 0 = −Inf) far from the decision boundary.
-func logCondProbs(m runtime.Reflective, d *runtime.Dataset, labels []int, classes int) ([]float64, error) {
+func logCondProbs(m runtime.Reflective, d *dataset.Dataset, labels []int, classes int) ([]float64, error) {
 	x := withLabels(d, make([]int, d.Rows), classes)
 	negF := make([]float64, d.Rows*classes) // −F(v_r, e_k) at r·classes + k
 	for k := range classes {
@@ -211,7 +212,7 @@ func (p *problem) likelihood(o options, met *Metrics, stdout io.Writer) error {
 // reconErrors returns, for every row of d (the visible layers of m, in
 // declaration order), ‖x − E[x | h]‖² with h at its conditional means
 // E[h | x]: the mean-field reconstruction of a model with one hidden block.
-func reconErrors(m runtime.Reflective, d *runtime.Dataset) ([]float64, error) {
+func reconErrors(m runtime.Reflective, d *dataset.Dataset) ([]float64, error) {
 	const batch = 1000
 	out := make([]float64, d.Rows)
 	layers := m.Layers()

@@ -60,6 +60,7 @@ import (
 	"github.com/ebmc/ebmc/examples/classrbm/internal/small"
 	"github.com/ebmc/ebmc/examples/internal/labelled"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/fileio"
 )
 
@@ -195,7 +196,7 @@ func (o options) check() error {
 type problem struct {
 	name                    string
 	model                   runtime.Reflective
-	train, test             *runtime.Dataset // binarized pixels
+	train, test             *dataset.Dataset // binarized pixels
 	trainLabels, testLabels []int
 	classes, side           int
 	epochs                  int

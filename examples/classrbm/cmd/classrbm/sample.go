@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/imaging"
 )
 
@@ -93,7 +94,7 @@ func (p *problem) pictures(o options, met *Metrics, stdout io.Writer) error {
 	if err := imaging.WriteTiles(filepath.Join(o.out, "samples.png"), imaging.Upscale(means, n, p.side, p.side, f), n, side, side, perClass, false); err != nil {
 		return err
 	}
-	probs, err := runtime.ClassProbs(p.model, labelLayer, &runtime.Dataset{Rows: n, Cols: p.side * p.side, X: means})
+	probs, err := runtime.ClassProbs(p.model, labelLayer, &dataset.Dataset{Rows: n, Cols: p.side * p.side, X: means})
 	if err != nil {
 		return err
 	}

@@ -51,6 +51,7 @@ import (
 	"github.com/ebmc/ebmc/examples/internal/chains"
 	"github.com/ebmc/ebmc/examples/internal/figures"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/fileio"
 	"github.com/ebmc/ebmc/runtime/imaging"
 )
@@ -88,7 +89,7 @@ type options struct {
 type job struct {
 	name        string
 	model       runtime.Reflective
-	train, test *runtime.Dataset
+	train, test *dataset.Dataset
 	side        int
 	every       int // print every this many epochs
 	exact       bool
@@ -167,8 +168,8 @@ func newJob(o *options, stderr io.Writer) (*job, error) {
 			}
 		}
 	}
-	train, errTrain := runtime.LoadIDX(filepath.Join(o.data, "train-images-idx3-ubyte.gz"))
-	test, errTest := runtime.LoadIDX(filepath.Join(o.data, "t10k-images-idx3-ubyte.gz"))
+	train, errTrain := dataset.LoadIDX(filepath.Join(o.data, "train-images-idx3-ubyte.gz"))
+	test, errTest := dataset.LoadIDX(filepath.Join(o.data, "t10k-images-idx3-ubyte.gz"))
 	fashion := errTrain == nil && errTest == nil
 	if !fashion && !errors.Is(errTrain, os.ErrNotExist) && !errors.Is(errTest, os.ErrNotExist) {
 		return nil, errors.Join(errTrain, errTest)
@@ -204,8 +205,8 @@ func newJob(o *options, stderr io.Writer) (*job, error) {
 }
 
 // barsAndStripes returns the 30 distinct 4×4 images whose rows, or columns, are all equal.
-func barsAndStripes() *runtime.Dataset {
-	d := &runtime.Dataset{Cols: 16}
+func barsAndStripes() *dataset.Dataset {
+	d := &dataset.Dataset{Cols: 16}
 	seen := map[[16]float64]bool{}
 	for mask := 0; mask < 16; mask++ {
 		for _, rows := range []bool{true, false} {
@@ -457,7 +458,7 @@ func (j *job) evaluate(o options, met *Metrics, stdout io.Writer) error {
 			fmt.Fprintf(stdout, "log Z for the bounds: %.4f, interval [%.4f, %.4f] (forward and reverse together)\n", chosen.Value, chosen.Low, chosen.High)
 		}
 	}
-	bound := func(d *runtime.Dataset, what string) (Bound, error) {
+	bound := func(d *dataset.Dataset, what string) (Bound, error) {
 		fmt.Fprintf(stdout, "== ELBO on %d %s images (mean field, log Z %s)\n", d.Rows, what, chosen.Method)
 		res, err := runtime.ELBO(m, d, float64(chosen.Value), runtime.ELBOConfig{Iters: 100, Tol: 1e-6})
 		if err != nil {
@@ -538,7 +539,7 @@ func effectiveRuns(logW []float64) float64 {
 // exp(−F(v, h)) − log Z, with F a free energy that sums out hidden layers
 // only and keeps, besides the visible layers, bernoulli hidden layers of at
 // most 16 units together, which it enumerates.
-func exactLogLikelihood(m runtime.Reflective, d *runtime.Dataset, logZ float64) (float64, error) {
+func exactLogLikelihood(m runtime.Reflective, d *dataset.Dataset, logZ float64) (float64, error) {
 	layers := m.Layers()
 	index := map[string]int{}
 	for l, ly := range layers {

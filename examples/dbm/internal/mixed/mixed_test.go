@@ -9,12 +9,13 @@ import (
 	"github.com/ebmc/ebmc/examples/dbm/internal/exact"
 	"github.com/ebmc/ebmc/examples/dbm/internal/mixed"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 )
 
 const nv, ns, groups, cats = 4, 3, 2, 3
 
-func allVisible() *runtime.Dataset {
-	d := &runtime.Dataset{Rows: 1 << nv, Cols: nv}
+func allVisible() *dataset.Dataset {
+	d := &dataset.Dataset{Rows: 1 << nv, Cols: nv}
 	for k := 0; k < d.Rows; k++ {
 		for i := 0; i < nv; i++ {
 			d.X = append(d.X, float64(k>>i&1))

@@ -10,12 +10,13 @@ import (
 	"github.com/ebmc/ebmc/examples/dbm/internal/exact"
 	"github.com/ebmc/ebmc/examples/dbm/internal/small"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 )
 
 // barsAndStripes returns the 14 distinct 3×3 images whose rows, or
 // columns, are all equal, each repeated copies times.
-func barsAndStripes(copies int) *runtime.Dataset {
-	d := &runtime.Dataset{Cols: 9}
+func barsAndStripes(copies int) *dataset.Dataset {
+	d := &dataset.Dataset{Cols: 9}
 	seen := map[[9]float64]bool{}
 	for mask := 0; mask < 8; mask++ {
 		for _, rows := range []bool{true, false} {
@@ -42,7 +43,7 @@ func barsAndStripes(copies int) *runtime.Dataset {
 }
 
 // meanLogLikelihood is the exact average log p(v) over the rows of d.
-func meanLogLikelihood(t *testing.T, m runtime.Reflective, d *runtime.Dataset) (ll, logZ float64) {
+func meanLogLikelihood(t *testing.T, m runtime.Reflective, d *dataset.Dataset) (ll, logZ float64) {
 	t.Helper()
 	fe := -1
 	for i, f := range m.FreeEnergies() {

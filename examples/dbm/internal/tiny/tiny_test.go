@@ -7,6 +7,7 @@ import (
 	"github.com/ebmc/ebmc/examples/dbm/internal/exact"
 	"github.com/ebmc/ebmc/examples/dbm/internal/tiny"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/verify"
 )
 
@@ -88,8 +89,8 @@ func TestDBMExactLogZ(t *testing.T) {
 }
 
 // allVisible returns every configuration of the visible layer.
-func allVisible() *runtime.Dataset {
-	d := &runtime.Dataset{Rows: 1 << tiny.DBMNV, Cols: tiny.DBMNV}
+func allVisible() *dataset.Dataset {
+	d := &dataset.Dataset{Rows: 1 << tiny.DBMNV, Cols: tiny.DBMNV}
 	for k := 0; k < d.Rows; k++ {
 		for i := 0; i < tiny.DBMNV; i++ {
 			d.X = append(d.X, float64(k>>i&1))
@@ -280,7 +281,7 @@ func TestCompleteKeepsObservedUnits(t *testing.T) {
 	}
 	const copies = 4000
 	src := allVisible()
-	d := &runtime.Dataset{Cols: tiny.DBMNV}
+	d := &dataset.Dataset{Cols: tiny.DBMNV}
 	for row := 0; row < src.Rows; row++ {
 		for k := 0; k < copies; k++ {
 			d.X = append(d.X, src.Row(row)...)
@@ -392,7 +393,7 @@ func TestCompletePerRowMasks(t *testing.T) {
 		t.Fatal(err)
 	}
 	for row := 0; row < d.Rows; row++ {
-		one := &runtime.Dataset{Rows: 1, Cols: d.Cols, X: d.Row(row)}
+		one := &dataset.Dataset{Rows: 1, Cols: d.Cols, X: d.Row(row)}
 		want, err := runtime.Complete(r, one, masks[row%len(masks)], cfg)
 		if err != nil {
 			t.Fatal(err)

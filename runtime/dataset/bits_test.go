@@ -1,7 +1,9 @@
-package runtime
+package dataset_test
 
 import (
 	"bytes"
+	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,13 +15,13 @@ import (
 // through Gather, Split and Dense; images read straight into bits equal the
 // binarized float images.
 func TestBitDataset(t *testing.T) {
-	r := NewRNG(3, 0)
-	d := &Dataset{Rows: 7, Cols: 130, X: make([]float64, 7*130)} // 130: rows straddle three words
+	r := runtime.NewRNG(3, 0)
+	d := &dataset.Dataset{Rows: 7, Cols: 130, X: make([]float64, 7*130)} // 130: rows straddle three words
 	for i := range d.X {
 		d.X[i] = r.Float64()
 	}
-	b := Binarized(d, 0.3)
-	want := &Dataset{Rows: d.Rows, Cols: d.Cols, X: slices.Clone(d.X)}
+	b := dataset.Binarized(d, 0.3)
+	want := &dataset.Dataset{Rows: d.Rows, Cols: d.Cols, X: slices.Clone(d.X)}
 	want.Binarize(0.3)
 	if got := b.Dense(); !slices.Equal(got.X, want.X) {
 		t.Fatal("Dense of Binarized differs from Binarize")
@@ -57,11 +59,11 @@ func TestBitDataset(t *testing.T) {
 	if err := os.WriteFile(path, gzipBytes(images), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	bits, err := LoadIDXBits(path, 0.5)
+	bits, err := dataset.LoadIDXBits(path, 0.5)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dense, err := LoadIDX(path)
+	dense, err := dataset.LoadIDX(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,10 +89,9 @@ func TestReadIDXBitsErrors(t *testing.T) {
 		{"trailing data", append(slices.Clone(good), 9), "trailing data after the 6 bytes declared by dimensions [2 3]"},
 		{"huge header, no data", idxBytes(8, []uint32{1 << 16, 1 << 15}, nil), "need 2147483648 bytes of data, got 0"},
 	} {
-		_, err := ReadIDXBits(bytes.NewReader(c.content), "test.idx", 0.5)
+		_, err := dataset.ReadIDXBits(bytes.NewReader(c.content), "test.idx", 0.5)
 		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.HasPrefix(err.Error(), "runtime: read IDX test.idx: ") {
 			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
 		}
 	}
 }
-

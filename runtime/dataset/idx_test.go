@@ -1,9 +1,10 @@
-package runtime
+package dataset_test
 
 import (
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
+	"github.com/ebmc/ebmc/runtime/dataset"
 	"io"
 	"math"
 	"os"
@@ -51,7 +52,7 @@ func TestLoadIDX(t *testing.T) {
 		if err := os.WriteFile(path, c.content, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		d, err := LoadIDX(path)
+		d, err := dataset.LoadIDX(path)
 		if err != nil {
 			t.Errorf("%s: %v", c.name, err)
 			continue
@@ -84,7 +85,7 @@ func TestReadIDXErrors(t *testing.T) {
 		{"gz garbage", []byte{0x1f, 0x8b, 1, 2, 3, 4, 5}, "gzip:"},
 		{"gz truncated", gz[:len(gz)-12], "unexpected EOF"},
 	} {
-		_, err := ReadIDX(bytes.NewReader(c.content), "test.idx")
+		_, err := dataset.ReadIDX(bytes.NewReader(c.content), "test.idx")
 		if err == nil {
 			t.Errorf("%s: no error", c.name)
 			continue
@@ -93,7 +94,7 @@ func TestReadIDXErrors(t *testing.T) {
 			t.Errorf("%s: error %q, want it to contain %q", c.name, err, c.want)
 		}
 	}
-	if _, err := LoadIDX(filepath.Join(t.TempDir(), "missing.idx")); err == nil || !strings.Contains(err.Error(), "missing.idx") {
+	if _, err := dataset.LoadIDX(filepath.Join(t.TempDir(), "missing.idx")); err == nil || !strings.Contains(err.Error(), "missing.idx") {
 		t.Errorf("missing file: error %v", err)
 	}
 }
@@ -105,7 +106,7 @@ func FuzzReadIDX(f *testing.F) {
 	f.Add([]byte{0x1f, 0x8b, 8, 0})
 	f.Add([]byte{0, 0, 8, 4, 0, 0, 0, 1})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		d, err := ReadIDX(bytes.NewReader(b), "fuzz")
+		d, err := dataset.ReadIDX(bytes.NewReader(b), "fuzz")
 		if err == nil && (d.Rows <= 0 || d.Cols <= 0 || len(d.X) != d.Rows*d.Cols) {
 			t.Fatalf("inconsistent dataset %d×%d with %d values", d.Rows, d.Cols, len(d.X))
 		}
@@ -113,13 +114,13 @@ func FuzzReadIDX(f *testing.F) {
 }
 
 func TestWriteIDXRoundTrip(t *testing.T) {
-	d := &Dataset{Rows: 3, Cols: 4, X: []float64{0, 1, 1, 0, 1, 1, 1, 1, 0, 0, 0, 128.0 / 255}}
+	d := &dataset.Dataset{Rows: 3, Cols: 4, X: []float64{0, 1, 1, 0, 1, 1, 1, 1, 0, 0, 0, 128.0 / 255}}
 	for _, name := range []string{"plain.idx", "packed.idx.gz"} {
 		path := filepath.Join(t.TempDir(), name)
-		if err := SaveIDX(path, d, []int{3, 2, 2}); err != nil {
+		if err := dataset.SaveIDX(path, d, []int{3, 2, 2}); err != nil {
 			t.Fatal(err)
 		}
-		got, err := LoadIDX(path)
+		got, err := dataset.LoadIDX(path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -129,17 +130,17 @@ func TestWriteIDXRoundTrip(t *testing.T) {
 	}
 	for _, c := range []struct {
 		name string
-		d    *Dataset
+		d    *dataset.Dataset
 		dims []int
 		want string
 	}{
 		{"rows differ", d, []int{2, 6}, "do not start with the 3 rows"},
 		{"sizes differ", d, []int{3, 5}, "hold 15 values"},
 		{"one dimension", d, []int{3}, "do not start"},
-		{"out of range", &Dataset{Rows: 1, Cols: 2, X: []float64{0, 2}}, []int{1, 2}, "outside [0, 1]"},
-		{"NaN", &Dataset{Rows: 1, Cols: 2, X: []float64{math.NaN(), 0}}, []int{1, 2}, "outside [0, 1]"},
+		{"out of range", &dataset.Dataset{Rows: 1, Cols: 2, X: []float64{0, 2}}, []int{1, 2}, "outside [0, 1]"},
+		{"NaN", &dataset.Dataset{Rows: 1, Cols: 2, X: []float64{math.NaN(), 0}}, []int{1, 2}, "outside [0, 1]"},
 	} {
-		err := WriteIDX(io.Discard, c.d, c.dims)
+		err := dataset.WriteIDX(io.Discard, c.d, c.dims)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want %q", c.name, err, c.want)
 		}
@@ -166,7 +167,7 @@ func TestLoadIDXDeclaredBeyondFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	for path, want := range map[string]string{raw: "more than the file's 1016 bytes", packed: "compressed bytes can expand to"} {
-		_, err := LoadIDX(path)
+		_, err := dataset.LoadIDX(path)
 		if err == nil || !strings.Contains(err.Error(), "declare 268435456 bytes of data") || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want the declared size and %q", filepath.Base(path), err, want)
 		}

@@ -1,6 +1,8 @@
-package runtime
+package dataset_test
 
 import (
+	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,7 +20,7 @@ func TestReadCSV(t *testing.T) {
 		{"quoted header, spaces, CRLF", "\"x 1\", \"y\"\r\n 1.5 , -2e3\r\n\r\n0,.25\r\n", 2, 2, []float64{1.5, -2000, 0, 0.25}},
 		{"no trailing newline", "7", 1, 1, []float64{7}},
 	} {
-		d, err := ReadCSV(strings.NewReader(c.in), "t.csv")
+		d, err := dataset.ReadCSV(strings.NewReader(c.in), "t.csv")
 		if err != nil {
 			t.Errorf("%s: %v", c.name, err)
 			continue
@@ -43,7 +45,7 @@ func TestReadCSVErrors(t *testing.T) {
 		{"empty", "", "no data rows"},
 		{"header only", "a,b\n", "no data rows"},
 	} {
-		_, err := ReadCSV(strings.NewReader(c.in), "t.csv")
+		_, err := dataset.ReadCSV(strings.NewReader(c.in), "t.csv")
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want it to contain %q", c.name, err, c.want)
 		}
@@ -55,11 +57,11 @@ func TestLoadCSV(t *testing.T) {
 	if err := os.WriteFile(path, []byte("v1,v2\n0,1\n1,0\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	d, err := LoadCSV(path)
+	d, err := dataset.LoadCSV(path)
 	if err != nil || d.Rows != 2 || d.Cols != 2 {
 		t.Fatalf("LoadCSV = %+v, %v", d, err)
 	}
-	if _, err := LoadCSV(path + ".missing"); err == nil || !strings.Contains(err.Error(), "d.csv.missing") {
+	if _, err := dataset.LoadCSV(path + ".missing"); err == nil || !strings.Contains(err.Error(), "d.csv.missing") {
 		t.Errorf("missing file: %v", err)
 	}
 }
@@ -69,8 +71,8 @@ func FuzzReadCSV(f *testing.F) {
 	f.Add("1,2\n3\n")
 	f.Add("\"1\",2e-3\r\n")
 	f.Fuzz(func(t *testing.T, s string) {
-		d, err := ReadCSV(strings.NewReader(s), "fuzz.csv")
-		if err == nil && (d.Rows <= 0 || d.Cols <= 0 || len(d.X) != d.Rows*d.Cols || !IsFinite(d.X)) {
+		d, err := dataset.ReadCSV(strings.NewReader(s), "fuzz.csv")
+		if err == nil && (d.Rows <= 0 || d.Cols <= 0 || len(d.X) != d.Rows*d.Cols || !runtime.IsFinite(d.X)) {
 			t.Fatalf("inconsistent dataset %d×%d with %d values", d.Rows, d.Cols, len(d.X))
 		}
 	})

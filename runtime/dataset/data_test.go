@@ -1,13 +1,14 @@
-package runtime
+package dataset_test
 
 import (
+	"github.com/ebmc/ebmc/runtime/dataset"
 	"math"
 	"slices"
 	"testing"
 )
 
 func TestDatasetRowSplitBinarizeGather(t *testing.T) {
-	d := &Dataset{Rows: 3, Cols: 2, X: []float64{0.1, 0.9, 0.5, 0.6, 0.7, 0.2}}
+	d := &dataset.Dataset{Rows: 3, Cols: 2, X: []float64{0.1, 0.9, 0.5, 0.6, 0.7, 0.2}}
 	if got := d.Row(1); !slices.Equal(got, []float64{0.5, 0.6}) || cap(got) != 2 {
 		t.Errorf("Row(1) = %v (cap %d)", got, cap(got))
 	}
@@ -38,7 +39,7 @@ func TestDatasetRowSplitBinarizeGather(t *testing.T) {
 }
 
 func TestStandardize(t *testing.T) {
-	d := &Dataset{Rows: 3, Cols: 2, X: []float64{1, 5, 2, 5, 3, 5}}
+	d := &dataset.Dataset{Rows: 3, Cols: 2, X: []float64{1, 5, 2, 5, 3, 5}}
 	mean, std := d.Standardize()
 	if mean[0] != 2 || mean[1] != 5 || math.Abs(std[0]-math.Sqrt(2.0/3)) > 1e-15 || std[1] != 1 {
 		t.Fatalf("mean %v, std %v", mean, std)
