@@ -391,28 +391,20 @@ func (g *gen) siteCost(c *ir.Conditional) int {
 
 // activation writes the conditional mean of one unit given field a (and prec).
 func activation(ly *ir.Layer, a, prec string) string {
-	switch ly.Kind {
-	case ir.Bernoulli:
-		return fmt.Sprintf("runtime.Sigmoid(beta * %s)", a)
-	case ir.Spin:
-		return fmt.Sprintf("math.Tanh(beta * %s)", a)
-	case ir.Gaussian:
-		return fmt.Sprintf("%s / %s", a, prec)
+	f := ly.Kind.Info().GoMean
+	if f == "" {
+		panic("activation of softmax is per group")
 	}
-	panic("activation of softmax is per group")
+	return fmt.Sprintf(f, a, prec)
 }
 
 // draw writes a sample of one unit given its tempered field e (and precision q).
 func draw(ly *ir.Layer, e, q string) string {
-	switch ly.Kind {
-	case ir.Bernoulli:
-		return fmt.Sprintf("rng.Bernoulli(runtime.Sigmoid(%s))", e)
-	case ir.Spin:
-		return fmt.Sprintf("2*rng.Bernoulli(runtime.Sigmoid(2*%s)) - 1", e)
-	case ir.Gaussian:
-		return fmt.Sprintf("%s/%s + rng.Normal()/math.Sqrt(%s)", e, q, q)
+	f := ly.Kind.Info().GoDraw
+	if f == "" {
+		panic("draw of softmax is per group")
 	}
-	panic("draw of softmax is per group")
+	return fmt.Sprintf(f, e, q)
 }
 
 // tempered writes e := β·a (q := β·P), plus (1−β) times the base field

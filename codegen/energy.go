@@ -238,10 +238,8 @@ func (g *gen) setConfig(layers []*ir.Layer) {
 			p.Pf("k /= %d", K)
 			p.P("}")
 		default:
-			lo, hi := "0", "1"
-			if ly.Kind == ir.Spin {
-				lo = "-1"
-			}
+			two := ly.Kind.Info().Two
+			lo, hi := fmt.Sprint(two[0]), fmt.Sprint(two[1])
 			p.Pf("for u := %d; u >= 0; u-- {", S-1)
 			p.Pf("row%s[u] = %s", L, lo)
 			p.P("if k&1 == 1 {")

@@ -1,6 +1,8 @@
 package codegen
 
 import (
+	"fmt"
+
 	"github.com/ebmc/ebmc/ir"
 )
 
@@ -24,15 +26,11 @@ func (g *gen) flipSampler(c *ir.Conditional) {
 	ly := c.Layer
 	L, S := g.L(ly), ly.Size
 	p := g.p
-	delta := "(2*row[u] - 1) * a" // bernoulli: E(flipped) − E = (2x − 1)·a
-	flip := "1 - row[u]"
-	if ly.Kind == ir.Spin {
-		delta = "2 * row[u] * a" // spin: E(flipped) − E = 2s·a
-		flip = "-row[u]"
-	}
+	info := ly.Kind.Info()
+	delta, flip := info.FlipGo, info.FlipGoValue
 	p.Pf("// Metropolis%s runs one Metropolis–Hastings sweep over %s for the chains in", L, ly.Name)
 	p.Pf("// use: each unit in turn proposes to flip, which changes the energy by the derived")
-	p.Pf("// flip delta ΔE = %s, and is accepted with probability min(1, exp(−β·ΔE)).", map[ir.Kind]string{ir.Bernoulli: "(2x − 1)·a", ir.Spin: "2s·a"}[ly.Kind])
+	p.Pf("// flip delta ΔE = %s, and is accepted with probability min(1, exp(−β·ΔE)).", fmt.Sprintf(info.FlipDelta, info.Symbol, "a"))
 	p.P("// step is unused (it sets the proposal width of gaussian layers). It returns")
 	p.P("// the accepted and proposed moves.")
 	p.Pf("func (m *%s) Metropolis%s(x *%s, beta, step float64) (accepted, proposed int) {", g.T, L, g.C)

@@ -101,8 +101,6 @@ func intList(s []int) string {
 	return strings.Join(parts, ", ")
 }
 
-var kindDoc = map[ir.Kind]string{ir.Bernoulli: "0 or 1", ir.Spin: "−1 or +1", ir.Gaussian: "real", ir.Softmax: "one-hot over the last dimension"}
-
 // maxCategories is the largest softmax group, for scratch space.
 func (g *gen) maxCategories() int {
 	k := 0
@@ -142,7 +140,7 @@ func (g *gen) chainsType() {
 		if ly.Visible {
 			role = "visible"
 		}
-		p.Pf("%s []float64 // %s[%s] of chain c at [c*%d + unit], %s, %s", g.L(ly), ly.Name, shapeString(ly.Shape), ly.Size, role, kindDoc[ly.Kind])
+		p.Pf("%s []float64 // %s[%s] of chain c at [c*%d + unit], %s, %s", g.L(ly), ly.Name, shapeString(ly.Shape), ly.Size, role, ly.Kind.Info().Doc)
 	}
 	p.P("RNG []runtime.RNG")
 	p.P("// Workspace runs the dense products (fields and gradients of whole batches);")
@@ -238,12 +236,8 @@ func (g *gen) chainsType() {
 		L := g.L(ly)
 		p.Pf("row%s := x.%s[ch*%d : ch*%d+%d]", L, L, ly.Size, ly.Size, ly.Size)
 		switch ly.Kind {
-		case ir.Bernoulli:
-			p.Pf("for k := range row%s { row%s[k] = rng.Bernoulli(0.5) }", L, L)
-		case ir.Spin:
-			p.Pf("for k := range row%s { row%s[k] = 2*rng.Bernoulli(0.5) - 1 }", L, L)
-		case ir.Gaussian:
-			p.Pf("for k := range row%s { row%s[k] = rng.Normal() }", L, L)
+		default:
+			p.Pf("for k := range row%s { row%s[k] = %s }", L, L, ly.Kind.Info().GoRandom)
 		case ir.Softmax:
 			K := ly.Categories()
 			p.Pf("clear(row%s)", L)

@@ -144,7 +144,7 @@ func schedule(m *Model) []*Block {
 // conditional reads p(L_u | rest) off the energy: every term holding a
 // reference to L contributes, with that reference's indices renamed to u.
 func (l *lowerer) conditional(ly *Layer) *Conditional {
-	c := &Conditional{Layer: ly, Family: Family(ly.Kind)}
+	c := &Conditional{Layer: ly, Family: ly.Kind.Info().Family}
 	for d, n := range ly.Shape {
 		name := unitName(l.m, ly, d)
 		c.Unit = append(c.Unit, l.newIndex(name, n, ly.Pos))

@@ -182,8 +182,6 @@ func shape(s []int) string {
 	return "[" + strings.Join(parts, ", ") + "]"
 }
 
-var kindValues = map[Kind]string{Bernoulli: "{0, 1}", Spin: "{−1, +1}", Gaussian: "ℝ", Softmax: "one-hot"}
-
 func (x explainer) declarations() section {
 	s := section{title: "Layers and parameters"}
 	for _, ly := range x.m.Layers {
@@ -191,7 +189,7 @@ func (x explainer) declarations() section {
 		if ly.Visible {
 			role = "visible"
 		}
-		desc := fmt.Sprintf("layer %s%s: %s %s, values in %s", ly.Name, shape(ly.Shape), role, ly.Kind, kindValues[ly.Kind])
+		desc := fmt.Sprintf("layer %s%s: %s %s, values in %s", ly.Name, shape(ly.Shape), role, ly.Kind, ly.Kind.Info().Values)
 		if ly.Kind == Softmax {
 			desc = fmt.Sprintf("layer %s%s: %s softmax, %d one-hot group(s) of %d categories", ly.Name, shape(ly.Shape), role, ly.Groups(), ly.Categories())
 		}
@@ -367,12 +365,11 @@ func (x explainer) freeEnergies() section {
 			c := x.m.Conditionals[ly.Index]
 			a := x.field(c, "a")
 			sum := x.sym("Σ_{"+x.unitNames(c)+"} ", `\sum_{`+x.unitNames(c)+`} `)
-			switch ly.Kind {
-			case Bernoulli:
-				parts = append(parts, sum+"softplus("+a+")")
-			case Spin:
-				parts = append(parts, sum+"log 2cosh("+a+")")
-			case Softmax:
+			if text := ly.Kind.Info().LogPartitionText; text != "" {
+				parts = append(parts, sum+fmt.Sprintf(text, a, x.field(c, "P")))
+				continue
+			}
+			if ly.Kind == Softmax {
 				g := c.Unit[:len(c.Unit)-1]
 				gs := ""
 				for i, ix := range g {
@@ -387,9 +384,6 @@ func (x explainer) freeEnergies() section {
 				} else {
 					parts = append(parts, x.sym("Σ_{"+gs+"} ", `\sum_{`+gs+`} `)+"log "+x.sym("Σ_"+cat, `\sum_{`+cat+`}`)+" exp("+a+")")
 				}
-			case Gaussian:
-				p := x.field(c, "P")
-				parts = append(parts, sum+"["+a+"²/(2"+p+") + ½ log(2π/"+p+")]")
 			}
 		}
 		s.lines = append(s.lines, x.math("F(%s) = %s − %s", x.args(fe.Keep), rest, strings.Join(parts, " − ")))
@@ -545,17 +539,14 @@ func (x explainer) inputGradients() section {
 func (x explainer) flipDeltas() section {
 	s := section{title: "Flip deltas of binary layers (Metropolis–Hastings, pseudo-likelihood, ratio matching)"}
 	for _, c := range x.m.Conditionals {
-		u, a := x.unit(c), x.field(c, "a")
-		switch c.Family {
-		case Logistic:
-			s.lines = append(s.lines, x.math("E(%s flipped) − E = (2%s − 1)·%s", u, u, a))
-		case Tanh:
-			s.lines = append(s.lines, x.math("E(%s flipped) − E = 2%s·%s", u, u, a))
+		if delta := c.Layer.Kind.Info().FlipDelta; delta != "" {
+			u, a := x.unit(c), x.field(c, "a")
+			s.lines = append(s.lines, x.math("E(%s flipped) − E = "+delta, u, a))
 		}
 	}
 	for _, fe := range x.m.FreeEnergies {
 		for _, ly := range fe.Keep {
-			if ly.Kind == Bernoulli || ly.Kind == Spin {
+			if ly.Kind.Info().Two != nil {
 				s.lines = append(s.lines, x.note("F(%s) with %s[·] flipped: the fields of %s move by ±∂a/∂%s, computed incrementally", x.args(fe.Keep), ly.Name, x.args(fe.SumOut), ly.Name))
 			}
 		}

@@ -33,9 +33,9 @@ func (m *Model) NewState() State {
 	x := make(State, len(m.Layers))
 	for i, ly := range m.Layers {
 		x[i] = make([]float64, ly.Size)
-		if ly.Kind == Spin {
+		if low := ly.Kind.Info().Lowest; low != 0 {
 			for k := range x[i] {
-				x[i][k] = -1
+				x[i][k] = low
 			}
 		}
 		if ly.Kind == Softmax {
@@ -69,25 +69,17 @@ func (m *Model) InitParams(p Params, seed uint64) {
 // RandomState draws every unit uniformly (gaussian units from N(0, 1)).
 func (m *Model) RandomState(x State, r *rand.Rand) {
 	for i, ly := range m.Layers {
-		switch ly.Kind {
-		case Bernoulli:
-			for k := range x[i] {
-				x[i][k] = float64(r.IntN(2))
-			}
-		case Spin:
-			for k := range x[i] {
-				x[i][k] = float64(2*r.IntN(2) - 1)
-			}
-		case Gaussian:
-			for k := range x[i] {
-				x[i][k] = r.NormFloat64()
-			}
-		case Softmax:
+		if ly.Kind == Softmax {
 			clear(x[i])
 			K := ly.Categories()
 			for g := 0; g < ly.Groups(); g++ {
 				x[i][g*K+r.IntN(K)] = 1
 			}
+			continue
+		}
+		random := ly.Kind.Info().Random
+		for k := range x[i] {
+			x[i][k] = random(r)
 		}
 	}
 }
@@ -187,15 +179,13 @@ func (m *Model) field(c *Conditional, p Params, val unitValue, k int) (a, prec f
 // at inverse temperature beta: [p(0), p(1)] for bernoulli, [p(−1), p(+1)] for
 // spin, and for softmax the probabilities of the categories of unit k's group.
 func (m *Model) UnitProbs(ly *Layer, p Params, x State, k int, beta float64) []float64 {
+	if two := ly.Kind.Info().Two; two != nil {
+		// p(high) = σ(β·a·(high − low))
+		a, _ := m.Field(ly, p, x, k)
+		q := apply(OpSigmoid, (two[1]-two[0])*beta*a)
+		return []float64{1 - q, q}
+	}
 	switch ly.Kind {
-	case Bernoulli:
-		a, _ := m.Field(ly, p, x, k)
-		q := apply(OpSigmoid, beta*a)
-		return []float64{1 - q, q}
-	case Spin:
-		a, _ := m.Field(ly, p, x, k)
-		q := apply(OpSigmoid, 2*beta*a)
-		return []float64{1 - q, q}
 	case Softmax:
 		K := ly.Categories()
 		g := k / K
@@ -230,12 +220,7 @@ func (m *Model) NormalParams(ly *Layer, p Params, x State, k int, beta float64) 
 }
 
 // values lists the values a discrete unit can take, in UnitProbs order.
-func values(ly *Layer) []float64 {
-	if ly.Kind == Spin {
-		return []float64{-1, 1}
-	}
-	return []float64{0, 1}
-}
+func values(ly *Layer) []float64 { return ly.Kind.Info().Two }
 
 // BruteUnitProbs computes UnitProbs from energy differences alone.
 func (m *Model) BruteUnitProbs(ly *Layer, p Params, x State, k int, beta float64) []float64 {
@@ -273,16 +258,11 @@ func (p Params) Clone() Params { return Params(State(p).Clone()) }
 
 // logPartition is log Σ_x exp(βa·x − ½βP·x²) for one unit of a layer.
 func logPartition(ly *Layer, a, prec, beta float64) float64 {
-	switch ly.Kind {
-	case Bernoulli:
-		return apply(OpSoftplus, beta*a)
-	case Spin:
-		z := math.Abs(beta * a)
-		return z + math.Log1p(math.Exp(-2*z))
-	case Gaussian:
-		return beta*a*a/(2*prec) + 0.5*math.Log(2*math.Pi/(beta*prec))
+	lp := ly.Kind.Info().LogPartition
+	if lp == nil {
+		panic("ir: logPartition of softmax is per group")
 	}
-	panic("ir: logPartition of softmax is per group")
+	return lp(a, prec, beta)
 }
 
 // FreeEnergy returns the derived F_β(x) = −log Σ_{SumOut} exp(−βE(x)) at the

@@ -56,25 +56,15 @@ func (m *Model) conditionalMoments(layers []*Layer, p Params, x State, beta floa
 	mean, second = x.Clone(), x.Clone()
 	for _, ly := range layers {
 		mu, sq := mean[ly.Index], second[ly.Index]
+		info := ly.Kind.Info()
 		for k := 0; k < ly.Size; k++ {
-			switch ly.Kind {
-			case Gaussian:
-				mn, vr := m.NormalParams(ly, p, x, k, beta)
-				mu[k], sq[k] = mn, vr+mn*mn
-			case Spin:
-				a, _ := m.Field(ly, p, x, k)
-				mu[k] = math.Tanh(beta * a)
-				sq[k] = 1
-			case Bernoulli:
-				a, _ := m.Field(ly, p, x, k)
-				mu[k] = apply(OpSigmoid, beta*a)
+			if ly.Kind == Softmax {
+				mu[k] = m.UnitProbs(ly, p, x, k, beta)[k%ly.Categories()]
 				sq[k] = mu[k]
-			case Softmax:
-				K := ly.Categories()
-				pr := m.UnitProbs(ly, p, x, k, beta)
-				mu[k] = pr[k%K]
-				sq[k] = mu[k]
+				continue
 			}
+			a, prec := m.Field(ly, p, x, k)
+			mu[k], sq[k] = info.Mean(a, prec, beta), info.Second(a, prec, beta)
 		}
 	}
 	return mean, second
@@ -176,16 +166,10 @@ func (m *Model) meanFieldLayer(ly *Layer, p Params, mu State, val unitValue, dam
 			}
 		}
 	default:
+		mean := ly.Kind.Info().Mean
 		for k := 0; k < ly.Size; k++ {
 			a, prec := m.field(c, p, val, k)
-			switch ly.Kind {
-			case Bernoulli:
-				update(k, apply(OpSigmoid, a))
-			case Spin:
-				update(k, math.Tanh(a))
-			case Gaussian:
-				update(k, a/prec)
-			}
+			update(k, mean(a, prec, 1))
 		}
 	}
 	copy(row, target)

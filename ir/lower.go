@@ -65,8 +65,6 @@ var keywords = map[string]bool{
 
 var functions = map[string]Op{"exp": OpExp, "log": OpLog, "softplus": OpSoftplus, "sqrt": OpSqrt}
 
-var kinds = map[string]Kind{"bernoulli": Bernoulli, "spin": Spin, "gaussian": Gaussian, "softmax": Softmax}
-
 // Lower checks a parsed file and derives everything about its model.
 // Every error found is returned, sorted by position, as a dsl.ErrorList.
 func Lower(f *dsl.File, opts Options) (*Model, error) {
@@ -362,9 +360,9 @@ func (l *lowerer) layer(d *dsl.Layer) {
 			l.broken[d.Name.Name] = true // reported here; skipped where used
 		}
 	}()
-	kind, ok := kinds[d.Kind.Name]
+	kind, ok := kindNamed(d.Kind.Name)
 	if !ok {
-		l.errorf(d.Kind.Pos, "layer %s: unknown unit kind %s (expected bernoulli, spin, gaussian or softmax)", d.Name.Name, d.Kind.Name)
+		l.errorf(d.Kind.Pos, "layer %s: unknown unit kind %s (expected %s)", d.Name.Name, d.Kind.Name, kindList())
 		return
 	}
 	shape, size, ok := l.shape(d.Dims, "layer "+d.Name.Name)

@@ -14,9 +14,7 @@ const (
 	Softmax               // one-hot over the last dimension
 )
 
-var kindNames = [...]string{"bernoulli", "spin", "gaussian", "softmax"}
-
-func (k Kind) String() string { return kindNames[k] }
+func (k Kind) String() string { return kinds[k].Name }
 
 // Discrete reports whether the kind's units take finitely many values.
 func (k Kind) Discrete() bool { return k != Gaussian }
@@ -148,7 +146,6 @@ const (
 	Categorical               // softmax: p(x_c=1) = exp(a_c) / Σ_k exp(a_k)
 )
 
-// The family of a kind's conditional has the kind's number.
 var familyNames = [...]string{"logistic", "tanh", "normal", "categorical"}
 
 func (f Family) String() string { return familyNames[f] }
