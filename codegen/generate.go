@@ -34,6 +34,11 @@ type Options struct {
 	// products in float32 (runtime.Workspace.SetFloat32); parameters,
 	// states and everything else stay float64.
 	Float32 bool
+	// Type is the Go name of the model's type (RBM, and with it NewRBM,
+	// RBMChains, RBMTrainer, the consts RBMNV, …) and of the file
+	// (rbm_ebm.go); empty means the model's own name. Size variants of one
+	// model (-D NH=20, -D NH=500) share a package under different types.
+	Type string
 }
 
 // File is a generated Go source file.
@@ -58,13 +63,16 @@ func Generate(m *ir.Model, opts Options) ([]File, error) {
 	if !token.IsIdentifier(opts.Package) || token.IsKeyword(opts.Package) || opts.Package == "_" {
 		return nil, fmt.Errorf("codegen: package name %q is not a Go identifier other than a keyword or _", opts.Package)
 	}
+	if err := CheckTypeName(opts.Type); opts.Type != "" && err != nil {
+		return nil, fmt.Errorf("codegen: type name %q: %w", opts.Type, err)
+	}
 	g := newGen(m, opts)
-	base := strings.ToLower(m.Name) + "_ebm"
+	base := strings.ToLower(g.T) + "_ebm"
 	src, err := format(base+".go", g.model())
 	if err != nil {
 		return nil, err
 	}
-	if err := collisionErrors(m, src); err != nil {
+	if err := collisionErrors(m, g.T, src); err != nil {
 		return nil, err
 	}
 	files := []File{{Name: base + ".go", Content: src}}
@@ -90,7 +98,20 @@ type gen struct {
 
 func newGen(m *ir.Model, opts Options) *gen {
 	t := ir.GoName(m.Name)
+	if opts.Type != "" {
+		t = opts.Type
+	}
 	return &gen{m: m, opts: opts, T: t, C: t + "Chains"}
+}
+
+// CheckTypeName reports why name cannot be a generated model's type: it
+// must be an exported Go identifier (NewNAME, NAMEChains and the consts
+// are built from it).
+func CheckTypeName(name string) error {
+	if !token.IsIdentifier(name) || !token.IsExported(name) {
+		return fmt.Errorf("not an exported Go identifier (a capital letter, then letters, digits and _)")
+	}
+	return nil
 }
 
 func (g *gen) L(ly *ir.Layer) string { return ir.GoName(ly.Name) }
@@ -197,6 +218,9 @@ func (o Options) flags() string {
 		fmt.Fprintf(&b, " -D %s=%d", name, o.Defines[name])
 	}
 	fmt.Fprintf(&b, " -bench=%t -float32=%t", o.Bench, o.Float32)
+	if o.Type != "" {
+		fmt.Fprintf(&b, " -type %s", o.Type)
+	}
 	return b.String()
 }
 

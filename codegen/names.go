@@ -120,7 +120,7 @@ type userName struct {
 	pos                dsl.Pos
 }
 
-func userNames(m *ir.Model) []userName {
+func userNames(m *ir.Model, typ string) []userName {
 	var out []userName
 	for _, c := range m.Consts {
 		pos := c.Pos
@@ -135,17 +135,18 @@ func userNames(m *ir.Model) []userName {
 	for _, q := range m.Params {
 		out = append(out, userName{"param", q.Name, ir.GoName(q.Name), q.Pos})
 	}
-	out = append(out, userName{"model", m.Name, ir.GoName(m.Name), m.Pos})
+	out = append(out, userName{"model", m.Name, typ, m.Pos})
 	return out
 }
 
-// collisionErrors turns the collisions of a generated file into errors at
+// collisionErrors turns the collisions of a generated file, whose model
+// type is typ, into errors at
 // the .ebm declarations whose Go names take part in them: the name that
 // is the colliding identifier (a param hold against the method Hold; a
 // const Chains of model M against the type MChains), or else the one with
 // the longest Go name that ends it (a layer chainsV against fieldChainsV,
 // which the generator emits for a layer v).
-func collisionErrors(m *ir.Model, src []byte) error {
+func collisionErrors(m *ir.Model, typ string, src []byte) error {
 	names, err := DeclaredNames(src)
 	if err != nil {
 		return nil // the compile step reports code that does not parse
@@ -161,9 +162,9 @@ func collisionErrors(m *ir.Model, src []byte) error {
 			where = "type " + typ
 		}
 		var blame *userName
-		for _, u := range userNames(m) {
+		for _, u := range userNames(m, typ) {
 			u := u
-			if u.goName == id || (u.what == "const" && ir.GoName(m.Name)+u.goName == id) {
+			if u.goName == id || (u.what == "const" && typ+u.goName == id) {
 				blame = &u
 				break
 			}

@@ -199,3 +199,53 @@ func TestLogZLimit(t *testing.T) {
 		}
 	}
 }
+
+// Size variants of one model share a package when Options.Type gives each
+// its own type: the two files type-check together, and without Type they
+// clash (both declare RBM, NewRBM, …). A Type that is not an exported
+// identifier is refused.
+func TestTypeLetsVariantsSharePackage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("type-checks the runtime from source")
+	}
+	src := []byte("model RBM\nconst NH = 2\nvisible v[3] bernoulli\nhidden h[NH] bernoulli\nparam W[3, NH] = normal(0, 0.1)\n" +
+		"energy = -sum(i, j) v[i] * W[i, j] * h[j]\n")
+	variant := func(nh int, typ string) ([]byte, string, error) {
+		m, err := ir.Compile("m.ebm", src, ir.Options{Defines: map[string]int{"NH": nh}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		files, err := codegen.Generate(m, codegen.Options{Package: "gen", Source: "m.ebm", Text: src, Type: typ})
+		if err != nil {
+			return nil, "", err
+		}
+		return files[0].Content, files[0].Name, nil
+	}
+	small, name, err := variant(3, "Small")
+	if err != nil {
+		t.Fatal(err)
+	}
+	big, _, err := variant(5, "Big")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if name != "small_ebm.go" {
+		t.Errorf("file %s, want small_ebm.go", name)
+	}
+	if err := typeCheck(small, big); err != nil {
+		t.Errorf("two types in one package: %v", err)
+	}
+	if !strings.Contains(string(small), "func NewSmall(") || !strings.Contains(string(big), "type BigChains struct") {
+		t.Error("the generated names do not follow Type")
+	}
+	a, _, _ := variant(3, "")
+	b, _, _ := variant(5, "")
+	if err := typeCheck(a, b); err == nil || !strings.Contains(err.Error(), "redeclared") {
+		t.Errorf("two variants without Type: %v, want redeclarations", err)
+	}
+	for _, bad := range []string{"small", "Two Words", "1RBM"} {
+		if _, _, err := variant(3, bad); err == nil {
+			t.Errorf("Type %q accepted", bad)
+		}
+	}
+}

@@ -22,8 +22,15 @@ func (c *cli) gen(args []string) int {
 	float32 := fs.Bool("float32", false, "run the batched matrix products in float32 (half the memory traffic; parameters and states stay float64)")
 	check := fs.Bool("check", false, "write nothing; exit 1 naming each output file that is not exactly what gen would write now, 0 when all are")
 	fs.Var(defs, "D", "override a const: `NAME=VALUE` (repeatable)")
+	typ := fs.String("type", "", "Go `name` of the model's type and file (default: the model's name); size variants of one model can then share a package, e.g. -D NH=20 -type RBM20")
 	if code, ok := parse(fs, args); !ok {
 		return code
+	}
+	if *typ != "" {
+		if err := codegen.CheckTypeName(*typ); err != nil {
+			fmt.Fprintf(c.stderr, "ebmc gen: -type %q: %v\n", *typ, err)
+			return 2
+		}
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
@@ -53,7 +60,7 @@ func (c *cli) gen(args []string) int {
 		}
 	}
 	files, err := codegen.Generate(m, codegen.Options{Package: name, Source: filepath.Base(path), Text: src, Defines: defs,
-		Bench: *bench, Float32: *float32})
+		Bench: *bench, Float32: *float32, Type: *typ})
 	if err != nil {
 		fmt.Fprintln(c.stderr, err)
 		return 1

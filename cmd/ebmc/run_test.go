@@ -71,6 +71,7 @@ func TestRun(t *testing.T) {
 		{name: "help unknown", args: []string{"help", "frobnicate"}, code: 2, stderrHas: []string{`unknown command "frobnicate"`}},
 		{name: "version", args: []string{"version"}, code: 0, stdout: "ebmc " + Version + "\n", stderrNone: true},
 		{name: "unknown command", args: []string{"frobnicate"}, code: 2, stderrHas: []string{`ebmc: unknown command "frobnicate"`, "Usage:"}},
+		{name: "gen -type not exported", args: []string{"gen", "-type", "rbm20", rbm}, code: 2, stderrHas: []string{`ebmc gen: -type "rbm20": not an exported Go identifier`}},
 		{name: "generate suggests gen", args: []string{"generate", rbm}, code: 2, stderrHas: []string{`ebmc: unknown command "generate"`, "Did you mean 'ebmc gen'?", "Usage:"}},
 		{name: "misspelt check", args: []string{"chekc", rbm}, code: 2, stderrHas: []string{"Did you mean 'ebmc check'?"}},
 		{name: "prefix of explain", args: []string{"expl", rbm}, code: 2, stderrHas: []string{"Did you mean 'ebmc explain'?"}},
