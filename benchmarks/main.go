@@ -239,7 +239,7 @@ func main() {
 			}
 			res.Weights = fmt.Sprintf("trained here first (untimed): ebmc CD-1, 1 epoch over %d images, seed %d", tr.Rows, *seed)
 		}
-		if err := ais(&res, m, train.Dense(), test.Dense(), *runs, *betas, *batch, *seed, *float32); err != nil {
+		if err := ais(&res, m, train, test, *runs, *betas, *batch, *seed, *float32); err != nil {
 			log.Fatal(err)
 		}
 	default:
@@ -339,7 +339,7 @@ func reconErr(m *rbm.RBM, d *dataset.BitDataset) float64 {
 // ais runs W4 and the untimed evaluation: the base-rate model from the
 // training images with 5 pseudo-counts per minibatch (Salakhutdinov &
 // Murray's lp = 5), the estimate, and the mean test log-probability.
-func ais(res *result, m *rbm.RBM, train, test *dataset.Dataset, runs, betas, batch int, seed uint64, float32 bool) error {
+func ais(res *result, m *rbm.RBM, train, test *dataset.BitDataset, runs, betas, batch int, seed uint64, float32 bool) error {
 	r := m.Reflect()
 	if float32 {
 		m32 := rbm32.ZeroRBM()
@@ -366,15 +366,20 @@ func ais(res *result, m *rbm.RBM, train, test *dataset.Dataset, runs, betas, bat
 		res.LogZLo = ptr(est.Low)
 	}
 	res.LogZAlias, res.LogZLowAlias, res.LogZHiAlias = res.LogZ, res.LogZLo, res.LogZHi
-	// mean over the test images of log p*(v) − log Z = −F(v) − log Z
+	// mean over the test images of log p*(v) − log Z = −F(v) − log Z,
+	// the images expanded from bits 1000 at a time
 	const chunk = 1000
 	x := rbm.NewRBMChains(chunk, 0)
 	f := make([]float64, chunk)
+	idx := make([]int, chunk)
 	s := 0.0
 	for lo := 0; lo < test.Rows; lo += chunk {
 		n := min(chunk, test.Rows-lo)
 		x.N = n
-		copy(x.V[:n*nv], test.X[lo*nv:(lo+n)*nv])
+		for k := range n {
+			idx[k] = lo + k
+		}
+		test.Gather(x.V[:n*nv], idx[:n])
 		m.FreeEnergyV(x, 1, f[:n])
 		for _, v := range f[:n] {
 			s -= v
