@@ -1,6 +1,7 @@
 package codegen
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/ebmc/ebmc/ir"
@@ -23,6 +24,24 @@ func (g *gen) reflect() {
 	p.P("return []runtime.LayerInfo{")
 	for _, ly := range g.m.Layers {
 		p.Pf("{Name: %q, Kind: %q, Shape: []int{%s}, Visible: %v},", ly.Name, ly.Kind.String(), intList(ly.Shape), ly.Visible)
+	}
+	p.P("}")
+	p.P("}")
+	p.P()
+	p.Pf("func (r %s) Terms() []runtime.TermInfo {", r)
+	p.P("return []runtime.TermInfo{")
+	for _, t := range g.m.Terms {
+		var params, layers, powers []int
+		for _, ref := range t.Coef.ParamRefs() {
+			if k := ref.Param.Index; !slices.Contains(params, k) {
+				params = append(params, k)
+			}
+		}
+		slices.Sort(params)
+		for _, u := range t.Units {
+			layers, powers = append(layers, u.Layer.Index), append(powers, u.Power)
+		}
+		p.Pf("{Params: []int{%s}, Layers: []int{%s}, Powers: []int{%s}},", intList(params), intList(layers), intList(powers))
 	}
 	p.P("}")
 	p.P("}")

@@ -22,6 +22,19 @@ const (
 // Binary reports whether the units take two values (bernoulli or spin).
 func (k UnitKind) Binary() bool { return k == KindBernoulli || k == KindSpin }
 
+// TermInfo is one term of the energy, a monomial c(θ)·Π_f x_f summed over
+// its indices: Params are the parameters its coefficient c reads (indices
+// into Params(), fixed ones included, in order), and for each unit factor
+// x_f, Layers[f] is its layer (an index into Layers()) and Powers[f] its
+// power (1, or 2 for a gaussian unit's square). The terms give a model's
+// structure — which layers each parameter couples, lateral couplings,
+// interactions of three layers — without evaluating it.
+type TermInfo struct {
+	Params []int
+	Layers []int
+	Powers []int
+}
+
 // FreeEnergyInfo names the layers a derived free energy keeps and sums out.
 type FreeEnergyInfo struct {
 	Keep, SumOut []string
@@ -45,6 +58,8 @@ type Chains interface {
 type Reflective interface {
 	Model
 	Layers() []LayerInfo
+	// Terms lists the terms of the energy, as the model declares them.
+	Terms() []TermInfo
 	FreeEnergies() []FreeEnergyInfo
 	// NewChains returns n chains with independent random streams.
 	NewChains(n int, seed uint64) Chains

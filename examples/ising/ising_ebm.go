@@ -610,6 +610,14 @@ func (r reflectIsing) Layers() []runtime.LayerInfo {
 	}
 }
 
+func (r reflectIsing) Terms() []runtime.TermInfo {
+	return []runtime.TermInfo{
+		{Params: []int{0}, Layers: []int{}, Powers: []int{}},
+		{Params: []int{0}, Layers: []int{0, 0}, Powers: []int{1, 1}},
+		{Params: []int{1}, Layers: []int{0}, Powers: []int{1}},
+	}
+}
+
 func (r reflectIsing) FreeEnergies() []runtime.FreeEnergyInfo {
 	return []runtime.FreeEnergyInfo{}
 }

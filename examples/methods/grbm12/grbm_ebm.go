@@ -1104,6 +1104,16 @@ func (r reflectGRBM) Layers() []runtime.LayerInfo {
 	}
 }
 
+func (r reflectGRBM) Terms() []runtime.TermInfo {
+	return []runtime.TermInfo{
+		{Params: []int{3}, Layers: []int{0}, Powers: []int{2}},
+		{Params: []int{1, 3}, Layers: []int{0}, Powers: []int{1}},
+		{Params: []int{1, 3}, Layers: []int{}, Powers: []int{}},
+		{Params: []int{0, 3}, Layers: []int{0, 1}, Powers: []int{1, 1}},
+		{Params: []int{2}, Layers: []int{1}, Powers: []int{1}},
+	}
+}
+
 func (r reflectGRBM) FreeEnergies() []runtime.FreeEnergyInfo {
 	return []runtime.FreeEnergyInfo{
 		{Keep: []string{"v"}, SumOut: []string{"h"}},

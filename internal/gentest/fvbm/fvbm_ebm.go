@@ -636,6 +636,13 @@ func (r reflectFVBM) Layers() []runtime.LayerInfo {
 	}
 }
 
+func (r reflectFVBM) Terms() []runtime.TermInfo {
+	return []runtime.TermInfo{
+		{Params: []int{0, 1}, Layers: []int{0}, Powers: []int{1}},
+		{Params: []int{0}, Layers: []int{0, 0}, Powers: []int{1, 1}},
+	}
+}
+
 func (r reflectFVBM) FreeEnergies() []runtime.FreeEnergyInfo {
 	return []runtime.FreeEnergyInfo{}
 }

@@ -711,6 +711,14 @@ func (r reflectGauss) Layers() []runtime.LayerInfo {
 	}
 }
 
+func (r reflectGauss) Terms() []runtime.TermInfo {
+	return []runtime.TermInfo{
+		{Params: []int{0}, Layers: []int{0}, Powers: []int{2}},
+		{Params: []int{0}, Layers: []int{0, 0}, Powers: []int{1, 1}},
+		{Params: []int{1}, Layers: []int{0}, Powers: []int{1}},
+	}
+}
+
 func (r reflectGauss) FreeEnergies() []runtime.FreeEnergyInfo {
 	return []runtime.FreeEnergyInfo{}
 }

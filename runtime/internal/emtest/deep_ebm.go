@@ -1079,6 +1079,13 @@ func (r reflectDeep) Layers() []runtime.LayerInfo {
 	}
 }
 
+func (r reflectDeep) Terms() []runtime.TermInfo {
+	return []runtime.TermInfo{
+		{Params: []int{0}, Layers: []int{0, 1}, Powers: []int{1, 1}},
+		{Params: []int{1}, Layers: []int{1, 2}, Powers: []int{1, 1}},
+	}
+}
+
 func (r reflectDeep) FreeEnergies() []runtime.FreeEnergyInfo {
 	return []runtime.FreeEnergyInfo{
 		{Keep: []string{"v", "h2"}, SumOut: []string{"h1"}},

@@ -1019,6 +1019,14 @@ func (r reflectGHid) Layers() []runtime.LayerInfo {
 	}
 }
 
+func (r reflectGHid) Terms() []runtime.TermInfo {
+	return []runtime.TermInfo{
+		{Params: []int{0}, Layers: []int{0, 1}, Powers: []int{1, 1}},
+		{Params: []int{}, Layers: []int{1}, Powers: []int{2}},
+		{Params: []int{1}, Layers: []int{0}, Powers: []int{1}},
+	}
+}
+
 func (r reflectGHid) FreeEnergies() []runtime.FreeEnergyInfo {
 	return []runtime.FreeEnergyInfo{
 		{Keep: []string{"v"}, SumOut: []string{"g"}},

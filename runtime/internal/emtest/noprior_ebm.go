@@ -932,6 +932,13 @@ func (r reflectNoPrior) Layers() []runtime.LayerInfo {
 	}
 }
 
+func (r reflectNoPrior) Terms() []runtime.TermInfo {
+	return []runtime.TermInfo{
+		{Params: []int{0}, Layers: []int{0, 1}, Powers: []int{1, 1}},
+		{Params: []int{1}, Layers: []int{0}, Powers: []int{1}},
+	}
+}
+
 func (r reflectNoPrior) FreeEnergies() []runtime.FreeEnergyInfo {
 	return []runtime.FreeEnergyInfo{
 		{Keep: []string{"v"}, SumOut: []string{"h"}},

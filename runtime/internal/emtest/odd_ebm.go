@@ -957,6 +957,13 @@ func (r reflectOdd) Layers() []runtime.LayerInfo {
 	}
 }
 
+func (r reflectOdd) Terms() []runtime.TermInfo {
+	return []runtime.TermInfo{
+		{Params: []int{0, 1}, Layers: []int{0, 1}, Powers: []int{1, 1}},
+		{Params: []int{2}, Layers: []int{0}, Powers: []int{1}},
+	}
+}
+
 func (r reflectOdd) FreeEnergies() []runtime.FreeEnergyInfo {
 	return []runtime.FreeEnergyInfo{
 		{Keep: []string{"pix"}, SumOut: []string{"zz"}},

@@ -1182,6 +1182,18 @@ func (r reflectMixed) Layers() []runtime.LayerInfo {
 	}
 }
 
+func (r reflectMixed) Terms() []runtime.TermInfo {
+	return []runtime.TermInfo{
+		{Params: []int{0}, Layers: []int{0, 1}, Powers: []int{1, 1}},
+		{Params: []int{1}, Layers: []int{}, Powers: []int{}},
+		{Params: []int{1}, Layers: []int{1, 1}, Powers: []int{1, 1}},
+		{Params: []int{2}, Layers: []int{1, 2}, Powers: []int{1, 1}},
+		{Params: []int{3}, Layers: []int{0}, Powers: []int{1}},
+		{Params: []int{4}, Layers: []int{1}, Powers: []int{1}},
+		{Params: []int{5}, Layers: []int{2}, Powers: []int{1}},
+	}
+}
+
 func (r reflectMixed) FreeEnergies() []runtime.FreeEnergyInfo {
 	return []runtime.FreeEnergyInfo{
 		{Keep: []string{"s"}, SumOut: []string{"v", "y"}},

@@ -947,6 +947,14 @@ func (r reflectRBM) Layers() []runtime.LayerInfo {
 	}
 }
 
+func (r reflectRBM) Terms() []runtime.TermInfo {
+	return []runtime.TermInfo{
+		{Params: []int{0}, Layers: []int{0, 1}, Powers: []int{1, 1}},
+		{Params: []int{1}, Layers: []int{0}, Powers: []int{1}},
+		{Params: []int{2}, Layers: []int{1}, Powers: []int{1}},
+	}
+}
+
 func (r reflectRBM) FreeEnergies() []runtime.FreeEnergyInfo {
 	return []runtime.FreeEnergyInfo{
 		{Keep: []string{"v"}, SumOut: []string{"h"}},

@@ -1147,6 +1147,16 @@ func (r reflectTopRBM) Layers() []runtime.LayerInfo {
 	}
 }
 
+func (r reflectTopRBM) Terms() []runtime.TermInfo {
+	return []runtime.TermInfo{
+		{Params: []int{0}, Layers: []int{0, 2}, Powers: []int{1, 1}},
+		{Params: []int{1}, Layers: []int{1, 2}, Powers: []int{1, 1}},
+		{Params: []int{2}, Layers: []int{0}, Powers: []int{1}},
+		{Params: []int{3}, Layers: []int{1}, Powers: []int{1}},
+		{Params: []int{4}, Layers: []int{2}, Powers: []int{1}},
+	}
+}
+
 func (r reflectTopRBM) FreeEnergies() []runtime.FreeEnergyInfo {
 	return []runtime.FreeEnergyInfo{
 		{Keep: []string{"v", "y"}, SumOut: []string{"h"}},
