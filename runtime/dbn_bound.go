@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/internal/stats"
 	"math"
 	"time"
 )
@@ -336,9 +337,9 @@ func (d *DBN) RAISE(data *dataset.Dataset, base *Base, cfg RAISEConfig) (*RAISER
 			w[j] += ra.LogP[r*runs+j]
 		}
 		res.LogP[r] = LogMeanExp(w)
-		res.ESS[r] = kishESS(w)
+		res.ESS[r] = stats.KishESS(w)
 	}
-	res.Mean, res.SE = meanSE(res.LogP)
+	res.Mean, res.SE = stats.MeanSE(res.LogP)
 	res.Seconds = time.Since(start).Seconds()
 	return res, nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/internal/stats"
 	"io"
 	"math"
 	"slices"
@@ -344,35 +345,9 @@ func (e *Estimate) Finite() bool {
 	return !math.IsInf(e.Low, 0) && !math.IsNaN(e.Low) && !math.IsInf(e.High, 0) && !math.IsNaN(e.High)
 }
 
-// kishESS is Kish's effective sample size (Σw)²/Σw² of the weights
-// w = exp(lw), computed from the log weights without overflow; 0 when lw is
-// empty, NaN when the largest log weight is not finite.
-func kishESS(lw []float64) float64 {
-	if len(lw) == 0 {
-		return 0
-	}
-	mx, m1, m2 := expMoments(lw)
-	if math.IsInf(mx, 0) || math.IsNaN(mx) {
-		return math.NaN()
-	}
-	return float64(len(lw)) * m1 * m1 / m2
-}
-
-// expMoments returns max(t) and the first two moments of exp(t − max(t)).
-func expMoments(t []float64) (mx, m1, m2 float64) {
-	mx = slices.Max(t)
-	for _, v := range t {
-		w := math.Exp(v - mx)
-		m1 += w
-		m2 += w * w
-	}
-	n := float64(len(t))
-	return mx, m1 / n, m2 / n
-}
-
 // logMeanExpInterval returns log mean(exp(lw)) and the logs of mean ± 3 standard errors.
 func logMeanExpInterval(lw []float64) (mean, low, high float64) {
-	mx, m, m2 := expMoments(lw)
+	mx, m, m2 := stats.ExpMoments(lw)
 	se := math.Sqrt(math.Max(m2-m*m, 0) / float64(len(lw)))
 	low = math.Inf(-1)
 	if m-3*se > 0 {
@@ -538,7 +513,7 @@ func AIS(m Reflective, base *Base, cfg AISConfig) (*Estimate, error) {
 		method = fmt.Sprintf("importance sampling from the base model, %d samples", cfg.Runs)
 	}
 	return &Estimate{Method: method, LogZ: z0 + mean, Low: z0 + low, High: z0 + high, LogZBase: z0, LogW: lw,
-		ESS: kishESS(lw), Seconds: time.Since(start).Seconds()}, nil
+		ESS: stats.KishESS(lw), Seconds: time.Since(start).Seconds()}, nil
 }
 
 // ReverseAIS runs the path backwards, from chains that are (approximately)
@@ -583,7 +558,7 @@ func ReverseAIS(m Reflective, base *Base, cfg AISConfig, burn int) (*Estimate, e
 	// E[exp(lw)] = Z_0/Z: log Z = log Z_0 − log mean exp(lw).
 	mean, low, high := logMeanExpInterval(lw)
 	return &Estimate{Method: fmt.Sprintf("reverse AIS, %d temperatures, %d runs, %d burn-in sweeps", len(betas)-1, cfg.Runs, burn),
-		LogZ: z0 - mean, Low: z0 - high, High: z0 - low, LogZBase: z0, LogW: lw, ESS: kishESS(lw), Seconds: time.Since(start).Seconds()}, nil
+		LogZ: z0 - mean, Low: z0 - high, High: z0 - low, LogZBase: z0, LogW: lw, ESS: stats.KishESS(lw), Seconds: time.Since(start).Seconds()}, nil
 }
 
 // BAR combines importance weights in both directions by Bennett's
@@ -633,7 +608,7 @@ func negate(x []float64) []float64 {
 
 // relVar is Var[e^t]/E[e^t]² for log values t.
 func relVar(t []float64) float64 {
-	_, m, m2 := expMoments(t)
+	_, m, m2 := stats.ExpMoments(t)
 	return math.Max(m2-m*m, 0) / (m * m)
 }
 
@@ -695,7 +670,7 @@ func Bridge(m0, m1 Reflective, cfg BridgeConfig) (*Estimate, error) {
 	c, se := BAR(l0, l1)
 	// The importance weights of each side: q1/q0 at samples of p0, q0/q1 at samples of p1.
 	return &Estimate{Method: fmt.Sprintf("bridge sampling (Bennett), %d samples each, %d burn-in sweeps", cfg.Samples, cfg.Burn),
-		LogZ: c, Low: c - 3*se, High: c + 3*se, ESS: math.Min(kishESS(l0), kishESS(negate(l1))), Seconds: time.Since(start).Seconds()}, nil
+		LogZ: c, Low: c - 3*se, High: c + 3*se, ESS: math.Min(stats.KishESS(l0), stats.KishESS(negate(l1))), Seconds: time.Since(start).Seconds()}, nil
 }
 
 // transfer copies the visible layers of x into new chains of m.

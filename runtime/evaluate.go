@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/internal/stats"
 	"math"
 )
 
@@ -120,21 +121,13 @@ func freeEnergies(m Reflective, l *loader, fe int, d dataset.Source, f []float64
 	})
 }
 
-func mean(x []float64) float64 {
-	s := 0.0
-	for _, v := range x {
-		s += v
-	}
-	return s / float64(len(x))
-}
-
 // LogLikelihood returns the average log p(v) = −F(v) − log Z over the rows.
 func LogLikelihood(m Reflective, d dataset.Source, logZ float64) (float64, error) {
 	f, err := FreeEnergies(m, d)
 	if err != nil {
 		return 0, err
 	}
-	return -mean(f) - logZ, nil
+	return -stats.Mean(f) - logZ, nil
 }
 
 // FreeEnergyGap returns mean F(test) − mean F(train): it grows when a model
@@ -148,7 +141,7 @@ func FreeEnergyGap(m Reflective, train, test dataset.Source) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return mean(fte) - mean(ftr), nil
+	return stats.Mean(fte) - stats.Mean(ftr), nil
 }
 
 // PseudoLikelihood is Besag's log pseudo-likelihood of binary visible data,

@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/internal/stats"
 	"io"
-	"math"
 	"strings"
 	"time"
 )
@@ -219,11 +219,11 @@ func RAISE(m Reflective, base *Base, data *dataset.Dataset, cfg RAISEConfig) (*R
 				w[j] += fK[(r-lo)*runs+j] - z0
 			}
 			res.LogP[r] = LogMeanExp(w)
-			res.ESS[r] = kishESS(w)
+			res.ESS[r] = stats.KishESS(w)
 		}
 	}
 	m.HoldParams(x, false)
-	res.Mean, res.SE = meanSE(res.LogP)
+	res.Mean, res.SE = stats.MeanSE(res.LogP)
 	res.Seconds = time.Since(start).Seconds()
 	return res, nil
 }
@@ -314,18 +314,4 @@ func sweepForgetsHidden(m Reflective, base *Base, data *dataset.Dataset) bool {
 		}
 	}
 	return true
-}
-
-// meanSE returns the mean of x and its standard error, the sample standard
-// deviation over √len(x) (NaN for fewer than two values).
-func meanSE(x []float64) (m, se float64) {
-	m = mean(x)
-	if len(x) < 2 {
-		return m, math.NaN()
-	}
-	ss := 0.0
-	for _, v := range x {
-		ss += (v - m) * (v - m)
-	}
-	return m, math.Sqrt(ss / float64(len(x)-1) / float64(len(x)))
 }
