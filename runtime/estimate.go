@@ -417,7 +417,12 @@ func ScaledSMBetas(f int) []float64 {
 	return b
 }
 
-func (c AISConfig) betas() ([]float64, error) {
+// Schedule returns the inverse temperatures β_0 = 0 < … < β_K = 1 that the
+// configuration describes: Betas if set (checked to rise from 0 to 1),
+// otherwise SMBetas() for Temperatures = 0, or Temperatures+1 evenly spaced
+// values; an error if Betas does not rise from 0 to 1 or Temperatures is
+// negative.
+func (c AISConfig) Schedule() ([]float64, error) {
 	if c.Betas != nil {
 		if len(c.Betas) < 2 || c.Betas[0] != 0 || c.Betas[len(c.Betas)-1] != 1 || !slices.IsSorted(c.Betas) {
 			return nil, errors.New("betas must rise from 0 to 1")
@@ -460,7 +465,7 @@ func (c AISConfig) runs() (int, error) {
 // together; no allocation happens inside the loop.
 func AIS(m Reflective, base *Base, cfg AISConfig) (*Estimate, error) {
 	start := time.Now()
-	betas, err := cfg.betas()
+	betas, err := cfg.Schedule()
 	if err != nil {
 		return nil, fmt.Errorf("runtime: AIS of %s: %w", m.ModelName(), err)
 	}
@@ -524,7 +529,7 @@ func AIS(m Reflective, base *Base, cfg AISConfig) (*Estimate, error) {
 // errs on the high side where forward AIS errs low.
 func ReverseAIS(m Reflective, base *Base, cfg AISConfig, burn int) (*Estimate, error) {
 	start := time.Now()
-	betas, err := cfg.betas()
+	betas, err := cfg.Schedule()
 	if err != nil {
 		return nil, fmt.Errorf("runtime: reverse AIS of %s: %w", m.ModelName(), err)
 	}
@@ -626,7 +631,7 @@ func BridgedAIS(m Reflective, base *Base, cfg AISConfig, burn int) (*Estimate, e
 		return nil, err
 	}
 	c, se := BAR(fwd.LogW, negate(rev.LogW))
-	betas, _ := cfg.betas() // AIS checked them
+	betas, _ := cfg.Schedule() // AIS checked them
 	return &Estimate{Method: fmt.Sprintf("bridged AIS (forward and reverse, Bennett), %d temperatures, %d runs each", len(betas)-1, len(fwd.LogW)),
 		LogZ: fwd.LogZBase + c, Low: fwd.LogZBase + c - 3*se, High: fwd.LogZBase + c + 3*se, LogZBase: fwd.LogZBase,
 		ESS: math.Min(fwd.ESS, rev.ESS), Seconds: time.Since(start).Seconds()}, nil

@@ -558,3 +558,13 @@ func icmRound(layers []LayerInfo, views []Tensor, clamp [][]bool) {
 		}
 	}
 }
+
+// dbmDiffers reports whether a and b differ beyond rounding.
+func dbmDiffers(a, b []float64) bool {
+	for i := range a {
+		if math.Abs(a[i]-b[i]) > 1e-9*(1+math.Abs(a[i])+math.Abs(b[i])) {
+			return true
+		}
+	}
+	return false
+}

@@ -114,7 +114,7 @@ func RAISE(m Reflective, base *Base, data *dataset.Dataset, cfg RAISEConfig) (*R
 	start := time.Now()
 	name := m.ModelName()
 	fail := func(err error) error { return fmt.Errorf("runtime: RAISE of %s: %w", name, err) }
-	betas, err := AISConfig{Betas: cfg.Betas, Temperatures: cfg.Temperatures}.betas()
+	betas, err := AISConfig{Betas: cfg.Betas, Temperatures: cfg.Temperatures}.Schedule()
 	if err != nil {
 		return nil, fail(err)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/ebmc/ebmc/examples/internal/labelled"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/deep"
 	"github.com/ebmc/ebmc/verify"
 )
 
@@ -44,7 +45,7 @@ type tinyDBN struct {
 	l1   *tiny1.RBM
 	l2   *tiny2.RBM
 	top  *tinytop.TopRBM
-	dbn  *runtime.DBN
+	dbn  *deep.DBN
 	r1   *tiny1.RBM // recognition copies after untie
 	r2   *tiny2.RBM
 	seed uint64
@@ -56,7 +57,7 @@ func newTinyDBN(t *testing.T, std float64, seed uint64) *tinyDBN {
 	randomize(n.l1, std, seed)
 	randomize(n.l2, std, seed+1)
 	randomize(n.top, std, seed+2)
-	d, err := runtime.NewDBN(n.l1.Reflect(), n.l2.Reflect(), n.top.Reflect())
+	d, err := deep.NewDBN(n.l1.Reflect(), n.l2.Reflect(), n.top.Reflect())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,9 +172,9 @@ func (n *tinyDBN) exact(label int) []float64 {
 
 // histogramTV draws n ancestral samples and returns the total-variation
 // distance of their distribution over v from exp(logp), and verify's bound.
-func histogramTV(t *testing.T, d *runtime.DBN, logp []float64, n int, labels []int, seed uint64) (tv, bound float64) {
+func histogramTV(t *testing.T, d *deep.DBN, logp []float64, n int, labels []int, seed uint64) (tv, bound float64) {
 	t.Helper()
-	v, err := d.Sample(n, runtime.DBNSampleConfig{Sweeps: 50, Labels: labels, Seed: seed})
+	v, err := d.Sample(n, deep.DBNSampleConfig{Sweeps: 50, Labels: labels, Seed: seed})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,12 +315,12 @@ func TestAncestralSamplesExactUnlabelled(t *testing.T) {
 
 // newTinyUnlabelled returns the DBN v ← h1 ⇄ h2 of tiny1 under tinyrbm,
 // its parameters drawn from N(0, 1.5²) with seeds seed and seed+1.
-func newTinyUnlabelled(t *testing.T, seed uint64) (*tiny1.RBM, *tinyrbm.RBM, *runtime.DBN) {
+func newTinyUnlabelled(t *testing.T, seed uint64) (*tiny1.RBM, *tinyrbm.RBM, *deep.DBN) {
 	t.Helper()
 	l1, top := tiny1.ZeroRBM(), tinyrbm.ZeroRBM()
 	randomize(l1, 1.5, seed)
 	randomize(top, 1.5, seed+1)
-	d, err := runtime.NewDBN(l1.Reflect(), top.Reflect())
+	d, err := deep.NewDBN(l1.Reflect(), top.Reflect())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -383,11 +384,11 @@ func TestLowerBoundImportance(t *testing.T) {
 	}
 	exactZ := &runtime.Estimate{LogZ: z, Low: z, High: z, Method: "exact"}
 	const samples = 1000
-	is, err := d.LowerBound(all, exactZ, runtime.DBNBoundConfig{Samples: samples, Importance: true, Seed: 3})
+	is, err := d.LowerBound(all, exactZ, deep.DBNBoundConfig{Samples: samples, Importance: true, Seed: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
-	vb, err := d.LowerBound(all, exactZ, runtime.DBNBoundConfig{Samples: samples, Seed: 3})
+	vb, err := d.LowerBound(all, exactZ, deep.DBNBoundConfig{Samples: samples, Seed: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -594,7 +595,7 @@ func TestLowerBound(t *testing.T) {
 	data, labels := tinyData(2000, 5)
 	fc := runtime.FitConfig{Epochs: 30, BatchSize: 20, Shuffle: true, Seed: 1}
 	cd := runtime.CDConfig{K: 1, BatchSize: 20, Seed: 2, Optimizer: runtime.SGD{LearningRate: 0.1, Momentum: 0.5}}
-	if _, err := n.dbn.Pretrain(context.Background(), data, labels, runtime.DBNPretrainConfig{Layers: []runtime.DBNLayerTraining{{CD: cd, Fit: fc}}}); err != nil {
+	if _, err := n.dbn.Pretrain(context.Background(), data, labels, deep.DBNPretrainConfig{Layers: []deep.DBNLayerTraining{{CD: cd, Fit: fc}}}); err != nil {
 		t.Fatal(err)
 	}
 	exactZ, err := n.top.LogZ(0)
@@ -616,7 +617,7 @@ func TestLowerBound(t *testing.T) {
 			n.untie(t, 0.3)
 		}
 		const samples = 4000
-		b, err := n.dbn.LowerBound(all, ais, runtime.DBNBoundConfig{Samples: samples, Seed: 4})
+		b, err := n.dbn.LowerBound(all, ais, deep.DBNBoundConfig{Samples: samples, Seed: 4})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -681,7 +682,7 @@ func TestNewDBNErrors(t *testing.T) {
 		{"nil", []runtime.Reflective{tiny1.ZeroRBM().Reflect(), nil}, []string{"model 1 is nil"}},
 	}
 	for _, c := range cases {
-		_, err := runtime.NewDBN(c.layers...)
+		_, err := deep.NewDBN(c.layers...)
 		if err == nil {
 			t.Errorf("%s: no error", c.name)
 			continue
@@ -710,27 +711,27 @@ func TestNewDBNErrors(t *testing.T) {
 	if !n.dbn.Tied() {
 		t.Error("a failed Untie untied the DBN")
 	}
-	if _, err := n.dbn.UpDown(runtime.DBNUpDownConfig{Optimizer: runtime.SGD{LearningRate: 0.1}}); err == nil {
+	if _, err := n.dbn.UpDown(deep.DBNUpDownConfig{Optimizer: runtime.SGD{LearningRate: 0.1}}); err == nil {
 		t.Error("up-down on a tied DBN succeeded")
 	}
-	if _, err := n.dbn.Sample(3, runtime.DBNSampleConfig{Labels: []int{0, 1}}); err == nil {
+	if _, err := n.dbn.Sample(3, deep.DBNSampleConfig{Labels: []int{0, 1}}); err == nil {
 		t.Error("sampling 3 chains with 2 labels succeeded")
 	}
-	if _, err := n.dbn.Sample(2, runtime.DBNSampleConfig{Labels: []int{0, 2}}); err == nil {
+	if _, err := n.dbn.Sample(2, deep.DBNSampleConfig{Labels: []int{0, 2}}); err == nil {
 		t.Error("sampling with label 2 of 2 classes succeeded")
 	}
 	d, _ := tinyData(10, 1)
-	if _, err := n.dbn.Pretrain(context.Background(), d, nil, runtime.DBNPretrainConfig{Layers: []runtime.DBNLayerTraining{{}}}); err == nil || !strings.Contains(err.Error(), "0 labels for 10 rows") {
+	if _, err := n.dbn.Pretrain(context.Background(), d, nil, deep.DBNPretrainConfig{Layers: []deep.DBNLayerTraining{{}}}); err == nil || !strings.Contains(err.Error(), "0 labels for 10 rows") {
 		t.Errorf("pretraining a labelled DBN without labels: %v", err)
 	}
 	one := &dataset.Dataset{Rows: 1, Cols: 4, X: []float64{1, 0, 1, 1}} // fewer rows than classes
-	if _, err := n.dbn.LowerBound(one, &runtime.Estimate{LogZ: 1}, runtime.DBNBoundConfig{Samples: 1}); err != nil {
+	if _, err := n.dbn.LowerBound(one, &runtime.Estimate{LogZ: 1}, deep.DBNBoundConfig{Samples: 1}); err != nil {
 		t.Errorf("bound of one row: %v", err)
 	}
 	if p, err := n.dbn.ClassProbs(one); err != nil || len(p) != 2 {
 		t.Errorf("classifying one row: %v, %v", p, err)
 	}
-	if _, err := n.dbn.LowerBound(one, nil, runtime.DBNBoundConfig{}); err == nil {
+	if _, err := n.dbn.LowerBound(one, nil, deep.DBNBoundConfig{}); err == nil {
 		t.Error("a bound without log Z succeeded")
 	}
 	if _, err := n.dbn.Propagate(&dataset.Dataset{Rows: 1, Cols: 3, X: make([]float64, 3)}, 1, false, 0); err == nil {
@@ -745,18 +746,18 @@ func TestNewDBNErrors(t *testing.T) {
 }
 
 // shapesDBN trains the command's small DBN greedily on its 8×8 shapes.
-func shapesDBN(t *testing.T, epochs int) (d *runtime.DBN, train, test *dataset.Dataset, trainLabels, testLabels []int, stats [][]runtime.EpochStats) {
+func shapesDBN(t *testing.T, epochs int) (d *deep.DBN, train, test *dataset.Dataset, trainLabels, testLabels []int, stats [][]runtime.EpochStats) {
 	t.Helper()
 	rawTrain, trainLabels := labelled.Shapes(2000, 1)
 	rawTest, testLabels := labelled.Shapes(1000, 2)
 	train, test = binarized(rawTrain), binarized(rawTest)
-	d, err := runtime.NewDBN(small1.NewRBM(1).Reflect(), smalltop.NewTopRBM(2).Reflect())
+	d, err := deep.NewDBN(small1.NewRBM(1).Reflect(), smalltop.NewTopRBM(2).Reflect())
 	if err != nil {
 		t.Fatal(err)
 	}
 	cd := runtime.CDConfig{K: 1, BatchSize: 20, MeanVisible: true, Seed: 3, Optimizer: runtime.SGD{LearningRate: 0.05, Momentum: 0.5}}
 	fc := runtime.FitConfig{Epochs: epochs, BatchSize: 20, Shuffle: true, Seed: 4}
-	stats, err = d.Pretrain(context.Background(), train, trainLabels, runtime.DBNPretrainConfig{Layers: []runtime.DBNLayerTraining{{CD: cd, Fit: fc}}})
+	stats, err = d.Pretrain(context.Background(), train, trainLabels, deep.DBNPretrainConfig{Layers: []deep.DBNLayerTraining{{CD: cd, Fit: fc}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -819,7 +820,7 @@ func TestGreedyTrainingAndClassification(t *testing.T) {
 // data and of the top model on the bottom model's hidden means with labels.
 func reconstructions(t *testing.T, bottom, top runtime.Reflective, data *dataset.Dataset, labels []int) []float64 {
 	t.Helper()
-	d, err := runtime.NewDBN(bottom, top)
+	d, err := deep.NewDBN(bottom, top)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -849,7 +850,7 @@ func reconstructions(t *testing.T, bottom, top runtime.Reflective, data *dataset
 // per-row differences after − before exceeds three of its standard errors.
 func TestUpDownImprovesBound(t *testing.T) {
 	d, train, test, trainLabels, _, _ := shapesDBN(t, 20)
-	bound := func() *runtime.DBNBound {
+	bound := func() *deep.DBNBound {
 		z, err := d.TopLogZ(train, trainLabels, runtime.AISConfig{})
 		if err != nil {
 			t.Fatal(err)
@@ -857,7 +858,7 @@ func TestUpDownImprovesBound(t *testing.T) {
 		if z.Method != "exact (enumeration)" {
 			t.Fatalf("log Z of the small top RBM by %s, want exact", z.Method)
 		}
-		b, err := d.LowerBound(test, z, runtime.DBNBoundConfig{Samples: 20, Seed: 5})
+		b, err := d.LowerBound(test, z, deep.DBNBoundConfig{Samples: 20, Seed: 5})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -867,7 +868,7 @@ func TestUpDownImprovesBound(t *testing.T) {
 	if err := d.Untie(small1.ZeroRBM().Reflect()); err != nil {
 		t.Fatal(err)
 	}
-	ud, err := d.UpDown(runtime.DBNUpDownConfig{K: 3, MeanVisible: true, Seed: 6, Optimizer: runtime.SGD{LearningRate: 0.01, Momentum: 0.5}})
+	ud, err := d.UpDown(deep.DBNUpDownConfig{K: 3, MeanVisible: true, Seed: 6, Optimizer: runtime.SGD{LearningRate: 0.01, Momentum: 0.5}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1015,7 +1016,7 @@ func TestTopData(t *testing.T) {
 	}
 	l1, top := tiny1.ZeroRBM(), tinyrbm.ZeroRBM()
 	randomize(l1, 1.5, 5)
-	d, err := runtime.NewDBN(l1.Reflect(), top.Reflect())
+	d, err := deep.NewDBN(l1.Reflect(), top.Reflect())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1165,7 +1166,7 @@ func TestBackpropGradient(t *testing.T) {
 			}
 			return s / rows
 		}
-		tr, err := n.dbn.Backprop(runtime.DBNBackpropConfig{Optimizer: runtime.SGD{LearningRate: eta}})
+		tr, err := n.dbn.Backprop(deep.DBNBackpropConfig{Optimizer: runtime.SGD{LearningRate: eta}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -1229,7 +1230,7 @@ func TestBackpropGradient(t *testing.T) {
 func TestBackpropAllocs(t *testing.T) {
 	n := newTinyDBN(t, 1, 32)
 	batch, _, _ := backpropBatch(8, 9)
-	tr, err := n.dbn.Backprop(runtime.DBNBackpropConfig{Optimizer: runtime.SGD{LearningRate: 0.01, Momentum: 0.5}})
+	tr, err := n.dbn.Backprop(deep.DBNBackpropConfig{Optimizer: runtime.SGD{LearningRate: 0.01, Momentum: 0.5}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1244,28 +1245,28 @@ func TestBackpropAllocs(t *testing.T) {
 // shorter than its rows is a NaN loss, which Fit reports as divergence.
 func TestBackpropRefusals(t *testing.T) {
 	l1, top := tiny1.ZeroRBM(), tinyrbm.ZeroRBM()
-	unlabelled, err := runtime.NewDBN(l1.Reflect(), top.Reflect())
+	unlabelled, err := deep.NewDBN(l1.Reflect(), top.Reflect())
 	if err != nil {
 		t.Fatal(err)
 	}
 	sgd := runtime.SGD{LearningRate: 0.01}
 	n := newTinyDBN(t, 1, 33)
 	for _, c := range []struct {
-		d    *runtime.DBN
-		cfg  runtime.DBNBackpropConfig
+		d    *deep.DBN
+		cfg  deep.DBNBackpropConfig
 		want string
 	}{
-		{unlabelled, runtime.DBNBackpropConfig{Optimizer: sgd}, "no label layer"},
-		{n.dbn, runtime.DBNBackpropConfig{}, "learning rate 0 is not positive"},
-		{n.dbn, runtime.DBNBackpropConfig{Optimizer: runtime.SGD{LearningRate: math.Inf(1)}}, "not positive and finite"},
-		{n.dbn, runtime.DBNBackpropConfig{Optimizer: sgd, Rates: map[string]float64{"top.nope": 2}}, `"top.nope", which is not a trained parameter`},
-		{n.dbn, runtime.DBNBackpropConfig{Optimizer: sgd, Rates: map[string]float64{"top.W": -1}}, "not finite and ≥ 0"},
+		{unlabelled, deep.DBNBackpropConfig{Optimizer: sgd}, "no label layer"},
+		{n.dbn, deep.DBNBackpropConfig{}, "learning rate 0 is not positive"},
+		{n.dbn, deep.DBNBackpropConfig{Optimizer: runtime.SGD{LearningRate: math.Inf(1)}}, "not positive and finite"},
+		{n.dbn, deep.DBNBackpropConfig{Optimizer: sgd, Rates: map[string]float64{"top.nope": 2}}, `"top.nope", which is not a trained parameter`},
+		{n.dbn, deep.DBNBackpropConfig{Optimizer: sgd, Rates: map[string]float64{"top.W": -1}}, "not finite and ≥ 0"},
 	} {
 		if _, err := c.d.Backprop(c.cfg); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("Backprop(%+v): %v, want an error containing %q", c.cfg, err, c.want)
 		}
 	}
-	tr, err := n.dbn.Backprop(runtime.DBNBackpropConfig{Optimizer: sgd})
+	tr, err := n.dbn.Backprop(deep.DBNBackpropConfig{Optimizer: sgd})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1280,7 +1281,7 @@ func TestBackpropRefusals(t *testing.T) {
 // for the next — before training, and stops on Init's error.
 func TestPretrainInit(t *testing.T) {
 	l1, top := tiny1.ZeroRBM(), tinyrbm.ZeroRBM()
-	d, err := runtime.NewDBN(l1.Reflect(), top.Reflect())
+	d, err := deep.NewDBN(l1.Reflect(), top.Reflect())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1297,8 +1298,8 @@ func TestPretrainInit(t *testing.T) {
 	}
 	fc := runtime.FitConfig{Epochs: 1, BatchSize: 20, Seed: 1}
 	cd := runtime.CDConfig{K: 1, BatchSize: 20, Seed: 2, Optimizer: runtime.SGD{LearningRate: 0.01}}
-	if _, err := d.Pretrain(context.Background(), data, nil, runtime.DBNPretrainConfig{
-		Layers: []runtime.DBNLayerTraining{{CD: cd, Fit: fc, Init: init}}}); err != nil {
+	if _, err := d.Pretrain(context.Background(), data, nil, deep.DBNPretrainConfig{
+		Layers: []deep.DBNLayerTraining{{CD: cd, Fit: fc, Init: init}}}); err != nil {
 		t.Fatal(err)
 	}
 	if want := []string{"RBM 200×4", "RBM 200×3"}; !slices.Equal(seen, want) {
@@ -1308,8 +1309,8 @@ func TestPretrainInit(t *testing.T) {
 		t.Errorf("visible biases not set: %v, %v", l1.B, top.B)
 	}
 	fail := func(runtime.Reflective, *dataset.Dataset) error { return errors.New("no") }
-	_, err = d.Pretrain(context.Background(), data, nil, runtime.DBNPretrainConfig{
-		Layers: []runtime.DBNLayerTraining{{CD: cd, Fit: fc, Init: fail}}})
+	_, err = d.Pretrain(context.Background(), data, nil, deep.DBNPretrainConfig{
+		Layers: []deep.DBNLayerTraining{{CD: cd, Fit: fc, Init: fail}}})
 	if err == nil || !strings.Contains(err.Error(), "init: no") {
 		t.Errorf("Pretrain with a failing Init: %v", err)
 	}

@@ -65,6 +65,7 @@ import (
 	"github.com/ebmc/ebmc/examples/internal/labelled"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/deep"
 	"github.com/ebmc/ebmc/runtime/fileio"
 	"github.com/ebmc/ebmc/runtime/imaging"
 )
@@ -101,7 +102,7 @@ type problem struct {
 	rawTrain, rawTest      *dataset.Dataset // raw pixels, for the logistic regression
 	trainLabels, testLabs  []int
 	classes, side          int
-	dbn                    *runtime.DBN
+	dbn                    *deep.DBN
 	recognition            []runtime.Reflective // untied copies of the lower models
 	epochs1, epochsTop     int
 	updown, disc, backprop int
@@ -232,7 +233,7 @@ func load(o options, stderr io.Writer) (*problem, error) {
 			return nil, fmt.Errorf("Fashion-MNIST in %s: images and labels do not match (%d×%d and %d labels, %d×%d and %d labels)",
 				o.data, sets[0].Rows, sets[0].Cols, len(trainLabels), sets[2].Rows, sets[2].Cols, len(testLabels))
 		}
-		d, err := runtime.NewDBN(layer1.NewRBM(o.seed).Reflect(), top.NewTopRBM(o.seed+1).Reflect())
+		d, err := deep.NewDBN(layer1.NewRBM(o.seed).Reflect(), top.NewTopRBM(o.seed+1).Reflect())
 		if err != nil {
 			return nil, err
 		}
@@ -243,7 +244,7 @@ func load(o options, stderr io.Writer) (*problem, error) {
 		fmt.Fprintf(stderr, "Fashion-MNIST is not in %s (apt-get install dataset-fashion-mnist);\ntraining on 8×8 shapes of four classes generated here instead.\n", o.data)
 		rawTrain, trainLabels := labelled.Shapes(2000, o.seed)
 		rawTest, testLabels := labelled.Shapes(1000, o.seed+1)
-		d, err := runtime.NewDBN(small1.NewRBM(o.seed).Reflect(), smalltop.NewTopRBM(o.seed+1).Reflect())
+		d, err := deep.NewDBN(small1.NewRBM(o.seed).Reflect(), smalltop.NewTopRBM(o.seed+1).Reflect())
 		if err != nil {
 			return nil, err
 		}
@@ -382,8 +383,8 @@ func (p *problem) run(o options, stdout io.Writer) (*Metrics, error) {
 		if err != nil {
 			return nil, err
 		}
-		stats, err = pre.Pretrain(context.Background(), p.train, p.trainLabels, runtime.DBNPretrainConfig{
-			Layers: []runtime.DBNLayerTraining{{CD: cd(o.lr), Fit: fit(p.epochs1)}, {CD: cd(o.lr), Fit: fit(p.epochsTop)}},
+		stats, err = pre.Pretrain(context.Background(), p.train, p.trainLabels, deep.DBNPretrainConfig{
+			Layers: []deep.DBNLayerTraining{{CD: cd(o.lr), Fit: fit(p.epochs1)}, {CD: cd(o.lr), Fit: fit(p.epochsTop)}},
 			Seed:   o.seed,
 		})
 		if err != nil {
@@ -414,7 +415,7 @@ func (p *problem) run(o options, stdout io.Writer) (*Metrics, error) {
 		if err := d.Untie(p.recognition...); err != nil {
 			return nil, err
 		}
-		t, err := d.UpDown(runtime.DBNUpDownConfig{K: o.k, Seed: o.seed, MeanVisible: true,
+		t, err := d.UpDown(deep.DBNUpDownConfig{K: o.k, Seed: o.seed, MeanVisible: true,
 			Optimizer: runtime.SGD{LearningRate: o.lrUpDown, Momentum: 0.5, WeightDecay: 0.0002}})
 		if err != nil {
 			return nil, err
@@ -561,7 +562,7 @@ func (p *problem) fineTune(o options, stdout, progress io.Writer, stage string, 
 //	−log p(y | v),  p(y | v) = exp(−F(μ, y)) / Σ_k exp(−F(μ, e_k)),
 //
 // with μ the deterministic up-pass of v, by backpropagation through the
-// free energies and the recognition conditionals (runtime.DBNBackprop).
+// free energies and the recognition conditionals (deep.DBNBackprop).
 // With o.grey the inputs v are grey levels, read as the probabilities that
 // the bernoulli pixels are on (Hinton & Salakhutdinov 2006), in training and
 // in the stage's accuracy; the lower bound stays that of the binarized test
@@ -574,7 +575,7 @@ func (p *problem) backpropagation(o options, stdout io.Writer, progress io.Write
 			return nil, fmt.Errorf("backpropagation: %w", err)
 		}
 	}
-	t, err := d.Backprop(runtime.DBNBackpropConfig{Optimizer: runtime.SGD{LearningRate: o.lrBackprop, Momentum: 0.9}})
+	t, err := d.Backprop(deep.DBNBackpropConfig{Optimizer: runtime.SGD{LearningRate: o.lrBackprop, Momentum: 0.9}})
 	if err != nil {
 		return nil, fmt.Errorf("backpropagation: %w", err)
 	}
@@ -614,7 +615,7 @@ func (p *problem) backpropagation(o options, stdout io.Writer, progress io.Write
 
 // wrappedTrainers returns d, or with wrap (options.wrap) a DBN of the same
 // models (so training it trains d's) whose NewTrainer wraps its trainers.
-func wrappedTrainers(d *runtime.DBN, wrap func(runtime.Trainer) runtime.Trainer) (*runtime.DBN, error) {
+func wrappedTrainers(d *deep.DBN, wrap func(runtime.Trainer) runtime.Trainer) (*deep.DBN, error) {
 	if wrap == nil {
 		return d, nil
 	}
@@ -622,7 +623,7 @@ func wrappedTrainers(d *runtime.DBN, wrap func(runtime.Trainer) runtime.Trainer)
 	for k := range models {
 		models[k] = wrapping{d.Generative(k), wrap}
 	}
-	return runtime.NewDBN(models...)
+	return deep.NewDBN(models...)
 }
 
 // wrapping is a model whose trainers are wrapped by wrap.
@@ -652,7 +653,7 @@ func labelLayer(m runtime.Reflective) (string, error) {
 // checkpointPaths names the checkpoints of a stage: the generative models
 // "<stage>-<k>-<model>.safetensors" and, when untied, the recognition
 // models "<stage>-rec<k>-<model>.safetensors".
-func checkpointPaths(d *runtime.DBN, dir, stage string) (paths []string, models []runtime.Reflective) {
+func checkpointPaths(d *deep.DBN, dir, stage string) (paths []string, models []runtime.Reflective) {
 	for k := 0; k < d.Len(); k++ {
 		m := d.Generative(k)
 		paths = append(paths, filepath.Join(dir, fmt.Sprintf("%s-%d-%s.safetensors", stage, k, m.ModelName())))
@@ -669,7 +670,7 @@ func checkpointPaths(d *runtime.DBN, dir, stage string) (paths []string, models 
 }
 
 // saveModels writes the parameters of every model of d (safetensors).
-func saveModels(d *runtime.DBN, dir, stage string) error {
+func saveModels(d *deep.DBN, dir, stage string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -683,7 +684,7 @@ func saveModels(d *runtime.DBN, dir, stage string) error {
 }
 
 // loadModels restores the models of d from saveModels's checkpoints.
-func loadModels(d *runtime.DBN, dir, stage string) error {
+func loadModels(d *deep.DBN, dir, stage string) error {
 	paths, models := checkpointPaths(d, dir, stage)
 	for i, m := range models {
 		c, err := runtime.LoadCheckpoint(paths[i])
@@ -742,7 +743,7 @@ func (p *problem) evaluate(o options, stdout io.Writer, stage string) (*StageMet
 		fmt.Fprintf(stdout, "[%s] reverse AIS: log Z = %.4f, ±3σ [%.4f, %.4f] (%.1fs)\n", stage, zRev.LogZ, zRev.Low, zRev.High, zRev.Seconds)
 		met.LogZTopReverse = &Estimate{Value: zRev.LogZ, Low: finite(zRev.Low), High: finite(zRev.High), Method: zRev.Method}
 	}
-	b, err := d.LowerBound(p.test, z, runtime.DBNBoundConfig{Samples: o.samples, Seed: o.seed})
+	b, err := d.LowerBound(p.test, z, deep.DBNBoundConfig{Samples: o.samples, Seed: o.seed})
 	if err != nil {
 		return nil, err
 	}
@@ -788,7 +789,7 @@ func (p *problem) pictures(o options, stdout io.Writer) error {
 	for i := range labels {
 		labels[i] = i / perClass
 	}
-	v, err := p.dbn.Sample(len(labels), runtime.DBNSampleConfig{Sweeps: o.sweeps, Labels: labels, Means: true, Seed: o.seed + 11})
+	v, err := p.dbn.Sample(len(labels), deep.DBNSampleConfig{Sweeps: o.sweeps, Labels: labels, Means: true, Seed: o.seed + 11})
 	if err != nil {
 		return err
 	}
@@ -799,7 +800,7 @@ func (p *problem) pictures(o options, stdout io.Writer) error {
 	}
 	const chains = 64
 	var frames [][]float64
-	_, err = p.dbn.Sample(chains, runtime.DBNSampleConfig{Sweeps: o.frames * o.gifEvery, Seed: o.seed + 12, Every: o.gifEvery,
+	_, err = p.dbn.Sample(chains, deep.DBNSampleConfig{Sweeps: o.frames * o.gifEvery, Seed: o.seed + 12, Every: o.gifEvery,
 		Frame: func(_ int, v []float64) { frames = append(frames, imaging.Upscale(v, chains, p.side, p.side, f)) }})
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"github.com/ebmc/ebmc/examples/rbm"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/deep"
 	"github.com/ebmc/ebmc/runtime/imaging"
 )
 
@@ -52,15 +53,15 @@ type dbmRecipe struct {
 
 // newDBN returns the DBN row's network, 784×500 under 500×2000, initialized
 // from seed.
-func newDBN(seed uint64) (*runtime.DBN, error) {
-	return runtime.NewDBN(rbm.NewRBM(seed).Reflect(), top2000.NewRBM(seed+1).Reflect())
+func newDBN(seed uint64) (*deep.DBN, error) {
+	return deep.NewDBN(rbm.NewRBM(seed).Reflect(), top2000.NewRBM(seed+1).Reflect())
 }
 
 // trainDBN trains the DBN row's two RBMs greedily, recording the curve:
 // the bottom RBM's test log-likelihood with log Z by quick AIS while it
 // trains, then the DBN's variational bound on the test images (one draw of
 // q per image, log Z of the top by quick AIS) while the top trains.
-func (e *env) trainDBN(r *row, res *Result) (*runtime.DBN, error) {
+func (e *env) trainDBN(r *row, res *Result) (*deep.DBN, error) {
 	rc := *r.dbn
 	rc.Bottom.Epochs, rc.Top.Epochs = e.scaled(rc.Bottom.Epochs), e.scaled(rc.Top.Epochs)
 	res.Settings, res.Epochs = rc, rc.Bottom.Epochs+rc.Top.Epochs
@@ -96,14 +97,14 @@ func (e *env) trainDBN(r *row, res *Result) (*runtime.DBN, error) {
 		if err != nil {
 			return point("DBN test bound", math.NaN())
 		}
-		b, err := d.LowerBound(e.test, z, runtime.DBNBoundConfig{Samples: 1, Seed: e.o.seed})
+		b, err := d.LowerBound(e.test, z, deep.DBNBoundConfig{Samples: 1, Seed: e.o.seed})
 		if err != nil {
 			return point("DBN test bound", math.NaN())
 		}
 		return point("DBN test bound", b.Value)
 	}
-	fit := func(rc cdRecipe, proxy func() (string, float64)) runtime.DBNLayerTraining {
-		lt := runtime.DBNLayerTraining{CD: rc.config(e.o.seed),
+	fit := func(rc cdRecipe, proxy func() (string, float64)) deep.DBNLayerTraining {
+		lt := deep.DBNLayerTraining{CD: rc.config(e.o.seed),
 			Fit: runtime.FitConfig{Epochs: rc.Epochs, BatchSize: rc.Batch, Shuffle: true, Seed: e.o.seed, Progress: e.stdout, Proxy: proxy}}
 		if rc.BaseBiases {
 			lt.Init = func(m runtime.Reflective, data *dataset.Dataset) error {
@@ -116,8 +117,8 @@ func (e *env) trainDBN(r *row, res *Result) (*runtime.DBN, error) {
 		}
 		return lt
 	}
-	_, err = d.Pretrain(context.Background(), e.train, nil, runtime.DBNPretrainConfig{
-		Layers: []runtime.DBNLayerTraining{fit(rc.Bottom, bottomProxy), fit(rc.Top, boundProxy)}, SampleUp: rc.SampleUp, Seed: e.o.seed})
+	_, err = d.Pretrain(context.Background(), e.train, nil, deep.DBNPretrainConfig{
+		Layers: []deep.DBNLayerTraining{fit(rc.Bottom, bottomProxy), fit(rc.Top, boundProxy)}, SampleUp: rc.SampleUp, Seed: e.o.seed})
 	return d, err
 }
 
@@ -125,7 +126,7 @@ func (e *env) trainDBN(r *row, res *Result) (*runtime.DBN, error) {
 // and, on the test images, the variational bound and the importance-sampled
 // estimate of log p(v) (the same draws of q, their weights averaged), and
 // RAISE through the DBN on the first -raise-rows images.
-func (e *env) evaluateDBN(r *row, d *runtime.DBN, res *Result) error {
+func (e *env) evaluateDBN(r *row, d *deep.DBN, res *Result) error {
 	o := e.o
 	z, err := d.TopLogZ(e.train, nil, runtime.AISConfig{Betas: e.betas(), Runs: o.aisRuns, Seed: o.seed, Progress: e.stdout})
 	if err != nil {
@@ -157,8 +158,8 @@ func (e *env) evaluateDBN(r *row, d *runtime.DBN, res *Result) error {
 		return err
 	}
 	samples := r.dbn.BoundSamples
-	bound := func(data *dataset.Dataset, importance bool) (Figure, *runtime.DBNBound, error) {
-		b, err := d.LowerBound(data, z, runtime.DBNBoundConfig{Samples: samples, Importance: importance, Seed: o.seed})
+	bound := func(data *dataset.Dataset, importance bool) (Figure, *deep.DBNBound, error) {
+		b, err := d.LowerBound(data, z, deep.DBNBoundConfig{Samples: samples, Importance: importance, Seed: o.seed})
 		if err != nil {
 			return Figure{}, nil, err
 		}
@@ -166,7 +167,7 @@ func (e *env) evaluateDBN(r *row, d *runtime.DBN, res *Result) error {
 		f.ESS, f.Rows = &z.ESS, data.Rows
 		return f, b, nil
 	}
-	var vb *runtime.DBNBound
+	var vb *deep.DBNBound
 	if res.TestLogLik, vb, err = bound(e.test, false); err != nil {
 		return err
 	}
@@ -211,7 +212,7 @@ func (e *env) evaluateDBN(r *row, d *runtime.DBN, res *Result) error {
 // saveDBN writes the DBN's models, bottom first, and samples.png: 64
 // samples of the DBN (1000 Gibbs sweeps in the top RBM from noise, then the
 // pixels' means given the bottom RBM's hidden sample).
-func (e *env) saveDBN(r *row, d *runtime.DBN, res *Result, dir string) error {
+func (e *env) saveDBN(r *row, d *deep.DBN, res *Result, dir string) error {
 	res.Files = nil
 	for k := range d.Len() {
 		m := d.Generative(k)
@@ -222,7 +223,7 @@ func (e *env) saveDBN(r *row, d *runtime.DBN, res *Result, dir string) error {
 		}
 		res.Files = append(res.Files, r.id+"/"+name)
 	}
-	v, err := d.Sample(64, runtime.DBNSampleConfig{Sweeps: 1000, Means: true, Seed: e.o.seed + 1})
+	v, err := d.Sample(64, deep.DBNSampleConfig{Sweeps: 1000, Means: true, Seed: e.o.seed + 1})
 	if err != nil {
 		return err
 	}
@@ -248,7 +249,7 @@ func (e *env) trainDBM(r *row, res *Result) (runtime.Reflective, error) {
 	res.Settings, res.Epochs = rc, rc.Epochs
 	m := dbm.NewDBM(e.o.seed).Reflect()
 	ctx := context.Background()
-	if _, err := runtime.PretrainDBM(ctx, m, e.train, runtime.PretrainConfig{EpochsPerRBM: rc.PretrainEpochs, BatchSize: rc.Batch, K: 1, Seed: e.o.seed,
+	if _, err := deep.PretrainDBM(ctx, m, e.train, deep.PretrainConfig{EpochsPerRBM: rc.PretrainEpochs, BatchSize: rc.Batch, K: 1, Seed: e.o.seed,
 		Optimizer: runtime.SGD{LearningRate: rc.PretrainRate, Momentum: rc.PretrainMomentum, WeightDecay: rc.PretrainDecay}, Progress: e.stdout}); err != nil {
 		return nil, err
 	}
@@ -263,7 +264,7 @@ func (e *env) trainDBM(r *row, res *Result) (runtime.Reflective, error) {
 	proxy := func() (string, float64) {
 		v := math.NaN()
 		if est, err := runtime.AIS(m, base, runtime.AISConfig{Temperatures: e.o.curveTemps, Runs: e.o.curveRuns, Seed: e.o.seed}); err == nil {
-			if b, err := runtime.ELBO(m, sub, est.LogZ, runtime.ELBOConfig{Iters: rc.MeanFieldIters, Tol: rc.MeanFieldTol}); err == nil {
+			if b, err := deep.ELBO(m, sub, est.LogZ, deep.ELBOConfig{Iters: rc.MeanFieldIters, Tol: rc.MeanFieldTol}); err == nil {
 				v = b.Mean
 			}
 		}
@@ -301,7 +302,7 @@ func (e *env) evaluateDBM(r *row, m runtime.Reflective, res *Result) error {
 		return err
 	}
 	bound := func(data *dataset.Dataset) (Figure, error) {
-		b, err := runtime.ELBO(m, data, z.LogZ, runtime.ELBOConfig{Iters: r.dbm.MeanFieldIters, Tol: r.dbm.MeanFieldTol})
+		b, err := deep.ELBO(m, data, z.LogZ, deep.ELBOConfig{Iters: r.dbm.MeanFieldIters, Tol: r.dbm.MeanFieldTol})
 		if err != nil {
 			return Figure{}, err
 		}

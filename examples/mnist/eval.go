@@ -14,6 +14,7 @@ import (
 	"github.com/ebmc/ebmc/examples/internal/plot"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/deep"
 	"github.com/ebmc/ebmc/runtime/fileio"
 	"github.com/ebmc/ebmc/runtime/imaging"
 )
@@ -142,7 +143,7 @@ func (e *env) runRow(r *row) (*Result, error) {
 	}
 	res := &Result{ID: r.id, Model: r.model, Training: r.training, Published: r.published, LogZ: map[string]Figure{}, Estimates: map[string]Figure{}}
 	start := time.Now()
-	var d *runtime.DBN // the DBN row's network; m for the other rows
+	var d *deep.DBN // the DBN row's network; m for the other rows
 	var m runtime.Reflective
 	var err error
 	if e.o.load != "" {
@@ -174,7 +175,7 @@ func (e *env) runRow(r *row) (*Result, error) {
 }
 
 // trainRow trains row r: the DBN row's network, or the model of another row.
-func (e *env) trainRow(r *row, res *Result) (*runtime.DBN, runtime.Reflective, error) {
+func (e *env) trainRow(r *row, res *Result) (*deep.DBN, runtime.Reflective, error) {
 	switch {
 	case r.dbn != nil:
 		d, err := e.trainDBN(r, res)

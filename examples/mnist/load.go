@@ -8,6 +8,7 @@ import (
 
 	"github.com/ebmc/ebmc/examples/dbm"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/deep"
 )
 
 // restoreRow restores the models of row r that an earlier run saved in
@@ -15,7 +16,7 @@ import (
 // settings, epochs, training seconds and learning curve (from its
 // table.json), and gets new estimates, pictures and copies of the models
 // in the -out directory.
-func (e *env) restoreRow(r *row, res *Result) (*runtime.DBN, runtime.Reflective, error) {
+func (e *env) restoreRow(r *row, res *Result) (*deep.DBN, runtime.Reflective, error) {
 	prev, err := savedRow(e.o.load, r.id)
 	if err != nil {
 		return nil, nil, err

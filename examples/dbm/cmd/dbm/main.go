@@ -52,6 +52,7 @@ import (
 	"github.com/ebmc/ebmc/examples/internal/figures"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/deep"
 	"github.com/ebmc/ebmc/runtime/fileio"
 	"github.com/ebmc/ebmc/runtime/imaging"
 )
@@ -358,7 +359,7 @@ func (j *job) fit(o options, met *Metrics, stdout io.Writer) error {
 	ctx := context.Background()
 	m := j.model
 	fmt.Fprintf(stdout, "== %s: %d training images; greedy pretraining, %d epochs per RBM\n", j.name, j.train.Rows, o.pretrainEpochs)
-	pre, err := runtime.PretrainDBM(ctx, m, j.train, runtime.PretrainConfig{Epochs: o.pretrainEpochs, BatchSize: o.batch, K: 1, Seed: o.seed,
+	pre, err := deep.PretrainDBM(ctx, m, j.train, deep.PretrainConfig{Epochs: o.pretrainEpochs, BatchSize: o.batch, K: 1, Seed: o.seed,
 		Optimizer: runtime.SGD{LearningRate: o.pretrainLR, Momentum: 0.5, WeightDecay: 0.0005}, Progress: &everyNth{w: stdout, n: j.every}})
 	if err != nil {
 		return err
@@ -460,7 +461,7 @@ func (j *job) evaluate(o options, met *Metrics, stdout io.Writer) error {
 	}
 	bound := func(d *dataset.Dataset, what string) (Bound, error) {
 		fmt.Fprintf(stdout, "== ELBO on %d %s images (mean field, log Z %s)\n", d.Rows, what, chosen.Method)
-		res, err := runtime.ELBO(m, d, float64(chosen.Value), runtime.ELBOConfig{Iters: 100, Tol: 1e-6})
+		res, err := deep.ELBO(m, d, float64(chosen.Value), deep.ELBOConfig{Iters: 100, Tol: 1e-6})
 		if err != nil {
 			return Bound{}, err
 		}
@@ -725,7 +726,7 @@ func (j *job) curve(o options, met *Metrics, stdout io.Writer) func() (string, f
 		if err != nil {
 			return "test bound", math.NaN()
 		}
-		res, err := runtime.ELBO(m, rows, ais.LogZ, runtime.ELBOConfig{Iters: 100, Tol: 1e-6})
+		res, err := deep.ELBO(m, rows, ais.LogZ, deep.ELBOConfig{Iters: 100, Tol: 1e-6})
 		if err != nil {
 			return "test bound", math.NaN()
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/ebmc/ebmc/examples/dbm/internal/mixed"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/deep"
 )
 
 const nv, ns, groups, cats = 4, 3, 2, 3
@@ -57,7 +58,7 @@ func TestELBOStationaryWithSpinAndSoftmax(t *testing.T) {
 	d := allVisible()
 	elbo := func() float64 {
 		var l [1]float64
-		if err := runtime.ELBOAt(r, x, 0, l[:]); err != nil {
+		if err := deep.ELBOAt(r, x, 0, l[:]); err != nil {
 			t.Fatal(err)
 		}
 		return l[0]
@@ -118,7 +119,7 @@ func TestELBOBelowExactWithSpinAndSoftmax(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := allVisible()
-	res, err := runtime.ELBO(r, d, j.LogZ, runtime.ELBOConfig{Iters: 2000, Tol: 1e-12})
+	res, err := deep.ELBO(r, d, j.LogZ, deep.ELBOConfig{Iters: 2000, Tol: 1e-12})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +210,7 @@ func TestICMWithSpinAndSoftmax(t *testing.T) {
 // The spins' lateral couplings make the model no deep Boltzmann machine.
 func TestPretrainRefusesLateralCouplings(t *testing.T) {
 	m := mixed.NewMixed(4)
-	_, err := runtime.PretrainDBM(context.Background(), m.Reflect(), allVisible(), runtime.PretrainConfig{Epochs: 1, BatchSize: 4})
+	_, err := deep.PretrainDBM(context.Background(), m.Reflect(), allVisible(), deep.PretrainConfig{Epochs: 1, BatchSize: 4})
 	if err == nil || !strings.Contains(err.Error(), "layer s is coupled to itself") {
 		t.Fatalf("err = %v, want a refusal naming the lateral couplings of s", err)
 	}

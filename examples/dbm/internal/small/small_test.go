@@ -11,6 +11,7 @@ import (
 	"github.com/ebmc/ebmc/examples/dbm/internal/small"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/deep"
 )
 
 // barsAndStripes returns the 14 distinct 3×3 images whose rows, or
@@ -65,8 +66,8 @@ func meanLogLikelihood(t *testing.T, m runtime.Reflective, d *dataset.Dataset) (
 	return ll, j.LogZ
 }
 
-func pretrainConfig() runtime.PretrainConfig {
-	return runtime.PretrainConfig{Epochs: 100, BatchSize: 14, K: 1, Seed: 1,
+func pretrainConfig() deep.PretrainConfig {
+	return deep.PretrainConfig{Epochs: 100, BatchSize: 14, K: 1, Seed: 1,
 		Optimizer: runtime.SGD{LearningRate: 0.05, Momentum: 0.5, WeightDecay: 0.001}}
 }
 
@@ -80,7 +81,7 @@ func checkPretraining(t *testing.T, fresh func() runtime.Reflective, doubling []
 	d := barsAndStripes(10)
 	m := fresh()
 	before, _ := meanLogLikelihood(t, m, d)
-	res, err := runtime.PretrainDBM(context.Background(), m, d, pretrainConfig())
+	res, err := deep.PretrainDBM(context.Background(), m, d, pretrainConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +89,7 @@ func checkPretraining(t *testing.T, fresh func() runtime.Reflective, doubling []
 	plain := fresh()
 	cfg := pretrainConfig()
 	cfg.NoDoubling = true
-	if _, err := runtime.PretrainDBM(context.Background(), plain, d, cfg); err != nil {
+	if _, err := deep.PretrainDBM(context.Background(), plain, d, cfg); err != nil {
 		t.Fatal(err)
 	}
 	stacked, _ := meanLogLikelihood(t, plain, d)
@@ -112,7 +113,7 @@ func checkPretraining(t *testing.T, fresh func() runtime.Reflective, doubling []
 			t.Errorf("RBM %s–%s: reconstruction error rose from %.4f to %.4f", st.Lower, st.Upper, st.Recon[0], st.Recon[len(st.Recon)-1])
 		}
 	}
-	bound, err := runtime.ELBO(m, d, logZ, runtime.ELBOConfig{})
+	bound, err := deep.ELBO(m, d, logZ, deep.ELBOConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +130,7 @@ func TestPretrainingRaisesLikelihood(t *testing.T) {
 // With three hidden layers the middle RBM has both inputs doubled.
 func TestPretrainingThreeHiddenLayers(t *testing.T) {
 	m := deep3.NewDBM3(1).Reflect()
-	lay, err := runtime.NewDBMLayout(m)
+	lay, err := deep.NewDBMLayout(m)
 	if err != nil {
 		t.Fatal(err)
 	}

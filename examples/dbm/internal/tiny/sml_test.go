@@ -7,6 +7,7 @@ import (
 	"github.com/ebmc/ebmc/examples/dbm/internal/exact"
 	"github.com/ebmc/ebmc/examples/dbm/internal/tiny"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/deep"
 )
 
 // The step of variational SML ascends the objective it claims to:
@@ -38,7 +39,7 @@ func TestSMLStepIsTheGradientOfTheBound(t *testing.T) {
 			t.Fatal("mean field did not converge")
 		}
 		l := make([]float64, rows)
-		if err := runtime.ELBOAt(m.Reflect(), x, 0, l); err != nil {
+		if err := deep.ELBOAt(m.Reflect(), x, 0, l); err != nil {
 			t.Fatal(err)
 		}
 		j := 0.0

@@ -8,6 +8,7 @@ import (
 	"github.com/ebmc/ebmc/examples/dbm/internal/tiny"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/deep"
 	"github.com/ebmc/ebmc/verify"
 )
 
@@ -110,7 +111,7 @@ func TestELBOStationaryAtMeanField(t *testing.T) {
 	const eps, tol = 1e-5, 1e-6
 	elbo := func() float64 {
 		var l [1]float64
-		if err := runtime.ELBOAt(r, x, 0, l[:]); err != nil {
+		if err := deep.ELBOAt(r, x, 0, l[:]); err != nil {
 			t.Fatal(err)
 		}
 		return l[0]
@@ -168,7 +169,7 @@ func TestELBOBelowExactLogLikelihood(t *testing.T) {
 			t.Fatal(err)
 		}
 		d := allVisible()
-		res, err := runtime.ELBO(r, d, j.LogZ, runtime.ELBOConfig{Iters: 1000, Tol: 1e-12})
+		res, err := deep.ELBO(r, d, j.LogZ, deep.ELBOConfig{Iters: 1000, Tol: 1e-12})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,13 +1,14 @@
-package runtime
+package deep
 
 import (
+	"github.com/ebmc/ebmc/runtime"
 	"math"
 	"testing"
 )
 
 func TestELBOEntropyOfEachKind(t *testing.T) {
 	for _, c := range []struct {
-		kind  UnitKind
+		kind  runtime.UnitKind
 		shape []int
 		mu    []float64
 		want  float64
@@ -19,16 +20,16 @@ func TestELBOEntropyOfEachKind(t *testing.T) {
 		{"spin", []int{1}, []float64{0.6}, -0.8*math.Log(0.8) - 0.2*math.Log(0.2)},
 		{"softmax", []int{2, 3}, []float64{1. / 3, 1. / 3, 1. / 3, 0, 1, 0}, math.Log(3)},
 	} {
-		got, err := elboEntropy(LayerInfo{Name: "h", Kind: c.kind, Shape: c.shape}, c.mu)
+		got, err := elboEntropy(runtime.LayerInfo{Name: "h", Kind: c.kind, Shape: c.shape}, c.mu)
 		if err != nil || math.Abs(got-c.want) > 1e-12 {
 			t.Errorf("%s %v: entropy %v, %v; want %v", c.kind, c.mu, got, err, c.want)
 		}
 	}
 	for _, c := range []struct {
-		kind UnitKind
+		kind runtime.UnitKind
 		mu   float64
 	}{{"bernoulli", 1.5}, {"spin", -1.01}, {"softmax", math.NaN()}, {"gaussian", 0}} {
-		if _, err := elboEntropy(LayerInfo{Name: "h", Kind: c.kind, Shape: []int{1}}, []float64{c.mu}); err == nil {
+		if _, err := elboEntropy(runtime.LayerInfo{Name: "h", Kind: c.kind, Shape: []int{1}}, []float64{c.mu}); err == nil {
 			t.Errorf("%s mean %v was accepted", c.kind, c.mu)
 		}
 	}
@@ -51,9 +52,9 @@ func TestDBMMeanSE(t *testing.T) {
 func TestDBMSamplesHaveTheirMeans(t *testing.T) {
 	const n = 20000
 	tol := math.Sqrt(2 * math.Log(2e6) / n)
-	rng := NewRNG(1, 0)
+	rng := runtime.NewRNG(1, 0)
 	a := []float64{-1.5, 0.3, 2, -0.2, 0.7, 0}
-	for _, ly := range []LayerInfo{
+	for _, ly := range []runtime.LayerInfo{
 		{Kind: "bernoulli", Shape: []int{6}},
 		{Kind: "spin", Shape: []int{6}},
 		{Kind: "softmax", Shape: []int{2, 3}},
@@ -87,38 +88,4 @@ func TestDBMSamplesHaveTheirMeans(t *testing.T) {
 			}
 		}
 	}
-}
-
-// A unit at a tie keeps a valid value; an invalid one goes to the mode.
-func TestICMModeTiesAndInvalidValues(t *testing.T) {
-	ber := LayerInfo{Kind: "bernoulli", Shape: []int{4}}
-	x := []float64{1, 0, 0.5, 1}
-	a := []float64{0, 0, 0, -3}
-	changed := 0
-	for u := range x {
-		changed += icmMode(ber, x, a, nil, 1, 4, u, 1)
-	}
-	if want := []float64{1, 0, 0, 0}; changed != 2 || !dbmEqual(x, want) {
-		t.Errorf("bernoulli: %v with %d changes, want %v with 2", x, changed, want)
-	}
-	sm := LayerInfo{Kind: "softmax", Shape: []int{1, 3}}
-	g := []float64{0, 1, 0}
-	if c := icmMode(sm, g, []float64{2, 2, 1}, nil, 1, 3, 0, 3); c != 0 || !dbmEqual(g, []float64{0, 1, 0}) {
-		t.Errorf("softmax tie: %v with %d changes", g, c)
-	}
-	if c := icmMode(sm, g, []float64{2, 3, 4}, nil, 1, 3, 0, 3); c != 1 || !dbmEqual(g, []float64{0, 0, 1}) {
-		t.Errorf("softmax: %v with %d changes", g, c)
-	}
-}
-
-func dbmEqual(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -1,9 +1,10 @@
-package runtime
+package deep
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"strings"
 )
@@ -39,7 +40,7 @@ type DBN struct {
 
 // dbnLevel is one model of the stack with the indices of its layers.
 type dbnLevel struct {
-	m           Reflective
+	m           runtime.Reflective
 	in, hid     int // layer indices of the (first) visible and the hidden layer
 	label       int // layer index of the softmax label, −1 when there is none
 	nin, nhid   int // units
@@ -55,7 +56,7 @@ type dbnLevel struct {
 // of model k+1. Each lower model needs a free energy of its hidden layer
 // (the visible layer summed out, so that p(v | h) is normalized), and every
 // model one of its visible layers (the hidden layer summed out).
-func NewDBN(layers ...Reflective) (*DBN, error) {
+func NewDBN(layers ...runtime.Reflective) (*DBN, error) {
 	if len(layers) < 2 {
 		return nil, fmt.Errorf("runtime: DBN: %d models; a DBN needs at least two (a directed layer and the top RBM)", len(layers))
 	}
@@ -86,7 +87,7 @@ func NewDBN(layers ...Reflective) (*DBN, error) {
 }
 
 // dbnInspect finds the layers and free energies of one model of the stack.
-func dbnInspect(m Reflective, top bool) (dbnLevel, error) {
+func dbnInspect(m runtime.Reflective, top bool) (dbnLevel, error) {
 	lv := dbnLevel{m: m, in: -1, hid: -1, label: -1, feHid: -1}
 	layers := m.Layers()
 	var visible []int
@@ -114,12 +115,12 @@ func dbnInspect(m Reflective, top bool) (dbnLevel, error) {
 	lv.nin, lv.nhid = dbnSize(layers[lv.in].Shape), dbnSize(layers[lv.hid].Shape)
 	if len(visible) == 2 {
 		ly := layers[visible[1]]
-		if ly.Kind != KindSoftmax || len(ly.Shape) != 1 {
+		if ly.Kind != runtime.KindSoftmax || len(ly.Shape) != 1 {
 			return lv, fmt.Errorf("second visible layer %s is %s %v; a label must be one softmax group", ly.Name, ly.Kind, ly.Shape)
 		}
 		lv.label, lv.classes = visible[1], ly.Shape[0]
 	}
-	lv.feIn = VisibleFreeEnergy(m)
+	lv.feIn = runtime.VisibleFreeEnergy(m)
 	if lv.feIn < 0 {
 		return lv, errors.New("no free energy of the visible layers (the hidden layer cannot be summed out)")
 	}
@@ -159,7 +160,7 @@ func (d *DBN) Classes() int { return d.top().classes }
 
 // Generative returns model k of the stack (0 is the bottom, Len()−1 the top
 // RBM), whose parameters define p_k(h_k | h_{k+1}), or nil when k is out of range.
-func (d *DBN) Generative(k int) Reflective {
+func (d *DBN) Generative(k int) runtime.Reflective {
 	if k < 0 || k >= len(d.gen) {
 		return nil
 	}
@@ -170,7 +171,7 @@ func (d *DBN) Generative(k int) Reflective {
 // conditional q_k(h_{k+1} | h_k) of lower layer k: Generative(k) while the
 // weights are tied, the copy given to Untie afterwards. It is nil when k is
 // not a lower layer (0 ≤ k < Len()−1).
-func (d *DBN) Recognition(k int) Reflective {
+func (d *DBN) Recognition(k int) runtime.Reflective {
 	if k < 0 || k >= len(d.gen)-1 {
 		return nil
 	}
@@ -207,7 +208,7 @@ func (d *DBN) String() string {
 // fine-tuning needs: recognition[k] must be another instance of the model
 // type of Generative(k) (same name, parameters and layers); Untie copies the
 // generative parameters into it, so that q_k starts equal to p_k(h | v).
-func (d *DBN) Untie(recognition ...Reflective) error {
+func (d *DBN) Untie(recognition ...runtime.Reflective) error {
 	if len(recognition) != len(d.gen)-1 {
 		return fmt.Errorf("runtime: DBN untie: %d recognition models for %d lower layers", len(recognition), len(d.gen)-1)
 	}
@@ -244,7 +245,7 @@ func (d *DBN) Untie(recognition ...Reflective) error {
 }
 
 // dbnSameParams checks that two parameter lists have the same names and shapes.
-func dbnSameParams(a, b []Tensor) error {
+func dbnSameParams(a, b []runtime.Tensor) error {
 	if len(a) != len(b) {
 		return fmt.Errorf("%d parameters, want %d", len(b), len(a))
 	}
@@ -262,22 +263,22 @@ const dbnBatch = 500
 // dbnChains caches batches of chains of one model by their length, so that
 // a pass over a data set in batches allocates chains at most twice.
 type dbnChains struct {
-	m    Reflective
+	m    runtime.Reflective
 	seed uint64
-	byN  map[int]Chains
+	byN  map[int]runtime.Chains
 }
 
-func dbnNewChains(m Reflective, seed, role uint64) *dbnChains {
-	return &dbnChains{m: m, seed: dbnSeed(seed, role), byN: map[int]Chains{}}
+func dbnNewChains(m runtime.Reflective, seed, role uint64) *dbnChains {
+	return &dbnChains{m: m, seed: dbnSeed(seed, role), byN: map[int]runtime.Chains{}}
 }
 
 // dbnSeed derives the seed of one batch of chains from a seed and a role.
 func dbnSeed(seed, stream uint64) uint64 {
-	r := NewRNG(seed, stream)
+	r := runtime.NewRNG(seed, stream)
 	return r.Uint64()
 }
 
-func (c *dbnChains) get(n int) Chains {
+func (c *dbnChains) get(n int) runtime.Chains {
 	x, ok := c.byN[n]
 	if !ok {
 		x = c.m.NewChains(n, c.seed+uint64(len(c.byN))*0x9e3779b97f4a7c15)
@@ -287,7 +288,7 @@ func (c *dbnChains) get(n int) Chains {
 }
 
 // dbnPut copies n rows of width w, stride apart in src, into a layer of x.
-func dbnPut(x Chains, layer int, src []float64, n, w, stride int) {
+func dbnPut(x runtime.Chains, layer int, src []float64, n, w, stride int) {
 	dst := x.Layers()[layer].Data
 	for r := 0; r < n; r++ {
 		copy(dst[r*w:(r+1)*w], src[r*stride:r*stride+w])
@@ -295,7 +296,7 @@ func dbnPut(x Chains, layer int, src []float64, n, w, stride int) {
 }
 
 // dbnGet copies a layer of x (n rows of width w) into dst, rows stride apart.
-func dbnGet(dst []float64, x Chains, layer int, n, w, stride int) {
+func dbnGet(dst []float64, x runtime.Chains, layer int, n, w, stride int) {
 	src := x.Layers()[layer].Data
 	for r := 0; r < n; r++ {
 		copy(dst[r*stride:r*stride+w], src[r*w:(r+1)*w])
@@ -303,7 +304,7 @@ func dbnGet(dst []float64, x Chains, layer int, n, w, stride int) {
 }
 
 // dbnOneHot sets each chain's label layer to e_{labels[c]}.
-func dbnOneHot(x Chains, layer, classes int, labels []int) {
+func dbnOneHot(x runtime.Chains, layer, classes int, labels []int) {
 	y := x.Layers()[layer].Data
 	clear(y[:len(labels)*classes])
 	for c, l := range labels {
@@ -521,7 +522,7 @@ func (d *DBN) Sample(n int, cfg DBNSampleConfig) ([]float64, error) {
 
 // topSweep samples h_L given the visible layers of the top model, then the
 // visible layers given h_L (all but the label when it is clamped).
-func (d *DBN) topSweep(x Chains, clampLabel bool) {
+func (d *DBN) topSweep(x runtime.Chains, clampLabel bool) {
 	top := d.top()
 	top.m.Sample(x, top.hid, 1)
 	for i, ly := range top.m.Layers() {
@@ -535,12 +536,12 @@ func (d *DBN) topSweep(x Chains, clampLabel bool) {
 type dbnDown struct {
 	d      *DBN
 	n      int
-	chains []Chains
+	chains []runtime.Chains
 	out    []float64
 }
 
 func (d *DBN) newDown(n int, seed uint64) *dbnDown {
-	dn := &dbnDown{d: d, n: n, chains: make([]Chains, len(d.gen)-1), out: make([]float64, n*d.gen[0].nin)}
+	dn := &dbnDown{d: d, n: n, chains: make([]runtime.Chains, len(d.gen)-1), out: make([]float64, n*d.gen[0].nin)}
 	for k := range dn.chains {
 		dn.chains[k] = d.gen[k].m.NewChains(n, dbnSeed(seed, uint64(k)+1))
 	}
@@ -581,20 +582,20 @@ func (d *DBN) ClassProbs(data *dataset.Dataset) ([]float64, error) {
 	if err != nil {
 		return nil, fmt.Errorf("runtime: DBN classify: %w", err)
 	}
-	return ClassProbs(top.m, top.m.Layers()[top.label].Name, feats)
+	return runtime.ClassProbs(top.m, top.m.Layers()[top.label].Name, feats)
 }
 
 // Pretraining.
 
 // DBNLayerTraining configures the greedy training of one model of a DBN.
 type DBNLayerTraining struct {
-	CD  CDConfig  // the model's generated CD-k / PCD-k trainer (NewTrainer)
-	Fit FitConfig // epochs, batches, progress, metrics and checkpoints, as for Fit
+	CD  runtime.CDConfig  // the model's generated CD-k / PCD-k trainer (NewTrainer)
+	Fit runtime.FitConfig // epochs, batches, progress, metrics and checkpoints, as for Fit
 	// Init, if set, is called with the model and the rows it is about to
 	// be fitted to (the layer below's outputs, with the labels for a
 	// labelled top) before its trainer is made: to start its visible
 	// biases at the data's base rates, say (BaseRate, Base.SetBiases).
-	Init func(m Reflective, data *dataset.Dataset) error
+	Init func(m runtime.Reflective, data *dataset.Dataset) error
 }
 
 // DBNPretrainConfig configures DBN.Pretrain.
@@ -617,7 +618,7 @@ type DBNPretrainConfig struct {
 // receives a header line and Fit's per-epoch lines. Recognition copies
 // made by Untie are overwritten with the trained parameters. It returns the
 // epoch statistics of every model trained, also on error.
-func (d *DBN) Pretrain(ctx context.Context, data *dataset.Dataset, labels []int, cfg DBNPretrainConfig) ([][]EpochStats, error) {
+func (d *DBN) Pretrain(ctx context.Context, data *dataset.Dataset, labels []int, cfg DBNPretrainConfig) ([][]runtime.EpochStats, error) {
 	if err := d.checkData(data); err != nil {
 		return nil, fmt.Errorf("runtime: DBN pretrain: %w", err)
 	}
@@ -627,7 +628,7 @@ func (d *DBN) Pretrain(ctx context.Context, data *dataset.Dataset, labels []int,
 	if len(cfg.Layers) != 1 && len(cfg.Layers) != len(d.gen) {
 		return nil, fmt.Errorf("runtime: DBN pretrain: %d layer configurations for %d models (give one, or one per model)", len(cfg.Layers), len(d.gen))
 	}
-	var all [][]EpochStats
+	var all [][]runtime.EpochStats
 	cur := data
 	last := len(d.gen) - 1
 	for k := range d.gen {
@@ -647,7 +648,7 @@ func (d *DBN) Pretrain(ctx context.Context, data *dataset.Dataset, labels []int,
 		if err != nil {
 			return all, fmt.Errorf("runtime: DBN pretrain: model %d (%s): %w", k, lv.m.ModelName(), err)
 		}
-		stats, err := Fit(ctx, t, cur, lc.Fit)
+		stats, err := runtime.Fit(ctx, t, cur, lc.Fit)
 		all = append(all, stats)
 		if err != nil {
 			return all, fmt.Errorf("runtime: DBN pretrain: model %d: %w", k, err)

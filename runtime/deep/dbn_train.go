@@ -1,7 +1,8 @@
-package runtime
+package deep
 
 import (
 	"fmt"
+	"github.com/ebmc/ebmc/runtime"
 	"math"
 	"strings"
 )
@@ -11,7 +12,7 @@ import (
 
 // checkChains checks that x are chains of model lv (same layer sizes) and
 // that dst, when not nil, holds one value per chain.
-func (lv *dbnLevel) checkChains(x Chains, dst []float64) error {
+func (lv *dbnLevel) checkChains(x runtime.Chains, dst []float64) error {
 	if x == nil {
 		return fmt.Errorf("chains are nil")
 	}
@@ -31,7 +32,7 @@ func (lv *dbnLevel) checkChains(x Chains, dst []float64) error {
 	return nil
 }
 
-func (lv *dbnLevel) checkGrads(g []Tensor) error {
+func (lv *dbnLevel) checkGrads(g []runtime.Tensor) error {
 	ps := lv.m.Params()
 	if len(g) != len(ps) {
 		return fmt.Errorf("%d gradient tensors, model %s has %d parameters", len(g), lv.m.ModelName(), len(ps))
@@ -46,7 +47,7 @@ func (lv *dbnLevel) checkGrads(g []Tensor) error {
 
 // logDown writes log p(v | h) = −E(v, h) + F(h) of every chain; tmp holds
 // one value per chain.
-func (lv *dbnLevel) logDown(x Chains, dst, tmp []float64) {
+func (lv *dbnLevel) logDown(x runtime.Chains, dst, tmp []float64) {
 	lv.m.Energy(x, dst)
 	lv.m.FreeEnergy(x, lv.feHid, 1, tmp)
 	for c := range dst {
@@ -55,7 +56,7 @@ func (lv *dbnLevel) logDown(x Chains, dst, tmp []float64) {
 }
 
 // logUp writes log p(h | v) = −E(v, h) + F(v) of every chain.
-func (lv *dbnLevel) logUp(x Chains, dst, tmp []float64) {
+func (lv *dbnLevel) logUp(x runtime.Chains, dst, tmp []float64) {
 	lv.m.Energy(x, dst)
 	lv.m.FreeEnergy(x, lv.feIn, 1, tmp)
 	for c := range dst {
@@ -81,7 +82,7 @@ func (d *DBN) lower(k int, recognition bool) (*dbnLevel, error) {
 //	log p_k(h_k | h_{k+1}) = −E_k(h_k, h_{k+1}) + F_k(h_{k+1}),
 //
 // F_k the free energy with the visible layer summed out.
-func (d *DBN) LogGenerative(k int, x Chains, dst []float64) error {
+func (d *DBN) LogGenerative(k int, x runtime.Chains, dst []float64) error {
 	lv, err := d.lower(k, false)
 	if err == nil {
 		err = lv.checkChains(x, dst)
@@ -100,7 +101,7 @@ func (d *DBN) LogGenerative(k int, x Chains, dst []float64) error {
 //	log q_k(h_{k+1} | h_k) = −E'_k(h_k, h_{k+1}) + F'_k(h_k),
 //
 // F'_k the free energy with the hidden layer summed out.
-func (d *DBN) LogRecognition(k int, x Chains, dst []float64) error {
+func (d *DBN) LogRecognition(k int, x runtime.Chains, dst []float64) error {
 	lv, err := d.lower(k, true)
 	if err == nil {
 		err = lv.checkChains(x, dst)
@@ -118,7 +119,7 @@ func (d *DBN) LogRecognition(k int, x Chains, dst []float64) error {
 //	∂ log p(v | h)/∂θ = −∂E/∂θ(v, h) + E_{p(v' | h)}[∂E/∂θ(v', h)],
 //
 // for chains x of Generative(k) as in LogGenerative.
-func (d *DBN) GenerativeGrad(k int, x Chains, scale float64, g []Tensor) error {
+func (d *DBN) GenerativeGrad(k int, x runtime.Chains, scale float64, g []runtime.Tensor) error {
 	lv, err := d.lower(k, false)
 	if err == nil {
 		err = lv.checkChains(x, nil)
@@ -140,7 +141,7 @@ func (d *DBN) GenerativeGrad(k int, x Chains, scale float64, g []Tensor) error {
 //	∂ log q(h | v)/∂θ = −∂E'/∂θ(v, h) + E_{q(h' | v)}[∂E'/∂θ(v, h')],
 //
 // for chains x of Recognition(k) as in LogRecognition.
-func (d *DBN) RecognitionGrad(k int, x Chains, scale float64, g []Tensor) error {
+func (d *DBN) RecognitionGrad(k int, x runtime.Chains, scale float64, g []runtime.Tensor) error {
 	lv, err := d.lower(k, true)
 	if err == nil {
 		err = lv.checkChains(x, nil)
@@ -163,7 +164,7 @@ type DBNUpDownConfig struct {
 	K int
 	// Optimizer updates every trained parameter (generative, recognition
 	// and top); its LearningRate must be positive.
-	Optimizer SGD
+	Optimizer runtime.SGD
 	// MeanVisible gives the sleep phase's bottom layer its conditional
 	// means p(v | h_1) instead of a sample, as Hinton et al.'s code does.
 	MeanVisible bool
@@ -190,15 +191,15 @@ type DBNUpDownConfig struct {
 type DBNUpDown struct {
 	dbnTrained
 	cfg        DBNUpDownConfig
-	genG, recG [][]Tensor
-	topG       []Tensor
+	genG, recG [][]runtime.Tensor
+	topG       []runtime.Tensor
 	scratch    map[int]*dbnUpDownScratch
 }
 
 // dbnUpDownScratch holds the chains and states of one minibatch size.
 type dbnUpDownScratch struct {
-	gen, rec []Chains
-	pos, neg Chains
+	gen, rec []runtime.Chains
+	pos, neg runtime.Chains
 	wake     [][]float64 // h_0 … h_{L−1}, n rows each
 	sleep    [][]float64
 	recon    []float64
@@ -234,7 +235,7 @@ func (d *DBN) UpDown(cfg DBNUpDownConfig) (*DBNUpDown, error) {
 type dbnTrained struct {
 	d                  *DBN
 	name               string
-	params, grads, vel []Tensor
+	params, grads, vel []runtime.Tensor
 }
 
 func newDBNTrained(d *DBN) dbnTrained {
@@ -248,18 +249,18 @@ func newDBNTrained(d *DBN) dbnTrained {
 // add registers the trained parameters of m under prefix and returns a
 // gradient tensor for every parameter of m, in Params order (those of fixed
 // parameters are not trained).
-func (t *dbnTrained) add(prefix string, m Reflective) []Tensor {
-	var g []Tensor
+func (t *dbnTrained) add(prefix string, m runtime.Reflective) []runtime.Tensor {
+	var g []runtime.Tensor
 	for _, p := range m.Params() {
 		name := prefix + "." + p.Name
-		gr := Tensor{Name: "grad." + name, Shape: p.Shape, Data: make([]float64, len(p.Data))}
+		gr := runtime.Tensor{Name: "grad." + name, Shape: p.Shape, Data: make([]float64, len(p.Data))}
 		g = append(g, gr)
 		if p.Fixed {
 			continue
 		}
-		t.params = append(t.params, Tensor{Name: name, Shape: p.Shape, Data: p.Data})
+		t.params = append(t.params, runtime.Tensor{Name: name, Shape: p.Shape, Data: p.Data})
 		t.grads = append(t.grads, gr)
-		t.vel = append(t.vel, Tensor{Name: "velocity." + name, Shape: p.Shape, Data: make([]float64, len(p.Data))})
+		t.vel = append(t.vel, runtime.Tensor{Name: "velocity." + name, Shape: p.Shape, Data: make([]float64, len(p.Data))})
 	}
 	return g
 }
@@ -268,13 +269,13 @@ func (t *dbnTrained) add(prefix string, m Reflective) []Tensor {
 func (t *dbnTrained) ModelName() string { return t.name }
 
 // Params returns the trained parameters.
-func (t *dbnTrained) Params() []Tensor { return t.params }
+func (t *dbnTrained) Params() []runtime.Tensor { return t.params }
 
 // VisibleSize is the width of a row: the bottom visible layer and the label.
 func (t *dbnTrained) VisibleSize() int { return t.d.gen[0].nin + t.d.top().classes }
 
 // State returns the optimizer's velocities, "velocity.<param>".
-func (t *dbnTrained) State() []Tensor { return t.vel }
+func (t *dbnTrained) State() []runtime.Tensor { return t.vel }
 
 func (t *DBNUpDown) scratchFor(n int) *dbnUpDownScratch {
 	if s, ok := t.scratch[n]; ok {
@@ -306,7 +307,7 @@ func (t *DBNUpDown) TrainStep(batch []float64, rows int, epoch int) float64 {
 		return math.NaN() // Fit reports a non-finite error as divergence
 	}
 	d, s := t.d, t.scratchFor(rows)
-	for _, gs := range [][][]Tensor{t.genG, t.recG, {t.topG}} {
+	for _, gs := range [][][]runtime.Tensor{t.genG, t.recG, {t.topG}} {
 		for _, g := range gs {
 			for _, x := range g {
 				clear(x.Data)
@@ -371,4 +372,4 @@ func (t *DBNUpDown) TrainStep(batch []float64, rows int, epoch int) float64 {
 	return recon
 }
 
-var _ Trainer = (*DBNUpDown)(nil)
+var _ runtime.Trainer = (*DBNUpDown)(nil)

@@ -1,4 +1,4 @@
-package runtime_test
+package deep_test
 
 import (
 	"strings"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/deep"
 )
 
 // dbmStub is a model that knows only its layers: enough for the checks
@@ -38,22 +39,22 @@ func dbmWantError(t *testing.T, err error, want string) {
 }
 
 func TestDBMLayoutRefusesOtherShapes(t *testing.T) {
-	_, err := runtime.NewDBMLayout(dbmStub{layers: dbmLayers("visible bernoulli", "visible bernoulli", "bernoulli")})
+	_, err := deep.NewDBMLayout(dbmStub{layers: dbmLayers("visible bernoulli", "visible bernoulli", "bernoulli")})
 	dbmWantError(t, err, "two visible layers, a and b")
-	_, err = runtime.NewDBMLayout(dbmStub{layers: dbmLayers("visible bernoulli")})
+	_, err = deep.NewDBMLayout(dbmStub{layers: dbmLayers("visible bernoulli")})
 	dbmWantError(t, err, "no hidden layer")
-	_, err = runtime.NewDBMLayout(dbmStub{layers: dbmLayers("bernoulli", "bernoulli")})
+	_, err = deep.NewDBMLayout(dbmStub{layers: dbmLayers("bernoulli", "bernoulli")})
 	dbmWantError(t, err, "no visible layer")
 }
 
 func TestELBORefusesGaussianHiddenLayers(t *testing.T) {
 	m := dbmStub{layers: dbmLayers("visible bernoulli", "bernoulli", "gaussian")}
 	d := &dataset.Dataset{Rows: 1, Cols: 2, X: []float64{0, 1}}
-	_, err := runtime.ELBO(m, d, 0, runtime.ELBOConfig{})
+	_, err := deep.ELBO(m, d, 0, deep.ELBOConfig{})
 	dbmWantError(t, err, "hidden layer c is gaussian")
-	err = runtime.ELBOAt(m, dbmStubChains{}, 0, make([]float64, 1))
+	err = deep.ELBOAt(m, dbmStubChains{}, 0, make([]float64, 1))
 	dbmWantError(t, err, "hidden layer c is gaussian")
-	_, err = runtime.ELBO(nil, d, 0, runtime.ELBOConfig{})
+	_, err = deep.ELBO(nil, d, 0, deep.ELBOConfig{})
 	dbmWantError(t, err, "nil model")
 }
 

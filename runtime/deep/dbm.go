@@ -1,9 +1,11 @@
-package runtime
+package deep
 
 import (
 	"context"
 	"fmt"
+	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/internal/layout"
 	"io"
 	"math"
 	"strings"
@@ -40,16 +42,16 @@ type DBMLayout struct {
 // E is a polynomial in the units, the gradient with only the layers S
 // nonzero holds exactly the terms whose units all lie in S.
 type dbmProbe struct {
-	m      Reflective
-	x      Chains
+	m      runtime.Reflective
+	x      runtime.Chains
 	vals   [][]float64
-	params []Tensor
-	grads  []Tensor
+	params []runtime.Tensor
+	grads  []runtime.Tensor
 }
 
-func dbmNewProbe(m Reflective) *dbmProbe {
+func dbmNewProbe(m runtime.Reflective) *dbmProbe {
 	p := &dbmProbe{m: m, x: m.NewChains(1, 0xdb1), params: m.Params()}
-	rng := NewRNG(0xdb2, 0)
+	rng := runtime.NewRNG(0xdb2, 0)
 	for _, t := range p.x.Layers() {
 		v := make([]float64, len(t.Data))
 		for i := range v {
@@ -58,7 +60,7 @@ func dbmNewProbe(m Reflective) *dbmProbe {
 		p.vals = append(p.vals, v)
 	}
 	for _, t := range p.params {
-		p.grads = append(p.grads, Tensor{Name: t.Name, Shape: t.Shape, Data: make([]float64, len(t.Data))})
+		p.grads = append(p.grads, runtime.Tensor{Name: t.Name, Shape: t.Shape, Data: make([]float64, len(t.Data))})
 	}
 	return p
 }
@@ -122,7 +124,7 @@ type dbmTerms struct {
 // a term of three or more layers. A term of degree 1 in l doubles when l
 // doubles; a lateral one quadruples. Fields probe the couplings that
 // gradients cannot see (fixed parameters), at the current parameter values.
-func dbmProbeTerms(m Reflective) *dbmTerms {
+func dbmProbeTerms(m runtime.Reflective) *dbmTerms {
 	p := dbmNewProbe(m)
 	layers := m.Layers()
 	n := len(p.vals)
@@ -151,7 +153,7 @@ func dbmProbeTerms(m Reflective) *dbmTerms {
 				twice[i] = 2 * v
 			}
 			// A gaussian unit's own square is not a coupling: it is the precision.
-			if layers[l].Kind != KindGaussian && dbmDiffers(g2[k], twice) {
+			if layers[l].Kind != runtime.KindGaussian && dbmDiffers(g2[k], twice) {
 				t.lateral[l] = true
 			}
 		}
@@ -205,7 +207,7 @@ func dbmAllLayers(n int) map[int]float64 {
 
 // NewDBMLayout discovers the chain of layers of a deep Boltzmann machine
 // by probing the model (see DBMLayout), or says why the model is not one.
-func NewDBMLayout(m Reflective) (*DBMLayout, error) {
+func NewDBMLayout(m runtime.Reflective) (*DBMLayout, error) {
 	fail := func(format string, args ...any) (*DBMLayout, error) {
 		return nil, fmt.Errorf("runtime: %s is not a deep Boltzmann machine: %s", m.ModelName(), fmt.Sprintf(format, args...))
 	}
@@ -334,7 +336,7 @@ type PretrainConfig struct {
 	// K is the number of Gibbs steps of CD-k; 0 means 1.
 	K int
 	// Optimizer updates the parameters of the RBM being trained.
-	Optimizer SGD
+	Optimizer runtime.SGD
 	// SampleActivities feeds each RBM above the first samples of the
 	// activities of the layer below, drawn afresh for every minibatch,
 	// instead of their means.
@@ -413,7 +415,7 @@ type PretrainResult struct {
 //
 // data holds rows of the visible layer. PretrainDBM returns per-RBM
 // reconstruction errors; cancelling ctx stops it between updates.
-func PretrainDBM(ctx context.Context, m Reflective, data *dataset.Dataset, cfg PretrainConfig) (*PretrainResult, error) {
+func PretrainDBM(ctx context.Context, m runtime.Reflective, data *dataset.Dataset, cfg PretrainConfig) (*PretrainResult, error) {
 	start := time.Now()
 	if ctx == nil {
 		ctx = context.Background()
@@ -425,7 +427,7 @@ func PretrainDBM(ctx context.Context, m Reflective, data *dataset.Dataset, cfg P
 	}
 	layers := m.Layers()
 	for k, l := range lay.Chain {
-		if ly := layers[l]; ly.Kind == KindGaussian && k > 0 {
+		if ly := layers[l]; ly.Kind == runtime.KindGaussian && k > 0 {
 			return nil, fmt.Errorf("runtime: pretrain %s: hidden layer %s is gaussian; doubling supports bernoulli, spin and softmax hidden layers", name, ly.Name)
 		}
 	}
@@ -433,8 +435,8 @@ func PretrainDBM(ctx context.Context, m Reflective, data *dataset.Dataset, cfg P
 	switch {
 	case data == nil || data.Rows <= 0:
 		return nil, fmt.Errorf("runtime: pretrain %s: empty data set", name)
-	case data.Cols != product(layers[lay.Chain[0]].Shape):
-		return nil, fmt.Errorf("runtime: pretrain %s: data has %d columns, layer %s has %d units", name, data.Cols, layers[lay.Chain[0]].Name, product(layers[lay.Chain[0]].Shape))
+	case data.Cols != layout.Product(layers[lay.Chain[0]].Shape):
+		return nil, fmt.Errorf("runtime: pretrain %s: data has %d columns, layer %s has %d units", name, data.Cols, layers[lay.Chain[0]].Name, layout.Product(layers[lay.Chain[0]].Shape))
 	case len(data.X) < data.Rows*data.Cols:
 		return nil, fmt.Errorf("runtime: pretrain %s: data set declares %d×%d values, holds %d", name, data.Rows, data.Cols, len(data.X))
 	case cfg.BatchSize <= 0:
@@ -482,39 +484,39 @@ func PretrainDBM(ctx context.Context, m Reflective, data *dataset.Dataset, cfg P
 
 // dbmPair trains the RBM of layers Chain[k] and Chain[k+1] inside the model.
 type dbmPair struct {
-	m          Reflective
+	m          runtime.Reflective
 	lo, hi     int
-	kLo, kHi   LayerInfo
+	kLo, kHi   runtime.LayerInfo
 	nLo, nHi   int
 	up, down   bool
 	cfg        PretrainConfig
 	group      []int // the parameters this RBM trains
-	params     []Tensor
-	grads      []Tensor
+	params     []runtime.Tensor
+	grads      []runtime.Tensor
 	vel        [][]float64
-	zero       Chains // one chain with every unit zero: the base fields
+	zero       runtime.Chains // one chain with every unit zero: the base fields
 	a0Lo, a0Hi []float64
 	p0         []float64
-	chains     map[int][2]Chains
+	chains     map[int][2]runtime.Chains
 	aLo, pLo   []float64
 	aHi, pHi   []float64
-	rng        RNG
+	rng        runtime.RNG
 	st         RBMStats
 }
 
-func dbmNewPair(m Reflective, lay *DBMLayout, k int, cfg PretrainConfig) *dbmPair {
+func dbmNewPair(m runtime.Reflective, lay *DBMLayout, k int, cfg PretrainConfig) *dbmPair {
 	layers := m.Layers()
 	lo, hi := lay.Chain[k], lay.Chain[k+1]
 	pr := &dbmPair{m: m, lo: lo, hi: hi, kLo: layers[lo], kHi: layers[hi],
-		nLo: product(layers[lo].Shape), nHi: product(layers[hi].Shape),
+		nLo: layout.Product(layers[lo].Shape), nHi: layout.Product(layers[hi].Shape),
 		up: k+2 < len(lay.Chain) && !cfg.NoDoubling, down: k > 0 && !cfg.NoDoubling, cfg: cfg, params: m.Params(),
-		chains: map[int][2]Chains{}, rng: NewRNG(cfg.Seed, 0xdb00+uint64(k))}
+		chains: map[int][2]runtime.Chains{}, rng: runtime.NewRNG(cfg.Seed, 0xdb00+uint64(k))}
 	if pr.cfg.K == 0 {
 		pr.cfg.K = 1
 	}
 	pr.group = append(append(append(pr.group, lay.Weights[k]...), lay.Biases[k]...), lay.Biases[k+1]...)
 	for _, t := range pr.params {
-		pr.grads = append(pr.grads, Tensor{Name: t.Name, Shape: t.Shape, Data: make([]float64, len(t.Data))})
+		pr.grads = append(pr.grads, runtime.Tensor{Name: t.Name, Shape: t.Shape, Data: make([]float64, len(t.Data))})
 	}
 	pr.vel = make([][]float64, len(pr.params))
 	for _, p := range pr.group {
@@ -528,17 +530,17 @@ func dbmNewPair(m Reflective, lay *DBMLayout, k int, cfg PretrainConfig) *dbmPai
 	return pr
 }
 
-func dbmClear(x Chains) {
+func dbmClear(x runtime.Chains) {
 	for _, t := range x.Layers() {
 		clear(t.Data)
 	}
 }
 
 // batch returns the positive and negative chains for n rows, every layer zero.
-func (pr *dbmPair) batch(n int) (pos, neg Chains) {
+func (pr *dbmPair) batch(n int) (pos, neg runtime.Chains) {
 	c, ok := pr.chains[n]
 	if !ok {
-		c = [2]Chains{pr.m.NewChains(n, pr.cfg.Seed^0xdb10), pr.m.NewChains(n, pr.cfg.Seed^0xdb20)}
+		c = [2]runtime.Chains{pr.m.NewChains(n, pr.cfg.Seed^0xdb10), pr.m.NewChains(n, pr.cfg.Seed^0xdb20)}
 		dbmClear(c[0])
 		dbmClear(c[1])
 		pr.chains[n] = c
@@ -554,7 +556,7 @@ func (pr *dbmPair) batch(n int) (pos, neg Chains) {
 
 // field writes the field of layer l (lo or hi) of x's n chains into a
 // (and prec), doubling the neighbour's input when double is set.
-func (pr *dbmPair) field(x Chains, l, n, size int, double bool, base, a, prec []float64) {
+func (pr *dbmPair) field(x runtime.Chains, l, n, size int, double bool, base, a, prec []float64) {
 	a, prec = a[:n*size], prec[:n*size]
 	pr.m.Field(x, l, a, prec)
 	if !double {
@@ -572,7 +574,7 @@ func (pr *dbmPair) field(x Chains, l, n, size int, double bool, base, a, prec []
 // train runs CD-k on the rows of acts for the given epochs.
 func (pr *dbmPair) train(ctx context.Context, acts *dataset.Dataset, epochs int, sample bool) (RBMStats, error) {
 	start := time.Now()
-	batches := NewBatches(acts.Rows, pr.cfg.BatchSize, true, NewRNG(pr.cfg.Seed, 0xdb80+uint64(pr.lo)))
+	batches := runtime.NewBatches(acts.Rows, pr.cfg.BatchSize, true, runtime.NewRNG(pr.cfg.Seed, 0xdb80+uint64(pr.lo)))
 	buf := make([]float64, min(pr.cfg.BatchSize, acts.Rows)*acts.Cols)
 	for e := 0; e < epochs; e++ {
 		t0 := time.Now()
@@ -594,9 +596,9 @@ func (pr *dbmPair) train(ctx context.Context, acts *dataset.Dataset, epochs int,
 			recon += pr.step(x, len(idx), e)
 		}
 		for _, p := range pr.group {
-			if !IsFinite(pr.params[p].Data) {
+			if !runtime.IsFinite(pr.params[p].Data) {
 				pr.st.Seconds = time.Since(start).Seconds()
-				return pr.st, fmt.Errorf("%w in epoch %d: parameter %s has non-finite values", ErrDiverged, e+1, pr.params[p].Name)
+				return pr.st, fmt.Errorf("%w in epoch %d: parameter %s has non-finite values", runtime.ErrDiverged, e+1, pr.params[p].Name)
 			}
 		}
 		pr.st.Recon = append(pr.st.Recon, recon/float64(acts.Rows))
@@ -641,7 +643,7 @@ func (pr *dbmPair) step(x []float64, n, epoch int) float64 {
 	for s := 0; s < pr.cfg.K; s++ {
 		last := s == pr.cfg.K-1
 		pr.field(neg, pr.lo, n, pr.nLo, pr.down, pr.a0Lo, aLo, pLo)
-		if last && pr.kLo.Kind != KindGaussian {
+		if last && pr.kLo.Kind != runtime.KindGaussian {
 			dbmMeans(pr.kLo, aLo, pLo, nl[pr.lo].Data)
 		} else {
 			dbmSample(pr.kLo, aLo, pLo, nl[pr.lo].Data, &pr.rng)
@@ -655,7 +657,7 @@ func (pr *dbmPair) step(x []float64, n, epoch int) float64 {
 	}
 	pr.m.EnergyGrad(neg, inv, pr.grads)
 	recon := 0.0
-	if pr.kLo.Kind == KindGaussian {
+	if pr.kLo.Kind == runtime.KindGaussian {
 		dbmMeans(pr.kLo, aLo, pLo, aLo)
 		for i, v := range x {
 			recon += (v - aLo[i]) * (v - aLo[i])
@@ -691,22 +693,22 @@ func (pr *dbmPair) activities(acts *dataset.Dataset) *dataset.Dataset {
 // dbmMeans writes the conditional means of a layer given its fields a
 // (and precisions, for gaussian units): σ(a) for bernoulli, tanh(a) for
 // spin, the softmax of each group, a/P for gaussian. dst may alias a.
-func dbmMeans(ly LayerInfo, a, prec, dst []float64) {
+func dbmMeans(ly runtime.LayerInfo, a, prec, dst []float64) {
 	switch ly.Kind {
-	case KindBernoulli:
+	case runtime.KindBernoulli:
 		for i, v := range a {
-			dst[i] = Sigmoid(v)
+			dst[i] = runtime.Sigmoid(v)
 		}
-	case KindSpin:
+	case runtime.KindSpin:
 		for i, v := range a {
 			dst[i] = math.Tanh(v)
 		}
-	case KindSoftmax:
+	case runtime.KindSoftmax:
 		k := ly.Shape[len(ly.Shape)-1]
 		for g := 0; g+k <= len(a); g += k {
-			Softmax(dst[g:g+k], a[g:g+k])
+			runtime.Softmax(dst[g:g+k], a[g:g+k])
 		}
-	case KindGaussian:
+	case runtime.KindGaussian:
 		for i, v := range a {
 			dst[i] = v / prec[i]
 		}
@@ -714,28 +716,28 @@ func dbmMeans(ly LayerInfo, a, prec, dst []float64) {
 }
 
 // dbmSample draws a layer from its conditional given the fields a (and precisions).
-func dbmSample(ly LayerInfo, a, prec, dst []float64, rng *RNG) {
+func dbmSample(ly runtime.LayerInfo, a, prec, dst []float64, rng *runtime.RNG) {
 	switch ly.Kind {
-	case KindBernoulli:
+	case runtime.KindBernoulli:
 		for i, v := range a {
-			dst[i] = rng.Bernoulli(Sigmoid(v))
+			dst[i] = rng.Bernoulli(runtime.Sigmoid(v))
 		}
-	case KindSpin:
+	case runtime.KindSpin:
 		for i, v := range a {
-			dst[i] = 2*rng.Bernoulli(Sigmoid(2*v)) - 1
+			dst[i] = 2*rng.Bernoulli(runtime.Sigmoid(2*v)) - 1
 		}
-	case KindSoftmax:
+	case runtime.KindSoftmax:
 		k := ly.Shape[len(ly.Shape)-1]
 		p := make([]float64, k)
 		for g := 0; g+k <= len(a); g += k {
-			Softmax(p, a[g:g+k])
+			runtime.Softmax(p, a[g:g+k])
 			c := rng.Categorical(p)
 			for j := range p {
 				dst[g+j] = 0
 			}
 			dst[g+c] = 1
 		}
-	case KindGaussian:
+	case runtime.KindGaussian:
 		for i, v := range a {
 			dst[i] = v/prec[i] + rng.Normal()/math.Sqrt(prec[i])
 		}
@@ -744,17 +746,17 @@ func dbmSample(ly LayerInfo, a, prec, dst []float64, rng *RNG) {
 
 // dbmSampleMeans replaces means of a layer's units by a sample of the
 // factorized distribution with those means.
-func dbmSampleMeans(ly LayerInfo, x []float64, rng *RNG) {
+func dbmSampleMeans(ly runtime.LayerInfo, x []float64, rng *runtime.RNG) {
 	switch ly.Kind {
-	case KindBernoulli:
+	case runtime.KindBernoulli:
 		for i, v := range x {
 			x[i] = rng.Bernoulli(v)
 		}
-	case KindSpin:
+	case runtime.KindSpin:
 		for i, v := range x {
 			x[i] = 2*rng.Bernoulli((1+v)/2) - 1
 		}
-	case KindSoftmax:
+	case runtime.KindSoftmax:
 		k := ly.Shape[len(ly.Shape)-1]
 		for g := 0; g+k <= len(x); g += k {
 			c := rng.Categorical(x[g : g+k])

@@ -1,7 +1,8 @@
-package runtime
+package deep
 
 import (
 	"fmt"
+	"github.com/ebmc/ebmc/runtime"
 	"math"
 	"slices"
 )
@@ -10,7 +11,7 @@ import (
 type DBNBackpropConfig struct {
 	// Optimizer updates the recognition parameters of the lower models and
 	// the parameters of the top model; its LearningRate must be positive.
-	Optimizer SGD
+	Optimizer runtime.SGD
 	// Rates multiply the learning rate of the named parameters (names as
 	// in Params, e.g. {"rec0.W": 10}): the top model's free energy sums
 	// over all its hidden units, so its gradients are much larger than
@@ -50,18 +51,18 @@ type DBNBackpropConfig struct {
 type DBNBackprop struct {
 	dbnTrained
 	cfg     DBNBackpropConfig
-	opt     []SGD // per trained parameter, the learning rate times its rate
-	lowG    [][]Tensor
-	topG    []Tensor
+	opt     []runtime.SGD // per trained parameter, the learning rate times its rate
+	lowG    [][]runtime.Tensor
+	topG    []runtime.Tensor
 	scratch map[int]*dbnBackpropScratch
 }
 
 // dbnBackpropScratch holds the chains and buffers of one minibatch size n.
 type dbnBackpropScratch struct {
-	low       []Chains   // n chains of each lower recognition model
-	lowLayers [][]Tensor // their layers (Layers allocates, so it is called once)
-	top       Chains     // n·C chains of the top model, row r with class c at r·C + c
-	topLayers []Tensor
+	low       []runtime.Chains   // n chains of each lower recognition model
+	lowLayers [][]runtime.Tensor // their layers (Layers allocates, so it is called once)
+	top       runtime.Chains     // n·C chains of the top model, row r with class c at r·C + c
+	topLayers []runtime.Tensor
 	mu        [][]float64 // μ_0 … μ_{L−1}, n rows each
 	f, w      []float64   // free energies and loss weights of the top chains
 	hid       []float64   // hidden means of the top chains
@@ -82,13 +83,13 @@ func (d *DBN) Backprop(cfg DBNBackpropConfig) (*DBNBackprop, error) {
 	if lr := cfg.Optimizer.LearningRate; !(lr > 0) || math.IsInf(lr, 0) {
 		return nil, fmt.Errorf("runtime: DBN backprop: learning rate %v is not positive and finite", lr)
 	}
-	if ly := top.m.Layers()[top.hid]; ly.Kind == KindGaussian {
+	if ly := top.m.Layers()[top.hid]; ly.Kind == runtime.KindGaussian {
 		return nil, fmt.Errorf("runtime: DBN backprop: the top model %s has a gaussian hidden layer %s; backpropagation through its free energy needs discrete hidden units", top.m.ModelName(), ly.Name)
 	}
 	t := &DBNBackprop{dbnTrained: newDBNTrained(d), cfg: cfg, scratch: map[int]*dbnBackpropScratch{}}
 	for k := range d.gen[:len(d.gen)-1] {
 		lv := d.recog(k)
-		if kind := lv.m.Layers()[lv.hid].Kind; kind != KindBernoulli {
+		if kind := lv.m.Layers()[lv.hid].Kind; kind != runtime.KindBernoulli {
 			return nil, fmt.Errorf("runtime: DBN backprop: model %d (%s) has %s hidden units; backpropagation through the up-pass supports bernoulli units", k, lv.m.ModelName(), kind)
 		}
 		prefix := fmt.Sprintf("rec%d", k)
@@ -102,7 +103,7 @@ func (d *DBN) Backprop(cfg DBNBackpropConfig) (*DBNBackprop, error) {
 		t.opt = append(t.opt, cfg.Optimizer)
 	}
 	for name, r := range cfg.Rates {
-		i := slices.IndexFunc(t.params, func(p Tensor) bool { return p.Name == name })
+		i := slices.IndexFunc(t.params, func(p runtime.Tensor) bool { return p.Name == name })
 		if i < 0 {
 			return nil, fmt.Errorf("runtime: DBN backprop: Rates names %q, which is not a trained parameter", name)
 		}
@@ -219,7 +220,7 @@ func (t *DBNBackprop) topGradient(batch []float64, n int, s *dbnBackpropScratch)
 		for c := range C {
 			w[c] = -f[c]
 		}
-		lse := LogSumExp(w)
+		lse := runtime.LogSumExp(w)
 		loss += f[y] + lse
 		for c := range C {
 			w[c] = -math.Exp(-f[c] - lse)
@@ -288,4 +289,4 @@ func dbnLabel(y []float64) int {
 	return best
 }
 
-var _ Trainer = (*DBNBackprop)(nil)
+var _ runtime.Trainer = (*DBNBackprop)(nil)

@@ -1,8 +1,10 @@
-package runtime
+package deep
 
 import (
 	"fmt"
+	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/internal/layout"
 	"math"
 	"time"
 )
@@ -51,7 +53,7 @@ type ELBOResult struct {
 //	softmax μ_c:  −Σ_c μ_c·log μ_c per group
 //
 // and a gaussian hidden layer is refused (its square has E_q[x²] ≠ μ²).
-func ELBO(m Reflective, d *dataset.Dataset, logZ float64, cfg ELBOConfig) (*ELBOResult, error) {
+func ELBO(m runtime.Reflective, d *dataset.Dataset, logZ float64, cfg ELBOConfig) (*ELBOResult, error) {
 	start := time.Now()
 	if m == nil {
 		return nil, fmt.Errorf("runtime: ELBO: nil model")
@@ -62,8 +64,8 @@ func ELBO(m Reflective, d *dataset.Dataset, logZ float64, cfg ELBOConfig) (*ELBO
 	switch {
 	case d == nil || d.Rows <= 0:
 		return nil, fmt.Errorf("runtime: ELBO of %s: empty data set", m.ModelName())
-	case d.Cols != visibleSize(m):
-		return nil, fmt.Errorf("runtime: ELBO of %s: data has %d columns, the visible layers have %d units", m.ModelName(), d.Cols, visibleSize(m))
+	case d.Cols != layout.VisibleSize(m):
+		return nil, fmt.Errorf("runtime: ELBO of %s: data has %d columns, the visible layers have %d units", m.ModelName(), d.Cols, layout.VisibleSize(m))
 	case len(d.X) < d.Rows*d.Cols:
 		return nil, fmt.Errorf("runtime: ELBO of %s: data set declares %d×%d values, holds %d", m.ModelName(), d.Rows, d.Cols, len(d.X))
 	case math.IsNaN(logZ) || math.IsInf(logZ, 0):
@@ -81,7 +83,7 @@ func ELBO(m Reflective, d *dataset.Dataset, logZ float64, cfg ELBOConfig) (*ELBO
 	res := &ELBOResult{Rows: make([]float64, d.Rows), LogZ: logZ}
 	size := min(cfg.Batch, d.Rows)
 	full := m.NewChains(size, 1)
-	var rest Chains
+	var rest runtime.Chains
 	for lo := 0; lo < d.Rows; lo += size {
 		n := min(size, d.Rows-lo)
 		x := full
@@ -91,7 +93,7 @@ func ELBO(m Reflective, d *dataset.Dataset, logZ float64, cfg ELBOConfig) (*ELBO
 			}
 			x = rest
 		}
-		putRows(m, x, d.X[lo*d.Cols:], d.Cols)
+		layout.PutRows(m, x, d.X[lo*d.Cols:], d.Cols)
 		res.Sweeps = max(res.Sweeps, m.MeanField(x, cfg.Iters, cfg.Tol, cfg.Damping))
 		if err := elboAt(m, x, logZ, res.Rows[lo:lo+n]); err != nil {
 			return nil, err
@@ -106,7 +108,7 @@ func ELBO(m Reflective, d *dataset.Dataset, logZ float64, cfg ELBOConfig) (*ELBO
 // hidden layers of x hold the means of a factorized q (any q, not only
 // the mean-field fixed point: the bound holds for all). It refuses the
 // models and means ELBO refuses.
-func ELBOAt(m Reflective, x Chains, logZ float64, dst []float64) error {
+func ELBOAt(m runtime.Reflective, x runtime.Chains, logZ float64, dst []float64) error {
 	if m == nil || x == nil {
 		return fmt.Errorf("runtime: ELBO: nil model or chains")
 	}
@@ -119,7 +121,7 @@ func ELBOAt(m Reflective, x Chains, logZ float64, dst []float64) error {
 	return elboAt(m, x, logZ, dst[:x.Len()])
 }
 
-func elboAt(m Reflective, x Chains, logZ float64, dst []float64) error {
+func elboAt(m runtime.Reflective, x runtime.Chains, logZ float64, dst []float64) error {
 	m.Energy(x, dst)
 	n := x.Len()
 	for c := range dst {
@@ -130,7 +132,7 @@ func elboAt(m Reflective, x Chains, logZ float64, dst []float64) error {
 		if ly.Visible {
 			continue
 		}
-		size := product(ly.Shape)
+		size := layout.Product(ly.Shape)
 		for c := 0; c < n; c++ {
 			h, err := elboEntropy(ly, views[l].Data[c*size:(c+1)*size])
 			if err != nil {
@@ -144,7 +146,7 @@ func elboAt(m Reflective, x Chains, logZ float64, dst []float64) error {
 
 // elboEntropy returns the entropy of the factorized distribution of one
 // layer with the given means.
-func elboEntropy(ly LayerInfo, mu []float64) (float64, error) {
+func elboEntropy(ly runtime.LayerInfo, mu []float64) (float64, error) {
 	binary := func(p float64) float64 {
 		h := 0.0
 		if p > 0 {
@@ -157,21 +159,21 @@ func elboEntropy(ly LayerInfo, mu []float64) (float64, error) {
 	}
 	h := 0.0
 	switch ly.Kind {
-	case KindBernoulli:
+	case runtime.KindBernoulli:
 		for u, p := range mu {
 			if !(p >= 0 && p <= 1) {
 				return 0, fmt.Errorf("mean of %s[%d] is %v, outside [0, 1]", ly.Name, u, p)
 			}
 			h += binary(p)
 		}
-	case KindSpin:
+	case runtime.KindSpin:
 		for u, s := range mu {
 			if !(s >= -1 && s <= 1) {
 				return 0, fmt.Errorf("mean of %s[%d] is %v, outside [−1, 1]", ly.Name, u, s)
 			}
 			h += binary((1 + s) / 2)
 		}
-	case KindSoftmax:
+	case runtime.KindSoftmax:
 		for u, p := range mu {
 			if !(p >= 0 && p <= 1) {
 				return 0, fmt.Errorf("mean of %s[%d] is %v, outside [0, 1]", ly.Name, u, p)
@@ -190,7 +192,7 @@ func elboEntropy(ly LayerInfo, mu []float64) (float64, error) {
 // or softmax, and verifies that the energy is affine in sample hidden
 // units (E(x_u = 0) − 2·E(x_u = 1) + E(x_u = 2) = 0), which makes
 // E_q[E] = E(μ) for a factorized q.
-func elboCheck(m Reflective) error {
+func elboCheck(m runtime.Reflective) error {
 	layers := m.Layers()
 	type probe struct{ layer, unit int }
 	var probes []probe
@@ -199,11 +201,11 @@ func elboCheck(m Reflective) error {
 			continue
 		}
 		switch ly.Kind {
-		case KindBernoulli, KindSpin, KindSoftmax:
+		case runtime.KindBernoulli, runtime.KindSpin, runtime.KindSoftmax:
 		default:
 			return fmt.Errorf("runtime: ELBO of %s: hidden layer %s is %s; the mean-field bound supports bernoulli, spin and softmax hidden layers", m.ModelName(), ly.Name, ly.Kind)
 		}
-		size := product(ly.Shape)
+		size := layout.Product(ly.Shape)
 		step := max(1, size/16)
 		for u := 0; u < size; u += step {
 			probes = append(probes, probe{l, u})
@@ -215,13 +217,13 @@ func elboCheck(m Reflective) error {
 	x := m.NewChains(3*len(probes), 0xe1b0)
 	views := x.Layers()
 	for l, t := range views {
-		size := product(layers[l].Shape)
+		size := layout.Product(layers[l].Shape)
 		for c := 1; c < x.Len(); c++ {
 			copy(t.Data[c*size:(c+1)*size], t.Data[:size])
 		}
 	}
 	for i, p := range probes {
-		size := product(layers[p.layer].Shape)
+		size := layout.Product(layers[p.layer].Shape)
 		for k := 0; k < 3; k++ {
 			views[p.layer].Data[(3*i+k)*size+p.unit] = float64(k)
 		}

@@ -1,7 +1,8 @@
-package runtime
+package deep
 
 import (
 	"fmt"
+	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/internal/stats"
 	"math"
@@ -16,17 +17,17 @@ import (
 // base-rate model TopBase fits to data and labels. Forward AIS errs low in
 // expectation (E[Ẑ] = Z, so E[log Ẑ] ≤ log Z), which errs the bound high;
 // ReverseAIS from the same base errs the other way.
-func (d *DBN) TopLogZ(data *dataset.Dataset, labels []int, cfg AISConfig) (*Estimate, error) {
+func (d *DBN) TopLogZ(data *dataset.Dataset, labels []int, cfg runtime.AISConfig) (*runtime.Estimate, error) {
 	top := d.top()
 	start := time.Now()
 	if z, err := top.m.LogZ(1 << 24); err == nil {
-		return &Estimate{Method: "exact (enumeration)", LogZ: z, Low: z, High: z, LogZBase: math.NaN(), Seconds: time.Since(start).Seconds()}, nil
+		return &runtime.Estimate{Method: "exact (enumeration)", LogZ: z, Low: z, High: z, LogZBase: math.NaN(), Seconds: time.Since(start).Seconds()}, nil
 	}
 	base, err := d.TopBase(data, labels)
 	if err != nil {
 		return nil, err
 	}
-	est, err := AIS(top.m, base, cfg)
+	est, err := runtime.AIS(top.m, base, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("runtime: DBN top log Z: %w", err)
 	}
@@ -37,7 +38,7 @@ func (d *DBN) TopLogZ(data *dataset.Dataset, labels []int, cfg AISConfig) (*Esti
 // of 5% of the rows) to the top model's visible layers on data mapped up
 // by the recognition means, with the one-hot labels appended when the top
 // model has a label layer (labels must then hold one class per row).
-func (d *DBN) TopBase(data *dataset.Dataset, labels []int) (*Base, error) {
+func (d *DBN) TopBase(data *dataset.Dataset, labels []int) (*runtime.Base, error) {
 	if err := d.checkData(data); err != nil {
 		return nil, fmt.Errorf("runtime: DBN top base rate: %w", err)
 	}
@@ -56,7 +57,7 @@ func (d *DBN) TopBase(data *dataset.Dataset, labels []int) (*Base, error) {
 	for r, l := range labels {
 		cur.X[r*cur.Cols+top.nin+l] = 1
 	}
-	base, err := BaseRate(top.m, cur, float64(cur.Rows)/20)
+	base, err := runtime.BaseRate(top.m, cur, float64(cur.Rows)/20)
 	if err != nil {
 		return nil, fmt.Errorf("runtime: DBN top base rate: %w", err)
 	}
@@ -89,7 +90,7 @@ type DBNBound struct {
 	// LogZ.LogZ) and Value + 3·StdErr + (LogZ.LogZ − LogZ.Low).
 	Low, High float64
 	PerRow    []float64
-	LogZ      Estimate // of the top model
+	LogZ      runtime.Estimate // of the top model
 	Samples   int
 	Method    string
 	Seconds   float64
@@ -105,7 +106,7 @@ type DBNBound struct {
 // input, summed over the label when it has one: log Σ_y exp(−F_top(h, y)).
 // Each row's expectation is the average over cfg.Samples draws of q; logZ
 // is log Z_top (TopLogZ). The gap to log p(v) is KL(q(h | v) ‖ p(h | v)).
-func (d *DBN) LowerBound(data *dataset.Dataset, logZ *Estimate, cfg DBNBoundConfig) (*DBNBound, error) {
+func (d *DBN) LowerBound(data *dataset.Dataset, logZ *runtime.Estimate, cfg DBNBoundConfig) (*DBNBound, error) {
 	start := time.Now()
 	if err := d.checkData(data); err != nil {
 		return nil, fmt.Errorf("runtime: DBN lower bound: %w", err)
@@ -161,7 +162,7 @@ func (d *DBN) LowerBound(data *dataset.Dataset, logZ *Estimate, cfg DBNBoundConf
 				for c := range col {
 					col[c] = -fy[c*n+r]
 				}
-				acc[r] += LogSumExp(col)
+				acc[r] += runtime.LogSumExp(col)
 			}
 		}
 		if cfg.Importance {
@@ -171,7 +172,7 @@ func (d *DBN) LowerBound(data *dataset.Dataset, logZ *Estimate, cfg DBNBoundConf
 				for s := range w {
 					w[s] = iw[s*n+r]
 				}
-				acc[r] = LogMeanExp(w) - logZ.LogZ
+				acc[r] = runtime.LogMeanExp(w) - logZ.LogZ
 			}
 			clear(iw)
 			continue
@@ -281,7 +282,7 @@ func (u *dbnUpSampler) draw(in []float64, stride, n int, acc []float64) ([]float
 // and so approximately on log p(v); unlike the variational bound it
 // tightens as the runs grow. base is the top model's base (TopBase); the
 // top model must have no label layer.
-func (d *DBN) RAISE(data *dataset.Dataset, base *Base, cfg RAISEConfig) (*RAISEResult, error) {
+func (d *DBN) RAISE(data *dataset.Dataset, base *runtime.Base, cfg runtime.RAISEConfig) (*runtime.RAISEResult, error) {
 	start := time.Now()
 	fail := func(err error) error { return fmt.Errorf("runtime: DBN RAISE: %w", err) }
 	if err := d.checkData(data); err != nil {
@@ -294,11 +295,11 @@ func (d *DBN) RAISE(data *dataset.Dataset, base *Base, cfg RAISEConfig) (*RAISER
 	runs := cfg.Runs
 	switch {
 	case runs == 0:
-		runs = DefaultRAISERuns
+		runs = runtime.DefaultRAISERuns
 	case runs < 0 || runs > dbnBatch:
-		return nil, fail(fmt.Errorf("Runs is %d; 0 means %d, otherwise it must be between 1 and %d", runs, DefaultRAISERuns, dbnBatch))
+		return nil, fail(fmt.Errorf("Runs is %d; 0 means %d, otherwise it must be between 1 and %d", runs, runtime.DefaultRAISERuns, dbnBatch))
 	}
-	betas, err := AISConfig{Betas: cfg.Betas, Temperatures: cfg.Temperatures}.betas()
+	betas, err := runtime.AISConfig{Betas: cfg.Betas, Temperatures: cfg.Temperatures}.Schedule()
 	if err != nil {
 		return nil, fail(err)
 	}
@@ -324,11 +325,11 @@ func (d *DBN) RAISE(data *dataset.Dataset, base *Base, cfg RAISEConfig) (*RAISER
 	}
 	tc := cfg
 	tc.Runs = 1
-	ra, err := RAISE(top.m, base, hs, tc)
+	ra, err := runtime.RAISE(top.m, base, hs, tc)
 	if err != nil {
 		return nil, fail(err)
 	}
-	res := &RAISEResult{Method: fmt.Sprintf("RAISE through the DBN: %d draws of q(h | v) per row, each with one reverse run of the top model, %d temperatures, %d rows",
+	res := &runtime.RAISEResult{Method: fmt.Sprintf("RAISE through the DBN: %d draws of q(h | v) per row, each with one reverse run of the top model, %d temperatures, %d rows",
 		runs, len(betas)-1, data.Rows),
 		LogP: make([]float64, data.Rows), ESS: make([]float64, data.Rows)}
 	for r := range data.Rows {
@@ -336,7 +337,7 @@ func (d *DBN) RAISE(data *dataset.Dataset, base *Base, cfg RAISEConfig) (*RAISER
 		for j := range w {
 			w[j] += ra.LogP[r*runs+j]
 		}
-		res.LogP[r] = LogMeanExp(w)
+		res.LogP[r] = runtime.LogMeanExp(w)
 		res.ESS[r] = stats.KishESS(w)
 	}
 	res.Mean, res.SE = stats.MeanSE(res.LogP)
