@@ -15,6 +15,7 @@ import (
 
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/training"
 )
 
 // Request asks for one operation on a model.
@@ -291,7 +292,7 @@ func train(m runtime.Reflective, req Request) (resp Response) {
 	for _, row := range tr.Data {
 		ds.X = append(ds.X, row...)
 	}
-	if _, err := runtime.Fit(context.Background(), t, ds, runtime.FitConfig{Epochs: tr.Epochs, BatchSize: tr.Batch, Shuffle: true, Seed: req.Seed}); err != nil {
+	if _, err := training.Fit(context.Background(), t, ds, training.FitConfig{Epochs: tr.Epochs, BatchSize: tr.Batch, Shuffle: true, Seed: req.Seed}); err != nil {
 		resp.Error = err.Error()
 	}
 	resp.Params = data(m.Params())

@@ -7,6 +7,7 @@ import (
 	"github.com/ebmc/ebmc/internal/gentest/grbm"
 	"github.com/ebmc/ebmc/internal/gentest/rbm"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/internal/modeltest"
 )
 
 // TestAnnealStep: one annealing step (free energies at two temperatures from
@@ -16,7 +17,7 @@ func TestAnnealStep(t *testing.T) {
 	for name, m := range map[string]runtime.Reflective{
 		"rbm": rbm.NewRBM(1).Reflect(), "grbm": grbm.NewGRBM(2).Reflect(), "classrbm": classrbm.NewClassRBM(3).Reflect(),
 	} {
-		perturb(m, 0.5, 4)
+		modeltest.Perturb(m, 0.5, 4)
 		const n, b0, b1 = 9, 0.3, 0.45
 		for fe := range m.FreeEnergies() {
 			x, y := m.NewChains(n, 5), m.NewChains(n, 5)

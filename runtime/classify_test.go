@@ -8,6 +8,7 @@ import (
 	"github.com/ebmc/ebmc/internal/gentest/classrbm"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/internal/modeltest"
 )
 
 // TestClassProbsBatches: rows classified together, in several batches of
@@ -15,9 +16,9 @@ import (
 // the free energies with each label in turn.
 func TestClassProbsBatches(t *testing.T) {
 	m := classrbm.NewClassRBM(1).Reflect()
-	perturb(m, 1, 2)
+	modeltest.Perturb(m, 1, 2)
 	const rows, k = 700, classrbm.ClassRBMNY
-	d := randomRows(m, rows, 3)
+	d := modeltest.RandomRows(m, rows, 3)
 	pixels := &dataset.Dataset{Rows: rows, Cols: classrbm.ClassRBMNV, X: make([]float64, rows*classrbm.ClassRBMNV)}
 	for r := range rows {
 		copy(pixels.Row(r), d.Row(r)[:classrbm.ClassRBMNV])

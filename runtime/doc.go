@@ -2,8 +2,11 @@
 // generates, and by the generic drivers that train, sample and inspect them.
 //
 // It is deliberately small: everything here is either used by generated code
-// in its inner loops (and is therefore allocation-free) or by drivers around
-// those loops (data loading, training, checkpoints, pictures).
+// in its inner loops (and is therefore allocation-free) or shared by the
+// drivers around those loops, which live in packages of their own: data sets
+// in runtime/dataset, training in runtime/training, checkpoints in
+// runtime/checkpoint, deep models in runtime/deep, pictures in
+// runtime/imaging and atomic file writes in runtime/fileio.
 //
 // # Interfaces implemented by generated models
 //
@@ -20,14 +23,15 @@
 //	State() []Tensor                                        // optimiser velocities, chains, RNG states
 //
 // and MaxBatch() int, the most rows a TrainStep takes (CDConfig.BatchSize),
-// which [Fit] checks.
+// which training.Fit checks.
 //
 // Generic tools (verification, estimators, evaluation) reach any generated
 // model through [Reflective], returned by its Reflect method, whose batches
 // of Markov chains implement [Chains].
 //
-// [Fit] drives any [Trainer]; [CheckpointOf], [SaveCheckpoint],
-// [LoadCheckpoint] and [Checkpoint.Restore] save and resume any [Model].
+// training.Fit drives any [Trainer]; checkpoint.CheckpointOf,
+// checkpoint.SaveCheckpoint, checkpoint.LoadCheckpoint and
+// checkpoint.Checkpoint.Restore save and resume any [Model].
 // Generated code also contains
 //
 //	const _ = runtime.EnforceVersion1
@@ -66,20 +70,21 @@
 // worker goroutine should own its RNG, created with [NewRNG] from a common
 // seed and a distinct stream number; an RNG is not safe for concurrent use.
 // Its state is four words ([RNG.State]), which checkpoints store either as a
-// U64 tensor ([Checkpoint.Words]) or bit-for-bit inside a float64 tensor
-// ([RNG.EncodeState], [RNG.DecodeState]) so that it can be a [Tensor] view
-// returned by [Trainer.State].
+// U64 tensor (checkpoint.Checkpoint.Words) or bit-for-bit inside a float64
+// tensor ([RNG.EncodeState], [RNG.DecodeState]) so that it can be a [Tensor]
+// view returned by [Trainer.State].
 //
 // # Files
 //
-// Checkpoints use the safetensors layout, so they can be opened from Python
-// with safetensors.numpy.load_file. Data sets are read from IDX (MNIST-style,
-// optionally gzipped) and numeric CSV files. Every file this package writes
-// is written atomically ([WriteFileAtomic]): a reader sees the old file or the
-// complete new one, never a partial write.
+// Checkpoints (runtime/checkpoint) use the safetensors layout, so they can be
+// opened from Python with safetensors.numpy.load_file. Data sets
+// (runtime/dataset) are read from IDX (MNIST-style, optionally gzipped) and
+// numeric CSV files. Every file these packages write is written atomically
+// (fileio.WriteFileAtomic): a reader sees the old file or the complete new
+// one, never a partial write.
 //
 // The package has no mutable global state; the only package-level variables
-// are read-only tables and the sentinel error [ErrDiverged].
+// are read-only tables and the sentinel error [ErrConcurrentUse].
 package runtime
 
 // EnforceVersion1 is referenced by generated code (const _ =

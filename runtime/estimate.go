@@ -116,7 +116,7 @@ func product(shape []int) int {
 // LogZ is log Z_0 of the path's start: the base model over the visible layers
 // times the uniform distribution of every hidden unit (E·β vanishes at β = 0).
 func (b *Base) LogZ(m Reflective) (float64, error) {
-	z := b.visibleLogZ(m)
+	z := b.VisibleLogZ(m)
 	for _, ly := range m.Layers() {
 		if ly.Visible {
 			continue
@@ -135,8 +135,8 @@ func (b *Base) LogZ(m Reflective) (float64, error) {
 	return z, nil
 }
 
-// visibleLogZ is log Z_A of the base model over the visible layers alone.
-func (b *Base) visibleLogZ(m Reflective) float64 {
+// VisibleLogZ is log Z_A of the base model over the visible layers alone.
+func (b *Base) VisibleLogZ(m Reflective) float64 {
 	z := 0.0
 	for i, ly := range m.Layers() {
 		if !ly.Visible {
@@ -168,8 +168,10 @@ func (b *Base) visibleLogZ(m Reflective) float64 {
 	return z
 }
 
-// logDensity adds (1−β)·Σ_u (a_A·v − ½P_A·v²) of every chain to dst.
-func (b *Base) logDensity(m Reflective, x Chains, beta float64, dst []float64) {
+// LogDensity adds (1−β)·Σ_u (a_A·v − ½P_A·v²), the unnormalised log density
+// of the base model at inverse temperature 1−β, of every chain of x to dst
+// (one value per chain).
+func (b *Base) LogDensity(m Reflective, x Chains, beta float64, dst []float64) {
 	layers := x.Layers()
 	for i, f := range b.Field {
 		t := layers[i]
@@ -201,10 +203,10 @@ func (b *Base) logDensity(m Reflective, x Chains, beta float64, dst []float64) {
 	}
 }
 
-// sample draws rows of layer i (of the given kind; k categories for
+// SampleLayer draws rows of layer i (of the given kind; k categories for
 // softmax) from the base model into dst: bernoulli p = σ(a), spin
 // p(+1) = σ(2a), softmax p ∝ exp(a) per group, gaussian N(a/P, 1/P).
-func (b *Base) sample(rng *RNG, i int, kind UnitKind, k int, dst []float64) {
+func (b *Base) SampleLayer(rng *RNG, i int, kind UnitKind, k int, dst []float64) {
 	f := b.Field[i]
 	n := len(f)
 	for r := 0; r < len(dst)/n; r++ {
@@ -298,7 +300,7 @@ func (d *pathDensity) eval(x Chains, beta float64, dst []float64) {
 	for c := range dst[:n] {
 		dst[c] = -dst[c]
 	}
-	d.base.logDensity(d.m, x, beta, dst[:n])
+	d.base.LogDensity(d.m, x, beta, dst[:n])
 }
 
 // Estimate is an estimate of log Z (or of a log ratio of partition
@@ -492,7 +494,7 @@ func AIS(m Reflective, base *Base, cfg AISConfig) (*Estimate, error) {
 		if d.fe >= 0 {
 			// F at β_{k−1} and β_k of the same states, then the sweep at β_k.
 			clear(lin)
-			base.logDensity(m, x, 0, lin)
+			base.LogDensity(m, x, 0, lin)
 			m.AnnealStep(x, d.fe, betas[k-1], betas[k], prev, cur, !last)
 			for c := range lw {
 				lw[c] += -cur[c] + (1-betas[k])*lin[c] + prev[c] - (1-betas[k-1])*lin[c]

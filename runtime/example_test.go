@@ -8,8 +8,10 @@ import (
 	"path/filepath"
 
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/checkpoint"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/imaging"
+	"github.com/ebmc/ebmc/runtime/training"
 )
 
 func ExampleNewRNG() {
@@ -90,7 +92,7 @@ func ExampleSGD_Update() {
 }
 
 func ExampleBatches() {
-	b := runtime.NewBatches(5, 2, false, runtime.NewRNG(1, 0))
+	b := training.NewBatches(5, 2, false, runtime.NewRNG(1, 0))
 	for {
 		idx, ok := b.Next()
 		if !ok {
@@ -135,7 +137,7 @@ func ExampleFit() {
 	defer os.RemoveAll(dir)
 	ckpt := filepath.Join(dir, "averager.safetensors")
 
-	stats, err := runtime.Fit(context.Background(), model, data, runtime.FitConfig{
+	stats, err := training.Fit(context.Background(), model, data, training.FitConfig{
 		Epochs: 20, BatchSize: 4, Shuffle: true, Seed: 1, Checkpoint: ckpt,
 	})
 	if err != nil {
@@ -144,7 +146,7 @@ func ExampleFit() {
 	fmt.Printf("%d epochs, mu ≈ [%.2f %.2f]\n", len(stats), model.mu[0], model.mu[1])
 
 	// Resume later: load the checkpoint into a fresh model.
-	c, err := runtime.LoadCheckpoint(ckpt)
+	c, err := checkpoint.LoadCheckpoint(ckpt)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -160,7 +162,7 @@ func ExampleFit() {
 
 func ExampleCheckpoint_Restore() {
 	m := &averager{mu: []float64{1, 2, 3}}
-	c := runtime.CheckpointOf(m, nil, nil, nil)
+	c := checkpoint.CheckpointOf(m, nil, nil, nil)
 	small := &averager{mu: make([]float64, 2)}
 	fmt.Println(c.Restore(small, nil))
 	// Output:

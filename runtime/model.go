@@ -29,12 +29,12 @@ type Model interface {
 }
 
 // Trainer is implemented by the trainer generated for a model (CD-k or
-// PCD-k steps with an SGD optimiser). Fit drives it.
+// PCD-k steps with an SGD optimiser). training.Fit drives it.
 //
 // A trainer whose TrainStep takes at most a fixed number of rows, as the
 // generated trainers take at most CDConfig.BatchSize, reports it with a
-// method MaxBatch() int (0 or less: no limit); Fit then refuses a larger
-// FitConfig.BatchSize.
+// method MaxBatch() int (0 or less: no limit); training.Fit then refuses a
+// larger FitConfig.BatchSize.
 type Trainer interface {
 	Model
 	// VisibleSize returns the number of values in one data row.
@@ -44,7 +44,7 @@ type Trainer interface {
 	// (counted from 0, for learning-rate schedules) and returns the
 	// batch's summed squared reconstruction error Σ‖v − v̂‖² (trainers of
 	// other methods return their summed loss and name it with a LossName
-	// method, which Fit's progress lines use).
+	// method, which training.Fit's progress lines use).
 	TrainStep(batch []float64, rows int, epoch int) float64
 	// State returns the extra tensors needed to resume training exactly,
 	// as views: optimiser velocities "velocity.<param>", persistent chains

@@ -188,7 +188,7 @@ func RAISE(m Reflective, base *Base, data *dataset.Dataset, cfg RAISEConfig) (*R
 			// lw += log f_k(x_k) − log f_{k+1}(x_k), then x_{k−1} ~ T_k(·|x_k).
 			if fe >= 0 {
 				clear(lin)
-				base.logDensity(m, x, 0, lin)
+				base.LogDensity(m, x, 0, lin)
 				m.AnnealStep(x, fe, betas[k+1], betas[k], prev, cur, k > 0)
 				for c := range lw {
 					lw[c] += -cur[c] + (1-betas[k])*lin[c] + prev[c] - (1-betas[k+1])*lin[c]

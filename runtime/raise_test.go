@@ -11,6 +11,7 @@ import (
 	"github.com/ebmc/ebmc/internal/gentest/rbm"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/internal/modeltest"
 )
 
 // exactLogP returns the exact log p(v) = −F(v) − log Z of every row, log Z
@@ -21,7 +22,7 @@ func exactLogP(t *testing.T, m runtime.Reflective, d *dataset.Dataset) []float64
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := freeEnergies(t, m, d)
+	f := modeltest.FreeEnergies(t, m, d)
 	for r := range f {
 		f[r] = -f[r] - logZ
 	}
@@ -45,7 +46,7 @@ func meanSE(x []float64) (mean, se float64) {
 // the uniform base model, so that few temperatures anneal badly.
 func strongRBM() runtime.Reflective {
 	m := rbm.NewRBM(1).Reflect()
-	perturb(m, 1.5, 7)
+	modeltest.Perturb(m, 1.5, 7)
 	return m
 }
 
@@ -67,17 +68,17 @@ func checkESS(t *testing.T, what string, ess []float64, runs int) {
 // (softmax labels among the visible layers) and a fully visible BM.
 func TestRAISEConvergesToExact(t *testing.T) {
 	cls := classrbm.NewClassRBM(3).Reflect()
-	perturb(cls, 1, 8)
+	modeltest.Perturb(cls, 1, 8)
 	fv := fvbm.NewFVBM(2).Reflect()
-	perturb(fv, 0.7, 9)
+	modeltest.Perturb(fv, 0.7, 9)
 	cases := []struct {
 		name string
 		m    runtime.Reflective
 		rows func(m runtime.Reflective) *dataset.Dataset
 	}{
-		{"rbm", strongRBM(), func(m runtime.Reflective) *dataset.Dataset { return exactSample(t, m, 8, 3) }},
-		{"classrbm", cls, func(m runtime.Reflective) *dataset.Dataset { return randomRows(m, 8, 4) }},
-		{"fvbm", fv, func(m runtime.Reflective) *dataset.Dataset { return exactSample(t, m, 8, 5) }},
+		{"rbm", strongRBM(), func(m runtime.Reflective) *dataset.Dataset { return modeltest.ExactSample(t, m, 8, 3) }},
+		{"classrbm", cls, func(m runtime.Reflective) *dataset.Dataset { return modeltest.RandomRows(m, 8, 4) }},
+		{"fvbm", fv, func(m runtime.Reflective) *dataset.Dataset { return modeltest.ExactSample(t, m, 8, 5) }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -168,9 +169,9 @@ func annealedMarginal(m *rbm.RBM, baseField []float64, betas []float64) []float6
 func TestRAISEUnbiasedForAnnealingModel(t *testing.T) {
 	r := rbm.NewRBM(1)
 	m := r.Reflect()
-	perturb(m, 1.5, 7)
+	modeltest.Perturb(m, 1.5, 7)
 	for _, betas := range [][]float64{{0, 0.4, 1}, {0, 0.2, 0.6, 1}} {
-		train := exactSample(t, m, 200, 4)
+		train := modeltest.ExactSample(t, m, 200, 4)
 		base, err := runtime.BaseRate(m, train, 1)
 		if err != nil {
 			t.Fatal(err)
@@ -219,7 +220,7 @@ func TestRAISEUnbiasedForAnnealingModel(t *testing.T) {
 // standard errors.
 func TestRAISEIsConservative(t *testing.T) {
 	m := strongRBM()
-	data := exactSample(t, m, 3000, 11)
+	data := modeltest.ExactSample(t, m, 3000, 11)
 	exact := exactLogP(t, m, data)
 	base := runtime.Uniform(m)
 	for _, c := range []struct{ temps, runs int }{{1, 1}, {3, 1}, {3, 2}} {
@@ -306,7 +307,7 @@ func TestEstimateESSAndFinite(t *testing.T) {
 		t.Errorf("bridged AIS method %q", bridged.Method)
 	}
 	m1 := strongRBM()
-	perturb(m1, 0.1, 3)
+	modeltest.Perturb(m1, 0.1, 3)
 	br, err := runtime.Bridge(m, m1, runtime.BridgeConfig{Samples: 40, Burn: 10, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -401,7 +402,7 @@ func TestAISDefaults(t *testing.T) {
 	if _, err := runtime.ReverseAIS(m, runtime.Uniform(m), runtime.AISConfig{Temperatures: 2, Runs: -1}, 1); err == nil {
 		t.Error("reverse AIS accepted −1 runs")
 	}
-	res, err := runtime.RAISE(m, runtime.Uniform(m), randomRows(m, 1, 1), runtime.RAISEConfig{Runs: 1})
+	res, err := runtime.RAISE(m, runtime.Uniform(m), modeltest.RandomRows(m, 1, 1), runtime.RAISEConfig{Runs: 1})
 	if err != nil || !strings.Contains(res.Method, "14500 temperatures, 1 runs per row") || !math.IsNaN(res.SE) {
 		t.Fatalf("default RAISE: %+v, %v", res, err)
 	}
@@ -428,7 +429,7 @@ func (m visibleFirst) Sweep(x runtime.Chains, beta float64) {
 func TestRAISERefuses(t *testing.T) {
 	m := strongRBM()
 	base := runtime.Uniform(m)
-	rows := randomRows(m, 4, 1)
+	rows := modeltest.RandomRows(m, 4, 1)
 	cfg := runtime.RAISEConfig{Temperatures: 3, Runs: 2}
 	for _, c := range []struct {
 		name string
@@ -462,7 +463,7 @@ func TestRAISERefuses(t *testing.T) {
 func TestRAISEProgress(t *testing.T) {
 	m := strongRBM()
 	var out strings.Builder
-	_, err := runtime.RAISE(m, runtime.Uniform(m), randomRows(m, 3, 2), runtime.RAISEConfig{Temperatures: 40, Runs: 4000, Progress: &out})
+	_, err := runtime.RAISE(m, runtime.Uniform(m), modeltest.RandomRows(m, 3, 2), runtime.RAISEConfig{Temperatures: 40, Runs: 4000, Progress: &out})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"github.com/ebmc/ebmc/runtime/internal/stats"
 	"math"
 	"testing"
 )
@@ -54,7 +55,7 @@ func TestRNGUniformChiSquare(t *testing.T) {
 	for range n {
 		counts[int(r.Float64()*bins)]++
 	}
-	if x2, crit := chiSquare(counts, expected), chiSquareCritical(bins-1); x2 > crit {
+	if x2, crit := stats.ChiSquare(counts, expected), stats.ChiSquareCritical(bins-1); x2 > crit {
 		t.Errorf("χ² = %.1f over %d bins exceeds critical value %.1f", x2, bins, crit)
 	}
 	// The low bits of Uint64 are uniform too (xoshiro256** has no weak
@@ -67,7 +68,7 @@ func TestRNGUniformChiSquare(t *testing.T) {
 	for range n {
 		low[r.Uint64()&15]++
 	}
-	if x2, crit := chiSquare(low, lowExpected), chiSquareCritical(15); x2 > crit {
+	if x2, crit := stats.ChiSquare(low, lowExpected), stats.ChiSquareCritical(15); x2 > crit {
 		t.Errorf("low 4 bits: χ² = %.1f exceeds %.1f", x2, crit)
 	}
 }
@@ -192,7 +193,7 @@ func TestRNGNormalDistribution(t *testing.T) {
 		}
 		counts[lo]++
 	}
-	if x2, crit := chiSquare(counts, expected), chiSquareCritical(bins-1); x2 > crit {
+	if x2, crit := stats.ChiSquare(counts, expected), stats.ChiSquareCritical(bins-1); x2 > crit {
 		t.Errorf("Normal: χ² = %.1f over %d bins exceeds critical value %.1f\ncounts %v", x2, bins, crit, counts)
 	}
 }
@@ -224,7 +225,7 @@ func TestRNGCategorical(t *testing.T) {
 			obs = append(obs, counts[i])
 			exp = append(exp, n*p)
 		}
-		if x2, crit := chiSquare(obs, exp), chiSquareCritical(len(obs)-1); x2 > crit {
+		if x2, crit := stats.ChiSquare(obs, exp), stats.ChiSquareCritical(len(obs)-1); x2 > crit {
 			t.Errorf("%s: χ² = %.2f exceeds critical value %.2f (counts %v)", c.name, x2, crit, counts)
 		}
 	}
@@ -265,7 +266,7 @@ func TestRNGIntn(t *testing.T) {
 	for range n {
 		counts[r.Intn(k)]++
 	}
-	if x2, crit := chiSquare(counts, expected), chiSquareCritical(k-1); x2 > crit {
+	if x2, crit := stats.ChiSquare(counts, expected), stats.ChiSquareCritical(k-1); x2 > crit {
 		t.Errorf("Intn(%d): χ² = %.2f exceeds %.2f (counts %v)", k, x2, crit, counts)
 	}
 	// A bound near 2⁶³ where a biased modulo reduction would favour the

@@ -43,7 +43,9 @@ func (s SamplerStats) AcceptanceRate() float64 {
 	return float64(s.Accepted) / float64(s.Proposed)
 }
 
-func (s Sampler) check() error {
+// Check returns nil if the configuration names a known method with valid
+// settings, and otherwise the error that Draw would return.
+func (s Sampler) Check() error {
 	switch s.Name {
 	case "", "gibbs", "metropolis":
 		return nil
@@ -92,7 +94,7 @@ func (s Sampler) Transition(m Reflective, x Chains, st *SamplerStats) {
 // keep may read the chains but must not change the model.
 func (s Sampler) Draw(m Reflective, x Chains, n int, keep func(i int, x Chains) error) (SamplerStats, error) {
 	var st SamplerStats
-	if err := s.check(); err != nil {
+	if err := s.Check(); err != nil {
 		return st, err
 	}
 	m.HoldParams(x, true)

@@ -24,6 +24,7 @@ import (
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/deep"
+	"github.com/ebmc/ebmc/runtime/training"
 	"github.com/ebmc/ebmc/verify"
 )
 
@@ -593,7 +594,7 @@ func (n *tinyDBN) exactBound(v []float64, logZ float64) (bound, variance float64
 func TestLowerBound(t *testing.T) {
 	n := newTinyDBN(t, 0.1, 21)
 	data, labels := tinyData(2000, 5)
-	fc := runtime.FitConfig{Epochs: 30, BatchSize: 20, Shuffle: true, Seed: 1}
+	fc := training.FitConfig{Epochs: 30, BatchSize: 20, Shuffle: true, Seed: 1}
 	cd := runtime.CDConfig{K: 1, BatchSize: 20, Seed: 2, Optimizer: runtime.SGD{LearningRate: 0.1, Momentum: 0.5}}
 	if _, err := n.dbn.Pretrain(context.Background(), data, labels, deep.DBNPretrainConfig{Layers: []deep.DBNLayerTraining{{CD: cd, Fit: fc}}}); err != nil {
 		t.Fatal(err)
@@ -746,7 +747,7 @@ func TestNewDBNErrors(t *testing.T) {
 }
 
 // shapesDBN trains the command's small DBN greedily on its 8×8 shapes.
-func shapesDBN(t *testing.T, epochs int) (d *deep.DBN, train, test *dataset.Dataset, trainLabels, testLabels []int, stats [][]runtime.EpochStats) {
+func shapesDBN(t *testing.T, epochs int) (d *deep.DBN, train, test *dataset.Dataset, trainLabels, testLabels []int, stats [][]training.EpochStats) {
 	t.Helper()
 	rawTrain, trainLabels := labelled.Shapes(2000, 1)
 	rawTest, testLabels := labelled.Shapes(1000, 2)
@@ -756,7 +757,7 @@ func shapesDBN(t *testing.T, epochs int) (d *deep.DBN, train, test *dataset.Data
 		t.Fatal(err)
 	}
 	cd := runtime.CDConfig{K: 1, BatchSize: 20, MeanVisible: true, Seed: 3, Optimizer: runtime.SGD{LearningRate: 0.05, Momentum: 0.5}}
-	fc := runtime.FitConfig{Epochs: epochs, BatchSize: 20, Shuffle: true, Seed: 4}
+	fc := training.FitConfig{Epochs: epochs, BatchSize: 20, Shuffle: true, Seed: 4}
 	stats, err = d.Pretrain(context.Background(), train, trainLabels, deep.DBNPretrainConfig{Layers: []deep.DBNLayerTraining{{CD: cd, Fit: fc}}})
 	if err != nil {
 		t.Fatal(err)
@@ -876,7 +877,7 @@ func TestUpDownImprovesBound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := runtime.Fit(context.Background(), ud, rows, runtime.FitConfig{Epochs: 10, BatchSize: 20, Shuffle: true, Seed: 7}); err != nil {
+	if _, err := training.Fit(context.Background(), ud, rows, training.FitConfig{Epochs: 10, BatchSize: 20, Shuffle: true, Seed: 7}); err != nil {
 		t.Fatal(err)
 	}
 	after := bound()
@@ -1296,7 +1297,7 @@ func TestPretrainInit(t *testing.T) {
 		_, err = base.SetBiases(m)
 		return err
 	}
-	fc := runtime.FitConfig{Epochs: 1, BatchSize: 20, Seed: 1}
+	fc := training.FitConfig{Epochs: 1, BatchSize: 20, Seed: 1}
 	cd := runtime.CDConfig{K: 1, BatchSize: 20, Seed: 2, Optimizer: runtime.SGD{LearningRate: 0.01}}
 	if _, err := d.Pretrain(context.Background(), data, nil, deep.DBNPretrainConfig{
 		Layers: []deep.DBNLayerTraining{{CD: cd, Fit: fc, Init: init}}}); err != nil {

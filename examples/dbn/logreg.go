@@ -7,6 +7,7 @@ import (
 
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/training"
 )
 
 // logReg is multinomial logistic regression, p(y = k | x) = softmax(Wᵀx + b)_k.
@@ -42,7 +43,7 @@ func (p *problem) logisticRegression(o options, stdout io.Writer) (*LogRegMetric
 	vw, vb := make([]float64, len(m.w)), make([]float64, len(m.b))
 	batch := min(o.batch, train.Rows)
 	x, pr := make([]float64, batch*train.Cols), make([]float64, batch*p.classes)
-	batches := runtime.NewBatches(train.Rows, batch, true, runtime.NewRNG(o.seed, 0x10))
+	batches := training.NewBatches(train.Rows, batch, true, runtime.NewRNG(o.seed, 0x10))
 	fmt.Fprintf(stdout, "logistic regression on the raw pixels: %d epochs\n", p.lrEpochs)
 	start := time.Now()
 	for e := 0; e < p.lrEpochs; e++ {

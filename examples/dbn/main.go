@@ -64,10 +64,12 @@ import (
 	"github.com/ebmc/ebmc/examples/dbn/top"
 	"github.com/ebmc/ebmc/examples/internal/labelled"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/checkpoint"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/deep"
 	"github.com/ebmc/ebmc/runtime/fileio"
 	"github.com/ebmc/ebmc/runtime/imaging"
+	"github.com/ebmc/ebmc/runtime/training"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -369,10 +371,10 @@ func (p *problem) run(o options, stdout io.Writer) (*Metrics, error) {
 			Optimizer: runtime.SGD{LearningRate: lr, Momentum: 0.5, WeightDecay: 0.0002}}
 	}
 	progress := &everyNth{w: stdout, n: p.every}
-	fit := func(epochs int) runtime.FitConfig {
-		return runtime.FitConfig{Epochs: epochs, BatchSize: o.batch, Shuffle: true, Seed: o.seed, Progress: progress}
+	fit := func(epochs int) training.FitConfig {
+		return training.FitConfig{Epochs: epochs, BatchSize: o.batch, Shuffle: true, Seed: o.seed, Progress: progress}
 	}
-	var stats [][]runtime.EpochStats
+	var stats [][]training.EpochStats
 	if o.load != "" {
 		if err := loadModels(d, o.load, "greedy"); err != nil {
 			return nil, err
@@ -429,7 +431,7 @@ func (p *problem) run(o options, stdout io.Writer) (*Metrics, error) {
 			return nil, err
 		}
 		fmt.Fprintf(stdout, "up-down fine-tuning (CD-%d in the top RBM) for %d epochs\n", o.k, p.updown)
-		st, err := runtime.Fit(context.Background(), tr, train, runtime.FitConfig{Epochs: p.updown, BatchSize: o.batch, Shuffle: true, Seed: o.seed + 7, Progress: progress})
+		st, err := training.Fit(context.Background(), tr, train, training.FitConfig{Epochs: p.updown, BatchSize: o.batch, Shuffle: true, Seed: o.seed + 7, Progress: progress})
 		if err != nil {
 			return nil, err
 		}
@@ -499,7 +501,7 @@ func (p *problem) discriminative(o options, stdout io.Writer, progress io.Writer
 	if err != nil {
 		return nil, fmt.Errorf("discriminative fine-tuning: %w", err)
 	}
-	t, err := runtime.NewObjectiveTrainer(top, runtime.ObjectiveConfig{Method: runtime.MethodCond, Label: label, Hybrid: o.discHybrid, K: 1,
+	t, err := training.NewObjectiveTrainer(top, training.ObjectiveConfig{Method: training.MethodCond, Label: label, Hybrid: o.discHybrid, K: 1,
 		BatchSize: o.batch, Seed: o.seed + 13, Optimizer: runtime.SGD{LearningRate: o.lrDisc, Momentum: 0.5, WeightDecay: 0.0002}})
 	if err != nil {
 		return nil, fmt.Errorf("discriminative fine-tuning: %w", err)
@@ -536,7 +538,7 @@ func (p *problem) fineTune(o options, stdout, progress io.Writer, stage string, 
 		byEpoch = append(byEpoch, acc)
 		return "test accuracy", acc
 	}
-	st, err := runtime.Fit(context.Background(), t, train, runtime.FitConfig{Epochs: epochs, BatchSize: o.batch, Shuffle: true, Seed: seed,
+	st, err := training.Fit(context.Background(), t, train, training.FitConfig{Epochs: epochs, BatchSize: o.batch, Shuffle: true, Seed: seed,
 		Progress: progress, Proxy: accuracy})
 	if err != nil {
 		return nil, err
@@ -676,7 +678,7 @@ func saveModels(d *deep.DBN, dir, stage string) error {
 	}
 	paths, models := checkpointPaths(d, dir, stage)
 	for i, m := range models {
-		if err := runtime.SaveCheckpoint(paths[i], runtime.CheckpointOf(m, nil, nil, map[string]string{"stage": stage, "dbn": d.String()})); err != nil {
+		if err := checkpoint.SaveCheckpoint(paths[i], checkpoint.CheckpointOf(m, nil, nil, map[string]string{"stage": stage, "dbn": d.String()})); err != nil {
 			return err
 		}
 	}
@@ -687,7 +689,7 @@ func saveModels(d *deep.DBN, dir, stage string) error {
 func loadModels(d *deep.DBN, dir, stage string) error {
 	paths, models := checkpointPaths(d, dir, stage)
 	for i, m := range models {
-		c, err := runtime.LoadCheckpoint(paths[i])
+		c, err := checkpoint.LoadCheckpoint(paths[i])
 		if err != nil {
 			return err
 		}

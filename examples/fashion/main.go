@@ -37,9 +37,11 @@ import (
 	"github.com/ebmc/ebmc/examples/rbm"
 	"github.com/ebmc/ebmc/examples/rbm20"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/checkpoint"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/fileio"
 	"github.com/ebmc/ebmc/runtime/imaging"
+	"github.com/ebmc/ebmc/runtime/training"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -273,7 +275,7 @@ func (j *job) run(o options, stdout io.Writer) (*Metrics, error) {
 		}
 		return "pseudo-likelihood", pl
 	}
-	stats, err := runtime.Fit(context.Background(), j.trainer, j.train, runtime.FitConfig{
+	stats, err := training.Fit(context.Background(), j.trainer, j.train, training.FitConfig{
 		Epochs: j.epochs, BatchSize: j.batch, Shuffle: true, Seed: o.seed, Progress: &everyNth{w: stdout, n: j.every}, Proxy: proxy,
 	})
 	if err != nil {
@@ -297,7 +299,7 @@ func (j *job) run(o options, stdout io.Writer) (*Metrics, error) {
 		return nil, err
 	}
 	meta := map[string]string{"epochs": fmt.Sprint(j.epochs), "seed": fmt.Sprint(o.seed)}
-	if err := runtime.SaveCheckpoint(filepath.Join(dir, "model.safetensors"), runtime.CheckpointOf(j.model, nil, nil, meta)); err != nil {
+	if err := checkpoint.SaveCheckpoint(filepath.Join(dir, "model.safetensors"), checkpoint.CheckpointOf(j.model, nil, nil, meta)); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(stdout, "wrote model.safetensors, samples.png, filters.png and chain.gif to %s\n", dir)

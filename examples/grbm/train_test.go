@@ -8,6 +8,7 @@ import (
 	"github.com/ebmc/ebmc/examples/grbm"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/training"
 )
 
 // A Gaussian–Bernoulli RBM trains stably on standardized real-valued data:
@@ -40,7 +41,7 @@ func TestGRBMTrainsOnStandardizedData(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		stats, err := runtime.Fit(context.Background(), tr, d, runtime.FitConfig{Epochs: 6, BatchSize: 50, Shuffle: true, Seed: 1})
+		stats, err := training.Fit(context.Background(), tr, d, training.FitConfig{Epochs: 6, BatchSize: 50, Shuffle: true, Seed: 1})
 		if err != nil {
 			t.Fatal(err)
 		}

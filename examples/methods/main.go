@@ -46,8 +46,10 @@ import (
 	"github.com/ebmc/ebmc/examples/methods/grbm12"
 	"github.com/ebmc/ebmc/examples/methods/rbm12"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/checkpoint"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/imaging"
+	"github.com/ebmc/ebmc/runtime/training"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -272,7 +274,7 @@ func noisyBars(n int, seed uint64) *dataset.Dataset {
 type job struct {
 	model, method, settings string
 	newModel                func() runtime.Reflective
-	cfg                     runtime.ObjectiveConfig
+	cfg                     training.ObjectiveConfig
 	train, test             *dataset.Dataset
 }
 
@@ -283,23 +285,23 @@ func (o options) jobs(d *data) []job {
 	sgd := func(lr float64) runtime.SGD { return runtime.SGD{LearningRate: lr, Momentum: 0.5} }
 	var out []job
 	if !o.skipBinary {
-		bin := func(method, settings string, cfg runtime.ObjectiveConfig) job {
+		bin := func(method, settings string, cfg training.ObjectiveConfig) job {
 			cfg.Method, cfg.BatchSize, cfg.Seed = method, o.batch, o.seed
 			return job{model: "rbm784x12", method: method, settings: settings, cfg: cfg, train: d.binTrain, test: d.binTest,
 				newModel: func() runtime.Reflective { return rbm12.NewRBM(o.seed).Reflect() }}
 		}
 		noise, _ := runtime.BaseRate(rbm12.NewRBM(0).Reflect(), d.binTrain, 1)
 		out = append(out,
-			bin("exact", "lr 0.1, momentum 0.5", runtime.ObjectiveConfig{Optimizer: sgd(0.1)}),
-			bin("cd", "CD-1, lr 0.1, momentum 0.5", runtime.ObjectiveConfig{K: 1, Optimizer: sgd(0.1)}),
-			bin("pcd", "PCD-1, 100 chains, lr 0.03, momentum 0.5", runtime.ObjectiveConfig{K: 1, Chains: 100, Optimizer: sgd(0.03)}),
-			bin("pl", "20 sampled units per image, lr 0.1, momentum 0.5", runtime.ObjectiveConfig{Sites: 20, Optimizer: sgd(0.1)}),
-			bin("ratio", "20 sampled units per image, lr 0.3, momentum 0.5", runtime.ObjectiveConfig{Sites: 20, Optimizer: sgd(0.3)}),
-			bin("nce", "noise: base rates of the data, 5 per image, lr 0.1, momentum 0.5", runtime.ObjectiveConfig{Noise: noise, NoiseRatio: 5, Optimizer: sgd(0.1)}),
+			bin("exact", "lr 0.1, momentum 0.5", training.ObjectiveConfig{Optimizer: sgd(0.1)}),
+			bin("cd", "CD-1, lr 0.1, momentum 0.5", training.ObjectiveConfig{K: 1, Optimizer: sgd(0.1)}),
+			bin("pcd", "PCD-1, 100 chains, lr 0.03, momentum 0.5", training.ObjectiveConfig{K: 1, Chains: 100, Optimizer: sgd(0.03)}),
+			bin("pl", "20 sampled units per image, lr 0.1, momentum 0.5", training.ObjectiveConfig{Sites: 20, Optimizer: sgd(0.1)}),
+			bin("ratio", "20 sampled units per image, lr 0.3, momentum 0.5", training.ObjectiveConfig{Sites: 20, Optimizer: sgd(0.3)}),
+			bin("nce", "noise: base rates of the data, 5 per image, lr 0.1, momentum 0.5", training.ObjectiveConfig{Noise: noise, NoiseRatio: 5, Optimizer: sgd(0.1)}),
 		)
 	}
 	if !o.skipGaussian {
-		gau := func(method, settings string, cfg runtime.ObjectiveConfig) job {
+		gau := func(method, settings string, cfg training.ObjectiveConfig) job {
 			cfg.Method, cfg.BatchSize, cfg.Seed = method, o.batch, o.seed
 			cfg.Rates = map[string]float64{"z": 0.1}
 			return job{model: "grbm784x12", method: method, settings: settings + ", σ at a tenth of the rate", cfg: cfg, train: d.realTrain, test: d.realTest,
@@ -307,12 +309,12 @@ func (o options) jobs(d *data) []job {
 		}
 		noise, _ := runtime.BaseRate(grbm12.NewGRBM(0).Reflect(), d.realTrain, 1)
 		out = append(out,
-			gau("exact", "lr 0.003, momentum 0.5", runtime.ObjectiveConfig{Optimizer: sgd(0.003)}),
-			gau("cd", "CD-1, lr 0.003, momentum 0.5", runtime.ObjectiveConfig{K: 1, Optimizer: sgd(0.003)}),
-			gau("pcd", "PCD-1, 100 chains, lr 0.003, momentum 0.5", runtime.ObjectiveConfig{K: 1, Chains: 100, Optimizer: sgd(0.003)}),
-			gau("score", "sliced, 1 projection per image, lr 0.001, momentum 0.5", runtime.ObjectiveConfig{Slices: 1, Optimizer: sgd(0.001)}),
-			gau("dsm", "σ_noise 0.3, lr 0.001, momentum 0.5", runtime.ObjectiveConfig{NoiseStd: 0.3, Optimizer: sgd(0.001)}),
-			gau("nce", "noise: the data's per-pixel Gaussian, 5 per image, lr 0.003, momentum 0.5", runtime.ObjectiveConfig{Noise: noise, NoiseRatio: 5, Optimizer: sgd(0.003)}),
+			gau("exact", "lr 0.003, momentum 0.5", training.ObjectiveConfig{Optimizer: sgd(0.003)}),
+			gau("cd", "CD-1, lr 0.003, momentum 0.5", training.ObjectiveConfig{K: 1, Optimizer: sgd(0.003)}),
+			gau("pcd", "PCD-1, 100 chains, lr 0.003, momentum 0.5", training.ObjectiveConfig{K: 1, Chains: 100, Optimizer: sgd(0.003)}),
+			gau("score", "sliced, 1 projection per image, lr 0.001, momentum 0.5", training.ObjectiveConfig{Slices: 1, Optimizer: sgd(0.001)}),
+			gau("dsm", "σ_noise 0.3, lr 0.001, momentum 0.5", training.ObjectiveConfig{NoiseStd: 0.3, Optimizer: sgd(0.001)}),
+			gau("nce", "noise: the data's per-pixel Gaussian, 5 per image, lr 0.003, momentum 0.5", training.ObjectiveConfig{Noise: noise, NoiseRatio: 5, Optimizer: sgd(0.003)}),
 		)
 	}
 	return out
@@ -322,7 +324,7 @@ func (o options) jobs(d *data) []job {
 func (j job) run(o options, stdout io.Writer) Row {
 	row := Row{Model: j.model, Method: j.method, Settings: j.settings, Epochs: o.epochs}
 	m := j.newModel()
-	t, err := runtime.NewObjectiveTrainer(m, j.cfg)
+	t, err := training.NewObjectiveTrainer(m, j.cfg)
 	if err != nil {
 		row.Error = err.Error()
 		return row
@@ -331,7 +333,7 @@ func (j job) run(o options, stdout io.Writer) Row {
 		t = o.wrap(t)
 	}
 	start := time.Now()
-	_, err = runtime.Fit(context.Background(), t, j.train, runtime.FitConfig{Epochs: o.epochs, BatchSize: o.batch, Shuffle: true, Seed: o.seed,
+	_, err = training.Fit(context.Background(), t, j.train, training.FitConfig{Epochs: o.epochs, BatchSize: o.batch, Shuffle: true, Seed: o.seed,
 		Progress: &indent{stdout}})
 	row.Seconds = time.Since(start).Seconds()
 	row.SecondsPerEpoch = row.Seconds / float64(o.epochs)
@@ -347,7 +349,7 @@ func (j job) run(o options, stdout io.Writer) Row {
 	row.LogZ = logZ
 	path := filepath.Join(o.out, j.model+"-"+j.method+".safetensors")
 	meta := map[string]string{"method": j.method, "settings": j.settings, "epochs": fmt.Sprint(o.epochs), "seed": fmt.Sprint(o.seed)}
-	if err := runtime.SaveCheckpoint(path, runtime.CheckpointOf(m, nil, nil, meta)); err != nil {
+	if err := checkpoint.SaveCheckpoint(path, checkpoint.CheckpointOf(m, nil, nil, meta)); err != nil {
 		row.Error = err.Error()
 		return row
 	}
@@ -398,7 +400,7 @@ func (o options) grbmSamples(d *data, stdout io.Writer) (*GRBM, error) {
 		how = "PCD-1"
 	}
 	fmt.Fprintf(stdout, "grbm784x500 by %s (lr %g, σ at a tenth of it) on %d standardized images, %d epochs\n", how, o.grbmLR, d.realAll.Rows, o.grbmEpochs)
-	stats, err := runtime.Fit(context.Background(), t, d.realAll, runtime.FitConfig{Epochs: o.grbmEpochs, BatchSize: o.batch, Shuffle: true, Seed: o.seed,
+	stats, err := training.Fit(context.Background(), t, d.realAll, training.FitConfig{Epochs: o.grbmEpochs, BatchSize: o.batch, Shuffle: true, Seed: o.seed,
 		Progress: &indent{stdout}})
 	if err != nil {
 		return nil, err

@@ -11,9 +11,11 @@ import (
 	"github.com/ebmc/ebmc/examples/mnist/top2000"
 	"github.com/ebmc/ebmc/examples/rbm"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/checkpoint"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/deep"
 	"github.com/ebmc/ebmc/runtime/imaging"
+	"github.com/ebmc/ebmc/runtime/training"
 )
 
 // dbnRecipe is how the DBN row trains: greedily, the 784×500 RBM on the
@@ -105,7 +107,7 @@ func (e *env) trainDBN(r *row, res *Result) (*deep.DBN, error) {
 	}
 	fit := func(rc cdRecipe, proxy func() (string, float64)) deep.DBNLayerTraining {
 		lt := deep.DBNLayerTraining{CD: rc.config(e.o.seed),
-			Fit: runtime.FitConfig{Epochs: rc.Epochs, BatchSize: rc.Batch, Shuffle: true, Seed: e.o.seed, Progress: e.stdout, Proxy: proxy}}
+			Fit: training.FitConfig{Epochs: rc.Epochs, BatchSize: rc.Batch, Shuffle: true, Seed: e.o.seed, Progress: e.stdout, Proxy: proxy}}
 		if rc.BaseBiases {
 			lt.Init = func(m runtime.Reflective, data *dataset.Dataset) error {
 				b, err := runtime.BaseRate(m, data, float64(data.Rows)/20)
@@ -218,7 +220,7 @@ func (e *env) saveDBN(r *row, d *deep.DBN, res *Result, dir string) error {
 		m := d.Generative(k)
 		name := fmt.Sprintf("layer%d.safetensors", k+1)
 		meta := map[string]string{"row": r.id, "layer": fmt.Sprint(k + 1), "of": fmt.Sprint(d.Len()), "seed": fmt.Sprint(e.o.seed)}
-		if err := runtime.SaveCheckpoint(filepath.Join(dir, name), runtime.CheckpointOf(m, nil, nil, meta)); err != nil {
+		if err := checkpoint.SaveCheckpoint(filepath.Join(dir, name), checkpoint.CheckpointOf(m, nil, nil, meta)); err != nil {
 			return err
 		}
 		res.Files = append(res.Files, r.id+"/"+name)
@@ -279,7 +281,7 @@ func (e *env) trainDBM(r *row, res *Result) (runtime.Reflective, error) {
 		return nil, err
 	}
 	chains.StartAtData(m, tr, e.train, e.o.seed)
-	_, err = runtime.Fit(ctx, tr, e.train, runtime.FitConfig{Epochs: rc.Epochs, BatchSize: rc.Batch, Shuffle: true, Seed: e.o.seed,
+	_, err = training.Fit(ctx, tr, e.train, training.FitConfig{Epochs: rc.Epochs, BatchSize: rc.Batch, Shuffle: true, Seed: e.o.seed,
 		Progress: e.stdout, Proxy: proxy})
 	return m, err
 }

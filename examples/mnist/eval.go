@@ -13,10 +13,12 @@ import (
 
 	"github.com/ebmc/ebmc/examples/internal/plot"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/checkpoint"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/deep"
 	"github.com/ebmc/ebmc/runtime/fileio"
 	"github.com/ebmc/ebmc/runtime/imaging"
+	"github.com/ebmc/ebmc/runtime/training"
 )
 
 func numCPU() int           { return goruntime.NumCPU() }
@@ -194,7 +196,7 @@ func (e *env) trainRow(r *row, res *Result) (*deep.DBN, runtime.Reflective, erro
 // save writes a row's model.safetensors and its pictures.
 func (e *env) save(r *row, m runtime.Reflective, res *Result, dir string) error {
 	meta := map[string]string{"row": r.id, "training": r.training, "epochs": fmt.Sprint(res.Epochs), "seed": fmt.Sprint(e.o.seed)}
-	if err := runtime.SaveCheckpoint(filepath.Join(dir, "model.safetensors"), runtime.CheckpointOf(m, nil, nil, meta)); err != nil {
+	if err := checkpoint.SaveCheckpoint(filepath.Join(dir, "model.safetensors"), checkpoint.CheckpointOf(m, nil, nil, meta)); err != nil {
 		return err
 	}
 	res.Files = []string{r.id + "/model.safetensors", r.id + "/samples.png", r.id + "/curve.png", r.id + "/curve.json"}
@@ -271,7 +273,7 @@ func (e *env) trainCD(r *row, res *Result) (runtime.Reflective, error) {
 		res.Curve = append(res.Curve, Point{Epoch: len(res.Curve) + 1, Value: ll})
 		return "test log-likelihood", ll
 	}
-	_, err = runtime.Fit(context.Background(), t, e.train, runtime.FitConfig{Epochs: rc.Epochs, BatchSize: rc.Batch, Shuffle: true, Seed: e.o.seed,
+	_, err = training.Fit(context.Background(), t, e.train, training.FitConfig{Epochs: rc.Epochs, BatchSize: rc.Batch, Shuffle: true, Seed: e.o.seed,
 		Progress: e.stdout, Proxy: proxy})
 	return m, err
 }
@@ -291,7 +293,7 @@ func (e *env) trainEM(r *row, res *Result) (runtime.Reflective, error) {
 	start := time.Now()
 	prev := math.Inf(-1)
 	for it := 1; it <= rc.Iterations; it++ {
-		out, err := runtime.EM(m, e.train, runtime.EMConfig{Iterations: 1, Pseudo: rc.Pseudo, Seed: e.o.seed})
+		out, err := training.EM(m, e.train, training.EMConfig{Iterations: 1, Pseudo: rc.Pseudo, Seed: e.o.seed})
 		if err != nil {
 			return nil, err
 		}

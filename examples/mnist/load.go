@@ -8,6 +8,7 @@ import (
 
 	"github.com/ebmc/ebmc/examples/dbm"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/checkpoint"
 	"github.com/ebmc/ebmc/runtime/deep"
 )
 
@@ -71,7 +72,7 @@ func savedRow(dir, id string) (*Result, error) {
 
 // restore loads a checkpoint into m.
 func restore(m runtime.Model, path string) error {
-	c, err := runtime.LoadCheckpoint(path)
+	c, err := checkpoint.LoadCheckpoint(path)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ebmc/ebmc/examples/mnist/mob10"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/checkpoint"
 	"github.com/ebmc/ebmc/runtime/dataset"
 )
 
@@ -218,7 +219,7 @@ func TestTable(t *testing.T) {
 				t.Error(err)
 			}
 		}
-		ck, err := runtime.LoadCheckpoint(filepath.Join(out, r.ID, "model.safetensors"))
+		ck, err := checkpoint.LoadCheckpoint(filepath.Join(out, r.ID, "model.safetensors"))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,7 +9,7 @@ import (
 	"github.com/ebmc/ebmc/examples/bas"
 	"github.com/ebmc/ebmc/examples/dbm"
 	"github.com/ebmc/ebmc/examples/rbm"
-	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/checkpoint"
 )
 
 // Checkpoints of generated models round-trip, and loading one into the wrong
@@ -18,10 +18,10 @@ func TestCheckpoints(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "rbm.safetensors")
 	m := rbm.NewRBM(1)
-	if err := runtime.SaveCheckpoint(path, runtime.CheckpointOf(m, nil, nil, map[string]string{"epoch": "3"})); err != nil {
+	if err := checkpoint.SaveCheckpoint(path, checkpoint.CheckpointOf(m, nil, nil, map[string]string{"epoch": "3"})); err != nil {
 		t.Fatal(err)
 	}
-	ck, err := runtime.LoadCheckpoint(path)
+	ck, err := checkpoint.LoadCheckpoint(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func TestCheckpoints(t *testing.T) {
 	b, _ := os.ReadFile(path)
 	cut := filepath.Join(dir, "cut.safetensors")
 	os.WriteFile(cut, b[:len(b)/2], 0o644)
-	if _, err := runtime.LoadCheckpoint(cut); err == nil || !strings.Contains(err.Error(), "truncated") {
+	if _, err := checkpoint.LoadCheckpoint(cut); err == nil || !strings.Contains(err.Error(), "truncated") {
 		t.Errorf("loading a truncated checkpoint: %v", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/internal/layout"
+	"github.com/ebmc/ebmc/runtime/training"
 	"io"
 	"math"
 	"strings"
@@ -574,7 +575,7 @@ func (pr *dbmPair) field(x runtime.Chains, l, n, size int, double bool, base, a,
 // train runs CD-k on the rows of acts for the given epochs.
 func (pr *dbmPair) train(ctx context.Context, acts *dataset.Dataset, epochs int, sample bool) (RBMStats, error) {
 	start := time.Now()
-	batches := runtime.NewBatches(acts.Rows, pr.cfg.BatchSize, true, runtime.NewRNG(pr.cfg.Seed, 0xdb80+uint64(pr.lo)))
+	batches := training.NewBatches(acts.Rows, pr.cfg.BatchSize, true, runtime.NewRNG(pr.cfg.Seed, 0xdb80+uint64(pr.lo)))
 	buf := make([]float64, min(pr.cfg.BatchSize, acts.Rows)*acts.Cols)
 	for e := 0; e < epochs; e++ {
 		t0 := time.Now()
@@ -598,7 +599,7 @@ func (pr *dbmPair) train(ctx context.Context, acts *dataset.Dataset, epochs int,
 		for _, p := range pr.group {
 			if !runtime.IsFinite(pr.params[p].Data) {
 				pr.st.Seconds = time.Since(start).Seconds()
-				return pr.st, fmt.Errorf("%w in epoch %d: parameter %s has non-finite values", runtime.ErrDiverged, e+1, pr.params[p].Name)
+				return pr.st, fmt.Errorf("%w in epoch %d: parameter %s has non-finite values", training.ErrDiverged, e+1, pr.params[p].Name)
 			}
 		}
 		pr.st.Recon = append(pr.st.Recon, recon/float64(acts.Rows))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/training"
 	"strings"
 )
 
@@ -589,8 +590,8 @@ func (d *DBN) ClassProbs(data *dataset.Dataset) ([]float64, error) {
 
 // DBNLayerTraining configures the greedy training of one model of a DBN.
 type DBNLayerTraining struct {
-	CD  runtime.CDConfig  // the model's generated CD-k / PCD-k trainer (NewTrainer)
-	Fit runtime.FitConfig // epochs, batches, progress, metrics and checkpoints, as for Fit
+	CD  runtime.CDConfig   // the model's generated CD-k / PCD-k trainer (NewTrainer)
+	Fit training.FitConfig // epochs, batches, progress, metrics and checkpoints, as for Fit
 	// Init, if set, is called with the model and the rows it is about to
 	// be fitted to (the layer below's outputs, with the labels for a
 	// labelled top) before its trainer is made: to start its visible
@@ -618,7 +619,7 @@ type DBNPretrainConfig struct {
 // receives a header line and Fit's per-epoch lines. Recognition copies
 // made by Untie are overwritten with the trained parameters. It returns the
 // epoch statistics of every model trained, also on error.
-func (d *DBN) Pretrain(ctx context.Context, data *dataset.Dataset, labels []int, cfg DBNPretrainConfig) ([][]runtime.EpochStats, error) {
+func (d *DBN) Pretrain(ctx context.Context, data *dataset.Dataset, labels []int, cfg DBNPretrainConfig) ([][]training.EpochStats, error) {
 	if err := d.checkData(data); err != nil {
 		return nil, fmt.Errorf("runtime: DBN pretrain: %w", err)
 	}
@@ -628,7 +629,7 @@ func (d *DBN) Pretrain(ctx context.Context, data *dataset.Dataset, labels []int,
 	if len(cfg.Layers) != 1 && len(cfg.Layers) != len(d.gen) {
 		return nil, fmt.Errorf("runtime: DBN pretrain: %d layer configurations for %d models (give one, or one per model)", len(cfg.Layers), len(d.gen))
 	}
-	var all [][]runtime.EpochStats
+	var all [][]training.EpochStats
 	cur := data
 	last := len(d.gen) - 1
 	for k := range d.gen {
@@ -648,7 +649,7 @@ func (d *DBN) Pretrain(ctx context.Context, data *dataset.Dataset, labels []int,
 		if err != nil {
 			return all, fmt.Errorf("runtime: DBN pretrain: model %d (%s): %w", k, lv.m.ModelName(), err)
 		}
-		stats, err := runtime.Fit(ctx, t, cur, lc.Fit)
+		stats, err := training.Fit(ctx, t, cur, lc.Fit)
 		all = append(all, stats)
 		if err != nil {
 			return all, fmt.Errorf("runtime: DBN pretrain: model %d: %w", k, err)

@@ -1,5 +1,5 @@
 // Package emtest holds small models compiled by ebmc for the tests of
-// runtime.EM: mixtures of product-of-Bernoulli components (Mix, Tiny, and
+// training.EM: mixtures of product-of-Bernoulli components (Mix, Tiny, and
 // Odd with another layout), one without free mixing weights (NoPrior), one
 // with a gaussian hidden layer (GHid) and a deep Boltzmann machine (Deep).
 package emtest

@@ -1,6 +1,10 @@
 package layout
 
-import "github.com/ebmc/ebmc/runtime"
+import (
+	"fmt"
+
+	"github.com/ebmc/ebmc/runtime"
+)
 
 // Product is the number of units of a layer of the given shape: the product
 // of its dimensions, 1 for a scalar.
@@ -40,4 +44,20 @@ func PutRows(m runtime.Reflective, x runtime.Chains, rows []float64, cols int) {
 		}
 		off += size
 	}
+}
+
+// ElementString writes the position of flat (row-major) index k in shape:
+// "[1 0] (flat index 3)", or "[3]" for a one-dimensional shape and "[]"
+// for a scalar.
+func ElementString(shape []int, k int) string {
+	idx := make([]int, len(shape))
+	for i, r := len(shape)-1, k; i >= 0; i-- {
+		if shape[i] > 0 {
+			idx[i], r = r%shape[i], r/shape[i]
+		}
+	}
+	if len(shape) < 2 {
+		return fmt.Sprint(idx)
+	}
+	return fmt.Sprintf("%v (flat index %d)", idx, k)
 }

@@ -60,6 +60,7 @@ import (
 	"github.com/ebmc/ebmc/examples/classrbm/internal/small"
 	"github.com/ebmc/ebmc/examples/internal/labelled"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/checkpoint"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/fileio"
 )
@@ -293,7 +294,7 @@ func (p *problem) run(o options, stdout io.Writer) (*Metrics, error) {
 	met := &Metrics{Data: p.name, Model: p.model.ModelName() + " " + units(p.model), TrainRows: p.train.Rows, TestRows: p.test.Rows, Seed: o.seed}
 	fmt.Fprintf(stdout, "== class RBM %s on %s: %d training and %d test images\n", units(p.model), p.name, p.train.Rows, p.test.Rows)
 	if o.load != "" {
-		c, err := runtime.LoadCheckpoint(o.load)
+		c, err := checkpoint.LoadCheckpoint(o.load)
 		if err != nil {
 			return nil, err
 		}
@@ -311,7 +312,7 @@ func (p *problem) run(o options, stdout io.Writer) (*Metrics, error) {
 		}
 		path := filepath.Join(o.out, "model.safetensors")
 		meta := map[string]string{"method": o.method, "data": p.name, "training": met.Training}
-		if err := runtime.SaveCheckpoint(path, runtime.CheckpointOf(p.model, nil, nil, meta)); err != nil {
+		if err := checkpoint.SaveCheckpoint(path, checkpoint.CheckpointOf(p.model, nil, nil, meta)); err != nil {
 			return nil, err
 		}
 		met.Checkpoint = "model.safetensors"

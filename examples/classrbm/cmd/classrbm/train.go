@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/training"
 )
 
 // trainer returns the trainer of the chosen method and a description of
@@ -36,11 +37,11 @@ func (p *problem) trainer(o options) (runtime.Trainer, string, error) {
 			MeanVisible: true, Seed: o.seed, Optimizer: opt})
 		what = fmt.Sprintf("generative: %s on log p(v, y) (visible means in the negative phase), %s", chain, sgd)
 	case methodConditional:
-		t, err = runtime.NewObjectiveTrainer(p.model, runtime.ObjectiveConfig{Method: runtime.MethodCond, Label: labelLayer,
+		t, err = training.NewObjectiveTrainer(p.model, training.ObjectiveConfig{Method: training.MethodCond, Label: labelLayer,
 			BatchSize: o.batch, Seed: o.seed, Optimizer: opt})
 		what = "conditional: exact gradient of −log p(y | v), " + sgd
 	case methodHybrid:
-		t, err = runtime.NewObjectiveTrainer(p.model, runtime.ObjectiveConfig{Method: runtime.MethodCond, Label: labelLayer,
+		t, err = training.NewObjectiveTrainer(p.model, training.ObjectiveConfig{Method: training.MethodCond, Label: labelLayer,
 			Hybrid: o.alpha, K: o.k, Chains: chains, BatchSize: o.batch, Seed: o.seed, Optimizer: opt})
 		what = fmt.Sprintf("hybrid: −log p(y | v) − α·log p(v, y) with α = %g, the generative gradient by %s at α times the learning rate, %s", o.alpha, chain, sgd)
 	default:
@@ -77,7 +78,7 @@ func (p *problem) fit(o options, met *Metrics, stdout io.Writer) error {
 		return "train-acc", acc
 	}
 	fmt.Fprintf(stdout, "== %s, %d epochs (train-acc: accuracy on the first %d training images)\n", what, p.epochs, monitor.Rows)
-	stats, err := runtime.Fit(context.Background(), t, rows, runtime.FitConfig{Epochs: p.epochs, BatchSize: o.batch, Shuffle: true,
+	stats, err := training.Fit(context.Background(), t, rows, training.FitConfig{Epochs: p.epochs, BatchSize: o.batch, Shuffle: true,
 		Seed: o.seed, Proxy: proxy, Progress: &everyNth{w: stdout, n: p.every}})
 	if err != nil {
 		return fmt.Errorf("training by %s: %w", o.method, err)

@@ -51,10 +51,12 @@ import (
 	"github.com/ebmc/ebmc/examples/internal/chains"
 	"github.com/ebmc/ebmc/examples/internal/figures"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/checkpoint"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/deep"
 	"github.com/ebmc/ebmc/runtime/fileio"
 	"github.com/ebmc/ebmc/runtime/imaging"
+	"github.com/ebmc/ebmc/runtime/training"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -322,7 +324,7 @@ func (j *job) run(o options, stdout io.Writer) (*Metrics, error) {
 		met.Layers = append(met.Layers, fmt.Sprintf("%s[%d] %s", ly.Name, ly.Shape[0], ly.Kind))
 	}
 	if o.load != "" {
-		c, err := runtime.LoadCheckpoint(o.load)
+		c, err := checkpoint.LoadCheckpoint(o.load)
 		if err != nil {
 			return nil, err
 		}
@@ -339,7 +341,7 @@ func (j *job) run(o options, stdout io.Writer) (*Metrics, error) {
 		return nil, err
 	}
 	if o.load == "" {
-		if err := runtime.SaveCheckpoint(filepath.Join(o.out, "model.safetensors"), runtime.CheckpointOf(m, nil, nil, map[string]string{"job": j.name})); err != nil {
+		if err := checkpoint.SaveCheckpoint(filepath.Join(o.out, "model.safetensors"), checkpoint.CheckpointOf(m, nil, nil, map[string]string{"job": j.name})); err != nil {
 			return nil, err
 		}
 	}
@@ -375,7 +377,7 @@ func (j *job) fit(o options, met *Metrics, stdout io.Writer) error {
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return err
 	}
-	if err := runtime.SaveCheckpoint(filepath.Join(o.out, "pretrained.safetensors"), runtime.CheckpointOf(m, nil, nil, map[string]string{"job": j.name, "stage": "greedy pretraining"})); err != nil {
+	if err := checkpoint.SaveCheckpoint(filepath.Join(o.out, "pretrained.safetensors"), checkpoint.CheckpointOf(m, nil, nil, map[string]string{"job": j.name, "stage": "greedy pretraining"})); err != nil {
 		return err
 	}
 	if j.exact {
@@ -405,7 +407,7 @@ func (j *job) fit(o options, met *Metrics, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "== variational SML for %d epochs\n", o.epochs)
 	t0 := time.Now()
-	if _, err := runtime.Fit(ctx, tr, j.train, runtime.FitConfig{Epochs: o.epochs, BatchSize: o.batch, Shuffle: true, Seed: o.seed,
+	if _, err := training.Fit(ctx, tr, j.train, training.FitConfig{Epochs: o.epochs, BatchSize: o.batch, Shuffle: true, Seed: o.seed,
 		Progress: &everyNth{w: stdout, n: j.every}, Proxy: curve}); err != nil {
 		return err
 	}

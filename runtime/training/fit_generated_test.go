@@ -1,4 +1,4 @@
-package runtime_test
+package training_test
 
 import (
 	"context"
@@ -15,6 +15,9 @@ import (
 	"github.com/ebmc/ebmc/internal/gentest/grbm"
 	"github.com/ebmc/ebmc/internal/gentest/rbm"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/checkpoint"
+	"github.com/ebmc/ebmc/runtime/internal/modeltest"
+	"github.com/ebmc/ebmc/runtime/training"
 )
 
 // generated are small generated models, each built from a seed.
@@ -64,16 +67,16 @@ func TestFitResumeGeneratedIsExact(t *testing.T) {
 	for _, g := range generated {
 		for _, mt := range methods {
 			t.Run(g.name+"/"+mt.name, func(t *testing.T) {
-				data := randomRows(g.new(1), 18, 3) // 5 batches, the last of 2 rows
-				fit := runtime.FitConfig{Epochs: 6, BatchSize: 4, Shuffle: true, Seed: 11}
-				train := func(m runtime.Reflective, fc runtime.FitConfig, ckpt string) (runtime.Trainer, []runtime.EpochStats) {
+				data := modeltest.RandomRows(g.new(1), 18, 3) // 5 batches, the last of 2 rows
+				fit := training.FitConfig{Epochs: 6, BatchSize: 4, Shuffle: true, Seed: 11}
+				train := func(m runtime.Reflective, fc training.FitConfig, ckpt string) (runtime.Trainer, []training.EpochStats) {
 					t.Helper()
 					tr, err := m.NewTrainer(mt.cfg)
 					if err != nil {
 						t.Fatal(err)
 					}
 					if ckpt != "" && fc.StartEpoch > 0 {
-						c, err := runtime.LoadCheckpoint(ckpt)
+						c, err := checkpoint.LoadCheckpoint(ckpt)
 						if err != nil {
 							t.Fatal(err)
 						}
@@ -81,7 +84,7 @@ func TestFitResumeGeneratedIsExact(t *testing.T) {
 							t.Fatal(err)
 						}
 					}
-					stats, err := runtime.Fit(context.Background(), tr, data, fc)
+					stats, err := training.Fit(context.Background(), tr, data, fc)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -130,7 +133,7 @@ func TestFitBatchOverCapacity(t *testing.T) {
 			return m.NewTrainer(runtime.CDConfig{Persistent: true, Chains: 10, BatchSize: 4, Optimizer: opt})
 		}},
 		{"pl", func(m runtime.Reflective) (runtime.Trainer, error) {
-			return runtime.NewObjectiveTrainer(m, runtime.ObjectiveConfig{Method: runtime.MethodPL, BatchSize: 4, Optimizer: opt})
+			return training.NewObjectiveTrainer(m, training.ObjectiveConfig{Method: training.MethodPL, BatchSize: 4, Optimizer: opt})
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -140,7 +143,7 @@ func TestFitBatchOverCapacity(t *testing.T) {
 				t.Fatal(err)
 			}
 			before := snapshot(tr.Params())
-			_, err = runtime.Fit(context.Background(), tr, randomRows(m, 20, 3), runtime.FitConfig{Epochs: 1, BatchSize: 6})
+			_, err = training.Fit(context.Background(), tr, modeltest.RandomRows(m, 20, 3), training.FitConfig{Epochs: 1, BatchSize: 6})
 			want := "batch size 6 is more than the 4 rows the trainer takes per step"
 			if err == nil || !strings.Contains(err.Error(), want) {
 				t.Errorf("error %v, want it to contain %q", err, want)
@@ -179,15 +182,15 @@ func TestFitHugeLearningRate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			stats, err := runtime.Fit(context.Background(), tr, randomRows(m.Reflect(), 18, 3),
-				runtime.FitConfig{Epochs: 5, BatchSize: 6, Shuffle: true, Seed: 1, MaxParam: c.maxParam})
+			stats, err := training.Fit(context.Background(), tr, modeltest.RandomRows(m.Reflect(), 18, 3),
+				training.FitConfig{Epochs: 5, BatchSize: 6, Shuffle: true, Seed: 1, MaxParam: c.maxParam})
 			if c.want == "" {
 				if err != nil || len(stats) != 5 {
 					t.Fatalf("%d epochs, error %v", len(stats), err)
 				}
 				return
 			}
-			if !errors.Is(err, runtime.ErrDiverged) || !strings.Contains(err.Error(), c.want) ||
+			if !errors.Is(err, training.ErrDiverged) || !strings.Contains(err.Error(), c.want) ||
 				!strings.Contains(err.Error(), "training diverged at epoch 1 (param W holds ") ||
 				!strings.Contains(err.Error(), "initial parameters were restored") {
 				t.Fatalf("error %v, want ErrDiverged with %q", err, c.want)

@@ -1,4 +1,4 @@
-package runtime_test
+package training_test
 
 import (
 	"context"
@@ -10,61 +10,9 @@ import (
 	"github.com/ebmc/ebmc/internal/gentest/rbm"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/internal/modeltest"
+	"github.com/ebmc/ebmc/runtime/training"
 )
-
-// exactSample draws n rows from p(v) ∝ exp(−F(v)) of a model whose visible
-// layers are bernoulli, by enumerating every visible configuration.
-func exactSample(t *testing.T, m runtime.Reflective, n int, seed uint64) *dataset.Dataset {
-	t.Helper()
-	cols := 0
-	for _, ly := range m.Layers() {
-		if ly.Visible {
-			if ly.Kind != "bernoulli" {
-				t.Fatalf("exactSample: layer %s is %s", ly.Name, ly.Kind)
-			}
-			cols += ly.Shape[0]
-		}
-	}
-	configs := 1 << cols
-	all := &dataset.Dataset{Rows: configs, Cols: cols, X: make([]float64, configs*cols)}
-	for k := range configs {
-		for u := range cols {
-			all.X[k*cols+u] = float64(k >> u & 1)
-		}
-	}
-	logp := freeEnergies(t, m, all)
-	for k := range logp {
-		logp[k] = -logp[k]
-	}
-	logZ := runtime.LogSumExp(logp)
-	p := make([]float64, configs)
-	for k := range p {
-		p[k] = math.Exp(logp[k] - logZ)
-	}
-	rng := runtime.NewRNG(seed, 0)
-	d := &dataset.Dataset{Rows: n, Cols: cols, X: make([]float64, n*cols)}
-	for r := range n {
-		copy(d.Row(r), all.Row(rng.Categorical(p)))
-	}
-	return d
-}
-
-// freeEnergies returns F of every row (the energy for a fully visible model).
-func freeEnergies(t *testing.T, m runtime.Reflective, d *dataset.Dataset) []float64 {
-	t.Helper()
-	if runtime.VisibleFreeEnergy(m) >= 0 {
-		f, err := runtime.FreeEnergies(m, d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return f
-	}
-	x := m.NewChains(d.Rows, 0)
-	copy(x.Layers()[0].Data, d.X)
-	f := make([]float64, d.Rows)
-	m.Energy(x, f)
-	return f
-}
 
 // fvbmEffective returns the identifiable parameters of a fully visible
 // Boltzmann machine: the couplings J[i,k] + J[k,i] (i < k) and the biases
@@ -90,14 +38,14 @@ func maxDiff(a, b []float64) float64 {
 }
 
 // fitFull trains by full-batch steps until the parameters stop moving.
-func fitFull(t *testing.T, m runtime.Reflective, cfg runtime.ObjectiveConfig, data *dataset.Dataset, steps int) {
+func fitFull(t *testing.T, m runtime.Reflective, cfg training.ObjectiveConfig, data *dataset.Dataset, steps int) {
 	t.Helper()
 	cfg.BatchSize = data.Rows
-	tr, err := runtime.NewObjectiveTrainer(m, cfg)
+	tr, err := training.NewObjectiveTrainer(m, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := runtime.Fit(context.Background(), tr, data, runtime.FitConfig{Epochs: steps, BatchSize: data.Rows}); err != nil {
+	if _, err := training.Fit(context.Background(), tr, data, training.FitConfig{Epochs: steps, BatchSize: data.Rows}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -122,9 +70,9 @@ func TestPseudoLikelihoodAndRatioMatchingConsistent(t *testing.T) {
 	for _, method := range methods {
 		var errs []float64
 		for _, n := range []int{1000, 16000} {
-			data := exactSample(t, teacher.Reflect(), n, uint64(n))
+			data := modeltest.ExactSample(t, teacher.Reflect(), n, uint64(n))
 			student := fvbm.ZeroFVBM()
-			fitFull(t, student.Reflect(), runtime.ObjectiveConfig{Method: method, Optimizer: runtime.SGD{LearningRate: 0.5, Momentum: 0.9}}, data, 150)
+			fitFull(t, student.Reflect(), training.ObjectiveConfig{Method: method, Optimizer: runtime.SGD{LearningRate: 0.5, Momentum: 0.9}}, data, 150)
 			errs = append(errs, maxDiff(fvbmEffective(student), want))
 		}
 		t.Logf("%s: max parameter error %.4f with 1000 rows, %.4f with 16000", method, errs[0], errs[1])
@@ -180,7 +128,7 @@ func TestScoreMatchingGaussianClosedForm(t *testing.T) {
 		for i := range dim {
 			m.A[i*dim+i] = 1
 		}
-		fitFull(t, m.Reflect(), runtime.ObjectiveConfig{Method: method, Optimizer: runtime.SGD{LearningRate: 0.05, Momentum: 0.9}}, data, 3000)
+		fitFull(t, m.Reflect(), training.ObjectiveConfig{Method: method, Optimizer: runtime.SGD{LearningRate: 0.05, Momentum: 0.9}}, data, 3000)
 		var got [dim][dim]float64
 		for i := range dim {
 			for k := range dim {
@@ -231,23 +179,23 @@ func solve3(a [3][3]float64, b []float64) []float64 {
 // log Z of the trained model.
 func TestNCELearnsLogZ(t *testing.T) {
 	teacher := rbm.NewRBM(1)
-	perturb(teacher.Reflect(), 1, 2)
-	data := exactSample(t, teacher.Reflect(), 4000, 3)
+	modeltest.Perturb(teacher.Reflect(), 1, 2)
+	data := modeltest.ExactSample(t, teacher.Reflect(), 4000, 3)
 	student := rbm.NewRBM(4)
 	m := student.Reflect()
 	noise, err := runtime.BaseRate(m, data, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := runtime.NewObjectiveTrainer(m, runtime.ObjectiveConfig{Method: "nce", BatchSize: 100, NoiseRatio: 10, Noise: noise, Seed: 5,
+	tr, err := training.NewObjectiveTrainer(m, training.ObjectiveConfig{Method: "nce", BatchSize: 100, NoiseRatio: 10, Noise: noise, Seed: 5,
 		Optimizer: runtime.SGD{LearningRate: 0.05, Momentum: 0.5, Schedule: runtime.LinearDecay(60, 0.1)}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := runtime.Fit(context.Background(), tr, data, runtime.FitConfig{Epochs: 60, BatchSize: 100, Shuffle: true, Seed: 6}); err != nil {
+	if _, err := training.Fit(context.Background(), tr, data, training.FitConfig{Epochs: 60, BatchSize: 100, Shuffle: true, Seed: 6}); err != nil {
 		t.Fatal(err)
 	}
-	c, _ := tr.(*runtime.ObjectiveTrainer).LearnedLogZ()
+	c, _ := tr.(*training.ObjectiveTrainer).LearnedLogZ()
 	logZ, err := m.LogZ(0)
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package runtime
+package checkpoint
 
 import (
 	"bytes"
@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/fileio"
+	"github.com/ebmc/ebmc/runtime/internal/layout"
 	"io"
 	"maps"
 	"math"
@@ -39,7 +41,7 @@ type Checkpoint struct {
 	// float64 views of 64-bit words (RNG.EncodeState), are saved as U64
 	// tensors of those words and loaded back into Tensors; checkpoints that
 	// hold them as F64 bit patterns still load.
-	Tensors []Tensor
+	Tensors []runtime.Tensor
 	// Words are integer tensors (RNG states), saved as one-dimensional U64
 	// tensors. I64 tensors are loaded here too, as their bit patterns.
 	Words map[string][]uint64
@@ -55,9 +57,9 @@ const (
 // (typically the trainer's State), with the given integer tensors and
 // metadata. The tensors are views onto the model, not copies: save the
 // checkpoint before training continues.
-func CheckpointOf(m Model, extra []Tensor, words map[string][]uint64, meta map[string]string) *Checkpoint {
+func CheckpointOf(m runtime.Model, extra []runtime.Tensor, words map[string][]uint64, meta map[string]string) *Checkpoint {
 	params := m.Params()
-	ts := make([]Tensor, 0, len(params)+len(extra))
+	ts := make([]runtime.Tensor, 0, len(params)+len(extra))
 	ts = append(append(ts, params...), extra...)
 	return &Checkpoint{Model: m.ModelName(), Meta: maps.Clone(meta), Tensors: ts, Words: words}
 }
@@ -466,20 +468,20 @@ func parseCheckpoint(b []byte) (*Checkpoint, error) {
 			for i := range x {
 				x[i] = math.Float64frombits(binary.LittleEndian.Uint64(raw[8*i:]))
 			}
-			c.Tensors = append(c.Tensors, Tensor{Name: e.name, Shape: e.shape, Data: x})
+			c.Tensors = append(c.Tensors, runtime.Tensor{Name: e.name, Shape: e.shape, Data: x})
 		case "F32":
 			x := make([]float64, len(raw)/4)
 			for i := range x {
 				x[i] = float64(math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:])))
 			}
-			c.Tensors = append(c.Tensors, Tensor{Name: e.name, Shape: e.shape, Data: x})
+			c.Tensors = append(c.Tensors, runtime.Tensor{Name: e.name, Shape: e.shape, Data: x})
 		case "U64", "I64":
 			if isRNGState(e.name) { // a trainer's RNG states: float64 views of the words
 				x := make([]float64, len(raw)/8)
 				for i := range x {
 					x[i] = math.Float64frombits(binary.LittleEndian.Uint64(raw[8*i:]))
 				}
-				c.Tensors = append(c.Tensors, Tensor{Name: e.name, Shape: e.shape, Data: x})
+				c.Tensors = append(c.Tensors, runtime.Tensor{Name: e.name, Shape: e.shape, Data: x})
 				continue
 			}
 			w := make([]uint64, len(raw)/8)
@@ -499,7 +501,7 @@ func parseCheckpoint(b []byte) (*Checkpoint, error) {
 		for k, v := range t.Data {
 			if v-v != 0 { // NaN − NaN and ∞ − ∞ are NaN
 				return nil, fmt.Errorf("tensor %q: element %s is %s; a checkpoint must hold finite values (saved from a diverged run?): use an earlier checkpoint or train again",
-					t.Name, elementString(t.Shape, k), nonFinite(v))
+					t.Name, layout.ElementString(t.Shape, k), nonFinite(v))
 			}
 		}
 	}
@@ -525,22 +527,6 @@ func nonFinite(v float64) string {
 	return "-Inf"
 }
 
-// elementString writes the position of flat (row-major) index k in shape:
-// "[1 0] (flat index 3)", or "[3]" for a one-dimensional shape and "[]"
-// for a scalar.
-func elementString(shape []int, k int) string {
-	idx := make([]int, len(shape))
-	for i, r := len(shape)-1, k; i >= 0; i-- {
-		if shape[i] > 0 {
-			idx[i], r = r%shape[i], r/shape[i]
-		}
-	}
-	if len(shape) < 2 {
-		return fmt.Sprint(idx)
-	}
-	return fmt.Sprintf("%v (flat index %d)", idx, k)
-}
-
 // Restore copies the checkpoint's tensors into m's parameters and into the
 // extra tensors (typically a Trainer's State), matching them by name.
 //
@@ -551,19 +537,19 @@ func elementString(shape []int, k int) string {
 // model shape [784 20]"). Extra tensors missing from the checkpoint are
 // left unchanged, so a parameters-only checkpoint can start a new training
 // run.
-func (c *Checkpoint) Restore(m Model, extra []Tensor) error {
+func (c *Checkpoint) Restore(m runtime.Model, extra []runtime.Tensor) error {
 	name := m.ModelName()
 	if c.Model != "" && c.Model != name {
 		return fmt.Errorf("runtime: restore: checkpoint is for model %s, not %s", c.Model, name)
 	}
-	saved := make(map[string]*Tensor, len(c.Tensors))
+	saved := make(map[string]*runtime.Tensor, len(c.Tensors))
 	for i := range c.Tensors {
 		saved[c.Tensors[i].Name] = &c.Tensors[i]
 	}
 	params := m.Params()
 	type pair struct{ dst, src []float64 }
 	copies := make([]pair, 0, len(params)+len(extra))
-	match := func(kind string, t Tensor, required bool) error {
+	match := func(kind string, t runtime.Tensor, required bool) error {
 		s, ok := saved[t.Name]
 		if !ok {
 			if required {

@@ -1,4 +1,4 @@
-package runtime_test
+package training_test
 
 import (
 	"bytes"
@@ -12,6 +12,8 @@ import (
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/internal/emtest"
+	"github.com/ebmc/ebmc/runtime/internal/modeltest"
+	"github.com/ebmc/ebmc/runtime/training"
 )
 
 // emModels are the models the EM tests train, with whether EM's closed form
@@ -49,12 +51,12 @@ func emModel(t *testing.T, name string) func(uint64) runtime.Reflective {
 func TestEMLogLikelihoodNeverFalls(t *testing.T) {
 	cases := []struct {
 		model string
-		cfg   runtime.EMConfig
+		cfg   training.EMConfig
 	}{
-		{"mix", runtime.EMConfig{Iterations: 60, Tol: -1}},
-		{"odd", runtime.EMConfig{Iterations: 60, Tol: -1}},
-		{"noprior", runtime.EMConfig{Iterations: 25, Steps: 20, LearningRate: 0.5, Tol: -1}},
-		{"rbm", runtime.EMConfig{Iterations: 25, Steps: 20, LearningRate: 0.5, Tol: -1}},
+		{"mix", training.EMConfig{Iterations: 60, Tol: -1}},
+		{"odd", training.EMConfig{Iterations: 60, Tol: -1}},
+		{"noprior", training.EMConfig{Iterations: 25, Steps: 20, LearningRate: 0.5, Tol: -1}},
+		{"rbm", training.EMConfig{Iterations: 25, Steps: 20, LearningRate: 0.5, Tol: -1}},
 	}
 	for _, c := range cases {
 		t.Run(c.model, func(t *testing.T) {
@@ -62,7 +64,7 @@ func TestEMLogLikelihoodNeverFalls(t *testing.T) {
 			data := clusteredRows(m, 120, 7)
 			var progress bytes.Buffer
 			c.cfg.Progress = &progress
-			res, err := runtime.EM(m, data, c.cfg)
+			res, err := training.EM(m, data, c.cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -102,7 +104,7 @@ func TestEMLogLikelihoodNeverFalls(t *testing.T) {
 // with probability 0.15.
 func clusteredRows(m runtime.Reflective, n int, seed uint64) *dataset.Dataset {
 	rng := runtime.NewRNG(seed, 2)
-	nv := randomRows(m, 1, 0).Cols
+	nv := modeltest.RandomRows(m, 1, 0).Cols
 	d := &dataset.Dataset{Rows: n, Cols: nv, X: make([]float64, n*nv)}
 	for r := range n {
 		proto := r % 2
@@ -124,7 +126,7 @@ func TestEMStops(t *testing.T) {
 	for _, pseudo := range []float64{0, 1} {
 		t.Run(fmt.Sprint("pseudo=", pseudo), func(t *testing.T) {
 			m := emtest.NewMix(4).Reflect()
-			res, err := runtime.EM(m, clusteredRows(m, 200, 3), runtime.EMConfig{Iterations: 1000, Pseudo: pseudo})
+			res, err := training.EM(m, clusteredRows(m, 200, 3), training.EMConfig{Iterations: 1000, Pseudo: pseudo})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -147,7 +149,7 @@ func TestEMClosedFormDetection(t *testing.T) {
 	for _, c := range emModels {
 		t.Run(c.name, func(t *testing.T) {
 			m := c.new(1)
-			res, err := runtime.EM(m, randomRows(m, 20, 2), runtime.EMConfig{Iterations: 1, Steps: 1})
+			res, err := training.EM(m, modeltest.RandomRows(m, 20, 2), training.EMConfig{Iterations: 1, Steps: 1})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -340,7 +342,7 @@ type emMLCase struct {
 	model string
 	pi    []float64
 	mu    [][]float64
-	cfg   runtime.EMConfig
+	cfg   training.EMConfig
 	rate  float64 // gradient ascent's step size
 }
 
@@ -349,11 +351,11 @@ type emMLCase struct {
 
 var emMLCases = []emMLCase{
 	{"tiny", []float64{0.35, 0.65}, [][]float64{{0.9, 0.75, 0.2, 0.15}, {0.25, 0.3, 0.7, 0.85}},
-		runtime.EMConfig{Iterations: 5000, Tol: 1e-15}, 1},
+		training.EMConfig{Iterations: 5000, Tol: 1e-15}, 1},
 	{"odd", []float64{0.4, 0.6}, [][]float64{{0.85, 0.8, 0.7, 0.2, 0.25}, {0.2, 0.3, 0.75, 0.8, 0.7}},
-		runtime.EMConfig{Iterations: 5000, Tol: 1e-15}, 0.2},
+		training.EMConfig{Iterations: 5000, Tol: 1e-15}, 0.2},
 	{"noprior", []float64{0.3, 0.3, 0.4}, [][]float64{{0.9, 0.8, 0.7, 0.2, 0.1, 0.3}, {0.1, 0.2, 0.8, 0.9, 0.7, 0.6}, {0.5, 0.85, 0.15, 0.3, 0.6, 0.9}},
-		runtime.EMConfig{Iterations: 300, Steps: 10, LearningRate: 1, Tol: -1}, 1},
+		training.EMConfig{Iterations: 300, Steps: 10, LearningRate: 1, Tol: -1}, 1},
 }
 
 // checkML runs EM on the case and reports how its result falls short of a
@@ -364,7 +366,7 @@ var emMLCases = []emMLCase{
 // same start, run to convergence (to 1e-6).
 //
 // train trains the model in place and returns the iterations it ran and
-// the log-likelihood it reports; nil means runtime.EM with c.cfg.
+// the log-likelihood it reports; nil means EM with c.cfg.
 func checkML(t *testing.T, c emMLCase, train func(m runtime.Reflective, data *dataset.Dataset) (int, float64)) error {
 	t.Helper()
 	m := emModel(t, c.model)(11)
@@ -375,7 +377,7 @@ func checkML(t *testing.T, c emMLCase, train func(m runtime.Reflective, data *da
 	counts := patternCounts(data)
 	if train == nil {
 		train = func(m runtime.Reflective, data *dataset.Dataset) (int, float64) {
-			res, err := runtime.EM(m, data, c.cfg)
+			res, err := training.EM(m, data, c.cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -464,7 +466,7 @@ func TestEMPseudoIsMAP(t *testing.T) {
 		}
 		return ll + lam*prior/float64(data.Rows)
 	}
-	res, err := runtime.EM(m, data, runtime.EMConfig{Iterations: 5000, Tol: 1e-15, Pseudo: lam})
+	res, err := training.EM(m, data, training.EMConfig{Iterations: 5000, Tol: 1e-15, Pseudo: lam})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -539,12 +541,12 @@ func TestEMNegativeControl(t *testing.T) {
 	base := emMLCases[0]
 	for _, c := range []struct {
 		name  string
-		cfg   runtime.EMConfig
+		cfg   training.EMConfig
 		wrong bool
 	}{
-		{"wrong M-step", runtime.EMConfig{}, true},
-		{"pseudo-counts", runtime.EMConfig{Iterations: 5000, Tol: 1e-15, Pseudo: 0.5}, false},
-		{"two iterations", runtime.EMConfig{Iterations: 2, Tol: -1}, false},
+		{"wrong M-step", training.EMConfig{}, true},
+		{"pseudo-counts", training.EMConfig{Iterations: 5000, Tol: 1e-15, Pseudo: 0.5}, false},
+		{"two iterations", training.EMConfig{Iterations: 2, Tol: -1}, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			bad := base
@@ -570,26 +572,26 @@ func TestEMBadInput(t *testing.T) {
 		name string
 		m    runtime.Reflective
 		data *dataset.Dataset
-		cfg  runtime.EMConfig
+		cfg  training.EMConfig
 		want []string
 	}{
-		{"gaussian hidden", emtest.NewGHid(1).Reflect(), nil, runtime.EMConfig{}, []string{"hidden layer g is gaussian"}},
-		{"no visible free energy", emtest.NewDeep(1).Reflect(), nil, runtime.EMConfig{}, []string{"no free energy keeps exactly the visible layers", "cd or pcd"}},
-		{"no hidden layer", fvbm.NewFVBM(1).Reflect(), nil, runtime.EMConfig{}, []string{"no hidden layer", "exact"}},
-		{"wrong width", mix, &dataset.Dataset{Rows: 3, Cols: 7, X: make([]float64, 21)}, runtime.EMConfig{}, []string{"7 columns", "8 units"}},
-		{"short data", mix, &dataset.Dataset{Rows: 3, Cols: 8, X: make([]float64, 20)}, runtime.EMConfig{}, []string{"20 values"}},
-		{"no rows", mix, &dataset.Dataset{Cols: 8}, runtime.EMConfig{}, []string{"no data rows"}},
-		{"nil data", mix, nil, runtime.EMConfig{}, []string{"no data rows"}},
-		{"limit", mix, randomRows(mix, 4, 1), runtime.EMConfig{Limit: 2}, []string{"3 configurations", "raise Limit"}},
-		{"negative pseudo", mix, randomRows(mix, 4, 1), runtime.EMConfig{Pseudo: -1}, []string{"Pseudo"}},
+		{"gaussian hidden", emtest.NewGHid(1).Reflect(), nil, training.EMConfig{}, []string{"hidden layer g is gaussian"}},
+		{"no visible free energy", emtest.NewDeep(1).Reflect(), nil, training.EMConfig{}, []string{"no free energy keeps exactly the visible layers", "cd or pcd"}},
+		{"no hidden layer", fvbm.NewFVBM(1).Reflect(), nil, training.EMConfig{}, []string{"no hidden layer", "exact"}},
+		{"wrong width", mix, &dataset.Dataset{Rows: 3, Cols: 7, X: make([]float64, 21)}, training.EMConfig{}, []string{"7 columns", "8 units"}},
+		{"short data", mix, &dataset.Dataset{Rows: 3, Cols: 8, X: make([]float64, 20)}, training.EMConfig{}, []string{"20 values"}},
+		{"no rows", mix, &dataset.Dataset{Cols: 8}, training.EMConfig{}, []string{"no data rows"}},
+		{"nil data", mix, nil, training.EMConfig{}, []string{"no data rows"}},
+		{"limit", mix, modeltest.RandomRows(mix, 4, 1), training.EMConfig{Limit: 2}, []string{"3 configurations", "raise Limit"}},
+		{"negative pseudo", mix, modeltest.RandomRows(mix, 4, 1), training.EMConfig{Pseudo: -1}, []string{"Pseudo"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			data := c.data
 			if data == nil && c.name != "nil data" {
-				data = randomRows(c.m, 4, 1)
+				data = modeltest.RandomRows(c.m, 4, 1)
 			}
-			res, err := runtime.EM(c.m, data, c.cfg)
+			res, err := training.EM(c.m, data, c.cfg)
 			if err == nil {
 				t.Fatalf("no error, result %+v", res)
 			}

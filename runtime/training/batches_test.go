@@ -1,6 +1,8 @@
-package runtime
+package training
 
 import (
+	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/internal/stats"
 	"slices"
 	"testing"
 )
@@ -14,7 +16,7 @@ func TestBatchesCoverEveryRow(t *testing.T) {
 		{10, 3, true, 4}, {10, 5, true, 2}, {10, 5, false, 2}, {7, 1, true, 7},
 		{7, 100, true, 1}, {7, 0, false, 1}, {1, 1, true, 1}, {1000, 64, true, 16},
 	} {
-		b := NewBatches(c.rows, c.size, c.shuffle, NewRNG(1, 2))
+		b := NewBatches(c.rows, c.size, c.shuffle, runtime.NewRNG(1, 2))
 		if b.Len() != c.batches {
 			t.Errorf("rows=%d size=%d: Len() = %d, want %d", c.rows, c.size, b.Len(), c.batches)
 		}
@@ -61,7 +63,7 @@ func TestBatchesCoverEveryRow(t *testing.T) {
 func TestBatchesShuffleUniform(t *testing.T) {
 	// The first index of an epoch is uniform over the rows.
 	const rows, epochs = 5, 50000
-	b := NewBatches(rows, 2, true, NewRNG(3, 3))
+	b := NewBatches(rows, 2, true, runtime.NewRNG(3, 3))
 	counts := make([]int, rows)
 	expected := make([]float64, rows)
 	for i := range expected {
@@ -76,13 +78,13 @@ func TestBatchesShuffleUniform(t *testing.T) {
 			}
 		}
 	}
-	if x2, crit := chiSquare(counts, expected), chiSquareCritical(rows-1); x2 > crit {
+	if x2, crit := stats.ChiSquare(counts, expected), stats.ChiSquareCritical(rows-1); x2 > crit {
 		t.Errorf("first index counts %v: χ² = %.2f exceeds %.2f", counts, x2, crit)
 	}
 }
 
 func TestBatchesNoAllocs(t *testing.T) {
-	b := NewBatches(1000, 32, true, NewRNG(1, 1))
+	b := NewBatches(1000, 32, true, runtime.NewRNG(1, 1))
 	if a := testing.AllocsPerRun(2000, func() { b.Next() }); a != 0 {
 		t.Errorf("Batches.Next allocates %v times", a)
 	}

@@ -1,7 +1,8 @@
-package runtime
+package training
 
 import (
 	"context"
+	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"slices"
 	"strings"
@@ -10,7 +11,7 @@ import (
 
 // Fit on a BitDataset trains exactly as on the same 0/1 values in a Dataset.
 func TestFitOnBits(t *testing.T) {
-	r := NewRNG(4, 0)
+	r := runtime.NewRNG(4, 0)
 	d := &dataset.Dataset{Rows: 50, Cols: 70, X: make([]float64, 50*70)}
 	for i := range d.X {
 		d.X[i] = r.Float64()

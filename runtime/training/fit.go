@@ -1,12 +1,15 @@
-package runtime
+package training
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/checkpoint"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/fileio"
+	"github.com/ebmc/ebmc/runtime/internal/layout"
 	"io"
 	"math"
 	"strconv"
@@ -99,7 +102,7 @@ type FitConfig struct {
 
 // lossName is what a trainer's TrainStep returns: "recon" for the
 // reconstruction error of CD trainers, or the trainer's LossName.
-func lossName(t Trainer) string {
+func lossName(t runtime.Trainer) string {
 	if n, ok := t.(interface{ LossName() string }); ok {
 		return n.LossName()
 	}
@@ -108,7 +111,7 @@ func lossName(t Trainer) string {
 
 // maxBatch is the most rows t's TrainStep takes, its MaxBatch, or 0 for
 // no limit.
-func maxBatch(t Trainer) int {
+func maxBatch(t runtime.Trainer) int {
 	if m, ok := t.(interface{ MaxBatch() int }); ok {
 		return m.MaxBatch()
 	}
@@ -156,7 +159,7 @@ func short(data dataset.Source) bool {
 // Cancelling ctx stops training between two steps; the parameters are then
 // those after the last completed step and the error wraps ctx.Err(). In
 // every case Fit returns the statistics of the completed epochs.
-func Fit(ctx context.Context, t Trainer, data dataset.Source, cfg FitConfig) ([]EpochStats, error) {
+func Fit(ctx context.Context, t runtime.Trainer, data dataset.Source, cfg FitConfig) ([]EpochStats, error) {
 	name := t.ModelName()
 	var rows, cols int
 	if data != nil {
@@ -199,13 +202,13 @@ func Fit(ctx context.Context, t Trainer, data dataset.Source, cfg FitConfig) ([]
 	}
 	if maxParam == 0 {
 		maxParam = DefaultMaxParam
-		if r, ok := t.(interface{ Reflect() Reflective }); ok && discreteOnly(r.Reflect()) {
+		if r, ok := t.(interface{ Reflect() runtime.Reflective }); ok && discreteOnly(r.Reflect()) {
 			maxParam = DefaultMaxParamDiscrete
 		}
 	}
 	params, state := t.Params(), t.State()
 	snap := newSnapshot(params, state)
-	batches := NewBatches(rows, cfg.BatchSize, cfg.Shuffle, RNG{})
+	batches := NewBatches(rows, cfg.BatchSize, cfg.Shuffle, runtime.RNG{})
 	buf := make([]float64, min(cfg.BatchSize, rows)*cols)
 	var stats []EpochStats
 	good := cfg.StartEpoch // epochs completed when snap was taken
@@ -226,7 +229,7 @@ func Fit(ctx context.Context, t Trainer, data dataset.Source, cfg FitConfig) ([]
 	best, bestEpoch := math.Inf(1), 0 // the lowest epoch loss of this call
 	fitStart := time.Now()
 	for e := cfg.StartEpoch; e < cfg.Epochs; e++ {
-		batches.restart(NewRNG(cfg.Seed, uint64(e)))
+		batches.restart(runtime.NewRNG(cfg.Seed, uint64(e)))
 		start := time.Now()
 		var recon float64
 		for step := 1; ; step++ {
@@ -245,7 +248,7 @@ func Fit(ctx context.Context, t Trainer, data dataset.Source, cfg FitConfig) ([]
 				bad = fmt.Sprintf("reconstruction error is %v", r)
 			}
 			for _, p := range params {
-				if !IsFinite(p.Data) {
+				if !runtime.IsFinite(p.Data) {
 					bad = fmt.Sprintf("param %s has non-finite values", p.Name)
 					break
 				}
@@ -260,7 +263,7 @@ func Fit(ctx context.Context, t Trainer, data dataset.Source, cfg FitConfig) ([]
 		if maxParam > 0 {
 			if p, k, ok := largest(params); ok && math.Abs(p.Data[k]) > maxParam {
 				return stats, diverged(where,
-					fmt.Sprintf("param %s holds %.6g at element %s, beyond FitConfig.MaxParam %g in magnitude", p.Name, p.Data[k], elementString(p.Shape, k), maxParam),
+					fmt.Sprintf("param %s holds %.6g at element %s, beyond FitConfig.MaxParam %g in magnitude", p.Name, p.Data[k], layout.ElementString(p.Shape, k), maxParam),
 					", or raise FitConfig.MaxParam if the data's scale calls for such values")
 			}
 		}
@@ -299,7 +302,7 @@ func Fit(ctx context.Context, t Trainer, data dataset.Source, cfg FitConfig) ([]
 		}
 		if cfg.Checkpoint != "" {
 			meta := map[string]string{"epoch": strconv.Itoa(e + 1), "seed": strconv.FormatUint(cfg.Seed, 10)}
-			if err := SaveCheckpoint(cfg.Checkpoint, CheckpointOf(t, state, nil, meta)); err != nil {
+			if err := checkpoint.SaveCheckpoint(cfg.Checkpoint, checkpoint.CheckpointOf(t, state, nil, meta)); err != nil {
 				return stats, fmt.Errorf("runtime: fit %s: %w", name, err)
 			}
 		}
@@ -310,7 +313,7 @@ func Fit(ctx context.Context, t Trainer, data dataset.Source, cfg FitConfig) ([]
 // largest returns the trained (not Fixed) parameter holding the value of
 // largest magnitude and that value's index; ok is false if no trained
 // parameter has values.
-func largest(params []Tensor) (p Tensor, k int, ok bool) {
+func largest(params []runtime.Tensor) (p runtime.Tensor, k int, ok bool) {
 	mag := -1.0
 	for _, q := range params {
 		if q.Fixed {
@@ -350,7 +353,7 @@ func (st EpochStats) appendJSON(b []byte, proxy bool) []byte {
 // snapshot holds a copy of the parameter and state tensors.
 type snapshot struct{ data []float64 }
 
-func newSnapshot(params, state []Tensor) *snapshot {
+func newSnapshot(params, state []runtime.Tensor) *snapshot {
 	n := 0
 	for _, t := range params {
 		n += len(t.Data)
@@ -363,18 +366,18 @@ func newSnapshot(params, state []Tensor) *snapshot {
 	return s
 }
 
-func (s *snapshot) take(params, state []Tensor) {
+func (s *snapshot) take(params, state []runtime.Tensor) {
 	k := 0
-	for _, ts := range [2][]Tensor{params, state} {
+	for _, ts := range [2][]runtime.Tensor{params, state} {
 		for _, t := range ts {
 			k += copy(s.data[k:], t.Data)
 		}
 	}
 }
 
-func (s *snapshot) restore(params, state []Tensor) {
+func (s *snapshot) restore(params, state []runtime.Tensor) {
 	k := 0
-	for _, ts := range [2][]Tensor{params, state} {
+	for _, ts := range [2][]runtime.Tensor{params, state} {
 		for _, t := range ts {
 			k += copy(t.Data, s.data[k:k+len(t.Data)])
 		}
@@ -383,9 +386,9 @@ func (s *snapshot) restore(params, state []Tensor) {
 
 // discreteOnly reports whether every layer of m is bernoulli, spin or
 // softmax.
-func discreteOnly(m Reflective) bool {
+func discreteOnly(m runtime.Reflective) bool {
 	for _, ly := range m.Layers() {
-		if ly.Kind == KindGaussian {
+		if ly.Kind == runtime.KindGaussian {
 			return false
 		}
 	}

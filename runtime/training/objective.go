@@ -1,7 +1,9 @@
-package runtime
+package training
 
 import (
 	"fmt"
+	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/internal/layout"
 	"math"
 	"slices"
 	"strings"
@@ -43,7 +45,7 @@ type ObjectiveConfig struct {
 	// BatchSize is the largest minibatch TrainStep accepts.
 	BatchSize int
 	// Optimizer updates the parameters (and NCE's log Z).
-	Optimizer SGD
+	Optimizer runtime.SGD
 	// Rates multiply the learning rate of the named parameters.
 	Rates map[string]float64
 	// Seed seeds the method's random choices (sampled sites, noise).
@@ -55,7 +57,7 @@ type ObjectiveConfig struct {
 	// persistent chains by K transitions of this sampler (Metropolis–Hastings,
 	// Langevin) instead of the generated trainer's Gibbs sweeps; the
 	// gradient is then E_data[−∂F/∂θ] + E_chains[∂F/∂θ].
-	Sampler Sampler
+	Sampler runtime.Sampler
 	// Sites, for pseudo-likelihood and ratio matching, is the number of
 	// sites (binary units or softmax groups) per example drawn uniformly
 	// without replacement each step, the sum over all sites estimated by
@@ -75,7 +77,7 @@ type ObjectiveConfig struct {
 	// Noise is NCE's factorized noise distribution (e.g. BaseRate fitted to
 	// the training data); NoiseRatio the number of noise samples per data
 	// example (0 means 1).
-	Noise      *Base
+	Noise      *runtime.Base
 	NoiseRatio int
 	// Label names the visible softmax layer (one group) whose conditional
 	// likelihood p(y | x) the "conditional" method maximizes.
@@ -100,18 +102,18 @@ type ObjectiveConfig struct {
 //	nce     −log σ(G(v)) − ν·E_noise log σ(−G(u))          G = −F − c − log q − log ν
 //	conditional  F(x, y) + log Σ_k exp(−F(x, e_k))         (−log p(y | x))
 type ObjectiveTrainer struct {
-	m       Reflective
+	m       runtime.Reflective
 	cfg     ObjectiveConfig
 	fe      int // the visible free energy, −1: the energy
-	params  []Tensor
-	grad    []Tensor
+	params  []runtime.Tensor
+	grad    []runtime.Tensor
 	vel     [][]float64
-	opt     []SGD
-	rng     RNG
+	opt     []runtime.SGD
+	rng     runtime.RNG
 	rngSt   []float64  // the random stream's state between steps
 	layers  []objLayer // the visible layers
 	cols    int
-	chains  map[int]Chains
+	chains  map[int]runtime.Chains
 	vals    []float64 // rows of visible values to evaluate
 	w, f    []float64 // their weights and free energies
 	scratch []float64
@@ -127,28 +129,28 @@ type ObjectiveTrainer struct {
 
 	// nce
 	logZ, logZVel, logZGrad []float64
-	noise                   Chains
+	noise                   runtime.Chains
 	noiseLogZ               float64
 
 	// conditional with Hybrid: the generative trainer
-	gen Trainer
+	gen runtime.Trainer
 
 	// pcd with another sampler
-	neg    Chains
-	stats  SamplerStats
+	neg    runtime.Chains
+	stats  runtime.SamplerStats
 	lq, gn []float64
 }
 
 // objLayer is a layer and where its values sit in a data row.
 type objLayer struct {
 	index, off, size int
-	kind             UnitKind
+	kind             runtime.UnitKind
 	k                int // categories of a softmax group
 }
 
 // NewObjectiveTrainer returns a trainer of m by cfg.Method. For "cd" and
 // "pcd" it returns the model's generated trainer.
-func NewObjectiveTrainer(m Reflective, cfg ObjectiveConfig) (Trainer, error) {
+func NewObjectiveTrainer(m runtime.Reflective, cfg ObjectiveConfig) (runtime.Trainer, error) {
 	name := m.ModelName()
 	if cfg.BatchSize <= 0 {
 		return nil, fmt.Errorf("runtime: %s trainer for %s: BatchSize must be positive, got %d", cfg.Method, name, cfg.BatchSize)
@@ -161,14 +163,14 @@ func NewObjectiveTrainer(m Reflective, cfg ObjectiveConfig) (Trainer, error) {
 		}
 		fallthrough
 	case MethodCD:
-		return m.NewTrainer(CDConfig{K: cfg.K, Persistent: cfg.Method == MethodPCD, Chains: cfg.Chains,
+		return m.NewTrainer(runtime.CDConfig{K: cfg.K, Persistent: cfg.Method == MethodPCD, Chains: cfg.Chains,
 			BatchSize: cfg.BatchSize, Optimizer: cfg.Optimizer, Rates: cfg.Rates, Seed: cfg.Seed})
 	case MethodExact, MethodPL, MethodRatio, MethodScore, MethodDSM, MethodNCE, MethodCond:
 	default:
 		return nil, fmt.Errorf("runtime: trainer for %s: unknown method %q; choose one of %s", name, cfg.Method, strings.Join(Methods, ", "))
 	}
-	t := &ObjectiveTrainer{m: m, cfg: cfg, fe: VisibleFreeEnergy(m), exactSide: exactSide{keepF: -1}, chains: map[int]Chains{},
-		rng: NewRNG(cfg.Seed, 0x0b1ec7), rngSt: make([]float64, 4)}
+	t := &ObjectiveTrainer{m: m, cfg: cfg, fe: runtime.VisibleFreeEnergy(m), exactSide: exactSide{keepF: -1}, chains: map[int]runtime.Chains{},
+		rng: runtime.NewRNG(cfg.Seed, 0x0b1ec7), rngSt: make([]float64, 4)}
 	t.rng.EncodeState(t.rngSt) // the source of truth between steps
 	if t.fe < 0 && hasHidden(m) {
 		return nil, fmt.Errorf("runtime: %s trainer for %s: the hidden layers cannot be summed out given the visible ones, so F(v) is not available; use cd or pcd", cfg.Method, name)
@@ -176,8 +178,8 @@ func NewObjectiveTrainer(m Reflective, cfg ObjectiveConfig) (Trainer, error) {
 	off := 0
 	for i, ly := range m.Layers() {
 		if ly.Visible {
-			l := objLayer{index: i, off: off, size: product(ly.Shape), kind: ly.Kind}
-			if ly.Kind == KindSoftmax {
+			l := objLayer{index: i, off: off, size: layout.Product(ly.Shape), kind: ly.Kind}
+			if ly.Kind == runtime.KindSoftmax {
 				l.k = ly.Shape[len(ly.Shape)-1]
 			}
 			t.layers = append(t.layers, l)
@@ -189,10 +191,10 @@ func NewObjectiveTrainer(m Reflective, cfg ObjectiveConfig) (Trainer, error) {
 		return nil, fmt.Errorf("runtime: %s trainer for %s: %w", cfg.Method, name, err)
 	}
 	t.params = m.Params()
-	t.opt = make([]SGD, len(t.params))
+	t.opt = make([]runtime.SGD, len(t.params))
 	names := map[string]int{}
 	for i, p := range t.params {
-		t.grad = append(t.grad, Tensor{Name: p.Name, Shape: p.Shape, Data: make([]float64, len(p.Data))})
+		t.grad = append(t.grad, runtime.Tensor{Name: p.Name, Shape: p.Shape, Data: make([]float64, len(p.Data))})
 		t.vel = append(t.vel, make([]float64, len(p.Data)))
 		t.opt[i] = cfg.Optimizer
 		if !p.Fixed {
@@ -214,7 +216,7 @@ func NewObjectiveTrainer(m Reflective, cfg ObjectiveConfig) (Trainer, error) {
 		gen := cfg.Optimizer
 		gen.LearningRate *= cfg.Hybrid
 		var err error
-		t.gen, err = m.NewTrainer(CDConfig{K: max(cfg.K, 1), Persistent: cfg.Chains > 0, Chains: cfg.Chains,
+		t.gen, err = m.NewTrainer(runtime.CDConfig{K: max(cfg.K, 1), Persistent: cfg.Chains > 0, Chains: cfg.Chains,
 			BatchSize: cfg.BatchSize, Optimizer: gen, Rates: cfg.Rates, Seed: cfg.Seed ^ 0x487962})
 		if err != nil {
 			return nil, fmt.Errorf("runtime: conditional trainer for %s: the generative part: %w", name, err)
@@ -226,7 +228,7 @@ func NewObjectiveTrainer(m Reflective, cfg ObjectiveConfig) (Trainer, error) {
 		}
 	}
 	if cfg.Method == MethodPCD {
-		if err := cfg.Sampler.check(); err != nil {
+		if err := cfg.Sampler.Check(); err != nil {
 			return nil, fmt.Errorf("runtime: pcd trainer for %s: %w", name, err)
 		}
 		chains := cfg.Chains
@@ -238,7 +240,7 @@ func NewObjectiveTrainer(m Reflective, cfg ObjectiveConfig) (Trainer, error) {
 	return t, nil
 }
 
-func hasHidden(m Reflective) bool {
+func hasHidden(m runtime.Reflective) bool {
 	for _, ly := range m.Layers() {
 		if !ly.Visible {
 			return true
@@ -253,7 +255,7 @@ func (t *ObjectiveTrainer) check() error {
 		ly := t.m.Layers()[l.index]
 		switch t.cfg.Method {
 		case MethodPL:
-			if l.kind == KindGaussian {
+			if l.kind == runtime.KindGaussian {
 				return fmt.Errorf("visible layer %s is gaussian; pseudo-likelihood here needs discrete units (use score or dsm)", ly.Name)
 			}
 		case MethodRatio:
@@ -261,7 +263,7 @@ func (t *ObjectiveTrainer) check() error {
 				return fmt.Errorf("visible layer %s is %s; ratio matching needs binary (bernoulli or spin) units", ly.Name, l.kind)
 			}
 		case MethodScore, MethodDSM:
-			if l.kind != KindGaussian {
+			if l.kind != runtime.KindGaussian {
 				return fmt.Errorf("visible layer %s is %s; score matching needs gaussian units (use ratio or pl for discrete ones)", ly.Name, l.kind)
 			}
 		}
@@ -285,7 +287,7 @@ func (t *ObjectiveTrainer) checkLabel() error {
 		if ly.Name != t.cfg.Label {
 			continue
 		}
-		if l.kind != KindSoftmax || l.size != l.k {
+		if l.kind != runtime.KindSoftmax || l.size != l.k {
 			return fmt.Errorf("label layer %s is %s %v; it must be one softmax group", ly.Name, l.kind, ly.Shape)
 		}
 		return nil
@@ -297,7 +299,7 @@ func (t *ObjectiveTrainer) checkLabel() error {
 func (t *ObjectiveTrainer) ModelName() string { return t.m.ModelName() }
 
 // Params returns the model's parameters.
-func (t *ObjectiveTrainer) Params() []Tensor { return t.params }
+func (t *ObjectiveTrainer) Params() []runtime.Tensor { return t.params }
 
 // VisibleSize returns the number of values in a data row.
 func (t *ObjectiveTrainer) VisibleSize() int { return t.cols }
@@ -318,15 +320,15 @@ func (t *ObjectiveTrainer) LearnedLogZ() (logZ float64, ok bool) {
 }
 
 // State returns the optimizer velocities, the random stream and NCE's log Z.
-func (t *ObjectiveTrainer) State() []Tensor {
-	var s []Tensor
+func (t *ObjectiveTrainer) State() []runtime.Tensor {
+	var s []runtime.Tensor
 	for i, p := range t.params {
-		s = append(s, Tensor{Name: "velocity." + p.Name, Shape: p.Shape, Data: t.vel[i]})
+		s = append(s, runtime.Tensor{Name: "velocity." + p.Name, Shape: p.Shape, Data: t.vel[i]})
 	}
-	s = append(s, Tensor{Name: "rng", Shape: []int{4}, Data: t.rngSt})
+	s = append(s, runtime.Tensor{Name: "rng", Shape: []int{4}, Data: t.rngSt})
 	if t.logZ != nil {
-		s = append(s, Tensor{Name: "nce.logZ", Shape: []int{}, Data: t.logZ},
-			Tensor{Name: "velocity.nce.logZ", Shape: []int{}, Data: t.logZVel})
+		s = append(s, runtime.Tensor{Name: "nce.logZ", Shape: []int{}, Data: t.logZ},
+			runtime.Tensor{Name: "velocity.nce.logZ", Shape: []int{}, Data: t.logZVel})
 	}
 	if t.gen != nil {
 		for _, g := range t.gen.State() {
@@ -378,7 +380,7 @@ func (t *ObjectiveTrainer) TrainStep(batch []float64, rows int, epoch int) float
 }
 
 // batchOf returns chains for n rows, reused between steps.
-func (t *ObjectiveTrainer) batchOf(n int) Chains {
+func (t *ObjectiveTrainer) batchOf(n int) runtime.Chains {
 	x, ok := t.chains[n]
 	if !ok {
 		x = t.m.NewChains(n, t.cfg.Seed^uint64(n))
@@ -388,14 +390,14 @@ func (t *ObjectiveTrainer) batchOf(n int) Chains {
 }
 
 // load puts n rows of visible values into chains.
-func (t *ObjectiveTrainer) load(vals []float64, n int) Chains {
+func (t *ObjectiveTrainer) load(vals []float64, n int) runtime.Chains {
 	x := t.batchOf(n)
-	putRows(t.m, x, vals, t.cols)
+	layout.PutRows(t.m, x, vals, t.cols)
 	return x
 }
 
 // free writes F of the n chains of x into dst.
-func (t *ObjectiveTrainer) free(x Chains, dst []float64) {
+func (t *ObjectiveTrainer) free(x runtime.Chains, dst []float64) {
 	if t.fe >= 0 {
 		t.m.FreeEnergy(x, t.fe, 1, dst)
 	} else {
@@ -405,7 +407,7 @@ func (t *ObjectiveTrainer) free(x Chains, dst []float64) {
 
 // addGrad adds Σ_r w[r]·∂F/∂θ(row r) into the ascent direction: the
 // method's loss gradient with its sign flipped.
-func (t *ObjectiveTrainer) addGrad(x Chains, w []float64) {
+func (t *ObjectiveTrainer) addGrad(x runtime.Chains, w []float64) {
 	x.SetWeights(w)
 	if t.fe >= 0 {
 		t.m.FreeEnergyGrad(x, t.fe, 1, t.grad)
@@ -446,7 +448,7 @@ type span struct{ orig, first, k int }
 // of k categories, at column col of a row.
 type site struct {
 	col, k int
-	kind   UnitKind
+	kind   runtime.UnitKind
 }
 
 func (t *ObjectiveTrainer) sites() []site {
@@ -456,7 +458,7 @@ func (t *ObjectiveTrainer) sites() []site {
 			continue
 		}
 		switch l.kind {
-		case KindSoftmax:
+		case runtime.KindSoftmax:
 			for g := 0; g < l.size/l.k; g++ {
 				s = append(s, site{col: l.off + g*l.k, k: l.k, kind: l.kind})
 			}
@@ -473,11 +475,11 @@ func (t *ObjectiveTrainer) sites() []site {
 // (1 ≤ j < k): the flipped unit, or the j-th other category.
 func (s site) alternative(row []float64, j int) {
 	switch s.kind {
-	case KindBernoulli:
+	case runtime.KindBernoulli:
 		row[s.col] = 1 - row[s.col]
-	case KindSpin:
+	case runtime.KindSpin:
 		row[s.col] = -row[s.col]
-	case KindSoftmax:
+	case runtime.KindSoftmax:
 		g := row[s.col : s.col+s.k]
 		cur := slices.Index(g, 1)
 		clear(g)
@@ -549,7 +551,7 @@ func (t *ObjectiveTrainer) siteStep(batch []float64, rows int) float64 {
 			f0 := t.f[sp.orig]
 			if t.cfg.Method == MethodRatio {
 				d := t.f[sp.first] - f0
-				s := Sigmoid(-d)
+				s := runtime.Sigmoid(-d)
 				loss += s * s * scale * float64(rows)
 				c := 2 * s * s * (1 - s) * scale
 				t.w[sp.first] += c
@@ -558,7 +560,7 @@ func (t *ObjectiveTrainer) siteStep(batch []float64, rows int) float64 {
 			}
 			lse := -f0
 			for a := sp.first; a < sp.first+sp.k-1; a++ {
-				lse = LogAddExp(lse, -t.f[a])
+				lse = runtime.LogAddExp(lse, -t.f[a])
 			}
 			loss += (f0 + lse) * scale * float64(rows)
 			t.w[sp.orig] -= (1 - math.Exp(-f0-lse)) * scale
@@ -595,7 +597,7 @@ type exactSide struct {
 // layers, the energy) whose kept layers are all discrete and have the
 // fewest configurations, at most limit (≤ 0 means 2²⁰); an error suggests
 // the method instead when there are more.
-func newExactSide(m Reflective, limit float64, instead string) (exactSide, error) {
+func newExactSide(m runtime.Reflective, limit float64, instead string) (exactSide, error) {
 	s := exactSide{keepF: -1}
 	layers := m.Layers()
 	byName := map[string]int{}
@@ -612,11 +614,11 @@ func newExactSide(m Reflective, limit float64, instead string) (exactSide, error
 		for _, n := range names {
 			i := byName[n]
 			ly := layers[i]
-			l := objLayer{index: i, size: product(ly.Shape), kind: ly.Kind}
+			l := objLayer{index: i, size: layout.Product(ly.Shape), kind: ly.Kind}
 			switch ly.Kind {
-			case KindBernoulli, KindSpin:
+			case runtime.KindBernoulli, runtime.KindSpin:
 				count *= math.Pow(2, float64(l.size))
-			case KindSoftmax:
+			case runtime.KindSoftmax:
 				l.k = ly.Shape[len(ly.Shape)-1]
 				count *= math.Pow(float64(l.k), float64(l.size/l.k))
 			default:
@@ -649,20 +651,20 @@ func newExactSide(m Reflective, limit float64, instead string) (exactSide, error
 
 // setConfig writes configuration k of the enumerated layers into chain c:
 // bernoulli and spin units are binary digits, softmax groups digits of base K.
-func (s *exactSide) setConfig(layers []Tensor, c, k int) {
+func (s *exactSide) setConfig(layers []runtime.Tensor, c, k int) {
 	for _, l := range s.keep {
 		row := layers[l.index].Data[c*l.size : (c+1)*l.size]
 		switch l.kind {
-		case KindBernoulli, KindSpin:
+		case runtime.KindBernoulli, runtime.KindSpin:
 			for u := range row {
 				b := float64(k & 1)
-				if l.kind == KindSpin {
+				if l.kind == runtime.KindSpin {
 					b = 2*b - 1
 				}
 				row[u] = b
 				k >>= 1
 			}
-		case KindSoftmax:
+		case runtime.KindSoftmax:
 			clear(row)
 			for g := 0; g < l.size/l.k; g++ {
 				row[g*l.k+k%l.k] = 1
@@ -674,7 +676,7 @@ func (s *exactSide) setConfig(layers []Tensor, c, k int) {
 
 // enumerate calls f on batches of chains (from batchOf) holding
 // configurations lo … hi−1.
-func (s *exactSide) enumerate(batchOf func(n int) Chains, f func(x Chains, lo, hi int)) {
+func (s *exactSide) enumerate(batchOf func(n int) runtime.Chains, f func(x runtime.Chains, lo, hi int)) {
 	for lo := 0; lo < s.count; lo += objectiveCap {
 		hi := min(s.count, lo+objectiveCap)
 		x := batchOf(hi - lo)
@@ -689,8 +691,8 @@ func (s *exactSide) enumerate(batchOf func(n int) Chains, f func(x Chains, lo, h
 // distribution writes the free energy F_K(k) of every configuration k into
 // fk and its probability p(k) = exp(−F_K(k) − log Z) into w (both of
 // length count), and returns log Z = log Σ_k exp(−F_K(k)).
-func (s *exactSide) distribution(m Reflective, batchOf func(n int) Chains, fk, w []float64) float64 {
-	s.enumerate(batchOf, func(x Chains, lo, hi int) {
+func (s *exactSide) distribution(m runtime.Reflective, batchOf func(n int) runtime.Chains, fk, w []float64) float64 {
+	s.enumerate(batchOf, func(x runtime.Chains, lo, hi int) {
 		if s.keepF >= 0 {
 			m.FreeEnergy(x, s.keepF, 1, fk[lo:hi])
 		} else {
@@ -700,7 +702,7 @@ func (s *exactSide) distribution(m Reflective, batchOf func(n int) Chains, fk, w
 	for k, f := range fk {
 		w[k] = -f
 	}
-	logZ := LogSumExp(w)
+	logZ := runtime.LogSumExp(w)
 	for k, f := range fk {
 		w[k] = math.Exp(-f - logZ)
 	}
@@ -709,8 +711,8 @@ func (s *exactSide) distribution(m Reflective, batchOf func(n int) Chains, fk, w
 
 // addExpectation adds scale·Σ_k w[k]·∂F_K(k)/∂θ into grad: with w from
 // distribution, scale times the model expectation E_p[∂E/∂θ] = −∂log Z/∂θ.
-func (s *exactSide) addExpectation(m Reflective, batchOf func(n int) Chains, w []float64, scale float64, grad []Tensor) {
-	s.enumerate(batchOf, func(x Chains, lo, hi int) {
+func (s *exactSide) addExpectation(m runtime.Reflective, batchOf func(n int) runtime.Chains, w []float64, scale float64, grad []runtime.Tensor) {
+	s.enumerate(batchOf, func(x runtime.Chains, lo, hi int) {
 		x.SetWeights(w[lo:hi])
 		if s.keepF >= 0 {
 			m.FreeEnergyGrad(x, s.keepF, scale, grad)
@@ -912,12 +914,12 @@ func (t *ObjectiveTrainer) initNCE() error {
 	}
 	nu := max(1, t.cfg.NoiseRatio)
 	t.noise = t.m.NewChains(nu*t.cfg.BatchSize, t.cfg.Seed^0x6e6f697365)
-	t.noiseLogZ = b.visibleLogZ(t.m)
+	t.noiseLogZ = b.VisibleLogZ(t.m)
 	t.logZ, t.logZVel, t.logZGrad = []float64{0}, []float64{0}, []float64{0}
 	n := t.noise.Len()
 	g := make([]float64, n)
 	t.drawNoise(g)
-	t.logZ[0] = LogMeanExp(g) // E_q[exp(−F)/q] = Z
+	t.logZ[0] = runtime.LogMeanExp(g) // E_q[exp(−F)/q] = Z
 	return nil
 }
 
@@ -926,7 +928,7 @@ func (t *ObjectiveTrainer) initNCE() error {
 func (t *ObjectiveTrainer) drawNoise(dst []float64) {
 	layers := t.noise.Layers()
 	for _, l := range t.layers {
-		t.cfg.Noise.sample(&t.rng, l.index, l.kind, l.k, layers[l.index].Data)
+		t.cfg.Noise.SampleLayer(&t.rng, l.index, l.kind, l.k, layers[l.index].Data)
 	}
 	t.free(t.noise, dst)
 	lq := t.noiseLogQ(t.noise)
@@ -936,7 +938,7 @@ func (t *ObjectiveTrainer) drawNoise(dst []float64) {
 }
 
 // noiseLogQ returns log q(x) of every chain of x under the noise distribution.
-func (t *ObjectiveTrainer) noiseLogQ(x Chains) []float64 {
+func (t *ObjectiveTrainer) noiseLogQ(x runtime.Chains) []float64 {
 	n := x.Len()
 	if cap(t.lq) < n {
 		t.lq = make([]float64, n)
@@ -945,7 +947,7 @@ func (t *ObjectiveTrainer) noiseLogQ(x Chains) []float64 {
 	for c := range lq {
 		lq[c] = -t.noiseLogZ
 	}
-	t.cfg.Noise.logDensity(t.m, x, 0, lq)
+	t.cfg.Noise.LogDensity(t.m, x, 0, lq)
 	return lq
 }
 
@@ -964,7 +966,7 @@ func (t *ObjectiveTrainer) nceStep(batch []float64, rows int) float64 {
 	g := t.w[:rows]
 	for r := range rows {
 		G := -t.f[r] - c - lq[r] - math.Log(nu)
-		s := Sigmoid(G)
+		s := runtime.Sigmoid(G)
 		loss -= logSigmoid(G)
 		g[r] = -(1 - s) / float64(rows)
 		gc -= (1 - s) / float64(rows)
@@ -978,7 +980,7 @@ func (t *ObjectiveTrainer) nceStep(batch []float64, rows int) float64 {
 	t.drawNoise(gn) // −F(u) − log q(u)
 	for i, d := range gn {
 		G := d - c - math.Log(nu)
-		s := Sigmoid(G)
+		s := runtime.Sigmoid(G)
 		loss -= nu * float64(rows) / float64(m) * logSigmoid(-G)
 		gn[i] = nu / float64(m) * s
 		gc += nu / float64(m) * s
@@ -989,7 +991,7 @@ func (t *ObjectiveTrainer) nceStep(batch []float64, rows int) float64 {
 }
 
 // logSigmoid returns log σ(x) = −softplus(−x).
-func logSigmoid(x float64) float64 { return -Softplus(-x) }
+func logSigmoid(x float64) float64 { return -runtime.Softplus(-x) }
 
 // pcdStep is stochastic maximum likelihood with the persistent chains moved
 // by K transitions of cfg.Sampler: it ascends −E_data[∂F/∂θ] + E_chains[∂F/∂θ]
@@ -1019,4 +1021,21 @@ func (t *ObjectiveTrainer) pcdStep(batch []float64, rows int) float64 {
 }
 
 // SamplerStats returns the transitions and acceptances of pcd's sampler so far.
-func (t *ObjectiveTrainer) SamplerStats() SamplerStats { return t.stats }
+func (t *ObjectiveTrainer) SamplerStats() runtime.SamplerStats { return t.stats }
+
+// dot returns Σ x[i]·y[i] with len(y) ≥ len(x).
+func dot(x, y []float64) float64 {
+	y = y[:len(x)]
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += x[i] * y[i]
+		s1 += x[i+1] * y[i+1]
+		s2 += x[i+2] * y[i+2]
+		s3 += x[i+3] * y[i+3]
+	}
+	for ; i < len(x); i++ {
+		s0 += x[i] * y[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}

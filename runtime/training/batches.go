@@ -1,4 +1,6 @@
-package runtime
+package training
+
+import "github.com/ebmc/ebmc/runtime"
 
 // Batches iterates over the row indices 0 … rows−1 of a data set in
 // minibatches of a fixed size (the last batch of an epoch may be smaller).
@@ -10,13 +12,13 @@ type Batches struct {
 	pos     int
 	shuffle bool
 	fresh   bool // the next call to Next starts an epoch
-	rng     RNG
+	rng     runtime.RNG
 }
 
 // NewBatches returns an iterator over rows indices in batches of size rows
 // (size ≤ 0 or size > rows means one batch of all rows). rng drives the
 // shuffling and is copied.
-func NewBatches(rows, size int, shuffle bool, rng RNG) *Batches {
+func NewBatches(rows, size int, shuffle bool, rng runtime.RNG) *Batches {
 	if rows < 0 {
 		rows = 0
 	}
@@ -64,7 +66,7 @@ func (b *Batches) Len() int {
 // makes the next epoch shuffle it with rng. Fit uses one RNG stream per
 // epoch so that the batches of an epoch depend only on the seed and the
 // epoch number, and a resumed run reproduces them.
-func (b *Batches) restart(rng RNG) {
+func (b *Batches) restart(rng runtime.RNG) {
 	for i := range b.perm {
 		b.perm[i] = i
 	}
@@ -73,7 +75,7 @@ func (b *Batches) restart(rng RNG) {
 }
 
 // shuffleInts permutes x uniformly at random (Fisher–Yates).
-func shuffleInts(r *RNG, x []int) {
+func shuffleInts(r *runtime.RNG, x []int) {
 	for i := len(x) - 1; i > 0; i-- {
 		j := r.Intn(i + 1)
 		x[i], x[j] = x[j], x[i]

@@ -1,4 +1,4 @@
-package runtime
+package training
 
 import (
 	"bytes"
@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/checkpoint"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"math"
 	"os"
@@ -38,18 +40,18 @@ type meanTrainer struct {
 
 func newMeanTrainer(cols int) *meanTrainer {
 	t := &meanTrainer{mu: make([]float64, cols), vel: make([]float64, cols), steps: make([]float64, 1), rng: make([]float64, 4)}
-	r := NewRNG(1, 1)
+	r := runtime.NewRNG(1, 1)
 	r.EncodeState(t.rng)
 	return t
 }
 
 func (t *meanTrainer) ModelName() string { return "Mean" }
 func (t *meanTrainer) VisibleSize() int  { return len(t.mu) }
-func (t *meanTrainer) Params() []Tensor {
-	return []Tensor{{Name: "mu", Shape: []int{len(t.mu)}, Data: t.mu}}
+func (t *meanTrainer) Params() []runtime.Tensor {
+	return []runtime.Tensor{{Name: "mu", Shape: []int{len(t.mu)}, Data: t.mu}}
 }
-func (t *meanTrainer) State() []Tensor {
-	return []Tensor{
+func (t *meanTrainer) State() []runtime.Tensor {
+	return []runtime.Tensor{
 		{Name: "velocity.mu", Shape: []int{len(t.vel)}, Data: t.vel},
 		{Name: "steps", Shape: []int{}, Data: t.steps},
 		{Name: "rng", Shape: []int{4}, Data: t.rng},
@@ -59,7 +61,7 @@ func (t *meanTrainer) State() []Tensor {
 func (t *meanTrainer) TrainStep(batch []float64, rows, epoch int) float64 {
 	t.epochs = append(t.epochs, epoch)
 	t.steps[0]++
-	var r RNG
+	var r runtime.RNG
 	r.DecodeState(t.rng)
 	cols := len(t.mu)
 	var recon float64
@@ -71,7 +73,7 @@ func (t *meanTrainer) TrainStep(batch []float64, rows, epoch int) float64 {
 			grad[j] += d / float64(rows)
 		}
 	}
-	opt := SGD{LearningRate: 0.3 + 0.01*r.Float64(), Momentum: 0.5}
+	opt := runtime.SGD{LearningRate: 0.3 + 0.01*r.Float64(), Momentum: 0.5}
 	opt.Update(t.mu, grad, t.vel, epoch)
 	r.EncodeState(t.rng)
 	if epoch+1 == t.divergeEpoch && int(t.stepInEpoch()) == t.divergeStep {
@@ -117,7 +119,7 @@ func (t cappedTrainer) TrainStep(batch []float64, rows, epoch int) float64 {
 // fitData has 40 rows of 3 columns with column means 0.2, 0.5, 0.8.
 func fitData() *dataset.Dataset {
 	d := &dataset.Dataset{Rows: 40, Cols: 3}
-	r := NewRNG(5, 0)
+	r := runtime.NewRNG(5, 0)
 	for range d.Rows {
 		for _, m := range []float64{0.2, 0.5, 0.8} {
 			d.X = append(d.X, r.Bernoulli(m))
@@ -185,7 +187,7 @@ func TestFitTrains(t *testing.T) {
 			t.Errorf("metrics line %d = %v, stats %+v", i, m, stats[i])
 		}
 	}
-	c, err := LoadCheckpoint(ckpt)
+	c, err := checkpoint.LoadCheckpoint(ckpt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +218,7 @@ func TestFitResumeIsExact(t *testing.T) {
 	if _, err := Fit(context.Background(), first, data, half); err != nil {
 		t.Fatal(err)
 	}
-	c, err := LoadCheckpoint(ckpt)
+	c, err := checkpoint.LoadCheckpoint(ckpt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,7 +276,7 @@ func TestFitDivergence(t *testing.T) {
 		t.Errorf("after divergence mu %v vel %v steps %v, want last good mu %v vel %v steps %v",
 			tr.mu, tr.vel, tr.steps, ref.mu, ref.vel, ref.steps)
 	}
-	c, err := LoadCheckpoint(ckpt)
+	c, err := checkpoint.LoadCheckpoint(ckpt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -395,7 +397,7 @@ func TestFitFiniteDivergence(t *testing.T) {
 					tr.mu, tr.vel, tr.steps, ref.mu, ref.vel, ref.steps)
 			}
 			if c.bad > 1 {
-				ck, err := LoadCheckpoint(cfg.Checkpoint)
+				ck, err := checkpoint.LoadCheckpoint(cfg.Checkpoint)
 				if err != nil || ck.Meta["epoch"] != strconv.Itoa(c.bad-1) {
 					t.Errorf("checkpoint %v, %v; want the one of epoch %d", ck, err, c.bad-1)
 				}
@@ -454,7 +456,7 @@ func TestFitCancel(t *testing.T) {
 	if len(tr.epochs) != 7 || len(stats) != 1 {
 		t.Errorf("%d steps and %d epochs ran after cancelling at step 7", len(tr.epochs), len(stats))
 	}
-	if c, err := LoadCheckpoint(ckpt); err != nil || c.Meta["epoch"] != "1" {
+	if c, err := checkpoint.LoadCheckpoint(ckpt); err != nil || c.Meta["epoch"] != "1" {
 		t.Errorf("checkpoint after cancel: %v", err)
 	}
 }
@@ -482,7 +484,7 @@ func TestFitConfigErrors(t *testing.T) {
 		{"batch over capacity", data, FitConfig{Epochs: 1, BatchSize: 8}, 3, 5,
 			"batch size 8 is more than the 5 rows the trainer takes per step; use a FitConfig.BatchSize of at most 5 or build the trainer with a larger BatchSize"},
 	} {
-		var tr Trainer = newMeanTrainer(c.cols)
+		var tr runtime.Trainer = newMeanTrainer(c.cols)
 		if c.max > 0 {
 			tr = cappedTrainer{newMeanTrainer(c.cols), c.max}
 		}
@@ -497,7 +499,7 @@ func TestFitConfigErrors(t *testing.T) {
 		rows, batch, max int
 	}{{40, 5, 5}, {4, 8, 5}, {40, 8, 0}} {
 		d := &dataset.Dataset{Rows: c.rows, Cols: 3, X: data.X[:c.rows*3]}
-		var tr Trainer = newMeanTrainer(3)
+		var tr runtime.Trainer = newMeanTrainer(3)
 		if c.max > 0 {
 			tr = cappedTrainer{newMeanTrainer(3), c.max}
 		}

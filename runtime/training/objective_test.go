@@ -1,4 +1,4 @@
-package runtime_test
+package training_test
 
 import (
 	"fmt"
@@ -13,64 +13,9 @@ import (
 	"github.com/ebmc/ebmc/internal/gentest/grbm"
 	"github.com/ebmc/ebmc/internal/gentest/rbm"
 	"github.com/ebmc/ebmc/runtime"
-	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/internal/modeltest"
+	"github.com/ebmc/ebmc/runtime/training"
 )
-
-// randomRows returns n rows for the visible layers of m: uniform bits,
-// one-hot groups, standard normals.
-func randomRows(m runtime.Reflective, n int, seed uint64) *dataset.Dataset {
-	rng := runtime.NewRNG(seed, 0)
-	var x []float64
-	cols := 0
-	for r := range n {
-		for _, ly := range m.Layers() {
-			if !ly.Visible {
-				continue
-			}
-			size := 1
-			for _, d := range ly.Shape {
-				size *= d
-			}
-			if r == 0 {
-				cols += size
-			}
-			row := make([]float64, size)
-			switch ly.Kind {
-			case "bernoulli":
-				for u := range row {
-					row[u] = rng.Bernoulli(0.5)
-				}
-			case "spin":
-				for u := range row {
-					row[u] = 2*rng.Bernoulli(0.5) - 1
-				}
-			case "gaussian":
-				for u := range row {
-					row[u] = rng.Normal()
-				}
-			case "softmax":
-				k := ly.Shape[len(ly.Shape)-1]
-				for g := 0; g < size/k; g++ {
-					row[g*k+rng.Intn(k)] = 1
-				}
-			}
-			x = append(x, row...)
-		}
-	}
-	return &dataset.Dataset{Rows: n, Cols: cols, X: x}
-}
-
-// perturb adds N(0, s²) to every trained parameter.
-func perturb(m runtime.Reflective, s float64, seed uint64) {
-	rng := runtime.NewRNG(seed, 1)
-	for _, p := range m.Params() {
-		if !p.Fixed {
-			for i := range p.Data {
-				p.Data[i] += s * rng.Normal()
-			}
-		}
-	}
-}
 
 // snapshot copies tensors' values.
 func snapshot(ts []runtime.Tensor) [][]float64 {
@@ -106,27 +51,27 @@ func TestObjectiveGradients(t *testing.T) {
 	)
 	cases := []struct {
 		model
-		cfg runtime.ObjectiveConfig
+		cfg training.ObjectiveConfig
 		tol float64 // relative; the score methods difference ∂F/∂θ themselves
 	}{
-		{bin, runtime.ObjectiveConfig{Method: "exact"}, 1e-6},
-		{fv, runtime.ObjectiveConfig{Method: "exact"}, 1e-6},
-		{cls, runtime.ObjectiveConfig{Method: "exact"}, 1e-6},
-		{bin, runtime.ObjectiveConfig{Method: "pl"}, 1e-6},
-		{bin, runtime.ObjectiveConfig{Method: "pl", Sites: 2}, 1e-6},
-		{fv, runtime.ObjectiveConfig{Method: "pl"}, 1e-6},
-		{cls, runtime.ObjectiveConfig{Method: "pl"}, 1e-6},
-		{bin, runtime.ObjectiveConfig{Method: "ratio"}, 1e-6},
-		{fv, runtime.ObjectiveConfig{Method: "ratio", Sites: 3}, 1e-6},
-		{gs, runtime.ObjectiveConfig{Method: "score"}, 1e-4},
-		{gr, runtime.ObjectiveConfig{Method: "score"}, 1e-4},
-		{gr, runtime.ObjectiveConfig{Method: "score", Slices: 2}, 1e-4},
-		{gs, runtime.ObjectiveConfig{Method: "dsm", NoiseStd: 0.3}, 1e-5},
-		{gr, runtime.ObjectiveConfig{Method: "dsm", NoiseStd: 0.3}, 1e-5},
-		{bin, runtime.ObjectiveConfig{Method: "nce", NoiseRatio: 3}, 1e-6},
-		{cls, runtime.ObjectiveConfig{Method: "nce", NoiseRatio: 2}, 1e-6},
-		{gr, runtime.ObjectiveConfig{Method: "nce", NoiseRatio: 2}, 1e-6},
-		{cls, runtime.ObjectiveConfig{Method: "conditional", Label: "y"}, 1e-6},
+		{bin, training.ObjectiveConfig{Method: "exact"}, 1e-6},
+		{fv, training.ObjectiveConfig{Method: "exact"}, 1e-6},
+		{cls, training.ObjectiveConfig{Method: "exact"}, 1e-6},
+		{bin, training.ObjectiveConfig{Method: "pl"}, 1e-6},
+		{bin, training.ObjectiveConfig{Method: "pl", Sites: 2}, 1e-6},
+		{fv, training.ObjectiveConfig{Method: "pl"}, 1e-6},
+		{cls, training.ObjectiveConfig{Method: "pl"}, 1e-6},
+		{bin, training.ObjectiveConfig{Method: "ratio"}, 1e-6},
+		{fv, training.ObjectiveConfig{Method: "ratio", Sites: 3}, 1e-6},
+		{gs, training.ObjectiveConfig{Method: "score"}, 1e-4},
+		{gr, training.ObjectiveConfig{Method: "score"}, 1e-4},
+		{gr, training.ObjectiveConfig{Method: "score", Slices: 2}, 1e-4},
+		{gs, training.ObjectiveConfig{Method: "dsm", NoiseStd: 0.3}, 1e-5},
+		{gr, training.ObjectiveConfig{Method: "dsm", NoiseStd: 0.3}, 1e-5},
+		{bin, training.ObjectiveConfig{Method: "nce", NoiseRatio: 3}, 1e-6},
+		{cls, training.ObjectiveConfig{Method: "nce", NoiseRatio: 2}, 1e-6},
+		{gr, training.ObjectiveConfig{Method: "nce", NoiseRatio: 2}, 1e-6},
+		{cls, training.ObjectiveConfig{Method: "conditional", Label: "y"}, 1e-6},
 	}
 	for _, c := range cases {
 		name := fmt.Sprintf("%s/%s", c.name, c.cfg.Method)
@@ -135,8 +80,8 @@ func TestObjectiveGradients(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			m := c.new()
-			perturb(m, 0.5, 7)
-			data := randomRows(m, 7, 11)
+			modeltest.Perturb(m, 0.5, 7)
+			data := modeltest.RandomRows(m, 7, 11)
 			cfg := c.cfg
 			cfg.BatchSize, cfg.Seed = data.Rows, 13
 			if cfg.Method == "nce" {
@@ -147,12 +92,12 @@ func TestObjectiveGradients(t *testing.T) {
 				cfg.Noise = b
 			}
 			cfg.Optimizer = runtime.SGD{LearningRate: 1}
-			step, err := runtime.NewObjectiveTrainer(m, cfg)
+			step, err := training.NewObjectiveTrainer(m, cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
 			cfg.Optimizer = runtime.SGD{}
-			eval, err := runtime.NewObjectiveTrainer(m, cfg)
+			eval, err := training.NewObjectiveTrainer(m, cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -232,12 +177,12 @@ func TestPCDWithOtherSamplers(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			m := c.new()
-			perturb(m, 0.5, 3)
-			data := randomRows(m, 5, 4)
+			modeltest.Perturb(m, 0.5, 3)
+			data := modeltest.RandomRows(m, 5, 4)
 			theta0 := snapshot(m.Params())
-			direction := func(cfg runtime.ObjectiveConfig) [][]float64 {
+			direction := func(cfg training.ObjectiveConfig) [][]float64 {
 				cfg.BatchSize, cfg.Seed, cfg.Optimizer = data.Rows, 5, runtime.SGD{LearningRate: 1}
-				tr, err := runtime.NewObjectiveTrainer(m, cfg)
+				tr, err := training.NewObjectiveTrainer(m, cfg)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -249,14 +194,14 @@ func TestPCDWithOtherSamplers(t *testing.T) {
 					}
 				}
 				restore(m.Params(), theta0)
-				if o, ok := tr.(*runtime.ObjectiveTrainer); ok && cfg.Method == "pcd" {
+				if o, ok := tr.(*training.ObjectiveTrainer); ok && cfg.Method == "pcd" {
 					st := o.SamplerStats()
 					t.Logf("%s: %d transitions, acceptance rate %.3f", c.sampler.Name, st.Transitions, st.AcceptanceRate())
 				}
 				return g
 			}
-			exact := direction(runtime.ObjectiveConfig{Method: "exact"})
-			pcd := direction(runtime.ObjectiveConfig{Method: "pcd", Sampler: c.sampler, K: 150, Chains: chains})
+			exact := direction(training.ObjectiveConfig{Method: "exact"})
+			pcd := direction(training.ObjectiveConfig{Method: "pcd", Sampler: c.sampler, K: 150, Chains: chains})
 			// The chains' mean of ∂F/∂θ has standard error σ/√10000 with σ
 			// below 1 for these parameters (|∂F/∂W| ≤ |v|·1, unit-scale v), so
 			// 0.06 is at least 6 standard errors.
@@ -280,25 +225,25 @@ func TestObjectiveTrainerRefuses(t *testing.T) {
 	bin, gau := rbm.NewRBM(1).Reflect(), grbm.NewGRBM(1).Reflect()
 	cases := []struct {
 		m    runtime.Reflective
-		cfg  runtime.ObjectiveConfig
+		cfg  training.ObjectiveConfig
 		want string
 	}{
-		{bin, runtime.ObjectiveConfig{Method: "magic", BatchSize: 1}, `unknown method "magic"`},
-		{bin, runtime.ObjectiveConfig{Method: "pl"}, "BatchSize must be positive"},
-		{bin, runtime.ObjectiveConfig{Method: "score", BatchSize: 1}, "score matching needs gaussian units"},
-		{gau, runtime.ObjectiveConfig{Method: "ratio", BatchSize: 1}, "ratio matching needs binary"},
-		{gau, runtime.ObjectiveConfig{Method: "pl", BatchSize: 1}, "pseudo-likelihood here needs discrete units"},
-		{bin, runtime.ObjectiveConfig{Method: "nce", BatchSize: 1}, "NCE needs a noise distribution"},
-		{bin, runtime.ObjectiveConfig{Method: "exact", BatchSize: 1, Limit: 4}, "more than the limit"},
-		{bin, runtime.ObjectiveConfig{Method: "pcd", BatchSize: 1, Sampler: runtime.Sampler{Name: "hmc"}}, `unknown sampler "hmc"`},
-		{gau, runtime.ObjectiveConfig{Method: "pcd", BatchSize: 1, Sampler: runtime.Sampler{Name: "mala"}}, "needs a positive Step"},
-		{bin, runtime.ObjectiveConfig{Method: "pl", BatchSize: 1, Rates: map[string]float64{"Q": 1}}, `Rates names "Q"`},
-		{bin, runtime.ObjectiveConfig{Method: "conditional", BatchSize: 1}, "needs Label"},
-		{bin, runtime.ObjectiveConfig{Method: "conditional", BatchSize: 1, Label: "v"}, "must be one softmax group"},
-		{bin, runtime.ObjectiveConfig{Method: "conditional", BatchSize: 1, Label: "h"}, "no visible layer h"},
+		{bin, training.ObjectiveConfig{Method: "magic", BatchSize: 1}, `unknown method "magic"`},
+		{bin, training.ObjectiveConfig{Method: "pl"}, "BatchSize must be positive"},
+		{bin, training.ObjectiveConfig{Method: "score", BatchSize: 1}, "score matching needs gaussian units"},
+		{gau, training.ObjectiveConfig{Method: "ratio", BatchSize: 1}, "ratio matching needs binary"},
+		{gau, training.ObjectiveConfig{Method: "pl", BatchSize: 1}, "pseudo-likelihood here needs discrete units"},
+		{bin, training.ObjectiveConfig{Method: "nce", BatchSize: 1}, "NCE needs a noise distribution"},
+		{bin, training.ObjectiveConfig{Method: "exact", BatchSize: 1, Limit: 4}, "more than the limit"},
+		{bin, training.ObjectiveConfig{Method: "pcd", BatchSize: 1, Sampler: runtime.Sampler{Name: "hmc"}}, `unknown sampler "hmc"`},
+		{gau, training.ObjectiveConfig{Method: "pcd", BatchSize: 1, Sampler: runtime.Sampler{Name: "mala"}}, "needs a positive Step"},
+		{bin, training.ObjectiveConfig{Method: "pl", BatchSize: 1, Rates: map[string]float64{"Q": 1}}, `Rates names "Q"`},
+		{bin, training.ObjectiveConfig{Method: "conditional", BatchSize: 1}, "needs Label"},
+		{bin, training.ObjectiveConfig{Method: "conditional", BatchSize: 1, Label: "v"}, "must be one softmax group"},
+		{bin, training.ObjectiveConfig{Method: "conditional", BatchSize: 1, Label: "h"}, "no visible layer h"},
 	}
 	for _, c := range cases {
-		_, err := runtime.NewObjectiveTrainer(c.m, c.cfg)
+		_, err := training.NewObjectiveTrainer(c.m, c.cfg)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s on %s: error %v, want one containing %q", c.cfg.Method, c.m.ModelName(), err, c.want)
 		}
@@ -310,22 +255,22 @@ func TestObjectiveTrainerRefuses(t *testing.T) {
 func TestHybridStep(t *testing.T) {
 	newModel := func() runtime.Reflective {
 		m := classrbm.NewClassRBM(3).Reflect()
-		perturb(m, 0.5, 7)
+		modeltest.Perturb(m, 0.5, 7)
 		return m
 	}
-	data := randomRows(newModel(), 9, 11)
+	data := modeltest.RandomRows(newModel(), 9, 11)
 	opt := runtime.SGD{LearningRate: 0.3, Momentum: 0.5}
-	cfg := runtime.ObjectiveConfig{Method: "conditional", Label: "y", BatchSize: data.Rows, Optimizer: opt, Seed: 5, K: 2}
+	cfg := training.ObjectiveConfig{Method: "conditional", Label: "y", BatchSize: data.Rows, Optimizer: opt, Seed: 5, K: 2}
 
 	hybrid := newModel()
 	cfg.Hybrid = 0.25
-	h, err := runtime.NewObjectiveTrainer(hybrid, cfg)
+	h, err := training.NewObjectiveTrainer(hybrid, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	twice := newModel()
 	cfg.Hybrid = 0
-	c, err := runtime.NewObjectiveTrainer(twice, cfg)
+	c, err := training.NewObjectiveTrainer(twice, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

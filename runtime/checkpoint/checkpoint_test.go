@@ -1,10 +1,11 @@
-package runtime
+package checkpoint
 
 import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/fileio"
 	"io"
 	"math"
@@ -28,8 +29,8 @@ func newToy(name string, rows, cols int) *toyModel {
 }
 
 func (m *toyModel) ModelName() string { return m.name }
-func (m *toyModel) Params() []Tensor {
-	return []Tensor{
+func (m *toyModel) Params() []runtime.Tensor {
+	return []runtime.Tensor{
 		{Name: "W", Shape: []int{m.rows, len(m.b)}, Data: m.w},
 		{Name: "b", Shape: []int{len(m.b)}, Data: m.b},
 	}
@@ -39,13 +40,13 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	m := newToy("RBM", 2, 3)
 	copy(m.w, []float64{1, -2, 3.5, -math.MaxFloat64, math.SmallestNonzeroFloat64, math.Copysign(0, -1)})
 	copy(m.b, []float64{0.25, 0.5, 0.75})
-	vel := Tensor{Name: "velocity.W", Shape: []int{2, 3}, Data: []float64{6, 5, 4, 3, 2, 1}}
-	scalar := Tensor{Name: "temperature", Shape: []int{}, Data: []float64{1.5}}
-	rng := NewRNG(3, 4)
-	rngT := Tensor{Name: "rng", Shape: []int{4}, Data: make([]float64, 4)}
+	vel := runtime.Tensor{Name: "velocity.W", Shape: []int{2, 3}, Data: []float64{6, 5, 4, 3, 2, 1}}
+	scalar := runtime.Tensor{Name: "temperature", Shape: []int{}, Data: []float64{1.5}}
+	rng := runtime.NewRNG(3, 4)
+	rngT := runtime.Tensor{Name: "rng", Shape: []int{4}, Data: make([]float64, 4)}
 	rng.EncodeState(rngT.Data)
 	words := map[string][]uint64{"rng.words": {math.MaxUint64, 0, 1 << 63}}
-	c := CheckpointOf(m, []Tensor{vel, scalar, rngT}, words, map[string]string{"epoch": "7"})
+	c := CheckpointOf(m, []runtime.Tensor{vel, scalar, rngT}, words, map[string]string{"epoch": "7"})
 
 	path := filepath.Join(t.TempDir(), "m.safetensors")
 	if err := SaveCheckpoint(path, c); err != nil {
@@ -84,10 +85,10 @@ func TestCheckpointRoundTrip(t *testing.T) {
 
 	// Restore into a fresh model and state.
 	m2 := newToy("RBM", 2, 3)
-	vel2 := Tensor{Name: "velocity.W", Shape: []int{2, 3}, Data: make([]float64, 6)}
-	rng2 := Tensor{Name: "rng", Shape: []int{4}, Data: make([]float64, 4)}
-	absent := Tensor{Name: "chain.h", Shape: []int{3}, Data: []float64{9, 9, 9}}
-	if err := got.Restore(m2, []Tensor{vel2, rng2, absent}); err != nil {
+	vel2 := runtime.Tensor{Name: "velocity.W", Shape: []int{2, 3}, Data: make([]float64, 6)}
+	rng2 := runtime.Tensor{Name: "rng", Shape: []int{4}, Data: make([]float64, 4)}
+	absent := runtime.Tensor{Name: "chain.h", Shape: []int{3}, Data: []float64{9, 9, 9}}
+	if err := got.Restore(m2, []runtime.Tensor{vel2, rng2, absent}); err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(m2.b, m.b) || !slices.Equal(vel2.Data, vel.Data) || m2.w[0] != 1 || m2.w[3] != -math.MaxFloat64 {
@@ -96,7 +97,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	if !slices.Equal(absent.Data, []float64{9, 9, 9}) {
 		t.Errorf("extra tensor missing from the checkpoint was changed: %v", absent.Data)
 	}
-	var r2 RNG
+	var r2 runtime.RNG
 	r2.DecodeState(rng2.Data)
 	if r2.Uint64() != rng.Uint64() {
 		t.Error("RNG state did not survive the checkpoint")
@@ -261,7 +262,7 @@ func TestRestoreErrors(t *testing.T) {
 	for _, x := range []struct {
 		name string
 		c    *Checkpoint
-		m    Model
+		m    runtime.Model
 		want string
 	}{
 		{"wrong model", c, newToy("DBM", 784, 500), "checkpoint is for model RBM, not DBM"},
@@ -281,9 +282,9 @@ func TestRestoreErrors(t *testing.T) {
 		}
 	}
 	// A shape mismatch in a state tensor is an error too.
-	bad := Tensor{Name: "velocity.W", Shape: []int{2}, Data: make([]float64, 2)}
-	c2 := CheckpointOf(src, []Tensor{{Name: "velocity.W", Shape: []int{3}, Data: make([]float64, 3)}}, nil, nil)
-	if err := c2.Restore(newToy("RBM", 784, 500), []Tensor{bad}); err == nil || !strings.Contains(err.Error(), "state velocity.W") {
+	bad := runtime.Tensor{Name: "velocity.W", Shape: []int{2}, Data: make([]float64, 2)}
+	c2 := CheckpointOf(src, []runtime.Tensor{{Name: "velocity.W", Shape: []int{3}, Data: make([]float64, 3)}}, nil, nil)
+	if err := c2.Restore(newToy("RBM", 784, 500), []runtime.Tensor{bad}); err == nil || !strings.Contains(err.Error(), "state velocity.W") {
 		t.Errorf("state shape mismatch: %v", err)
 	}
 	// A checkpoint without a model name (written by hand) is accepted.
@@ -300,11 +301,11 @@ func TestSaveCheckpointInvalid(t *testing.T) {
 		c    *Checkpoint
 		want string
 	}{
-		{"shape/data mismatch", &Checkpoint{Tensors: []Tensor{{Name: "W", Shape: []int{2, 2}, Data: make([]float64, 3)}}}, "shape [2 2] has 4 elements, data has 3"},
-		{"duplicate", &Checkpoint{Tensors: []Tensor{{Name: "W", Shape: []int{1}, Data: []float64{1}}}, Words: map[string][]uint64{"W": {1}}}, `duplicate tensor name "W"`},
-		{"reserved", &Checkpoint{Tensors: []Tensor{{Name: "__metadata__", Shape: []int{}, Data: []float64{1}}}}, "reserved"},
+		{"shape/data mismatch", &Checkpoint{Tensors: []runtime.Tensor{{Name: "W", Shape: []int{2, 2}, Data: make([]float64, 3)}}}, "shape [2 2] has 4 elements, data has 3"},
+		{"duplicate", &Checkpoint{Tensors: []runtime.Tensor{{Name: "W", Shape: []int{1}, Data: []float64{1}}}, Words: map[string][]uint64{"W": {1}}}, `duplicate tensor name "W"`},
+		{"reserved", &Checkpoint{Tensors: []runtime.Tensor{{Name: "__metadata__", Shape: []int{}, Data: []float64{1}}}}, "reserved"},
 		{"model in meta", &Checkpoint{Meta: map[string]string{"model": "x"}}, "reserved"},
-		{"empty name", &Checkpoint{Tensors: []Tensor{{Shape: []int{}, Data: []float64{1}}}}, "empty name"},
+		{"empty name", &Checkpoint{Tensors: []runtime.Tensor{{Shape: []int{}, Data: []float64{1}}}}, "empty name"},
 	} {
 		err := SaveCheckpoint(filepath.Join(dir, "x"), c.c)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -505,7 +506,7 @@ func FuzzReadCheckpoint(f *testing.F) {
 func TestCheckpointRNGStatesAsWords(t *testing.T) {
 	m := newToy("RBM", 2, 2)
 	st := []float64{math.Float64frombits(0x7ff8000000000001), math.Float64frombits(1), math.Inf(-1), 0}
-	extra := []Tensor{{Name: "rng", Shape: []int{4}, Data: st}, {Name: "hybrid.rng", Shape: []int{1}, Data: []float64{math.Float64frombits(1 << 63)}}}
+	extra := []runtime.Tensor{{Name: "rng", Shape: []int{4}, Data: st}, {Name: "hybrid.rng", Shape: []int{1}, Data: []float64{math.Float64frombits(1 << 63)}}}
 	var buf bytes.Buffer
 	if err := WriteCheckpoint(&buf, CheckpointOf(m, extra, nil, nil)); err != nil {
 		t.Fatal(err)
@@ -521,9 +522,9 @@ func TestCheckpointRNGStatesAsWords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := make([]Tensor, len(extra))
+	got := make([]runtime.Tensor, len(extra))
 	for i, e := range extra {
-		got[i] = Tensor{Name: e.Name, Shape: e.Shape, Data: make([]float64, len(e.Data))}
+		got[i] = runtime.Tensor{Name: e.Name, Shape: e.Shape, Data: make([]float64, len(e.Data))}
 	}
 	if err := c.Restore(newToy("RBM", 2, 2), got); err != nil {
 		t.Fatal(err)

@@ -1,8 +1,10 @@
-package runtime
+package training
 
 import (
 	"fmt"
+	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/internal/layout"
 	"io"
 	"math"
 	"math/bits"
@@ -110,7 +112,7 @@ const emMaxLogit = 40
 // −(1/N)·Σ_n ∂E/∂θ(v_n, r_n) + E_p[∂E/∂θ], the model expectation enumerated
 // as the exact method does. A step that does not raise Q is halved until it
 // does (or given up), so L never falls.
-func EM(m Reflective, data *dataset.Dataset, cfg EMConfig) (*EMResult, error) {
+func EM(m runtime.Reflective, data *dataset.Dataset, cfg EMConfig) (*EMResult, error) {
 	start := time.Now()
 	e, err := newEM(m, data, cfg)
 	if err != nil {
@@ -154,7 +156,7 @@ func EM(m Reflective, data *dataset.Dataset, cfg EMConfig) (*EMResult, error) {
 
 // em is the state of an EM run.
 type em struct {
-	m      Reflective
+	m      runtime.Reflective
 	cfg    EMConfig
 	name   string
 	data   *dataset.Dataset
@@ -162,8 +164,8 @@ type em struct {
 	side   exactSide  // the side enumerated for log Z
 	hidden []objLayer // the hidden layers; off is the offset in a row of r
 	hcols  int        // hidden units in all
-	params []Tensor
-	chains map[int]Chains
+	params []runtime.Tensor
+	chains map[int]runtime.Chains
 
 	fk, pk []float64 // F_K and p of the enumerated configurations
 	pk2    []float64 // p of a trial step's parameters
@@ -173,19 +175,19 @@ type em struct {
 
 	// closed form
 	mix *mixture
-	why string     // why the closed form does not apply
-	ws  *Workspace // the closed form's products
-	rk  []float64  // Σ_n r_nk
-	s   []float64  // Σ_n r_nk·v_ni, nv × K
+	why string             // why the closed form does not apply
+	ws  *runtime.Workspace // the closed form's products
+	rk  []float64          // Σ_n r_nk
+	s   []float64          // Σ_n r_nk·v_ni, nv × K
 
 	// generalized EM
 	r    []float64 // posterior means E[h | v_n], N × hcols
-	grad []Tensor
+	grad []runtime.Tensor
 	save [][]float64
 	lr   float64
 }
 
-func newEM(m Reflective, data *dataset.Dataset, cfg EMConfig) (*em, error) {
+func newEM(m runtime.Reflective, data *dataset.Dataset, cfg EMConfig) (*em, error) {
 	switch {
 	case cfg.Iterations < 0:
 		return nil, fmt.Errorf("Iterations is %d; it must be positive (or 0 for 100)", cfg.Iterations)
@@ -208,7 +210,7 @@ func newEM(m Reflective, data *dataset.Dataset, cfg EMConfig) (*em, error) {
 	if cfg.LearningRate == 0 {
 		cfg.LearningRate = 0.1
 	}
-	e := &em{m: m, cfg: cfg, name: m.ModelName(), data: data, fe: VisibleFreeEnergy(m), chains: map[int]Chains{}, lr: cfg.LearningRate}
+	e := &em{m: m, cfg: cfg, name: m.ModelName(), data: data, fe: runtime.VisibleFreeEnergy(m), chains: map[int]runtime.Chains{}, lr: cfg.LearningRate}
 	if !hasHidden(m) {
 		return nil, fmt.Errorf("the model has no hidden layer, so there is nothing to infer; use the exact method (maximum likelihood) instead")
 	}
@@ -220,18 +222,18 @@ func newEM(m Reflective, data *dataset.Dataset, cfg EMConfig) (*em, error) {
 			continue
 		}
 		switch ly.Kind {
-		case KindBernoulli, KindSpin, KindSoftmax:
+		case runtime.KindBernoulli, runtime.KindSpin, runtime.KindSoftmax:
 		default:
 			return nil, fmt.Errorf("hidden layer %s is %s; EM needs bernoulli, spin or softmax hidden units, whose expected energy is the energy at their posterior means; train it with the exact method or pcd", ly.Name, ly.Kind)
 		}
-		l := objLayer{index: i, off: e.hcols, size: product(ly.Shape), kind: ly.Kind}
-		if ly.Kind == KindSoftmax {
+		l := objLayer{index: i, off: e.hcols, size: layout.Product(ly.Shape), kind: ly.Kind}
+		if ly.Kind == runtime.KindSoftmax {
 			l.k = ly.Shape[len(ly.Shape)-1]
 		}
 		e.hidden = append(e.hidden, l)
 		e.hcols += l.size
 	}
-	cols := visibleSize(m)
+	cols := layout.VisibleSize(m)
 	switch {
 	case data == nil || data.Rows < 1:
 		return nil, fmt.Errorf("no data rows")
@@ -256,21 +258,21 @@ func newEM(m Reflective, data *dataset.Dataset, cfg EMConfig) (*em, error) {
 	e.params = m.Params()
 	e.mix, e.why = detectMixture(m, e.params, cfg.Seed)
 	if e.mix != nil {
-		e.ws = NewWorkspace(0)
+		e.ws = runtime.NewWorkspace(0)
 		e.rk = make([]float64, e.mix.k)
 		e.s = make([]float64, e.mix.nv*e.mix.k)
 		return e, nil
 	}
 	e.r = make([]float64, data.Rows*e.hcols)
 	for _, p := range e.params {
-		e.grad = append(e.grad, Tensor{Name: p.Name, Shape: p.Shape, Data: make([]float64, len(p.Data))})
+		e.grad = append(e.grad, runtime.Tensor{Name: p.Name, Shape: p.Shape, Data: make([]float64, len(p.Data))})
 		e.save = append(e.save, make([]float64, len(p.Data)))
 	}
 	return e, nil
 }
 
 // batchOf returns chains for n rows or configurations, reused.
-func (e *em) batchOf(n int) Chains {
+func (e *em) batchOf(n int) runtime.Chains {
 	x, ok := e.chains[n]
 	if !ok {
 		x = e.m.NewChains(n, e.cfg.Seed^uint64(n))
@@ -280,9 +282,9 @@ func (e *em) batchOf(n int) Chains {
 }
 
 // rows loads rows lo … hi−1 of the data into chains and returns them.
-func (e *em) rows(lo, hi int) Chains {
+func (e *em) rows(lo, hi int) runtime.Chains {
 	x := e.batchOf(hi - lo)
-	putRows(e.m, x, e.data.X[lo*e.data.Cols:hi*e.data.Cols], e.data.Cols)
+	layout.PutRows(e.m, x, e.data.X[lo*e.data.Cols:hi*e.data.Cols], e.data.Cols)
 	return x
 }
 
@@ -324,7 +326,7 @@ func (e *em) estep() float64 {
 
 // posterior loads rows lo … hi−1 with their hidden layers at the stored
 // posterior means.
-func (e *em) posterior(lo, hi int) Chains {
+func (e *em) posterior(lo, hi int) runtime.Chains {
 	x := e.rows(lo, hi)
 	layers := x.Layers()
 	for _, l := range e.hidden {
@@ -427,7 +429,7 @@ func (e *em) closedForm() {
 				a = clampLogit(math.Log(num) - math.Log(math.Max(den-num, 0)))
 			}
 			set(x.w[i*K+k], a)
-			c -= Softplus(a)
+			c -= runtime.Softplus(a)
 		}
 		set(x.c[k], c)
 	}
@@ -451,7 +453,7 @@ func (e *em) logPrior() float64 {
 	for k := range x.k {
 		logPi := c[k] - x.e0 - e.logZ // p(v, h) = exp(−E0 + c_h + Σ_i a_ih·v_i)/Z
 		for i := range x.nv {
-			sp := Softplus(a[i*x.k+k])
+			sp := runtime.Softplus(a[i*x.k+k])
 			logPi += sp
 			lp += lam * (a[i*x.k+k] - 2*sp) // log μ + log(1 − μ)
 		}
@@ -489,7 +491,7 @@ const (
 
 // accumulate adds Σ_c r_ck into rk and Σ_c v_ci·r_ck into s for a batch of
 // n chains whose hidden posterior means are h (n × K).
-func (x *mixture) accumulate(ws *Workspace, ch Chains, h []float64, n int, rk, s []float64) {
+func (x *mixture) accumulate(ws *runtime.Workspace, ch runtime.Chains, h []float64, n int, rk, s []float64) {
 	for c := range n {
 		for k, r := range h[c*x.k : (c+1)*x.k] {
 			rk[k] += r
@@ -503,7 +505,7 @@ func (x *mixture) accumulate(ws *Workspace, ch Chains, h []float64, n int, rk, s
 
 // fields returns the log-odds a_ik (nv × K) and the component fields c_k
 // the current parameters give: p(v, h = k) ∝ exp(c_k + Σ_i a_ik·v_i).
-func (x *mixture) fields(params []Tensor) (a, c []float64) {
+func (x *mixture) fields(params []runtime.Tensor) (a, c []float64) {
 	a, c = make([]float64, x.nv*x.k), make([]float64, x.k)
 	for el, p := range x.elems {
 		t := x.alpha[el] * params[p.p].Data[p.j]
@@ -534,13 +536,13 @@ func (x *mixture) fields(params []Tensor) (a, c []float64) {
 // E(0, 0) − Σ_p θ_p·s_p, at the parameters and at perturbed ones: no other
 // term, and E linear in the trained parameters. That is O(log K + log nv)
 // probes of O(P) each.
-func detectMixture(m Reflective, params []Tensor, seed uint64) (*mixture, string) {
+func detectMixture(m runtime.Reflective, params []runtime.Tensor, seed uint64) (*mixture, string) {
 	x := &mixture{hidden: -1}
 	off := 0
 	for i, ly := range m.Layers() {
-		size := product(ly.Shape)
+		size := layout.Product(ly.Shape)
 		if ly.Visible {
-			if ly.Kind != KindBernoulli {
+			if ly.Kind != runtime.KindBernoulli {
 				return nil, fmt.Sprintf("visible layer %s is %s, not bernoulli", ly.Name, ly.Kind)
 			}
 			x.visible = append(x.visible, objLayer{index: i, off: off, size: size, kind: ly.Kind})
@@ -550,7 +552,7 @@ func detectMixture(m Reflective, params []Tensor, seed uint64) (*mixture, string
 		if x.hidden >= 0 {
 			return nil, "more than one hidden layer"
 		}
-		if ly.Kind != KindSoftmax || size != ly.Shape[len(ly.Shape)-1] {
+		if ly.Kind != runtime.KindSoftmax || size != ly.Shape[len(ly.Shape)-1] {
 			return nil, fmt.Sprintf("hidden layer %s is %s %v, not one softmax group", ly.Name, ly.Kind, ly.Shape)
 		}
 		x.hidden, x.k = i, size
@@ -706,20 +708,20 @@ func fill[T any](s []T, v T) {
 
 // prober evaluates the statistics of a mixture's elements at single states.
 type prober struct {
-	m      Reflective
-	params []Tensor
+	m      runtime.Reflective
+	params []runtime.Tensor
 	x      *mixture
-	ch     Chains
+	ch     runtime.Chains
 	row    []float64 // a data row
-	g      []Tensor
+	g      []runtime.Tensor
 	s      []float64 // s_p = −∂E/∂θ_p of every element
 	e      [1]float64
 }
 
-func newProber(m Reflective, params []Tensor, x *mixture) *prober {
+func newProber(m runtime.Reflective, params []runtime.Tensor, x *mixture) *prober {
 	pr := &prober{m: m, params: params, x: x, ch: m.NewChains(1, 0), row: make([]float64, x.nv), s: make([]float64, len(x.elems))}
 	for _, p := range params {
-		pr.g = append(pr.g, Tensor{Name: p.Name, Shape: p.Shape, Data: make([]float64, len(p.Data))})
+		pr.g = append(pr.g, runtime.Tensor{Name: p.Name, Shape: p.Shape, Data: make([]float64, len(p.Data))})
 	}
 	return pr
 }
@@ -727,7 +729,7 @@ func newProber(m Reflective, params []Tensor, x *mixture) *prober {
 // probe sets the chain to visible units v and hidden units h, fills pr.s
 // and, with energy, returns the energy.
 func (pr *prober) probe(v, h []float64, energy bool) float64 {
-	putRows(pr.m, pr.ch, v, len(v))
+	layout.PutRows(pr.m, pr.ch, v, len(v))
 	copy(pr.ch.Layers()[pr.x.hidden].Data, h)
 	for _, t := range pr.g {
 		clear(t.Data)
@@ -748,7 +750,7 @@ func (pr *prober) probe(v, h []float64, energy bool) float64 {
 // (restored afterwards); it returns why not, or "".
 func (pr *prober) confirm(seed uint64) string {
 	x := pr.x
-	rng := NewRNG(seed, 0x656d)
+	rng := runtime.NewRNG(seed, 0x656d)
 	save := make([][]float64, len(pr.params))
 	for i, p := range pr.params {
 		save[i] = append([]float64(nil), p.Data...)
