@@ -31,6 +31,7 @@ import (
 	"github.com/ebmc/ebmc/examples/rbm"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/estimators"
 )
 
 const (
@@ -349,12 +350,12 @@ func ais(res *result, m *rbm.RBM, train, test *dataset.BitDataset, runs, betas, 
 		r = m32.Reflect()
 	}
 	pseudo := 5 * float64(train.Rows/batch)
-	base, err := runtime.BaseRate(r, train, pseudo)
+	base, err := estimators.BaseRate(r, train, pseudo)
 	if err != nil {
 		return err
 	}
 	t0 := time.Now()
-	est, err := runtime.AIS(r, base, runtime.AISConfig{Temperatures: betas, Runs: runs, Seed: seed + 3})
+	est, err := estimators.AIS(r, base, estimators.AISConfig{Temperatures: betas, Runs: runs, Seed: seed + 3})
 	dt := time.Since(t0).Seconds()
 	if err != nil {
 		return err

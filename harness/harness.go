@@ -15,6 +15,7 @@ import (
 
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/estimators"
 	"github.com/ebmc/ebmc/runtime/training"
 )
 
@@ -190,7 +191,7 @@ func run(m runtime.Reflective, mk func() runtime.Reflective, req Request) (resp 
 		return eval(m, req)
 	case "sample":
 		x := chains(m, req)
-		smp := runtime.Sampler{Name: req.Sampler, Beta: req.Beta, Step: req.Step, Burn: req.Sweeps}
+		smp := estimators.Sampler{Name: req.Sampler, Beta: req.Beta, Step: req.Step, Burn: req.Sweeps}
 		st, err := smp.Draw(m, x, 0, nil)
 		if err != nil {
 			resp.Error = err.Error()
@@ -328,7 +329,7 @@ func allocs(m runtime.Reflective, req Request) (resp Response) {
 func logZ(m runtime.Reflective, mk func() runtime.Reflective, req Request) (resp Response) {
 	lz := req.LogZ
 	resp.Estimates = map[string]Interval{}
-	put := func(name string, e *runtime.Estimate, err error) {
+	put := func(name string, e *estimators.Estimate, err error) {
 		if err != nil {
 			resp.Error = err.Error()
 			return
@@ -338,29 +339,29 @@ func logZ(m runtime.Reflective, mk func() runtime.Reflective, req Request) (resp
 	if z, err := m.LogZ(0); err == nil {
 		resp.Estimates["exact"] = Interval{z, z, z}
 	}
-	base := runtime.Uniform(m)
+	base := estimators.Uniform(m)
 	if len(lz.Data) > 0 {
 		d := &dataset.Dataset{Rows: len(lz.Data), Cols: len(lz.Data[0])}
 		for _, row := range lz.Data {
 			d.X = append(d.X, row...)
 		}
 		var err error
-		if base, err = runtime.BaseRate(m, d, float64(d.Rows)/20); err != nil {
+		if base, err = estimators.BaseRate(m, d, float64(d.Rows)/20); err != nil {
 			resp.Error = err.Error()
 			return resp
 		}
 	}
-	cfg := runtime.AISConfig{Temperatures: lz.Temperatures, Runs: lz.Runs, Seed: req.Seed}
-	e, err := runtime.AIS(m, base, cfg)
+	cfg := estimators.AISConfig{Temperatures: lz.Temperatures, Runs: lz.Runs, Seed: req.Seed}
+	e, err := estimators.AIS(m, base, cfg)
 	put("ais", e, err)
-	e, err = runtime.AIS(m, base, runtime.AISConfig{Temperatures: 1, Runs: lz.Runs * lz.Temperatures, Seed: req.Seed})
+	e, err = estimators.AIS(m, base, estimators.AISConfig{Temperatures: 1, Runs: lz.Runs * lz.Temperatures, Seed: req.Seed})
 	put("is", e, err)
-	e, err = runtime.BridgedAIS(m, base, cfg, lz.Burn)
+	e, err = estimators.BridgedAIS(m, base, cfg, lz.Burn)
 	put("bridged", e, err)
 	if lz.Params2 != nil {
 		m2 := mk()
 		setParams(m2, lz.Params2)
-		e, err = runtime.Bridge(m, m2, runtime.BridgeConfig{Samples: lz.Runs * 10, Burn: lz.Burn, Seed: req.Seed})
+		e, err = estimators.Bridge(m, m2, estimators.BridgeConfig{Samples: lz.Runs * 10, Burn: lz.Burn, Seed: req.Seed})
 		put("bridge", e, err)
 		if z2, err := m2.LogZ(0); err == nil {
 			resp.Estimates["exact2"] = Interval{z2, z2, z2}

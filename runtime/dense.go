@@ -102,6 +102,26 @@ func axpy(alpha float64, x, y []float64) {
 	}
 }
 
+// AddRowDots adds α·(a_c·x) to y[c] for every c < len(y), where a_c is the
+// first len(x) values of row c of the row-major matrix a with leading
+// dimension lda ≥ len(x): y += α·A·x with A of len(y) rows. The dot products
+// are taken by the vector kernels, four rows per pass. It panics if a is too
+// short.
+func AddRowDots(y []float64, alpha float64, a []float64, lda int, x []float64) {
+	n := len(x)
+	c := 0
+	var out [4]float64
+	for ; c+4 <= len(y); c += 4 {
+		dotRows4(kernelLevel, n, a[c*lda:], lda, x, &out)
+		for q, s := range out {
+			y[c+q] += alpha * s
+		}
+	}
+	for ; c < len(y); c++ {
+		y[c] += alpha * dot(x, a[c*lda:c*lda+n])
+	}
+}
+
 // dot returns Σ x[i]·y[i] with len(y) ≥ len(x).
 func dot(x, y []float64) float64 {
 	y = y[:len(x)]

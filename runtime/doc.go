@@ -5,7 +5,8 @@
 // in its inner loops (and is therefore allocation-free) or shared by the
 // drivers around those loops, which live in packages of their own: data sets
 // in runtime/dataset, training in runtime/training, checkpoints in
-// runtime/checkpoint, deep models in runtime/deep, pictures in
+// runtime/checkpoint, partition functions, likelihoods, sampling and
+// completion in runtime/estimators, deep models in runtime/deep, pictures in
 // runtime/imaging and atomic file writes in runtime/fileio.
 //
 // # Interfaces implemented by generated models

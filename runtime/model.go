@@ -34,7 +34,7 @@ type Model interface {
 // A trainer whose TrainStep takes at most a fixed number of rows, as the
 // generated trainers take at most CDConfig.BatchSize, reports it with a
 // method MaxBatch() int (0 or less: no limit); training.Fit then refuses a
-// larger FitConfig.BatchSize.
+// larger training.FitConfig.BatchSize.
 type Trainer interface {
 	Model
 	// VisibleSize returns the number of values in one data row.

@@ -7,6 +7,7 @@ import (
 	"github.com/ebmc/ebmc/examples/bas"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/estimators"
 )
 
 // With W = 0 every visible unit is independent with p(v_i = 1) = σ(b_i), so
@@ -43,20 +44,20 @@ func TestEvaluationClosedForms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ll, err := runtime.LogLikelihood(r, d, logZ)
+	ll, err := estimators.LogLikelihood(r, d, logZ)
 	if err != nil || math.Abs(ll-wantLL) > 1e-9 {
 		t.Errorf("LogLikelihood = %.10f (%v), want %.10f", ll, err, wantLL)
 	}
 	// Independent units: the pseudo-likelihood is the likelihood.
-	pl, err := runtime.Pseudo(r, d, 1)
+	pl, err := estimators.Pseudo(r, d, 1)
 	if err != nil || math.Abs(pl.Total-wantLL) > 1e-9 || math.Abs(pl.PerUnit-wantLL/16) > 1e-9 {
 		t.Errorf("Pseudo = %+v (%v), want total %.10f", pl, err, wantLL)
 	}
-	recon, err := runtime.Reconstruction(r, d)
+	recon, err := estimators.Reconstruction(r, d)
 	if err != nil || math.Abs(recon-wantRecon) > 1e-9 {
 		t.Errorf("Reconstruction = %.10f (%v), want %.10f", recon, err, wantRecon)
 	}
-	if gap, err := runtime.FreeEnergyGap(r, d, d); err != nil || gap != 0 {
+	if gap, err := estimators.FreeEnergyGap(r, d, d); err != nil || gap != 0 {
 		t.Errorf("FreeEnergyGap(d, d) = %g (%v), want 0", gap, err)
 	}
 	// All units equal and a row of ones: the one-unit estimate is exact.
@@ -67,11 +68,11 @@ func TestEvaluationClosedForms(t *testing.T) {
 	for k := range ones.X {
 		ones.X[k] = 1
 	}
-	sampled, err := runtime.SampledPseudoLikelihood(r, ones, 7)
+	sampled, err := estimators.SampledPseudoLikelihood(r, ones, 7)
 	if want := 16 * logp(0, 1); err != nil || math.Abs(sampled-want) > 1e-9 {
 		t.Errorf("SampledPseudoLikelihood = %.10f (%v), want %.10f", sampled, err, want)
 	}
-	name, v := runtime.LogLikelihoodProxy(r, runtime.Uniform(r), ones, 10, 5)()
+	name, v := estimators.LogLikelihoodProxy(r, estimators.Uniform(r), ones, 10, 5)()
 	if math.IsNaN(v) || name == "" {
 		t.Errorf("LogLikelihoodProxy = %q %g", name, v)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/ebmc/ebmc/examples/classrbm"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/estimators"
 )
 
 // p(y | x) from free energies equals the ratio of joint probabilities
@@ -23,7 +24,7 @@ func TestClassProbs(t *testing.T) {
 		m.U[k] = 0.01 * rng.Normal()
 	}
 	d := &dataset.Dataset{Rows: 2, Cols: classrbm.ClassRBMNV, X: make([]float64, 2*classrbm.ClassRBMNV)}
-	probs, err := runtime.ClassProbs(m.Reflect(), "y", d)
+	probs, err := estimators.ClassProbs(m.Reflect(), "y", d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,10 +44,10 @@ func TestClassProbs(t *testing.T) {
 			}
 		}
 	}
-	if acc, err := runtime.Accuracy(probs, []int{argmax(want), argmax(want)}); err != nil || acc != 1 {
+	if acc, err := estimators.Accuracy(probs, []int{argmax(want), argmax(want)}); err != nil || acc != 1 {
 		t.Fatalf("accuracy %g (%v), want 1", acc, err)
 	}
-	if _, err := runtime.ClassProbs(m.Reflect(), "v", d); err == nil {
+	if _, err := estimators.ClassProbs(m.Reflect(), "v", d); err == nil {
 		t.Fatal("classifying with a bernoulli layer as the label succeeded")
 	}
 }

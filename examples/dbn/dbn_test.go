@@ -24,6 +24,7 @@ import (
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/deep"
+	"github.com/ebmc/ebmc/runtime/estimators"
 	"github.com/ebmc/ebmc/runtime/training"
 	"github.com/ebmc/ebmc/verify"
 )
@@ -383,7 +384,7 @@ func TestLowerBoundImportance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	exactZ := &runtime.Estimate{LogZ: z, Low: z, High: z, Method: "exact"}
+	exactZ := &estimators.Estimate{LogZ: z, Low: z, High: z, Method: "exact"}
 	const samples = 1000
 	is, err := d.LowerBound(all, exactZ, deep.DBNBoundConfig{Samples: samples, Importance: true, Seed: 3})
 	if err != nil {
@@ -454,7 +455,7 @@ func TestDBNRAISE(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := d.RAISE(all, base, runtime.RAISEConfig{Temperatures: 1000, Runs: runs, Seed: 7})
+		res, err := d.RAISE(all, base, estimators.RAISEConfig{Temperatures: 1000, Runs: runs, Seed: 7})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -603,7 +604,7 @@ func TestLowerBound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ais, err := runtime.AIS(n.top.Reflect(), runtime.Uniform(n.top.Reflect()), runtime.AISConfig{Temperatures: 1000, Runs: 200, Seed: 3})
+	ais, err := estimators.AIS(n.top.Reflect(), estimators.Uniform(n.top.Reflect()), estimators.AISConfig{Temperatures: 1000, Runs: 200, Seed: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -726,7 +727,7 @@ func TestNewDBNErrors(t *testing.T) {
 		t.Errorf("pretraining a labelled DBN without labels: %v", err)
 	}
 	one := &dataset.Dataset{Rows: 1, Cols: 4, X: []float64{1, 0, 1, 1}} // fewer rows than classes
-	if _, err := n.dbn.LowerBound(one, &runtime.Estimate{LogZ: 1}, deep.DBNBoundConfig{Samples: 1}); err != nil {
+	if _, err := n.dbn.LowerBound(one, &estimators.Estimate{LogZ: 1}, deep.DBNBoundConfig{Samples: 1}); err != nil {
 		t.Errorf("bound of one row: %v", err)
 	}
 	if p, err := n.dbn.ClassProbs(one); err != nil || len(p) != 2 {
@@ -797,16 +798,16 @@ func TestGreedyTrainingAndClassification(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := runtime.ClassProbs(d.Generative(1), "y", feats)
+	want, err := estimators.ClassProbs(d.Generative(1), "y", feats)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range want {
 		if math.Abs(probs[i]-want[i]) > 1e-12 {
-			t.Fatalf("DBN.ClassProbs[%d] = %.15g, runtime.ClassProbs on the propagated rows %.15g", i, probs[i], want[i])
+			t.Fatalf("DBN.ClassProbs[%d] = %.15g, estimators.ClassProbs on the propagated rows %.15g", i, probs[i], want[i])
 		}
 	}
-	acc, err := runtime.Accuracy(probs, testLabels)
+	acc, err := estimators.Accuracy(probs, testLabels)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -825,7 +826,7 @@ func reconstructions(t *testing.T, bottom, top runtime.Reflective, data *dataset
 	if err != nil {
 		t.Fatal(err)
 	}
-	r0, err := runtime.Reconstruction(bottom, data)
+	r0, err := estimators.Reconstruction(bottom, data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -839,7 +840,7 @@ func reconstructions(t *testing.T, bottom, top runtime.Reflective, data *dataset
 		row[labels[r]] = 1
 		with.X = append(with.X, append(append([]float64(nil), up.Row(r)...), row...)...)
 	}
-	r1, err := runtime.Reconstruction(top, with)
+	r1, err := estimators.Reconstruction(top, with)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -852,7 +853,7 @@ func reconstructions(t *testing.T, bottom, top runtime.Reflective, data *dataset
 func TestUpDownImprovesBound(t *testing.T) {
 	d, train, test, trainLabels, _, _ := shapesDBN(t, 20)
 	bound := func() *deep.DBNBound {
-		z, err := d.TopLogZ(train, trainLabels, runtime.AISConfig{})
+		z, err := d.TopLogZ(train, trainLabels, estimators.AISConfig{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -995,7 +996,7 @@ func TestTopData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := runtime.ClassProbs(n.top.Reflect(), "y", feats)
+	got, err := estimators.ClassProbs(n.top.Reflect(), "y", feats)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1091,11 +1092,11 @@ func TestFineTuningStages(t *testing.T) {
 				broken++
 			}
 		}
-		accBefore, err := runtime.Accuracy(before, testLabels)
+		accBefore, err := estimators.Accuracy(before, testLabels)
 		if err != nil {
 			t.Fatal(err)
 		}
-		accAfter, err := runtime.Accuracy(after, testLabels)
+		accAfter, err := estimators.Accuracy(after, testLabels)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -1290,7 +1291,7 @@ func TestPretrainInit(t *testing.T) {
 	var seen []string
 	init := func(m runtime.Reflective, rows *dataset.Dataset) error {
 		seen = append(seen, fmt.Sprintf("%s %d×%d", m.ModelName(), rows.Rows, rows.Cols))
-		base, err := runtime.BaseRate(m, rows, 1)
+		base, err := estimators.BaseRate(m, rows, 1)
 		if err != nil {
 			return err
 		}

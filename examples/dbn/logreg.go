@@ -7,6 +7,7 @@ import (
 
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/estimators"
 	"github.com/ebmc/ebmc/runtime/training"
 )
 
@@ -77,7 +78,7 @@ func (p *problem) logisticRegression(o options, stdout io.Writer) (*LogRegMetric
 	accuracy := func(d *dataset.Dataset, labels []int) (float64, error) {
 		probs := make([]float64, d.Rows*m.k)
 		m.probs(ws, d.X, d.Rows, probs)
-		return runtime.Accuracy(probs, labels)
+		return estimators.Accuracy(probs, labels)
 	}
 	trainAcc, err := accuracy(train, p.trainLabels)
 	if err != nil {

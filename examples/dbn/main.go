@@ -67,6 +67,7 @@ import (
 	"github.com/ebmc/ebmc/runtime/checkpoint"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/deep"
+	"github.com/ebmc/ebmc/runtime/estimators"
 	"github.com/ebmc/ebmc/runtime/fileio"
 	"github.com/ebmc/ebmc/runtime/imaging"
 	"github.com/ebmc/ebmc/runtime/training"
@@ -509,7 +510,7 @@ func (p *problem) discriminative(o options, stdout io.Writer, progress io.Writer
 	training := fmt.Sprintf("−log p(y | h) of the top RBM on the recognition means + %g × CD-1, SGD (learning rate %g, momentum 0.5, weight decay 0.0002), minibatches of %d",
 		o.discHybrid, o.lrDisc, o.batch)
 	fmt.Fprintf(stdout, "discriminative fine-tuning of the top RBM for %d epochs: %s\n", p.disc, training)
-	classify := func() ([]float64, error) { return runtime.ClassProbs(top, label, test) }
+	classify := func() ([]float64, error) { return estimators.ClassProbs(top, label, test) }
 	met, err := p.fineTune(o, stdout, progress, "disc", t, train, p.disc, o.seed+17, classify)
 	if err != nil {
 		return nil, fmt.Errorf("discriminative fine-tuning: %w", err)
@@ -531,7 +532,7 @@ func (p *problem) fineTune(o options, stdout, progress io.Writer, stage string, 
 	accuracy := func() (string, float64) {
 		acc := math.NaN() // an error shows as a missing accuracy
 		if probs, err := classify(); err == nil {
-			if a, err := runtime.Accuracy(probs, p.testLabs); err == nil {
+			if a, err := estimators.Accuracy(probs, p.testLabs); err == nil {
 				acc = a
 			}
 		}
@@ -603,7 +604,7 @@ func (p *problem) backpropagation(o options, stdout io.Writer, progress io.Write
 		if err != nil {
 			return nil, fmt.Errorf("backpropagation: %w", err)
 		}
-		acc, err := runtime.Accuracy(probs, p.testLabs)
+		acc, err := estimators.Accuracy(probs, p.testLabs)
 		if err != nil {
 			return nil, fmt.Errorf("backpropagation: %w", err)
 		}
@@ -723,7 +724,7 @@ func (p *problem) evaluate(o options, stdout io.Writer, stage string) (*StageMet
 	// The base rate of AIS needs only unit means: 10,000 training rows suffice.
 	rows := min(p.train.Rows, 10000)
 	train, _ := p.train.Split(rows)
-	ais := runtime.AISConfig{Temperatures: o.temps, Runs: o.runs, Seed: o.seed, Progress: stdout}
+	ais := estimators.AISConfig{Temperatures: o.temps, Runs: o.runs, Seed: o.seed, Progress: stdout}
 	z, err := d.TopLogZ(train, p.trainLabels[:rows], ais)
 	if err != nil {
 		return nil, err
@@ -739,7 +740,7 @@ func (p *problem) evaluate(o options, stdout io.Writer, stage string) (*StageMet
 			return nil, err
 		}
 		ais.Progress = nil
-		if zRev, err = runtime.ReverseAIS(d.Generative(d.Len()-1), base, ais, 100); err != nil {
+		if zRev, err = estimators.ReverseAIS(d.Generative(d.Len()-1), base, ais, 100); err != nil {
 			return nil, err
 		}
 		fmt.Fprintf(stdout, "[%s] reverse AIS: log Z = %.4f, ±3σ [%.4f, %.4f] (%.1fs)\n", stage, zRev.LogZ, zRev.Low, zRev.High, zRev.Seconds)
@@ -762,7 +763,7 @@ func (p *problem) evaluate(o options, stdout io.Writer, stage string) (*StageMet
 	if err != nil {
 		return nil, err
 	}
-	acc, err := runtime.Accuracy(probs, p.testLabs)
+	acc, err := estimators.Accuracy(probs, p.testLabs)
 	if err != nil {
 		return nil, err
 	}

@@ -39,6 +39,7 @@ import (
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/checkpoint"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/estimators"
 	"github.com/ebmc/ebmc/runtime/fileio"
 	"github.com/ebmc/ebmc/runtime/imaging"
 	"github.com/ebmc/ebmc/runtime/training"
@@ -269,7 +270,7 @@ func (j *job) run(o options, stdout io.Writer) (*Metrics, error) {
 	// Each epoch reports scikit-learn's cheap pseudo-likelihood on up to 1000 test rows.
 	probe, _ := j.test.Split(min(1000, j.test.Rows))
 	proxy := func() (string, float64) {
-		pl, err := runtime.SampledPseudoLikelihood(j.model, probe, o.seed)
+		pl, err := estimators.SampledPseudoLikelihood(j.model, probe, o.seed)
 		if err != nil {
 			return "pseudo-likelihood", math.NaN()
 		}
@@ -309,10 +310,10 @@ func (j *job) run(o options, stdout io.Writer) (*Metrics, error) {
 func (j *job) evaluate(o options, met *Metrics, stdout io.Writer) error {
 	m := j.model
 	var err error
-	if met.ReconTest, err = runtime.Reconstruction(m, j.test); err != nil {
+	if met.ReconTest, err = estimators.Reconstruction(m, j.test); err != nil {
 		return err
 	}
-	if met.FreeEnergyGap, err = runtime.FreeEnergyGap(m, j.trainEval, j.test); err != nil {
+	if met.FreeEnergyGap, err = estimators.FreeEnergyGap(m, j.trainEval, j.test); err != nil {
 		return err
 	}
 	// log Z: exactly where the model is small enough, and by AIS.
@@ -323,11 +324,11 @@ func (j *job) evaluate(o options, met *Metrics, stdout io.Writer) error {
 		met.LogZ["exact"] = estimate(z, z, z, chosen)
 		fmt.Fprintf(stdout, "exact log Z = %.4f\n", z)
 	}
-	base, err := runtime.BaseRate(m, j.trainEval, float64(j.trainEval.Rows)/20)
+	base, err := estimators.BaseRate(m, j.trainEval, float64(j.trainEval.Rows)/20)
 	if err != nil {
 		return err
 	}
-	ais, err := runtime.AIS(m, base, runtime.AISConfig{Temperatures: o.temps, Runs: o.runs, Seed: o.seed, Progress: stdout})
+	ais, err := estimators.AIS(m, base, estimators.AISConfig{Temperatures: o.temps, Runs: o.runs, Seed: o.seed, Progress: stdout})
 	if err != nil {
 		return err
 	}
@@ -342,7 +343,7 @@ func (j *job) evaluate(o options, met *Metrics, stdout io.Writer) error {
 		d   dataset.Source
 		dst *Estimate
 	}{{j.trainEval, &met.LogLikelihoodTr}, {j.test, &met.LogLikelihoodTe}} {
-		ll, err := runtime.LogLikelihood(m, side.d, z)
+		ll, err := estimators.LogLikelihood(m, side.d, z)
 		if err != nil {
 			return err
 		}
@@ -352,7 +353,7 @@ func (j *job) evaluate(o options, met *Metrics, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "average log-likelihood: train %.3f, test %.3f nats (%s)\n", met.LogLikelihoodTr.Value, met.LogLikelihoodTe.Value, chosen)
 	rows := min(o.plRows, j.test.Rows)
 	sub, _ := j.test.Split(rows)
-	pl, err := runtime.Pseudo(m, sub, o.seed)
+	pl, err := estimators.Pseudo(m, sub, o.seed)
 	if err != nil {
 		return err
 	}

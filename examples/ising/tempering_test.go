@@ -5,6 +5,7 @@ import (
 
 	"github.com/ebmc/ebmc/examples/ising"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/estimators"
 )
 
 // A ferromagnet, J = 0.5 between every pair of the 16 spins and no field,
@@ -40,7 +41,7 @@ func TestTemperingCrossesModesGibbsDoesNot(t *testing.T) {
 
 	gibbs := r.NewChains(chains, 1)
 	allPlus(gibbs)
-	pt, err := runtime.NewTempering(r, runtime.GeometricLadder(12, 0.05), chains, 2)
+	pt, err := estimators.NewTempering(r, estimators.GeometricLadder(12, 0.05), chains, 2)
 	if err != nil {
 		t.Fatal(err)
 	}

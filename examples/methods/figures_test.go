@@ -10,6 +10,7 @@ import (
 
 	"github.com/ebmc/ebmc/examples/internal/figures"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/estimators"
 )
 
 // guard is the regression test of the comparison: every method for one
@@ -89,7 +90,7 @@ func measure(t testing.TB, seed uint64, wrap func(runtime.Trainer) runtime.Train
 		if err != nil {
 			t.Fatal(err)
 		}
-		if untrained[j.model], err = runtime.LogLikelihood(m, j.test, z); err != nil {
+		if untrained[j.model], err = estimators.LogLikelihood(m, j.test, z); err != nil {
 			t.Fatal(err)
 		}
 	}

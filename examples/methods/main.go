@@ -48,6 +48,7 @@ import (
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/checkpoint"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/estimators"
 	"github.com/ebmc/ebmc/runtime/imaging"
 	"github.com/ebmc/ebmc/runtime/training"
 )
@@ -290,7 +291,7 @@ func (o options) jobs(d *data) []job {
 			return job{model: "rbm784x12", method: method, settings: settings, cfg: cfg, train: d.binTrain, test: d.binTest,
 				newModel: func() runtime.Reflective { return rbm12.NewRBM(o.seed).Reflect() }}
 		}
-		noise, _ := runtime.BaseRate(rbm12.NewRBM(0).Reflect(), d.binTrain, 1)
+		noise, _ := estimators.BaseRate(rbm12.NewRBM(0).Reflect(), d.binTrain, 1)
 		out = append(out,
 			bin("exact", "lr 0.1, momentum 0.5", training.ObjectiveConfig{Optimizer: sgd(0.1)}),
 			bin("cd", "CD-1, lr 0.1, momentum 0.5", training.ObjectiveConfig{K: 1, Optimizer: sgd(0.1)}),
@@ -307,7 +308,7 @@ func (o options) jobs(d *data) []job {
 			return job{model: "grbm784x12", method: method, settings: settings + ", σ at a tenth of the rate", cfg: cfg, train: d.realTrain, test: d.realTest,
 				newModel: func() runtime.Reflective { return grbm12.NewGRBM(o.seed).Reflect() }}
 		}
-		noise, _ := runtime.BaseRate(grbm12.NewGRBM(0).Reflect(), d.realTrain, 1)
+		noise, _ := estimators.BaseRate(grbm12.NewGRBM(0).Reflect(), d.realTrain, 1)
 		out = append(out,
 			gau("exact", "lr 0.003, momentum 0.5", training.ObjectiveConfig{Optimizer: sgd(0.003)}),
 			gau("cd", "CD-1, lr 0.003, momentum 0.5", training.ObjectiveConfig{K: 1, Optimizer: sgd(0.003)}),
@@ -354,10 +355,10 @@ func (j job) run(o options, stdout io.Writer) Row {
 		return row
 	}
 	row.File = filepath.Base(path)
-	if row.TestLL, err = runtime.LogLikelihood(m, j.test, logZ); err != nil {
+	if row.TestLL, err = estimators.LogLikelihood(m, j.test, logZ); err != nil {
 		row.Error = err.Error()
 	}
-	if row.TrainLL, err = runtime.LogLikelihood(m, j.train, logZ); err != nil {
+	if row.TrainLL, err = estimators.LogLikelihood(m, j.train, logZ); err != nil {
 		row.Error = err.Error()
 	}
 	return row

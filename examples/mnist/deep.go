@@ -14,6 +14,7 @@ import (
 	"github.com/ebmc/ebmc/runtime/checkpoint"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/deep"
+	"github.com/ebmc/ebmc/runtime/estimators"
 	"github.com/ebmc/ebmc/runtime/imaging"
 	"github.com/ebmc/ebmc/runtime/training"
 )
@@ -72,23 +73,23 @@ func (e *env) trainDBN(r *row, res *Result) (*deep.DBN, error) {
 		return nil, err
 	}
 	bottom := d.Generative(0)
-	base, err := runtime.BaseRate(bottom, e.train, float64(e.train.Rows)/20)
+	base, err := estimators.BaseRate(bottom, e.train, float64(e.train.Rows)/20)
 	if err != nil {
 		return nil, err
 	}
 	res.CurveWhat = fmt.Sprintf("epochs 1–%d: the bottom RBM's test log-likelihood; then the DBN's variational bound (one draw of q per image); log Z by quick AIS (%d temperatures, %d runs), a rough, low estimate",
 		rc.Bottom.Epochs, e.o.curveTemps, e.o.curveRuns)
-	quick := runtime.AISConfig{Temperatures: e.o.curveTemps, Runs: e.o.curveRuns, Seed: e.o.seed}
+	quick := estimators.AISConfig{Temperatures: e.o.curveTemps, Runs: e.o.curveRuns, Seed: e.o.seed}
 	point := func(stage string, v float64) (string, float64) {
 		res.Curve = append(res.Curve, Point{Epoch: len(res.Curve) + 1, Value: v, Stage: stage})
 		return stage, v
 	}
 	bottomProxy := func() (string, float64) {
-		est, err := runtime.AIS(bottom, base, quick)
+		est, err := estimators.AIS(bottom, base, quick)
 		if err != nil {
 			return point("bottom RBM test log-likelihood", math.NaN())
 		}
-		ll, err := runtime.LogLikelihood(bottom, e.test, est.LogZ)
+		ll, err := estimators.LogLikelihood(bottom, e.test, est.LogZ)
 		if err != nil {
 			ll = math.NaN()
 		}
@@ -110,7 +111,7 @@ func (e *env) trainDBN(r *row, res *Result) (*deep.DBN, error) {
 			Fit: training.FitConfig{Epochs: rc.Epochs, BatchSize: rc.Batch, Shuffle: true, Seed: e.o.seed, Progress: e.stdout, Proxy: proxy}}
 		if rc.BaseBiases {
 			lt.Init = func(m runtime.Reflective, data *dataset.Dataset) error {
-				b, err := runtime.BaseRate(m, data, float64(data.Rows)/20)
+				b, err := estimators.BaseRate(m, data, float64(data.Rows)/20)
 				if err == nil {
 					_, err = b.SetBiases(m)
 				}
@@ -130,21 +131,21 @@ func (e *env) trainDBN(r *row, res *Result) (*deep.DBN, error) {
 // RAISE through the DBN on the first -raise-rows images.
 func (e *env) evaluateDBN(r *row, d *deep.DBN, res *Result) error {
 	o := e.o
-	z, err := d.TopLogZ(e.train, nil, runtime.AISConfig{Betas: e.betas(), Runs: o.aisRuns, Seed: o.seed, Progress: e.stdout})
+	z, err := d.TopLogZ(e.train, nil, estimators.AISConfig{Betas: e.betas(), Runs: o.aisRuns, Seed: o.seed, Progress: e.stdout})
 	if err != nil {
 		return err
 	}
 	e.logZ(res, "top_ais_base_rates", "log Z of the top RBM", z)
 	bottom := d.Generative(0)
-	bb, err := runtime.BaseRate(bottom, e.train, float64(e.train.Rows)/20)
+	bb, err := estimators.BaseRate(bottom, e.train, float64(e.train.Rows)/20)
 	if err != nil {
 		return err
 	}
-	bz, err := runtime.AIS(bottom, bb, runtime.AISConfig{Betas: e.betas(), Runs: o.aisRuns, Seed: o.seed, Progress: e.stdout})
+	bz, err := estimators.AIS(bottom, bb, estimators.AISConfig{Betas: e.betas(), Runs: o.aisRuns, Seed: o.seed, Progress: e.stdout})
 	if err != nil {
 		return err
 	}
-	if v, err := runtime.LogLikelihood(bottom, e.test, bz.LogZ); err == nil {
+	if v, err := estimators.LogLikelihood(bottom, e.test, bz.LogZ); err == nil {
 		f := figure(v, v-(bz.High-bz.LogZ), v+(bz.LogZ-bz.Low), "the bottom 784×500 RBM alone: −F(v) − log Z, log Z by "+bz.Method+" from the base rates")
 		f.ESS = &bz.ESS
 		res.Estimates["bottom_rbm"] = f
@@ -189,7 +190,7 @@ func (e *env) evaluateDBN(r *row, d *deep.DBN, res *Result) error {
 	fmt.Fprintf(e.stdout, "test: variational bound %s; importance-sampled %s\n", res.TestLogLik, is)
 	if o.raiseRows > 0 {
 		sub, _ := e.test.Split(min(o.raiseRows, e.test.Rows))
-		ra, err := d.RAISE(sub, tb, runtime.RAISEConfig{Betas: e.betas(), Runs: o.raiseRuns, Seed: o.seed, Progress: e.stdout})
+		ra, err := d.RAISE(sub, tb, estimators.RAISEConfig{Betas: e.betas(), Runs: o.raiseRuns, Seed: o.seed, Progress: e.stdout})
 		if err != nil {
 			return err
 		}
@@ -255,7 +256,7 @@ func (e *env) trainDBM(r *row, res *Result) (runtime.Reflective, error) {
 		Optimizer: runtime.SGD{LearningRate: rc.PretrainRate, Momentum: rc.PretrainMomentum, WeightDecay: rc.PretrainDecay}, Progress: e.stdout}); err != nil {
 		return nil, err
 	}
-	base, err := runtime.BaseRate(m, e.train, float64(e.train.Rows)/20)
+	base, err := estimators.BaseRate(m, e.train, float64(e.train.Rows)/20)
 	if err != nil {
 		return nil, err
 	}
@@ -265,7 +266,7 @@ func (e *env) trainDBM(r *row, res *Result) (runtime.Reflective, error) {
 	epoch := 0
 	proxy := func() (string, float64) {
 		v := math.NaN()
-		if est, err := runtime.AIS(m, base, runtime.AISConfig{Temperatures: e.o.curveTemps, Runs: e.o.curveRuns, Seed: e.o.seed}); err == nil {
+		if est, err := estimators.AIS(m, base, estimators.AISConfig{Temperatures: e.o.curveTemps, Runs: e.o.curveRuns, Seed: e.o.seed}); err == nil {
 			if b, err := deep.ELBO(m, sub, est.LogZ, deep.ELBOConfig{Iters: rc.MeanFieldIters, Tol: rc.MeanFieldTol}); err == nil {
 				v = b.Mean
 			}
@@ -290,11 +291,11 @@ func (e *env) trainDBM(r *row, res *Result) (runtime.Reflective, error) {
 // mean-field bound on the test and on as many training images.
 func (e *env) evaluateDBM(r *row, m runtime.Reflective, res *Result) error {
 	o := e.o
-	base, err := runtime.BaseRate(m, e.train, float64(e.train.Rows)/20)
+	base, err := estimators.BaseRate(m, e.train, float64(e.train.Rows)/20)
 	if err != nil {
 		return err
 	}
-	z, err := runtime.AIS(m, base, runtime.AISConfig{Betas: e.betas(), Runs: o.aisRuns, Seed: o.seed, Progress: e.stdout})
+	z, err := estimators.AIS(m, base, estimators.AISConfig{Betas: e.betas(), Runs: o.aisRuns, Seed: o.seed, Progress: e.stdout})
 	if err != nil {
 		return err
 	}
@@ -327,7 +328,7 @@ func (e *env) evaluateDBM(r *row, m runtime.Reflective, res *Result) error {
 }
 
 // logZ stores an AIS estimate of log Z in res.LogZ[name] and prints it.
-func (e *env) logZ(res *Result, name, what string, z *runtime.Estimate) {
+func (e *env) logZ(res *Result, name, what string, z *estimators.Estimate) {
 	f := figure(z.LogZ, z.Low, z.High, z.Method)
 	f.ESS = &z.ESS
 	res.LogZ[name] = f

@@ -16,6 +16,7 @@ import (
 	"github.com/ebmc/ebmc/runtime/checkpoint"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/deep"
+	"github.com/ebmc/ebmc/runtime/estimators"
 	"github.com/ebmc/ebmc/runtime/fileio"
 	"github.com/ebmc/ebmc/runtime/imaging"
 	"github.com/ebmc/ebmc/runtime/training"
@@ -205,7 +206,7 @@ func (e *env) save(r *row, m runtime.Reflective, res *Result, dir string) error 
 
 // betas is the schedule of AIS and RAISE: Salakhutdinov & Murray's 14,500
 // temperatures with every step divided by -temps-scale.
-func (e *env) betas() []float64 { return runtime.ScaledSMBetas(e.o.tempsScale) }
+func (e *env) betas() []float64 { return estimators.ScaledSMBetas(e.o.tempsScale) }
 
 // scaled is a recipe's epochs n, or -epochs, times -epoch-scale.
 func (e *env) scaled(n int) int {
@@ -244,7 +245,7 @@ func (e *env) trainCD(r *row, res *Result) (runtime.Reflective, error) {
 	if err != nil {
 		return nil, err
 	}
-	base, err := runtime.BaseRate(m, e.train, float64(e.train.Rows)/20)
+	base, err := estimators.BaseRate(m, e.train, float64(e.train.Rows)/20)
 	if err != nil {
 		return nil, err
 	}
@@ -260,13 +261,13 @@ func (e *env) trainCD(r *row, res *Result) (runtime.Reflective, error) {
 	proxy := func() (string, float64) {
 		z, err := m.LogZ(0)
 		if err != nil {
-			est, err := runtime.AIS(m, base, runtime.AISConfig{Temperatures: e.o.curveTemps, Runs: e.o.curveRuns, Seed: e.o.seed})
+			est, err := estimators.AIS(m, base, estimators.AISConfig{Temperatures: e.o.curveTemps, Runs: e.o.curveRuns, Seed: e.o.seed})
 			if err != nil {
 				return "test log-likelihood", math.NaN()
 			}
 			z = est.LogZ
 		}
-		ll, err := runtime.LogLikelihood(m, e.test, z)
+		ll, err := estimators.LogLikelihood(m, e.test, z)
 		if err != nil {
 			return "test log-likelihood", math.NaN()
 		}
@@ -304,7 +305,7 @@ func (e *env) trainEM(r *row, res *Result) (runtime.Reflective, error) {
 		if err != nil {
 			return nil, err
 		}
-		ll, err := runtime.LogLikelihood(m, e.test, z)
+		ll, err := estimators.LogLikelihood(m, e.test, z)
 		if err != nil {
 			return nil, err
 		}
@@ -364,11 +365,11 @@ func (e *env) evaluate(r *row, m runtime.Reflective, res *Result) error {
 	if z, err := m.LogZ(0); err == nil {
 		exact := "exact: −F(v) − log Z, log Z by enumeration"
 		res.LogZ["exact"] = figure(z, z, z, "enumeration")
-		te, err := runtime.LogLikelihood(m, e.test, z)
+		te, err := estimators.LogLikelihood(m, e.test, z)
 		if err != nil {
 			return err
 		}
-		tr, err := runtime.LogLikelihood(m, e.train, z)
+		tr, err := estimators.LogLikelihood(m, e.train, z)
 		if err != nil {
 			return err
 		}
@@ -383,15 +384,15 @@ func (e *env) evaluate(r *row, m runtime.Reflective, res *Result) error {
 		}
 		return nil
 	}
-	base, err := runtime.BaseRate(m, e.train, float64(e.train.Rows)/20)
+	base, err := estimators.BaseRate(m, e.train, float64(e.train.Rows)/20)
 	if err != nil {
 		return err
 	}
-	ais, err := runtime.AIS(m, base, runtime.AISConfig{Betas: e.betas(), Runs: o.aisRuns, Seed: o.seed, Progress: e.stdout})
+	ais, err := estimators.AIS(m, base, estimators.AISConfig{Betas: e.betas(), Runs: o.aisRuns, Seed: o.seed, Progress: e.stdout})
 	if err != nil {
 		return err
 	}
-	uni, err := runtime.AIS(m, runtime.Uniform(m), runtime.AISConfig{Betas: e.betas(), Runs: o.aisRuns, Seed: o.seed + 1, Progress: e.stdout})
+	uni, err := estimators.AIS(m, estimators.Uniform(m), estimators.AISConfig{Betas: e.betas(), Runs: o.aisRuns, Seed: o.seed + 1, Progress: e.stdout})
 	if err != nil {
 		return err
 	}
@@ -400,13 +401,13 @@ func (e *env) evaluate(r *row, m runtime.Reflective, res *Result) error {
 		return err
 	}
 	if rev != nil {
-		v, err := runtime.LogLikelihood(m, e.test, rev.LogZ)
+		v, err := estimators.LogLikelihood(m, e.test, rev.LogZ)
 		if err != nil {
 			return err
 		}
 		res.Estimates["ais_reverse"] = figure(v, v-(rev.High-rev.LogZ), v+(rev.LogZ-rev.Low), "−F(v) − log Z, log Z by "+rev.Method)
 	}
-	for name, est := range map[string]*runtime.Estimate{"ais_base_rates": ais, "ais_uniform": uni} {
+	for name, est := range map[string]*estimators.Estimate{"ais_base_rates": ais, "ais_uniform": uni} {
 		f := figure(est.LogZ, est.Low, est.High, est.Method)
 		f.ESS = &est.ESS
 		res.LogZ[name] = f
@@ -414,8 +415,8 @@ func (e *env) evaluate(r *row, m runtime.Reflective, res *Result) error {
 	fmt.Fprintf(e.stdout, "log Z: AIS from base rates %.3f [%.3f, %.3f] (ESS %.1f of %d); from a uniform base %.3f [%.3f, %.3f] (ESS %.1f)\n",
 		ais.LogZ, ais.Low, ais.High, ais.ESS, o.aisRuns, uni.LogZ, uni.Low, uni.High, uni.ESS)
 	// log p = −F − log Z: the interval of log Z, reversed.
-	ll := func(d *dataset.Dataset, est *runtime.Estimate) (Figure, error) {
-		v, err := runtime.LogLikelihood(m, d, est.LogZ)
+	ll := func(d *dataset.Dataset, est *estimators.Estimate) (Figure, error) {
+		v, err := estimators.LogLikelihood(m, d, est.LogZ)
 		if err != nil {
 			return Figure{}, err
 		}
@@ -437,7 +438,7 @@ func (e *env) evaluate(r *row, m runtime.Reflective, res *Result) error {
 	res.Estimates["ais_uniform"] = f
 	if o.raiseRows > 0 {
 		sub, _ := e.test.Split(min(o.raiseRows, e.test.Rows))
-		ra, err := runtime.RAISE(m, base, sub, runtime.RAISEConfig{Betas: e.betas(), Runs: o.raiseRuns, Seed: o.seed, Progress: e.stdout})
+		ra, err := estimators.RAISE(m, base, sub, estimators.RAISEConfig{Betas: e.betas(), Runs: o.raiseRuns, Seed: o.seed, Progress: e.stdout})
 		if err != nil {
 			return err
 		}
@@ -449,7 +450,7 @@ func (e *env) evaluate(r *row, m runtime.Reflective, res *Result) error {
 			return err
 		}
 		res.Estimates["ais_subset"] = af
-		f, err := runtime.FreeEnergies(m, sub)
+		f, err := estimators.FreeEnergies(m, sub)
 		if err != nil {
 			return err
 		}
@@ -518,11 +519,11 @@ func (e *env) curve(r *row, res *Result, dir string) error {
 // so a wide gap means log Z is not settled — typically a model with modes
 // that forward annealing from the base rates does not find. It returns nil
 // when -reverse-runs is 0.
-func (e *env) reverse(m runtime.Reflective, base *runtime.Base, fwd *runtime.Estimate, res *Result) (*runtime.Estimate, error) {
+func (e *env) reverse(m runtime.Reflective, base *estimators.Base, fwd *estimators.Estimate, res *Result) (*estimators.Estimate, error) {
 	if e.o.reverseRuns == 0 {
 		return nil, nil
 	}
-	rev, err := runtime.ReverseAIS(m, base, runtime.AISConfig{Betas: e.betas(), Runs: e.o.reverseRuns, Seed: e.o.seed + 2}, e.o.burn)
+	rev, err := estimators.ReverseAIS(m, base, estimators.AISConfig{Betas: e.betas(), Runs: e.o.reverseRuns, Seed: e.o.seed + 2}, e.o.burn)
 	if err != nil {
 		return nil, err
 	}

@@ -42,7 +42,7 @@ import (
 	"time"
 
 	"github.com/ebmc/ebmc/examples/internal/figures"
-	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/estimators"
 	"github.com/ebmc/ebmc/runtime/fileio"
 )
 
@@ -84,12 +84,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&o.momentum, "momentum", -1, "the RBM rows' momentum instead of their recipe's")
 	fs.StringVar(&o.biases, "biases", "", "the RBM rows' visible biases at the start: base (the pixels' log-odds) or zero, instead of their recipe's")
 	fs.StringVar(&o.negative, "negative", "", "the visible units of CD's negative phase: means or samples, instead of the recipe's")
-	fs.IntVar(&o.aisRuns, "ais-runs", runtime.DefaultAISRuns, "AIS runs (with the 14,500 temperatures of Salakhutdinov & Murray)")
+	fs.IntVar(&o.aisRuns, "ais-runs", estimators.DefaultAISRuns, "AIS runs (with the 14,500 temperatures of Salakhutdinov & Murray)")
 	fs.IntVar(&o.raiseRows, "raise-rows", 50, "test images RAISE evaluates (0: none)")
-	fs.IntVar(&o.raiseRuns, "raise-runs", runtime.DefaultRAISERuns, "RAISE runs per test image")
+	fs.IntVar(&o.raiseRuns, "raise-runs", estimators.DefaultRAISERuns, "RAISE runs per test image")
 	fs.IntVar(&o.curveTemps, "curve-temps", 1000, "AIS temperatures of the per-epoch learning curve of the large RBMs")
 	fs.IntVar(&o.curveRuns, "curve-runs", 20, "AIS runs of the per-epoch learning curve of the large RBMs")
-	fs.IntVar(&o.tempsScale, "temps-scale", 1, "divide every step of AIS's and RAISE's schedule by this: 14,500 × N temperatures (runtime.ScaledSMBetas); raise it when an ESS is small or an interval has no lower end")
+	fs.IntVar(&o.tempsScale, "temps-scale", 1, "divide every step of AIS's and RAISE's schedule by this: 14,500 × N temperatures (estimators.ScaledSMBetas); raise it when an ESS is small or an interval has no lower end")
 	fs.IntVar(&o.reverseRuns, "reverse-runs", 20, "reverse AIS runs (from chains burned in at the model), whose log Z errs high where forward AIS errs low; 0: none")
 	fs.IntVar(&o.burn, "burn", 1000, "Gibbs sweeps of burn-in before reverse AIS")
 	fs.StringVar(&o.load, "load", "", "evaluate the models an earlier run saved in this directory (its table.json and ROW/*.safetensors) instead of training them")
@@ -177,7 +177,7 @@ type Table struct {
 	RAISERows   int       `json:"raise_rows"`
 	RAISERuns   int       `json:"raise_runs"`
 	// TempsScale divides the steps of the 14,500 temperatures of AIS and
-	// RAISE (runtime.ScaledSMBetas).
+	// RAISE (estimators.ScaledSMBetas).
 	TempsScale   int    `json:"temperature_scale"`
 	Binarization string `json:"binarization"`
 	// Loaded is the directory whose saved models were evaluated, when the

@@ -14,6 +14,7 @@ import (
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/checkpoint"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/estimators"
 )
 
 // fakeMNIST writes IDX files of random grey blobs in MNIST's layout, so the
@@ -133,7 +134,7 @@ func TestNaiveMixtureCatchesADifference(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ll, _ := runtime.LogLikelihood(r, d, z)
+	ll, _ := estimators.LogLikelihood(r, d, z)
 	nz, nll, err := naiveMixture(r, d)
 	if err != nil {
 		t.Fatal(err)
@@ -322,7 +323,7 @@ func TestDocumentedFigures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ll, err := runtime.LogLikelihood(m, test, z)
+			ll, err := estimators.LogLikelihood(m, test, z)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -335,7 +336,7 @@ func TestDocumentedFigures(t *testing.T) {
 					p.Data[k] += 1e-4
 				}
 				z2, _ := m.LogZ(0)
-				if ll2, _ := runtime.LogLikelihood(m, test, z2); math.Abs(ll2-res.TestLogLik.Value) <= 1e-9 {
+				if ll2, _ := estimators.LogLikelihood(m, test, z2); math.Abs(ll2-res.TestLogLik.Value) <= 1e-9 {
 					t.Errorf("%s: a perturbed model passes the check (log Z %v → %v, log-likelihood %v)", res.ID, z, z2, ll2)
 				}
 			}

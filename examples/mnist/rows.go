@@ -49,7 +49,7 @@ type row struct {
 // of drifting down as its bias grows; the visible units of CD's negative
 // phase as means (Hinton's practical guide) or sampled, and the visible
 // biases started at zero or at the log-odds of the pixels' base rates
-// (the guide's §8, runtime.Base.SetBiases).
+// (the guide's §8, estimators.Base.SetBiases).
 type cdRecipe struct {
 	K           int     `json:"k"`
 	Persistent  bool    `json:"persistent"`

@@ -11,6 +11,7 @@ import (
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/checkpoint"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/estimators"
 	"github.com/ebmc/ebmc/runtime/training"
 )
 
@@ -60,8 +61,8 @@ func Example() {
 	}
 
 	r := m.Reflect() // generic tools take any generated model through Reflect
-	samples, _ := runtime.Sample(r, 100, 1000, 4)
-	features, _ := runtime.Transform(r, data)
+	samples, _ := estimators.Sample(r, 100, 1000, 4)
+	features, _ := estimators.Transform(r, data)
 	fmt.Println("samples:", samples.Rows, "×", samples.Cols, "features:", features.Rows, "×", features.Cols)
 
 	path := filepath.Join(os.TempDir(), "quickstart-rbm.safetensors")
@@ -76,11 +77,11 @@ func Example() {
 	fmt.Println("loaded:", err == nil && loaded.W[5] == m.W[5])
 
 	exact, _ := m.LogZ(0) // 2⁸ hidden configurations, v summed out
-	base, _ := runtime.BaseRate(r, data, 1)
-	ais, _ := runtime.AIS(r, base, runtime.AISConfig{Temperatures: 1000, Runs: 100, Seed: 5})
+	base, _ := estimators.BaseRate(r, data, 1)
+	ais, _ := estimators.AIS(r, base, estimators.AISConfig{Temperatures: 1000, Runs: 100, Seed: 5})
 	fmt.Println("AIS interval holds the exact log Z:", ais.Low <= exact && exact <= ais.High)
 
-	ll, _ := runtime.LogLikelihood(r, data, exact)
+	ll, _ := estimators.LogLikelihood(r, data, exact)
 	fmt.Println("log-likelihood above the uniform model's 16·log ½:", ll > 16*math.Log(0.5))
 	// Output:
 	// samples: 100 × 16 features: 600 × 8

@@ -7,6 +7,7 @@ import (
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/deep"
+	"github.com/ebmc/ebmc/runtime/estimators"
 )
 
 // dbmStub is a model that knows only its layers: enough for the checks
@@ -60,27 +61,27 @@ func TestELBORefusesGaussianHiddenLayers(t *testing.T) {
 
 func TestICMRefusesBadArguments(t *testing.T) {
 	m := dbmStub{layers: dbmLayers("visible bernoulli", "bernoulli")}
-	_, err := runtime.ICM(m, dbmStubChains{}, [][]bool{{true}}, 10)
+	_, err := estimators.ICM(m, dbmStubChains{}, [][]bool{{true}}, 10)
 	dbmWantError(t, err, "clamp mask of layer a has 1 flags for 2 units")
-	_, err = runtime.ICM(m, dbmStubChains{}, [][]bool{nil, nil, nil}, 10)
+	_, err = estimators.ICM(m, dbmStubChains{}, [][]bool{nil, nil, nil}, 10)
 	dbmWantError(t, err, "3 masks for 2 layers")
-	_, err = runtime.ICM(m, dbmStubChains{}, nil, 0)
+	_, err = estimators.ICM(m, dbmStubChains{}, nil, 0)
 	dbmWantError(t, err, "maxSweeps = 0")
-	_, err = runtime.ICM(m, nil, nil, 1)
+	_, err = estimators.ICM(m, nil, nil, 1)
 	dbmWantError(t, err, "nil model or chains")
-	_, err = runtime.MeanFieldClamped(m, dbmStubChains{}, nil, 10, 0, 1)
+	_, err = estimators.MeanFieldClamped(m, dbmStubChains{}, nil, 10, 0, 1)
 	dbmWantError(t, err, "damping 1 is outside [0, 1)")
 }
 
 func TestICMCompleteRefusesBadInput(t *testing.T) {
 	m := dbmStub{layers: dbmLayers("visible bernoulli", "bernoulli")}
 	d := &dataset.Dataset{Rows: 2, Cols: 2, X: []float64{0, 1, 1, 0}}
-	_, err := runtime.Complete(m, d, []bool{true}, runtime.CompleteConfig{})
+	_, err := estimators.Complete(m, d, []bool{true}, estimators.CompleteConfig{})
 	dbmWantError(t, err, "missing has 1 flags; want 2 (one mask) or 4 (one per row)")
-	_, err = runtime.Complete(m, &dataset.Dataset{Rows: 1, Cols: 3, X: make([]float64, 3)}, make([]bool, 3), runtime.CompleteConfig{})
+	_, err = estimators.Complete(m, &dataset.Dataset{Rows: 1, Cols: 3, X: make([]float64, 3)}, make([]bool, 3), estimators.CompleteConfig{})
 	dbmWantError(t, err, "data has 3 columns, the visible layers have 2 units")
-	_, err = runtime.Complete(m, d, make([]bool, 2), runtime.CompleteConfig{Method: 7})
+	_, err = estimators.Complete(m, d, make([]bool, 2), estimators.CompleteConfig{Method: 7})
 	dbmWantError(t, err, "unknown method CompletionMethod(7)")
-	_, err = runtime.Complete(m, &dataset.Dataset{Cols: 2}, make([]bool, 2), runtime.CompleteConfig{})
+	_, err = estimators.Complete(m, &dataset.Dataset{Cols: 2}, make([]bool, 2), estimators.CompleteConfig{})
 	dbmWantError(t, err, "empty data set")
 }

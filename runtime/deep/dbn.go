@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/estimators"
 	"github.com/ebmc/ebmc/runtime/training"
 	"strings"
 )
@@ -121,7 +122,7 @@ func dbnInspect(m runtime.Reflective, top bool) (dbnLevel, error) {
 		}
 		lv.label, lv.classes = visible[1], ly.Shape[0]
 	}
-	lv.feIn = runtime.VisibleFreeEnergy(m)
+	lv.feIn = estimators.VisibleFreeEnergy(m)
 	if lv.feIn < 0 {
 		return lv, errors.New("no free energy of the visible layers (the hidden layer cannot be summed out)")
 	}
@@ -583,7 +584,7 @@ func (d *DBN) ClassProbs(data *dataset.Dataset) ([]float64, error) {
 	if err != nil {
 		return nil, fmt.Errorf("runtime: DBN classify: %w", err)
 	}
-	return runtime.ClassProbs(top.m, top.m.Layers()[top.label].Name, feats)
+	return estimators.ClassProbs(top.m, top.m.Layers()[top.label].Name, feats)
 }
 
 // Pretraining.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/estimators"
 	"github.com/ebmc/ebmc/runtime/internal/stats"
 	"math"
 	"time"
@@ -17,17 +18,17 @@ import (
 // base-rate model TopBase fits to data and labels. Forward AIS errs low in
 // expectation (E[Ẑ] = Z, so E[log Ẑ] ≤ log Z), which errs the bound high;
 // ReverseAIS from the same base errs the other way.
-func (d *DBN) TopLogZ(data *dataset.Dataset, labels []int, cfg runtime.AISConfig) (*runtime.Estimate, error) {
+func (d *DBN) TopLogZ(data *dataset.Dataset, labels []int, cfg estimators.AISConfig) (*estimators.Estimate, error) {
 	top := d.top()
 	start := time.Now()
 	if z, err := top.m.LogZ(1 << 24); err == nil {
-		return &runtime.Estimate{Method: "exact (enumeration)", LogZ: z, Low: z, High: z, LogZBase: math.NaN(), Seconds: time.Since(start).Seconds()}, nil
+		return &estimators.Estimate{Method: "exact (enumeration)", LogZ: z, Low: z, High: z, LogZBase: math.NaN(), Seconds: time.Since(start).Seconds()}, nil
 	}
 	base, err := d.TopBase(data, labels)
 	if err != nil {
 		return nil, err
 	}
-	est, err := runtime.AIS(top.m, base, cfg)
+	est, err := estimators.AIS(top.m, base, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("runtime: DBN top log Z: %w", err)
 	}
@@ -38,7 +39,7 @@ func (d *DBN) TopLogZ(data *dataset.Dataset, labels []int, cfg runtime.AISConfig
 // of 5% of the rows) to the top model's visible layers on data mapped up
 // by the recognition means, with the one-hot labels appended when the top
 // model has a label layer (labels must then hold one class per row).
-func (d *DBN) TopBase(data *dataset.Dataset, labels []int) (*runtime.Base, error) {
+func (d *DBN) TopBase(data *dataset.Dataset, labels []int) (*estimators.Base, error) {
 	if err := d.checkData(data); err != nil {
 		return nil, fmt.Errorf("runtime: DBN top base rate: %w", err)
 	}
@@ -57,7 +58,7 @@ func (d *DBN) TopBase(data *dataset.Dataset, labels []int) (*runtime.Base, error
 	for r, l := range labels {
 		cur.X[r*cur.Cols+top.nin+l] = 1
 	}
-	base, err := runtime.BaseRate(top.m, cur, float64(cur.Rows)/20)
+	base, err := estimators.BaseRate(top.m, cur, float64(cur.Rows)/20)
 	if err != nil {
 		return nil, fmt.Errorf("runtime: DBN top base rate: %w", err)
 	}
@@ -90,7 +91,7 @@ type DBNBound struct {
 	// LogZ.LogZ) and Value + 3·StdErr + (LogZ.LogZ − LogZ.Low).
 	Low, High float64
 	PerRow    []float64
-	LogZ      runtime.Estimate // of the top model
+	LogZ      estimators.Estimate // of the top model
 	Samples   int
 	Method    string
 	Seconds   float64
@@ -106,7 +107,7 @@ type DBNBound struct {
 // input, summed over the label when it has one: log Σ_y exp(−F_top(h, y)).
 // Each row's expectation is the average over cfg.Samples draws of q; logZ
 // is log Z_top (TopLogZ). The gap to log p(v) is KL(q(h | v) ‖ p(h | v)).
-func (d *DBN) LowerBound(data *dataset.Dataset, logZ *runtime.Estimate, cfg DBNBoundConfig) (*DBNBound, error) {
+func (d *DBN) LowerBound(data *dataset.Dataset, logZ *estimators.Estimate, cfg DBNBoundConfig) (*DBNBound, error) {
 	start := time.Now()
 	if err := d.checkData(data); err != nil {
 		return nil, fmt.Errorf("runtime: DBN lower bound: %w", err)
@@ -282,7 +283,7 @@ func (u *dbnUpSampler) draw(in []float64, stride, n int, acc []float64) ([]float
 // and so approximately on log p(v); unlike the variational bound it
 // tightens as the runs grow. base is the top model's base (TopBase); the
 // top model must have no label layer.
-func (d *DBN) RAISE(data *dataset.Dataset, base *runtime.Base, cfg runtime.RAISEConfig) (*runtime.RAISEResult, error) {
+func (d *DBN) RAISE(data *dataset.Dataset, base *estimators.Base, cfg estimators.RAISEConfig) (*estimators.RAISEResult, error) {
 	start := time.Now()
 	fail := func(err error) error { return fmt.Errorf("runtime: DBN RAISE: %w", err) }
 	if err := d.checkData(data); err != nil {
@@ -295,11 +296,11 @@ func (d *DBN) RAISE(data *dataset.Dataset, base *runtime.Base, cfg runtime.RAISE
 	runs := cfg.Runs
 	switch {
 	case runs == 0:
-		runs = runtime.DefaultRAISERuns
+		runs = estimators.DefaultRAISERuns
 	case runs < 0 || runs > dbnBatch:
-		return nil, fail(fmt.Errorf("Runs is %d; 0 means %d, otherwise it must be between 1 and %d", runs, runtime.DefaultRAISERuns, dbnBatch))
+		return nil, fail(fmt.Errorf("Runs is %d; 0 means %d, otherwise it must be between 1 and %d", runs, estimators.DefaultRAISERuns, dbnBatch))
 	}
-	betas, err := runtime.AISConfig{Betas: cfg.Betas, Temperatures: cfg.Temperatures}.Schedule()
+	betas, err := estimators.AISConfig{Betas: cfg.Betas, Temperatures: cfg.Temperatures}.Schedule()
 	if err != nil {
 		return nil, fail(err)
 	}
@@ -325,11 +326,11 @@ func (d *DBN) RAISE(data *dataset.Dataset, base *runtime.Base, cfg runtime.RAISE
 	}
 	tc := cfg
 	tc.Runs = 1
-	ra, err := runtime.RAISE(top.m, base, hs, tc)
+	ra, err := estimators.RAISE(top.m, base, hs, tc)
 	if err != nil {
 		return nil, fail(err)
 	}
-	res := &runtime.RAISEResult{Method: fmt.Sprintf("RAISE through the DBN: %d draws of q(h | v) per row, each with one reverse run of the top model, %d temperatures, %d rows",
+	res := &estimators.RAISEResult{Method: fmt.Sprintf("RAISE through the DBN: %d draws of q(h | v) per row, each with one reverse run of the top model, %d temperatures, %d rows",
 		runs, len(betas)-1, data.Rows),
 		LogP: make([]float64, data.Rows), ESS: make([]float64, data.Rows)}
 	for r := range data.Rows {

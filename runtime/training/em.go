@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/estimators"
 	"github.com/ebmc/ebmc/runtime/internal/layout"
 	"io"
 	"math"
@@ -210,7 +211,7 @@ func newEM(m runtime.Reflective, data *dataset.Dataset, cfg EMConfig) (*em, erro
 	if cfg.LearningRate == 0 {
 		cfg.LearningRate = 0.1
 	}
-	e := &em{m: m, cfg: cfg, name: m.ModelName(), data: data, fe: runtime.VisibleFreeEnergy(m), chains: map[int]runtime.Chains{}, lr: cfg.LearningRate}
+	e := &em{m: m, cfg: cfg, name: m.ModelName(), data: data, fe: estimators.VisibleFreeEnergy(m), chains: map[int]runtime.Chains{}, lr: cfg.LearningRate}
 	if !hasHidden(m) {
 		return nil, fmt.Errorf("the model has no hidden layer, so there is nothing to infer; use the exact method (maximum likelihood) instead")
 	}

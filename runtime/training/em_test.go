@@ -11,6 +11,7 @@ import (
 	"github.com/ebmc/ebmc/internal/gentest/rbm"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/estimators"
 	"github.com/ebmc/ebmc/runtime/internal/emtest"
 	"github.com/ebmc/ebmc/runtime/internal/modeltest"
 	"github.com/ebmc/ebmc/runtime/training"
@@ -46,7 +47,7 @@ func emModel(t *testing.T, name string) func(uint64) runtime.Reflective {
 // TestEMLogLikelihoodNeverFalls: EM's log-likelihood does not fall from one
 // iteration to the next, by the closed form (mixtures) and by generalized
 // EM (a mixture without free mixing weights, a 6×3 RBM), rises overall, and
-// its last value is runtime.LogLikelihood at log Z from the model's own
+// its last value is estimators.LogLikelihood at log Z from the model's own
 // enumeration.
 func TestEMLogLikelihoodNeverFalls(t *testing.T) {
 	cases := []struct {
@@ -84,12 +85,12 @@ func TestEMLogLikelihoodNeverFalls(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ll, err := runtime.LogLikelihood(m, data, logZ)
+			ll, err := estimators.LogLikelihood(m, data, logZ)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if math.Abs(ll-last) > 1e-9 {
-				t.Errorf("EM's last log-likelihood %.12f, runtime.LogLikelihood %.12f", last, ll)
+				t.Errorf("EM's last log-likelihood %.12f, estimators.LogLikelihood %.12f", last, ll)
 			}
 			if lines := strings.Count(progress.String(), "log-likelihood"); lines != res.Iterations {
 				t.Errorf("%d progress lines, want %d:\n%s", lines, res.Iterations, progress.String())

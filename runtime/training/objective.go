@@ -3,6 +3,7 @@ package training
 import (
 	"fmt"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/estimators"
 	"github.com/ebmc/ebmc/runtime/internal/layout"
 	"math"
 	"slices"
@@ -57,7 +58,7 @@ type ObjectiveConfig struct {
 	// persistent chains by K transitions of this sampler (Metropolis–Hastings,
 	// Langevin) instead of the generated trainer's Gibbs sweeps; the
 	// gradient is then E_data[−∂F/∂θ] + E_chains[∂F/∂θ].
-	Sampler runtime.Sampler
+	Sampler estimators.Sampler
 	// Sites, for pseudo-likelihood and ratio matching, is the number of
 	// sites (binary units or softmax groups) per example drawn uniformly
 	// without replacement each step, the sum over all sites estimated by
@@ -77,7 +78,7 @@ type ObjectiveConfig struct {
 	// Noise is NCE's factorized noise distribution (e.g. BaseRate fitted to
 	// the training data); NoiseRatio the number of noise samples per data
 	// example (0 means 1).
-	Noise      *runtime.Base
+	Noise      *estimators.Base
 	NoiseRatio int
 	// Label names the visible softmax layer (one group) whose conditional
 	// likelihood p(y | x) the "conditional" method maximizes.
@@ -137,7 +138,7 @@ type ObjectiveTrainer struct {
 
 	// pcd with another sampler
 	neg    runtime.Chains
-	stats  runtime.SamplerStats
+	stats  estimators.SamplerStats
 	lq, gn []float64
 }
 
@@ -169,7 +170,7 @@ func NewObjectiveTrainer(m runtime.Reflective, cfg ObjectiveConfig) (runtime.Tra
 	default:
 		return nil, fmt.Errorf("runtime: trainer for %s: unknown method %q; choose one of %s", name, cfg.Method, strings.Join(Methods, ", "))
 	}
-	t := &ObjectiveTrainer{m: m, cfg: cfg, fe: runtime.VisibleFreeEnergy(m), exactSide: exactSide{keepF: -1}, chains: map[int]runtime.Chains{},
+	t := &ObjectiveTrainer{m: m, cfg: cfg, fe: estimators.VisibleFreeEnergy(m), exactSide: exactSide{keepF: -1}, chains: map[int]runtime.Chains{},
 		rng: runtime.NewRNG(cfg.Seed, 0x0b1ec7), rngSt: make([]float64, 4)}
 	t.rng.EncodeState(t.rngSt) // the source of truth between steps
 	if t.fe < 0 && hasHidden(m) {
@@ -1021,7 +1022,7 @@ func (t *ObjectiveTrainer) pcdStep(batch []float64, rows int) float64 {
 }
 
 // SamplerStats returns the transitions and acceptances of pcd's sampler so far.
-func (t *ObjectiveTrainer) SamplerStats() runtime.SamplerStats { return t.stats }
+func (t *ObjectiveTrainer) SamplerStats() estimators.SamplerStats { return t.stats }
 
 // dot returns Σ x[i]·y[i] with len(y) ≥ len(x).
 func dot(x, y []float64) float64 {

@@ -10,6 +10,7 @@ import (
 	"github.com/ebmc/ebmc/internal/gentest/rbm"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/estimators"
 	"github.com/ebmc/ebmc/runtime/internal/modeltest"
 	"github.com/ebmc/ebmc/runtime/training"
 )
@@ -183,7 +184,7 @@ func TestNCELearnsLogZ(t *testing.T) {
 	data := modeltest.ExactSample(t, teacher.Reflect(), 4000, 3)
 	student := rbm.NewRBM(4)
 	m := student.Reflect()
-	noise, err := runtime.BaseRate(m, data, 1)
+	noise, err := estimators.BaseRate(m, data, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +201,7 @@ func TestNCELearnsLogZ(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ll, err := runtime.LogLikelihood(m, data, logZ)
+	ll, err := estimators.LogLikelihood(m, data, logZ)
 	if err != nil {
 		t.Fatal(err)
 	}

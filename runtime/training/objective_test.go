@@ -13,6 +13,7 @@ import (
 	"github.com/ebmc/ebmc/internal/gentest/grbm"
 	"github.com/ebmc/ebmc/internal/gentest/rbm"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/estimators"
 	"github.com/ebmc/ebmc/runtime/internal/modeltest"
 	"github.com/ebmc/ebmc/runtime/training"
 )
@@ -85,7 +86,7 @@ func TestObjectiveGradients(t *testing.T) {
 			cfg := c.cfg
 			cfg.BatchSize, cfg.Seed = data.Rows, 13
 			if cfg.Method == "nce" {
-				b, err := runtime.BaseRate(m, data, 1)
+				b, err := estimators.BaseRate(m, data, 1)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -164,11 +165,11 @@ func TestPCDWithOtherSamplers(t *testing.T) {
 	cases := []struct {
 		name    string
 		new     func() runtime.Reflective
-		sampler runtime.Sampler
+		sampler estimators.Sampler
 	}{
-		{"rbm/metropolis", func() runtime.Reflective { return rbm.NewRBM(1).Reflect() }, runtime.Sampler{Name: "metropolis"}},
-		{"grbm/mala", func() runtime.Reflective { return grbm.NewGRBM(2).Reflect() }, runtime.Sampler{Name: "mala", Step: 0.05}},
-		{"grbm/metropolis", func() runtime.Reflective { return grbm.NewGRBM(2).Reflect() }, runtime.Sampler{Name: "metropolis", Step: 0.5}},
+		{"rbm/metropolis", func() runtime.Reflective { return rbm.NewRBM(1).Reflect() }, estimators.Sampler{Name: "metropolis"}},
+		{"grbm/mala", func() runtime.Reflective { return grbm.NewGRBM(2).Reflect() }, estimators.Sampler{Name: "mala", Step: 0.05}},
+		{"grbm/metropolis", func() runtime.Reflective { return grbm.NewGRBM(2).Reflect() }, estimators.Sampler{Name: "metropolis", Step: 0.5}},
 	}
 	if testing.Short() {
 		cases = cases[:1] // the other samplers: in the full suite
@@ -235,8 +236,8 @@ func TestObjectiveTrainerRefuses(t *testing.T) {
 		{gau, training.ObjectiveConfig{Method: "pl", BatchSize: 1}, "pseudo-likelihood here needs discrete units"},
 		{bin, training.ObjectiveConfig{Method: "nce", BatchSize: 1}, "NCE needs a noise distribution"},
 		{bin, training.ObjectiveConfig{Method: "exact", BatchSize: 1, Limit: 4}, "more than the limit"},
-		{bin, training.ObjectiveConfig{Method: "pcd", BatchSize: 1, Sampler: runtime.Sampler{Name: "hmc"}}, `unknown sampler "hmc"`},
-		{gau, training.ObjectiveConfig{Method: "pcd", BatchSize: 1, Sampler: runtime.Sampler{Name: "mala"}}, "needs a positive Step"},
+		{bin, training.ObjectiveConfig{Method: "pcd", BatchSize: 1, Sampler: estimators.Sampler{Name: "hmc"}}, `unknown sampler "hmc"`},
+		{gau, training.ObjectiveConfig{Method: "pcd", BatchSize: 1, Sampler: estimators.Sampler{Name: "mala"}}, "needs a positive Step"},
 		{bin, training.ObjectiveConfig{Method: "pl", BatchSize: 1, Rates: map[string]float64{"Q": 1}}, `Rates names "Q"`},
 		{bin, training.ObjectiveConfig{Method: "conditional", BatchSize: 1}, "needs Label"},
 		{bin, training.ObjectiveConfig{Method: "conditional", BatchSize: 1, Label: "v"}, "must be one softmax group"},

@@ -6,6 +6,7 @@ import (
 
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/estimators"
 )
 
 // RandomRows returns n rows for the visible layers of m: uniform bits,
@@ -104,8 +105,8 @@ func ExactSample(t *testing.T, m runtime.Reflective, n int, seed uint64) *datase
 // FreeEnergies returns F of every row (the energy for a fully visible model).
 func FreeEnergies(t *testing.T, m runtime.Reflective, d *dataset.Dataset) []float64 {
 	t.Helper()
-	if runtime.VisibleFreeEnergy(m) >= 0 {
-		f, err := runtime.FreeEnergies(m, d)
+	if estimators.VisibleFreeEnergy(m) >= 0 {
+		f, err := estimators.FreeEnergies(m, d)
 		if err != nil {
 			t.Fatal(err)
 		}

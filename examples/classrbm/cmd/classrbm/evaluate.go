@@ -8,6 +8,7 @@ import (
 
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/estimators"
 )
 
 // Estimate is a value with the method that produced it and its ±3σ interval
@@ -100,11 +101,11 @@ func accuracyEstimate(acc float64, n int, method string) Estimate {
 func (p *problem) evaluate(o options, met *Metrics, stdout io.Writer) error {
 	m := p.model
 	t0 := time.Now()
-	probs, err := runtime.ClassProbs(m, labelLayer, p.test)
+	probs, err := estimators.ClassProbs(m, labelLayer, p.test)
 	if err != nil {
 		return err
 	}
-	acc, err := runtime.Accuracy(probs, p.testLabels)
+	acc, err := estimators.Accuracy(probs, p.testLabels)
 	if err != nil {
 		return err
 	}
@@ -117,10 +118,10 @@ func (p *problem) evaluate(o options, met *Metrics, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "test accuracy %.4f ± %.4f (±3σ [%.4f, %.4f]); test log p(y | v) %.4f ± %.4f nats (%.1fs)\n",
 		acc, *met.Accuracy.StdErr, *met.Accuracy.Low, *met.Accuracy.High, met.CondLogLik.Value, orNaN(met.CondLogLik.StdErr), time.Since(t0).Seconds())
 	trainEval, _ := p.train.Split(min(p.train.Rows, 10000))
-	if probs, err = runtime.ClassProbs(m, labelLayer, trainEval); err != nil {
+	if probs, err = estimators.ClassProbs(m, labelLayer, trainEval); err != nil {
 		return err
 	}
-	trainAcc, err := runtime.Accuracy(probs, p.trainLabels[:trainEval.Rows])
+	trainAcc, err := estimators.Accuracy(probs, p.trainLabels[:trainEval.Rows])
 	if err != nil {
 		return err
 	}
@@ -152,7 +153,7 @@ func logCondProbs(m runtime.Reflective, d *dataset.Dataset, labels []int, classe
 			clear(row)
 			row[k] = 1
 		}
-		f, err := runtime.FreeEnergies(m, x)
+		f, err := estimators.FreeEnergies(m, x)
 		if err != nil {
 			return nil, err
 		}
@@ -176,11 +177,11 @@ func logCondProbs(m runtime.Reflective, d *dataset.Dataset, labels []int, classe
 func (p *problem) likelihood(o options, met *Metrics, stdout io.Writer) error {
 	m := p.model
 	train := withLabels(p.train, p.trainLabels, p.classes)
-	base, err := runtime.BaseRate(m, train, float64(train.Rows)/20)
+	base, err := estimators.BaseRate(m, train, float64(train.Rows)/20)
 	if err != nil {
 		return err
 	}
-	z, err := runtime.AIS(m, base, runtime.AISConfig{Temperatures: o.temps, Runs: o.runs, Seed: o.seed})
+	z, err := estimators.AIS(m, base, estimators.AISConfig{Temperatures: o.temps, Runs: o.runs, Seed: o.seed})
 	if err != nil {
 		return err
 	}
@@ -194,7 +195,7 @@ func (p *problem) likelihood(o options, met *Metrics, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "log Z = %.4f exactly\n", exact)
 	}
 	test := withLabels(p.test, p.testLabels, p.classes)
-	f, err := runtime.FreeEnergies(m, test)
+	f, err := estimators.FreeEnergies(m, test)
 	if err != nil {
 		return err
 	}

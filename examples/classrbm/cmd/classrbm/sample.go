@@ -8,6 +8,7 @@ import (
 
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/estimators"
 	"github.com/ebmc/ebmc/runtime/imaging"
 )
 
@@ -94,11 +95,11 @@ func (p *problem) pictures(o options, met *Metrics, stdout io.Writer) error {
 	if err := imaging.WriteTiles(filepath.Join(o.out, "samples.png"), imaging.Upscale(means, n, p.side, p.side, f), n, side, side, perClass, false); err != nil {
 		return err
 	}
-	probs, err := runtime.ClassProbs(p.model, labelLayer, &dataset.Dataset{Rows: n, Cols: p.side * p.side, X: means})
+	probs, err := estimators.ClassProbs(p.model, labelLayer, &dataset.Dataset{Rows: n, Cols: p.side * p.side, X: means})
 	if err != nil {
 		return err
 	}
-	agree, err := runtime.Accuracy(probs, classes)
+	agree, err := estimators.Accuracy(probs, classes)
 	if err != nil {
 		return err
 	}

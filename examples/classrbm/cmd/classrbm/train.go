@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/estimators"
 	"github.com/ebmc/ebmc/runtime/training"
 )
 
@@ -67,11 +68,11 @@ func (p *problem) fit(o options, met *Metrics, stdout io.Writer) error {
 	rows := withLabels(p.train, p.trainLabels, p.classes)
 	monitor, _ := p.train.Split(min(p.train.Rows, 2000))
 	proxy := func() (string, float64) {
-		probs, err := runtime.ClassProbs(p.model, labelLayer, monitor)
+		probs, err := estimators.ClassProbs(p.model, labelLayer, monitor)
 		if err != nil {
 			return "train-acc", 0
 		}
-		acc, err := runtime.Accuracy(probs, p.trainLabels[:monitor.Rows])
+		acc, err := estimators.Accuracy(probs, p.trainLabels[:monitor.Rows])
 		if err != nil {
 			return "train-acc", 0
 		}

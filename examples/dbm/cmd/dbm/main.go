@@ -54,6 +54,7 @@ import (
 	"github.com/ebmc/ebmc/runtime/checkpoint"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/deep"
+	"github.com/ebmc/ebmc/runtime/estimators"
 	"github.com/ebmc/ebmc/runtime/fileio"
 	"github.com/ebmc/ebmc/runtime/imaging"
 	"github.com/ebmc/ebmc/runtime/training"
@@ -428,12 +429,12 @@ func (j *job) evaluate(o options, met *Metrics, stdout io.Writer) error {
 	if pseudo < 0 {
 		pseudo = float64(j.train.Rows) / 20
 	}
-	base, err := runtime.BaseRate(m, j.train, pseudo)
+	base, err := estimators.BaseRate(m, j.train, pseudo)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "== AIS: %d temperatures, %d runs\n", o.temps, o.runs)
-	ais, err := runtime.AIS(m, base, runtime.AISConfig{Temperatures: o.temps, Runs: o.runs, Seed: o.seed, Progress: stdout})
+	ais, err := estimators.AIS(m, base, estimators.AISConfig{Temperatures: o.temps, Runs: o.runs, Seed: o.seed, Progress: stdout})
 	if err != nil {
 		return err
 	}
@@ -447,7 +448,7 @@ func (j *job) evaluate(o options, met *Metrics, stdout io.Writer) error {
 	}
 	if o.reverseRuns > 0 {
 		fmt.Fprintf(stdout, "== reverse AIS: %d burn-in sweeps, %d temperatures, %d runs\n", o.burn, o.temps, o.reverseRuns)
-		rev, err := runtime.ReverseAIS(m, base, runtime.AISConfig{Temperatures: o.temps, Runs: o.reverseRuns, Seed: o.seed}, o.burn)
+		rev, err := estimators.ReverseAIS(m, base, estimators.AISConfig{Temperatures: o.temps, Runs: o.reverseRuns, Seed: o.seed}, o.burn)
 		if err != nil {
 			return err
 		}
@@ -502,7 +503,7 @@ func (j *job) evaluate(o options, met *Metrics, stdout io.Writer) error {
 // higher, an end that is unbounded (a few runs carrying the estimate)
 // replaced by the other direction's estimate. It is finite whenever both
 // estimates are.
-func sandwich(fwd, rev *runtime.Estimate) Estimate {
+func sandwich(fwd, rev *estimators.Estimate) Estimate {
 	lo, hi := math.Min(fwd.LogZ, rev.LogZ), math.Max(fwd.LogZ, rev.LogZ)
 	for _, v := range []float64{fwd.Low, rev.Low} {
 		if !math.IsInf(v, 0) && !math.IsNaN(v) {
@@ -655,9 +656,9 @@ func (j *job) pictures(o options, met *Metrics, stdout io.Writer) error {
 	tiles := append(append([]float64(nil), rows.X...), masked...)
 	met.InpaintMSE = map[string]float64{}
 	met.InpaintImages = k
-	for _, method := range []runtime.CompletionMethod{runtime.CompleteICM, runtime.CompleteMeanField, runtime.CompleteGibbs} {
+	for _, method := range []estimators.CompletionMethod{estimators.CompleteICM, estimators.CompleteMeanField, estimators.CompleteGibbs} {
 		t0 := time.Now()
-		out, err := runtime.Complete(m, rows, missing, runtime.CompleteConfig{Method: method, Iters: 100, Burn: 100, Samples: 100, Seed: o.seed})
+		out, err := estimators.Complete(m, rows, missing, estimators.CompleteConfig{Method: method, Iters: 100, Burn: 100, Samples: 100, Seed: o.seed})
 		if err != nil {
 			return err
 		}
@@ -720,11 +721,11 @@ func (j *job) curve(o options, met *Metrics, stdout io.Writer) func() (string, f
 			return "test bound", last
 		}
 		m := j.model
-		base, err := runtime.BaseRate(m, j.train, float64(j.train.Rows)/20)
+		base, err := estimators.BaseRate(m, j.train, float64(j.train.Rows)/20)
 		if err != nil {
 			return "test bound", math.NaN()
 		}
-		ais, err := runtime.AIS(m, base, runtime.AISConfig{Temperatures: o.curveTemps, Runs: o.curveRuns, Seed: o.seed + uint64(epoch)})
+		ais, err := estimators.AIS(m, base, estimators.AISConfig{Temperatures: o.curveTemps, Runs: o.curveRuns, Seed: o.seed + uint64(epoch)})
 		if err != nil {
 			return "test bound", math.NaN()
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/deep"
+	"github.com/ebmc/ebmc/runtime/estimators"
 )
 
 const nv, ns, groups, cats = 4, 3, 2, 3
@@ -154,7 +155,7 @@ func TestICMWithSpinAndSoftmax(t *testing.T) {
 	m.Energy(x, prev)
 	converged := false
 	for s := 0; s < 100 && !converged; s++ {
-		res, err := runtime.ICM(r, x, clamp, 1)
+		res, err := estimators.ICM(r, x, clamp, 1)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/deep"
+	"github.com/ebmc/ebmc/runtime/estimators"
 	"github.com/ebmc/ebmc/verify"
 )
 
@@ -204,7 +205,7 @@ func TestICMDescendsToLocalMinimum(t *testing.T) {
 	m.Energy(x, prev)
 	converged := false
 	for s := 0; s < 100 && !converged; s++ {
-		res, err := runtime.ICM(r, x, clamp, 1)
+		res, err := estimators.ICM(r, x, clamp, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -291,8 +292,8 @@ func TestCompleteKeepsObservedUnits(t *testing.T) {
 	}
 	missing := []bool{false, false, true, true}
 	observed := []bool{true, true, false, false}
-	for _, method := range []runtime.CompletionMethod{runtime.CompleteICM, runtime.CompleteMeanField, runtime.CompleteGibbs} {
-		out, err := runtime.Complete(r, d, missing, runtime.CompleteConfig{Method: method, Burn: 20, Samples: 20, Seed: 9})
+	for _, method := range []estimators.CompletionMethod{estimators.CompleteICM, estimators.CompleteMeanField, estimators.CompleteGibbs} {
+		out, err := estimators.Complete(r, d, missing, estimators.CompleteConfig{Method: method, Burn: 20, Samples: 20, Seed: 9})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -303,14 +304,14 @@ func TestCompleteKeepsObservedUnits(t *testing.T) {
 				switch {
 				case !missing[u] && got[u] != in[u]:
 					t.Fatalf("%v: row %d: observed v[%d] changed from %v to %v", method, row, u, in[u], got[u])
-				case method == runtime.CompleteICM && got[u] != 0 && got[u] != 1:
+				case method == estimators.CompleteICM && got[u] != 0 && got[u] != 1:
 					t.Fatalf("ICM: row %d: v[%d] = %v is not a state", row, u, got[u])
 				case !(got[u] >= 0 && got[u] <= 1):
 					t.Fatalf("%v: row %d: v[%d] = %v is not a mean", method, row, u, got[u])
 				}
 			}
 		}
-		if method != runtime.CompleteGibbs {
+		if method != estimators.CompleteGibbs {
 			continue
 		}
 		// The copies of a row are independent chains, each giving a value
@@ -388,14 +389,14 @@ func TestCompletePerRowMasks(t *testing.T) {
 	for row := 0; row < d.Rows; row++ {
 		missing = append(missing, masks[row%len(masks)]...)
 	}
-	cfg := runtime.CompleteConfig{Method: runtime.CompleteMeanField, Tol: 1e-12, Iters: 1000}
-	out, err := runtime.Complete(r, d, missing, cfg)
+	cfg := estimators.CompleteConfig{Method: estimators.CompleteMeanField, Tol: 1e-12, Iters: 1000}
+	out, err := estimators.Complete(r, d, missing, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for row := 0; row < d.Rows; row++ {
 		one := &dataset.Dataset{Rows: 1, Cols: d.Cols, X: d.Row(row)}
-		want, err := runtime.Complete(r, one, masks[row%len(masks)], cfg)
+		want, err := estimators.Complete(r, one, masks[row%len(masks)], cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -408,7 +409,7 @@ func TestCompletePerRowMasks(t *testing.T) {
 			}
 		}
 	}
-	if _, err := runtime.Complete(r, d, missing[:5], cfg); err == nil {
+	if _, err := estimators.Complete(r, d, missing[:5], cfg); err == nil {
 		t.Error("a mask of 5 flags for 16 rows of 4 was accepted")
 	}
 }

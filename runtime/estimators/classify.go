@@ -1,8 +1,10 @@
-package runtime
+package estimators
 
 import (
 	"fmt"
+	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/internal/layout"
 	"slices"
 )
 
@@ -13,7 +15,7 @@ import (
 //	p(y = k | x) = exp(−F(x, e_k)) / Σ_j exp(−F(x, e_j))
 //
 // with F the free energy of the visible layers. The result is rows × K.
-func ClassProbs(m Reflective, label string, d *dataset.Dataset) ([]float64, error) {
+func ClassProbs(m runtime.Reflective, label string, d *dataset.Dataset) ([]float64, error) {
 	fe := VisibleFreeEnergy(m)
 	if fe < 0 {
 		return nil, fmt.Errorf("runtime: classify with %s: no free energy of the visible layers", m.ModelName())
@@ -25,13 +27,13 @@ func ClassProbs(m Reflective, label string, d *dataset.Dataset) ([]float64, erro
 			continue
 		}
 		if ly.Name == label {
-			if ly.Kind != KindSoftmax || len(ly.Shape) != 1 {
+			if ly.Kind != runtime.KindSoftmax || len(ly.Shape) != 1 {
 				return nil, fmt.Errorf("runtime: classify with %s: layer %s is %s %v, not one softmax group", m.ModelName(), label, ly.Kind, ly.Shape)
 			}
 			li, k = i, ly.Shape[0]
 			continue
 		}
-		width += product(ly.Shape)
+		width += layout.Product(ly.Shape)
 	}
 	if li < 0 {
 		return nil, fmt.Errorf("runtime: classify with %s: no visible layer %s", m.ModelName(), label)
@@ -43,7 +45,7 @@ func ClassProbs(m Reflective, label string, d *dataset.Dataset) ([]float64, erro
 	per := max(1, classifyBatch/k)
 	probs := make([]float64, d.Rows*k)
 	f := make([]float64, per*k)
-	chains := map[int]Chains{}
+	chains := map[int]runtime.Chains{}
 	for lo := 0; lo < d.Rows; lo += per {
 		n := min(per, d.Rows-lo)
 		x, ok := chains[n]
@@ -59,7 +61,7 @@ func ClassProbs(m Reflective, label string, d *dataset.Dataset) ([]float64, erro
 				if !ly.Visible {
 					continue
 				}
-				size := product(ly.Shape)
+				size := layout.Product(ly.Shape)
 				for c := range k {
 					dst := layers[i].Data[(r*k+c)*size : (r*k+c+1)*size]
 					if i == li {
@@ -80,7 +82,7 @@ func ClassProbs(m Reflective, label string, d *dataset.Dataset) ([]float64, erro
 			out[i] = -f[i]
 		}
 		for r := range n {
-			Softmax(out[r*k:(r+1)*k], out[r*k:(r+1)*k])
+			runtime.Softmax(out[r*k:(r+1)*k], out[r*k:(r+1)*k])
 		}
 	}
 	return probs, nil

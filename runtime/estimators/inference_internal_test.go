@@ -1,13 +1,14 @@
-package runtime
+package estimators
 
 import (
+	"github.com/ebmc/ebmc/runtime"
 	"slices"
 	"testing"
 )
 
 // A unit at a tie keeps a valid value; an invalid one goes to the mode.
 func TestICMModeTiesAndInvalidValues(t *testing.T) {
-	ber := LayerInfo{Kind: "bernoulli", Shape: []int{4}}
+	ber := runtime.LayerInfo{Kind: "bernoulli", Shape: []int{4}}
 	x := []float64{1, 0, 0.5, 1}
 	a := []float64{0, 0, 0, -3}
 	changed := 0
@@ -17,7 +18,7 @@ func TestICMModeTiesAndInvalidValues(t *testing.T) {
 	if want := []float64{1, 0, 0, 0}; changed != 2 || !slices.Equal(x, want) {
 		t.Errorf("bernoulli: %v with %d changes, want %v with 2", x, changed, want)
 	}
-	sm := LayerInfo{Kind: "softmax", Shape: []int{1, 3}}
+	sm := runtime.LayerInfo{Kind: "softmax", Shape: []int{1, 3}}
 	g := []float64{0, 1, 0}
 	if c := icmMode(sm, g, []float64{2, 2, 1}, nil, 1, 3, 0, 3); c != 0 || !slices.Equal(g, []float64{0, 1, 0}) {
 		t.Errorf("softmax tie: %v with %d changes", g, c)

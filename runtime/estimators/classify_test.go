@@ -1,4 +1,4 @@
-package runtime_test
+package estimators_test
 
 import (
 	"math"
@@ -8,6 +8,7 @@ import (
 	"github.com/ebmc/ebmc/internal/gentest/classrbm"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/estimators"
 	"github.com/ebmc/ebmc/runtime/internal/modeltest"
 )
 
@@ -23,7 +24,7 @@ func TestClassProbsBatches(t *testing.T) {
 	for r := range rows {
 		copy(pixels.Row(r), d.Row(r)[:classrbm.ClassRBMNV])
 	}
-	all, err := runtime.ClassProbs(m, "y", pixels)
+	all, err := estimators.ClassProbs(m, "y", pixels)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +37,7 @@ func TestClassProbsBatches(t *testing.T) {
 			clear(y)
 			y[c] = 1
 		}
-		m.FreeEnergy(x, runtime.VisibleFreeEnergy(m), 1, f)
+		m.FreeEnergy(x, estimators.VisibleFreeEnergy(m), 1, f)
 		for c := range f {
 			f[c] = -f[c]
 		}
@@ -69,7 +70,7 @@ func TestAccuracy(t *testing.T) {
 		{"negative label", []float64{0.1, 0.9}, []int{-1}, 0, "label -1 of row 0 is not one of the 2 classes"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := runtime.Accuracy(c.probs, c.labels)
+			got, err := estimators.Accuracy(c.probs, c.labels)
 			switch {
 			case c.err == "" && err != nil:
 				t.Fatalf("error %v", err)

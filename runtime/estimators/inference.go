@@ -1,8 +1,10 @@
-package runtime
+package estimators
 
 import (
 	"fmt"
+	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/internal/layout"
 	"math"
 	"strings"
 )
@@ -43,7 +45,7 @@ type ICMResult struct {
 // values (0/1, ±1, one-hot); a bernoulli or spin unit that does not is set
 // to its mode (ties: 0 and +1) by the first sweep. A gaussian unit counts
 // as changed when it moves by more than 1e-12·(1+|x|).
-func ICM(m Reflective, x Chains, clamp [][]bool, maxSweeps int) (ICMResult, error) {
+func ICM(m runtime.Reflective, x runtime.Chains, clamp [][]bool, maxSweeps int) (ICMResult, error) {
 	if m == nil || x == nil {
 		return ICMResult{}, fmt.Errorf("runtime: ICM: nil model or chains")
 	}
@@ -59,7 +61,7 @@ func ICM(m Reflective, x Chains, clamp [][]bool, maxSweeps int) (ICMResult, erro
 	var res ICMResult
 	bufs := make([][2][]float64, len(layers))
 	for l, ly := range layers {
-		size := n * product(ly.Shape)
+		size := n * layout.Product(ly.Shape)
 		bufs[l] = [2][]float64{make([]float64, size), make([]float64, size)}
 	}
 	for res.Sweeps < maxSweeps {
@@ -71,13 +73,13 @@ func ICM(m Reflective, x Chains, clamp [][]bool, maxSweeps int) (ICMResult, erro
 			if l < len(clamp) {
 				cl = clamp[l]
 			}
-			if AllTrue(cl) {
+			if runtime.AllTrue(cl) {
 				continue
 			}
 			a, prec := bufs[l][0], bufs[l][1]
-			size := product(ly.Shape)
+			size := layout.Product(ly.Shape)
 			step := 1
-			if ly.Kind == KindSoftmax {
+			if ly.Kind == runtime.KindSoftmax {
 				step = ly.Shape[len(ly.Shape)-1]
 			}
 			if !lateral[l] {
@@ -106,14 +108,14 @@ func ICM(m Reflective, x Chains, clamp [][]bool, maxSweeps int) (ICMResult, erro
 
 // icmMode sets unit u (the group u … u+step−1 for softmax) of every chain
 // to the mode of its conditional and returns the number of chains changed.
-func icmMode(ly LayerInfo, x, a, prec []float64, n, size, u, step int) int {
+func icmMode(ly runtime.LayerInfo, x, a, prec []float64, n, size, u, step int) int {
 	changed := 0
 	for c := 0; c < n; c++ {
 		i := c*size + u
 		switch ly.Kind {
-		case KindBernoulli, KindSpin:
+		case runtime.KindBernoulli, runtime.KindSpin:
 			lo := 0.0
-			if ly.Kind == KindSpin {
+			if ly.Kind == runtime.KindSpin {
 				lo = -1
 			}
 			v := x[i]
@@ -124,7 +126,7 @@ func icmMode(ly LayerInfo, x, a, prec []float64, n, size, u, step int) int {
 				v = lo
 			case v != 1 && v != lo:
 				v = 1
-				if ly.Kind == KindBernoulli {
+				if ly.Kind == runtime.KindBernoulli {
 					v = 0
 				}
 			}
@@ -132,7 +134,7 @@ func icmMode(ly LayerInfo, x, a, prec []float64, n, size, u, step int) int {
 				x[i] = v
 				changed++
 			}
-		case KindSoftmax:
+		case runtime.KindSoftmax:
 			g, cur := x[i:i+step], -1
 			best := 0
 			for k := 1; k < step; k++ {
@@ -153,7 +155,7 @@ func icmMode(ly LayerInfo, x, a, prec []float64, n, size, u, step int) int {
 			}
 			g[best] = 1
 			changed++
-		case KindGaussian:
+		case runtime.KindGaussian:
 			v := a[i] / prec[i]
 			if math.Abs(v-x[i]) > 1e-12*(1+math.Abs(v)) {
 				changed++
@@ -177,14 +179,14 @@ func icmOneHot(g []float64, k int) bool {
 // icmLateral reports, for every layer, whether its units are coupled to
 // each other at the current parameters: whether its field changes when the
 // layer's own state changes.
-func icmLateral(m Reflective) []bool {
+func icmLateral(m runtime.Reflective) []bool {
 	layers := m.Layers()
 	x := m.NewChains(1, 0x1c3)
 	views := x.Layers()
-	rng := NewRNG(0x1c4, 0)
+	rng := runtime.NewRNG(0x1c4, 0)
 	out := make([]bool, len(layers))
 	for l, ly := range layers {
-		size := product(ly.Shape)
+		size := layout.Product(ly.Shape)
 		a1, a2, p := make([]float64, size), make([]float64, size), make([]float64, size)
 		m.Field(x, l, a1, p)
 		saved := append([]float64(nil), views[l].Data...)
@@ -200,14 +202,14 @@ func icmLateral(m Reflective) []bool {
 
 // icmCheckClamp checks that clamp has at most one mask per layer, each nil
 // or with one flag per unit.
-func icmCheckClamp(m Reflective, clamp [][]bool) error {
+func icmCheckClamp(m runtime.Reflective, clamp [][]bool) error {
 	layers := m.Layers()
 	if len(clamp) > len(layers) {
 		return fmt.Errorf("clamp has %d masks for %d layers", len(clamp), len(layers))
 	}
 	for l, cl := range clamp {
-		if cl != nil && len(cl) != product(layers[l].Shape) {
-			return fmt.Errorf("clamp mask of layer %s has %d flags for %d units", layers[l].Name, len(cl), product(layers[l].Shape))
+		if cl != nil && len(cl) != layout.Product(layers[l].Shape) {
+			return fmt.Errorf("clamp mask of layer %s has %d flags for %d units", layers[l].Name, len(cl), layout.Product(layers[l].Shape))
 		}
 	}
 	return nil
@@ -222,7 +224,7 @@ func icmCheckClamp(m Reflective, clamp [][]bool) error {
 // from the chains' current values and returns the sweeps done. With the
 // visible layers clamped and the hidden ones free it is the generated
 // MeanField; with some visible units free it fills them in.
-func MeanFieldClamped(m Reflective, x Chains, clamp [][]bool, iters int, tol, damping float64) (int, error) {
+func MeanFieldClamped(m runtime.Reflective, x runtime.Chains, clamp [][]bool, iters int, tol, damping float64) (int, error) {
 	if m == nil || x == nil {
 		return 0, fmt.Errorf("runtime: mean field: nil model or chains")
 	}
@@ -237,7 +239,7 @@ func MeanFieldClamped(m Reflective, x Chains, clamp [][]bool, iters int, tol, da
 	n := x.Len()
 	mu := make([][]float64, len(layers))
 	for l, ly := range layers {
-		mu[l] = make([]float64, n*product(ly.Shape))
+		mu[l] = make([]float64, n*layout.Product(ly.Shape))
 	}
 	for it := 1; it <= iters; it++ {
 		moved := 0.0
@@ -247,12 +249,12 @@ func MeanFieldClamped(m Reflective, x Chains, clamp [][]bool, iters int, tol, da
 			if l < len(clamp) {
 				cl = clamp[l]
 			}
-			if AllTrue(cl) {
+			if runtime.AllTrue(cl) {
 				continue
 			}
-			size := product(ly.Shape)
+			size := layout.Product(ly.Shape)
 			step := 1
-			if ly.Kind == KindSoftmax {
+			if ly.Kind == runtime.KindSoftmax {
 				step = ly.Shape[len(ly.Shape)-1]
 			}
 			set := func(u int) {
@@ -333,7 +335,7 @@ type CompleteConfig struct {
 // missing and hidden unit is inferred. Rows with the same mask are
 // completed together as one batch of chains. A softmax group counts as
 // missing when its first unit is.
-func Complete(m Reflective, d *dataset.Dataset, missing []bool, cfg CompleteConfig) (*dataset.Dataset, error) {
+func Complete(m runtime.Reflective, d *dataset.Dataset, missing []bool, cfg CompleteConfig) (*dataset.Dataset, error) {
 	if m == nil {
 		return nil, fmt.Errorf("runtime: complete: nil model")
 	}
@@ -341,8 +343,8 @@ func Complete(m Reflective, d *dataset.Dataset, missing []bool, cfg CompleteConf
 	switch {
 	case d == nil || d.Rows <= 0:
 		return nil, fmt.Errorf("runtime: complete %s: empty data set", name)
-	case d.Cols != visibleSize(m):
-		return nil, fmt.Errorf("runtime: complete %s: data has %d columns, the visible layers have %d units", name, d.Cols, visibleSize(m))
+	case d.Cols != layout.VisibleSize(m):
+		return nil, fmt.Errorf("runtime: complete %s: data has %d columns, the visible layers have %d units", name, d.Cols, layout.VisibleSize(m))
 	case len(d.X) < d.Rows*d.Cols:
 		return nil, fmt.Errorf("runtime: complete %s: data set declares %d×%d values, holds %d", name, d.Rows, d.Cols, len(d.X))
 	case len(missing) != d.Cols && len(missing) != d.Rows*d.Cols:
@@ -396,7 +398,7 @@ func Complete(m Reflective, d *dataset.Dataset, missing []bool, cfg CompleteConf
 }
 
 // icmCompleteGroup completes the rows that share one mask.
-func icmCompleteGroup(m Reflective, d *dataset.Dataset, rows []int, miss []bool, cfg CompleteConfig, group uint64, out *dataset.Dataset) error {
+func icmCompleteGroup(m runtime.Reflective, d *dataset.Dataset, rows []int, miss []bool, cfg CompleteConfig, group uint64, out *dataset.Dataset) error {
 	layers := m.Layers()
 	n := len(rows)
 	x := m.NewChains(n, cfg.Seed^(group*0x9e3779b97f4a7c15))
@@ -408,9 +410,9 @@ func icmCompleteGroup(m Reflective, d *dataset.Dataset, rows []int, miss []bool,
 		if !ly.Visible {
 			continue
 		}
-		size := product(ly.Shape)
+		size := layout.Product(ly.Shape)
 		step := 1
-		if ly.Kind == KindSoftmax {
+		if ly.Kind == runtime.KindSoftmax {
 			step = ly.Shape[len(ly.Shape)-1]
 		}
 		clamp[l] = make([]bool, size)
@@ -477,7 +479,7 @@ func icmCompleteGroup(m Reflective, d *dataset.Dataset, rows []int, miss []bool,
 		if !ly.Visible {
 			continue
 		}
-		size := product(ly.Shape)
+		size := layout.Product(ly.Shape)
 		for c, r := range rows {
 			src := d.X[r*d.Cols+off : r*d.Cols+off+size]
 			dst := out.X[r*d.Cols+off : r*d.Cols+off+size]
@@ -496,17 +498,17 @@ func icmCompleteGroup(m Reflective, d *dataset.Dataset, rows []int, miss []bool,
 
 // icmNeutral sets the free units of the visible layers to the means of
 // a uniform distribution (bernoulli ½, spin 0, softmax 1/K, gaussian 0).
-func icmNeutral(layers []LayerInfo, views []Tensor, clamp [][]bool) {
+func icmNeutral(layers []runtime.LayerInfo, views []runtime.Tensor, clamp [][]bool) {
 	for l, ly := range layers {
 		if clamp[l] == nil {
 			continue
 		}
-		size := product(ly.Shape)
+		size := layout.Product(ly.Shape)
 		v := 0.0
 		switch ly.Kind {
-		case KindBernoulli:
+		case runtime.KindBernoulli:
 			v = 0.5
-		case KindSoftmax:
+		case runtime.KindSoftmax:
 			v = 1 / float64(ly.Shape[len(ly.Shape)-1])
 		}
 		for i := range views[l].Data {
@@ -520,14 +522,14 @@ func icmNeutral(layers []LayerInfo, views []Tensor, clamp [][]bool) {
 // icmRound replaces the means of every free unit by the mode of its
 // factor: 1 if μ > ½ (bernoulli), the sign (spin), the largest category
 // (softmax); gaussian means stay.
-func icmRound(layers []LayerInfo, views []Tensor, clamp [][]bool) {
+func icmRound(layers []runtime.LayerInfo, views []runtime.Tensor, clamp [][]bool) {
 	for l, ly := range layers {
-		size := product(ly.Shape)
+		size := layout.Product(ly.Shape)
 		x := views[l].Data
 		switch ly.Kind {
-		case KindBernoulli, KindSpin:
+		case runtime.KindBernoulli, runtime.KindSpin:
 			lo, mid := 0.0, 0.5
-			if ly.Kind == KindSpin {
+			if ly.Kind == runtime.KindSpin {
 				lo, mid = -1, 0
 			}
 			for i, v := range x {
@@ -538,7 +540,7 @@ func icmRound(layers []LayerInfo, views []Tensor, clamp [][]bool) {
 					}
 				}
 			}
-		case KindSoftmax:
+		case runtime.KindSoftmax:
 			k := ly.Shape[len(ly.Shape)-1]
 			for g := 0; g+k <= len(x); g += k {
 				if clamp[l] != nil && clamp[l][g%size] {

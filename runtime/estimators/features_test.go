@@ -1,4 +1,4 @@
-package runtime_test
+package estimators_test
 
 import (
 	"math"
@@ -7,6 +7,7 @@ import (
 	"github.com/ebmc/ebmc/internal/gentest/rbm"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/estimators"
 )
 
 // Transform gives E[h | v] = σ(c + Wᵀv) of every row, computed here by
@@ -29,7 +30,7 @@ func TestTransformAndSample(t *testing.T) {
 			d.X[i] = 1
 		}
 	}
-	h, err := runtime.Transform(m.Reflect(), d)
+	h, err := estimators.Transform(m.Reflect(), d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +48,7 @@ func TestTransformAndSample(t *testing.T) {
 			}
 		}
 	}
-	if _, err := runtime.Transform(m.Reflect(), &dataset.Dataset{Rows: 1, Cols: nv + 1, X: make([]float64, nv+1)}); err == nil {
+	if _, err := estimators.Transform(m.Reflect(), &dataset.Dataset{Rows: 1, Cols: nv + 1, X: make([]float64, nv+1)}); err == nil {
 		t.Error("Transform accepted rows of the wrong width")
 	}
 
@@ -56,7 +57,7 @@ func TestTransformAndSample(t *testing.T) {
 		z.B[i] = float64(i%3) - 1
 	}
 	const n = 2000
-	s, err := runtime.Sample(z.Reflect(), n, 3, 7)
+	s, err := estimators.Sample(z.Reflect(), n, 3, 7)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package runtime_test
+package estimators_test
 
 import (
 	"math"
@@ -9,6 +9,7 @@ import (
 	"github.com/ebmc/ebmc/internal/gentest/fvbm"
 	"github.com/ebmc/ebmc/internal/gentest/rbm"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/estimators"
 	"github.com/ebmc/ebmc/runtime/internal/emtest"
 )
 
@@ -31,7 +32,7 @@ func TestSetBiases(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rng := runtime.NewRNG(9, 0)
-			base := runtime.Uniform(tc.m)
+			base := estimators.Uniform(tc.m)
 			for _, f := range base.Field {
 				for u := range f {
 					f[u] = 4*rng.Float64() - 2

@@ -1,9 +1,11 @@
-package runtime
+package estimators
 
 import (
 	"errors"
 	"fmt"
+	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/internal/layout"
 	"github.com/ebmc/ebmc/runtime/internal/stats"
 	"io"
 	"math"
@@ -31,7 +33,7 @@ type Base struct {
 // with p = (Σ v + λ)/(N + 2λ), λ = pseudo; a spin ½·log(p₊/p₋); a softmax
 // group the log of its smoothed category frequencies; a gaussian unit the
 // data's mean and variance.
-func BaseRate(m Reflective, data dataset.Source, pseudo float64) (*Base, error) {
+func BaseRate(m runtime.Reflective, data dataset.Source, pseudo float64) (*Base, error) {
 	b := &Base{Field: map[int][]float64{}, Precision: map[int][]float64{}}
 	rows, cols := data.Shape()
 	off := 0
@@ -39,7 +41,7 @@ func BaseRate(m Reflective, data dataset.Source, pseudo float64) (*Base, error) 
 		if !ly.Visible {
 			continue
 		}
-		size := product(ly.Shape)
+		size := layout.Product(ly.Shape)
 		if off+size > cols {
 			return nil, fmt.Errorf("runtime: base rate of %s: data has %d columns, the visible layers need more", m.ModelName(), cols)
 		}
@@ -56,21 +58,21 @@ func BaseRate(m Reflective, data dataset.Source, pseudo float64) (*Base, error) 
 		n := float64(rows)
 		field := make([]float64, size)
 		switch ly.Kind {
-		case KindBernoulli:
+		case runtime.KindBernoulli:
 			for u := range field {
 				p := (mean[u] + pseudo) / (n + 2*pseudo)
 				field[u] = math.Log(p) - math.Log1p(-p)
 			}
-		case KindSpin:
+		case runtime.KindSpin:
 			for u := range field {
 				p := ((mean[u]+n)/2 + pseudo) / (n + 2*pseudo) // share of +1
 				field[u] = 0.5 * (math.Log(p) - math.Log1p(-p))
 			}
-		case KindSoftmax:
+		case runtime.KindSoftmax:
 			for u := range field {
 				field[u] = math.Log((mean[u] + pseudo) / (n + pseudo*float64(ly.Shape[len(ly.Shape)-1])))
 			}
-		case KindGaussian:
+		case runtime.KindGaussian:
 			prec := make([]float64, size)
 			for u := range field {
 				mu := mean[u] / n
@@ -88,13 +90,13 @@ func BaseRate(m Reflective, data dataset.Source, pseudo float64) (*Base, error) 
 
 // Uniform is the base model with every field zero (and unit precision for
 // gaussian layers).
-func Uniform(m Reflective) *Base {
+func Uniform(m runtime.Reflective) *Base {
 	b := &Base{Field: map[int][]float64{}, Precision: map[int][]float64{}}
 	for i, ly := range m.Layers() {
 		if ly.Visible {
-			b.Field[i] = make([]float64, product(ly.Shape))
-			if ly.Kind == KindGaussian {
-				p := make([]float64, product(ly.Shape))
+			b.Field[i] = make([]float64, layout.Product(ly.Shape))
+			if ly.Kind == runtime.KindGaussian {
+				p := make([]float64, layout.Product(ly.Shape))
 				for k := range p {
 					p[k] = 1
 				}
@@ -105,27 +107,19 @@ func Uniform(m Reflective) *Base {
 	return b
 }
 
-func product(shape []int) int {
-	n := 1
-	for _, d := range shape {
-		n *= d
-	}
-	return n
-}
-
 // LogZ is log Z_0 of the path's start: the base model over the visible layers
 // times the uniform distribution of every hidden unit (E·β vanishes at β = 0).
-func (b *Base) LogZ(m Reflective) (float64, error) {
+func (b *Base) LogZ(m runtime.Reflective) (float64, error) {
 	z := b.VisibleLogZ(m)
 	for _, ly := range m.Layers() {
 		if ly.Visible {
 			continue
 		}
-		size := product(ly.Shape)
+		size := layout.Product(ly.Shape)
 		switch ly.Kind {
-		case KindBernoulli, KindSpin:
+		case runtime.KindBernoulli, runtime.KindSpin:
 			z += float64(size) * math.Ln2
-		case KindSoftmax:
+		case runtime.KindSoftmax:
 			k := ly.Shape[len(ly.Shape)-1]
 			z += float64(size/k) * math.Log(float64(k))
 		default:
@@ -136,29 +130,29 @@ func (b *Base) LogZ(m Reflective) (float64, error) {
 }
 
 // VisibleLogZ is log Z_A of the base model over the visible layers alone.
-func (b *Base) VisibleLogZ(m Reflective) float64 {
+func (b *Base) VisibleLogZ(m runtime.Reflective) float64 {
 	z := 0.0
 	for i, ly := range m.Layers() {
 		if !ly.Visible {
 			continue
 		}
-		size := product(ly.Shape)
+		size := layout.Product(ly.Shape)
 		f := b.Field[i]
 		switch ly.Kind {
-		case KindBernoulli:
+		case runtime.KindBernoulli:
 			for _, a := range f {
-				z += Softplus(a)
+				z += runtime.Softplus(a)
 			}
-		case KindSpin:
+		case runtime.KindSpin:
 			for _, a := range f {
-				z += Log2Cosh(a)
+				z += runtime.Log2Cosh(a)
 			}
-		case KindSoftmax:
+		case runtime.KindSoftmax:
 			k := ly.Shape[len(ly.Shape)-1]
 			for g := 0; g < size/k; g++ {
-				z += LogSumExp(f[g*k : (g+1)*k])
+				z += runtime.LogSumExp(f[g*k : (g+1)*k])
 			}
-		case KindGaussian:
+		case runtime.KindGaussian:
 			for u, a := range f {
 				p := b.Precision[i][u]
 				z += a*a/(2*p) + 0.5*math.Log(2*math.Pi/p)
@@ -171,7 +165,7 @@ func (b *Base) VisibleLogZ(m Reflective) float64 {
 // LogDensity adds (1−β)·Σ_u (a_A·v − ½P_A·v²), the unnormalised log density
 // of the base model at inverse temperature 1−β, of every chain of x to dst
 // (one value per chain).
-func (b *Base) LogDensity(m Reflective, x Chains, beta float64, dst []float64) {
+func (b *Base) LogDensity(m runtime.Reflective, x runtime.Chains, beta float64, dst []float64) {
 	layers := x.Layers()
 	for i, f := range b.Field {
 		t := layers[i]
@@ -179,17 +173,7 @@ func (b *Base) LogDensity(m Reflective, x Chains, beta float64, dst []float64) {
 		prec := b.Precision[i]
 		if prec == nil {
 			// a_A·v, four chains per pass of the vector kernel.
-			c := 0
-			var out [4]float64
-			for ; c+4 <= len(dst); c += 4 {
-				dotRows4(kernelLevel, size, t.Data[c*size:], size, f, &out)
-				for q, s := range out {
-					dst[c+q] += (1 - beta) * s
-				}
-			}
-			for ; c < len(dst); c++ {
-				dst[c] += (1 - beta) * dot(f, t.Data[c*size:(c+1)*size])
-			}
+			runtime.AddRowDots(dst, 1-beta, t.Data, size, f)
 			continue
 		}
 		for c := range dst {
@@ -206,29 +190,29 @@ func (b *Base) LogDensity(m Reflective, x Chains, beta float64, dst []float64) {
 // SampleLayer draws rows of layer i (of the given kind; k categories for
 // softmax) from the base model into dst: bernoulli p = σ(a), spin
 // p(+1) = σ(2a), softmax p ∝ exp(a) per group, gaussian N(a/P, 1/P).
-func (b *Base) SampleLayer(rng *RNG, i int, kind UnitKind, k int, dst []float64) {
+func (b *Base) SampleLayer(rng *runtime.RNG, i int, kind runtime.UnitKind, k int, dst []float64) {
 	f := b.Field[i]
 	n := len(f)
 	for r := 0; r < len(dst)/n; r++ {
 		row := dst[r*n : (r+1)*n]
 		switch kind {
-		case KindBernoulli:
+		case runtime.KindBernoulli:
 			for u, a := range f {
-				row[u] = rng.Bernoulli(Sigmoid(a))
+				row[u] = rng.Bernoulli(runtime.Sigmoid(a))
 			}
-		case KindSpin:
+		case runtime.KindSpin:
 			for u, a := range f {
-				row[u] = 2*rng.Bernoulli(Sigmoid(2*a)) - 1
+				row[u] = 2*rng.Bernoulli(runtime.Sigmoid(2*a)) - 1
 			}
-		case KindGaussian:
+		case runtime.KindGaussian:
 			for u, a := range f {
 				p := b.Precision[i][u]
 				row[u] = a/p + rng.Normal()/math.Sqrt(p)
 			}
-		case KindSoftmax:
+		case runtime.KindSoftmax:
 			clear(row)
 			for g := 0; g < n/k; g++ {
-				lse := LogSumExp(f[g*k : (g+1)*k])
+				lse := runtime.LogSumExp(f[g*k : (g+1)*k])
 				u, c := rng.Float64(), 0
 				for ; c < k-1; c++ {
 					u -= math.Exp(f[g*k+c] - lse)
@@ -242,7 +226,7 @@ func (b *Base) SampleLayer(rng *RNG, i int, kind UnitKind, k int, dst []float64)
 	}
 }
 
-func (b *Base) apply(m Reflective, x Chains) {
+func (b *Base) apply(m runtime.Reflective, x runtime.Chains) {
 	for i, f := range b.Field {
 		m.SetBase(x, i, f, b.Precision[i])
 	}
@@ -252,20 +236,20 @@ func (b *Base) apply(m Reflective, x Chains) {
 // geometric path, with F the free energy that sums out the most hidden
 // units (or the energy, when no hidden layer can be summed out).
 type pathDensity struct {
-	m    Reflective
+	m    runtime.Reflective
 	base *Base
 	fe   int // −1: the energy
 	tmp  []float64
 }
 
-func newPathDensity(m Reflective, base *Base, n int) *pathDensity {
+func newPathDensity(m runtime.Reflective, base *Base, n int) *pathDensity {
 	return &pathDensity{m: m, base: base, fe: hiddenFreeEnergy(m), tmp: make([]float64, n)}
 }
 
 // hiddenFreeEnergy picks the free energy that sums out only hidden layers,
 // and the most hidden units; −1 when there is none.
-func hiddenFreeEnergy(m Reflective) int {
-	kinds := map[string]LayerInfo{}
+func hiddenFreeEnergy(m runtime.Reflective) int {
+	kinds := map[string]runtime.LayerInfo{}
 	for _, ly := range m.Layers() {
 		kinds[ly.Name] = ly
 	}
@@ -278,7 +262,7 @@ func hiddenFreeEnergy(m Reflective) int {
 				units = -1
 				break
 			}
-			units += product(ly.Shape)
+			units += layout.Product(ly.Shape)
 		}
 		if units > bestUnits {
 			best, bestUnits = i, units
@@ -287,7 +271,7 @@ func hiddenFreeEnergy(m Reflective) int {
 	return best
 }
 
-func (d *pathDensity) eval(x Chains, beta float64, dst []float64) {
+func (d *pathDensity) eval(x runtime.Chains, beta float64, dst []float64) {
 	n := x.Len()
 	if d.fe >= 0 {
 		d.m.FreeEnergy(x, d.fe, beta, dst)
@@ -465,7 +449,7 @@ func (c AISConfig) runs() (int, error) {
 //
 // The runs are one batch of chains, so the generated kernels sample them
 // together; no allocation happens inside the loop.
-func AIS(m Reflective, base *Base, cfg AISConfig) (*Estimate, error) {
+func AIS(m runtime.Reflective, base *Base, cfg AISConfig) (*Estimate, error) {
 	start := time.Now()
 	betas, err := cfg.Schedule()
 	if err != nil {
@@ -529,7 +513,7 @@ func AIS(m Reflective, base *Base, cfg AISConfig) (*Estimate, error) {
 // mix — down to the base model. Its weights
 // estimate Z_0/Z, so exp of the mean log weight is an estimate of Z that
 // errs on the high side where forward AIS errs low.
-func ReverseAIS(m Reflective, base *Base, cfg AISConfig, burn int) (*Estimate, error) {
+func ReverseAIS(m runtime.Reflective, base *Base, cfg AISConfig, burn int) (*Estimate, error) {
 	start := time.Now()
 	betas, err := cfg.Schedule()
 	if err != nil {
@@ -582,16 +566,16 @@ func BAR(l0, l1 []float64) (c, se float64) {
 	terms := func(c float64) (float64, float64) {
 		for i, l := range l0 {
 			d := l - c
-			t0[i] = d - LogAddExp(ls0, ls1+d)
+			t0[i] = d - runtime.LogAddExp(ls0, ls1+d)
 		}
 		for i, l := range l1 {
 			d := l - c
-			t1[i] = -LogAddExp(ls0, ls1+d)
+			t1[i] = -runtime.LogAddExp(ls0, ls1+d)
 		}
-		return LogMeanExp(t0), LogMeanExp(t1)
+		return runtime.LogMeanExp(t0), runtime.LogMeanExp(t1)
 	}
 	// Start from the two one-sided estimates' average.
-	c = 0.5 * (LogMeanExp(l0) - LogMeanExp(negate(l1)))
+	c = 0.5 * (runtime.LogMeanExp(l0) - runtime.LogMeanExp(negate(l1)))
 	for it := 0; it < 1000; it++ {
 		a, b := terms(c)
 		next := c + a - b
@@ -622,7 +606,7 @@ func relVar(t []float64) float64 {
 // BridgedAIS combines forward and reverse AIS runs by Bennett's method,
 // treating each run's log weight as the log ratio of the path densities
 // (Neal 2005): a two-sided estimate with an error bar from both directions.
-func BridgedAIS(m Reflective, base *Base, cfg AISConfig, burn int) (*Estimate, error) {
+func BridgedAIS(m runtime.Reflective, base *Base, cfg AISConfig, burn int) (*Estimate, error) {
 	start := time.Now()
 	fwd, err := AIS(m, base, cfg)
 	if err != nil {
@@ -651,13 +635,13 @@ type BridgeConfig struct {
 // Gibbs chains after burn-in sweeps, and the log ratio of their unnormalized
 // marginals l(v) = F0(v) − F1(v), combined by BAR. Both models must have a
 // free energy of their visible layers.
-func Bridge(m0, m1 Reflective, cfg BridgeConfig) (*Estimate, error) {
+func Bridge(m0, m1 runtime.Reflective, cfg BridgeConfig) (*Estimate, error) {
 	start := time.Now()
 	fe0, fe1 := VisibleFreeEnergy(m0), VisibleFreeEnergy(m1)
 	if fe0 < 0 || fe1 < 0 {
 		return nil, fmt.Errorf("runtime: bridge %s → %s: both models need a free energy of their visible layers", m0.ModelName(), m1.ModelName())
 	}
-	logRatio := func(src Reflective) []float64 {
+	logRatio := func(src runtime.Reflective) []float64 {
 		x := src.NewChains(cfg.Samples, cfg.Seed)
 		for s := 0; s < cfg.Burn; s++ {
 			src.Sweep(x, 1)
@@ -681,7 +665,7 @@ func Bridge(m0, m1 Reflective, cfg BridgeConfig) (*Estimate, error) {
 }
 
 // transfer copies the visible layers of x into new chains of m.
-func transfer(m Reflective, x Chains, n int) Chains {
+func transfer(m runtime.Reflective, x runtime.Chains, n int) runtime.Chains {
 	y := m.NewChains(n, 0)
 	src := x.Layers()
 	for _, t := range y.Layers() {
@@ -696,7 +680,7 @@ func transfer(m Reflective, x Chains, n int) Chains {
 
 // VisibleFreeEnergy is the index of the free energy that keeps exactly the
 // visible layers, or −1.
-func VisibleFreeEnergy(m Reflective) int {
+func VisibleFreeEnergy(m runtime.Reflective) int {
 	visible := map[string]bool{}
 	for _, ly := range m.Layers() {
 		visible[ly.Name] = ly.Visible

@@ -1,9 +1,11 @@
-package runtime
+package estimators
 
 import (
 	"errors"
 	"fmt"
+	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/internal/layout"
 )
 
 // Transform returns the hidden features of every row of d, as
@@ -12,14 +14,14 @@ import (
 // a model whose hidden layers are independent given v (an RBM) that is the
 // exact conditional mean; otherwise (a deep Boltzmann machine) the
 // mean-field approximation, up to 100 sweeps to tolerance 10⁻⁶.
-func Transform(m Reflective, d *dataset.Dataset) (*dataset.Dataset, error) {
+func Transform(m runtime.Reflective, d *dataset.Dataset) (*dataset.Dataset, error) {
 	if err := checkRows(m, d); err != nil {
 		return nil, fmt.Errorf("runtime: transform: %w", err)
 	}
 	hidden := 0
 	for _, ly := range m.Layers() {
 		if !ly.Visible {
-			hidden += product(ly.Shape)
+			hidden += layout.Product(ly.Shape)
 		}
 	}
 	if hidden == 0 {
@@ -37,7 +39,7 @@ func Transform(m Reflective, d *dataset.Dataset) (*dataset.Dataset, error) {
 			if ly.Visible {
 				continue
 			}
-			size := product(ly.Shape)
+			size := layout.Product(ly.Shape)
 			src := x.Layers()[i].Data
 			for r := range part.Rows {
 				copy(out.X[(lo+r)*hidden+off:(lo+r)*hidden+off+size], src[r*size:(r+1)*size])
@@ -54,11 +56,11 @@ func Transform(m Reflective, d *dataset.Dataset) (*dataset.Dataset, error) {
 // uniformly random states, each run for burn block-Gibbs sweeps at β = 1.
 // The samples are as good as the chains mix; burn in the thousands suits a
 // trained RBM on images.
-func Sample(m Reflective, n, burn int, seed uint64) (*dataset.Dataset, error) {
+func Sample(m runtime.Reflective, n, burn int, seed uint64) (*dataset.Dataset, error) {
 	if n < 1 || burn < 0 {
 		return nil, fmt.Errorf("runtime: sample: %d samples after %d sweeps: want n ≥ 1 and burn ≥ 0", n, burn)
 	}
-	cols := visibleSize(m)
+	cols := layout.VisibleSize(m)
 	if cols == 0 {
 		return nil, errors.New("runtime: sample: the model has no visible layer")
 	}
@@ -76,7 +78,7 @@ func Sample(m Reflective, n, burn int, seed uint64) (*dataset.Dataset, error) {
 			if !ly.Visible {
 				continue
 			}
-			size := product(ly.Shape)
+			size := layout.Product(ly.Shape)
 			src := x.Layers()[i].Data
 			for r := range k {
 				copy(out.X[(lo+r)*cols+off:(lo+r)*cols+off+size], src[r*size:(r+1)*size])
@@ -88,14 +90,22 @@ func Sample(m Reflective, n, burn int, seed uint64) (*dataset.Dataset, error) {
 }
 
 // checkRows checks that d holds rows of m's visible layers.
-func checkRows(m Reflective, d *dataset.Dataset) error {
+func checkRows(m runtime.Reflective, d *dataset.Dataset) error {
 	switch {
 	case d == nil || d.Rows < 1:
 		return errors.New("no rows")
-	case d.Cols != visibleSize(m):
-		return fmt.Errorf("rows of %d values, the visible layers of %s have %d units", d.Cols, m.ModelName(), visibleSize(m))
+	case d.Cols != layout.VisibleSize(m):
+		return fmt.Errorf("rows of %d values, the visible layers of %s have %d units", d.Cols, m.ModelName(), layout.VisibleSize(m))
 	case len(d.X) < d.Rows*d.Cols:
 		return fmt.Errorf("%d values for %d rows of %d", len(d.X), d.Rows, d.Cols)
 	}
 	return nil
+}
+
+// mix64 is the splitmix64 finaliser, a bijection on uint64 with good
+// avalanche behaviour.
+func mix64(z uint64) uint64 {
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
 }

@@ -1,4 +1,4 @@
-package runtime_test
+package estimators_test
 
 import (
 	"testing"
@@ -6,6 +6,7 @@ import (
 	"github.com/ebmc/ebmc/internal/gentest/rbm"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/estimators"
 )
 
 // The evaluations read a data set in batches of 1000 rows, from a Dataset
@@ -32,11 +33,11 @@ func TestEvaluationsReadBitsAsFloats(t *testing.T) {
 	bits := dataset.Binarized(dense, 0.5)
 	r := m.Reflect()
 
-	fd, err := runtime.FreeEnergies(r, dense)
+	fd, err := estimators.FreeEnergies(r, dense)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fb, err := runtime.FreeEnergies(r, bits)
+	fb, err := estimators.FreeEnergies(r, bits)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,17 +63,17 @@ func TestEvaluationsReadBitsAsFloats(t *testing.T) {
 		name string
 		eval func(dataset.Source) (float64, error)
 	}{
-		{"reconstruction", func(d dataset.Source) (float64, error) { return runtime.Reconstruction(r, d) }},
-		{"sampled pseudo-likelihood", func(d dataset.Source) (float64, error) { return runtime.SampledPseudoLikelihood(r, d, 7) }},
+		{"reconstruction", func(d dataset.Source) (float64, error) { return estimators.Reconstruction(r, d) }},
+		{"sampled pseudo-likelihood", func(d dataset.Source) (float64, error) { return estimators.SampledPseudoLikelihood(r, d, 7) }},
 		{"pseudo-likelihood", func(d dataset.Source) (float64, error) {
-			pl, err := runtime.Pseudo(r, d, 7)
+			pl, err := estimators.Pseudo(r, d, 7)
 			if err != nil {
 				return 0, err
 			}
 			return pl.Total, nil
 		}},
 		{"base rate", func(d dataset.Source) (float64, error) {
-			b, err := runtime.BaseRate(r, d, 1)
+			b, err := estimators.BaseRate(r, d, 1)
 			if err != nil {
 				return 0, err
 			}

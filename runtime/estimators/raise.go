@@ -1,9 +1,11 @@
-package runtime
+package estimators
 
 import (
 	"errors"
 	"fmt"
+	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/internal/layout"
 	"github.com/ebmc/ebmc/runtime/internal/stats"
 	"io"
 	"strings"
@@ -110,7 +112,7 @@ type RAISEResult struct {
 // the hidden layers cannot all be summed out together given v) are refused:
 // there the backward chain would need a sample of the hidden layers given v
 // and the weight its density, which RAISE does not implement yet.
-func RAISE(m Reflective, base *Base, data *dataset.Dataset, cfg RAISEConfig) (*RAISEResult, error) {
+func RAISE(m runtime.Reflective, base *Base, data *dataset.Dataset, cfg RAISEConfig) (*RAISEResult, error) {
 	start := time.Now()
 	name := m.ModelName()
 	fail := func(err error) error { return fmt.Errorf("runtime: RAISE of %s: %w", name, err) }
@@ -131,7 +133,7 @@ func RAISE(m Reflective, base *Base, data *dataset.Dataset, cfg RAISEConfig) (*R
 	if data == nil || data.Rows < 1 {
 		return nil, fail(errors.New("no test rows"))
 	}
-	if n := visibleSize(m); data.Cols != n {
+	if n := layout.VisibleSize(m); data.Cols != n {
 		return nil, fail(fmt.Errorf("data has %d columns, the visible layers have %d units", data.Cols, n))
 	}
 	if len(data.X) < data.Rows*data.Cols {
@@ -156,7 +158,7 @@ func RAISE(m Reflective, base *Base, data *dataset.Dataset, cfg RAISEConfig) (*R
 	res := &RAISEResult{Method: fmt.Sprintf("RAISE, %d temperatures, %d runs per row, %d rows", K, runs, rows),
 		LogP: make([]float64, rows), ESS: make([]float64, rows)}
 	total := rows * K // temperature steps of one chain per row, for progress
-	var x Chains
+	var x runtime.Chains
 	var rep, lw, fK, cur, prev, lin []float64
 	for b, lo := 0, 0; lo < rows; b, lo = b+1, lo+per {
 		hi := min(rows, lo+per)
@@ -177,7 +179,7 @@ func RAISE(m Reflective, base *Base, data *dataset.Dataset, cfg RAISEConfig) (*R
 				copy(rep[((r-lo)*runs+j)*cols:], row)
 			}
 		}
-		putRows(m, x, rep, cols)
+		layout.PutRows(m, x, rep, cols)
 		d.eval(x, 1, fK) // log f_K(v)
 		m.Sweep(x, 1)    // x_{K−1} ~ T_K(·|v)
 		clear(lw)
@@ -218,7 +220,7 @@ func RAISE(m Reflective, base *Base, data *dataset.Dataset, cfg RAISEConfig) (*R
 			for j := range w {
 				w[j] += fK[(r-lo)*runs+j] - z0
 			}
-			res.LogP[r] = LogMeanExp(w)
+			res.LogP[r] = runtime.LogMeanExp(w)
 			res.ESS[r] = stats.KishESS(w)
 		}
 	}
@@ -232,7 +234,7 @@ func RAISE(m Reflective, base *Base, data *dataset.Dataset, cfg RAISEConfig) (*R
 // one that keeps exactly the visible layers and sums out every hidden one,
 // or −1 (the energy) for a model without hidden layers. It refuses a model
 // whose path density keeps a hidden layer.
-func raisePath(m Reflective) (int, error) {
+func raisePath(m runtime.Reflective) (int, error) {
 	var hidden []string
 	for _, ly := range m.Layers() {
 		if !ly.Visible {
@@ -268,17 +270,17 @@ func raisePath(m Reflective) (int, error) {
 // chains with the same random streams, the visible units of the first rows
 // of data and opposite extremes in the hidden units (0 and 1, −1 and +1,
 // the first and the last category).
-func sweepForgetsHidden(m Reflective, base *Base, data *dataset.Dataset) bool {
+func sweepForgetsHidden(m runtime.Reflective, base *Base, data *dataset.Dataset) bool {
 	const n = 16
 	rows := make([]float64, n*data.Cols)
 	for c := range n {
 		copy(rows[c*data.Cols:], data.Row(c%data.Rows))
 	}
-	var xs [2]Chains
+	var xs [2]runtime.Chains
 	for s := range xs {
 		x := m.NewChains(n, 0x5eed)
 		base.apply(m, x)
-		putRows(m, x, rows, data.Cols)
+		layout.PutRows(m, x, rows, data.Cols)
 		layers := x.Layers()
 		for i, ly := range m.Layers() {
 			if ly.Visible {
@@ -286,15 +288,15 @@ func sweepForgetsHidden(m Reflective, base *Base, data *dataset.Dataset) bool {
 			}
 			t := layers[i].Data
 			switch ly.Kind {
-			case KindBernoulli, KindSpin, KindGaussian:
+			case runtime.KindBernoulli, runtime.KindSpin, runtime.KindGaussian:
 				v := float64(s)
-				if ly.Kind != KindBernoulli {
+				if ly.Kind != runtime.KindBernoulli {
 					v = 2*v - 1
 				}
 				for u := range t {
 					t[u] = v
 				}
-			case KindSoftmax:
+			case runtime.KindSoftmax:
 				k := ly.Shape[len(ly.Shape)-1]
 				clear(t)
 				for g := 0; g < len(t)/k; g++ {

@@ -1,4 +1,4 @@
-package runtime_test
+package estimators_test
 
 import (
 	"math"
@@ -11,6 +11,7 @@ import (
 	"github.com/ebmc/ebmc/internal/gentest/rbm"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/estimators"
 	"github.com/ebmc/ebmc/runtime/internal/modeltest"
 )
 
@@ -84,12 +85,12 @@ func TestRAISEConvergesToExact(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			data := c.rows(c.m)
 			exact := exactLogP(t, c.m, data)
-			base, err := runtime.BaseRate(c.m, data, 1)
+			base, err := estimators.BaseRate(c.m, data, 1)
 			if err != nil {
 				t.Fatal(err)
 			}
 			const runs = 100
-			res, err := runtime.RAISE(c.m, base, data, runtime.RAISEConfig{Temperatures: 200, Runs: runs, Seed: 1})
+			res, err := estimators.RAISE(c.m, base, data, estimators.RAISEConfig{Temperatures: 200, Runs: runs, Seed: 1})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -172,7 +173,7 @@ func TestRAISEUnbiasedForAnnealingModel(t *testing.T) {
 	modeltest.Perturb(m, 1.5, 7)
 	for _, betas := range [][]float64{{0, 0.4, 1}, {0, 0.2, 0.6, 1}} {
 		train := modeltest.ExactSample(t, m, 200, 4)
-		base, err := runtime.BaseRate(m, train, 1)
+		base, err := estimators.BaseRate(m, train, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -186,7 +187,7 @@ func TestRAISEUnbiasedForAnnealingModel(t *testing.T) {
 			}
 		}
 		const runs = 4000
-		res, err := runtime.RAISE(m, base, data, runtime.RAISEConfig{Betas: betas, Runs: runs, Seed: 5})
+		res, err := estimators.RAISE(m, base, data, estimators.RAISEConfig{Betas: betas, Runs: runs, Seed: 5})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -222,9 +223,9 @@ func TestRAISEIsConservative(t *testing.T) {
 	m := strongRBM()
 	data := modeltest.ExactSample(t, m, 3000, 11)
 	exact := exactLogP(t, m, data)
-	base := runtime.Uniform(m)
+	base := estimators.Uniform(m)
 	for _, c := range []struct{ temps, runs int }{{1, 1}, {3, 1}, {3, 2}} {
-		res, err := runtime.RAISE(m, base, data, runtime.RAISEConfig{Temperatures: c.temps, Runs: c.runs, Seed: uint64(c.temps)})
+		res, err := estimators.RAISE(m, base, data, estimators.RAISEConfig{Temperatures: c.temps, Runs: c.runs, Seed: uint64(c.temps)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -249,7 +250,7 @@ func TestRAISEIsConservative(t *testing.T) {
 	}
 	diff := make([]float64, 400)
 	for i := range diff {
-		est, err := runtime.AIS(m, base, runtime.AISConfig{Temperatures: 3, Runs: 1, Seed: uint64(100 + i)})
+		est, err := estimators.AIS(m, base, estimators.AISConfig{Temperatures: 3, Runs: 1, Seed: uint64(100 + i)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -269,8 +270,8 @@ func TestRAISEIsConservative(t *testing.T) {
 // reads the interval.
 func TestEstimateESSAndFinite(t *testing.T) {
 	m := strongRBM()
-	base := runtime.Uniform(m)
-	cfg := runtime.AISConfig{Temperatures: 100, Runs: 50, Seed: 2}
+	base := estimators.Uniform(m)
+	cfg := estimators.AISConfig{Temperatures: 100, Runs: 50, Seed: 2}
 	kish := func(lw []float64) float64 {
 		mx := math.Inf(-1)
 		for _, v := range lw {
@@ -284,21 +285,21 @@ func TestEstimateESSAndFinite(t *testing.T) {
 		}
 		return s * s / s2
 	}
-	fwd, err := runtime.AIS(m, base, cfg)
+	fwd, err := estimators.AIS(m, base, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rev, err := runtime.ReverseAIS(m, base, cfg, 20)
+	rev, err := estimators.ReverseAIS(m, base, cfg, 20)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, e := range []*runtime.Estimate{fwd, rev} {
+	for _, e := range []*estimators.Estimate{fwd, rev} {
 		checkESS(t, e.Method, []float64{e.ESS}, cfg.Runs)
 		if want := kish(e.LogW); math.Abs(e.ESS-want) > 1e-9*want {
 			t.Errorf("%s: ESS %g, Kish's (Σw)²/Σw² of LogW is %g", e.Method, e.ESS, want)
 		}
 	}
-	bridged, err := runtime.BridgedAIS(m, base, cfg, 20)
+	bridged, err := estimators.BridgedAIS(m, base, cfg, 20)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,14 +309,14 @@ func TestEstimateESSAndFinite(t *testing.T) {
 	}
 	m1 := strongRBM()
 	modeltest.Perturb(m1, 0.1, 3)
-	br, err := runtime.Bridge(m, m1, runtime.BridgeConfig{Samples: 40, Burn: 10, Seed: 1})
+	br, err := estimators.Bridge(m, m1, estimators.BridgeConfig{Samples: 40, Burn: 10, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkESS(t, br.Method, []float64{br.ESS}, 40)
 
 	// One importance sample: ESS 1.
-	one, err := runtime.AIS(m, base, runtime.AISConfig{Temperatures: 1, Runs: 1})
+	one, err := estimators.AIS(m, base, estimators.AISConfig{Temperatures: 1, Runs: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,7 +326,7 @@ func TestEstimateESSAndFinite(t *testing.T) {
 	if !fwd.Finite() {
 		t.Errorf("AIS at 100 temperatures and 50 runs: interval [%g, %g] not finite", fwd.Low, fwd.High)
 	}
-	for _, e := range []runtime.Estimate{
+	for _, e := range []estimators.Estimate{
 		{Low: math.Inf(-1), High: 1},
 		{Low: 0, High: math.Inf(1)},
 		{Low: math.NaN(), High: 1},
@@ -334,7 +335,7 @@ func TestEstimateESSAndFinite(t *testing.T) {
 			t.Errorf("Finite() of [%g, %g] is true", e.Low, e.High)
 		}
 	}
-	if e := (runtime.Estimate{Low: -1, High: 1}); !e.Finite() {
+	if e := (estimators.Estimate{Low: -1, High: 1}); !e.Finite() {
 		t.Error("Finite() of [−1, 1] is false")
 	}
 }
@@ -343,7 +344,7 @@ func TestEstimateESSAndFinite(t *testing.T) {
 // RBM its interval is finite and holds the exact log Z; Temperatures keeps
 // meaning evenly spaced temperatures.
 func TestAISDefaults(t *testing.T) {
-	b := runtime.SMBetas()
+	b := estimators.SMBetas()
 	if len(b) != 14501 || b[0] != 0 || b[len(b)-1] != 1 || b[500] != 0.5 || b[4500] != 0.9 {
 		t.Fatalf("SMBetas: %d betas, β₀ = %g, β₅₀₀ = %g, β₄₅₀₀ = %g, last %g", len(b), b[0], b[500], b[4500], b[len(b)-1])
 	}
@@ -359,13 +360,13 @@ func TestAISDefaults(t *testing.T) {
 		}
 	}
 	b[1] = 7
-	if runtime.SMBetas()[1] != 1e-3 {
+	if estimators.SMBetas()[1] != 1e-3 {
 		t.Fatal("SMBetas returns a shared slice")
 	}
-	if !slices.Equal(runtime.ScaledSMBetas(1), runtime.SMBetas()) {
+	if !slices.Equal(estimators.ScaledSMBetas(1), estimators.SMBetas()) {
 		t.Error("ScaledSMBetas(1) differs from SMBetas")
 	}
-	b3 := runtime.ScaledSMBetas(3)
+	b3 := estimators.ScaledSMBetas(3)
 	if len(b3) != 3*14500+1 || b3[0] != 0 || b3[len(b3)-1] != 1 || b3[1500] != 0.5 || b3[13500] != 0.9 {
 		t.Fatalf("ScaledSMBetas(3): %d betas, β₁₅₀₀ = %g, β₁₃₅₀₀ = %g, last %g", len(b3), b3[1500], b3[13500], b3[len(b3)-1])
 	}
@@ -380,29 +381,29 @@ func TestAISDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	est, err := runtime.AIS(m, runtime.Uniform(m), runtime.AISConfig{Seed: 1})
+	est, err := estimators.AIS(m, estimators.Uniform(m), estimators.AISConfig{Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(est.LogW) != runtime.DefaultAISRuns || !strings.Contains(est.Method, "14500 temperatures") {
+	if len(est.LogW) != estimators.DefaultAISRuns || !strings.Contains(est.Method, "14500 temperatures") {
 		t.Fatalf("default AIS: %s, %d weights", est.Method, len(est.LogW))
 	}
 	if !est.Finite() || logZ < est.Low || logZ > est.High {
 		t.Errorf("default AIS: log Z %.4f [%.4f, %.4f], exact %.4f", est.LogZ, est.Low, est.High, logZ)
 	}
-	checkESS(t, est.Method, []float64{est.ESS}, runtime.DefaultAISRuns)
+	checkESS(t, est.Method, []float64{est.ESS}, estimators.DefaultAISRuns)
 	t.Logf("%s: %.4f [%.4f, %.4f], ESS %.1f, exact %.4f, %.2fs", est.Method, est.LogZ, est.Low, est.High, est.ESS, logZ, est.Seconds)
-	even, err := runtime.AIS(m, runtime.Uniform(m), runtime.AISConfig{Temperatures: 7, Runs: 3})
+	even, err := estimators.AIS(m, estimators.Uniform(m), estimators.AISConfig{Temperatures: 7, Runs: 3})
 	if err != nil || !strings.Contains(even.Method, "7 temperatures, 3 runs") {
 		t.Fatalf("AIS at 7 temperatures: %v, %v", even, err)
 	}
-	if _, err := runtime.AIS(m, runtime.Uniform(m), runtime.AISConfig{Temperatures: -1}); err == nil {
+	if _, err := estimators.AIS(m, estimators.Uniform(m), estimators.AISConfig{Temperatures: -1}); err == nil {
 		t.Error("AIS accepted −1 temperatures")
 	}
-	if _, err := runtime.ReverseAIS(m, runtime.Uniform(m), runtime.AISConfig{Temperatures: 2, Runs: -1}, 1); err == nil {
+	if _, err := estimators.ReverseAIS(m, estimators.Uniform(m), estimators.AISConfig{Temperatures: 2, Runs: -1}, 1); err == nil {
 		t.Error("reverse AIS accepted −1 runs")
 	}
-	res, err := runtime.RAISE(m, runtime.Uniform(m), modeltest.RandomRows(m, 1, 1), runtime.RAISEConfig{Runs: 1})
+	res, err := estimators.RAISE(m, estimators.Uniform(m), modeltest.RandomRows(m, 1, 1), estimators.RAISEConfig{Runs: 1})
 	if err != nil || !strings.Contains(res.Method, "14500 temperatures, 1 runs per row") || !math.IsNaN(res.SE) {
 		t.Fatalf("default RAISE: %+v, %v", res, err)
 	}
@@ -428,25 +429,25 @@ func (m visibleFirst) Sweep(x runtime.Chains, beta float64) {
 // RAISE refuses bad input and models it does not handle, saying why.
 func TestRAISERefuses(t *testing.T) {
 	m := strongRBM()
-	base := runtime.Uniform(m)
+	base := estimators.Uniform(m)
 	rows := modeltest.RandomRows(m, 4, 1)
-	cfg := runtime.RAISEConfig{Temperatures: 3, Runs: 2}
+	cfg := estimators.RAISEConfig{Temperatures: 3, Runs: 2}
 	for _, c := range []struct {
 		name string
 		m    runtime.Reflective
 		data *dataset.Dataset
-		cfg  runtime.RAISEConfig
+		cfg  estimators.RAISEConfig
 		want string
 	}{
 		{"narrow rows", m, &dataset.Dataset{Rows: 4, Cols: 5, X: make([]float64, 20)}, cfg, "data has 5 columns, the visible layers have 6"},
 		{"short data", m, &dataset.Dataset{Rows: 4, Cols: 6, X: make([]float64, 20)}, cfg, "holds 20 values"},
 		{"no rows", m, &dataset.Dataset{Cols: 6}, cfg, "no test rows"},
-		{"negative runs", m, rows, runtime.RAISEConfig{Temperatures: 3, Runs: -1}, "Runs is -1"},
-		{"bad betas", m, rows, runtime.RAISEConfig{Betas: []float64{0, 0.5}}, "betas must rise from 0 to 1"},
+		{"negative runs", m, rows, estimators.RAISEConfig{Temperatures: 3, Runs: -1}, "Runs is -1"},
+		{"bad betas", m, rows, estimators.RAISEConfig{Betas: []float64{0, 0.5}}, "betas must rise from 0 to 1"},
 		{"deep", keepsHidden{m}, rows, cfg, "keeps the hidden layer(s) h"},
 		{"visible first", visibleFirst{m}, rows, cfg, "reads the hidden layers before"},
 	} {
-		_, err := runtime.RAISE(c.m, base, c.data, c.cfg)
+		_, err := estimators.RAISE(c.m, base, c.data, c.cfg)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
 		}
@@ -454,7 +455,7 @@ func TestRAISERefuses(t *testing.T) {
 	// The sweep check accepts the generated sweep also where h has no effect
 	// on v: every weight zero.
 	zero := rbm.ZeroRBM().Reflect()
-	if _, err := runtime.RAISE(zero, base, rows, cfg); err != nil {
+	if _, err := estimators.RAISE(zero, base, rows, cfg); err != nil {
 		t.Errorf("zero RBM: %v", err)
 	}
 }
@@ -463,7 +464,7 @@ func TestRAISERefuses(t *testing.T) {
 func TestRAISEProgress(t *testing.T) {
 	m := strongRBM()
 	var out strings.Builder
-	_, err := runtime.RAISE(m, runtime.Uniform(m), modeltest.RandomRows(m, 3, 2), runtime.RAISEConfig{Temperatures: 40, Runs: 4000, Progress: &out})
+	_, err := estimators.RAISE(m, estimators.Uniform(m), modeltest.RandomRows(m, 3, 2), estimators.RAISEConfig{Temperatures: 40, Runs: 4000, Progress: &out})
 	if err != nil {
 		t.Fatal(err)
 	}

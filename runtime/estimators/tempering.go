@@ -1,7 +1,8 @@
-package runtime
+package estimators
 
 import (
 	"fmt"
+	"github.com/ebmc/ebmc/runtime"
 	"math"
 )
 
@@ -17,19 +18,19 @@ import (
 // chains cross energy barriers and hand their states down, so the β = 1
 // chains mix between modes that plain Gibbs sampling cannot leave.
 type Tempering struct {
-	m       Reflective
+	m       runtime.Reflective
 	Betas   []float64
-	Chains  []Chains // Chains[k] at Betas[k]; Chains[0] at the first β (normally 1)
-	views   [][]Tensor
+	Chains  []runtime.Chains // Chains[k] at Betas[k]; Chains[0] at the first β (normally 1)
+	views   [][]runtime.Tensor
 	energy  [][]float64
 	tried   []int // swap attempts between k and k+1
 	swapped []int
-	rng     RNG
+	rng     runtime.RNG
 }
 
 // NewTempering makes n chains at each inverse temperature of betas, which
 // must decrease from the target (usually 1).
-func NewTempering(m Reflective, betas []float64, n int, seed uint64) (*Tempering, error) {
+func NewTempering(m runtime.Reflective, betas []float64, n int, seed uint64) (*Tempering, error) {
 	if len(betas) < 2 {
 		return nil, fmt.Errorf("runtime: tempering %s: a ladder needs at least 2 temperatures", m.ModelName())
 	}
@@ -38,7 +39,7 @@ func NewTempering(m Reflective, betas []float64, n int, seed uint64) (*Tempering
 			return nil, fmt.Errorf("runtime: tempering %s: inverse temperatures must decrease and stay ≥ 0, got %v", m.ModelName(), betas)
 		}
 	}
-	t := &Tempering{m: m, Betas: betas, tried: make([]int, len(betas)-1), swapped: make([]int, len(betas)-1), rng: NewRNG(seed, 1<<40)}
+	t := &Tempering{m: m, Betas: betas, tried: make([]int, len(betas)-1), swapped: make([]int, len(betas)-1), rng: runtime.NewRNG(seed, 1<<40)}
 	for k := range betas {
 		x := m.NewChains(n, seed+uint64(k)*0x9e37)
 		t.Chains = append(t.Chains, x)

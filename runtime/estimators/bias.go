@@ -1,7 +1,9 @@
-package runtime
+package estimators
 
 import (
 	"fmt"
+	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/internal/layout"
 	"math"
 )
 
@@ -19,7 +21,7 @@ import (
 // candidate P is perturbed by δ_u = u+1 and by 2δ_u, and it is the bias
 // when both change the field by c·δ_u and 2c·δ_u for one c ≠ 0. SetBiases
 // returns the names of the parameters it set, one per layer at most.
-func (b *Base) SetBiases(m Reflective) ([]string, error) {
+func (b *Base) SetBiases(m runtime.Reflective) ([]string, error) {
 	x := m.NewChains(1, 0)
 	for _, t := range x.Layers() {
 		clear(t.Data)
@@ -28,10 +30,10 @@ func (b *Base) SetBiases(m Reflective) ([]string, error) {
 	var set []string
 	for i, ly := range m.Layers() {
 		field, ok := b.Field[i]
-		if !ly.Visible || !ok || ly.Kind == KindGaussian {
+		if !ly.Visible || !ok || ly.Kind == runtime.KindGaussian {
 			continue
 		}
-		size := product(ly.Shape)
+		size := layout.Product(ly.Shape)
 		if len(field) != size {
 			return set, fmt.Errorf("runtime: base field of layer %s has %d values, the layer %d units", ly.Name, len(field), size)
 		}
@@ -57,7 +59,7 @@ func (b *Base) SetBiases(m Reflective) ([]string, error) {
 
 // biasCoefficient reports whether p enters the field of layer i at the
 // chains x as a_u = a0_u + c·p_u, and c.
-func biasCoefficient(m Reflective, x Chains, i int, p Tensor, a0 []float64) (float64, bool) {
+func biasCoefficient(m runtime.Reflective, x runtime.Chains, i int, p runtime.Tensor, a0 []float64) (float64, bool) {
 	saved := append([]float64(nil), p.Data...)
 	defer copy(p.Data, saved)
 	a, prec := make([]float64, len(a0)), make([]float64, len(a0))

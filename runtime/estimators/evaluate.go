@@ -1,8 +1,10 @@
-package runtime
+package estimators
 
 import (
 	"fmt"
+	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/internal/layout"
 	"github.com/ebmc/ebmc/runtime/internal/stats"
 	"math"
 )
@@ -11,7 +13,7 @@ import (
 // layers, concatenated in declaration order.
 
 // load puts the rows of d into a new batch of chains' visible layers.
-func load(m Reflective, d *dataset.Dataset) (Chains, error) {
+func load(m runtime.Reflective, d *dataset.Dataset) (runtime.Chains, error) {
 	var l loader
 	return l.load(m, d)
 }
@@ -19,47 +21,17 @@ func load(m Reflective, d *dataset.Dataset) (Chains, error) {
 // loader is load with a batch of chains kept from one call to the next
 // with as many rows: for evaluations that read only the visible layers
 // (free energies), so that batch after batch allocates nothing.
-type loader struct{ x Chains }
+type loader struct{ x runtime.Chains }
 
-func (l *loader) load(m Reflective, d *dataset.Dataset) (Chains, error) {
-	if n := visibleSize(m); d.Cols != n {
+func (l *loader) load(m runtime.Reflective, d *dataset.Dataset) (runtime.Chains, error) {
+	if n := layout.VisibleSize(m); d.Cols != n {
 		return nil, fmt.Errorf("runtime: %s: data has %d columns, the visible layers have %d units", m.ModelName(), d.Cols, n)
 	}
 	if l.x == nil || l.x.Len() != d.Rows {
 		l.x = m.NewChains(d.Rows, 1)
 	}
-	putRows(m, l.x, d.X, d.Cols)
+	layout.PutRows(m, l.x, d.X, d.Cols)
 	return l.x, nil
-}
-
-// visibleSize is the number of units of the visible layers together: the
-// columns of a data row.
-func visibleSize(m Reflective) int {
-	n := 0
-	for _, ly := range m.Layers() {
-		if ly.Visible {
-			n += product(ly.Shape)
-		}
-	}
-	return n
-}
-
-// putRows copies the first x.Len() rows of rows (cols values each: the
-// visible layers concatenated in declaration order) into the visible layers
-// of x.
-func putRows(m Reflective, x Chains, rows []float64, cols int) {
-	layers := x.Layers()
-	off := 0
-	for i, ly := range m.Layers() {
-		if !ly.Visible {
-			continue
-		}
-		size := product(ly.Shape)
-		for r := range x.Len() {
-			copy(layers[i].Data[r*size:(r+1)*size], rows[r*cols+off:r*cols+off+size])
-		}
-		off += size
-	}
 }
 
 // evalBatch bounds the rows evaluated at once, and so the memory used.
@@ -98,7 +70,7 @@ func batches(d dataset.Source, f func(lo int, part *dataset.Dataset) error) erro
 }
 
 // FreeEnergies returns F(v) = −log Σ_hidden exp(−E(v, hidden)) of every row.
-func FreeEnergies(m Reflective, d dataset.Source) ([]float64, error) {
+func FreeEnergies(m runtime.Reflective, d dataset.Source) ([]float64, error) {
 	fe := VisibleFreeEnergy(m)
 	if fe < 0 {
 		return nil, fmt.Errorf("runtime: %s has no free energy of its visible layers (the hidden layers cannot be summed out together)", m.ModelName())
@@ -110,7 +82,7 @@ func FreeEnergies(m Reflective, d dataset.Source) ([]float64, error) {
 }
 
 // freeEnergies writes F(v) of the rows of d into f, loading them through l.
-func freeEnergies(m Reflective, l *loader, fe int, d dataset.Source, f []float64) error {
+func freeEnergies(m runtime.Reflective, l *loader, fe int, d dataset.Source, f []float64) error {
 	return batches(d, func(lo int, part *dataset.Dataset) error {
 		x, err := l.load(m, part)
 		if err != nil {
@@ -122,7 +94,7 @@ func freeEnergies(m Reflective, l *loader, fe int, d dataset.Source, f []float64
 }
 
 // LogLikelihood returns the average log p(v) = −F(v) − log Z over the rows.
-func LogLikelihood(m Reflective, d dataset.Source, logZ float64) (float64, error) {
+func LogLikelihood(m runtime.Reflective, d dataset.Source, logZ float64) (float64, error) {
 	f, err := FreeEnergies(m, d)
 	if err != nil {
 		return 0, err
@@ -132,7 +104,7 @@ func LogLikelihood(m Reflective, d dataset.Source, logZ float64) (float64, error
 
 // FreeEnergyGap returns mean F(test) − mean F(train): it grows when a model
 // overfits, and needs no partition function.
-func FreeEnergyGap(m Reflective, train, test dataset.Source) (float64, error) {
+func FreeEnergyGap(m runtime.Reflective, train, test dataset.Source) (float64, error) {
 	ftr, err := FreeEnergies(m, train)
 	if err != nil {
 		return 0, err
@@ -159,7 +131,7 @@ type PseudoLikelihood struct {
 // Pseudo computes the pseudo-likelihood of the rows of d for a model whose
 // visible layers are bernoulli or spin. It evaluates the free energy of
 // every row with every unit flipped, in batches.
-func Pseudo(m Reflective, d dataset.Source, seed uint64) (*PseudoLikelihood, error) {
+func Pseudo(m runtime.Reflective, d dataset.Source, seed uint64) (*PseudoLikelihood, error) {
 	fe := VisibleFreeEnergy(m)
 	if fe < 0 {
 		return nil, fmt.Errorf("runtime: pseudo-likelihood of %s: no free energy of the visible layers", m.ModelName())
@@ -174,7 +146,7 @@ func Pseudo(m Reflective, d dataset.Source, seed uint64) (*PseudoLikelihood, err
 		return nil, err
 	}
 	rows, units := d.Shape()
-	rng := NewRNG(seed, 0)
+	rng := runtime.NewRNG(seed, 0)
 	pick := make([]int, rows)
 	for r := range pick {
 		pick[r] = rng.Intn(units)
@@ -202,7 +174,7 @@ func Pseudo(m Reflective, d dataset.Source, seed uint64) (*PseudoLikelihood, err
 			return nil, err
 		}
 		for u, fu := range f {
-			lp := -Softplus(base[r] - fu) // log σ(F(flipped) − F(v))
+			lp := -runtime.Softplus(base[r] - fu) // log σ(F(flipped) − F(v))
 			total += lp
 			if u == pick[r] {
 				sampled += float64(units) * lp
@@ -216,7 +188,7 @@ func Pseudo(m Reflective, d dataset.Source, seed uint64) (*PseudoLikelihood, err
 // Reconstruction returns the mean over rows of ‖v − E[v | h = E[h | v]]‖²
 // for a model with one hidden block: the hidden means given the data, then
 // the visible means given those.
-func Reconstruction(m Reflective, d dataset.Source) (float64, error) {
+func Reconstruction(m runtime.Reflective, d dataset.Source) (float64, error) {
 	s := 0.0
 	var l loader // the hidden means overwrite the kept chains' hidden layers
 	var recon []float64
@@ -260,10 +232,10 @@ func Reconstruction(m Reflective, d dataset.Source) (float64, error) {
 // SampledPseudoLikelihood is scikit-learn's cheap estimate of the
 // pseudo-likelihood: for each row one random unit i, units·log p(v_i | v_−i),
 // averaged over the rows. It costs two free energies per row.
-func SampledPseudoLikelihood(m Reflective, d dataset.Source, seed uint64) (float64, error) {
+func SampledPseudoLikelihood(m runtime.Reflective, d dataset.Source, seed uint64) (float64, error) {
 	rows, cols := d.Shape()
 	spin := spinColumns(m)
-	rng := NewRNG(seed, 0)
+	rng := runtime.NewRNG(seed, 0)
 	s := 0.0
 	fe := VisibleFreeEnergy(m)
 	if fe < 0 {
@@ -298,7 +270,7 @@ func SampledPseudoLikelihood(m Reflective, d dataset.Source, seed uint64) (float
 			return err
 		}
 		for r := range f {
-			s -= Softplus(base[r] - f[r])
+			s -= runtime.Softplus(base[r] - f[r])
 		}
 		return nil
 	})
@@ -309,24 +281,24 @@ func SampledPseudoLikelihood(m Reflective, d dataset.Source, seed uint64) (float
 }
 
 // spinColumns marks the data columns that belong to spin layers.
-func spinColumns(m Reflective) map[int]bool {
+func spinColumns(m runtime.Reflective) map[int]bool {
 	spins := map[int]bool{}
 	off := 0
 	for _, ly := range m.Layers() {
 		if ly.Visible {
-			for u := 0; u < product(ly.Shape); u++ {
-				spins[off+u] = ly.Kind == KindSpin
+			for u := 0; u < layout.Product(ly.Shape); u++ {
+				spins[off+u] = ly.Kind == runtime.KindSpin
 			}
-			off += product(ly.Shape)
+			off += layout.Product(ly.Shape)
 		}
 	}
 	return spins
 }
 
-// LogLikelihoodProxy returns a FitConfig.Proxy that tracks the average
+// LogLikelihoodProxy returns a training.FitConfig.Proxy that tracks the average
 // log-likelihood of d during training by a quick AIS run (few temperatures
 // and runs: a rough, usually low estimate, cheap enough for every epoch).
-func LogLikelihoodProxy(m Reflective, base *Base, d dataset.Source, temps, runs int) func() (string, float64) {
+func LogLikelihoodProxy(m runtime.Reflective, base *Base, d dataset.Source, temps, runs int) func() (string, float64) {
 	return func() (string, float64) {
 		est, err := AIS(m, base, AISConfig{Temperatures: temps, Runs: runs, Seed: 1})
 		if err != nil {

@@ -1,7 +1,8 @@
-package runtime
+package estimators
 
 import (
 	"fmt"
+	"github.com/ebmc/ebmc/runtime"
 	"strings"
 )
 
@@ -66,7 +67,7 @@ func (s Sampler) beta() float64 {
 }
 
 // Transition moves every chain of x by one transition and adds to st.
-func (s Sampler) Transition(m Reflective, x Chains, st *SamplerStats) {
+func (s Sampler) Transition(m runtime.Reflective, x runtime.Chains, st *SamplerStats) {
 	beta := s.beta()
 	st.Transitions++
 	if s.Name == "" || s.Name == "gibbs" {
@@ -76,9 +77,9 @@ func (s Sampler) Transition(m Reflective, x Chains, st *SamplerStats) {
 	for i, ly := range m.Layers() {
 		var a, p int
 		switch {
-		case s.Name == "metropolis" && ly.Kind != KindSoftmax:
+		case s.Name == "metropolis" && ly.Kind != runtime.KindSoftmax:
 			a, p = m.Metropolis(x, i, beta, s.Step)
-		case (s.Name == "langevin" || s.Name == "mala") && ly.Kind == KindGaussian:
+		case (s.Name == "langevin" || s.Name == "mala") && ly.Kind == runtime.KindGaussian:
 			a, p = m.Langevin(x, i, beta, s.Step, s.Name == "mala")
 		default:
 			m.Sample(x, i, beta)
@@ -92,7 +93,7 @@ func (s Sampler) Transition(m Reflective, x Chains, st *SamplerStats) {
 // chains after every Thin transitions, n times. It stops at the first error
 // keep returns. The parameters are held fixed for the run (HoldParams), so
 // keep may read the chains but must not change the model.
-func (s Sampler) Draw(m Reflective, x Chains, n int, keep func(i int, x Chains) error) (SamplerStats, error) {
+func (s Sampler) Draw(m runtime.Reflective, x runtime.Chains, n int, keep func(i int, x runtime.Chains) error) (SamplerStats, error) {
 	var st SamplerStats
 	if err := s.Check(); err != nil {
 		return st, err

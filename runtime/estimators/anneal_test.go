@@ -1,4 +1,4 @@
-package runtime_test
+package estimators_test
 
 import (
 	"testing"
