@@ -1,5 +1,7 @@
 package runtime
 
+import "github.com/ebmc/ebmc/runtime/internal/kernels"
+
 // Allocation-free dense kernels of the package-level Gemm, Gemv and AddRows
 // (the nil-Workspace path). They run on the caller's goroutine without
 // packing: rows of op(B) are combined eight at a time with vectorised
@@ -17,7 +19,7 @@ func gemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int,
 	if m == 0 || n == 0 {
 		return
 	}
-	gemmUnpacked(kernelLevel, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	gemmUnpacked(kernels.Level, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // gemmUnpacked is gemm for m, n ≥ 1 on checked arguments, with the kernels
@@ -69,14 +71,14 @@ func gemmUnpacked(lv int, transA, transB bool, m, n, k int, alpha float64, a []f
 			arow := a[r*lda : r*lda+k]
 			j := j0
 			for ; j+4 <= j1; j += 4 {
-				dotRows4(lv, k, b[j*ldb:], ldb, arow, &out)
+				kernels.DotRows4(lv, k, b[j*ldb:], ldb, arow, &out)
 				crow[j] += alpha * out[0]
 				crow[j+1] += alpha * out[1]
 				crow[j+2] += alpha * out[2]
 				crow[j+3] += alpha * out[3]
 			}
 			for ; j < j1; j++ {
-				crow[j] += alpha * dot(arow, b[j*ldb:j*ldb+k])
+				crow[j] += alpha * kernels.Dot(arow, b[j*ldb:j*ldb+k])
 			}
 		}
 	}
@@ -86,8 +88,8 @@ func gemmUnpacked(lv int, transA, transB bool, m, n, k int, alpha float64, a []f
 // eight lanes wide where the CPU has AVX-512.
 func axpy(alpha float64, x, y []float64) {
 	y = y[:len(x)]
-	if kernelLevel == levelAVX512 && len(x) > 0 {
-		axpyUnitary(len(x), alpha, &x[0], &y[0])
+	if kernels.Level == kernels.LevelAVX512 && len(x) > 0 {
+		kernels.AxpyUnitary(len(x), alpha, &x[0], &y[0])
 		return
 	}
 	i := 0
@@ -112,31 +114,14 @@ func AddRowDots(y []float64, alpha float64, a []float64, lda int, x []float64) {
 	c := 0
 	var out [4]float64
 	for ; c+4 <= len(y); c += 4 {
-		dotRows4(kernelLevel, n, a[c*lda:], lda, x, &out)
+		kernels.DotRows4(kernels.Level, n, a[c*lda:], lda, x, &out)
 		for q, s := range out {
 			y[c+q] += alpha * s
 		}
 	}
 	for ; c < len(y); c++ {
-		y[c] += alpha * dot(x, a[c*lda:c*lda+n])
+		y[c] += alpha * kernels.Dot(x, a[c*lda:c*lda+n])
 	}
-}
-
-// dot returns Σ x[i]·y[i] with len(y) ≥ len(x).
-func dot(x, y []float64) float64 {
-	y = y[:len(x)]
-	var s0, s1, s2, s3 float64
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		s0 += x[i] * y[i]
-		s1 += x[i+1] * y[i+1]
-		s2 += x[i+2] * y[i+2]
-		s3 += x[i+3] * y[i+3]
-	}
-	for ; i < len(x); i++ {
-		s0 += x[i] * y[i]
-	}
-	return (s0 + s1) + (s2 + s3)
 }
 
 // AddRows computes y[j] += α·Σ_{i : x[i] ≠ 0} x[i]·A[i·lda + j] for j < n,
@@ -149,19 +134,19 @@ func AddRows(y, x, a []float64, m, n, lda int, alpha float64) {
 	if m == 0 || n == 0 || alpha == 0 {
 		return
 	}
-	addRowsChunked(kernelLevel, m, n, y, x, a, lda, alpha)
+	addRowsChunked(kernels.Level, m, n, y, x, a, lda, alpha)
 }
 
 // gemv computes y = α·op(A)·x + β·y, see Gemv.
 func gemv(trans bool, m, n int, alpha float64, a []float64, lda int, x []float64, beta float64, y []float64) {
 	checkGemv(trans, m, n, a, lda, x, y)
 	if !trans {
-		gemvRows(kernelLevel, m, n, alpha, a, lda, x, beta, y[:m])
+		gemvRows(kernels.Level, m, n, alpha, a, lda, x, beta, y[:m])
 		return
 	}
 	y = y[:n]
 	scaleRows(1, n, beta, y, n)
 	if alpha != 0 && m > 0 && n > 0 {
-		addRowsChunked(kernelLevel, m, n, y, x, a, lda, alpha)
+		addRowsChunked(kernels.Level, m, n, y, x, a, lda, alpha)
 	}
 }

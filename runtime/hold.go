@@ -1,6 +1,9 @@
 package runtime
 
-import "unsafe"
+import (
+	"github.com/ebmc/ebmc/runtime/internal/kernels"
+	"unsafe"
+)
 
 // Hold declares that the contents of the matrix b will not change until the
 // next Release. Until then the products of the workspace whose operand is b
@@ -189,7 +192,7 @@ func (s *gemmScratch) cached(key packKey, b []float64, n int) (*packCache, bool)
 // lda), which it makes when it is not yet packed: the rows are summed in
 // float32, eight per pass, and added to y in float64.
 func (s *gemmScratch) addRowsHeld(pc *packCache, packed bool, m, n int, y, a []float64, lda int, idx []int32, vals []float64, cnt int, alpha float64) {
-	const lv = levelAVX512
+	const lv = kernels.LevelAVX512
 	ld := (n + 15) &^ 15
 	a32 := alignedFloat32s(&pc.f32, m*ld)
 	if !packed {
@@ -224,7 +227,7 @@ func addRowsList32(n int, y, a []float32, lda int, idx []int32, vals []float64, 
 				coef[t] = 0
 			}
 		}
-		axpy8s(n, &y[0], &a[0], &offs[0], &coef[0])
+		kernels.Axpy8s(n, &y[0], &a[0], &offs[0], &coef[0])
 	}
 }
 
@@ -235,7 +238,7 @@ func addRowsList32(n int, y, a []float32, lda int, idx []int32, vals []float64, 
 // of Aᵀ from end to end. (A float64 copy of Aᵀ does not pay: beside A, which
 // AddRows reads, it no longer fits in the core's L2.)
 func (s *gemmScratch) gemvPart(lv, m, n int, alpha float64, a []float64, lda int, x []float64, beta float64, y []float64) {
-	if !s.f32 || lv != levelAVX512 || n == 0 || alpha == 0 {
+	if !s.f32 || lv != kernels.LevelAVX512 || n == 0 || alpha == 0 {
 		gemvRows(lv, m, n, alpha, a, lda, x, beta, y)
 		return
 	}

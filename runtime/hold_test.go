@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"github.com/ebmc/ebmc/runtime/internal/kernels"
 	"math"
 	"testing"
 )
@@ -30,7 +31,7 @@ func TestHoldGemm(t *testing.T) {
 	}
 	for _, f32 := range precisions {
 		for _, l := range lv {
-			if f32 && l < levelAVX512 {
+			if f32 && l < kernels.LevelAVX512 {
 				continue
 			}
 			t.Run(fmt.Sprintf("%s/float32=%v", levelNames[l], f32), func(t *testing.T) {
@@ -82,7 +83,7 @@ func checkHeldGemm(t *testing.T, w *Workspace, r *RNG, c gemmCase, l int) {
 	}
 	bump(b)
 	stale := product()
-	packs := w != nil && l != levelGo && c.m > 0 && c.n > 0 && c.k > 0 && c.alpha != 0
+	packs := w != nil && l != kernels.LevelGo && c.m > 0 && c.n > 0 && c.k > 0 && c.alpha != 0
 	if packs {
 		for i := range stale {
 			if stale[i] != first[i] {
@@ -104,7 +105,7 @@ func TestHoldGemvAddRows(t *testing.T) {
 	shapes := [][2]int{{1, 1}, {1, 9}, {9, 1}, {5, 7}, {17, 33}, {64, 100}, {130, 257}, {784, 500}}
 	for _, f32 := range []bool{false, true} {
 		for _, l := range levels() {
-			if f32 && l < levelAVX512 {
+			if f32 && l < kernels.LevelAVX512 {
 				continue
 			}
 			withLevel(l, func() {
@@ -280,7 +281,7 @@ func TestHoldAllocsKernelSwitch(t *testing.T) {
 					if tb {
 						n, k = nv, nh
 					}
-					if !sparseEnough(kernelLevel, m, k, sparse[tb], k) || sparseEnough(kernelLevel, m, k, dense[tb], k) {
+					if !sparseEnough(kernels.Level, m, k, sparse[tb], k) || sparseEnough(kernels.Level, m, k, dense[tb], k) {
 						t.Fatal("the operands do not select both kernels")
 					}
 					first, second := dense[tb], sparse[tb]

@@ -1,29 +1,9 @@
 package runtime
 
-import "unsafe"
-
-// Kernel levels: which implementation the dense kernels use. kernelLevel is
-// detected once at start (kernels_amd64.go) and lowered only by tests, to
-// exercise the AVX2 and pure-Go paths on any machine.
-const (
-	levelGo     = iota // portable Go
-	levelAVX2          // AVX2 + FMA assembly
-	levelAVX512        // AVX-512 (F, DQ, BW, VL) assembly
+import (
+	"github.com/ebmc/ebmc/runtime/internal/kernels"
+	"unsafe"
 )
-
-var (
-	cpuLevel    = detectLevel()
-	kernelLevel = cpuLevel
-)
-
-// setKernelLevel selects the kernels used from now on, at most the CPU's
-// level, and returns the previous level. Tests only: not safe to call while
-// kernels run.
-func setKernelLevel(l int) int {
-	old := kernelLevel
-	kernelLevel = max(levelGo, min(l, cpuLevel))
-	return old
-}
 
 // kernelShape describes the blocking of a level's GEMM kernels: the dense
 // micro-tile is mr×nr over a packed depth of at most kc, rows of A are
@@ -39,9 +19,9 @@ type kernelShape struct {
 // (gkc×gw) fit in L1. The Go level does not pack; its shape only aligns the
 // parts given to threads.
 var shapes = [...]kernelShape{
-	levelGo:     {mr: 4, nr: 8, kc: 256, mc: 96, nc: 2048, gw: 32, gkc: 128},
-	levelAVX2:   {mr: 4, nr: 12, kc: 256, mc: 96, nc: 3072, gw: 32, gkc: 96},
-	levelAVX512: {mr: 8, nr: 24, kc: 256, mc: 120, nc: 3072, gw: 64, gkc: 64},
+	kernels.LevelGo:     {mr: 4, nr: 8, kc: 256, mc: 96, nc: 2048, gw: 32, gkc: 128},
+	kernels.LevelAVX2:   {mr: 4, nr: 12, kc: 256, mc: 96, nc: 3072, gw: 32, gkc: 96},
+	kernels.LevelAVX512: {mr: 8, nr: 24, kc: 256, mc: 120, nc: 3072, gw: 64, gkc: 64},
 }
 
 func shapeOf(lv int) kernelShape { return shapes[lv] }
@@ -76,10 +56,10 @@ func alignedFloat32s(buf *[]float32, n int) []float32 {
 // narrow sets dst[i] = float32(src[i]), rounding to nearest (len(dst) ≥ len(src)).
 func narrow(lv int, dst []float32, src []float64) {
 	n := 0
-	if lv == levelAVX512 && len(src) >= 16 {
+	if lv == kernels.LevelAVX512 && len(src) >= 16 {
 		n = len(src) / 16 * 16
 		_ = dst[n-1]
-		narrow16(n/16, &src[0], &dst[0])
+		kernels.Narrow16(n/16, &src[0], &dst[0])
 	}
 	for i := n; i < len(src); i++ {
 		dst[i] = float32(src[i])
@@ -153,7 +133,7 @@ func lanesMask64(m []int64, cols int) {
 // sparse it uses the sparse-row kernel, which skips the zeros of op(A);
 // otherwise the packed register-blocked kernel.
 func (s *gemmScratch) gemmSerial(lv int, sparse, transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	if lv == levelGo {
+	if lv == kernels.LevelGo {
 		// Packing does not pay without vector kernels.
 		gemmUnpacked(lv, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
@@ -162,7 +142,7 @@ func (s *gemmScratch) gemmSerial(lv int, sparse, transA, transB bool, m, n, k in
 		s.gemmSparse(lv, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	if s.f32 && lv == levelAVX512 {
+	if s.f32 && lv == kernels.LevelAVX512 {
 		s.gemmDense32(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -207,7 +187,7 @@ func (s *gemmScratch) gemmSerial(lv int, sparse, transA, transB bool, m, n, k in
 				}
 				for js := range nstrips {
 					cols := min(nr, nb-js*nr)
-					if lv == levelAVX512 {
+					if lv == kernels.LevelAVX512 {
 						lanesMask16(m16[:], cols, 0)
 					} else {
 						lanesMask64(m64[:], cols)
@@ -218,10 +198,10 @@ func (s *gemmScratch) gemmSerial(lv int, sparse, transA, transB bool, m, n, k in
 						ci := (i0+ip*mr)*ldc + j0 + js*nr
 						as := ap[ip*kb*mr:]
 						switch lv {
-						case levelAVX512:
-							gemm8x24(kb, &as[0], &bs[0], &c[ci], ldc, alpha, be, rows, &m16[0])
+						case kernels.LevelAVX512:
+							kernels.Gemm8x24(kb, &as[0], &bs[0], &c[ci], ldc, alpha, be, rows, &m16[0])
 						default:
-							gemm4x12(kb, &as[0], &bs[0], &c[ci], ldc, alpha, be, rows, &m64[0])
+							kernels.Gemm4x12(kb, &as[0], &bs[0], &c[ci], ldc, alpha, be, rows, &m64[0])
 						}
 					}
 				}
@@ -237,10 +217,10 @@ const (
 )
 
 // gemmDense32 is the packed dense product of gemmSerial with the panels
-// narrowed to float32 and the float32 kernel gemm8x32s (AVX-512 only):
+// narrowed to float32 and the float32 kernel kernels.Gemm8x32s (AVX-512 only):
 // sums in float32, α and β applied in float64.
 func (s *gemmScratch) gemmDense32(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	const lv = levelAVX512
+	const lv = kernels.LevelAVX512
 	mr, nr := f32mr, f32nr
 	var m16 [4]uint16
 	pc, packed := s.cached(packKey{kind: packDenseB, lv: lv, trans: transB, f32: true, rows: k, cols: n, ld: ldb, depth: f32kc, strip: nr, nc: f32nc}, b, bExtent(transB, k, n, ldb))
@@ -300,7 +280,7 @@ func (s *gemmScratch) gemmDense32(transA, transB bool, m, n, k int, alpha float6
 					for ip := range npan {
 						rows := min(mr, mb-ip*mr)
 						ci := (i0+ip*mr)*ldc + j0 + js*nr
-						gemm8x32s(kb, &ap32[ip*kb*mr], &bs[0], &c[ci], ldc, alpha, be, rows, &m16[0])
+						kernels.Gemm8x32s(kb, &ap32[ip*kb*mr], &bs[0], &c[ci], ldc, alpha, be, rows, &m16[0])
 					}
 				}
 			}
@@ -332,7 +312,7 @@ func packB(lv int, transB bool, b []float64, ldb, p0, kb, j0, cols, w, pitch int
 	// op(B)[p, j] = b[j·ldb + p]: a transposing copy.
 	g := 0
 	switch {
-	case lv == levelAVX512 && w%8 == 0:
+	case lv == kernels.LevelAVX512 && w%8 == 0:
 		for ; g < w; g += 8 {
 			rows := min(8, cols-g)
 			if rows <= 0 {
@@ -340,7 +320,7 @@ func packB(lv int, transB bool, b []float64, ldb, p0, kb, j0, cols, w, pitch int
 			}
 			packTrans8(kb, b[(j0+g)*ldb+p0:], ldb, rows, dst[g:], pitch)
 		}
-	case lv == levelAVX2 && kb >= 4:
+	case lv == kernels.LevelAVX2 && kb >= 4:
 		for ; g+4 <= cols; g += 4 {
 			packTrans4(kb, b[(j0+g)*ldb+p0:], ldb, dst[g:], pitch)
 		}
@@ -375,10 +355,10 @@ func packA(lv int, transA bool, a []float64, lda, i0, rows, p0, kb, mr int, dst 
 		return
 	}
 	switch {
-	case lv == levelAVX512 && mr == 8:
+	case lv == kernels.LevelAVX512 && mr == 8:
 		packTrans8(kb, a[i0*lda+p0:], lda, rows, dst, mr)
 		return
-	case lv == levelAVX2 && mr == 4 && rows == 4 && kb >= 4:
+	case lv == kernels.LevelAVX2 && mr == 4 && rows == 4 && kb >= 4:
 		packTrans4(kb, a[i0*lda+p0:], lda, dst, mr)
 		return
 	}
@@ -402,7 +382,7 @@ func packTrans4(kc int, src []float64, ld int, dst []float64, ds int) {
 	_ = src[3*ld+kc-1]
 	_ = dst[(kc-1)*ds+3]
 	k4 := kc &^ 3
-	packT4x4(k4, &src[0], ld, &dst[0], ds)
+	kernels.PackT4x4(k4, &src[0], ld, &dst[0], ds)
 	for p := k4; p < kc; p++ {
 		for i := range 4 {
 			dst[p*ds+i] = src[i*ld+p]
@@ -420,11 +400,11 @@ func packTrans8(kc int, src []float64, ld, rows int, dst []float64, ds int) {
 	if rows == 8 {
 		k8 = kc &^ 7
 		if k8 > 0 {
-			packT8x8(k8, &src[0], ld, &dst[0], ds)
+			kernels.PackT8x8(k8, &src[0], ld, &dst[0], ds)
 		}
 	}
 	if k8 < kc {
-		packT8(kc-k8, &src[k8], ld, rows, &dst[k8*ds], ds)
+		kernels.PackT8(kc-k8, &src[k8], ld, rows, &dst[k8*ds], ds)
 	}
 }
 
@@ -445,7 +425,7 @@ func (s *gemmScratch) gemmSparse(lv int, transA, transB bool, m, n, k int, alpha
 	// float32 and multiplied in float32; a narrower one (the last strip of
 	// a matrix) stays float64, and is then the only float64 strip: it is
 	// kept apart, at offset 0 of the float64 buffer.
-	f32 := s.f32 && lv == levelAVX512
+	f32 := s.f32 && lv == kernels.LevelAVX512
 	nstrips := (n + w - 1) / w
 	in32 := func(js int) bool { return f32 && min(w, n-js*w) > 32 }
 	strips64 := nstrips // float64 strips, in the buffer's order
@@ -644,16 +624,16 @@ func (rl *rowLists) kernel(lv int, f32 bool, st []int32, bs []float64, bs32 []fl
 	switch {
 	case f32 && cols > 32:
 		lanesMask16(m16[:], cols, 4)
-		gather64s(rl.rows, &st[0], &rl.idx[0], &rl.val32[0], &bs32[off], &c[0], ldc, alpha, be, &m16[0], rl.unit)
-	case lv == levelAVX512 && cols > 32:
+		kernels.Gather64s(rl.rows, &st[0], &rl.idx[0], &rl.val32[0], &bs32[off], &c[0], ldc, alpha, be, &m16[0], rl.unit)
+	case lv == kernels.LevelAVX512 && cols > 32:
 		lanesMask16(m16[:], cols, 4)
-		gather64(rl.rows, &st[0], &rl.idx[0], &rl.vals[0], &bs[off], &c[0], ldc, alpha, be, &m16[0], rl.unit)
-	case lv == levelAVX512:
+		kernels.Gather64(rl.rows, &st[0], &rl.idx[0], &rl.vals[0], &bs[off], &c[0], ldc, alpha, be, &m16[0], rl.unit)
+	case lv == kernels.LevelAVX512:
 		lanesMask16(m16[:], cols, 0)
-		gather32(rl.rows, &st[0], &rl.idx[0], &rl.vals[0], &bs[off], &c[0], ldc, alpha, be, &m16[0], rl.unit)
+		kernels.Gather32(rl.rows, &st[0], &rl.idx[0], &rl.vals[0], &bs[off], &c[0], ldc, alpha, be, &m16[0], rl.unit)
 	default:
 		lanesMask64(m64[:], cols)
-		gather32x2(rl.rows, &st[0], &rl.idx[0], &rl.vals[0], &bs[off], &c[0], ldc, alpha, be, &m64[0], rl.unit)
+		kernels.Gather32x2(rl.rows, &st[0], &rl.idx[0], &rl.vals[0], &bs[off], &c[0], ldc, alpha, be, &m64[0], rl.unit)
 	}
 }
 
@@ -665,10 +645,10 @@ func compressList(lv int, n int, x []float64, off, stride, scale int, idx []int3
 		return 0, false
 	}
 	_ = x[off+(n-1)*stride]
-	if lv == levelAVX512 {
+	if lv == kernels.LevelAVX512 {
 		_ = idx[n+7]
 		_ = vals[n+7]
-		cnt, nu := compressNZ(n, &x[off], stride, scale, &idx[0], &vals[0])
+		cnt, nu := kernels.CompressNZ(n, &x[off], stride, scale, &idx[0], &vals[0])
 		return cnt, nu != 0
 	}
 	idx = idx[:n]
@@ -700,8 +680,8 @@ func countNonzero(lv, rows, cols int, x []float64, ld int) int {
 	nz := 0
 	for r := range rows {
 		row := x[r*ld : r*ld+cols]
-		if lv == levelAVX512 {
-			nz += countNZ(cols, &row[0])
+		if lv == kernels.LevelAVX512 {
+			nz += kernels.CountNZ(cols, &row[0])
 			continue
 		}
 		for _, v := range row {
@@ -717,13 +697,13 @@ func countNonzero(lv, rows, cols int, x []float64, ld int) int {
 // eight scaled rows of a (offs in bytes) added to y in one pass.
 func addRows8(lv, n int, y, a []float64, offs *[8]int64, coef *[8]float64) {
 	switch lv {
-	case levelAVX512:
-		axpy8(n, &y[0], &a[0], &offs[0], &coef[0])
+	case kernels.LevelAVX512:
+		kernels.Axpy8(n, &y[0], &a[0], &offs[0], &coef[0])
 		return
-	case levelAVX2:
+	case kernels.LevelAVX2:
 		n4 := n &^ 3
 		if n4 > 0 {
-			axpy8x2(n4, &y[0], &a[0], &offs[0], &coef[0])
+			kernels.Axpy8x2(n4, &y[0], &a[0], &offs[0], &coef[0])
 		}
 		for t := range 8 {
 			r := a[offs[t]/8:]
@@ -743,34 +723,6 @@ func addRows8(lv, n int, y, a []float64, offs *[8]int64, coef *[8]float64) {
 		for j := range y {
 			y[j] += c0*r0[j] + c1*r1[j]
 		}
-	}
-}
-
-// dotRows4 sets out[t] = Σ_{j<n} a[t·lda + j]·x[j] for t < 4.
-func dotRows4(lv, n int, a []float64, lda int, x []float64, out *[4]float64) {
-	_ = a[3*lda+n-1]
-	_ = x[n-1]
-	switch lv {
-	case levelAVX512:
-		dot4(n, &a[0], lda, &x[0], &out[0])
-		return
-	case levelAVX2:
-		n4 := n &^ 3
-		if n4 > 0 {
-			dot4x2(n4, &a[0], lda, &x[0], &out[0])
-		} else {
-			*out = [4]float64{}
-		}
-		for t := range 4 {
-			r := a[t*lda:]
-			for j := n4; j < n; j++ {
-				out[t] += r[j] * x[j]
-			}
-		}
-		return
-	}
-	for t := range 4 {
-		out[t] = dot(x[:n], a[t*lda:t*lda+n])
 	}
 }
 
@@ -819,7 +771,7 @@ func gemvRows(lv, m, n int, alpha float64, a []float64, lda int, x []float64, be
 	var out [4]float64
 	i := 0
 	for ; i+4 <= m; i += 4 {
-		dotRows4(lv, n, a[i*lda:], lda, x, &out)
+		kernels.DotRows4(lv, n, a[i*lda:], lda, x, &out)
 		for t := range 4 {
 			if beta == 0 {
 				y[i+t] = alpha * out[t]
@@ -829,7 +781,7 @@ func gemvRows(lv, m, n int, alpha float64, a []float64, lda int, x []float64, be
 		}
 	}
 	for ; i < m; i++ {
-		s := dot(x[:n], a[i*lda:i*lda+n])
+		s := kernels.Dot(x[:n], a[i*lda:i*lda+n])
 		if beta == 0 {
 			y[i] = alpha * s
 		} else {

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"github.com/ebmc/ebmc/runtime/internal/kernels"
 	"math"
 	"math/bits"
 )
@@ -111,9 +112,9 @@ func BernoulliRows(rngs []RNG, x []float64, n int) {
 	}
 	_ = x[len(rngs)*n-1]
 	c := 0
-	if kernelLevel == levelAVX512 {
+	if kernels.Level == kernels.LevelAVX512 {
 		for ; c+8 <= len(rngs); c += 8 {
-			bernoulliRows8(n, &rngs[c], &x[c*n], n)
+			kernels.BernoulliRows8(n, &rngs[c].s, &x[c*n], n)
 		}
 	}
 	for ; c < len(rngs); c++ {

@@ -1,6 +1,9 @@
 package runtime
 
-import "math"
+import (
+	"github.com/ebmc/ebmc/runtime/internal/kernels"
+	"math"
+)
 
 // Vectorized elementary functions for the generated samplers. With AVX2 and
 // FMA they evaluate four values per instruction: e^x as 2^k·p(r), x = k·ln 2 + r,
@@ -25,7 +28,7 @@ const SigmoidMaxAbsError = 1e-15
 // Exps writes e^src[i] into dst[i]; dst may be src.
 func Exps(dst, src []float64) {
 	dst = dst[:len(src)]
-	for i := vexp(dst, src); i < len(src); i++ {
+	for i := kernels.Exp(dst, src); i < len(src); i++ {
 		dst[i] = math.Exp(src[i])
 	}
 }
@@ -34,7 +37,7 @@ func Exps(dst, src []float64) {
 // dst may be src.
 func Sigmoids(dst, src []float64, scale float64) {
 	dst = dst[:len(src)]
-	for i := vsigmoid(dst, src, scale); i < len(src); i++ {
+	for i := kernels.Sigmoid(dst, src, scale); i < len(src); i++ {
 		dst[i] = Sigmoid(scale * src[i])
 	}
 }
@@ -44,7 +47,7 @@ func Sigmoids(dst, src []float64, scale float64) {
 // The vector path evaluates log1p on (0, 1] as 2·atanh of a reduced argument
 // by a polynomial of degree 19.
 func SoftplusSum(src []float64, scale float64) float64 {
-	s, i := vsoftplusSum(src, scale)
+	s, i := kernels.SoftplusSum(src, scale)
 	for ; i < len(src); i++ {
 		s += Softplus(scale * src[i])
 	}

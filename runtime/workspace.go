@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"errors"
+	"github.com/ebmc/ebmc/runtime/internal/kernels"
 	goruntime "runtime"
 	"sync"
 	"sync/atomic"
@@ -86,7 +87,7 @@ func (w *Workspace) SetFloat32(on bool) bool {
 	if w == nil || w.pool == nil {
 		return false
 	}
-	on = on && kernelLevel == levelAVX512
+	on = on && kernels.Level == kernels.LevelAVX512
 	for t := range w.scratch {
 		w.scratch[t].f32 = on
 	}
@@ -203,7 +204,7 @@ func spinUntil(cond func() bool) bool {
 			}
 			goruntime.Gosched()
 		default:
-			spinPause()
+			kernels.SpinPause()
 		}
 	}
 }
@@ -380,7 +381,7 @@ func (p *pool) runPart(t int) {
 		r0, r1 := split(j.m, j.parts, 1, t), split(j.m, j.parts, 1, t+1)
 		sc := &p.scratch[t]
 		kc := sparseDepth(j.lv, j.k)
-		sc.listRows(j.lv, j.transA, j.a, j.lda, r0, r1-r0, j.k, 0, (j.k+kc-1)/kc, sc.f32 && j.lv == levelAVX512)
+		sc.listRows(j.lv, j.transA, j.a, j.lda, r0, r1-r0, j.k, 0, (j.k+kc-1)/kc, sc.f32 && j.lv == kernels.LevelAVX512)
 	case jobReduce:
 		r0, r1 := split(j.m, j.parts, 1, t), split(j.m, j.parts, 1, t+1)
 		for r := r0; r < r1; r++ {
@@ -489,7 +490,7 @@ func (s *gemmScratch) addRows(lv, m, n int, y, x, a []float64, lda int, alpha fl
 	idx := growInt32(&s.idx, m+16)
 	vals := alignedFloats(&s.vals, m+16)
 	cnt, _ := compressList(lv, m, x, 0, 1, 1, idx, vals)
-	if s.f32 && lv == levelAVX512 {
+	if s.f32 && lv == kernels.LevelAVX512 {
 		if pc, packed := s.cached(packKey{kind: packRows32, lv: lv, f32: true, rows: m, cols: n, ld: lda}, a, (m-1)*lda+n); pc != nil {
 			s.addRowsHeld(pc, packed, m, n, y, a, lda, idx, vals, cnt, alpha)
 			return
@@ -549,13 +550,13 @@ func (w *Workspace) Gemm(transA, transB bool, m, n, k int, alpha float64, a []fl
 		scaleRows(m, n, beta, c, ldc)
 		return
 	}
-	lv := kernelLevel
+	lv := kernels.Level
 	ar, ac := m, k // stored shape of A
 	if transA {
 		ar, ac = k, m
 	}
 	sparse := sparseEnough(lv, ar, ac, a, lda)
-	if lv != levelGo {
+	if lv != kernels.LevelGo {
 		w.warmHeldGemm(lv, sparse, transA, transB, m, n, k, alpha, a, lda, b, ldb)
 	}
 	w.gemmKernel(lv, sparse, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -660,7 +661,7 @@ func (w *Workspace) Gemv(trans bool, m, n int, alpha float64, a []float64, lda i
 		scaleRows(m, 1, beta, y, 1)
 		return
 	}
-	lv := kernelLevel
+	lv := kernels.Level
 	parts := w.parallel(m * n)
 	if parts == 1 {
 		w.scratch[0].gemvPart(lv, m, n, alpha, a, lda, x, beta, y)
@@ -683,7 +684,7 @@ func (w *Workspace) AddRows(y, x, a []float64, m, n, lda int, alpha float64) {
 	if m == 0 || n == 0 || alpha == 0 {
 		return
 	}
-	lv := kernelLevel
+	lv := kernels.Level
 	if w == nil || w.pool == nil {
 		addRowsChunked(lv, m, n, y, x, a, lda, alpha)
 		return

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"github.com/ebmc/ebmc/runtime/internal/kernels"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -12,7 +13,7 @@ import (
 // levels returns the kernel levels this machine can run, portable Go first.
 func levels() []int {
 	var ls []int
-	for l := levelGo; l <= cpuLevel; l++ {
+	for l := kernels.LevelGo; l <= kernels.CPULevel; l++ {
 		ls = append(ls, l)
 	}
 	return ls
@@ -22,8 +23,8 @@ var levelNames = []string{"go", "avx2", "avx512"}
 
 // withLevel runs f with the kernels of level l.
 func withLevel(l int, f func()) {
-	old := setKernelLevel(l)
-	defer setKernelLevel(old)
+	old := kernels.SetLevel(l)
+	defer kernels.SetLevel(old)
 	f()
 }
 
@@ -194,7 +195,7 @@ func TestWorkspaceGemm(t *testing.T) {
 // results differ from float64's in the last bits) and to stay within
 // 2⁻²⁴·(1 + nonzeros).
 func TestWorkspaceGemmFloat32(t *testing.T) {
-	if cpuLevel < levelAVX512 {
+	if kernels.CPULevel < kernels.LevelAVX512 {
 		t.Skip("the float32 kernel needs AVX-512")
 	}
 	ws := testWorkspaces(t)[1:]

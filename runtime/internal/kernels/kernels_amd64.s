@@ -49,15 +49,15 @@ TEXT ·xgetbv(SB), NOSPLIT, $0-8
 	MOVL DX, edx+4(FP)
 	RET
 
-// func spinPause()
-TEXT ·spinPause(SB), NOSPLIT, $0-0
+// func SpinPause()
+TEXT ·SpinPause(SB), NOSPLIT, $0-0
 	PAUSE
 	RET
 
 // ---------------------------------------------------------------------------
 // AVX-512 8×24 GEMM micro-kernel.
 //
-// func gemm8x24(k int, a, b, c *float64, ldc int, alpha, beta float64, rows int, masks *uint16)
+// func Gemm8x24(k int, a, b, c *float64, ldc int, alpha, beta float64, rows int, masks *uint16)
 //
 // acc = Σ_p a[8p:8p+8] ⊗ b[24p:24p+24] (packed panels), then for the first
 // rows rows i of C and the columns selected by the three 8-lane masks:
@@ -124,7 +124,7 @@ TEXT ·spinPause(SB), NOSPLIT, $0-0
 	VMOVUPD r2, K3, 128(DI); \
 	ADDQ DX, DI
 
-TEXT ·gemm8x24(SB), NOSPLIT, $0-72
+TEXT ·Gemm8x24(SB), NOSPLIT, $0-72
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), AX
 	MOVQ b+16(FP), BX
@@ -245,7 +245,7 @@ g824_done:
 // AVX2 4×12 GEMM micro-kernel, the same contract as gemm8x24 with 4 rows,
 // 12 columns and masks pointing to three 4-lane mask vectors (int64 −1/0).
 //
-// func gemm4x12(k int, a, b, c *float64, ldc int, alpha, beta float64, rows int, masks *int64)
+// func Gemm4x12(k int, a, b, c *float64, ldc int, alpha, beta float64, rows int, masks *int64)
 
 #define FMA4x12(off) \
 	VMOVUPD (off*96)(BX), Y12; \
@@ -299,7 +299,7 @@ g824_done:
 	VMASKMOVPD r2, Y14, 64(DI); \
 	ADDQ DX, DI
 
-TEXT ·gemm4x12(SB), NOSPLIT, $0-72
+TEXT ·Gemm4x12(SB), NOSPLIT, $0-72
 	MOVQ   k+0(FP), CX
 	MOVQ   a+8(FP), AX
 	MOVQ   b+16(FP), BX
@@ -386,7 +386,7 @@ g412_done:
 // where B is a strip of w = 64 (or 32) columns whose row for entry e is at
 // byte offset idx[e] from b. With unit ≠ 0 every vals[e] is 1 and is not loaded.
 //
-// func gather64(m int, start, idx *int32, vals *float64, b, c *float64, ldc int, alpha, beta float64, masks *uint16, unit int)
+// func Gather64(m int, start, idx *int32, vals *float64, b, c *float64, ldc int, alpha, beta float64, masks *uint16, unit int)
 // masks[0:4] are the lane masks of the column vectors 4..7 (0..3 are full).
 
 #define GWBG(acc, off, kreg) \
@@ -399,7 +399,7 @@ g412_done:
 	VMULPD Z29, acc, acc; \
 	VMOVUPD acc, kreg, off(DI)
 
-TEXT ·gather64(SB), NOSPLIT, $0-88
+TEXT ·Gather64(SB), NOSPLIT, $0-88
 	MOVQ         m+0(FP), CX
 	MOVQ         start+8(FP), R10
 	MOVQ         idx+16(FP), SI
@@ -581,10 +581,10 @@ g64_end:
 	VZEROUPPER
 	RET
 
-// func gather32(m int, start, idx *int32, vals *float64, b, c *float64, ldc int, alpha, beta float64, masks *uint16, unit int)
+// func Gather32(m int, start, idx *int32, vals *float64, b, c *float64, ldc int, alpha, beta float64, masks *uint16, unit int)
 // As gather64 for a strip of 32 columns; masks[0:4] are the lane masks of
 // the four column vectors.
-TEXT ·gather32(SB), NOSPLIT, $0-88
+TEXT ·Gather32(SB), NOSPLIT, $0-88
 	MOVQ         m+0(FP), CX
 	MOVQ         start+8(FP), R10
 	MOVQ         idx+16(FP), SI
@@ -673,7 +673,7 @@ g32_end:
 // ---------------------------------------------------------------------------
 // AVX2 gather kernel for strips of 32 columns (eight 4-lane vectors).
 //
-// func gather32x2(m int, start, idx *int32, vals *float64, b, c *float64, ldc int, alpha, beta float64, masks *int64, unit int)
+// func Gather32x2(m int, start, idx *int32, vals *float64, b, c *float64, ldc int, alpha, beta float64, masks *int64, unit int)
 // masks points to eight 4-lane mask vectors (int64 −1/0).
 
 #define GWB2G(acc, off) \
@@ -688,7 +688,7 @@ g32_end:
 	VMULPD Y9, acc, acc; \
 	VMASKMOVPD acc, Y11, off(DI)
 
-TEXT ·gather32x2(SB), NOSPLIT, $0-88
+TEXT ·Gather32x2(SB), NOSPLIT, $0-88
 	MOVQ         m+0(FP), CX
 	MOVQ         start+8(FP), R10
 	MOVQ         idx+16(FP), SI
@@ -790,9 +790,9 @@ g32x2_end:
 // ---------------------------------------------------------------------------
 // AVX-512 helpers for the sparse path and packing.
 
-// func countNZ(n int, x *float64) int
+// func CountNZ(n int, x *float64) int
 // Returns the number of x[i] ≠ 0 (NaN counts) for i < n.
-TEXT ·countNZ(SB), NOSPLIT, $0-24
+TEXT ·CountNZ(SB), NOSPLIT, $0-24
 	MOVQ   n+0(FP), CX
 	MOVQ   x+8(FP), SI
 	XORQ   AX, AX
@@ -827,12 +827,12 @@ cnz_end:
 	VZEROUPPER
 	RET
 
-// func compressNZ(n int, x *float64, stride int, scale int, idx *int32, vals *float64) (cnt int, nonunit int)
+// func CompressNZ(n int, x *float64, stride int, scale int, idx *int32, vals *float64) (cnt int, nonunit int)
 //
 // Writes the nonzero x[p·stride] (p < n), in order, to vals and p·scale to
 // idx; cnt is their number and nonunit ≠ 0 if one of them is not 1. idx and
 // vals must have room for cnt+8 elements (whole vectors are stored).
-TEXT ·compressNZ(SB), NOSPLIT, $0-64
+TEXT ·CompressNZ(SB), NOSPLIT, $0-64
 	MOVQ          n+0(FP), CX
 	MOVQ          x+8(FP), SI
 	MOVQ          stride+16(FP), DX
@@ -932,11 +932,11 @@ cmp_end:
 	VZEROUPPER
 	RET
 
-// func packT8(kc int, src *float64, ld int, rows int, dst *float64, ds int)
+// func PackT8(kc int, src *float64, ld int, rows int, dst *float64, ds int)
 //
 // dst[p·ds + i] = src[i·ld + p] for p < kc and i < rows ≤ 8; the lanes
 // i ≥ rows are set to zero. ds ≥ 8.
-TEXT ·packT8(SB), NOSPLIT, $0-48
+TEXT ·PackT8(SB), NOSPLIT, $0-48
 	MOVQ         kc+0(FP), CX
 	MOVQ         src+8(FP), SI
 	MOVQ         ld+16(FP), DX
@@ -994,9 +994,9 @@ pt8_end:
 // ---------------------------------------------------------------------------
 // Row combinations for AddRows and Gemv.
 //
-// func axpy8(n int, y, a *float64, offs *int64, coef *float64)
+// func Axpy8(n int, y, a *float64, offs *int64, coef *float64)
 // y[j] += Σ_{t<8} coef[t]·a[offs[t]/8 + j] for j < n (offs in bytes).
-TEXT ·axpy8(SB), NOSPLIT, $0-40
+TEXT ·Axpy8(SB), NOSPLIT, $0-40
 	MOVQ         n+0(FP), CX
 	MOVQ         y+8(FP), DI
 	MOVQ         a+16(FP), SI
@@ -1092,9 +1092,9 @@ ax8_end:
 	VZEROUPPER
 	RET
 
-// func axpy8x2(n int, y, a *float64, offs *int64, coef *float64)
+// func Axpy8x2(n int, y, a *float64, offs *int64, coef *float64)
 // AVX2 version of axpy8 for n a multiple of 4.
-TEXT ·axpy8x2(SB), NOSPLIT, $0-40
+TEXT ·Axpy8x2(SB), NOSPLIT, $0-40
 	MOVQ         n+0(FP), CX
 	MOVQ         y+8(FP), DI
 	MOVQ         a+16(FP), SI
@@ -1294,11 +1294,11 @@ d4x2_red:
 	VZEROUPPER
 	RET
 
-// func packT8x8(kc int, src *float64, ld int, dst *float64, ds int)
+// func PackT8x8(kc int, src *float64, ld int, dst *float64, ds int)
 //
 // dst[p·ds + i] = src[i·ld + p] for p < kc (a multiple of 8) and i < 8:
 // 8×8 blocks transposed in registers.
-TEXT ·packT8x8(SB), NOSPLIT, $0-40
+TEXT ·PackT8x8(SB), NOSPLIT, $0-40
 	MOVQ kc+0(FP), CX
 	MOVQ src+8(FP), SI
 	MOVQ ld+16(FP), DX
@@ -1364,11 +1364,11 @@ ptt_end:
 	VZEROUPPER
 	RET
 
-// func packT4x4(kc int, src *float64, ld int, dst *float64, ds int)
+// func PackT4x4(kc int, src *float64, ld int, dst *float64, ds int)
 //
 // dst[p·ds + i] = src[i·ld + p] for p < kc (a multiple of 4) and i < 4:
 // AVX2 4×4 transposes.
-TEXT ·packT4x4(SB), NOSPLIT, $0-40
+TEXT ·PackT4x4(SB), NOSPLIT, $0-40
 	MOVQ kc+0(FP), CX
 	MOVQ src+8(FP), SI
 	MOVQ ld+16(FP), DX
@@ -1418,9 +1418,9 @@ p44_end:
 // idx holds the byte offsets of the float64 strip (as for gather64), halved
 // here for the float32 one.
 //
-// func gather64s(m int, start, idx *int32, vals *float32, b *float32, c *float64, ldc int, alpha, beta float64, masks *uint16, unit int)
+// func Gather64s(m int, start, idx *int32, vals *float32, b *float32, c *float64, ldc int, alpha, beta float64, masks *uint16, unit int)
 
-TEXT ·gather64s(SB), NOSPLIT, $0-88
+TEXT ·Gather64s(SB), NOSPLIT, $0-88
 	MOVQ         m+0(FP), CX
 	MOVQ         start+8(FP), R10
 	MOVQ         idx+16(FP), SI
@@ -1584,10 +1584,10 @@ s64_end:
 	VZEROUPPER
 	RET
 
-// func narrow16(n int, src *float64, dst *float32)
+// func Narrow16(n int, src *float64, dst *float32)
 //
 // dst[i] = float32(src[i]) for i < 16·n, rounding to nearest.
-TEXT ·narrow16(SB), NOSPLIT, $0-24
+TEXT ·Narrow16(SB), NOSPLIT, $0-24
 	MOVQ  n+0(FP), CX
 	MOVQ  src+8(FP), SI
 	MOVQ  dst+16(FP), DI
@@ -1615,7 +1615,7 @@ n16_end:
 // step), summed in float32 in 16 accumulators (row i in Z(2i), Z(2i+1)).
 // masks[0:4] are the lane masks of the four float64 column vectors of C.
 //
-// func gemm8x32s(k int, a, b *float32, c *float64, ldc int, alpha, beta float64, rows int, masks *uint16)
+// func Gemm8x32s(k int, a, b *float32, c *float64, ldc int, alpha, beta float64, rows int, masks *uint16)
 
 #define FMA8x32S(off) \
 	VMOVUPS (off*128)(BX), Z16; \
@@ -1688,7 +1688,7 @@ n16_end:
 	VMOVUPD Z23, K4, 192(DI); \
 	ADDQ DX, DI
 
-TEXT ·gemm8x32s(SB), NOSPLIT, $0-72
+TEXT ·Gemm8x32s(SB), NOSPLIT, $0-72
 	MOVQ   k+0(FP), CX
 	MOVQ   a+8(FP), AX
 	MOVQ   b+16(FP), BX
@@ -1798,11 +1798,11 @@ s832_done:
 	VZEROUPPER
 	RET
 
-// func axpy8s(n int, y, a *float32, offs *int64, coef *float32)
+// func Axpy8s(n int, y, a *float32, offs *int64, coef *float32)
 //
 // y[j] += Σ_{t<8} coef[t]·a[offs[t]/4 + j] for j < n (offs in bytes), in
 // float32: axpy8 on sixteen lanes.
-TEXT ·axpy8s(SB), NOSPLIT, $0-40
+TEXT ·Axpy8s(SB), NOSPLIT, $0-40
 	MOVQ         n+0(FP), CX
 	MOVQ         y+8(FP), DI
 	MOVQ         a+16(FP), SI
@@ -1902,14 +1902,14 @@ DATA bern8C<>+0(SB)/8, $0x3ca0000000000000 // 2⁻⁵³
 DATA bern8C<>+8(SB)/8, $1.0
 GLOBL bern8C<>(SB), RODATA|NOPTR, $16
 
-// func bernoulliRows8(n int, rngs *RNG, x *float64, stride int)
+// func BernoulliRows8(n int, rngs *[4]uint64, x *float64, stride int)
 //
 // Eight rows of n probabilities, row l at x + l·stride elements with the
 // xoshiro256** generator rngs[l], one row per lane: each probability p is
 // replaced by 1 if the lane's next uniform U = ⌊b/2¹¹⌋·2⁻⁵³ is below p and
 // by 0 otherwise — RNG.Bernoullis on every row. The states are gathered
 // into Z0–Z3 (s0…s3) and scattered back at the end.
-TEXT ·bernoulliRows8(SB), NOSPLIT, $0-32
+TEXT ·BernoulliRows8(SB), NOSPLIT, $0-32
 	MOVQ         n+0(FP), CX
 	MOVQ         rngs+8(FP), SI
 	MOVQ         x+16(FP), DI
@@ -1970,10 +1970,10 @@ b8_store:
 	VZEROUPPER
 	RET
 
-// func axpyUnitary(n int, alpha float64, x, y *float64)
+// func AxpyUnitary(n int, alpha float64, x, y *float64)
 //
 // y[i] += α·x[i] for i < n, sixteen per pass (AVX-512), the tail masked.
-TEXT ·axpyUnitary(SB), NOSPLIT, $0-32
+TEXT ·AxpyUnitary(SB), NOSPLIT, $0-32
 	MOVQ         n+0(FP), CX
 	VBROADCASTSD alpha+8(FP), Z16
 	MOVQ         x+16(FP), SI

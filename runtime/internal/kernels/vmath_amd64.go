@@ -1,6 +1,6 @@
 //go:build amd64 && !purego
 
-package runtime
+package kernels
 
 //go:noescape
 func expAVX2(n int, dst, src *float64)
@@ -11,26 +11,26 @@ func sigmoidAVX2(n int, dst, src *float64, scale float64)
 //go:noescape
 func sigmoidAVX512(n int, dst, src *float64, scale float64)
 
-// vexp writes e^src[i] into dst[i] for the largest multiple of 4 elements
+// Exp writes e^src[i] into dst[i] for the largest multiple of 4 elements
 // it can and returns how many it wrote.
-func vexp(dst, src []float64) int {
+func Exp(dst, src []float64) int {
 	n := len(src) &^ 3
-	if kernelLevel < levelAVX2 || n == 0 {
+	if Level < LevelAVX2 || n == 0 {
 		return 0
 	}
 	expAVX2(n, &dst[0], &src[0])
 	return n
 }
 
-// vsigmoid writes σ(scale·src[i]) into dst[i] like vexp, eight lanes at a
+// Sigmoid writes σ(scale·src[i]) into dst[i] like Exp, eight lanes at a
 // time with AVX-512.
-func vsigmoid(dst, src []float64, scale float64) int {
-	if n := len(src) &^ 7; kernelLevel == levelAVX512 && n > 0 {
+func Sigmoid(dst, src []float64, scale float64) int {
+	if n := len(src) &^ 7; Level == LevelAVX512 && n > 0 {
 		sigmoidAVX512(n, &dst[0], &src[0], scale)
 		return n
 	}
 	n := len(src) &^ 3
-	if kernelLevel < levelAVX2 || n == 0 {
+	if Level < LevelAVX2 || n == 0 {
 		return 0
 	}
 	sigmoidAVX2(n, &dst[0], &src[0], scale)
@@ -43,14 +43,14 @@ func softplusSumAVX2(n int, src *float64, scale float64) float64
 //go:noescape
 func softplusSumAVX512(n int, src *float64, scale float64) float64
 
-// vsoftplusSum returns Σ softplus(scale·src[i]) over the largest multiple of
+// SoftplusSum returns Σ softplus(scale·src[i]) over the largest multiple of
 // 8 (AVX-512) or 4 (AVX2) elements it can, and how many that was.
-func vsoftplusSum(src []float64, scale float64) (float64, int) {
-	if n := len(src) &^ 7; kernelLevel == levelAVX512 && n > 0 {
+func SoftplusSum(src []float64, scale float64) (float64, int) {
+	if n := len(src) &^ 7; Level == LevelAVX512 && n > 0 {
 		return softplusSumAVX512(n, &src[0], scale), n
 	}
 	n := len(src) &^ 3
-	if kernelLevel < levelAVX2 || n == 0 {
+	if Level < LevelAVX2 || n == 0 {
 		return 0, 0
 	}
 	return softplusSumAVX2(n, &src[0], scale), n
