@@ -2,7 +2,8 @@
 
 package kernels
 
-// Assembly kernels (kernels_amd64.s) and the CPU feature detection that
+// Stubs of the assembly kernels, one .s file per family (cpu, gemm, gather,
+// sparse, pack, axpy, dot, bernoulli), and the CPU feature detection that
 // chooses among them.
 
 func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
