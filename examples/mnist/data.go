@@ -118,7 +118,7 @@ const (
 )
 
 // writeTestSet writes the binarized test images as a gzipped IDX file
-// (pixels 0 and 255, so runtime.LoadIDX reads them back as 0 and 1) and
+// (pixels 0 and 255, so dataset.LoadIDX reads them back as 0 and 1) and
 // returns the sha256 of the uncompressed file.
 func writeTestSet(path string, d *dataset.Dataset) (string, error) {
 	sum, err := idxSHA256(d)
