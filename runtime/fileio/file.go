@@ -33,7 +33,7 @@ func WriteFileAtomic(path string, data []byte) error {
 	return nil
 }
 
-// writeAtomic is WriteFileAtomic with the content produced by write, which
+// WriteAtomic is WriteFileAtomic with the content produced by write, which
 // receives a buffered writer onto the temporary file. Errors are returned
 // unwrapped for the caller to put in context.
 func WriteAtomic(path string, write func(w io.Writer) error) (err error) {
@@ -88,7 +88,7 @@ func WriteAtomic(path string, write func(w io.Writer) error) (err error) {
 	return nil
 }
 
-// tempPrefix is the start of the name of writeAtomic's temporary files for
+// tempPrefix is the start of the name of WriteAtomic's temporary files for
 // the file base; os.CreateTemp appends random decimal digits.
 func tempPrefix(base string) string { return "." + base + ".tmp-" }
 
@@ -113,7 +113,7 @@ func removeStaleTemps(dir, base string, began time.Time) {
 	}
 }
 
-// checkWritable checks that a file can be written at path by writeAtomic:
+// CheckWritable checks that a file can be written at path by WriteAtomic:
 // that path does not name a directory and that its directory takes a new
 // file, by creating and removing an empty temporary file there.
 func CheckWritable(path string) error {
