@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/estimators"
+	"github.com/ebmc/ebmc/runtime/internal/kernels"
 	"github.com/ebmc/ebmc/runtime/internal/layout"
 	"math"
 	"slices"
@@ -829,7 +830,7 @@ func (t *ObjectiveTrainer) scoreStep(batch []float64, rows int) float64 {
 			t.w[base+2+2*p], t.w[base+3+2*p] = c, c
 			t.w[r] -= 2 * c
 		}
-		loss += 0.5 * dot(ps, ps)
+		loss += 0.5 * kernels.Dot(ps, ps)
 	}
 	total := rows * perRow
 	t.evaluate(total, false)
@@ -871,7 +872,7 @@ func (t *ObjectiveTrainer) dsmStep(batch []float64, rows int) float64 {
 		for u := range n {
 			res[u] -= (v[u] - vt[u]) / (sigma * sigma)
 		}
-		loss += 0.5 * dot(res, res)
+		loss += 0.5 * kernels.Dot(res, res)
 		eps := fdStep / math.Max(maxAbs(res), 1)
 		up, down := t.vals[(rows+2*r)*n:(rows+2*r+1)*n], t.vals[(rows+2*r+1)*n:(rows+2*r+2)*n]
 		for u := range n {
@@ -1023,20 +1024,3 @@ func (t *ObjectiveTrainer) pcdStep(batch []float64, rows int) float64 {
 
 // SamplerStats returns the transitions and acceptances of pcd's sampler so far.
 func (t *ObjectiveTrainer) SamplerStats() estimators.SamplerStats { return t.stats }
-
-// dot returns Σ x[i]·y[i] with len(y) ≥ len(x).
-func dot(x, y []float64) float64 {
-	y = y[:len(x)]
-	var s0, s1, s2, s3 float64
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		s0 += x[i] * y[i]
-		s1 += x[i+1] * y[i+1]
-		s2 += x[i+2] * y[i+2]
-		s3 += x[i+3] * y[i+3]
-	}
-	for ; i < len(x); i++ {
-		s0 += x[i] * y[i]
-	}
-	return (s0 + s1) + (s2 + s3)
-}
