@@ -5,7 +5,7 @@ import "github.com/ebmc/ebmc/runtime/internal/kernels"
 // Allocation-free dense kernels of the package-level Gemm, Gemv and AddRows
 // (the nil-Workspace path). They run on the caller's goroutine without
 // packing: rows of op(B) are combined eight at a time with vectorised
-// multiply-adds (AVX-512 or AVX2 when the CPU has them, kernels.go), skipping
+// multiply-adds (AVX-512 or AVX2 when the CPU has them, gemm.go), skipping
 // the zero entries of the left operand, which makes products with binary
 // unit states (mostly zeros) cheap. See Workspace for the packed,
 // multi-threaded versions.
