@@ -16,8 +16,8 @@ import (
 // Deep Boltzmann machines (Salakhutdinov & Hinton 2009, "Deep Boltzmann
 // Machines", AISTATS; Salakhutdinov & Hinton 2012, "An efficient learning
 // procedure for deep Boltzmann machines", Neural Computation 24(8)),
-// generic over Reflective: the layer graph is discovered by probing the
-// model, never read off layer or parameter names.
+// generic over Reflective: the layer graph is read off the terms of the
+// energy (Reflective.Terms), never off layer or parameter names.
 
 // DBMLayout is the layer graph of a deep Boltzmann machine: a chain
 //
@@ -38,176 +38,87 @@ type DBMLayout struct {
 	Biases [][]int
 }
 
-// dbmProbe evaluates ∂E/∂θ and fields of a model at probe states: chosen
-// layers at fixed random values (times a factor), all others zero. Since
-// E is a polynomial in the units, the gradient with only the layers S
-// nonzero holds exactly the terms whose units all lie in S.
-type dbmProbe struct {
-	m      runtime.Reflective
-	x      runtime.Chains
-	vals   [][]float64
-	params []runtime.Tensor
-	grads  []runtime.Tensor
-}
-
-func dbmNewProbe(m runtime.Reflective) *dbmProbe {
-	p := &dbmProbe{m: m, x: m.NewChains(1, 0xdb1), params: m.Params()}
-	rng := runtime.NewRNG(0xdb2, 0)
-	for _, t := range p.x.Layers() {
-		v := make([]float64, len(t.Data))
-		for i := range v {
-			v[i] = 0.5 + rng.Float64()
-		}
-		p.vals = append(p.vals, v)
-	}
-	for _, t := range p.params {
-		p.grads = append(p.grads, runtime.Tensor{Name: t.Name, Shape: t.Shape, Data: make([]float64, len(t.Data))})
-	}
-	return p
-}
-
-// set puts layer l at factor[l]·(its probe values), layers without a factor at zero.
-func (p *dbmProbe) set(factor map[int]float64) {
-	for l, t := range p.x.Layers() {
-		f := factor[l]
-		for i := range t.Data {
-			t.Data[i] = f * p.vals[l][i]
-		}
-	}
-}
-
-// grad returns a copy of ∂E/∂θ at the probe state given by factor.
-func (p *dbmProbe) grad(factor map[int]float64) [][]float64 {
-	p.set(factor)
-	for _, g := range p.grads {
-		clear(g.Data)
-	}
-	p.m.EnergyGrad(p.x, 1, p.grads)
-	out := make([][]float64, len(p.grads))
-	for i, g := range p.grads {
-		out[i] = append([]float64(nil), g.Data...)
-	}
-	return out
-}
-
-// field returns a copy of the field (and precision) of layer l at the probe state.
-func (p *dbmProbe) field(l int, factor map[int]float64) []float64 {
-	p.set(factor)
-	n := len(p.vals[l])
-	a, prec := make([]float64, n), make([]float64, n)
-	p.m.Field(p.x, l, a, prec)
-	return append(a, prec...)
-}
-
-// dbmDiffers reports whether a and b differ beyond rounding.
-func dbmDiffers(a, b []float64) bool {
-	for i := range a {
-		if math.Abs(a[i]-b[i]) > 1e-9*(1+math.Abs(a[i])+math.Abs(b[i])) {
-			return true
-		}
-	}
-	return false
-}
-
-// dbmTerms holds what the probes reveal about the energy's terms.
+// dbmTerms is the structure of the energy's terms, by layer.
 type dbmTerms struct {
 	alone   [][]bool   // alone[l][θ]: θ has a term in layer l only
 	lateral []bool     // layer l is coupled to itself (a term of degree ≥ 2 in l)
 	couples [][][]bool // couples[i][j][θ], i < j: θ has a term in layers i and j only
 	adj     [][]bool   // layers i and j interact (through trained or fixed parameters)
-	higher  []string   // parameters with terms in three or more layers
+	higher  []string   // what enters terms of three or more layers: "parameter U"
 }
 
-// dbmProbeTerms finds the terms of the energy by inclusion–exclusion on
-// probe gradients: with g_S the gradient when only the layers S are
-// nonzero, the terms in layer l alone are g_{l} − g_∅, those in layers i
-// and j exactly are g_{ij} − g_i − g_j + g_∅, and anything left of g_all is
-// a term of three or more layers. A term of degree 1 in l doubles when l
-// doubles; a lateral one quadruples. Fields probe the couplings that
-// gradients cannot see (fixed parameters), at the current parameter values.
-func dbmProbeTerms(m runtime.Reflective) *dbmTerms {
-	p := dbmNewProbe(m)
-	layers := m.Layers()
-	n := len(p.vals)
+// dbmTermsOf reads the structure of m's energy off its terms
+// (Reflective.Terms): a trained parameter is alone in layer l when a term
+// it enters has units of l only, couples i and j when its term has units
+// of exactly i and j; a layer is lateral when a term holds two of its
+// units (a gaussian unit's own square is its precision, not a coupling);
+// layers interact when any term, trained or fixed, holds units of both;
+// terms of three or more layers are listed by their parameters.
+func dbmTermsOf(m runtime.Reflective) *dbmTerms {
+	params := m.Params()
+	n := len(m.Layers())
 	t := &dbmTerms{alone: make([][]bool, n), lateral: make([]bool, n), couples: make([][][]bool, n), adj: make([][]bool, n)}
-	g0 := p.grad(nil)
-	g1 := make([][][]float64, n)
-	sub := func(a, b [][]float64) [][]float64 {
-		out := make([][]float64, len(a))
-		for i := range a {
-			out[i] = make([]float64, len(a[i]))
-			for k := range a[i] {
-				out[i][k] = a[i][k] - b[i][k]
-			}
+	for l := range n {
+		t.alone[l] = make([]bool, len(params))
+		t.couples[l] = make([][]bool, n)
+		t.adj[l] = make([]bool, n)
+		for j := l + 1; j < n; j++ {
+			t.couples[l][j] = make([]bool, len(params))
 		}
-		return out
 	}
-	nonzero := func(g []float64) bool { return dbmDiffers(g, make([]float64, len(g))) }
-	for l := 0; l < n; l++ {
-		g1[l] = sub(p.grad(map[int]float64{l: 1}), g0)
-		g2 := sub(p.grad(map[int]float64{l: 2}), g0)
-		t.alone[l] = make([]bool, len(p.params))
-		for k := range p.params {
-			t.alone[l][k] = nonzero(g1[l][k])
-			twice := make([]float64, len(g1[l][k]))
-			for i, v := range g1[l][k] {
-				twice[i] = 2 * v
+	for _, term := range m.Terms() {
+		count := map[int]int{}
+		var distinct []int
+		for _, l := range term.Layers {
+			if count[l] == 0 {
+				distinct = append(distinct, l)
 			}
-			// A gaussian unit's own square is not a coupling: it is the precision.
-			if layers[l].Kind != runtime.KindGaussian && dbmDiffers(g2[k], twice) {
+			count[l]++
+		}
+		for l, c := range count {
+			if c > 1 {
 				t.lateral[l] = true
 			}
 		}
-		t.couples[l] = make([][]bool, n)
-		t.adj[l] = make([]bool, n)
-	}
-	rest := sub(p.grad(dbmAllLayers(n)), g0)
-	for l := 0; l < n; l++ {
-		rest = sub(rest, g1[l])
-	}
-	for i := 0; i < n; i++ {
-		for j := i + 1; j < n; j++ {
-			gij := sub(sub(sub(p.grad(map[int]float64{i: 1, j: 1}), g0), g1[i]), g1[j])
-			rest = sub(rest, gij)
-			t.couples[i][j] = make([]bool, len(p.params))
-			for k := range p.params {
-				if nonzero(gij[k]) {
-					t.couples[i][j][k] = true
-					t.adj[i][j], t.adj[j][i] = true, true
-				}
+		for a, i := range distinct {
+			for _, j := range distinct[a+1:] {
+				t.adj[i][j], t.adj[j][i] = true, true
 			}
 		}
-	}
-	for k, g := range rest {
-		if nonzero(g) {
-			t.higher = append(t.higher, p.params[k].Name)
-		}
-	}
-	for i := 0; i < n; i++ {
-		base := p.field(i, nil)
-		for j := 0; j < n; j++ {
-			if dbmDiffers(p.field(i, map[int]float64{j: 1}), base) {
-				if i == j {
-					t.lateral[i] = true
-				} else {
-					t.adj[i][j], t.adj[j][i] = true, true
-				}
+		var trained []int
+		for _, k := range term.Params {
+			if !params[k].Fixed {
+				trained = append(trained, k)
 			}
+		}
+		switch len(distinct) {
+		case 0: // a constant: no structure
+		case 1:
+			for _, k := range trained {
+				t.alone[distinct[0]][k] = true
+			}
+		case 2:
+			i, j := min(distinct[0], distinct[1]), max(distinct[0], distinct[1])
+			for _, k := range trained {
+				t.couples[i][j][k] = true
+			}
+		default:
+			what := "a term without parameters"
+			if len(term.Params) > 0 {
+				var ps []string
+				for _, k := range term.Params {
+					ps = append(ps, params[k].Name)
+				}
+				what = "parameter " + strings.Join(ps, ", ")
+			}
+			t.higher = append(t.higher, what)
 		}
 	}
 	return t
 }
 
-func dbmAllLayers(n int) map[int]float64 {
-	f := make(map[int]float64, n)
-	for l := 0; l < n; l++ {
-		f[l] = 1
-	}
-	return f
-}
-
-// NewDBMLayout discovers the chain of layers of a deep Boltzmann machine
-// by probing the model (see DBMLayout), or says why the model is not one.
+// NewDBMLayout finds the chain of layers of a deep Boltzmann machine from
+// the terms of its energy (see DBMLayout), or says why the model is not one.
 func NewDBMLayout(m runtime.Reflective) (*DBMLayout, error) {
 	fail := func(format string, args ...any) (*DBMLayout, error) {
 		return nil, fmt.Errorf("runtime: %s is not a deep Boltzmann machine: %s", m.ModelName(), fmt.Sprintf(format, args...))
@@ -229,9 +140,9 @@ func NewDBMLayout(m runtime.Reflective) (*DBMLayout, error) {
 	case n < 2:
 		return fail("it has no hidden layer")
 	}
-	t := dbmProbeTerms(m)
+	t := dbmTermsOf(m)
 	if len(t.higher) > 0 {
-		return fail("parameter %s couples three or more layers in one term", strings.Join(t.higher, ", "))
+		return fail("%s couples three or more layers in one term", strings.Join(t.higher, "; "))
 	}
 	for l, lat := range t.lateral {
 		if lat {

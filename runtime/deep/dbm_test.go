@@ -1,6 +1,8 @@
 package deep_test
 
 import (
+	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -84,4 +86,70 @@ func TestICMCompleteRefusesBadInput(t *testing.T) {
 	dbmWantError(t, err, "unknown method CompletionMethod(7)")
 	_, err = estimators.Complete(m, &dataset.Dataset{Cols: 2}, make([]bool, 2), estimators.CompleteConfig{})
 	dbmWantError(t, err, "empty data set")
+}
+
+// termStub is a model known by its layers, parameters and terms: enough
+// for NewDBMLayout, which reads the structure off the terms.
+type termStub struct {
+	dbmStub
+	params []runtime.Tensor
+	terms  []runtime.TermInfo
+}
+
+func (s termStub) Params() []runtime.Tensor    { return s.params }
+func (s termStub) Terms() []runtime.TermInfo   { return s.terms }
+func (s termStub) Layers() []runtime.LayerInfo { return s.layers }
+
+// NewDBMLayout reads the chain, the weights and the biases off the terms,
+// and refuses every other structure with a message naming what breaks it.
+func TestDBMLayoutFromTerms(t *testing.T) {
+	term := func(params []int, layers ...int) runtime.TermInfo {
+		powers := make([]int, len(layers))
+		for i := range powers {
+			powers[i] = 1
+		}
+		return runtime.TermInfo{Params: params, Layers: layers, Powers: powers}
+	}
+	// Layers a (visible), b, c, d; parameters p0…p5, p5 fixed.
+	params := make([]runtime.Tensor, 6)
+	for i := range params {
+		params[i] = runtime.Tensor{Name: fmt.Sprintf("p%d", i), Shape: []int{1}, Data: []float64{1}}
+	}
+	params[5].Fixed = true
+	chain := []runtime.TermInfo{term([]int{0}, 0, 1), term([]int{1}, 1, 2), term([]int{2}, 0), term([]int{3}, 1), term([]int{4}, 2)}
+	for _, c := range []struct {
+		name   string
+		layers int
+		terms  []runtime.TermInfo
+		want   string // an error, or "" for the chain a–b–c
+	}{
+		{"a chain", 3, chain, ""},
+		{"a chain with a constant and a gaussian square", 3, append([]runtime.TermInfo{term(nil), {Params: []int{2}, Layers: []int{0}, Powers: []int{2}}}, chain...), ""},
+		{"three layers in one term", 3, append([]runtime.TermInfo{term([]int{1}, 0, 1, 2)}, chain...), "parameter p1 couples three or more layers in one term"},
+		{"lateral", 3, append([]runtime.TermInfo{term([]int{3}, 1, 1)}, chain...), "layer b is coupled to itself"},
+		{"visible in the middle", 3, []runtime.TermInfo{term([]int{0}, 0, 1), term([]int{1}, 0, 2)}, "the visible layer a interacts with 2 layers"},
+		{"a branch", 4, []runtime.TermInfo{term([]int{0}, 0, 1), term([]int{1}, 1, 2), term([]int{2}, 1, 3)}, "layer b interacts with both c and d"},
+		{"a skip from b to d", 4, []runtime.TermInfo{term([]int{0}, 0, 1), term([]int{1}, 1, 2), term([]int{2}, 2, 3), term([]int{3}, 1, 3)}, "layer b interacts with both c and d"},
+		{"a loose layer", 4, chain, "layer d does not interact with the chain"},
+		{"a fixed coupling", 3, []runtime.TermInfo{term([]int{0}, 0, 1), term([]int{5}, 1, 2)}, "the coupling of b and c has no trained parameter"},
+		{"one parameter in two roles", 3, append([]runtime.TermInfo{term([]int{0}, 0)}, chain...), "parameter p0 appears both in"},
+	} {
+		kinds := []string{"visible bernoulli", "bernoulli", "bernoulli", "bernoulli"}[:c.layers]
+		m := termStub{dbmStub: dbmStub{layers: dbmLayers(kinds...)}, params: params, terms: c.terms}
+		lay, err := deep.NewDBMLayout(m)
+		if c.want != "" {
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("%s: err = %v, want one containing %q", c.name, err, c.want)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		want := &deep.DBMLayout{Chain: []int{0, 1, 2}, Weights: [][]int{{0}, {1}}, Biases: [][]int{{2}, {3}, {4}}}
+		if !reflect.DeepEqual(lay, want) {
+			t.Errorf("%s: layout %+v, want %+v", c.name, lay, want)
+		}
+	}
 }
