@@ -1,8 +1,9 @@
 package runtime
 
 import (
-	"github.com/ebmc/ebmc/runtime/internal/kernels"
 	"unsafe"
+
+	"github.com/ebmc/ebmc/runtime/internal/kernels"
 )
 
 // kernelShape describes the blocking of a level's GEMM kernels: the dense

@@ -1,8 +1,9 @@
 package runtime
 
 import (
-	"github.com/ebmc/ebmc/runtime/internal/kernels"
 	"unsafe"
+
+	"github.com/ebmc/ebmc/runtime/internal/kernels"
 )
 
 // Hold declares that the contents of the matrix b will not change until the

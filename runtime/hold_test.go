@@ -2,9 +2,10 @@ package runtime
 
 import (
 	"fmt"
-	"github.com/ebmc/ebmc/runtime/internal/kernels"
 	"math"
 	"testing"
+
+	"github.com/ebmc/ebmc/runtime/internal/kernels"
 )
 
 // bump adds 1 to every element of b, so that a product that reads b afresh

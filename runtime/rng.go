@@ -1,9 +1,10 @@
 package runtime
 
 import (
-	"github.com/ebmc/ebmc/runtime/internal/kernels"
 	"math"
 	"math/bits"
+
+	"github.com/ebmc/ebmc/runtime/internal/kernels"
 )
 
 // RNG is a xoshiro256** pseudo-random generator (Blackman & Vigna, 2018)

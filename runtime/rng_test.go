@@ -1,9 +1,10 @@
 package runtime
 
 import (
-	"github.com/ebmc/ebmc/runtime/internal/stats"
 	"math"
 	"testing"
+
+	"github.com/ebmc/ebmc/runtime/internal/stats"
 )
 
 func TestRNGReferenceSequence(t *testing.T) {

@@ -1,8 +1,9 @@
 package runtime
 
 import (
-	"github.com/ebmc/ebmc/runtime/internal/kernels"
 	"math"
+
+	"github.com/ebmc/ebmc/runtime/internal/kernels"
 )
 
 // Vectorized elementary functions for the generated samplers. With AVX2 and

@@ -2,11 +2,12 @@ package runtime
 
 import (
 	"errors"
-	"github.com/ebmc/ebmc/runtime/internal/kernels"
 	goruntime "runtime"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/ebmc/ebmc/runtime/internal/kernels"
 )
 
 // A Workspace runs the dense products of generated samplers and trainers

@@ -2,12 +2,13 @@ package runtime
 
 import (
 	"fmt"
-	"github.com/ebmc/ebmc/runtime/internal/kernels"
 	"math"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/ebmc/ebmc/runtime/internal/kernels"
 )
 
 // levels returns the kernel levels this machine can run, portable Go first.

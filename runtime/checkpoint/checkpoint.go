@@ -6,9 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/ebmc/ebmc/runtime"
-	"github.com/ebmc/ebmc/runtime/fileio"
-	"github.com/ebmc/ebmc/runtime/internal/layout"
 	"io"
 	"maps"
 	"math"
@@ -16,6 +13,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/fileio"
+	"github.com/ebmc/ebmc/runtime/internal/layout"
 )
 
 // Checkpoint is the content of a checkpoint file: a model's parameters and

@@ -2,13 +2,14 @@ package dataset_test
 
 import (
 	"bytes"
-	"github.com/ebmc/ebmc/runtime"
-	"github.com/ebmc/ebmc/runtime/dataset"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 )
 
 // Bits hold exactly what Binarize leaves in a Dataset, row by row and

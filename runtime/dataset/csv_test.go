@@ -1,12 +1,13 @@
 package dataset_test
 
 import (
-	"github.com/ebmc/ebmc/runtime"
-	"github.com/ebmc/ebmc/runtime/dataset"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 )
 
 func TestReadCSV(t *testing.T) {

@@ -1,10 +1,11 @@
 package dataset_test
 
 import (
-	"github.com/ebmc/ebmc/runtime/dataset"
 	"math"
 	"slices"
 	"testing"
+
+	"github.com/ebmc/ebmc/runtime/dataset"
 )
 
 func TestDatasetRowSplitBinarizeGather(t *testing.T) {

@@ -7,11 +7,12 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"github.com/ebmc/ebmc/runtime/fileio"
 	"io"
 	"math"
 	"os"
 	"strings"
+
+	"github.com/ebmc/ebmc/runtime/fileio"
 )
 
 // maxIDXValues bounds the number of values an IDX header may declare

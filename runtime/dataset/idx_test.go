@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
-	"github.com/ebmc/ebmc/runtime/dataset"
 	"io"
 	"math"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ebmc/ebmc/runtime/dataset"
 )
 
 // idxBytes returns an IDX file with the given type code, dimensions and data.

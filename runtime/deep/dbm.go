@@ -3,14 +3,15 @@ package deep
 import (
 	"context"
 	"fmt"
-	"github.com/ebmc/ebmc/runtime"
-	"github.com/ebmc/ebmc/runtime/dataset"
-	"github.com/ebmc/ebmc/runtime/internal/layout"
-	"github.com/ebmc/ebmc/runtime/training"
 	"io"
 	"math"
 	"strings"
 	"time"
+
+	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/internal/layout"
+	"github.com/ebmc/ebmc/runtime/training"
 )
 
 // Deep Boltzmann machines (Salakhutdinov & Hinton 2009, "Deep Boltzmann

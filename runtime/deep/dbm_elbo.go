@@ -2,11 +2,12 @@ package deep
 
 import (
 	"fmt"
+	"math"
+	"time"
+
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/internal/layout"
-	"math"
-	"time"
 )
 
 // The variational lower bound of a model with hidden layers (Deep

@@ -2,9 +2,10 @@ package deep
 
 import (
 	"fmt"
-	"github.com/ebmc/ebmc/runtime"
 	"math"
 	"slices"
+
+	"github.com/ebmc/ebmc/runtime"
 )
 
 // DBNBackpropConfig configures DBN.Backprop.

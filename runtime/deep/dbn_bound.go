@@ -2,12 +2,13 @@ package deep
 
 import (
 	"fmt"
+	"math"
+	"time"
+
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/estimators"
 	"github.com/ebmc/ebmc/runtime/internal/stats"
-	"math"
-	"time"
 )
 
 // The variational lower bound on a DBN's log-likelihood (Salakhutdinov &

@@ -2,9 +2,10 @@ package deep
 
 import (
 	"fmt"
-	"github.com/ebmc/ebmc/runtime"
 	"math"
 	"strings"
+
+	"github.com/ebmc/ebmc/runtime"
 )
 
 // The directed layers' log-conditionals and their gradients, and up-down

@@ -2,9 +2,10 @@ package estimators
 
 import (
 	"fmt"
+	"math"
+
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/internal/layout"
-	"math"
 )
 
 // SetBiases starts a model at the base model: for every visible layer

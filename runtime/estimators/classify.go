@@ -2,10 +2,11 @@ package estimators
 
 import (
 	"fmt"
+	"slices"
+
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/internal/layout"
-	"slices"
 )
 
 // ClassProbs returns p(y | x) for every row of d, where y is the visible

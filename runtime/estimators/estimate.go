@@ -3,14 +3,15 @@ package estimators
 import (
 	"errors"
 	"fmt"
-	"github.com/ebmc/ebmc/runtime"
-	"github.com/ebmc/ebmc/runtime/dataset"
-	"github.com/ebmc/ebmc/runtime/internal/layout"
-	"github.com/ebmc/ebmc/runtime/internal/stats"
 	"io"
 	"math"
 	"slices"
 	"time"
+
+	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/internal/layout"
+	"github.com/ebmc/ebmc/runtime/internal/stats"
 )
 
 // Estimators of the partition function (Deep Learning §18.7, Neal 2001,

@@ -2,11 +2,12 @@ package estimators
 
 import (
 	"fmt"
+	"math"
+
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/internal/layout"
 	"github.com/ebmc/ebmc/runtime/internal/stats"
-	"math"
 )
 
 // Evaluation of a trained model on a data set whose rows hold the visible

@@ -3,6 +3,7 @@ package estimators
 import (
 	"errors"
 	"fmt"
+
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/internal/layout"

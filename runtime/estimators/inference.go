@@ -2,11 +2,12 @@ package estimators
 
 import (
 	"fmt"
+	"math"
+	"strings"
+
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/internal/layout"
-	"math"
-	"strings"
 )
 
 // MAP inference and completion of partially observed inputs, generic over

@@ -1,9 +1,10 @@
 package estimators
 
 import (
-	"github.com/ebmc/ebmc/runtime"
 	"slices"
 	"testing"
+
+	"github.com/ebmc/ebmc/runtime"
 )
 
 // A unit at a tie keeps a valid value; an invalid one goes to the mode.

@@ -3,13 +3,14 @@ package estimators
 import (
 	"errors"
 	"fmt"
+	"io"
+	"strings"
+	"time"
+
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/internal/layout"
 	"github.com/ebmc/ebmc/runtime/internal/stats"
-	"io"
-	"strings"
-	"time"
 )
 
 // RAISEConfig configures RAISE.

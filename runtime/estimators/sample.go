@@ -2,8 +2,9 @@ package estimators
 
 import (
 	"fmt"
-	"github.com/ebmc/ebmc/runtime"
 	"strings"
+
+	"github.com/ebmc/ebmc/runtime"
 )
 
 // Samplers names the transitions a Sampler can make.

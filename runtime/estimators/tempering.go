@@ -2,8 +2,9 @@ package estimators
 
 import (
 	"fmt"
-	"github.com/ebmc/ebmc/runtime"
 	"math"
+
+	"github.com/ebmc/ebmc/runtime"
 )
 
 // Tempering is parallel tempering (replica exchange, Swendsen & Wang 1986;

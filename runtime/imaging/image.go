@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/ebmc/ebmc/runtime/fileio"
 	"image"
 	"image/color"
 	"image/gif"
 	"image/png"
 	"math"
+
+	"github.com/ebmc/ebmc/runtime/fileio"
 )
 
 // separatorGray is the gray level of the 1-pixel lines between tiles and

@@ -1,7 +1,6 @@
 package imaging
 
 import (
-	"github.com/ebmc/ebmc/runtime"
 	"image"
 	"image/gif"
 	"image/png"
@@ -9,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ebmc/ebmc/runtime"
 )
 
 func TestTileImage(t *testing.T) {

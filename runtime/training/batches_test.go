@@ -1,10 +1,11 @@
 package training
 
 import (
-	"github.com/ebmc/ebmc/runtime"
-	"github.com/ebmc/ebmc/runtime/internal/stats"
 	"slices"
 	"testing"
+
+	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/internal/stats"
 )
 
 func TestBatchesCoverEveryRow(t *testing.T) {

@@ -2,14 +2,15 @@ package training
 
 import (
 	"fmt"
-	"github.com/ebmc/ebmc/runtime"
-	"github.com/ebmc/ebmc/runtime/dataset"
-	"github.com/ebmc/ebmc/runtime/estimators"
-	"github.com/ebmc/ebmc/runtime/internal/layout"
 	"io"
 	"math"
 	"math/bits"
 	"time"
+
+	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/estimators"
+	"github.com/ebmc/ebmc/runtime/internal/layout"
 )
 
 // Expectation–maximization (Dempster, Laird & Rubin 1977; Bishop, PRML §9.3)

@@ -2,11 +2,12 @@ package training
 
 import (
 	"context"
-	"github.com/ebmc/ebmc/runtime"
-	"github.com/ebmc/ebmc/runtime/dataset"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 )
 
 // Fit on a BitDataset trains exactly as on the same 0/1 values in a Dataset.

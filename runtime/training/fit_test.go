@@ -6,9 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/ebmc/ebmc/runtime"
-	"github.com/ebmc/ebmc/runtime/checkpoint"
-	"github.com/ebmc/ebmc/runtime/dataset"
 	"math"
 	"os"
 	"path/filepath"
@@ -16,6 +13,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/checkpoint"
+	"github.com/ebmc/ebmc/runtime/dataset"
 )
 
 // meanTrainer is a Trainer whose single parameter mu moves a fraction of

@@ -2,13 +2,14 @@ package training
 
 import (
 	"fmt"
+	"math"
+	"slices"
+	"strings"
+
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/estimators"
 	"github.com/ebmc/ebmc/runtime/internal/kernels"
 	"github.com/ebmc/ebmc/runtime/internal/layout"
-	"math"
-	"slices"
-	"strings"
 )
 
 // Inductive principles (Deep Learning ch. 18; Marlin et al. 2010, "Inductive
