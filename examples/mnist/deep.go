@@ -8,7 +8,7 @@ import (
 
 	"github.com/ebmc/ebmc/examples/dbm"
 	"github.com/ebmc/ebmc/examples/internal/chains"
-	"github.com/ebmc/ebmc/examples/mnist/top2000"
+	"github.com/ebmc/ebmc/examples/mnist/models"
 	"github.com/ebmc/ebmc/examples/rbm"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/checkpoint"
@@ -57,7 +57,7 @@ type dbmRecipe struct {
 // newDBN returns the DBN row's network, 784×500 under 500×2000, initialized
 // from seed.
 func newDBN(seed uint64) (*deep.DBN, error) {
-	return deep.NewDBN(rbm.NewRBM(seed).Reflect(), top2000.NewRBM(seed+1).Reflect())
+	return deep.NewDBN(rbm.NewRBM(seed).Reflect(), models.NewTop2000(seed+1).Reflect())
 }
 
 // trainDBN trains the DBN row's two RBMs greedily, recording the curve:

@@ -10,7 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ebmc/ebmc/examples/mnist/mob10"
+	"github.com/ebmc/ebmc/examples/mnist/models"
+
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/checkpoint"
 	"github.com/ebmc/ebmc/runtime/dataset"
@@ -124,7 +125,7 @@ func TestPick(t *testing.T) {
 // TestNaiveMixtureCatchesADifference is the negative control of the
 // independent check: a changed parameter shows.
 func TestNaiveMixtureCatchesADifference(t *testing.T) {
-	m := mob10.NewMoB(1)
+	m := models.NewMoB10(1)
 	d := &dataset.Dataset{Rows: 3, Cols: 784, X: make([]float64, 3*784)}
 	for i := range d.X {
 		d.X[i] = float64(i % 2)

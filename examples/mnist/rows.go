@@ -4,9 +4,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/ebmc/ebmc/examples/mnist/mob10"
-	"github.com/ebmc/ebmc/examples/mnist/mob100"
-	"github.com/ebmc/ebmc/examples/mnist/mob500"
+	"github.com/ebmc/ebmc/examples/mnist/models"
+
 	"github.com/ebmc/ebmc/examples/rbm"
 	"github.com/ebmc/ebmc/examples/rbm20"
 	"github.com/ebmc/ebmc/runtime"
@@ -126,13 +125,13 @@ func rows() []*row {
 			newModel:  rbm20Model, naive: naiveRBM},
 		{id: "mob10", model: "mixture of 10 Bernoullis", training: "EM", quick: true, estimate: 15 * time.Second,
 			published: []Published{{-168.95, "(exact)", sm08Note}}, em: em,
-			newModel: mixture(func(s uint64) runtime.Reflective { return mob10.NewMoB(s).Reflect() }), naive: naiveMixture},
+			newModel: mixture(func(s uint64) runtime.Reflective { return models.NewMoB10(s).Reflect() }), naive: naiveMixture},
 		{id: "mob100", model: "mixture of 100 Bernoullis", training: "EM", quick: true, estimate: time.Minute,
 			published: []Published{{-142.63, "(exact)", sm08Note}}, em: em,
-			newModel: mixture(func(s uint64) runtime.Reflective { return mob100.NewMoB(s).Reflect() }), naive: naiveMixture},
+			newModel: mixture(func(s uint64) runtime.Reflective { return models.NewMoB100(s).Reflect() }), naive: naiveMixture},
 		{id: "mob500", model: "mixture of 500 Bernoullis", training: "EM", quick: true, estimate: 3 * time.Minute,
 			published: []Published{{-137.64, "(exact)", sm08Note}}, em: em,
-			newModel: mixture(func(s uint64) runtime.Reflective { return mob500.NewMoB(s).Reflect() }), naive: naiveMixture},
+			newModel: mixture(func(s uint64) runtime.Reflective { return models.NewMoB500(s).Reflect() }), naive: naiveMixture},
 		{id: "rbm500-cd1", model: "RBM 784×500", training: "CD-1", estimate: 15 * time.Minute,
 			published: []Published{{-125.53, "(AIS)", sm08Note}, {-124.09, "(AIS from base rates)", burdaT1}, {-124.77, "(RAISE)", burdaT1}},
 			cd:        &cdRecipe{K: 1, Epochs: 20, Rate: 0.05, Momentum: 0.5, Decay: 2e-4, Batch: 100, Linear: true, MeanVisible: true},

@@ -1,0 +1,12 @@
+// Package models holds the generated models of the MNIST table that no
+// other example provides, each size a type of its own: the mixtures of
+// 10, 100 and 500 product-of-Bernoulli distributions over 28×28 binary
+// images (../../mob.ebm), and Top2000, ../../rbm.ebm at 500 × 2000, the top
+// RBM of the deep belief network 784-500-2000, whose visible units are the
+// hidden units of the 784×500 RBM below it.
+package models
+
+//go:generate go run github.com/ebmc/ebmc/cmd/ebmc gen -D K=10 -type MoB10 -o mob10_ebm.go ../../mob.ebm
+//go:generate go run github.com/ebmc/ebmc/cmd/ebmc gen -D K=100 -type MoB100 -o mob100_ebm.go ../../mob.ebm
+//go:generate go run github.com/ebmc/ebmc/cmd/ebmc gen -D K=500 -type MoB500 -o mob500_ebm.go ../../mob.ebm
+//go:generate go run github.com/ebmc/ebmc/cmd/ebmc gen -D NV=500 -D NH=2000 -type Top2000 -o top2000_ebm.go ../../rbm.ebm
