@@ -556,7 +556,10 @@ func (w *Workspace) Gemm(transA, transB bool, m, n, k int, alpha float64, a []fl
 	if transA {
 		ar, ac = k, m
 	}
-	sparse := sparseEnough(lv, ar, ac, a, lda)
+	// Without vector kernels both products run unpacked (gemmSerial), so
+	// the sparse kernel's row lists would be work, and allocations on the
+	// first switch, for nothing.
+	sparse := lv != kernels.LevelGo && sparseEnough(lv, ar, ac, a, lda)
 	if lv != kernels.LevelGo {
 		w.warmHeldGemm(lv, sparse, transA, transB, m, n, k, alpha, a, lda, b, ldb)
 	}
