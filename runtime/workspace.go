@@ -266,7 +266,18 @@ var ErrConcurrentUse = errors.New("runtime: a Workspace is used by two goroutine
 // when part 0 panics (a recovered panic must not leave the workers' parts
 // of this job running into the next one, whose count of pending parts
 // they would then decrement).
+//
+// A pool closed since the job's caller chose its parts — Close, or the
+// cleanup that closes the pool of an unreachable Workspace, which the
+// garbage collector may run while a method of that Workspace is still
+// executing — has no workers: its caller then runs every part itself.
 func (p *pool) run() {
+	if p.closed.Load() {
+		for t := range p.job.parts {
+			p.runPart(t)
+		}
+		return
+	}
 	p.pending.Store(int32(len(p.workers)))
 	s := p.seq.Add(1)
 	for i := range p.workers {
@@ -292,8 +303,14 @@ func (p *pool) wait(s uint64) {
 	<-p.done
 }
 
+// close stops the workers. It waits for a job in progress to end (busy),
+// so that the workers it stops never hold a part of a job.
 func (p *pool) close() {
 	p.closeOnce.Do(func() {
+		for !p.busy.CompareAndSwap(false, true) {
+			goruntime.Gosched()
+		}
+		defer p.release()
 		p.closed.Store(true)
 		p.seq.Add(1)
 		for i := range p.workers {

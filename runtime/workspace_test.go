@@ -619,3 +619,58 @@ func TestWorkspaceLateWorkerDoesNotWakeTheNextJob(t *testing.T) {
 		}
 	}
 }
+
+// hitTask counts how often each index of its range is run.
+type hitTask struct{ hits []int32 }
+
+func (c *hitTask) RunRange(lo, hi int) {
+	for i := lo; i < hi; i++ {
+		c.hits[i]++
+	}
+}
+
+// A pool closed after a product chose to split it and before the job was
+// published — what the cleanup of an unreachable Workspace can do while a
+// method of that Workspace still runs — has no workers left: the caller
+// runs every part itself instead of waiting for them forever. And close
+// waits for a job in progress, so the workers it stops hold no part.
+func TestWorkspaceClosedMidProduct(t *testing.T) {
+	w := NewWorkspace(2)
+	p := w.pool
+	p.close() // between parallel() and run()
+	task := &hitTask{hits: make([]int32, 1024)}
+	done := make(chan struct{})
+	go func() {
+		p.acquire()
+		defer p.release()
+		p.job = job{kind: jobRange, m: 1024, parts: 2, task: task}
+		p.run()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a job on a closed pool waits for workers that have stopped: deadlock")
+	}
+	for i, h := range task.hits {
+		if h != 1 {
+			t.Fatalf("index %d ran %d times, want once", i, h)
+		}
+	}
+
+	w2 := NewWorkspace(2)
+	p2 := w2.pool
+	p2.acquire() // a job in progress
+	closed := make(chan struct{})
+	go func() { p2.close(); close(closed) }()
+	time.Sleep(20 * time.Millisecond)
+	if p2.closed.Load() {
+		t.Fatal("close stopped the workers while a job held the pool")
+	}
+	p2.release()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("close did not finish after the job ended")
+	}
+}
