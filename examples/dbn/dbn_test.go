@@ -14,12 +14,7 @@ import (
 	"testing"
 
 	"github.com/ebmc/ebmc/examples/dbm"
-	"github.com/ebmc/ebmc/examples/dbn/internal/small1"
-	"github.com/ebmc/ebmc/examples/dbn/internal/smalltop"
-	"github.com/ebmc/ebmc/examples/dbn/internal/tiny1"
-	"github.com/ebmc/ebmc/examples/dbn/internal/tiny2"
-	"github.com/ebmc/ebmc/examples/dbn/internal/tinyrbm"
-	"github.com/ebmc/ebmc/examples/dbn/internal/tinytop"
+	"github.com/ebmc/ebmc/examples/dbn/internal/models"
 	"github.com/ebmc/ebmc/examples/internal/labelled"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
@@ -44,18 +39,18 @@ func randomize(m runtime.Model, std float64, seed uint64) {
 }
 
 type tinyDBN struct {
-	l1   *tiny1.RBM
-	l2   *tiny2.RBM
-	top  *tinytop.TopRBM
+	l1   *models.Tiny1
+	l2   *models.Tiny2
+	top  *models.TinyTop
 	dbn  *deep.DBN
-	r1   *tiny1.RBM // recognition copies after untie
-	r2   *tiny2.RBM
+	r1   *models.Tiny1 // recognition copies after untie
+	r2   *models.Tiny2
 	seed uint64
 }
 
 func newTinyDBN(t *testing.T, std float64, seed uint64) *tinyDBN {
 	t.Helper()
-	n := &tinyDBN{l1: tiny1.ZeroRBM(), l2: tiny2.ZeroRBM(), top: tinytop.ZeroTopRBM(), seed: seed}
+	n := &tinyDBN{l1: models.ZeroTiny1(), l2: models.ZeroTiny2(), top: models.ZeroTinyTop(), seed: seed}
 	randomize(n.l1, std, seed)
 	randomize(n.l2, std, seed+1)
 	randomize(n.top, std, seed+2)
@@ -71,7 +66,7 @@ func newTinyDBN(t *testing.T, std float64, seed uint64) *tinyDBN {
 // generative ones.
 func (n *tinyDBN) untie(t *testing.T, std float64) {
 	t.Helper()
-	n.r1, n.r2 = tiny1.ZeroRBM(), tiny2.ZeroRBM()
+	n.r1, n.r2 = models.ZeroTiny1(), models.ZeroTiny2()
 	if err := n.dbn.Untie(n.r1.Reflect(), n.r2.Reflect()); err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +123,7 @@ func fieldH(w, c, v []float64) []float64 {
 
 // topLogJoint is log Σ_{h3} exp(−E_top(h2, y, h3)) of the tiny top model,
 // written out: −E = h2·b + d_y + Σ_j h3_j (c_j + Σ_i h2_i W_ij + U_yj).
-func topLogJoint(m *tinytop.TopRBM, h2 []float64, y int) float64 {
+func topLogJoint(m *models.TinyTop, h2 []float64, y int) float64 {
 	s := m.D[y]
 	for i, v := range h2 {
 		s += m.B[i] * v
@@ -317,9 +312,9 @@ func TestAncestralSamplesExactUnlabelled(t *testing.T) {
 
 // newTinyUnlabelled returns the DBN v ← h1 ⇄ h2 of tiny1 under tinyrbm,
 // its parameters drawn from N(0, 1.5²) with seeds seed and seed+1.
-func newTinyUnlabelled(t *testing.T, seed uint64) (*tiny1.RBM, *tinyrbm.RBM, *deep.DBN) {
+func newTinyUnlabelled(t *testing.T, seed uint64) (*models.Tiny1, *models.TinyRBM, *deep.DBN) {
 	t.Helper()
-	l1, top := tiny1.ZeroRBM(), tinyrbm.ZeroRBM()
+	l1, top := models.ZeroTiny1(), models.ZeroTinyRBM()
 	randomize(l1, 1.5, seed)
 	randomize(top, 1.5, seed+1)
 	d, err := deep.NewDBN(l1.Reflect(), top.Reflect())
@@ -341,14 +336,14 @@ func allVisible() *dataset.Dataset {
 
 // unlabelledExact returns log p(v) of the DBN v ← h1 ⇄ h2 of l1 under
 // top for all 16 v, by enumeration.
-func unlabelledExact(l1 *tiny1.RBM, top *tinyrbm.RBM) []float64 {
+func unlabelledExact(l1 *models.Tiny1, top *models.TinyRBM) []float64 {
 	logp, _ := unlabelledJoint(l1, top)
 	return logp
 }
 
 // unlabelledJoint returns log p(v) and log p(v, h1) (index 8·v + h1) of
 // the DBN of unlabelledExact.
-func unlabelledJoint(l1 *tiny1.RBM, top *tinyrbm.RBM) (logp, joint []float64) {
+func unlabelledJoint(l1 *models.Tiny1, top *models.TinyRBM) (logp, joint []float64) {
 	logp, joint = make([]float64, 16), make([]float64, 16*8)
 	var prior [8]float64 // log p*(h1) = h1·b + Σ_j softplus(c_j + Σ_i h1_i W_ij)
 	for k := range prior {
@@ -428,7 +423,7 @@ func TestDBNRAISE(t *testing.T) {
 	l1, top, d := newTinyUnlabelled(t, 31)
 	all := allVisible()
 	logp := unlabelledExact(l1, top)
-	other := tiny1.ZeroRBM()
+	other := models.ZeroTiny1()
 	copy(other.W, l1.W)
 	copy(other.B, l1.B)
 	copy(other.C, l1.C)
@@ -440,7 +435,7 @@ func TestDBNRAISE(t *testing.T) {
 	const runs = 300
 	for _, tied := range []bool{true, false} {
 		if !tied {
-			r1 := tiny1.ZeroRBM()
+			r1 := models.ZeroTiny1()
 			if err := d.Untie(r1.Reflect()); err != nil {
 				t.Fatal(err)
 			}
@@ -672,16 +667,16 @@ func TestNewDBNErrors(t *testing.T) {
 		layers []runtime.Reflective
 		want   []string
 	}{
-		{"size mismatch", []runtime.Reflective{tiny1.ZeroRBM().Reflect(), tiny1.ZeroRBM().Reflect()},
+		{"size mismatch", []runtime.Reflective{models.ZeroTiny1().Reflect(), models.ZeroTiny1().Reflect()},
 			[]string{"model 0 (RBM) has 3 hidden units (h)", "model 1 (RBM) has 4 units in its visible layer v"}},
-		{"mismatch below the top", []runtime.Reflective{tiny1.ZeroRBM().Reflect(), tinytop.ZeroTopRBM().Reflect(), tinytop.ZeroTopRBM().Reflect()},
+		{"mismatch below the top", []runtime.Reflective{models.ZeroTiny1().Reflect(), models.ZeroTinyTop().Reflect(), models.ZeroTinyTop().Reflect()},
 			[]string{"model 1 (TopRBM)", "2 visible layers", "only the top model may have a label"}},
-		{"top too small", []runtime.Reflective{small1.ZeroRBM().Reflect(), tinytop.ZeroTopRBM().Reflect()},
+		{"top too small", []runtime.Reflective{models.ZeroSmall1().Reflect(), models.ZeroTinyTop().Reflect()},
 			[]string{"model 0 (RBM) has 32 hidden units (h)", "model 1 (TopRBM) has 3 units in its visible layer v"}},
-		{"two hidden layers", []runtime.Reflective{tiny1.ZeroRBM().Reflect(), dbm.ZeroDBM().Reflect()},
+		{"two hidden layers", []runtime.Reflective{models.ZeroTiny1().Reflect(), dbm.ZeroDBM().Reflect()},
 			[]string{"model 1 (DBM)", "hidden layers", "exactly one"}},
-		{"one model", []runtime.Reflective{tiny1.ZeroRBM().Reflect()}, []string{"at least two"}},
-		{"nil", []runtime.Reflective{tiny1.ZeroRBM().Reflect(), nil}, []string{"model 1 is nil"}},
+		{"one model", []runtime.Reflective{models.ZeroTiny1().Reflect()}, []string{"at least two"}},
+		{"nil", []runtime.Reflective{models.ZeroTiny1().Reflect(), nil}, []string{"model 1 is nil"}},
 	}
 	for _, c := range cases {
 		_, err := deep.NewDBN(c.layers...)
@@ -701,10 +696,10 @@ func TestNewDBNErrors(t *testing.T) {
 		rec  []runtime.Reflective
 		want string
 	}{
-		{"count", []runtime.Reflective{tiny1.ZeroRBM().Reflect()}, "1 recognition models for 2 lower layers"},
-		{"same instance", []runtime.Reflective{n.l1.Reflect(), tiny2.ZeroRBM().Reflect()}, "is the generative model itself"},
-		{"other model", []runtime.Reflective{tiny1.ZeroRBM().Reflect(), tinytop.ZeroTopRBM().Reflect()}, "recognition model 1 is TopRBM, the generative model is RBM"},
-		{"other size", []runtime.Reflective{tiny1.ZeroRBM().Reflect(), tiny1.ZeroRBM().Reflect()}, "parameter 0 is W with 12 values, want W with 9"},
+		{"count", []runtime.Reflective{models.ZeroTiny1().Reflect()}, "1 recognition models for 2 lower layers"},
+		{"same instance", []runtime.Reflective{n.l1.Reflect(), models.ZeroTiny2().Reflect()}, "is the generative model itself"},
+		{"other model", []runtime.Reflective{models.ZeroTiny1().Reflect(), models.ZeroTinyTop().Reflect()}, "recognition model 1 is TopRBM, the generative model is RBM"},
+		{"other size", []runtime.Reflective{models.ZeroTiny1().Reflect(), models.ZeroTiny1().Reflect()}, "parameter 0 is W with 12 values, want W with 9"},
 	} {
 		if err := n.dbn.Untie(c.rec...); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("untie, %s: error %v, want one saying %q", c.name, err, c.want)
@@ -753,7 +748,7 @@ func shapesDBN(t *testing.T, epochs int) (d *deep.DBN, train, test *dataset.Data
 	rawTrain, trainLabels := labelled.Shapes(2000, 1)
 	rawTest, testLabels := labelled.Shapes(1000, 2)
 	train, test = binarized(rawTrain), binarized(rawTest)
-	d, err := deep.NewDBN(small1.NewRBM(1).Reflect(), smalltop.NewTopRBM(2).Reflect())
+	d, err := deep.NewDBN(models.NewSmall1(1).Reflect(), models.NewSmallTop(2).Reflect())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -778,8 +773,8 @@ func TestGreedyTrainingAndClassification(t *testing.T) {
 	// Before: the untrained bottom RBM on the data, the untrained top RBM on
 	// the trained bottom RBM's features (what it was trained on).
 	before := []float64{
-		reconstructions(t, small1.NewRBM(1).Reflect(), smalltop.NewTopRBM(2).Reflect(), train, trainLabels)[0],
-		reconstructions(t, d.Generative(0), smalltop.NewTopRBM(2).Reflect(), train, trainLabels)[1],
+		reconstructions(t, models.NewSmall1(1).Reflect(), models.NewSmallTop(2).Reflect(), train, trainLabels)[0],
+		reconstructions(t, d.Generative(0), models.NewSmallTop(2).Reflect(), train, trainLabels)[1],
 	}
 	for k := range before {
 		t.Logf("layer %d: reconstruction error %.3f before, %.3f after; epochs %.3f → %.3f", k, before[k], after[k], stats[k][0].Recon, stats[k][len(stats[k])-1].Recon)
@@ -867,7 +862,7 @@ func TestUpDownImprovesBound(t *testing.T) {
 		return b
 	}
 	before := bound()
-	if err := d.Untie(small1.ZeroRBM().Reflect()); err != nil {
+	if err := d.Untie(models.ZeroSmall1().Reflect()); err != nil {
 		t.Fatal(err)
 	}
 	ud, err := d.UpDown(deep.DBNUpDownConfig{K: 3, MeanVisible: true, Seed: 6, Optimizer: runtime.SGD{LearningRate: 0.01, Momentum: 0.5}})
@@ -1016,7 +1011,7 @@ func TestTopData(t *testing.T) {
 			t.Errorf("TopData with labels %v: %v, want an error containing %q", c.labels, err, c.want)
 		}
 	}
-	l1, top := tiny1.ZeroRBM(), tinyrbm.ZeroRBM()
+	l1, top := models.ZeroTiny1(), models.ZeroTinyRBM()
 	randomize(l1, 1.5, 5)
 	d, err := deep.NewDBN(l1.Reflect(), top.Reflect())
 	if err != nil {
@@ -1054,7 +1049,7 @@ func TestFineTuningStages(t *testing.T) {
 	}{
 		{"disc", (*problem).discriminativeQuiet, problem{disc: 10}, options{lrDisc: 0.05, discHybrid: 0.05},
 			[]string{"disc-0-RBM.safetensors", "disc-1-TopRBM.safetensors"}},
-		{"backprop", (*problem).backpropagationQuiet, problem{backprop: 10, recognition: []runtime.Reflective{small1.ZeroRBM().Reflect()}}, options{lrBackprop: 0.05},
+		{"backprop", (*problem).backpropagationQuiet, problem{backprop: 10, recognition: []runtime.Reflective{models.ZeroSmall1().Reflect()}}, options{lrBackprop: 0.05},
 			[]string{"backprop-0-RBM.safetensors", "backprop-1-TopRBM.safetensors", "backprop-rec0-RBM.safetensors"}},
 	} {
 		d, train, test, trainLabels, testLabels, _ := shapesDBN(t, 20)
@@ -1246,7 +1241,7 @@ func TestBackpropAllocs(t *testing.T) {
 // positive and finite, and rates for parameters it does not train; a batch
 // shorter than its rows is a NaN loss, which Fit reports as divergence.
 func TestBackpropRefusals(t *testing.T) {
-	l1, top := tiny1.ZeroRBM(), tinyrbm.ZeroRBM()
+	l1, top := models.ZeroTiny1(), models.ZeroTinyRBM()
 	unlabelled, err := deep.NewDBN(l1.Reflect(), top.Reflect())
 	if err != nil {
 		t.Fatal(err)
@@ -1282,7 +1277,7 @@ func TestBackpropRefusals(t *testing.T) {
 // about to fit — the images for the bottom model, their recognition means
 // for the next — before training, and stops on Init's error.
 func TestPretrainInit(t *testing.T) {
-	l1, top := tiny1.ZeroRBM(), tinyrbm.ZeroRBM()
+	l1, top := models.ZeroTiny1(), models.ZeroTinyRBM()
 	d, err := deep.NewDBN(l1.Reflect(), top.Reflect())
 	if err != nil {
 		t.Fatal(err)

@@ -20,7 +20,7 @@
 // the accuracy of p(y | v), and, trained in the same run on the raw pixels,
 // a multinomial logistic regression to compare with. Without the data set it
 // does the same in a few seconds on 8×8 shapes of four classes that it
-// generates (packages internal/small1 and internal/smalltop, where log Z of
+// generates (the types Small1 and SmallTop of internal/models, where log Z of
 // the top RBM is exact). It prints progress and writes, under -out:
 //
 //	metrics.json  per stage (greedy, up-down, disc, backprop): the lower bound with method,
@@ -58,8 +58,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/ebmc/ebmc/examples/dbn/internal/small1"
-	"github.com/ebmc/ebmc/examples/dbn/internal/smalltop"
+	"github.com/ebmc/ebmc/examples/dbn/internal/models"
 	"github.com/ebmc/ebmc/examples/dbn/layer1"
 	"github.com/ebmc/ebmc/examples/dbn/top"
 	"github.com/ebmc/ebmc/examples/internal/labelled"
@@ -247,12 +246,12 @@ func load(o options, stderr io.Writer) (*problem, error) {
 		fmt.Fprintf(stderr, "Fashion-MNIST is not in %s (apt-get install dataset-fashion-mnist);\ntraining on 8×8 shapes of four classes generated here instead.\n", o.data)
 		rawTrain, trainLabels := labelled.Shapes(2000, o.seed)
 		rawTest, testLabels := labelled.Shapes(1000, o.seed+1)
-		d, err := deep.NewDBN(small1.NewRBM(o.seed).Reflect(), smalltop.NewTopRBM(o.seed+1).Reflect())
+		d, err := deep.NewDBN(models.NewSmall1(o.seed).Reflect(), models.NewSmallTop(o.seed+1).Reflect())
 		if err != nil {
 			return nil, err
 		}
 		p = &problem{name: "shapes 8×8", rawTrain: rawTrain, rawTest: rawTest, trainLabels: trainLabels, testLabs: testLabels,
-			classes: 4, side: 8, dbn: d, recognition: []runtime.Reflective{small1.ZeroRBM().Reflect()},
+			classes: 4, side: 8, dbn: d, recognition: []runtime.Reflective{models.ZeroSmall1().Reflect()},
 			epochs1: 100, epochsTop: 100, updown: 20, disc: 20, backprop: 20, lrEpochs: 100, every: 20}
 	}
 	if o.epochs1 > 0 {
