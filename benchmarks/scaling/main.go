@@ -21,8 +21,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ebmc/ebmc/benchmarks/scaling/h100"
-	"github.com/ebmc/ebmc/benchmarks/scaling/h2000"
+	"github.com/ebmc/ebmc/benchmarks/scaling/sizes"
 	"github.com/ebmc/ebmc/examples/rbm"
 )
 
@@ -71,7 +70,7 @@ type sweeper func(sweeps int)
 func newSweeper(h, chains int, f32 bool) sweeper {
 	switch h {
 	case 100:
-		m, x := h100.NewRBM(1), h100.NewRBMChains(chains, 2)
+		m, x := sizes.NewRBM100(1), sizes.NewRBM100Chains(chains, 2)
 		x.Workspace.SetFloat32(f32)
 		return func(n int) { m.Sweeps(x, 1, n) }
 	case 500:
@@ -79,7 +78,7 @@ func newSweeper(h, chains int, f32 bool) sweeper {
 		x.Workspace.SetFloat32(f32)
 		return func(n int) { m.Sweeps(x, 1, n) }
 	case 2000:
-		m, x := h2000.NewRBM(1), h2000.NewRBMChains(chains, 2)
+		m, x := sizes.NewRBM2000(1), sizes.NewRBM2000Chains(chains, 2)
 		x.Workspace.SetFloat32(f32)
 		return func(n int) { m.Sweeps(x, 1, n) }
 	}
