@@ -2,12 +2,12 @@
 
 package kernels
 
+import "golang.org/x/sys/cpu"
+
 // Stubs of the assembly kernels, one .s file per family (cpu, gemm, gather,
 // sparse, pack, axpy, dot, bernoulli), and the CPU feature detection that
 // chooses among them.
 
-func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
-func xgetbv() (eax, edx uint32)
 func SpinPause()
 
 //go:noescape
@@ -65,39 +65,15 @@ func dot4(n int, a *float64, lda int, x *float64, out *float64)
 func dot4x2(n int, a *float64, lda int, x *float64, out *float64)
 
 // detectLevel returns LevelAVX512 when the CPU has AVX-512 F, DQ, BW and VL
-// (and the OS saves the ZMM state), LevelAVX2 with AVX2, FMA and OS support
-// for the YMM state, LevelGo otherwise.
+// (and the OS saves the ZMM state), LevelAVX2 with AVX2 and FMA (and OS
+// support for the YMM state), LevelGo otherwise. golang.org/x/sys/cpu
+// reads the CPU's features and the OS's support for their registers.
 func detectLevel() int {
-	maxID, _, _, _ := cpuid(0, 0)
-	if maxID < 7 {
+	x := &cpu.X86
+	switch {
+	case !x.HasAVX || !x.HasAVX2 || !x.HasFMA:
 		return LevelGo
-	}
-	_, _, ecx1, _ := cpuid(1, 0)
-	const (
-		fma     = 1 << 12
-		osxsave = 1 << 27
-		avx     = 1 << 28
-	)
-	if ecx1&(fma|osxsave|avx) != fma|osxsave|avx {
-		return LevelGo
-	}
-	xcr0, _ := xgetbv()
-	if xcr0&6 != 6 { // XMM and YMM state
-		return LevelGo
-	}
-	_, ebx7, _, _ := cpuid(7, 0)
-	const (
-		avx2     = 1 << 5
-		bmi2     = 1 << 8
-		avx512f  = 1 << 16
-		avx512dq = 1 << 17
-		avx512bw = 1 << 30
-		avx512vl = 1 << 31
-	)
-	if ebx7&avx2 == 0 {
-		return LevelGo
-	}
-	if ebx7&(avx512f|avx512dq|avx512bw|avx512vl) == avx512f|avx512dq|avx512bw|avx512vl && xcr0&0xe6 == 0xe6 {
+	case x.HasAVX512F && x.HasAVX512DQ && x.HasAVX512BW && x.HasAVX512VL:
 		return LevelAVX512
 	}
 	return LevelAVX2
