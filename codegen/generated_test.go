@@ -2,13 +2,13 @@ package codegen_test
 
 import (
 	"math"
-	"math/rand/v2"
 	"slices"
 	"testing"
 
 	"github.com/ebmc/ebmc/harness"
 	"github.com/ebmc/ebmc/internal/testmodels"
 	"github.com/ebmc/ebmc/ir"
+	"github.com/ebmc/ebmc/verify"
 )
 
 // shortSkips reports whether -short leaves out the case name: under -short
@@ -27,32 +27,20 @@ func cases(t *testing.T) []testmodels.Case {
 	return cs
 }
 
-// randomParams draws from the declared initializers and perturbs them.
+// randomParams is verify.RandomParams: the declared initializers perturbed
+// by N(0, 0.3²), within the parameters' domains.
 func randomParams(m *ir.Model, seed uint64) ir.Params {
-	p := m.NewParams()
-	m.InitParams(p, seed)
-	r := rand.New(rand.NewPCG(seed, 1))
-	for i := range p {
-		for k := range p[i] {
-			p[i][k] += 0.3 * r.NormFloat64()
-		}
+	p, err := verify.RandomParams(m, seed)
+	if err != nil {
+		panic(err) // the test models' initializers are all inside their domains
 	}
 	return p
 }
 
-// states draws n random states and packs them per layer (n × size).
+// states is verify.RandomStates: n random states, and the same packed per
+// layer (n × size).
 func states(m *ir.Model, n int, seed uint64) ([]ir.State, [][]float64) {
-	r := rand.New(rand.NewPCG(seed, 2))
-	xs := make([]ir.State, n)
-	packed := make([][]float64, len(m.Layers))
-	for c := range xs {
-		xs[c] = m.NewState()
-		m.RandomState(xs[c], r)
-		for i := range m.Layers {
-			packed[i] = append(packed[i], xs[c][i]...)
-		}
-	}
-	return xs, packed
+	return verify.RandomStates(m, n, seed)
 }
 
 func near(a, b, tol float64) bool {
