@@ -2,7 +2,9 @@ package verify
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -112,7 +114,7 @@ func tooBig(f *dsl.File, m *ir.Model, defines map[string]int, n, limit float64) 
 		}
 	}
 	var given []string
-	for _, k := range sortedKeys(defines) {
+	for _, k := range slices.Sorted(maps.Keys(defines)) {
 		given = append(given, fmt.Sprintf("-D %s=%d", k, defines[k]))
 	}
 	if len(given) > 0 {

@@ -34,6 +34,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -296,7 +297,7 @@ func markdown(t *Table) string {
 	}
 	extra := false
 	for _, r := range t.Rows {
-		for _, name := range sortedKeys(r.Estimates) {
+		for _, name := range slices.Sorted(maps.Keys(r.Estimates)) {
 			if !extra {
 				b.WriteString("\nOther estimates of the same figures:\n\n| row | estimate | value | method |\n|---|---|---|---|\n")
 				extra = true
@@ -327,13 +328,4 @@ func markdown(t *Table) string {
 		fmt.Fprintf(&b, "| %s | %.6f | %.1e | %.1e |\n", r.ID, r.Check.LogZ, r.Check.LogZDiff, r.Check.LogLikDiff)
 	}
 	return b.String()
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -22,13 +22,13 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime/debug"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 )
@@ -108,7 +108,7 @@ func Load(path string) (*File, error) {
 // stored figure that got lacks.
 func (f *File) Compare(got map[string]float64) error {
 	var bad []string
-	for _, name := range sortedKeys(f.Figures) {
+	for _, name := range slices.Sorted(maps.Keys(f.Figures)) {
 		want := f.Figures[name]
 		v, ok := got[name]
 		switch {
@@ -119,7 +119,7 @@ func (f *File) Compare(got map[string]float64) error {
 				name, v, want.Value, want.Tol, Sigmas, want.Spread, want.Floor, v-want.Value))
 		}
 	}
-	for _, name := range sortedKeys(got) {
+	for _, name := range slices.Sorted(maps.Keys(got)) {
 		if _, ok := f.Figures[name]; !ok {
 			bad = append(bad, fmt.Sprintf("%s: measured but not stored (run go test -update)", name))
 		}
@@ -214,15 +214,6 @@ func Commit() string {
 		c += "+dirty"
 	}
 	return c
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return slices.Clip(keys)
 }
 
 // Catches is the negative control of a guard: got, the figures of a
