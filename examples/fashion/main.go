@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"github.com/ebmc/ebmc/examples/bas"
+	"github.com/ebmc/ebmc/examples/internal/chains"
 	"github.com/ebmc/ebmc/examples/internal/figures"
 	"github.com/ebmc/ebmc/examples/rbm"
 	"github.com/ebmc/ebmc/examples/rbm20"
@@ -371,7 +372,6 @@ func (j *job) pictures(out string, seed uint64) error {
 	const n, frames = 64, 60
 	nv := j.side * j.side
 	x := j.model.NewChains(n, seed+1)
-	means := make([]float64, n*nv)
 	f := max(1, 28/j.side) // show small images at 28 pixels or more
 	side := j.side * f
 	var gif [][]float64
@@ -379,21 +379,7 @@ func (j *job) pictures(out string, seed uint64) error {
 		j.model.Sweep(x, 1)
 		gif = append(gif, imaging.Upscale(x.Layers()[0].Data, n, j.side, j.side, f)) // a copy, at any f
 	}
-	// samples.png: chains from training images, which noise-started chains
-	// of a sharp model seldom leave their first mode for.
-	rows, _ := j.train.Shape()
-	rng := runtime.NewRNG(seed, 8)
-	idx := make([]int, n)
-	for c := range idx {
-		idx[c] = rng.Intn(rows)
-	}
-	j.train.Gather(x.Layers()[0].Data[:n*nv], idx)
-	j.model.HoldParams(x, true)
-	for s := 0; s < 1000; s++ {
-		j.model.Sweep(x, 1)
-	}
-	j.model.HoldParams(x, false)
-	j.model.Mean(x, 0, 1, means) // the last sweep's visible means: smoother pictures
+	means := chains.SampleFromData(j.model, x, j.train, 1000, seed)
 	if err := imaging.WriteTiles(filepath.Join(out, "samples.png"), imaging.Upscale(means, n, j.side, j.side, f), n, side, side, 8, false); err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	goruntime "runtime"
 	"time"
 
+	"github.com/ebmc/ebmc/examples/internal/chains"
 	"github.com/ebmc/ebmc/examples/internal/plot"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/checkpoint"
@@ -472,20 +473,7 @@ func (e *env) evaluate(r *row, m runtime.Reflective, res *Result) error {
 // and curve.json.
 func (e *env) pictures(m runtime.Reflective, r *row, res *Result, dir string) error {
 	const n = 64
-	x := m.NewChains(n, e.o.seed+1)
-	rng := runtime.NewRNG(e.o.seed, 8)
-	start := make([]float64, n*e.train.Cols)
-	for c := range n {
-		copy(start[c*e.train.Cols:], e.train.Row(rng.Intn(e.train.Rows)))
-	}
-	copy(x.Layers()[0].Data, start)
-	m.HoldParams(x, true)
-	for range 1000 {
-		m.Sweep(x, 1)
-	}
-	m.HoldParams(x, false)
-	means := make([]float64, n*784)
-	m.Mean(x, 0, 1, means)
+	means := chains.SampleFromData(m, m.NewChains(n, e.o.seed+1), e.train, 1000, e.o.seed)
 	if err := imaging.WriteTiles(filepath.Join(dir, "samples.png"), means, n, 28, 28, 8, false); err != nil {
 		return err
 	}
