@@ -501,8 +501,8 @@ func (p *problem) discriminative(o options, stdout io.Writer, progress io.Writer
 	if err != nil {
 		return nil, fmt.Errorf("discriminative fine-tuning: %w", err)
 	}
-	t, err := training.NewObjectiveTrainer(top, training.ObjectiveConfig{Method: training.MethodCond, Label: label, Hybrid: o.discHybrid, K: 1,
-		BatchSize: o.batch, Seed: o.seed + 13, Optimizer: runtime.SGD{LearningRate: o.lrDisc, Momentum: 0.5, WeightDecay: 0.0002}})
+	t, err := training.NewTrainer(top, training.Conditional{Label: label, Hybrid: o.discHybrid, K: 1},
+		training.Options{BatchSize: o.batch, Seed: o.seed + 13, Optimizer: runtime.SGD{LearningRate: o.lrDisc, Momentum: 0.5, WeightDecay: 0.0002}})
 	if err != nil {
 		return nil, fmt.Errorf("discriminative fine-tuning: %w", err)
 	}

@@ -275,7 +275,8 @@ func noisyBars(n int, seed uint64) *dataset.Dataset {
 type job struct {
 	model, method, settings string
 	newModel                func() runtime.Reflective
-	cfg                     training.ObjectiveConfig
+	how                     training.Method
+	opts                    training.Options
 	train, test             *dataset.Dataset
 }
 
@@ -286,36 +287,35 @@ func (o options) jobs(d *data) []job {
 	sgd := func(lr float64) runtime.SGD { return runtime.SGD{LearningRate: lr, Momentum: 0.5} }
 	var out []job
 	if !o.skipBinary {
-		bin := func(method, settings string, cfg training.ObjectiveConfig) job {
-			cfg.Method, cfg.BatchSize, cfg.Seed = method, o.batch, o.seed
-			return job{model: "rbm784x12", method: method, settings: settings, cfg: cfg, train: d.binTrain, test: d.binTest,
+		bin := func(settings string, how training.Method, lr float64) job {
+			opts := training.Options{BatchSize: o.batch, Seed: o.seed, Optimizer: sgd(lr)}
+			return job{model: "rbm784x12", method: how.Name(), settings: settings, how: how, opts: opts, train: d.binTrain, test: d.binTest,
 				newModel: func() runtime.Reflective { return rbm12.NewRBM(o.seed).Reflect() }}
 		}
 		noise, _ := estimators.BaseRate(rbm12.NewRBM(0).Reflect(), d.binTrain, 1)
 		out = append(out,
-			bin("exact", "lr 0.1, momentum 0.5", training.ObjectiveConfig{Optimizer: sgd(0.1)}),
-			bin("cd", "CD-1, lr 0.1, momentum 0.5", training.ObjectiveConfig{K: 1, Optimizer: sgd(0.1)}),
-			bin("pcd", "PCD-1, 100 chains, lr 0.03, momentum 0.5", training.ObjectiveConfig{K: 1, Chains: 100, Optimizer: sgd(0.03)}),
-			bin("pl", "20 sampled units per image, lr 0.1, momentum 0.5", training.ObjectiveConfig{Sites: 20, Optimizer: sgd(0.1)}),
-			bin("ratio", "20 sampled units per image, lr 0.3, momentum 0.5", training.ObjectiveConfig{Sites: 20, Optimizer: sgd(0.3)}),
-			bin("nce", "noise: base rates of the data, 5 per image, lr 0.1, momentum 0.5", training.ObjectiveConfig{Noise: noise, NoiseRatio: 5, Optimizer: sgd(0.1)}),
+			bin("lr 0.1, momentum 0.5", training.Exact{}, 0.1),
+			bin("CD-1, lr 0.1, momentum 0.5", training.CD{K: 1}, 0.1),
+			bin("PCD-1, 100 chains, lr 0.03, momentum 0.5", training.PCD{K: 1, Chains: 100}, 0.03),
+			bin("20 sampled units per image, lr 0.1, momentum 0.5", training.PL{Sites: 20}, 0.1),
+			bin("20 sampled units per image, lr 0.3, momentum 0.5", training.Ratio{Sites: 20}, 0.3),
+			bin("noise: base rates of the data, 5 per image, lr 0.1, momentum 0.5", training.NCE{Noise: noise, Ratio: 5}, 0.1),
 		)
 	}
 	if !o.skipGaussian {
-		gau := func(method, settings string, cfg training.ObjectiveConfig) job {
-			cfg.Method, cfg.BatchSize, cfg.Seed = method, o.batch, o.seed
-			cfg.Rates = map[string]float64{"z": 0.1}
-			return job{model: "grbm784x12", method: method, settings: settings + ", σ at a tenth of the rate", cfg: cfg, train: d.realTrain, test: d.realTest,
+		gau := func(settings string, how training.Method, lr float64) job {
+			opts := training.Options{BatchSize: o.batch, Seed: o.seed, Optimizer: sgd(lr), Rates: map[string]float64{"z": 0.1}}
+			return job{model: "grbm784x12", method: how.Name(), settings: settings + ", σ at a tenth of the rate", how: how, opts: opts, train: d.realTrain, test: d.realTest,
 				newModel: func() runtime.Reflective { return grbm12.NewGRBM(o.seed).Reflect() }}
 		}
 		noise, _ := estimators.BaseRate(grbm12.NewGRBM(0).Reflect(), d.realTrain, 1)
 		out = append(out,
-			gau("exact", "lr 0.003, momentum 0.5", training.ObjectiveConfig{Optimizer: sgd(0.003)}),
-			gau("cd", "CD-1, lr 0.003, momentum 0.5", training.ObjectiveConfig{K: 1, Optimizer: sgd(0.003)}),
-			gau("pcd", "PCD-1, 100 chains, lr 0.003, momentum 0.5", training.ObjectiveConfig{K: 1, Chains: 100, Optimizer: sgd(0.003)}),
-			gau("score", "sliced, 1 projection per image, lr 0.001, momentum 0.5", training.ObjectiveConfig{Slices: 1, Optimizer: sgd(0.001)}),
-			gau("dsm", "σ_noise 0.3, lr 0.001, momentum 0.5", training.ObjectiveConfig{NoiseStd: 0.3, Optimizer: sgd(0.001)}),
-			gau("nce", "noise: the data's per-pixel Gaussian, 5 per image, lr 0.003, momentum 0.5", training.ObjectiveConfig{Noise: noise, NoiseRatio: 5, Optimizer: sgd(0.003)}),
+			gau("lr 0.003, momentum 0.5", training.Exact{}, 0.003),
+			gau("CD-1, lr 0.003, momentum 0.5", training.CD{K: 1}, 0.003),
+			gau("PCD-1, 100 chains, lr 0.003, momentum 0.5", training.PCD{K: 1, Chains: 100}, 0.003),
+			gau("sliced, 1 projection per image, lr 0.001, momentum 0.5", training.Score{Slices: 1}, 0.001),
+			gau("σ_noise 0.3, lr 0.001, momentum 0.5", training.DSM{NoiseStd: 0.3}, 0.001),
+			gau("noise: the data's per-pixel Gaussian, 5 per image, lr 0.003, momentum 0.5", training.NCE{Noise: noise, Ratio: 5}, 0.003),
 		)
 	}
 	return out
@@ -325,7 +325,7 @@ func (o options) jobs(d *data) []job {
 func (j job) run(o options, stdout io.Writer) Row {
 	row := Row{Model: j.model, Method: j.method, Settings: j.settings, Epochs: o.epochs}
 	m := j.newModel()
-	t, err := training.NewObjectiveTrainer(m, j.cfg)
+	t, err := training.NewTrainer(m, j.how, j.opts)
 	if err != nil {
 		row.Error = err.Error()
 		return row

@@ -422,7 +422,7 @@ func (d *DBN) WithLabels(data *dataset.Dataset, labels []int) (*dataset.Dataset,
 // label layer, by the one-hot encoding of the row's label (labels must then
 // hold one class per row, and be nil otherwise). The columns are the top
 // model's visible layers in order, as Pretrain builds them with means and as
-// a trainer of the top model alone (NewTrainer, NewObjectiveTrainer) or the
+// a trainer of the top model alone (its NewTrainer, or training.NewTrainer) or the
 // package-level ClassProbs with the label dropped expects them.
 func (d *DBN) TopData(data *dataset.Dataset, labels []int) (*dataset.Dataset, error) {
 	if err := d.checkData(data); err != nil {

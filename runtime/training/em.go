@@ -53,7 +53,7 @@ type EMConfig struct {
 	// the previous M-step's last step, at most LearningRate.
 	LearningRate float64
 	// Limit bounds the configurations enumerated for log Z, as
-	// ObjectiveConfig.Limit (0 means 2²⁰).
+	// Exact.Limit (0 means 2²⁰).
 	Limit float64
 	// Progress, if set, gets a line per iteration: the iteration, the
 	// log-likelihood, the seconds so far and the estimated time left.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/ebmc/ebmc/internal/gentest/fvbm"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/checkpoint"
 	"github.com/ebmc/ebmc/runtime/dataset"
@@ -80,4 +81,26 @@ func ExampleFit() {
 	// Output:
 	// 20 epochs, mu ≈ [1.00 0.50]
 	// Averager 20 true
+}
+
+// A method is a value of its own type, with the settings it reads; the
+// options are what every method shares. Here pseudo-likelihood trains a
+// fully visible Boltzmann machine on rows whose first unit is always on and
+// the others off: the biases move to match.
+func ExampleNewTrainer() {
+	m := fvbm.ZeroFVBM()
+	data := &dataset.Dataset{Rows: 200, Cols: 5, X: make([]float64, 200*5)}
+	for r := range data.Rows {
+		data.X[r*5] = 1
+	}
+	t, err := training.NewTrainer(m.Reflect(), training.PL{}, training.Options{
+		BatchSize: 50, Optimizer: runtime.SGD{LearningRate: 0.5}, Seed: 1})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := training.Fit(context.Background(), t, data, training.FitConfig{Epochs: 20, BatchSize: 50}); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(t.(*training.ObjectiveTrainer).LossName(), m.B[0] > 0, m.B[1] < 0)
+	// Output: pl loss true true
 }

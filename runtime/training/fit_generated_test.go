@@ -133,7 +133,7 @@ func TestFitBatchOverCapacity(t *testing.T) {
 			return m.NewTrainer(runtime.CDConfig{Persistent: true, Chains: 10, BatchSize: 4, Optimizer: opt})
 		}},
 		{"pl", func(m runtime.Reflective) (runtime.Trainer, error) {
-			return training.NewObjectiveTrainer(m, training.ObjectiveConfig{Method: training.MethodPL, BatchSize: 4, Optimizer: opt})
+			return training.NewTrainer(m, training.PL{}, training.Options{BatchSize: 4, Optimizer: opt})
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/estimators"
@@ -22,28 +21,26 @@ import (
 // changed, noise, perturbed data — which the generated free-energy gradient
 // computes in one batched call with per-chain weights.
 
-// Methods a training run can be given by name (ObjectiveConfig.Method).
+// The methods' names (Method.Name).
 const (
-	MethodCD     = "cd"          // contrastive divergence CD-k (the generated trainer)
-	MethodPCD    = "pcd"         // persistent CD / stochastic maximum likelihood (the generated trainer)
-	MethodExact  = "exact"       // maximum likelihood with the model expectation by enumeration
-	MethodPL     = "pl"          // pseudo-likelihood (Besag 1975)
-	MethodRatio  = "ratio"       // ratio matching (Hyvärinen 2007)
-	MethodScore  = "score"       // score matching (Hyvärinen 2005)
-	MethodDSM    = "dsm"         // denoising score matching (Vincent 2011)
-	MethodNCE    = "nce"         // noise-contrastive estimation (Gutmann & Hyvärinen 2010)
-	MethodCond   = "conditional" // conditional likelihood of a label layer (discriminative RBM, Larochelle & Bengio 2008)
-	objectiveCap = 1024          // rows evaluated in one batch
-	fdStep       = 1e-4          // relative step of the first differences of ∂F/∂θ
-	fdStep2      = 1e-3          // step of the second differences
+	methodCD     = "cd"
+	methodPCD    = "pcd"
+	methodExact  = "exact"
+	methodPL     = "pl"
+	methodRatio  = "ratio"
+	methodScore  = "score"
+	methodDSM    = "dsm"
+	methodNCE    = "nce"
+	methodCond   = "conditional"
+	objectiveCap = 1024 // rows evaluated in one batch
+	fdStep       = 1e-4 // relative step of the first differences of ∂F/∂θ
+	fdStep2      = 1e-3 // step of the second differences
 )
 
-// Methods lists the method names NewObjectiveTrainer accepts.
-var Methods = []string{MethodCD, MethodPCD, MethodExact, MethodPL, MethodRatio, MethodScore, MethodDSM, MethodNCE, MethodCond}
-
-// ObjectiveConfig configures NewObjectiveTrainer.
-type ObjectiveConfig struct {
-	// Method is one of Methods.
+// objectiveConfig is what a trainer runs with: the Options and the fields
+// of its Method (NewTrainer).
+type objectiveConfig struct {
+	// Method is the method's name (Method.Name).
 	Method string
 	// BatchSize is the largest minibatch TrainStep accepts.
 	BatchSize int
@@ -106,7 +103,7 @@ type ObjectiveConfig struct {
 //	conditional  F(x, y) + log Σ_k exp(−F(x, e_k))         (−log p(y | x))
 type ObjectiveTrainer struct {
 	m       runtime.Reflective
-	cfg     ObjectiveConfig
+	cfg     objectiveConfig
 	fe      int // the visible free energy, −1: the energy
 	params  []runtime.Tensor
 	grad    []runtime.Tensor
@@ -151,26 +148,23 @@ type objLayer struct {
 	k                int // categories of a softmax group
 }
 
-// NewObjectiveTrainer returns a trainer of m by cfg.Method. For "cd" and
+// newObjectiveTrainer returns a trainer of m by cfg.Method. For "cd" and
 // "pcd" it returns the model's generated trainer.
-func NewObjectiveTrainer(m runtime.Reflective, cfg ObjectiveConfig) (runtime.Trainer, error) {
+func newObjectiveTrainer(m runtime.Reflective, cfg objectiveConfig) (runtime.Trainer, error) {
 	name := m.ModelName()
 	if cfg.BatchSize <= 0 {
 		return nil, fmt.Errorf("runtime: %s trainer for %s: BatchSize must be positive, got %d", cfg.Method, name, cfg.BatchSize)
 	}
 	gibbs := cfg.Sampler.Name == "" || cfg.Sampler.Name == "gibbs"
 	switch cfg.Method {
-	case MethodPCD:
+	case methodPCD:
 		if !gibbs {
 			break
 		}
 		fallthrough
-	case MethodCD:
-		return m.NewTrainer(runtime.CDConfig{K: cfg.K, Persistent: cfg.Method == MethodPCD, Chains: cfg.Chains,
+	case methodCD:
+		return m.NewTrainer(runtime.CDConfig{K: cfg.K, Persistent: cfg.Method == methodPCD, Chains: cfg.Chains,
 			BatchSize: cfg.BatchSize, Optimizer: cfg.Optimizer, Rates: cfg.Rates, Seed: cfg.Seed})
-	case MethodExact, MethodPL, MethodRatio, MethodScore, MethodDSM, MethodNCE, MethodCond:
-	default:
-		return nil, fmt.Errorf("runtime: trainer for %s: unknown method %q; choose one of %s", name, cfg.Method, strings.Join(Methods, ", "))
 	}
 	t := &ObjectiveTrainer{m: m, cfg: cfg, fe: estimators.VisibleFreeEnergy(m), exactSide: exactSide{keepF: -1}, chains: map[int]runtime.Chains{},
 		rng: runtime.NewRNG(cfg.Seed, 0x0b1ec7), rngSt: make([]float64, 4)}
@@ -211,11 +205,11 @@ func NewObjectiveTrainer(m runtime.Reflective, cfg ObjectiveConfig) (runtime.Tra
 		}
 		t.opt[i].LearningRate *= rate
 	}
-	if cfg.Method == MethodPL || cfg.Method == MethodRatio || cfg.Method == MethodCond {
+	if cfg.Method == methodPL || cfg.Method == methodRatio || cfg.Method == methodCond {
 		t.all = t.sites()
 		t.idx = make([]int, len(t.all))
 	}
-	if cfg.Method == MethodCond && cfg.Hybrid > 0 {
+	if cfg.Method == methodCond && cfg.Hybrid > 0 {
 		gen := cfg.Optimizer
 		gen.LearningRate *= cfg.Hybrid
 		var err error
@@ -225,12 +219,12 @@ func NewObjectiveTrainer(m runtime.Reflective, cfg ObjectiveConfig) (runtime.Tra
 			return nil, fmt.Errorf("runtime: conditional trainer for %s: the generative part: %w", name, err)
 		}
 	}
-	if cfg.Method == MethodNCE {
+	if cfg.Method == methodNCE {
 		if err := t.initNCE(); err != nil {
 			return nil, fmt.Errorf("runtime: nce trainer for %s: %w", name, err)
 		}
 	}
-	if cfg.Method == MethodPCD {
+	if cfg.Method == methodPCD {
 		if err := cfg.Sampler.Check(); err != nil {
 			return nil, fmt.Errorf("runtime: pcd trainer for %s: %w", name, err)
 		}
@@ -257,24 +251,24 @@ func (t *ObjectiveTrainer) check() error {
 	for _, l := range t.layers {
 		ly := t.m.Layers()[l.index]
 		switch t.cfg.Method {
-		case MethodPL:
+		case methodPL:
 			if l.kind == runtime.KindGaussian {
 				return fmt.Errorf("visible layer %s is gaussian; pseudo-likelihood here needs discrete units (use score or dsm)", ly.Name)
 			}
-		case MethodRatio:
+		case methodRatio:
 			if !l.kind.Binary() {
 				return fmt.Errorf("visible layer %s is %s; ratio matching needs binary (bernoulli or spin) units", ly.Name, l.kind)
 			}
-		case MethodScore, MethodDSM:
+		case methodScore, methodDSM:
 			if l.kind != runtime.KindGaussian {
 				return fmt.Errorf("visible layer %s is %s; score matching needs gaussian units (use ratio or pl for discrete ones)", ly.Name, l.kind)
 			}
 		}
 	}
-	if t.cfg.Method == MethodExact {
+	if t.cfg.Method == methodExact {
 		return t.initExact()
 	}
-	if t.cfg.Method == MethodCond {
+	if t.cfg.Method == methodCond {
 		return t.checkLabel()
 	}
 	return nil
@@ -310,7 +304,7 @@ func (t *ObjectiveTrainer) VisibleSize() int { return t.cols }
 // LossName names what TrainStep returns.
 func (t *ObjectiveTrainer) LossName() string { return t.cfg.Method + " loss" }
 
-// MaxBatch is the largest number of rows TrainStep takes: ObjectiveConfig.BatchSize.
+// MaxBatch is the largest number of rows TrainStep takes: objectiveConfig.BatchSize.
 func (t *ObjectiveTrainer) MaxBatch() int { return t.cfg.BatchSize }
 
 // LearnedLogZ returns NCE's learned normalizer c, its estimate of log Z;
@@ -355,17 +349,17 @@ func (t *ObjectiveTrainer) TrainStep(batch []float64, rows int, epoch int) float
 	batch = batch[:rows*t.cols]
 	var loss float64
 	switch t.cfg.Method {
-	case MethodExact:
+	case methodExact:
 		loss = t.exactStep(batch, rows)
-	case MethodPL, MethodRatio, MethodCond:
+	case methodPL, methodRatio, methodCond:
 		loss = t.siteStep(batch, rows)
-	case MethodScore:
+	case methodScore:
 		loss = t.scoreStep(batch, rows)
-	case MethodDSM:
+	case methodDSM:
 		loss = t.dsmStep(batch, rows)
-	case MethodNCE:
+	case methodNCE:
 		loss = t.nceStep(batch, rows)
-	case MethodPCD:
+	case methodPCD:
 		loss = t.pcdStep(batch, rows)
 	}
 	for i, p := range t.params {
@@ -457,7 +451,7 @@ type site struct {
 func (t *ObjectiveTrainer) sites() []site {
 	var s []site
 	for _, l := range t.layers {
-		if t.cfg.Method == MethodCond && t.m.Layers()[l.index].Name != t.cfg.Label {
+		if t.cfg.Method == methodCond && t.m.Layers()[l.index].Name != t.cfg.Label {
 			continue
 		}
 		switch l.kind {
@@ -552,7 +546,7 @@ func (t *ObjectiveTrainer) siteStep(batch []float64, rows int) float64 {
 		clear(t.w[:n])
 		for _, sp := range spans {
 			f0 := t.f[sp.orig]
-			if t.cfg.Method == MethodRatio {
+			if t.cfg.Method == methodRatio {
 				d := t.f[sp.first] - f0
 				s := runtime.Sigmoid(-d)
 				loss += s * s * scale * float64(rows)

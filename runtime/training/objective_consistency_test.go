@@ -39,10 +39,9 @@ func maxDiff(a, b []float64) float64 {
 }
 
 // fitFull trains by full-batch steps until the parameters stop moving.
-func fitFull(t *testing.T, m runtime.Reflective, cfg training.ObjectiveConfig, data *dataset.Dataset, steps int) {
+func fitFull(t *testing.T, m runtime.Reflective, how training.Method, opt runtime.SGD, data *dataset.Dataset, steps int) {
 	t.Helper()
-	cfg.BatchSize = data.Rows
-	tr, err := training.NewObjectiveTrainer(m, cfg)
+	tr, err := training.NewTrainer(m, how, training.Options{BatchSize: data.Rows, Optimizer: opt})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,13 +66,13 @@ func TestPseudoLikelihoodAndRatioMatchingConsistent(t *testing.T) {
 	if testing.Short() {
 		t.Skip("fits at two data sizes per method: in the full suite")
 	}
-	methods := []string{"pl", "ratio"}
-	for _, method := range methods {
+	for _, how := range []training.Method{training.PL{}, training.Ratio{}} {
+		method := how.Name()
 		var errs []float64
 		for _, n := range []int{1000, 16000} {
 			data := modeltest.ExactSample(t, teacher.Reflect(), n, uint64(n))
 			student := fvbm.ZeroFVBM()
-			fitFull(t, student.Reflect(), training.ObjectiveConfig{Method: method, Optimizer: runtime.SGD{LearningRate: 0.5, Momentum: 0.9}}, data, 150)
+			fitFull(t, student.Reflect(), how, runtime.SGD{LearningRate: 0.5, Momentum: 0.9}, data, 150)
 			errs = append(errs, maxDiff(fvbmEffective(student), want))
 		}
 		t.Logf("%s: max parameter error %.4f with 1000 rows, %.4f with 16000", method, errs[0], errs[1])
@@ -124,12 +123,13 @@ func TestScoreMatchingGaussianClosedForm(t *testing.T) {
 		}
 	}
 	prec := invert3(cov)
-	for _, method := range []string{"score"} {
+	for _, how := range []training.Method{training.Score{}} {
+		method := how.Name()
 		m := gauss.NewGauss(1)
 		for i := range dim {
 			m.A[i*dim+i] = 1
 		}
-		fitFull(t, m.Reflect(), training.ObjectiveConfig{Method: method, Optimizer: runtime.SGD{LearningRate: 0.05, Momentum: 0.9}}, data, 3000)
+		fitFull(t, m.Reflect(), how, runtime.SGD{LearningRate: 0.05, Momentum: 0.9}, data, 3000)
 		var got [dim][dim]float64
 		for i := range dim {
 			for k := range dim {
@@ -188,7 +188,7 @@ func TestNCELearnsLogZ(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := training.NewObjectiveTrainer(m, training.ObjectiveConfig{Method: "nce", BatchSize: 100, NoiseRatio: 10, Noise: noise, Seed: 5,
+	tr, err := training.NewTrainer(m, training.NCE{Noise: noise, Ratio: 10}, training.Options{BatchSize: 100, Seed: 5,
 		Optimizer: runtime.SGD{LearningRate: 0.05, Momentum: 0.5, Schedule: runtime.LinearDecay(60, 0.1)}})
 	if err != nil {
 		t.Fatal(err)

@@ -52,53 +52,64 @@ func TestObjectiveGradients(t *testing.T) {
 	)
 	cases := []struct {
 		model
-		cfg training.ObjectiveConfig
+		how training.Method
 		tol float64 // relative; the score methods difference ∂F/∂θ themselves
 	}{
-		{bin, training.ObjectiveConfig{Method: "exact"}, 1e-6},
-		{fv, training.ObjectiveConfig{Method: "exact"}, 1e-6},
-		{cls, training.ObjectiveConfig{Method: "exact"}, 1e-6},
-		{bin, training.ObjectiveConfig{Method: "pl"}, 1e-6},
-		{bin, training.ObjectiveConfig{Method: "pl", Sites: 2}, 1e-6},
-		{fv, training.ObjectiveConfig{Method: "pl"}, 1e-6},
-		{cls, training.ObjectiveConfig{Method: "pl"}, 1e-6},
-		{bin, training.ObjectiveConfig{Method: "ratio"}, 1e-6},
-		{fv, training.ObjectiveConfig{Method: "ratio", Sites: 3}, 1e-6},
-		{gs, training.ObjectiveConfig{Method: "score"}, 1e-4},
-		{gr, training.ObjectiveConfig{Method: "score"}, 1e-4},
-		{gr, training.ObjectiveConfig{Method: "score", Slices: 2}, 1e-4},
-		{gs, training.ObjectiveConfig{Method: "dsm", NoiseStd: 0.3}, 1e-5},
-		{gr, training.ObjectiveConfig{Method: "dsm", NoiseStd: 0.3}, 1e-5},
-		{bin, training.ObjectiveConfig{Method: "nce", NoiseRatio: 3}, 1e-6},
-		{cls, training.ObjectiveConfig{Method: "nce", NoiseRatio: 2}, 1e-6},
-		{gr, training.ObjectiveConfig{Method: "nce", NoiseRatio: 2}, 1e-6},
-		{cls, training.ObjectiveConfig{Method: "conditional", Label: "y"}, 1e-6},
+		{bin, training.Exact{}, 1e-6},
+		{fv, training.Exact{}, 1e-6},
+		{cls, training.Exact{}, 1e-6},
+		{bin, training.PL{}, 1e-6},
+		{bin, training.PL{Sites: 2}, 1e-6},
+		{fv, training.PL{}, 1e-6},
+		{cls, training.PL{}, 1e-6},
+		{bin, training.Ratio{}, 1e-6},
+		{fv, training.Ratio{Sites: 3}, 1e-6},
+		{gs, training.Score{}, 1e-4},
+		{gr, training.Score{}, 1e-4},
+		{gr, training.Score{Slices: 2}, 1e-4},
+		{gs, training.DSM{NoiseStd: 0.3}, 1e-5},
+		{gr, training.DSM{NoiseStd: 0.3}, 1e-5},
+		{bin, training.NCE{Ratio: 3}, 1e-6},
+		{cls, training.NCE{Ratio: 2}, 1e-6},
+		{gr, training.NCE{Ratio: 2}, 1e-6},
+		{cls, training.Conditional{Label: "y"}, 1e-6},
 	}
 	for _, c := range cases {
-		name := fmt.Sprintf("%s/%s", c.name, c.cfg.Method)
-		if c.cfg.Sites > 0 || c.cfg.Slices > 0 {
-			name += "/sampled"
+		name := fmt.Sprintf("%s/%s", c.name, c.how.Name())
+		switch h := c.how.(type) {
+		case training.PL:
+			if h.Sites > 0 {
+				name += "/sampled"
+			}
+		case training.Ratio:
+			if h.Sites > 0 {
+				name += "/sampled"
+			}
+		case training.Score:
+			if h.Slices > 0 {
+				name += "/sampled"
+			}
 		}
 		t.Run(name, func(t *testing.T) {
 			m := c.new()
 			modeltest.Perturb(m, 0.5, 7)
 			data := modeltest.RandomRows(m, 7, 11)
-			cfg := c.cfg
-			cfg.BatchSize, cfg.Seed = data.Rows, 13
-			if cfg.Method == "nce" {
+			how := c.how
+			if nce, ok := how.(training.NCE); ok {
 				b, err := estimators.BaseRate(m, data, 1)
 				if err != nil {
 					t.Fatal(err)
 				}
-				cfg.Noise = b
+				nce.Noise = b
+				how = nce
 			}
-			cfg.Optimizer = runtime.SGD{LearningRate: 1}
-			step, err := training.NewObjectiveTrainer(m, cfg)
+			opts := training.Options{BatchSize: data.Rows, Seed: 13, Optimizer: runtime.SGD{LearningRate: 1}}
+			step, err := training.NewTrainer(m, how, opts)
 			if err != nil {
 				t.Fatal(err)
 			}
-			cfg.Optimizer = runtime.SGD{}
-			eval, err := training.NewObjectiveTrainer(m, cfg)
+			opts.Optimizer = runtime.SGD{}
+			eval, err := training.NewTrainer(m, how, opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -181,9 +192,8 @@ func TestPCDWithOtherSamplers(t *testing.T) {
 			modeltest.Perturb(m, 0.5, 3)
 			data := modeltest.RandomRows(m, 5, 4)
 			theta0 := snapshot(m.Params())
-			direction := func(cfg training.ObjectiveConfig) [][]float64 {
-				cfg.BatchSize, cfg.Seed, cfg.Optimizer = data.Rows, 5, runtime.SGD{LearningRate: 1}
-				tr, err := training.NewObjectiveTrainer(m, cfg)
+			direction := func(how training.Method) [][]float64 {
+				tr, err := training.NewTrainer(m, how, training.Options{BatchSize: data.Rows, Seed: 5, Optimizer: runtime.SGD{LearningRate: 1}})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -195,14 +205,14 @@ func TestPCDWithOtherSamplers(t *testing.T) {
 					}
 				}
 				restore(m.Params(), theta0)
-				if o, ok := tr.(*training.ObjectiveTrainer); ok && cfg.Method == "pcd" {
+				if o, ok := tr.(*training.ObjectiveTrainer); ok && how.Name() == "pcd" {
 					st := o.SamplerStats()
 					t.Logf("%s: %d transitions, acceptance rate %.3f", c.sampler.Name, st.Transitions, st.AcceptanceRate())
 				}
 				return g
 			}
-			exact := direction(training.ObjectiveConfig{Method: "exact"})
-			pcd := direction(training.ObjectiveConfig{Method: "pcd", Sampler: c.sampler, K: 150, Chains: chains})
+			exact := direction(training.Exact{})
+			pcd := direction(training.PCD{Sampler: c.sampler, K: 150, Chains: chains})
 			// The chains' mean of ∂F/∂θ has standard error σ/√10000 with σ
 			// below 1 for these parameters (|∂F/∂W| ≤ |v|·1, unit-scale v), so
 			// 0.06 is at least 6 standard errors.
@@ -226,27 +236,28 @@ func TestObjectiveTrainerRefuses(t *testing.T) {
 	bin, gau := rbm.NewRBM(1).Reflect(), grbm.NewGRBM(1).Reflect()
 	cases := []struct {
 		m    runtime.Reflective
-		cfg  training.ObjectiveConfig
+		how  training.Method
+		opts training.Options
 		want string
 	}{
-		{bin, training.ObjectiveConfig{Method: "magic", BatchSize: 1}, `unknown method "magic"`},
-		{bin, training.ObjectiveConfig{Method: "pl"}, "BatchSize must be positive"},
-		{bin, training.ObjectiveConfig{Method: "score", BatchSize: 1}, "score matching needs gaussian units"},
-		{gau, training.ObjectiveConfig{Method: "ratio", BatchSize: 1}, "ratio matching needs binary"},
-		{gau, training.ObjectiveConfig{Method: "pl", BatchSize: 1}, "pseudo-likelihood here needs discrete units"},
-		{bin, training.ObjectiveConfig{Method: "nce", BatchSize: 1}, "NCE needs a noise distribution"},
-		{bin, training.ObjectiveConfig{Method: "exact", BatchSize: 1, Limit: 4}, "more than the limit"},
-		{bin, training.ObjectiveConfig{Method: "pcd", BatchSize: 1, Sampler: estimators.Sampler{Name: "hmc"}}, `unknown sampler "hmc"`},
-		{gau, training.ObjectiveConfig{Method: "pcd", BatchSize: 1, Sampler: estimators.Sampler{Name: "mala"}}, "needs a positive Step"},
-		{bin, training.ObjectiveConfig{Method: "pl", BatchSize: 1, Rates: map[string]float64{"Q": 1}}, `Rates names "Q"`},
-		{bin, training.ObjectiveConfig{Method: "conditional", BatchSize: 1}, "needs Label"},
-		{bin, training.ObjectiveConfig{Method: "conditional", BatchSize: 1, Label: "v"}, "must be one softmax group"},
-		{bin, training.ObjectiveConfig{Method: "conditional", BatchSize: 1, Label: "h"}, "no visible layer h"},
+		{bin, nil, training.Options{BatchSize: 1}, "no method given"},
+		{bin, training.PL{}, training.Options{}, "BatchSize must be positive"},
+		{bin, training.Score{}, training.Options{BatchSize: 1}, "score matching needs gaussian units"},
+		{gau, training.Ratio{}, training.Options{BatchSize: 1}, "ratio matching needs binary"},
+		{gau, training.PL{}, training.Options{BatchSize: 1}, "pseudo-likelihood here needs discrete units"},
+		{bin, training.NCE{}, training.Options{BatchSize: 1}, "NCE needs a noise distribution"},
+		{bin, training.Exact{Limit: 4}, training.Options{BatchSize: 1}, "more than the limit"},
+		{bin, training.PCD{Sampler: estimators.Sampler{Name: "hmc"}}, training.Options{BatchSize: 1}, `unknown sampler "hmc"`},
+		{gau, training.PCD{Sampler: estimators.Sampler{Name: "mala"}}, training.Options{BatchSize: 1}, "needs a positive Step"},
+		{bin, training.PL{}, training.Options{BatchSize: 1, Rates: map[string]float64{"Q": 1}}, `Rates names "Q"`},
+		{bin, training.Conditional{}, training.Options{BatchSize: 1}, "needs Label"},
+		{bin, training.Conditional{Label: "v"}, training.Options{BatchSize: 1}, "must be one softmax group"},
+		{bin, training.Conditional{Label: "h"}, training.Options{BatchSize: 1}, "no visible layer h"},
 	}
 	for _, c := range cases {
-		_, err := training.NewObjectiveTrainer(c.m, c.cfg)
+		_, err := training.NewTrainer(c.m, c.how, c.opts)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%s on %s: error %v, want one containing %q", c.cfg.Method, c.m.ModelName(), err, c.want)
+			t.Errorf("%v on %s: error %v, want one containing %q", c.how, c.m.ModelName(), err, c.want)
 		}
 	}
 }
@@ -261,17 +272,15 @@ func TestHybridStep(t *testing.T) {
 	}
 	data := modeltest.RandomRows(newModel(), 9, 11)
 	opt := runtime.SGD{LearningRate: 0.3, Momentum: 0.5}
-	cfg := training.ObjectiveConfig{Method: "conditional", Label: "y", BatchSize: data.Rows, Optimizer: opt, Seed: 5, K: 2}
+	opts := training.Options{BatchSize: data.Rows, Optimizer: opt, Seed: 5}
 
 	hybrid := newModel()
-	cfg.Hybrid = 0.25
-	h, err := training.NewObjectiveTrainer(hybrid, cfg)
+	h, err := training.NewTrainer(hybrid, training.Conditional{Label: "y", K: 2, Hybrid: 0.25}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	twice := newModel()
-	cfg.Hybrid = 0
-	c, err := training.NewObjectiveTrainer(twice, cfg)
+	c, err := training.NewTrainer(twice, training.Conditional{Label: "y", K: 2}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,12 +38,12 @@ func (p *problem) trainer(o options) (runtime.Trainer, string, error) {
 			MeanVisible: true, Seed: o.seed, Optimizer: opt})
 		what = fmt.Sprintf("generative: %s on log p(v, y) (visible means in the negative phase), %s", chain, sgd)
 	case methodConditional:
-		t, err = training.NewObjectiveTrainer(p.model, training.ObjectiveConfig{Method: training.MethodCond, Label: labelLayer,
-			BatchSize: o.batch, Seed: o.seed, Optimizer: opt})
+		t, err = training.NewTrainer(p.model, training.Conditional{Label: labelLayer},
+			training.Options{BatchSize: o.batch, Seed: o.seed, Optimizer: opt})
 		what = "conditional: exact gradient of −log p(y | v), " + sgd
 	case methodHybrid:
-		t, err = training.NewObjectiveTrainer(p.model, training.ObjectiveConfig{Method: training.MethodCond, Label: labelLayer,
-			Hybrid: o.alpha, K: o.k, Chains: chains, BatchSize: o.batch, Seed: o.seed, Optimizer: opt})
+		t, err = training.NewTrainer(p.model, training.Conditional{Label: labelLayer, Hybrid: o.alpha, K: o.k, Chains: chains},
+			training.Options{BatchSize: o.batch, Seed: o.seed, Optimizer: opt})
 		what = fmt.Sprintf("hybrid: −log p(y | v) − α·log p(v, y) with α = %g, the generative gradient by %s at α times the learning rate, %s", o.alpha, chain, sgd)
 	default:
 		return nil, "", fmt.Errorf("unknown method %q", o.method)

@@ -1,0 +1,126 @@
+package training
+
+import (
+	"fmt"
+
+	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/estimators"
+)
+
+// Method is a training method: one type per method, each holding the
+// settings that method reads. NewTrainer turns a Method and the Options
+// every method shares into a Trainer for a model, which Fit drives.
+type Method interface {
+	// Name is the method's short name ("pl", "nce", …), which LossName and
+	// the trainer's messages use.
+	Name() string
+	// settings writes the method's fields into the trainer's configuration.
+	settings(*objectiveConfig)
+}
+
+// Options are the settings every method shares.
+type Options struct {
+	// BatchSize is the largest minibatch TrainStep accepts.
+	BatchSize int
+	// Optimizer updates the parameters (and NCE's log Z).
+	Optimizer runtime.SGD
+	// Rates multiply the learning rate of the named parameters.
+	Rates map[string]float64
+	// Seed seeds the method's random choices (sampled sites, noise, chains).
+	Seed uint64
+}
+
+// CD is contrastive divergence CD-K, the model's generated trainer
+// (Hinton 2002): the negative phase from K Gibbs sweeps started at the data.
+type CD struct{ K int }
+
+// PCD is persistent contrastive divergence, or stochastic maximum
+// likelihood (Tieleman 2008): K transitions per step of Chains persistent
+// chains (0: as many as BatchSize). With the default Gibbs sampler it is
+// the generated trainer; with another Sampler (Metropolis–Hastings,
+// Langevin) the chains advance by that sampler and the gradient is
+// E_data[−∂F/∂θ] + E_chains[∂F/∂θ].
+type PCD struct {
+	K, Chains int
+	Sampler   estimators.Sampler
+}
+
+// Exact is maximum likelihood with the model's expectation by enumeration;
+// Limit bounds the configurations enumerated per step (0 means 2²⁰).
+type Exact struct{ Limit float64 }
+
+// PL is pseudo-likelihood (Besag 1975), −Σ_s log p(v_s | v_−s) over sites s
+// (binary units or softmax groups). Sites > 0 samples that many sites per
+// example, without replacement, and scales the sum; 0 uses every site.
+type PL struct{ Sites int }
+
+// Ratio is ratio matching (Hyvärinen 2007), Σ_i σ(F(v) − F(v^(i)))² with
+// v^(i) the example with unit i flipped; Sites as for PL.
+type Ratio struct{ Sites int }
+
+// Score is score matching (Hyvärinen 2005) for gaussian visible units,
+// Σ_i ½ψ_i² + ∂ψ_i/∂v_i with ψ = −∂F/∂v. Slices > 0 estimates the trace of
+// the Hessian by that many random projections (sliced score matching, Song
+// et al. 2019); 0 computes it exactly.
+type Score struct{ Slices int }
+
+// DSM is denoising score matching (Vincent 2011), ½‖ψ(ṽ) − (v − ṽ)/σ²‖²
+// with ṽ = v + σε, σ = NoiseStd (0 means 0.1).
+type DSM struct{ NoiseStd float64 }
+
+// NCE is noise-contrastive estimation (Gutmann & Hyvärinen 2010): logistic
+// regression of data against Ratio samples (0 means 1) per example of the
+// factorized Noise (e.g. estimators.BaseRate of the training data), with
+// log Z learned as a parameter.
+type NCE struct {
+	Noise *estimators.Base
+	Ratio int
+}
+
+// Conditional maximizes the conditional likelihood p(y | x) of the visible
+// softmax layer Label (one group) given the other visible layers: the
+// discriminative RBM (Larochelle & Bengio 2008). Hybrid > 0 adds the
+// generative gradient, a step of the generated CD-K trainer (PCD with
+// Chains chains when Chains > 0) on the same rows at Hybrid times the
+// learning rate.
+type Conditional struct {
+	Label     string
+	Hybrid    float64
+	K, Chains int
+}
+
+func (CD) Name() string          { return methodCD }
+func (PCD) Name() string         { return methodPCD }
+func (Exact) Name() string       { return methodExact }
+func (PL) Name() string          { return methodPL }
+func (Ratio) Name() string       { return methodRatio }
+func (Score) Name() string       { return methodScore }
+func (DSM) Name() string         { return methodDSM }
+func (NCE) Name() string         { return methodNCE }
+func (Conditional) Name() string { return methodCond }
+
+func (m CD) settings(c *objectiveConfig) { c.K = m.K }
+func (m PCD) settings(c *objectiveConfig) {
+	c.K, c.Chains, c.Sampler = m.K, m.Chains, m.Sampler
+}
+func (m Exact) settings(c *objectiveConfig) { c.Limit = m.Limit }
+func (m PL) settings(c *objectiveConfig)    { c.Sites = m.Sites }
+func (m Ratio) settings(c *objectiveConfig) { c.Sites = m.Sites }
+func (m Score) settings(c *objectiveConfig) { c.Slices = m.Slices }
+func (m DSM) settings(c *objectiveConfig)   { c.NoiseStd = m.NoiseStd }
+func (m NCE) settings(c *objectiveConfig)   { c.Noise, c.NoiseRatio = m.Noise, m.Ratio }
+func (m Conditional) settings(c *objectiveConfig) {
+	c.Label, c.Hybrid, c.K, c.Chains = m.Label, m.Hybrid, m.K, m.Chains
+}
+
+// NewTrainer returns a trainer of m by method, with the settings every
+// method shares in opts. For CD, and PCD with the Gibbs sampler, it is the
+// model's generated trainer; otherwise an ObjectiveTrainer.
+func NewTrainer(m runtime.Reflective, method Method, opts Options) (runtime.Trainer, error) {
+	if method == nil {
+		return nil, fmt.Errorf("runtime: trainer for %s: no method given", m.ModelName())
+	}
+	cfg := objectiveConfig{Method: method.Name(), BatchSize: opts.BatchSize, Optimizer: opts.Optimizer, Rates: opts.Rates, Seed: opts.Seed}
+	method.settings(&cfg)
+	return newObjectiveTrainer(m, cfg)
+}
