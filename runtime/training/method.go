@@ -113,6 +113,23 @@ func (m Conditional) settings(c *objectiveConfig) {
 	c.Label, c.Hybrid, c.K, c.Chains = m.Label, m.Hybrid, m.K, m.Chains
 }
 
+// objective is a Method that an ObjectiveTrainer runs: every method but CD
+// (and PCD with the Gibbs sampler, which the generated trainer runs).
+type objective interface {
+	Method
+	// accepts says why a visible layer of kind k rules the method out
+	// (nil: it does not).
+	accepts(k runtime.UnitKind) error
+	// check says why the method does not apply to the trainer's model,
+	// once its visible layers are known.
+	check(t *ObjectiveTrainer) error
+	// setup prepares the method's state once the parameters are.
+	setup(t *ObjectiveTrainer) error
+	// step adds the gradient of the batch's loss into t.grad and returns
+	// the loss.
+	step(t *ObjectiveTrainer, batch []float64, rows int) float64
+}
+
 // NewTrainer returns a trainer of m by method, with the settings every
 // method shares in opts. For CD, and PCD with the Gibbs sampler, it is the
 // model's generated trainer; otherwise an ObjectiveTrainer.
@@ -122,5 +139,123 @@ func NewTrainer(m runtime.Reflective, method Method, opts Options) (runtime.Trai
 	}
 	cfg := objectiveConfig{Method: method.Name(), BatchSize: opts.BatchSize, Optimizer: opts.Optimizer, Rates: opts.Rates, Seed: opts.Seed}
 	method.settings(&cfg)
-	return newObjectiveTrainer(m, cfg)
+	gibbs := cfg.Sampler.Name == "" || cfg.Sampler.Name == "gibbs"
+	o, ok := method.(objective)
+	if !ok || method.Name() == methodPCD && gibbs {
+		if cfg.BatchSize <= 0 {
+			return nil, fmt.Errorf("runtime: %s trainer for %s: BatchSize must be positive, got %d", cfg.Method, m.ModelName(), cfg.BatchSize)
+		}
+		return m.NewTrainer(runtime.CDConfig{K: cfg.K, Persistent: method.Name() == methodPCD, Chains: cfg.Chains,
+			BatchSize: cfg.BatchSize, Optimizer: cfg.Optimizer, Rates: cfg.Rates, Seed: cfg.Seed})
+	}
+	return newObjectiveTrainer(m, o, cfg)
+}
+
+// anyKind accepts every kind of visible layer.
+func anyKind(runtime.UnitKind) error { return nil }
+
+func (PCD) accepts(k runtime.UnitKind) error         { return anyKind(k) }
+func (Exact) accepts(k runtime.UnitKind) error       { return anyKind(k) }
+func (NCE) accepts(k runtime.UnitKind) error         { return anyKind(k) }
+func (Conditional) accepts(k runtime.UnitKind) error { return anyKind(k) }
+
+func (PL) accepts(k runtime.UnitKind) error {
+	if k == runtime.KindGaussian {
+		return fmt.Errorf("pseudo-likelihood here needs discrete units (use score or dsm)")
+	}
+	return nil
+}
+
+func (Ratio) accepts(k runtime.UnitKind) error {
+	if !k.Binary() {
+		return fmt.Errorf("ratio matching needs binary (bernoulli or spin) units")
+	}
+	return nil
+}
+
+// gaussianOnly is the visible kinds score matching and DSM accept.
+func gaussianOnly(k runtime.UnitKind) error {
+	if k != runtime.KindGaussian {
+		return fmt.Errorf("score matching needs gaussian units (use ratio or pl for discrete ones)")
+	}
+	return nil
+}
+
+func (Score) accepts(k runtime.UnitKind) error { return gaussianOnly(k) }
+func (DSM) accepts(k runtime.UnitKind) error   { return gaussianOnly(k) }
+
+func (PCD) check(*ObjectiveTrainer) error           { return nil }
+func (Exact) check(t *ObjectiveTrainer) error       { return t.initExact() }
+func (PL) check(*ObjectiveTrainer) error            { return nil }
+func (Ratio) check(*ObjectiveTrainer) error         { return nil }
+func (Score) check(*ObjectiveTrainer) error         { return nil }
+func (DSM) check(*ObjectiveTrainer) error           { return nil }
+func (NCE) check(*ObjectiveTrainer) error           { return nil }
+func (Conditional) check(t *ObjectiveTrainer) error { return t.checkLabel() }
+
+func (m PCD) setup(t *ObjectiveTrainer) error {
+	if err := m.Sampler.Check(); err != nil {
+		return err
+	}
+	chains := m.Chains
+	if chains <= 0 {
+		chains = t.cfg.BatchSize
+	}
+	t.neg = t.m.NewChains(chains, t.cfg.Seed^0x70636421)
+	return nil
+}
+
+func (Exact) setup(*ObjectiveTrainer) error { return nil }
+func (Score) setup(*ObjectiveTrainer) error { return nil }
+func (DSM) setup(*ObjectiveTrainer) error   { return nil }
+func (NCE) setup(t *ObjectiveTrainer) error { return t.initNCE() }
+
+// setupSites lists the sites of the methods that change one site at a time.
+func setupSites(t *ObjectiveTrainer) {
+	t.all = t.sites()
+	t.idx = make([]int, len(t.all))
+}
+
+func (PL) setup(t *ObjectiveTrainer) error    { setupSites(t); return nil }
+func (Ratio) setup(t *ObjectiveTrainer) error { setupSites(t); return nil }
+
+func (m Conditional) setup(t *ObjectiveTrainer) error {
+	setupSites(t)
+	if m.Hybrid <= 0 {
+		return nil
+	}
+	gen := t.cfg.Optimizer
+	gen.LearningRate *= m.Hybrid
+	var err error
+	t.gen, err = t.m.NewTrainer(runtime.CDConfig{K: max(m.K, 1), Persistent: m.Chains > 0, Chains: m.Chains,
+		BatchSize: t.cfg.BatchSize, Optimizer: gen, Rates: t.cfg.Rates, Seed: t.cfg.Seed ^ 0x487962})
+	if err != nil {
+		return fmt.Errorf("the generative part: %w", err)
+	}
+	return nil
+}
+
+func (PCD) step(t *ObjectiveTrainer, batch []float64, rows int) float64 {
+	return t.pcdStep(batch, rows)
+}
+func (Exact) step(t *ObjectiveTrainer, batch []float64, rows int) float64 {
+	return t.exactStep(batch, rows)
+}
+func (PL) step(t *ObjectiveTrainer, batch []float64, rows int) float64 {
+	return t.siteStep(batch, rows)
+}
+func (Ratio) step(t *ObjectiveTrainer, batch []float64, rows int) float64 {
+	return t.siteStep(batch, rows)
+}
+func (Score) step(t *ObjectiveTrainer, batch []float64, rows int) float64 {
+	return t.scoreStep(batch, rows)
+}
+func (DSM) step(t *ObjectiveTrainer, batch []float64, rows int) float64 {
+	return t.dsmStep(batch, rows)
+}
+func (NCE) step(t *ObjectiveTrainer, batch []float64, rows int) float64 {
+	return t.nceStep(batch, rows)
+}
+func (Conditional) step(t *ObjectiveTrainer, batch []float64, rows int) float64 {
+	return t.siteStep(batch, rows)
 }

@@ -103,6 +103,7 @@ type objectiveConfig struct {
 //	conditional  F(x, y) + log Σ_k exp(−F(x, e_k))         (−log p(y | x))
 type ObjectiveTrainer struct {
 	m       runtime.Reflective
+	how     objective
 	cfg     objectiveConfig
 	fe      int // the visible free energy, −1: the energy
 	params  []runtime.Tensor
@@ -148,25 +149,14 @@ type objLayer struct {
 	k                int // categories of a softmax group
 }
 
-// newObjectiveTrainer returns a trainer of m by cfg.Method. For "cd" and
-// "pcd" it returns the model's generated trainer.
-func newObjectiveTrainer(m runtime.Reflective, cfg objectiveConfig) (runtime.Trainer, error) {
+// newObjectiveTrainer returns a trainer of m by the method o with the
+// configuration cfg (NewTrainer).
+func newObjectiveTrainer(m runtime.Reflective, o objective, cfg objectiveConfig) (runtime.Trainer, error) {
 	name := m.ModelName()
 	if cfg.BatchSize <= 0 {
 		return nil, fmt.Errorf("runtime: %s trainer for %s: BatchSize must be positive, got %d", cfg.Method, name, cfg.BatchSize)
 	}
-	gibbs := cfg.Sampler.Name == "" || cfg.Sampler.Name == "gibbs"
-	switch cfg.Method {
-	case methodPCD:
-		if !gibbs {
-			break
-		}
-		fallthrough
-	case methodCD:
-		return m.NewTrainer(runtime.CDConfig{K: cfg.K, Persistent: cfg.Method == methodPCD, Chains: cfg.Chains,
-			BatchSize: cfg.BatchSize, Optimizer: cfg.Optimizer, Rates: cfg.Rates, Seed: cfg.Seed})
-	}
-	t := &ObjectiveTrainer{m: m, cfg: cfg, fe: estimators.VisibleFreeEnergy(m), exactSide: exactSide{keepF: -1}, chains: map[int]runtime.Chains{},
+	t := &ObjectiveTrainer{m: m, how: o, cfg: cfg, fe: estimators.VisibleFreeEnergy(m), exactSide: exactSide{keepF: -1}, chains: map[int]runtime.Chains{},
 		rng: runtime.NewRNG(cfg.Seed, 0x0b1ec7), rngSt: make([]float64, 4)}
 	t.rng.EncodeState(t.rngSt) // the source of truth between steps
 	if t.fe < 0 && hasHidden(m) {
@@ -205,34 +195,8 @@ func newObjectiveTrainer(m runtime.Reflective, cfg objectiveConfig) (runtime.Tra
 		}
 		t.opt[i].LearningRate *= rate
 	}
-	if cfg.Method == methodPL || cfg.Method == methodRatio || cfg.Method == methodCond {
-		t.all = t.sites()
-		t.idx = make([]int, len(t.all))
-	}
-	if cfg.Method == methodCond && cfg.Hybrid > 0 {
-		gen := cfg.Optimizer
-		gen.LearningRate *= cfg.Hybrid
-		var err error
-		t.gen, err = m.NewTrainer(runtime.CDConfig{K: max(cfg.K, 1), Persistent: cfg.Chains > 0, Chains: cfg.Chains,
-			BatchSize: cfg.BatchSize, Optimizer: gen, Rates: cfg.Rates, Seed: cfg.Seed ^ 0x487962})
-		if err != nil {
-			return nil, fmt.Errorf("runtime: conditional trainer for %s: the generative part: %w", name, err)
-		}
-	}
-	if cfg.Method == methodNCE {
-		if err := t.initNCE(); err != nil {
-			return nil, fmt.Errorf("runtime: nce trainer for %s: %w", name, err)
-		}
-	}
-	if cfg.Method == methodPCD {
-		if err := cfg.Sampler.Check(); err != nil {
-			return nil, fmt.Errorf("runtime: pcd trainer for %s: %w", name, err)
-		}
-		chains := cfg.Chains
-		if chains <= 0 {
-			chains = cfg.BatchSize
-		}
-		t.neg = m.NewChains(chains, cfg.Seed^0x70636421)
+	if err := o.setup(t); err != nil {
+		return nil, fmt.Errorf("runtime: %s trainer for %s: %w", cfg.Method, name, err)
 	}
 	return t, nil
 }
@@ -246,32 +210,15 @@ func hasHidden(m runtime.Reflective) bool {
 	return false
 }
 
-// check says why the method does not apply to the model's visible layers.
+// check says why the method does not apply to the model's visible layers,
+// each layer judged by the method's accepts.
 func (t *ObjectiveTrainer) check() error {
 	for _, l := range t.layers {
-		ly := t.m.Layers()[l.index]
-		switch t.cfg.Method {
-		case methodPL:
-			if l.kind == runtime.KindGaussian {
-				return fmt.Errorf("visible layer %s is gaussian; pseudo-likelihood here needs discrete units (use score or dsm)", ly.Name)
-			}
-		case methodRatio:
-			if !l.kind.Binary() {
-				return fmt.Errorf("visible layer %s is %s; ratio matching needs binary (bernoulli or spin) units", ly.Name, l.kind)
-			}
-		case methodScore, methodDSM:
-			if l.kind != runtime.KindGaussian {
-				return fmt.Errorf("visible layer %s is %s; score matching needs gaussian units (use ratio or pl for discrete ones)", ly.Name, l.kind)
-			}
+		if err := t.how.accepts(l.kind); err != nil {
+			return fmt.Errorf("visible layer %s is %s; %w", t.m.Layers()[l.index].Name, l.kind, err)
 		}
 	}
-	if t.cfg.Method == methodExact {
-		return t.initExact()
-	}
-	if t.cfg.Method == methodCond {
-		return t.checkLabel()
-	}
-	return nil
+	return t.how.check(t)
 }
 
 // checkLabel says why cfg.Label is not a visible layer of one softmax group.
@@ -347,21 +294,7 @@ func (t *ObjectiveTrainer) TrainStep(batch []float64, rows int, epoch int) float
 	}
 	rows = min(rows, t.cfg.BatchSize)
 	batch = batch[:rows*t.cols]
-	var loss float64
-	switch t.cfg.Method {
-	case methodExact:
-		loss = t.exactStep(batch, rows)
-	case methodPL, methodRatio, methodCond:
-		loss = t.siteStep(batch, rows)
-	case methodScore:
-		loss = t.scoreStep(batch, rows)
-	case methodDSM:
-		loss = t.dsmStep(batch, rows)
-	case methodNCE:
-		loss = t.nceStep(batch, rows)
-	case methodPCD:
-		loss = t.pcdStep(batch, rows)
-	}
+	loss := t.how.step(t, batch, rows)
 	for i, p := range t.params {
 		if !p.Fixed {
 			t.opt[i].Update(p.Data, t.grad[i].Data, t.vel[i], epoch)
@@ -451,7 +384,7 @@ type site struct {
 func (t *ObjectiveTrainer) sites() []site {
 	var s []site
 	for _, l := range t.layers {
-		if t.cfg.Method == methodCond && t.m.Layers()[l.index].Name != t.cfg.Label {
+		if t.cfg.Label != "" && t.m.Layers()[l.index].Name != t.cfg.Label {
 			continue
 		}
 		switch l.kind {
@@ -546,7 +479,7 @@ func (t *ObjectiveTrainer) siteStep(batch []float64, rows int) float64 {
 		clear(t.w[:n])
 		for _, sp := range spans {
 			f0 := t.f[sp.orig]
-			if t.cfg.Method == methodRatio {
+			if _, ratio := t.how.(Ratio); ratio {
 				d := t.f[sp.first] - f0
 				s := runtime.Sigmoid(-d)
 				loss += s * s * scale * float64(rows)
