@@ -151,13 +151,11 @@ func NewTrainer(m runtime.Reflective, method Method, opts Options) (runtime.Trai
 	return newObjectiveTrainer(m, o, cfg)
 }
 
-// anyKind accepts every kind of visible layer.
-func anyKind(runtime.UnitKind) error { return nil }
-
-func (PCD) accepts(k runtime.UnitKind) error         { return anyKind(k) }
-func (Exact) accepts(k runtime.UnitKind) error       { return anyKind(k) }
-func (NCE) accepts(k runtime.UnitKind) error         { return anyKind(k) }
-func (Conditional) accepts(k runtime.UnitKind) error { return anyKind(k) }
+// PCD, Exact, NCE and Conditional accept every kind of visible layer.
+func (PCD) accepts(runtime.UnitKind) error         { return nil }
+func (Exact) accepts(runtime.UnitKind) error       { return nil }
+func (NCE) accepts(runtime.UnitKind) error         { return nil }
+func (Conditional) accepts(runtime.UnitKind) error { return nil }
 
 func (PL) accepts(k runtime.UnitKind) error {
 	if k == runtime.KindGaussian {
