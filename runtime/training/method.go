@@ -54,6 +54,18 @@ type Exact struct{ Limit float64 }
 // example, without replacement, and scales the sum; 0 uses every site.
 type PL struct{ Sites int }
 
+// GPL is generalized pseudo-likelihood (Huang & Ogata 2002; Deep Learning
+// §18.3): −Σ_B log p(v_B | v_−B) over sites B that are blocks of Block
+// neighbouring binary units of a layer (the last block of a layer may be
+// shorter) or softmax groups, each conditional enumerated exactly over the
+// 2^Block configurations of its block. PL is its Block = 1 case; Sites
+// samples sites as for PL. Block is at most MaxGPLBlock.
+type GPL struct{ Block, Sites int }
+
+// MaxGPLBlock bounds GPL.Block: a site of b binary units costs 2^b free
+// energies per example.
+const MaxGPLBlock = 12
+
 // Ratio is ratio matching (Hyvärinen 2007), Σ_i σ(F(v) − F(v^(i)))² with
 // v^(i) the example with unit i flipped; Sites as for PL.
 type Ratio struct{ Sites int }
@@ -93,6 +105,7 @@ func (CD) Name() string          { return methodCD }
 func (PCD) Name() string         { return methodPCD }
 func (Exact) Name() string       { return methodExact }
 func (PL) Name() string          { return methodPL }
+func (GPL) Name() string         { return methodGPL }
 func (Ratio) Name() string       { return methodRatio }
 func (Score) Name() string       { return methodScore }
 func (DSM) Name() string         { return methodDSM }
@@ -105,6 +118,7 @@ func (m PCD) settings(c *objectiveConfig) {
 }
 func (m Exact) settings(c *objectiveConfig) { c.Limit = m.Limit }
 func (m PL) settings(c *objectiveConfig)    { c.Sites = m.Sites }
+func (m GPL) settings(c *objectiveConfig)   { c.Sites, c.Block = m.Sites, m.Block }
 func (m Ratio) settings(c *objectiveConfig) { c.Sites = m.Sites }
 func (m Score) settings(c *objectiveConfig) { c.Slices = m.Slices }
 func (m DSM) settings(c *objectiveConfig)   { c.NoiseStd = m.NoiseStd }
@@ -164,6 +178,13 @@ func (PL) accepts(k runtime.UnitKind) error {
 	return nil
 }
 
+func (GPL) accepts(k runtime.UnitKind) error {
+	if k == runtime.KindGaussian {
+		return fmt.Errorf("generalized pseudo-likelihood needs discrete units (use score or dsm)")
+	}
+	return nil
+}
+
 func (Ratio) accepts(k runtime.UnitKind) error {
 	if !k.Binary() {
 		return fmt.Errorf("ratio matching needs binary (bernoulli or spin) units")
@@ -182,9 +203,15 @@ func gaussianOnly(k runtime.UnitKind) error {
 func (Score) accepts(k runtime.UnitKind) error { return gaussianOnly(k) }
 func (DSM) accepts(k runtime.UnitKind) error   { return gaussianOnly(k) }
 
-func (PCD) check(*ObjectiveTrainer) error           { return nil }
-func (Exact) check(t *ObjectiveTrainer) error       { return t.initExact() }
-func (PL) check(*ObjectiveTrainer) error            { return nil }
+func (PCD) check(*ObjectiveTrainer) error     { return nil }
+func (Exact) check(t *ObjectiveTrainer) error { return t.initExact() }
+func (PL) check(*ObjectiveTrainer) error      { return nil }
+func (m GPL) check(*ObjectiveTrainer) error {
+	if m.Block < 1 || m.Block > MaxGPLBlock {
+		return fmt.Errorf("Block is %d; it must be between 1 and %d", m.Block, MaxGPLBlock)
+	}
+	return nil
+}
 func (Ratio) check(*ObjectiveTrainer) error         { return nil }
 func (Score) check(*ObjectiveTrainer) error         { return nil }
 func (DSM) check(*ObjectiveTrainer) error           { return nil }
@@ -208,17 +235,19 @@ func (Score) setup(*ObjectiveTrainer) error { return nil }
 func (DSM) setup(*ObjectiveTrainer) error   { return nil }
 func (NCE) setup(t *ObjectiveTrainer) error { return t.initNCE() }
 
-// setupSites lists the sites of the methods that change one site at a time.
-func setupSites(t *ObjectiveTrainer) {
-	t.all = t.sites()
+// setupSites lists the sites of the methods that change one site at a
+// time, binary units in blocks of block.
+func setupSites(t *ObjectiveTrainer, block int) {
+	t.all = t.sites(block)
 	t.idx = make([]int, len(t.all))
 }
 
-func (PL) setup(t *ObjectiveTrainer) error    { setupSites(t); return nil }
-func (Ratio) setup(t *ObjectiveTrainer) error { setupSites(t); return nil }
+func (PL) setup(t *ObjectiveTrainer) error    { setupSites(t, 1); return nil }
+func (m GPL) setup(t *ObjectiveTrainer) error { setupSites(t, m.Block); return nil }
+func (Ratio) setup(t *ObjectiveTrainer) error { setupSites(t, 1); return nil }
 
 func (m Conditional) setup(t *ObjectiveTrainer) error {
-	setupSites(t)
+	setupSites(t, 1)
 	if m.Hybrid <= 0 {
 		return nil
 	}
@@ -240,6 +269,9 @@ func (Exact) step(t *ObjectiveTrainer, batch []float64, rows int) float64 {
 	return t.exactStep(batch, rows)
 }
 func (PL) step(t *ObjectiveTrainer, batch []float64, rows int) float64 {
+	return t.siteStep(batch, rows)
+}
+func (GPL) step(t *ObjectiveTrainer, batch []float64, rows int) float64 {
 	return t.siteStep(batch, rows)
 }
 func (Ratio) step(t *ObjectiveTrainer, batch []float64, rows int) float64 {

@@ -27,6 +27,7 @@ const (
 	methodPCD    = "pcd"
 	methodExact  = "exact"
 	methodPL     = "pl"
+	methodGPL    = "gpl"
 	methodRatio  = "ratio"
 	methodScore  = "score"
 	methodDSM    = "dsm"
@@ -63,6 +64,9 @@ type objectiveConfig struct {
 	// without replacement each step, the sum over all sites estimated by
 	// scaling; 0 uses every site.
 	Sites int
+	// Block is generalized pseudo-likelihood's number of neighbouring
+	// binary units per site.
+	Block int
 	// Limit bounds the configurations the exact method enumerates per step
 	// (0 means 2²⁰).
 	Limit float64
@@ -374,14 +378,18 @@ func (t *ObjectiveTrainer) reserve(n int) {
 // orig, its k − 1 alternatives from first on.
 type span struct{ orig, first, k int }
 
-// site is a binary unit (k = 2: its value and the flip) or a softmax group
-// of k categories, at column col of a row.
+// site is a block of width binary units from column col of a row (k =
+// 2^width: their values and every other configuration of them; width 1 is
+// one unit and its flip) or a softmax group of k categories at col.
 type site struct {
-	col, k int
-	kind   runtime.UnitKind
+	col, k, width int
+	kind          runtime.UnitKind
 }
 
-func (t *ObjectiveTrainer) sites() []site {
+// sites lists the sites of the visible layers (of the label layer alone
+// for the conditional method): every softmax group, and the binary units in
+// blocks of block neighbours (the last block of a layer may be shorter).
+func (t *ObjectiveTrainer) sites(block int) []site {
 	var s []site
 	for _, l := range t.layers {
 		if t.cfg.Label != "" && t.m.Layers()[l.index].Name != t.cfg.Label {
@@ -393,8 +401,9 @@ func (t *ObjectiveTrainer) sites() []site {
 				s = append(s, site{col: l.off + g*l.k, k: l.k, kind: l.kind})
 			}
 		default:
-			for u := range l.size {
-				s = append(s, site{col: l.off + u, k: 2, kind: l.kind})
+			for u := 0; u < l.size; u += block {
+				w := min(block, l.size-u)
+				s = append(s, site{col: l.off + u, k: 1 << w, width: w, kind: l.kind})
 			}
 		}
 	}
@@ -402,13 +411,22 @@ func (t *ObjectiveTrainer) sites() []site {
 }
 
 // alternative writes into row the value of site s's alternative j
-// (1 ≤ j < k): the flipped unit, or the j-th other category.
+// (1 ≤ j < k): the block with the units of the bits of j flipped (the unit
+// flipped, for a block of one), or the j-th other category.
 func (s site) alternative(row []float64, j int) {
 	switch s.kind {
 	case runtime.KindBernoulli:
-		row[s.col] = 1 - row[s.col]
+		for b := range s.width {
+			if j>>b&1 == 1 {
+				row[s.col+b] = 1 - row[s.col+b]
+			}
+		}
 	case runtime.KindSpin:
-		row[s.col] = -row[s.col]
+		for b := range s.width {
+			if j>>b&1 == 1 {
+				row[s.col+b] = -row[s.col+b]
+			}
+		}
 	case runtime.KindSoftmax:
 		g := row[s.col : s.col+s.k]
 		cur := slices.Index(g, 1)

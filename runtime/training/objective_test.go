@@ -60,6 +60,9 @@ func TestObjectiveGradients(t *testing.T) {
 		{cls, training.Exact{}, 1e-6},
 		{bin, training.PL{}, 1e-6},
 		{bin, training.PL{Sites: 2}, 1e-6},
+		{bin, training.GPL{Block: 2}, 1e-6},
+		{fv, training.GPL{Block: 3}, 1e-6},
+		{cls, training.GPL{Block: 2, Sites: 3}, 1e-6},
 		{fv, training.PL{}, 1e-6},
 		{cls, training.PL{}, 1e-6},
 		{bin, training.Ratio{}, 1e-6},
@@ -78,6 +81,10 @@ func TestObjectiveGradients(t *testing.T) {
 		name := fmt.Sprintf("%s/%s", c.name, c.how.Name())
 		switch h := c.how.(type) {
 		case training.PL:
+			if h.Sites > 0 {
+				name += "/sampled"
+			}
+		case training.GPL:
 			if h.Sites > 0 {
 				name += "/sampled"
 			}
@@ -320,5 +327,74 @@ func TestHybridStep(t *testing.T) {
 	}
 	if n == 0 {
 		t.Error("State does not include the generative trainer's state")
+	}
+}
+
+// gplLoss is −Σ_B log p(v_B | v_−B) summed over the rows of d and the
+// blocks B of block neighbouring units of a fully visible model's one
+// layer, each conditional from the energies of every configuration of its
+// block: the definition, by brute force.
+func gplLoss(m runtime.Reflective, rows [][]float64, block int) float64 {
+	x := m.NewChains(1, 1)
+	energy := func(v []float64) float64 {
+		copy(x.Layers()[0].Data, v)
+		e := make([]float64, 1)
+		m.Energy(x, e)
+		return e[0]
+	}
+	loss := 0.0
+	for _, v := range rows {
+		for lo := 0; lo < len(v); lo += block {
+			w := min(block, len(v)-lo)
+			y := slices.Clone(v)
+			lse := math.Inf(-1)
+			for c := range 1 << w {
+				for b := range w {
+					y[lo+b] = float64(c >> b & 1)
+				}
+				lse = runtime.LogAddExp(lse, -energy(y))
+			}
+			loss += energy(v) + lse
+		}
+	}
+	return loss
+}
+
+// Generalized pseudo-likelihood's loss is its definition: blocks of 1, 2,
+// 3 and all 5 units of a fully visible Boltzmann machine (the last, the
+// exact negative log-likelihood) against brute force; Block 1 is
+// pseudo-likelihood, to the last bit; a brute force with the wrong blocks
+// is told apart (the negative control).
+func TestGPLLossIsItsDefinition(t *testing.T) {
+	m := fvbm.NewFVBM(2).Reflect()
+	modeltest.Perturb(m, 0.5, 7)
+	data := modeltest.RandomRows(m, 6, 11)
+	var rows [][]float64
+	for r := range data.Rows {
+		rows = append(rows, data.Row(r))
+	}
+	loss := func(how training.Method) float64 {
+		tr, err := training.NewTrainer(m, how, training.Options{BatchSize: data.Rows})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tr.TrainStep(data.X, data.Rows, 0) // no learning rate: the parameters stay
+	}
+	for _, block := range []int{1, 2, 3, 5} {
+		got, want := loss(training.GPL{Block: block}), gplLoss(m, rows, block)
+		if math.Abs(got-want) > 1e-9*math.Abs(want) {
+			t.Errorf("Block %d: loss %.12g, by definition %.12g", block, got, want)
+		}
+		if block > 1 && math.Abs(got-gplLoss(m, rows, 1)) < 1e-6 {
+			t.Errorf("Block %d: the loss equals pseudo-likelihood's; the blocks are not used", block)
+		}
+	}
+	if a, b := loss(training.GPL{Block: 1}), loss(training.PL{}); a != b {
+		t.Errorf("GPL with blocks of 1: %.17g, pseudo-likelihood %.17g", a, b)
+	}
+	for _, block := range []int{0, training.MaxGPLBlock + 1} {
+		if _, err := training.NewTrainer(m, training.GPL{Block: block}, training.Options{BatchSize: 1}); err == nil || !strings.Contains(err.Error(), "Block is") {
+			t.Errorf("Block %d: err = %v", block, err)
+		}
 	}
 }
