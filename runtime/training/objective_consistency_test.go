@@ -51,8 +51,9 @@ func fitFull(t *testing.T, m runtime.Reflective, how training.Method, opt runtim
 }
 
 // TestPseudoLikelihoodAndRatioMatchingConsistent trains a fully visible
-// Boltzmann machine by pseudo-likelihood and by ratio matching on samples of
-// a known one: both are consistent, so the error in the identifiable
+// Boltzmann machine by pseudo-likelihood, generalized pseudo-likelihood
+// (blocks of 2) and ratio matching on samples of
+// a known one: all are consistent, so the error in the identifiable
 // parameters shrinks as the data grow (about as 1/√N: 16 times the data,
 // a quarter of the error; maximum likelihood's own error on these samples
 // is 0.32 and 0.041).
@@ -66,7 +67,7 @@ func TestPseudoLikelihoodAndRatioMatchingConsistent(t *testing.T) {
 	if testing.Short() {
 		t.Skip("fits at two data sizes per method: in the full suite")
 	}
-	for _, how := range []training.Method{training.PL{}, training.Ratio{}} {
+	for _, how := range []training.Method{training.PL{}, training.GPL{Block: 2}, training.Ratio{}} {
 		method := how.Name()
 		var errs []float64
 		for _, n := range []int{1000, 16000} {
