@@ -440,7 +440,7 @@ func (j *job) evaluate(o options, met *Metrics, stdout io.Writer) error {
 	}
 	aisEst := Estimate{number(ais.LogZ), number(ais.Low), number(ais.High), ais.Method + ", from the base-rate model; interval ±3σ of the mean importance weight"}
 	met.LogZ["ais"] = aisEst
-	met.AISEffectiveRuns = effectiveRuns(ais.LogW)
+	met.AISEffectiveRuns = ais.ESS
 	fmt.Fprintf(stdout, "AIS log Z = %.4f, ±3σ interval [%.4f, %.4f], %.1f effective runs of %d (%.1fs)\n",
 		ais.LogZ, ais.Low, ais.High, met.AISEffectiveRuns, len(ais.LogW), ais.Seconds)
 	if chosen.Method == "" {
@@ -453,7 +453,7 @@ func (j *job) evaluate(o options, met *Metrics, stdout io.Writer) error {
 			return err
 		}
 		met.LogZ["reverse_ais"] = Estimate{number(rev.LogZ), number(rev.Low), number(rev.High), rev.Method + ", from the base-rate model; interval ±3σ"}
-		met.ReverseAISEffectiveRuns = effectiveRuns(rev.LogW)
+		met.ReverseAISEffectiveRuns = rev.ESS
 		fmt.Fprintf(stdout, "reverse AIS log Z = %.4f, ±3σ interval [%.4f, %.4f], %.1f effective runs of %d (%.1fs)\n",
 			rev.LogZ, rev.Low, rev.High, met.ReverseAISEffectiveRuns, len(rev.LogW), rev.Seconds)
 		if chosen.Method == aisEst.Method {
@@ -517,26 +517,6 @@ func sandwich(fwd, rev *estimators.Estimate) Estimate {
 	}
 	return Estimate{number(fwd.LogZ), number(lo), number(hi),
 		"forward AIS's estimate; interval from the lower to the higher of forward and reverse AIS with their ±3σ intervals (forward errs low, reverse high)"}
-}
-
-// effectiveRuns is Kish's effective sample size (Σw)²/Σw² of importance
-// weights given by their logs: near the number of runs when the weights
-// are even, near 1 when one run dominates the estimate.
-func effectiveRuns(logW []float64) float64 {
-	if len(logW) == 0 {
-		return 0
-	}
-	mx := logW[0]
-	for _, l := range logW {
-		mx = math.Max(mx, l)
-	}
-	s, s2 := 0.0, 0.0
-	for _, l := range logW {
-		w := math.Exp(l - mx)
-		s += w
-		s2 += w * w
-	}
-	return s * s / s2
 }
 
 // exactLogLikelihood is the mean over rows of log p(v) = log Σ_h
@@ -733,7 +713,7 @@ func (j *job) curve(o options, met *Metrics, stdout io.Writer) func() (string, f
 		if err != nil {
 			return "test bound", math.NaN()
 		}
-		p := CurvePoint{Epoch: epoch, Bound: res.Mean, StdErr: res.StdErr, LogZ: ais.LogZ, LogZLow: number(ais.Low), LogZHigh: number(ais.High), ESS: effectiveRuns(ais.LogW)}
+		p := CurvePoint{Epoch: epoch, Bound: res.Mean, StdErr: res.StdErr, LogZ: ais.LogZ, LogZLow: number(ais.Low), LogZHigh: number(ais.High), ESS: ais.ESS}
 		met.Curve = append(met.Curve, p)
 		last = p.Bound
 		fmt.Fprintf(stdout, "curve: after %d SML epochs, test bound %.2f ± %.2f on %d images (log Z %.2f, %.1f effective runs of %d)\n",
