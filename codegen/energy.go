@@ -169,11 +169,11 @@ func (g *gen) logZ() {
 		how += " and summing " + layerList(best.SumOut) + " out through the free energy"
 	}
 	if math.IsInf(bestLog, 1) || bestLog > enumerable {
-		msg := fmt.Sprintf("log Z of %s: the cheapest exact sum, %s, takes %s configurations, more than can be enumerated; estimate log Z by annealed importance sampling (runtime.AIS)",
+		msg := fmt.Sprintf("log Z of %s: the cheapest exact sum, %s, takes %s configurations, more than can be enumerated; estimate log Z by annealed importance sampling (estimators.AIS, package runtime/estimators)",
 			g.m.Name, how, ir.ConfigCount(bestLog))
 		if math.IsInf(bestLog, 1) {
 			_, err := ir.Log2Configs(g.m.Layers)
-			msg = fmt.Sprintf("log Z of %s: %v, and no free energy sums every gaussian layer out; estimate log Z by annealed importance sampling (runtime.AIS)", g.m.Name, err)
+			msg = fmt.Sprintf("log Z of %s: %v, and no free energy sums every gaussian layer out; estimate log Z by annealed importance sampling (estimators.AIS, package runtime/estimators)", g.m.Name, err)
 		}
 		p.P("// LogZ cannot enumerate this model; estimate log Z by annealed importance sampling.")
 		p.Pf("func (m *%s) LogZ(limit float64) (float64, error) {", g.T)
@@ -195,7 +195,7 @@ func (g *gen) logZ() {
 	p.P("limit = 1 << 30")
 	p.P("}")
 	p.P("if configs > limit || configs > math.MaxInt {")
-	p.Pf("return 0, fmt.Errorf(\"log Z of %s: %s takes %%.0f configurations, more than the limit %%g (or than an int counts here); raise the limit, or estimate log Z by annealed importance sampling (runtime.AIS)\", configs, limit)", g.m.Name, how)
+	p.Pf("return 0, fmt.Errorf(\"log Z of %s: %s takes %%.0f configurations, more than the limit %%g (or than an int counts here); raise the limit, or estimate log Z by annealed importance sampling (estimators.AIS, package runtime/estimators)\", configs, limit)", g.m.Name, how)
 	p.P("}")
 	p.P("n := int(configs)")
 	p.P("const batch = 256")

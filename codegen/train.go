@@ -315,7 +315,7 @@ func (g *gen) trainer() {
 	p.Pf("func (t *%s) MaxBatch() int { return t.cfg.BatchSize }", tr)
 	p.P()
 	p.P("// Reflect returns the trained model's runtime.Reflective, through which")
-	p.P("// runtime.Fit sees its unit kinds.")
+	p.P("// training.Fit (runtime/training) sees its unit kinds.")
 	p.Pf("func (t *%s) Reflect() runtime.Reflective { return t.Model.Reflect() }", tr)
 	p.P()
 	p.P("// State returns what resuming needs besides the parameters: the optimizer's")

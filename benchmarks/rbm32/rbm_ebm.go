@@ -672,7 +672,7 @@ func (m *RBM) annealStepH(x *RBMChains, beta0, beta1 float64, dst0, dst1 []float
 
 // LogZ cannot enumerate this model; estimate log Z by annealed importance sampling.
 func (m *RBM) LogZ(limit float64) (float64, error) {
-	return 0, errors.New("log Z of RBM: the cheapest exact sum, enumerating h and summing v out through the free energy, takes 2^500 configurations, more than can be enumerated; estimate log Z by annealed importance sampling (runtime.AIS)")
+	return 0, errors.New("log Z of RBM: the cheapest exact sum, enumerating h and summing v out through the free energy, takes 2^500 configurations, more than can be enumerated; estimate log Z by annealed importance sampling (estimators.AIS, package runtime/estimators)")
 }
 
 // EnergyGrad adds scale·Σ_chains ∂E/∂θ into the trained parameters of dst:
@@ -816,7 +816,7 @@ func (t *RBMTrainer) Workspace() *runtime.Workspace { return t.data.Workspace }
 func (t *RBMTrainer) MaxBatch() int { return t.cfg.BatchSize }
 
 // Reflect returns the trained model's runtime.Reflective, through which
-// runtime.Fit sees its unit kinds.
+// training.Fit (runtime/training) sees its unit kinds.
 func (t *RBMTrainer) Reflect() runtime.Reflective { return t.Model.Reflect() }
 
 // State returns what resuming needs besides the parameters: the optimizer's

@@ -850,7 +850,7 @@ func (m *DBM) annealStepH1(x *DBMChains, beta0, beta1 float64, dst0, dst1 []floa
 
 // LogZ cannot enumerate this model; estimate log Z by annealed importance sampling.
 func (m *DBM) LogZ(limit float64) (float64, error) {
-	return 0, errors.New("log Z of DBM: the cheapest exact sum, enumerating h1 and summing v, h2 out through the free energy, takes 2^500 configurations, more than can be enumerated; estimate log Z by annealed importance sampling (runtime.AIS)")
+	return 0, errors.New("log Z of DBM: the cheapest exact sum, enumerating h1 and summing v, h2 out through the free energy, takes 2^500 configurations, more than can be enumerated; estimate log Z by annealed importance sampling (estimators.AIS, package runtime/estimators)")
 }
 
 // EnergyGrad adds scale·Σ_chains ∂E/∂θ into the trained parameters of dst:
@@ -1008,7 +1008,7 @@ func (t *DBMTrainer) Workspace() *runtime.Workspace { return t.data.Workspace }
 func (t *DBMTrainer) MaxBatch() int { return t.cfg.BatchSize }
 
 // Reflect returns the trained model's runtime.Reflective, through which
-// runtime.Fit sees its unit kinds.
+// training.Fit (runtime/training) sees its unit kinds.
 func (t *DBMTrainer) Reflect() runtime.Reflective { return t.Model.Reflect() }
 
 // State returns what resuming needs besides the parameters: the optimizer's

@@ -783,7 +783,7 @@ func (m *GRBM) annealStepH(x *GRBMChains, beta0, beta1 float64, dst0, dst1 []flo
 
 // LogZ cannot enumerate this model; estimate log Z by annealed importance sampling.
 func (m *GRBM) LogZ(limit float64) (float64, error) {
-	return 0, errors.New("log Z of GRBM: the cheapest exact sum, enumerating h and summing v out through the free energy, takes 2^500 configurations, more than can be enumerated; estimate log Z by annealed importance sampling (runtime.AIS)")
+	return 0, errors.New("log Z of GRBM: the cheapest exact sum, enumerating h and summing v out through the free energy, takes 2^500 configurations, more than can be enumerated; estimate log Z by annealed importance sampling (estimators.AIS, package runtime/estimators)")
 }
 
 // EnergyGrad adds scale·Σ_chains ∂E/∂θ into the trained parameters of dst:
@@ -967,7 +967,7 @@ func (t *GRBMTrainer) Workspace() *runtime.Workspace { return t.data.Workspace }
 func (t *GRBMTrainer) MaxBatch() int { return t.cfg.BatchSize }
 
 // Reflect returns the trained model's runtime.Reflective, through which
-// runtime.Fit sees its unit kinds.
+// training.Fit (runtime/training) sees its unit kinds.
 func (t *GRBMTrainer) Reflect() runtime.Reflective { return t.Model.Reflect() }
 
 // State returns what resuming needs besides the parameters: the optimizer's

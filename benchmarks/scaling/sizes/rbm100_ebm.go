@@ -671,7 +671,7 @@ func (m *RBM100) annealStepH(x *RBM100Chains, beta0, beta1 float64, dst0, dst1 [
 
 // LogZ cannot enumerate this model; estimate log Z by annealed importance sampling.
 func (m *RBM100) LogZ(limit float64) (float64, error) {
-	return 0, errors.New("log Z of RBM: the cheapest exact sum, enumerating h and summing v out through the free energy, takes 2^100 configurations, more than can be enumerated; estimate log Z by annealed importance sampling (runtime.AIS)")
+	return 0, errors.New("log Z of RBM: the cheapest exact sum, enumerating h and summing v out through the free energy, takes 2^100 configurations, more than can be enumerated; estimate log Z by annealed importance sampling (estimators.AIS, package runtime/estimators)")
 }
 
 // EnergyGrad adds scale·Σ_chains ∂E/∂θ into the trained parameters of dst:
@@ -815,7 +815,7 @@ func (t *RBM100Trainer) Workspace() *runtime.Workspace { return t.data.Workspace
 func (t *RBM100Trainer) MaxBatch() int { return t.cfg.BatchSize }
 
 // Reflect returns the trained model's runtime.Reflective, through which
-// runtime.Fit sees its unit kinds.
+// training.Fit (runtime/training) sees its unit kinds.
 func (t *RBM100Trainer) Reflect() runtime.Reflective { return t.Model.Reflect() }
 
 // State returns what resuming needs besides the parameters: the optimizer's

@@ -838,7 +838,7 @@ func (m *TopRBM) annealStepH(x *TopRBMChains, beta0, beta1 float64, dst0, dst1 [
 
 // LogZ cannot enumerate this model; estimate log Z by annealed importance sampling.
 func (m *TopRBM) LogZ(limit float64) (float64, error) {
-	return 0, errors.New("log Z of TopRBM: the cheapest exact sum, enumerating v, y and summing h out through the free energy, takes 2^503.3 configurations, more than can be enumerated; estimate log Z by annealed importance sampling (runtime.AIS)")
+	return 0, errors.New("log Z of TopRBM: the cheapest exact sum, enumerating v, y and summing h out through the free energy, takes 2^503.3 configurations, more than can be enumerated; estimate log Z by annealed importance sampling (estimators.AIS, package runtime/estimators)")
 }
 
 // EnergyGrad adds scale·Σ_chains ∂E/∂θ into the trained parameters of dst:
@@ -996,7 +996,7 @@ func (t *TopRBMTrainer) Workspace() *runtime.Workspace { return t.data.Workspace
 func (t *TopRBMTrainer) MaxBatch() int { return t.cfg.BatchSize }
 
 // Reflect returns the trained model's runtime.Reflective, through which
-// runtime.Fit sees its unit kinds.
+// training.Fit (runtime/training) sees its unit kinds.
 func (t *TopRBMTrainer) Reflect() runtime.Reflective { return t.Model.Reflect() }
 
 // State returns what resuming needs besides the parameters: the optimizer's

@@ -671,7 +671,7 @@ func (m *Top2000) annealStepH(x *Top2000Chains, beta0, beta1 float64, dst0, dst1
 
 // LogZ cannot enumerate this model; estimate log Z by annealed importance sampling.
 func (m *Top2000) LogZ(limit float64) (float64, error) {
-	return 0, errors.New("log Z of RBM: the cheapest exact sum, enumerating v and summing h out through the free energy, takes 2^500 configurations, more than can be enumerated; estimate log Z by annealed importance sampling (runtime.AIS)")
+	return 0, errors.New("log Z of RBM: the cheapest exact sum, enumerating v and summing h out through the free energy, takes 2^500 configurations, more than can be enumerated; estimate log Z by annealed importance sampling (estimators.AIS, package runtime/estimators)")
 }
 
 // EnergyGrad adds scale·Σ_chains ∂E/∂θ into the trained parameters of dst:
@@ -815,7 +815,7 @@ func (t *Top2000Trainer) Workspace() *runtime.Workspace { return t.data.Workspac
 func (t *Top2000Trainer) MaxBatch() int { return t.cfg.BatchSize }
 
 // Reflect returns the trained model's runtime.Reflective, through which
-// runtime.Fit sees its unit kinds.
+// training.Fit (runtime/training) sees its unit kinds.
 func (t *Top2000Trainer) Reflect() runtime.Reflective { return t.Model.Reflect() }
 
 // State returns what resuming needs besides the parameters: the optimizer's

@@ -505,7 +505,7 @@ func (m *Gauss) MeanField(x *GaussChains, iters int, tol, damping float64) int {
 
 // LogZ cannot enumerate this model; estimate log Z by annealed importance sampling.
 func (m *Gauss) LogZ(limit float64) (float64, error) {
-	return 0, errors.New("log Z of Gauss: layer v is gaussian and cannot be enumerated, and no free energy sums every gaussian layer out; estimate log Z by annealed importance sampling (runtime.AIS)")
+	return 0, errors.New("log Z of Gauss: layer v is gaussian and cannot be enumerated, and no free energy sums every gaussian layer out; estimate log Z by annealed importance sampling (estimators.AIS, package runtime/estimators)")
 }
 
 // EnergyGrad adds scale·Σ_chains ∂E/∂θ into the trained parameters of dst:
@@ -644,7 +644,7 @@ func (t *GaussTrainer) Workspace() *runtime.Workspace { return t.data.Workspace 
 func (t *GaussTrainer) MaxBatch() int { return t.cfg.BatchSize }
 
 // Reflect returns the trained model's runtime.Reflective, through which
-// runtime.Fit sees its unit kinds.
+// training.Fit (runtime/training) sees its unit kinds.
 func (t *GaussTrainer) Reflect() runtime.Reflective { return t.Model.Reflect() }
 
 // State returns what resuming needs besides the parameters: the optimizer's

@@ -856,7 +856,7 @@ func (m *DBM) LogZ(limit float64) (float64, error) {
 		limit = 1 << 30
 	}
 	if configs > limit || configs > math.MaxInt {
-		return 0, fmt.Errorf("log Z of DBM: enumerating h1 and summing v, h2 out through the free energy takes %.0f configurations, more than the limit %g (or than an int counts here); raise the limit, or estimate log Z by annealed importance sampling (runtime.AIS)", configs, limit)
+		return 0, fmt.Errorf("log Z of DBM: enumerating h1 and summing v, h2 out through the free energy takes %.0f configurations, more than the limit %g (or than an int counts here); raise the limit, or estimate log Z by annealed importance sampling (estimators.AIS, package runtime/estimators)", configs, limit)
 	}
 	n := int(configs)
 	const batch = 256
@@ -1039,7 +1039,7 @@ func (t *DBMTrainer) Workspace() *runtime.Workspace { return t.data.Workspace }
 func (t *DBMTrainer) MaxBatch() int { return t.cfg.BatchSize }
 
 // Reflect returns the trained model's runtime.Reflective, through which
-// runtime.Fit sees its unit kinds.
+// training.Fit (runtime/training) sees its unit kinds.
 func (t *DBMTrainer) Reflect() runtime.Reflective { return t.Model.Reflect() }
 
 // State returns what resuming needs besides the parameters: the optimizer's

@@ -675,7 +675,7 @@ func (m *Tiny1) LogZ(limit float64) (float64, error) {
 		limit = 1 << 30
 	}
 	if configs > limit || configs > math.MaxInt {
-		return 0, fmt.Errorf("log Z of RBM: enumerating h and summing v out through the free energy takes %.0f configurations, more than the limit %g (or than an int counts here); raise the limit, or estimate log Z by annealed importance sampling (runtime.AIS)", configs, limit)
+		return 0, fmt.Errorf("log Z of RBM: enumerating h and summing v out through the free energy takes %.0f configurations, more than the limit %g (or than an int counts here); raise the limit, or estimate log Z by annealed importance sampling (estimators.AIS, package runtime/estimators)", configs, limit)
 	}
 	n := int(configs)
 	const batch = 256
@@ -844,7 +844,7 @@ func (t *Tiny1Trainer) Workspace() *runtime.Workspace { return t.data.Workspace 
 func (t *Tiny1Trainer) MaxBatch() int { return t.cfg.BatchSize }
 
 // Reflect returns the trained model's runtime.Reflective, through which
-// runtime.Fit sees its unit kinds.
+// training.Fit (runtime/training) sees its unit kinds.
 func (t *Tiny1Trainer) Reflect() runtime.Reflective { return t.Model.Reflect() }
 
 // State returns what resuming needs besides the parameters: the optimizer's
