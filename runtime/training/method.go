@@ -2,6 +2,7 @@ package training
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/estimators"
@@ -55,12 +56,20 @@ type Exact struct{ Limit float64 }
 type PL struct{ Sites int }
 
 // GPL is generalized pseudo-likelihood (Huang & Ogata 2002; Deep Learning
-// §18.3): −Σ_B log p(v_B | v_−B) over sites B that are blocks of Block
-// neighbouring binary units of a layer (the last block of a layer may be
-// shorter) or softmax groups, each conditional enumerated exactly over the
-// 2^Block configurations of its block. PL is its Block = 1 case; Sites
-// samples sites as for PL. Block is at most MaxGPLBlock.
-type GPL struct{ Block, Sites int }
+// §18.3): −Σ_B log p(v_B | v_−B) over sites B, each conditional enumerated
+// exactly over the 2^|B| configurations of its binary units. The sites are
+// blocks of Block neighbouring binary units of a layer (the last block of a
+// layer may be shorter), or, with Groups, the groups given: each a list of
+// columns of a data row (the visible layers in declaration order) holding
+// binary units of one kind, every column in at most one group, and every
+// binary unit in no group a site of its own. Softmax groups are sites
+// either way. PL is the case Block = 1; Sites samples sites as for PL. A
+// site has at most MaxGPLBlock units.
+type GPL struct {
+	Block  int
+	Groups [][]int
+	Sites  int
+}
 
 // MaxGPLBlock bounds GPL.Block: a site of b binary units costs 2^b free
 // energies per example.
@@ -118,7 +127,7 @@ func (m PCD) settings(c *objectiveConfig) {
 }
 func (m Exact) settings(c *objectiveConfig) { c.Limit = m.Limit }
 func (m PL) settings(c *objectiveConfig)    { c.Sites = m.Sites }
-func (m GPL) settings(c *objectiveConfig)   { c.Sites, c.Block = m.Sites, m.Block }
+func (m GPL) settings(c *objectiveConfig)   { c.Sites = m.Sites }
 func (m Ratio) settings(c *objectiveConfig) { c.Sites = m.Sites }
 func (m Score) settings(c *objectiveConfig) { c.Slices = m.Slices }
 func (m DSM) settings(c *objectiveConfig)   { c.NoiseStd = m.NoiseStd }
@@ -206,11 +215,60 @@ func (DSM) accepts(k runtime.UnitKind) error   { return gaussianOnly(k) }
 func (PCD) check(*ObjectiveTrainer) error     { return nil }
 func (Exact) check(t *ObjectiveTrainer) error { return t.initExact() }
 func (PL) check(*ObjectiveTrainer) error      { return nil }
-func (m GPL) check(*ObjectiveTrainer) error {
-	if m.Block < 1 || m.Block > MaxGPLBlock {
-		return fmt.Errorf("Block is %d; it must be between 1 and %d", m.Block, MaxGPLBlock)
+func (m GPL) check(t *ObjectiveTrainer) error {
+	if len(m.Groups) == 0 {
+		if m.Block < 1 || m.Block > MaxGPLBlock {
+			return fmt.Errorf("Block is %d; it must be between 1 and %d", m.Block, MaxGPLBlock)
+		}
+		return nil
 	}
-	return nil
+	if m.Block != 0 {
+		return fmt.Errorf("give Block or Groups, not both")
+	}
+	_, err := m.groupSites(t)
+	return err
+}
+
+// groupSites returns the sites of Groups: the groups, then every binary
+// unit in none of them, then the softmax groups; or says why Groups does
+// not fit the model's visible layers.
+func (m GPL) groupSites(t *ObjectiveTrainer) ([]site, error) {
+	kind := make([]runtime.UnitKind, t.cols)
+	for _, l := range t.layers {
+		for c := l.off; c < l.off+l.size; c++ {
+			kind[c] = l.kind
+		}
+	}
+	owner := map[int]int{}
+	var s []site
+	for g, cols := range m.Groups {
+		if len(cols) == 0 || len(cols) > MaxGPLBlock {
+			return nil, fmt.Errorf("group %d has %d units; a group has 1 to %d", g, len(cols), MaxGPLBlock)
+		}
+		for _, c := range cols {
+			switch {
+			case c < 0 || c >= t.cols:
+				return nil, fmt.Errorf("group %d names column %d; a row has columns 0 to %d", g, c, t.cols-1)
+			case !kind[c].Binary():
+				return nil, fmt.Errorf("group %d names column %d, a %s unit; groups hold bernoulli or spin units", g, c, kind[c])
+			case kind[c] != kind[cols[0]]:
+				return nil, fmt.Errorf("group %d mixes %s and %s units", g, kind[cols[0]], kind[c])
+			}
+			if h, ok := owner[c]; ok {
+				return nil, fmt.Errorf("column %d is in groups %d and %d", c, h, g)
+			}
+			owner[c] = g
+		}
+		s = append(s, binarySite(slices.Clone(cols), kind[cols[0]]))
+	}
+	for _, one := range t.sites(1) {
+		if one.cols == nil { // a softmax group
+			s = append(s, one)
+		} else if _, grouped := owner[one.col]; !grouped {
+			s = append(s, one)
+		}
+	}
+	return s, nil
 }
 func (Ratio) check(*ObjectiveTrainer) error         { return nil }
 func (Score) check(*ObjectiveTrainer) error         { return nil }
@@ -242,8 +300,20 @@ func setupSites(t *ObjectiveTrainer, block int) {
 	t.idx = make([]int, len(t.all))
 }
 
-func (PL) setup(t *ObjectiveTrainer) error    { setupSites(t, 1); return nil }
-func (m GPL) setup(t *ObjectiveTrainer) error { setupSites(t, m.Block); return nil }
+func (PL) setup(t *ObjectiveTrainer) error { setupSites(t, 1); return nil }
+func (m GPL) setup(t *ObjectiveTrainer) error {
+	if len(m.Groups) == 0 {
+		setupSites(t, m.Block)
+		return nil
+	}
+	all, err := m.groupSites(t)
+	if err != nil {
+		return err
+	}
+	t.all = all
+	t.idx = make([]int, len(all))
+	return nil
+}
 func (Ratio) setup(t *ObjectiveTrainer) error { setupSites(t, 1); return nil }
 
 func (m Conditional) setup(t *ObjectiveTrainer) error {

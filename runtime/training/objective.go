@@ -64,9 +64,6 @@ type objectiveConfig struct {
 	// without replacement each step, the sum over all sites estimated by
 	// scaling; 0 uses every site.
 	Sites int
-	// Block is generalized pseudo-likelihood's number of neighbouring
-	// binary units per site.
-	Block int
 	// Limit bounds the configurations the exact method enumerates per step
 	// (0 means 2²⁰).
 	Limit float64
@@ -378,12 +375,19 @@ func (t *ObjectiveTrainer) reserve(n int) {
 // orig, its k − 1 alternatives from first on.
 type span struct{ orig, first, k int }
 
-// site is a block of width binary units from column col of a row (k =
-// 2^width: their values and every other configuration of them; width 1 is
-// one unit and its flip) or a softmax group of k categories at col.
+// site is a group of binary units at the columns cols of a row (k =
+// 2^len(cols): their values and every other configuration of them; one
+// column is one unit and its flip) or a softmax group of k categories from
+// column col.
 type site struct {
-	col, k, width int
-	kind          runtime.UnitKind
+	col, k int
+	cols   []int
+	kind   runtime.UnitKind
+}
+
+// binarySite is the site of the binary units at cols, of kind kind.
+func binarySite(cols []int, kind runtime.UnitKind) site {
+	return site{col: cols[0], k: 1 << len(cols), cols: cols, kind: kind}
 }
 
 // sites lists the sites of the visible layers (of the label layer alone
@@ -402,8 +406,11 @@ func (t *ObjectiveTrainer) sites(block int) []site {
 			}
 		default:
 			for u := 0; u < l.size; u += block {
-				w := min(block, l.size-u)
-				s = append(s, site{col: l.off + u, k: 1 << w, width: w, kind: l.kind})
+				cols := make([]int, min(block, l.size-u))
+				for b := range cols {
+					cols[b] = l.off + u + b
+				}
+				s = append(s, binarySite(cols, l.kind))
 			}
 		}
 	}
@@ -411,20 +418,20 @@ func (t *ObjectiveTrainer) sites(block int) []site {
 }
 
 // alternative writes into row the value of site s's alternative j
-// (1 ≤ j < k): the block with the units of the bits of j flipped (the unit
-// flipped, for a block of one), or the j-th other category.
+// (1 ≤ j < k): the group with the units of the bits of j flipped (the unit
+// flipped, for a group of one), or the j-th other category.
 func (s site) alternative(row []float64, j int) {
 	switch s.kind {
 	case runtime.KindBernoulli:
-		for b := range s.width {
+		for b, c := range s.cols {
 			if j>>b&1 == 1 {
-				row[s.col+b] = 1 - row[s.col+b]
+				row[c] = 1 - row[c]
 			}
 		}
 	case runtime.KindSpin:
-		for b := range s.width {
+		for b, c := range s.cols {
 			if j>>b&1 == 1 {
-				row[s.col+b] = -row[s.col+b]
+				row[c] = -row[c]
 			}
 		}
 	case runtime.KindSoftmax:

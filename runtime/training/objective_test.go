@@ -63,6 +63,7 @@ func TestObjectiveGradients(t *testing.T) {
 		{bin, training.GPL{Block: 2}, 1e-6},
 		{fv, training.GPL{Block: 3}, 1e-6},
 		{cls, training.GPL{Block: 2, Sites: 3}, 1e-6},
+		{cls, training.GPL{Groups: [][]int{{0, 2}, {3, 1}}}, 1e-6},
 		{fv, training.PL{}, 1e-6},
 		{cls, training.PL{}, 1e-6},
 		{bin, training.Ratio{}, 1e-6},
@@ -330,11 +331,24 @@ func TestHybridStep(t *testing.T) {
 	}
 }
 
-// gplLoss is −Σ_B log p(v_B | v_−B) summed over the rows of d and the
-// blocks B of block neighbouring units of a fully visible model's one
-// layer, each conditional from the energies of every configuration of its
-// block: the definition, by brute force.
-func gplLoss(m runtime.Reflective, rows [][]float64, block int) float64 {
+// blocks returns the groups of block neighbouring units of n.
+func blocks(n, block int) [][]int {
+	var g [][]int
+	for lo := 0; lo < n; lo += block {
+		var b []int
+		for c := lo; c < min(n, lo+block); c++ {
+			b = append(b, c)
+		}
+		g = append(g, b)
+	}
+	return g
+}
+
+// gplLoss is −Σ_B log p(v_B | v_−B) summed over the rows and the groups B
+// of units of a fully visible model's one bernoulli layer, each
+// conditional from the energies of every configuration of its group: the
+// definition, by brute force.
+func gplLoss(m runtime.Reflective, rows [][]float64, groups [][]int) float64 {
 	x := m.NewChains(1, 1)
 	energy := func(v []float64) float64 {
 		copy(x.Layers()[0].Data, v)
@@ -344,13 +358,12 @@ func gplLoss(m runtime.Reflective, rows [][]float64, block int) float64 {
 	}
 	loss := 0.0
 	for _, v := range rows {
-		for lo := 0; lo < len(v); lo += block {
-			w := min(block, len(v)-lo)
+		for _, g := range groups {
 			y := slices.Clone(v)
 			lse := math.Inf(-1)
-			for c := range 1 << w {
-				for b := range w {
-					y[lo+b] = float64(c >> b & 1)
+			for c := range 1 << len(g) {
+				for b, col := range g {
+					y[col] = float64(c >> b & 1)
 				}
 				lse = runtime.LogAddExp(lse, -energy(y))
 			}
@@ -381,20 +394,44 @@ func TestGPLLossIsItsDefinition(t *testing.T) {
 		return tr.TrainStep(data.X, data.Rows, 0) // no learning rate: the parameters stay
 	}
 	for _, block := range []int{1, 2, 3, 5} {
-		got, want := loss(training.GPL{Block: block}), gplLoss(m, rows, block)
+		got, want := loss(training.GPL{Block: block}), gplLoss(m, rows, blocks(5, block))
 		if math.Abs(got-want) > 1e-9*math.Abs(want) {
 			t.Errorf("Block %d: loss %.12g, by definition %.12g", block, got, want)
 		}
-		if block > 1 && math.Abs(got-gplLoss(m, rows, 1)) < 1e-6 {
+		if block > 1 && math.Abs(got-gplLoss(m, rows, blocks(5, 1))) < 1e-6 {
 			t.Errorf("Block %d: the loss equals pseudo-likelihood's; the blocks are not used", block)
 		}
+	}
+	// Groups the user chooses, not neighbours; unit 2 in none is a site of its own.
+	groups := [][]int{{0, 3}, {4, 1}}
+	got, want := loss(training.GPL{Groups: groups}), gplLoss(m, rows, [][]int{{0, 3}, {4, 1}, {2}})
+	if math.Abs(got-want) > 1e-9*math.Abs(want) {
+		t.Errorf("groups %v: loss %.12g, by definition %.12g", groups, got, want)
+	}
+	if math.Abs(got-gplLoss(m, rows, blocks(5, 2))) < 1e-6 {
+		t.Errorf("groups %v: the loss equals that of blocks of 2; the groups are not used", groups)
 	}
 	if a, b := loss(training.GPL{Block: 1}), loss(training.PL{}); a != b {
 		t.Errorf("GPL with blocks of 1: %.17g, pseudo-likelihood %.17g", a, b)
 	}
-	for _, block := range []int{0, training.MaxGPLBlock + 1} {
-		if _, err := training.NewTrainer(m, training.GPL{Block: block}, training.Options{BatchSize: 1}); err == nil || !strings.Contains(err.Error(), "Block is") {
-			t.Errorf("Block %d: err = %v", block, err)
+	for _, c := range []struct {
+		how  training.GPL
+		want string
+	}{
+		{training.GPL{Block: 0}, "Block is 0"},
+		{training.GPL{Block: training.MaxGPLBlock + 1}, "Block is 13"},
+		{training.GPL{Block: 2, Groups: [][]int{{0}}}, "not both"},
+		{training.GPL{Groups: [][]int{{0, 1}, {1, 2}}}, "column 1 is in groups 0 and 1"},
+		{training.GPL{Groups: [][]int{{0, 5}}}, "columns 0 to 4"},
+		{training.GPL{Groups: [][]int{{}}}, "group 0 has 0 units"},
+	} {
+		if _, err := training.NewTrainer(m, c.how, training.Options{BatchSize: 1}); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: err = %v, want one containing %q", c.how, err, c.want)
 		}
+	}
+	// The class RBM's columns 0–3 are bernoulli pixels, 4–6 its softmax label.
+	cls := classrbm.NewClassRBM(3).Reflect()
+	if _, err := training.NewTrainer(cls, training.GPL{Groups: [][]int{{0, 4}}}, training.Options{BatchSize: 1}); err == nil || !strings.Contains(err.Error(), "a softmax unit") {
+		t.Errorf("a group with a softmax unit: err = %v", err)
 	}
 }
