@@ -171,42 +171,131 @@ func (g *gen) scaledProduct(k matvec, S int) {
 	p.P("}")
 }
 
+// fieldPart selects the contributions to a layer's field that a field
+// function computes, and where it writes them.
+type fieldPart int
+
+const (
+	// wholeField is every contribution, into x.aL (fieldL).
+	wholeField fieldPart = iota
+	// clampedPart is the contributions of the visible layers and the
+	// parameters alone, into x.fixedL (fieldClampedL): what mean field,
+	// which holds the visible layers, computes once.
+	clampedPart
+	// freePart is x.fixedL plus the contributions with a hidden unit, into
+	// x.aL (fieldFreeL): the field in each sweep of mean field.
+	freePart
+)
+
+// name is the part's infix in the names of its functions.
+func (fp fieldPart) name() string {
+	return [...]string{"", "Clamped", "Free"}[fp]
+}
+
+// keeps reports whether the part computes a contribution of the given
+// neighbour layers: the clamped part those of visible layers only (and
+// biases, which have none), the free part the others.
+func (fp fieldPart) keeps(layers map[*ir.Layer]bool) bool {
+	if fp == wholeField {
+		return true
+	}
+	clamped := true
+	for ly := range layers {
+		clamped = clamped && ly.Visible
+	}
+	return clamped == (fp == clampedPart)
+}
+
+// splitField reports whether mean field computes the field of a layer in
+// two parts, the clamped one once before its sweeps: when a matrix product
+// contributes to the clamped part, which the sweeps then skip. Layers with
+// lateral couplings, updated site by site, are not split.
+func (g *gen) splitField(c *ir.Conditional) bool {
+	if c.Layer.Visible || c.Layer.Lateral {
+		return false
+	}
+	for _, ct := range c.Field {
+		if mv, ok := matvecOf(ct, c.Unit); ok && mv.nb.Visible {
+			return true
+		}
+	}
+	return false
+}
+
 // field writes fieldL, which computes the field (and precision) of every
-// unit of a layer for every chain in use, and for layers with lateral
-// couplings fieldSiteL, the field of one unit.
+// unit of a layer for every chain in use, for layers with lateral
+// couplings fieldSiteL, the field of one unit, and for layers whose field
+// mean field splits (splitField) fieldClampedL and fieldFreeL.
 func (g *gen) field(c *ir.Conditional) {
+	g.fieldOf(c, wholeField)
+	if g.splitField(c) {
+		g.fieldOf(c, clampedPart)
+		g.fieldOf(c, freePart)
+	}
+	if c.Layer.Lateral || c.Layer.Kind == ir.Bernoulli || c.Layer.Kind == ir.Spin {
+		g.fieldSite(c)
+	}
+}
+
+// fieldOf writes the field function of one part of a layer's field, and
+// the loop over chains it runs on the workspace's threads.
+func (g *gen) fieldOf(c *ir.Conditional, part fieldPart) {
 	ly := c.Layer
 	L, S := g.L(ly), ly.Size
+	P := part.name()
 	p := g.p
 	var kernels, scaled []matvec
 	var generic []*ir.Contribution
 	for _, ct := range c.Field {
 		mv, ok := matvecOf(ct, c.Unit)
 		switch {
+		case ok && !part.keeps(map[*ir.Layer]bool{mv.nb: true}):
 		case ok && mv.scaled():
 			scaled = append(scaled, mv)
 		case ok:
 			kernels = append(kernels, mv)
+		case !part.keeps(layersOf(ct.Units)):
 		default:
 			generic = append(generic, ct)
 		}
 	}
-	doc := fmt.Sprintf("field%s writes the field of %s for the chains in use into x.a%s:\n\n\ta_%s = %s", L, c.UnitString(), L, c.UnitString(), c.FieldString())
-	if ly.Kind == ir.Gaussian {
-		doc += fmt.Sprintf("\n\nand the precision into x.p%s:\n\n\tP_%s = %s", L, c.UnitString(), c.PrecisionString())
+	// The precision of a gaussian layer is computed whole by the whole and
+	// free parts.
+	precision := ly.Kind == ir.Gaussian && part != clampedPart
+	dstBuf := "a" + L
+	switch part {
+	case wholeField:
+		doc := fmt.Sprintf("field%s writes the field of %s for the chains in use into x.a%s:\n\n\ta_%s = %s", L, c.UnitString(), L, c.UnitString(), c.FieldString())
+		if ly.Kind == ir.Gaussian {
+			doc += fmt.Sprintf("\n\nand the precision into x.p%s:\n\n\tP_%s = %s", L, c.UnitString(), c.PrecisionString())
+		}
+		p.Doc(doc)
+	case clampedPart:
+		dstBuf = "fixed" + L
+		p.Pf("// fieldClamped%s writes into x.fixed%s the part of the field of %s that", L, L, ly.Name)
+		p.P("// the visible layers and the parameters fix (field" + L + " is the whole):")
+		p.P("// mean field, which holds the visible layers, computes it once.")
+	case freePart:
+		p.Pf("// fieldFree%s writes the field of %s into x.a%s as field%s does, from the", L, ly.Name, L, L)
+		p.Pf("// clamped part that fieldClamped%s left in x.fixed%s: the field in each", L, L)
+		p.P("// sweep of mean field.")
 	}
-	p.Doc(doc)
-	p.Pf("func (m *%s) field%s(x *%s) {", g.T, L, g.C)
-	p.Pf("a := x.a%s[:x.N*%d]", L, S)
-	if ly.Kind == ir.Gaussian {
+	p.Pf("func (m *%s) field%s%s(x *%s) {", g.T, P, L, g.C)
+	p.Pf("a := x.%s[:x.N*%d]", dstBuf, S)
+	if precision {
 		p.Pf("prec := x.p%s[:x.N*%d]", L, S)
 		p.P("clear(prec)")
 	}
 	// The first batched product overwrites a (β = 0) unless a scaled
-	// product came before it, so a is cleared only when that is needed.
-	cleared := len(scaled) > 0 || len(kernels) == 0
+	// product came before it, so a is cleared only when that is needed;
+	// the free part starts from the clamped one.
+	start := "clear(a)"
+	if part == freePart {
+		start = fmt.Sprintf("copy(a, x.fixed%s[:x.N*%d])", L, S)
+	}
+	cleared := part == freePart || len(scaled) > 0 || len(kernels) == 0
 	if cleared {
-		p.P("clear(a)")
+		p.P(start)
 	}
 	for _, k := range scaled {
 		g.scaledProduct(k, S)
@@ -220,20 +309,22 @@ func (g *gen) field(c *ir.Conditional) {
 		unitLayers(ct.Units, used)
 		cost += S
 	}
-	for _, ct := range c.Precision {
-		unitLayers(ct.Units, used)
-		cost += S
+	if precision {
+		for _, ct := range c.Precision {
+			unitLayers(ct.Units, used)
+			cost += S
+		}
 	}
 	// The rest of the field runs over the chains on the workspace's threads,
 	// except in batches too small for the matrix products, whose per-chain
 	// products use the workspace themselves.
-	task := fmt.Sprintf("task%s{m: m, x: x, run: (*%s).fieldChains%s}", g.T, g.T, L)
+	task := fmt.Sprintf("task%s{m: m, x: x, run: (*%s).fieldChains%s%s}", g.T, g.T, P, L)
 	if len(kernels) > 0 {
 		p.Pf("if x.N < %d {", gemmMinChains)
 		if !cleared {
-			p.P("clear(a)")
+			p.P(start)
 		}
-		p.Pf("m.fieldChains%s(&%s, 0, x.N)", L, task)
+		p.Pf("m.fieldChains%s%s(&%s, 0, x.N)", P, L, task)
 		p.P("return")
 		p.P("}")
 		for i, k := range kernels {
@@ -246,20 +337,29 @@ func (g *gen) field(c *ir.Conditional) {
 			p.Pf("x.Workspace.Gemm(false, %v, x.N, %d, %d, %s, x.%s, %d, m.%s, %d, %d, a, %d)", k.trans, S, nbS, literal(k.c), g.L(k.nb), nbS, g.P(k.param), ld, beta, S)
 		}
 	}
-	p.Pf("x.forChains(%d, %s)", cost, task)
+	// The chain loop has work beyond the small-batch products only with
+	// terms that are not products, or a precision; without products either
+	// (the free part of a layer that hears only visible ones) there is none.
+	loop := len(kernels) > 0 || len(generic) > 0 || precision
+	if loop && (len(kernels) == 0 || len(generic) > 0 || precision && len(c.Precision) > 0) {
+		p.Pf("x.forChains(%d, %s)", cost, task)
+	}
 	p.P("}")
 	p.P()
-	p.Pf("// fieldChains%s is the loop of field%s over chains lo…hi−1: the terms that", L, L)
+	if !loop {
+		return
+	}
+	p.Pf("// fieldChains%s%s is the loop of field%s%s over chains lo…hi−1: the terms that", P, L, P, L)
 	p.P("// are not batched matrix products, and the biases.")
-	p.Pf("func (m *%s) fieldChains%s(t *task%s, lo, hi int) {", g.T, L, g.T)
+	p.Pf("func (m *%s) fieldChains%s%s(t *task%s, lo, hi int) {", g.T, P, L, g.T)
 	p.P("x := t.x")
 	// A gaussian layer may have no linear field at all (x²/2 alone, or
 	// quadratic couplings only): then only its precision is written.
 	linear := len(kernels) > 0 || len(generic) > 0
 	if linear {
-		p.Pf("a := x.a%s[:x.N*%d]", L, S)
+		p.Pf("a := x.%s[:x.N*%d]", dstBuf, S)
 	}
-	if ly.Kind == ir.Gaussian {
+	if precision {
 		p.Pf("prec := x.p%s[:x.N*%d]", L, S)
 	}
 	p.P("for ch := lo; ch < hi; ch++ {")
@@ -267,7 +367,7 @@ func (g *gen) field(c *ir.Conditional) {
 	if linear {
 		p.Pf("dst := a[ch*%d : ch*%d+%d]", S, S, S)
 	}
-	if ly.Kind == ir.Gaussian {
+	if precision {
 		p.Pf("dstP := prec[ch*%d : ch*%d+%d]", S, S, S)
 	}
 	if len(kernels) > 0 {
@@ -293,21 +393,27 @@ func (g *gen) field(c *ir.Conditional) {
 		}
 		em.emit(sum{Coef: ct.Coef, Units: ct.Units, Loop: append(slices.Clone(c.Unit), ct.Sum...), Distinct: ct.Distinct, Dst: "dst", DstIndex: c.Unit, DstShape: ly.Shape})
 	}
-	for _, ct := range c.Precision {
-		em.emit(sum{Coef: ct.Coef, Units: ct.Units, Loop: append(slices.Clone(c.Unit), ct.Sum...), Distinct: ct.Distinct, Dst: "dstP", DstIndex: c.Unit, DstShape: ly.Shape})
+	if precision {
+		for _, ct := range c.Precision {
+			em.emit(sum{Coef: ct.Coef, Units: ct.Units, Loop: append(slices.Clone(c.Unit), ct.Sum...), Distinct: ct.Distinct, Dst: "dstP", DstIndex: c.Unit, DstShape: ly.Shape})
+		}
 	}
-	if len(kernels) == 0 && len(generic) == 0 && len(c.Precision) == 0 {
+	if linear && len(kernels) == 0 && len(generic) == 0 {
 		p.P("_ = dst")
 	}
-	if ly.Kind == ir.Gaussian && len(c.Precision) == 0 {
+	if precision && len(c.Precision) == 0 {
 		p.P("_ = dstP")
 	}
 	p.P("}")
 	p.P("}")
 	p.P()
-	if ly.Lateral || ly.Kind == ir.Bernoulli || ly.Kind == ir.Spin {
-		g.fieldSite(c)
-	}
+}
+
+// layersOf is the set of layers of units.
+func layersOf(units []ir.UnitRef) map[*ir.Layer]bool {
+	s := map[*ir.Layer]bool{}
+	unitLayers(units, s)
+	return s
 }
 
 // biasOf reports whether a field contribution is c·θ[u], θ a parameter
@@ -830,6 +936,11 @@ func (g *gen) meanField() {
 		return
 	}
 	p.P("const beta = 1.0")
+	for _, c := range g.m.Conditionals {
+		if g.splitField(c) {
+			p.Pf("m.fieldClamped%s(x)", g.L(c.Layer))
+		}
+	}
 	p.P("for it := 1; it <= iters; it++ {")
 	p.P("moved := 0.0")
 	for _, b := range g.m.Schedule {
@@ -853,13 +964,29 @@ func (g *gen) meanField() {
 	}
 }
 
-// meanStep writes one damped mean-field update of a hidden layer.
+// meanStep writes one damped mean-field update of a hidden layer. A layer
+// without lateral couplings whose kind has a vector form of its means
+// (ir.KindInfo.GoMeans) turns its fields into means in place and moves
+// toward them with runtime.Relax; the others update unit by unit.
 func (g *gen) meanStep(c *ir.Conditional) {
 	ly := c.Layer
 	L, S := g.L(ly), ly.Size
 	p := g.p
+	field := "field"
+	if g.splitField(c) {
+		field = "fieldFree"
+	}
 	p.Pf("// meanStep%s updates the means of %s and returns the largest change.", L, ly.Name)
 	p.Pf("func (m *%s) meanStep%s(x *%s, beta, damping float64) float64 {", g.T, L, g.C)
+	if means := ly.Kind.Info().GoMeans; means != "" && !ly.Lateral {
+		p.Pf("m.%s%s(x)", field, L)
+		p.Pf("a := x.a%s[:x.N*%d]", L, S)
+		p.Pf(means, "a", "beta")
+		p.Pf("return runtime.Relax(x.%s[:x.N*%d], a, damping)", L, S)
+		p.P("}")
+		p.P()
+		return
+	}
 	p.P("moved := 0.0")
 	p.P("update := func(old *float64, v float64) {")
 	p.P("v = (1-damping)*v + damping**old")
@@ -893,7 +1020,7 @@ func (g *gen) meanStep(c *ir.Conditional) {
 		p.P("}")
 	case ly.Kind == ir.Softmax:
 		K := ly.Categories()
-		p.Pf("m.field%s(x)", L)
+		p.Pf("m.%s%s(x)", field, L)
 		p.Pf("for grp := 0; grp < x.N*%d; grp++ {", ly.Groups())
 		p.Pf("a := x.a%s[grp*%d : grp*%d+%d]", L, K, K, K)
 		p.P("for k := range a {")
@@ -905,7 +1032,7 @@ func (g *gen) meanStep(c *ir.Conditional) {
 		p.P("}")
 		p.P("}")
 	default:
-		p.Pf("m.field%s(x)", L)
+		p.Pf("m.%s%s(x)", field, L)
 		p.Pf("for k, a := range x.a%s[:x.N*%d] {", L, S)
 		if ly.Kind == ir.Gaussian {
 			p.Pf("update(&x.%s[k], a/x.p%s[k])", L, L)

@@ -368,6 +368,10 @@ func (g *gen) trainer() {
 		p.P("if tol <= 0 {")
 		p.P("tol = 1e-6")
 		p.P("}")
+		// The parameters stay fixed until the update: the products of mean
+		// field's sweeps, the negative phase and the gradients pack each
+		// weight matrix once per step (Hold) instead of once per product.
+		p.P("m.Hold(d)")
 		p.P("m.MeanField(d, iters, tol, t.cfg.MeanFieldDamping)")
 		p.P("m.EnergyGrad(d, -inv, t.grad)")
 	default:
@@ -441,6 +445,9 @@ func (g *gen) trainer() {
 			p.P("}")
 		}
 		p.P("}")
+	}
+	if fe == nil && g.hasHidden() {
+		p.P("d.Workspace.Release()")
 	}
 	for i, gr := range g.m.Gradients {
 		q := g.P(gr.Param)

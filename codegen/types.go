@@ -160,6 +160,11 @@ func (g *gen) chainsType() {
 		}
 	}
 	p.P()
+	for _, c := range g.m.Conditionals {
+		if g.splitField(c) {
+			p.Pf("fixed%s []float64 // the part of the fields of %s that the visible layers fix, during mean field", g.L(c.Layer), c.Layer.Name)
+		}
+	}
 	for _, ly := range g.m.Layers {
 		p.Pf("a%s []float64 // fields", g.L(ly))
 		if ly.Kind == ir.Gaussian {
@@ -212,6 +217,11 @@ func (g *gen) chainsType() {
 	if g.hasGaussian() {
 		p.P("x.e0, x.e1 = make([]float64, n), make([]float64, n)")
 		p.Pf("x.grad, x.grad2 = make([]float64, n*%d), make([]float64, n*%d)", g.maxLayer(), g.maxLayer())
+	}
+	for _, c := range g.m.Conditionals {
+		if g.splitField(c) {
+			p.Pf("x.fixed%s = make([]float64, n*%d)", g.L(c.Layer), c.Layer.Size)
+		}
 	}
 	for _, ly := range g.m.Layers {
 		p.Pf("x.%s = make([]float64, n*%d)", g.L(ly), ly.Size)

@@ -44,6 +44,11 @@ type KindInfo struct {
 	// chain's *runtime.RNG; GoRandom a uniformly random value. Empty for
 	// softmax, which the emitters treat per group.
 	GoMean, GoDraw, GoRandom string
+	// GoMeans, where not empty, is the Go statement that turns the fields
+	// of a whole layer, a []float64 (argument 1), into the conditional
+	// means at inverse temperature beta (argument 2) in place: a vector
+	// form of GoMean for kinds whose mean depends on the field alone.
+	GoMeans string
 
 	// Lowest is the value a new state starts at (softmax: category 0 of
 	// each group), and Random draws a unit uniformly (gaussian: N(0, 1)).
@@ -62,6 +67,7 @@ var kinds = [...]KindInfo{
 		Second:           func(a, _, beta float64) float64 { return apply(OpSigmoid, beta*a) },
 		LogPartition:     func(a, _, beta float64) float64 { return apply(OpSoftplus, beta*a) },
 		GoMean:           "runtime.Sigmoid(beta * %[1]s)",
+		GoMeans:          "runtime.Sigmoids(%[1]s, %[1]s, %[2]s)",
 		GoDraw:           "rng.Bernoulli(runtime.Sigmoid(%[1]s))",
 		GoRandom:         "rng.Bernoulli(0.5)",
 		Lowest:           0,
@@ -79,6 +85,7 @@ var kinds = [...]KindInfo{
 			return z + math.Log1p(math.Exp(-2*z))
 		},
 		GoMean:   "math.Tanh(beta * %[1]s)",
+		GoMeans:  "runtime.Tanhs(%[1]s, %[1]s, %[2]s)",
 		GoDraw:   "2*rng.Bernoulli(runtime.Sigmoid(2*%[1]s)) - 1",
 		GoRandom: "2*rng.Bernoulli(0.5) - 1",
 		Lowest:   -1,

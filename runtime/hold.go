@@ -66,6 +66,7 @@ type holdState struct {
 	// next.
 	gemms []heldGemm
 	c     []float64
+	zeros []float64 // op(A) of the sparse kernel's warm-up run
 }
 
 // heldGemm identifies a Gemm with a held op(B): its operand and every
@@ -85,7 +86,8 @@ type heldGemm struct {
 // that a later switch of kernel — the unit states of a sweep crossing
 // sparseMaxDensity — does not allocate in the middle of a held run, the
 // first call of each held product under a hold also runs the kernel it did
-// not pick (sparse reports which it picked), into a scratch C: both copies
+// not pick (sparse reports which it picked), into a scratch C (the sparse
+// kernel on a zero op(A), which costs only its packing): both copies
 // are then packed, and every buffer either kernel needs is sized, before
 // the run is warmed up.
 func (w *Workspace) warmHeldGemm(lv int, sparse, transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int) {
@@ -111,7 +113,26 @@ func (w *Workspace) warmHeldGemm(lv int, sparse, transA, transB bool, m, n, k in
 	if cap(h.c) < m*n {
 		h.c = make([]float64, m*n)
 	}
+	if !sparse {
+		// The sparse-row kernel's work is proportional to the nonzeros of
+		// op(A), its packing and buffers are not: run on zeros, it packs
+		// and sizes everything at the cost of the packing alone (a dense
+		// op(A), means say, would cost more than the product itself).
+		ext := aExtent(transA, m, k, lda)
+		if cap(h.zeros) < ext {
+			h.zeros = make([]float64, ext)
+		}
+		a = h.zeros[:ext]
+	}
 	w.gemmKernel(lv, !sparse, transA, transB, m, n, k, alpha, a, lda, b, ldb, 0, h.c[:m*n], n)
+}
+
+// aExtent is the number of elements of A that Gemm reads: op(A) is m×k.
+func aExtent(transA bool, m, k, lda int) int {
+	if transA {
+		return (k-1)*lda + m
+	}
+	return (m-1)*lda + k
 }
 
 // covers reports whether the first n elements of b lie within a held matrix.

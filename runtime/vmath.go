@@ -54,3 +54,50 @@ func SoftplusSum(src []float64, scale float64) float64 {
 	}
 	return s
 }
+
+// Tanhs writes tanh(scale·src[i]) = 2·σ(2·scale·src[i]) − 1 into dst[i];
+// dst may be src. Its error is at most 2·SigmoidMaxAbsError plus rounding,
+// absolute (not relative: near zero math.Tanh is closer).
+func Tanhs(dst, src []float64, scale float64) {
+	Sigmoids(dst, src, 2*scale)
+	for i, s := range dst {
+		dst[i] = 2*s - 1
+	}
+}
+
+// Relax moves each mean the fraction 1 − damping of the way to its target,
+// μ[i] ← (1 − damping)·target[i] + damping·μ[i], and returns the largest
+// |change| (NaN if a change is NaN): one damped mean-field update of a
+// layer.
+func Relax(mu, target []float64, damping float64) float64 {
+	target = target[:len(mu)]
+	var m0, m1 float64 // two running maxima, for two chains of comparisons
+	nan := false
+	i := 0
+	for ; i+1 < len(mu); i += 2 {
+		v0 := (1-damping)*target[i] + damping*mu[i]
+		v1 := (1-damping)*target[i+1] + damping*mu[i+1]
+		d0, d1 := math.Abs(v0-mu[i]), math.Abs(v1-mu[i+1])
+		nan = nan || d0 != d0 || d1 != d1
+		if d0 > m0 {
+			m0 = d0
+		}
+		if d1 > m1 {
+			m1 = d1
+		}
+		mu[i], mu[i+1] = v0, v1
+	}
+	for ; i < len(mu); i++ {
+		v := (1-damping)*target[i] + damping*mu[i]
+		d := math.Abs(v - mu[i])
+		nan = nan || d != d
+		if d > m0 {
+			m0 = d
+		}
+		mu[i] = v
+	}
+	if nan {
+		return math.NaN()
+	}
+	return max(m0, m1)
+}

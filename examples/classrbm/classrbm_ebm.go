@@ -109,6 +109,7 @@ type ClassRBMChains struct {
 	// annealed importance sampling. Nil (the default) means no base model.
 	BaseY []float64
 
+	fixedH  []float64       // the part of the fields of h that the visible layers fix, during mean field
 	aV      []float64       // fields
 	aY      []float64       // fields
 	aH      []float64       // fields
@@ -136,6 +137,7 @@ func newClassRBMChains(n int, seed uint64, ws *runtime.Workspace) *ClassRBMChain
 	for c := range x.ones {
 		x.ones[c] = 1
 	}
+	x.fixedH = make([]float64, n*500)
 	x.V = make([]float64, n*784)
 	x.aV = make([]float64, n*784)
 	x.Y = make([]float64, n*10)
@@ -497,6 +499,46 @@ func (m *ClassRBM) fieldChainsH(t *taskClassRBM, lo, hi int) {
 	}
 }
 
+// fieldClampedH writes into x.fixedH the part of the field of h that
+// the visible layers and the parameters fix (fieldH is the whole):
+// mean field, which holds the visible layers, computes it once.
+func (m *ClassRBM) fieldClampedH(x *ClassRBMChains) {
+	a := x.fixedH[:x.N*500]
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsClampedH(&taskClassRBM{m: m, x: x, run: (*ClassRBM).fieldChainsClampedH}, 0, x.N)
+		return
+	}
+	x.Workspace.Gemm(false, false, x.N, 500, 784, 1.0, x.V, 784, m.W, 500, 0, a, 500)
+	x.Workspace.Gemm(false, false, x.N, 500, 10, 1.0, x.Y, 10, m.U, 500, 1, a, 500)
+	x.forChains(1000, taskClassRBM{m: m, x: x, run: (*ClassRBM).fieldChainsClampedH})
+}
+
+// fieldChainsClampedH is the loop of fieldClampedH over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *ClassRBM) fieldChainsClampedH(t *taskClassRBM, lo, hi int) {
+	x := t.x
+	a := x.fixedH[:x.N*500]
+	for ch := lo; ch < hi; ch++ {
+		rowV := x.V[ch*784 : ch*784+784]
+		rowY := x.Y[ch*10 : ch*10+10]
+		dst := a[ch*500 : ch*500+500]
+		if x.N < 4 {
+			x.Workspace.AddRows(dst, rowV, m.W, 784, 500, 500, 1.0)
+			x.Workspace.AddRows(dst, rowY, m.U, 10, 500, 500, 1.0)
+		}
+		runtime.Axpy(1.0, m.C, dst)
+	}
+}
+
+// fieldFreeH writes the field of h into x.aH as fieldH does, from the
+// clamped part that fieldClampedH left in x.fixedH: the field in each
+// sweep of mean field.
+func (m *ClassRBM) fieldFreeH(x *ClassRBMChains) {
+	a := x.aH[:x.N*500]
+	copy(a, x.fixedH[:x.N*500])
+}
+
 // fieldSiteH returns the field (and precision) of unit u of h in chain ch,
 // from the current values of every other unit: site-by-site updates use it.
 func (m *ClassRBM) fieldSiteH(x *ClassRBMChains, ch, u int) (a, prec float64) {
@@ -692,6 +734,7 @@ func (m *ClassRBM) MetropolisH(x *ClassRBMChains, beta, step float64) (accepted,
 func (m *ClassRBM) MeanField(x *ClassRBMChains, iters int, tol, damping float64) int {
 	clear(x.H[:x.N*500])
 	const beta = 1.0
+	m.fieldClampedH(x)
 	for it := 1; it <= iters; it++ {
 		moved := 0.0
 		moved = max(moved, m.meanStepH(x, beta, damping))
@@ -704,17 +747,10 @@ func (m *ClassRBM) MeanField(x *ClassRBMChains, iters int, tol, damping float64)
 
 // meanStepH updates the means of h and returns the largest change.
 func (m *ClassRBM) meanStepH(x *ClassRBMChains, beta, damping float64) float64 {
-	moved := 0.0
-	update := func(old *float64, v float64) {
-		v = (1-damping)*v + damping**old
-		moved = max(moved, math.Abs(v-*old))
-		*old = v
-	}
-	m.fieldH(x)
-	for k, a := range x.aH[:x.N*500] {
-		update(&x.H[k], runtime.Sigmoid(beta*a))
-	}
-	return moved
+	m.fieldFreeH(x)
+	a := x.aH[:x.N*500]
+	runtime.Sigmoids(a, a, beta)
+	return runtime.Relax(x.H[:x.N*500], a, damping)
 }
 
 // FreeEnergyVY writes, for every chain in use, the free energy at inverse temperature

@@ -91,6 +91,7 @@ type RBMChains struct {
 	// annealed importance sampling. Nil (the default) means no base model.
 	BaseV []float64
 
+	fixedH  []float64  // the part of the fields of h that the visible layers fix, during mean field
 	aV      []float64  // fields
 	aH      []float64  // fields
 	prob    []float64  // one softmax group
@@ -117,6 +118,7 @@ func newRBMChains(n int, seed uint64, ws *runtime.Workspace) *RBMChains {
 	for c := range x.ones {
 		x.ones[c] = 1
 	}
+	x.fixedH = make([]float64, n*8)
 	x.V = make([]float64, n*16)
 	x.aV = make([]float64, n*16)
 	x.H = make([]float64, n*8)
@@ -348,6 +350,43 @@ func (m *RBM) fieldChainsH(t *taskRBM, lo, hi int) {
 	}
 }
 
+// fieldClampedH writes into x.fixedH the part of the field of h that
+// the visible layers and the parameters fix (fieldH is the whole):
+// mean field, which holds the visible layers, computes it once.
+func (m *RBM) fieldClampedH(x *RBMChains) {
+	a := x.fixedH[:x.N*8]
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsClampedH(&taskRBM{m: m, x: x, run: (*RBM).fieldChainsClampedH}, 0, x.N)
+		return
+	}
+	x.Workspace.Gemm(false, false, x.N, 8, 16, 1.0, x.V, 16, m.W, 8, 0, a, 8)
+	x.forChains(16, taskRBM{m: m, x: x, run: (*RBM).fieldChainsClampedH})
+}
+
+// fieldChainsClampedH is the loop of fieldClampedH over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *RBM) fieldChainsClampedH(t *taskRBM, lo, hi int) {
+	x := t.x
+	a := x.fixedH[:x.N*8]
+	for ch := lo; ch < hi; ch++ {
+		rowV := x.V[ch*16 : ch*16+16]
+		dst := a[ch*8 : ch*8+8]
+		if x.N < 4 {
+			x.Workspace.AddRows(dst, rowV, m.W, 16, 8, 8, 1.0)
+		}
+		runtime.Axpy(1.0, m.C, dst)
+	}
+}
+
+// fieldFreeH writes the field of h into x.aH as fieldH does, from the
+// clamped part that fieldClampedH left in x.fixedH: the field in each
+// sweep of mean field.
+func (m *RBM) fieldFreeH(x *RBMChains) {
+	a := x.aH[:x.N*8]
+	copy(a, x.fixedH[:x.N*8])
+}
+
 // fieldSiteH returns the field (and precision) of unit u of h in chain ch,
 // from the current values of every other unit: site-by-site updates use it.
 func (m *RBM) fieldSiteH(x *RBMChains, ch, u int) (a, prec float64) {
@@ -533,6 +572,7 @@ func (m *RBM) MetropolisH(x *RBMChains, beta, step float64) (accepted, proposed 
 func (m *RBM) MeanField(x *RBMChains, iters int, tol, damping float64) int {
 	clear(x.H[:x.N*8])
 	const beta = 1.0
+	m.fieldClampedH(x)
 	for it := 1; it <= iters; it++ {
 		moved := 0.0
 		moved = max(moved, m.meanStepH(x, beta, damping))
@@ -545,17 +585,10 @@ func (m *RBM) MeanField(x *RBMChains, iters int, tol, damping float64) int {
 
 // meanStepH updates the means of h and returns the largest change.
 func (m *RBM) meanStepH(x *RBMChains, beta, damping float64) float64 {
-	moved := 0.0
-	update := func(old *float64, v float64) {
-		v = (1-damping)*v + damping**old
-		moved = max(moved, math.Abs(v-*old))
-		*old = v
-	}
-	m.fieldH(x)
-	for k, a := range x.aH[:x.N*8] {
-		update(&x.H[k], runtime.Sigmoid(beta*a))
-	}
-	return moved
+	m.fieldFreeH(x)
+	a := x.aH[:x.N*8]
+	runtime.Sigmoids(a, a, beta)
+	return runtime.Relax(x.H[:x.N*8], a, damping)
 }
 
 // FreeEnergyV writes, for every chain in use, the free energy at inverse temperature

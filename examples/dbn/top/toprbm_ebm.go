@@ -109,6 +109,7 @@ type TopRBMChains struct {
 	// annealed importance sampling. Nil (the default) means no base model.
 	BaseY []float64
 
+	fixedH  []float64     // the part of the fields of h that the visible layers fix, during mean field
 	aV      []float64     // fields
 	aY      []float64     // fields
 	aH      []float64     // fields
@@ -136,6 +137,7 @@ func newTopRBMChains(n int, seed uint64, ws *runtime.Workspace) *TopRBMChains {
 	for c := range x.ones {
 		x.ones[c] = 1
 	}
+	x.fixedH = make([]float64, n*2000)
 	x.V = make([]float64, n*500)
 	x.aV = make([]float64, n*500)
 	x.Y = make([]float64, n*10)
@@ -497,6 +499,46 @@ func (m *TopRBM) fieldChainsH(t *taskTopRBM, lo, hi int) {
 	}
 }
 
+// fieldClampedH writes into x.fixedH the part of the field of h that
+// the visible layers and the parameters fix (fieldH is the whole):
+// mean field, which holds the visible layers, computes it once.
+func (m *TopRBM) fieldClampedH(x *TopRBMChains) {
+	a := x.fixedH[:x.N*2000]
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsClampedH(&taskTopRBM{m: m, x: x, run: (*TopRBM).fieldChainsClampedH}, 0, x.N)
+		return
+	}
+	x.Workspace.Gemm(false, false, x.N, 2000, 500, 1.0, x.V, 500, m.W, 2000, 0, a, 2000)
+	x.Workspace.Gemm(false, false, x.N, 2000, 10, 1.0, x.Y, 10, m.U, 2000, 1, a, 2000)
+	x.forChains(4000, taskTopRBM{m: m, x: x, run: (*TopRBM).fieldChainsClampedH})
+}
+
+// fieldChainsClampedH is the loop of fieldClampedH over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *TopRBM) fieldChainsClampedH(t *taskTopRBM, lo, hi int) {
+	x := t.x
+	a := x.fixedH[:x.N*2000]
+	for ch := lo; ch < hi; ch++ {
+		rowV := x.V[ch*500 : ch*500+500]
+		rowY := x.Y[ch*10 : ch*10+10]
+		dst := a[ch*2000 : ch*2000+2000]
+		if x.N < 4 {
+			x.Workspace.AddRows(dst, rowV, m.W, 500, 2000, 2000, 1.0)
+			x.Workspace.AddRows(dst, rowY, m.U, 10, 2000, 2000, 1.0)
+		}
+		runtime.Axpy(1.0, m.C, dst)
+	}
+}
+
+// fieldFreeH writes the field of h into x.aH as fieldH does, from the
+// clamped part that fieldClampedH left in x.fixedH: the field in each
+// sweep of mean field.
+func (m *TopRBM) fieldFreeH(x *TopRBMChains) {
+	a := x.aH[:x.N*2000]
+	copy(a, x.fixedH[:x.N*2000])
+}
+
 // fieldSiteH returns the field (and precision) of unit u of h in chain ch,
 // from the current values of every other unit: site-by-site updates use it.
 func (m *TopRBM) fieldSiteH(x *TopRBMChains, ch, u int) (a, prec float64) {
@@ -692,6 +734,7 @@ func (m *TopRBM) MetropolisH(x *TopRBMChains, beta, step float64) (accepted, pro
 func (m *TopRBM) MeanField(x *TopRBMChains, iters int, tol, damping float64) int {
 	clear(x.H[:x.N*2000])
 	const beta = 1.0
+	m.fieldClampedH(x)
 	for it := 1; it <= iters; it++ {
 		moved := 0.0
 		moved = max(moved, m.meanStepH(x, beta, damping))
@@ -704,17 +747,10 @@ func (m *TopRBM) MeanField(x *TopRBMChains, iters int, tol, damping float64) int
 
 // meanStepH updates the means of h and returns the largest change.
 func (m *TopRBM) meanStepH(x *TopRBMChains, beta, damping float64) float64 {
-	moved := 0.0
-	update := func(old *float64, v float64) {
-		v = (1-damping)*v + damping**old
-		moved = max(moved, math.Abs(v-*old))
-		*old = v
-	}
-	m.fieldH(x)
-	for k, a := range x.aH[:x.N*2000] {
-		update(&x.H[k], runtime.Sigmoid(beta*a))
-	}
-	return moved
+	m.fieldFreeH(x)
+	a := x.aH[:x.N*2000]
+	runtime.Sigmoids(a, a, beta)
+	return runtime.Relax(x.H[:x.N*2000], a, damping)
 }
 
 // FreeEnergyVY writes, for every chain in use, the free energy at inverse temperature

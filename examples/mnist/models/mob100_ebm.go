@@ -91,6 +91,7 @@ type MoB100Chains struct {
 	// annealed importance sampling. Nil (the default) means no base model.
 	BaseV []float64
 
+	fixedH  []float64     // the part of the fields of h that the visible layers fix, during mean field
 	aV      []float64     // fields
 	aH      []float64     // fields
 	prob    []float64     // one softmax group
@@ -117,6 +118,7 @@ func newMoB100Chains(n int, seed uint64, ws *runtime.Workspace) *MoB100Chains {
 	for c := range x.ones {
 		x.ones[c] = 1
 	}
+	x.fixedH = make([]float64, n*100)
 	x.V = make([]float64, n*784)
 	x.aV = make([]float64, n*784)
 	x.H = make([]float64, n*100)
@@ -349,6 +351,43 @@ func (m *MoB100) fieldChainsH(t *taskMoB100, lo, hi int) {
 	}
 }
 
+// fieldClampedH writes into x.fixedH the part of the field of h that
+// the visible layers and the parameters fix (fieldH is the whole):
+// mean field, which holds the visible layers, computes it once.
+func (m *MoB100) fieldClampedH(x *MoB100Chains) {
+	a := x.fixedH[:x.N*100]
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsClampedH(&taskMoB100{m: m, x: x, run: (*MoB100).fieldChainsClampedH}, 0, x.N)
+		return
+	}
+	x.Workspace.Gemm(false, false, x.N, 100, 784, 1.0, x.V, 784, m.W, 100, 0, a, 100)
+	x.forChains(200, taskMoB100{m: m, x: x, run: (*MoB100).fieldChainsClampedH})
+}
+
+// fieldChainsClampedH is the loop of fieldClampedH over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *MoB100) fieldChainsClampedH(t *taskMoB100, lo, hi int) {
+	x := t.x
+	a := x.fixedH[:x.N*100]
+	for ch := lo; ch < hi; ch++ {
+		rowV := x.V[ch*784 : ch*784+784]
+		dst := a[ch*100 : ch*100+100]
+		if x.N < 4 {
+			x.Workspace.AddRows(dst, rowV, m.W, 784, 100, 100, 1.0)
+		}
+		runtime.Axpy(1.0, m.C, dst)
+	}
+}
+
+// fieldFreeH writes the field of h into x.aH as fieldH does, from the
+// clamped part that fieldClampedH left in x.fixedH: the field in each
+// sweep of mean field.
+func (m *MoB100) fieldFreeH(x *MoB100Chains) {
+	a := x.aH[:x.N*100]
+	copy(a, x.fixedH[:x.N*100])
+}
+
 // MeanH writes E[h[k] | rest] at inverse temperature beta for the chains in use
 // into dst (x.N × 100), where p(h[k] = 1 | rest) = exp(β·a_h[k]) / Σ over its group exp(β·a).
 func (m *MoB100) MeanH(x *MoB100Chains, beta float64, dst []float64) {
@@ -519,6 +558,7 @@ func (m *MoB100) MetropolisV(x *MoB100Chains, beta, step float64) (accepted, pro
 func (m *MoB100) MeanField(x *MoB100Chains, iters int, tol, damping float64) int {
 	clear(x.H[:x.N*100])
 	const beta = 1.0
+	m.fieldClampedH(x)
 	for it := 1; it <= iters; it++ {
 		moved := 0.0
 		moved = max(moved, m.meanStepH(x, beta, damping))
@@ -537,7 +577,7 @@ func (m *MoB100) meanStepH(x *MoB100Chains, beta, damping float64) float64 {
 		moved = max(moved, math.Abs(v-*old))
 		*old = v
 	}
-	m.fieldH(x)
+	m.fieldFreeH(x)
 	for grp := 0; grp < x.N*1; grp++ {
 		a := x.aH[grp*100 : grp*100+100]
 		for k := range a {

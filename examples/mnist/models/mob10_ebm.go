@@ -91,6 +91,7 @@ type MoB10Chains struct {
 	// annealed importance sampling. Nil (the default) means no base model.
 	BaseV []float64
 
+	fixedH  []float64    // the part of the fields of h that the visible layers fix, during mean field
 	aV      []float64    // fields
 	aH      []float64    // fields
 	prob    []float64    // one softmax group
@@ -117,6 +118,7 @@ func newMoB10Chains(n int, seed uint64, ws *runtime.Workspace) *MoB10Chains {
 	for c := range x.ones {
 		x.ones[c] = 1
 	}
+	x.fixedH = make([]float64, n*10)
 	x.V = make([]float64, n*784)
 	x.aV = make([]float64, n*784)
 	x.H = make([]float64, n*10)
@@ -349,6 +351,43 @@ func (m *MoB10) fieldChainsH(t *taskMoB10, lo, hi int) {
 	}
 }
 
+// fieldClampedH writes into x.fixedH the part of the field of h that
+// the visible layers and the parameters fix (fieldH is the whole):
+// mean field, which holds the visible layers, computes it once.
+func (m *MoB10) fieldClampedH(x *MoB10Chains) {
+	a := x.fixedH[:x.N*10]
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsClampedH(&taskMoB10{m: m, x: x, run: (*MoB10).fieldChainsClampedH}, 0, x.N)
+		return
+	}
+	x.Workspace.Gemm(false, false, x.N, 10, 784, 1.0, x.V, 784, m.W, 10, 0, a, 10)
+	x.forChains(20, taskMoB10{m: m, x: x, run: (*MoB10).fieldChainsClampedH})
+}
+
+// fieldChainsClampedH is the loop of fieldClampedH over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *MoB10) fieldChainsClampedH(t *taskMoB10, lo, hi int) {
+	x := t.x
+	a := x.fixedH[:x.N*10]
+	for ch := lo; ch < hi; ch++ {
+		rowV := x.V[ch*784 : ch*784+784]
+		dst := a[ch*10 : ch*10+10]
+		if x.N < 4 {
+			x.Workspace.AddRows(dst, rowV, m.W, 784, 10, 10, 1.0)
+		}
+		runtime.Axpy(1.0, m.C, dst)
+	}
+}
+
+// fieldFreeH writes the field of h into x.aH as fieldH does, from the
+// clamped part that fieldClampedH left in x.fixedH: the field in each
+// sweep of mean field.
+func (m *MoB10) fieldFreeH(x *MoB10Chains) {
+	a := x.aH[:x.N*10]
+	copy(a, x.fixedH[:x.N*10])
+}
+
 // MeanH writes E[h[k] | rest] at inverse temperature beta for the chains in use
 // into dst (x.N × 10), where p(h[k] = 1 | rest) = exp(β·a_h[k]) / Σ over its group exp(β·a).
 func (m *MoB10) MeanH(x *MoB10Chains, beta float64, dst []float64) {
@@ -519,6 +558,7 @@ func (m *MoB10) MetropolisV(x *MoB10Chains, beta, step float64) (accepted, propo
 func (m *MoB10) MeanField(x *MoB10Chains, iters int, tol, damping float64) int {
 	clear(x.H[:x.N*10])
 	const beta = 1.0
+	m.fieldClampedH(x)
 	for it := 1; it <= iters; it++ {
 		moved := 0.0
 		moved = max(moved, m.meanStepH(x, beta, damping))
@@ -537,7 +577,7 @@ func (m *MoB10) meanStepH(x *MoB10Chains, beta, damping float64) float64 {
 		moved = max(moved, math.Abs(v-*old))
 		*old = v
 	}
-	m.fieldH(x)
+	m.fieldFreeH(x)
 	for grp := 0; grp < x.N*1; grp++ {
 		a := x.aH[grp*10 : grp*10+10]
 		for k := range a {

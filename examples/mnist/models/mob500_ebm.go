@@ -91,6 +91,7 @@ type MoB500Chains struct {
 	// annealed importance sampling. Nil (the default) means no base model.
 	BaseV []float64
 
+	fixedH  []float64     // the part of the fields of h that the visible layers fix, during mean field
 	aV      []float64     // fields
 	aH      []float64     // fields
 	prob    []float64     // one softmax group
@@ -117,6 +118,7 @@ func newMoB500Chains(n int, seed uint64, ws *runtime.Workspace) *MoB500Chains {
 	for c := range x.ones {
 		x.ones[c] = 1
 	}
+	x.fixedH = make([]float64, n*500)
 	x.V = make([]float64, n*784)
 	x.aV = make([]float64, n*784)
 	x.H = make([]float64, n*500)
@@ -349,6 +351,43 @@ func (m *MoB500) fieldChainsH(t *taskMoB500, lo, hi int) {
 	}
 }
 
+// fieldClampedH writes into x.fixedH the part of the field of h that
+// the visible layers and the parameters fix (fieldH is the whole):
+// mean field, which holds the visible layers, computes it once.
+func (m *MoB500) fieldClampedH(x *MoB500Chains) {
+	a := x.fixedH[:x.N*500]
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsClampedH(&taskMoB500{m: m, x: x, run: (*MoB500).fieldChainsClampedH}, 0, x.N)
+		return
+	}
+	x.Workspace.Gemm(false, false, x.N, 500, 784, 1.0, x.V, 784, m.W, 500, 0, a, 500)
+	x.forChains(1000, taskMoB500{m: m, x: x, run: (*MoB500).fieldChainsClampedH})
+}
+
+// fieldChainsClampedH is the loop of fieldClampedH over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *MoB500) fieldChainsClampedH(t *taskMoB500, lo, hi int) {
+	x := t.x
+	a := x.fixedH[:x.N*500]
+	for ch := lo; ch < hi; ch++ {
+		rowV := x.V[ch*784 : ch*784+784]
+		dst := a[ch*500 : ch*500+500]
+		if x.N < 4 {
+			x.Workspace.AddRows(dst, rowV, m.W, 784, 500, 500, 1.0)
+		}
+		runtime.Axpy(1.0, m.C, dst)
+	}
+}
+
+// fieldFreeH writes the field of h into x.aH as fieldH does, from the
+// clamped part that fieldClampedH left in x.fixedH: the field in each
+// sweep of mean field.
+func (m *MoB500) fieldFreeH(x *MoB500Chains) {
+	a := x.aH[:x.N*500]
+	copy(a, x.fixedH[:x.N*500])
+}
+
 // MeanH writes E[h[k] | rest] at inverse temperature beta for the chains in use
 // into dst (x.N × 500), where p(h[k] = 1 | rest) = exp(β·a_h[k]) / Σ over its group exp(β·a).
 func (m *MoB500) MeanH(x *MoB500Chains, beta float64, dst []float64) {
@@ -519,6 +558,7 @@ func (m *MoB500) MetropolisV(x *MoB500Chains, beta, step float64) (accepted, pro
 func (m *MoB500) MeanField(x *MoB500Chains, iters int, tol, damping float64) int {
 	clear(x.H[:x.N*500])
 	const beta = 1.0
+	m.fieldClampedH(x)
 	for it := 1; it <= iters; it++ {
 		moved := 0.0
 		moved = max(moved, m.meanStepH(x, beta, damping))
@@ -537,7 +577,7 @@ func (m *MoB500) meanStepH(x *MoB500Chains, beta, damping float64) float64 {
 		moved = max(moved, math.Abs(v-*old))
 		*old = v
 	}
-	m.fieldH(x)
+	m.fieldFreeH(x)
 	for grp := 0; grp < x.N*1; grp++ {
 		a := x.aH[grp*500 : grp*500+500]
 		for k := range a {

@@ -108,6 +108,7 @@ type ClassRBMChains struct {
 	// annealed importance sampling. Nil (the default) means no base model.
 	BaseY []float64
 
+	fixedH  []float64       // the part of the fields of h that the visible layers fix, during mean field
 	aV      []float64       // fields
 	aY      []float64       // fields
 	aH      []float64       // fields
@@ -135,6 +136,7 @@ func newClassRBMChains(n int, seed uint64, ws *runtime.Workspace) *ClassRBMChain
 	for c := range x.ones {
 		x.ones[c] = 1
 	}
+	x.fixedH = make([]float64, n*3)
 	x.V = make([]float64, n*4)
 	x.aV = make([]float64, n*4)
 	x.Y = make([]float64, n*3)
@@ -496,6 +498,46 @@ func (m *ClassRBM) fieldChainsH(t *taskClassRBM, lo, hi int) {
 	}
 }
 
+// fieldClampedH writes into x.fixedH the part of the field of h that
+// the visible layers and the parameters fix (fieldH is the whole):
+// mean field, which holds the visible layers, computes it once.
+func (m *ClassRBM) fieldClampedH(x *ClassRBMChains) {
+	a := x.fixedH[:x.N*3]
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsClampedH(&taskClassRBM{m: m, x: x, run: (*ClassRBM).fieldChainsClampedH}, 0, x.N)
+		return
+	}
+	x.Workspace.Gemm(false, false, x.N, 3, 4, 1.0, x.V, 4, m.W, 3, 0, a, 3)
+	x.Workspace.Gemm(false, false, x.N, 3, 3, 1.0, x.Y, 3, m.U, 3, 1, a, 3)
+	x.forChains(6, taskClassRBM{m: m, x: x, run: (*ClassRBM).fieldChainsClampedH})
+}
+
+// fieldChainsClampedH is the loop of fieldClampedH over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *ClassRBM) fieldChainsClampedH(t *taskClassRBM, lo, hi int) {
+	x := t.x
+	a := x.fixedH[:x.N*3]
+	for ch := lo; ch < hi; ch++ {
+		rowV := x.V[ch*4 : ch*4+4]
+		rowY := x.Y[ch*3 : ch*3+3]
+		dst := a[ch*3 : ch*3+3]
+		if x.N < 4 {
+			x.Workspace.AddRows(dst, rowV, m.W, 4, 3, 3, 1.0)
+			x.Workspace.AddRows(dst, rowY, m.U, 3, 3, 3, 1.0)
+		}
+		runtime.Axpy(1.0, m.C, dst)
+	}
+}
+
+// fieldFreeH writes the field of h into x.aH as fieldH does, from the
+// clamped part that fieldClampedH left in x.fixedH: the field in each
+// sweep of mean field.
+func (m *ClassRBM) fieldFreeH(x *ClassRBMChains) {
+	a := x.aH[:x.N*3]
+	copy(a, x.fixedH[:x.N*3])
+}
+
 // fieldSiteH returns the field (and precision) of unit u of h in chain ch,
 // from the current values of every other unit: site-by-site updates use it.
 func (m *ClassRBM) fieldSiteH(x *ClassRBMChains, ch, u int) (a, prec float64) {
@@ -691,6 +733,7 @@ func (m *ClassRBM) MetropolisH(x *ClassRBMChains, beta, step float64) (accepted,
 func (m *ClassRBM) MeanField(x *ClassRBMChains, iters int, tol, damping float64) int {
 	clear(x.H[:x.N*3])
 	const beta = 1.0
+	m.fieldClampedH(x)
 	for it := 1; it <= iters; it++ {
 		moved := 0.0
 		moved = max(moved, m.meanStepH(x, beta, damping))
@@ -703,17 +746,10 @@ func (m *ClassRBM) MeanField(x *ClassRBMChains, iters int, tol, damping float64)
 
 // meanStepH updates the means of h and returns the largest change.
 func (m *ClassRBM) meanStepH(x *ClassRBMChains, beta, damping float64) float64 {
-	moved := 0.0
-	update := func(old *float64, v float64) {
-		v = (1-damping)*v + damping**old
-		moved = max(moved, math.Abs(v-*old))
-		*old = v
-	}
-	m.fieldH(x)
-	for k, a := range x.aH[:x.N*3] {
-		update(&x.H[k], runtime.Sigmoid(beta*a))
-	}
-	return moved
+	m.fieldFreeH(x)
+	a := x.aH[:x.N*3]
+	runtime.Sigmoids(a, a, beta)
+	return runtime.Relax(x.H[:x.N*3], a, damping)
 }
 
 // FreeEnergyVY writes, for every chain in use, the free energy at inverse temperature

@@ -96,6 +96,7 @@ type GRBMChains struct {
 	BaseV          []float64
 	BasePrecisionV []float64 // the base model's precisions P_A: precision β·P + (1−β)·P_A
 
+	fixedH       []float64   // the part of the fields of h that the visible layers fix, during mean field
 	aV           []float64   // fields
 	pV, varV     []float64   // precisions; variances of means (zero for samples)
 	aH           []float64   // fields
@@ -131,6 +132,7 @@ func newGRBMChains(n int, seed uint64, ws *runtime.Workspace) *GRBMChains {
 	x.mvRow, x.mvCol = make([]float64, 3), make([]float64, 3)
 	x.e0, x.e1 = make([]float64, n), make([]float64, n)
 	x.grad, x.grad2 = make([]float64, n*3), make([]float64, n*3)
+	x.fixedH = make([]float64, n*2)
 	x.V = make([]float64, n*3)
 	x.aV = make([]float64, n*3)
 	x.pV = make([]float64, n*3)
@@ -373,6 +375,42 @@ func (m *GRBM) fieldChainsH(t *taskGRBM, lo, hi int) {
 		dst := a[ch*2 : ch*2+2]
 		runtime.Axpy(1.0, m.C, dst)
 	}
+}
+
+// fieldClampedH writes into x.fixedH the part of the field of h that
+// the visible layers and the parameters fix (fieldH is the whole):
+// mean field, which holds the visible layers, computes it once.
+func (m *GRBM) fieldClampedH(x *GRBMChains) {
+	a := x.fixedH[:x.N*2]
+	clear(a)
+	{
+		cs := x.mvCol[:3]
+		for s := range cs {
+			cs[s] = 1 / math.Exp(m.Z[s])
+		}
+		in := runtime.ScaleMatrix(x.mvIn, x.V, x.N, 3, nil, cs)
+		x.Workspace.Gemm(false, false, x.N, 2, 3, 1.0, in, 3, m.W, 2, 1, a, 2)
+	}
+	x.forChains(4, taskGRBM{m: m, x: x, run: (*GRBM).fieldChainsClampedH})
+}
+
+// fieldChainsClampedH is the loop of fieldClampedH over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *GRBM) fieldChainsClampedH(t *taskGRBM, lo, hi int) {
+	x := t.x
+	a := x.fixedH[:x.N*2]
+	for ch := lo; ch < hi; ch++ {
+		dst := a[ch*2 : ch*2+2]
+		runtime.Axpy(1.0, m.C, dst)
+	}
+}
+
+// fieldFreeH writes the field of h into x.aH as fieldH does, from the
+// clamped part that fieldClampedH left in x.fixedH: the field in each
+// sweep of mean field.
+func (m *GRBM) fieldFreeH(x *GRBMChains) {
+	a := x.aH[:x.N*2]
+	copy(a, x.fixedH[:x.N*2])
 }
 
 // fieldSiteH returns the field (and precision) of unit u of h in chain ch,
@@ -635,6 +673,7 @@ func (m *GRBM) MetropolisH(x *GRBMChains, beta, step float64) (accepted, propose
 func (m *GRBM) MeanField(x *GRBMChains, iters int, tol, damping float64) int {
 	clear(x.H[:x.N*2])
 	const beta = 1.0
+	m.fieldClampedH(x)
 	for it := 1; it <= iters; it++ {
 		moved := 0.0
 		moved = max(moved, m.meanStepH(x, beta, damping))
@@ -647,17 +686,10 @@ func (m *GRBM) MeanField(x *GRBMChains, iters int, tol, damping float64) int {
 
 // meanStepH updates the means of h and returns the largest change.
 func (m *GRBM) meanStepH(x *GRBMChains, beta, damping float64) float64 {
-	moved := 0.0
-	update := func(old *float64, v float64) {
-		v = (1-damping)*v + damping**old
-		moved = max(moved, math.Abs(v-*old))
-		*old = v
-	}
-	m.fieldH(x)
-	for k, a := range x.aH[:x.N*2] {
-		update(&x.H[k], runtime.Sigmoid(beta*a))
-	}
-	return moved
+	m.fieldFreeH(x)
+	a := x.aH[:x.N*2]
+	runtime.Sigmoids(a, a, beta)
+	return runtime.Relax(x.H[:x.N*2], a, damping)
 }
 
 // FreeEnergyV writes, for every chain in use, the free energy at inverse temperature

@@ -85,6 +85,7 @@ type DeepChains struct {
 	// annealed importance sampling. Nil (the default) means no base model.
 	BaseV []float64
 
+	fixedH1 []float64   // the part of the fields of h1 that the visible layers fix, during mean field
 	aV      []float64   // fields
 	aH1     []float64   // fields
 	aH2     []float64   // fields
@@ -112,6 +113,7 @@ func newDeepChains(n int, seed uint64, ws *runtime.Workspace) *DeepChains {
 	for c := range x.ones {
 		x.ones[c] = 1
 	}
+	x.fixedH1 = make([]float64, n*2)
 	x.V = make([]float64, n*3)
 	x.aV = make([]float64, n*3)
 	x.H1 = make([]float64, n*2)
@@ -233,7 +235,6 @@ func (m *Deep) fieldV(x *DeepChains) {
 		return
 	}
 	x.Workspace.Gemm(false, true, x.N, 3, 2, 1.0, x.H1, 2, m.W1, 2, 0, a, 3)
-	x.forChains(3, taskDeep{m: m, x: x, run: (*Deep).fieldChainsV})
 }
 
 // fieldChainsV is the loop of fieldV over chains lo…hi−1: the terms that
@@ -335,7 +336,6 @@ func (m *Deep) fieldH1(x *DeepChains) {
 	}
 	x.Workspace.Gemm(false, false, x.N, 2, 3, 1.0, x.V, 3, m.W1, 2, 0, a, 2)
 	x.Workspace.Gemm(false, true, x.N, 2, 2, 1.0, x.H2, 2, m.W2, 2, 1, a, 2)
-	x.forChains(2, taskDeep{m: m, x: x, run: (*Deep).fieldChainsH1})
 }
 
 // fieldChainsH1 is the loop of fieldH1 over chains lo…hi−1: the terms that
@@ -349,6 +349,60 @@ func (m *Deep) fieldChainsH1(t *taskDeep, lo, hi int) {
 		dst := a[ch*2 : ch*2+2]
 		if x.N < 4 {
 			x.Workspace.AddRows(dst, rowV, m.W1, 3, 2, 2, 1.0)
+			x.Workspace.Gemv(false, 2, 2, 1.0, m.W2, 2, rowH2, 1, dst)
+		}
+	}
+}
+
+// fieldClampedH1 writes into x.fixedH1 the part of the field of h1 that
+// the visible layers and the parameters fix (fieldH1 is the whole):
+// mean field, which holds the visible layers, computes it once.
+func (m *Deep) fieldClampedH1(x *DeepChains) {
+	a := x.fixedH1[:x.N*2]
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsClampedH1(&taskDeep{m: m, x: x, run: (*Deep).fieldChainsClampedH1}, 0, x.N)
+		return
+	}
+	x.Workspace.Gemm(false, false, x.N, 2, 3, 1.0, x.V, 3, m.W1, 2, 0, a, 2)
+}
+
+// fieldChainsClampedH1 is the loop of fieldClampedH1 over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *Deep) fieldChainsClampedH1(t *taskDeep, lo, hi int) {
+	x := t.x
+	a := x.fixedH1[:x.N*2]
+	for ch := lo; ch < hi; ch++ {
+		rowV := x.V[ch*3 : ch*3+3]
+		dst := a[ch*2 : ch*2+2]
+		if x.N < 4 {
+			x.Workspace.AddRows(dst, rowV, m.W1, 3, 2, 2, 1.0)
+		}
+	}
+}
+
+// fieldFreeH1 writes the field of h1 into x.aH1 as fieldH1 does, from the
+// clamped part that fieldClampedH1 left in x.fixedH1: the field in each
+// sweep of mean field.
+func (m *Deep) fieldFreeH1(x *DeepChains) {
+	a := x.aH1[:x.N*2]
+	copy(a, x.fixedH1[:x.N*2])
+	if x.N < 4 {
+		m.fieldChainsFreeH1(&taskDeep{m: m, x: x, run: (*Deep).fieldChainsFreeH1}, 0, x.N)
+		return
+	}
+	x.Workspace.Gemm(false, true, x.N, 2, 2, 1.0, x.H2, 2, m.W2, 2, 1, a, 2)
+}
+
+// fieldChainsFreeH1 is the loop of fieldFreeH1 over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *Deep) fieldChainsFreeH1(t *taskDeep, lo, hi int) {
+	x := t.x
+	a := x.aH1[:x.N*2]
+	for ch := lo; ch < hi; ch++ {
+		rowH2 := x.H2[ch*2 : ch*2+2]
+		dst := a[ch*2 : ch*2+2]
+		if x.N < 4 {
 			x.Workspace.Gemv(false, 2, 2, 1.0, m.W2, 2, rowH2, 1, dst)
 		}
 	}
@@ -434,7 +488,6 @@ func (m *Deep) fieldH2(x *DeepChains) {
 		return
 	}
 	x.Workspace.Gemm(false, false, x.N, 2, 2, 1.0, x.H1, 2, m.W2, 2, 0, a, 2)
-	x.forChains(2, taskDeep{m: m, x: x, run: (*Deep).fieldChainsH2})
 }
 
 // fieldChainsH2 is the loop of fieldH2 over chains lo…hi−1: the terms that
@@ -660,6 +713,7 @@ func (m *Deep) MeanField(x *DeepChains, iters int, tol, damping float64) int {
 	clear(x.H1[:x.N*2])
 	clear(x.H2[:x.N*2])
 	const beta = 1.0
+	m.fieldClampedH1(x)
 	for it := 1; it <= iters; it++ {
 		moved := 0.0
 		moved = max(moved, m.meanStepH1(x, beta, damping))
@@ -673,32 +727,18 @@ func (m *Deep) MeanField(x *DeepChains, iters int, tol, damping float64) int {
 
 // meanStepH1 updates the means of h1 and returns the largest change.
 func (m *Deep) meanStepH1(x *DeepChains, beta, damping float64) float64 {
-	moved := 0.0
-	update := func(old *float64, v float64) {
-		v = (1-damping)*v + damping**old
-		moved = max(moved, math.Abs(v-*old))
-		*old = v
-	}
-	m.fieldH1(x)
-	for k, a := range x.aH1[:x.N*2] {
-		update(&x.H1[k], runtime.Sigmoid(beta*a))
-	}
-	return moved
+	m.fieldFreeH1(x)
+	a := x.aH1[:x.N*2]
+	runtime.Sigmoids(a, a, beta)
+	return runtime.Relax(x.H1[:x.N*2], a, damping)
 }
 
 // meanStepH2 updates the means of h2 and returns the largest change.
 func (m *Deep) meanStepH2(x *DeepChains, beta, damping float64) float64 {
-	moved := 0.0
-	update := func(old *float64, v float64) {
-		v = (1-damping)*v + damping**old
-		moved = max(moved, math.Abs(v-*old))
-		*old = v
-	}
 	m.fieldH2(x)
-	for k, a := range x.aH2[:x.N*2] {
-		update(&x.H2[k], runtime.Sigmoid(beta*a))
-	}
-	return moved
+	a := x.aH2[:x.N*2]
+	runtime.Sigmoids(a, a, beta)
+	return runtime.Relax(x.H2[:x.N*2], a, damping)
 }
 
 // FreeEnergyVH2 writes, for every chain in use, the free energy at inverse temperature
@@ -1022,6 +1062,7 @@ func (t *DeepTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	if tol <= 0 {
 		tol = 1e-6
 	}
+	m.Hold(d)
 	m.MeanField(d, iters, tol, t.cfg.MeanFieldDamping)
 	m.EnergyGrad(d, -inv, t.grad)
 	recon := 0.0
@@ -1054,6 +1095,7 @@ func (t *DeepTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 			recon += (v - neg.V[k]) * (v - neg.V[k])
 		}
 	}
+	d.Workspace.Release()
 	d.Workspace.Update(&t.opt[0], m.W1, t.grad.W1, t.vel.W1, epoch)
 	d.Workspace.Update(&t.opt[1], m.W2, t.grad.W2, t.vel.W2, epoch)
 	t.encodeRNG()

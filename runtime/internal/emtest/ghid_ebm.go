@@ -81,6 +81,7 @@ type GHidChains struct {
 	// annealed importance sampling. Nil (the default) means no base model.
 	BaseV []float64
 
+	fixedG      []float64   // the part of the fields of g that the visible layers fix, during mean field
 	aV          []float64   // fields
 	aG          []float64   // fields
 	pG, varG    []float64   // precisions; variances of means (zero for samples)
@@ -112,6 +113,7 @@ func newGHidChains(n int, seed uint64, ws *runtime.Workspace) *GHidChains {
 	}
 	x.e0, x.e1 = make([]float64, n), make([]float64, n)
 	x.grad, x.grad2 = make([]float64, n*3), make([]float64, n*3)
+	x.fixedG = make([]float64, n*2)
 	x.V = make([]float64, n*3)
 	x.aV = make([]float64, n*3)
 	x.G = make([]float64, n*2)
@@ -349,6 +351,57 @@ func (m *GHid) fieldChainsG(t *taskGHid, lo, hi int) {
 		if x.N < 4 {
 			x.Workspace.AddRows(dst, rowV, m.W, 3, 2, 2, 1.0)
 		}
+		for j := 0; j < 2; j++ {
+			dstP[j] += 1
+		}
+	}
+}
+
+// fieldClampedG writes into x.fixedG the part of the field of g that
+// the visible layers and the parameters fix (fieldG is the whole):
+// mean field, which holds the visible layers, computes it once.
+func (m *GHid) fieldClampedG(x *GHidChains) {
+	a := x.fixedG[:x.N*2]
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsClampedG(&taskGHid{m: m, x: x, run: (*GHid).fieldChainsClampedG}, 0, x.N)
+		return
+	}
+	x.Workspace.Gemm(false, false, x.N, 2, 3, 1.0, x.V, 3, m.W, 2, 0, a, 2)
+}
+
+// fieldChainsClampedG is the loop of fieldClampedG over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *GHid) fieldChainsClampedG(t *taskGHid, lo, hi int) {
+	x := t.x
+	a := x.fixedG[:x.N*2]
+	for ch := lo; ch < hi; ch++ {
+		rowV := x.V[ch*3 : ch*3+3]
+		dst := a[ch*2 : ch*2+2]
+		if x.N < 4 {
+			x.Workspace.AddRows(dst, rowV, m.W, 3, 2, 2, 1.0)
+		}
+	}
+}
+
+// fieldFreeG writes the field of g into x.aG as fieldG does, from the
+// clamped part that fieldClampedG left in x.fixedG: the field in each
+// sweep of mean field.
+func (m *GHid) fieldFreeG(x *GHidChains) {
+	a := x.aG[:x.N*2]
+	prec := x.pG[:x.N*2]
+	clear(prec)
+	copy(a, x.fixedG[:x.N*2])
+	x.forChains(4, taskGHid{m: m, x: x, run: (*GHid).fieldChainsFreeG})
+}
+
+// fieldChainsFreeG is the loop of fieldFreeG over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *GHid) fieldChainsFreeG(t *taskGHid, lo, hi int) {
+	x := t.x
+	prec := x.pG[:x.N*2]
+	for ch := lo; ch < hi; ch++ {
+		dstP := prec[ch*2 : ch*2+2]
 		for j := 0; j < 2; j++ {
 			dstP[j] += 1
 		}
@@ -600,6 +653,7 @@ func (m *GHid) MeanField(x *GHidChains, iters int, tol, damping float64) int {
 	clear(x.G[:x.N*2])
 	clear(x.varG)
 	const beta = 1.0
+	m.fieldClampedG(x)
 	for it := 1; it <= iters; it++ {
 		moved := 0.0
 		moved = max(moved, m.meanStepG(x, beta, damping))
@@ -618,7 +672,7 @@ func (m *GHid) meanStepG(x *GHidChains, beta, damping float64) float64 {
 		moved = max(moved, math.Abs(v-*old))
 		*old = v
 	}
-	m.fieldG(x)
+	m.fieldFreeG(x)
 	for k, a := range x.aG[:x.N*2] {
 		update(&x.G[k], a/x.pG[k])
 	}

@@ -97,6 +97,7 @@ type MixChains struct {
 	// annealed importance sampling. Nil (the default) means no base model.
 	BaseV []float64
 
+	fixedH  []float64  // the part of the fields of h that the visible layers fix, during mean field
 	aV      []float64  // fields
 	aH      []float64  // fields
 	prob    []float64  // one softmax group
@@ -123,6 +124,7 @@ func newMixChains(n int, seed uint64, ws *runtime.Workspace) *MixChains {
 	for c := range x.ones {
 		x.ones[c] = 1
 	}
+	x.fixedH = make([]float64, n*3)
 	x.V = make([]float64, n*8)
 	x.aV = make([]float64, n*8)
 	x.H = make([]float64, n*3)
@@ -355,6 +357,43 @@ func (m *Mix) fieldChainsH(t *taskMix, lo, hi int) {
 	}
 }
 
+// fieldClampedH writes into x.fixedH the part of the field of h that
+// the visible layers and the parameters fix (fieldH is the whole):
+// mean field, which holds the visible layers, computes it once.
+func (m *Mix) fieldClampedH(x *MixChains) {
+	a := x.fixedH[:x.N*3]
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsClampedH(&taskMix{m: m, x: x, run: (*Mix).fieldChainsClampedH}, 0, x.N)
+		return
+	}
+	x.Workspace.Gemm(false, false, x.N, 3, 8, 1.0, x.V, 8, m.W, 3, 0, a, 3)
+	x.forChains(6, taskMix{m: m, x: x, run: (*Mix).fieldChainsClampedH})
+}
+
+// fieldChainsClampedH is the loop of fieldClampedH over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *Mix) fieldChainsClampedH(t *taskMix, lo, hi int) {
+	x := t.x
+	a := x.fixedH[:x.N*3]
+	for ch := lo; ch < hi; ch++ {
+		rowV := x.V[ch*8 : ch*8+8]
+		dst := a[ch*3 : ch*3+3]
+		if x.N < 4 {
+			x.Workspace.AddRows(dst, rowV, m.W, 8, 3, 3, 1.0)
+		}
+		runtime.Axpy(1.0, m.C, dst)
+	}
+}
+
+// fieldFreeH writes the field of h into x.aH as fieldH does, from the
+// clamped part that fieldClampedH left in x.fixedH: the field in each
+// sweep of mean field.
+func (m *Mix) fieldFreeH(x *MixChains) {
+	a := x.aH[:x.N*3]
+	copy(a, x.fixedH[:x.N*3])
+}
+
 // MeanH writes E[h[k] | rest] at inverse temperature beta for the chains in use
 // into dst (x.N × 3), where p(h[k] = 1 | rest) = exp(β·a_h[k]) / Σ over its group exp(β·a).
 func (m *Mix) MeanH(x *MixChains, beta float64, dst []float64) {
@@ -525,6 +564,7 @@ func (m *Mix) MetropolisV(x *MixChains, beta, step float64) (accepted, proposed 
 func (m *Mix) MeanField(x *MixChains, iters int, tol, damping float64) int {
 	clear(x.H[:x.N*3])
 	const beta = 1.0
+	m.fieldClampedH(x)
 	for it := 1; it <= iters; it++ {
 		moved := 0.0
 		moved = max(moved, m.meanStepH(x, beta, damping))
@@ -543,7 +583,7 @@ func (m *Mix) meanStepH(x *MixChains, beta, damping float64) float64 {
 		moved = max(moved, math.Abs(v-*old))
 		*old = v
 	}
-	m.fieldH(x)
+	m.fieldFreeH(x)
 	for grp := 0; grp < x.N*1; grp++ {
 		a := x.aH[grp*3 : grp*3+3]
 		for k := range a {

@@ -87,6 +87,7 @@ type NoPriorChains struct {
 	// annealed importance sampling. Nil (the default) means no base model.
 	BaseV []float64
 
+	fixedH  []float64      // the part of the fields of h that the visible layers fix, during mean field
 	aV      []float64      // fields
 	aH      []float64      // fields
 	prob    []float64      // one softmax group
@@ -113,6 +114,7 @@ func newNoPriorChains(n int, seed uint64, ws *runtime.Workspace) *NoPriorChains 
 	for c := range x.ones {
 		x.ones[c] = 1
 	}
+	x.fixedH = make([]float64, n*3)
 	x.V = make([]float64, n*6)
 	x.aV = make([]float64, n*6)
 	x.H = make([]float64, n*3)
@@ -324,7 +326,6 @@ func (m *NoPrior) fieldH(x *NoPriorChains) {
 		return
 	}
 	x.Workspace.Gemm(false, false, x.N, 3, 6, 1.0, x.V, 6, m.W, 3, 0, a, 3)
-	x.forChains(3, taskNoPrior{m: m, x: x, run: (*NoPrior).fieldChainsH})
 }
 
 // fieldChainsH is the loop of fieldH over chains lo…hi−1: the terms that
@@ -339,6 +340,41 @@ func (m *NoPrior) fieldChainsH(t *taskNoPrior, lo, hi int) {
 			x.Workspace.AddRows(dst, rowV, m.W, 6, 3, 3, 1.0)
 		}
 	}
+}
+
+// fieldClampedH writes into x.fixedH the part of the field of h that
+// the visible layers and the parameters fix (fieldH is the whole):
+// mean field, which holds the visible layers, computes it once.
+func (m *NoPrior) fieldClampedH(x *NoPriorChains) {
+	a := x.fixedH[:x.N*3]
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsClampedH(&taskNoPrior{m: m, x: x, run: (*NoPrior).fieldChainsClampedH}, 0, x.N)
+		return
+	}
+	x.Workspace.Gemm(false, false, x.N, 3, 6, 1.0, x.V, 6, m.W, 3, 0, a, 3)
+}
+
+// fieldChainsClampedH is the loop of fieldClampedH over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *NoPrior) fieldChainsClampedH(t *taskNoPrior, lo, hi int) {
+	x := t.x
+	a := x.fixedH[:x.N*3]
+	for ch := lo; ch < hi; ch++ {
+		rowV := x.V[ch*6 : ch*6+6]
+		dst := a[ch*3 : ch*3+3]
+		if x.N < 4 {
+			x.Workspace.AddRows(dst, rowV, m.W, 6, 3, 3, 1.0)
+		}
+	}
+}
+
+// fieldFreeH writes the field of h into x.aH as fieldH does, from the
+// clamped part that fieldClampedH left in x.fixedH: the field in each
+// sweep of mean field.
+func (m *NoPrior) fieldFreeH(x *NoPriorChains) {
+	a := x.aH[:x.N*3]
+	copy(a, x.fixedH[:x.N*3])
 }
 
 // MeanH writes E[h[k] | rest] at inverse temperature beta for the chains in use
@@ -511,6 +547,7 @@ func (m *NoPrior) MetropolisV(x *NoPriorChains, beta, step float64) (accepted, p
 func (m *NoPrior) MeanField(x *NoPriorChains, iters int, tol, damping float64) int {
 	clear(x.H[:x.N*3])
 	const beta = 1.0
+	m.fieldClampedH(x)
 	for it := 1; it <= iters; it++ {
 		moved := 0.0
 		moved = max(moved, m.meanStepH(x, beta, damping))
@@ -529,7 +566,7 @@ func (m *NoPrior) meanStepH(x *NoPriorChains, beta, damping float64) float64 {
 		moved = max(moved, math.Abs(v-*old))
 		*old = v
 	}
-	m.fieldH(x)
+	m.fieldFreeH(x)
 	for grp := 0; grp < x.N*1; grp++ {
 		a := x.aH[grp*3 : grp*3+3]
 		for k := range a {

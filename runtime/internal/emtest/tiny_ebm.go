@@ -97,6 +97,7 @@ type TinyChains struct {
 	// annealed importance sampling. Nil (the default) means no base model.
 	BaseV []float64
 
+	fixedH  []float64   // the part of the fields of h that the visible layers fix, during mean field
 	aV      []float64   // fields
 	aH      []float64   // fields
 	prob    []float64   // one softmax group
@@ -123,6 +124,7 @@ func newTinyChains(n int, seed uint64, ws *runtime.Workspace) *TinyChains {
 	for c := range x.ones {
 		x.ones[c] = 1
 	}
+	x.fixedH = make([]float64, n*2)
 	x.V = make([]float64, n*4)
 	x.aV = make([]float64, n*4)
 	x.H = make([]float64, n*2)
@@ -355,6 +357,43 @@ func (m *Tiny) fieldChainsH(t *taskTiny, lo, hi int) {
 	}
 }
 
+// fieldClampedH writes into x.fixedH the part of the field of h that
+// the visible layers and the parameters fix (fieldH is the whole):
+// mean field, which holds the visible layers, computes it once.
+func (m *Tiny) fieldClampedH(x *TinyChains) {
+	a := x.fixedH[:x.N*2]
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsClampedH(&taskTiny{m: m, x: x, run: (*Tiny).fieldChainsClampedH}, 0, x.N)
+		return
+	}
+	x.Workspace.Gemm(false, false, x.N, 2, 4, 1.0, x.V, 4, m.W, 2, 0, a, 2)
+	x.forChains(4, taskTiny{m: m, x: x, run: (*Tiny).fieldChainsClampedH})
+}
+
+// fieldChainsClampedH is the loop of fieldClampedH over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *Tiny) fieldChainsClampedH(t *taskTiny, lo, hi int) {
+	x := t.x
+	a := x.fixedH[:x.N*2]
+	for ch := lo; ch < hi; ch++ {
+		rowV := x.V[ch*4 : ch*4+4]
+		dst := a[ch*2 : ch*2+2]
+		if x.N < 4 {
+			x.Workspace.AddRows(dst, rowV, m.W, 4, 2, 2, 1.0)
+		}
+		runtime.Axpy(1.0, m.C, dst)
+	}
+}
+
+// fieldFreeH writes the field of h into x.aH as fieldH does, from the
+// clamped part that fieldClampedH left in x.fixedH: the field in each
+// sweep of mean field.
+func (m *Tiny) fieldFreeH(x *TinyChains) {
+	a := x.aH[:x.N*2]
+	copy(a, x.fixedH[:x.N*2])
+}
+
 // MeanH writes E[h[k] | rest] at inverse temperature beta for the chains in use
 // into dst (x.N × 2), where p(h[k] = 1 | rest) = exp(β·a_h[k]) / Σ over its group exp(β·a).
 func (m *Tiny) MeanH(x *TinyChains, beta float64, dst []float64) {
@@ -525,6 +564,7 @@ func (m *Tiny) MetropolisV(x *TinyChains, beta, step float64) (accepted, propose
 func (m *Tiny) MeanField(x *TinyChains, iters int, tol, damping float64) int {
 	clear(x.H[:x.N*2])
 	const beta = 1.0
+	m.fieldClampedH(x)
 	for it := 1; it <= iters; it++ {
 		moved := 0.0
 		moved = max(moved, m.meanStepH(x, beta, damping))
@@ -543,7 +583,7 @@ func (m *Tiny) meanStepH(x *TinyChains, beta, damping float64) float64 {
 		moved = max(moved, math.Abs(v-*old))
 		*old = v
 	}
-	m.fieldH(x)
+	m.fieldFreeH(x)
 	for grp := 0; grp < x.N*1; grp++ {
 		a := x.aH[grp*2 : grp*2+2]
 		for k := range a {

@@ -1121,6 +1121,7 @@ func (t *MixedTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	if tol <= 0 {
 		tol = 1e-6
 	}
+	m.Hold(d)
 	m.MeanField(d, iters, tol, t.cfg.MeanFieldDamping)
 	m.EnergyGrad(d, -inv, t.grad)
 	recon := 0.0
@@ -1153,6 +1154,7 @@ func (t *MixedTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 			recon += (v - neg.V[k]) * (v - neg.V[k])
 		}
 	}
+	d.Workspace.Release()
 	d.Workspace.Update(&t.opt[0], m.W, t.grad.W, t.vel.W, epoch)
 	d.Workspace.Update(&t.opt[1], m.L, t.grad.L, t.vel.L, epoch)
 	d.Workspace.Update(&t.opt[2], m.U, t.grad.U, t.vel.U, epoch)

@@ -104,6 +104,7 @@ type DBMChains struct {
 	// annealed importance sampling. Nil (the default) means no base model.
 	BaseV []float64
 
+	fixedH1 []float64  // the part of the fields of h1 that the visible layers fix, during mean field
 	aV      []float64  // fields
 	aH1     []float64  // fields
 	aH2     []float64  // fields
@@ -131,6 +132,7 @@ func newDBMChains(n int, seed uint64, ws *runtime.Workspace) *DBMChains {
 	for c := range x.ones {
 		x.ones[c] = 1
 	}
+	x.fixedH1 = make([]float64, n*8)
 	x.V = make([]float64, n*9)
 	x.aV = make([]float64, n*9)
 	x.H1 = make([]float64, n*8)
@@ -382,6 +384,62 @@ func (m *DBM) fieldChainsH1(t *taskDBM, lo, hi int) {
 			x.Workspace.Gemv(false, 8, 4, 1.0, m.W2, 4, rowH2, 1, dst)
 		}
 		runtime.Axpy(1.0, m.C1, dst)
+	}
+}
+
+// fieldClampedH1 writes into x.fixedH1 the part of the field of h1 that
+// the visible layers and the parameters fix (fieldH1 is the whole):
+// mean field, which holds the visible layers, computes it once.
+func (m *DBM) fieldClampedH1(x *DBMChains) {
+	a := x.fixedH1[:x.N*8]
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsClampedH1(&taskDBM{m: m, x: x, run: (*DBM).fieldChainsClampedH1}, 0, x.N)
+		return
+	}
+	x.Workspace.Gemm(false, false, x.N, 8, 9, 1.0, x.V, 9, m.W1, 8, 0, a, 8)
+	x.forChains(16, taskDBM{m: m, x: x, run: (*DBM).fieldChainsClampedH1})
+}
+
+// fieldChainsClampedH1 is the loop of fieldClampedH1 over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *DBM) fieldChainsClampedH1(t *taskDBM, lo, hi int) {
+	x := t.x
+	a := x.fixedH1[:x.N*8]
+	for ch := lo; ch < hi; ch++ {
+		rowV := x.V[ch*9 : ch*9+9]
+		dst := a[ch*8 : ch*8+8]
+		if x.N < 4 {
+			x.Workspace.AddRows(dst, rowV, m.W1, 9, 8, 8, 1.0)
+		}
+		runtime.Axpy(1.0, m.C1, dst)
+	}
+}
+
+// fieldFreeH1 writes the field of h1 into x.aH1 as fieldH1 does, from the
+// clamped part that fieldClampedH1 left in x.fixedH1: the field in each
+// sweep of mean field.
+func (m *DBM) fieldFreeH1(x *DBMChains) {
+	a := x.aH1[:x.N*8]
+	copy(a, x.fixedH1[:x.N*8])
+	if x.N < 4 {
+		m.fieldChainsFreeH1(&taskDBM{m: m, x: x, run: (*DBM).fieldChainsFreeH1}, 0, x.N)
+		return
+	}
+	x.Workspace.Gemm(false, true, x.N, 8, 4, 1.0, x.H2, 4, m.W2, 4, 1, a, 8)
+}
+
+// fieldChainsFreeH1 is the loop of fieldFreeH1 over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *DBM) fieldChainsFreeH1(t *taskDBM, lo, hi int) {
+	x := t.x
+	a := x.aH1[:x.N*8]
+	for ch := lo; ch < hi; ch++ {
+		rowH2 := x.H2[ch*4 : ch*4+4]
+		dst := a[ch*8 : ch*8+8]
+		if x.N < 4 {
+			x.Workspace.Gemv(false, 8, 4, 1.0, m.W2, 4, rowH2, 1, dst)
+		}
 	}
 }
 
@@ -694,6 +752,7 @@ func (m *DBM) MeanField(x *DBMChains, iters int, tol, damping float64) int {
 	clear(x.H1[:x.N*8])
 	clear(x.H2[:x.N*4])
 	const beta = 1.0
+	m.fieldClampedH1(x)
 	for it := 1; it <= iters; it++ {
 		moved := 0.0
 		moved = max(moved, m.meanStepH1(x, beta, damping))
@@ -707,32 +766,18 @@ func (m *DBM) MeanField(x *DBMChains, iters int, tol, damping float64) int {
 
 // meanStepH1 updates the means of h1 and returns the largest change.
 func (m *DBM) meanStepH1(x *DBMChains, beta, damping float64) float64 {
-	moved := 0.0
-	update := func(old *float64, v float64) {
-		v = (1-damping)*v + damping**old
-		moved = max(moved, math.Abs(v-*old))
-		*old = v
-	}
-	m.fieldH1(x)
-	for k, a := range x.aH1[:x.N*8] {
-		update(&x.H1[k], runtime.Sigmoid(beta*a))
-	}
-	return moved
+	m.fieldFreeH1(x)
+	a := x.aH1[:x.N*8]
+	runtime.Sigmoids(a, a, beta)
+	return runtime.Relax(x.H1[:x.N*8], a, damping)
 }
 
 // meanStepH2 updates the means of h2 and returns the largest change.
 func (m *DBM) meanStepH2(x *DBMChains, beta, damping float64) float64 {
-	moved := 0.0
-	update := func(old *float64, v float64) {
-		v = (1-damping)*v + damping**old
-		moved = max(moved, math.Abs(v-*old))
-		*old = v
-	}
 	m.fieldH2(x)
-	for k, a := range x.aH2[:x.N*4] {
-		update(&x.H2[k], runtime.Sigmoid(beta*a))
-	}
-	return moved
+	a := x.aH2[:x.N*4]
+	runtime.Sigmoids(a, a, beta)
+	return runtime.Relax(x.H2[:x.N*4], a, damping)
 }
 
 // FreeEnergyVH2 writes, for every chain in use, the free energy at inverse temperature
@@ -1087,6 +1132,7 @@ func (t *DBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	if tol <= 0 {
 		tol = 1e-6
 	}
+	m.Hold(d)
 	m.MeanField(d, iters, tol, t.cfg.MeanFieldDamping)
 	m.EnergyGrad(d, -inv, t.grad)
 	recon := 0.0
@@ -1119,6 +1165,7 @@ func (t *DBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 			recon += (v - neg.V[k]) * (v - neg.V[k])
 		}
 	}
+	d.Workspace.Release()
 	d.Workspace.Update(&t.opt[0], m.W1, t.grad.W1, t.vel.W1, epoch)
 	d.Workspace.Update(&t.opt[1], m.W2, t.grad.W2, t.vel.W2, epoch)
 	d.Workspace.Update(&t.opt[2], m.B, t.grad.B, t.vel.B, epoch)

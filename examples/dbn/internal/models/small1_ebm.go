@@ -91,6 +91,7 @@ type Small1Chains struct {
 	// annealed importance sampling. Nil (the default) means no base model.
 	BaseV []float64
 
+	fixedH  []float64     // the part of the fields of h that the visible layers fix, during mean field
 	aV      []float64     // fields
 	aH      []float64     // fields
 	prob    []float64     // one softmax group
@@ -117,6 +118,7 @@ func newSmall1Chains(n int, seed uint64, ws *runtime.Workspace) *Small1Chains {
 	for c := range x.ones {
 		x.ones[c] = 1
 	}
+	x.fixedH = make([]float64, n*32)
 	x.V = make([]float64, n*64)
 	x.aV = make([]float64, n*64)
 	x.H = make([]float64, n*32)
@@ -348,6 +350,43 @@ func (m *Small1) fieldChainsH(t *taskSmall1, lo, hi int) {
 	}
 }
 
+// fieldClampedH writes into x.fixedH the part of the field of h that
+// the visible layers and the parameters fix (fieldH is the whole):
+// mean field, which holds the visible layers, computes it once.
+func (m *Small1) fieldClampedH(x *Small1Chains) {
+	a := x.fixedH[:x.N*32]
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsClampedH(&taskSmall1{m: m, x: x, run: (*Small1).fieldChainsClampedH}, 0, x.N)
+		return
+	}
+	x.Workspace.Gemm(false, false, x.N, 32, 64, 1.0, x.V, 64, m.W, 32, 0, a, 32)
+	x.forChains(64, taskSmall1{m: m, x: x, run: (*Small1).fieldChainsClampedH})
+}
+
+// fieldChainsClampedH is the loop of fieldClampedH over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *Small1) fieldChainsClampedH(t *taskSmall1, lo, hi int) {
+	x := t.x
+	a := x.fixedH[:x.N*32]
+	for ch := lo; ch < hi; ch++ {
+		rowV := x.V[ch*64 : ch*64+64]
+		dst := a[ch*32 : ch*32+32]
+		if x.N < 4 {
+			x.Workspace.AddRows(dst, rowV, m.W, 64, 32, 32, 1.0)
+		}
+		runtime.Axpy(1.0, m.C, dst)
+	}
+}
+
+// fieldFreeH writes the field of h into x.aH as fieldH does, from the
+// clamped part that fieldClampedH left in x.fixedH: the field in each
+// sweep of mean field.
+func (m *Small1) fieldFreeH(x *Small1Chains) {
+	a := x.aH[:x.N*32]
+	copy(a, x.fixedH[:x.N*32])
+}
+
 // fieldSiteH returns the field (and precision) of unit u of h in chain ch,
 // from the current values of every other unit: site-by-site updates use it.
 func (m *Small1) fieldSiteH(x *Small1Chains, ch, u int) (a, prec float64) {
@@ -533,6 +572,7 @@ func (m *Small1) MetropolisH(x *Small1Chains, beta, step float64) (accepted, pro
 func (m *Small1) MeanField(x *Small1Chains, iters int, tol, damping float64) int {
 	clear(x.H[:x.N*32])
 	const beta = 1.0
+	m.fieldClampedH(x)
 	for it := 1; it <= iters; it++ {
 		moved := 0.0
 		moved = max(moved, m.meanStepH(x, beta, damping))
@@ -545,17 +585,10 @@ func (m *Small1) MeanField(x *Small1Chains, iters int, tol, damping float64) int
 
 // meanStepH updates the means of h and returns the largest change.
 func (m *Small1) meanStepH(x *Small1Chains, beta, damping float64) float64 {
-	moved := 0.0
-	update := func(old *float64, v float64) {
-		v = (1-damping)*v + damping**old
-		moved = max(moved, math.Abs(v-*old))
-		*old = v
-	}
-	m.fieldH(x)
-	for k, a := range x.aH[:x.N*32] {
-		update(&x.H[k], runtime.Sigmoid(beta*a))
-	}
-	return moved
+	m.fieldFreeH(x)
+	a := x.aH[:x.N*32]
+	runtime.Sigmoids(a, a, beta)
+	return runtime.Relax(x.H[:x.N*32], a, damping)
 }
 
 // FreeEnergyV writes, for every chain in use, the free energy at inverse temperature

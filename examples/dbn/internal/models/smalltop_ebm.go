@@ -108,6 +108,7 @@ type SmallTopChains struct {
 	// annealed importance sampling. Nil (the default) means no base model.
 	BaseY []float64
 
+	fixedH  []float64       // the part of the fields of h that the visible layers fix, during mean field
 	aV      []float64       // fields
 	aY      []float64       // fields
 	aH      []float64       // fields
@@ -135,6 +136,7 @@ func newSmallTopChains(n int, seed uint64, ws *runtime.Workspace) *SmallTopChain
 	for c := range x.ones {
 		x.ones[c] = 1
 	}
+	x.fixedH = make([]float64, n*20)
 	x.V = make([]float64, n*32)
 	x.aV = make([]float64, n*32)
 	x.Y = make([]float64, n*4)
@@ -496,6 +498,46 @@ func (m *SmallTop) fieldChainsH(t *taskSmallTop, lo, hi int) {
 	}
 }
 
+// fieldClampedH writes into x.fixedH the part of the field of h that
+// the visible layers and the parameters fix (fieldH is the whole):
+// mean field, which holds the visible layers, computes it once.
+func (m *SmallTop) fieldClampedH(x *SmallTopChains) {
+	a := x.fixedH[:x.N*20]
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsClampedH(&taskSmallTop{m: m, x: x, run: (*SmallTop).fieldChainsClampedH}, 0, x.N)
+		return
+	}
+	x.Workspace.Gemm(false, false, x.N, 20, 32, 1.0, x.V, 32, m.W, 20, 0, a, 20)
+	x.Workspace.Gemm(false, false, x.N, 20, 4, 1.0, x.Y, 4, m.U, 20, 1, a, 20)
+	x.forChains(40, taskSmallTop{m: m, x: x, run: (*SmallTop).fieldChainsClampedH})
+}
+
+// fieldChainsClampedH is the loop of fieldClampedH over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *SmallTop) fieldChainsClampedH(t *taskSmallTop, lo, hi int) {
+	x := t.x
+	a := x.fixedH[:x.N*20]
+	for ch := lo; ch < hi; ch++ {
+		rowV := x.V[ch*32 : ch*32+32]
+		rowY := x.Y[ch*4 : ch*4+4]
+		dst := a[ch*20 : ch*20+20]
+		if x.N < 4 {
+			x.Workspace.AddRows(dst, rowV, m.W, 32, 20, 20, 1.0)
+			x.Workspace.AddRows(dst, rowY, m.U, 4, 20, 20, 1.0)
+		}
+		runtime.Axpy(1.0, m.C, dst)
+	}
+}
+
+// fieldFreeH writes the field of h into x.aH as fieldH does, from the
+// clamped part that fieldClampedH left in x.fixedH: the field in each
+// sweep of mean field.
+func (m *SmallTop) fieldFreeH(x *SmallTopChains) {
+	a := x.aH[:x.N*20]
+	copy(a, x.fixedH[:x.N*20])
+}
+
 // fieldSiteH returns the field (and precision) of unit u of h in chain ch,
 // from the current values of every other unit: site-by-site updates use it.
 func (m *SmallTop) fieldSiteH(x *SmallTopChains, ch, u int) (a, prec float64) {
@@ -691,6 +733,7 @@ func (m *SmallTop) MetropolisH(x *SmallTopChains, beta, step float64) (accepted,
 func (m *SmallTop) MeanField(x *SmallTopChains, iters int, tol, damping float64) int {
 	clear(x.H[:x.N*20])
 	const beta = 1.0
+	m.fieldClampedH(x)
 	for it := 1; it <= iters; it++ {
 		moved := 0.0
 		moved = max(moved, m.meanStepH(x, beta, damping))
@@ -703,17 +746,10 @@ func (m *SmallTop) MeanField(x *SmallTopChains, iters int, tol, damping float64)
 
 // meanStepH updates the means of h and returns the largest change.
 func (m *SmallTop) meanStepH(x *SmallTopChains, beta, damping float64) float64 {
-	moved := 0.0
-	update := func(old *float64, v float64) {
-		v = (1-damping)*v + damping**old
-		moved = max(moved, math.Abs(v-*old))
-		*old = v
-	}
-	m.fieldH(x)
-	for k, a := range x.aH[:x.N*20] {
-		update(&x.H[k], runtime.Sigmoid(beta*a))
-	}
-	return moved
+	m.fieldFreeH(x)
+	a := x.aH[:x.N*20]
+	runtime.Sigmoids(a, a, beta)
+	return runtime.Relax(x.H[:x.N*20], a, damping)
 }
 
 // FreeEnergyVY writes, for every chain in use, the free energy at inverse temperature

@@ -108,6 +108,7 @@ type TinyTopChains struct {
 	// annealed importance sampling. Nil (the default) means no base model.
 	BaseY []float64
 
+	fixedH  []float64      // the part of the fields of h that the visible layers fix, during mean field
 	aV      []float64      // fields
 	aY      []float64      // fields
 	aH      []float64      // fields
@@ -135,6 +136,7 @@ func newTinyTopChains(n int, seed uint64, ws *runtime.Workspace) *TinyTopChains 
 	for c := range x.ones {
 		x.ones[c] = 1
 	}
+	x.fixedH = make([]float64, n*2)
 	x.V = make([]float64, n*3)
 	x.aV = make([]float64, n*3)
 	x.Y = make([]float64, n*2)
@@ -496,6 +498,46 @@ func (m *TinyTop) fieldChainsH(t *taskTinyTop, lo, hi int) {
 	}
 }
 
+// fieldClampedH writes into x.fixedH the part of the field of h that
+// the visible layers and the parameters fix (fieldH is the whole):
+// mean field, which holds the visible layers, computes it once.
+func (m *TinyTop) fieldClampedH(x *TinyTopChains) {
+	a := x.fixedH[:x.N*2]
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsClampedH(&taskTinyTop{m: m, x: x, run: (*TinyTop).fieldChainsClampedH}, 0, x.N)
+		return
+	}
+	x.Workspace.Gemm(false, false, x.N, 2, 3, 1.0, x.V, 3, m.W, 2, 0, a, 2)
+	x.Workspace.Gemm(false, false, x.N, 2, 2, 1.0, x.Y, 2, m.U, 2, 1, a, 2)
+	x.forChains(4, taskTinyTop{m: m, x: x, run: (*TinyTop).fieldChainsClampedH})
+}
+
+// fieldChainsClampedH is the loop of fieldClampedH over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *TinyTop) fieldChainsClampedH(t *taskTinyTop, lo, hi int) {
+	x := t.x
+	a := x.fixedH[:x.N*2]
+	for ch := lo; ch < hi; ch++ {
+		rowV := x.V[ch*3 : ch*3+3]
+		rowY := x.Y[ch*2 : ch*2+2]
+		dst := a[ch*2 : ch*2+2]
+		if x.N < 4 {
+			x.Workspace.AddRows(dst, rowV, m.W, 3, 2, 2, 1.0)
+			x.Workspace.AddRows(dst, rowY, m.U, 2, 2, 2, 1.0)
+		}
+		runtime.Axpy(1.0, m.C, dst)
+	}
+}
+
+// fieldFreeH writes the field of h into x.aH as fieldH does, from the
+// clamped part that fieldClampedH left in x.fixedH: the field in each
+// sweep of mean field.
+func (m *TinyTop) fieldFreeH(x *TinyTopChains) {
+	a := x.aH[:x.N*2]
+	copy(a, x.fixedH[:x.N*2])
+}
+
 // fieldSiteH returns the field (and precision) of unit u of h in chain ch,
 // from the current values of every other unit: site-by-site updates use it.
 func (m *TinyTop) fieldSiteH(x *TinyTopChains, ch, u int) (a, prec float64) {
@@ -691,6 +733,7 @@ func (m *TinyTop) MetropolisH(x *TinyTopChains, beta, step float64) (accepted, p
 func (m *TinyTop) MeanField(x *TinyTopChains, iters int, tol, damping float64) int {
 	clear(x.H[:x.N*2])
 	const beta = 1.0
+	m.fieldClampedH(x)
 	for it := 1; it <= iters; it++ {
 		moved := 0.0
 		moved = max(moved, m.meanStepH(x, beta, damping))
@@ -703,17 +746,10 @@ func (m *TinyTop) MeanField(x *TinyTopChains, iters int, tol, damping float64) i
 
 // meanStepH updates the means of h and returns the largest change.
 func (m *TinyTop) meanStepH(x *TinyTopChains, beta, damping float64) float64 {
-	moved := 0.0
-	update := func(old *float64, v float64) {
-		v = (1-damping)*v + damping**old
-		moved = max(moved, math.Abs(v-*old))
-		*old = v
-	}
-	m.fieldH(x)
-	for k, a := range x.aH[:x.N*2] {
-		update(&x.H[k], runtime.Sigmoid(beta*a))
-	}
-	return moved
+	m.fieldFreeH(x)
+	a := x.aH[:x.N*2]
+	runtime.Sigmoids(a, a, beta)
+	return runtime.Relax(x.H[:x.N*2], a, damping)
 }
 
 // FreeEnergyVY writes, for every chain in use, the free energy at inverse temperature
