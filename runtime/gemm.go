@@ -607,7 +607,8 @@ func (s *gemmScratch) listRows(lv int, transA bool, a []float64, lda, r0, rows, 
 		st[rows] = int32(e)
 	}
 	if f32 {
-		rl.val32 = growFloat32(&s.val32, nkb*rows*kc+16) // as vals: sized for any op(A)
+		// Sized as vals, for any op(A): a held product's warm-up runs on zeros.
+		rl.val32 = growFloat32(&s.val32, nkb*rows*kc+16)
 		if rl.unit == 0 { // unit values are not read
 			narrow(lv, rl.val32, rl.vals[:e])
 		}
