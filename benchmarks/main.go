@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/ebmc/ebmc/benchmarks/rbm32"
+	"github.com/ebmc/ebmc/examples/dbm"
 	"github.com/ebmc/ebmc/examples/rbm"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
@@ -74,7 +75,13 @@ type result struct {
 	LogZHiAlias  *float64 `json:"log_z_high,omitempty"`
 	Weights      string   `json:"weights,omitempty"`
 	BasePseudo   float64  `json:"base_pseudo,omitempty"`
-	Go           string   `json:"go"`
+	// VSML
+	Model          string  `json:"model,omitempty"`
+	K              int     `json:"k,omitempty"`
+	MeanFieldSweep int     `json:"mean_field_sweeps,omitempty"`
+	WeightDecay    float64 `json:"weight_decay,omitempty"`
+	TFlop          float64 `json:"tflop,omitempty"`
+	Go             string  `json:"go"`
 }
 
 func ptr(x float64) *float64 { return &x }
@@ -120,13 +127,15 @@ const (
 func main() {
 	log.SetFlags(0)
 	log.SetPrefix("benchmarks: ")
-	workload := flag.String("workload", "", "gibbs | gibbs1 | cd1 | pcd1 | ais")
+	workload := flag.String("workload", "", "gibbs | gibbs1 | cd1 | pcd1 | ais | vsml")
 	seed := flag.Uint64("seed", 0, "seed of the model's initializers and of the chains' random streams")
 	chains := flag.Int("chains", 0, "Gibbs chains (default 100 for gibbs, 1 for gibbs1) or PCD persistent chains (default: batch)")
 	sweeps := flag.Int("sweeps", 0, "Gibbs sweeps (default 1000 for gibbs, 5000 for gibbs1)")
 	epochs := flag.Int("epochs", 1, "training epochs (cd1, pcd1)")
 	batch := flag.Int("batch", 100, "minibatch size (cd1, pcd1)")
-	lr := flag.Float64("lr", 0.05, "learning rate")
+	lr := flag.Float64("lr", 0.05, "learning rate (vsml: default 0.001)")
+	k := flag.Int("k", 5, "vsml: Gibbs sweeps of the persistent chains per update")
+	mfSweeps := flag.Int("mf-sweeps", 25, "vsml: mean-field sweeps per minibatch, every one run (the DBM example's cap, which its tolerance 1e-6 does not stop before)")
 	mom := flag.Float64("momentum", 0.5, "momentum")
 	rows := flag.Int("rows", 0, "train on the first rows training images only (0: all 60000; for quick runs)")
 	runs := flag.Int("runs", 100, "AIS runs")
@@ -213,6 +222,25 @@ func main() {
 			if err := saveWeights(*save, m); err != nil {
 				log.Fatal(err)
 			}
+		}
+	case "vsml":
+		train, err := loadImages(dd, trainFile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if *rows > 0 && *rows < train.Rows {
+			train, _ = train.Split(*rows)
+		}
+		set := map[string]bool{}
+		flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if !set["lr"] {
+			*lr = 0.001
+		}
+		if *chains == 0 {
+			*chains = 100
+		}
+		if err := vsml(&res, train, *batch, *chains, *k, *mfSweeps, *lr, *mom, *reconRows, *seed, *float32); err != nil {
+			log.Fatal(err)
 		}
 	case "ais":
 		train, err := loadImages(dd, trainFile)
@@ -427,4 +455,54 @@ func saveWeights(path string, m *rbm.RBM) error {
 		{"vbias", []int{nv}, m.B},
 		{"hbias", []int{nh}, m.C},
 	})
+}
+
+// vsml runs one epoch of variational SML on the 784-500-1000 DBM of
+// examples/dbm.ebm (W ~ N(0, 0.01²), zero biases) with the DBM example's
+// settings: per minibatch of 100, mean field from zero with every one of
+// mfSweeps sweeps run (h1, then h2), persistent chains (started uniformly
+// at random) advanced k block-Gibbs sweeps, the gradient of both phases,
+// and SGD with momentum and weight decay 0.0002.
+//
+// The FLOP count is that of the dense products, 2·m·n·k each: per image
+// 2·784·500 for v·W1 (once), mfSweeps·2·(2·500·1000) for h2·W2ᵀ and h1·W2,
+// 2·(784·500 + 500·1000) for the positive statistics; per minibatch k
+// sweeps of the chains, 2·chains·2·(784·500 + 500·1000) each, and their
+// statistics, 2·chains·(784·500 + 500·1000).
+func vsml(res *result, train *dataset.BitDataset, batch, chains, k, mfSweeps int, lr, mom float64, reconRows int, seed uint64, float32 bool) error {
+	const nv, n1, n2 = dbm.DBMNV, dbm.DBMN1, dbm.DBMN2
+	m := dbm.NewDBM(seed)
+	t, err := dbm.NewDBMTrainer(m, runtime.CDConfig{K: k, Persistent: true, Chains: chains, BatchSize: batch, ReconRows: reconRows, Seed: seed + 2,
+		Optimizer:      runtime.SGD{LearningRate: lr, Momentum: mom, WeightDecay: 0.0002},
+		MeanFieldIters: mfSweeps, MeanFieldTol: -1})
+	if err != nil {
+		return err
+	}
+	if float32 && !t.Workspace().SetFloat32(true) {
+		return errors.New("-float32: this CPU has no float32 kernels (they need AVX-512)")
+	}
+	buf, idx := make([]float64, batch*nv), make([]int, batch)
+	t0 := time.Now()
+	steps := 0
+	for s := 0; s < train.Rows; s += batch {
+		n := min(batch, train.Rows-s)
+		rowsFrom(train, s, n, idx, buf)
+		t.TrainStep(buf[:n*nv], n, 0)
+		steps++
+	}
+	dt := time.Since(t0).Seconds()
+	perImage := 2.0*nv*n1 + float64(mfSweeps)*2*(2*n1*n2) + 2*(nv*n1+n1*n2)
+	perStep := float64(k)*2*float64(chains)*2*(nv*n1+n1*n2) + 2*float64(chains)*(nv*n1+n1*n2)
+	flop := perImage*float64(train.Rows) + perStep*float64(steps)
+	res.Model = fmt.Sprintf("DBM %d-%d-%d", nv, n1, n2)
+	res.Epochs, res.Batch, res.Chains, res.K, res.MeanFieldSweep = 1, batch, chains, k, mfSweeps
+	res.LR, res.Momentum, res.WeightDecay = lr, mom, 0.0002
+	if train.Rows != 60000 {
+		res.Rows = train.Rows
+	}
+	res.Seconds, res.SecondsPerEp = dt, dt
+	res.TFlop = flop / 1e12
+	res.GFlops = flop / dt / 1e9
+	res.WAbsMean = absMean(m.W1)
+	return nil
 }

@@ -365,7 +365,7 @@ func (g *gen) trainer() {
 		p.P("if iters <= 0 {")
 		p.P("iters = 25")
 		p.P("}")
-		p.P("if tol <= 0 {")
+		p.P("if tol == 0 {")
 		p.P("tol = 1e-6")
 		p.P("}")
 		// The parameters stay fixed until the update: the products of mean

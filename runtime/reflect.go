@@ -154,8 +154,8 @@ type CDConfig struct {
 	// given the visible ones (deep Boltzmann machines), which replaces the
 	// hidden layers by their mean-field posterior q(h | v): at most
 	// MeanFieldIters passes (0 means 25), stopping once no mean moves by
-	// more than MeanFieldTol (0 means 1e-6), each mean moving
-	// 1 − MeanFieldDamping of the way to its update.
+	// more than MeanFieldTol (0 means 1e-6; a negative value runs every
+	// pass), each mean moving 1 − MeanFieldDamping of the way to its update.
 	MeanFieldIters   int
 	MeanFieldTol     float64
 	MeanFieldDamping float64

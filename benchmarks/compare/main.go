@@ -1,9 +1,9 @@
-// Command compare runs the RBM workloads of benchmarks/ with ebmc's
+// Command compare runs the RBM and DBM workloads of benchmarks/ with ebmc's
 // generated code and, when Debian's python has them, with PyTorch and
 // scikit-learn, interleaved rep-major (rep 1 of every cell, then rep 2, …)
 // because the machine's speed drifts, and prints a Markdown table of medians.
 //
-//	go run ./benchmarks/compare [-reps 3] [-workloads gibbs,gibbs1,cd1,pcd1,ais] [-quick]
+//	go run ./benchmarks/compare [-reps 3] [-workloads gibbs,gibbs1,cd1,pcd1,ais,vsml] [-quick]
 //
 // It builds the workload binary once (go build ./benchmarks), writes every
 // run's JSON line (with rep, command, peak RSS and CPU share from
@@ -29,7 +29,7 @@ import (
 	"time"
 )
 
-var allWorkloads = []string{"gibbs", "gibbs1", "cd1", "pcd1", "ais"}
+var allWorkloads = []string{"gibbs", "gibbs1", "cd1", "pcd1", "ais", "vsml"}
 
 // impl is one implementation: how to run a workload, or false if it has none.
 type impl struct {
@@ -60,7 +60,7 @@ func main() {
 	reps := flag.Int("reps", 3, "repetitions of every cell (default 1 with -quick)")
 	wl := flag.String("workloads", strings.Join(allWorkloads, ","), "comma-separated workloads")
 	impls := flag.String("impls", "ebmc,torch-f32,torch-f64,sklearn-f64", "comma-separated implementations (ebmc, ebmc-f32 (float32 products), torch-f32, torch-f64, sklearn-f64, sklearn-f32); ebmc first; -quick: ebmc,torch-f32,sklearn-f64")
-	quick := flag.Bool("quick", false, "shrink every workload for a smoke run (20/200 sweeps, 3000 training images, 100 AIS temperatures)")
+	quick := flag.Bool("quick", false, "shrink every workload for a smoke run (20/200 sweeps, 3000 training images, 100 AIS temperatures, 1000 images of DBM training)")
 	out := flag.String("out", "", "file for the raw JSON lines (default benchmarks/out/raw-TIME.jsonl)")
 	weights := flag.String("weights", "", "ais: weights .npz for every implementation (default: saved by ebmc's cd1 run of rep 1, or trained first)")
 	python := flag.String("python", "/usr/bin/python3", "python with numpy, torch and scikit-learn (Debian's)")
@@ -151,17 +151,22 @@ func main() {
 				log.Printf("%s -c 'import %s' fails: skipping %s", *python, map[string]string{"torch": "torch", "sklearn": "sklearn"}[lib], name)
 				continue
 			}
-			script := filepath.Join(bench, "py", lib+"_rbm.py")
+			script := func(w string) string {
+				if w == "vsml" {
+					return filepath.Join(bench, "py", "torch_dbm.py")
+				}
+				return filepath.Join(bench, "py", lib+"_rbm.py")
+			}
 			label := fmt.Sprintf("%s-%s-%dt", lib, prec, *threads)
 			if lib == "sklearn" {
 				label = name
 			}
 			chosen = append(chosen, &impl{label: label, env: []string{"OMP_WAIT_POLICY=PASSIVE"},
 				argv: func(w string, opts [][2]string) ([]string, bool) {
-					if lib == "sklearn" && (w == "cd1" || w == "ais") {
-						return nil, false // scikit-learn has neither
+					if lib == "sklearn" && (w == "cd1" || w == "ais" || w == "vsml") {
+						return nil, false // scikit-learn has none of them
 					}
-					a := []string{*python, script, "--workload", w, "--dtype", dtype, "--threads", strconv.Itoa(*threads)}
+					a := []string{*python, script(w), "--workload", w, "--dtype", dtype, "--threads", strconv.Itoa(*threads)}
 					for _, o := range opts {
 						if lib == "sklearn" && o[0] == "momentum" {
 							continue
@@ -186,6 +191,7 @@ func main() {
 		opts["cd1"] = [][2]string{{"rows", "3000"}}
 		opts["pcd1"] = [][2]string{{"rows", "3000"}}
 		opts["ais"] = [][2]string{{"betas", "100"}}
+		opts["vsml"] = [][2]string{{"rows", "1000"}}
 	}
 
 	// AIS weights: the same file for every implementation.
@@ -446,6 +452,8 @@ func title(w string, rs []record) string {
 		return fmt.Sprintf("W2p pcd1: PCD-1, %d epoch of %d images", n("epochs", 1), n("rows", 60000))
 	case "ais":
 		return fmt.Sprintf("W4 ais: %d runs × %d temperatures", n("runs", 100), n("betas", 10000))
+	case "vsml":
+		return fmt.Sprintf("D1 vsml: DBM 784-500-1000, 1 epoch of %d images, %d mean-field sweeps, PCD-%d", n("rows", 60000), n("mean_field_sweeps", 25), n("k", 5))
 	}
 	return w
 }
@@ -561,6 +569,8 @@ func quality(w string, rs []record) string {
 		if mo, ok := rs[0].num("momentum"); ok && mo == 0 {
 			parts = append(parts, "no momentum")
 		}
+	case "vsml":
+		parts = append(parts, fmt.Sprintf("%s TFLOP; mean |W1| %s", fmtNum(m("tflop")), fmtNum(m("w_abs_mean"))))
 	case "ais":
 		var zs []string
 		for _, r := range rs {

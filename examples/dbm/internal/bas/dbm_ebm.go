@@ -1129,7 +1129,7 @@ func (t *DBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	if iters <= 0 {
 		iters = 25
 	}
-	if tol <= 0 {
+	if tol == 0 {
 		tol = 1e-6
 	}
 	m.Hold(d)
