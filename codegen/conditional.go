@@ -933,8 +933,19 @@ func (g *gen) meanField() {
 		p.P("return 0")
 		p.P("}")
 		p.P()
+		p.P("// MeanFieldFrom is MeanField for a model without hidden layers: it does nothing.")
+		p.Pf("func (m *%s) MeanFieldFrom(x *%s, iters int, tol, damping float64) int {", g.T, g.C)
+		p.P("return 0")
+		p.P("}")
+		p.P()
 		return
 	}
+	p.P("return m.MeanFieldFrom(x, iters, tol, damping)")
+	p.P("}")
+	p.P()
+	p.P("// MeanFieldFrom is MeanField started from the means in the hidden layers of")
+	p.P("// the chains (a recognition model's guess, say) instead of zero.")
+	p.Pf("func (m *%s) MeanFieldFrom(x *%s, iters int, tol, damping float64) int {", g.T, g.C)
 	p.P("const beta = 1.0")
 	for _, c := range g.m.Conditionals {
 		if g.splitField(c) {

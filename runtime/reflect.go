@@ -95,6 +95,9 @@ type Reflective interface {
 	// MeanField runs mean-field inference with the visible layers clamped
 	// and returns the number of sweeps done.
 	MeanField(x Chains, iters int, tol, damping float64) int
+	// MeanFieldFrom is MeanField started from the means in the hidden
+	// layers of x (a recognition model's guess) instead of zero.
+	MeanFieldFrom(x Chains, iters int, tol, damping float64) int
 	// FreeEnergy writes the free energy fe (an index into FreeEnergies) of every chain.
 	FreeEnergy(x Chains, fe int, beta float64, dst []float64)
 	// AnnealStep writes the free energy fe of every chain at beta0 into dst0

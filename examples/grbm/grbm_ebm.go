@@ -673,6 +673,12 @@ func (m *GRBM) MetropolisH(x *GRBMChains, beta, step float64) (accepted, propose
 // It returns the number of sweeps done.
 func (m *GRBM) MeanField(x *GRBMChains, iters int, tol, damping float64) int {
 	clear(x.H[:x.N*500])
+	return m.MeanFieldFrom(x, iters, tol, damping)
+}
+
+// MeanFieldFrom is MeanField started from the means in the hidden layers of
+// the chains (a recognition model's guess, say) instead of zero.
+func (m *GRBM) MeanFieldFrom(x *GRBMChains, iters int, tol, damping float64) int {
 	const beta = 1.0
 	m.fieldClampedH(x)
 	for it := 1; it <= iters; it++ {
@@ -1202,6 +1208,9 @@ func (r reflectGRBM) Langevin(x runtime.Chains, layer int, beta, eps float64, ad
 }
 func (r reflectGRBM) MeanField(x runtime.Chains, iters int, tol, damping float64) int {
 	return r.m.MeanField(x.(*GRBMChains), iters, tol, damping)
+}
+func (r reflectGRBM) MeanFieldFrom(x runtime.Chains, iters int, tol, damping float64) int {
+	return r.m.MeanFieldFrom(x.(*GRBMChains), iters, tol, damping)
 }
 
 func (r reflectGRBM) FreeEnergy(x runtime.Chains, fe int, beta float64, dst []float64) {

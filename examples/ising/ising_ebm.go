@@ -401,6 +401,11 @@ func (m *Ising) MeanField(x *IsingChains, iters int, tol, damping float64) int {
 	return 0
 }
 
+// MeanFieldFrom is MeanField for a model without hidden layers: it does nothing.
+func (m *Ising) MeanFieldFrom(x *IsingChains, iters int, tol, damping float64) int {
+	return 0
+}
+
 // LogZ returns log Z = log Σ exp(−E) exactly, enumerating s (65536 configurations),
 // on every core. It refuses when that is more configurations than limit
 // (limit ≤ 0 means 2³⁰).
@@ -687,6 +692,9 @@ func (r reflectIsing) Langevin(x runtime.Chains, layer int, beta, eps float64, a
 }
 func (r reflectIsing) MeanField(x runtime.Chains, iters int, tol, damping float64) int {
 	return r.m.MeanField(x.(*IsingChains), iters, tol, damping)
+}
+func (r reflectIsing) MeanFieldFrom(x runtime.Chains, iters int, tol, damping float64) int {
+	return r.m.MeanFieldFrom(x.(*IsingChains), iters, tol, damping)
 }
 
 func (r reflectIsing) FreeEnergy(x runtime.Chains, fe int, beta float64, dst []float64) {

@@ -571,6 +571,12 @@ func (m *RBM) MetropolisH(x *RBMChains, beta, step float64) (accepted, proposed 
 // It returns the number of sweeps done.
 func (m *RBM) MeanField(x *RBMChains, iters int, tol, damping float64) int {
 	clear(x.H[:x.N*8])
+	return m.MeanFieldFrom(x, iters, tol, damping)
+}
+
+// MeanFieldFrom is MeanField started from the means in the hidden layers of
+// the chains (a recognition model's guess, say) instead of zero.
+func (m *RBM) MeanFieldFrom(x *RBMChains, iters int, tol, damping float64) int {
 	const beta = 1.0
 	m.fieldClampedH(x)
 	for it := 1; it <= iters; it++ {
@@ -1072,6 +1078,9 @@ func (r reflectRBM) Langevin(x runtime.Chains, layer int, beta, eps float64, adj
 }
 func (r reflectRBM) MeanField(x runtime.Chains, iters int, tol, damping float64) int {
 	return r.m.MeanField(x.(*RBMChains), iters, tol, damping)
+}
+func (r reflectRBM) MeanFieldFrom(x runtime.Chains, iters int, tol, damping float64) int {
+	return r.m.MeanFieldFrom(x.(*RBMChains), iters, tol, damping)
 }
 
 func (r reflectRBM) FreeEnergy(x runtime.Chains, fe int, beta float64, dst []float64) {

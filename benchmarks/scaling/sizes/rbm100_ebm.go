@@ -572,6 +572,12 @@ func (m *RBM100) MetropolisH(x *RBM100Chains, beta, step float64) (accepted, pro
 // It returns the number of sweeps done.
 func (m *RBM100) MeanField(x *RBM100Chains, iters int, tol, damping float64) int {
 	clear(x.H[:x.N*100])
+	return m.MeanFieldFrom(x, iters, tol, damping)
+}
+
+// MeanFieldFrom is MeanField started from the means in the hidden layers of
+// the chains (a recognition model's guess, say) instead of zero.
+func (m *RBM100) MeanFieldFrom(x *RBM100Chains, iters int, tol, damping float64) int {
 	const beta = 1.0
 	m.fieldClampedH(x)
 	for it := 1; it <= iters; it++ {
@@ -1043,6 +1049,9 @@ func (r reflectRBM100) Langevin(x runtime.Chains, layer int, beta, eps float64, 
 }
 func (r reflectRBM100) MeanField(x runtime.Chains, iters int, tol, damping float64) int {
 	return r.m.MeanField(x.(*RBM100Chains), iters, tol, damping)
+}
+func (r reflectRBM100) MeanFieldFrom(x runtime.Chains, iters int, tol, damping float64) int {
+	return r.m.MeanFieldFrom(x.(*RBM100Chains), iters, tol, damping)
 }
 
 func (r reflectRBM100) FreeEnergy(x runtime.Chains, fe int, beta float64, dst []float64) {

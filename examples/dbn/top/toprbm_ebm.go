@@ -733,6 +733,12 @@ func (m *TopRBM) MetropolisH(x *TopRBMChains, beta, step float64) (accepted, pro
 // It returns the number of sweeps done.
 func (m *TopRBM) MeanField(x *TopRBMChains, iters int, tol, damping float64) int {
 	clear(x.H[:x.N*2000])
+	return m.MeanFieldFrom(x, iters, tol, damping)
+}
+
+// MeanFieldFrom is MeanField started from the means in the hidden layers of
+// the chains (a recognition model's guess, say) instead of zero.
+func (m *TopRBM) MeanFieldFrom(x *TopRBMChains, iters int, tol, damping float64) int {
 	const beta = 1.0
 	m.fieldClampedH(x)
 	for it := 1; it <= iters; it++ {
@@ -1256,6 +1262,9 @@ func (r reflectTopRBM) Langevin(x runtime.Chains, layer int, beta, eps float64, 
 }
 func (r reflectTopRBM) MeanField(x runtime.Chains, iters int, tol, damping float64) int {
 	return r.m.MeanField(x.(*TopRBMChains), iters, tol, damping)
+}
+func (r reflectTopRBM) MeanFieldFrom(x runtime.Chains, iters int, tol, damping float64) int {
+	return r.m.MeanFieldFrom(x.(*TopRBMChains), iters, tol, damping)
 }
 
 func (r reflectTopRBM) FreeEnergy(x runtime.Chains, fe int, beta float64, dst []float64) {

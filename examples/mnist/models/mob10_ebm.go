@@ -557,6 +557,12 @@ func (m *MoB10) MetropolisV(x *MoB10Chains, beta, step float64) (accepted, propo
 // It returns the number of sweeps done.
 func (m *MoB10) MeanField(x *MoB10Chains, iters int, tol, damping float64) int {
 	clear(x.H[:x.N*10])
+	return m.MeanFieldFrom(x, iters, tol, damping)
+}
+
+// MeanFieldFrom is MeanField started from the means in the hidden layers of
+// the chains (a recognition model's guess, say) instead of zero.
+func (m *MoB10) MeanFieldFrom(x *MoB10Chains, iters int, tol, damping float64) int {
 	const beta = 1.0
 	m.fieldClampedH(x)
 	for it := 1; it <= iters; it++ {
@@ -1078,6 +1084,9 @@ func (r reflectMoB10) Langevin(x runtime.Chains, layer int, beta, eps float64, a
 }
 func (r reflectMoB10) MeanField(x runtime.Chains, iters int, tol, damping float64) int {
 	return r.m.MeanField(x.(*MoB10Chains), iters, tol, damping)
+}
+func (r reflectMoB10) MeanFieldFrom(x runtime.Chains, iters int, tol, damping float64) int {
+	return r.m.MeanFieldFrom(x.(*MoB10Chains), iters, tol, damping)
 }
 
 func (r reflectMoB10) FreeEnergy(x runtime.Chains, fe int, beta float64, dst []float64) {

@@ -557,6 +557,12 @@ func (m *MoB500) MetropolisV(x *MoB500Chains, beta, step float64) (accepted, pro
 // It returns the number of sweeps done.
 func (m *MoB500) MeanField(x *MoB500Chains, iters int, tol, damping float64) int {
 	clear(x.H[:x.N*500])
+	return m.MeanFieldFrom(x, iters, tol, damping)
+}
+
+// MeanFieldFrom is MeanField started from the means in the hidden layers of
+// the chains (a recognition model's guess, say) instead of zero.
+func (m *MoB500) MeanFieldFrom(x *MoB500Chains, iters int, tol, damping float64) int {
 	const beta = 1.0
 	m.fieldClampedH(x)
 	for it := 1; it <= iters; it++ {
@@ -1080,6 +1086,9 @@ func (r reflectMoB500) Langevin(x runtime.Chains, layer int, beta, eps float64, 
 }
 func (r reflectMoB500) MeanField(x runtime.Chains, iters int, tol, damping float64) int {
 	return r.m.MeanField(x.(*MoB500Chains), iters, tol, damping)
+}
+func (r reflectMoB500) MeanFieldFrom(x runtime.Chains, iters int, tol, damping float64) int {
+	return r.m.MeanFieldFrom(x.(*MoB500Chains), iters, tol, damping)
 }
 
 func (r reflectMoB500) FreeEnergy(x runtime.Chains, fe int, beta float64, dst []float64) {

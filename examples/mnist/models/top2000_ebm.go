@@ -572,6 +572,12 @@ func (m *Top2000) MetropolisH(x *Top2000Chains, beta, step float64) (accepted, p
 // It returns the number of sweeps done.
 func (m *Top2000) MeanField(x *Top2000Chains, iters int, tol, damping float64) int {
 	clear(x.H[:x.N*2000])
+	return m.MeanFieldFrom(x, iters, tol, damping)
+}
+
+// MeanFieldFrom is MeanField started from the means in the hidden layers of
+// the chains (a recognition model's guess, say) instead of zero.
+func (m *Top2000) MeanFieldFrom(x *Top2000Chains, iters int, tol, damping float64) int {
 	const beta = 1.0
 	m.fieldClampedH(x)
 	for it := 1; it <= iters; it++ {
@@ -1045,6 +1051,9 @@ func (r reflectTop2000) Langevin(x runtime.Chains, layer int, beta, eps float64,
 }
 func (r reflectTop2000) MeanField(x runtime.Chains, iters int, tol, damping float64) int {
 	return r.m.MeanField(x.(*Top2000Chains), iters, tol, damping)
+}
+func (r reflectTop2000) MeanFieldFrom(x runtime.Chains, iters int, tol, damping float64) int {
+	return r.m.MeanFieldFrom(x.(*Top2000Chains), iters, tol, damping)
 }
 
 func (r reflectTop2000) FreeEnergy(x runtime.Chains, fe int, beta float64, dst []float64) {

@@ -571,6 +571,12 @@ func (m *Digits) MetropolisH(x *DigitsChains, beta, step float64) (accepted, pro
 // It returns the number of sweeps done.
 func (m *Digits) MeanField(x *DigitsChains, iters int, tol, damping float64) int {
 	clear(x.H[:x.N*32])
+	return m.MeanFieldFrom(x, iters, tol, damping)
+}
+
+// MeanFieldFrom is MeanField started from the means in the hidden layers of
+// the chains (a recognition model's guess, say) instead of zero.
+func (m *Digits) MeanFieldFrom(x *DigitsChains, iters int, tol, damping float64) int {
 	const beta = 1.0
 	m.fieldClampedH(x)
 	for it := 1; it <= iters; it++ {
@@ -1074,6 +1080,9 @@ func (r reflectDigits) Langevin(x runtime.Chains, layer int, beta, eps float64, 
 }
 func (r reflectDigits) MeanField(x runtime.Chains, iters int, tol, damping float64) int {
 	return r.m.MeanField(x.(*DigitsChains), iters, tol, damping)
+}
+func (r reflectDigits) MeanFieldFrom(x runtime.Chains, iters int, tol, damping float64) int {
+	return r.m.MeanFieldFrom(x.(*DigitsChains), iters, tol, damping)
 }
 
 func (r reflectDigits) FreeEnergy(x runtime.Chains, fe int, beta float64, dst []float64) {

@@ -732,6 +732,12 @@ func (m *ClassRBM) MetropolisH(x *ClassRBMChains, beta, step float64) (accepted,
 // It returns the number of sweeps done.
 func (m *ClassRBM) MeanField(x *ClassRBMChains, iters int, tol, damping float64) int {
 	clear(x.H[:x.N*3])
+	return m.MeanFieldFrom(x, iters, tol, damping)
+}
+
+// MeanFieldFrom is MeanField started from the means in the hidden layers of
+// the chains (a recognition model's guess, say) instead of zero.
+func (m *ClassRBM) MeanFieldFrom(x *ClassRBMChains, iters int, tol, damping float64) int {
 	const beta = 1.0
 	m.fieldClampedH(x)
 	for it := 1; it <= iters; it++ {
@@ -1291,6 +1297,9 @@ func (r reflectClassRBM) Langevin(x runtime.Chains, layer int, beta, eps float64
 }
 func (r reflectClassRBM) MeanField(x runtime.Chains, iters int, tol, damping float64) int {
 	return r.m.MeanField(x.(*ClassRBMChains), iters, tol, damping)
+}
+func (r reflectClassRBM) MeanFieldFrom(x runtime.Chains, iters int, tol, damping float64) int {
+	return r.m.MeanFieldFrom(x.(*ClassRBMChains), iters, tol, damping)
 }
 
 func (r reflectClassRBM) FreeEnergy(x runtime.Chains, fe int, beta float64, dst []float64) {

@@ -402,6 +402,11 @@ func (m *FVBM) MeanField(x *FVBMChains, iters int, tol, damping float64) int {
 	return 0
 }
 
+// MeanFieldFrom is MeanField for a model without hidden layers: it does nothing.
+func (m *FVBM) MeanFieldFrom(x *FVBMChains, iters int, tol, damping float64) int {
+	return 0
+}
+
 // LogZ returns log Z = log Σ exp(−E) exactly, enumerating v (32 configurations),
 // on every core. It refuses when that is more configurations than limit
 // (limit ≤ 0 means 2³⁰).
@@ -712,6 +717,9 @@ func (r reflectFVBM) Langevin(x runtime.Chains, layer int, beta, eps float64, ad
 }
 func (r reflectFVBM) MeanField(x runtime.Chains, iters int, tol, damping float64) int {
 	return r.m.MeanField(x.(*FVBMChains), iters, tol, damping)
+}
+func (r reflectFVBM) MeanFieldFrom(x runtime.Chains, iters int, tol, damping float64) int {
+	return r.m.MeanFieldFrom(x.(*FVBMChains), iters, tol, damping)
 }
 
 func (r reflectFVBM) FreeEnergy(x runtime.Chains, fe int, beta float64, dst []float64) {

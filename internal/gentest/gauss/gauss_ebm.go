@@ -503,6 +503,11 @@ func (m *Gauss) MeanField(x *GaussChains, iters int, tol, damping float64) int {
 	return 0
 }
 
+// MeanFieldFrom is MeanField for a model without hidden layers: it does nothing.
+func (m *Gauss) MeanFieldFrom(x *GaussChains, iters int, tol, damping float64) int {
+	return 0
+}
+
 // LogZ cannot enumerate this model; estimate log Z by annealed importance sampling.
 func (m *Gauss) LogZ(limit float64) (float64, error) {
 	return 0, errors.New("log Z of Gauss: layer v is gaussian and cannot be enumerated, and no free energy sums every gaussian layer out; estimate log Z by annealed importance sampling (estimators.AIS, package runtime/estimators)")
@@ -791,6 +796,9 @@ func (r reflectGauss) Langevin(x runtime.Chains, layer int, beta, eps float64, a
 }
 func (r reflectGauss) MeanField(x runtime.Chains, iters int, tol, damping float64) int {
 	return r.m.MeanField(x.(*GaussChains), iters, tol, damping)
+}
+func (r reflectGauss) MeanFieldFrom(x runtime.Chains, iters int, tol, damping float64) int {
+	return r.m.MeanFieldFrom(x.(*GaussChains), iters, tol, damping)
 }
 
 func (r reflectGauss) FreeEnergy(x runtime.Chains, fe int, beta float64, dst []float64) {

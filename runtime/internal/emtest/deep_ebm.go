@@ -712,6 +712,12 @@ func (m *Deep) MetropolisH2(x *DeepChains, beta, step float64) (accepted, propos
 func (m *Deep) MeanField(x *DeepChains, iters int, tol, damping float64) int {
 	clear(x.H1[:x.N*2])
 	clear(x.H2[:x.N*2])
+	return m.MeanFieldFrom(x, iters, tol, damping)
+}
+
+// MeanFieldFrom is MeanField started from the means in the hidden layers of
+// the chains (a recognition model's guess, say) instead of zero.
+func (m *Deep) MeanFieldFrom(x *DeepChains, iters int, tol, damping float64) int {
 	const beta = 1.0
 	m.fieldClampedH1(x)
 	for it := 1; it <= iters; it++ {
@@ -1224,6 +1230,9 @@ func (r reflectDeep) Langevin(x runtime.Chains, layer int, beta, eps float64, ad
 }
 func (r reflectDeep) MeanField(x runtime.Chains, iters int, tol, damping float64) int {
 	return r.m.MeanField(x.(*DeepChains), iters, tol, damping)
+}
+func (r reflectDeep) MeanFieldFrom(x runtime.Chains, iters int, tol, damping float64) int {
+	return r.m.MeanFieldFrom(x.(*DeepChains), iters, tol, damping)
 }
 
 func (r reflectDeep) FreeEnergy(x runtime.Chains, fe int, beta float64, dst []float64) {

@@ -652,6 +652,12 @@ func (m *GHid) gradientG(x *GHidChains, beta float64, dst []float64) {
 func (m *GHid) MeanField(x *GHidChains, iters int, tol, damping float64) int {
 	clear(x.G[:x.N*2])
 	clear(x.varG)
+	return m.MeanFieldFrom(x, iters, tol, damping)
+}
+
+// MeanFieldFrom is MeanField started from the means in the hidden layers of
+// the chains (a recognition model's guess, say) instead of zero.
+func (m *GHid) MeanFieldFrom(x *GHidChains, iters int, tol, damping float64) int {
 	const beta = 1.0
 	m.fieldClampedG(x)
 	for it := 1; it <= iters; it++ {
@@ -1168,6 +1174,9 @@ func (r reflectGHid) Langevin(x runtime.Chains, layer int, beta, eps float64, ad
 }
 func (r reflectGHid) MeanField(x runtime.Chains, iters int, tol, damping float64) int {
 	return r.m.MeanField(x.(*GHidChains), iters, tol, damping)
+}
+func (r reflectGHid) MeanFieldFrom(x runtime.Chains, iters int, tol, damping float64) int {
+	return r.m.MeanFieldFrom(x.(*GHidChains), iters, tol, damping)
 }
 
 func (r reflectGHid) FreeEnergy(x runtime.Chains, fe int, beta float64, dst []float64) {

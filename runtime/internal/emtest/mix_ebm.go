@@ -563,6 +563,12 @@ func (m *Mix) MetropolisV(x *MixChains, beta, step float64) (accepted, proposed 
 // It returns the number of sweeps done.
 func (m *Mix) MeanField(x *MixChains, iters int, tol, damping float64) int {
 	clear(x.H[:x.N*3])
+	return m.MeanFieldFrom(x, iters, tol, damping)
+}
+
+// MeanFieldFrom is MeanField started from the means in the hidden layers of
+// the chains (a recognition model's guess, say) instead of zero.
+func (m *Mix) MeanFieldFrom(x *MixChains, iters int, tol, damping float64) int {
 	const beta = 1.0
 	m.fieldClampedH(x)
 	for it := 1; it <= iters; it++ {
@@ -1084,6 +1090,9 @@ func (r reflectMix) Langevin(x runtime.Chains, layer int, beta, eps float64, adj
 }
 func (r reflectMix) MeanField(x runtime.Chains, iters int, tol, damping float64) int {
 	return r.m.MeanField(x.(*MixChains), iters, tol, damping)
+}
+func (r reflectMix) MeanFieldFrom(x runtime.Chains, iters int, tol, damping float64) int {
+	return r.m.MeanFieldFrom(x.(*MixChains), iters, tol, damping)
 }
 
 func (r reflectMix) FreeEnergy(x runtime.Chains, fe int, beta float64, dst []float64) {

@@ -546,6 +546,12 @@ func (m *NoPrior) MetropolisV(x *NoPriorChains, beta, step float64) (accepted, p
 // It returns the number of sweeps done.
 func (m *NoPrior) MeanField(x *NoPriorChains, iters int, tol, damping float64) int {
 	clear(x.H[:x.N*3])
+	return m.MeanFieldFrom(x, iters, tol, damping)
+}
+
+// MeanFieldFrom is MeanField started from the means in the hidden layers of
+// the chains (a recognition model's guess, say) instead of zero.
+func (m *NoPrior) MeanFieldFrom(x *NoPriorChains, iters int, tol, damping float64) int {
 	const beta = 1.0
 	m.fieldClampedH(x)
 	for it := 1; it <= iters; it++ {
@@ -1060,6 +1066,9 @@ func (r reflectNoPrior) Langevin(x runtime.Chains, layer int, beta, eps float64,
 }
 func (r reflectNoPrior) MeanField(x runtime.Chains, iters int, tol, damping float64) int {
 	return r.m.MeanField(x.(*NoPriorChains), iters, tol, damping)
+}
+func (r reflectNoPrior) MeanFieldFrom(x runtime.Chains, iters int, tol, damping float64) int {
+	return r.m.MeanFieldFrom(x.(*NoPriorChains), iters, tol, damping)
 }
 
 func (r reflectNoPrior) FreeEnergy(x runtime.Chains, fe int, beta float64, dst []float64) {

@@ -525,6 +525,12 @@ func (m *Odd) MetropolisPix(x *OddChains, beta, step float64) (accepted, propose
 // It returns the number of sweeps done.
 func (m *Odd) MeanField(x *OddChains, iters int, tol, damping float64) int {
 	clear(x.Zz[:x.N*2])
+	return m.MeanFieldFrom(x, iters, tol, damping)
+}
+
+// MeanFieldFrom is MeanField started from the means in the hidden layers of
+// the chains (a recognition model's guess, say) instead of zero.
+func (m *Odd) MeanFieldFrom(x *OddChains, iters int, tol, damping float64) int {
 	const beta = 1.0
 	for it := 1; it <= iters; it++ {
 		moved := 0.0
@@ -1046,6 +1052,9 @@ func (r reflectOdd) Langevin(x runtime.Chains, layer int, beta, eps float64, adj
 }
 func (r reflectOdd) MeanField(x runtime.Chains, iters int, tol, damping float64) int {
 	return r.m.MeanField(x.(*OddChains), iters, tol, damping)
+}
+func (r reflectOdd) MeanFieldFrom(x runtime.Chains, iters int, tol, damping float64) int {
+	return r.m.MeanFieldFrom(x.(*OddChains), iters, tol, damping)
 }
 
 func (r reflectOdd) FreeEnergy(x runtime.Chains, fe int, beta float64, dst []float64) {

@@ -563,6 +563,12 @@ func (m *Tiny) MetropolisV(x *TinyChains, beta, step float64) (accepted, propose
 // It returns the number of sweeps done.
 func (m *Tiny) MeanField(x *TinyChains, iters int, tol, damping float64) int {
 	clear(x.H[:x.N*2])
+	return m.MeanFieldFrom(x, iters, tol, damping)
+}
+
+// MeanFieldFrom is MeanField started from the means in the hidden layers of
+// the chains (a recognition model's guess, say) instead of zero.
+func (m *Tiny) MeanFieldFrom(x *TinyChains, iters int, tol, damping float64) int {
 	const beta = 1.0
 	m.fieldClampedH(x)
 	for it := 1; it <= iters; it++ {
@@ -1084,6 +1090,9 @@ func (r reflectTiny) Langevin(x runtime.Chains, layer int, beta, eps float64, ad
 }
 func (r reflectTiny) MeanField(x runtime.Chains, iters int, tol, damping float64) int {
 	return r.m.MeanField(x.(*TinyChains), iters, tol, damping)
+}
+func (r reflectTiny) MeanFieldFrom(x runtime.Chains, iters int, tol, damping float64) int {
+	return r.m.MeanFieldFrom(x.(*TinyChains), iters, tol, damping)
 }
 
 func (r reflectTiny) FreeEnergy(x runtime.Chains, fe int, beta float64, dst []float64) {

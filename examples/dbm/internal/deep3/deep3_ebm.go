@@ -912,6 +912,12 @@ func (m *DBM3) MeanField(x *DBM3Chains, iters int, tol, damping float64) int {
 	clear(x.H1[:x.N*8])
 	clear(x.H2[:x.N*4])
 	clear(x.H3[:x.N*3])
+	return m.MeanFieldFrom(x, iters, tol, damping)
+}
+
+// MeanFieldFrom is MeanField started from the means in the hidden layers of
+// the chains (a recognition model's guess, say) instead of zero.
+func (m *DBM3) MeanFieldFrom(x *DBM3Chains, iters int, tol, damping float64) int {
 	const beta = 1.0
 	m.fieldClampedH1(x)
 	for it := 1; it <= iters; it++ {
@@ -1522,6 +1528,9 @@ func (r reflectDBM3) Langevin(x runtime.Chains, layer int, beta, eps float64, ad
 }
 func (r reflectDBM3) MeanField(x runtime.Chains, iters int, tol, damping float64) int {
 	return r.m.MeanField(x.(*DBM3Chains), iters, tol, damping)
+}
+func (r reflectDBM3) MeanFieldFrom(x runtime.Chains, iters int, tol, damping float64) int {
+	return r.m.MeanFieldFrom(x.(*DBM3Chains), iters, tol, damping)
 }
 
 func (r reflectDBM3) FreeEnergy(x runtime.Chains, fe int, beta float64, dst []float64) {

@@ -743,6 +743,12 @@ func (m *Mixed) MetropolisS(x *MixedChains, beta, step float64) (accepted, propo
 func (m *Mixed) MeanField(x *MixedChains, iters int, tol, damping float64) int {
 	clear(x.S[:x.N*3])
 	clear(x.Y[:x.N*6])
+	return m.MeanFieldFrom(x, iters, tol, damping)
+}
+
+// MeanFieldFrom is MeanField started from the means in the hidden layers of
+// the chains (a recognition model's guess, say) instead of zero.
+func (m *Mixed) MeanFieldFrom(x *MixedChains, iters int, tol, damping float64) int {
 	const beta = 1.0
 	for it := 1; it <= iters; it++ {
 		moved := 0.0
@@ -1289,6 +1295,9 @@ func (r reflectMixed) Langevin(x runtime.Chains, layer int, beta, eps float64, a
 }
 func (r reflectMixed) MeanField(x runtime.Chains, iters int, tol, damping float64) int {
 	return r.m.MeanField(x.(*MixedChains), iters, tol, damping)
+}
+func (r reflectMixed) MeanFieldFrom(x runtime.Chains, iters int, tol, damping float64) int {
+	return r.m.MeanFieldFrom(x.(*MixedChains), iters, tol, damping)
 }
 
 func (r reflectMixed) FreeEnergy(x runtime.Chains, fe int, beta float64, dst []float64) {

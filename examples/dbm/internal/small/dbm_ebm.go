@@ -751,6 +751,12 @@ func (m *DBM) MetropolisH2(x *DBMChains, beta, step float64) (accepted, proposed
 func (m *DBM) MeanField(x *DBMChains, iters int, tol, damping float64) int {
 	clear(x.H1[:x.N*8])
 	clear(x.H2[:x.N*4])
+	return m.MeanFieldFrom(x, iters, tol, damping)
+}
+
+// MeanFieldFrom is MeanField started from the means in the hidden layers of
+// the chains (a recognition model's guess, say) instead of zero.
+func (m *DBM) MeanFieldFrom(x *DBMChains, iters int, tol, damping float64) int {
 	const beta = 1.0
 	m.fieldClampedH1(x)
 	for it := 1; it <= iters; it++ {
@@ -1300,6 +1306,9 @@ func (r reflectDBM) Langevin(x runtime.Chains, layer int, beta, eps float64, adj
 }
 func (r reflectDBM) MeanField(x runtime.Chains, iters int, tol, damping float64) int {
 	return r.m.MeanField(x.(*DBMChains), iters, tol, damping)
+}
+func (r reflectDBM) MeanFieldFrom(x runtime.Chains, iters int, tol, damping float64) int {
+	return r.m.MeanFieldFrom(x.(*DBMChains), iters, tol, damping)
 }
 
 func (r reflectDBM) FreeEnergy(x runtime.Chains, fe int, beta float64, dst []float64) {

@@ -571,6 +571,12 @@ func (m *Small1) MetropolisH(x *Small1Chains, beta, step float64) (accepted, pro
 // It returns the number of sweeps done.
 func (m *Small1) MeanField(x *Small1Chains, iters int, tol, damping float64) int {
 	clear(x.H[:x.N*32])
+	return m.MeanFieldFrom(x, iters, tol, damping)
+}
+
+// MeanFieldFrom is MeanField started from the means in the hidden layers of
+// the chains (a recognition model's guess, say) instead of zero.
+func (m *Small1) MeanFieldFrom(x *Small1Chains, iters int, tol, damping float64) int {
 	const beta = 1.0
 	m.fieldClampedH(x)
 	for it := 1; it <= iters; it++ {
@@ -1074,6 +1080,9 @@ func (r reflectSmall1) Langevin(x runtime.Chains, layer int, beta, eps float64, 
 }
 func (r reflectSmall1) MeanField(x runtime.Chains, iters int, tol, damping float64) int {
 	return r.m.MeanField(x.(*Small1Chains), iters, tol, damping)
+}
+func (r reflectSmall1) MeanFieldFrom(x runtime.Chains, iters int, tol, damping float64) int {
+	return r.m.MeanFieldFrom(x.(*Small1Chains), iters, tol, damping)
 }
 
 func (r reflectSmall1) FreeEnergy(x runtime.Chains, fe int, beta float64, dst []float64) {

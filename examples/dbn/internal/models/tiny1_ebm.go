@@ -571,6 +571,12 @@ func (m *Tiny1) MetropolisH(x *Tiny1Chains, beta, step float64) (accepted, propo
 // It returns the number of sweeps done.
 func (m *Tiny1) MeanField(x *Tiny1Chains, iters int, tol, damping float64) int {
 	clear(x.H[:x.N*3])
+	return m.MeanFieldFrom(x, iters, tol, damping)
+}
+
+// MeanFieldFrom is MeanField started from the means in the hidden layers of
+// the chains (a recognition model's guess, say) instead of zero.
+func (m *Tiny1) MeanFieldFrom(x *Tiny1Chains, iters int, tol, damping float64) int {
 	const beta = 1.0
 	m.fieldClampedH(x)
 	for it := 1; it <= iters; it++ {
@@ -1072,6 +1078,9 @@ func (r reflectTiny1) Langevin(x runtime.Chains, layer int, beta, eps float64, a
 }
 func (r reflectTiny1) MeanField(x runtime.Chains, iters int, tol, damping float64) int {
 	return r.m.MeanField(x.(*Tiny1Chains), iters, tol, damping)
+}
+func (r reflectTiny1) MeanFieldFrom(x runtime.Chains, iters int, tol, damping float64) int {
+	return r.m.MeanFieldFrom(x.(*Tiny1Chains), iters, tol, damping)
 }
 
 func (r reflectTiny1) FreeEnergy(x runtime.Chains, fe int, beta float64, dst []float64) {

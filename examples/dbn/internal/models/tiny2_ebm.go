@@ -571,6 +571,12 @@ func (m *Tiny2) MetropolisH(x *Tiny2Chains, beta, step float64) (accepted, propo
 // It returns the number of sweeps done.
 func (m *Tiny2) MeanField(x *Tiny2Chains, iters int, tol, damping float64) int {
 	clear(x.H[:x.N*3])
+	return m.MeanFieldFrom(x, iters, tol, damping)
+}
+
+// MeanFieldFrom is MeanField started from the means in the hidden layers of
+// the chains (a recognition model's guess, say) instead of zero.
+func (m *Tiny2) MeanFieldFrom(x *Tiny2Chains, iters int, tol, damping float64) int {
 	const beta = 1.0
 	m.fieldClampedH(x)
 	for it := 1; it <= iters; it++ {
@@ -1072,6 +1078,9 @@ func (r reflectTiny2) Langevin(x runtime.Chains, layer int, beta, eps float64, a
 }
 func (r reflectTiny2) MeanField(x runtime.Chains, iters int, tol, damping float64) int {
 	return r.m.MeanField(x.(*Tiny2Chains), iters, tol, damping)
+}
+func (r reflectTiny2) MeanFieldFrom(x runtime.Chains, iters int, tol, damping float64) int {
+	return r.m.MeanFieldFrom(x.(*Tiny2Chains), iters, tol, damping)
 }
 
 func (r reflectTiny2) FreeEnergy(x runtime.Chains, fe int, beta float64, dst []float64) {

@@ -571,6 +571,12 @@ func (m *TinyRBM) MetropolisH(x *TinyRBMChains, beta, step float64) (accepted, p
 // It returns the number of sweeps done.
 func (m *TinyRBM) MeanField(x *TinyRBMChains, iters int, tol, damping float64) int {
 	clear(x.H[:x.N*2])
+	return m.MeanFieldFrom(x, iters, tol, damping)
+}
+
+// MeanFieldFrom is MeanField started from the means in the hidden layers of
+// the chains (a recognition model's guess, say) instead of zero.
+func (m *TinyRBM) MeanFieldFrom(x *TinyRBMChains, iters int, tol, damping float64) int {
 	const beta = 1.0
 	m.fieldClampedH(x)
 	for it := 1; it <= iters; it++ {
@@ -1076,6 +1082,9 @@ func (r reflectTinyRBM) Langevin(x runtime.Chains, layer int, beta, eps float64,
 }
 func (r reflectTinyRBM) MeanField(x runtime.Chains, iters int, tol, damping float64) int {
 	return r.m.MeanField(x.(*TinyRBMChains), iters, tol, damping)
+}
+func (r reflectTinyRBM) MeanFieldFrom(x runtime.Chains, iters int, tol, damping float64) int {
+	return r.m.MeanFieldFrom(x.(*TinyRBMChains), iters, tol, damping)
 }
 
 func (r reflectTinyRBM) FreeEnergy(x runtime.Chains, fe int, beta float64, dst []float64) {

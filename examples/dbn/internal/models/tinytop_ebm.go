@@ -732,6 +732,12 @@ func (m *TinyTop) MetropolisH(x *TinyTopChains, beta, step float64) (accepted, p
 // It returns the number of sweeps done.
 func (m *TinyTop) MeanField(x *TinyTopChains, iters int, tol, damping float64) int {
 	clear(x.H[:x.N*2])
+	return m.MeanFieldFrom(x, iters, tol, damping)
+}
+
+// MeanFieldFrom is MeanField started from the means in the hidden layers of
+// the chains (a recognition model's guess, say) instead of zero.
+func (m *TinyTop) MeanFieldFrom(x *TinyTopChains, iters int, tol, damping float64) int {
 	const beta = 1.0
 	m.fieldClampedH(x)
 	for it := 1; it <= iters; it++ {
@@ -1289,6 +1295,9 @@ func (r reflectTinyTop) Langevin(x runtime.Chains, layer int, beta, eps float64,
 }
 func (r reflectTinyTop) MeanField(x runtime.Chains, iters int, tol, damping float64) int {
 	return r.m.MeanField(x.(*TinyTopChains), iters, tol, damping)
+}
+func (r reflectTinyTop) MeanFieldFrom(x runtime.Chains, iters int, tol, damping float64) int {
+	return r.m.MeanFieldFrom(x.(*TinyTopChains), iters, tol, damping)
 }
 
 func (r reflectTinyTop) FreeEnergy(x runtime.Chains, fe int, beta float64, dst []float64) {
