@@ -32,6 +32,7 @@ type Recognition struct {
 	R, Bias [][]float64
 
 	ws       *runtime.Workspace
+	own      bool // ws is the model's own
 	batch    int
 	mu, grad [][]float64 // per layer: activations (batch × size), their error terms
 	back     [][]float64 // per layer: the error terms from the layer above
@@ -41,8 +42,9 @@ type Recognition struct {
 
 // NewRecognition returns a recognition model for m with every weight and
 // bias zero (every guess ½ until trained), for minibatches of up to batch
-// rows.
-func NewRecognition(m runtime.Reflective, batch int) (*Recognition, error) {
+// rows, whose products run on ws (nil: a workspace of its own, which Close
+// releases; pass a trainer's to keep one set of threads on the cores).
+func NewRecognition(m runtime.Reflective, batch int, ws *runtime.Workspace) (*Recognition, error) {
 	lay, err := NewDBMLayout(m)
 	if err != nil {
 		return nil, err
@@ -51,7 +53,10 @@ func NewRecognition(m runtime.Reflective, batch int) (*Recognition, error) {
 		return nil, fmt.Errorf("runtime: recognition model of %s: batch size must be positive, got %d", m.ModelName(), batch)
 	}
 	layers := m.Layers()
-	r := &Recognition{Chain: lay.Chain, ws: runtime.NewWorkspace(0), batch: batch}
+	r := &Recognition{Chain: lay.Chain, ws: ws, batch: batch}
+	if ws == nil {
+		r.ws, r.own = runtime.NewWorkspace(0), true
+	}
 	for k, l := range lay.Chain {
 		ly := layers[l]
 		if k > 0 && ly.Kind != "bernoulli" {
@@ -75,8 +80,12 @@ func NewRecognition(m runtime.Reflective, batch int) (*Recognition, error) {
 	return r, nil
 }
 
-// Close releases the model's workspace threads.
-func (r *Recognition) Close() { r.ws.Close() }
+// Close releases the threads of the model's own workspace.
+func (r *Recognition) Close() {
+	if r.own {
+		r.ws.Close()
+	}
+}
 
 // forward computes μ for the first n rows of r.mu[0].
 func (r *Recognition) forward(n int) {

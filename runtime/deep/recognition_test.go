@@ -34,7 +34,7 @@ func strongDBM(t *testing.T, w float64, rows int) (*dbmtest.Small, *dataset.Data
 // says, to O(h²).
 func TestRecognitionGradient(t *testing.T) {
 	m, data := strongDBM(t, 1, 7)
-	r, err := NewRecognition(m.Reflect(), 7)
+	r, err := NewRecognition(m.Reflect(), 7, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func restore(r *Recognition, s [][]float64) {
 // tolerances save a smaller share.)
 func TestRecognitionSavesSweeps(t *testing.T) {
 	m, data := strongDBM(t, 1.5, 2000)
-	r, err := NewRecognition(m.Reflect(), 100)
+	r, err := NewRecognition(m.Reflect(), 100, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,11 +160,11 @@ func TestRecognitionSavesSweeps(t *testing.T) {
 
 // Hidden layers other than bernoulli are refused, naming the kind.
 func TestRecognitionRefusesOtherKinds(t *testing.T) {
-	_, err := NewRecognition(emtest.NewGHid(1).Reflect(), 10)
+	_, err := NewRecognition(emtest.NewGHid(1).Reflect(), 10, nil)
 	if err == nil || !strings.Contains(err.Error(), "gaussian") {
 		t.Fatalf("NewRecognition of a gaussian hidden layer: err = %v, want one naming gaussian", err)
 	}
-	if _, err := NewRecognition(dbmtest.NewSmall(1).Reflect(), 0); err == nil {
+	if _, err := NewRecognition(dbmtest.NewSmall(1).Reflect(), 0, nil); err == nil {
 		t.Fatal("NewRecognition accepted batch size 0")
 	}
 }
