@@ -2,6 +2,7 @@ package codegen
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/ebmc/ebmc/ir"
 )
@@ -242,44 +243,23 @@ func (g *gen) trainer() {
 	p.P()
 	p.Pf("// New%s returns a trainer for m; it allocates everything a step needs.", tr)
 	p.Pf("func New%s(m *%s, cfg runtime.CDConfig) (*%s, error) {", tr, g.T, tr)
-	p.P("if cfg.BatchSize <= 0 {")
-	p.Pf("return nil, fmt.Errorf(\"%s trainer: BatchSize must be positive, got %%d\", cfg.BatchSize)", g.m.Name)
-	p.P("}")
-	p.P("if cfg.ReconRows < 0 {")
-	p.Pf("return nil, fmt.Errorf(\"%s trainer: ReconRows must be 0 (every row) or positive, got %%d\", cfg.ReconRows)", g.m.Name)
-	p.P("}")
-	p.P("if cfg.K <= 0 {")
-	p.P("cfg.K = 1")
-	p.P("}")
-	p.P("chains := cfg.BatchSize")
-	p.P("if cfg.Persistent && cfg.Chains > 0 {")
-	p.P("chains = cfg.Chains")
+	var trained []string
+	for _, gr := range g.m.Gradients {
+		trained = append(trained, fmt.Sprintf("%q", gr.Param.Name))
+	}
+	p.Pf("cfg, chains, opt, err := cfg.Prepare(%q, []string{%s})", g.m.Name, strings.Join(trained, ", "))
+	p.P("if err != nil {")
+	p.P("return nil, err")
 	p.P("}")
 	p.P("// One workspace serves the three batches: the idle workers of separate")
 	p.P("// workspaces would spin on the cores the busy one needs.")
 	p.Pf("data := New%s(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15)", g.C)
-	p.Pf("t := &%s{Model: m, cfg: cfg,", tr)
+	p.Pf("t := &%s{Model: m, cfg: cfg, opt: opt,", tr)
 	p.P("data: data,")
 	p.Pf("neg: new%s(chains, cfg.Seed, data.Workspace),", g.C)
 	p.Pf("mo: new%s(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),", g.C)
 	p.Pf("grad: Zero%s(), vel: Zero%s(),", g.T, g.T)
 	p.Pf("recon: make([]float64, cfg.BatchSize*%d),", g.maxLayer())
-	p.P("}")
-	p.P("names := map[string]int{")
-	for i, gr := range g.m.Gradients {
-		p.Pf("%q: %d,", gr.Param.Name, i)
-	}
-	p.P("}")
-	p.Pf("t.opt = make([]runtime.SGD, %d)", len(g.m.Gradients))
-	p.P("for i := range t.opt {")
-	p.P("t.opt[i] = cfg.Optimizer")
-	p.P("}")
-	p.P("for name, rate := range cfg.Rates {")
-	p.P("i, ok := names[name]")
-	p.P("if !ok {")
-	p.Pf("return nil, fmt.Errorf(\"%s trainer: Rates names %%q, which is not a trained parameter\", name)", g.m.Name)
-	p.P("}")
-	p.P("t.opt[i].LearningRate *= rate")
 	p.P("}")
 	p.P("t.rng = make([]float64, 8*chains)")
 	p.P("t.encodeRNG()")
@@ -361,18 +341,11 @@ func (g *gen) trainer() {
 	case fe != nil:
 		p.Pf("m.FreeEnergyGrad%s(d, t.mo, -inv, t.grad)", g.keepName(fe))
 	case g.hasHidden():
-		p.P("iters, tol := t.cfg.MeanFieldIters, t.cfg.MeanFieldTol")
-		p.P("if iters <= 0 {")
-		p.P("iters = 25")
-		p.P("}")
-		p.P("if tol == 0 {")
-		p.P("tol = 1e-6")
-		p.P("}")
 		// The parameters stay fixed until the update: the products of mean
 		// field's sweeps, the negative phase and the gradients pack each
 		// weight matrix once per step (Hold) instead of once per product.
 		p.P("m.Hold(d)")
-		p.P("m.MeanField(d, iters, tol, t.cfg.MeanFieldDamping)")
+		p.P("m.MeanField(d, t.cfg.MeanFieldIters, t.cfg.MeanFieldTol, t.cfg.MeanFieldDamping)")
 		p.P("m.EnergyGrad(d, -inv, t.grad)")
 	default:
 		p.P("m.EnergyGrad(d, -inv, t.grad)")

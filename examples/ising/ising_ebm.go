@@ -480,42 +480,19 @@ type IsingTrainer struct {
 
 // NewIsingTrainer returns a trainer for m; it allocates everything a step needs.
 func NewIsingTrainer(m *Ising, cfg runtime.CDConfig) (*IsingTrainer, error) {
-	if cfg.BatchSize <= 0 {
-		return nil, fmt.Errorf("Ising trainer: BatchSize must be positive, got %d", cfg.BatchSize)
-	}
-	if cfg.ReconRows < 0 {
-		return nil, fmt.Errorf("Ising trainer: ReconRows must be 0 (every row) or positive, got %d", cfg.ReconRows)
-	}
-	if cfg.K <= 0 {
-		cfg.K = 1
-	}
-	chains := cfg.BatchSize
-	if cfg.Persistent && cfg.Chains > 0 {
-		chains = cfg.Chains
+	cfg, chains, opt, err := cfg.Prepare("Ising", []string{"h"})
+	if err != nil {
+		return nil, err
 	}
 	// One workspace serves the three batches: the idle workers of separate
 	// workspaces would spin on the cores the busy one needs.
 	data := NewIsingChains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15)
-	t := &IsingTrainer{Model: m, cfg: cfg,
+	t := &IsingTrainer{Model: m, cfg: cfg, opt: opt,
 		data: data,
 		neg:  newIsingChains(chains, cfg.Seed, data.Workspace),
 		mo:   newIsingChains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroIsing(), vel: ZeroIsing(),
 		recon: make([]float64, cfg.BatchSize*16),
-	}
-	names := map[string]int{
-		"h": 0,
-	}
-	t.opt = make([]runtime.SGD, 1)
-	for i := range t.opt {
-		t.opt[i] = cfg.Optimizer
-	}
-	for name, rate := range cfg.Rates {
-		i, ok := names[name]
-		if !ok {
-			return nil, fmt.Errorf("Ising trainer: Rates names %q, which is not a trained parameter", name)
-		}
-		t.opt[i].LearningRate *= rate
 	}
 	t.rng = make([]float64, 8*chains)
 	t.encodeRNG()

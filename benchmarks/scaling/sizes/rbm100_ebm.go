@@ -781,44 +781,19 @@ type RBM100Trainer struct {
 
 // NewRBM100Trainer returns a trainer for m; it allocates everything a step needs.
 func NewRBM100Trainer(m *RBM100, cfg runtime.CDConfig) (*RBM100Trainer, error) {
-	if cfg.BatchSize <= 0 {
-		return nil, fmt.Errorf("RBM trainer: BatchSize must be positive, got %d", cfg.BatchSize)
-	}
-	if cfg.ReconRows < 0 {
-		return nil, fmt.Errorf("RBM trainer: ReconRows must be 0 (every row) or positive, got %d", cfg.ReconRows)
-	}
-	if cfg.K <= 0 {
-		cfg.K = 1
-	}
-	chains := cfg.BatchSize
-	if cfg.Persistent && cfg.Chains > 0 {
-		chains = cfg.Chains
+	cfg, chains, opt, err := cfg.Prepare("RBM", []string{"W", "b", "c"})
+	if err != nil {
+		return nil, err
 	}
 	// One workspace serves the three batches: the idle workers of separate
 	// workspaces would spin on the cores the busy one needs.
 	data := NewRBM100Chains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15)
-	t := &RBM100Trainer{Model: m, cfg: cfg,
+	t := &RBM100Trainer{Model: m, cfg: cfg, opt: opt,
 		data: data,
 		neg:  newRBM100Chains(chains, cfg.Seed, data.Workspace),
 		mo:   newRBM100Chains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroRBM100(), vel: ZeroRBM100(),
 		recon: make([]float64, cfg.BatchSize*784),
-	}
-	names := map[string]int{
-		"W": 0,
-		"b": 1,
-		"c": 2,
-	}
-	t.opt = make([]runtime.SGD, 3)
-	for i := range t.opt {
-		t.opt[i] = cfg.Optimizer
-	}
-	for name, rate := range cfg.Rates {
-		i, ok := names[name]
-		if !ok {
-			return nil, fmt.Errorf("RBM trainer: Rates names %q, which is not a trained parameter", name)
-		}
-		t.opt[i].LearningRate *= rate
 	}
 	t.rng = make([]float64, 8*chains)
 	t.encodeRNG()

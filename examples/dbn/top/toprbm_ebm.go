@@ -963,46 +963,19 @@ type TopRBMTrainer struct {
 
 // NewTopRBMTrainer returns a trainer for m; it allocates everything a step needs.
 func NewTopRBMTrainer(m *TopRBM, cfg runtime.CDConfig) (*TopRBMTrainer, error) {
-	if cfg.BatchSize <= 0 {
-		return nil, fmt.Errorf("TopRBM trainer: BatchSize must be positive, got %d", cfg.BatchSize)
-	}
-	if cfg.ReconRows < 0 {
-		return nil, fmt.Errorf("TopRBM trainer: ReconRows must be 0 (every row) or positive, got %d", cfg.ReconRows)
-	}
-	if cfg.K <= 0 {
-		cfg.K = 1
-	}
-	chains := cfg.BatchSize
-	if cfg.Persistent && cfg.Chains > 0 {
-		chains = cfg.Chains
+	cfg, chains, opt, err := cfg.Prepare("TopRBM", []string{"W", "U", "b", "d", "c"})
+	if err != nil {
+		return nil, err
 	}
 	// One workspace serves the three batches: the idle workers of separate
 	// workspaces would spin on the cores the busy one needs.
 	data := NewTopRBMChains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15)
-	t := &TopRBMTrainer{Model: m, cfg: cfg,
+	t := &TopRBMTrainer{Model: m, cfg: cfg, opt: opt,
 		data: data,
 		neg:  newTopRBMChains(chains, cfg.Seed, data.Workspace),
 		mo:   newTopRBMChains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroTopRBM(), vel: ZeroTopRBM(),
 		recon: make([]float64, cfg.BatchSize*2000),
-	}
-	names := map[string]int{
-		"W": 0,
-		"U": 1,
-		"b": 2,
-		"d": 3,
-		"c": 4,
-	}
-	t.opt = make([]runtime.SGD, 5)
-	for i := range t.opt {
-		t.opt[i] = cfg.Optimizer
-	}
-	for name, rate := range cfg.Rates {
-		i, ok := names[name]
-		if !ok {
-			return nil, fmt.Errorf("TopRBM trainer: Rates names %q, which is not a trained parameter", name)
-		}
-		t.opt[i].LearningRate *= rate
 	}
 	t.rng = make([]float64, 8*chains)
 	t.encodeRNG()

@@ -812,44 +812,19 @@ type DigitsTrainer struct {
 
 // NewDigitsTrainer returns a trainer for m; it allocates everything a step needs.
 func NewDigitsTrainer(m *Digits, cfg runtime.CDConfig) (*DigitsTrainer, error) {
-	if cfg.BatchSize <= 0 {
-		return nil, fmt.Errorf("Digits trainer: BatchSize must be positive, got %d", cfg.BatchSize)
-	}
-	if cfg.ReconRows < 0 {
-		return nil, fmt.Errorf("Digits trainer: ReconRows must be 0 (every row) or positive, got %d", cfg.ReconRows)
-	}
-	if cfg.K <= 0 {
-		cfg.K = 1
-	}
-	chains := cfg.BatchSize
-	if cfg.Persistent && cfg.Chains > 0 {
-		chains = cfg.Chains
+	cfg, chains, opt, err := cfg.Prepare("Digits", []string{"W", "b", "c"})
+	if err != nil {
+		return nil, err
 	}
 	// One workspace serves the three batches: the idle workers of separate
 	// workspaces would spin on the cores the busy one needs.
 	data := NewDigitsChains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15)
-	t := &DigitsTrainer{Model: m, cfg: cfg,
+	t := &DigitsTrainer{Model: m, cfg: cfg, opt: opt,
 		data: data,
 		neg:  newDigitsChains(chains, cfg.Seed, data.Workspace),
 		mo:   newDigitsChains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroDigits(), vel: ZeroDigits(),
 		recon: make([]float64, cfg.BatchSize*64),
-	}
-	names := map[string]int{
-		"W": 0,
-		"b": 1,
-		"c": 2,
-	}
-	t.opt = make([]runtime.SGD, 3)
-	for i := range t.opt {
-		t.opt[i] = cfg.Optimizer
-	}
-	for name, rate := range cfg.Rates {
-		i, ok := names[name]
-		if !ok {
-			return nil, fmt.Errorf("Digits trainer: Rates names %q, which is not a trained parameter", name)
-		}
-		t.opt[i].LearningRate *= rate
 	}
 	t.rng = make([]float64, 8*chains)
 	t.encodeRNG()

@@ -502,43 +502,19 @@ type FVBMTrainer struct {
 
 // NewFVBMTrainer returns a trainer for m; it allocates everything a step needs.
 func NewFVBMTrainer(m *FVBM, cfg runtime.CDConfig) (*FVBMTrainer, error) {
-	if cfg.BatchSize <= 0 {
-		return nil, fmt.Errorf("FVBM trainer: BatchSize must be positive, got %d", cfg.BatchSize)
-	}
-	if cfg.ReconRows < 0 {
-		return nil, fmt.Errorf("FVBM trainer: ReconRows must be 0 (every row) or positive, got %d", cfg.ReconRows)
-	}
-	if cfg.K <= 0 {
-		cfg.K = 1
-	}
-	chains := cfg.BatchSize
-	if cfg.Persistent && cfg.Chains > 0 {
-		chains = cfg.Chains
+	cfg, chains, opt, err := cfg.Prepare("FVBM", []string{"J", "b"})
+	if err != nil {
+		return nil, err
 	}
 	// One workspace serves the three batches: the idle workers of separate
 	// workspaces would spin on the cores the busy one needs.
 	data := NewFVBMChains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15)
-	t := &FVBMTrainer{Model: m, cfg: cfg,
+	t := &FVBMTrainer{Model: m, cfg: cfg, opt: opt,
 		data: data,
 		neg:  newFVBMChains(chains, cfg.Seed, data.Workspace),
 		mo:   newFVBMChains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroFVBM(), vel: ZeroFVBM(),
 		recon: make([]float64, cfg.BatchSize*5),
-	}
-	names := map[string]int{
-		"J": 0,
-		"b": 1,
-	}
-	t.opt = make([]runtime.SGD, 2)
-	for i := range t.opt {
-		t.opt[i] = cfg.Optimizer
-	}
-	for name, rate := range cfg.Rates {
-		i, ok := names[name]
-		if !ok {
-			return nil, fmt.Errorf("FVBM trainer: Rates names %q, which is not a trained parameter", name)
-		}
-		t.opt[i].LearningRate *= rate
 	}
 	t.rng = make([]float64, 8*chains)
 	t.encodeRNG()

@@ -577,43 +577,19 @@ type GaussTrainer struct {
 
 // NewGaussTrainer returns a trainer for m; it allocates everything a step needs.
 func NewGaussTrainer(m *Gauss, cfg runtime.CDConfig) (*GaussTrainer, error) {
-	if cfg.BatchSize <= 0 {
-		return nil, fmt.Errorf("Gauss trainer: BatchSize must be positive, got %d", cfg.BatchSize)
-	}
-	if cfg.ReconRows < 0 {
-		return nil, fmt.Errorf("Gauss trainer: ReconRows must be 0 (every row) or positive, got %d", cfg.ReconRows)
-	}
-	if cfg.K <= 0 {
-		cfg.K = 1
-	}
-	chains := cfg.BatchSize
-	if cfg.Persistent && cfg.Chains > 0 {
-		chains = cfg.Chains
+	cfg, chains, opt, err := cfg.Prepare("Gauss", []string{"A", "b"})
+	if err != nil {
+		return nil, err
 	}
 	// One workspace serves the three batches: the idle workers of separate
 	// workspaces would spin on the cores the busy one needs.
 	data := NewGaussChains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15)
-	t := &GaussTrainer{Model: m, cfg: cfg,
+	t := &GaussTrainer{Model: m, cfg: cfg, opt: opt,
 		data: data,
 		neg:  newGaussChains(chains, cfg.Seed, data.Workspace),
 		mo:   newGaussChains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroGauss(), vel: ZeroGauss(),
 		recon: make([]float64, cfg.BatchSize*3),
-	}
-	names := map[string]int{
-		"A": 0,
-		"b": 1,
-	}
-	t.opt = make([]runtime.SGD, 2)
-	for i := range t.opt {
-		t.opt[i] = cfg.Optimizer
-	}
-	for name, rate := range cfg.Rates {
-		i, ok := names[name]
-		if !ok {
-			return nil, fmt.Errorf("Gauss trainer: Rates names %q, which is not a trained parameter", name)
-		}
-		t.opt[i].LearningRate *= rate
 	}
 	t.rng = make([]float64, 8*chains)
 	t.encodeRNG()

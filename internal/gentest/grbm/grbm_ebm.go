@@ -962,45 +962,19 @@ type GRBMTrainer struct {
 
 // NewGRBMTrainer returns a trainer for m; it allocates everything a step needs.
 func NewGRBMTrainer(m *GRBM, cfg runtime.CDConfig) (*GRBMTrainer, error) {
-	if cfg.BatchSize <= 0 {
-		return nil, fmt.Errorf("GRBM trainer: BatchSize must be positive, got %d", cfg.BatchSize)
-	}
-	if cfg.ReconRows < 0 {
-		return nil, fmt.Errorf("GRBM trainer: ReconRows must be 0 (every row) or positive, got %d", cfg.ReconRows)
-	}
-	if cfg.K <= 0 {
-		cfg.K = 1
-	}
-	chains := cfg.BatchSize
-	if cfg.Persistent && cfg.Chains > 0 {
-		chains = cfg.Chains
+	cfg, chains, opt, err := cfg.Prepare("GRBM", []string{"W", "b", "c", "z"})
+	if err != nil {
+		return nil, err
 	}
 	// One workspace serves the three batches: the idle workers of separate
 	// workspaces would spin on the cores the busy one needs.
 	data := NewGRBMChains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15)
-	t := &GRBMTrainer{Model: m, cfg: cfg,
+	t := &GRBMTrainer{Model: m, cfg: cfg, opt: opt,
 		data: data,
 		neg:  newGRBMChains(chains, cfg.Seed, data.Workspace),
 		mo:   newGRBMChains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroGRBM(), vel: ZeroGRBM(),
 		recon: make([]float64, cfg.BatchSize*3),
-	}
-	names := map[string]int{
-		"W": 0,
-		"b": 1,
-		"c": 2,
-		"z": 3,
-	}
-	t.opt = make([]runtime.SGD, 4)
-	for i := range t.opt {
-		t.opt[i] = cfg.Optimizer
-	}
-	for name, rate := range cfg.Rates {
-		i, ok := names[name]
-		if !ok {
-			return nil, fmt.Errorf("GRBM trainer: Rates names %q, which is not a trained parameter", name)
-		}
-		t.opt[i].LearningRate *= rate
 	}
 	t.rng = make([]float64, 8*chains)
 	t.encodeRNG()

@@ -954,43 +954,19 @@ type DeepTrainer struct {
 
 // NewDeepTrainer returns a trainer for m; it allocates everything a step needs.
 func NewDeepTrainer(m *Deep, cfg runtime.CDConfig) (*DeepTrainer, error) {
-	if cfg.BatchSize <= 0 {
-		return nil, fmt.Errorf("Deep trainer: BatchSize must be positive, got %d", cfg.BatchSize)
-	}
-	if cfg.ReconRows < 0 {
-		return nil, fmt.Errorf("Deep trainer: ReconRows must be 0 (every row) or positive, got %d", cfg.ReconRows)
-	}
-	if cfg.K <= 0 {
-		cfg.K = 1
-	}
-	chains := cfg.BatchSize
-	if cfg.Persistent && cfg.Chains > 0 {
-		chains = cfg.Chains
+	cfg, chains, opt, err := cfg.Prepare("Deep", []string{"W1", "W2"})
+	if err != nil {
+		return nil, err
 	}
 	// One workspace serves the three batches: the idle workers of separate
 	// workspaces would spin on the cores the busy one needs.
 	data := NewDeepChains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15)
-	t := &DeepTrainer{Model: m, cfg: cfg,
+	t := &DeepTrainer{Model: m, cfg: cfg, opt: opt,
 		data: data,
 		neg:  newDeepChains(chains, cfg.Seed, data.Workspace),
 		mo:   newDeepChains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroDeep(), vel: ZeroDeep(),
 		recon: make([]float64, cfg.BatchSize*3),
-	}
-	names := map[string]int{
-		"W1": 0,
-		"W2": 1,
-	}
-	t.opt = make([]runtime.SGD, 2)
-	for i := range t.opt {
-		t.opt[i] = cfg.Optimizer
-	}
-	for name, rate := range cfg.Rates {
-		i, ok := names[name]
-		if !ok {
-			return nil, fmt.Errorf("Deep trainer: Rates names %q, which is not a trained parameter", name)
-		}
-		t.opt[i].LearningRate *= rate
 	}
 	t.rng = make([]float64, 8*chains)
 	t.encodeRNG()
@@ -1061,15 +1037,8 @@ func (t *DeepTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	d.Workspace.Clear(t.grad.W1)
 	d.Workspace.Clear(t.grad.W2)
 	inv := 1 / float64(rows)
-	iters, tol := t.cfg.MeanFieldIters, t.cfg.MeanFieldTol
-	if iters <= 0 {
-		iters = 25
-	}
-	if tol == 0 {
-		tol = 1e-6
-	}
 	m.Hold(d)
-	m.MeanField(d, iters, tol, t.cfg.MeanFieldDamping)
+	m.MeanField(d, t.cfg.MeanFieldIters, t.cfg.MeanFieldTol, t.cfg.MeanFieldDamping)
 	m.EnergyGrad(d, -inv, t.grad)
 	recon := 0.0
 	if t.cfg.Persistent {

@@ -1212,48 +1212,19 @@ type DBM3Trainer struct {
 
 // NewDBM3Trainer returns a trainer for m; it allocates everything a step needs.
 func NewDBM3Trainer(m *DBM3, cfg runtime.CDConfig) (*DBM3Trainer, error) {
-	if cfg.BatchSize <= 0 {
-		return nil, fmt.Errorf("DBM3 trainer: BatchSize must be positive, got %d", cfg.BatchSize)
-	}
-	if cfg.ReconRows < 0 {
-		return nil, fmt.Errorf("DBM3 trainer: ReconRows must be 0 (every row) or positive, got %d", cfg.ReconRows)
-	}
-	if cfg.K <= 0 {
-		cfg.K = 1
-	}
-	chains := cfg.BatchSize
-	if cfg.Persistent && cfg.Chains > 0 {
-		chains = cfg.Chains
+	cfg, chains, opt, err := cfg.Prepare("DBM3", []string{"W1", "W2", "W3", "b", "c1", "c2", "c3"})
+	if err != nil {
+		return nil, err
 	}
 	// One workspace serves the three batches: the idle workers of separate
 	// workspaces would spin on the cores the busy one needs.
 	data := NewDBM3Chains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15)
-	t := &DBM3Trainer{Model: m, cfg: cfg,
+	t := &DBM3Trainer{Model: m, cfg: cfg, opt: opt,
 		data: data,
 		neg:  newDBM3Chains(chains, cfg.Seed, data.Workspace),
 		mo:   newDBM3Chains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroDBM3(), vel: ZeroDBM3(),
 		recon: make([]float64, cfg.BatchSize*9),
-	}
-	names := map[string]int{
-		"W1": 0,
-		"W2": 1,
-		"W3": 2,
-		"b":  3,
-		"c1": 4,
-		"c2": 5,
-		"c3": 6,
-	}
-	t.opt = make([]runtime.SGD, 7)
-	for i := range t.opt {
-		t.opt[i] = cfg.Optimizer
-	}
-	for name, rate := range cfg.Rates {
-		i, ok := names[name]
-		if !ok {
-			return nil, fmt.Errorf("DBM3 trainer: Rates names %q, which is not a trained parameter", name)
-		}
-		t.opt[i].LearningRate *= rate
 	}
 	t.rng = make([]float64, 8*chains)
 	t.encodeRNG()
@@ -1335,15 +1306,8 @@ func (t *DBM3Trainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	d.Workspace.Clear(t.grad.C2)
 	d.Workspace.Clear(t.grad.C3)
 	inv := 1 / float64(rows)
-	iters, tol := t.cfg.MeanFieldIters, t.cfg.MeanFieldTol
-	if iters <= 0 {
-		iters = 25
-	}
-	if tol == 0 {
-		tol = 1e-6
-	}
 	m.Hold(d)
-	m.MeanField(d, iters, tol, t.cfg.MeanFieldDamping)
+	m.MeanField(d, t.cfg.MeanFieldIters, t.cfg.MeanFieldTol, t.cfg.MeanFieldDamping)
 	m.EnergyGrad(d, -inv, t.grad)
 	recon := 0.0
 	if t.cfg.Persistent {

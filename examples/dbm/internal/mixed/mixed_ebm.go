@@ -1001,47 +1001,19 @@ type MixedTrainer struct {
 
 // NewMixedTrainer returns a trainer for m; it allocates everything a step needs.
 func NewMixedTrainer(m *Mixed, cfg runtime.CDConfig) (*MixedTrainer, error) {
-	if cfg.BatchSize <= 0 {
-		return nil, fmt.Errorf("Mixed trainer: BatchSize must be positive, got %d", cfg.BatchSize)
-	}
-	if cfg.ReconRows < 0 {
-		return nil, fmt.Errorf("Mixed trainer: ReconRows must be 0 (every row) or positive, got %d", cfg.ReconRows)
-	}
-	if cfg.K <= 0 {
-		cfg.K = 1
-	}
-	chains := cfg.BatchSize
-	if cfg.Persistent && cfg.Chains > 0 {
-		chains = cfg.Chains
+	cfg, chains, opt, err := cfg.Prepare("Mixed", []string{"W", "L", "U", "b", "c", "d"})
+	if err != nil {
+		return nil, err
 	}
 	// One workspace serves the three batches: the idle workers of separate
 	// workspaces would spin on the cores the busy one needs.
 	data := NewMixedChains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15)
-	t := &MixedTrainer{Model: m, cfg: cfg,
+	t := &MixedTrainer{Model: m, cfg: cfg, opt: opt,
 		data: data,
 		neg:  newMixedChains(chains, cfg.Seed, data.Workspace),
 		mo:   newMixedChains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroMixed(), vel: ZeroMixed(),
 		recon: make([]float64, cfg.BatchSize*6),
-	}
-	names := map[string]int{
-		"W": 0,
-		"L": 1,
-		"U": 2,
-		"b": 3,
-		"c": 4,
-		"d": 5,
-	}
-	t.opt = make([]runtime.SGD, 6)
-	for i := range t.opt {
-		t.opt[i] = cfg.Optimizer
-	}
-	for name, rate := range cfg.Rates {
-		i, ok := names[name]
-		if !ok {
-			return nil, fmt.Errorf("Mixed trainer: Rates names %q, which is not a trained parameter", name)
-		}
-		t.opt[i].LearningRate *= rate
 	}
 	t.rng = make([]float64, 8*chains)
 	t.encodeRNG()
@@ -1120,15 +1092,8 @@ func (t *MixedTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	d.Workspace.Clear(t.grad.C)
 	d.Workspace.Clear(t.grad.D)
 	inv := 1 / float64(rows)
-	iters, tol := t.cfg.MeanFieldIters, t.cfg.MeanFieldTol
-	if iters <= 0 {
-		iters = 25
-	}
-	if tol == 0 {
-		tol = 1e-6
-	}
 	m.Hold(d)
-	m.MeanField(d, iters, tol, t.cfg.MeanFieldDamping)
+	m.MeanField(d, t.cfg.MeanFieldIters, t.cfg.MeanFieldTol, t.cfg.MeanFieldDamping)
 	m.EnergyGrad(d, -inv, t.grad)
 	recon := 0.0
 	if t.cfg.Persistent {

@@ -1015,46 +1015,19 @@ type DBMTrainer struct {
 
 // NewDBMTrainer returns a trainer for m; it allocates everything a step needs.
 func NewDBMTrainer(m *DBM, cfg runtime.CDConfig) (*DBMTrainer, error) {
-	if cfg.BatchSize <= 0 {
-		return nil, fmt.Errorf("DBM trainer: BatchSize must be positive, got %d", cfg.BatchSize)
-	}
-	if cfg.ReconRows < 0 {
-		return nil, fmt.Errorf("DBM trainer: ReconRows must be 0 (every row) or positive, got %d", cfg.ReconRows)
-	}
-	if cfg.K <= 0 {
-		cfg.K = 1
-	}
-	chains := cfg.BatchSize
-	if cfg.Persistent && cfg.Chains > 0 {
-		chains = cfg.Chains
+	cfg, chains, opt, err := cfg.Prepare("DBM", []string{"W1", "W2", "b", "c1", "c2"})
+	if err != nil {
+		return nil, err
 	}
 	// One workspace serves the three batches: the idle workers of separate
 	// workspaces would spin on the cores the busy one needs.
 	data := NewDBMChains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15)
-	t := &DBMTrainer{Model: m, cfg: cfg,
+	t := &DBMTrainer{Model: m, cfg: cfg, opt: opt,
 		data: data,
 		neg:  newDBMChains(chains, cfg.Seed, data.Workspace),
 		mo:   newDBMChains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroDBM(), vel: ZeroDBM(),
 		recon: make([]float64, cfg.BatchSize*4),
-	}
-	names := map[string]int{
-		"W1": 0,
-		"W2": 1,
-		"b":  2,
-		"c1": 3,
-		"c2": 4,
-	}
-	t.opt = make([]runtime.SGD, 5)
-	for i := range t.opt {
-		t.opt[i] = cfg.Optimizer
-	}
-	for name, rate := range cfg.Rates {
-		i, ok := names[name]
-		if !ok {
-			return nil, fmt.Errorf("DBM trainer: Rates names %q, which is not a trained parameter", name)
-		}
-		t.opt[i].LearningRate *= rate
 	}
 	t.rng = make([]float64, 8*chains)
 	t.encodeRNG()
@@ -1131,15 +1104,8 @@ func (t *DBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	d.Workspace.Clear(t.grad.C1)
 	d.Workspace.Clear(t.grad.C2)
 	inv := 1 / float64(rows)
-	iters, tol := t.cfg.MeanFieldIters, t.cfg.MeanFieldTol
-	if iters <= 0 {
-		iters = 25
-	}
-	if tol == 0 {
-		tol = 1e-6
-	}
 	m.Hold(d)
-	m.MeanField(d, iters, tol, t.cfg.MeanFieldDamping)
+	m.MeanField(d, t.cfg.MeanFieldIters, t.cfg.MeanFieldTol, t.cfg.MeanFieldDamping)
 	m.EnergyGrad(d, -inv, t.grad)
 	recon := 0.0
 	if t.cfg.Persistent {

@@ -994,46 +994,19 @@ type SmallTopTrainer struct {
 
 // NewSmallTopTrainer returns a trainer for m; it allocates everything a step needs.
 func NewSmallTopTrainer(m *SmallTop, cfg runtime.CDConfig) (*SmallTopTrainer, error) {
-	if cfg.BatchSize <= 0 {
-		return nil, fmt.Errorf("TopRBM trainer: BatchSize must be positive, got %d", cfg.BatchSize)
-	}
-	if cfg.ReconRows < 0 {
-		return nil, fmt.Errorf("TopRBM trainer: ReconRows must be 0 (every row) or positive, got %d", cfg.ReconRows)
-	}
-	if cfg.K <= 0 {
-		cfg.K = 1
-	}
-	chains := cfg.BatchSize
-	if cfg.Persistent && cfg.Chains > 0 {
-		chains = cfg.Chains
+	cfg, chains, opt, err := cfg.Prepare("TopRBM", []string{"W", "U", "b", "d", "c"})
+	if err != nil {
+		return nil, err
 	}
 	// One workspace serves the three batches: the idle workers of separate
 	// workspaces would spin on the cores the busy one needs.
 	data := NewSmallTopChains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15)
-	t := &SmallTopTrainer{Model: m, cfg: cfg,
+	t := &SmallTopTrainer{Model: m, cfg: cfg, opt: opt,
 		data: data,
 		neg:  newSmallTopChains(chains, cfg.Seed, data.Workspace),
 		mo:   newSmallTopChains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroSmallTop(), vel: ZeroSmallTop(),
 		recon: make([]float64, cfg.BatchSize*32),
-	}
-	names := map[string]int{
-		"W": 0,
-		"U": 1,
-		"b": 2,
-		"d": 3,
-		"c": 4,
-	}
-	t.opt = make([]runtime.SGD, 5)
-	for i := range t.opt {
-		t.opt[i] = cfg.Optimizer
-	}
-	for name, rate := range cfg.Rates {
-		i, ok := names[name]
-		if !ok {
-			return nil, fmt.Errorf("TopRBM trainer: Rates names %q, which is not a trained parameter", name)
-		}
-		t.opt[i].LearningRate *= rate
 	}
 	t.rng = make([]float64, 8*chains)
 	t.encodeRNG()

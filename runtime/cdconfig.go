@@ -1,0 +1,50 @@
+package runtime
+
+import "fmt"
+
+// Prepare checks a trainer's configuration and fills in its defaults, for
+// the generated trainers of every model: model names the model in errors,
+// trained lists its trained parameters in gradient order. It returns the
+// configuration with K ≥ 1 and the mean-field defaults set (MeanFieldIters
+// 25, MeanFieldTol 1e-6), the number of negative chains (Chains for
+// persistent training when set, BatchSize otherwise), and each trained
+// parameter's optimizer: Optimizer with its learning rate multiplied by the
+// parameter's entry in Rates.
+func (cfg CDConfig) Prepare(model string, trained []string) (CDConfig, int, []SGD, error) {
+	if cfg.BatchSize <= 0 {
+		return cfg, 0, nil, fmt.Errorf("%s trainer: BatchSize must be positive, got %d", model, cfg.BatchSize)
+	}
+	if cfg.ReconRows < 0 {
+		return cfg, 0, nil, fmt.Errorf("%s trainer: ReconRows must be 0 (every row) or positive, got %d", model, cfg.ReconRows)
+	}
+	if cfg.K <= 0 {
+		cfg.K = 1
+	}
+	if cfg.MeanFieldIters <= 0 {
+		cfg.MeanFieldIters = 25
+	}
+	if cfg.MeanFieldTol == 0 {
+		cfg.MeanFieldTol = 1e-6
+	}
+	chains := cfg.BatchSize
+	if cfg.Persistent && cfg.Chains > 0 {
+		chains = cfg.Chains
+	}
+	opt := make([]SGD, len(trained))
+	for i := range opt {
+		opt[i] = cfg.Optimizer
+	}
+	for name, rate := range cfg.Rates {
+		i := -1
+		for k, n := range trained {
+			if n == name {
+				i = k
+			}
+		}
+		if i < 0 {
+			return cfg, 0, nil, fmt.Errorf("%s trainer: Rates names %q, which is not a trained parameter", model, name)
+		}
+		opt[i].LearningRate *= rate
+	}
+	return cfg, chains, opt, nil
+}
