@@ -285,7 +285,9 @@ func (d *pathDensity) eval(x runtime.Chains, beta float64, dst []float64) {
 	for c := range dst[:n] {
 		dst[c] = -dst[c]
 	}
-	d.base.LogDensity(d.m, x, beta, dst[:n])
+	if beta != 1 { // the base's share (1 − β)·log p*_A vanishes at β = 1
+		d.base.LogDensity(d.m, x, beta, dst[:n])
+	}
 }
 
 // Estimate is an estimate of log Z (or of a log ratio of partition
@@ -561,9 +563,14 @@ func ReverseAIS(m runtime.Reflective, base *Base, cfg AISConfig, burn int) (*Est
 //
 // with sᵢ = nᵢ/(n₀+n₁), and its standard error (Meng & Wong 1996).
 func BAR(l0, l1 []float64) (c, se float64) {
+	return bar(l0, l1, make([]float64, len(l0)), make([]float64, len(l1)))
+}
+
+// bar is BAR with the terms' scratch t0 (len(l0)) and t1 (len(l1)) given,
+// so that it allocates nothing.
+func bar(l0, l1, t0, t1 []float64) (c, se float64) {
 	n0, n1 := float64(len(l0)), float64(len(l1))
 	ls0, ls1 := math.Log(n0/(n0+n1)), math.Log(n1/(n0+n1))
-	t0, t1 := make([]float64, len(l0)), make([]float64, len(l1))
 	terms := func(c float64) (float64, float64) {
 		for i, l := range l0 {
 			d := l - c
@@ -575,8 +582,12 @@ func BAR(l0, l1 []float64) (c, se float64) {
 		}
 		return runtime.LogMeanExp(t0), runtime.LogMeanExp(t1)
 	}
-	// Start from the two one-sided estimates' average.
-	c = 0.5 * (runtime.LogMeanExp(l0) - runtime.LogMeanExp(negate(l1)))
+	// Start from the two one-sided estimates' average: log mean₀ e^l and
+	// −log mean₁ e^−l.
+	for i, l := range l1 {
+		t1[i] = -l
+	}
+	c = 0.5 * (runtime.LogMeanExp(l0) - runtime.LogMeanExp(t1))
 	for it := 0; it < 1000; it++ {
 		a, b := terms(c)
 		next := c + a - b
