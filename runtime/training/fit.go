@@ -13,6 +13,7 @@ import (
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/checkpoint"
 	"github.com/ebmc/ebmc/runtime/dataset"
+	"github.com/ebmc/ebmc/runtime/estimators"
 	"github.com/ebmc/ebmc/runtime/fileio"
 	"github.com/ebmc/ebmc/runtime/internal/layout"
 )
@@ -99,6 +100,16 @@ type FitConfig struct {
 	// few thousand, the reconstruction error at chance and the loss flat:
 	// a bound such as 100 catches that.
 	MaxParam float64
+	// Track, if not nil, follows log Z during training without annealing
+	// (estimators.Tracker, Desjardins et al. 2011): Fit calls its Observe
+	// after every TrackEvery-th step (0 means every step) and after the last
+	// step of every epoch, and reports the tracked log Z and its standard
+	// deviation in EpochStats, the progress lines and the metrics. The
+	// tracker must have been started on the trainer's model at its
+	// parameters before the first step. (After a divergence Fit restores
+	// earlier parameters; the tracker is not rewound.)
+	Track      *estimators.Tracker
+	TrackEvery int
 }
 
 // lossName is what a trainer's TrainStep returns: "recon" for the
@@ -122,13 +133,16 @@ func maxBatch(t runtime.Trainer) int {
 // EpochStats describes one completed epoch. Epoch counts from 1; Seconds is
 // the time spent in TrainStep and batching; Recon is the summed squared
 // reconstruction error divided by the number of rows; ProxyName and Proxy
-// are set when FitConfig.Proxy is.
+// are set when FitConfig.Proxy is; LogZ and LogZSD, the tracked log Z and
+// its standard deviation at the end of the epoch, when FitConfig.Track is.
 type EpochStats struct {
 	Epoch     int
 	Seconds   float64
 	Recon     float64
 	ProxyName string
 	Proxy     float64
+	LogZ      float64
+	LogZSD    float64
 }
 
 // short reports whether data is a Dataset holding fewer values than its
@@ -184,6 +198,8 @@ func Fit(ctx context.Context, t runtime.Trainer, data dataset.Source, cfg FitCon
 	case cfg.LossFactor > 0 && cfg.LossFactor < 1:
 		return nil, fmt.Errorf("runtime: fit %s: FitConfig.LossFactor %v is less than 1; use 0 for the default (%d), a factor of at least 1, or a negative value to turn the check off",
 			name, cfg.LossFactor, DefaultLossFactor)
+	case cfg.TrackEvery < 0:
+		return nil, fmt.Errorf("runtime: fit %s: FitConfig.TrackEvery %d is negative; 0 observes log Z after every step", name, cfg.TrackEvery)
 	case math.IsNaN(cfg.MaxParam):
 		return nil, fmt.Errorf("runtime: fit %s: FitConfig.MaxParam is NaN; use 0 for the default (%g), a positive bound, or a negative value to turn the check off",
 			name, DefaultMaxParam)
@@ -233,6 +249,7 @@ func Fit(ctx context.Context, t runtime.Trainer, data dataset.Source, cfg FitCon
 		batches.restart(runtime.NewRNG(cfg.Seed, uint64(e)))
 		start := time.Now()
 		var recon float64
+		observed := true // whether the tracker has seen the latest step
 		for step := 1; ; step++ {
 			idx, ok := batches.Next()
 			if !ok {
@@ -258,6 +275,14 @@ func Fit(ctx context.Context, t runtime.Trainer, data dataset.Source, cfg FitCon
 				return stats, diverged(fmt.Sprintf("epoch %d step %d", e+1, step), bad, "")
 			}
 			recon += r
+			observed = false
+			if cfg.Track != nil && step%max(cfg.TrackEvery, 1) == 0 {
+				cfg.Track.Observe()
+				observed = true
+			}
+		}
+		if cfg.Track != nil && !observed {
+			cfg.Track.Observe()
 		}
 		loss := recon / float64(rows)
 		where := fmt.Sprintf("epoch %d", e+1)
@@ -277,6 +302,9 @@ func Fit(ctx context.Context, t runtime.Trainer, data dataset.Source, cfg FitCon
 			best, bestEpoch = loss, e+1
 		}
 		st := EpochStats{Epoch: e + 1, Seconds: time.Since(start).Seconds(), Recon: loss}
+		if cfg.Track != nil {
+			st.LogZ, st.LogZSD = cfg.Track.LogZ()
+		}
 		if cfg.Proxy != nil {
 			st.ProxyName, st.Proxy = cfg.Proxy()
 		}
@@ -288,6 +316,9 @@ func Fit(ctx context.Context, t runtime.Trainer, data dataset.Source, cfg FitCon
 			if cfg.Proxy != nil {
 				line += fmt.Sprintf("  %s %.4f", st.ProxyName, st.Proxy)
 			}
+			if cfg.Track != nil {
+				line += fmt.Sprintf("  log Z %.4f ± %.4f", st.LogZ, 3*st.LogZSD)
+			}
 			if left := cfg.Epochs - (e + 1); left > 0 {
 				per := time.Since(fitStart) / time.Duration(e+1-cfg.StartEpoch)
 				line += fmt.Sprintf("  ETA %s", (per * time.Duration(left)).Round(time.Second))
@@ -297,7 +328,7 @@ func Fit(ctx context.Context, t runtime.Trainer, data dataset.Source, cfg FitCon
 			}
 		}
 		if cfg.Metrics != nil {
-			if _, err := cfg.Metrics.Write(st.appendJSON(nil, cfg.Proxy != nil)); err != nil {
+			if _, err := cfg.Metrics.Write(st.appendJSON(nil, cfg.Proxy != nil, cfg.Track != nil)); err != nil {
 				return stats, fmt.Errorf("runtime: fit %s: write metrics: %w", name, err)
 			}
 		}
@@ -330,7 +361,7 @@ func largest(params []runtime.Tensor) (p runtime.Tensor, k int, ok bool) {
 }
 
 // appendJSON appends st as one line of JSON.
-func (st EpochStats) appendJSON(b []byte, proxy bool) []byte {
+func (st EpochStats) appendJSON(b []byte, proxy, track bool) []byte {
 	num := func(b []byte, v float64) []byte {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return append(b, "null"...)
@@ -347,6 +378,12 @@ func (st EpochStats) appendJSON(b []byte, proxy bool) []byte {
 		key, _ := json.Marshal(st.ProxyName)
 		b = append(append(append(b, ','), key...), ':')
 		b = num(b, st.Proxy)
+	}
+	if track {
+		b = append(b, `,"logz":`...)
+		b = num(b, st.LogZ)
+		b = append(b, `,"logz_sd":`...)
+		b = num(b, st.LogZSD)
 	}
 	return append(b, "}\n"...)
 }

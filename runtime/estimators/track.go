@@ -1,0 +1,270 @@
+package estimators
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
+)
+
+// Tracking the partition function while a model trains (Desjardins,
+// Courville & Bengio 2011, "On tracking the partition function").
+
+// TrackConfig configures a Tracker.
+type TrackConfig struct {
+	// Chains is the number of persistent Gibbs chains whose states are the
+	// samples of each p_t; 0 means 100.
+	Chains int
+	// Sweeps is the number of Gibbs sweeps the chains make at each
+	// observation, under the parameters of that moment; 0 means 1.
+	Sweeps int
+	// Burn is the number of sweeps the chains make under the starting
+	// parameters before the first observation.
+	Burn int
+	Seed uint64
+	// Betas, if set, is a ladder of inverse temperatures 1 = β_0 > β_1 > …
+	// ≥ 0: the chains are then those of parallel tempering (Tempering),
+	// Chains at every temperature, and a Sweep of the tracker is a sweep
+	// of the ladder with its swaps; the samples of p_t are the β = 1
+	// chains, which the swaps help to move between modes.
+	Betas []float64
+}
+
+// Tracker follows log Z_t of a model whose parameters θ_t change, as they
+// do in training, without annealing: it keeps persistent Gibbs chains of
+// the model and, at every observation t (after some parameter updates),
+// moves them by Sweeps sweeps under θ_t and estimates the change
+//
+//	δ_t = log Z_t − log Z_{t−1}
+//
+// by bridge sampling between p_{t−1} and p_t (Bennett's acceptance ratio,
+// BAR) from the samples of both: X_{t−1}, the chains at the previous
+// observation, and X_t, the chains now, with
+//
+//	l(x) = log p*_t(x) − log p*_{t−1}(x),   p*(x) = exp(−F(x)),
+//
+// F the free energy that sums out the most hidden units (the energy when
+// none can be), evaluated under both parameter sets. The estimates add up
+// from a known start:
+//
+//	log Ẑ_t = log Ẑ_0 + Σ_{s ≤ t} δ̂_s,   Var = Var_0 + Σ_{s ≤ t} se_s²,
+//
+// se_s the standard error of BAR (Meng & Wong 1996); the interval is ±3σ.
+// The variance treats the steps as independent and the chains as exact
+// samples: it ignores the bias of chains that lag behind a fast-changing
+// model and the correlation of successive steps, so tracking wants
+// observations close enough that p_{t−1} and p_t overlap (every update or
+// every few updates of stochastic gradient training) and chains that mix.
+//
+// The Tracker reads the model's parameters through Params: it copies them
+// at every observation and, to evaluate p*_{t−1}, writes the copy in and
+// back out, so the model must not change during Observe.
+type Tracker struct {
+	m                 runtime.Reflective
+	cfg               TrackConfig
+	d                 *pathDensity
+	x, prev           runtime.Chains // the chains now and at the last observation
+	pt                *Tempering     // nil without a ladder; else x is pt.Chains[0]
+	xViews, prevViews []runtime.Tensor
+	params            []runtime.Tensor
+	theta             []float64 // the parameters at the last observation
+	now               []float64 // the current parameters, while θ_{t−1} is written in
+
+	lPrevPrev []float64 // log p*_{t−1}(X_{t−1})
+	lNowPrev  []float64 // log p*_t(X_{t−1})
+	lNowNow   []float64 // log p*_t(X_t)
+	lPrevNow  []float64 // log p*_{t−1}(X_t)
+	l0, l1    []float64 // the log ratios at samples of p_{t−1} and of p_t
+	t0, t1    []float64 // BAR's scratch
+
+	logZ, variance float64
+	steps          int
+	lastDelta      float64
+	lastSE         float64
+}
+
+// NewTracker starts tracking m from its current parameters, whose log Z is
+// start (an exact value, an AIS estimate: its interval's width sets the
+// starting variance, ((High − Low)/6)²). It runs the chains cfg.Burn
+// sweeps under the current parameters.
+func NewTracker(m runtime.Reflective, start *Estimate, cfg TrackConfig) (*Tracker, error) {
+	switch {
+	case start == nil:
+		return nil, fmt.Errorf("runtime: tracking log Z of %s: no starting estimate (use the exact LogZ or AIS)", m.ModelName())
+	case math.IsNaN(start.LogZ) || math.IsInf(start.LogZ, 0):
+		return nil, fmt.Errorf("runtime: tracking log Z of %s: starting log Z is %v", m.ModelName(), start.LogZ)
+	case cfg.Chains < 0 || cfg.Sweeps < 0 || cfg.Burn < 0:
+		return nil, fmt.Errorf("runtime: tracking log Z of %s: Chains %d, Sweeps %d and Burn %d must not be negative", m.ModelName(), cfg.Chains, cfg.Sweeps, cfg.Burn)
+	}
+	if cfg.Chains == 0 {
+		cfg.Chains = 100
+	}
+	if cfg.Sweeps == 0 {
+		cfg.Sweeps = 1
+	}
+	if _, err := Uniform(m).LogZ(m); err != nil {
+		return nil, fmt.Errorf("runtime: tracking log Z: %w", err)
+	}
+	n := cfg.Chains
+	t := &Tracker{m: m, cfg: cfg, d: newPathDensity(m, Uniform(m), n),
+		prev: m.NewChains(n, cfg.Seed^0x7472), params: m.Params(), logZ: start.LogZ}
+	if cfg.Betas != nil {
+		if cfg.Betas[0] != 1 {
+			return nil, fmt.Errorf("runtime: tracking log Z of %s: the ladder must start at β = 1, got %v", m.ModelName(), cfg.Betas)
+		}
+		pt, err := NewTempering(m, cfg.Betas, n, cfg.Seed)
+		if err != nil {
+			return nil, fmt.Errorf("runtime: tracking log Z: %w", err)
+		}
+		t.pt, t.x = pt, pt.Chains[0]
+	} else {
+		t.x = m.NewChains(n, cfg.Seed)
+	}
+	if start.Finite() {
+		sd := (start.High - start.Low) / 6
+		t.variance = sd * sd
+	} else if start.Low != start.High {
+		return nil, fmt.Errorf("runtime: tracking log Z of %s: the starting estimate's interval [%g, %g] is not finite", m.ModelName(), start.Low, start.High)
+	}
+	t.xViews, t.prevViews = t.x.Layers(), t.prev.Layers()
+	size := 0
+	for _, p := range t.params {
+		size += len(p.Data)
+	}
+	t.theta, t.now = make([]float64, size), make([]float64, size)
+	for _, s := range []*[]float64{&t.lPrevPrev, &t.lNowPrev, &t.lNowNow, &t.lPrevNow, &t.l0, &t.l1, &t.t0, &t.t1} {
+		*s = make([]float64, n)
+	}
+	for range cfg.Burn {
+		t.sweep()
+	}
+	t.save()
+	return t, nil
+}
+
+// save records the current parameters and chains as those of the last
+// observation, with log p*(X) under them.
+func (t *Tracker) save() {
+	gather(t.theta, t.params)
+	copyViews(t.prevViews, t.xViews)
+	t.d.eval(t.x, 1, t.lPrevPrev)
+}
+
+// Observe moves the chains by Sweeps sweeps under the current parameters
+// and adds the bridge-sampling estimate of log Z_t − log Z_{t−1} since the
+// last observation. It allocates nothing.
+func (t *Tracker) Observe() {
+	for range t.cfg.Sweeps {
+		t.sweep()
+	}
+	t.d.eval(t.x, 1, t.lNowNow)
+	t.d.eval(t.prev, 1, t.lNowPrev)
+	gather(t.now, t.params)
+	scatter(t.params, t.theta)
+	t.d.eval(t.x, 1, t.lPrevNow)
+	scatter(t.params, t.now)
+	for i := range t.l0 {
+		t.l0[i] = t.lNowPrev[i] - t.lPrevPrev[i]
+		t.l1[i] = t.lNowNow[i] - t.lPrevNow[i]
+	}
+	c, se := bar(t.l0, t.l1, t.t0, t.t1)
+	t.logZ += c
+	t.variance += se * se
+	t.lastDelta, t.lastSE = c, se
+	t.steps++
+	// The chains now are the samples of p_t for the next step.
+	copy(t.theta, t.now)
+	copyViews(t.prevViews, t.xViews)
+	copy(t.lPrevPrev, t.lNowNow)
+}
+
+// sweep moves the chains by one Gibbs sweep at β = 1, or the ladder by one
+// sweep and its swaps.
+func (t *Tracker) sweep() {
+	if t.pt != nil {
+		t.pt.Sweep()
+		return
+	}
+	t.m.Sweep(t.x, 1)
+}
+
+// SwapRates returns the ladder's swap acceptance rates (nil without one).
+func (t *Tracker) SwapRates() []float64 {
+	if t.pt == nil {
+		return nil
+	}
+	return t.pt.SwapRates()
+}
+
+// LogZ returns the tracked log Ẑ_t and its standard deviation σ.
+func (t *Tracker) LogZ() (logZ, sd float64) { return t.logZ, math.Sqrt(t.variance) }
+
+// Last returns the last step's estimate of log Z_t − log Z_{t−1} and its
+// standard error.
+func (t *Tracker) Last() (delta, se float64) { return t.lastDelta, t.lastSE }
+
+// Steps is the number of observations so far.
+func (t *Tracker) Steps() int { return t.steps }
+
+// Estimate returns the tracked log Z as an Estimate with the interval
+// log Ẑ ± 3σ.
+func (t *Tracker) Estimate() *Estimate {
+	z, sd := t.LogZ()
+	return &Estimate{Method: fmt.Sprintf("tracked (bridge sampling between successive parameters, %d chains, %d steps)", t.cfg.Chains, t.steps),
+		LogZ: z, Low: z - 3*sd, High: z + 3*sd}
+}
+
+// Reset sets the tracked value to a new estimate (from AIS, say) at the
+// current parameters and restarts the sum of variances from its interval.
+func (t *Tracker) Reset(e *Estimate) error {
+	if e == nil || !e.Finite() {
+		return errors.New("runtime: tracker reset: the estimate needs a finite interval")
+	}
+	sd := (e.High - e.Low) / 6
+	t.logZ, t.variance = e.LogZ, sd*sd
+	t.save()
+	return nil
+}
+
+// gather copies the parameters' values into dst, in order.
+func gather(dst []float64, params []runtime.Tensor) {
+	k := 0
+	for _, p := range params {
+		k += copy(dst[k:], p.Data)
+	}
+}
+
+// scatter writes src into the parameters, in order.
+func scatter(params []runtime.Tensor, src []float64) {
+	k := 0
+	for _, p := range params {
+		k += copy(p.Data, src[k:k+len(p.Data)])
+	}
+}
+
+// copyViews copies every layer of src into dst (the Layers views of
+// chains of one model, of equal length).
+func copyViews(dst, src []runtime.Tensor) {
+	for i, s := range src {
+		copy(dst[i].Data, s.Data)
+	}
+}
+
+// TrackedLogLikelihood returns a training.FitConfig.Proxy that reports the
+// average log-likelihood of d under the tracked log Z,
+//
+//	(1/N) Σ_n log p(v_n) = −(1/N) Σ_n F(v_n) − log Ẑ_t,
+//
+// a test-set curve without annealing at each epoch.
+func TrackedLogLikelihood(m runtime.Reflective, t *Tracker, d dataset.Source) func() (string, float64) {
+	return func() (string, float64) {
+		z, _ := t.LogZ()
+		ll, err := LogLikelihood(m, d, z)
+		if err != nil {
+			return "log-likelihood (tracked log Z)", math.NaN()
+		}
+		return "log-likelihood (tracked log Z)", ll
+	}
+}
