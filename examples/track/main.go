@@ -61,6 +61,8 @@ type options struct {
 	aisEpochs        []int
 	temps, runs      int
 	seed             uint64
+	load             string
+	probe, burn      int
 }
 
 // Interval is a value with its ±3σ interval; an end that is not finite
@@ -116,21 +118,24 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.data, "data", "/usr/share/datasets/fashion-mnist", "directory of the Fashion-MNIST IDX files")
 	fs.StringVar(&o.out, "out", "results/track", "directory for metrics.json, curve.png and model.safetensors")
 	fs.StringVar(&o.model, "model", "rbm500", "rbm500 (784×500, examples/rbm.ebm) or rbm20 (784×20, log Z exact after every epoch)")
-	fs.IntVar(&o.epochs, "epochs", 8, "epochs of PCD")
+	fs.IntVar(&o.epochs, "epochs", 10, "epochs of PCD")
 	fs.IntVar(&o.every, "every", 1, "updates between observations of the tracker")
 	fs.IntVar(&o.chains, "chains", 100, "persistent chains of PCD and of the tracker (each)")
 	fs.IntVar(&o.trackChains, "track-chains", 0, "chains of the tracker (0: as many as -chains)")
 	fs.IntVar(&o.sweeps, "sweeps", 1, "Gibbs sweeps of the tracker's chains per observation")
 	fs.IntVar(&o.ladder, "ladder", 0, "inverse temperatures of the tracker's parallel tempering ladder (0: plain Gibbs chains)")
 	fs.Float64Var(&o.minBeta, "min-beta", 0.5, "the ladder's smallest inverse temperature (geometric spacing from 1)")
-	fs.Float64Var(&o.lr, "lr", 0.01, "learning rate")
+	fs.Float64Var(&o.lr, "lr", 0.001, "learning rate")
 	fs.Float64Var(&o.momentum, "momentum", 0.5, "momentum")
 	fs.IntVar(&o.trainRows, "train-rows", 0, "training images used (0: all 60,000)")
 	fs.IntVar(&o.testRows, "test-rows", 0, "test images evaluated (0: all 10,000)")
-	fs.StringVar(&ais, "ais-epochs", "1,4,8", "epochs after which AIS checks the tracked log Z (comma-separated)")
+	fs.StringVar(&ais, "ais-epochs", "1,5,10", "epochs after which AIS checks the tracked log Z (comma-separated)")
 	fs.IntVar(&o.temps, "temps", 0, "AIS temperatures, evenly spaced (0: the 14,500 of Salakhutdinov & Murray)")
 	fs.IntVar(&o.runs, "runs", 100, "AIS runs")
 	fs.Uint64Var(&o.seed, "seed", 1, "random seed")
+	fs.StringVar(&o.load, "load", "", "with -probe: the model to start from (of the -model kind)")
+	fs.IntVar(&o.probe, "probe", 0, "instead of training: burn the tracker's chains in -burn sweeps on the -load model, then make this many PCD updates, printing after each the exact change of log Z (the model must enumerate) and the tracker's estimate")
+	fs.IntVar(&o.burn, "burn", 1000, "with -probe: burn-in sweeps of the tracker's chains")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -151,7 +156,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if o.trackChains == 0 {
 		o.trackChains = o.chains
 	}
-	if err := o.train(stdout); err != nil {
+	do := o.train
+	if o.probe > 0 {
+		do = o.probeSteps
+	}
+	if err := do(stdout); err != nil {
 		fmt.Fprintf(stderr, "track: %v\n", err)
 		return 1
 	}
@@ -328,5 +337,64 @@ func (o options) write(m runtime.Reflective, met *Metrics, stdout io.Writer) err
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote metrics.json, curve.png and model.safetensors to %s (%.0fs in all)\n", o.out, met.Seconds)
+	return nil
+}
+
+// probeSteps starts from the saved model o.load, burns the tracker's chains
+// in and makes o.probe PCD updates on consecutive minibatches, printing
+// after each the exact change of log Z and the tracker's bridge-sampling
+// estimate with its standard error: whether the chains represent the model.
+func (o options) probeSteps(stdout io.Writer) error {
+	train, err := dataset.LoadIDXBits(filepath.Join(o.data, "train-images-idx3-ubyte.gz"), 0.5)
+	if err != nil {
+		return err
+	}
+	m, err := o.newModel()
+	if err != nil {
+		return err
+	}
+	c, err := checkpoint.LoadCheckpoint(o.load)
+	if err != nil {
+		return err
+	}
+	if err := c.Restore(m, nil); err != nil {
+		return err
+	}
+	z0, err := m.LogZ(0)
+	if err != nil {
+		return fmt.Errorf("-probe needs a model whose log Z enumerates: %w", err)
+	}
+	tc := estimators.TrackConfig{Chains: o.trackChains, Sweeps: o.sweeps, Burn: o.burn, Seed: o.seed ^ 0x747261}
+	if o.ladder > 1 {
+		tc.Betas = estimators.GeometricLadder(o.ladder, o.minBeta)
+	}
+	track, err := estimators.NewTracker(m, &estimators.Estimate{LogZ: z0, Low: z0, High: z0}, tc)
+	if err != nil {
+		return err
+	}
+	tr, err := training.NewTrainer(m, training.PCD{K: 1, Chains: o.chains},
+		training.Options{BatchSize: 100, Optimizer: runtime.SGD{LearningRate: o.lr, Momentum: o.momentum}, Seed: o.seed})
+	if err != nil {
+		return err
+	}
+	rows, cols := train.Shape()
+	buf, idx := make([]float64, 100*cols), make([]int, 100)
+	fmt.Fprintf(stdout, "%s from %s, log Z %.4f; tracker: %d chains, %d burn-in sweeps, %d per update\n", o.model, o.load, z0, tc.Chains, o.burn, o.sweeps)
+	prev := z0
+	for s := range o.probe {
+		for i := range idx {
+			idx[i] = (s*100 + i) % rows
+		}
+		train.Gather(buf, idx)
+		tr.TrainStep(buf, 100, 0)
+		track.Observe()
+		z, err := m.LogZ(0)
+		if err != nil {
+			return err
+		}
+		d, se := track.Last()
+		fmt.Fprintf(stdout, "update %d: exact change of log Z %+.4f, bridge estimate %+.4f ± %.4f (se)\n", s+1, z-prev, d, se)
+		prev = z
+	}
 	return nil
 }
