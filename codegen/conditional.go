@@ -8,30 +8,8 @@ import (
 	"github.com/ebmc/ebmc/ir"
 )
 
-// matvec is a field contribution c·f(u)·Σ_s P[u,s]·g(s)·N[s] (or P[s,u]),
-// f and g products of parameter-only factors (the 1/σ of a Gaussian unit):
-// one matrix–vector product per chain, one matrix–matrix product per batch,
-// with N's columns scaled by g first and the result's by f after.
-type matvec struct {
-	param    *ir.Param
-	c        float64
-	nb       *ir.Layer
-	trans    bool // P is laid out [unit, neighbour]
-	row, col scaling
-	unit     *ir.Index
-	sum      *ir.Index
-}
-
-func (k matvec) scaled() bool { return !k.row.empty() || !k.col.empty() }
-
-// scaling is a product of parameter-only factors Π num / Π den that
-// depend on one index at most.
-type scaling struct{ num, den []*ir.Expr }
-
-func (s scaling) empty() bool { return len(s.num) == 0 && len(s.den) == 0 }
-
-// code writes the factor as Go, with the index ix named v.
-func (s scaling) code(em *emitter, ix *ir.Index, v string) string {
+// scalingCode writes a scaling (ir.Scaling) as Go, with the index ix named v.
+func scalingCode(em *emitter, sc ir.Scaling, ix *ir.Index, v string) string {
 	names := map[*ir.Index]string{ix: v}
 	part := func(fs []*ir.Expr) string {
 		var out []string
@@ -41,86 +19,14 @@ func (s scaling) code(em *emitter, ix *ir.Index, v string) string {
 		return strings.Join(out, " * ")
 	}
 	switch {
-	case len(s.den) == 0:
-		return part(s.num)
-	case len(s.num) == 0 && len(s.den) == 1:
-		return "1 / " + part(s.den)
-	case len(s.num) == 0:
-		return "1 / (" + part(s.den) + ")"
+	case len(sc.Den) == 0:
+		return part(sc.Num)
+	case len(sc.Num) == 0 && len(sc.Den) == 1:
+		return "1 / " + part(sc.Den)
+	case len(sc.Num) == 0:
+		return "1 / (" + part(sc.Den) + ")"
 	}
-	return "(" + part(s.num) + ") / (" + part(s.den) + ")"
-}
-
-// splitScaling sorts the factors of a coefficient other than skip into
-// those indexed by a (or by nothing) and those indexed by b; ok is false if
-// a factor has another index or both.
-func splitScaling(num, den []*ir.Expr, skip *ir.Expr, a, b *ir.Index) (sa, sb scaling, ok bool) {
-	place := func(f *ir.Expr, inverse bool) bool {
-		onA, onB := false, false
-		for _, ix := range indicesOf(f) {
-			switch ix {
-			case a:
-				onA = true
-			case b:
-				onB = true
-			default:
-				return false
-			}
-		}
-		into := &sa
-		switch {
-		case onA && onB:
-			return false
-		case onB:
-			into = &sb
-		}
-		if inverse {
-			into.den = append(into.den, f)
-		} else {
-			into.num = append(into.num, f)
-		}
-		return true
-	}
-	for _, f := range num {
-		if f != skip && !place(f, false) {
-			return sa, sb, false
-		}
-	}
-	for _, f := range den {
-		if !place(f, true) {
-			return sa, sb, false
-		}
-	}
-	return sa, sb, true
-}
-
-func matvecOf(ct *ir.Contribution, unit []*ir.Index) (matvec, bool) {
-	if len(unit) != 1 || len(ct.Units) != 1 || len(ct.Distinct) != 0 || len(ct.Sum) != 1 {
-		return matvec{}, false
-	}
-	nb := ct.Units[0]
-	if nb.Power != 1 || len(nb.Index) != 1 || nb.Index[0] != ct.Sum[0] || nb.Layer.Kind == ir.Softmax && len(nb.Layer.Shape) > 1 {
-		return matvec{}, false
-	}
-	c, num, den := splitCoef(ct.Coef)
-	for _, q := range num {
-		if q.Op != ir.OpParam || len(q.Index) != 2 {
-			continue
-		}
-		k := matvec{param: q.Param, c: c, nb: nb.Layer, unit: unit[0], sum: ct.Sum[0]}
-		switch {
-		case q.Index[0] == unit[0] && q.Index[1] == ct.Sum[0]:
-			k.trans = true
-		case q.Index[0] == ct.Sum[0] && q.Index[1] == unit[0]:
-		default:
-			continue
-		}
-		var ok bool
-		if k.row, k.col, ok = splitScaling(num, den, q, unit[0], ct.Sum[0]); ok {
-			return k, true
-		}
-	}
-	return matvec{}, false
+	return "(" + part(sc.Num) + ") / (" + part(sc.Den) + ")"
 }
 
 // scaledKernels reports whether a field or gradient product of the model
@@ -128,14 +34,14 @@ func matvecOf(ct *ir.Contribution, unit []*ir.Index) (matvec, bool) {
 func (g *gen) scaledKernels() bool {
 	for _, c := range g.m.Conditionals {
 		for _, ct := range c.Field {
-			if k, ok := matvecOf(ct, c.Unit); ok && k.scaled() {
+			if k := ct.MatVec; k != nil && k.Scaled() {
 				return true
 			}
 		}
 	}
 	for _, gr := range g.m.Gradients {
 		for _, part := range gr.Parts {
-			if o, ok := outerOf(part); ok && o.scaled() {
+			if o := part.Outer; o != nil && o.Scaled() {
 				return true
 			}
 		}
@@ -146,26 +52,26 @@ func (g *gen) scaledKernels() bool {
 // scaledProduct writes a += c·f∘((N·g)·P) for the batch: the neighbour's
 // columns scaled by g into x.mvIn, the product into x.mvOut when f scales
 // its columns.
-func (g *gen) scaledProduct(k matvec, S int) {
+func (g *gen) scaledProduct(k *ir.MatVec, S int) {
 	p := g.p
 	em := g.emitter()
-	nbS := k.nb.Size
-	ld := k.param.Shape[1]
-	in := "x." + g.L(k.nb)
+	nbS := k.Neighbour.Size
+	ld := k.Param.Shape[1]
+	in := "x." + g.L(k.Neighbour)
 	p.P("{")
-	if !k.col.empty() {
+	if !k.Col.Empty() {
 		p.Pf("cs := x.mvCol[:%d]", nbS)
-		p.Pf("for s := range cs { cs[s] = %s }", k.col.code(em, k.sum, "s"))
+		p.Pf("for s := range cs { cs[s] = %s }", scalingCode(em, k.Col, k.Sum, "s"))
 		p.Pf("in := runtime.ScaleMatrix(x.mvIn, %s, x.N, %d, nil, cs)", in, nbS)
 		in = "in"
 	}
-	if k.row.empty() {
-		p.Pf("x.Workspace.Gemm(false, %v, x.N, %d, %d, %s, %s, %d, m.%s, %d, 1, a, %d)", k.trans, S, nbS, literal(k.c), in, nbS, g.P(k.param), ld, S)
+	if k.Row.Empty() {
+		p.Pf("x.Workspace.Gemm(false, %v, x.N, %d, %d, %s, %s, %d, m.%s, %d, 1, a, %d)", k.Transposed, S, nbS, literal(k.Coef), in, nbS, g.P(k.Param), ld, S)
 	} else {
 		p.Pf("out := x.mvOut[:x.N*%d]", S)
-		p.Pf("x.Workspace.Gemm(false, %v, x.N, %d, %d, %s, %s, %d, m.%s, %d, 0, out, %d)", k.trans, S, nbS, literal(k.c), in, nbS, g.P(k.param), ld, S)
+		p.Pf("x.Workspace.Gemm(false, %v, x.N, %d, %d, %s, %s, %d, m.%s, %d, 0, out, %d)", k.Transposed, S, nbS, literal(k.Coef), in, nbS, g.P(k.Param), ld, S)
 		p.Pf("rs := x.mvRow[:%d]", S)
-		p.Pf("for u := range rs { rs[u] = %s }", k.row.code(em, k.unit, "u"))
+		p.Pf("for u := range rs { rs[u] = %s }", scalingCode(em, k.Row, k.Unit, "u"))
 		p.Pf("runtime.AddScaled(a, out, x.N, %d, rs)", S)
 	}
 	p.P("}")
@@ -207,20 +113,8 @@ func (fp fieldPart) keeps(layers map[*ir.Layer]bool) bool {
 }
 
 // splitField reports whether mean field computes the field of a layer in
-// two parts, the clamped one once before its sweeps: when a matrix product
-// contributes to the clamped part, which the sweeps then skip. Layers with
-// lateral couplings, updated site by site, are not split.
-func (g *gen) splitField(c *ir.Conditional) bool {
-	if c.Layer.Visible || c.Layer.Lateral {
-		return false
-	}
-	for _, ct := range c.Field {
-		if mv, ok := matvecOf(ct, c.Unit); ok && mv.nb.Visible {
-			return true
-		}
-	}
-	return false
-}
+// two parts (ir.Conditional.ClampedProducts).
+func (g *gen) splitField(c *ir.Conditional) bool { return c.ClampedProducts() }
 
 // field writes fieldL, which computes the field (and precision) of every
 // unit of a layer for every chain in use, for layers with lateral
@@ -244,15 +138,15 @@ func (g *gen) fieldOf(c *ir.Conditional, part fieldPart) {
 	L, S := g.L(ly), ly.Size
 	P := part.name()
 	p := g.p
-	var kernels, scaled []matvec
+	var kernels, scaled []*ir.MatVec
 	var generic []*ir.Contribution
 	for _, ct := range c.Field {
-		mv, ok := matvecOf(ct, c.Unit)
+		mv := ct.MatVec
 		switch {
-		case ok && !part.keeps(map[*ir.Layer]bool{mv.nb: true}):
-		case ok && mv.scaled():
+		case mv != nil && !part.keeps(map[*ir.Layer]bool{mv.Neighbour: true}):
+		case mv != nil && mv.Scaled():
 			scaled = append(scaled, mv)
-		case ok:
+		case mv != nil:
 			kernels = append(kernels, mv)
 		case !part.keeps(layersOf(ct.Units)):
 		default:
@@ -302,7 +196,7 @@ func (g *gen) fieldOf(c *ir.Conditional, part fieldPart) {
 	}
 	used := map[*ir.Layer]bool{}
 	for _, k := range kernels {
-		used[k.nb] = true
+		used[k.Neighbour] = true
 	}
 	cost := S
 	for _, ct := range generic {
@@ -328,13 +222,13 @@ func (g *gen) fieldOf(c *ir.Conditional, part fieldPart) {
 		p.P("return")
 		p.P("}")
 		for i, k := range kernels {
-			nbS := k.nb.Size
-			ld := k.param.Shape[1]
+			nbS := k.Neighbour.Size
+			ld := k.Param.Shape[1]
 			beta := 1
 			if i == 0 && !cleared {
 				beta = 0
 			}
-			p.Pf("x.Workspace.Gemm(false, %v, x.N, %d, %d, %s, x.%s, %d, m.%s, %d, %d, a, %d)", k.trans, S, nbS, literal(k.c), g.L(k.nb), nbS, g.P(k.param), ld, beta, S)
+			p.Pf("x.Workspace.Gemm(false, %v, x.N, %d, %d, %s, x.%s, %d, m.%s, %d, %d, a, %d)", k.Transposed, S, nbS, literal(k.Coef), g.L(k.Neighbour), nbS, g.P(k.Param), ld, beta, S)
 		}
 	}
 	// The chain loop has work beyond the small-batch products only with
@@ -373,14 +267,14 @@ func (g *gen) fieldOf(c *ir.Conditional, part fieldPart) {
 	if len(kernels) > 0 {
 		p.Pf("if x.N < %d {", gemmMinChains)
 		for _, k := range kernels {
-			nbS := k.nb.Size
-			row := "row" + g.L(k.nb)
+			nbS := k.Neighbour.Size
+			row := "row" + g.L(k.Neighbour)
 			switch {
-			case !k.trans:
+			case !k.Transposed:
 				// Rows of P for the nonzero neighbours: binary states are mostly zeros.
-				p.Pf("x.Workspace.AddRows(dst, %s, m.%s, %d, %d, %d, %s)", row, g.P(k.param), nbS, S, S, literal(k.c))
+				p.Pf("x.Workspace.AddRows(dst, %s, m.%s, %d, %d, %d, %s)", row, g.P(k.Param), nbS, S, S, literal(k.Coef))
 			default:
-				p.Pf("x.Workspace.Gemv(false, %d, %d, %s, m.%s, %d, %s, 1, dst)", S, nbS, literal(k.c), g.P(k.param), nbS, row)
+				p.Pf("x.Workspace.Gemv(false, %d, %d, %s, m.%s, %d, %s, 1, dst)", S, nbS, literal(k.Coef), g.P(k.Param), nbS, row)
 			}
 		}
 		p.P("}")
@@ -423,7 +317,7 @@ func biasOf(ct *ir.Contribution, unit []*ir.Index, ly *ir.Layer) (float64, *ir.P
 	if len(ct.Units) != 0 || len(ct.Sum) != 0 || len(ct.Distinct) != 0 || len(unit) != 1 {
 		return 0, nil, false
 	}
-	c, num, den := splitCoef(ct.Coef)
+	c, num, den := ir.SplitCoef(ct.Coef)
 	if len(num) != 1 || len(den) != 0 {
 		return 0, nil, false
 	}

@@ -220,43 +220,6 @@ func unparen(s string) string {
 	return s[1 : len(s)-1]
 }
 
-// splitCoef returns the numeric factor and the multiplicative factors of a
-// coefficient in factor-normal form (see ir.Mul): c · Π num / Π den.
-func splitCoef(e *ir.Expr) (c float64, num, den []*ir.Expr) {
-	c = 1
-	collect := func(e *ir.Expr, into *[]*ir.Expr, inverse bool) {
-		args := []*ir.Expr{e}
-		if e.Op == ir.OpMul {
-			args = e.Args
-		}
-		for _, a := range args {
-			switch {
-			case a.Op == ir.OpConst && inverse:
-				c /= a.Value
-			case a.Op == ir.OpConst:
-				c *= a.Value
-			default:
-				*into = append(*into, a)
-			}
-		}
-	}
-	if e.Op == ir.OpDiv {
-		collect(e.Args[0], &num, false)
-		collect(e.Args[1], &den, true)
-		return c, num, den
-	}
-	collect(e, &num, false)
-	return c, num, nil
-}
-
-func indicesOf(e *ir.Expr) []*ir.Index {
-	var out []*ir.Index
-	for _, r := range e.ParamRefs() {
-		out = append(out, r.Index...)
-	}
-	return out
-}
-
 // emit writes the loop nest of s.
 func (em *emitter) emit(s sum) {
 	order := s.order()
@@ -272,13 +235,13 @@ func (em *emitter) emit(s sum) {
 		}
 		return d
 	}
-	c, num, den := splitCoef(s.Coef)
+	c, num, den := ir.SplitCoef(s.Coef)
 	var factors []factor
 	for _, f := range num {
-		factors = append(factors, factor{code: em.expr(f, names), depth: at(indicesOf(f))})
+		factors = append(factors, factor{code: em.expr(f, names), depth: at(ir.IndicesOf(f))})
 	}
 	for _, f := range den {
-		factors = append(factors, factor{code: em.expr(f, names), div: true, depth: at(indicesOf(f))})
+		factors = append(factors, factor{code: em.expr(f, names), div: true, depth: at(ir.IndicesOf(f))})
 	}
 	type guard struct {
 		cond  string

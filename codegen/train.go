@@ -7,96 +7,34 @@ import (
 	"github.com/ebmc/ebmc/ir"
 )
 
-// outer is a gradient part c·f(a)·g(b)·A[a]·B[b] accumulated into θ[a,b]:
-// over a batch, one matrix product (A·diag f)ᵀ·(B·diag g), f and g products
-// of parameter-only factors (see scaling).
-type outer struct {
-	c      float64
-	a, b   *ir.Layer // θ[a,b] += c·Σ_chains A[·,a]·B[·,b]
-	fa, fb scaling
-	ia, ib *ir.Index
-}
-
-func (o outer) scaled() bool { return !o.fa.empty() || !o.fb.empty() }
-
-func outerOf(part *ir.GradPart) (outer, bool) {
-	if len(part.Units) != 2 || len(part.Distinct) != 0 || len(part.Sum) != 2 || len(part.Wrt.Index) != 2 {
-		return outer{}, false
-	}
-	u, w := part.Units[0], part.Units[1]
-	if u.Layer == w.Layer || u.Power != 1 || w.Power != 1 || len(u.Index) != 1 || len(w.Index) != 1 {
-		return outer{}, false
-	}
-	if u.Layer.Kind == ir.Softmax && len(u.Layer.Shape) > 1 || w.Layer.Kind == ir.Softmax && len(w.Layer.Shape) > 1 {
-		return outer{}, false
-	}
-	var o outer
-	switch {
-	case part.Wrt.Index[0] == u.Index[0] && part.Wrt.Index[1] == w.Index[0]:
-		o = outer{a: u.Layer, b: w.Layer, ia: u.Index[0], ib: w.Index[0]}
-	case part.Wrt.Index[0] == w.Index[0] && part.Wrt.Index[1] == u.Index[0]:
-		o = outer{a: w.Layer, b: u.Layer, ia: w.Index[0], ib: u.Index[0]}
-	default:
-		return outer{}, false
-	}
-	c, num, den := splitCoef(part.Coef)
-	var ok bool
-	o.c = c
-	if o.fa, o.fb, ok = splitScaling(num, den, nil, o.ia, o.ib); !ok {
-		return outer{}, false
-	}
-	return o, true
-}
-
-// linearOf reports whether a gradient part is c·x[i] accumulated into
-// θ[i], θ as long as the layer of x: over a batch, c·Σ_chains x_c, a sum of
-// the layer's rows.
-func linearOf(part *ir.GradPart, q *ir.Param) (float64, *ir.Layer, bool) {
-	if len(part.Units) != 1 || len(part.Distinct) != 0 || len(part.Sum) != 1 || len(part.Wrt.Index) != 1 {
-		return 0, nil, false
-	}
-	u := part.Units[0]
-	if u.Power != 1 || len(u.Index) != 1 || u.Index[0] != part.Wrt.Index[0] || part.Sum[0] != u.Index[0] {
-		return 0, nil, false
-	}
-	if len(u.Layer.Shape) != 1 || len(q.Shape) != 1 || q.Size != u.Layer.Size {
-		return 0, nil, false
-	}
-	c, num, den := splitCoef(part.Coef)
-	if len(num) != 0 || len(den) != 0 {
-		return 0, nil, false
-	}
-	return c, u.Layer, true
-}
-
 // outerProduct writes θ += c·scale·(W·A·diag f)ᵀ·(B·diag g) for the batch,
 // W the chains' weights: A scaled into x.save, B into x.mvIn when needed.
-func (g *gen) outerProduct(o outer, q *ir.Param) {
+func (g *gen) outerProduct(o *ir.Outer, q *ir.Param) {
 	p := g.p
 	em := g.emitter()
-	A, B := "x."+g.L(o.a), "x."+g.L(o.b)
+	A, B := "x."+g.L(o.A), "x."+g.L(o.B)
 	p.P("{")
 	fa := "nil"
-	if !o.fa.empty() {
-		p.Pf("fa := x.mvCol[:%d]", o.a.Size)
-		p.Pf("for s := range fa { fa[s] = %s }", o.fa.code(em, o.ia, "s"))
+	if !o.FA.Empty() {
+		p.Pf("fa := x.mvCol[:%d]", o.A.Size)
+		p.Pf("for s := range fa { fa[s] = %s }", scalingCode(em, o.FA, o.IA, "s"))
 		fa = "fa"
 	}
 	p.Pf("a := %s", A)
 	if fa != "nil" {
-		p.Pf("a = runtime.ScaleMatrix(x.save, %s, x.N, %d, x.weight, fa)", A, o.a.Size)
+		p.Pf("a = runtime.ScaleMatrix(x.save, %s, x.N, %d, x.weight, fa)", A, o.A.Size)
 	} else {
-		p.Pf("if x.weight != nil { a = runtime.ScaleMatrix(x.save, %s, x.N, %d, x.weight, nil) }", A, o.a.Size)
+		p.Pf("if x.weight != nil { a = runtime.ScaleMatrix(x.save, %s, x.N, %d, x.weight, nil) }", A, o.A.Size)
 	}
 	b := B
-	if !o.fb.empty() {
-		p.Pf("fb := x.mvRow[:%d]", o.b.Size)
-		p.Pf("for s := range fb { fb[s] = %s }", o.fb.code(em, o.ib, "s"))
-		p.Pf("b := runtime.ScaleMatrix(x.mvIn, %s, x.N, %d, nil, fb)", B, o.b.Size)
+	if !o.FB.Empty() {
+		p.Pf("fb := x.mvRow[:%d]", o.B.Size)
+		p.Pf("for s := range fb { fb[s] = %s }", scalingCode(em, o.FB, o.IB, "s"))
+		p.Pf("b := runtime.ScaleMatrix(x.mvIn, %s, x.N, %d, nil, fb)", B, o.B.Size)
 		b = "b"
 	}
 	p.Pf("x.Workspace.Gemm(true, false, %d, %d, x.N, %s*scale, a, %d, %s, %d, 1, dst.%s, %d)",
-		o.a.Size, o.b.Size, literal(o.c), o.a.Size, b, o.b.Size, g.P(q), o.b.Size)
+		o.A.Size, o.B.Size, literal(o.Coef), o.A.Size, b, o.B.Size, g.P(q), o.B.Size)
 	p.P("}")
 }
 
@@ -123,11 +61,12 @@ func (g *gen) energyGrad() {
 	weights := false
 	for _, gr := range g.m.Gradients {
 		for _, part := range gr.Parts {
-			if o, ok := outerOf(part); ok {
+			if o := part.Outer; o != nil {
 				g.outerProduct(o, gr.Param)
 				continue
 			}
-			if c, ly, ok := linearOf(part, gr.Param); ok {
+			if rs := part.RowSum; rs != nil {
+				c, ly := rs.Coef, rs.Layer
 				// θ[i] += c·scale·Σ_chains w_c·x_c[i]: the rows of the
 				// layer summed, eight per pass.
 				if !weights {

@@ -31,6 +31,7 @@ func (l *lowerer) derive() {
 			m.Gradients = append(m.Gradients, gradient(p, occs[p]))
 		}
 	}
+	m.plan()
 }
 
 // termRef is an occurrence of a parameter in the coefficient of a term.

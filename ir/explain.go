@@ -28,8 +28,9 @@ type line struct {
 
 // Explain writes every derivation of m as readable maths: layers,
 // parameters, the normalized energy, the layer graph and Gibbs schedule,
-// conditionals, mean-field updates, free energies, gradients, input
-// gradients, flip deltas and the tempered forms.
+// conditionals, mean-field updates, free energies, gradients, the sums that
+// run as matrix products over a batch, input gradients, flip deltas and the
+// tempered forms.
 func Explain(w io.Writer, m *Model, f Format) error {
 	style := Plain
 	if f != Text {
@@ -44,6 +45,7 @@ func Explain(w io.Writer, m *Model, f Format) error {
 		x.meanField(),
 		x.freeEnergies(),
 		x.gradients(),
+		x.plans(),
 		x.inputGradients(),
 		x.flipDeltas(),
 		x.tempered(),
@@ -522,6 +524,83 @@ func remaining(sum, own []*Index) []*Index {
 		}
 	}
 	return out
+}
+
+// plans lists the sums that generated code computes as matrix products
+// over a batch of chains (the plans of plan.go); capitals are the batch's
+// rows of a layer.
+func (x explainer) plans() section {
+	s := section{title: "Batched products (over a batch of chains; capitals are a layer's rows, one per chain)"}
+	batch := func(ly *Layer) string { return strings.ToUpper(ly.Name) }
+	scaled := func(sc Scaling) string {
+		var fs []string
+		for _, f := range sc.Num {
+			fs = append(fs, ExprString(f))
+		}
+		for _, f := range sc.Den {
+			fs = append(fs, "1/"+ExprString(f))
+		}
+		return strings.Join(fs, "·")
+	}
+	coef := func(c float64) string {
+		switch c {
+		case 1:
+			return ""
+		case -1:
+			return "−"
+		}
+		return fmt.Sprintf("%g·", c)
+	}
+	n := 0
+	for _, c := range x.m.Conditionals {
+		for _, ct := range c.Field {
+			k := ct.MatVec
+			if k == nil {
+				continue
+			}
+			w := k.Param.Name
+			if k.Transposed {
+				w += "ᵀ"
+			}
+			line := fmt.Sprintf("a_%s += %s%s·%s", c.Layer.Name, coef(k.Coef), batch(k.Neighbour), w)
+			if !k.Col.Empty() {
+				line += fmt.Sprintf(", the columns of %s scaled by %s", batch(k.Neighbour), scaled(k.Col))
+			}
+			if !k.Row.Empty() {
+				line += fmt.Sprintf(", the result's columns by %s", scaled(k.Row))
+			}
+			if k.Neighbour.Visible && c.ClampedProducts() {
+				line += " (mean field computes it once per call: the visible layers are clamped)"
+			}
+			s.lines = append(s.lines, x.note("%s", line))
+			n++
+		}
+	}
+	for _, g := range x.m.Gradients {
+		for _, part := range g.Parts {
+			switch {
+			case part.Outer != nil:
+				o := part.Outer
+				line := fmt.Sprintf("∂E/∂%s += %s%sᵀ·%s", g.Param.Name, coef(o.Coef), batch(o.A), batch(o.B))
+				if !o.Scaled() {
+					line += " (an outer product summed over the chains)"
+				} else {
+					line += fmt.Sprintf(" (an outer product summed over the chains, scaled by %s)", scaled(Scaling{Num: append(append([]*Expr(nil), o.FA.Num...), o.FB.Num...), Den: append(append([]*Expr(nil), o.FA.Den...), o.FB.Den...)}))
+				}
+				s.lines = append(s.lines, x.note("%s", line))
+				n++
+			case part.RowSum != nil:
+				s.lines = append(s.lines, x.note("∂E/∂%s += %sΣ_chains %s (a sum of rows)", g.Param.Name, coef(part.RowSum.Coef), batch(part.RowSum.Layer)))
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		s.lines = append(s.lines, x.note("none: every sum runs as a loop nest over its indices"))
+	} else {
+		s.lines = append(s.lines, x.note("Every other sum runs as a loop nest over its indices, chain by chain."))
+	}
+	return s
 }
 
 func (x explainer) inputGradients() section {

@@ -173,6 +173,9 @@ type Contribution struct {
 	Units    []UnitRef
 	Sum      []*Index
 	Distinct []Distinct
+	// MatVec, for a field contribution, is set when it is a matrix
+	// product over a batch of chains (see plan.go).
+	MatVec *MatVec
 }
 
 // FreeEnergy is F(rest) = −log Σ_{SumOut} exp(−E): the layers of SumOut do
@@ -200,4 +203,8 @@ type Gradient struct {
 type GradPart struct {
 	Contribution
 	Wrt *Expr // the OpParam node of θ differentiated through
+	// Outer and RowSum are set when the part is, over a batch of chains, an
+	// outer product of two layers or a sum of a layer's rows (see plan.go).
+	Outer  *Outer
+	RowSum *RowSum
 }
