@@ -14,7 +14,8 @@
 //
 // explain prints every derivation of a model as maths: the normalized
 // energy, the layer graph and Gibbs schedule, the conditionals with their
-// fields and precisions, mean-field updates, free energies, parameter and
+// fields and precisions, mean-field updates, free energies, parameter
+// gradients, the sums that run as matrix products over a batch of chains,
 // input gradients, flip deltas and tempered forms.
 //
 // gen writes NAME_ebm.go beside the input (or to -o), in the package -pkg
