@@ -68,7 +68,14 @@ func Generate(m *ir.Model, opts Options) ([]File, error) {
 	}
 	g := newGen(m, opts)
 	base := strings.ToLower(g.T) + "_ebm"
-	src, err := format(base+".go", g.model())
+	var body []byte
+	if m.Sparse != nil {
+		body = g.sparseModel() // no samplers: no benchmarks either
+		opts.Bench = false
+	} else {
+		body = g.model()
+	}
+	src, err := format(base+".go", body)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/ebmc/ebmc/codegen"
+	"github.com/ebmc/ebmc/internal/testmodels"
 	"github.com/ebmc/ebmc/ir"
 )
 
@@ -18,7 +19,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 // testdata/NAME.go.golden; go test ./codegen -update rewrites them, and the
 // diff is reviewed like any other change.
 func TestGolden(t *testing.T) {
-	for _, c := range cases(t) {
+	for _, c := range append(cases(t), testmodels.SparseCases()...) {
 		m, err := ir.Compile(c.Name, []byte(c.Source), ir.Options{Defines: c.Defines})
 		if err != nil {
 			t.Fatal(err)

@@ -63,6 +63,14 @@ func rbmWith(model, v, h, w, extra string) string {
 		"energy = -sum(i, j) " + v + "[i] * " + w + "[i, j] * " + h + "[j]\n"
 }
 
+// sparseWith is a small sparse-coding model (a laplace layer) whose visible
+// layer, code layer, dictionary, L1 weight and summation indices carry the
+// given names.
+func sparseWith(model, v, h, d, lambda, i, k string) string {
+	return "model " + model + "\nvisible " + v + "[3] gaussian\nhidden " + h + "[2] laplace\nparam " + d + "[3, 2] = normal(0, 0.1)\nparam " + lambda + " = 0.1 fixed\n" +
+		"energy = sum(" + i + ") (" + v + "[" + i + "] - sum(" + k + ") " + d + "[" + i + ", " + k + "] * " + h + "[" + k + "])^2 / 2 + " + lambda + " * sum(" + k + ") abs(" + h + "[" + k + "])\n"
+}
+
 // Names that collide with identifiers the generator emits are refused by
 // Generate with a positioned error naming the declaration, or generate
 // code that type-checks: never code that fails to compile.
@@ -106,6 +114,23 @@ func TestNamesAcceptedCompile(t *testing.T) {
 		"model G\nvisible x[3] gaussian\nenergy = sum(i) x[i]^2 / 2\n",
 		"model G\nvisible x[3] gaussian\nhidden h[2] bernoulli\nparam W[3, 2]\nenergy = sum(i) x[i]^2 / 2 + sum(i, j) x[i] * x[i] * W[i, j] * h[j]\n",
 		"model G\nvisible x[3] gaussian\nparam J[3, 3]\nenergy = sum(i) x[i]^2 / 2 - sum(i, k) J[i, k] * x[i] * x[k] / 10\n",
+		// The identifiers of the code for a laplace layer (codegen/sparse.go).
+		sparseWith("S", "v", "h", "D", "lambda", "i", "k"),
+		sparseWith("S", "v", "h", "hessian", "lambda", "i", "k"),
+		sparseWith("S", "v", "h", "D", "linear", "i", "k"),
+		sparseWith("S", "v", "h", "thresholds", "prox", "i", "k"),
+		sparseWith("S", "v", "h", "codeSize", "visibleSize", "i", "k"),
+		sparseWith("S", "v", "h", "sharedHessian", "energyGrad", "i", "k"),
+		sparseWith("S", "v", "h", "Energy", "lambda", "i", "k"),
+		sparseWith("S", "rowIn", "rowCode", "D", "lambda", "i", "k"),
+		sparseWith("S", "v", "h", "D", "lambda", "rowQ", "rowB"),
+		sparseWith("S", "v", "h", "D", "lambda", "e", "dst"),
+		sparseWith("S", "v", "h", "D", "lambda", "x", "scale"),
+		sparseWith("S", "v", "h", "D", "lambda", "g", "rowG0"),
+		sparseWith("S", "v", "h", "D", "lambda", "t0", "acc"),
+		sparseWith("S", "v", "h", "D", "lambda", "lam", "t"),
+		sparseWith("S", "x", "dst", "D", "lambda", "i", "k"),
+		sparseWith("S", "v", "h", "D", "lambda", "math", "runtime"),
 	}
 	for _, src := range cases {
 		f := strings.Fields(src)
@@ -144,6 +169,9 @@ func FuzzGenerate(f *testing.F) {
 	f.Add(rbmWith("M", "v", "h", "sweeps", ""))
 	f.Add(rbmWith("M", "v", "h", "W", "const Chains = 2"))
 	f.Add("model G\nvisible x[3] gaussian\nhidden h[2] bernoulli\nparam W[3, 2]\nenergy = sum(i) x[i]^2 / 2 + sum(i, j) x[i] * x[i] * W[i, j] * h[j]\n")
+	f.Add(sparseWith("S", "v", "h", "D", "lambda", "i", "k"))
+	f.Add("model W\nvisible v[3] gaussian\nvisible s[3] bernoulli\nhidden h[2] laplace\nparam D[3, 2] = normal(0, 1)\nparam l1[2] = uniform(0.1, 0.5) fixed\n" +
+		"energy = sum(i) v[i]^2 / 2 - sum(i, k) v[i] * D[i, k] * h[k] + sum(i, j, k) (1 + s[i]) * D[i, j] * D[i, k] * h[j] * h[k] / 2 + sum(k) h[k]^2 + sum(k) l1[k] * abs(h[k])\n")
 	f.Fuzz(func(t *testing.T, src string) {
 		m, err := ir.Compile("m.ebm", []byte(src), ir.Options{})
 		if err != nil || !smallModel(m) {

@@ -96,7 +96,7 @@ type Ref struct {
 	Indices []Ident
 }
 
-// Call applies a function (exp, log, softplus, sqrt) to its argument.
+// Call applies a function (exp, log, softplus, sqrt, abs) to its argument.
 type Call struct {
 	Pos  Pos
 	Func Ident

@@ -217,7 +217,7 @@ func declKeyword(toks []lexer.Token, offset int) string {
 // expectedWords name the grammar's symbols for users.
 var expectedWords = map[string]string{
 	"<ident>": "a name", "GName": "a name", "<number>": "a number", "GSigned": "a number",
-	"GSize": "a size (a whole number or a const)", "GKind": "a unit kind: bernoulli, spin, gaussian or softmax",
+	"GSize": "a size (a whole number or a const)", "GKind": "a unit kind: bernoulli, spin, gaussian, softmax or laplace",
 	"GExpr": "an expression", "GTerm": "an expression", "GUnary": "an expression", "GPrimary": "an expression",
 	"GInit": "an initializer: zeros, ones, a number, normal(mean, std) or uniform(lo, hi)",
 	"GDecl": "a declaration: const, visible, hidden, param or energy",

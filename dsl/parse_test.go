@@ -332,7 +332,7 @@ var syntaxErrors = []struct {
 	{"empty sum", "model M\nvisible v[3] bernoulli\nenergy = sum() v[i]\n", "e.ebm:3:14: unexpected \")\" (expected a name)"},
 	{"const not integer", "model M\nconst N = x y\n", "e.ebm:2:13: unexpected \"y\" (expected a declaration: const, visible, hidden, param or energy)"},
 	{"const missing value", "model M\nconst N =\nvisible v[N] bernoulli\n", "e.ebm:3:1: unexpected \"visible\" (expected a size (a whole number or a const))"},
-	{"layer without kind", "model M\nvisible v[3]\nenergy = sum(i) v[i]\n", "e.ebm:3:1: unexpected \"energy\" (expected a unit kind: bernoulli, spin, gaussian or softmax)"},
+	{"layer without kind", "model M\nvisible v[3]\nenergy = sum(i) v[i]\n", "e.ebm:3:1: unexpected \"energy\" (expected a unit kind: bernoulli, spin, gaussian, softmax or laplace)"},
 	{"layer without dims", "model M\nvisible v bernoulli\n", "e.ebm:2:11: unexpected \"bernoulli\" (expected \"[\")"},
 	{"unclosed comment", "model M /* never closed\nvisible v[3] bernoulli\n", "e.ebm:1:9: comment /* is never closed with */"},
 	{"number out of range", "model M\nvisible v[3] bernoulli\nenergy = 1e999 * sum(i) v[i]\n", "e.ebm:3:10: number 1e999 is out of range"},

@@ -8,16 +8,23 @@ import (
 
 func (l *lowerer) derive() {
 	m := l.m
+	if !l.checkLaplace() {
+		return
+	}
 	l.graph()
 	m.Schedule = schedule(m)
 	for _, ly := range m.Layers {
 		m.Conditionals = append(m.Conditionals, l.conditional(ly))
 	}
 	for _, b := range m.Schedule {
+		if m.laplaceLayer() != nil {
+			break // no free energy with a laplace layer (Model.Refusal)
+		}
 		if fe := freeEnergy(m, b); fe != nil {
 			m.FreeEnergies = append(m.FreeEnergies, fe)
 		}
 	}
+	l.deriveSparse()
 	// Each term's parameter occurrences, read once: a model with n
 	// parameters in one sum would otherwise rescan it n times.
 	occs := map[*Param][]termRef{}
@@ -166,7 +173,7 @@ func (l *lowerer) conditional(ly *Layer) *Conditional {
 			}
 		}
 	}
-	if ly.Kind == Gaussian {
+	if ly.Kind == Gaussian || ly.Kind == Laplace {
 		l.checkPrecision(c)
 	}
 	return c
@@ -219,6 +226,10 @@ func (l *lowerer) checkPrecision(c *Conditional) {
 	}
 	square := fmt.Sprintf("sum(%s) %s^2 / 2", strings.Join(names, ", "), x)
 	if len(c.Precision) == 0 {
+		if ly.Kind == Laplace {
+			l.errorf(ly.Pos, "laplace layer %s has no quadratic term in the energy, so its MAP need not exist and the smooth part has no curvature to step by; add a term such as %s (the ½‖v − D·%s‖² of sparse coding has one)", ly.Name, square, ly.Name)
+			return
+		}
 		l.errorf(ly.Pos, "gaussian layer %s has no quadratic term in the energy, so p(%s | rest) is not normalizable; add a term such as %s", ly.Name, ly.Name, square)
 		return
 	}
@@ -245,7 +256,10 @@ func (l *lowerer) checkPrecision(c *Conditional) {
 		s := Add(coefs...).Sign()
 		nonPositive = nonPositive && (s == SignNegative || s == SignZero)
 	}
-	if first != nil && nonPositive {
+	if first != nil && nonPositive && ly.Kind == Laplace {
+		l.errorf(first.Term.Pos, "laplace layer %s: the coefficient of %s² is negative, so the energy is not convex in %s and MAP inference is ill-posed; write + %s",
+			ly.Name, x, ly.Name, square)
+	} else if first != nil && nonPositive {
 		l.errorf(first.Term.Pos, "gaussian layer %s: the coefficient of %s² is negative, so p(%s | rest) is not a Normal distribution; its precision must be positive, as in + %s",
 			ly.Name, x, ly.Name, square)
 	}

@@ -16,6 +16,13 @@ hidden h[2] bernoulli
 param W[3, 2]
 `
 
+// laplaceHead and laplaceQuad start a sparse-coding model that the laplace
+// cases complete with an L1 term (or break).
+const (
+	laplaceHead = "model S\nvisible v[3] gaussian\nhidden h[2] laplace\nparam D[3, 2]\nparam lambda = 0.1 fixed\n"
+	laplaceQuad = "sum(i) (v[i] - sum(k) D[i, k] * h[k])^2 / 2"
+)
+
 // rbmEnergy completes rbmHead into a valid model.
 const rbmEnergy = "energy = -sum(i, j) v[i] * W[i, j] * h[j]\n"
 
@@ -62,7 +69,7 @@ var errorCases = []struct {
 		}},
 	{name: "missing unit kind", src: "model M\nvisible v[3]\nenergy = -sum(i) v[i]\n",
 		want: []string{
-			"bad.ebm:3:1: unexpected \"energy\" (expected a unit kind: bernoulli, spin, gaussian or softmax)",
+			"bad.ebm:3:1: unexpected \"energy\" (expected a unit kind: bernoulli, spin, gaussian, softmax or laplace)",
 		}},
 	{name: "unclosed comment", src: "model M /* a comment\nvisible v[3] bernoulli\n",
 		want: []string{
@@ -104,7 +111,7 @@ var errorCases = []struct {
 		}},
 	{name: "unknown unit kind", src: "model M\nvisible v[3] binary\nparam b[3]\nenergy = -sum(i) b[i] * v[i]\n",
 		want: []string{
-			"bad.ebm:2:14: layer v: unknown unit kind binary (expected bernoulli, spin, gaussian or softmax)",
+			"bad.ebm:2:14: layer v: unknown unit kind binary (expected bernoulli, spin, gaussian, softmax or laplace)",
 		}},
 	{name: "softmax of one category", src: "model M\nvisible y[4, 1] softmax\nparam b[4, 1]\nenergy = -sum(n, k) b[n, k] * y[n, k]\n",
 		want: []string{
@@ -316,7 +323,7 @@ var errorCases = []struct {
 		}},
 	{name: "unknown function", src: rbmHead + "energy = -sum(i, j) v[i] * tanh(W[i, j]) * h[j]\n",
 		want: []string{
-			"bad.ebm:5:28: unknown function tanh (expected exp, log, softplus or sqrt)",
+			"bad.ebm:5:28: unknown function tanh (expected exp, log, softplus, sqrt or abs)",
 		}},
 	{name: "param called as function", src: rbmHead + "energy = -sum(i, j) v[i] * W(i) * h[j]\n",
 		want: []string{
@@ -405,6 +412,76 @@ var errorCases = []struct {
 			"bad.ebm:6:49: this product expands into 6561 terms; at most 4096 are supported",
 		}},
 
+	// Laplace layers and L1 terms (sparse coding).
+	{name: "abs of a parameter times a unit", src: laplaceHead + "energy = " + laplaceQuad + " + sum(k) abs(lambda * h[k])\n",
+		want: []string{
+			"bad.ebm:6:63: abs(…) of h[k] times a parameter: write the parameter outside, λ·abs(h[k]); abs applies to one unit of a laplace layer, as in + lambda * sum(j) abs(h[j]), the L1 term of sparse coding",
+		}},
+	{name: "abs of a sum", src: laplaceHead + "energy = " + laplaceQuad + " + sum(k) abs(h[k] + h[k])\n",
+		want: []string{
+			"bad.ebm:6:63: abs(…) must hold exactly one unit, not a sum, product or expression of several; abs applies to one unit of a laplace layer, as in + lambda * sum(j) abs(h[j]), the L1 term of sparse coding",
+		}},
+	{name: "abs of a parameter", src: laplaceHead + "energy = " + laplaceQuad + " + lambda * sum(k) abs(h[k]) + abs(lambda)\n",
+		want: []string{
+			"bad.ebm:6:84: abs(…) of parameters is not supported; abs applies to one unit of a laplace layer, as in + lambda * sum(j) abs(h[j]), the L1 term of sparse coding",
+		}},
+	{name: "abs of a gaussian unit", src: laplaceHead + "energy = " + laplaceQuad + " + lambda * sum(i) abs(v[i])\n",
+		want: []string{
+			"bad.ebm:6:72: abs(…) of v[i]: v is a gaussian layer; abs applies to one unit of a laplace layer, as in + lambda * sum(j) abs(h[j]), the L1 term of sparse coding",
+		}},
+	{name: "abs times a unit", src: laplaceHead + "energy = " + laplaceQuad + " + lambda * sum(k) abs(h[k]) * h[k]\n",
+		want: []string{
+			"bad.ebm:6:82: |h[k]| multiplied by h[k]: an L1 term must be a coefficient of parameters times |unit|, so that its proximal step is soft thresholding",
+		}},
+	{name: "abs squared", src: laplaceHead + "energy = " + laplaceQuad + " + lambda * sum(k) abs(h[k])^2\n",
+		want: []string{
+			"bad.ebm:6:82: |h[k]|^2: an L1 term may not be raised to a power; the energy takes λ·|h[k]| (the proximal step of a power is not soft thresholding)",
+		}},
+	{name: "negative L1 term", src: laplaceHead + "energy = " + laplaceQuad + " - lambda * sum(k) abs(h[k])\n",
+		want: []string{
+			"bad.ebm:6:76: the coefficient of |h[k]| is -0.1 at the declared initial values: the energy is then not convex in h and has no proximal step; the L1 coefficient must be ≥ 0",
+		}},
+	{name: "negative literal L1 term", src: laplaceHead + "energy = " + laplaceQuad + " + lambda * sum(k) abs(h[k]) - sum(k) abs(h[k])\n",
+		want: []string{
+			"bad.ebm:6:95: the coefficient of |h[k]| is negative: the energy is then not convex in h and has no proximal step; write + lambda * sum(…) abs(h[k]) with lambda ≥ 0",
+		}},
+	{name: "trained L1 coefficient", src: strings.Replace(laplaceHead, "0.1 fixed", "0.1", 1) + "energy = " + laplaceQuad + " + lambda * sum(k) abs(h[k])\n",
+		want: []string{
+			"bad.ebm:6:76: the L1 term of h[k] reads param lambda, which is trained: minimizing the energy would drive it to 0; declare it fixed (param lambda … fixed)",
+		}},
+	{name: "laplace without L1 term", src: laplaceHead + "param c[2]\nenergy = " + laplaceQuad + " - lambda * sum(k) c[k] * h[k]\n",
+		want: []string{
+			"bad.ebm:3:1: laplace layer h has no L1 term in the energy; add one such as + lambda * sum(i) abs(h[i]) (or declare h gaussian)",
+		}},
+	{name: "laplace without quadratic term", src: laplaceHead + "energy = sum(i) v[i]^2/2 - sum(i, k) v[i] * D[i, k] * h[k] + lambda * sum(k) abs(h[k])\n",
+		want: []string{
+			"bad.ebm:3:1: laplace layer h has no quadratic term in the energy, so its MAP need not exist and the smooth part has no curvature to step by; add a term such as sum(k) h[k]^2 / 2 (the ½‖v − D·h‖² of sparse coding has one)",
+		}},
+	{name: "laplace with negative square", src: laplaceHead + "energy = sum(i) v[i]^2/2 - sum(i, k) v[i] * D[i, k] * h[k] - sum(k) h[k]^2 + lambda * sum(k) abs(h[k])\n",
+		want: []string{
+			"bad.ebm:6:69: laplace layer h: the coefficient of h[k]² is negative, so the energy is not convex in h and MAP inference is ill-posed; write + sum(k) h[k]^2 / 2",
+		}},
+	{name: "laplace cubed", src: laplaceHead + "energy = " + laplaceQuad + " + lambda * sum(k) abs(h[k]) + sum(k) h[k]^3\n",
+		want: []string{
+			"bad.ebm:6:91: h[k] appears to power 3 in one term: MAP inference of laplace layer h needs a smooth part with a Lipschitz gradient, so the energy can be at most quadratic in each of its units",
+		}},
+	{name: "visible laplace", src: strings.Replace(laplaceHead, "hidden h", "visible h", 1) + "energy = " + laplaceQuad + " + lambda * sum(k) abs(h[k])\n",
+		want: []string{
+			"bad.ebm:3:1: laplace layer h is visible: laplace units are inferred by MAP, so they must be hidden",
+		}},
+	{name: "laplace beside a bernoulli hidden layer", src: laplaceHead + "hidden z[2] bernoulli\nenergy = " + laplaceQuad + " + lambda * sum(k) abs(h[k]) - sum(k) z[k] * h[k]\n",
+		want: []string{
+			"bad.ebm:6:1: hidden layer z is bernoulli: in a model with laplace layer h every hidden layer must be laplace, since MAP inference of h given the visible layers cannot sum z out",
+		}},
+	{name: "two laplace layers", src: laplaceHead + "hidden g[2] laplace\nenergy = " + laplaceQuad + " + lambda * sum(k) abs(h[k]) + sum(k) g[k]^2 + sum(k) abs(g[k])\n",
+		want: []string{
+			"bad.ebm:6:1: laplace layer g: a model has at most one laplace layer (h is declared at 3:1)",
+		}},
+	{name: "abs is reserved", src: "model S\nvisible v[3] bernoulli\nparam abs[3]\nenergy = sum(i) abs[i]*v[i]\n",
+		want: []string{
+			"bad.ebm:3:7: param name abs is a keyword of the language; choose another name",
+		}},
+
 	// Several independent errors in one file: all are reported.
 	{name: "several errors", src: `model M
 const N = 3
@@ -419,7 +496,7 @@ energy = -sum(i, j) v[i] * W[i, k] * h[j]
          - sum(i, i) b[i]
 `,
 		want: []string{
-			"bad.ebm:4:13: layer h: unknown unit kind ternary (expected bernoulli, spin, gaussian or softmax)",
+			"bad.ebm:4:13: layer h: unknown unit kind ternary (expected bernoulli, spin, gaussian, softmax or laplace)",
 			"bad.ebm:5:17: param W: unknown initializer gauss (expected zeros, ones, a number, normal(mean, std) or uniform(lo, hi))",
 			"bad.ebm:6:7: param name _c must start with a letter (it becomes the Go name _c)",
 			"bad.ebm:7:14: param b: uniform(lo, hi) needs lo < hi, got 2 ≥ 1",

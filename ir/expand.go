@@ -13,6 +13,7 @@ type mono struct {
 	coef  *Expr
 	units []UnitRef
 	sum   []*Index
+	abs   bool // an L1 term: coef·|units[0]|, units[0] of a laplace layer
 }
 
 // scope maps index names to the variables bound by the enclosing sums.
@@ -28,6 +29,10 @@ func (l *lowerer) energy() {
 	}
 	for _, mo := range monos {
 		if mo.coef.IsConst(0) {
+			continue
+		}
+		if mo.abs {
+			l.penalty(mo)
 			continue
 		}
 		if !l.checkSoftmaxGroups(mo) {
@@ -102,12 +107,15 @@ func (l *lowerer) expandNode(e dsl.Expr, sc scope) ([]mono, bool) {
 		}
 		return xs, ok
 	case *dsl.Call:
+		if e.Func.Name == "abs" {
+			return l.abs(e, sc)
+		}
 		op, known := functions[e.Func.Name]
 		if !known {
 			if _, isParam := l.params[e.Func.Name]; isParam {
 				l.errorf(e.Func.Pos, "%s is a param, not a function; index it with %s[i]", e.Func.Name, e.Func.Name)
 			} else {
-				l.errorf(e.Func.Pos, "unknown function %s (expected exp, log, softplus or sqrt)", e.Func.Name)
+				l.errorf(e.Func.Pos, "unknown function %s (expected exp, log, softplus, sqrt or abs)", e.Func.Name)
 			}
 			return nil, false
 		}
@@ -137,7 +145,7 @@ func (l *lowerer) binary(e *dsl.Binary, sc scope) ([]mono, bool) {
 				ys[i].coef = Neg(ys[i].coef)
 			}
 		}
-		if len(xs) == 1 && len(ys) == 1 && xs[0].plain() && ys[0].plain() {
+		if len(xs) == 1 && len(ys) == 1 && xs[0].plain() && ys[0].plain() && !xs[0].abs && !ys[0].abs {
 			return []mono{{coef: Add(xs[0].coef, ys[0].coef)}}, true
 		}
 		return append(xs, ys...), true
@@ -169,7 +177,7 @@ func (l *lowerer) binary(e *dsl.Binary, sc scope) ([]mono, bool) {
 }
 
 // plain reports whether m is a bare coefficient: no units, no sum.
-func (m mono) plain() bool { return len(m.units) == 0 && len(m.sum) == 0 }
+func (m mono) plain() bool { return len(m.units) == 0 && len(m.sum) == 0 && !m.abs }
 
 func (l *lowerer) product(xs, ys []mono, pos dsl.Pos) ([]mono, bool) {
 	if len(xs)*len(ys) > maxTermsPerSum {
@@ -179,7 +187,11 @@ func (l *lowerer) product(xs, ys []mono, pos dsl.Pos) ([]mono, bool) {
 	var out []mono
 	for _, x := range xs {
 		for _, y := range ys {
+			if !l.absProduct(x, y, pos) || !l.absProduct(y, x, pos) {
+				return nil, false
+			}
 			out = append(out, mono{
+				abs:   x.abs || y.abs,
 				coef:  Mul(x.coef, y.coef),
 				units: append(slices.Clone(x.units), y.units...),
 				sum:   append(slices.Clone(x.sum), y.sum...),
@@ -210,6 +222,13 @@ func (l *lowerer) power(e *dsl.Binary, sc scope) ([]mono, bool) {
 		l.errorf(e.Y.Position(), "a power of an expression holding units needs a whole exponent from 0 to %d, not %g", MaxPower, n)
 		return nil, false
 	}
+	for _, x := range xs {
+		if x.abs && n != 1 {
+			u := x.units[0]
+			l.errorf(e.Pos, "|%s|^%g: an L1 term may not be raised to a power; the energy takes λ·|%s| (the proximal step of a power is not soft thresholding)", refString(u), n, refString(u))
+			return nil, false
+		}
+	}
 	out := []mono{{coef: Num(1)}}
 	for k := 0; k < int(n); k++ {
 		var copyOK bool
@@ -231,7 +250,7 @@ func (l *lowerer) rename(xs []mono) []mono {
 			l.where[n] = l.where[ix]
 			sub[ix] = n
 		}
-		out[i] = mono{coef: x.coef.Substitute(sub), units: substUnits(x.units, sub), sum: substIndices(x.sum, sub)}
+		out[i] = mono{coef: x.coef.Substitute(sub), units: substUnits(x.units, sub), sum: substIndices(x.sum, sub), abs: x.abs}
 	}
 	return out
 }
@@ -239,7 +258,7 @@ func (l *lowerer) rename(xs []mono) []mono {
 func substUnits(us []UnitRef, sub map[*Index]*Index) []UnitRef {
 	out := make([]UnitRef, len(us))
 	for i, u := range us {
-		out[i] = UnitRef{Layer: u.Layer, Index: substIndices(u.Index, sub), Power: u.Power, Pos: u.Pos}
+		out[i] = UnitRef{Layer: u.Layer, Index: substIndices(u.Index, sub), Power: u.Power, Abs: u.Abs, Pos: u.Pos}
 	}
 	return out
 }
@@ -348,7 +367,7 @@ func (l *lowerer) ref(e *dsl.Ref, sc scope) ([]mono, bool) {
 	case isParam:
 		shape, what = param.Shape, "param "+e.Name
 	default:
-		if _, isFunc := functions[e.Name]; isFunc {
+		if _, isFunc := functions[e.Name]; isFunc || e.Name == "abs" {
 			l.errorf(e.Pos, "function %s needs an argument: %s(…)", e.Name, e.Name)
 		} else {
 			l.errorf(e.Pos, "undeclared name %s", e.Name)

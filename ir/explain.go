@@ -37,6 +37,17 @@ func Explain(w io.Writer, m *Model, f Format) error {
 		style = LaTeX
 	}
 	x := explainer{m: m, pr: printer{style: style}}
+	if m.Sparse != nil {
+		return x.write(w, f, []section{
+			x.declarations(),
+			x.energy(),
+			x.conditionals(),
+			x.sparse(),
+			x.refused(),
+			x.gradients(),
+			x.inputGradients(),
+		})
+	}
 	secs := []section{
 		x.declarations(),
 		x.energy(),
@@ -50,6 +61,12 @@ func Explain(w io.Writer, m *Model, f Format) error {
 		x.flipDeltas(),
 		x.tempered(),
 	}
+	return x.write(w, f, secs)
+}
+
+// write prints the sections of a report.
+func (x explainer) write(w io.Writer, f Format, secs []section) error {
+	m := x.m
 	var b strings.Builder
 	switch f {
 	case Text:
@@ -243,7 +260,11 @@ func (x explainer) args(layers []*Layer) string {
 
 func (x explainer) energy() section {
 	s := section{title: "Energy (normalized: kind identities applied, lateral couplings split)"}
-	s.lines = append(s.lines, x.math("E(%s) = %s", x.args(x.m.Layers), x.pr.terms(x.m.Terms)))
+	e := x.pr.terms(x.m.Terms)
+	for _, p := range x.m.Penalties {
+		e += " + " + x.pr.penalty(p)
+	}
+	s.lines = append(s.lines, x.math("E(%s) = %s", x.args(x.m.Layers), e))
 	return s
 }
 
@@ -311,9 +332,11 @@ func (x explainer) conditionals() section {
 		case Normal:
 			p := x.field(c, "P")
 			s.lines = append(s.lines, x.math("p(%s | rest) = N(%s/%s, 1/%s)", u, a, p, p))
+		case Proximal:
+			s.lines = append(s.lines, x.note("p(%s | rest) is not derived (the L1 term; see Refused); %s and %s below give the smooth part's gradient", u, a, x.field(c, "P")))
 		}
 		s.lines = append(s.lines, x.math("    %s = %s", a, x.pr.contributions(c.Field)))
-		if c.Family == Normal {
+		if c.Family == Normal || c.Family == Proximal {
 			s.lines = append(s.lines, x.math("    %s = %s", x.field(c, "P"), x.pr.contributions(c.Precision)))
 		}
 	}
@@ -396,6 +419,9 @@ func (x explainer) freeEnergies() section {
 
 func (x explainer) gradients() section {
 	s := section{title: "Parameter gradients ∂E/∂θ (learning: Δθ ∝ E_data[−∂E/∂θ] − E_model[−∂E/∂θ])"}
+	if x.m.Sparse != nil {
+		s.title = "Parameter gradients ∂E/∂θ (dictionary learning: θ ← θ − η·mean over rows of ∂E/∂θ at the MAP codes)"
+	}
 	for _, g := range x.m.Gradients {
 		for _, grp := range x.gradientGroups(g) {
 			line := fmt.Sprintf("∂E/∂%s = %s", x.pr.indexed(g.Param.Name, grp.wrt), x.pr.series(grp.items, grp.negs))
@@ -636,5 +662,45 @@ func (x explainer) flipDeltas() section {
 func (x explainer) tempered() section {
 	s := section{title: "Tempered forms (E → β·E, for annealing and tempering)"}
 	s.lines = append(s.lines, x.note("Every field a and precision P is multiplied by β: p_β(x=1 | rest) = σ(β·a), N(a/P, 1/(β·P)); free energies use softplus(β·a) and β times the remaining terms."))
+	return s
+}
+
+// sparse writes the MAP derivation of the laplace layer: the split into a
+// smooth quadratic part and the L1 part, the gradient, the thresholds and
+// the proximal step.
+func (x explainer) sparse() section {
+	sp := x.m.Sparse
+	c := x.m.Conditionals[sp.Layer.Index]
+	h := sp.Layer.Name
+	u := x.unit(c)
+	a, p := x.field(c, "a"), x.field(c, "P")
+	lam := "λ_" + u
+	if x.tex() {
+		lam = `\lambda_{` + u + `}`
+	}
+	s := section{title: fmt.Sprintf("MAP inference of laplace layer %s (proximal gradient: ISTA, FISTA)", h)}
+	s.lines = append(s.lines,
+		x.note("With the visible layers fixed, E = f + g: f is smooth and quadratic in %s, g = Σ λ·|%s| is the L1 part.", h, h),
+		x.math("∂f/∂%s = %s·%s − %s", u, p, u, a),
+		x.math("%s = %s", lam, x.pr.contributions(sp.Threshold)),
+		x.math("prox: %s ← %s", u, fmt.Sprintf(sp.Layer.Kind.Info().ProxText, "z", "t·"+lam)),
+		x.note("with z = %s − t·∂f/∂%s and step t = 1/L, L the largest eigenvalue of the Hessian Q of f (Q_uu = %s, Q_uw = −∂a_u/∂%s_w).", u, u, p, h),
+	)
+	if sp.SharedHessian {
+		s.lines = append(s.lines, x.note("Q does not depend on the visible units: one Q (and L) serves every data row."))
+	} else {
+		s.lines = append(s.lines, x.note("Q depends on the visible units: Q and L are computed per data row."))
+	}
+	return s
+}
+
+// refused lists the methods a laplace layer rules out, and why.
+func (x explainer) refused() section {
+	s := section{title: "Refused (not derived for a laplace layer)"}
+	for w := GibbsConditional; w <= Sampling; w++ {
+		if err := x.m.Refusal(w); err != nil {
+			s.lines = append(s.lines, x.note("%s", err.Msg))
+		}
+	}
 	return s
 }

@@ -203,6 +203,12 @@ func superscript(v float64) string {
 
 func (pr printer) unit(u UnitRef) string {
 	s := pr.indexed(u.Layer.Name, u.Index)
+	if u.Abs {
+		if pr.latex() {
+			return `\lvert ` + s + ` \rvert`
+		}
+		return "|" + s + "|"
+	}
 	if u.Power == 2 {
 		if pr.latex() {
 			return s + "^{2}"
@@ -312,4 +318,11 @@ func (pr printer) contributions(cs []*Contribution) string {
 func ExprString(e *Expr) string { return printer{style: Plain}.exprRaw(e) }
 
 // String writes the normalized energy in plain style.
-func (m *Model) String() string { return printer{style: Plain}.terms(m.Terms) }
+// The L1 terms of a model with a laplace layer follow the smooth part.
+func (m *Model) String() string {
+	s := printer{style: Plain}.terms(m.Terms)
+	if len(m.Penalties) > 0 {
+		s += " + " + m.PenaltyString()
+	}
+	return s
+}

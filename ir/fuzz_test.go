@@ -56,6 +56,8 @@ var fuzzModels = []string{
 	"model G\nvisible x[3] gaussian\nhidden h[2] bernoulli\nparam A[3, 3] = uniform(-0.1, 0.1) fixed\nparam W[3, 2] = normal(0, 1)\nparam p[3] = 1\n" +
 		"energy = sum(i) exp(p[i]) * x[i]^2 / 2 + sum(i, k) A[i, k] * x[i] * x[k] / 10 - sum(i, j) x[i] * W[i, j] * h[j]\n",
 	"model B\nvisible v[4] bernoulli\nparam L[4, 4] = normal(0, 1)\nparam s = 2\nenergy = -s * sum(i, k) v[i] * L[i, k] * v[k] + (sum(i) v[i] - 2)^2\n",
+	"model L\nvisible v[3] gaussian\nhidden h[2] laplace\nparam D[3, 2] = normal(0, 1)\nparam lambda = 0.1 fixed\n" +
+		"energy = sum(i) (v[i] - sum(k) D[i, k] * h[k])^2 / 2 + lambda * sum(k) abs(h[k])\n",
 	"model T\nvisible v[2] bernoulli\nhidden h[2] bernoulli\nhidden g[2] spin\nparam T[2, 2, 2] = normal(0, 1)\nparam c\n" +
 		"energy = -sum(i, j, k) T[i, j, k] * v[i] * h[j] * g[k] - softplus(c) * sum(j) h[j] + log(2) * sqrt(4) * sum(i) v[i]\n",
 }
@@ -99,6 +101,22 @@ func exercise(t *testing.T, m *ir.Model) {
 	m.Energy(p, x)
 	m.SourceEnergy(p, x)
 	m.EnergyGrad(p, x)
+	if m.Sparse != nil {
+		// A laplace layer: the MAP derivation, and the refusals.
+		m.Quadratic(p, x)
+		m.Thresholds(p)
+		m.Penalty(p, x)
+		for w := ir.GibbsConditional; w <= ir.Sampling; w++ {
+			if err := m.Refusal(w); err == nil || err.Pos.Line < 1 {
+				t.Fatalf("%v of a laplace layer: refusal %v", w, err)
+			}
+		}
+		if e, se := m.Energy(p, x), m.SourceEnergy(p, x); !math.IsNaN(e+se) && !math.IsInf(e+se, 0) &&
+			math.Abs(e-se) > 1e-6*(1+math.Abs(se)) {
+			t.Fatalf("Energy = %g but the source energy is %g\nterms: %v", e, se, m)
+		}
+		return
+	}
 	for _, ly := range m.Layers {
 		if ly.Kind == ir.Gaussian {
 			m.NormalParams(ly, p, x, 0, 1)

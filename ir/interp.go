@@ -147,6 +147,9 @@ func (m *Model) Energy(p Params, x State) float64 {
 	for _, t := range m.Terms {
 		e += sumProduct(t.Coef, t.Units, t.Sum, t.Distinct, p, stateValue(x), at)
 	}
+	if len(m.Penalties) > 0 {
+		e += m.Penalty(p, x)
+	}
 	return e
 }
 

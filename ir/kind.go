@@ -54,6 +54,13 @@ type KindInfo struct {
 	// each group), and Random draws a unit uniformly (gaussian: N(0, 1)).
 	Lowest float64
 	Random func(r *rand.Rand) float64
+
+	// Prox is the proximal operator of the kind's non-smooth energy term
+	// t·|x| (nil for kinds without one): prox(z) = argmin_x ½(x − z)² + t·|x|,
+	// soft thresholding sign(z)·max(|z| − t, 0); ProxText writes it for
+	// explain (arguments z and t) and GoProx in Go (z at argument 1, t at 2).
+	Prox             func(z, t float64) float64
+	ProxText, GoProx string
 }
 
 // kinds is the table of unit kinds, indexed by Kind.
@@ -112,6 +119,31 @@ var kinds = [...]KindInfo{
 		Name: "softmax", Symbol: "x", Values: "one-hot", Doc: "one-hot over the last dimension", Family: Categorical,
 		Lowest: 0,
 	},
+	// Laplace units are real and carry an L1 term λ·|x| (a Laplace prior):
+	// no conditional, mean, log-partition or sampler is derived for them
+	// (Model.Refusal says why), only MAP inference by proximal gradient.
+	Laplace: {
+		Name: "laplace", Symbol: "x", Values: "ℝ", Doc: "real, with an L1 term (Laplace prior)", Family: Proximal,
+		GoRandom: "rng.Normal()",
+		Lowest:   0,
+		Random:   func(r *rand.Rand) float64 { return r.NormFloat64() },
+		Prox:     SoftThreshold,
+		ProxText: "sign(%[1]s)·max(|%[1]s| − %[2]s, 0)",
+		GoProx:   "runtime.SoftThreshold(%[1]s, %[2]s)",
+	},
+}
+
+// SoftThreshold is the proximal operator of t·|x| (t ≥ 0):
+//
+//	S_t(z) = argmin_x ½·(x − z)² + t·|x| = sign(z)·max(|z| − t, 0).
+func SoftThreshold(z, t float64) float64 {
+	switch {
+	case z > t:
+		return z - t
+	case z < -t:
+		return z + t
+	}
+	return 0
 }
 
 // Info returns the table entry of kind k.

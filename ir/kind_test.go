@@ -67,3 +67,43 @@ func TestKindTable(t *testing.T) {
 		t.Errorf("a spin kind with the bernoulli mean passed the check (%q)", what)
 	}
 }
+
+// checkProx compares a kind's proximal operator with a grid search for
+// argmin_x ½(x − z)² + t·|x| and returns the largest difference.
+func checkProx(prox func(z, t float64) float64) float64 {
+	worst := 0.0
+	for _, z := range []float64{-3, -0.7, -0.2, 0, 0.15, 0.5, 2.5} {
+		for _, t := range []float64{0, 0.1, 0.3, 1} {
+			best, bestF := 0.0, math.Inf(1)
+			for k := -400000; k <= 400000; k++ {
+				x := float64(k) * 1e-5
+				if f := 0.5*(x-z)*(x-z) + t*math.Abs(x); f < bestF {
+					best, bestF = x, f
+				}
+			}
+			worst = math.Max(worst, math.Abs(prox(z, t)-best))
+		}
+	}
+	return worst
+}
+
+// The laplace kind's proximal operator is the argmin it claims to be (to
+// the grid's 1e-5); negative control: soft thresholding at twice the
+// threshold is caught. Kinds without an L1 term have none.
+func TestKindProx(t *testing.T) {
+	for k := range kinds {
+		info := Kind(k).Info()
+		if (info.Prox != nil) != (Kind(k) == Laplace) || (info.GoProx != "") != (info.Prox != nil) {
+			t.Errorf("%s: Prox %v, GoProx %q", info.Name, info.Prox != nil, info.GoProx)
+		}
+		if info.Prox == nil {
+			continue
+		}
+		if d := checkProx(info.Prox); d > 1e-5 {
+			t.Errorf("%s: prox off the argmin by %g", info.Name, d)
+		}
+	}
+	if d := checkProx(func(z, t float64) float64 { return SoftThreshold(z, 2*t) }); d < 0.01 {
+		t.Errorf("a prox with twice the threshold passed (%g)", d)
+	}
+}

@@ -60,7 +60,7 @@ func Bytes(n int64) string {
 var keywords = map[string]bool{
 	"model": true, "const": true, "visible": true, "hidden": true, "param": true,
 	"energy": true, "fixed": true, "sum": true,
-	"exp": true, "log": true, "softplus": true, "sqrt": true,
+	"exp": true, "log": true, "softplus": true, "sqrt": true, "abs": true,
 }
 
 var functions = map[string]Op{"exp": OpExp, "log": OpLog, "softplus": OpSoftplus, "sqrt": OpSqrt}

@@ -12,12 +12,13 @@ const (
 	Spin                  // sᵢ ∈ {−1, +1}
 	Gaussian              // xᵢ ∈ ℝ
 	Softmax               // one-hot over the last dimension
+	Laplace               // xᵢ ∈ ℝ, with an L1 term λ·|xᵢ| in the energy (sparse coding)
 )
 
 func (k Kind) String() string { return kinds[k].Name }
 
 // Discrete reports whether the kind's units take finitely many values.
-func (k Kind) Discrete() bool { return k != Gaussian }
+func (k Kind) Discrete() bool { return k != Gaussian && k != Laplace }
 
 // Model is a checked .ebm model with every derivation.
 type Model struct {
@@ -37,6 +38,13 @@ type Model struct {
 	Conditionals []*Conditional // one per layer, in declaration order
 	FreeEnergies []*FreeEnergy  // one per block that can be summed out analytically
 	Gradients    []*Gradient    // one per trainable parameter, in declaration order
+
+	// Penalties are the L1 terms λ·|x| over units of laplace layers: the
+	// non-smooth part of the energy, kept out of Terms (the smooth part).
+	Penalties []*Penalty
+	// Sparse is the MAP derivation of a model with a laplace layer (nil
+	// for the others, and then Penalties is empty).
+	Sparse *Sparse
 }
 
 // Const is a named compile-time integer.
@@ -111,7 +119,10 @@ type UnitRef struct {
 	Layer *Layer
 	Index []*Index
 	Power int
-	Pos   dsl.Pos
+	// Abs marks the unit of an L1 term, |x| (Model.Penalties), which is
+	// never part of a monomial.
+	Abs bool
+	Pos dsl.Pos
 }
 
 // Distinct constrains two index tuples to differ: (A₁…Aₙ) ≠ (B₁…Bₙ). It is
@@ -144,9 +155,10 @@ const (
 	Tanh                      // spin: p(s) ∝ exp(a·s), E[s] = tanh(a)
 	Normal                    // gaussian: N(a/P, 1/P)
 	Categorical               // softmax: p(x_c=1) = exp(a_c) / Σ_k exp(a_k)
+	Proximal                  // laplace: no conditional is derived; MAP by proximal gradient
 )
 
-var familyNames = [...]string{"logistic", "tanh", "normal", "categorical"}
+var familyNames = [...]string{"logistic", "tanh", "normal", "categorical", "proximal"}
 
 func (f Family) String() string { return familyNames[f] }
 

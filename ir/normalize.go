@@ -118,9 +118,13 @@ func (l *lowerer) merge(t *Term, a, b int) *Term {
 		r.Power = 1
 	case Spin:
 		r.Power %= 2
-	case Gaussian:
+	case Gaussian, Laplace:
 		if r.Power > 2 {
-			l.errorf(t.Units[b].Pos, "%s appears to power %d in one term: the conditional of gaussian layer %s must be Normal, so the energy can be at most quadratic in each of its units",
+			why := "the conditional of gaussian layer %[3]s must be Normal"
+			if r.Layer.Kind == Laplace {
+				why = "MAP inference of laplace layer %[3]s needs a smooth part with a Lipschitz gradient"
+			}
+			l.errorf(t.Units[b].Pos, "%[1]s appears to power %[2]d in one term: "+why+", so the energy can be at most quadratic in each of its units",
 				refString(r), r.Power, r.Layer.Name)
 			r.Power = 2
 		}
@@ -151,6 +155,10 @@ func (l *lowerer) checkUse() {
 			usedLayer[u.Layer] = true
 		}
 		mark(t.Coef)
+	}
+	for _, pen := range l.m.Penalties {
+		usedLayer[pen.Unit.Layer] = true
+		mark(pen.Coef)
 	}
 	for _, ly := range l.m.Layers {
 		if !usedLayer[ly] {

@@ -21,6 +21,9 @@ func (m *Model) evalSource(e dsl.Expr, p Params, x State, env map[string]int) fl
 	case *dsl.Unary:
 		return -m.evalSource(e.X, p, x, env)
 	case *dsl.Call:
+		if e.Func.Name == "abs" {
+			return math.Abs(m.evalSource(e.Arg, p, x, env))
+		}
 		return apply(functions[e.Func.Name], m.evalSource(e.Arg, p, x, env))
 	case *dsl.Binary:
 		a, b := m.evalSource(e.X, p, x, env), m.evalSource(e.Y, p, x, env)

@@ -35,3 +35,15 @@ func (g *Gradient) String() string {
 	}
 	return "∂E/∂" + lhs + " = " + pr.series(items, negs)
 }
+
+// DiagonalString writes Q_uu, the diagonal of the smooth part's Hessian.
+func (s *Sparse) DiagonalString() string { return printer{style: Plain}.contributions(s.Diagonal) }
+
+// CouplingString writes the contributions −Q_uw·h_w (w ≠ u) of the Hessian.
+func (s *Sparse) CouplingString() string { return printer{style: Plain}.contributions(s.Coupling) }
+
+// LinearString writes b_u, the smooth part's linear coefficient.
+func (s *Sparse) LinearString() string { return printer{style: Plain}.contributions(s.Linear) }
+
+// ThresholdString writes λ_u, the coefficient of |h_u|.
+func (s *Sparse) ThresholdString() string { return printer{style: Plain}.contributions(s.Threshold) }

@@ -195,3 +195,16 @@ func AddScaled(dst, src []float64, n, cols int, w []float64) {
 		}
 	}
 }
+
+// SoftThreshold is the proximal operator of t·|x| (t ≥ 0), soft thresholding:
+//
+//	S_t(z) = argmin_x ½·(x − z)² + t·|x| = sign(z)·max(|z| − t, 0).
+func SoftThreshold(z, t float64) float64 {
+	switch {
+	case z > t:
+		return z - t
+	case z < -t:
+		return z + t
+	}
+	return 0
+}

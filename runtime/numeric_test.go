@@ -286,3 +286,14 @@ func BenchmarkLogSumExp100(b *testing.B) {
 		benchSink += LogSumExp(x)
 	}
 }
+
+// SoftThreshold is sign(z)·max(|z| − t, 0).
+func TestSoftThreshold(t *testing.T) {
+	for _, c := range []struct{ z, t, want float64 }{
+		{2, 0.5, 1.5}, {-2, 0.5, -1.5}, {0.3, 0.5, 0}, {-0.5, 0.5, 0}, {0.5, 0.5, 0}, {1, 0, 1}, {0, 1, 0},
+	} {
+		if got := SoftThreshold(c.z, c.t); got != c.want {
+			t.Errorf("SoftThreshold(%g, %g) = %g, want %g", c.z, c.t, got, c.want)
+		}
+	}
+}

@@ -17,6 +17,7 @@ const (
 	KindSpin      UnitKind = "spin"      // values in {−1, +1}
 	KindGaussian  UnitKind = "gaussian"  // real values
 	KindSoftmax   UnitKind = "softmax"   // one-hot groups along the last dimension
+	KindLaplace   UnitKind = "laplace"   // real values with an L1 term (MAP only: package runtime/sparse)
 )
 
 // Binary reports whether the units take two values (bernoulli or spin).

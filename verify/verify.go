@@ -156,6 +156,12 @@ func File(path string, src []byte, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := m.Refusal(ir.Sampling); err != nil {
+		// The checks compare samplers, free energies and log Z with the
+		// interpreter; a laplace layer has none of them (its MAP code is
+		// tested by runtime/sparse).
+		return nil, dsl.ErrorList{err}
+	}
 	root := cfg.Module
 	if root == "" {
 		if root, err = ModuleRoot(filepath.Dir(path)); err != nil {

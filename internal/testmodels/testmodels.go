@@ -92,6 +92,38 @@ param U[2, 3, 3] = normal(0, 1)
 energy = -sum(i, j) v[i] * W[i, j] * h[j] - sum(n, k, j) y[n, k] * U[n, k, j] * h[j]`,
 }
 
+// Sparse are models with a laplace layer: they have no samplers, free
+// energies or log Z (ir.Model.Refusal), so All leaves them out; the tests
+// that run on them are the golden files and runtime/sparse's.
+var Sparse = map[string]string{
+	"sparsecoding": `model SparseCoding
+visible v[4] gaussian
+hidden h[3] laplace
+param D[4, 3] = normal(0, 0.3)
+param lambda = 0.1 fixed
+energy = sum(i) (v[i] - sum(k) D[i, k] * h[k])^2 / 2 + lambda * sum(k) abs(h[k])`,
+	"sparseweighted": `model SparseWeighted
+visible v[3] gaussian
+visible s[3] bernoulli
+hidden h[2] laplace
+param D[3, 2] = normal(0, 1)
+param l1[2] = uniform(0.1, 0.5) fixed
+param ridge = 0.3 fixed
+energy = sum(i) v[i]^2 / 2 - sum(i, k) v[i] * D[i, k] * h[k]
+       + sum(i, j, k) (1 + s[i]) * D[i, j] * D[i, k] * h[j] * h[k] / 2
+       + ridge * sum(k) h[k]^2 / 2 + sum(k) l1[k] * abs(h[k])`,
+}
+
+// SparseCases returns the Sparse models as cases, in name order.
+func SparseCases() []Case {
+	var out []Case
+	for name, src := range Sparse {
+		out = append(out, Case{Name: name + ".ebm", Source: src})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
 // ExamplesDir is the repository's examples directory.
 func ExamplesDir() string {
 	_, file, _, _ := runtime.Caller(0)
