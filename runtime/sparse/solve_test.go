@@ -306,3 +306,22 @@ func TestSolveErrors(t *testing.T) {
 		t.Errorf("restored model: %v", err)
 	}
 }
+
+// Solve allocates nothing once the solver exists.
+func TestSolveAllocatesNothing(t *testing.T) {
+	m, p := scProblem(1)
+	s := sparse.NewSolver(m)
+	v, h := make([]float64, p.nv), make([]float64, p.nk)
+	for i := range v {
+		v[i] = float64(i%3) - 1
+	}
+	opt := sparse.Options{Method: sparse.MFISTA, Tol: 1e-8}
+	if n := testing.AllocsPerRun(20, func() {
+		clear(h)
+		if _, err := s.Solve(v, h, opt); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Errorf("Solve allocates %g times per call", n)
+	}
+}
