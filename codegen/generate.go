@@ -313,3 +313,7 @@ func (g *gen) consts() {
 	g.p.P(")")
 	g.p.P()
 }
+
+// ShortHash is the first 12 hex digits of the sha256 of b, as generated
+// headers print the hashes of a model's source and of the options.
+func ShortHash(b []byte) string { return shortHash(b) }

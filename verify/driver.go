@@ -159,8 +159,26 @@ func main() {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("building the generated code failed: %v\n%s", err, out)
 	}
-	d.cmd = exec.Command(bin)
-	d.cmd.Dir = d.dir
+	cmd = exec.Command(bin)
+	cmd.Dir = d.dir
+	return d.start(cmd)
+}
+
+// Start runs cmd as a driver: a program of any language that answers
+// harness requests on its standard input, one JSON line each (the torch
+// target's tests serve generated Python modules this way). Close stops it;
+// it removes no directory.
+func Start(cmd *exec.Cmd) (*Driver, error) {
+	d := &Driver{}
+	if err := d.start(cmd); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func (d *Driver) start(cmd *exec.Cmd) error {
+	d.cmd = cmd
+	var err error
 	if d.in, err = d.cmd.StdinPipe(); err != nil {
 		return err
 	}
