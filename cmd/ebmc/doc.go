@@ -6,6 +6,7 @@
 //	ebmc check [-D NAME=VALUE]... FILE.ebm...
 //	ebmc explain [-format text|markdown|latex] [-D NAME=VALUE]... FILE.ebm
 //	ebmc gen [-check] [-o FILE] [-pkg NAME] [-D NAME=VALUE]... [-bench] [-float32] FILE.ebm
+//	ebmc gen -target torch [-check] [-o FILE] [-D NAME=VALUE]... FILE.ebm
 //	ebmc verify [-D NAME=VALUE]... [-code FILE.go] [-seed N] [-module DIR] FILE.ebm
 //	ebmc version
 //
@@ -43,6 +44,15 @@
 // and in a Go file beside the model:
 //
 //	//go:generate go tool ebmc gen -bench model.ebm
+//
+// gen -target torch writes NAME_ebm.py beside the input (or to -o): one
+// self-contained Python file for PyTorch ≥ 1.13 (package codegen/torch)
+// holding the model as an nn.Module — energy, conditionals, free energies
+// and closed-form gradients derived as for Go, samplers, mean field, exact
+// log Z, AIS, CD-k/PCD-k training, safetensors checkpoints in the Go
+// target's layout, and a torchrun-compatible launcher (python3 NAME_ebm.py
+// train -h). Its header has the same version and hashes; -check works as
+// for Go; -pkg, -type, -bench and -float32 are refused.
 //
 // verify generates the model at tiny sizes — the consts not fixed with -D
 // are lowered until its discrete layers have at most 2¹² joint

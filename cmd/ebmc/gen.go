@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"flag"
 	"fmt"
 	"go/token"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/ebmc/ebmc/codegen"
+	"github.com/ebmc/ebmc/codegen/torch"
 	"github.com/ebmc/ebmc/runtime/fileio"
 )
 
@@ -23,8 +25,17 @@ func (c *cli) gen(args []string) int {
 	check := fs.Bool("check", false, "write nothing; exit 1 naming each output file that is not exactly what gen would write now, 0 when all are")
 	fs.Var(defs, "D", "override a const: `NAME=VALUE` (repeatable)")
 	typ := fs.String("type", "", "Go `name` of the model's type and file (default: the model's name); size variants of one model can then share a package, e.g. -D NH=20 -type RBM20")
+	target := fs.String("target", "go", "what to generate: `go` (a Go package file) or torch (one self-contained Python file for PyTorch ≥ 1.13, NAME_ebm.py)")
 	if code, ok := parse(fs, args); !ok {
 		return code
+	}
+	switch *target {
+	case "go":
+	case "torch":
+		return c.genTorch(fs, *out, *check, defs, *pkg != "" || *bench || *float32 || *typ != "")
+	default:
+		fmt.Fprintf(c.stderr, "ebmc gen: -target %q: the targets are go and torch\n", *target)
+		return 2
 	}
 	if *typ != "" {
 		if err := codegen.CheckTypeName(*typ); err != nil {
@@ -101,6 +112,53 @@ func (c *cli) gen(args []string) int {
 		}
 	}
 	if stale > 0 {
+		return 1
+	}
+	return 0
+}
+
+// genTorch writes the torch target: NAME_ebm.py beside the input, or -o.
+// goOnly reports that a flag of the Go target was given, which is refused.
+func (c *cli) genTorch(fs *flag.FlagSet, out string, check bool, defs defines, goOnly bool) int {
+	if goOnly {
+		fmt.Fprintln(c.stderr, "ebmc gen: -pkg, -type, -bench and -float32 are flags of the go target; -target torch takes -o, -D and -check")
+		return 2
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return 2
+	}
+	path := fs.Arg(0)
+	m, src, ok := c.loadSource(path, defs)
+	if !ok {
+		return 1
+	}
+	code, err := torch.Generate(m, torch.Options{Source: filepath.Base(path), Text: src, Defines: defs})
+	if err != nil {
+		fmt.Fprintln(c.stderr, err)
+		return 1
+	}
+	target := filepath.Join(filepath.Dir(path), torch.FileName(m))
+	if out != "" {
+		target = out
+	}
+	old, err := os.ReadFile(target)
+	if err == nil && bytes.Equal(old, code) {
+		return 0 // unchanged: keep the file's time stamp
+	}
+	if check {
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			fmt.Fprintf(c.stderr, "ebmc gen -check: %s does not exist; run ebmc gen -target torch to write it\n", target)
+		case err != nil:
+			fmt.Fprintf(c.stderr, "ebmc gen -check: %v\n", err)
+		default:
+			fmt.Fprintf(c.stderr, "ebmc gen -check: %s is stale: it is not what ebmc gen -target torch would write now from %s\n", target, path)
+		}
+		return 1
+	}
+	if err := fileio.WriteFileAtomic(target, code); err != nil {
+		fmt.Fprintf(c.stderr, "ebmc gen: %v\n", err)
 		return 1
 	}
 	return 0

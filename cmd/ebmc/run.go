@@ -31,7 +31,7 @@ func init() {
 	commands = []command{
 		{"check", "[-D NAME=VALUE]... FILE.ebm...", "check models; exit 1 with positioned errors", (*cli).check},
 		{"explain", "[-format text|markdown|latex] [-D NAME=VALUE]... FILE.ebm", "print every derivation as readable maths", (*cli).explain},
-		{"gen", "[-check] [-o FILE] [-pkg NAME] [-D NAME=VALUE]... [-bench] [-float32] FILE.ebm", "generate Go code for a model, or with -check only tell whether the output is up to date", (*cli).gen},
+		{"gen", "[-target go|torch] [-check] [-o FILE] [-pkg NAME] [-D NAME=VALUE]... [-bench] [-float32] FILE.ebm", "generate Go code (or with -target torch a PyTorch module) for a model, or with -check only tell whether the output is up to date", (*cli).gen},
 		{"verify", "[-D NAME=VALUE]... [-code FILE.go] [-seed N] [-module DIR] FILE.ebm", "check generated code against brute force at tiny sizes; exit 1 on any failure", (*cli).verify},
 		{"version", "", "print the version", (*cli).version},
 	}

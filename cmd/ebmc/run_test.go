@@ -68,7 +68,7 @@ func TestRun(t *testing.T) {
 		{name: "check -h", args: []string{"check", "-h"}, code: 0, stderrHas: []string{"usage: ebmc check"}},
 		{name: "explain -h", args: []string{"explain", "-h"}, code: 0, stderrHas: []string{"usage: ebmc explain", "-format"}},
 		{name: "version -h", args: []string{"version", "-h"}, code: 0, stderrHas: []string{"usage: ebmc version"}},
-		{name: "gen -h", args: []string{"gen", "-h"}, code: 0, stderrHas: []string{"usage: ebmc gen [-check] [-o FILE]", "-check\n", "write nothing; exit 1 naming each output file"}},
+		{name: "gen -h", args: []string{"gen", "-h"}, code: 0, stderrHas: []string{"usage: ebmc gen [-target go|torch] [-check] [-o FILE]", "-check\n", "write nothing; exit 1 naming each output file"}},
 		{name: "help unknown", args: []string{"help", "frobnicate"}, code: 2, stderrHas: []string{`unknown command "frobnicate"`}},
 		{name: "version", args: []string{"version"}, code: 0, stdout: "ebmc " + Version + "\n", stderrNone: true},
 		{name: "unknown command", args: []string{"frobnicate"}, code: 2, stderrHas: []string{`ebmc: unknown command "frobnicate"`, "Usage:"}},
