@@ -559,7 +559,7 @@ class EBM(nn.Module):
         return torch.cat([x[i].reshape(x[i].shape[0], -1) for i in self.visible()], 1)
 
     @torch.no_grad()
-    def cd_grad(self, rows, neg, k=1, rng=None, total=None):
+    def cd_grad(self, rows, neg, k=1, rng=None, total=None, persistent=False):
         """The gradient of the negative log-likelihood estimated on a batch,
         E_data[∂F/∂θ] − E_model[∂F/∂θ], as Σ over this process's rows
         divided by total (default: this batch's rows, a mean):
@@ -567,7 +567,9 @@ class EBM(nn.Module):
         field (hidden layers) or E itself. The model expectation is taken
         over neg after k block-Gibbs sweeps (neg is updated in place: the
         data for CD, persistent chains for PCD). Returns (gradients,
-        squared reconstruction error summed over the rows)."""
+        squared reconstruction error summed over the rows: against the
+        negative chains for CD, against the visible means given the
+        hidden means for PCD)."""
         noise = as_noise(rng)
         x = self.split_visible(rows)
         n = rows.shape[0]
@@ -587,15 +589,25 @@ class EBM(nn.Module):
         nn_ = neg[0].shape[0]
         wn = neg[0].new_full((nn_,), 1.0 / (total * nn_ / n))
         negg = self.free_energy_grad(f, neg, wn) if f is not None else self.energy_grad(neg, wn)
-        recon = float(((self.join_visible(neg) - rows.to(neg[0])) ** 2).sum()) if hidden else 0.0
+        recon = 0.0
+        if hidden and persistent:
+            # The visible means given the data's hidden means.
+            y = self.split_visible(rows)
+            for i in hidden:
+                y[i] = self.mean(i, y)
+            for i in self.visible():
+                y[i] = self.mean(i, y)
+            recon = float(((self.join_visible(y) - rows.to(y[0])) ** 2).sum())
+        elif hidden:
+            recon = float(((self.join_visible(neg) - rows.to(neg[0])) ** 2).sum())
         return [None if p is None else p - q for p, q in zip(pos, negg)], recon
 
-    def forward(self, rows, neg, k=1, rng=None, total=None):
+    def forward(self, rows, neg, k=1, rng=None, total=None, persistent=False):
         """A surrogate loss Σ_θ Σ θ·g_θ whose autograd gradient is the CD/PCD
         gradient g (cd_grad), so that DistributedDataParallel averages it
         over processes and any torch.optim optimizer applies it. Returns
         (loss, reconstruction error)."""
-        g, recon = self.cd_grad(rows, neg, k, rng, total)
+        g, recon = self.cd_grad(rows, neg, k, rng, total, persistent)
         loss = self._like().new_zeros(())
         for p, q in zip(g, self.params()):
             if p is not None:
@@ -754,7 +766,8 @@ def train(model, data, epochs=1, batch=100, k=1, persistent=False, chains=None, 
     The updates are therefore those of the single-process run with the same
     seed and global batch, up to the order of floating-point sums. PCD keeps
     chains (default: batch) persistent chains, sliced the same way. Returns
-    the mean squared reconstruction error of the last epoch."""
+    the mean squared reconstruction error per row of the last epoch, over
+    every process's rows."""
     gen = torch.Generator()
     gen.manual_seed(seed)
     if batch % world:
@@ -785,11 +798,16 @@ def train(model, data, epochs=1, batch=100, k=1, persistent=False, chains=None, 
                 noise = Noise(gen, batch, lo, hi)
                 chain = model.split_visible(rows)
             opt.zero_grad()
-            loss, r = net(rows, chain, k, noise)
+            loss, r = net(rows, chain, k, noise, None, persistent)
             loss.backward()
             opt.step()
             recon += r
             rows_seen += rows.shape[0]
+        if ddp is not None:
+            import torch.distributed as dist
+            t = torch.tensor([recon, float(rows_seen)], dtype=torch.float64)
+            dist.all_reduce(t)
+            recon, rows_seen = float(t[0]), int(t[1])
         recon = recon / max(rows_seen, 1)
         if log is not None:
             log(epoch, recon)
