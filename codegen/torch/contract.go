@@ -1,7 +1,10 @@
 package torch
 
 import (
+	"errors"
 	"fmt"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -42,6 +45,12 @@ type printed struct {
 	expr    string
 	batched bool
 	zero    bool // the contraction is identically zero
+	// mm holds the factors when expr is exactly their matrix product, and
+	// vector reports that expr is exactly one operand of the output's
+	// shape without the chains (a bias), so that a sum of the two can be
+	// one torch.addmm.
+	mm     [2]string
+	vector bool
 }
 
 // contract prints c. unit prints a unit reference's tensor; mask returns
@@ -80,6 +89,7 @@ func (g *gen) contract(c contraction, unit func(ir.UnitRef) string) (printed, er
 		outSub.WriteByte(batchLetter)
 	}
 	seenOut := map[*ir.Index]bool{}
+	var eyes [][2]*ir.Index // θ[i, i]: the output's repeated indices
 	for _, ix := range c.out {
 		if seenOut[ix] {
 			// θ[i, i]: a fresh letter tied to i by an identity matrix.
@@ -89,9 +99,7 @@ func (g *gen) contract(c contraction, unit func(ir.UnitRef) string) (printed, er
 				return printed{}, err
 			}
 			outSub.WriteByte(l)
-			if err := add(fmt.Sprintf("self._eye(%d)", ix.Size), []*ir.Index{ix, fresh}); err != nil {
-				return printed{}, err
-			}
+			eyes = append(eyes, [2]*ir.Index{ix, fresh})
 			continue
 		}
 		seenOut[ix] = true
@@ -105,20 +113,62 @@ func (g *gen) contract(c contraction, unit func(ir.UnitRef) string) (printed, er
 	if scale == 0 {
 		return printed{zero: true}, nil
 	}
-	scalar := ""
+	scalar, after := "", ""
+	hasUnits := len(c.units) > 0
+	weighted := hasUnits && !c.batch && c.weights != ""
+	if weighted {
+		// The weights first: torch.einsum contracts left to right, and
+		// Σ_z w_z·x_za·y_zb must not form the N×a×b outer product.
+		subs, ops = append(subs, string(batchLetter)), append(ops, c.weights)
+	}
 	if rest != nil {
 		idx := coefIndices(rest)
-		e, err := g.coefExpr(rest, idx)
-		if err != nil {
-			return printed{}, err
-		}
-		if len(idx) == 0 {
+		switch {
+		case len(idx) == 0:
+			e, err := g.coefExpr(rest, idx)
+			if err != nil {
+				return printed{}, err
+			}
 			scalar = e
-		} else if err := add(e, idx); err != nil {
+		case weighted && subset(idx, c.out) && !seenDup(c.out):
+			// A coefficient over kept indices multiplies the contracted
+			// units afterwards, broadcast over the output.
+			e, err := g.coefExpr(rest, c.out)
+			if err != nil {
+				return printed{}, err
+			}
+			after = e
+		default:
+			e, err := g.coefExpr(rest, idx)
+			if err != nil {
+				return printed{}, err
+			}
+			if err := add(e, idx); err != nil {
+				return printed{}, err
+			}
+		}
+	}
+	// The masks next to the coefficient they restrict (after the units
+	// when the weights lead).
+	masks := func() error {
+		for _, d := range c.distinct {
+			op, idx, never := g.mask(d)
+			if never {
+				return errNever
+			}
+			if err := add(op, idx); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if !weighted {
+		if err := masks(); err == errNever {
+			return printed{zero: true}, nil
+		} else if err != nil {
 			return printed{}, err
 		}
 	}
-	hasUnits := len(c.units) > 0
 	for _, u := range c.units {
 		sub := string(batchLetter)
 		for _, ix := range u.Index {
@@ -130,17 +180,17 @@ func (g *gen) contract(c contraction, unit func(ir.UnitRef) string) (printed, er
 		}
 		subs, ops = append(subs, sub), append(ops, unit(u))
 	}
-	for _, d := range c.distinct {
-		op, idx, never := g.mask(d)
-		if never {
+	if weighted {
+		if err := masks(); err == errNever {
 			return printed{zero: true}, nil
-		}
-		if err := add(op, idx); err != nil {
+		} else if err != nil {
 			return printed{}, err
 		}
 	}
-	if hasUnits && !c.batch && c.weights != "" {
-		subs, ops = append(subs, string(batchLetter)), append(ops, c.weights)
+	for _, e := range eyes {
+		if err := add(fmt.Sprintf("self._eye(%d)", e[0].Size), e[:]); err != nil {
+			return printed{}, err
+		}
 	}
 	// Index variables that no operand carries.
 	covered := map[byte]bool{}
@@ -172,7 +222,9 @@ func (g *gen) contract(c contraction, unit func(ir.UnitRef) string) (printed, er
 	if c.batch && !hasUnits {
 		outStr = outStr[1:]
 	}
-	switch {
+	var mm [2]string
+	vector := false
+	switch a, b, ok := matmul(subs, ops, outStr); {
 	case len(ops) == 0:
 		expr = "1.0"
 		if scalar != "" {
@@ -181,14 +233,26 @@ func (g *gen) contract(c contraction, unit func(ir.UnitRef) string) (printed, er
 		}
 	case len(ops) == 1 && subs[0] == outStr:
 		expr = ops[0]
+		vector = !c.batch || !hasUnits
+	case ok:
+		expr, mm = a+" @ "+b, [2]string{a, b}
 	default:
 		expr = fmt.Sprintf("torch.einsum(%q, %s)", strings.Join(subs, ",")+"->"+outStr, strings.Join(ops, ", "))
+	}
+	if after != "" {
+		expr += " * " + after
 	}
 	if scalar != "" {
 		expr = "(" + scalar + ") * " + expr
 	}
 	if !hasUnits && !c.batch && c.weights != "" {
 		expr = c.weights + ".sum() * " + expr
+	}
+	if after != "" || scalar != "" || scale != 1 || !hasUnits || c.weights != "" && !c.batch {
+		mm = [2]string{}
+	}
+	if after != "" || scalar != "" || scale != 1 {
+		vector = false
 	}
 	switch scale {
 	case 1:
@@ -197,8 +261,58 @@ func (g *gen) contract(c contraction, unit func(ir.UnitRef) string) (printed, er
 	default:
 		expr = pyFloat(scale) + " * " + expr
 	}
-	return printed{expr: expr, batched: batched}, nil
+	return printed{expr: expr, batched: batched, mm: mm, vector: vector}, nil
 }
+
+// matmul recognises a contraction that is one matrix product: "zA,AB->zB"
+// (X @ M), "zA,BA->zB" (X @ Mᵀ), either operand order, and the weighted
+// outer product "z,zA,zB->AB" ((X·w)ᵀ @ Y), with distinct letters.
+func matmul(subs, ops []string, out string) (string, string, bool) {
+	ops = slices.Clone(ops)
+	for i, op := range ops {
+		ops[i] = atom(op)
+	}
+	distinct := func(s string) bool { return len(s) == 2 && s[0] != s[1] }
+	z := string(batchLetter)
+	if len(ops) == 3 && subs[0] == z && len(subs[1]) == 2 && len(subs[2]) == 2 && subs[1][0] == batchLetter && subs[2][0] == batchLetter {
+		a, b := subs[1][1], subs[2][1]
+		if a != b && a != batchLetter && b != batchLetter && out == string([]byte{a, b}) {
+			return fmt.Sprintf("(%s * %s[:, None]).t()", ops[1], ops[0]), ops[2], true
+		}
+		return "", "", false
+	}
+	if len(ops) != 2 || len(out) != 2 || out[0] != batchLetter {
+		return "", "", false
+	}
+	xi, mi := 0, 1
+	if subs[1][0] == batchLetter {
+		xi, mi = 1, 0
+	}
+	x, m := subs[xi], subs[mi]
+	if len(x) != 2 || x[0] != batchLetter || !distinct(m) || strings.IndexByte(m, batchLetter) >= 0 || x[1] == out[1] {
+		return "", "", false
+	}
+	switch m {
+	case string([]byte{x[1], out[1]}):
+		return ops[xi], ops[mi], true
+	case string([]byte{out[1], x[1]}):
+		return ops[xi], ops[mi] + ".t()", true
+	}
+	return "", "", false
+}
+
+// simple matches a name, attribute or subscript chain: x[0], P["W"], self._eye(3).
+var simple = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.]*(\[[^\]]*\]|\([0-9]*\))*$`)
+
+// atom parenthesizes an operand unless it is simple.
+func atom(s string) string {
+	if simple.MatchString(s) {
+		return s
+	}
+	return "(" + s + ")"
+}
+
+var errNever = errors.New("the tuples of a Distinct constraint are always equal")
 
 // splitCoef splits a coefficient into its numeric factor and the rest
 // (nil when the coefficient is a number).
@@ -387,4 +501,30 @@ func pyFloat(v float64) string {
 		s = "(" + s + ")"
 	}
 	return s
+}
+
+// subset reports whether every index of a is in b.
+func subset(a, b []*ir.Index) bool {
+	for _, x := range a {
+		found := false
+		for _, y := range b {
+			found = found || x == y
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// seenDup reports whether an index repeats in idx.
+func seenDup(idx []*ir.Index) bool {
+	for i, x := range idx {
+		for _, y := range idx[:i] {
+			if x == y {
+				return true
+			}
+		}
+	}
+	return false
 }

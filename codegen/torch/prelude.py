@@ -204,9 +204,10 @@ class EBM(nn.Module):
         geometric path from a base model of independent units with biases b
         (AIS); base None is the model at inverse temperature β."""
         a, prec = self.field(i, x)
-        a = beta * a
-        if prec is not None:
-            prec = beta * prec
+        if beta != 1:
+            a = beta * a
+            if prec is not None:
+                prec = beta * prec
         if base is not None:
             a = a + (1 - beta) * base[i]
             if prec is not None:
@@ -231,16 +232,19 @@ class EBM(nn.Module):
         a, prec = self._tempered(i, x, beta, None)
         return self._mean(ly.kind, a, prec, ly.shape[-1])
 
-    def second_moment(self, i, x, beta=1.0):
-        """E[x_u² | rest] of every unit of layer i."""
+    def moments(self, i, x, beta=1.0):
+        """E[x_u | rest] and E[x_u² | rest] of every unit of layer i, and
+        the tempered field and precision they come from."""
         ly = self.LAYERS[i]
         a, prec = self._tempered(i, x, beta, None)
         m = self._mean(ly.kind, a, prec, ly.shape[-1])
         if ly.kind == "spin":
-            return torch.ones_like(m)
-        if ly.kind == "gaussian":
-            return 1 / prec + m * m
-        return m
+            m2 = torch.ones_like(m)
+        elif ly.kind == "gaussian":
+            m2 = 1 / prec + m * m
+        else:
+            m2 = m
+        return m, m2, a, prec
 
     @staticmethod
     def _draw(kind, a, prec, noise, K=None):
@@ -359,17 +363,24 @@ class EBM(nn.Module):
     @torch.no_grad()
     def energy_grad(self, x, w=None):
         """Σ_c w_c ∂E(x_c)/∂θ per parameter (None for fixed ones), closed form."""
-        return self.grad(x, squares(x), self._weights(x, w))
+        return self.grad(x, None, self._weights(x, w))
 
     @torch.no_grad()
-    def free_energy_grad(self, f, x, w=None):
+    def free_energy_grad(self, f, x, w=None, fields=None):
         """Σ_c w_c ∂F(x_c)/∂θ = Σ_c w_c E[∂E/∂θ | kept layers]: the summed-out
-        units replaced by their conditional means (squares by second moments)."""
+        units replaced by their conditional means (squares by second
+        moments). fields, when a dict, receives each summed-out layer's
+        (field, precision)."""
         out, _ = self.FREE_ENERGIES[f]
-        y, y2 = list(x), squares(x)
+        y = list(x)
+        y2 = squares(x) if self.SQUARES else None
         for i in out:
-            y[i] = self.mean(i, x)
-            y2[i] = self.second_moment(i, x)
+            m, m2, a, prec = self.moments(i, x)
+            y[i] = m
+            if y2 is not None:
+                y2[i] = m2
+            if fields is not None:
+                fields[i] = (a, prec)
         return self.grad(y, y2, self._weights(x, w))
 
     def _autograd(self, fn, w):
@@ -577,15 +588,27 @@ class EBM(nn.Module):
         f = self.visible_free_energy()
         hidden = [i for i, ly in enumerate(self.LAYERS) if not ly.visible]
         w = x[0].new_full((n,), 1.0 / total)
+        fields = {}
         if f is not None:
-            pos = self.free_energy_grad(f, x, w)
+            pos = self.free_energy_grad(f, x, w, fields)
         elif hidden:
             self.mean_field(x, 25, 1e-6)
             pos = self.energy_grad(x, w)
         else:
             pos = self.energy_grad(x, w)
-        for _ in range(k):
-            self.sweep(neg, 1.0, noise)
+        first = 0
+        if not persistent and f is not None and set(self.SCHEDULE[0]) == set(self.FREE_ENERGIES[f][0]):
+            # CD: the first block given the data has the conditional whose
+            # means the positive phase computed; draw it from those fields.
+            for i in self.SCHEDULE[0]:
+                a, prec = fields[i]
+                ly = self.LAYERS[i]
+                neg[i] = self._draw(ly.kind, a, prec, noise, ly.shape[-1])
+            first = 1
+        for s in range(k):
+            for block in self.SCHEDULE[first if s == 0 else 0:]:
+                for i in block:
+                    self.sample(i, neg, 1.0, noise)
         nn_ = neg[0].shape[0]
         wn = neg[0].new_full((nn_,), 1.0 / (total * nn_ / n))
         negg = self.free_energy_grad(f, neg, wn) if f is not None else self.energy_grad(neg, wn)

@@ -111,6 +111,7 @@ func (g *gen) model() error {
 	g.Pf("%q", fmt.Sprintf("%s, generated from its energy:\n\n        E = %s\n    ", m.Name, m.String()))
 	g.P()
 	g.Pf("NAME = %q", m.Name)
+	g.Pf("SQUARES = %s  # some term holds a squared unit", pyBool(g.squares()))
 	g.P("LAYERS = (")
 	for _, ly := range m.Layers {
 		g.Pf("    Layer(%q, %q, (%s), %s, %s),", ly.Name, kindName(ly.Kind), ints(ly.Shape), pyBool(ly.Visible), pyBool(ly.Lateral))
@@ -185,17 +186,34 @@ func usesSquares(units []ir.UnitRef) bool {
 // whether some term has the chains' dimension.
 func (g *gen) sumOf(cs []contraction) (string, bool, error) {
 	var batched, plain []string
+	var ps []printed
 	for _, c := range cs {
 		p, err := g.contract(c, unitExpr)
 		if err != nil {
 			return "", false, err
 		}
-		if p.zero {
-			continue
+		if !p.zero {
+			ps = append(ps, p)
 		}
-		if p.batched {
+	}
+	// A matrix product plus a bias is one torch.addmm.
+	mm, bias := -1, -1
+	for k, p := range ps {
+		if p.batched && p.mm[0] != "" && mm < 0 {
+			mm = k
+		}
+		if !p.batched && p.vector && bias < 0 {
+			bias = k
+		}
+	}
+	for k, p := range ps {
+		switch {
+		case k == mm && bias >= 0:
+			batched = append(batched, fmt.Sprintf("torch.addmm(%s, %s, %s)", ps[bias].expr, p.mm[0], p.mm[1]))
+		case k == bias && mm >= 0:
+		case p.batched:
 			batched = append(batched, p.expr)
-		} else {
+		default:
 			plain = append(plain, p.expr)
 		}
 	}
@@ -315,8 +333,11 @@ func (g *gen) methods() error {
 	// grad
 	g.P("def grad(self, x, x2, w):")
 	g.in()
-	g.Pf("%q", "Σ_c w_c ∂E/∂θ (x_c) for every parameter (None for fixed ones), the derived closed forms; x2 holds the squares (or second moments).")
+	g.Pf("%q", "Σ_c w_c ∂E/∂θ (x_c) for every parameter (None for fixed ones), the derived closed forms; x2 holds the squares (or second moments), computed when None.")
 	g.P("P = self._parameters")
+	if g.squares() {
+		g.P("x2 = squares(x) if x2 is None else x2")
+	}
 	g.P("g = [None] * len(self.PARAMS)")
 	for _, gr := range m.Gradients {
 		q := gr.Param
@@ -367,6 +388,16 @@ func (g *gen) full(cs []contraction, shape string) (string, error) {
 		return s, nil
 	}
 	return fmt.Sprintf("x[0].new_zeros((%s)) + (%s)", shape, s), nil
+}
+
+// squares reports whether some term of the energy holds a squared unit.
+func (g *gen) squares() bool {
+	for _, t := range g.m.Terms {
+		if usesSquares(t.Units) {
+			return true
+		}
+	}
+	return false
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
