@@ -6,6 +6,9 @@ goes first. Prints every run's JSON line and, per workload, the medians and
 the ratio generated / hand-written.
 
     /usr/bin/python3 benchmarks/torch/interleave.py --module /tmp/rbm_ebm.py --bench ../shared/bench --reps 3
+
+FMNIST_DIR (read by both) can point at a directory whose training file
+holds fewer images, to shorten W2 on a busy machine.
 """
 import argparse
 import json
@@ -20,14 +23,15 @@ ap.add_argument("--module", required=True)
 ap.add_argument("--bench", required=True, help="the shared bench directory")
 ap.add_argument("--reps", type=int, default=3)
 ap.add_argument("--workloads", default="gibbs,cd1")
+ap.add_argument("--sweeps", type=int, default=1000, help="W1's sweeps, passed to both")
 a = ap.parse_args()
 env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE")
 times = {}
 for rep in range(a.reps):
     for wl in a.workloads.split(","):
         cmds = {
-            "torch_rbm.py": [sys.executable, os.path.join(a.bench, "py", "torch_rbm.py"), "--workload", wl, "--threads", "2"],
-            "ebmc-torch": [sys.executable, os.path.join(here, "bench.py"), "--module", a.module, "--workload", wl, "--threads", "2"],
+            "torch_rbm.py": [sys.executable, os.path.join(a.bench, "py", "torch_rbm.py"), "--workload", wl, "--threads", "2", "--sweeps", str(a.sweeps)],
+            "ebmc-torch": [sys.executable, os.path.join(here, "bench.py"), "--module", a.module, "--workload", wl, "--threads", "2", "--sweeps", str(a.sweeps)],
         }
         order = list(cmds) if rep % 2 == 0 else list(cmds)[::-1]
         for name in order:
