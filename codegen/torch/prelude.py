@@ -623,7 +623,7 @@ class EBM(nn.Module):
             recon = float(((self.join_visible(y) - rows.to(y[0])) ** 2).sum())
         elif hidden:
             recon = float(((self.join_visible(neg) - rows.to(neg[0])) ** 2).sum())
-        return [None if p is None else p - q for p, q in zip(pos, negg)], recon
+        return [None if p is None else p.sub_(q) for p, q in zip(pos, negg)], recon
 
     def forward(self, rows, neg, k=1, rng=None, total=None, persistent=False):
         """A surrogate loss Σ_θ Σ θ·g_θ whose autograd gradient is the CD/PCD
@@ -820,9 +820,15 @@ def train(model, data, epochs=1, batch=100, k=1, persistent=False, chains=None, 
             else:
                 noise = Noise(gen, batch, lo, hi)
                 chain = model.split_visible(rows)
-            opt.zero_grad()
-            loss, r = net(rows, chain, k, noise, None, persistent)
-            loss.backward()
+            if ddp is None:
+                # One process: the closed-form gradient is the update.
+                g, r = model.cd_grad(rows, chain, k, noise, None, persistent)
+                for p, gp in zip(model.params(), g):
+                    p.grad = gp
+            else:
+                opt.zero_grad()
+                loss, r = net(rows, chain, k, noise, None, persistent)
+                loss.backward()
             opt.step()
             recon += r
             rows_seen += rows.shape[0]
