@@ -43,7 +43,10 @@ spec.loader.exec_module(mod)
 
 train = load_images("train-images-idx3-ubyte.gz")[: a.rows]
 test = load_images("t10k-images-idx3-ubyte.gz")[: a.test]
-rows = os.path.join(a.out, "train-rows.safetensors.tmp-data")
+import tempfile  # noqa: E402
+
+tmp = tempfile.mkdtemp()
+rows = os.path.join(tmp, "train-rows.safetensors")
 mod.save_safetensors(rows, [("x", train)])
 common = ["train", "--data", rows, "--epochs", "1", "--batch", str(a.batch), "--lr", str(a.lr),
           "--momentum", str(a.momentum), "--seed", str(a.seed), "--dtype", "float64", "--device", "cpu"]
@@ -72,6 +75,7 @@ env = dict(os.environ, GLOO_SOCKET_IFNAME="lo")
 r2, t2 = run(["torchrun", "--nnodes", "1", "--nproc_per_node", "2", "--master_addr", "127.0.0.1", "--master_port", str(port),
               "--redirects", "1", "--tee", "1", a.module] + common + ["--out", ddp], env)
 os.remove(rows)
+os.rmdir(tmp)
 
 res = {"model": "examples/rbm.ebm (784×500)", "data": "/usr/share/datasets/fashion-mnist, pixel/255 > 0.5",
        "train_rows": a.rows, "test_rows": a.test, "batch": a.batch, "lr": a.lr, "momentum": a.momentum, "seed": a.seed,
