@@ -266,4 +266,15 @@ func TestGenTorch(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "b_ebm.py")); err == nil {
 		t.Error("a bad model produced output")
 	}
+	// A sparse-coding model (a laplace layer) is refused by the torch
+	// target, at the layer, naming the Go target.
+	sparse := filepath.Join(dir, "sparse.ebm")
+	os.WriteFile(sparse, []byte("model S\nvisible v[3] gaussian\nhidden h[2] laplace\nparam D[3, 2]\nparam lambda = 0.1 fixed\nenergy = sum(i) (v[i] - sum(k) D[i, k] * h[k])^2 / 2 + lambda * sum(k) abs(h[k])\n"), 0o644)
+	stderr.Reset()
+	if code := run([]string{"gen", "-target", "torch", sparse}, nil, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "sparse.ebm:3:1: layer h is laplace") || !strings.Contains(stderr.String(), "generate Go instead") {
+		t.Errorf("gen -target torch on a laplace model: exit %d, %q", code, stderr.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "s_ebm.py")); err == nil {
+		t.Error("a laplace model produced torch output")
+	}
 }

@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/ebmc/ebmc/codegen"
+	"github.com/ebmc/ebmc/dsl"
 	"github.com/ebmc/ebmc/ir"
 )
 
@@ -68,6 +69,11 @@ func (g *gen) out() { g.indent = g.indent[:len(g.indent)-4] }
 
 // Generate returns the Python source of m.
 func Generate(m *ir.Model, opts Options) ([]byte, error) {
+	for _, ly := range m.Layers {
+		if ly.Kind == ir.Laplace {
+			return nil, dsl.Errorf(ly.Pos, "layer %s is laplace: the torch target does not print sparse-coding models yet; generate Go instead (drop -target torch): MAP inference, dictionary learning and PSD run there, with package runtime/sparse", ly.Name)
+		}
+	}
 	g := &gen{m: m, masks: map[string]string{}}
 	src := opts.Source
 	if src == "" {
