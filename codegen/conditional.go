@@ -871,8 +871,9 @@ func (g *gen) meanField() {
 
 // meanStep writes one damped mean-field update of a hidden layer. A layer
 // without lateral couplings whose kind has a vector form of its means
-// (ir.KindInfo.GoMeans) turns its fields into means in place and moves
-// toward them with runtime.Relax; the others update unit by unit.
+// (ir.KindInfo.GoMeans) hands its fields to Workspace.MeanStep, which turns
+// them into means in place and moves toward them on the workspace's
+// threads; the others update unit by unit.
 func (g *gen) meanStep(c *ir.Conditional) {
 	ly := c.Layer
 	L, S := g.L(ly), ly.Size
@@ -885,9 +886,7 @@ func (g *gen) meanStep(c *ir.Conditional) {
 	p.Pf("func (m *%s) meanStep%s(x *%s, beta, damping float64) float64 {", g.T, L, g.C)
 	if means := ly.Kind.Info().GoMeans; means != "" && !ly.Lateral {
 		p.Pf("m.%s%s(x)", field, L)
-		p.Pf("a := x.a%s[:x.N*%d]", L, S)
-		p.Pf(means, "a", "beta")
-		p.Pf("return runtime.Relax(x.%s[:x.N*%d], a, damping)", L, S)
+		p.Pf("return x.Workspace.MeanStep(x.%s[:x.N*%d], x.a%s[:x.N*%d], %s, beta, damping)", L, S, L, S, means)
 		p.P("}")
 		p.P()
 		return

@@ -44,9 +44,9 @@ type KindInfo struct {
 	// chain's *runtime.RNG; GoRandom a uniformly random value. Empty for
 	// softmax, which the emitters treat per group.
 	GoMean, GoDraw, GoRandom string
-	// GoMeans, where not empty, is the Go statement that turns the fields
-	// of a whole layer, a []float64 (argument 1), into the conditional
-	// means at inverse temperature beta (argument 2) in place: a vector
+	// GoMeans, where not empty, is the Go function, of the signature
+	// func(dst, src []float64, beta float64), that writes the conditional
+	// means at inverse temperature beta of a whole layer's fields: a vector
 	// form of GoMean for kinds whose mean depends on the field alone.
 	GoMeans string
 
@@ -74,7 +74,7 @@ var kinds = [...]KindInfo{
 		Second:           func(a, _, beta float64) float64 { return apply(OpSigmoid, beta*a) },
 		LogPartition:     func(a, _, beta float64) float64 { return apply(OpSoftplus, beta*a) },
 		GoMean:           "runtime.Sigmoid(beta * %[1]s)",
-		GoMeans:          "runtime.Sigmoids(%[1]s, %[1]s, %[2]s)",
+		GoMeans:          "runtime.Sigmoids",
 		GoDraw:           "rng.Bernoulli(runtime.Sigmoid(%[1]s))",
 		GoRandom:         "rng.Bernoulli(0.5)",
 		Lowest:           0,
@@ -92,7 +92,7 @@ var kinds = [...]KindInfo{
 			return z + math.Log1p(math.Exp(-2*z))
 		},
 		GoMean:   "math.Tanh(beta * %[1]s)",
-		GoMeans:  "runtime.Tanhs(%[1]s, %[1]s, %[2]s)",
+		GoMeans:  "runtime.Tanhs",
 		GoDraw:   "2*rng.Bernoulli(runtime.Sigmoid(2*%[1]s)) - 1",
 		GoRandom: "2*rng.Bernoulli(0.5) - 1",
 		Lowest:   -1,

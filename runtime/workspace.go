@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"errors"
+	"math"
 	goruntime "runtime"
 	"sync"
 	"sync/atomic"
@@ -176,6 +177,7 @@ type pool struct {
 
 	update updateTask // the SGD step Update is running
 	zero   clearTask  // the slice Clear is zeroing
+	mean   meanTask   // the layer MeanStep is updating
 
 	hold holdState // the matrices Hold declared fixed
 }
@@ -487,6 +489,52 @@ func (w *Workspace) Clear(x []float64) {
 	w.zero = clearTask{x}
 	w.ForRange(len(x), 1, &w.zero)
 	w.zero = clearTask{}
+}
+
+// MeanStep is one damped mean-field update of a layer without lateral
+// couplings: it turns the layer's fields a into conditional means in place,
+// means(a, a, beta) (Sigmoids for bernoulli units, Tanhs for spins), moves
+// the means μ toward them, μ ← (1 − damping)·m + damping·μ (Relax), and
+// returns the largest change (NaN if a change is NaN). The work is divided
+// among the workspace's threads when the layer is large enough; the result
+// is the same on any number of threads.
+func (w *Workspace) MeanStep(mu, a []float64, means func(dst, src []float64, scale float64), beta, damping float64) float64 {
+	a = a[:len(mu)]
+	if w.parallel(8*len(mu)) == 1 {
+		means(a, a, beta)
+		return Relax(mu, a, damping)
+	}
+	t := &w.mean
+	t.mu, t.a, t.means, t.beta, t.damping = mu, a, means, beta, damping
+	t.moved.Store(0)
+	w.ForRange(len(mu), 8, t)
+	moved := math.Float64frombits(t.moved.Load())
+	t.mu, t.a, t.means = nil, nil, nil
+	return moved
+}
+
+// meanTask is MeanStep's work on a range of units. moved holds the bits
+// of the largest change so far: for non-negative float64 values the order
+// of the bits is that of the values, and a (positive) NaN's bits exceed
+// every number's, so the maximum of the bits is the maximum change, NaN
+// included.
+type meanTask struct {
+	mu, a         []float64
+	means         func(dst, src []float64, scale float64)
+	beta, damping float64
+	moved         atomic.Uint64
+}
+
+func (t *meanTask) RunRange(lo, hi int) {
+	t.means(t.a[lo:hi], t.a[lo:hi], t.beta)
+	m := Relax(t.mu[lo:hi], t.a[lo:hi], t.damping)
+	bits := math.Float64bits(math.Abs(m)) // NaN as a positive NaN
+	for {
+		old := t.moved.Load()
+		if bits <= old || t.moved.CompareAndSwap(old, bits) {
+			return
+		}
+	}
 }
 
 type updateTask struct {

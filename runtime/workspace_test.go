@@ -674,3 +674,37 @@ func TestWorkspaceClosedMidProduct(t *testing.T) {
 		t.Fatal("close did not finish after the job ended")
 	}
 }
+
+// MeanStep on a workspace's threads gives what Sigmoids and Relax give on
+// one (the same means, the same largest change), and reports a NaN change
+// as NaN wherever it falls.
+func TestWorkspaceMeanStep(t *testing.T) {
+	r := NewRNG(12, 0)
+	const n = 150000
+	for _, threads := range []int{1, 2} {
+		for _, damping := range []float64{0, 0.3} {
+			a, mu := make([]float64, n), make([]float64, n)
+			for i := range a {
+				a[i], mu[i] = 4*r.Normal(), r.Float64()
+			}
+			wantMu, wantA := append([]float64(nil), mu...), append([]float64(nil), a...)
+			Sigmoids(wantA, wantA, 0.7)
+			want := Relax(wantMu, wantA, damping)
+			w := NewWorkspace(threads)
+			got := w.MeanStep(mu, a, Sigmoids, 0.7, damping)
+			if got != want {
+				t.Errorf("threads %d damping %g: largest change %g, want %g", threads, damping, got, want)
+			}
+			for i := range mu {
+				if mu[i] != wantMu[i] {
+					t.Fatalf("threads %d damping %g: mean %d = %g, want %g", threads, damping, i, mu[i], wantMu[i])
+				}
+			}
+			a[n-1] = math.NaN() // in the last part
+			if got := w.MeanStep(mu, a, Sigmoids, 1, damping); !math.IsNaN(got) {
+				t.Errorf("threads %d: a NaN field gave largest change %g, want NaN", threads, got)
+			}
+			w.Close()
+		}
+	}
+}

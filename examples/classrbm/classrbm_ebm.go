@@ -754,9 +754,7 @@ func (m *ClassRBM) MeanFieldFrom(x *ClassRBMChains, iters int, tol, damping floa
 // meanStepH updates the means of h and returns the largest change.
 func (m *ClassRBM) meanStepH(x *ClassRBMChains, beta, damping float64) float64 {
 	m.fieldFreeH(x)
-	a := x.aH[:x.N*500]
-	runtime.Sigmoids(a, a, beta)
-	return runtime.Relax(x.H[:x.N*500], a, damping)
+	return x.Workspace.MeanStep(x.H[:x.N*500], x.aH[:x.N*500], runtime.Sigmoids, beta, damping)
 }
 
 // FreeEnergyVY writes, for every chain in use, the free energy at inverse temperature

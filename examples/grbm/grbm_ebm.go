@@ -694,9 +694,7 @@ func (m *GRBM) MeanFieldFrom(x *GRBMChains, iters int, tol, damping float64) int
 // meanStepH updates the means of h and returns the largest change.
 func (m *GRBM) meanStepH(x *GRBMChains, beta, damping float64) float64 {
 	m.fieldFreeH(x)
-	a := x.aH[:x.N*500]
-	runtime.Sigmoids(a, a, beta)
-	return runtime.Relax(x.H[:x.N*500], a, damping)
+	return x.Workspace.MeanStep(x.H[:x.N*500], x.aH[:x.N*500], runtime.Sigmoids, beta, damping)
 }
 
 // FreeEnergyV writes, for every chain in use, the free energy at inverse temperature

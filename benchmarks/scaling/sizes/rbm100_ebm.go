@@ -593,9 +593,7 @@ func (m *RBM100) MeanFieldFrom(x *RBM100Chains, iters int, tol, damping float64)
 // meanStepH updates the means of h and returns the largest change.
 func (m *RBM100) meanStepH(x *RBM100Chains, beta, damping float64) float64 {
 	m.fieldFreeH(x)
-	a := x.aH[:x.N*100]
-	runtime.Sigmoids(a, a, beta)
-	return runtime.Relax(x.H[:x.N*100], a, damping)
+	return x.Workspace.MeanStep(x.H[:x.N*100], x.aH[:x.N*100], runtime.Sigmoids, beta, damping)
 }
 
 // FreeEnergyV writes, for every chain in use, the free energy at inverse temperature

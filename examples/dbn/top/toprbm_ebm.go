@@ -754,9 +754,7 @@ func (m *TopRBM) MeanFieldFrom(x *TopRBMChains, iters int, tol, damping float64)
 // meanStepH updates the means of h and returns the largest change.
 func (m *TopRBM) meanStepH(x *TopRBMChains, beta, damping float64) float64 {
 	m.fieldFreeH(x)
-	a := x.aH[:x.N*2000]
-	runtime.Sigmoids(a, a, beta)
-	return runtime.Relax(x.H[:x.N*2000], a, damping)
+	return x.Workspace.MeanStep(x.H[:x.N*2000], x.aH[:x.N*2000], runtime.Sigmoids, beta, damping)
 }
 
 // FreeEnergyVY writes, for every chain in use, the free energy at inverse temperature

@@ -593,9 +593,7 @@ func (m *Top2000) MeanFieldFrom(x *Top2000Chains, iters int, tol, damping float6
 // meanStepH updates the means of h and returns the largest change.
 func (m *Top2000) meanStepH(x *Top2000Chains, beta, damping float64) float64 {
 	m.fieldFreeH(x)
-	a := x.aH[:x.N*2000]
-	runtime.Sigmoids(a, a, beta)
-	return runtime.Relax(x.H[:x.N*2000], a, damping)
+	return x.Workspace.MeanStep(x.H[:x.N*2000], x.aH[:x.N*2000], runtime.Sigmoids, beta, damping)
 }
 
 // FreeEnergyV writes, for every chain in use, the free energy at inverse temperature

@@ -592,9 +592,7 @@ func (m *Digits) MeanFieldFrom(x *DigitsChains, iters int, tol, damping float64)
 // meanStepH updates the means of h and returns the largest change.
 func (m *Digits) meanStepH(x *DigitsChains, beta, damping float64) float64 {
 	m.fieldFreeH(x)
-	a := x.aH[:x.N*32]
-	runtime.Sigmoids(a, a, beta)
-	return runtime.Relax(x.H[:x.N*32], a, damping)
+	return x.Workspace.MeanStep(x.H[:x.N*32], x.aH[:x.N*32], runtime.Sigmoids, beta, damping)
 }
 
 // FreeEnergyV writes, for every chain in use, the free energy at inverse temperature

@@ -592,9 +592,7 @@ func (m *RBM) MeanFieldFrom(x *RBMChains, iters int, tol, damping float64) int {
 // meanStepH updates the means of h and returns the largest change.
 func (m *RBM) meanStepH(x *RBMChains, beta, damping float64) float64 {
 	m.fieldFreeH(x)
-	a := x.aH[:x.N*3]
-	runtime.Sigmoids(a, a, beta)
-	return runtime.Relax(x.H[:x.N*3], a, damping)
+	return x.Workspace.MeanStep(x.H[:x.N*3], x.aH[:x.N*3], runtime.Sigmoids, beta, damping)
 }
 
 // FreeEnergyV writes, for every chain in use, the free energy at inverse temperature

@@ -935,25 +935,19 @@ func (m *DBM3) MeanFieldFrom(x *DBM3Chains, iters int, tol, damping float64) int
 // meanStepH1 updates the means of h1 and returns the largest change.
 func (m *DBM3) meanStepH1(x *DBM3Chains, beta, damping float64) float64 {
 	m.fieldFreeH1(x)
-	a := x.aH1[:x.N*8]
-	runtime.Sigmoids(a, a, beta)
-	return runtime.Relax(x.H1[:x.N*8], a, damping)
+	return x.Workspace.MeanStep(x.H1[:x.N*8], x.aH1[:x.N*8], runtime.Sigmoids, beta, damping)
 }
 
 // meanStepH2 updates the means of h2 and returns the largest change.
 func (m *DBM3) meanStepH2(x *DBM3Chains, beta, damping float64) float64 {
 	m.fieldH2(x)
-	a := x.aH2[:x.N*4]
-	runtime.Sigmoids(a, a, beta)
-	return runtime.Relax(x.H2[:x.N*4], a, damping)
+	return x.Workspace.MeanStep(x.H2[:x.N*4], x.aH2[:x.N*4], runtime.Sigmoids, beta, damping)
 }
 
 // meanStepH3 updates the means of h3 and returns the largest change.
 func (m *DBM3) meanStepH3(x *DBM3Chains, beta, damping float64) float64 {
 	m.fieldH3(x)
-	a := x.aH3[:x.N*3]
-	runtime.Sigmoids(a, a, beta)
-	return runtime.Relax(x.H3[:x.N*3], a, damping)
+	return x.Workspace.MeanStep(x.H3[:x.N*3], x.aH3[:x.N*3], runtime.Sigmoids, beta, damping)
 }
 
 // FreeEnergyVH2 writes, for every chain in use, the free energy at inverse temperature

@@ -592,9 +592,7 @@ func (m *Small1) MeanFieldFrom(x *Small1Chains, iters int, tol, damping float64)
 // meanStepH updates the means of h and returns the largest change.
 func (m *Small1) meanStepH(x *Small1Chains, beta, damping float64) float64 {
 	m.fieldFreeH(x)
-	a := x.aH[:x.N*32]
-	runtime.Sigmoids(a, a, beta)
-	return runtime.Relax(x.H[:x.N*32], a, damping)
+	return x.Workspace.MeanStep(x.H[:x.N*32], x.aH[:x.N*32], runtime.Sigmoids, beta, damping)
 }
 
 // FreeEnergyV writes, for every chain in use, the free energy at inverse temperature

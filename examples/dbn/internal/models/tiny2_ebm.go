@@ -592,9 +592,7 @@ func (m *Tiny2) MeanFieldFrom(x *Tiny2Chains, iters int, tol, damping float64) i
 // meanStepH updates the means of h and returns the largest change.
 func (m *Tiny2) meanStepH(x *Tiny2Chains, beta, damping float64) float64 {
 	m.fieldFreeH(x)
-	a := x.aH[:x.N*3]
-	runtime.Sigmoids(a, a, beta)
-	return runtime.Relax(x.H[:x.N*3], a, damping)
+	return x.Workspace.MeanStep(x.H[:x.N*3], x.aH[:x.N*3], runtime.Sigmoids, beta, damping)
 }
 
 // FreeEnergyV writes, for every chain in use, the free energy at inverse temperature

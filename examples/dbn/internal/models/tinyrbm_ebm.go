@@ -592,9 +592,7 @@ func (m *TinyRBM) MeanFieldFrom(x *TinyRBMChains, iters int, tol, damping float6
 // meanStepH updates the means of h and returns the largest change.
 func (m *TinyRBM) meanStepH(x *TinyRBMChains, beta, damping float64) float64 {
 	m.fieldFreeH(x)
-	a := x.aH[:x.N*2]
-	runtime.Sigmoids(a, a, beta)
-	return runtime.Relax(x.H[:x.N*2], a, damping)
+	return x.Workspace.MeanStep(x.H[:x.N*2], x.aH[:x.N*2], runtime.Sigmoids, beta, damping)
 }
 
 // FreeEnergyV writes, for every chain in use, the free energy at inverse temperature

@@ -753,9 +753,7 @@ func (m *TinyTop) MeanFieldFrom(x *TinyTopChains, iters int, tol, damping float6
 // meanStepH updates the means of h and returns the largest change.
 func (m *TinyTop) meanStepH(x *TinyTopChains, beta, damping float64) float64 {
 	m.fieldFreeH(x)
-	a := x.aH[:x.N*2]
-	runtime.Sigmoids(a, a, beta)
-	return runtime.Relax(x.H[:x.N*2], a, damping)
+	return x.Workspace.MeanStep(x.H[:x.N*2], x.aH[:x.N*2], runtime.Sigmoids, beta, damping)
 }
 
 // FreeEnergyVY writes, for every chain in use, the free energy at inverse temperature
