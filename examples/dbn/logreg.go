@@ -75,9 +75,19 @@ func (p *problem) logisticRegression(o options, stdout io.Writer) (*LogRegMetric
 		}
 	}
 	seconds := time.Since(start).Seconds()
-	accuracy := func(d *dataset.Dataset, labels []int) (float64, error) {
+	// The images are expanded a block of rows at a time.
+	const block = 1000
+	buf, idx := make([]float64, block*train.Cols), make([]int, block)
+	accuracy := func(d *dataset.ByteDataset, labels []int) (float64, error) {
 		probs := make([]float64, d.Rows*m.k)
-		m.probs(ws, d.X, d.Rows, probs)
+		for lo := 0; lo < d.Rows; lo += block {
+			n := min(block, d.Rows-lo)
+			for r := range n {
+				idx[r] = lo + r
+			}
+			d.Gather(buf, idx[:n])
+			m.probs(ws, buf, n, probs[lo*m.k:])
+		}
 		return estimators.Accuracy(probs, labels)
 	}
 	trainAcc, err := accuracy(train, p.trainLabels)

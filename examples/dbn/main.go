@@ -100,8 +100,8 @@ type options struct {
 // problem is a labelled data set and the DBN to train on it.
 type problem struct {
 	name                   string
-	train, test            *dataset.Dataset // binarized, for the DBN
-	rawTrain, rawTest      *dataset.Dataset // raw pixels, for the logistic regression
+	train, test            *dataset.BitDataset  // binarized, for the DBN
+	rawTrain, rawTest      *dataset.ByteDataset // raw pixels, for the logistic regression and backprop on grey levels
 	trainLabels, testLabs  []int
 	classes, side          int
 	dbn                    *deep.DBN
@@ -205,47 +205,21 @@ func (o options) check() error {
 // load reads Fashion-MNIST, or falls back to the generated shapes when the
 // files are absent, and builds the DBN.
 func load(o options, stderr io.Writer) (*problem, error) {
-	files := []string{"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"}
-	var sets [4]*dataset.Dataset
-	var missing, other []error
-	for i, f := range files {
-		d, err := dataset.LoadIDX(filepath.Join(o.data, f))
-		switch {
-		case errors.Is(err, os.ErrNotExist):
-			missing = append(missing, err)
-		case err != nil:
-			other = append(other, err)
-		}
-		sets[i] = d
-	}
-	if len(other) > 0 {
-		return nil, errors.Join(other...)
-	}
+	f, err := labelled.LoadFashion(o.data)
 	var p *problem
-	if len(missing) == 0 {
-		trainLabels, err := labelled.Labels(sets[1], 10)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", files[1], err)
-		}
-		testLabels, err := labelled.Labels(sets[3], 10)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", files[3], err)
-		}
-		if sets[0].Rows != len(trainLabels) || sets[2].Rows != len(testLabels) || sets[0].Cols != 784 || sets[2].Cols != 784 {
-			return nil, fmt.Errorf("Fashion-MNIST in %s: images and labels do not match (%d×%d and %d labels, %d×%d and %d labels)",
-				o.data, sets[0].Rows, sets[0].Cols, len(trainLabels), sets[2].Rows, sets[2].Cols, len(testLabels))
-		}
+	switch {
+	case err == nil:
 		d, err := deep.NewDBN(layer1.NewRBM(o.seed).Reflect(), top.NewTopRBM(o.seed+1).Reflect())
 		if err != nil {
 			return nil, err
 		}
-		p = &problem{name: "Fashion-MNIST", rawTrain: sets[0], rawTest: sets[2], trainLabels: trainLabels, testLabs: testLabels,
+		p = &problem{name: "Fashion-MNIST", rawTrain: f.Train, rawTest: f.Test, trainLabels: f.TrainLabels, testLabs: f.TestLabels,
 			classes: 10, side: 28, dbn: d, recognition: []runtime.Reflective{layer1.ZeroRBM().Reflect()},
 			epochs1: 10, epochsTop: 10, updown: 1, disc: 10, backprop: 10, lrEpochs: 30, every: 1}
-	} else {
+	case errors.Is(err, os.ErrNotExist):
 		fmt.Fprintf(stderr, "Fashion-MNIST is not in %s (apt-get install dataset-fashion-mnist);\ntraining on 8×8 shapes of four classes generated here instead.\n", o.data)
-		rawTrain, trainLabels := labelled.Shapes(2000, o.seed)
-		rawTest, testLabels := labelled.Shapes(1000, o.seed+1)
+		rawTrain, trainLabels := labelled.ShapeBytes(2000, o.seed)
+		rawTest, testLabels := labelled.ShapeBytes(1000, o.seed+1)
 		d, err := deep.NewDBN(models.NewSmall1(o.seed).Reflect(), models.NewSmallTop(o.seed+1).Reflect())
 		if err != nil {
 			return nil, err
@@ -253,6 +227,8 @@ func load(o options, stderr io.Writer) (*problem, error) {
 		p = &problem{name: "shapes 8×8", rawTrain: rawTrain, rawTest: rawTest, trainLabels: trainLabels, testLabs: testLabels,
 			classes: 4, side: 8, dbn: d, recognition: []runtime.Reflective{models.ZeroSmall1().Reflect()},
 			epochs1: 100, epochsTop: 100, updown: 20, disc: 20, backprop: 20, lrEpochs: 100, every: 20}
+	default:
+		return nil, err
 	}
 	if o.epochs1 > 0 {
 		p.epochs1 = o.epochs1
@@ -280,14 +256,8 @@ func load(o options, stderr io.Writer) (*problem, error) {
 		p.rawTest, _ = p.rawTest.Split(o.testRows)
 		p.testLabs = p.testLabs[:o.testRows]
 	}
-	p.train, p.test = binarized(p.rawTrain), binarized(p.rawTest)
+	p.train, p.test = p.rawTrain.Binarized(0.5), p.rawTest.Binarized(0.5)
 	return p, nil
-}
-
-func binarized(d *dataset.Dataset) *dataset.Dataset {
-	b := &dataset.Dataset{Rows: d.Rows, Cols: d.Cols, X: append([]float64(nil), d.X[:d.Rows*d.Cols]...)}
-	b.Binarize(0.5)
-	return b
 }
 
 // Estimate is a value with the method that produced it and its ±3σ interval
@@ -493,11 +463,9 @@ func (p *problem) discriminative(o options, stdout io.Writer, progress io.Writer
 	if err != nil {
 		return nil, fmt.Errorf("discriminative fine-tuning: %w", err)
 	}
-	train, err := d.TopData(p.train, p.trainLabels)
-	if err != nil {
-		return nil, fmt.Errorf("discriminative fine-tuning: %w", err)
-	}
-	test, err := d.Propagate(p.test, d.Len()-1, false, 0)
+	// The top RBM's rows are computed from the images as each minibatch is
+	// gathered: no copy of the data set at the top level.
+	train, err := d.TopSource(p.train, p.trainLabels)
 	if err != nil {
 		return nil, fmt.Errorf("discriminative fine-tuning: %w", err)
 	}
@@ -509,7 +477,8 @@ func (p *problem) discriminative(o options, stdout io.Writer, progress io.Writer
 	training := fmt.Sprintf("−log p(y | h) of the top RBM on the recognition means + %g × CD-1, SGD (learning rate %g, momentum 0.5, weight decay 0.0002), minibatches of %d",
 		o.discHybrid, o.lrDisc, o.batch)
 	fmt.Fprintf(stdout, "discriminative fine-tuning of the top RBM for %d epochs: %s\n", p.disc, training)
-	classify := func() ([]float64, error) { return estimators.ClassProbs(top, label, test) }
+	// The top RBM's free energies on the recognition means of the test images.
+	classify := func() ([]float64, error) { return d.ClassProbs(p.test) }
 	met, err := p.fineTune(o, stdout, progress, "disc", t, train, p.disc, o.seed+17, classify)
 	if err != nil {
 		return nil, fmt.Errorf("discriminative fine-tuning: %w", err)
@@ -581,7 +550,8 @@ func (p *problem) backpropagation(o options, stdout io.Writer, progress io.Write
 	if err != nil {
 		return nil, fmt.Errorf("backpropagation: %w", err)
 	}
-	trainIn, testIn, input := p.train, p.test, "binarized pixels"
+	var trainIn, testIn dataset.Source = p.train, p.test
+	input := "binarized pixels"
 	if o.grey {
 		trainIn, testIn, input = p.rawTrain, p.rawTest, "grey levels (pixel/255 as the probability that a pixel is on)"
 	}
@@ -610,7 +580,7 @@ func (p *problem) backpropagation(o options, stdout io.Writer, progress io.Write
 		fmt.Fprintf(stdout, "[backprop] test accuracy of p(y | v) on grey levels: %.4f\n", acc)
 		binarized := met.Accuracy
 		met.AccuracyBinarized = &binarized
-		met.Accuracy = accuracyEstimate(acc, testIn.Rows, "argmax_y p(y | v), the top RBM's free energies on the recognition means of the grey-level test images")
+		met.Accuracy = accuracyEstimate(acc, p.test.Rows, "argmax_y p(y | v), the top RBM's free energies on the recognition means of the grey-level test images")
 	}
 	return met, nil
 }

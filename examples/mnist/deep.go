@@ -110,8 +110,9 @@ func (e *env) trainDBN(r *row, res *Result) (*deep.DBN, error) {
 		lt := deep.DBNLayerTraining{CD: rc.config(e.o.seed),
 			Fit: training.FitConfig{Epochs: rc.Epochs, BatchSize: rc.Batch, Shuffle: true, Seed: e.o.seed, Progress: e.stdout, Proxy: proxy}}
 		if rc.BaseBiases {
-			lt.Init = func(m runtime.Reflective, data *dataset.Dataset) error {
-				b, err := estimators.BaseRate(m, data, float64(data.Rows)/20)
+			lt.Init = func(m runtime.Reflective, data dataset.Source) error {
+				rows, _ := data.Shape()
+				b, err := estimators.BaseRate(m, data, float64(rows)/20)
 				if err == nil {
 					_, err = b.SetBiases(m)
 				}

@@ -69,16 +69,8 @@ func readIDX(r io.Reader, size int64) (*Dataset, error) {
 		return nil, err
 	}
 	defer closeFn()
-	if size >= 0 {
-		holds := size
-		what := fmt.Sprintf("the file's %d bytes", size)
-		if gzipped {
-			holds = maxDeflateRatio * size
-			what = fmt.Sprintf("the file's %d compressed bytes can expand to (at most %d)", size, holds)
-		}
-		if int64(total) > holds {
-			return nil, fmt.Errorf("dimensions %v declare %d bytes of data, more than %s: the header is corrupt, or the file is cut short", dims, total, what)
-		}
+	if err := checkIDXSize(dims, total, size, gzipped); err != nil {
+		return nil, err
 	}
 	ndim := len(dims)
 	// Read without trusting the header for the allocation size: the buffer
@@ -104,6 +96,24 @@ func readIDX(r io.Reader, size int64) (*Dataset, error) {
 		}
 	}
 	return d, nil
+}
+
+// checkIDXSize refuses dimensions that declare more data (total bytes)
+// than a file of size bytes (−1: unknown) can hold, gzipped or not.
+func checkIDXSize(dims []int, total int, size int64, gzipped bool) error {
+	if size < 0 {
+		return nil
+	}
+	holds := size
+	what := fmt.Sprintf("the file's %d bytes", size)
+	if gzipped {
+		holds = maxDeflateRatio * size
+		what = fmt.Sprintf("the file's %d compressed bytes can expand to (at most %d)", size, holds)
+	}
+	if int64(total) > holds {
+		return fmt.Errorf("dimensions %v declare %d bytes of data, more than %s: the header is corrupt, or the file is cut short", dims, total, what)
+	}
+	return nil
 }
 
 // idxHeader reads the magic number and dimensions of an IDX stream,

@@ -315,18 +315,6 @@ func dbnOneHot(x runtime.Chains, layer, classes int, labels []int) {
 	}
 }
 
-func (d *DBN) checkData(data *dataset.Dataset) error {
-	switch {
-	case data == nil || data.Rows <= 0:
-		return errors.New("empty data set")
-	case data.Cols != d.gen[0].nin:
-		return fmt.Errorf("data has %d columns, the bottom model %s has %d visible units", data.Cols, d.gen[0].m.ModelName(), d.gen[0].nin)
-	case len(data.X) < data.Rows*data.Cols:
-		return fmt.Errorf("data set declares %d×%d values, holds %d", data.Rows, data.Cols, len(data.X))
-	}
-	return nil
-}
-
 func (d *DBN) checkLabels(labels []int, rows int) error {
 	k := d.top().classes
 	if k == 0 {
@@ -344,119 +332,6 @@ func (d *DBN) checkLabels(labels []int, rows int) error {
 		}
 	}
 	return nil
-}
-
-// up maps rows of h_k (width nin of model k) to rows of h_{k+1} under the
-// recognition conditional q_k: conditional means, or samples with sample.
-// The result has extra zero columns after the nhid units of each row.
-func (d *DBN) up(k int, in *dataset.Dataset, sample bool, seed uint64, extra int) *dataset.Dataset {
-	lv := d.recog(k)
-	w := lv.nhid + extra
-	out := &dataset.Dataset{Rows: in.Rows, Cols: w, X: make([]float64, in.Rows*w)}
-	cache := dbnNewChains(lv.m, seed, uint64(k))
-	buf := make([]float64, min(dbnBatch, in.Rows)*lv.nhid)
-	for lo := 0; lo < in.Rows; lo += dbnBatch {
-		n := min(dbnBatch, in.Rows-lo)
-		x := cache.get(n)
-		dbnPut(x, lv.in, in.X[lo*in.Cols:], n, lv.nin, in.Cols)
-		if sample {
-			lv.m.Sample(x, lv.hid, 1)
-			dbnGet(out.X[lo*w:], x, lv.hid, n, lv.nhid, w)
-			continue
-		}
-		lv.m.Mean(x, lv.hid, 1, buf[:n*lv.nhid])
-		for r := 0; r < n; r++ {
-			copy(out.X[(lo+r)*w:(lo+r)*w+lv.nhid], buf[r*lv.nhid:(r+1)*lv.nhid])
-		}
-	}
-	return out
-}
-
-// Propagate returns the rows of h_level, 1 ≤ level ≤ Len()−1, that the
-// recognition conditionals give the rows of data (the bottom visible
-// layer): the deterministic up-pass μ_{k+1} = E_q[h_{k+1} | h_k = μ_k] from
-// μ_0 = v, or with sample a draw h_1, …, h_level from
-// q(h_1 | v)·q(h_2 | h_1)⋯, seeded by seed.
-func (d *DBN) Propagate(data *dataset.Dataset, level int, sample bool, seed uint64) (*dataset.Dataset, error) {
-	if err := d.checkData(data); err != nil {
-		return nil, fmt.Errorf("runtime: DBN propagate: %w", err)
-	}
-	if level < 1 || level >= len(d.gen) {
-		return nil, fmt.Errorf("runtime: DBN propagate: level %d is outside 1…%d", level, len(d.gen)-1)
-	}
-	cur := data
-	for k := 0; k < level; k++ {
-		cur = d.up(k, cur, sample, seed, 0)
-	}
-	return cur, nil
-}
-
-// WithLabels returns the rows of d followed by the one-hot encoding of their
-// labels in the top model's label layer: the rows the up-down trainer
-// (DBNUpDown) takes.
-func (d *DBN) WithLabels(data *dataset.Dataset, labels []int) (*dataset.Dataset, error) {
-	if err := d.checkData(data); err != nil {
-		return nil, fmt.Errorf("runtime: DBN with labels: %w", err)
-	}
-	if err := d.checkLabels(labels, data.Rows); err != nil {
-		return nil, fmt.Errorf("runtime: DBN with labels: %w", err)
-	}
-	k := d.top().classes
-	w := data.Cols + k
-	out := &dataset.Dataset{Rows: data.Rows, Cols: w, X: make([]float64, data.Rows*w)}
-	for r := 0; r < data.Rows; r++ {
-		copy(out.X[r*w:], data.Row(r))
-		if k > 0 {
-			out.X[r*w+data.Cols+labels[r]] = 1
-		}
-	}
-	return out, nil
-}
-
-// TopData returns the rows the top model is trained on: the deterministic
-// up-pass of data through the recognition conditionals,
-//
-//	μ_0 = v,  μ_{k+1} = E_q[h_{k+1} | h_k = μ_k],  k = 0 … L−2,
-//
-// one row of μ_{L−1} per row of data, followed, when the top model has a
-// label layer, by the one-hot encoding of the row's label (labels must then
-// hold one class per row, and be nil otherwise). The columns are the top
-// model's visible layers in order, as Pretrain builds them with means and as
-// a trainer of the top model alone (its NewTrainer, or training.NewTrainer) or the
-// package-level ClassProbs with the label dropped expects them.
-func (d *DBN) TopData(data *dataset.Dataset, labels []int) (*dataset.Dataset, error) {
-	if err := d.checkData(data); err != nil {
-		return nil, fmt.Errorf("runtime: DBN top data: %w", err)
-	}
-	if err := d.checkLabels(labels, data.Rows); err != nil {
-		return nil, fmt.Errorf("runtime: DBN top data: %w", err)
-	}
-	last := len(d.gen) - 1
-	cur := data
-	for k := 0; k < last; k++ {
-		extra := 0
-		if k+1 == last {
-			extra = d.top().classes
-		}
-		cur = d.up(k, cur, false, 0, extra)
-	}
-	d.setLabels(cur, labels)
-	return cur, nil
-}
-
-// setLabels writes the one-hot labels into the label columns of rows of the
-// top model's visible layers (after its nin input units); it does nothing
-// when the top model has no label layer.
-func (d *DBN) setLabels(rows *dataset.Dataset, labels []int) {
-	top := d.top()
-	if top.classes == 0 {
-		return
-	}
-	for r, l := range labels {
-		row := rows.X[r*rows.Cols+top.nin : r*rows.Cols+top.nin+top.classes]
-		clear(row)
-		row[l] = 1
-	}
 }
 
 // DBNSampleConfig configures DBN.Sample.
@@ -576,15 +451,16 @@ func (dn *dbnDown) run(in []float64, means bool) []float64 {
 // through its free energy F(h_{L−1}, y) (the package-level ClassProbs):
 //
 //	p(y = k | v) ≈ exp(−F(μ_{L−1}, e_k)) / Σ_j exp(−F(μ_{L−1}, e_j))
-func (d *DBN) ClassProbs(data *dataset.Dataset) ([]float64, error) {
+func (d *DBN) ClassProbs(data dataset.Source) ([]float64, error) {
 	top := d.top()
 	if top.classes == 0 {
 		return nil, fmt.Errorf("runtime: DBN classify: the top model %s has no label layer", top.m.ModelName())
 	}
-	feats, err := d.Propagate(data, len(d.gen)-1, false, 0)
-	if err != nil {
+	if err := d.checkData(data, 0); err != nil {
 		return nil, fmt.Errorf("runtime: DBN classify: %w", err)
 	}
+	// The features are computed as ClassProbs gathers them, a batch at a time.
+	feats := d.upSource(data, 0, len(d.gen)-1, false, 0)
 	return estimators.ClassProbs(top.m, top.m.Layers()[top.label].Name, feats)
 }
 
@@ -598,7 +474,7 @@ type DBNLayerTraining struct {
 	// be fitted to (the layer below's outputs, with the labels for a
 	// labelled top) before its trainer is made: to start its visible
 	// biases at the data's base rates, say (BaseRate, Base.SetBiases).
-	Init func(m runtime.Reflective, data *dataset.Dataset) error
+	Init func(m runtime.Reflective, data dataset.Source) error
 }
 
 // DBNPretrainConfig configures DBN.Pretrain.
@@ -617,15 +493,20 @@ type DBNPretrainConfig struct {
 // mapped up through its p(h | v) (means, or samples with SampleUp), model 1
 // is fitted to that, and so on; the top model sees its inputs with the
 // one-hot labels appended when it has a label layer (labels must then hold
-// one class per row, and be nil otherwise). Each model's Fit.Progress
-// receives a header line and Fit's per-epoch lines. Recognition copies
-// made by Untie are overwritten with the trained parameters. It returns the
-// epoch statistics of every model trained, also on error.
-func (d *DBN) Pretrain(ctx context.Context, data *dataset.Dataset, labels []int, cfg DBNPretrainConfig) ([][]training.EpochStats, error) {
-	if err := d.checkData(data); err != nil {
+// one class per row, and be nil otherwise). With means, the rows of a
+// higher model are computed from data as its trainer gathers each
+// minibatch (an up-pass per epoch, no copy of the data set at any level);
+// with SampleUp, the samples of each level are drawn once and held, rows ×
+// units values. Each model's Fit.Progress receives a header line and Fit's
+// per-epoch lines. Recognition copies made by Untie are overwritten with
+// the trained parameters. It returns the epoch statistics of every model
+// trained, also on error.
+func (d *DBN) Pretrain(ctx context.Context, data dataset.Source, labels []int, cfg DBNPretrainConfig) ([][]training.EpochStats, error) {
+	if err := d.checkData(data, 0); err != nil {
 		return nil, fmt.Errorf("runtime: DBN pretrain: %w", err)
 	}
-	if err := d.checkLabels(labels, data.Rows); err != nil {
+	rows, _ := data.Shape()
+	if err := d.checkLabels(labels, rows); err != nil {
 		return nil, fmt.Errorf("runtime: DBN pretrain: %w", err)
 	}
 	if len(cfg.Layers) != 1 && len(cfg.Layers) != len(d.gen) {
@@ -638,7 +519,8 @@ func (d *DBN) Pretrain(ctx context.Context, data *dataset.Dataset, labels []int,
 		lv := d.gen[k]
 		lc := cfg.Layers[min(k, len(cfg.Layers)-1)]
 		if w := lc.Fit.Progress; w != nil {
-			if _, err := fmt.Fprintf(w, "DBN layer %d/%d: %s on %d rows × %d columns\n", k+1, len(d.gen), lv.m.ModelName(), cur.Rows, cur.Cols); err != nil {
+			r, c := cur.Shape()
+			if _, err := fmt.Fprintf(w, "DBN layer %d/%d: %s on %d rows × %d columns\n", k+1, len(d.gen), lv.m.ModelName(), r, c); err != nil {
 				return all, fmt.Errorf("runtime: DBN pretrain: write progress: %w", err)
 			}
 		}
@@ -665,13 +547,13 @@ func (d *DBN) Pretrain(ctx context.Context, data *dataset.Dataset, labels []int,
 		if k == last {
 			break
 		}
-		extra := 0
-		if k+1 == last {
-			extra = d.top().classes
+		if cfg.SampleUp {
+			cur = d.materialize(d.upSource(cur, k, k+1, true, cfg.Seed+uint64(k)))
+		} else {
+			cur = d.upSource(data, 0, k+1, false, 0)
 		}
-		cur = d.up(k, cur, cfg.SampleUp, cfg.Seed+uint64(k), extra)
-		if extra > 0 {
-			d.setLabels(cur, labels)
+		if k+1 == last && d.top().classes > 0 {
+			cur = &dataset.Labelled{X: cur, Labels: labels, Classes: d.top().classes}
 		}
 	}
 	return all, nil

@@ -19,7 +19,7 @@ import (
 // base-rate model TopBase fits to data and labels. Forward AIS errs low in
 // expectation (E[Ẑ] = Z, so E[log Ẑ] ≤ log Z), which errs the bound high;
 // ReverseAIS from the same base errs the other way.
-func (d *DBN) TopLogZ(data *dataset.Dataset, labels []int, cfg estimators.AISConfig) (*estimators.Estimate, error) {
+func (d *DBN) TopLogZ(data dataset.Source, labels []int, cfg estimators.AISConfig) (*estimators.Estimate, error) {
 	top := d.top()
 	start := time.Now()
 	if z, err := top.m.LogZ(1 << 24); err == nil {
@@ -39,27 +39,15 @@ func (d *DBN) TopLogZ(data *dataset.Dataset, labels []int, cfg estimators.AISCon
 // TopBase fits the base-rate model of AIS (BaseRate, with a pseudo-count
 // of 5% of the rows) to the top model's visible layers on data mapped up
 // by the recognition means, with the one-hot labels appended when the top
-// model has a label layer (labels must then hold one class per row).
-func (d *DBN) TopBase(data *dataset.Dataset, labels []int) (*estimators.Base, error) {
-	if err := d.checkData(data); err != nil {
+// model has a label layer (labels must then hold one class per row): the
+// rows of TopSource, a batch at a time.
+func (d *DBN) TopBase(data dataset.Source, labels []int) (*estimators.Base, error) {
+	src, err := d.TopSource(data, labels)
+	if err != nil {
 		return nil, fmt.Errorf("runtime: DBN top base rate: %w", err)
 	}
-	if err := d.checkLabels(labels, data.Rows); err != nil {
-		return nil, fmt.Errorf("runtime: DBN top base rate: %w", err)
-	}
-	top := d.top()
-	cur := data
-	for k := 0; k < len(d.gen)-1; k++ {
-		extra := 0
-		if k == len(d.gen)-2 {
-			extra = top.classes
-		}
-		cur = d.up(k, cur, false, 0, extra)
-	}
-	for r, l := range labels {
-		cur.X[r*cur.Cols+top.nin+l] = 1
-	}
-	base, err := estimators.BaseRate(top.m, cur, float64(cur.Rows)/20)
+	rows, _ := src.Shape()
+	base, err := estimators.BaseRate(d.top().m, src, float64(rows)/20)
 	if err != nil {
 		return nil, fmt.Errorf("runtime: DBN top base rate: %w", err)
 	}
@@ -108,9 +96,9 @@ type DBNBound struct {
 // input, summed over the label when it has one: log Σ_y exp(−F_top(h, y)).
 // Each row's expectation is the average over cfg.Samples draws of q; logZ
 // is log Z_top (TopLogZ). The gap to log p(v) is KL(q(h | v) ‖ p(h | v)).
-func (d *DBN) LowerBound(data *dataset.Dataset, logZ *estimators.Estimate, cfg DBNBoundConfig) (*DBNBound, error) {
+func (d *DBN) LowerBound(data dataset.Source, logZ *estimators.Estimate, cfg DBNBoundConfig) (*DBNBound, error) {
 	start := time.Now()
-	if err := d.checkData(data); err != nil {
+	if err := d.checkData(data, 0); err != nil {
 		return nil, fmt.Errorf("runtime: DBN lower bound: %w", err)
 	}
 	if logZ == nil || math.IsNaN(logZ.LogZ) || math.IsInf(logZ.LogZ, 0) {
@@ -126,8 +114,10 @@ func (d *DBN) LowerBound(data *dataset.Dataset, logZ *estimators.Estimate, cfg D
 	top := d.top()
 	up := d.newUpSampler(cfg.Seed)
 	topC := dbnNewChains(top.m, cfg.Seed, uint64(2*(len(d.gen)-1)))
-	rows := make([]float64, data.Rows)
-	nb := min(dbnBatch, data.Rows)
+	nrows, cols := data.Shape()
+	rows := make([]float64, nrows)
+	nb := min(dbnBatch, nrows)
+	in, idx := make([]float64, nb*cols), make([]int, nb)
 	lp := make([]float64, nb)
 	fy := make([]float64, max(top.classes, 1)*nb)
 	labels := make([]int, nb)
@@ -136,14 +126,18 @@ func (d *DBN) LowerBound(data *dataset.Dataset, logZ *estimators.Estimate, cfg D
 	if cfg.Importance {
 		iw = make([]float64, samples*nb)
 	}
-	for lo := 0; lo < data.Rows; lo += dbnBatch {
-		n := min(dbnBatch, data.Rows-lo)
+	for lo := 0; lo < nrows; lo += dbnBatch {
+		n := min(dbnBatch, nrows-lo)
 		acc := rows[lo : lo+n]
+		for r := range n {
+			idx[r] = lo + r
+		}
+		data.Gather(in[:n*cols], idx[:n])
 		for s := 0; s < samples; s++ {
 			if cfg.Importance {
 				acc = iw[s*n : (s+1)*n]
 			}
-			cur, stride := up.draw(data.X[lo*data.Cols:], data.Cols, n, acc)
+			cur, stride := up.draw(in, cols, n, acc)
 			z := topC.get(n)
 			dbnPut(z, top.in, cur, n, top.nin, stride)
 			if top.classes == 0 {
@@ -284,12 +278,13 @@ func (u *dbnUpSampler) draw(in []float64, stride, n int, acc []float64) ([]float
 // and so approximately on log p(v); unlike the variational bound it
 // tightens as the runs grow. base is the top model's base (TopBase); the
 // top model must have no label layer.
-func (d *DBN) RAISE(data *dataset.Dataset, base *estimators.Base, cfg estimators.RAISEConfig) (*estimators.RAISEResult, error) {
+func (d *DBN) RAISE(data dataset.Source, base *estimators.Base, cfg estimators.RAISEConfig) (*estimators.RAISEResult, error) {
 	start := time.Now()
 	fail := func(err error) error { return fmt.Errorf("runtime: DBN RAISE: %w", err) }
-	if err := d.checkData(data); err != nil {
+	if err := d.checkData(data, 0); err != nil {
 		return nil, fail(err)
 	}
+	nrows, cols := data.Shape()
 	top := d.top()
 	if top.classes > 0 {
 		return nil, fail(fmt.Errorf("the top model %s has a label layer; RAISE of p(v) would anneal each class in turn, which is not implemented", top.m.ModelName()))
@@ -306,21 +301,24 @@ func (d *DBN) RAISE(data *dataset.Dataset, base *estimators.Base, cfg estimators
 		return nil, fail(err)
 	}
 	// Row r's run j is row r·runs + j of the top model's data.
-	n := data.Rows * runs
+	n := nrows * runs
 	hs := &dataset.Dataset{Rows: n, Cols: top.nin, X: make([]float64, n*top.nin)}
 	lw := make([]float64, n)
 	up := d.newUpSampler(cfg.Seed)
-	rep := make([]float64, dbnBatch*data.Cols)
+	rep := make([]float64, dbnBatch*cols)
 	per := max(1, dbnBatch/runs)
-	for lo := 0; lo < data.Rows; lo += per {
-		hi := min(data.Rows, lo+per)
+	row, one := make([]float64, cols), []int{0}
+	for lo := 0; lo < nrows; lo += per {
+		hi := min(nrows, lo+per)
 		m := (hi - lo) * runs
 		for r := lo; r < hi; r++ {
+			one[0] = r
+			data.Gather(row, one)
 			for j := range runs {
-				copy(rep[((r-lo)*runs+j)*data.Cols:], data.Row(r))
+				copy(rep[((r-lo)*runs+j)*cols:], row)
 			}
 		}
-		cur, stride := up.draw(rep, data.Cols, m, lw[lo*runs:lo*runs+m])
+		cur, stride := up.draw(rep, cols, m, lw[lo*runs:lo*runs+m])
 		for c := range m {
 			copy(hs.X[(lo*runs+c)*top.nin:], cur[c*stride:c*stride+top.nin])
 		}
@@ -332,9 +330,9 @@ func (d *DBN) RAISE(data *dataset.Dataset, base *estimators.Base, cfg estimators
 		return nil, fail(err)
 	}
 	res := &estimators.RAISEResult{Method: fmt.Sprintf("RAISE through the DBN: %d draws of q(h | v) per row, each with one reverse run of the top model, %d temperatures, %d rows",
-		runs, len(betas)-1, data.Rows),
-		LogP: make([]float64, data.Rows), ESS: make([]float64, data.Rows)}
-	for r := range data.Rows {
+		runs, len(betas)-1, nrows),
+		LogP: make([]float64, nrows), ESS: make([]float64, nrows)}
+	for r := range nrows {
 		w := lw[r*runs : (r+1)*runs]
 		for j := range w {
 			w[j] += ra.LogP[r*runs+j]

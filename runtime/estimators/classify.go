@@ -16,7 +16,11 @@ import (
 //	p(y = k | x) = exp(−F(x, e_k)) / Σ_j exp(−F(x, e_j))
 //
 // with F the free energy of the visible layers. The result is rows × K.
-func ClassProbs(m runtime.Reflective, label string, d *dataset.Dataset) ([]float64, error) {
+// The rows of d are gathered a batch at a time.
+func ClassProbs(m runtime.Reflective, label string, d dataset.Source) ([]float64, error) {
+	if d == nil {
+		return nil, fmt.Errorf("runtime: classify with %s: no data", m.ModelName())
+	}
 	fe := VisibleFreeEnergy(m)
 	if fe < 0 {
 		return nil, fmt.Errorf("runtime: classify with %s: no free energy of the visible layers", m.ModelName())
@@ -39,16 +43,22 @@ func ClassProbs(m runtime.Reflective, label string, d *dataset.Dataset) ([]float
 	if li < 0 {
 		return nil, fmt.Errorf("runtime: classify with %s: no visible layer %s", m.ModelName(), label)
 	}
-	if d.Cols != width {
-		return nil, fmt.Errorf("runtime: classify with %s: data has %d columns, the visible layers other than %s have %d units", m.ModelName(), d.Cols, label, width)
+	rows, cols := d.Shape()
+	if cols != width {
+		return nil, fmt.Errorf("runtime: classify with %s: data has %d columns, the visible layers other than %s have %d units", m.ModelName(), cols, label, width)
 	}
 	// Many rows at once: row r's copy with class c is chain r·K + c.
 	per := max(1, classifyBatch/k)
-	probs := make([]float64, d.Rows*k)
+	probs := make([]float64, rows*k)
 	f := make([]float64, per*k)
+	buf, idx := make([]float64, min(per, rows)*cols), make([]int, min(per, rows))
 	chains := map[int]runtime.Chains{}
-	for lo := 0; lo < d.Rows; lo += per {
-		n := min(per, d.Rows-lo)
+	for lo := 0; lo < rows; lo += per {
+		n := min(per, rows-lo)
+		for r := range n {
+			idx[r] = lo + r
+		}
+		d.Gather(buf[:n*cols], idx[:n])
 		x, ok := chains[n]
 		if !ok {
 			x = m.NewChains(n*k, 1)
@@ -56,7 +66,7 @@ func ClassProbs(m runtime.Reflective, label string, d *dataset.Dataset) ([]float
 		}
 		layers := x.Layers()
 		for r := range n {
-			row := d.Row(lo + r)
+			row := buf[r*cols : (r+1)*cols]
 			off := 0
 			for i, ly := range m.Layers() {
 				if !ly.Visible {

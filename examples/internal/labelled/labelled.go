@@ -1,11 +1,14 @@
 // Package labelled holds what the labelled examples share: class indices
-// from an IDX label file, and the embedded 8×8 shapes they train on when
-// Fashion-MNIST is absent.
+// from an IDX label file, Fashion-MNIST with its labels held as bytes, and
+// the embedded 8×8 shapes they train on when Fashion-MNIST is absent.
 package labelled
 
 import (
+	"errors"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
@@ -76,4 +79,70 @@ func Shapes(n int, seed uint64) (*dataset.Dataset, []int) {
 		}
 	}
 	return d, labels
+}
+
+// Fashion is Fashion-MNIST held as bytes (pixel/255 when gathered, the
+// values dataset.LoadIDX gives, in an eighth of the memory) with the
+// classes 0…9 of its images.
+type Fashion struct {
+	Train, Test             *dataset.ByteDataset
+	TrainLabels, TestLabels []int
+}
+
+// FashionFiles are the four IDX files of Fashion-MNIST, as Debian's
+// dataset-fashion-mnist installs them.
+var FashionFiles = [4]string{"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"}
+
+// LoadFashion reads the four IDX files from dir. The error wraps
+// os.ErrNotExist when a file is missing (and only then).
+func LoadFashion(dir string) (*Fashion, error) {
+	var images [2]*dataset.ByteDataset
+	var labels [2][]int
+	var missing, other []error
+	for i, name := range FashionFiles {
+		path := filepath.Join(dir, name)
+		var err error
+		if i%2 == 0 {
+			images[i/2], err = dataset.LoadIDXBytes(path)
+		} else {
+			var d *dataset.Dataset
+			if d, err = dataset.LoadIDX(path); err == nil {
+				if labels[i/2], err = Labels(d, 10); err != nil {
+					err = fmt.Errorf("%s: %w", name, err)
+				}
+			}
+		}
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			missing = append(missing, err)
+		case err != nil:
+			other = append(other, err)
+		}
+	}
+	if len(other) > 0 {
+		return nil, errors.Join(other...)
+	}
+	if len(missing) > 0 {
+		return nil, errors.Join(missing...)
+	}
+	f := &Fashion{Train: images[0], Test: images[1], TrainLabels: labels[0], TestLabels: labels[1]}
+	if f.Train.Rows != len(f.TrainLabels) || f.Test.Rows != len(f.TestLabels) || f.Train.Cols != 784 || f.Test.Cols != 784 {
+		return nil, fmt.Errorf("Fashion-MNIST in %s: images and labels do not match (%d×%d and %d labels, %d×%d and %d labels)",
+			dir, f.Train.Rows, f.Train.Cols, len(f.TrainLabels), f.Test.Rows, f.Test.Cols, len(f.TestLabels))
+	}
+	return f, nil
+}
+
+// ShapeBytes is Shapes held as bytes (every pixel 0 or 255).
+func ShapeBytes(n int, seed uint64) (*dataset.ByteDataset, []int) {
+	d, labels := Shapes(n, seed)
+	b := make([]byte, len(d.X))
+	for i, v := range d.X {
+		b[i] = byte(255 * v)
+	}
+	out, err := dataset.NewByteDataset(d.Rows, d.Cols, b)
+	if err != nil {
+		panic(err) // the shape is Shapes' own
+	}
+	return out, labels
 }

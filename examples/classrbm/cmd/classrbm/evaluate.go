@@ -144,16 +144,15 @@ func (p *problem) evaluate(o options, met *Metrics, stdout io.Writer) error {
 // −F(v, y) − log Σ_k exp(−F(v, e_k)) from the free energies of the row with
 // every label: the logarithm of ClassProbs's p(y | v) without its
 // underflow to 0 (and log 0 = −Inf) far from the decision boundary.
-func logCondProbs(m runtime.Reflective, d *dataset.Dataset, labels []int, classes int) ([]float64, error) {
-	x := withLabels(d, make([]int, d.Rows), classes)
-	negF := make([]float64, d.Rows*classes) // −F(v_r, e_k) at r·classes + k
+func logCondProbs(m runtime.Reflective, d dataset.Source, labels []int, classes int) ([]float64, error) {
+	rows, _ := d.Shape()
+	negF := make([]float64, rows*classes) // −F(v_r, e_k) at r·classes + k
+	each := make([]int, rows)             // class k for every row
 	for k := range classes {
-		for r := range d.Rows {
-			row := x.Row(r)[d.Cols:]
-			clear(row)
-			row[k] = 1
+		for r := range each {
+			each[r] = k
 		}
-		f, err := estimators.FreeEnergies(m, x)
+		f, err := estimators.FreeEnergies(m, &dataset.Labelled{X: d, Labels: each, Classes: classes})
 		if err != nil {
 			return nil, err
 		}
@@ -161,7 +160,7 @@ func logCondProbs(m runtime.Reflective, d *dataset.Dataset, labels []int, classe
 			negF[r*classes+k] = -v
 		}
 	}
-	out := make([]float64, d.Rows)
+	out := make([]float64, rows)
 	for r, y := range labels {
 		row := negF[r*classes : (r+1)*classes]
 		out[r] = row[y] - runtime.LogSumExp(row)
@@ -177,7 +176,7 @@ func logCondProbs(m runtime.Reflective, d *dataset.Dataset, labels []int, classe
 func (p *problem) likelihood(o options, met *Metrics, stdout io.Writer) error {
 	m := p.model
 	train := withLabels(p.train, p.trainLabels, p.classes)
-	base, err := estimators.BaseRate(m, train, float64(train.Rows)/20)
+	base, err := estimators.BaseRate(m, train, float64(p.train.Rows)/20)
 	if err != nil {
 		return err
 	}
@@ -213,12 +212,18 @@ func (p *problem) likelihood(o options, met *Metrics, stdout io.Writer) error {
 // reconErrors returns, for every row of d (the visible layers of m, in
 // declaration order), ‖x − E[x | h]‖² with h at its conditional means
 // E[h | x]: the mean-field reconstruction of a model with one hidden block.
-func reconErrors(m runtime.Reflective, d *dataset.Dataset) ([]float64, error) {
+func reconErrors(m runtime.Reflective, d dataset.Source) ([]float64, error) {
 	const batch = 1000
-	out := make([]float64, d.Rows)
+	rows, cols := d.Shape()
+	out := make([]float64, rows)
 	layers := m.Layers()
-	for lo := 0; lo < d.Rows; lo += batch {
-		n := min(batch, d.Rows-lo)
+	buf, idx := make([]float64, min(batch, rows)*cols), make([]int, min(batch, rows))
+	for lo := 0; lo < rows; lo += batch {
+		n := min(batch, rows-lo)
+		for r := range n {
+			idx[r] = lo + r
+		}
+		d.Gather(buf[:n*cols], idx[:n])
 		x := m.NewChains(n, 1)
 		views := x.Layers()
 		off := 0
@@ -228,12 +233,12 @@ func reconErrors(m runtime.Reflective, d *dataset.Dataset) ([]float64, error) {
 			}
 			w := size(ly)
 			for r := range n {
-				copy(views[i].Data[r*w:(r+1)*w], d.Row(lo + r)[off:off+w])
+				copy(views[i].Data[r*w:(r+1)*w], buf[r*cols+off:r*cols+off+w])
 			}
 			off += w
 		}
-		if off != d.Cols {
-			return nil, fmt.Errorf("reconstruction with %s: data has %d columns, the visible layers %d", m.ModelName(), d.Cols, off)
+		if off != cols {
+			return nil, fmt.Errorf("reconstruction with %s: data has %d columns, the visible layers %d", m.ModelName(), cols, off)
 		}
 		for i, ly := range layers {
 			if !ly.Visible {

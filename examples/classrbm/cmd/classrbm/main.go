@@ -197,7 +197,7 @@ func (o options) check() error {
 type problem struct {
 	name                    string
 	model                   runtime.Reflective
-	train, test             *dataset.Dataset // binarized pixels
+	train, test             *dataset.BitDataset // binarized pixels, one bit each
 	trainLabels, testLabels []int
 	classes, side           int
 	epochs                  int
@@ -208,25 +208,25 @@ type problem struct {
 // load reads Fashion-MNIST, or generates the shapes when the files are
 // absent, and fills in the defaults that depend on which.
 func load(o options, stderr io.Writer) (*problem, error) {
-	sets, err := loadFashion(o.data)
+	sets, err := labelled.LoadFashion(o.data)
 	var p *problem
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		fmt.Fprintf(stderr, "Fashion-MNIST is not in %s (apt-get install dataset-fashion-mnist);\ntraining on 8×8 shapes of four classes generated here instead.\n", o.data)
 		train, trainLabels := labelled.Shapes(2000, o.seed)
 		test, testLabels := labelled.Shapes(1000, o.seed+1)
-		p = &problem{name: "shapes 8×8", model: small.NewClassRBM(o.seed).Reflect(), train: train, test: test,
+		p = &problem{name: "shapes 8×8", model: small.NewClassRBM(o.seed).Reflect(), train: dataset.Binarized(train, 0.5), test: dataset.Binarized(test, 0.5),
 			trainLabels: trainLabels, testLabels: testLabels, classes: 4, side: 8, epochs: 50, lr: 0.1, every: 10}
 	case err != nil:
 		return nil, err
 	default:
-		p = &problem{name: "Fashion-MNIST", model: classrbm.NewClassRBM(o.seed).Reflect(), train: sets.train, test: sets.test,
-			trainLabels: sets.trainLabels, testLabels: sets.testLabels, classes: 10, side: 28, epochs: 10, lr: 0.05, every: 1}
+		// The images are held as bits (6 MB for the 60,000 training images)
+		// and expanded a minibatch at a time.
+		p = &problem{name: "Fashion-MNIST", model: classrbm.NewClassRBM(o.seed).Reflect(), train: sets.Train.Binarized(0.5), test: sets.Test.Binarized(0.5),
+			trainLabels: sets.TrainLabels, testLabels: sets.TestLabels, classes: 10, side: 28, epochs: 10, lr: 0.05, every: 1}
 		if o.method == methodGenerative {
 			p.lr = 0.01
 		}
-		p.train.Binarize(0.5)
-		p.test.Binarize(0.5)
 	}
 	if o.epochs > 0 {
 		p.epochs = o.epochs

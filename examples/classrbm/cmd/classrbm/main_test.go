@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/ebmc/ebmc/examples/classrbm/internal/small"
 	"github.com/ebmc/ebmc/examples/internal/labelled"
+	"github.com/ebmc/ebmc/runtime/dataset"
 )
 
 // Without Fashion-MNIST the command trains the 64 + 4 × 20 class RBM on
@@ -176,12 +178,21 @@ func TestShapesAndLabels(t *testing.T) {
 			t.Fatalf("pixel %d is %v", i, v)
 		}
 	}
-	rows := withLabels(d, labels, 4)
-	if rows.Cols != 68 {
-		t.Fatalf("%d columns, want 68", rows.Cols)
+	nr, nc := withLabels(d, labels, 4).Shape()
+	if nc != 68 {
+		t.Fatalf("%d columns, want 68", nc)
 	}
+	rows := &dataset.Dataset{Rows: nr, Cols: nc, X: make([]float64, nr*nc)}
+	idx := make([]int, nr)
+	for r := range idx {
+		idx[r] = r
+	}
+	withLabels(d, labels, 4).Gather(rows.X, idx)
 	for r := range rows.Rows {
 		row := rows.Row(r)
+		if !slices.Equal(row[:64], d.Row(r)) {
+			t.Fatalf("row %d: pixels %v, want %v", r, row[:64], d.Row(r))
+		}
 		for k := range 4 {
 			if want := float64(boolInt(k == labels[r])); row[64+k] != want {
 				t.Fatalf("row %d: label unit %d is %v, want %v", r, k, row[64+k], want)
