@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ebmc/ebmc/examples/dbn/internal/models"
+	"github.com/ebmc/ebmc/examples/dbn/models"
 	"github.com/ebmc/ebmc/examples/internal/labelled"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"

@@ -5,8 +5,8 @@
 //	go run ./examples/dbn
 //
 // With Debian's dataset-fashion-mnist installed it stacks the 784×500 RBM of
-// rbm1.ebm (package layer1) under the 500 + 10 labels × 2000 RBM of top.ebm
-// (package top), trains them greedily by CD-1 on binarized Fashion-MNIST
+// rbm1.ebm (type RBM of package models) under the 500 + 10 labels × 2000 RBM
+// of top.ebm (type TopRBM), trains them greedily by CD-1 on binarized Fashion-MNIST
 // (pixels > 0.5), optionally fine-tunes the whole network by up-down
 // (contrastive wake-sleep), then fine-tunes the top RBM's label conditional
 // p(y | h) discriminatively (the hybrid objective of Larochelle & Bengio
@@ -20,7 +20,7 @@
 // the accuracy of p(y | v), and, trained in the same run on the raw pixels,
 // a multinomial logistic regression to compare with. Without the data set it
 // does the same in a few seconds on 8×8 shapes of four classes that it
-// generates (the types Small1 and SmallTop of internal/models, where log Z of
+// generates (the types Small1 and SmallTop of package models, where log Z of
 // the top RBM is exact). It prints progress and writes, under -out:
 //
 //	metrics.json  per stage (greedy, up-down, disc, backprop): the lower bound with method,
@@ -43,7 +43,7 @@
 //	              restores the greedy ones instead of training)
 //
 // The layer sizes are those of the generated packages; change them with
-// ebmc gen -D (see the doc.go files).
+// ebmc gen -D (see models/doc.go).
 package main
 
 import (
@@ -58,9 +58,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/ebmc/ebmc/examples/dbn/internal/models"
-	"github.com/ebmc/ebmc/examples/dbn/layer1"
-	"github.com/ebmc/ebmc/examples/dbn/top"
+	"github.com/ebmc/ebmc/examples/dbn/models"
 	"github.com/ebmc/ebmc/examples/internal/labelled"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/checkpoint"
@@ -209,12 +207,12 @@ func load(o options, stderr io.Writer) (*problem, error) {
 	var p *problem
 	switch {
 	case err == nil:
-		d, err := deep.NewDBN(layer1.NewRBM(o.seed).Reflect(), top.NewTopRBM(o.seed+1).Reflect())
+		d, err := deep.NewDBN(models.NewRBM(o.seed).Reflect(), models.NewTopRBM(o.seed+1).Reflect())
 		if err != nil {
 			return nil, err
 		}
 		p = &problem{name: "Fashion-MNIST", rawTrain: f.Train, rawTest: f.Test, trainLabels: f.TrainLabels, testLabs: f.TestLabels,
-			classes: 10, side: 28, dbn: d, recognition: []runtime.Reflective{layer1.ZeroRBM().Reflect()},
+			classes: 10, side: 28, dbn: d, recognition: []runtime.Reflective{models.ZeroRBM().Reflect()},
 			epochs1: 10, epochsTop: 10, updown: 1, disc: 10, backprop: 10, lrEpochs: 30, every: 1}
 	case errors.Is(err, os.ErrNotExist):
 		fmt.Fprintf(stderr, "Fashion-MNIST is not in %s (apt-get install dataset-fashion-mnist);\ntraining on 8×8 shapes of four classes generated here instead.\n", o.data)

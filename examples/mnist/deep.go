@@ -6,7 +6,7 @@ import (
 	"math"
 	"path/filepath"
 
-	"github.com/ebmc/ebmc/examples/dbm"
+	dbm "github.com/ebmc/ebmc/examples/dbm/models"
 	"github.com/ebmc/ebmc/examples/internal/chains"
 	"github.com/ebmc/ebmc/examples/mnist/models"
 	"github.com/ebmc/ebmc/examples/rbm"

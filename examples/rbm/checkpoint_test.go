@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/ebmc/ebmc/examples/bas"
-	"github.com/ebmc/ebmc/examples/dbm"
+	dbm "github.com/ebmc/ebmc/examples/dbm/models"
 	"github.com/ebmc/ebmc/examples/rbm"
 	"github.com/ebmc/ebmc/runtime/checkpoint"
 )

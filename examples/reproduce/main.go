@@ -47,10 +47,10 @@ type job struct {
 var jobs = []job{
 	{"fashion", "./examples/fashion", nil, "metrics.json", "README.md (quick start)"},
 	{"methods", "./examples/methods", nil, "methods.json", "docs/training.md (comparison of the methods)"},
-	{"classrbm", "./examples/classrbm/cmd/classrbm", nil, "metrics.json", "docs/deep.md (Class RBM)"},
-	{"dbm-s1", "./examples/dbm/cmd/dbm", []string{"-runs", "400", "-seed", "1"}, "metrics.json", "docs/deep.md (Deep Boltzmann machines: results, three seeds)"},
-	{"dbm-s2", "./examples/dbm/cmd/dbm", []string{"-runs", "400", "-seed", "2"}, "metrics.json", "docs/deep.md (Deep Boltzmann machines: results, three seeds)"},
-	{"dbm-s3", "./examples/dbm/cmd/dbm", []string{"-runs", "400", "-seed", "3"}, "metrics.json", "docs/deep.md (Deep Boltzmann machines: results, three seeds)"},
+	{"classrbm", "./examples/classrbm", nil, "metrics.json", "docs/deep.md (Class RBM)"},
+	{"dbm-s1", "./examples/dbm", []string{"-runs", "400", "-seed", "1"}, "metrics.json", "docs/deep.md (Deep Boltzmann machines: results, three seeds)"},
+	{"dbm-s2", "./examples/dbm", []string{"-runs", "400", "-seed", "2"}, "metrics.json", "docs/deep.md (Deep Boltzmann machines: results, three seeds)"},
+	{"dbm-s3", "./examples/dbm", []string{"-runs", "400", "-seed", "3"}, "metrics.json", "docs/deep.md (Deep Boltzmann machines: results, three seeds)"},
 	{"dbn", "./examples/dbn", nil, "metrics.json", "docs/deep.md (Deep belief networks: the whole run)"},
 }
 

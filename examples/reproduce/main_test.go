@@ -39,7 +39,7 @@ func TestChoose(t *testing.T) {
 
 func TestListAndDryRun(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	if code := run([]string{"-list"}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "go run ./examples/dbm/cmd/dbm") {
+	if code := run([]string{"-list"}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "go run ./examples/dbm") {
 		t.Errorf("-list: exit %d\n%s%s", code, stdout.String(), stderr.String())
 	}
 	stdout.Reset()
