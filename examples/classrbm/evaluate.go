@@ -3,39 +3,13 @@ package main
 import (
 	"fmt"
 	"io"
-	"math"
 	"time"
 
+	"github.com/ebmc/ebmc/examples/internal/cli"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/estimators"
 )
-
-// Estimate is a value with the method that produced it and its ±3σ interval
-// (null where the interval is unbounded).
-type Estimate struct {
-	Value  float64  `json:"value"`
-	StdErr *float64 `json:"stderr,omitempty"`
-	Low    *float64 `json:"low"`
-	High   *float64 `json:"high"`
-	Method string   `json:"method"`
-}
-
-func finite(v float64) *float64 {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return nil
-	}
-	return &v
-}
-
-// orNaN is *v, or NaN where finite left it out (an infinite mean, as when a
-// test image's p(y | v) underflows to 0, has no finite standard error).
-func orNaN(v *float64) float64 {
-	if v == nil {
-		return math.NaN()
-	}
-	return *v
-}
 
 // EpochMetrics describe one epoch of training.
 type EpochMetrics struct {
@@ -57,42 +31,20 @@ type Metrics struct {
 	SecondsPerEpoch float64        `json:"seconds_per_epoch,omitempty"`
 	LossName        string         `json:"loss,omitempty"`
 	History         []EpochMetrics `json:"history,omitempty"`
-	Accuracy        Estimate       `json:"accuracy_test"`
-	AccuracyTrain   Estimate       `json:"accuracy_train"`
-	CondLogLik      Estimate       `json:"log_p_y_given_v_test"`
-	LogZ            Estimate       `json:"log_z"`
-	LogZExact       *Estimate      `json:"log_z_exact,omitempty"`
-	LogLik          Estimate       `json:"log_p_v_y_test"`
-	Recon           Estimate       `json:"recon_error_test"`
-	SampleAgreement Estimate       `json:"samples_classified_as_clamped_class"`
+	Accuracy        cli.Estimate   `json:"accuracy_test"`
+	AccuracyTrain   cli.Estimate   `json:"accuracy_train"`
+	CondLogLik      cli.Estimate   `json:"log_p_y_given_v_test"`
+	LogZ            cli.Estimate   `json:"log_z"`
+	LogZExact       *cli.Estimate  `json:"log_z_exact,omitempty"`
+	LogLik          cli.Estimate   `json:"log_p_v_y_test"`
+	Recon           cli.Estimate   `json:"recon_error_test"`
+	SampleAgreement cli.Estimate   `json:"samples_classified_as_clamped_class"`
 	EvalSeconds     float64        `json:"evaluation_seconds"`
 	Seconds         float64        `json:"seconds"`
 	Pictures        []string       `json:"pictures"`
 	Checkpoint      string         `json:"checkpoint,omitempty"`
 	Seed            uint64         `json:"seed"`
-}
-
-// meanEstimate is the mean of x with its standard error over the entries
-// and the interval mean ± 3 standard errors.
-func meanEstimate(x []float64, method string) Estimate {
-	n := float64(len(x))
-	m, s2 := 0.0, 0.0
-	for _, v := range x {
-		m += v / n
-	}
-	for _, v := range x {
-		s2 += (v - m) * (v - m)
-	}
-	se := math.Sqrt(s2 / (n - 1) / n)
-	return Estimate{Value: m, StdErr: finite(se), Low: finite(m - 3*se), High: finite(m + 3*se), Method: method}
-}
-
-// accuracyEstimate gives an accuracy its binomial standard error √(a(1−a)/n)
-// and ±3σ interval, clipped to [0, 1].
-func accuracyEstimate(acc float64, n int, method string) Estimate {
-	se := math.Sqrt(acc * (1 - acc) / float64(n))
-	lo, hi := math.Max(0, acc-3*se), math.Min(1, acc+3*se)
-	return Estimate{Value: acc, StdErr: &se, Low: &lo, High: &hi, Method: method}
+	Version         string         `json:"version"`
 }
 
 // evaluate measures the model: the accuracy and log p(y | v) on the test
@@ -109,14 +61,14 @@ func (p *problem) evaluate(o options, met *Metrics, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	met.Accuracy = accuracyEstimate(acc, p.test.Rows, "share of test images whose argmax_y p(y | v) is the label; binomial standard error √(a(1−a)/n), interval ±3σ")
+	met.Accuracy = cli.Accuracy(acc, p.test.Rows, "share of test images whose argmax_y p(y | v) is the label; binomial standard error √(a(1−a)/n), interval ±3σ")
 	logp, err := logCondProbs(m, p.test, p.testLabels, p.classes)
 	if err != nil {
 		return err
 	}
-	met.CondLogLik = meanEstimate(logp, "mean over test images of log p(y | v), exact through free energies; standard error over images, interval ±3σ")
+	met.CondLogLik = cli.Mean(logp, "mean over test images of log p(y | v), exact through free energies; standard error over images, interval ±3σ")
 	fmt.Fprintf(stdout, "test accuracy %.4f ± %.4f (±3σ [%.4f, %.4f]); test log p(y | v) %.4f ± %.4f nats (%.1fs)\n",
-		acc, *met.Accuracy.StdErr, *met.Accuracy.Low, *met.Accuracy.High, met.CondLogLik.Value, orNaN(met.CondLogLik.StdErr), time.Since(t0).Seconds())
+		acc, *met.Accuracy.StdErr, *met.Accuracy.Low, *met.Accuracy.High, met.CondLogLik.Value, cli.OrNaN(met.CondLogLik.StdErr), time.Since(t0).Seconds())
 	trainEval, _ := p.train.Split(min(p.train.Rows, 10000))
 	if probs, err = estimators.ClassProbs(m, labelLayer, trainEval); err != nil {
 		return err
@@ -125,7 +77,7 @@ func (p *problem) evaluate(o options, met *Metrics, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	met.AccuracyTrain = accuracyEstimate(trainAcc, trainEval.Rows, fmt.Sprintf("the same on the first %d training images", trainEval.Rows))
+	met.AccuracyTrain = cli.Accuracy(trainAcc, trainEval.Rows, fmt.Sprintf("the same on the first %d training images", trainEval.Rows))
 	fmt.Fprintf(stdout, "training accuracy %.4f (first %d images)\n", trainAcc, trainEval.Rows)
 	if err := p.likelihood(o, met, stdout); err != nil {
 		return err
@@ -135,8 +87,8 @@ func (p *problem) evaluate(o options, met *Metrics, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	met.Recon = meanEstimate(recon, "mean over test images of ‖x − E[x | h = E[h | x]]‖², x the pixels and the one-hot label; standard error over images, interval ±3σ")
-	fmt.Fprintf(stdout, "test reconstruction error %.4f ± %.4f\n", met.Recon.Value, orNaN(met.Recon.StdErr))
+	met.Recon = cli.Mean(recon, "mean over test images of ‖x − E[x | h = E[h | x]]‖², x the pixels and the one-hot label; standard error over images, interval ±3σ")
+	fmt.Fprintf(stdout, "test reconstruction error %.4f ± %.4f\n", met.Recon.Value, cli.OrNaN(met.Recon.StdErr))
 	return nil
 }
 
@@ -184,12 +136,12 @@ func (p *problem) likelihood(o options, met *Metrics, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	met.LogZ = Estimate{Value: z.LogZ, Low: finite(z.Low), High: finite(z.High),
+	met.LogZ = cli.Estimate{Value: z.LogZ, Low: cli.Finite(z.Low), High: cli.Finite(z.High),
 		Method: z.Method + ", from the base-rate model of the training rows; interval ±3σ of the mean importance weight"}
 	fmt.Fprintf(stdout, "log Z = %.4f by AIS, ±3σ [%.4f, %.4f] (%.1fs)\n", z.LogZ, z.Low, z.High, z.Seconds)
 	logZ, zLow, zHigh, zMethod := z.LogZ, z.Low, z.High, "AIS"
 	if exact, err := m.LogZ(1 << 24); err == nil {
-		met.LogZExact = &Estimate{Value: exact, Low: &exact, High: &exact, Method: "exact: enumeration of the hidden configurations"}
+		met.LogZExact = &cli.Estimate{Value: exact, Low: &exact, High: &exact, Method: "exact: enumeration of the hidden configurations"}
 		logZ, zLow, zHigh, zMethod = exact, exact, exact, "exact"
 		fmt.Fprintf(stdout, "log Z = %.4f exactly\n", exact)
 	}
@@ -201,10 +153,10 @@ func (p *problem) likelihood(o options, met *Metrics, stdout io.Writer) error {
 	for i := range f {
 		f[i] = -f[i] - logZ
 	}
-	met.LogLik = meanEstimate(f, fmt.Sprintf("mean over test images of −F(v, y) − log Z, log Z %s; interval ±3 standard errors over images widened by log Z's ±3σ interval", zMethod))
-	se := orNaN(met.LogLik.StdErr)
-	met.LogLik.Low = finite(met.LogLik.Value - 3*se - (zHigh - logZ))
-	met.LogLik.High = finite(met.LogLik.Value + 3*se + (logZ - zLow))
+	met.LogLik = cli.Mean(f, fmt.Sprintf("mean over test images of −F(v, y) − log Z, log Z %s; interval ±3 standard errors over images widened by log Z's ±3σ interval", zMethod))
+	se := cli.OrNaN(met.LogLik.StdErr)
+	met.LogLik.Low = cli.Finite(met.LogLik.Value - 3*se - (zHigh - logZ))
+	met.LogLik.High = cli.Finite(met.LogLik.Value + 3*se + (logZ - zLow))
 	fmt.Fprintf(stdout, "test log p(v, y) = %.3f ± %.3f nats (log Z %s)\n", met.LogLik.Value, se, zMethod)
 	return nil
 }

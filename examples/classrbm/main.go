@@ -46,9 +46,7 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -57,11 +55,11 @@ import (
 	"time"
 
 	"github.com/ebmc/ebmc/examples/classrbm/models"
+	"github.com/ebmc/ebmc/examples/internal/cli"
 	"github.com/ebmc/ebmc/examples/internal/labelled"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/checkpoint"
 	"github.com/ebmc/ebmc/runtime/dataset"
-	"github.com/ebmc/ebmc/runtime/fileio"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -99,11 +97,11 @@ func run(args []string, stdout, stderr io.Writer) int { return runWrapped(args, 
 
 // runWrapped is run with the trainer wrapped by wrap, if not nil.
 func runWrapped(args []string, stdout, stderr io.Writer, wrap func(runtime.Trainer) runtime.Trainer) int {
-	fs := flag.NewFlagSet("classrbm", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	c := cli.Command{Name: "classrbm", Stdout: stdout, Stderr: stderr}
+	fs := c.FlagSet()
 	o := options{wrap: wrap}
-	fs.StringVar(&o.data, "data", "/usr/share/datasets/fashion-mnist", "directory of the Fashion-MNIST IDX files")
-	fs.StringVar(&o.out, "out", filepath.Join("results", "classrbm"), "directory for metrics.json, samples.png, chain.gif and model.safetensors")
+	cli.DataFlag(fs, &o.data)
+	cli.OutFlag(fs, &o.out, filepath.Join("results", "classrbm"), "metrics.json, samples.png, chain.gif and model.safetensors")
 	fs.StringVar(&o.load, "load", "", "evaluate the parameters of this checkpoint (a model.safetensors of an earlier run) instead of training")
 	fs.StringVar(&o.method, "method", methodHybrid, "training method: generative (CD-k on p(v, y)), conditional (−log p(y | v)) or hybrid (both, the generative part weighted by -alpha)")
 	fs.IntVar(&o.epochs, "epochs", 0, "training epochs (default 10 on Fashion-MNIST, 50 on the shapes)")
@@ -121,41 +119,26 @@ func runWrapped(args []string, stdout, stderr io.Writer, wrap func(runtime.Train
 	fs.IntVar(&o.runs, "runs", 100, "AIS runs")
 	fs.IntVar(&o.sweeps, "sweeps", 1000, "label-clamped Gibbs sweeps before samples.png")
 	fs.IntVar(&o.frames, "frames", 50, "frames of chain.gif, spread over the sweeps")
-	fs.Uint64Var(&o.seed, "seed", 1, "random seed")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "classrbm: unexpected arguments %v\n", fs.Args())
-		return 2
+	cli.SeedFlag(fs, &o.seed)
+	if code, ok := c.Parse(fs, args); !ok {
+		return code
 	}
 	if err := o.check(); err != nil {
-		fmt.Fprintf(stderr, "classrbm: %v\n", err)
-		return 2
+		return c.Usage(err)
 	}
 	p, err := load(o, stderr)
 	if err != nil {
-		fmt.Fprintf(stderr, "classrbm: %v\n", err)
-		return 1
+		return c.Fail(err)
 	}
 	met, err := p.run(o, stdout)
 	if err != nil {
-		fmt.Fprintf(stderr, "classrbm: %v\n", err)
-		return 1
+		return c.Fail(err)
 	}
-	b, err := json.MarshalIndent(met, "", "  ")
+	path, err := cli.WriteMetrics(o.out, met)
 	if err != nil {
-		fmt.Fprintf(stderr, "classrbm: metrics: %v\n", err)
-		return 1
+		return c.Fail(err)
 	}
-	if err := fileio.WriteFileAtomic(filepath.Join(o.out, "metrics.json"), append(b, '\n')); err != nil {
-		fmt.Fprintf(stderr, "classrbm: %v\n", err)
-		return 1
-	}
-	fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(o.out, "metrics.json"))
+	fmt.Fprintf(stdout, "wrote %s\n", path)
 	return 0
 }
 
@@ -290,7 +273,7 @@ func (p *problem) run(o options, stdout io.Writer) (*Metrics, error) {
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return nil, err
 	}
-	met := &Metrics{Data: p.name, Model: p.model.ModelName() + " " + units(p.model), TrainRows: p.train.Rows, TestRows: p.test.Rows, Seed: o.seed}
+	met := &Metrics{Data: p.name, Model: p.model.ModelName() + " " + units(p.model), TrainRows: p.train.Rows, TestRows: p.test.Rows, Seed: o.seed, Version: cli.Version()}
 	fmt.Fprintf(stdout, "== class RBM %s on %s: %d training and %d test images\n", units(p.model), p.name, p.train.Rows, p.test.Rows)
 	if o.load != "" {
 		c, err := checkpoint.LoadCheckpoint(o.load)
@@ -327,19 +310,4 @@ func (p *problem) run(o options, stdout io.Writer) (*Metrics, error) {
 	met.EvalSeconds = time.Since(t0).Seconds()
 	met.Seconds = time.Since(start).Seconds()
 	return met, nil
-}
-
-// everyNth passes on the progress lines of every nth epoch and of the last
-// one ("epoch 3/10 …", as Fit writes them), and every other line.
-type everyNth struct {
-	w io.Writer
-	n int
-}
-
-func (e *everyNth) Write(b []byte) (int, error) {
-	var done, total int
-	if _, err := fmt.Sscanf(string(b), "epoch %d/%d", &done, &total); err == nil && done%e.n != 0 && done != total {
-		return len(b), nil
-	}
-	return e.w.Write(b)
 }

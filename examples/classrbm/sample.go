@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/ebmc/ebmc/examples/internal/cli"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/estimators"
@@ -103,7 +104,7 @@ func (p *problem) pictures(o options, met *Metrics, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	met.SampleAgreement = accuracyEstimate(agree, n, fmt.Sprintf("share of the %d label-clamped chains (%d sweeps from noise) whose pixel means E[v | h] the model classifies as the clamped class; binomial standard error, interval ±3σ", n, o.sweeps))
+	met.SampleAgreement = cli.Accuracy(agree, n, fmt.Sprintf("share of the %d label-clamped chains (%d sweeps from noise) whose pixel means E[v | h] the model classifies as the clamped class; binomial standard error, interval ±3σ", n, o.sweeps))
 	fmt.Fprintf(stdout, "%.2f of the label-clamped samples are classified as their clamped class (chance %.2f)\n", agree, 1/float64(p.classes))
 	if err := imaging.WriteGIF(filepath.Join(o.out, "chain.gif"), frames, n, side, side, perClass, 10); err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/ebmc/ebmc/examples/internal/cli"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/estimators"
 	"github.com/ebmc/ebmc/runtime/training"
@@ -80,7 +81,7 @@ func (p *problem) fit(o options, met *Metrics, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "== %s, %d epochs (train-acc: accuracy on the first %d training images)\n", what, p.epochs, monitor.Rows)
 	stats, err := training.Fit(context.Background(), t, rows, training.FitConfig{Epochs: p.epochs, BatchSize: o.batch, Shuffle: true,
-		Seed: o.seed, Proxy: proxy, Progress: &everyNth{w: stdout, n: p.every}})
+		Seed: o.seed, Proxy: proxy, Progress: &cli.EveryNth{W: stdout, N: p.every}})
 	if err != nil {
 		return fmt.Errorf("training by %s: %w", o.method, err)
 	}

@@ -37,7 +37,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -47,13 +46,12 @@ import (
 
 	"github.com/ebmc/ebmc/examples/dbm/models"
 	"github.com/ebmc/ebmc/examples/internal/chains"
-	"github.com/ebmc/ebmc/examples/internal/figures"
+	"github.com/ebmc/ebmc/examples/internal/cli"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/checkpoint"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/deep"
 	"github.com/ebmc/ebmc/runtime/estimators"
-	"github.com/ebmc/ebmc/runtime/fileio"
 	"github.com/ebmc/ebmc/runtime/imaging"
 	"github.com/ebmc/ebmc/runtime/training"
 )
@@ -101,11 +99,11 @@ func run(args []string, stdout, stderr io.Writer) int { return runWrapped(args, 
 
 // runWrapped is run with the SML trainer wrapped by wrap, if not nil.
 func runWrapped(args []string, stdout, stderr io.Writer, wrap func(runtime.Trainer) runtime.Trainer) int {
-	fs := flag.NewFlagSet("dbm", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	c := cli.Command{Name: "dbm", Stdout: stdout, Stderr: stderr}
+	fs := c.FlagSet()
 	o := options{wrap: wrap}
-	fs.StringVar(&o.data, "data", "/usr/share/datasets/fashion-mnist", "directory of the Fashion-MNIST IDX files")
-	fs.StringVar(&o.out, "out", "results/dbm", "directory for metrics.json and the pictures")
+	cli.DataFlag(fs, &o.data)
+	cli.OutFlag(fs, &o.out, "results/dbm", "metrics.json and the pictures")
 	fs.BoolVar(&o.small, "small", false, "train the 784-500-500 variant instead of 784-500-1000")
 	fs.IntVar(&o.pretrainEpochs, "pretrain-epochs", 0, "epochs of each pretraining RBM (default 3 on Fashion-MNIST, 300 on bars and stripes)")
 	fs.IntVar(&o.epochs, "epochs", 0, "epochs of variational SML (default 3 on Fashion-MNIST, 3000 on bars and stripes)")
@@ -125,35 +123,24 @@ func runWrapped(args []string, stdout, stderr io.Writer, wrap func(runtime.Train
 	fs.IntVar(&o.trainEva, "train-eval-rows", 10000, "training images for the ELBO on the training set")
 	fs.IntVar(&o.inpaint, "inpaint", 16, "test images to inpaint")
 	fs.IntVar(&o.sampleSweeps, "sample-sweeps", 1000, "Gibbs sweeps before samples.png")
-	fs.Uint64Var(&o.seed, "seed", 1, "random seed")
+	cli.SeedFlag(fs, &o.seed)
 	fs.IntVar(&o.curveRows, "curve-rows", 1000, "test images for the learning curve: the bound after pretraining and after every SML epoch (0: no curve)")
 	fs.IntVar(&o.curveTemps, "curve-temps", 1000, "AIS temperatures of the learning curve's log Z")
 	fs.IntVar(&o.curveRuns, "curve-runs", 50, "AIS runs of the learning curve's log Z")
 	fs.StringVar(&o.load, "load", "", "evaluate the parameters of this checkpoint (a model.safetensors written by an earlier run) instead of training")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := c.Parse(fs, args); !ok {
+		return code
 	}
 	j, err := newJob(&o, stderr)
 	if err != nil {
-		fmt.Fprintf(stderr, "dbm: %v\n", err)
-		return 1
+		return c.Fail(err)
 	}
 	met, err := j.run(o, stdout)
 	if err != nil {
-		fmt.Fprintf(stderr, "dbm: %v\n", err)
-		return 1
+		return c.Fail(err)
 	}
-	b, err := json.MarshalIndent(met, "", "  ")
-	if err != nil {
-		fmt.Fprintf(stderr, "dbm: metrics: %v\n", err)
-		return 1
-	}
-	if err := fileio.WriteFileAtomic(filepath.Join(o.out, "metrics.json"), append(b, '\n')); err != nil {
-		fmt.Fprintf(stderr, "dbm: %v\n", err)
-		return 1
+	if _, err := cli.WriteMetrics(o.out, met); err != nil {
+		return c.Fail(err)
 	}
 	fmt.Fprintf(stdout, "wrote metrics.json, samples.png, chain.gif and inpaint.png to %s\n", o.out)
 	return 0
@@ -318,7 +305,7 @@ func (j *job) run(o options, stdout io.Writer) (*Metrics, error) {
 	m := j.model
 	met := &Metrics{Model: j.name, TrainExamples: j.train.Rows, TestExamples: j.test.Rows, PretrainEpochs: o.pretrainEpochs,
 		Epochs: o.epochs, LogZ: map[string]Estimate{}, AISTemperatures: o.temps, AISRuns: o.runs, SampleSweeps: o.sampleSweeps,
-		PersistentChains: o.chains, LearningRates: map[string]float64{"pretrain": o.pretrainLR, "sml": o.lr, "sml_momentum": o.momentum}, Seed: o.seed, Version: figures.Version()}
+		PersistentChains: o.chains, LearningRates: map[string]float64{"pretrain": o.pretrainLR, "sml": o.lr, "sml_momentum": o.momentum}, Seed: o.seed, Version: cli.Version()}
 	for _, ly := range m.Layers() {
 		met.Layers = append(met.Layers, fmt.Sprintf("%s[%d] %s", ly.Name, ly.Shape[0], ly.Kind))
 	}
@@ -361,7 +348,7 @@ func (j *job) fit(o options, met *Metrics, stdout io.Writer) error {
 	m := j.model
 	fmt.Fprintf(stdout, "== %s: %d training images; greedy pretraining, %d epochs per RBM\n", j.name, j.train.Rows, o.pretrainEpochs)
 	pre, err := deep.PretrainDBM(ctx, m, j.train, deep.PretrainConfig{Epochs: o.pretrainEpochs, BatchSize: o.batch, K: 1, Seed: o.seed,
-		Optimizer: runtime.SGD{LearningRate: o.pretrainLR, Momentum: 0.5, WeightDecay: 0.0005}, Progress: &everyNth{w: stdout, n: j.every}})
+		Optimizer: runtime.SGD{LearningRate: o.pretrainLR, Momentum: 0.5, WeightDecay: 0.0005}, Progress: &cli.EveryNth{W: stdout, N: j.every}})
 	if err != nil {
 		return err
 	}
@@ -407,7 +394,7 @@ func (j *job) fit(o options, met *Metrics, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "== variational SML for %d epochs\n", o.epochs)
 	t0 := time.Now()
 	if _, err := training.Fit(ctx, tr, j.train, training.FitConfig{Epochs: o.epochs, BatchSize: o.batch, Shuffle: true, Seed: o.seed,
-		Progress: &everyNth{w: stdout, n: j.every}, Proxy: curve}); err != nil {
+		Progress: &cli.EveryNth{W: stdout, N: j.every}, Proxy: curve}); err != nil {
 		return err
 	}
 	met.SecondsPerEpoch = time.Since(t0).Seconds() / float64(max(1, o.epochs))
@@ -653,20 +640,6 @@ func (j *job) pictures(o options, met *Metrics, stdout io.Writer) error {
 		tiles = append(tiles, out.X...)
 	}
 	return imaging.WriteTiles(filepath.Join(o.out, "inpaint.png"), imaging.Upscale(tiles, 5*k, side, side, f), 5*k, big, big, k, false)
-}
-
-// everyNth passes on one progress line in n.
-type everyNth struct {
-	w    io.Writer
-	n, i int
-}
-
-func (e *everyNth) Write(b []byte) (int, error) {
-	e.i++
-	if e.i%e.n == 0 {
-		return e.w.Write(b)
-	}
-	return len(b), nil
 }
 
 // CurvePoint is the test bound at one point of training: after pretraining

@@ -5,6 +5,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/ebmc/ebmc/examples/internal/cli"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/estimators"
@@ -99,7 +100,7 @@ func (p *problem) logisticRegression(o options, stdout io.Writer) (*LogRegMetric
 		return nil, fmt.Errorf("logistic regression: %w", err)
 	}
 	met := &LogRegMetrics{Epochs: p.lrEpochs, SecondsPerEpoch: seconds / float64(max(p.lrEpochs, 1)), TrainAccuracy: trainAcc,
-		Accuracy: accuracyEstimate(testAcc, test.Rows, "multinomial logistic regression on the raw pixels (minibatch SGD, L2 1e-4)")}
+		Accuracy: cli.Accuracy(testAcc, test.Rows, "multinomial logistic regression on the raw pixels (minibatch SGD, L2 1e-4)")}
 	fmt.Fprintf(stdout, "logistic regression: accuracy train %.4f, test %.4f (%.2f s per epoch)\n", met.TrainAccuracy, met.Accuracy.Value, met.SecondsPerEpoch)
 	return met, nil
 }

@@ -48,9 +48,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -59,13 +57,13 @@ import (
 	"time"
 
 	"github.com/ebmc/ebmc/examples/dbn/models"
+	"github.com/ebmc/ebmc/examples/internal/cli"
 	"github.com/ebmc/ebmc/examples/internal/labelled"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/checkpoint"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/deep"
 	"github.com/ebmc/ebmc/runtime/estimators"
-	"github.com/ebmc/ebmc/runtime/fileio"
 	"github.com/ebmc/ebmc/runtime/imaging"
 	"github.com/ebmc/ebmc/runtime/training"
 )
@@ -114,11 +112,11 @@ func run(args []string, stdout, stderr io.Writer) int { return runWrapped(args, 
 
 // runWrapped is run with every trainer wrapped by wrap, if not nil.
 func runWrapped(args []string, stdout, stderr io.Writer, wrap func(runtime.Trainer) runtime.Trainer) int {
-	fs := flag.NewFlagSet("dbn", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	c := cli.Command{Name: "dbn", Stdout: stdout, Stderr: stderr}
+	fs := c.FlagSet()
 	o := options{wrap: wrap}
-	fs.StringVar(&o.data, "data", "/usr/share/datasets/fashion-mnist", "directory of the Fashion-MNIST IDX files")
-	fs.StringVar(&o.out, "out", filepath.Join("results", "dbn"), "directory for metrics.json, samples.png, chain.gif and the checkpoints")
+	cli.DataFlag(fs, &o.data)
+	cli.OutFlag(fs, &o.out, filepath.Join("results", "dbn"), "metrics.json, samples.png, chain.gif and the checkpoints")
 	fs.StringVar(&o.load, "load", "", "directory holding greedy-*.safetensors of an earlier run: restore the greedily trained models instead of training them")
 	fs.IntVar(&o.epochs1, "epochs1", 0, "CD-1 epochs of the bottom RBM (default 10 on Fashion-MNIST, 100 on the shapes)")
 	fs.IntVar(&o.epochsTop, "epochs-top", 0, "CD-1 epochs of the top RBM (default 10 on Fashion-MNIST, 100 on the shapes)")
@@ -142,41 +140,26 @@ func runWrapped(args []string, stdout, stderr io.Writer, wrap func(runtime.Train
 	fs.IntVar(&o.sweeps, "sweeps", 1000, "Gibbs sweeps in the top RBM before the samples in samples.png")
 	fs.IntVar(&o.frames, "frames", 60, "frames of chain.gif")
 	fs.IntVar(&o.gifEvery, "gif-every", 5, "sweeps between frames of chain.gif")
-	fs.Uint64Var(&o.seed, "seed", 1, "random seed")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "dbn: unexpected arguments %v\n", fs.Args())
-		return 2
+	cli.SeedFlag(fs, &o.seed)
+	if code, ok := c.Parse(fs, args); !ok {
+		return code
 	}
 	if err := o.check(); err != nil {
-		fmt.Fprintf(stderr, "dbn: %v\n", err)
-		return 2
+		return c.Usage(err)
 	}
 	p, err := load(o, stderr)
 	if err != nil {
-		fmt.Fprintf(stderr, "dbn: %v\n", err)
-		return 1
+		return c.Fail(err)
 	}
 	met, err := p.run(o, stdout)
 	if err != nil {
-		fmt.Fprintf(stderr, "dbn: %v\n", err)
-		return 1
+		return c.Fail(err)
 	}
-	b, err := json.MarshalIndent(met, "", "  ")
+	path, err := cli.WriteMetrics(o.out, met)
 	if err != nil {
-		fmt.Fprintf(stderr, "dbn: metrics: %v\n", err)
-		return 1
+		return c.Fail(err)
 	}
-	if err := fileio.WriteFileAtomic(filepath.Join(o.out, "metrics.json"), append(b, '\n')); err != nil {
-		fmt.Fprintf(stderr, "dbn: %v\n", err)
-		return 1
-	}
-	fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(o.out, "metrics.json"))
+	fmt.Fprintf(stdout, "wrote %s\n", path)
 	return 0
 }
 
@@ -258,23 +241,6 @@ func load(o options, stderr io.Writer) (*problem, error) {
 	return p, nil
 }
 
-// Estimate is a value with the method that produced it and its ±3σ interval
-// (null where the interval is unbounded).
-type Estimate struct {
-	Value  float64  `json:"value"`
-	StdErr *float64 `json:"stderr,omitempty"`
-	Low    *float64 `json:"low"`
-	High   *float64 `json:"high"`
-	Method string   `json:"method"`
-}
-
-func finite(v float64) *float64 {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return nil
-	}
-	return &v
-}
-
 // LayerMetrics describes the greedy training of one model.
 type LayerMetrics struct {
 	Model           string  `json:"model"`
@@ -288,28 +254,28 @@ type LayerMetrics struct {
 
 // StageMetrics are the measurements of the DBN after a stage of training.
 type StageMetrics struct {
-	Stage           string    `json:"stage"`
-	Training        string    `json:"training,omitempty"`
-	Epochs          int       `json:"epochs,omitempty"`
-	SecondsPerEpoch float64   `json:"seconds_per_epoch,omitempty"`
-	AccuracyByEpoch []float64 `json:"accuracy_test_by_epoch,omitempty"`
-	Input           string    `json:"classifier_input,omitempty"`
-	LogZTop         Estimate  `json:"log_z_top"`
-	LogZTopReverse  *Estimate `json:"log_z_top_reverse_ais,omitempty"`
-	LowerBound      Estimate  `json:"log_likelihood_test_lower_bound"`
-	Accuracy        Estimate  `json:"accuracy_test"`
+	Stage           string        `json:"stage"`
+	Training        string        `json:"training,omitempty"`
+	Epochs          int           `json:"epochs,omitempty"`
+	SecondsPerEpoch float64       `json:"seconds_per_epoch,omitempty"`
+	AccuracyByEpoch []float64     `json:"accuracy_test_by_epoch,omitempty"`
+	Input           string        `json:"classifier_input,omitempty"`
+	LogZTop         cli.Estimate  `json:"log_z_top"`
+	LogZTopReverse  *cli.Estimate `json:"log_z_top_reverse_ais,omitempty"`
+	LowerBound      cli.Estimate  `json:"log_likelihood_test_lower_bound"`
+	Accuracy        cli.Estimate  `json:"accuracy_test"`
 	// AccuracyBinarized is the accuracy on binarized test images when the
 	// stage classifies grey levels.
-	AccuracyBinarized *Estimate `json:"accuracy_test_binarized,omitempty"`
-	EvalSeconds       float64   `json:"evaluation_seconds"`
+	AccuracyBinarized *cli.Estimate `json:"accuracy_test_binarized,omitempty"`
+	EvalSeconds       float64       `json:"evaluation_seconds"`
 }
 
 // LogRegMetrics describe the logistic regression on raw pixels.
 type LogRegMetrics struct {
-	Epochs          int      `json:"epochs"`
-	SecondsPerEpoch float64  `json:"seconds_per_epoch"`
-	TrainAccuracy   float64  `json:"accuracy_train"`
-	Accuracy        Estimate `json:"accuracy_test"`
+	Epochs          int          `json:"epochs"`
+	SecondsPerEpoch float64      `json:"seconds_per_epoch"`
+	TrainAccuracy   float64      `json:"accuracy_train"`
+	Accuracy        cli.Estimate `json:"accuracy_test"`
 }
 
 // Metrics is metrics.json.
@@ -324,12 +290,14 @@ type Metrics struct {
 	Seconds     float64        `json:"seconds"`
 	Pictures    []string       `json:"pictures"`
 	Description string         `json:"description"`
+	Seed        uint64         `json:"seed"`
+	Version     string         `json:"version"`
 }
 
 func (p *problem) run(o options, stdout io.Writer) (*Metrics, error) {
 	start := time.Now()
 	d := p.dbn
-	met := &Metrics{Data: p.name, DBN: d.String(), TrainRows: p.train.Rows, TestRows: p.test.Rows,
+	met := &Metrics{Data: p.name, DBN: d.String(), TrainRows: p.train.Rows, TestRows: p.test.Rows, Seed: o.seed, Version: cli.Version(),
 		Description: "Greedy CD-1 training of each RBM on binarized images (pixels > 0.5), the top RBM on the bottom RBM's hidden means with one-hot labels; " +
 			"up-down fine-tuning with untied recognition weights; discriminative fine-tuning of the top RBM's p(y | h) on the recognition means (hybrid with CD-1); the bound is E_q[log p(v,h) − log q(h|v)] − log Z_top on the test images; " +
 			"accuracy is argmax_y p(y | v) from the top RBM's free energies on the recognition means"}
@@ -338,7 +306,7 @@ func (p *problem) run(o options, stdout io.Writer) (*Metrics, error) {
 		return runtime.CDConfig{K: 1, BatchSize: o.batch, MeanVisible: true, Seed: o.seed,
 			Optimizer: runtime.SGD{LearningRate: lr, Momentum: 0.5, WeightDecay: 0.0002}}
 	}
-	progress := &everyNth{w: stdout, n: p.every}
+	progress := &cli.EveryNth{W: stdout, N: p.every}
 	fit := func(epochs int) training.FitConfig {
 		return training.FitConfig{Epochs: epochs, BatchSize: o.batch, Shuffle: true, Seed: o.seed, Progress: progress}
 	}
@@ -578,7 +546,7 @@ func (p *problem) backpropagation(o options, stdout io.Writer, progress io.Write
 		fmt.Fprintf(stdout, "[backprop] test accuracy of p(y | v) on grey levels: %.4f\n", acc)
 		binarized := met.Accuracy
 		met.AccuracyBinarized = &binarized
-		met.Accuracy = accuracyEstimate(acc, p.test.Rows, "argmax_y p(y | v), the top RBM's free energies on the recognition means of the grey-level test images")
+		met.Accuracy = cli.Accuracy(acc, p.test.Rows, "argmax_y p(y | v), the top RBM's free energies on the recognition means of the grey-level test images")
 	}
 	return met, nil
 }
@@ -697,7 +665,7 @@ func (p *problem) evaluate(o options, stdout io.Writer, stage string) (*StageMet
 		return nil, err
 	}
 	fmt.Fprintf(stdout, "[%s] log Z of the top RBM = %.4f, ±3σ [%.4f, %.4f] (%s, %.1fs)\n", stage, z.LogZ, z.Low, z.High, z.Method, z.Seconds)
-	met := &StageMetrics{Stage: stage, Input: "binarized pixels", LogZTop: Estimate{Value: z.LogZ, Low: finite(z.Low), High: finite(z.High), Method: z.Method}}
+	met := &StageMetrics{Stage: stage, Input: "binarized pixels", LogZTop: cli.Estimate{Value: z.LogZ, Low: cli.Finite(z.Low), High: cli.Finite(z.High), Method: z.Method}}
 	// Forward AIS errs low on log Z (so high on the bound), reverse AIS
 	// errs high: the two bracket the bound.
 	zRev := z
@@ -711,7 +679,7 @@ func (p *problem) evaluate(o options, stdout io.Writer, stage string) (*StageMet
 			return nil, err
 		}
 		fmt.Fprintf(stdout, "[%s] reverse AIS: log Z = %.4f, ±3σ [%.4f, %.4f] (%.1fs)\n", stage, zRev.LogZ, zRev.Low, zRev.High, zRev.Seconds)
-		met.LogZTopReverse = &Estimate{Value: zRev.LogZ, Low: finite(zRev.Low), High: finite(zRev.High), Method: zRev.Method}
+		met.LogZTopReverse = &cli.Estimate{Value: zRev.LogZ, Low: cli.Finite(zRev.Low), High: cli.Finite(zRev.High), Method: zRev.Method}
 	}
 	b, err := d.LowerBound(p.test, z, deep.DBNBoundConfig{Samples: o.samples, Seed: o.seed})
 	if err != nil {
@@ -725,7 +693,7 @@ func (p *problem) evaluate(o options, stdout io.Writer, stage string) (*StageMet
 	}
 	fmt.Fprintf(stdout, "[%s] test log-likelihood ≥ %.3f ± %.3f nats (log Z by %s; standard error over %d images; with reverse AIS's log Z %.3f; %.1fs)\n",
 		stage, b.Value, b.StdErr, z.Method, p.test.Rows, b.Value-(zRev.LogZ-z.LogZ), b.Seconds)
-	met.LowerBound = Estimate{Value: b.Value, StdErr: &se, Low: finite(low), High: finite(high), Method: method}
+	met.LowerBound = cli.Estimate{Value: b.Value, StdErr: &se, Low: cli.Finite(low), High: cli.Finite(high), Method: method}
 	probs, err := d.ClassProbs(p.test)
 	if err != nil {
 		return nil, err
@@ -735,17 +703,9 @@ func (p *problem) evaluate(o options, stdout io.Writer, stage string) (*StageMet
 		return nil, err
 	}
 	fmt.Fprintf(stdout, "[%s] test accuracy of p(y | v): %.4f\n", stage, acc)
-	met.Accuracy = accuracyEstimate(acc, p.test.Rows, "argmax_y p(y | v), the top RBM's free energies on the recognition means")
+	met.Accuracy = cli.Accuracy(acc, p.test.Rows, "argmax_y p(y | v), the top RBM's free energies on the recognition means")
 	met.EvalSeconds = time.Since(start).Seconds()
 	return met, nil
-}
-
-// accuracyEstimate gives an accuracy its binomial standard error √(a(1−a)/n)
-// and ±3σ interval.
-func accuracyEstimate(acc float64, n int, method string) Estimate {
-	se := math.Sqrt(acc * (1 - acc) / float64(n))
-	lo, hi := math.Max(0, acc-3*se), math.Min(1, acc+3*se)
-	return Estimate{Value: acc, StdErr: &se, Low: &lo, High: &hi, Method: method}
 }
 
 // pictures writes samples.png (a row of label-conditioned samples per
@@ -780,19 +740,4 @@ func (p *problem) pictures(o options, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "wrote samples.png and chain.gif to %s\n", o.out)
 	return nil
-}
-
-// everyNth passes on the progress lines of every nth epoch and of the last
-// one ("epoch 3/10 …", as Fit writes them), and every other line.
-type everyNth struct {
-	w io.Writer
-	n int
-}
-
-func (e *everyNth) Write(b []byte) (int, error) {
-	var done, total int
-	if _, err := fmt.Sscanf(string(b), "epoch %d/%d", &done, &total); err == nil && done%e.n != 0 && done != total {
-		return len(b), nil
-	}
-	return e.w.Write(b)
 }

@@ -22,9 +22,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -34,14 +32,13 @@ import (
 
 	"github.com/ebmc/ebmc/examples/bas"
 	"github.com/ebmc/ebmc/examples/internal/chains"
-	"github.com/ebmc/ebmc/examples/internal/figures"
+	"github.com/ebmc/ebmc/examples/internal/cli"
 	"github.com/ebmc/ebmc/examples/rbm"
 	"github.com/ebmc/ebmc/examples/rbm20"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/checkpoint"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/estimators"
-	"github.com/ebmc/ebmc/runtime/fileio"
 	"github.com/ebmc/ebmc/runtime/imaging"
 	"github.com/ebmc/ebmc/runtime/training"
 )
@@ -83,27 +80,23 @@ func run(args []string, stdout, stderr io.Writer) int { return runWrapped(args, 
 
 // runWrapped is run with the trainers wrapped by wrap, if not nil.
 func runWrapped(args []string, stdout, stderr io.Writer, wrap func(runtime.Trainer) runtime.Trainer) int {
-	fs := flag.NewFlagSet("fashion", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	c := cli.Command{Name: "fashion", Stdout: stdout, Stderr: stderr}
+	fs := c.FlagSet()
 	o := options{wrap: wrap}
-	fs.StringVar(&o.data, "data", "/usr/share/datasets/fashion-mnist", "directory of the Fashion-MNIST IDX files")
-	fs.StringVar(&o.out, "out", "results", "directory for metrics.json and the pictures")
+	cli.DataFlag(fs, &o.data)
+	cli.OutFlag(fs, &o.out, "results", "metrics.json and the pictures")
 	fs.IntVar(&o.epochs, "epochs", 0, "epochs of the large model (default 1 on Fashion-MNIST, 2000 on bars and stripes)")
 	fs.IntVar(&o.epochs20, "epochs20", 5, "epochs of the 784×20 model")
 	fs.IntVar(&o.temps, "temps", 0, "AIS temperatures, evenly spaced (0: the 14,500 of Salakhutdinov & Murray, which give a finite interval; raise -runs or this when the effective sample size is small)")
 	fs.IntVar(&o.runs, "runs", 100, "AIS runs")
 	fs.IntVar(&o.plRows, "pl-rows", 100, "test rows for the exact pseudo-likelihood (every unit flipped)")
-	fs.Uint64Var(&o.seed, "seed", 1, "random seed")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	cli.SeedFlag(fs, &o.seed)
+	if code, ok := c.Parse(fs, args); !ok {
+		return code
 	}
 	jobs, err := newJobs(o, stderr)
 	if err != nil {
-		fmt.Fprintf(stderr, "fashion: %v\n", err)
-		return 1
+		return c.Fail(err)
 	}
 	var all []*Metrics
 	for _, j := range jobs {
@@ -117,16 +110,11 @@ func runWrapped(args []string, stdout, stderr io.Writer, wrap func(runtime.Train
 		}
 		all = append(all, met)
 	}
-	b, err := json.MarshalIndent(all, "", "  ")
+	path, err := cli.WriteMetrics(o.out, all)
 	if err != nil {
-		fmt.Fprintf(stderr, "fashion: metrics: %v\n", err)
-		return 1
+		return c.Fail(err)
 	}
-	if err := fileio.WriteFileAtomic(filepath.Join(o.out, "metrics.json"), append(b, '\n')); err != nil {
-		fmt.Fprintf(stderr, "fashion: %v\n", err)
-		return 1
-	}
-	fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(o.out, "metrics.json"))
+	fmt.Fprintf(stdout, "wrote %s\n", path)
 	return 0
 }
 
@@ -209,59 +197,24 @@ func barsAndStripes() *dataset.Dataset {
 	return d
 }
 
-// everyNth passes on one progress line in n.
-type everyNth struct {
-	w    io.Writer
-	n, i int
-}
-
-func (e *everyNth) Write(b []byte) (int, error) {
-	e.i++
-	if e.i%e.n == 0 {
-		return e.w.Write(b)
-	}
-	return len(b), nil
-}
-
-// Estimate is a value with the method that produced it and its ±3σ interval
-// (null where the interval is unbounded: AIS's often is below).
-type Estimate struct {
-	Value  float64  `json:"value"`
-	Low    *float64 `json:"low"`
-	High   *float64 `json:"high"`
-	Method string   `json:"method"`
-	ESS    *float64 `json:"ess,omitempty"` // effective sample size of AIS's importance weights
-}
-
-func estimate(value, low, high float64, method string) Estimate {
-	return Estimate{Value: value, Low: finite(low), High: finite(high), Method: method}
-}
-
-func finite(v float64) *float64 {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return nil
-	}
-	return &v
-}
-
 // Metrics is one model's entry in metrics.json.
 type Metrics struct {
-	Model             string              `json:"model"`
-	Settings          string              `json:"settings"`
-	Seed              uint64              `json:"seed"`
-	Version           string              `json:"version"`
-	SamplesCaption    string              `json:"samples_png"`
-	Examples          int                 `json:"train_examples"`
-	Epochs            int                 `json:"epochs"`
-	SecondsPerEpoch   float64             `json:"seconds_per_epoch"`
-	ReconTrainEpoch   float64             `json:"recon_error_train_last_epoch"`
-	ReconTest         float64             `json:"recon_error_test"`
-	LogZ              map[string]Estimate `json:"log_z"`
-	LogLikelihoodTr   Estimate            `json:"log_likelihood_train"`
-	LogLikelihoodTe   Estimate            `json:"log_likelihood_test"`
-	PseudoLikelihood  map[string]float64  `json:"pseudo_likelihood_test"`
-	FreeEnergyGap     float64             `json:"free_energy_gap_test_minus_train"`
-	EvaluationSeconds float64             `json:"evaluation_seconds"`
+	Model             string                  `json:"model"`
+	Settings          string                  `json:"settings"`
+	Seed              uint64                  `json:"seed"`
+	Version           string                  `json:"version"`
+	SamplesCaption    string                  `json:"samples_png"`
+	Examples          int                     `json:"train_examples"`
+	Epochs            int                     `json:"epochs"`
+	SecondsPerEpoch   float64                 `json:"seconds_per_epoch"`
+	ReconTrainEpoch   float64                 `json:"recon_error_train_last_epoch"`
+	ReconTest         float64                 `json:"recon_error_test"`
+	LogZ              map[string]cli.Estimate `json:"log_z"`
+	LogLikelihoodTr   cli.Estimate            `json:"log_likelihood_train"`
+	LogLikelihoodTe   cli.Estimate            `json:"log_likelihood_test"`
+	PseudoLikelihood  map[string]float64      `json:"pseudo_likelihood_test"`
+	FreeEnergyGap     float64                 `json:"free_energy_gap_test_minus_train"`
+	EvaluationSeconds float64                 `json:"evaluation_seconds"`
 }
 
 func (j *job) run(o options, stdout io.Writer) (*Metrics, error) {
@@ -278,13 +231,13 @@ func (j *job) run(o options, stdout io.Writer) (*Metrics, error) {
 		return "pseudo-likelihood", pl
 	}
 	stats, err := training.Fit(context.Background(), j.trainer, j.train, training.FitConfig{
-		Epochs: j.epochs, BatchSize: j.batch, Shuffle: true, Seed: o.seed, Progress: &everyNth{w: stdout, n: j.every}, Proxy: proxy,
+		Epochs: j.epochs, BatchSize: j.batch, Shuffle: true, Seed: o.seed, Progress: &cli.EveryNth{W: stdout, N: j.every}, Proxy: proxy,
 	})
 	if err != nil {
 		return nil, err
 	}
-	met := &Metrics{Model: j.name, Examples: rows, Epochs: j.epochs, Settings: j.settings, Seed: o.seed, Version: figures.Version(), SamplesCaption: samplesCaption, SecondsPerEpoch: time.Since(start).Seconds() / float64(j.epochs),
-		LogZ: map[string]Estimate{}}
+	met := &Metrics{Model: j.name, Examples: rows, Epochs: j.epochs, Settings: j.settings, Seed: o.seed, Version: cli.Version(), SamplesCaption: samplesCaption, SecondsPerEpoch: time.Since(start).Seconds() / float64(j.epochs),
+		LogZ: map[string]cli.Estimate{}}
 	if len(stats) > 0 {
 		met.ReconTrainEpoch = stats[len(stats)-1].Recon
 	}
@@ -322,7 +275,7 @@ func (j *job) evaluate(o options, met *Metrics, stdout io.Writer) error {
 	chosen := ""               // and its method
 	if exact, err := m.LogZ(0); err == nil {
 		z, zLow, zHigh, chosen = exact, exact, exact, "exact (enumeration)"
-		met.LogZ["exact"] = estimate(z, z, z, chosen)
+		met.LogZ["exact"] = cli.Interval(z, z, z, chosen)
 		fmt.Fprintf(stdout, "exact log Z = %.4f\n", z)
 	}
 	base, err := estimators.BaseRate(m, j.trainEval, float64(j.trainEval.Rows)/20)
@@ -333,7 +286,7 @@ func (j *job) evaluate(o options, met *Metrics, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	aisFig := estimate(ais.LogZ, ais.Low, ais.High, ais.Method)
+	aisFig := cli.Interval(ais.LogZ, ais.Low, ais.High, ais.Method)
 	aisFig.ESS = &ais.ESS
 	met.LogZ["ais"] = aisFig
 	fmt.Fprintf(stdout, "AIS log Z = %.4f, ±3σ interval [%.4f, %.4f], effective sample size %.1f of %d runs (%.1fs)\n", ais.LogZ, ais.Low, ais.High, ais.ESS, len(ais.LogW), ais.Seconds)
@@ -342,14 +295,14 @@ func (j *job) evaluate(o options, met *Metrics, stdout io.Writer) error {
 	}
 	for _, side := range []struct {
 		d   dataset.Source
-		dst *Estimate
+		dst *cli.Estimate
 	}{{j.trainEval, &met.LogLikelihoodTr}, {j.test, &met.LogLikelihoodTe}} {
 		ll, err := estimators.LogLikelihood(m, side.d, z)
 		if err != nil {
 			return err
 		}
 		// log p = −F − log Z: the interval of log Z, reversed.
-		*side.dst = estimate(ll, ll-(zHigh-z), ll+(z-zLow), "−F(v) − log Z, log Z "+chosen)
+		*side.dst = cli.Interval(ll, ll-(zHigh-z), ll+(z-zLow), "−F(v) − log Z, log Z "+chosen)
 	}
 	fmt.Fprintf(stdout, "average log-likelihood: train %.3f, test %.3f nats (%s)\n", met.LogLikelihoodTr.Value, met.LogLikelihoodTe.Value, chosen)
 	rows := min(o.plRows, j.test.Rows)

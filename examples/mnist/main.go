@@ -42,7 +42,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/ebmc/ebmc/examples/internal/figures"
+	"github.com/ebmc/ebmc/examples/internal/cli"
 	"github.com/ebmc/ebmc/runtime/estimators"
 	"github.com/ebmc/ebmc/runtime/fileio"
 )
@@ -198,7 +198,7 @@ type DataInfo struct {
 }
 
 func runTable(o options, chosen []*row, stdout io.Writer) error {
-	start, version := time.Now(), figures.Version()
+	start, version := time.Now(), cli.Version()
 	dir := o.data
 	if dir == "" {
 		d, err := mnistDir()

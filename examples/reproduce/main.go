@@ -31,7 +31,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ebmc/ebmc/examples/internal/figures"
+	"github.com/ebmc/ebmc/examples/internal/cli"
 )
 
 // job is one documented run.
@@ -144,7 +144,7 @@ func command(j job, dir string) []string {
 
 // measure makes one run, passing its output on, and reads its figures.
 func measure(j job, dir string, cmd []string, stdout, stderr io.Writer) result {
-	r := result{job: j, Commit: figures.Commit(), Date: time.Now().UTC().Format(time.RFC3339)}
+	r := result{job: j, Commit: cli.Commit(), Date: time.Now().UTC().Format(time.RFC3339)}
 	t0 := time.Now()
 	c := exec.Command(cmd[0], cmd[1:]...)
 	c.Stdout, c.Stderr = stdout, stderr

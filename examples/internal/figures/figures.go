@@ -25,12 +25,12 @@ import (
 	"maps"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ebmc/ebmc/examples/internal/cli"
 )
 
 var update = flag.Bool("update", false, "re-measure the guarded figures over every seed and rewrite testdata/figures.json")
@@ -136,7 +136,7 @@ func (g Guard) write(t *testing.T) {
 	for i, s := range g.Seeds {
 		runs[i] = g.Run(t, s)
 	}
-	f := File{Commit: Commit(), Budget: g.Budget, Seeds: g.Seeds, Figures: map[string]Figure{}}
+	f := File{Commit: cli.Commit(), Budget: g.Budget, Seeds: g.Seeds, Figures: map[string]Figure{}}
 	for name, v := range runs[0] {
 		fig := Figure{Value: v, Floor: g.Floor[name]}
 		for _, r := range runs {
@@ -174,46 +174,6 @@ func stddev(x []float64) float64 {
 		s += (v - m) * (v - m)
 	}
 	return math.Sqrt(s / float64(len(x)-1))
-}
-
-// Version is the commit the running command was built from, with
-// "+dirty" for a modified tree, as the Go toolchain stamped it (go build
-// and go install do; go run does not), or else Commit: the commit checked
-// out in the working directory. Read it once, when a run starts: a tree
-// edited while a long run goes on changes Commit, not the code running.
-func Version() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return Commit()
-	}
-	rev, dirty := "", ""
-	for _, s := range info.Settings {
-		switch {
-		case s.Key == "vcs.revision":
-			rev = s.Value
-		case s.Key == "vcs.modified" && s.Value == "true":
-			dirty = "+dirty"
-		}
-	}
-	if rev == "" {
-		return Commit()
-	}
-	return rev + dirty
-}
-
-// Commit is the checked-out commit, with "+dirty" when tracked files have
-// changes, or "unknown" outside a git work tree: the commit a figure was
-// measured at.
-func Commit() string {
-	out, err := exec.Command("git", "rev-parse", "--short=12", "HEAD").Output()
-	if err != nil {
-		return "unknown"
-	}
-	c := strings.TrimSpace(string(out))
-	if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(st) > 0 {
-		c += "+dirty"
-	}
-	return c
 }
 
 // Catches is the negative control of a guard: got, the figures of a
