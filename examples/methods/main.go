@@ -32,7 +32,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -43,6 +42,7 @@ import (
 	"time"
 
 	"github.com/ebmc/ebmc/examples/grbm"
+	"github.com/ebmc/ebmc/examples/internal/cli"
 	"github.com/ebmc/ebmc/examples/methods/grbm12"
 	"github.com/ebmc/ebmc/examples/methods/rbm12"
 	"github.com/ebmc/ebmc/runtime"
@@ -81,10 +81,10 @@ func run(args []string, stdout, stderr io.Writer) int { return runWrapped(args, 
 // not nil.
 func runWrapped(args []string, stdout, stderr io.Writer, wrap func(runtime.Trainer) runtime.Trainer) int {
 	o := options{wrap: wrap}
-	fs := flag.NewFlagSet("methods", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&o.data, "data", "/usr/share/datasets/fashion-mnist", "directory of the Fashion-MNIST IDX files")
-	fs.StringVar(&o.out, "out", "results/methods", "directory for methods.json and the pictures")
+	c := cli.Command{Name: "methods", Stdout: stdout, Stderr: stderr}
+	fs := c.FlagSet()
+	cli.DataFlag(fs, &o.data)
+	cli.OutFlag(fs, &o.out, "results/methods", "methods.json and the pictures")
 	fs.IntVar(&o.epochs, "epochs", 0, "epochs per method (default 3 on Fashion-MNIST, 10 on the embedded data)")
 	fs.IntVar(&o.rows, "train", 10000, "training images used for the comparison")
 	fs.IntVar(&o.grbmEpochs, "grbm-epochs", 0, "epochs of the 784×500 GRBM (default 5 on Fashion-MNIST, 10 on the embedded data)")
@@ -98,12 +98,11 @@ func runWrapped(args []string, stdout, stderr io.Writer, wrap func(runtime.Train
 	fs.BoolVar(&o.skipBinary, "no-binary", false, "skip the binary RBM")
 	fs.BoolVar(&o.skipGaussian, "no-gaussian", false, "skip the Gaussian–Bernoulli RBM comparison")
 	fs.BoolVar(&o.skipGRBMSamples, "no-samples", false, "skip training the 784×500 GRBM for samples")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := c.Parse(fs, args); !ok {
+		return code
 	}
 	if err := o.run(stdout, stderr); err != nil {
-		fmt.Fprintln(stderr, "methods:", err)
-		return 1
+		return c.Fail(err)
 	}
 	return 0
 }
