@@ -190,7 +190,7 @@ type problem struct {
 // load reads Fashion-MNIST, or generates the shapes when the files are
 // absent, and fills in the defaults that depend on which.
 func load(o options, stderr io.Writer) (*problem, error) {
-	sets, err := labelled.LoadFashion(o.data)
+	sets, err := labelled.LoadFashionBits(o.data, 0.5)
 	var p *problem
 	switch {
 	case errors.Is(err, os.ErrNotExist):
@@ -204,7 +204,7 @@ func load(o options, stderr io.Writer) (*problem, error) {
 	default:
 		// The images are held as bits (6 MB for the 60,000 training images)
 		// and expanded a minibatch at a time.
-		p = &problem{name: "Fashion-MNIST", model: models.NewClassRBM(o.seed).Reflect(), train: sets.Train.Binarized(0.5), test: sets.Test.Binarized(0.5),
+		p = &problem{name: "Fashion-MNIST", model: models.NewClassRBM(o.seed).Reflect(), train: sets.Train, test: sets.Test,
 			trainLabels: sets.TrainLabels, testLabels: sets.TestLabels, classes: 10, side: 28, epochs: 10, lr: 0.05, every: 1}
 		if o.method == methodGenerative {
 			p.lr = 0.01

@@ -1,9 +1,11 @@
 package dataset
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 )
 
 // ByteDataset holds values in [0, 1] as bytes, value = b/255, as the grey
@@ -120,15 +122,31 @@ func readIDXBytes(r io.Reader, size int64) (*ByteDataset, error) {
 	if err := checkIDXSize(dims, total, size, gzipped); err != nil {
 		return nil, err
 	}
-	data, err := io.ReadAll(io.LimitReader(br, int64(total)+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading data: %w", err)
+	// From a file whose size bounds the data, the buffer is allocated at
+	// its final size up to 64 MiB, so that a data set of images is not
+	// copied as it grows; a header claiming more, or a stream of unknown
+	// size, is trusted only as far as data arrive.
+	capacity := min(total, 1<<20)
+	if size >= 0 {
+		capacity = min(total, 1<<26)
 	}
-	if len(data) < total {
-		return nil, fmt.Errorf("truncated: dimensions %v need %d bytes of data, got %d", dims, total, len(data))
+	data := make([]byte, 0, capacity)
+	for len(data) < total {
+		n := min(total-len(data), 1<<20)
+		data = slices.Grow(data, n)
+		k, err := io.ReadFull(br, data[len(data):len(data)+n])
+		data = data[:len(data)+k]
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, fmt.Errorf("truncated: dimensions %v need %d bytes of data, got %d", dims, total, len(data))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading data: %w", err)
+		}
 	}
-	if len(data) > total {
+	if _, err := br.ReadByte(); err == nil {
 		return nil, fmt.Errorf("trailing data after the %d bytes declared by dimensions %v", total, dims)
+	} else if !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("reading data: %w", err)
 	}
 	return &ByteDataset{Rows: dims[0], Cols: total / dims[0], b: data}, nil
 }

@@ -131,3 +131,27 @@ func TestLabelled(t *testing.T) {
 		t.Errorf("without classes: %v", got[:6])
 	}
 }
+
+// ReadIDXBytes refuses what ReadIDXBits refuses, with the same messages.
+func TestReadIDXBytesErrors(t *testing.T) {
+	good := idxBytes(8, []uint32{2, 3}, []byte{1, 2, 3, 4, 5, 6})
+	for _, c := range []struct {
+		name    string
+		content []byte
+		want    string
+	}{
+		{"labels", idxBytes(8, []uint32{3}, []byte{1, 2, 3}), "holds labels, not images"},
+		{"wrong magic", []byte{0x12, 0x34, 8, 3, 0, 0, 0, 1}, "bad magic number 0x12340803"},
+		{"truncated data", good[:len(good)-2], "truncated: dimensions [2 3] need 6 bytes of data, got 4"},
+		{"trailing data", append(slices.Clone(good), 9), "trailing data after the 6 bytes declared by dimensions [2 3]"},
+		{"huge header, no data", idxBytes(8, []uint32{1 << 16, 1 << 15}, nil), "need 2147483648 bytes of data, got 0"},
+	} {
+		_, err := dataset.ReadIDXBytes(bytes.NewReader(c.content), "test.idx")
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.HasPrefix(err.Error(), "runtime: read IDX test.idx: ") {
+			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
+		}
+	}
+	if d, err := dataset.ReadIDXBytes(bytes.NewReader(good), "good.idx"); err != nil || d.Rows != 2 || d.Cols != 3 {
+		t.Errorf("the good file: %v, %v", d, err)
+	}
+}

@@ -81,11 +81,12 @@ func Shapes(n int, seed uint64) (*dataset.Dataset, []int) {
 	return d, labels
 }
 
-// Fashion is Fashion-MNIST held as bytes (pixel/255 when gathered, the
-// values dataset.LoadIDX gives, in an eighth of the memory) with the
-// classes 0…9 of its images.
-type Fashion struct {
-	Train, Test             *dataset.ByteDataset
+// Fashion is Fashion-MNIST with the classes 0…9 of its images, the images
+// held as T: *dataset.ByteDataset (grey levels, pixel/255 when gathered,
+// the values dataset.LoadIDX gives, in an eighth of the memory) or
+// *dataset.BitDataset (binarized, a bit per pixel).
+type Fashion[T dataset.Source] struct {
+	Train, Test             T
 	TrainLabels, TestLabels []int
 }
 
@@ -93,22 +94,40 @@ type Fashion struct {
 // dataset-fashion-mnist installs them.
 var FashionFiles = [4]string{"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"}
 
-// LoadFashion reads the four IDX files from dir. The error wraps
-// os.ErrNotExist when a file is missing (and only then).
-func LoadFashion(dir string) (*Fashion, error) {
-	var images [2]*dataset.ByteDataset
-	var labels [2][]int
+// LoadFashion reads the four IDX files from dir, the images as bytes. The
+// error wraps os.ErrNotExist when a file is missing (and only then).
+func LoadFashion(dir string) (*Fashion[*dataset.ByteDataset], error) {
+	return loadFashion(dir, dataset.LoadIDXBytes)
+}
+
+// LoadFashionBits reads the four IDX files from dir, the images binarized
+// as pixel/255 > threshold into bits, one image at a time.
+func LoadFashionBits(dir string, threshold float64) (*Fashion[*dataset.BitDataset], error) {
+	return loadFashion(dir, func(path string) (*dataset.BitDataset, error) { return dataset.LoadIDXBits(path, threshold) })
+}
+
+func loadFashion[T dataset.Source](dir string, images func(path string) (T, error)) (*Fashion[T], error) {
+	f := &Fashion[T]{}
 	var missing, other []error
 	for i, name := range FashionFiles {
 		path := filepath.Join(dir, name)
 		var err error
-		if i%2 == 0 {
-			images[i/2], err = dataset.LoadIDXBytes(path)
-		} else {
+		switch i {
+		case 0:
+			f.Train, err = images(path)
+		case 2:
+			f.Test, err = images(path)
+		default:
 			var d *dataset.Dataset
 			if d, err = dataset.LoadIDX(path); err == nil {
-				if labels[i/2], err = Labels(d, 10); err != nil {
+				var labels []int
+				if labels, err = Labels(d, 10); err != nil {
 					err = fmt.Errorf("%s: %w", name, err)
+				}
+				if i == 1 {
+					f.TrainLabels = labels
+				} else {
+					f.TestLabels = labels
 				}
 			}
 		}
@@ -125,10 +144,11 @@ func LoadFashion(dir string) (*Fashion, error) {
 	if len(missing) > 0 {
 		return nil, errors.Join(missing...)
 	}
-	f := &Fashion{Train: images[0], Test: images[1], TrainLabels: labels[0], TestLabels: labels[1]}
-	if f.Train.Rows != len(f.TrainLabels) || f.Test.Rows != len(f.TestLabels) || f.Train.Cols != 784 || f.Test.Cols != 784 {
+	trainRows, trainCols := f.Train.Shape()
+	testRows, testCols := f.Test.Shape()
+	if trainRows != len(f.TrainLabels) || testRows != len(f.TestLabels) || trainCols != 784 || testCols != 784 {
 		return nil, fmt.Errorf("Fashion-MNIST in %s: images and labels do not match (%d×%d and %d labels, %d×%d and %d labels)",
-			dir, f.Train.Rows, f.Train.Cols, len(f.TrainLabels), f.Test.Rows, f.Test.Cols, len(f.TestLabels))
+			dir, trainRows, trainCols, len(f.TrainLabels), testRows, testCols, len(f.TestLabels))
 	}
 	return f, nil
 }
