@@ -36,7 +36,10 @@ func (m *logReg) probs(ws *runtime.Workspace, x []float64, n int, dst []float64)
 // reports its accuracy on the test images.
 func (p *problem) logisticRegression(o options, stdout io.Writer) (*LogRegMetrics, error) {
 	const lambda = 1e-4
-	train, test := p.rawTrain, p.rawTest
+	train, test, err := p.raw()
+	if err != nil {
+		return nil, fmt.Errorf("logistic regression: %w", err)
+	}
 	m := &logReg{d: train.Cols, k: p.classes, w: make([]float64, train.Cols*p.classes), b: make([]float64, p.classes)}
 	ws := runtime.NewWorkspace(0)
 	defer ws.Close()

@@ -85,6 +85,7 @@ type options struct {
 	trainRows, testRows      int
 	lrEpochs                 int
 	seed                     uint64
+	memoryLimit              int // MiB
 	sweeps, gifEvery, frames int
 	// wrap, when set (by tests), wraps every trainer before training: the
 	// greedy stage's (which DBN.Pretrain makes by the models' NewTrainer,
@@ -95,9 +96,13 @@ type options struct {
 
 // problem is a labelled data set and the DBN to train on it.
 type problem struct {
-	name                   string
-	train, test            *dataset.BitDataset  // binarized, for the DBN
-	rawTrain, rawTest      *dataset.ByteDataset // raw pixels, for the logistic regression and backprop on grey levels
+	name        string
+	train, test *dataset.BitDataset // binarized, for the DBN
+	// grey reads the grey levels (pixel/255) of the same images, for the
+	// logistic regression and backpropagation with -grey, the last stages:
+	// raw holds them from its first call on, not before.
+	grey                   func() (train, test *dataset.ByteDataset, err error)
+	rawTrain, rawTest      *dataset.ByteDataset
 	trainLabels, testLabs  []int
 	classes, side          int
 	dbn                    *deep.DBN
@@ -141,12 +146,14 @@ func runWrapped(args []string, stdout, stderr io.Writer, wrap func(runtime.Train
 	fs.IntVar(&o.frames, "frames", 60, "frames of chain.gif")
 	fs.IntVar(&o.gifEvery, "gif-every", 5, "sweeps between frames of chain.gif")
 	cli.SeedFlag(fs, &o.seed)
+	cli.MemoryLimitFlag(fs, &o.memoryLimit, 160)
 	if code, ok := c.Parse(fs, args); !ok {
 		return code
 	}
 	if err := o.check(); err != nil {
 		return c.Usage(err)
 	}
+	cli.SetMemoryLimit(o.memoryLimit)
 	p, err := load(o, stderr)
 	if err != nil {
 		return c.Fail(err)
@@ -186,7 +193,7 @@ func (o options) check() error {
 // load reads Fashion-MNIST, or falls back to the generated shapes when the
 // files are absent, and builds the DBN.
 func load(o options, stderr io.Writer) (*problem, error) {
-	f, err := labelled.LoadFashion(o.data)
+	f, err := labelled.LoadFashionBits(o.data, 0.5)
 	var p *problem
 	switch {
 	case err == nil:
@@ -194,7 +201,14 @@ func load(o options, stderr io.Writer) (*problem, error) {
 		if err != nil {
 			return nil, err
 		}
-		p = &problem{name: "Fashion-MNIST", rawTrain: f.Train, rawTest: f.Test, trainLabels: f.TrainLabels, testLabs: f.TestLabels,
+		grey := func() (*dataset.ByteDataset, *dataset.ByteDataset, error) {
+			g, err := labelled.LoadFashion(o.data)
+			if err != nil {
+				return nil, nil, err
+			}
+			return g.Train, g.Test, nil
+		}
+		p = &problem{name: "Fashion-MNIST", train: f.Train, test: f.Test, grey: grey, trainLabels: f.TrainLabels, testLabs: f.TestLabels,
 			classes: 10, side: 28, dbn: d, recognition: []runtime.Reflective{models.ZeroRBM().Reflect()},
 			epochs1: 10, epochsTop: 10, updown: 1, disc: 10, backprop: 10, lrEpochs: 30, every: 1}
 	case errors.Is(err, os.ErrNotExist):
@@ -205,7 +219,8 @@ func load(o options, stderr io.Writer) (*problem, error) {
 		if err != nil {
 			return nil, err
 		}
-		p = &problem{name: "shapes 8×8", rawTrain: rawTrain, rawTest: rawTest, trainLabels: trainLabels, testLabs: testLabels,
+		grey := func() (*dataset.ByteDataset, *dataset.ByteDataset, error) { return rawTrain, rawTest, nil }
+		p = &problem{name: "shapes 8×8", train: rawTrain.Binarized(0.5), test: rawTest.Binarized(0.5), grey: grey, trainLabels: trainLabels, testLabs: testLabels,
 			classes: 4, side: 8, dbn: d, recognition: []runtime.Reflective{models.ZeroSmall1().Reflect()},
 			epochs1: 100, epochsTop: 100, updown: 20, disc: 20, backprop: 20, lrEpochs: 100, every: 20}
 	default:
@@ -229,16 +244,29 @@ func load(o options, stderr io.Writer) (*problem, error) {
 	if o.lrEpochs > 0 {
 		p.lrEpochs = o.lrEpochs
 	}
-	if o.trainRows > 0 && o.trainRows < p.rawTrain.Rows {
-		p.rawTrain, _ = p.rawTrain.Split(o.trainRows)
+	if o.trainRows > 0 && o.trainRows < p.train.Rows {
+		p.train, _ = p.train.Split(o.trainRows)
 		p.trainLabels = p.trainLabels[:o.trainRows]
 	}
-	if o.testRows > 0 && o.testRows < p.rawTest.Rows {
-		p.rawTest, _ = p.rawTest.Split(o.testRows)
+	if o.testRows > 0 && o.testRows < p.test.Rows {
+		p.test, _ = p.test.Split(o.testRows)
 		p.testLabs = p.testLabs[:o.testRows]
 	}
-	p.train, p.test = p.rawTrain.Binarized(0.5), p.rawTest.Binarized(0.5)
 	return p, nil
+}
+
+// raw returns the grey levels of the training and test images (the rows
+// of train and test), reading them on the first call.
+func (p *problem) raw() (train, test *dataset.ByteDataset, err error) {
+	if p.rawTrain == nil {
+		train, test, err := p.grey()
+		if err != nil {
+			return nil, nil, err
+		}
+		p.rawTrain, _ = train.Split(p.train.Rows)
+		p.rawTest, _ = test.Split(p.test.Rows)
+	}
+	return p.rawTrain, p.rawTest, nil
 }
 
 // LayerMetrics describes the greedy training of one model.
@@ -519,7 +547,11 @@ func (p *problem) backpropagation(o options, stdout io.Writer, progress io.Write
 	var trainIn, testIn dataset.Source = p.train, p.test
 	input := "binarized pixels"
 	if o.grey {
-		trainIn, testIn, input = p.rawTrain, p.rawTest, "grey levels (pixel/255 as the probability that a pixel is on)"
+		rawTrain, rawTest, err := p.raw()
+		if err != nil {
+			return nil, fmt.Errorf("backpropagation: %w", err)
+		}
+		trainIn, testIn, input = rawTrain, rawTest, "grey levels (pixel/255 as the probability that a pixel is on)"
 	}
 	train, err := d.WithLabels(trainIn, p.trainLabels)
 	if err != nil {
