@@ -85,7 +85,6 @@ type options struct {
 	trainRows, testRows      int
 	lrEpochs                 int
 	seed                     uint64
-	memoryLimit              int // MiB
 	sweeps, gifEvery, frames int
 	// wrap, when set (by tests), wraps every trainer before training: the
 	// greedy stage's (which DBN.Pretrain makes by the models' NewTrainer,
@@ -146,14 +145,12 @@ func runWrapped(args []string, stdout, stderr io.Writer, wrap func(runtime.Train
 	fs.IntVar(&o.frames, "frames", 60, "frames of chain.gif")
 	fs.IntVar(&o.gifEvery, "gif-every", 5, "sweeps between frames of chain.gif")
 	cli.SeedFlag(fs, &o.seed)
-	cli.MemoryLimitFlag(fs, &o.memoryLimit, 160)
 	if code, ok := c.Parse(fs, args); !ok {
 		return code
 	}
 	if err := o.check(); err != nil {
 		return c.Usage(err)
 	}
-	cli.SetMemoryLimit(o.memoryLimit)
 	p, err := load(o, stderr)
 	if err != nil {
 		return c.Fail(err)

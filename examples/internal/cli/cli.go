@@ -153,21 +153,3 @@ func Commit() string {
 	}
 	return c
 }
-
-// MemoryLimitFlag defines -memory-limit, a soft limit in MiB on the memory
-// the Go runtime holds, by default def (0: none, Go's default or the
-// GOMEMLIMIT environment variable); SetMemoryLimit applies it.
-func MemoryLimitFlag(fs *flag.FlagSet, dst *int, def int) {
-	fs.IntVar(dst, "memory-limit", def, "soft limit in MiB on the memory the Go runtime holds (0: none): the collector runs before the heap reaches it instead of letting it grow to twice what is live between collections")
-}
-
-// SetMemoryLimit sets the Go runtime's soft memory limit to mib MiB
-// (debug.SetMemoryLimit) when mib > 0. The collector then runs as the heap
-// approaches the limit, rather than when it has doubled since the last
-// collection, and returns freed pages to the system; when what is live
-// exceeds the limit the program goes on, collecting more often.
-func SetMemoryLimit(mib int) {
-	if mib > 0 {
-		debug.SetMemoryLimit(int64(mib) << 20)
-	}
-}
