@@ -28,7 +28,7 @@ import (
 	"time"
 
 	"github.com/ebmc/ebmc/benchmarks/rbm32"
-	"github.com/ebmc/ebmc/examples/dbm"
+	"github.com/ebmc/ebmc/examples/dbm/models"
 	"github.com/ebmc/ebmc/examples/rbm"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
@@ -470,9 +470,9 @@ func saveWeights(path string, m *rbm.RBM) error {
 // sweeps of the chains, 2·chains·2·(784·500 + 500·1000) each, and their
 // statistics, 2·chains·(784·500 + 500·1000).
 func vsml(res *result, train *dataset.BitDataset, batch, chains, k, mfSweeps int, lr, mom float64, reconRows int, seed uint64, float32 bool) error {
-	const nv, n1, n2 = dbm.DBMNV, dbm.DBMN1, dbm.DBMN2
-	m := dbm.NewDBM(seed)
-	t, err := dbm.NewDBMTrainer(m, runtime.CDConfig{K: k, Persistent: true, Chains: chains, BatchSize: batch, ReconRows: reconRows, Seed: seed + 2,
+	const nv, n1, n2 = models.DBMNV, models.DBMN1, models.DBMN2
+	m := models.NewDBM(seed)
+	t, err := models.NewDBMTrainer(m, runtime.CDConfig{K: k, Persistent: true, Chains: chains, BatchSize: batch, ReconRows: reconRows, Seed: seed + 2,
 		Optimizer:      runtime.SGD{LearningRate: lr, Momentum: mom, WeightDecay: 0.0002},
 		MeanFieldIters: mfSweeps, MeanFieldTol: -1})
 	if err != nil {

@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/ebmc/ebmc/codegen/torch"
-	"github.com/ebmc/ebmc/examples/dbm"
+	dbm "github.com/ebmc/ebmc/examples/dbm/models"
 	"github.com/ebmc/ebmc/examples/grbm"
 	"github.com/ebmc/ebmc/examples/rbm"
 	"github.com/ebmc/ebmc/internal/testmodels"

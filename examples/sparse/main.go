@@ -36,7 +36,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/ebmc/ebmc/examples/internal/figures"
+	"github.com/ebmc/ebmc/examples/internal/cli"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/checkpoint"
 	"github.com/ebmc/ebmc/runtime/dataset"
@@ -126,7 +126,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if o.patches <= 0 || o.testPatches <= 0 || o.epochs < 0 || o.psdEpochs < 0 || o.batch <= 0 || !(o.lambda >= 0) || !(o.tol > 0) {
 		return errors.New("patches, test-patches and batch must be positive, epochs ≥ 0, lambda ≥ 0, tol > 0")
 	}
-	met := &Metrics{Version: figures.Version(), Seed: o.seed, Seconds: map[string]float64{},
+	met := &Metrics{Version: cli.Version(), Seed: o.seed, Seconds: map[string]float64{},
 		Settings: map[string]any{"atoms": SparseNK, "patch_side": side, "patches": o.patches, "test_patches": o.testPatches,
 			"epochs": o.epochs, "psd_epochs": o.psdEpochs, "batch": o.batch, "lambda": o.lambda, "tol": o.tol,
 			"inference": "MFISTA from the row's previous code", "step": "projected gradient on D, backtracking, columns in the unit ball",

@@ -33,7 +33,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ebmc/ebmc/examples/internal/figures"
+	"github.com/ebmc/ebmc/examples/internal/cli"
 	"github.com/ebmc/ebmc/examples/internal/plot"
 	"github.com/ebmc/ebmc/examples/rbm"
 	"github.com/ebmc/ebmc/examples/rbm20"
@@ -179,7 +179,7 @@ func (o options) newModel() (runtime.Reflective, error) {
 }
 
 func (o options) train(stdout io.Writer) error {
-	version := figures.Version()
+	version := cli.Version()
 	begin := time.Now()
 	train, err := dataset.LoadIDXBits(filepath.Join(o.data, "train-images-idx3-ubyte.gz"), 0.5)
 	if err != nil {

@@ -108,6 +108,7 @@ type SmallChains struct {
 	// annealed importance sampling. Nil (the default) means no base model.
 	BaseY []float64
 
+	fixedH  []float64    // the part of the fields of h that the visible layers fix, during mean field
 	aV      []float64    // fields
 	aY      []float64    // fields
 	aH      []float64    // fields
@@ -135,6 +136,7 @@ func newSmallChains(n int, seed uint64, ws *runtime.Workspace) *SmallChains {
 	for c := range x.ones {
 		x.ones[c] = 1
 	}
+	x.fixedH = make([]float64, n*20)
 	x.V = make([]float64, n*64)
 	x.aV = make([]float64, n*64)
 	x.Y = make([]float64, n*4)
@@ -496,6 +498,46 @@ func (m *Small) fieldChainsH(t *taskSmall, lo, hi int) {
 	}
 }
 
+// fieldClampedH writes into x.fixedH the part of the field of h that
+// the visible layers and the parameters fix (fieldH is the whole):
+// mean field, which holds the visible layers, computes it once.
+func (m *Small) fieldClampedH(x *SmallChains) {
+	a := x.fixedH[:x.N*20]
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsClampedH(&taskSmall{m: m, x: x, run: (*Small).fieldChainsClampedH}, 0, x.N)
+		return
+	}
+	x.Workspace.Gemm(false, false, x.N, 20, 64, 1.0, x.V, 64, m.W, 20, 0, a, 20)
+	x.Workspace.Gemm(false, false, x.N, 20, 4, 1.0, x.Y, 4, m.U, 20, 1, a, 20)
+	x.forChains(40, taskSmall{m: m, x: x, run: (*Small).fieldChainsClampedH})
+}
+
+// fieldChainsClampedH is the loop of fieldClampedH over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *Small) fieldChainsClampedH(t *taskSmall, lo, hi int) {
+	x := t.x
+	a := x.fixedH[:x.N*20]
+	for ch := lo; ch < hi; ch++ {
+		rowV := x.V[ch*64 : ch*64+64]
+		rowY := x.Y[ch*4 : ch*4+4]
+		dst := a[ch*20 : ch*20+20]
+		if x.N < 4 {
+			x.Workspace.AddRows(dst, rowV, m.W, 64, 20, 20, 1.0)
+			x.Workspace.AddRows(dst, rowY, m.U, 4, 20, 20, 1.0)
+		}
+		runtime.Axpy(1.0, m.C, dst)
+	}
+}
+
+// fieldFreeH writes the field of h into x.aH as fieldH does, from the
+// clamped part that fieldClampedH left in x.fixedH: the field in each
+// sweep of mean field.
+func (m *Small) fieldFreeH(x *SmallChains) {
+	a := x.aH[:x.N*20]
+	copy(a, x.fixedH[:x.N*20])
+}
+
 // fieldSiteH returns the field (and precision) of unit u of h in chain ch,
 // from the current values of every other unit: site-by-site updates use it.
 func (m *Small) fieldSiteH(x *SmallChains, ch, u int) (a, prec float64) {
@@ -690,7 +732,14 @@ func (m *Small) MetropolisH(x *SmallChains, beta, step float64) (accepted, propo
 // It returns the number of sweeps done.
 func (m *Small) MeanField(x *SmallChains, iters int, tol, damping float64) int {
 	clear(x.H[:x.N*20])
+	return m.MeanFieldFrom(x, iters, tol, damping)
+}
+
+// MeanFieldFrom is MeanField started from the means in the hidden layers of
+// the chains (a recognition model's guess, say) instead of zero.
+func (m *Small) MeanFieldFrom(x *SmallChains, iters int, tol, damping float64) int {
 	const beta = 1.0
+	m.fieldClampedH(x)
 	for it := 1; it <= iters; it++ {
 		moved := 0.0
 		moved = max(moved, m.meanStepH(x, beta, damping))
@@ -703,17 +752,8 @@ func (m *Small) MeanField(x *SmallChains, iters int, tol, damping float64) int {
 
 // meanStepH updates the means of h and returns the largest change.
 func (m *Small) meanStepH(x *SmallChains, beta, damping float64) float64 {
-	moved := 0.0
-	update := func(old *float64, v float64) {
-		v = (1-damping)*v + damping**old
-		moved = max(moved, math.Abs(v-*old))
-		*old = v
-	}
-	m.fieldH(x)
-	for k, a := range x.aH[:x.N*20] {
-		update(&x.H[k], runtime.Sigmoid(beta*a))
-	}
-	return moved
+	m.fieldFreeH(x)
+	return x.Workspace.MeanStep(x.H[:x.N*20], x.aH[:x.N*20], runtime.Sigmoids, beta, damping)
 }
 
 // FreeEnergyVY writes, for every chain in use, the free energy at inverse temperature
@@ -950,46 +990,19 @@ type SmallTrainer struct {
 
 // NewSmallTrainer returns a trainer for m; it allocates everything a step needs.
 func NewSmallTrainer(m *Small, cfg runtime.CDConfig) (*SmallTrainer, error) {
-	if cfg.BatchSize <= 0 {
-		return nil, fmt.Errorf("ClassRBM trainer: BatchSize must be positive, got %d", cfg.BatchSize)
-	}
-	if cfg.ReconRows < 0 {
-		return nil, fmt.Errorf("ClassRBM trainer: ReconRows must be 0 (every row) or positive, got %d", cfg.ReconRows)
-	}
-	if cfg.K <= 0 {
-		cfg.K = 1
-	}
-	chains := cfg.BatchSize
-	if cfg.Persistent && cfg.Chains > 0 {
-		chains = cfg.Chains
+	cfg, chains, opt, err := cfg.Prepare("ClassRBM", []string{"W", "U", "b", "d", "c"})
+	if err != nil {
+		return nil, err
 	}
 	// One workspace serves the three batches: the idle workers of separate
 	// workspaces would spin on the cores the busy one needs.
 	data := NewSmallChains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15)
-	t := &SmallTrainer{Model: m, cfg: cfg,
+	t := &SmallTrainer{Model: m, cfg: cfg, opt: opt,
 		data: data,
 		neg:  newSmallChains(chains, cfg.Seed, data.Workspace),
 		mo:   newSmallChains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroSmall(), vel: ZeroSmall(),
 		recon: make([]float64, cfg.BatchSize*64),
-	}
-	names := map[string]int{
-		"W": 0,
-		"U": 1,
-		"b": 2,
-		"d": 3,
-		"c": 4,
-	}
-	t.opt = make([]runtime.SGD, 5)
-	for i := range t.opt {
-		t.opt[i] = cfg.Optimizer
-	}
-	for name, rate := range cfg.Rates {
-		i, ok := names[name]
-		if !ok {
-			return nil, fmt.Errorf("ClassRBM trainer: Rates names %q, which is not a trained parameter", name)
-		}
-		t.opt[i].LearningRate *= rate
 	}
 	t.rng = make([]float64, 8*chains)
 	t.encodeRNG()
@@ -1249,6 +1262,9 @@ func (r reflectSmall) Langevin(x runtime.Chains, layer int, beta, eps float64, a
 }
 func (r reflectSmall) MeanField(x runtime.Chains, iters int, tol, damping float64) int {
 	return r.m.MeanField(x.(*SmallChains), iters, tol, damping)
+}
+func (r reflectSmall) MeanFieldFrom(x runtime.Chains, iters int, tol, damping float64) int {
+	return r.m.MeanFieldFrom(x.(*SmallChains), iters, tol, damping)
 }
 
 func (r reflectSmall) FreeEnergy(x runtime.Chains, fe int, beta float64, dst []float64) {

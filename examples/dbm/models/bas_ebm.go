@@ -104,6 +104,7 @@ type BASChains struct {
 	// annealed importance sampling. Nil (the default) means no base model.
 	BaseV []float64
 
+	fixedH1 []float64  // the part of the fields of h1 that the visible layers fix, during mean field
 	aV      []float64  // fields
 	aH1     []float64  // fields
 	aH2     []float64  // fields
@@ -131,6 +132,7 @@ func newBASChains(n int, seed uint64, ws *runtime.Workspace) *BASChains {
 	for c := range x.ones {
 		x.ones[c] = 1
 	}
+	x.fixedH1 = make([]float64, n*16)
 	x.V = make([]float64, n*16)
 	x.aV = make([]float64, n*16)
 	x.H1 = make([]float64, n*16)
@@ -382,6 +384,62 @@ func (m *BAS) fieldChainsH1(t *taskBAS, lo, hi int) {
 			x.Workspace.Gemv(false, 16, 8, 1.0, m.W2, 8, rowH2, 1, dst)
 		}
 		runtime.Axpy(1.0, m.C1, dst)
+	}
+}
+
+// fieldClampedH1 writes into x.fixedH1 the part of the field of h1 that
+// the visible layers and the parameters fix (fieldH1 is the whole):
+// mean field, which holds the visible layers, computes it once.
+func (m *BAS) fieldClampedH1(x *BASChains) {
+	a := x.fixedH1[:x.N*16]
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsClampedH1(&taskBAS{m: m, x: x, run: (*BAS).fieldChainsClampedH1}, 0, x.N)
+		return
+	}
+	x.Workspace.Gemm(false, false, x.N, 16, 16, 1.0, x.V, 16, m.W1, 16, 0, a, 16)
+	x.forChains(32, taskBAS{m: m, x: x, run: (*BAS).fieldChainsClampedH1})
+}
+
+// fieldChainsClampedH1 is the loop of fieldClampedH1 over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *BAS) fieldChainsClampedH1(t *taskBAS, lo, hi int) {
+	x := t.x
+	a := x.fixedH1[:x.N*16]
+	for ch := lo; ch < hi; ch++ {
+		rowV := x.V[ch*16 : ch*16+16]
+		dst := a[ch*16 : ch*16+16]
+		if x.N < 4 {
+			x.Workspace.AddRows(dst, rowV, m.W1, 16, 16, 16, 1.0)
+		}
+		runtime.Axpy(1.0, m.C1, dst)
+	}
+}
+
+// fieldFreeH1 writes the field of h1 into x.aH1 as fieldH1 does, from the
+// clamped part that fieldClampedH1 left in x.fixedH1: the field in each
+// sweep of mean field.
+func (m *BAS) fieldFreeH1(x *BASChains) {
+	a := x.aH1[:x.N*16]
+	copy(a, x.fixedH1[:x.N*16])
+	if x.N < 4 {
+		m.fieldChainsFreeH1(&taskBAS{m: m, x: x, run: (*BAS).fieldChainsFreeH1}, 0, x.N)
+		return
+	}
+	x.Workspace.Gemm(false, true, x.N, 16, 8, 1.0, x.H2, 8, m.W2, 8, 1, a, 16)
+}
+
+// fieldChainsFreeH1 is the loop of fieldFreeH1 over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *BAS) fieldChainsFreeH1(t *taskBAS, lo, hi int) {
+	x := t.x
+	a := x.aH1[:x.N*16]
+	for ch := lo; ch < hi; ch++ {
+		rowH2 := x.H2[ch*8 : ch*8+8]
+		dst := a[ch*16 : ch*16+16]
+		if x.N < 4 {
+			x.Workspace.Gemv(false, 16, 8, 1.0, m.W2, 8, rowH2, 1, dst)
+		}
 	}
 }
 
@@ -693,7 +751,14 @@ func (m *BAS) MetropolisH2(x *BASChains, beta, step float64) (accepted, proposed
 func (m *BAS) MeanField(x *BASChains, iters int, tol, damping float64) int {
 	clear(x.H1[:x.N*16])
 	clear(x.H2[:x.N*8])
+	return m.MeanFieldFrom(x, iters, tol, damping)
+}
+
+// MeanFieldFrom is MeanField started from the means in the hidden layers of
+// the chains (a recognition model's guess, say) instead of zero.
+func (m *BAS) MeanFieldFrom(x *BASChains, iters int, tol, damping float64) int {
 	const beta = 1.0
+	m.fieldClampedH1(x)
 	for it := 1; it <= iters; it++ {
 		moved := 0.0
 		moved = max(moved, m.meanStepH1(x, beta, damping))
@@ -707,32 +772,14 @@ func (m *BAS) MeanField(x *BASChains, iters int, tol, damping float64) int {
 
 // meanStepH1 updates the means of h1 and returns the largest change.
 func (m *BAS) meanStepH1(x *BASChains, beta, damping float64) float64 {
-	moved := 0.0
-	update := func(old *float64, v float64) {
-		v = (1-damping)*v + damping**old
-		moved = max(moved, math.Abs(v-*old))
-		*old = v
-	}
-	m.fieldH1(x)
-	for k, a := range x.aH1[:x.N*16] {
-		update(&x.H1[k], runtime.Sigmoid(beta*a))
-	}
-	return moved
+	m.fieldFreeH1(x)
+	return x.Workspace.MeanStep(x.H1[:x.N*16], x.aH1[:x.N*16], runtime.Sigmoids, beta, damping)
 }
 
 // meanStepH2 updates the means of h2 and returns the largest change.
 func (m *BAS) meanStepH2(x *BASChains, beta, damping float64) float64 {
-	moved := 0.0
-	update := func(old *float64, v float64) {
-		v = (1-damping)*v + damping**old
-		moved = max(moved, math.Abs(v-*old))
-		*old = v
-	}
 	m.fieldH2(x)
-	for k, a := range x.aH2[:x.N*8] {
-		update(&x.H2[k], runtime.Sigmoid(beta*a))
-	}
-	return moved
+	return x.Workspace.MeanStep(x.H2[:x.N*8], x.aH2[:x.N*8], runtime.Sigmoids, beta, damping)
 }
 
 // FreeEnergyVH2 writes, for every chain in use, the free energy at inverse temperature
@@ -964,46 +1011,19 @@ type BASTrainer struct {
 
 // NewBASTrainer returns a trainer for m; it allocates everything a step needs.
 func NewBASTrainer(m *BAS, cfg runtime.CDConfig) (*BASTrainer, error) {
-	if cfg.BatchSize <= 0 {
-		return nil, fmt.Errorf("DBM trainer: BatchSize must be positive, got %d", cfg.BatchSize)
-	}
-	if cfg.ReconRows < 0 {
-		return nil, fmt.Errorf("DBM trainer: ReconRows must be 0 (every row) or positive, got %d", cfg.ReconRows)
-	}
-	if cfg.K <= 0 {
-		cfg.K = 1
-	}
-	chains := cfg.BatchSize
-	if cfg.Persistent && cfg.Chains > 0 {
-		chains = cfg.Chains
+	cfg, chains, opt, err := cfg.Prepare("DBM", []string{"W1", "W2", "b", "c1", "c2"})
+	if err != nil {
+		return nil, err
 	}
 	// One workspace serves the three batches: the idle workers of separate
 	// workspaces would spin on the cores the busy one needs.
 	data := NewBASChains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15)
-	t := &BASTrainer{Model: m, cfg: cfg,
+	t := &BASTrainer{Model: m, cfg: cfg, opt: opt,
 		data: data,
 		neg:  newBASChains(chains, cfg.Seed, data.Workspace),
 		mo:   newBASChains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroBAS(), vel: ZeroBAS(),
 		recon: make([]float64, cfg.BatchSize*16),
-	}
-	names := map[string]int{
-		"W1": 0,
-		"W2": 1,
-		"b":  2,
-		"c1": 3,
-		"c2": 4,
-	}
-	t.opt = make([]runtime.SGD, 5)
-	for i := range t.opt {
-		t.opt[i] = cfg.Optimizer
-	}
-	for name, rate := range cfg.Rates {
-		i, ok := names[name]
-		if !ok {
-			return nil, fmt.Errorf("DBM trainer: Rates names %q, which is not a trained parameter", name)
-		}
-		t.opt[i].LearningRate *= rate
 	}
 	t.rng = make([]float64, 8*chains)
 	t.encodeRNG()
@@ -1080,14 +1100,8 @@ func (t *BASTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	d.Workspace.Clear(t.grad.C1)
 	d.Workspace.Clear(t.grad.C2)
 	inv := 1 / float64(rows)
-	iters, tol := t.cfg.MeanFieldIters, t.cfg.MeanFieldTol
-	if iters <= 0 {
-		iters = 25
-	}
-	if tol <= 0 {
-		tol = 1e-6
-	}
-	m.MeanField(d, iters, tol, t.cfg.MeanFieldDamping)
+	m.Hold(d)
+	m.MeanField(d, t.cfg.MeanFieldIters, t.cfg.MeanFieldTol, t.cfg.MeanFieldDamping)
 	m.EnergyGrad(d, -inv, t.grad)
 	recon := 0.0
 	if t.cfg.Persistent {
@@ -1119,6 +1133,7 @@ func (t *BASTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 			recon += (v - neg.V[k]) * (v - neg.V[k])
 		}
 	}
+	d.Workspace.Release()
 	d.Workspace.Update(&t.opt[0], m.W1, t.grad.W1, t.vel.W1, epoch)
 	d.Workspace.Update(&t.opt[1], m.W2, t.grad.W2, t.vel.W2, epoch)
 	d.Workspace.Update(&t.opt[2], m.B, t.grad.B, t.vel.B, epoch)
@@ -1253,6 +1268,9 @@ func (r reflectBAS) Langevin(x runtime.Chains, layer int, beta, eps float64, adj
 }
 func (r reflectBAS) MeanField(x runtime.Chains, iters int, tol, damping float64) int {
 	return r.m.MeanField(x.(*BASChains), iters, tol, damping)
+}
+func (r reflectBAS) MeanFieldFrom(x runtime.Chains, iters int, tol, damping float64) int {
+	return r.m.MeanFieldFrom(x.(*BASChains), iters, tol, damping)
 }
 
 func (r reflectBAS) FreeEnergy(x runtime.Chains, fe int, beta float64, dst []float64) {

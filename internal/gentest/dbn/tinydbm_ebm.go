@@ -104,6 +104,7 @@ type TinyDBMChains struct {
 	// annealed importance sampling. Nil (the default) means no base model.
 	BaseV []float64
 
+	fixedH1 []float64      // the part of the fields of h1 that the visible layers fix, during mean field
 	aV      []float64      // fields
 	aH1     []float64      // fields
 	aH2     []float64      // fields
@@ -131,6 +132,7 @@ func newTinyDBMChains(n int, seed uint64, ws *runtime.Workspace) *TinyDBMChains 
 	for c := range x.ones {
 		x.ones[c] = 1
 	}
+	x.fixedH1 = make([]float64, n*3)
 	x.V = make([]float64, n*3)
 	x.aV = make([]float64, n*3)
 	x.H1 = make([]float64, n*3)
@@ -382,6 +384,62 @@ func (m *TinyDBM) fieldChainsH1(t *taskTinyDBM, lo, hi int) {
 			x.Workspace.Gemv(false, 3, 2, 1.0, m.W2, 2, rowH2, 1, dst)
 		}
 		runtime.Axpy(1.0, m.C1, dst)
+	}
+}
+
+// fieldClampedH1 writes into x.fixedH1 the part of the field of h1 that
+// the visible layers and the parameters fix (fieldH1 is the whole):
+// mean field, which holds the visible layers, computes it once.
+func (m *TinyDBM) fieldClampedH1(x *TinyDBMChains) {
+	a := x.fixedH1[:x.N*3]
+	if x.N < 4 {
+		clear(a)
+		m.fieldChainsClampedH1(&taskTinyDBM{m: m, x: x, run: (*TinyDBM).fieldChainsClampedH1}, 0, x.N)
+		return
+	}
+	x.Workspace.Gemm(false, false, x.N, 3, 3, 1.0, x.V, 3, m.W1, 3, 0, a, 3)
+	x.forChains(6, taskTinyDBM{m: m, x: x, run: (*TinyDBM).fieldChainsClampedH1})
+}
+
+// fieldChainsClampedH1 is the loop of fieldClampedH1 over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *TinyDBM) fieldChainsClampedH1(t *taskTinyDBM, lo, hi int) {
+	x := t.x
+	a := x.fixedH1[:x.N*3]
+	for ch := lo; ch < hi; ch++ {
+		rowV := x.V[ch*3 : ch*3+3]
+		dst := a[ch*3 : ch*3+3]
+		if x.N < 4 {
+			x.Workspace.AddRows(dst, rowV, m.W1, 3, 3, 3, 1.0)
+		}
+		runtime.Axpy(1.0, m.C1, dst)
+	}
+}
+
+// fieldFreeH1 writes the field of h1 into x.aH1 as fieldH1 does, from the
+// clamped part that fieldClampedH1 left in x.fixedH1: the field in each
+// sweep of mean field.
+func (m *TinyDBM) fieldFreeH1(x *TinyDBMChains) {
+	a := x.aH1[:x.N*3]
+	copy(a, x.fixedH1[:x.N*3])
+	if x.N < 4 {
+		m.fieldChainsFreeH1(&taskTinyDBM{m: m, x: x, run: (*TinyDBM).fieldChainsFreeH1}, 0, x.N)
+		return
+	}
+	x.Workspace.Gemm(false, true, x.N, 3, 2, 1.0, x.H2, 2, m.W2, 2, 1, a, 3)
+}
+
+// fieldChainsFreeH1 is the loop of fieldFreeH1 over chains lo…hi−1: the terms that
+// are not batched matrix products, and the biases.
+func (m *TinyDBM) fieldChainsFreeH1(t *taskTinyDBM, lo, hi int) {
+	x := t.x
+	a := x.aH1[:x.N*3]
+	for ch := lo; ch < hi; ch++ {
+		rowH2 := x.H2[ch*2 : ch*2+2]
+		dst := a[ch*3 : ch*3+3]
+		if x.N < 4 {
+			x.Workspace.Gemv(false, 3, 2, 1.0, m.W2, 2, rowH2, 1, dst)
+		}
 	}
 }
 
@@ -693,7 +751,14 @@ func (m *TinyDBM) MetropolisH2(x *TinyDBMChains, beta, step float64) (accepted, 
 func (m *TinyDBM) MeanField(x *TinyDBMChains, iters int, tol, damping float64) int {
 	clear(x.H1[:x.N*3])
 	clear(x.H2[:x.N*2])
+	return m.MeanFieldFrom(x, iters, tol, damping)
+}
+
+// MeanFieldFrom is MeanField started from the means in the hidden layers of
+// the chains (a recognition model's guess, say) instead of zero.
+func (m *TinyDBM) MeanFieldFrom(x *TinyDBMChains, iters int, tol, damping float64) int {
 	const beta = 1.0
+	m.fieldClampedH1(x)
 	for it := 1; it <= iters; it++ {
 		moved := 0.0
 		moved = max(moved, m.meanStepH1(x, beta, damping))
@@ -707,32 +772,14 @@ func (m *TinyDBM) MeanField(x *TinyDBMChains, iters int, tol, damping float64) i
 
 // meanStepH1 updates the means of h1 and returns the largest change.
 func (m *TinyDBM) meanStepH1(x *TinyDBMChains, beta, damping float64) float64 {
-	moved := 0.0
-	update := func(old *float64, v float64) {
-		v = (1-damping)*v + damping**old
-		moved = max(moved, math.Abs(v-*old))
-		*old = v
-	}
-	m.fieldH1(x)
-	for k, a := range x.aH1[:x.N*3] {
-		update(&x.H1[k], runtime.Sigmoid(beta*a))
-	}
-	return moved
+	m.fieldFreeH1(x)
+	return x.Workspace.MeanStep(x.H1[:x.N*3], x.aH1[:x.N*3], runtime.Sigmoids, beta, damping)
 }
 
 // meanStepH2 updates the means of h2 and returns the largest change.
 func (m *TinyDBM) meanStepH2(x *TinyDBMChains, beta, damping float64) float64 {
-	moved := 0.0
-	update := func(old *float64, v float64) {
-		v = (1-damping)*v + damping**old
-		moved = max(moved, math.Abs(v-*old))
-		*old = v
-	}
 	m.fieldH2(x)
-	for k, a := range x.aH2[:x.N*2] {
-		update(&x.H2[k], runtime.Sigmoid(beta*a))
-	}
-	return moved
+	return x.Workspace.MeanStep(x.H2[:x.N*2], x.aH2[:x.N*2], runtime.Sigmoids, beta, damping)
 }
 
 // FreeEnergyVH2 writes, for every chain in use, the free energy at inverse temperature
@@ -964,46 +1011,19 @@ type TinyDBMTrainer struct {
 
 // NewTinyDBMTrainer returns a trainer for m; it allocates everything a step needs.
 func NewTinyDBMTrainer(m *TinyDBM, cfg runtime.CDConfig) (*TinyDBMTrainer, error) {
-	if cfg.BatchSize <= 0 {
-		return nil, fmt.Errorf("DBM trainer: BatchSize must be positive, got %d", cfg.BatchSize)
-	}
-	if cfg.ReconRows < 0 {
-		return nil, fmt.Errorf("DBM trainer: ReconRows must be 0 (every row) or positive, got %d", cfg.ReconRows)
-	}
-	if cfg.K <= 0 {
-		cfg.K = 1
-	}
-	chains := cfg.BatchSize
-	if cfg.Persistent && cfg.Chains > 0 {
-		chains = cfg.Chains
+	cfg, chains, opt, err := cfg.Prepare("DBM", []string{"W1", "W2", "b", "c1", "c2"})
+	if err != nil {
+		return nil, err
 	}
 	// One workspace serves the three batches: the idle workers of separate
 	// workspaces would spin on the cores the busy one needs.
 	data := NewTinyDBMChains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15)
-	t := &TinyDBMTrainer{Model: m, cfg: cfg,
+	t := &TinyDBMTrainer{Model: m, cfg: cfg, opt: opt,
 		data: data,
 		neg:  newTinyDBMChains(chains, cfg.Seed, data.Workspace),
 		mo:   newTinyDBMChains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroTinyDBM(), vel: ZeroTinyDBM(),
 		recon: make([]float64, cfg.BatchSize*3),
-	}
-	names := map[string]int{
-		"W1": 0,
-		"W2": 1,
-		"b":  2,
-		"c1": 3,
-		"c2": 4,
-	}
-	t.opt = make([]runtime.SGD, 5)
-	for i := range t.opt {
-		t.opt[i] = cfg.Optimizer
-	}
-	for name, rate := range cfg.Rates {
-		i, ok := names[name]
-		if !ok {
-			return nil, fmt.Errorf("DBM trainer: Rates names %q, which is not a trained parameter", name)
-		}
-		t.opt[i].LearningRate *= rate
 	}
 	t.rng = make([]float64, 8*chains)
 	t.encodeRNG()
@@ -1080,14 +1100,8 @@ func (t *TinyDBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64
 	d.Workspace.Clear(t.grad.C1)
 	d.Workspace.Clear(t.grad.C2)
 	inv := 1 / float64(rows)
-	iters, tol := t.cfg.MeanFieldIters, t.cfg.MeanFieldTol
-	if iters <= 0 {
-		iters = 25
-	}
-	if tol <= 0 {
-		tol = 1e-6
-	}
-	m.MeanField(d, iters, tol, t.cfg.MeanFieldDamping)
+	m.Hold(d)
+	m.MeanField(d, t.cfg.MeanFieldIters, t.cfg.MeanFieldTol, t.cfg.MeanFieldDamping)
 	m.EnergyGrad(d, -inv, t.grad)
 	recon := 0.0
 	if t.cfg.Persistent {
@@ -1119,6 +1133,7 @@ func (t *TinyDBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64
 			recon += (v - neg.V[k]) * (v - neg.V[k])
 		}
 	}
+	d.Workspace.Release()
 	d.Workspace.Update(&t.opt[0], m.W1, t.grad.W1, t.vel.W1, epoch)
 	d.Workspace.Update(&t.opt[1], m.W2, t.grad.W2, t.vel.W2, epoch)
 	d.Workspace.Update(&t.opt[2], m.B, t.grad.B, t.vel.B, epoch)
@@ -1255,6 +1270,9 @@ func (r reflectTinyDBM) Langevin(x runtime.Chains, layer int, beta, eps float64,
 }
 func (r reflectTinyDBM) MeanField(x runtime.Chains, iters int, tol, damping float64) int {
 	return r.m.MeanField(x.(*TinyDBMChains), iters, tol, damping)
+}
+func (r reflectTinyDBM) MeanFieldFrom(x runtime.Chains, iters int, tol, damping float64) int {
+	return r.m.MeanFieldFrom(x.(*TinyDBMChains), iters, tol, damping)
 }
 
 func (r reflectTinyDBM) FreeEnergy(x runtime.Chains, fe int, beta float64, dst []float64) {
