@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/ebmc/ebmc/runtime"
 )
 
 // Without Fashion-MNIST the command trains the 16-16-8 DBM on bars and
@@ -16,7 +18,13 @@ import (
 func TestRunOnEmbeddedDefault(t *testing.T) {
 	out := t.TempDir()
 	var stdout, stderr bytes.Buffer
-	args := []string{"-data", filepath.Join(out, "no-such-dir"), "-out", out}
+	args := []string{"-data", filepath.Join(out, "no-such-dir"), "-out", out, "-recognition", "2"}
+	ws := runtime.NewWorkspace(2)
+	f32 := ws.SetFloat32(true) // float32 kernels need AVX-512
+	ws.Close()
+	if f32 {
+		args = append(args, "-float32")
+	}
 	if testing.Short() { // the default's 300 + 3000 epochs in the full suite
 		args = append(args, "-pretrain-epochs", "100", "-epochs", "1000")
 	}
@@ -51,6 +59,12 @@ func TestRunOnEmbeddedDefault(t *testing.T) {
 	}
 	if met.ELBOTest.Mean > float64(met.ExactLogLikelihood.Value)+1e-9 {
 		t.Errorf("the bound %.4f exceeds the exact log-likelihood %.4f", met.ELBOTest.Mean, met.ExactLogLikelihood.Value)
+	}
+	if r := met.Recognition; r == nil || len(r.Epochs) != 2 || len(r.Trained) != 2 || len(r.Untrained) != 2 || r.Trained[0].SweepsFromZero <= 0 {
+		t.Errorf("-recognition 2: metrics hold %+v", met.Recognition)
+	}
+	if met.Float32Products != f32 {
+		t.Errorf("-float32 %v: metrics say %v", f32, met.Float32Products)
 	}
 	if len(met.InpaintMSE) != 3 {
 		t.Errorf("inpainting errors %v, want three methods", met.InpaintMSE)
