@@ -284,7 +284,13 @@ func (g *gen) trainer() {
 		// field's sweeps, the negative phase and the gradients pack each
 		// weight matrix once per step (Hold) instead of once per product.
 		p.P("m.Hold(d)")
+		p.P("if guide := t.cfg.MeanFieldGuide; guide != nil {")
+		p.P("guide.Guess(d)")
+		p.P("m.MeanFieldFrom(d, t.cfg.MeanFieldIters, t.cfg.MeanFieldTol, t.cfg.MeanFieldDamping)")
+		p.P("guide.Learn(d, epoch)")
+		p.P("} else {")
 		p.P("m.MeanField(d, t.cfg.MeanFieldIters, t.cfg.MeanFieldTol, t.cfg.MeanFieldDamping)")
+		p.P("}")
 		p.P("m.EnergyGrad(d, -inv, t.grad)")
 	default:
 		p.P("m.EnergyGrad(d, -inv, t.grad)")

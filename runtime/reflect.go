@@ -163,6 +163,21 @@ type CDConfig struct {
 	MeanFieldIters   int
 	MeanFieldTol     float64
 	MeanFieldDamping float64
+	// MeanFieldGuide, if not nil, starts that mean field from its guess
+	// instead of zero (MeanFieldFrom) and then learns from the fixed point
+	// reached: learned approximate inference (deep.Recognition).
+	MeanFieldGuide MeanFieldGuide
+}
+
+// A MeanFieldGuide guesses mean field's fixed point for a trainer's
+// positive phase and learns from the fixed points it sees.
+type MeanFieldGuide interface {
+	// Guess writes starting means into the hidden layers of x from its
+	// visible layers.
+	Guess(x Chains)
+	// Learn takes one step toward the fixed point now in x's hidden
+	// layers, in the given epoch (for learning-rate schedules).
+	Learn(x Chains, epoch int)
 }
 
 // Mask returns n copies of value: a whole-layer clamp mask.

@@ -31,11 +31,16 @@ type Recognition struct {
 	// layer l, for l = 1…L; R[0] and Bias[0] are empty.
 	R, Bias [][]float64
 
+	// Optimizer steps Learn (the trainer's guide, CDConfig.MeanFieldGuide);
+	// NewRecognition sets rate 0.1 and momentum 0.9.
+	Optimizer runtime.SGD
+
 	ws       *runtime.Workspace
 	own      bool // ws is the model's own
 	batch    int
 	mu, grad [][]float64 // per layer: activations (batch × size), their error terms
 	back     [][]float64 // per layer: the error terms from the layer above
+	target   [][]float64 // Learn's views of the chains' layers
 	gR, gB   [][]float64 // gradients
 	vR, vB   [][]float64 // velocities
 }
@@ -53,7 +58,7 @@ func NewRecognition(m runtime.Reflective, batch int, ws *runtime.Workspace) (*Re
 		return nil, fmt.Errorf("runtime: recognition model of %s: batch size must be positive, got %d", m.ModelName(), batch)
 	}
 	layers := m.Layers()
-	r := &Recognition{Chain: lay.Chain, ws: ws, batch: batch}
+	r := &Recognition{Chain: lay.Chain, ws: ws, batch: batch, Optimizer: runtime.SGD{LearningRate: 0.1, Momentum: 0.9}}
 	if ws == nil {
 		r.ws, r.own = runtime.NewWorkspace(0), true
 	}
@@ -65,7 +70,7 @@ func NewRecognition(m runtime.Reflective, batch int, ws *runtime.Workspace) (*Re
 		r.Sizes = append(r.Sizes, layout.Product(ly.Shape))
 	}
 	L := len(r.Sizes)
-	for _, p := range []*[][]float64{&r.R, &r.Bias, &r.gR, &r.gB, &r.vR, &r.vB, &r.mu, &r.grad, &r.back} {
+	for _, p := range []*[][]float64{&r.R, &r.Bias, &r.gR, &r.gB, &r.vR, &r.vB, &r.mu, &r.grad, &r.back, &r.target} {
 		*p = make([][]float64, L)
 	}
 	for l := 1; l < L; l++ {
@@ -116,6 +121,29 @@ func (r *Recognition) Infer(x runtime.Chains) error {
 	}
 	return nil
 }
+
+// Guess writes the model's guesses into the hidden layers of x (Infer);
+// with Learn it makes r a trainer's guide (runtime.CDConfig.MeanFieldGuide),
+// which must then run on batches of at most r's batch size.
+func (r *Recognition) Guess(x runtime.Chains) {
+	if err := r.Infer(x); err != nil {
+		panic(err)
+	}
+}
+
+// Learn takes one step of r.Optimizer toward the means in x's hidden
+// layers, the fixed points mean field reached from r's guesses.
+func (r *Recognition) Learn(x runtime.Chains, epoch int) {
+	n := x.Len()
+	views := x.Layers()
+	for l := range r.Sizes {
+		r.target[l] = views[r.Chain[l]].Data
+	}
+	copy(r.mu[0][:n*r.Sizes[0]], r.target[0][:n*r.Sizes[0]])
+	r.step(n, r.target, &r.Optimizer, epoch)
+}
+
+var _ runtime.MeanFieldGuide = (*Recognition)(nil)
 
 // step takes one gradient step on the cross-entropy between the guesses
 // for the first n rows of r.mu[0] and the targets (the fixed points, per

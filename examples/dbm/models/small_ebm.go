@@ -1101,7 +1101,13 @@ func (t *SmallTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	d.Workspace.Clear(t.grad.C2)
 	inv := 1 / float64(rows)
 	m.Hold(d)
-	m.MeanField(d, t.cfg.MeanFieldIters, t.cfg.MeanFieldTol, t.cfg.MeanFieldDamping)
+	if guide := t.cfg.MeanFieldGuide; guide != nil {
+		guide.Guess(d)
+		m.MeanFieldFrom(d, t.cfg.MeanFieldIters, t.cfg.MeanFieldTol, t.cfg.MeanFieldDamping)
+		guide.Learn(d, epoch)
+	} else {
+		m.MeanField(d, t.cfg.MeanFieldIters, t.cfg.MeanFieldTol, t.cfg.MeanFieldDamping)
+	}
 	m.EnergyGrad(d, -inv, t.grad)
 	recon := 0.0
 	if t.cfg.Persistent {
