@@ -20,10 +20,13 @@ import (
 // Python is the interpreter that has Debian's python3-torch.
 const Python = "/usr/bin/python3"
 
-// needTorch skips the test when PyTorch is missing, except under CI
-// (CI set), where the torch target must be tested.
+// needTorch skips the test under -short, and when PyTorch is missing
+// except under CI (CI set), where the torch target must be tested.
 func needTorch(t testing.TB) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: starts Python with PyTorch (seconds a process); the full suite runs it")
+	}
 	torchOnce.Do(func() {
 		out, err := exec.Command(Python, "-c", "import torch; print(torch.__version__)").CombinedOutput()
 		if err != nil {
