@@ -153,3 +153,26 @@ func BenchmarkSigmoids(b *testing.B) {
 		}
 	})
 }
+
+// Tanhs is tanh to within twice the sigmoid's error; Relax moves each mean
+// the fraction 1 − damping toward its target and returns the largest move,
+// NaN when a move is NaN.
+func TestTanhsAndRelax(t *testing.T) {
+	src := []float64{-40, -3, -0.5, -1e-9, 0, 1e-9, 0.25, 2, 35}
+	dst := make([]float64, len(src))
+	Tanhs(dst, src, 1.5)
+	for i, x := range src {
+		if want := math.Tanh(1.5 * x); math.Abs(dst[i]-want) > 2*SigmoidMaxAbsError+4e-16 {
+			t.Errorf("Tanhs(%g) = %.17g, want %.17g", x, dst[i], want)
+		}
+	}
+	mu := []float64{0, 0.5, 1}
+	target := []float64{1, 0.5, 0}
+	if got := Relax(mu, target, 0.25); got != 0.75 || mu[0] != 0.75 || mu[1] != 0.5 || mu[2] != 0.25 {
+		t.Errorf("Relax with damping 0.25: largest move %g, means %v; want 0.75, [0.75 0.5 0.25]", got, mu)
+	}
+	mu = []float64{0, 0, 0}
+	if got := Relax(mu, []float64{0.1, math.NaN(), 0.2}, 0); !math.IsNaN(got) {
+		t.Errorf("Relax toward a NaN target returned %g, want NaN", got)
+	}
+}
