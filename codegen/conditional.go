@@ -112,17 +112,13 @@ func (fp fieldPart) keeps(layers map[*ir.Layer]bool) bool {
 	return clamped == (fp == clampedPart)
 }
 
-// splitField reports whether mean field computes the field of a layer in
-// two parts (ir.Conditional.ClampedProducts).
-func (g *gen) splitField(c *ir.Conditional) bool { return c.ClampedProducts() }
-
 // field writes fieldL, which computes the field (and precision) of every
 // unit of a layer for every chain in use, for layers with lateral
 // couplings fieldSiteL, the field of one unit, and for layers whose field
-// mean field splits (splitField) fieldClampedL and fieldFreeL.
+// mean field splits (ir.Conditional.ClampedProducts) fieldClampedL and fieldFreeL.
 func (g *gen) field(c *ir.Conditional) {
 	g.fieldOf(c, wholeField)
-	if g.splitField(c) {
+	if c.ClampedProducts() {
 		g.fieldOf(c, clampedPart)
 		g.fieldOf(c, freePart)
 	}
@@ -842,7 +838,7 @@ func (g *gen) meanField() {
 	p.Pf("func (m *%s) MeanFieldFrom(x *%s, iters int, tol, damping float64) int {", g.T, g.C)
 	p.P("const beta = 1.0")
 	for _, c := range g.m.Conditionals {
-		if g.splitField(c) {
+		if c.ClampedProducts() {
 			p.Pf("m.fieldClamped%s(x)", g.L(c.Layer))
 		}
 	}
@@ -879,7 +875,7 @@ func (g *gen) meanStep(c *ir.Conditional) {
 	L, S := g.L(ly), ly.Size
 	p := g.p
 	field := "field"
-	if g.splitField(c) {
+	if c.ClampedProducts() {
 		field = "fieldFree"
 	}
 	p.Pf("// meanStep%s updates the means of %s and returns the largest change.", L, ly.Name)

@@ -161,7 +161,7 @@ func (g *gen) chainsType() {
 	}
 	p.P()
 	for _, c := range g.m.Conditionals {
-		if g.splitField(c) {
+		if c.ClampedProducts() {
 			p.Pf("fixed%s []float64 // the part of the fields of %s that the visible layers fix, during mean field", g.L(c.Layer), c.Layer.Name)
 		}
 	}
@@ -219,7 +219,7 @@ func (g *gen) chainsType() {
 		p.Pf("x.grad, x.grad2 = make([]float64, n*%d), make([]float64, n*%d)", g.maxLayer(), g.maxLayer())
 	}
 	for _, c := range g.m.Conditionals {
-		if g.splitField(c) {
+		if c.ClampedProducts() {
 			p.Pf("x.fixed%s = make([]float64, n*%d)", g.L(c.Layer), c.Layer.Size)
 		}
 	}

@@ -130,7 +130,7 @@ func runWrapped(args []string, stdout, stderr io.Writer, wrap func(runtime.Train
 	fs.IntVar(&o.curveTemps, "curve-temps", 1000, "AIS temperatures of the learning curve's log Z")
 	fs.IntVar(&o.curveRuns, "curve-runs", 50, "AIS runs of the learning curve's log Z")
 	fs.IntVar(&o.recognition, "recognition", 0, "train a recognition model for mean field (Salakhutdinov & Larochelle 2010) for this many epochs on the first 10,000 training images and compare mean field from its guesses with mean field from zero on the first 1000 test images (0: none)")
-	fs.BoolVar(&o.float32, "float32", false, "variational SML's matrix products in float32 (Workspace.SetFloat32; about 1.3× faster, needs AVX-512; the documented figures are float64)")
+	fs.BoolVar(&o.float32, "float32", false, "variational SML's matrix products in float32 (Workspace.SetFloat32; about 1.4× faster on D1, needs AVX-512; the documented figures are float64)")
 	fs.StringVar(&o.load, "load", "", "evaluate the parameters of this checkpoint (a model.safetensors written by an earlier run) instead of training")
 	if code, ok := c.Parse(fs, args); !ok {
 		return code
