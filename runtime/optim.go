@@ -17,6 +17,15 @@ func ExponentialDecay(rate float64) Schedule {
 	return func(epoch int) float64 { return math.Pow(rate, float64(epoch)) }
 }
 
+// ExponentialDecayTo returns s(e) = max(rateᵉ, floor): the learning rate
+// shrinks by rate after every epoch until it reaches floor times its start.
+// Salakhutdinov's DBM code divides the rate by 1.000015 after every one of
+// an epoch's 600 minibatches, down to a tenth: ExponentialDecayTo(1.000015⁻⁶⁰⁰, 0.1)
+// per epoch.
+func ExponentialDecayTo(rate, floor float64) Schedule {
+	return func(epoch int) float64 { return max(math.Pow(rate, float64(epoch)), floor) }
+}
+
 // LinearDecay returns s(e) = 1 + (final − 1)·min(e, epochs)/epochs: the
 // multiplier falls linearly from 1 at epoch 0 to final at epoch epochs and
 // stays there. If epochs ≤ 0, s(e) = final.
@@ -41,16 +50,30 @@ func LinearDecay(epochs int, final float64) Schedule {
 //	θ ← θ + v
 //
 // where g is the ascent direction (the gradient of the log-likelihood).
+// With FinalMomentum > 0, μ is Momentum for epochs 0 … MomentumEpochs−1
+// and FinalMomentum afterwards: Hinton's practical guide (§9) starts at 0.5
+// while the parameters move far and raises μ to 0.9 once they settle.
 type SGD struct {
-	LearningRate float64 // η
-	Momentum     float64 // μ, typically 0.5 … 0.9
-	WeightDecay  float64 // λ, the L2 penalty coefficient
-	Schedule     Schedule
+	LearningRate   float64 // η
+	Momentum       float64 // μ, typically 0.5 … 0.9
+	WeightDecay    float64 // λ, the L2 penalty coefficient
+	Schedule       Schedule
+	FinalMomentum  float64 // μ from epoch MomentumEpochs on, if positive
+	MomentumEpochs int     // epochs at Momentum before FinalMomentum
+}
+
+// MomentumAt returns μ for epoch e (counted from 0).
+func (o *SGD) MomentumAt(epoch int) float64 {
+	if o.FinalMomentum > 0 && epoch >= o.MomentumEpochs {
+		return o.FinalMomentum
+	}
+	return o.Momentum
 }
 
 // Update applies one step to theta in place given the ascent direction grad
 // and the velocity buffer, which the caller keeps between steps (zero
-// initially). velocity may be nil when Momentum is 0. It does not allocate.
+// initially). velocity may be nil when μ is 0 at every epoch. It does not
+// allocate.
 // It panics if the lengths differ.
 func (o *SGD) Update(theta, grad, velocity []float64, epoch int) {
 	eta, mu, lambda := o.check(theta, grad, velocity, epoch)
@@ -62,14 +85,15 @@ func (o *SGD) check(theta, grad, velocity []float64, epoch int) (eta, mu, lambda
 	if len(grad) != len(theta) || (velocity != nil && len(velocity) != len(theta)) {
 		panic("runtime: SGD.Update: length mismatch")
 	}
-	if velocity == nil && o.Momentum != 0 {
+	mu = o.MomentumAt(epoch)
+	if velocity == nil && mu != 0 {
 		panic("runtime: SGD.Update: nil velocity with nonzero momentum")
 	}
 	s := 1.0
 	if o.Schedule != nil {
 		s = o.Schedule(epoch)
 	}
-	return o.LearningRate * s, o.Momentum, o.WeightDecay
+	return o.LearningRate * s, mu, o.WeightDecay
 }
 
 // sgdRange is the update of elements lo…hi−1.

@@ -17,6 +17,9 @@ func TestSchedules(t *testing.T) {
 		{"exp 0", ExponentialDecay(0.9), 0, 1},
 		{"exp 1", ExponentialDecay(0.9), 1, 0.9},
 		{"exp 3", ExponentialDecay(0.9), 3, 0.729},
+		{"exp to 2", ExponentialDecayTo(0.5, 0.2), 2, 0.25},
+		{"exp to floor", ExponentialDecayTo(0.5, 0.2), 3, 0.2},
+		{"exp to floor later", ExponentialDecayTo(0.5, 0.2), 40, 0.2},
 		{"linear 0", LinearDecay(10, 0.1), 0, 1},
 		{"linear 5", LinearDecay(10, 0.1), 5, 0.55},
 		{"linear 10", LinearDecay(10, 0.1), 10, 0.1},
@@ -70,6 +73,22 @@ func TestSGDUpdate(t *testing.T) {
 			// v₂ = 0.9·0.375 + 0.25·(2 − 0.6875) = 0.3375 + 0.328125 = 0.665625, θ₂ = 2.040625.
 			wantTheta: []float64{2.040625}, wantVel: []float64{0.665625},
 		},
+		{
+			name:  "before the final momentum",
+			opt:   SGD{LearningRate: 0.1, Momentum: 0.5, FinalMomentum: 0.9, MomentumEpochs: 5},
+			epoch: 4,
+			theta: []float64{0}, grads: [2][]float64{{1}, {1}},
+			// μ = 0.5, as "momentum".
+			wantTheta: []float64{0.25}, wantVel: []float64{0.15},
+		},
+		{
+			name:  "final momentum",
+			opt:   SGD{LearningRate: 0.1, Momentum: 0.5, FinalMomentum: 0.9, MomentumEpochs: 5},
+			epoch: 5,
+			theta: []float64{0}, grads: [2][]float64{{1}, {1}},
+			// μ = 0.9: v₁ = 0.1, θ₁ = 0.1; v₂ = 0.09 + 0.1 = 0.19, θ₂ = 0.29.
+			wantTheta: []float64{0.29}, wantVel: []float64{0.19},
+		},
 	} {
 		theta := append([]float64(nil), c.theta...)
 		vel := make([]float64, len(theta))
@@ -101,6 +120,19 @@ func TestSGDNilVelocity(t *testing.T) {
 		}
 	}()
 	(&SGD{Momentum: 0.5}).Update(a, g, nil, 0)
+}
+
+func TestSGDFinalMomentumNilVelocity(t *testing.T) {
+	// No momentum at first, then some: velocity is needed from that epoch on.
+	o := SGD{LearningRate: 0.5, FinalMomentum: 0.9, MomentumEpochs: 2}
+	a, g := []float64{1}, []float64{0.5}
+	o.Update(a, g, nil, 1)
+	defer func() {
+		if recover() == nil {
+			t.Error("nil velocity at the final momentum did not panic")
+		}
+	}()
+	o.Update(a, g, nil, 2)
 }
 
 func TestSGDNoAllocs(t *testing.T) {

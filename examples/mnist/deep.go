@@ -36,8 +36,12 @@ type dbnRecipe struct {
 // dbmRecipe is how the DBM row trains: greedy pretraining of the two RBMs
 // with the weight-doubling correction (CD-1), then variational SML
 // (Salakhutdinov & Hinton 2009) — mean field for the data, persistent
-// Gibbs chains started at training images for the model — with the
-// learning rate falling linearly to a tenth.
+// Gibbs chains started at training images for the model. The schedule is
+// that of Salakhutdinov's DBM code: the learning rate shrinking by
+// RateDecay per epoch (1.000015⁻⁶⁰⁰, his per-minibatch factor over 600
+// minibatches) down to RateFloor of its start, momentum Momentum for
+// MomentumEpochs epochs and FinalMomentum afterwards. A recipe without
+// RateDecay (the runs before it) lets the rate fall linearly to a tenth.
 type dbmRecipe struct {
 	PretrainEpochs   []int   `json:"pretrain_epochs"`
 	PretrainRate     float64 `json:"pretrain_learning_rate"`
@@ -50,8 +54,26 @@ type dbmRecipe struct {
 	K                int     `json:"sml_gibbs_sweeps_per_update"`
 	Chains           int     `json:"sml_chains"`
 	Batch            int     `json:"batch"`
-	MeanFieldIters   int     `json:"mean_field_iterations"`
+	MeanFieldIters   int     `json:"mean_field_iterations"` // of the evaluation
 	MeanFieldTol     float64 `json:"mean_field_tolerance"`
+	// SMLMeanFieldIters caps the mean-field sweeps of each training step
+	// (0: runtime.CDConfig's default, 25).
+	SMLMeanFieldIters int     `json:"sml_mean_field_iterations,omitempty"`
+	RateDecay         float64 `json:"sml_rate_decay_per_epoch,omitempty"`
+	RateFloor         float64 `json:"sml_rate_floor,omitempty"`
+	FinalMomentum     float64 `json:"sml_final_momentum,omitempty"`
+	MomentumEpochs    int     `json:"sml_momentum_epochs,omitempty"`
+	Float32           bool    `json:"sml_float32_products,omitempty"`
+}
+
+// optimizer is the recipe's SGD for variational SML.
+func (rc dbmRecipe) optimizer() runtime.SGD {
+	sched := runtime.LinearDecay(rc.Epochs, 0.1)
+	if rc.RateDecay > 0 {
+		sched = runtime.ExponentialDecayTo(rc.RateDecay, rc.RateFloor)
+	}
+	return runtime.SGD{LearningRate: rc.Rate, Momentum: rc.Momentum, WeightDecay: rc.Decay, Schedule: sched,
+		FinalMomentum: rc.FinalMomentum, MomentumEpochs: rc.MomentumEpochs}
 }
 
 // newDBN returns the DBN row's network, 784×500 under 500×2000, initialized
@@ -250,6 +272,7 @@ func (e *env) trainDBM(r *row, res *Result) (runtime.Reflective, error) {
 		pre[i] = e.scaled(n)
 	}
 	rc.PretrainEpochs = pre
+	rc.Float32 = e.o.float32
 	res.Settings, res.Epochs = rc, rc.Epochs
 	m := dbm.NewDBM(e.o.seed).Reflect()
 	ctx := context.Background()
@@ -278,9 +301,15 @@ func (e *env) trainDBM(r *row, res *Result) (runtime.Reflective, error) {
 	}
 	proxy()
 	tr, err := m.NewTrainer(runtime.CDConfig{K: rc.K, Persistent: true, Chains: rc.Chains, BatchSize: rc.Batch, Seed: e.o.seed,
-		Optimizer: runtime.SGD{LearningRate: rc.Rate, Momentum: rc.Momentum, WeightDecay: rc.Decay, Schedule: runtime.LinearDecay(rc.Epochs, 0.1)}})
+		MeanFieldIters: rc.SMLMeanFieldIters, MeanFieldTol: rc.MeanFieldTol, Optimizer: rc.optimizer()})
 	if err != nil {
 		return nil, err
+	}
+	if rc.Float32 {
+		ws, ok := tr.(interface{ Workspace() *runtime.Workspace })
+		if !ok || !ws.Workspace().SetFloat32(true) {
+			return nil, fmt.Errorf("-float32: this CPU has no float32 kernels (they need AVX-512)")
+		}
 	}
 	chains.StartAtData(m, tr, e.train, e.o.seed)
 	_, err = training.Fit(ctx, tr, e.train, training.FitConfig{Epochs: rc.Epochs, BatchSize: rc.Batch, Shuffle: true, Seed: e.o.seed,

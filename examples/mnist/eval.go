@@ -229,6 +229,9 @@ func (e *env) trainCD(r *row, res *Result) (runtime.Reflective, error) {
 	if e.o.momentum >= 0 {
 		rc.Momentum = e.o.momentum
 	}
+	if e.o.finalMomentum >= 0 {
+		rc.FinalMomentum, rc.MomentumEpochs = e.o.finalMomentum, 5
+	}
 	switch e.o.biases {
 	case "base":
 		rc.BaseBiases = true

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/ebmc/ebmc/examples/mnist/models"
@@ -61,11 +62,16 @@ type cdRecipe struct {
 	Linear      bool    `json:"rate_falls_linearly_to_zero"`
 	MeanVisible bool    `json:"negative_visible_as_means"`
 	BaseBiases  bool    `json:"visible_biases_from_base_rates"`
+	// FinalMomentum, if positive, replaces Momentum after MomentumEpochs
+	// epochs (runtime.SGD).
+	FinalMomentum  float64 `json:"final_momentum,omitempty"`
+	MomentumEpochs int     `json:"momentum_epochs,omitempty"`
 }
 
 // config is the recipe as the generated trainers take it.
 func (rc cdRecipe) config(seed uint64) runtime.CDConfig {
-	opt := runtime.SGD{LearningRate: rc.Rate, Momentum: rc.Momentum, WeightDecay: rc.Decay}
+	opt := runtime.SGD{LearningRate: rc.Rate, Momentum: rc.Momentum, WeightDecay: rc.Decay,
+		FinalMomentum: rc.FinalMomentum, MomentumEpochs: rc.MomentumEpochs}
 	if rc.Linear {
 		epochs := rc.Epochs
 		opt.Schedule = func(epoch int) float64 { return 1 - float64(epoch)/float64(epochs) }
@@ -102,6 +108,11 @@ func mixture(newMoB func(uint64) runtime.Reflective) func(uint64, runtime.CDConf
 		return newMoB(seed), nil, nil
 	}
 }
+
+// dbmRateDecay is the DBM's learning-rate factor per epoch:
+// Salakhutdinov's code divides the rate by 1.000015 after each of an
+// epoch's 600 minibatches.
+var dbmRateDecay = math.Pow(1.000015, -600)
 
 const (
 	sm08     = "Salakhutdinov & Murray 2008"
@@ -155,9 +166,10 @@ func rows() []*row {
 				Bottom:   cdRecipe{K: 1, Persistent: true, Chains: 100, Epochs: 20, Rate: 0.05, Momentum: 0.5, Decay: 2e-4, Batch: 100, Linear: true, BaseBiases: true},
 				Top:      cdRecipe{K: 1, Epochs: 10, Rate: 0.05, Momentum: 0.5, Decay: 2e-4, Batch: 100, Linear: true, MeanVisible: true, BaseBiases: true},
 				SampleUp: true, BoundSamples: 10}},
-		{id: "dbm", model: "DBM 784-500-1000", training: "pretraining + variational SML", estimate: 35 * time.Minute,
+		{id: "dbm", model: "DBM 784-500-1000", training: "pretraining + variational SML", estimate: 75 * time.Minute,
 			published: []Published{{-84.62, "(variational bound; ln Z 356.18)", "Salakhutdinov & Hinton 2009, Table 1"}},
 			dbm: &dbmRecipe{PretrainEpochs: []int{10, 10}, PretrainRate: 0.05, PretrainMomentum: 0.5, PretrainDecay: 5e-4,
-				Epochs: 10, Rate: 0.001, Momentum: 0.5, Decay: 2e-4, K: 5, Chains: 100, Batch: 100, MeanFieldIters: 100, MeanFieldTol: 1e-6}},
+				Epochs: 100, Rate: 0.001, Momentum: 0.5, FinalMomentum: 0.9, MomentumEpochs: 5, RateDecay: dbmRateDecay, RateFloor: 0.1,
+				Decay: 2e-4, K: 5, Chains: 100, Batch: 100, MeanFieldIters: 100, SMLMeanFieldIters: 25, MeanFieldTol: 1e-6}},
 	}
 }
