@@ -166,10 +166,10 @@ func rows() []*row {
 				Bottom:   cdRecipe{K: 1, Persistent: true, Chains: 100, Epochs: 20, Rate: 0.05, Momentum: 0.5, Decay: 2e-4, Batch: 100, Linear: true, BaseBiases: true},
 				Top:      cdRecipe{K: 1, Epochs: 10, Rate: 0.05, Momentum: 0.5, Decay: 2e-4, Batch: 100, Linear: true, MeanVisible: true, BaseBiases: true},
 				SampleUp: true, BoundSamples: 10}},
-		{id: "dbm", model: "DBM 784-500-1000", training: "pretraining + variational SML", estimate: 75 * time.Minute,
+		{id: "dbm", model: "DBM 784-500-1000", training: "pretraining + variational SML", estimate: 45 * time.Minute,
 			published: []Published{{-84.62, "(variational bound; ln Z 356.18)", "Salakhutdinov & Hinton 2009, Table 1"}},
 			dbm: &dbmRecipe{PretrainEpochs: []int{10, 10}, PretrainRate: 0.05, PretrainMomentum: 0.5, PretrainDecay: 5e-4,
-				Epochs: 100, Rate: 0.001, Momentum: 0.5, FinalMomentum: 0.9, MomentumEpochs: 5, RateDecay: dbmRateDecay, RateFloor: 0.1,
+				Epochs: 60, Rate: 0.001, Momentum: 0.5, RateDecay: dbmRateDecay, RateFloor: 0.1,
 				Decay: 2e-4, K: 5, Chains: 100, Batch: 100, MeanFieldIters: 100, SMLMeanFieldIters: 25, MeanFieldTol: 1e-6}},
 	}
 }
