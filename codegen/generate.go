@@ -3,6 +3,7 @@ package codegen
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"go/token"
 	"path/filepath"
@@ -54,11 +55,14 @@ const RuntimeImport = "github.com/ebmc/ebmc/runtime"
 // matrix–matrix product instead of a product per chain.
 const gemmMinChains = 4
 
+// ErrNoPackage is Generate's error when Options.Package is empty.
+var ErrNoPackage = errors.New("codegen: no package name given")
+
 // Generate turns a model into Go source: NAME_ebm.go and, with Bench,
 // NAME_ebm_bench_test.go.
 func Generate(m *ir.Model, opts Options) ([]File, error) {
 	if opts.Package == "" {
-		return nil, fmt.Errorf("codegen: no package name given")
+		return nil, ErrNoPackage
 	}
 	if !token.IsIdentifier(opts.Package) || token.IsKeyword(opts.Package) || opts.Package == "_" {
 		return nil, fmt.Errorf("codegen: package name %q is not a Go identifier other than a keyword or _", opts.Package)
@@ -91,6 +95,20 @@ func Generate(m *ir.Model, opts Options) ([]File, error) {
 		files = append(files, File{Name: base + "_bench_test.go", Content: b})
 	}
 	return files, nil
+}
+
+// GenerateSource compiles the .ebm text src, read from path, with
+// opts.Defines (ir.Compile; maxBytes bounds the parameters' memory, 0 means
+// ir.DefaultMaxBytes) and generates it with opts, whose Source and Text
+// become path's base name and src: what ebmc gen writes from a file, and
+// how the repository's test models (internal/gentest) are written.
+func GenerateSource(path string, src []byte, maxBytes int64, opts Options) ([]File, error) {
+	m, err := ir.Compile(path, src, ir.Options{Defines: opts.Defines, MaxBytes: maxBytes})
+	if err != nil {
+		return nil, err
+	}
+	opts.Source, opts.Text = filepath.Base(path), src
+	return Generate(m, opts)
 }
 
 type gen struct {

@@ -54,25 +54,26 @@ func (c *cli) gen(args []string) int {
 		}
 	}
 	path := fs.Arg(0)
-	m, src, ok := c.loadSource(path, defs)
-	if !ok {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "ebmc: %v\n", err)
 		return 1
 	}
 	dir := filepath.Dir(path)
 	if *out != "" {
 		dir = filepath.Dir(*out)
 	}
-	name := *pkg
+	name, nameErr := *pkg, error(nil)
 	if name == "" {
-		var err error
-		if name, err = packageName(dir); err != nil {
-			fmt.Fprintf(c.stderr, "ebmc gen: %v\n", err)
-			return 2
-		}
+		name, nameErr = packageName(dir) // "" on error: the model's own errors come first
 	}
-	files, err := codegen.Generate(m, codegen.Options{Package: name, Source: filepath.Base(path), Text: src, Defines: defs,
+	files, err := codegen.GenerateSource(path, src, int64(c.maxBytes), codegen.Options{Package: name, Defines: defs,
 		Bench: *bench, Float32: *float32, Type: *typ})
-	if err != nil {
+	switch {
+	case nameErr != nil && errors.Is(err, codegen.ErrNoPackage):
+		fmt.Fprintf(c.stderr, "ebmc gen: %v\n", nameErr)
+		return 2
+	case err != nil:
 		fmt.Fprintln(c.stderr, err)
 		return 1
 	}

@@ -7,12 +7,12 @@ import (
 	"testing"
 
 	"github.com/ebmc/ebmc/internal/gentest/classrbm"
+	"github.com/ebmc/ebmc/internal/gentest/emtest"
 	"github.com/ebmc/ebmc/internal/gentest/fvbm"
 	"github.com/ebmc/ebmc/internal/gentest/gauss"
 	"github.com/ebmc/ebmc/internal/gentest/grbm"
 	"github.com/ebmc/ebmc/internal/gentest/rbm"
 	"github.com/ebmc/ebmc/runtime"
-	"github.com/ebmc/ebmc/runtime/internal/emtest"
 )
 
 func TestELBOEntropyOfEachKind(t *testing.T) {

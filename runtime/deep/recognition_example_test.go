@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/ebmc/ebmc/internal/gentest/dbmtest"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/deep"
-	"github.com/ebmc/ebmc/runtime/deep/internal/dbmtest"
 )
 
 // A recognition model learns to guess mean field's fixed points, and mean

@@ -6,10 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ebmc/ebmc/internal/gentest/dbmtest"
+	"github.com/ebmc/ebmc/internal/gentest/emtest"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
-	"github.com/ebmc/ebmc/runtime/deep/internal/dbmtest"
-	"github.com/ebmc/ebmc/runtime/internal/emtest"
 )
 
 // strongDBM is the 16-12-8 test machine with weights of scale w, so that

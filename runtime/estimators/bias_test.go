@@ -6,11 +6,11 @@ import (
 	"testing"
 
 	"github.com/ebmc/ebmc/internal/gentest/classrbm"
+	"github.com/ebmc/ebmc/internal/gentest/emtest"
 	"github.com/ebmc/ebmc/internal/gentest/fvbm"
 	"github.com/ebmc/ebmc/internal/gentest/rbm"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/estimators"
-	"github.com/ebmc/ebmc/runtime/internal/emtest"
 )
 
 // TestSetBiases sets the visible biases from a random base field and checks

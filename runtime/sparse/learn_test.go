@@ -5,8 +5,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/ebmc/ebmc/internal/gentest/sctest"
 	"github.com/ebmc/ebmc/runtime/sparse"
-	"github.com/ebmc/ebmc/runtime/sparse/internal/sctest"
 )
 
 // trueDictionary draws a dictionary with unit-norm columns.

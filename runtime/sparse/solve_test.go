@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ebmc/ebmc/internal/gentest/sctest"
 	"github.com/ebmc/ebmc/runtime/sparse"
-	"github.com/ebmc/ebmc/runtime/sparse/internal/sctest"
 )
 
 // lasso is ½‖v − D·h‖² + λ‖h‖₁ for a D[nv, nk] (row-major), written here

@@ -7,12 +7,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ebmc/ebmc/internal/gentest/emtest"
 	"github.com/ebmc/ebmc/internal/gentest/fvbm"
 	"github.com/ebmc/ebmc/internal/gentest/rbm"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/estimators"
-	"github.com/ebmc/ebmc/runtime/internal/emtest"
 	"github.com/ebmc/ebmc/runtime/internal/modeltest"
 	"github.com/ebmc/ebmc/runtime/training"
 )

@@ -1,5 +1,6 @@
 // Package classrbm is ../../../examples/classrbm.ebm at 4 pixels, 3 labels and
 // 3 hidden units, compiled by ebmc.
+//
+// Its generated files are written by go generate in internal/gentest, from
+// the table gentest.Fixtures.
 package classrbm
-
-//go:generate go run github.com/ebmc/ebmc/cmd/ebmc gen -D NV=4 -D NH=3 -D NY=3 -o classrbm_ebm.go ../../../examples/classrbm.ebm

@@ -1,4 +1,5 @@
 // Package fvbm is a 5-unit fully visible Boltzmann machine compiled by ebmc.
+//
+// Its generated files are written by go generate in internal/gentest, from
+// the table gentest.Fixtures.
 package fvbm
-
-//go:generate go run github.com/ebmc/ebmc/cmd/ebmc gen -o fvbm_ebm.go fvbm.ebm

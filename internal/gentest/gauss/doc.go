@@ -1,4 +1,5 @@
 // Package gauss is a three-unit Gaussian with a full precision matrix, compiled by ebmc.
+//
+// Its generated files are written by go generate in internal/gentest, from
+// the table gentest.Fixtures.
 package gauss
-
-//go:generate go run github.com/ebmc/ebmc/cmd/ebmc gen -o gauss_ebm.go gauss.ebm

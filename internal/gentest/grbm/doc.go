@@ -1,4 +1,5 @@
 // Package grbm is ../../../examples/grbm.ebm at 3×2, compiled by ebmc.
+//
+// Its generated files are written by go generate in internal/gentest, from
+// the table gentest.Fixtures.
 package grbm
-
-//go:generate go run github.com/ebmc/ebmc/cmd/ebmc gen -D NV=3 -D NH=2 -o grbm_ebm.go ../../../examples/grbm.ebm
