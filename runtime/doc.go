@@ -73,7 +73,9 @@
 // Its state is four words ([RNG.State]), which checkpoints store either as a
 // U64 tensor (checkpoint.Checkpoint.Words) or bit-for-bit inside a float64
 // tensor ([RNG.EncodeState], [RNG.DecodeState]) so that it can be a [Tensor]
-// view returned by [Trainer.State].
+// view returned by [Trainer.State]. [StreamState] keeps a trainer's streams
+// that way: the generated trainers and those of runtime/training load it
+// before a step, save it after, and export it as the state tensor "rng".
 //
 // # Files
 //

@@ -82,3 +82,20 @@ func ExampleSGD_Update() {
 	// Output:
 	// 0.200 0.100
 }
+
+func ExampleStreamState() {
+	// The streams of two chains, mirrored as the trainer state "rng".
+	chains := []runtime.RNG{runtime.NewRNG(7, 0), runtime.NewRNG(7, 1)}
+	st := runtime.NewStreamState(chains, 8)
+	want := chains[1].Float64()
+
+	// A checkpoint written now, and read into another trainer's state.
+	saved := append([]float64(nil), st.Tensor().Data...)
+	other := []runtime.RNG{runtime.NewRNG(1, 0), runtime.NewRNG(1, 1)}
+	resumed := runtime.NewStreamState(other, 8)
+	copy(resumed.Tensor().Data, saved)
+	resumed.Load()
+
+	fmt.Println(st.Tensor().Shape, other[1].Float64() == want)
+	// Output: [16] true
+}

@@ -48,7 +48,7 @@ type Trainer interface {
 	TrainStep(batch []float64, rows int, epoch int) float64
 	// State returns the extra tensors needed to resume training exactly,
 	// as views: optimiser velocities "velocity.<param>", persistent chains
-	// "chain.<layer>" and RNG states "rng" (see RNG.EncodeState). Loading a
+	// "chain.<layer>" and RNG states "rng" (see StreamState). Loading a
 	// checkpoint writes into these views, so no SetState is needed.
 	State() []Tensor
 }

@@ -473,8 +473,8 @@ type IsingTrainer struct {
 	cfg           runtime.CDConfig
 	data, neg, mo *IsingChains
 	grad, vel     *Ising
-	rng           []float64     // the negative chains' random streams (the source of truth between steps)
-	opt           []runtime.SGD // the optimizer of each trained parameter, with its rate
+	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
+	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
 }
 
@@ -494,21 +494,8 @@ func NewIsingTrainer(m *Ising, cfg runtime.CDConfig) (*IsingTrainer, error) {
 		grad: ZeroIsing(), vel: ZeroIsing(),
 		recon: make([]float64, cfg.BatchSize*16),
 	}
-	t.rng = make([]float64, 8*chains)
-	t.encodeRNG()
+	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
-}
-
-func (t *IsingTrainer) encodeRNG() {
-	for ch := range t.neg.RNG {
-		t.neg.RNG[ch].EncodeState(t.rng[8*ch : 8*ch+8])
-	}
-}
-
-func (t *IsingTrainer) decodeRNG() {
-	for ch := range t.neg.RNG {
-		t.neg.RNG[ch].DecodeState(t.rng[8*ch : 8*ch+8])
-	}
 }
 
 // ModelName returns the model's name.
@@ -540,7 +527,7 @@ func (t *IsingTrainer) State() []runtime.Tensor {
 	if t.cfg.Persistent {
 		s = append(s, runtime.Tensor{Name: "chain.s", Shape: []int{len(t.neg.S) / 16, 16}, Data: t.neg.S})
 	}
-	s = append(s, runtime.Tensor{Name: "rng", Shape: []int{len(t.rng)}, Data: t.rng})
+	s = append(s, t.rng.Tensor())
 	return s
 }
 
@@ -553,7 +540,7 @@ func (t *IsingTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	}
 	m, d := t.Model, t.data
 	d.N = rows
-	t.decodeRNG()
+	t.rng.Load()
 	for r := 0; r < rows; r++ {
 		copy(d.S[r*16:(r+1)*16], batch[r*16+0:r*16+16])
 	}
@@ -571,7 +558,7 @@ func (t *IsingTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	}
 	m.EnergyGrad(neg, 1/float64(neg.N), t.grad)
 	d.Workspace.Update(&t.opt[0], m.H, t.grad.H, t.vel.H, epoch)
-	t.encodeRNG()
+	t.rng.Save()
 	return recon
 }
 

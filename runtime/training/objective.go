@@ -111,9 +111,9 @@ type ObjectiveTrainer struct {
 	grad    []runtime.Tensor
 	vel     [][]float64
 	opt     []runtime.SGD
-	rng     runtime.RNG
-	rngSt   []float64  // the random stream's state between steps
-	layers  []objLayer // the visible layers
+	rng     *runtime.RNG        // the method's random stream, the one of rngSt
+	rngSt   runtime.StreamState // its state between steps
+	layers  []objLayer          // the visible layers
 	cols    int
 	chains  map[int]runtime.Chains
 	vals    []float64 // rows of visible values to evaluate
@@ -157,9 +157,9 @@ func newObjectiveTrainer(m runtime.Reflective, o objective, cfg objectiveConfig)
 	if cfg.BatchSize <= 0 {
 		return nil, fmt.Errorf("runtime: %s trainer for %s: BatchSize must be positive, got %d", cfg.Method, name, cfg.BatchSize)
 	}
+	streams := []runtime.RNG{runtime.NewRNG(cfg.Seed, 0x0b1ec7)}
 	t := &ObjectiveTrainer{m: m, how: o, cfg: cfg, fe: estimators.VisibleFreeEnergy(m), exactSide: exactSide{keepF: -1}, chains: map[int]runtime.Chains{},
-		rng: runtime.NewRNG(cfg.Seed, 0x0b1ec7), rngSt: make([]float64, 4)}
-	t.rng.EncodeState(t.rngSt) // the source of truth between steps
+		rng: &streams[0], rngSt: runtime.NewStreamState(streams, 4)}
 	if t.fe < 0 && hasHidden(m) {
 		return nil, fmt.Errorf("runtime: %s trainer for %s: the hidden layers cannot be summed out given the visible ones, so F(v) is not available; use cd or pcd", cfg.Method, name)
 	}
@@ -270,7 +270,7 @@ func (t *ObjectiveTrainer) State() []runtime.Tensor {
 	for i, p := range t.params {
 		s = append(s, runtime.Tensor{Name: "velocity." + p.Name, Shape: p.Shape, Data: t.vel[i]})
 	}
-	s = append(s, runtime.Tensor{Name: "rng", Shape: []int{4}, Data: t.rngSt})
+	s = append(s, t.rngSt.Tensor())
 	if t.logZ != nil {
 		s = append(s, runtime.Tensor{Name: "nce.logZ", Shape: []int{}, Data: t.logZ},
 			runtime.Tensor{Name: "velocity.nce.logZ", Shape: []int{}, Data: t.logZVel})
@@ -288,8 +288,8 @@ func (t *ObjectiveTrainer) State() []runtime.Tensor {
 // returns the batch's summed loss. It uses the first MaxBatch rows of a
 // larger batch (which Fit refuses).
 func (t *ObjectiveTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
-	t.rng.DecodeState(t.rngSt)
-	defer t.rng.EncodeState(t.rngSt)
+	t.rngSt.Load()
+	defer t.rngSt.Save()
 	for _, g := range t.grad {
 		clear(g.Data)
 	}
@@ -883,7 +883,7 @@ func (t *ObjectiveTrainer) initNCE() error {
 func (t *ObjectiveTrainer) drawNoise(dst []float64) {
 	layers := t.noise.Layers()
 	for _, l := range t.layers {
-		t.cfg.Noise.SampleLayer(&t.rng, l.index, l.kind, l.k, layers[l.index].Data)
+		t.cfg.Noise.SampleLayer(t.rng, l.index, l.kind, l.k, layers[l.index].Data)
 	}
 	t.free(t.noise, dst)
 	lq := t.noiseLogQ(t.noise)

@@ -954,8 +954,8 @@ type ClassRBMTrainer struct {
 	cfg           runtime.CDConfig
 	data, neg, mo *ClassRBMChains
 	grad, vel     *ClassRBM
-	rng           []float64     // the negative chains' random streams (the source of truth between steps)
-	opt           []runtime.SGD // the optimizer of each trained parameter, with its rate
+	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
+	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
 }
 
@@ -975,21 +975,8 @@ func NewClassRBMTrainer(m *ClassRBM, cfg runtime.CDConfig) (*ClassRBMTrainer, er
 		grad: ZeroClassRBM(), vel: ZeroClassRBM(),
 		recon: make([]float64, cfg.BatchSize*784),
 	}
-	t.rng = make([]float64, 8*chains)
-	t.encodeRNG()
+	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
-}
-
-func (t *ClassRBMTrainer) encodeRNG() {
-	for ch := range t.neg.RNG {
-		t.neg.RNG[ch].EncodeState(t.rng[8*ch : 8*ch+8])
-	}
-}
-
-func (t *ClassRBMTrainer) decodeRNG() {
-	for ch := range t.neg.RNG {
-		t.neg.RNG[ch].DecodeState(t.rng[8*ch : 8*ch+8])
-	}
 }
 
 // ModelName returns the model's name.
@@ -1027,7 +1014,7 @@ func (t *ClassRBMTrainer) State() []runtime.Tensor {
 		s = append(s, runtime.Tensor{Name: "chain.y", Shape: []int{len(t.neg.Y) / 10, 10}, Data: t.neg.Y})
 		s = append(s, runtime.Tensor{Name: "chain.h", Shape: []int{len(t.neg.H) / 500, 500}, Data: t.neg.H})
 	}
-	s = append(s, runtime.Tensor{Name: "rng", Shape: []int{len(t.rng)}, Data: t.rng})
+	s = append(s, t.rng.Tensor())
 	return s
 }
 
@@ -1040,7 +1027,7 @@ func (t *ClassRBMTrainer) TrainStep(batch []float64, rows int, epoch int) float6
 	}
 	m, d := t.Model, t.data
 	d.N = rows
-	t.decodeRNG()
+	t.rng.Load()
 	for r := 0; r < rows; r++ {
 		copy(d.V[r*784:(r+1)*784], batch[r*794+0:r*794+784])
 		copy(d.Y[r*10:(r+1)*10], batch[r*794+784:r*794+794])
@@ -1100,7 +1087,7 @@ func (t *ClassRBMTrainer) TrainStep(batch []float64, rows int, epoch int) float6
 	d.Workspace.Update(&t.opt[2], m.B, t.grad.B, t.vel.B, epoch)
 	d.Workspace.Update(&t.opt[3], m.D, t.grad.D, t.vel.D, epoch)
 	d.Workspace.Update(&t.opt[4], m.C, t.grad.C, t.vel.C, epoch)
-	t.encodeRNG()
+	t.rng.Save()
 	return recon
 }
 

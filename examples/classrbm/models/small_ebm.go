@@ -983,8 +983,8 @@ type SmallTrainer struct {
 	cfg           runtime.CDConfig
 	data, neg, mo *SmallChains
 	grad, vel     *Small
-	rng           []float64     // the negative chains' random streams (the source of truth between steps)
-	opt           []runtime.SGD // the optimizer of each trained parameter, with its rate
+	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
+	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
 }
 
@@ -1004,21 +1004,8 @@ func NewSmallTrainer(m *Small, cfg runtime.CDConfig) (*SmallTrainer, error) {
 		grad: ZeroSmall(), vel: ZeroSmall(),
 		recon: make([]float64, cfg.BatchSize*64),
 	}
-	t.rng = make([]float64, 8*chains)
-	t.encodeRNG()
+	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
-}
-
-func (t *SmallTrainer) encodeRNG() {
-	for ch := range t.neg.RNG {
-		t.neg.RNG[ch].EncodeState(t.rng[8*ch : 8*ch+8])
-	}
-}
-
-func (t *SmallTrainer) decodeRNG() {
-	for ch := range t.neg.RNG {
-		t.neg.RNG[ch].DecodeState(t.rng[8*ch : 8*ch+8])
-	}
 }
 
 // ModelName returns the model's name.
@@ -1056,7 +1043,7 @@ func (t *SmallTrainer) State() []runtime.Tensor {
 		s = append(s, runtime.Tensor{Name: "chain.y", Shape: []int{len(t.neg.Y) / 4, 4}, Data: t.neg.Y})
 		s = append(s, runtime.Tensor{Name: "chain.h", Shape: []int{len(t.neg.H) / 20, 20}, Data: t.neg.H})
 	}
-	s = append(s, runtime.Tensor{Name: "rng", Shape: []int{len(t.rng)}, Data: t.rng})
+	s = append(s, t.rng.Tensor())
 	return s
 }
 
@@ -1069,7 +1056,7 @@ func (t *SmallTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	}
 	m, d := t.Model, t.data
 	d.N = rows
-	t.decodeRNG()
+	t.rng.Load()
 	for r := 0; r < rows; r++ {
 		copy(d.V[r*64:(r+1)*64], batch[r*68+0:r*68+64])
 		copy(d.Y[r*4:(r+1)*4], batch[r*68+64:r*68+68])
@@ -1129,7 +1116,7 @@ func (t *SmallTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	d.Workspace.Update(&t.opt[2], m.B, t.grad.B, t.vel.B, epoch)
 	d.Workspace.Update(&t.opt[3], m.D, t.grad.D, t.vel.D, epoch)
 	d.Workspace.Update(&t.opt[4], m.C, t.grad.C, t.vel.C, epoch)
-	t.encodeRNG()
+	t.rng.Save()
 	return recon
 }
 

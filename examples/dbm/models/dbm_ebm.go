@@ -973,8 +973,8 @@ type DBMTrainer struct {
 	cfg           runtime.CDConfig
 	data, neg, mo *DBMChains
 	grad, vel     *DBM
-	rng           []float64     // the negative chains' random streams (the source of truth between steps)
-	opt           []runtime.SGD // the optimizer of each trained parameter, with its rate
+	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
+	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
 }
 
@@ -994,21 +994,8 @@ func NewDBMTrainer(m *DBM, cfg runtime.CDConfig) (*DBMTrainer, error) {
 		grad: ZeroDBM(), vel: ZeroDBM(),
 		recon: make([]float64, cfg.BatchSize*1000),
 	}
-	t.rng = make([]float64, 8*chains)
-	t.encodeRNG()
+	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
-}
-
-func (t *DBMTrainer) encodeRNG() {
-	for ch := range t.neg.RNG {
-		t.neg.RNG[ch].EncodeState(t.rng[8*ch : 8*ch+8])
-	}
-}
-
-func (t *DBMTrainer) decodeRNG() {
-	for ch := range t.neg.RNG {
-		t.neg.RNG[ch].DecodeState(t.rng[8*ch : 8*ch+8])
-	}
 }
 
 // ModelName returns the model's name.
@@ -1046,7 +1033,7 @@ func (t *DBMTrainer) State() []runtime.Tensor {
 		s = append(s, runtime.Tensor{Name: "chain.h1", Shape: []int{len(t.neg.H1) / 500, 500}, Data: t.neg.H1})
 		s = append(s, runtime.Tensor{Name: "chain.h2", Shape: []int{len(t.neg.H2) / 1000, 1000}, Data: t.neg.H2})
 	}
-	s = append(s, runtime.Tensor{Name: "rng", Shape: []int{len(t.rng)}, Data: t.rng})
+	s = append(s, t.rng.Tensor())
 	return s
 }
 
@@ -1059,7 +1046,7 @@ func (t *DBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	}
 	m, d := t.Model, t.data
 	d.N = rows
-	t.decodeRNG()
+	t.rng.Load()
 	for r := 0; r < rows; r++ {
 		copy(d.V[r*784:(r+1)*784], batch[r*784+0:r*784+784])
 	}
@@ -1114,7 +1101,7 @@ func (t *DBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	d.Workspace.Update(&t.opt[2], m.B, t.grad.B, t.vel.B, epoch)
 	d.Workspace.Update(&t.opt[3], m.C1, t.grad.C1, t.vel.C1, epoch)
 	d.Workspace.Update(&t.opt[4], m.C2, t.grad.C2, t.vel.C2, epoch)
-	t.encodeRNG()
+	t.rng.Save()
 	return recon
 }
 

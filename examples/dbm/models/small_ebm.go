@@ -1004,8 +1004,8 @@ type SmallTrainer struct {
 	cfg           runtime.CDConfig
 	data, neg, mo *SmallChains
 	grad, vel     *Small
-	rng           []float64     // the negative chains' random streams (the source of truth between steps)
-	opt           []runtime.SGD // the optimizer of each trained parameter, with its rate
+	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
+	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
 }
 
@@ -1025,21 +1025,8 @@ func NewSmallTrainer(m *Small, cfg runtime.CDConfig) (*SmallTrainer, error) {
 		grad: ZeroSmall(), vel: ZeroSmall(),
 		recon: make([]float64, cfg.BatchSize*9),
 	}
-	t.rng = make([]float64, 8*chains)
-	t.encodeRNG()
+	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
-}
-
-func (t *SmallTrainer) encodeRNG() {
-	for ch := range t.neg.RNG {
-		t.neg.RNG[ch].EncodeState(t.rng[8*ch : 8*ch+8])
-	}
-}
-
-func (t *SmallTrainer) decodeRNG() {
-	for ch := range t.neg.RNG {
-		t.neg.RNG[ch].DecodeState(t.rng[8*ch : 8*ch+8])
-	}
 }
 
 // ModelName returns the model's name.
@@ -1077,7 +1064,7 @@ func (t *SmallTrainer) State() []runtime.Tensor {
 		s = append(s, runtime.Tensor{Name: "chain.h1", Shape: []int{len(t.neg.H1) / 8, 8}, Data: t.neg.H1})
 		s = append(s, runtime.Tensor{Name: "chain.h2", Shape: []int{len(t.neg.H2) / 4, 4}, Data: t.neg.H2})
 	}
-	s = append(s, runtime.Tensor{Name: "rng", Shape: []int{len(t.rng)}, Data: t.rng})
+	s = append(s, t.rng.Tensor())
 	return s
 }
 
@@ -1090,7 +1077,7 @@ func (t *SmallTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	}
 	m, d := t.Model, t.data
 	d.N = rows
-	t.decodeRNG()
+	t.rng.Load()
 	for r := 0; r < rows; r++ {
 		copy(d.V[r*9:(r+1)*9], batch[r*9+0:r*9+9])
 	}
@@ -1145,7 +1132,7 @@ func (t *SmallTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	d.Workspace.Update(&t.opt[2], m.B, t.grad.B, t.vel.B, epoch)
 	d.Workspace.Update(&t.opt[3], m.C1, t.grad.C1, t.vel.C1, epoch)
 	d.Workspace.Update(&t.opt[4], m.C2, t.grad.C2, t.vel.C2, epoch)
-	t.encodeRNG()
+	t.rng.Save()
 	return recon
 }
 

@@ -954,8 +954,8 @@ type TopRBMTrainer struct {
 	cfg           runtime.CDConfig
 	data, neg, mo *TopRBMChains
 	grad, vel     *TopRBM
-	rng           []float64     // the negative chains' random streams (the source of truth between steps)
-	opt           []runtime.SGD // the optimizer of each trained parameter, with its rate
+	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
+	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
 }
 
@@ -975,21 +975,8 @@ func NewTopRBMTrainer(m *TopRBM, cfg runtime.CDConfig) (*TopRBMTrainer, error) {
 		grad: ZeroTopRBM(), vel: ZeroTopRBM(),
 		recon: make([]float64, cfg.BatchSize*2000),
 	}
-	t.rng = make([]float64, 8*chains)
-	t.encodeRNG()
+	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
-}
-
-func (t *TopRBMTrainer) encodeRNG() {
-	for ch := range t.neg.RNG {
-		t.neg.RNG[ch].EncodeState(t.rng[8*ch : 8*ch+8])
-	}
-}
-
-func (t *TopRBMTrainer) decodeRNG() {
-	for ch := range t.neg.RNG {
-		t.neg.RNG[ch].DecodeState(t.rng[8*ch : 8*ch+8])
-	}
 }
 
 // ModelName returns the model's name.
@@ -1027,7 +1014,7 @@ func (t *TopRBMTrainer) State() []runtime.Tensor {
 		s = append(s, runtime.Tensor{Name: "chain.y", Shape: []int{len(t.neg.Y) / 10, 10}, Data: t.neg.Y})
 		s = append(s, runtime.Tensor{Name: "chain.h", Shape: []int{len(t.neg.H) / 2000, 2000}, Data: t.neg.H})
 	}
-	s = append(s, runtime.Tensor{Name: "rng", Shape: []int{len(t.rng)}, Data: t.rng})
+	s = append(s, t.rng.Tensor())
 	return s
 }
 
@@ -1040,7 +1027,7 @@ func (t *TopRBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64 
 	}
 	m, d := t.Model, t.data
 	d.N = rows
-	t.decodeRNG()
+	t.rng.Load()
 	for r := 0; r < rows; r++ {
 		copy(d.V[r*500:(r+1)*500], batch[r*510+0:r*510+500])
 		copy(d.Y[r*10:(r+1)*10], batch[r*510+500:r*510+510])
@@ -1100,7 +1087,7 @@ func (t *TopRBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64 
 	d.Workspace.Update(&t.opt[2], m.B, t.grad.B, t.vel.B, epoch)
 	d.Workspace.Update(&t.opt[3], m.D, t.grad.D, t.vel.D, epoch)
 	d.Workspace.Update(&t.opt[4], m.C, t.grad.C, t.vel.C, epoch)
-	t.encodeRNG()
+	t.rng.Save()
 	return recon
 }
 

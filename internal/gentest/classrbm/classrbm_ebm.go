@@ -985,8 +985,8 @@ type ClassRBMTrainer struct {
 	cfg           runtime.CDConfig
 	data, neg, mo *ClassRBMChains
 	grad, vel     *ClassRBM
-	rng           []float64     // the negative chains' random streams (the source of truth between steps)
-	opt           []runtime.SGD // the optimizer of each trained parameter, with its rate
+	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
+	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
 }
 
@@ -1006,21 +1006,8 @@ func NewClassRBMTrainer(m *ClassRBM, cfg runtime.CDConfig) (*ClassRBMTrainer, er
 		grad: ZeroClassRBM(), vel: ZeroClassRBM(),
 		recon: make([]float64, cfg.BatchSize*4),
 	}
-	t.rng = make([]float64, 8*chains)
-	t.encodeRNG()
+	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
-}
-
-func (t *ClassRBMTrainer) encodeRNG() {
-	for ch := range t.neg.RNG {
-		t.neg.RNG[ch].EncodeState(t.rng[8*ch : 8*ch+8])
-	}
-}
-
-func (t *ClassRBMTrainer) decodeRNG() {
-	for ch := range t.neg.RNG {
-		t.neg.RNG[ch].DecodeState(t.rng[8*ch : 8*ch+8])
-	}
 }
 
 // ModelName returns the model's name.
@@ -1058,7 +1045,7 @@ func (t *ClassRBMTrainer) State() []runtime.Tensor {
 		s = append(s, runtime.Tensor{Name: "chain.y", Shape: []int{len(t.neg.Y) / 3, 3}, Data: t.neg.Y})
 		s = append(s, runtime.Tensor{Name: "chain.h", Shape: []int{len(t.neg.H) / 3, 3}, Data: t.neg.H})
 	}
-	s = append(s, runtime.Tensor{Name: "rng", Shape: []int{len(t.rng)}, Data: t.rng})
+	s = append(s, t.rng.Tensor())
 	return s
 }
 
@@ -1071,7 +1058,7 @@ func (t *ClassRBMTrainer) TrainStep(batch []float64, rows int, epoch int) float6
 	}
 	m, d := t.Model, t.data
 	d.N = rows
-	t.decodeRNG()
+	t.rng.Load()
 	for r := 0; r < rows; r++ {
 		copy(d.V[r*4:(r+1)*4], batch[r*7+0:r*7+4])
 		copy(d.Y[r*3:(r+1)*3], batch[r*7+4:r*7+7])
@@ -1131,7 +1118,7 @@ func (t *ClassRBMTrainer) TrainStep(batch []float64, rows int, epoch int) float6
 	d.Workspace.Update(&t.opt[2], m.B, t.grad.B, t.vel.B, epoch)
 	d.Workspace.Update(&t.opt[3], m.D, t.grad.D, t.vel.D, epoch)
 	d.Workspace.Update(&t.opt[4], m.C, t.grad.C, t.vel.C, epoch)
-	t.encodeRNG()
+	t.rng.Save()
 	return recon
 }
 

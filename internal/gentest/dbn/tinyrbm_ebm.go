@@ -803,8 +803,8 @@ type TinyRBMTrainer struct {
 	cfg           runtime.CDConfig
 	data, neg, mo *TinyRBMChains
 	grad, vel     *TinyRBM
-	rng           []float64     // the negative chains' random streams (the source of truth between steps)
-	opt           []runtime.SGD // the optimizer of each trained parameter, with its rate
+	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
+	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
 }
 
@@ -824,21 +824,8 @@ func NewTinyRBMTrainer(m *TinyRBM, cfg runtime.CDConfig) (*TinyRBMTrainer, error
 		grad: ZeroTinyRBM(), vel: ZeroTinyRBM(),
 		recon: make([]float64, cfg.BatchSize*3),
 	}
-	t.rng = make([]float64, 8*chains)
-	t.encodeRNG()
+	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
-}
-
-func (t *TinyRBMTrainer) encodeRNG() {
-	for ch := range t.neg.RNG {
-		t.neg.RNG[ch].EncodeState(t.rng[8*ch : 8*ch+8])
-	}
-}
-
-func (t *TinyRBMTrainer) decodeRNG() {
-	for ch := range t.neg.RNG {
-		t.neg.RNG[ch].DecodeState(t.rng[8*ch : 8*ch+8])
-	}
 }
 
 // ModelName returns the model's name.
@@ -873,7 +860,7 @@ func (t *TinyRBMTrainer) State() []runtime.Tensor {
 		s = append(s, runtime.Tensor{Name: "chain.v", Shape: []int{len(t.neg.V) / 3, 3}, Data: t.neg.V})
 		s = append(s, runtime.Tensor{Name: "chain.h", Shape: []int{len(t.neg.H) / 2, 2}, Data: t.neg.H})
 	}
-	s = append(s, runtime.Tensor{Name: "rng", Shape: []int{len(t.rng)}, Data: t.rng})
+	s = append(s, t.rng.Tensor())
 	return s
 }
 
@@ -886,7 +873,7 @@ func (t *TinyRBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64
 	}
 	m, d := t.Model, t.data
 	d.N = rows
-	t.decodeRNG()
+	t.rng.Load()
 	for r := 0; r < rows; r++ {
 		copy(d.V[r*3:(r+1)*3], batch[r*3+0:r*3+3])
 	}
@@ -933,7 +920,7 @@ func (t *TinyRBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64
 	d.Workspace.Update(&t.opt[0], m.W, t.grad.W, t.vel.W, epoch)
 	d.Workspace.Update(&t.opt[1], m.B, t.grad.B, t.vel.B, epoch)
 	d.Workspace.Update(&t.opt[2], m.C, t.grad.C, t.vel.C, epoch)
-	t.encodeRNG()
+	t.rng.Save()
 	return recon
 }
 

@@ -943,8 +943,8 @@ type DeepTrainer struct {
 	cfg           runtime.CDConfig
 	data, neg, mo *DeepChains
 	grad, vel     *Deep
-	rng           []float64     // the negative chains' random streams (the source of truth between steps)
-	opt           []runtime.SGD // the optimizer of each trained parameter, with its rate
+	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
+	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
 }
 
@@ -964,21 +964,8 @@ func NewDeepTrainer(m *Deep, cfg runtime.CDConfig) (*DeepTrainer, error) {
 		grad: ZeroDeep(), vel: ZeroDeep(),
 		recon: make([]float64, cfg.BatchSize*3),
 	}
-	t.rng = make([]float64, 8*chains)
-	t.encodeRNG()
+	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
-}
-
-func (t *DeepTrainer) encodeRNG() {
-	for ch := range t.neg.RNG {
-		t.neg.RNG[ch].EncodeState(t.rng[8*ch : 8*ch+8])
-	}
-}
-
-func (t *DeepTrainer) decodeRNG() {
-	for ch := range t.neg.RNG {
-		t.neg.RNG[ch].DecodeState(t.rng[8*ch : 8*ch+8])
-	}
 }
 
 // ModelName returns the model's name.
@@ -1013,7 +1000,7 @@ func (t *DeepTrainer) State() []runtime.Tensor {
 		s = append(s, runtime.Tensor{Name: "chain.h1", Shape: []int{len(t.neg.H1) / 2, 2}, Data: t.neg.H1})
 		s = append(s, runtime.Tensor{Name: "chain.h2", Shape: []int{len(t.neg.H2) / 2, 2}, Data: t.neg.H2})
 	}
-	s = append(s, runtime.Tensor{Name: "rng", Shape: []int{len(t.rng)}, Data: t.rng})
+	s = append(s, t.rng.Tensor())
 	return s
 }
 
@@ -1026,7 +1013,7 @@ func (t *DeepTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	}
 	m, d := t.Model, t.data
 	d.N = rows
-	t.decodeRNG()
+	t.rng.Load()
 	for r := 0; r < rows; r++ {
 		copy(d.V[r*3:(r+1)*3], batch[r*3+0:r*3+3])
 	}
@@ -1075,7 +1062,7 @@ func (t *DeepTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	d.Workspace.Release()
 	d.Workspace.Update(&t.opt[0], m.W1, t.grad.W1, t.vel.W1, epoch)
 	d.Workspace.Update(&t.opt[1], m.W2, t.grad.W2, t.vel.W2, epoch)
-	t.encodeRNG()
+	t.rng.Save()
 	return recon
 }
 

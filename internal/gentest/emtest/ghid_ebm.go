@@ -893,8 +893,8 @@ type GHidTrainer struct {
 	cfg           runtime.CDConfig
 	data, neg, mo *GHidChains
 	grad, vel     *GHid
-	rng           []float64     // the negative chains' random streams (the source of truth between steps)
-	opt           []runtime.SGD // the optimizer of each trained parameter, with its rate
+	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
+	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
 }
 
@@ -914,21 +914,8 @@ func NewGHidTrainer(m *GHid, cfg runtime.CDConfig) (*GHidTrainer, error) {
 		grad: ZeroGHid(), vel: ZeroGHid(),
 		recon: make([]float64, cfg.BatchSize*3),
 	}
-	t.rng = make([]float64, 8*chains)
-	t.encodeRNG()
+	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
-}
-
-func (t *GHidTrainer) encodeRNG() {
-	for ch := range t.neg.RNG {
-		t.neg.RNG[ch].EncodeState(t.rng[8*ch : 8*ch+8])
-	}
-}
-
-func (t *GHidTrainer) decodeRNG() {
-	for ch := range t.neg.RNG {
-		t.neg.RNG[ch].DecodeState(t.rng[8*ch : 8*ch+8])
-	}
 }
 
 // ModelName returns the model's name.
@@ -962,7 +949,7 @@ func (t *GHidTrainer) State() []runtime.Tensor {
 		s = append(s, runtime.Tensor{Name: "chain.v", Shape: []int{len(t.neg.V) / 3, 3}, Data: t.neg.V})
 		s = append(s, runtime.Tensor{Name: "chain.g", Shape: []int{len(t.neg.G) / 2, 2}, Data: t.neg.G})
 	}
-	s = append(s, runtime.Tensor{Name: "rng", Shape: []int{len(t.rng)}, Data: t.rng})
+	s = append(s, t.rng.Tensor())
 	return s
 }
 
@@ -975,7 +962,7 @@ func (t *GHidTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	}
 	m, d := t.Model, t.data
 	d.N = rows
-	t.decodeRNG()
+	t.rng.Load()
 	for r := 0; r < rows; r++ {
 		copy(d.V[r*3:(r+1)*3], batch[r*3+0:r*3+3])
 	}
@@ -1020,7 +1007,7 @@ func (t *GHidTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	}
 	d.Workspace.Update(&t.opt[0], m.W, t.grad.W, t.vel.W, epoch)
 	d.Workspace.Update(&t.opt[1], m.B, t.grad.B, t.vel.B, epoch)
-	t.encodeRNG()
+	t.rng.Save()
 	return recon
 }
 

@@ -809,8 +809,8 @@ type MixTrainer struct {
 	cfg           runtime.CDConfig
 	data, neg, mo *MixChains
 	grad, vel     *Mix
-	rng           []float64     // the negative chains' random streams (the source of truth between steps)
-	opt           []runtime.SGD // the optimizer of each trained parameter, with its rate
+	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
+	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
 }
 
@@ -830,21 +830,8 @@ func NewMixTrainer(m *Mix, cfg runtime.CDConfig) (*MixTrainer, error) {
 		grad: ZeroMix(), vel: ZeroMix(),
 		recon: make([]float64, cfg.BatchSize*8),
 	}
-	t.rng = make([]float64, 8*chains)
-	t.encodeRNG()
+	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
-}
-
-func (t *MixTrainer) encodeRNG() {
-	for ch := range t.neg.RNG {
-		t.neg.RNG[ch].EncodeState(t.rng[8*ch : 8*ch+8])
-	}
-}
-
-func (t *MixTrainer) decodeRNG() {
-	for ch := range t.neg.RNG {
-		t.neg.RNG[ch].DecodeState(t.rng[8*ch : 8*ch+8])
-	}
 }
 
 // ModelName returns the model's name.
@@ -879,7 +866,7 @@ func (t *MixTrainer) State() []runtime.Tensor {
 		s = append(s, runtime.Tensor{Name: "chain.v", Shape: []int{len(t.neg.V) / 8, 8}, Data: t.neg.V})
 		s = append(s, runtime.Tensor{Name: "chain.h", Shape: []int{len(t.neg.H) / 3, 3}, Data: t.neg.H})
 	}
-	s = append(s, runtime.Tensor{Name: "rng", Shape: []int{len(t.rng)}, Data: t.rng})
+	s = append(s, t.rng.Tensor())
 	return s
 }
 
@@ -892,7 +879,7 @@ func (t *MixTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	}
 	m, d := t.Model, t.data
 	d.N = rows
-	t.decodeRNG()
+	t.rng.Load()
 	for r := 0; r < rows; r++ {
 		copy(d.V[r*8:(r+1)*8], batch[r*8+0:r*8+8])
 	}
@@ -939,7 +926,7 @@ func (t *MixTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	d.Workspace.Update(&t.opt[0], m.W, t.grad.W, t.vel.W, epoch)
 	d.Workspace.Update(&t.opt[1], m.B, t.grad.B, t.vel.B, epoch)
 	d.Workspace.Update(&t.opt[2], m.C, t.grad.C, t.vel.C, epoch)
-	t.encodeRNG()
+	t.rng.Save()
 	return recon
 }
 

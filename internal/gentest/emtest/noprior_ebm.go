@@ -788,8 +788,8 @@ type NoPriorTrainer struct {
 	cfg           runtime.CDConfig
 	data, neg, mo *NoPriorChains
 	grad, vel     *NoPrior
-	rng           []float64     // the negative chains' random streams (the source of truth between steps)
-	opt           []runtime.SGD // the optimizer of each trained parameter, with its rate
+	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
+	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
 }
 
@@ -809,21 +809,8 @@ func NewNoPriorTrainer(m *NoPrior, cfg runtime.CDConfig) (*NoPriorTrainer, error
 		grad: ZeroNoPrior(), vel: ZeroNoPrior(),
 		recon: make([]float64, cfg.BatchSize*6),
 	}
-	t.rng = make([]float64, 8*chains)
-	t.encodeRNG()
+	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
-}
-
-func (t *NoPriorTrainer) encodeRNG() {
-	for ch := range t.neg.RNG {
-		t.neg.RNG[ch].EncodeState(t.rng[8*ch : 8*ch+8])
-	}
-}
-
-func (t *NoPriorTrainer) decodeRNG() {
-	for ch := range t.neg.RNG {
-		t.neg.RNG[ch].DecodeState(t.rng[8*ch : 8*ch+8])
-	}
 }
 
 // ModelName returns the model's name.
@@ -857,7 +844,7 @@ func (t *NoPriorTrainer) State() []runtime.Tensor {
 		s = append(s, runtime.Tensor{Name: "chain.v", Shape: []int{len(t.neg.V) / 6, 6}, Data: t.neg.V})
 		s = append(s, runtime.Tensor{Name: "chain.h", Shape: []int{len(t.neg.H) / 3, 3}, Data: t.neg.H})
 	}
-	s = append(s, runtime.Tensor{Name: "rng", Shape: []int{len(t.rng)}, Data: t.rng})
+	s = append(s, t.rng.Tensor())
 	return s
 }
 
@@ -870,7 +857,7 @@ func (t *NoPriorTrainer) TrainStep(batch []float64, rows int, epoch int) float64
 	}
 	m, d := t.Model, t.data
 	d.N = rows
-	t.decodeRNG()
+	t.rng.Load()
 	for r := 0; r < rows; r++ {
 		copy(d.V[r*6:(r+1)*6], batch[r*6+0:r*6+6])
 	}
@@ -915,7 +902,7 @@ func (t *NoPriorTrainer) TrainStep(batch []float64, rows int, epoch int) float64
 	}
 	d.Workspace.Update(&t.opt[0], m.W, t.grad.W, t.vel.W, epoch)
 	d.Workspace.Update(&t.opt[1], m.B, t.grad.B, t.vel.B, epoch)
-	t.encodeRNG()
+	t.rng.Save()
 	return recon
 }
 

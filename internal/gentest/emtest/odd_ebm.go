@@ -772,8 +772,8 @@ type OddTrainer struct {
 	cfg           runtime.CDConfig
 	data, neg, mo *OddChains
 	grad, vel     *Odd
-	rng           []float64     // the negative chains' random streams (the source of truth between steps)
-	opt           []runtime.SGD // the optimizer of each trained parameter, with its rate
+	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
+	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
 }
 
@@ -793,21 +793,8 @@ func NewOddTrainer(m *Odd, cfg runtime.CDConfig) (*OddTrainer, error) {
 		grad: ZeroOdd(), vel: ZeroOdd(),
 		recon: make([]float64, cfg.BatchSize*5),
 	}
-	t.rng = make([]float64, 8*chains)
-	t.encodeRNG()
+	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
-}
-
-func (t *OddTrainer) encodeRNG() {
-	for ch := range t.neg.RNG {
-		t.neg.RNG[ch].EncodeState(t.rng[8*ch : 8*ch+8])
-	}
-}
-
-func (t *OddTrainer) decodeRNG() {
-	for ch := range t.neg.RNG {
-		t.neg.RNG[ch].DecodeState(t.rng[8*ch : 8*ch+8])
-	}
 }
 
 // ModelName returns the model's name.
@@ -842,7 +829,7 @@ func (t *OddTrainer) State() []runtime.Tensor {
 		s = append(s, runtime.Tensor{Name: "chain.zz", Shape: []int{len(t.neg.Zz) / 2, 2}, Data: t.neg.Zz})
 		s = append(s, runtime.Tensor{Name: "chain.pix", Shape: []int{len(t.neg.Pix) / 5, 5}, Data: t.neg.Pix})
 	}
-	s = append(s, runtime.Tensor{Name: "rng", Shape: []int{len(t.rng)}, Data: t.rng})
+	s = append(s, t.rng.Tensor())
 	return s
 }
 
@@ -855,7 +842,7 @@ func (t *OddTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	}
 	m, d := t.Model, t.data
 	d.N = rows
-	t.decodeRNG()
+	t.rng.Load()
 	for r := 0; r < rows; r++ {
 		copy(d.Pix[r*5:(r+1)*5], batch[r*5+0:r*5+5])
 	}
@@ -902,7 +889,7 @@ func (t *OddTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	d.Workspace.Update(&t.opt[0], m.Logit, t.grad.Logit, t.vel.Logit, epoch)
 	d.Workspace.Update(&t.opt[1], m.Extra, t.grad.Extra, t.vel.Extra, epoch)
 	d.Workspace.Update(&t.opt[2], m.Prior, t.grad.Prior, t.vel.Prior, epoch)
-	t.encodeRNG()
+	t.rng.Save()
 	return recon
 }
 

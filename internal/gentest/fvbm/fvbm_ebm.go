@@ -495,8 +495,8 @@ type FVBMTrainer struct {
 	cfg           runtime.CDConfig
 	data, neg, mo *FVBMChains
 	grad, vel     *FVBM
-	rng           []float64     // the negative chains' random streams (the source of truth between steps)
-	opt           []runtime.SGD // the optimizer of each trained parameter, with its rate
+	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
+	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
 }
 
@@ -516,21 +516,8 @@ func NewFVBMTrainer(m *FVBM, cfg runtime.CDConfig) (*FVBMTrainer, error) {
 		grad: ZeroFVBM(), vel: ZeroFVBM(),
 		recon: make([]float64, cfg.BatchSize*5),
 	}
-	t.rng = make([]float64, 8*chains)
-	t.encodeRNG()
+	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
-}
-
-func (t *FVBMTrainer) encodeRNG() {
-	for ch := range t.neg.RNG {
-		t.neg.RNG[ch].EncodeState(t.rng[8*ch : 8*ch+8])
-	}
-}
-
-func (t *FVBMTrainer) decodeRNG() {
-	for ch := range t.neg.RNG {
-		t.neg.RNG[ch].DecodeState(t.rng[8*ch : 8*ch+8])
-	}
 }
 
 // ModelName returns the model's name.
@@ -563,7 +550,7 @@ func (t *FVBMTrainer) State() []runtime.Tensor {
 	if t.cfg.Persistent {
 		s = append(s, runtime.Tensor{Name: "chain.v", Shape: []int{len(t.neg.V) / 5, 5}, Data: t.neg.V})
 	}
-	s = append(s, runtime.Tensor{Name: "rng", Shape: []int{len(t.rng)}, Data: t.rng})
+	s = append(s, t.rng.Tensor())
 	return s
 }
 
@@ -576,7 +563,7 @@ func (t *FVBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	}
 	m, d := t.Model, t.data
 	d.N = rows
-	t.decodeRNG()
+	t.rng.Load()
 	for r := 0; r < rows; r++ {
 		copy(d.V[r*5:(r+1)*5], batch[r*5+0:r*5+5])
 	}
@@ -596,7 +583,7 @@ func (t *FVBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	m.EnergyGrad(neg, 1/float64(neg.N), t.grad)
 	d.Workspace.Update(&t.opt[0], m.J, t.grad.J, t.vel.J, epoch)
 	d.Workspace.Update(&t.opt[1], m.B, t.grad.B, t.vel.B, epoch)
-	t.encodeRNG()
+	t.rng.Save()
 	return recon
 }
 

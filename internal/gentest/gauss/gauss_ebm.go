@@ -570,8 +570,8 @@ type GaussTrainer struct {
 	cfg           runtime.CDConfig
 	data, neg, mo *GaussChains
 	grad, vel     *Gauss
-	rng           []float64     // the negative chains' random streams (the source of truth between steps)
-	opt           []runtime.SGD // the optimizer of each trained parameter, with its rate
+	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
+	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
 }
 
@@ -591,21 +591,8 @@ func NewGaussTrainer(m *Gauss, cfg runtime.CDConfig) (*GaussTrainer, error) {
 		grad: ZeroGauss(), vel: ZeroGauss(),
 		recon: make([]float64, cfg.BatchSize*3),
 	}
-	t.rng = make([]float64, 8*chains)
-	t.encodeRNG()
+	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
-}
-
-func (t *GaussTrainer) encodeRNG() {
-	for ch := range t.neg.RNG {
-		t.neg.RNG[ch].EncodeState(t.rng[8*ch : 8*ch+8])
-	}
-}
-
-func (t *GaussTrainer) decodeRNG() {
-	for ch := range t.neg.RNG {
-		t.neg.RNG[ch].DecodeState(t.rng[8*ch : 8*ch+8])
-	}
 }
 
 // ModelName returns the model's name.
@@ -638,7 +625,7 @@ func (t *GaussTrainer) State() []runtime.Tensor {
 	if t.cfg.Persistent {
 		s = append(s, runtime.Tensor{Name: "chain.v", Shape: []int{len(t.neg.V) / 3, 3}, Data: t.neg.V})
 	}
-	s = append(s, runtime.Tensor{Name: "rng", Shape: []int{len(t.rng)}, Data: t.rng})
+	s = append(s, t.rng.Tensor())
 	return s
 }
 
@@ -651,7 +638,7 @@ func (t *GaussTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	}
 	m, d := t.Model, t.data
 	d.N = rows
-	t.decodeRNG()
+	t.rng.Load()
 	for r := 0; r < rows; r++ {
 		copy(d.V[r*3:(r+1)*3], batch[r*3+0:r*3+3])
 	}
@@ -671,7 +658,7 @@ func (t *GaussTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	m.EnergyGrad(neg, 1/float64(neg.N), t.grad)
 	d.Workspace.Update(&t.opt[0], m.A, t.grad.A, t.vel.A, epoch)
 	d.Workspace.Update(&t.opt[1], m.B, t.grad.B, t.vel.B, epoch)
-	t.encodeRNG()
+	t.rng.Save()
 	return recon
 }
 

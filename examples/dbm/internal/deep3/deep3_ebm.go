@@ -1199,8 +1199,8 @@ type DBM3Trainer struct {
 	cfg           runtime.CDConfig
 	data, neg, mo *DBM3Chains
 	grad, vel     *DBM3
-	rng           []float64     // the negative chains' random streams (the source of truth between steps)
-	opt           []runtime.SGD // the optimizer of each trained parameter, with its rate
+	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
+	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
 }
 
@@ -1220,21 +1220,8 @@ func NewDBM3Trainer(m *DBM3, cfg runtime.CDConfig) (*DBM3Trainer, error) {
 		grad: ZeroDBM3(), vel: ZeroDBM3(),
 		recon: make([]float64, cfg.BatchSize*9),
 	}
-	t.rng = make([]float64, 8*chains)
-	t.encodeRNG()
+	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
-}
-
-func (t *DBM3Trainer) encodeRNG() {
-	for ch := range t.neg.RNG {
-		t.neg.RNG[ch].EncodeState(t.rng[8*ch : 8*ch+8])
-	}
-}
-
-func (t *DBM3Trainer) decodeRNG() {
-	for ch := range t.neg.RNG {
-		t.neg.RNG[ch].DecodeState(t.rng[8*ch : 8*ch+8])
-	}
 }
 
 // ModelName returns the model's name.
@@ -1275,7 +1262,7 @@ func (t *DBM3Trainer) State() []runtime.Tensor {
 		s = append(s, runtime.Tensor{Name: "chain.h2", Shape: []int{len(t.neg.H2) / 4, 4}, Data: t.neg.H2})
 		s = append(s, runtime.Tensor{Name: "chain.h3", Shape: []int{len(t.neg.H3) / 3, 3}, Data: t.neg.H3})
 	}
-	s = append(s, runtime.Tensor{Name: "rng", Shape: []int{len(t.rng)}, Data: t.rng})
+	s = append(s, t.rng.Tensor())
 	return s
 }
 
@@ -1288,7 +1275,7 @@ func (t *DBM3Trainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	}
 	m, d := t.Model, t.data
 	d.N = rows
-	t.decodeRNG()
+	t.rng.Load()
 	for r := 0; r < rows; r++ {
 		copy(d.V[r*9:(r+1)*9], batch[r*9+0:r*9+9])
 	}
@@ -1348,7 +1335,7 @@ func (t *DBM3Trainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	d.Workspace.Update(&t.opt[4], m.C1, t.grad.C1, t.vel.C1, epoch)
 	d.Workspace.Update(&t.opt[5], m.C2, t.grad.C2, t.vel.C2, epoch)
 	d.Workspace.Update(&t.opt[6], m.C3, t.grad.C3, t.vel.C3, epoch)
-	t.encodeRNG()
+	t.rng.Save()
 	return recon
 }
 

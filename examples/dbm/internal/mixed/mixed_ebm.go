@@ -994,8 +994,8 @@ type MixedTrainer struct {
 	cfg           runtime.CDConfig
 	data, neg, mo *MixedChains
 	grad, vel     *Mixed
-	rng           []float64     // the negative chains' random streams (the source of truth between steps)
-	opt           []runtime.SGD // the optimizer of each trained parameter, with its rate
+	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
+	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
 }
 
@@ -1015,21 +1015,8 @@ func NewMixedTrainer(m *Mixed, cfg runtime.CDConfig) (*MixedTrainer, error) {
 		grad: ZeroMixed(), vel: ZeroMixed(),
 		recon: make([]float64, cfg.BatchSize*6),
 	}
-	t.rng = make([]float64, 8*chains)
-	t.encodeRNG()
+	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
-}
-
-func (t *MixedTrainer) encodeRNG() {
-	for ch := range t.neg.RNG {
-		t.neg.RNG[ch].EncodeState(t.rng[8*ch : 8*ch+8])
-	}
-}
-
-func (t *MixedTrainer) decodeRNG() {
-	for ch := range t.neg.RNG {
-		t.neg.RNG[ch].DecodeState(t.rng[8*ch : 8*ch+8])
-	}
 }
 
 // ModelName returns the model's name.
@@ -1068,7 +1055,7 @@ func (t *MixedTrainer) State() []runtime.Tensor {
 		s = append(s, runtime.Tensor{Name: "chain.s", Shape: []int{len(t.neg.S) / 3, 3}, Data: t.neg.S})
 		s = append(s, runtime.Tensor{Name: "chain.y", Shape: []int{len(t.neg.Y) / 6, 6}, Data: t.neg.Y})
 	}
-	s = append(s, runtime.Tensor{Name: "rng", Shape: []int{len(t.rng)}, Data: t.rng})
+	s = append(s, t.rng.Tensor())
 	return s
 }
 
@@ -1081,7 +1068,7 @@ func (t *MixedTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	}
 	m, d := t.Model, t.data
 	d.N = rows
-	t.decodeRNG()
+	t.rng.Load()
 	for r := 0; r < rows; r++ {
 		copy(d.V[r*4:(r+1)*4], batch[r*4+0:r*4+4])
 	}
@@ -1138,7 +1125,7 @@ func (t *MixedTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	d.Workspace.Update(&t.opt[3], m.B, t.grad.B, t.vel.B, epoch)
 	d.Workspace.Update(&t.opt[4], m.C, t.grad.C, t.vel.C, epoch)
 	d.Workspace.Update(&t.opt[5], m.D, t.grad.D, t.vel.D, epoch)
-	t.encodeRNG()
+	t.rng.Save()
 	return recon
 }
 
