@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,6 +24,28 @@ type RAISEConfig struct {
 	Runs         int // reverse chains per test row; 0 means DefaultRAISERuns
 	Seed         uint64
 	Progress     io.Writer // a line every tenth of the way, with the time left, if set
+	// Proposal draws the hidden layers that the path density keeps (a
+	// deep Boltzmann machine's even layers, say) given the test row, and
+	// must be set exactly for such models; nil for every model whose path
+	// density keeps the visible layers alone. deep.MeanFieldProposal draws
+	// them from the mean-field posterior.
+	Proposal Proposal
+}
+
+// Proposal is RAISE's distribution q(h | v) of the hidden layers that the
+// path density keeps, given the visible ones: the start of each reverse
+// chain. It must have a density that is positive wherever the model's
+// p(v, h) is (where it is not, E[w] misses that mass and the estimate only
+// falls further below log p_ann(v)).
+type Proposal interface {
+	// Propose replaces the layers kept (indices into m.Layers(), hidden
+	// layers) of every chain of x, whose visible layers hold test rows, by
+	// a draw from q(h | v), using rng, and writes log q(h | v) of each
+	// chain's draw into logQ[c]. It may change the other hidden layers too:
+	// RAISE draws them afresh before it reads them. An error says why it
+	// cannot draw for this model.
+	Propose(m runtime.Reflective, x runtime.Chains, kept []int, rng *runtime.RNG, logQ []float64) error
+	String() string // what q is, for RAISEResult.Method
 }
 
 // DefaultRAISERuns is the number of runs per row when RAISEConfig.Runs is 0.
@@ -109,10 +132,38 @@ type RAISEResult struct {
 // anneals at most about 10,000 chains at a time, rows in batches, with the
 // parameters held (HoldParams), and costs Runs·K sweeps per row.
 //
-// Models whose path density keeps a hidden layer (deep Boltzmann machines:
-// the hidden layers cannot all be summed out together given v) are refused:
-// there the backward chain would need a sample of the hidden layers given v
-// and the weight its density, which RAISE does not implement yet.
+// Where the hidden layers cannot all be summed out together given v — a
+// deep Boltzmann machine, whose odd layers are independent given the even
+// ones but not given v alone — RAISE follows the path AIS anneals for such
+// a model: the free energy F_β(v, h) that keeps the visible layers and the
+// hidden layers h it cannot sum out (for a DBM v–h1–h2, h = h2 with h1
+// summed out), so that the state of the chains is x = (v, h) and
+//
+//	f_k(v, h) = f_A(v)^{1−β_k} · exp(−F_{β_k}(v, h)),
+//
+// f_0 being the base model times the uniform distribution of every hidden
+// layer, with Z_0 = Base.LogZ as before. The sweep draws the summed-out
+// layers given x and then x given them (for the DBM "1. {h1} 2. {v, h2}"),
+// T_k(x'|x) = Σ_{h1} p_k(h1|x)·p_k(x'|h1), reversible with respect to
+// p_k(x) as above, and RAISE checks that it resamples the summed-out layers
+// before reading them. The annealing model's marginal is now
+// p_ann(v) = Σ_h p_ann(v, h). The reverse chain must start at x_K = (v, h)
+// with h drawn from a proposal q(h | v) (cfg.Proposal) whose density is
+// known, and the weight divides by it:
+//
+//	w = f_K(v, h)/q(h | v) · Π_{k=0}^{K−1} f_k(x_k)/f_{k+1}(x_k) / Z_0.
+//
+// The backward chain's density of x_0 … x_K is q(h | v)·Π_k T̃_k(x_{k−1}|x_k)
+// and the annealing model's p_0(x_0)·Π_k T_k(x_k|x_{k−1}); their ratio is w
+// by the same telescoping as above, so for a fixed v
+//
+//	E[w] = Σ_h q(h | v) · p_ann(v, h)/q(h | v) = p_ann(v)
+//
+// whenever q(h | v) > 0 wherever p_ann(v, h) > 0: the log-mean over runs
+// is again a stochastic lower bound on log p_ann(v). The better q matches
+// p_ann(h | v), the less the weights vary and the tighter the bound; any q
+// leaves it valid. A model whose path keeps hidden layers and no Proposal
+// is refused, and so is a Proposal where the path keeps none.
 func RAISE(m runtime.Reflective, base *Base, data *dataset.Dataset, cfg RAISEConfig) (*RAISEResult, error) {
 	start := time.Now()
 	name := m.ModelName()
@@ -140,27 +191,31 @@ func RAISE(m runtime.Reflective, base *Base, data *dataset.Dataset, cfg RAISECon
 	if len(data.X) < data.Rows*data.Cols {
 		return nil, fail(fmt.Errorf("data holds %d values, not %d rows of %d", len(data.X), data.Rows, data.Cols))
 	}
-	fe, err := raisePath(m)
-	if err != nil {
+	fe, kept := raisePath(m)
+	if err := checkProposal(m, kept, cfg.Proposal); err != nil {
 		return nil, fail(err)
 	}
 	z0, err := base.LogZ(m)
 	if err != nil {
 		return nil, err
 	}
-	if fe >= 0 && !sweepForgetsHidden(m, base, data) {
-		return nil, fail(errors.New("a Gibbs sweep reads the hidden layers before it resamples them from the visible ones, so it is no Markov kernel on the visible layers; RAISE is not implemented for this sweep order"))
+	if fe >= 0 && !sweepForgetsHidden(m, base, data, m.FreeEnergies()[fe].SumOut) {
+		return nil, fail(errors.New("a Gibbs sweep reads the summed-out hidden layers before it resamples them from the layers the path keeps, so it is no Markov kernel on the path's state; RAISE is not implemented for this sweep order"))
 	}
 
 	d := &pathDensity{m: m, base: base, fe: fe}
 	K := len(betas) - 1
 	rows, cols := data.Rows, data.Cols
 	per := max(1, raiseChains/runs) // rows per batch
-	res := &RAISEResult{Method: fmt.Sprintf("RAISE, %d temperatures, %d runs per row, %d rows", K, runs, rows),
-		LogP: make([]float64, rows), ESS: make([]float64, rows)}
+	method := fmt.Sprintf("RAISE, %d temperatures, %d runs per row, %d rows", K, runs, rows)
+	if cfg.Proposal != nil {
+		method += fmt.Sprintf(", %s drawn from %s", layerNames(m, kept), cfg.Proposal)
+	}
+	res := &RAISEResult{Method: method, LogP: make([]float64, rows), ESS: make([]float64, rows)}
 	total := rows * K // temperature steps of one chain per row, for progress
 	var x runtime.Chains
-	var rep, lw, fK, cur, prev, lin []float64
+	var rep, lw, fK, cur, prev, lin, logQ []float64
+	rng := runtime.NewRNG(mix64(cfg.Seed^0x71), 0x5241495345)
 	for b, lo := 0, 0; lo < rows; b, lo = b+1, lo+per {
 		hi := min(rows, lo+per)
 		n := (hi - lo) * runs
@@ -172,7 +227,7 @@ func RAISE(m runtime.Reflective, base *Base, data *dataset.Dataset, cfg RAISECon
 			m.HoldParams(x, true)
 			base.apply(m, x)
 			rep, lw, fK = make([]float64, n*cols), make([]float64, n), make([]float64, n)
-			cur, prev, lin = make([]float64, n), make([]float64, n), make([]float64, n)
+			cur, prev, lin, logQ = make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
 		}
 		for r := lo; r < hi; r++ {
 			row := data.Row(r)
@@ -181,8 +236,14 @@ func RAISE(m runtime.Reflective, base *Base, data *dataset.Dataset, cfg RAISECon
 			}
 		}
 		layout.PutRows(m, x, rep, cols)
-		d.eval(x, 1, fK) // log f_K(v)
-		m.Sweep(x, 1)    // x_{K−1} ~ T_K(·|v)
+		if cfg.Proposal != nil { // x_K = (v, h), h ~ q(h | v)
+			if err := cfg.Proposal.Propose(m, x, kept, &rng, logQ); err != nil {
+				m.HoldParams(x, false)
+				return nil, fail(err)
+			}
+		}
+		d.eval(x, 1, fK) // log f_K(x_K)
+		m.Sweep(x, 1)    // x_{K−1} ~ T_K(·|x_K)
 		clear(lw)
 		if fe < 0 {
 			d.eval(x, 1, prev)
@@ -219,7 +280,7 @@ func RAISE(m runtime.Reflective, base *Base, data *dataset.Dataset, cfg RAISECon
 		for r := lo; r < hi; r++ {
 			w := lw[(r-lo)*runs : (r-lo+1)*runs]
 			for j := range w {
-				w[j] += fK[(r-lo)*runs+j] - z0
+				w[j] += fK[(r-lo)*runs+j] - z0 - logQ[(r-lo)*runs+j]
 			}
 			res.LogP[r] = runtime.LogMeanExp(w)
 			res.ESS[r] = stats.KishESS(w)
@@ -231,47 +292,59 @@ func RAISE(m runtime.Reflective, base *Base, data *dataset.Dataset, cfg RAISECon
 	return res, nil
 }
 
-// raisePath returns the free energy whose path density RAISE follows: the
-// one that keeps exactly the visible layers and sums out every hidden one,
-// or −1 (the energy) for a model without hidden layers. It refuses a model
-// whose path density keeps a hidden layer.
-func raisePath(m runtime.Reflective) (int, error) {
-	var hidden []string
-	for _, ly := range m.Layers() {
-		if !ly.Visible {
-			hidden = append(hidden, ly.Name)
+// raisePath returns the path RAISE follows, the one AIS anneals: the free
+// energy that sums out the most hidden units and no visible one
+// (hiddenFreeEnergy), or −1 for the energy; and the hidden layers that
+// path keeps (indices into Layers()), none for a model whose hidden layers
+// can all be summed out given the visible ones.
+func raisePath(m runtime.Reflective) (fe int, kept []int) {
+	fe = hiddenFreeEnergy(m)
+	summed := map[string]bool{}
+	if fe >= 0 {
+		for _, n := range m.FreeEnergies()[fe].SumOut {
+			summed[n] = true
 		}
 	}
-	if len(hidden) == 0 {
-		return -1, nil
-	}
-	fe := VisibleFreeEnergy(m)
-	if fe >= 0 && hiddenFreeEnergy(m) == fe {
-		return fe, nil
-	}
-	kept := hidden
-	if h := hiddenFreeEnergy(m); h >= 0 {
-		kept = nil
-		for _, n := range m.FreeEnergies()[h].Keep {
-			for _, ly := range m.Layers() {
-				if ly.Name == n && !ly.Visible {
-					kept = append(kept, n)
-				}
-			}
+	for i, ly := range m.Layers() {
+		if !ly.Visible && !summed[ly.Name] {
+			kept = append(kept, i)
 		}
 	}
-	return 0, fmt.Errorf("the path density keeps the hidden layer(s) %s, which cannot be summed out together with the others given the visible layers (a deep Boltzmann machine, say); RAISE needs the visible marginal along the path and is not implemented for such models yet",
-		strings.Join(kept, ", "))
+	return fe, kept
+}
+
+// checkProposal refuses a path that keeps hidden layers without a
+// proposal to draw them, and a proposal where there is nothing to draw.
+func checkProposal(m runtime.Reflective, kept []int, q Proposal) error {
+	switch {
+	case len(kept) > 0 && q == nil:
+		return fmt.Errorf("the path density keeps the hidden layer(s) %s, which cannot be summed out together with the others given the visible layers (a deep Boltzmann machine, say); RAISE then starts each reverse chain from a draw of them given v and needs RAISEConfig.Proposal with its density (deep.MeanFieldProposal: the mean-field posterior)",
+			layerNames(m, kept))
+	case len(kept) == 0 && q != nil:
+		return fmt.Errorf("the path density keeps no hidden layer, so there is nothing for RAISEConfig.Proposal (%s) to draw; leave it nil", q)
+	}
+	return nil
+}
+
+// layerNames lists the names of layers, by index.
+func layerNames(m runtime.Reflective, idx []int) string {
+	layers := m.Layers()
+	names := make([]string, len(idx))
+	for k, i := range idx {
+		names[k] = layers[i].Name
+	}
+	return strings.Join(names, ", ")
 }
 
 // sweepForgetsHidden reports whether one sweep of m leaves chains that
-// differ only in their hidden units in the same state: whether the sweep
-// draws every hidden layer from the visible ones before it reads it, and
-// so is a Markov kernel on the visible layers. It sweeps two batches of
-// chains with the same random streams, the visible units of the first rows
-// of data and opposite extremes in the hidden units (0 and 1, −1 and +1,
-// the first and the last category).
-func sweepForgetsHidden(m runtime.Reflective, base *Base, data *dataset.Dataset) bool {
+// differ only in the units of the summed-out layers in the same state:
+// whether the sweep draws those layers from the layers the path keeps
+// before it reads them, and so is a Markov kernel on the kept layers. It
+// sweeps two batches of chains with the same random streams, the visible
+// units of the first rows of data, the same kept hidden units, and
+// opposite extremes in the summed-out units (0 and 1, −1 and +1, the
+// first and the last category).
+func sweepForgetsHidden(m runtime.Reflective, base *Base, data *dataset.Dataset, summed []string) bool {
 	const n = 16
 	rows := make([]float64, n*data.Cols)
 	for c := range n {
@@ -284,7 +357,7 @@ func sweepForgetsHidden(m runtime.Reflective, base *Base, data *dataset.Dataset)
 		layout.PutRows(m, x, rows, data.Cols)
 		layers := x.Layers()
 		for i, ly := range m.Layers() {
-			if ly.Visible {
+			if !slices.Contains(summed, ly.Name) {
 				continue
 			}
 			t := layers[i].Data

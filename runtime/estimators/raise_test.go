@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ebmc/ebmc/internal/gentest/classrbm"
+	"github.com/ebmc/ebmc/internal/gentest/dbn"
 	"github.com/ebmc/ebmc/internal/gentest/fvbm"
 	"github.com/ebmc/ebmc/internal/gentest/rbm"
 	"github.com/ebmc/ebmc/runtime"
@@ -410,13 +411,20 @@ func TestAISDefaults(t *testing.T) {
 }
 
 // keepsHidden presents the RBM as a model whose only free energy sums out
-// the visible layer, so the path density is the energy, which keeps h: a
-// stand-in for a deep Boltzmann machine, of which internal/gentest has none.
+// the visible layer, so the path density is the energy, which keeps h.
 type keepsHidden struct{ runtime.Reflective }
 
 func (keepsHidden) FreeEnergies() []runtime.FreeEnergyInfo {
 	return []runtime.FreeEnergyInfo{{Keep: []string{"h"}, SumOut: []string{"v"}}}
 }
+
+// noProposal is a Proposal that draws nothing.
+type noProposal struct{}
+
+func (noProposal) Propose(runtime.Reflective, runtime.Chains, []int, *runtime.RNG, []float64) error {
+	return nil
+}
+func (noProposal) String() string { return "none" }
 
 // visibleFirst sweeps v before h, so a sweep reads the stale hidden units.
 type visibleFirst struct{ runtime.Reflective }
@@ -444,8 +452,10 @@ func TestRAISERefuses(t *testing.T) {
 		{"no rows", m, &dataset.Dataset{Cols: 6}, cfg, "no test rows"},
 		{"negative runs", m, rows, estimators.RAISEConfig{Temperatures: 3, Runs: -1}, "Runs is -1"},
 		{"bad betas", m, rows, estimators.RAISEConfig{Betas: []float64{0, 0.5}}, "betas must rise from 0 to 1"},
-		{"deep", keepsHidden{m}, rows, cfg, "keeps the hidden layer(s) h"},
-		{"visible first", visibleFirst{m}, rows, cfg, "reads the hidden layers before"},
+		{"deep", keepsHidden{m}, rows, cfg, "keeps the hidden layer(s) h, which cannot be summed out"},
+		{"deep without a proposal", dbn.NewTinyDBM(1).Reflect(), modeltest.RandomRows(dbn.NewTinyDBM(1).Reflect(), 4, 1), cfg, "keeps the hidden layer(s) h2, which cannot be summed out together with the others given the visible layers (a deep Boltzmann machine, say); RAISE then starts each reverse chain from a draw of them given v and needs RAISEConfig.Proposal"},
+		{"visible first", visibleFirst{m}, rows, cfg, "reads the summed-out hidden layers before"},
+		{"proposal with nothing to draw", m, rows, estimators.RAISEConfig{Temperatures: 3, Runs: 2, Proposal: noProposal{}}, "keeps no hidden layer, so there is nothing for RAISEConfig.Proposal (none) to draw"},
 	} {
 		_, err := estimators.RAISE(c.m, base, c.data, c.cfg)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
