@@ -206,8 +206,15 @@ func (e *env) save(r *row, m runtime.Reflective, res *Result, dir string) error 
 }
 
 // betas is the schedule of AIS and RAISE: Salakhutdinov & Murray's 14,500
-// temperatures with every step divided by -temps-scale.
-func (e *env) betas() []float64 { return estimators.ScaledSMBetas(e.o.tempsScale) }
+// temperatures with every step divided by -temps-scale, or -temps evenly
+// spaced ones where that is set (quick checks).
+func (e *env) betas() []float64 {
+	if e.o.temps > 0 {
+		b, _ := estimators.AISConfig{Temperatures: e.o.temps}.Schedule()
+		return b
+	}
+	return estimators.ScaledSMBetas(e.o.tempsScale)
+}
 
 // scaled is a recipe's epochs n, or -epochs, times -epoch-scale.
 func (e *env) scaled(n int) int {

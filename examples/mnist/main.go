@@ -62,7 +62,7 @@ type options struct {
 	aisRuns, raiseRows        int
 	raiseRuns                 int
 	curveTemps, curveRuns     int
-	tempsScale                int
+	tempsScale, temps         int
 	reverseRuns, burn         int
 	load                      string
 	list, float32             bool
@@ -93,6 +93,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.curveTemps, "curve-temps", 1000, "AIS temperatures of the per-epoch learning curve of the large RBMs")
 	fs.IntVar(&o.curveRuns, "curve-runs", 20, "AIS runs of the per-epoch learning curve of the large RBMs")
 	fs.IntVar(&o.tempsScale, "temps-scale", 1, "divide every step of AIS's and RAISE's schedule by this: 14,500 × N temperatures (estimators.ScaledSMBetas); raise it when an ESS is small or an interval has no lower end")
+	fs.IntVar(&o.temps, "temps", 0, "AIS and RAISE with this many evenly spaced temperatures instead of the 14,500 × -temps-scale schedule (0: that schedule); for quick checks, the figures then err by more")
 	fs.IntVar(&o.reverseRuns, "reverse-runs", 20, "reverse AIS runs (from chains burned in at the model), whose log Z errs high where forward AIS errs low; 0: none")
 	fs.IntVar(&o.burn, "burn", 1000, "Gibbs sweeps of burn-in before reverse AIS")
 	fs.StringVar(&o.load, "load", "", "evaluate the models an earlier run saved in this directory (its table.json and ROW/*.safetensors) instead of training them")
@@ -114,8 +115,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mnist: %v\n", err)
 		return 2
 	}
-	if o.epochScale <= 0 || o.aisRuns < 1 || o.raiseRows < 0 || o.raiseRuns < 1 || o.curveTemps < 1 || o.curveRuns < 1 || o.tempsScale < 1 || o.reverseRuns < 0 || o.burn < 0 || o.trainRows < 0 || o.testRows < 0 || o.epochs < 0 || o.rate < 0 || o.momentum >= 1 {
-		fmt.Fprintln(stderr, "mnist: -epoch-scale, -ais-runs, -raise-runs, -curve-temps, -curve-runs and -temps-scale must be positive, -train, -test and -raise-rows not negative")
+	if o.epochScale <= 0 || o.aisRuns < 1 || o.raiseRows < 0 || o.raiseRuns < 1 || o.curveTemps < 1 || o.curveRuns < 1 || o.tempsScale < 1 || o.temps < 0 || o.reverseRuns < 0 || o.burn < 0 || o.trainRows < 0 || o.testRows < 0 || o.epochs < 0 || o.rate < 0 || o.momentum >= 1 {
+		fmt.Fprintln(stderr, "mnist: -epoch-scale, -ais-runs, -raise-runs, -curve-temps, -curve-runs and -temps-scale must be positive, -train, -test, -temps and -raise-rows not negative")
 		return 2
 	}
 	if (o.biases != "" && o.biases != "base" && o.biases != "zero") || (o.negative != "" && o.negative != "means" && o.negative != "samples") {
@@ -182,7 +183,10 @@ type Table struct {
 	RAISERuns   int       `json:"raise_runs"`
 	// TempsScale divides the steps of the 14,500 temperatures of AIS and
 	// RAISE (estimators.ScaledSMBetas).
-	TempsScale   int    `json:"temperature_scale"`
+	TempsScale int `json:"temperature_scale"`
+	// Temperatures, where set (-temps), replaced that schedule by as many
+	// evenly spaced temperatures.
+	Temperatures int    `json:"temperatures,omitempty"`
 	Binarization string `json:"binarization"`
 	// Loaded is the directory whose saved models were evaluated, when the
 	// run trained none (-load).
@@ -240,7 +244,7 @@ func runTable(o options, chosen []*row, stdout io.Writer) error {
 		dir, train.Rows, test.Rows, o.binarize, o.dataSeed, filepath.Join(o.out, testName))
 	t := &Table{Version: version, Seed: o.seed, Command: "go run ./examples/mnist " + strings.Join(os.Args[1:], " "),
 		Machine: machine(), EpochScale: o.epochScale, AISRuns: o.aisRuns, RAISERows: min(o.raiseRows, test.Rows), RAISERuns: o.raiseRuns,
-		Binarization: o.binarize, TempsScale: o.tempsScale, Loaded: o.load,
+		Binarization: o.binarize, TempsScale: o.tempsScale, Temperatures: o.temps, Loaded: o.load,
 		Data: DataInfo{Source: gomnist + " (data/*.gz, the original MNIST files)", Binarization: o.binarize, Seed: o.dataSeed,
 			TrainRows: train.Rows, TestRows: test.Rows, TestFile: testName, TestSHA256: sum}}
 	e := &env{o: o, train: train, test: test, stdout: stdout}
