@@ -169,6 +169,9 @@ type pool struct {
 	// lastPartDone, if set (by tests), runs in a worker after it finished
 	// the last part of a job and before it wakes the caller.
 	lastPartDone func()
+	// published, if set (by tests), runs in the caller after it published
+	// a job and before it wakes the sleeping workers.
+	published func()
 	done         chan struct{}
 	closed       atomic.Bool
 	closeOnce    sync.Once
@@ -228,7 +231,16 @@ func (p *pool) work(t int) {
 				<-w.wake
 			}
 		}
-		last = p.seq.Load()
+		cur := p.seq.Load()
+		if cur == last {
+			// A wake with no job behind it: the caller of the job this
+			// worker has already run (found while spinning) was delayed
+			// between publishing it and waking the sleepers, and woke
+			// this worker after it had gone to sleep again. Running on
+			// would redo a part of that job and count it twice.
+			continue
+		}
+		last = cur
 		if p.closed.Load() {
 			return
 		}
@@ -282,6 +294,9 @@ func (p *pool) run() {
 	}
 	p.pending.Store(int32(len(p.workers)))
 	s := p.seq.Add(1)
+	if p.published != nil {
+		p.published()
+	}
 	for i := range p.workers {
 		if p.workers[i].sleeping.CompareAndSwap(1, 0) {
 			p.workers[i].wake <- struct{}{}

@@ -620,12 +620,65 @@ func TestWorkspaceLateWorkerDoesNotWakeTheNextJob(t *testing.T) {
 	}
 }
 
-// hitTask counts how often each index of its range is run.
-type hitTask struct{ hits []int32 }
+// A caller delayed between publishing a job and waking the sleeping
+// workers — preempted on a loaded machine — can find a worker that has run
+// the job already (it saw it while spinning after the previous job),
+// finished, and gone to sleep again: the wake it then sends has no job
+// behind it. The worker must go back to sleep instead of running its part
+// again, which would count the part twice (a product summed twice) and
+// leave the count of pending parts off by one, so that a later job
+// deadlocks or returns early. The delays make the interleaving certain:
+// the caller sleeps past the worker's spin before waking it, and is still
+// on its own, slow part when the stray wake arrives.
+func TestWorkspaceWakeWithoutJob(t *testing.T) {
+	ws := NewWorkspace(2) // not closed on a deadlock: Close would wait for the stuck job
+	var calls atomic.Int32
+	ws.pool.published = func() {
+		if calls.Add(1)%2 == 0 {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	done := make(chan []int32)
+	go func() {
+		var hits []int32
+		for job := range 20 {
+			// Odd jobs follow the previous one at once (the worker still
+			// spins) and are woken late.
+			task := &hitTask{hits: make([]int32, 2)}
+			if job%2 == 1 {
+				task.slow = 5 * time.Millisecond
+			}
+			ws.ForRange(2, 1<<20, task)
+			hits = append(hits, task.hits...)
+		}
+		done <- hits
+	}()
+	select {
+	case hits := <-done:
+		ws.Close()
+		for i, h := range hits {
+			if h != 1 {
+				t.Fatalf("job %d, index %d ran %d times, want once", i/2, i%2, h)
+			}
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("jobs after a wake without a job deadlocked")
+	}
+}
+
+// hitTask counts how often each index of its range is run; the part
+// that starts at 0 first sleeps for slow.
+type hitTask struct {
+	hits []int32
+	slow time.Duration
+}
 
 func (c *hitTask) RunRange(lo, hi int) {
+	if lo == 0 {
+		time.Sleep(c.slow)
+	}
 	for i := lo; i < hi; i++ {
-		c.hits[i]++
+		atomic.AddInt32(&c.hits[i], 1)
 	}
 }
 
