@@ -172,11 +172,11 @@ type pool struct {
 	// published, if set (by tests), runs in the caller after it published
 	// a job and before it wakes the sleeping workers.
 	published func()
-	done         chan struct{}
-	closed       atomic.Bool
-	closeOnce    sync.Once
-	wg           sync.WaitGroup
-	workers      []worker
+	done      chan struct{}
+	closed    atomic.Bool
+	closeOnce sync.Once
+	wg        sync.WaitGroup
+	workers   []worker
 
 	update updateTask // the SGD step Update is running
 	zero   clearTask  // the slice Clear is zeroing
