@@ -11,7 +11,6 @@ import (
 	"github.com/ebmc/ebmc/examples/mnist/models"
 	"github.com/ebmc/ebmc/examples/rbm"
 	"github.com/ebmc/ebmc/runtime"
-	"github.com/ebmc/ebmc/runtime/checkpoint"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/deep"
 	"github.com/ebmc/ebmc/runtime/estimators"
@@ -246,7 +245,7 @@ func (e *env) saveDBN(r *row, d *deep.DBN, res *Result, dir string) error {
 		m := d.Generative(k)
 		name := fmt.Sprintf("layer%d.safetensors", k+1)
 		meta := map[string]string{"row": r.id, "layer": fmt.Sprint(k + 1), "of": fmt.Sprint(d.Len()), "seed": fmt.Sprint(e.o.seed)}
-		if err := checkpoint.SaveCheckpoint(filepath.Join(dir, name), checkpoint.CheckpointOf(m, nil, nil, meta)); err != nil {
+		if err := e.saveModel(r, dir, name, m, meta); err != nil {
 			return err
 		}
 		res.Files = append(res.Files, r.id+"/"+name)

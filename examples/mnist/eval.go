@@ -198,11 +198,27 @@ func (e *env) trainRow(r *row, res *Result) (*deep.DBN, runtime.Reflective, erro
 // save writes a row's model.safetensors and its pictures.
 func (e *env) save(r *row, m runtime.Reflective, res *Result, dir string) error {
 	meta := map[string]string{"row": r.id, "training": r.training, "epochs": fmt.Sprint(res.Epochs), "seed": fmt.Sprint(e.o.seed)}
-	if err := checkpoint.SaveCheckpoint(filepath.Join(dir, "model.safetensors"), checkpoint.CheckpointOf(m, nil, nil, meta)); err != nil {
+	if err := e.saveModel(r, dir, "model.safetensors", m, meta); err != nil {
 		return err
 	}
 	res.Files = []string{r.id + "/model.safetensors", r.id + "/samples.png", r.id + "/curve.png", r.id + "/curve.json"}
 	return e.pictures(m, r, res, dir)
+}
+
+// saveModel writes m as dir/name with meta — or, for a model that -load
+// restored, copies the file it was restored from byte for byte, so that
+// the copy keeps the metadata of the run that trained it (its seed, not
+// the evaluation's).
+func (e *env) saveModel(r *row, dir, name string, m runtime.Reflective, meta map[string]string) error {
+	path := filepath.Join(dir, name)
+	if e.o.load == "" {
+		return checkpoint.SaveCheckpoint(path, checkpoint.CheckpointOf(m, nil, nil, meta))
+	}
+	b, err := os.ReadFile(filepath.Join(e.o.load, r.id, name))
+	if err != nil {
+		return err
+	}
+	return fileio.WriteFileAtomic(path, b)
 }
 
 // betas is the schedule of AIS and RAISE: Salakhutdinov & Murray's 14,500

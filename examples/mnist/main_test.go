@@ -247,9 +247,11 @@ func TestTable(t *testing.T) {
 	}
 
 	// -load evaluates the saved models again: the exact figures are the
-	// same to the bit, and the rows keep their settings and curves.
+	// same to the bit, the rows keep their settings and curves, and the
+	// models are copied as they were (the seed in their metadata is the
+	// training run's, not the evaluation's -seed).
 	again := t.TempDir()
-	if code := run([]string{"-data", data, "-out", again, "-rows", "rbm20-cd1,mob10", "-load", out}, &stdout, &stderr); code != 0 {
+	if code := run([]string{"-data", data, "-out", again, "-rows", "rbm20-cd1,mob10", "-load", out, "-seed", "7"}, &stdout, &stderr); code != 0 {
 		t.Fatalf("-load: exit %d: %s", code, stderr.String())
 	}
 	var tab2 Table
@@ -259,6 +261,13 @@ func TestTable(t *testing.T) {
 	}
 	if tab2.Loaded != out || len(tab2.Rows) != 2 {
 		t.Fatalf("-load: table from %q with %d rows", tab2.Loaded, len(tab2.Rows))
+	}
+	for _, id := range []string{"rbm20-cd1", "mob10"} {
+		a, _ := os.ReadFile(filepath.Join(out, id, "model.safetensors"))
+		b, _ := os.ReadFile(filepath.Join(again, id, "model.safetensors"))
+		if len(a) == 0 || !bytes.Equal(a, b) {
+			t.Errorf("%s: -load wrote a model.safetensors of %d bytes that differs from the saved one (%d bytes)", id, len(b), len(a))
+		}
 	}
 	for i, r := range tab2.Rows {
 		if r.TestLogLik.Value != tab.Rows[i].TestLogLik.Value || r.Epochs != tab.Rows[i].Epochs || len(r.Curve) != len(tab.Rows[i].Curve) {
