@@ -35,15 +35,16 @@ type dbnRecipe struct {
 // dbmRecipe is how the DBM row trains: greedy pretraining of the two RBMs
 // with the weight-doubling correction (CD-1), then variational SML
 // (Salakhutdinov & Hinton 2009) — mean field for the data, persistent
-// Gibbs chains started at training images for the model. The learning
-// rate follows Salakhutdinov's DBM code: it shrinks by RateDecay per epoch
-// (1.000015⁻⁶⁰⁰, his per-minibatch factor over 600 minibatches) down to
-// RateFloor of its start. His code also raises the momentum from 0.5 to
-// 0.9 after 5 epochs (FinalMomentum, MomentumEpochs); here that threw
-// the model off within three epochs of the switch — the reconstruction
-// error jumped from 8.8 to 13.7 and the quick-AIS bound fell from −98 to
-// −195 (docs/mnist.md) — so the recipe keeps 0.5. A recipe without RateDecay (the runs before it)
-// lets the rate fall linearly to a tenth.
+// Gibbs chains started at training images for the model — with the
+// learning rate falling linearly to a tenth over the epochs. RateDecay > 0
+// replaces that by the schedule of Salakhutdinov's DBM code: the rate
+// shrinks by RateDecay per epoch (1.000015⁻⁶⁰⁰ there, his per-minibatch
+// factor over 600 minibatches) down to RateFloor of its start. With it,
+// 60 epochs ended far below the 10 of the linear schedule (docs/mnist.md).
+// His code also raises the momentum from 0.5 to 0.9 after 5 epochs
+// (FinalMomentum, MomentumEpochs); here that threw the model off within
+// three epochs of the switch — the reconstruction error jumped from 8.8 to
+// 13.7 and the quick-AIS bound fell from −98 to −195.
 type dbmRecipe struct {
 	PretrainEpochs   []int   `json:"pretrain_epochs"`
 	PretrainRate     float64 `json:"pretrain_learning_rate"`
