@@ -7,6 +7,7 @@ import (
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/estimators"
+	"github.com/ebmc/ebmc/runtime/internal/stats"
 )
 
 // RandomRows returns n rows for the visible layers of m: uniform bits,
@@ -117,4 +118,35 @@ func FreeEnergies(t *testing.T, m runtime.Reflective, d *dataset.Dataset) []floa
 	f := make([]float64, d.Rows)
 	m.Energy(x, f)
 	return f
+}
+
+// PlugInAISIsAbove is the negative control of the tests that check that an
+// estimate lies below the exact log p(v) on average: the plug-in
+// log p = −F(v) − log Ẑ, with Ẑ from AIS at 3 temperatures and 1 run,
+// errs high (AIS errs low in log Z), so a below-check must reject it. The
+// rows' exact −F(v) is common to both, so the plug-in's error is
+// log Z − log Ẑ; over 400 runs it must be above 0 by 4 standard errors,
+// or t fails.
+func PlugInAISIsAbove(t *testing.T, m runtime.Reflective, base *estimators.Base) {
+	t.Helper()
+	logZ, err := m.LogZ(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff := make([]float64, 400)
+	for i := range diff {
+		est, err := estimators.AIS(m, base, estimators.AISConfig{Temperatures: 3, Runs: 1, Seed: uint64(100 + i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		diff[i] = logZ - est.LogZ
+	}
+	d, se := stats.MeanSE(diff)
+	t.Logf("control, −F − log Ẑ (AIS, 3 temperatures, 1 run): mean − exact log p = %.4f ± %.4f", d, se)
+	if d+4*se < 0 {
+		t.Fatalf("control: the plug-in AIS estimate passed the below-check (%.4f ± %.4f), so the check cannot tell", d, se)
+	}
+	if d-4*se <= 0 {
+		t.Errorf("control: the plug-in AIS estimate is not clearly above the exact log p (%.4f ± %.4f)", d, se)
+	}
 }
