@@ -67,6 +67,9 @@ type dbmRecipe struct {
 	FinalMomentum     float64 `json:"sml_final_momentum,omitempty"`
 	MomentumEpochs    int     `json:"sml_momentum_epochs,omitempty"`
 	Float32           bool    `json:"sml_float32_products,omitempty"`
+	// BaseBiases starts the visible biases at the log-odds of the pixels'
+	// base rates before pretraining (Hinton's practical guide, §8).
+	BaseBiases bool `json:"visible_biases_from_base_rates,omitempty"`
 }
 
 // optimizer is the recipe's SGD for variational SML.
@@ -276,9 +279,24 @@ func (e *env) trainDBM(r *row, res *Result) (runtime.Reflective, error) {
 	}
 	rc.PretrainEpochs = pre
 	rc.Float32 = e.o.float32
+	switch e.o.biases {
+	case "base":
+		rc.BaseBiases = true
+	case "zero":
+		rc.BaseBiases = false
+	}
 	res.Settings, res.Epochs = rc, rc.Epochs
 	m := dbm.NewDBM(e.o.seed).Reflect()
 	ctx := context.Background()
+	if rc.BaseBiases {
+		b, err := estimators.BaseRate(m, e.train, float64(e.train.Rows)/20)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := b.SetBiases(m); err != nil {
+			return nil, err
+		}
+	}
 	if _, err := deep.PretrainDBM(ctx, m, e.train, deep.PretrainConfig{EpochsPerRBM: rc.PretrainEpochs, BatchSize: rc.Batch, K: 1, Seed: e.o.seed,
 		Optimizer: runtime.SGD{LearningRate: rc.PretrainRate, Momentum: rc.PretrainMomentum, WeightDecay: rc.PretrainDecay}, Progress: e.stdout}); err != nil {
 		return nil, err

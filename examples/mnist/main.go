@@ -85,7 +85,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&o.rate, "lr", 0, "the RBM rows' learning rate instead of their recipe's")
 	fs.Float64Var(&o.momentum, "momentum", -1, "the RBM rows' momentum instead of their recipe's")
 	fs.Float64Var(&o.finalMomentum, "final-momentum", -1, "the RBM rows' momentum after their first 5 epochs instead of their recipe's (0: -momentum throughout)")
-	fs.StringVar(&o.biases, "biases", "", "the RBM rows' visible biases at the start: base (the pixels' log-odds) or zero, instead of their recipe's")
+	fs.StringVar(&o.biases, "biases", "", "the visible biases at the start of the RBM and DBM rows: base (the pixels' log-odds) or zero, instead of their recipe's")
 	fs.StringVar(&o.negative, "negative", "", "the visible units of CD's negative phase: means or samples, instead of the recipe's")
 	fs.IntVar(&o.aisRuns, "ais-runs", estimators.DefaultAISRuns, "AIS runs (with the 14,500 temperatures of Salakhutdinov & Murray)")
 	fs.IntVar(&o.raiseRows, "raise-rows", 50, "test images RAISE evaluates (0: none)")
