@@ -87,11 +87,13 @@ type options struct {
 	wrap func(runtime.Trainer) runtime.Trainer
 }
 
-// job is the model and data to run.
+// job is the model and data to run. The images are binary and held as
+// bits (the 60,000 Fashion-MNIST training images in 5.9 MB instead of
+// 376 MB as float64); every use reads them a minibatch at a time.
 type job struct {
 	name        string
 	model       runtime.Reflective
-	train, test *dataset.Dataset
+	train, test *dataset.BitDataset
 	side        int
 	every       int // print every this many epochs
 	exact       bool
@@ -161,8 +163,8 @@ func newJob(o *options, stderr io.Writer) (*job, error) {
 			}
 		}
 	}
-	train, errTrain := dataset.LoadIDX(filepath.Join(o.data, "train-images-idx3-ubyte.gz"))
-	test, errTest := dataset.LoadIDX(filepath.Join(o.data, "t10k-images-idx3-ubyte.gz"))
+	train, errTrain := dataset.LoadIDXBits(filepath.Join(o.data, "train-images-idx3-ubyte.gz"), 0.5)
+	test, errTest := dataset.LoadIDXBits(filepath.Join(o.data, "t10k-images-idx3-ubyte.gz"), 0.5)
 	fashion := errTrain == nil && errTest == nil
 	if !fashion && !errors.Is(errTrain, os.ErrNotExist) && !errors.Is(errTest, os.ErrNotExist) {
 		return nil, errors.Join(errTrain, errTest)
@@ -180,11 +182,9 @@ func newJob(o *options, stderr io.Writer) (*job, error) {
 	}
 	if !fashion {
 		fmt.Fprintf(stderr, "Fashion-MNIST is not in %s (apt-get install dataset-fashion-mnist);\ntraining a 16-16-8 DBM on the embedded bars-and-stripes patterns instead.\n", o.data)
-		d := barsAndStripes()
+		d := dataset.Binarized(barsAndStripes(), 0.5)
 		return &job{name: "bars-and-stripes-dbm16-16-8", model: models.NewBAS(o.seed).Reflect(), train: d, test: d, side: 4, every: 300, exact: true}, nil
 	}
-	train.Binarize(0.5)
-	test.Binarize(0.5)
 	if o.trainRows > 0 {
 		train, _ = train.Split(o.trainRows)
 	}
@@ -465,7 +465,7 @@ func (j *job) evaluate(o options, met *Metrics, stdout io.Writer) error {
 			fmt.Fprintf(stdout, "log Z for the bounds: %.4f, interval [%.4f, %.4f] (forward and reverse together)\n", chosen.Value, chosen.Low, chosen.High)
 		}
 	}
-	bound := func(d *dataset.Dataset, what string) (Bound, error) {
+	bound := func(d *dataset.BitDataset, what string) (Bound, error) {
 		fmt.Fprintf(stdout, "== ELBO on %d %s images (mean field, log Z %s)\n", d.Rows, what, chosen.Method)
 		res, err := deep.ELBO(m, d, float64(chosen.Value), deep.ELBOConfig{Iters: 100, Tol: 1e-6})
 		if err != nil {
@@ -526,7 +526,7 @@ func sandwich(fwd, rev *estimators.Estimate) Estimate {
 // exp(−F(v, h)) − log Z, with F a free energy that sums out hidden layers
 // only and keeps, besides the visible layers, bernoulli hidden layers of at
 // most 16 units together, which it enumerates.
-func exactLogLikelihood(m runtime.Reflective, d *dataset.Dataset, logZ float64) (float64, error) {
+func exactLogLikelihood(m runtime.Reflective, d dataset.Source, logZ float64) (float64, error) {
 	layers := m.Layers()
 	index := map[string]int{}
 	for l, ly := range layers {
@@ -569,8 +569,12 @@ func exactLogLikelihood(m runtime.Reflective, d *dataset.Dataset, logZ float64) 
 			}
 		}
 		f := make([]float64, n)
+		rows, cols := d.Shape()
+		row, idx := make([]float64, cols), make([]int, 1)
 		total := 0.0
-		for r := 0; r < d.Rows; r++ {
+		for r := 0; r < rows; r++ {
+			idx[0] = r
+			d.Gather(row, idx)
 			off := 0
 			for l, ly := range layers {
 				if !ly.Visible {
@@ -578,7 +582,7 @@ func exactLogLikelihood(m runtime.Reflective, d *dataset.Dataset, logZ float64) 
 				}
 				size := units(l)
 				for c := 0; c < n; c++ {
-					copy(views[l].Data[c*size:(c+1)*size], d.Row(r)[off:off+size])
+					copy(views[l].Data[c*size:(c+1)*size], row[off:off+size])
 				}
 				off += size
 			}
@@ -588,7 +592,7 @@ func exactLogLikelihood(m runtime.Reflective, d *dataset.Dataset, logZ float64) 
 			}
 			total += runtime.LogSumExp(f) - logZ
 		}
-		return total / float64(d.Rows), nil
+		return total / float64(rows), nil
 	}
 	return 0, fmt.Errorf("%s: no free energy leaves few enough hidden units to enumerate", m.ModelName())
 }
@@ -625,7 +629,8 @@ func (j *job) pictures(o options, met *Metrics, stdout io.Writer) error {
 		return nil
 	}
 	fmt.Fprintf(stdout, "== inpainting the lower half of %d test images\n", k)
-	rows, _ := j.test.Split(k)
+	head, _ := j.test.Split(k)
+	rows := head.Dense()
 	missing := make([]bool, nv)
 	for i := nv / 2; i < nv; i++ {
 		missing[i] = true

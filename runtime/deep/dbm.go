@@ -326,9 +326,14 @@ type PretrainResult struct {
 // RBMs are plain and composed the same way: the naive stacking whose
 // double-counted inputs the correction removes.
 //
-// data holds rows of the visible layer. PretrainDBM returns per-RBM
-// reconstruction errors; cancelling ctx stops it between updates.
-func PretrainDBM(ctx context.Context, m runtime.Reflective, data *dataset.Dataset, cfg PretrainConfig) (*PretrainResult, error) {
+// data holds rows of the visible layer: a dense Dataset, or any Source
+// (binary images as a BitDataset, 64 times smaller), read a minibatch at a
+// time. The activities of the layers above are computed as each minibatch
+// is gathered, from the parameters their RBM ended its training with, so
+// that no level of the data set exists in memory as a whole; they are the
+// same numbers a dense pass over the data would give. PretrainDBM returns
+// per-RBM reconstruction errors; cancelling ctx stops it between updates.
+func PretrainDBM(ctx context.Context, m runtime.Reflective, data dataset.Source, cfg PretrainConfig) (*PretrainResult, error) {
 	start := time.Now()
 	if ctx == nil {
 		ctx = context.Background()
@@ -345,13 +350,18 @@ func PretrainDBM(ctx context.Context, m runtime.Reflective, data *dataset.Datase
 		}
 	}
 	pairs := len(lay.Chain) - 1
+	var rows, cols int
+	if data != nil {
+		rows, cols = data.Shape()
+	}
 	switch {
-	case data == nil || data.Rows <= 0:
+	case rows <= 0:
 		return nil, fmt.Errorf("runtime: pretrain %s: empty data set", name)
-	case data.Cols != layout.Product(layers[lay.Chain[0]].Shape):
-		return nil, fmt.Errorf("runtime: pretrain %s: data has %d columns, layer %s has %d units", name, data.Cols, layers[lay.Chain[0]].Name, layout.Product(layers[lay.Chain[0]].Shape))
-	case len(data.X) < data.Rows*data.Cols:
-		return nil, fmt.Errorf("runtime: pretrain %s: data set declares %d×%d values, holds %d", name, data.Rows, data.Cols, len(data.X))
+	case cols != layout.Product(layers[lay.Chain[0]].Shape):
+		return nil, fmt.Errorf("runtime: pretrain %s: data has %d columns, layer %s has %d units", name, cols, layers[lay.Chain[0]].Name, layout.Product(layers[lay.Chain[0]].Shape))
+	case shortDense(data):
+		d := data.(*dataset.Dataset)
+		return nil, fmt.Errorf("runtime: pretrain %s: data set declares %d×%d values, holds %d", name, d.Rows, d.Cols, len(d.X))
 	case cfg.BatchSize <= 0:
 		return nil, fmt.Errorf("runtime: pretrain %s: batch size %d is not positive", name, cfg.BatchSize)
 	case cfg.EpochsPerRBM != nil && len(cfg.EpochsPerRBM) != pairs:
@@ -388,7 +398,7 @@ func PretrainDBM(ctx context.Context, m runtime.Reflective, data *dataset.Datase
 			}
 		}
 		if k+1 < pairs {
-			acts = pr.activities(acts)
+			acts = pr.activities(acts, dbmLaterParams(lay, k))
 		}
 	}
 	res.Seconds = time.Since(start).Seconds()
@@ -410,7 +420,7 @@ type dbmPair struct {
 	zero       runtime.Chains // one chain with every unit zero: the base fields
 	a0Lo, a0Hi []float64
 	p0         []float64
-	chains     map[int][2]runtime.Chains
+	chains     map[int]*dbmBatch
 	aLo, pLo   []float64
 	aHi, pHi   []float64
 	rng        runtime.RNG
@@ -423,7 +433,7 @@ func dbmNewPair(m runtime.Reflective, lay *DBMLayout, k int, cfg PretrainConfig)
 	pr := &dbmPair{m: m, lo: lo, hi: hi, kLo: layers[lo], kHi: layers[hi],
 		nLo: layout.Product(layers[lo].Shape), nHi: layout.Product(layers[hi].Shape),
 		up: k+2 < len(lay.Chain) && !cfg.NoDoubling, down: k > 0 && !cfg.NoDoubling, cfg: cfg, params: m.Params(),
-		chains: map[int][2]runtime.Chains{}, rng: runtime.NewRNG(cfg.Seed, 0xdb00+uint64(k))}
+		chains: map[int]*dbmBatch{}, rng: runtime.NewRNG(cfg.Seed, 0xdb00+uint64(k))}
 	if pr.cfg.K == 0 {
 		pr.cfg.K = 1
 	}
@@ -449,14 +459,23 @@ func dbmClear(x runtime.Chains) {
 	}
 }
 
-// batch returns the positive and negative chains for n rows, every layer zero.
-func (pr *dbmPair) batch(n int) (pos, neg runtime.Chains) {
-	c, ok := pr.chains[n]
+// dbmBatch is the positive and negative chains of one batch length and
+// their layers (Layers allocates; these are taken once).
+type dbmBatch struct {
+	pos, neg runtime.Chains
+	pl, nl   []runtime.Tensor
+}
+
+// batch returns the positive and negative chains for n rows, every layer
+// zero when first made.
+func (pr *dbmPair) batch(n int) *dbmBatch {
+	b, ok := pr.chains[n]
 	if !ok {
-		c = [2]runtime.Chains{pr.m.NewChains(n, pr.cfg.Seed^0xdb10), pr.m.NewChains(n, pr.cfg.Seed^0xdb20)}
-		dbmClear(c[0])
-		dbmClear(c[1])
-		pr.chains[n] = c
+		b = &dbmBatch{pos: pr.m.NewChains(n, pr.cfg.Seed^0xdb10), neg: pr.m.NewChains(n, pr.cfg.Seed^0xdb20)}
+		dbmClear(b.pos)
+		dbmClear(b.neg)
+		b.pl, b.nl = b.pos.Layers(), b.neg.Layers()
+		pr.chains[n] = b
 	}
 	if len(pr.aLo) < n*pr.nLo {
 		pr.aLo, pr.pLo = make([]float64, n*pr.nLo), make([]float64, n*pr.nLo)
@@ -464,7 +483,7 @@ func (pr *dbmPair) batch(n int) (pos, neg runtime.Chains) {
 	if len(pr.aHi) < n*pr.nHi {
 		pr.aHi, pr.pHi = make([]float64, n*pr.nHi), make([]float64, n*pr.nHi)
 	}
-	return c[0], c[1]
+	return b
 }
 
 // field writes the field of layer l (lo or hi) of x's n chains into a
@@ -485,10 +504,11 @@ func (pr *dbmPair) field(x runtime.Chains, l, n, size int, double bool, base, a,
 }
 
 // train runs CD-k on the rows of acts for the given epochs.
-func (pr *dbmPair) train(ctx context.Context, acts *dataset.Dataset, epochs int, sample bool) (RBMStats, error) {
+func (pr *dbmPair) train(ctx context.Context, acts dataset.Source, epochs int, sample bool) (RBMStats, error) {
 	start := time.Now()
-	batches := training.NewBatches(acts.Rows, pr.cfg.BatchSize, true, runtime.NewRNG(pr.cfg.Seed, 0xdb80+uint64(pr.lo)))
-	buf := make([]float64, min(pr.cfg.BatchSize, acts.Rows)*acts.Cols)
+	rows, cols := acts.Shape()
+	batches := training.NewBatches(rows, pr.cfg.BatchSize, true, runtime.NewRNG(pr.cfg.Seed, 0xdb80+uint64(pr.lo)))
+	buf := make([]float64, min(pr.cfg.BatchSize, rows)*cols)
 	for e := 0; e < epochs; e++ {
 		t0 := time.Now()
 		recon := 0.0
@@ -501,7 +521,7 @@ func (pr *dbmPair) train(ctx context.Context, acts *dataset.Dataset, epochs int,
 				pr.st.Seconds = time.Since(start).Seconds()
 				return pr.st, fmt.Errorf("stopped in epoch %d/%d: %w", e+1, epochs, err)
 			}
-			x := buf[:len(idx)*acts.Cols]
+			x := buf[:len(idx)*cols]
 			acts.Gather(x, idx)
 			if sample {
 				dbmSampleMeans(pr.kLo, x, &pr.rng)
@@ -514,7 +534,7 @@ func (pr *dbmPair) train(ctx context.Context, acts *dataset.Dataset, epochs int,
 				return pr.st, fmt.Errorf("%w in epoch %d: parameter %s has non-finite values", training.ErrDiverged, e+1, pr.params[p].Name)
 			}
 		}
-		pr.st.Recon = append(pr.st.Recon, recon/float64(acts.Rows))
+		pr.st.Recon = append(pr.st.Recon, recon/float64(rows))
 		if pr.cfg.Progress != nil {
 			fmt.Fprintf(pr.cfg.Progress, "pretrain %s–%s%s: epoch %d/%d  %.2fs  recon %.4f\n", pr.kLo.Name, pr.kHi.Name,
 				pr.doubling(), e+1, epochs, time.Since(t0).Seconds(), pr.st.Recon[e])
@@ -539,8 +559,8 @@ func (pr *dbmPair) doubling() string {
 // step does one CD-k update on n rows of the lower layer's activities x
 // and returns Σ‖x − x̂‖².
 func (pr *dbmPair) step(x []float64, n, epoch int) float64 {
-	pos, neg := pr.batch(n)
-	pl, nl := pos.Layers(), neg.Layers()
+	b := pr.batch(n)
+	pos, neg, pl, nl := b.pos, b.neg, b.pl, b.nl
 	copy(pl[pr.lo].Data, x)
 	aHi, pHi := pr.aHi[:n*pr.nHi], pr.pHi[:n*pr.nHi]
 	aLo, pLo := pr.aLo[:n*pr.nLo], pr.pLo[:n*pr.nLo]
@@ -587,20 +607,95 @@ func (pr *dbmPair) step(x []float64, n, epoch int) float64 {
 	return recon
 }
 
-// activities returns the means of the upper layer given each row of acts,
-// with the input doubled as in training: the data of the next RBM.
-func (pr *dbmPair) activities(acts *dataset.Dataset) *dataset.Dataset {
-	out := &dataset.Dataset{Rows: acts.Rows, Cols: pr.nHi, X: make([]float64, acts.Rows*pr.nHi)}
-	size := min(pr.cfg.BatchSize, acts.Rows)
-	for lo := 0; lo < acts.Rows; lo += size {
-		n := min(size, acts.Rows-lo)
-		pos, _ := pr.batch(n)
-		copy(pos.Layers()[pr.lo].Data, acts.X[lo*acts.Cols:(lo+n)*acts.Cols])
-		a, p := pr.aHi[:n*pr.nHi], pr.pHi[:n*pr.nHi]
-		pr.field(pos, pr.hi, n, pr.nHi, pr.up, pr.a0Hi, a, p)
-		dbmMeans(pr.kHi, a, p, out.X[lo*pr.nHi:(lo+n)*pr.nHi])
+// shortDense reports whether data is a Dataset holding fewer values than
+// its shape declares.
+func shortDense(data dataset.Source) bool {
+	d, ok := data.(*dataset.Dataset)
+	return ok && len(d.X) < d.Rows*d.Cols
+}
+
+// dbmLaterParams returns the parameters that the RBMs above RBM k train
+// (and whose biases the composition averages): those whose values at the
+// end of RBM k's training its activities must keep.
+func dbmLaterParams(lay *DBMLayout, k int) map[int]bool {
+	later := map[int]bool{}
+	for j := k + 1; j+1 < len(lay.Chain); j++ {
+		for _, group := range [][]int{lay.Weights[j], lay.Biases[j], lay.Biases[j+1]} {
+			for _, p := range group {
+				later[p] = true
+			}
+		}
 	}
-	return out
+	return later
+}
+
+// activities returns the Source of the means of the upper layer given each
+// row of acts, with the input doubled as in training: the data of the next
+// RBM, computed as they are gathered (see dbmUpSource). later names the
+// parameters that later RBMs change; the Source keeps the values that
+// those of this RBM have now.
+func (pr *dbmPair) activities(acts dataset.Source, later map[int]bool) *dbmUpSource {
+	rows, cols := acts.Shape()
+	u := &dbmUpSource{pr: pr, below: acts, rows: rows, size: min(pr.cfg.BatchSize, rows)}
+	u.in = make([]float64, u.size*cols)
+	for _, p := range pr.group {
+		if later[p] {
+			u.swap = append(u.swap, p)
+			u.snap = append(u.snap, append([]float64(nil), pr.params[p].Data...))
+			u.saved = append(u.saved, make([]float64, len(pr.params[p].Data)))
+		}
+	}
+	return u
+}
+
+// dbmUpSource is the Source of the activities of a trained RBM's upper
+// layer, E[x_{k+1} | x_k] under its doubled conditional, for the rows of
+// the layer below (below: the data, or the activities of the RBM under
+// it). A Gather computes them for the gathered rows, at most size at a
+// time, through the pair's chains: the same fields, row by row, as a
+// dense pass would compute. The RBMs above change some of this RBM's
+// parameters (the upper layer's bias is the next RBM's visible bias);
+// Gather puts the values they had when this RBM finished (snap) into the
+// model for the computation and restores the current ones after. It
+// allocates nothing once every batch length has been seen, and is not
+// safe for concurrent use, nor for use while the model is otherwise in
+// use.
+type dbmUpSource struct {
+	pr          *dbmPair
+	below       dataset.Source
+	rows, size  int
+	in          []float64   // gathered rows of below
+	swap        []int       // parameters held at their values in snap
+	snap, saved [][]float64 // their values at the end of training; the current ones
+}
+
+// Shape returns the rows of the data and the units of the upper layer.
+func (u *dbmUpSource) Shape() (rows, cols int) { return u.rows, u.pr.nHi }
+
+// Gather writes the activities of rows idx[0], idx[1], … into consecutive
+// rows of dst.
+func (u *dbmUpSource) Gather(dst []float64, idx []int) {
+	pr := u.pr
+	if len(dst) < len(idx)*pr.nHi {
+		panic("runtime: DBM activities: dst too short")
+	}
+	for i, p := range u.swap {
+		copy(u.saved[i], pr.params[p].Data)
+		copy(pr.params[p].Data, u.snap[i])
+	}
+	for lo := 0; lo < len(idx); lo += u.size {
+		n := min(u.size, len(idx)-lo)
+		in := u.in[:n*pr.nLo]
+		u.below.Gather(in, idx[lo:lo+n])
+		b := pr.batch(n)
+		copy(b.pl[pr.lo].Data, in)
+		a, p := pr.aHi[:n*pr.nHi], pr.pHi[:n*pr.nHi]
+		pr.field(b.pos, pr.hi, n, pr.nHi, pr.up, pr.a0Hi, a, p)
+		dbmMeans(pr.kHi, a, p, dst[lo*pr.nHi:(lo+n)*pr.nHi])
+	}
+	for i, p := range u.swap {
+		copy(pr.params[p].Data, u.saved[i])
+	}
 }
 
 // dbmMeans writes the conditional means of a layer given its fields a

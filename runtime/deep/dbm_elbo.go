@@ -54,7 +54,10 @@ type ELBOResult struct {
 //	softmax μ_c:  −Σ_c μ_c·log μ_c per group
 //
 // and a gaussian hidden layer is refused (its square has E_q[x²] ≠ μ²).
-func ELBO(m runtime.Reflective, d *dataset.Dataset, logZ float64, cfg ELBOConfig) (*ELBOResult, error) {
+//
+// d is a dense Dataset or any Source (binary images as a BitDataset),
+// read cfg.Batch rows at a time: the bounds are the same either way.
+func ELBO(m runtime.Reflective, d dataset.Source, logZ float64, cfg ELBOConfig) (*ELBOResult, error) {
 	start := time.Now()
 	if m == nil {
 		return nil, fmt.Errorf("runtime: ELBO: nil model")
@@ -62,13 +65,18 @@ func ELBO(m runtime.Reflective, d *dataset.Dataset, logZ float64, cfg ELBOConfig
 	if err := elboCheck(m); err != nil {
 		return nil, err
 	}
+	var rows, cols int
+	if d != nil {
+		rows, cols = d.Shape()
+	}
 	switch {
-	case d == nil || d.Rows <= 0:
+	case rows <= 0:
 		return nil, fmt.Errorf("runtime: ELBO of %s: empty data set", m.ModelName())
-	case d.Cols != layout.VisibleSize(m):
-		return nil, fmt.Errorf("runtime: ELBO of %s: data has %d columns, the visible layers have %d units", m.ModelName(), d.Cols, layout.VisibleSize(m))
-	case len(d.X) < d.Rows*d.Cols:
-		return nil, fmt.Errorf("runtime: ELBO of %s: data set declares %d×%d values, holds %d", m.ModelName(), d.Rows, d.Cols, len(d.X))
+	case cols != layout.VisibleSize(m):
+		return nil, fmt.Errorf("runtime: ELBO of %s: data has %d columns, the visible layers have %d units", m.ModelName(), cols, layout.VisibleSize(m))
+	case shortDense(d):
+		dd := d.(*dataset.Dataset)
+		return nil, fmt.Errorf("runtime: ELBO of %s: data set declares %d×%d values, holds %d", m.ModelName(), dd.Rows, dd.Cols, len(dd.X))
 	case math.IsNaN(logZ) || math.IsInf(logZ, 0):
 		return nil, fmt.Errorf("runtime: ELBO of %s: log Z is %v", m.ModelName(), logZ)
 	}
@@ -81,12 +89,13 @@ func ELBO(m runtime.Reflective, d *dataset.Dataset, logZ float64, cfg ELBOConfig
 	if cfg.Batch <= 0 {
 		cfg.Batch = 1000
 	}
-	res := &ELBOResult{Rows: make([]float64, d.Rows), LogZ: logZ}
-	size := min(cfg.Batch, d.Rows)
+	res := &ELBOResult{Rows: make([]float64, rows), LogZ: logZ}
+	size := min(cfg.Batch, rows)
 	full := m.NewChains(size, 1)
 	var rest runtime.Chains
-	for lo := 0; lo < d.Rows; lo += size {
-		n := min(size, d.Rows-lo)
+	rb := newRowBatches(d, size)
+	for lo := 0; lo < rows; lo += size {
+		n := min(size, rows-lo)
 		x := full
 		if n < size {
 			if rest == nil {
@@ -94,7 +103,7 @@ func ELBO(m runtime.Reflective, d *dataset.Dataset, logZ float64, cfg ELBOConfig
 			}
 			x = rest
 		}
-		layout.PutRows(m, x, d.X[lo*d.Cols:], d.Cols)
+		layout.PutRows(m, x, rb.rows(lo, n), cols)
 		res.Sweeps = max(res.Sweeps, m.MeanField(x, cfg.Iters, cfg.Tol, cfg.Damping))
 		if err := elboAt(m, x, logZ, res.Rows[lo:lo+n]); err != nil {
 			return nil, err
@@ -254,4 +263,40 @@ func dbmMeanSE(x []float64) (mean, se float64) {
 		ss += (v - mean) * (v - mean)
 	}
 	return mean, math.Sqrt(ss / float64(len(x)-1) / float64(len(x)))
+}
+
+// rowBatches reads consecutive rows of a Source: a dense Dataset in place,
+// any other Source gathered into one buffer of at most size rows.
+type rowBatches struct {
+	d     dataset.Source
+	dense *dataset.Dataset
+	buf   []float64
+	idx   []int
+}
+
+func newRowBatches(d dataset.Source, size int) *rowBatches {
+	rb := &rowBatches{d: d}
+	if dense, ok := d.(*dataset.Dataset); ok {
+		rb.dense = dense
+		return rb
+	}
+	_, cols := d.Shape()
+	rb.buf, rb.idx = make([]float64, size*cols), make([]int, size)
+	return rb
+}
+
+// rows returns rows lo, …, lo+n−1 (n at most the size), valid until the
+// next call.
+func (rb *rowBatches) rows(lo, n int) []float64 {
+	if rb.dense != nil {
+		return rb.dense.X[lo*rb.dense.Cols : (lo+n)*rb.dense.Cols]
+	}
+	idx := rb.idx[:n]
+	for i := range idx {
+		idx[i] = lo + i
+	}
+	_, cols := rb.d.Shape()
+	x := rb.buf[:n*cols]
+	rb.d.Gather(x, idx)
+	return x
 }

@@ -9,8 +9,11 @@ import (
 // StartAtData puts random rows of d into the visible layers of the
 // trainer's persistent chains (its "chain.<layer>" state tensors) and
 // zeros into the hidden ones, which the first sweep samples: chains that
-// start near the data instead of at uniform noise.
-func StartAtData(m runtime.Reflective, tr runtime.Trainer, d *dataset.Dataset, seed uint64) {
+// start near the data instead of at uniform noise. d is read a row at a
+// time.
+func StartAtData(m runtime.Reflective, tr runtime.Trainer, d dataset.Source, seed uint64) {
+	rows, cols := d.Shape()
+	idx := make([]int, 1)
 	visible := map[string]bool{}
 	for _, ly := range m.Layers() {
 		visible["chain."+ly.Name] = ly.Visible
@@ -22,9 +25,10 @@ func StartAtData(m runtime.Reflective, tr runtime.Trainer, d *dataset.Dataset, s
 		case !ok:
 		case !vis:
 			clear(t.Data)
-		case len(t.Shape) == 2 && t.Shape[1] == d.Cols:
+		case len(t.Shape) == 2 && t.Shape[1] == cols:
 			for c := 0; c < t.Shape[0]; c++ {
-				copy(t.Data[c*d.Cols:(c+1)*d.Cols], d.Row(rng.Intn(d.Rows)))
+				idx[0] = rng.Intn(rows)
+				d.Gather(t.Data[c*cols:(c+1)*cols], idx)
 			}
 		}
 	}
