@@ -82,3 +82,48 @@ func TestAccuracy(t *testing.T) {
 		})
 	}
 }
+
+// TestClassProbsBatchIndependent: a row's probabilities are the same bits
+// whichever rows share its batch of chains (the rows shifted by 13, so
+// that every batch holds other rows and ends elsewhere), so the
+// batch's size sets only the memory ClassProbs takes. A flipped pixel
+// changes its row (the negative control).
+func TestClassProbsBatchIndependent(t *testing.T) {
+	m := classrbm.NewClassRBM(1).Reflect()
+	modeltest.Perturb(m, 1, 2)
+	const rows, k, nv = 700, classrbm.ClassRBMNY, classrbm.ClassRBMNV
+	d := modeltest.RandomRows(m, rows, 3)
+	pixels := &dataset.Dataset{Rows: rows, Cols: nv, X: make([]float64, rows*nv)}
+	for r := range rows {
+		copy(pixels.Row(r), d.Row(r)[:nv])
+	}
+	all, err := estimators.ClassProbs(m, "y", pixels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const shift = 13
+	_, tail := pixels.Split(shift)
+	flipped := &dataset.Dataset{Rows: tail.Rows, Cols: nv, X: append([]float64(nil), tail.X...)}
+	flipped.X[100*nv+5] = 1 - flipped.X[100*nv+5]
+	for _, c := range []struct {
+		name string
+		data *dataset.Dataset
+		same bool
+	}{
+		{"shifted", tail, true},
+		{"flipped pixel", flipped, false},
+	} {
+		got, err := estimators.ClassProbs(m, "y", c.data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := all[shift*k : (shift+c.data.Rows)*k]
+		same := true
+		for i := range got {
+			same = same && got[i] == want[i]
+		}
+		if same != c.same {
+			t.Errorf("%s: the same bits as in the whole data set: %v, want %v", c.name, same, c.same)
+		}
+	}
+}
