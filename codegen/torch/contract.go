@@ -51,6 +51,10 @@ type printed struct {
 	// one torch.addmm.
 	mm     [2]string
 	vector bool
+	// outer holds the factors when expr is exactly their product, a
+	// weighted outer product Σ_z w_z·x_zA·y_zB, so that it can be added
+	// into a gradient with addmm_.
+	outer [2]string
 }
 
 // contract prints c. unit prints a unit reference's tensor; mask returns
@@ -222,9 +226,13 @@ func (g *gen) contract(c contraction, unit func(ir.UnitRef) string) (printed, er
 	if c.batch && !hasUnits {
 		outStr = outStr[1:]
 	}
-	var mm [2]string
+	var mm, outer [2]string
 	vector := false
-	switch a, b, ok := matmul(subs, ops, outStr); {
+	sizes := map[byte]int{}
+	for ix, l := range letter {
+		sizes[l] = ix.Size
+	}
+	switch a, b, ok := matmul(subs, ops, outStr, sizes); {
 	case len(ops) == 0:
 		expr = "1.0"
 		if scalar != "" {
@@ -234,6 +242,19 @@ func (g *gen) contract(c contraction, unit func(ir.UnitRef) string) (printed, er
 	case len(ops) == 1 && subs[0] == outStr:
 		expr = ops[0]
 		vector = !c.batch || !hasUnits
+	case ok && len(ops) == 3 && scalar == "" && after == "":
+		// The factor scales the weights, not the product.
+		if scale != 1 {
+			sw := "-" + atom(ops[0])
+			if scale != -1 {
+				sw = "(" + pyFloat(scale) + " * " + ops[0] + ")"
+			}
+			w := atom(ops[0]) + "[:, None]"
+			a = strings.Replace(a, w, sw+"[:, None]", 1)
+			b = strings.Replace(b, w, sw+"[:, None]", 1)
+			scale = 1
+		}
+		expr, outer = a+" @ "+b, [2]string{a, b}
 	case ok:
 		expr, mm = a+" @ "+b, [2]string{a, b}
 	default:
@@ -261,22 +282,30 @@ func (g *gen) contract(c contraction, unit func(ir.UnitRef) string) (printed, er
 	default:
 		expr = pyFloat(scale) + " * " + expr
 	}
-	return printed{expr: expr, batched: batched, mm: mm, vector: vector}, nil
+	return printed{expr: expr, batched: batched, mm: mm, vector: vector, outer: outer}, nil
 }
 
 // matmul recognises a contraction that is one matrix product: "zA,AB->zB"
-// (X @ M), "zA,BA->zB" (X @ Mᵀ), either operand order, and the weighted
-// outer product "z,zA,zB->AB" ((X·w)ᵀ @ Y), with distinct letters.
-func matmul(subs, ops []string, out string) (string, string, bool) {
+// (X @ M), "zA,BA->zB" (X @ Mᵀ), either operand order, the weighted
+// outer product "z,zA,zB->AB" ((X·w)ᵀ @ Y) and the weighted sum
+// "z,zA->A" (w @ X), with distinct letters. The weights of the outer
+// product multiply the factor with fewer units (sizes gives each letter's).
+func matmul(subs, ops []string, out string, sizes map[byte]int) (string, string, bool) {
 	ops = slices.Clone(ops)
 	for i, op := range ops {
 		ops[i] = atom(op)
 	}
 	distinct := func(s string) bool { return len(s) == 2 && s[0] != s[1] }
 	z := string(batchLetter)
+	if len(ops) == 2 && subs[0] == z && len(subs[1]) == 2 && subs[1][0] == batchLetter && subs[1][1] != batchLetter && out == subs[1][1:] {
+		return ops[0], ops[1], true
+	}
 	if len(ops) == 3 && subs[0] == z && len(subs[1]) == 2 && len(subs[2]) == 2 && subs[1][0] == batchLetter && subs[2][0] == batchLetter {
 		a, b := subs[1][1], subs[2][1]
 		if a != b && a != batchLetter && b != batchLetter && out == string([]byte{a, b}) {
+			if sizes[b] < sizes[a] {
+				return ops[1] + ".t()", fmt.Sprintf("(%s * %s[:, None])", ops[2], ops[0]), true
+			}
 			return fmt.Sprintf("(%s * %s[:, None]).t()", ops[1], ops[0]), ops[2], true
 		}
 		return "", "", false

@@ -39,5 +39,5 @@ energy = -sum(i, j) v[i] * W[i, j] * h[j] - sum(i) b[i] * v[i] - sum(j) c[j] * h
 	// class Tiny(EBM):
 	// return torch.addmm(P["b"], x[1], P["W"].t()), None
 	// return torch.addmm(P["c"], x[0], P["W"]), None
-	// g[0] = -(x[0] * w[:, None]).t() @ x[1]
+	// g[0] = x[0].t() @ (x[1] * -w[:, None])
 }

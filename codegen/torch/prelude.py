@@ -81,7 +81,9 @@ class Noise:
         n = self.n if self.n is not None else rows
         hi = self.hi if self.hi is not None else n
         t = fn((n,) + tuple(shape), generator=self.generator, dtype=like.dtype, device=self.generator.device)
-        return t[self.lo:hi].to(like.device)
+        if self.lo != 0 or hi != n:
+            t = t[self.lo:hi]
+        return t if t.device == like.device else t.to(like.device)
 
     def uniform(self, rows, shape, like):
         return self._draw(torch.rand, rows, shape, like)
@@ -168,16 +170,15 @@ class EBM(nn.Module):
 
     def new_state(self, n):
         """n chains with every unit at its lowest value (softmax: category 0)."""
-        t = self._like()
-        x = []
-        for ly in self.LAYERS:
-            s = t.new_zeros((n,) + tuple(ly.shape))
-            if ly.kind == "spin":
-                s.fill_(-1)
-            elif ly.kind == "softmax":
-                s[..., 0] = 1
-            x.append(s)
-        return x
+        return [self._lowest(ly, n) for ly in self.LAYERS]
+
+    def _lowest(self, ly, n):
+        s = self._like().new_zeros((n,) + tuple(ly.shape))
+        if ly.kind == "spin":
+            s.fill_(-1)
+        elif ly.kind == "softmax":
+            s[..., 0] = 1
+        return s
 
     def random_state(self, n, rng=None):
         """n chains with every unit drawn uniformly (gaussian units from N(0, 1))."""
@@ -247,17 +248,19 @@ class EBM(nn.Module):
         return m, m2, a, prec
 
     @staticmethod
-    def _draw(kind, a, prec, noise, K=None):
-        """A sample of units with tempered field a (and precision)."""
+    def _draw(kind, a, prec, noise, K=None, mean=None):
+        """A sample of units with tempered field a (and precision); mean,
+        when given, is their E[x] from _mean, not computed again."""
         n = a.shape[0]
         if kind == "bernoulli":
-            return (noise.uniform(n, a.shape[1:], a) < torch.sigmoid(a)).to(a.dtype)
+            return (noise.uniform(n, a.shape[1:], a) < (torch.sigmoid(a) if mean is None else mean)).to(a.dtype)
         if kind == "spin":
             return 2 * (noise.uniform(n, a.shape[1:], a) < torch.sigmoid(2 * a)).to(a.dtype) - 1
         if kind == "gaussian":
-            return a / prec + noise.normal(n, a.shape[1:], a) / torch.sqrt(prec)
+            return (a / prec if mean is None else mean) + noise.normal(n, a.shape[1:], a) / torch.sqrt(prec)
         g = a.reshape(a.shape[:-1] + (-1, K)) if a.shape[-1] != K else a
-        cdf = torch.cumsum(torch.softmax(g, dim=-1), dim=-1)
+        p = torch.softmax(g, dim=-1) if mean is None else mean.reshape(g.shape)
+        cdf = torch.cumsum(p, dim=-1)
         u = noise.uniform(n, g.shape[1:-1] + (1,), a)
         idx = torch.clamp((cdf < u).sum(-1), max=K - 1)
         return torch.nn.functional.one_hot(idx, K).to(a.dtype).reshape(a.shape)
@@ -365,12 +368,12 @@ class EBM(nn.Module):
         """Σ_c w_c ∂E(x_c)/∂θ per parameter (None for fixed ones), closed form."""
         return self.grad(x, None, self._weights(x, w))
 
-    @torch.no_grad()
-    def free_energy_grad(self, f, x, w=None, fields=None):
-        """Σ_c w_c ∂F(x_c)/∂θ = Σ_c w_c E[∂E/∂θ | kept layers]: the summed-out
-        units replaced by their conditional means (squares by second
-        moments). fields, when a dict, receives each summed-out layer's
-        (field, precision)."""
+    def _statistics(self, f, x, fields=None):
+        """The states whose ∂E/∂θ average to ∂F/∂θ for free energy f: x
+        with the summed-out layers replaced by their conditional means, and
+        their squares (None when no term holds one) by second moments.
+        fields, when a dict, receives each summed-out layer's (field,
+        precision)."""
         out, _ = self.FREE_ENERGIES[f]
         y = list(x)
         y2 = squares(x) if self.SQUARES else None
@@ -381,6 +384,15 @@ class EBM(nn.Module):
                 y2[i] = m2
             if fields is not None:
                 fields[i] = (a, prec)
+        return y, y2
+
+    @torch.no_grad()
+    def free_energy_grad(self, f, x, w=None, fields=None):
+        """Σ_c w_c ∂F(x_c)/∂θ = Σ_c w_c E[∂E/∂θ | kept layers]: the summed-out
+        units replaced by their conditional means (squares by second
+        moments). fields, when a dict, receives each summed-out layer's
+        (field, precision)."""
+        y, y2 = self._statistics(f, x, fields)
         return self.grad(y, y2, self._weights(x, w))
 
     def _autograd(self, fn, w):
@@ -557,45 +569,50 @@ class EBM(nn.Module):
     def split_visible(self, rows):
         """A batch of data rows (rows × visible size) as a state with the
         visible layers set and the hidden ones at their lowest value."""
-        x = self.new_state(rows.shape[0])
-        off = 0
-        for i in self.visible():
-            ly = self.LAYERS[i]
-            n = size(ly.shape)
-            x[i] = rows[:, off:off + n].to(x[i]).reshape((rows.shape[0],) + tuple(ly.shape))
-            off += n
+        n, t = rows.shape[0], self._like()
+        x, off = [], 0
+        for ly in self.LAYERS:
+            if not ly.visible:
+                x.append(self._lowest(ly, n))
+                continue
+            k = size(ly.shape)
+            x.append(rows[:, off:off + k].to(t).reshape((n,) + tuple(ly.shape)))
+            off += k
         return x
 
     def join_visible(self, x):
-        return torch.cat([x[i].reshape(x[i].shape[0], -1) for i in self.visible()], 1)
+        v = [x[i].reshape(x[i].shape[0], -1) for i in self.visible()]
+        return v[0] if len(v) == 1 else torch.cat(v, 1)
 
     @torch.no_grad()
-    def cd_grad(self, rows, neg, k=1, rng=None, total=None, persistent=False):
+    def cd_grad(self, rows, neg, k=1, rng=None, total=None, persistent=False, mean_visible=False):
         """The gradient of the negative log-likelihood estimated on a batch,
         E_data[∂F/∂θ] − E_model[∂F/∂θ], as Σ over this process's rows
         divided by total (default: this batch's rows, a mean):
         F is the visible free energy when one exists, else E after mean
         field (hidden layers) or E itself. The model expectation is taken
         over neg after k block-Gibbs sweeps (neg is updated in place: the
-        data for CD, persistent chains for PCD). Returns (gradients,
-        squared reconstruction error summed over the rows: against the
-        negative chains for CD, against the visible means given the
-        hidden means for PCD)."""
+        data for CD, persistent chains for PCD); mean_visible keeps the
+        visible layers of CD's last sweep as their conditional means
+        (Hinton's rbm.m), as the Go target's CDConfig.MeanVisible. The
+        negative statistics, weighted −n/(total·chains), are added into the
+        positive ones' gradient in place (grad_add). Returns (gradients,
+        squared reconstruction error summed over the rows, as a 0-d
+        tensor: against the negative chains for CD, against the visible
+        means given the hidden means for PCD)."""
         noise = as_noise(rng)
         x = self.split_visible(rows)
         n = rows.shape[0]
         total = n if total is None else total
         f = self.visible_free_energy()
         hidden = [i for i, ly in enumerate(self.LAYERS) if not ly.visible]
-        w = x[0].new_full((n,), 1.0 / total)
         fields = {}
         if f is not None:
-            pos = self.free_energy_grad(f, x, w, fields)
-        elif hidden:
-            self.mean_field(x, 25, 1e-6)
-            pos = self.energy_grad(x, w)
+            y, y2 = self._statistics(f, x, fields)
         else:
-            pos = self.energy_grad(x, w)
+            if hidden:
+                self.mean_field(x, 25, 1e-6)
+            y, y2 = x, None
         first = 0
         if not persistent and f is not None and set(self.SCHEDULE[0]) == set(self.FREE_ENERGIES[f][0]):
             # CD: the first block given the data has the conditional whose
@@ -603,34 +620,40 @@ class EBM(nn.Module):
             for i in self.SCHEDULE[0]:
                 a, prec = fields[i]
                 ly = self.LAYERS[i]
-                neg[i] = self._draw(ly.kind, a, prec, noise, ly.shape[-1])
+                neg[i] = self._draw(ly.kind, a, prec, noise, ly.shape[-1], y[i])
             first = 1
+        visible = set(self.visible())
         for s in range(k):
+            last = mean_visible and not persistent and s == k - 1
             for block in self.SCHEDULE[first if s == 0 else 0:]:
                 for i in block:
-                    self.sample(i, neg, 1.0, noise)
-        nn_ = neg[0].shape[0]
-        wn = neg[0].new_full((nn_,), 1.0 / (total * nn_ / n))
-        negg = self.free_energy_grad(f, neg, wn) if f is not None else self.energy_grad(neg, wn)
-        recon = 0.0
+                    self.sample(i, neg, 1.0, noise, means=last and i in visible)
+        if f is not None:
+            yn, y2n = self._statistics(f, neg)
+        else:
+            yn, y2n = neg, None
+        chains = neg[0].shape[0]
+        g = self.grad(y, y2, x[0].new_full((n,), 1.0 / total))
+        self.grad_add(g, yn, y2n, x[0].new_full((chains,), -n / (total * chains)))
+        recon = x[0].new_zeros(())
         if hidden and persistent:
             # The visible means given the data's hidden means.
-            y = self.split_visible(rows)
+            v = self.split_visible(rows)
             for i in hidden:
-                y[i] = self.mean(i, y)
+                v[i] = self.mean(i, v)
             for i in self.visible():
-                y[i] = self.mean(i, y)
-            recon = float(((self.join_visible(y) - rows.to(y[0])) ** 2).sum())
+                v[i] = self.mean(i, v)
+            recon = ((self.join_visible(v) - rows.to(v[0])) ** 2).sum()
         elif hidden:
-            recon = float(((self.join_visible(neg) - rows.to(neg[0])) ** 2).sum())
-        return [None if p is None else p.sub_(q) for p, q in zip(pos, negg)], recon
+            recon = ((self.join_visible(neg) - rows.to(neg[0])) ** 2).sum()
+        return g, recon
 
-    def forward(self, rows, neg, k=1, rng=None, total=None, persistent=False):
+    def forward(self, rows, neg, k=1, rng=None, total=None, persistent=False, mean_visible=False):
         """A surrogate loss Σ_θ Σ θ·g_θ whose autograd gradient is the CD/PCD
         gradient g (cd_grad), so that DistributedDataParallel averages it
         over processes and any torch.optim optimizer applies it. Returns
         (loss, reconstruction error)."""
-        g, recon = self.cd_grad(rows, neg, k, rng, total, persistent)
+        g, recon = self.cd_grad(rows, neg, k, rng, total, persistent, mean_visible)
         loss = self._like().new_zeros(())
         for p, q in zip(g, self.params()):
             if p is not None:
@@ -777,9 +800,11 @@ def read_rows(path, cols):
 
 
 def train(model, data, epochs=1, batch=100, k=1, persistent=False, chains=None, lr=0.01, momentum=0.0,
-          seed=1, rank=0, world=1, ddp=None, log=None):
+          seed=1, rank=0, world=1, ddp=None, log=None, mean_visible=False, shuffle=True):
     """CD-k or PCD-k training with torch.optim.SGD, one process or one of
-    world processes of DistributedDataParallel (ddp wraps model).
+    world processes of DistributedDataParallel (ddp wraps model);
+    mean_visible as in EBM.cd_grad; shuffle=False takes the rows in order
+    every epoch instead of a new permutation.
 
     Seeds: one generator seeded with seed draws every epoch's permutation
     of the rows and every random number of every chain; each global batch
@@ -798,7 +823,7 @@ def train(model, data, epochs=1, batch=100, k=1, persistent=False, chains=None, 
     per = batch // world
     lo, hi = rank * per, (rank + 1) * per
     net = ddp if ddp is not None else model
-    opt = torch.optim.SGD([p for p, q in zip(model.params(), model.PARAMS) if not q.fixed], lr=lr, momentum=momentum)
+    opt = torch.optim.SGD([p for p, q in zip(model.params(), model.PARAMS) if not q.fixed], lr=lr, momentum=momentum, foreach=True)
     chains = batch if chains is None else chains
     neg = None
     if persistent:
@@ -809,10 +834,13 @@ def train(model, data, epochs=1, batch=100, k=1, persistent=False, chains=None, 
         neg = [t[rank * c:(rank + 1) * c] for t in neg]
     recon = 0.0
     for epoch in range(epochs):
-        perm = torch.randperm(data.shape[0], generator=gen)
-        recon, rows_seen = 0.0, 0
+        perm = torch.randperm(data.shape[0], generator=gen) if shuffle else None
+        total, rows_seen = torch.zeros((), dtype=torch.float64), 0
         for start in range(0, data.shape[0] - batch + 1, batch):
-            rows = data[perm[start + lo:start + hi]].to(model._like())
+            if perm is None:
+                rows = data[start + lo:start + hi].to(model._like())
+            else:
+                rows = torch.index_select(data, 0, perm[start + lo:start + hi]).to(model._like())
             if persistent:
                 c = chains // world
                 noise = Noise(gen, chains, rank * c, (rank + 1) * c)
@@ -822,16 +850,17 @@ def train(model, data, epochs=1, batch=100, k=1, persistent=False, chains=None, 
                 chain = model.split_visible(rows)
             if ddp is None:
                 # One process: the closed-form gradient is the update.
-                g, r = model.cd_grad(rows, chain, k, noise, None, persistent)
+                g, r = model.cd_grad(rows, chain, k, noise, None, persistent, mean_visible)
                 for p, gp in zip(model.params(), g):
                     p.grad = gp
             else:
                 opt.zero_grad()
-                loss, r = net(rows, chain, k, noise, None, persistent)
+                loss, r = net(rows, chain, k, noise, None, persistent, mean_visible)
                 loss.backward()
             opt.step()
-            recon += r
+            total += r
             rows_seen += rows.shape[0]
+        recon = float(total)
         if ddp is not None:
             import torch.distributed as dist
             t = torch.tensor([recon, float(rows_seen)], dtype=torch.float64)
@@ -853,6 +882,8 @@ def main(cls, argv):
     t.add_argument("--k", type=int, default=1)
     t.add_argument("--pcd", action="store_true", help="persistent chains")
     t.add_argument("--chains", type=int, default=None)
+    t.add_argument("--mean-visible", action="store_true", help="CD's last sweep keeps the visible layers as their conditional means")
+    t.add_argument("--in-order", action="store_true", help="take the rows in order every epoch (default: a new permutation)")
     t.add_argument("--lr", type=float, default=0.01)
     t.add_argument("--momentum", type=float, default=0.0)
     t.add_argument("--seed", type=int, default=1)
@@ -908,7 +939,7 @@ def main(cls, argv):
         if rank == 0:
             print(json.dumps({"epoch": epoch, "recon": recon, "seconds": time.perf_counter() - t0}), flush=True)
 
-    train(m, data, a.epochs, a.batch, a.k, a.pcd, a.chains, a.lr, a.momentum, a.seed, rank, world, ddp, log)
+    train(m, data, a.epochs, a.batch, a.k, a.pcd, a.chains, a.lr, a.momentum, a.seed, rank, world, ddp, log, a.mean_visible, not a.in_order)
     if a.out and rank == 0:
         m.save(a.out, meta={"epochs": a.epochs})
     if world > 1:

@@ -191,17 +191,11 @@ func usesSquares(units []ir.UnitRef) bool {
 // sumOf prints Σ of contractions as one expression; batched reports
 // whether some term has the chains' dimension.
 func (g *gen) sumOf(cs []contraction) (string, bool, error) {
-	var batched, plain []string
-	var ps []printed
-	for _, c := range cs {
-		p, err := g.contract(c, unitExpr)
-		if err != nil {
-			return "", false, err
-		}
-		if !p.zero {
-			ps = append(ps, p)
-		}
+	ps, err := g.terms(cs)
+	if err != nil {
+		return "", false, err
 	}
+	var batched, plain []string
 	// A matrix product plus a bias is one torch.addmm.
 	mm, bias := -1, -1
 	for k, p := range ps {
@@ -228,6 +222,21 @@ func (g *gen) sumOf(cs []contraction) (string, bool, error) {
 		return "", false, nil
 	}
 	return joinSum(all), len(batched) > 0, nil
+}
+
+// terms prints each contraction that is not identically zero.
+func (g *gen) terms(cs []contraction) ([]printed, error) {
+	var ps []printed
+	for _, c := range cs {
+		p, err := g.contract(c, unitExpr)
+		if err != nil {
+			return nil, err
+		}
+		if !p.zero {
+			ps = append(ps, p)
+		}
+	}
+	return ps, nil
 }
 
 func joinSum(terms []string) string {
@@ -336,7 +345,26 @@ func (g *gen) methods() error {
 	g.out()
 	g.P()
 
-	// grad
+	if err := g.grad(); err != nil {
+		return err
+	}
+	g.P()
+	return g.gradAdd()
+}
+
+// gradContractions returns the contractions of ∂E/∂θ for one parameter,
+// the chains weighted by w.
+func gradContractions(gr *ir.Gradient) []contraction {
+	var cs []contraction
+	for _, part := range gr.Parts {
+		cs = append(cs, contraction{coef: part.Coef, units: part.Units, sum: part.Sum, distinct: part.Distinct, out: part.Wrt.Index, weights: "w"})
+	}
+	return cs
+}
+
+// grad prints grad(x, x2, w): Σ_c w_c ∂E/∂θ(x_c) per parameter.
+func (g *gen) grad() error {
+	m := g.m
 	g.P("def grad(self, x, x2, w):")
 	g.in()
 	g.Pf("%q", "Σ_c w_c ∂E/∂θ (x_c) for every parameter (None for fixed ones), the derived closed forms; x2 holds the squares (or second moments), computed when None.")
@@ -348,11 +376,7 @@ func (g *gen) methods() error {
 	for _, gr := range m.Gradients {
 		q := gr.Param
 		g.Pf("# %s", oneLine(gr.String()))
-		var cs []contraction
-		for _, part := range gr.Parts {
-			cs = append(cs, contraction{coef: part.Coef, units: part.Units, sum: part.Sum, distinct: part.Distinct, out: part.Wrt.Index, weights: "w"})
-		}
-		s, _, err := g.sumOf(cs)
+		s, _, err := g.sumOf(gradContractions(gr))
 		if err != nil {
 			return err
 		}
@@ -364,6 +388,42 @@ func (g *gen) methods() error {
 			g.Pf("g[%d] = w.new_zeros(()) + (%s)", q.Index, s)
 		default:
 			g.Pf("g[%d] = %s", q.Index, s)
+		}
+	}
+	g.P("return g")
+	g.out()
+	return nil
+}
+
+// gradAdd prints grad_add(g, x, x2, w), which adds Σ_c w_c ∂E/∂θ(x_c)
+// into the tensors of g in place: a weighted outer product through
+// addmm_, so that the second phase of a gradient needs no product buffer
+// of its own.
+func (g *gen) gradAdd() error {
+	m := g.m
+	g.P("def grad_add(self, g, x, x2, w):")
+	g.in()
+	g.Pf("%q", "g[θ] += Σ_c w_c ∂E/∂θ (x_c) in place for every parameter with a gradient; returns g.")
+	g.P("P = self._parameters")
+	if g.squares() {
+		g.P("x2 = squares(x) if x2 is None else x2")
+	}
+	for _, gr := range m.Gradients {
+		q := gr.Param
+		ps, err := g.terms(gradContractions(gr))
+		if err != nil {
+			return err
+		}
+		if len(ps) == 1 && ps[0].outer[0] != "" {
+			g.Pf("g[%d].addmm_(%s, %s)", q.Index, ps[0].outer[0], ps[0].outer[1])
+			continue
+		}
+		s, _, err := g.sumOf(gradContractions(gr))
+		if err != nil {
+			return err
+		}
+		if s != "" {
+			g.Pf("g[%d].add_(%s)", q.Index, s)
 		}
 	}
 	g.P("return g")

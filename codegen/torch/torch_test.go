@@ -149,6 +149,7 @@ func TestGradientsMatchInterpreterAndAutograd(t *testing.T) {
 		}
 		compare(t, name+" ∂E/∂θ vs interpreter", got.EnergyGrad, want)
 		compare(t, name+" ∂E/∂θ vs autograd", got.EnergyGrad, auto.EnergyGrad)
+		checkGradAdd(t, d, name, m, p, xs, packed)
 		for f, fe := range m.FreeEnergies {
 			want := m.NewParams()
 			for _, x := range xs {
@@ -158,6 +159,50 @@ func TestGradientsMatchInterpreterAndAutograd(t *testing.T) {
 			compare(t, fmt.Sprintf("%s ∂F%d/∂θ vs autograd", name, f), got.FEGrads[f], auto.FEGrads[f])
 		}
 	}
+}
+
+// checkGradAdd checks grad_add: the first half of the states through grad
+// with weight 1, the second half added in place with weight −½, against
+// the interpreter's Σ ∂E/∂θ with those weights; the same sum with weight
+// +½ (the negative control) must differ.
+func checkGradAdd(t *testing.T, d *verify.Driver, name string, m *ir.Model, p ir.Params, xs []ir.State, packed [][]float64) {
+	t.Helper()
+	got, err := d.Call(harness.Request{Model: name, Op: "gradadd", Params: p, Layers: packed, N: len(xs)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	weighted := func(second float64) ir.Params {
+		want := m.NewParams()
+		for k, x := range xs {
+			g := m.EnergyGrad(p, x)
+			if k >= len(xs)/2 {
+				for i := range g {
+					for j := range g[i] {
+						g[i][j] *= second
+					}
+				}
+			}
+			addInto(want, g)
+		}
+		return want
+	}
+	compare(t, name+" grad_add vs interpreter", got.EnergyGrad, weighted(-0.5))
+	ft := &fakeT{}
+	compare(ft, "control", got.EnergyGrad, weighted(0.5))
+	if !ft.failed && !allZero(weighted(0.5)) {
+		t.Errorf("%s: grad_add also matches the sum with the second half's sign flipped", name)
+	}
+}
+
+func allZero(p ir.Params) bool {
+	for _, t := range p {
+		for _, v := range t {
+			if v != 0 {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // The comparison above fails on a gradient that is off in one element.

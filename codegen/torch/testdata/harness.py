@@ -113,6 +113,15 @@ def run(models, req):
         y = [t.clone() for t in x]
         m.mean_field(y, 500, 1e-12, 0.0)
         resp["MeanField"] = [flat(t) for t in y]
+    elif op == "gradadd":
+        # The first n/2 chains through grad with weight 1, the rest added
+        # by grad_add with weight −½.
+        x = state(m, req.get("Layers"), n)
+        h = n // 2
+        with torch.no_grad():
+            g = m.grad([t[:h] for t in x], None, x[0].new_ones((h,)))
+            m.grad_add(g, [t[h:] for t in x], None, x[0].new_full((n - h,), -0.5))
+        resp["EnergyGrad"] = grads(m, g)
     elif op == "autograd":
         x = state(m, req.get("Layers"), n)
         resp["EnergyGrad"] = grads(m, m.energy_grad_autograd(x))
