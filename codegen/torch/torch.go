@@ -362,16 +362,22 @@ func gradContractions(gr *ir.Gradient) []contraction {
 	return cs
 }
 
-// grad prints grad(x, x2, w): Σ_c w_c ∂E/∂θ(x_c) per parameter.
-func (g *gen) grad() error {
-	m := g.m
-	g.P("def grad(self, x, x2, w):")
+// gradHeader opens a gradient method: its signature, doc string, the
+// parameters and the squares.
+func (g *gen) gradHeader(signature, doc string) {
+	g.P("def " + signature + ":")
 	g.in()
-	g.Pf("%q", "Σ_c w_c ∂E/∂θ (x_c) for every parameter (None for fixed ones), the derived closed forms; x2 holds the squares (or second moments), computed when None.")
+	g.Pf("%q", doc)
 	g.P("P = self._parameters")
 	if g.squares() {
 		g.P("x2 = squares(x) if x2 is None else x2")
 	}
+}
+
+// grad prints grad(x, x2, w): Σ_c w_c ∂E/∂θ(x_c) per parameter.
+func (g *gen) grad() error {
+	m := g.m
+	g.gradHeader("grad(self, x, x2, w)", "Σ_c w_c ∂E/∂θ (x_c) for every parameter (None for fixed ones), the derived closed forms; x2 holds the squares (or second moments), computed when None.")
 	g.P("g = [None] * len(self.PARAMS)")
 	for _, gr := range m.Gradients {
 		q := gr.Param
@@ -401,13 +407,7 @@ func (g *gen) grad() error {
 // of its own.
 func (g *gen) gradAdd() error {
 	m := g.m
-	g.P("def grad_add(self, g, x, x2, w):")
-	g.in()
-	g.Pf("%q", "g[θ] += Σ_c w_c ∂E/∂θ (x_c) in place for every parameter with a gradient; returns g.")
-	g.P("P = self._parameters")
-	if g.squares() {
-		g.P("x2 = squares(x) if x2 is None else x2")
-	}
+	g.gradHeader("grad_add(self, g, x, x2, w)", "g[θ] += Σ_c w_c ∂E/∂θ (x_c) in place for every parameter with a gradient; returns g.")
 	for _, gr := range m.Gradients {
 		q := gr.Param
 		ps, err := g.terms(gradContractions(gr))
