@@ -30,6 +30,41 @@ type dbnRecipe struct {
 	// units instead of their means.
 	SampleUp     bool `json:"top_trained_on_samples"`
 	BoundSamples int  `json:"bound_samples"`
+	// TiedTop starts the top RBM as the bottom one turned upside down
+	// (Hinton, Osindero & Teh 2006, §4): its first 784 hidden units take
+	// Wᵀ and the bottom's visible biases, its visible biases the bottom's
+	// hidden ones, the other hidden units their initializers. The top's
+	// marginal over h₁ is then the bottom RBM's own p(h₁) (up to the
+	// other units' near-constant factors), so the DBN's variational bound
+	// starts at the bottom RBM's log-likelihood, and training the top can
+	// raise it.
+	TiedTop bool `json:"top_started_from_bottom_transposed,omitempty"`
+}
+
+// tieTop writes the bottom RBM, turned upside down, into the top RBM:
+// top.W[j][i] = bottom.W[i][j] and top.c[i] = bottom.b[i] for the bottom's
+// visible units i, top.b = bottom.c. The top's other hidden units keep
+// their parameters.
+func tieTop(bottom, top runtime.Reflective) error {
+	bp, tp := bottom.Params(), top.Params()
+	if len(bp) != 3 || len(tp) != 3 {
+		return fmt.Errorf("tieTop: %s and %s are not both RBMs with W, b, c", bottom.ModelName(), top.ModelName())
+	}
+	bw, bb, bc := bp[0], bp[1], bp[2]
+	tw, tb, tc := tp[0], tp[1], tp[2]
+	nv, nh := bw.Shape[0], bw.Shape[1]
+	if tw.Shape[0] != nh || tw.Shape[1] < nv || len(tb.Data) != nh || len(tc.Data) != tw.Shape[1] {
+		return fmt.Errorf("tieTop: the top's W is %v, want %d × at least %d", tw.Shape, nh, nv)
+	}
+	th := tw.Shape[1]
+	for i := range nv {
+		for j := range nh {
+			tw.Data[j*th+i] = bw.Data[i*nh+j]
+		}
+		tc.Data[i] = bb.Data[i]
+	}
+	copy(tb.Data, bc.Data)
+	return nil
 }
 
 // dbmRecipe is how the DBM row trains: greedy pretraining of the two RBMs
@@ -95,6 +130,10 @@ func newDBN(seed uint64) (*deep.DBN, error) {
 func (e *env) trainDBN(r *row, res *Result) (*deep.DBN, error) {
 	rc := *r.dbn
 	rc.Bottom.Epochs, rc.Top.Epochs = e.scaled(rc.Bottom.Epochs), e.scaled(rc.Top.Epochs)
+	rc.TiedTop = rc.TiedTop || e.o.tiedTop
+	if e.o.topRate > 0 {
+		rc.Top.Rate = e.o.topRate
+	}
 	res.Settings, res.Epochs = rc, rc.Bottom.Epochs+rc.Top.Epochs
 	d, err := newDBN(e.o.seed)
 	if err != nil {
@@ -134,10 +173,13 @@ func (e *env) trainDBN(r *row, res *Result) (*deep.DBN, error) {
 		}
 		return point("DBN test bound", b.Value)
 	}
-	fit := func(rc cdRecipe, proxy func() (string, float64)) deep.DBNLayerTraining {
+	fit := func(rc cdRecipe, proxy func() (string, float64), tie bool) deep.DBNLayerTraining {
 		lt := deep.DBNLayerTraining{CD: rc.config(e.o.seed),
 			Fit: training.FitConfig{Epochs: rc.Epochs, BatchSize: rc.Batch, Shuffle: true, Seed: e.o.seed, Progress: e.stdout, Proxy: proxy}}
-		if rc.BaseBiases {
+		switch {
+		case tie:
+			lt.Init = func(m runtime.Reflective, _ dataset.Source) error { return tieTop(bottom, m) }
+		case rc.BaseBiases:
 			lt.Init = func(m runtime.Reflective, data dataset.Source) error {
 				rows, _ := data.Shape()
 				b, err := estimators.BaseRate(m, data, float64(rows)/20)
@@ -150,7 +192,7 @@ func (e *env) trainDBN(r *row, res *Result) (*deep.DBN, error) {
 		return lt
 	}
 	_, err = d.Pretrain(context.Background(), e.train, nil, deep.DBNPretrainConfig{
-		Layers: []deep.DBNLayerTraining{fit(rc.Bottom, bottomProxy), fit(rc.Top, boundProxy)}, SampleUp: rc.SampleUp, Seed: e.o.seed})
+		Layers: []deep.DBNLayerTraining{fit(rc.Bottom, bottomProxy, false), fit(rc.Top, boundProxy, rc.TiedTop)}, SampleUp: rc.SampleUp, Seed: e.o.seed})
 	return d, err
 }
 

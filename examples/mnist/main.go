@@ -65,7 +65,8 @@ type options struct {
 	tempsScale, temps         int
 	reverseRuns, burn         int
 	load                      string
-	list, float32             bool
+	list, float32, tiedTop    bool
+	topRate                   float64
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -99,6 +100,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.load, "load", "", "evaluate the models an earlier run saved in this directory (its table.json and ROW/*.safetensors) instead of training them")
 	fs.BoolVar(&o.float32, "float32", false, "the DBM's variational SML with float32 matrix products (Workspace.SetFloat32; about 1.4× faster, needs AVX-512); evaluation stays float64")
 	fs.BoolVar(&o.list, "list", false, "list the rows and exit")
+	fs.BoolVar(&o.tiedTop, "tied-top", false, "the DBN's top RBM starts as the bottom one turned upside down (Hinton et al. 2006), so the bound starts at the bottom RBM's log-likelihood")
+	fs.Float64Var(&o.topRate, "top-lr", 0, "the DBN's top RBM's learning rate instead of the recipe's")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
