@@ -66,6 +66,7 @@ func pairedDifference(raise, other []float64, z, zLow, zHigh float64, method str
 type env struct {
 	o           options
 	train, test *dataset.Dataset
+	valid       *dataset.Dataset // held-out training images, or nil
 	stdout      io.Writer
 }
 
@@ -137,6 +138,11 @@ type Result struct {
 	Warnings  []string `json:"warnings,omitempty"`
 	CurveWhat string   `json:"curve"`
 	Curve     []Point  `json:"curve_points"`
+	// Validation is the held-out images' log-likelihood per epoch (with
+	// the curve's log Z); StoppedAt the epoch whose parameters an early
+	// stop kept.
+	Validation []Point `json:"validation_curve,omitempty"`
+	StoppedAt  int     `json:"early_stopped_at_epoch,omitempty"`
 	Files     []string `json:"files"`
 }
 
@@ -281,6 +287,7 @@ func (e *env) trainCD(r *row, res *Result) (runtime.Reflective, error) {
 			return nil, err
 		}
 	}
+	stop := e.earlyStop()
 	res.CurveWhat = "test log-likelihood, exact"
 	if _, err := m.LogZ(0); err != nil {
 		res.CurveWhat = fmt.Sprintf("test log-likelihood, log Z by quick AIS (%d temperatures, %d runs): a rough, low estimate", e.o.curveTemps, e.o.curveRuns)
@@ -299,11 +306,66 @@ func (e *env) trainCD(r *row, res *Result) (runtime.Reflective, error) {
 			return "test log-likelihood", math.NaN()
 		}
 		res.Curve = append(res.Curve, Point{Epoch: len(res.Curve) + 1, Value: ll})
+		stop.observe(m, z, len(res.Curve), res)
 		return "test log-likelihood", ll
 	}
 	_, err = training.Fit(context.Background(), t, e.train, training.FitConfig{Epochs: rc.Epochs, BatchSize: rc.Batch, Shuffle: true, Seed: e.o.seed,
 		Progress: e.stdout, Proxy: proxy})
+	if err == nil {
+		stop.restore(m, res)
+	}
 	return m, err
+}
+
+// earlyStop records the validation log-likelihood after every epoch and,
+// when keep is set, a copy of the parameters of the best epoch so far.
+type earlyStop struct {
+	valid  *dataset.Dataset
+	keep   bool
+	out    io.Writer
+	best   float64
+	epoch  int
+	params [][]float64
+}
+
+func (e *env) earlyStop() *earlyStop {
+	return &earlyStop{valid: e.valid, keep: e.o.earlyStop, out: e.stdout, best: math.Inf(-1)}
+}
+
+// observe evaluates the held-out images with log Z z after epoch.
+func (s *earlyStop) observe(m runtime.Reflective, z float64, epoch int, res *Result) {
+	if s.valid == nil {
+		return
+	}
+	ll, err := estimators.LogLikelihood(m, s.valid, z)
+	if err != nil {
+		ll = math.NaN()
+	}
+	res.Validation = append(res.Validation, Point{Epoch: epoch, Value: ll})
+	fmt.Fprintf(s.out, "  validation log-likelihood %.4f (%d held-out images)\n", ll, s.valid.Rows)
+	if !s.keep || !(ll > s.best) {
+		return
+	}
+	s.best, s.epoch = ll, epoch
+	ps := m.Params()
+	if s.params == nil {
+		s.params = make([][]float64, len(ps))
+	}
+	for i, p := range ps {
+		s.params[i] = append(s.params[i][:0], p.Data...)
+	}
+}
+
+// restore writes the best epoch's parameters back into m.
+func (s *earlyStop) restore(m runtime.Reflective, res *Result) {
+	if !s.keep || s.params == nil {
+		return
+	}
+	for i, p := range m.Params() {
+		copy(p.Data, s.params[i])
+	}
+	res.StoppedAt = s.epoch
+	fmt.Fprintf(s.out, "early stop: the parameters of epoch %d (validation log-likelihood %.4f)\n", s.epoch, s.best)
 }
 
 // trainEM trains a mixture by EM in closed form, one iteration at a time

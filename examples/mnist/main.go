@@ -43,6 +43,7 @@ import (
 	"time"
 
 	"github.com/ebmc/ebmc/examples/internal/cli"
+	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/estimators"
 	"github.com/ebmc/ebmc/runtime/fileio"
 )
@@ -67,6 +68,8 @@ type options struct {
 	load                      string
 	list, float32, tiedTop    bool
 	topRate                   float64
+	validation                int
+	earlyStop                 bool
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -102,6 +105,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.list, "list", false, "list the rows and exit")
 	fs.BoolVar(&o.tiedTop, "tied-top", false, "the DBN's top RBM starts as the bottom one turned upside down (Hinton et al. 2006), so the bound starts at the bottom RBM's log-likelihood")
 	fs.Float64Var(&o.topRate, "top-lr", 0, "the DBN's top RBM's learning rate instead of the recipe's")
+	fs.IntVar(&o.validation, "validation", 0, "hold out the last N training images (after binarization) as validation data: not trained on, their log-likelihood recorded per epoch")
+	fs.BoolVar(&o.earlyStop, "early-stop", false, "the RBM rows keep the parameters of the epoch whose validation log-likelihood (log Z as the curve's) is best; needs -validation")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -124,6 +129,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if (o.biases != "" && o.biases != "base" && o.biases != "zero") || (o.negative != "" && o.negative != "means" && o.negative != "samples") {
 		fmt.Fprintln(stderr, "mnist: -biases takes base or zero, -negative means or samples")
+		return 2
+	}
+	if o.validation < 0 || o.earlyStop && o.validation == 0 {
+		fmt.Fprintln(stderr, "mnist: -validation must not be negative, and -early-stop needs -validation N (held-out training images to choose the epoch on)")
 		return 2
 	}
 	if err := runTable(o, chosen, stdout); err != nil {
@@ -203,8 +212,10 @@ type DataInfo struct {
 	Seed         uint64 `json:"seed"`
 	TrainRows    int    `json:"train_rows"`
 	TestRows     int    `json:"test_rows"`
-	TestFile     string `json:"test_file"`
-	TestSHA256   string `json:"test_sha256"` // of the uncompressed IDX file
+	// ValidationRows are the last training images, held out (-validation).
+	ValidationRows int    `json:"validation_rows,omitempty"`
+	TestFile       string `json:"test_file"`
+	TestSHA256     string `json:"test_sha256"` // of the uncompressed IDX file
 }
 
 func runTable(o options, chosen []*row, stdout io.Writer) error {
@@ -235,6 +246,13 @@ func runTable(o options, chosen []*row, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var valid *dataset.Dataset
+	if o.validation > 0 {
+		if o.validation >= train.Rows {
+			return fmt.Errorf("-validation %d leaves no training images of %d", o.validation, train.Rows)
+		}
+		train, valid = train.Split(train.Rows - o.validation)
+	}
 	testName := fmt.Sprintf("mnist-test-%s-seed%d.idx.gz", o.binarize, o.dataSeed)
 	if o.binarize == threshold {
 		testName = "mnist-test-threshold.idx.gz"
@@ -250,7 +268,10 @@ func runTable(o options, chosen []*row, stdout io.Writer) error {
 		Binarization: o.binarize, TempsScale: o.tempsScale, Temperatures: o.temps, Loaded: o.load,
 		Data: DataInfo{Source: gomnist + " (data/*.gz, the original MNIST files)", Binarization: o.binarize, Seed: o.dataSeed,
 			TrainRows: train.Rows, TestRows: test.Rows, TestFile: testName, TestSHA256: sum}}
-	e := &env{o: o, train: train, test: test, stdout: stdout}
+	if valid != nil {
+		t.Data.ValidationRows = valid.Rows
+	}
+	e := &env{o: o, train: train, valid: valid, test: test, stdout: stdout}
 	for i, r := range chosen {
 		fmt.Fprintf(stdout, "\n== %s (%d/%d): %s, %s\n", r.id, i+1, len(chosen), r.model, r.training)
 		res, err := e.runRow(r)

@@ -439,3 +439,77 @@ func TestDocumentedFigures(t *testing.T) {
 		}
 	}
 }
+
+// -validation holds out the last training images and records their
+// log-likelihood per epoch; -early-stop saves the parameters of the best
+// of those epochs: the saved model's validation log-likelihood (log Z
+// enumerated again) is the curve's maximum. The control, without
+// -early-stop, saves the last epoch's. -early-stop without -validation is
+// refused.
+func TestEarlyStop(t *testing.T) {
+	if testing.Short() {
+		t.Skip("enumerates 2²⁰ hidden states per epoch")
+	}
+	data := fakeMNIST(t, 400, 50)
+	g, _ := loadGrey(data)
+	train, _ := binarize(g.train, stochastic, 1, trainStream)
+	_, valid := train.Split(300)
+	byID := map[string]*row{}
+	for _, r := range rows() {
+		byID[r.id] = r
+	}
+	saved := func(args ...string) (Result, float64) {
+		out := t.TempDir()
+		var stdout, stderr bytes.Buffer
+		args = append([]string{"-data", data, "-out", out, "-rows", "rbm20-pcd", "-epochs", "4", "-validation", "100", "-ais-runs", "2", "-raise-rows", "0", "-reverse-runs", "0"}, args...)
+		if code := run(args, &stdout, &stderr); code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr.String())
+		}
+		var tab Table
+		b, _ := os.ReadFile(filepath.Join(out, "table.json"))
+		if err := json.Unmarshal(b, &tab); err != nil {
+			t.Fatal(err)
+		}
+		if tab.Data.TrainRows != 300 || tab.Data.ValidationRows != 100 || len(tab.Rows) != 1 {
+			t.Fatalf("data %+v, %d rows", tab.Data, len(tab.Rows))
+		}
+		r := byID["rbm20-pcd"]
+		m, _, err := r.newModel(1, r.cd.config(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := restore(m, filepath.Join(out, "rbm20-pcd", "model.safetensors")); err != nil {
+			t.Fatal(err)
+		}
+		z, err := m.LogZ(0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ll, err := estimators.LogLikelihood(m, valid, z)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return *tab.Rows[0], ll
+	}
+	res, ll := saved("-early-stop")
+	if len(res.Validation) != 4 {
+		t.Fatalf("validation curve %v, want 4 epochs", res.Validation)
+	}
+	best := res.Validation[0]
+	for _, p := range res.Validation {
+		if p.Value > best.Value {
+			best = p
+		}
+	}
+	if res.StoppedAt != best.Epoch || math.Abs(ll-best.Value) > 1e-9 {
+		t.Errorf("early stop kept epoch %d with validation %.9f; the curve's best is epoch %d, %.9f", res.StoppedAt, ll, best.Epoch, best.Value)
+	}
+	res, ll = saved()
+	if last := res.Validation[len(res.Validation)-1]; res.StoppedAt != 0 || math.Abs(ll-last.Value) > 1e-9 {
+		t.Errorf("without -early-stop: kept epoch %d, validation %.9f, the last epoch's %.9f", res.StoppedAt, ll, last.Value)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"-data", data, "-out", t.TempDir(), "-rows", "rbm20-pcd", "-early-stop"}, &stdout, &stderr); code != 2 {
+		t.Errorf("-early-stop without -validation: exit %d, want 2", code)
+	}
+}
