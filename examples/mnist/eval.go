@@ -141,9 +141,9 @@ type Result struct {
 	// Validation is the held-out images' log-likelihood per epoch (with
 	// the curve's log Z); StoppedAt the epoch whose parameters an early
 	// stop kept.
-	Validation []Point `json:"validation_curve,omitempty"`
-	StoppedAt  int     `json:"early_stopped_at_epoch,omitempty"`
-	Files     []string `json:"files"`
+	Validation []Point  `json:"validation_curve,omitempty"`
+	StoppedAt  int      `json:"early_stopped_at_epoch,omitempty"`
+	Files      []string `json:"files"`
 }
 
 func (e *env) runRow(r *row) (*Result, error) {
