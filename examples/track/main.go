@@ -63,6 +63,10 @@ type options struct {
 	seed             uint64
 	load             string
 	probe, burn      int
+	warm             int
+	filter           bool
+	filterBase       string
+	processVar       float64
 }
 
 // Interval is a value with its ±3σ interval; an end that is not finite
@@ -93,10 +97,16 @@ type Epoch struct {
 	Recon         float64
 	TrackedLogZ   Interval
 	TrackedTestLL float64
-	AISLogZ       *Interval `json:",omitempty"`
-	AISTestLL     *float64  `json:",omitempty"`
-	ExactLogZ     *float64  `json:",omitempty"`
-	ExactTestLL   *float64  `json:",omitempty"`
+	// With -filter: the sum of the β = 1 time ratios alone (the tracker
+	// without the filter, on the same chains), the ladder's between-rung
+	// ratios and anchor alone at this moment, and the swap rates.
+	SummedLogZ  *Interval `json:",omitempty"`
+	BridgedLogZ *Interval `json:",omitempty"`
+	SwapRates   []float64 `json:",omitempty"`
+	AISLogZ     *Interval `json:",omitempty"`
+	AISTestLL   *float64  `json:",omitempty"`
+	ExactLogZ   *float64  `json:",omitempty"`
+	ExactTestLL *float64  `json:",omitempty"`
 }
 
 // Metrics is metrics.json.
@@ -136,6 +146,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.load, "load", "", "with -probe: the model to start from (of the -model kind)")
 	fs.IntVar(&o.probe, "probe", 0, "instead of training: burn the tracker's chains in -burn sweeps on the -load model, then make this many PCD updates, printing after each the exact change of log Z (the model must enumerate) and the tracker's estimate")
 	fs.IntVar(&o.burn, "burn", 1000, "with -probe: burn-in sweeps of the tracker's chains")
+	fs.IntVar(&o.warm, "warm", 0, "with -probe: PCD updates (the tracker observing after each) before the measured ones, so that the PCD chains are those of a training run")
+	fs.BoolVar(&o.filter, "filter", false, "track log Z at every rung of a ladder of -ladder evenly spaced inverse temperatures from 1 down to 0 (the base model) and combine time and between-rung ratios by a Kalman filter")
+	fs.StringVar(&o.filterBase, "filter-base", "rates", "with -filter: the path's base model, rates (the data's base rates, as AIS) or uniform")
+	fs.Float64Var(&o.processVar, "process-var", 0, "with -filter: variance added per observation and rung to the filter's prediction")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -152,6 +166,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		o.aisEpochs = append(o.aisEpochs, e)
+	}
+	if _, err := o.trackConfig(nil, 0); err != nil {
+		fmt.Fprintf(stderr, "track: %v\n", err)
+		return 2
 	}
 	if o.trackChains == 0 {
 		o.trackChains = o.chains
@@ -212,7 +230,7 @@ func (o options) train(stdout io.Writer) error {
 		Data: fmt.Sprintf("Fashion-MNIST from %s, pixel/255 > 0.5; the first %d training and %d test images", o.data, rows, testN),
 		Settings: fmt.Sprintf("PCD-1, %d persistent chains, minibatches of 100, SGD learning rate %g, momentum %g; weights N(0, 0.01²), visible biases at the base rates; "+
 			"tracker: %d chains of its own, %d Gibbs sweeps and one bridge-sampling step every %d updates; AIS from the base rates, %s, %d runs",
-			o.chains, o.lr, o.momentum, o.trackChains, o.sweeps, o.every, temps(o.temps), o.runs)}
+			o.chains, o.lr, o.momentum, o.trackChains, o.sweeps, o.every, temps(o.temps), o.runs) + o.ladderSettings()}
 	fmt.Fprintf(stdout, "%s on %d images: %s\n", o.model, rows, met.Settings)
 
 	// log Z at the start: AIS (weights N(0, 0.01²) are close to the base model).
@@ -233,9 +251,9 @@ func (o options) train(stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	tc := estimators.TrackConfig{Chains: o.trackChains, Sweeps: o.sweeps, Burn: 10, Seed: o.seed ^ 0x747261}
-	if o.ladder > 1 {
-		tc.Betas = estimators.GeometricLadder(o.ladder, o.minBeta)
+	tc, err := o.trackConfig(base, 10)
+	if err != nil {
+		return err
 	}
 	track, err := estimators.NewTracker(m, start, tc)
 	if err != nil {
@@ -255,6 +273,13 @@ func (o options) train(stdout io.Writer) error {
 			TrackedLogZ: interval(st.LogZ, st.LogZ-3*st.LogZSD, st.LogZ+3*st.LogZSD, "tracked")}
 		line := fmt.Sprintf("epoch %d/%d  %.1fs  recon %.2f  tracked log Z %.2f ± %.2f  test log-lik %.2f",
 			e+1, o.epochs, st.Seconds, st.Recon/784, st.LogZ, 3*st.LogZSD, testLL)
+		if o.filter {
+			z, sd := track.Accumulated()
+			b, bsd := track.Bridged()
+			si, bi := interval(z, z-3*sd, z+3*sd, "summed time ratios at β = 1"), interval(b, b-3*bsd, b+3*bsd, "anchor and between-rung ratios")
+			ep.SummedLogZ, ep.BridgedLogZ, ep.SwapRates = &si, &bi, track.SwapRates()
+			line += fmt.Sprintf("  | summed %.2f ± %.2f, ladder alone %.2f ± %.2f", z, 3*sd, b, 3*bsd)
+		}
 		if z, err := m.LogZ(0); err == nil {
 			l, err := estimators.LogLikelihood(m, test, z)
 			if err != nil {
@@ -287,6 +312,42 @@ func (o options) train(stdout io.Writer) error {
 	}
 	met.Seconds = time.Since(begin).Seconds()
 	return o.write(m, met, stdout)
+}
+
+// trackConfig is the tracker's configuration from the flags: plain chains,
+// a geometric tempering ladder (-ladder, -min-beta), or with -filter a
+// ladder of -ladder rungs evenly spaced from 1 down to 0 on the path from
+// the base model (-filter-base) and the Kalman filter.
+func (o options) trackConfig(rates *estimators.Base, burn int) (estimators.TrackConfig, error) {
+	tc := estimators.TrackConfig{Chains: o.trackChains, Sweeps: o.sweeps, Burn: burn, Seed: o.seed ^ 0x747261}
+	switch {
+	case o.filter:
+		if o.ladder < 2 {
+			return tc, fmt.Errorf("-filter needs a -ladder of at least 2 rungs, got %d", o.ladder)
+		}
+		tc.Betas, tc.Filter, tc.ProcessVar = estimators.LinearLadder(o.ladder), true, o.processVar
+		switch o.filterBase {
+		case "rates":
+			tc.Base = rates
+		case "uniform":
+		default:
+			return tc, fmt.Errorf("-filter-base %q: want rates or uniform", o.filterBase)
+		}
+	case o.ladder > 1:
+		tc.Betas = estimators.GeometricLadder(o.ladder, o.minBeta)
+	}
+	return tc, nil
+}
+
+// ladderSettings describes the tracker's ladder, if any, for metrics.json.
+func (o options) ladderSettings() string {
+	switch {
+	case o.filter:
+		return fmt.Sprintf("; Kalman filter over %d rungs evenly spaced from β = 1 to β = 0 on the path from the %s base (%d chains each), process variance %g", o.ladder, o.filterBase, o.trackChains, o.processVar)
+	case o.ladder > 1:
+		return fmt.Sprintf("; tempering ladder of %d rungs from β = 1 to %g, geometric", o.ladder, o.minBeta)
+	}
+	return ""
 }
 
 func temps(n int) string {
@@ -360,13 +421,18 @@ func (o options) probeSteps(stdout io.Writer) error {
 	if err := c.Restore(m, nil); err != nil {
 		return err
 	}
+	rows, cols := train.Shape()
 	z0, err := m.LogZ(0)
 	if err != nil {
 		return fmt.Errorf("-probe needs a model whose log Z enumerates: %w", err)
 	}
-	tc := estimators.TrackConfig{Chains: o.trackChains, Sweeps: o.sweeps, Burn: o.burn, Seed: o.seed ^ 0x747261}
-	if o.ladder > 1 {
-		tc.Betas = estimators.GeometricLadder(o.ladder, o.minBeta)
+	base, err := estimators.BaseRate(m, train, float64(rows)/20)
+	if err != nil {
+		return err
+	}
+	tc, err := o.trackConfig(base, o.burn)
+	if err != nil {
+		return err
 	}
 	track, err := estimators.NewTracker(m, &estimators.Estimate{LogZ: z0, Low: z0, High: z0}, tc)
 	if err != nil {
@@ -377,13 +443,28 @@ func (o options) probeSteps(stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	rows, cols := train.Shape()
 	buf, idx := make([]float64, 100*cols), make([]int, 100)
 	fmt.Fprintf(stdout, "%s from %s, log Z %.4f; tracker: %d chains, %d burn-in sweeps, %d per update\n", o.model, o.load, z0, tc.Chains, o.burn, o.sweeps)
-	prev := z0
-	for s := range o.probe {
+	for s := range o.warm {
 		for i := range idx {
 			idx[i] = (s*100 + i) % rows
+		}
+		train.Gather(buf, idx)
+		tr.TrainStep(buf, 100, 0)
+		track.Observe()
+	}
+	if o.warm > 0 {
+		if z0, err = m.LogZ(0); err != nil {
+			return err
+		}
+		zt, _ := track.LogZ()
+		fmt.Fprintf(stdout, "after %d updates to warm the PCD chains: exact log Z %.4f, tracked %.4f\n", o.warm, z0, zt)
+	}
+	prev := z0
+	var errs, ses []float64
+	for s := range o.probe {
+		for i := range idx {
+			idx[i] = ((o.warm+s)*100 + i) % rows
 		}
 		train.Gather(buf, idx)
 		tr.TrainStep(buf, 100, 0)
@@ -393,8 +474,24 @@ func (o options) probeSteps(stdout io.Writer) error {
 			return err
 		}
 		d, se := track.Last()
-		fmt.Fprintf(stdout, "update %d: exact change of log Z %+.4f, bridge estimate %+.4f ± %.4f (se)\n", s+1, z-prev, d, se)
+		zt, _ := track.LogZ()
+		fmt.Fprintf(stdout, "update %d: exact change of log Z %+.4f, bridge estimate %+.4f ± %.4f (se); tracked − exact log Z %+.4f\n", s+1, z-prev, d, se, zt-z)
+		errs = append(errs, d-(z-prev))
+		ses = append(ses, se)
 		prev = z
 	}
+	// Is the error of the steps systematic? Its mean against the spread
+	// the steps' own standard errors allow.
+	mean, msq, mse := 0.0, 0.0, 0.0
+	for i, e := range errs {
+		mean += e
+		msq += e * e
+		mse += ses[i]
+	}
+	k := float64(len(errs))
+	mean, msq, mse = mean/k, msq/k, mse/k
+	sem := math.Sqrt(math.Max(msq-mean*mean, 0) / math.Max(k-1, 1))
+	fmt.Fprintf(stdout, "over %d updates: mean error of a step %+.5f ± %.5f (standard error of the mean), mean se of a step %.5f; summed error %+.4f\n",
+		len(errs), mean, sem, mse, mean*k)
 	return nil
 }

@@ -50,6 +50,48 @@ func TestRunWritesResults(t *testing.T) {
 	t.Log(stdout.String())
 }
 
+// With -filter, a short run of the 784×500 RBM records the filtered log Z,
+// the summed time ratios, the ladder alone and the swap rates; the filtered
+// log Z after 10 updates is within 0.5 nats of AIS's.
+func TestRunFilter(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains and anneals for about 15 s")
+	}
+	if _, err := os.Stat(filepath.Join(fashion, "train-images-idx3-ubyte.gz")); err != nil {
+		t.Skip("Fashion-MNIST is not installed")
+	}
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"-train-rows", "500", "-test-rows", "200", "-epochs", "2", "-ais-epochs", "2", "-temps", "300", "-runs", "20",
+		"-filter", "-ladder", "5", "-out", out}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	b, err := os.ReadFile(filepath.Join(out, "metrics.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var met Metrics
+	if err := json.Unmarshal(b, &met); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range met.Epochs {
+		if e.SummedLogZ == nil || e.BridgedLogZ == nil || len(e.SwapRates) != 4 {
+			t.Fatalf("epoch %d lacks values: %+v", e.Epoch, e)
+		}
+	}
+	e := met.Epochs[1]
+	if e.AISLogZ == nil {
+		t.Fatalf("no AIS at epoch 2: %s", b)
+	}
+	if d := e.TrackedLogZ.Value - e.AISLogZ.Value; d > 0.5 || d < -0.5 {
+		t.Errorf("epoch 2: filtered log Z %.4f, AIS %.4f", e.TrackedLogZ.Value, e.AISLogZ.Value)
+	}
+	if !strings.Contains(met.Settings, "Kalman filter over 5 rungs") {
+		t.Errorf("settings %q", met.Settings)
+	}
+	t.Log(stdout.String())
+}
+
 // Bad flags are refused with a message.
 func TestRunRefusesBadFlags(t *testing.T) {
 	for _, c := range []struct {
@@ -59,6 +101,8 @@ func TestRunRefusesBadFlags(t *testing.T) {
 	}{
 		{[]string{"-ais-epochs", "x"}, 2, "not an epoch"},
 		{[]string{"-model", "rbm7", "-data", t.TempDir()}, 1, "track:"},
+		{[]string{"-filter"}, 2, "-filter needs a -ladder"},
+		{[]string{"-filter", "-ladder", "3", "-filter-base", "gauss"}, 2, "-filter-base"},
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := run(c.args, &stdout, &stderr); code != c.code || !strings.Contains(stderr.String(), c.want) {

@@ -167,7 +167,12 @@ func (b *Base) VisibleLogZ(m runtime.Reflective) float64 {
 // of the base model at inverse temperature 1−β, of every chain of x to dst
 // (one value per chain).
 func (b *Base) LogDensity(m runtime.Reflective, x runtime.Chains, beta float64, dst []float64) {
-	layers := x.Layers()
+	b.addLogDensity(x.Layers(), beta, dst)
+}
+
+// addLogDensity is LogDensity on the chains' Layers views, fetched once by
+// the caller: it allocates nothing.
+func (b *Base) addLogDensity(layers []runtime.Tensor, beta float64, dst []float64) {
 	for i, f := range b.Field {
 		t := layers[i]
 		size := len(f)
@@ -273,6 +278,12 @@ func hiddenFreeEnergy(m runtime.Reflective) int {
 }
 
 func (d *pathDensity) eval(x runtime.Chains, beta float64, dst []float64) {
+	d.evalViews(x, nil, beta, dst)
+}
+
+// evalViews is eval given the chains' Layers views (nil: fetched here),
+// so that a caller holding them allocates nothing.
+func (d *pathDensity) evalViews(x runtime.Chains, views []runtime.Tensor, beta float64, dst []float64) {
 	n := x.Len()
 	if d.fe >= 0 {
 		d.m.FreeEnergy(x, d.fe, beta, dst)
@@ -286,7 +297,10 @@ func (d *pathDensity) eval(x runtime.Chains, beta float64, dst []float64) {
 		dst[c] = -dst[c]
 	}
 	if beta != 1 { // the base's share (1 − β)·log p*_A vanishes at β = 1
-		d.base.LogDensity(d.m, x, beta, dst[:n])
+		if views == nil {
+			views = x.Layers()
+		}
+		d.base.addLogDensity(views, beta, dst[:n])
 	}
 }
 

@@ -18,8 +18,16 @@ import (
 // which leaves the product of the tempered distributions invariant. Hot
 // chains cross energy barriers and hand their states down, so the β = 1
 // chains mix between modes that plain Gibbs sampling cannot leave.
+//
+// With a base model (NewTemperingPath) the rungs are those of the geometric
+// path of AIS instead, p_β ∝ p_A^{1−β}·p*^β, whose β = 0 end is the base
+// model over the visible layers times uniform hidden units, a distribution
+// Gibbs sampling draws exactly and whose log Z is Base.LogZ. Writing
+// log p*_β(x) = A(x) − β·(E(x) + A(x)), A = log p*_A, the swap rule is the
+// one above with E replaced by E + A.
 type Tempering struct {
 	m       runtime.Reflective
+	base    *Base // nil: plain tempering of the energy
 	Betas   []float64
 	Chains  []runtime.Chains // Chains[k] at Betas[k]; Chains[0] at the first β (normally 1)
 	views   [][]runtime.Tensor
@@ -32,6 +40,15 @@ type Tempering struct {
 // NewTempering makes n chains at each inverse temperature of betas, which
 // must decrease from the target (usually 1).
 func NewTempering(m runtime.Reflective, betas []float64, n int, seed uint64) (*Tempering, error) {
+	return NewTemperingPath(m, nil, betas, n, seed)
+}
+
+// NewTemperingPath makes n chains at each inverse temperature of betas
+// (decreasing, ≥ 0) of the geometric path from base to m that AIS anneals
+// along: every rung's chains carry the base's fields (SetBase), so a sweep
+// at β samples p_A^{1−β}·p*^β, and swaps use E + log p*_A. A nil base is
+// NewTempering.
+func NewTemperingPath(m runtime.Reflective, base *Base, betas []float64, n int, seed uint64) (*Tempering, error) {
 	if len(betas) < 2 {
 		return nil, fmt.Errorf("runtime: tempering %s: a ladder needs at least 2 temperatures", m.ModelName())
 	}
@@ -40,9 +57,12 @@ func NewTempering(m runtime.Reflective, betas []float64, n int, seed uint64) (*T
 			return nil, fmt.Errorf("runtime: tempering %s: inverse temperatures must decrease and stay ≥ 0, got %v", m.ModelName(), betas)
 		}
 	}
-	t := &Tempering{m: m, Betas: betas, tried: make([]int, len(betas)-1), swapped: make([]int, len(betas)-1), rng: runtime.NewRNG(seed, 1<<40)}
+	t := &Tempering{m: m, base: base, Betas: betas, tried: make([]int, len(betas)-1), swapped: make([]int, len(betas)-1), rng: runtime.NewRNG(seed, 1<<40)}
 	for k := range betas {
 		x := m.NewChains(n, seed+uint64(k)*0x9e37)
+		if base != nil {
+			base.apply(m, x)
+		}
 		t.Chains = append(t.Chains, x)
 		t.views = append(t.views, x.Layers())
 		t.energy = append(t.energy, make([]float64, n))
@@ -57,6 +77,9 @@ func (t *Tempering) Sweep() {
 	for k, x := range t.Chains {
 		t.m.Sweep(x, t.Betas[k])
 		t.m.Energy(x, t.energy[k])
+		if t.base != nil {
+			t.base.addLogDensity(t.views[k], 0, t.energy[k]) // + A(x)
+		}
 	}
 	for k := 0; k+1 < len(t.Chains); k++ {
 		a, b := t.views[k], t.views[k+1]
@@ -90,6 +113,18 @@ func (t *Tempering) SwapRates() []float64 {
 		}
 	}
 	return r
+}
+
+// LinearLadder returns n ≥ 2 inverse temperatures from 1 down to 0, evenly
+// spaced: a ladder of the path from a base model (NewTemperingPath) whose
+// last rung is the base itself.
+func LinearLadder(n int) []float64 {
+	b := make([]float64, n)
+	for k := range b {
+		b[k] = 1 - float64(k)/float64(n-1)
+	}
+	b[n-1] = 0
+	return b
 }
 
 // GeometricLadder returns n inverse temperatures from 1 down to min, evenly

@@ -30,6 +30,22 @@ type TrackConfig struct {
 	// of the ladder with its swaps; the samples of p_t are the β = 1
 	// chains, which the swaps help to move between modes.
 	Betas []float64
+	// Base, with Betas, makes the ladder's rungs those of the geometric
+	// path from this base model, p_A^{1−β}·p*^β, as AIS anneals along
+	// (NewTemperingPath); nil means plain tempering of the energy, or with
+	// Filter the Uniform base.
+	Base *Base
+	// Filter tracks log Z_t at every rung of Betas, which must then run
+	// from 1 down to 0, and combines the time ratios of every rung with
+	// the ratios between neighbouring rungs and the known log Z of the
+	// β = 0 rung (Base.LogZ) by a Kalman filter (Desjardins et al. 2011,
+	// §3; see ladderFilter): the tracked log Z is the filtered value at
+	// β = 1. Without it the time ratios at β = 1 are summed.
+	Filter bool
+	// ProcessVar, with Filter, is a variance added to every rung's
+	// prediction per observation beyond the time ratios' own se²: room for
+	// their systematic errors. 0 adds none.
+	ProcessVar float64
 }
 
 // Tracker follows log Z_t of a model whose parameters θ_t change, as they
@@ -58,6 +74,14 @@ type TrackConfig struct {
 // observations close enough that p_{t−1} and p_t overlap (every update or
 // every few updates of stochastic gradient training) and chains that mix.
 //
+// With TrackConfig.Filter the chains are a tempering ladder on the path
+// from a base model down to β = 0, and the Tracker follows log Z_t at every
+// rung by the Kalman filter of Desjardins et al. (§3; ladderFilter): the
+// time ratios of every rung predict, the ratios between neighbouring rungs
+// (which do not add up over time) and the known log Z of the base correct.
+// LogZ is then the filtered value at β = 1, Accumulated the plain sum above
+// on the same chains, Bridged the ladder's estimate of the moment alone.
+//
 // The Tracker reads the model's parameters through Params: it copies them
 // at every observation and, to evaluate p*_{t−1}, writes the copy in and
 // back out, so the model must not change during Observe.
@@ -79,7 +103,9 @@ type Tracker struct {
 	l0, l1    []float64 // the log ratios at samples of p_{t−1} and of p_t
 	t0, t1    []float64 // BAR's scratch
 
-	logZ, variance float64
+	f *ladderFilter // nil unless cfg.Filter
+
+	logZ, variance float64 // the sum of the time ratios at β = 1
 	steps          int
 	lastDelta      float64
 	lastSE         float64
@@ -97,6 +123,18 @@ func NewTracker(m runtime.Reflective, start *Estimate, cfg TrackConfig) (*Tracke
 		return nil, fmt.Errorf("runtime: tracking log Z of %s: starting log Z is %v", m.ModelName(), start.LogZ)
 	case cfg.Chains < 0 || cfg.Sweeps < 0 || cfg.Burn < 0:
 		return nil, fmt.Errorf("runtime: tracking log Z of %s: Chains %d, Sweeps %d and Burn %d must not be negative", m.ModelName(), cfg.Chains, cfg.Sweeps, cfg.Burn)
+	case !(cfg.ProcessVar >= 0) || math.IsInf(cfg.ProcessVar, 0):
+		return nil, fmt.Errorf("runtime: tracking log Z of %s: ProcessVar %v must be a finite number ≥ 0", m.ModelName(), cfg.ProcessVar)
+	case cfg.Base != nil && cfg.Betas == nil:
+		return nil, fmt.Errorf("runtime: tracking log Z of %s: a Base needs a ladder (Betas) whose rungs lie on its path", m.ModelName())
+	}
+	if cfg.Filter {
+		if err := checkLadder(m.ModelName(), cfg.Betas); err != nil {
+			return nil, err
+		}
+		if cfg.Base == nil {
+			cfg.Base = Uniform(m)
+		}
 	}
 	if cfg.Chains == 0 {
 		cfg.Chains = 100
@@ -104,17 +142,22 @@ func NewTracker(m runtime.Reflective, start *Estimate, cfg TrackConfig) (*Tracke
 	if cfg.Sweeps == 0 {
 		cfg.Sweeps = 1
 	}
-	if _, err := Uniform(m).LogZ(m); err != nil {
+	base := cfg.Base
+	if base == nil {
+		base = Uniform(m)
+	}
+	anchor, err := base.LogZ(m)
+	if err != nil {
 		return nil, fmt.Errorf("runtime: tracking log Z: %w", err)
 	}
 	n := cfg.Chains
-	t := &Tracker{m: m, cfg: cfg, d: newPathDensity(m, Uniform(m), n),
+	t := &Tracker{m: m, cfg: cfg, d: newPathDensity(m, base, n),
 		prev: m.NewChains(n, cfg.Seed^0x7472), params: m.Params(), logZ: start.LogZ}
 	if cfg.Betas != nil {
 		if cfg.Betas[0] != 1 {
 			return nil, fmt.Errorf("runtime: tracking log Z of %s: the ladder must start at β = 1, got %v", m.ModelName(), cfg.Betas)
 		}
-		pt, err := NewTempering(m, cfg.Betas, n, cfg.Seed)
+		pt, err := NewTemperingPath(m, cfg.Base, cfg.Betas, n, cfg.Seed)
 		if err != nil {
 			return nil, fmt.Errorf("runtime: tracking log Z: %w", err)
 		}
@@ -137,19 +180,31 @@ func NewTracker(m runtime.Reflective, start *Estimate, cfg TrackConfig) (*Tracke
 	for _, s := range []*[]float64{&t.lPrevPrev, &t.lNowPrev, &t.lNowNow, &t.lPrevNow, &t.l0, &t.l1, &t.t0, &t.t1} {
 		*s = make([]float64, n)
 	}
+	if cfg.Filter {
+		t.f = newLadderFilter(m, t.pt, n, anchor, cfg.ProcessVar)
+	}
 	for range cfg.Burn {
 		t.sweep()
 	}
 	t.save()
+	if t.f != nil {
+		t.f.start(start.LogZ, t.variance)
+	}
 	return t, nil
 }
 
 // save records the current parameters and chains as those of the last
-// observation, with log p*(X) under them.
+// observation, with log p*(X) under them; with the filter, every rung's,
+// and the between-rung ratios of the chains now.
 func (t *Tracker) save() {
 	gather(t.theta, t.params)
 	copyViews(t.prevViews, t.xViews)
 	t.d.eval(t.x, 1, t.lPrevPrev)
+	if t.f != nil {
+		t.f.evalNow(t.d, t.pt)
+		t.f.bridges(t.l0, t.l1, t.t0, t.t1)
+		t.f.save()
+	}
 }
 
 // Observe moves the chains by Sweeps sweeps under the current parameters
@@ -158,6 +213,10 @@ func (t *Tracker) save() {
 func (t *Tracker) Observe() {
 	for range t.cfg.Sweeps {
 		t.sweep()
+	}
+	if t.f != nil {
+		t.observeLadder()
+		return
 	}
 	t.d.eval(t.x, 1, t.lNowNow)
 	t.d.eval(t.prev, 1, t.lNowPrev)
@@ -180,6 +239,40 @@ func (t *Tracker) Observe() {
 	copy(t.lPrevPrev, t.lNowNow)
 }
 
+// observeLadder is Observe with the filter: the time ratios at every rung,
+// the between-rung ratios, the filter's step.
+func (t *Tracker) observeLadder() {
+	f := t.f
+	f.evalNow(t.d, t.pt)
+	for k, x := range f.prev {
+		t.d.evalViews(x, f.prevViews[k], f.betas[k], f.lNowPrev[k])
+	}
+	gather(t.now, t.params)
+	scatter(t.params, t.theta)
+	for k, x := range t.pt.Chains {
+		t.d.evalViews(x, f.views[k], f.betas[k], f.lPrevNow[k])
+	}
+	scatter(t.params, t.now)
+	for k := range f.betas {
+		for i := range t.l0 {
+			t.l0[i] = f.lNowPrev[k][i] - f.lPrevPrev[k][i]
+			t.l1[i] = f.lNowNow[k][i] - f.lPrevNow[k][i]
+		}
+		f.delta[k], f.deltaSE[k] = bar(t.l0, t.l1, t.t0, t.t1)
+	}
+	f.bridges(t.l0, t.l1, t.t0, t.t1)
+	f.step()
+	c, se := f.delta[0], f.deltaSE[0]
+	t.logZ += c
+	t.variance += se * se
+	t.lastDelta, t.lastSE = c, se
+	t.steps++
+	copy(t.theta, t.now)
+	copyViews(t.prevViews, t.xViews)
+	copy(t.lPrevPrev, f.lNowNow[0])
+	f.save()
+}
+
 // sweep moves the chains by one Gibbs sweep at β = 1, or the ladder by one
 // sweep and its swaps.
 func (t *Tracker) sweep() {
@@ -198,8 +291,43 @@ func (t *Tracker) SwapRates() []float64 {
 	return t.pt.SwapRates()
 }
 
-// LogZ returns the tracked log Ẑ_t and its standard deviation σ.
-func (t *Tracker) LogZ() (logZ, sd float64) { return t.logZ, math.Sqrt(t.variance) }
+// LogZ returns the tracked log Ẑ_t and its standard deviation σ: with the
+// filter, its value at β = 1 and √P_00; else the sum of the time ratios.
+func (t *Tracker) LogZ() (logZ, sd float64) {
+	if t.f != nil {
+		return t.f.z[0], math.Sqrt(t.f.p[0])
+	}
+	return t.logZ, math.Sqrt(t.variance)
+}
+
+// Accumulated returns the start plus the sum of the time ratios at β = 1,
+// Σ_s δ̂_s, and its σ: the tracked value without the filter (LogZ when
+// there is none).
+func (t *Tracker) Accumulated() (logZ, sd float64) { return t.logZ, math.Sqrt(t.variance) }
+
+// Bridged returns, with the filter, the estimate of log Z_t at β = 1 from
+// the last observation's between-rung ratios and the anchor alone,
+// log Z(β = 0) + Σ_k ĝ_k, and its σ (NaN without the filter): what the
+// ladder says now, with no memory of earlier observations.
+func (t *Tracker) Bridged() (logZ, sd float64) {
+	if t.f == nil {
+		return math.NaN(), math.NaN()
+	}
+	return t.f.bridged()
+}
+
+// Rungs writes, with the filter, the filtered log Z_t(β_k) and its σ of
+// every rung of the ladder into z and sd (each of length len(Betas)); it
+// does nothing without the filter.
+func (t *Tracker) Rungs(z, sd []float64) {
+	if t.f == nil {
+		return
+	}
+	k := len(t.f.z)
+	for r := range k {
+		z[r], sd[r] = t.f.z[r], math.Sqrt(t.f.p[r*k+r])
+	}
+}
 
 // Last returns the last step's estimate of log Z_t − log Z_{t−1} and its
 // standard error.
@@ -212,12 +340,17 @@ func (t *Tracker) Steps() int { return t.steps }
 // log Ẑ ± 3σ.
 func (t *Tracker) Estimate() *Estimate {
 	z, sd := t.LogZ()
-	return &Estimate{Method: fmt.Sprintf("tracked (bridge sampling between successive parameters, %d chains, %d steps)", t.cfg.Chains, t.steps),
-		LogZ: z, Low: z - 3*sd, High: z + 3*sd}
+	method := fmt.Sprintf("tracked (bridge sampling between successive parameters, %d chains, %d steps)", t.cfg.Chains, t.steps)
+	if t.f != nil {
+		method = fmt.Sprintf("tracked (Kalman filter over a ladder of %d rungs down to the base, %d chains each, %d steps)", len(t.f.betas), t.cfg.Chains, t.steps)
+	}
+	return &Estimate{Method: method, LogZ: z, Low: z - 3*sd, High: z + 3*sd}
 }
 
 // Reset sets the tracked value to a new estimate (from AIS, say) at the
-// current parameters and restarts the sum of variances from its interval.
+// current parameters and restarts the sum of variances from its interval;
+// with the filter, the state restarts from the current between-rung ratios
+// and the anchor, and takes e as an observation of log Z at β = 1.
 func (t *Tracker) Reset(e *Estimate) error {
 	if e == nil || !e.Finite() {
 		return errors.New("runtime: tracker reset: the estimate needs a finite interval")
@@ -225,6 +358,9 @@ func (t *Tracker) Reset(e *Estimate) error {
 	sd := (e.High - e.Low) / 6
 	t.logZ, t.variance = e.LogZ, sd*sd
 	t.save()
+	if t.f != nil {
+		t.f.start(e.LogZ, t.variance)
+	}
 	return nil
 }
 
