@@ -67,6 +67,7 @@ type options struct {
 	filter           bool
 	filterBase       string
 	processVar       float64
+	oneSided         bool
 }
 
 // Interval is a value with its ±3σ interval; an end that is not finite
@@ -149,6 +150,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.warm, "warm", 0, "with -probe: PCD updates (the tracker observing after each) before the measured ones, so that the PCD chains are those of a training run")
 	fs.BoolVar(&o.filter, "filter", false, "track log Z at every rung of a ladder of -ladder evenly spaced inverse temperatures from 1 down to 0 (the base model) and combine time and between-rung ratios by a Kalman filter")
 	fs.StringVar(&o.filterBase, "filter-base", "rates", "with -filter: the path's base model, rates (the data's base rates, as AIS) or uniform")
+	fs.BoolVar(&o.oneSided, "one-sided", false, "estimate the time ratios by importance sampling from the chains before each update alone, instead of bridge sampling from the chains before and after")
 	fs.Float64Var(&o.processVar, "process-var", 0, "with -filter: variance added per observation and rung to the filter's prediction")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -319,7 +321,7 @@ func (o options) train(stdout io.Writer) error {
 // ladder of -ladder rungs evenly spaced from 1 down to 0 on the path from
 // the base model (-filter-base) and the Kalman filter.
 func (o options) trackConfig(rates *estimators.Base, burn int) (estimators.TrackConfig, error) {
-	tc := estimators.TrackConfig{Chains: o.trackChains, Sweeps: o.sweeps, Burn: burn, Seed: o.seed ^ 0x747261}
+	tc := estimators.TrackConfig{Chains: o.trackChains, Sweeps: o.sweeps, Burn: burn, Seed: o.seed ^ 0x747261, OneSided: o.oneSided}
 	switch {
 	case o.filter:
 		if o.ladder < 2 {
@@ -339,8 +341,13 @@ func (o options) trackConfig(rates *estimators.Base, burn int) (estimators.Track
 	return tc, nil
 }
 
-// ladderSettings describes the tracker's ladder, if any, for metrics.json.
+// ladderSettings describes the tracker's time ratios and ladder, if any,
+// for metrics.json.
 func (o options) ladderSettings() string {
+	if o.oneSided {
+		o.oneSided = false
+		return "; time ratios by importance sampling from the chains before each update" + o.ladderSettings()
+	}
 	switch {
 	case o.filter:
 		return fmt.Sprintf("; Kalman filter over %d rungs evenly spaced from β = 1 to β = 0 on the path from the %s base (%d chains each), process variance %g", o.ladder, o.filterBase, o.trackChains, o.processVar)

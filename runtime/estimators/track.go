@@ -42,6 +42,14 @@ type TrackConfig struct {
 	// §3; see ladderFilter): the tracked log Z is the filtered value at
 	// β = 1. Without it the time ratios at β = 1 are summed.
 	Filter bool
+	// OneSided estimates every time ratio by importance sampling from the
+	// chains at the last observation alone, log mean exp l(X_{t−1}) (the
+	// estimator of Desjardins et al.), instead of BAR from the chains before
+	// and after: it does not take the chains after Sweeps sweeps under θ_t
+	// for samples of p_t, and so is free of their lag behind the
+	// parameters (BAR errs low when X_t is still distributed as p_{t−1}:
+	// its fixed point then lies near E_{t−1}[l] ≤ log E_{t−1}[e^l] = δ).
+	OneSided bool
 	// ProcessVar, with Filter, is a variance added to every rung's
 	// prediction per observation beyond the time ratios' own se²: room for
 	// their systematic errors. 0 adds none.
@@ -228,7 +236,7 @@ func (t *Tracker) Observe() {
 		t.l0[i] = t.lNowPrev[i] - t.lPrevPrev[i]
 		t.l1[i] = t.lNowNow[i] - t.lPrevNow[i]
 	}
-	c, se := bar(t.l0, t.l1, t.t0, t.t1)
+	c, se := t.timeRatio()
 	t.logZ += c
 	t.variance += se * se
 	t.lastDelta, t.lastSE = c, se
@@ -258,7 +266,7 @@ func (t *Tracker) observeLadder() {
 			t.l0[i] = f.lNowPrev[k][i] - f.lPrevPrev[k][i]
 			t.l1[i] = f.lNowNow[k][i] - f.lPrevNow[k][i]
 		}
-		f.delta[k], f.deltaSE[k] = bar(t.l0, t.l1, t.t0, t.t1)
+		f.delta[k], f.deltaSE[k] = t.timeRatio()
 	}
 	f.bridges(t.l0, t.l1, t.t0, t.t1)
 	f.step()
@@ -271,6 +279,20 @@ func (t *Tracker) observeLadder() {
 	copyViews(t.prevViews, t.xViews)
 	copy(t.lPrevPrev, f.lNowNow[0])
 	f.save()
+}
+
+// timeRatio estimates log Z_t − log Z_{t−1} from the log ratios l0 at the
+// chains of t−1 and l1 at the chains of t: by BAR, or with OneSided by
+// importance sampling from the chains of t−1 alone,
+//
+//	δ̂ = log mean_i exp l0_i,   se² = Var[e^l0]/(n·mean[e^l0]²),
+//
+// which does not need X_t to be a sample of p_t yet.
+func (t *Tracker) timeRatio() (c, se float64) {
+	if !t.cfg.OneSided {
+		return bar(t.l0, t.l1, t.t0, t.t1)
+	}
+	return runtime.LogMeanExp(t.l0), math.Sqrt(relVar(t.l0) / float64(len(t.l0)))
 }
 
 // sweep moves the chains by one Gibbs sweep at β = 1, or the ladder by one

@@ -11,19 +11,24 @@ import (
 // TestTrackerStep: after the parameters of the 6×3 RBM grow by 10%,
 // one observation's bridge-sampling estimate of log Z_1 − log Z_0 (1000
 // chains, after 50 sweeps of burn-in and 20 per observation) is within 4
-// of its standard errors of the exact change, plainly and through a
-// tempering ladder; the tracked log Z and its σ add up from the start.
+// of its standard errors of the exact change, plainly, through a
+// tempering ladder, and by one-sided importance sampling (OneSided); the
+// tracked log Z and its σ add up from the start.
 // Negative control: the same estimate is far from the exact change of the
 // opposite move.
 func TestTrackerStep(t *testing.T) {
-	for _, betas := range [][]float64{nil, estimators.GeometricLadder(4, 0.3)} {
+	for _, c := range []struct {
+		betas    []float64
+		oneSided bool
+	}{{nil, false}, {estimators.GeometricLadder(4, 0.3), false}, {nil, true}} {
+		betas := c.betas
 		m := strongRBM()
 		z0, err := m.LogZ(0)
 		if err != nil {
 			t.Fatal(err)
 		}
 		tr, err := estimators.NewTracker(m, &estimators.Estimate{LogZ: z0, Low: z0 - 0.03, High: z0 + 0.03},
-			estimators.TrackConfig{Chains: 1000, Sweeps: 20, Burn: 50, Seed: 4, Betas: betas})
+			estimators.TrackConfig{Chains: 1000, Sweeps: 20, Burn: 50, Seed: 4, Betas: betas, OneSided: c.oneSided})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -39,7 +44,7 @@ func TestTrackerStep(t *testing.T) {
 		z1, _ := m.LogZ(0)
 		tr.Observe()
 		d, se := tr.Last()
-		t.Logf("ladder %v: exact change %.4f, estimate %.4f ± %.4f (se), swap rates %.2f", betas, z1-z0, d, se, tr.SwapRates())
+		t.Logf("ladder %v, one-sided %v: exact change %.4f, estimate %.4f ± %.4f (se), swap rates %.2f", betas, c.oneSided, z1-z0, d, se, tr.SwapRates())
 		if math.Abs(d-(z1-z0)) > 4*se {
 			t.Errorf("ladder %v: estimated change %.4f ± %.4f, exact %.4f", betas, d, se, z1-z0)
 		}
