@@ -18,11 +18,14 @@ type kernelShape struct {
 // shapes holds the blocking of each level, tuned on a Xeon (Emerald Rapids,
 // 48 KB L1d, 2 MB L2): the dense B micro-panel (kc×nr) and the sparse strip
 // (gkc×gw) fit in L1. The Go level does not pack; its shape only aligns the
-// parts given to threads.
+// parts given to threads. NEON runs the kernels of the AVX2 level (the
+// same contracts: 4×12 dense tiles, 32-column sparse strips) with its
+// blocking, not tuned: no arm64 machine was at hand.
 var shapes = [...]kernelShape{
 	kernels.LevelGo:     {mr: 4, nr: 8, kc: 256, mc: 96, nc: 2048, gw: 32, gkc: 128},
 	kernels.LevelAVX2:   {mr: 4, nr: 12, kc: 256, mc: 96, nc: 3072, gw: 32, gkc: 96},
 	kernels.LevelAVX512: {mr: 8, nr: 24, kc: 256, mc: 120, nc: 3072, gw: 64, gkc: 64},
+	kernels.LevelNEON:   {mr: 4, nr: 12, kc: 256, mc: 96, nc: 3072, gw: 32, gkc: 96},
 }
 
 func shapeOf(lv int) kernelShape { return shapes[lv] }
@@ -702,7 +705,7 @@ func addRows8(lv, n int, y, a []float64, offs *[8]int64, coef *[8]float64) {
 	case kernels.LevelAVX512:
 		kernels.Axpy8(n, &y[0], &a[0], &offs[0], &coef[0])
 		return
-	case kernels.LevelAVX2:
+	case kernels.LevelAVX2, kernels.LevelNEON:
 		n4 := n &^ 3
 		if n4 > 0 {
 			kernels.Axpy8x2(n4, &y[0], &a[0], &offs[0], &coef[0])

@@ -85,7 +85,9 @@ func LogSumExpScaled(x []float64, beta float64) float64 {
 	}
 	var s float64
 	for _, v := range x {
-		s += math.Exp(beta*v - m)
+		// float64(·) rounds β·v as LogSumExp of the scaled values does:
+		// arm64 would otherwise fuse the product into the subtraction.
+		s += math.Exp(float64(beta*v) - m)
 	}
 	return m + math.Log(s)
 }

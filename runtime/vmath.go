@@ -9,7 +9,9 @@ import (
 // Vectorized elementary functions for the generated samplers. With AVX2 and
 // FMA they evaluate four values per instruction: e^x as 2^k·p(r), x = k·ln 2 + r,
 // |r| ≤ ln 2 / 2, p the Taylor polynomial of degree 12 (truncation below
-// 2·10⁻¹⁶ relative), with x clamped to [−708, 709]; with AVX-512, eight
+// 2·10⁻¹⁶ relative), with x clamped to [−708, 709] (on arm64 NEON runs
+// the same algorithm two values per instruction, with the same results to
+// the bit); with AVX-512, eight
 // values at a time, the sigmoid and softplus sums take e^x as
 // 2^q·2^{j/8}·p(r), x = (8q + j)·(ln 2)/8 + r, |r| ≤ ln 2 / 16, p of degree 7
 // (truncation below 3.2·10⁻¹⁶), 2^{j/8} from a table. Their relative error

@@ -603,7 +603,7 @@ const sparseMaxDensity = 0.7
 //
 // With a non-nil Workspace the product is cache-blocked: panels of op(B)
 // (kc×nc) and of op(A) (mc×kc) are packed and multiplied by an mr×nr
-// register-blocked micro-kernel (8×24 with AVX-512, 4×12 with AVX2). When at
+// register-blocked micro-kernel (8×24 with AVX-512, 4×12 with AVX2 or NEON). When at
 // most 70% of op(A) is nonzero (binary unit states), each row of op(A) is
 // instead reduced to the list of its nonzeros p, and
 //

@@ -12,15 +12,14 @@ import (
 )
 
 // levels returns the kernel levels this machine can run, portable Go first.
-func levels() []int {
-	var ls []int
-	for l := kernels.LevelGo; l <= kernels.CPULevel; l++ {
-		ls = append(ls, l)
-	}
-	return ls
-}
+func levels() []int { return kernels.Levels() }
 
-var levelNames = []string{"go", "avx2", "avx512"}
+var levelNames = []string{
+	kernels.LevelGo:     "go",
+	kernels.LevelAVX2:   "avx2",
+	kernels.LevelAVX512: "avx512",
+	kernels.LevelNEON:   "neon",
+}
 
 // withLevel runs f with the kernels of level l.
 func withLevel(l int, f func()) {
@@ -196,7 +195,7 @@ func TestWorkspaceGemm(t *testing.T) {
 // results differ from float64's in the last bits) and to stay within
 // 2⁻²⁴·(1 + nonzeros).
 func TestWorkspaceGemmFloat32(t *testing.T) {
-	if kernels.CPULevel < kernels.LevelAVX512 {
+	if kernels.CPULevel != kernels.LevelAVX512 {
 		t.Skip("the float32 kernel needs AVX-512")
 	}
 	ws := testWorkspaces(t)[1:]

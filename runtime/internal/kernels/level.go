@@ -1,12 +1,16 @@
 package kernels
 
 // Kernel levels: which implementation the dense kernels use. Level is
-// detected once at start (kernels_amd64.go) and lowered only by tests, to
-// exercise the AVX2 and pure-Go paths on any machine.
+// detected once at start (kernels_amd64.go, kernels_arm64.go) and lowered
+// only by tests, to exercise the lower levels and the pure-Go path on any
+// machine. The numbers name levels, they do not order them across
+// architectures: an amd64 CPU runs LevelGo and the x86 levels up to its
+// own, an arm64 CPU LevelGo and LevelNEON (Levels).
 const (
 	LevelGo     = iota // portable Go
 	LevelAVX2          // AVX2 + FMA assembly
 	LevelAVX512        // AVX-512 (F, DQ, BW, VL) assembly
+	LevelNEON          // arm64 Advanced SIMD (NEON) assembly
 )
 
 var (
@@ -17,13 +21,50 @@ var (
 	Level = CPULevel
 )
 
-// SetLevel selects the kernels used from now on, at most the CPU's
-// level, and returns the previous level. Tests only: not safe to call while
-// kernels run.
+// SetLevel selects the kernels of level l from now on and returns the
+// previous level. A level the CPU cannot run falls back to the next lower
+// one of its family (AVX-512 to AVX2, AVX2 and NEON to Go), so that
+// SetLevel(LevelAVX512) on an AVX2 machine gives LevelAVX2 and any x86 level
+// on arm64 gives LevelGo. Tests only: not safe to call while kernels run.
 func SetLevel(l int) int {
 	old := Level
-	Level = max(LevelGo, min(l, CPULevel))
+	for !Supported(l) {
+		l = fallback(l)
+	}
+	Level = l
 	return old
+}
+
+// Supported reports whether this CPU runs the kernels of level l.
+func Supported(l int) bool {
+	switch l {
+	case LevelGo:
+		return true
+	case LevelAVX2:
+		return CPULevel == LevelAVX2 || CPULevel == LevelAVX512
+	case LevelAVX512, LevelNEON:
+		return CPULevel == l
+	}
+	return false
+}
+
+// fallback returns the level a CPU without level l runs instead.
+func fallback(l int) int {
+	if l == LevelAVX512 {
+		return LevelAVX2
+	}
+	return LevelGo
+}
+
+// Levels returns the levels this CPU runs, LevelGo first and CPULevel last.
+func Levels() []int {
+	var ls []int
+	for _, l := range []int{LevelGo, LevelAVX2, LevelAVX512, LevelNEON} {
+		if Supported(l) {
+			ls = append(ls, l)
+		}
+	}
+	return ls
 }
 
 // DotRows4 sets out[t] = Σ_{j<n} a[t·lda + j]·x[j] for t < 4.
@@ -34,7 +75,7 @@ func DotRows4(lv, n int, a []float64, lda int, x []float64, out *[4]float64) {
 	case LevelAVX512:
 		dot4(n, &a[0], lda, &x[0], &out[0])
 		return
-	case LevelAVX2:
+	case LevelAVX2, LevelNEON:
 		n4 := n &^ 3
 		if n4 > 0 {
 			dot4x2(n4, &a[0], lda, &x[0], &out[0])
