@@ -60,6 +60,7 @@ type options struct {
 	rate, momentum            float64
 	finalMomentum             float64
 	biases, negative          string
+	dbmChains                 string
 	aisRuns, raiseRows        int
 	raiseRuns                 int
 	curveTemps, curveRuns     int
@@ -90,6 +91,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&o.momentum, "momentum", -1, "the RBM rows' momentum instead of their recipe's")
 	fs.Float64Var(&o.finalMomentum, "final-momentum", -1, "the RBM rows' momentum after their first 5 epochs instead of their recipe's (0: -momentum throughout)")
 	fs.StringVar(&o.biases, "biases", "", "the visible biases at the start of the RBM and DBM rows: base (the pixels' log-odds) or zero, instead of their recipe's")
+	fs.StringVar(&o.dbmChains, "dbm-chains", "", "where the DBM's persistent chains start: data (training images, the recipe's) or noise (every unit uniform, as Salakhutdinov's code starts them; the start that does not drift, docs/mnist.md)")
 	fs.StringVar(&o.negative, "negative", "", "the visible units of CD's negative phase: means or samples, instead of the recipe's")
 	fs.IntVar(&o.aisRuns, "ais-runs", estimators.DefaultAISRuns, "AIS runs (with the 14,500 temperatures of Salakhutdinov & Murray)")
 	fs.IntVar(&o.raiseRows, "raise-rows", 50, "test images RAISE evaluates (0: none)")
@@ -127,8 +129,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "mnist: -epoch-scale, -ais-runs, -raise-runs, -curve-temps, -curve-runs and -temps-scale must be positive, -train, -test, -temps and -raise-rows not negative")
 		return 2
 	}
-	if (o.biases != "" && o.biases != "base" && o.biases != "zero") || (o.negative != "" && o.negative != "means" && o.negative != "samples") {
-		fmt.Fprintln(stderr, "mnist: -biases takes base or zero, -negative means or samples")
+	if (o.biases != "" && o.biases != "base" && o.biases != "zero") || (o.negative != "" && o.negative != "means" && o.negative != "samples") ||
+		(o.dbmChains != "" && o.dbmChains != "data" && o.dbmChains != "noise") {
+		fmt.Fprintln(stderr, "mnist: -biases takes base or zero, -negative means or samples, -dbm-chains data or noise")
 		return 2
 	}
 	if o.validation < 0 || o.earlyStop && o.validation == 0 {

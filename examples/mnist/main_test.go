@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -511,5 +512,105 @@ func TestEarlyStop(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	if code := run([]string{"-data", data, "-out", t.TempDir(), "-rows", "rbm20-pcd", "-early-stop"}, &stdout, &stderr); code != 2 {
 		t.Errorf("-early-stop without -validation: exit %d, want 2", code)
+	}
+}
+
+// TestFloorH1Off checks the DBM evaluation's exact floor on log Z against
+// Σ softplus(b) + Σ softplus(c2) written out, and its warning: raised for
+// an AIS estimate whose interval lies below the floor, not for one above
+// it (each case the other's control).
+func TestFloorH1Off(t *testing.T) {
+	d := dbm.NewDBM(1)
+	rng := runtime.NewRNG(1, 5)
+	for _, p := range [][]float64{d.B, d.C1, d.C2} {
+		for i := range p {
+			p[i] = rng.Normal()
+		}
+	}
+	sp := func(x []float64) float64 {
+		s := 0.0
+		for _, v := range x {
+			s += math.Max(v, 0) + math.Log1p(math.Exp(-math.Abs(v)))
+		}
+		return s
+	}
+	want := sp(d.B) + sp(d.C2)
+	for _, c := range []struct {
+		name string
+		ais  float64
+		warn bool
+	}{
+		{"AIS below the floor", want - 5, true},
+		{"AIS above the floor", want + 5, false},
+	} {
+		e := &env{stdout: io.Discard}
+		res := &Result{LogZ: map[string]Figure{}}
+		z := &estimators.Estimate{LogZ: c.ais, Low: c.ais - 1, High: c.ais + 1}
+		if err := e.floorH1Off(d.Reflect(), z, res); err != nil {
+			t.Fatal(err)
+		}
+		if got := res.LogZ["floor_h1_off"].Value; math.Abs(got-want) > 1e-9 {
+			t.Errorf("%s: floor %.12f, want %.12f", c.name, got, want)
+		}
+		if warned := len(res.Warnings) > 0; warned != c.warn {
+			t.Errorf("%s: warned %v, want %v (%q)", c.name, warned, c.warn, res.Warnings)
+		}
+	}
+}
+
+// TestDBMChainStart checks where -dbm-chains starts the DBM's persistent
+// chains: at training images (every chain's v is one of the rows) or, with
+// noise, away from them (no chain's v is a row; the mean of v near ½, 5σ
+// of 100 × 784 fair coins ≈ 0.009); each case is the other's control.
+// A value other than data or noise is refused.
+func TestDBMChainStart(t *testing.T) {
+	rng := runtime.NewRNG(2, 3)
+	train := &dataset.Dataset{Rows: 20, Cols: 784, X: make([]float64, 20*784)}
+	for i := range train.X {
+		train.X[i] = rng.Bernoulli(0.1)
+	}
+	for _, noise := range []bool{false, true} {
+		m := models.NewDBM100(1).Reflect()
+		tr, err := m.NewTrainer(runtime.CDConfig{K: 1, Persistent: true, Chains: 100, BatchSize: 10, Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dbmRecipe{ChainsFromNoise: noise}.startChains(m, tr, train, 1)
+		var v []float64
+		for _, s := range tr.State() {
+			if s.Name == "chain.v" {
+				v = s.Data
+			}
+		}
+		rows, mean := 0, 0.0
+		for c := 0; c < 100; c++ {
+			row := v[c*784 : (c+1)*784]
+			for r := 0; r < train.Rows; r++ {
+				if slices.Equal(row, train.X[r*784:(r+1)*784]) {
+					rows++
+					break
+				}
+			}
+			for _, x := range row {
+				mean += x / (100 * 784)
+			}
+		}
+		switch {
+		case !noise && rows != 100:
+			t.Errorf("data: %d of 100 chains start at a training image", rows)
+		case noise && (rows != 0 || math.Abs(mean-0.5) > 0.009):
+			t.Errorf("noise: %d chains at training images, mean of v %.4f", rows, mean)
+		}
+	}
+	// Refused before any data is read: with a known value the missing
+	// data folder fails the run later, with exit 1 (the control).
+	for _, c := range []struct {
+		value string
+		code  int
+	}{{"images", 2}, {"noise", 1}} {
+		args := []string{"-rows", "mob10", "-data", t.TempDir(), "-out", t.TempDir(), "-dbm-chains", c.value}
+		if code := run(args, io.Discard, io.Discard); code != c.code {
+			t.Errorf("-dbm-chains %s: exit %d, want %d", c.value, code, c.code)
+		}
 	}
 }

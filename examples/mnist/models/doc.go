@@ -10,3 +10,4 @@ package models
 //go:generate go run github.com/ebmc/ebmc/cmd/ebmc gen -D K=100 -type MoB100 -o mob100_ebm.go ../../mob.ebm
 //go:generate go run github.com/ebmc/ebmc/cmd/ebmc gen -D K=500 -type MoB500 -o mob500_ebm.go ../../mob.ebm
 //go:generate go run github.com/ebmc/ebmc/cmd/ebmc gen -D NV=500 -D NH=2000 -type Top2000 -o top2000_ebm.go ../../rbm.ebm
+//go:generate go run github.com/ebmc/ebmc/cmd/ebmc gen -D N1=100 -D N2=200 -type DBM100 -o dbm100_ebm.go ../../dbm.ebm
