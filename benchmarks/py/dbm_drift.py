@@ -13,8 +13,9 @@ and a per-epoch monitor for both.
                                    variational SML from the pretrained model
                                    (written by go run ./examples/mnist/dbmdrift),
                                    epoch-NNN.safetensors after every epoch
-  dbm_drift.py eval --data D DIR   the monitor for every DIR/epoch-NNN.safetensors
-                                   (and init): DIR/curve.json
+  dbm_drift.py eval --data D DIR   the monitor for every --every-th
+                                   DIR/epoch-NNN.safetensors (and init, and the
+                                   last): one JSON line each, and DIR/monitor.json
 
 The step (as ebmc's DBM trainer, runtime.CDConfig with Persistent, K 5,
 100 chains, MeanFieldIters 25, MeanFieldTol 1e-6), per minibatch v of 100:
@@ -367,7 +368,7 @@ def cmd_eval():
         line = {"epoch": epoch, **monitor(p, train, test, b0)}
         curve.append(line)
         print(json.dumps(line), flush=True)
-    with open(os.path.join(args.dir, "curve.json" if not os.path.exists(os.path.join(args.dir, "curve.json")) else "monitor.json"), "w") as fo:
+    with open(os.path.join(args.dir, "monitor.json"), "w") as fo:
         json.dump({"dir": args.dir, "ais_temps": args.ais_temps, "ais_runs": args.ais_runs, "torch": torch.__version__, "curve": curve}, fo, indent=1)
 
 

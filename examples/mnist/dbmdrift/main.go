@@ -16,7 +16,13 @@
 //	go run ./examples/mnist/dbmdrift -data /tmp/drift -out /tmp/drift/ebmc -epochs 40
 //	/usr/bin/python3 benchmarks/py/dbm_drift.py eval --data /tmp/drift /tmp/drift/ebmc
 //
-// -init FILE starts from a saved model instead of pretraining.
+// -init FILE starts from a saved model instead of pretraining;
+// -base-biases starts the visible biases at the pixels' log-odds before
+// pretraining; -chains noise leaves the persistent chains where the
+// trainer drew them (every unit uniform) instead of starting them at
+// training images. With the chains at training images the bound drifts
+// down at this sustained rate, with them at noise it rises
+// (docs/mnist.md, docs/results/mnist/dbm-drift/).
 package main
 
 import (
