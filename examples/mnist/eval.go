@@ -568,7 +568,8 @@ func (e *env) pictures(m runtime.Reflective, r *row, res *Result, dir string) er
 	return e.curve(r, res, dir)
 }
 
-// curve writes curve.png, a line per stage of the curve, and curve.json.
+// curve writes curve.png, a line per stage of the curve and one for the
+// held-out images' log-likelihood (-validation), and curve.json.
 func (e *env) curve(r *row, res *Result, dir string) error {
 	var series []plot.Series
 	for i, p := range res.Curve {
@@ -578,10 +579,21 @@ func (e *env) curve(r *row, res *Result, dir string) error {
 		s := &series[len(series)-1]
 		s.X, s.Y = append(s.X, float64(p.Epoch)), append(s.Y, p.Value)
 	}
+	if len(res.Validation) > 0 {
+		v := plot.Series{}
+		for _, p := range res.Validation {
+			v.X, v.Y = append(v.X, float64(p.Epoch)), append(v.Y, p.Value)
+		}
+		series = append(series, v)
+	}
 	if err := plot.Write(filepath.Join(dir, "curve.png"), series, []float64{r.published[0].Value}); err != nil {
 		return err
 	}
-	b, err := json.MarshalIndent(map[string]any{"row": r.id, "what": res.CurveWhat, "published": r.published[0], "points": res.Curve}, "", "  ")
+	out := map[string]any{"row": r.id, "what": res.CurveWhat, "published": r.published[0], "points": res.Curve}
+	if len(res.Validation) > 0 {
+		out["validation_points"], out["early_stopped_at_epoch"] = res.Validation, res.StoppedAt
+	}
+	b, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {
 		return err
 	}

@@ -474,6 +474,9 @@ func TestEarlyStop(t *testing.T) {
 		if tab.Data.TrainRows != 300 || tab.Data.ValidationRows != 100 || len(tab.Rows) != 1 {
 			t.Fatalf("data %+v, %d rows", tab.Data, len(tab.Rows))
 		}
+		if c, err := os.ReadFile(filepath.Join(out, "rbm20-pcd", "curve.json")); err != nil || !strings.Contains(string(c), `"validation_points"`) {
+			t.Errorf("curve.json has no validation points (%v)", err)
+		}
 		r := byID["rbm20-pcd"]
 		m, _, err := r.newModel(1, r.cd.config(1))
 		if err != nil {
