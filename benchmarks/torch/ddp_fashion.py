@@ -81,6 +81,11 @@ res = {"model": "examples/rbm.ebm (784×500)", "data": "/usr/share/datasets/fash
        "train_rows": a.rows, "test_rows": a.test, "batch": a.batch, "lr": a.lr, "momentum": a.momentum, "seed": a.seed,
        "method": "CD-1, torch.optim.SGD, float64, CPU", "torch": torch.__version__,
        "recon_single": r1, "recon_ddp2": r2, "seconds_single": t1, "seconds_ddp2_incl_startup": t2}
+with open(a.module) as fp:
+    # The generated header's version line: ebmc's version and the hashes
+    # of the source and the flags the module was made from.
+    res["module"] = [ln[2:].strip() for ln in fp.readlines()[:2]]
+res["command"] = " ".join([os.path.basename(sys.executable)] + sys.argv)
 models = {}
 for name, path in (("single", single), ("ddp2", ddp)):
     m = mod.Model()
