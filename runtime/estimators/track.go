@@ -237,14 +237,20 @@ func (t *Tracker) Observe() {
 		t.l1[i] = t.lNowNow[i] - t.lPrevNow[i]
 	}
 	c, se := t.timeRatio()
+	t.advance(c, se, t.lNowNow)
+}
+
+// advance adds the step's change c (standard error se) to the sum and
+// makes the present the past of the next step: θ_t, the chains' states
+// and their log p*_t, lNow.
+func (t *Tracker) advance(c, se float64, lNow []float64) {
 	t.logZ += c
 	t.variance += se * se
 	t.lastDelta, t.lastSE = c, se
 	t.steps++
-	// The chains now are the samples of p_t for the next step.
 	copy(t.theta, t.now)
 	copyViews(t.prevViews, t.xViews)
-	copy(t.lPrevPrev, t.lNowNow)
+	copy(t.lPrevPrev, lNow)
 }
 
 // observeLadder is Observe with the filter: the time ratios at every rung,
@@ -270,14 +276,7 @@ func (t *Tracker) observeLadder() {
 	}
 	f.bridges(t.l0, t.l1, t.t0, t.t1)
 	f.step()
-	c, se := f.delta[0], f.deltaSE[0]
-	t.logZ += c
-	t.variance += se * se
-	t.lastDelta, t.lastSE = c, se
-	t.steps++
-	copy(t.theta, t.now)
-	copyViews(t.prevViews, t.xViews)
-	copy(t.lPrevPrev, f.lNowNow[0])
+	t.advance(f.delta[0], f.deltaSE[0], f.lNowNow[0])
 	f.save()
 }
 
