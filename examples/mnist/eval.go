@@ -267,6 +267,12 @@ func (e *env) trainCD(r *row, res *Result) (runtime.Reflective, error) {
 	case "zero":
 		rc.BaseBiases = false
 	}
+	switch e.o.schedule {
+	case "linear":
+		rc.Linear = true
+	case "constant":
+		rc.Linear = false
+	}
 	switch e.o.negative {
 	case "means":
 		rc.MeanVisible = true
