@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 
 	dbm "github.com/ebmc/ebmc/examples/dbm/models"
@@ -39,6 +41,11 @@ type dbnRecipe struct {
 	// starts at the bottom RBM's log-likelihood, and training the top can
 	// raise it.
 	TiedTop bool `json:"top_started_from_bottom_transposed,omitempty"`
+	// BottomFrom, if set, is the checkpoint the bottom RBM was restored
+	// from instead of being trained (-dbn-bottom), with the sha256 of the
+	// file; Bottom then describes nothing that ran.
+	BottomFrom   string `json:"bottom_rbm_restored_from,omitempty"`
+	BottomSHA256 string `json:"bottom_rbm_sha256,omitempty"`
 }
 
 // tieTop writes the bottom RBM, turned upside down, into the top RBM:
@@ -151,12 +158,20 @@ func (e *env) trainDBN(r *row, res *Result) (*deep.DBN, error) {
 	if e.o.topRate > 0 {
 		rc.Top.Rate = e.o.topRate
 	}
-	res.Settings, res.Epochs = rc, rc.Bottom.Epochs+rc.Top.Epochs
 	d, err := newDBN(e.o.seed)
 	if err != nil {
 		return nil, err
 	}
 	bottom := d.Generative(0)
+	if e.o.dbnBottom != "" {
+		sum, err := restoreBottom(bottom, e.o.dbnBottom)
+		if err != nil {
+			return nil, err
+		}
+		rc.Bottom, rc.BottomFrom, rc.BottomSHA256 = cdRecipe{}, e.o.dbnBottom, sum
+		fmt.Fprintf(e.stdout, "the bottom RBM restored from %s (sha256 %s), not trained\n", e.o.dbnBottom, sum)
+	}
+	res.Settings, res.Epochs = rc, rc.Bottom.Epochs+rc.Top.Epochs
 	base, err := estimators.BaseRate(bottom, e.train, float64(e.train.Rows)/20)
 	if err != nil {
 		return nil, err
@@ -208,9 +223,28 @@ func (e *env) trainDBN(r *row, res *Result) (*deep.DBN, error) {
 		}
 		return lt
 	}
+	first := fit(rc.Bottom, bottomProxy, false)
+	if rc.BottomFrom != "" {
+		// A restored bottom: no epochs and no new biases.
+		first = deep.DBNLayerTraining{CD: runtime.CDConfig{K: 1, BatchSize: 100, Seed: e.o.seed},
+			Fit: training.FitConfig{Epochs: 0, BatchSize: 100, Progress: e.stdout}}
+	}
 	_, err = d.Pretrain(context.Background(), e.train, nil, deep.DBNPretrainConfig{
-		Layers: []deep.DBNLayerTraining{fit(rc.Bottom, bottomProxy, false), fit(rc.Top, boundProxy, rc.TiedTop)}, SampleUp: rc.SampleUp, Seed: e.o.seed})
+		Layers: []deep.DBNLayerTraining{first, fit(rc.Top, boundProxy, rc.TiedTop)}, SampleUp: rc.SampleUp, Seed: e.o.seed})
 	return d, err
+}
+
+// restoreBottom loads the checkpoint at path into the DBN's bottom RBM and
+// returns the file's sha256.
+func restoreBottom(bottom runtime.Reflective, path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("-dbn-bottom: %w", err)
+	}
+	if err := restore(bottom, path); err != nil {
+		return "", fmt.Errorf("-dbn-bottom: %w (it takes a 784×500 RBM's model.safetensors, as the rbm500 rows save)", err)
+	}
+	return fmt.Sprintf("%x", sha256.Sum256(b)), nil
 }
 
 // evaluateDBN estimates log Z of the top RBM by AIS from its base rates

@@ -108,6 +108,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.load, "load", "", "evaluate the models an earlier run saved in this directory (its table.json and ROW/*.safetensors) instead of training them")
 	fs.BoolVar(&o.float32, "float32", false, "the DBM's variational SML with float32 matrix products (Workspace.SetFloat32; about 1.4× faster, needs AVX-512); evaluation stays float64")
 	fs.BoolVar(&o.list, "list", false, "list the rows and exit")
+	fs.StringVar(&o.dbnBottom, "dbn-bottom", "", "restore the DBN's bottom 784×500 RBM from this checkpoint (an rbm500 row's model.safetensors) instead of training it")
 	fs.BoolVar(&o.tiedTop, "tied-top", false, "the DBN's top RBM starts as the bottom one turned upside down (Hinton et al. 2006), so the bound starts at the bottom RBM's log-likelihood")
 	fs.Float64Var(&o.topRate, "top-lr", 0, "the DBN's top RBM's learning rate instead of the recipe's")
 	fs.IntVar(&o.validation, "validation", 0, "hold out the last N training images (after binarization) as validation data: not trained on, their log-likelihood recorded per epoch")
@@ -135,6 +136,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if (o.biases != "" && o.biases != "base" && o.biases != "zero") || (o.negative != "" && o.negative != "means" && o.negative != "samples") ||
 		(o.dbmChains != "" && o.dbmChains != "data" && o.dbmChains != "noise") || (o.schedule != "" && o.schedule != "linear" && o.schedule != "constant") {
 		fmt.Fprintln(stderr, "mnist: -biases takes base or zero, -negative means or samples, -dbm-chains data or noise, -schedule linear or constant")
+		return 2
+	}
+	if o.dbnBottom != "" && o.load != "" {
+		fmt.Fprintln(stderr, "mnist: -dbn-bottom trains the DBN's top on a saved bottom; -load evaluates saved models without training: give one of them")
 		return 2
 	}
 	if o.validation < 0 || o.earlyStop && o.validation == 0 {
