@@ -519,9 +519,10 @@ func TestEarlyStop(t *testing.T) {
 }
 
 // TestFloorH1Off checks the DBM evaluation's exact floor on log Z against
-// Σ softplus(b) + Σ softplus(c2) written out, and its warning: raised for
-// an AIS estimate whose interval lies below the floor, not for one above
-// it (each case the other's control).
+// Σ softplus(b) + Σ softplus(c2) written out, its warning (raised for an
+// AIS estimate whose interval lies below the floor, not for one above it)
+// and the learning curve's log Z, the floor in the first case and AIS in
+// the second (each case the other's control).
 func TestFloorH1Off(t *testing.T) {
 	d := dbm.NewDBM(1)
 	rng := runtime.NewRNG(1, 5)
@@ -557,6 +558,9 @@ func TestFloorH1Off(t *testing.T) {
 		}
 		if warned := len(res.Warnings) > 0; warned != c.warn {
 			t.Errorf("%s: warned %v, want %v (%q)", c.name, warned, c.warn, res.Warnings)
+		}
+		if got := curveLogZ(d.Reflect(), c.ais); math.Abs(got-max(c.ais, want)) > 1e-9 {
+			t.Errorf("%s: the curve's log Z %.12f, want the larger of %.12f and the floor %.12f", c.name, got, c.ais, want)
 		}
 	}
 }
