@@ -158,6 +158,9 @@ func (e *env) trainDBN(r *row, res *Result) (*deep.DBN, error) {
 	if e.o.topRate > 0 {
 		rc.Top.Rate = e.o.topRate
 	}
+	if e.o.topPCD {
+		rc.Top.Persistent, rc.Top.Chains = true, 100
+	}
 	d, err := newDBN(e.o.seed)
 	if err != nil {
 		return nil, err

@@ -108,7 +108,8 @@ func marginalSpread(bottom, top runtime.Reflective) float64 {
 
 // TestDBNBottomRestored checks -dbn-bottom: the DBN's bottom RBM is the
 // saved one, bit for bit, after the top has trained on it (not trained,
-// no biases reset), and table.json names the file and its sha256. The
+// no biases reset), and table.json names the file and its sha256 (and,
+// with -top-pcd, a top trained by PCD-1). The
 // control, the same run without the flag, trains a bottom that differs.
 // A checkpoint of another shape is refused with exit 1, and -dbn-bottom
 // with -load with exit 2.
@@ -147,7 +148,7 @@ func TestDBNBottomRestored(t *testing.T) {
 	same := func(m *rbm.RBM) bool {
 		return slices.Equal(m.W, saved.W) && slices.Equal(m.B, saved.B) && slices.Equal(m.C, saved.C)
 	}
-	m, tab := bottomAfter("-dbn-bottom", src)
+	m, tab := bottomAfter("-dbn-bottom", src, "-top-pcd")
 	if !same(m) {
 		t.Error("-dbn-bottom: the saved layer 1 differs from the checkpoint it was restored from")
 	}
@@ -155,6 +156,10 @@ func TestDBNBottomRestored(t *testing.T) {
 	settings, _ := json.Marshal(tab.Rows[0].Settings)
 	if want := fmt.Sprintf("%x", sha256.Sum256(b)); !strings.Contains(string(settings), want) || !strings.Contains(string(settings), src) {
 		t.Errorf("table.json settings %s name neither %s nor its sha256 %s", settings, src, want)
+	}
+	var rc dbnRecipe
+	if err := json.Unmarshal(settings, &rc); err != nil || !rc.Top.Persistent || rc.Top.Chains != 100 || rc.Top.K != 1 {
+		t.Errorf("-top-pcd: the top's settings in %s are not PCD-1 with 100 chains", settings)
 	}
 	if m, _ := bottomAfter(); same(m) {
 		t.Error("control: the bottom trained without -dbn-bottom equals the saved one")

@@ -69,6 +69,7 @@ type options struct {
 	load                      string
 	list, float32, tiedTop    bool
 	topRate                   float64
+	topPCD                    bool
 	validation                int
 	earlyStop                 bool
 	schedule                  string
@@ -110,6 +111,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.list, "list", false, "list the rows and exit")
 	fs.StringVar(&o.dbnBottom, "dbn-bottom", "", "restore the DBN's bottom 784×500 RBM from this checkpoint (an rbm500 row's model.safetensors) instead of training it")
 	fs.BoolVar(&o.tiedTop, "tied-top", false, "the DBN's top RBM starts as the bottom one turned upside down (Hinton et al. 2006), so the bound starts at the bottom RBM's log-likelihood")
+	fs.BoolVar(&o.topPCD, "top-pcd", false, "train the DBN's top RBM by PCD-1 (100 persistent chains, maximum likelihood's gradient) instead of the recipe's CD-1")
 	fs.Float64Var(&o.topRate, "top-lr", 0, "the DBN's top RBM's learning rate instead of the recipe's")
 	fs.IntVar(&o.validation, "validation", 0, "hold out the last N training images (after binarization) as validation data: not trained on, their log-likelihood recorded per epoch")
 	fs.BoolVar(&o.earlyStop, "early-stop", false, "the RBM rows keep the parameters of the epoch whose validation log-likelihood (log Z as the curve's) is best; needs -validation")
