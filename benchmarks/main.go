@@ -8,6 +8,8 @@
 //	go run ./benchmarks -workload cd1      # W2 : one CD-1 epoch, minibatch 100, lr 0.05, momentum 0.5
 //	go run ./benchmarks -workload pcd1     # W2p: one PCD-1 epoch, 100 persistent chains
 //	go run ./benchmarks -workload ais      # W4 : AIS log Z, 100 runs × 10000 temperatures
+//	go run ./benchmarks -workload updown   # one up-down epoch of the examples/dbn DBN
+//	go run ./benchmarks -workload backprop # one backpropagation epoch of the same DBN
 //
 // The timed region is the workload loop only (no data loading, model
 // initialisation or evaluation). See benchmarks/README.md.
@@ -81,7 +83,10 @@ type result struct {
 	MeanFieldSweep int     `json:"mean_field_sweeps,omitempty"`
 	WeightDecay    float64 `json:"weight_decay,omitempty"`
 	TFlop          float64 `json:"tflop,omitempty"`
-	Go             string  `json:"go"`
+	// updown, backprop: FNV-1a of the bits of every parameter after the
+	// epoch, to show that two builds train the same numbers.
+	ParamsFNV string `json:"params_fnv64,omitempty"`
+	Go        string `json:"go"`
 }
 
 func ptr(x float64) *float64 { return &x }
@@ -127,20 +132,20 @@ const (
 func main() {
 	log.SetFlags(0)
 	log.SetPrefix("benchmarks: ")
-	workload := flag.String("workload", "", "gibbs | gibbs1 | cd1 | pcd1 | ais | vsml")
+	workload := flag.String("workload", "", "gibbs | gibbs1 | cd1 | pcd1 | ais | vsml | updown | backprop")
 	seed := flag.Uint64("seed", 0, "seed of the model's initializers and of the chains' random streams")
 	chains := flag.Int("chains", 0, "Gibbs chains (default 100 for gibbs, 1 for gibbs1) or PCD persistent chains (default: batch)")
 	sweeps := flag.Int("sweeps", 0, "Gibbs sweeps (default 1000 for gibbs, 5000 for gibbs1)")
 	epochs := flag.Int("epochs", 1, "training epochs (cd1, pcd1)")
 	batch := flag.Int("batch", 100, "minibatch size (cd1, pcd1)")
 	lr := flag.Float64("lr", 0.05, "learning rate (vsml: default 0.001)")
-	k := flag.Int("k", 5, "vsml: Gibbs sweeps of the persistent chains per update")
+	k := flag.Int("k", 5, "vsml: Gibbs sweeps of the persistent chains per update; updown: Gibbs sweeps in the top RBM (default 3)")
 	mfSweeps := flag.Int("mf-sweeps", 25, "vsml: mean-field sweeps per minibatch, every one run (the DBM example's cap, which its tolerance 1e-6 does not stop before)")
 	mom := flag.Float64("momentum", 0.5, "momentum")
 	rows := flag.Int("rows", 0, "train on the first rows training images only (0: all 60000; for quick runs)")
 	runs := flag.Int("runs", 100, "AIS runs")
 	betas := flag.Int("betas", 10000, "AIS temperatures (steps from β = 0 to 1)")
-	load := flag.String("load", "", "ais: weights (.npz with W 784×500, vbias, hbias, as benchmarks/py/torch_rbm.py --save writes); default: train one CD-1 epoch first (untimed)")
+	load := flag.String("load", "", "ais: weights (.npz with W 784×500, vbias, hbias, as benchmarks/py/torch_rbm.py --save writes); default: train one CD-1 epoch first (untimed); updown, backprop: a directory holding greedy-0-RBM.safetensors and greedy-1-TopRBM.safetensors (examples/dbn's -out); default: the models' random initialisation")
 	save := flag.String("save", "", "cd1, pcd1: write the trained weights to this .npz")
 	dir := flag.String("data", "", "Fashion-MNIST directory (default $FMNIST_DIR or /usr/share/datasets/fashion-mnist)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
@@ -269,6 +274,15 @@ func main() {
 			res.Weights = fmt.Sprintf("trained here first (untimed): ebmc CD-1, 1 epoch over %d images, seed %d", tr.Rows, *seed)
 		}
 		if err := ais(&res, m, train, test, *runs, *betas, *batch, *seed, *float32); err != nil {
+			log.Fatal(err)
+		}
+	case "updown", "backprop":
+		set := map[string]bool{}
+		flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if !set["k"] {
+			*k = 3 // the example's -k
+		}
+		if err := dbnWorkload(&res, *workload, dd, *load, *rows, *batch, *k, *seed); err != nil {
 			log.Fatal(err)
 		}
 	default:
