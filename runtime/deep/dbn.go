@@ -44,11 +44,12 @@ type DBN struct {
 // dbnLevel is one model of the stack with the indices of its layers.
 type dbnLevel struct {
 	m           runtime.Reflective
-	in, hid     int // layer indices of the (first) visible and the hidden layer
-	label       int // layer index of the softmax label, −1 when there is none
-	nin, nhid   int // units
-	classes     int // categories of the label, 0 when there is none
-	feIn, feHid int // free energies keeping the visible layers, and keeping the hidden layer (−1: none)
+	in, hid     int   // layer indices of the (first) visible and the hidden layer
+	label       int   // layer index of the softmax label, −1 when there is none
+	nin, nhid   int   // units
+	classes     int   // categories of the label, 0 when there is none
+	feIn, feHid int   // free energies keeping the visible layers, and keeping the hidden layer (−1: none)
+	visible     []int // layer indices of the visible layers, in order
 }
 
 // NewDBN stacks models, bottom first, into a deep belief network. Every
@@ -114,7 +115,7 @@ func dbnInspect(m runtime.Reflective, top bool) (dbnLevel, error) {
 	case len(visible) > 2:
 		return lv, fmt.Errorf("%d visible layers; the top model of a DBN may have at most two (features and a label)", len(visible))
 	}
-	lv.in = visible[0]
+	lv.in, lv.visible = visible[0], visible
 	lv.nin, lv.nhid = dbnSize(layers[lv.in].Shape), dbnSize(layers[lv.hid].Shape)
 	if len(visible) == 2 {
 		ly := layers[visible[1]]
@@ -403,8 +404,8 @@ func (d *DBN) Sample(n int, cfg DBNSampleConfig) ([]float64, error) {
 func (d *DBN) topSweep(x runtime.Chains, clampLabel bool) {
 	top := d.top()
 	top.m.Sample(x, top.hid, 1)
-	for i, ly := range top.m.Layers() {
-		if ly.Visible && !(clampLabel && i == top.label) {
+	for _, i := range top.visible {
+		if !(clampLabel && i == top.label) {
 			top.m.Sample(x, i, 1)
 		}
 	}

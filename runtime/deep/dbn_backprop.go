@@ -51,10 +51,20 @@ type DBNBackpropConfig struct {
 // "top.<param>".
 type DBNBackprop struct {
 	dbnTrained
-	cfg     DBNBackpropConfig
-	opt     []runtime.SGD // per trained parameter, the learning rate times its rate
-	lowG    [][]runtime.Tensor
-	topG    []runtime.Tensor
+	cfg  DBNBackpropConfig
+	opt  []runtime.SGD // per trained parameter, the learning rate times its rate
+	lowG [][]runtime.Tensor
+	topG []runtime.Tensor
+	// lowHid[k] marks the parameters of lower model k that appear only in
+	// terms with its hidden layer (the others appear only in terms without
+	// it, and their part of −∂L/∂θ is 0: lowerGradient); nil when a
+	// parameter appears in both kinds.
+	lowHid [][]bool
+	// split: the top model's terms let the label copies share their input
+	// (dbnLabelSplit), and topGradient takes the shared path.
+	split   bool
+	ws      *runtime.Workspace // the per-row loops, the clears and the updates
+	rows    dbnRowsTask
 	scratch map[int]*dbnBackpropScratch
 }
 
@@ -71,6 +81,17 @@ type dbnBackpropScratch struct {
 	field0    []float64   // the same with the hidden layer at 0
 	grad      []float64   // ∂L/∂μ_k of the level being processed, n rows
 	delta     []float64   // δ of the level being processed, n rows
+
+	// The shared path (DBNBackprop.split); top is nil there.
+	in, lab, gb    runtime.Chains // n chains (μ_r, y = 0); C + 1 chains (0, e_c) and (0, 0); the gradient's 2n + 2C + 1 chains
+	inL, labL, gbL []runtime.Tensor
+	a1, a2         []float64 // fields of h of in (n rows) and of lab (C + 1 rows)
+	fLab           []float64 // free energies of lab
+	r2             []float64 // E(0, e_c, h = 0) of each class c
+	loss           []float64 // −log p(y_r | v_r) of each row
+	gw             []float64 // weights of the gradient chains
+	wcol           []float64 // the weights w_rc of one class c, n values
+	aIn            []float64 // fields of the input layer of in (n rows) and of lab (C + 1 rows)
 }
 
 // Backprop returns the backpropagation trainer of d, whose top model must
@@ -100,6 +121,11 @@ func (d *DBN) Backprop(cfg DBNBackpropConfig) (*DBNBackprop, error) {
 		t.lowG = append(t.lowG, t.add(prefix, lv.m))
 	}
 	t.topG = t.add("top", top.m)
+	for k := range d.gen[:len(d.gen)-1] {
+		t.lowHid = append(t.lowHid, dbnParamsWith(d.recog(k)))
+	}
+	t.split = dbnLabelSplit(top)
+	t.ws = runtime.NewWorkspace(0)
 	for range t.params {
 		t.opt = append(t.opt, cfg.Optimizer)
 	}
@@ -124,13 +150,39 @@ func (t *DBNBackprop) scratchFor(n int) *dbnBackpropScratch {
 		return s
 	}
 	d, top := t.d, t.d.top()
-	nc := n * top.classes
+	C := top.classes
+	nc := n * C
 	s := &dbnBackpropScratch{
-		top: top.m.NewChains(nc, 1),
-		f:   make([]float64, nc), w: make([]float64, nc),
+		f: make([]float64, nc), w: make([]float64, nc),
 		hid: make([]float64, nc*top.nhid),
 	}
 	width := nc * top.nin
+	if t.split {
+		width = (n + C + 1) * top.nin
+		s.in, s.lab, s.gb = top.m.NewChains(n, 1), top.m.NewChains(C+1, 2), top.m.NewChains(2*n+2*C+1, 3)
+		s.inL, s.labL, s.gbL = s.in.Layers(), s.lab.Layers(), s.gb.Layers()
+		s.a1, s.a2 = make([]float64, n*top.nhid), make([]float64, (C+1)*top.nhid)
+		s.fLab, s.r2, s.loss = make([]float64, C+1), make([]float64, C), make([]float64, n)
+		s.gw, s.wcol = make([]float64, 2*n+2*C+1), make([]float64, n)
+		s.aIn = make([]float64, (n+C+1)*top.nin)
+		// The chains' inputs that stay 0: the label of in, the input of
+		// lab, the labels but those of the C classes' chains of lab and gb,
+		// the input of gb's last 2C + 1 chains.
+		clear(s.inL[top.label].Data)
+		clear(s.labL[top.in].Data)
+		clear(s.gbL[top.in].Data[2*n*top.nin:])
+		ylab, ygb := s.labL[top.label].Data, s.gbL[top.label].Data
+		clear(ylab)
+		clear(ygb)
+		for c := range C {
+			ylab[c*C+c] = 1
+			ygb[(2*n+c)*C+c] = 1
+			ygb[(2*n+C+c)*C+c] = 1
+		}
+	} else {
+		s.top = top.m.NewChains(nc, 1)
+		s.topLayers = s.top.Layers()
+	}
 	for k := range d.gen[:len(d.gen)-1] {
 		lv := d.recog(k)
 		s.low = append(s.low, lv.m.NewChains(n, 1))
@@ -141,7 +193,6 @@ func (t *DBNBackprop) scratchFor(n int) *dbnBackpropScratch {
 	for _, x := range s.low {
 		s.lowLayers = append(s.lowLayers, x.Layers())
 	}
-	s.topLayers = s.top.Layers()
 	s.field, s.field0 = make([]float64, width), make([]float64, width)
 	s.grad, s.delta = make([]float64, width), make([]float64, width)
 	t.scratch[n] = s
@@ -158,7 +209,7 @@ func (t *DBNBackprop) TrainStep(batch []float64, rows int, epoch int) float64 {
 	}
 	loss := t.gradient(batch, rows)
 	for i, p := range t.params {
-		t.opt[i].Update(p.Data, t.grads[i].Data, t.vel[i].Data, epoch)
+		t.ws.Update(&t.opt[i], p.Data, t.grads[i].Data, t.vel[i].Data, epoch)
 	}
 	return loss
 }
@@ -170,11 +221,11 @@ func (t *DBNBackprop) gradient(batch []float64, n int) float64 {
 	// methods add into all of them.
 	for _, gs := range t.lowG {
 		for _, g := range gs {
-			clear(g.Data)
+			t.ws.Clear(g.Data)
 		}
 	}
 	for _, g := range t.topG {
-		clear(g.Data)
+		t.ws.Clear(g.Data)
 	}
 	d, s := t.d, t.scratchFor(n)
 	width, last := t.VisibleSize(), len(d.gen)-1
@@ -187,7 +238,12 @@ func (t *DBNBackprop) gradient(batch []float64, n int) float64 {
 		copy(s.lowLayers[k][lv.in].Data, s.mu[k][:n*lv.nin])
 		lv.m.Mean(s.low[k], lv.hid, 1, s.mu[k+1])
 	}
-	loss := t.topGradient(batch, n, s)
+	var loss float64
+	if t.split {
+		loss = t.topGradientSplit(batch, n, s)
+	} else {
+		loss = t.topGradient(batch, n, s)
+	}
 	for k := last - 1; k >= 0; k-- {
 		t.lowerGradient(k, n, s)
 	}
@@ -228,11 +284,14 @@ func (t *DBNBackprop) topGradient(batch []float64, n int, s *dbnBackpropScratch)
 		}
 		w[y]++
 	}
-	x.SetWeights(s.w[:nc])
-	top.m.FreeEnergyGrad(x, top.feIn, -1/float64(n), t.topG)
-	x.SetWeights(nil)
+	// The hidden means once, for the gradient and the input layer's field:
+	// E is affine in the hidden units, so ∂F/∂θ = ∂E/∂θ at the means, as
+	// the generated FreeEnergyGrad computes it from the same means.
 	top.m.Mean(x, top.hid, 1, s.hid[:nc*top.nhid])
 	copy(layers[top.hid].Data, s.hid[:nc*top.nhid])
+	x.SetWeights(s.w[:nc])
+	top.m.EnergyGrad(x, -1/float64(n), t.topG)
+	x.SetWeights(nil)
 	a := s.field[:nc*top.nin]
 	top.m.Field(x, top.in, a, nil)
 	g := s.grad[:n*top.nin]
@@ -269,7 +328,19 @@ func (t *DBNBackprop) lowerGradient(k, n int, s *dbnBackpropScratch) {
 		lv.m.Field(x, lv.in, s.field[:n*lv.nin], nil)
 	}
 	clear(layers[lv.hid].Data)
-	lv.m.EnergyGrad(x, -inv, t.lowG[k])
+	// −(∂E(v, δ)/∂θ − ∂E(v, 0)/∂θ): a parameter outside every term with the
+	// hidden layer gets the same part from both, so its difference is 0;
+	// the others get nothing from ∂E(v, 0)/∂θ. A parameter in both kinds
+	// of terms needs the second gradient.
+	if with := t.lowHid[k]; with == nil {
+		lv.m.EnergyGrad(x, -inv, t.lowG[k])
+	} else {
+		for i, w := range with {
+			if !w {
+				clear(t.lowG[k][i].Data)
+			}
+		}
+	}
 	if k == 0 {
 		return
 	}
@@ -291,3 +362,183 @@ func dbnLabel(y []float64) int {
 }
 
 var _ runtime.Trainer = (*DBNBackprop)(nil)
+
+// dbnParamsWith reports, for each parameter of lv's model, whether it
+// appears only in terms of the energy that hold the hidden layer (true) or
+// only in terms without it (false); nil when some parameter appears in both.
+func dbnParamsWith(lv *dbnLevel) []bool {
+	with := make([]bool, len(lv.m.Params()))
+	seen := make([]int, len(with)) // bit 0: a term with the hidden layer, bit 1: one without
+	for _, term := range lv.m.Terms() {
+		bit := 2
+		if slices.Contains(term.Layers, lv.hid) {
+			bit = 1
+		}
+		for _, p := range term.Params {
+			seen[p] |= bit
+		}
+	}
+	for p, b := range seen {
+		if b == 3 {
+			return nil
+		}
+		with[p] = b == 1
+	}
+	return with
+}
+
+// dbnLabelSplit reports whether the top model's energy lets the C label
+// copies of a row share its input: hidden units bernoulli, and every term
+// a product of distinct layers, each to the power 1, none holding both the
+// input layer and the label. The energy is then
+//
+//	E(v, y, h) = A(v) + B(y) + Σ_j h_j·(−a_j(v, y)),  a(v, y) = a(v, 0) + a(0, y) − a(0, 0),
+//
+// with the field a of h affine in v and in y, and the field of the input
+// layer affine in h and free of v and y.
+func dbnLabelSplit(top *dbnLevel) bool {
+	if top.m.Layers()[top.hid].Kind != runtime.KindBernoulli {
+		return false
+	}
+	for _, term := range top.m.Terms() {
+		if len(term.Layers) == 0 || slices.Contains(term.Layers, top.in) && slices.Contains(term.Layers, top.label) {
+			return false
+		}
+		for i, l := range term.Layers {
+			if term.Powers[i] != 1 || slices.Contains(term.Layers[:i], l) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// topGradientSplit is topGradient for a top model whose label copies share
+// their input (dbnLabelSplit): the products run over n + C + 1 and
+// 2n + 2C + 1 chains instead of n·C. With a1_r = a(μ_r, 0), a2_c = a(0, e_c)
+// and a0 = a(0, 0), the fields of h of copy (r, c) are
+// a_rc = a1_r + a2_c − a0, and its free energy
+//
+//	F(μ_r, e_c) = A(μ_r) − A(0) + E(0, e_c, 0) − Σ_j softplus(a_rcj),  E(0, e_c, 0) = F(0, e_c) + Σ_j softplus(a2_cj),
+//
+// whose first difference is the same for every c and cancels from
+// p(y | v) and from the loss. With the hidden means m_rc = σ(a_rc), the
+// loss weights w_rc = [c = y_r] − p(c | v_r), g_r = Σ_c w_rc m_rc,
+// q_c = Σ_r w_rc m_rc, ω_r = Σ_c w_rc and s_c = Σ_r w_rc, the weighted sum
+// Σ_rc w_rc ∂F(μ_r, e_c)/∂θ is, term by term (each term the product of
+// its layers), ∂E/∂θ summed over the 2n + 2C + 1 chains
+//
+//	(μ_r, 0, g_r) weight 1,  (μ_r, 0, 0) weight ω_r − 1,
+//	(0, e_c, q_c) weight 1,  (0, e_c, 0) weight s_c − 1,  (0, 0, Σ_c q_c) weight −1,
+//
+// and, a_in the field of the input layer (affine in h),
+// Σ_c w_rc a_in(m_rc) = a_in(g_r) + (ω_r − 1)·a_in(0).
+func (t *DBNBackprop) topGradientSplit(batch []float64, n int, s *dbnBackpropScratch) float64 {
+	d, top := t.d, t.d.top()
+	C, nj, nt, last := top.classes, top.nhid, top.nin, len(d.gen)-1
+	mu := s.mu[last][:n*nt]
+	copy(s.inL[top.in].Data, mu)
+	top.m.Field(s.in, top.hid, s.a1, nil)
+	top.m.Field(s.lab, top.hid, s.a2, nil)
+	top.m.FreeEnergy(s.lab, top.feIn, 1, s.fLab)
+	for c := range C {
+		s.r2[c] = s.fLab[c] + runtime.SoftplusSum(s.a2[c*nj:(c+1)*nj], 1)
+	}
+	// Per row: the copies' fields, free energies, means and loss weights,
+	// the loss, g_r (into the gradient chains' first n rows) and ω_r − 1.
+	t.rows = dbnRowsTask{t: t, s: s, n: n, batch: batch}
+	t.ws.ForRange(n, 16*C*nj, &t.rows)
+	t.rows = dbnRowsTask{}
+	loss := 0.0
+	for _, l := range s.loss[:n] {
+		loss += l
+	}
+	gV, gH := s.gbL[top.in].Data, s.gbL[top.hid].Data
+	copy(gV[:n*nt], mu)
+	copy(gV[n*nt:2*n*nt], mu)
+	clear(gH[n*nj : 2*n*nj])
+	sum := gH[(2*n+2*C)*nj : (2*n+2*C+1)*nj]
+	clear(sum)
+	for c := range C {
+		sc := 0.0
+		for r := range n {
+			s.wcol[r] = s.w[r*C+c]
+			sc += s.wcol[r]
+		}
+		q := gH[(2*n+c)*nj : (2*n+c+1)*nj]
+		clear(q)
+		t.ws.AddRows(q, s.wcol, s.hid[c*nj:], n, nj, C*nj, 1)
+		runtime.Axpy(1, q, sum)
+		clear(gH[(2*n+C+c)*nj : (2*n+C+c+1)*nj])
+		s.gw[2*n+c], s.gw[2*n+C+c] = 1, sc-1
+	}
+	for r := range n {
+		s.gw[r] = 1
+	}
+	s.gw[2*n+2*C] = -1
+	s.gb.SetWeights(s.gw)
+	top.m.EnergyGrad(s.gb, -1/float64(n), t.topG)
+	s.gb.SetWeights(nil)
+	// ∂L_r/∂μ_r = −Σ_c w_rc a_in(m_rc) = −(a_in(g_r) + (ω_r − 1)·a_in(0)).
+	copy(s.inL[top.hid].Data, gH[:n*nj])
+	clear(s.labL[top.hid].Data)
+	top.m.Field(s.in, top.in, s.aIn[:n*nt], nil)
+	top.m.Field(s.lab, top.in, s.aIn[n*nt:(n+C+1)*nt], nil)
+	a0 := s.aIn[(n+C)*nt : (n+C+1)*nt]
+	g := s.grad[:n*nt]
+	for r := range n {
+		om1, ar, gr := s.gw[n+r], s.aIn[r*nt:(r+1)*nt], g[r*nt:(r+1)*nt]
+		for i := range gr {
+			gr[i] = -(ar[i] + om1*a0[i])
+		}
+	}
+	return loss
+}
+
+// dbnRowsTask is the per-row loop of topGradientSplit over rows lo…hi−1.
+type dbnRowsTask struct {
+	t     *DBNBackprop
+	s     *dbnBackpropScratch
+	n     int
+	batch []float64
+}
+
+func (rt *dbnRowsTask) RunRange(lo, hi int) {
+	t, s, n := rt.t, rt.s, rt.n
+	top := t.d.top()
+	C, nj := top.classes, top.nhid
+	nin0, width := t.d.gen[0].nin, t.VisibleSize()
+	a0 := s.a2[C*nj : (C+1)*nj]
+	gH := s.gbL[top.hid].Data
+	for r := lo; r < hi; r++ {
+		a1 := s.a1[r*nj : (r+1)*nj]
+		f, w := s.f[r*C:(r+1)*C], s.w[r*C:(r+1)*C]
+		for c := range C {
+			m := s.hid[(r*C+c)*nj : (r*C+c+1)*nj]
+			a2 := s.a2[c*nj : (c+1)*nj]
+			for j := range m {
+				m[j] = a1[j] + a2[j] - a0[j]
+			}
+			f[c] = s.r2[c] - runtime.SoftplusSum(m, 1)
+			runtime.Sigmoids(m, m, 1)
+		}
+		y := dbnLabel(rt.batch[r*width+nin0 : r*width+nin0+C])
+		for c := range C {
+			w[c] = -f[c]
+		}
+		lse := runtime.LogSumExp(w)
+		s.loss[r] = f[y] + lse
+		for c := range C {
+			w[c] = -math.Exp(-f[c] - lse)
+		}
+		w[y]++
+		om := 0.0
+		for _, v := range w {
+			om += v
+		}
+		s.gw[n+r] = om - 1
+		g := gH[r*nj : (r+1)*nj]
+		clear(g)
+		runtime.AddRows(g, w, s.hid[r*C*nj:], C, nj, nj, 1)
+	}
+}

@@ -937,6 +937,52 @@ func TestBackpropAllocs(t *testing.T) {
 	}
 }
 
+// An up-down step allocates nothing once the trainer has seen the batch
+// size (the chains' layers are looked up once, not per step).
+func TestUpDownAllocs(t *testing.T) {
+	n := newTinyDBN(t, 1, 34)
+	n.untie(t, 0.5)
+	batch, _, _ := backpropBatch(8, 10)
+	tr, err := n.dbn.UpDown(deep.DBNUpDownConfig{K: 2, MeanVisible: true, Optimizer: runtime.SGD{LearningRate: 0.01, Momentum: 0.5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.TrainStep(batch, 8, 0)
+	if a := testing.AllocsPerRun(20, func() { tr.TrainStep(batch, 8, 0) }); a != 0 {
+		t.Errorf("%v allocations per step", a)
+	}
+}
+
+// Both fine-tuning steps allocate nothing at the sizes of examples/dbn
+// either (100 rows, products split between threads, the backpropagation's
+// per-row loop on the workspace), after two warm-up steps.
+func TestFineTuningAllocsExampleSize(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a few seconds of 784-500-2000 steps")
+	}
+	d, bin := exampleDBN(t, 100, false)
+	ud, err := d.UpDown(deep.DBNUpDownConfig{K: 3, MeanVisible: true, Optimizer: runtime.SGD{LearningRate: 0.005, Momentum: 0.5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, grey := exampleDBN(t, 100, true)
+	bp, err := d.Backprop(deep.DBNBackpropConfig{Optimizer: runtime.SGD{LearningRate: 0.005, Momentum: 0.9}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name  string
+		tr    runtime.Trainer
+		batch []float64
+	}{{"up-down", ud, bin}, {"backprop", bp, grey}} {
+		c.tr.TrainStep(c.batch, 100, 0)
+		c.tr.TrainStep(c.batch, 100, 0)
+		if a := testing.AllocsPerRun(3, func() { c.tr.TrainStep(c.batch, 100, 0) }); a != 0 {
+			t.Errorf("%s: %v allocations per step", c.name, a)
+		}
+	}
+}
+
 // Backprop refuses a DBN without a label layer, a learning rate that is not
 // positive and finite, and rates for parameters it does not train; a batch
 // shorter than its rows is a NaN loss, which Fit reports as divergence.

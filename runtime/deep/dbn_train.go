@@ -194,16 +194,26 @@ type DBNUpDown struct {
 	cfg        DBNUpDownConfig
 	genG, recG [][]runtime.Tensor
 	topG       []runtime.Tensor
-	scratch    map[int]*dbnUpDownScratch
+	// meansOK: the bottom generative model's energy is affine in its
+	// visible layer, so its free-energy gradient is the energy gradient at
+	// the visible means, which the reconstruction error reads too.
+	meansOK bool
+	ws      *runtime.Workspace // the clears and the updates
+	scratch map[int]*dbnUpDownScratch
 }
 
-// dbnUpDownScratch holds the chains and states of one minibatch size.
+// dbnUpDownScratch holds the chains and states of one minibatch size, and
+// their layers (Layers allocates, so it is called once).
 type dbnUpDownScratch struct {
-	gen, rec []runtime.Chains
-	pos, neg runtime.Chains
-	wake     [][]float64 // h_0 … h_{L−1}, n rows each
-	sleep    [][]float64
-	recon    []float64
+	gen, rec   []runtime.Chains
+	genL, recL [][]runtime.Tensor
+	means      runtime.Chains // chains of the bottom model: E[v | h_1] and h_1 (meansOK)
+	meansL     []runtime.Tensor
+	pos, neg   runtime.Chains
+	posL, negL []runtime.Tensor
+	wake       [][]float64 // h_0 … h_{L−1}, n rows each
+	sleep      [][]float64
+	recon      []float64
 }
 
 // UpDown returns the up-down trainer of d, which must be untied (Untie).
@@ -220,7 +230,8 @@ func (d *DBN) UpDown(cfg DBNUpDownConfig) (*DBNUpDown, error) {
 	if cfg.K == 0 {
 		cfg.K = 1
 	}
-	t := &DBNUpDown{dbnTrained: newDBNTrained(d), cfg: cfg, scratch: map[int]*dbnUpDownScratch{}}
+	t := &DBNUpDown{dbnTrained: newDBNTrained(d), cfg: cfg, scratch: map[int]*dbnUpDownScratch{},
+		meansOK: dbnAffineIn(&d.gen[0], d.gen[0].in), ws: runtime.NewWorkspace(0)}
 	for k := range d.gen[:len(d.gen)-1] {
 		t.genG = append(t.genG, t.add(fmt.Sprintf("gen%d", k), d.gen[k].m))
 		t.recG = append(t.recG, t.add(fmt.Sprintf("rec%d", k), d.rec[k].m))
@@ -292,6 +303,15 @@ func (t *DBNUpDown) scratchFor(n int) *dbnUpDownScratch {
 	top := d.top()
 	s.pos = top.m.NewChains(n, seed+uint64(2*len(d.gen)+1))
 	s.neg = top.m.NewChains(n, seed+uint64(2*len(d.gen)+2))
+	if t.meansOK {
+		s.means = d.gen[0].m.NewChains(n, 0)
+		s.meansL = s.means.Layers()
+	}
+	for k := range s.gen {
+		s.genL = append(s.genL, s.gen[k].Layers())
+		s.recL = append(s.recL, s.rec[k].Layers())
+	}
+	s.posL, s.negL = s.pos.Layers(), s.neg.Layers()
 	for k := range d.gen {
 		s.wake = append(s.wake, make([]float64, n*d.gen[k].nin))
 		s.sleep = append(s.sleep, make([]float64, n*d.gen[k].nin))
@@ -311,66 +331,109 @@ func (t *DBNUpDown) TrainStep(batch []float64, rows int, epoch int) float64 {
 	for _, gs := range [][][]runtime.Tensor{t.genG, t.recG, {t.topG}} {
 		for _, g := range gs {
 			for _, x := range g {
-				clear(x.Data)
+				t.ws.Clear(x.Data)
 			}
 		}
 	}
 	n, inv, last := rows, 1/float64(rows), len(d.gen)-1
 	bottom, top := &d.gen[0], d.top()
-	for r := 0; r < n; r++ {
-		copy(s.wake[0][r*bottom.nin:(r+1)*bottom.nin], batch[r*width:r*width+bottom.nin])
-	}
+	dbnRows(s.wake[0], batch, n, bottom.nin, bottom.nin, width)
 	recon := 0.0
 	for k := 0; k < last; k++ {
 		rk, gk := &d.rec[k], &d.gen[k]
-		x := s.rec[k]
-		dbnPut(x, rk.in, s.wake[k], n, rk.nin, rk.nin)
+		x, xl := s.rec[k], s.recL[k]
+		dbnRows(xl[rk.in].Data, s.wake[k], n, rk.nin, rk.nin, rk.nin)
 		rk.m.Sample(x, rk.hid, 1)
-		dbnGet(s.wake[k+1], x, rk.hid, n, rk.nhid, rk.nhid)
-		y := s.gen[k]
-		dbnPut(y, gk.in, s.wake[k], n, gk.nin, gk.nin)
-		dbnPut(y, gk.hid, s.wake[k+1], n, gk.nhid, gk.nhid)
+		dbnRows(s.wake[k+1], xl[rk.hid].Data, n, rk.nhid, rk.nhid, rk.nhid)
+		y, yl := s.gen[k], s.genL[k]
+		dbnRows(yl[gk.in].Data, s.wake[k], n, gk.nin, gk.nin, gk.nin)
+		dbnRows(yl[gk.hid].Data, s.wake[k+1], n, gk.nhid, gk.nhid, gk.nhid)
+		if k > 0 {
+			gk.m.EnergyGrad(y, -inv, t.genG[k])
+			gk.m.FreeEnergyGrad(y, gk.feHid, inv, t.genG[k])
+			continue
+		}
+		gk.m.Mean(y, gk.in, 1, s.recon)
 		gk.m.EnergyGrad(y, -inv, t.genG[k])
-		gk.m.FreeEnergyGrad(y, gk.feHid, inv, t.genG[k])
-		if k == 0 {
-			gk.m.Mean(y, gk.in, 1, s.recon)
-			for i, v := range s.wake[0] {
-				recon += (v - s.recon[i]) * (v - s.recon[i])
-			}
+		if t.meansOK {
+			// ∂F/∂θ(h) = ∂E/∂θ(E[v | h], h): the generated FreeEnergyGrad's
+			// product from the means just computed, not a second time.
+			ml := s.meansL
+			copy(ml[gk.in].Data, s.recon)
+			copy(ml[gk.hid].Data, yl[gk.hid].Data)
+			gk.m.EnergyGrad(s.means, inv, t.genG[k])
+		} else {
+			gk.m.FreeEnergyGrad(y, gk.feHid, inv, t.genG[k])
+		}
+		for i, v := range s.wake[0] {
+			recon += (v - s.recon[i]) * (v - s.recon[i])
 		}
 	}
-	dbnPut(s.pos, top.in, s.wake[last], n, top.nin, top.nin)
-	dbnPut(s.neg, top.in, s.wake[last], n, top.nin, top.nin)
+	dbnRows(s.posL[top.in].Data, s.wake[last], n, top.nin, top.nin, top.nin)
+	dbnRows(s.negL[top.in].Data, s.wake[last], n, top.nin, top.nin, top.nin)
 	if top.classes > 0 {
-		dbnPut(s.pos, top.label, batch[bottom.nin:], n, top.classes, width)
-		dbnPut(s.neg, top.label, batch[bottom.nin:], n, top.classes, width)
+		dbnRows(s.posL[top.label].Data, batch[bottom.nin:], n, top.classes, top.classes, width)
+		dbnRows(s.negL[top.label].Data, batch[bottom.nin:], n, top.classes, top.classes, width)
 	}
 	top.m.FreeEnergyGrad(s.pos, top.feIn, -inv, t.topG)
 	for i := 0; i < t.cfg.K; i++ {
 		d.topSweep(s.neg, false)
 	}
 	top.m.FreeEnergyGrad(s.neg, top.feIn, inv, t.topG)
-	dbnGet(s.sleep[last], s.neg, top.in, n, top.nin, top.nin)
+	dbnRows(s.sleep[last], s.negL[top.in].Data, n, top.nin, top.nin, top.nin)
 	for k := last - 1; k >= 0; k-- {
 		rk, gk := &d.rec[k], &d.gen[k]
-		y := s.gen[k]
-		dbnPut(y, gk.hid, s.sleep[k+1], n, gk.nhid, gk.nhid)
+		y, yl := s.gen[k], s.genL[k]
+		dbnRows(yl[gk.hid].Data, s.sleep[k+1], n, gk.nhid, gk.nhid, gk.nhid)
 		if k == 0 && t.cfg.MeanVisible {
 			gk.m.Mean(y, gk.in, 1, s.sleep[0])
 		} else {
 			gk.m.Sample(y, gk.in, 1)
-			dbnGet(s.sleep[k], y, gk.in, n, gk.nin, gk.nin)
+			dbnRows(s.sleep[k], yl[gk.in].Data, n, gk.nin, gk.nin, gk.nin)
 		}
-		x := s.rec[k]
-		dbnPut(x, rk.in, s.sleep[k], n, rk.nin, rk.nin)
-		dbnPut(x, rk.hid, s.sleep[k+1], n, rk.nhid, rk.nhid)
+		x, xl := s.rec[k], s.recL[k]
+		dbnRows(xl[rk.in].Data, s.sleep[k], n, rk.nin, rk.nin, rk.nin)
+		dbnRows(xl[rk.hid].Data, s.sleep[k+1], n, rk.nhid, rk.nhid, rk.nhid)
 		rk.m.EnergyGrad(x, -inv, t.recG[k])
 		rk.m.FreeEnergyGrad(x, rk.feIn, inv, t.recG[k])
 	}
 	for i, p := range t.params {
-		t.cfg.Optimizer.Update(p.Data, t.grads[i].Data, t.vel[i].Data, epoch)
+		t.ws.Update(&t.cfg.Optimizer, p.Data, t.grads[i].Data, t.vel[i].Data, epoch)
 	}
 	return recon
+}
+
+// dbnRows copies n rows of width w from src, srcStride apart, into dst,
+// dstStride apart.
+func dbnRows(dst, src []float64, n, w, dstStride, srcStride int) {
+	for r := 0; r < n; r++ {
+		copy(dst[r*dstStride:r*dstStride+w], src[r*srcStride:r*srcStride+w])
+	}
+}
+
+// dbnAffineIn reports whether lv's energy is affine in its layer: units
+// that are not gaussian, and every term holding the layer holding it once,
+// to the power 1. Then ∂E/∂θ is affine in the layer, and its expectation
+// under the layer's conditional is ∂E/∂θ at the conditional means.
+func dbnAffineIn(lv *dbnLevel, layer int) bool {
+	if lv.m.Layers()[layer].Kind == runtime.KindGaussian {
+		return false
+	}
+	for _, term := range lv.m.Terms() {
+		seen := 0
+		for i, l := range term.Layers {
+			if l == layer {
+				seen++
+				if term.Powers[i] != 1 {
+					return false
+				}
+			}
+		}
+		if seen > 1 {
+			return false
+		}
+	}
+	return true
 }
 
 var _ runtime.Trainer = (*DBNUpDown)(nil)
