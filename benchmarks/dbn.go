@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"math"
 	"path/filepath"
+	"syscall"
 
 	dbnmodels "github.com/ebmc/ebmc/examples/dbn/models"
 	"github.com/ebmc/ebmc/runtime"
@@ -29,32 +30,31 @@ const (
 )
 
 // dbnFlops counts the multiply-adds (×2) of the dense products of one step
-// on n rows (2·m·n·k for an m×k by k×n product, whatever the sparse kernel
-// skips), with nv, nh, nt, ny, nj = 784, 500, 500, 10, 2000:
+// on n rows as the trainers run them (2·m·n·k for an m×k by k×n product,
+// whatever the sparse kernel skips), with nv, nh, nt, ny, nj = 784, 500,
+// 500, 10, 2000 and C = 10 classes:
 //
-// up-down (k sweeps in the top RBM):
+// up-down (k sweeps in the top RBM): 8 products of n×nv×nh (wake: the
+// recognition sample, the reconstruction's means, two gradient products;
+// sleep: the generative sample or means, the recognition means, two
+// gradient products) and 4 + 2k of n×(nt+ny)×nj (two free-energy
+// gradients, a means and a gradient product each, and k sweeps). Before
+// the reconstruction shared the generative gradient's means: 9 + 10.
 //
-//	lower layer: q(h|v) sample, generative gradient (V·Wᵀ of the means and
-//	two gradient products), the reconstruction's V·Wᵀ; sleep: p(v|h) sample,
-//	recognition gradient (means and two gradient products): 9 products of
-//	n×nv×nh;
-//	top: two free-energy gradients (means and gradient, n×(nt+ny)×nj each)
-//	and k sweeps (h from v, y; v, y from h): 4 + 2k products.
-//
-// backprop (C = 10 label copies of each row):
-//
-//	up-pass n×nv×nh; top on n·C chains: free energy, the free-energy
-//	gradient's means and product, the hidden means, the field of the
-//	input layer: 5 products of n·C×(nt+ny)×nj; lower gradient: two
-//	gradient products of n×nv×nh.
+// backprop: the up-pass and one gradient product of n×nv×nh; the top
+// model's fields of h on n + C + 1 chains and its free energy on C + 1,
+// the gradient over 2n + 2C + 1 chains, the input layer's field
+// (nj → nt) on n + C + 1, and the sums g_r and q_c (2·n·C·nj each). Before,
+// with a chain per label copy: 3 products of n×nv×nh and 5 of
+// n·C×(nt+ny)×nj.
 func dbnFlops(workload string, n, k int) float64 {
-	const nv, nh, nt, ny, nj = 784, 500, 500, 10, 2000
+	const nv, nh, nt, ny, nj, C = 784, 500, 500, 10, 2000, 10
 	low := 2.0 * float64(n) * nv * nh
-	top := 2.0 * float64(n) * (nt + ny) * nj
+	top := func(rows int) float64 { return 2.0 * float64(rows) * (nt + ny) * nj }
 	if workload == "updown" {
-		return 9*low + float64(4+2*k)*top
+		return 8*low + float64(4+2*k)*top(n)
 	}
-	return 3*low + 5*float64(dbnClasses)*top
+	return 2*low + top(n) + 2*top(C+1) + top(2*n+2*C+1) + 2.0*float64(n+C+1)*nj*nt + 2*2.0*float64(n*C*nj)
 }
 
 // dbnWorkload runs one epoch of workload ("updown" or "backprop").
@@ -132,10 +132,12 @@ func dbnWorkload(res *result, workload, dir, load string, rows, batch, k int, se
 	if err != nil {
 		return err
 	}
+	cpu0 := cpuSeconds()
 	st, err := training.Fit(context.Background(), t, train, training.FitConfig{Epochs: 1, BatchSize: batch, Shuffle: true, Seed: fitSeed})
 	if err != nil {
 		return err
 	}
+	res.CPUSeconds = cpuSeconds() - cpu0
 	r, _ := train.Shape()
 	steps := (r + batch - 1) / batch
 	flop := dbnFlops(workload, batch, k) * float64(steps)
@@ -159,4 +161,16 @@ func dbnWorkload(res *result, workload, dir, load string, rows, batch, k int, se
 	}
 	res.ParamsFNV = fmt.Sprintf("%016x", h.Sum64())
 	return nil
+}
+
+// cpuSeconds returns the user and system CPU time of the process so far:
+// on a machine shared with other work, the epoch's CPU time varies less
+// than its wall-clock time (though it counts the threads' spinning while
+// they wait for each other).
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return math.NaN()
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }

@@ -86,7 +86,9 @@ type result struct {
 	// updown, backprop: FNV-1a of the bits of every parameter after the
 	// epoch, to show that two builds train the same numbers.
 	ParamsFNV string `json:"params_fnv64,omitempty"`
-	Go        string `json:"go"`
+	// updown, backprop: user + system CPU seconds of the epoch.
+	CPUSeconds float64 `json:"cpu_seconds,omitempty"`
+	Go         string  `json:"go"`
 }
 
 func ptr(x float64) *float64 { return &x }
