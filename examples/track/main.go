@@ -68,6 +68,8 @@ type options struct {
 	filterBase       string
 	processVar       float64
 	oneSided         bool
+	estimateNoise    bool
+	noiseBatch       int
 }
 
 // Interval is a value with its ±3σ interval; an end that is not finite
@@ -104,6 +106,10 @@ type Epoch struct {
 	SummedLogZ  *Interval `json:",omitempty"`
 	BridgedLogZ *Interval `json:",omitempty"`
 	SwapRates   []float64 `json:",omitempty"`
+	// With -estimate-noise: every rung's estimated integrated
+	// autocorrelation time and the factor of the time ratios' variances.
+	NoiseTau    []float64 `json:",omitempty"`
+	NoiseScale  float64   `json:",omitempty"`
 	AISLogZ     *Interval `json:",omitempty"`
 	AISTestLL   *float64  `json:",omitempty"`
 	ExactLogZ   *float64  `json:",omitempty"`
@@ -152,6 +158,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.filterBase, "filter-base", "rates", "with -filter: the path's base model, rates (the data's base rates, as AIS) or uniform")
 	fs.BoolVar(&o.oneSided, "one-sided", false, "estimate the time ratios by importance sampling from the chains before each update alone, instead of bridge sampling from the chains before and after")
 	fs.Float64Var(&o.processVar, "process-var", 0, "with -filter: variance added per observation and rung to the filter's prediction")
+	fs.BoolVar(&o.estimateNoise, "estimate-noise", false, "with -filter: weigh the observations by their real scatter (between-rung variances times the chains' integrated autocorrelation time, time-ratio variances scaled to their innovations) instead of BAR's standard errors")
+	fs.IntVar(&o.noiseBatch, "noise-batch", 0, "with -estimate-noise: observations per batch of the batch means (0: 100)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -280,6 +288,11 @@ func (o options) train(stdout io.Writer) error {
 			b, bsd := track.Bridged()
 			si, bi := interval(z, z-3*sd, z+3*sd, "summed time ratios at β = 1"), interval(b, b-3*bsd, b+3*bsd, "anchor and between-rung ratios")
 			ep.SummedLogZ, ep.BridgedLogZ, ep.SwapRates = &si, &bi, track.SwapRates()
+			if o.estimateNoise {
+				ep.NoiseTau = make([]float64, o.ladder)
+				ep.NoiseScale = track.NoiseFactors(ep.NoiseTau)
+				line += fmt.Sprintf("  | τ %.0f, time-ratio factor %.0f", ep.NoiseTau, ep.NoiseScale)
+			}
 			line += fmt.Sprintf("  | summed %.2f ± %.2f, ladder alone %.2f ± %.2f", z, 3*sd, b, 3*bsd)
 		}
 		if z, err := m.LogZ(0); err == nil {
@@ -328,6 +341,7 @@ func (o options) trackConfig(rates *estimators.Base, burn int) (estimators.Track
 			return tc, fmt.Errorf("-filter needs a -ladder of at least 2 rungs, got %d", o.ladder)
 		}
 		tc.Betas, tc.Filter, tc.ProcessVar = estimators.LinearLadder(o.ladder), true, o.processVar
+		tc.EstimateNoise, tc.NoiseBatch = o.estimateNoise, o.noiseBatch
 		switch o.filterBase {
 		case "rates":
 			tc.Base = rates
@@ -335,6 +349,8 @@ func (o options) trackConfig(rates *estimators.Base, burn int) (estimators.Track
 		default:
 			return tc, fmt.Errorf("-filter-base %q: want rates or uniform", o.filterBase)
 		}
+	case o.estimateNoise:
+		return tc, errors.New("-estimate-noise weighs the Kalman filter's observations and needs -filter")
 	case o.ladder > 1:
 		tc.Betas = estimators.GeometricLadder(o.ladder, o.minBeta)
 	}
@@ -350,7 +366,15 @@ func (o options) ladderSettings() string {
 	}
 	switch {
 	case o.filter:
-		return fmt.Sprintf("; Kalman filter over %d rungs evenly spaced from β = 1 to β = 0 on the path from the %s base (%d chains each), process variance %g", o.ladder, o.filterBase, o.trackChains, o.processVar)
+		s := fmt.Sprintf("; Kalman filter over %d rungs evenly spaced from β = 1 to β = 0 on the path from the %s base (%d chains each), process variance %g", o.ladder, o.filterBase, o.trackChains, o.processVar)
+		if o.estimateNoise {
+			b := o.noiseBatch
+			if b == 0 {
+				b = 100
+			}
+			s += fmt.Sprintf("; observation noise estimated (between-rung variances times the chains' integrated autocorrelation time by batch means of %d observations, time-ratio variances scaled to the innovations)", b)
+		}
+		return s
 	case o.ladder > 1:
 		return fmt.Sprintf("; tempering ladder of %d rungs from β = 1 to %g, geometric", o.ladder, o.minBeta)
 	}

@@ -72,6 +72,8 @@ type ladderFilter struct {
 	p  []float64 // P, K×K row-major
 	ph []float64 // scratch: P·h
 
+	noise *noiseModel // nil: the observations' errors taken as BAR says
+
 	// Deliberate faults, set only by tests (export_test.go): the negative
 	// controls of the filter.
 	noBridge bool    // drop the between-rung observations
@@ -80,9 +82,9 @@ type ladderFilter struct {
 
 // newLadderFilter allocates the filter of a ladder of chains pt (n chains
 // per rung) whose last rung has the known log Z anchor.
-func newLadderFilter(m runtime.Reflective, pt *Tempering, n int, anchor, q float64) *ladderFilter {
+func newLadderFilter(m runtime.Reflective, pt *Tempering, n int, anchor, q float64, noise *noiseModel) *ladderFilter {
 	k := len(pt.Betas)
-	f := &ladderFilter{betas: pt.Betas, n: n, anchor: anchor, q: q, views: pt.views}
+	f := &ladderFilter{betas: pt.Betas, n: n, anchor: anchor, q: q, views: pt.views, noise: noise}
 	for range k {
 		x := m.NewChains(n, 0)
 		f.prev = append(f.prev, x)
@@ -172,15 +174,27 @@ func (f *ladderFilter) step() {
 		if f.betas[r] > 0 {
 			f.delta[r] += f.bias
 		}
+	}
+	c, inflate := 1.0, []float64(nil)
+	if f.noise != nil {
+		f.noise.chains(f)
+		c = f.noise.innovations(f)
+		inflate = f.noise.tau
+	}
+	for r := range k {
 		f.z[r] += f.delta[r]
-		f.p[r*k+r] += f.deltaSE[r]*f.deltaSE[r] + f.q
+		f.p[r*k+r] += c*f.deltaSE[r]*f.deltaSE[r] + f.q
 	}
 	f.observe(k-1, -1, f.anchor, 0)
 	if f.noBridge {
 		return
 	}
 	for r := range f.gap {
-		f.observe(r, r+1, f.gap[r], f.gapSE[r]*f.gapSE[r])
+		v := f.gapSE[r] * f.gapSE[r]
+		if inflate != nil {
+			v *= max(inflate[r], inflate[r+1])
+		}
+		f.observe(r, r+1, f.gap[r], v)
 	}
 }
 

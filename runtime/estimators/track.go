@@ -54,6 +54,21 @@ type TrackConfig struct {
 	// prediction per observation beyond the time ratios' own se²: room for
 	// their systematic errors. 0 adds none.
 	ProcessVar float64
+	// EstimateNoise, with Filter, weighs the filter's observations by how
+	// much they really scatter instead of by BAR's standard errors, which
+	// assume fresh independent samples at every observation: every
+	// between-rung variance is multiplied by the integrated autocorrelation
+	// time of its rungs' chains, and every time ratio's by the factor its
+	// innovations against the between-rung observations call for (see
+	// noiseModel). The filter's σ is then an error bar of the chains' real
+	// information; without it σ is far too small on chains that
+	// decorrelate slowly.
+	EstimateNoise bool
+	// NoiseBatch, with EstimateNoise, is the length (in observations) of
+	// the batches whose means estimate the chains' autocorrelation time,
+	// and the memory of the innovations' average; 0 means 100. It bounds
+	// the autocorrelation times that can be seen.
+	NoiseBatch int
 }
 
 // Tracker follows log Z_t of a model whose parameters θ_t change, as they
@@ -133,6 +148,10 @@ func NewTracker(m runtime.Reflective, start *Estimate, cfg TrackConfig) (*Tracke
 		return nil, fmt.Errorf("runtime: tracking log Z of %s: Chains %d, Sweeps %d and Burn %d must not be negative", m.ModelName(), cfg.Chains, cfg.Sweeps, cfg.Burn)
 	case !(cfg.ProcessVar >= 0) || math.IsInf(cfg.ProcessVar, 0):
 		return nil, fmt.Errorf("runtime: tracking log Z of %s: ProcessVar %v must be a finite number ≥ 0", m.ModelName(), cfg.ProcessVar)
+	case cfg.NoiseBatch < 0:
+		return nil, fmt.Errorf("runtime: tracking log Z of %s: NoiseBatch %d must not be negative", m.ModelName(), cfg.NoiseBatch)
+	case cfg.EstimateNoise && !cfg.Filter:
+		return nil, fmt.Errorf("runtime: tracking log Z of %s: EstimateNoise weighs the Kalman filter's observations and needs Filter", m.ModelName())
 	case cfg.Base != nil && cfg.Betas == nil:
 		return nil, fmt.Errorf("runtime: tracking log Z of %s: a Base needs a ladder (Betas) whose rungs lie on its path", m.ModelName())
 	}
@@ -149,6 +168,9 @@ func NewTracker(m runtime.Reflective, start *Estimate, cfg TrackConfig) (*Tracke
 	}
 	if cfg.Sweeps == 0 {
 		cfg.Sweeps = 1
+	}
+	if cfg.NoiseBatch == 0 {
+		cfg.NoiseBatch = 100
 	}
 	base := cfg.Base
 	if base == nil {
@@ -189,7 +211,11 @@ func NewTracker(m runtime.Reflective, start *Estimate, cfg TrackConfig) (*Tracke
 		*s = make([]float64, n)
 	}
 	if cfg.Filter {
-		t.f = newLadderFilter(m, t.pt, n, anchor, cfg.ProcessVar)
+		var noise *noiseModel
+		if cfg.EstimateNoise {
+			noise = newNoiseModel(len(cfg.Betas), n, cfg.NoiseBatch)
+		}
+		t.f = newLadderFilter(m, t.pt, n, anchor, cfg.ProcessVar, noise)
 	}
 	for range cfg.Burn {
 		t.sweep()
@@ -424,4 +450,19 @@ func TrackedLogLikelihood(m runtime.Reflective, t *Tracker, d dataset.Source) fu
 		}
 		return "log-likelihood (tracked log Z)", ll
 	}
+}
+
+// NoiseFactors writes, with TrackConfig.EstimateNoise, every rung's
+// estimated integrated autocorrelation time τ̂ into tau (of length
+// len(Betas)) and returns the factor c of the time ratios' variances (see
+// noiseModel); without it, it writes 1s and returns 1.
+func (t *Tracker) NoiseFactors(tau []float64) (scale float64) {
+	if t.f == nil || t.f.noise == nil {
+		for r := range tau {
+			tau[r] = 1
+		}
+		return 1
+	}
+	copy(tau, t.f.noise.tau)
+	return t.f.noise.scale
 }
