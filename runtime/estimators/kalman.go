@@ -178,7 +178,7 @@ func (f *ladderFilter) step() {
 	c, inflate := 1.0, []float64(nil)
 	if f.noise != nil {
 		f.noise.chains(f)
-		c = f.noise.innovations(f)
+		c = f.noise.timeRatios(f)
 		inflate = f.noise.tau
 	}
 	for r := range k {
@@ -189,13 +189,38 @@ func (f *ladderFilter) step() {
 	if f.noBridge {
 		return
 	}
-	for r := range f.gap {
-		v := f.gapSE[r] * f.gapSE[r]
-		if inflate != nil {
-			v *= max(inflate[r], inflate[r+1])
+	if f.noise != nil {
+		nu, s := f.anchor-f.z[0], f.p[0]
+		for r, g := range f.gap {
+			nu += g
+			s += f.gapVar(r, inflate)
 		}
-		f.observe(r, r+1, f.gap[r], v)
+		f.noise.innovation(nu, s)
 	}
+	for r := range f.gap {
+		f.observe(r, r+1, f.gap[r], f.gapVar(r, inflate))
+	}
+}
+
+// gapVar is the variance the filter gives the between-rung ratio of link
+// r: se(ĝ_r)², times the larger of its rungs' autocorrelation times if
+// inflate (per rung) is not nil.
+func (f *ladderFilter) gapVar(r int, inflate []float64) float64 {
+	v := f.gapSE[r] * f.gapSE[r]
+	if inflate != nil {
+		v *= max(inflate[r], inflate[r+1])
+	}
+	return v
+}
+
+// sd is the standard deviation of the tracked log Z at β = 1: √P_00, or
+// with the noise model √(P_00 + σ_e²).
+func (f *ladderFilter) sd() float64 {
+	v := f.p[0]
+	if f.noise != nil {
+		v += f.noise.slow
+	}
+	return math.Sqrt(v)
 }
 
 // observe updates the state with one scalar observation y = hᵀζ + ε,

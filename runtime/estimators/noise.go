@@ -40,24 +40,51 @@ import "math"
 //
 // Time ratios: their error is set by how far the chains' distribution is
 // from p_t (the lag behind the parameters), not by sampling noise, and is
-// visible only against the between-rung observations: the innovations
-// (Mehra 1972; covariance matching, Myers & Tapley 1976)
+// correlated from one observation to the next (it drifts). It shows only
+// against the between-rung observations, which do not accumulate it: per
+// link k, the change of the gap that the time ratios imply since the start
+// less the gap observed now,
 //
-//	ν_k = ĝ_{t,k} − (ẑ_{t−1,k} + δ̂_{t,k} − ẑ_{t−1,k+1} − δ̂_{t,k+1})
+//	G_{t,k} = Σ_{s≤t} (δ̂_{s,k} − δ̂_{s,k+1}) − ĝ_{t,k},
 //
-// have the variance E[ν_k²] = A_k + c·B_k, where
-// A_k = hᵀP_{t−1}h + se(ĝ_k)² and B_k = se(δ̂_k)² + se(δ̂_{k+1})² when
-// the time ratios' variances are c·se². The filter takes
+// has increments over w observations whose error is that of w time ratios
+// less the change of ĝ's error. Its structure function (the variogram of
+// geostatistics, or the Allan variance of clocks) M(w) = ⟨Σ_k (G_{t,k} −
+// G_{t−w,k})²⟩ therefore grows with w as c·S(w) + (a part from ĝ that
+// levels off once ĝ's errors decorrelate), where S(w) = ⟨Σ_k Σ over the
+// window of se(δ̂_k)² + se(δ̂_{k+1})²⟩ is what BAR claims. With two lags,
+// 1 and b,
 //
-//	c = max(1, ⟨Σ_k (ν_k² − A_k)⟩ / ⟨Σ_k B_k⟩),
+//	c = max(1, (M(b) − M(1)) / (S(b) − S(1))),
 //
-// ⟨·⟩ an exponentially weighted mean over about b observations, and
-// predicts with P⁻ = P + diag(c·se(δ̂)² + q). A systematic error of the time
-// ratios (a drift) enters ν² as its square and so widens c as well.
+// ⟨·⟩ an exponentially weighted mean over about b observations (c = 1 until
+// b+1 observations are in); the filter predicts with
+// P⁻ = P + diag(c·se(δ̂)² + q). A drift of the time ratios makes M(b) grow
+// as b² and so widens c as well: c is the per-observation variance that
+// matches the time ratios' real error over b observations, about the
+// filter's memory.
 //
-// Neither correction changes the observations, only their weights: the
-// filter then leans on the ladder as much as its scatter allows, and
-// σ = √P_00 is the error bar of the chains' real information.
+// A slow error of the filter: what neither correction models (a
+// systematic error of the time ratios that the filter follows for a
+// while) leaves the filter off by an error e that changes slowly. Its
+// innovations at β = 1, after the anchor,
+//
+//	ν_t = (anchor + Σ_k ĝ_{t,k}) − ẑ⁻_{t,0},   s_t = P⁻_00 + Σ_k r_k,
+//
+// are white with variance s_t if the filter is right, so that the mean of
+// b successive ones has the variance ⟨s⟩/b; an error e shared by the b
+// observations adds e² to it. The overlapping batch means (Meketon &
+// Schmeiser 1984) m_t = (1/b) Σ_{s∈(t−b, t]} ν_s give
+//
+//	σ_e² = max(0, ⟨m_t²⟩ − ⟨(1/b²) Σ_{s∈(t−b, t]} s_s⟩),
+//
+// ⟨·⟩ averaged over about 4b observations, and the tracked log Z reports
+// σ² = P_00 + σ_e². It sees a slow error only through the ladder, so it
+// cannot see an error that the ladder's ratios share.
+//
+// None of this changes the observations, only their weights and the
+// reported σ: the filter then leans on the ladder as much as its scatter
+// allows, and σ is the error bar of the chains' real information.
 type noiseModel struct {
 	b       int         // batch length, observations
 	sum     [][]float64 // per rung, per chain: Σ_{t∈batch} d_i(t)
@@ -67,9 +94,20 @@ type noiseModel struct {
 	lr, mv  []float64   // per rung: the batches' mean long-run and marginal variances
 	tau     []float64   // per rung: τ̂
 
-	num, den float64 // ⟨Σ_k (ν_k² − A_k)⟩ and ⟨Σ_k B_k⟩
-	seen     int     // innovations seen
-	scale    float64 // c
+	cum    []float64   // per link: Σ_{s≤t} (δ̂_{s,k} − δ̂_{s,k+1})
+	cumS   float64     // Σ_{s≤t} Σ_k se(δ̂_{s,k})² + se(δ̂_{s,k+1})²
+	gHist  [][]float64 // per link: G_{t,k} of the last b+1 observations, a ring
+	sHist  []float64   // cumS of the last b+1 observations, the same ring
+	seen   int         // observations seen
+	m1, mb float64     // M(1), M(b)
+	s1, sb float64     // S(1), S(b)
+	scale  float64     // c
+
+	nu, nuS     []float64 // ν_t and s_t of the last b observations, a ring
+	nuSum, sSum float64   // their sums
+	nuSeen      int
+	m2, sv      float64 // ⟨m_t²⟩ and ⟨Σ s/b²⟩
+	slow        float64 // σ_e²
 }
 
 // noiseMemory is the number of batches whose τ̂ are averaged.
@@ -85,6 +123,12 @@ func newNoiseModel(k, n, b int) *noiseModel {
 	}
 	for r := range m.tau {
 		m.tau[r] = 1
+	}
+	m.cum, m.sHist = make([]float64, k-1), make([]float64, b+1)
+	m.nu, m.nuS = make([]float64, b), make([]float64, b)
+	m.gHist = make([][]float64, k-1)
+	for r := range m.gHist {
+		m.gHist[r] = make([]float64, b+1)
 	}
 	return m
 }
@@ -145,23 +189,59 @@ func (m *noiseModel) chains(f *ladderFilter) {
 	}
 }
 
-// innovations updates c from the innovations of the between-rung
-// observations against the state before the prediction and returns it.
-func (m *noiseModel) innovations(f *ladderFilter) float64 {
-	k := len(f.z)
-	var num, den float64
+// timeRatios adds the observation's time ratios and between-rung ratios
+// to the structure functions and returns c.
+func (m *noiseModel) timeRatios(f *ladderFilter) float64 {
+	ring := m.b + 1
+	now, prev, far := m.seen%ring, (m.seen+ring-1)%ring, (m.seen+1)%ring // far: b observations ago
 	for r := range f.gap {
-		nu := f.gap[r] - (f.z[r] + f.delta[r] - f.z[r+1] - f.delta[r+1])
-		a := f.p[r*k+r] + f.p[(r+1)*k+r+1] - 2*f.p[r*k+r+1] + f.gapSE[r]*f.gapSE[r]
-		num += nu*nu - a
-		den += f.deltaSE[r]*f.deltaSE[r] + f.deltaSE[r+1]*f.deltaSE[r+1]
+		m.cum[r] += f.delta[r] - f.delta[r+1]
+		m.cumS += f.deltaSE[r]*f.deltaSE[r] + f.deltaSE[r+1]*f.deltaSE[r+1]
+		m.gHist[r][now] = m.cum[r] - f.gap[r]
 	}
+	m.sHist[now] = m.cumS
 	m.seen++
-	w := 1 / float64(min(m.seen, m.b))
-	m.num += w * (num - m.num)
-	m.den += w * (den - m.den)
-	if m.den > 0 {
-		m.scale = math.Max(1, m.num/m.den)
+	if m.seen <= m.b {
+		return m.scale
+	}
+	var m1, mb float64
+	for _, g := range m.gHist {
+		m1 += (g[now] - g[prev]) * (g[now] - g[prev])
+		mb += (g[now] - g[far]) * (g[now] - g[far])
+	}
+	w := 1 / float64(min(m.seen-m.b, m.b))
+	m.m1 += w * (m1 - m.m1)
+	m.mb += w * (mb - m.mb)
+	m.s1 += w * (m.sHist[now] - m.sHist[prev] - m.s1)
+	m.sb += w * (m.sHist[now] - m.sHist[far] - m.sb)
+	if d := m.sb - m.s1; d > 0 {
+		m.scale = math.Max(1, (m.mb-m.m1)/d)
 	}
 	return m.scale
+}
+
+// innovation adds the filter's innovation ν at β = 1 and its predicted
+// variance s to the overlapping batch means and updates σ_e².
+func (m *noiseModel) innovation(nu, s float64) {
+	i := m.nuSeen % m.b
+	m.nuSum += nu - m.nu[i]
+	m.sSum += s - m.nuS[i]
+	m.nu[i], m.nuS[i] = nu, s
+	m.nuSeen++
+	if m.nuSeen < m.b {
+		return
+	}
+	if i == m.b-1 { // renew the running sums against rounding
+		m.nuSum, m.sSum = 0, 0
+		for j := range m.nu {
+			m.nuSum += m.nu[j]
+			m.sSum += m.nuS[j]
+		}
+	}
+	b := float64(m.b)
+	mean := m.nuSum / b
+	w := 1 / float64(min(m.nuSeen-m.b+1, 4*m.b))
+	m.m2 += w * (mean*mean - m.m2)
+	m.sv += w * (m.sSum/(b*b) - m.sv)
+	m.slow = math.Max(0, m.m2-m.sv)
 }

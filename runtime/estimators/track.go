@@ -342,7 +342,7 @@ func (t *Tracker) SwapRates() []float64 {
 // filter, its value at β = 1 and √P_00; else the sum of the time ratios.
 func (t *Tracker) LogZ() (logZ, sd float64) {
 	if t.f != nil {
-		return t.f.z[0], math.Sqrt(t.f.p[0])
+		return t.f.z[0], t.f.sd()
 	}
 	return t.logZ, math.Sqrt(t.variance)
 }
