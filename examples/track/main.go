@@ -159,7 +159,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.oneSided, "one-sided", false, "estimate the time ratios by importance sampling from the chains before each update alone, instead of bridge sampling from the chains before and after")
 	fs.Float64Var(&o.processVar, "process-var", 0, "with -filter: variance added per observation and rung to the filter's prediction")
 	fs.BoolVar(&o.estimateNoise, "estimate-noise", false, "with -filter: weigh the observations by their real scatter (between-rung variances times the chains' integrated autocorrelation time, time-ratio variances scaled to their innovations) instead of BAR's standard errors")
-	fs.IntVar(&o.noiseBatch, "noise-batch", 0, "with -estimate-noise: observations per batch of the batch means (0: 100)")
+	fs.IntVar(&o.noiseBatch, "noise-batch", 0, "with -estimate-noise: observations per batch of the batch means (0: 50)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -370,7 +370,7 @@ func (o options) ladderSettings() string {
 		if o.estimateNoise {
 			b := o.noiseBatch
 			if b == 0 {
-				b = 100
+				b = 50
 			}
 			s += fmt.Sprintf("; observation noise estimated (between-rung variances times the chains' integrated autocorrelation time by batch means of %d observations, time-ratio variances scaled to the innovations)", b)
 		}

@@ -3,6 +3,7 @@ package estimators_test
 import (
 	"context"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -225,5 +226,124 @@ func TestKalmanTrackerRefusesAndAllocs(t *testing.T) {
 	}
 	if a := testing.AllocsPerRun(20, tr.Observe); a != 0 {
 		t.Errorf("Observe with the filter allocates %v times", a)
+	}
+}
+
+// observedTrack is a tracked PCD run of the 6×3 RBM with the exact log Z
+// after every observation.
+type observedTrack struct {
+	exact, tracked, sd []float64
+	bridged, bsd       []float64
+	tau                [][]float64
+	scale              []float64
+}
+
+// coverage returns the share of observations whose exact log Z lies within
+// the tracked ±3σ, the largest |error|, and the median and largest 3σ.
+func (r observedTrack) coverage() (share, worst, median3, max3 float64) {
+	in := 0
+	w := make([]float64, len(r.exact))
+	for i := range r.exact {
+		d := math.Abs(r.tracked[i] - r.exact[i])
+		if d <= 3*r.sd[i] {
+			in++
+		}
+		worst = math.Max(worst, d)
+		w[i] = 3 * r.sd[i]
+	}
+	slices.Sort(w)
+	return float64(in) / float64(len(w)), worst, w[len(w)/2], w[len(w)-1]
+}
+
+// runObservedTrack trains a fresh 6×3 RBM by PCD-1 on 2000 rows of the
+// teacher for the given number of updates (minibatches of 20 drawn at
+// random), a Kalman-filtered tracker over a linear ladder of rungs rungs
+// observing after every update and the exact log Z computed after it;
+// cfg (may be nil) adjusts the tracker's configuration.
+func runObservedTrack(t *testing.T, updates, rungs int, seed uint64, lr float64, chains int, cfg func(*estimators.TrackConfig)) observedTrack {
+	t.Helper()
+	teacher := rbm.NewRBM(1).Reflect()
+	modeltest.Perturb(teacher, 1.5, 7)
+	data := modeltest.ExactSample(t, teacher, 2000, 3)
+	m := rbm.NewRBM(2).Reflect()
+	z0, err := m.LogZ(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := training.NewTrainer(m, training.PCD{K: 1, Chains: 100},
+		training.Options{BatchSize: 20, Optimizer: runtime.SGD{LearningRate: lr, Momentum: 0.5}, Seed: seed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc := estimators.TrackConfig{Chains: chains, Burn: 20, Seed: seed ^ 9, Betas: estimators.LinearLadder(rungs), Filter: true}
+	if cfg != nil {
+		cfg(&tc)
+	}
+	track, err := estimators.NewTracker(m, &estimators.Estimate{LogZ: z0, Low: z0, High: z0}, tc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, cols := data.Shape()
+	rng := runtime.NewRNG(seed, 3)
+	x, idx := make([]float64, 20*cols), make([]int, 20)
+	var r observedTrack
+	for range updates {
+		for i := range idx {
+			idx[i] = rng.Intn(rows)
+		}
+		data.Gather(x, idx)
+		tr.TrainStep(x, len(idx), 0)
+		track.Observe()
+		z, err := m.LogZ(0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		est, sd := track.LogZ()
+		r.exact, r.tracked, r.sd = append(r.exact, z), append(r.tracked, est), append(r.sd, sd)
+		b, bsd := track.Bridged()
+		r.bridged, r.bsd = append(r.bridged, b), append(r.bsd, bsd)
+		tau := make([]float64, rungs)
+		r.scale, r.tau = append(r.scale, track.NoiseFactors(tau)), append(r.tau, tau)
+	}
+	return r
+}
+
+func TestKalmanNoiseExplore(t *testing.T) {
+	for _, c := range []struct {
+		lr     float64
+		chains int
+	}{{0.05, 100}, {0.05, 20}, {0.2, 20}, {0.5, 50}} {
+		for _, seed := range []uint64{1, 2, 3} {
+			for _, on := range []bool{true} {
+				r := runObservedTrack(t, 1500, 5, seed, c.lr, c.chains, func(tc *estimators.TrackConfig) { tc.EstimateNoise = on; tc.NoiseBatch = 50 })
+				share, worst, med, mx := r.coverage()
+				t.Logf("lr %g chains %d seed %d noise %v: coverage %.4f, worst %.4f, 3σ median %.4f max %.4f; log Z %.2f..%.2f", c.lr, c.chains, seed, on, share, worst, med, mx, slices.Min(r.exact), slices.Max(r.exact))
+			}
+		}
+	}
+}
+
+func TestKalmanNoiseDebug(t *testing.T) {
+	{
+		r := runObservedTrack(t, 1500, 5, 1, 0.05, 20, func(tc *estimators.TrackConfig) { tc.EstimateNoise = true })
+		var m, v, mt float64
+		for i := range r.exact {
+			z := (r.bridged[i] - r.exact[i]) / r.bsd[i]
+			m += z
+			v += z * z
+			mt += (r.tracked[i] - r.exact[i])
+		}
+		n := float64(len(r.exact))
+		t.Logf("bridged z: mean %.3f rms %.3f; filter mean error %.4f", m/n, math.Sqrt(v/n), mt/n)
+	}
+	r := runObservedTrack(t, 1500, 5, 1, 0.05, 20, func(tc *estimators.TrackConfig) { tc.EstimateNoise = true })
+	for i := 0; i < len(r.exact); i += 25 {
+		miss := 0
+		for j := i; j < i+25; j++ {
+			if math.Abs(r.tracked[j]-r.exact[j]) > 3*r.sd[j] {
+				miss++
+			}
+		}
+		t.Logf("obs %4d: err %+.4f 3σ %.4f  misses in next 25: %d; bridged %+.4f ± %.4f; τ %.1f c %.1f", i, r.tracked[i]-r.exact[i], 3*r.sd[i], miss, r.bridged[i]-r.exact[i], 3*r.bsd[i], r.tau[i], r.scale[i])
 	}
 }

@@ -66,7 +66,7 @@ type TrackConfig struct {
 	EstimateNoise bool
 	// NoiseBatch, with EstimateNoise, is the length (in observations) of
 	// the batches whose means estimate the chains' autocorrelation time,
-	// and the memory of the innovations' average; 0 means 100. It bounds
+	// and the memory of the noise estimates; 0 means 50. It bounds
 	// the autocorrelation times that can be seen.
 	NoiseBatch int
 }
@@ -170,7 +170,7 @@ func NewTracker(m runtime.Reflective, start *Estimate, cfg TrackConfig) (*Tracke
 		cfg.Sweeps = 1
 	}
 	if cfg.NoiseBatch == 0 {
-		cfg.NoiseBatch = 100
+		cfg.NoiseBatch = 50
 	}
 	base := cfg.Base
 	if base == nil {
