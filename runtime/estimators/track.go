@@ -56,13 +56,15 @@ type TrackConfig struct {
 	ProcessVar float64
 	// EstimateNoise, with Filter, weighs the filter's observations by how
 	// much they really scatter instead of by BAR's standard errors, which
-	// assume fresh independent samples at every observation: every
-	// between-rung variance is multiplied by the integrated autocorrelation
-	// time of its rungs' chains, and every time ratio's by the factor its
-	// innovations against the between-rung observations call for (see
-	// noiseModel). The filter's σ is then an error bar of the chains' real
-	// information; without it σ is far too small on chains that
-	// decorrelate slowly.
+	// assume fresh independent samples at every observation, and widens
+	// its σ by what the weights still miss (see noiseModel): every
+	// between-rung variance is multiplied by the integrated
+	// autocorrelation time of its rungs' chains, every time ratio's by the
+	// factor that the time ratios' drift against the between-rung ratios
+	// calls for, and the reported variance adds the slow error that the
+	// innovations' batch means show. Without it σ is far too small on
+	// chains that decorrelate slowly or lag behind the model. It cannot
+	// see an error that all the ladder's chains share.
 	EstimateNoise bool
 	// NoiseBatch, with EstimateNoise, is the length (in observations) of
 	// the batches whose means estimate the chains' autocorrelation time,
