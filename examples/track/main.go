@@ -158,7 +158,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.filterBase, "filter-base", "rates", "with -filter: the path's base model, rates (the data's base rates, as AIS) or uniform")
 	fs.BoolVar(&o.oneSided, "one-sided", false, "estimate the time ratios by importance sampling from the chains before each update alone, instead of bridge sampling from the chains before and after")
 	fs.Float64Var(&o.processVar, "process-var", 0, "with -filter: variance added per observation and rung to the filter's prediction")
-	fs.BoolVar(&o.estimateNoise, "estimate-noise", false, "with -filter: weigh the observations by their real scatter (between-rung variances times the chains' integrated autocorrelation time, time-ratio variances scaled to their innovations) instead of BAR's standard errors")
+	fs.BoolVar(&o.estimateNoise, "estimate-noise", false, "with -filter: weigh the observations by their real scatter (between-rung variances times the chains' integrated autocorrelation time, time-ratio variances scaled to their drift against the between-rung ratios) instead of BAR's standard errors, and widen σ by the slow error the innovations show")
 	fs.IntVar(&o.noiseBatch, "noise-batch", 0, "with -estimate-noise: observations per batch of the batch means (0: 50)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -342,6 +342,9 @@ func (o options) trackConfig(rates *estimators.Base, burn int) (estimators.Track
 		}
 		tc.Betas, tc.Filter, tc.ProcessVar = estimators.LinearLadder(o.ladder), true, o.processVar
 		tc.EstimateNoise, tc.NoiseBatch = o.estimateNoise, o.noiseBatch
+		if o.noiseBatch < 0 {
+			return tc, fmt.Errorf("-noise-batch %d: want 0 (the default, 50) or more", o.noiseBatch)
+		}
 		switch o.filterBase {
 		case "rates":
 			tc.Base = rates
@@ -372,7 +375,7 @@ func (o options) ladderSettings() string {
 			if b == 0 {
 				b = 50
 			}
-			s += fmt.Sprintf("; observation noise estimated (between-rung variances times the chains' integrated autocorrelation time by batch means of %d observations, time-ratio variances scaled to the innovations)", b)
+			s += fmt.Sprintf("; observation noise estimated (between-rung variances times the chains' integrated autocorrelation time by batch means of %d observations, time-ratio variances scaled to their drift against the between-rung ratios, σ widened by the slow error the innovations' batch means show)", b)
 		}
 		return s
 	case o.ladder > 1:

@@ -50,9 +50,10 @@ func TestRunWritesResults(t *testing.T) {
 	t.Log(stdout.String())
 }
 
-// With -filter, a short run of the 784×500 RBM records the filtered log Z,
-// the summed time ratios, the ladder alone and the swap rates; the filtered
-// log Z after 10 updates is within 0.5 nats of AIS's.
+// With -filter -estimate-noise, a short run of the 784×500 RBM records the
+// filtered log Z, the summed time ratios, the ladder alone, the swap rates
+// and the noise model's factors; the filtered log Z after 10 updates is
+// within 0.5 nats of AIS's.
 func TestRunFilter(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains and anneals for about 15 s")
@@ -63,7 +64,7 @@ func TestRunFilter(t *testing.T) {
 	out := t.TempDir()
 	var stdout, stderr bytes.Buffer
 	if code := run([]string{"-train-rows", "500", "-test-rows", "200", "-epochs", "2", "-ais-epochs", "2", "-temps", "300", "-runs", "20",
-		"-filter", "-ladder", "5", "-out", out}, &stdout, &stderr); code != 0 {
+		"-filter", "-ladder", "5", "-estimate-noise", "-out", out}, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	b, err := os.ReadFile(filepath.Join(out, "metrics.json"))
@@ -75,7 +76,7 @@ func TestRunFilter(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, e := range met.Epochs {
-		if e.SummedLogZ == nil || e.BridgedLogZ == nil || len(e.SwapRates) != 4 {
+		if e.SummedLogZ == nil || e.BridgedLogZ == nil || len(e.SwapRates) != 4 || len(e.NoiseTau) != 5 || e.NoiseScale < 1 {
 			t.Fatalf("epoch %d lacks values: %+v", e.Epoch, e)
 		}
 	}
@@ -86,7 +87,7 @@ func TestRunFilter(t *testing.T) {
 	if d := e.TrackedLogZ.Value - e.AISLogZ.Value; d > 0.5 || d < -0.5 {
 		t.Errorf("epoch 2: filtered log Z %.4f, AIS %.4f", e.TrackedLogZ.Value, e.AISLogZ.Value)
 	}
-	if !strings.Contains(met.Settings, "Kalman filter over 5 rungs") {
+	if !strings.Contains(met.Settings, "Kalman filter over 5 rungs") || !strings.Contains(met.Settings, "observation noise estimated") {
 		t.Errorf("settings %q", met.Settings)
 	}
 	t.Log(stdout.String())
@@ -103,6 +104,8 @@ func TestRunRefusesBadFlags(t *testing.T) {
 		{[]string{"-model", "rbm7", "-data", t.TempDir()}, 1, "track:"},
 		{[]string{"-filter"}, 2, "-filter needs a -ladder"},
 		{[]string{"-filter", "-ladder", "3", "-filter-base", "gauss"}, 2, "-filter-base"},
+		{[]string{"-estimate-noise"}, 2, "needs -filter"},
+		{[]string{"-filter", "-ladder", "3", "-estimate-noise", "-noise-batch", "-1"}, 2, "-noise-batch"},
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := run(c.args, &stdout, &stderr); code != c.code || !strings.Contains(stderr.String(), c.want) {
