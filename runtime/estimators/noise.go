@@ -7,7 +7,7 @@ import "math"
 // every observation rests on fresh independent samples. The ladder's
 // chains are persistent: successive observations see nearly the same
 // states, and chains that lag behind a moving model are not samples of it.
-// Two corrections follow, both estimated online from what the filter
+// Three corrections follow, all estimated online from what the filter
 // already computes:
 //
 // Between-rung observations: their errors are correlated in time, as the
@@ -64,7 +64,7 @@ import "math"
 // matches the time ratios' real error over b observations, about the
 // filter's memory.
 //
-// A slow error of the filter: what neither correction models (a
+// A slow error of the filter: what neither correction above models (a
 // systematic error of the time ratios that the filter follows for a
 // while) leaves the filter off by an error e that changes slowly. Its
 // innovations at β = 1, after the anchor,
