@@ -39,7 +39,10 @@ import (
 // r = se(ĝ_{t,k})² for the between-rung estimates, taken one at a time
 // (equivalent to the joint update, as their errors are independent); q is
 // an optional process variance per observation. The tracked log Z_t is
-// ẑ_{t,0} with σ = √P_{t,00}.
+// ẑ_{t,0} with σ = √P_{t,00}. With a noiseModel (TrackConfig.EstimateNoise)
+// r and se(δ̂_t)² are replaced by estimates of the observations' real
+// variances, and σ² adds the slow error the innovations show (see
+// noiseModel).
 //
 // What this buys over summing the time ratios alone: any systematic error
 // of δ̂ (chains that do not represent p_t) adds up linearly in t in the
