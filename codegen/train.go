@@ -178,6 +178,9 @@ func (g *gen) trainer() {
 	p.P("rng runtime.StreamState // the negative chains' random streams (the source of truth between steps)")
 	p.P("opt []runtime.SGD // the optimizer of each trained parameter, with its rate")
 	p.P("recon []float64")
+	if fe == nil && g.hasHidden() {
+		p.P("mfSweeps, mfSteps int // the positive phase's mean-field sweeps, and the steps that ran them")
+	}
 	p.P("}")
 	p.P()
 	p.Pf("// New%s returns a trainer for m; it allocates everything a step needs.", tr)
@@ -217,6 +220,15 @@ func (g *gen) trainer() {
 	p.P("// of the trainer (for its threads, or SetFloat32).")
 	p.Pf("func (t *%s) Workspace() *runtime.Workspace { return t.data.Workspace }", tr)
 	p.P()
+	if fe == nil && g.hasHidden() {
+		p.P("// MeanFieldSweeps returns the mean-field sweeps the positive phase has run")
+		p.P("// over all TrainStep calls so far and the number of those calls: their")
+		p.P("// ratio is the mean sweeps per minibatch (runtime.MeanFieldCounter), each")
+		p.P("// as MeanFieldFrom returns it — at most CDConfig.MeanFieldIters, fewer")
+		p.P("// when no mean moved more than CDConfig.MeanFieldTol.")
+		p.Pf("func (t *%s) MeanFieldSweeps() (sweeps, steps int) { return t.mfSweeps, t.mfSteps }", tr)
+		p.P()
+	}
 	p.P("// MaxBatch is the largest number of rows TrainStep accepts: CDConfig.BatchSize.")
 	p.Pf("func (t *%s) MaxBatch() int { return t.cfg.BatchSize }", tr)
 	p.P()
@@ -273,11 +285,12 @@ func (g *gen) trainer() {
 		p.P("m.Hold(d)")
 		p.P("if guide := t.cfg.MeanFieldGuide; guide != nil {")
 		p.P("guide.Guess(d)")
-		p.P("m.MeanFieldFrom(d, t.cfg.MeanFieldIters, t.cfg.MeanFieldTol, t.cfg.MeanFieldDamping)")
+		p.P("t.mfSweeps += m.MeanFieldFrom(d, t.cfg.MeanFieldIters, t.cfg.MeanFieldTol, t.cfg.MeanFieldDamping)")
 		p.P("guide.Learn(d, epoch)")
 		p.P("} else {")
-		p.P("m.MeanField(d, t.cfg.MeanFieldIters, t.cfg.MeanFieldTol, t.cfg.MeanFieldDamping)")
+		p.P("t.mfSweeps += m.MeanField(d, t.cfg.MeanFieldIters, t.cfg.MeanFieldTol, t.cfg.MeanFieldDamping)")
 		p.P("}")
+		p.P("t.mfSteps++")
 		p.P("m.EnergyGrad(d, -inv, t.grad)")
 	default:
 		p.P("m.EnergyGrad(d, -inv, t.grad)")

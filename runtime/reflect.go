@@ -180,6 +180,15 @@ type MeanFieldGuide interface {
 	Learn(x Chains, epoch int)
 }
 
+// A MeanFieldCounter is a trainer whose positive phase runs mean field
+// (generated trainers of deep Boltzmann machines): MeanFieldSweeps returns
+// the sweeps run over all its steps so far and the number of steps, so
+// that sweeps/steps is the mean sweeps per minibatch. training.Fit
+// reports it per epoch (EpochStats.MeanFieldSweeps).
+type MeanFieldCounter interface {
+	MeanFieldSweeps() (sweeps, steps int)
+}
+
 // Mask returns n copies of value: a whole-layer clamp mask.
 func Mask(n int, value bool) []bool {
 	m := make([]bool, n)

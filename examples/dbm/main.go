@@ -20,7 +20,9 @@
 //	              interval; the ELBO on the test (and a train) set: mean,
 //	              standard error, ±3σ and the interval that adds log Z's;
 //	              the exact log-likelihood where possible; seconds per
-//	              epoch of pretraining and of training; inpainting errors
+//	              epoch of pretraining and of training, and per SML epoch
+//	              its seconds and the positive phase's mean-field sweeps
+//	              per minibatch; inpainting errors
 //	samples.png   visible means after a Gibbs chain of -sample-sweeps sweeps
 //	chain.gif     Gibbs chains from noise, a frame every few sweeps
 //	inpaint.png   test images (row 1), their lower half hidden (row 2, dark gray),
@@ -28,6 +30,10 @@
 //	              sampling (row 5)
 //	model.safetensors  the trained parameters; -load evaluates them again
 //	              (with other AIS settings, say) without training
+//
+// -mf-iters and -mf-tol set the positive phase's mean field (cap and
+// tolerance); -guide starts it from a recognition model's guesses
+// (deep.Recognition as CDConfig.MeanFieldGuide) that learns alongside.
 //
 // The progress lines of SML show "recon 0.0000": the generated trainer
 // measures reconstructions only for CD, not for persistent chains.
@@ -80,6 +86,9 @@ type options struct {
 	curveRuns          int
 	float32            bool
 	recognition        int
+	guide              bool
+	mfIters            int
+	mfTol              float64
 	reverseRuns        int
 	burn               int
 	// wrap, when set (by tests), wraps the SML trainer: the negative
@@ -132,10 +141,19 @@ func runWrapped(args []string, stdout, stderr io.Writer, wrap func(runtime.Train
 	fs.IntVar(&o.curveTemps, "curve-temps", 1000, "AIS temperatures of the learning curve's log Z")
 	fs.IntVar(&o.curveRuns, "curve-runs", 50, "AIS runs of the learning curve's log Z")
 	fs.IntVar(&o.recognition, "recognition", 0, "train a recognition model for mean field (Salakhutdinov & Larochelle 2010) for this many epochs on the first 10,000 training images and compare mean field from its guesses with mean field from zero on the first 1000 test images (0: none)")
+	fs.BoolVar(&o.guide, "guide", false, "train with a recognition model as the positive phase's guide (CDConfig.MeanFieldGuide): each minibatch's mean field starts from its guesses, and it takes one step toward the fixed point reached")
+	fs.IntVar(&o.mfIters, "mf-iters", 25, "cap on the mean-field sweeps of each SML step's positive phase")
+	fs.Float64Var(&o.mfTol, "mf-tol", 1e-6, "the positive phase's mean field stops once no mean moves more than this")
 	fs.BoolVar(&o.float32, "float32", false, "variational SML's matrix products in float32 (Workspace.SetFloat32; about 1.4× faster on D1, needs AVX-512; the documented figures are float64)")
 	fs.StringVar(&o.load, "load", "", "evaluate the parameters of this checkpoint (a model.safetensors written by an earlier run) instead of training")
 	if code, ok := c.Parse(fs, args); !ok {
 		return code
+	}
+	switch {
+	case o.mfIters < 1:
+		return c.Fail(fmt.Errorf("-mf-iters %d: the positive phase needs at least one mean-field sweep", o.mfIters))
+	case o.guide && o.load != "":
+		return c.Fail(errors.New("-guide guides training; -load evaluates a model without training"))
 	}
 	j, err := newJob(&o, stderr)
 	if err != nil {
@@ -303,7 +321,12 @@ type Metrics struct {
 	Recognition             *Recognition       `json:"recognition,omitempty"`
 	LearningRates           map[string]float64 `json:"learning_rates"`
 	Curve                   []CurvePoint       `json:"learning_curve,omitempty"`
-	Seed                    uint64             `json:"seed"`
+	// PositivePhase is the mean field of SML's positive phase: its cap,
+	// tolerance and whether a recognition model guided it.
+	PositivePhase *PositivePhase `json:"positive_phase,omitempty"`
+	// SMLEpochs holds, per SML epoch, its seconds and mean-field sweeps.
+	SMLEpochs []SMLEpoch `json:"sml_epochs_detail,omitempty"`
+	Seed      uint64     `json:"seed"`
 }
 
 func (j *job) run(o options, stdout io.Writer) (*Metrics, error) {
@@ -391,12 +414,35 @@ func (j *job) fit(o options, met *Metrics, stdout io.Writer) error {
 	}
 	curve := j.curve(o, met, stdout)
 	curve()
-	met.Training = fmt.Sprintf("variational SML: mean-field positive phase (generated trainer, Persistent), %d persistent chains started at training images with %d Gibbs sweep(s) per update, SGD lr %g decaying linearly to a tenth, momentum %g, weight decay 0.0002, batch %d",
-		o.chains, o.k, o.lr, o.momentum, o.batch)
-	tr, err := m.NewTrainer(runtime.CDConfig{K: o.k, Persistent: true, Chains: o.chains, BatchSize: o.batch, Seed: o.seed,
-		Optimizer: runtime.SGD{LearningRate: o.lr, Momentum: o.momentum, WeightDecay: 0.0002, Schedule: runtime.LinearDecay(o.epochs, 0.1)}})
+	met.Training = fmt.Sprintf("variational SML: mean-field positive phase (generated trainer, Persistent; at most %d sweeps, tolerance %g), %d persistent chains started at training images with %d Gibbs sweep(s) per update, SGD lr %g decaying linearly to a tenth, momentum %g, weight decay 0.0002, batch %d",
+		o.mfIters, o.mfTol, o.chains, o.k, o.lr, o.momentum, o.batch)
+	met.PositivePhase = &PositivePhase{MaxSweeps: o.mfIters, Tol: o.mfTol}
+	cfg := runtime.CDConfig{K: o.k, Persistent: true, Chains: o.chains, BatchSize: o.batch, Seed: o.seed,
+		MeanFieldIters: o.mfIters, MeanFieldTol: o.mfTol,
+		Optimizer: runtime.SGD{LearningRate: o.lr, Momentum: o.momentum, WeightDecay: 0.0002, Schedule: runtime.LinearDecay(o.epochs, 0.1)}}
+	var guide *trainerGuide
+	if o.guide {
+		guide = &trainerGuide{}
+		cfg.MeanFieldGuide = guide
+	}
+	tr, err := m.NewTrainer(cfg)
 	if err != nil {
 		return err
+	}
+	if guide != nil {
+		// The recognition model's products run on the trainer's workspace
+		// (one set of threads on the cores, float32 with -float32).
+		var ws *runtime.Workspace
+		if w, ok := tr.(interface{ Workspace() *runtime.Workspace }); ok {
+			ws = w.Workspace()
+		}
+		if guide.r, err = deep.NewRecognition(m, o.batch, ws); err != nil {
+			return err
+		}
+		defer guide.r.Close()
+		met.PositivePhase.Guide = fmt.Sprintf("recognition model (deep.Recognition) learning alongside: one SGD step per minibatch, rate %g, momentum %g",
+			guide.r.Optimizer.LearningRate, guide.r.Optimizer.Momentum)
+		met.Training += "; " + met.PositivePhase.Guide
 	}
 	if o.float32 {
 		ws, ok := tr.(interface{ Workspace() *runtime.Workspace })
@@ -411,13 +457,43 @@ func (j *job) fit(o options, met *Metrics, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "== variational SML for %d epochs\n", o.epochs)
 	t0 := time.Now()
-	if _, err := training.Fit(ctx, tr, j.train, training.FitConfig{Epochs: o.epochs, BatchSize: o.batch, Shuffle: true, Seed: o.seed,
-		Progress: &cli.EveryNth{W: stdout, N: j.every}, Proxy: curve}); err != nil {
+	stats, err := training.Fit(ctx, tr, j.train, training.FitConfig{Epochs: o.epochs, BatchSize: o.batch, Shuffle: true, Seed: o.seed,
+		Progress: &cli.EveryNth{W: stdout, N: j.every}, Proxy: curve})
+	if err != nil {
 		return err
 	}
 	met.SecondsPerEpoch = time.Since(t0).Seconds() / float64(max(1, o.epochs))
+	for _, st := range stats {
+		met.SMLEpochs = append(met.SMLEpochs, SMLEpoch{Epoch: st.Epoch, Seconds: st.Seconds, MeanFieldSweeps: st.MeanFieldSweeps})
+	}
 	return nil
 }
+
+// PositivePhase describes the mean field of variational SML's positive
+// phase.
+type PositivePhase struct {
+	MaxSweeps int     `json:"max_sweeps"`
+	Tol       float64 `json:"tolerance"`
+	Guide     string  `json:"guide,omitempty"`
+}
+
+// SMLEpoch is one epoch of variational SML: the seconds its steps took
+// (training.EpochStats.Seconds: the steps and batching, not the learning
+// curve's evaluation) and the mean-field sweeps of its positive phase per
+// minibatch (training.EpochStats.MeanFieldSweeps). The test bound after it,
+// where measured, is in the learning curve.
+type SMLEpoch struct {
+	Epoch           int     `json:"epoch"`
+	Seconds         float64 `json:"seconds"`
+	MeanFieldSweeps float64 `json:"mean_field_sweeps_per_minibatch"`
+}
+
+// trainerGuide is the trainer's MeanFieldGuide: a recognition model made
+// after the trainer, so that it can share the trainer's workspace.
+type trainerGuide struct{ r *deep.Recognition }
+
+func (g *trainerGuide) Guess(x runtime.Chains)            { g.r.Guess(x) }
+func (g *trainerGuide) Learn(x runtime.Chains, epoch int) { g.r.Learn(x, epoch) }
 
 // evaluate estimates log Z and the lower bounds.
 func (j *job) evaluate(o options, met *Metrics, stdout io.Writer) error {

@@ -48,7 +48,8 @@ type FitConfig struct {
 	// Progress, if not nil, receives one human-readable line per epoch,
 	// ending with the time the remaining epochs will take at the pace so
 	// far:
-	// "epoch 3/10  1.52s  recon 12.3456" followed by the Proxy value if set.
+	// "epoch 3/10  1.52s  recon 12.3456" followed by the Proxy value if set
+	// (and the mean sweeps per minibatch of a runtime.MeanFieldCounter).
 	Progress io.Writer
 	// Proxy, if not nil, is called after each epoch and returns the name and
 	// value of a likelihood proxy (for example a pseudo-log-likelihood).
@@ -59,7 +60,8 @@ type FitConfig struct {
 	Checkpoint string
 	// Metrics, if not nil, receives one JSON object per epoch and line:
 	// {"epoch":3,"seconds":1.52,"recon":12.3456,"<proxy name>":-98.7}, with
-	// null for a non-finite proxy value.
+	// null for a non-finite proxy value, and "mean_field_sweeps" for a
+	// trainer that counts them (runtime.MeanFieldCounter).
 	Metrics io.Writer
 	// StartEpoch is the number of epochs already completed when resuming
 	// from a checkpoint (its "epoch" metadata); Fit runs the epochs
@@ -134,15 +136,19 @@ func maxBatch(t runtime.Trainer) int {
 // the time spent in TrainStep and batching; Recon is the summed squared
 // reconstruction error divided by the number of rows; ProxyName and Proxy
 // are set when FitConfig.Proxy is; LogZ and LogZSD, the tracked log Z and
-// its standard deviation at the end of the epoch, when FitConfig.Track is.
+// its standard deviation at the end of the epoch, when FitConfig.Track is;
+// MeanFieldSweeps, for a trainer whose positive phase runs mean field
+// (runtime.MeanFieldCounter), the epoch's mean-field sweeps divided by its
+// steps: the mean sweeps per minibatch (0 for other trainers).
 type EpochStats struct {
-	Epoch     int
-	Seconds   float64
-	Recon     float64
-	ProxyName string
-	Proxy     float64
-	LogZ      float64
-	LogZSD    float64
+	Epoch           int
+	Seconds         float64
+	Recon           float64
+	ProxyName       string
+	Proxy           float64
+	LogZ            float64
+	LogZSD          float64
+	MeanFieldSweeps float64
 }
 
 // short reports whether data is a Dataset holding fewer values than its
@@ -244,11 +250,16 @@ func Fit(ctx context.Context, t runtime.Trainer, data dataset.Source, cfg FitCon
 		return fmt.Errorf("runtime: fit %s: %w at %s (%s); %s; lower the learning rate%s", name, ErrDiverged, where, what, kept, hint)
 	}
 	best, bestEpoch := math.Inf(1), 0 // the lowest epoch loss of this call
+	counter, counted := t.(runtime.MeanFieldCounter)
 	fitStart := time.Now()
 	for e := cfg.StartEpoch; e < cfg.Epochs; e++ {
 		batches.restart(runtime.NewRNG(cfg.Seed, uint64(e)))
 		start := time.Now()
 		var recon float64
+		var sweeps0, steps0 int
+		if counted {
+			sweeps0, steps0 = counter.MeanFieldSweeps()
+		}
 		observed := true // whether the tracker has seen the latest step
 		for step := 1; ; step++ {
 			idx, ok := batches.Next()
@@ -302,6 +313,10 @@ func Fit(ctx context.Context, t runtime.Trainer, data dataset.Source, cfg FitCon
 			best, bestEpoch = loss, e+1
 		}
 		st := EpochStats{Epoch: e + 1, Seconds: time.Since(start).Seconds(), Recon: loss}
+		if counted {
+			sweeps, steps := counter.MeanFieldSweeps()
+			st.MeanFieldSweeps = float64(sweeps-sweeps0) / float64(max(1, steps-steps0))
+		}
 		if cfg.Track != nil {
 			st.LogZ, st.LogZSD = cfg.Track.LogZ()
 		}
@@ -319,6 +334,9 @@ func Fit(ctx context.Context, t runtime.Trainer, data dataset.Source, cfg FitCon
 			if cfg.Track != nil {
 				line += fmt.Sprintf("  log Z %.4f ± %.4f", st.LogZ, 3*st.LogZSD)
 			}
+			if counted {
+				line += fmt.Sprintf("  mean field %.2f sweeps", st.MeanFieldSweeps)
+			}
 			if left := cfg.Epochs - (e + 1); left > 0 {
 				per := time.Since(fitStart) / time.Duration(e+1-cfg.StartEpoch)
 				line += fmt.Sprintf("  ETA %s", (per * time.Duration(left)).Round(time.Second))
@@ -328,7 +346,7 @@ func Fit(ctx context.Context, t runtime.Trainer, data dataset.Source, cfg FitCon
 			}
 		}
 		if cfg.Metrics != nil {
-			if _, err := cfg.Metrics.Write(st.appendJSON(nil, cfg.Proxy != nil, cfg.Track != nil)); err != nil {
+			if _, err := cfg.Metrics.Write(st.appendJSON(nil, cfg.Proxy != nil, cfg.Track != nil, counted)); err != nil {
 				return stats, fmt.Errorf("runtime: fit %s: write metrics: %w", name, err)
 			}
 		}
@@ -361,7 +379,7 @@ func largest(params []runtime.Tensor) (p runtime.Tensor, k int, ok bool) {
 }
 
 // appendJSON appends st as one line of JSON.
-func (st EpochStats) appendJSON(b []byte, proxy, track bool) []byte {
+func (st EpochStats) appendJSON(b []byte, proxy, track, meanField bool) []byte {
 	num := func(b []byte, v float64) []byte {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return append(b, "null"...)
@@ -384,6 +402,10 @@ func (st EpochStats) appendJSON(b []byte, proxy, track bool) []byte {
 		b = num(b, st.LogZ)
 		b = append(b, `,"logz_sd":`...)
 		b = num(b, st.LogZSD)
+	}
+	if meanField {
+		b = append(b, `,"mean_field_sweeps":`...)
+		b = num(b, st.MeanFieldSweeps)
 	}
 	return append(b, "}\n"...)
 }

@@ -969,13 +969,14 @@ func (m *DBM) FreeEnergyGradH1(x, mo *DBMChains, scale float64, dst *DBM) {
 // A trainer belongs to one goroutine at a time (train several models
 // concurrently with one trainer each).
 type DBMTrainer struct {
-	Model         *DBM
-	cfg           runtime.CDConfig
-	data, neg, mo *DBMChains
-	grad, vel     *DBM
-	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
-	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
-	recon         []float64
+	Model             *DBM
+	cfg               runtime.CDConfig
+	data, neg, mo     *DBMChains
+	grad, vel         *DBM
+	rng               runtime.StreamState // the negative chains' random streams (the source of truth between steps)
+	opt               []runtime.SGD       // the optimizer of each trained parameter, with its rate
+	recon             []float64
+	mfSweeps, mfSteps int // the positive phase's mean-field sweeps, and the steps that ran them
 }
 
 // NewDBMTrainer returns a trainer for m; it allocates everything a step needs.
@@ -1010,6 +1011,13 @@ func (t *DBMTrainer) VisibleSize() int { return 784 }
 // Workspace returns the workspace that runs the products of every batch
 // of the trainer (for its threads, or SetFloat32).
 func (t *DBMTrainer) Workspace() *runtime.Workspace { return t.data.Workspace }
+
+// MeanFieldSweeps returns the mean-field sweeps the positive phase has run
+// over all TrainStep calls so far and the number of those calls: their
+// ratio is the mean sweeps per minibatch (runtime.MeanFieldCounter), each
+// as MeanFieldFrom returns it — at most CDConfig.MeanFieldIters, fewer
+// when no mean moved more than CDConfig.MeanFieldTol.
+func (t *DBMTrainer) MeanFieldSweeps() (sweeps, steps int) { return t.mfSweeps, t.mfSteps }
 
 // MaxBatch is the largest number of rows TrainStep accepts: CDConfig.BatchSize.
 func (t *DBMTrainer) MaxBatch() int { return t.cfg.BatchSize }
@@ -1059,11 +1067,12 @@ func (t *DBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	m.Hold(d)
 	if guide := t.cfg.MeanFieldGuide; guide != nil {
 		guide.Guess(d)
-		m.MeanFieldFrom(d, t.cfg.MeanFieldIters, t.cfg.MeanFieldTol, t.cfg.MeanFieldDamping)
+		t.mfSweeps += m.MeanFieldFrom(d, t.cfg.MeanFieldIters, t.cfg.MeanFieldTol, t.cfg.MeanFieldDamping)
 		guide.Learn(d, epoch)
 	} else {
-		m.MeanField(d, t.cfg.MeanFieldIters, t.cfg.MeanFieldTol, t.cfg.MeanFieldDamping)
+		t.mfSweeps += m.MeanField(d, t.cfg.MeanFieldIters, t.cfg.MeanFieldTol, t.cfg.MeanFieldDamping)
 	}
+	t.mfSteps++
 	m.EnergyGrad(d, -inv, t.grad)
 	recon := 0.0
 	if t.cfg.Persistent {

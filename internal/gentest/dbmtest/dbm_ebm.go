@@ -993,13 +993,14 @@ func (m *Small) FreeEnergyGradH1(x, mo *SmallChains, scale float64, dst *Small) 
 // A trainer belongs to one goroutine at a time (train several models
 // concurrently with one trainer each).
 type SmallTrainer struct {
-	Model         *Small
-	cfg           runtime.CDConfig
-	data, neg, mo *SmallChains
-	grad, vel     *Small
-	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
-	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
-	recon         []float64
+	Model             *Small
+	cfg               runtime.CDConfig
+	data, neg, mo     *SmallChains
+	grad, vel         *Small
+	rng               runtime.StreamState // the negative chains' random streams (the source of truth between steps)
+	opt               []runtime.SGD       // the optimizer of each trained parameter, with its rate
+	recon             []float64
+	mfSweeps, mfSteps int // the positive phase's mean-field sweeps, and the steps that ran them
 }
 
 // NewSmallTrainer returns a trainer for m; it allocates everything a step needs.
@@ -1034,6 +1035,13 @@ func (t *SmallTrainer) VisibleSize() int { return 16 }
 // Workspace returns the workspace that runs the products of every batch
 // of the trainer (for its threads, or SetFloat32).
 func (t *SmallTrainer) Workspace() *runtime.Workspace { return t.data.Workspace }
+
+// MeanFieldSweeps returns the mean-field sweeps the positive phase has run
+// over all TrainStep calls so far and the number of those calls: their
+// ratio is the mean sweeps per minibatch (runtime.MeanFieldCounter), each
+// as MeanFieldFrom returns it — at most CDConfig.MeanFieldIters, fewer
+// when no mean moved more than CDConfig.MeanFieldTol.
+func (t *SmallTrainer) MeanFieldSweeps() (sweeps, steps int) { return t.mfSweeps, t.mfSteps }
 
 // MaxBatch is the largest number of rows TrainStep accepts: CDConfig.BatchSize.
 func (t *SmallTrainer) MaxBatch() int { return t.cfg.BatchSize }
@@ -1083,11 +1091,12 @@ func (t *SmallTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	m.Hold(d)
 	if guide := t.cfg.MeanFieldGuide; guide != nil {
 		guide.Guess(d)
-		m.MeanFieldFrom(d, t.cfg.MeanFieldIters, t.cfg.MeanFieldTol, t.cfg.MeanFieldDamping)
+		t.mfSweeps += m.MeanFieldFrom(d, t.cfg.MeanFieldIters, t.cfg.MeanFieldTol, t.cfg.MeanFieldDamping)
 		guide.Learn(d, epoch)
 	} else {
-		m.MeanField(d, t.cfg.MeanFieldIters, t.cfg.MeanFieldTol, t.cfg.MeanFieldDamping)
+		t.mfSweeps += m.MeanField(d, t.cfg.MeanFieldIters, t.cfg.MeanFieldTol, t.cfg.MeanFieldDamping)
 	}
+	t.mfSteps++
 	m.EnergyGrad(d, -inv, t.grad)
 	recon := 0.0
 	if t.cfg.Persistent {

@@ -1000,13 +1000,14 @@ func (m *TinyDBM) FreeEnergyGradH1(x, mo *TinyDBMChains, scale float64, dst *Tin
 // A trainer belongs to one goroutine at a time (train several models
 // concurrently with one trainer each).
 type TinyDBMTrainer struct {
-	Model         *TinyDBM
-	cfg           runtime.CDConfig
-	data, neg, mo *TinyDBMChains
-	grad, vel     *TinyDBM
-	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
-	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
-	recon         []float64
+	Model             *TinyDBM
+	cfg               runtime.CDConfig
+	data, neg, mo     *TinyDBMChains
+	grad, vel         *TinyDBM
+	rng               runtime.StreamState // the negative chains' random streams (the source of truth between steps)
+	opt               []runtime.SGD       // the optimizer of each trained parameter, with its rate
+	recon             []float64
+	mfSweeps, mfSteps int // the positive phase's mean-field sweeps, and the steps that ran them
 }
 
 // NewTinyDBMTrainer returns a trainer for m; it allocates everything a step needs.
@@ -1041,6 +1042,13 @@ func (t *TinyDBMTrainer) VisibleSize() int { return 3 }
 // Workspace returns the workspace that runs the products of every batch
 // of the trainer (for its threads, or SetFloat32).
 func (t *TinyDBMTrainer) Workspace() *runtime.Workspace { return t.data.Workspace }
+
+// MeanFieldSweeps returns the mean-field sweeps the positive phase has run
+// over all TrainStep calls so far and the number of those calls: their
+// ratio is the mean sweeps per minibatch (runtime.MeanFieldCounter), each
+// as MeanFieldFrom returns it — at most CDConfig.MeanFieldIters, fewer
+// when no mean moved more than CDConfig.MeanFieldTol.
+func (t *TinyDBMTrainer) MeanFieldSweeps() (sweeps, steps int) { return t.mfSweeps, t.mfSteps }
 
 // MaxBatch is the largest number of rows TrainStep accepts: CDConfig.BatchSize.
 func (t *TinyDBMTrainer) MaxBatch() int { return t.cfg.BatchSize }
@@ -1090,11 +1098,12 @@ func (t *TinyDBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64
 	m.Hold(d)
 	if guide := t.cfg.MeanFieldGuide; guide != nil {
 		guide.Guess(d)
-		m.MeanFieldFrom(d, t.cfg.MeanFieldIters, t.cfg.MeanFieldTol, t.cfg.MeanFieldDamping)
+		t.mfSweeps += m.MeanFieldFrom(d, t.cfg.MeanFieldIters, t.cfg.MeanFieldTol, t.cfg.MeanFieldDamping)
 		guide.Learn(d, epoch)
 	} else {
-		m.MeanField(d, t.cfg.MeanFieldIters, t.cfg.MeanFieldTol, t.cfg.MeanFieldDamping)
+		t.mfSweeps += m.MeanField(d, t.cfg.MeanFieldIters, t.cfg.MeanFieldTol, t.cfg.MeanFieldDamping)
 	}
+	t.mfSteps++
 	m.EnergyGrad(d, -inv, t.grad)
 	recon := 0.0
 	if t.cfg.Persistent {
