@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ebmc/ebmc/runtime"
@@ -68,5 +69,54 @@ func TestRunOnEmbeddedDefault(t *testing.T) {
 	}
 	if len(met.InpaintMSE) != 3 {
 		t.Errorf("inpainting errors %v, want three methods", met.InpaintMSE)
+	}
+}
+
+// -guide trains with a recognition model as the positive phase's guide and
+// -mf-iters, -mf-tol set its mean field: metrics.json records them and, for
+// every SML epoch, its seconds and its mean sweeps per minibatch, which lie
+// between one and the cap. Contradictory or impossible flags are refused.
+func TestRunGuided(t *testing.T) {
+	for _, guided := range []bool{false, true} {
+		out := t.TempDir()
+		var stdout, stderr bytes.Buffer
+		args := []string{"-data", filepath.Join(out, "no-such-dir"), "-out", out, "-pretrain-epochs", "20", "-epochs", "30",
+			"-mf-iters", "40", "-mf-tol", "1e-4", "-temps", "100", "-runs", "10", "-reverse-runs", "0", "-curve-rows", "0",
+			"-sample-sweeps", "10", "-inpaint", "2"}
+		if guided {
+			args = append(args, "-guide")
+		}
+		if code := run(args, &stdout, &stderr); code != 0 {
+			t.Fatalf("guide %v: exit %d\n%s%s", guided, code, stdout.String(), stderr.String())
+		}
+		b, err := os.ReadFile(filepath.Join(out, "metrics.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var met Metrics
+		if err := json.Unmarshal(b, &met); err != nil {
+			t.Fatal(err)
+		}
+		pp := met.PositivePhase
+		if pp == nil || pp.MaxSweeps != 40 || pp.Tol != 1e-4 || (pp.Guide != "") != guided {
+			t.Errorf("guide %v: positive phase recorded as %+v", guided, pp)
+		}
+		if len(met.SMLEpochs) != 30 {
+			t.Fatalf("guide %v: %d SML epochs recorded, want 30", guided, len(met.SMLEpochs))
+		}
+		for _, e := range met.SMLEpochs {
+			if e.MeanFieldSweeps < 1 || e.MeanFieldSweeps > 40 || e.Seconds <= 0 {
+				t.Errorf("guide %v: epoch %+v: sweeps per minibatch outside [1, 40] or no time", guided, e)
+			}
+		}
+		t.Logf("guide %v: sweeps per minibatch in the first and last epochs %.2f, %.2f", guided, met.SMLEpochs[0].MeanFieldSweeps, met.SMLEpochs[29].MeanFieldSweeps)
+	}
+	for _, args := range [][]string{{"-mf-iters", "0"}, {"-guide", "-load", "model.safetensors"}} {
+		var stdout, stderr bytes.Buffer
+		if code := run(args, &stdout, &stderr); code == 0 {
+			t.Errorf("%v: exit 0, want a refusal", args)
+		} else if !strings.Contains(stderr.String(), args[0]) {
+			t.Errorf("%v: the error does not name the flag: %s", args, stderr.String())
+		}
 	}
 }

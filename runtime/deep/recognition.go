@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"reflect"
 	"time"
 
 	"github.com/ebmc/ebmc/runtime"
@@ -41,8 +42,13 @@ type Recognition struct {
 	mu, grad [][]float64 // per layer: activations (batch × size), their error terms
 	back     [][]float64 // per layer: the error terms from the layer above
 	target   [][]float64 // Learn's views of the chains' layers
-	gR, gB   [][]float64 // gradients
-	vR, vB   [][]float64 // velocities
+	// seen and seenN are the chains, and their Len, whose Layers views
+	// holds: a trainer's guide sees the same chains at every step.
+	seen   runtime.Chains
+	seenN  int
+	views  []runtime.Tensor
+	gR, gB [][]float64 // gradients
+	vR, vB [][]float64 // velocities
 }
 
 // NewRecognition returns a recognition model for m with every weight and
@@ -113,7 +119,7 @@ func (r *Recognition) Infer(x runtime.Chains) error {
 	if n > r.batch {
 		return fmt.Errorf("runtime: recognition model: %d chains, more than its batch size %d", n, r.batch)
 	}
-	views := x.Layers()
+	views := r.layers(x)
 	copy(r.mu[0][:n*r.Sizes[0]], views[r.Chain[0]].Data[:n*r.Sizes[0]])
 	r.forward(n)
 	for l := 1; l < len(r.Sizes); l++ {
@@ -135,7 +141,7 @@ func (r *Recognition) Guess(x runtime.Chains) {
 // layers, the fixed points mean field reached from r's guesses.
 func (r *Recognition) Learn(x runtime.Chains, epoch int) {
 	n := x.Len()
-	views := x.Layers()
+	views := r.layers(x)
 	for l := range r.Sizes {
 		r.target[l] = views[r.Chain[l]].Data
 	}
@@ -144,6 +150,21 @@ func (r *Recognition) Learn(x runtime.Chains, epoch int) {
 }
 
 var _ runtime.MeanFieldGuide = (*Recognition)(nil)
+
+// layers returns x.Layers(), kept while the chains and their Len stay the
+// same (the views of a batch's storage do not move), so that a trainer's
+// guided step allocates nothing. Chains of a type that cannot be compared
+// are asked every time.
+func (r *Recognition) layers(x runtime.Chains) []runtime.Tensor {
+	n := x.Len()
+	if !reflect.TypeOf(x).Comparable() {
+		return x.Layers()
+	}
+	if r.seen != x || r.seenN != n {
+		r.seen, r.seenN, r.views = x, n, x.Layers()
+	}
+	return r.views
+}
 
 // step takes one gradient step on the cross-entropy between the guesses
 // for the first n rows of r.mu[0] and the targets (the fixed points, per

@@ -231,3 +231,47 @@ func TestRecognitionGuidesTrainer(t *testing.T) {
 		t.Errorf("negative control: after one sweep the guided step differs by only %g; the test cannot tell the starting points apart", d)
 	}
 }
+
+// A trainer's step guided by the recognition model allocates nothing: the
+// guide keeps the views of the trainer's batch. The control shows that the
+// count sees allocations: asking the chains for their views allocates.
+func TestRecognitionGuidedStepAllocatesNothing(t *testing.T) {
+	m, data := strongDBM(t, 0.5, 20)
+	r, err := NewRecognition(m.Reflect(), 20, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	tr, err := dbmtest.NewSmallTrainer(m, runtime.CDConfig{K: 1, Persistent: true, Chains: 10, BatchSize: 20, Seed: 3,
+		Optimizer: runtime.SGD{LearningRate: 0.01}, MeanFieldGuide: r})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := testing.AllocsPerRun(5, func() { tr.TrainStep(data.X, 20, 0) }); a != 0 {
+		t.Errorf("a guided step allocates %v times", a)
+	}
+	ctl, err := dbmtest.NewSmallTrainer(m, runtime.CDConfig{K: 1, Persistent: true, Chains: 10, BatchSize: 20, Seed: 3,
+		Optimizer: runtime.SGD{LearningRate: 0.01}, MeanFieldGuide: &viewsGuide{r: r}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := testing.AllocsPerRun(5, func() { ctl.TrainStep(data.X, 20, 0) }); a == 0 {
+		t.Error("control: a guide that asks for the views at every step counted no allocation; the count cannot see them")
+	}
+	// The last batch of an epoch is smaller: the guide's views follow it.
+	tr.TrainStep(data.X[:7*16], 7, 0)
+	if s, n := tr.MeanFieldSweeps(); n != 7 || s < n {
+		t.Errorf("after 7 steps the trainer counts %d sweeps in %d steps", s, n)
+	}
+}
+
+// viewsGuide is the recognition model as a guide that asks the chains for
+// their views at every step, as the model did before it kept them.
+type viewsGuide struct {
+	r    *Recognition
+	last []runtime.Tensor
+}
+
+func (g *viewsGuide) Guess(x runtime.Chains) { g.last = x.Layers(); g.r.Guess(x) }
+
+func (g *viewsGuide) Learn(x runtime.Chains, epoch int) { g.r.Learn(x, epoch) }
