@@ -31,6 +31,10 @@
 //	model.safetensors  the trained parameters; -load evaluates them again
 //	              (with other AIS settings, say) without training
 //
+// metrics.json is first written when training ends (stage "trained":
+// the training figures and the learning curve) and again, complete, after
+// the evaluation (stage "evaluated").
+//
 // -mf-iters and -mf-tol set the positive phase's mean field (cap and
 // tolerance); -guide starts it from a recognition model's guesses
 // (deep.Recognition as CDConfig.MeanFieldGuide) that learns alongside.
@@ -327,6 +331,10 @@ type Metrics struct {
 	// SMLEpochs holds, per SML epoch, its seconds and mean-field sweeps.
 	SMLEpochs []SMLEpoch `json:"sml_epochs_detail,omitempty"`
 	Seed      uint64     `json:"seed"`
+	// Stage is "trained" in the metrics.json written when training ends,
+	// before the evaluation (log Z, bounds, pictures) that can take longer
+	// than training, and "evaluated" once everything is measured.
+	Stage string `json:"stage"`
 }
 
 func (j *job) run(o options, stdout io.Writer) (*Metrics, error) {
@@ -359,6 +367,11 @@ func (j *job) run(o options, stdout io.Writer) (*Metrics, error) {
 		if err := checkpoint.SaveCheckpoint(filepath.Join(o.out, "model.safetensors"), checkpoint.CheckpointOf(m, nil, nil, map[string]string{"job": j.name})); err != nil {
 			return nil, err
 		}
+		met.Stage = "trained"
+		met.TotalSeconds = time.Since(start).Seconds()
+		if _, err := cli.WriteMetrics(o.out, met); err != nil {
+			return nil, err
+		}
 	}
 	if err := j.evaluate(o, met, stdout); err != nil {
 		return nil, err
@@ -373,6 +386,7 @@ func (j *job) run(o options, stdout io.Writer) (*Metrics, error) {
 	}
 	met.EvaluationSeconds = time.Since(t0).Seconds()
 	met.TotalSeconds = time.Since(start).Seconds()
+	met.Stage = "evaluated"
 	return met, nil
 }
 

@@ -97,6 +97,9 @@ func TestRunGuided(t *testing.T) {
 		if err := json.Unmarshal(b, &met); err != nil {
 			t.Fatal(err)
 		}
+		if met.Stage != "evaluated" {
+			t.Errorf("guide %v: stage %q, want evaluated", guided, met.Stage)
+		}
 		pp := met.PositivePhase
 		if pp == nil || pp.MaxSweeps != 40 || pp.Tol != 1e-4 || (pp.Guide != "") != guided {
 			t.Errorf("guide %v: positive phase recorded as %+v", guided, pp)
