@@ -29,6 +29,14 @@ type Options struct {
 	Rates map[string]float64
 	// Seed seeds the method's random choices (sampled sites, noise, chains).
 	Seed uint64
+	// EvalRows bounds the rows (examples, and the alternatives of their
+	// sites, configurations, noise) whose free energies and gradients the
+	// methods other than CD evaluate in one batch of chains; 0 means 1024.
+	// The chains held grow with it (each as large as a chain of the
+	// model, conditional means and fields included), and the gradient is
+	// summed over batches of this size: another EvalRows changes the sum's
+	// order, so its last bits, not its value.
+	EvalRows int
 }
 
 // CD is contrastive divergence CD-K, the model's generated trainer
@@ -160,7 +168,7 @@ func NewTrainer(m runtime.Reflective, method Method, opts Options) (runtime.Trai
 	if method == nil {
 		return nil, fmt.Errorf("runtime: trainer for %s: no method given", m.ModelName())
 	}
-	cfg := objectiveConfig{Method: method.Name(), BatchSize: opts.BatchSize, Optimizer: opts.Optimizer, Rates: opts.Rates, Seed: opts.Seed}
+	cfg := objectiveConfig{Method: method.Name(), BatchSize: opts.BatchSize, Optimizer: opts.Optimizer, Rates: opts.Rates, Seed: opts.Seed, EvalRows: opts.EvalRows}
 	method.settings(&cfg)
 	gibbs := cfg.Sampler.Name == "" || cfg.Sampler.Name == "gibbs"
 	o, ok := method.(objective)

@@ -33,7 +33,7 @@ const (
 	methodDSM    = "dsm"
 	methodNCE    = "nce"
 	methodCond   = "conditional"
-	objectiveCap = 1024 // rows evaluated in one batch
+	objectiveCap = 1024 // rows evaluated in one batch unless Options.EvalRows says otherwise
 	fdStep       = 1e-4 // relative step of the first differences of ∂F/∂θ
 	fdStep2      = 1e-3 // step of the second differences
 )
@@ -51,6 +51,9 @@ type objectiveConfig struct {
 	Rates map[string]float64
 	// Seed seeds the method's random choices (sampled sites, noise).
 	Seed uint64
+	// EvalRows is the most rows evaluated in one batch of chains
+	// (Options.EvalRows); newObjectiveTrainer sets 0 to objectiveCap.
+	EvalRows int
 
 	// K and Chains configure the CD and PCD trainers (see CDConfig).
 	K, Chains int
@@ -156,6 +159,12 @@ func newObjectiveTrainer(m runtime.Reflective, o objective, cfg objectiveConfig)
 	name := m.ModelName()
 	if cfg.BatchSize <= 0 {
 		return nil, fmt.Errorf("runtime: %s trainer for %s: BatchSize must be positive, got %d", cfg.Method, name, cfg.BatchSize)
+	}
+	switch {
+	case cfg.EvalRows < 0:
+		return nil, fmt.Errorf("runtime: %s trainer for %s: EvalRows must not be negative, got %d", cfg.Method, name, cfg.EvalRows)
+	case cfg.EvalRows == 0:
+		cfg.EvalRows = objectiveCap
 	}
 	streams := []runtime.RNG{runtime.NewRNG(cfg.Seed, 0x0b1ec7)}
 	t := &ObjectiveTrainer{m: m, how: o, cfg: cfg, fe: estimators.VisibleFreeEnergy(m), exactSide: exactSide{keepF: -1}, chains: map[int]runtime.Chains{},
@@ -349,10 +358,10 @@ func (t *ObjectiveTrainer) addGrad(x runtime.Chains, w []float64) {
 }
 
 // evaluate computes F of the n rows in t.vals into t.f (in batches of
-// objectiveCap) and, when grad is set, adds the gradient weighted by t.w.
+// EvalRows) and, when grad is set, adds the gradient weighted by t.w.
 func (t *ObjectiveTrainer) evaluate(n int, grad bool) {
-	for lo := 0; lo < n; lo += objectiveCap {
-		hi := min(n, lo+objectiveCap)
+	for lo := 0; lo < n; lo += t.cfg.EvalRows {
+		hi := min(n, lo+t.cfg.EvalRows)
 		x := t.load(t.vals[lo*t.cols:], hi-lo)
 		if grad {
 			t.addGrad(x, t.w[lo:hi])
@@ -466,7 +475,7 @@ func (t *ObjectiveTrainer) siteStep(batch []float64, rows int) float64 {
 	if chosen < len(all) {
 		perRow = 1 + chosen*(slices.MaxFunc(all, func(a, b site) int { return a.k - b.k }).k-1)
 	}
-	group := max(1, objectiveCap/perRow)
+	group := max(1, t.cfg.EvalRows/perRow)
 	t.reserve(group * perRow)
 	idx := t.idx
 	var loss float64
@@ -534,6 +543,7 @@ func (t *ObjectiveTrainer) initExact() error {
 	if err != nil {
 		return err
 	}
+	s.batch = t.cfg.EvalRows
 	t.exactSide = s
 	return nil
 }
@@ -546,6 +556,7 @@ type exactSide struct {
 	keep  []objLayer // the layers enumerated: the cheaper side
 	keepF int        // the free energy keeping them, −1: the energy
 	count int        // configurations
+	batch int        // configurations evaluated in one batch of chains
 }
 
 // newExactSide picks the free energy (or, for a model without hidden
@@ -553,7 +564,7 @@ type exactSide struct {
 // fewest configurations, at most limit (≤ 0 means 2²⁰); an error suggests
 // the method instead when there are more.
 func newExactSide(m runtime.Reflective, limit float64, instead string) (exactSide, error) {
-	s := exactSide{keepF: -1}
+	s := exactSide{keepF: -1, batch: objectiveCap}
 	layers := m.Layers()
 	byName := map[string]int{}
 	for i, ly := range layers {
@@ -632,8 +643,8 @@ func (s *exactSide) setConfig(layers []runtime.Tensor, c, k int) {
 // enumerate calls f on batches of chains (from batchOf) holding
 // configurations lo … hi−1.
 func (s *exactSide) enumerate(batchOf func(n int) runtime.Chains, f func(x runtime.Chains, lo, hi int)) {
-	for lo := 0; lo < s.count; lo += objectiveCap {
-		hi := min(s.count, lo+objectiveCap)
+	for lo := 0; lo < s.count; lo += s.batch {
+		hi := min(s.count, lo+s.batch)
 		x := batchOf(hi - lo)
 		layers := x.Layers()
 		for k := lo; k < hi; k++ {
@@ -701,8 +712,8 @@ func (t *ObjectiveTrainer) exactStep(batch []float64, rows int) float64 {
 // the summed-out layers at their conditional means, each gaussian unit's
 // energy is ½·P·v² − a·v + const, so ∂F/∂v = E[P·v − a | v] = P̄·v − ā.
 func (t *ObjectiveTrainer) score(lo, n int, psi []float64) {
-	for c0 := 0; c0 < n; c0 += objectiveCap {
-		cn := min(n-c0, objectiveCap)
+	for c0 := 0; c0 < n; c0 += t.cfg.EvalRows {
+		cn := min(n-c0, t.cfg.EvalRows)
 		x := t.load(t.vals[(lo+c0)*t.cols:], cn)
 		layers := x.Layers()
 		if t.fe >= 0 {

@@ -258,6 +258,7 @@ func TestObjectiveTrainerRefuses(t *testing.T) {
 		{bin, training.PCD{Sampler: estimators.Sampler{Name: "hmc"}}, training.Options{BatchSize: 1}, `unknown sampler "hmc"`},
 		{gau, training.PCD{Sampler: estimators.Sampler{Name: "mala"}}, training.Options{BatchSize: 1}, "needs a positive Step"},
 		{bin, training.PL{}, training.Options{BatchSize: 1, Rates: map[string]float64{"Q": 1}}, `Rates names "Q"`},
+		{bin, training.PL{}, training.Options{BatchSize: 1, EvalRows: -1}, "EvalRows must not be negative"},
 		{bin, training.Conditional{}, training.Options{BatchSize: 1}, "needs Label"},
 		{bin, training.Conditional{Label: "v"}, training.Options{BatchSize: 1}, "must be one softmax group"},
 		{bin, training.Conditional{Label: "h"}, training.Options{BatchSize: 1}, "no visible layer h"},
@@ -268,6 +269,109 @@ func TestObjectiveTrainerRefuses(t *testing.T) {
 			t.Errorf("%v on %s: error %v, want one containing %q", c.how, c.m.ModelName(), err, c.want)
 		}
 	}
+}
+
+// TestEvalRows: evaluating the rows in smaller batches of chains
+// (Options.EvalRows) changes only the order in which the gradient is
+// summed: the losses and the parameters after three steps agree with the
+// default's to rounding (1e-12 relative; a step moves them by ~1e-1), and
+// for score matching, whose gradient differences ∂F/∂θ at steps of 1e-3
+// and 1e-4, to that rounding divided by the steps (1e-8).
+// The negative control runs the same comparison against a trainer whose
+// learning rate is 0.1% higher, which must be told apart.
+func TestEvalRows(t *testing.T) {
+	newModel := func(name string) runtime.Reflective {
+		var m runtime.Reflective
+		switch name {
+		case "classrbm":
+			m = classrbm.NewClassRBM(3).Reflect()
+		case "rbm":
+			m = rbm.NewRBM(1).Reflect()
+		default:
+			m = gauss.NewGauss(4).Reflect()
+		}
+		modeltest.Perturb(m, 0.5, 7)
+		return m
+	}
+	cases := []struct {
+		model string
+		how   training.Method
+		rows  int
+		tol   float64
+	}{
+		{"classrbm", training.Conditional{Label: "y"}, 1, 1e-12},
+		{"classrbm", training.Conditional{Label: "y", Hybrid: 0.5, K: 1}, 3, 1e-12},
+		{"rbm", training.PL{Sites: 2}, 5, 1e-12},
+		{"rbm", training.Exact{}, 7, 1e-12},
+		{"gauss", training.Score{}, 2, 1e-8},
+	}
+	// run takes three steps of how with opts on a fresh model and returns
+	// the losses and the parameters; *most is the most chains it made at once.
+	run := func(t *testing.T, model string, how training.Method, opts training.Options, most *int) ([]float64, [][]float64) {
+		m := newModel(model)
+		data := modeltest.RandomRows(m, 11, 11)
+		opts.BatchSize = data.Rows
+		tr, err := training.NewTrainer(chainCounter{m, most}, how, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var losses []float64
+		for step := range 3 {
+			losses = append(losses, tr.TrainStep(data.X, data.Rows, step))
+		}
+		return losses, snapshot(m.Params())
+	}
+	// differ says where two runs differ by more than rounding.
+	differ := func(tol float64, la, lb []float64, pa, pb [][]float64) string {
+		close := func(a, b float64) bool { return math.Abs(a-b) <= tol*(1+math.Abs(a)+math.Abs(b)) }
+		for i := range la {
+			if !close(la[i], lb[i]) {
+				return fmt.Sprintf("loss of step %d: %.17g against %.17g", i, la[i], lb[i])
+			}
+		}
+		for i := range pa {
+			for k := range pa[i] {
+				if !close(pa[i][k], pb[i][k]) {
+					return fmt.Sprintf("parameter %d[%d]: %.17g against %.17g", i, k, pa[i][k], pb[i][k])
+				}
+			}
+		}
+		return ""
+	}
+	opts := training.Options{Seed: 5, Optimizer: runtime.SGD{LearningRate: 0.3, Momentum: 0.5}}
+	for _, c := range cases {
+		t.Run(fmt.Sprintf("%s/%s/%d", c.model, c.how.Name(), c.rows), func(t *testing.T) {
+			var mostDefault, mostSmall, mostFaster int
+			la, pa := run(t, c.model, c.how, opts, &mostDefault)
+			small := opts
+			small.EvalRows = c.rows
+			lb, pb := run(t, c.model, c.how, small, &mostSmall)
+			if d := differ(c.tol, la, lb, pa, pb); d != "" {
+				t.Errorf("EvalRows %d against the default: %s", c.rows, d)
+			}
+			if mostSmall > c.rows || mostDefault <= c.rows {
+				t.Errorf("batches of at most %d chains with EvalRows %d, %d with the default; want at most %d, and more by default", mostSmall, c.rows, mostDefault, c.rows)
+			}
+			faster := small
+			faster.Optimizer.LearningRate *= 1.001
+			lc, pc := run(t, c.model, c.how, faster, &mostFaster)
+			if differ(c.tol, la, lc, pa, pc) == "" {
+				t.Error("negative control: a 0.1% higher learning rate was not told apart")
+			}
+		})
+	}
+}
+
+// chainCounter is a model that records in *most the largest batch of
+// chains asked of NewChains.
+type chainCounter struct {
+	runtime.Reflective
+	most *int
+}
+
+func (m chainCounter) NewChains(n int, seed uint64) runtime.Chains {
+	*m.most = max(*m.most, n)
+	return m.Reflective.NewChains(n, seed)
 }
 
 // TestHybridStep: a hybrid step is the conditional step followed by the
