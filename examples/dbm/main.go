@@ -66,7 +66,16 @@ import (
 	"github.com/ebmc/ebmc/runtime/training"
 )
 
-func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+// memoryLimit is the soft memory limit the command runs under unless
+// GOMEMLIMIT says otherwise (docs/performance.md, "Peak memory of the
+// examples"): the heap that Go's collector would let grow to twice what is
+// live is collected sooner instead.
+const memoryLimit = 160 << 20
+
+func main() {
+	cli.SoftMemoryLimit(memoryLimit, os.Getenv)
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
 
 // options are the command's flags.
 type options struct {

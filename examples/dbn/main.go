@@ -68,7 +68,16 @@ import (
 	"github.com/ebmc/ebmc/runtime/training"
 )
 
-func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+// memoryLimit is the soft memory limit the command runs under unless
+// GOMEMLIMIT says otherwise (docs/performance.md, "Peak memory of the
+// examples"): the heap that Go's collector would let grow to twice what is
+// live is collected sooner instead.
+const memoryLimit = 160 << 20
+
+func main() {
+	cli.SoftMemoryLimit(memoryLimit, os.Getenv)
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
 
 // options are the command's flags; zero epochs mean the data set's default.
 type options struct {
@@ -86,6 +95,7 @@ type options struct {
 	lrEpochs                 int
 	seed                     uint64
 	sweeps, gifEvery, frames int
+	copies                   int
 	// wrap, when set (by tests), wraps every trainer before training: the
 	// greedy stage's (which DBN.Pretrain makes by the models' NewTrainer,
 	// see wrappedTrainers), up-down's and the disc and backprop stages'. The
@@ -133,6 +143,7 @@ func runWrapped(args []string, stdout, stderr io.Writer, wrap func(runtime.Train
 	fs.Float64Var(&o.lrDisc, "lr-disc", 0.01, "learning rate of discriminative fine-tuning")
 	fs.Float64Var(&o.lrBackprop, "lr-backprop", 0.005, "learning rate of backpropagation fine-tuning (momentum 0.9)")
 	fs.BoolVar(&o.grey, "grey", true, "backpropagation fine-tunes on, and then classifies, grey levels (pixel/255 as the probability that a pixel is on) instead of binarized pixels")
+	fs.IntVar(&o.copies, "copies", 256, "label copies (rows × classes, a chain of the top RBM each) whose free energies and gradients the disc and backprop stages evaluate at once, in whole rows; 0: a whole minibatch's (batch × classes)")
 	fs.Float64Var(&o.discHybrid, "disc-hybrid", 0.01, "weight α of the generative CD-1 step in discriminative fine-tuning (learning rate α·lr-disc; 0: purely discriminative)")
 	fs.IntVar(&o.k, "k", 3, "Gibbs sweeps in the top RBM per up-down step")
 	fs.IntVar(&o.temps, "temps", 3000, "AIS temperatures for log Z of the top RBM (when it cannot be enumerated)")
@@ -181,6 +192,8 @@ func (o options) check() error {
 		return errors.New("-k, -temps, -runs and -bound-samples must be positive")
 	case o.trainRows < 0 || o.testRows < 0:
 		return errors.New("row counts must not be negative")
+	case o.copies < 0:
+		return fmt.Errorf("-copies %d is negative", o.copies)
 	case o.sweeps <= 0 || o.frames <= 0 || o.gifEvery <= 0:
 		return errors.New("-sweeps, -frames and -gif-every must be positive")
 	}
@@ -279,16 +292,20 @@ type LayerMetrics struct {
 
 // StageMetrics are the measurements of the DBN after a stage of training.
 type StageMetrics struct {
-	Stage           string        `json:"stage"`
-	Training        string        `json:"training,omitempty"`
-	Epochs          int           `json:"epochs,omitempty"`
-	SecondsPerEpoch float64       `json:"seconds_per_epoch,omitempty"`
-	AccuracyByEpoch []float64     `json:"accuracy_test_by_epoch,omitempty"`
-	Input           string        `json:"classifier_input,omitempty"`
-	LogZTop         cli.Estimate  `json:"log_z_top"`
-	LogZTopReverse  *cli.Estimate `json:"log_z_top_reverse_ais,omitempty"`
-	LowerBound      cli.Estimate  `json:"log_likelihood_test_lower_bound"`
-	Accuracy        cli.Estimate  `json:"accuracy_test"`
+	Stage           string    `json:"stage"`
+	Training        string    `json:"training,omitempty"`
+	Epochs          int       `json:"epochs,omitempty"`
+	SecondsPerEpoch float64   `json:"seconds_per_epoch,omitempty"`
+	AccuracyByEpoch []float64 `json:"accuracy_test_by_epoch,omitempty"`
+	Input           string    `json:"classifier_input,omitempty"`
+	// LabelCopies is -copies for the disc and backprop stages, the label
+	// copies evaluated at once (0: a whole minibatch's), which sets the
+	// order in which their gradients are summed.
+	LabelCopies    *int          `json:"label_copies_at_once,omitempty"`
+	LogZTop        cli.Estimate  `json:"log_z_top"`
+	LogZTopReverse *cli.Estimate `json:"log_z_top_reverse_ais,omitempty"`
+	LowerBound     cli.Estimate  `json:"log_likelihood_test_lower_bound"`
+	Accuracy       cli.Estimate  `json:"accuracy_test"`
 	// AccuracyBinarized is the accuracy on binarized test images when the
 	// stage classifies grey levels.
 	AccuracyBinarized *cli.Estimate `json:"accuracy_test_binarized,omitempty"`
@@ -461,7 +478,8 @@ func (p *problem) discriminative(o options, stdout io.Writer, progress io.Writer
 		return nil, fmt.Errorf("discriminative fine-tuning: %w", err)
 	}
 	t, err := training.NewTrainer(top, training.Conditional{Label: label, Hybrid: o.discHybrid, K: 1},
-		training.Options{BatchSize: o.batch, Seed: o.seed + 13, Optimizer: runtime.SGD{LearningRate: o.lrDisc, Momentum: 0.5, WeightDecay: 0.0002}})
+		training.Options{BatchSize: o.batch, Seed: o.seed + 13, Optimizer: runtime.SGD{LearningRate: o.lrDisc, Momentum: 0.5, WeightDecay: 0.0002},
+			EvalRows: o.copies})
 	if err != nil {
 		return nil, fmt.Errorf("discriminative fine-tuning: %w", err)
 	}
@@ -474,7 +492,7 @@ func (p *problem) discriminative(o options, stdout io.Writer, progress io.Writer
 	if err != nil {
 		return nil, fmt.Errorf("discriminative fine-tuning: %w", err)
 	}
-	met.Training = training
+	met.Training, met.LabelCopies = training, &o.copies
 	return met, nil
 }
 
@@ -537,7 +555,7 @@ func (p *problem) backpropagation(o options, stdout io.Writer, progress io.Write
 			return nil, fmt.Errorf("backpropagation: %w", err)
 		}
 	}
-	t, err := d.Backprop(deep.DBNBackpropConfig{Optimizer: runtime.SGD{LearningRate: o.lrBackprop, Momentum: 0.9}})
+	t, err := d.Backprop(deep.DBNBackpropConfig{Optimizer: runtime.SGD{LearningRate: o.lrBackprop, Momentum: 0.9}, Chains: o.copies})
 	if err != nil {
 		return nil, fmt.Errorf("backpropagation: %w", err)
 	}
@@ -562,7 +580,7 @@ func (p *problem) backpropagation(o options, stdout io.Writer, progress io.Write
 	if err != nil {
 		return nil, fmt.Errorf("backpropagation: %w", err)
 	}
-	met.Training, met.Input = training, input
+	met.Training, met.Input, met.LabelCopies = training, input, &o.copies
 	if o.grey {
 		probs, err := d.ClassProbs(testIn)
 		if err != nil {

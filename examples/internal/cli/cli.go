@@ -153,3 +153,20 @@ func Commit() string {
 	}
 	return c
 }
+
+// SoftMemoryLimit sets the Go runtime's soft memory limit
+// (runtime/debug.SetMemoryLimit) to limit bytes, unless getenv (os.Getenv)
+// gives GOMEMLIMIT, which the runtime has then read at start and which
+// stands. It returns the limit in force. Beyond the data and the chains a
+// command holds, Go's collector lets the heap grow to about twice what is
+// live before it collects (GOGC=100); the limit makes it collect sooner
+// when the heap nears it, at some cost in speed, and only that: what is
+// live is never freed by it, and a limit below what is live makes the
+// collector run often (at most about half of the CPU), not fail.
+func SoftMemoryLimit(limit int64, getenv func(string) string) int64 {
+	if getenv("GOMEMLIMIT") != "" {
+		return debug.SetMemoryLimit(-1)
+	}
+	debug.SetMemoryLimit(limit)
+	return limit
+}

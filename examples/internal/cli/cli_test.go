@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"os"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -89,5 +90,29 @@ func TestEstimates(t *testing.T) {
 	}
 	if OrNaN(nil) == OrNaN(nil) || OrNaN(a.High) != 1 {
 		t.Error("OrNaN")
+	}
+}
+
+// SoftMemoryLimit sets the limit it is given, unless GOMEMLIMIT is set,
+// which stands; the negative control asks with GOMEMLIMIT set and must
+// find the limit unchanged rather than the one given.
+func TestSoftMemoryLimit(t *testing.T) {
+	old := debug.SetMemoryLimit(-1)
+	defer debug.SetMemoryLimit(old)
+	env := func(v string) func(string) string {
+		return func(k string) string {
+			if k == "GOMEMLIMIT" {
+				return v
+			}
+			return ""
+		}
+	}
+	const mib = 1 << 20
+	if got := SoftMemoryLimit(170*mib, env("")); got != 170*mib || debug.SetMemoryLimit(-1) != 170*mib {
+		t.Errorf("without GOMEMLIMIT: returned %d, in force %d; want %d", got, debug.SetMemoryLimit(-1), 170*mib)
+	}
+	debug.SetMemoryLimit(300 * mib) // as the runtime would have set GOMEMLIMIT=300MiB
+	if got := SoftMemoryLimit(170*mib, env("300MiB")); got != 300*mib || debug.SetMemoryLimit(-1) != 300*mib {
+		t.Errorf("with GOMEMLIMIT=300MiB: returned %d, in force %d; want %d", got, debug.SetMemoryLimit(-1), 300*mib)
 	}
 }
