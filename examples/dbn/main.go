@@ -72,7 +72,7 @@ import (
 // GOMEMLIMIT says otherwise (docs/performance.md, "Peak memory of the
 // examples"): the heap that Go's collector would let grow to twice what is
 // live is collected sooner instead.
-const memoryLimit = 160 << 20
+const memoryLimit = 140 << 20
 
 func main() {
 	cli.SoftMemoryLimit(memoryLimit, os.Getenv)
@@ -143,7 +143,7 @@ func runWrapped(args []string, stdout, stderr io.Writer, wrap func(runtime.Train
 	fs.Float64Var(&o.lrDisc, "lr-disc", 0.01, "learning rate of discriminative fine-tuning")
 	fs.Float64Var(&o.lrBackprop, "lr-backprop", 0.005, "learning rate of backpropagation fine-tuning (momentum 0.9)")
 	fs.BoolVar(&o.grey, "grey", true, "backpropagation fine-tunes on, and then classifies, grey levels (pixel/255 as the probability that a pixel is on) instead of binarized pixels")
-	fs.IntVar(&o.copies, "copies", 256, "label copies (rows × classes, a chain of the top RBM each) whose free energies and gradients the disc and backprop stages evaluate at once, in whole rows; 0: a whole minibatch's (batch × classes)")
+	fs.IntVar(&o.copies, "copies", 256, "label copies (rows × classes, a chain of the top RBM each) whose free energies and gradients the disc stage evaluates at once, in whole rows; 0: a whole minibatch's (batch × classes); backpropagation shares each row's input among its copies and holds n + C + 1 chains")
 	fs.Float64Var(&o.discHybrid, "disc-hybrid", 0.01, "weight α of the generative CD-1 step in discriminative fine-tuning (learning rate α·lr-disc; 0: purely discriminative)")
 	fs.IntVar(&o.k, "k", 3, "Gibbs sweeps in the top RBM per up-down step")
 	fs.IntVar(&o.temps, "temps", 3000, "AIS temperatures for log Z of the top RBM (when it cannot be enumerated)")
@@ -298,9 +298,9 @@ type StageMetrics struct {
 	SecondsPerEpoch float64   `json:"seconds_per_epoch,omitempty"`
 	AccuracyByEpoch []float64 `json:"accuracy_test_by_epoch,omitempty"`
 	Input           string    `json:"classifier_input,omitempty"`
-	// LabelCopies is -copies for the disc and backprop stages, the label
-	// copies evaluated at once (0: a whole minibatch's), which sets the
-	// order in which their gradients are summed.
+	// LabelCopies is -copies for the disc stage, the label copies
+	// evaluated at once (0: a whole minibatch's), which sets the order in
+	// which their gradients are summed.
 	LabelCopies    *int          `json:"label_copies_at_once,omitempty"`
 	LogZTop        cli.Estimate  `json:"log_z_top"`
 	LogZTopReverse *cli.Estimate `json:"log_z_top_reverse_ais,omitempty"`
@@ -555,7 +555,7 @@ func (p *problem) backpropagation(o options, stdout io.Writer, progress io.Write
 			return nil, fmt.Errorf("backpropagation: %w", err)
 		}
 	}
-	t, err := d.Backprop(deep.DBNBackpropConfig{Optimizer: runtime.SGD{LearningRate: o.lrBackprop, Momentum: 0.9}, Chains: o.copies})
+	t, err := d.Backprop(deep.DBNBackpropConfig{Optimizer: runtime.SGD{LearningRate: o.lrBackprop, Momentum: 0.9}})
 	if err != nil {
 		return nil, fmt.Errorf("backpropagation: %w", err)
 	}
