@@ -9,6 +9,7 @@ import (
 
 	"github.com/ebmc/ebmc/internal/gentest/rbm"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/estimators"
 	"github.com/ebmc/ebmc/runtime/internal/modeltest"
 	"github.com/ebmc/ebmc/runtime/training"
@@ -28,7 +29,11 @@ type pcdTrack struct {
 // updates, a Kalman-filtered tracker over a linear ladder of rungs rungs
 // observing after every update; faults (may be nil) breaks the tracker
 // before training (export_test.go's TrackerFaults).
-func runPCDTrack(t *testing.T, epochs, rungs int, faults func(*estimators.Tracker)) pcdTrack {
+// teacherPCD returns the 6×3 student RBM (exact log Z z0 at the start), 2000
+// exact samples of the perturbed 6×3 teacher, and the student's PCD-1
+// trainer (100 chains, minibatches of 20, rate 0.05, momentum 0.5) seeded
+// with seed.
+func teacherPCD(t *testing.T, seed uint64) (runtime.Reflective, *dataset.Dataset, runtime.Trainer, float64) {
 	t.Helper()
 	teacher := rbm.NewRBM(1).Reflect()
 	modeltest.Perturb(teacher, 1.5, 7)
@@ -39,10 +44,16 @@ func runPCDTrack(t *testing.T, epochs, rungs int, faults func(*estimators.Tracke
 		t.Fatal(err)
 	}
 	tr, err := training.NewTrainer(m, training.PCD{K: 1, Chains: 100},
-		training.Options{BatchSize: 20, Optimizer: runtime.SGD{LearningRate: 0.05, Momentum: 0.5}, Seed: 5})
+		training.Options{BatchSize: 20, Optimizer: runtime.SGD{LearningRate: 0.05, Momentum: 0.5}, Seed: seed})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return m, data, tr, z0
+}
+
+func runPCDTrack(t *testing.T, epochs, rungs int, faults func(*estimators.Tracker)) pcdTrack {
+	t.Helper()
+	m, data, tr, z0 := teacherPCD(t, 5)
 	track, err := estimators.NewTracker(m, &estimators.Estimate{LogZ: z0, Low: z0, High: z0},
 		estimators.TrackConfig{Chains: 100, Burn: 20, Seed: 9, Betas: estimators.LinearLadder(rungs), Filter: true})
 	if err != nil {
@@ -280,19 +291,7 @@ type observedRun struct {
 // observation.
 func runObservedTrack(t *testing.T, o observedRun) observedTrack {
 	t.Helper()
-	teacher := rbm.NewRBM(1).Reflect()
-	modeltest.Perturb(teacher, 1.5, 7)
-	data := modeltest.ExactSample(t, teacher, 2000, 3)
-	m := rbm.NewRBM(2).Reflect()
-	z0, err := m.LogZ(0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := training.NewTrainer(m, training.PCD{K: 1, Chains: 100},
-		training.Options{BatchSize: 20, Optimizer: runtime.SGD{LearningRate: 0.05, Momentum: 0.5}, Seed: o.seed})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, data, tr, z0 := teacherPCD(t, o.seed)
 	const rungs = 5
 	track, err := estimators.NewTracker(m, &estimators.Estimate{LogZ: z0, Low: z0, High: z0},
 		estimators.TrackConfig{Chains: o.chains, Burn: 20, Seed: o.seed ^ 9, Betas: estimators.LinearLadder(rungs), Filter: true, EstimateNoise: o.estimateNoise})
