@@ -580,7 +580,7 @@ func (p *problem) backpropagation(o options, stdout io.Writer, progress io.Write
 	if err != nil {
 		return nil, fmt.Errorf("backpropagation: %w", err)
 	}
-	met.Training, met.Input, met.LabelCopies = training, input, &o.copies
+	met.Training, met.Input = training, input
 	if o.grey {
 		probs, err := d.ClassProbs(testIn)
 		if err != nil {

@@ -226,11 +226,11 @@ func (e *env) trainDBN(r *row, res *Result) (*deep.DBN, error) {
 		}
 		return lt
 	}
-	first := fit(rc.Bottom, bottomProxy, false)
-	if rc.BottomFrom != "" {
-		// A restored bottom: no epochs and no new biases.
-		first = deep.DBNLayerTraining{CD: runtime.CDConfig{K: 1, BatchSize: 100, Seed: e.o.seed},
-			Fit: training.FitConfig{Epochs: 0, BatchSize: 100, Progress: e.stdout}}
+	// A restored bottom takes no epochs and keeps its biases.
+	first := deep.DBNLayerTraining{CD: runtime.CDConfig{K: 1, BatchSize: 100, Seed: e.o.seed},
+		Fit: training.FitConfig{BatchSize: 100, Progress: e.stdout}}
+	if rc.BottomFrom == "" {
+		first = fit(rc.Bottom, bottomProxy, false)
 	}
 	_, err = d.Pretrain(context.Background(), e.train, nil, deep.DBNPretrainConfig{
 		Layers: []deep.DBNLayerTraining{first, fit(rc.Top, boundProxy, rc.TiedTop)}, SampleUp: rc.SampleUp, Seed: e.o.seed})
