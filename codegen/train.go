@@ -178,6 +178,9 @@ func (g *gen) trainer() {
 	p.P("rng runtime.StreamState // the negative chains' random streams (the source of truth between steps)")
 	p.P("opt []runtime.SGD // the optimizer of each trained parameter, with its rate")
 	p.P("recon []float64")
+	if n := g.maxFanIn(); n > 0 {
+		p.P("norms []float64 // scratch of the max-norm constraint: one column norm per unit")
+	}
 	if fe == nil && g.hasHidden() {
 		p.P("mfSweeps, mfSteps int // the positive phase's mean-field sweeps, and the steps that ran them")
 	}
@@ -202,6 +205,9 @@ func (g *gen) trainer() {
 	p.Pf("mo: new%s(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),", g.C)
 	p.Pf("grad: Zero%s(), vel: Zero%s(),", g.T, g.T)
 	p.Pf("recon: make([]float64, cfg.BatchSize*%d),", g.maxLayer())
+	if n := g.maxFanIn(); n > 0 {
+		p.Pf("norms: make([]float64, %d),", n)
+	}
 	p.P("}")
 	p.P("t.rng = runtime.NewStreamState(t.neg.RNG, 8)")
 	p.P("return t, nil")
@@ -370,6 +376,9 @@ func (g *gen) trainer() {
 	for i, gr := range g.m.Gradients {
 		q := g.P(gr.Param)
 		p.Pf("d.Workspace.Update(&t.opt[%d], m.%s, t.grad.%s, t.vel.%s, epoch)", i, q, q, q)
+		if sh := gr.Param.Shape; len(sh) >= 2 {
+			p.Pf("t.opt[%d].Constrain(m.%s, %d, t.norms)", i, q, sh[len(sh)-1])
+		}
 	}
 	p.P("t.rng.Save()")
 	p.P("return recon")
@@ -377,6 +386,18 @@ func (g *gen) trainer() {
 	p.P()
 	p.Pf("var _ runtime.Trainer = (*%s)(nil)", tr)
 	p.P()
+}
+
+// maxFanIn is the largest last dimension of a trained parameter of rank ≥ 2:
+// the length of the scratch SGD.Constrain needs (0 if no parameter has one).
+func (g *gen) maxFanIn() int {
+	n := 0
+	for _, gr := range g.m.Gradients {
+		if sh := gr.Param.Shape; len(sh) >= 2 {
+			n = max(n, sh[len(sh)-1])
+		}
+	}
+	return n
 }
 
 func sameLayers(a, b []*ir.Layer) bool {

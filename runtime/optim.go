@@ -41,6 +41,22 @@ func LinearDecay(epochs int, final float64) Schedule {
 	}
 }
 
+// GeometricDecay returns s(e) = final^(min(e, epochs)/epochs): the
+// multiplier falls geometrically from 1 at epoch 0 to final at epoch epochs
+// and stays there (numpy's geomspace(η, η·final, epochs+1) as a rate). If
+// epochs ≤ 0, s(e) = final.
+func GeometricDecay(epochs int, final float64) Schedule {
+	return func(epoch int) float64 {
+		if epochs <= 0 || epoch >= epochs {
+			return final
+		}
+		if epoch <= 0 {
+			return 1
+		}
+		return math.Pow(final, float64(epoch)/float64(epochs))
+	}
+}
+
 // SGD is stochastic gradient ascent with momentum and L2 weight decay.
 //
 // For learning rate η, momentum μ, weight decay λ and schedule multiplier
@@ -53,6 +69,12 @@ func LinearDecay(epochs int, final float64) Schedule {
 // With FinalMomentum > 0, μ is Momentum for epochs 0 … MomentumEpochs−1
 // and FinalMomentum afterwards: Hinton's practical guide (§9) starts at 0.5
 // while the parameters move far and raises μ to 0.9 once they settle.
+//
+// With MaxNorm > 0, trainers that know their parameters' shapes (the
+// generated ones) follow the update of every parameter of rank ≥ 2 by
+// Constrain: the weights into each unit of its last index are scaled back
+// to norm MaxNorm when they grow past it (Srebro & Shraibman 2005; the
+// max-norm constraint of Hinton et al. 2012 and of public DBM recipes).
 type SGD struct {
 	LearningRate   float64 // η
 	Momentum       float64 // μ, typically 0.5 … 0.9
@@ -60,6 +82,49 @@ type SGD struct {
 	Schedule       Schedule
 	FinalMomentum  float64 // μ from epoch MomentumEpochs on, if positive
 	MomentumEpochs int     // epochs at Momentum before FinalMomentum
+	MaxNorm        float64 // c, the largest norm of a unit's incoming weights, if positive
+}
+
+// Constrain applies the max-norm constraint to a parameter held row-major
+// with cols entries in its last index: every column θ[·, j] is scaled by
+//
+//	min(1, c / ‖θ[·, j]‖₂)
+//
+// for c = MaxNorm, so that no unit's incoming weights have a norm above c.
+// A declared W[NV, NH] coupling v and h keeps in column j the weights into
+// hidden unit j. norms is scratch of at least cols elements. Constrain does
+// nothing when MaxNorm ≤ 0 and does not allocate.
+// It panics if cols does not divide len(theta) or norms is too short.
+func (o *SGD) Constrain(theta []float64, cols int, norms []float64) {
+	if o.MaxNorm <= 0 {
+		return
+	}
+	if cols <= 0 || len(theta)%cols != 0 || len(norms) < cols {
+		panic("runtime: SGD.Constrain: shape mismatch")
+	}
+	norms = norms[:cols]
+	clear(norms)
+	for r := 0; r < len(theta); r += cols {
+		for j, t := range theta[r : r+cols] {
+			norms[j] += t * t
+		}
+	}
+	clipped := false
+	for j, sq := range norms {
+		norms[j] = 1
+		if n := math.Sqrt(sq); n > o.MaxNorm {
+			norms[j] = o.MaxNorm / n
+			clipped = true
+		}
+	}
+	if !clipped {
+		return
+	}
+	for r := 0; r < len(theta); r += cols {
+		for j, f := range norms {
+			theta[r+j] *= f
+		}
+	}
 }
 
 // MomentumAt returns μ for epoch e (counted from 0).

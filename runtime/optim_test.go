@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -25,6 +26,12 @@ func TestSchedules(t *testing.T) {
 		{"linear 10", LinearDecay(10, 0.1), 10, 0.1},
 		{"linear past end", LinearDecay(10, 0.1), 25, 0.1},
 		{"linear no epochs", LinearDecay(0, 0.3), 4, 0.3},
+		{"geometric 0", GeometricDecay(4, 1.0/16), 0, 1},
+		{"geometric 1", GeometricDecay(4, 1.0/16), 1, 0.5},
+		{"geometric 3", GeometricDecay(4, 1.0/16), 3, 0.125},
+		{"geometric end", GeometricDecay(4, 1.0/16), 4, 1.0 / 16},
+		{"geometric past end", GeometricDecay(4, 1.0/16), 9, 1.0 / 16},
+		{"geometric no epochs", GeometricDecay(0, 0.3), 2, 0.3},
 	} {
 		if got := c.s(c.epoch); math.Abs(got-c.want) > 1e-15 {
 			t.Errorf("%s: s(%d) = %v, want %v", c.name, c.epoch, got, c.want)
@@ -133,6 +140,50 @@ func TestSGDFinalMomentumNilVelocity(t *testing.T) {
 		}
 	}()
 	o.Update(a, g, nil, 2)
+}
+
+// TestSGDConstrain checks the max-norm constraint against each column's
+// norm computed directly: columns above c end at norm c in the same
+// direction, the others are untouched.
+func TestSGDConstrain(t *testing.T) {
+	const rows, cols, c = 3, 4, 2.0
+	theta := []float64{
+		3, 0.1, 1, -4,
+		0, 0.2, 1, 0,
+		4, 0.3, 1, 3,
+	} // column norms 5, 0.37, √3, 5
+	want := slices.Clone(theta)
+	for j := range cols {
+		n := 0.0
+		for r := range rows {
+			n += want[r*cols+j] * want[r*cols+j]
+		}
+		if n = math.Sqrt(n); n > c {
+			for r := range rows {
+				want[r*cols+j] *= c / n
+			}
+		}
+	}
+	norms := make([]float64, cols)
+	o := SGD{MaxNorm: c}
+	o.Constrain(theta, cols, norms)
+	for i := range theta {
+		if math.Abs(theta[i]-want[i]) > 1e-15 {
+			t.Fatalf("Constrain: θ[%d] = %v, want %v", i, theta[i], want[i])
+		}
+	}
+	if math.Abs(theta[0]-1.2) > 1e-15 || theta[1] != 0.1 || theta[2] != 1 || math.Abs(theta[3]+1.6) > 1e-15 {
+		t.Errorf("Constrain: first row %v, want [1.2 0.1 1 -1.6]", theta[:cols])
+	}
+	// Control: without MaxNorm nothing moves, so the columns keep norm 5.
+	free := []float64{3, 4}
+	(&SGD{}).Constrain(free, 1, norms)
+	if free[0] != 3 || free[1] != 4 {
+		t.Errorf("Constrain without MaxNorm changed θ to %v", free)
+	}
+	if a := testing.AllocsPerRun(100, func() { o.Constrain(theta, cols, norms) }); a != 0 {
+		t.Errorf("Constrain allocates %v times", a)
+	}
 }
 
 func TestSGDNoAllocs(t *testing.T) {

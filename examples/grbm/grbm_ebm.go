@@ -925,6 +925,7 @@ type GRBMTrainer struct {
 	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
 	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
+	norms         []float64 // scratch of the max-norm constraint: one column norm per unit
 }
 
 // NewGRBMTrainer returns a trainer for m; it allocates everything a step needs.
@@ -942,6 +943,7 @@ func NewGRBMTrainer(m *GRBM, cfg runtime.CDConfig) (*GRBMTrainer, error) {
 		mo:   newGRBMChains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroGRBM(), vel: ZeroGRBM(),
 		recon: make([]float64, cfg.BatchSize*784),
+		norms: make([]float64, 500),
 	}
 	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
@@ -1039,6 +1041,7 @@ func (t *GRBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 		}
 	}
 	d.Workspace.Update(&t.opt[0], m.W, t.grad.W, t.vel.W, epoch)
+	t.opt[0].Constrain(m.W, 500, t.norms)
 	d.Workspace.Update(&t.opt[1], m.B, t.grad.B, t.vel.B, epoch)
 	d.Workspace.Update(&t.opt[2], m.C, t.grad.C, t.vel.C, epoch)
 	d.Workspace.Update(&t.opt[3], m.Z, t.grad.Z, t.vel.Z, epoch)

@@ -60,7 +60,7 @@ type options struct {
 	rate, momentum            float64
 	finalMomentum             float64
 	biases, negative          string
-	dbmChains                 string
+	dbmChains, dbmRecipe      string
 	aisRuns, raiseRows        int
 	raiseRuns                 int
 	curveTemps, curveRuns     int
@@ -95,6 +95,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&o.finalMomentum, "final-momentum", -1, "the RBM rows' momentum after their first 5 epochs instead of their recipe's (0: -momentum throughout)")
 	fs.StringVar(&o.biases, "biases", "", "the visible biases at the start of the RBM and DBM rows: base (the pixels' log-odds) or zero, instead of their recipe's")
 	fs.StringVar(&o.dbmChains, "dbm-chains", "", "where the DBM's persistent chains start: data (training images, the recipe's) or noise (every unit uniform, as Salakhutdinov's code starts them; the start that does not drift, docs/mnist.md)")
+	fs.StringVar(&o.dbmRecipe, "dbm-recipe", "", "the DBM's training: 2009 (the row's, after Salakhutdinov & Hinton) or maxnorm (the reference reimplementation's: max-norm 6, k = 1, a geometric rate over 400 epochs, chains from noise; docs/mnist.md)")
 	fs.StringVar(&o.schedule, "schedule", "", "the RBM rows' learning rate over the epochs: linear (falling to zero, the recipe's) or constant; a constant rate shows where a longer run is heading")
 	fs.StringVar(&o.negative, "negative", "", "the visible units of CD's negative phase: means or samples, instead of the recipe's")
 	fs.IntVar(&o.aisRuns, "ais-runs", estimators.DefaultAISRuns, "AIS runs (with the 14,500 temperatures of Salakhutdinov & Murray)")
@@ -136,8 +137,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if (o.biases != "" && o.biases != "base" && o.biases != "zero") || (o.negative != "" && o.negative != "means" && o.negative != "samples") ||
-		(o.dbmChains != "" && o.dbmChains != "data" && o.dbmChains != "noise") || (o.schedule != "" && o.schedule != "linear" && o.schedule != "constant") {
-		fmt.Fprintln(stderr, "mnist: -biases takes base or zero, -negative means or samples, -dbm-chains data or noise, -schedule linear or constant")
+		(o.dbmChains != "" && o.dbmChains != "data" && o.dbmChains != "noise") || (o.schedule != "" && o.schedule != "linear" && o.schedule != "constant") ||
+		(o.dbmRecipe != "" && o.dbmRecipe != "2009" && o.dbmRecipe != "maxnorm") {
+		fmt.Fprintln(stderr, "mnist: -biases takes base or zero, -negative means or samples, -dbm-chains data or noise, -schedule linear or constant, -dbm-recipe 2009 or maxnorm")
 		return 2
 	}
 	if o.dbnBottom != "" && o.load != "" {

@@ -621,3 +621,42 @@ func TestDBMChainStart(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxNormRecipe checks that -dbm-recipe maxnorm trains with the
+// reference's optimizer — incoming weights of norm at most 6, rate 2·10⁻³
+// falling geometrically to 5·10⁻⁶ at epoch 400, no momentum, one Gibbs
+// sweep — while the 2009 recipe has no norm bound (the control), and that
+// other values are refused before any data is read.
+func TestMaxNormRecipe(t *testing.T) {
+	var r *row
+	for _, x := range rows() {
+		if x.id == "dbm" {
+			r = x
+		}
+	}
+	base := *r.dbm
+	o := maxNormRecipe(base).optimizer()
+	if o.MaxNorm != 6 || o.LearningRate != 2e-3 || o.Momentum != 0 || o.WeightDecay != 1e-7 || maxNormRecipe(base).K != 1 {
+		t.Errorf("maxnorm optimizer %+v", o)
+	}
+	for _, c := range []struct {
+		epoch int
+		rate  float64
+	}{{0, 2e-3}, {200, math.Sqrt(2e-3 * 5e-6)}, {400, 5e-6}, {450, 5e-6}} {
+		if got := o.LearningRate * o.Schedule(c.epoch); math.Abs(got-c.rate) > 1e-15 {
+			t.Errorf("maxnorm rate at epoch %d: %g, want %g", c.epoch, got, c.rate)
+		}
+	}
+	if o := base.optimizer(); o.MaxNorm != 0 {
+		t.Errorf("the 2009 recipe bounds the norms at %v", o.MaxNorm)
+	}
+	for _, c := range []struct {
+		value string
+		code  int
+	}{{"yell", 2}, {"maxnorm", 1}, {"2009", 1}} {
+		args := []string{"-rows", "mob10", "-data", t.TempDir(), "-out", t.TempDir(), "-dbm-recipe", c.value}
+		if code := run(args, io.Discard, io.Discard); code != c.code {
+			t.Errorf("-dbm-recipe %s: exit %d, want %d", c.value, code, c.code)
+		}
+	}
+}

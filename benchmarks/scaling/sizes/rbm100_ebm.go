@@ -775,6 +775,7 @@ type RBM100Trainer struct {
 	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
 	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
+	norms         []float64 // scratch of the max-norm constraint: one column norm per unit
 }
 
 // NewRBM100Trainer returns a trainer for m; it allocates everything a step needs.
@@ -792,6 +793,7 @@ func NewRBM100Trainer(m *RBM100, cfg runtime.CDConfig) (*RBM100Trainer, error) {
 		mo:   newRBM100Chains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroRBM100(), vel: ZeroRBM100(),
 		recon: make([]float64, cfg.BatchSize*784),
+		norms: make([]float64, 100),
 	}
 	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
@@ -887,6 +889,7 @@ func (t *RBM100Trainer) TrainStep(batch []float64, rows int, epoch int) float64 
 		}
 	}
 	d.Workspace.Update(&t.opt[0], m.W, t.grad.W, t.vel.W, epoch)
+	t.opt[0].Constrain(m.W, 100, t.norms)
 	d.Workspace.Update(&t.opt[1], m.B, t.grad.B, t.vel.B, epoch)
 	d.Workspace.Update(&t.opt[2], m.C, t.grad.C, t.vel.C, epoch)
 	t.rng.Save()

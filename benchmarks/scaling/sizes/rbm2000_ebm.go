@@ -775,6 +775,7 @@ type RBM2000Trainer struct {
 	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
 	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
+	norms         []float64 // scratch of the max-norm constraint: one column norm per unit
 }
 
 // NewRBM2000Trainer returns a trainer for m; it allocates everything a step needs.
@@ -792,6 +793,7 @@ func NewRBM2000Trainer(m *RBM2000, cfg runtime.CDConfig) (*RBM2000Trainer, error
 		mo:   newRBM2000Chains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroRBM2000(), vel: ZeroRBM2000(),
 		recon: make([]float64, cfg.BatchSize*2000),
+		norms: make([]float64, 2000),
 	}
 	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
@@ -887,6 +889,7 @@ func (t *RBM2000Trainer) TrainStep(batch []float64, rows int, epoch int) float64
 		}
 	}
 	d.Workspace.Update(&t.opt[0], m.W, t.grad.W, t.vel.W, epoch)
+	t.opt[0].Constrain(m.W, 2000, t.norms)
 	d.Workspace.Update(&t.opt[1], m.B, t.grad.B, t.vel.B, epoch)
 	d.Workspace.Update(&t.opt[2], m.C, t.grad.C, t.vel.C, epoch)
 	t.rng.Save()

@@ -1007,7 +1007,8 @@ type TinyTrainer struct {
 	rng               runtime.StreamState // the negative chains' random streams (the source of truth between steps)
 	opt               []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon             []float64
-	mfSweeps, mfSteps int // the positive phase's mean-field sweeps, and the steps that ran them
+	norms             []float64 // scratch of the max-norm constraint: one column norm per unit
+	mfSweeps, mfSteps int       // the positive phase's mean-field sweeps, and the steps that ran them
 }
 
 // NewTinyTrainer returns a trainer for m; it allocates everything a step needs.
@@ -1025,6 +1026,7 @@ func NewTinyTrainer(m *Tiny, cfg runtime.CDConfig) (*TinyTrainer, error) {
 		mo:   newTinyChains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroTiny(), vel: ZeroTiny(),
 		recon: make([]float64, cfg.BatchSize*4),
+		norms: make([]float64, 3),
 	}
 	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
@@ -1137,7 +1139,9 @@ func (t *TinyTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	}
 	d.Workspace.Release()
 	d.Workspace.Update(&t.opt[0], m.W1, t.grad.W1, t.vel.W1, epoch)
+	t.opt[0].Constrain(m.W1, 3, t.norms)
 	d.Workspace.Update(&t.opt[1], m.W2, t.grad.W2, t.vel.W2, epoch)
+	t.opt[1].Constrain(m.W2, 2, t.norms)
 	d.Workspace.Update(&t.opt[2], m.B, t.grad.B, t.vel.B, epoch)
 	d.Workspace.Update(&t.opt[3], m.C1, t.grad.C1, t.vel.C1, epoch)
 	d.Workspace.Update(&t.opt[4], m.C2, t.grad.C2, t.vel.C2, epoch)

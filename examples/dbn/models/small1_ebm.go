@@ -806,6 +806,7 @@ type Small1Trainer struct {
 	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
 	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
+	norms         []float64 // scratch of the max-norm constraint: one column norm per unit
 }
 
 // NewSmall1Trainer returns a trainer for m; it allocates everything a step needs.
@@ -823,6 +824,7 @@ func NewSmall1Trainer(m *Small1, cfg runtime.CDConfig) (*Small1Trainer, error) {
 		mo:   newSmall1Chains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroSmall1(), vel: ZeroSmall1(),
 		recon: make([]float64, cfg.BatchSize*64),
+		norms: make([]float64, 32),
 	}
 	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
@@ -918,6 +920,7 @@ func (t *Small1Trainer) TrainStep(batch []float64, rows int, epoch int) float64 
 		}
 	}
 	d.Workspace.Update(&t.opt[0], m.W, t.grad.W, t.vel.W, epoch)
+	t.opt[0].Constrain(m.W, 32, t.norms)
 	d.Workspace.Update(&t.opt[1], m.B, t.grad.B, t.vel.B, epoch)
 	d.Workspace.Update(&t.opt[2], m.C, t.grad.C, t.vel.C, epoch)
 	t.rng.Save()

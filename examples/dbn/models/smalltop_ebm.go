@@ -988,6 +988,7 @@ type SmallTopTrainer struct {
 	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
 	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
+	norms         []float64 // scratch of the max-norm constraint: one column norm per unit
 }
 
 // NewSmallTopTrainer returns a trainer for m; it allocates everything a step needs.
@@ -1005,6 +1006,7 @@ func NewSmallTopTrainer(m *SmallTop, cfg runtime.CDConfig) (*SmallTopTrainer, er
 		mo:   newSmallTopChains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroSmallTop(), vel: ZeroSmallTop(),
 		recon: make([]float64, cfg.BatchSize*32),
+		norms: make([]float64, 20),
 	}
 	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
@@ -1114,7 +1116,9 @@ func (t *SmallTopTrainer) TrainStep(batch []float64, rows int, epoch int) float6
 		}
 	}
 	d.Workspace.Update(&t.opt[0], m.W, t.grad.W, t.vel.W, epoch)
+	t.opt[0].Constrain(m.W, 20, t.norms)
 	d.Workspace.Update(&t.opt[1], m.U, t.grad.U, t.vel.U, epoch)
+	t.opt[1].Constrain(m.U, 20, t.norms)
 	d.Workspace.Update(&t.opt[2], m.B, t.grad.B, t.vel.B, epoch)
 	d.Workspace.Update(&t.opt[3], m.D, t.grad.D, t.vel.D, epoch)
 	d.Workspace.Update(&t.opt[4], m.C, t.grad.C, t.vel.C, epoch)

@@ -804,6 +804,7 @@ type RBMTrainer struct {
 	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
 	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
+	norms         []float64 // scratch of the max-norm constraint: one column norm per unit
 }
 
 // NewRBMTrainer returns a trainer for m; it allocates everything a step needs.
@@ -821,6 +822,7 @@ func NewRBMTrainer(m *RBM, cfg runtime.CDConfig) (*RBMTrainer, error) {
 		mo:   newRBMChains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroRBM(), vel: ZeroRBM(),
 		recon: make([]float64, cfg.BatchSize*784),
+		norms: make([]float64, 12),
 	}
 	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
@@ -916,6 +918,7 @@ func (t *RBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 		}
 	}
 	d.Workspace.Update(&t.opt[0], m.W, t.grad.W, t.vel.W, epoch)
+	t.opt[0].Constrain(m.W, 12, t.norms)
 	d.Workspace.Update(&t.opt[1], m.B, t.grad.B, t.vel.B, epoch)
 	d.Workspace.Update(&t.opt[2], m.C, t.grad.C, t.vel.C, epoch)
 	t.rng.Save()

@@ -808,6 +808,7 @@ type MoB100Trainer struct {
 	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
 	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
+	norms         []float64 // scratch of the max-norm constraint: one column norm per unit
 }
 
 // NewMoB100Trainer returns a trainer for m; it allocates everything a step needs.
@@ -825,6 +826,7 @@ func NewMoB100Trainer(m *MoB100, cfg runtime.CDConfig) (*MoB100Trainer, error) {
 		mo:   newMoB100Chains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroMoB100(), vel: ZeroMoB100(),
 		recon: make([]float64, cfg.BatchSize*784),
+		norms: make([]float64, 100),
 	}
 	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
@@ -920,6 +922,7 @@ func (t *MoB100Trainer) TrainStep(batch []float64, rows int, epoch int) float64 
 		}
 	}
 	d.Workspace.Update(&t.opt[0], m.W, t.grad.W, t.vel.W, epoch)
+	t.opt[0].Constrain(m.W, 100, t.norms)
 	d.Workspace.Update(&t.opt[1], m.B, t.grad.B, t.vel.B, epoch)
 	d.Workspace.Update(&t.opt[2], m.C, t.grad.C, t.vel.C, epoch)
 	t.rng.Save()

@@ -808,6 +808,7 @@ type MoB500Trainer struct {
 	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
 	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
+	norms         []float64 // scratch of the max-norm constraint: one column norm per unit
 }
 
 // NewMoB500Trainer returns a trainer for m; it allocates everything a step needs.
@@ -825,6 +826,7 @@ func NewMoB500Trainer(m *MoB500, cfg runtime.CDConfig) (*MoB500Trainer, error) {
 		mo:   newMoB500Chains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroMoB500(), vel: ZeroMoB500(),
 		recon: make([]float64, cfg.BatchSize*784),
+		norms: make([]float64, 500),
 	}
 	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
@@ -920,6 +922,7 @@ func (t *MoB500Trainer) TrainStep(batch []float64, rows int, epoch int) float64 
 		}
 	}
 	d.Workspace.Update(&t.opt[0], m.W, t.grad.W, t.vel.W, epoch)
+	t.opt[0].Constrain(m.W, 500, t.norms)
 	d.Workspace.Update(&t.opt[1], m.B, t.grad.B, t.vel.B, epoch)
 	d.Workspace.Update(&t.opt[2], m.C, t.grad.C, t.vel.C, epoch)
 	t.rng.Save()

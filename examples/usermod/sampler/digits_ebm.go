@@ -806,6 +806,7 @@ type DigitsTrainer struct {
 	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
 	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
+	norms         []float64 // scratch of the max-norm constraint: one column norm per unit
 }
 
 // NewDigitsTrainer returns a trainer for m; it allocates everything a step needs.
@@ -823,6 +824,7 @@ func NewDigitsTrainer(m *Digits, cfg runtime.CDConfig) (*DigitsTrainer, error) {
 		mo:   newDigitsChains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroDigits(), vel: ZeroDigits(),
 		recon: make([]float64, cfg.BatchSize*64),
+		norms: make([]float64, 32),
 	}
 	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
@@ -918,6 +920,7 @@ func (t *DigitsTrainer) TrainStep(batch []float64, rows int, epoch int) float64 
 		}
 	}
 	d.Workspace.Update(&t.opt[0], m.W, t.grad.W, t.vel.W, epoch)
+	t.opt[0].Constrain(m.W, 32, t.norms)
 	d.Workspace.Update(&t.opt[1], m.B, t.grad.B, t.vel.B, epoch)
 	d.Workspace.Update(&t.opt[2], m.C, t.grad.C, t.vel.C, epoch)
 	t.rng.Save()

@@ -804,6 +804,7 @@ type Tiny1Trainer struct {
 	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
 	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
+	norms         []float64 // scratch of the max-norm constraint: one column norm per unit
 }
 
 // NewTiny1Trainer returns a trainer for m; it allocates everything a step needs.
@@ -821,6 +822,7 @@ func NewTiny1Trainer(m *Tiny1, cfg runtime.CDConfig) (*Tiny1Trainer, error) {
 		mo:   newTiny1Chains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroTiny1(), vel: ZeroTiny1(),
 		recon: make([]float64, cfg.BatchSize*4),
+		norms: make([]float64, 3),
 	}
 	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
@@ -916,6 +918,7 @@ func (t *Tiny1Trainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 		}
 	}
 	d.Workspace.Update(&t.opt[0], m.W, t.grad.W, t.vel.W, epoch)
+	t.opt[0].Constrain(m.W, 3, t.norms)
 	d.Workspace.Update(&t.opt[1], m.B, t.grad.B, t.vel.B, epoch)
 	d.Workspace.Update(&t.opt[2], m.C, t.grad.C, t.vel.C, epoch)
 	t.rng.Save()

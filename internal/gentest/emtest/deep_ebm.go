@@ -946,7 +946,8 @@ type DeepTrainer struct {
 	rng               runtime.StreamState // the negative chains' random streams (the source of truth between steps)
 	opt               []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon             []float64
-	mfSweeps, mfSteps int // the positive phase's mean-field sweeps, and the steps that ran them
+	norms             []float64 // scratch of the max-norm constraint: one column norm per unit
+	mfSweeps, mfSteps int       // the positive phase's mean-field sweeps, and the steps that ran them
 }
 
 // NewDeepTrainer returns a trainer for m; it allocates everything a step needs.
@@ -964,6 +965,7 @@ func NewDeepTrainer(m *Deep, cfg runtime.CDConfig) (*DeepTrainer, error) {
 		mo:   newDeepChains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroDeep(), vel: ZeroDeep(),
 		recon: make([]float64, cfg.BatchSize*3),
+		norms: make([]float64, 2),
 	}
 	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
@@ -1070,7 +1072,9 @@ func (t *DeepTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	}
 	d.Workspace.Release()
 	d.Workspace.Update(&t.opt[0], m.W1, t.grad.W1, t.vel.W1, epoch)
+	t.opt[0].Constrain(m.W1, 2, t.norms)
 	d.Workspace.Update(&t.opt[1], m.W2, t.grad.W2, t.vel.W2, epoch)
+	t.opt[1].Constrain(m.W2, 2, t.norms)
 	t.rng.Save()
 	return recon
 }

@@ -896,6 +896,7 @@ type GHidTrainer struct {
 	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
 	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
+	norms         []float64 // scratch of the max-norm constraint: one column norm per unit
 }
 
 // NewGHidTrainer returns a trainer for m; it allocates everything a step needs.
@@ -913,6 +914,7 @@ func NewGHidTrainer(m *GHid, cfg runtime.CDConfig) (*GHidTrainer, error) {
 		mo:   newGHidChains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroGHid(), vel: ZeroGHid(),
 		recon: make([]float64, cfg.BatchSize*3),
+		norms: make([]float64, 2),
 	}
 	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
@@ -1006,6 +1008,7 @@ func (t *GHidTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 		}
 	}
 	d.Workspace.Update(&t.opt[0], m.W, t.grad.W, t.vel.W, epoch)
+	t.opt[0].Constrain(m.W, 2, t.norms)
 	d.Workspace.Update(&t.opt[1], m.B, t.grad.B, t.vel.B, epoch)
 	t.rng.Save()
 	return recon

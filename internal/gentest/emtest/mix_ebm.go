@@ -812,6 +812,7 @@ type MixTrainer struct {
 	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
 	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
+	norms         []float64 // scratch of the max-norm constraint: one column norm per unit
 }
 
 // NewMixTrainer returns a trainer for m; it allocates everything a step needs.
@@ -829,6 +830,7 @@ func NewMixTrainer(m *Mix, cfg runtime.CDConfig) (*MixTrainer, error) {
 		mo:   newMixChains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroMix(), vel: ZeroMix(),
 		recon: make([]float64, cfg.BatchSize*8),
+		norms: make([]float64, 3),
 	}
 	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
@@ -924,6 +926,7 @@ func (t *MixTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 		}
 	}
 	d.Workspace.Update(&t.opt[0], m.W, t.grad.W, t.vel.W, epoch)
+	t.opt[0].Constrain(m.W, 3, t.norms)
 	d.Workspace.Update(&t.opt[1], m.B, t.grad.B, t.vel.B, epoch)
 	d.Workspace.Update(&t.opt[2], m.C, t.grad.C, t.vel.C, epoch)
 	t.rng.Save()

@@ -791,6 +791,7 @@ type NoPriorTrainer struct {
 	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
 	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
+	norms         []float64 // scratch of the max-norm constraint: one column norm per unit
 }
 
 // NewNoPriorTrainer returns a trainer for m; it allocates everything a step needs.
@@ -808,6 +809,7 @@ func NewNoPriorTrainer(m *NoPrior, cfg runtime.CDConfig) (*NoPriorTrainer, error
 		mo:   newNoPriorChains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroNoPrior(), vel: ZeroNoPrior(),
 		recon: make([]float64, cfg.BatchSize*6),
+		norms: make([]float64, 3),
 	}
 	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
@@ -901,6 +903,7 @@ func (t *NoPriorTrainer) TrainStep(batch []float64, rows int, epoch int) float64
 		}
 	}
 	d.Workspace.Update(&t.opt[0], m.W, t.grad.W, t.vel.W, epoch)
+	t.opt[0].Constrain(m.W, 3, t.norms)
 	d.Workspace.Update(&t.opt[1], m.B, t.grad.B, t.vel.B, epoch)
 	t.rng.Save()
 	return recon

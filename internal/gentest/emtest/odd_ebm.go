@@ -775,6 +775,7 @@ type OddTrainer struct {
 	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
 	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
+	norms         []float64 // scratch of the max-norm constraint: one column norm per unit
 }
 
 // NewOddTrainer returns a trainer for m; it allocates everything a step needs.
@@ -792,6 +793,7 @@ func NewOddTrainer(m *Odd, cfg runtime.CDConfig) (*OddTrainer, error) {
 		mo:   newOddChains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroOdd(), vel: ZeroOdd(),
 		recon: make([]float64, cfg.BatchSize*5),
+		norms: make([]float64, 5),
 	}
 	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
@@ -887,7 +889,9 @@ func (t *OddTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 		}
 	}
 	d.Workspace.Update(&t.opt[0], m.Logit, t.grad.Logit, t.vel.Logit, epoch)
+	t.opt[0].Constrain(m.Logit, 5, t.norms)
 	d.Workspace.Update(&t.opt[1], m.Extra, t.grad.Extra, t.vel.Extra, epoch)
+	t.opt[1].Constrain(m.Extra, 2, t.norms)
 	d.Workspace.Update(&t.opt[2], m.Prior, t.grad.Prior, t.vel.Prior, epoch)
 	t.rng.Save()
 	return recon

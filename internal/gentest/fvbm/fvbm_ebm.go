@@ -498,6 +498,7 @@ type FVBMTrainer struct {
 	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
 	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
+	norms         []float64 // scratch of the max-norm constraint: one column norm per unit
 }
 
 // NewFVBMTrainer returns a trainer for m; it allocates everything a step needs.
@@ -515,6 +516,7 @@ func NewFVBMTrainer(m *FVBM, cfg runtime.CDConfig) (*FVBMTrainer, error) {
 		mo:   newFVBMChains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroFVBM(), vel: ZeroFVBM(),
 		recon: make([]float64, cfg.BatchSize*5),
+		norms: make([]float64, 5),
 	}
 	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
@@ -582,6 +584,7 @@ func (t *FVBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	}
 	m.EnergyGrad(neg, 1/float64(neg.N), t.grad)
 	d.Workspace.Update(&t.opt[0], m.J, t.grad.J, t.vel.J, epoch)
+	t.opt[0].Constrain(m.J, 5, t.norms)
 	d.Workspace.Update(&t.opt[1], m.B, t.grad.B, t.vel.B, epoch)
 	t.rng.Save()
 	return recon

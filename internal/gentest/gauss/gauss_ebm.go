@@ -573,6 +573,7 @@ type GaussTrainer struct {
 	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
 	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
+	norms         []float64 // scratch of the max-norm constraint: one column norm per unit
 }
 
 // NewGaussTrainer returns a trainer for m; it allocates everything a step needs.
@@ -590,6 +591,7 @@ func NewGaussTrainer(m *Gauss, cfg runtime.CDConfig) (*GaussTrainer, error) {
 		mo:   newGaussChains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroGauss(), vel: ZeroGauss(),
 		recon: make([]float64, cfg.BatchSize*3),
+		norms: make([]float64, 3),
 	}
 	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
@@ -657,6 +659,7 @@ func (t *GaussTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	}
 	m.EnergyGrad(neg, 1/float64(neg.N), t.grad)
 	d.Workspace.Update(&t.opt[0], m.A, t.grad.A, t.vel.A, epoch)
+	t.opt[0].Constrain(m.A, 3, t.norms)
 	d.Workspace.Update(&t.opt[1], m.B, t.grad.B, t.vel.B, epoch)
 	t.rng.Save()
 	return recon

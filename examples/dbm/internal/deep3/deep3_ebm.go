@@ -1202,7 +1202,8 @@ type DBM3Trainer struct {
 	rng               runtime.StreamState // the negative chains' random streams (the source of truth between steps)
 	opt               []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon             []float64
-	mfSweeps, mfSteps int // the positive phase's mean-field sweeps, and the steps that ran them
+	norms             []float64 // scratch of the max-norm constraint: one column norm per unit
+	mfSweeps, mfSteps int       // the positive phase's mean-field sweeps, and the steps that ran them
 }
 
 // NewDBM3Trainer returns a trainer for m; it allocates everything a step needs.
@@ -1220,6 +1221,7 @@ func NewDBM3Trainer(m *DBM3, cfg runtime.CDConfig) (*DBM3Trainer, error) {
 		mo:   newDBM3Chains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroDBM3(), vel: ZeroDBM3(),
 		recon: make([]float64, cfg.BatchSize*9),
+		norms: make([]float64, 8),
 	}
 	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
@@ -1338,8 +1340,11 @@ func (t *DBM3Trainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	}
 	d.Workspace.Release()
 	d.Workspace.Update(&t.opt[0], m.W1, t.grad.W1, t.vel.W1, epoch)
+	t.opt[0].Constrain(m.W1, 8, t.norms)
 	d.Workspace.Update(&t.opt[1], m.W2, t.grad.W2, t.vel.W2, epoch)
+	t.opt[1].Constrain(m.W2, 4, t.norms)
 	d.Workspace.Update(&t.opt[2], m.W3, t.grad.W3, t.vel.W3, epoch)
+	t.opt[2].Constrain(m.W3, 3, t.norms)
 	d.Workspace.Update(&t.opt[3], m.B, t.grad.B, t.vel.B, epoch)
 	d.Workspace.Update(&t.opt[4], m.C1, t.grad.C1, t.vel.C1, epoch)
 	d.Workspace.Update(&t.opt[5], m.C2, t.grad.C2, t.vel.C2, epoch)

@@ -997,7 +997,8 @@ type MixedTrainer struct {
 	rng               runtime.StreamState // the negative chains' random streams (the source of truth between steps)
 	opt               []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon             []float64
-	mfSweeps, mfSteps int // the positive phase's mean-field sweeps, and the steps that ran them
+	norms             []float64 // scratch of the max-norm constraint: one column norm per unit
+	mfSweeps, mfSteps int       // the positive phase's mean-field sweeps, and the steps that ran them
 }
 
 // NewMixedTrainer returns a trainer for m; it allocates everything a step needs.
@@ -1015,6 +1016,7 @@ func NewMixedTrainer(m *Mixed, cfg runtime.CDConfig) (*MixedTrainer, error) {
 		mo:   newMixedChains(max(chains, cfg.BatchSize), cfg.Seed, data.Workspace),
 		grad: ZeroMixed(), vel: ZeroMixed(),
 		recon: make([]float64, cfg.BatchSize*6),
+		norms: make([]float64, 3),
 	}
 	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
@@ -1129,11 +1131,15 @@ func (t *MixedTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	}
 	d.Workspace.Release()
 	d.Workspace.Update(&t.opt[0], m.W, t.grad.W, t.vel.W, epoch)
+	t.opt[0].Constrain(m.W, 3, t.norms)
 	d.Workspace.Update(&t.opt[1], m.L, t.grad.L, t.vel.L, epoch)
+	t.opt[1].Constrain(m.L, 3, t.norms)
 	d.Workspace.Update(&t.opt[2], m.U, t.grad.U, t.vel.U, epoch)
+	t.opt[2].Constrain(m.U, 3, t.norms)
 	d.Workspace.Update(&t.opt[3], m.B, t.grad.B, t.vel.B, epoch)
 	d.Workspace.Update(&t.opt[4], m.C, t.grad.C, t.vel.C, epoch)
 	d.Workspace.Update(&t.opt[5], m.D, t.grad.D, t.vel.D, epoch)
+	t.opt[5].Constrain(m.D, 3, t.norms)
 	t.rng.Save()
 	return recon
 }
