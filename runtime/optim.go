@@ -41,6 +41,28 @@ func LinearDecay(epochs int, final float64) Schedule {
 	}
 }
 
+// ConstrainTensor applies Constrain to a parameter tensor of rank ≥ 2, with
+// its last dimension as cols, and leaves other tensors alone. norms is
+// scratch of at least FanIn of the trained parameters.
+func (o *SGD) ConstrainTensor(p Tensor, norms []float64) {
+	if o.MaxNorm <= 0 || len(p.Shape) < 2 {
+		return
+	}
+	o.Constrain(p.Data, p.Shape[len(p.Shape)-1], norms)
+}
+
+// FanIn returns the largest last dimension of the tensors of rank ≥ 2 in
+// params: the length of the scratch ConstrainTensor needs for them.
+func FanIn(params []Tensor) int {
+	n := 0
+	for _, p := range params {
+		if len(p.Shape) >= 2 {
+			n = max(n, p.Shape[len(p.Shape)-1])
+		}
+	}
+	return n
+}
+
 // GeometricDecay returns s(e) = final^(min(e, epochs)/epochs): the
 // multiplier falls geometrically from 1 at epoch 0 to final at epoch epochs
 // and stays there (numpy's geomspace(η, η·final, epochs+1) as a rate). If
@@ -70,8 +92,9 @@ func GeometricDecay(epochs int, final float64) Schedule {
 // and FinalMomentum afterwards: Hinton's practical guide (§9) starts at 0.5
 // while the parameters move far and raises μ to 0.9 once they settle.
 //
-// With MaxNorm > 0, trainers that know their parameters' shapes (the
-// generated ones) follow the update of every parameter of rank ≥ 2 by
+// With MaxNorm > 0, every trainer of ebmc (the generated ones, the
+// runtime's objective trainers, DBN up-down and backpropagation, DBM
+// pretraining) follows the update of every parameter of rank ≥ 2 by
 // Constrain: the weights into each unit of its last index are scaled back
 // to norm MaxNorm when they grow past it (Srebro & Shraibman 2005; the
 // max-norm constraint of Hinton et al. 2012 and of public DBM recipes).

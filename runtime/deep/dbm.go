@@ -417,6 +417,7 @@ type dbmPair struct {
 	params     []runtime.Tensor
 	grads      []runtime.Tensor
 	vel        [][]float64
+	norms      []float64 // scratch of the max-norm constraint
 	zero       runtime.Chains // one chain with every unit zero: the base fields
 	a0Lo, a0Hi []float64
 	p0         []float64
@@ -434,6 +435,7 @@ func dbmNewPair(m runtime.Reflective, lay *DBMLayout, k int, cfg PretrainConfig)
 		nLo: layout.Product(layers[lo].Shape), nHi: layout.Product(layers[hi].Shape),
 		up: k+2 < len(lay.Chain) && !cfg.NoDoubling, down: k > 0 && !cfg.NoDoubling, cfg: cfg, params: m.Params(),
 		chains: map[int]*dbmBatch{}, rng: runtime.NewRNG(cfg.Seed, 0xdb00+uint64(k))}
+	pr.norms = make([]float64, runtime.FanIn(pr.params))
 	if pr.cfg.K == 0 {
 		pr.cfg.K = 1
 	}
@@ -603,6 +605,7 @@ func (pr *dbmPair) step(x []float64, n, epoch int) float64 {
 	}
 	for _, p := range pr.group {
 		pr.cfg.Optimizer.Update(pr.params[p].Data, pr.grads[p].Data, pr.vel[p], epoch)
+		pr.cfg.Optimizer.ConstrainTensor(pr.params[p], pr.norms)
 	}
 	return recon
 }

@@ -210,6 +210,7 @@ func (t *DBNBackprop) TrainStep(batch []float64, rows int, epoch int) float64 {
 	loss := t.gradient(batch, rows)
 	for i, p := range t.params {
 		t.ws.Update(&t.opt[i], p.Data, t.grads[i].Data, t.vel[i].Data, epoch)
+		t.opt[i].ConstrainTensor(p, t.norms)
 	}
 	return loss
 }

@@ -248,6 +248,7 @@ type dbnTrained struct {
 	d                  *DBN
 	name               string
 	params, grads, vel []runtime.Tensor
+	norms              []float64 // scratch of the max-norm constraint
 }
 
 func newDBNTrained(d *DBN) dbnTrained {
@@ -273,6 +274,9 @@ func (t *dbnTrained) add(prefix string, m runtime.Reflective) []runtime.Tensor {
 		t.params = append(t.params, runtime.Tensor{Name: name, Shape: p.Shape, Data: p.Data})
 		t.grads = append(t.grads, gr)
 		t.vel = append(t.vel, runtime.Tensor{Name: "velocity." + name, Shape: p.Shape, Data: make([]float64, len(p.Data))})
+	}
+	if n := runtime.FanIn(t.params); n > len(t.norms) {
+		t.norms = make([]float64, n)
 	}
 	return g
 }
@@ -399,6 +403,7 @@ func (t *DBNUpDown) TrainStep(batch []float64, rows int, epoch int) float64 {
 	}
 	for i, p := range t.params {
 		t.ws.Update(&t.cfg.Optimizer, p.Data, t.grads[i].Data, t.vel[i].Data, epoch)
+		t.cfg.Optimizer.ConstrainTensor(p, t.norms)
 	}
 	return recon
 }

@@ -114,6 +114,7 @@ type ObjectiveTrainer struct {
 	grad    []runtime.Tensor
 	vel     [][]float64
 	opt     []runtime.SGD
+	norms   []float64           // scratch of the max-norm constraint
 	rng     *runtime.RNG        // the method's random stream, the one of rngSt
 	rngSt   runtime.StreamState // its state between steps
 	layers  []objLayer          // the visible layers
@@ -188,6 +189,7 @@ func newObjectiveTrainer(m runtime.Reflective, o objective, cfg objectiveConfig)
 		return nil, fmt.Errorf("runtime: %s trainer for %s: %w", cfg.Method, name, err)
 	}
 	t.params = m.Params()
+	t.norms = make([]float64, runtime.FanIn(t.params))
 	t.opt = make([]runtime.SGD, len(t.params))
 	names := map[string]int{}
 	for i, p := range t.params {
@@ -308,6 +310,7 @@ func (t *ObjectiveTrainer) TrainStep(batch []float64, rows int, epoch int) float
 	for i, p := range t.params {
 		if !p.Fixed {
 			t.opt[i].Update(p.Data, t.grad[i].Data, t.vel[i], epoch)
+			t.opt[i].ConstrainTensor(p, t.norms)
 		}
 	}
 	if t.logZ != nil {
