@@ -417,7 +417,7 @@ type dbmPair struct {
 	params     []runtime.Tensor
 	grads      []runtime.Tensor
 	vel        [][]float64
-	norms      []float64 // scratch of the max-norm constraint
+	norms      []float64      // scratch of the max-norm constraint
 	zero       runtime.Chains // one chain with every unit zero: the base fields
 	a0Lo, a0Hi []float64
 	p0         []float64
