@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -471,8 +472,21 @@ func (e *env) trainDBM(r *row, res *Result) (runtime.Reflective, error) {
 		}
 	}
 	rc.startChains(m, tr, e.train, e.o.seed)
-	_, err = training.Fit(ctx, tr, e.train, training.FitConfig{Epochs: rc.Epochs, BatchSize: rc.Batch, Shuffle: true, Seed: e.o.seed,
+	if e.o.budget > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, e.o.budget)
+		defer cancel()
+	}
+	stats, err := training.Fit(ctx, tr, e.train, training.FitConfig{Epochs: rc.Epochs, BatchSize: rc.Batch, Shuffle: true, Seed: e.o.seed,
 		Progress: e.stdout, Proxy: proxy})
+	if errors.Is(err, context.DeadlineExceeded) {
+		// The budget ran out inside an epoch: the model is the one after its
+		// last step, and the figures are of it.
+		res.Epochs = len(stats)
+		res.Warnings = append(res.Warnings, fmt.Sprintf("SML stopped by -budget %v after %d complete epochs of %d and part of the next: %v", e.o.budget, len(stats), rc.Epochs, err))
+		fmt.Fprintf(e.stdout, "budget of %v spent: SML stopped after %d complete epochs of %d\n", e.o.budget, len(stats), rc.Epochs)
+		return m, nil
+	}
 	return m, err
 }
 

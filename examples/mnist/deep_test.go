@@ -176,3 +176,39 @@ func TestDBNBottomRestored(t *testing.T) {
 		t.Errorf("-dbn-bottom with -load: exit %d, want 2", code)
 	}
 }
+
+// TestBudgetStopsSML checks that -budget ends the DBM's SML when it is
+// spent and the run still evaluates and saves the model, saying so in
+// table.json; the control, without a budget, trains every epoch and warns
+// of nothing.
+func TestBudgetStopsSML(t *testing.T) {
+	if testing.Short() {
+		t.Skip("pretrains and evaluates a 784-500-1000 DBM")
+	}
+	data := fakeMNIST(t, 200, 50)
+	fast := []string{"-data", data, "-rows", "dbm", "-epochs", "2", "-temps", "20", "-ais-runs", "2", "-raise-rows", "0", "-reverse-runs", "0", "-curve-temps", "10", "-curve-runs", "2"}
+	for _, c := range []struct {
+		budget string
+		epochs int
+		warned bool
+	}{{"1ns", 0, true}, {"0", 2, false}} {
+		out := t.TempDir()
+		var stderr bytes.Buffer
+		if code := run(append([]string{"-out", out, "-budget", c.budget}, fast...), io.Discard, &stderr); code != 0 {
+			t.Fatalf("-budget %s: exit %d: %s", c.budget, code, stderr.String())
+		}
+		var tab Table
+		b, _ := os.ReadFile(filepath.Join(out, "table.json"))
+		if err := json.Unmarshal(b, &tab); err != nil {
+			t.Fatal(err)
+		}
+		r := tab.Rows[0]
+		warned := slices.ContainsFunc(r.Warnings, func(w string) bool { return strings.Contains(w, "-budget") })
+		if r.Epochs != c.epochs || warned != c.warned || !finite(r.TestLogLik.Value) {
+			t.Errorf("-budget %s: %d epochs, warned %v, test %v; want %d epochs, warned %v", c.budget, r.Epochs, warned, r.TestLogLik.Value, c.epochs, c.warned)
+		}
+		if _, err := os.Stat(filepath.Join(out, "dbm", "model.safetensors")); err != nil {
+			t.Errorf("-budget %s: %v", c.budget, err)
+		}
+	}
+}

@@ -74,6 +74,7 @@ type options struct {
 	earlyStop                 bool
 	schedule                  string
 	dbnBottom                 string
+	budget                    time.Duration
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -96,6 +97,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.biases, "biases", "", "the visible biases at the start of the RBM and DBM rows: base (the pixels' log-odds) or zero, instead of their recipe's")
 	fs.StringVar(&o.dbmChains, "dbm-chains", "", "where the DBM's persistent chains start: data (training images, the recipe's) or noise (every unit uniform, as Salakhutdinov's code starts them; the start that does not drift, docs/mnist.md)")
 	fs.StringVar(&o.dbmRecipe, "dbm-recipe", "", "the DBM's training: 2009 (the row's, after Salakhutdinov & Hinton) or maxnorm (the reference reimplementation's: max-norm 6, k = 1, a geometric rate over 400 epochs, chains from noise; docs/mnist.md)")
+	fs.DurationVar(&o.budget, "budget", 0, "stop the DBM's SML when this much time has passed (e.g. 90m) and evaluate the model as it is then; 0: no limit")
 	fs.StringVar(&o.schedule, "schedule", "", "the RBM rows' learning rate over the epochs: linear (falling to zero, the recipe's) or constant; a constant rate shows where a longer run is heading")
 	fs.StringVar(&o.negative, "negative", "", "the visible units of CD's negative phase: means or samples, instead of the recipe's")
 	fs.IntVar(&o.aisRuns, "ais-runs", estimators.DefaultAISRuns, "AIS runs (with the 14,500 temperatures of Salakhutdinov & Murray)")
