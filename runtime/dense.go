@@ -23,7 +23,7 @@ func gemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int,
 }
 
 // gemmUnpacked is gemm for m, n ≥ 1 on checked arguments, with the kernels
-// of level lv. It is also the Workspace's kernel on CPUs without AVX2.
+// of level lv.
 func gemmUnpacked(lv int, transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	scaleRows(m, n, beta, c, ldc)
 	if alpha == 0 || k == 0 {

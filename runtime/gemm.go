@@ -17,12 +17,12 @@ type kernelShape struct {
 
 // shapes holds the blocking of each level, tuned on a Xeon (Emerald Rapids,
 // 48 KB L1d, 2 MB L2): the dense B micro-panel (kc×nr) and the sparse strip
-// (gkc×gw) fit in L1. The Go level does not pack; its shape only aligns the
-// parts given to threads. NEON runs the kernels of the AVX2 level (the
+// (gkc×gw) fit in L1. The Go level packs as the others do, for its Go
+// kernels (kernels.GemmGo's 2×3 tiles, kernels.GatherGo). NEON runs the kernels of the AVX2 level (the
 // same contracts: 4×12 dense tiles, 32-column sparse strips) with its
 // blocking, not tuned: no arm64 machine was at hand.
 var shapes = [...]kernelShape{
-	kernels.LevelGo:     {mr: 4, nr: 8, kc: 256, mc: 96, nc: 2048, gw: 32, gkc: 128},
+	kernels.LevelGo:     {mr: kernels.GemmMR, nr: kernels.GemmNR, kc: 256, mc: 96, nc: 2048, gw: 8, gkc: 512},
 	kernels.LevelAVX2:   {mr: 4, nr: 12, kc: 256, mc: 96, nc: 3072, gw: 32, gkc: 96},
 	kernels.LevelAVX512: {mr: 8, nr: 24, kc: 256, mc: 120, nc: 3072, gw: 64, gkc: 64},
 	kernels.LevelNEON:   {mr: 4, nr: 12, kc: 256, mc: 96, nc: 3072, gw: 32, gkc: 96},
@@ -137,11 +137,6 @@ func lanesMask64(m []int64, cols int) {
 // sparse it uses the sparse-row kernel, which skips the zeros of op(A);
 // otherwise the packed register-blocked kernel.
 func (s *gemmScratch) gemmSerial(lv int, sparse, transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	if lv == kernels.LevelGo {
-		// Packing does not pay without vector kernels.
-		gemmUnpacked(lv, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-		return
-	}
 	if sparse {
 		s.gemmSparse(lv, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
@@ -202,6 +197,8 @@ func (s *gemmScratch) gemmSerial(lv int, sparse, transA, transB bool, m, n, k in
 						ci := (i0+ip*mr)*ldc + j0 + js*nr
 						as := ap[ip*kb*mr:]
 						switch lv {
+						case kernels.LevelGo:
+							kernels.GemmGo(kb, as, bs, c[ci:], ldc, alpha, be, rows, cols)
 						case kernels.LevelAVX512:
 							kernels.Gemm8x24(kb, &as[0], &bs[0], &c[ci], ldc, alpha, be, rows, &m16[0])
 						default:
@@ -557,7 +554,8 @@ func (rl *rowLists) blockStart(q int) []int32 { return rl.start[q*(rl.rows+1):] 
 // rowLists lists the nonzeros of rows r0…r0+rows−1 of op(A) for depth
 // blocks of the sparse kernel: for the q-th block listed, row r's nonzeros
 // op(A)[r, p] are vals[e] (val32[e] narrowed) for e in start[q·(rows+1)+r] up to the next
-// start, and idx[e] the byte offset of row p of the block's packed strip.
+// start, and idx[e] the offset of row p of the block's packed strip, in
+// bytes (in elements at the Go level).
 // unit is 1 when every listed value is 1 (binary states: vals are not read).
 type rowLists struct {
 	r0, rows   int
@@ -582,6 +580,10 @@ func sparseDepth(lv, k int) int {
 // narrowing the values when f32 and they are not all 1.
 func (s *gemmScratch) listRows(lv int, transA bool, a []float64, lda, r0, rows, k, q0, q1 int, f32 bool) *rowLists {
 	kc, w := sparseDepth(lv, k), shapeOf(lv).gw
+	scale := w * 8 // byte offsets for the assembly
+	if lv == kernels.LevelGo {
+		scale = w
+	}
 	nkb := q1 - q0
 	rl := &s.rl
 	*rl = rowLists{r0: r0, rows: rows, unit: 1,
@@ -598,9 +600,9 @@ func (s *gemmScratch) listRows(lv int, transA bool, a []float64, lda, r0, rows, 
 			var cnt int
 			var nonunit bool
 			if transA {
-				cnt, nonunit = compressList(lv, kb, a, p0*lda+r, lda, w*8, rl.idx[e:], rl.vals[e:])
+				cnt, nonunit = compressList(lv, kb, a, p0*lda+r, lda, scale, rl.idx[e:], rl.vals[e:])
 			} else {
-				cnt, nonunit = compressList(lv, kb, a, r*lda+p0, 1, w*8, rl.idx[e:], rl.vals[e:])
+				cnt, nonunit = compressList(lv, kb, a, r*lda+p0, 1, scale, rl.idx[e:], rl.vals[e:])
 			}
 			if nonunit {
 				rl.unit = 0
@@ -627,6 +629,8 @@ func (rl *rowLists) kernel(lv int, f32 bool, st []int32, bs []float64, bs32 []fl
 	var m16 [4]uint16
 	var m64 [32]int64
 	switch {
+	case lv == kernels.LevelGo:
+		kernels.GatherGo(rl.rows, st, rl.idx, rl.vals, bs[off:], c, ldc, alpha, be, cols, rl.unit != 0)
 	case f32 && cols > 32:
 		lanesMask16(m16[:], cols, 4)
 		kernels.Gather64s(rl.rows, &st[0], &rl.idx[0], &rl.val32[0], &bs32[off], &c[0], ldc, alpha, be, &m16[0], rl.unit)
@@ -718,15 +722,16 @@ func addRows8(lv, n int, y, a []float64, offs *[8]int64, coef *[8]float64) {
 		}
 		return
 	}
+	// Four rows a pass: a load and a store of y per four multiply-adds.
 	y = y[:n]
-	for t := 0; t < 8; t += 2 {
-		c0, c1 := coef[t], coef[t+1]
-		r0 := a[offs[t]/8:]
-		r0 = r0[:n]
-		r1 := a[offs[t+1]/8:]
-		r1 = r1[:n]
+	for t := 0; t < 8; t += 4 {
+		c0, c1, c2, c3 := coef[t], coef[t+1], coef[t+2], coef[t+3]
+		r0 := a[offs[t]/8:][:n]
+		r1 := a[offs[t+1]/8:][:n]
+		r2 := a[offs[t+2]/8:][:n]
+		r3 := a[offs[t+3]/8:][:n]
 		for j := range y {
-			y[j] += c0*r0[j] + c1*r1[j]
+			y[j] += (c0*r0[j] + c1*r1[j]) + (c2*r2[j] + c3*r3[j])
 		}
 	}
 }

@@ -260,6 +260,10 @@ func addRowsList32(n int, y, a []float32, lda int, idx []int32, vals []float64, 
 // of Aᵀ from end to end. (A float64 copy of Aᵀ does not pay: beside A, which
 // AddRows reads, it no longer fits in the core's L2.)
 func (s *gemmScratch) gemvPart(lv, m, n int, alpha float64, a []float64, lda int, x []float64, beta float64, y []float64) {
+	if lv == kernels.LevelGo && n > 0 && alpha != 0 {
+		s.gemvGo(m, n, alpha, a, lda, x, beta, y)
+		return
+	}
 	if !s.f32 || lv != kernels.LevelAVX512 || n == 0 || alpha == 0 {
 		gemvRows(lv, m, n, alpha, a, lda, x, beta, y)
 		return
@@ -289,6 +293,58 @@ func (s *gemmScratch) gemvPart(lv, m, n int, alpha float64, a []float64, lda int
 		} else {
 			y[i] = alpha*float64(y32[i]) + beta*y[i]
 		}
+	}
+}
+
+// gemvGo is gemvPart at the Go level: when x is a 0/1 vector or at most
+// sparseMaxDensity nonzero, its nonzeros are listed and each y[i] sums
+// A[i, j] (times x[j]) over the listed j only, eight rows of A at a time
+// (four with values); otherwise y takes dot products, as gemvRows.
+func (s *gemmScratch) gemvGo(m, n int, alpha float64, a []float64, lda int, x []float64, beta float64, y []float64) {
+	idx := growInt32(&s.idx, n+16)
+	vals := alignedFloats(&s.vals, n+16)
+	cnt, nonunit := compressList(kernels.LevelGo, n, x, 0, 1, 1, idx, vals)
+	if nonunit && float64(cnt) > sparseMaxDensity*float64(n) {
+		gemvRows(kernels.LevelGo, m, n, alpha, a, lda, x, beta, y)
+		return
+	}
+	idx, vals = idx[:cnt], vals[:cnt]
+	y = y[:m]
+	set := func(i int, s float64) {
+		if beta == 0 {
+			y[i] = alpha * s
+		} else {
+			y[i] = alpha*s + beta*y[i]
+		}
+	}
+	i := 0
+	if !nonunit {
+		for ; i+8 <= m; i += 8 {
+			s0, s1, s2, s3, s4, s5, s6, s7 := kernels.SumRowsList8(a[i*lda:], lda, idx)
+			set(i, s0)
+			set(i+1, s1)
+			set(i+2, s2)
+			set(i+3, s3)
+			set(i+4, s4)
+			set(i+5, s5)
+			set(i+6, s6)
+			set(i+7, s7)
+		}
+	}
+	for ; i+4 <= m; i += 4 {
+		s0, s1, s2, s3 := kernels.DotRowsList4(a[i*lda:], lda, idx, vals)
+		set(i, s0)
+		set(i+1, s1)
+		set(i+2, s2)
+		set(i+3, s3)
+	}
+	for ; i < m; i++ {
+		row := a[i*lda : i*lda+n]
+		sum := 0.0
+		for e, j := range idx {
+			sum += vals[e] * row[j]
+		}
+		set(i, sum)
 	}
 }
 

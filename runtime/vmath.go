@@ -16,8 +16,10 @@ import (
 // 2^q·2^{j/8}·p(r), x = (8q + j)·(ln 2)/8 + r, |r| ≤ ln 2 / 16, p of degree 7
 // (truncation below 3.2·10⁻¹⁶), 2^{j/8} from a table. Their relative error
 // against math.Exp is at most ExpMaxRelError over that range (vmath_test.go
-// holds it); elsewhere, and for the tail of a slice, they fall back to the
-// scalar functions. NaN stays NaN.
+// holds it); elsewhere, and for the tail of a slice, they fall back to Go:
+// the scalar functions, except for e^x in [−708, 709] and σ, which take
+// expGo's algorithm (the AVX2 one, without vectors, fused multiply-adds or
+// branches; within the same error bounds). NaN stays NaN.
 
 // ExpMaxRelError bounds |Exps(x) − e^x| / e^x for x in [−708, 709].
 const ExpMaxRelError = 1e-15
@@ -31,18 +33,58 @@ const SigmoidMaxAbsError = 1e-15
 // Exps writes e^src[i] into dst[i]; dst may be src.
 func Exps(dst, src []float64) {
 	dst = dst[:len(src)]
-	for i := kernels.Exp(dst, src); i < len(src); i++ {
-		dst[i] = math.Exp(src[i])
+	i := kernels.Exp(dst, src)
+	for j, x := range src[i:] {
+		// The vector kernels' clamps: e^x is 0 below −745 and +Inf past
+		// 709.78 (math.Exp's limits); inside them expGo is exact enough.
+		if -708 <= x && x <= 709 {
+			dst[i+j] = expGo(x)
+		} else {
+			dst[i+j] = math.Exp(x)
+		}
 	}
+}
+
+// expGo returns e^x for x in [−708, 709] (NaN for NaN) in Go, without
+// branches: x = k·ln 2 + r with k the integer nearest x/ln 2 and |r| ≤
+// ln 2 / 2 (ln 2 in two parts, k·ln2Hi exact), e^r by its Taylor
+// polynomial of degree 12 (the AVX2 kernel's), evaluated in Estrin's
+// scheme — a dependency chain of five multiply-adds rather than Horner's
+// twelve, since without vectors the latency bounds the throughput — times
+// 2^k built in the exponent bits. Its relative error is within
+// ExpMaxRelError.
+func expGo(x float64) float64 {
+	const (
+		log2e = 1.4426950408889634
+		ln2Hi = 6.93147180369123816490e-01
+		ln2Lo = 1.90821492927058770002e-10
+		round = 0x1.8p52 // adding and subtracting it rounds to an integer
+	)
+	k := (x*log2e + round) - round
+	r := (x - k*ln2Hi) - k*ln2Lo
+	r2 := r * r
+	r4 := r2 * r2
+	q0 := 1 + r
+	q1 := 1.0/2 + r*(1.0/6)
+	q2 := 1.0/24 + r*(1.0/120)
+	q3 := 1.0/720 + r*(1.0/5040)
+	q4 := 1.0/40320 + r*(1.0/362880)
+	q5 := 1.0/3628800 + r*(1.0/39916800)
+	s0 := q0 + r2*q1
+	s1 := q2 + r2*q3
+	s2 := q4 + r2*q5
+	t0 := s0 + r4*s1
+	t1 := s2 + r4*(1.0/479001600)
+	p := t0 + (r4*r4)*t1
+	return p * math.Float64frombits(uint64(int64(k)+1023)<<52)
 }
 
 // Sigmoids writes σ(scale·src[i]) = 1/(1 + e^{−scale·src[i]}) into dst[i];
 // dst may be src.
 func Sigmoids(dst, src []float64, scale float64) {
 	dst = dst[:len(src)]
-	for i := kernels.Sigmoid(dst, src, scale); i < len(src); i++ {
-		dst[i] = Sigmoid(scale * src[i])
-	}
+	i := kernels.Sigmoid(dst, src, scale)
+	sigmoidsGo(dst[i:], src[i:], scale)
 }
 
 // SoftplusSum returns Σ_i softplus(scale·src[i]), softplus(x) = log(1 + eˣ)
@@ -102,4 +144,35 @@ func Relax(mu, target []float64, damping float64) float64 {
 		return math.NaN()
 	}
 	return max(m0, m1)
+}
+
+// sigmoidsGo is Sigmoids in Go, without branches on the values (their
+// signs are random in a sampler): with e = e^{−|x|} (clamped at e^{−708}),
+// σ(|x|) = 1/(1 + e) and σ(−|x|) = e·σ(|x|), the one taken chosen by the
+// sign bit of x. e is expGo's, written out here because the compiler does
+// not inline expGo, and a call per value costs as much as the rest.
+func sigmoidsGo(dst, src []float64, scale float64) {
+	const (
+		log2e = 1.4426950408889634
+		ln2Hi = 6.93147180369123816490e-01
+		ln2Lo = 1.90821492927058770002e-10
+		round = 0x1.8p52
+	)
+	dst = dst[:len(src)]
+	for i, v := range src {
+		x := scale * v
+		y := max(-math.Abs(x), -708)
+		k := (y*log2e + round) - round
+		r := (y - k*ln2Hi) - k*ln2Lo
+		r2 := r * r
+		r4 := r2 * r2
+		s0 := (1 + r) + r2*(1.0/2+r*(1.0/6))
+		s1 := (1.0/24 + r*(1.0/120)) + r2*(1.0/720+r*(1.0/5040))
+		s2 := (1.0/40320 + r*(1.0/362880)) + r2*(1.0/3628800+r*(1.0/39916800))
+		p := (s0 + r4*s1) + (r4*r4)*(s2+r4*(1.0/479001600))
+		e := p * math.Float64frombits(uint64(int64(k)+1023)<<52)
+		s := 1 / (1 + e)
+		neg := uint64(int64(math.Float64bits(x)) >> 63) // all ones when x < 0 (or −0)
+		dst[i] = math.Float64frombits(math.Float64bits(s)&^neg | math.Float64bits(e*s)&neg)
+	}
 }

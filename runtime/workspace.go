@@ -603,7 +603,7 @@ const sparseMaxDensity = 0.7
 //
 // With a non-nil Workspace the product is cache-blocked: panels of op(B)
 // (kc×nc) and of op(A) (mc×kc) are packed and multiplied by an mr×nr
-// register-blocked micro-kernel (8×24 with AVX-512, 4×12 with AVX2 or NEON). When at
+// register-blocked micro-kernel (8×24 with AVX-512, 4×12 with AVX2 or NEON, 2×3 in Go). When at
 // most 70% of op(A) is nonzero (binary unit states), each row of op(A) is
 // instead reduced to the list of its nonzeros p, and
 //
@@ -636,13 +636,8 @@ func (w *Workspace) Gemm(transA, transB bool, m, n, k int, alpha float64, a []fl
 	if transA {
 		ar, ac = k, m
 	}
-	// Without vector kernels both products run unpacked (gemmSerial), so
-	// the sparse kernel's row lists would be work, and allocations on the
-	// first switch, for nothing.
-	sparse := lv != kernels.LevelGo && sparseEnough(lv, ar, ac, a, lda)
-	if lv != kernels.LevelGo {
-		w.warmHeldGemm(lv, sparse, transA, transB, m, n, k, alpha, a, lda, b, ldb)
-	}
+	sparse := sparseEnough(lv, ar, ac, a, lda)
+	w.warmHeldGemm(lv, sparse, transA, transB, m, n, k, alpha, a, lda, b, ldb)
 	w.gemmKernel(lv, sparse, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
