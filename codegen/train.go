@@ -343,16 +343,18 @@ func (g *gen) trainer() {
 		}
 		p.P("first = 1")
 		p.P("}")
-		p.P("for s := 0; s < t.cfg.K; s++ {")
-		p.P("m.sweepFrom(neg, 1, nil, t.cfg.MeanVisible && !t.cfg.Persistent && s == t.cfg.K-1, first)")
+		p.P("k := t.cfg.Steps(epoch)")
+		p.P("for s := 0; s < k; s++ {")
+		p.P("m.sweepFrom(neg, 1, nil, t.cfg.MeanVisible && !t.cfg.Persistent && s == k-1, first)")
 		p.P("first = 0")
 		p.P("}")
 		for _, ly := range fe.SumOut {
 			g.drawFromMeans(ly)
 		}
 	} else {
-		p.P("for s := 0; s < t.cfg.K; s++ {")
-		p.P("m.sweep(neg, 1, nil, t.cfg.MeanVisible && !t.cfg.Persistent && s == t.cfg.K-1)")
+		p.P("k := t.cfg.Steps(epoch)")
+		p.P("for s := 0; s < k; s++ {")
+		p.P("m.sweep(neg, 1, nil, t.cfg.MeanVisible && !t.cfg.Persistent && s == k-1)")
 		p.P("}")
 	}
 	if fe != nil {

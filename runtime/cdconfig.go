@@ -48,3 +48,26 @@ func (cfg CDConfig) Prepare(model string, trained []string) (CDConfig, int, []SG
 	}
 	return cfg, chains, opt, nil
 }
+
+// Steps returns the number of Gibbs sweeps of the negative phase in epoch
+// e: KSchedule(e) if it is set, K otherwise, and at least 1.
+func (cfg *CDConfig) Steps(epoch int) int {
+	k := cfg.K
+	if cfg.KSchedule != nil {
+		k = cfg.KSchedule(epoch)
+	}
+	return max(k, 1)
+}
+
+// StepRamp returns the schedule k(e) = min(from + ⌊e/every⌋, to): k Gibbs
+// sweeps raised by one every `every` epochs, from from up to to (CD-1 at
+// the start, CD-25 at the end of a CD-25 run, say). every ≤ 0 means to
+// from the start.
+func StepRamp(from, to, every int) func(epoch int) int {
+	return func(epoch int) int {
+		if every <= 0 {
+			return to
+		}
+		return min(from+epoch/every, to)
+	}
+}

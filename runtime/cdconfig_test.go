@@ -52,3 +52,26 @@ func TestCDConfigPrepare(t *testing.T) {
 		t.Errorf("Prepare changed set values: %+v, %v", cfg, err)
 	}
 }
+
+func TestSteps(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		cfg   CDConfig
+		epoch int
+		want  int
+	}{
+		{"K", CDConfig{K: 5}, 7, 5},
+		{"K zero", CDConfig{}, 0, 1},
+		{"ramp start", CDConfig{K: 9, KSchedule: StepRamp(1, 25, 2)}, 0, 1},
+		{"ramp 1", CDConfig{KSchedule: StepRamp(1, 25, 2)}, 1, 1},
+		{"ramp 2", CDConfig{KSchedule: StepRamp(1, 25, 2)}, 2, 2},
+		{"ramp 9", CDConfig{KSchedule: StepRamp(1, 25, 2)}, 9, 5},
+		{"ramp top", CDConfig{KSchedule: StepRamp(1, 25, 2)}, 100, 25},
+		{"ramp every 0", CDConfig{KSchedule: StepRamp(1, 25, 0)}, 0, 25},
+		{"schedule below 1", CDConfig{KSchedule: func(int) int { return -3 }}, 4, 1},
+	} {
+		if got := c.cfg.Steps(c.epoch); got != c.want {
+			t.Errorf("%s: Steps(%d) = %d, want %d", c.name, c.epoch, got, c.want)
+		}
+	}
+}

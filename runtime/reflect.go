@@ -126,6 +126,11 @@ type Reflective interface {
 type CDConfig struct {
 	// K is the number of Gibbs sweeps in the negative phase (CD-k, PCD-k); 0 means 1.
 	K int
+	// KSchedule, if not nil, gives the number of Gibbs sweeps of epoch e
+	// (counted from 0) instead of K: CD-k with k raised as training goes on,
+	// as the CD-T of Salakhutdinov & Murray (2008) and public DBM recipes
+	// do (StepRamp). Values below 1 count as 1.
+	KSchedule func(epoch int) int
 	// Persistent keeps the negative chains between updates (PCD, also
 	// called stochastic maximum likelihood) instead of restarting them at the data.
 	Persistent bool

@@ -261,6 +261,7 @@ func (e *env) trainCD(r *row, res *Result) (runtime.Reflective, error) {
 	if e.o.finalMomentum >= 0 {
 		rc.FinalMomentum, rc.MomentumEpochs = e.o.finalMomentum, 5
 	}
+	rc.KRampEvery = e.o.kRamp
 	switch e.o.biases {
 	case "base":
 		rc.BaseBiases = true

@@ -660,3 +660,22 @@ func TestMaxNormRecipe(t *testing.T) {
 		}
 	}
 }
+
+// TestKRamp checks that -k-ramp N makes an RBM row's CD-k start at CD-1
+// and raise k by one every N epochs up to the row's k, while without it
+// (the control) every epoch runs the row's k; a negative N is refused.
+func TestKRamp(t *testing.T) {
+	rc := cdRecipe{K: 25, Epochs: 100}
+	for _, c := range []struct {
+		every, epoch, want int
+	}{{0, 0, 25}, {0, 50, 25}, {3, 0, 1}, {3, 2, 1}, {3, 3, 2}, {3, 30, 11}, {3, 99, 25}} {
+		rc.KRampEvery = c.every
+		cfg := rc.config(1)
+		if got := cfg.Steps(c.epoch); got != c.want {
+			t.Errorf("-k-ramp %d, epoch %d: CD-%d, want CD-%d", c.every, c.epoch, got, c.want)
+		}
+	}
+	if code := run([]string{"-rows", "mob10", "-k-ramp", "-1"}, io.Discard, io.Discard); code != 2 {
+		t.Errorf("-k-ramp -1: exit %d, want 2", code)
+	}
+}

@@ -65,6 +65,10 @@ type cdRecipe struct {
 	// epochs (runtime.SGD).
 	FinalMomentum  float64 `json:"final_momentum,omitempty"`
 	MomentumEpochs int     `json:"momentum_epochs,omitempty"`
+	// KRampEvery > 0 raises k by one every KRampEvery epochs from 1 up to
+	// K (runtime.StepRamp): CD-1 at the start, CD-K from epoch
+	// (K−1)·KRampEvery on.
+	KRampEvery int `json:"k_raised_every_epochs,omitempty"`
 }
 
 // config is the recipe as the generated trainers take it.
@@ -75,8 +79,12 @@ func (rc cdRecipe) config(seed uint64) runtime.CDConfig {
 		epochs := rc.Epochs
 		opt.Schedule = func(epoch int) float64 { return 1 - float64(epoch)/float64(epochs) }
 	}
-	return runtime.CDConfig{K: rc.K, Persistent: rc.Persistent, Chains: rc.Chains, BatchSize: rc.Batch,
+	cfg := runtime.CDConfig{K: rc.K, Persistent: rc.Persistent, Chains: rc.Chains, BatchSize: rc.Batch,
 		MeanVisible: rc.MeanVisible, Optimizer: opt, Seed: seed}
+	if rc.KRampEvery > 0 {
+		cfg.KSchedule = runtime.StepRamp(1, rc.K, rc.KRampEvery)
+	}
+	return cfg
 }
 
 // emRecipe is how a mixture trains: MAP-EM in closed form (Pseudo counts

@@ -1061,8 +1061,9 @@ func (t *DeepTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 		copy(neg.H1[:rows*2], d.H1[:rows*2])
 		copy(neg.H2[:rows*2], d.H2[:rows*2])
 	}
-	for s := 0; s < t.cfg.K; s++ {
-		m.sweep(neg, 1, nil, t.cfg.MeanVisible && !t.cfg.Persistent && s == t.cfg.K-1)
+	k := t.cfg.Steps(epoch)
+	for s := 0; s < k; s++ {
+		m.sweep(neg, 1, nil, t.cfg.MeanVisible && !t.cfg.Persistent && s == k-1)
 	}
 	m.EnergyGrad(neg, 1/float64(neg.N), t.grad)
 	if !t.cfg.Persistent {

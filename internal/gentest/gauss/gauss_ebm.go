@@ -654,8 +654,9 @@ func (t *GaussTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 		neg.N = rows
 		copy(neg.V[:rows*3], d.V[:rows*3])
 	}
-	for s := 0; s < t.cfg.K; s++ {
-		m.sweep(neg, 1, nil, t.cfg.MeanVisible && !t.cfg.Persistent && s == t.cfg.K-1)
+	k := t.cfg.Steps(epoch)
+	for s := 0; s < k; s++ {
+		m.sweep(neg, 1, nil, t.cfg.MeanVisible && !t.cfg.Persistent && s == k-1)
 	}
 	m.EnergyGrad(neg, 1/float64(neg.N), t.grad)
 	d.Workspace.Update(&t.opt[0], m.A, t.grad.A, t.vel.A, epoch)

@@ -1061,8 +1061,9 @@ func (t *GRBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 		m.drawH(neg, t.mo)
 		first = 1
 	}
-	for s := 0; s < t.cfg.K; s++ {
-		m.sweepFrom(neg, 1, nil, t.cfg.MeanVisible && !t.cfg.Persistent && s == t.cfg.K-1, first)
+	k := t.cfg.Steps(epoch)
+	for s := 0; s < k; s++ {
+		m.sweepFrom(neg, 1, nil, t.cfg.MeanVisible && !t.cfg.Persistent && s == k-1, first)
 		first = 0
 	}
 	m.FreeEnergyGradV(neg, t.mo, 1/float64(neg.N), t.grad)

@@ -1329,8 +1329,9 @@ func (t *DBM3Trainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 		copy(neg.H2[:rows*4], d.H2[:rows*4])
 		copy(neg.H3[:rows*3], d.H3[:rows*3])
 	}
-	for s := 0; s < t.cfg.K; s++ {
-		m.sweep(neg, 1, nil, t.cfg.MeanVisible && !t.cfg.Persistent && s == t.cfg.K-1)
+	k := t.cfg.Steps(epoch)
+	for s := 0; s < k; s++ {
+		m.sweep(neg, 1, nil, t.cfg.MeanVisible && !t.cfg.Persistent && s == k-1)
 	}
 	m.EnergyGrad(neg, 1/float64(neg.N), t.grad)
 	if !t.cfg.Persistent {

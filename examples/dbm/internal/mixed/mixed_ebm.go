@@ -1120,8 +1120,9 @@ func (t *MixedTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 		copy(neg.S[:rows*3], d.S[:rows*3])
 		copy(neg.Y[:rows*6], d.Y[:rows*6])
 	}
-	for s := 0; s < t.cfg.K; s++ {
-		m.sweep(neg, 1, nil, t.cfg.MeanVisible && !t.cfg.Persistent && s == t.cfg.K-1)
+	k := t.cfg.Steps(epoch)
+	for s := 0; s < k; s++ {
+		m.sweep(neg, 1, nil, t.cfg.MeanVisible && !t.cfg.Persistent && s == k-1)
 	}
 	m.EnergyGrad(neg, 1/float64(neg.N), t.grad)
 	if !t.cfg.Persistent {
