@@ -189,12 +189,7 @@ func (e *env) trainDBN(r *row, res *Result) (*deep.DBN, error) {
 	rc := *r.dbn
 	rc.Bottom.Epochs, rc.Top.Epochs = e.scaled(rc.Bottom.Epochs), e.scaled(rc.Top.Epochs)
 	rc.TiedTop = rc.TiedTop || e.o.tiedTop
-	if e.o.topRate > 0 {
-		rc.Top.Rate = e.o.topRate
-	}
-	if e.o.topPCD {
-		rc.Top.Persistent, rc.Top.Chains = true, 100
-	}
+	rc.Top = e.o.dbnTop(rc.Top)
 	d, err := newDBN(e.o.seed)
 	if err != nil {
 		return nil, err
@@ -269,6 +264,23 @@ func (e *env) trainDBN(r *row, res *Result) (*deep.DBN, error) {
 	_, err = d.Pretrain(context.Background(), e.train, nil, deep.DBNPretrainConfig{
 		Layers: []deep.DBNLayerTraining{first, fit(rc.Top, boundProxy, rc.TiedTop)}, SampleUp: rc.SampleUp, Seed: e.o.seed})
 	return d, err
+}
+
+// dbnTop applies the flags of the DBN's top RBM to its recipe: -top-lr
+// its rate, -top-pcd PCD with 100 persistent chains, -top-k CD-k (or
+// PCD-k) and -k-ramp k raised from 1 by one every N epochs.
+func (o *options) dbnTop(rc cdRecipe) cdRecipe {
+	if o.topRate > 0 {
+		rc.Rate = o.topRate
+	}
+	if o.topPCD {
+		rc.Persistent, rc.Chains = true, 100
+	}
+	if o.topK > 0 {
+		rc.K = o.topK
+	}
+	rc.KRampEvery = o.kRamp
+	return rc
 }
 
 // restoreBottom loads the checkpoint at path into the DBN's bottom RBM and

@@ -212,3 +212,33 @@ func TestBudgetStopsSML(t *testing.T) {
 		}
 	}
 }
+
+// TestDBNTopFlags checks how -top-lr, -top-pcd, -top-k and -k-ramp change
+// the DBN top's recipe, and that without them (the control) the recipe is
+// the row's; a negative -top-k is refused.
+func TestDBNTopFlags(t *testing.T) {
+	row := cdRecipe{K: 1, Epochs: 10, Rate: 0.05, Batch: 100}
+	for _, c := range []struct {
+		name string
+		o    options
+		want cdRecipe
+	}{
+		{"none", options{}, row},
+		{"-top-lr", options{topRate: 0.01}, cdRecipe{K: 1, Epochs: 10, Rate: 0.01, Batch: 100}},
+		{"-top-pcd", options{topPCD: true}, cdRecipe{K: 1, Persistent: true, Chains: 100, Epochs: 10, Rate: 0.05, Batch: 100}},
+		{"-top-k", options{topK: 25}, cdRecipe{K: 25, Epochs: 10, Rate: 0.05, Batch: 100}},
+		{"-top-k -k-ramp", options{topK: 25, kRamp: 2}, cdRecipe{K: 25, Epochs: 10, Rate: 0.05, Batch: 100, KRampEvery: 2}},
+	} {
+		got := c.o.dbnTop(row)
+		if got != c.want {
+			t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
+		}
+		cfg := got.config(1)
+		if wantK := min(c.want.K, 1+4/max(c.want.KRampEvery, 1)); c.want.KRampEvery > 0 && cfg.Steps(4) != wantK {
+			t.Errorf("%s: CD-%d at epoch 4, want CD-%d", c.name, cfg.Steps(4), wantK)
+		}
+	}
+	if code := run([]string{"-rows", "dbn", "-top-k", "-1"}, io.Discard, io.Discard); code != 2 {
+		t.Errorf("-top-k -1: exit %d, want 2", code)
+	}
+}

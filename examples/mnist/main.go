@@ -70,6 +70,7 @@ type options struct {
 	list, float32, tiedTop    bool
 	topRate                   float64
 	topPCD                    bool
+	topK                      int
 	validation                int
 	earlyStop                 bool
 	schedule                  string
@@ -100,7 +101,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.dbmRecipe, "dbm-recipe", "", "the DBM's training: 2009 (the row's, after Salakhutdinov & Hinton) or maxnorm (the reference reimplementation's: max-norm 6, k = 1, a geometric rate over 400 epochs, chains from noise; docs/mnist.md)")
 	fs.DurationVar(&o.budget, "budget", 0, "stop the DBM's SML when this much time has passed (e.g. 90m) and evaluate the model as it is then; 0: no limit")
 	fs.StringVar(&o.schedule, "schedule", "", "the RBM rows' learning rate over the epochs: linear (falling to zero, the recipe's) or constant; a constant rate shows where a longer run is heading")
-	fs.IntVar(&o.kRamp, "k-ramp", 0, "the RBM rows' CD-k raises k by one every N epochs, from 1 up to the row's k (0: k from the start)")
+	fs.IntVar(&o.kRamp, "k-ramp", 0, "the RBM rows' CD-k (and the DBN top's) raises k by one every N epochs, from 1 up to the row's k (0: k from the start)")
 	fs.StringVar(&o.negative, "negative", "", "the visible units of CD's negative phase: means or samples, instead of the recipe's")
 	fs.IntVar(&o.aisRuns, "ais-runs", estimators.DefaultAISRuns, "AIS runs (with the 14,500 temperatures of Salakhutdinov & Murray)")
 	fs.IntVar(&o.raiseRows, "raise-rows", 50, "test images RAISE evaluates (0: none)")
@@ -117,6 +118,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.dbnBottom, "dbn-bottom", "", "restore the DBN's bottom 784×500 RBM from this checkpoint (an rbm500 row's model.safetensors) instead of training it")
 	fs.BoolVar(&o.tiedTop, "tied-top", false, "the DBN's top RBM starts as the bottom one turned upside down (Hinton et al. 2006), so the bound starts at the bottom RBM's log-likelihood")
 	fs.BoolVar(&o.topPCD, "top-pcd", false, "train the DBN's top RBM by PCD-1 (100 persistent chains, maximum likelihood's gradient) instead of the recipe's CD-1")
+	fs.IntVar(&o.topK, "top-k", 0, "train the DBN's top RBM by CD-k (PCD-k with -top-pcd) with this k instead of the recipe's 1; -k-ramp raises it from 1")
 	fs.Float64Var(&o.topRate, "top-lr", 0, "the DBN's top RBM's learning rate instead of the recipe's")
 	fs.IntVar(&o.validation, "validation", 0, "hold out the last N training images (after binarization) as validation data: not trained on, their log-likelihood recorded per epoch")
 	fs.BoolVar(&o.earlyStop, "early-stop", false, "the RBM rows keep the parameters of the epoch whose validation log-likelihood (log Z as the curve's) is best; needs -validation")
@@ -136,8 +138,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mnist: %v\n", err)
 		return 2
 	}
-	if o.epochScale <= 0 || o.aisRuns < 1 || o.raiseRows < 0 || o.raiseRuns < 1 || o.curveTemps < 1 || o.curveRuns < 1 || o.tempsScale < 1 || o.temps < 0 || o.reverseRuns < 0 || o.burn < 0 || o.trainRows < 0 || o.testRows < 0 || o.epochs < 0 || o.rate < 0 || o.momentum >= 1 || o.kRamp < 0 {
-		fmt.Fprintln(stderr, "mnist: -epoch-scale, -ais-runs, -raise-runs, -curve-temps, -curve-runs and -temps-scale must be positive, -train, -test, -temps, -raise-rows and -k-ramp not negative")
+	if o.epochScale <= 0 || o.aisRuns < 1 || o.raiseRows < 0 || o.raiseRuns < 1 || o.curveTemps < 1 || o.curveRuns < 1 || o.tempsScale < 1 || o.temps < 0 || o.reverseRuns < 0 || o.burn < 0 || o.trainRows < 0 || o.testRows < 0 || o.epochs < 0 || o.rate < 0 || o.momentum >= 1 || o.kRamp < 0 || o.topK < 0 {
+		fmt.Fprintln(stderr, "mnist: -epoch-scale, -ais-runs, -raise-runs, -curve-temps, -curve-runs and -temps-scale must be positive, -train, -test, -temps, -raise-rows, -k-ramp and -top-k not negative")
 		return 2
 	}
 	if (o.biases != "" && o.biases != "base" && o.biases != "zero") || (o.negative != "" && o.negative != "means" && o.negative != "samples") ||
