@@ -203,7 +203,7 @@ func (e *env) trainDBN(r *row, res *Result) (*deep.DBN, error) {
 		rc.Bottom, rc.BottomFrom, rc.BottomSHA256 = cdRecipe{}, e.o.dbnBottom, sum
 		fmt.Fprintf(e.stdout, "the bottom RBM restored from %s (sha256 %s), not trained\n", e.o.dbnBottom, sum)
 	}
-	res.Settings, res.Epochs = rc, rc.Bottom.Epochs+rc.Top.Epochs
+	res.Settings, res.Epochs, res.Training = rc, rc.Bottom.Epochs+rc.Top.Epochs, rc.method()
 	base, err := estimators.BaseRate(bottom, e.train, float64(e.train.Rows)/20)
 	if err != nil {
 		return nil, err
@@ -264,6 +264,19 @@ func (e *env) trainDBN(r *row, res *Result) (*deep.DBN, error) {
 	_, err = d.Pretrain(context.Background(), e.train, nil, deep.DBNPretrainConfig{
 		Layers: []deep.DBNLayerTraining{first, fit(rc.Top, boundProxy, rc.TiedTop)}, SampleUp: rc.SampleUp, Seed: e.o.seed})
 	return d, err
+}
+
+// method names the DBN's training as the table shows it, e.g. "greedy
+// PCD-1, then CD-1".
+func (rc dbnRecipe) method() string {
+	bottom, top := rc.Bottom.method(), rc.Top.method()
+	if rc.BottomFrom != "" {
+		bottom = "a restored RBM"
+	}
+	if rc.TiedTop {
+		top += " on a tied top"
+	}
+	return "greedy " + bottom + ", then " + top
 }
 
 // dbnTop applies the flags of the DBN's top RBM to its recipe: -top-lr

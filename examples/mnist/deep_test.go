@@ -242,3 +242,33 @@ func TestDBNTopFlags(t *testing.T) {
 		t.Errorf("-top-k -1: exit %d, want 2", code)
 	}
 }
+
+// TestRecipeMethods checks that every row's recipe names the training its
+// row states (so table.md's column follows the flags that change it), and
+// that a changed recipe names the change.
+func TestRecipeMethods(t *testing.T) {
+	for _, r := range rows() {
+		switch {
+		case r.cd != nil:
+			if got := r.cd.method(); got != r.training {
+				t.Errorf("%s: recipe %q, row %q", r.id, got, r.training)
+			}
+		case r.dbn != nil:
+			if got := r.dbn.method(); got != r.training {
+				t.Errorf("%s: recipe %q, row %q", r.id, got, r.training)
+			}
+		}
+	}
+	for _, c := range []struct {
+		got, want string
+	}{
+		{cdRecipe{K: 25, KRampEvery: 4}.method(), "CD-1→25 (k + 1 every 4 epochs)"},
+		{cdRecipe{K: 1, KRampEvery: 4}.method(), "CD-1"},
+		{cdRecipe{K: 3, Persistent: true}.method(), "PCD-3"},
+		{dbnRecipe{Bottom: cdRecipe{K: 1}, Top: cdRecipe{K: 25}, BottomFrom: "x", TiedTop: true}.method(), "greedy a restored RBM, then CD-25 on a tied top"},
+	} {
+		if c.got != c.want {
+			t.Errorf("%q, want %q", c.got, c.want)
+		}
+	}
+}

@@ -280,7 +280,7 @@ func (e *env) trainCD(r *row, res *Result) (runtime.Reflective, error) {
 	case "samples":
 		rc.MeanVisible = false
 	}
-	res.Settings, res.Epochs = rc, rc.Epochs
+	res.Settings, res.Epochs, res.Training = rc, rc.Epochs, rc.method()
 	m, t, err := r.newModel(e.o.seed, rc.config(e.o.seed))
 	if err != nil {
 		return nil, err

@@ -23,6 +23,9 @@ func (e *env) restoreRow(r *row, res *Result) (*deep.DBN, runtime.Reflective, er
 		return nil, nil, err
 	}
 	res.Settings, res.Epochs, res.TrainSeconds, res.Curve, res.CurveWhat = prev.Settings, prev.Epochs, prev.TrainSeconds, prev.Curve, prev.CurveWhat
+	if prev.Training != "" {
+		res.Training = prev.Training
+	}
 	src := filepath.Join(e.o.load, r.id)
 	fmt.Fprintf(e.stdout, "evaluating the models saved in %s\n", src)
 	if r.dbn != nil {

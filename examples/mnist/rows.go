@@ -87,6 +87,19 @@ func (rc cdRecipe) config(seed uint64) runtime.CDConfig {
 	return cfg
 }
 
+// method names the recipe's training as the table shows it: CD-k or
+// PCD-k, and CD-1→k with a ramp.
+func (rc cdRecipe) method() string {
+	name := "CD"
+	if rc.Persistent {
+		name = "PCD"
+	}
+	if rc.KRampEvery > 0 && rc.K > 1 {
+		return fmt.Sprintf("%s-1→%d (k + 1 every %d epochs)", name, rc.K, rc.KRampEvery)
+	}
+	return fmt.Sprintf("%s-%d", name, rc.K)
+}
+
 // emRecipe is how a mixture trains: MAP-EM in closed form (Pseudo counts
 // on every mean and weight), from K centres halfway between a random
 // training image and the data's pixel means, until the training
