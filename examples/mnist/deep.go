@@ -431,6 +431,9 @@ func (e *env) trainDBM(r *row, res *Result) (runtime.Reflective, error) {
 		rc = maxNormRecipe(rc)
 	}
 	rc.Epochs = e.scaled(rc.Epochs)
+	if e.o.smlEpochs > 0 {
+		rc.Epochs = e.o.smlEpochs
+	}
 	pre := make([]int, len(rc.PretrainEpochs))
 	for i, n := range rc.PretrainEpochs {
 		pre[i] = e.scaled(n)

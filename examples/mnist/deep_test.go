@@ -180,7 +180,7 @@ func TestDBNBottomRestored(t *testing.T) {
 // TestBudgetStopsSML checks that -budget ends the DBM's SML when it is
 // spent and the run still evaluates and saves the model, saying so in
 // table.json; the control, without a budget, trains every epoch and warns
-// of nothing.
+// of nothing. -sml-epochs sets SML's epochs and leaves the pretraining's.
 func TestBudgetStopsSML(t *testing.T) {
 	if testing.Short() {
 		t.Skip("pretrains and evaluates a 784-500-1000 DBM")
@@ -189,12 +189,13 @@ func TestBudgetStopsSML(t *testing.T) {
 	fast := []string{"-data", data, "-rows", "dbm", "-epochs", "2", "-temps", "20", "-ais-runs", "2", "-raise-rows", "0", "-reverse-runs", "0", "-curve-temps", "10", "-curve-runs", "2"}
 	for _, c := range []struct {
 		budget string
+		sml    string // -sml-epochs
 		epochs int
 		warned bool
-	}{{"1ns", 0, true}, {"0", 2, false}} {
+	}{{"1ns", "0", 0, true}, {"0", "0", 2, false}, {"0", "3", 3, false}} {
 		out := t.TempDir()
 		var stderr bytes.Buffer
-		if code := run(append([]string{"-out", out, "-budget", c.budget}, fast...), io.Discard, &stderr); code != 0 {
+		if code := run(append([]string{"-out", out, "-budget", c.budget, "-sml-epochs", c.sml}, fast...), io.Discard, &stderr); code != 0 {
 			t.Fatalf("-budget %s: exit %d: %s", c.budget, code, stderr.String())
 		}
 		var tab Table
@@ -209,6 +210,12 @@ func TestBudgetStopsSML(t *testing.T) {
 		}
 		if _, err := os.Stat(filepath.Join(out, "dbm", "model.safetensors")); err != nil {
 			t.Errorf("-budget %s: %v", c.budget, err)
+		}
+		// -sml-epochs leaves the pretraining at -epochs.
+		settings, _ := json.Marshal(r.Settings)
+		var rc dbmRecipe
+		if err := json.Unmarshal(settings, &rc); err != nil || !slices.Equal(rc.PretrainEpochs, []int{2, 2}) {
+			t.Errorf("-sml-epochs %s: pretraining epochs %v, want [2 2]", c.sml, rc.PretrainEpochs)
 		}
 	}
 }
