@@ -258,6 +258,57 @@ ax8s_end:
 	VZEROUPPER
 	RET
 
+// func Axpy8sx2(n int, y, a *float32, offs *int64, coef *float32)
+//
+// AVX2 version of Axpy8s for n a multiple of 8: y[j] += Σ_{t<8}
+// coef[t]·a[offs[t]/4 + j] in float32, rows 0, 2, 4, 6 in one chain and y
+// with rows 1, 3, 5, 7 in another, summed at the end (as Axpy8x2).
+TEXT ·Axpy8sx2(SB), NOSPLIT, $0-40
+	MOVQ         n+0(FP), CX
+	MOVQ         y+8(FP), DI
+	MOVQ         a+16(FP), SI
+	MOVQ         offs+24(FP), AX
+	MOVQ         coef+32(FP), DX
+	MOVQ         (AX), R8
+	MOVQ         8(AX), R9
+	MOVQ         16(AX), R10
+	MOVQ         24(AX), R11
+	MOVQ         32(AX), R12
+	MOVQ         40(AX), R13
+	MOVQ         48(AX), R14
+	MOVQ         56(AX), BX
+	VBROADCASTSS (DX), Y8
+	VBROADCASTSS 4(DX), Y9
+	VBROADCASTSS 8(DX), Y10
+	VBROADCASTSS 12(DX), Y11
+	VBROADCASTSS 16(DX), Y12
+	VBROADCASTSS 20(DX), Y13
+	VBROADCASTSS 24(DX), Y14
+	VBROADCASTSS 28(DX), Y15
+
+ax8sx2_loop:
+	CMPQ        CX, $8
+	JLT         ax8sx2_end
+	VMOVUPS     (DI), Y0
+	VMULPS      (SI)(R8*1), Y8, Y1
+	VFMADD231PS (SI)(R9*1), Y9, Y0
+	VFMADD231PS (SI)(R10*1), Y10, Y1
+	VFMADD231PS (SI)(R11*1), Y11, Y0
+	VFMADD231PS (SI)(R12*1), Y12, Y1
+	VFMADD231PS (SI)(R13*1), Y13, Y0
+	VFMADD231PS (SI)(R14*1), Y14, Y1
+	VFMADD231PS (SI)(BX*1), Y15, Y0
+	VADDPS      Y1, Y0, Y0
+	VMOVUPS     Y0, (DI)
+	ADDQ        $32, SI
+	ADDQ        $32, DI
+	SUBQ        $8, CX
+	JMP         ax8sx2_loop
+
+ax8sx2_end:
+	VZEROUPPER
+	RET
+
 // func AxpyUnitary(n int, alpha float64, x, y *float64)
 //
 // y[i] += α·x[i] for i < n, sixteen per pass (AVX-512), the tail masked.

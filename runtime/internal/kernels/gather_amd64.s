@@ -596,3 +596,174 @@ s64_next:
 s64_end:
 	VZEROUPPER
 	RET
+
+// ---------------------------------------------------------------------------
+// AVX2 float32 sparse-row kernel: Gather64s on 8-lane vectors. The strip of
+// B holds 64 float32 columns (eight vectors, the accumulators Y0–Y7), idx
+// the byte offsets of a float64 strip of 64 columns (halved here), vals
+// float32; the write-back widens each accumulator to two float64 vectors:
+//
+//	C[r, 0:64] = α·float64(acc) + β·C[r, 0:64]   (masked to the columns in use)
+//
+// func Gather64sx2(m int, start, idx *int32, vals *float32, b *float32, c *float64, ldc int, alpha, beta float64, masks *int64, unit int)
+// masks points to sixteen 4-lane mask vectors (int64 −1/0), one per float64
+// vector of the row of C.
+
+// Y9 = α, Y10 = β, Y11 = mask, Y12 = C, Y13 = the upper half widened.
+// GWB8SG writes the 8 columns of C at byte offset off from the float32
+// accumulator acc (xacc: the same register as X): plain loads and stores
+// when all 8 are in use (VMASKMOVPD stores are slow on some CPUs, AMD's
+// among them), masked ones when some are, nothing when none is (the masks
+// are a prefix); part and done are labels unique to the call.
+#define GWB8SG(acc, xacc, off, part, done) \
+	VEXTRACTF128 $1, acc, X13; \
+	VCVTPS2PD X13, Y13; \
+	VCVTPS2PD xacc, acc; \
+	VMULPD Y9, acc, acc; \
+	VMULPD Y9, Y13, Y13; \
+	MOVQ (off+56)(AX), R9; \
+	TESTQ R9, R9; \
+	JEQ part; \
+	VFMADD231PD off(DI), Y10, acc; \
+	VMOVUPD acc, off(DI); \
+	VFMADD231PD (off+32)(DI), Y10, Y13; \
+	VMOVUPD Y13, (off+32)(DI); \
+	JMP done; \
+part: \
+	MOVQ off(AX), R9; \
+	TESTQ R9, R9; \
+	JEQ done; \
+	VMOVUPD off(AX), Y11; \
+	VMASKMOVPD off(DI), Y11, Y12; \
+	VFMADD231PD Y12, Y10, acc; \
+	VMASKMOVPD acc, Y11, off(DI); \
+	VMOVUPD (off+32)(AX), Y11; \
+	VMASKMOVPD (off+32)(DI), Y11, Y12; \
+	VFMADD231PD Y12, Y10, Y13; \
+	VMASKMOVPD Y13, Y11, (off+32)(DI); \
+done:
+
+// GWB8SZ is GWB8SG for β = 0: C is not read.
+#define GWB8SZ(acc, xacc, off, part, done) \
+	VEXTRACTF128 $1, acc, X13; \
+	VCVTPS2PD X13, Y13; \
+	VCVTPS2PD xacc, acc; \
+	VMULPD Y9, acc, acc; \
+	VMULPD Y9, Y13, Y13; \
+	MOVQ (off+56)(AX), R9; \
+	TESTQ R9, R9; \
+	JEQ part; \
+	VMOVUPD acc, off(DI); \
+	VMOVUPD Y13, (off+32)(DI); \
+	JMP done; \
+part: \
+	MOVQ off(AX), R9; \
+	TESTQ R9, R9; \
+	JEQ done; \
+	VMOVUPD off(AX), Y11; \
+	VMASKMOVPD acc, Y11, off(DI); \
+	VMOVUPD (off+32)(AX), Y11; \
+	VMASKMOVPD Y13, Y11, (off+32)(DI); \
+done:
+
+TEXT ·Gather64sx2(SB), NOSPLIT, $0-88
+	MOVQ         m+0(FP), CX
+	MOVQ         start+8(FP), R10
+	MOVQ         idx+16(FP), SI
+	MOVQ         vals+24(FP), DX
+	MOVQ         b+32(FP), BX
+	MOVQ         c+40(FP), DI
+	MOVQ         ldc+48(FP), R8
+	SHLQ         $3, R8
+	VBROADCASTSD alpha+56(FP), Y9
+	VBROADCASTSD beta+64(FP), Y10
+	MOVQ         masks+72(FP), AX
+	MOVQ         unit+80(FP), R11
+	MOVQ         beta+64(FP), R15
+	SHLQ         $1, R15
+	TESTQ        CX, CX
+	JEQ          s64x2_end
+
+s64x2_row:
+	VXORPS  Y0, Y0, Y0
+	VXORPS  Y1, Y1, Y1
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+	VXORPS  Y4, Y4, Y4
+	VXORPS  Y5, Y5, Y5
+	VXORPS  Y6, Y6, Y6
+	VXORPS  Y7, Y7, Y7
+	MOVLQSX (R10), R13
+	MOVLQSX 4(R10), R12
+	SUBQ    R13, R12
+	JLE     s64x2_wb
+	LEAQ    (DX)(R13*4), R14
+	LEAQ    (SI)(R13*4), R13
+	TESTQ   R11, R11
+	JNE     s64x2_unit
+
+s64x2_ent:
+	MOVLQSX      (R13), R9
+	SHRQ         $1, R9
+	VBROADCASTSS (R14), Y8
+	VFMADD231PS  (BX)(R9*1), Y8, Y0
+	VFMADD231PS  32(BX)(R9*1), Y8, Y1
+	VFMADD231PS  64(BX)(R9*1), Y8, Y2
+	VFMADD231PS  96(BX)(R9*1), Y8, Y3
+	VFMADD231PS  128(BX)(R9*1), Y8, Y4
+	VFMADD231PS  160(BX)(R9*1), Y8, Y5
+	VFMADD231PS  192(BX)(R9*1), Y8, Y6
+	VFMADD231PS  224(BX)(R9*1), Y8, Y7
+	ADDQ         $4, R13
+	ADDQ         $4, R14
+	DECQ         R12
+	JNE          s64x2_ent
+	JMP          s64x2_wb
+
+s64x2_unit:
+	MOVLQSX (R13), R9
+	SHRQ    $1, R9
+	VADDPS  (BX)(R9*1), Y0, Y0
+	VADDPS  32(BX)(R9*1), Y1, Y1
+	VADDPS  64(BX)(R9*1), Y2, Y2
+	VADDPS  96(BX)(R9*1), Y3, Y3
+	VADDPS  128(BX)(R9*1), Y4, Y4
+	VADDPS  160(BX)(R9*1), Y5, Y5
+	VADDPS  192(BX)(R9*1), Y6, Y6
+	VADDPS  224(BX)(R9*1), Y7, Y7
+	ADDQ    $4, R13
+	DECQ    R12
+	JNE     s64x2_unit
+
+s64x2_wb:
+	TESTQ R15, R15
+	JEQ   s64x2_wbz
+	GWB8SG(Y0, X0, 0, s64x2_p0, s64x2_d0)
+	GWB8SG(Y1, X1, 64, s64x2_p1, s64x2_d1)
+	GWB8SG(Y2, X2, 128, s64x2_p2, s64x2_d2)
+	GWB8SG(Y3, X3, 192, s64x2_p3, s64x2_d3)
+	GWB8SG(Y4, X4, 256, s64x2_p4, s64x2_d4)
+	GWB8SG(Y5, X5, 320, s64x2_p5, s64x2_d5)
+	GWB8SG(Y6, X6, 384, s64x2_p6, s64x2_d6)
+	GWB8SG(Y7, X7, 448, s64x2_p7, s64x2_d7)
+	JMP   s64x2_next
+
+s64x2_wbz:
+	GWB8SZ(Y0, X0, 0, s64x2_pz0, s64x2_dz0)
+	GWB8SZ(Y1, X1, 64, s64x2_pz1, s64x2_dz1)
+	GWB8SZ(Y2, X2, 128, s64x2_pz2, s64x2_dz2)
+	GWB8SZ(Y3, X3, 192, s64x2_pz3, s64x2_dz3)
+	GWB8SZ(Y4, X4, 256, s64x2_pz4, s64x2_dz4)
+	GWB8SZ(Y5, X5, 320, s64x2_pz5, s64x2_dz5)
+	GWB8SZ(Y6, X6, 384, s64x2_pz6, s64x2_dz6)
+	GWB8SZ(Y7, X7, 448, s64x2_pz7, s64x2_dz7)
+
+s64x2_next:
+	ADDQ R8, DI
+	ADDQ $4, R10
+	DECQ CX
+	JNE  s64x2_row
+
+s64x2_end:
+	VZEROUPPER
+	RET

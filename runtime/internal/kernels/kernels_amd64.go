@@ -35,6 +35,15 @@ func Gemm8x32s(k int, a, b *float32, c *float64, ldc int, alpha, beta float64, r
 func Narrow16(n int, src *float64, dst *float32)
 
 //go:noescape
+func Gemm4x24s(k int, a, b *float32, c *float64, ldc int, alpha, beta float64, rows int, masks *int64)
+
+//go:noescape
+func Gather64sx2(m int, start, idx *int32, vals *float32, b *float32, c *float64, ldc int, alpha, beta float64, masks *int64, unit int)
+
+//go:noescape
+func Narrow4x2(n int, src *float64, dst *float32)
+
+//go:noescape
 func CountNZ(n int, x *float64) int
 
 //go:noescape
@@ -57,6 +66,9 @@ func Axpy8s(n int, y, a *float32, offs *int64, coef *float32)
 
 //go:noescape
 func Axpy8x2(n int, y, a *float64, offs *int64, coef *float64)
+
+//go:noescape
+func Axpy8sx2(n int, y, a *float32, offs *int64, coef *float32)
 
 //go:noescape
 func dot4(n int, a *float64, lda int, x *float64, out *float64)

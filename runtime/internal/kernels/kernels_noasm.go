@@ -18,6 +18,14 @@ func Gather64s(m int, start, idx *int32, vals *float32, b *float32, c *float64, 
 	panic("unreachable")
 }
 func Narrow16(n int, src *float64, dst *float32) { panic("unreachable") }
+func Gemm4x24s(k int, a, b *float32, c *float64, ldc int, alpha, beta float64, rows int, masks *int64) {
+	panic("unreachable")
+}
+func Gather64sx2(m int, start, idx *int32, vals *float32, b *float32, c *float64, ldc int, alpha, beta float64, masks *int64, unit int) {
+	panic("unreachable")
+}
+func Narrow4x2(n int, src *float64, dst *float32)               { panic("unreachable") }
+func Axpy8sx2(n int, y, a *float32, offs *int64, coef *float32) { panic("unreachable") }
 func Gemm8x32s(k int, a, b *float32, c *float64, ldc int, alpha, beta float64, rows int, masks *uint16) {
 	panic("unreachable")
 }
