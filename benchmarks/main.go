@@ -304,7 +304,7 @@ func gibbs(res *result, train *dataset.BitDataset, chains, sweeps int, seed uint
 	m := rbm.NewRBM(seed)
 	x := rbm.NewRBMChains(chains, seed+1)
 	if float32 && !x.Workspace.SetFloat32(true) {
-		log.Fatal("-float32: this CPU has no float32 kernels (they need AVX-512)")
+		log.Fatal("-float32: this CPU has no float32 kernels (they need AVX2 and FMA, or AVX-512)")
 	}
 	res.Init = "random"
 	if train != nil {
@@ -346,7 +346,7 @@ func trainRBM(m *rbm.RBM, data *dataset.BitDataset, epochs, batch, chains int, l
 		return 0, 0, err
 	}
 	if float32 && !t.Workspace().SetFloat32(true) {
-		return 0, 0, errors.New("-float32: this CPU has no float32 kernels (they need AVX-512)")
+		return 0, 0, errors.New("-float32: this CPU has no float32 kernels (they need AVX2 and FMA, or AVX-512)")
 	}
 	errSum := 0.0
 	buf, idx := make([]float64, batch*nv), make([]int, batch)
@@ -495,7 +495,7 @@ func vsml(res *result, train *dataset.BitDataset, batch, chains, k, mfSweeps int
 		return err
 	}
 	if float32 && !t.Workspace().SetFloat32(true) {
-		return errors.New("-float32: this CPU has no float32 kernels (they need AVX-512)")
+		return errors.New("-float32: this CPU has no float32 kernels (they need AVX2 and FMA, or AVX-512)")
 	}
 	buf, idx := make([]float64, batch*nv), make([]int, batch)
 	t0 := time.Now()

@@ -9,10 +9,12 @@ import (
 // kernelShape describes the blocking of a level's GEMM kernels: the dense
 // micro-tile is mr×nr over a packed depth of at most kc, rows of A are
 // blocked by mc and columns of B by nc; the sparse-row kernel works on
-// strips of gw columns over a packed depth of at most gkc.
+// strips of gw columns over a packed depth of at most gkc. In float32
+// (shapes32), a sparse strip of at most tail64 columns stays float64.
 type kernelShape struct {
 	mr, nr, kc, mc, nc int
 	gw, gkc            int
+	tail64             int
 }
 
 // shapes holds the blocking of each level, tuned on a Xeon (Emerald Rapids,
@@ -29,6 +31,33 @@ var shapes = [...]kernelShape{
 }
 
 func shapeOf(lv int) kernelShape { return shapes[lv] }
+
+// shapes32 holds the blocking of the float32 products (Workspace.SetFloat32)
+// of the levels that have float32 kernels, zero for the others. AVX-512:
+// 8×32 dense tiles (Gemm8x32s), 64-column sparse strips (Gather64s), the
+// last strip of a matrix kept float64 when it has at most 32 columns (it
+// runs Gather32). AVX2, tuned on an AMD EPYC (Zen 3, 32 KB L1d, 512 KB
+// L2): 4×24 dense tiles (Gemm4x24s: a 24-column B micro-panel of depth 256
+// is 24 KB), 64-column sparse strips (Gather64sx2, masked to any width,
+// so no strip stays float64) of depth 96 (24 KB).
+var shapes32 = [...]kernelShape{
+	kernels.LevelGo:     {},
+	kernels.LevelAVX2:   {mr: 4, nr: 24, kc: 256, mc: 96, nc: 3072, gw: 64, gkc: 96},
+	kernels.LevelAVX512: {mr: 8, nr: 32, kc: 256, mc: 120, nc: 3072, gw: 64, gkc: 64, tail64: 32},
+	kernels.LevelNEON:   {},
+}
+
+// has32 reports whether level lv has float32 kernels.
+func has32(lv int) bool { return shapes32[lv].mr != 0 }
+
+// shapeFor returns the blocking of level lv's products, those of its
+// float32 kernels with f32.
+func shapeFor(lv int, f32 bool) kernelShape {
+	if f32 && has32(lv) {
+		return shapes32[lv]
+	}
+	return shapes[lv]
+}
 
 // alignedFloats returns a 64-byte aligned slice of n float64 backed by *buf,
 // growing *buf only when it is too small.
@@ -60,10 +89,15 @@ func alignedFloat32s(buf *[]float32, n int) []float32 {
 // narrow sets dst[i] = float32(src[i]), rounding to nearest (len(dst) ≥ len(src)).
 func narrow(lv int, dst []float32, src []float64) {
 	n := 0
-	if lv == kernels.LevelAVX512 && len(src) >= 16 {
+	switch {
+	case lv == kernels.LevelAVX512 && len(src) >= 16:
 		n = len(src) / 16 * 16
 		_ = dst[n-1]
 		kernels.Narrow16(n/16, &src[0], &dst[0])
+	case lv == kernels.LevelAVX2 && len(src) >= 4:
+		n = len(src) / 4 * 4
+		_ = dst[n-1]
+		kernels.Narrow4x2(n/4, &src[0], &dst[0])
 	}
 	for i := n; i < len(src); i++ {
 		dst[i] = float32(src[i])
@@ -141,8 +175,8 @@ func (s *gemmScratch) gemmSerial(lv int, sparse, transA, transB bool, m, n, k in
 		s.gemmSparse(lv, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	if s.f32 && lv == kernels.LevelAVX512 {
-		s.gemmDense32(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	if s.f32 && has32(lv) {
+		s.gemmDense32(lv, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	sh := shapeOf(lv)
@@ -211,30 +245,26 @@ func (s *gemmScratch) gemmSerial(lv int, sparse, transA, transB bool, m, n, k in
 	}
 }
 
-// The float32 dense kernel's blocking: 8×32 micro-tiles, depth 256, rows
-// of A in blocks of 120, columns of B in blocks of 3072.
-const (
-	f32mr, f32nr, f32kc, f32mc, f32nc = 8, 32, 256, 120, 3072
-)
-
 // gemmDense32 is the packed dense product of gemmSerial with the panels
-// narrowed to float32 and the float32 kernel kernels.Gemm8x32s (AVX-512 only):
-// sums in float32, α and β applied in float64.
-func (s *gemmScratch) gemmDense32(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	const lv = kernels.LevelAVX512
-	mr, nr := f32mr, f32nr
+// narrowed to float32 and the float32 kernels of level lv (shapes32):
+// kernels.Gemm8x32s (AVX-512) or kernels.Gemm4x24s (AVX2), sums in
+// float32, α and β applied in float64.
+func (s *gemmScratch) gemmDense32(lv int, transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	sh := shapes32[lv]
+	mr, nr := sh.mr, sh.nr
 	var m16 [4]uint16
-	pc, packed := s.cached(packKey{kind: packDenseB, lv: lv, trans: transB, f32: true, rows: k, cols: n, ld: ldb, depth: f32kc, strip: nr, nc: f32nc}, b, bExtent(transB, k, n, ldb))
+	var m64 [24]int64
+	pc, packed := s.cached(packKey{kind: packDenseB, lv: lv, trans: transB, f32: true, rows: k, cols: n, ld: ldb, depth: sh.kc, strip: nr, nc: sh.nc}, b, bExtent(transB, k, n, ldb))
 	var whole []float32
 	if pc != nil {
 		whole = alignedFloat32s(&pc.f32, (n+nr-1)/nr*nr*k)
 	}
 	off := 0
-	for j0 := 0; j0 < n; j0 += f32nc {
-		nb := min(f32nc, n-j0)
+	for j0 := 0; j0 < n; j0 += sh.nc {
+		nb := min(sh.nc, n-j0)
 		nstrips := (nb + nr - 1) / nr
-		for p0 := 0; p0 < k; p0 += f32kc {
-			kb := min(f32kc, k-p0)
+		for p0 := 0; p0 < k; p0 += sh.kc {
+			kb := min(sh.kc, k-p0)
 			be := beta
 			if p0 > 0 {
 				be = 1
@@ -265,8 +295,8 @@ func (s *gemmScratch) gemmDense32(transA, transB bool, m, n, k int, alpha float6
 					}
 				}
 			}
-			for i0 := 0; i0 < m; i0 += f32mc {
-				mb := min(f32mc, m-i0)
+			for i0 := 0; i0 < m; i0 += sh.mc {
+				mb := min(sh.mc, m-i0)
 				npan := (mb + mr - 1) / mr
 				ap := alignedFloats(&s.apack, npan*kb*mr)
 				for ip := range npan {
@@ -276,12 +306,21 @@ func (s *gemmScratch) gemmDense32(transA, transB bool, m, n, k int, alpha float6
 				narrow(lv, ap32, ap)
 				for js := range nstrips {
 					cols := min(nr, nb-js*nr)
-					lanesMask16(m16[:], cols, 0)
+					if lv == kernels.LevelAVX512 {
+						lanesMask16(m16[:], cols, 0)
+					} else {
+						lanesMask64(m64[:nr], cols)
+					}
 					bs := bp32[js*kb*nr:]
 					for ip := range npan {
 						rows := min(mr, mb-ip*mr)
 						ci := (i0+ip*mr)*ldc + j0 + js*nr
-						kernels.Gemm8x32s(kb, &ap32[ip*kb*mr], &bs[0], &c[ci], ldc, alpha, be, rows, &m16[0])
+						switch lv {
+						case kernels.LevelAVX512:
+							kernels.Gemm8x32s(kb, &ap32[ip*kb*mr], &bs[0], &c[ci], ldc, alpha, be, rows, &m16[0])
+						case kernels.LevelAVX2:
+							kernels.Gemm4x24s(kb, &ap32[ip*kb*mr], &bs[0], &c[ci], ldc, alpha, be, rows, &m64[0])
+						}
 					}
 				}
 			}
@@ -415,20 +454,22 @@ func packTrans8(kc int, src []float64, ld, rows int, dst []float64, ds int) {
 // C[r, strip] += α·Σ op(A)[r,p]·op(B)[p, strip] over the listed rows only,
 // strip by strip, each strip of op(B) (kept in L1) serving all rows of C.
 func (s *gemmScratch) gemmSparse(lv int, transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	kc, w := sparseDepth(lv, k), shapeOf(lv).gw
+	f32 := s.f32 && has32(lv)
+	sh := shapeFor(lv, f32)
+	kc, w := sparseDepth(sh, k), sh.gw
 	nkb := (k + kc - 1) / kc
 	// With B, each depth block of B is packed whole, its rows read from end
 	// to end, and the strips follow, the lists of one block at a time; with
 	// Bᵀ, each strip is packed for the whole depth (rows of the stored
 	// matrix read from end to end), which needs the lists of all blocks at
 	// once (listRows), and threads that split the columns of C share them.
-	// With f32 (AVX-512 only) strips of more than 32 columns are packed as
-	// float32 and multiplied in float32; a narrower one (the last strip of
-	// a matrix) stays float64, and is then the only float64 strip: it is
-	// kept apart, at offset 0 of the float64 buffer.
-	f32 := s.f32 && lv == kernels.LevelAVX512
+	// With f32 the strips are packed as float32 and multiplied in float32,
+	// except a strip of at most tail64 columns (on AVX-512: the last strip
+	// of a matrix, 32 columns or fewer), which stays float64 and is then the
+	// only float64 strip: it is kept apart, at offset 0 of the float64
+	// buffer.
 	nstrips := (n + w - 1) / w
-	in32 := func(js int) bool { return f32 && min(w, n-js*w) > 32 }
+	in32 := func(js int) bool { return f32 && min(w, n-js*w) > sh.tail64 }
 	strips64 := nstrips // float64 strips, in the buffer's order
 	if f32 {
 		strips64 = 0
@@ -565,10 +606,10 @@ type rowLists struct {
 	unit       int
 }
 
-// sparseDepth returns the depth of the sparse kernel's blocks for an inner
-// dimension k.
-func sparseDepth(lv, k int) int {
-	kc := shapeOf(lv).gkc
+// sparseDepth returns the depth of the sparse kernel's blocks of shape sh
+// for an inner dimension k.
+func sparseDepth(sh kernelShape, k int) int {
+	kc := sh.gkc
 	if k <= kc+kc/2 {
 		kc = k
 	}
@@ -577,9 +618,11 @@ func sparseDepth(lv, k int) int {
 
 // listRows lists the nonzeros of rows r0…r0+rows−1 of op(A) (inner
 // dimension k) for the depth blocks q0…q1−1, in the thread's buffers,
-// narrowing the values when f32 and they are not all 1.
+// narrowing the values when f32 and they are not all 1 (the blocking then
+// that of the float32 kernels).
 func (s *gemmScratch) listRows(lv int, transA bool, a []float64, lda, r0, rows, k, q0, q1 int, f32 bool) *rowLists {
-	kc, w := sparseDepth(lv, k), shapeOf(lv).gw
+	sh := shapeFor(lv, f32)
+	kc, w := sparseDepth(sh, k), sh.gw
 	scale := w * 8 // byte offsets for the assembly
 	if lv == kernels.LevelGo {
 		scale = w
@@ -624,14 +667,18 @@ func (s *gemmScratch) listRows(lv int, transA bool, a []float64, lda, r0, rows, 
 // kernel accumulates C[r, 0:cols] += α·Σ op(A)[r,p]·op(B)[p, 0:cols] for
 // the rows of rl, over the listed nonzeros of one depth block (row starts
 // st) and one strip of op(B) (bs, or bs32 in float32, from element off), C
-// scaled by be first.
+// scaled by be first. In float32 AVX2 takes any strip in Gather64sx2,
+// AVX-512 strips of more than 32 columns in Gather64s.
 func (rl *rowLists) kernel(lv int, f32 bool, st []int32, bs []float64, bs32 []float32, off int, c []float64, ldc, cols int, alpha, be float64) {
 	var m16 [4]uint16
-	var m64 [32]int64
+	var m64 [64]int64
 	switch {
 	case lv == kernels.LevelGo:
 		kernels.GatherGo(rl.rows, st, rl.idx, rl.vals, bs[off:], c, ldc, alpha, be, cols, rl.unit != 0)
-	case f32 && cols > 32:
+	case f32 && lv == kernels.LevelAVX2:
+		lanesMask64(m64[:], cols)
+		kernels.Gather64sx2(rl.rows, &st[0], &rl.idx[0], &rl.val32[0], &bs32[off], &c[0], ldc, alpha, be, &m64[0], rl.unit)
+	case f32 && lv == kernels.LevelAVX512 && cols > 32:
 		lanesMask16(m16[:], cols, 4)
 		kernels.Gather64s(rl.rows, &st[0], &rl.idx[0], &rl.val32[0], &bs32[off], &c[0], ldc, alpha, be, &m16[0], rl.unit)
 	case lv == kernels.LevelAVX512 && cols > 32:
@@ -641,7 +688,7 @@ func (rl *rowLists) kernel(lv int, f32 bool, st []int32, bs []float64, bs32 []fl
 		lanesMask16(m16[:], cols, 0)
 		kernels.Gather32(rl.rows, &st[0], &rl.idx[0], &rl.vals[0], &bs[off], &c[0], ldc, alpha, be, &m16[0], rl.unit)
 	default:
-		lanesMask64(m64[:], cols)
+		lanesMask64(m64[:32], cols)
 		kernels.Gather32x2(rl.rows, &st[0], &rl.idx[0], &rl.vals[0], &bs[off], &c[0], ldc, alpha, be, &m64[0], rl.unit)
 	}
 }

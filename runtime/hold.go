@@ -213,8 +213,7 @@ func (s *gemmScratch) cached(key packKey, b []float64, n int) (*packCache, bool)
 // addRowsList, from the thread's float32 copy of A (m×n, leading dimension
 // lda), which it makes when it is not yet packed: the rows are summed in
 // float32, eight per pass, and added to y in float64.
-func (s *gemmScratch) addRowsHeld(pc *packCache, packed bool, m, n int, y, a []float64, lda int, idx []int32, vals []float64, cnt int, alpha float64) {
-	const lv = kernels.LevelAVX512
+func (s *gemmScratch) addRowsHeld(lv int, pc *packCache, packed bool, m, n int, y, a []float64, lda int, idx []int32, vals []float64, cnt int, alpha float64) {
 	ld := (n + 15) &^ 15
 	a32 := alignedFloat32s(&pc.f32, m*ld)
 	if !packed {
@@ -224,19 +223,21 @@ func (s *gemmScratch) addRowsHeld(pc *packCache, packed bool, m, n int, y, a []f
 	}
 	y32 := alignedFloat32s(&s.y32, ld)
 	clear(y32)
-	addRowsList32(n, y32, a32, ld, idx, vals, cnt)
+	addRowsList32(lv, n, y32, a32, ld, idx, vals, cnt)
 	y = y[:n]
 	for j := range y {
 		y[j] += alpha * float64(y32[j])
 	}
 }
 
-// addRowsList32 computes y[0:n] += Σ_e vals[e]·A[idx[e], 0:n] in float32
-// (AVX-512), eight rows per pass.
-func addRowsList32(n int, y, a []float32, lda int, idx []int32, vals []float64, cnt int) {
+// addRowsList32 computes y[0:n] += Σ_e vals[e]·A[idx[e], 0:n] in float32,
+// eight rows per pass: kernels.Axpy8s (AVX-512) or kernels.Axpy8sx2 (AVX2)
+// on the first n &^ 7 columns and Go on the rest.
+func addRowsList32(lv, n int, y, a []float32, lda int, idx []int32, vals []float64, cnt int) {
 	var offs [8]int64
 	var coef [8]float32
 	_ = y[n-1]
+	n8 := n &^ 7
 	for e := 0; e < cnt; e += 8 {
 		g := min(8, cnt-e)
 		for t := range 8 {
@@ -249,7 +250,20 @@ func addRowsList32(n int, y, a []float32, lda int, idx []int32, vals []float64, 
 				coef[t] = 0
 			}
 		}
-		kernels.Axpy8s(n, &y[0], &a[0], &offs[0], &coef[0])
+		switch lv {
+		case kernels.LevelAVX512:
+			kernels.Axpy8s(n, &y[0], &a[0], &offs[0], &coef[0])
+		case kernels.LevelAVX2:
+			if n8 > 0 {
+				kernels.Axpy8sx2(n8, &y[0], &a[0], &offs[0], &coef[0])
+			}
+			for t := range 8 {
+				r := a[offs[t]/4:]
+				for j := n8; j < n; j++ {
+					y[j] += coef[t] * r[j]
+				}
+			}
+		}
 	}
 }
 
@@ -264,7 +278,7 @@ func (s *gemmScratch) gemvPart(lv, m, n int, alpha float64, a []float64, lda int
 		s.gemvGo(m, n, alpha, a, lda, x, beta, y)
 		return
 	}
-	if !s.f32 || lv != kernels.LevelAVX512 || n == 0 || alpha == 0 {
+	if !s.f32 || !has32(lv) || n == 0 || alpha == 0 {
 		gemvRows(lv, m, n, alpha, a, lda, x, beta, y)
 		return
 	}
@@ -284,7 +298,7 @@ func (s *gemmScratch) gemvPart(lv, m, n int, alpha float64, a []float64, lda int
 	y32 := alignedFloat32s(&s.y32, ld)
 	clear(y32)
 	if cnt > 0 {
-		addRowsList32(m, y32, t32, ld, idx, vals, cnt)
+		addRowsList32(lv, m, y32, t32, ld, idx, vals, cnt)
 	}
 	y = y[:m]
 	for i := range y {

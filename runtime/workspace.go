@@ -79,17 +79,17 @@ func (w *Workspace) Threads() int {
 // doubles the width of their vectors. Each entry then errs by at most about
 // 2⁻²⁴·(1 + k′)·(Σ|op(A)[r,p]·op(B)[p,j]| + |β·C|), k′ the number of
 // nonzero terms (float32 rounding of every term and of every partial sum),
-// against float64's 2⁻⁵²; a strip of 32 columns or fewer of the sparse
-// kernel (the last strip of a matrix) stays float64. Gemv and AddRows (one
-// chain) read float32 copies of a held A (Hold) and float64 otherwise. The
-// float32 kernels need AVX-512; SetFloat32
-// reports whether they are in effect (false on other CPUs, where every
-// product stays float64, and for a nil Workspace).
+// against float64's 2⁻⁵²; with AVX-512 a strip of 32 columns or fewer of
+// the sparse kernel (the last strip of a matrix) stays float64. Gemv and
+// AddRows (one chain) read float32 copies of a held A (Hold) and float64
+// otherwise. The float32 kernels need AVX2 and FMA, or AVX-512 (amd64);
+// SetFloat32 reports whether they are in effect (false on other CPUs, where
+// every product stays float64, and for a nil Workspace).
 func (w *Workspace) SetFloat32(on bool) bool {
 	if w == nil || w.pool == nil {
 		return false
 	}
-	on = on && kernels.Level == kernels.LevelAVX512
+	on = on && has32(kernels.Level)
 	for t := range w.scratch {
 		w.scratch[t].f32 = on
 	}
@@ -415,8 +415,9 @@ func (p *pool) runPart(t int) {
 	case jobLists:
 		r0, r1 := split(j.m, j.parts, 1, t), split(j.m, j.parts, 1, t+1)
 		sc := &p.scratch[t]
-		kc := sparseDepth(j.lv, j.k)
-		sc.listRows(j.lv, j.transA, j.a, j.lda, r0, r1-r0, j.k, 0, (j.k+kc-1)/kc, sc.f32 && j.lv == kernels.LevelAVX512)
+		f32 := sc.f32 && has32(j.lv)
+		kc := sparseDepth(shapeFor(j.lv, f32), j.k)
+		sc.listRows(j.lv, j.transA, j.a, j.lda, r0, r1-r0, j.k, 0, (j.k+kc-1)/kc, f32)
 	case jobReduce:
 		r0, r1 := split(j.m, j.parts, 1, t), split(j.m, j.parts, 1, t+1)
 		for r := r0; r < r1; r++ {
@@ -571,9 +572,9 @@ func (s *gemmScratch) addRows(lv, m, n int, y, x, a []float64, lda int, alpha fl
 	idx := growInt32(&s.idx, m+16)
 	vals := alignedFloats(&s.vals, m+16)
 	cnt, _ := compressList(lv, m, x, 0, 1, 1, idx, vals)
-	if s.f32 && lv == kernels.LevelAVX512 {
+	if s.f32 && has32(lv) {
 		if pc, packed := s.cached(packKey{kind: packRows32, lv: lv, f32: true, rows: m, cols: n, ld: lda}, a, (m-1)*lda+n); pc != nil {
-			s.addRowsHeld(pc, packed, m, n, y, a, lda, idx, vals, cnt, alpha)
+			s.addRowsHeld(lv, pc, packed, m, n, y, a, lda, idx, vals, cnt, alpha)
 			return
 		}
 	}
@@ -603,14 +604,15 @@ const sparseMaxDensity = 0.7
 //
 // With a non-nil Workspace the product is cache-blocked: panels of op(B)
 // (kc×nc) and of op(A) (mc×kc) are packed and multiplied by an mr×nr
-// register-blocked micro-kernel (8×24 with AVX-512, 4×12 with AVX2 or NEON, 2×3 in Go). When at
+// register-blocked micro-kernel (8×24 with AVX-512, 4×12 with AVX2 or NEON, 2×3 in Go;
+// in float32, SetFloat32, 8×32 with AVX-512 and 4×24 with AVX2). When at
 // most 70% of op(A) is nonzero (binary unit states), each row of op(A) is
 // instead reduced to the list of its nonzeros p, and
 //
 //	C[r,:] = α·Σ_{p : op(A)[r,p] ≠ 0} op(A)[r,p]·op(B)[p,:] + β·C[r,:]
 //
-// is accumulated over those rows of op(B) only, in strips of 64 (AVX-512)
-// or 32 columns of op(B) packed to stay in L1.
+// is accumulated over those rows of op(B) only, in strips of 64 (AVX-512,
+// and float32 with AVX2) or 32 columns of op(B) packed to stay in L1.
 //
 // Threads divide the rows of the stored B when it is the largest operand:
 // for op(B) = B (with 2m ≤ k) the inner dimension is split and the partial
@@ -644,7 +646,7 @@ func (w *Workspace) Gemm(transA, transB bool, m, n, k int, alpha float64, a []fl
 // gemmKernel is Gemm for m, n, k ≥ 1 and α ≠ 0 with the kernel chosen:
 // the sparse-row kernel with sparse, the packed dense one otherwise.
 func (w *Workspace) gemmKernel(lv int, sparse, transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	sh := shapeOf(lv)
+	sh := shapeFor(lv, w.scratch[0].f32)
 	parts := w.parallel(m * n * k)
 	if parts == 1 {
 		w.scratch[0].gemmSerial(lv, sparse, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)

@@ -195,13 +195,13 @@ func TestWorkspaceGemm(t *testing.T) {
 // results differ from float64's in the last bits) and to stay within
 // 2⁻²⁴·(1 + nonzeros).
 func TestWorkspaceGemmFloat32(t *testing.T) {
-	if kernels.CPULevel != kernels.LevelAVX512 {
-		t.Skip("the float32 kernel needs AVX-512")
+	if !has32(kernels.CPULevel) {
+		t.Skip("no float32 kernels on this CPU (they need AVX2 and FMA, or AVX-512)")
 	}
 	ws := testWorkspaces(t)[1:]
 	for _, w := range ws {
 		if !w.SetFloat32(true) || !w.Float32() {
-			t.Fatal("SetFloat32(true) not in effect on an AVX-512 machine")
+			t.Fatalf("SetFloat32(true) not in effect at level %s", levelNames[kernels.CPULevel])
 		}
 	}
 	r := NewRNG(14, 0)

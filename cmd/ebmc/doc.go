@@ -26,7 +26,8 @@
 // -float32 the generated chains and trainers run their batched matrix
 // products in float32 (runtime.Workspace.SetFloat32: operands read rounded
 // to float32, sums in float32, half the bytes read), where the CPU has the
-// AVX-512 kernels; parameters, states and all else stay float64. It writes
+// float32 kernels (AVX2 and FMA, or AVX-512, on amd64); parameters, states
+// and all else stay float64. It writes
 // nothing when the model has errors, writes files atomically, and leaves a
 // file untouched when its content would not change. The header of every
 // generated file names the ebmc version and carries short sha256 hashes of

@@ -157,7 +157,7 @@ func runWrapped(args []string, stdout, stderr io.Writer, wrap func(runtime.Train
 	fs.BoolVar(&o.guide, "guide", false, "train with a recognition model as the positive phase's guide (CDConfig.MeanFieldGuide): each minibatch's mean field starts from its guesses, and it takes one step toward the fixed point reached")
 	fs.IntVar(&o.mfIters, "mf-iters", 25, "cap on the mean-field sweeps of each SML step's positive phase")
 	fs.Float64Var(&o.mfTol, "mf-tol", 1e-6, "the positive phase's mean field stops once no mean moves more than this")
-	fs.BoolVar(&o.float32, "float32", false, "variational SML's matrix products in float32 (Workspace.SetFloat32; about 1.4× faster on D1, needs AVX-512; the documented figures are float64)")
+	fs.BoolVar(&o.float32, "float32", false, "variational SML's matrix products in float32 (Workspace.SetFloat32; about 1.4× faster on D1 with AVX-512, needs AVX2 and FMA or AVX-512; the documented figures are float64)")
 	fs.StringVar(&o.load, "load", "", "evaluate the parameters of this checkpoint (a model.safetensors written by an earlier run) instead of training")
 	if code, ok := c.Parse(fs, args); !ok {
 		return code
@@ -470,7 +470,7 @@ func (j *job) fit(o options, met *Metrics, stdout io.Writer) error {
 	if o.float32 {
 		ws, ok := tr.(interface{ Workspace() *runtime.Workspace })
 		if !ok || !ws.Workspace().SetFloat32(true) {
-			return fmt.Errorf("-float32: this CPU has no float32 kernels (they need AVX-512)")
+			return fmt.Errorf("-float32: this CPU has no float32 kernels (they need AVX2 and FMA, or AVX-512)")
 		}
 		met.Float32Products = true
 	}

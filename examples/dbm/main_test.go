@@ -21,7 +21,7 @@ func TestRunOnEmbeddedDefault(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	args := []string{"-data", filepath.Join(out, "no-such-dir"), "-out", out, "-recognition", "2"}
 	ws := runtime.NewWorkspace(2)
-	f32 := ws.SetFloat32(true) // float32 kernels need AVX-512
+	f32 := ws.SetFloat32(true) // float32 kernels need AVX2 and FMA, or AVX-512
 	ws.Close()
 	if f32 {
 		args = append(args, "-float32")

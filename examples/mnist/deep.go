@@ -496,7 +496,7 @@ func (e *env) trainDBM(r *row, res *Result) (runtime.Reflective, error) {
 	if rc.Float32 {
 		ws, ok := tr.(interface{ Workspace() *runtime.Workspace })
 		if !ok || !ws.Workspace().SetFloat32(true) {
-			return nil, fmt.Errorf("-float32: this CPU has no float32 kernels (they need AVX-512)")
+			return nil, fmt.Errorf("-float32: this CPU has no float32 kernels (they need AVX2 and FMA, or AVX-512)")
 		}
 	}
 	rc.startChains(m, tr, e.train, e.o.seed)
