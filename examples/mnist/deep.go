@@ -386,8 +386,13 @@ func (e *env) evaluateDBN(r *row, d *deep.DBN, res *Result) error {
 			return err
 		}
 		res.Estimates["importance_subset"] = isSub
-		res.Estimates["raise_minus_importance_subset"] = pairedDifference(ra.LogP, isRows.PerRow, z.LogZ, z.Low, z.High,
+		diff := pairedDifference(ra.LogP, isRows.PerRow, z.LogZ, z.Low, z.High,
 			"RAISE − importance-sampled estimate per image, averaged: ±3 s.e. of the per-image differences, widened in quadrature by the top RBM's log Z interval")
+		res.Estimates["raise_minus_importance_subset"] = diff
+		if w, ok := raiseBelow("the importance-sampled estimate", sub.Rows, diff); ok {
+			res.Warnings = append(res.Warnings, w)
+			fmt.Fprintln(e.stdout, "warning: "+w)
+		}
 		vbSub := figure(mean(vb.PerRow[:sub.Rows]), math.NaN(), math.NaN(), "the variational bound on the same images")
 		vbSub.Rows = sub.Rows
 		res.Estimates["bound_subset"] = vbSub
@@ -657,8 +662,28 @@ func (e *env) raiseDBM(r *row, m runtime.Reflective, base *estimators.Base, z *e
 	diff := pairedDifference(ra.LogP, b.Rows, z.LogZ, z.Low, z.High,
 		"RAISE − variational bound per image, averaged: ±3 s.e. of the per-image differences, widened in quadrature by AIS's log Z interval; above 0 where the bound is loose")
 	res.Estimates["raise_minus_bound_subset"] = diff
+	if w, ok := raiseBelow("the variational bound", sub.Rows, diff); ok {
+		res.Warnings = append(res.Warnings, w)
+		fmt.Fprintln(e.stdout, "warning: "+w)
+	}
 	fmt.Fprintf(e.stdout, "on the first %d test images: RAISE %.2f ± %.2f (3 s.e.), variational bound %.2f; paired RAISE − bound %s\n", sub.Rows, ra.Mean, 3*ra.SE, b.Mean, diff)
 	return nil
+}
+
+// raiseBelow returns a warning when RAISE − estimate, averaged over the
+// first rows test images (d, with its ±3σ interval), lies below zero with
+// its whole interval. RAISE is a stochastic lower bound on log p(v), and
+// the estimate (a variational bound or importance sampling, with log Z by
+// AIS) is ≤ log p(v) with the true log Z: if RAISE is clearly below, one
+// of them is far from log p — RAISE's proposal is weak, or AIS's log Z is
+// too low and the estimate too high. Forward and reverse AIS agreeing does
+// not rule the second out when both miss the same modes.
+func raiseBelow(what string, rows int, d Figure) (string, bool) {
+	if d.High == nil || *d.High >= 0 {
+		return "", false
+	}
+	return fmt.Sprintf("RAISE lies %.2f nats below %s on the first %d test images (±3σ up to %.2f): RAISE's proposal is weak there, or log Z by AIS is too low and every figure with it too high. Do not trust the figure until they meet: raise -raise-runs and -temps-scale, and look at the samples.",
+		-d.Value, what, rows, -*d.High), true
 }
 
 // logZ stores an AIS estimate of log Z in res.LogZ[name] and prints it.

@@ -279,3 +279,32 @@ func TestRecipeMethods(t *testing.T) {
 		}
 	}
 }
+
+// TestRaiseBelow checks when a RAISE figure clearly below the estimate it
+// checks makes a warning: only when the whole ±3σ interval of the paired
+// difference lies below zero (the controls: an interval reaching zero or
+// above, a missing upper end, RAISE above).
+func TestRaiseBelow(t *testing.T) {
+	f := func(v, lo, hi float64) Figure { return figure(v, lo, hi, "") }
+	for _, c := range []struct {
+		d    Figure
+		want bool
+	}{
+		{f(-58.06, -59.67, -56.46), true},
+		{f(-16.97, math.Inf(-1), -13.92), true},
+		{f(-2.47, -4.0, -0.01), true},
+		{f(-2.47, -5.0, 0.3), false},
+		{f(-1, -3, 0), false},
+		{f(0.45, math.Inf(-1), 1.61), false},
+		{f(5.0, 2.1, 6.6), false},
+		{f(-3, -4, math.Inf(1)), false},
+	} {
+		w, got := raiseBelow("the bound", 50, c.d)
+		if got != c.want {
+			t.Errorf("RAISE − estimate %v [%v, %v]: warned %v, want %v", c.d.Value, c.d.Low, c.d.High, got, c.want)
+		}
+		if got && !strings.Contains(w, "50 test images") {
+			t.Errorf("warning %q does not name the images", w)
+		}
+	}
+}
