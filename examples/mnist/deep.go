@@ -682,7 +682,7 @@ func raiseBelow(what string, rows int, d Figure) (string, bool) {
 	if d.High == nil || *d.High >= 0 {
 		return "", false
 	}
-	return fmt.Sprintf("RAISE lies %.2f nats below %s on the first %d test images (±3σ up to %.2f): RAISE's proposal is weak there, or log Z by AIS is too low and every figure with it too high. Do not trust the figure until they meet: raise -raise-runs and -temps-scale, and look at the samples.",
+	return fmt.Sprintf("RAISE lies %.2f nats below %s on the first %d test images (at least %.2f at 3σ): RAISE's proposal is weak there, or log Z by AIS is too low and every figure with it too high. Do not trust the figure until they meet: raise -raise-runs and -temps-scale, and look at the samples.",
 		-d.Value, what, rows, -*d.High), true
 }
 
