@@ -17,6 +17,9 @@ func (cfg CDConfig) Prepare(model string, trained []string) (CDConfig, int, []SG
 	if cfg.ReconRows < 0 {
 		return cfg, 0, nil, fmt.Errorf("%s trainer: ReconRows must be 0 (every row) or positive, got %d", model, cfg.ReconRows)
 	}
+	if cfg.Float32 && !HasFloat32() {
+		return cfg, 0, nil, fmt.Errorf("%s trainer: Float32: this CPU has no float32 kernels (they need AVX2 and FMA, or AVX-512)", model)
+	}
 	if cfg.K <= 0 {
 		cfg.K = 1
 	}

@@ -52,6 +52,24 @@ type Chains interface {
 	SetWeights(w []float64)
 }
 
+// Float32Chains is implemented by generated chains: SetFloat32 runs their
+// batched products in float32 (on) or float64 (Workspace.SetFloat32) and
+// reports whether float32 is in effect.
+type Float32Chains interface {
+	Chains
+	SetFloat32(on bool) bool
+}
+
+// SetFloat32 chooses the precision of x's batched products where x is
+// Float32Chains, and reports whether float32 is in effect (false for
+// other chains, whose products are as they are).
+func SetFloat32(x Chains, on bool) bool {
+	if f, ok := x.(Float32Chains); ok {
+		return f.SetFloat32(on)
+	}
+	return false
+}
+
 // Reflective gives generic tools (verification, estimators, evaluation)
 // access to any generated model through plain slices. Every generated model
 // returns one from its Reflect method. Slices passed as dst hold one value
@@ -158,6 +176,11 @@ type CDConfig struct {
 	Rates map[string]float64
 	// Seed seeds the chains' random streams.
 	Seed uint64
+	// Float32 runs the trainer's batched products in float32
+	// (Workspace.SetFloat32, with its error bound); Prepare refuses it on a
+	// CPU without the float32 kernels. Code generated with -float32 runs
+	// them in float32 either way.
+	Float32 bool
 	// MeanFieldIters, MeanFieldTol and MeanFieldDamping configure the
 	// positive phase of models whose hidden layers cannot be summed out
 	// given the visible ones (deep Boltzmann machines), which replaces the

@@ -96,6 +96,10 @@ func (w *Workspace) SetFloat32(on bool) bool {
 	return on
 }
 
+// HasFloat32 reports whether this CPU has the float32 kernels that
+// SetFloat32 needs (AVX2 and FMA, or AVX-512, on amd64).
+func HasFloat32() bool { return has32(kernels.Level) }
+
 // Float32 reports whether the products of Gemm run in float32.
 func (w *Workspace) Float32() bool {
 	return w != nil && w.pool != nil && len(w.scratch) > 0 && w.scratch[0].f32

@@ -145,6 +145,13 @@ func (x *IsingChains) Layers() []runtime.Tensor {
 // The chains keep w, not a copy.
 func (x *IsingChains) SetWeights(w []float64) { x.weight = w }
 
+// SetFloat32 runs the chains' batched products in float32 (on) or float64,
+// through their Workspace (runtime.Workspace.SetFloat32, whose error bound
+// applies), and reports whether float32 is in effect. Chains that share a
+// workspace share the choice.
+func (x *IsingChains) SetFloat32(on bool) bool { return x.Workspace.SetFloat32(on) }
+
+var _ runtime.Float32Chains = (*IsingChains)(nil)
 var _ runtime.Chains = (*IsingChains)(nil)
 
 // taskIsing is a per-chain loop of a sampler or free energy with its arguments,
@@ -487,6 +494,9 @@ func NewIsingTrainer(m *Ising, cfg runtime.CDConfig) (*IsingTrainer, error) {
 	// One workspace serves the three batches: the idle workers of separate
 	// workspaces would spin on the cores the busy one needs.
 	data := NewIsingChains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15)
+	if cfg.Float32 {
+		data.Workspace.SetFloat32(true) // Prepare checked the CPU
+	}
 	t := &IsingTrainer{Model: m, cfg: cfg, opt: opt,
 		data: data,
 		neg:  newIsingChains(chains, cfg.Seed, data.Workspace),

@@ -970,16 +970,82 @@ func TestFineTuningAllocsExampleSize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct {
+	type trainerCase struct {
 		name  string
 		tr    runtime.Trainer
 		batch []float64
-	}{{"up-down", ud, bin}, {"backprop", bp, grey}} {
+	}
+	cases := []trainerCase{{"up-down", ud, bin}, {"backprop", bp, grey}}
+	if runtime.HasFloat32() {
+		d32, _ := exampleDBN(t, 100, false)
+		ud32, err := d32.UpDown(deep.DBNUpDownConfig{K: 3, MeanVisible: true, Float32: true, Optimizer: runtime.SGD{LearningRate: 0.005, Momentum: 0.5}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases = append(cases, trainerCase{"up-down float32", ud32, bin})
+	}
+	for _, c := range cases {
 		c.tr.TrainStep(c.batch, 100, 0)
 		c.tr.TrainStep(c.batch, 100, 0)
 		if a := testing.AllocsPerRun(3, func() { c.tr.TrainStep(c.batch, 100, 0) }); a != 0 {
 			t.Errorf("%s: %v allocations per step", c.name, a)
 		}
+	}
+}
+
+// With Float32 an up-down step of examples/dbn's DBN runs its products in
+// float32 and lands where float64's lands: the parameters' change from one
+// step differs from float64's by float32 rounding (and the few Bernoulli
+// draws it flips), far less than the change itself. Negative control: the
+// two must not be the same bits, or Float32 ran nothing in float32.
+func TestUpDownFloat32(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seconds of 784-500-2000 steps")
+	}
+	if !runtime.HasFloat32() {
+		if _, err := (&deep.DBN{}).UpDown(deep.DBNUpDownConfig{Float32: true}); err == nil {
+			t.Error("Float32 without the kernels: no error")
+		}
+		t.Skip("no float32 kernels on this CPU")
+	}
+	step := func(f32 bool) (before, after []float64) {
+		d, batch := exampleDBN(t, 100, false)
+		tr, err := d.UpDown(deep.DBNUpDownConfig{K: 3, MeanVisible: true, Seed: 4, Float32: f32,
+			Optimizer: runtime.SGD{LearningRate: 0.005, Momentum: 0.5, WeightDecay: 0.0002}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range tr.Params() {
+			before = append(before, p.Data...)
+		}
+		tr.TrainStep(batch, 100, 0)
+		if tr.Float32Active() != f32 {
+			t.Fatalf("Float32 %v: Float32Active %v", f32, tr.Float32Active())
+		}
+		for _, p := range tr.Params() {
+			after = append(after, p.Data...)
+		}
+		return before, after
+	}
+	p0, p64 := step(false)
+	_, p32 := step(true)
+	var moved, apart float64
+	same := true
+	for i := range p0 {
+		d64, d32 := p64[i]-p0[i], p32[i]-p0[i]
+		moved += d64 * d64
+		apart += (d32 - d64) * (d32 - d64)
+		same = same && p32[i] == p64[i]
+	}
+	if same {
+		t.Fatal("float32 and float64 steps gave the same bits: the products did not run in float32")
+	}
+	// Rounding alone gives about 1e-6; a flipped draw moves one row's
+	// share (1/100) of a few gradient entries.
+	if r := math.Sqrt(apart / moved); !(r < 1e-3) {
+		t.Errorf("‖Δ32 − Δ64‖ / ‖Δ64‖ = %.3g, want < 1e-3", r)
+	} else {
+		t.Logf("‖Δ32 − Δ64‖ / ‖Δ64‖ = %.3g", r)
 	}
 }
 

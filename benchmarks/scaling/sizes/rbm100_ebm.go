@@ -162,6 +162,13 @@ func (x *RBM100Chains) Layers() []runtime.Tensor {
 // The chains keep w, not a copy.
 func (x *RBM100Chains) SetWeights(w []float64) { x.weight = w }
 
+// SetFloat32 runs the chains' batched products in float32 (on) or float64,
+// through their Workspace (runtime.Workspace.SetFloat32, whose error bound
+// applies), and reports whether float32 is in effect. Chains that share a
+// workspace share the choice.
+func (x *RBM100Chains) SetFloat32(on bool) bool { return x.Workspace.SetFloat32(on) }
+
+var _ runtime.Float32Chains = (*RBM100Chains)(nil)
 var _ runtime.Chains = (*RBM100Chains)(nil)
 
 // taskRBM100 is a per-chain loop of a sampler or free energy with its arguments,
@@ -787,6 +794,9 @@ func NewRBM100Trainer(m *RBM100, cfg runtime.CDConfig) (*RBM100Trainer, error) {
 	// One workspace serves the three batches: the idle workers of separate
 	// workspaces would spin on the cores the busy one needs.
 	data := NewRBM100Chains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15)
+	if cfg.Float32 {
+		data.Workspace.SetFloat32(true) // Prepare checked the CPU
+	}
 	t := &RBM100Trainer{Model: m, cfg: cfg, opt: opt,
 		data: data,
 		neg:  newRBM100Chains(chains, cfg.Seed, data.Workspace),

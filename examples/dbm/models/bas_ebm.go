@@ -182,6 +182,13 @@ func (x *BASChains) Layers() []runtime.Tensor {
 // The chains keep w, not a copy.
 func (x *BASChains) SetWeights(w []float64) { x.weight = w }
 
+// SetFloat32 runs the chains' batched products in float32 (on) or float64,
+// through their Workspace (runtime.Workspace.SetFloat32, whose error bound
+// applies), and reports whether float32 is in effect. Chains that share a
+// workspace share the choice.
+func (x *BASChains) SetFloat32(on bool) bool { return x.Workspace.SetFloat32(on) }
+
+var _ runtime.Float32Chains = (*BASChains)(nil)
 var _ runtime.Chains = (*BASChains)(nil)
 
 // taskBAS is a per-chain loop of a sampler or free energy with its arguments,
@@ -1020,6 +1027,9 @@ func NewBASTrainer(m *BAS, cfg runtime.CDConfig) (*BASTrainer, error) {
 	// One workspace serves the three batches: the idle workers of separate
 	// workspaces would spin on the cores the busy one needs.
 	data := NewBASChains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15)
+	if cfg.Float32 {
+		data.Workspace.SetFloat32(true) // Prepare checked the CPU
+	}
 	t := &BASTrainer{Model: m, cfg: cfg, opt: opt,
 		data: data,
 		neg:  newBASChains(chains, cfg.Seed, data.Workspace),

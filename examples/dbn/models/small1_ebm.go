@@ -161,6 +161,13 @@ func (x *Small1Chains) Layers() []runtime.Tensor {
 // The chains keep w, not a copy.
 func (x *Small1Chains) SetWeights(w []float64) { x.weight = w }
 
+// SetFloat32 runs the chains' batched products in float32 (on) or float64,
+// through their Workspace (runtime.Workspace.SetFloat32, whose error bound
+// applies), and reports whether float32 is in effect. Chains that share a
+// workspace share the choice.
+func (x *Small1Chains) SetFloat32(on bool) bool { return x.Workspace.SetFloat32(on) }
+
+var _ runtime.Float32Chains = (*Small1Chains)(nil)
 var _ runtime.Chains = (*Small1Chains)(nil)
 
 // taskSmall1 is a per-chain loop of a sampler or free energy with its arguments,
@@ -818,6 +825,9 @@ func NewSmall1Trainer(m *Small1, cfg runtime.CDConfig) (*Small1Trainer, error) {
 	// One workspace serves the three batches: the idle workers of separate
 	// workspaces would spin on the cores the busy one needs.
 	data := NewSmall1Chains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15)
+	if cfg.Float32 {
+		data.Workspace.SetFloat32(true) // Prepare checked the CPU
+	}
 	t := &Small1Trainer{Model: m, cfg: cfg, opt: opt,
 		data: data,
 		neg:  newSmall1Chains(chains, cfg.Seed, data.Workspace),

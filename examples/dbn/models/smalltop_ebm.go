@@ -187,6 +187,13 @@ func (x *SmallTopChains) Layers() []runtime.Tensor {
 // The chains keep w, not a copy.
 func (x *SmallTopChains) SetWeights(w []float64) { x.weight = w }
 
+// SetFloat32 runs the chains' batched products in float32 (on) or float64,
+// through their Workspace (runtime.Workspace.SetFloat32, whose error bound
+// applies), and reports whether float32 is in effect. Chains that share a
+// workspace share the choice.
+func (x *SmallTopChains) SetFloat32(on bool) bool { return x.Workspace.SetFloat32(on) }
+
+var _ runtime.Float32Chains = (*SmallTopChains)(nil)
 var _ runtime.Chains = (*SmallTopChains)(nil)
 
 // taskSmallTop is a per-chain loop of a sampler or free energy with its arguments,
@@ -1000,6 +1007,9 @@ func NewSmallTopTrainer(m *SmallTop, cfg runtime.CDConfig) (*SmallTopTrainer, er
 	// One workspace serves the three batches: the idle workers of separate
 	// workspaces would spin on the cores the busy one needs.
 	data := NewSmallTopChains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15)
+	if cfg.Float32 {
+		data.Workspace.SetFloat32(true) // Prepare checked the CPU
+	}
 	t := &SmallTopTrainer{Model: m, cfg: cfg, opt: opt,
 		data: data,
 		neg:  newSmallTopChains(chains, cfg.Seed, data.Workspace),

@@ -183,6 +183,13 @@ func (x *DBM100Chains) Layers() []runtime.Tensor {
 // The chains keep w, not a copy.
 func (x *DBM100Chains) SetWeights(w []float64) { x.weight = w }
 
+// SetFloat32 runs the chains' batched products in float32 (on) or float64,
+// through their Workspace (runtime.Workspace.SetFloat32, whose error bound
+// applies), and reports whether float32 is in effect. Chains that share a
+// workspace share the choice.
+func (x *DBM100Chains) SetFloat32(on bool) bool { return x.Workspace.SetFloat32(on) }
+
+var _ runtime.Float32Chains = (*DBM100Chains)(nil)
 var _ runtime.Chains = (*DBM100Chains)(nil)
 
 // taskDBM100 is a per-chain loop of a sampler or free energy with its arguments,
@@ -989,6 +996,9 @@ func NewDBM100Trainer(m *DBM100, cfg runtime.CDConfig) (*DBM100Trainer, error) {
 	// One workspace serves the three batches: the idle workers of separate
 	// workspaces would spin on the cores the busy one needs.
 	data := NewDBM100Chains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15)
+	if cfg.Float32 {
+		data.Workspace.SetFloat32(true) // Prepare checked the CPU
+	}
 	t := &DBM100Trainer{Model: m, cfg: cfg, opt: opt,
 		data: data,
 		neg:  newDBM100Chains(chains, cfg.Seed, data.Workspace),

@@ -161,6 +161,13 @@ func (x *Tiny2Chains) Layers() []runtime.Tensor {
 // The chains keep w, not a copy.
 func (x *Tiny2Chains) SetWeights(w []float64) { x.weight = w }
 
+// SetFloat32 runs the chains' batched products in float32 (on) or float64,
+// through their Workspace (runtime.Workspace.SetFloat32, whose error bound
+// applies), and reports whether float32 is in effect. Chains that share a
+// workspace share the choice.
+func (x *Tiny2Chains) SetFloat32(on bool) bool { return x.Workspace.SetFloat32(on) }
+
+var _ runtime.Float32Chains = (*Tiny2Chains)(nil)
 var _ runtime.Chains = (*Tiny2Chains)(nil)
 
 // taskTiny2 is a per-chain loop of a sampler or free energy with its arguments,
@@ -816,6 +823,9 @@ func NewTiny2Trainer(m *Tiny2, cfg runtime.CDConfig) (*Tiny2Trainer, error) {
 	// One workspace serves the three batches: the idle workers of separate
 	// workspaces would spin on the cores the busy one needs.
 	data := NewTiny2Chains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15)
+	if cfg.Float32 {
+		data.Workspace.SetFloat32(true) // Prepare checked the CPU
+	}
 	t := &Tiny2Trainer{Model: m, cfg: cfg, opt: opt,
 		data: data,
 		neg:  newTiny2Chains(chains, cfg.Seed, data.Workspace),

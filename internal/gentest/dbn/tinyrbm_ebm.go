@@ -161,6 +161,13 @@ func (x *TinyRBMChains) Layers() []runtime.Tensor {
 // The chains keep w, not a copy.
 func (x *TinyRBMChains) SetWeights(w []float64) { x.weight = w }
 
+// SetFloat32 runs the chains' batched products in float32 (on) or float64,
+// through their Workspace (runtime.Workspace.SetFloat32, whose error bound
+// applies), and reports whether float32 is in effect. Chains that share a
+// workspace share the choice.
+func (x *TinyRBMChains) SetFloat32(on bool) bool { return x.Workspace.SetFloat32(on) }
+
+var _ runtime.Float32Chains = (*TinyRBMChains)(nil)
 var _ runtime.Chains = (*TinyRBMChains)(nil)
 
 // taskTinyRBM is a per-chain loop of a sampler or free energy with its arguments,
@@ -818,6 +825,9 @@ func NewTinyRBMTrainer(m *TinyRBM, cfg runtime.CDConfig) (*TinyRBMTrainer, error
 	// One workspace serves the three batches: the idle workers of separate
 	// workspaces would spin on the cores the busy one needs.
 	data := NewTinyRBMChains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15)
+	if cfg.Float32 {
+		data.Workspace.SetFloat32(true) // Prepare checked the CPU
+	}
 	t := &TinyRBMTrainer{Model: m, cfg: cfg, opt: opt,
 		data: data,
 		neg:  newTinyRBMChains(chains, cfg.Seed, data.Workspace),

@@ -190,6 +190,13 @@ func (x *MixedChains) Layers() []runtime.Tensor {
 // The chains keep w, not a copy.
 func (x *MixedChains) SetWeights(w []float64) { x.weight = w }
 
+// SetFloat32 runs the chains' batched products in float32 (on) or float64,
+// through their Workspace (runtime.Workspace.SetFloat32, whose error bound
+// applies), and reports whether float32 is in effect. Chains that share a
+// workspace share the choice.
+func (x *MixedChains) SetFloat32(on bool) bool { return x.Workspace.SetFloat32(on) }
+
+var _ runtime.Float32Chains = (*MixedChains)(nil)
 var _ runtime.Chains = (*MixedChains)(nil)
 
 // taskMixed is a per-chain loop of a sampler or free energy with its arguments,
@@ -1010,6 +1017,9 @@ func NewMixedTrainer(m *Mixed, cfg runtime.CDConfig) (*MixedTrainer, error) {
 	// One workspace serves the three batches: the idle workers of separate
 	// workspaces would spin on the cores the busy one needs.
 	data := NewMixedChains(cfg.BatchSize, cfg.Seed^0x9e3779b97f4a7c15)
+	if cfg.Float32 {
+		data.Workspace.SetFloat32(true) // Prepare checked the CPU
+	}
 	t := &MixedTrainer{Model: m, cfg: cfg, opt: opt,
 		data: data,
 		neg:  newMixedChains(chains, cfg.Seed, data.Workspace),
