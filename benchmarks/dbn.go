@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"math"
@@ -58,7 +59,10 @@ func dbnFlops(workload string, n, k int) float64 {
 }
 
 // dbnWorkload runs one epoch of workload ("updown" or "backprop").
-func dbnWorkload(res *result, workload, dir, load string, rows, batch, k int, seed uint64) error {
+func dbnWorkload(res *result, workload, dir, load string, rows, batch, k int, seed uint64, float32 bool) error {
+	if float32 && workload != "updown" {
+		return fmt.Errorf("-float32: the %s workload has no float32 products (up-down has)", workload)
+	}
 	bits, err := dataset.LoadIDXBits(filepath.Join(dir, trainFile), 0.5)
 	if err != nil {
 		return err
@@ -121,7 +125,7 @@ func dbnWorkload(res *result, workload, dir, load string, rows, batch, k int, se
 	switch workload {
 	case "updown":
 		res.LR, res.Momentum, res.WeightDecay, res.K = 0.005, 0.5, 0.0002, k
-		t, err = d.UpDown(deep.DBNUpDownConfig{K: k, Seed: seed, MeanVisible: true,
+		t, err = d.UpDown(deep.DBNUpDownConfig{K: k, Seed: seed, MeanVisible: true, Float32: float32,
 			Optimizer: runtime.SGD{LearningRate: res.LR, Momentum: res.Momentum, WeightDecay: res.WeightDecay}})
 		fitSeed = seed + 7
 	default:
@@ -138,6 +142,9 @@ func dbnWorkload(res *result, workload, dir, load string, rows, batch, k int, se
 		return err
 	}
 	res.CPUSeconds = cpuSeconds() - cpu0
+	if ud, ok := t.(*deep.DBNUpDown); ok && float32 && !ud.Float32Active() {
+		return errors.New("-float32: the DBN's chains did not take float32 products")
+	}
 	r, _ := train.Shape()
 	steps := (r + batch - 1) / batch
 	flop := dbnFlops(workload, batch, k) * float64(steps)

@@ -152,7 +152,7 @@ func main() {
 	dir := flag.String("data", "", "Fashion-MNIST directory (default $FMNIST_DIR or /usr/share/datasets/fashion-mnist)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
 	reconRows := flag.Int("recon-rows", 3, "pcd1: rows of each minibatch the reconstruction monitor covers (CDConfig.ReconRows; 0: all; the reference scripts compute none)")
-	float32 := flag.Bool("float32", false, "the batched products run in float32 (Workspace.SetFloat32, as code generated with ebmc gen -float32; ais: the package rbm32, so generated)")
+	float32 := flag.Bool("float32", false, "the batched products run in float32 (Workspace.SetFloat32, as code generated with ebmc gen -float32; ais: the package rbm32, so generated; updown: DBNUpDownConfig.Float32; not backprop)")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		log.Fatalf("unexpected arguments %q", flag.Args())
@@ -284,7 +284,7 @@ func main() {
 		if !set["k"] {
 			*k = 3 // the example's -k
 		}
-		if err := dbnWorkload(&res, *workload, dd, *load, *rows, *batch, *k, *seed); err != nil {
+		if err := dbnWorkload(&res, *workload, dd, *load, *rows, *batch, *k, *seed, *float32); err != nil {
 			log.Fatal(err)
 		}
 	default:
@@ -341,12 +341,10 @@ func trainRBM(m *rbm.RBM, data *dataset.BitDataset, epochs, batch, chains int, l
 		ReconRows:   reconRows,
 		Optimizer:   runtime.SGD{LearningRate: lr, Momentum: mom},
 		Seed:        seed + 2,
+		Float32:     float32,
 	})
 	if err != nil {
 		return 0, 0, err
-	}
-	if float32 && !t.Workspace().SetFloat32(true) {
-		return 0, 0, errors.New("-float32: this CPU has no float32 kernels (they need AVX2 and FMA, or AVX-512)")
 	}
 	errSum := 0.0
 	buf, idx := make([]float64, batch*nv), make([]int, batch)
@@ -490,12 +488,9 @@ func vsml(res *result, train *dataset.BitDataset, batch, chains, k, mfSweeps int
 	m := models.NewDBM(seed)
 	t, err := models.NewDBMTrainer(m, runtime.CDConfig{K: k, Persistent: true, Chains: chains, BatchSize: batch, ReconRows: reconRows, Seed: seed + 2,
 		Optimizer:      runtime.SGD{LearningRate: lr, Momentum: mom, WeightDecay: 0.0002},
-		MeanFieldIters: mfSweeps, MeanFieldTol: -1})
+		MeanFieldIters: mfSweeps, MeanFieldTol: -1, Float32: float32})
 	if err != nil {
 		return err
-	}
-	if float32 && !t.Workspace().SetFloat32(true) {
-		return errors.New("-float32: this CPU has no float32 kernels (they need AVX2 and FMA, or AVX-512)")
 	}
 	buf, idx := make([]float64, batch*nv), make([]int, batch)
 	t0 := time.Now()

@@ -440,7 +440,7 @@ func (j *job) fit(o options, met *Metrics, stdout io.Writer) error {
 	met.Training = fmt.Sprintf("variational SML: mean-field positive phase (generated trainer, Persistent; at most %d sweeps, tolerance %g), %d persistent chains started at training images with %d Gibbs sweep(s) per update, SGD lr %g decaying linearly to a tenth, momentum %g, weight decay 0.0002, batch %d",
 		o.mfIters, o.mfTol, o.chains, o.k, o.lr, o.momentum, o.batch)
 	met.PositivePhase = &PositivePhase{MaxSweeps: o.mfIters, Tol: o.mfTol}
-	cfg := runtime.CDConfig{K: o.k, Persistent: true, Chains: o.chains, BatchSize: o.batch, Seed: o.seed,
+	cfg := runtime.CDConfig{K: o.k, Persistent: true, Chains: o.chains, BatchSize: o.batch, Seed: o.seed, Float32: o.float32,
 		MeanFieldIters: o.mfIters, MeanFieldTol: o.mfTol,
 		Optimizer: runtime.SGD{LearningRate: o.lr, Momentum: o.momentum, WeightDecay: 0.0002, Schedule: runtime.LinearDecay(o.epochs, 0.1)}}
 	var guide *trainerGuide
@@ -467,13 +467,7 @@ func (j *job) fit(o options, met *Metrics, stdout io.Writer) error {
 			guide.r.Optimizer.LearningRate, guide.r.Optimizer.Momentum)
 		met.Training += "; " + met.PositivePhase.Guide
 	}
-	if o.float32 {
-		ws, ok := tr.(interface{ Workspace() *runtime.Workspace })
-		if !ok || !ws.Workspace().SetFloat32(true) {
-			return fmt.Errorf("-float32: this CPU has no float32 kernels (they need AVX2 and FMA, or AVX-512)")
-		}
-		met.Float32Products = true
-	}
+	met.Float32Products = o.float32 // NewTrainer refused it where the CPU has no float32 kernels
 	chains.StartAtData(m, tr, j.train, o.seed)
 	if o.wrap != nil {
 		tr = o.wrap(tr)

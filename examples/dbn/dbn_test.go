@@ -229,6 +229,34 @@ func TestCommandShapes(t *testing.T) {
 	}
 }
 
+// -float32 reaches greedy training and up-down, and says so in
+// metrics.json; on a CPU without float32 kernels the command refuses it.
+func TestCommandFloat32(t *testing.T) {
+	out := t.TempDir()
+	var stdout, stderr strings.Builder
+	code := run([]string{"-data", filepath.Join(out, "absent"), "-out", out, "-float32", "-epochs1", "1", "-epochs-top", "1", "-updown", "1", "-disc", "0", "-backprop", "0", "-logreg-epochs", "1", "-sweeps", "2", "-frames", "1"}, &stdout, &stderr)
+	if !runtime.HasFloat32() {
+		if code == 0 || !strings.Contains(stderr.String()+stdout.String(), "float32 kernels") {
+			t.Errorf("-float32 without the kernels: exit %d\n%s\n%s", code, stdout.String(), stderr.String())
+		}
+		return
+	}
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
+	}
+	b, err := os.ReadFile(filepath.Join(out, "metrics.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var met Metrics
+	if err := json.Unmarshal(b, &met); err != nil {
+		t.Fatal(err)
+	}
+	if !met.Float32Products || len(met.Stages) != 2 || !strings.Contains(met.Stages[1].Training, "float32") {
+		t.Errorf("float32_products %v, stages %+v", met.Float32Products, met.Stages)
+	}
+}
+
 // The fine-tuning stages of the command, on a greedily trained shapes DBN:
 // of the held-out rows whose class the stage changes, the ones it corrects
 // outnumber the ones it breaks by more than 3 standard deviations of that

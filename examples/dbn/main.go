@@ -88,7 +88,7 @@ type options struct {
 	lr, lrUpDown, lrDisc     float64
 	lrBackprop               float64
 	discHybrid               float64
-	grey                     bool
+	grey, float32            bool
 	k                        int
 	temps, runs, samples     int
 	trainRows, testRows      int
@@ -146,6 +146,7 @@ func runWrapped(args []string, stdout, stderr io.Writer, wrap func(runtime.Train
 	fs.IntVar(&o.copies, "copies", 256, "label copies (rows × classes, a chain of the top RBM each) whose free energies and gradients the disc stage evaluates at once, in whole rows; 0: a whole minibatch's (batch × classes); backpropagation shares each row's input among its copies and holds n + C + 1 chains")
 	fs.Float64Var(&o.discHybrid, "disc-hybrid", 0.01, "weight α of the generative CD-1 step in discriminative fine-tuning (learning rate α·lr-disc; 0: purely discriminative)")
 	fs.IntVar(&o.k, "k", 3, "Gibbs sweeps in the top RBM per up-down step")
+	fs.BoolVar(&o.float32, "float32", false, "greedy CD-1 and up-down fine-tuning run their products in float32 (CDConfig.Float32, DBNUpDownConfig.Float32; needs AVX2 and FMA, or AVX-512); evaluation, disc and backprop stay float64")
 	fs.IntVar(&o.temps, "temps", 3000, "AIS temperatures for log Z of the top RBM (when it cannot be enumerated)")
 	fs.IntVar(&o.runs, "runs", 20, "AIS runs (forward, and as many reverse)")
 	fs.IntVar(&o.samples, "bound-samples", 2, "draws of q(h | v) per test image for the lower bound")
@@ -334,18 +335,21 @@ type Metrics struct {
 	Description string         `json:"description"`
 	Seed        uint64         `json:"seed"`
 	Version     string         `json:"version"`
+	// Float32Products: greedy training and up-down ran their products in
+	// float32 (-float32).
+	Float32Products bool `json:"float32_products,omitempty"`
 }
 
 func (p *problem) run(o options, stdout io.Writer) (*Metrics, error) {
 	start := time.Now()
 	d := p.dbn
-	met := &Metrics{Data: p.name, DBN: d.String(), TrainRows: p.train.Rows, TestRows: p.test.Rows, Seed: o.seed, Version: cli.Version(),
+	met := &Metrics{Data: p.name, DBN: d.String(), TrainRows: p.train.Rows, TestRows: p.test.Rows, Seed: o.seed, Version: cli.Version(), Float32Products: o.float32,
 		Description: "Greedy CD-1 training of each RBM on binarized images (pixels > 0.5), the top RBM on the bottom RBM's hidden means with one-hot labels; " +
 			"up-down fine-tuning with untied recognition weights; discriminative fine-tuning of the top RBM's p(y | h) on the recognition means (hybrid with CD-1); the bound is E_q[log p(v,h) − log q(h|v)] − log Z_top on the test images; " +
 			"accuracy is argmax_y p(y | v) from the top RBM's free energies on the recognition means"}
 	fmt.Fprintf(stdout, "== DBN %s on %s: %d training and %d test images\n", d, p.name, p.train.Rows, p.test.Rows)
 	cd := func(lr float64) runtime.CDConfig {
-		return runtime.CDConfig{K: 1, BatchSize: o.batch, MeanVisible: true, Seed: o.seed,
+		return runtime.CDConfig{K: 1, BatchSize: o.batch, MeanVisible: true, Seed: o.seed, Float32: o.float32,
 			Optimizer: runtime.SGD{LearningRate: lr, Momentum: 0.5, WeightDecay: 0.0002}}
 	}
 	progress := &cli.EveryNth{W: stdout, N: p.every}
@@ -395,7 +399,7 @@ func (p *problem) run(o options, stdout io.Writer) (*Metrics, error) {
 		if err := d.Untie(p.recognition...); err != nil {
 			return nil, err
 		}
-		t, err := d.UpDown(deep.DBNUpDownConfig{K: o.k, Seed: o.seed, MeanVisible: true,
+		t, err := d.UpDown(deep.DBNUpDownConfig{K: o.k, Seed: o.seed, MeanVisible: true, Float32: o.float32,
 			Optimizer: runtime.SGD{LearningRate: o.lrUpDown, Momentum: 0.5, WeightDecay: 0.0002}})
 		if err != nil {
 			return nil, err
@@ -421,6 +425,10 @@ func (p *problem) run(o options, stdout io.Writer) (*Metrics, error) {
 			return nil, err
 		}
 		ud.Epochs = len(st)
+		ud.Training = fmt.Sprintf("up-down, CD-%d in the top RBM", o.k)
+		if t.Float32Active() {
+			ud.Training += ", float32 products"
+		}
 		for _, e := range st {
 			ud.SecondsPerEpoch += e.Seconds / float64(len(st))
 		}

@@ -493,16 +493,10 @@ func (e *env) trainDBM(r *row, res *Result) (runtime.Reflective, error) {
 		return "test bound (1000 images)", v
 	}
 	proxy()
-	tr, err := m.NewTrainer(runtime.CDConfig{K: rc.K, Persistent: true, Chains: rc.Chains, BatchSize: rc.Batch, Seed: e.o.seed,
+	tr, err := m.NewTrainer(runtime.CDConfig{K: rc.K, Persistent: true, Chains: rc.Chains, BatchSize: rc.Batch, Seed: e.o.seed, Float32: rc.Float32,
 		MeanFieldIters: rc.SMLMeanFieldIters, MeanFieldTol: rc.MeanFieldTol, Optimizer: rc.optimizer()})
 	if err != nil {
 		return nil, err
-	}
-	if rc.Float32 {
-		ws, ok := tr.(interface{ Workspace() *runtime.Workspace })
-		if !ok || !ws.Workspace().SetFloat32(true) {
-			return nil, fmt.Errorf("-float32: this CPU has no float32 kernels (they need AVX2 and FMA, or AVX-512)")
-		}
 	}
 	rc.startChains(m, tr, e.train, e.o.seed)
 	if e.o.budget > 0 {

@@ -100,3 +100,46 @@ func TestPCDReconRows(t *testing.T) {
 		t.Errorf("ReconRows = −1: error %v, want one that names ReconRows", err)
 	}
 }
+
+// CDConfig.Float32 makes the trainer's products float32, as
+// Workspace().SetFloat32(true) after NewRBMTrainer does, to the bit;
+// without it they stay float64 and the parameters differ. A CPU without
+// float32 kernels refuses it.
+func TestCDConfigFloat32(t *testing.T) {
+	const rows = 40
+	data := NewRBMChains(rows, 11)
+	batch := data.V[:rows*784]
+	train := func(cfgF32, setF32 bool) (*RBM, error) {
+		m := NewRBM(5)
+		tr, err := NewRBMTrainer(m, runtime.CDConfig{BatchSize: rows, K: 2, MeanVisible: true, Seed: 2, Float32: cfgF32,
+			Optimizer: runtime.SGD{LearningRate: 0.05, Momentum: 0.5}})
+		if err != nil {
+			return nil, err
+		}
+		if setF32 {
+			tr.Workspace().SetFloat32(true)
+		}
+		if tr.Workspace().Float32() != (cfgF32 || setF32) {
+			t.Errorf("Float32 %v, SetFloat32 %v: the workspace's Float32 is %v", cfgF32, setF32, tr.Workspace().Float32())
+		}
+		for e := range 3 {
+			tr.TrainStep(batch, rows, e)
+		}
+		return m, nil
+	}
+	if !runtime.HasFloat32() {
+		if _, err := train(true, false); err == nil || !strings.Contains(err.Error(), "float32 kernels") {
+			t.Errorf("Float32 without the kernels: error %v", err)
+		}
+		t.Skip("no float32 kernels on this CPU")
+	}
+	byCfg, _ := train(true, false)
+	bySet, _ := train(false, true)
+	f64, _ := train(false, false)
+	if !slices.Equal(byCfg.W, bySet.W) || !slices.Equal(byCfg.C, bySet.C) {
+		t.Error("CDConfig.Float32 and SetFloat32 after NewRBMTrainer train differently")
+	}
+	if slices.Equal(byCfg.W, f64.W) {
+		t.Error("CDConfig.Float32 trains the same bits as float64: the products did not run in float32")
+	}
+}
