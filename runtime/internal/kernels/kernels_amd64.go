@@ -50,6 +50,12 @@ func CountNZ(n int, x *float64) int
 func CompressNZ(n int, x *float64, stride int, scale int, idx *int32, vals *float64) (cnt int, nonunit int)
 
 //go:noescape
+func CountNZx2(n int, x *float64) int
+
+//go:noescape
+func CompressNZx2(n int, x *float64, stride int, scale int, idx *int32, vals *float64) (cnt int, nonunit int)
+
+//go:noescape
 func PackT8(kc int, src *float64, ld int, rows int, dst *float64, ds int)
 
 //go:noescape

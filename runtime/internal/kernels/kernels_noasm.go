@@ -33,6 +33,10 @@ func CountNZ(n int, x *float64) int { panic("unreachable") }
 func CompressNZ(n int, x *float64, stride int, scale int, idx *int32, vals *float64) (cnt int, nonunit int) {
 	panic("unreachable")
 }
+func CountNZx2(n int, x *float64) int { panic("unreachable") }
+func CompressNZx2(n int, x *float64, stride int, scale int, idx *int32, vals *float64) (cnt int, nonunit int) {
+	panic("unreachable")
+}
 func PackT8(kc int, src *float64, ld int, rows int, dst *float64, ds int) { panic("unreachable") }
 func Axpy8(n int, y, a *float64, offs *int64, coef *float64)              { panic("unreachable") }
 func BernoulliRows8(n int, rngs *[4]uint64, x *float64, stride int)       { panic("unreachable") }
