@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"testing"
+
+	"github.com/ebmc/ebmc/runtime/internal/kernels"
 )
 
 func randSlice(r *RNG, n int) []float64 {
@@ -236,5 +238,101 @@ func BenchmarkGemv784x500(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		Gemv(true, 784, 500, 1, a, 500, x, 1, y)
+	}
+}
+
+// TestCompressList compares compressList and countNonzero at each level
+// with the Go loop (LevelGo) on rows and columns of states with zeros of
+// both signs, ones, other values and NaN. Negative control: a wrong last
+// index must make the lists differ.
+func TestCompressList(t *testing.T) {
+	r := NewRNG(3, 0)
+	const rows, cols = 7, 37
+	x := make([]float64, rows*cols)
+	idx, vals := make([]int32, cols+8), make([]float64, cols+8)
+	want, wantVals := make([]int32, cols+8), make([]float64, cols+8)
+	same := func(cnt int) bool {
+		for i := range cnt {
+			if idx[i] != want[i] || math.Float64bits(vals[i]) != math.Float64bits(wantVals[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	for _, l := range kernels.Levels() {
+		for _, p := range []float64{0, 0.1, 0.5, 1} {
+			for i := range x {
+				x[i] = r.Bernoulli(p)
+				switch {
+				case x[i] != 0 && r.Uint64()%8 == 0:
+					x[i] = []float64{-1, 0.5, math.NaN(), math.Inf(1)}[r.Uint64()%4]
+				case x[i] == 0 && r.Uint64()%2 == 0:
+					x[i] = math.Copysign(0, -1)
+				}
+			}
+			// Rows (stride 1) and columns (stride cols), at several scales.
+			for _, c := range []struct{ n, off, stride, scale int }{
+				{cols, 0, 1, 1}, {cols, 3 * cols, 1, 64}, {cols - 5, 2*cols + 5, 1, 8},
+				{rows, 0, cols, 1}, {rows, 4, cols, 96}, {rows - 1, cols + 36, cols, 8},
+			} {
+				cnt, nu := compressList(l, c.n, x, c.off, c.stride, c.scale, idx, vals)
+				wcnt, wnu := compressList(kernels.LevelGo, c.n, x, c.off, c.stride, c.scale, want, wantVals)
+				if cnt != wcnt || nu != wnu || !same(cnt) {
+					t.Fatalf("%s p=%g %+v: cnt, nonunit = %d, %t, want %d, %t (or the lists differ)", levelNames[l], p, c, cnt, nu, wcnt, wnu)
+				}
+				if cnt > 0 {
+					idx[cnt-1]++
+					if same(cnt) {
+						t.Fatalf("%s: the comparison missed a wrong index", levelNames[l])
+					}
+				}
+			}
+			// The 5×34 block at row 1, column 2.
+			nz := 0
+			for i := 1; i < 6; i++ {
+				for _, v := range x[i*cols+2 : i*cols+36] {
+					if v != 0 {
+						nz++
+					}
+				}
+			}
+			if got := countNonzero(l, 5, 34, x[cols+2:], cols); got != nz {
+				t.Fatalf("%s p=%g: countNonzero = %d, want %d", levelNames[l], p, got, nz)
+			}
+		}
+		if a := testing.AllocsPerRun(10, func() { compressList(l, cols, x, 0, 1, 8, idx, vals) }); a != 0 {
+			t.Errorf("%s: compressList allocates %v times", levelNames[l], a)
+		}
+	}
+}
+
+// BenchmarkCompressList100x500 lists the nonzeros of a 100×500 binary state
+// (a minibatch of hidden states) by rows (stride 1) and by columns (stride
+// 500, as for op(A) = Aᵀ) at each level, with 50% and 10% ones.
+func BenchmarkCompressList100x500(b *testing.B) {
+	const rows, cols = 100, 500
+	r := NewRNG(1, 0)
+	x := make([]float64, rows*cols)
+	idx, vals := make([]int32, cols+8), make([]float64, cols+8)
+	for _, p := range []float64{0.5, 0.1} {
+		for i := range x {
+			x[i] = r.Bernoulli(p)
+		}
+		for _, l := range kernels.Levels() {
+			b.Run(fmt.Sprintf("%s/p=%g/rows", levelNames[l], p), func(b *testing.B) {
+				for b.Loop() {
+					for i := range rows {
+						compressList(l, cols, x, i*cols, 1, 8, idx, vals)
+					}
+				}
+			})
+			b.Run(fmt.Sprintf("%s/p=%g/cols", levelNames[l], p), func(b *testing.B) {
+				for b.Loop() {
+					for j := range cols {
+						compressList(l, rows, x, j, cols, 8, idx, vals)
+					}
+				}
+			})
+		}
 	}
 }

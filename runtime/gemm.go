@@ -701,10 +701,16 @@ func compressList(lv int, n int, x []float64, off, stride, scale int, idx []int3
 		return 0, false
 	}
 	_ = x[off+(n-1)*stride]
-	if lv == kernels.LevelAVX512 {
+	switch lv {
+	case kernels.LevelAVX512:
 		_ = idx[n+7]
 		_ = vals[n+7]
 		cnt, nu := kernels.CompressNZ(n, &x[off], stride, scale, &idx[0], &vals[0])
+		return cnt, nu != 0
+	case kernels.LevelAVX2:
+		_ = idx[n+7]
+		_ = vals[n+7]
+		cnt, nu := kernels.CompressNZx2(n, &x[off], stride, scale, &idx[0], &vals[0])
 		return cnt, nu != 0
 	}
 	idx = idx[:n]
@@ -736,8 +742,12 @@ func countNonzero(lv, rows, cols int, x []float64, ld int) int {
 	nz := 0
 	for r := range rows {
 		row := x[r*ld : r*ld+cols]
-		if lv == kernels.LevelAVX512 {
+		switch lv {
+		case kernels.LevelAVX512:
 			nz += kernels.CountNZ(cols, &row[0])
+			continue
+		case kernels.LevelAVX2:
+			nz += kernels.CountNZx2(cols, &row[0])
 			continue
 		}
 		for _, v := range row {
