@@ -188,6 +188,7 @@ func newDBN(seed uint64) (*deep.DBN, error) {
 func (e *env) trainDBN(r *row, res *Result) (*deep.DBN, error) {
 	rc := *r.dbn
 	rc.Bottom.Epochs, rc.Top.Epochs = e.scaled(rc.Bottom.Epochs), e.scaled(rc.Top.Epochs)
+	rc.Bottom.Float32 = e.o.float32
 	rc.TiedTop = rc.TiedTop || e.o.tiedTop
 	rc.Top = e.o.dbnTop(rc.Top)
 	d, err := newDBN(e.o.seed)
@@ -293,6 +294,7 @@ func (o *options) dbnTop(rc cdRecipe) cdRecipe {
 		rc.K = o.topK
 	}
 	rc.KRampEvery = o.kRamp
+	rc.Float32 = o.float32
 	return rc
 }
 

@@ -235,18 +235,63 @@ func TestDBNTopFlags(t *testing.T) {
 		{"-top-pcd", options{topPCD: true}, cdRecipe{K: 1, Persistent: true, Chains: 100, Epochs: 10, Rate: 0.05, Batch: 100}},
 		{"-top-k", options{topK: 25}, cdRecipe{K: 25, Epochs: 10, Rate: 0.05, Batch: 100}},
 		{"-top-k -k-ramp", options{topK: 25, kRamp: 2}, cdRecipe{K: 25, Epochs: 10, Rate: 0.05, Batch: 100, KRampEvery: 2}},
+		{"-float32", options{float32: true}, cdRecipe{K: 1, Epochs: 10, Rate: 0.05, Batch: 100, Float32: true}},
 	} {
 		got := c.o.dbnTop(row)
 		if got != c.want {
 			t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
 		}
 		cfg := got.config(1)
+		if cfg.Float32 != c.want.Float32 {
+			t.Errorf("%s: CDConfig.Float32 %v", c.name, cfg.Float32)
+		}
 		if wantK := min(c.want.K, 1+4/max(c.want.KRampEvery, 1)); c.want.KRampEvery > 0 && cfg.Steps(4) != wantK {
 			t.Errorf("%s: CD-%d at epoch 4, want CD-%d", c.name, cfg.Steps(4), wantK)
 		}
 	}
 	if code := run([]string{"-rows", "dbn", "-top-k", "-1"}, io.Discard, io.Discard); code != 2 {
 		t.Errorf("-top-k -1: exit %d, want 2", code)
+	}
+}
+
+// TestRBMRowFlags checks each flag that changes an RBM row's recipe, and
+// that the recipe's trainer configuration follows it.
+func TestRBMRowFlags(t *testing.T) {
+	row := cdRecipe{K: 3, Epochs: 20, Rate: 0.05, Momentum: 0.5, Decay: 2e-4, Batch: 100, Linear: true, MeanVisible: true}
+	with := func(f func(*cdRecipe)) cdRecipe {
+		rc := row
+		f(&rc)
+		return rc
+	}
+	none := options{momentum: -1, finalMomentum: -1}
+	set := func(f func(*options)) options {
+		o := none
+		f(&o)
+		return o
+	}
+	for _, c := range []struct {
+		name string
+		o    options
+		want cdRecipe
+	}{
+		{"none", none, row},
+		{"-lr", set(func(o *options) { o.rate = 0.01 }), with(func(r *cdRecipe) { r.Rate = 0.01 })},
+		{"-momentum", set(func(o *options) { o.momentum = 0.9 }), with(func(r *cdRecipe) { r.Momentum = 0.9 })},
+		{"-final-momentum", set(func(o *options) { o.finalMomentum = 0.9 }), with(func(r *cdRecipe) { r.FinalMomentum, r.MomentumEpochs = 0.9, 5 })},
+		{"-k-ramp", set(func(o *options) { o.kRamp = 4 }), with(func(r *cdRecipe) { r.KRampEvery = 4 })},
+		{"-float32", set(func(o *options) { o.float32 = true }), with(func(r *cdRecipe) { r.Float32 = true })},
+		{"-biases base", set(func(o *options) { o.biases = "base" }), with(func(r *cdRecipe) { r.BaseBiases = true })},
+		{"-schedule constant", set(func(o *options) { o.schedule = "constant" }), with(func(r *cdRecipe) { r.Linear = false })},
+		{"-negative samples", set(func(o *options) { o.negative = "samples" }), with(func(r *cdRecipe) { r.MeanVisible = false })},
+	} {
+		got := c.o.rbmRow(row)
+		if got != c.want {
+			t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
+		}
+		cfg := got.config(1)
+		if cfg.Float32 != c.want.Float32 || cfg.MeanVisible != c.want.MeanVisible || cfg.Optimizer.LearningRate != c.want.Rate {
+			t.Errorf("%s: trainer configuration %+v does not follow the recipe", c.name, cfg)
+		}
 	}
 }
 

@@ -246,40 +246,48 @@ func (e *env) scaled(n int) int {
 	return max(1, int(math.Round(float64(n)*e.o.epochScale)))
 }
 
-// trainCD trains an RBM row by CD-k or PCD-k, recording the test
-// log-likelihood after every epoch: exact for the 20-hidden models, from a
-// quick AIS run for the others.
-func (e *env) trainCD(r *row, res *Result) (runtime.Reflective, error) {
-	rc := *r.cd
-	rc.Epochs = e.scaled(rc.Epochs)
-	if e.o.rate > 0 {
-		rc.Rate = e.o.rate
+// rbmRow is an RBM row's recipe as the flags change it: -lr, -momentum,
+// -final-momentum (after 5 epochs), -k-ramp, -float32, -biases, -schedule
+// and -negative.
+func (o *options) rbmRow(rc cdRecipe) cdRecipe {
+	if o.rate > 0 {
+		rc.Rate = o.rate
 	}
-	if e.o.momentum >= 0 {
-		rc.Momentum = e.o.momentum
+	if o.momentum >= 0 {
+		rc.Momentum = o.momentum
 	}
-	if e.o.finalMomentum >= 0 {
-		rc.FinalMomentum, rc.MomentumEpochs = e.o.finalMomentum, 5
+	if o.finalMomentum >= 0 {
+		rc.FinalMomentum, rc.MomentumEpochs = o.finalMomentum, 5
 	}
-	rc.KRampEvery = e.o.kRamp
-	switch e.o.biases {
+	rc.KRampEvery = o.kRamp
+	rc.Float32 = o.float32
+	switch o.biases {
 	case "base":
 		rc.BaseBiases = true
 	case "zero":
 		rc.BaseBiases = false
 	}
-	switch e.o.schedule {
+	switch o.schedule {
 	case "linear":
 		rc.Linear = true
 	case "constant":
 		rc.Linear = false
 	}
-	switch e.o.negative {
+	switch o.negative {
 	case "means":
 		rc.MeanVisible = true
 	case "samples":
 		rc.MeanVisible = false
 	}
+	return rc
+}
+
+// trainCD trains an RBM row by CD-k or PCD-k, recording the test
+// log-likelihood after every epoch: exact for the 20-hidden models, from a
+// quick AIS run for the others.
+func (e *env) trainCD(r *row, res *Result) (runtime.Reflective, error) {
+	rc := e.o.rbmRow(*r.cd)
+	rc.Epochs = e.scaled(rc.Epochs)
 	res.Settings, res.Epochs, res.Training = rc, rc.Epochs, rc.method()
 	m, t, err := r.newModel(e.o.seed, rc.config(e.o.seed))
 	if err != nil {

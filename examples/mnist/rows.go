@@ -69,6 +69,9 @@ type cdRecipe struct {
 	// K (runtime.StepRamp): CD-1 at the start, CD-K from epoch
 	// (K−1)·KRampEvery on.
 	KRampEvery int `json:"k_raised_every_epochs,omitempty"`
+	// Float32 runs the training's products in float32 (-float32,
+	// runtime.CDConfig.Float32).
+	Float32 bool `json:"float32_products,omitempty"`
 }
 
 // config is the recipe as the generated trainers take it.
@@ -80,7 +83,7 @@ func (rc cdRecipe) config(seed uint64) runtime.CDConfig {
 		opt.Schedule = func(epoch int) float64 { return 1 - float64(epoch)/float64(epochs) }
 	}
 	cfg := runtime.CDConfig{K: rc.K, Persistent: rc.Persistent, Chains: rc.Chains, BatchSize: rc.Batch,
-		MeanVisible: rc.MeanVisible, Optimizer: opt, Seed: seed}
+		MeanVisible: rc.MeanVisible, Optimizer: opt, Seed: seed, Float32: rc.Float32}
 	if rc.KRampEvery > 0 {
 		cfg.KSchedule = runtime.StepRamp(1, rc.K, rc.KRampEvery)
 	}
