@@ -199,14 +199,7 @@ func TestCommandShapes(t *testing.T) {
 	if !strings.Contains(stdout.String(), "[disc] test accuracy of p(y | v):") {
 		t.Errorf("no accuracy after the discriminative stage in the output:\n%s", stdout.String())
 	}
-	b, err := os.ReadFile(filepath.Join(out, "metrics.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var met Metrics
-	if err := json.Unmarshal(b, &met); err != nil {
-		t.Fatal(err)
-	}
+	met := readMetrics(t, out)
 	var stages []string
 	for _, s := range met.Stages {
 		stages = append(stages, s.Stage)
@@ -244,14 +237,7 @@ func TestCommandFloat32(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
 	}
-	b, err := os.ReadFile(filepath.Join(out, "metrics.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var met Metrics
-	if err := json.Unmarshal(b, &met); err != nil {
-		t.Fatal(err)
-	}
+	met := readMetrics(t, out)
 	if !met.Float32Products || len(met.Stages) != 2 || !strings.Contains(met.Stages[1].Training, "float32") {
 		t.Errorf("float32_products %v, stages %+v", met.Float32Products, met.Stages)
 	}
@@ -340,4 +326,18 @@ func (p *problem) discriminativeQuiet(o options) (*StageMetrics, error) {
 
 func (p *problem) backpropagationQuiet(o options) (*StageMetrics, error) {
 	return p.backpropagation(o, io.Discard, io.Discard)
+}
+
+// readMetrics reads the metrics.json the command wrote in dir.
+func readMetrics(t *testing.T, dir string) Metrics {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "metrics.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var met Metrics
+	if err := json.Unmarshal(b, &met); err != nil {
+		t.Fatal(err)
+	}
+	return met
 }
