@@ -157,7 +157,7 @@ func runWrapped(args []string, stdout, stderr io.Writer, wrap func(runtime.Train
 	fs.BoolVar(&o.guide, "guide", false, "train with a recognition model as the positive phase's guide (CDConfig.MeanFieldGuide): each minibatch's mean field starts from its guesses, and it takes one step toward the fixed point reached")
 	fs.IntVar(&o.mfIters, "mf-iters", 25, "cap on the mean-field sweeps of each SML step's positive phase")
 	fs.Float64Var(&o.mfTol, "mf-tol", 1e-6, "the positive phase's mean field stops once no mean moves more than this")
-	fs.BoolVar(&o.float32, "float32", false, "variational SML's matrix products in float32 (Workspace.SetFloat32; on D1 about 2.1× faster with AVX2, 1.4× with AVX-512; needs AVX2 and FMA or AVX-512; the documented figures are float64)")
+	fs.BoolVar(&o.float32, "float32", false, "variational SML's matrix products in float32 (CDConfig.Float32; on D1 about 2.1× faster with AVX2, 1.4× with AVX-512; needs AVX2 and FMA or AVX-512; the documented figures are float64)")
 	fs.StringVar(&o.load, "load", "", "evaluate the parameters of this checkpoint (a model.safetensors written by an earlier run) instead of training")
 	if code, ok := c.Parse(fs, args); !ok {
 		return code

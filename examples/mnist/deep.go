@@ -110,6 +110,9 @@ type dbmRecipe struct {
 	FinalMomentum     float64 `json:"sml_final_momentum,omitempty"`
 	MomentumEpochs    int     `json:"sml_momentum_epochs,omitempty"`
 	Float32           bool    `json:"sml_float32_products,omitempty"`
+	// PretrainFloat32: the pretraining's products in float32 too (-float32
+	// since the flag reached it; the runs before pretrained in float64).
+	PretrainFloat32 bool `json:"pretraining_float32_products,omitempty"`
 	// BaseBiases starts the visible biases at the log-odds of the pixels'
 	// base rates before pretraining (Hinton's practical guide, §8).
 	BaseBiases bool `json:"visible_biases_from_base_rates,omitempty"`
@@ -446,7 +449,7 @@ func (e *env) trainDBM(r *row, res *Result) (runtime.Reflective, error) {
 		pre[i] = e.scaled(n)
 	}
 	rc.PretrainEpochs = pre
-	rc.Float32 = e.o.float32
+	rc.Float32, rc.PretrainFloat32 = e.o.float32, e.o.float32
 	switch e.o.biases {
 	case "base":
 		rc.BaseBiases = true
@@ -471,7 +474,7 @@ func (e *env) trainDBM(r *row, res *Result) (runtime.Reflective, error) {
 			return nil, err
 		}
 	}
-	if _, err := deep.PretrainDBM(ctx, m, e.train, deep.PretrainConfig{EpochsPerRBM: rc.PretrainEpochs, BatchSize: rc.Batch, K: 1, Seed: e.o.seed,
+	if _, err := deep.PretrainDBM(ctx, m, e.train, deep.PretrainConfig{EpochsPerRBM: rc.PretrainEpochs, BatchSize: rc.Batch, K: 1, Seed: e.o.seed, Float32: rc.PretrainFloat32,
 		Optimizer: runtime.SGD{LearningRate: rc.PretrainRate, Momentum: rc.PretrainMomentum, WeightDecay: rc.PretrainDecay}, Progress: e.stdout}); err != nil {
 		return nil, err
 	}

@@ -115,7 +115,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.reverseRuns, "reverse-runs", 20, "reverse AIS runs (from chains burned in at the model), whose log Z errs high where forward AIS errs low; 0: none")
 	fs.IntVar(&o.burn, "burn", 1000, "Gibbs sweeps of burn-in before reverse AIS")
 	fs.StringVar(&o.load, "load", "", "evaluate the models an earlier run saved in this directory (its table.json and ROW/*.safetensors) instead of training them")
-	fs.BoolVar(&o.float32, "float32", false, "training's matrix products in float32 (runtime.CDConfig.Float32): the RBM rows' CD and PCD, the DBN's two RBMs and the DBM's variational SML (about 2.1× faster with AVX2, 1.4× with AVX-512; needs AVX2 and FMA or AVX-512); the DBM's pretraining, EM and every evaluation stay float64")
+	fs.BoolVar(&o.float32, "float32", false, "training's matrix products in float32 (runtime.CDConfig.Float32): the RBM rows' CD and PCD, the DBN's two RBMs and the DBM's pretraining and variational SML (about 2.1× faster with AVX2, 1.4× with AVX-512; needs AVX2 and FMA or AVX-512); EM and every evaluation stay float64")
 	fs.BoolVar(&o.list, "list", false, "list the rows and exit")
 	fs.StringVar(&o.dbnBottom, "dbn-bottom", "", "restore the DBN's bottom 784×500 RBM from this checkpoint (an rbm500 row's model.safetensors) instead of training it")
 	fs.BoolVar(&o.tiedTop, "tied-top", false, "the DBN's top RBM starts as the bottom one turned upside down (Hinton et al. 2006), so the bound starts at the bottom RBM's log-likelihood")

@@ -257,7 +257,12 @@ type PretrainConfig struct {
 	// NoDoubling trains plain RBMs, without the doubled inputs: the naive
 	// stacking that the doubling corrects, for comparison.
 	NoDoubling bool
-	Seed       uint64
+	// Float32 runs the products of every step in float32
+	// (runtime.SetFloat32 on the positive and negative chains, the error
+	// bound of Workspace.SetFloat32); PretrainDBM refuses it on a CPU
+	// without the float32 kernels.
+	Float32 bool
+	Seed    uint64
 	// Progress, if set, receives a line per epoch.
 	Progress io.Writer
 }
@@ -348,6 +353,9 @@ func PretrainDBM(ctx context.Context, m runtime.Reflective, data dataset.Source,
 		if ly := layers[l]; ly.Kind == runtime.KindGaussian && k > 0 {
 			return nil, fmt.Errorf("runtime: pretrain %s: hidden layer %s is gaussian; doubling supports bernoulli, spin and softmax hidden layers", name, ly.Name)
 		}
+	}
+	if cfg.Float32 && !runtime.HasFloat32() {
+		return nil, fmt.Errorf("runtime: pretrain %s: Float32: this CPU has no float32 kernels (they need AVX2 and FMA, or AVX-512)", name)
 	}
 	pairs := len(lay.Chain) - 1
 	var rows, cols int
@@ -476,6 +484,10 @@ func (pr *dbmPair) batch(n int) *dbmBatch {
 		b = &dbmBatch{pos: pr.m.NewChains(n, pr.cfg.Seed^0xdb10), neg: pr.m.NewChains(n, pr.cfg.Seed^0xdb20)}
 		dbmClear(b.pos)
 		dbmClear(b.neg)
+		if pr.cfg.Float32 {
+			runtime.SetFloat32(b.pos, true)
+			runtime.SetFloat32(b.neg, true)
+		}
 		b.pl, b.nl = b.pos.Layers(), b.neg.Layers()
 		pr.chains[n] = b
 	}
