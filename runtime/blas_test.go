@@ -336,3 +336,88 @@ func BenchmarkCompressList100x500(b *testing.B) {
 		}
 	}
 }
+
+// The float32 packing of the float32 products (packA32, packB32: the dense
+// kernel's panels and strips, the sparse kernel's strips of Bᵀ), at every
+// level with float32 kernels, against packA and packB at the Go level
+// narrowed by Go's conversions: the same panels to the bit, padding zeros
+// included, for every transposition, partial tile and depth (multiples of
+// 4 and not). The panels are pre-filled with NaN, which padding left
+// unwritten would keep; a panel with a value changed must fail the
+// comparison (negative control).
+func TestPack32(t *testing.T) {
+	r := NewRNG(15, 0)
+	const ld = 73
+	a := randSlice(&r, 80*ld)
+	same := func(x, y []float32) int {
+		for i := range x {
+			if math.Float32bits(x[i]) != math.Float32bits(y[i]) {
+				return i
+			}
+		}
+		return -1
+	}
+	for _, l := range levels() {
+		if !has32(l) {
+			continue
+		}
+		sh := shapes32[l]
+		mr, nr := sh.mr, sh.nr
+		var s gemmScratch
+		for _, trans := range []bool{false, true} {
+			for _, kb := range []int{1, 3, 4, 7, 16, 33} {
+				p0 := 2
+				ref := make([]float64, kb*mr)
+				for rows := 1; rows <= mr; rows++ {
+					got := make([]float32, kb*mr)
+					for i := range got {
+						got[i] = float32(math.NaN())
+					}
+					s.packA32(l, trans, a, ld, 3, rows, p0, kb, mr, got)
+					packA(kernels.LevelGo, trans, a, ld, 3, rows, p0, kb, mr, ref)
+					want := make([]float32, kb*mr)
+					for i := range want {
+						want[i] = float32(ref[i])
+					}
+					if i := same(got, want); i >= 0 {
+						t.Fatalf("%s packA32 trans=%v kb=%d rows=%d: [%d] = %g, want %g", levelNames[l], trans, kb, rows, i, got[i], want[i])
+					}
+					want[kb*mr/2] += 1
+					if same(got, want) < 0 {
+						t.Fatalf("%s: the comparison missed a changed value", levelNames[l])
+					}
+				}
+				// Strips of the dense kernel (nr) and of the sparse one (gw).
+				for _, w := range []int{nr, sh.gw} {
+					for _, cols := range []int{1, 3, 4, 5, 9, 20, w - 1, w} {
+						got := make([]float32, kb*w)
+						for i := range got {
+							got[i] = float32(math.NaN())
+						}
+						s.packB32(l, trans, a, ld, p0, kb, 5, cols, w, got)
+						ref := make([]float64, kb*w)
+						packB(kernels.LevelGo, trans, a, ld, p0, kb, 5, cols, w, w, ref)
+						want := make([]float32, kb*w)
+						for i := range want {
+							want[i] = float32(ref[i])
+						}
+						if i := same(got, want); i >= 0 {
+							t.Fatalf("%s packB32 trans=%v kb=%d w=%d cols=%d: [%d] = %g, want %g", levelNames[l], trans, kb, w, cols, i, got[i], want[i])
+						}
+					}
+				}
+			}
+		}
+		var s2 gemmScratch
+		dst := make([]float32, 33*nr)
+		s2.packA32(l, true, a, ld, 3, mr, 2, 33, mr, dst[:33*mr])
+		s2.packB32(l, true, a, ld, 2, 33, 5, nr, nr, dst)
+		if n := testing.AllocsPerRun(10, func() {
+			s2.packA32(l, false, a, ld, 3, mr, 2, 33, mr, dst[:33*mr])
+			s2.packB32(l, false, a, ld, 2, 33, 5, nr, nr, dst)
+			s2.packB32(l, true, a, ld, 2, 33, 5, nr, nr, dst)
+		}); n != 0 {
+			t.Errorf("%s: packA32 and packB32 allocate %v times", levelNames[l], n)
+		}
+	}
+}

@@ -246,15 +246,17 @@ func (s *gemmScratch) gemmSerial(lv int, sparse, transA, transB bool, m, n, k in
 }
 
 // gemmDense32 is the packed dense product of gemmSerial with the panels
-// narrowed to float32 and the float32 kernels of level lv (shapes32):
+// packed as float32 and the float32 kernels of level lv (shapes32):
 // kernels.Gemm8x32s (AVX-512) or kernels.Gemm4x24s (AVX2), sums in
-// float32, α and β applied in float64.
+// float32, α and β applied in float64. Each strip of op(B) is packed when
+// the first block of rows of A first needs it, while it is still in L1.
 func (s *gemmScratch) gemmDense32(lv int, transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	sh := shapes32[lv]
 	mr, nr := sh.mr, sh.nr
+	kc, mc := sh.kc, sh.mc
 	var m16 [4]uint16
 	var m64 [24]int64
-	pc, packed := s.cached(packKey{kind: packDenseB, lv: lv, trans: transB, f32: true, rows: k, cols: n, ld: ldb, depth: sh.kc, strip: nr, nc: sh.nc}, b, bExtent(transB, k, n, ldb))
+	pc, packed := s.cached(packKey{kind: packDenseB, lv: lv, trans: transB, f32: true, rows: k, cols: n, ld: ldb, depth: kc, strip: nr, nc: sh.nc}, b, bExtent(transB, k, n, ldb))
 	var whole []float32
 	if pc != nil {
 		whole = alignedFloat32s(&pc.f32, (n+nr-1)/nr*nr*k)
@@ -263,8 +265,8 @@ func (s *gemmScratch) gemmDense32(lv int, transA, transB bool, m, n, k int, alph
 	for j0 := 0; j0 < n; j0 += sh.nc {
 		nb := min(sh.nc, n-j0)
 		nstrips := (nb + nr - 1) / nr
-		for p0 := 0; p0 < k; p0 += sh.kc {
-			kb := min(sh.kc, k-p0)
+		for p0 := 0; p0 < k; p0 += kc {
+			kb := min(kc, k-p0)
 			be := beta
 			if p0 > 0 {
 				be = 1
@@ -276,42 +278,24 @@ func (s *gemmScratch) gemmDense32(lv int, transA, transB bool, m, n, k int, alph
 				bp32 = alignedFloat32s(&s.bpack32, nstrips*kb*nr)
 			}
 			off += nstrips * kb * nr
-			switch {
-			case packed:
-			case transB:
-				bp := alignedFloats(&s.bpack, nstrips*kb*nr)
-				for js := range nstrips {
-					packB(lv, transB, b, ldb, p0, kb, j0+js*nr, min(nr, nb-js*nr), nr, nr, bp[js*kb*nr:(js+1)*kb*nr])
-				}
-				narrow(lv, bp32, bp)
-			default:
-				// Rows of B are narrowed straight into the strips.
-				for js := range nstrips {
-					c0, cols := j0+js*nr, min(nr, nb-js*nr)
-					for p := range kb {
-						row := bp32[(js*kb+p)*nr : (js*kb+p+1)*nr]
-						narrow(lv, row[:cols], b[(p0+p)*ldb+c0:(p0+p)*ldb+c0+cols])
-						clear(row[cols:])
-					}
-				}
-			}
-			for i0 := 0; i0 < m; i0 += sh.mc {
-				mb := min(sh.mc, m-i0)
+			for i0 := 0; i0 < m; i0 += mc {
+				mb := min(mc, m-i0)
 				npan := (mb + mr - 1) / mr
-				ap := alignedFloats(&s.apack, npan*kb*mr)
+				ap32 := alignedFloat32s(&s.apack32, npan*kb*mr)
 				for ip := range npan {
-					packA(lv, transA, a, lda, i0+ip*mr, min(mr, mb-ip*mr), p0, kb, mr, ap[ip*kb*mr:(ip+1)*kb*mr])
+					s.packA32(lv, transA, a, lda, i0+ip*mr, min(mr, mb-ip*mr), p0, kb, mr, ap32[ip*kb*mr:(ip+1)*kb*mr])
 				}
-				ap32 := alignedFloat32s(&s.apack32, len(ap))
-				narrow(lv, ap32, ap)
 				for js := range nstrips {
 					cols := min(nr, nb-js*nr)
+					bs := bp32[js*kb*nr : (js+1)*kb*nr]
+					if i0 == 0 && !packed {
+						s.packB32(lv, transB, b, ldb, p0, kb, j0+js*nr, cols, nr, bs)
+					}
 					if lv == kernels.LevelAVX512 {
 						lanesMask16(m16[:], cols, 0)
 					} else {
 						lanesMask64(m64[:nr], cols)
 					}
-					bs := bp32[js*kb*nr:]
 					for ip := range npan {
 						rows := min(mr, mb-ip*mr)
 						ci := (i0+ip*mr)*ldc + j0 + js*nr
@@ -324,6 +308,93 @@ func (s *gemmScratch) gemmDense32(lv int, transA, transB bool, m, n, k int, alph
 					}
 				}
 			}
+		}
+	}
+}
+
+// packA32 is packA into float32: dst holds op(A)[i0+i, p0+p] rounded to
+// float32 at p·mr + i (zero for i ≥ rows). AVX2 packs straight from A
+// (kernels.PackT4x4s, kernels.NarrowRows4), the other levels pack in
+// float64 and narrow.
+func (s *gemmScratch) packA32(lv int, transA bool, a []float64, lda, i0, rows, p0, kb, mr int, dst []float32) {
+	dst = dst[:kb*mr]
+	if lv != kernels.LevelAVX2 || mr != 4 || rows != 4 {
+		ap := alignedFloats(&s.apack, kb*mr)
+		packA(lv, transA, a, lda, i0, rows, p0, kb, mr, ap)
+		narrow(lv, dst, ap)
+		return
+	}
+	if transA {
+		// op(A)[i, p] = a[p·lda + i]: runs of 4 values, lda apart.
+		_ = a[(p0+kb-1)*lda+i0+3]
+		kernels.NarrowRows4(kb, 1, &a[p0*lda+i0], lda, &dst[0], mr)
+		return
+	}
+	packTrans4s(kb, a[i0*lda+p0:], lda, dst, mr)
+}
+
+// packB32 is packB into float32 for one strip of w columns (columns past
+// cols zero): AVX2 packs straight from B (kernels.NarrowRows4,
+// kernels.PackT4x4s), the other levels narrow rows of B, or pack Bᵀ in
+// float64 and narrow.
+func (s *gemmScratch) packB32(lv int, transB bool, b []float64, ldb, p0, kb, j0, cols, w int, dst []float32) {
+	dst = dst[:kb*w]
+	if !transB {
+		c4 := 0
+		if lv == kernels.LevelAVX2 {
+			c4 = cols &^ 3
+			if c4 > 0 {
+				_ = b[(p0+kb-1)*ldb+j0+c4-1]
+				kernels.NarrowRows4(kb, c4/4, &b[p0*ldb+j0], ldb, &dst[0], w)
+			}
+		}
+		if c4 == w {
+			return
+		}
+		for p := range kb {
+			row := dst[p*w : p*w+w]
+			src := b[(p0+p)*ldb+j0:]
+			narrow(lv, row[c4:cols], src[c4:cols])
+			clear(row[cols:])
+		}
+		return
+	}
+	if lv != kernels.LevelAVX2 {
+		bp := alignedFloats(&s.bpack, kb*w)
+		packB(lv, transB, b, ldb, p0, kb, j0, cols, w, w, bp)
+		narrow(lv, dst, bp)
+		return
+	}
+	// op(B)[p, j] = b[j·ldb + p]: a transposing copy, 4 columns at a time.
+	g := 0
+	for ; g+4 <= cols; g += 4 {
+		packTrans4s(kb, b[(j0+g)*ldb+p0:], ldb, dst[g:], w)
+	}
+	for j := g; j < cols; j++ {
+		src := b[(j0+j)*ldb+p0 : (j0+j)*ldb+p0+kb]
+		for p, v := range src {
+			dst[p*w+j] = float32(v)
+		}
+	}
+	if cols < w {
+		for p := range kb {
+			clear(dst[p*w+cols : p*w+w])
+		}
+	}
+}
+
+// packTrans4s sets dst[p·ds + i] = float32(src[i·ld + p]) for p < kc and
+// i < 4 (AVX2): whole 4×4 blocks in kernels.PackT4x4s, the rest in Go.
+func packTrans4s(kc int, src []float64, ld int, dst []float32, ds int) {
+	_ = src[3*ld+kc-1]
+	_ = dst[(kc-1)*ds+3]
+	k4 := kc &^ 3
+	if k4 > 0 {
+		kernels.PackT4x4s(k4, &src[0], ld, &dst[0], ds)
+	}
+	for p := k4; p < kc; p++ {
+		for i := range 4 {
+			dst[p*ds+i] = float32(src[i*ld+p])
 		}
 	}
 }
@@ -553,19 +624,16 @@ func (s *gemmScratch) gemmSparse(lv int, transA, transB bool, m, n, k int, alpha
 		j0, cols := js*w, min(w, n-js*w)
 		var bp []float64
 		switch {
+		case pc == nil && in32(js):
+			bp32 = alignedFloat32s(&s.bpack32, k*w)
+			s.packB32(lv, transB, b, ldb, 0, k, j0, cols, w, bp32)
 		case pc == nil:
 			bp = alignedFloats(&s.bpack, k*w)
 			packB(lv, transB, b, ldb, 0, k, j0, cols, w, w, bp)
-			if in32(js) {
-				bp32 = alignedFloat32s(&s.bpack32, len(bp))
-				narrow(lv, bp32, bp)
-			}
 		case in32(js):
 			bp32 = whole32[js*k*w:][:k*w]
 			if !packed {
-				bp = alignedFloats(&s.bpack, k*w)
-				packB(lv, transB, b, ldb, 0, k, j0, cols, w, w, bp)
-				narrow(lv, bp32, bp)
+				s.packB32(lv, transB, b, ldb, 0, k, j0, cols, w, bp32)
 			}
 		default:
 			bp = whole[slot64(js)*k*w:][:k*w]

@@ -409,3 +409,103 @@ func TestNarrow4x2Control(t *testing.T) {
 		}
 	}
 }
+
+// The float32 packing kernels: PackT4x4s (a transposing pack of 4 rows)
+// and NarrowRows4 (rows narrowed into a panel). Both read a matrix with
+// ld = 4·w + 3 (values past the panel must stay unread) filled with
+// narrowCases, and write into a panel with ds = 4·w + 5, pre-filled with 7
+// (a value narrowCases never yields), whose every element, written or not,
+// is compared with the reference.
+
+type pack32Kernel func(rows, n4 int, src *float64, ld int, dst *float32, ds int)
+
+// packT4x4s adapts PackT4x4s to the shape of NarrowRows4: n4 groups of 4
+// depths of 4 rows.
+func packT4x4s(rows, n4 int, src *float64, ld int, dst *float32, ds int) {
+	PackT4x4s(4*n4, src, ld, dst, ds)
+}
+
+// checkPack32 runs kern on a rows×(4·n4) panel and compares dst with
+// dst[r·ds + j] = float32(src[r·ld + j]) (trans false, NarrowRows4) or
+// dst[p·ds + i] = float32(src[i·ld + p]) for p < 4·n4, i < 4 (trans true,
+// PackT4x4s, rows = 4).
+func checkPack32(r *rand.Rand, kern pack32Kernel, trans bool, rows, n4 int) error {
+	w := 4 * n4
+	ld, ds := w+3, w+5
+	outRows, outCols := rows, w
+	if trans {
+		outRows, outCols, ds = w, 4, 9
+	}
+	src := narrowCases(r, max(1, (rows*ld+3)/4))
+	dst := make([]float32, (outRows+1)*ds)
+	for i := range dst {
+		dst[i] = 7
+	}
+	want := slices.Clone(dst)
+	for i := range outRows {
+		for j := range outCols {
+			var v float64
+			if trans {
+				v = src[j*ld+i]
+			} else {
+				v = src[i*ld+j]
+			}
+			want[i*ds+j] = float32(v)
+		}
+	}
+	kern(rows, n4, &src[0], ld, &dst[0], ds)
+	for i := range dst {
+		if math.Float32bits(dst[i]) != math.Float32bits(want[i]) {
+			return fmt.Errorf("rows=%d n4=%d trans=%v: dst[%d,%d] = %g, want %g", rows, n4, trans, i/ds, i%ds, dst[i], want[i])
+		}
+	}
+	return nil
+}
+
+// One and several groups of 4, one and several rows (NarrowRows4), and
+// none (nothing written).
+func TestPack32(t *testing.T) {
+	avx2(t)
+	r := rand.New(rand.NewPCG(37, 38))
+	for _, n4 := range []int{0, 1, 2, 6, 25} {
+		if err := checkPack32(r, packT4x4s, true, 4, n4); err != nil {
+			t.Error(err)
+		}
+		for _, rows := range []int{0, 1, 3, 17} {
+			if err := checkPack32(r, NarrowRows4, false, rows, n4); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+}
+
+// Negative controls: a PackT4x4s that leaves the last group of depths, one
+// that packs without transposing, a NarrowRows4 that leaves the last row,
+// one that writes a value past its row.
+func TestPack32Control(t *testing.T) {
+	avx2(t)
+	r := rand.New(rand.NewPCG(39, 40))
+	for _, c := range []struct {
+		name  string
+		kern  pack32Kernel
+		trans bool
+	}{
+		{"short depth", func(rows, n4 int, src *float64, ld int, dst *float32, ds int) {
+			PackT4x4s(4*n4-4, src, ld, dst, ds)
+		}, true},
+		{"untransposed", NarrowRows4, true},
+		{"short rows", func(rows, n4 int, src *float64, ld int, dst *float32, ds int) {
+			NarrowRows4(rows-1, n4, src, ld, dst, ds)
+		}, false},
+		{"over", func(rows, n4 int, src *float64, ld int, dst *float32, ds int) {
+			NarrowRows4(rows, n4, src, ld, dst, ds)
+			*(*float32)(unsafe.Add(unsafe.Pointer(dst), 4*(4*n4))) = 0
+		}, false},
+	} {
+		if err := checkPack32(r, c.kern, c.trans, 4, 3); err == nil {
+			t.Errorf("%s: a broken kernel passed the check", c.name)
+		} else {
+			t.Logf("%s: %v", c.name, err)
+		}
+	}
+}

@@ -102,3 +102,9 @@ func PackT8x8(kc int, src *float64, ld int, dst *float64, ds int)
 
 //go:noescape
 func PackT4x4(kc int, src *float64, ld int, dst *float64, ds int)
+
+//go:noescape
+func PackT4x4s(kc int, src *float64, ld int, dst *float32, ds int)
+
+//go:noescape
+func NarrowRows4(rows, n4 int, src *float64, ld int, dst *float32, ds int)

@@ -45,4 +45,6 @@ func Axpy8s(n int, y, a *float32, offs *int64, coef *float32)             { pani
 func dot4(n int, a *float64, lda int, x *float64, out *float64)           { panic("unreachable") }
 func PackT8x8(kc int, src *float64, ld int, dst *float64, ds int)         { panic("unreachable") }
 
-func PackT4x4(kc int, src *float64, ld int, dst *float64, ds int) { panic("unreachable") }
+func PackT4x4(kc int, src *float64, ld int, dst *float64, ds int)          { panic("unreachable") }
+func PackT4x4s(kc int, src *float64, ld int, dst *float32, ds int)         { panic("unreachable") }
+func NarrowRows4(rows, n4 int, src *float64, ld int, dst *float32, ds int) { panic("unreachable") }

@@ -191,3 +191,87 @@ p44_loop:
 p44_end:
 	VZEROUPPER
 	RET
+
+// func PackT4x4s(kc int, src *float64, ld int, dst *float32, ds int)
+//
+// dst[p·ds + i] = float32(src[i·ld + p]) for p < kc (a multiple of 4) and
+// i < 4, rounding to nearest: PackT4x4 packing straight into float32 (AVX2;
+// each row's 4 values narrowed, then a 4×4 float32 transpose).
+TEXT ·PackT4x4s(SB), NOSPLIT, $0-40
+	MOVQ kc+0(FP), CX
+	MOVQ src+8(FP), SI
+	MOVQ ld+16(FP), DX
+	SHLQ $3, DX
+	LEAQ (DX)(DX*2), R9
+	MOVQ dst+24(FP), DI
+	MOVQ ds+32(FP), R10
+	SHLQ $2, R10
+	LEAQ (R10)(R10*2), R11
+	SHRQ $2, CX
+	JEQ  p44s_end
+
+p44s_loop:
+	VCVTPD2PSY (SI), X0
+	VCVTPD2PSY (SI)(DX*1), X1
+	VCVTPD2PSY (SI)(DX*2), X2
+	VCVTPD2PSY (SI)(R9*1), X3
+	VUNPCKLPS  X1, X0, X4
+	VUNPCKHPS  X1, X0, X5
+	VUNPCKLPS  X3, X2, X6
+	VUNPCKHPS  X3, X2, X7
+	VUNPCKLPD  X6, X4, X0
+	VUNPCKHPD  X6, X4, X1
+	VUNPCKLPD  X7, X5, X2
+	VUNPCKHPD  X7, X5, X3
+	VMOVUPS    X0, (DI)
+	VMOVUPS    X1, (DI)(R10*1)
+	VMOVUPS    X2, (DI)(R10*2)
+	VMOVUPS    X3, (DI)(R11*1)
+	LEAQ       (DI)(R10*4), DI
+	ADDQ       $32, SI
+	DECQ       CX
+	JNE        p44s_loop
+
+p44s_end:
+	VZEROUPPER
+	RET
+
+// func NarrowRows4(rows, n4 int, src *float64, ld int, dst *float32, ds int)
+//
+// dst[r·ds + j] = float32(src[r·ld + j]) for r < rows and j < 4·n4,
+// rounding to nearest (AVX2): rows of a matrix narrowed into a packed
+// panel, 4 values at a time.
+TEXT ·NarrowRows4(SB), NOSPLIT, $0-48
+	MOVQ  rows+0(FP), CX
+	MOVQ  n4+8(FP), R8
+	MOVQ  src+16(FP), SI
+	MOVQ  ld+24(FP), DX
+	SHLQ  $3, DX
+	MOVQ  dst+32(FP), DI
+	MOVQ  ds+40(FP), R9
+	SHLQ  $2, R9
+	TESTQ CX, CX
+	JEQ   nr4_end
+	TESTQ R8, R8
+	JEQ   nr4_end
+
+nr4_row:
+	MOVQ SI, R10
+	MOVQ DI, R11
+	MOVQ R8, BX
+
+nr4_grp:
+	VCVTPD2PSY (R10), X0
+	VMOVUPS    X0, (R11)
+	ADDQ       $32, R10
+	ADDQ       $16, R11
+	DECQ       BX
+	JNE        nr4_grp
+	ADDQ       DX, SI
+	ADDQ       R9, DI
+	DECQ       CX
+	JNE        nr4_row
+
+nr4_end:
+	VZEROUPPER
+	RET
