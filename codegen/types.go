@@ -280,8 +280,7 @@ func (g *gen) chainsType() {
 	p.P("// workspace share the choice.")
 	p.Pf("func (x *%s) SetFloat32(on bool) bool { return x.Workspace.SetFloat32(on) }", g.C)
 	p.P()
-	p.Pf("var _ runtime.Float32Chains = (*%s)(nil)", g.C)
-	p.Pf("var _ runtime.Chains = (*%s)(nil)", g.C)
+	p.Pf("var _ runtime.Float32Chains = (*%s)(nil) // a runtime.Chains with SetFloat32", g.C)
 	p.P()
 	g.taskType()
 }

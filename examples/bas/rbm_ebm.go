@@ -167,8 +167,7 @@ func (x *RBMChains) SetWeights(w []float64) { x.weight = w }
 // workspace share the choice.
 func (x *RBMChains) SetFloat32(on bool) bool { return x.Workspace.SetFloat32(on) }
 
-var _ runtime.Float32Chains = (*RBMChains)(nil)
-var _ runtime.Chains = (*RBMChains)(nil)
+var _ runtime.Float32Chains = (*RBMChains)(nil) // a runtime.Chains with SetFloat32
 
 // taskRBM is a per-chain loop of a sampler or free energy with its arguments,
 // which the workspace runs on disjoint ranges of chains at once (ForRange).

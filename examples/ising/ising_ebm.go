@@ -151,8 +151,7 @@ func (x *IsingChains) SetWeights(w []float64) { x.weight = w }
 // workspace share the choice.
 func (x *IsingChains) SetFloat32(on bool) bool { return x.Workspace.SetFloat32(on) }
 
-var _ runtime.Float32Chains = (*IsingChains)(nil)
-var _ runtime.Chains = (*IsingChains)(nil)
+var _ runtime.Float32Chains = (*IsingChains)(nil) // a runtime.Chains with SetFloat32
 
 // taskIsing is a per-chain loop of a sampler or free energy with its arguments,
 // which the workspace runs on disjoint ranges of chains at once (ForRange).

@@ -168,8 +168,7 @@ func (x *RBM100Chains) SetWeights(w []float64) { x.weight = w }
 // workspace share the choice.
 func (x *RBM100Chains) SetFloat32(on bool) bool { return x.Workspace.SetFloat32(on) }
 
-var _ runtime.Float32Chains = (*RBM100Chains)(nil)
-var _ runtime.Chains = (*RBM100Chains)(nil)
+var _ runtime.Float32Chains = (*RBM100Chains)(nil) // a runtime.Chains with SetFloat32
 
 // taskRBM100 is a per-chain loop of a sampler or free energy with its arguments,
 // which the workspace runs on disjoint ranges of chains at once (ForRange).

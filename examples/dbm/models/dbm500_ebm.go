@@ -189,8 +189,7 @@ func (x *DBM500Chains) SetWeights(w []float64) { x.weight = w }
 // workspace share the choice.
 func (x *DBM500Chains) SetFloat32(on bool) bool { return x.Workspace.SetFloat32(on) }
 
-var _ runtime.Float32Chains = (*DBM500Chains)(nil)
-var _ runtime.Chains = (*DBM500Chains)(nil)
+var _ runtime.Float32Chains = (*DBM500Chains)(nil) // a runtime.Chains with SetFloat32
 
 // taskDBM500 is a per-chain loop of a sampler or free energy with its arguments,
 // which the workspace runs on disjoint ranges of chains at once (ForRange).

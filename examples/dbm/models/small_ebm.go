@@ -188,8 +188,7 @@ func (x *SmallChains) SetWeights(w []float64) { x.weight = w }
 // workspace share the choice.
 func (x *SmallChains) SetFloat32(on bool) bool { return x.Workspace.SetFloat32(on) }
 
-var _ runtime.Float32Chains = (*SmallChains)(nil)
-var _ runtime.Chains = (*SmallChains)(nil)
+var _ runtime.Float32Chains = (*SmallChains)(nil) // a runtime.Chains with SetFloat32
 
 // taskSmall is a per-chain loop of a sampler or free energy with its arguments,
 // which the workspace runs on disjoint ranges of chains at once (ForRange).

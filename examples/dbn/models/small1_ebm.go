@@ -167,8 +167,7 @@ func (x *Small1Chains) SetWeights(w []float64) { x.weight = w }
 // workspace share the choice.
 func (x *Small1Chains) SetFloat32(on bool) bool { return x.Workspace.SetFloat32(on) }
 
-var _ runtime.Float32Chains = (*Small1Chains)(nil)
-var _ runtime.Chains = (*Small1Chains)(nil)
+var _ runtime.Float32Chains = (*Small1Chains)(nil) // a runtime.Chains with SetFloat32
 
 // taskSmall1 is a per-chain loop of a sampler or free energy with its arguments,
 // which the workspace runs on disjoint ranges of chains at once (ForRange).

@@ -193,8 +193,7 @@ func (x *SmallTopChains) SetWeights(w []float64) { x.weight = w }
 // workspace share the choice.
 func (x *SmallTopChains) SetFloat32(on bool) bool { return x.Workspace.SetFloat32(on) }
 
-var _ runtime.Float32Chains = (*SmallTopChains)(nil)
-var _ runtime.Chains = (*SmallTopChains)(nil)
+var _ runtime.Float32Chains = (*SmallTopChains)(nil) // a runtime.Chains with SetFloat32
 
 // taskSmallTop is a per-chain loop of a sampler or free energy with its arguments,
 // which the workspace runs on disjoint ranges of chains at once (ForRange).

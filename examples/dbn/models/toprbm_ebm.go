@@ -194,8 +194,7 @@ func (x *TopRBMChains) SetWeights(w []float64) { x.weight = w }
 // workspace share the choice.
 func (x *TopRBMChains) SetFloat32(on bool) bool { return x.Workspace.SetFloat32(on) }
 
-var _ runtime.Float32Chains = (*TopRBMChains)(nil)
-var _ runtime.Chains = (*TopRBMChains)(nil)
+var _ runtime.Float32Chains = (*TopRBMChains)(nil) // a runtime.Chains with SetFloat32
 
 // taskTopRBM is a per-chain loop of a sampler or free energy with its arguments,
 // which the workspace runs on disjoint ranges of chains at once (ForRange).

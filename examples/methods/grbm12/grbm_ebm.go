@@ -183,8 +183,7 @@ func (x *GRBMChains) SetWeights(w []float64) { x.weight = w }
 // workspace share the choice.
 func (x *GRBMChains) SetFloat32(on bool) bool { return x.Workspace.SetFloat32(on) }
 
-var _ runtime.Float32Chains = (*GRBMChains)(nil)
-var _ runtime.Chains = (*GRBMChains)(nil)
+var _ runtime.Float32Chains = (*GRBMChains)(nil) // a runtime.Chains with SetFloat32
 
 // taskGRBM is a per-chain loop of a sampler or free energy with its arguments,
 // which the workspace runs on disjoint ranges of chains at once (ForRange).

@@ -167,8 +167,7 @@ func (x *DigitsChains) SetWeights(w []float64) { x.weight = w }
 // workspace share the choice.
 func (x *DigitsChains) SetFloat32(on bool) bool { return x.Workspace.SetFloat32(on) }
 
-var _ runtime.Float32Chains = (*DigitsChains)(nil)
-var _ runtime.Chains = (*DigitsChains)(nil)
+var _ runtime.Float32Chains = (*DigitsChains)(nil) // a runtime.Chains with SetFloat32
 
 // taskDigits is a per-chain loop of a sampler or free energy with its arguments,
 // which the workspace runs on disjoint ranges of chains at once (ForRange).

@@ -193,8 +193,7 @@ func (x *ClassRBMChains) SetWeights(w []float64) { x.weight = w }
 // workspace share the choice.
 func (x *ClassRBMChains) SetFloat32(on bool) bool { return x.Workspace.SetFloat32(on) }
 
-var _ runtime.Float32Chains = (*ClassRBMChains)(nil)
-var _ runtime.Chains = (*ClassRBMChains)(nil)
+var _ runtime.Float32Chains = (*ClassRBMChains)(nil) // a runtime.Chains with SetFloat32
 
 // taskClassRBM is a per-chain loop of a sampler or free energy with its arguments,
 // which the workspace runs on disjoint ranges of chains at once (ForRange).

@@ -167,8 +167,7 @@ func (x *Tiny1Chains) SetWeights(w []float64) { x.weight = w }
 // workspace share the choice.
 func (x *Tiny1Chains) SetFloat32(on bool) bool { return x.Workspace.SetFloat32(on) }
 
-var _ runtime.Float32Chains = (*Tiny1Chains)(nil)
-var _ runtime.Chains = (*Tiny1Chains)(nil)
+var _ runtime.Float32Chains = (*Tiny1Chains)(nil) // a runtime.Chains with SetFloat32
 
 // taskTiny1 is a per-chain loop of a sampler or free energy with its arguments,
 // which the workspace runs on disjoint ranges of chains at once (ForRange).

@@ -167,8 +167,7 @@ func (x *TinyRBMChains) SetWeights(w []float64) { x.weight = w }
 // workspace share the choice.
 func (x *TinyRBMChains) SetFloat32(on bool) bool { return x.Workspace.SetFloat32(on) }
 
-var _ runtime.Float32Chains = (*TinyRBMChains)(nil)
-var _ runtime.Chains = (*TinyRBMChains)(nil)
+var _ runtime.Float32Chains = (*TinyRBMChains)(nil) // a runtime.Chains with SetFloat32
 
 // taskTinyRBM is a per-chain loop of a sampler or free energy with its arguments,
 // which the workspace runs on disjoint ranges of chains at once (ForRange).

@@ -167,8 +167,7 @@ func (x *TinyWideChains) SetWeights(w []float64) { x.weight = w }
 // workspace share the choice.
 func (x *TinyWideChains) SetFloat32(on bool) bool { return x.Workspace.SetFloat32(on) }
 
-var _ runtime.Float32Chains = (*TinyWideChains)(nil)
-var _ runtime.Chains = (*TinyWideChains)(nil)
+var _ runtime.Float32Chains = (*TinyWideChains)(nil) // a runtime.Chains with SetFloat32
 
 // taskTinyWide is a per-chain loop of a sampler or free energy with its arguments,
 // which the workspace runs on disjoint ranges of chains at once (ForRange).

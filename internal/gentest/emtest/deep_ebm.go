@@ -169,8 +169,7 @@ func (x *DeepChains) SetWeights(w []float64) { x.weight = w }
 // workspace share the choice.
 func (x *DeepChains) SetFloat32(on bool) bool { return x.Workspace.SetFloat32(on) }
 
-var _ runtime.Float32Chains = (*DeepChains)(nil)
-var _ runtime.Chains = (*DeepChains)(nil)
+var _ runtime.Float32Chains = (*DeepChains)(nil) // a runtime.Chains with SetFloat32
 
 // taskDeep is a per-chain loop of a sampler or free energy with its arguments,
 // which the workspace runs on disjoint ranges of chains at once (ForRange).

@@ -164,8 +164,7 @@ func (x *GHidChains) SetWeights(w []float64) { x.weight = w }
 // workspace share the choice.
 func (x *GHidChains) SetFloat32(on bool) bool { return x.Workspace.SetFloat32(on) }
 
-var _ runtime.Float32Chains = (*GHidChains)(nil)
-var _ runtime.Chains = (*GHidChains)(nil)
+var _ runtime.Float32Chains = (*GHidChains)(nil) // a runtime.Chains with SetFloat32
 
 // taskGHid is a per-chain loop of a sampler or free energy with its arguments,
 // which the workspace runs on disjoint ranges of chains at once (ForRange).

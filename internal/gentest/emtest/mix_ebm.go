@@ -174,8 +174,7 @@ func (x *MixChains) SetWeights(w []float64) { x.weight = w }
 // workspace share the choice.
 func (x *MixChains) SetFloat32(on bool) bool { return x.Workspace.SetFloat32(on) }
 
-var _ runtime.Float32Chains = (*MixChains)(nil)
-var _ runtime.Chains = (*MixChains)(nil)
+var _ runtime.Float32Chains = (*MixChains)(nil) // a runtime.Chains with SetFloat32
 
 // taskMix is a per-chain loop of a sampler or free energy with its arguments,
 // which the workspace runs on disjoint ranges of chains at once (ForRange).

@@ -164,8 +164,7 @@ func (x *NoPriorChains) SetWeights(w []float64) { x.weight = w }
 // workspace share the choice.
 func (x *NoPriorChains) SetFloat32(on bool) bool { return x.Workspace.SetFloat32(on) }
 
-var _ runtime.Float32Chains = (*NoPriorChains)(nil)
-var _ runtime.Chains = (*NoPriorChains)(nil)
+var _ runtime.Float32Chains = (*NoPriorChains)(nil) // a runtime.Chains with SetFloat32
 
 // taskNoPrior is a per-chain loop of a sampler or free energy with its arguments,
 // which the workspace runs on disjoint ranges of chains at once (ForRange).

@@ -172,8 +172,7 @@ func (x *OddChains) SetWeights(w []float64) { x.weight = w }
 // workspace share the choice.
 func (x *OddChains) SetFloat32(on bool) bool { return x.Workspace.SetFloat32(on) }
 
-var _ runtime.Float32Chains = (*OddChains)(nil)
-var _ runtime.Chains = (*OddChains)(nil)
+var _ runtime.Float32Chains = (*OddChains)(nil) // a runtime.Chains with SetFloat32
 
 // taskOdd is a per-chain loop of a sampler or free energy with its arguments,
 // which the workspace runs on disjoint ranges of chains at once (ForRange).

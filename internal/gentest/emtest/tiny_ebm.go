@@ -174,8 +174,7 @@ func (x *TinyChains) SetWeights(w []float64) { x.weight = w }
 // workspace share the choice.
 func (x *TinyChains) SetFloat32(on bool) bool { return x.Workspace.SetFloat32(on) }
 
-var _ runtime.Float32Chains = (*TinyChains)(nil)
-var _ runtime.Chains = (*TinyChains)(nil)
+var _ runtime.Float32Chains = (*TinyChains)(nil) // a runtime.Chains with SetFloat32
 
 // taskTiny is a per-chain loop of a sampler or free energy with its arguments,
 // which the workspace runs on disjoint ranges of chains at once (ForRange).

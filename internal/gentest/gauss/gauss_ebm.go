@@ -160,8 +160,7 @@ func (x *GaussChains) SetWeights(w []float64) { x.weight = w }
 // workspace share the choice.
 func (x *GaussChains) SetFloat32(on bool) bool { return x.Workspace.SetFloat32(on) }
 
-var _ runtime.Float32Chains = (*GaussChains)(nil)
-var _ runtime.Chains = (*GaussChains)(nil)
+var _ runtime.Float32Chains = (*GaussChains)(nil) // a runtime.Chains with SetFloat32
 
 // taskGauss is a per-chain loop of a sampler or free energy with its arguments,
 // which the workspace runs on disjoint ranges of chains at once (ForRange).

@@ -196,8 +196,7 @@ func (x *MixedChains) SetWeights(w []float64) { x.weight = w }
 // workspace share the choice.
 func (x *MixedChains) SetFloat32(on bool) bool { return x.Workspace.SetFloat32(on) }
 
-var _ runtime.Float32Chains = (*MixedChains)(nil)
-var _ runtime.Chains = (*MixedChains)(nil)
+var _ runtime.Float32Chains = (*MixedChains)(nil) // a runtime.Chains with SetFloat32
 
 // taskMixed is a per-chain loop of a sampler or free energy with its arguments,
 // which the workspace runs on disjoint ranges of chains at once (ForRange).
