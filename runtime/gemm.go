@@ -143,6 +143,9 @@ type gemmScratch struct {
 	rl     rowLists
 	shared []*rowLists
 	own    [1]*rowLists
+	// used marks the rows of a depth block of op(B) that the listed
+	// nonzeros select: the only rows gemmSparse packs.
+	used []bool
 }
 
 // lanesMask16 returns the AVX-512 lane masks of the 8-lane vectors
@@ -575,6 +578,23 @@ func (s *gemmScratch) gemmSparse(lv int, transA, transB bool, m, n, k int, alpha
 				be = 1
 			}
 			rl := s.listRows(lv, transA, a, lda, 0, m, k, q, q+1, f32)
+			nnz := int(rl.start[m])
+			if nnz == 0 && (pc == nil || packed) {
+				// No nonzero in this block of op(A) (the rows of
+				// chains held at 0): nothing to pack or add (a held B's
+				// copy is still packed whole on the first call).
+				if q == 0 {
+					scaleRows(m, n, beta, c, ldc)
+				}
+				continue
+			}
+			// Unless B is held (packed whole, once, for later calls),
+			// only the rows of the block that a nonzero selects are
+			// packed: the lists never read the others.
+			var used []bool
+			if pc == nil && nnz < m*kb {
+				used = s.usedRows(lv, rl, nnz, kb, w)
+			}
 			var bp []float64
 			if pc != nil {
 				bp = whole[strips64*p0*w:][:strips64*kb*w]
@@ -590,6 +610,9 @@ func (s *gemmScratch) gemmSparse(lv int, transA, transB bool, m, n, k int, alpha
 			}
 			if !packed {
 				for p := range kb {
+					if used != nil && !used[p] {
+						continue
+					}
 					src := b[(p0+p)*ldb : (p0+p)*ldb+n]
 					for js := range nstrips {
 						cols := min(w, n-js*w)
@@ -619,6 +642,18 @@ func (s *gemmScratch) gemmSparse(lv int, transA, transB bool, m, n, k int, alpha
 	if parts == nil {
 		s.own[0] = s.listRows(lv, transA, a, lda, 0, m, k, 0, nkb, f32)
 		parts = s.own[:]
+	}
+	nnz := 0
+	for _, rl := range parts {
+		if rl.rows > 0 {
+			nnz += int(rl.start[nkb*(rl.rows+1)-1])
+		}
+	}
+	if nnz == 0 && (pc == nil || packed) {
+		// op(A) is 0: packing the strips of Bᵀ would be for nothing (a
+		// held B's copy is still packed on the first call).
+		scaleRows(m, n, beta, c, ldc)
+		return
 	}
 	for js := range nstrips {
 		j0, cols := js*w, min(w, n-js*w)
@@ -655,6 +690,24 @@ func (s *gemmScratch) gemmSparse(lv int, transA, transB bool, m, n, k int, alpha
 			}
 		}
 	}
+}
+
+// usedRows returns the marks of the rows p < kb of a depth block of op(B)
+// that the nnz nonzeros listed in rl (one block, strips of width w) select.
+func (s *gemmScratch) usedRows(lv int, rl *rowLists, nnz, kb, w int) []bool {
+	if cap(s.used) < kb {
+		s.used = make([]bool, kb)
+	}
+	used := s.used[:kb]
+	clear(used)
+	scale := int32(w * 8) // listRows's byte offsets
+	if lv == kernels.LevelGo {
+		scale = int32(w)
+	}
+	for _, off := range rl.idx[:nnz] {
+		used[off/scale] = true
+	}
+	return used
 }
 
 // blockStart returns the row starts of the q-th depth block listed in rl.

@@ -37,7 +37,8 @@ func NewWorkspace(threads int) *Workspace {
 	if threads <= 0 {
 		threads = goruntime.GOMAXPROCS(0)
 	}
-	p := &pool{threads: threads, scratch: make([]gemmScratch, threads), partial: make([][]float64, threads), listParts: make([]*rowLists, threads)}
+	p := &pool{threads: threads, scratch: make([]gemmScratch, threads), partial: make([][]float64, threads), listParts: make([]*rowLists, threads),
+		avail: make([]atomic.Uint64, threads)}
 	for t := range p.scratch {
 		p.scratch[t].hold = &p.hold
 	}
@@ -159,8 +160,17 @@ type pool struct {
 	listParts []*rowLists // every thread's lists of a sparse op(A) (jobLists)
 	job       job
 
-	seq     atomic.Uint64 // bumped to publish a job
-	pending atomic.Int32  // workers still running the current job
+	seq atomic.Uint64 // bumped to publish a job
+	// avail[t] is the sequence number of the job whose part t (t ≥ 1) is
+	// still unclaimed, 0 once it is claimed: worker t claims it, and the
+	// caller, done with part 0, claims and runs those still left, so that
+	// a worker that is slow to start — its thread descheduled on a machine
+	// with more busy threads than cores, or a parked thread slow to wake —
+	// does not hold up the job. The parts stay the same, whoever runs them.
+	avail []atomic.Uint64
+	// pending counts the claimed parts ≥ 1 not yet finished (and those
+	// not yet claimed): the job ends when it is 0.
+	pending atomic.Int32
 	// busy is set while a job runs: a second goroutine that dispatches a
 	// job on the same workspace meanwhile panics instead of deadlocking.
 	busy atomic.Bool
@@ -173,6 +183,9 @@ type pool struct {
 	// lastPartDone, if set (by tests), runs in a worker after it finished
 	// the last part of a job and before it wakes the caller.
 	lastPartDone func()
+	// claiming, if set (by tests), runs in a worker woken for a job before
+	// it claims its part.
+	claiming func()
 	// published, if set (by tests), runs in the caller after it published
 	// a job and before it wakes the sleeping workers.
 	published func()
@@ -219,13 +232,24 @@ func spinUntil(cond func() bool) bool {
 	}
 }
 
+// active is the pool that published the latest job, of all the
+// workspaces of the process. Each pool has GOMAXPROCS − 1 workers of its
+// own, so the caller and the workers of the active pool need every
+// processor: a worker of another pool that spun on would hold a processor
+// that a woken worker of the active pool waits for (the woken goroutine
+// queues behind the spinning one), and a trainer that runs its batches'
+// products on several workspaces in turn would then use one core at a
+// time. A worker therefore stops spinning, and parks, as soon as another
+// pool publishes a job.
+var active atomic.Pointer[pool]
+
 func (p *pool) work(t int) {
 	defer p.wg.Done()
 	w := &p.workers[t-1]
 	var last uint64 // the sequence number before any job
-	newJob := func() bool { return p.seq.Load() != last }
+	newJob := func() bool { return p.seq.Load() != last || active.Load() != p }
 	for {
-		if !spinUntil(newJob) {
+		if !spinUntil(newJob) || p.seq.Load() == last {
 			w.sleeping.Store(1)
 			if p.seq.Load() != last {
 				if !w.sleeping.CompareAndSwap(1, 0) {
@@ -248,9 +272,15 @@ func (p *pool) work(t int) {
 		if p.closed.Load() {
 			return
 		}
-		if t < p.job.parts {
-			p.runPart(t)
+		// The job is read only once its part t is claimed: a job without
+		// part t, or whose part the caller took, is not touched.
+		if p.claiming != nil {
+			p.claiming()
 		}
+		if !p.avail[t].CompareAndSwap(cur, 0) {
+			continue
+		}
+		p.runPart(t)
 		if p.pending.Add(-1) == 0 {
 			if p.lastPartDone != nil {
 				p.lastPartDone()
@@ -296,22 +326,45 @@ func (p *pool) run() {
 		}
 		return
 	}
-	p.pending.Store(int32(len(p.workers)))
-	s := p.seq.Add(1)
+	parts := p.job.parts
+	p.pending.Store(int32(parts - 1))
+	if active.Load() != p {
+		active.Store(p)
+	}
+	// The parts are offered before the job is published (only the caller
+	// and close, both holding busy, change seq).
+	s := p.seq.Load() + 1
+	for t := 1; t < parts; t++ {
+		p.avail[t].Store(s)
+	}
+	p.seq.Store(s)
 	if p.published != nil {
 		p.published()
 	}
-	for i := range p.workers {
+	for i := range p.workers[:parts-1] {
 		if p.workers[i].sleeping.CompareAndSwap(1, 0) {
 			p.workers[i].wake <- struct{}{}
 		}
 	}
 	defer p.wait(s)
 	p.runPart(0)
+	for t := 1; t < parts; t++ {
+		if p.avail[t].CompareAndSwap(s, 0) {
+			p.pending.Add(-1)
+			p.runPart(t)
+		}
+	}
 }
 
-// wait returns when every worker has finished its part of job s.
+// wait returns when every part of job s that a worker claimed is
+// finished; it withdraws the parts still unclaimed (left when part 0
+// panicked).
 func (p *pool) wait(s uint64) {
+	for t := 1; t < len(p.avail); t++ {
+		if p.avail[t].CompareAndSwap(s, 0) {
+			p.pending.Add(-1)
+		}
+	}
 	if spinUntil(func() bool { return p.pending.Load() == 0 }) {
 		return
 	}

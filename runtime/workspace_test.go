@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -757,6 +758,184 @@ func TestWorkspaceMeanStep(t *testing.T) {
 				t.Errorf("threads %d: a NaN field gave largest change %g, want NaN", threads, got)
 			}
 			w.Close()
+		}
+	}
+}
+
+// The sparse kernel skips the depth blocks of op(A) without a nonzero and
+// packs only the rows of op(B) its nonzeros select: op(A) zero in a
+// pattern (all of it, its first depth block, all but three columns, all
+// but two rows) gives the naive product on every level, thread count and
+// precision, B held or not — a held B is packed whole even when the first
+// product it serves reads none of it (the next, with nonzeros, reads the
+// copy). As a control, the patterns are seen to reach the sparse kernel
+// (sparseEnough) and the product to be nonzero where op(A) is.
+func TestWorkspaceGemmZeroPatterns(t *testing.T) {
+	ws := testWorkspaces(t)[1:]
+	const m, n, k = 37, 70, 600 // k: several depth blocks on every level
+	patterns := []struct {
+		name string
+		nz   func(i, p int) bool // whether op(A)[i, p] may be nonzero
+	}{
+		{"zero", func(i, p int) bool { return false }},
+		{"first block zero", func(i, p int) bool { return p >= 200 }},
+		{"three columns", func(i, p int) bool { return p == 3 || p == 301 || p == 599 }},
+		{"two rows", func(i, p int) bool { return i == 0 || i == 20 }},
+	}
+	for _, f32 := range []bool{false, true} {
+		for _, l := range levels() {
+			if f32 && !has32(l) {
+				continue
+			}
+			withLevel(l, func() {
+				r := NewRNG(77, uint64(l))
+				for _, pt := range patterns {
+					for f := range 4 {
+						ta, tb := f&1 == 1, f&2 == 2
+						ar, ac := m, k
+						if ta {
+							ar, ac = k, m
+						}
+						a := make([]float64, ar*ac)
+						for i := range m {
+							for p := range k {
+								if pt.nz(i, p) && r.Float64() < 0.5 {
+									at := i*k + p
+									if ta {
+										at = p*m + i
+									}
+									a[at] = r.Float64() + 0.5
+								}
+							}
+						}
+						if !sparseEnough(l, ar, ac, a, ac) {
+							t.Fatalf("%s: pattern does not reach the sparse kernel", pt.name)
+						}
+						ldb := n
+						if tb {
+							ldb = k
+						}
+						b := randSlice(&r, k*n)
+						for _, w := range ws {
+							for _, held := range []bool{false, true} {
+								w.SetFloat32(f32)
+								if held {
+									w.Hold(b)
+								}
+								for _, beta := range []float64{0, 0.5} {
+									c := randSlice(&r, m*n)
+									if beta == 0 {
+										for i := range c {
+											c[i] = math.NaN()
+										}
+									}
+									want, scale := naiveGemm(ta, tb, m, n, k, 1.5, a, ac, b, ldb, beta, c, n)
+									w.Gemm(ta, tb, m, n, k, 1.5, a, ac, b, ldb, beta, c, n)
+									checkClose(t, fmt.Sprintf("level %s f32=%v threads=%d held=%v %s ta=%v tb=%v β=%v", levelNames[l], f32, w.Threads(), held, pt.name, ta, tb, beta), c, want, scale, tol(w, k))
+									// Control: a nonzero row of op(A) gives a nonzero row of C.
+									if pt.name == "two rows" && beta == 0 && !slices.ContainsFunc(c[:n], func(x float64) bool { return x != 0 }) {
+										t.Errorf("%s: row 0 of the product is zero", pt.name)
+									}
+								}
+								// A held B first read by a zero op(A), then by a nonzero one.
+								if held {
+									z := make([]float64, ar*ac)
+									c := make([]float64, m*n)
+									w.Gemm(ta, tb, m, n, k, 1, z, ac, b, ldb, 0, c, n)
+									if !slices.Equal(c, make([]float64, m*n)) {
+										t.Errorf("%s: zero op(A) gave a nonzero product", pt.name)
+									}
+									w.Release()
+									for i := range b { // new weights, not the copy already packed
+										b[i] = 2*b[i] + 1
+									}
+									w.Hold(b)
+									w.Gemm(ta, tb, m, n, k, 1, z, ac, b, ldb, 0, c, n)
+									want, scale := naiveGemm(ta, tb, m, n, k, 1, a, ac, b, ldb, 0, c, n)
+									w.Gemm(ta, tb, m, n, k, 1, a, ac, b, ldb, 0, c, n)
+									checkClose(t, fmt.Sprintf("level %s f32=%v threads=%d %s ta=%v tb=%v: held B after a zero product", levelNames[l], f32, w.Threads(), pt.name, ta, tb), c, want, scale, tol(w, k))
+									w.Release()
+								}
+								w.SetFloat32(false)
+							}
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
+// tol is the relative error bound of w's products of depth k.
+func tol(w *Workspace, k int) float64 {
+	if w.Float32() {
+		return float64(1+k) * 0x1p-24
+	}
+	return 1e-12
+}
+
+// A worker slow to start — its thread descheduled on a machine with more
+// busy threads than cores — does not hold up the job: the caller, done
+// with part 0, runs the worker's part itself and returns while the worker
+// is still held, and the worker, once it runs, leaves the part alone (every
+// index runs once, on the same parts). As a control, the hold is seen to
+// outlast the job.
+func TestWorkspaceCallerRunsUnclaimedParts(t *testing.T) {
+	ws := NewWorkspace(2)
+	defer ws.Close()
+	var held, released atomic.Bool
+	ws.pool.claiming = func() {
+		if held.CompareAndSwap(false, true) {
+			time.Sleep(300 * time.Millisecond)
+			released.Store(true)
+		}
+	}
+	// Part 0 sleeps long enough for the worker to wake and be held.
+	task := &hitTask{hits: make([]int32, 64), slow: 50 * time.Millisecond}
+	ws.ForRange(64, 1<<20, task)
+	if !held.Load() {
+		t.Fatal("the worker was not woken during a 50 ms part: the hold was not exercised")
+	}
+	if released.Load() {
+		t.Fatal("ForRange waited for a worker that had not claimed its part")
+	}
+	task.slow = 0
+	for job := range 5 { // later jobs, the worker released or not
+		for i, h := range task.hits {
+			if h != int32(1+job) {
+				t.Fatalf("job %d: index %d ran %d times, want %d", job, i, h, 1+job)
+			}
+		}
+		ws.ForRange(64, 1<<20, task)
+	}
+	time.Sleep(400 * time.Millisecond)
+	for i, h := range task.hits {
+		if h != 6 {
+			t.Fatalf("after the worker's release: index %d ran %d times, want 6", i, h)
+		}
+	}
+}
+
+// Jobs alternating between two workspaces — a trainer whose batches of
+// chains have pools of their own — run every part once: a worker whose
+// pool is not the active one parks instead of spinning, and is woken for
+// its pool's next job.
+func TestWorkspaceAlternatingPools(t *testing.T) {
+	a, b := NewWorkspace(2), NewWorkspace(2)
+	defer a.Close()
+	defer b.Close()
+	for job := range 200 {
+		for _, w := range []*Workspace{a, b} {
+			task := &hitTask{hits: make([]int32, 8)}
+			if job%7 == 0 {
+				task.slow = 300 * time.Microsecond // past the spin
+			}
+			w.ForRange(8, 1<<20, task)
+			for i, h := range task.hits {
+				if h != 1 {
+					t.Fatalf("job %d: index %d ran %d times, want once", job, i, h)
+				}
+			}
 		}
 	}
 }
