@@ -258,6 +258,26 @@ func TestIsFinite(t *testing.T) {
 			t.Errorf("IsFinite(%v) = %v, want %v", c.x, got, c.want)
 		}
 	}
+	// Long slices, checked by blocks of 256: huge finite values, and one
+	// NaN or infinity anywhere (in each lane of a block, at a block's edge,
+	// in the tail after the last block).
+	x := make([]float64, 1000)
+	for i := range x {
+		x[i] = math.MaxFloat64 * float64(1-2*(i%2))
+	}
+	if !IsFinite(x) {
+		t.Error("1000 finite values of ±MaxFloat64 reported non-finite")
+	}
+	for _, at := range []int{0, 1, 2, 3, 255, 256, 511, 767, 768, 999} {
+		for _, bad := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+			old := x[at]
+			x[at] = bad
+			if IsFinite(x) {
+				t.Errorf("%v at %d of 1000 not found", bad, at)
+			}
+			x[at] = old
+		}
+	}
 }
 
 var benchSink float64
