@@ -44,10 +44,10 @@ const (
 //
 // backprop: the up-pass and one gradient product of n×nv×nh; the top
 // model's fields of h on n + C + 1 chains and its free energy on C + 1,
-// the gradient over 2n + 2C + 1 chains, the input layer's field
-// (nj → nt) on n + C + 1, and the sums g_r and q_c (2·n·C·nj each). Before,
-// with a chain per label copy: 3 products of n×nv×nh and 5 of
-// n·C×(nt+ny)×nj.
+// the gradient over n + C + 2 chains (2n + 2C + 1 before the chains with
+// h = 0 were summed into one), the input layer's field (nj → nt) on
+// n + C + 1, and the sums g_r and q_c (2·n·C·nj each). Before, with a
+// chain per label copy: 3 products of n×nv×nh and 5 of n·C×(nt+ny)×nj.
 func dbnFlops(workload string, n, k int) float64 {
 	const nv, nh, nt, ny, nj, C = 784, 500, 500, 10, 2000, 10
 	low := 2.0 * float64(n) * nv * nh
@@ -55,7 +55,7 @@ func dbnFlops(workload string, n, k int) float64 {
 	if workload == "updown" {
 		return 8*low + float64(4+2*k)*top(n)
 	}
-	return 2*low + top(n) + 2*top(C+1) + top(2*n+2*C+1) + 2.0*float64(n+C+1)*nj*nt + 2*2.0*float64(n*C*nj)
+	return 2*low + top(n) + 2*top(C+1) + top(n+C+2) + 2.0*float64(n+C+1)*nj*nt + 2*2.0*float64(n*C*nj)
 }
 
 // dbnWorkload runs one epoch of workload ("updown" or "backprop").

@@ -83,12 +83,13 @@ type dbnBackpropScratch struct {
 	delta     []float64   // δ of the level being processed, n rows
 
 	// The shared path (DBNBackprop.split); top is nil there.
-	in, lab, gb    runtime.Chains // n chains (μ_r, y = 0); C + 1 chains (0, e_c) and (0, 0); the gradient's 2n + 2C + 1 chains
+	in, lab, gb    runtime.Chains // n chains (μ_r, y = 0); C + 1 chains (0, e_c) and (0, 0); the gradient's n + C + 2 chains
 	inL, labL, gbL []runtime.Tensor
 	a1, a2         []float64 // fields of h of in (n rows) and of lab (C + 1 rows)
 	fLab           []float64 // free energies of lab
 	r2             []float64 // E(0, e_c, h = 0) of each class c
 	loss           []float64 // −log p(y_r | v_r) of each row
+	om             []float64 // ω_r − 1 of each row
 	gw             []float64 // weights of the gradient chains
 	wcol           []float64 // the weights w_rc of one class c, n values
 	aIn            []float64 // fields of the input layer of in (n rows) and of lab (C + 1 rows)
@@ -159,25 +160,26 @@ func (t *DBNBackprop) scratchFor(n int) *dbnBackpropScratch {
 	width := nc * top.nin
 	if t.split {
 		width = (n + C + 1) * top.nin
-		s.in, s.lab, s.gb = top.m.NewChains(n, 1), top.m.NewChains(C+1, 2), top.m.NewChains(2*n+2*C+1, 3)
+		s.in, s.lab, s.gb = top.m.NewChains(n, 1), top.m.NewChains(C+1, 2), top.m.NewChains(n+C+2, 3)
 		s.inL, s.labL, s.gbL = s.in.Layers(), s.lab.Layers(), s.gb.Layers()
 		s.a1, s.a2 = make([]float64, n*top.nhid), make([]float64, (C+1)*top.nhid)
-		s.fLab, s.r2, s.loss = make([]float64, C+1), make([]float64, C), make([]float64, n)
-		s.gw, s.wcol = make([]float64, 2*n+2*C+1), make([]float64, n)
+		s.fLab, s.r2, s.loss, s.om = make([]float64, C+1), make([]float64, C), make([]float64, n), make([]float64, n)
+		s.gw, s.wcol = make([]float64, n+C+2), make([]float64, n)
 		s.aIn = make([]float64, (n+C+1)*top.nin)
 		// The chains' inputs that stay 0: the label of in, the input of
-		// lab, the labels but those of the C classes' chains of lab and gb,
-		// the input of gb's last 2C + 1 chains.
+		// lab, the labels but those of the C classes' chains of lab and gb
+		// (and of gb's last chain, set at each step), the input of gb's
+		// chains n … n + C, the hidden layer of gb's last chain.
 		clear(s.inL[top.label].Data)
 		clear(s.labL[top.in].Data)
-		clear(s.gbL[top.in].Data[2*n*top.nin:])
+		clear(s.gbL[top.in].Data[n*top.nin : (n+C+1)*top.nin])
+		clear(s.gbL[top.hid].Data[(n+C+1)*top.nhid:])
 		ylab, ygb := s.labL[top.label].Data, s.gbL[top.label].Data
 		clear(ylab)
 		clear(ygb)
 		for c := range C {
 			ylab[c*C+c] = 1
-			ygb[(2*n+c)*C+c] = 1
-			ygb[(2*n+C+c)*C+c] = 1
+			ygb[(n+c)*C+c] = 1
 		}
 	} else {
 		s.top = top.m.NewChains(nc, 1)
@@ -416,7 +418,7 @@ func dbnLabelSplit(top *dbnLevel) bool {
 
 // topGradientSplit is topGradient for a top model whose label copies share
 // their input (dbnLabelSplit): the products run over n + C + 1 and
-// 2n + 2C + 1 chains instead of n·C. With a1_r = a(μ_r, 0), a2_c = a(0, e_c)
+// n + C + 2 chains instead of n·C. With a1_r = a(μ_r, 0), a2_c = a(0, e_c)
 // and a0 = a(0, 0), the fields of h of copy (r, c) are
 // a_rc = a1_r + a2_c − a0, and its free energy
 //
@@ -430,8 +432,18 @@ func dbnLabelSplit(top *dbnLevel) bool {
 // its layers), ∂E/∂θ summed over the 2n + 2C + 1 chains
 //
 //	(μ_r, 0, g_r) weight 1,  (μ_r, 0, 0) weight ω_r − 1,
-//	(0, e_c, q_c) weight 1,  (0, e_c, 0) weight s_c − 1,  (0, 0, Σ_c q_c) weight −1,
+//	(0, e_c, q_c) weight 1,  (0, e_c, 0) weight s_c − 1,  (0, 0, Σ_c q_c) weight −1.
 //
+// The chains with h = 0 add nothing to the terms that hold h, and a term
+// without h holds v alone or y alone, to the power 1, so it is linear in
+// its layer: their n + C chains add up to the single chain
+// (Σ_r (ω_r − 1)·μ_r, Σ_c (s_c − 1)·e_c, 0) of weight 1, and the gradient
+// runs over the n + C + 2 chains
+//
+//	(μ_r, 0, g_r), (0, e_c, q_c), (0, 0, Σ_c q_c), (Σ_r (ω_r − 1)·μ_r, Σ_c (s_c − 1)·e_c, 0)
+//
+// with weights 1, 1, −1 and 1 — half the rows of the 2n + 2C + 1 in the
+// products of the weights' gradients;
 // and, a_in the field of the input layer (affine in h),
 // Σ_c w_rc a_in(m_rc) = a_in(g_r) + (ω_r − 1)·a_in(0).
 func (t *DBNBackprop) topGradientSplit(batch []float64, n int, s *dbnBackpropScratch) float64 {
@@ -447,36 +459,38 @@ func (t *DBNBackprop) topGradientSplit(batch []float64, n int, s *dbnBackpropScr
 	}
 	// Per row: the copies' fields, free energies, means and loss weights,
 	// the loss, g_r (into the gradient chains' first n rows) and ω_r − 1.
-	t.rows = dbnRowsTask{t: t, s: s, n: n, batch: batch}
+	t.rows = dbnRowsTask{t: t, s: s, batch: batch}
 	t.ws.ForRange(n, 16*C*nj, &t.rows)
 	t.rows = dbnRowsTask{}
 	loss := 0.0
 	for _, l := range s.loss[:n] {
 		loss += l
 	}
-	gV, gH := s.gbL[top.in].Data, s.gbL[top.hid].Data
+	gV, gH, gY := s.gbL[top.in].Data, s.gbL[top.hid].Data, s.gbL[top.label].Data
 	copy(gV[:n*nt], mu)
-	copy(gV[n*nt:2*n*nt], mu)
-	clear(gH[n*nj : 2*n*nj])
-	sum := gH[(2*n+2*C)*nj : (2*n+2*C+1)*nj]
+	sum := gH[(n+C)*nj : (n+C+1)*nj]
 	clear(sum)
+	yLast := gY[(n+C+1)*C : (n+C+2)*C]
 	for c := range C {
 		sc := 0.0
 		for r := range n {
 			s.wcol[r] = s.w[r*C+c]
 			sc += s.wcol[r]
 		}
-		q := gH[(2*n+c)*nj : (2*n+c+1)*nj]
+		q := gH[(n+c)*nj : (n+c+1)*nj]
 		clear(q)
 		t.ws.AddRows(q, s.wcol, s.hid[c*nj:], n, nj, C*nj, 1)
 		runtime.Axpy(1, q, sum)
-		clear(gH[(2*n+C+c)*nj : (2*n+C+c+1)*nj])
-		s.gw[2*n+c], s.gw[2*n+C+c] = 1, sc-1
+		s.gw[n+c] = 1
+		yLast[c] = sc - 1
 	}
+	vLast := gV[(n+C+1)*nt : (n+C+2)*nt]
+	clear(vLast)
+	runtime.AddRows(vLast, s.om[:n], mu, n, nt, nt, 1)
 	for r := range n {
 		s.gw[r] = 1
 	}
-	s.gw[2*n+2*C] = -1
+	s.gw[n+C], s.gw[n+C+1] = -1, 1
 	s.gb.SetWeights(s.gw)
 	top.m.EnergyGrad(s.gb, -1/float64(n), t.topG)
 	s.gb.SetWeights(nil)
@@ -488,7 +502,7 @@ func (t *DBNBackprop) topGradientSplit(batch []float64, n int, s *dbnBackpropScr
 	a0 := s.aIn[(n+C)*nt : (n+C+1)*nt]
 	g := s.grad[:n*nt]
 	for r := range n {
-		om1, ar, gr := s.gw[n+r], s.aIn[r*nt:(r+1)*nt], g[r*nt:(r+1)*nt]
+		om1, ar, gr := s.om[r], s.aIn[r*nt:(r+1)*nt], g[r*nt:(r+1)*nt]
 		for i := range gr {
 			gr[i] = -(ar[i] + om1*a0[i])
 		}
@@ -500,12 +514,11 @@ func (t *DBNBackprop) topGradientSplit(batch []float64, n int, s *dbnBackpropScr
 type dbnRowsTask struct {
 	t     *DBNBackprop
 	s     *dbnBackpropScratch
-	n     int
 	batch []float64
 }
 
 func (rt *dbnRowsTask) RunRange(lo, hi int) {
-	t, s, n := rt.t, rt.s, rt.n
+	t, s := rt.t, rt.s
 	top := t.d.top()
 	C, nj := top.classes, top.nhid
 	nin0, width := t.d.gen[0].nin, t.VisibleSize()
@@ -537,7 +550,7 @@ func (rt *dbnRowsTask) RunRange(lo, hi int) {
 		for _, v := range w {
 			om += v
 		}
-		s.gw[n+r] = om - 1
+		s.om[r] = om - 1
 		g := gH[r*nj : (r+1)*nj]
 		clear(g)
 		runtime.AddRows(g, w, s.hid[r*C*nj:], C, nj, nj, 1)

@@ -120,7 +120,7 @@ func gradientGap(a, b [][]float64) float64 {
 // lower layers without their second gradient) gives the loss and the
 // gradient of the path where every label copy is a chain of its own, to
 // rounding: the sums run in another order (the fields as a1 + a2 − a0, the
-// gradient over 2n + 2C + 1 chains), so each element may differ by a few
+// gradient over n + C + 2 chains), so each element may differ by a few
 // units in the last place of the tensor's largest terms; the tolerance is
 // 1e-12 relative. A gradient chain left with the wrong label (the
 // negative control) is off by O(1).
@@ -142,7 +142,7 @@ func TestBackpropSplitMatchesCopies(t *testing.T) {
 		_, gB := backpropGradient(t, c, true, func(s *dbnBackpropScratch) {
 			top := c.d.top()
 			y := s.gbL[top.label].Data
-			y[(2*c.rows+2*top.classes)*top.classes] = 1
+			y[(c.rows+top.classes)*top.classes] = 1
 		})
 		if g := gradientGap(gB, gC); g < 1e-3 {
 			t.Errorf("%s: a broken gradient chain is within %.3g of the copies' gradient; the comparison cannot fail", c.name, g)
