@@ -27,6 +27,7 @@ import (
 	"path/filepath"
 	goruntime "runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"time"
 
 	"github.com/ebmc/ebmc/benchmarks/rbm32"
@@ -152,6 +153,7 @@ func main() {
 	dir := flag.String("data", "", "Fashion-MNIST directory (default $FMNIST_DIR or /usr/share/datasets/fashion-mnist)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
 	reconRows := flag.Int("recon-rows", 3, "pcd1: rows of each minibatch the reconstruction monitor covers (CDConfig.ReconRows; 0: all; the reference scripts compute none)")
+	traceFile := flag.String("trace", "", "write an execution trace of the whole run to this file (go tool trace)")
 	float32 := flag.Bool("float32", false, "the batched products run in float32 (Workspace.SetFloat32, as code generated with ebmc gen -float32; ais: the package rbm32, so generated; updown: DBNUpDownConfig.Float32; not backprop)")
 	flag.Parse()
 	if flag.NArg() > 0 {
@@ -167,6 +169,20 @@ func main() {
 		}
 		defer func() {
 			pprof.StopCPUProfile()
+			f.Close()
+		}()
+	}
+
+	if *traceFile != "" {
+		f, err := os.Create(*traceFile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := trace.Start(f); err != nil {
+			log.Fatal(err)
+		}
+		defer func() {
+			trace.Stop()
 			f.Close()
 		}()
 	}
