@@ -519,7 +519,8 @@ type RangeTask interface {
 // them; otherwise it calls task.RunRange(0, n) on the caller's goroutine.
 // The parts are the same for the same n and thread count, so work that draws
 // from per-item random streams gives the same results on any number of
-// threads.
+// threads; which goroutine runs a part is not fixed (the caller runs the
+// parts of workers that have not started when its own is done).
 func (w *Workspace) ForRange(n, cost int, task RangeTask) {
 	parts := 1
 	if n >= 2 {
