@@ -52,6 +52,17 @@ func TestPretrainFloat32(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkFloat32Step(t, p0, p64, p32)
+}
+
+// checkFloat32Step checks that float32 products moved the parameters from
+// p0 to p32 where float64's moved them to p64, up to float32 rounding and
+// the few Bernoulli draws it flips: ‖Δ32 − Δ64‖ ≤ 1e-3·‖Δ64‖ (rounding
+// alone gives about 1e-6; a flipped draw moves one row's share, 1/100, of
+// a few gradient entries). Negative control: the same bits as float64's
+// fail, since then nothing ran in float32.
+func checkFloat32Step(t *testing.T, p0, p64, p32 []float64) {
+	t.Helper()
 	var moved, apart float64
 	same := true
 	for i := range p0 {
@@ -61,10 +72,8 @@ func TestPretrainFloat32(t *testing.T) {
 		same = same && p32[i] == p64[i]
 	}
 	if same {
-		t.Fatal("float32 and float64 pretraining gave the same bits: the products did not run in float32")
+		t.Fatal("float32 and float64 gave the same bits: the products did not run in float32")
 	}
-	// Rounding alone gives about 1e-6; a flipped draw moves one row's
-	// share (1/100) of a few gradient entries.
 	if r := math.Sqrt(apart / moved); !(r < 1e-3) {
 		t.Errorf("‖Δ32 − Δ64‖ / ‖Δ64‖ = %.3g, want < 1e-3", r)
 	} else {

@@ -1029,24 +1029,7 @@ func TestUpDownFloat32(t *testing.T) {
 	}
 	p0, p64 := step(false)
 	_, p32 := step(true)
-	var moved, apart float64
-	same := true
-	for i := range p0 {
-		d64, d32 := p64[i]-p0[i], p32[i]-p0[i]
-		moved += d64 * d64
-		apart += (d32 - d64) * (d32 - d64)
-		same = same && p32[i] == p64[i]
-	}
-	if same {
-		t.Fatal("float32 and float64 steps gave the same bits: the products did not run in float32")
-	}
-	// Rounding alone gives about 1e-6; a flipped draw moves one row's
-	// share (1/100) of a few gradient entries.
-	if r := math.Sqrt(apart / moved); !(r < 1e-3) {
-		t.Errorf("‖Δ32 − Δ64‖ / ‖Δ64‖ = %.3g, want < 1e-3", r)
-	} else {
-		t.Logf("‖Δ32 − Δ64‖ / ‖Δ64‖ = %.3g", r)
-	}
+	checkFloat32Step(t, p0, p64, p32)
 }
 
 // Backprop refuses a DBN without a label layer, a learning rate that is not
