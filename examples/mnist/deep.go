@@ -8,12 +8,14 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"time"
 
 	dbm "github.com/ebmc/ebmc/examples/dbm/models"
 	"github.com/ebmc/ebmc/examples/internal/chains"
 	"github.com/ebmc/ebmc/examples/mnist/models"
 	"github.com/ebmc/ebmc/examples/rbm"
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/checkpoint"
 	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/deep"
 	"github.com/ebmc/ebmc/runtime/estimators"
@@ -465,18 +467,30 @@ func (e *env) trainDBM(r *row, res *Result) (runtime.Reflective, error) {
 	res.Settings, res.Epochs = rc, rc.Epochs
 	m := dbm.NewDBM(e.o.seed).Reflect()
 	ctx := context.Background()
-	if rc.BaseBiases {
-		b, err := estimators.BaseRate(m, e.train, float64(e.train.Rows)/20)
-		if err != nil {
+	dir := filepath.Join(e.o.out, r.id)
+	key, err := e.resumeKey(rc)
+	if err != nil {
+		return nil, err
+	}
+	prog, stage := &dbmProgress{Key: key}, stageNone
+	if e.o.resume {
+		if p, s, err := readProgress(dir, key, m); err != nil {
 			return nil, err
-		}
-		if _, err := b.SetBiases(m); err != nil {
-			return nil, err
+		} else if s != stageNone {
+			prog, stage = p, s
 		}
 	}
-	if _, err := deep.PretrainDBM(ctx, m, e.train, deep.PretrainConfig{EpochsPerRBM: rc.PretrainEpochs, BatchSize: rc.Batch, K: 1, Seed: e.o.seed, Float32: rc.PretrainFloat32,
-		Optimizer: runtime.SGD{LearningRate: rc.PretrainRate, Momentum: rc.PretrainMomentum, WeightDecay: rc.PretrainDecay}, Progress: e.stdout}); err != nil {
-		return nil, err
+	started := time.Now()
+	before := prog.Seconds // training seconds of the earlier runs
+	res.resumedSeconds = before
+	if stage == stageNone {
+		if err := e.pretrainDBM(ctx, m, rc); err != nil {
+			return nil, err
+		}
+		if err := checkpoint.SaveCheckpoint(filepath.Join(dir, pretrainedFile), checkpoint.CheckpointOf(m, nil, nil, map[string]string{"row": r.id, "stage": "greedy pretraining", "seed": fmt.Sprint(e.o.seed)})); err != nil {
+			return nil, err
+		}
+		_ = os.Remove(filepath.Join(dir, smlFile)) // an earlier run's, which this one replaces
 	}
 	base, err := estimators.BaseRate(m, e.train, float64(e.train.Rows)/20)
 	if err != nil {
@@ -485,7 +499,8 @@ func (e *env) trainDBM(r *row, res *Result) (runtime.Reflective, error) {
 	sub, _ := e.test.Split(min(1000, e.test.Rows))
 	res.CurveWhat = fmt.Sprintf("the mean-field bound on the first %d test images, log Z the larger of quick AIS (%d temperatures, %d runs) and the exact mass of the states with h1 off (both lie below log Z, so the curve errs high), after pretraining (epoch 0) and every epoch of SML",
 		sub.Rows, e.o.curveTemps, e.o.curveRuns)
-	epoch := 0
+	res.Curve = prog.Curve
+	epoch := len(res.Curve)
 	proxy := func() (string, float64) {
 		v := math.NaN()
 		if est, err := estimators.AIS(m, base, estimators.AISConfig{Temperatures: e.o.curveTemps, Runs: e.o.curveRuns, Seed: e.o.seed}); err == nil {
@@ -495,31 +510,69 @@ func (e *env) trainDBM(r *row, res *Result) (runtime.Reflective, error) {
 		}
 		res.Curve = append(res.Curve, Point{Epoch: epoch, Value: v})
 		epoch++
+		prog.Curve, prog.Seconds = res.Curve, before+time.Since(started).Seconds()
+		if err := writeProgress(dir, prog); err != nil {
+			fmt.Fprintf(e.stdout, "warning: %v: -resume will not find this epoch\n", err)
+		}
 		return "test bound (1000 images)", v
 	}
-	proxy()
+	if stage == stageNone {
+		proxy()
+	}
 	tr, err := m.NewTrainer(runtime.CDConfig{K: rc.K, Persistent: true, Chains: rc.Chains, BatchSize: rc.Batch, Seed: e.o.seed, Float32: rc.Float32,
 		MeanFieldIters: rc.SMLMeanFieldIters, MeanFieldTol: rc.MeanFieldTol, Optimizer: rc.optimizer()})
 	if err != nil {
 		return nil, err
 	}
 	rc.startChains(m, tr, e.train, e.o.seed)
+	done := 0 // epochs of SML completed by the earlier runs
+	if stage == stageSML {
+		if done, err = restoreSML(dir, tr); err != nil {
+			return nil, err
+		}
+	}
+	if stage != stageNone {
+		res.Curve = curveUpTo(res.Curve, done)
+		epoch = len(res.Curve)
+		prog.Resumed = append(prog.Resumed, done)
+		res.Resumed = prog.Resumed
+		fmt.Fprintf(e.stdout, "resumed from %s after %d epochs of SML (%.0f s of training before)\n", dir, done, before)
+	}
 	if e.o.budget > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, e.o.budget)
 		defer cancel()
 	}
-	stats, err := training.Fit(ctx, tr, e.train, training.FitConfig{Epochs: rc.Epochs, BatchSize: rc.Batch, Shuffle: true, Seed: e.o.seed,
-		Progress: e.stdout, Proxy: proxy})
+	stats, err := training.Fit(ctx, tr, e.train, training.FitConfig{Epochs: rc.Epochs, StartEpoch: min(done, rc.Epochs), BatchSize: rc.Batch, Shuffle: true, Seed: e.o.seed,
+		Progress: e.stdout, Proxy: proxy, Checkpoint: filepath.Join(dir, smlFile)})
 	if errors.Is(err, context.DeadlineExceeded) {
 		// The budget ran out inside an epoch: the model is the one after its
-		// last step, and the figures are of it.
-		res.Epochs = len(stats)
-		res.Warnings = append(res.Warnings, fmt.Sprintf("SML stopped by -budget %v after %d complete epochs of %d and part of the next: %v", e.o.budget, len(stats), rc.Epochs, err))
-		fmt.Fprintf(e.stdout, "budget of %v spent: SML stopped after %d complete epochs of %d\n", e.o.budget, len(stats), rc.Epochs)
+		// last step, and the figures are of it; -resume continues from the
+		// last complete epoch.
+		res.Epochs = done + len(stats)
+		res.Warnings = append(res.Warnings, fmt.Sprintf("SML stopped by -budget %v after %d complete epochs of %d and part of the next: %v", e.o.budget, res.Epochs, rc.Epochs, err))
+		fmt.Fprintf(e.stdout, "budget of %v spent: SML stopped after %d complete epochs of %d (-resume continues from there)\n", e.o.budget, res.Epochs, rc.Epochs)
 		return m, nil
 	}
 	return m, err
+}
+
+// pretrainDBM pretrains the DBM row's model greedily by the recipe, its
+// visible biases first set to the base rates' log-odds where the recipe
+// says so.
+func (e *env) pretrainDBM(ctx context.Context, m runtime.Reflective, rc dbmRecipe) error {
+	if rc.BaseBiases {
+		b, err := estimators.BaseRate(m, e.train, float64(e.train.Rows)/20)
+		if err != nil {
+			return err
+		}
+		if _, err := b.SetBiases(m); err != nil {
+			return err
+		}
+	}
+	_, err := deep.PretrainDBM(ctx, m, e.train, deep.PretrainConfig{EpochsPerRBM: rc.PretrainEpochs, BatchSize: rc.Batch, K: 1, Seed: e.o.seed, Float32: rc.PretrainFloat32,
+		Optimizer: runtime.SGD{LearningRate: rc.PretrainRate, Momentum: rc.PretrainMomentum, WeightDecay: rc.PretrainDecay}, Progress: e.stdout})
+	return err
 }
 
 // evaluateDBM estimates log Z by AIS from the base rates and the

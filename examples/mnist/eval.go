@@ -141,9 +141,14 @@ type Result struct {
 	// Validation is the held-out images' log-likelihood per epoch (with
 	// the curve's log Z); StoppedAt the epoch whose parameters an early
 	// stop kept.
-	Validation []Point  `json:"validation_curve,omitempty"`
-	StoppedAt  int      `json:"early_stopped_at_epoch,omitempty"`
-	Files      []string `json:"files"`
+	Validation []Point `json:"validation_curve,omitempty"`
+	StoppedAt  int     `json:"early_stopped_at_epoch,omitempty"`
+	// Resumed are the epochs of SML after which -resume continued the
+	// DBM's training (0: from the pretrained model); TrainSeconds counts
+	// every run's training.
+	Resumed        []int    `json:"resumed_at_epochs,omitempty"`
+	resumedSeconds float64  // the training seconds of the runs before this one
+	Files          []string `json:"files"`
 }
 
 func (e *env) runRow(r *row) (*Result, error) {
@@ -160,7 +165,7 @@ func (e *env) runRow(r *row) (*Result, error) {
 		d, m, err = e.restoreRow(r, res)
 	} else {
 		d, m, err = e.trainRow(r, res)
-		res.TrainSeconds = time.Since(start).Seconds()
+		res.TrainSeconds = res.resumedSeconds + time.Since(start).Seconds()
 	}
 	if err != nil {
 		return nil, err

@@ -78,6 +78,7 @@ type options struct {
 	budget                    time.Duration
 	kRamp                     int
 	smlEpochs                 int
+	resume                    bool
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -101,6 +102,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.dbmChains, "dbm-chains", "", "where the DBM's persistent chains start: data (training images, the recipe's) or noise (every unit uniform, as Salakhutdinov's code starts them; the start that does not drift, docs/mnist.md)")
 	fs.StringVar(&o.dbmRecipe, "dbm-recipe", "", "the DBM's training: 2009 (the row's, after Salakhutdinov & Hinton) or maxnorm (the reference reimplementation's: max-norm 6, k = 1, a geometric rate over 400 epochs, chains from noise; docs/mnist.md)")
 	fs.IntVar(&o.smlEpochs, "sml-epochs", 0, "the DBM's epochs of variational SML instead of its recipe's, its pretraining unchanged (0: the recipe's, or -epochs)")
+	fs.BoolVar(&o.resume, "resume", false, "continue the DBM row's training from where an earlier run with the same flags and -out stopped (its dbm/pretrained.safetensors, dbm/sml.safetensors and dbm/progress.json, written after pretraining and every epoch of SML), bit for bit as if it had not stopped")
 	fs.DurationVar(&o.budget, "budget", 0, "stop the DBM's SML when this much time has passed (e.g. 90m) and evaluate the model as it is then; 0: no limit")
 	fs.StringVar(&o.schedule, "schedule", "", "the RBM rows' learning rate over the epochs: linear (falling to zero, the recipe's) or constant; a constant rate shows where a longer run is heading")
 	fs.IntVar(&o.kRamp, "k-ramp", 0, "the RBM rows' CD-k (and the DBN top's) raises k by one every N epochs, from 1 up to the row's k (0: k from the start)")
@@ -156,6 +158,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if o.validation < 0 || o.earlyStop && o.validation == 0 {
 		fmt.Fprintln(stderr, "mnist: -validation must not be negative, and -early-stop needs -validation N (held-out training images to choose the epoch on)")
+		return 2
+	}
+	if o.resume && (o.load != "" || slices.ContainsFunc(chosen, func(r *row) bool { return r.dbm == nil })) {
+		fmt.Fprintln(stderr, "mnist: -resume continues the DBM row's training: give it with -rows dbm and without -load")
 		return 2
 	}
 	if err := runTable(o, chosen, stdout); err != nil {

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/checkpoint"
+	"github.com/ebmc/ebmc/runtime/fileio"
+)
+
+// The files a DBM run keeps in its row's folder so that -resume can
+// continue it: the model after pretraining, the model and the trainer's
+// state (velocities, persistent chains, random stream) after the last
+// complete epoch of SML (written by training.Fit), and the progress.
+const (
+	pretrainedFile = "pretrained.safetensors"
+	smlFile        = "sml.safetensors"
+	progressFile   = "progress.json"
+)
+
+// dbmProgress is what a DBM run has done so far, rewritten after its
+// pretraining and after every epoch of SML. Key names the settings, seed
+// and training images that wrote it: -resume refuses a folder whose key is
+// not the run's own.
+type dbmProgress struct {
+	Key     string  `json:"key"`
+	Seconds float64 `json:"train_seconds"` // training so far, pretraining included, over every run
+	Curve   []Point `json:"curve_points"`
+	Resumed []int   `json:"resumed_at_epochs,omitempty"`
+}
+
+// resumeKey is the sha256 of what must not change between a run and its
+// continuation: the recipe (without its epochs where the learning rate's
+// schedule does not depend on them, so that a run can be extended), the
+// seed and the training images.
+func (e *env) resumeKey(rc dbmRecipe) (string, error) {
+	if rc.GeometricEpochs > 0 || rc.RateDecay > 0 {
+		rc.Epochs = 0
+	}
+	images, err := idxSHA256(e.train)
+	if err != nil {
+		return "", err
+	}
+	b, err := json.Marshal(struct {
+		Recipe dbmRecipe
+		Seed   uint64
+		Train  string
+	}{rc, e.o.seed, images})
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// resumeStage is how far the run that wrote a folder got.
+type resumeStage int
+
+const (
+	stageNone       resumeStage = iota // nothing to continue: train from the start
+	stagePretrained                    // pretrained: SML from its first epoch
+	stageSML                           // SML after some epochs
+)
+
+// readProgress reads the progress in dir and restores the pretrained model
+// into m; stageNone (and no error) when dir holds no run to continue. A
+// progress file written with other settings, seed or images is refused.
+func readProgress(dir, key string, m runtime.Model) (*dbmProgress, resumeStage, error) {
+	b, err := os.ReadFile(filepath.Join(dir, progressFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, stageNone, nil
+	}
+	if err != nil {
+		return nil, stageNone, err
+	}
+	var p dbmProgress
+	if err := json.Unmarshal(b, &p); err != nil {
+		return nil, stageNone, fmt.Errorf("-resume: %s: %w", filepath.Join(dir, progressFile), err)
+	}
+	if p.Key != key {
+		return nil, stageNone, fmt.Errorf("-resume: %s was written by a run with other settings, seed or training images; give the flags of that run (-sml-epochs may grow where the recipe's rate does not depend on it), or another -out", dir)
+	}
+	if err := restore(m, filepath.Join(dir, pretrainedFile)); err != nil {
+		return nil, stageNone, fmt.Errorf("-resume: %w", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, smlFile)); err == nil {
+		return &p, stageSML, nil
+	}
+	return &p, stagePretrained, nil
+}
+
+// writeProgress rewrites dir's progress file atomically.
+func writeProgress(dir string, p *dbmProgress) error {
+	b, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return err
+	}
+	return fileio.WriteFileAtomic(filepath.Join(dir, progressFile), append(b, '\n'))
+}
+
+// restoreSML restores the model and the trainer's state from dir's SML
+// checkpoint and returns the epochs it had completed.
+func restoreSML(dir string, tr runtime.Trainer) (int, error) {
+	path := filepath.Join(dir, smlFile)
+	c, err := checkpoint.LoadCheckpoint(path)
+	if err != nil {
+		return 0, fmt.Errorf("-resume: %w", err)
+	}
+	epochs, err := strconv.Atoi(c.Meta["epoch"])
+	if err != nil || epochs < 0 {
+		return 0, fmt.Errorf("-resume: %s: metadata epoch %q is not a count of epochs", path, c.Meta["epoch"])
+	}
+	if err := c.Restore(tr, tr.State()); err != nil {
+		return 0, fmt.Errorf("-resume: %s: %w", path, err)
+	}
+	return epochs, nil
+}
+
+// curveUpTo keeps the points of the epochs 0 … n: the progress file is
+// written before the checkpoint of its epoch, so it may hold one more.
+func curveUpTo(c []Point, n int) []Point {
+	var out []Point
+	for _, p := range c {
+		if p.Epoch <= n {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/checkpoint"
+)
+
+// TestResumeDBM trains the DBM row's SML for two epochs straight, and for
+// one epoch and then one more with -resume: the model, the trainer's state
+// and the curve must be the same bits. The negative control resumes from a
+// checkpoint whose persistent chains were changed, which must change the
+// model: the continuation reads the saved state rather than training
+// again from the start. A folder written with other settings and -resume
+// on other rows are refused.
+func TestResumeDBM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("pretrains and trains a 784-500-1000 DBM four times")
+	}
+	data := fakeMNIST(t, 200, 50)
+	fast := []string{"-data", data, "-rows", "dbm", "-dbm-recipe", "maxnorm", "-epochs", "1", "-temps", "20", "-ais-runs", "2",
+		"-raise-rows", "0", "-reverse-runs", "0", "-curve-temps", "10", "-curve-runs", "2"}
+	train := func(out string, extra ...string) {
+		t.Helper()
+		var stderr bytes.Buffer
+		if code := run(append(append([]string{"-out", out}, extra...), fast...), io.Discard, &stderr); code != 0 {
+			t.Fatalf("%v: exit %d: %s", extra, code, stderr.String())
+		}
+	}
+	straight, split, control := t.TempDir(), t.TempDir(), t.TempDir()
+	train(straight, "-sml-epochs", "2")
+	train(split, "-sml-epochs", "1")
+	train(split, "-sml-epochs", "2", "-resume")
+	train(control, "-sml-epochs", "1")
+	perturbChains(t, filepath.Join(control, "dbm", smlFile))
+	train(control, "-sml-epochs", "2", "-resume")
+
+	for _, name := range []string{"model.safetensors", smlFile} {
+		if d := tensorsDiffer(t, filepath.Join(straight, "dbm", name), filepath.Join(split, "dbm", name)); d != "" {
+			t.Errorf("%s after resuming: %s", name, d)
+		}
+	}
+	if tensorsDiffer(t, filepath.Join(straight, "dbm", "model.safetensors"), filepath.Join(control, "dbm", "model.safetensors")) == "" {
+		t.Error("resuming from changed chains gave the same model: the checkpoint's state was not used")
+	}
+	a, b := tableRow(t, straight), tableRow(t, split)
+	if !slices.Equal(b.Resumed, []int{1}) || a.Resumed != nil || b.Epochs != 2 {
+		t.Errorf("resumed at %v (straight run %v), %d epochs; want [1], none, 2", b.Resumed, a.Resumed, b.Epochs)
+	}
+	if len(a.Curve) != 3 || !slices.EqualFunc(a.Curve, b.Curve, func(p, q Point) bool { return p.Epoch == q.Epoch && math.Float64bits(p.Value) == math.Float64bits(q.Value) }) {
+		t.Errorf("curves: straight %v, resumed %v", a.Curve, b.Curve)
+	}
+	if b.TrainSeconds < a.TrainSeconds/4 {
+		t.Errorf("resumed run's training seconds %g leave out the first run's (straight: %g)", b.TrainSeconds, a.TrainSeconds)
+	}
+
+	for _, c := range []struct {
+		args []string
+		code int
+		says string
+	}{
+		{[]string{"-out", split, "-sml-epochs", "2", "-resume", "-seed", "2"}, 1, "other settings"},
+		{[]string{"-out", split, "-sml-epochs", "2", "-resume", "-dbm-recipe", "2009"}, 1, "other settings"},
+		{[]string{"-out", split, "-resume", "-rows", "mob10"}, 2, "-rows dbm"},
+		{[]string{"-out", split, "-resume", "-load", split}, 2, "-load"},
+	} {
+		var stderr bytes.Buffer
+		if code := run(append(slices.Clone(fast), c.args...), io.Discard, &stderr); code != c.code || !strings.Contains(stderr.String(), c.says) {
+			t.Errorf("%v: exit %d, %q; want exit %d saying %q", c.args, code, stderr.String(), c.code, c.says)
+		}
+	}
+}
+
+// perturbChains turns the first visible unit of every persistent chain in
+// the checkpoint at path.
+func perturbChains(t *testing.T, path string) {
+	t.Helper()
+	c, err := checkpoint.LoadCheckpoint(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(c.Tensors, func(x runtime.Tensor) bool { return x.Name == "chain.v" })
+	if i < 0 {
+		t.Fatalf("%s has no chain.v", path)
+	}
+	v := c.Tensors[i]
+	for r := 0; r < v.Shape[0]; r++ {
+		v.Data[r*v.Shape[1]] = 1 - v.Data[r*v.Shape[1]]
+	}
+	if err := checkpoint.SaveCheckpoint(path, c); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// tensorsDiffer describes the first tensor of two checkpoints whose name,
+// shape or bits differ ("" if none does).
+func tensorsDiffer(t *testing.T, p, q string) string {
+	t.Helper()
+	a, err := checkpoint.LoadCheckpoint(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := checkpoint.LoadCheckpoint(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Tensors) != len(b.Tensors) {
+		return "a different number of tensors"
+	}
+	for i, x := range a.Tensors {
+		y := b.Tensors[i]
+		if x.Name != y.Name || !slices.Equal(x.Shape, y.Shape) {
+			return x.Name + " against " + y.Name
+		}
+		if !slices.EqualFunc(x.Data, y.Data, func(u, v float64) bool { return math.Float64bits(u) == math.Float64bits(v) }) {
+			return x.Name + " holds other values"
+		}
+	}
+	return ""
+}
+
+// tableRow reads the only row of dir's table.json.
+func tableRow(t *testing.T, dir string) *Result {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "table.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tab Table
+	if err := json.Unmarshal(b, &tab); err != nil || len(tab.Rows) != 1 {
+		t.Fatalf("table.json: %v, %d rows", err, len(tab.Rows))
+	}
+	return tab.Rows[0]
+}
