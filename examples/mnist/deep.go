@@ -587,7 +587,7 @@ func (e *env) evaluateDBM(r *row, m runtime.Reflective, res *Result) error {
 	if err != nil {
 		return err
 	}
-	z, err := estimators.AIS(m, base, estimators.AISConfig{Betas: e.betas(), Runs: o.aisRuns, Seed: o.seed, Progress: e.stdout})
+	z, err := estimators.AIS(m, base, estimators.AISConfig{Betas: e.betas(), Runs: o.aisRuns, Seed: o.seed, Progress: e.stdout, Path: o.aisPath})
 	if err != nil {
 		return err
 	}

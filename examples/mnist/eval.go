@@ -497,7 +497,7 @@ func (e *env) evaluate(r *row, m runtime.Reflective, res *Result) error {
 	if err != nil {
 		return err
 	}
-	ais, err := estimators.AIS(m, base, estimators.AISConfig{Betas: e.betas(), Runs: o.aisRuns, Seed: o.seed, Progress: e.stdout})
+	ais, err := estimators.AIS(m, base, estimators.AISConfig{Betas: e.betas(), Runs: o.aisRuns, Seed: o.seed, Progress: e.stdout, Path: o.aisPath})
 	if err != nil {
 		return err
 	}
@@ -631,7 +631,7 @@ func (e *env) reverse(m runtime.Reflective, base *estimators.Base, fwd *estimato
 	if e.o.reverseRuns == 0 {
 		return nil, nil
 	}
-	rev, err := estimators.ReverseAIS(m, base, estimators.AISConfig{Betas: e.betas(), Runs: e.o.reverseRuns, Seed: e.o.seed + 2}, e.o.burn)
+	rev, err := estimators.ReverseAIS(m, base, estimators.AISConfig{Betas: e.betas(), Runs: e.o.reverseRuns, Seed: e.o.seed + 2, Path: e.o.aisPath}, e.o.burn)
 	if err != nil {
 		return nil, err
 	}

@@ -79,6 +79,7 @@ type options struct {
 	kRamp                     int
 	smlEpochs                 int
 	resume                    bool
+	aisPath                   estimators.AISPath
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -107,6 +108,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.schedule, "schedule", "", "the RBM rows' learning rate over the epochs: linear (falling to zero, the recipe's) or constant; a constant rate shows where a longer run is heading")
 	fs.IntVar(&o.kRamp, "k-ramp", 0, "the RBM rows' CD-k (and the DBN top's) raises k by one every N epochs, from 1 up to the row's k (0: k from the start)")
 	fs.StringVar(&o.negative, "negative", "", "the visible units of CD's negative phase: means or samples, instead of the recipe's")
+	aisPath := fs.String("ais-path", "visible", "what the RBM and DBM rows' AIS and reverse AIS from the base rates anneal: visible (the visible units, the hidden ones a free energy sums out: estimators.PathVisible) or fewest (the fewest units a free energy keeps, visible layers summed out too — for the DBM the marginal of h1, as Salakhutdinov & Hinton 2009: estimators.PathFewest)")
 	fs.IntVar(&o.aisRuns, "ais-runs", estimators.DefaultAISRuns, "AIS runs (with the 14,500 temperatures of Salakhutdinov & Murray)")
 	fs.IntVar(&o.raiseRows, "raise-rows", 50, "test images RAISE evaluates (0: none)")
 	fs.IntVar(&o.raiseRuns, "raise-runs", estimators.DefaultRAISERuns, "RAISE runs per test image")
@@ -150,6 +152,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 		(o.dbmChains != "" && o.dbmChains != "data" && o.dbmChains != "noise") || (o.schedule != "" && o.schedule != "linear" && o.schedule != "constant") ||
 		(o.dbmRecipe != "" && o.dbmRecipe != "2009" && o.dbmRecipe != "maxnorm") {
 		fmt.Fprintln(stderr, "mnist: -biases takes base or zero, -negative means or samples, -dbm-chains data or noise, -schedule linear or constant, -dbm-recipe 2009 or maxnorm")
+		return 2
+	}
+	switch *aisPath {
+	case "visible":
+		o.aisPath = estimators.PathVisible
+	case "fewest":
+		o.aisPath = estimators.PathFewest
+	default:
+		fmt.Fprintf(stderr, "mnist: -ais-path takes visible or fewest, not %q\n", *aisPath)
 		return 2
 	}
 	if o.dbnBottom != "" && o.load != "" {

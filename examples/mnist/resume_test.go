@@ -56,7 +56,9 @@ func TestResumeDBM(t *testing.T) {
 	if !slices.Equal(b.Resumed, []int{1}) || a.Resumed != nil || b.Epochs != 2 {
 		t.Errorf("resumed at %v (straight run %v), %d epochs; want [1], none, 2", b.Resumed, a.Resumed, b.Epochs)
 	}
-	if len(a.Curve) != 3 || !slices.EqualFunc(a.Curve, b.Curve, func(p, q Point) bool { return p.Epoch == q.Epoch && math.Float64bits(p.Value) == math.Float64bits(q.Value) }) {
+	if len(a.Curve) != 3 || !slices.EqualFunc(a.Curve, b.Curve, func(p, q Point) bool {
+		return p.Epoch == q.Epoch && math.Float64bits(p.Value) == math.Float64bits(q.Value)
+	}) {
 		t.Errorf("curves: straight %v, resumed %v", a.Curve, b.Curve)
 	}
 	if b.TrainSeconds < a.TrainSeconds/4 {
@@ -140,4 +142,20 @@ func tableRow(t *testing.T, dir string) *Result {
 		t.Fatalf("table.json: %v, %d rows", err, len(tab.Rows))
 	}
 	return tab.Rows[0]
+}
+
+// TestAISPathFlag checks that -ais-path takes visible and fewest (the
+// run then goes on, here to the missing data) and refuses anything else
+// before it starts.
+func TestAISPathFlag(t *testing.T) {
+	for _, c := range []struct {
+		value string
+		code  int
+	}{{"fewest", 1}, {"visible", 1}, {"h1", 2}, {"", 2}} {
+		var stderr bytes.Buffer
+		args := []string{"-rows", "mob10", "-data", t.TempDir(), "-out", t.TempDir(), "-ais-path", c.value}
+		if code := run(args, io.Discard, &stderr); code != c.code {
+			t.Errorf("-ais-path %q: exit %d (%s), want %d", c.value, code, stderr.String(), c.code)
+		}
+	}
 }

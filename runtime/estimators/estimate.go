@@ -173,7 +173,15 @@ func (b *Base) LogDensity(m runtime.Reflective, x runtime.Chains, beta float64, 
 // addLogDensity is LogDensity on the chains' Layers views, fetched once by
 // the caller: it allocates nothing.
 func (b *Base) addLogDensity(layers []runtime.Tensor, beta float64, dst []float64) {
+	b.addLogDensitySkip(layers, beta, dst, nil)
+}
+
+// addLogDensitySkip is addLogDensity without the layers in skip.
+func (b *Base) addLogDensitySkip(layers []runtime.Tensor, beta float64, dst []float64, skip map[int]bool) {
 	for i, f := range b.Field {
+		if skip[i] {
+			continue
+		}
 		t := layers[i]
 		size := len(f)
 		prec := b.Precision[i]
@@ -246,6 +254,13 @@ type pathDensity struct {
 	base *Base
 	fe   int // −1: the energy
 	tmp  []float64
+	// The marginal path (PathFewest): the layers fe sums out and keeps,
+	// the summed-out visible layers, whose base terms are inside the sum,
+	// and those layers' indices (skipped by the base's linear share).
+	marginal     bool
+	summed, kept []int
+	visible      []summedLayer
+	skip         map[int]bool
 }
 
 func newPathDensity(m runtime.Reflective, base *Base, n int) *pathDensity {
@@ -300,7 +315,8 @@ func (d *pathDensity) evalViews(x runtime.Chains, views []runtime.Tensor, beta f
 		if views == nil {
 			views = x.Layers()
 		}
-		d.base.addLogDensity(views, beta, dst[:n])
+		d.base.addLogDensitySkip(views, beta, dst[:n], d.skip)
+		d.addSummedBase(x, beta, dst[:n], 0, nil)
 	}
 }
 
@@ -371,6 +387,10 @@ type AISConfig struct {
 	Runs         int // independent runs, sampled as one batch of chains; 0 means 100
 	Seed         uint64
 	Progress     io.Writer // a line every tenth of the way, if set
+	// Path chooses the units the path keeps (PathVisible, the default, or
+	// PathFewest, which sums out visible layers too: for a DBM the
+	// marginal of h₁). AIS and ReverseAIS follow it.
+	Path AISPath
 }
 
 // DefaultAISRuns is the number of AIS runs when AISConfig.Runs is 0.
@@ -486,13 +506,30 @@ func AIS(m runtime.Reflective, base *Base, cfg AISConfig) (*Estimate, error) {
 	m.Sweep(x, 0) // exact samples of p_0: every layer is independent at β = 0
 	lw, cur, prev := make([]float64, cfg.Runs), make([]float64, cfg.Runs), make([]float64, cfg.Runs)
 	d := newPathDensity(m, base, cfg.Runs)
+	d.setPath(cfg.Path, cfg.Runs)
 	lin := make([]float64, cfg.Runs)
 	if d.fe < 0 {
 		d.eval(x, 0, prev)
 	}
 	for k := 1; k < len(betas); k++ {
 		last := k == len(betas)-1
-		if d.fe >= 0 {
+		if d.marginal {
+			// log f at β_{k−1} and β_k of the same kept units, then the
+			// transition at β_k.
+			m.AnnealStep(x, d.fe, betas[k-1], betas[k], prev, cur, false)
+			for c := range lw {
+				prev[c], cur[c] = -prev[c], -cur[c]
+			}
+			clear(lin)
+			d.base.addLogDensitySkip(x.Layers(), 0, lin, d.skip)
+			d.addSummedBase(x, betas[k-1], prev, betas[k], cur)
+			for c := range lw {
+				lw[c] += cur[c] + (1-betas[k])*lin[c] - prev[c] - (1-betas[k-1])*lin[c]
+			}
+			if !last {
+				d.transition(x, betas[k])
+			}
+		} else if d.fe >= 0 {
 			// F at β_{k−1} and β_k of the same states, then the sweep at β_k.
 			clear(lin)
 			base.LogDensity(m, x, 0, lin)
@@ -516,7 +553,7 @@ func AIS(m runtime.Reflective, base *Base, cfg AISConfig) (*Estimate, error) {
 		}
 	}
 	mean, low, high := logMeanExpInterval(lw)
-	method := fmt.Sprintf("AIS, %d temperatures, %d runs", len(betas)-1, cfg.Runs)
+	method := fmt.Sprintf("AIS, %d temperatures, %d runs%s", len(betas)-1, cfg.Runs, d.pathName())
 	if len(betas) == 2 {
 		method = fmt.Sprintf("importance sampling from the base model, %d samples", cfg.Runs)
 	}
@@ -552,6 +589,7 @@ func ReverseAIS(m runtime.Reflective, base *Base, cfg AISConfig, burn int) (*Est
 	}
 	lw, cur, prev := make([]float64, cfg.Runs), make([]float64, cfg.Runs), make([]float64, cfg.Runs)
 	d := newPathDensity(m, base, cfg.Runs)
+	d.setPath(cfg.Path, cfg.Runs)
 	d.eval(x, 1, prev)
 	for k := len(betas) - 2; k >= 0; k-- {
 		d.eval(x, betas[k], cur)
@@ -559,13 +597,13 @@ func ReverseAIS(m runtime.Reflective, base *Base, cfg AISConfig, burn int) (*Est
 			lw[c] += cur[c] - prev[c]
 		}
 		if k > 0 {
-			m.Sweep(x, betas[k])
+			d.transition(x, betas[k])
 			d.eval(x, betas[k], prev)
 		}
 	}
 	// E[exp(lw)] = Z_0/Z: log Z = log Z_0 − log mean exp(lw).
 	mean, low, high := logMeanExpInterval(lw)
-	return &Estimate{Method: fmt.Sprintf("reverse AIS, %d temperatures, %d runs, %d burn-in sweeps", len(betas)-1, cfg.Runs, burn),
+	return &Estimate{Method: fmt.Sprintf("reverse AIS, %d temperatures, %d runs, %d burn-in sweeps%s", len(betas)-1, cfg.Runs, burn, d.pathName()),
 		LogZ: z0 - mean, Low: z0 - high, High: z0 - low, LogZBase: z0, LogW: lw, ESS: stats.KishESS(lw), Seconds: time.Since(start).Seconds()}, nil
 }
 

@@ -27,3 +27,20 @@ func TrackerFaults(t *Tracker, anchorShift, stepBias float64, dropBridges bool) 
 // rule of plain tempering, with E alone) while its sweeps keep it: a
 // deliberately wrong swap rule, the negative control of the path ladder.
 func DropSwapBase(t *Tempering) { t.base = nil }
+
+// PathLogDensity writes log f_β of the chains x along path into dst and
+// returns the layers the path keeps; with dropSummedBase the base model's
+// share in the summed-out visible layers is left out, a deliberately wrong
+// density, the negative control of the marginal path.
+func PathLogDensity(m runtime.Reflective, base *Base, path AISPath, x runtime.Chains, beta float64, dst []float64, dropSummedBase bool) []string {
+	d := newPathDensity(m, base, x.Len())
+	d.setPath(path, x.Len())
+	if dropSummedBase {
+		d.visible = nil
+	}
+	d.eval(x, beta, dst)
+	if d.fe < 0 {
+		return nil
+	}
+	return m.FreeEnergies()[d.fe].Keep
+}
