@@ -484,13 +484,15 @@ func (e *env) trainDBM(r *row, res *Result) (runtime.Reflective, error) {
 	before := prog.Seconds // training seconds of the earlier runs
 	res.resumedSeconds = before
 	if stage == stageNone {
+		if err := removeProgress(dir); err != nil { // an earlier run's, which this one replaces
+			return nil, err
+		}
 		if err := e.pretrainDBM(ctx, m, rc); err != nil {
 			return nil, err
 		}
-		if err := checkpoint.SaveCheckpoint(filepath.Join(dir, pretrainedFile), checkpoint.CheckpointOf(m, nil, nil, map[string]string{"row": r.id, "stage": "greedy pretraining", "seed": fmt.Sprint(e.o.seed)})); err != nil {
+		if err := checkpoint.SaveCheckpoint(filepath.Join(dir, pretrainedFile), checkpoint.CheckpointOf(m, nil, nil, map[string]string{"row": r.id, "stage": "greedy pretraining", "seed": fmt.Sprint(e.o.seed), "key": key})); err != nil {
 			return nil, err
 		}
-		_ = os.Remove(filepath.Join(dir, smlFile)) // an earlier run's, which this one replaces
 	}
 	base, err := estimators.BaseRate(m, e.train, float64(e.train.Rows)/20)
 	if err != nil {
@@ -530,10 +532,15 @@ func (e *env) trainDBM(r *row, res *Result) (runtime.Reflective, error) {
 		if done, err = restoreSML(dir, tr); err != nil {
 			return nil, err
 		}
+		if done > rc.Epochs {
+			return nil, fmt.Errorf("-resume: %s holds SML after %d epochs, more than the %d asked for; give -sml-epochs %d or more", dir, done, rc.Epochs, done)
+		}
 	}
 	if stage != stageNone {
-		res.Curve = curveUpTo(res.Curve, done)
-		epoch = len(res.Curve)
+		if res.Curve, err = curveUpTo(res.Curve, done); err != nil {
+			return nil, fmt.Errorf("-resume: %s: %w", dir, err)
+		}
+		epoch = done + 1
 		prog.Resumed = append(prog.Resumed, done)
 		res.Resumed = prog.Resumed
 		fmt.Fprintf(e.stdout, "resumed from %s after %d epochs of SML (%.0f s of training before)\n", dir, done, before)
@@ -543,7 +550,7 @@ func (e *env) trainDBM(r *row, res *Result) (runtime.Reflective, error) {
 		ctx, cancel = context.WithTimeout(ctx, e.o.budget)
 		defer cancel()
 	}
-	stats, err := training.Fit(ctx, tr, e.train, training.FitConfig{Epochs: rc.Epochs, StartEpoch: min(done, rc.Epochs), BatchSize: rc.Batch, Shuffle: true, Seed: e.o.seed,
+	stats, err := training.Fit(ctx, tr, e.train, training.FitConfig{Epochs: rc.Epochs, StartEpoch: done, BatchSize: rc.Batch, Shuffle: true, Seed: e.o.seed,
 		Progress: e.stdout, Proxy: proxy, Checkpoint: filepath.Join(dir, smlFile)})
 	if errors.Is(err, context.DeadlineExceeded) {
 		// The budget ran out inside an epoch: the model is the one after its

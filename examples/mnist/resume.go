@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 
 	"github.com/ebmc/ebmc/runtime"
@@ -40,20 +41,25 @@ type dbmProgress struct {
 // resumeKey is the sha256 of what must not change between a run and its
 // continuation: the recipe (without its epochs where the learning rate's
 // schedule does not depend on them, so that a run can be extended), the
-// seed and the training images.
+// seed, the training and test images and the curve's AIS.
 func (e *env) resumeKey(rc dbmRecipe) (string, error) {
 	if rc.GeometricEpochs > 0 || rc.RateDecay > 0 {
 		rc.Epochs = 0
 	}
-	images, err := idxSHA256(e.train)
+	train, err := idxSHA256(e.train)
+	if err != nil {
+		return "", err
+	}
+	test, err := idxSHA256(e.test)
 	if err != nil {
 		return "", err
 	}
 	b, err := json.Marshal(struct {
-		Recipe dbmRecipe
-		Seed   uint64
-		Train  string
-	}{rc, e.o.seed, images})
+		Recipe                dbmRecipe
+		Seed                  uint64
+		Train, Test           string
+		CurveTemps, CurveRuns int
+	}{rc, e.o.seed, train, test, e.o.curveTemps, e.o.curveRuns})
 	if err != nil {
 		return "", err
 	}
@@ -88,13 +94,33 @@ func readProgress(dir, key string, m runtime.Model) (*dbmProgress, resumeStage, 
 	if p.Key != key {
 		return nil, stageNone, fmt.Errorf("-resume: %s was written by a run with other settings, seed or training images; give the flags of that run (-sml-epochs may grow where the recipe's rate does not depend on it), or another -out", dir)
 	}
-	if err := restore(m, filepath.Join(dir, pretrainedFile)); err != nil {
+	path := filepath.Join(dir, pretrainedFile)
+	c, err := checkpoint.LoadCheckpoint(path)
+	if err != nil {
 		return nil, stageNone, fmt.Errorf("-resume: %w", err)
+	}
+	if c.Meta["key"] != key {
+		return nil, stageNone, fmt.Errorf("-resume: %s is not the pretrained model of the run that wrote %s (stopped before its first epoch?); start again without -resume", path, progressFile)
+	}
+	if err := c.Restore(m, nil); err != nil {
+		return nil, stageNone, fmt.Errorf("-resume: %s: %w", path, err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, smlFile)); err == nil {
 		return &p, stageSML, nil
 	}
 	return &p, stagePretrained, nil
+}
+
+// removeProgress removes what an earlier run left for -resume in dir
+// (the pretrained model stays until this run's replaces it; without the
+// progress file it is not resumed from).
+func removeProgress(dir string) error {
+	for _, name := range []string{progressFile, smlFile} {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("cannot remove the earlier run's %s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 // writeProgress rewrites dir's progress file atomically.
@@ -118,20 +144,30 @@ func restoreSML(dir string, tr runtime.Trainer) (int, error) {
 	if err != nil || epochs < 0 {
 		return 0, fmt.Errorf("-resume: %s: metadata epoch %q is not a count of epochs", path, c.Meta["epoch"])
 	}
-	if err := c.Restore(tr, tr.State()); err != nil {
+	state := tr.State()
+	for _, s := range state {
+		if !slices.ContainsFunc(c.Tensors, func(t runtime.Tensor) bool { return t.Name == s.Name }) {
+			return 0, fmt.Errorf("-resume: %s lacks the trainer's %s", path, s.Name)
+		}
+	}
+	if err := c.Restore(tr, state); err != nil {
 		return 0, fmt.Errorf("-resume: %s: %w", path, err)
 	}
 	return epochs, nil
 }
 
 // curveUpTo keeps the points of the epochs 0 … n: the progress file is
-// written before the checkpoint of its epoch, so it may hold one more.
-func curveUpTo(c []Point, n int) []Point {
-	var out []Point
-	for _, p := range c {
-		if p.Epoch <= n {
-			out = append(out, p)
+// written before the checkpoint of its epoch, so it may hold one more. A
+// curve without a point for each of them (its progress file not written
+// after some epoch) is refused.
+func curveUpTo(c []Point, n int) ([]Point, error) {
+	if len(c) < n+1 {
+		return nil, fmt.Errorf("%s holds the curve up to epoch %d, the checkpoint is after epoch %d", progressFile, len(c)-1, n)
+	}
+	for i, p := range c[:n+1] {
+		if p.Epoch != i {
+			return nil, fmt.Errorf("%s: point %d of the curve is of epoch %d", progressFile, i, p.Epoch)
 		}
 	}
-	return out
+	return c[:n+1], nil
 }

@@ -20,8 +20,9 @@ import (
 // and the curve must be the same bits. The negative control resumes from a
 // checkpoint whose persistent chains were changed, which must change the
 // model: the continuation reads the saved state rather than training
-// again from the start. A folder written with other settings and -resume
-// on other rows are refused.
+// again from the start. A folder written with other settings, a
+// pretrained model that is not the progress file's, fewer epochs than the
+// checkpoint holds and -resume on other rows are refused.
 func TestResumeDBM(t *testing.T) {
 	if testing.Short() {
 		t.Skip("pretrains and trains a 784-500-1000 DBM four times")
@@ -65,11 +66,36 @@ func TestResumeDBM(t *testing.T) {
 		t.Errorf("resumed run's training seconds %g leave out the first run's (straight: %g)", b.TrainSeconds, a.TrainSeconds)
 	}
 
+	// A folder whose pretrained model is not the one its progress file was
+	// written with (a fresh run stopped before its first epoch, say).
+	stale := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(stale, "dbm"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{progressFile, smlFile, pretrainedFile} {
+		b, err := os.ReadFile(filepath.Join(split, "dbm", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(stale, "dbm", name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := checkpoint.LoadCheckpoint(filepath.Join(stale, "dbm", pretrainedFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Meta["key"] = "another run's"
+	if err := checkpoint.SaveCheckpoint(filepath.Join(stale, "dbm", pretrainedFile), c); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		args []string
 		code int
 		says string
 	}{
+		{[]string{"-out", stale, "-sml-epochs", "2", "-resume"}, 1, "is not the pretrained model"},
+		{[]string{"-out", split, "-sml-epochs", "1", "-resume"}, 1, "more than the 1 asked for"},
 		{[]string{"-out", split, "-sml-epochs", "2", "-resume", "-seed", "2"}, 1, "other settings"},
 		{[]string{"-out", split, "-sml-epochs", "2", "-resume", "-dbm-recipe", "2009"}, 1, "other settings"},
 		{[]string{"-out", split, "-resume", "-rows", "mob10"}, 2, "-rows dbm"},

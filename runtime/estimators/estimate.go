@@ -507,9 +507,10 @@ func AIS(m runtime.Reflective, base *Base, cfg AISConfig) (*Estimate, error) {
 	lw, cur, prev := make([]float64, cfg.Runs), make([]float64, cfg.Runs), make([]float64, cfg.Runs)
 	d := newPathDensity(m, base, cfg.Runs)
 	d.setPath(cfg.Path, cfg.Runs)
+	views := x.Layers() // views of the chains' storage, valid for the run
 	lin := make([]float64, cfg.Runs)
 	if d.fe < 0 {
-		d.eval(x, 0, prev)
+		d.evalViews(x, views, 0, prev)
 	}
 	for k := 1; k < len(betas); k++ {
 		last := k == len(betas)-1
@@ -521,7 +522,7 @@ func AIS(m runtime.Reflective, base *Base, cfg AISConfig) (*Estimate, error) {
 				prev[c], cur[c] = -prev[c], -cur[c]
 			}
 			clear(lin)
-			d.base.addLogDensitySkip(x.Layers(), 0, lin, d.skip)
+			d.base.addLogDensitySkip(views, 0, lin, d.skip)
 			d.addSummedBase(x, betas[k-1], prev, betas[k], cur)
 			for c := range lw {
 				lw[c] += cur[c] + (1-betas[k])*lin[c] - prev[c] - (1-betas[k-1])*lin[c]
@@ -532,19 +533,19 @@ func AIS(m runtime.Reflective, base *Base, cfg AISConfig) (*Estimate, error) {
 		} else if d.fe >= 0 {
 			// F at β_{k−1} and β_k of the same states, then the sweep at β_k.
 			clear(lin)
-			base.LogDensity(m, x, 0, lin)
+			base.addLogDensity(views, 0, lin)
 			m.AnnealStep(x, d.fe, betas[k-1], betas[k], prev, cur, !last)
 			for c := range lw {
 				lw[c] += -cur[c] + (1-betas[k])*lin[c] + prev[c] - (1-betas[k-1])*lin[c]
 			}
 		} else {
-			d.eval(x, betas[k], cur)
+			d.evalViews(x, views, betas[k], cur)
 			for c := range lw {
 				lw[c] += cur[c] - prev[c]
 			}
 			if !last {
 				m.Sweep(x, betas[k])
-				d.eval(x, betas[k], prev)
+				d.evalViews(x, views, betas[k], prev)
 			}
 		}
 		if cfg.Progress != nil && (k*10/(len(betas)-1) != (k-1)*10/(len(betas)-1)) {
@@ -590,15 +591,16 @@ func ReverseAIS(m runtime.Reflective, base *Base, cfg AISConfig, burn int) (*Est
 	lw, cur, prev := make([]float64, cfg.Runs), make([]float64, cfg.Runs), make([]float64, cfg.Runs)
 	d := newPathDensity(m, base, cfg.Runs)
 	d.setPath(cfg.Path, cfg.Runs)
-	d.eval(x, 1, prev)
+	views := x.Layers()
+	d.evalViews(x, views, 1, prev)
 	for k := len(betas) - 2; k >= 0; k-- {
-		d.eval(x, betas[k], cur)
+		d.evalViews(x, views, betas[k], cur)
 		for c := range lw {
 			lw[c] += cur[c] - prev[c]
 		}
 		if k > 0 {
 			d.transition(x, betas[k])
-			d.eval(x, betas[k], prev)
+			d.evalViews(x, views, betas[k], prev)
 		}
 	}
 	// E[exp(lw)] = Z_0/Z: log Z = log Z_0 − log mean exp(lw).

@@ -19,8 +19,9 @@ const (
 	// units a free energy allows: for an RBM the marginal of v, for a DBM
 	// v–h₁–h₂ that of v and h₂ with h₁ summed out. The default.
 	PathVisible AISPath = iota
-	// PathFewest keeps the fewest units of any free energy that sums out no
-	// gaussian layer, summing out visible layers too: for a DBM the marginal of h₁ with v and h₂
+	// PathFewest keeps the fewest units of any free energy that sums out
+	// only discrete layers, visible layers too (a model without one anneals
+	// its joint distribution, as PathVisible then does): for a DBM the marginal of h₁ with v and h₂
 	// summed out, the path Salakhutdinov & Hinton (2009) anneal. The
 	// base model's terms of a summed-out visible layer go inside its sum,
 	//
@@ -36,21 +37,21 @@ const (
 )
 
 // fewestFreeEnergy is the free energy that keeps the fewest units (the
-// first of equals) and sums out no gaussian layer, −1 when the model
-// derives none.
+// first of equals) and sums out only discrete layers (bernoulli, spin,
+// softmax), −1 when the model derives none.
 func fewestFreeEnergy(m runtime.Reflective) int {
 	size := map[string]int{}
 	for _, ly := range m.Layers() {
 		size[ly.Name] = layout.Product(ly.Shape)
 	}
-	gaussian := map[string]bool{}
+	continuous := map[string]bool{}
 	for _, ly := range m.Layers() {
-		gaussian[ly.Name] = ly.Kind == runtime.KindGaussian
+		continuous[ly.Name] = ly.Kind != runtime.KindBernoulli && ly.Kind != runtime.KindSpin && ly.Kind != runtime.KindSoftmax
 	}
 	best, bestUnits := -1, 0
 	for i, fe := range m.FreeEnergies() {
-		if slices.ContainsFunc(fe.SumOut, func(name string) bool { return gaussian[name] }) {
-			continue // its sum diverges at β = 0
+		if slices.ContainsFunc(fe.SumOut, func(name string) bool { return continuous[name] }) {
+			continue // a gaussian layer's sum diverges at β = 0
 		}
 		units := 0
 		for _, name := range fe.Keep {
@@ -68,7 +69,7 @@ func fewestFreeEnergy(m runtime.Reflective) int {
 type summedLayer struct {
 	index, size, k int // k: categories of a softmax layer
 	kind           runtime.UnitKind
-	a, prec, t     []float64 // fields, precisions (n × size, unused), one row of mixed fields
+	a, t           []float64 // fields (n × size), one row of mixed fields
 }
 
 // setPath makes d evaluate path, for n chains.
@@ -90,7 +91,7 @@ func (d *pathDensity) setPath(path AISPath, n int) {
 			d.summed = append(d.summed, i)
 			if ly.Visible {
 				size := layout.Product(ly.Shape)
-				s := summedLayer{index: i, size: size, kind: ly.Kind, a: make([]float64, n*size), prec: make([]float64, n*size), t: make([]float64, size)}
+				s := summedLayer{index: i, size: size, kind: ly.Kind, a: make([]float64, n*size), t: make([]float64, size)}
 				if ly.Kind == runtime.KindSoftmax {
 					s.k = ly.Shape[len(ly.Shape)-1]
 				}
@@ -121,7 +122,7 @@ func (d *pathDensity) addSummedBase(x runtime.Chains, beta0 float64, dst0 []floa
 	n := x.Len()
 	for li := range d.visible {
 		s := &d.visible[li]
-		d.m.Field(x, s.index, s.a[:n*s.size], s.prec[:n*s.size])
+		d.m.Field(x, s.index, s.a[:n*s.size], nil)
 		field := d.base.Field[s.index]
 		for k, dst := range [2][]float64{dst0, dst1} {
 			if dst == nil {
@@ -166,7 +167,7 @@ func (s *summedLayer) logSum(a, fa []float64, beta float64) float64 {
 		}
 		return sum
 	}
-	panic("estimators: the marginal path sums out no gaussian layer")
+	panic("estimators: the marginal path sums out discrete layers only")
 }
 
 // transition moves the chains by one step that leaves the path's

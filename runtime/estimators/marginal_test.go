@@ -122,3 +122,37 @@ func TestAISPathFewest(t *testing.T) {
 		}
 	}
 }
+
+// TestAISAllocatesPerRunNotPerTemperature checks that AIS and reverse AIS,
+// along either path, allocate the same with 20 temperatures as with 200:
+// nothing inside the loop over temperatures. The control counts a
+// closure that allocates once per temperature, which the comparison must
+// catch.
+func TestAISAllocatesPerRunNotPerTemperature(t *testing.T) {
+	_, r := smallDBM(3)
+	base := estimators.Uniform(r)
+	var sink [][]float64
+	for _, c := range []struct {
+		name string
+		run  func(temps int)
+	}{
+		{"forward, visible", func(k int) { estimators.AIS(r, base, estimators.AISConfig{Temperatures: k, Runs: 4}) }},
+		{"forward, fewest", func(k int) {
+			estimators.AIS(r, base, estimators.AISConfig{Temperatures: k, Runs: 4, Path: estimators.PathFewest})
+		}},
+		{"reverse, fewest", func(k int) {
+			estimators.ReverseAIS(r, base, estimators.AISConfig{Temperatures: k, Runs: 4, Path: estimators.PathFewest}, 1)
+		}},
+		{"control", func(k int) {
+			for range k {
+				sink = append(sink[:0], make([]float64, 8))
+			}
+		}},
+	} {
+		few := testing.AllocsPerRun(3, func() { c.run(20) })
+		many := testing.AllocsPerRun(3, func() { c.run(200) })
+		if grows := many > few; grows != (c.name == "control") {
+			t.Errorf("%s: %v allocations with 20 temperatures, %v with 200", c.name, few, many)
+		}
+	}
+}
