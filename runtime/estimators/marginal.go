@@ -32,7 +32,7 @@ const (
 	// given the kept ones, then every kept layer from its conditional, so
 	// that it leaves the kept units' marginal invariant. The log weights
 	// then vary over far fewer units (500 of a 784-500-1000 DBM instead of
-	// 1284), for about 1.75 times the products of a temperature.
+	// 1284), for about 1.7 times the time of a temperature.
 	PathFewest
 )
 
