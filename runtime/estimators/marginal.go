@@ -21,7 +21,7 @@ const (
 	PathVisible AISPath = iota
 	// PathFewest keeps the fewest units of any free energy that sums out
 	// only discrete layers, visible layers too (a model without one anneals
-	// its joint distribution, as PathVisible then does): for a DBM the marginal of h₁ with v and h₂
+	// as PathVisible does): for a DBM the marginal of h₁ with v and h₂
 	// summed out, the path Salakhutdinov & Hinton (2009) anneal. The
 	// base model's terms of a summed-out visible layer go inside its sum,
 	//
@@ -40,12 +40,9 @@ const (
 // first of equals) and sums out only discrete layers (bernoulli, spin,
 // softmax), −1 when the model derives none.
 func fewestFreeEnergy(m runtime.Reflective) int {
-	size := map[string]int{}
+	size, continuous := map[string]int{}, map[string]bool{}
 	for _, ly := range m.Layers() {
 		size[ly.Name] = layout.Product(ly.Shape)
-	}
-	continuous := map[string]bool{}
-	for _, ly := range m.Layers() {
 		continuous[ly.Name] = ly.Kind != runtime.KindBernoulli && ly.Kind != runtime.KindSpin && ly.Kind != runtime.KindSoftmax
 	}
 	best, bestUnits := -1, 0
@@ -64,8 +61,8 @@ func fewestFreeEnergy(m runtime.Reflective) int {
 	return best
 }
 
-// summedLayer is a visible layer the path's free energy sums out, with
-// scratch for its fields (and precisions) of every chain.
+// summedLayer is a discrete visible layer the path's free energy sums
+// out, with scratch for its fields of every chain.
 type summedLayer struct {
 	index, size, k int // k: categories of a softmax layer
 	kind           runtime.UnitKind
@@ -77,17 +74,18 @@ func (d *pathDensity) setPath(path AISPath, n int) {
 	if path != PathFewest {
 		return
 	}
-	d.fe = fewestFreeEnergy(d.m)
-	if d.fe < 0 {
-		return
+	fe := fewestFreeEnergy(d.m)
+	if fe < 0 {
+		return // PathVisible's free energy (or the energy) stays
 	}
+	d.fe = fe
 	layers := d.m.Layers()
-	fe := d.m.FreeEnergies()[d.fe]
+	info := d.m.FreeEnergies()[fe]
 	d.marginal = true
 	d.skip = map[int]bool{}
 	for i, ly := range layers {
 		switch {
-		case contains(fe.SumOut, ly.Name):
+		case slices.Contains(info.SumOut, ly.Name):
 			d.summed = append(d.summed, i)
 			if ly.Visible {
 				size := layout.Product(ly.Shape)
@@ -102,15 +100,6 @@ func (d *pathDensity) setPath(path AISPath, n int) {
 			d.kept = append(d.kept, i)
 		}
 	}
-}
-
-func contains(names []string, name string) bool {
-	for _, n := range names {
-		if n == name {
-			return true
-		}
-	}
-	return false
 }
 
 // addSummedBase adds to dst (one value per chain) what the base model's
