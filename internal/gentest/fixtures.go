@@ -38,6 +38,7 @@ var Fixtures = []Fixture{
 	{Dir: "internal/gentest/dbn", Package: "dbn", Source: "examples/dbn/top.ebm", Defines: map[string]int{"NV": 3, "NY": 2, "NH": 2}, Type: "TinyTop", Out: "tinytop_ebm.go"},
 	{Dir: "internal/gentest/dbn", Package: "dbn", Source: "examples/dbm.ebm", Defines: map[string]int{"NV": 3, "N1": 3, "N2": 2}, Type: "TinyDBM", Out: "tinydbm_ebm.go"},
 	{Dir: "internal/gentest/dbmtest", Package: "dbmtest", Source: "internal/gentest/dbmtest/dbm.ebm", Out: "dbm_ebm.go"},
+	{Dir: "internal/gentest/dbmtest", Package: "dbmtest", Source: "internal/gentest/dbmtest/kinds.ebm", Out: "kinds_ebm.go"},
 
 	// Mixtures and their neighbours, for training.EM.
 	{Dir: "internal/gentest/emtest", Package: "emtest", Source: "internal/gentest/emtest/mix.ebm", Out: "mix_ebm.go"},
