@@ -436,8 +436,70 @@ func (e *env) saveDBN(r *row, d *deep.DBN, res *Result, dir string) error {
 // trainDBM pretrains the DBM row's model greedily and trains it by
 // variational SML, recording the curve: the mean-field bound on the first
 // 1000 test images with log Z by quick AIS, after pretraining and after
-// every epoch.
+// every epoch. With -resume it continues the run that dir holds.
 func (e *env) trainDBM(r *row, res *Result) (runtime.Reflective, error) {
+	rc := e.dbmRecipeOf(r)
+	res.Settings, res.Epochs = rc, rc.Epochs
+	m := dbm.NewDBM(e.o.seed).Reflect()
+	dir := filepath.Join(e.o.out, r.id)
+	started := time.Now()
+	prog, stage, err := e.pretrainOrResume(m, rc, r.id, dir)
+	if err != nil {
+		return nil, err
+	}
+	before := prog.Seconds // training seconds of the earlier runs
+	res.resumedSeconds = before
+	proxy, err := e.dbmCurve(m, rc, dir, prog, res, func() float64 { return before + time.Since(started).Seconds() })
+	if err != nil {
+		return nil, err
+	}
+	if stage == stageNone {
+		proxy()
+	}
+	tr, err := m.NewTrainer(runtime.CDConfig{K: rc.K, Persistent: true, Chains: rc.Chains, BatchSize: rc.Batch, Seed: e.o.seed, Float32: rc.Float32,
+		MeanFieldIters: rc.SMLMeanFieldIters, MeanFieldTol: rc.MeanFieldTol, Optimizer: rc.optimizer()})
+	if err != nil {
+		return nil, err
+	}
+	rc.startChains(m, tr, e.train, e.o.seed)
+	cfg := training.FitConfig{Epochs: rc.Epochs, BatchSize: rc.Batch, Shuffle: true, Seed: e.o.seed,
+		Progress: e.stdout, Proxy: proxy, Checkpoint: filepath.Join(dir, smlFile)}
+	if stage == stageSML {
+		if err := restoreSML(dir, tr, &cfg); err != nil {
+			return nil, err
+		}
+	}
+	done := cfg.StartEpoch // epochs of SML completed by the earlier runs
+	if stage != stageNone {
+		if res.Curve, err = curveUpTo(res.Curve, done); err != nil {
+			return nil, fmt.Errorf("-resume: %s: %w", dir, err)
+		}
+		prog.Resumed = append(prog.Resumed, done)
+		res.Resumed = prog.Resumed
+		fmt.Fprintf(e.stdout, "resumed from %s after %d epochs of SML (%.0f s of training before)\n", dir, done, before)
+	}
+	ctx := context.Background()
+	if e.o.budget > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, e.o.budget)
+		defer cancel()
+	}
+	stats, err := training.Fit(ctx, tr, e.train, cfg)
+	if errors.Is(err, context.DeadlineExceeded) {
+		// The budget ran out inside an epoch: the model is the one after its
+		// last step, and the figures are of it; -resume continues from the
+		// last complete epoch.
+		res.Epochs = done + len(stats)
+		res.Warnings = append(res.Warnings, fmt.Sprintf("SML stopped by -budget %v after %d complete epochs of %d and part of the next: %v", e.o.budget, res.Epochs, rc.Epochs, err))
+		fmt.Fprintf(e.stdout, "budget of %v spent: SML stopped after %d complete epochs of %d (-resume continues from there)\n", e.o.budget, res.Epochs, rc.Epochs)
+		return m, nil
+	}
+	return m, err
+}
+
+// dbmRecipeOf is the DBM row's recipe with the flags applied: -dbm-recipe,
+// the epochs (-sml-epochs, -scale), -float32, -biases and -dbm-chains.
+func (e *env) dbmRecipeOf(r *row) dbmRecipe {
 	rc := *r.dbm
 	if e.o.dbmRecipe == "maxnorm" {
 		rc = maxNormRecipe(rc)
@@ -464,36 +526,41 @@ func (e *env) trainDBM(r *row, res *Result) (runtime.Reflective, error) {
 	case "data":
 		rc.ChainsFromNoise = false
 	}
-	res.Settings, res.Epochs = rc, rc.Epochs
-	m := dbm.NewDBM(e.o.seed).Reflect()
-	ctx := context.Background()
-	dir := filepath.Join(e.o.out, r.id)
+	return rc
+}
+
+// pretrainOrResume returns the progress of the run in dir and its stage
+// when -resume finds one; otherwise it removes what an earlier run left
+// there, pretrains m and saves the pretrained model under the run's key.
+func (e *env) pretrainOrResume(m runtime.Reflective, rc dbmRecipe, id, dir string) (*dbmProgress, resumeStage, error) {
 	key, err := e.resumeKey(rc)
 	if err != nil {
-		return nil, err
+		return nil, stageNone, err
 	}
-	prog, stage := &dbmProgress{Key: key}, stageNone
 	if e.o.resume {
-		if p, s, err := readProgress(dir, key, m); err != nil {
-			return nil, err
-		} else if s != stageNone {
-			prog, stage = p, s
+		p, s, err := readProgress(dir, key, m)
+		if err != nil || s != stageNone {
+			return p, s, err
 		}
 	}
-	started := time.Now()
-	before := prog.Seconds // training seconds of the earlier runs
-	res.resumedSeconds = before
-	if stage == stageNone {
-		if err := removeProgress(dir); err != nil { // an earlier run's, which this one replaces
-			return nil, err
-		}
-		if err := e.pretrainDBM(ctx, m, rc); err != nil {
-			return nil, err
-		}
-		if err := checkpoint.SaveCheckpoint(filepath.Join(dir, pretrainedFile), checkpoint.CheckpointOf(m, nil, nil, map[string]string{"row": r.id, "stage": "greedy pretraining", "seed": fmt.Sprint(e.o.seed), "key": key})); err != nil {
-			return nil, err
-		}
+	if err := removeProgress(dir); err != nil { // an earlier run's, which this one replaces
+		return nil, stageNone, err
 	}
+	if err := e.pretrainDBM(context.Background(), m, rc); err != nil {
+		return nil, stageNone, err
+	}
+	meta := map[string]string{"row": id, "stage": "greedy pretraining", "seed": fmt.Sprint(e.o.seed), "key": key}
+	if err := checkpoint.SaveCheckpoint(filepath.Join(dir, pretrainedFile), checkpoint.CheckpointOf(m, nil, nil, meta)); err != nil {
+		return nil, stageNone, err
+	}
+	return &dbmProgress{Key: key}, stageNone, nil
+}
+
+// dbmCurve returns the proxy training.Fit calls after every epoch (and
+// trainDBM once after pretraining): it appends the mean-field bound on the
+// first 1000 test images, log Z by quick AIS, to res.Curve and writes the
+// progress file with the training seconds so far.
+func (e *env) dbmCurve(m runtime.Reflective, rc dbmRecipe, dir string, prog *dbmProgress, res *Result, seconds func() float64) (func() (string, float64), error) {
 	base, err := estimators.BaseRate(m, e.train, float64(e.train.Rows)/20)
 	if err != nil {
 		return nil, err
@@ -502,66 +569,20 @@ func (e *env) trainDBM(r *row, res *Result) (runtime.Reflective, error) {
 	res.CurveWhat = fmt.Sprintf("the mean-field bound on the first %d test images, log Z the larger of quick AIS (%d temperatures, %d runs) and the exact mass of the states with h1 off (both lie below log Z, so the curve errs high), after pretraining (epoch 0) and every epoch of SML",
 		sub.Rows, e.o.curveTemps, e.o.curveRuns)
 	res.Curve = prog.Curve
-	epoch := len(res.Curve)
-	proxy := func() (string, float64) {
+	return func() (string, float64) {
 		v := math.NaN()
 		if est, err := estimators.AIS(m, base, estimators.AISConfig{Temperatures: e.o.curveTemps, Runs: e.o.curveRuns, Seed: e.o.seed}); err == nil {
 			if b, err := deep.ELBO(m, sub, curveLogZ(m, est.LogZ), deep.ELBOConfig{Iters: rc.MeanFieldIters, Tol: rc.MeanFieldTol}); err == nil {
 				v = b.Mean
 			}
 		}
-		res.Curve = append(res.Curve, Point{Epoch: epoch, Value: v})
-		epoch++
-		prog.Curve, prog.Seconds = res.Curve, before+time.Since(started).Seconds()
+		res.Curve = append(res.Curve, Point{Epoch: len(res.Curve), Value: v})
+		prog.Curve, prog.Seconds = res.Curve, seconds()
 		if err := writeProgress(dir, prog); err != nil {
 			fmt.Fprintf(e.stdout, "warning: %v: -resume will not find this epoch\n", err)
 		}
 		return "test bound (1000 images)", v
-	}
-	if stage == stageNone {
-		proxy()
-	}
-	tr, err := m.NewTrainer(runtime.CDConfig{K: rc.K, Persistent: true, Chains: rc.Chains, BatchSize: rc.Batch, Seed: e.o.seed, Float32: rc.Float32,
-		MeanFieldIters: rc.SMLMeanFieldIters, MeanFieldTol: rc.MeanFieldTol, Optimizer: rc.optimizer()})
-	if err != nil {
-		return nil, err
-	}
-	rc.startChains(m, tr, e.train, e.o.seed)
-	done := 0 // epochs of SML completed by the earlier runs
-	if stage == stageSML {
-		if done, err = restoreSML(dir, tr); err != nil {
-			return nil, err
-		}
-		if done > rc.Epochs {
-			return nil, fmt.Errorf("-resume: %s holds SML after %d epochs, more than the %d asked for; give -sml-epochs %d or more", dir, done, rc.Epochs, done)
-		}
-	}
-	if stage != stageNone {
-		if res.Curve, err = curveUpTo(res.Curve, done); err != nil {
-			return nil, fmt.Errorf("-resume: %s: %w", dir, err)
-		}
-		epoch = done + 1
-		prog.Resumed = append(prog.Resumed, done)
-		res.Resumed = prog.Resumed
-		fmt.Fprintf(e.stdout, "resumed from %s after %d epochs of SML (%.0f s of training before)\n", dir, done, before)
-	}
-	if e.o.budget > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, e.o.budget)
-		defer cancel()
-	}
-	stats, err := training.Fit(ctx, tr, e.train, training.FitConfig{Epochs: rc.Epochs, StartEpoch: done, BatchSize: rc.Batch, Shuffle: true, Seed: e.o.seed,
-		Progress: e.stdout, Proxy: proxy, Checkpoint: filepath.Join(dir, smlFile)})
-	if errors.Is(err, context.DeadlineExceeded) {
-		// The budget ran out inside an epoch: the model is the one after its
-		// last step, and the figures are of it; -resume continues from the
-		// last complete epoch.
-		res.Epochs = done + len(stats)
-		res.Warnings = append(res.Warnings, fmt.Sprintf("SML stopped by -budget %v after %d complete epochs of %d and part of the next: %v", e.o.budget, res.Epochs, rc.Epochs, err))
-		fmt.Fprintf(e.stdout, "budget of %v spent: SML stopped after %d complete epochs of %d (-resume continues from there)\n", e.o.budget, res.Epochs, rc.Epochs)
-		return m, nil
-	}
-	return m, err
+	}, nil
 }
 
 // pretrainDBM pretrains the DBM row's model greedily by the recipe, its

@@ -10,11 +10,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/checkpoint"
 	"github.com/ebmc/ebmc/runtime/fileio"
+	"github.com/ebmc/ebmc/runtime/training"
 )
 
 // The files a DBM run keeps in its row's folder so that -resume can
@@ -133,27 +133,31 @@ func writeProgress(dir string, p *dbmProgress) error {
 }
 
 // restoreSML restores the model and the trainer's state from dir's SML
-// checkpoint and returns the epochs it had completed.
-func restoreSML(dir string, tr runtime.Trainer) (int, error) {
+// checkpoint and sets cfg to continue after the epochs it had completed
+// (training.FitConfig.Resume, the loss-growth check's best loss included);
+// a checkpoint after more epochs than cfg.Epochs is refused.
+func restoreSML(dir string, tr runtime.Trainer, cfg *training.FitConfig) error {
 	path := filepath.Join(dir, smlFile)
 	c, err := checkpoint.LoadCheckpoint(path)
 	if err != nil {
-		return 0, fmt.Errorf("-resume: %w", err)
+		return fmt.Errorf("-resume: %w", err)
 	}
-	epochs, err := strconv.Atoi(c.Meta["epoch"])
-	if err != nil || epochs < 0 {
-		return 0, fmt.Errorf("-resume: %s: metadata epoch %q is not a count of epochs", path, c.Meta["epoch"])
+	if err := cfg.Resume(c.Meta); err != nil {
+		return fmt.Errorf("-resume: %s: %w", path, err)
+	}
+	if cfg.StartEpoch > cfg.Epochs {
+		return fmt.Errorf("-resume: %s holds SML after %d epochs, more than the %d asked for; give -sml-epochs %d or more", dir, cfg.StartEpoch, cfg.Epochs, cfg.StartEpoch)
 	}
 	state := tr.State()
 	for _, s := range state {
 		if !slices.ContainsFunc(c.Tensors, func(t runtime.Tensor) bool { return t.Name == s.Name }) {
-			return 0, fmt.Errorf("-resume: %s lacks the trainer's %s", path, s.Name)
+			return fmt.Errorf("-resume: %s lacks the trainer's %s", path, s.Name)
 		}
 	}
 	if err := c.Restore(tr, state); err != nil {
-		return 0, fmt.Errorf("-resume: %s: %w", path, err)
+		return fmt.Errorf("-resume: %s: %w", path, err)
 	}
-	return epochs, nil
+	return nil
 }
 
 // curveUpTo keeps the points of the epochs 0 … n: the progress file is

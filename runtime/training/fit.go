@@ -67,6 +67,13 @@ type FitConfig struct {
 	// from a checkpoint (its "epoch" metadata); Fit runs the epochs
 	// StartEpoch+1 … Epochs. Zero for a fresh run.
 	StartEpoch int
+	// BestLoss and BestEpoch carry the loss-growth check (LossFactor)
+	// across a resumed run: the lowest epoch loss of the epochs before
+	// StartEpoch and the epoch that reached it, which Fit writes to every
+	// checkpoint's metadata ("best_loss", "best_epoch") and Resume reads
+	// back. BestEpoch 0 means none: the check starts afresh.
+	BestLoss  float64
+	BestEpoch int
 	// LossFactor and MaxParam catch divergence that stays finite, as a
 	// learning rate far too high for the model causes. After every epoch
 	// Fit checks, besides the NaN and ±∞ it checks after every step, that
@@ -75,7 +82,8 @@ type FitConfig struct {
 	//
 	// where loss is the epoch's loss per row (EpochStats.Recon: the
 	// reconstruction error, or the trainer's LossName loss), best the
-	// lowest loss of the earlier epochs of this call and n the number of
+	// lowest loss of the earlier epochs (of this call, and before it
+	// BestLoss when resuming) and n the number of
 	// visible units per row (VisibleSize). For a loss per row above n this
 	// is "at most LossFactor times the best". The floor of one unit of loss
 	// per visible unit keeps the rule meaningful for losses that come near
@@ -198,6 +206,8 @@ func Fit(ctx context.Context, t runtime.Trainer, data dataset.Source, cfg FitCon
 		return nil, fmt.Errorf("runtime: fit %s: batch size %d is not positive", name, cfg.BatchSize)
 	case cfg.StartEpoch < 0:
 		return nil, fmt.Errorf("runtime: fit %s: start epoch %d is negative", name, cfg.StartEpoch)
+	case cfg.BestEpoch < 0 || cfg.BestEpoch > cfg.StartEpoch || cfg.BestEpoch > 0 && !isFinite(cfg.BestLoss):
+		return nil, fmt.Errorf("runtime: fit %s: best loss %v of epoch %d is not a finite loss of an epoch before the start epoch %d", name, cfg.BestLoss, cfg.BestEpoch, cfg.StartEpoch)
 	case math.IsNaN(cfg.LossFactor):
 		return nil, fmt.Errorf("runtime: fit %s: FitConfig.LossFactor is NaN; use 0 for the default (%d), a factor of at least 1, or a negative value to turn the check off",
 			name, DefaultLossFactor)
@@ -249,7 +259,10 @@ func Fit(ctx context.Context, t runtime.Trainer, data dataset.Source, cfg FitCon
 		}
 		return fmt.Errorf("runtime: fit %s: %w at %s (%s); %s; lower the learning rate%s", name, ErrDiverged, where, what, kept, hint)
 	}
-	best, bestEpoch := math.Inf(1), 0 // the lowest epoch loss of this call
+	best, bestEpoch := math.Inf(1), 0 // the lowest epoch loss so far
+	if cfg.BestEpoch > 0 {
+		best, bestEpoch = cfg.BestLoss, cfg.BestEpoch
+	}
 	counter, counted := t.(runtime.MeanFieldCounter)
 	fitStart := time.Now()
 	for e := cfg.StartEpoch; e < cfg.Epochs; e++ {
@@ -351,7 +364,8 @@ func Fit(ctx context.Context, t runtime.Trainer, data dataset.Source, cfg FitCon
 			}
 		}
 		if cfg.Checkpoint != "" {
-			meta := map[string]string{"epoch": strconv.Itoa(e + 1), "seed": strconv.FormatUint(cfg.Seed, 10)}
+			meta := map[string]string{"epoch": strconv.Itoa(e + 1), "seed": strconv.FormatUint(cfg.Seed, 10),
+				"best_loss": strconv.FormatFloat(best, 'g', -1, 64), "best_epoch": strconv.Itoa(bestEpoch)}
 			if err := checkpoint.SaveCheckpoint(cfg.Checkpoint, checkpoint.CheckpointOf(t, state, nil, meta)); err != nil {
 				return stats, fmt.Errorf("runtime: fit %s: %w", name, err)
 			}
@@ -454,3 +468,30 @@ func discreteOnly(m runtime.Reflective) bool {
 	}
 	return true
 }
+
+// Resume sets StartEpoch, BestLoss and BestEpoch from the metadata of a
+// checkpoint Fit wrote ("epoch", "best_loss", "best_epoch"), so that Fit
+// continues the run, its loss-growth check included. A checkpoint without
+// the best loss (written before Fit kept it) leaves BestEpoch 0: the check
+// starts afresh. Malformed values are refused.
+func (cfg *FitConfig) Resume(meta map[string]string) error {
+	epoch, err := strconv.Atoi(meta["epoch"])
+	if err != nil || epoch < 0 {
+		return fmt.Errorf("runtime: resume: checkpoint metadata epoch %q is not a count of epochs", meta["epoch"])
+	}
+	cfg.StartEpoch, cfg.BestLoss, cfg.BestEpoch = epoch, 0, 0
+	if meta["best_epoch"] == "" && meta["best_loss"] == "" {
+		return nil
+	}
+	best, err1 := strconv.ParseFloat(meta["best_loss"], 64)
+	at, err2 := strconv.Atoi(meta["best_epoch"])
+	if err1 != nil || err2 != nil || at < 0 || at > epoch || at > 0 && !isFinite(best) {
+		return fmt.Errorf("runtime: resume: checkpoint metadata best_loss %q, best_epoch %q are not a finite loss of an epoch up to %d", meta["best_loss"], meta["best_epoch"], epoch)
+	}
+	if at > 0 {
+		cfg.BestLoss, cfg.BestEpoch = best, at
+	}
+	return nil
+}
+
+func isFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

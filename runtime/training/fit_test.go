@@ -407,6 +407,84 @@ func TestFitFiniteDivergence(t *testing.T) {
 	}
 }
 
+// TestFitResumeKeepsLossCheck: a run resumed through FitConfig.Resume from
+// the checkpoint after epoch 2 keeps the best loss of epochs 1–2 (−1005),
+// so a loss of 8500 in epoch 4 trips LossFactor 10 as it does in the run
+// straight through. The control resumes with StartEpoch alone: its best is
+// epoch 3's 2000, and the same epoch passes.
+func TestFitResumeKeepsLossCheck(t *testing.T) {
+	data := fitData()
+	losses := [...]float64{-1000, -1005, 2000, 8500, 0}
+	alter := func(e int, _ float64) float64 { return 8 * losses[e] } // batches of 8 rows
+	const want = "more than FitConfig.LossFactor 10 allows above its best -1005 (epoch 2)"
+	fit := func(cfg FitConfig) error {
+		tr := newMeanTrainer(3)
+		tr.alter = alter
+		cfg.Epochs, cfg.BatchSize, cfg.Seed, cfg.LossFactor = 5, 8, 3, 10
+		_, err := Fit(context.Background(), tr, data, cfg)
+		return err
+	}
+	if err := fit(FitConfig{}); err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("straight through: %v, want %q", err, want)
+	}
+	ckpt := filepath.Join(t.TempDir(), "c")
+	tr := newMeanTrainer(3)
+	tr.alter = alter
+	if _, err := Fit(context.Background(), tr, data, FitConfig{Epochs: 2, BatchSize: 8, Seed: 3, LossFactor: 10, Checkpoint: ckpt}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := checkpoint.LoadCheckpoint(ckpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg FitConfig
+	if err := cfg.Resume(c.Meta); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.StartEpoch != 2 || cfg.BestLoss != -1005 || cfg.BestEpoch != 2 {
+		t.Fatalf("Resume(%v): start %d, best %v of epoch %d; want 2, -1005 of epoch 2", c.Meta, cfg.StartEpoch, cfg.BestLoss, cfg.BestEpoch)
+	}
+	if err := fit(cfg); err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "at epoch 4") {
+		t.Errorf("resumed: %v, want divergence at epoch 4: %q", err, want)
+	}
+	if err := fit(FitConfig{StartEpoch: 2}); err != nil {
+		t.Errorf("control, resumed without the best loss: %v, want no divergence", err)
+	}
+}
+
+// TestFitResumeRefuses: Resume refuses metadata that is not a run's
+// progress, and takes a checkpoint without the best loss as one written
+// before Fit kept it (the check starts afresh).
+func TestFitResumeRefuses(t *testing.T) {
+	for _, c := range []struct {
+		meta      map[string]string
+		start     int
+		bestEpoch int
+		want      string
+	}{
+		{map[string]string{"epoch": "3"}, 3, 0, ""},
+		{map[string]string{"epoch": "3", "best_loss": "+Inf", "best_epoch": "0"}, 3, 0, ""},
+		{map[string]string{"epoch": "3", "best_loss": "-2.5", "best_epoch": "3"}, 3, 3, ""},
+		{map[string]string{}, 0, 0, `metadata epoch "" is not a count of epochs`},
+		{map[string]string{"epoch": "-1"}, 0, 0, `metadata epoch "-1" is not a count of epochs`},
+		{map[string]string{"epoch": "3", "best_loss": "1"}, 0, 0, `best_loss "1", best_epoch "" are not a finite loss of an epoch up to 3`},
+		{map[string]string{"epoch": "3", "best_loss": "1", "best_epoch": "4"}, 0, 0, "are not a finite loss of an epoch up to 3"},
+		{map[string]string{"epoch": "3", "best_loss": "NaN", "best_epoch": "2"}, 0, 0, "are not a finite loss of an epoch up to 3"},
+	} {
+		var cfg FitConfig
+		err := cfg.Resume(c.meta)
+		if c.want != "" {
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("Resume(%v): %v, want %q", c.meta, err, c.want)
+			}
+			continue
+		}
+		if err != nil || cfg.StartEpoch != c.start || cfg.BestEpoch != c.bestEpoch {
+			t.Errorf("Resume(%v): start %d, best epoch %d, %v; want %d, %d", c.meta, cfg.StartEpoch, cfg.BestEpoch, err, c.start, c.bestEpoch)
+		}
+	}
+}
+
 // TestFitCheckpointUnwritable: a checkpoint path Fit could not write is
 // refused before the first step.
 func TestFitCheckpointUnwritable(t *testing.T) {
@@ -479,6 +557,10 @@ func TestFitConfigErrors(t *testing.T) {
 		{"checkpoint dir", data, FitConfig{Epochs: 1, BatchSize: 4, Checkpoint: filepath.Join(t.TempDir(), "no", "such", "dir", "c")}, 3, 0, "no such file or directory"},
 		{"loss factor under 1", data, FitConfig{Epochs: 1, BatchSize: 4, LossFactor: 0.5}, 3, 0,
 			"FitConfig.LossFactor 0.5 is less than 1; use 0 for the default (1000), a factor of at least 1, or a negative value to turn the check off"},
+		{"best epoch after the start", data, FitConfig{Epochs: 3, StartEpoch: 1, BestEpoch: 2, BatchSize: 4}, 3, 0,
+			"best loss 0 of epoch 2 is not a finite loss of an epoch before the start epoch 1"},
+		{"infinite best loss", data, FitConfig{Epochs: 3, StartEpoch: 1, BestEpoch: 1, BestLoss: math.Inf(1), BatchSize: 4}, 3, 0,
+			"best loss +Inf of epoch 1 is not a finite loss"},
 		{"NaN loss factor", data, FitConfig{Epochs: 1, BatchSize: 4, LossFactor: math.NaN()}, 3, 0, "FitConfig.LossFactor is NaN; use 0 for the default (1000)"},
 		{"NaN max param", data, FitConfig{Epochs: 1, BatchSize: 4, MaxParam: math.NaN()}, 3, 0,
 			"FitConfig.MaxParam is NaN; use 0 for the default (10000), a positive bound, or a negative value to turn the check off"},
