@@ -68,6 +68,7 @@ type env struct {
 	train, test *dataset.Dataset
 	valid       *dataset.Dataset // held-out training images, or nil
 	stdout      io.Writer
+	version     string // cli.Version of this build, read when the run started
 }
 
 // Figure is an estimate with the method that produced it and its ±3σ
@@ -146,7 +147,11 @@ type Result struct {
 	// Resumed are the epochs of SML after which -resume continued the
 	// DBM's training (0: from the pretrained model); TrainSeconds counts
 	// every run's training.
-	Resumed        []int    `json:"resumed_at_epochs,omitempty"`
+	Resumed []int `json:"resumed_at_epochs,omitempty"`
+	// Versions are the builds (Table.Version) that trained the DBM: the
+	// one that started the run and each that resumed it, in order;
+	// "unknown" for runs from before the progress file kept them.
+	Versions       []string `json:"versions,omitempty"`
 	resumedSeconds float64  // the training seconds of the runs before this one
 	Files          []string `json:"files"`
 }

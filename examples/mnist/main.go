@@ -311,7 +311,7 @@ func runTable(o options, chosen []*row, stdout io.Writer) error {
 	if valid != nil {
 		t.Data.ValidationRows = valid.Rows
 	}
-	e := &env{o: o, train: train, valid: valid, test: test, stdout: stdout}
+	e := &env{o: o, train: train, valid: valid, test: test, stdout: stdout, version: version}
 	for i, r := range chosen {
 		fmt.Fprintf(stdout, "\n== %s (%d/%d): %s, %s\n", r.id, i+1, len(chosen), r.model, r.training)
 		res, err := e.runRow(r)

@@ -36,6 +36,19 @@ type dbmProgress struct {
 	Seconds float64 `json:"train_seconds"` // training so far, pretraining included, over every run
 	Curve   []Point `json:"curve_points"`
 	Resumed []int   `json:"resumed_at_epochs,omitempty"`
+	// Versions are the builds that started the run and resumed it, one
+	// more than Resumed ("unknown" for sittings before the field).
+	Versions []string `json:"versions,omitempty"`
+}
+
+// addVersion records the build of a sitting that starts now (after the
+// Resumed recorded so far), first filling in "unknown" for the earlier
+// sittings of a progress file written before Versions was kept.
+func (p *dbmProgress) addVersion(version string) {
+	for len(p.Versions) < len(p.Resumed) {
+		p.Versions = append(p.Versions, "unknown")
+	}
+	p.Versions = append(p.Versions, version)
 }
 
 // resumeKey is the sha256 of what must not change between a run and its

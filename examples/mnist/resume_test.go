@@ -57,6 +57,9 @@ func TestResumeDBM(t *testing.T) {
 	if !slices.Equal(b.Resumed, []int{1}) || a.Resumed != nil || b.Epochs != 2 {
 		t.Errorf("resumed at %v (straight run %v), %d epochs; want [1], none, 2", b.Resumed, a.Resumed, b.Epochs)
 	}
+	if len(a.Versions) != 1 || len(b.Versions) != 2 || b.Versions[0] != a.Versions[0] || b.Versions[1] != a.Versions[0] {
+		t.Errorf("versions: straight %q, resumed %q; want one, and the same twice", a.Versions, b.Versions)
+	}
 	if len(a.Curve) != 3 || !slices.EqualFunc(a.Curve, b.Curve, func(p, q Point) bool {
 		return p.Epoch == q.Epoch && math.Float64bits(p.Value) == math.Float64bits(q.Value)
 	}) {
@@ -182,6 +185,27 @@ func TestAISPathFlag(t *testing.T) {
 		args := []string{"-rows", "mob10", "-data", t.TempDir(), "-out", t.TempDir(), "-ais-path", c.value}
 		if code := run(args, io.Discard, &stderr); code != c.code {
 			t.Errorf("-ais-path %q: exit %d (%s), want %d", c.value, code, stderr.String(), c.code)
+		}
+	}
+}
+
+// TestProgressAddVersion: each sitting's build is recorded after those of
+// the earlier sittings, with "unknown" for sittings a progress file from
+// before the field did not record.
+func TestProgressAddVersion(t *testing.T) {
+	for _, c := range []struct {
+		p    dbmProgress
+		want []string
+	}{
+		{dbmProgress{}, []string{"v"}},
+		{dbmProgress{Resumed: []int{3}, Versions: []string{"a"}}, []string{"a", "v"}},
+		{dbmProgress{Resumed: []int{3, 7}}, []string{"unknown", "unknown", "v"}},
+		{dbmProgress{Resumed: []int{3, 7}, Versions: []string{"a"}}, []string{"a", "unknown", "v"}},
+	} {
+		p := c.p
+		p.addVersion("v")
+		if !slices.Equal(p.Versions, c.want) {
+			t.Errorf("%+v: versions %q, want %q", c.p, p.Versions, c.want)
 		}
 	}
 }
