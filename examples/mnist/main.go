@@ -73,6 +73,7 @@ type options struct {
 	topK                      int
 	validation                int
 	earlyStop                 bool
+	checkExact                bool
 	schedule                  string
 	dbnBottom                 string
 	budget                    time.Duration
@@ -121,6 +122,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.load, "load", "", "evaluate the models an earlier run saved in this directory (its table.json and ROW/*.safetensors) instead of training them")
 	fs.BoolVar(&o.float32, "float32", false, "training's matrix products in float32 (runtime.CDConfig.Float32): the RBM rows' CD and PCD, the DBN's two RBMs and the DBM's pretraining and variational SML (about 2.1× faster with AVX2, 1.4× with AVX-512; needs AVX2 and FMA or AVX-512); EM and every evaluation stay float64")
 	fs.BoolVar(&o.list, "list", false, "list the rows and exit")
+	fs.BoolVar(&o.checkExact, "check-exact", true, "evaluate every exact figure a second time by plain loops written apart from the code under test (table.json's check; about 20 s for a 20-hidden RBM); false skips it")
 	fs.StringVar(&o.dbnBottom, "dbn-bottom", "", "restore the DBN's bottom 784×500 RBM from this checkpoint (an rbm500 row's model.safetensors) instead of training it")
 	fs.BoolVar(&o.tiedTop, "tied-top", false, "the DBN's top RBM starts as the bottom one turned upside down (Hinton et al. 2006), so the bound starts at the bottom RBM's log-likelihood")
 	fs.BoolVar(&o.topPCD, "top-pcd", false, "train the DBN's top RBM by PCD-1 (100 persistent chains, maximum likelihood's gradient) instead of the recipe's CD-1")
