@@ -83,7 +83,11 @@ var errorCases = []struct {
 	// Names and declarations.
 	{name: "undeclared name", src: rbmHead + "energy = -sum(i, j) v[i] * W[i, j] * g[j]\n",
 		want: []string{
-			"bad.ebm:5:38: undeclared name g",
+			"bad.ebm:5:38: undeclared name g; declare it as a layer, param or const (declared: W, h, v)",
+		}},
+	{name: "misspelt name", src: rbmHead + "energy = -sum(i, j) v[i] * w[i, j] * h[j]\n",
+		want: []string{
+			"bad.ebm:5:28: undeclared name w; did you mean W? Otherwise declare it as a layer, param or const",
 		}},
 	{name: "duplicate declaration", src: rbmHead + "param W[3, 2]\n" + rbmEnergy,
 		want: []string{
@@ -501,7 +505,7 @@ energy = -sum(i, j) v[i] * W[i, k] * h[j]
 			"bad.ebm:6:7: param name _c must start with a letter (it becomes the Go name _c)",
 			"bad.ebm:7:14: param b: uniform(lo, hi) needs lo < hi, got 2 ≥ 1",
 			"bad.ebm:8:33: index k is not bound; wrap the term in sum(k) …",
-			"bad.ebm:9:26: undeclared name q",
+			"bad.ebm:9:26: undeclared name q; declare it as a layer, param or const (declared: N, W, b, v)",
 			"bad.ebm:10:23: unit v inside exp(…): exp, log, softplus and sqrt apply to parameters only, so that the energy stays a polynomial in the units",
 			"bad.ebm:11:19: index i appears twice in sum(…); bind each index once, e.g. sum(i, j) for two indices",
 		}},

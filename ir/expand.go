@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/ebmc/ebmc/dsl"
+	"github.com/ebmc/ebmc/internal/suggest"
 )
 
 // A monomial during expansion: Σ_{sum} coef · Π units.
@@ -370,7 +372,7 @@ func (l *lowerer) ref(e *dsl.Ref, sc scope) ([]mono, bool) {
 		if _, isFunc := functions[e.Name]; isFunc || e.Name == "abs" {
 			l.errorf(e.Pos, "function %s needs an argument: %s(…)", e.Name, e.Name)
 		} else {
-			l.errorf(e.Pos, "undeclared name %s", e.Name)
+			l.errorf(e.Pos, "undeclared name %s; %s", e.Name, l.declareHint(e.Name))
 		}
 		return nil, false
 	}
@@ -463,4 +465,37 @@ func refString(r UnitRef) string {
 		s += ix.Name
 	}
 	return s + "]"
+}
+
+// declareHint says what to do about an undeclared name: declare it, or use
+// the declared name it is closest to (a misspelling), or one of the names
+// declared.
+func (l *lowerer) declareHint(name string) string {
+	var names []string
+	for _, m := range []map[string]bool{keys(l.layers), keys(l.params), keys(l.consts)} {
+		for n := range m {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	if c := suggest.Closest(name, names, 2); c != "" {
+		return fmt.Sprintf("did you mean %s? Otherwise declare it as a layer, param or const", c)
+	}
+	hint := "declare it as a layer, param or const"
+	if len(names) > 0 {
+		if len(names) > 8 {
+			names = append(names[:8], "…")
+		}
+		hint += " (declared: " + strings.Join(names, ", ") + ")"
+	}
+	return hint
+}
+
+// keys is the set of m's keys.
+func keys[V any](m map[string]V) map[string]bool {
+	s := make(map[string]bool, len(m))
+	for k := range m {
+		s[k] = true
+	}
+	return s
 }

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ebmc/ebmc/internal/suggest"
+
 	"github.com/ebmc/ebmc/codegen"
 	"github.com/ebmc/ebmc/ir"
 )
@@ -67,17 +69,17 @@ func (c *cli) runCommand(name string, args []string) int {
 		}
 	}
 	fmt.Fprintf(c.stderr, "ebmc: unknown command %q\n", name)
-	if s := suggest(name); s != "" {
+	if s := suggestCommand(name); s != "" {
 		fmt.Fprintf(c.stderr, "Did you mean 'ebmc %s'?\n\n", s)
 	}
 	c.usage(c.stderr)
 	return 2
 }
 
-// suggest returns the command a mistyped name most likely meant: one whose
-// name starts the typed one or is started by it ("generate", "ver"), or
-// one at most two edits away ("chekc"); "" when there is none.
-func suggest(name string) string {
+// suggestCommand returns the command a mistyped name most likely meant:
+// one whose name starts the typed one or is started by it ("generate",
+// "ver"), or one at most two edits away ("chekc"); "" when there is none.
+func suggestCommand(name string) string {
 	if len(name) < 2 {
 		return ""
 	}
@@ -87,32 +89,11 @@ func suggest(name string) string {
 		}
 	}
 	for _, cmd := range commands {
-		if editDistance(name, cmd.name) <= 2 {
+		if suggest.EditDistance(name, cmd.name) <= 2 {
 			return cmd.name
 		}
 	}
 	return ""
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 func (c *cli) usage(w io.Writer) {
