@@ -254,7 +254,7 @@ var errorCases = []struct {
 		}},
 	{name: "indexing a const", src: "model M\nconst K = 2\n" + strings.TrimPrefix(rbmHead, "model M\n") + "energy = -sum(i, j) v[i] * W[i, j] * h[j] * K[i]\n",
 		want: []string{
-			"bad.ebm:6:45: const K is a number and cannot be indexed",
+			"bad.ebm:6:45: const K is a number and cannot be indexed; write K",
 		}},
 	{name: "indexing a scalar param", src: rbmHead + "param s\nenergy = -sum(i, j) v[i] * W[i, j] * h[j] * s[i]\n",
 		want: []string{
@@ -328,6 +328,18 @@ var errorCases = []struct {
 	{name: "unknown function", src: rbmHead + "energy = -sum(i, j) v[i] * tanh(W[i, j]) * h[j]\n",
 		want: []string{
 			"bad.ebm:5:28: unknown function tanh (expected exp, log, softplus, sqrt or abs)",
+		}},
+	{name: "misspelt function", src: rbmHead + "param a\nenergy = -sum(i, j) v[i] * W[i, j] * h[j] * softpuls(a)\n",
+		want: []string{
+			"bad.ebm:6:45: unknown function softpuls (expected exp, log, softplus, sqrt or abs; did you mean softplus?)",
+		}},
+	{name: "misspelt unit kind", src: "model M\nvisible v[3] bernouli\nhidden h[2] bernoulli\nparam W[3, 2]\nenergy = -sum(i, j) v[i] * W[i, j] * h[j]\n",
+		want: []string{
+			"bad.ebm:2:14: layer v: unknown unit kind bernouli (expected bernoulli, spin, gaussian, softmax or laplace; did you mean bernoulli?)",
+		}},
+	{name: "misspelt initializer", src: "model M\nvisible v[3] bernoulli\nhidden h[2] bernoulli\nparam W[3, 2] = normla(0, 1)\nenergy = -sum(i, j) v[i] * W[i, j] * h[j]\n",
+		want: []string{
+			"bad.ebm:4:17: param W: unknown initializer normla (expected zeros, ones, a number, normal(mean, std) or uniform(lo, hi); did you mean normal?)",
 		}},
 	{name: "param called as function", src: rbmHead + "energy = -sum(i, j) v[i] * W(i) * h[j]\n",
 		want: []string{

@@ -117,7 +117,7 @@ func (l *lowerer) expandNode(e dsl.Expr, sc scope) ([]mono, bool) {
 			if _, isParam := l.params[e.Func.Name]; isParam {
 				l.errorf(e.Func.Pos, "%s is a param, not a function; index it with %s[i]", e.Func.Name, e.Func.Name)
 			} else {
-				l.errorf(e.Func.Pos, "unknown function %s (expected exp, log, softplus, sqrt or abs)", e.Func.Name)
+				l.errorf(e.Func.Pos, "unknown function %s (expected exp, log, softplus, sqrt or abs%s)", e.Func.Name, didYouMean(e.Func.Name, "exp", "log", "softplus", "sqrt", "abs"))
 			}
 			return nil, false
 		}
@@ -347,7 +347,7 @@ func (l *lowerer) whatIs(name string) string {
 func (l *lowerer) ref(e *dsl.Ref, sc scope) ([]mono, bool) {
 	if v, ok := l.consts[e.Name]; ok {
 		if len(e.Indices) > 0 {
-			l.errorf(e.Pos, "const %s is a number and cannot be indexed", e.Name)
+			l.errorf(e.Pos, "const %s is a number and cannot be indexed; write %s", e.Name, e.Name)
 			return nil, false
 		}
 		return []mono{{coef: Num(float64(v))}}, true
@@ -489,6 +489,16 @@ func (l *lowerer) declareHint(name string) string {
 		hint += " (declared: " + strings.Join(names, ", ") + ")"
 	}
 	return hint
+}
+
+// didYouMean is "; did you mean X?" for the word among words that name is
+// likely a misspelling of, "" when there is none: the tail of an error's
+// list of what was expected.
+func didYouMean(name string, words ...string) string {
+	if c := suggest.Closest(name, words, 2); c != "" {
+		return "; did you mean " + c + "?"
+	}
+	return ""
 }
 
 // keys is the set of m's keys.

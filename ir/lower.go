@@ -362,7 +362,11 @@ func (l *lowerer) layer(d *dsl.Layer) {
 	}()
 	kind, ok := kindNamed(d.Kind.Name)
 	if !ok {
-		l.errorf(d.Kind.Pos, "layer %s: unknown unit kind %s (expected %s)", d.Name.Name, d.Kind.Name, kindList())
+		names := make([]string, len(kinds))
+		for k := range kinds {
+			names[k] = kinds[k].Name
+		}
+		l.errorf(d.Kind.Pos, "layer %s: unknown unit kind %s (expected %s%s)", d.Name.Name, d.Kind.Name, kindList(), didYouMean(d.Kind.Name, names...))
 		return
 	}
 	shape, size, ok := l.shape(d.Dims, "layer "+d.Name.Name)
@@ -470,7 +474,8 @@ func (l *lowerer) init(d *dsl.Param) (Init, bool) {
 		}
 		return Init{Kind: InitUniform, A: in.Args[0], B: in.Args[1]}, true
 	}
-	l.errorf(in.Name.Pos, "%s: unknown initializer %s (expected zeros, ones, a number, normal(mean, std) or uniform(lo, hi))", what, in.Name.Name)
+	l.errorf(in.Name.Pos, "%s: unknown initializer %s (expected zeros, ones, a number, normal(mean, std) or uniform(lo, hi)%s)", what, in.Name.Name,
+		didYouMean(in.Name.Name, "zeros", "ones", "normal", "uniform"))
 	return Init{}, false
 }
 
