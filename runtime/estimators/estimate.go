@@ -569,13 +569,42 @@ func AIS(m runtime.Reflective, base *Base, cfg AISConfig) (*Estimate, error) {
 // estimate Z_0/Z, so exp of the mean log weight is an estimate of Z that
 // errs on the high side where forward AIS errs low.
 func ReverseAIS(m runtime.Reflective, base *Base, cfg AISConfig, burn int) (*Estimate, error) {
-	start := time.Now()
+	return reverseAIS(m, base, cfg, nil, burn)
+}
+
+// ReverseAISFrom is ReverseAIS started from given states instead of
+// uniform noise, then burn sweeps at β = 1 (0 for none): the persistent
+// chains of a trainer, say, which after long training are nearer to
+// samples of the model than a burn-in from noise gets on a model that
+// mixes slowly. start holds one slice per layer of m, in m.Layers() order,
+// each runs × the layer's units; there are as many runs as rows, and
+// cfg.Runs must be 0 or that number. States a layer's kind does not take
+// (a bernoulli unit not 0 or 1, a spin not ±1, a softmax group not
+// one-hot, a gaussian value not finite) are refused.
+func ReverseAISFrom(m runtime.Reflective, base *Base, cfg AISConfig, start [][]float64, burn int) (*Estimate, error) {
+	runs, err := checkStates(m.Layers(), start)
+	if err != nil {
+		return nil, fmt.Errorf("runtime: reverse AIS of %s: %w", m.ModelName(), err)
+	}
+	if cfg.Runs != 0 && cfg.Runs != runs {
+		return nil, fmt.Errorf("runtime: reverse AIS of %s: Runs is %d but the start holds %d states", m.ModelName(), cfg.Runs, runs)
+	}
+	cfg.Runs = runs
+	return reverseAIS(m, base, cfg, start, burn)
+}
+
+// reverseAIS is ReverseAIS from uniform noise (start nil) or from start.
+func reverseAIS(m runtime.Reflective, base *Base, cfg AISConfig, start [][]float64, burn int) (*Estimate, error) {
+	t0 := time.Now()
 	betas, err := cfg.Schedule()
 	if err != nil {
 		return nil, fmt.Errorf("runtime: reverse AIS of %s: %w", m.ModelName(), err)
 	}
 	if cfg.Runs, err = cfg.runs(); err != nil {
 		return nil, fmt.Errorf("runtime: reverse AIS of %s: %w", m.ModelName(), err)
+	}
+	if burn < 0 {
+		return nil, fmt.Errorf("runtime: reverse AIS of %s: %d burn-in sweeps", m.ModelName(), burn)
 	}
 	z0, err := base.LogZ(m)
 	if err != nil {
@@ -585,13 +614,20 @@ func ReverseAIS(m runtime.Reflective, base *Base, cfg AISConfig, burn int) (*Est
 	m.HoldParams(x, true)
 	defer m.HoldParams(x, false)
 	base.apply(m, x)
+	views := x.Layers()
+	from := "burn-in sweeps"
+	if start != nil {
+		for i, s := range start {
+			copy(views[i].Data, s)
+		}
+		from = "sweeps from the given states"
+	}
 	for s := 0; s < burn; s++ {
 		m.Sweep(x, 1)
 	}
 	lw, cur, prev := make([]float64, cfg.Runs), make([]float64, cfg.Runs), make([]float64, cfg.Runs)
 	d := newPathDensity(m, base, cfg.Runs)
 	d.setPath(cfg.Path, cfg.Runs)
-	views := x.Layers()
 	d.evalViews(x, views, 1, prev)
 	for k := len(betas) - 2; k >= 0; k-- {
 		d.evalViews(x, views, betas[k], cur)
@@ -605,8 +641,60 @@ func ReverseAIS(m runtime.Reflective, base *Base, cfg AISConfig, burn int) (*Est
 	}
 	// E[exp(lw)] = Z_0/Z: log Z = log Z_0 − log mean exp(lw).
 	mean, low, high := logMeanExpInterval(lw)
-	return &Estimate{Method: fmt.Sprintf("reverse AIS, %d temperatures, %d runs, %d burn-in sweeps%s", len(betas)-1, cfg.Runs, burn, d.pathName()),
-		LogZ: z0 - mean, Low: z0 - high, High: z0 - low, LogZBase: z0, LogW: lw, ESS: stats.KishESS(lw), Seconds: time.Since(start).Seconds()}, nil
+	return &Estimate{Method: fmt.Sprintf("reverse AIS, %d temperatures, %d runs, %d %s%s", len(betas)-1, cfg.Runs, burn, from, d.pathName()),
+		LogZ: z0 - mean, Low: z0 - high, High: z0 - low, LogZBase: z0, LogW: lw, ESS: stats.KishESS(lw), Seconds: time.Since(t0).Seconds()}, nil
+}
+
+// checkStates checks that start holds, for every layer, the same number
+// of rows of states that layer's kind takes, and returns that number.
+func checkStates(layers []runtime.LayerInfo, start [][]float64) (int, error) {
+	if len(start) != len(layers) {
+		return 0, fmt.Errorf("the start holds %d layers, the model has %d", len(start), len(layers))
+	}
+	runs := -1
+	for i, ly := range layers {
+		size := layout.Product(ly.Shape)
+		s := start[i]
+		if len(s) == 0 || len(s)%size != 0 {
+			return 0, fmt.Errorf("the start's layer %s holds %d values, not a positive multiple of its %d units", ly.Name, len(s), size)
+		}
+		if n := len(s) / size; runs < 0 {
+			runs = n
+		} else if n != runs {
+			return 0, fmt.Errorf("the start's layer %s holds %d states, layer %s %d", ly.Name, n, layers[0].Name, runs)
+		}
+		if k := badState(ly, s); k >= 0 {
+			return 0, fmt.Errorf("the start's layer %s holds %v at value %d (state %d), not a state of a %s layer", ly.Name, s[k], k, k/size, ly.Kind)
+		}
+	}
+	return runs, nil
+}
+
+// badState is the index of the first value of s, rows of layer ly's
+// units, that is not a state of its kind, −1 when all are.
+func badState(ly runtime.LayerInfo, s []float64) int {
+	switch ly.Kind {
+	case runtime.KindBernoulli:
+		return slices.IndexFunc(s, func(v float64) bool { return v != 0 && v != 1 })
+	case runtime.KindSpin:
+		return slices.IndexFunc(s, func(v float64) bool { return v != -1 && v != 1 })
+	case runtime.KindSoftmax:
+		k := ly.Shape[len(ly.Shape)-1]
+		for g := 0; g < len(s); g += k {
+			ones := 0
+			for j, v := range s[g : g+k] {
+				if v != 0 && v != 1 {
+					return g + j
+				}
+				ones += int(v)
+			}
+			if ones != 1 {
+				return g
+			}
+		}
+		return -1
+	}
+	return slices.IndexFunc(s, func(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) })
 }
 
 // BAR combines importance weights in both directions by Bennett's
