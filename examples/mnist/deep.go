@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	dbm "github.com/ebmc/ebmc/examples/dbm/models"
@@ -487,6 +488,11 @@ func (e *env) trainDBM(r *row, res *Result) (runtime.Reflective, error) {
 		defer cancel()
 	}
 	stats, err := training.Fit(ctx, tr, e.train, cfg)
+	if err == nil || errors.Is(err, context.DeadlineExceeded) {
+		if err := saveChains(filepath.Join(dir, chainsFile), tr); err != nil {
+			return nil, err
+		}
+	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		// The budget ran out inside an epoch: the model is the one after its
 		// last step, and the figures are of it; -resume continues from the
@@ -774,4 +780,20 @@ func (e *env) logZ(res *Result, name, what string, z *estimators.Estimate) {
 	f.ESS = &z.ESS
 	res.LogZ[name] = f
 	fmt.Fprintf(e.stdout, "%s: AIS from base rates %.3f [%.3f, %.3f] (ESS %.1f of %d)\n", what, z.LogZ, z.Low, z.High, z.ESS, len(z.LogW))
+}
+
+// chainsFile holds the DBM's persistent chains as they are when its
+// model is saved, for -reverse-from.
+const chainsFile = "chains.safetensors"
+
+// saveChains writes the trainer's persistent chains (its chain.* state)
+// to path.
+func saveChains(path string, tr runtime.Trainer) error {
+	var chains []runtime.Tensor
+	for _, t := range tr.State() {
+		if strings.HasPrefix(t.Name, "chain.") {
+			chains = append(chains, t)
+		}
+	}
+	return checkpoint.SaveCheckpoint(path, &checkpoint.Checkpoint{Model: tr.ModelName(), Meta: map[string]string{"what": "persistent chains of SML, with the model saved beside them"}, Tensors: chains})
 }

@@ -178,15 +178,18 @@ func TestDBNBottomRestored(t *testing.T) {
 }
 
 // TestBudgetStopsSML checks that -budget ends the DBM's SML when it is
-// spent and the run still evaluates and saves the model, saying so in
-// table.json; the control, without a budget, trains every epoch and warns
-// of nothing. -sml-epochs sets SML's epochs and leaves the pretraining's.
+// spent and the run still evaluates and saves the model and its persistent
+// chains, saying so in table.json; the control, without a budget, trains
+// every epoch and warns of nothing. -sml-epochs sets SML's epochs and
+// leaves the pretraining's. Reverse AIS then starts from the saved chains
+// with -reverse-from.
 func TestBudgetStopsSML(t *testing.T) {
 	if testing.Short() {
 		t.Skip("pretrains and evaluates a 784-500-1000 DBM")
 	}
 	data := fakeMNIST(t, 200, 50)
 	fast := []string{"-data", data, "-rows", "dbm", "-epochs", "2", "-temps", "20", "-ais-runs", "2", "-raise-rows", "0", "-reverse-runs", "0", "-curve-temps", "10", "-curve-runs", "2"}
+	var last string // the folder of the last run
 	for _, c := range []struct {
 		budget string
 		sml    string // -sml-epochs
@@ -194,6 +197,7 @@ func TestBudgetStopsSML(t *testing.T) {
 		warned bool
 	}{{"1ns", "0", 0, true}, {"0", "0", 2, false}, {"0", "3", 3, false}} {
 		out := t.TempDir()
+		last = out
 		var stderr bytes.Buffer
 		if code := run(append([]string{"-out", out, "-budget", c.budget, "-sml-epochs", c.sml}, fast...), io.Discard, &stderr); code != 0 {
 			t.Fatalf("-budget %s: exit %d: %s", c.budget, code, stderr.String())
@@ -217,6 +221,34 @@ func TestBudgetStopsSML(t *testing.T) {
 		if err := json.Unmarshal(settings, &rc); err != nil || !slices.Equal(rc.PretrainEpochs, []int{2, 2}) {
 			t.Errorf("-sml-epochs %s: pretraining epochs %v, want [2 2]", c.sml, rc.PretrainEpochs)
 		}
+		if !slices.Contains(r.Files, "dbm/"+chainsFile) {
+			t.Errorf("-budget %s: files %v lack the persistent chains", c.budget, r.Files)
+		}
+	}
+
+	// -reverse-from starts reverse AIS from the saved chains (all 100 of
+	// them); a checkpoint without chains, or a row other than the DBM, is
+	// refused.
+	chains := filepath.Join(last, "dbm", chainsFile)
+	reverseFrom := func(from string, rows ...string) (int, string, Table) {
+		out := t.TempDir()
+		var stderr bytes.Buffer
+		code := run(append([]string{"-out", out, "-load", last, "-data", data, "-temps", "20", "-ais-runs", "2", "-raise-rows", "0", "-reverse-runs", "1", "-burn", "0", "-reverse-from", from}, rows...), io.Discard, &stderr)
+		var tab Table
+		b, _ := os.ReadFile(filepath.Join(out, "table.json"))
+		json.Unmarshal(b, &tab)
+		return code, stderr.String(), tab
+	}
+	if code, stderr, tab := reverseFrom(chains, "-rows", "dbm"); code != 0 {
+		t.Errorf("-reverse-from %s: exit %d: %s", chains, code, stderr)
+	} else if m := tab.Rows[0].LogZ["ais_reverse"].Method; !strings.Contains(m, "100 runs, 0 sweeps from the given states") || !strings.Contains(m, chains) {
+		t.Errorf("-reverse-from: reverse AIS %q, want it from the 100 saved chains", m)
+	}
+	if code, stderr, _ := reverseFrom(filepath.Join(last, "dbm", "model.safetensors"), "-rows", "dbm"); code != 1 || !strings.Contains(stderr, "holds no chain.v") {
+		t.Errorf("-reverse-from a model without chains: exit %d: %s", code, stderr)
+	}
+	if code, _, _ := reverseFrom(chains, "-rows", "mob10"); code != 2 {
+		t.Errorf("-reverse-from with -rows mob10: exit %d, want 2", code)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	goruntime "runtime"
+	"slices"
 	"time"
 
 	"github.com/ebmc/ebmc/examples/internal/chains"
@@ -218,6 +219,9 @@ func (e *env) save(r *row, m runtime.Reflective, res *Result, dir string) error 
 		return err
 	}
 	res.Files = []string{r.id + "/model.safetensors", r.id + "/samples.png", r.id + "/curve.png", r.id + "/curve.json"}
+	if _, err := os.Stat(filepath.Join(dir, chainsFile)); err == nil && r.dbm != nil && e.o.load == "" {
+		res.Files = append(res.Files, r.id+"/"+chainsFile)
+	}
 	return e.pictures(m, r, res, dir)
 }
 
@@ -636,8 +640,20 @@ func (e *env) reverse(m runtime.Reflective, base *estimators.Base, fwd *estimato
 	if e.o.reverseRuns == 0 {
 		return nil, nil
 	}
-	rev, err := estimators.ReverseAIS(m, base, estimators.AISConfig{Betas: e.betas(), Runs: e.o.reverseRuns, Seed: e.o.seed + 2, Path: e.o.aisPath}, e.o.burn)
-	if err != nil {
+	cfg := estimators.AISConfig{Betas: e.betas(), Runs: e.o.reverseRuns, Seed: e.o.seed + 2, Path: e.o.aisPath}
+	var rev *estimators.Estimate
+	var err error
+	if e.o.reverseFrom != "" {
+		var start [][]float64
+		if start, err = chainStates(e.o.reverseFrom, m); err != nil {
+			return nil, err
+		}
+		cfg.Runs = 0
+		if rev, err = estimators.ReverseAISFrom(m, base, cfg, start, e.o.burn); err != nil {
+			return nil, err
+		}
+		rev.Method += " (the chains of " + e.o.reverseFrom + ")"
+	} else if rev, err = estimators.ReverseAIS(m, base, cfg, e.o.burn); err != nil {
 		return nil, err
 	}
 	f := figure(rev.LogZ, rev.Low, rev.High, rev.Method)
@@ -673,4 +689,23 @@ func (e *env) reverse(m runtime.Reflective, base *estimators.Base, fwd *estimato
 		fmt.Fprintln(e.stdout, "warning:", w)
 	}
 	return rev, nil
+}
+
+// chainStates reads the persistent chains of m's layers from the
+// checkpoint at path (tensors chain.<layer>, as a trainer's State names
+// them), one slice per layer in m.Layers() order.
+func chainStates(path string, m runtime.Reflective) ([][]float64, error) {
+	c, err := checkpoint.LoadCheckpoint(path)
+	if err != nil {
+		return nil, fmt.Errorf("-reverse-from: %w", err)
+	}
+	var out [][]float64
+	for _, ly := range m.Layers() {
+		i := slices.IndexFunc(c.Tensors, func(t runtime.Tensor) bool { return t.Name == "chain."+ly.Name })
+		if i < 0 {
+			return nil, fmt.Errorf("-reverse-from: %s holds no chain.%s (a DBM run's dbm/chains.safetensors or dbm/sml.safetensors holds the chains of every layer)", path, ly.Name)
+		}
+		out = append(out, c.Tensors[i].Data)
+	}
+	return out, nil
 }
