@@ -124,11 +124,11 @@ func readProgress(dir, key string, m runtime.Model) (*dbmProgress, resumeStage, 
 	return &p, stagePretrained, nil
 }
 
-// removeProgress removes what an earlier run left for -resume in dir
-// (the pretrained model stays until this run's replaces it; without the
-// progress file it is not resumed from).
+// removeProgress removes what an earlier run left for -resume in dir and
+// its persistent chains (the pretrained model stays until this run's
+// replaces it; without the progress file it is not resumed from).
 func removeProgress(dir string) error {
-	for _, name := range []string{progressFile, smlFile} {
+	for _, name := range []string{progressFile, smlFile, chainsFile} {
 		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("cannot remove the earlier run's %s: %w", name, err)
 		}
