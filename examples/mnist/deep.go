@@ -450,7 +450,7 @@ func (e *env) trainDBM(r *row, res *Result) (runtime.Reflective, error) {
 	}
 	before := prog.Seconds // training seconds of the earlier runs
 	res.resumedSeconds = before
-	prog.addVersion(e.version)
+	prog.addVersion(e.version, stage != stageNone)
 	res.Versions = prog.Versions
 	proxy, err := e.dbmCurve(m, rc, dir, prog, res, func() float64 { return before + time.Since(started).Seconds() })
 	if err != nil {

@@ -41,11 +41,17 @@ type dbmProgress struct {
 	Versions []string `json:"versions,omitempty"`
 }
 
-// addVersion records the build of a sitting that starts now (after the
-// Resumed recorded so far), first filling in "unknown" for the earlier
-// sittings of a progress file written before Versions was kept.
-func (p *dbmProgress) addVersion(version string) {
-	for len(p.Versions) < len(p.Resumed) {
+// addVersion records the build of a sitting that starts now, before its
+// own resume epoch is added to Resumed: a fresh run (resumed false) has
+// no earlier sittings, a resumed one len(Resumed)+1 (the start and every
+// resume), for which it first fills in "unknown" where a progress file
+// written before Versions was kept lacks them.
+func (p *dbmProgress) addVersion(version string, resumed bool) {
+	earlier := 0
+	if resumed {
+		earlier = len(p.Resumed) + 1
+	}
+	for len(p.Versions) < earlier {
 		p.Versions = append(p.Versions, "unknown")
 	}
 	p.Versions = append(p.Versions, version)

@@ -191,21 +191,31 @@ func TestAISPathFlag(t *testing.T) {
 
 // TestProgressAddVersion: each sitting's build is recorded after those of
 // the earlier sittings, with "unknown" for sittings a progress file from
-// before the field did not record.
+// before the field did not record. As in trainDBM, the version is added
+// before a resumed sitting appends its epoch to Resumed; after that,
+// Versions holds one more than Resumed. The file of a single sitting
+// before the field (Resumed empty, no Versions) is the case an off-by-one
+// misses: its start must be "unknown", not this sitting's build.
 func TestProgressAddVersion(t *testing.T) {
 	for _, c := range []struct {
-		p    dbmProgress
-		want []string
+		p       dbmProgress
+		resumed bool
+		want    []string
 	}{
-		{dbmProgress{}, []string{"v"}},
-		{dbmProgress{Resumed: []int{3}, Versions: []string{"a"}}, []string{"a", "v"}},
-		{dbmProgress{Resumed: []int{3, 7}}, []string{"unknown", "unknown", "v"}},
-		{dbmProgress{Resumed: []int{3, 7}, Versions: []string{"a"}}, []string{"a", "unknown", "v"}},
+		{dbmProgress{}, false, []string{"v"}},
+		{dbmProgress{Versions: []string{"a"}}, true, []string{"a", "v"}},
+		{dbmProgress{}, true, []string{"unknown", "v"}},
+		{dbmProgress{Resumed: []int{3}, Versions: []string{"a", "b"}}, true, []string{"a", "b", "v"}},
+		{dbmProgress{Resumed: []int{3, 7}}, true, []string{"unknown", "unknown", "unknown", "v"}},
+		{dbmProgress{Resumed: []int{3, 7}, Versions: []string{"a"}}, true, []string{"a", "unknown", "unknown", "v"}},
 	} {
 		p := c.p
-		p.addVersion("v")
-		if !slices.Equal(p.Versions, c.want) {
-			t.Errorf("%+v: versions %q, want %q", c.p, p.Versions, c.want)
+		p.addVersion("v", c.resumed)
+		if c.resumed {
+			p.Resumed = append(slices.Clone(p.Resumed), 9)
+		}
+		if !slices.Equal(p.Versions, c.want) || len(p.Versions) != len(p.Resumed)+1 {
+			t.Errorf("%+v (resumed %v): versions %q with resumed %v, want %q, one more than resumed", c.p, c.resumed, p.Versions, p.Resumed, c.want)
 		}
 	}
 }
