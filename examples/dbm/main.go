@@ -167,6 +167,8 @@ func runWrapped(args []string, stdout, stderr io.Writer, wrap func(runtime.Train
 		return c.Fail(fmt.Errorf("-mf-iters %d: the positive phase needs at least one mean-field sweep", o.mfIters))
 	case o.guide && o.load != "":
 		return c.Fail(errors.New("-guide guides training; -load evaluates a model without training"))
+	case o.burn < 0:
+		return c.Fail(fmt.Errorf("-burn %d: the sweeps of burn-in before reverse AIS cannot be negative", o.burn))
 	}
 	j, err := newJob(&o, stderr)
 	if err != nil {

@@ -114,7 +114,7 @@ func TestRunGuided(t *testing.T) {
 		}
 		t.Logf("guide %v: sweeps per minibatch in the first and last epochs %.2f, %.2f", guided, met.SMLEpochs[0].MeanFieldSweeps, met.SMLEpochs[29].MeanFieldSweeps)
 	}
-	for _, args := range [][]string{{"-mf-iters", "0"}, {"-guide", "-load", "model.safetensors"}} {
+	for _, args := range [][]string{{"-mf-iters", "0"}, {"-guide", "-load", "model.safetensors"}, {"-burn", "-1"}} {
 		var stdout, stderr bytes.Buffer
 		if code := run(args, &stdout, &stderr); code == 0 {
 			t.Errorf("%v: exit 0, want a refusal", args)

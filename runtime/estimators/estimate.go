@@ -565,7 +565,7 @@ func AIS(m runtime.Reflective, base *Base, cfg AISConfig) (*Estimate, error) {
 // ReverseAIS runs the path backwards, from chains that are (approximately)
 // samples of the model — started uniformly at random and equilibrated by
 // burn Gibbs sweeps at β = 1, so burn must be long enough for the model to
-// mix — down to the base model. Its weights
+// mix; a negative burn is refused — down to the base model. Its weights
 // estimate Z_0/Z, so exp of the mean log weight is an estimate of Z that
 // errs on the high side where forward AIS errs low.
 func ReverseAIS(m runtime.Reflective, base *Base, cfg AISConfig, burn int) (*Estimate, error) {
@@ -663,7 +663,10 @@ func checkStates(layers []runtime.LayerInfo, start [][]float64) (int, error) {
 		} else if n != runs {
 			return 0, fmt.Errorf("the start's layer %s holds %d states, layer %s %d", ly.Name, n, layers[0].Name, runs)
 		}
-		if k := badState(ly, s); k >= 0 {
+		if k := badState(ly, s); k >= 0 && ly.Kind == runtime.KindSoftmax && (s[k] == 0 || s[k] == 1) {
+			g := ly.Shape[len(ly.Shape)-1]
+			return 0, fmt.Errorf("the start's layer %s: group %d of state %d is not one-hot (a softmax group holds one 1)", ly.Name, k%size/g, k/size)
+		} else if k >= 0 {
 			return 0, fmt.Errorf("the start's layer %s holds %v at value %d (state %d), not a state of a %s layer", ly.Name, s[k], k, k/size, ly.Kind)
 		}
 	}
@@ -689,7 +692,7 @@ func badState(ly runtime.LayerInfo, s []float64) int {
 				ones += int(v)
 			}
 			if ones != 1 {
-				return g
+				return g + k - 1 // the group's last value: all are 0 or 1, the count is wrong
 			}
 		}
 		return -1

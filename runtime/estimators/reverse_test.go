@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ebmc/ebmc/internal/gentest/dbmtest"
+	"github.com/ebmc/ebmc/internal/gentest/grbm"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/estimators"
 )
@@ -74,6 +75,7 @@ func TestReverseAISFrom(t *testing.T) {
 func TestReverseAISFromRefuses(t *testing.T) {
 	_, small := smallDBM(3)
 	kinds := dbmtest.NewKinds(1).Reflect()
+	gaussian := grbm.NewGRBM(1).Reflect()
 	good := func(m runtime.Reflective) [][]float64 { return modelStates(m, 4, 1, 2) }
 	edit := func(m runtime.Reflective, layer, at int, v float64) [][]float64 {
 		s := good(m)
@@ -92,8 +94,11 @@ func TestReverseAISFromRefuses(t *testing.T) {
 		{"not a multiple", small, append(good(small)[:2], make([]float64, 7)), 0, "layer h2 holds 7 values, not a positive multiple of its 8 units"},
 		{"bernoulli ½", small, edit(small, 1, 5, 0.5), 0, "layer h1 holds 0.5 at value 5 (state 0), not a state of a bernoulli layer"},
 		{"spin 0", kinds, edit(kinds, 0, 4, 0), 0, "layer s holds 0 at value 4 (state 1), not a state of a spin layer"},
-		{"softmax two ones", kinds, func() [][]float64 { s := good(kinds); s[1][0], s[1][1], s[1][2] = 1, 1, 0; return s }(), 0, "not a state of a softmax layer"},
-		{"NaN gaussian-free", small, edit(small, 0, 0, math.NaN()), 0, "layer v holds NaN"},
+		{"softmax two ones", kinds, func() [][]float64 { s := good(kinds); s[1][3], s[1][4], s[1][5] = 1, 1, 0; return s }(), 0, "layer y: group 1 of state 0 is not one-hot"},
+		{"softmax ½", kinds, edit(kinds, 1, 7, 0.5), 0, "layer y holds 0.5 at value 7 (state 1), not a state of a softmax layer"},
+		{"bernoulli NaN", small, edit(small, 0, 0, math.NaN()), 0, "layer v holds NaN at value 0"},
+		{"gaussian NaN", gaussian, edit(gaussian, 0, 2, math.NaN()), 0, "layer v holds NaN at value 2 (state 0), not a state of a gaussian layer"},
+		{"gaussian +Inf", gaussian, edit(gaussian, 0, 3, math.Inf(1)), 0, "layer v holds +Inf at value 3"},
 		{"runs mismatch", small, good(small), 5, "Runs is 5 but the start holds 4 states"},
 	} {
 		_, err := estimators.ReverseAISFrom(c.m, estimators.Uniform(c.m), estimators.AISConfig{Temperatures: 10, Runs: c.runs}, c.start, 0)
@@ -103,5 +108,15 @@ func TestReverseAISFromRefuses(t *testing.T) {
 	}
 	if _, err := estimators.ReverseAISFrom(small, estimators.Uniform(small), estimators.AISConfig{Temperatures: 10}, good(small), -1); err == nil {
 		t.Error("-1 burn-in sweeps accepted")
+	}
+	// The control: valid starts of every kind, real values of a gaussian
+	// layer among them, are taken.
+	for _, m := range []runtime.Reflective{small, kinds, gaussian} {
+		if _, err := estimators.ReverseAISFrom(m, estimators.Uniform(m), estimators.AISConfig{Temperatures: 10}, edit(m, 0, 0, modelStates(m, 1, 1, 5)[0][0]), 0); err != nil {
+			t.Errorf("%s: a valid start refused: %v", m.ModelName(), err)
+		}
+	}
+	if _, err := estimators.ReverseAISFrom(gaussian, estimators.Uniform(gaussian), estimators.AISConfig{Temperatures: 10}, edit(gaussian, 0, 1, -0.37), 0); err != nil {
+		t.Errorf("a gaussian value of -0.37 refused: %v", err)
 	}
 }

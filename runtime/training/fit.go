@@ -68,7 +68,7 @@ type FitConfig struct {
 	// StartEpoch+1 … Epochs. Zero for a fresh run.
 	StartEpoch int
 	// BestLoss and BestEpoch carry the loss-growth check (LossFactor)
-	// across a resumed run: the lowest epoch loss of the epochs before
+	// across a resumed run: the lowest epoch loss of the epochs up to
 	// StartEpoch and the epoch that reached it, which Fit writes to every
 	// checkpoint's metadata ("best_loss", "best_epoch") and Resume reads
 	// back. BestEpoch 0 means none: the check starts afresh.
@@ -207,7 +207,7 @@ func Fit(ctx context.Context, t runtime.Trainer, data dataset.Source, cfg FitCon
 	case cfg.StartEpoch < 0:
 		return nil, fmt.Errorf("runtime: fit %s: start epoch %d is negative", name, cfg.StartEpoch)
 	case cfg.BestEpoch < 0 || cfg.BestEpoch > cfg.StartEpoch || cfg.BestEpoch > 0 && !isFinite(cfg.BestLoss):
-		return nil, fmt.Errorf("runtime: fit %s: best loss %v of epoch %d is not a finite loss of an epoch before the start epoch %d", name, cfg.BestLoss, cfg.BestEpoch, cfg.StartEpoch)
+		return nil, fmt.Errorf("runtime: fit %s: best loss %v of epoch %d is not a finite loss of an epoch up to the start epoch %d", name, cfg.BestLoss, cfg.BestEpoch, cfg.StartEpoch)
 	case math.IsNaN(cfg.LossFactor):
 		return nil, fmt.Errorf("runtime: fit %s: FitConfig.LossFactor is NaN; use 0 for the default (%d), a factor of at least 1, or a negative value to turn the check off",
 			name, DefaultLossFactor)

@@ -558,7 +558,7 @@ func TestFitConfigErrors(t *testing.T) {
 		{"loss factor under 1", data, FitConfig{Epochs: 1, BatchSize: 4, LossFactor: 0.5}, 3, 0,
 			"FitConfig.LossFactor 0.5 is less than 1; use 0 for the default (1000), a factor of at least 1, or a negative value to turn the check off"},
 		{"best epoch after the start", data, FitConfig{Epochs: 3, StartEpoch: 1, BestEpoch: 2, BatchSize: 4}, 3, 0,
-			"best loss 0 of epoch 2 is not a finite loss of an epoch before the start epoch 1"},
+			"best loss 0 of epoch 2 is not a finite loss of an epoch up to the start epoch 1"},
 		{"infinite best loss", data, FitConfig{Epochs: 3, StartEpoch: 1, BestEpoch: 1, BestLoss: math.Inf(1), BatchSize: 4}, 3, 0,
 			"best loss +Inf of epoch 1 is not a finite loss"},
 		{"NaN loss factor", data, FitConfig{Epochs: 1, BatchSize: 4, LossFactor: math.NaN()}, 3, 0, "FitConfig.LossFactor is NaN; use 0 for the default (1000)"},
