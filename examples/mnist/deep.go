@@ -640,6 +640,9 @@ func (e *env) evaluateDBM(r *row, m runtime.Reflective, res *Result) error {
 		if err != nil {
 			return Figure{}, err
 		}
+		if err := e.dataFloor(res, data, b.Rows, z); err != nil {
+			return Figure{}, err
+		}
 		f := figure(b.Mean, b.Mean-3*b.StdErr-(z.High-z.LogZ), b.Mean+3*b.StdErr+(z.LogZ-z.Low),
 			fmt.Sprintf("variational bound −E(v, μ) + H(q_μ) − log Z, q the mean-field posterior (≤ %d sweeps, tol %g), log Z by %s from the base rates; interval ±3 s.e. over images widened by log Z's",
 				r.dbm.MeanFieldIters, r.dbm.MeanFieldTol, z.Method))
@@ -796,4 +799,27 @@ func saveChains(path string, tr runtime.Trainer) error {
 		}
 	}
 	return checkpoint.SaveCheckpoint(path, &checkpoint.Checkpoint{Model: tr.ModelName(), Meta: map[string]string{"what": "persistent chains of SML, with the model saved beside them"}, Tensors: chains})
+}
+
+// dataFloor checks the per-image lower bounds on log p(v) of data, computed
+// with log Z by z: their probabilities summed over the distinct images
+// (estimators.LogMass) cannot exceed one. Where they do, log Z is too low
+// by at least the excess, whatever AIS's interval says: dataFloor records
+// the floor under log Z they imply (the largest over the sets checked) as
+// res.LogZ["floor_data"] and warns that the figures are not estimates.
+func (e *env) dataFloor(res *Result, data *dataset.Dataset, rows []float64, z *estimators.Estimate) error {
+	mass, err := estimators.LogMass(data, rows)
+	if err != nil || mass <= 0 {
+		return err
+	}
+	floor := z.LogZ + mass
+	if f, ok := res.LogZ["floor_data"]; ok && f.Value >= floor {
+		return nil
+	}
+	res.LogZ["floor_data"] = figure(floor, floor, floor, fmt.Sprintf("lower bound: log of the summed unnormalized bounds of %d images (estimators.LogMass)", data.Rows))
+	w := fmt.Sprintf("log Z by %s (%.2f) is at least %.2f too low: the bounds give %d images a total probability of e^%.2f > 1, so log Z ≥ %.2f; AIS missed mass of the model and its figures here are not estimates. Compare reverse AIS from the persistent chains (-reverse-from) and raise -temps-scale.",
+		z.Method, z.LogZ, mass, data.Rows, mass, floor)
+	res.Warnings = append(res.Warnings, w)
+	fmt.Fprintln(e.stdout, "warning:", w)
+	return nil
 }

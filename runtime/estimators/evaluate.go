@@ -1,6 +1,8 @@
 package estimators
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
 	"math"
 
@@ -311,4 +313,30 @@ func LogLikelihoodProxy(m runtime.Reflective, base *Base, d dataset.Source, temp
 		}
 		return "log-likelihood (quick AIS)", ll
 	}
+}
+
+// LogMass returns log Σ_r exp(logp[r]) over the distinct rows r of d (a
+// row repeated counts once): the log of the probability a model gives the
+// set of rows, when logp[r] is log p(v_r) or a lower bound on it. It
+// cannot exceed 0. Where it does, the log Z the values were computed with
+// is too low by at least that much, since Σ_r p*(v_r) ≤ Z: the rows'
+// unnormalized values are a floor under log Z that no sampler has to find.
+func LogMass(d *dataset.Dataset, logp []float64) (float64, error) {
+	if d == nil || len(logp) != d.Rows {
+		return 0, fmt.Errorf("runtime: log mass: %d values for %v rows", len(logp), d)
+	}
+	seen := make(map[[sha256.Size]byte]bool, d.Rows)
+	terms := make([]float64, 0, d.Rows)
+	buf := make([]byte, 8*d.Cols)
+	for r := range d.Rows {
+		for j, v := range d.X[r*d.Cols : (r+1)*d.Cols] {
+			binary.LittleEndian.PutUint64(buf[8*j:], math.Float64bits(v))
+		}
+		key := sha256.Sum256(buf)
+		if !seen[key] {
+			seen[key] = true
+			terms = append(terms, logp[r])
+		}
+	}
+	return runtime.LogSumExp(terms), nil
 }

@@ -1,8 +1,10 @@
 package estimators_test
 
 import (
+	"math"
 	"testing"
 
+	"github.com/ebmc/ebmc/internal/gentest/dbn"
 	"github.com/ebmc/ebmc/internal/gentest/rbm"
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/dataset"
@@ -106,4 +108,49 @@ func within(a, b, tol float64) bool {
 		d = -d
 	}
 	return d <= tol*max(1, a, -a)
+}
+
+// TestLogMass: over every state of a 3-unit RBM, the exact log p(v) sums
+// to probability one (log mass 0 to 1e-12) and a repeated row counts once;
+// with log Z taken 2 too low (the control), the mass is 2 — the amount
+// log Z is short by.
+func TestLogMass(t *testing.T) {
+	m := dbn.NewTinyRBM(1)
+	rng := runtime.NewRNG(2, 0)
+	for _, p := range [][]float64{m.W, m.B, m.C} {
+		for i := range p {
+			p[i] = rng.Normal()
+		}
+	}
+	r := m.Reflect()
+	z, err := r.LogZ(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &dataset.Dataset{Rows: 9, Cols: 3}
+	for s := range 8 {
+		for i := range 3 {
+			d.X = append(d.X, float64(s>>i&1))
+		}
+	}
+	d.X = append(d.X, d.X[3:6]...) // state 1 again
+	for _, c := range []struct {
+		logZ, want float64
+	}{{z, 0}, {z - 2, 2}} {
+		fe, err := estimators.FreeEnergies(r, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		logp := make([]float64, d.Rows)
+		for i, f := range fe {
+			logp[i] = -f - c.logZ
+		}
+		got, err := estimators.LogMass(d, logp)
+		if err != nil || math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("log Z %.6f: log mass %.15g (%v), want %g", c.logZ, got, err, c.want)
+		}
+	}
+	if _, err := estimators.LogMass(d, make([]float64, 3)); err == nil {
+		t.Error("3 values for 9 rows accepted")
+	}
 }
