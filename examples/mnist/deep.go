@@ -574,7 +574,7 @@ func (e *env) dbmCurve(m runtime.Reflective, rc dbmRecipe, dir string, prog *dbm
 		return nil, err
 	}
 	sub, _ := e.test.Split(min(1000, e.test.Rows))
-	res.CurveWhat = fmt.Sprintf("the mean-field bound on the first %d test images, log Z the larger of quick AIS (%d temperatures, %d runs) and the exact mass of the states with h1 off (both lie below log Z, so the curve errs high), after pretraining (epoch 0) and every epoch of SML",
+	res.CurveWhat = fmt.Sprintf("the mean-field bound on the first %d test images, log Z the largest of quick AIS (%d temperatures, %d runs), the exact mass of the states with h1 off and the images' own floor (estimators.LogMass; all three lie below log Z, so the curve errs high), after pretraining (epoch 0) and every epoch of SML",
 		sub.Rows, e.o.curveTemps, e.o.curveRuns)
 	res.Curve = prog.Curve
 	return func() (string, float64) {
@@ -582,6 +582,9 @@ func (e *env) dbmCurve(m runtime.Reflective, rc dbmRecipe, dir string, prog *dbm
 		if est, err := estimators.AIS(m, base, estimators.AISConfig{Temperatures: e.o.curveTemps, Runs: e.o.curveRuns, Seed: e.o.seed}); err == nil {
 			if b, err := deep.ELBO(m, sub, curveLogZ(m, est.LogZ), deep.ELBOConfig{Iters: rc.MeanFieldIters, Tol: rc.MeanFieldTol}); err == nil {
 				v = b.Mean
+				if mass, err := estimators.LogMass(sub, b.Rows); err == nil && mass > 0 {
+					v -= mass // log Z raised to the images' floor: their probabilities sum to one
+				}
 			}
 		}
 		res.Curve = append(res.Curve, Point{Epoch: len(res.Curve), Value: v})
