@@ -1,8 +1,6 @@
 package estimators
 
 import (
-	"crypto/sha256"
-	"encoding/binary"
 	"fmt"
 	"math"
 
@@ -325,16 +323,10 @@ func LogMass(d *dataset.Dataset, logp []float64) (float64, error) {
 	if d == nil || len(logp) != d.Rows {
 		return 0, fmt.Errorf("runtime: log mass: %d values for %v rows", len(logp), d)
 	}
-	seen := make(map[[sha256.Size]byte]bool, d.Rows)
+	var seen distinct
 	terms := make([]float64, 0, d.Rows)
-	buf := make([]byte, 8*d.Cols)
 	for r := range d.Rows {
-		for j, v := range d.X[r*d.Cols : (r+1)*d.Cols] {
-			binary.LittleEndian.PutUint64(buf[8*j:], math.Float64bits(v))
-		}
-		key := sha256.Sum256(buf)
-		if !seen[key] {
-			seen[key] = true
+		if seen.add(d.X[r*d.Cols : (r+1)*d.Cols]) {
 			terms = append(terms, logp[r])
 		}
 	}

@@ -49,19 +49,16 @@ func LogZFloor(m runtime.Reflective, fe int, x runtime.Chains) (float64, error) 
 	}
 	f := make([]float64, n)
 	m.FreeEnergy(x, fe, 1, f)
-	seen := map[string]bool{}
+	var seen distinct
 	var terms []float64
-	key := make([]float64, 0, 64)
+	state := make([][]float64, len(rows))
 	for c := 0; c < n; c++ {
-		key = key[:0]
 		for l, r := range rows {
-			key = append(key, r[c*sizes[l]:(c+1)*sizes[l]]...)
+			state[l] = r[c*sizes[l] : (c+1)*sizes[l]]
 		}
-		k := fmt.Sprint(key)
-		if seen[k] {
+		if !seen.add(state...) {
 			continue
 		}
-		seen[k] = true
 		if math.IsNaN(f[c]) || math.IsInf(f[c], 0) {
 			return 0, fmt.Errorf("estimators: LogZFloor: free energy of chain %d is %v", c, f[c])
 		}
