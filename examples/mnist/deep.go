@@ -348,7 +348,7 @@ func (e *env) evaluateDBN(r *row, d *deep.DBN, res *Result) error {
 	if err != nil {
 		return err
 	}
-	rev, err := e.reverse(top, tb, z, res)
+	rev, err := e.reverse(top, tb, z, res, "")
 	if err != nil {
 		return err
 	}
@@ -634,7 +634,7 @@ func (e *env) evaluateDBM(r *row, m runtime.Reflective, res *Result) error {
 	if err := e.floorH1Off(m, z, res); err != nil {
 		return err
 	}
-	rev, err := e.reverse(m, base, z, res)
+	rev, err := e.reverse(m, base, z, res, e.reverseStart(r))
 	if err != nil {
 		return err
 	}

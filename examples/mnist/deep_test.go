@@ -181,8 +181,10 @@ func TestDBNBottomRestored(t *testing.T) {
 // spent and the run still evaluates and saves the model and its persistent
 // chains, saying so in table.json; the control, without a budget, trains
 // every epoch and warns of nothing. -sml-epochs sets SML's epochs and
-// leaves the pretraining's. Reverse AIS then starts from the saved chains
-// with -reverse-from.
+// leaves the pretraining's. Reverse AIS starts from the row's own saved
+// chains, of the run that trained it or of -load's, or from those
+// -reverse-from names; -reverse-from noise (the control) starts it from
+// noise.
 func TestBudgetStopsSML(t *testing.T) {
 	if testing.Short() {
 		t.Skip("pretrains and evaluates a 784-500-1000 DBM")
@@ -191,15 +193,16 @@ func TestBudgetStopsSML(t *testing.T) {
 	fast := []string{"-data", data, "-rows", "dbm", "-epochs", "2", "-temps", "20", "-ais-runs", "2", "-raise-rows", "0", "-reverse-runs", "0", "-curve-temps", "10", "-curve-runs", "2"}
 	var last string // the folder of the last run
 	for _, c := range []struct {
-		budget string
-		sml    string // -sml-epochs
-		epochs int
-		warned bool
-	}{{"1ns", "0", 0, true}, {"0", "0", 2, false}, {"0", "3", 3, false}} {
+		budget  string
+		sml     string // -sml-epochs
+		epochs  int
+		warned  bool
+		reverse string // -reverse-runs
+	}{{"1ns", "0", 0, true, "0"}, {"0", "0", 2, false, "0"}, {"0", "3", 3, false, "1"}} {
 		out := t.TempDir()
 		last = out
 		var stderr bytes.Buffer
-		if code := run(append([]string{"-out", out, "-budget", c.budget, "-sml-epochs", c.sml}, fast...), io.Discard, &stderr); code != 0 {
+		if code := run(append([]string{"-out", out, "-budget", c.budget, "-sml-epochs", c.sml}, append(fast, "-reverse-runs", c.reverse)...), io.Discard, &stderr); code != 0 {
 			t.Fatalf("-budget %s: exit %d: %s", c.budget, code, stderr.String())
 		}
 		var tab Table
@@ -224,6 +227,10 @@ func TestBudgetStopsSML(t *testing.T) {
 		if !slices.Contains(r.Files, "dbm/"+chainsFile) {
 			t.Errorf("-budget %s: files %v lack the persistent chains", c.budget, r.Files)
 		}
+		own := filepath.Join(out, "dbm", chainsFile)
+		if m := r.LogZ["ais_reverse"].Method; c.reverse != "0" && !strings.Contains(m, own) {
+			t.Errorf("-budget %s: reverse AIS %q, want it from the run's own chains %s", c.budget, m, own)
+		}
 	}
 
 	// -reverse-from starts reverse AIS from the saved chains (all 100 of
@@ -233,7 +240,11 @@ func TestBudgetStopsSML(t *testing.T) {
 	reverseFrom := func(from string, rows ...string) (int, string, Table) {
 		out := t.TempDir()
 		var stderr bytes.Buffer
-		code := run(append([]string{"-out", out, "-load", last, "-data", data, "-temps", "20", "-ais-runs", "2", "-raise-rows", "0", "-reverse-runs", "1", "-burn", "0", "-reverse-from", from}, rows...), io.Discard, &stderr)
+		args := []string{"-out", out, "-load", last, "-data", data, "-temps", "20", "-ais-runs", "2", "-raise-rows", "0", "-reverse-runs", "1", "-burn", "0"}
+		if from != "" {
+			args = append(args, "-reverse-from", from)
+		}
+		code := run(append(args, rows...), io.Discard, &stderr)
 		var tab Table
 		b, _ := os.ReadFile(filepath.Join(out, "table.json"))
 		json.Unmarshal(b, &tab)
@@ -243,6 +254,16 @@ func TestBudgetStopsSML(t *testing.T) {
 		t.Errorf("-reverse-from %s: exit %d: %s", chains, code, stderr)
 	} else if m := tab.Rows[0].LogZ["ais_reverse"].Method; !strings.Contains(m, "100 runs, 0 sweeps from the given states") || !strings.Contains(m, chains) {
 		t.Errorf("-reverse-from: reverse AIS %q, want it from the 100 saved chains", m)
+	}
+	if code, stderr, tab := reverseFrom("", "-rows", "dbm"); code != 0 {
+		t.Errorf("-load without -reverse-from: exit %d: %s", code, stderr)
+	} else if m := tab.Rows[0].LogZ["ais_reverse"].Method; !strings.Contains(m, "100 runs, 0 sweeps from the given states") || !strings.Contains(m, chains) {
+		t.Errorf("-load without -reverse-from: reverse AIS %q, want it from the loaded run's 100 chains", m)
+	}
+	if code, stderr, tab := reverseFrom(reverseFromNoise, "-rows", "dbm"); code != 0 {
+		t.Errorf("-reverse-from noise: exit %d: %s", code, stderr)
+	} else if m := tab.Rows[0].LogZ["ais_reverse"].Method; !strings.Contains(m, "1 runs") || strings.Contains(m, "given states") {
+		t.Errorf("-reverse-from noise: reverse AIS %q, want one run burned in from noise", m)
 	}
 	if code, stderr, _ := reverseFrom(filepath.Join(last, "dbm", "model.safetensors"), "-rows", "dbm"); code != 1 || !strings.Contains(stderr, "holds no chain.v") {
 		t.Errorf("-reverse-from a model without chains: exit %d: %s", code, stderr)

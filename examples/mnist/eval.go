@@ -514,7 +514,7 @@ func (e *env) evaluate(r *row, m runtime.Reflective, res *Result) error {
 	if err != nil {
 		return err
 	}
-	rev, err := e.reverse(m, base, ais, res)
+	rev, err := e.reverse(m, base, ais, res, "")
 	if err != nil {
 		return err
 	}
@@ -635,24 +635,26 @@ func (e *env) curve(r *row, res *Result, dir string) error {
 // disagree beyond their ±3σ intervals: forward AIS errs low, reverse high,
 // so a wide gap means log Z is not settled — typically a model with modes
 // that forward annealing from the base rates does not find. It returns nil
-// when -reverse-runs is 0.
-func (e *env) reverse(m runtime.Reflective, base *estimators.Base, fwd *estimators.Estimate, res *Result) (*estimators.Estimate, error) {
+// when -reverse-runs is 0. Reverse AIS starts from the persistent chains
+// in the checkpoint from when that is not "" (the DBM's, reverseStart),
+// then -burn sweeps.
+func (e *env) reverse(m runtime.Reflective, base *estimators.Base, fwd *estimators.Estimate, res *Result, from string) (*estimators.Estimate, error) {
 	if e.o.reverseRuns == 0 {
 		return nil, nil
 	}
 	cfg := estimators.AISConfig{Betas: e.betas(), Runs: e.o.reverseRuns, Seed: e.o.seed + 2, Path: e.o.aisPath}
 	var rev *estimators.Estimate
 	var err error
-	if e.o.reverseFrom != "" {
+	if from != "" {
 		var start [][]float64
-		if start, err = chainStates(e.o.reverseFrom, m); err != nil {
+		if start, err = chainStates(from, m); err != nil {
 			return nil, err
 		}
 		cfg.Runs = 0
 		if rev, err = estimators.ReverseAISFrom(m, base, cfg, start, e.o.burn); err != nil {
 			return nil, err
 		}
-		rev.Method += " (the chains of " + e.o.reverseFrom + ")"
+		rev.Method += " (the chains of " + from + ")"
 	} else if rev, err = estimators.ReverseAIS(m, base, cfg, e.o.burn); err != nil {
 		return nil, err
 	}
@@ -689,6 +691,36 @@ func (e *env) reverse(m runtime.Reflective, base *estimators.Base, fwd *estimato
 		fmt.Fprintln(e.stdout, "warning:", w)
 	}
 	return rev, nil
+}
+
+// reverseFromNoise is the -reverse-from value that starts the DBM's
+// reverse AIS from noise even where its run saved persistent chains.
+const reverseFromNoise = "noise"
+
+// reverseStart is the checkpoint the DBM row r's reverse AIS starts from:
+// the one -reverse-from names, else the row's own persistent chains when
+// its run saved them (r.id/chains.safetensors beside the model, in -out
+// for a run that trained it, in -load's folder for one that restores it),
+// else "" — chains burned in from noise, as with -reverse-from noise.
+// Chains SML kept near the model's modes are where reverse AIS needs to
+// start; chains from noise may not reach them in -burn sweeps.
+func (e *env) reverseStart(r *row) string {
+	switch e.o.reverseFrom {
+	case reverseFromNoise:
+		return ""
+	case "":
+	default:
+		return e.o.reverseFrom
+	}
+	dir := e.o.out
+	if e.o.load != "" {
+		dir = e.o.load
+	}
+	path := filepath.Join(dir, r.id, chainsFile)
+	if _, err := os.Stat(path); err != nil {
+		return ""
+	}
+	return path
 }
 
 // chainStates reads the persistent chains of m's layers from the

@@ -120,7 +120,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.temps, "temps", 0, "AIS and RAISE with this many evenly spaced temperatures instead of the 14,500 × -temps-scale schedule (0: that schedule); for quick checks, the figures then err by more")
 	fs.IntVar(&o.reverseRuns, "reverse-runs", 20, "reverse AIS runs (from chains burned in at the model), whose log Z errs high where forward AIS errs low; 0: none")
 	fs.IntVar(&o.burn, "burn", 1000, "Gibbs sweeps of burn-in before reverse AIS")
-	fs.StringVar(&o.reverseFrom, "reverse-from", "", "start the DBM's reverse AIS from the persistent chains in this checkpoint (tensors chain.v, chain.h1, chain.h2: a DBM run's dbm/chains.safetensors, saved with its model, or dbm/sml.safetensors, after its last complete epoch) instead of noise, then -burn sweeps; its runs are the chains', whatever -reverse-runs (not 0) says")
+	fs.StringVar(&o.reverseFrom, "reverse-from", "", "where the DBM's reverse AIS starts: by default from the row's own persistent chains when its run saved them (dbm/chains.safetensors beside the model, of this run or of -load's), else from -reverse-runs chains burned in from noise; \"noise\" always from noise; or a checkpoint holding chain.v, chain.h1, chain.h2 (a DBM run's dbm/chains.safetensors, or dbm/sml.safetensors after its last complete epoch), then -burn sweeps, as many runs as it holds chains")
 	fs.StringVar(&o.load, "load", "", "evaluate the models an earlier run saved in this directory (its table.json and ROW/*.safetensors) instead of training them")
 	fs.BoolVar(&o.float32, "float32", false, "training's matrix products in float32 (runtime.CDConfig.Float32): the RBM rows' CD and PCD, the DBN's two RBMs and the DBM's pretraining and variational SML (about 2.1× faster with AVX2, 1.4× with AVX-512; needs AVX2 and FMA or AVX-512); EM and every evaluation stay float64")
 	fs.BoolVar(&o.list, "list", false, "list the rows and exit")
@@ -175,7 +175,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "mnist: -validation must not be negative, and -early-stop needs -validation N (held-out training images to choose the epoch on)")
 		return 2
 	}
-	if o.reverseFrom != "" && (o.reverseRuns == 0 || slices.ContainsFunc(chosen, func(r *row) bool { return r.dbm == nil })) {
+	if o.reverseFrom != "" && o.reverseFrom != reverseFromNoise && (o.reverseRuns == 0 || slices.ContainsFunc(chosen, func(r *row) bool { return r.dbm == nil })) {
 		fmt.Fprintln(stderr, "mnist: -reverse-from starts the DBM's reverse AIS from saved chains: give it with -rows dbm and -reverse-runs not 0")
 		return 2
 	}
