@@ -581,10 +581,7 @@ func (e *env) dbmCurve(m runtime.Reflective, rc dbmRecipe, dir string, prog *dbm
 		v := math.NaN()
 		if est, err := estimators.AIS(m, base, estimators.AISConfig{Temperatures: e.o.curveTemps, Runs: e.o.curveRuns, Seed: e.o.seed}); err == nil {
 			if b, err := deep.ELBO(m, sub, curveLogZ(m, est.LogZ), deep.ELBOConfig{Iters: rc.MeanFieldIters, Tol: rc.MeanFieldTol}); err == nil {
-				v = b.Mean
-				if mass, err := estimators.LogMass(sub, b.Rows); err == nil && mass > 0 {
-					v -= mass // log Z raised to the images' floor: their probabilities sum to one
-				}
+				v = boundUnderFloor(sub, b.Mean, b.Rows)
 			}
 		}
 		res.Curve = append(res.Curve, Point{Epoch: len(res.Curve), Value: v})
@@ -703,6 +700,19 @@ func curveLogZ(m runtime.Reflective, ais float64) float64 {
 		return max(ais, floor)
 	}
 	return ais
+}
+
+// boundUnderFloor returns mean, the mean of the per-image bounds rows on
+// data computed with some log Z, lowered by as much as that log Z lies
+// below the images' own floor (estimators.LogMass): distinct images'
+// probabilities sum to at most one, so where e^rows sum to e^mass > 1,
+// log Z is at least mass too low and every bound mass too high. The
+// curve's point can then not rise above −log(distinct images).
+func boundUnderFloor(data *dataset.Dataset, mean float64, rows []float64) float64 {
+	if mass, err := estimators.LogMass(data, rows); err == nil && mass > 0 {
+		return mean - mass
+	}
+	return mean
 }
 
 // h1OffFloor returns estimators.LogZFloor at h1 = 0 for a DBM and the

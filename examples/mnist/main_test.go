@@ -590,6 +590,34 @@ func TestFloorH1Off(t *testing.T) {
 	}
 }
 
+// TestBoundUnderFloor checks the DBM curve's last floor: four distinct
+// images whose bounds sum to more than one are lowered together by log of
+// the excess, and bounds that leave room (the control) are kept; a
+// repeated image counts once.
+func TestBoundUnderFloor(t *testing.T) {
+	four := &dataset.Dataset{Rows: 4, Cols: 2, X: []float64{0, 0, 0, 1, 1, 0, 1, 1}}
+	twice := &dataset.Dataset{Rows: 2, Cols: 2, X: []float64{0, 1, 0, 1}}
+	for _, c := range []struct {
+		name string
+		data *dataset.Dataset
+		rows []float64
+		want float64 // of the mean of rows
+	}{
+		{"each 1/2: two too many", four, []float64{math.Log(0.5), math.Log(0.5), math.Log(0.5), math.Log(0.5)}, math.Log(0.5) - math.Log(2)},
+		{"each 1/8: room", four, []float64{math.Log(0.125), math.Log(0.125), math.Log(0.125), math.Log(0.125)}, math.Log(0.125)},
+		{"e^3 and e^1 summing to e^3+e^1", four, []float64{3, 1, -50, -50}, (3+1-100)/4.0 - math.Log(math.Exp(3)+math.Exp(1)+2*math.Exp(-50))},
+		{"the same image twice at 0.7", twice, []float64{math.Log(0.7), math.Log(0.7)}, math.Log(0.7)},
+	} {
+		mean := 0.0
+		for _, r := range c.rows {
+			mean += r / float64(len(c.rows))
+		}
+		if got := boundUnderFloor(c.data, mean, c.rows); math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("%s: %.15f, want %.15f", c.name, got, c.want)
+		}
+	}
+}
+
 // TestDBMChainStart checks where -dbm-chains starts the DBM's persistent
 // chains: at training images (every chain's v is one of the rows) or, with
 // noise, away from them (no chain's v is a row; the mean of v near ½, 5σ
