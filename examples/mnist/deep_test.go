@@ -273,6 +273,61 @@ func TestBudgetStopsSML(t *testing.T) {
 	}
 }
 
+// TestLoadedChains checks that a -load run leaves in its -out folder the
+// persistent chains of the model it copies there: the -load folder's
+// (also where -out is -load), or none where that folder has none — an
+// earlier run's chains left in -out (the control: "stale") would
+// otherwise sit beside the copied model, and a later -load of -out would
+// start the DBM's reverse AIS from them.
+func TestLoadedChains(t *testing.T) {
+	r := &row{id: "dbm"}
+	for _, c := range []struct {
+		name          string
+		loaded, stale string // the -load folder's chains, and -out's before the run ("": none)
+		same          bool   // -out is -load
+		want          string // -out's chains after the run ("": none)
+	}{
+		{"copied over stale", "loaded", "stale", false, "loaded"},
+		{"copied", "loaded", "", false, "loaded"},
+		{"none: stale removed", "", "stale", false, ""},
+		{"none", "", "", false, ""},
+		{"-out is -load", "loaded", "", true, "loaded"},
+		{"-out is -load, none", "", "", true, ""},
+	} {
+		load, out := t.TempDir(), t.TempDir()
+		if c.same {
+			out = load
+		}
+		for _, f := range []struct{ dir, data string }{{out, c.stale}, {load, c.loaded}} {
+			if err := os.MkdirAll(filepath.Join(f.dir, r.id), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if f.data != "" {
+				if err := os.WriteFile(filepath.Join(f.dir, r.id, chainsFile), []byte(f.data), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		e := &env{o: options{load: load, out: out}}
+		got, err := e.loadedChains(r, filepath.Join(out, r.id))
+		if err != nil || got != (c.want != "") {
+			t.Errorf("%s: holds chains %v (%v), want %v", c.name, got, err, c.want != "")
+		}
+		path := filepath.Join(out, r.id, chainsFile)
+		if b, err := os.ReadFile(path); string(b) != c.want || (err != nil) != (c.want == "") {
+			t.Errorf("%s: -out's chains %q (%v), want %q", c.name, b, err, c.want)
+		}
+		// A later -load of -out starts reverse AIS from them, or from noise.
+		later, want := (&env{o: options{load: out}}).reverseStart(r), ""
+		if c.want != "" {
+			want = path
+		}
+		if later != want {
+			t.Errorf("%s: a later -load of -out starts reverse AIS from %q, want %q", c.name, later, want)
+		}
+	}
+}
+
 // TestDBNTopFlags checks how -top-lr, -top-pcd, -top-k and -k-ramp change
 // the DBN top's recipe, and that without them (the control) the recipe is
 // the row's; a negative -top-k is refused.

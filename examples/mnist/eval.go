@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -219,10 +221,42 @@ func (e *env) save(r *row, m runtime.Reflective, res *Result, dir string) error 
 		return err
 	}
 	res.Files = []string{r.id + "/model.safetensors", r.id + "/samples.png", r.id + "/curve.png", r.id + "/curve.json"}
-	if _, err := os.Stat(filepath.Join(dir, chainsFile)); err == nil && r.dbm != nil && e.o.load == "" {
-		res.Files = append(res.Files, r.id+"/"+chainsFile)
+	if r.dbm != nil {
+		chains := false
+		if e.o.load != "" {
+			var err error
+			if chains, err = e.loadedChains(r, dir); err != nil {
+				return err
+			}
+		} else if _, err := os.Stat(filepath.Join(dir, chainsFile)); err == nil {
+			chains = true
+		}
+		if chains {
+			res.Files = append(res.Files, r.id+"/"+chainsFile)
+		}
 	}
 	return e.pictures(m, r, res, dir)
+}
+
+// loadedChains makes the persistent chains in dir, the -out folder of
+// row r, those of the model -load restored into it: a byte-for-byte copy
+// of the -load folder's chainsFile, or none where that folder holds none
+// (chains an earlier run left in dir would otherwise sit beside another
+// model, and the DBM's reverse AIS of a later -load of dir would start
+// from them, reverseStart). It reports whether dir now holds chains.
+func (e *env) loadedChains(r *row, dir string) (bool, error) {
+	path := filepath.Join(dir, chainsFile)
+	b, err := os.ReadFile(filepath.Join(e.o.load, r.id, chainsFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return false, fmt.Errorf("cannot remove the chains an earlier run left beside the model: %w", err)
+		}
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return true, fileio.WriteFileAtomic(path, b)
 }
 
 // saveModel writes m as dir/name with meta — or, for a model that -load
