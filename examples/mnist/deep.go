@@ -707,7 +707,9 @@ func curveLogZ(m runtime.Reflective, ais float64) float64 {
 // below the images' own floor (estimators.LogMass): distinct images'
 // probabilities sum to at most one, so where e^rows sum to e^mass > 1,
 // log Z is at least mass too low and every bound mass too high. The
-// curve's point can then not rise above −log(distinct images).
+// lowered bounds' mean over the distinct images can then not rise above
+// −log(distinct images) (over the rows, with repeats, above minus the
+// entropy of the images' frequencies).
 func boundUnderFloor(data *dataset.Dataset, mean float64, rows []float64) float64 {
 	if mass, err := estimators.LogMass(data, rows); err == nil && mass > 0 {
 		return mean - mass
@@ -799,7 +801,7 @@ func (e *env) logZ(res *Result, name, what string, z *estimators.Estimate) {
 }
 
 // chainsFile holds the DBM's persistent chains as they are when its
-// model is saved, for -reverse-from.
+// model is saved, where its reverse AIS starts (reverseStart).
 const chainsFile = "chains.safetensors"
 
 // saveChains writes the trainer's persistent chains (its chain.* state)
@@ -830,7 +832,7 @@ func (e *env) dataFloor(res *Result, data *dataset.Dataset, rows []float64, z *e
 		return nil
 	}
 	res.LogZ["floor_data"] = figure(floor, floor, floor, fmt.Sprintf("lower bound: log of the summed unnormalized bounds of %d images (estimators.LogMass)", data.Rows))
-	w := fmt.Sprintf("log Z by %s (%.2f) is at least %.2f too low: the bounds give %d images a total probability of e^%.2f > 1, so log Z ≥ %.2f; AIS missed mass of the model and its figures here are not estimates. Compare reverse AIS from the persistent chains (-reverse-from) and raise -temps-scale.",
+	w := fmt.Sprintf("log Z by %s (%.2f) is at least %.2f too low: the bounds give %d images a total probability of e^%.2f > 1, so log Z ≥ %.2f; AIS missed mass of the model and its figures here are not estimates. Compare reverse AIS from the persistent chains (ais_reverse) and raise -temps-scale.",
 		z.Method, z.LogZ, mass, data.Rows, mass, floor)
 	res.Warnings = append(res.Warnings, w)
 	fmt.Fprintln(e.stdout, "warning:", w)

@@ -190,7 +190,7 @@ func TestBudgetStopsSML(t *testing.T) {
 		t.Skip("pretrains and evaluates a 784-500-1000 DBM")
 	}
 	data := fakeMNIST(t, 200, 50)
-	fast := []string{"-data", data, "-rows", "dbm", "-epochs", "2", "-temps", "20", "-ais-runs", "2", "-raise-rows", "0", "-reverse-runs", "0", "-curve-temps", "10", "-curve-runs", "2"}
+	fast := []string{"-data", data, "-rows", "dbm", "-epochs", "2", "-temps", "20", "-ais-runs", "2", "-raise-rows", "0", "-reverse-runs", "0", "-burn", "0", "-curve-temps", "10", "-curve-runs", "2"}
 	var last string // the folder of the last run
 	for _, c := range []struct {
 		budget  string
@@ -270,6 +270,32 @@ func TestBudgetStopsSML(t *testing.T) {
 	}
 	if code, _, _ := reverseFrom(chains, "-rows", "mob10"); code != 2 {
 		t.Errorf("-reverse-from with -rows mob10: exit %d, want 2", code)
+	}
+}
+
+// TestReverseFromFlag checks which rows and -reverse-runs -reverse-from
+// takes before the run starts (accepted, the run goes on, here to the
+// missing data: exit 1): a checkpoint only for the DBM alone with reverse
+// runs, noise (and the default, the control) with any rows and runs.
+func TestReverseFromFlag(t *testing.T) {
+	for _, c := range []struct {
+		from, rows, runs string
+		code             int
+	}{
+		{"", "mob10", "20", 1},
+		{"", "dbm", "0", 1},
+		{reverseFromNoise, "mob10", "20", 1},
+		{reverseFromNoise, "dbm", "0", 1},
+		{"chains.safetensors", "dbm", "20", 1},
+		{"chains.safetensors", "mob10", "20", 2},
+		{"chains.safetensors", "dbm,mob10", "20", 2},
+		{"chains.safetensors", "dbm", "0", 2},
+	} {
+		var stderr bytes.Buffer
+		args := []string{"-data", t.TempDir(), "-out", t.TempDir(), "-rows", c.rows, "-reverse-runs", c.runs, "-reverse-from", c.from}
+		if code := run(args, io.Discard, &stderr); code != c.code {
+			t.Errorf("-reverse-from %q -rows %s -reverse-runs %s: exit %d (%s), want %d", c.from, c.rows, c.runs, code, stderr.String(), c.code)
+		}
 	}
 }
 

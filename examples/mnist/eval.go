@@ -686,7 +686,7 @@ func (e *env) reverse(m runtime.Reflective, base *estimators.Base, fwd *estimato
 		}
 		cfg.Runs = 0
 		if rev, err = estimators.ReverseAISFrom(m, base, cfg, start, e.o.burn); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("reverse AIS from the chains of %s: %w", from, err)
 		}
 		rev.Method += " (the chains of " + from + ")"
 	} else if rev, err = estimators.ReverseAIS(m, base, cfg, e.o.burn); err != nil {
@@ -763,13 +763,13 @@ func (e *env) reverseStart(r *row) string {
 func chainStates(path string, m runtime.Reflective) ([][]float64, error) {
 	c, err := checkpoint.LoadCheckpoint(path)
 	if err != nil {
-		return nil, fmt.Errorf("-reverse-from: %w", err)
+		return nil, fmt.Errorf("reverse AIS's start (-reverse-from noise: from noise): %w", err)
 	}
 	var out [][]float64
 	for _, ly := range m.Layers() {
 		i := slices.IndexFunc(c.Tensors, func(t runtime.Tensor) bool { return t.Name == "chain."+ly.Name })
 		if i < 0 {
-			return nil, fmt.Errorf("-reverse-from: %s holds no chain.%s (a DBM run's dbm/chains.safetensors or dbm/sml.safetensors holds the chains of every layer)", path, ly.Name)
+			return nil, fmt.Errorf("reverse AIS's start: %s holds no chain.%s (a DBM run's dbm/chains.safetensors or dbm/sml.safetensors holds the chains of every layer)", path, ly.Name)
 		}
 		out = append(out, c.Tensors[i].Data)
 	}
