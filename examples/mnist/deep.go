@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -348,7 +351,7 @@ func (e *env) evaluateDBN(r *row, d *deep.DBN, res *Result) error {
 	if err != nil {
 		return err
 	}
-	rev, err := e.reverse(top, tb, z, res, "")
+	rev, err := e.reverse(top, tb, z, res, "", nil)
 	if err != nil {
 		return err
 	}
@@ -489,7 +492,7 @@ func (e *env) trainDBM(r *row, res *Result) (runtime.Reflective, error) {
 	}
 	stats, err := training.Fit(ctx, tr, e.train, cfg)
 	if err == nil || errors.Is(err, context.DeadlineExceeded) {
-		if err := saveChains(filepath.Join(dir, chainsFile), tr); err != nil {
+		if err := saveChains(filepath.Join(dir, chainsFile), m, tr); err != nil {
 			return nil, err
 		}
 	}
@@ -623,6 +626,10 @@ func (e *env) evaluateDBM(r *row, m runtime.Reflective, res *Result) error {
 	if err != nil {
 		return err
 	}
+	from, start, err := e.reverseChains(r, m, res) // before forward AIS: a bad file fails at once
+	if err != nil {
+		return err
+	}
 	z, err := estimators.AIS(m, base, estimators.AISConfig{Betas: e.betas(), Runs: o.aisRuns, Seed: o.seed, Progress: e.stdout, Path: o.aisPath})
 	if err != nil {
 		return err
@@ -631,7 +638,7 @@ func (e *env) evaluateDBM(r *row, m runtime.Reflective, res *Result) error {
 	if err := e.floorH1Off(m, z, res); err != nil {
 		return err
 	}
-	rev, err := e.reverse(m, base, z, res, e.reverseStart(r))
+	rev, err := e.reverse(m, base, z, res, from, start)
 	if err != nil {
 		return err
 	}
@@ -805,15 +812,37 @@ func (e *env) logZ(res *Result, name, what string, z *estimators.Estimate) {
 const chainsFile = "chains.safetensors"
 
 // saveChains writes the trainer's persistent chains (its chain.* state)
-// to path.
-func saveChains(path string, tr runtime.Trainer) error {
+// to path, with the fingerprint of the model m they belong to
+// (paramsSHA256, meta key chainsModelKey).
+func saveChains(path string, m runtime.Model, tr runtime.Trainer) error {
 	var chains []runtime.Tensor
 	for _, t := range tr.State() {
 		if strings.HasPrefix(t.Name, "chain.") {
 			chains = append(chains, t)
 		}
 	}
-	return checkpoint.SaveCheckpoint(path, &checkpoint.Checkpoint{Model: tr.ModelName(), Meta: map[string]string{"what": "persistent chains of SML, with the model saved beside them"}, Tensors: chains})
+	meta := map[string]string{"what": "persistent chains of SML, with the model saved beside them", chainsModelKey: paramsSHA256(m)}
+	return checkpoint.SaveCheckpoint(path, &checkpoint.Checkpoint{Model: tr.ModelName(), Meta: meta, Tensors: chains})
+}
+
+// chainsModelKey names the meta entry of a chains file that holds the
+// fingerprint of its model's parameters.
+const chainsModelKey = "model_params_sha256"
+
+// paramsSHA256 is the fingerprint of m's parameters: the sha256 of their
+// names and float64 bits in m.Params() order, hex.
+func paramsSHA256(m runtime.Model) string {
+	h := sha256.New()
+	var b [8]byte
+	for _, t := range m.Params() {
+		io.WriteString(h, t.Name)
+		h.Write([]byte{0})
+		for _, x := range t.Data {
+			binary.LittleEndian.PutUint64(b[:], math.Float64bits(x))
+			h.Write(b[:])
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // dataFloor checks the per-image lower bounds on log p(v) of data, computed

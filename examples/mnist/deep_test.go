@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	dbm "github.com/ebmc/ebmc/examples/dbm/models"
 	"github.com/ebmc/ebmc/examples/rbm"
 	"github.com/ebmc/ebmc/examples/rbm20"
 	"github.com/ebmc/ebmc/internal/gentest/dbn"
@@ -350,6 +351,64 @@ func TestLoadedChains(t *testing.T) {
 		}
 		if later != want {
 			t.Errorf("%s: a later -load of -out starts reverse AIS from %q, want %q", c.name, later, want)
+		}
+	}
+}
+
+// TestReverseChains checks which saved chains the DBM's reverse AIS
+// starts from: the row's own when they carry its model's fingerprint, noise
+// with a warning when they carry another model's (the control: the same
+// file with the model it was saved with), an error when -reverse-from
+// named such a file, and chains without a fingerprint (a trainer's
+// checkpoint) whatever the model. -reverse-runs 0 reads nothing.
+func TestReverseChains(t *testing.T) {
+	saved, other := dbm.NewDBM(1).Reflect(), dbm.NewDBM(2).Reflect()
+	tr, err := saved.NewTrainer(runtime.CDConfig{K: 1, Persistent: true, Chains: 3, BatchSize: 3, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	load := t.TempDir()
+	r := &row{id: "dbm"}
+	own := filepath.Join(load, r.id, chainsFile)
+	if err := os.MkdirAll(filepath.Dir(own), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := saveChains(own, saved, tr); err != nil {
+		t.Fatal(err)
+	}
+	bare := filepath.Join(load, "bare.safetensors") // the same chains, no fingerprint
+	c, err := checkpoint.LoadCheckpoint(own)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Meta = nil
+	if err := checkpoint.SaveCheckpoint(bare, c); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name        string
+		m           runtime.Reflective
+		reverseFrom string
+		runs        int
+		from        string // "": noise
+		warned, err bool
+	}{
+		{"own chains, their model", saved, "", 1, own, false, false},
+		{"own chains, another model", other, "", 1, "", true, false},
+		{"named, their model", saved, own, 1, own, false, false},
+		{"named, another model", other, own, 1, "", false, true},
+		{"no fingerprint", other, bare, 1, bare, false, false},
+		{"noise", saved, reverseFromNoise, 1, "", false, false},
+		{"no reverse AIS", other, own, 0, "", false, false},
+	} {
+		e := &env{o: options{load: load, out: t.TempDir(), reverseFrom: c.reverseFrom, reverseRuns: c.runs}, stdout: io.Discard}
+		res := &Result{}
+		from, start, err := e.reverseChains(r, c.m, res)
+		if (err != nil) != c.err || from != c.from || (len(res.Warnings) > 0) != c.warned {
+			t.Errorf("%s: from %q, warnings %q, error %v; want from %q, warned %v, error %v", c.name, from, res.Warnings, err, c.from, c.warned, c.err)
+		}
+		if (start != nil) != (from != "") || start != nil && len(start[0]) != 3*784 {
+			t.Errorf("%s: %d layers of states from %q", c.name, len(start), from)
 		}
 	}
 }

@@ -548,7 +548,7 @@ func (e *env) evaluate(r *row, m runtime.Reflective, res *Result) error {
 	if err != nil {
 		return err
 	}
-	rev, err := e.reverse(m, base, ais, res, "")
+	rev, err := e.reverse(m, base, ais, res, "", nil)
 	if err != nil {
 		return err
 	}
@@ -669,21 +669,17 @@ func (e *env) curve(r *row, res *Result, dir string) error {
 // disagree beyond their ±3σ intervals: forward AIS errs low, reverse high,
 // so a wide gap means log Z is not settled — typically a model with modes
 // that forward annealing from the base rates does not find. It returns nil
-// when -reverse-runs is 0. Reverse AIS starts from the persistent chains
-// in the checkpoint from when that is not "" (the DBM's, reverseStart),
-// then -burn sweeps.
-func (e *env) reverse(m runtime.Reflective, base *estimators.Base, fwd *estimators.Estimate, res *Result, from string) (*estimators.Estimate, error) {
+// when -reverse-runs is 0. Reverse AIS starts from the states start when
+// they are not nil (the DBM's persistent chains, read from the checkpoint
+// from by reverseChains), then -burn sweeps.
+func (e *env) reverse(m runtime.Reflective, base *estimators.Base, fwd *estimators.Estimate, res *Result, from string, start [][]float64) (*estimators.Estimate, error) {
 	if e.o.reverseRuns == 0 {
 		return nil, nil
 	}
 	cfg := estimators.AISConfig{Betas: e.betas(), Runs: e.o.reverseRuns, Seed: e.o.seed + 2, Path: e.o.aisPath}
 	var rev *estimators.Estimate
 	var err error
-	if from != "" {
-		var start [][]float64
-		if start, err = chainStates(from, m); err != nil {
-			return nil, err
-		}
+	if start != nil {
 		cfg.Runs = 0
 		if rev, err = estimators.ReverseAISFrom(m, base, cfg, start, e.o.burn); err != nil {
 			return nil, fmt.Errorf("reverse AIS from the chains of %s: %w", from, err)
@@ -757,21 +753,54 @@ func (e *env) reverseStart(r *row) string {
 	return path
 }
 
+// reverseChains reads the states the DBM row r's reverse AIS starts from
+// (the checkpoint reverseStart names; from is "" and start nil for chains
+// burned in from noise, or when -reverse-runs is 0). Chains saved with the
+// fingerprint of another model (chainsModelKey: the model was replaced or
+// trained on after they were saved) are refused when -reverse-from named
+// them, and passed over for noise with a warning in res when they were
+// the row's own.
+func (e *env) reverseChains(r *row, m runtime.Reflective, res *Result) (from string, start [][]float64, err error) {
+	if e.o.reverseRuns == 0 {
+		return "", nil, nil
+	}
+	if from = e.reverseStart(r); from == "" {
+		return "", nil, nil
+	}
+	start, digest, err := chainStates(from, m)
+	if err != nil {
+		return "", nil, err
+	}
+	if want := paramsSHA256(m); digest != "" && digest != want {
+		msg := fmt.Sprintf("the chains in %s were saved with another model (parameters' sha256 %.12s…, this model's %.12s…)", from, digest, want)
+		if e.o.reverseFrom != "" {
+			return "", nil, fmt.Errorf("reverse AIS's start: %s; give the chains saved with this model, or -reverse-from noise", msg)
+		}
+		w := msg + ": reverse AIS starts from noise instead"
+		res.Warnings = append(res.Warnings, w)
+		fmt.Fprintln(e.stdout, "warning:", w)
+		return "", nil, nil
+	}
+	return from, start, nil
+}
+
 // chainStates reads the persistent chains of m's layers from the
 // checkpoint at path (tensors chain.<layer>, as a trainer's State names
-// them), one slice per layer in m.Layers() order.
-func chainStates(path string, m runtime.Reflective) ([][]float64, error) {
+// them), one slice per layer in m.Layers() order, and the fingerprint of
+// the model they were saved with ("" when the file has none, as a
+// trainer's checkpoint).
+func chainStates(path string, m runtime.Reflective) ([][]float64, string, error) {
 	c, err := checkpoint.LoadCheckpoint(path)
 	if err != nil {
-		return nil, fmt.Errorf("reverse AIS's start (-reverse-from noise: from noise): %w", err)
+		return nil, "", fmt.Errorf("reverse AIS's start (-reverse-from noise: from noise): %w", err)
 	}
 	var out [][]float64
 	for _, ly := range m.Layers() {
 		i := slices.IndexFunc(c.Tensors, func(t runtime.Tensor) bool { return t.Name == "chain."+ly.Name })
 		if i < 0 {
-			return nil, fmt.Errorf("reverse AIS's start: %s holds no chain.%s (a DBM run's dbm/chains.safetensors or dbm/sml.safetensors holds the chains of every layer)", path, ly.Name)
+			return nil, "", fmt.Errorf("reverse AIS's start: %s holds no chain.%s (a DBM run's dbm/chains.safetensors or dbm/sml.safetensors holds the chains of every layer)", path, ly.Name)
 		}
 		out = append(out, c.Tensors[i].Data)
 	}
-	return out, nil
+	return out, c.Meta[chainsModelKey], nil
 }
