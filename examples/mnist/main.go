@@ -167,6 +167,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mnist: -ais-path takes visible or fewest, not %q\n", *aisPath)
 		return 2
 	}
+	if o.load != "" && sameDir(o.load, o.out) {
+		fmt.Fprintf(stderr, "mnist: -load %s would write its evaluation over the run it evaluates (-out is the same folder, and -out's default is results/mnist): give -out another folder\n", o.load)
+		return 2
+	}
 	if o.dbnBottom != "" && o.load != "" {
 		fmt.Fprintln(stderr, "mnist: -dbn-bottom trains the DBN's top on a saved bottom; -load evaluates saved models without training: give one of them")
 		return 2
@@ -407,4 +411,17 @@ func markdown(t *Table) string {
 		fmt.Fprintf(&b, "| %s | %.6f | %.1e | %.1e |\n", r.ID, r.Check.LogZ, r.Check.LogZDiff, r.Check.LogLikDiff)
 	}
 	return b.String()
+}
+
+// sameDir reports whether paths a and b name the same directory: the same
+// file once both exist, or the same absolute path.
+func sameDir(a, b string) bool {
+	ia, errA := os.Stat(a)
+	ib, errB := os.Stat(b)
+	if errA == nil && errB == nil {
+		return os.SameFile(ia, ib)
+	}
+	absA, errA := filepath.Abs(a)
+	absB, errB := filepath.Abs(b)
+	return errA == nil && errB == nil && absA == absB
 }

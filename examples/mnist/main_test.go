@@ -732,3 +732,39 @@ func TestKRamp(t *testing.T) {
 		t.Errorf("-k-ramp -1: exit %d, want 2", code)
 	}
 }
+
+// TestLoadOverItself checks that -load refuses an -out that is the folder
+// it loads, however it is written (the default -out, a trailing /., a
+// symbolic link), where the evaluation would overwrite the run it
+// evaluates; another -out (the control) passes the check and fails later,
+// on the missing data.
+func TestLoadOverItself(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	saved := filepath.Join("results", "mnist")
+	if err := os.MkdirAll(saved, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(filepath.Join(dir, saved), link); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		out  []string
+		code int
+	}{
+		{"default -out", nil, 2},
+		{"the same", []string{"-out", saved}, 2},
+		{"trailing /.", []string{"-out", saved + "/."}, 2},
+		{"absolute", []string{"-out", filepath.Join(dir, saved)}, 2},
+		{"a link to it", []string{"-out", link}, 2},
+		{"another folder", []string{"-out", t.TempDir()}, 1},
+	} {
+		var stderr bytes.Buffer
+		args := append([]string{"-data", t.TempDir(), "-rows", "mob10", "-load", saved}, c.out...)
+		if code := run(args, io.Discard, &stderr); code != c.code {
+			t.Errorf("%s: exit %d (%s), want %d", c.name, code, stderr.String(), c.code)
+		}
+	}
+}
