@@ -469,7 +469,7 @@ func (e *env) trainDBM(r *row, res *Result) (runtime.Reflective, error) {
 	}
 	rc.startChains(m, tr, e.train, e.o.seed)
 	cfg := training.FitConfig{Epochs: rc.Epochs, BatchSize: rc.Batch, Shuffle: true, Seed: e.o.seed,
-		Progress: e.stdout, Proxy: proxy, Checkpoint: filepath.Join(dir, smlFile)}
+		Progress: e.stdout, Proxy: e.withChainFrame(proxy, m, tr, dir, res), Checkpoint: filepath.Join(dir, smlFile)}
 	if stage == stageSML {
 		if err := restoreSML(dir, tr, &cfg); err != nil {
 			return nil, err
@@ -506,6 +506,42 @@ func (e *env) trainDBM(r *row, res *Result) (runtime.Reflective, error) {
 		return m, nil
 	}
 	return m, err
+}
+
+// chainsGIF is the animation of the DBM's persistent chains, a frame
+// after every epoch of SML.
+const chainsGIF = "chains.gif"
+
+// framedChains is the number of persistent chains chainsGIF shows.
+const framedChains = 36
+
+// withChainFrame returns proxy followed, after every epoch of SML, by a
+// frame of chainsGIF: the visible states of the first framedChains
+// persistent chains of tr, appended to those of the earlier epochs (of
+// earlier sittings too; a frame the last sitting wrote after its last
+// saved epoch is replaced). The animation shows at a glance what the
+// chains that drive the gradient look like: digits while SML works,
+// texture and noise once they have lost the data's modes. A frame that
+// cannot be written is a warning, not the end of the training.
+func (e *env) withChainFrame(proxy func() (string, float64), m runtime.Reflective, tr runtime.Trainer, dir string, res *Result) func() (string, float64) {
+	visible := "chain." + m.Layers()[0].Name
+	if lay, err := deep.NewDBMLayout(m); err == nil {
+		visible = "chain." + m.Layers()[lay.Chain[0]].Name
+	}
+	return func() (string, float64) {
+		name, v := proxy()
+		epoch := len(res.Curve) - 1 // the curve's first point is epoch 0, before SML
+		for _, t := range tr.State() {
+			if t.Name != visible {
+				continue
+			}
+			n := min(framedChains, len(t.Data)/(28*28))
+			if err := imaging.AppendGIF(filepath.Join(dir, chainsGIF), epoch-1, t.Data, n, 28, 28, 6, 25); err != nil {
+				fmt.Fprintf(e.stdout, "warning: %v\n", err)
+			}
+		}
+		return name, v
+	}
 }
 
 // dbmRecipeOf is the DBM row's recipe with the flags applied: -dbm-recipe,

@@ -228,6 +228,9 @@ func TestBudgetStopsSML(t *testing.T) {
 		if !slices.Contains(r.Files, "dbm/"+chainsFile) {
 			t.Errorf("-budget %s: files %v lack the persistent chains", c.budget, r.Files)
 		}
+		if gif := slices.Contains(r.Files, "dbm/"+chainsGIF); gif != (c.epochs > 0) {
+			t.Errorf("-budget %s: %d epochs, files %v: want the chains' animation with an epoch or more", c.budget, c.epochs, r.Files)
+		}
 		own := filepath.Join(out, "dbm", chainsFile)
 		if m := r.LogZ["ais_reverse"].Method; c.reverse != "0" && !strings.Contains(m, own) {
 			t.Errorf("-budget %s: reverse AIS %q, want it from the run's own chains %s", c.budget, m, own)

@@ -230,6 +230,9 @@ func (e *env) save(r *row, m runtime.Reflective, res *Result, dir string) error 
 			}
 		} else if _, err := os.Stat(filepath.Join(dir, chainsFile)); err == nil {
 			chains = true
+			if _, err := os.Stat(filepath.Join(dir, chainsGIF)); err == nil {
+				res.Files = append(res.Files, r.id+"/"+chainsGIF)
+			}
 		}
 		if chains {
 			res.Files = append(res.Files, r.id+"/"+chainsFile)

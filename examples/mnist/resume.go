@@ -130,11 +130,11 @@ func readProgress(dir, key string, m runtime.Model) (*dbmProgress, resumeStage, 
 	return &p, stagePretrained, nil
 }
 
-// removeProgress removes what an earlier run left for -resume in dir and
-// its persistent chains (the pretrained model stays until this run's
+// removeProgress removes what an earlier run left for -resume in dir, its
+// persistent chains and their animation (the pretrained model stays until this run's
 // replaces it; without the progress file it is not resumed from).
 func removeProgress(dir string) error {
-	for _, name := range []string{progressFile, smlFile, chainsFile} {
+	for _, name := range []string{progressFile, smlFile, chainsFile, chainsGIF} {
 		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("cannot remove the earlier run's %s: %w", name, err)
 		}

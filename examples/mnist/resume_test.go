@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"image/gif"
 	"io"
 	"math"
 	"os"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/checkpoint"
+	"github.com/ebmc/ebmc/runtime/imaging"
 )
 
 // TestResumeDBM trains the DBM row's SML for two epochs straight, and for
@@ -48,6 +50,27 @@ func TestResumeDBM(t *testing.T) {
 	for _, name := range []string{"model.safetensors", smlFile} {
 		if d := tensorsDiffer(t, filepath.Join(straight, "dbm", name), filepath.Join(split, "dbm", name)); d != "" {
 			t.Errorf("%s after resuming: %s", name, d)
+		}
+	}
+	// The chains' animation, a frame an epoch: its last frame is the first
+	// 36 chains saved beside the model, and the resumed run's animation is
+	// the straight run's, byte for byte.
+	var gifs [2][]byte
+	for i, dir := range []string{straight, split} {
+		gifs[i], _ = os.ReadFile(filepath.Join(dir, "dbm", chainsGIF))
+	}
+	if !bytes.Equal(gifs[0], gifs[1]) {
+		t.Errorf("%s of the resumed run is not the straight run's", chainsGIF)
+	}
+	if g, err := gif.DecodeAll(bytes.NewReader(gifs[0])); err != nil || len(g.Image) != 2 {
+		t.Errorf("%s of the straight run: %v, want 2 frames", chainsGIF, err)
+	} else if c, err := checkpoint.LoadCheckpoint(filepath.Join(straight, "dbm", chainsFile)); err != nil {
+		t.Error(err)
+	} else {
+		v := c.Tensors[slices.IndexFunc(c.Tensors, func(t runtime.Tensor) bool { return t.Name == "chain.v" })].Data
+		want := imaging.TileImage(v, framedChains, 28, 28, 6, false)
+		if !slices.Equal(g.Image[1].Pix, want.Pix) {
+			t.Errorf("the last frame of %s is not the saved chains", chainsGIF)
 		}
 	}
 	if tensorsDiffer(t, filepath.Join(straight, "dbm", "model.safetensors"), filepath.Join(control, "dbm", "model.safetensors")) == "" {

@@ -8,7 +8,9 @@ import (
 	"image/color"
 	"image/gif"
 	"image/png"
+	"io/fs"
 	"math"
+	"os"
 
 	"github.com/ebmc/ebmc/runtime/fileio"
 )
@@ -123,6 +125,61 @@ func WriteTiles(path string, x []float64, n, h, w, cols int, normalize bool) err
 	return nil
 }
 
+// AppendGIF adds one frame, the grid TileImage builds from x (values in
+// [0, 1], not normalised, shown for delay hundredths of a second), to the
+// animated GIF at path, after at most keep of the frames the file holds
+// already (the later ones are dropped, so that a run resumed after its
+// last saved epoch replaces the frames it repeats), and writes it back
+// atomically; a missing file starts a new animation. The file's frames
+// keep their pixels; a file that is not a GIF, or whose frames are not
+// the size of the new one, is refused.
+func AppendGIF(path string, keep int, x []float64, n, h, w, cols, delay int) error {
+	if err := checkTiles(x, n, h, w); err != nil {
+		return fmt.Errorf("runtime: append GIF %s: %w", path, err)
+	}
+	frame := paletted(TileImage(x, n, h, w, cols, false))
+	anim := &gif.GIF{}
+	if b, err := os.ReadFile(path); err == nil {
+		if anim, err = gif.DecodeAll(bytes.NewReader(b)); err != nil {
+			return fmt.Errorf("runtime: append GIF %s: %w", path, err)
+		}
+		anim.Image, anim.Delay, anim.Disposal = anim.Image[:min(keep, len(anim.Image))], anim.Delay[:min(keep, len(anim.Delay))], nil
+		for i, p := range anim.Image {
+			if p.Rect != frame.Rect {
+				return fmt.Errorf("runtime: append GIF %s: frame %d is %v, the new one %v", path, i, p.Rect.Size(), frame.Rect.Size())
+			}
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("runtime: append GIF: %w", err)
+	}
+	anim.Image, anim.Delay = append(anim.Image, frame), append(anim.Delay, delay)
+	anim.Config = image.Config{}
+	var buf bytes.Buffer
+	if err := gif.EncodeAll(&buf, anim); err != nil {
+		return fmt.Errorf("runtime: append GIF %s: %w", path, err)
+	}
+	if err := fileio.WriteFileAtomic(path, buf.Bytes()); err != nil {
+		return fmt.Errorf("runtime: append GIF: %w", err)
+	}
+	return nil
+}
+
+// grayPalette is the 256 gray levels, palette index i gray level i.
+func grayPalette() color.Palette {
+	palette := make(color.Palette, 256)
+	for i := range palette {
+		palette[i] = color.Gray{Y: uint8(i)}
+	}
+	return palette
+}
+
+// paletted returns g as a paletted image over grayPalette.
+func paletted(g *image.Gray) *image.Paletted {
+	p := image.NewPaletted(g.Rect, grayPalette())
+	copy(p.Pix, g.Pix) // palette index i is gray level i; same stride
+	return p
+}
+
 // WriteGIF writes an animated GIF, atomically, whose frames are the grids
 // TileImage builds from each element of frames (values in [0, 1], not
 // normalised), shown for delay hundredths of a second each and looping
@@ -131,19 +188,12 @@ func WriteGIF(path string, frames [][]float64, n, h, w, cols int, delay int) err
 	if len(frames) == 0 {
 		return fmt.Errorf("runtime: write GIF %s: no frames", path)
 	}
-	palette := make(color.Palette, 256)
-	for i := range palette {
-		palette[i] = color.Gray{Y: uint8(i)}
-	}
 	anim := &gif.GIF{}
 	for f, x := range frames {
 		if err := checkTiles(x, n, h, w); err != nil {
 			return fmt.Errorf("runtime: write GIF %s: frame %d: %w", path, f, err)
 		}
-		g := TileImage(x, n, h, w, cols, false)
-		p := image.NewPaletted(g.Rect, palette)
-		copy(p.Pix, g.Pix) // palette index i is gray level i; same stride
-		anim.Image = append(anim.Image, p)
+		anim.Image = append(anim.Image, paletted(TileImage(x, n, h, w, cols, false)))
 		anim.Delay = append(anim.Delay, delay)
 	}
 	var buf bytes.Buffer

@@ -1,6 +1,7 @@
 package imaging
 
 import (
+	"bytes"
 	"image"
 	"image/gif"
 	"image/png"
@@ -155,5 +156,75 @@ func TestUpscale(t *testing.T) {
 		if got[i] != want[i] {
 			t.Fatalf("Upscale = %v, want %v", got, want)
 		}
+	}
+}
+
+// TestAppendGIF builds an animation one frame at a time, as a training
+// run does after each epoch: the frames keep their pixels and order, keep
+// drops the frames after it (a run resumed at an earlier epoch), and a
+// file of another frame size or not a GIF at all is refused and left as
+// it was.
+func TestAppendGIF(t *testing.T) {
+	const n, h, w, cols = 5, 3, 4, 3
+	r := runtime.NewRNG(2, 0)
+	frame := func() []float64 {
+		x := make([]float64, n*h*w)
+		r.FillUniform(x)
+		return x
+	}
+	a, b, c, d := frame(), frame(), frame(), frame()
+	path := filepath.Join(t.TempDir(), "chains.gif")
+	check := func(step string, want ...[]float64) {
+		t.Helper()
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		g, err := gif.DecodeAll(f)
+		if err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+		if len(g.Image) != len(want) || len(g.Delay) != len(want) {
+			t.Fatalf("%s: %d frames (%d delays), want %d", step, len(g.Image), len(g.Delay), len(want))
+		}
+		for i, x := range want {
+			tiles := TileImage(x, n, h, w, cols, false)
+			for p := range tiles.Pix {
+				if g.Image[i].Pix[p] != tiles.Pix[p] || g.Delay[i] != 10 {
+					t.Fatalf("%s: frame %d differs at pixel %d (delay %d)", step, i, p, g.Delay[i])
+				}
+			}
+		}
+	}
+	for i, x := range [][]float64{a, b, c} {
+		if err := AppendGIF(path, i, x, n, h, w, cols, 10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("three frames", a, b, c)
+	if err := AppendGIF(path, 1, d, n, h, w, cols, 10); err != nil {
+		t.Fatal(err)
+	}
+	check("resumed after the first", a, d)
+	if err := AppendGIF(path, 9, c, n, h, w, cols, 10); err != nil {
+		t.Fatal(err)
+	}
+	check("keep beyond the frames", a, d, c)
+
+	before, _ := os.ReadFile(path)
+	if err := AppendGIF(path, 3, make([]float64, 4*h*w), 4, h, w, 2, 10); err == nil || !strings.Contains(err.Error(), "frame 0") {
+		t.Errorf("another frame size: %v, want it refused", err)
+	}
+	if after, _ := os.ReadFile(path); !bytes.Equal(after, before) {
+		t.Error("a refused frame changed the file")
+	}
+	bad := filepath.Join(t.TempDir(), "bad.gif")
+	os.WriteFile(bad, []byte("not a gif"), 0o644)
+	if err := AppendGIF(bad, 0, a, n, h, w, cols, 10); err == nil || !strings.Contains(err.Error(), "bad.gif") {
+		t.Errorf("a file that is not a GIF: %v, want it refused", err)
+	}
+	if err := AppendGIF(path, 0, a[:3], n, h, w, cols, 10); err == nil {
+		t.Error("a short frame was accepted")
 	}
 }
