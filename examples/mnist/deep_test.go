@@ -453,7 +453,7 @@ func TestRBMRowFlags(t *testing.T) {
 		f(&rc)
 		return rc
 	}
-	none := options{momentum: -1, finalMomentum: -1}
+	none := options{momentum: -1, finalMomentum: -1, decay: -1}
 	set := func(f func(*options)) options {
 		o := none
 		f(&o)
@@ -468,6 +468,8 @@ func TestRBMRowFlags(t *testing.T) {
 		{"-lr", set(func(o *options) { o.rate = 0.01 }), with(func(r *cdRecipe) { r.Rate = 0.01 })},
 		{"-momentum", set(func(o *options) { o.momentum = 0.9 }), with(func(r *cdRecipe) { r.Momentum = 0.9 })},
 		{"-final-momentum", set(func(o *options) { o.finalMomentum = 0.9 }), with(func(r *cdRecipe) { r.FinalMomentum, r.MomentumEpochs = 0.9, 5 })},
+		{"-decay", set(func(o *options) { o.decay = 1e-5 }), with(func(r *cdRecipe) { r.Decay = 1e-5 })},
+		{"-decay 0", set(func(o *options) { o.decay = 0 }), with(func(r *cdRecipe) { r.Decay = 0 })},
 		{"-k-ramp", set(func(o *options) { o.kRamp = 4 }), with(func(r *cdRecipe) { r.KRampEvery = 4 })},
 		{"-float32", set(func(o *options) { o.float32 = true }), with(func(r *cdRecipe) { r.Float32 = true })},
 		{"-biases base", set(func(o *options) { o.biases = "base" }), with(func(r *cdRecipe) { r.BaseBiases = true })},
@@ -479,7 +481,7 @@ func TestRBMRowFlags(t *testing.T) {
 			t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
 		}
 		cfg := got.config(1)
-		if cfg.Float32 != c.want.Float32 || cfg.MeanVisible != c.want.MeanVisible || cfg.Optimizer.LearningRate != c.want.Rate {
+		if cfg.Float32 != c.want.Float32 || cfg.MeanVisible != c.want.MeanVisible || cfg.Optimizer.LearningRate != c.want.Rate || cfg.Optimizer.WeightDecay != c.want.Decay {
 			t.Errorf("%s: trainer configuration %+v does not follow the recipe", c.name, cfg)
 		}
 	}

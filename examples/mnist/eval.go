@@ -298,7 +298,7 @@ func (e *env) scaled(n int) int {
 }
 
 // rbmRow is an RBM row's recipe as the flags change it: -lr, -momentum,
-// -final-momentum (after 5 epochs), -k-ramp, -float32, -biases, -schedule
+// -final-momentum (after 5 epochs), -decay, -k-ramp, -float32, -biases, -schedule
 // and -negative.
 func (o *options) rbmRow(rc cdRecipe) cdRecipe {
 	if o.rate > 0 {
@@ -309,6 +309,9 @@ func (o *options) rbmRow(rc cdRecipe) cdRecipe {
 	}
 	if o.finalMomentum >= 0 {
 		rc.FinalMomentum, rc.MomentumEpochs = o.finalMomentum, 5
+	}
+	if o.decay >= 0 {
+		rc.Decay = o.decay
 	}
 	rc.KRampEvery = o.kRamp
 	rc.Float32 = o.float32

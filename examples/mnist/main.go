@@ -58,7 +58,7 @@ type options struct {
 	epochScale                float64
 	epochs                    int
 	rate, momentum            float64
-	finalMomentum             float64
+	finalMomentum, decay      float64
 	biases, negative          string
 	dbmChains, dbmRecipe      string
 	aisRuns, raiseRows        int
@@ -100,6 +100,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.epochs, "epochs", 0, "train every chosen row for this many epochs (EM iterations) instead of its recipe's")
 	fs.Float64Var(&o.rate, "lr", 0, "the RBM rows' learning rate instead of their recipe's")
 	fs.Float64Var(&o.momentum, "momentum", -1, "the RBM rows' momentum instead of their recipe's")
+	fs.Float64Var(&o.decay, "decay", -1, "the RBM rows' weight decay (λ of the penalty λ/2·‖W‖² on the weights) instead of their recipe's 2·10⁻⁴ (0: none)")
 	fs.Float64Var(&o.finalMomentum, "final-momentum", -1, "the RBM rows' momentum after their first 5 epochs instead of their recipe's (0: -momentum throughout)")
 	fs.StringVar(&o.biases, "biases", "", "the visible biases at the start of the RBM and DBM rows: base (the pixels' log-odds) or zero, instead of their recipe's")
 	fs.StringVar(&o.dbmChains, "dbm-chains", "", "where the DBM's persistent chains start: data (training images, the recipe's) or noise (every unit uniform, as Salakhutdinov's code starts them; the start that does not drift, docs/mnist.md)")
@@ -148,8 +149,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mnist: %v\n", err)
 		return 2
 	}
-	if o.epochScale <= 0 || o.aisRuns < 1 || o.raiseRows < 0 || o.raiseRuns < 1 || o.curveTemps < 1 || o.curveRuns < 1 || o.tempsScale < 1 || o.temps < 0 || o.reverseRuns < 0 || o.burn < 0 || o.trainRows < 0 || o.testRows < 0 || o.epochs < 0 || o.rate < 0 || o.momentum >= 1 || o.kRamp < 0 || o.topK < 0 || o.smlEpochs < 0 {
-		fmt.Fprintln(stderr, "mnist: -epoch-scale, -ais-runs, -raise-runs, -curve-temps, -curve-runs and -temps-scale must be positive, -train, -test, -temps, -raise-rows, -k-ramp, -top-k and -sml-epochs not negative")
+	if o.epochScale <= 0 || o.aisRuns < 1 || o.raiseRows < 0 || o.raiseRuns < 1 || o.curveTemps < 1 || o.curveRuns < 1 || o.tempsScale < 1 || o.temps < 0 || o.reverseRuns < 0 || o.burn < 0 || o.trainRows < 0 || o.testRows < 0 || o.epochs < 0 || o.rate < 0 || o.momentum >= 1 || o.decay < -1 || o.decay > -1 && o.decay < 0 || o.kRamp < 0 || o.topK < 0 || o.smlEpochs < 0 {
+		fmt.Fprintln(stderr, "mnist: -epoch-scale, -ais-runs, -raise-runs, -curve-temps, -curve-runs and -temps-scale must be positive, -train, -test, -temps, -raise-rows, -k-ramp, -top-k and -sml-epochs not negative, -decay not negative (-1: the recipe's)")
 		return 2
 	}
 	if (o.biases != "" && o.biases != "base" && o.biases != "zero") || (o.negative != "" && o.negative != "means" && o.negative != "samples") ||
