@@ -509,6 +509,7 @@ func TestPack32Control(t *testing.T) {
 		}
 	}
 }
+
 // BenchmarkGather64sx2 times the AVX2 float32 sparse-row kernel on a
 // product as W1's Gibbs sweep makes it: 100 rows of C, one depth block of
 // 96 (the AVX2 gkc) with half the entries 1, one strip of 64 columns (24 KB,
