@@ -129,15 +129,17 @@ func WriteTiles(path string, x []float64, n, h, w, cols int, normalize bool) err
 // [0, 1], not normalised, shown for delay hundredths of a second), to the
 // animated GIF at path, after at most keep of the frames the file holds
 // already (the later ones are dropped, so that a run resumed after its
-// last saved epoch replaces the frames it repeats), and writes it back
-// atomically; a missing file starts a new animation. The file's frames
-// keep their pixels; a file that is not a GIF, or whose frames are not
-// the size of the new one, is refused.
+// last saved epoch replaces the frames it repeats; none when keep ≤ 0),
+// and writes it back atomically, looping forever as WriteGIF's; a missing
+// file starts a new animation. The file's frames keep their pixels; a
+// file that is not a GIF, or whose frames are not the size of the new
+// one, is refused.
 func AppendGIF(path string, keep int, x []float64, n, h, w, cols, delay int) error {
 	if err := checkTiles(x, n, h, w); err != nil {
 		return fmt.Errorf("runtime: append GIF %s: %w", path, err)
 	}
 	frame := paletted(TileImage(x, n, h, w, cols, false))
+	keep = max(keep, 0)
 	anim := &gif.GIF{}
 	if b, err := os.ReadFile(path); err == nil {
 		if anim, err = gif.DecodeAll(bytes.NewReader(b)); err != nil {
@@ -153,7 +155,11 @@ func AppendGIF(path string, keep int, x []float64, n, h, w, cols, delay int) err
 		return fmt.Errorf("runtime: append GIF: %w", err)
 	}
 	anim.Image, anim.Delay = append(anim.Image, frame), append(anim.Delay, delay)
-	anim.Config = image.Config{}
+	// A file of one frame has no loop count (gif.EncodeAll writes none), so
+	// the decoded count is -1, "play once", which would otherwise stick.
+	// The gray palette is global: frames over it need no table of their own.
+	anim.LoopCount = 0
+	anim.Config = image.Config{ColorModel: frame.Palette, Width: frame.Rect.Dx(), Height: frame.Rect.Dy()}
 	var buf bytes.Buffer
 	if err := gif.EncodeAll(&buf, anim); err != nil {
 		return fmt.Errorf("runtime: append GIF %s: %w", path, err)

@@ -161,9 +161,10 @@ func TestUpscale(t *testing.T) {
 
 // TestAppendGIF builds an animation one frame at a time, as a training
 // run does after each epoch: the frames keep their pixels and order, keep
-// drops the frames after it (a run resumed at an earlier epoch), and a
-// file of another frame size or not a GIF at all is refused and left as
-// it was.
+// drops the frames after it (a run resumed at an earlier epoch; all of
+// them when it is negative), the animation loops forever (a file of one
+// frame holds no loop count, and decodes as "play once"), and a file of
+// another frame size or not a GIF at all is refused and left as it was.
 func TestAppendGIF(t *testing.T) {
 	const n, h, w, cols = 5, 3, 4, 3
 	r := runtime.NewRNG(2, 0)
@@ -188,6 +189,9 @@ func TestAppendGIF(t *testing.T) {
 		if len(g.Image) != len(want) || len(g.Delay) != len(want) {
 			t.Fatalf("%s: %d frames (%d delays), want %d", step, len(g.Image), len(g.Delay), len(want))
 		}
+		if len(want) > 1 && g.LoopCount != 0 {
+			t.Errorf("%s: loop count %d, want 0 (forever)", step, g.LoopCount)
+		}
 		for i, x := range want {
 			tiles := TileImage(x, n, h, w, cols, false)
 			for p := range tiles.Pix {
@@ -211,6 +215,16 @@ func TestAppendGIF(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("keep beyond the frames", a, d, c)
+	if err := AppendGIF(path, -1, b, n, h, w, cols, 10); err != nil {
+		t.Fatal(err)
+	}
+	check("negative keep", b)
+	for i, x := range [][]float64{c, d} {
+		if err := AppendGIF(path, i+1, x, n, h, w, cols, 10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("after a new start", b, c, d)
 
 	before, _ := os.ReadFile(path)
 	if err := AppendGIF(path, 3, make([]float64, 4*h*w), 4, h, w, 2, 10); err == nil || !strings.Contains(err.Error(), "frame 0") {
