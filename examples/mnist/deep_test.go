@@ -485,6 +485,21 @@ func TestRBMRowFlags(t *testing.T) {
 			t.Errorf("%s: trainer configuration %+v does not follow the recipe", c.name, cfg)
 		}
 	}
+	// -decay must be a finite λ ≥ 0, or -1 for the recipe's: the others
+	// are refused (exit 2) before any data is read; the accepted ones (the
+	// control) fail later, on the missing data (exit 1).
+	for _, c := range []struct {
+		decay string
+		code  int
+	}{
+		{"-0.5", 2}, {"-2", 2}, {"NaN", 2}, {"+Inf", 2}, {"-Inf", 2},
+		{"-1", 1}, {"0", 1}, {"1e-5", 1},
+	} {
+		var stderr bytes.Buffer
+		if code := run([]string{"-data", t.TempDir(), "-out", t.TempDir(), "-rows", "rbm20-cd1", "-decay", c.decay}, io.Discard, &stderr); code != c.code {
+			t.Errorf("-decay %s: exit %d (%s), want %d", c.decay, code, stderr.String(), c.code)
+		}
+	}
 }
 
 // TestRecipeMethods checks that every row's recipe names the training its

@@ -35,6 +35,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -149,8 +150,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mnist: %v\n", err)
 		return 2
 	}
-	if o.epochScale <= 0 || o.aisRuns < 1 || o.raiseRows < 0 || o.raiseRuns < 1 || o.curveTemps < 1 || o.curveRuns < 1 || o.tempsScale < 1 || o.temps < 0 || o.reverseRuns < 0 || o.burn < 0 || o.trainRows < 0 || o.testRows < 0 || o.epochs < 0 || o.rate < 0 || o.momentum >= 1 || o.decay < -1 || o.decay > -1 && o.decay < 0 || o.kRamp < 0 || o.topK < 0 || o.smlEpochs < 0 {
-		fmt.Fprintln(stderr, "mnist: -epoch-scale, -ais-runs, -raise-runs, -curve-temps, -curve-runs and -temps-scale must be positive, -train, -test, -temps, -raise-rows, -k-ramp, -top-k and -sml-epochs not negative, -decay not negative (-1: the recipe's)")
+	if o.epochScale <= 0 || o.aisRuns < 1 || o.raiseRows < 0 || o.raiseRuns < 1 || o.curveTemps < 1 || o.curveRuns < 1 || o.tempsScale < 1 || o.temps < 0 || o.reverseRuns < 0 || o.burn < 0 || o.trainRows < 0 || o.testRows < 0 || o.epochs < 0 || o.rate < 0 || o.momentum >= 1 || !(o.decay >= 0 && o.decay < math.Inf(1) || o.decay == -1) || o.kRamp < 0 || o.topK < 0 || o.smlEpochs < 0 {
+		fmt.Fprintln(stderr, "mnist: -epoch-scale, -ais-runs, -raise-runs, -curve-temps, -curve-runs and -temps-scale must be positive, -train, -test, -temps, -raise-rows, -k-ramp, -top-k and -sml-epochs not negative, -decay finite and not negative (-1: the recipe's)")
 		return 2
 	}
 	if (o.biases != "" && o.biases != "base" && o.biases != "zero") || (o.negative != "" && o.negative != "means" && o.negative != "samples") ||
