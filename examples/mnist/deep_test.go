@@ -304,46 +304,57 @@ func TestReverseFromFlag(t *testing.T) {
 }
 
 // TestLoadedChains checks that a -load run leaves in its -out folder the
-// persistent chains of the model it copies there: the -load folder's, or
-// none where that folder has none — an
-// earlier run's chains left in -out (the control: "stale") would
-// otherwise sit beside the copied model, and a later -load of -out would
-// start the DBM's reverse AIS from them.
+// persistent chains of the model it copies there, and their animation:
+// the -load folder's, or none where that folder has none — an earlier
+// run's left in -out (the control: "stale") would otherwise sit beside
+// the copied model, and a later -load of -out would start the DBM's
+// reverse AIS from those chains. A folder of an earlier build has chains
+// without an animation.
 func TestLoadedChains(t *testing.T) {
 	r := &row{id: "dbm"}
+	type files struct{ chains, gif string } // "": none
 	for _, c := range []struct {
 		name          string
-		loaded, stale string // the -load folder's chains, and -out's before the run ("": none)
-		want          string // -out's chains after the run ("": none)
+		loaded, stale files // the -load folder's, and -out's before the run
+		want          files // -out's after the run
 	}{
-		{"copied over stale", "loaded", "stale", "loaded"},
-		{"copied", "loaded", "", "loaded"},
-		{"none: stale removed", "", "stale", ""},
-		{"none", "", "", ""},
+		{"copied over stale", files{"loaded", "loaded gif"}, files{"stale", "stale gif"}, files{"loaded", "loaded gif"}},
+		{"copied", files{"loaded", "loaded gif"}, files{}, files{"loaded", "loaded gif"}},
+		{"no animation: stale removed", files{"loaded", ""}, files{"stale", "stale gif"}, files{"loaded", ""}},
+		{"none: stale removed", files{}, files{"stale", "stale gif"}, files{}},
+		{"none", files{}, files{}, files{}},
 	} {
 		load, out := t.TempDir(), t.TempDir()
-		for _, f := range []struct{ dir, data string }{{out, c.stale}, {load, c.loaded}} {
+		for _, f := range []struct {
+			dir  string
+			data files
+		}{{out, c.stale}, {load, c.loaded}} {
 			if err := os.MkdirAll(filepath.Join(f.dir, r.id), 0o755); err != nil {
 				t.Fatal(err)
 			}
-			if f.data != "" {
-				if err := os.WriteFile(filepath.Join(f.dir, r.id, chainsFile), []byte(f.data), 0o644); err != nil {
+			for name, data := range map[string]string{chainsFile: f.data.chains, chainsGIF: f.data.gif} {
+				if data == "" {
+					continue
+				}
+				if err := os.WriteFile(filepath.Join(f.dir, r.id, name), []byte(data), 0o644); err != nil {
 					t.Fatal(err)
 				}
 			}
 		}
 		e := &env{o: options{load: load, out: out}}
-		got, err := e.loadedChains(r, filepath.Join(out, r.id))
-		if err != nil || got != (c.want != "") {
-			t.Errorf("%s: holds chains %v (%v), want %v", c.name, got, err, c.want != "")
+		chains, anim, err := e.loadedChains(r, filepath.Join(out, r.id))
+		if err != nil || chains != (c.want.chains != "") || anim != (c.want.gif != "") {
+			t.Errorf("%s: holds chains %v, animation %v (%v), want %v, %v", c.name, chains, anim, err, c.want.chains != "", c.want.gif != "")
 		}
 		path := filepath.Join(out, r.id, chainsFile)
-		if b, err := os.ReadFile(path); string(b) != c.want || (err != nil) != (c.want == "") {
-			t.Errorf("%s: -out's chains %q (%v), want %q", c.name, b, err, c.want)
+		for name, want := range map[string]string{chainsFile: c.want.chains, chainsGIF: c.want.gif} {
+			if b, err := os.ReadFile(filepath.Join(out, r.id, name)); string(b) != want || (err != nil) != (want == "") {
+				t.Errorf("%s: -out's %s %q (%v), want %q", c.name, name, b, err, want)
+			}
 		}
 		// A later -load of -out starts reverse AIS from them, or from noise.
 		later, want := (&env{o: options{load: out}}).reverseStart(r), ""
-		if c.want != "" {
+		if c.want.chains != "" {
 			want = path
 		}
 		if later != want {

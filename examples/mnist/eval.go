@@ -222,17 +222,19 @@ func (e *env) save(r *row, m runtime.Reflective, res *Result, dir string) error 
 	}
 	res.Files = []string{r.id + "/model.safetensors", r.id + "/samples.png", r.id + "/curve.png", r.id + "/curve.json"}
 	if r.dbm != nil {
-		chains := false
+		chains, anim := false, false
 		if e.o.load != "" {
 			var err error
-			if chains, err = e.loadedChains(r, dir); err != nil {
+			if chains, anim, err = e.loadedChains(r, dir); err != nil {
 				return err
 			}
 		} else if _, err := os.Stat(filepath.Join(dir, chainsFile)); err == nil {
 			chains = true
-			if _, err := os.Stat(filepath.Join(dir, chainsGIF)); err == nil {
-				res.Files = append(res.Files, r.id+"/"+chainsGIF)
-			}
+			_, err := os.Stat(filepath.Join(dir, chainsGIF))
+			anim = err == nil
+		}
+		if anim {
+			res.Files = append(res.Files, r.id+"/"+chainsGIF)
 		}
 		if chains {
 			res.Files = append(res.Files, r.id+"/"+chainsFile)
@@ -242,17 +244,30 @@ func (e *env) save(r *row, m runtime.Reflective, res *Result, dir string) error 
 }
 
 // loadedChains makes the persistent chains in dir, the -out folder of
-// row r, those of the model -load restored into it: a byte-for-byte copy
-// of the -load folder's chainsFile, or none where that folder holds none
-// (chains an earlier run left in dir would otherwise sit beside another
-// model, and the DBM's reverse AIS of a later -load of dir would start
-// from them, reverseStart). It reports whether dir now holds chains.
-func (e *env) loadedChains(r *row, dir string) (bool, error) {
-	path := filepath.Join(dir, chainsFile)
-	b, err := os.ReadFile(filepath.Join(e.o.load, r.id, chainsFile))
+// row r, and their animation those of the model -load restored into it:
+// byte-for-byte copies of the -load folder's chainsFile and chainsGIF, or
+// none where that folder holds none (chains an earlier run left in dir
+// would otherwise sit beside another model, and the DBM's reverse AIS of
+// a later -load of dir would start from them, reverseStart; its animation
+// would show another training). It reports whether dir now holds chains
+// and their animation.
+func (e *env) loadedChains(r *row, dir string) (chains, anim bool, err error) {
+	if chains, err = e.copyLoaded(r, dir, chainsFile); err != nil {
+		return false, false, err
+	}
+	anim, err = e.copyLoaded(r, dir, chainsGIF)
+	return chains, anim, err
+}
+
+// copyLoaded copies the file name of row r's -load folder into dir byte
+// for byte, or removes dir's where that folder has none; it reports
+// whether dir now holds one.
+func (e *env) copyLoaded(r *row, dir, name string) (bool, error) {
+	path := filepath.Join(dir, name)
+	b, err := os.ReadFile(filepath.Join(e.o.load, r.id, name))
 	if errors.Is(err, fs.ErrNotExist) {
 		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return false, fmt.Errorf("cannot remove the chains an earlier run left beside the model: %w", err)
+			return false, fmt.Errorf("cannot remove the %s an earlier run left beside the model: %w", name, err)
 		}
 		return false, nil
 	}
