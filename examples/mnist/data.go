@@ -111,6 +111,52 @@ func binarize(d *dataset.Dataset, how string, seed, stream uint64) (*dataset.Dat
 	return out, nil
 }
 
+// What the trainers see (-train-data).
+const (
+	trainBinarized = "binarized"
+	trainGrey      = "grey"
+)
+
+// dataSets are the images of a run: train the binarized training images
+// every training-set figure (and every persistent chain's start) uses, fit
+// the images the trainers see — train itself, or with -train-data grey the
+// same images' grey levels — valid the held-out images (binarized; nil
+// without -validation) and test the binarized test images.
+type dataSets struct {
+	train, fit, valid, test *dataset.Dataset
+}
+
+// prepare binarizes the grey levels g as o says and holds out the last
+// -validation training images (of fit too).
+func prepare(g *grey, o options) (*dataSets, error) {
+	train, err := binarize(g.train, o.binarize, o.dataSeed, trainStream)
+	if err != nil {
+		return nil, err
+	}
+	test, err := binarize(g.test, o.binarize, o.dataSeed, testStream)
+	if err != nil {
+		return nil, err
+	}
+	fit := train
+	switch o.trainData {
+	case trainBinarized:
+	case trainGrey:
+		fit = g.train
+	default:
+		return nil, fmt.Errorf("-train-data %q: want %s or %s", o.trainData, trainBinarized, trainGrey)
+	}
+	s := &dataSets{train: train, fit: fit, test: test}
+	if o.validation > 0 {
+		if o.validation >= train.Rows {
+			return nil, fmt.Errorf("-validation %d leaves no training images of %d", o.validation, train.Rows)
+		}
+		n := train.Rows - o.validation
+		s.train, s.valid = train.Split(n)
+		s.fit, _ = fit.Split(n)
+	}
+	return s, nil
+}
+
 // Streams of the binarization's generator.
 const (
 	trainStream = 0

@@ -271,7 +271,7 @@ func (e *env) trainDBN(r *row, res *Result) (*deep.DBN, error) {
 	if rc.BottomFrom == "" {
 		first = fit(rc.Bottom, bottomProxy, false)
 	}
-	_, err = d.Pretrain(context.Background(), e.train, nil, deep.DBNPretrainConfig{
+	_, err = d.Pretrain(context.Background(), e.fit, nil, deep.DBNPretrainConfig{
 		Layers: []deep.DBNLayerTraining{first, fit(rc.Top, boundProxy, rc.TiedTop)}, SampleUp: rc.SampleUp, Seed: e.o.seed})
 	return d, err
 }
@@ -490,7 +490,7 @@ func (e *env) trainDBM(r *row, res *Result) (runtime.Reflective, error) {
 		ctx, cancel = context.WithTimeout(ctx, e.o.budget)
 		defer cancel()
 	}
-	stats, err := training.Fit(ctx, tr, e.train, cfg)
+	stats, err := training.Fit(ctx, tr, e.fit, cfg)
 	if err == nil || errors.Is(err, context.DeadlineExceeded) {
 		if err := saveChains(filepath.Join(dir, chainsFile), m, tr); err != nil {
 			return nil, err
@@ -645,7 +645,7 @@ func (e *env) pretrainDBM(ctx context.Context, m runtime.Reflective, rc dbmRecip
 			return err
 		}
 	}
-	_, err := deep.PretrainDBM(ctx, m, e.train, deep.PretrainConfig{EpochsPerRBM: rc.PretrainEpochs, BatchSize: rc.Batch, K: 1, Seed: e.o.seed, Float32: rc.PretrainFloat32,
+	_, err := deep.PretrainDBM(ctx, m, e.fit, deep.PretrainConfig{EpochsPerRBM: rc.PretrainEpochs, BatchSize: rc.Batch, K: 1, Seed: e.o.seed, Float32: rc.PretrainFloat32,
 		Optimizer: runtime.SGD{LearningRate: rc.PretrainRate, Momentum: rc.PretrainMomentum, WeightDecay: rc.PretrainDecay}, Progress: e.stdout})
 	return err
 }

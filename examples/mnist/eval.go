@@ -68,7 +68,8 @@ func pairedDifference(raise, other []float64, z, zLow, zHigh float64, method str
 // env is what every row runs with.
 type env struct {
 	o           options
-	train, test *dataset.Dataset
+	train, test *dataset.Dataset // binarized: every figure's images and the chains' starts
+	fit         *dataset.Dataset // what the trainers see: train, or its grey levels (-train-data grey)
 	valid       *dataset.Dataset // held-out training images, or nil
 	stdout      io.Writer
 	version     string // cli.Version of this build, read when the run started
@@ -393,7 +394,7 @@ func (e *env) trainCD(r *row, res *Result) (runtime.Reflective, error) {
 		stop.observe(m, z, len(res.Curve), res)
 		return "test log-likelihood", ll
 	}
-	_, err = training.Fit(context.Background(), t, e.train, training.FitConfig{Epochs: rc.Epochs, BatchSize: rc.Batch, Shuffle: true, Seed: e.o.seed,
+	_, err = training.Fit(context.Background(), t, e.fit, training.FitConfig{Epochs: rc.Epochs, BatchSize: rc.Batch, Shuffle: true, Seed: e.o.seed,
 		Progress: e.stdout, Proxy: proxy})
 	if err == nil {
 		stop.restore(m, res)
@@ -462,12 +463,12 @@ func (e *env) trainEM(r *row, res *Result) (runtime.Reflective, error) {
 	if err != nil {
 		return nil, err
 	}
-	initCentres(m, e.train, e.o.seed)
+	initCentres(m, e.fit, e.o.seed)
 	res.CurveWhat = "test log-likelihood, exact"
 	start := time.Now()
 	prev := math.Inf(-1)
 	for it := 1; it <= rc.Iterations; it++ {
-		out, err := training.EM(m, e.train, training.EMConfig{Iterations: 1, Pseudo: rc.Pseudo, Seed: e.o.seed})
+		out, err := training.EM(m, e.fit, training.EMConfig{Iterations: 1, Pseudo: rc.Pseudo, Seed: e.o.seed})
 		if err != nil {
 			return nil, err
 		}

@@ -44,7 +44,6 @@ import (
 	"time"
 
 	"github.com/ebmc/ebmc/examples/internal/cli"
-	"github.com/ebmc/ebmc/runtime/dataset"
 	"github.com/ebmc/ebmc/runtime/estimators"
 	"github.com/ebmc/ebmc/runtime/fileio"
 )
@@ -54,6 +53,7 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 // options are the command's flags.
 type options struct {
 	rows, out, data, binarize string
+	trainData                 string
 	seed, dataSeed            uint64
 	trainRows, testRows       int
 	epochScale                float64
@@ -94,6 +94,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.data, "data", "", "directory of the MNIST IDX files (default: the GoMNIST module's data folder)")
 	fs.StringVar(&o.binarize, "binarize", stochastic, "stochastic (each grey level the probability of a 1, drawn once) or threshold (g > ½)")
 	fs.Uint64Var(&o.dataSeed, "data-seed", 1, "seed of the stochastic binarization")
+	fs.StringVar(&o.trainData, "train-data", trainBinarized, "what the trainers see: binarized (the training images as binarized, the papers' data) or grey (their grey levels g/255 as probabilities, as public reimplementations train; held-out, test and training-set figures stay on binarized images)")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of initialization, training and estimation")
 	fs.IntVar(&o.trainRows, "train", 0, "use the first N training images (0: all 60,000)")
 	fs.IntVar(&o.testRows, "test", 0, "use the first N test images (0: all 10,000)")
@@ -267,9 +268,12 @@ type DataInfo struct {
 	TrainRows    int    `json:"train_rows"`
 	TestRows     int    `json:"test_rows"`
 	// ValidationRows are the last training images, held out (-validation).
-	ValidationRows int    `json:"validation_rows,omitempty"`
-	TestFile       string `json:"test_file"`
-	TestSHA256     string `json:"test_sha256"` // of the uncompressed IDX file
+	ValidationRows int `json:"validation_rows,omitempty"`
+	// TrainData says what the trainers see when it is not the binarized
+	// training images (-train-data grey).
+	TrainData  string `json:"train_data,omitempty"`
+	TestFile   string `json:"test_file"`
+	TestSHA256 string `json:"test_sha256"` // of the uncompressed IDX file
 }
 
 func runTable(o options, chosen []*row, stdout io.Writer) error {
@@ -292,21 +296,11 @@ func runTable(o options, chosen []*row, stdout io.Writer) error {
 	if o.testRows > 0 && o.testRows < g.test.Rows {
 		g.test, _ = g.test.Split(o.testRows)
 	}
-	train, err := binarize(g.train, o.binarize, o.dataSeed, trainStream)
+	sets, err := prepare(g, o)
 	if err != nil {
 		return err
 	}
-	test, err := binarize(g.test, o.binarize, o.dataSeed, testStream)
-	if err != nil {
-		return err
-	}
-	var valid *dataset.Dataset
-	if o.validation > 0 {
-		if o.validation >= train.Rows {
-			return fmt.Errorf("-validation %d leaves no training images of %d", o.validation, train.Rows)
-		}
-		train, valid = train.Split(train.Rows - o.validation)
-	}
+	train, fit, valid, test := sets.train, sets.fit, sets.valid, sets.test
 	testName := fmt.Sprintf("mnist-test-%s-seed%d.idx.gz", o.binarize, o.dataSeed)
 	if o.binarize == threshold {
 		testName = "mnist-test-threshold.idx.gz"
@@ -325,7 +319,11 @@ func runTable(o options, chosen []*row, stdout io.Writer) error {
 	if valid != nil {
 		t.Data.ValidationRows = valid.Rows
 	}
-	e := &env{o: o, train: train, valid: valid, test: test, stdout: stdout, version: version}
+	if o.trainData == trainGrey {
+		t.Data.TrainData = "the training images' grey levels g/255 (the held-out, test and every training-set figure's images binarized)"
+		fmt.Fprintln(stdout, "training on the grey levels (-train-data grey); every figure on binarized images")
+	}
+	e := &env{o: o, train: train, fit: fit, valid: valid, test: test, stdout: stdout, version: version}
 	for i, r := range chosen {
 		fmt.Fprintf(stdout, "\n== %s (%d/%d): %s, %s\n", r.id, i+1, len(chosen), r.model, r.training)
 		res, err := e.runRow(r)

@@ -46,6 +46,57 @@ func fakeMNIST(t *testing.T, train, test int) string {
 	return dir
 }
 
+// TestPrepare checks the images a run trains and evaluates on: with
+// -train-data binarized the trainers see the binarized training images
+// themselves; with grey (the control's difference) their grey levels,
+// while the figures' images — training, held-out and test — are the same
+// binarized ones either way; the held-out images are the last training
+// images in both. An unknown -train-data is refused.
+func TestPrepare(t *testing.T) {
+	g := &grey{train: &dataset.Dataset{Rows: 6, Cols: 784, X: make([]float64, 6*784)}, test: &dataset.Dataset{Rows: 2, Cols: 784, X: make([]float64, 2*784)}}
+	for i := range g.train.X {
+		g.train.X[i] = float64(i%256) / 255
+	}
+	for i := range g.test.X {
+		g.test.X[i] = float64((i*7)%256) / 255
+	}
+	o := options{binarize: stochastic, dataSeed: 1, validation: 2}
+	o.trainData = trainBinarized
+	bin, err := prepare(g, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.trainData = trainGrey
+	gr, err := prepare(g, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, _ := binarize(g.train, stochastic, 1, trainStream)
+	head, tail := all.Split(4)
+	for _, c := range []struct {
+		name string
+		s    *dataSets
+		fit  []float64
+	}{{"binarized", bin, head.X}, {"grey", gr, g.train.X[:4*784]}} {
+		if !slices.Equal(c.s.train.X, head.X) || !slices.Equal(c.s.valid.X, tail.X) || c.s.train.Rows != 4 || c.s.valid.Rows != 2 {
+			t.Errorf("%s: training images %d, held out %d, not the first 4 and last 2 binarized images", c.name, c.s.train.Rows, c.s.valid.Rows)
+		}
+		if !slices.Equal(c.s.fit.X, c.fit) || c.s.fit.Rows != 4 {
+			t.Errorf("%s: the trainers see %d rows, not the %s first 4", c.name, c.s.fit.Rows, c.name)
+		}
+		if test, _ := binarize(g.test, stochastic, 1, testStream); !slices.Equal(c.s.test.X, test.X) {
+			t.Errorf("%s: the test images are not the binarized ones", c.name)
+		}
+	}
+	if slices.Equal(bin.fit.X, gr.fit.X) {
+		t.Error("the grey levels are the binarized images")
+	}
+	o.trainData = "soft"
+	if _, err := prepare(g, o); err == nil {
+		t.Error("-train-data soft was accepted")
+	}
+}
+
 func TestBinarize(t *testing.T) {
 	g := &dataset.Dataset{Rows: 200, Cols: 784, X: make([]float64, 200*784)}
 	for i := range g.X {
@@ -766,5 +817,41 @@ func TestLoadOverItself(t *testing.T) {
 		if code := run(args, io.Discard, &stderr); code != c.code {
 			t.Errorf("%s: exit %d (%s), want %d", c.name, code, stderr.String(), c.code)
 		}
+	}
+}
+
+// TestTrainDataGrey checks that -train-data grey reaches the trainers — a
+// CD row's and a mixture's models differ from those trained on the
+// binarized images (the control) — and that the table
+// says what they saw, while the test images are the same.
+func TestTrainDataGrey(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains two rows twice")
+	}
+	data := fakeMNIST(t, 200, 50)
+	run2 := func(trainData string) (string, Table) {
+		out := t.TempDir()
+		var stderr bytes.Buffer
+		args := []string{"-data", data, "-out", out, "-rows", "mob10,rbm500-cd1", "-epochs", "1", "-train-data", trainData,
+			"-temps", "20", "-ais-runs", "2", "-raise-rows", "0", "-reverse-runs", "0", "-curve-temps", "10", "-curve-runs", "2", "-check-exact=false"}
+		if code := run(args, io.Discard, &stderr); code != 0 {
+			t.Fatalf("-train-data %s: exit %d: %s", trainData, code, stderr.String())
+		}
+		var tab Table
+		b, _ := os.ReadFile(filepath.Join(out, "table.json"))
+		if err := json.Unmarshal(b, &tab); err != nil {
+			t.Fatal(err)
+		}
+		return out, tab
+	}
+	binOut, binTab := run2(trainBinarized)
+	greyOut, greyTab := run2(trainGrey)
+	for _, f := range []string{"mob10/model.safetensors", "rbm500-cd1/model.safetensors"} {
+		if tensorsDiffer(t, filepath.Join(binOut, f), filepath.Join(greyOut, f)) == "" {
+			t.Errorf("%s: the same model from the grey levels as from the binarized images", f)
+		}
+	}
+	if binTab.Data.TrainData != "" || !strings.Contains(greyTab.Data.TrainData, "grey levels") || binTab.Data.TestSHA256 != greyTab.Data.TestSHA256 {
+		t.Errorf("table data: binarized %+v, grey %+v", binTab.Data, greyTab.Data)
 	}
 }

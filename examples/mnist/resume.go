@@ -60,7 +60,8 @@ func (p *dbmProgress) addVersion(version string, resumed bool) {
 // resumeKey is the sha256 of what must not change between a run and its
 // continuation: the recipe (without its epochs where the learning rate's
 // schedule does not depend on them, so that a run can be extended), the
-// seed, the training and test images and the curve's AIS.
+// seed, the training images (and whether their grey levels are trained
+// on) and the test images and the curve's AIS.
 func (e *env) resumeKey(rc dbmRecipe) (string, error) {
 	if rc.GeometricEpochs > 0 || rc.RateDecay > 0 {
 		rc.Epochs = 0
@@ -72,6 +73,9 @@ func (e *env) resumeKey(rc dbmRecipe) (string, error) {
 	test, err := idxSHA256(e.test)
 	if err != nil {
 		return "", err
+	}
+	if e.o.trainData == trainGrey {
+		train += " " + trainGrey // the same images' grey levels trained on
 	}
 	b, err := json.Marshal(struct {
 		Recipe                dbmRecipe
