@@ -482,6 +482,7 @@ func TestRBMRowFlags(t *testing.T) {
 		{"-decay", set(func(o *options) { o.decay = 1e-5 }), with(func(r *cdRecipe) { r.Decay = 1e-5 })},
 		{"-decay 0", set(func(o *options) { o.decay = 0 }), with(func(r *cdRecipe) { r.Decay = 0 })},
 		{"-k-ramp", set(func(o *options) { o.kRamp = 4 }), with(func(r *cdRecipe) { r.KRampEvery = 4 })},
+		{"-k", set(func(o *options) { o.k = 25 }), with(func(r *cdRecipe) { r.K = 25 })},
 		{"-float32", set(func(o *options) { o.float32 = true }), with(func(r *cdRecipe) { r.Float32 = true })},
 		{"-biases base", set(func(o *options) { o.biases = "base" }), with(func(r *cdRecipe) { r.BaseBiases = true })},
 		{"-schedule constant", set(func(o *options) { o.schedule = "constant" }), with(func(r *cdRecipe) { r.Linear = false })},
@@ -492,23 +493,25 @@ func TestRBMRowFlags(t *testing.T) {
 			t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
 		}
 		cfg := got.config(1)
-		if cfg.Float32 != c.want.Float32 || cfg.MeanVisible != c.want.MeanVisible || cfg.Optimizer.LearningRate != c.want.Rate || cfg.Optimizer.WeightDecay != c.want.Decay {
+		if cfg.Float32 != c.want.Float32 || cfg.MeanVisible != c.want.MeanVisible || cfg.Optimizer.LearningRate != c.want.Rate || cfg.Optimizer.WeightDecay != c.want.Decay || cfg.K != c.want.K {
 			t.Errorf("%s: trainer configuration %+v does not follow the recipe", c.name, cfg)
 		}
 	}
-	// -decay must be a finite λ ≥ 0, or -1 for the recipe's: the others
-	// are refused (exit 2) before any data is read; the accepted ones (the
-	// control) fail later, on the missing data (exit 1).
+	// -decay must be a finite λ ≥ 0, or -1 for the recipe's, and -k not
+	// negative: the others are refused (exit 2) before any data is read;
+	// the accepted ones (the control) fail later, on the missing data
+	// (exit 1).
 	for _, c := range []struct {
-		decay string
-		code  int
+		flag, value string
+		code        int
 	}{
-		{"-0.5", 2}, {"-2", 2}, {"NaN", 2}, {"+Inf", 2}, {"-Inf", 2},
-		{"-1", 1}, {"0", 1}, {"1e-5", 1},
+		{"-decay", "-0.5", 2}, {"-decay", "-2", 2}, {"-decay", "NaN", 2}, {"-decay", "+Inf", 2}, {"-decay", "-Inf", 2},
+		{"-decay", "-1", 1}, {"-decay", "0", 1}, {"-decay", "1e-5", 1},
+		{"-k", "-1", 2}, {"-k", "0", 1}, {"-k", "25", 1},
 	} {
 		var stderr bytes.Buffer
-		if code := run([]string{"-data", t.TempDir(), "-out", t.TempDir(), "-rows", "rbm20-cd1", "-decay", c.decay}, io.Discard, &stderr); code != c.code {
-			t.Errorf("-decay %s: exit %d (%s), want %d", c.decay, code, stderr.String(), c.code)
+		if code := run([]string{"-data", t.TempDir(), "-out", t.TempDir(), "-rows", "rbm20-cd1", c.flag, c.value}, io.Discard, &stderr); code != c.code {
+			t.Errorf("%s %s: exit %d (%s), want %d", c.flag, c.value, code, stderr.String(), c.code)
 		}
 	}
 }

@@ -314,7 +314,7 @@ func (e *env) scaled(n int) int {
 }
 
 // rbmRow is an RBM row's recipe as the flags change it: -lr, -momentum,
-// -final-momentum (after 5 epochs), -decay, -k-ramp, -float32, -biases, -schedule
+// -final-momentum (after 5 epochs), -decay, -k, -k-ramp, -float32, -biases, -schedule
 // and -negative.
 func (o *options) rbmRow(rc cdRecipe) cdRecipe {
 	if o.rate > 0 {
@@ -328,6 +328,9 @@ func (o *options) rbmRow(rc cdRecipe) cdRecipe {
 	}
 	if o.decay >= 0 {
 		rc.Decay = o.decay
+	}
+	if o.k > 0 {
+		rc.K = o.k
 	}
 	rc.KRampEvery = o.kRamp
 	rc.Float32 = o.float32

@@ -79,7 +79,7 @@ type options struct {
 	schedule                  string
 	dbnBottom                 string
 	budget                    time.Duration
-	kRamp                     int
+	kRamp, k                  int
 	smlEpochs                 int
 	resume                    bool
 	aisPath                   estimators.AISPath
@@ -111,6 +111,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.resume, "resume", false, "continue the DBM row's training from where an earlier run with the same flags and -out stopped (its dbm/pretrained.safetensors, dbm/sml.safetensors and dbm/progress.json, written after pretraining and every epoch of SML), bit for bit as if it had not stopped")
 	fs.DurationVar(&o.budget, "budget", 0, "stop the DBM's SML when this much time has passed (e.g. 90m) and evaluate the model as it is then; 0: no limit")
 	fs.StringVar(&o.schedule, "schedule", "", "the RBM rows' learning rate over the epochs: linear (falling to zero, the recipe's) or constant; a constant rate shows where a longer run is heading")
+	fs.IntVar(&o.k, "k", 0, "the RBM rows' Gibbs steps per update (CD-k, PCD-k with the PCD rows) instead of their recipe's (0: the recipe's)")
 	fs.IntVar(&o.kRamp, "k-ramp", 0, "the RBM rows' CD-k (and the DBN top's) raises k by one every N epochs, from 1 up to the row's k (0: k from the start)")
 	fs.StringVar(&o.negative, "negative", "", "the visible units of CD's negative phase: means or samples, instead of the recipe's")
 	aisPath := fs.String("ais-path", "visible", "what the RBM and DBM rows' AIS and reverse AIS from the base rates anneal: visible (the visible units, the hidden ones a free energy sums out: estimators.PathVisible) or fewest (the fewest units a free energy keeps, visible layers summed out too — for the DBM the marginal of h1, as Salakhutdinov & Hinton 2009: estimators.PathFewest)")
@@ -151,8 +152,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mnist: %v\n", err)
 		return 2
 	}
-	if o.epochScale <= 0 || o.aisRuns < 1 || o.raiseRows < 0 || o.raiseRuns < 1 || o.curveTemps < 1 || o.curveRuns < 1 || o.tempsScale < 1 || o.temps < 0 || o.reverseRuns < 0 || o.burn < 0 || o.trainRows < 0 || o.testRows < 0 || o.epochs < 0 || o.rate < 0 || o.momentum >= 1 || !(o.decay >= 0 && o.decay < math.Inf(1) || o.decay == -1) || o.kRamp < 0 || o.topK < 0 || o.smlEpochs < 0 {
-		fmt.Fprintln(stderr, "mnist: -epoch-scale, -ais-runs, -raise-runs, -curve-temps, -curve-runs and -temps-scale must be positive, -train, -test, -temps, -raise-rows, -k-ramp, -top-k and -sml-epochs not negative, -decay finite and not negative (-1: the recipe's)")
+	if o.epochScale <= 0 || o.aisRuns < 1 || o.raiseRows < 0 || o.raiseRuns < 1 || o.curveTemps < 1 || o.curveRuns < 1 || o.tempsScale < 1 || o.temps < 0 || o.reverseRuns < 0 || o.burn < 0 || o.trainRows < 0 || o.testRows < 0 || o.epochs < 0 || o.rate < 0 || o.momentum >= 1 || !(o.decay >= 0 && o.decay < math.Inf(1) || o.decay == -1) || o.kRamp < 0 || o.k < 0 || o.topK < 0 || o.smlEpochs < 0 {
+		fmt.Fprintln(stderr, "mnist: -epoch-scale, -ais-runs, -raise-runs, -curve-temps, -curve-runs and -temps-scale must be positive, -train, -test, -temps, -raise-rows, -k, -k-ramp, -top-k and -sml-epochs not negative, -decay finite and not negative (-1: the recipe's)")
 		return 2
 	}
 	if (o.biases != "" && o.biases != "base" && o.biases != "zero") || (o.negative != "" && o.negative != "means" && o.negative != "samples") ||
