@@ -71,13 +71,28 @@ func (l ErrorList) Err() error {
 	return l
 }
 
+// MaxSourceBytes is the largest source Parse accepts. Models take a few
+// kilobytes; the bound keeps the parser's time and memory, which grow with
+// the source (about 10 KB of memory for every written-out term of a sum),
+// bounded for any input.
+const MaxSourceBytes = 256 << 10
+
 // Parse parses the .ebm source src, naming positions after filename.
-// A syntax error is returned as an ErrorList holding one *Error.
+// A syntax error, a source longer than MaxSourceBytes or expressions that
+// nest deeper than MaxNesting are returned as an ErrorList holding one
+// *Error.
 //
 // A leading UTF-8 byte-order mark is skipped (offsets count from after it),
 // and a CR not followed by LF ends a line as LF and CRLF do.
 func Parse(filename string, src []byte) (*File, error) {
+	if len(src) > MaxSourceBytes {
+		return nil, ErrorList{Errorf(Pos{Filename: filename, Line: 1, Column: 1},
+			"the source is %d bytes, more than the %d (256 KiB) accepted: a model's energy is a few sums over indices (sum(i, j) v[i] * W[i, j] * h[j]), not its terms written out one by one", len(src), MaxSourceBytes)}
+	}
 	src = normalize(src)
+	if e := checkNesting(filename, src); e != nil {
+		return nil, ErrorList{e}
+	}
 	g, err := ebmParser.ParseBytes(filename, src)
 	if err != nil {
 		return nil, ErrorList{syntaxError(filename, src, err)}

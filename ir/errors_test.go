@@ -2,6 +2,7 @@ package ir_test
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -360,6 +361,13 @@ var errorCases = []struct {
 	{name: "log of zero", src: rbmHead + "energy = -sum(i, j) v[i] * W[i, j] * h[j] * log(0)\n",
 		want: []string{
 			"bad.ebm:5:45: this expression evaluates to -Inf, which is not a finite number; check for a division by zero or a function outside its domain",
+		}},
+	// A long sum's terms are checked where each is expanded, not again at
+	// every + of the sum: the one that is not finite is still found, in the
+	// middle of 2000 terms.
+	{name: "log of zero in a long sum", src: rbmHead + "energy = " + strings.Repeat("- sum(i, j) v[i] * W[i, j] * h[j] ", 1000) + "- log(0) * sum(i) v[i] " + strings.Repeat("- sum(i, j) v[i] * W[i, j] * h[j] ", 1000) + "\n",
+		want: []string{
+			"bad.ebm:5:" + strconv.Itoa(len("energy = ")+1000*len("- sum(i, j) v[i] * W[i, j] * h[j] ")+3) + ": this expression evaluates to -Inf, which is not a finite number; check for a division by zero or a function outside its domain",
 		}},
 	{name: "parameter exponent", src: rbmHead + "param a\nenergy = -sum(i, j) v[i] * W[i, j] * h[j]^a\n",
 		want: []string{

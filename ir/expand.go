@@ -72,6 +72,12 @@ func (l *lowerer) expand(e dsl.Expr, sc scope) ([]mono, bool) {
 	if !ok {
 		return nil, false
 	}
+	if b, sum := e.(*dsl.Binary); sum && (b.Op == '+' || b.Op == '-') && len(xs) > 1 {
+		// The operands' monomials, each checked where it was expanded:
+		// checking them again at every '+' of a long sum would take time
+		// quadratic in its length.
+		return xs, true
+	}
 	for _, x := range xs {
 		if v, bad := nonFinite(x.coef); bad {
 			l.errorf(e.Position(), "this expression evaluates to %g, which is not a finite number; check for a division by zero or a function outside its domain", v)
