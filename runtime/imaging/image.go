@@ -160,12 +160,17 @@ func AppendGIF(path string, keep int, x []float64, n, h, w, cols, delay int) err
 	// The gray palette is global: frames over it need no table of their own.
 	anim.LoopCount = 0
 	anim.Config = image.Config{ColorModel: frame.Palette, Width: frame.Rect.Dx(), Height: frame.Rect.Dy()}
+	return encodeGIF(path, anim, "append")
+}
+
+// encodeGIF writes anim to path atomically; verb names the caller in errors.
+func encodeGIF(path string, anim *gif.GIF, verb string) error {
 	var buf bytes.Buffer
 	if err := gif.EncodeAll(&buf, anim); err != nil {
-		return fmt.Errorf("runtime: append GIF %s: %w", path, err)
+		return fmt.Errorf("runtime: %s GIF %s: %w", verb, path, err)
 	}
 	if err := fileio.WriteFileAtomic(path, buf.Bytes()); err != nil {
-		return fmt.Errorf("runtime: append GIF: %w", err)
+		return fmt.Errorf("runtime: %s GIF: %w", verb, err)
 	}
 	return nil
 }
@@ -202,12 +207,5 @@ func WriteGIF(path string, frames [][]float64, n, h, w, cols int, delay int) err
 		anim.Image = append(anim.Image, paletted(TileImage(x, n, h, w, cols, false)))
 		anim.Delay = append(anim.Delay, delay)
 	}
-	var buf bytes.Buffer
-	if err := gif.EncodeAll(&buf, anim); err != nil {
-		return fmt.Errorf("runtime: write GIF %s: %w", path, err)
-	}
-	if err := fileio.WriteFileAtomic(path, buf.Bytes()); err != nil {
-		return fmt.Errorf("runtime: write GIF: %w", err)
-	}
-	return nil
+	return encodeGIF(path, anim, "write")
 }
