@@ -522,7 +522,8 @@ const framedChains = 36
 // saved epoch is replaced). The animation shows at a glance what the
 // chains that drive the gradient look like: digits while SML works,
 // texture and noise once they have lost the data's modes. A frame that
-// cannot be written is a warning, not the end of the training.
+// cannot be written is a warning, not the end of the training; the next
+// one written leaves it black, so frame i stays epoch i + 1.
 func (e *env) withChainFrame(proxy func() (string, float64), m runtime.Reflective, tr runtime.Trainer, dir string, res *Result) func() (string, float64) {
 	visible := "chain." + m.Layers()[0].Name
 	if lay, err := deep.NewDBMLayout(m); err == nil {

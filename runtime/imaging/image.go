@@ -125,21 +125,21 @@ func WriteTiles(path string, x []float64, n, h, w, cols int, normalize bool) err
 	return nil
 }
 
-// AppendGIF adds one frame, the grid TileImage builds from x (values in
-// [0, 1], not normalised, shown for delay hundredths of a second), to the
-// animated GIF at path, after at most keep of the frames the file holds
-// already (the later ones are dropped, so that a run resumed after its
-// last saved epoch replaces the frames it repeats; none when keep ≤ 0),
-// and writes it back atomically, looping forever as WriteGIF's; a missing
-// file starts a new animation. The file's frames keep their pixels; a
-// file that is not a GIF, or whose frames are not the size of the new
-// one, is refused.
-func AppendGIF(path string, keep int, x []float64, n, h, w, cols, delay int) error {
+// AppendGIF writes one frame, the grid TileImage builds from x (values in
+// [0, 1], not normalised, shown for delay hundredths of a second), as frame
+// at (counted from 0) of the animated GIF at path, and writes the file back
+// atomically, looping forever as WriteGIF's. The file's frames before at
+// keep their pixels and the later ones are dropped, so that a run resumed
+// after its last saved epoch replaces the frames it repeats; frames before
+// at that the file lacks (a missing file, a frame that failed to write)
+// are black tiles, so that frame i always stands for step i. A file that is not
+// a GIF, or whose frames are not the size of the new one, is refused.
+func AppendGIF(path string, at int, x []float64, n, h, w, cols, delay int) error {
 	if err := checkTiles(x, n, h, w); err != nil {
 		return fmt.Errorf("runtime: append GIF %s: %w", path, err)
 	}
 	frame := paletted(TileImage(x, n, h, w, cols, false))
-	keep = max(keep, 0)
+	keep := max(at, 0)
 	anim := &gif.GIF{}
 	if b, err := os.ReadFile(path); err == nil {
 		if anim, err = gif.DecodeAll(bytes.NewReader(b)); err != nil {
@@ -153,6 +153,12 @@ func AppendGIF(path string, keep int, x []float64, n, h, w, cols, delay int) err
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("runtime: append GIF: %w", err)
+	}
+	if len(anim.Image) < keep {
+		blank := paletted(TileImage(make([]float64, len(x)), n, h, w, cols, false))
+		for len(anim.Image) < keep {
+			anim.Image, anim.Delay = append(anim.Image, blank), append(anim.Delay, delay)
+		}
 	}
 	anim.Image, anim.Delay = append(anim.Image, frame), append(anim.Delay, delay)
 	// A file of one frame has no loop count (gif.EncodeAll writes none), so

@@ -193,6 +193,9 @@ func TestAppendGIF(t *testing.T) {
 			t.Errorf("%s: loop count %d, want 0 (forever)", step, g.LoopCount)
 		}
 		for i, x := range want {
+			if x == nil { // a frame the file lacked: black
+				x = make([]float64, n*h*w)
+			}
 			tiles := TileImage(x, n, h, w, cols, false)
 			for p := range tiles.Pix {
 				if g.Image[i].Pix[p] != tiles.Pix[p] || g.Delay[i] != 10 {
@@ -211,10 +214,10 @@ func TestAppendGIF(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("resumed after the first", a, d)
-	if err := AppendGIF(path, 9, c, n, h, w, cols, 10); err != nil {
+	if err := AppendGIF(path, 4, c, n, h, w, cols, 10); err != nil {
 		t.Fatal(err)
 	}
-	check("keep beyond the frames", a, d, c)
+	check("a frame beyond the file's", a, d, nil, nil, c)
 	if err := AppendGIF(path, -1, b, n, h, w, cols, 10); err != nil {
 		t.Fatal(err)
 	}
@@ -225,6 +228,17 @@ func TestAppendGIF(t *testing.T) {
 		}
 	}
 	check("after a new start", b, c, d)
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := AppendGIF(path, 2, a, n, h, w, cols, 10); err != nil {
+		t.Fatal(err)
+	}
+	check("a missing file at frame 2", nil, nil, a)
+	if err := AppendGIF(path, 3, b, n, h, w, cols, 10); err != nil {
+		t.Fatal(err)
+	}
+	check("appended to the padded file", nil, nil, a, b)
 
 	before, _ := os.ReadFile(path)
 	if err := AppendGIF(path, 3, make([]float64, 4*h*w), 4, h, w, 2, 10); err == nil || !strings.Contains(err.Error(), "frame 0") {
