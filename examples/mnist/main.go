@@ -326,7 +326,11 @@ func runTable(o options, chosen []*row, stdout io.Writer) error {
 	}
 	e := &env{o: o, train: train, fit: fit, valid: valid, test: test, stdout: stdout, version: version}
 	for i, r := range chosen {
-		fmt.Fprintf(stdout, "\n== %s (%d/%d): %s, %s\n", r.id, i+1, len(chosen), r.model, r.training)
+		training := r.training
+		if r.cd != nil { // -k and -k-ramp change an RBM row's method
+			training = o.rbmRow(*r.cd).method()
+		}
+		fmt.Fprintf(stdout, "\n== %s (%d/%d): %s, %s\n", r.id, i+1, len(chosen), r.model, training)
 		res, err := e.runRow(r)
 		if err != nil {
 			return fmt.Errorf("%s: %w", r.id, err)

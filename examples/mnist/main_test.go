@@ -855,3 +855,29 @@ func TestTrainDataGrey(t *testing.T) {
 		t.Errorf("table data: binarized %+v, grey %+v", binTab.Data, greyTab.Data)
 	}
 }
+
+// TestKNamesTheMethod: with -k the progress header and the table name the
+// method the row trains by, not its recipe's.
+func TestKNamesTheMethod(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains a row")
+	}
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	args := []string{"-data", fakeMNIST(t, 200, 50), "-out", out, "-rows", "rbm500-cd1", "-epochs", "1", "-k", "3",
+		"-temps", "20", "-ais-runs", "2", "-raise-rows", "0", "-reverse-runs", "0", "-curve-temps", "10", "-curve-runs", "2"}
+	if code := run(args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "== rbm500-cd1 (1/1): RBM 784×500, CD-3\n") {
+		t.Errorf("the header does not name CD-3:\n%s", stdout.String())
+	}
+	var tab Table
+	b, _ := os.ReadFile(filepath.Join(out, "table.json"))
+	if err := json.Unmarshal(b, &tab); err != nil {
+		t.Fatal(err)
+	}
+	if len(tab.Rows) != 1 || tab.Rows[0].Training != "CD-3" {
+		t.Errorf("table rows %+v, want one trained by CD-3", tab.Rows)
+	}
+}
