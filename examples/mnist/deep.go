@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -561,6 +562,9 @@ func (e *env) dbmRecipeOf(r *row) dbmRecipe {
 		pre[i] = e.scaled(n)
 	}
 	rc.PretrainEpochs = pre
+	if e.o.pretrainEpochs != nil {
+		rc.PretrainEpochs = slices.Clone(e.o.pretrainEpochs)
+	}
 	rc.Float32, rc.PretrainFloat32 = e.o.float32, e.o.float32
 	switch e.o.biases {
 	case "base":

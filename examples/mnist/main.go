@@ -39,6 +39,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -81,6 +82,7 @@ type options struct {
 	budget                    time.Duration
 	kRamp, k                  int
 	smlEpochs                 int
+	pretrainEpochs            []int
 	resume                    bool
 	aisPath                   estimators.AISPath
 }
@@ -108,6 +110,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.dbmChains, "dbm-chains", "", "where the DBM's persistent chains start: data (training images, the recipe's) or noise (every unit uniform, as Salakhutdinov's code starts them; the start that does not drift, docs/mnist.md)")
 	fs.StringVar(&o.dbmRecipe, "dbm-recipe", "", "the DBM's training: 2009 (the row's, after Salakhutdinov & Hinton) or maxnorm (the reference reimplementation's: max-norm 6, k = 1, a geometric rate over 400 epochs, chains from noise; docs/mnist.md)")
 	fs.IntVar(&o.smlEpochs, "sml-epochs", 0, "the DBM's epochs of variational SML instead of its recipe's, its pretraining unchanged (0: the recipe's, or -epochs)")
+	fs.Func("pretrain-epochs", "the DBM's epochs of pretraining for each RBM, bottom up, comma-separated (e.g. 64,120), instead of its recipe's; -epochs and -epoch-scale leave them as given", func(v string) error {
+		var err error
+		o.pretrainEpochs, err = positiveInts(v)
+		return err
+	})
 	fs.BoolVar(&o.resume, "resume", false, "continue the DBM row's training from where an earlier run with the same flags and -out stopped (its dbm/pretrained.safetensors, dbm/sml.safetensors and dbm/progress.json, written after pretraining and every epoch of SML), bit for bit as if it had not stopped")
 	fs.DurationVar(&o.budget, "budget", 0, "stop the DBM's SML when this much time has passed (e.g. 90m) and evaluate the model as it is then; 0: no limit")
 	fs.StringVar(&o.schedule, "schedule", "", "the RBM rows' learning rate over the epochs: linear (falling to zero, the recipe's) or constant; a constant rate shows where a longer run is heading")
@@ -185,6 +192,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if o.reverseFrom != "" && o.reverseFrom != reverseFromNoise && (o.reverseRuns == 0 || slices.ContainsFunc(chosen, func(r *row) bool { return r.dbm == nil })) {
 		fmt.Fprintln(stderr, "mnist: -reverse-from starts the DBM's reverse AIS from saved chains: give it with -rows dbm and -reverse-runs not 0")
+		return 2
+	}
+	if o.pretrainEpochs != nil && (o.load != "" || slices.ContainsFunc(chosen, func(r *row) bool { return r.dbm == nil || len(r.dbm.PretrainEpochs) != len(o.pretrainEpochs) })) {
+		fmt.Fprintln(stderr, "mnist: -pretrain-epochs sets the DBM's pretraining, one count for each of its RBMs (2): give it with -rows dbm and without -load")
 		return 2
 	}
 	if o.resume && (o.load != "" || slices.ContainsFunc(chosen, func(r *row) bool { return r.dbm == nil })) {
@@ -429,4 +440,17 @@ func sameDir(a, b string) bool {
 	absA, errA := filepath.Abs(a)
 	absB, errB := filepath.Abs(b)
 	return errA == nil && errB == nil && absA == absB
+}
+
+// positiveInts parses comma-separated positive integers.
+func positiveInts(v string) ([]int, error) {
+	var ns []int
+	for f := range strings.SplitSeq(v, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("want positive whole numbers separated by commas, not %q", f)
+		}
+		ns = append(ns, n)
+	}
+	return ns, nil
 }

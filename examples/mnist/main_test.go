@@ -881,3 +881,36 @@ func TestKNamesTheMethod(t *testing.T) {
 		t.Errorf("table rows %+v, want one trained by CD-3", tab.Rows)
 	}
 }
+
+// TestPretrainEpochs checks that -pretrain-epochs sets the DBM's
+// pretraining per RBM whatever -epoch-scale says, while without it (the
+// control) the recipe's counts are scaled; counts that are not positive
+// whole numbers, a count per RBM missing, or a row that is not the DBM
+// are refused before any data is read (exit 2), and the accepted flag
+// fails later, on the missing data (exit 1).
+func TestPretrainEpochs(t *testing.T) {
+	var r *row
+	for _, x := range rows() {
+		if x.id == "dbm" {
+			r = x
+		}
+	}
+	e := &env{o: options{epochScale: 2}}
+	if got, want := e.dbmRecipeOf(r).PretrainEpochs, []int{2 * r.dbm.PretrainEpochs[0], 2 * r.dbm.PretrainEpochs[1]}; !slices.Equal(got, want) {
+		t.Errorf("-epoch-scale 2: pretraining %v, want %v", got, want)
+	}
+	e.o.pretrainEpochs = []int{64, 120}
+	if got := e.dbmRecipeOf(r).PretrainEpochs; !slices.Equal(got, []int{64, 120}) {
+		t.Errorf("-pretrain-epochs 64,120: pretraining %v", got)
+	}
+	for _, c := range []struct {
+		rows, value string
+		code        int
+	}{{"dbm", "64,120", 1}, {"dbm", " 3, 4", 1}, {"dbm", "64", 2}, {"dbm", "64,120,5", 2}, {"dbm", "64,0", 2}, {"dbm", "64,-1", 2},
+		{"dbm", "64,x", 2}, {"dbm", "", 2}, {"mob10", "64,120", 2}, {"dbm,mob10", "64,120", 2}} {
+		args := []string{"-rows", c.rows, "-data", t.TempDir(), "-out", t.TempDir(), "-pretrain-epochs", c.value}
+		if code := run(args, io.Discard, io.Discard); code != c.code {
+			t.Errorf("-rows %s -pretrain-epochs %q: exit %d, want %d", c.rows, c.value, code, c.code)
+		}
+	}
+}
