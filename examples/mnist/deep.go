@@ -196,11 +196,7 @@ func newDBN(seed uint64) (*deep.DBN, error) {
 // trains, then the DBN's variational bound on the test images (one draw of
 // q per image, log Z of the top by quick AIS) while the top trains.
 func (e *env) trainDBN(r *row, res *Result) (*deep.DBN, error) {
-	rc := *r.dbn
-	rc.Bottom.Epochs, rc.Top.Epochs = e.scaled(rc.Bottom.Epochs), e.scaled(rc.Top.Epochs)
-	rc.Bottom.Float32 = e.o.float32
-	rc.TiedTop = rc.TiedTop || e.o.tiedTop
-	rc.Top = e.o.dbnTop(rc.Top)
+	rc := e.dbnRecipeOf(r)
 	d, err := newDBN(e.o.seed)
 	if err != nil {
 		return nil, err
@@ -211,7 +207,7 @@ func (e *env) trainDBN(r *row, res *Result) (*deep.DBN, error) {
 		if err != nil {
 			return nil, err
 		}
-		rc.Bottom, rc.BottomFrom, rc.BottomSHA256 = cdRecipe{}, e.o.dbnBottom, sum
+		rc.BottomSHA256 = sum
 		fmt.Fprintf(e.stdout, "the bottom RBM restored from %s (sha256 %s), not trained\n", e.o.dbnBottom, sum)
 	}
 	res.Settings, res.Epochs, res.Training = rc, rc.Bottom.Epochs+rc.Top.Epochs, rc.method()
@@ -288,6 +284,21 @@ func (rc dbnRecipe) method() string {
 		top += " on a tied top"
 	}
 	return "greedy " + bottom + ", then " + top
+}
+
+// dbnRecipeOf is the DBN row's recipe with the flags applied: the epochs
+// (-epochs, -epoch-scale), -float32, -tied-top, the top's flags (dbnTop)
+// and -dbn-bottom, which leaves the bottom untrained.
+func (e *env) dbnRecipeOf(r *row) dbnRecipe {
+	rc := *r.dbn
+	rc.Bottom.Epochs, rc.Top.Epochs = e.scaled(rc.Bottom.Epochs), e.scaled(rc.Top.Epochs)
+	rc.Bottom.Float32 = e.o.float32
+	rc.TiedTop = rc.TiedTop || e.o.tiedTop
+	rc.Top = e.o.dbnTop(rc.Top)
+	if e.o.dbnBottom != "" {
+		rc.Bottom, rc.BottomFrom = cdRecipe{}, e.o.dbnBottom
+	}
+	return rc
 }
 
 // dbnTop applies the flags of the DBN's top RBM to its recipe: -top-lr

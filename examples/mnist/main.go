@@ -337,11 +337,7 @@ func runTable(o options, chosen []*row, stdout io.Writer) error {
 	}
 	e := &env{o: o, train: train, fit: fit, valid: valid, test: test, stdout: stdout, version: version}
 	for i, r := range chosen {
-		training := r.training
-		if r.cd != nil { // -k and -k-ramp change an RBM row's method
-			training = o.rbmRow(*r.cd).method()
-		}
-		fmt.Fprintf(stdout, "\n== %s (%d/%d): %s, %s\n", r.id, i+1, len(chosen), r.model, training)
+		fmt.Fprintf(stdout, "\n== %s (%d/%d): %s, %s\n", r.id, i+1, len(chosen), r.model, e.training(r))
 		res, err := e.runRow(r)
 		if err != nil {
 			return fmt.Errorf("%s: %w", r.id, err)
@@ -453,4 +449,16 @@ func positiveInts(v string) ([]int, error) {
 		ns = append(ns, n)
 	}
 	return ns, nil
+}
+
+// training names the row's training as the flags change it (-k, -k-ramp,
+// the DBN's top and bottom flags), as the table will.
+func (e *env) training(r *row) string {
+	switch {
+	case r.cd != nil:
+		return e.o.rbmRow(*r.cd).method()
+	case r.dbn != nil:
+		return e.dbnRecipeOf(r).method()
+	}
+	return r.training
 }

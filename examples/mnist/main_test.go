@@ -857,8 +857,23 @@ func TestTrainDataGrey(t *testing.T) {
 }
 
 // TestKNamesTheMethod: with -k the progress header and the table name the
-// method the row trains by, not its recipe's.
+// method the row trains by, not its recipe's; so does the DBN's header
+// with the top's flags and a restored bottom (the recipe's name without
+// them is the control).
 func TestKNamesTheMethod(t *testing.T) {
+	for _, r := range rows() {
+		if r.dbn == nil {
+			continue
+		}
+		e := &env{o: options{epochScale: 1, momentum: -1, finalMomentum: -1, decay: -1}}
+		if got := e.training(r); got != r.training {
+			t.Errorf("the DBN without flags: %q, want %q", got, r.training)
+		}
+		e.o.topK, e.o.tiedTop, e.o.dbnBottom = 25, true, "bottom.safetensors"
+		if got, want := e.training(r), "greedy a restored RBM, then CD-25 on a tied top"; got != want {
+			t.Errorf("the DBN with -top-k 25 -tied-top -dbn-bottom: %q, want %q", got, want)
+		}
+	}
 	if testing.Short() {
 		t.Skip("trains a row")
 	}
