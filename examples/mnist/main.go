@@ -452,9 +452,12 @@ func positiveInts(v string) ([]int, error) {
 }
 
 // training names the row's training as the flags change it (-k, -k-ramp,
-// the DBN's top and bottom flags), as the table will.
+// the DBN's top and bottom flags), as the table will; with -load, where
+// the saved run's table says it.
 func (e *env) training(r *row) string {
 	switch {
+	case e.o.load != "":
+		return "trained as " + filepath.Join(e.o.load, "table.json") + " says"
 	case r.cd != nil:
 		return e.o.rbmRow(*r.cd).method()
 	case r.dbn != nil:

@@ -873,6 +873,10 @@ func TestKNamesTheMethod(t *testing.T) {
 		if got, want := e.training(r), "greedy a restored RBM, then CD-25 on a tied top"; got != want {
 			t.Errorf("the DBN with -top-k 25 -tied-top -dbn-bottom: %q, want %q", got, want)
 		}
+		e.o.load = "run"
+		if got, want := e.training(r), "trained as "+filepath.Join("run", "table.json")+" says"; got != want {
+			t.Errorf("the DBN with -load: %q, want %q", got, want)
+		}
 	}
 	if testing.Short() {
 		t.Skip("trains a row")
