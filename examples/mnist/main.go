@@ -195,7 +195,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if o.pretrainEpochs != nil && (o.load != "" || slices.ContainsFunc(chosen, func(r *row) bool { return r.dbm == nil || len(r.dbm.PretrainEpochs) != len(o.pretrainEpochs) })) {
-		fmt.Fprintln(stderr, "mnist: -pretrain-epochs sets the DBM's pretraining, one count for each of its RBMs (2): give it with -rows dbm and without -load")
+		fmt.Fprintln(stderr, "mnist: -pretrain-epochs sets the DBM's pretraining, one count for each of its RBMs, bottom up: give it with -rows dbm and without -load")
 		return 2
 	}
 	if o.resume && (o.load != "" || slices.ContainsFunc(chosen, func(r *row) bool { return r.dbm == nil })) {
