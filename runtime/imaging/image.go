@@ -125,6 +125,10 @@ func WriteTiles(path string, x []float64, n, h, w, cols int, normalize bool) err
 	return nil
 }
 
+// MaxGIFFrames bounds the frames AppendGIF writes, so that a wrong frame
+// number cannot fill memory with padding.
+const MaxGIFFrames = 1 << 16
+
 // AppendGIF writes one frame, the grid TileImage builds from x (values in
 // [0, 1], not normalised, shown for delay hundredths of a second), as frame
 // at (counted from 0) of the animated GIF at path, and writes the file back
@@ -137,6 +141,9 @@ func WriteTiles(path string, x []float64, n, h, w, cols int, normalize bool) err
 func AppendGIF(path string, at int, x []float64, n, h, w, cols, delay int) error {
 	if err := checkTiles(x, n, h, w); err != nil {
 		return fmt.Errorf("runtime: append GIF %s: %w", path, err)
+	}
+	if at >= MaxGIFFrames {
+		return fmt.Errorf("runtime: append GIF %s: frame %d, past the %d frames an animation may hold", path, at, MaxGIFFrames)
 	}
 	frame := paletted(TileImage(x, n, h, w, cols, false))
 	keep := max(at, 0)

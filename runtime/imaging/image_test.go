@@ -252,6 +252,9 @@ func TestAppendGIF(t *testing.T) {
 	if err := AppendGIF(bad, 0, a, n, h, w, cols, 10); err == nil || !strings.Contains(err.Error(), "bad.gif") {
 		t.Errorf("a file that is not a GIF: %v, want it refused", err)
 	}
+	if err := AppendGIF(path, MaxGIFFrames, a, n, h, w, cols, 10); err == nil || !strings.Contains(err.Error(), "past the") {
+		t.Errorf("a frame past MaxGIFFrames: %v, want it refused", err)
+	}
 	if err := AppendGIF(path, 0, a[:3], n, h, w, cols, 10); err == nil {
 		t.Error("a short frame was accepted")
 	}
