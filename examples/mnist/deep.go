@@ -367,6 +367,12 @@ func (e *env) evaluateDBN(r *row, d *deep.DBN, res *Result) error {
 	if err != nil {
 		return err
 	}
+	var tied []*estimators.Estimate // the top's log Z from its tied start, forward and reverse
+	if topWasTied(res.Settings) {
+		if tied, err = e.topFromTiedStart(bottom, top, bz, res); err != nil {
+			return err
+		}
+	}
 	samples := r.dbn.BoundSamples
 	bound := func(data *dataset.Dataset, importance bool) (Figure, *deep.DBNBound, error) {
 		b, err := d.LowerBound(data, z, deep.DBNBoundConfig{Samples: samples, Importance: importance, Seed: o.seed})
@@ -392,6 +398,16 @@ func (e *env) evaluateDBN(r *row, d *deep.DBN, res *Result) error {
 	if rev != nil {
 		v := res.TestLogLik.Value + z.LogZ - rev.LogZ
 		res.Estimates["bound_reverse"] = figure(v, math.NaN(), math.NaN(), "the variational bound with log Z of the top by reverse AIS")
+	}
+	for _, t := range tied {
+		key, what := "bound_tied_start_ais", "forward"
+		if strings.HasPrefix(t.Method, "reverse") {
+			key, what = "bound_tied_start_reverse_ais", "reverse"
+		}
+		v := res.TestLogLik.Value + z.LogZ - t.LogZ
+		res.Estimates[key] = figure(v, res.TestLogLik.Value+z.LogZ-t.High, res.TestLogLik.Value+z.LogZ-t.Low,
+			"the variational bound with log Z of the top by "+what+" AIS from its tied start (the interval is log Z's alone)")
+		fmt.Fprintf(e.stdout, "test: variational bound with the top's log Z by %s AIS from its tied start: %s\n", what, res.Estimates[key])
 	}
 	res.Estimates["importance"] = is
 	fmt.Fprintf(e.stdout, "test: variational bound %s; importance-sampled %s\n", res.TestLogLik, is)
@@ -422,6 +438,81 @@ func (e *env) evaluateDBN(r *row, d *deep.DBN, res *Result) error {
 		fmt.Fprintf(e.stdout, "on the first %d test images: RAISE %.2f, importance-sampled %.2f, variational bound %.2f\n", sub.Rows, ra.Mean, isSub.Value, vbSub.Value)
 	}
 	return nil
+}
+
+// tiedStart sets every parameter of top to zero and then ties it to the
+// bottom RBM (tieTop), and returns the number of the top's hidden units
+// beyond the bottom's visible ones: top's log Z is then the bottom's plus
+// that number times log 2, as each such unit sums to 1 + e⁰ whatever h₁.
+func tiedStart(bottom, top runtime.Reflective) (extra int, err error) {
+	for _, p := range top.Params() {
+		clear(p.Data)
+	}
+	if err := tieTop(bottom, top); err != nil {
+		return 0, err
+	}
+	return top.Params()[0].Shape[1] - bottom.Params()[0].Shape[0], nil
+}
+
+// topWasTied reports whether the DBN's top RBM started as the bottom one
+// turned upside down: settings are the row's recipe, or, restored with
+// -load, its JSON.
+func topWasTied(settings any) bool {
+	switch s := settings.(type) {
+	case dbnRecipe:
+		return s.TiedTop
+	case map[string]any:
+		return s["top_started_from_bottom_transposed"] == true
+	}
+	return false
+}
+
+// topFromTiedStart estimates log Z of the trained top RBM by AIS between
+// two models (estimators.AISBetween) from the top as a tied start makes
+// it, with its other hidden units' weights and biases at zero: that
+// model's marginal over h₁ is the bottom RBM's own p(h₁) times 2 for each
+// other unit, so its log Z is the bottom's (bz, by AIS from the base
+// rates) plus their number times log 2, and the path to the trained top
+// is only as long as training made it — where AIS from the base rates
+// must find every mode of the top from a factorial start. Forward runs
+// start from -burn sweeps of the tied model (the bottom RBM's Gibbs
+// chain, which mixes where the top's may not), reverse runs from -burn
+// sweeps of the trained top. The intervals add the bottom's log Z
+// interval in quadrature.
+func (e *env) topFromTiedStart(bottom, top runtime.Reflective, bz *estimators.Estimate, res *Result) ([]*estimators.Estimate, error) {
+	o := e.o
+	tied := models.NewTop2000(o.seed).Reflect()
+	extra, err := tiedStart(bottom, tied)
+	if err != nil {
+		return nil, err
+	}
+	logZ0 := bz.LogZ + float64(extra)*math.Ln2
+	var out []*estimators.Estimate
+	for _, reverse := range []bool{false, true} {
+		cfg := estimators.BetweenConfig{AISConfig: estimators.AISConfig{Betas: e.betas(), Runs: o.aisRuns, Seed: o.seed + 5, Progress: e.stdout}, Burn: o.burn, Reverse: reverse}
+		key, what := "top_ais_from_tied_start", "AIS"
+		if reverse {
+			if o.reverseRuns == 0 {
+				break
+			}
+			cfg.Runs, key, what = o.reverseRuns, "top_reverse_ais_from_tied_start", "reverse AIS"
+		}
+		est, err := estimators.AISBetween(tied, top, logZ0, cfg)
+		if err != nil {
+			return nil, err
+		}
+		widen := func(end, edge float64) float64 {
+			return est.LogZ + math.Copysign(math.Hypot(end-est.LogZ, edge), end-est.LogZ)
+		}
+		est.Low, est.High = widen(est.Low, bz.LogZ-bz.Low), widen(est.High, bz.High-bz.LogZ)
+		est.Method += fmt.Sprintf(", from the top as it started tied with its other %d hidden units at zero, whose log Z is the bottom RBM's %.3f plus %d log 2 (the interval adds the bottom's in quadrature)", extra, bz.LogZ, extra)
+		f := figure(est.LogZ, est.Low, est.High, est.Method)
+		f.ESS = &est.ESS
+		res.LogZ[key] = f
+		fmt.Fprintf(e.stdout, "log Z of the top RBM by %s from its tied start: %.3f [%.3f, %.3f] (ESS %.1f of %d)\n", what, est.LogZ, est.Low, est.High, est.ESS, len(est.LogW))
+		out = append(out, est)
+	}
+	return out, nil
 }
 
 // saveDBN writes the DBN's models, bottom first, and samples.png: 64

@@ -70,6 +70,51 @@ func TestTieTopGivesTheBottomsHiddenMarginal(t *testing.T) {
 	}
 }
 
+// TestTiedStartLogZ checks the log Z that AIS from the tied start rests
+// on: the 3×6 top tied to the 4×3 bottom with its other units at zero has
+// log Z = the bottom's + 2 log 2, both enumerated. Control: the same top
+// with its other units' weights left random does not.
+func TestTiedStartLogZ(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	bottom := dbn.NewTiny1(1).Reflect()
+	for _, p := range bottom.Params() {
+		for i := range p.Data {
+			p.Data[i] = rng.NormFloat64()
+		}
+	}
+	top := dbn.NewTinyWide(2).Reflect()
+	extra, err := tiedStart(bottom, top)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zb, err := bottom.LogZ(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zt, err := top.LogZ(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if extra != 2 || math.Abs(zt-(zb+float64(extra)*math.Ln2)) > 1e-12 {
+		t.Errorf("log Z of the tied start %.15f with %d other units, want the bottom's %.15f + 2 log 2", zt, extra, zb)
+	}
+	w := top.Params()[0]
+	w.Data[4], w.Data[w.Shape[1]+5] = 0.5, -0.7 // other units' weights, rows 0 and 1
+	if zt2, _ := top.LogZ(0); math.Abs(zt2-(zb+2*math.Ln2)) < 1e-3 {
+		t.Errorf("control: with the other units weighted, log Z %.6f still equals the bottom's + 2 log 2", zt2)
+	}
+	for _, s := range []any{dbnRecipe{TiedTop: true}, map[string]any{"top_started_from_bottom_transposed": true}} {
+		if !topWasTied(s) {
+			t.Errorf("topWasTied(%#v) = false", s)
+		}
+	}
+	for _, s := range []any{dbnRecipe{}, map[string]any{}, nil, cdRecipe{}} {
+		if topWasTied(s) {
+			t.Errorf("topWasTied(%#v) = true", s)
+		}
+	}
+}
+
 // marginalSpread returns max − min over every binary h of log p̃_bottom(h)
 // − log p̃_top(h): 0 when the two unnormalized marginals are proportional.
 func marginalSpread(bottom, top runtime.Reflective) float64 {
