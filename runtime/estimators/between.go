@@ -6,9 +6,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/internal/layout"
 	"github.com/ebmc/ebmc/runtime/internal/stats"
-	"github.com/ebmc/ebmc/runtime"
 )
 
 // BetweenConfig configures annealed importance sampling between two models
@@ -144,9 +144,9 @@ func AISBetween(m0, m1 runtime.Reflective, logZ0 float64, cfg BetweenConfig) (*E
 // the visible layers' states.
 type betweenPath struct {
 	m        [2]runtime.Reflective
-	fe       [2]int     // each model's free energy of its visible layers
-	kept     [2][]int   // the visible layers, in m0's order, as each model numbers them
-	summed   [2][]int   // the other layers
+	fe       [2]int   // each model's free energy of its visible layers
+	kept     [2][]int // the visible layers, in m0's order, as each model numbers them
+	summed   [2][]int // the other layers
 	kinds    []runtime.LayerInfo
 	x        [2]runtime.Chains
 	views    [2][]runtime.Tensor
