@@ -1,5 +1,7 @@
 package runtime
 
+import "math"
+
 // LayerInfo describes a layer of a generated model.
 type LayerInfo struct {
 	Name    string
@@ -22,6 +24,37 @@ const (
 
 // Binary reports whether the units take two values (bernoulli or spin).
 func (k UnitKind) Binary() bool { return k == KindBernoulli || k == KindSpin }
+
+// Draw draws one state of a layer's units, each independent given its
+// field a (and, for gaussian units, its precision prec), into dst:
+// p(x = 1) = σ(a) for bernoulli units, p(s = +1) = σ(2a) for spins,
+// N(a/P, 1/P) for gaussian ones, and p(category c) = exp(a_c) / Σ exp(a)
+// within each softmax group of size units (the layer's last dimension).
+// dst must not overlap a. Laplace units (MAP only) are not drawn.
+func (k UnitKind) Draw(rng *RNG, size int, a, prec, dst []float64) {
+	switch k {
+	case KindBernoulli:
+		for i, v := range a {
+			dst[i] = rng.Bernoulli(Sigmoid(v))
+		}
+	case KindSpin:
+		for i, v := range a {
+			dst[i] = 2*rng.Bernoulli(Sigmoid(2*v)) - 1
+		}
+	case KindSoftmax:
+		for g := 0; g+size <= len(a); g += size {
+			p := dst[g : g+size] // the group's probabilities, then its one-hot state
+			Softmax(p, a[g:g+size])
+			c := rng.Categorical(p)
+			clear(p)
+			p[c] = 1
+		}
+	case KindGaussian:
+		for i, v := range a {
+			dst[i] = v/prec[i] + rng.Normal()/math.Sqrt(prec[i])
+		}
+	}
+}
 
 // TermInfo is one term of the energy, a monomial c(θ)·Π_f x_f summed over
 // its indices: Params are the parameters its coefficient c reads (indices

@@ -740,31 +740,11 @@ func dbmMeans(ly runtime.LayerInfo, a, prec, dst []float64) {
 
 // dbmSample draws a layer from its conditional given the fields a (and precisions).
 func dbmSample(ly runtime.LayerInfo, a, prec, dst []float64, rng *runtime.RNG) {
-	switch ly.Kind {
-	case runtime.KindBernoulli:
-		for i, v := range a {
-			dst[i] = rng.Bernoulli(runtime.Sigmoid(v))
-		}
-	case runtime.KindSpin:
-		for i, v := range a {
-			dst[i] = 2*rng.Bernoulli(runtime.Sigmoid(2*v)) - 1
-		}
-	case runtime.KindSoftmax:
-		k := ly.Shape[len(ly.Shape)-1]
-		p := make([]float64, k)
-		for g := 0; g+k <= len(a); g += k {
-			runtime.Softmax(p, a[g:g+k])
-			c := rng.Categorical(p)
-			for j := range p {
-				dst[g+j] = 0
-			}
-			dst[g+c] = 1
-		}
-	case runtime.KindGaussian:
-		for i, v := range a {
-			dst[i] = v/prec[i] + rng.Normal()/math.Sqrt(prec[i])
-		}
+	size := 1 // softmax groups: the last dimension
+	if n := len(ly.Shape); n > 0 {
+		size = ly.Shape[n-1]
 	}
+	ly.Kind.Draw(rng, size, a, prec, dst)
 }
 
 // dbmSampleMeans replaces means of a layer's units by a sample of the

@@ -320,7 +320,7 @@ func (p *betweenPath) transition(beta float64) {
 			k = ly.Shape[len(ly.Shape)-1]
 		}
 		for c := range n {
-			drawUnits(p.rng, ly.Kind, k, a[c*size:(c+1)*size], prec[c*size:(c+1)*size], dst[c*size:(c+1)*size])
+			ly.Kind.Draw(p.rng, k, a[c*size:(c+1)*size], prec[c*size:(c+1)*size], dst[c*size:(c+1)*size])
 		}
 		copy(p.views[1][p.kept[1][j]].Data, dst)
 	}

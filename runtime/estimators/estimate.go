@@ -208,45 +208,10 @@ func (b *Base) SampleLayer(rng *runtime.RNG, i int, kind runtime.UnitKind, k int
 	f := b.Field[i]
 	n := len(f)
 	for r := 0; r < len(dst)/n; r++ {
-		drawUnits(rng, kind, k, f, b.Precision[i], dst[r*n:(r+1)*n])
+		kind.Draw(rng, k, f, b.Precision[i], dst[r*n:(r+1)*n])
 	}
 }
 
-// drawUnits draws one state of a layer's units into row from their fields
-// a (and, for gaussian units, precisions prec), each independent:
-// p(x = 1) = σ(a) for bernoulli units, p(s = +1) = σ(2a) for spins,
-// N(a/P, 1/P) for gaussian ones, and p(category c) = exp(a_c)/Σ exp(a)
-// within each softmax group of k.
-func drawUnits(rng *runtime.RNG, kind runtime.UnitKind, k int, a, prec, row []float64) {
-	switch kind {
-	case runtime.KindBernoulli:
-		for u, f := range a {
-			row[u] = rng.Bernoulli(runtime.Sigmoid(f))
-		}
-	case runtime.KindSpin:
-		for u, f := range a {
-			row[u] = 2*rng.Bernoulli(runtime.Sigmoid(2*f)) - 1
-		}
-	case runtime.KindGaussian:
-		for u, f := range a {
-			p := prec[u]
-			row[u] = f/p + rng.Normal()/math.Sqrt(p)
-		}
-	case runtime.KindSoftmax:
-		clear(row)
-		for g := 0; g < len(a)/k; g++ {
-			lse := runtime.LogSumExp(a[g*k : (g+1)*k])
-			u, c := rng.Float64(), 0
-			for ; c < k-1; c++ {
-				u -= math.Exp(a[g*k+c] - lse)
-				if u < 0 {
-					break
-				}
-			}
-			row[g*k+c] = 1
-		}
-	}
-}
 
 func (b *Base) apply(m runtime.Reflective, x runtime.Chains) {
 	for i, f := range b.Field {
