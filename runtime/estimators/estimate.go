@@ -212,7 +212,6 @@ func (b *Base) SampleLayer(rng *runtime.RNG, i int, kind runtime.UnitKind, k int
 	}
 }
 
-
 func (b *Base) apply(m runtime.Reflective, x runtime.Chains) {
 	for i, f := range b.Field {
 		m.SetBase(x, i, f, b.Precision[i])
