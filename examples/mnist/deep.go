@@ -368,10 +368,13 @@ func (e *env) evaluateDBN(r *row, d *deep.DBN, res *Result) error {
 		return err
 	}
 	var tied []*estimators.Estimate // the top's log Z from its tied start, forward and reverse
-	if topWasTied(res.Settings) {
+	switch {
+	case o.tiedPath && topWasTied(res.Settings):
 		if tied, err = e.topFromTiedStart(bottom, top, bz, res); err != nil {
 			return err
 		}
+	case o.tiedPath:
+		fmt.Fprintln(e.stdout, "-tied-path: this DBN's top did not start tied (-tied-top), so there is no tied start to anneal from; skipped")
 	}
 	samples := r.dbn.BoundSamples
 	bound := func(data *dataset.Dataset, importance bool) (Figure, *deep.DBNBound, error) {

@@ -113,6 +113,12 @@ func TestTiedStartLogZ(t *testing.T) {
 			t.Errorf("topWasTied(%#v) = true", s)
 		}
 	}
+	for _, rows := range []string{"mob10", "dbn,mob10"} {
+		args := []string{"-rows", rows, "-data", t.TempDir(), "-out", t.TempDir(), "-tied-path"}
+		if code := run(args, io.Discard, io.Discard); code != 2 {
+			t.Errorf("-rows %s -tied-path: exit %d, want 2 (refused)", rows, code)
+		}
+	}
 }
 
 // marginalSpread returns max − min over every binary h of log p̃_bottom(h)
