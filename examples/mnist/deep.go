@@ -367,7 +367,7 @@ func (e *env) evaluateDBN(r *row, d *deep.DBN, res *Result) error {
 	if err != nil {
 		return err
 	}
-	var tied []*estimators.Estimate // the top's log Z from its tied start, forward and reverse
+	var tied [2]*estimators.Estimate // the top's log Z from its tied start, forward and reverse (nil: not run)
 	switch {
 	case o.tiedPath && topWasTied(res.Settings):
 		if tied, err = e.topFromTiedStart(bottom, top, bz, res); err != nil {
@@ -402,9 +402,12 @@ func (e *env) evaluateDBN(r *row, d *deep.DBN, res *Result) error {
 		v := res.TestLogLik.Value + z.LogZ - rev.LogZ
 		res.Estimates["bound_reverse"] = figure(v, math.NaN(), math.NaN(), "the variational bound with log Z of the top by reverse AIS")
 	}
-	for _, t := range tied {
+	for i, t := range tied {
+		if t == nil {
+			continue
+		}
 		key, what := "bound_tied_start_ais", "forward"
-		if strings.HasPrefix(t.Method, "reverse") {
+		if i == 1 {
 			key, what = "bound_tied_start_reverse_ais", "reverse"
 		}
 		v := res.TestLogLik.Value + z.LogZ - t.LogZ
@@ -480,18 +483,17 @@ func topWasTied(settings any) bool {
 // must find every mode of the top from a factorial start. Forward runs
 // start from -burn sweeps of the tied model (the bottom RBM's Gibbs
 // chain, which mixes where the top's may not), reverse runs from -burn
-// sweeps of the trained top. The intervals add the bottom's log Z
-// interval in quadrature.
-func (e *env) topFromTiedStart(bottom, top runtime.Reflective, bz *estimators.Estimate, res *Result) ([]*estimators.Estimate, error) {
+// sweeps of the trained top (none with -reverse-runs 0). The intervals add
+// the bottom's log Z interval in quadrature.
+func (e *env) topFromTiedStart(bottom, top runtime.Reflective, bz *estimators.Estimate, res *Result) (out [2]*estimators.Estimate, err error) {
 	o := e.o
 	tied := models.NewTop2000(o.seed).Reflect()
 	extra, err := tiedStart(bottom, tied)
 	if err != nil {
-		return nil, err
+		return out, err
 	}
 	logZ0 := bz.LogZ + float64(extra)*math.Ln2
-	var out []*estimators.Estimate
-	for _, reverse := range []bool{false, true} {
+	for i, reverse := range []bool{false, true} {
 		cfg := estimators.BetweenConfig{AISConfig: estimators.AISConfig{Betas: e.betas(), Runs: o.aisRuns, Seed: o.seed + 5, Progress: e.stdout}, Burn: o.burn, Reverse: reverse}
 		key, what := "top_ais_from_tied_start", "AIS"
 		if reverse {
@@ -502,7 +504,7 @@ func (e *env) topFromTiedStart(bottom, top runtime.Reflective, bz *estimators.Es
 		}
 		est, err := estimators.AISBetween(tied, top, logZ0, cfg)
 		if err != nil {
-			return nil, err
+			return out, err
 		}
 		widen := func(end, edge float64) float64 {
 			return est.LogZ + math.Copysign(math.Hypot(end-est.LogZ, edge), end-est.LogZ)
@@ -513,7 +515,7 @@ func (e *env) topFromTiedStart(bottom, top runtime.Reflective, bz *estimators.Es
 		f.ESS = &est.ESS
 		res.LogZ[key] = f
 		fmt.Fprintf(e.stdout, "log Z of the top RBM by %s from its tied start: %.3f [%.3f, %.3f] (ESS %.1f of %d)\n", what, est.LogZ, est.Low, est.High, est.ESS, len(est.LogW))
-		out = append(out, est)
+		out[i] = est
 	}
 	return out, nil
 }
