@@ -122,16 +122,11 @@ func AISBetween(m0, m1 runtime.Reflective, logZ0 float64, cfg BetweenConfig) (*E
 	// Forward: E[w] = Z₁S₀ / (Z₀S₁). Reverse: E[w] = Z₀S₁ / (Z₁S₀).
 	shift := logZ0 + logS1 - logS0
 	est := &Estimate{LogZBase: logZ0, LogW: lw, ESS: stats.KishESS(lw)}
-	dir := "AIS"
+	dir, first := "AIS", "the first model"
+	est.LogZ, est.Low, est.High = shift+mean, shift+low, shift+high
 	if cfg.Reverse {
-		dir = "reverse AIS"
+		dir, first = "reverse AIS", "the second model"
 		est.LogZ, est.Low, est.High = shift-mean, shift-high, shift-low
-	} else {
-		est.LogZ, est.Low, est.High = shift+mean, shift+low, shift+high
-	}
-	first := "the first model"
-	if cfg.Reverse {
-		first = "the second model"
 	}
 	est.Method = fmt.Sprintf("%s between two models (from the first's log Z to the second's), %d temperatures, %d runs, %d sweeps of %s first",
 		dir, len(betas)-1, cfg.Runs, cfg.Burn, first)
@@ -144,10 +139,10 @@ func AISBetween(m0, m1 runtime.Reflective, logZ0 float64, cfg BetweenConfig) (*E
 // the visible layers' states.
 type betweenPath struct {
 	m        [2]runtime.Reflective
-	fe       [2]int   // each model's free energy of its visible layers
-	kept     [2][]int // the visible layers, in m0's order, as each model numbers them
-	summed   [2][]int // the other layers
-	kinds    []runtime.LayerInfo
+	fe       [2]int              // each model's free energy of its visible layers
+	kept     [2][]int            // the visible layers, in m0's order, as each model numbers them
+	summed   [2][]int            // the other layers
+	visible  []runtime.LayerInfo // the visible layers, as m0 describes them
 	x        [2]runtime.Chains
 	views    [2][]runtime.Tensor
 	rng      *runtime.RNG
@@ -190,10 +185,10 @@ func newBetweenPath(m0, m1 runtime.Reflective) (*betweenPath, error) {
 			}
 			p.kept[i] = append(p.kept[i], l)
 			if i == 0 {
-				p.kinds = append(p.kinds, layers[l])
+				p.visible = append(p.visible, layers[l])
 				continue
 			}
-			want := p.kinds[len(p.kept[i])-1]
+			want := p.visible[len(p.kept[i])-1]
 			if layers[l].Kind != want.Kind || !slices.Equal(layers[l].Shape, want.Shape) {
 				return nil, fmt.Errorf("layer %s is %s %v in %s and %s %v in %s", n, want.Kind, want.Shape, m0.ModelName(), layers[l].Kind, layers[l].Shape, m.ModelName())
 			}
@@ -222,7 +217,7 @@ func (p *betweenPath) chains(n int, seed uint64) {
 		p.f0[i], p.f1[i] = make([]float64, n), make([]float64, n)
 	}
 	size := 0
-	for _, ly := range p.kinds {
+	for _, ly := range p.visible {
 		size = max(size, layout.Product(ly.Shape))
 	}
 	for i := range p.m {
@@ -258,7 +253,7 @@ func (p *betweenPath) start(reverse bool, start [][]float64, burn int) {
 
 // copyVisible copies the visible layers of model s's chains into the other's.
 func (p *betweenPath) copyVisible(s int) {
-	for j := range p.kinds {
+	for j := range p.visible {
 		copy(p.views[1-s][p.kept[1-s][j]].Data, p.views[s][p.kept[s][j]].Data)
 	}
 }
@@ -301,7 +296,7 @@ func (p *betweenPath) transition(beta float64) {
 		}
 	}
 	n := p.x[0].Len()
-	for j, ly := range p.kinds {
+	for j, ly := range p.visible {
 		size := layout.Product(ly.Shape)
 		a, prec := p.combined[:n*size], p.combPrec[:n*size]
 		clear(a)
