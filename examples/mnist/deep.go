@@ -376,6 +376,13 @@ func (e *env) evaluateDBN(r *row, d *deep.DBN, res *Result) error {
 	case o.tiedPath:
 		fmt.Fprintln(e.stdout, "-tied-path: this DBN's top did not start tied (-tied-top), so there is no tied start to anneal from; skipped")
 	}
+	var swapped *estimators.Estimate // the top's log Z by AIS over its hidden layer (nil: not run)
+	if o.swappedTop {
+		if swapped, err = e.swappedTopLogZ(d); err != nil {
+			return err
+		}
+		e.logZ(res, "top_ais_swapped", "log Z of the top RBM by AIS over its hidden layer", swapped)
+	}
 	samples := r.dbn.BoundSamples
 	bound := func(data *dataset.Dataset, importance bool) (Figure, *deep.DBNBound, error) {
 		b, err := d.LowerBound(data, z, deep.DBNBoundConfig{Samples: samples, Importance: importance, Seed: o.seed})
@@ -401,6 +408,12 @@ func (e *env) evaluateDBN(r *row, d *deep.DBN, res *Result) error {
 	if rev != nil {
 		v := res.TestLogLik.Value + z.LogZ - rev.LogZ
 		res.Estimates["bound_reverse"] = figure(v, math.NaN(), math.NaN(), "the variational bound with log Z of the top by reverse AIS")
+	}
+	if swapped != nil {
+		v := res.TestLogLik.Value + z.LogZ - swapped.LogZ
+		res.Estimates["bound_swapped_top_ais"] = figure(v, res.TestLogLik.Value+z.LogZ-swapped.High, res.TestLogLik.Value+z.LogZ-swapped.Low,
+			"the variational bound with log Z of the top by AIS over its hidden layer (the interval is log Z's alone)")
+		fmt.Fprintf(e.stdout, "test: variational bound with the top's log Z by AIS over its hidden layer: %s\n", res.Estimates["bound_swapped_top_ais"])
 	}
 	for i, t := range tied {
 		if t == nil {
