@@ -383,14 +383,21 @@ func (e *env) evaluateDBN(r *row, d *deep.DBN, res *Result) error {
 		}
 		e.logZ(res, "top_ais_swapped", "log Z of the top RBM by AIS over its hidden layer", swapped)
 	}
+	// zb is the top's log Z every figure below uses: of the two forward
+	// estimates, each a stochastic lower bound on log Z, the higher.
+	zb, other, otherPath := z, swapped, "hidden"
+	if swapped != nil && swapped.LogZ > z.LogZ {
+		zb, other, otherPath = swapped, z, "visible"
+		fmt.Fprintf(e.stdout, "the top's log Z over its hidden layer, %.2f, is above the one over its visible layer, %.2f: the figures use it\n", swapped.LogZ, z.LogZ)
+	}
 	samples := r.dbn.BoundSamples
 	bound := func(data *dataset.Dataset, importance bool) (Figure, *deep.DBNBound, error) {
-		b, err := d.LowerBound(data, z, deep.DBNBoundConfig{Samples: samples, Importance: importance, Seed: o.seed})
+		b, err := d.LowerBound(data, zb, deep.DBNBoundConfig{Samples: samples, Importance: importance, Seed: o.seed})
 		if err != nil {
 			return Figure{}, nil, err
 		}
 		f := figure(b.Value, b.Low, b.High, b.Method+"; interval ±3 s.e. over images widened by log Z's")
-		f.ESS, f.Rows = &z.ESS, data.Rows
+		f.ESS, f.Rows = &zb.ESS, data.Rows
 		return f, b, nil
 	}
 	var vb *deep.DBNBound
@@ -406,14 +413,14 @@ func (e *env) evaluateDBN(r *row, d *deep.DBN, res *Result) error {
 		return err
 	}
 	if rev != nil {
-		v := res.TestLogLik.Value + z.LogZ - rev.LogZ
+		v := res.TestLogLik.Value + zb.LogZ - rev.LogZ
 		res.Estimates["bound_reverse"] = figure(v, math.NaN(), math.NaN(), "the variational bound with log Z of the top by reverse AIS")
 	}
-	if swapped != nil {
-		v := res.TestLogLik.Value + z.LogZ - swapped.LogZ
-		res.Estimates["bound_swapped_top_ais"] = figure(v, res.TestLogLik.Value+z.LogZ-swapped.High, res.TestLogLik.Value+z.LogZ-swapped.Low,
-			"the variational bound with log Z of the top by AIS over its hidden layer (the interval is log Z's alone)")
-		fmt.Fprintf(e.stdout, "test: variational bound with the top's log Z by AIS over its hidden layer: %s\n", res.Estimates["bound_swapped_top_ais"])
+	if other != nil {
+		v := res.TestLogLik.Value + zb.LogZ - other.LogZ
+		res.Estimates["bound_other_top_path"] = figure(v, res.TestLogLik.Value+zb.LogZ-other.High, res.TestLogLik.Value+zb.LogZ-other.Low,
+			"the variational bound with log Z of the top by AIS over its "+otherPath+" layer (the interval is log Z's alone)")
+		fmt.Fprintf(e.stdout, "test: variational bound with the top's log Z by AIS over its %s layer: %s\n", otherPath, res.Estimates["bound_other_top_path"])
 	}
 	for i, t := range tied {
 		if t == nil {
@@ -423,8 +430,8 @@ func (e *env) evaluateDBN(r *row, d *deep.DBN, res *Result) error {
 		if i == 1 {
 			key, what = "bound_tied_start_reverse_ais", "reverse"
 		}
-		v := res.TestLogLik.Value + z.LogZ - t.LogZ
-		res.Estimates[key] = figure(v, res.TestLogLik.Value+z.LogZ-t.High, res.TestLogLik.Value+z.LogZ-t.Low,
+		v := res.TestLogLik.Value + zb.LogZ - t.LogZ
+		res.Estimates[key] = figure(v, res.TestLogLik.Value+zb.LogZ-t.High, res.TestLogLik.Value+zb.LogZ-t.Low,
 			"the variational bound with log Z of the top by "+what+" AIS from its tied start (the interval is log Z's alone)")
 		fmt.Fprintf(e.stdout, "test: variational bound with the top's log Z by %s AIS from its tied start: %s\n", what, res.Estimates[key])
 	}
@@ -444,7 +451,7 @@ func (e *env) evaluateDBN(r *row, d *deep.DBN, res *Result) error {
 			return err
 		}
 		res.Estimates["importance_subset"] = isSub
-		diff := pairedDifference(ra.LogP, isRows.PerRow, z.LogZ, z.Low, z.High,
+		diff := pairedDifference(ra.LogP, isRows.PerRow, zb.LogZ, zb.Low, zb.High,
 			"RAISE − importance-sampled estimate per image, averaged: ±3 s.e. of the per-image differences, widened in quadrature by the top RBM's log Z interval")
 		res.Estimates["raise_minus_importance_subset"] = diff
 		if w, ok := raiseBelow("the importance-sampled estimate", sub.Rows, diff); ok {
