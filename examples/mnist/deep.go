@@ -363,7 +363,7 @@ func (e *env) evaluateDBN(r *row, d *deep.DBN, res *Result) error {
 	if err != nil {
 		return err
 	}
-	rev, err := e.reverse(top, tb, z, res, "", nil)
+	rev, err := e.reverse("ais_reverse", top, tb, z, res, "", nil)
 	if err != nil {
 		return err
 	}
@@ -378,10 +378,17 @@ func (e *env) evaluateDBN(r *row, d *deep.DBN, res *Result) error {
 	}
 	var swapped *estimators.Estimate // the top's log Z by AIS over its hidden layer (nil: not run)
 	if o.swappedTop {
-		if swapped, err = e.swappedTopLogZ(d); err != nil {
+		sm, sb, err := e.swappedTop(d)
+		if err != nil {
 			return err
 		}
+		if swapped, err = estimators.AIS(sm, sb, estimators.AISConfig{Betas: e.betas(), Runs: o.aisRuns, Seed: o.seed, Progress: e.stdout}); err != nil {
+			return fmt.Errorf("the top's log Z over its hidden layer: %w", err)
+		}
 		e.logZ(res, "top_ais_swapped", "log Z of the top RBM by AIS over its hidden layer", swapped)
+		if _, err := e.reverse("top_ais_swapped_reverse", sm, sb, swapped, res, "", nil); err != nil {
+			return err
+		}
 	}
 	// zb is the top's log Z every figure below uses: of the two forward
 	// estimates, each a stochastic lower bound on log Z, the higher.
@@ -806,7 +813,7 @@ func (e *env) evaluateDBM(r *row, m runtime.Reflective, res *Result) error {
 	if err := e.floorH1Off(m, z, res); err != nil {
 		return err
 	}
-	rev, err := e.reverse(m, base, z, res, from, start)
+	rev, err := e.reverse("ais_reverse", m, base, z, res, from, start)
 	if err != nil {
 		return err
 	}

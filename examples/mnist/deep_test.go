@@ -200,15 +200,15 @@ func TestDBNBottomRestored(t *testing.T) {
 	same := func(m *rbm.RBM) bool {
 		return slices.Equal(m.W, saved.W) && slices.Equal(m.B, saved.B) && slices.Equal(m.C, saved.C)
 	}
-	m, tab := bottomAfter("-dbn-bottom", src, "-top-pcd", "-swapped-top")
+	m, tab := bottomAfter("-dbn-bottom", src, "-top-pcd", "-swapped-top", "-reverse-runs", "2", "-burn", "2")
 	if !same(m) {
 		t.Error("-dbn-bottom: the saved layer 1 differs from the checkpoint it was restored from")
 	}
 	// -swapped-top: the figure uses the higher of the two paths' log Z.
 	r := tab.Rows[0]
 	zv, zh, other := r.LogZ["top_ais_base_rates"], r.LogZ["top_ais_swapped"], r.Estimates["bound_other_top_path"]
-	if zv.Method == "" || zh.Method == "" || other.Method == "" {
-		t.Errorf("-swapped-top: table.json lacks a path's log Z or the other path's bound (%q, %q, %q)", zv.Method, zh.Method, other.Method)
+	if zv.Method == "" || zh.Method == "" || other.Method == "" || r.LogZ["top_ais_swapped_reverse"].Method == "" {
+		t.Errorf("-swapped-top: table.json lacks a path's log Z, the swapped path's reverse AIS or the other path's bound (%q, %q, %q)", zv.Method, zh.Method, other.Method)
 	} else if gap := other.Value - r.TestLogLik.Value; math.Abs(gap-math.Abs(zh.Value-zv.Value)) > 1e-9 {
 		t.Errorf("-swapped-top: the other path's bound %.6f is %.6f above the figure %.6f, want |%.6f − %.6f|", other.Value, gap, r.TestLogLik.Value, zh.Value, zv.Value)
 	}

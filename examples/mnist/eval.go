@@ -573,7 +573,7 @@ func (e *env) evaluate(r *row, m runtime.Reflective, res *Result) error {
 	if err != nil {
 		return err
 	}
-	rev, err := e.reverse(m, base, ais, res, "", nil)
+	rev, err := e.reverse("ais_reverse", m, base, ais, res, "", nil)
 	if err != nil {
 		return err
 	}
@@ -697,7 +697,7 @@ func (e *env) curve(r *row, res *Result, dir string) error {
 // when -reverse-runs is 0. Reverse AIS starts from the states start when
 // they are not nil (the DBM's persistent chains, read from the checkpoint
 // from by reverseChains), then -burn sweeps.
-func (e *env) reverse(m runtime.Reflective, base *estimators.Base, fwd *estimators.Estimate, res *Result, from string, start [][]float64) (*estimators.Estimate, error) {
+func (e *env) reverse(key string, m runtime.Reflective, base *estimators.Base, fwd *estimators.Estimate, res *Result, from string, start [][]float64) (*estimators.Estimate, error) {
 	if e.o.reverseRuns == 0 {
 		return nil, nil
 	}
@@ -715,7 +715,7 @@ func (e *env) reverse(m runtime.Reflective, base *estimators.Base, fwd *estimato
 	}
 	f := figure(rev.LogZ, rev.Low, rev.High, rev.Method)
 	f.ESS = &rev.ESS
-	res.LogZ["ais_reverse"] = f
+	res.LogZ[key] = f
 	fmt.Fprintf(e.stdout, "log Z: forward AIS %.3f [%.3f, %.3f] (ESS %.1f), reverse AIS %.3f [%.3f, %.3f] (ESS %.1f)\n",
 		fwd.LogZ, fwd.Low, fwd.High, fwd.ESS, rev.LogZ, rev.Low, rev.High, rev.ESS)
 	lo, hi := fwd.High, rev.Low // forward's upper end below reverse's lower end: no overlap

@@ -98,35 +98,30 @@ func (u *hiddenMeans) Gather(dst []float64, idx []int) {
 	}
 }
 
-// swappedTopLogZ estimates log Z of the DBN's top RBM by forward AIS on
-// the same RBM with its layers swapped (swapRBM), from base rates of the
-// training data mapped up to the top's hidden layer: h₁ by the recognition
-// means (TopSource), then E[h₂ | h₁]. Its path anneals over the 2000 units
-// of h₂ where TopLogZ's anneals over the 500 of h₁, so it misses other
-// modes, if any: where the two estimates agree, neither has missed much.
-func (e *env) swappedTopLogZ(d *deep.DBN) (*estimators.Estimate, error) {
-	o := e.o
+// swappedTop returns the DBN's top RBM with its layers swapped (swapRBM)
+// and the base model of AIS over its visible layer, the top's h₂: base
+// rates of the training data mapped up, h₁ by the recognition means
+// (TopSource) and then E[h₂ | h₁]. That path anneals over the 2000 units of
+// h₂ where TopLogZ's anneals over the 500 of h₁, so it misses other modes,
+// if any: where the two forward estimates agree, neither has missed much.
+func (e *env) swappedTop(d *deep.DBN) (runtime.Reflective, *estimators.Base, error) {
 	top := d.Generative(d.Len() - 1)
-	swapped := models.NewTop2000Swapped(o.seed).Reflect()
+	swapped := models.NewTop2000Swapped(e.o.seed).Reflect()
 	if err := swapRBM(top, swapped); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	up, err := d.TopSource(e.train, nil)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	h2, err := newHiddenMeans(top, up, o.seed)
+	h2, err := newHiddenMeans(top, up, e.o.seed)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	rows, _ := h2.Shape()
 	base, err := estimators.BaseRate(swapped, h2, float64(rows)/20)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	z, err := estimators.AIS(swapped, base, estimators.AISConfig{Betas: e.betas(), Runs: o.aisRuns, Seed: o.seed, Progress: e.stdout})
-	if err != nil {
-		return nil, fmt.Errorf("the top's log Z over its hidden layer: %w", err)
-	}
-	return z, nil
+	return swapped, base, nil
 }
