@@ -200,11 +200,11 @@ func TestDBNBottomRestored(t *testing.T) {
 	same := func(m *rbm.RBM) bool {
 		return slices.Equal(m.W, saved.W) && slices.Equal(m.B, saved.B) && slices.Equal(m.C, saved.C)
 	}
-	m, tab := bottomAfter("-dbn-bottom", src, "-top-pcd", "-swapped-top", "-reverse-runs", "2", "-burn", "2")
+	m, tab := bottomAfter("-dbn-bottom", src, "-top-pcd", "-reverse-runs", "2", "-burn", "2")
 	if !same(m) {
 		t.Error("-dbn-bottom: the saved layer 1 differs from the checkpoint it was restored from")
 	}
-	// -swapped-top: the figure uses the higher of the two paths' log Z.
+	// -swapped-top (the default): the figure uses the higher of the two paths' log Z.
 	r := tab.Rows[0]
 	zv, zh, other := r.LogZ["top_ais_base_rates"], r.LogZ["top_ais_swapped"], r.Estimates["bound_other_top_path"]
 	if zv.Method == "" || zh.Method == "" || other.Method == "" || r.LogZ["top_ais_swapped_reverse"].Method == "" {
@@ -221,8 +221,12 @@ func TestDBNBottomRestored(t *testing.T) {
 	if err := json.Unmarshal(settings, &rc); err != nil || !rc.Top.Persistent || rc.Top.Chains != 100 || rc.Top.K != 1 {
 		t.Errorf("-top-pcd: the top's settings in %s are not PCD-1 with 100 chains", settings)
 	}
-	if m, _ := bottomAfter(); same(m) {
+	m, tab = bottomAfter("-swapped-top=false")
+	if same(m) {
 		t.Error("control: the bottom trained without -dbn-bottom equals the saved one")
+	}
+	if r := tab.Rows[0]; r.LogZ["top_ais_swapped"].Method != "" || r.Estimates["bound_other_top_path"].Method != "" {
+		t.Error("-swapped-top=false: table.json still has the swapped path's log Z or bound")
 	}
 	small := filepath.Join(t.TempDir(), "rbm20.safetensors")
 	if err := checkpoint.SaveCheckpoint(small, checkpoint.CheckpointOf(rbm20.NewRBM(1).Reflect(), nil, nil, nil)); err != nil {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"io"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -105,14 +104,5 @@ func TestHiddenMeans(t *testing.T) {
 	}
 	if _, err := newHiddenMeans(top, &dataset.Dataset{Rows: 1, Cols: nv + 1, X: make([]float64, nv+1)}, 9); err == nil {
 		t.Error("rows of the wrong width: no error")
-	}
-}
-
-func TestSwappedTopRefused(t *testing.T) {
-	for _, rows := range []string{"mob10", "dbn,mob10"} {
-		args := []string{"-rows", rows, "-data", t.TempDir(), "-out", t.TempDir(), "-swapped-top"}
-		if code := run(args, io.Discard, io.Discard); code != 2 {
-			t.Errorf("-rows %s -swapped-top: exit %d, want 2 (refused)", rows, code)
-		}
 	}
 }
