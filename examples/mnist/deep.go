@@ -385,6 +385,7 @@ func (e *env) evaluateDBN(r *row, d *deep.DBN, res *Result) error {
 		if swapped, err = estimators.AIS(sm, sb, estimators.AISConfig{Betas: e.betas(), Runs: o.aisRuns, Seed: o.seed, Progress: e.stdout}); err != nil {
 			return fmt.Errorf("the top's log Z over its hidden layer: %w", err)
 		}
+		swapped.Method += " over the top's hidden layer (its layers swapped)"
 		e.logZ(res, "top_ais_swapped", "log Z of the top RBM by AIS over its hidden layer", swapped)
 		if _, err := e.reverse("top_ais_swapped_reverse", sm, sb, swapped, res, "", nil); err != nil {
 			return err
