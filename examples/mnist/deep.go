@@ -363,10 +363,12 @@ func (e *env) evaluateDBN(r *row, d *deep.DBN, res *Result) error {
 	if err != nil {
 		return err
 	}
+	w0 := len(res.Warnings)
 	rev, err := e.reverse("ais_reverse", top, tb, z, res, "", nil)
 	if err != nil {
 		return err
 	}
+	w1 := len(res.Warnings) // res.Warnings[w0:w1] are about AIS over the top's visible layer
 	var tied [2]*estimators.Estimate // the top's log Z from its tied start, forward and reverse (nil: not run)
 	switch {
 	case o.tiedPath && topWasTied(res.Settings):
@@ -387,15 +389,18 @@ func (e *env) evaluateDBN(r *row, d *deep.DBN, res *Result) error {
 		}
 		swapped.Method += " over the top's hidden layer (its layers swapped)"
 		e.logZ(res, "top_ais_swapped", "log Z of the top RBM by AIS over its hidden layer", swapped)
+		s0 := len(res.Warnings)
 		if _, err := e.reverse("top_ais_swapped_reverse", sm, sb, swapped, res, "", nil); err != nil {
 			return err
 		}
+		prefixWarnings(res.Warnings[s0:], "AIS over the top's hidden layer: ")
 	}
 	// zb is the top's log Z every figure below uses: of the two forward
 	// estimates, each a stochastic lower bound on log Z, the higher.
 	zb, other, otherPath := z, swapped, "hidden"
 	if swapped != nil && swapped.LogZ > z.LogZ {
 		zb, other, otherPath = swapped, z, "visible"
+		prefixWarnings(res.Warnings[w0:w1], "AIS over the top's visible layer, which the figures do not use: ")
 		fmt.Fprintf(e.stdout, "the top's log Z over its hidden layer, %.2f, is above the one over its visible layer, %.2f: the figures use it\n", swapped.LogZ, z.LogZ)
 	}
 	samples := r.dbn.BoundSamples
@@ -472,6 +477,13 @@ func (e *env) evaluateDBN(r *row, d *deep.DBN, res *Result) error {
 		fmt.Fprintf(e.stdout, "on the first %d test images: RAISE %.2f, importance-sampled %.2f, variational bound %.2f\n", sub.Rows, ra.Mean, isSub.Value, vbSub.Value)
 	}
 	return nil
+}
+
+// prefixWarnings puts prefix before each of warnings, to say what they are about.
+func prefixWarnings(warnings []string, prefix string) {
+	for i := range warnings {
+		warnings[i] = prefix + warnings[i]
+	}
 }
 
 // tiedStart sets every parameter of top to zero and then ties it to the
