@@ -368,7 +368,7 @@ func (e *env) evaluateDBN(r *row, d *deep.DBN, res *Result) error {
 	if err != nil {
 		return err
 	}
-	w1 := len(res.Warnings) // res.Warnings[w0:w1] are about AIS over the top's visible layer
+	w1 := len(res.Warnings)          // res.Warnings[w0:w1] are about AIS over the top's visible layer
 	var tied [2]*estimators.Estimate // the top's log Z from its tied start, forward and reverse (nil: not run)
 	switch {
 	case o.tiedPath && topWasTied(res.Settings):
