@@ -200,19 +200,20 @@ func TestDBNBottomRestored(t *testing.T) {
 	same := func(m *rbm.RBM) bool {
 		return slices.Equal(m.W, saved.W) && slices.Equal(m.B, saved.B) && slices.Equal(m.C, saved.C)
 	}
-	m, tab := bottomAfter("-dbn-bottom", src, "-top-pcd", "-reverse-runs", "2", "-burn", "2")
+	m, tab := bottomAfter("-dbn-bottom", src, "-top-pcd", "-reverse-runs", "2", "-burn", "2", "-raise-rows", "3", "-raise-runs", "2")
 	if !same(m) {
 		t.Error("-dbn-bottom: the saved layer 1 differs from the checkpoint it was restored from")
 	}
 	// -swapped-top (the default): the figure uses the higher of the two paths' log Z.
 	r := tab.Rows[0]
 	zv, zh, other := r.LogZ["top_ais_base_rates"], r.LogZ["top_ais_swapped"], r.Estimates["bound_other_top_path"]
-	if zv.Method == "" || zh.Method == "" || other.Method == "" || r.LogZ["top_ais_swapped_reverse"].Method == "" {
-		t.Errorf("-swapped-top: table.json lacks a path's log Z, the swapped path's reverse AIS or the other path's bound (%q, %q, %q)", zv.Method, zh.Method, other.Method)
+	if zv.Method == "" || zh.Method == "" || other.Method == "" || r.LogZ["top_ais_swapped_reverse"].Method == "" ||
+		r.Estimates["raise_swapped_subset"].Method == "" || r.Estimates["raise_swapped_minus_importance_subset"].Method == "" {
+		t.Errorf("-swapped-top: table.json lacks a path's log Z, the swapped path's reverse AIS or RAISE, or the other path's bound (%q, %q, %q)", zv.Method, zh.Method, other.Method)
 	}
 	for _, w := range r.Warnings {
-		if strings.Contains(w, "log Z is not settled") && !strings.HasPrefix(w, "AIS over the top's") {
-			t.Errorf("-swapped-top: a warning on log Z does not say which path it is about: %q", w)
+		if (strings.Contains(w, "log Z is not settled") && !strings.HasPrefix(w, "AIS over the top's")) || (strings.HasPrefix(w, "RAISE lies") && !strings.HasPrefix(w, "RAISE over the top's")) {
+			t.Errorf("-swapped-top: a warning on log Z or RAISE does not say which path it is about: %q", w)
 		}
 	}
 	if gap := other.Value - r.TestLogLik.Value; zv.Method != "" && zh.Method != "" && math.Abs(gap-math.Abs(zh.Value-zv.Value)) > 1e-9 {

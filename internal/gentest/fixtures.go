@@ -35,6 +35,7 @@ var Fixtures = []Fixture{
 	{Dir: "internal/gentest/dbn", Package: "dbn", Source: "examples/dbn/rbm1.ebm", Defines: map[string]int{"NV": 3, "NH": 3}, Type: "Tiny2", Out: "tiny2_ebm.go"},
 	{Dir: "internal/gentest/dbn", Package: "dbn", Source: "examples/dbn/rbm1.ebm", Defines: map[string]int{"NV": 3, "NH": 2}, Type: "TinyRBM", Out: "tinyrbm_ebm.go"},
 	{Dir: "internal/gentest/dbn", Package: "dbn", Source: "examples/dbn/rbm1.ebm", Defines: map[string]int{"NV": 3, "NH": 6}, Type: "TinyWide", Out: "tinywide_ebm.go"},
+	{Dir: "internal/gentest/dbn", Package: "dbn", Source: "examples/dbn/rbm1.ebm", Defines: map[string]int{"NV": 2, "NH": 3}, Type: "TinyRBMSwapped", Out: "tinyrbmswapped_ebm.go"},
 	{Dir: "internal/gentest/dbn", Package: "dbn", Source: "examples/dbn/top.ebm", Defines: map[string]int{"NV": 3, "NY": 2, "NH": 2}, Type: "TinyTop", Out: "tinytop_ebm.go"},
 	{Dir: "internal/gentest/dbn", Package: "dbn", Source: "examples/dbm.ebm", Defines: map[string]int{"NV": 3, "N1": 3, "N2": 2}, Type: "TinyDBM", Out: "tinydbm_ebm.go"},
 	{Dir: "internal/gentest/dbmtest", Package: "dbmtest", Source: "internal/gentest/dbmtest/dbm.ebm", Out: "dbm_ebm.go"},

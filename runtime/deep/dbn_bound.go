@@ -1,6 +1,7 @@
 package deep
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -284,27 +285,54 @@ func (d *DBN) RAISE(data dataset.Source, base *estimators.Base, cfg estimators.R
 	if err := d.checkData(data, 0); err != nil {
 		return nil, fail(err)
 	}
-	nrows, cols := data.Shape()
+	nrows, _ := data.Shape()
 	top := d.top()
 	if top.classes > 0 {
 		return nil, fail(fmt.Errorf("the top model %s has a label layer; RAISE of p(v) would anneal each class in turn, which is not implemented", top.m.ModelName()))
 	}
-	runs := cfg.Runs
-	switch {
-	case runs == 0:
-		runs = estimators.DefaultRAISERuns
-	case runs < 0 || runs > dbnBatch:
-		return nil, fail(fmt.Errorf("Runs is %d; 0 means %d, otherwise it must be between 1 and %d", runs, estimators.DefaultRAISERuns, dbnBatch))
+	runs, err := raiseRuns(cfg.Runs)
+	if err != nil {
+		return nil, fail(err)
 	}
 	betas, err := estimators.AISConfig{Betas: cfg.Betas, Temperatures: cfg.Temperatures}.Schedule()
 	if err != nil {
 		return nil, fail(err)
 	}
-	// Row r's run j is row r·runs + j of the top model's data.
+	hs, lw := d.raiseDraws(data, runs, cfg.Seed)
+	tc := cfg
+	tc.Runs = 1
+	ra, err := estimators.RAISE(top.m, base, hs, tc)
+	if err != nil {
+		return nil, fail(err)
+	}
+	for c := range lw {
+		lw[c] += ra.LogP[c]
+	}
+	return raiseResult(fmt.Sprintf("RAISE through the DBN: %d draws of q(h | v) per row, each with one reverse run of the top model, %d temperatures, %d rows",
+		runs, len(betas)-1, nrows), lw, nrows, runs, start), nil
+}
+
+// raiseRuns checks RAISEConfig.Runs and returns the runs per row.
+func raiseRuns(runs int) (int, error) {
+	switch {
+	case runs == 0:
+		return estimators.DefaultRAISERuns, nil
+	case runs < 0 || runs > dbnBatch:
+		return 0, fmt.Errorf("Runs is %d; 0 means %d, otherwise it must be between 1 and %d", runs, estimators.DefaultRAISERuns, dbnBatch)
+	}
+	return runs, nil
+}
+
+// raiseDraws draws runs samples of h_{L−1} from q(h | v) for every row of
+// data: row r's run j is row r·runs + j of hs, and lw holds for it the
+// log-ratio of the directed part to the proposal (dbnUpSampler.draw).
+func (d *DBN) raiseDraws(data dataset.Source, runs int, seed uint64) (hs *dataset.Dataset, lw []float64) {
+	nrows, cols := data.Shape()
+	top := d.top()
 	n := nrows * runs
-	hs := &dataset.Dataset{Rows: n, Cols: top.nin, X: make([]float64, n*top.nin)}
-	lw := make([]float64, n)
-	up := d.newUpSampler(cfg.Seed)
+	hs = &dataset.Dataset{Rows: n, Cols: top.nin, X: make([]float64, n*top.nin)}
+	lw = make([]float64, n)
+	up := d.newUpSampler(seed)
 	rep := make([]float64, dbnBatch*cols)
 	per := max(1, dbnBatch/runs)
 	row, one := make([]float64, cols), []int{0}
@@ -323,24 +351,148 @@ func (d *DBN) RAISE(data dataset.Source, base *estimators.Base, cfg estimators.R
 			copy(hs.X[(lo*runs+c)*top.nin:], cur[c*stride:c*stride+top.nin])
 		}
 	}
-	tc := cfg
-	tc.Runs = 1
-	ra, err := estimators.RAISE(top.m, base, hs, tc)
-	if err != nil {
-		return nil, fail(err)
-	}
-	res := &estimators.RAISEResult{Method: fmt.Sprintf("RAISE through the DBN: %d draws of q(h | v) per row, each with one reverse run of the top model, %d temperatures, %d rows",
-		runs, len(betas)-1, nrows),
-		LogP: make([]float64, nrows), ESS: make([]float64, nrows)}
+	return hs, lw
+}
+
+// raiseResult averages the log weights lw of runs runs per row (row r's
+// run j at r·runs + j) into RAISE's per-row estimates.
+func raiseResult(method string, lw []float64, nrows, runs int, start time.Time) *estimators.RAISEResult {
+	res := &estimators.RAISEResult{Method: method, LogP: make([]float64, nrows), ESS: make([]float64, nrows)}
 	for r := range nrows {
 		w := lw[r*runs : (r+1)*runs]
-		for j := range w {
-			w[j] += ra.LogP[r*runs+j]
-		}
 		res.LogP[r] = runtime.LogMeanExp(w)
 		res.ESS[r] = stats.KishESS(w)
 	}
 	res.Mean, res.SE = stats.MeanSE(res.LogP)
 	res.Seconds = time.Since(start).Seconds()
-	return res, nil
+	return res
+}
+
+// RAISESwapped is RAISE through the DBN with the top RBM annealed over
+// its hidden layer h_L instead of its input h_{L−1}: swapped must be the
+// top model with its layers swapped (its visible layer the top's hidden
+// one, its hidden layer the top's input, the same energy at every state;
+// checked on random states), base a base model over swapped's visible
+// layer (BaseRate on data mapped up to h_L, say). For each draw of
+// h_{L−1} from q(h | v), h_L is drawn from p(h_L | h_{L−1}) and one run of
+// reverse AIS of swapped (estimators.ReverseAISFrom, no burn-in) anneals
+// h_L down to the base. With W that run's weight, Z_0 the base's
+// normalizer and p*(h_{L−1}) = exp(−F(h_{L−1})) the top's unnormalized
+// marginal of its input,
+//
+//	w = Π_{k<L−1} p_k(h_k | h_{k+1}) · p*(h_{L−1}) · W / (Z_0 · q(h | v)),  E[w] = p_ann(v),
+//
+// where the annealing model generates h_L by AIS over the top's hidden
+// layer and then h_{L−1} from p(h_{L−1} | h_L): the reverse run starts in
+// the exact conditional, so the weight is RAISE's with the roles of the
+// layers exchanged. The log-mean weight per row is a stochastic lower
+// bound on log p_ann(v), as with RAISE; it tightens where annealing over
+// h_L does (a top whose marginal of h_L is easier to anneal than that of
+// h_{L−1}).
+func (d *DBN) RAISESwapped(data dataset.Source, swapped runtime.Reflective, base *estimators.Base, cfg estimators.RAISEConfig) (*estimators.RAISEResult, error) {
+	start := time.Now()
+	fail := func(err error) error { return fmt.Errorf("runtime: DBN RAISE over the top's hidden layer: %w", err) }
+	if err := d.checkData(data, 0); err != nil {
+		return nil, fail(err)
+	}
+	top := d.top()
+	if top.classes > 0 {
+		return nil, fail(fmt.Errorf("the top model %s has a label layer", top.m.ModelName()))
+	}
+	if cfg.Proposal != nil {
+		return nil, fail(errors.New("RAISEConfig.Proposal is not used: h_L starts at p(h_L | h_{L−1})"))
+	}
+	sv, sh, err := checkSwapped(top, swapped)
+	if err != nil {
+		return nil, fail(err)
+	}
+	runs, err := raiseRuns(cfg.Runs)
+	if err != nil {
+		return nil, fail(err)
+	}
+	nrows, _ := data.Shape()
+	hs, lw := d.raiseDraws(data, runs, cfg.Seed)
+	n := hs.Rows
+	// p*(h_{L−1}) and a draw of h_L from p(h_L | h_{L−1}), dbnBatch rows at a time.
+	h2 := make([]float64, n*top.nhid)
+	chains := dbnNewChains(top.m, cfg.Seed, 0x5a)
+	fe := make([]float64, dbnBatch)
+	for lo := 0; lo < n; lo += dbnBatch {
+		m := min(dbnBatch, n-lo)
+		x := chains.get(m)
+		dbnPut(x, top.in, hs.X[lo*top.nin:], m, top.nin, top.nin)
+		top.m.FreeEnergy(x, top.feIn, 1, fe[:m])
+		for c := range m {
+			lw[lo+c] -= fe[c]
+		}
+		top.m.Sample(x, top.hid, 1)
+		dbnGet(h2[lo*top.nhid:], x, top.hid, m, top.nhid, top.nhid)
+	}
+	st := make([][]float64, len(swapped.Layers()))
+	st[sv], st[sh] = h2, hs.X
+	rev, err := estimators.ReverseAISFrom(swapped, base, estimators.AISConfig{Betas: cfg.Betas, Temperatures: cfg.Temperatures, Seed: cfg.Seed, Progress: cfg.Progress}, st, 0)
+	if err != nil {
+		return nil, fail(err)
+	}
+	for c := range lw {
+		lw[c] += rev.LogW[c] - rev.LogZBase
+	}
+	return raiseResult(fmt.Sprintf("RAISE through the DBN over the top's hidden layer: %d draws of q(h | v) per row, each with one reverse run of the swapped top from p(h_L | h_{L−1}), %d temperatures, %d rows",
+		runs, len(rev.LogW), nrows), lw, nrows, runs, start), nil
+}
+
+// checkSwapped checks that swapped is the top model with its two layers
+// swapped — one visible layer of the top's hidden units and one hidden
+// layer of its input units, and the top's energy at three random states
+// with the layers exchanged — and returns the indices of swapped's
+// visible and hidden layer.
+func checkSwapped(top *dbnLevel, swapped runtime.Reflective) (sv, sh int, err error) {
+	layers := swapped.Layers()
+	sv, sh = -1, -1
+	for i, ly := range layers {
+		switch {
+		case ly.Visible && sv < 0:
+			sv = i
+		case !ly.Visible && sh < 0:
+			sh = i
+		default:
+			return 0, 0, fmt.Errorf("%s has more than one visible and one hidden layer", swapped.ModelName())
+		}
+	}
+	tl := top.m.Layers()
+	if sv < 0 || sh < 0 || layerUnits(layers[sv]) != top.nhid || layerUnits(layers[sh]) != top.nin ||
+		layers[sv].Kind != tl[top.hid].Kind || layers[sh].Kind != tl[top.in].Kind {
+		return 0, 0, fmt.Errorf("%s is not %s with its layers swapped: its layers are %v", swapped.ModelName(), top.m.ModelName(), layers)
+	}
+	const n = 3
+	x, y := top.m.NewChains(n, 0x5eed), swapped.NewChains(n, 0x5eed)
+	xl, yl := x.Layers(), y.Layers()
+	rng := runtime.NewRNG(0x5eed, 1)
+	for _, l := range [][2]int{{top.in, sh}, {top.hid, sv}} {
+		ly, dst := tl[l[0]], xl[l[0]].Data
+		zero, one := make([]float64, len(dst)), make([]float64, len(dst))
+		for i := range one {
+			one[i] = 1
+		}
+		ly.Kind.Draw(&rng, ly.Shape[len(ly.Shape)-1], zero, one, dst) // uniform states; N(0, 1) for gaussian units
+		copy(yl[l[1]].Data, dst)
+	}
+	ex, ey := make([]float64, n), make([]float64, n)
+	top.m.Energy(x, ex)
+	swapped.Energy(y, ey)
+	for c := range n {
+		if math.Abs(ex[c]-ey[c]) > 1e-9*(1+math.Abs(ex[c])) {
+			return 0, 0, fmt.Errorf("%s is not %s with its layers swapped: energy %.9g against %.9g at the same state", swapped.ModelName(), top.m.ModelName(), ey[c], ex[c])
+		}
+	}
+	return sv, sh, nil
+}
+
+// layerUnits is the number of units of a layer, the product of its shape.
+func layerUnits(ly runtime.LayerInfo) int {
+	n := 1
+	for _, d := range ly.Shape {
+		n *= d
+	}
+	return n
 }

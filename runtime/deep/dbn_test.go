@@ -417,15 +417,7 @@ func TestDBNRAISE(t *testing.T) {
 	l1, top, d := newTinyUnlabelled(t, 31)
 	all := allVisible()
 	logp := unlabelledExact(l1, top)
-	other := models.ZeroTiny1()
-	copy(other.W, l1.W)
-	copy(other.B, l1.B)
-	copy(other.C, l1.C)
-	rng := runtime.NewRNG(5, 0)
-	for i := range other.W {
-		other.W[i] += 0.3 * rng.Normal()
-	}
-	wrong := unlabelledExact(other, top)
+	wrong := perturbedExact(l1, top)
 	const runs = 300
 	for _, tied := range []bool{true, false} {
 		if !tied {
@@ -464,6 +456,80 @@ func TestDBNRAISE(t *testing.T) {
 		if caught < 8 {
 			t.Errorf("tied=%v: the perturbed DBN passes for %d of 16 v: the tolerances cannot tell the models apart", tied, 16-caught)
 		}
+	}
+}
+
+// perturbedExact is log p(v) of the DBN of unlabelledExact with N(0, 0.3²)
+// added to the first layer's weights: the negative control of RAISE's
+// tolerances.
+func perturbedExact(l1 *models.Tiny1, top *models.TinyRBM) []float64 {
+	other := models.ZeroTiny1()
+	copy(other.W, l1.W)
+	copy(other.B, l1.B)
+	copy(other.C, l1.C)
+	rng := runtime.NewRNG(5, 0)
+	for i := range other.W {
+		other.W[i] += 0.3 * rng.Normal()
+	}
+	return unlabelledExact(other, top)
+}
+
+// RAISESwapped, RAISE through the tiny DBN with its 3×2 top annealed over
+// the top's 2 hidden units (TinyRBMSwapped, the top with its layers
+// swapped) from a base of random fields, gives for every v a log-mean
+// weight within the noise of its effective sample size of the exact
+// log p(v), as RAISE does, and the perturbed DBN's log p(v) lies outside
+// those tolerances. It refuses the top itself and a swapped model whose W
+// is not transposed.
+func TestDBNRAISESwapped(t *testing.T) {
+	if testing.Short() {
+		t.Skip("RAISE with 1000 temperatures: in the full suite")
+	}
+	l1, top, d := newTinyUnlabelled(t, 31)
+	all := allVisible()
+	logp, wrong := unlabelledExact(l1, top), perturbedExact(l1, top)
+	sw := models.ZeroTinyRBMSwapped()
+	for i := range 3 {
+		for j := range 2 {
+			sw.W[j*3+i] = top.W[i*2+j]
+		}
+	}
+	copy(sw.B, top.C)
+	copy(sw.C, top.B)
+	base := estimators.Uniform(sw.Reflect())
+	rng := runtime.NewRNG(9, 0)
+	for u := range base.Field[0] {
+		base.Field[0][u] = rng.Normal()
+	}
+	const runs = 300
+	res, err := d.RAISESwapped(all, sw.Reflect(), base, estimators.RAISEConfig{Temperatures: 1000, Runs: runs, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	caught := 0
+	for k := range 16 {
+		tol := 5*math.Sqrt((runs/res.ESS[k]-1)/runs) + 0.01
+		if d := res.LogP[k] - logp[k]; math.Abs(d) > tol {
+			t.Errorf("v = %04b: RAISE over the top's hidden layer %.4f, exact %.4f, off by %.4f > %.4f (ESS %.0f)", k, res.LogP[k], logp[k], d, tol, res.ESS[k])
+		}
+		if math.Abs(res.LogP[k]-wrong[k]) > tol {
+			caught++
+		}
+	}
+	t.Logf("mean RAISE over the hidden layer %.4f, exact %.4f; the perturbed DBN's log p(v) lies outside the tolerance for %d of 16 v", res.Mean, meanOf(logp), caught)
+	if caught < 8 {
+		t.Errorf("the perturbed DBN passes for %d of 16 v: the tolerances cannot tell the models apart", 16-caught)
+	}
+	cfg := estimators.RAISEConfig{Temperatures: 10, Runs: 2, Seed: 7}
+	if _, err := d.RAISESwapped(all, top.Reflect(), estimators.Uniform(top.Reflect()), cfg); err == nil {
+		t.Error("the top itself as its swapped model: no error")
+	}
+	flat := models.ZeroTinyRBMSwapped()
+	copy(flat.W, top.W) // the right shape, not transposed
+	copy(flat.B, top.C)
+	copy(flat.C, top.B)
+	if _, err := d.RAISESwapped(all, flat.Reflect(), base, cfg); err == nil || !strings.Contains(err.Error(), "swapped") {
+		t.Errorf("a swapped model with W not transposed: %v, want a refusal", err)
 	}
 }
 
