@@ -10,6 +10,15 @@ type LayerInfo struct {
 	Visible bool
 }
 
+// Units returns the number of units of the layer, Πᵢ Shape[i].
+func (l LayerInfo) Units() int {
+	n := 1
+	for _, d := range l.Shape {
+		n *= d
+	}
+	return n
+}
+
 // UnitKind is the kind of a layer's units, as the .ebm file declares it.
 type UnitKind string
 

@@ -67,3 +67,14 @@ func TestUnitKindDraw(t *testing.T) {
 		}
 	}
 }
+
+func TestLayerInfoUnits(t *testing.T) {
+	for _, c := range []struct {
+		shape []int
+		want  int
+	}{{nil, 1}, {[]int{784}, 784}, {[]int{3, 4}, 12}, {[]int{2, 3, 5}, 30}} {
+		if got := (LayerInfo{Shape: c.shape}).Units(); got != c.want {
+			t.Errorf("Units of shape %v = %d, want %d", c.shape, got, c.want)
+		}
+	}
+}

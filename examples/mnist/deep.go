@@ -457,9 +457,7 @@ func (e *env) evaluateDBN(r *row, d *deep.DBN, res *Result) error {
 		if err != nil {
 			return err
 		}
-		rf := figure(ra.Mean, ra.Mean-3*ra.SE, ra.Mean+3*ra.SE, ra.Method+" (±3 standard errors over the images)")
-		rf.Rows = sub.Rows
-		res.Estimates["raise_subset"] = rf
+		res.Estimates["raise_subset"] = raiseFigure(ra, sub.Rows)
 		isSub, isRows, err := bound(sub, true)
 		if err != nil {
 			return err
@@ -499,9 +497,7 @@ func (e *env) raiseSwapped(d *deep.DBN, sub *dataset.Dataset, sm runtime.Reflect
 	if err != nil {
 		return err
 	}
-	rf := figure(ra.Mean, ra.Mean-3*ra.SE, ra.Mean+3*ra.SE, ra.Method+" (±3 standard errors over the images)")
-	rf.Rows = sub.Rows
-	res.Estimates["raise_swapped_subset"] = rf
+	res.Estimates["raise_swapped_subset"] = raiseFigure(ra, sub.Rows)
 	diff := pairedDifference(ra.LogP, isRows, zb.LogZ, zb.Low, zb.High,
 		"RAISE over the top's hidden layer − importance-sampled estimate per image, averaged: ±3 s.e. of the per-image differences, widened in quadrature by the top RBM's log Z interval")
 	res.Estimates["raise_swapped_minus_importance_subset"] = diff
@@ -985,9 +981,7 @@ func (e *env) raiseDBM(r *row, m runtime.Reflective, base *estimators.Base, z *e
 	if err != nil {
 		return err
 	}
-	rf := figure(ra.Mean, ra.Mean-3*ra.SE, ra.Mean+3*ra.SE, ra.Method+" (±3 standard errors over the images)")
-	rf.Rows = sub.Rows
-	res.Estimates["raise_subset"] = rf
+	res.Estimates["raise_subset"] = raiseFigure(ra, sub.Rows)
 	b, err := deep.ELBO(m, sub, z.LogZ, deep.ELBOConfig{Iters: r.dbm.MeanFieldIters, Tol: r.dbm.MeanFieldTol})
 	if err != nil {
 		return err

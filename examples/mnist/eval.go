@@ -619,9 +619,7 @@ func (e *env) evaluate(r *row, m runtime.Reflective, res *Result) error {
 		if err != nil {
 			return err
 		}
-		rf := figure(ra.Mean, ra.Mean-3*ra.SE, ra.Mean+3*ra.SE, ra.Method+" (±3 standard errors over the images)")
-		rf.Rows = sub.Rows
-		res.Estimates["raise_subset"] = rf
+		res.Estimates["raise_subset"] = raiseFigure(ra, sub.Rows)
 		af, err := ll(sub, ais)
 		if err != nil {
 			return err
@@ -746,6 +744,13 @@ func (e *env) reverse(key string, m runtime.Reflective, base *estimators.Base, f
 		fmt.Fprintln(e.stdout, "warning:", w)
 	}
 	return rev, nil
+}
+
+// raiseFigure is RAISE's mean over rows images with ±3 standard errors.
+func raiseFigure(ra *estimators.RAISEResult, rows int) Figure {
+	f := figure(ra.Mean, ra.Mean-3*ra.SE, ra.Mean+3*ra.SE, ra.Method+" (±3 standard errors over the images)")
+	f.Rows = rows
+	return f
 }
 
 // reverseFromNoise is the -reverse-from value that starts the DBM's

@@ -56,9 +56,9 @@ func newHiddenMeans(m runtime.Reflective, in dataset.Source, seed uint64) (*hidd
 	for i, ly := range m.Layers() {
 		switch {
 		case ly.Visible && u.vis < 0:
-			u.vis, u.nv = i, layerSize(ly)
+			u.vis, u.nv = i, ly.Units()
 		case !ly.Visible && u.hid < 0:
-			u.hid, u.nh = i, layerSize(ly)
+			u.hid, u.nh = i, ly.Units()
 		default:
 			return nil, fmt.Errorf("hidden means: %s has more than one visible and one hidden layer", m.ModelName())
 		}
@@ -69,14 +69,6 @@ func newHiddenMeans(m runtime.Reflective, in dataset.Source, seed uint64) (*hidd
 	u.x = m.NewChains(hiddenMeansBatch, seed)
 	u.buf, u.out = make([]float64, hiddenMeansBatch*u.nv), make([]float64, hiddenMeansBatch*u.nh)
 	return u, nil
-}
-
-func layerSize(ly runtime.LayerInfo) int {
-	n := 1
-	for _, s := range ly.Shape {
-		n *= s
-	}
-	return n
 }
 
 // Shape returns the input's rows and the hidden units.

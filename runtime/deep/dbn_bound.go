@@ -460,7 +460,7 @@ func checkSwapped(top *dbnLevel, swapped runtime.Reflective) (sv, sh int, err er
 		}
 	}
 	tl := top.m.Layers()
-	if sv < 0 || sh < 0 || layerUnits(layers[sv]) != top.nhid || layerUnits(layers[sh]) != top.nin ||
+	if sv < 0 || sh < 0 || layers[sv].Units() != top.nhid || layers[sh].Units() != top.nin ||
 		layers[sv].Kind != tl[top.hid].Kind || layers[sh].Kind != tl[top.in].Kind {
 		return 0, 0, fmt.Errorf("%s is not %s with its layers swapped: its layers are %v", swapped.ModelName(), top.m.ModelName(), layers)
 	}
@@ -486,13 +486,4 @@ func checkSwapped(top *dbnLevel, swapped runtime.Reflective) (sv, sh int, err er
 		}
 	}
 	return sv, sh, nil
-}
-
-// layerUnits is the number of units of a layer, the product of its shape.
-func layerUnits(ly runtime.LayerInfo) int {
-	n := 1
-	for _, d := range ly.Shape {
-		n *= d
-	}
-	return n
 }

@@ -440,22 +440,30 @@ func TestDBNRAISE(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		caught := 0
-		for k := range 16 {
-			// The log of a mean of runs weights errs by about its relative
-			// standard error √((runs/ESS − 1)/runs).
-			tol := 5*math.Sqrt((runs/res.ESS[k]-1)/runs) + 0.01
-			if d := res.LogP[k] - logp[k]; math.Abs(d) > tol {
-				t.Errorf("tied=%v v = %04b: RAISE %.4f, exact %.4f, off by %.4f > %.4f (ESS %.0f)", tied, k, res.LogP[k], logp[k], d, tol, res.ESS[k])
-			}
-			if math.Abs(res.LogP[k]-wrong[k]) > tol {
-				caught++
-			}
+		checkRAISE(t, fmt.Sprintf("tied=%v: RAISE", tied), res, runs, logp, wrong)
+	}
+}
+
+// checkRAISE checks RAISE's estimate of log p(v) for each of the 16 v
+// against the exact logp, within the noise of its runs, and that the
+// perturbed DBN's wrong lies outside that tolerance for at least 8 v.
+func checkRAISE(t *testing.T, what string, res *estimators.RAISEResult, runs int, logp, wrong []float64) {
+	t.Helper()
+	caught := 0
+	for k := range 16 {
+		// The log of a mean of runs weights errs by about its relative
+		// standard error √((runs/ESS − 1)/runs).
+		tol := 5*math.Sqrt((float64(runs)/res.ESS[k]-1)/float64(runs)) + 0.01
+		if d := res.LogP[k] - logp[k]; math.Abs(d) > tol {
+			t.Errorf("%s, v = %04b: %.4f, exact %.4f, off by %.4f > %.4f (ESS %.0f)", what, k, res.LogP[k], logp[k], d, tol, res.ESS[k])
 		}
-		t.Logf("tied=%v: mean RAISE %.4f, exact %.4f; the perturbed DBN's log p(v) lies outside the tolerance for %d of 16 v", tied, res.Mean, meanOf(logp), caught)
-		if caught < 8 {
-			t.Errorf("tied=%v: the perturbed DBN passes for %d of 16 v: the tolerances cannot tell the models apart", tied, 16-caught)
+		if math.Abs(res.LogP[k]-wrong[k]) > tol {
+			caught++
 		}
+	}
+	t.Logf("%s: mean %.4f, exact %.4f; the perturbed DBN's log p(v) lies outside the tolerance for %d of 16 v", what, res.Mean, meanOf(logp), caught)
+	if caught < 8 {
+		t.Errorf("%s: the perturbed DBN passes for %d of 16 v: the tolerances cannot tell the models apart", what, 16-caught)
 	}
 }
 
@@ -506,20 +514,7 @@ func TestDBNRAISESwapped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	caught := 0
-	for k := range 16 {
-		tol := 5*math.Sqrt((runs/res.ESS[k]-1)/runs) + 0.01
-		if d := res.LogP[k] - logp[k]; math.Abs(d) > tol {
-			t.Errorf("v = %04b: RAISE over the top's hidden layer %.4f, exact %.4f, off by %.4f > %.4f (ESS %.0f)", k, res.LogP[k], logp[k], d, tol, res.ESS[k])
-		}
-		if math.Abs(res.LogP[k]-wrong[k]) > tol {
-			caught++
-		}
-	}
-	t.Logf("mean RAISE over the hidden layer %.4f, exact %.4f; the perturbed DBN's log p(v) lies outside the tolerance for %d of 16 v", res.Mean, meanOf(logp), caught)
-	if caught < 8 {
-		t.Errorf("the perturbed DBN passes for %d of 16 v: the tolerances cannot tell the models apart", 16-caught)
-	}
+	checkRAISE(t, "RAISE over the top's hidden layer", res, runs, logp, wrong)
 	cfg := estimators.RAISEConfig{Temperatures: 10, Runs: 2, Seed: 7}
 	if _, err := d.RAISESwapped(all, top.Reflect(), estimators.Uniform(top.Reflect()), cfg); err == nil {
 		t.Error("the top itself as its swapped model: no error")

@@ -55,7 +55,7 @@ func enumerate(m runtime.Reflective, fe, limit int) (*Joint, error) {
 			j.Count = append(j.Count, 1)
 			continue
 		}
-		size := units(ly)
+		size := ly.Units()
 		c := 1
 		switch ly.Kind {
 		case "bernoulli", "spin":
@@ -106,19 +106,11 @@ func enumerate(m runtime.Reflective, fe, limit int) (*Joint, error) {
 	return j, nil
 }
 
-func units(ly runtime.LayerInfo) int {
-	n := 1
-	for _, d := range ly.Shape {
-		n *= d
-	}
-	return n
-}
-
 // Set writes configuration k into chain c of x.
 func (j *Joint) Set(x runtime.Chains, c, k int) {
 	for l, t := range x.Layers() {
 		ly := j.Layers[l]
-		size := units(ly)
+		size := ly.Units()
 		row := t.Data[c*size : (c+1)*size]
 		digit := k / j.Stride[l] % j.Count[l]
 		switch ly.Kind {
@@ -200,7 +192,7 @@ func (j *Joint) Index(x runtime.Chains, c int) (int, bool) {
 		if j.Count[l] == 1 {
 			continue // summed out
 		}
-		size := units(j.Layers[l])
+		size := j.Layers[l].Units()
 		d, ok := j.digit(l, t.Data[c*size:(c+1)*size])
 		if !ok {
 			return 0, false
@@ -238,7 +230,7 @@ func (j *Joint) LogPVisible(v []float64) (float64, error) {
 		if !ly.Visible {
 			continue
 		}
-		size := units(ly)
+		size := ly.Units()
 		if j.Count[l] == 1 {
 			return 0, fmt.Errorf("exact: visible layer %s is summed out", ly.Name)
 		}
@@ -270,7 +262,7 @@ func (j *Joint) ConditionalMeans(x runtime.Chains, v []float64, observed []bool)
 	for l, ly := range j.Layers {
 		if ly.Visible {
 			vis = append(vis, l)
-			size += units(ly)
+			size += ly.Units()
 		}
 	}
 	if len(v) != size || len(observed) != size {
@@ -284,7 +276,7 @@ func (j *Joint) ConditionalMeans(x runtime.Chains, v []float64, observed []bool)
 		ok := true
 		var row []float64
 		for _, l := range vis {
-			row = append(row, views[l].Data[:units(j.Layers[l])]...)
+			row = append(row, views[l].Data[:j.Layers[l].Units()]...)
 		}
 		for u, o := range observed {
 			if o && row[u] != v[u] {
