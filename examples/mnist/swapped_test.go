@@ -7,7 +7,6 @@ import (
 
 	"github.com/ebmc/ebmc/examples/mnist/models"
 	"github.com/ebmc/ebmc/runtime"
-	"github.com/ebmc/ebmc/runtime/dataset"
 )
 
 // TestSwapRBM checks that the swapped top has the top's energy at every
@@ -55,54 +54,5 @@ func TestSwapRBM(t *testing.T) {
 	}
 	if err := swapRBM(top, top); err == nil {
 		t.Error("swapRBM into a model of the same shape (not swapped): no error")
-	}
-}
-
-// TestHiddenMeans checks E[h | v] = σ(c + vᵀW) of the top RBM, written out
-// in loops, for rows gathered in an order that crosses a batch boundary.
-func TestHiddenMeans(t *testing.T) {
-	rng := rand.New(rand.NewPCG(7, 8))
-	top := models.NewTop2000(1).Reflect()
-	for _, p := range top.Params() {
-		for i := range p.Data {
-			p.Data[i] = rng.NormFloat64() * 0.05
-		}
-	}
-	w, c := top.Params()[0], top.Params()[2].Data
-	nv, nh := w.Shape[0], w.Shape[1]
-	rows := hiddenMeansBatch + 3
-	data := &dataset.Dataset{Rows: rows, Cols: nv, X: make([]float64, rows*nv)}
-	for i := range data.X {
-		data.X[i] = rng.Float64()
-	}
-	u, err := newHiddenMeans(top, data, 9)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r, cols := u.Shape(); r != rows || cols != nh {
-		t.Fatalf("Shape %d × %d, want %d × %d", r, cols, rows, nh)
-	}
-	idx := []int{rows - 1, 0, 5}
-	for i := range hiddenMeansBatch {
-		idx = append(idx, (i*7)%rows)
-	}
-	got := make([]float64, len(idx)*nh)
-	u.Gather(got, idx)
-	worst := 0.0
-	for a, r := range idx {
-		v := data.Row(r)
-		for j := range nh {
-			s := c[j]
-			for i := range nv {
-				s += v[i] * w.Data[i*nh+j]
-			}
-			worst = max(worst, math.Abs(got[a*nh+j]-1/(1+math.Exp(-s))))
-		}
-	}
-	if worst > 1e-12 {
-		t.Errorf("largest difference from σ(c + vᵀW): %.3g", worst)
-	}
-	if _, err := newHiddenMeans(top, &dataset.Dataset{Rows: 1, Cols: nv + 1, X: make([]float64, nv+1)}, 9); err == nil {
-		t.Error("rows of the wrong width: no error")
 	}
 }

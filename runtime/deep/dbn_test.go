@@ -496,14 +496,7 @@ func TestDBNRAISESwapped(t *testing.T) {
 	l1, top, d := newTinyUnlabelled(t, 31)
 	all := allVisible()
 	logp, wrong := unlabelledExact(l1, top), perturbedExact(l1, top)
-	sw := models.ZeroTinyRBMSwapped()
-	for i := range 3 {
-		for j := range 2 {
-			sw.W[j*3+i] = top.W[i*2+j]
-		}
-	}
-	copy(sw.B, top.C)
-	copy(sw.C, top.B)
+	sw := swappedTiny(top)
 	base := estimators.Uniform(sw.Reflect())
 	rng := runtime.NewRNG(9, 0)
 	for u := range base.Field[0] {
@@ -525,6 +518,73 @@ func TestDBNRAISESwapped(t *testing.T) {
 	copy(flat.C, top.B)
 	if _, err := d.RAISESwapped(all, flat.Reflect(), base, cfg); err == nil || !strings.Contains(err.Error(), "swapped") {
 		t.Errorf("a swapped model with W not transposed: %v, want a refusal", err)
+	}
+}
+
+// swappedTiny returns TinyRBM top with its layers swapped.
+func swappedTiny(top *models.TinyRBM) *models.TinyRBMSwapped {
+	sw := models.ZeroTinyRBMSwapped()
+	for i := range 3 {
+		for j := range 2 {
+			sw.W[j*3+i] = top.W[i*2+j]
+		}
+	}
+	copy(sw.B, top.C)
+	copy(sw.C, top.B)
+	return sw
+}
+
+// SwappedTopBase's fields are the smoothed log-odds of E[h₂ | h₁] over the
+// rows, h₁ the recognition means of each v, written out here in loops;
+// the control, the base over h₁ (TopBase), differs. A top with a label
+// layer and a model that is not the swapped top are refused.
+func TestSwappedTopBase(t *testing.T) {
+	l1, top, d := newTinyUnlabelled(t, 31)
+	all := allVisible()
+	sw := swappedTiny(top)
+	base, err := d.SwappedTopBase(all, sw.Reflect())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := func(a float64) float64 { return 1 / (1 + math.Exp(-a)) }
+	mean := make([]float64, 2)
+	for k := range 16 {
+		v := bits(k, 4)
+		h1 := make([]float64, 3)
+		for j := range 3 {
+			a := l1.C[j]
+			for i := range 4 {
+				a += v[i] * l1.W[i*3+j]
+			}
+			h1[j] = sig(a)
+		}
+		for j := range 2 {
+			a := top.C[j]
+			for i := range 3 {
+				a += h1[i] * top.W[i*2+j]
+			}
+			mean[j] += sig(a)
+		}
+	}
+	got := base.Field[0]
+	for j := range 2 {
+		p := (mean[j] + 0.8) / (16 + 1.6) // pseudo-count 16/20
+		if want := math.Log(p / (1 - p)); math.Abs(got[j]-want) > 1e-12 {
+			t.Errorf("field of h2[%d] %.15f, want %.15f", j, got[j], want)
+		}
+	}
+	other, err := d.TopBase(all, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(other.Field[0][0]-got[0]) < 1e-6 && math.Abs(other.Field[0][1]-got[1]) < 1e-6 {
+		t.Error("control: the base over h1 has the same fields as the base over h2")
+	}
+	if _, err := d.SwappedTopBase(all, top.Reflect()); err == nil {
+		t.Error("the top itself as its swapped model: no error")
+	}
+	if _, err := newTinyDBN(t, 1, 3).dbn.SwappedTopBase(all, sw.Reflect()); err == nil {
+		t.Error("a top with a label layer: no error")
 	}
 }
 
