@@ -470,6 +470,11 @@ func (d *DBN) RAISESwapped(data dataset.Source, swapped runtime.Reflective, base
 	if err != nil {
 		return nil, fail(err)
 	}
+	acfg := estimators.AISConfig{Betas: cfg.Betas, Temperatures: cfg.Temperatures, Seed: cfg.Seed, Progress: cfg.Progress}
+	betas, err := acfg.Schedule()
+	if err != nil {
+		return nil, fail(err)
+	}
 	nrows, _ := data.Shape()
 	hs, lw := d.raiseDraws(data, runs, cfg.Seed)
 	n := hs.Rows
@@ -490,7 +495,7 @@ func (d *DBN) RAISESwapped(data dataset.Source, swapped runtime.Reflective, base
 	}
 	st := make([][]float64, len(swapped.Layers()))
 	st[sv], st[sh] = h2, hs.X
-	rev, err := estimators.ReverseAISFrom(swapped, base, estimators.AISConfig{Betas: cfg.Betas, Temperatures: cfg.Temperatures, Seed: cfg.Seed, Progress: cfg.Progress}, st, 0)
+	rev, err := estimators.ReverseAISFrom(swapped, base, acfg, st, 0)
 	if err != nil {
 		return nil, fail(err)
 	}
@@ -498,7 +503,7 @@ func (d *DBN) RAISESwapped(data dataset.Source, swapped runtime.Reflective, base
 		lw[c] += rev.LogW[c] - rev.LogZBase
 	}
 	return raiseResult(fmt.Sprintf("RAISE through the DBN over the top's hidden layer: %d draws of q(h | v) per row, each with one reverse run of the swapped top from p(h_L | h_{L−1}), %d temperatures, %d rows",
-		runs, len(rev.LogW), nrows), lw, nrows, runs, start), nil
+		runs, len(betas)-1, nrows), lw, nrows, runs, start), nil
 }
 
 // checkSwapped checks that swapped is the top model with its two layers

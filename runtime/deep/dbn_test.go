@@ -508,6 +508,9 @@ func TestDBNRAISESwapped(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkRAISE(t, "RAISE over the top's hidden layer", res, runs, logp, wrong)
+	if !strings.Contains(res.Method, "1000 temperatures") || !strings.Contains(res.Method, "300 draws") {
+		t.Errorf("method %q does not give the temperatures and the runs", res.Method)
+	}
 	cfg := estimators.RAISEConfig{Temperatures: 10, Runs: 2, Seed: 7}
 	if _, err := d.RAISESwapped(all, top.Reflect(), estimators.Uniform(top.Reflect()), cfg); err == nil {
 		t.Error("the top itself as its swapped model: no error")
