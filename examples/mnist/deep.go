@@ -332,78 +332,22 @@ func restoreBottom(bottom runtime.Reflective, path string) (string, error) {
 	return fmt.Sprintf("%x", sha256.Sum256(b)), nil
 }
 
-// evaluateDBN estimates log Z of the top RBM by AIS from its base rates
-// and, on the test images, the variational bound and the importance-sampled
-// estimate of log p(v) (the same draws of q, their weights averaged), and
-// RAISE through the DBN on the first -raise-rows images.
+// evaluateDBN estimates log Z of the top RBM (dbnTopLogZ) and, on the
+// test images, the variational bound and the importance-sampled estimate
+// of log p(v) (the same draws of q, their weights averaged) with the higher
+// forward estimate, the bound with each other estimate of log Z, and RAISE
+// through the DBN on the first -raise-rows images, over each path.
 func (e *env) evaluateDBN(r *row, d *deep.DBN, res *Result) error {
 	o := e.o
-	z, err := d.TopLogZ(e.train, nil, estimators.AISConfig{Betas: e.betas(), Runs: o.aisRuns, Seed: o.seed, Progress: e.stdout})
+	bz, err := e.bottomAlone(d, res)
 	if err != nil {
 		return err
 	}
-	e.logZ(res, "top_ais_base_rates", "log Z of the top RBM", z)
-	bottom := d.Generative(0)
-	bb, err := estimators.BaseRate(bottom, e.train, float64(e.train.Rows)/20)
+	tz, err := e.dbnTopLogZ(d, bz, res)
 	if err != nil {
 		return err
 	}
-	bz, err := estimators.AIS(bottom, bb, estimators.AISConfig{Betas: e.betas(), Runs: o.aisRuns, Seed: o.seed, Progress: e.stdout})
-	if err != nil {
-		return err
-	}
-	if v, err := estimators.LogLikelihood(bottom, e.test, bz.LogZ); err == nil {
-		f := figure(v, v-(bz.High-bz.LogZ), v+(bz.LogZ-bz.Low), "the bottom 784×500 RBM alone: −F(v) − log Z, log Z by "+bz.Method+" from the base rates")
-		f.ESS = &bz.ESS
-		res.Estimates["bottom_rbm"] = f
-		fmt.Fprintf(e.stdout, "the bottom RBM alone: %s\n", f)
-	}
-	top := d.Generative(d.Len() - 1)
-	tb, err := d.TopBase(e.train, nil)
-	if err != nil {
-		return err
-	}
-	w0 := len(res.Warnings)
-	rev, err := e.reverse("ais_reverse", top, tb, z, res, "", nil)
-	if err != nil {
-		return err
-	}
-	w1 := len(res.Warnings)          // res.Warnings[w0:w1] are about AIS over the top's visible layer
-	var tied [2]*estimators.Estimate // the top's log Z from its tied start, forward and reverse (nil: not run)
-	switch {
-	case o.tiedPath && topWasTied(res.Settings):
-		if tied, err = e.topFromTiedStart(bottom, top, bz, res); err != nil {
-			return err
-		}
-	case o.tiedPath:
-		fmt.Fprintln(e.stdout, "-tied-path: this DBN's top did not start tied (-tied-top), so there is no tied start to anneal from; skipped")
-	}
-	var swapped *estimators.Estimate // the top's log Z by AIS over its hidden layer (nil: not run)
-	var sm runtime.Reflective        // the top with its layers swapped, and its base
-	var sb *estimators.Base
-	if o.swappedTop {
-		if sm, sb, err = e.swappedTop(d); err != nil {
-			return err
-		}
-		if swapped, err = estimators.AIS(sm, sb, estimators.AISConfig{Betas: e.betas(), Runs: o.aisRuns, Seed: o.seed, Progress: e.stdout}); err != nil {
-			return fmt.Errorf("the top's log Z over its hidden layer: %w", err)
-		}
-		swapped.Method += " over the top's hidden layer (its layers swapped)"
-		e.logZ(res, "top_ais_swapped", "log Z of the top RBM by AIS over its hidden layer", swapped)
-		s0 := len(res.Warnings)
-		if _, err := e.reverse("top_ais_swapped_reverse", sm, sb, swapped, res, "", nil); err != nil {
-			return err
-		}
-		prefixWarnings(res.Warnings[s0:], "AIS over the top's hidden layer: ")
-	}
-	// zb is the top's log Z every figure below uses: of the two forward
-	// estimates, each a stochastic lower bound on log Z, the higher.
-	zb, other, otherPath := z, swapped, "hidden"
-	if swapped != nil && swapped.LogZ > z.LogZ {
-		zb, other, otherPath = swapped, z, "visible"
-		prefixWarnings(res.Warnings[w0:w1], "AIS over the top's visible layer, which the figures do not use: ")
-		fmt.Fprintf(e.stdout, "the top's log Z over its hidden layer, %.2f, is above the one over its visible layer, %.2f: the figures use it\n", swapped.LogZ, z.LogZ)
-	}
+	zb := tz.figures
 	samples := r.dbn.BoundSamples
 	bound := func(data *dataset.Dataset, importance bool) (Figure, *deep.DBNBound, error) {
 		b, err := d.LowerBound(data, zb, deep.DBNBoundConfig{Samples: samples, Importance: importance, Seed: o.seed})
@@ -426,64 +370,164 @@ func (e *env) evaluateDBN(r *row, d *deep.DBN, res *Result) error {
 	if err != nil {
 		return err
 	}
-	if rev != nil {
-		v := res.TestLogLik.Value + zb.LogZ - rev.LogZ
-		res.Estimates["bound_reverse"] = figure(v, math.NaN(), math.NaN(), "the variational bound with log Z of the top by reverse AIS")
+	e.boundsWithOtherLogZ(tz, res)
+	res.Estimates["importance"] = is
+	fmt.Fprintf(e.stdout, "test: variational bound %s; importance-sampled %s\n", res.TestLogLik, is)
+	if o.raiseRows == 0 {
+		return nil
 	}
-	if other != nil {
-		v := res.TestLogLik.Value + zb.LogZ - other.LogZ
-		res.Estimates["bound_other_top_path"] = figure(v, res.TestLogLik.Value+zb.LogZ-other.High, res.TestLogLik.Value+zb.LogZ-other.Low,
-			"the variational bound with log Z of the top by AIS over its "+otherPath+" layer (the interval is log Z's alone)")
-		fmt.Fprintf(e.stdout, "test: variational bound with the top's log Z by AIS over its %s layer: %s\n", otherPath, res.Estimates["bound_other_top_path"])
+	sub, _ := e.test.Split(min(o.raiseRows, e.test.Rows))
+	ra, err := d.RAISE(sub, tz.base, estimators.RAISEConfig{Betas: e.betas(), Runs: o.raiseRuns, Seed: o.seed, Progress: e.stdout})
+	if err != nil {
+		return err
 	}
-	for i, t := range tied {
-		if t == nil {
+	res.Estimates["raise_subset"] = raiseFigure(ra, sub.Rows)
+	isSub, isRows, err := bound(sub, true)
+	if err != nil {
+		return err
+	}
+	res.Estimates["importance_subset"] = isSub
+	diff := pairedDifference(ra.LogP, isRows.PerRow, zb.LogZ, zb.Low, zb.High,
+		"RAISE − importance-sampled estimate per image, averaged: ±3 s.e. of the per-image differences, widened in quadrature by the top RBM's log Z interval")
+	res.Estimates["raise_minus_importance_subset"] = diff
+	if w, ok := raiseBelow("the importance-sampled estimate", sub.Rows, diff); ok {
+		if tz.swappedModel != nil {
+			w = "RAISE over the top's visible layer: " + w
+		}
+		res.Warnings = append(res.Warnings, w)
+		fmt.Fprintln(e.stdout, "warning: "+w)
+	}
+	if tz.swappedModel != nil {
+		if err := e.raiseSwapped(d, sub, tz.swappedModel, tz.swappedBase, isRows.PerRow, zb, res); err != nil {
+			return err
+		}
+	}
+	vbSub := figure(mean(vb.PerRow[:sub.Rows]), math.NaN(), math.NaN(), "the variational bound on the same images")
+	vbSub.Rows = sub.Rows
+	res.Estimates["bound_subset"] = vbSub
+	fmt.Fprintf(e.stdout, "on the first %d test images: RAISE %.2f, importance-sampled %.2f, variational bound %.2f\n", sub.Rows, ra.Mean, isSub.Value, vbSub.Value)
+	return nil
+}
+
+// bottomAlone estimates log Z of the DBN's bottom RBM by AIS from the
+// base rates, stores the bottom RBM's own test log-likelihood as
+// "bottom_rbm", and returns the estimate.
+func (e *env) bottomAlone(d *deep.DBN, res *Result) (*estimators.Estimate, error) {
+	bottom := d.Generative(0)
+	bb, err := estimators.BaseRate(bottom, e.train, float64(e.train.Rows)/20)
+	if err != nil {
+		return nil, err
+	}
+	bz, err := estimators.AIS(bottom, bb, estimators.AISConfig{Betas: e.betas(), Runs: e.o.aisRuns, Seed: e.o.seed, Progress: e.stdout})
+	if err != nil {
+		return nil, err
+	}
+	if v, err := estimators.LogLikelihood(bottom, e.test, bz.LogZ); err == nil {
+		f := figure(v, v-(bz.High-bz.LogZ), v+(bz.LogZ-bz.Low), "the bottom 784×500 RBM alone: −F(v) − log Z, log Z by "+bz.Method+" from the base rates")
+		f.ESS = &bz.ESS
+		res.Estimates["bottom_rbm"] = f
+		fmt.Fprintf(e.stdout, "the bottom RBM alone: %s\n", f)
+	}
+	return bz, nil
+}
+
+// dbnTop holds the estimates of the DBN top's log Z and what made them.
+type dbnTop struct {
+	visible      *estimators.Estimate    // forward AIS over the top's visible layer (TopLogZ)
+	base         *estimators.Base        // its base (TopBase)
+	reverse      *estimators.Estimate    // reverse AIS on that path (nil: not run)
+	tied         [2]*estimators.Estimate // forward and reverse AIS from the tied start (nil: not run)
+	hidden       *estimators.Estimate    // forward AIS over the top's hidden layer (nil: not run)
+	swappedModel runtime.Reflective      // the top with its layers swapped, and the base of that path
+	swappedBase  *estimators.Base
+	// figures is the log Z every figure uses: of the two forward
+	// estimates, each a stochastic lower bound on log Z, the higher;
+	// other is the other one (nil: one path), over its otherPath layer.
+	figures, other *estimators.Estimate
+	otherPath      string
+}
+
+// dbnTopLogZ estimates log Z of the DBN's top RBM by every path the
+// options ask for — AIS over its visible layer with reverse AIS, from its
+// tied start (-tied-path; bz is the bottom's log Z), and over its hidden
+// layer with reverse AIS (-swapped-top) — stores them in res, and marks
+// each warning with the path it is about.
+func (e *env) dbnTopLogZ(d *deep.DBN, bz *estimators.Estimate, res *Result) (*dbnTop, error) {
+	o := e.o
+	t := &dbnTop{otherPath: "hidden"}
+	var err error
+	if t.visible, err = d.TopLogZ(e.train, nil, estimators.AISConfig{Betas: e.betas(), Runs: o.aisRuns, Seed: o.seed, Progress: e.stdout}); err != nil {
+		return nil, err
+	}
+	e.logZ(res, "top_ais_base_rates", "log Z of the top RBM", t.visible)
+	top := d.Generative(d.Len() - 1)
+	if t.base, err = d.TopBase(e.train, nil); err != nil {
+		return nil, err
+	}
+	w0 := len(res.Warnings)
+	if t.reverse, err = e.reverse("ais_reverse", top, t.base, t.visible, res, "", nil); err != nil {
+		return nil, err
+	}
+	w1 := len(res.Warnings) // res.Warnings[w0:w1] are about AIS over the top's visible layer
+	switch {
+	case o.tiedPath && topWasTied(res.Settings):
+		if t.tied, err = e.topFromTiedStart(d.Generative(0), top, bz, res); err != nil {
+			return nil, err
+		}
+	case o.tiedPath:
+		fmt.Fprintln(e.stdout, "-tied-path: this DBN's top did not start tied (-tied-top), so there is no tied start to anneal from; skipped")
+	}
+	t.figures, t.other = t.visible, nil
+	if !o.swappedTop {
+		return t, nil
+	}
+	if t.swappedModel, t.swappedBase, err = e.swappedTop(d); err != nil {
+		return nil, err
+	}
+	if t.hidden, err = estimators.AIS(t.swappedModel, t.swappedBase, estimators.AISConfig{Betas: e.betas(), Runs: o.aisRuns, Seed: o.seed, Progress: e.stdout}); err != nil {
+		return nil, fmt.Errorf("the top's log Z over its hidden layer: %w", err)
+	}
+	t.hidden.Method += " over the top's hidden layer (its layers swapped)"
+	e.logZ(res, "top_ais_swapped", "log Z of the top RBM by AIS over its hidden layer", t.hidden)
+	s0 := len(res.Warnings)
+	if _, err := e.reverse("top_ais_swapped_reverse", t.swappedModel, t.swappedBase, t.hidden, res, "", nil); err != nil {
+		return nil, err
+	}
+	prefixWarnings(res.Warnings[s0:], "AIS over the top's hidden layer: ")
+	t.other = t.hidden
+	if t.hidden.LogZ > t.visible.LogZ {
+		t.figures, t.other, t.otherPath = t.hidden, t.visible, "visible"
+		prefixWarnings(res.Warnings[w0:w1], "AIS over the top's visible layer, which the figures do not use: ")
+		fmt.Fprintf(e.stdout, "the top's log Z over its hidden layer, %.2f, is above the one over its visible layer, %.2f: the figures use it\n", t.hidden.LogZ, t.visible.LogZ)
+	}
+	return t, nil
+}
+
+// boundsWithOtherLogZ stores the test bound res.TestLogLik recomputed
+// with each other estimate of the top's log Z than the one it used: reverse
+// AIS, the other path's forward AIS, and AIS from the tied start.
+func (e *env) boundsWithOtherLogZ(t *dbnTop, res *Result) {
+	with := func(logZ float64) float64 { return res.TestLogLik.Value + t.figures.LogZ - logZ }
+	if t.reverse != nil {
+		res.Estimates["bound_reverse"] = figure(with(t.reverse.LogZ), math.NaN(), math.NaN(), "the variational bound with log Z of the top by reverse AIS")
+	}
+	if t.other != nil {
+		res.Estimates["bound_other_top_path"] = figure(with(t.other.LogZ), with(t.other.High), with(t.other.Low),
+			"the variational bound with log Z of the top by AIS over its "+t.otherPath+" layer (the interval is log Z's alone)")
+		fmt.Fprintf(e.stdout, "test: variational bound with the top's log Z by AIS over its %s layer: %s\n", t.otherPath, res.Estimates["bound_other_top_path"])
+	}
+	for i, z := range t.tied {
+		if z == nil {
 			continue
 		}
 		key, what := "bound_tied_start_ais", "forward"
 		if i == 1 {
 			key, what = "bound_tied_start_reverse_ais", "reverse"
 		}
-		v := res.TestLogLik.Value + zb.LogZ - t.LogZ
-		res.Estimates[key] = figure(v, res.TestLogLik.Value+zb.LogZ-t.High, res.TestLogLik.Value+zb.LogZ-t.Low,
+		res.Estimates[key] = figure(with(z.LogZ), with(z.High), with(z.Low),
 			"the variational bound with log Z of the top by "+what+" AIS from its tied start (the interval is log Z's alone)")
 		fmt.Fprintf(e.stdout, "test: variational bound with the top's log Z by %s AIS from its tied start: %s\n", what, res.Estimates[key])
 	}
-	res.Estimates["importance"] = is
-	fmt.Fprintf(e.stdout, "test: variational bound %s; importance-sampled %s\n", res.TestLogLik, is)
-	if o.raiseRows > 0 {
-		sub, _ := e.test.Split(min(o.raiseRows, e.test.Rows))
-		ra, err := d.RAISE(sub, tb, estimators.RAISEConfig{Betas: e.betas(), Runs: o.raiseRuns, Seed: o.seed, Progress: e.stdout})
-		if err != nil {
-			return err
-		}
-		res.Estimates["raise_subset"] = raiseFigure(ra, sub.Rows)
-		isSub, isRows, err := bound(sub, true)
-		if err != nil {
-			return err
-		}
-		res.Estimates["importance_subset"] = isSub
-		diff := pairedDifference(ra.LogP, isRows.PerRow, zb.LogZ, zb.Low, zb.High,
-			"RAISE − importance-sampled estimate per image, averaged: ±3 s.e. of the per-image differences, widened in quadrature by the top RBM's log Z interval")
-		res.Estimates["raise_minus_importance_subset"] = diff
-		if w, ok := raiseBelow("the importance-sampled estimate", sub.Rows, diff); ok {
-			if sm != nil {
-				w = "RAISE over the top's visible layer: " + w
-			}
-			res.Warnings = append(res.Warnings, w)
-			fmt.Fprintln(e.stdout, "warning: "+w)
-		}
-		if sm != nil {
-			if err := e.raiseSwapped(d, sub, sm, sb, isRows.PerRow, zb, res); err != nil {
-				return err
-			}
-		}
-		vbSub := figure(mean(vb.PerRow[:sub.Rows]), math.NaN(), math.NaN(), "the variational bound on the same images")
-		vbSub.Rows = sub.Rows
-		res.Estimates["bound_subset"] = vbSub
-		fmt.Fprintf(e.stdout, "on the first %d test images: RAISE %.2f, importance-sampled %.2f, variational bound %.2f\n", sub.Rows, ra.Mean, isSub.Value, vbSub.Value)
-	}
-	return nil
 }
 
 // raiseSwapped runs RAISE through the DBN with the top annealed over its
