@@ -59,8 +59,8 @@ func (d *DBN) TopBase(data dataset.Source, labels []int) (*estimators.Base, erro
 // hidden layer h_L: BaseRate of swapped (the top with its layers swapped,
 // as RAISESwapped takes it), with a pseudo-count of 5% of the rows, on
 // E[h_L | h_{L−1}] of the rows of TopSource — the data mapped up by the
-// recognition means, then by the top's conditional means — a batch at a
-// time. The top model must have no label layer.
+// recognition means, then by the top's conditional means (one up-pass,
+// dbnUpSource) — a batch at a time. The top model must have no label layer.
 func (d *DBN) SwappedTopBase(data dataset.Source, swapped runtime.Reflective) (*estimators.Base, error) {
 	fail := func(err error) error { return fmt.Errorf("runtime: DBN base over the top's hidden layer: %w", err) }
 	top := d.top()
@@ -70,49 +70,20 @@ func (d *DBN) SwappedTopBase(data dataset.Source, swapped runtime.Reflective) (*
 	if _, _, err := checkSwapped(top, swapped); err != nil {
 		return nil, fail(err)
 	}
-	src, err := d.TopSource(data, nil)
-	if err != nil {
+	if err := d.checkData(data, 0); err != nil {
 		return nil, fail(err)
 	}
-	up := &topMeans{top: top, in: src, chains: dbnNewChains(top.m, 0, 0x7a)}
+	levels := make([]*dbnLevel, 0, len(d.gen))
+	for k := range len(d.gen) - 1 {
+		levels = append(levels, d.recog(k))
+	}
+	up := upSourceLevels(data, append(levels, top), 0, false, 0)
 	rows, _ := up.Shape()
 	base, err := estimators.BaseRate(swapped, up, float64(rows)/20)
 	if err != nil {
 		return nil, fail(err)
 	}
 	return base, nil
-}
-
-// topMeans is a Source of E[h_L | h_{L−1}] of the top model for the rows of
-// h_{L−1} in, dbnBatch rows at a time.
-type topMeans struct {
-	top      *dbnLevel
-	in       dataset.Source
-	chains   *dbnChains
-	buf, out []float64
-}
-
-// Shape returns in's rows and the top's hidden units.
-func (u *topMeans) Shape() (rows, cols int) {
-	rows, _ = u.in.Shape()
-	return rows, u.top.nhid
-}
-
-// Gather writes E[h_L | h_{L−1}] for rows idx[0], idx[1], … of in into
-// consecutive rows of dst.
-func (u *topMeans) Gather(dst []float64, idx []int) {
-	t := u.top
-	if u.buf == nil {
-		u.buf, u.out = make([]float64, dbnBatch*t.nin), make([]float64, dbnBatch*t.nhid)
-	}
-	for a := 0; a < len(idx); a += dbnBatch {
-		n := min(dbnBatch, len(idx)-a)
-		u.in.Gather(u.buf[:n*t.nin], idx[a:a+n])
-		x := u.chains.get(n)
-		dbnPut(x, t.in, u.buf, n, t.nin, t.nin)
-		t.m.Mean(x, t.hid, 1, u.out[:n*t.nhid])
-		copy(dst[a*t.nhid:(a+n)*t.nhid], u.out[:n*t.nhid])
-	}
 }
 
 // DBNBoundConfig configures DBN.LowerBound.

@@ -40,30 +40,40 @@ func (d *DBN) checkData(data dataset.Source, level int) error {
 // dbnUpSource is the Source of the rows of h_hi that the recognition
 // conditionals give the rows of data, which are rows of h_lo (0 ≤ lo < hi
 // ≤ L−1; h_0 = v): the means μ_{k+1} = E_q[h_{k+1} | h_k = μ_k], or with
-// sample a draw from q(h_{lo+1} | h_lo)·q(h_{lo+2} | h_{lo+1})⋯. Its rows
-// are computed when gathered, up to dbnBatch at a time through chains
-// cached by batch length, so a pass allocates nothing once every batch
-// length has been seen; each level k draws from its own chains, seeded by
-// (seed, k). It is not safe for concurrent use.
+// sample a draw from q(h_{lo+1} | h_lo)·q(h_{lo+2} | h_{lo+1})⋯ — each
+// level a model whose hidden layer is drawn given its input layer (the
+// top model too, for upSourceLevels). Its rows are computed when gathered,
+// up to dbnBatch at a time through chains cached by batch length, so a
+// pass allocates nothing once every batch length has been seen; each
+// level k draws from its own chains, seeded by (seed, k). It is not safe
+// for concurrent use.
 type dbnUpSource struct {
-	d       *DBN
 	data    dataset.Source
-	lo, hi  int
+	levels  []*dbnLevel
 	sample  bool
-	caches  []*dbnChains // level lo+i's chains
+	caches  []*dbnChains // level i's chains
 	in      []float64    // gathered rows of data
-	buf     [][]float64  // level lo+i's means
+	buf     [][]float64  // level i's means
 	rows, w int          // shape
 }
 
 // upSource returns the rows of h_hi of data (rows of h_lo); see dbnUpSource.
 func (d *DBN) upSource(data dataset.Source, lo, hi int, sample bool, seed uint64) *dbnUpSource {
-	rows, cols := data.Shape()
-	u := &dbnUpSource{d: d, data: data, lo: lo, hi: hi, sample: sample, rows: rows, w: d.recog(hi - 1).nhid,
-		in: make([]float64, min(dbnBatch, rows)*cols)}
+	levels := make([]*dbnLevel, 0, hi-lo)
 	for k := lo; k < hi; k++ {
-		lv := d.recog(k)
-		u.caches = append(u.caches, dbnNewChains(lv.m, seed, uint64(k)))
+		levels = append(levels, d.recog(k))
+	}
+	return upSourceLevels(data, levels, lo, sample, seed)
+}
+
+// upSourceLevels returns the rows of data mapped up through levels in
+// turn; the first level's chains are seeded as level first's.
+func upSourceLevels(data dataset.Source, levels []*dbnLevel, first int, sample bool, seed uint64) *dbnUpSource {
+	rows, cols := data.Shape()
+	u := &dbnUpSource{data: data, levels: levels, sample: sample, rows: rows, w: levels[len(levels)-1].nhid,
+		in: make([]float64, min(dbnBatch, rows)*cols)}
+	for i, lv := range levels {
+		u.caches = append(u.caches, dbnNewChains(lv.m, seed, uint64(first+i)))
 		u.buf = append(u.buf, make([]float64, min(dbnBatch, rows)*lv.nhid))
 	}
 	return u
@@ -90,8 +100,7 @@ func (u *dbnUpSource) batch(idx []int, dst []float64) {
 	_, cols := u.data.Shape()
 	u.data.Gather(u.in[:n*cols], idx)
 	cur, stride := u.in, cols
-	for i, k := 0, u.lo; k < u.hi; i, k = i+1, k+1 {
-		lv := u.d.recog(k)
+	for i, lv := range u.levels {
 		x := u.caches[i].get(n)
 		dbnPut(x, lv.in, cur, n, lv.nin, stride)
 		if u.sample {
