@@ -347,7 +347,7 @@ func (e *env) evaluateDBN(r *row, d *deep.DBN, res *Result) error {
 	if err != nil {
 		return err
 	}
-	zb := tz.figures
+	zb, _, _ := tz.paths()
 	samples := r.dbn.BoundSamples
 	bound := func(data *dataset.Dataset, importance bool) (Figure, *deep.DBNBound, error) {
 		b, err := d.LowerBound(data, zb, deep.DBNBoundConfig{Samples: samples, Importance: importance, Seed: o.seed})
@@ -440,11 +440,19 @@ type dbnTop struct {
 	hidden       *estimators.Estimate    // forward AIS over the top's hidden layer (nil: not run)
 	swappedModel runtime.Reflective      // the top with its layers swapped, and the base of that path
 	swappedBase  *estimators.Base
-	// figures is the log Z every figure uses: of the two forward
-	// estimates, each a stochastic lower bound on log Z, the higher;
-	// other is the other one (nil: one path), over its otherPath layer.
-	figures, other *estimators.Estimate
-	otherPath      string
+}
+
+// paths returns the log Z every figure uses — of the two forward
+// estimates, each a stochastic lower bound on log Z, the higher — and the
+// other one (nil: one path) with the layer it anneals over.
+func (t *dbnTop) paths() (figures, other *estimators.Estimate, otherPath string) {
+	switch {
+	case t.hidden == nil:
+		return t.visible, nil, ""
+	case t.hidden.LogZ > t.visible.LogZ:
+		return t.hidden, t.visible, "visible"
+	}
+	return t.visible, t.hidden, "hidden"
 }
 
 // dbnTopLogZ estimates log Z of the DBN's top RBM by every path the
@@ -454,7 +462,7 @@ type dbnTop struct {
 // each warning with the path it is about.
 func (e *env) dbnTopLogZ(d *deep.DBN, bz *estimators.Estimate, res *Result) (*dbnTop, error) {
 	o := e.o
-	t := &dbnTop{otherPath: "hidden"}
+	t := &dbnTop{}
 	var err error
 	if t.visible, err = d.TopLogZ(e.train, nil, estimators.AISConfig{Betas: e.betas(), Runs: o.aisRuns, Seed: o.seed, Progress: e.stdout}); err != nil {
 		return nil, err
@@ -477,7 +485,6 @@ func (e *env) dbnTopLogZ(d *deep.DBN, bz *estimators.Estimate, res *Result) (*db
 	case o.tiedPath:
 		fmt.Fprintln(e.stdout, "-tied-path: this DBN's top did not start tied (-tied-top), so there is no tied start to anneal from; skipped")
 	}
-	t.figures, t.other = t.visible, nil
 	if !o.swappedTop {
 		return t, nil
 	}
@@ -494,9 +501,7 @@ func (e *env) dbnTopLogZ(d *deep.DBN, bz *estimators.Estimate, res *Result) (*db
 		return nil, err
 	}
 	prefixWarnings(res.Warnings[s0:], "AIS over the top's hidden layer: ")
-	t.other = t.hidden
-	if t.hidden.LogZ > t.visible.LogZ {
-		t.figures, t.other, t.otherPath = t.hidden, t.visible, "visible"
+	if figures, _, _ := t.paths(); figures == t.hidden {
 		prefixWarnings(res.Warnings[w0:w1], "AIS over the top's visible layer, which the figures do not use: ")
 		fmt.Fprintf(e.stdout, "the top's log Z over its hidden layer, %.2f, is above the one over its visible layer, %.2f: the figures use it\n", t.hidden.LogZ, t.visible.LogZ)
 	}
@@ -507,14 +512,15 @@ func (e *env) dbnTopLogZ(d *deep.DBN, bz *estimators.Estimate, res *Result) (*db
 // with each other estimate of the top's log Z than the one it used: reverse
 // AIS, the other path's forward AIS, and AIS from the tied start.
 func (e *env) boundsWithOtherLogZ(t *dbnTop, res *Result) {
-	with := func(logZ float64) float64 { return res.TestLogLik.Value + t.figures.LogZ - logZ }
+	figures, other, otherPath := t.paths()
+	with := func(logZ float64) float64 { return res.TestLogLik.Value + figures.LogZ - logZ }
 	if t.reverse != nil {
 		res.Estimates["bound_reverse"] = figure(with(t.reverse.LogZ), math.NaN(), math.NaN(), "the variational bound with log Z of the top by reverse AIS")
 	}
-	if t.other != nil {
-		res.Estimates["bound_other_top_path"] = figure(with(t.other.LogZ), with(t.other.High), with(t.other.Low),
-			"the variational bound with log Z of the top by AIS over its "+t.otherPath+" layer (the interval is log Z's alone)")
-		fmt.Fprintf(e.stdout, "test: variational bound with the top's log Z by AIS over its %s layer: %s\n", t.otherPath, res.Estimates["bound_other_top_path"])
+	if other != nil {
+		res.Estimates["bound_other_top_path"] = figure(with(other.LogZ), with(other.High), with(other.Low),
+			"the variational bound with log Z of the top by AIS over its "+otherPath+" layer (the interval is log Z's alone)")
+		fmt.Fprintf(e.stdout, "test: variational bound with the top's log Z by AIS over its %s layer: %s\n", otherPath, res.Estimates["bound_other_top_path"])
 	}
 	for i, z := range t.tied {
 		if z == nil {

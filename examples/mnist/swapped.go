@@ -10,29 +10,19 @@ import (
 )
 
 // swapRBM writes into dst the RBM src with its layers swapped: dst.W =
-// src.Wᵀ, dst.b = src.c and dst.c = src.b. The energy
-// E(v, h) = −vᵀWh − bᵀv − cᵀh of src at (v, h) is dst's at (h, v), so
-// both have the same Z; AIS on dst anneals over src's hidden units and
-// sums out its visible ones.
+// src.Wᵀ, dst.b = src.c and dst.c = src.b — tieTop into a top with no
+// other hidden units. The energy E(v, h) = −vᵀWh − bᵀv − cᵀh of src at
+// (v, h) is dst's at (h, v), so both have the same Z; AIS on dst anneals
+// over src's hidden units and sums out its visible ones.
 func swapRBM(src, dst runtime.Reflective) error {
 	sp, dp := src.Params(), dst.Params()
-	if len(sp) != 3 || len(dp) != 3 {
+	if len(sp) != 3 || len(dp) != 3 || len(sp[0].Shape) != 2 || len(dp[0].Shape) != 2 {
 		return fmt.Errorf("swapRBM: %s and %s are not both RBMs with W, b, c", src.ModelName(), dst.ModelName())
 	}
-	sw, sb, sc := sp[0], sp[1], sp[2]
-	dw, db, dc := dp[0], dp[1], dp[2]
-	nv, nh := sw.Shape[0], sw.Shape[1]
-	if len(dw.Shape) != 2 || dw.Shape[0] != nh || dw.Shape[1] != nv || len(sb.Data) != nv || len(sc.Data) != nh || len(db.Data) != nh || len(dc.Data) != nv {
-		return fmt.Errorf("swapRBM: %s's W is %v, want %d × %d", dst.ModelName(), dw.Shape, nh, nv)
+	if sw, dw := sp[0].Shape, dp[0].Shape; dw[0] != sw[1] || dw[1] != sw[0] {
+		return fmt.Errorf("swapRBM: %s's W is %v, want %d × %d", dst.ModelName(), dw, sw[1], sw[0])
 	}
-	for i := range nv {
-		for j := range nh {
-			dw.Data[j*nv+i] = sw.Data[i*nh+j]
-		}
-	}
-	copy(db.Data, sc.Data)
-	copy(dc.Data, sb.Data)
-	return nil
+	return tieTop(src, dst)
 }
 
 // swappedTop returns the DBN's top RBM with its layers swapped (swapRBM)
