@@ -775,7 +775,8 @@ func (e *env) withChainFrame(proxy func() (string, float64), m runtime.Reflectiv
 }
 
 // dbmRecipeOf is the DBM row's recipe with the flags applied: -dbm-recipe,
-// the epochs (-sml-epochs, -scale), -float32, -biases and -dbm-chains.
+// the epochs (-sml-epochs, -scale), -sml-chains, -float32, -biases and
+// -dbm-chains.
 func (e *env) dbmRecipeOf(r *row) dbmRecipe {
 	rc := *r.dbm
 	if e.o.dbmRecipe == "maxnorm" {
@@ -784,6 +785,9 @@ func (e *env) dbmRecipeOf(r *row) dbmRecipe {
 	rc.Epochs = e.scaled(rc.Epochs)
 	if e.o.smlEpochs > 0 {
 		rc.Epochs = e.o.smlEpochs
+	}
+	if e.o.smlChains > 0 {
+		rc.Chains = e.o.smlChains
 	}
 	pre := make([]int, len(rc.PretrainEpochs))
 	for i, n := range rc.PretrainEpochs {

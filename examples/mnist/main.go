@@ -63,6 +63,7 @@ type options struct {
 	finalMomentum, decay      float64
 	biases, negative          string
 	dbmChains, dbmRecipe      string
+	smlChains                 int
 	aisRuns, raiseRows        int
 	raiseRuns                 int
 	curveTemps, curveRuns     int
@@ -110,6 +111,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.biases, "biases", "", "the visible biases at the start of the RBM and DBM rows: base (the pixels' log-odds) or zero, instead of their recipe's")
 	fs.StringVar(&o.dbmChains, "dbm-chains", "", "where the DBM's persistent chains start: data (training images, the recipe's) or noise (every unit uniform, as Salakhutdinov's code starts them; the start that does not drift, docs/mnist.md)")
 	fs.StringVar(&o.dbmRecipe, "dbm-recipe", "", "the DBM's training: 2009 (the row's, after Salakhutdinov & Hinton) or maxnorm (the reference reimplementation's: max-norm 6, k = 1, a geometric rate over 400 epochs, chains from noise; docs/mnist.md)")
+	fs.IntVar(&o.smlChains, "sml-chains", 0, "the DBM's persistent chains in variational SML instead of its recipe's 100 (0: the recipe's); more chains reach more of the model's modes, at the cost of a longer negative phase")
 	fs.IntVar(&o.smlEpochs, "sml-epochs", 0, "the DBM's epochs of variational SML instead of its recipe's, its pretraining unchanged (0: the recipe's, or -epochs)")
 	fs.Func("pretrain-epochs", "the DBM's epochs of pretraining for each RBM, bottom up, comma-separated (e.g. 64,120), instead of its recipe's; -epochs and -epoch-scale leave them as given", func(v string) error {
 		var err error
@@ -162,8 +164,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mnist: %v\n", err)
 		return 2
 	}
-	if o.epochScale <= 0 || o.aisRuns < 1 || o.raiseRows < 0 || o.raiseRuns < 1 || o.curveTemps < 1 || o.curveRuns < 1 || o.tempsScale < 1 || o.temps < 0 || o.reverseRuns < 0 || o.burn < 0 || o.trainRows < 0 || o.testRows < 0 || o.epochs < 0 || o.rate < 0 || o.momentum >= 1 || !(o.decay >= 0 && o.decay < math.Inf(1) || o.decay == -1) || o.kRamp < 0 || o.k < 0 || o.topK < 0 || o.smlEpochs < 0 {
-		fmt.Fprintln(stderr, "mnist: -epoch-scale, -ais-runs, -raise-runs, -curve-temps, -curve-runs and -temps-scale must be positive, -train, -test, -temps, -raise-rows, -k, -k-ramp, -top-k and -sml-epochs not negative, -decay finite and not negative (-1: the recipe's)")
+	if o.epochScale <= 0 || o.aisRuns < 1 || o.raiseRows < 0 || o.raiseRuns < 1 || o.curveTemps < 1 || o.curveRuns < 1 || o.tempsScale < 1 || o.temps < 0 || o.reverseRuns < 0 || o.burn < 0 || o.trainRows < 0 || o.testRows < 0 || o.epochs < 0 || o.rate < 0 || o.momentum >= 1 || !(o.decay >= 0 && o.decay < math.Inf(1) || o.decay == -1) || o.kRamp < 0 || o.k < 0 || o.topK < 0 || o.smlEpochs < 0 || o.smlChains < 0 {
+		fmt.Fprintln(stderr, "mnist: -epoch-scale, -ais-runs, -raise-runs, -curve-temps, -curve-runs and -temps-scale must be positive, -train, -test, -temps, -raise-rows, -k, -k-ramp, -top-k, -sml-epochs and -sml-chains not negative, -decay finite and not negative (-1: the recipe's)")
 		return 2
 	}
 	if (o.biases != "" && o.biases != "base" && o.biases != "zero") || (o.negative != "" && o.negative != "means" && o.negative != "samples") ||

@@ -1011,3 +1011,27 @@ func byIDRow(t *testing.T, id string) *row {
 	t.Fatalf("no row %q", id)
 	return nil
 }
+
+// TestSMLChains checks that -sml-chains sets the DBM's persistent chains
+// and that without it (the control) the recipe's 100 stay; a negative
+// count is refused before any data is read (exit 2).
+func TestSMLChains(t *testing.T) {
+	var r *row
+	for _, x := range rows() {
+		if x.id == "dbm" {
+			r = x
+		}
+	}
+	e := &env{o: options{epochScale: 1}}
+	if got := e.dbmRecipeOf(r).Chains; got != r.dbm.Chains || got != 100 {
+		t.Errorf("without -sml-chains: %d chains, want the recipe's 100", got)
+	}
+	e.o.smlChains = 1000
+	if got := e.dbmRecipeOf(r).Chains; got != 1000 {
+		t.Errorf("-sml-chains 1000: %d chains", got)
+	}
+	args := []string{"-rows", "dbm", "-data", t.TempDir(), "-out", t.TempDir(), "-sml-chains", "-1"}
+	if code := run(args, io.Discard, io.Discard); code != 2 {
+		t.Errorf("-sml-chains -1: exit %d, want 2", code)
+	}
+}
