@@ -497,8 +497,9 @@ func saveWeights(path string, m *rbm.RBM) error {
 // The FLOP count is that of the dense products, 2·m·n·k each: per image
 // 2·784·500 for v·W1 (once), mfSweeps·2·(2·500·1000) for h2·W2ᵀ and h1·W2,
 // 2·(784·500 + 500·1000) for the positive statistics; per minibatch k
-// sweeps of the chains, 2·chains·2·(784·500 + 500·1000) each, and their
-// statistics, 2·chains·(784·500 + 500·1000).
+// sweeps of the chains, 2·chains·2·(784·500 + 500·1000) each, the means
+// of v and h2 given the chains' h1 and the statistics, 2·chains·(784·500 +
+// 500·1000) each.
 func vsml(res *result, train *dataset.BitDataset, batch, chains, k, mfSweeps int, lr, mom float64, reconRows int, seed uint64, float32 bool) error {
 	const nv, n1, n2 = models.DBMNV, models.DBMN1, models.DBMN2
 	m := models.NewDBM(seed)
@@ -519,7 +520,7 @@ func vsml(res *result, train *dataset.BitDataset, batch, chains, k, mfSweeps int
 	}
 	dt := time.Since(t0).Seconds()
 	perImage := 2.0*nv*n1 + float64(mfSweeps)*2*(2*n1*n2) + 2*(nv*n1+n1*n2)
-	perStep := float64(k)*2*float64(chains)*2*(nv*n1+n1*n2) + 2*float64(chains)*(nv*n1+n1*n2)
+	perStep := float64(k)*2*float64(chains)*2*(nv*n1+n1*n2) + 2*2*float64(chains)*(nv*n1+n1*n2)
 	flop := perImage*float64(train.Rows) + perStep*float64(steps)
 	res.Model = fmt.Sprintf("DBM %d-%d-%d", nv, n1, n2)
 	res.Epochs, res.Batch, res.Chains, res.K, res.MeanFieldSweep = 1, batch, chains, k, mfSweeps

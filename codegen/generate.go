@@ -168,6 +168,28 @@ func (g *gen) visibleFE() *ir.FreeEnergy {
 	return nil
 }
 
+// negativeFE is the free energy through which a trainer without a
+// visible one (fe == nil: a deep Boltzmann machine, or a model with no
+// hidden layers) takes the negative phase's statistics: the one that sums
+// out the most units given the rest, nil if the model has none. Its
+// gradient E_{p(summed | kept)}[∂E/∂θ] at the chains' kept layers has the
+// expectation of ∂E/∂θ at their states and a smaller variance (the
+// Rao–Blackwell theorem).
+func (g *gen) negativeFE() *ir.FreeEnergy {
+	var best *ir.FreeEnergy
+	units := 0
+	for _, fe := range g.m.FreeEnergies {
+		n := 0
+		for _, ly := range fe.SumOut {
+			n += ly.Size
+		}
+		if n > units {
+			best, units = fe, n
+		}
+	}
+	return best
+}
+
 func (g *gen) visibleSize() int {
 	n := 0
 	for _, ly := range g.m.Layers {

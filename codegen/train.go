@@ -163,7 +163,12 @@ func (g *gen) trainer() {
 		p.P("// expectation is taken over the negative chains after K Gibbs sweeps.")
 	case g.hasHidden():
 		p.P("// where the data expectation uses mean-field posteriors of the hidden layers")
-		p.P("// (variational learning) and the model expectation uses the negative chains' samples.")
+		if negFE := g.negativeFE(); negFE != nil {
+			p.P("// (variational learning) and the model expectation the negative chains,")
+			p.Pf("// %s summed out given their %s (Rao–Blackwellized).", layerList(negFE.SumOut), layerList(negFE.Keep))
+		} else {
+			p.P("// (variational learning) and the model expectation uses the negative chains' samples.")
+		}
 	default:
 		p.P("// with F = E (the model has no hidden layers).")
 	}
@@ -360,9 +365,14 @@ func (g *gen) trainer() {
 		p.P("m.sweep(neg, 1, nil, t.cfg.MeanVisible && !t.cfg.Persistent && s == k-1)")
 		p.P("}")
 	}
-	if fe != nil {
+	switch negFE := g.negativeFE(); {
+	case fe != nil:
 		p.Pf("m.FreeEnergyGrad%s(neg, t.mo, 1/float64(neg.N), t.grad)", g.keepName(fe))
-	} else {
+	case negFE != nil:
+		p.Pf("// The model's statistics with %s summed out given the chains' %s:", layerList(negFE.SumOut), layerList(negFE.Keep))
+		p.P("// the same expectation as at the chains' states, with less variance.")
+		p.Pf("m.FreeEnergyGrad%s(neg, t.mo, 1/float64(neg.N), t.grad)", g.keepName(negFE))
+	default:
 		p.P("m.EnergyGrad(neg, 1/float64(neg.N), t.grad)")
 	}
 	if g.hasHidden() {

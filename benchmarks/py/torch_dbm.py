@@ -14,7 +14,9 @@ settings. Per minibatch v of 100 binarized images:
   persistent chains (100, started uniformly at random), --k block-Gibbs sweeps:
       h1 ~ p(h1 | v, h2), then v ~ p(v | h1) and h2 ~ p(h2 | h1)
   gradient: data statistics from (v, mu1, mu2), model statistics from the
-  chains, each averaged; SGD with momentum and weight decay 0.0002:
+  chains with v and h2 summed out given h1 (their conditional means
+  sigm(h1 W1^T + b), sigm(h1 W2 + c2): Rao-Blackwellized), each averaged;
+  SGD with momentum and weight decay 0.0002:
       vel <- momentum vel + lr (grad - 0.0002 theta) for weights (lr grad for
       biases), theta <- theta + vel.
 
@@ -92,11 +94,13 @@ def vsml(rec):
             f1 = bern(torch.sigmoid(torch.addmm(torch.addmm(c1, fv, W1), f2, W2.t())))
             fv = bern(torch.sigmoid(torch.addmm(b, f1, W1.t())))
             f2 = bern(torch.sigmoid(torch.addmm(c2, f1, W2)))
-        gW1 = torch.addmm(torch.mm(v.t(), mu1), fv.t(), f1, beta=1.0 / n, alpha=-1.0 / C)
-        gW2 = torch.addmm(torch.mm(mu1.t(), mu2), f1.t(), f2, beta=1.0 / n, alpha=-1.0 / C)
-        gb = v.sum(0) / n - fv.sum(0) / C
+        ev = torch.sigmoid(torch.addmm(b, f1, W1.t()))
+        e2 = torch.sigmoid(torch.addmm(c2, f1, W2))
+        gW1 = torch.addmm(torch.mm(v.t(), mu1), ev.t(), f1, beta=1.0 / n, alpha=-1.0 / C)
+        gW2 = torch.addmm(torch.mm(mu1.t(), mu2), f1.t(), e2, beta=1.0 / n, alpha=-1.0 / C)
+        gb = v.sum(0) / n - ev.sum(0) / C
         gc1 = mu1.sum(0) / n - f1.sum(0) / C
-        gc2 = mu2.sum(0) / n - f2.sum(0) / C
+        gc2 = mu2.sum(0) / n - e2.sum(0) / C
         for i, (p, g) in enumerate(zip(params, (gW1, gW2, gb, gc1, gc2))):
             if i < 2:
                 g = g.add(p, alpha=-WD)
@@ -105,7 +109,8 @@ def vsml(rec):
         steps += 1
     dt = time.perf_counter() - t0
     per_image = 2.0 * NV * N1 + S * 2 * (2 * N1 * N2) + 2 * (NV * N1 + N1 * N2)
-    per_step = args.k * 2.0 * C * 2 * (NV * N1 + N1 * N2) + 2.0 * C * (NV * N1 + N1 * N2)
+    # k sweeps, the conditional means given h1, the model's gradient products
+    per_step = args.k * 2.0 * C * 2 * (NV * N1 + N1 * N2) + 2 * 2.0 * C * (NV * N1 + N1 * N2)
     flop = per_image * N + per_step * steps
     rec.update(model=f"DBM {NV}-{N1}-{N2}", epochs=1, batch=B, chains=C, k=args.k, mean_field_sweeps=S,
                lr=args.lr, momentum=args.momentum, weight_decay=WD, seconds=dt, seconds_per_epoch=dt,

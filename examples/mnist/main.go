@@ -110,7 +110,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&o.finalMomentum, "final-momentum", -1, "the RBM rows' momentum after their first 5 epochs instead of their recipe's (0: -momentum throughout)")
 	fs.StringVar(&o.biases, "biases", "", "the visible biases at the start of the RBM and DBM rows: base (the pixels' log-odds) or zero, instead of their recipe's")
 	fs.StringVar(&o.dbmChains, "dbm-chains", "", "where the DBM's persistent chains start: data (training images, the recipe's) or noise (every unit uniform, as Salakhutdinov's code starts them; the start that does not drift, docs/mnist.md)")
-	fs.StringVar(&o.dbmRecipe, "dbm-recipe", "", "the DBM's training: 2009 (the row's, after Salakhutdinov & Hinton) or maxnorm (the reference reimplementation's: max-norm 6, k = 1, a geometric rate over 400 epochs, chains from noise; docs/mnist.md)")
+	fs.StringVar(&o.dbmRecipe, "dbm-recipe", "", "the DBM's training: 2009 (the row's, after Salakhutdinov & Hinton) maxnorm (the reference reimplementation's: max-norm 6, k = 1, a geometric rate over 400 epochs, chains from noise) or code (the schedule of Salakhutdinov's released code: chains from noise, the rate 10⁻³ shrinking by 1.000015 a minibatch to 10⁻⁴, momentum 0.9 after 5 epochs, 300 epochs; docs/mnist.md)")
 	fs.IntVar(&o.smlChains, "sml-chains", 0, "the DBM's persistent chains in variational SML instead of its recipe's 100 (0: the recipe's); more chains reach more of the model's modes, at the cost of a longer negative phase")
 	fs.IntVar(&o.smlEpochs, "sml-epochs", 0, "the DBM's epochs of variational SML instead of its recipe's, its pretraining unchanged (0: the recipe's, or -epochs)")
 	fs.Func("pretrain-epochs", "the DBM's epochs of pretraining for each RBM, bottom up, comma-separated (e.g. 64,120), instead of its recipe's; -epochs and -epoch-scale leave them as given", func(v string) error {
@@ -170,8 +170,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if (o.biases != "" && o.biases != "base" && o.biases != "zero") || (o.negative != "" && o.negative != "means" && o.negative != "samples") ||
 		(o.dbmChains != "" && o.dbmChains != "data" && o.dbmChains != "noise") || (o.schedule != "" && o.schedule != "linear" && o.schedule != "constant") ||
-		(o.dbmRecipe != "" && o.dbmRecipe != "2009" && o.dbmRecipe != "maxnorm") {
-		fmt.Fprintln(stderr, "mnist: -biases takes base or zero, -negative means or samples, -dbm-chains data or noise, -schedule linear or constant, -dbm-recipe 2009 or maxnorm")
+		(o.dbmRecipe != "" && o.dbmRecipe != "2009" && o.dbmRecipe != "maxnorm" && o.dbmRecipe != "code") {
+		fmt.Fprintln(stderr, "mnist: -biases takes base or zero, -negative means or samples, -dbm-chains data or noise, -schedule linear or constant, -dbm-recipe 2009, maxnorm or code")
 		return 2
 	}
 	switch *aisPath {

@@ -766,6 +766,43 @@ func TestMaxNormRecipe(t *testing.T) {
 	}
 }
 
+// TestCodeRecipe checks that -dbm-recipe code trains with the schedule of
+// Salakhutdinov's code — the rate 10⁻³ divided by 1.000015 for each of an
+// epoch's 600 minibatches down to 10⁻⁴, momentum 0.5 for five epochs and
+// 0.9 after, five Gibbs sweeps of 100 chains started at noise — while the
+// 2009 recipe keeps its momentum (the control).
+func TestCodeRecipe(t *testing.T) {
+	var r *row
+	for _, x := range rows() {
+		if x.id == "dbm" {
+			r = x
+		}
+	}
+	base := *r.dbm
+	rc := codeRecipe(base)
+	o := rc.optimizer()
+	if o.MaxNorm != 0 || o.WeightDecay != 2e-4 || rc.K != 5 || rc.Chains != 100 || !rc.ChainsFromNoise {
+		t.Errorf("code recipe %+v, optimizer %+v", rc, o)
+	}
+	for _, c := range []struct {
+		epoch    int
+		rate, mu float64
+	}{{0, 1e-3, 0.5}, {1, 1e-3 / math.Pow(1.000015, 600), 0.5}, {4, 1e-3 / math.Pow(1.000015, 2400), 0.5},
+		{5, 1e-3 / math.Pow(1.000015, 3000), 0.9}, {255, 1e-3 / math.Pow(1.000015, 153000), 0.9}, {300, 1e-4, 0.9}} {
+		got := o.LearningRate * o.Schedule(c.epoch)
+		if math.Abs(got-c.rate) > 1e-12*c.rate || o.MomentumAt(c.epoch) != c.mu {
+			t.Errorf("code recipe at epoch %d: rate %g, momentum %g; want %g, %g", c.epoch, got, o.MomentumAt(c.epoch), c.rate, c.mu)
+		}
+	}
+	if o := base.optimizer(); o.MomentumAt(10) != 0.5 {
+		t.Errorf("the 2009 recipe's momentum at epoch 10 is %v", o.MomentumAt(10))
+	}
+	args := []string{"-rows", "mob10", "-data", t.TempDir(), "-out", t.TempDir(), "-dbm-recipe", "code"}
+	if code := run(args, io.Discard, io.Discard); code != 1 {
+		t.Errorf("-dbm-recipe code: exit %d, want 1 (accepted, then no data)", code)
+	}
+}
+
 // TestKRamp checks that -k-ramp N makes an RBM row's CD-k start at CD-1
 // and raise k by one every N epochs up to the row's k, while without it
 // (the control) every epoch runs the row's k; a negative N is refused.

@@ -1001,7 +1001,8 @@ func (m *BAS) FreeEnergyGradH1(x, mo *BASChains, scale float64, dst *BAS) {
 //	Δθ ∝ E_data[−∂F/∂θ] − E_model[−∂F/∂θ]
 //
 // where the data expectation uses mean-field posteriors of the hidden layers
-// (variational learning) and the model expectation uses the negative chains' samples.
+// (variational learning) and the model expectation the negative chains,
+// v, h2 summed out given their h1 (Rao–Blackwellized).
 //
 // A trainer belongs to one goroutine at a time (train several models
 // concurrently with one trainer each).
@@ -1141,7 +1142,9 @@ func (t *BASTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	for s := 0; s < k; s++ {
 		m.sweep(neg, 1, nil, t.cfg.MeanVisible && !t.cfg.Persistent && s == k-1)
 	}
-	m.EnergyGrad(neg, 1/float64(neg.N), t.grad)
+	// The model's statistics with v, h2 summed out given the chains' h1:
+	// the same expectation as at the chains' states, with less variance.
+	m.FreeEnergyGradH1(neg, t.mo, 1/float64(neg.N), t.grad)
 	if !t.cfg.Persistent {
 		for k, v := range d.V[:rows*16] {
 			recon += (v - neg.V[k]) * (v - neg.V[k])

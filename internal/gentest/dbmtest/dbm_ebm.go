@@ -994,7 +994,8 @@ func (m *Small) FreeEnergyGradH1(x, mo *SmallChains, scale float64, dst *Small) 
 //	Δθ ∝ E_data[−∂F/∂θ] − E_model[−∂F/∂θ]
 //
 // where the data expectation uses mean-field posteriors of the hidden layers
-// (variational learning) and the model expectation uses the negative chains' samples.
+// (variational learning) and the model expectation the negative chains,
+// v, h2 summed out given their h1 (Rao–Blackwellized).
 //
 // A trainer belongs to one goroutine at a time (train several models
 // concurrently with one trainer each).
@@ -1134,7 +1135,9 @@ func (t *SmallTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	for s := 0; s < k; s++ {
 		m.sweep(neg, 1, nil, t.cfg.MeanVisible && !t.cfg.Persistent && s == k-1)
 	}
-	m.EnergyGrad(neg, 1/float64(neg.N), t.grad)
+	// The model's statistics with v, h2 summed out given the chains' h1:
+	// the same expectation as at the chains' states, with less variance.
+	m.FreeEnergyGradH1(neg, t.mo, 1/float64(neg.N), t.grad)
 	if !t.cfg.Persistent {
 		for k, v := range d.V[:rows*16] {
 			recon += (v - neg.V[k]) * (v - neg.V[k])

@@ -1248,7 +1248,8 @@ func (m *Kinds) FreeEnergyGradH1(x, mo *KindsChains, scale float64, dst *Kinds) 
 //	Δθ ∝ E_data[−∂F/∂θ] − E_model[−∂F/∂θ]
 //
 // where the data expectation uses mean-field posteriors of the hidden layers
-// (variational learning) and the model expectation uses the negative chains' samples.
+// (variational learning) and the model expectation the negative chains,
+// s, y, h2 summed out given their h1 (Rao–Blackwellized).
 //
 // A trainer belongs to one goroutine at a time (train several models
 // concurrently with one trainer each).
@@ -1399,7 +1400,9 @@ func (t *KindsTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	for s := 0; s < k; s++ {
 		m.sweep(neg, 1, nil, t.cfg.MeanVisible && !t.cfg.Persistent && s == k-1)
 	}
-	m.EnergyGrad(neg, 1/float64(neg.N), t.grad)
+	// The model's statistics with s, y, h2 summed out given the chains' h1:
+	// the same expectation as at the chains' states, with less variance.
+	m.FreeEnergyGradH1(neg, t.mo, 1/float64(neg.N), t.grad)
 	if !t.cfg.Persistent {
 		for k, v := range d.S[:rows*3] {
 			recon += (v - neg.S[k]) * (v - neg.S[k])

@@ -991,7 +991,8 @@ func (m *Mixed) FreeEnergyGradS(x, mo *MixedChains, scale float64, dst *Mixed) {
 //	Δθ ∝ E_data[−∂F/∂θ] − E_model[−∂F/∂θ]
 //
 // where the data expectation uses mean-field posteriors of the hidden layers
-// (variational learning) and the model expectation uses the negative chains' samples.
+// (variational learning) and the model expectation the negative chains,
+// v, y summed out given their s (Rao–Blackwellized).
 //
 // A trainer belongs to one goroutine at a time (train several models
 // concurrently with one trainer each).
@@ -1133,7 +1134,9 @@ func (t *MixedTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	for s := 0; s < k; s++ {
 		m.sweep(neg, 1, nil, t.cfg.MeanVisible && !t.cfg.Persistent && s == k-1)
 	}
-	m.EnergyGrad(neg, 1/float64(neg.N), t.grad)
+	// The model's statistics with v, y summed out given the chains' s:
+	// the same expectation as at the chains' states, with less variance.
+	m.FreeEnergyGradS(neg, t.mo, 1/float64(neg.N), t.grad)
 	if !t.cfg.Persistent {
 		for k, v := range d.V[:rows*4] {
 			recon += (v - neg.V[k]) * (v - neg.V[k])
