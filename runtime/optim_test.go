@@ -202,3 +202,30 @@ func BenchmarkSGDUpdate(b *testing.B) {
 		o.Update(theta, grad, vel, 0)
 	}
 }
+
+// sgdRange's four-at-a-time loop gives the bits of the update written one
+// element at a time, v ← μv + η(g − λθ), θ ← θ + v, for every length
+// around the multiples of four and for ranges that start off them.
+func TestSGDRangeUnrolled(t *testing.T) {
+	rng := NewRNG(3, 0)
+	for n := 0; n <= 13; n++ {
+		for lo := 0; lo <= min(n, 3); lo++ {
+			theta, grad, vel := make([]float64, n), make([]float64, n), make([]float64, n)
+			for i := range n {
+				theta[i], grad[i], vel[i] = rng.Normal(), rng.Normal(), rng.Normal()
+			}
+			wantT, wantV := append([]float64(nil), theta...), append([]float64(nil), vel...)
+			const eta, mu, lambda = 0.03, 0.9, 2e-4
+			for i := lo; i < n; i++ {
+				v := mu*wantV[i] + eta*(grad[i]-lambda*wantT[i])
+				wantV[i], wantT[i] = v, wantT[i]+v
+			}
+			sgdRange(eta, mu, lambda, theta, grad, vel, lo, n)
+			for i := range n {
+				if theta[i] != wantT[i] || vel[i] != wantV[i] {
+					t.Fatalf("n %d, lo %d: element %d θ %v v %v, want %v %v", n, lo, i, theta[i], vel[i], wantT[i], wantV[i])
+				}
+			}
+		}
+	}
+}
