@@ -283,7 +283,7 @@ func TestHoldAllocsKernelSwitch(t *testing.T) {
 					if tb {
 						n, k = nv, nh
 					}
-					if !sparseEnough(kernels.Level, m, k, sparse[tb], k) || sparseEnough(kernels.Level, m, k, dense[tb], k) {
+					if !sparseEnough(kernels.Level, m, k, sparse[tb], k, sparseLimit(kernels.Level, f32)) || sparseEnough(kernels.Level, m, k, dense[tb], k, sparseLimit(kernels.Level, f32)) {
 						t.Fatal("the operands do not select both kernels")
 					}
 					first, second := dense[tb], sparse[tb]

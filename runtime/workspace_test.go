@@ -808,7 +808,7 @@ func TestWorkspaceGemmZeroPatterns(t *testing.T) {
 								}
 							}
 						}
-						if !sparseEnough(l, ar, ac, a, ac) {
+						if !sparseEnough(l, ar, ac, a, ac, sparseLimit(l, f32)) {
 							t.Fatalf("%s: pattern does not reach the sparse kernel", pt.name)
 						}
 						ldb := n
