@@ -703,6 +703,10 @@ func (e *env) trainDBM(r *row, res *Result) (runtime.Reflective, error) {
 	res.resumedSeconds = before
 	prog.addVersion(e.version, stage != stageNone)
 	res.Versions = prog.Versions
+	if w := otherBuilds(prog.Versions); w != "" {
+		fmt.Fprintln(e.stdout, w)
+		res.Warnings = append(res.Warnings, w)
+	}
 	proxy, err := e.dbmCurve(m, rc, dir, prog, res, func() float64 { return before + time.Since(started).Seconds() })
 	if err != nil {
 		return nil, err

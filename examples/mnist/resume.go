@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/ebmc/ebmc/runtime"
 	"github.com/ebmc/ebmc/runtime/checkpoint"
@@ -55,6 +56,29 @@ func (p *dbmProgress) addVersion(version string, resumed bool) {
 		p.Versions = append(p.Versions, "unknown")
 	}
 	p.Versions = append(p.Versions, version)
+}
+
+// otherBuilds is the warning for a sitting of build now that resumes a run
+// whose earlier sittings ran other builds (versions, this sitting's
+// last), or "" when every sitting is this build's. The key holds the
+// settings, not the code: a trainer that changed between builds makes
+// the run one of two recipes. A build marked dirty or unknown is never
+// known to be the same.
+func otherBuilds(versions []string) string {
+	if len(versions) < 2 {
+		return ""
+	}
+	now := versions[len(versions)-1]
+	var other []string
+	for _, v := range versions[:len(versions)-1] {
+		if v != now || strings.HasSuffix(v, "+dirty") || v == "unknown" {
+			other = append(other, v)
+		}
+	}
+	if len(other) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("warning: this run's earlier sittings ran other builds (%s) than this one (%s); if the trainer changed between them, the model is not trained by one recipe", strings.Join(slices.Compact(other), ", "), now)
 }
 
 // resumeKey is the sha256 of what must not change between a run and its

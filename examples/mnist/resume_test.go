@@ -242,3 +242,27 @@ func TestProgressAddVersion(t *testing.T) {
 		}
 	}
 }
+
+// otherBuilds warns when a resumed run's earlier sittings ran another
+// build, or one not known to be the same (dirty or unknown), and is silent
+// for a fresh run and for sittings of one clean build (the control).
+func TestOtherBuilds(t *testing.T) {
+	for _, c := range []struct {
+		versions []string
+		warn     string // a part of the warning; "" for none
+	}{
+		{nil, ""},
+		{[]string{"a"}, ""},
+		{[]string{"a", "a"}, ""},
+		{[]string{"a", "a", "a"}, ""},
+		{[]string{"b", "a"}, "(b) than this one (a)"},
+		{[]string{"b", "b", "c", "a"}, "(b, c) than this one (a)"},
+		{[]string{"a+dirty", "a+dirty"}, "(a+dirty)"},
+		{[]string{"unknown", "a"}, "(unknown)"},
+	} {
+		got := otherBuilds(c.versions)
+		if (c.warn == "") != (got == "") || !strings.Contains(got, c.warn) {
+			t.Errorf("%q: %q, want one containing %q", c.versions, got, c.warn)
+		}
+	}
+}
