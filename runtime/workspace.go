@@ -651,7 +651,6 @@ func sparseEnough(lv, rows, cols int, x []float64, ld int, limit float64) bool {
 	return float64(nz) <= limit*float64(n)
 }
 
-
 // sparseMaxDensity is the largest fraction of nonzeros in op(A) for which
 // Gemm uses the sparse-row kernel rather than the dense one.
 const sparseMaxDensity = 0.7
