@@ -139,6 +139,10 @@ type dbmRecipe struct {
 	// (runtime.GeometricDecay); a shorter run follows the start of it.
 	GeometricEpochs int     `json:"sml_geometric_epochs,omitempty"`
 	GeometricFinal  float64 `json:"sml_geometric_final,omitempty"`
+	// DoubledStart starts each minibatch's mean field from the doubled
+	// bottom-up pass of Salakhutdinov's code (deep.DoubledUp) instead of
+	// zero.
+	DoubledStart bool `json:"sml_mean_field_from_doubled_pass,omitempty"`
 }
 
 // maxNormRecipe is the DBM recipe of the public reimplementation that
@@ -714,8 +718,14 @@ func (e *env) trainDBM(r *row, res *Result) (runtime.Reflective, error) {
 	if stage == stageNone {
 		proxy()
 	}
+	var guide runtime.MeanFieldGuide
+	if rc.DoubledStart {
+		if guide, err = deep.NewDoubledUp(m); err != nil {
+			return nil, err
+		}
+	}
 	tr, err := m.NewTrainer(runtime.CDConfig{K: rc.K, Persistent: true, Chains: rc.Chains, BatchSize: rc.Batch, Seed: e.o.seed, Float32: rc.Float32,
-		MeanFieldIters: rc.SMLMeanFieldIters, MeanFieldTol: rc.MeanFieldTol, Optimizer: rc.optimizer()})
+		MeanFieldIters: rc.SMLMeanFieldIters, MeanFieldTol: rc.MeanFieldTol, MeanFieldGuide: guide, Optimizer: rc.optimizer()})
 	if err != nil {
 		return nil, err
 	}
@@ -798,8 +808,8 @@ func (e *env) withChainFrame(proxy func() (string, float64), m runtime.Reflectiv
 }
 
 // dbmRecipeOf is the DBM row's recipe with the flags applied: -dbm-recipe,
-// the epochs (-sml-epochs, -scale), -sml-chains, -float32, -biases and
-// -dbm-chains.
+// the epochs (-sml-epochs, -scale), -sml-chains, -sml-mean-field,
+// -mean-field-start, -float32, -biases and -dbm-chains.
 func (e *env) dbmRecipeOf(r *row) dbmRecipe {
 	rc := *r.dbm
 	switch e.o.dbmRecipe {
@@ -814,6 +824,15 @@ func (e *env) dbmRecipeOf(r *row) dbmRecipe {
 	}
 	if e.o.smlChains > 0 {
 		rc.Chains = e.o.smlChains
+	}
+	if e.o.smlMeanField > 0 {
+		rc.SMLMeanFieldIters = e.o.smlMeanField
+	}
+	switch e.o.meanFieldStart {
+	case "doubled":
+		rc.DoubledStart = true
+	case "zero":
+		rc.DoubledStart = false
 	}
 	pre := make([]int, len(rc.PretrainEpochs))
 	for i, n := range rc.PretrainEpochs {

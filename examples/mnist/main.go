@@ -63,7 +63,8 @@ type options struct {
 	finalMomentum, decay      float64
 	biases, negative          string
 	dbmChains, dbmRecipe      string
-	smlChains                 int
+	smlChains, smlMeanField   int
+	meanFieldStart            string
 	aisRuns, raiseRows        int
 	raiseRuns                 int
 	curveTemps, curveRuns     int
@@ -112,6 +113,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.dbmChains, "dbm-chains", "", "where the DBM's persistent chains start: data (training images, the recipe's) or noise (every unit uniform, as Salakhutdinov's code starts them; the start that does not drift, docs/mnist.md)")
 	fs.StringVar(&o.dbmRecipe, "dbm-recipe", "", "the DBM's training: 2009 (the row's, after Salakhutdinov & Hinton) maxnorm (the reference reimplementation's: max-norm 6, k = 1, a geometric rate over 400 epochs, chains from noise) or code (the schedule of Salakhutdinov's released code: chains from noise, the rate 10⁻³ shrinking by 1.000015 a minibatch to 10⁻⁴, momentum 0.9 after 5 epochs, 300 epochs; docs/mnist.md)")
 	fs.IntVar(&o.smlChains, "sml-chains", 0, "the DBM's persistent chains in variational SML instead of its recipe's 100 (0: the recipe's); more chains reach more of the model's modes, at the cost of a longer negative phase")
+	fs.IntVar(&o.smlMeanField, "sml-mean-field", 0, "the DBM's cap on mean-field sweeps per minibatch in variational SML instead of its recipe's (0: the recipe's)")
+	fs.StringVar(&o.meanFieldStart, "mean-field-start", "", "where the DBM's mean field starts in variational SML: zero (the recipe's) or doubled (the doubled bottom-up pass of Salakhutdinov's code, deep.DoubledUp)")
 	fs.IntVar(&o.smlEpochs, "sml-epochs", 0, "the DBM's epochs of variational SML instead of its recipe's, its pretraining unchanged (0: the recipe's, or -epochs)")
 	fs.Func("pretrain-epochs", "the DBM's epochs of pretraining for each RBM, bottom up, comma-separated (e.g. 64,120), instead of its recipe's; -epochs and -epoch-scale leave them as given", func(v string) error {
 		var err error
@@ -164,14 +167,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mnist: %v\n", err)
 		return 2
 	}
-	if o.epochScale <= 0 || o.aisRuns < 1 || o.raiseRows < 0 || o.raiseRuns < 1 || o.curveTemps < 1 || o.curveRuns < 1 || o.tempsScale < 1 || o.temps < 0 || o.reverseRuns < 0 || o.burn < 0 || o.trainRows < 0 || o.testRows < 0 || o.epochs < 0 || o.rate < 0 || o.momentum >= 1 || !(o.decay >= 0 && o.decay < math.Inf(1) || o.decay == -1) || o.kRamp < 0 || o.k < 0 || o.topK < 0 || o.smlEpochs < 0 || o.smlChains < 0 {
-		fmt.Fprintln(stderr, "mnist: -epoch-scale, -ais-runs, -raise-runs, -curve-temps, -curve-runs and -temps-scale must be positive, -train, -test, -temps, -raise-rows, -k, -k-ramp, -top-k, -sml-epochs and -sml-chains not negative, -decay finite and not negative (-1: the recipe's)")
+	if o.epochScale <= 0 || o.aisRuns < 1 || o.raiseRows < 0 || o.raiseRuns < 1 || o.curveTemps < 1 || o.curveRuns < 1 || o.tempsScale < 1 || o.temps < 0 || o.reverseRuns < 0 || o.burn < 0 || o.trainRows < 0 || o.testRows < 0 || o.epochs < 0 || o.rate < 0 || o.momentum >= 1 || !(o.decay >= 0 && o.decay < math.Inf(1) || o.decay == -1) || o.kRamp < 0 || o.k < 0 || o.topK < 0 || o.smlEpochs < 0 || o.smlChains < 0 || o.smlMeanField < 0 {
+		fmt.Fprintln(stderr, "mnist: -epoch-scale, -ais-runs, -raise-runs, -curve-temps, -curve-runs and -temps-scale must be positive, -train, -test, -temps, -raise-rows, -k, -k-ramp, -top-k, -sml-epochs, -sml-chains and -sml-mean-field not negative, -decay finite and not negative (-1: the recipe's)")
 		return 2
 	}
 	if (o.biases != "" && o.biases != "base" && o.biases != "zero") || (o.negative != "" && o.negative != "means" && o.negative != "samples") ||
 		(o.dbmChains != "" && o.dbmChains != "data" && o.dbmChains != "noise") || (o.schedule != "" && o.schedule != "linear" && o.schedule != "constant") ||
-		(o.dbmRecipe != "" && o.dbmRecipe != "2009" && o.dbmRecipe != "maxnorm" && o.dbmRecipe != "code") {
-		fmt.Fprintln(stderr, "mnist: -biases takes base or zero, -negative means or samples, -dbm-chains data or noise, -schedule linear or constant, -dbm-recipe 2009, maxnorm or code")
+		(o.dbmRecipe != "" && o.dbmRecipe != "2009" && o.dbmRecipe != "maxnorm" && o.dbmRecipe != "code") ||
+		(o.meanFieldStart != "" && o.meanFieldStart != "zero" && o.meanFieldStart != "doubled") {
+		fmt.Fprintln(stderr, "mnist: -biases takes base or zero, -negative means or samples, -dbm-chains data or noise, -schedule linear or constant, -dbm-recipe 2009, maxnorm or code, -mean-field-start zero or doubled")
 		return 2
 	}
 	switch *aisPath {

@@ -1049,9 +1049,11 @@ func byIDRow(t *testing.T, id string) *row {
 	return nil
 }
 
-// TestSMLChains checks that -sml-chains sets the DBM's persistent chains
-// and that without it (the control) the recipe's 100 stay; a negative
-// count is refused before any data is read (exit 2).
+// TestSMLChains checks that -sml-chains sets the DBM's persistent chains,
+// -sml-mean-field its cap on mean-field sweeps and -mean-field-start
+// doubled its start, and that without them (the control) the recipe's
+// stay; negative counts and other starts are refused before any data is
+// read (exit 2).
 func TestSMLChains(t *testing.T) {
 	var r *row
 	for _, x := range rows() {
@@ -1067,8 +1069,17 @@ func TestSMLChains(t *testing.T) {
 	if got := e.dbmRecipeOf(r).Chains; got != 1000 {
 		t.Errorf("-sml-chains 1000: %d chains", got)
 	}
-	args := []string{"-rows", "dbm", "-data", t.TempDir(), "-out", t.TempDir(), "-sml-chains", "-1"}
-	if code := run(args, io.Discard, io.Discard); code != 2 {
-		t.Errorf("-sml-chains -1: exit %d, want 2", code)
+	if rc := e.dbmRecipeOf(r); rc.SMLMeanFieldIters != r.dbm.SMLMeanFieldIters || rc.DoubledStart {
+		t.Errorf("without -sml-mean-field and -mean-field-start: %d sweeps, doubled start %v", rc.SMLMeanFieldIters, rc.DoubledStart)
+	}
+	e.o.smlMeanField, e.o.meanFieldStart = 50, "doubled"
+	if rc := e.dbmRecipeOf(r); rc.SMLMeanFieldIters != 50 || !rc.DoubledStart {
+		t.Errorf("-sml-mean-field 50 -mean-field-start doubled: %d sweeps, doubled start %v", rc.SMLMeanFieldIters, rc.DoubledStart)
+	}
+	for _, bad := range [][]string{{"-sml-chains", "-1"}, {"-sml-mean-field", "-1"}, {"-mean-field-start", "half"}} {
+		args := append([]string{"-rows", "dbm", "-data", t.TempDir(), "-out", t.TempDir()}, bad...)
+		if code := run(args, io.Discard, io.Discard); code != 2 {
+			t.Errorf("%v: exit %d, want 2", bad, code)
+		}
 	}
 }
