@@ -733,12 +733,7 @@ func TestDBMChainStart(t *testing.T) {
 // sweep — while the 2009 recipe has no norm bound (the control), and that
 // other values are refused before any data is read.
 func TestMaxNormRecipe(t *testing.T) {
-	var r *row
-	for _, x := range rows() {
-		if x.id == "dbm" {
-			r = x
-		}
-	}
+	r := dbmRow(t)
 	base := *r.dbm
 	o := maxNormRecipe(base).optimizer()
 	if o.MaxNorm != 6 || o.LearningRate != 2e-3 || o.Momentum != 0 || o.WeightDecay != 1e-7 || maxNormRecipe(base).K != 1 {
@@ -772,12 +767,7 @@ func TestMaxNormRecipe(t *testing.T) {
 // 0.9 after, five Gibbs sweeps of 100 chains started at noise — while the
 // 2009 recipe keeps its momentum (the control).
 func TestCodeRecipe(t *testing.T) {
-	var r *row
-	for _, x := range rows() {
-		if x.id == "dbm" {
-			r = x
-		}
-	}
+	r := dbmRow(t)
 	base := *r.dbm
 	rc := codeRecipe(base)
 	o := rc.optimizer()
@@ -946,12 +936,7 @@ func TestKNamesTheMethod(t *testing.T) {
 // are refused before any data is read (exit 2), and the accepted flag
 // fails later, on the missing data (exit 1).
 func TestPretrainEpochs(t *testing.T) {
-	var r *row
-	for _, x := range rows() {
-		if x.id == "dbm" {
-			r = x
-		}
-	}
+	r := dbmRow(t)
 	e := &env{o: options{epochScale: 2}}
 	if got, want := e.dbmRecipeOf(r).PretrainEpochs, []int{2 * r.dbm.PretrainEpochs[0], 2 * r.dbm.PretrainEpochs[1]}; !slices.Equal(got, want) {
 		t.Errorf("-epoch-scale 2: pretraining %v, want %v", got, want)
@@ -1055,12 +1040,7 @@ func byIDRow(t *testing.T, id string) *row {
 // stay; negative counts and other starts are refused before any data is
 // read (exit 2).
 func TestSMLChains(t *testing.T) {
-	var r *row
-	for _, x := range rows() {
-		if x.id == "dbm" {
-			r = x
-		}
-	}
+	r := dbmRow(t)
 	e := &env{o: options{epochScale: 1}}
 	if got := e.dbmRecipeOf(r).Chains; got != r.dbm.Chains || got != 100 {
 		t.Errorf("without -sml-chains: %d chains, want the recipe's 100", got)
@@ -1082,4 +1062,16 @@ func TestSMLChains(t *testing.T) {
 			t.Errorf("%v: exit %d, want 2", bad, code)
 		}
 	}
+}
+
+// dbmRow is the table's DBM row.
+func dbmRow(t *testing.T) *row {
+	t.Helper()
+	for _, x := range rows() {
+		if x.id == "dbm" {
+			return x
+		}
+	}
+	t.Fatal("no dbm row")
+	return nil
 }

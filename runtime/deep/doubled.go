@@ -2,7 +2,6 @@ package deep
 
 import (
 	"fmt"
-	"reflect"
 
 	"github.com/ebmc/ebmc/runtime"
 )
@@ -25,11 +24,7 @@ type DoubledUp struct {
 	m     runtime.Reflective
 	chain []int
 	sizes []int
-	// seen and seenN are the chains, and their Len, whose Layers views
-	// holds: a trainer's guide sees the same chains at every step.
-	seen  runtime.Chains
-	seenN int
-	views []runtime.Tensor
+	views layerViews
 }
 
 // NewDoubledUp returns the doubled-up guess for m, which must be a chain
@@ -55,7 +50,7 @@ func NewDoubledUp(m runtime.Reflective) (*DoubledUp, error) {
 // Guess writes the doubled-up pass into the hidden layers of x from its
 // visible layer; the visible layer is left as it was.
 func (d *DoubledUp) Guess(x runtime.Chains) {
-	views, n := d.layers(x), x.Len()
+	views, n := d.views.of(x), x.Len()
 	L := len(d.chain) - 1
 	for k := 1; k <= L; k++ {
 		clear(views[d.chain[k]].Data[:n*d.sizes[k]])
@@ -76,20 +71,6 @@ func (d *DoubledUp) Guess(x runtime.Chains) {
 func (d *DoubledUp) Learn(runtime.Chains, int) {}
 
 var _ runtime.MeanFieldGuide = (*DoubledUp)(nil)
-
-// layers returns x.Layers(), kept while the chains and their Len stay the
-// same, so that a trainer's guided step allocates nothing (as
-// Recognition.layers).
-func (d *DoubledUp) layers(x runtime.Chains) []runtime.Tensor {
-	n := x.Len()
-	if !reflect.TypeOf(x).Comparable() {
-		return x.Layers()
-	}
-	if d.seen != x || d.seenN != n {
-		d.seen, d.seenN, d.views = x, n, x.Layers()
-	}
-	return d.views
-}
 
 // scale multiplies every element of s by c.
 func scale(s []float64, c float64) {

@@ -42,13 +42,9 @@ type Recognition struct {
 	mu, grad [][]float64 // per layer: activations (batch × size), their error terms
 	back     [][]float64 // per layer: the error terms from the layer above
 	target   [][]float64 // Learn's views of the chains' layers
-	// seen and seenN are the chains, and their Len, whose Layers views
-	// holds: a trainer's guide sees the same chains at every step.
-	seen   runtime.Chains
-	seenN  int
-	views  []runtime.Tensor
-	gR, gB [][]float64 // gradients
-	vR, vB [][]float64 // velocities
+	views    layerViews
+	gR, gB   [][]float64 // gradients
+	vR, vB   [][]float64 // velocities
 }
 
 // NewRecognition returns a recognition model for m with every weight and
@@ -151,19 +147,29 @@ func (r *Recognition) Learn(x runtime.Chains, epoch int) {
 
 var _ runtime.MeanFieldGuide = (*Recognition)(nil)
 
-// layers returns x.Layers(), kept while the chains and their Len stay the
+// layers returns x's layer views (layerViews).
+func (r *Recognition) layers(x runtime.Chains) []runtime.Tensor { return r.views.of(x) }
+
+// layerViews keeps x.Layers() while the chains and their Len stay the
 // same (the views of a batch's storage do not move), so that a trainer's
 // guided step allocates nothing. Chains of a type that cannot be compared
 // are asked every time.
-func (r *Recognition) layers(x runtime.Chains) []runtime.Tensor {
+type layerViews struct {
+	seen  runtime.Chains // the chains, and their Len, whose views are kept
+	seenN int
+	views []runtime.Tensor
+}
+
+// of returns x.Layers(), kept from the last call when x is the same.
+func (c *layerViews) of(x runtime.Chains) []runtime.Tensor {
 	n := x.Len()
 	if !reflect.TypeOf(x).Comparable() {
 		return x.Layers()
 	}
-	if r.seen != x || r.seenN != n {
-		r.seen, r.seenN, r.views = x, n, x.Layers()
+	if c.seen != x || c.seenN != n {
+		c.seen, c.seenN, c.views = x, n, x.Layers()
 	}
-	return r.views
+	return c.views
 }
 
 // step takes one gradient step on the cross-entropy between the guesses
