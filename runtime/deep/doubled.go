@@ -1,7 +1,6 @@
 package deep
 
 import (
-	"fmt"
 
 	"github.com/ebmc/ebmc/runtime"
 )
@@ -28,9 +27,9 @@ type DoubledUp struct {
 }
 
 // NewDoubledUp returns the doubled-up guess for m, which must be a chain
-// of layers (DBMLayout) whose couplings between neighbours are linear in
-// each layer, as the generated bernoulli, spin and gaussian layers are:
-// doubling a layer's state then doubles its input to the next.
+// of layers (DBMLayout). A generated energy couples neighbours linearly in
+// each one's state, whatever its kind, so doubling a layer's state
+// doubles its input to the next.
 func NewDoubledUp(m runtime.Reflective) (*DoubledUp, error) {
 	lay, err := NewDBMLayout(m)
 	if err != nil {
@@ -38,10 +37,7 @@ func NewDoubledUp(m runtime.Reflective) (*DoubledUp, error) {
 	}
 	layers := m.Layers()
 	d := &DoubledUp{m: m, chain: lay.Chain}
-	for k, l := range lay.Chain {
-		if k < len(lay.Chain)-1 && layers[l].Kind == "softmax" {
-			return nil, fmt.Errorf("runtime: doubled-up guess for %s: layer %s is softmax, whose doubled state is not a state of its units' input", m.ModelName(), layers[l].Name)
-		}
+	for _, l := range lay.Chain {
 		d.sizes = append(d.sizes, layers[l].Units())
 	}
 	return d, nil
