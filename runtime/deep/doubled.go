@@ -1,7 +1,6 @@
 package deep
 
 import (
-
 	"github.com/ebmc/ebmc/runtime"
 )
 
