@@ -1,0 +1,129 @@
+package training_test
+
+import (
+	"math"
+	"slices"
+	"testing"
+
+	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/internal/modeltest"
+)
+
+// A generated PCD step of a model with a free energy F of its visible
+// layers, with rate 1 and no momentum, moves θ by exactly
+//
+//	−(1/n)·Σ_data ∂F/∂θ + (1/N)·Σ_chains ∂F/∂θ
+//
+// (to 1e-12), the chains being those the step left: for a full and then a
+// short minibatch (n below the batch size, N ≠ n), the second step's
+// gradient buffers holding the first's values. Negative control: the
+// chains' term weighted 1/n instead of 1/N misses the step by more than
+// 10⁻³.
+func TestPCDStepIsDataMinusModel(t *testing.T) {
+	const batch, chains = 10, 40
+	for _, g := range generated {
+		m := g.new(3)
+		fe := visibleFreeEnergy(m)
+		if fe < 0 {
+			continue // no hidden layers: no free energy to stack
+		}
+		t.Run(g.name, func(t *testing.T) {
+			tr, err := m.NewTrainer(runtime.CDConfig{K: 2, Persistent: true, Chains: chains, BatchSize: batch, Seed: 5,
+				Optimizer: runtime.SGD{LearningRate: 1}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for step, rows := range []int{batch, batch - 3} {
+				data := modeltest.RandomRows(m, rows, uint64(7+step))
+				before := snapshot(m.Params())
+				tr.TrainStep(data.X, rows, 0)
+				moved := snapshot(m.Params())
+				restore(m.Params(), before) // the terms at the parameters the step saw
+
+				x := m.NewChains(rows, 0)
+				setVisible(m, x, data.X)
+				dataTerm := zeros(m.Params())
+				m.FreeEnergyGrad(x, fe, -1/float64(rows), dataTerm)
+
+				y := m.NewChains(chains, 0)
+				for _, s := range tr.State() {
+					for _, ly := range y.Layers() {
+						if s.Name == "chain."+ly.Name {
+							copy(ly.Data, s.Data)
+						}
+					}
+				}
+				model, wrong := zeros(m.Params()), zeros(m.Params())
+				m.FreeEnergyGrad(y, fe, 1/float64(chains), model)
+				m.FreeEnergyGrad(y, fe, 1/float64(rows), wrong)
+
+				gap := func(term []runtime.Tensor) float64 {
+					worst := 0.0
+					for i, p := range moved {
+						for j, th := range p {
+							want := before[i][j] + dataTerm[i].Data[j] + term[i].Data[j]
+							worst = math.Max(worst, math.Abs(th-want))
+						}
+					}
+					return worst
+				}
+				if d := gap(model); d > 1e-12 {
+					t.Errorf("step %d (%d rows): θ differs from data − model terms by %.3g", step, rows, d)
+				}
+				if d := gap(wrong); d < 1e-3 {
+					t.Errorf("step %d, control: the chains' term weighted 1/n is within %.3g of the step", step, d)
+				}
+				restore(m.Params(), moved)
+			}
+		})
+	}
+}
+
+// visibleFreeEnergy is the index of the free energy that keeps exactly the
+// visible layers, or −1.
+func visibleFreeEnergy(m runtime.Reflective) int {
+	var visible []string
+	for _, ly := range m.Layers() {
+		if ly.Visible {
+			visible = append(visible, ly.Name)
+		}
+	}
+	for i, fe := range m.FreeEnergies() {
+		if slices.Equal(fe.Keep, visible) {
+			return i
+		}
+	}
+	return -1
+}
+
+// setVisible copies rows (row-major, the visible layers in order) into the
+// visible layers of x.
+func setVisible(m runtime.Reflective, x runtime.Chains, rows []float64) {
+	info, views := m.Layers(), x.Layers()
+	cols := 0
+	for i, ly := range info {
+		if ly.Visible {
+			cols += len(views[i].Data) / x.Len()
+		}
+	}
+	off := 0
+	for i, ly := range info {
+		if !ly.Visible {
+			continue
+		}
+		size := len(views[i].Data) / x.Len()
+		for r := 0; r < x.Len(); r++ {
+			copy(views[i].Data[r*size:(r+1)*size], rows[r*cols+off:r*cols+off+size])
+		}
+		off += size
+	}
+}
+
+// zeros returns zero tensors shaped like ts.
+func zeros(ts []runtime.Tensor) []runtime.Tensor {
+	z := make([]runtime.Tensor, len(ts))
+	for i, t := range ts {
+		z[i] = runtime.Tensor{Name: t.Name, Shape: t.Shape, Data: make([]float64, len(t.Data))}
+	}
+	return z
+}
