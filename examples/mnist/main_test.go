@@ -511,7 +511,7 @@ func TestDocumentedFigures(t *testing.T) {
 }
 
 // headlineDBM names the results folders whose DBM figures go test ./...
-// recomputes: the row's figure in docs/mnist.md (−106.95, the 20-epoch
+// recomputes: the row's figure in docs/mnist.md (−106.75, the 20-epoch
 // base-rate run with 400 AIS runs) and the reference recipe's run.
 var headlineDBM = map[string]bool{"dbm-rb-base-biases-20-runs400": true, "dbm-maxnorm": true}
 

@@ -2,10 +2,11 @@ package training_test
 
 import (
 	"math"
-	"slices"
 	"testing"
 
 	"github.com/ebmc/ebmc/runtime"
+	"github.com/ebmc/ebmc/runtime/estimators"
+	"github.com/ebmc/ebmc/runtime/internal/layout"
 	"github.com/ebmc/ebmc/runtime/internal/modeltest"
 )
 
@@ -23,7 +24,7 @@ func TestPCDStepIsDataMinusModel(t *testing.T) {
 	const batch, chains = 10, 40
 	for _, g := range generated {
 		m := g.new(3)
-		fe := visibleFreeEnergy(m)
+		fe := estimators.VisibleFreeEnergy(m)
 		if fe < 0 {
 			continue // no hidden layers: no free energy to stack
 		}
@@ -41,7 +42,7 @@ func TestPCDStepIsDataMinusModel(t *testing.T) {
 				restore(m.Params(), before) // the terms at the parameters the step saw
 
 				x := m.NewChains(rows, 0)
-				setVisible(m, x, data.X)
+				layout.PutRows(m, x, data.X, data.Cols)
 				dataTerm := zeros(m.Params())
 				m.FreeEnergyGrad(x, fe, -1/float64(rows), dataTerm)
 
@@ -76,46 +77,6 @@ func TestPCDStepIsDataMinusModel(t *testing.T) {
 				restore(m.Params(), moved)
 			}
 		})
-	}
-}
-
-// visibleFreeEnergy is the index of the free energy that keeps exactly the
-// visible layers, or −1.
-func visibleFreeEnergy(m runtime.Reflective) int {
-	var visible []string
-	for _, ly := range m.Layers() {
-		if ly.Visible {
-			visible = append(visible, ly.Name)
-		}
-	}
-	for i, fe := range m.FreeEnergies() {
-		if slices.Equal(fe.Keep, visible) {
-			return i
-		}
-	}
-	return -1
-}
-
-// setVisible copies rows (row-major, the visible layers in order) into the
-// visible layers of x.
-func setVisible(m runtime.Reflective, x runtime.Chains, rows []float64) {
-	info, views := m.Layers(), x.Layers()
-	cols := 0
-	for i, ly := range info {
-		if ly.Visible {
-			cols += len(views[i].Data) / x.Len()
-		}
-	}
-	off := 0
-	for i, ly := range info {
-		if !ly.Visible {
-			continue
-		}
-		size := len(views[i].Data) / x.Len()
-		for r := 0; r < x.Len(); r++ {
-			copy(views[i].Data[r*size:(r+1)*size], rows[r*cols+off:r*cols+off+size])
-		}
-		off += size
 	}
 }
 
