@@ -180,6 +180,8 @@ func (g *gen) trainer() {
 	p.P("cfg runtime.CDConfig")
 	p.Pf("data, neg, mo *%s", g.C)
 	p.Pf("grad, vel *%s", g.T)
+	p.P("grads []runtime.Tensor // views of grad in Params order, for CDConfig.Transform")
+	p.P("positive []runtime.Tensor // views of the positive phase's layers, for CDConfig.Transform")
 	p.P("rng runtime.StreamState // the negative chains' random streams (the source of truth between steps)")
 	p.P("opt []runtime.SGD // the optimizer of each trained parameter, with its rate")
 	p.P("recon []float64")
@@ -217,6 +219,14 @@ func (g *gen) trainer() {
 		p.Pf("norms: make([]float64, %d),", n)
 	}
 	p.P("}")
+	p.P("t.grads = t.grad.Params()")
+	// The positive phase leaves the data and the hidden layers' means in
+	// t.mo when it sums them out of a free energy, in t.data after mean field.
+	positive := "t.data"
+	if fe != nil {
+		positive = "t.mo"
+	}
+	p.Pf("t.positive = %s.Layers() // at full capacity: Observe reads the first rows", positive)
 	p.P("t.rng = runtime.NewStreamState(t.neg.RNG, 8)")
 	p.P("return t, nil")
 	p.P("}")
@@ -251,8 +261,8 @@ func (g *gen) trainer() {
 	p.Pf("func (t *%s) Reflect() runtime.Reflective { return t.Model.Reflect() }", tr)
 	p.P()
 	p.P("// State returns what resuming needs besides the parameters: the optimizer's")
-	p.P("// velocities, with PCD the persistent chains, and the random streams of the")
-	p.P("// negative chains, which CD's sweeps draw from too.")
+	p.P("// velocities, with PCD the persistent chains, the random streams of the")
+	p.P("// negative chains, which CD's sweeps draw from too, and CDConfig.Transform's state.")
 	p.Pf("func (t *%s) State() []runtime.Tensor {", tr)
 	p.P("var s []runtime.Tensor")
 	for _, gr := range g.m.Gradients {
@@ -265,6 +275,9 @@ func (g *gen) trainer() {
 	}
 	p.P("}")
 	p.P("s = append(s, t.rng.Tensor())")
+	p.P("if tf := t.cfg.Transform; tf != nil {")
+	p.P("s = append(s, tf.State()...)")
+	p.P("}")
 	p.P("return s")
 	p.P("}")
 	p.P()
@@ -309,6 +322,9 @@ func (g *gen) trainer() {
 	default:
 		p.P("m.EnergyGrad(d, -inv, t.grad)")
 	}
+	p.P("if tf := t.cfg.Transform; tf != nil {")
+	p.P("tf.Observe(t.positive, rows)")
+	p.P("}")
 	p.P("recon := 0.0")
 	if fe != nil || g.hasHidden() {
 		// PCD's reconstruction: the visible means given the data's hidden
@@ -388,6 +404,9 @@ func (g *gen) trainer() {
 	if fe == nil && g.hasHidden() {
 		p.P("d.Workspace.Release()")
 	}
+	p.P("if tf := t.cfg.Transform; tf != nil {")
+	p.P("tf.Transform(t.grads, epoch)")
+	p.P("}")
 	for i, gr := range g.m.Gradients {
 		q := g.P(gr.Param)
 		p.Pf("d.Workspace.Update(&t.opt[%d], m.%s, t.grad.%s, t.vel.%s, epoch)", i, q, q, q)

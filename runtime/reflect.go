@@ -237,6 +237,29 @@ type CDConfig struct {
 	// instead of zero (MeanFieldFrom) and then learns from the fixed point
 	// reached: learned approximate inference (deep.Recognition).
 	MeanFieldGuide MeanFieldGuide
+	// Transform, if not nil, sees every step's positive phase and rewrites
+	// the step's gradient before the optimizer applies it: a
+	// reparameterization of the update such as centering (deep.Centering).
+	// Its state is part of the trainer's (Trainer.State), so resuming stays
+	// exact. A trainer calls it from its goroutine only.
+	Transform GradientTransform
+}
+
+// A GradientTransform rewrites a generated trainer's gradient between its
+// statistics and its update (CDConfig.Transform).
+type GradientTransform interface {
+	// Observe sees a step's positive phase: layers (one per layer, in
+	// Layers order, row-major, views the trainer keeps) hold in their first
+	// rows rows the minibatch's rows in the visible layers and the hidden
+	// layers' conditional means given them (or mean field's, for a deep
+	// Boltzmann machine).
+	Observe(layers []Tensor, rows int)
+	// Transform rewrites g in place: the step's ascent direction for the
+	// model's parameters, in Params order (zero for fixed parameters), in
+	// the given epoch.
+	Transform(g []Tensor, epoch int)
+	// State returns views of what resuming needs, with names of their own.
+	State() []Tensor
 }
 
 // A MeanFieldGuide guesses mean field's fixed point for a trainer's

@@ -479,6 +479,8 @@ type IsingTrainer struct {
 	cfg           runtime.CDConfig
 	data, neg, mo *IsingChains
 	grad, vel     *Ising
+	grads         []runtime.Tensor    // views of grad in Params order, for CDConfig.Transform
+	positive      []runtime.Tensor    // views of the positive phase's layers, for CDConfig.Transform
 	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
 	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
@@ -503,6 +505,8 @@ func NewIsingTrainer(m *Ising, cfg runtime.CDConfig) (*IsingTrainer, error) {
 		grad: ZeroIsing(), vel: ZeroIsing(),
 		recon: make([]float64, cfg.BatchSize*16),
 	}
+	t.grads = t.grad.Params()
+	t.positive = t.data.Layers() // at full capacity: Observe reads the first rows
 	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
 }
@@ -528,8 +532,8 @@ func (t *IsingTrainer) MaxBatch() int { return t.cfg.BatchSize }
 func (t *IsingTrainer) Reflect() runtime.Reflective { return t.Model.Reflect() }
 
 // State returns what resuming needs besides the parameters: the optimizer's
-// velocities, with PCD the persistent chains, and the random streams of the
-// negative chains, which CD's sweeps draw from too.
+// velocities, with PCD the persistent chains, the random streams of the
+// negative chains, which CD's sweeps draw from too, and CDConfig.Transform's state.
 func (t *IsingTrainer) State() []runtime.Tensor {
 	var s []runtime.Tensor
 	s = append(s, runtime.Tensor{Name: "velocity.h", Shape: []int{16}, Data: t.vel.H})
@@ -537,6 +541,9 @@ func (t *IsingTrainer) State() []runtime.Tensor {
 		s = append(s, runtime.Tensor{Name: "chain.s", Shape: []int{len(t.neg.S) / 16, 16}, Data: t.neg.S})
 	}
 	s = append(s, t.rng.Tensor())
+	if tf := t.cfg.Transform; tf != nil {
+		s = append(s, tf.State()...)
+	}
 	return s
 }
 
@@ -556,6 +563,9 @@ func (t *IsingTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	d.Workspace.Clear(t.grad.H)
 	inv := 1 / float64(rows)
 	m.EnergyGrad(d, -inv, t.grad)
+	if tf := t.cfg.Transform; tf != nil {
+		tf.Observe(t.positive, rows)
+	}
 	recon := 0.0
 	neg := t.neg
 	if !t.cfg.Persistent {
@@ -567,6 +577,9 @@ func (t *IsingTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 		m.sweep(neg, 1, nil, t.cfg.MeanVisible && !t.cfg.Persistent && s == k-1)
 	}
 	m.EnergyGrad(neg, 1/float64(neg.N), t.grad)
+	if tf := t.cfg.Transform; tf != nil {
+		tf.Transform(t.grads, epoch)
+	}
 	d.Workspace.Update(&t.opt[0], m.H, t.grad.H, t.vel.H, epoch)
 	t.rng.Save()
 	return recon

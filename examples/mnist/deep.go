@@ -143,6 +143,10 @@ type dbmRecipe struct {
 	// bottom-up pass of Salakhutdinov's code (deep.DoubledUp) instead of
 	// zero.
 	DoubledStart bool `json:"sml_mean_field_from_doubled_pass,omitempty"`
+	// Centering > 0 trains SML with the centered gradient (deep.Centering),
+	// the offsets a moving average of the positive phase's means at this
+	// rate per minibatch.
+	Centering float64 `json:"sml_centering_rate,omitempty"`
 }
 
 // maxNormRecipe is the DBM recipe of the public reimplementation that
@@ -724,8 +728,14 @@ func (e *env) trainDBM(r *row, res *Result) (runtime.Reflective, error) {
 			return nil, err
 		}
 	}
+	var transform runtime.GradientTransform
+	if rc.Centering > 0 {
+		if transform, err = deep.NewCentering(m, rc.Centering); err != nil {
+			return nil, err
+		}
+	}
 	tr, err := m.NewTrainer(runtime.CDConfig{K: rc.K, Persistent: true, Chains: rc.Chains, BatchSize: rc.Batch, Seed: e.o.seed, Float32: rc.Float32,
-		MeanFieldIters: rc.SMLMeanFieldIters, MeanFieldTol: rc.MeanFieldTol, MeanFieldGuide: guide, Optimizer: rc.optimizer()})
+		MeanFieldIters: rc.SMLMeanFieldIters, MeanFieldTol: rc.MeanFieldTol, MeanFieldGuide: guide, Optimizer: rc.optimizer(), Transform: transform})
 	if err != nil {
 		return nil, err
 	}
@@ -809,7 +819,7 @@ func (e *env) withChainFrame(proxy func() (string, float64), m runtime.Reflectiv
 
 // dbmRecipeOf is the DBM row's recipe with the flags applied: -dbm-recipe,
 // the epochs (-sml-epochs, -scale), -sml-chains, -sml-mean-field,
-// -mean-field-start, -float32, -biases and -dbm-chains.
+// -mean-field-start, -float32, -biases, -dbm-chains and -centering.
 func (e *env) dbmRecipeOf(r *row) dbmRecipe {
 	rc := *r.dbm
 	switch e.o.dbmRecipe {
@@ -854,6 +864,9 @@ func (e *env) dbmRecipeOf(r *row) dbmRecipe {
 		rc.ChainsFromNoise = true
 	case "data":
 		rc.ChainsFromNoise = false
+	}
+	if e.o.centering > 0 {
+		rc.Centering = e.o.centering
 	}
 	return rc
 }

@@ -64,6 +64,7 @@ type options struct {
 	biases, negative          string
 	dbmChains, dbmRecipe      string
 	smlChains, smlMeanField   int
+	centering                 float64
 	meanFieldStart            string
 	aisRuns, raiseRows        int
 	raiseRuns                 int
@@ -113,6 +114,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.dbmChains, "dbm-chains", "", "where the DBM's persistent chains start: data (training images, the recipe's) or noise (every unit uniform, as Salakhutdinov's code starts them; the start that does not drift, docs/mnist.md)")
 	fs.StringVar(&o.dbmRecipe, "dbm-recipe", "", "the DBM's training: 2009 (the row's, after Salakhutdinov & Hinton) maxnorm (the reference reimplementation's: max-norm 6, k = 1, a geometric rate over 400 epochs, chains from noise) or code (the schedule of Salakhutdinov's released code: chains from noise, the rate 10⁻³ shrinking by 1.000015 a minibatch to 10⁻⁴, momentum 0.9 after 5 epochs, 300 epochs; docs/mnist.md)")
 	fs.IntVar(&o.smlChains, "sml-chains", 0, "the DBM's persistent chains in variational SML instead of its recipe's 100 (0: the recipe's); more chains reach more of the model's modes, at the cost of a longer negative phase")
+	fs.Float64Var(&o.centering, "centering", 0, "train the DBM's SML with the centered gradient (deep.Centering; Melchior et al. 2016), each layer's offsets a moving average of the positive phase's means at this rate per minibatch, e.g. 0.01 (0: the normal gradient)")
 	fs.IntVar(&o.smlMeanField, "sml-mean-field", 0, "the DBM's cap on mean-field sweeps per minibatch in variational SML instead of its recipe's (0: the recipe's)")
 	fs.StringVar(&o.meanFieldStart, "mean-field-start", "", "where the DBM's mean field starts in variational SML: zero (the recipe's) or doubled (the doubled bottom-up pass of Salakhutdinov's code, deep.DoubledUp)")
 	fs.IntVar(&o.smlEpochs, "sml-epochs", 0, "the DBM's epochs of variational SML instead of its recipe's, its pretraining unchanged (0: the recipe's, or -epochs)")
@@ -167,8 +169,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mnist: %v\n", err)
 		return 2
 	}
-	if o.epochScale <= 0 || o.aisRuns < 1 || o.raiseRows < 0 || o.raiseRuns < 1 || o.curveTemps < 1 || o.curveRuns < 1 || o.tempsScale < 1 || o.temps < 0 || o.reverseRuns < 0 || o.burn < 0 || o.trainRows < 0 || o.testRows < 0 || o.epochs < 0 || o.rate < 0 || o.momentum >= 1 || !(o.decay >= 0 && o.decay < math.Inf(1) || o.decay == -1) || o.kRamp < 0 || o.k < 0 || o.topK < 0 || o.smlEpochs < 0 || o.smlChains < 0 || o.smlMeanField < 0 {
-		fmt.Fprintln(stderr, "mnist: -epoch-scale, -ais-runs, -raise-runs, -curve-temps, -curve-runs and -temps-scale must be positive, -train, -test, -temps, -raise-rows, -k, -k-ramp, -top-k, -sml-epochs, -sml-chains and -sml-mean-field not negative, -decay finite and not negative (-1: the recipe's)")
+	if o.epochScale <= 0 || o.aisRuns < 1 || o.raiseRows < 0 || o.raiseRuns < 1 || o.curveTemps < 1 || o.curveRuns < 1 || o.tempsScale < 1 || o.temps < 0 || o.reverseRuns < 0 || o.burn < 0 || o.trainRows < 0 || o.testRows < 0 || o.epochs < 0 || o.rate < 0 || o.momentum >= 1 || !(o.decay >= 0 && o.decay < math.Inf(1) || o.decay == -1) || o.kRamp < 0 || o.k < 0 || o.topK < 0 || o.smlEpochs < 0 || o.smlChains < 0 || o.smlMeanField < 0 || !(o.centering >= 0 && o.centering <= 1) {
+		fmt.Fprintln(stderr, "mnist: -epoch-scale, -ais-runs, -raise-runs, -curve-temps, -curve-runs and -temps-scale must be positive, -train, -test, -temps, -raise-rows, -k, -k-ramp, -top-k, -sml-epochs, -sml-chains and -sml-mean-field not negative, -decay finite and not negative (-1: the recipe's), -centering in [0, 1]")
 		return 2
 	}
 	if (o.biases != "" && o.biases != "base" && o.biases != "zero") || (o.negative != "" && o.negative != "means" && o.negative != "samples") ||

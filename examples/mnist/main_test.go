@@ -1036,9 +1036,10 @@ func byIDRow(t *testing.T, id string) *row {
 
 // TestSMLChains checks that -sml-chains sets the DBM's persistent chains,
 // -sml-mean-field its cap on mean-field sweeps and -mean-field-start
-// doubled its start, and that without them (the control) the recipe's
-// stay; negative counts and other starts are refused before any data is
-// read (exit 2).
+// doubled its start, -centering the centered gradient's rate, and that
+// without them (the control) the recipe's stay; negative counts, other
+// starts and rates outside [0, 1] are refused before any data is read
+// (exit 2).
 func TestSMLChains(t *testing.T) {
 	r := dbmRow(t)
 	e := &env{o: options{epochScale: 1}}
@@ -1056,7 +1057,14 @@ func TestSMLChains(t *testing.T) {
 	if rc := e.dbmRecipeOf(r); rc.SMLMeanFieldIters != 50 || !rc.DoubledStart {
 		t.Errorf("-sml-mean-field 50 -mean-field-start doubled: %d sweeps, doubled start %v", rc.SMLMeanFieldIters, rc.DoubledStart)
 	}
-	for _, bad := range [][]string{{"-sml-chains", "-1"}, {"-sml-mean-field", "-1"}, {"-mean-field-start", "half"}} {
+	if rc := e.dbmRecipeOf(r); rc.Centering != 0 {
+		t.Errorf("without -centering: rate %v", rc.Centering)
+	}
+	e.o.centering = 0.01
+	if rc := e.dbmRecipeOf(r); rc.Centering != 0.01 {
+		t.Errorf("-centering 0.01: rate %v", rc.Centering)
+	}
+	for _, bad := range [][]string{{"-sml-chains", "-1"}, {"-sml-mean-field", "-1"}, {"-mean-field-start", "half"}, {"-centering", "-0.1"}, {"-centering", "2"}} {
 		args := append([]string{"-rows", "dbm", "-data", t.TempDir(), "-out", t.TempDir()}, bad...)
 		if code := run(args, io.Discard, io.Discard); code != 2 {
 			t.Errorf("%v: exit %d, want 2", bad, code)

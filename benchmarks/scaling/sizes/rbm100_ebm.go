@@ -778,6 +778,8 @@ type RBM100Trainer struct {
 	cfg           runtime.CDConfig
 	data, neg, mo *RBM100Chains
 	grad, vel     *RBM100
+	grads         []runtime.Tensor    // views of grad in Params order, for CDConfig.Transform
+	positive      []runtime.Tensor    // views of the positive phase's layers, for CDConfig.Transform
 	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
 	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
@@ -804,6 +806,8 @@ func NewRBM100Trainer(m *RBM100, cfg runtime.CDConfig) (*RBM100Trainer, error) {
 		recon: make([]float64, cfg.BatchSize*784),
 		norms: make([]float64, 100),
 	}
+	t.grads = t.grad.Params()
+	t.positive = t.mo.Layers() // at full capacity: Observe reads the first rows
 	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
 }
@@ -829,8 +833,8 @@ func (t *RBM100Trainer) MaxBatch() int { return t.cfg.BatchSize }
 func (t *RBM100Trainer) Reflect() runtime.Reflective { return t.Model.Reflect() }
 
 // State returns what resuming needs besides the parameters: the optimizer's
-// velocities, with PCD the persistent chains, and the random streams of the
-// negative chains, which CD's sweeps draw from too.
+// velocities, with PCD the persistent chains, the random streams of the
+// negative chains, which CD's sweeps draw from too, and CDConfig.Transform's state.
 func (t *RBM100Trainer) State() []runtime.Tensor {
 	var s []runtime.Tensor
 	s = append(s, runtime.Tensor{Name: "velocity.W", Shape: []int{784, 100}, Data: t.vel.W})
@@ -841,6 +845,9 @@ func (t *RBM100Trainer) State() []runtime.Tensor {
 		s = append(s, runtime.Tensor{Name: "chain.h", Shape: []int{len(t.neg.H) / 100, 100}, Data: t.neg.H})
 	}
 	s = append(s, t.rng.Tensor())
+	if tf := t.cfg.Transform; tf != nil {
+		s = append(s, tf.State()...)
+	}
 	return s
 }
 
@@ -862,6 +869,9 @@ func (t *RBM100Trainer) TrainStep(batch []float64, rows int, epoch int) float64 
 	d.Workspace.Clear(t.grad.C)
 	inv := 1 / float64(rows)
 	m.FreeEnergyGradV(d, t.mo, -inv, t.grad)
+	if tf := t.cfg.Transform; tf != nil {
+		tf.Observe(t.positive, rows)
+	}
 	recon := 0.0
 	if t.cfg.Persistent {
 		nr := rows
@@ -897,6 +907,9 @@ func (t *RBM100Trainer) TrainStep(batch []float64, rows int, epoch int) float64 
 		for k, v := range d.V[:rows*784] {
 			recon += (v - neg.V[k]) * (v - neg.V[k])
 		}
+	}
+	if tf := t.cfg.Transform; tf != nil {
+		tf.Transform(t.grads, epoch)
 	}
 	d.Workspace.Update(&t.opt[0], m.W, t.grad.W, t.vel.W, epoch)
 	t.opt[0].Constrain(m.W, 100, t.norms)

@@ -960,6 +960,8 @@ type ClassRBMTrainer struct {
 	cfg           runtime.CDConfig
 	data, neg, mo *ClassRBMChains
 	grad, vel     *ClassRBM
+	grads         []runtime.Tensor    // views of grad in Params order, for CDConfig.Transform
+	positive      []runtime.Tensor    // views of the positive phase's layers, for CDConfig.Transform
 	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
 	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
@@ -986,6 +988,8 @@ func NewClassRBMTrainer(m *ClassRBM, cfg runtime.CDConfig) (*ClassRBMTrainer, er
 		recon: make([]float64, cfg.BatchSize*784),
 		norms: make([]float64, 500),
 	}
+	t.grads = t.grad.Params()
+	t.positive = t.mo.Layers() // at full capacity: Observe reads the first rows
 	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
 }
@@ -1011,8 +1015,8 @@ func (t *ClassRBMTrainer) MaxBatch() int { return t.cfg.BatchSize }
 func (t *ClassRBMTrainer) Reflect() runtime.Reflective { return t.Model.Reflect() }
 
 // State returns what resuming needs besides the parameters: the optimizer's
-// velocities, with PCD the persistent chains, and the random streams of the
-// negative chains, which CD's sweeps draw from too.
+// velocities, with PCD the persistent chains, the random streams of the
+// negative chains, which CD's sweeps draw from too, and CDConfig.Transform's state.
 func (t *ClassRBMTrainer) State() []runtime.Tensor {
 	var s []runtime.Tensor
 	s = append(s, runtime.Tensor{Name: "velocity.W", Shape: []int{784, 500}, Data: t.vel.W})
@@ -1026,6 +1030,9 @@ func (t *ClassRBMTrainer) State() []runtime.Tensor {
 		s = append(s, runtime.Tensor{Name: "chain.h", Shape: []int{len(t.neg.H) / 500, 500}, Data: t.neg.H})
 	}
 	s = append(s, t.rng.Tensor())
+	if tf := t.cfg.Transform; tf != nil {
+		s = append(s, tf.State()...)
+	}
 	return s
 }
 
@@ -1050,6 +1057,9 @@ func (t *ClassRBMTrainer) TrainStep(batch []float64, rows int, epoch int) float6
 	d.Workspace.Clear(t.grad.C)
 	inv := 1 / float64(rows)
 	m.FreeEnergyGradVY(d, t.mo, -inv, t.grad)
+	if tf := t.cfg.Transform; tf != nil {
+		tf.Observe(t.positive, rows)
+	}
 	recon := 0.0
 	if t.cfg.Persistent {
 		nr := rows
@@ -1093,6 +1103,9 @@ func (t *ClassRBMTrainer) TrainStep(batch []float64, rows int, epoch int) float6
 		for k, v := range d.Y[:rows*10] {
 			recon += (v - neg.Y[k]) * (v - neg.Y[k])
 		}
+	}
+	if tf := t.cfg.Transform; tf != nil {
+		tf.Transform(t.grads, epoch)
 	}
 	d.Workspace.Update(&t.opt[0], m.W, t.grad.W, t.vel.W, epoch)
 	t.opt[0].Constrain(m.W, 500, t.norms)

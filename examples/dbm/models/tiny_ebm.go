@@ -1011,6 +1011,8 @@ type TinyTrainer struct {
 	cfg               runtime.CDConfig
 	data, neg, mo     *TinyChains
 	grad, vel         *Tiny
+	grads             []runtime.Tensor    // views of grad in Params order, for CDConfig.Transform
+	positive          []runtime.Tensor    // views of the positive phase's layers, for CDConfig.Transform
 	rng               runtime.StreamState // the negative chains' random streams (the source of truth between steps)
 	opt               []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon             []float64
@@ -1038,6 +1040,8 @@ func NewTinyTrainer(m *Tiny, cfg runtime.CDConfig) (*TinyTrainer, error) {
 		recon: make([]float64, cfg.BatchSize*4),
 		norms: make([]float64, 3),
 	}
+	t.grads = t.grad.Params()
+	t.positive = t.data.Layers() // at full capacity: Observe reads the first rows
 	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
 }
@@ -1070,8 +1074,8 @@ func (t *TinyTrainer) MaxBatch() int { return t.cfg.BatchSize }
 func (t *TinyTrainer) Reflect() runtime.Reflective { return t.Model.Reflect() }
 
 // State returns what resuming needs besides the parameters: the optimizer's
-// velocities, with PCD the persistent chains, and the random streams of the
-// negative chains, which CD's sweeps draw from too.
+// velocities, with PCD the persistent chains, the random streams of the
+// negative chains, which CD's sweeps draw from too, and CDConfig.Transform's state.
 func (t *TinyTrainer) State() []runtime.Tensor {
 	var s []runtime.Tensor
 	s = append(s, runtime.Tensor{Name: "velocity.W1", Shape: []int{4, 3}, Data: t.vel.W1})
@@ -1085,6 +1089,9 @@ func (t *TinyTrainer) State() []runtime.Tensor {
 		s = append(s, runtime.Tensor{Name: "chain.h2", Shape: []int{len(t.neg.H2) / 2, 2}, Data: t.neg.H2})
 	}
 	s = append(s, t.rng.Tensor())
+	if tf := t.cfg.Transform; tf != nil {
+		s = append(s, tf.State()...)
+	}
 	return s
 }
 
@@ -1117,6 +1124,9 @@ func (t *TinyTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	}
 	t.mfSteps++
 	m.EnergyGrad(d, -inv, t.grad)
+	if tf := t.cfg.Transform; tf != nil {
+		tf.Observe(t.positive, rows)
+	}
 	recon := 0.0
 	if t.cfg.Persistent {
 		nr := rows
@@ -1151,6 +1161,9 @@ func (t *TinyTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 		}
 	}
 	d.Workspace.Release()
+	if tf := t.cfg.Transform; tf != nil {
+		tf.Transform(t.grads, epoch)
+	}
 	d.Workspace.Update(&t.opt[0], m.W1, t.grad.W1, t.vel.W1, epoch)
 	t.opt[0].Constrain(m.W1, 3, t.norms)
 	d.Workspace.Update(&t.opt[1], m.W2, t.grad.W2, t.vel.W2, epoch)

@@ -960,6 +960,8 @@ type TopRBMTrainer struct {
 	cfg           runtime.CDConfig
 	data, neg, mo *TopRBMChains
 	grad, vel     *TopRBM
+	grads         []runtime.Tensor    // views of grad in Params order, for CDConfig.Transform
+	positive      []runtime.Tensor    // views of the positive phase's layers, for CDConfig.Transform
 	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
 	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
@@ -986,6 +988,8 @@ func NewTopRBMTrainer(m *TopRBM, cfg runtime.CDConfig) (*TopRBMTrainer, error) {
 		recon: make([]float64, cfg.BatchSize*2000),
 		norms: make([]float64, 2000),
 	}
+	t.grads = t.grad.Params()
+	t.positive = t.mo.Layers() // at full capacity: Observe reads the first rows
 	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
 }
@@ -1011,8 +1015,8 @@ func (t *TopRBMTrainer) MaxBatch() int { return t.cfg.BatchSize }
 func (t *TopRBMTrainer) Reflect() runtime.Reflective { return t.Model.Reflect() }
 
 // State returns what resuming needs besides the parameters: the optimizer's
-// velocities, with PCD the persistent chains, and the random streams of the
-// negative chains, which CD's sweeps draw from too.
+// velocities, with PCD the persistent chains, the random streams of the
+// negative chains, which CD's sweeps draw from too, and CDConfig.Transform's state.
 func (t *TopRBMTrainer) State() []runtime.Tensor {
 	var s []runtime.Tensor
 	s = append(s, runtime.Tensor{Name: "velocity.W", Shape: []int{500, 2000}, Data: t.vel.W})
@@ -1026,6 +1030,9 @@ func (t *TopRBMTrainer) State() []runtime.Tensor {
 		s = append(s, runtime.Tensor{Name: "chain.h", Shape: []int{len(t.neg.H) / 2000, 2000}, Data: t.neg.H})
 	}
 	s = append(s, t.rng.Tensor())
+	if tf := t.cfg.Transform; tf != nil {
+		s = append(s, tf.State()...)
+	}
 	return s
 }
 
@@ -1050,6 +1057,9 @@ func (t *TopRBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64 
 	d.Workspace.Clear(t.grad.C)
 	inv := 1 / float64(rows)
 	m.FreeEnergyGradVY(d, t.mo, -inv, t.grad)
+	if tf := t.cfg.Transform; tf != nil {
+		tf.Observe(t.positive, rows)
+	}
 	recon := 0.0
 	if t.cfg.Persistent {
 		nr := rows
@@ -1093,6 +1103,9 @@ func (t *TopRBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64 
 		for k, v := range d.Y[:rows*10] {
 			recon += (v - neg.Y[k]) * (v - neg.Y[k])
 		}
+	}
+	if tf := t.cfg.Transform; tf != nil {
+		tf.Transform(t.grads, epoch)
 	}
 	d.Workspace.Update(&t.opt[0], m.W, t.grad.W, t.vel.W, epoch)
 	t.opt[0].Constrain(m.W, 2000, t.norms)

@@ -980,6 +980,8 @@ type DBM100Trainer struct {
 	cfg               runtime.CDConfig
 	data, neg, mo     *DBM100Chains
 	grad, vel         *DBM100
+	grads             []runtime.Tensor    // views of grad in Params order, for CDConfig.Transform
+	positive          []runtime.Tensor    // views of the positive phase's layers, for CDConfig.Transform
 	rng               runtime.StreamState // the negative chains' random streams (the source of truth between steps)
 	opt               []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon             []float64
@@ -1007,6 +1009,8 @@ func NewDBM100Trainer(m *DBM100, cfg runtime.CDConfig) (*DBM100Trainer, error) {
 		recon: make([]float64, cfg.BatchSize*784),
 		norms: make([]float64, 200),
 	}
+	t.grads = t.grad.Params()
+	t.positive = t.data.Layers() // at full capacity: Observe reads the first rows
 	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
 }
@@ -1039,8 +1043,8 @@ func (t *DBM100Trainer) MaxBatch() int { return t.cfg.BatchSize }
 func (t *DBM100Trainer) Reflect() runtime.Reflective { return t.Model.Reflect() }
 
 // State returns what resuming needs besides the parameters: the optimizer's
-// velocities, with PCD the persistent chains, and the random streams of the
-// negative chains, which CD's sweeps draw from too.
+// velocities, with PCD the persistent chains, the random streams of the
+// negative chains, which CD's sweeps draw from too, and CDConfig.Transform's state.
 func (t *DBM100Trainer) State() []runtime.Tensor {
 	var s []runtime.Tensor
 	s = append(s, runtime.Tensor{Name: "velocity.W1", Shape: []int{784, 100}, Data: t.vel.W1})
@@ -1054,6 +1058,9 @@ func (t *DBM100Trainer) State() []runtime.Tensor {
 		s = append(s, runtime.Tensor{Name: "chain.h2", Shape: []int{len(t.neg.H2) / 200, 200}, Data: t.neg.H2})
 	}
 	s = append(s, t.rng.Tensor())
+	if tf := t.cfg.Transform; tf != nil {
+		s = append(s, tf.State()...)
+	}
 	return s
 }
 
@@ -1086,6 +1093,9 @@ func (t *DBM100Trainer) TrainStep(batch []float64, rows int, epoch int) float64 
 	}
 	t.mfSteps++
 	m.EnergyGrad(d, -inv, t.grad)
+	if tf := t.cfg.Transform; tf != nil {
+		tf.Observe(t.positive, rows)
+	}
 	recon := 0.0
 	if t.cfg.Persistent {
 		nr := rows
@@ -1120,6 +1130,9 @@ func (t *DBM100Trainer) TrainStep(batch []float64, rows int, epoch int) float64 
 		}
 	}
 	d.Workspace.Release()
+	if tf := t.cfg.Transform; tf != nil {
+		tf.Transform(t.grads, epoch)
+	}
 	d.Workspace.Update(&t.opt[0], m.W1, t.grad.W1, t.vel.W1, epoch)
 	t.opt[0].Constrain(m.W1, 100, t.norms)
 	d.Workspace.Update(&t.opt[1], m.W2, t.grad.W2, t.vel.W2, epoch)

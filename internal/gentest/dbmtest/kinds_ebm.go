@@ -1258,6 +1258,8 @@ type KindsTrainer struct {
 	cfg               runtime.CDConfig
 	data, neg, mo     *KindsChains
 	grad, vel         *Kinds
+	grads             []runtime.Tensor    // views of grad in Params order, for CDConfig.Transform
+	positive          []runtime.Tensor    // views of the positive phase's layers, for CDConfig.Transform
 	rng               runtime.StreamState // the negative chains' random streams (the source of truth between steps)
 	opt               []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon             []float64
@@ -1285,6 +1287,8 @@ func NewKindsTrainer(m *Kinds, cfg runtime.CDConfig) (*KindsTrainer, error) {
 		recon: make([]float64, cfg.BatchSize*6),
 		norms: make([]float64, 3),
 	}
+	t.grads = t.grad.Params()
+	t.positive = t.data.Layers() // at full capacity: Observe reads the first rows
 	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
 }
@@ -1317,8 +1321,8 @@ func (t *KindsTrainer) MaxBatch() int { return t.cfg.BatchSize }
 func (t *KindsTrainer) Reflect() runtime.Reflective { return t.Model.Reflect() }
 
 // State returns what resuming needs besides the parameters: the optimizer's
-// velocities, with PCD the persistent chains, and the random streams of the
-// negative chains, which CD's sweeps draw from too.
+// velocities, with PCD the persistent chains, the random streams of the
+// negative chains, which CD's sweeps draw from too, and CDConfig.Transform's state.
 func (t *KindsTrainer) State() []runtime.Tensor {
 	var s []runtime.Tensor
 	s = append(s, runtime.Tensor{Name: "velocity.A", Shape: []int{3, 3}, Data: t.vel.A})
@@ -1335,6 +1339,9 @@ func (t *KindsTrainer) State() []runtime.Tensor {
 		s = append(s, runtime.Tensor{Name: "chain.h2", Shape: []int{len(t.neg.H2) / 2, 2}, Data: t.neg.H2})
 	}
 	s = append(s, t.rng.Tensor())
+	if tf := t.cfg.Transform; tf != nil {
+		s = append(s, tf.State()...)
+	}
 	return s
 }
 
@@ -1370,6 +1377,9 @@ func (t *KindsTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	}
 	t.mfSteps++
 	m.EnergyGrad(d, -inv, t.grad)
+	if tf := t.cfg.Transform; tf != nil {
+		tf.Observe(t.positive, rows)
+	}
 	recon := 0.0
 	if t.cfg.Persistent {
 		nr := rows
@@ -1412,6 +1422,9 @@ func (t *KindsTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 		}
 	}
 	d.Workspace.Release()
+	if tf := t.cfg.Transform; tf != nil {
+		tf.Transform(t.grads, epoch)
+	}
 	d.Workspace.Update(&t.opt[0], m.A, t.grad.A, t.vel.A, epoch)
 	t.opt[0].Constrain(m.A, 3, t.norms)
 	d.Workspace.Update(&t.opt[1], m.B, t.grad.B, t.vel.B, epoch)

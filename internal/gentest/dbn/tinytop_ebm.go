@@ -991,6 +991,8 @@ type TinyTopTrainer struct {
 	cfg           runtime.CDConfig
 	data, neg, mo *TinyTopChains
 	grad, vel     *TinyTop
+	grads         []runtime.Tensor    // views of grad in Params order, for CDConfig.Transform
+	positive      []runtime.Tensor    // views of the positive phase's layers, for CDConfig.Transform
 	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
 	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
@@ -1017,6 +1019,8 @@ func NewTinyTopTrainer(m *TinyTop, cfg runtime.CDConfig) (*TinyTopTrainer, error
 		recon: make([]float64, cfg.BatchSize*3),
 		norms: make([]float64, 2),
 	}
+	t.grads = t.grad.Params()
+	t.positive = t.mo.Layers() // at full capacity: Observe reads the first rows
 	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
 }
@@ -1042,8 +1046,8 @@ func (t *TinyTopTrainer) MaxBatch() int { return t.cfg.BatchSize }
 func (t *TinyTopTrainer) Reflect() runtime.Reflective { return t.Model.Reflect() }
 
 // State returns what resuming needs besides the parameters: the optimizer's
-// velocities, with PCD the persistent chains, and the random streams of the
-// negative chains, which CD's sweeps draw from too.
+// velocities, with PCD the persistent chains, the random streams of the
+// negative chains, which CD's sweeps draw from too, and CDConfig.Transform's state.
 func (t *TinyTopTrainer) State() []runtime.Tensor {
 	var s []runtime.Tensor
 	s = append(s, runtime.Tensor{Name: "velocity.W", Shape: []int{3, 2}, Data: t.vel.W})
@@ -1057,6 +1061,9 @@ func (t *TinyTopTrainer) State() []runtime.Tensor {
 		s = append(s, runtime.Tensor{Name: "chain.h", Shape: []int{len(t.neg.H) / 2, 2}, Data: t.neg.H})
 	}
 	s = append(s, t.rng.Tensor())
+	if tf := t.cfg.Transform; tf != nil {
+		s = append(s, tf.State()...)
+	}
 	return s
 }
 
@@ -1081,6 +1088,9 @@ func (t *TinyTopTrainer) TrainStep(batch []float64, rows int, epoch int) float64
 	d.Workspace.Clear(t.grad.C)
 	inv := 1 / float64(rows)
 	m.FreeEnergyGradVY(d, t.mo, -inv, t.grad)
+	if tf := t.cfg.Transform; tf != nil {
+		tf.Observe(t.positive, rows)
+	}
 	recon := 0.0
 	if t.cfg.Persistent {
 		nr := rows
@@ -1124,6 +1134,9 @@ func (t *TinyTopTrainer) TrainStep(batch []float64, rows int, epoch int) float64
 		for k, v := range d.Y[:rows*2] {
 			recon += (v - neg.Y[k]) * (v - neg.Y[k])
 		}
+	}
+	if tf := t.cfg.Transform; tf != nil {
+		tf.Transform(t.grads, epoch)
 	}
 	d.Workspace.Update(&t.opt[0], m.W, t.grad.W, t.vel.W, epoch)
 	t.opt[0].Constrain(m.W, 2, t.norms)

@@ -809,6 +809,8 @@ type TinyWideTrainer struct {
 	cfg           runtime.CDConfig
 	data, neg, mo *TinyWideChains
 	grad, vel     *TinyWide
+	grads         []runtime.Tensor    // views of grad in Params order, for CDConfig.Transform
+	positive      []runtime.Tensor    // views of the positive phase's layers, for CDConfig.Transform
 	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
 	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
@@ -835,6 +837,8 @@ func NewTinyWideTrainer(m *TinyWide, cfg runtime.CDConfig) (*TinyWideTrainer, er
 		recon: make([]float64, cfg.BatchSize*6),
 		norms: make([]float64, 6),
 	}
+	t.grads = t.grad.Params()
+	t.positive = t.mo.Layers() // at full capacity: Observe reads the first rows
 	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
 }
@@ -860,8 +864,8 @@ func (t *TinyWideTrainer) MaxBatch() int { return t.cfg.BatchSize }
 func (t *TinyWideTrainer) Reflect() runtime.Reflective { return t.Model.Reflect() }
 
 // State returns what resuming needs besides the parameters: the optimizer's
-// velocities, with PCD the persistent chains, and the random streams of the
-// negative chains, which CD's sweeps draw from too.
+// velocities, with PCD the persistent chains, the random streams of the
+// negative chains, which CD's sweeps draw from too, and CDConfig.Transform's state.
 func (t *TinyWideTrainer) State() []runtime.Tensor {
 	var s []runtime.Tensor
 	s = append(s, runtime.Tensor{Name: "velocity.W", Shape: []int{3, 6}, Data: t.vel.W})
@@ -872,6 +876,9 @@ func (t *TinyWideTrainer) State() []runtime.Tensor {
 		s = append(s, runtime.Tensor{Name: "chain.h", Shape: []int{len(t.neg.H) / 6, 6}, Data: t.neg.H})
 	}
 	s = append(s, t.rng.Tensor())
+	if tf := t.cfg.Transform; tf != nil {
+		s = append(s, tf.State()...)
+	}
 	return s
 }
 
@@ -893,6 +900,9 @@ func (t *TinyWideTrainer) TrainStep(batch []float64, rows int, epoch int) float6
 	d.Workspace.Clear(t.grad.C)
 	inv := 1 / float64(rows)
 	m.FreeEnergyGradV(d, t.mo, -inv, t.grad)
+	if tf := t.cfg.Transform; tf != nil {
+		tf.Observe(t.positive, rows)
+	}
 	recon := 0.0
 	if t.cfg.Persistent {
 		nr := rows
@@ -928,6 +938,9 @@ func (t *TinyWideTrainer) TrainStep(batch []float64, rows int, epoch int) float6
 		for k, v := range d.V[:rows*3] {
 			recon += (v - neg.V[k]) * (v - neg.V[k])
 		}
+	}
+	if tf := t.cfg.Transform; tf != nil {
+		tf.Transform(t.grads, epoch)
 	}
 	d.Workspace.Update(&t.opt[0], m.W, t.grad.W, t.vel.W, epoch)
 	t.opt[0].Constrain(m.W, 6, t.norms)

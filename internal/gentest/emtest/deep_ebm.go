@@ -950,6 +950,8 @@ type DeepTrainer struct {
 	cfg               runtime.CDConfig
 	data, neg, mo     *DeepChains
 	grad, vel         *Deep
+	grads             []runtime.Tensor    // views of grad in Params order, for CDConfig.Transform
+	positive          []runtime.Tensor    // views of the positive phase's layers, for CDConfig.Transform
 	rng               runtime.StreamState // the negative chains' random streams (the source of truth between steps)
 	opt               []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon             []float64
@@ -977,6 +979,8 @@ func NewDeepTrainer(m *Deep, cfg runtime.CDConfig) (*DeepTrainer, error) {
 		recon: make([]float64, cfg.BatchSize*3),
 		norms: make([]float64, 2),
 	}
+	t.grads = t.grad.Params()
+	t.positive = t.data.Layers() // at full capacity: Observe reads the first rows
 	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
 }
@@ -1009,8 +1013,8 @@ func (t *DeepTrainer) MaxBatch() int { return t.cfg.BatchSize }
 func (t *DeepTrainer) Reflect() runtime.Reflective { return t.Model.Reflect() }
 
 // State returns what resuming needs besides the parameters: the optimizer's
-// velocities, with PCD the persistent chains, and the random streams of the
-// negative chains, which CD's sweeps draw from too.
+// velocities, with PCD the persistent chains, the random streams of the
+// negative chains, which CD's sweeps draw from too, and CDConfig.Transform's state.
 func (t *DeepTrainer) State() []runtime.Tensor {
 	var s []runtime.Tensor
 	s = append(s, runtime.Tensor{Name: "velocity.W1", Shape: []int{3, 2}, Data: t.vel.W1})
@@ -1021,6 +1025,9 @@ func (t *DeepTrainer) State() []runtime.Tensor {
 		s = append(s, runtime.Tensor{Name: "chain.h2", Shape: []int{len(t.neg.H2) / 2, 2}, Data: t.neg.H2})
 	}
 	s = append(s, t.rng.Tensor())
+	if tf := t.cfg.Transform; tf != nil {
+		s = append(s, tf.State()...)
+	}
 	return s
 }
 
@@ -1050,6 +1057,9 @@ func (t *DeepTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	}
 	t.mfSteps++
 	m.EnergyGrad(d, -inv, t.grad)
+	if tf := t.cfg.Transform; tf != nil {
+		tf.Observe(t.positive, rows)
+	}
 	recon := 0.0
 	if t.cfg.Persistent {
 		nr := rows
@@ -1084,6 +1094,9 @@ func (t *DeepTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 		}
 	}
 	d.Workspace.Release()
+	if tf := t.cfg.Transform; tf != nil {
+		tf.Transform(t.grads, epoch)
+	}
 	d.Workspace.Update(&t.opt[0], m.W1, t.grad.W1, t.vel.W1, epoch)
 	t.opt[0].Constrain(m.W1, 2, t.norms)
 	d.Workspace.Update(&t.opt[1], m.W2, t.grad.W2, t.vel.W2, epoch)

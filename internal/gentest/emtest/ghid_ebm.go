@@ -899,6 +899,8 @@ type GHidTrainer struct {
 	cfg           runtime.CDConfig
 	data, neg, mo *GHidChains
 	grad, vel     *GHid
+	grads         []runtime.Tensor    // views of grad in Params order, for CDConfig.Transform
+	positive      []runtime.Tensor    // views of the positive phase's layers, for CDConfig.Transform
 	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
 	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
@@ -925,6 +927,8 @@ func NewGHidTrainer(m *GHid, cfg runtime.CDConfig) (*GHidTrainer, error) {
 		recon: make([]float64, cfg.BatchSize*3),
 		norms: make([]float64, 2),
 	}
+	t.grads = t.grad.Params()
+	t.positive = t.mo.Layers() // at full capacity: Observe reads the first rows
 	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
 }
@@ -950,8 +954,8 @@ func (t *GHidTrainer) MaxBatch() int { return t.cfg.BatchSize }
 func (t *GHidTrainer) Reflect() runtime.Reflective { return t.Model.Reflect() }
 
 // State returns what resuming needs besides the parameters: the optimizer's
-// velocities, with PCD the persistent chains, and the random streams of the
-// negative chains, which CD's sweeps draw from too.
+// velocities, with PCD the persistent chains, the random streams of the
+// negative chains, which CD's sweeps draw from too, and CDConfig.Transform's state.
 func (t *GHidTrainer) State() []runtime.Tensor {
 	var s []runtime.Tensor
 	s = append(s, runtime.Tensor{Name: "velocity.W", Shape: []int{3, 2}, Data: t.vel.W})
@@ -961,6 +965,9 @@ func (t *GHidTrainer) State() []runtime.Tensor {
 		s = append(s, runtime.Tensor{Name: "chain.g", Shape: []int{len(t.neg.G) / 2, 2}, Data: t.neg.G})
 	}
 	s = append(s, t.rng.Tensor())
+	if tf := t.cfg.Transform; tf != nil {
+		s = append(s, tf.State()...)
+	}
 	return s
 }
 
@@ -981,6 +988,9 @@ func (t *GHidTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	d.Workspace.Clear(t.grad.B)
 	inv := 1 / float64(rows)
 	m.FreeEnergyGradV(d, t.mo, -inv, t.grad)
+	if tf := t.cfg.Transform; tf != nil {
+		tf.Observe(t.positive, rows)
+	}
 	recon := 0.0
 	if t.cfg.Persistent {
 		nr := rows
@@ -1016,6 +1026,9 @@ func (t *GHidTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 		for k, v := range d.V[:rows*3] {
 			recon += (v - neg.V[k]) * (v - neg.V[k])
 		}
+	}
+	if tf := t.cfg.Transform; tf != nil {
+		tf.Transform(t.grads, epoch)
 	}
 	d.Workspace.Update(&t.opt[0], m.W, t.grad.W, t.vel.W, epoch)
 	t.opt[0].Constrain(m.W, 2, t.norms)

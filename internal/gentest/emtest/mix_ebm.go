@@ -815,6 +815,8 @@ type MixTrainer struct {
 	cfg           runtime.CDConfig
 	data, neg, mo *MixChains
 	grad, vel     *Mix
+	grads         []runtime.Tensor    // views of grad in Params order, for CDConfig.Transform
+	positive      []runtime.Tensor    // views of the positive phase's layers, for CDConfig.Transform
 	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
 	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
@@ -841,6 +843,8 @@ func NewMixTrainer(m *Mix, cfg runtime.CDConfig) (*MixTrainer, error) {
 		recon: make([]float64, cfg.BatchSize*8),
 		norms: make([]float64, 3),
 	}
+	t.grads = t.grad.Params()
+	t.positive = t.mo.Layers() // at full capacity: Observe reads the first rows
 	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
 }
@@ -866,8 +870,8 @@ func (t *MixTrainer) MaxBatch() int { return t.cfg.BatchSize }
 func (t *MixTrainer) Reflect() runtime.Reflective { return t.Model.Reflect() }
 
 // State returns what resuming needs besides the parameters: the optimizer's
-// velocities, with PCD the persistent chains, and the random streams of the
-// negative chains, which CD's sweeps draw from too.
+// velocities, with PCD the persistent chains, the random streams of the
+// negative chains, which CD's sweeps draw from too, and CDConfig.Transform's state.
 func (t *MixTrainer) State() []runtime.Tensor {
 	var s []runtime.Tensor
 	s = append(s, runtime.Tensor{Name: "velocity.W", Shape: []int{8, 3}, Data: t.vel.W})
@@ -878,6 +882,9 @@ func (t *MixTrainer) State() []runtime.Tensor {
 		s = append(s, runtime.Tensor{Name: "chain.h", Shape: []int{len(t.neg.H) / 3, 3}, Data: t.neg.H})
 	}
 	s = append(s, t.rng.Tensor())
+	if tf := t.cfg.Transform; tf != nil {
+		s = append(s, tf.State()...)
+	}
 	return s
 }
 
@@ -899,6 +906,9 @@ func (t *MixTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	d.Workspace.Clear(t.grad.C)
 	inv := 1 / float64(rows)
 	m.FreeEnergyGradV(d, t.mo, -inv, t.grad)
+	if tf := t.cfg.Transform; tf != nil {
+		tf.Observe(t.positive, rows)
+	}
 	recon := 0.0
 	if t.cfg.Persistent {
 		nr := rows
@@ -934,6 +944,9 @@ func (t *MixTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 		for k, v := range d.V[:rows*8] {
 			recon += (v - neg.V[k]) * (v - neg.V[k])
 		}
+	}
+	if tf := t.cfg.Transform; tf != nil {
+		tf.Transform(t.grads, epoch)
 	}
 	d.Workspace.Update(&t.opt[0], m.W, t.grad.W, t.vel.W, epoch)
 	t.opt[0].Constrain(m.W, 3, t.norms)

@@ -501,6 +501,8 @@ type FVBMTrainer struct {
 	cfg           runtime.CDConfig
 	data, neg, mo *FVBMChains
 	grad, vel     *FVBM
+	grads         []runtime.Tensor    // views of grad in Params order, for CDConfig.Transform
+	positive      []runtime.Tensor    // views of the positive phase's layers, for CDConfig.Transform
 	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
 	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
@@ -527,6 +529,8 @@ func NewFVBMTrainer(m *FVBM, cfg runtime.CDConfig) (*FVBMTrainer, error) {
 		recon: make([]float64, cfg.BatchSize*5),
 		norms: make([]float64, 5),
 	}
+	t.grads = t.grad.Params()
+	t.positive = t.data.Layers() // at full capacity: Observe reads the first rows
 	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
 }
@@ -552,8 +556,8 @@ func (t *FVBMTrainer) MaxBatch() int { return t.cfg.BatchSize }
 func (t *FVBMTrainer) Reflect() runtime.Reflective { return t.Model.Reflect() }
 
 // State returns what resuming needs besides the parameters: the optimizer's
-// velocities, with PCD the persistent chains, and the random streams of the
-// negative chains, which CD's sweeps draw from too.
+// velocities, with PCD the persistent chains, the random streams of the
+// negative chains, which CD's sweeps draw from too, and CDConfig.Transform's state.
 func (t *FVBMTrainer) State() []runtime.Tensor {
 	var s []runtime.Tensor
 	s = append(s, runtime.Tensor{Name: "velocity.J", Shape: []int{5, 5}, Data: t.vel.J})
@@ -562,6 +566,9 @@ func (t *FVBMTrainer) State() []runtime.Tensor {
 		s = append(s, runtime.Tensor{Name: "chain.v", Shape: []int{len(t.neg.V) / 5, 5}, Data: t.neg.V})
 	}
 	s = append(s, t.rng.Tensor())
+	if tf := t.cfg.Transform; tf != nil {
+		s = append(s, tf.State()...)
+	}
 	return s
 }
 
@@ -582,6 +589,9 @@ func (t *FVBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	d.Workspace.Clear(t.grad.B)
 	inv := 1 / float64(rows)
 	m.EnergyGrad(d, -inv, t.grad)
+	if tf := t.cfg.Transform; tf != nil {
+		tf.Observe(t.positive, rows)
+	}
 	recon := 0.0
 	neg := t.neg
 	if !t.cfg.Persistent {
@@ -593,6 +603,9 @@ func (t *FVBMTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 		m.sweep(neg, 1, nil, t.cfg.MeanVisible && !t.cfg.Persistent && s == k-1)
 	}
 	m.EnergyGrad(neg, 1/float64(neg.N), t.grad)
+	if tf := t.cfg.Transform; tf != nil {
+		tf.Transform(t.grads, epoch)
+	}
 	d.Workspace.Update(&t.opt[0], m.J, t.grad.J, t.vel.J, epoch)
 	t.opt[0].Constrain(m.J, 5, t.norms)
 	d.Workspace.Update(&t.opt[1], m.B, t.grad.B, t.vel.B, epoch)

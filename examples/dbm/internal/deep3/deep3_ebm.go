@@ -1206,6 +1206,8 @@ type DBM3Trainer struct {
 	cfg               runtime.CDConfig
 	data, neg, mo     *DBM3Chains
 	grad, vel         *DBM3
+	grads             []runtime.Tensor    // views of grad in Params order, for CDConfig.Transform
+	positive          []runtime.Tensor    // views of the positive phase's layers, for CDConfig.Transform
 	rng               runtime.StreamState // the negative chains' random streams (the source of truth between steps)
 	opt               []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon             []float64
@@ -1233,6 +1235,8 @@ func NewDBM3Trainer(m *DBM3, cfg runtime.CDConfig) (*DBM3Trainer, error) {
 		recon: make([]float64, cfg.BatchSize*9),
 		norms: make([]float64, 8),
 	}
+	t.grads = t.grad.Params()
+	t.positive = t.data.Layers() // at full capacity: Observe reads the first rows
 	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
 }
@@ -1265,8 +1269,8 @@ func (t *DBM3Trainer) MaxBatch() int { return t.cfg.BatchSize }
 func (t *DBM3Trainer) Reflect() runtime.Reflective { return t.Model.Reflect() }
 
 // State returns what resuming needs besides the parameters: the optimizer's
-// velocities, with PCD the persistent chains, and the random streams of the
-// negative chains, which CD's sweeps draw from too.
+// velocities, with PCD the persistent chains, the random streams of the
+// negative chains, which CD's sweeps draw from too, and CDConfig.Transform's state.
 func (t *DBM3Trainer) State() []runtime.Tensor {
 	var s []runtime.Tensor
 	s = append(s, runtime.Tensor{Name: "velocity.W1", Shape: []int{9, 8}, Data: t.vel.W1})
@@ -1283,6 +1287,9 @@ func (t *DBM3Trainer) State() []runtime.Tensor {
 		s = append(s, runtime.Tensor{Name: "chain.h3", Shape: []int{len(t.neg.H3) / 3, 3}, Data: t.neg.H3})
 	}
 	s = append(s, t.rng.Tensor())
+	if tf := t.cfg.Transform; tf != nil {
+		s = append(s, tf.State()...)
+	}
 	return s
 }
 
@@ -1317,6 +1324,9 @@ func (t *DBM3Trainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	}
 	t.mfSteps++
 	m.EnergyGrad(d, -inv, t.grad)
+	if tf := t.cfg.Transform; tf != nil {
+		tf.Observe(t.positive, rows)
+	}
 	recon := 0.0
 	if t.cfg.Persistent {
 		nr := rows
@@ -1352,6 +1362,9 @@ func (t *DBM3Trainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 		}
 	}
 	d.Workspace.Release()
+	if tf := t.cfg.Transform; tf != nil {
+		tf.Transform(t.grads, epoch)
+	}
 	d.Workspace.Update(&t.opt[0], m.W1, t.grad.W1, t.vel.W1, epoch)
 	t.opt[0].Constrain(m.W1, 8, t.norms)
 	d.Workspace.Update(&t.opt[1], m.W2, t.grad.W2, t.vel.W2, epoch)

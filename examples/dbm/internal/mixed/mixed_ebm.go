@@ -1001,6 +1001,8 @@ type MixedTrainer struct {
 	cfg               runtime.CDConfig
 	data, neg, mo     *MixedChains
 	grad, vel         *Mixed
+	grads             []runtime.Tensor    // views of grad in Params order, for CDConfig.Transform
+	positive          []runtime.Tensor    // views of the positive phase's layers, for CDConfig.Transform
 	rng               runtime.StreamState // the negative chains' random streams (the source of truth between steps)
 	opt               []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon             []float64
@@ -1028,6 +1030,8 @@ func NewMixedTrainer(m *Mixed, cfg runtime.CDConfig) (*MixedTrainer, error) {
 		recon: make([]float64, cfg.BatchSize*6),
 		norms: make([]float64, 3),
 	}
+	t.grads = t.grad.Params()
+	t.positive = t.data.Layers() // at full capacity: Observe reads the first rows
 	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
 }
@@ -1060,8 +1064,8 @@ func (t *MixedTrainer) MaxBatch() int { return t.cfg.BatchSize }
 func (t *MixedTrainer) Reflect() runtime.Reflective { return t.Model.Reflect() }
 
 // State returns what resuming needs besides the parameters: the optimizer's
-// velocities, with PCD the persistent chains, and the random streams of the
-// negative chains, which CD's sweeps draw from too.
+// velocities, with PCD the persistent chains, the random streams of the
+// negative chains, which CD's sweeps draw from too, and CDConfig.Transform's state.
 func (t *MixedTrainer) State() []runtime.Tensor {
 	var s []runtime.Tensor
 	s = append(s, runtime.Tensor{Name: "velocity.W", Shape: []int{4, 3}, Data: t.vel.W})
@@ -1076,6 +1080,9 @@ func (t *MixedTrainer) State() []runtime.Tensor {
 		s = append(s, runtime.Tensor{Name: "chain.y", Shape: []int{len(t.neg.Y) / 6, 6}, Data: t.neg.Y})
 	}
 	s = append(s, t.rng.Tensor())
+	if tf := t.cfg.Transform; tf != nil {
+		s = append(s, tf.State()...)
+	}
 	return s
 }
 
@@ -1109,6 +1116,9 @@ func (t *MixedTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 	}
 	t.mfSteps++
 	m.EnergyGrad(d, -inv, t.grad)
+	if tf := t.cfg.Transform; tf != nil {
+		tf.Observe(t.positive, rows)
+	}
 	recon := 0.0
 	if t.cfg.Persistent {
 		nr := rows
@@ -1143,6 +1153,9 @@ func (t *MixedTrainer) TrainStep(batch []float64, rows int, epoch int) float64 {
 		}
 	}
 	d.Workspace.Release()
+	if tf := t.cfg.Transform; tf != nil {
+		tf.Transform(t.grads, epoch)
+	}
 	d.Workspace.Update(&t.opt[0], m.W, t.grad.W, t.vel.W, epoch)
 	t.opt[0].Constrain(m.W, 3, t.norms)
 	d.Workspace.Update(&t.opt[1], m.L, t.grad.L, t.vel.L, epoch)
