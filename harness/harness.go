@@ -163,13 +163,7 @@ func chains(m runtime.Reflective, req Request) runtime.Chains {
 	return x
 }
 
-func zeroGrads(m runtime.Reflective) []runtime.Tensor {
-	var g []runtime.Tensor
-	for _, t := range m.Params() {
-		g = append(g, runtime.Tensor{Name: t.Name, Shape: t.Shape, Data: make([]float64, len(t.Data))})
-	}
-	return g
-}
+func zeroGrads(m runtime.Reflective) []runtime.Tensor { return runtime.ZerosLike(m.Params()) }
 
 func data(ts []runtime.Tensor) [][]float64 {
 	out := make([][]float64, len(ts))

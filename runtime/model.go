@@ -19,6 +19,16 @@ func (t Tensor) Len() int {
 	return n
 }
 
+// ZerosLike returns tensors of zeros with the names and shapes of ts
+// (Data as long as each one's): gradient buffers for a model's Params.
+func ZerosLike(ts []Tensor) []Tensor {
+	z := make([]Tensor, len(ts))
+	for i, t := range ts {
+		z[i] = Tensor{Name: t.Name, Shape: t.Shape, Data: make([]float64, len(t.Data))}
+	}
+	return z
+}
+
 // Model is implemented by every generated model.
 type Model interface {
 	// ModelName returns the model's declared name (stored in checkpoints).

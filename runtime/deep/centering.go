@@ -232,11 +232,7 @@ type unitProbe struct {
 }
 
 func newUnitProbe(m runtime.Reflective) *unitProbe {
-	p := &unitProbe{m: m, x: m.NewChains(1, 0xce47)}
-	for _, t := range m.Params() {
-		p.grads = append(p.grads, runtime.Tensor{Name: t.Name, Shape: t.Shape, Data: make([]float64, len(t.Data))})
-	}
-	return p
+	return &unitProbe{m: m, x: m.NewChains(1, 0xce47), grads: runtime.ZerosLike(m.Params())}
 }
 
 // grad returns ∂E/∂θ_k at the state with unit on[l] of each layer l in on

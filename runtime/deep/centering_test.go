@@ -62,14 +62,6 @@ func energyWith(m runtime.Reflective, theta []runtime.Tensor, x runtime.Chains) 
 	return e
 }
 
-func zeroGrads(m runtime.Reflective) []runtime.Tensor {
-	var g []runtime.Tensor
-	for _, p := range m.Params() {
-		g = append(g, runtime.Tensor{Name: p.Name, Shape: p.Shape, Data: make([]float64, len(p.Data))})
-	}
-	return g
-}
-
 // TestCenteringIsTheCenteredStep checks Centering against its definition:
 // the step it gives the normal parameters, ΔΘ = T(g) for the normal ascent
 // direction g (data minus model statistics, from the model's own
@@ -97,10 +89,10 @@ func TestCenteringIsTheCenteredStep(t *testing.T) {
 			data, model := m.NewChains(nd, 1), m.NewChains(nm, 2)
 			fillStates(data, &rng, 0, 1, nil)
 			fillStates(model, &rng, 0, 1, nil)
-			g := zeroGrads(m)
+			g := runtime.ZerosLike(m.Params())
 			m.EnergyGrad(data, -1.0/nd, g)
 			m.EnergyGrad(model, 1.0/nm, g)
-			gc := zeroGrads(m) // the centered statistics
+			gc := runtime.ZerosLike(m.Params()) // the centered statistics
 			shift := func(x runtime.Chains) {
 				for l, t := range x.Layers() {
 					size := len(c.Offsets[l])
@@ -114,7 +106,7 @@ func TestCenteringIsTheCenteredStep(t *testing.T) {
 			m.EnergyGrad(data, -1.0/nd, gc)
 			m.EnergyGrad(model, 1.0/nm, gc)
 
-			plain := zeroGrads(m)
+			plain := runtime.ZerosLike(m.Params())
 			for k := range g {
 				copy(plain[k].Data, g[k].Data)
 			}

@@ -448,9 +448,7 @@ func dbmNewPair(m runtime.Reflective, lay *DBMLayout, k int, cfg PretrainConfig)
 		pr.cfg.K = 1
 	}
 	pr.group = append(append(append(pr.group, lay.Weights[k]...), lay.Biases[k]...), lay.Biases[k+1]...)
-	for _, t := range pr.params {
-		pr.grads = append(pr.grads, runtime.Tensor{Name: t.Name, Shape: t.Shape, Data: make([]float64, len(t.Data))})
-	}
+	pr.grads = runtime.ZerosLike(pr.params)
 	pr.vel = make([][]float64, len(pr.params))
 	for _, p := range pr.group {
 		pr.vel[p] = make([]float64, len(pr.params[p].Data))

@@ -176,9 +176,7 @@ func dbmNewProbe(m runtime.Reflective) *dbmProbe {
 		}
 		p.vals = append(p.vals, v)
 	}
-	for _, t := range p.params {
-		p.grads = append(p.grads, runtime.Tensor{Name: t.Name, Shape: t.Shape, Data: make([]float64, len(t.Data))})
-	}
+	p.grads = runtime.ZerosLike(p.params)
 	return p
 }
 

@@ -266,8 +266,8 @@ func newEM(m runtime.Reflective, data *dataset.Dataset, cfg EMConfig) (*em, erro
 		return e, nil
 	}
 	e.r = make([]float64, data.Rows*e.hcols)
+	e.grad = runtime.ZerosLike(e.params)
 	for _, p := range e.params {
-		e.grad = append(e.grad, runtime.Tensor{Name: p.Name, Shape: p.Shape, Data: make([]float64, len(p.Data))})
 		e.save = append(e.save, make([]float64, len(p.Data)))
 	}
 	return e, nil
@@ -721,11 +721,8 @@ type prober struct {
 }
 
 func newProber(m runtime.Reflective, params []runtime.Tensor, x *mixture) *prober {
-	pr := &prober{m: m, params: params, x: x, ch: m.NewChains(1, 0), row: make([]float64, x.nv), s: make([]float64, len(x.elems))}
-	for _, p := range params {
-		pr.g = append(pr.g, runtime.Tensor{Name: p.Name, Shape: p.Shape, Data: make([]float64, len(p.Data))})
-	}
-	return pr
+	return &prober{m: m, params: params, x: x, ch: m.NewChains(1, 0), row: make([]float64, x.nv), s: make([]float64, len(x.elems)),
+		g: runtime.ZerosLike(params)}
 }
 
 // probe sets the chain to visible units v and hidden units h, fills pr.s

@@ -192,8 +192,8 @@ func newObjectiveTrainer(m runtime.Reflective, o objective, cfg objectiveConfig)
 	t.norms = make([]float64, runtime.FanIn(t.params))
 	t.opt = make([]runtime.SGD, len(t.params))
 	names := map[string]int{}
+	t.grad = runtime.ZerosLike(t.params)
 	for i, p := range t.params {
-		t.grad = append(t.grad, runtime.Tensor{Name: p.Name, Shape: p.Shape, Data: make([]float64, len(p.Data))})
 		t.vel = append(t.vel, make([]float64, len(p.Data)))
 		t.opt[i] = cfg.Optimizer
 		if !p.Fixed {

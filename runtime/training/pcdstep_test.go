@@ -81,10 +81,4 @@ func TestPCDStepIsDataMinusModel(t *testing.T) {
 }
 
 // zeros returns zero tensors shaped like ts.
-func zeros(ts []runtime.Tensor) []runtime.Tensor {
-	z := make([]runtime.Tensor, len(ts))
-	for i, t := range ts {
-		z[i] = runtime.Tensor{Name: t.Name, Shape: t.Shape, Data: make([]float64, len(t.Data))}
-	}
-	return z
-}
+func zeros(ts []runtime.Tensor) []runtime.Tensor { return runtime.ZerosLike(ts) }
