@@ -100,6 +100,7 @@ type options struct {
 	float32            bool
 	recognition        int
 	guide              bool
+	centering          float64
 	mfIters            int
 	mfTol              float64
 	reverseRuns        int
@@ -155,6 +156,7 @@ func runWrapped(args []string, stdout, stderr io.Writer, wrap func(runtime.Train
 	fs.IntVar(&o.curveRuns, "curve-runs", 50, "AIS runs of the learning curve's log Z")
 	fs.IntVar(&o.recognition, "recognition", 0, "train a recognition model for mean field (Salakhutdinov & Larochelle 2010) for this many epochs on the first 10,000 training images and compare mean field from its guesses with mean field from zero on the first 1000 test images (0: none)")
 	fs.BoolVar(&o.guide, "guide", false, "train with a recognition model as the positive phase's guide (CDConfig.MeanFieldGuide): each minibatch's mean field starts from its guesses, and it takes one step toward the fixed point reached")
+	fs.Float64Var(&o.centering, "centering", 0, "train SML with the centered gradient (deep.Centering; Melchior et al. 2016), each layer's offsets a moving average of the positive phase's means at this rate per minibatch, e.g. 0.01 (0: the normal gradient)")
 	fs.IntVar(&o.mfIters, "mf-iters", 25, "cap on the mean-field sweeps of each SML step's positive phase")
 	fs.Float64Var(&o.mfTol, "mf-tol", 1e-6, "the positive phase's mean field stops once no mean moves more than this")
 	fs.BoolVar(&o.float32, "float32", false, "variational SML's matrix products in float32 (CDConfig.Float32; on D1 about 2.1× faster with AVX2, 1.4× with AVX-512; needs AVX2 and FMA or AVX-512; the documented figures are float64)")
@@ -169,6 +171,8 @@ func runWrapped(args []string, stdout, stderr io.Writer, wrap func(runtime.Train
 		return c.Fail(errors.New("-guide guides training; -load evaluates a model without training"))
 	case o.burn < 0:
 		return c.Fail(fmt.Errorf("-burn %d: the sweeps of burn-in before reverse AIS cannot be negative", o.burn))
+	case !(o.centering >= 0 && o.centering <= 1):
+		return c.Fail(fmt.Errorf("-centering %v: the offsets' rate must lie in [0, 1] (0: no centering)", o.centering))
 	}
 	j, err := newJob(&o, stderr)
 	if err != nil {
@@ -333,6 +337,7 @@ type Metrics struct {
 	SampleSweeps            int                `json:"sample_sweeps"`
 	PersistentChains        int                `json:"persistent_chains"`
 	Float32Products         bool               `json:"float32_products,omitempty"`
+	CenteringRate           float64            `json:"centering_rate,omitempty"` // -centering: the centered gradient's offsets' rate
 	Recognition             *Recognition       `json:"recognition,omitempty"`
 	LearningRates           map[string]float64 `json:"learning_rates"`
 	Curve                   []CurvePoint       `json:"learning_curve,omitempty"`
@@ -445,6 +450,15 @@ func (j *job) fit(o options, met *Metrics, stdout io.Writer) error {
 	cfg := runtime.CDConfig{K: o.k, Persistent: true, Chains: o.chains, BatchSize: o.batch, Seed: o.seed, Float32: o.float32,
 		MeanFieldIters: o.mfIters, MeanFieldTol: o.mfTol,
 		Optimizer: runtime.SGD{LearningRate: o.lr, Momentum: o.momentum, WeightDecay: 0.0002, Schedule: runtime.LinearDecay(o.epochs, 0.1)}}
+	if o.centering > 0 {
+		c, err := deep.NewCentering(m, o.centering)
+		if err != nil {
+			return err
+		}
+		cfg.Transform = c
+		met.CenteringRate = o.centering
+		met.Training += fmt.Sprintf("; the centered gradient (deep.Centering), offsets averaged at rate %g", o.centering)
+	}
 	var guide *trainerGuide
 	if o.guide {
 		guide = &trainerGuide{}

@@ -72,19 +72,24 @@ func TestRunOnEmbeddedDefault(t *testing.T) {
 	}
 }
 
-// -guide trains with a recognition model as the positive phase's guide and
-// -mf-iters, -mf-tol set its mean field: metrics.json records them and, for
-// every SML epoch, its seconds and its mean sweeps per minibatch, which lie
-// between one and the cap. Contradictory or impossible flags are refused.
+// -guide trains with a recognition model as the positive phase's guide,
+// -centering with the centered gradient, and -mf-iters, -mf-tol set its
+// mean field: metrics.json records them and, for every SML epoch, its
+// seconds and its mean sweeps per minibatch, which lie between one and the
+// cap. Contradictory or impossible flags are refused.
 func TestRunGuided(t *testing.T) {
-	for _, guided := range []bool{false, true} {
+	for _, variant := range []string{"", "-guide", "-centering"} {
+		guided := variant == "-guide"
 		out := t.TempDir()
 		var stdout, stderr bytes.Buffer
 		args := []string{"-data", filepath.Join(out, "no-such-dir"), "-out", out, "-pretrain-epochs", "20", "-epochs", "30",
 			"-mf-iters", "40", "-mf-tol", "1e-4", "-temps", "100", "-runs", "10", "-reverse-runs", "0", "-curve-rows", "0",
 			"-sample-sweeps", "10", "-inpaint", "2"}
-		if guided {
+		switch variant {
+		case "-guide":
 			args = append(args, "-guide")
+		case "-centering":
+			args = append(args, "-centering", "0.01")
 		}
 		if code := run(args, &stdout, &stderr); code != 0 {
 			t.Fatalf("guide %v: exit %d\n%s%s", guided, code, stdout.String(), stderr.String())
@@ -96,6 +101,9 @@ func TestRunGuided(t *testing.T) {
 		var met Metrics
 		if err := json.Unmarshal(b, &met); err != nil {
 			t.Fatal(err)
+		}
+		if centered := variant == "-centering"; (met.CenteringRate == 0.01) != centered || strings.Contains(met.Training, "centered gradient") != centered {
+			t.Errorf("%q: centering rate %v recorded, training %q", variant, met.CenteringRate, met.Training)
 		}
 		if met.Stage != "evaluated" {
 			t.Errorf("guide %v: stage %q, want evaluated", guided, met.Stage)
@@ -114,7 +122,7 @@ func TestRunGuided(t *testing.T) {
 		}
 		t.Logf("guide %v: sweeps per minibatch in the first and last epochs %.2f, %.2f", guided, met.SMLEpochs[0].MeanFieldSweeps, met.SMLEpochs[29].MeanFieldSweeps)
 	}
-	for _, args := range [][]string{{"-mf-iters", "0"}, {"-guide", "-load", "model.safetensors"}, {"-burn", "-1"}} {
+	for _, args := range [][]string{{"-mf-iters", "0"}, {"-guide", "-load", "model.safetensors"}, {"-burn", "-1"}, {"-centering", "2"}} {
 		var stdout, stderr bytes.Buffer
 		if code := run(args, &stdout, &stderr); code == 0 {
 			t.Errorf("%v: exit 0, want a refusal", args)
