@@ -24,9 +24,11 @@ import (
 // gives the normal parameters: from the normal ascent directions g,
 //
 //	g_W ← g_W − s·σ_j·μ_i g_{b_j}ᵀ − s·σ_i·g_{b_i} μ_jᵀ
-//	g_{b_i} ← g_{b_i} − Σ_(i,j) s·σ_i·g_W μ_j   (with the new g_W)
+//	g_{b_i} ← g_{b_i} − Σ_W s·σ_i·g_W μ_j   (with the new g_W)
 //
-// for every coupling W of layers i and j and the bias b_i of each layer —
+// for every coupling W of layers i and j and the bias b_i of each layer,
+// the sum over the couplings of layer i (g_Wᵀ μ_i where i is W's second
+// layer) —
 // the centered step mapped back to the normal parameters, so the model,
 // its samplers and its estimators stay as they are.
 //
