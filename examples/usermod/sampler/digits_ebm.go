@@ -809,6 +809,8 @@ type DigitsTrainer struct {
 	cfg           runtime.CDConfig
 	data, neg, mo *DigitsChains
 	grad, vel     *Digits
+	grads         []runtime.Tensor    // views of grad in Params order, for CDConfig.Transform
+	positive      []runtime.Tensor    // views of the positive phase's layers, for CDConfig.Transform
 	rng           runtime.StreamState // the negative chains' random streams (the source of truth between steps)
 	opt           []runtime.SGD       // the optimizer of each trained parameter, with its rate
 	recon         []float64
@@ -835,6 +837,8 @@ func NewDigitsTrainer(m *Digits, cfg runtime.CDConfig) (*DigitsTrainer, error) {
 		recon: make([]float64, cfg.BatchSize*64),
 		norms: make([]float64, 32),
 	}
+	t.grads = t.grad.Params()
+	t.positive = t.mo.Layers() // at full capacity: Observe reads the first rows
 	t.rng = runtime.NewStreamState(t.neg.RNG, 8)
 	return t, nil
 }
@@ -860,8 +864,8 @@ func (t *DigitsTrainer) MaxBatch() int { return t.cfg.BatchSize }
 func (t *DigitsTrainer) Reflect() runtime.Reflective { return t.Model.Reflect() }
 
 // State returns what resuming needs besides the parameters: the optimizer's
-// velocities, with PCD the persistent chains, and the random streams of the
-// negative chains, which CD's sweeps draw from too.
+// velocities, with PCD the persistent chains, the random streams of the
+// negative chains, which CD's sweeps draw from too, and CDConfig.Transform's state.
 func (t *DigitsTrainer) State() []runtime.Tensor {
 	var s []runtime.Tensor
 	s = append(s, runtime.Tensor{Name: "velocity.W", Shape: []int{64, 32}, Data: t.vel.W})
@@ -872,6 +876,9 @@ func (t *DigitsTrainer) State() []runtime.Tensor {
 		s = append(s, runtime.Tensor{Name: "chain.h", Shape: []int{len(t.neg.H) / 32, 32}, Data: t.neg.H})
 	}
 	s = append(s, t.rng.Tensor())
+	if tf := t.cfg.Transform; tf != nil {
+		s = append(s, tf.State()...)
+	}
 	return s
 }
 
@@ -893,6 +900,9 @@ func (t *DigitsTrainer) TrainStep(batch []float64, rows int, epoch int) float64 
 	d.Workspace.Clear(t.grad.C)
 	inv := 1 / float64(rows)
 	m.FreeEnergyGradV(d, t.mo, -inv, t.grad)
+	if tf := t.cfg.Transform; tf != nil {
+		tf.Observe(t.positive, rows)
+	}
 	recon := 0.0
 	if t.cfg.Persistent {
 		nr := rows
@@ -928,6 +938,9 @@ func (t *DigitsTrainer) TrainStep(batch []float64, rows int, epoch int) float64 
 		for k, v := range d.V[:rows*64] {
 			recon += (v - neg.V[k]) * (v - neg.V[k])
 		}
+	}
+	if tf := t.cfg.Transform; tf != nil {
+		tf.Transform(t.grads, epoch)
 	}
 	d.Workspace.Update(&t.opt[0], m.W, t.grad.W, t.vel.W, epoch)
 	t.opt[0].Constrain(m.W, 32, t.norms)
